@@ -2,8 +2,9 @@
 //
 // wxpay-sandbox: the sandbox as a standalone program (the same as `wxpay sandbox`).
 //   wxpay-sandbox [--host 127.0.0.1] [--port N] [--state-dir DIR] [--log-requests]
-//                 [--workers N] [--notify-time-scale X] [--tls] [--tls-cert FILE --tls-key FILE]
-//                 [--client-ca FILE] [--require-client-cert]
+//                 [--workers N] [--max-connections N] [--request-timeout SECONDS]
+//                 [--idle-timeout SECONDS] [--notify-time-scale X] [--tls]
+//                 [--tls-cert FILE --tls-key FILE] [--client-ca FILE] [--require-client-cert]
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -16,7 +17,9 @@ namespace {
 void Usage(std::FILE* out) {
   std::fprintf(out,
                "usage: wxpay-sandbox [--host HOST] [--port N] [--state-dir DIR] [--log-requests]\n"
-               "                     [--workers N] [--notify-time-scale X] [--tls]\n"
+               "                     [--workers N] [--max-connections N]\n"
+               "                     [--request-timeout SECONDS] [--idle-timeout SECONDS]\n"
+               "                     [--notify-time-scale X] [--tls]\n"
                "                     [--tls-cert FILE --tls-key FILE] [--client-ca FILE]\n"
                "                     [--require-client-cert]\n"
                "A local WeChat Pay simulator. The first line on stdout is\n"
@@ -26,7 +29,14 @@ void Usage(std::FILE* out) {
                "  --state-dir DIR        keys, merchants.json, client.json and state (default: a\n"
                "                         temporary directory removed on exit)\n"
                "  --log-requests         one line per request on stderr\n"
-               "  --workers N            HTTP worker threads (default: number of cores)\n"
+               "  --workers N            threads running requests (default: number of cores, at\n"
+               "                         least 4); idle and slow connections never hold one\n"
+               "  --max-connections N    open connections at most; more are answered 503\n"
+               "                         (default 4096, fewer if the open-file limit is lower)\n"
+               "  --request-timeout S    seconds for a request to arrive whole after its first\n"
+               "                         byte, and for a TLS handshake; else 408 (default 10)\n"
+               "  --idle-timeout S       seconds a connection may wait without a request in\n"
+               "                         progress before it is closed (default 5)\n"
                "  --notify-time-scale X  scale of the callback retry schedule (default 1)\n"
                "  --tls                  serve HTTPS; the server certificate is generated into\n"
                "                         DIR/tls_server_cert.pem (clients trust it as CA file)\n"
@@ -35,6 +45,15 @@ void Usage(std::FILE* out) {
                "                         client certificate must hold a merchant's key)\n"
                "  --require-client-cert  fail the handshake without a valid client certificate\n"
                "                         (default: optional; secapi endpoints need one)\n");
+}
+
+// Seconds (a decimal number, at least 0.01 and at most 3600) as milliseconds.
+bool ParseSeconds(const char* s, int* ms) {
+  char* end = nullptr;
+  double v = std::strtod(s, &end);
+  if (!end || *end != '\0' || end == s || !(v >= 0.01 && v <= 3600)) return false;
+  *ms = static_cast<int>(v * 1000 + 0.5);
+  return true;
 }
 
 bool ParseInt(const char* s, int lo, int hi, int* out) {
@@ -77,6 +96,23 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "wxpay-sandbox: --workers must be 1-1024\n");
         return 2;
       }
+    } else if (a == "--max-connections") {
+      if (!ParseInt(value("--max-connections"), 1, 1000000, &options.max_connections)) {
+        std::fprintf(stderr, "wxpay-sandbox: --max-connections must be 1-1000000\n");
+        return 2;
+      }
+    } else if (a == "--request-timeout") {
+      if (!ParseSeconds(value("--request-timeout"), &options.request_timeout_ms)) {
+        std::fprintf(stderr,
+                     "wxpay-sandbox: --request-timeout must be seconds between 0.01 and 3600\n");
+        return 2;
+      }
+    } else if (a == "--idle-timeout") {
+      if (!ParseSeconds(value("--idle-timeout"), &options.idle_timeout_ms)) {
+        std::fprintf(stderr,
+                     "wxpay-sandbox: --idle-timeout must be seconds between 0.01 and 3600\n");
+        return 2;
+      }
     } else if (a == "--notify-time-scale") {
       char* end = nullptr;
       const char* v = value("--notify-time-scale");
@@ -99,7 +135,7 @@ int main(int argc, char** argv) {
       options.tls.enabled = true;
       options.tls.require_client_cert = true;
     } else {
-      std::fprintf(stderr, "wxpay-sandbox: unknown argument\n");
+      std::fprintf(stderr, "wxpay-sandbox: unknown argument %s\n", argv[i]);
       Usage(stderr);
       return 2;
     }

@@ -57,15 +57,31 @@ Family FamilyOf(std::string_view template_path) {
   return Family::kMiniProgram;
 }
 
+Error UnknownEndpointError(const std::string& method, const std::string& path) {
+  return Error(ErrorCode::kInvalidArgument,
+               catalog::Catalog::Default().ExplainUnknown(method, path) +
+                   " (set CallOptions::allow_unknown_endpoint or "
+                   "ClientOptions::allow_unknown_endpoints to send it anyway, e.g. for an "
+                   "endpoint newer than this SDK)");
+}
+
 Status ClientImpl::ValidateRequest(const std::string& method, const Target& target,
                                    const CallOptions& opts, const nlohmann::json* parsed_body,
                                    const nlohmann::json* xml) const {
   if (!opts.validate.value_or(options_.validate_requests)) return {};
-  const catalog::Endpoint* ep = catalog::Catalog::Default().Find(method, target.template_path);
-  if (ep == nullptr) return {};  // unknown endpoints pass: the server may be newer than us
+  if (target.absolute) return {};  // a whole URL: the caller's own endpoint
+  auto match = catalog::Catalog::Default().Resolve(method, target.template_path);
+  if (!match) {
+    // The catalog covers the mini-program API only in part: its other paths pass.
+    if (FamilyOf(target.template_path) == Family::kMiniProgram) return {};
+    if (opts.allow_unknown_endpoint.value_or(options_.allow_unknown_endpoints)) return {};
+    return UnknownEndpointError(method, target.template_path);
+  }
+  const catalog::Endpoint* ep = match->endpoint;
   catalog::RequestParts parts;
   parts.pre_signing = true;
-  parts.path_params = opts.path;
+  parts.path_params = std::move(match->path_params);  // bound from a concrete path
+  for (const auto& [k, v] : opts.path) parts.path_params[k] = v;
   if (!target.query.empty()) {
     auto q = url::ParseQuery(target.query);
     if (q) parts.query = std::move(*q);
@@ -155,7 +171,8 @@ Result<std::unique_ptr<CallPlan>> ClientImpl::MakeApiV2Plan(const std::string& m
     return Error(ErrorCode::kInvalidArgument, "APIv2 endpoints are called with POST, not " +
                                                   method + " (" + target.template_path + ")");
   }
-  const catalog::Endpoint* ep = catalog::Catalog::Default().Find(method, target.template_path);
+  auto resolved = catalog::Catalog::Default().Resolve(method, target.template_path);
+  const catalog::Endpoint* ep = resolved ? resolved->endpoint : nullptr;
   apiv2::Fields fields = opts.xml ? *opts.xml : apiv2::Fields();
   auto has_field = [&](std::string_view name) {
     return ep == nullptr ? true : (ep->body != nullptr && ep->body->Field(name) != nullptr);
@@ -189,7 +206,7 @@ Result<std::unique_ptr<CallPlan>> ClientImpl::MakeApiV2Plan(const std::string& m
   }
   // Validated before signing: nonce_str, sign_type and sign are ours to fill (and the catalog's
   // 32-character limit on `sign` predates HMAC-SHA256 signs, which are 64).
-  if (opts.validate.value_or(options_.validate_requests) && ep != nullptr) {
+  if (opts.validate.value_or(options_.validate_requests)) {
     nlohmann::json as_json = nlohmann::json::object();
     for (const auto& [k, v] : fields) as_json[k] = v;
     if (opts.multipart && !opts.multipart->file.data.empty()) {

@@ -206,11 +206,13 @@ def read_overrides(path):
     if not isinstance(doc, dict) or doc.get("format") != OVERRIDES_FORMAT:
         fail("%s: format %r, expected %r" % (path, doc.get("format") if isinstance(doc, dict)
                                              else None, OVERRIDES_FORMAT))
-    unknown = sorted(set(doc) - {"format", "about", "required_any", "response_unsigned"})
+    unknown = sorted(set(doc) - {"format", "about", "required_any", "response_unsigned",
+                                 "enum_names"})
     if unknown:
         fail("%s: unknown keys %s" % (path, unknown))
     for section, keys in (("required_any", {"endpoint", "object", "groups", "reason"}),
-                          ("response_unsigned", {"endpoint", "value", "reason"})):
+                          ("response_unsigned", {"endpoint", "value", "reason"}),
+                          ("enum_names", {"endpoint", "paths", "names", "reason"})):
         entries = doc.get(section, [])
         if not isinstance(entries, list):
             fail("%s: %s is not a list" % (path, section))
@@ -304,6 +306,45 @@ def derive_response_unsigned(e):
                    for f in alt.get("fields", []))
 
 
+def schema_at(e, path):
+    """The node at `path` of endpoint `e`: "body.a.b", "body.list[].c", "query.name"; None when
+    there is none."""
+    parts = path.split(".")
+    if parts[0] == "query" and len(parts) == 2:
+        return next((q for q in e.get("query") or [] if q.get("name") == parts[1]), None)
+    if parts[0] != "body":
+        return None
+    node = e.get("body")
+    for part in parts[1:]:
+        if node is None:
+            return None
+        name, items = (part[:-2], True) if part.endswith("[]") else (part, False)
+        node = next((f for f in node.get("fields") or [] if f.get("name") == name), None)
+        if node is not None and items:
+            node = node.get("items")
+    return node
+
+
+def apply_enum_names(by_id, entry, where):
+    """Names the values of number enums (enum_names, read by tools/gen_models.py)."""
+    e = by_id.get(entry["endpoint"])
+    if e is None:
+        fail("%s: no endpoint %r" % (where, entry["endpoint"]))
+    names = entry["names"]
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        fail("%s: names must be a list of non-empty strings" % where)
+    if not isinstance(entry["paths"], list) or not entry["paths"]:
+        fail("%s: paths must be a non-empty list" % where)
+    for path in entry["paths"]:
+        node = schema_at(e, path)
+        if node is None or not node.get("enum"):
+            fail("%s: %s is not an enum" % (where, path))
+        if len(node["enum"]) != len(names):
+            fail("%s: %s has %d values, %d names given" % (where, path, len(node["enum"]),
+                                                           len(names)))
+        node["enum_names"] = list(names)
+
+
 def apply_overrides(endpoints, doc):
     by_id = {e["id"]: e for e in endpoints}
     for i, entry in enumerate(doc.get("required_any", [])):
@@ -324,6 +365,8 @@ def apply_overrides(endpoints, doc):
         if derive_response_unsigned(e) == entry["value"]:
             fail("%s: redundant, the response schema already says so" % where)
         forced[e["id"]] = entry["value"]
+    for i, entry in enumerate(doc.get("enum_names", [])):
+        apply_enum_names(by_id, entry, "overrides enum_names[%d] (%s)" % (i, entry["endpoint"]))
     for e in endpoints:
         derived = derive_response_unsigned(e)
         value = forced.get(e["id"], derived)
@@ -417,6 +460,19 @@ def import_catalog(path, overrides_path=OVERRIDES_PATH):
     source["overrides_sha256"] = hashlib.sha256(overrides_raw).hexdigest()
     endpoints = [project_endpoint(e) for e in doc["endpoints"]]
     apply_overrides(endpoints, overrides)
+    # Stage 1b: reconciliation with the official SDKs' facts (tools/reconcile_catalog.py,
+    # docs/adr/0008-catalog-reconciliation.md), logged in data/catalog_reconciliation.json.
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import reconcile_catalog  # noqa: E402  (a sibling tool)
+    facts = reconcile_catalog.load_facts()
+    if facts:
+        reconciled, changes = reconcile_catalog.reconcile({"endpoints": endpoints}, facts)
+        endpoints = reconciled["endpoints"]
+        source["official"] = {sdk: {"repository": d["source"].get("repo"),
+                                    "commit": d["source"].get("commit"),
+                                    "version": d["source"].get("version")}
+                              for sdk, d in sorted(facts.items())}
+        reconcile_catalog.write_log(facts, changes)
     order = {v: i for i, v in enumerate(sorted(VERSIONS))}
     endpoints.sort(key=lambda e: (order[e["version"]], e["path"], e["method"]))
     ids = [e["id"] for e in endpoints]
@@ -426,8 +482,9 @@ def import_catalog(path, overrides_path=OVERRIDES_PATH):
     if len(set(routes)) != len(routes):
         fail("duplicate method + path")
     expected = doc.get("counts", {}).get("endpoints")
-    if expected is not None and expected != len(endpoints):
-        fail("counts.endpoints says %d, found %d" % (expected, len(endpoints)))
+    added = sum(1 for c in changes if c["kind"] == "endpoint-added") if facts else 0
+    if expected is not None and expected + added != len(endpoints):
+        fail("counts.endpoints says %d (+%d added), found %d" % (expected, added, len(endpoints)))
     return render_data(source, endpoints)
 
 

@@ -17,7 +17,30 @@ clang-format (repository .clang-format) when it is installed.
 
 `--check`: regenerates into a temporary directory and compares with the committed files; exit 1
 on any difference. Without clang-format the comparison ignores whitespace (the committed files
-are formatted, a fresh unformatted run differs from them only in whitespace).
+are formatted, a fresh unformatted run differs from them only in whitespace). `--stats` prints
+counts (and writes the files, as a plain run does). `--self-test` checks the rules below on a
+small built-in catalog and writes nothing.
+
+Representation. Request types keep the catalog's required members as plain values (a request
+must send them). Received types (every type reachable from a response schema, and the inbound
+notification's) invent nothing: every member can be absent whatever `required` says (scalars,
+nested structs and numeric enums are std::optional, lists are List<T>, string enums Enum<E>), so
+decoding then encoding a response gives back exactly the members it had (unknown ones and JSON
+nulls through `extra`). Nested types belong to their endpoint: the request and response of one
+endpoint share a nested struct or enum that has the same name and shape, nothing is shared across
+endpoints.
+
+Catalog keys this generator reads beyond the shared format (both optional, on a node with
+`enum`):
+  enum_names  a list parallel to `enum`: an English, identifier-like name per value
+              ("ORDER_NUMBER_TYPE_TRANSACTION_ID", "transactionId") or null. A name becomes the
+              enumerator `k` + PascalCase of its words (kOrderNumberTypeTransactionId), made
+              unique with a number; null (or a name without ASCII letters or digits) keeps the
+              default name (numbers: k1, kMinus1; strings: from the value's words).
+  enum_type   the C++ name of the enum type ("TradeState", "trade_state" -> TradeState) instead
+              of the member-derived name; clashes in the enclosing scope get a trailing `_`.
+Malformed values (enum_names of the wrong length or with non-strings, an empty enum_type) fail
+the generation.
 
 See docs/adr/0005-typed-models.md for the naming rules.
 """
@@ -34,6 +57,8 @@ import tempfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA_PATH = os.path.join(REPO, "data", "catalog.json")
+RESOURCES_PATH = os.path.join(REPO, "data", "notification_resources.json")
+OFFICIAL_DIR = os.path.join(REPO, "data", "official")
 HEADER_DIR = os.path.join("include", "wechatpay", "models")
 SOURCE_DIR = os.path.join("src", "models")
 # Files under these directories that the generator owns (everything else is hand-written).
@@ -74,7 +99,7 @@ wchar_t while xor xor_eq
 MACRO_NAMES = {"linux", "unix", "errno", "assert", "major", "minor", "stdin", "stdout", "stderr",
                "NULL", "EOF", "TRUE", "FALSE", "DOMAIN", "OVERFLOW", "UNDERFLOW", "i386"}
 # Names a nested type must not take: the struct bodies refer to these.
-RESERVED_TYPES = {"Enum", "JsonValue", "EnumTable", "Encoding", "Archive", "PreparedCall",
+RESERVED_TYPES = {"Enum", "List", "Optional", "JsonValue", "EnumTable", "Encoding", "Archive", "PreparedCall",
                   "Node", "Client", "CallOptions", "Result", "Status", "Error", "Response",
                   "Request", "Execute", "WireName", "ToJson", "FromJson", "Serialize",
                   "EnumTableOf", "Self"}
@@ -195,14 +220,17 @@ class TypeAlias:
 
 
 class EnumDef:
-    def __init__(self, name, values, numeric, owner):
+    def __init__(self, name, values, numeric, owner, names=None):
         self.name = name
         self.numeric = numeric
         self.owner = owner
         self.values = []  # (identifier, wire text or int)
         used = {"kUnrecognized"}
         for i, v in enumerate(values, 1):
-            if numeric:
+            given = names[i - 1] if names else None
+            if given is not None and enum_identifier(given):
+                ident = enum_identifier(given)  # catalog `enum_names`
+            elif numeric:
                 ident = "k%d" % v if v >= 0 else "kMinus%d" % -v
             else:
                 ident = enum_identifier(v) or "kValue%d" % i
@@ -283,15 +311,22 @@ def constraint_comment(node, encrypted):
 class Builder:
     """Turns catalog schema nodes into Struct/EnumDef/Member IR.
 
-    Nested structs and enums that are identical to one built earlier in the same group (same
-    members, types, constraints) are not repeated: the later place gets `using Name = Earlier;`.
-    That keeps the number of distinct C++ types (and template instantiations) down by ~3x.
+    `inbound`: the types of what the SDK receives (a response, an inbound notification). Every
+    member of them can be absent, whatever the catalog's `required` says: scalars, nested structs
+    and numeric enums are std::optional, lists are List<T> (absent and `[]` differ), string enums
+    are Enum<E> (unset = absent). Outbound (request) types keep required members plain.
+
+    Types belong to their endpoint: within one endpoint (its request and response together), a
+    nested struct or enum with the same name and the same members/values as one built earlier is
+    not repeated (the later place gets `using Name = Earlier;`); nothing is shared across
+    endpoints (the catalog names no shared schemas).
     """
 
-    def __init__(self, encrypted_paths, shared):
+    def __init__(self, encrypted_paths, shared, inbound=False):
         self.encrypted = set(encrypted_paths)
         self.path_stack = [""]
-        self.shared = shared  # signature -> Struct or EnumDef, per group
+        self.shared = shared  # signature -> Struct or EnumDef, per endpoint
+        self.inbound = inbound
 
     @staticmethod
     def type_name(scope, hint):
@@ -329,12 +364,27 @@ class Builder:
             return wire
         return prefix + wire if prefix.endswith("~") else prefix + "." + wire
 
-    def enum_type(self, scope, hint, values, numeric):
-        key = ("enum", numeric, tuple(values))
-        name = self.type_name(scope, hint)
+    def enum_type(self, scope, hint, node, numeric):
+        values = node["enum"]
+        names = node.get("enum_names")
+        if names is not None:
+            if (not isinstance(names, list) or len(names) != len(values) or
+                    any(n is not None and not isinstance(n, str) for n in names)):
+                fail("%s: enum_names must be a list of names (or null) parallel to enum"
+                     % (self.path_stack[-1] or "(root)"))
+            if all(n is None for n in names):
+                names = None
+        given = node.get("enum_type")
+        if given is not None:
+            if not isinstance(given, str) or not pascal(given):
+                fail("%s: enum_type must be a type name" % (self.path_stack[-1] or "(root)"))
+            hint = pascal(given)
+        key = ("enum", numeric, hint, tuple(values),
+               tuple(names) if names else None)
         target = self.shared.get(key)
+        name = self.type_name(scope, hint)
         if target is None:
-            target = EnumDef(name, values, numeric, scope)
+            target = EnumDef(name, values, numeric, scope, names)
             self.shared[key] = target
             scope.nested.append(target)
         else:
@@ -353,12 +403,12 @@ class Builder:
                 self.path_stack.pop()
                 return inner, True, key
             if enum and all(isinstance(v, str) for v in enum):
-                name, key = self.enum_type(scope, hint, enum, False)
+                name, key = self.enum_type(scope, hint, node, False)
                 return "Enum<%s>" % name, False, "Enum<%s>" % key
             return "std::string", False, "std::string"
         if t in ("integer", "number"):
             if enum and all(isinstance(v, int) and not isinstance(v, bool) for v in enum):
-                name, key = self.enum_type(scope, hint, enum, True)
+                name, key = self.enum_type(scope, hint, node, True)
                 return name, False, key
             fmt = node.get("format")
             if fmt == "int32":
@@ -378,8 +428,9 @@ class Builder:
             name = self.type_name(scope, hint)
             st = Struct(name, scope)
             self.fill(st, fields, alternatives, self.path_stack[-1])
-            key = ("struct", tuple((m.cpp, m.wire, m.call, m.key, m.init, m.comment)
-                                   for m in st.members))
+            key = ("struct", hint,
+                   tuple((m.cpp, m.wire, m.call, m.ctype.startswith("List<"), m.key, m.init,
+                          m.comment) for m in st.members))
             target = self.shared.get(key)
             if target is None:
                 self.shared[key] = st
@@ -418,12 +469,20 @@ class Builder:
                 fail("unsupported indexed family name %r" % wire)
             s.members.append(Member(cpp, prefix, call, ctype, "", comment, key))
             return
-        optional = force_optional or not f.get("required")
+        optional = force_optional or not f.get("required") or self.inbound
         is_list = ctype.startswith("std::vector<")
         is_enum = ctype.startswith("Enum<")
-        if optional and (is_list or is_enum):
-            # Lists and string enums carry their own "absent" (empty / unset): no std::optional
-            # around them (each std::optional<X> costs GCC ~10 ms and ~1 MB to instantiate).
+        if self.inbound and is_list:
+            # Received lists: List<T>, which tells an absent member from `[]`.
+            ctype = "List<%s>" % ctype[len("std::vector<"):-1]
+            if carries_json:
+                call = "OptJsonField"
+            else:
+                call = {"List<std::string>": "OptStrList",
+                        "List<std::int64_t>": "OptI64List"}.get(ctype, "OptList")
+        elif optional and (is_list or is_enum):
+            # Lists and string enums carry their own "absent" (empty / unset): no optional around
+            # them.
             if carries_json:
                 call = "OptJsonField"
             elif is_enum:
@@ -436,8 +495,12 @@ class Builder:
                 comment = "required" + ("; " + comment if comment else "")
             call = "JsonField" if carries_json else DIRECT_CALLS.get(
                 "std::optional<%s>" % ctype if optional else ctype, "Field")
-            if optional:
+            if optional and ctype in SCALAR_TYPES:
                 ctype = "std::optional<%s>" % ctype
+            elif optional:
+                # A generated type (nested struct, numeric enum): models::Optional, a tenth of
+                # std::optional's cost per distinct type in every includer.
+                ctype = "Optional<%s>" % ctype
             elif ctype in ("std::int64_t", "std::int32_t", "double"):
                 init = " = 0"
             elif ctype == "bool":
@@ -517,7 +580,7 @@ def path_param_type(p):
     return "std::string_view"
 
 
-def build_endpoint(e, group, rest, shared):
+def build_endpoint(e, group, rest, type_name=None):
     ep = Endpoint()
     ep.e = e
     ep.id = e["id"]
@@ -527,6 +590,7 @@ def build_endpoint(e, group, rest, shared):
     ep.rest = rest
     ep.base = endpoint_base_name(e, group, rest)
     ep.callable = e["kind"] == "api"
+    ep.resource = None  # a callback resource (data/notification_resources.json)
     # Multipart uploads: the name of the file part (the rest are text parts, `meta` signed).
     ep.multipart_file = None
     if e["request_kind"] == "multipart":
@@ -540,9 +604,13 @@ def build_endpoint(e, group, rest, shared):
     encrypted = list(e.get("encrypted_fields") or [])
     ep.encrypted = encrypted
 
-    # Request: headers, query, body members, in that order, in one flat struct.
-    b = Builder(encrypted, shared)
-    req = Struct(ep.base + "Request", None)
+    # Types belong to the endpoint: its request and response may share nested types, nothing is
+    # shared with other endpoints.
+    shared = {}
+    # Request: headers, query, body members, in that order, in one flat struct. An inbound
+    # notification's "request" is what the SDK receives: every member can be absent.
+    b = Builder(encrypted, shared, inbound=e["kind"] == "notification")
+    req = Struct(type_name or ep.base + "Request", None)
     header_fields = [h for h in e["headers"]
                      if not (h["name"] == "Wechatpay-Serial" and e["kind"] == "api")]
     query_fields = [q for q in e["query"]
@@ -589,7 +657,7 @@ def build_endpoint(e, group, rest, shared):
     if schema is not None and e["response_kind"] in ("json", "xml"):
         if schema.get("type") != "object":
             fail("%s: response is not an object" % ep.id)
-        rb = Builder([], shared)
+        rb = Builder([], shared, inbound=True)
         resp = Struct(ep.base + "Response", None)
         rb.fill(resp, list(schema.get("fields") or []), schema.get("one_of") or [], "")
         ep.response = resp
@@ -603,7 +671,6 @@ class Group:
         self.ns = safe_identifier(snake(segment))
         self.entry = pascal(segment)
         self.endpoints = []
-        self.shared = {}
 
     @property
     def key(self):
@@ -631,7 +698,7 @@ def build_groups(catalog):
         g = groups.get((version, seg))
         if g is None:
             g = groups[(version, seg)] = Group(version, seg)
-        g.endpoints.append(build_endpoint(e, seg, rest, g.shared))
+        g.endpoints.append(build_endpoint(e, seg, rest))
     ordered = sorted(groups.values(), key=lambda g: (VERSION_ORDER.index(g.version), g.ns))
     seen_ns = {}
     for g in ordered:
@@ -646,6 +713,80 @@ def build_groups(catalog):
                 names[n] = ep.id
         build_nodes(g)
     return ordered
+
+
+# --------------------------------------------------------------------------------------------
+# Callback resources: models::v3::notifications (data/notification_resources.json)
+
+RESOURCES_FORMAT = "wechatpay-cpp-notification-resources/1"
+RESOURCE_GROUP = "notifications"
+
+
+def resource_schema(r, by_id, official):
+    """The schema node of resource `r`: a catalog endpoint's response (or one member of it), an
+    official SDK's resource node, or a node written in the data file."""
+    src = r.get("schema") or {}
+    if "endpoint" in src:
+        e = by_id.get(src["endpoint"])
+        if e is None or (e.get("response") or {}).get("schema") is None:
+            fail("%s: endpoint %s has no response schema" % (r["name"], src["endpoint"]))
+        node = e["response"]["schema"]
+        if "member" in src:
+            hits = [f for f in node.get("fields") or [] if f.get("name") == src["member"]]
+            if not hits or hits[0].get("type") != "object":
+                fail("%s: %s has no object member %s" % (r["name"], src["endpoint"],
+                                                         src["member"]))
+            node = dict(hits[0], name=None)
+        return node
+    if "official" in src:
+        doc = official.get(src["official"])
+        res = ((doc or {}).get("notifications") or {}).get("resources") or {}
+        if src.get("resource") not in res:
+            fail("%s: data/official/wechatpay-%s.json has no resource %r"
+                 % (r["name"], src["official"], src.get("resource")))
+        return res[src["resource"]]["node"]
+    if "node" in src:
+        return src["node"]
+    fail("%s: no schema (endpoint, official or node)" % r["name"])
+
+
+def build_resource_group(catalog, resources, official):
+    if resources.get("format") != RESOURCES_FORMAT:
+        fail("data/notification_resources.json: unexpected format %r" % resources.get("format"))
+    by_id = {e["id"]: e for e in catalog["endpoints"]}
+    g = Group("v3", RESOURCE_GROUP)
+    seen = set()
+    for r in resources["resources"]:
+        name = r["name"]
+        if not is_identifier(name) or name in seen or name in RESERVED_TYPES:
+            fail("notification resource %r: not a unique C++ type name" % name)
+        seen.add(name)
+        node = resource_schema(r, by_id, official)
+        if node.get("type") != "object":
+            fail("%s: the resource is not an object" % name)
+        e = {"id": "NOTIFY v3/notifications/" + snake(name), "kind": "notification",
+             "method": "POST", "protocol": "apiv3", "version": "v3", "request_kind": "json",
+             "response_kind": "empty", "response": {"schema": None}, "path_params": [],
+             "headers": [], "query": [], "encrypted_fields": [],
+             "body": {"type": "object", "fields": node.get("fields") or [],
+                      "one_of": node.get("one_of") or []}}
+        ep = build_endpoint(e, RESOURCE_GROUP, [snake(name)], type_name=name)
+        ep.resource = r
+        g.endpoints.append(ep)
+    build_nodes(g)
+    return g
+
+
+def emit_resource_traits(ep, out):
+    r = ep.resource
+    out.append("template <>")
+    out.append("struct ResourceTraits<%s> {" % ep.request.name)
+    out.append("  static constexpr std::string_view kName = %s;" % c_string(ep.request.name))
+    out.append("  static constexpr std::string_view kOriginalType = %s;"
+               % c_string(r.get("original_type", "")))
+    out.append("  static constexpr std::string_view kEventTypes[] = {%s};"
+               % ", ".join(c_string(t) for t in r["event_types"]))
+    out.append("};")
 
 
 # --------------------------------------------------------------------------------------------
@@ -829,14 +970,26 @@ def emit_header(g):
         "//",
         "// " + NOTICE,
     ]
-    out += wrap_comment("Typed models for %s/%s (%d endpoint%s, %d typed call%s)."
-                        % (g.version, g.segment, len(g.endpoints),
-                           "" if len(g.endpoints) == 1 else "s", n_call,
-                           "" if n_call == 1 else "s"), 0)
+    if any(ep.resource is not None for ep in g.endpoints):
+        out += wrap_comment("The decrypted resources of APIv3 callbacks (%d types), from "
+                            "data/notification_resources.json." % len(g.endpoints), 0)
+        out += [
+            "//",
+            "//   auto n = wechatpay::ParseNotificationAs<wechatpay::models::v3::notifications::"
+            "Payment>(",
+            "//       client, headers, body);  // see wechatpay/notifications.h, docs/adr/0005",
+        ]
+    else:
+        out += wrap_comment("Typed models for %s/%s (%d endpoint%s, %d typed call%s)."
+                            % (g.version, g.segment, len(g.endpoints),
+                               "" if len(g.endpoints) == 1 else "s", n_call,
+                               "" if n_call == 1 else "s"), 0)
+        out += [
+            "//",
+            "//   auto r = wechatpay::models::%s::%s(client)...;  // see docs/adr/0005"
+            % (g.version, g.entry),
+        ]
     out += [
-        "//",
-        "//   auto r = wechatpay::models::%s::%s(client)...;  // see docs/adr/0005"
-        % (g.version, g.entry),
         "// Implementation: src/%s." % g.source_rel,
         "#ifndef %s" % guard,
         "#define %s" % guard,
@@ -857,13 +1010,25 @@ def emit_header(g):
         "namespace %s {" % g.cpp_ns,
         "",
     ]
+    if any(ep.resource is not None for ep in g.endpoints):
+        out += [
+            "// What ParseNotificationAs<R> (wechatpay/notifications.h) knows of a resource type R:",
+            "// its name, the resource.original_type it comes with (empty: not checked) and the",
+            "// event types that carry it.",
+            "template <class R>",
+            "struct ResourceTraits;",
+            "",
+        ]
     for ep in g.endpoints:
         e = ep.e
         head = "// %s" % ep.id
+        if ep.resource is not None:
+            head = "// %s: the decrypted resource of %s (%s)" % (
+                ep.request.name, ", ".join(ep.resource["event_types"]), ep.resource["source"])
         notes = []
         if e.get("deprecated"):
             notes.append("deprecated")
-        if not ep.callable:
+        if not ep.callable and ep.resource is None:
             notes.append({"page": "a page URL (models only)",
                           "notification": "an inbound notification (models only)"}[e["kind"]])
         if ep.multipart_file:
@@ -874,7 +1039,9 @@ def emit_header(g):
             head += " (" + "; ".join(notes) + ")"
         out.extend(wrap_comment(head[3:], 0))
         emit_struct(ep.request, 0, out)
-        if ep.response is not None:
+        if ep.resource is not None:
+            emit_resource_traits(ep, out)
+        elif ep.response is not None:
             emit_struct(ep.response, 0, out)
         else:
             out.append("using %sResponse = ::wechatpay::Response;" % ep.base)
@@ -930,7 +1097,7 @@ def emit_header(g):
         out.append("")
     out.append("// Serialization hooks (ToJson/FromJson in runtime.h) and enum tables (WireName).")
     for ep in g.endpoints:
-        out.append("void Serialize(Archive& archive, %sRequest& value);" % ep.base)
+        out.append("void Serialize(Archive& archive, %s& value);" % ep.request.name)
         if ep.response is not None:
             out.append("void Serialize(Archive& archive, %sResponse& value);" % ep.base)
     for ep in g.endpoints:
@@ -1036,6 +1203,10 @@ def qualified(s):
 # Source
 
 
+# Member types held in std::optional when optional (one shared instance each); generated types
+# use models::Optional.
+SCALAR_TYPES = ("std::string", "std::int64_t", "std::int32_t", "double", "bool", "JsonValue")
+
 # Out-of-line Archive methods for the common member shapes (no overload resolution, no
 # template instantiation at the call site).
 DIRECT_CALLS = {
@@ -1061,8 +1232,10 @@ def emit_member_calls(members, out, var="v"):
         out.append("  a.%s(%s, %s.%s);" % (m.call, c_string(m.wire), var, m.cpp))
 
 
-def emit_source_file(groups):
-    """A source file holding the implementation of `groups` (one, or several small ones)."""
+def emit_source_file(parts):
+    """A source file holding `parts`: (group, implementation lines) pairs (one group, or several
+    small groups)."""
+    groups = [g for g, _ in parts]
     out = [
         "// Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.",
         "//",
@@ -1077,13 +1250,15 @@ def emit_source_file(groups):
     out += ['#include "models/archive.h"']
     if len(groups) > 1:
         out += sorted('#include "%s"' % g.header_rel for g in groups)
-    for g in groups:
+    for _, body in parts:
         out.append("")
-        out.extend(g.source_body)
+        out.extend(body)
     return "\n".join(out) + "\n"
 
 
-def emit_source(g):
+def emit_source(g, eps):
+    """The implementation of endpoints `eps` ((index in the group, endpoint) pairs) of group `g`.
+    Nested types belong to one endpoint, so a group's endpoints can be split across files."""
     out = [
         "namespace %s {" % g.cpp_ns,
         "",
@@ -1093,7 +1268,12 @@ def emit_source(g):
     # Aliases for nested types, so that every later line stays short.
     counter = [0]
     nested = []
-    for ep in g.endpoints:
+    for _, ep in eps:
+        for top in (ep.request, ep.response):
+            if top is not None:
+                for s in top.all_structs():
+                    s.alias = None  # set anew for this file
+    for _, ep in eps:
         for top in (ep.request, ep.response):
             if top is None:
                 continue
@@ -1112,7 +1292,7 @@ def emit_source(g):
         out.append("using %s = %s::%s;" % (s.alias, parent, s.name))
         return s.alias
 
-    for ep in g.endpoints:
+    for _, ep in eps:
         for top in (ep.request, ep.response):
             if top is None:
                 continue
@@ -1129,7 +1309,7 @@ def emit_source(g):
     # Enum name tables, shared by identical value lists.
     tables = {}
     enum_refs = []
-    for ep in g.endpoints:
+    for _, ep in eps:
         for top in (ep.request, ep.response):
             if top is None:
                 continue
@@ -1156,7 +1336,7 @@ def emit_source(g):
             out.append("static void Serialize(Archive& a, %s& v);" % s.alias)
         out.append("")
     # Request parts, specs, Prepare/Parse.
-    for idx, ep in enumerate(g.endpoints):
+    for idx, ep in eps:
         req = ep.request.alias
         out.extend(wrap_comment(ep.id, 0))
         out.append("namespace {")
@@ -1234,7 +1414,7 @@ def emit_source(g):
         emit_serialize(s, out, static=True)
         out.append("")
     # Constructors and destructors.
-    for ep in g.endpoints:
+    for _, ep in eps:
         for top in (ep.request, ep.response):
             if top is None:
                 continue
@@ -1367,18 +1547,132 @@ void ExpectRoundTrip(const TypeOps& ops, const nlohmann::json& in, Encoding enco
   ops.destroy(value);
 }
 
+// Received types (responses, inbound notifications) invent nothing and lose nothing: decoding
+// then encoding gives back exactly the document, whichever members it has.
+void ExpectExact(const TypeOps& ops, const nlohmann::json& in, Encoding encoding, const char* what) {
+  SCOPED_TRACE(what);
+  void* value = ops.create();
+  Status s = internal::DecodeJson(ops.serialize, value, in, encoding);
+  if (s) {
+    nlohmann::json out;
+    internal::EncodeJson(ops.serialize, value, encoding, &out);
+    EXPECT_EQ(Normalize(out), Normalize(in));
+  } else {
+    ADD_FAILURE() << s.error().message;
+  }
+  ops.destroy(value);
+}
+
+using Fields = std::vector<const catalog::FieldSchema*>;
+
+// The fields of an object schema's alternatives (one_of): generated as optional members.
+Fields Alternatives(const catalog::FieldSchema* s) {
+  Fields out;
+  if (s == nullptr) return out;
+  for (const catalog::FieldSchema* alt : s->one_of) {
+    if (alt != nullptr) out.insert(out.end(), alt->fields.begin(), alt->fields.end());
+  }
+  return out;
+}
+
+const catalog::FieldSchema* Named(const Fields& fields, const std::string& name) {
+  for (const catalog::FieldSchema* f : fields) {
+    if (f != nullptr && f->NameMatches(name)) return f;
+  }
+  return nullptr;
+}
+
+// Sample variants. kRequiredOnly: only the members the catalog marks required (recursively; a
+// JSON document carried in a string is reduced too). kEmpty: every member kept, with "" (or "0",
+// "false" where the string carries a number or boolean), 0, false, [] as its value.
+enum class Variant { kRequiredOnly, kEmpty };
+
+nlohmann::json Reduce(const nlohmann::json& v, const catalog::FieldSchema* s, Variant variant);
+
+nlohmann::json ReduceMembers(const nlohmann::json& obj, const Fields& fields, const Fields& alts,
+                             Variant variant) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, value] : obj.items()) {
+    const catalog::FieldSchema* f = Named(fields, name);
+    bool required = f != nullptr && f->required;
+    if (f == nullptr) f = Named(alts, name);
+    if (variant == Variant::kRequiredOnly && !required) continue;
+    out[name] = Reduce(value, f, variant);
+  }
+  return out;
+}
+
+nlohmann::json Reduce(const nlohmann::json& v, const catalog::FieldSchema* s, Variant variant) {
+  const bool empty = variant == Variant::kEmpty;
+  if (v.is_object()) {
+    if (s == nullptr) return empty ? nlohmann::json::object() : v;
+    return ReduceMembers(v, s->fields, Alternatives(s), variant);
+  }
+  if (v.is_array()) {
+    if (empty) return nlohmann::json::array();
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& el : v) out.push_back(Reduce(el, s == nullptr ? nullptr : s->items, variant));
+    return out;
+  }
+  if (v.is_string()) {
+    if (empty) {
+      if (s != nullptr && s->json == nullptr && (s->type == catalog::FieldType::kInteger ||
+                                                 s->type == catalog::FieldType::kNumber)) {
+        return "0";
+      }
+      if (s != nullptr && s->json == nullptr && s->type == catalog::FieldType::kBoolean) {
+        return "false";
+      }
+      return "";
+    }
+    if (s != nullptr && s->json != nullptr) {
+      nlohmann::json doc = nlohmann::json::parse(v.get<std::string>(), nullptr, false);
+      if (!doc.is_discarded()) return Reduce(doc, s->json, variant).dump();
+    }
+    return v;
+  }
+  if (!empty) return v;
+  if (v.is_boolean()) return false;
+  if (v.is_number_float()) return 0.0;
+  if (v.is_number()) return 0;
+  return v;
+}
+
+void ExpectVariants(const TypeOps& ops, const nlohmann::json& sample, const Fields& fields,
+                    const Fields& alts, Encoding encoding) {
+  ExpectExact(ops, nlohmann::json::object(), encoding, "no member");
+  ExpectExact(ops, ReduceMembers(sample, fields, alts, Variant::kRequiredOnly), encoding,
+              "required members only");
+  nlohmann::json empty = ReduceMembers(sample, fields, alts, Variant::kEmpty);
+  ExpectExact(ops, empty, encoding, "empty values");
+  ExpectExact(ops, ReduceMembers(empty, fields, alts, Variant::kRequiredOnly), encoding,
+              "required members only, empty values");
+}
+
 void Check(const Case& c) {
   SCOPED_TRACE(c.id);
   const catalog::Endpoint* ep = catalog::Catalog::Default().Find("", c.id);
   ASSERT_NE(ep, nullptr) << "not in the embedded catalog";
   bool text_request = ep->request_kind == catalog::RequestKind::kXml ||
                       ep->request_kind == catalog::RequestKind::kMultipart;
-  ExpectRoundTrip(c.request, RequestSample(*ep), text_request ? Encoding::kText : Encoding::kJson,
-                  *ep, "request");
+  Encoding request_encoding = text_request ? Encoding::kText : Encoding::kJson;
+  nlohmann::json request = RequestSample(*ep);
+  ExpectRoundTrip(c.request, request, request_encoding, *ep, "request");
+  if (ep->kind == catalog::EndpointKind::kNotification) {
+    // An inbound notification's request type is received, like a response.
+    Fields fields = ep->body == nullptr ? Fields() : ep->body->fields;
+    fields.insert(fields.end(), ep->query.begin(), ep->query.end());
+    fields.insert(fields.end(), ep->headers.begin(), ep->headers.end());
+    ExpectVariants(c.request, request, fields, Alternatives(ep->body), request_encoding);
+  }
   if (c.response.create != nullptr) {
     bool text_response = ep->response_kind == catalog::ResponseKind::kXml;
-    ExpectRoundTrip(c.response, catalog::SynthesizeResponse(*ep),
-                    text_response ? Encoding::kText : Encoding::kJson, *ep, "response");
+    Encoding encoding = text_response ? Encoding::kText : Encoding::kJson;
+    nlohmann::json response = catalog::SynthesizeResponse(*ep);
+    ExpectRoundTrip(c.response, response, encoding, *ep, "response");
+    const catalog::FieldSchema* schema = ep->response.schema;
+    ExpectVariants(c.response, response, schema == nullptr ? Fields() : schema->fields,
+                   Alternatives(schema), encoding);
   }
 }
 """
@@ -1404,13 +1698,16 @@ def emit_tests(groups):
             "// JSON round trip of every generated request and response type (%d of %d files): the"
             % (n, len(batches)),
             "// catalog's synthesized sample -> typed struct -> JSON, equal to the sample, with no",
-            "// sample member left untyped.",
+            "// sample member left untyped; for received types (responses, inbound notifications)",
+            "// also with no member, only the required members, and empty values: exactly the",
+            "// members given come back (nothing invented, nothing lost).",
             "#include <gtest/gtest.h>",
             "",
             "#include <nlohmann/json.hpp>",
             "#include <string>",
             "#include <string_view>",
             "#include <type_traits>",
+            "#include <vector>",
             "",
             '#include "wechatpay/catalog.h"',
         ]
@@ -1455,19 +1752,25 @@ def emit_tests(groups):
 # Driver
 
 
-def generate(catalog_text):
-    """{relative path: text} of every generated file."""
-    groups = build_groups(json.loads(catalog_text))
+def generate(catalog_text, resources_text=None, official=None):
+    """{relative path: text} of every generated file. `resources_text`: the callback resources
+    (data/notification_resources.json), `official`: {"go": facts, "java": facts}."""
+    catalog = json.loads(catalog_text)
+    groups = build_groups(catalog)
+    resource_group = None
+    if resources_text is not None:
+        resource_group = build_resource_group(catalog, json.loads(resources_text), official or {})
+        groups.append(resource_group)
     files = {}
     for g in groups:
-        g.source_body = emit_source(g)
+        g.source_body = emit_source(g, list(enumerate(g.endpoints)))
     # Groups with little code share source files, in group order.
     batches, cur, lines = [], [], 0
     for g in groups:
         n = len(g.source_body)
         if n >= SMALL_SOURCE_LINES:
             g.source_rel = "models/%s/%s.cc" % (g.version, g.ns)
-            files[os.path.join("src", g.source_rel)] = emit_source_file([g])
+            files[os.path.join("src", g.source_rel)] = emit_source_file([(g, g.source_body)])
             continue
         if cur and lines + n > BATCH_SOURCE_LINES:
             batches.append(cur)
@@ -1480,13 +1783,93 @@ def generate(catalog_text):
         rel = "models/small_groups_%d.cc" % i
         for g in batch:
             g.source_rel = rel
-        files[os.path.join("src", rel)] = emit_source_file(batch)
+        files[os.path.join("src", rel)] = emit_source_file([(g, g.source_body) for g in batch])
     for g in groups:
         header = emit_header(g)
         g.header_lines = header.count("\n")
         files[os.path.join("include", g.header_rel)] = header
-    files.update(emit_tests(groups))
+    files.update(emit_tests([g for g in groups if g is not resource_group]))
     return files, groups
+
+
+# --------------------------------------------------------------------------------------------
+# Self-test: the generator's rules on a small catalog (run by models_generator_test)
+
+
+def _self_test_catalog():
+    def ep(path, method="GET", body=None, response=None, query=None, kind="api"):
+        return {"id": "%s %s" % (method, path), "version": "v3", "method": method,
+                "protocol": "apiv3", "kind": kind, "request_kind": "json" if body else "none",
+                "response_kind": "json" if response else "empty", "path_params": [],
+                "headers": [], "query": query or [], "body": body, "encrypted_fields": [],
+                "response": {"schema": response}, "deprecated": False,
+                "needs_client_cert": False}
+
+    def obj(*fields, **kw):
+        return dict({"type": "object", "fields": list(fields)}, **kw)
+
+    def fld(name, t="string", required=True, **kw):
+        return dict({"name": name, "type": t, "required": required}, **kw)
+
+    payer = fld("payer", "object", fields=[fld("openid")])
+    kind = fld("kind", "integer", enum=[1, 2, 3],
+               enum_names=["ORDER_NUMBER_TYPE_TRANSACTION_ID", None, "order number type "
+                           "transaction id"])
+    state = fld("state", enum=["SUCCESS", "NOTPAY"], enum_type="trade_state")
+    answer = obj(fld("appid"), fld("total", "integer"), payer, kind, state,
+                 fld("promotion_detail", "array", items=obj(fld("amount", "integer"))),
+                 fld("tags", "array", items={"type": "string"}))
+    return {"format": INPUT_FORMATS[0], "endpoints": [
+        ep("v3/demo/orders", "POST", body=obj(fld("appid"), fld("total", "integer"), payer,
+                                              kind), response=answer),
+        ep("v3/demo/orders/query", response=answer,
+           query=[fld("mchid"), fld("level", "integer", enum=[1, 2])]),
+        ep("v3/demo/notify", "POST", body=obj(fld("id"), fld("n", "integer")),
+           kind="notification"),
+    ]}
+
+
+def self_test():
+    """Checks the naming and representation rules on _self_test_catalog(); returns problems."""
+    problems = []
+    files, _ = generate(json.dumps(_self_test_catalog()))
+    h = files[os.path.join("include", "wechatpay", "models", "v3", "demo.h")]
+
+    def expect(text, present=True):
+        if (text in h) != present:
+            problems.append("%s %r" % ("missing" if present else "unexpected", text))
+    # Requests keep required members plain; received types can represent "absent".
+    expect("struct PostOrdersRequest {")
+    expect("  std::string appid;\n  std::int64_t total = 0;")
+    expect("  std::optional<std::string> appid;\n  std::optional<std::int64_t> total;")
+    expect("  Optional<Payer> payer;")
+    expect("  Optional<Kind> kind;")
+    expect("  List<PromotionDetail> promotion_detail;")
+    expect("  List<std::string> tags;")
+    expect("  std::optional<std::string> id;\n  std::optional<std::int64_t> n;")  # notification
+    # No type is aliased across endpoints; request and response of one endpoint may share.
+    expect("using Kind = PostOrdersRequest::Kind;")
+    for name in ("Payer", "PromotionDetail"):
+        expect("using %s =" % name, False)
+    if h.count("struct Payer {") != 3:  # the request's (required members), two responses'
+        problems.append("expected 3 Payer structs, found %d" % h.count("struct Payer {"))
+    if h.count("enum class TradeState") != 2:
+        problems.append("expected 2 TradeState enums, found %d" % h.count("enum class TradeState"))
+    # enum_names name the enumerators (unique), null keeps the default; enum_type names the type.
+    expect("kOrderNumberTypeTransactionId = 1,")
+    expect("k2 = 2,")
+    expect("kOrderNumberTypeTransactionId2 = 3,")
+    expect("enum class TradeState : std::int32_t {")
+    expect("Enum<TradeState> state;")
+    expect("k1 = 1,")  # `level`: no enum_names
+    bad = _self_test_catalog()
+    bad["endpoints"][1]["query"][1]["enum_names"] = ["ONE"]
+    try:
+        generate(json.dumps(bad))
+        problems.append("enum_names of the wrong length accepted")
+    except GenError:
+        pass
+    return problems
 
 
 def find_clang_format():
@@ -1594,11 +1977,28 @@ def main(argv):
                     help="regenerate into a temporary directory and compare; exit 1 on a difference")
     ap.add_argument("--no-format", action="store_true", help="do not run clang-format")
     ap.add_argument("--stats", action="store_true", help="print counts")
+    ap.add_argument("--self-test", action="store_true",
+                    help="check the generator's rules on a small built-in catalog; write nothing")
     args = ap.parse_args(argv)
+    if args.self_test:
+        try:
+            problems = self_test()
+        except GenError as err:
+            problems = ["generation failed: %s" % err]
+        for p in problems:
+            print("gen_models --self-test: " + p, file=sys.stderr)
+        return 1 if problems else 0
     try:
         with open(DATA_PATH, "r", encoding="utf-8") as f:
             catalog_text = f.read()
-        files, groups = generate(catalog_text)
+        with open(RESOURCES_PATH, "r", encoding="utf-8") as f:
+            resources_text = f.read()
+        official = {}
+        for sdk in ("go", "java"):
+            with open(os.path.join(OFFICIAL_DIR, "wechatpay-%s.json" % sdk), "r",
+                      encoding="utf-8") as f:
+                official[sdk] = json.load(f)
+        files, groups = generate(catalog_text, resources_text, official)
         clang_format = None if args.no_format else find_clang_format()
         files = format_files(files, clang_format)
         if args.stats:

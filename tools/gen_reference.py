@@ -542,7 +542,7 @@ def cstr(s):
 
 
 def unwrap(ctype):
-    for w in ("std::optional<", "std::vector<", "Enum<"):
+    for w in ("std::optional<", "Optional<", "std::vector<", "List<", "Enum<"):
         if ctype.startswith(w):
             return unwrap(ctype[len(w):-1])
     return ctype
@@ -633,7 +633,7 @@ def emit_typed_members(code, indent, lvalue, scope, scope_q, members):
             if base == "JsonValue":
                 continue
             nested = find_nested(scope, base)
-            if m.ctype.startswith("std::optional<"):
+            if m.ctype.startswith(("std::optional<", "Optional<")):
                 var = code.var(m.cpp)
                 code.add(indent, "auto& %s = %s.emplace();" % (var, target))
                 target = var

@@ -297,7 +297,14 @@ std::vector<const Endpoint*> ByPath(const std::string& uri) {
 
 int NotFound(const std::string& what, const std::string& uri) {
   std::fprintf(stderr, "wxpay: error: no endpoint %s in the catalog\n", what.c_str());
-  // Suggest endpoints sharing the last segment.
+  std::vector<const Endpoint*> near = catalog::Catalog::Default().Suggest("", uri, 8);
+  if (!near.empty()) {
+    std::fprintf(stderr, "  did you mean:\n");
+    for (const Endpoint* e : near) std::fprintf(stderr, "    %s\n", std::string(e->id).c_str());
+    std::fprintf(stderr, "  list endpoints with `wxpay endpoints FILTER`\n");
+    return kExitUsage;
+  }
+  // Else endpoints sharing the last segment.
   std::string last = uri;
   while (!last.empty() && last.back() == '/') last.pop_back();
   size_t slash = last.rfind('/');

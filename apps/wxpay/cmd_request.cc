@@ -31,9 +31,7 @@ std::string StripUri(std::string uri) {
 
 const catalog::Endpoint* FindEndpoint(const std::string& method, const std::string& uri) {
   const catalog::Catalog& cat = catalog::Catalog::Default();
-  std::string path = uri.substr(0, uri.find('?'));
-  if (const catalog::Endpoint* e = cat.Find(method, path)) return e;
-  if (auto m = cat.Match(method, "/" + path)) return m->endpoint;
+  if (auto m = cat.Resolve(method, uri)) return m->endpoint;
   return nullptr;
 }
 
@@ -151,7 +149,14 @@ int RunRequest(const GlobalOptions& g, const RequestOptions& o) {
   const catalog::Endpoint* ep = FindEndpoint(method, uri);
   Protocol proto = DetectProtocol(uri, ep);
   if (ep == nullptr) {
+    bool absolute = uri.find("://") != std::string::npos;
+    if (!o.allow_unknown && !o.no_validate && !absolute && proto != Protocol::kMiniProgram) {
+      return UsageError(catalog::Catalog::Default().ExplainUnknown(method, uri) +
+                        "\n  `wxpay endpoints FILTER` lists the known ones; --allow-unknown sends "
+                        "it anyway (an endpoint newer than wxpay)");
+    }
     Verbose(*config, method + " " + uri + " is not in the endpoint catalog; sending it as is");
+    call.allow_unknown_endpoint = true;
   } else {
     Verbose(*config, "endpoint " + std::string(ep->id) + " (" +
                          std::string(catalog::ProtocolName(ep->protocol)) + ")");

@@ -27,6 +27,7 @@ struct RequestOptions {
   bool raw = false;
   bool no_encrypt = false;
   bool no_validate = false;
+  bool allow_unknown = false;  // send to an endpoint the catalog does not know
 };
 int RunRequest(const GlobalOptions& g, const RequestOptions& o);
 

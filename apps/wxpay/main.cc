@@ -125,6 +125,8 @@ int Main(int argc, char** argv) {
                     "Do not encrypt the fields the catalog marks as sensitive (already encrypted)");
   request->add_flag("--no-validate", ro.no_validate,
                     "Do not check the request against the endpoint catalog before sending");
+  request->add_flag("--allow-unknown", ro.allow_unknown,
+                    "Send to an endpoint the catalog does not know (one newer than wxpay)");
   request->add_flag("-i,--include", ro.include, "Print the status line and response headers");
   request->add_flag("--raw", ro.raw, "Print the body exactly as received");
   request->add_option("-o,--output", ro.output, "Write the body to FILE instead of stdout");

@@ -227,6 +227,24 @@ class Catalog {
   // path is unknown. A server answers 405 with these when Match fails for the request's method.
   std::vector<std::string_view> AllowedMethods(std::string_view concrete_path) const;
 
+  // Resolves what a caller wrote: a template ("v3/pay/transactions/id/{transaction_id}", any
+  // spelling Find accepts) or a concrete path ("v3/pay/transactions/out-trade-no/NC1?mchid=1",
+  // "v2/pay/micropay", "/hk/v3/..."). For a template the placeholders are left unbound; for a
+  // concrete path they are bound from its segments (percent-decoded). nullopt when no endpoint of
+  // that method has that path.
+  std::optional<PathMatch> Resolve(std::string_view method, std::string_view uri) const;
+
+  // Up to `limit` known endpoints closest to an unknown `uri` (segment-wise edit distance;
+  // placeholders match any segment), best first, those of `method` before others. Empty when
+  // nothing is close.
+  std::vector<const Endpoint*> Suggest(std::string_view method, std::string_view uri,
+                                       std::size_t limit = 3) const;
+
+  // One sentence for a user whose METHOD URI resolves to nothing: "POST v3/pay/transactions/natve
+  // is not an endpoint this SDK knows; did you mean POST v3/pay/transactions/native?", or "...;
+  // that path is called with POST" when only the method is wrong.
+  std::string ExplainUnknown(std::string_view method, std::string_view uri) const;
+
   // Endpoints whose id, chain or one of whose tags contains `filter` (ASCII case-insensitive), in
   // catalog order. An empty filter returns all endpoints.
   std::vector<const Endpoint*> Search(std::string_view filter) const;

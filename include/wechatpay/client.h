@@ -134,6 +134,10 @@ struct ClientOptions {
   Logger logger;
   int64_t max_clock_skew_seconds = 300;
   bool validate_requests = true;  // check requests against the endpoint catalog before sending
+  // With validation on, a call to an endpoint the catalog does not know is refused before it is
+  // sent (with "did you mean"); true sends it unchecked (endpoints newer than this SDK). Whole
+  // URLs and mini-program paths outside the catalog always pass.
+  bool allow_unknown_endpoints = false;
   // Refresh downloaded platform certificates this often (and on an unknown serial).
   std::chrono::seconds certificate_refresh_interval{std::chrono::hours(12)};
 
@@ -156,6 +160,7 @@ struct CallOptions {
   std::vector<std::string> encrypt_fields;
   std::optional<bool> idempotent;  // override: retry even a POST (e.g. a query sent as POST)
   std::optional<bool> validate;    // override ClientOptions::validate_requests
+  std::optional<bool> allow_unknown_endpoint;  // override ClientOptions::allow_unknown_endpoints
   std::optional<std::chrono::milliseconds> timeout;  // per attempt
   // The whole call, retries and backoff included: past it the call fails with kTimeout.
   std::optional<std::chrono::milliseconds> deadline;

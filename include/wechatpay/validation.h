@@ -30,9 +30,14 @@ namespace wechatpay::catalog {
 //         the JSON document held by string field submit_data), "body" (the body itself).
 //   rule: which — "required", "required_any" (no member of a "give one of these" group is
 //         present; the path is the object's), "type", "enum", "minLength", "maxLength", "pattern",
-//         "minimum", "maximum", "minItems", "maxItems", "json" (a JSON-carrying string does not
-//         parse), "depth" (nesting too deep to check).
-//   message: what, for a human. Never contains the offending value (it may be secret).
+//         "minimum", "maximum", "minItems", "maxItems", "format" (rfc3339, date, url), "json"
+//         (a JSON-carrying string does not parse), "depth" (nesting too deep to check).
+//   message: what, for a human: the value sent (JSON-quoted, cut after 64 characters) and what
+//         is allowed, e.g. `"NATVE" is not allowed; it must be one of: JSAPI, NATIVE, APP`. The
+//         value is never shown for the endpoint's encrypted fields, nor for members whose names
+//         say they are secret (…secret…, …password…, …token…, …private…, …ciphertext…, sign,
+//         key, paysign). Requests only: a required string that is empty is a "required"
+//         violation ("required field is empty"), and formats are checked.
 struct Violation {
   std::string path;
   std::string rule;
@@ -74,7 +79,8 @@ std::vector<Violation> ValidateValue(const FieldSchema& schema, const nlohmann::
                                      std::string_view path = {});
 
 // OK when `violations` is empty, else Error{kInvalidArgument,
-// "request validation failed: 3 violations: a.b: required; c: maxLength; ..."} whose `detail` is
+// "request validation failed: 2 violations: a.b: required field is missing; c: \"x…\" is 40
+// characters long, at most 32 allowed"} (the first 10 listed) whose `detail` is
 // a JSON array of {"path", "rule", "message"} objects.
 Status ToStatus(const std::vector<Violation>& violations);
 

@@ -1,22 +1,23 @@
 // Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.
 //
-// The HTTP side (cpp-httplib) and the public Sandbox class: binds, converts requests and
-// responses, applies the delay and drop-connection faults, and RunSandboxCommand for `wxpay
-// sandbox`.
-#include <httplib.h>
+// The public Sandbox class: prepares the engine, serves it over HTTP(S) with HttpServer
+// (http_server.h), and RunSandboxCommand for `wxpay sandbox`.
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
 #include <thread>
 
 #include "engine.h"
+#include "http_server.h"
 #include "identity.h"
 #include "tls.h"
 #include "wechatpay/sandbox/sandbox.h"
@@ -28,61 +29,19 @@ struct Sandbox::Impl {
   std::string state_dir;
   bool temp_dir = false;
   std::unique_ptr<Engine> engine;
-  std::unique_ptr<httplib::Server> server;
-  std::thread thread;
+  std::unique_ptr<HttpServer> server;
+  SSL_CTX* ssl_ctx = nullptr;
   int port = 0;
   std::string base_url;
   std::string tls_cert_path;
 
   std::mutex mu;
-  std::condition_variable cv;
-  bool stopping = false;
   bool stopped = false;
 
-  void Serve(const httplib::Request& req, httplib::Response& res);
+  ~Impl() {
+    if (ssl_ctx != nullptr) SSL_CTX_free(ssl_ctx);
+  }
 };
-
-void Sandbox::Impl::Serve(const httplib::Request& req, httplib::Response& res) {
-  WireRequest w;
-  w.method = req.method;
-  w.target = req.target;
-  for (const auto& [k, v] : req.headers) w.headers.Add(k, v);
-  w.body = req.body;
-  for (const auto& [name, file] : req.files) {
-    w.form.push_back(FormPart{file.name, file.filename, file.content_type, file.content});
-  }
-  w.remote_addr = req.remote_addr;
-  if (req.ssl != nullptr) {
-    w.tls = true;
-    PeerCertificate(req.ssl, &w.client_cert_pem, &w.client_cert_verified);
-  }
-  WireResponse r = engine->Handle(w);
-  if (r.delay_ms > 0) {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait_for(lock, std::chrono::milliseconds(std::min(r.delay_ms, 60000)),
-                [this] { return stopping; });
-  }
-  if (r.drop_connection) {
-    // Headers go out, then the body never comes and the connection is closed: the client sees a
-    // broken response, as with a connection reset mid-way.
-    res.status = 200;
-    res.set_content_provider(1024, "application/json",
-                             [](size_t, size_t, httplib::DataSink&) { return false; });
-    return;
-  }
-  res.status = r.status;
-  std::string content_type;
-  for (const auto& [k, v] : r.headers) {
-    if (EqualsIgnoreCase(k, "Content-Type")) {
-      content_type = v;
-    } else {
-      res.set_header(k.c_str(), v);
-    }
-  }
-  if (!r.body.empty() || !content_type.empty()) {
-    res.set_content(r.body, content_type.empty() ? "text/plain" : content_type.c_str());
-  }
-}
 
 Sandbox::Sandbox() : impl_(std::make_unique<Impl>()) {}
 
@@ -100,6 +59,19 @@ std::string MakeTempDir() {
 
 std::string HostForUrl(const std::string& host) {
   return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
+// The connection limit: as given, else 4096 or what the open-file limit leaves (128 descriptors
+// kept for the state files, callbacks and the process's own use).
+size_t DefaultMaxConnections(int requested) {
+  if (requested > 0) return static_cast<size_t>(requested);
+  size_t n = 4096;
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+    size_t room = rl.rlim_cur > 256 ? static_cast<size_t>(rl.rlim_cur) - 128 : 128;
+    n = std::min(n, room);
+  }
+  return n;
 }
 }  // namespace
 
@@ -131,88 +103,57 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxOptions& options) {
   }
   d.engine = std::move(*engine);
 
+  auto fail = [&d](Error e) -> Result<std::unique_ptr<Sandbox>> {
+    d.engine->Shutdown();
+    if (d.temp_dir) {
+      std::error_code ec;
+      std::filesystem::remove_all(d.state_dir, ec);
+    }
+    return e;
+  };
   if (options.listen && options.tls.enabled) {
     std::string key_path;
     Status s = EnsureServerCertificate(d.state_dir, options.host, d.engine->Now(), options.tls,
                                        &d.tls_cert_path, &key_path);
     std::string problem = s ? std::string() : s.error().message;
     if (problem.empty()) {
-      SandboxTlsOptions tls = options.tls;
-      std::string cert_path = d.tls_cert_path;
-      auto server = std::make_unique<httplib::SSLServer>([&](SSL_CTX& ctx) {
-        problem = SetupServerContext(&ctx, tls, cert_path, key_path);
-        return problem.empty();
-      });
-      if (problem.empty() && !server->is_valid()) problem = "cannot create the TLS context";
-      if (problem.empty()) d.server = std::move(server);
-    }
-    if (!problem.empty()) {
-      d.engine->Shutdown();
-      if (d.temp_dir) {
-        std::error_code ec;
-        std::filesystem::remove_all(d.state_dir, ec);
+      d.ssl_ctx = SSL_CTX_new(TLS_server_method());
+      if (d.ssl_ctx == nullptr) {
+        problem = "cannot create the TLS context";
+        ERR_clear_error();
+      } else {
+        problem = SetupServerContext(d.ssl_ctx, options.tls, d.tls_cert_path, key_path);
       }
-      return Error(ErrorCode::kInvalidArgument, "TLS: " + problem);
     }
-  } else if (options.listen) {
-    d.server = std::make_unique<httplib::Server>();
+    if (!problem.empty()) return fail(Error(ErrorCode::kInvalidArgument, "TLS: " + problem));
   }
   if (options.listen) {
-    size_t workers = options.worker_threads > 0
-                         ? static_cast<size_t>(options.worker_threads)
-                         : std::max<size_t>(4, std::thread::hardware_concurrency());
-    d.server->new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
-    d.server->set_payload_max_length(options.max_body_bytes);
-    d.server->set_keep_alive_max_count(1000);
-    // httplib 0.11 workers wait out an idle keep-alive connection before Stop() can finish, so
-    // the timeout bounds how long stopping takes while a client still holds a connection.
-    d.server->set_keep_alive_timeout(2);
-    d.server->set_read_timeout(10, 0);
-    d.server->set_write_timeout(10, 0);
-    d.server->set_tcp_nodelay(true);
-    Impl* impl = &d;
-    auto handler = [impl](const httplib::Request& req, httplib::Response& res) {
-      impl->Serve(req, res);
-    };
-    d.server->Get(".*", handler);
-    d.server->Post(".*", handler);
-    d.server->Put(".*", handler);
-    d.server->Patch(".*", handler);
-    d.server->Delete(".*", handler);
-    d.server->Options(".*", handler);
-    d.server->set_exception_handler([](const httplib::Request&, httplib::Response& res,
-                                       std::exception_ptr) {
-      res.status = 500;
-      res.set_content(R"({"code":"SYSTEM_ERROR","message":"internal error"})", "application/json");
-    });
-    int port = -1;
+    HttpServerOptions so;
+    so.workers = options.worker_threads > 0
+                     ? static_cast<size_t>(options.worker_threads)
+                     : std::max<size_t>(4, std::thread::hardware_concurrency());
+    so.max_connections = DefaultMaxConnections(options.max_connections);
+    so.request_timeout_ms = options.request_timeout_ms > 0 ? options.request_timeout_ms : 10000;
+    so.idle_timeout_ms = options.idle_timeout_ms > 0 ? options.idle_timeout_ms : 5000;
+    so.max_body_bytes = options.max_body_bytes;
+    so.ssl_ctx = d.ssl_ctx;
+    Engine* eng = d.engine.get();
+    d.server = std::make_unique<HttpServer>(
+        so, [eng](const WireRequest& req) { return eng->Handle(req); });
+    Result<int> bound = Error(ErrorCode::kNetwork, "");
     if (options.port > 0) {
-      if (d.server->bind_to_port(options.host, options.port)) port = options.port;
+      bound = d.server->Bind(options.host, options.port);
     } else {
       if (auto prev = PreviousPort(d.state_dir, options.host)) {
-        if (d.server->bind_to_port(options.host, *prev)) port = *prev;
+        bound = d.server->Bind(options.host, *prev);
       }
-      if (port < 0) port = d.server->bind_to_any_port(options.host);
+      if (!bound) bound = d.server->Bind(options.host, 0);
     }
-    if (port <= 0) {
-      d.engine->Shutdown();
-      if (d.temp_dir) {
-        std::error_code ec;
-        std::filesystem::remove_all(d.state_dir, ec);
-      }
-      return Error(ErrorCode::kNetwork,
-                   "cannot listen on " + options.host + ":" + std::to_string(options.port));
-    }
-    d.port = port;
+    if (!bound) return fail(std::move(bound).error());
+    if (Status st = d.server->Start(); !st) return fail(std::move(st).error());
+    d.port = *bound;
     d.base_url = std::string(options.tls.enabled ? "https://" : "http://") +
-                 HostForUrl(options.host) + ":" + std::to_string(port);
-    httplib::Server* server = d.server.get();
-    d.thread = std::thread([server] { server->listen_after_bind(); });
-    // httplib's stop() is a no-op until the accept loop runs: wait for it (bounded) so that a
-    // Stop() right after Start() cannot leave the thread blocked in accept().
-    for (int i = 0; i < 5000 && !server->is_running(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+                 HostForUrl(options.host) + ":" + std::to_string(d.port);
   } else {
     d.base_url = "http://" + HostForUrl(options.host) + ":0";
   }
@@ -235,11 +176,8 @@ void Sandbox::Stop() {
     std::lock_guard<std::mutex> lock(d.mu);
     if (d.stopped) return;
     d.stopped = true;
-    d.stopping = true;
   }
-  d.cv.notify_all();
-  if (d.server) d.server->stop();
-  if (d.thread.joinable()) d.thread.join();
+  if (d.server) d.server->Stop();
   if (d.engine) d.engine->Shutdown();
   if (d.temp_dir) {
     std::error_code ec;
@@ -252,9 +190,8 @@ std::string Sandbox::base_url() const { return impl_->base_url; }
 std::string Sandbox::tls_server_cert_path() const { return impl_->tls_cert_path; }
 
 uint64_t Sandbox::tls_handshakes() const {
-  auto* tls = dynamic_cast<httplib::SSLServer*>(impl_->server.get());
-  if (tls == nullptr || tls->ssl_context() == nullptr) return 0;
-  return static_cast<uint64_t>(SSL_CTX_sess_accept(tls->ssl_context()));
+  if (impl_->ssl_ctx == nullptr) return 0;
+  return static_cast<uint64_t>(SSL_CTX_sess_accept(impl_->ssl_ctx));
 }
 const std::string& Sandbox::state_dir() const { return impl_->state_dir; }
 std::string Sandbox::client_config_path() const {
@@ -304,6 +241,17 @@ void Sandbox::ClearFaults() { impl_->engine->faults().Clear(); }
 std::vector<DeliveryRecord> Sandbox::Deliveries() const { return impl_->engine->Deliveries(); }
 
 int RunSandboxCommand(const SandboxOptions& options) {
+  // The server holds one descriptor per connection: make room for the connection limit, as far
+  // as the hard open-file limit allows (the default soft limit is often 1024).
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+    rlim_t want =
+        static_cast<rlim_t>(options.max_connections > 0 ? options.max_connections : 4096) + 256;
+    if (rl.rlim_cur < want && rl.rlim_cur != RLIM_INFINITY) {
+      rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? want : std::min(want, rl.rlim_max);
+      (void)::setrlimit(RLIMIT_NOFILE, &rl);
+    }
+  }
   // Block the stop signals in every thread (the server's threads inherit the mask) and wait for
   // them here.
   sigset_t set, old;

@@ -2,28 +2,64 @@
 #include "store.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 namespace wechatpay::sandbox {
 
 namespace {
-// A journal longer than this is folded into the snapshot.
-constexpr size_t kMaxJournalRecords = 4096;
+// Makes a rename in `dir` durable before anything that depends on it (the journal truncation).
+Status SyncDirectory(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    return Error(ErrorCode::kInternal, "cannot open " + dir + ": " + std::strerror(errno));
+  }
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) {
+    return Error(ErrorCode::kInternal, "cannot sync " + dir + ": " + std::strerror(err));
+  }
+  return {};
+}
 }  // namespace
 
 Collection::Collection(std::string dir, std::string name)
-    : name_(std::move(name)),
-      snapshot_path_(JoinPath(dir, name_ + ".json")),
-      journal_path_(JoinPath(dir, name_ + ".journal")) {}
+    : dir_(std::move(dir)),
+      name_(std::move(name)),
+      snapshot_path_(JoinPath(dir_, name_ + ".json")),
+      journal_path_(JoinPath(dir_, name_ + ".journal")) {}
 
 Collection::~Collection() { Close(); }
 
+void Collection::RemoveStaleTemporaries() const {
+  // WriteFileAtomic names its temporary NAME.json.tmp.PID.RANDOM; one whose process is gone was
+  // never renamed into place, so it holds nothing the snapshot and journal do not.
+  const std::string prefix = name_ + ".json.tmp.";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+    std::string file = entry.path().filename().string();
+    if (file.compare(0, prefix.size(), prefix) != 0) continue;
+    long pid = std::strtol(file.c_str() + prefix.size(), nullptr, 10);
+    if (pid <= 0 || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)) {
+      std::error_code ignored;
+      std::filesystem::remove(entry.path(), ignored);
+    }
+  }
+}
+
 Status Collection::Load() {
   items_.clear();
+  journal_records_ = 0;
+  compact_at_ = kMaxJournalRecords;
+  RemoveStaleTemporaries();
   if (FileExists(snapshot_path_)) {
     auto text = ReadFile(snapshot_path_);
     if (!text) return text.error();
@@ -88,20 +124,43 @@ Status Collection::OpenJournal() {
 
 Status Collection::Append(const Json& record) {
   if (Status s = OpenJournal(); !s) return s;
-  std::string line = DumpJson(record);
+  // After a failed append that could not be cut off, start on a fresh line (Load skips the
+  // malformed partial line and the empty one).
+  std::string line = journal_needs_newline_ ? "\n" : "";
+  line += DumpJson(record);
   line.push_back('\n');
+  // O_APPEND writes at the end; remember where that was to cut a partial line off again.
+  struct stat st {};
+  if (::fstat(journal_fd_, &st) != 0) {
+    return Error(ErrorCode::kInternal,
+                 "cannot append to " + journal_path_ + ": " + std::strerror(errno));
+  }
   size_t off = 0;
   while (off < line.size()) {
     ssize_t n = ::write(journal_fd_, line.data() + off, line.size() - off);
     if (n < 0) {
       if (errno == EINTR) continue;
+      int err = errno;
+      if (off > 0 && ::ftruncate(journal_fd_, st.st_size) != 0) journal_needs_newline_ = true;
       return Error(ErrorCode::kInternal,
-                   "cannot append to " + journal_path_ + ": " + std::strerror(errno));
+                   "cannot append to " + journal_path_ + ": " + std::strerror(err));
     }
     off += static_cast<size_t>(n);
   }
-  if (++journal_records_ >= kMaxJournalRecords) return Compact();
+  journal_needs_newline_ = false;
+  ++journal_records_;
   return {};
+}
+
+void Collection::AfterChange() {
+  if (journal_records_ < compact_at_) return;
+  if (Status s = Compact(); !s) {
+    // Nothing is lost: the journal still holds every change. Try again later rather than on
+    // every change (a compaction rewrites the whole collection).
+    std::fprintf(stderr, "wxpay sandbox: cannot compact %s (the journal keeps the changes): %s\n",
+                 journal_path_.c_str(), s.error().message.c_str());
+    compact_at_ = journal_records_ + kMaxJournalRecords;
+  }
 }
 
 Status Collection::Put(const std::string& key, const Json& value) {
@@ -109,7 +168,9 @@ Status Collection::Put(const std::string& key, const Json& value) {
   rec["k"] = key;
   rec["v"] = value;
   if (Status s = Append(rec); !s) return s;
+  // Memory first, then a compaction: its snapshot must hold the change just journaled.
   items_[key] = value;
+  AfterChange();
   return {};
 }
 
@@ -119,22 +180,33 @@ Status Collection::Erase(const std::string& key) {
   rec["k"] = key;
   if (Status s = Append(rec); !s) return s;
   items_.erase(key);
+  AfterChange();
   return {};
 }
 
 Status Collection::Compact() {
   Json snap = Json::object();
   for (const auto& [k, v] : items_) snap[k] = v;
+  // Temporary file, fsync, rename (WriteFileAtomic), then the directory entry made durable: only
+  // then may the journal be emptied.
   if (Status s = WriteFileAtomic(snapshot_path_, DumpJson(snap, 1)); !s) return s;
+  if (Status s = SyncDirectory(dir_); !s) return s;
   if (journal_fd_ >= 0) {
     ::close(journal_fd_);
     journal_fd_ = -1;
   }
   // The snapshot holds everything: a crash between the rename and this truncation only replays
-  // records that are already in the snapshot, which is harmless (records are whole values).
+  // records that are already in the snapshot, which is harmless (records are whole values, and
+  // replaying them in order ends in the snapshot's state).
   int fd = ::open(journal_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd >= 0) ::close(fd);
+  if (fd < 0) {
+    return Error(ErrorCode::kInternal,
+                 "cannot empty " + journal_path_ + ": " + std::strerror(errno));
+  }
+  ::close(fd);
   journal_records_ = 0;
+  journal_needs_newline_ = false;
+  compact_at_ = kMaxJournalRecords;
   return {};
 }
 

@@ -463,16 +463,6 @@ void AddPathKey(CatalogImpl& impl, std::string_view key, const Endpoint* e) {
   v.push_back(e);
 }
 
-bool IsPlaceholder(std::string_view seg) {
-  return seg.size() >= 2 && seg.front() == '{' && seg.back() == '}';
-}
-
-// "/a/b/" -> {"a", "b", ""}. `path` starts with '/'.
-std::vector<std::string_view> PathSegments(std::string_view path) {
-  if (!path.empty() && path[0] == '/') path.remove_prefix(1);
-  return SplitChar(path, '/');
-}
-
 void BuildIndexes(CatalogImpl& impl) {
   impl.by_path.reserve(impl.endpoints.size() * 2);
   for (const Endpoint& e : impl.endpoints) AddPathKey(impl, e.template_path(), &e);
@@ -601,6 +591,16 @@ int HexValue(char c) {
 
 }  // namespace
 
+bool IsPlaceholder(std::string_view seg) {
+  return seg.size() >= 2 && seg.front() == '{' && seg.back() == '}';
+}
+
+// "/a/b/" -> {"a", "b", ""}. `path` starts with '/'.
+std::vector<std::string_view> PathSegments(std::string_view path) {
+  if (!path.empty() && path[0] == '/') path.remove_prefix(1);
+  return SplitChar(path, '/');
+}
+
 std::unique_ptr<CatalogImpl> LoadCatalog(const std::vector<std::string_view>& chunks) {
   auto impl = std::make_unique<CatalogImpl>();
   Loader loader(*impl);
@@ -633,6 +633,20 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
     if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
   }
   return true;
+}
+
+std::string AsciiLowerCopy(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = AsciiLower(c);
+  return out;
+}
+
+std::string AsciiUpperCopy(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
 }
 
 bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle) {

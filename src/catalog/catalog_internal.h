@@ -54,9 +54,23 @@ std::size_t Utf8Length(std::string_view s);
 // Formats that make a string (or number) a decimal integer: numeric, integer, int32, ...
 bool IsNumericFormat(std::string_view format);
 
+// A template segment such as "{out_trade_no}".
+bool IsPlaceholder(std::string_view seg);
+// "/a/b/" -> {"a", "b", ""}: views into `path`, which starts with '/'.
+std::vector<std::string_view> PathSegments(std::string_view path);
+
+// String formats (src/catalog/formats.cc): YYYY-MM-DD with a real day; RFC 3339 date-time with
+// a required offset; an absolute http(s) URL with a host and no whitespace or control bytes.
+bool IsFullDate(std::string_view s);
+bool IsRfc3339(std::string_view s);
+bool IsHttpUrl(std::string_view s);
+
 // ASCII case-insensitive comparisons.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle);
+// ASCII case mapping of a copy; other bytes are kept.
+std::string AsciiLowerCopy(std::string_view s);
+std::string AsciiUpperCopy(std::string_view s);
 
 // Percent-decodes %XX escapes; malformed escapes are kept as they are.
 std::string PercentDecodeLenient(std::string_view s);

@@ -25,7 +25,75 @@ using nlohmann::json;
 
 constexpr int kMaxDepth = 64;
 constexpr std::size_t kMaxEnumInMessage = 12;
-constexpr std::size_t kMaxViolationsInMessage = 20;
+constexpr std::size_t kMaxViolationsInMessage = 10;
+constexpr std::size_t kMaxValueCodePoints = 64;
+
+// The last member name of a violation path: "a.b[0].secret_key" -> "secret_key".
+std::string LastName(std::string_view path) {
+  std::size_t end = path.size();
+  while (end > 0 && path[end - 1] == ']') {
+    std::size_t open = path.rfind('[', end - 1);
+    if (open == std::string_view::npos) break;
+    end = open;
+  }
+  std::size_t start = path.find_last_of(".~", end == 0 ? 0 : end - 1);
+  start = start == std::string_view::npos ? 0 : start + 1;
+  if (start > end) start = end;
+  return internal::AsciiLowerCopy(path.substr(start, end - start));
+}
+
+// Names whose values are secrets by their nature (keys, signatures, tokens, passwords).
+bool SecretName(std::string_view lower_name) {
+  static constexpr std::string_view kContains[] = {"secret", "password",   "passwd",
+                                                   "token",  "ciphertext", "private"};
+  for (std::string_view part : kContains) {
+    if (lower_name.find(part) != std::string_view::npos) return true;
+  }
+  static constexpr std::string_view kEquals[] = {"sign",    "key",    "paysign",  "pay_sign",
+                                                 "api_key", "apikey", "signature"};
+  for (std::string_view name : kEquals) {
+    if (lower_name == name) return true;
+  }
+  return false;
+}
+
+// "a[3].b~c[0].d" -> "a[].b~c[].d": the spelling of Endpoint::encrypted_fields.
+std::string WithoutIndexes(std::string_view path) {
+  std::string out;
+  out.reserve(path.size());
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    out.push_back(path[i]);
+    if (path[i] == '[') {
+      std::size_t j = i + 1;
+      while (j < path.size() && path[j] >= '0' && path[j] <= '9') ++j;
+      if (j < path.size() && path[j] == ']') i = j - 1;
+    }
+  }
+  return out;
+}
+
+// The value as a message shows it: JSON-quoted (control characters escaped, invalid UTF-8
+// replaced), cut after kMaxValueCodePoints code points.
+std::string QuoteValue(std::string_view value) {
+  std::size_t cut = value.size();
+  std::size_t points = 0;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if ((static_cast<unsigned char>(value[i]) & 0xC0) != 0x80) {
+      if (points == kMaxValueCodePoints) {
+        cut = i;
+        break;
+      }
+      ++points;
+    }
+  }
+  std::string quoted =
+      json(std::string(value.substr(0, cut))).dump(-1, ' ', false, json::error_handler_t::replace);
+  if (cut < value.size()) {
+    quoted.insert(quoted.size() - 1, "...");
+    quoted += " (cut, " + std::to_string(value.size()) + " bytes)";
+  }
+  return quoted;
+}
 
 std::string NumberText(double d) {
   if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.0e15) {
@@ -96,6 +164,17 @@ class Validator {
 
   // Names (at the top level of the value) that may be missing although required.
   void set_excused(const std::vector<std::string_view>* excused) { excused_ = excused; }
+  // Paths whose values are never shown in messages (the endpoint's encrypted fields, spelled as
+  // in Endpoint::encrypted_fields, each prefixed by `prefix`: "" for the body, "query:" ...).
+  void set_hidden(const std::vector<std::string_view>* hidden, std::string prefix) {
+    hidden_ = hidden;
+    hidden_prefix_ = std::move(prefix);
+  }
+  // Values under this top-level label ("query.id_card", "query.id_card[0]") are never shown.
+  void set_hidden_label(std::string label) { hidden_label_ = std::move(label); }
+  // Checking a request (not a response): required strings must not be empty, formats are
+  // checked.
+  void set_request(bool request) { request_ = request; }
 
   void Check(const FieldSchema& s, const json& v, ValueEncoding enc, std::string& path, int depth) {
     if (depth > kMaxDepth) {
@@ -133,7 +212,7 @@ class Validator {
           TypeError(s, v, path);
           return;
         }
-        if (!s.enum_values.empty() && !InEnum(s, b)) EnumError(s, path);
+        if (!s.enum_values.empty() && !InEnum(s, b)) EnumError(s, b, path);
         return;
       }
       case FieldType::kObject:
@@ -172,9 +251,35 @@ class Validator {
         Violation{path.empty() ? root_label_ : path, std::move(rule), std::move(message)});
   }
 
+  bool Hidden(const std::string& path) const {
+    if (SecretName(LastName(path))) return true;
+    if (!hidden_label_.empty() && path.compare(0, hidden_label_.size(), hidden_label_) == 0) {
+      return true;
+    }
+    if (hidden_ == nullptr || hidden_->empty()) return false;
+    std::string key = hidden_prefix_ + WithoutIndexes(path);
+    for (std::string_view h : *hidden_) {
+      if (h == key) return true;
+    }
+    return false;
+  }
+
+  // `value` quoted for a message, or "the value" for secret and encrypted fields.
+  std::string Shown(const std::string& path, std::string_view value) const {
+    if (Hidden(path)) return "the value (not shown: the field is secret or encrypted)";
+    return QuoteValue(value);
+  }
+  // A JSON scalar as sent: numbers and booleans as they are, strings quoted.
+  std::string ShownScalar(const std::string& path, const json& v) const {
+    if (v.is_string()) return Shown(path, v.get_ref<const std::string&>());
+    if (Hidden(path)) return Shown(path, "");
+    return v.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+
   void TypeError(const FieldSchema& s, const json& v, const std::string& path) {
-    Add(path, "type",
-        "expected " + std::string(FieldTypeName(s.type)) + ", got " + JsonTypeName(v));
+    std::string msg = "expected " + std::string(FieldTypeName(s.type)) + ", got " + JsonTypeName(v);
+    if (v.is_primitive() && !v.is_null()) msg += " " + ShownScalar(path, v);
+    Add(path, "type", std::move(msg));
   }
 
   static bool InEnum(const FieldSchema& s, std::string_view text) {
@@ -184,8 +289,12 @@ class Validator {
     return false;
   }
 
-  void EnumError(const FieldSchema& s, const std::string& path) {
-    std::string msg = "must be one of: ";
+  void EnumError(const FieldSchema& s, std::string_view value, const std::string& path) {
+    EnumErrorShown(s, Shown(path, value), path);
+  }
+
+  void EnumErrorShown(const FieldSchema& s, const std::string& shown, const std::string& path) {
+    std::string msg = shown + " is not allowed; it must be one of: ";
     for (std::size_t i = 0; i < s.enum_values.size(); ++i) {
       if (i == kMaxEnumInMessage) {
         msg += ", ... (" + std::to_string(s.enum_values.size()) + " values)";
@@ -204,19 +313,40 @@ class Validator {
     const char* unit = c.byte_length ? " bytes" : " characters";
     if (c.min_length && n < *c.min_length) {
       Add(path, "minLength",
-          "length " + std::to_string(n) + " is below minLength " + std::to_string(*c.min_length) +
-              unit);
+          Shown(path, str) + " is " + std::to_string(n) + unit + " long, at least " +
+              std::to_string(*c.min_length) + " required");
     }
     if (c.max_length && n > *c.max_length) {
       Add(path, "maxLength",
-          "length " + std::to_string(n) + " exceeds maxLength " + std::to_string(*c.max_length) +
-              unit);
+          Shown(path, str) + " is " + std::to_string(n) + unit + " long, at most " +
+              std::to_string(*c.max_length) + " allowed");
+    }
+  }
+
+  void CheckFormat(const FieldSchema& s, std::string_view str, const std::string& path) {
+    if (str.empty()) return;  // reported as empty where that matters
+    const char* expected = nullptr;
+    if (s.format == "rfc3339") {
+      if (!internal::IsRfc3339(str))
+        expected = "an RFC 3339 date-time such as 2018-06-08T10:34:56+08:00";
+    } else if (s.format == "date") {
+      if (!internal::IsFullDate(str)) expected = "a date such as 2019-06-11 (YYYY-MM-DD)";
+    } else if (s.format == "url") {
+      if (!internal::IsHttpUrl(str)) expected = "an http:// or https:// URL with a host";
+    }
+    if (expected != nullptr) {
+      Add(path, "format", Shown(path, str) + " is not " + expected);
     }
   }
 
   void CheckString(const FieldSchema& s, std::string_view str, std::string& path, int depth) {
     bool listed = !s.enum_values.empty() && InEnum(s, str);
-    if (!s.enum_values.empty() && !listed) EnumError(s, path);
+    if (!s.enum_values.empty() && !listed) EnumError(s, str, path);
+    if (request_ && s.required && str.empty() && s.enum_values.empty()) {
+      Add(path, "required", "required field is empty");
+      return;
+    }
+    if (request_ && !listed) CheckFormat(s, str, path);
     // An enumerated value is valid as listed: the catalog has fields whose maxLength is shorter
     // than their own enum values (e.g. sign_type HMAC-SHA256 with maxLength 10).
     if (!listed) CheckLength(s, str, path);
@@ -226,7 +356,8 @@ class Validator {
         case internal::RegexResult::kBadPattern:  // a schema defect is not the caller's fault
           break;
         case internal::RegexResult::kNoMatch:
-          Add(path, "pattern", "does not match pattern " + std::string(*s.constraints.pattern));
+          Add(path, "pattern",
+              Shown(path, str) + " does not match pattern " + std::string(*s.constraints.pattern));
           break;
         case internal::RegexResult::kTooLong:
           Add(path, "pattern",
@@ -237,7 +368,7 @@ class Validator {
     if (s.json != nullptr) {
       json doc = json::parse(str, nullptr, false);
       if (doc.is_discarded()) {
-        Add(path, "json", "must be a JSON document");
+        Add(path, "json", "must hold a JSON document");
       } else {
         std::size_t mark = path.size();
         path.push_back('~');
@@ -273,10 +404,12 @@ class Validator {
     }
     const Constraints& c = s.constraints;
     if (c.minimum && *num < *c.minimum) {
-      Add(path, "minimum", "must be >= " + NumberText(*c.minimum));
+      Add(path, "minimum",
+          ShownScalar(path, v) + " is below the minimum " + NumberText(*c.minimum));
     }
     if (c.maximum && *num > *c.maximum) {
-      Add(path, "maximum", "must be <= " + NumberText(*c.maximum));
+      Add(path, "maximum",
+          ShownScalar(path, v) + " is above the maximum " + NumberText(*c.maximum));
     }
     if (!s.enum_values.empty()) {
       bool any_numeric = false;
@@ -288,7 +421,7 @@ class Validator {
         }
       }
       // An enum of non-numbers on a numeric field is a schema defect: not checked.
-      if (any_numeric && !found) EnumError(s, path);
+      if (any_numeric && !found) EnumErrorShown(s, ShownScalar(path, v), path);
     }
   }
 
@@ -366,6 +499,10 @@ class Validator {
       if (alt == nullptr) continue;
       std::vector<Violation> found;
       Validator sub(&found, root_label_);
+      sub.hidden_ = hidden_;
+      sub.hidden_prefix_ = hidden_prefix_;
+      sub.hidden_label_ = hidden_label_;
+      sub.request_ = request_;
       sub.Check(*alt, v, enc, path, depth + 1);
       if (found.empty()) return;
       if (!have_best || found.size() < best.size()) {
@@ -406,6 +543,10 @@ class Validator {
   std::vector<Violation>* out_;
   std::string root_label_;
   const std::vector<std::string_view>* excused_ = nullptr;
+  const std::vector<std::string_view>* hidden_ = nullptr;
+  std::string hidden_prefix_;
+  std::string hidden_label_;
+  bool request_ = false;
 };
 
 bool HasRequired(const FieldSchema& s, const std::vector<std::string_view>& excused) {
@@ -419,10 +560,22 @@ bool HasRequired(const FieldSchema& s, const std::vector<std::string_view>& excu
   return false;
 }
 
-void CheckTextValue(const FieldSchema& s, std::string_view value, std::string path,
+// Checks a query, path or header value; `encrypted` hides the value from messages.
+void CheckTextValue(const FieldSchema& s, const json& value, std::string path, bool encrypted,
                     std::vector<Violation>* out) {
   Validator v(out, path);
-  v.Check(s, json(std::string(value)), ValueEncoding::kText, path, 1);
+  v.set_request(true);
+  if (encrypted) v.set_hidden_label(path);
+  v.Check(s, value, ValueEncoding::kText, path, 1);
+}
+
+bool QueryEncrypted(const Endpoint& e, std::string_view name) {
+  for (std::string_view h : e.encrypted_fields) {
+    if (h.size() == name.size() + 6 && h.substr(0, 6) == "query:" && h.substr(6) == name) {
+      return true;
+    }
+  }
+  return false;
 }
 
 void ValidateRequestInto(const Endpoint& e, const RequestParts& r, std::vector<Violation>* out) {
@@ -431,11 +584,11 @@ void ValidateRequestInto(const Endpoint& e, const RequestParts& r, std::vector<V
     std::string path = "path." + std::string(p->name);
     auto it = r.path_params.find(p->name);
     if (it == r.path_params.end()) {
-      out->push_back({path, "required", "path parameter is missing"});
+      out->push_back({path, "required", "required path parameter is missing"});
     } else if (it->second.empty()) {
-      out->push_back({path, "required", "path parameter is empty"});
+      out->push_back({path, "required", "required path parameter is empty"});
     } else {
-      CheckTextValue(*p, it->second, path, out);
+      CheckTextValue(*p, json(it->second), path, false, out);
     }
   }
 
@@ -449,9 +602,12 @@ void ValidateRequestInto(const Endpoint& e, const RequestParts& r, std::vector<V
     if (values.empty()) {
       bool excused =
           r.pre_signing && e.protocol == Protocol::kMiniProgram && q->name == "access_token";
-      if (q->required && !excused) out->push_back({path, "required", "query parameter is missing"});
+      if (q->required && !excused) {
+        out->push_back({path, "required", "required query parameter is missing"});
+      }
       continue;
     }
+    bool encrypted = QueryEncrypted(e, q->name);
     if (q->type == FieldType::kArray) {
       json arr = json::array();
       for (std::string_view val : values) {
@@ -463,11 +619,16 @@ void ValidateRequestInto(const Endpoint& e, const RequestParts& r, std::vector<V
           start = comma + 1;
         }
       }
-      Validator v(out, path);
-      v.Check(*q, arr, ValueEncoding::kText, path, 1);
+      CheckTextValue(*q, arr, path, encrypted, out);
       continue;
     }
-    for (std::string_view val : values) CheckTextValue(*q, val, path, out);
+    for (std::string_view val : values) {
+      if (q->required && val.empty() && q->enum_values.empty()) {
+        out->push_back({path, "required", "required query parameter is empty"});
+        continue;
+      }
+      CheckTextValue(*q, json(std::string(val)), path, encrypted, out);
+    }
   }
 
   if (r.headers) {
@@ -480,10 +641,15 @@ void ValidateRequestInto(const Endpoint& e, const RequestParts& r, std::vector<V
       }
       if (found == nullptr) {
         bool excused = r.pre_signing && internal::EqualsIgnoreCase(h->name, "Wechatpay-Serial");
-        if (h->required && !excused) out->push_back({path, "required", "header is missing"});
+        if (h->required && !excused)
+          out->push_back({path, "required", "required header is missing"});
         continue;
       }
-      CheckTextValue(*h, *found, path, out);
+      if (h->required && found->empty()) {
+        out->push_back({path, "required", "required header is empty"});
+        continue;
+      }
+      CheckTextValue(*h, json(*found), path, false, out);
     }
   }
 
@@ -502,6 +668,8 @@ void ValidateRequestInto(const Endpoint& e, const RequestParts& r, std::vector<V
         e.request_kind == RequestKind::kJson ? ValueEncoding::kJson : ValueEncoding::kText;
     Validator v(out, "body");
     v.set_excused(&excused);
+    v.set_hidden(&e.encrypted_fields, "");
+    v.set_request(true);
     std::string path;
     v.Check(*e.body, *r.body, enc, path, 0);
   }
@@ -526,6 +694,7 @@ std::vector<Violation> ValidateResponse(const Endpoint& endpoint, const nlohmann
     bool text =
         endpoint.response_kind == ResponseKind::kXml || endpoint.response.error_kind == "xml";
     Validator v(&out, "body");
+    v.set_hidden(&endpoint.response_encrypted_fields, "");
     std::string path;
     v.Check(*endpoint.response.schema, body, text ? ValueEncoding::kText : ValueEncoding::kJson,
             path, 0);
@@ -560,7 +729,7 @@ Status ToStatus(const std::vector<Violation>& violations) {
       const Violation& v = violations[i];
       if (i < kMaxViolationsInMessage) {
         if (i > 0) msg += "; ";
-        msg += v.path + ": " + v.rule;
+        msg += v.path + ": " + v.message;
       } else if (i == kMaxViolationsInMessage) {
         msg += "; ... (" + std::to_string(violations.size() - i) + " more)";
       }

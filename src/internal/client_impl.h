@@ -35,6 +35,9 @@ Result<std::pair<std::string, std::string>> SplitBaseUrl(std::string_view base,
 enum class Family { kApiV3, kApiV2, kMiniProgram };
 Family FamilyOf(std::string_view template_path);
 
+// The error for a call to an endpoint the catalog does not know (with "did you mean").
+Error UnknownEndpointError(const std::string& method, const std::string& path);
+
 class ClientImpl;
 
 // One call, ready to send. Subclasses differ by API family.

@@ -66,6 +66,15 @@ class Archive {
       Leave();
     }
   }
+  template <class T>
+  void Field(const char* name, Optional<T>& value) {
+    if (!decoding_ && !value) return;
+    if (Enter(name)) {
+      if (decoding_) value.emplace();
+      Value(*value);
+      Leave();
+    }
+  }
   template <class E>
   void Field(const char* name, Enum<E>& value) {
     if (!decoding_ && !value.has_value()) return;  // unset: absent
@@ -94,7 +103,7 @@ class Archive {
   void OptAny(const char* name, std::optional<JsonValue>& value);
   void StrList(const char* name, std::vector<std::string>& value);
   void I64List(const char* name, std::vector<std::int64_t>& value);
-  // Optional lists are plain vectors: empty means absent (not written).
+  // Optional request lists are plain vectors: empty means absent (not written).
   void OptStrList(const char* name, std::vector<std::string>& value);
   void OptI64List(const char* name, std::vector<std::int64_t>& value);
   template <class T>
@@ -106,6 +115,30 @@ class Archive {
   void OptJsonField(const char* name, std::vector<T>& values) {
     if (!decoding_ && values.empty()) return;
     JsonField(name, values);
+  }
+  // Response lists (List<T>): written when present, `[]` included; decoding marks them present.
+  void OptStrList(const char* name, List<std::string>& value);
+  void OptI64List(const char* name, List<std::int64_t>& value);
+  template <class T>
+  void OptList(const char* name, List<T>& values) {
+    if (!decoding_ && !values.has_value()) return;
+    if (Enter(name)) {
+      Value(values.vector());
+      if (decoding_) values.set_present();
+      Leave();
+    }
+  }
+  template <class T>
+  void OptJsonField(const char* name, List<T>& values) {
+    if (!decoding_ && !values.has_value()) return;
+    if (Enter(name)) {
+      if (BeginEmbedded()) {
+        Value(values.vector());
+        if (decoding_) values.set_present();
+        EndEmbedded();
+      }
+      Leave();
+    }
   }
 
   // A string member that carries a JSON document, typed as that document.
@@ -121,6 +154,19 @@ class Archive {
   }
   template <class T>
   void JsonField(const char* name, std::optional<T>& value) {
+    if (!decoding_ && !value) return;
+    if (Enter(name)) {
+      if (BeginEmbedded()) {
+        if (decoding_) value.emplace();
+        Value(*value);
+        EndEmbedded();
+      }
+      Leave();
+    }
+  }
+
+  template <class T>
+  void JsonField(const char* name, Optional<T>& value) {
     if (!decoding_ && !value) return;
     if (Enter(name)) {
       if (BeginEmbedded()) {
@@ -178,7 +224,10 @@ class Archive {
   void Value(Enum<E>& value) {
     auto raw = static_cast<std::int32_t>(value.value_);
     ValueEnum(&raw, &value.text_, EnumTableOf(E{}));
-    if (decoding_) value.value_ = static_cast<E>(raw);
+    if (decoding_) {
+      value.value_ = static_cast<E>(raw);
+      value.present_ = true;
+    }
   }
   // Numeric enums (enum class X : std::int64_t): any number round-trips.
   template <class E, std::enable_if_t<std::is_enum_v<E>, int> = 0>

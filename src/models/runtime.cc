@@ -189,10 +189,12 @@ bool Archive::Enter(const char* name) {
   child.kind = internal::Frame::Kind::kMember;
   child.name = name;
   if (decoding_) {
-    f.known.emplace_back(name);
     if (f.in == nullptr || !f.in->is_object()) return false;
     auto it = f.in->find(name);
+    // A member that is JSON null is not typed (the member stays absent): it stays unknown, so
+    // Extra() keeps it and encoding writes the null back.
     if (it == f.in->end() || it->is_null()) return false;
+    f.known.emplace_back(name);
     child.in = &*it;
   } else {
     child.out = &(*f.out)[name];
@@ -269,7 +271,15 @@ bool Archive::BeginEmbedded() {
       return false;
     }
     const std::string& text = in->get_ref<const std::string&>();
-    if (text.empty()) return false;  // an empty document: absent
+    if (text.empty()) {
+      // No document: the member stays absent, and the "" is kept in `extra` (so that encoding
+      // writes it back) by forgetting that the member was asked for.
+      if (st.frames.size() >= 2 && st.top().kind == internal::Frame::Kind::kMember) {
+        auto& known = st.frames[st.frames.size() - 2].known;
+        if (!known.empty()) known.pop_back();
+      }
+      return false;
+    }
     Ordered doc = Ordered::parse(text, nullptr, false);
     if (doc.is_discarded()) {
       st.Fail("does not hold a valid JSON document");
@@ -313,7 +323,7 @@ std::size_t Archive::FamilyCount(const char* prefix, std::size_t size) {
   std::size_t n = 0;
   for (auto it = f.in->begin(); it != f.in->end(); ++it) {
     std::string_view key = it.key();
-    if (key.size() <= p.size() || key.compare(0, p.size(), p) != 0) continue;
+    if (it->is_null() || key.size() <= p.size() || key.compare(0, p.size(), p) != 0) continue;
     auto idx = internal::ParseIndex(key.substr(p.size()));
     if (!idx) continue;
     f.known.push_back(key);
@@ -349,7 +359,7 @@ std::size_t Archive::FamilyCount2(const char* prefix, std::size_t size) {
   std::size_t n = 0;
   for (auto it = f.in->begin(); it != f.in->end(); ++it) {
     std::string_view key = it.key();
-    if (key.size() <= p.size() || key.compare(0, p.size(), p) != 0) continue;
+    if (it->is_null() || key.size() <= p.size() || key.compare(0, p.size(), p) != 0) continue;
     std::string_view rest = key.substr(p.size());
     std::size_t sep = rest.find('_');
     if (sep == std::string_view::npos) continue;
@@ -437,6 +447,22 @@ void Archive::OptStrList(const char* name, std::vector<std::string>& value) {
 void Archive::OptI64List(const char* name, std::vector<std::int64_t>& value) {
   if (!decoding_ && value.empty()) return;
   I64List(name, value);
+}
+void Archive::OptStrList(const char* name, List<std::string>& value) {
+  if (!decoding_ && !value.has_value()) return;
+  if (Enter(name)) {
+    Value(value.vector());
+    if (decoding_) value.set_present();
+    Leave();
+  }
+}
+void Archive::OptI64List(const char* name, List<std::int64_t>& value) {
+  if (!decoding_ && !value.has_value()) return;
+  if (Enter(name)) {
+    Value(value.vector());
+    if (decoding_) value.set_present();
+    Leave();
+  }
 }
 
 void Archive::Str(const char* name, std::string& value) {

@@ -25,7 +25,6 @@
 #include "wechatpay/models/v3/combine_transactions.h"
 #include "wechatpay/models/v3/compliance.h"
 #include "wechatpay/models/v3/credit_repayment.h"
-#include "wechatpay/models/v3/discount_card.h"
 
 namespace wechatpay::models::v3::abnormal_fund_processing {
 
@@ -35,9 +34,11 @@ using T1 = GetReceiptsByReceiptIdResponse::TransferAmount;
 using T2 = GetReceiptsByReceiptIdResponse::Instruction;
 using T3 = T2::Commander;
 using T4 = PostReceiptsByReceiptIdTransferInstructionsRequest::Receiver;
-using T5 = PostReceiptsByReceiptIdTransferInstructionsResponse::Instruction;
-using T6 = GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoResponse::Commander;
-using T7 = GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoResponse::Receiver;
+using T5 = PostReceiptsByReceiptIdTransferInstructionsResponse::TransferAmount;
+using T6 = PostReceiptsByReceiptIdTransferInstructionsResponse::Instruction;
+using T7 = T6::Commander;
+using T8 = GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoResponse::Commander;
+using T9 = GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoResponse::Receiver;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -95,8 +96,10 @@ static void Serialize(Archive& a, T3& v);
 static void Serialize(Archive& a, T2& v);
 static void Serialize(Archive& a, T4& v);
 static void Serialize(Archive& a, T5& v);
-static void Serialize(Archive& a, T6& v);
 static void Serialize(Archive& a, T7& v);
+static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T8& v);
+static void Serialize(Archive& a, T9& v);
 
 // GET v3/abnormal-fund-processing/receipts/{receipt_id}
 namespace {
@@ -118,7 +121,7 @@ constexpr internal::EndpointSpec kSpec0{
 void Serialize(Archive& a, GetReceiptsByReceiptIdRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetReceiptsByReceiptIdResponse& v) {
   a.Field("product_name", v.product_name);
-  a.Str("receipt_id", v.receipt_id);
+  a.OptStr("receipt_id", v.receipt_id);
   a.Field("transfer_amount", v.transfer_amount);
   a.Field("receipt_state", v.receipt_state);
   a.OptStr("create_time", v.create_time);
@@ -168,7 +171,7 @@ void Serialize(Archive& a, PostReceiptsByReceiptIdTransferInstructionsRequest& v
 }
 void Serialize(Archive& a, PostReceiptsByReceiptIdTransferInstructionsResponse& v) {
   a.Field("product_name", v.product_name);
-  a.Str("receipt_id", v.receipt_id);
+  a.OptStr("receipt_id", v.receipt_id);
   a.Field("transfer_amount", v.transfer_amount);
   a.Field("receipt_state", v.receipt_state);
   a.OptStr("create_time", v.create_time);
@@ -212,7 +215,7 @@ void Serialize(Archive& a, GetReceiptsByReceiptIdTransferInstructionsByOutInstru
 }
 void Serialize(Archive& a,
                GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoResponse& v) {
-  a.Str("out_instruction_no", v.out_instruction_no);
+  a.OptStr("out_instruction_no", v.out_instruction_no);
   a.Field("commander", v.commander);
   a.Field("transfer_mode", v.transfer_mode);
   a.Field("receiver", v.receiver);
@@ -220,7 +223,7 @@ void Serialize(Archive& a,
   a.OptStr("create_time", v.create_time);
   a.OptStr("success_time", v.success_time);
   a.OptStr("close_time", v.close_time);
-  a.Str("notify_url", v.notify_url);
+  a.OptStr("notify_url", v.notify_url);
   a.OptStr("instruction_instance_id", v.instruction_instance_id);
   a.Extra(v.extra);
 }
@@ -238,24 +241,24 @@ Status GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNo::Parse(
 }
 
 static void Serialize(Archive& a, T1& v) {
-  a.I64("total", v.total);
+  a.OptI64("total", v.total);
   a.Field("currency", v.currency);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T3& v) {
   a.Field("operator", v.operator_);
-  a.Str("mchid", v.mchid);
+  a.OptStr("mchid", v.mchid);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T2& v) {
-  a.Str("out_instruction_no", v.out_instruction_no);
+  a.OptStr("out_instruction_no", v.out_instruction_no);
   a.Field("commander", v.commander);
   a.Field("transfer_mode", v.transfer_mode);
   a.OptStr("success_time", v.success_time);
-  a.StrList("appid", v.appid);
-  a.Str("notify_url", v.notify_url);
+  a.OptStrList("appid", v.appid);
+  a.OptStr("notify_url", v.notify_url);
   a.Extra(v.extra);
 }
 
@@ -267,24 +270,36 @@ static void Serialize(Archive& a, T4& v) {
 }
 
 static void Serialize(Archive& a, T5& v) {
-  a.Str("out_instruction_no", v.out_instruction_no);
+  a.OptI64("total", v.total);
+  a.Field("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T7& v) {
+  a.Field("operator", v.operator_);
+  a.OptStr("mchid", v.mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T6& v) {
+  a.OptStr("out_instruction_no", v.out_instruction_no);
   a.Field("commander", v.commander);
   a.Field("transfer_mode", v.transfer_mode);
   a.Field("receiver", v.receiver);
   a.Field("instruction_state", v.instruction_state);
   a.OptStr("create_time", v.create_time);
   a.OptStr("success_time", v.success_time);
-  a.Str("notify_url", v.notify_url);
+  a.OptStr("notify_url", v.notify_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T6& v) {
+static void Serialize(Archive& a, T8& v) {
   a.Field("operator", v.operator_);
   a.OptStr("mchid", v.mchid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T7& v) {
+static void Serialize(Archive& a, T9& v) {
   a.OptStr("account_type", v.account_type);
   a.OptStr("openid", v.openid);
   a.OptStr("appid", v.appid);
@@ -308,8 +323,12 @@ PostReceiptsByReceiptIdTransferInstructionsRequest::
     PostReceiptsByReceiptIdTransferInstructionsRequest() = default;
 PostReceiptsByReceiptIdTransferInstructionsRequest::
     ~PostReceiptsByReceiptIdTransferInstructionsRequest() = default;
-T5::Instruction() = default;
-T5::~Instruction() = default;
+T5::TransferAmount() = default;
+T5::~TransferAmount() = default;
+T7::Commander() = default;
+T7::~Commander() = default;
+T6::Instruction() = default;
+T6::~Instruction() = default;
 PostReceiptsByReceiptIdTransferInstructionsResponse::
     PostReceiptsByReceiptIdTransferInstructionsResponse() = default;
 PostReceiptsByReceiptIdTransferInstructionsResponse::
@@ -318,10 +337,10 @@ GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoRequest::
     GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoRequest() = default;
 GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoRequest::
     ~GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoRequest() = default;
-T6::Commander() = default;
-T6::~Commander() = default;
-T7::Receiver() = default;
-T7::~Receiver() = default;
+T8::Commander() = default;
+T8::~Commander() = default;
+T9::Receiver() = default;
+T9::~Receiver() = default;
 GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoResponse::
     GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoResponse() = default;
 GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoResponse::
@@ -335,7 +354,24 @@ const EnumTable& EnumTableOf(T2::TransferMode) { return kEnum4; }
 const EnumTable& EnumTableOf(PostReceiptsByReceiptIdTransferInstructionsRequest::TransferMode) {
   return kEnum5;
 }
-const EnumTable& EnumTableOf(T5::InstructionState) { return kEnum6; }
+const EnumTable& EnumTableOf(PostReceiptsByReceiptIdTransferInstructionsResponse::ProductName) {
+  return kEnum0;
+}
+const EnumTable& EnumTableOf(T5::Currency) { return kEnum1; }
+const EnumTable& EnumTableOf(PostReceiptsByReceiptIdTransferInstructionsResponse::ReceiptState) {
+  return kEnum2;
+}
+const EnumTable& EnumTableOf(T7::Operator) { return kEnum3; }
+const EnumTable& EnumTableOf(T6::InstructionState) { return kEnum6; }
+const EnumTable& EnumTableOf(T8::Operator) { return kEnum3; }
+const EnumTable& EnumTableOf(
+    GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoResponse::TransferMode) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(
+    GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoResponse::InstructionState) {
+  return kEnum6;
+}
 
 }  // namespace wechatpay::models::v3::abnormal_fund_processing
 
@@ -676,11 +712,11 @@ void Serialize(Archive& a, PostWbChannelBankChannelAccountRenameRequest& v) {
 }
 void Serialize(Archive& a, PostWbChannelBankChannelAccountRenameResponse& v) {
   a.Field("change_scene", v.change_scene);
-  a.Str("application_id", v.application_id);
-  a.Str("out_request_no", v.out_request_no);
-  a.Str("mchid", v.mchid);
-  a.Str("bal_account_no", v.bal_account_no);
-  a.Str("new_account_name", v.new_account_name);
+  a.OptStr("application_id", v.application_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("bal_account_no", v.bal_account_no);
+  a.OptStr("new_account_name", v.new_account_name);
   a.Field("application_state", v.application_state);
   a.OptStr("finish_time", v.finish_time);
   a.OptStr("fail_code", v.fail_code);
@@ -729,11 +765,11 @@ void Serialize(Archive& a, GetWbChannelBankChannelAccountRenameByApplicationIdRe
 }
 void Serialize(Archive& a, GetWbChannelBankChannelAccountRenameByApplicationIdResponse& v) {
   a.Field("change_scene", v.change_scene);
-  a.Str("application_id", v.application_id);
-  a.Str("out_request_no", v.out_request_no);
-  a.Str("mchid", v.mchid);
-  a.Str("bal_account_no", v.bal_account_no);
-  a.Str("new_account_name", v.new_account_name);
+  a.OptStr("application_id", v.application_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("bal_account_no", v.bal_account_no);
+  a.OptStr("new_account_name", v.new_account_name);
   a.Field("application_state", v.application_state);
   a.OptStr("finish_time", v.finish_time);
   a.OptStr("fail_code", v.fail_code);
@@ -834,8 +870,8 @@ void Serialize(Archive& a, PostWbChannelControlOrdersPunishRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostWbChannelControlOrdersPunishResponse& v) {
-  a.Str("wxpay_punish_no", v.wxpay_punish_no);
-  a.Str("out_request_no", v.out_request_no);
+  a.OptStr("wxpay_punish_no", v.wxpay_punish_no);
+  a.OptStr("out_request_no", v.out_request_no);
   a.Extra(v.extra);
 }
 
@@ -884,8 +920,8 @@ void Serialize(Archive& a, PostWbChannelControlOrdersRecoverRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostWbChannelControlOrdersRecoverResponse& v) {
-  a.Str("wxpay_recover_no", v.wxpay_recover_no);
-  a.Str("out_request_no", v.out_request_no);
+  a.OptStr("wxpay_recover_no", v.wxpay_recover_no);
+  a.OptStr("out_request_no", v.out_request_no);
   a.Extra(v.extra);
 }
 
@@ -1064,41 +1100,41 @@ Status GetWbChannelSpecialReductionByOutRequestNo::Parse(const ::wechatpay::Resp
 
 static void Serialize(Archive& a, T1& v) {
   a.Field("legal_representative_id_type", v.legal_representative_id_type);
-  a.Str("legal_representative_name", v.legal_representative_name);
-  a.Str("legal_representative_id_no", v.legal_representative_id_no);
-  a.Str("legal_representative_effective_date", v.legal_representative_effective_date);
-  a.Str("legal_representative_expire_date", v.legal_representative_expire_date);
-  a.Str("legal_representative_img_front_id", v.legal_representative_img_front_id);
-  a.Str("legal_representative_img_back_id", v.legal_representative_img_back_id);
-  a.Str("legal_representative_address", v.legal_representative_address);
+  a.OptStr("legal_representative_name", v.legal_representative_name);
+  a.OptStr("legal_representative_id_no", v.legal_representative_id_no);
+  a.OptStr("legal_representative_effective_date", v.legal_representative_effective_date);
+  a.OptStr("legal_representative_expire_date", v.legal_representative_expire_date);
+  a.OptStr("legal_representative_img_front_id", v.legal_representative_img_front_id);
+  a.OptStr("legal_representative_img_back_id", v.legal_representative_img_back_id);
+  a.OptStr("legal_representative_address", v.legal_representative_address);
   a.OptStr("legal_representative_issue_authority", v.legal_representative_issue_authority);
   a.OptStr("legal_representative_nation", v.legal_representative_nation);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T2& v) {
-  a.Str("beneficial_owner_no", v.beneficial_owner_no);
+  a.OptStr("beneficial_owner_no", v.beneficial_owner_no);
   a.Field("beneficial_owner_id_type", v.beneficial_owner_id_type);
-  a.Str("beneficial_owner_name", v.beneficial_owner_name);
-  a.Str("beneficial_owner_id_no", v.beneficial_owner_id_no);
-  a.Str("beneficial_owner_effective_date", v.beneficial_owner_effective_date);
-  a.Str("beneficial_owner_expire_date", v.beneficial_owner_expire_date);
-  a.Str("beneficial_owner_img_front_id", v.beneficial_owner_img_front_id);
-  a.Str("beneficial_owner_img_back_id", v.beneficial_owner_img_back_id);
-  a.Str("beneficial_owner_address", v.beneficial_owner_address);
+  a.OptStr("beneficial_owner_name", v.beneficial_owner_name);
+  a.OptStr("beneficial_owner_id_no", v.beneficial_owner_id_no);
+  a.OptStr("beneficial_owner_effective_date", v.beneficial_owner_effective_date);
+  a.OptStr("beneficial_owner_expire_date", v.beneficial_owner_expire_date);
+  a.OptStr("beneficial_owner_img_front_id", v.beneficial_owner_img_front_id);
+  a.OptStr("beneficial_owner_img_back_id", v.beneficial_owner_img_back_id);
+  a.OptStr("beneficial_owner_address", v.beneficial_owner_address);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T3& v) {
-  a.Str("wxpay_punish_no", v.wxpay_punish_no);
-  a.Str("out_request_no", v.out_request_no);
-  a.Str("mchid", v.mchid);
-  a.I64("punish_scene", v.punish_scene);
-  a.I64("punish_rule_version", v.punish_rule_version);
+  a.OptStr("wxpay_punish_no", v.wxpay_punish_no);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptI64("punish_scene", v.punish_scene);
+  a.OptI64("punish_rule_version", v.punish_rule_version);
   a.OptStr("punish_reason", v.punish_reason);
   a.OptStr("punish_start_time", v.punish_start_time);
   a.OptStr("punish_end_time", v.punish_end_time);
-  a.Str("punish_accept_time", v.punish_accept_time);
+  a.OptStr("punish_accept_time", v.punish_accept_time);
   a.OptStr("punish_finish_time", v.punish_finish_time);
   a.Field("punish_state", v.punish_state);
   a.Field("effect_state", v.effect_state);
@@ -1109,16 +1145,16 @@ static void Serialize(Archive& a, T3& v) {
 }
 
 static void Serialize(Archive& a, T4& v) {
-  a.Str("wxpay_recover_no", v.wxpay_recover_no);
-  a.Str("out_request_no", v.out_request_no);
-  a.Str("related_wxpay_punish_no", v.related_wxpay_punish_no);
-  a.Str("mchid", v.mchid);
-  a.Str("punish_scene", v.punish_scene);
-  a.Str("punish_rule_version", v.punish_rule_version);
-  a.Str("recover_accept_time", v.recover_accept_time);
-  a.Str("recover_finish_time", v.recover_finish_time);
+  a.OptStr("wxpay_recover_no", v.wxpay_recover_no);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptStr("related_wxpay_punish_no", v.related_wxpay_punish_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("punish_scene", v.punish_scene);
+  a.OptStr("punish_rule_version", v.punish_rule_version);
+  a.OptStr("recover_accept_time", v.recover_accept_time);
+  a.OptStr("recover_finish_time", v.recover_finish_time);
   a.Field("recover_state", v.recover_state);
-  a.Str("recover_reason", v.recover_reason);
+  a.OptStr("recover_reason", v.recover_reason);
   a.OptStr("error_message", v.error_message);
   a.OptStr("error_code", v.error_code);
   a.Extra(v.extra);
@@ -1198,6 +1234,7 @@ GetWbChannelSpecialReductionByOutRequestNoResponse::
     ~GetWbChannelSpecialReductionByOutRequestNoResponse() = default;
 
 const EnumTable& EnumTableOf(GetWbChannelAccountBalanceRequest::ReqScene) { return kEnum0; }
+const EnumTable& EnumTableOf(GetWbChannelAccountMchArchivesRequest::ReqScene) { return kEnum0; }
 const EnumTable& EnumTableOf(GetWbChannelAccountMchArchivesResponse::MerchantType) {
   return kEnum1;
 }
@@ -1205,13 +1242,25 @@ const EnumTable& EnumTableOf(GetWbChannelAccountMchArchivesResponse::MerchantIdT
   return kEnum2;
 }
 const EnumTable& EnumTableOf(T1::LegalRepresentativeIdType) { return kEnum3; }
+const EnumTable& EnumTableOf(T2::BeneficialOwnerIdType) { return kEnum3; }
 const EnumTable& EnumTableOf(GetWbChannelAccountMchMediaRequest::BusinessScene) { return kEnum4; }
 const EnumTable& EnumTableOf(GetWbChannelAccountMchMediaRequest::MchMediaType) { return kEnum5; }
 const EnumTable& EnumTableOf(GetWbChannelAccountMchMediaResponse::MediaType) { return kEnum6; }
 const EnumTable& EnumTableOf(PostWbChannelBankChannelAccountRenameRequest::ChangeScene) {
   return kEnum7;
 }
+const EnumTable& EnumTableOf(PostWbChannelBankChannelAccountRenameRequest::ReqScene) {
+  return kEnum0;
+}
 const EnumTable& EnumTableOf(PostWbChannelBankChannelAccountRenameResponse::ApplicationState) {
+  return kEnum8;
+}
+const EnumTable& EnumTableOf(
+    GetWbChannelBankChannelAccountRenameByApplicationIdResponse::ChangeScene) {
+  return kEnum7;
+}
+const EnumTable& EnumTableOf(
+    GetWbChannelBankChannelAccountRenameByApplicationIdResponse::ApplicationState) {
   return kEnum8;
 }
 const EnumTable& EnumTableOf(PostWbChannelControlOrdersInfoUpdateResultNotifyRequest::AuditResult) {
@@ -1220,20 +1269,39 @@ const EnumTable& EnumTableOf(PostWbChannelControlOrdersInfoUpdateResultNotifyReq
 const EnumTable& EnumTableOf(PostWbChannelControlOrdersInfoUpdateResultNotifyRequest::Scene) {
   return kEnum10;
 }
+const EnumTable& EnumTableOf(PostWbChannelControlOrdersPunishRequest::ReqScene) { return kEnum0; }
 const EnumTable& EnumTableOf(PostWbChannelControlOrdersPunishRequest::FundRepatriationStrategy) {
   return kEnum11;
 }
+const EnumTable& EnumTableOf(PostWbChannelControlOrdersRecoverRequest::ReqScene) { return kEnum0; }
 const EnumTable& EnumTableOf(GetWbChannelControlOrdersByOutRequestNoRequest::ControlType) {
+  return kEnum12;
+}
+const EnumTable& EnumTableOf(GetWbChannelControlOrdersByOutRequestNoResponse::ControlScene) {
   return kEnum12;
 }
 const EnumTable& EnumTableOf(T3::PunishState) { return kEnum13; }
 const EnumTable& EnumTableOf(T3::EffectState) { return kEnum14; }
 const EnumTable& EnumTableOf(T3::ControlAction) { return kEnum15; }
+const EnumTable& EnumTableOf(T4::RecoverState) { return kEnum13; }
 const EnumTable& EnumTableOf(PostWbChannelSpecialReductionRequest::ReductionType) {
   return kEnum16;
 }
+const EnumTable& EnumTableOf(PostWbChannelSpecialReductionRequest::ReqScene) { return kEnum0; }
 const EnumTable& EnumTableOf(PostWbChannelSpecialReductionResponse::State) { return kEnum17; }
 const EnumTable& EnumTableOf(PostWbChannelSpecialReductionResponse::FailReason) { return kEnum18; }
+const EnumTable& EnumTableOf(GetWbChannelSpecialReductionByOutRequestNoRequest::ReqScene) {
+  return kEnum0;
+}
+const EnumTable& EnumTableOf(GetWbChannelSpecialReductionByOutRequestNoResponse::ReductionType) {
+  return kEnum16;
+}
+const EnumTable& EnumTableOf(GetWbChannelSpecialReductionByOutRequestNoResponse::State) {
+  return kEnum17;
+}
+const EnumTable& EnumTableOf(GetWbChannelSpecialReductionByOutRequestNoResponse::FailReason) {
+  return kEnum18;
+}
 
 }  // namespace wechatpay::models::v3::aggracct_bc
 
@@ -1306,12 +1374,12 @@ void Serialize(Archive& a, GetSubMerchantsBySubMchidApplicationByApplicationNoRe
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetSubMerchantsBySubMchidApplicationByApplicationNoResponse& v) {
-  a.Str("account_name", v.account_name);
+  a.OptStr("account_name", v.account_name);
   a.Field("account_type", v.account_type);
-  a.Str("account_bank", v.account_bank);
+  a.OptStr("account_bank", v.account_bank);
   a.OptStr("bank_name", v.bank_name);
   a.OptStr("bank_branch_id", v.bank_branch_id);
-  a.Str("account_number", v.account_number);
+  a.OptStr("account_number", v.account_number);
   a.Field("verify_result", v.verify_result);
   a.OptStr("verify_fail_reason", v.verify_fail_reason);
   a.OptStr("verify_finish_time", v.verify_finish_time);
@@ -1364,7 +1432,7 @@ void Serialize(Archive& a, PostSubMerchantsBySubMchidModifySettlementRequest& v)
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubMerchantsBySubMchidModifySettlementResponse& v) {
-  a.Str("application_no", v.application_no);
+  a.OptStr("application_no", v.application_no);
   a.Extra(v.extra);
 }
 
@@ -1401,10 +1469,10 @@ constexpr internal::EndpointSpec kSpec2{
 void Serialize(Archive& a, GetSubMerchantsBySubMchidSettlementRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetSubMerchantsBySubMchidSettlementResponse& v) {
   a.Field("account_type", v.account_type);
-  a.Str("account_bank", v.account_bank);
+  a.OptStr("account_bank", v.account_bank);
   a.OptStr("bank_name", v.bank_name);
   a.OptStr("bank_branch_id", v.bank_branch_id);
-  a.Str("account_number", v.account_number);
+  a.OptStr("account_number", v.account_number);
   a.Field("verify_result", v.verify_result);
   a.OptStr("verify_fail_reason", v.verify_fail_reason);
   a.Extra(v.extra);
@@ -1460,6 +1528,12 @@ const EnumTable& EnumTableOf(
 }
 const EnumTable& EnumTableOf(PostSubMerchantsBySubMchidModifySettlementRequest::ModifyMode) {
   return kEnum3;
+}
+const EnumTable& EnumTableOf(PostSubMerchantsBySubMchidModifySettlementRequest::AccountType) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(GetSubMerchantsBySubMchidSettlementResponse::AccountType) {
+  return kEnum1;
 }
 const EnumTable& EnumTableOf(GetSubMerchantsBySubMchidSettlementResponse::VerifyResult) {
   return kEnum4;
@@ -1672,7 +1746,7 @@ void Serialize(Archive& a, PostApplymentRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostApplymentResponse& v) {
-  a.I64("applyment_id", v.applyment_id);
+  a.OptI64("applyment_id", v.applyment_id);
   a.Extra(v.extra);
 }
 
@@ -1925,6 +1999,9 @@ const EnumTable& EnumTableOf(T2::SubjectType) { return kEnum3; }
 const EnumTable& EnumTableOf(T4::CertType) { return kEnum4; }
 const EnumTable& EnumTableOf(T5::MicroBizType) { return kEnum5; }
 const EnumTable& EnumTableOf(T7::FinanceType) { return kEnum6; }
+const EnumTable& EnumTableOf(T8::IdHolderType) { return kEnum1; }
+const EnumTable& EnumTableOf(T8::IdentificationType) { return kEnum2; }
+const EnumTable& EnumTableOf(T9::UboIdDocType) { return kEnum2; }
 const EnumTable& EnumTableOf(GetApplymentMerchantsBySubMchidStateResponse::AuthorizeState) {
   return kEnum7;
 }
@@ -1961,6 +2038,7 @@ using T23 = PostApplymentRequest::SettlementInfo;
 using T24 = PostApplymentRequest::BankAccountInfo;
 using T25 = PostApplymentRequest::AdditionInfo;
 using T26 = GetApplymentApplymentIdResponse::AuditDetail;
+using T27 = GetApplymentBusinessCodeResponse::AuditDetail;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -2090,6 +2168,7 @@ static void Serialize(Archive& a, T23& v);
 static void Serialize(Archive& a, T24& v);
 static void Serialize(Archive& a, T25& v);
 static void Serialize(Archive& a, T26& v);
+static void Serialize(Archive& a, T27& v);
 
 // POST v3/applyment4sub/applyment/
 namespace {
@@ -2139,7 +2218,7 @@ void Serialize(Archive& a, PostApplymentRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostApplymentResponse& v) {
-  a.I64("applyment_id", v.applyment_id);
+  a.OptI64("applyment_id", v.applyment_id);
   a.Extra(v.extra);
 }
 
@@ -2479,6 +2558,13 @@ static void Serialize(Archive& a, T26& v) {
   a.Extra(v.extra);
 }
 
+static void Serialize(Archive& a, T27& v) {
+  a.OptStr("field", v.field);
+  a.OptStr("field_name", v.field_name);
+  a.OptStr("reject_reason", v.reject_reason);
+  a.Extra(v.extra);
+}
+
 T1::ContactInfo() = default;
 T1::~ContactInfo() = default;
 T4::MicroStoreInfo() = default;
@@ -2541,6 +2627,8 @@ GetApplymentApplymentIdResponse::GetApplymentApplymentIdResponse() = default;
 GetApplymentApplymentIdResponse::~GetApplymentApplymentIdResponse() = default;
 GetApplymentBusinessCodeRequest::GetApplymentBusinessCodeRequest() = default;
 GetApplymentBusinessCodeRequest::~GetApplymentBusinessCodeRequest() = default;
+T27::AuditDetail() = default;
+T27::~AuditDetail() = default;
 GetApplymentBusinessCodeResponse::GetApplymentBusinessCodeResponse() = default;
 GetApplymentBusinessCodeResponse::~GetApplymentBusinessCodeResponse() = default;
 
@@ -2550,9 +2638,13 @@ const EnumTable& EnumTableOf(T2::SubjectType) { return kEnum2; }
 const EnumTable& EnumTableOf(T3::MicroBizType) { return kEnum3; }
 const EnumTable& EnumTableOf(T8::CertType) { return kEnum4; }
 const EnumTable& EnumTableOf(T10::FinanceType) { return kEnum5; }
+const EnumTable& EnumTableOf(T11::IdHolderType) { return kEnum0; }
+const EnumTable& EnumTableOf(T11::IdDocType) { return kEnum1; }
+const EnumTable& EnumTableOf(T14::UboIdDocType) { return kEnum1; }
 const EnumTable& EnumTableOf(T16::SalesScenesType) { return kEnum6; }
 const EnumTable& EnumTableOf(T24::BankAccountType) { return kEnum7; }
 const EnumTable& EnumTableOf(GetApplymentApplymentIdResponse::ApplymentState) { return kEnum8; }
+const EnumTable& EnumTableOf(GetApplymentBusinessCodeResponse::ApplymentState) { return kEnum8; }
 
 }  // namespace wechatpay::models::v3::applyment4sub
 
@@ -2587,9 +2679,9 @@ void Serialize(Archive& a, GetReceiptDetailReceiptsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetReceiptDetailReceiptsResponse& v) {
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("out_detail_no", v.out_detail_no);
-  a.Str("receipt_no", v.receipt_no);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("receipt_no", v.receipt_no);
   a.OptStr("receipt_state", v.receipt_state);
   a.OptStr("hash_type", v.hash_type);
   a.OptStr("hash_value", v.hash_value);
@@ -2632,9 +2724,9 @@ void Serialize(Archive& a, PostReceiptDetailReceiptsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostReceiptDetailReceiptsResponse& v) {
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("out_detail_no", v.out_detail_no);
-  a.Str("receipt_no", v.receipt_no);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("receipt_no", v.receipt_no);
   a.OptStr("receipt_state", v.receipt_state);
   a.OptStr("hash_type", v.hash_type);
   a.OptStr("hash_value", v.hash_value);
@@ -2678,8 +2770,8 @@ void Serialize(Archive& a, GetReceiptSummaryReceiptsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetReceiptSummaryReceiptsResponse& v) {
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("receipt_no", v.receipt_no);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("receipt_no", v.receipt_no);
   a.OptStr("receipt_state", v.receipt_state);
   a.OptStr("hash_type", v.hash_type);
   a.OptStr("hash_value", v.hash_value);
@@ -2724,8 +2816,8 @@ void Serialize(Archive& a, PostReceiptSummaryReceiptsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostReceiptSummaryReceiptsResponse& v) {
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("receipt_no", v.receipt_no);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("receipt_no", v.receipt_no);
   a.OptStr("receipt_state", v.receipt_state);
   a.OptStr("hash_type", v.hash_type);
   a.OptStr("hash_value", v.hash_value);
@@ -2770,6 +2862,7 @@ namespace {
 
 using T1 = PostBatchesRequest::TransferDetailList;
 using T2 = GetBatchesBatchIdResponse::TransferDetailList;
+using T3 = GetBatchesOutBatchNoResponse::TransferDetailList;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -2860,6 +2953,7 @@ constexpr EnumTable kEnum8{kEnum8Names, 3};
 
 static void Serialize(Archive& a, T1& v);
 static void Serialize(Archive& a, T2& v);
+static void Serialize(Archive& a, T3& v);
 
 // POST v3/bank-transfer/batches
 namespace {
@@ -2901,9 +2995,9 @@ void Serialize(Archive& a, PostBatchesRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBatchesResponse& v) {
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_id", v.batch_id);
-  a.Str("create_time", v.create_time);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("create_time", v.create_time);
   a.Extra(v.extra);
 }
 
@@ -2946,30 +3040,30 @@ void Serialize(Archive& a, GetBatchesBatchIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetBatchesBatchIdResponse& v) {
-  a.Str("bank_sp_mchid", v.bank_sp_mchid);
-  a.Str("platform_mchid", v.platform_mchid);
-  a.Str("specialized_payment_mchid", v.specialized_payment_mchid);
-  a.Str("sponsor_mchid", v.sponsor_mchid);
-  a.Str("user_authorized_mchid", v.user_authorized_mchid);
-  a.Str("user_authorized_appid", v.user_authorized_appid);
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_id", v.batch_id);
+  a.OptStr("bank_sp_mchid", v.bank_sp_mchid);
+  a.OptStr("platform_mchid", v.platform_mchid);
+  a.OptStr("specialized_payment_mchid", v.specialized_payment_mchid);
+  a.OptStr("sponsor_mchid", v.sponsor_mchid);
+  a.OptStr("user_authorized_mchid", v.user_authorized_mchid);
+  a.OptStr("user_authorized_appid", v.user_authorized_appid);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
   a.Field("transfer_scene", v.transfer_scene);
-  a.Str("batch_name", v.batch_name);
-  a.Str("batch_remark", v.batch_remark);
+  a.OptStr("batch_name", v.batch_name);
+  a.OptStr("batch_remark", v.batch_remark);
   a.OptStr("attach_remark", v.attach_remark);
   a.Field("transfer_purpose", v.transfer_purpose);
   a.Field("batch_state", v.batch_state);
   a.Field("close_reason", v.close_reason);
-  a.I64("total_amount", v.total_amount);
-  a.I64("total_count", v.total_count);
+  a.OptI64("total_amount", v.total_amount);
+  a.OptI64("total_count", v.total_count);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
   a.OptI64("success_amount", v.success_amount);
   a.OptI64("success_count", v.success_count);
   a.OptI64("fail_amount", v.fail_amount);
   a.OptI64("fail_count", v.fail_count);
-  a.Field("transfer_detail_list", v.transfer_detail_list);
+  a.OptList("transfer_detail_list", v.transfer_detail_list);
   a.Extra(v.extra);
 }
 
@@ -3002,25 +3096,25 @@ constexpr internal::EndpointSpec kSpec2{
 
 void Serialize(Archive& a, GetBatchesBatchIdDetailsDetailIdRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetBatchesBatchIdDetailsDetailIdResponse& v) {
-  a.Str("bank_sp_mchid", v.bank_sp_mchid);
-  a.Str("platform_mchid", v.platform_mchid);
-  a.Str("specialized_payment_mchid", v.specialized_payment_mchid);
-  a.Str("sponsor_mchid", v.sponsor_mchid);
-  a.Str("user_authorized_mchid", v.user_authorized_mchid);
-  a.Str("user_authorized_appid", v.user_authorized_appid);
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_id", v.batch_id);
+  a.OptStr("bank_sp_mchid", v.bank_sp_mchid);
+  a.OptStr("platform_mchid", v.platform_mchid);
+  a.OptStr("specialized_payment_mchid", v.specialized_payment_mchid);
+  a.OptStr("sponsor_mchid", v.sponsor_mchid);
+  a.OptStr("user_authorized_mchid", v.user_authorized_mchid);
+  a.OptStr("user_authorized_appid", v.user_authorized_appid);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
   a.Field("transfer_scene", v.transfer_scene);
-  a.Str("out_detail_no", v.out_detail_no);
-  a.Str("detail_id", v.detail_id);
-  a.Str("openid", v.openid);
-  a.Str("username", v.username);
-  a.I64("transfer_amount", v.transfer_amount);
-  a.Str("transfer_remark", v.transfer_remark);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("openid", v.openid);
+  a.OptStr("username", v.username);
+  a.OptI64("transfer_amount", v.transfer_amount);
+  a.OptStr("transfer_remark", v.transfer_remark);
   a.Field("detail_state", v.detail_state);
   a.Field("fail_reason", v.fail_reason);
   a.OptStr("initiate_time", v.initiate_time);
-  a.Str("update_time", v.update_time);
+  a.OptStr("update_time", v.update_time);
   a.Field("account_type", v.account_type);
   a.OptStr("bank_name", v.bank_name);
   a.OptStr("bank_card_number_tail", v.bank_card_number_tail);
@@ -3072,30 +3166,30 @@ void Serialize(Archive& a, GetBatchesOutBatchNoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetBatchesOutBatchNoResponse& v) {
-  a.Str("bank_sp_mchid", v.bank_sp_mchid);
-  a.Str("platform_mchid", v.platform_mchid);
-  a.Str("specialized_payment_mchid", v.specialized_payment_mchid);
-  a.Str("sponsor_mchid", v.sponsor_mchid);
-  a.Str("user_authorized_mchid", v.user_authorized_mchid);
-  a.Str("user_authorized_appid", v.user_authorized_appid);
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_id", v.batch_id);
+  a.OptStr("bank_sp_mchid", v.bank_sp_mchid);
+  a.OptStr("platform_mchid", v.platform_mchid);
+  a.OptStr("specialized_payment_mchid", v.specialized_payment_mchid);
+  a.OptStr("sponsor_mchid", v.sponsor_mchid);
+  a.OptStr("user_authorized_mchid", v.user_authorized_mchid);
+  a.OptStr("user_authorized_appid", v.user_authorized_appid);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
   a.Field("transfer_scene", v.transfer_scene);
-  a.Str("batch_name", v.batch_name);
-  a.Str("batch_remark", v.batch_remark);
+  a.OptStr("batch_name", v.batch_name);
+  a.OptStr("batch_remark", v.batch_remark);
   a.OptStr("attach_remark", v.attach_remark);
   a.Field("transfer_purpose", v.transfer_purpose);
   a.Field("batch_state", v.batch_state);
   a.Field("close_reason", v.close_reason);
-  a.I64("total_amount", v.total_amount);
-  a.I64("total_count", v.total_count);
+  a.OptI64("total_amount", v.total_amount);
+  a.OptI64("total_count", v.total_count);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
   a.OptI64("success_amount", v.success_amount);
   a.OptI64("success_count", v.success_count);
   a.OptI64("fail_amount", v.fail_amount);
   a.OptI64("fail_count", v.fail_count);
-  a.Field("transfer_detail_list", v.transfer_detail_list);
+  a.OptList("transfer_detail_list", v.transfer_detail_list);
   a.Extra(v.extra);
 }
 
@@ -3130,25 +3224,25 @@ constexpr internal::EndpointSpec kSpec4{
 
 void Serialize(Archive& a, GetBatchesOutBatchNoDetailsOutDetailNoRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetBatchesOutBatchNoDetailsOutDetailNoResponse& v) {
-  a.Str("bank_sp_mchid", v.bank_sp_mchid);
-  a.Str("platform_mchid", v.platform_mchid);
-  a.Str("specialized_payment_mchid", v.specialized_payment_mchid);
-  a.Str("sponsor_mchid", v.sponsor_mchid);
-  a.Str("user_authorized_mchid", v.user_authorized_mchid);
-  a.Str("user_authorized_appid", v.user_authorized_appid);
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_id", v.batch_id);
+  a.OptStr("bank_sp_mchid", v.bank_sp_mchid);
+  a.OptStr("platform_mchid", v.platform_mchid);
+  a.OptStr("specialized_payment_mchid", v.specialized_payment_mchid);
+  a.OptStr("sponsor_mchid", v.sponsor_mchid);
+  a.OptStr("user_authorized_mchid", v.user_authorized_mchid);
+  a.OptStr("user_authorized_appid", v.user_authorized_appid);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
   a.Field("transfer_scene", v.transfer_scene);
-  a.Str("out_detail_no", v.out_detail_no);
-  a.Str("detail_id", v.detail_id);
-  a.Str("openid", v.openid);
-  a.Str("username", v.username);
-  a.I64("transfer_amount", v.transfer_amount);
-  a.Str("transfer_remark", v.transfer_remark);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("openid", v.openid);
+  a.OptStr("username", v.username);
+  a.OptI64("transfer_amount", v.transfer_amount);
+  a.OptStr("transfer_remark", v.transfer_remark);
   a.Field("detail_state", v.detail_state);
   a.Field("fail_reason", v.fail_reason);
   a.OptStr("initiate_time", v.initiate_time);
-  a.Str("update_time", v.update_time);
+  a.OptStr("update_time", v.update_time);
   a.Field("account_type", v.account_type);
   a.OptStr("bank_name", v.bank_name);
   a.OptStr("bank_card_number_tail", v.bank_card_number_tail);
@@ -3180,8 +3274,16 @@ static void Serialize(Archive& a, T1& v) {
 }
 
 static void Serialize(Archive& a, T2& v) {
-  a.Str("detail_id", v.detail_id);
-  a.Str("out_detail_no", v.out_detail_no);
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.Field("detail_state", v.detail_state);
+  a.Field("fail_reason", v.fail_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T3& v) {
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("out_detail_no", v.out_detail_no);
   a.Field("detail_state", v.detail_state);
   a.Field("fail_reason", v.fail_reason);
   a.Extra(v.extra);
@@ -3205,6 +3307,8 @@ GetBatchesBatchIdDetailsDetailIdResponse::GetBatchesBatchIdDetailsDetailIdRespon
 GetBatchesBatchIdDetailsDetailIdResponse::~GetBatchesBatchIdDetailsDetailIdResponse() = default;
 GetBatchesOutBatchNoRequest::GetBatchesOutBatchNoRequest() = default;
 GetBatchesOutBatchNoRequest::~GetBatchesOutBatchNoRequest() = default;
+T3::TransferDetailList() = default;
+T3::~TransferDetailList() = default;
 GetBatchesOutBatchNoResponse::GetBatchesOutBatchNoResponse() = default;
 GetBatchesOutBatchNoResponse::~GetBatchesOutBatchNoResponse() = default;
 GetBatchesOutBatchNoDetailsOutDetailNoRequest::GetBatchesOutBatchNoDetailsOutDetailNoRequest() =
@@ -3223,10 +3327,35 @@ const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::BatchState) { return kEn
 const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::CloseReason) { return kEnum4; }
 const EnumTable& EnumTableOf(T2::DetailState) { return kEnum5; }
 const EnumTable& EnumTableOf(T2::FailReason) { return kEnum6; }
+const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::TransferScene) {
+  return kEnum1;
+}
 const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::DetailState) {
   return kEnum7;
 }
+const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::FailReason) {
+  return kEnum6;
+}
 const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::AccountType) {
+  return kEnum8;
+}
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoRequest::DetailState) { return kEnum0; }
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferScene) { return kEnum1; }
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferPurpose) { return kEnum2; }
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::BatchState) { return kEnum3; }
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::CloseReason) { return kEnum4; }
+const EnumTable& EnumTableOf(T3::DetailState) { return kEnum5; }
+const EnumTable& EnumTableOf(T3::FailReason) { return kEnum6; }
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::TransferScene) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::DetailState) {
+  return kEnum7;
+}
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::FailReason) {
+  return kEnum6;
+}
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::AccountType) {
   return kEnum8;
 }
 
@@ -3239,12 +3368,9 @@ namespace {
 using T1 = GetSubMerchantFundflowbillResponse::DownloadBillList;
 
 constexpr std::string_view kEnum0Names[] = {
-    "",
-    "BASIC",
-    "OPERATION",
-    "FEES",
+    "", "BASIC", "OPERATION", "FEES", "ALL",
 };
-constexpr EnumTable kEnum0{kEnum0Names, 4};
+constexpr EnumTable kEnum0{kEnum0Names, 5};
 
 constexpr std::string_view kEnum1Names[] = {
     "",
@@ -3254,20 +3380,26 @@ constexpr EnumTable kEnum1{kEnum1Names, 2};
 
 constexpr std::string_view kEnum2Names[] = {
     "",
+    "SHA1",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 2};
+
+constexpr std::string_view kEnum3Names[] = {
+    "",
     "AEAD_AES_256_GCM",
     "SM4_GCM",
 };
-constexpr EnumTable kEnum2{kEnum2Names, 3};
-
-constexpr std::string_view kEnum3Names[] = {
-    "", "BASIC", "OPERATION", "FEES", "DEPOSIT",
-};
-constexpr EnumTable kEnum3{kEnum3Names, 5};
+constexpr EnumTable kEnum3{kEnum3Names, 3};
 
 constexpr std::string_view kEnum4Names[] = {
+    "", "BASIC", "OPERATION", "FEES", "DEPOSIT", "ALL",
+};
+constexpr EnumTable kEnum4{kEnum4Names, 6};
+
+constexpr std::string_view kEnum5Names[] = {
     "", "ALL", "SUCCESS", "REFUND", "RECHARGE_REFUND", "ALL_SPECIAL", "SUC_SPECIAL", "REF_SPECIAL",
 };
-constexpr EnumTable kEnum4{kEnum4Names, 8};
+constexpr EnumTable kEnum5{kEnum5Names, 8};
 
 }  // namespace
 
@@ -3278,7 +3410,7 @@ namespace {
 void Query0(Archive& a, void* p) {
   auto& v = *static_cast<GetFundflowbillRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("bill_date", v.bill_date);
+  a.OptStr("bill_date", v.bill_date);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("account_type", v.account_type);
   a.Field("tar_type", v.tar_type);
@@ -3302,9 +3434,9 @@ void Serialize(Archive& a, GetFundflowbillRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFundflowbillResponse& v) {
-  a.Str("hash_type", v.hash_type);
-  a.Str("hash_value", v.hash_value);
-  a.Str("download_url", v.download_url);
+  a.Field("hash_type", v.hash_type);
+  a.OptStr("hash_value", v.hash_value);
+  a.OptStr("download_url", v.download_url);
   a.Extra(v.extra);
 }
 
@@ -3322,8 +3454,8 @@ namespace {
 void Query1(Archive& a, void* p) {
   auto& v = *static_cast<GetSubMerchantFundflowbillRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("bill_date", v.bill_date);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("bill_date", v.bill_date);
   a.Field("tar_type", v.tar_type);
   a.Field("algorithm", v.algorithm);
   a.Field("account_type", v.account_type);
@@ -3347,7 +3479,7 @@ void Serialize(Archive& a, GetSubMerchantFundflowbillRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetSubMerchantFundflowbillResponse& v) {
-  a.I64("download_bill_count", v.download_bill_count);
+  a.OptI64("download_bill_count", v.download_bill_count);
   a.OptList("download_bill_list", v.download_bill_list);
   a.Extra(v.extra);
 }
@@ -3367,7 +3499,7 @@ namespace {
 void Query2(Archive& a, void* p) {
   auto& v = *static_cast<GetTradebillRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("bill_date", v.bill_date);
+  a.OptStr("bill_date", v.bill_date);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("bill_type", v.bill_type);
   a.Field("tar_type", v.tar_type);
@@ -3391,9 +3523,9 @@ void Serialize(Archive& a, GetTradebillRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetTradebillResponse& v) {
-  a.Str("hash_type", v.hash_type);
-  a.Str("hash_value", v.hash_value);
-  a.Str("download_url", v.download_url);
+  a.Field("hash_type", v.hash_type);
+  a.OptStr("hash_value", v.hash_value);
+  a.OptStr("download_url", v.download_url);
   a.Extra(v.extra);
 }
 
@@ -3407,12 +3539,12 @@ Status GetTradebill::Parse(const ::wechatpay::Response& response, Response* out)
 }
 
 static void Serialize(Archive& a, T1& v) {
-  a.I64("bill_sequence", v.bill_sequence);
-  a.Str("download_url", v.download_url);
-  a.Str("encrypt_key", v.encrypt_key);
-  a.Str("hash_type", v.hash_type);
-  a.Str("hash_value", v.hash_value);
-  a.Str("nonce", v.nonce);
+  a.OptI64("bill_sequence", v.bill_sequence);
+  a.OptStr("download_url", v.download_url);
+  a.OptStr("encrypt_key", v.encrypt_key);
+  a.Field("hash_type", v.hash_type);
+  a.OptStr("hash_value", v.hash_value);
+  a.OptStr("nonce", v.nonce);
   a.Extra(v.extra);
 }
 
@@ -3433,9 +3565,14 @@ GetTradebillResponse::~GetTradebillResponse() = default;
 
 const EnumTable& EnumTableOf(GetFundflowbillRequest::AccountType) { return kEnum0; }
 const EnumTable& EnumTableOf(GetFundflowbillRequest::TarType) { return kEnum1; }
-const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::Algorithm) { return kEnum2; }
-const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::AccountType) { return kEnum3; }
-const EnumTable& EnumTableOf(GetTradebillRequest::BillType) { return kEnum4; }
+const EnumTable& EnumTableOf(GetFundflowbillResponse::HashType) { return kEnum2; }
+const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::TarType) { return kEnum1; }
+const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::Algorithm) { return kEnum3; }
+const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::AccountType) { return kEnum4; }
+const EnumTable& EnumTableOf(T1::HashType) { return kEnum2; }
+const EnumTable& EnumTableOf(GetTradebillRequest::BillType) { return kEnum5; }
+const EnumTable& EnumTableOf(GetTradebillRequest::TarType) { return kEnum1; }
+const EnumTable& EnumTableOf(GetTradebillResponse::HashType) { return kEnum2; }
 
 }  // namespace wechatpay::models::v3::bill
 
@@ -3530,10 +3667,10 @@ void Serialize(Archive& a, GetPartnerBrandsByBrandIdProductAuthoritiesRequest& v
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerBrandsByBrandIdProductAuthoritiesResponse& v) {
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("authorization_type", v.authorization_type);
   a.OptList("authorization_product", v.authorization_product);
-  a.Str("update_time", v.update_time);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
@@ -3678,8 +3815,8 @@ void Serialize(Archive& a, GetUserAuthorizationsByOpenidRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetUserAuthorizationsByOpenidResponse& v) {
-  a.Str("openid", v.openid);
-  a.Str("authorize_state", v.authorize_state);
+  a.OptStr("openid", v.openid);
+  a.OptStr("authorize_state", v.authorize_state);
   a.OptStr("authorize_time", v.authorize_time);
   a.OptStr("deauthorize_time", v.deauthorize_time);
   a.Extra(v.extra);
@@ -3756,7 +3893,11 @@ using T1 = GetCapitallhhAreasProvincesResponse::Data;
 using T2 = GetCapitallhhAreasProvincesByProvinceCodeCitiesResponse::Data;
 using T3 = GetCapitallhhBanksCorporateBankingResponse::Data;
 using T4 = GetCapitallhhBanksCorporateBankingResponse::Links;
-using T5 = GetCapitallhhBanksByBankAliasCodeBranchesResponse::Data;
+using T5 = GetCapitallhhBanksPersonalBankingResponse::Data;
+using T6 = GetCapitallhhBanksPersonalBankingResponse::Links;
+using T7 = GetCapitallhhBanksSearchBanksByBankAccountResponse::Data;
+using T8 = GetCapitallhhBanksByBankAliasCodeBranchesResponse::Data;
+using T9 = GetCapitallhhBanksByBankAliasCodeBranchesResponse::Links;
 
 }  // namespace
 
@@ -3765,6 +3906,10 @@ static void Serialize(Archive& a, T2& v);
 static void Serialize(Archive& a, T3& v);
 static void Serialize(Archive& a, T4& v);
 static void Serialize(Archive& a, T5& v);
+static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T7& v);
+static void Serialize(Archive& a, T8& v);
+static void Serialize(Archive& a, T9& v);
 
 // GET v3/capital/capitallhh/areas/provinces
 namespace {
@@ -3785,7 +3930,7 @@ constexpr internal::EndpointSpec kSpec0{
 void Serialize(Archive& a, GetCapitallhhAreasProvincesRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetCapitallhhAreasProvincesResponse& v) {
   a.OptList("data", v.data);
-  a.I64("total_count", v.total_count);
+  a.OptI64("total_count", v.total_count);
   a.Extra(v.extra);
 }
 
@@ -3821,7 +3966,7 @@ void Serialize(Archive& a, GetCapitallhhAreasProvincesByProvinceCodeCitiesReques
 }
 void Serialize(Archive& a, GetCapitallhhAreasProvincesByProvinceCodeCitiesResponse& v) {
   a.OptList("data", v.data);
-  a.I64("total_count", v.total_count);
+  a.OptI64("total_count", v.total_count);
   a.Extra(v.extra);
 }
 
@@ -3863,10 +4008,10 @@ void Serialize(Archive& a, GetCapitallhhBanksCorporateBankingRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetCapitallhhBanksCorporateBankingResponse& v) {
-  a.I64("total_count", v.total_count);
-  a.I64("count", v.count);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("count", v.count);
   a.OptList("data", v.data);
-  a.I64("offset", v.offset);
+  a.OptI64("offset", v.offset);
   a.Field("links", v.links);
   a.Extra(v.extra);
 }
@@ -3909,10 +4054,10 @@ void Serialize(Archive& a, GetCapitallhhBanksPersonalBankingRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetCapitallhhBanksPersonalBankingResponse& v) {
-  a.I64("total_count", v.total_count);
-  a.I64("count", v.count);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("count", v.count);
   a.OptList("data", v.data);
-  a.I64("offset", v.offset);
+  a.OptI64("offset", v.offset);
   a.Field("links", v.links);
   a.Extra(v.extra);
 }
@@ -3955,7 +4100,7 @@ void Serialize(Archive& a, GetCapitallhhBanksSearchBanksByBankAccountRequest& v)
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetCapitallhhBanksSearchBanksByBankAccountResponse& v) {
-  a.I64("total_count", v.total_count);
+  a.OptI64("total_count", v.total_count);
   a.OptList("data", v.data);
   a.Extra(v.extra);
 }
@@ -4000,15 +4145,15 @@ void Serialize(Archive& a, GetCapitallhhBanksByBankAliasCodeBranchesRequest& v) 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetCapitallhhBanksByBankAliasCodeBranchesResponse& v) {
-  a.I64("total_count", v.total_count);
-  a.I64("count", v.count);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("count", v.count);
   a.OptList("data", v.data);
-  a.I64("offset", v.offset);
+  a.OptI64("offset", v.offset);
   a.Field("links", v.links);
-  a.Str("account_bank", v.account_bank);
-  a.I64("account_bank_code", v.account_bank_code);
-  a.Str("bank_alias", v.bank_alias);
-  a.Str("bank_alias_code", v.bank_alias_code);
+  a.OptStr("account_bank", v.account_bank);
+  a.OptI64("account_bank_code", v.account_bank_code);
+  a.OptStr("bank_alias", v.bank_alias);
+  a.OptStr("bank_alias_code", v.bank_alias_code);
   a.Extra(v.extra);
 }
 
@@ -4025,23 +4170,23 @@ Status GetCapitallhhBanksByBankAliasCodeBranches::Parse(const ::wechatpay::Respo
 }
 
 static void Serialize(Archive& a, T1& v) {
-  a.Str("province_name", v.province_name);
-  a.I64("province_code", v.province_code);
+  a.OptStr("province_name", v.province_name);
+  a.OptI64("province_code", v.province_code);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T2& v) {
-  a.Str("city_name", v.city_name);
-  a.I64("city_code", v.city_code);
+  a.OptStr("city_name", v.city_name);
+  a.OptI64("city_code", v.city_code);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T3& v) {
-  a.Str("bank_alias", v.bank_alias);
-  a.Str("bank_alias_code", v.bank_alias_code);
-  a.Str("account_bank", v.account_bank);
-  a.I64("account_bank_code", v.account_bank_code);
-  a.Bool("need_bank_branch", v.need_bank_branch);
+  a.OptStr("bank_alias", v.bank_alias);
+  a.OptStr("bank_alias_code", v.bank_alias_code);
+  a.OptStr("account_bank", v.account_bank);
+  a.OptI64("account_bank_code", v.account_bank_code);
+  a.OptBool("need_bank_branch", v.need_bank_branch);
   a.Extra(v.extra);
 }
 
@@ -4053,8 +4198,40 @@ static void Serialize(Archive& a, T4& v) {
 }
 
 static void Serialize(Archive& a, T5& v) {
-  a.Str("bank_branch_name", v.bank_branch_name);
-  a.Str("bank_branch_id", v.bank_branch_id);
+  a.OptStr("bank_alias", v.bank_alias);
+  a.OptStr("bank_alias_code", v.bank_alias_code);
+  a.OptStr("account_bank", v.account_bank);
+  a.OptI64("account_bank_code", v.account_bank_code);
+  a.OptBool("need_bank_branch", v.need_bank_branch);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T6& v) {
+  a.OptStr("next", v.next);
+  a.OptStr("prev", v.prev);
+  a.OptStr("self", v.self);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T7& v) {
+  a.OptStr("bank_alias", v.bank_alias);
+  a.OptStr("bank_alias_code", v.bank_alias_code);
+  a.OptStr("account_bank", v.account_bank);
+  a.OptI64("account_bank_code", v.account_bank_code);
+  a.OptBool("need_bank_branch", v.need_bank_branch);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
+  a.OptStr("bank_branch_name", v.bank_branch_name);
+  a.OptStr("bank_branch_id", v.bank_branch_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T9& v) {
+  a.OptStr("next", v.next);
+  a.OptStr("prev", v.prev);
+  a.OptStr("self", v.self);
   a.Extra(v.extra);
 }
 
@@ -4084,12 +4261,18 @@ GetCapitallhhBanksCorporateBankingResponse::GetCapitallhhBanksCorporateBankingRe
 GetCapitallhhBanksCorporateBankingResponse::~GetCapitallhhBanksCorporateBankingResponse() = default;
 GetCapitallhhBanksPersonalBankingRequest::GetCapitallhhBanksPersonalBankingRequest() = default;
 GetCapitallhhBanksPersonalBankingRequest::~GetCapitallhhBanksPersonalBankingRequest() = default;
+T5::Data() = default;
+T5::~Data() = default;
+T6::Links() = default;
+T6::~Links() = default;
 GetCapitallhhBanksPersonalBankingResponse::GetCapitallhhBanksPersonalBankingResponse() = default;
 GetCapitallhhBanksPersonalBankingResponse::~GetCapitallhhBanksPersonalBankingResponse() = default;
 GetCapitallhhBanksSearchBanksByBankAccountRequest::
     GetCapitallhhBanksSearchBanksByBankAccountRequest() = default;
 GetCapitallhhBanksSearchBanksByBankAccountRequest::
     ~GetCapitallhhBanksSearchBanksByBankAccountRequest() = default;
+T7::Data() = default;
+T7::~Data() = default;
 GetCapitallhhBanksSearchBanksByBankAccountResponse::
     GetCapitallhhBanksSearchBanksByBankAccountResponse() = default;
 GetCapitallhhBanksSearchBanksByBankAccountResponse::
@@ -4098,8 +4281,10 @@ GetCapitallhhBanksByBankAliasCodeBranchesRequest::
     GetCapitallhhBanksByBankAliasCodeBranchesRequest() = default;
 GetCapitallhhBanksByBankAliasCodeBranchesRequest::
     ~GetCapitallhhBanksByBankAliasCodeBranchesRequest() = default;
-T5::Data() = default;
-T5::~Data() = default;
+T8::Data() = default;
+T8::~Data() = default;
+T9::Links() = default;
+T9::~Links() = default;
 GetCapitallhhBanksByBankAliasCodeBranchesResponse::
     GetCapitallhhBanksByBankAliasCodeBranchesResponse() = default;
 GetCapitallhhBanksByBankAliasCodeBranchesResponse::
@@ -4264,7 +4449,7 @@ void Serialize(Archive& a, GetCertificatesRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetCertificatesResponse& v) {
-  a.Field("data", v.data);
+  a.OptList("data", v.data);
   a.Extra(v.extra);
 }
 
@@ -4324,20 +4509,41 @@ using T11 = PostAppResponse::ContractResult;
 using T12 = PostH5Request::SceneInfo;
 using T13 = T12::H5Info;
 using T14 = PostH5Request::SubOrders;
-using T15 = PostH5Request::CombinePayerInfo;
-using T16 = GetIdByCombineTransactionIdResponse::CombinePayerInfo;
-using T17 = GetIdByCombineTransactionIdResponse::SceneInfo;
-using T18 = GetIdByCombineTransactionIdResponse::SubOrders;
-using T19 = T18::Amount;
-using T20 = PostJsapiRequest::SubOrders;
-using T21 = PostMiniprogramRequest::CombinePayerInfo;
-using T22 = PostMiniprogramRequest::SubOrders;
-using T23 = GetOutTradeNoByCombineOutTradeNoResponse::SubOrders;
-using T24 = T23::PromotionDetail;
-using T25 = T24::GoodsDetail;
-using T26 = T23::Amount;
-using T27 = GetOutTradeNoByCombineOutTradeNoResponse::InstallmentInfo;
-using T28 = PostOutTradeNoByCombineOutTradeNoCloseRequest::SubOrders;
+using T15 = T14::Amount;
+using T16 = T14::SettleInfo;
+using T17 = PostH5Request::CombinePayerInfo;
+using T18 = T17::Identity;
+using T19 = GetIdByCombineTransactionIdResponse::CombinePayerInfo;
+using T20 = GetIdByCombineTransactionIdResponse::SceneInfo;
+using T21 = GetIdByCombineTransactionIdResponse::SubOrders;
+using T22 = T21::Amount;
+using T23 = PostJsapiRequest::SceneInfo;
+using T24 = PostJsapiRequest::SubOrders;
+using T25 = T24::Amount;
+using T26 = T24::SettleInfo;
+using T27 = PostJsapiRequest::CombinePayerInfo;
+using T28 = T27::Identity;
+using T29 = PostJsapiRequest::SubsidyInfo;
+using T30 = T29::SubsidyDetail;
+using T31 = T30::SubsidyPlan;
+using T32 = PostMiniprogramRequest::CombinePayerInfo;
+using T33 = PostMiniprogramRequest::SceneInfo;
+using T34 = PostMiniprogramRequest::SubOrders;
+using T35 = T34::Amount;
+using T36 = PostNativeRequest::SceneInfo;
+using T37 = PostNativeRequest::SubOrders;
+using T38 = T37::Amount;
+using T39 = T37::SettleInfo;
+using T40 = PostNativeRequest::CombinePayerInfo;
+using T41 = T40::Identity;
+using T42 = GetOutTradeNoByCombineOutTradeNoResponse::SceneInfo;
+using T43 = GetOutTradeNoByCombineOutTradeNoResponse::SubOrders;
+using T44 = T43::PromotionDetail;
+using T45 = T44::GoodsDetail;
+using T46 = T43::Amount;
+using T47 = GetOutTradeNoByCombineOutTradeNoResponse::CombinePayerInfo;
+using T48 = GetOutTradeNoByCombineOutTradeNoResponse::InstallmentInfo;
+using T49 = PostOutTradeNoByCombineOutTradeNoCloseRequest::SubOrders;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -4417,21 +4623,42 @@ static void Serialize(Archive& a, T8& v);
 static void Serialize(Archive& a, T11& v);
 static void Serialize(Archive& a, T13& v);
 static void Serialize(Archive& a, T12& v);
-static void Serialize(Archive& a, T14& v);
 static void Serialize(Archive& a, T15& v);
 static void Serialize(Archive& a, T16& v);
+static void Serialize(Archive& a, T14& v);
+static void Serialize(Archive& a, T18& v);
 static void Serialize(Archive& a, T17& v);
 static void Serialize(Archive& a, T19& v);
-static void Serialize(Archive& a, T18& v);
 static void Serialize(Archive& a, T20& v);
-static void Serialize(Archive& a, T21& v);
 static void Serialize(Archive& a, T22& v);
-static void Serialize(Archive& a, T25& v);
-static void Serialize(Archive& a, T24& v);
-static void Serialize(Archive& a, T26& v);
+static void Serialize(Archive& a, T21& v);
 static void Serialize(Archive& a, T23& v);
-static void Serialize(Archive& a, T27& v);
+static void Serialize(Archive& a, T25& v);
+static void Serialize(Archive& a, T26& v);
+static void Serialize(Archive& a, T24& v);
 static void Serialize(Archive& a, T28& v);
+static void Serialize(Archive& a, T27& v);
+static void Serialize(Archive& a, T31& v);
+static void Serialize(Archive& a, T30& v);
+static void Serialize(Archive& a, T29& v);
+static void Serialize(Archive& a, T32& v);
+static void Serialize(Archive& a, T33& v);
+static void Serialize(Archive& a, T35& v);
+static void Serialize(Archive& a, T34& v);
+static void Serialize(Archive& a, T36& v);
+static void Serialize(Archive& a, T38& v);
+static void Serialize(Archive& a, T39& v);
+static void Serialize(Archive& a, T37& v);
+static void Serialize(Archive& a, T41& v);
+static void Serialize(Archive& a, T40& v);
+static void Serialize(Archive& a, T42& v);
+static void Serialize(Archive& a, T45& v);
+static void Serialize(Archive& a, T44& v);
+static void Serialize(Archive& a, T46& v);
+static void Serialize(Archive& a, T43& v);
+static void Serialize(Archive& a, T47& v);
+static void Serialize(Archive& a, T48& v);
+static void Serialize(Archive& a, T49& v);
 
 // POST v3/combine-transactions/app
 namespace {
@@ -4473,7 +4700,7 @@ void Serialize(Archive& a, PostAppRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostAppResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.Field("contract_result", v.contract_result);
   a.Extra(v.extra);
 }
@@ -4523,7 +4750,7 @@ void Serialize(Archive& a, PostH5Request& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostH5Response& v) {
-  a.Str("h5_url", v.h5_url);
+  a.OptStr("h5_url", v.h5_url);
   a.Extra(v.extra);
 }
 
@@ -4555,10 +4782,10 @@ constexpr internal::EndpointSpec kSpec2{
 
 void Serialize(Archive& a, GetIdByCombineTransactionIdRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetIdByCombineTransactionIdResponse& v) {
-  a.Str("combine_appid", v.combine_appid);
-  a.Str("combine_mchid", v.combine_mchid);
-  a.Str("combine_out_trade_no", v.combine_out_trade_no);
-  a.Str("combine_transaction_id", v.combine_transaction_id);
+  a.OptStr("combine_appid", v.combine_appid);
+  a.OptStr("combine_mchid", v.combine_mchid);
+  a.OptStr("combine_out_trade_no", v.combine_out_trade_no);
+  a.OptStr("combine_transaction_id", v.combine_transaction_id);
   a.Field("combine_payer_info", v.combine_payer_info);
   a.Field("scene_info", v.scene_info);
   a.OptList("sub_orders", v.sub_orders);
@@ -4615,7 +4842,7 @@ void Serialize(Archive& a, PostJsapiRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostJsapiResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.Extra(v.extra);
 }
 
@@ -4661,7 +4888,7 @@ void Serialize(Archive& a, PostMiniprogramRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMiniprogramResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.Extra(v.extra);
 }
 
@@ -4710,7 +4937,7 @@ void Serialize(Archive& a, PostNativeRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostNativeResponse& v) {
-  a.Str("code_url", v.code_url);
+  a.OptStr("code_url", v.code_url);
   a.Extra(v.extra);
 }
 
@@ -4742,10 +4969,10 @@ constexpr internal::EndpointSpec kSpec6{
 
 void Serialize(Archive& a, GetOutTradeNoByCombineOutTradeNoRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetOutTradeNoByCombineOutTradeNoResponse& v) {
-  a.Str("combine_appid", v.combine_appid);
-  a.Str("combine_mchid", v.combine_mchid);
-  a.Str("combine_out_trade_no", v.combine_out_trade_no);
-  a.Str("combine_transaction_id", v.combine_transaction_id);
+  a.OptStr("combine_appid", v.combine_appid);
+  a.OptStr("combine_mchid", v.combine_mchid);
+  a.OptStr("combine_out_trade_no", v.combine_out_trade_no);
+  a.OptStr("combine_transaction_id", v.combine_transaction_id);
   a.Field("scene_info", v.scene_info);
   a.OptList("sub_orders", v.sub_orders);
   a.Field("combine_payer_info", v.combine_payer_info);
@@ -4876,7 +5103,7 @@ static void Serialize(Archive& a, T8& v) {
 }
 
 static void Serialize(Archive& a, T11& v) {
-  a.Str("code", v.code);
+  a.OptStr("code", v.code);
   a.OptStr("message", v.message);
   a.Extra(v.extra);
 }
@@ -4897,6 +5124,18 @@ static void Serialize(Archive& a, T12& v) {
   a.Extra(v.extra);
 }
 
+static void Serialize(Archive& a, T15& v) {
+  a.I64("total_amount", v.total_amount);
+  a.Str("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T16& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.OptI64("subsidy_amount", v.subsidy_amount);
+  a.Extra(v.extra);
+}
+
 static void Serialize(Archive& a, T14& v) {
   a.Str("mchid", v.mchid);
   a.Str("attach", v.attach);
@@ -4910,40 +5149,47 @@ static void Serialize(Archive& a, T14& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T15& v) {
+static void Serialize(Archive& a, T18& v) {
+  a.Field("type", v.type);
+  a.Str("number", v.number);
+  a.Str("name", v.name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T17& v) {
   a.OptStr("openid", v.openid);
   a.OptStr("sub_openid", v.sub_openid);
   a.Field("identity", v.identity);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T16& v) {
+static void Serialize(Archive& a, T19& v) {
   a.OptStr("openid", v.openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T17& v) {
+static void Serialize(Archive& a, T20& v) {
   a.OptStr("device_id", v.device_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T19& v) {
-  a.I64("total_amount", v.total_amount);
-  a.I64("payer_amount", v.payer_amount);
-  a.Str("currency", v.currency);
-  a.Str("payer_currency", v.payer_currency);
+static void Serialize(Archive& a, T22& v) {
+  a.OptI64("total_amount", v.total_amount);
+  a.OptI64("payer_amount", v.payer_amount);
+  a.OptStr("currency", v.currency);
+  a.OptStr("payer_currency", v.payer_currency);
   a.OptI64("settlement_rate", v.settlement_rate);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T18& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("individual_auth_id", v.individual_auth_id);
+static void Serialize(Archive& a, T21& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("individual_auth_id", v.individual_auth_id);
   a.OptStr("individual_name", v.individual_name);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("trade_type", v.trade_type);
-  a.Str("trade_state", v.trade_state);
+  a.OptStr("trade_state", v.trade_state);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("attach", v.attach);
   a.OptStr("success_time", v.success_time);
@@ -4951,7 +5197,25 @@ static void Serialize(Archive& a, T18& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T20& v) {
+static void Serialize(Archive& a, T23& v) {
+  a.OptStr("device_id", v.device_id);
+  a.Str("payer_client_ip", v.payer_client_ip);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T25& v) {
+  a.I64("total_amount", v.total_amount);
+  a.Str("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T26& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.OptI64("subsidy_amount", v.subsidy_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T24& v) {
   a.Str("mchid", v.mchid);
   a.Str("attach", v.attach);
   a.Field("amount", v.amount);
@@ -4966,12 +5230,55 @@ static void Serialize(Archive& a, T20& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T21& v) {
+static void Serialize(Archive& a, T28& v) {
+  a.Field("type", v.type);
+  a.Str("number", v.number);
+  a.Str("name", v.name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T27& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Field("identity", v.identity);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T31& v) {
+  a.Field("subsidy_installment_num", v.subsidy_installment_num);
+  a.Field("subsidy_percent", v.subsidy_percent);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T30& v) {
+  a.Field("subsidy_period_type", v.subsidy_period_type);
+  a.Field("subsidy_plan", v.subsidy_plan);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T29& v) {
+  a.OptList("subsidy_detail", v.subsidy_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T32& v) {
   a.Str("openid", v.openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T22& v) {
+static void Serialize(Archive& a, T33& v) {
+  a.OptStr("device_id", v.device_id);
+  a.Str("payer_client_ip", v.payer_client_ip);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T35& v) {
+  a.I64("total_amount", v.total_amount);
+  a.Str("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T34& v) {
   a.Str("mchid", v.mchid);
   a.Field("order_service_type", v.order_service_type);
   a.Str("individual_auth_id", v.individual_auth_id);
@@ -4983,16 +5290,66 @@ static void Serialize(Archive& a, T22& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T25& v) {
-  a.Str("goods_id", v.goods_id);
-  a.I64("quantity", v.quantity);
-  a.I64("unit_price", v.unit_price);
+static void Serialize(Archive& a, T36& v) {
+  a.OptStr("device_id", v.device_id);
+  a.Str("payer_client_ip", v.payer_client_ip);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T38& v) {
+  a.I64("total_amount", v.total_amount);
+  a.Str("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T39& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.OptI64("subsidy_amount", v.subsidy_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T37& v) {
+  a.Str("mchid", v.mchid);
+  a.Str("attach", v.attach);
+  a.Field("amount", v.amount);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("goods_tag", v.goods_tag);
+  a.Str("description", v.description);
+  a.Field("settle_info", v.settle_info);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T41& v) {
+  a.Field("type", v.type);
+  a.Str("number", v.number);
+  a.Str("name", v.name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T40& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Field("identity", v.identity);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T42& v) {
+  a.OptStr("device_id", v.device_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T45& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("unit_price", v.unit_price);
   a.OptI64("discount_amount", v.discount_amount);
   a.OptStr("goods_remark", v.goods_remark);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T24& v) {
+static void Serialize(Archive& a, T44& v) {
   a.OptStr("coupon_id", v.coupon_id);
   a.OptStr("name", v.name);
   a.Field("scope", v.scope);
@@ -5007,17 +5364,17 @@ static void Serialize(Archive& a, T24& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T26& v) {
-  a.I64("total_amount", v.total_amount);
+static void Serialize(Archive& a, T46& v) {
+  a.OptI64("total_amount", v.total_amount);
   a.OptStr("currency", v.currency);
-  a.I64("payer_amount", v.payer_amount);
+  a.OptI64("payer_amount", v.payer_amount);
   a.OptStr("payer_currency", v.payer_currency);
   a.OptI64("settlement_rate", v.settlement_rate);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T23& v) {
-  a.Str("mchid", v.mchid);
+static void Serialize(Archive& a, T43& v) {
+  a.OptStr("mchid", v.mchid);
   a.OptStr("individual_auth_id", v.individual_auth_id);
   a.OptStr("individual_name", v.individual_name);
   a.Field("trade_type", v.trade_type);
@@ -5026,7 +5383,7 @@ static void Serialize(Archive& a, T23& v) {
   a.OptStr("attach", v.attach);
   a.OptStr("success_time", v.success_time);
   a.OptStr("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("sub_openid", v.sub_openid);
@@ -5035,13 +5392,18 @@ static void Serialize(Archive& a, T23& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T27& v) {
-  a.Bool("use_subsidy", v.use_subsidy);
-  a.I64("selected_installment_number", v.selected_installment_number);
+static void Serialize(Archive& a, T47& v) {
+  a.OptStr("openid", v.openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T28& v) {
+static void Serialize(Archive& a, T48& v) {
+  a.OptBool("use_subsidy", v.use_subsidy);
+  a.OptI64("selected_installment_number", v.selected_installment_number);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T49& v) {
   a.Str("mchid", v.mchid);
   a.Str("out_trade_no", v.out_trade_no);
   a.OptStr("individual_auth_id", v.individual_auth_id);
@@ -5080,60 +5442,102 @@ T13::H5Info() = default;
 T13::~H5Info() = default;
 T12::SceneInfo() = default;
 T12::~SceneInfo() = default;
+T15::Amount() = default;
+T15::~Amount() = default;
+T16::SettleInfo() = default;
+T16::~SettleInfo() = default;
 T14::SubOrders() = default;
 T14::~SubOrders() = default;
-T15::CombinePayerInfo() = default;
-T15::~CombinePayerInfo() = default;
+T18::Identity() = default;
+T18::~Identity() = default;
+T17::CombinePayerInfo() = default;
+T17::~CombinePayerInfo() = default;
 PostH5Request::PostH5Request() = default;
 PostH5Request::~PostH5Request() = default;
 PostH5Response::PostH5Response() = default;
 PostH5Response::~PostH5Response() = default;
 GetIdByCombineTransactionIdRequest::GetIdByCombineTransactionIdRequest() = default;
 GetIdByCombineTransactionIdRequest::~GetIdByCombineTransactionIdRequest() = default;
-T16::CombinePayerInfo() = default;
-T16::~CombinePayerInfo() = default;
-T17::SceneInfo() = default;
-T17::~SceneInfo() = default;
-T19::Amount() = default;
-T19::~Amount() = default;
-T18::SubOrders() = default;
-T18::~SubOrders() = default;
+T19::CombinePayerInfo() = default;
+T19::~CombinePayerInfo() = default;
+T20::SceneInfo() = default;
+T20::~SceneInfo() = default;
+T22::Amount() = default;
+T22::~Amount() = default;
+T21::SubOrders() = default;
+T21::~SubOrders() = default;
 GetIdByCombineTransactionIdResponse::GetIdByCombineTransactionIdResponse() = default;
 GetIdByCombineTransactionIdResponse::~GetIdByCombineTransactionIdResponse() = default;
-T20::SubOrders() = default;
-T20::~SubOrders() = default;
+T23::SceneInfo() = default;
+T23::~SceneInfo() = default;
+T25::Amount() = default;
+T25::~Amount() = default;
+T26::SettleInfo() = default;
+T26::~SettleInfo() = default;
+T24::SubOrders() = default;
+T24::~SubOrders() = default;
+T28::Identity() = default;
+T28::~Identity() = default;
+T27::CombinePayerInfo() = default;
+T27::~CombinePayerInfo() = default;
+T31::SubsidyPlan() = default;
+T31::~SubsidyPlan() = default;
+T30::SubsidyDetail() = default;
+T30::~SubsidyDetail() = default;
+T29::SubsidyInfo() = default;
+T29::~SubsidyInfo() = default;
 PostJsapiRequest::PostJsapiRequest() = default;
 PostJsapiRequest::~PostJsapiRequest() = default;
 PostJsapiResponse::PostJsapiResponse() = default;
 PostJsapiResponse::~PostJsapiResponse() = default;
-T21::CombinePayerInfo() = default;
-T21::~CombinePayerInfo() = default;
-T22::SubOrders() = default;
-T22::~SubOrders() = default;
+T32::CombinePayerInfo() = default;
+T32::~CombinePayerInfo() = default;
+T33::SceneInfo() = default;
+T33::~SceneInfo() = default;
+T35::Amount() = default;
+T35::~Amount() = default;
+T34::SubOrders() = default;
+T34::~SubOrders() = default;
 PostMiniprogramRequest::PostMiniprogramRequest() = default;
 PostMiniprogramRequest::~PostMiniprogramRequest() = default;
 PostMiniprogramResponse::PostMiniprogramResponse() = default;
 PostMiniprogramResponse::~PostMiniprogramResponse() = default;
+T36::SceneInfo() = default;
+T36::~SceneInfo() = default;
+T38::Amount() = default;
+T38::~Amount() = default;
+T39::SettleInfo() = default;
+T39::~SettleInfo() = default;
+T37::SubOrders() = default;
+T37::~SubOrders() = default;
+T41::Identity() = default;
+T41::~Identity() = default;
+T40::CombinePayerInfo() = default;
+T40::~CombinePayerInfo() = default;
 PostNativeRequest::PostNativeRequest() = default;
 PostNativeRequest::~PostNativeRequest() = default;
 PostNativeResponse::PostNativeResponse() = default;
 PostNativeResponse::~PostNativeResponse() = default;
 GetOutTradeNoByCombineOutTradeNoRequest::GetOutTradeNoByCombineOutTradeNoRequest() = default;
 GetOutTradeNoByCombineOutTradeNoRequest::~GetOutTradeNoByCombineOutTradeNoRequest() = default;
-T25::GoodsDetail() = default;
-T25::~GoodsDetail() = default;
-T24::PromotionDetail() = default;
-T24::~PromotionDetail() = default;
-T26::Amount() = default;
-T26::~Amount() = default;
-T23::SubOrders() = default;
-T23::~SubOrders() = default;
-T27::InstallmentInfo() = default;
-T27::~InstallmentInfo() = default;
+T42::SceneInfo() = default;
+T42::~SceneInfo() = default;
+T45::GoodsDetail() = default;
+T45::~GoodsDetail() = default;
+T44::PromotionDetail() = default;
+T44::~PromotionDetail() = default;
+T46::Amount() = default;
+T46::~Amount() = default;
+T43::SubOrders() = default;
+T43::~SubOrders() = default;
+T47::CombinePayerInfo() = default;
+T47::~CombinePayerInfo() = default;
+T48::InstallmentInfo() = default;
+T48::~InstallmentInfo() = default;
 GetOutTradeNoByCombineOutTradeNoResponse::GetOutTradeNoByCombineOutTradeNoResponse() = default;
 GetOutTradeNoByCombineOutTradeNoResponse::~GetOutTradeNoByCombineOutTradeNoResponse() = default;
-T28::SubOrders() = default;
-T28::~SubOrders() = default;
+T49::SubOrders() = default;
+T49::~SubOrders() = default;
 PostOutTradeNoByCombineOutTradeNoCloseRequest::PostOutTradeNoByCombineOutTradeNoCloseRequest() =
     default;
 PostOutTradeNoByCombineOutTradeNoCloseRequest::~PostOutTradeNoByCombineOutTradeNoCloseRequest() =
@@ -5143,11 +5547,23 @@ const EnumTable& EnumTableOf(T6::Type) { return kEnum0; }
 const EnumTable& EnumTableOf(PostAppRequest::TradeScenario) { return kEnum1; }
 const EnumTable& EnumTableOf(PostAppRequest::LimitPay) { return kEnum2; }
 const EnumTable& EnumTableOf(T9::SubsidyPeriodType) { return kEnum3; }
-const EnumTable& EnumTableOf(T22::OrderServiceType) { return kEnum4; }
-const EnumTable& EnumTableOf(T23::TradeType) { return kEnum5; }
-const EnumTable& EnumTableOf(T23::TradeState) { return kEnum6; }
-const EnumTable& EnumTableOf(T24::Scope) { return kEnum7; }
-const EnumTable& EnumTableOf(T24::Type) { return kEnum8; }
+const EnumTable& EnumTableOf(PostH5Request::LimitPay) { return kEnum2; }
+const EnumTable& EnumTableOf(T18::Type) { return kEnum0; }
+const EnumTable& EnumTableOf(GetIdByCombineTransactionIdResponse::TradeScenario) { return kEnum1; }
+const EnumTable& EnumTableOf(T28::Type) { return kEnum0; }
+const EnumTable& EnumTableOf(PostJsapiRequest::LimitPay) { return kEnum2; }
+const EnumTable& EnumTableOf(T30::SubsidyPeriodType) { return kEnum3; }
+const EnumTable& EnumTableOf(T34::OrderServiceType) { return kEnum4; }
+const EnumTable& EnumTableOf(PostMiniprogramRequest::TradeScenario) { return kEnum1; }
+const EnumTable& EnumTableOf(PostNativeRequest::LimitPay) { return kEnum2; }
+const EnumTable& EnumTableOf(T41::Type) { return kEnum0; }
+const EnumTable& EnumTableOf(T43::TradeType) { return kEnum5; }
+const EnumTable& EnumTableOf(T43::TradeState) { return kEnum6; }
+const EnumTable& EnumTableOf(T44::Scope) { return kEnum7; }
+const EnumTable& EnumTableOf(T44::Type) { return kEnum8; }
+const EnumTable& EnumTableOf(GetOutTradeNoByCombineOutTradeNoResponse::TradeScenario) {
+  return kEnum1;
+}
 
 }  // namespace wechatpay::models::v3::combine_transactions
 
@@ -5197,7 +5613,7 @@ void Serialize(Archive& a, PostInactiveMerchantIdentityVerificationMerchantsRequ
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostInactiveMerchantIdentityVerificationMerchantsResponse& v) {
-  a.Str("verification_id", v.verification_id);
+  a.OptStr("verification_id", v.verification_id);
   a.Extra(v.extra);
 }
 
@@ -5242,8 +5658,8 @@ void Serialize(
     Archive& a,
     GetInactiveMerchantIdentityVerificationMerchantsBySubMchidVerificationsByVerificationIdResponse&
         v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("verification_id", v.verification_id);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("verification_id", v.verification_id);
   a.Field("state", v.state);
   a.Field("fail_reason", v.fail_reason);
   a.OptStr("create_time", v.create_time);
@@ -5305,10 +5721,12 @@ namespace {
 
 using T1 = PostPartnerContractsAppPresignRequest::RealIdentity;
 using T2 = PostPartnerContractsAppPresignRequest::TradeInfo;
-using T3 = PostPartnerContractsH5PresignRequest::JumpInfo;
-using T4 = PostPartnerContractsTerminateResponse::ContractInfo;
-using T5 = PostPartnerScheduleRecordsBatchCreateRequest::ScheduleItems;
-using T6 = PostPartnerScheduleRecordsBatchCreateResponse::ScheduleRecords;
+using T3 = PostPartnerContractsH5PresignRequest::RealIdentity;
+using T4 = PostPartnerContractsH5PresignRequest::TradeInfo;
+using T5 = PostPartnerContractsH5PresignRequest::JumpInfo;
+using T6 = PostPartnerContractsTerminateResponse::ContractInfo;
+using T7 = PostPartnerScheduleRecordsBatchCreateRequest::ScheduleItems;
+using T8 = PostPartnerScheduleRecordsBatchCreateResponse::ScheduleRecords;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -5351,6 +5769,8 @@ static void Serialize(Archive& a, T3& v);
 static void Serialize(Archive& a, T4& v);
 static void Serialize(Archive& a, T5& v);
 static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T7& v);
+static void Serialize(Archive& a, T8& v);
 
 // POST v3/credit-repayment/partner/contracts/app-presign
 namespace {
@@ -5388,7 +5808,7 @@ void Serialize(Archive& a, PostPartnerContractsAppPresignRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerContractsAppPresignResponse& v) {
-  a.Str("presign_token", v.presign_token);
+  a.OptStr("presign_token", v.presign_token);
   a.OptStr("redirect_service", v.redirect_service);
   a.Extra(v.extra);
 }
@@ -5440,7 +5860,7 @@ void Serialize(Archive& a, PostPartnerContractsH5PresignRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerContractsH5PresignResponse& v) {
-  a.Str("redirect_url", v.redirect_url);
+  a.OptStr("redirect_url", v.redirect_url);
   a.Extra(v.extra);
 }
 
@@ -5513,10 +5933,10 @@ constexpr internal::EndpointSpec kSpec3{
 
 void Serialize(Archive& a, GetPartnerContractsByOutContractCodeRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetPartnerContractsByOutContractCodeResponse& v) {
-  a.Str("contract_id", v.contract_id);
-  a.Str("plan_id", v.plan_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("display_name", v.display_name);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.OptStr("display_name", v.display_name);
   a.Field("contract_state", v.contract_state);
   a.OptStr("contract_signed_time", v.contract_signed_time);
   a.OptStr("contract_terminated_time", v.contract_terminated_time);
@@ -5525,7 +5945,7 @@ void Serialize(Archive& a, GetPartnerContractsByOutContractCodeResponse& v) {
   a.OptI64("repayment_day", v.repayment_day);
   a.OptStr("openid", v.openid);
   a.OptStr("appid", v.appid);
-  a.I64("repayment_amount_limit", v.repayment_amount_limit);
+  a.OptI64("repayment_amount_limit", v.repayment_amount_limit);
   a.Extra(v.extra);
 }
 
@@ -5572,16 +5992,16 @@ void Serialize(Archive& a, PostPartnerDeductOrdersRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerDeductOrdersResponse& v) {
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("out_record_id", v.out_record_id);
-  a.Str("appid", v.appid);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("out_record_id", v.out_record_id);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("openid", v.openid);
-  a.Str("contract_id", v.contract_id);
+  a.OptStr("openid", v.openid);
+  a.OptStr("contract_id", v.contract_id);
   a.Field("order_state", v.order_state);
-  a.Str("deduct_amount", v.deduct_amount);
+  a.OptStr("deduct_amount", v.deduct_amount);
   a.OptStr("pay_success_amount", v.pay_success_amount);
-  a.Str("description", v.description);
+  a.OptStr("description", v.description);
   a.OptStr("attach", v.attach);
   a.OptStr("transaction_id", v.transaction_id);
   a.Extra(v.extra);
@@ -5615,16 +6035,16 @@ constexpr internal::EndpointSpec kSpec5{
 
 void Serialize(Archive& a, GetPartnerDeductOrdersByOutTradeNoRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetPartnerDeductOrdersByOutTradeNoResponse& v) {
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("out_record_id", v.out_record_id);
-  a.Str("appid", v.appid);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("out_record_id", v.out_record_id);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("openid", v.openid);
-  a.Str("contract_id", v.contract_id);
+  a.OptStr("openid", v.openid);
+  a.OptStr("contract_id", v.contract_id);
   a.Field("order_state", v.order_state);
-  a.Str("deduct_amount", v.deduct_amount);
+  a.OptStr("deduct_amount", v.deduct_amount);
   a.OptStr("pay_success_amount", v.pay_success_amount);
-  a.Str("description", v.description);
+  a.OptStr("description", v.description);
   a.OptStr("attach", v.attach);
   a.OptStr("transaction_id", v.transaction_id);
   a.Extra(v.extra);
@@ -5713,14 +6133,14 @@ void Serialize(Archive& a, GetPartnerScheduleRecordsByOutRecordIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerScheduleRecordsByOutRecordIdResponse& v) {
-  a.Str("out_record_id", v.out_record_id);
-  a.Str("appid", v.appid);
+  a.OptStr("out_record_id", v.out_record_id);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("contract_id", v.contract_id);
-  a.Str("repayment_amount", v.repayment_amount);
-  a.Str("min_repayment_amount", v.min_repayment_amount);
-  a.Str("repayment_date", v.repayment_date);
-  a.Str("openid", v.openid);
+  a.OptStr("repayment_amount", v.repayment_amount);
+  a.OptStr("min_repayment_amount", v.min_repayment_amount);
+  a.OptStr("repayment_date", v.repayment_date);
+  a.OptStr("openid", v.openid);
   a.Extra(v.extra);
 }
 
@@ -5754,15 +6174,31 @@ static void Serialize(Archive& a, T2& v) {
 }
 
 static void Serialize(Archive& a, T3& v) {
-  a.OptStr("jump_appid", v.jump_appid);
+  a.Field("identity_type", v.identity_type);
+  a.Str("identity_id", v.identity_id);
+  a.Str("real_name", v.real_name);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T4& v) {
-  a.Str("contract_id", v.contract_id);
-  a.Str("plan_id", v.plan_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("display_name", v.display_name);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.I64("deduct_amount", v.deduct_amount);
+  a.OptStr("description", v.description);
+  a.OptStr("attach", v.attach);
+  a.OptStr("notify_url", v.notify_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T5& v) {
+  a.OptStr("jump_appid", v.jump_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T6& v) {
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.OptStr("display_name", v.display_name);
   a.Field("contract_state", v.contract_state);
   a.OptStr("contract_signed_time", v.contract_signed_time);
   a.OptStr("contract_terminated_time", v.contract_terminated_time);
@@ -5771,11 +6207,11 @@ static void Serialize(Archive& a, T4& v) {
   a.OptI64("repayment_day", v.repayment_day);
   a.OptStr("openid", v.openid);
   a.OptStr("appid", v.appid);
-  a.I64("repayment_amount_limit", v.repayment_amount_limit);
+  a.OptI64("repayment_amount_limit", v.repayment_amount_limit);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T5& v) {
+static void Serialize(Archive& a, T7& v) {
   a.Str("out_record_id", v.out_record_id);
   a.Str("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
@@ -5785,15 +6221,15 @@ static void Serialize(Archive& a, T5& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T6& v) {
-  a.Str("out_record_id", v.out_record_id);
-  a.Str("appid", v.appid);
+static void Serialize(Archive& a, T8& v) {
+  a.OptStr("out_record_id", v.out_record_id);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("contract_id", v.contract_id);
-  a.Str("repayment_amount", v.repayment_amount);
-  a.Str("min_repayment_amount", v.min_repayment_amount);
-  a.Str("repayment_date", v.repayment_date);
-  a.Str("openid", v.openid);
+  a.OptStr("repayment_amount", v.repayment_amount);
+  a.OptStr("min_repayment_amount", v.min_repayment_amount);
+  a.OptStr("repayment_date", v.repayment_date);
+  a.OptStr("openid", v.openid);
   a.Extra(v.extra);
 }
 
@@ -5805,16 +6241,20 @@ PostPartnerContractsAppPresignRequest::PostPartnerContractsAppPresignRequest() =
 PostPartnerContractsAppPresignRequest::~PostPartnerContractsAppPresignRequest() = default;
 PostPartnerContractsAppPresignResponse::PostPartnerContractsAppPresignResponse() = default;
 PostPartnerContractsAppPresignResponse::~PostPartnerContractsAppPresignResponse() = default;
-T3::JumpInfo() = default;
-T3::~JumpInfo() = default;
+T3::RealIdentity() = default;
+T3::~RealIdentity() = default;
+T4::TradeInfo() = default;
+T4::~TradeInfo() = default;
+T5::JumpInfo() = default;
+T5::~JumpInfo() = default;
 PostPartnerContractsH5PresignRequest::PostPartnerContractsH5PresignRequest() = default;
 PostPartnerContractsH5PresignRequest::~PostPartnerContractsH5PresignRequest() = default;
 PostPartnerContractsH5PresignResponse::PostPartnerContractsH5PresignResponse() = default;
 PostPartnerContractsH5PresignResponse::~PostPartnerContractsH5PresignResponse() = default;
 PostPartnerContractsTerminateRequest::PostPartnerContractsTerminateRequest() = default;
 PostPartnerContractsTerminateRequest::~PostPartnerContractsTerminateRequest() = default;
-T4::ContractInfo() = default;
-T4::~ContractInfo() = default;
+T6::ContractInfo() = default;
+T6::~ContractInfo() = default;
 PostPartnerContractsTerminateResponse::PostPartnerContractsTerminateResponse() = default;
 PostPartnerContractsTerminateResponse::~PostPartnerContractsTerminateResponse() = default;
 GetPartnerContractsByOutContractCodeRequest::GetPartnerContractsByOutContractCodeRequest() =
@@ -5833,14 +6273,14 @@ GetPartnerDeductOrdersByOutTradeNoRequest::GetPartnerDeductOrdersByOutTradeNoReq
 GetPartnerDeductOrdersByOutTradeNoRequest::~GetPartnerDeductOrdersByOutTradeNoRequest() = default;
 GetPartnerDeductOrdersByOutTradeNoResponse::GetPartnerDeductOrdersByOutTradeNoResponse() = default;
 GetPartnerDeductOrdersByOutTradeNoResponse::~GetPartnerDeductOrdersByOutTradeNoResponse() = default;
-T5::ScheduleItems() = default;
-T5::~ScheduleItems() = default;
+T7::ScheduleItems() = default;
+T7::~ScheduleItems() = default;
 PostPartnerScheduleRecordsBatchCreateRequest::PostPartnerScheduleRecordsBatchCreateRequest() =
     default;
 PostPartnerScheduleRecordsBatchCreateRequest::~PostPartnerScheduleRecordsBatchCreateRequest() =
     default;
-T6::ScheduleRecords() = default;
-T6::~ScheduleRecords() = default;
+T8::ScheduleRecords() = default;
+T8::~ScheduleRecords() = default;
 PostPartnerScheduleRecordsBatchCreateResponse::PostPartnerScheduleRecordsBatchCreateResponse() =
     default;
 PostPartnerScheduleRecordsBatchCreateResponse::~PostPartnerScheduleRecordsBatchCreateResponse() =
@@ -5855,490 +6295,18 @@ GetPartnerScheduleRecordsByOutRecordIdResponse::~GetPartnerScheduleRecordsByOutR
     default;
 
 const EnumTable& EnumTableOf(T1::IdentityType) { return kEnum0; }
-const EnumTable& EnumTableOf(T4::ContractState) { return kEnum1; }
-const EnumTable& EnumTableOf(T4::ContractTerminatedMode) { return kEnum2; }
+const EnumTable& EnumTableOf(T3::IdentityType) { return kEnum0; }
+const EnumTable& EnumTableOf(T6::ContractState) { return kEnum1; }
+const EnumTable& EnumTableOf(T6::ContractTerminatedMode) { return kEnum2; }
+const EnumTable& EnumTableOf(GetPartnerContractsByOutContractCodeResponse::ContractState) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(GetPartnerContractsByOutContractCodeResponse::ContractTerminatedMode) {
+  return kEnum2;
+}
 const EnumTable& EnumTableOf(PostPartnerDeductOrdersResponse::OrderState) { return kEnum3; }
+const EnumTable& EnumTableOf(GetPartnerDeductOrdersByOutTradeNoResponse::OrderState) {
+  return kEnum3;
+}
 
 }  // namespace wechatpay::models::v3::credit_repayment
-
-namespace wechatpay::models::v3::discount_card {
-
-namespace {
-
-using T1 = GetCardsByOutCardCodeResponse::TimeRange;
-using T2 = GetCardsByOutCardCodeResponse::PayInformation;
-using T3 = GetCardsByOutCardCodeResponse::Objectives;
-using T4 = T3::ObjectiveCompletionRecords;
-using T5 = GetCardsByOutCardCodeResponse::Rewards;
-using T6 = T5::RewardUsageRecords;
-using T7 = GetOrdersOutTradeNoResponse::Objectives;
-using T8 = GetOrdersOutTradeNoResponse::Rewards;
-using T9 = PatchOrdersByOutOrderNoRequest::Objectives;
-using T10 = PatchOrdersByOutOrderNoRequest::Rewards;
-
-constexpr std::string_view kEnum0Names[] = {
-    "", "CREATED", "SETTLING", "CHARGING", "CHARGED", "NO_CHARGE", "REVOKED",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 7};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "INCREASE",
-    "DECREASE",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 3};
-
-}  // namespace
-
-static void Serialize(Archive& a, T1& v);
-static void Serialize(Archive& a, T2& v);
-static void Serialize(Archive& a, T4& v);
-static void Serialize(Archive& a, T3& v);
-static void Serialize(Archive& a, T6& v);
-static void Serialize(Archive& a, T5& v);
-static void Serialize(Archive& a, T7& v);
-static void Serialize(Archive& a, T8& v);
-static void Serialize(Archive& a, T9& v);
-static void Serialize(Archive& a, T10& v);
-
-// POST v3/discount-card/cards
-namespace {
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostCardsRequest*>(p);
-  a.Str("out_card_code", v.out_card_code);
-  a.Str("card_template_id", v.card_template_id);
-  a.Str("appid", v.appid);
-  a.Str("notify_url", v.notify_url);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "POST v3/discount-card/cards",
-    "POST",
-    "v3/discount-card/cards",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostCardsRequest& v) {
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostCardsResponse& v) {
-  a.Str("prepare_card_token", v.prepare_card_token);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostCards::Prepare(const Client& client, const Request& request,
-                                        CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
-                           &request.extra, &options);
-}
-Status PostCards::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/discount-card/cards/{out_card_code}
-namespace {
-constexpr std::string_view kPath1[] = {"out_card_code"};
-constexpr internal::EndpointSpec kSpec1{
-    "GET v3/discount-card/cards/{out_card_code}",
-    "GET",
-    "v3/discount-card/cards/{out_card_code}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath1,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetCardsByOutCardCodeRequest& v) { a.Extra(v.extra); }
-void Serialize(Archive& a, GetCardsByOutCardCodeResponse& v) {
-  a.Str("card_id", v.card_id);
-  a.Str("card_template_id", v.card_template_id);
-  a.Str("openid", v.openid);
-  a.Str("out_card_code", v.out_card_code);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Field("time_range", v.time_range);
-  a.Str("state", v.state);
-  a.OptStr("unfinished_reason", v.unfinished_reason);
-  a.OptI64("total_amount", v.total_amount);
-  a.Field("pay_information", v.pay_information);
-  a.Str("create_time", v.create_time);
-  a.OptList("objectives", v.objectives);
-  a.OptList("rewards", v.rewards);
-  a.OptStr("sharer_openid", v.sharer_openid);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetCardsByOutCardCode::Prepare(const Client& client,
-                                                    std::string_view out_card_code,
-                                                    const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(out_card_code)};
-  return internal::Prepare(client, kSpec1, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetCardsByOutCardCode::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/discount-card/cards/{out_card_code}/add-user-records
-namespace {
-void Body2(Archive& a, void* p) {
-  auto& v = *static_cast<PostCardsByOutCardCodeAddUserRecordsRequest*>(p);
-  a.Str("card_template_id", v.card_template_id);
-  a.OptList("objective_completion_records", v.objective_completion_records);
-  a.OptList("reward_usage_records", v.reward_usage_records);
-}
-constexpr std::string_view kPath2[] = {"out_card_code"};
-constexpr internal::EndpointSpec kSpec2{
-    "POST v3/discount-card/cards/{out_card_code}/add-user-records",
-    "POST",
-    "v3/discount-card/cards/{out_card_code}/add-user-records",
-    internal::Protocol::kApiV3,
-    true,
-    kPath2,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostCardsByOutCardCodeAddUserRecordsRequest& v) {
-  Body2(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostCardsByOutCardCodeAddUserRecords::Prepare(const Client& client,
-                                                                   std::string_view out_card_code,
-                                                                   const Request& request,
-                                                                   CallOptions options) {
-  const std::string path[] = {std::string(out_card_code)};
-  return internal::Prepare(client, kSpec2, path, &request, nullptr, nullptr, &Body2, &request.extra,
-                           &options);
-}
-
-// GET v3/discount-card/orders/out-trade-no/{out_trade_no}
-namespace {
-constexpr std::string_view kPath3[] = {"out_trade_no"};
-constexpr internal::EndpointSpec kSpec3{
-    "GET v3/discount-card/orders/out-trade-no/{out_trade_no}",
-    "GET",
-    "v3/discount-card/orders/out-trade-no/{out_trade_no}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath3,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetOrdersOutTradeNoRequest& v) { a.Extra(v.extra); }
-void Serialize(Archive& a, GetOrdersOutTradeNoResponse& v) {
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("discount_card_id", v.discount_card_id);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("appid", v.appid);
-  a.Str("service_id", v.service_id);
-  a.Str("order_id", v.order_id);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.Str("openid", v.openid);
-  a.Str("card_begin_time", v.card_begin_time);
-  a.Str("card_end_time", v.card_end_time);
-  a.Str("card_name", v.card_name);
-  a.Str("objective_description", v.objective_description);
-  a.Str("reward_description", v.reward_description);
-  a.I64("estimated_reward_amount", v.estimated_reward_amount);
-  a.OptStr("online_instructions", v.online_instructions);
-  a.OptStr("offline_instructions", v.offline_instructions);
-  a.Field("state", v.state);
-  a.OptI64("total_amount", v.total_amount);
-  a.OptI64("deduction_amount", v.deduction_amount);
-  a.OptI64("settlement_amount", v.settlement_amount);
-  a.Str("create_time", v.create_time);
-  a.OptStr("pay_time", v.pay_time);
-  a.OptList("objectives", v.objectives);
-  a.OptList("rewards", v.rewards);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetOrdersOutTradeNo::Prepare(const Client& client,
-                                                  std::string_view out_trade_no,
-                                                  const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(out_trade_no)};
-  return internal::Prepare(client, kSpec3, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetOrdersOutTradeNo::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/discount-card/orders/{out_order_no}
-namespace {
-constexpr std::string_view kPath4[] = {"out_order_no"};
-constexpr internal::EndpointSpec kSpec4{
-    "GET v3/discount-card/orders/{out_order_no}",
-    "GET",
-    "v3/discount-card/orders/{out_order_no}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath4,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetOrdersByOutOrderNoRequest& v) { a.Extra(v.extra); }
-void Serialize(Archive& a, GetOrdersByOutOrderNoResponse& v) {
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("discount_card_id", v.discount_card_id);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("appid", v.appid);
-  a.Str("service_id", v.service_id);
-  a.Str("order_id", v.order_id);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.Str("openid", v.openid);
-  a.Str("card_begin_time", v.card_begin_time);
-  a.Str("card_end_time", v.card_end_time);
-  a.Str("card_name", v.card_name);
-  a.Str("objective_description", v.objective_description);
-  a.Str("reward_description", v.reward_description);
-  a.I64("estimated_reward_amount", v.estimated_reward_amount);
-  a.OptStr("online_instructions", v.online_instructions);
-  a.OptStr("offline_instructions", v.offline_instructions);
-  a.Field("state", v.state);
-  a.OptI64("total_amount", v.total_amount);
-  a.OptI64("deduction_amount", v.deduction_amount);
-  a.OptI64("settlement_amount", v.settlement_amount);
-  a.Str("create_time", v.create_time);
-  a.OptStr("pay_time", v.pay_time);
-  a.OptList("objectives", v.objectives);
-  a.OptList("rewards", v.rewards);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetOrdersByOutOrderNo::Prepare(const Client& client,
-                                                    std::string_view out_order_no,
-                                                    const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(out_order_no)};
-  return internal::Prepare(client, kSpec4, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetOrdersByOutOrderNo::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
-}
-
-// PATCH v3/discount-card/orders/{out_order_no}
-namespace {
-void Body5(Archive& a, void* p) {
-  auto& v = *static_cast<PatchOrdersByOutOrderNoRequest*>(p);
-  a.OptList("objectives", v.objectives);
-  a.OptList("rewards", v.rewards);
-}
-constexpr std::string_view kPath5[] = {"out_order_no"};
-constexpr internal::EndpointSpec kSpec5{
-    "PATCH v3/discount-card/orders/{out_order_no}",
-    "PATCH",
-    "v3/discount-card/orders/{out_order_no}",
-    internal::Protocol::kApiV3,
-    true,
-    kPath5,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PatchOrdersByOutOrderNoRequest& v) {
-  Body5(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PatchOrdersByOutOrderNoResponse& v) {
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("order_id", v.order_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PatchOrdersByOutOrderNo::Prepare(const Client& client,
-                                                      std::string_view out_order_no,
-                                                      const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(out_order_no)};
-  return internal::Prepare(client, kSpec5, path, &request, nullptr, nullptr, &Body5, &request.extra,
-                           &options);
-}
-Status PatchOrdersByOutOrderNo::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.Str("begin_time", v.begin_time);
-  a.Str("end_time", v.end_time);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T2& v) {
-  a.I64("pay_amount", v.pay_amount);
-  a.Str("pay_state", v.pay_state);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.OptStr("pay_time", v.pay_time);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T4& v) {
-  a.Str("objective_completion_serial_no", v.objective_completion_serial_no);
-  a.Str("objective_id", v.objective_id);
-  a.Str("completion_time", v.completion_time);
-  a.Str("completion_type", v.completion_type);
-  a.Str("description", v.description);
-  a.I64("completion_count", v.completion_count);
-  a.OptStr("remark", v.remark);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T3& v) {
-  a.Str("objective_id", v.objective_id);
-  a.Str("name", v.name);
-  a.I64("count", v.count);
-  a.Str("unit", v.unit);
-  a.OptStr("description", v.description);
-  a.OptList("objective_completion_records", v.objective_completion_records);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T6& v) {
-  a.Str("reward_usage_serial_no", v.reward_usage_serial_no);
-  a.Str("reward_id", v.reward_id);
-  a.Str("usage_time", v.usage_time);
-  a.Str("usage_type", v.usage_type);
-  a.Str("description", v.description);
-  a.I64("usage_count", v.usage_count);
-  a.I64("amount", v.amount);
-  a.OptStr("remark", v.remark);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T5& v) {
-  a.Str("reward_id", v.reward_id);
-  a.Str("name", v.name);
-  a.Str("count_type", v.count_type);
-  a.I64("count", v.count);
-  a.Str("unit", v.unit);
-  a.I64("amount", v.amount);
-  a.OptStr("description", v.description);
-  a.OptList("reward_usage_records", v.reward_usage_records);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T7& v) {
-  a.Str("objective_serial_no", v.objective_serial_no);
-  a.I64("objective_id", v.objective_id);
-  a.OptStr("name", v.name);
-  a.OptStr("unit", v.unit);
-  a.Str("performance_description", v.performance_description);
-  a.Field("performance_type", v.performance_type);
-  a.I64("count", v.count);
-  a.Str("performance_time", v.performance_time);
-  a.OptStr("remark", v.remark);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T8& v) {
-  a.Str("reward_serial_no", v.reward_serial_no);
-  a.I64("reward_id", v.reward_id);
-  a.OptStr("name", v.name);
-  a.OptStr("unit", v.unit);
-  a.Str("description", v.description);
-  a.Field("reward_type", v.reward_type);
-  a.I64("count", v.count);
-  a.I64("amount", v.amount);
-  a.Str("reward_time", v.reward_time);
-  a.OptStr("remark", v.remark);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T9& v) {
-  a.Str("objective_serial_no", v.objective_serial_no);
-  a.I64("objective_id", v.objective_id);
-  a.Str("performance_description", v.performance_description);
-  a.Field("performance_type", v.performance_type);
-  a.I64("count", v.count);
-  a.Str("performance_time", v.performance_time);
-  a.OptStr("remark", v.remark);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T10& v) {
-  a.Str("reward_serial_no", v.reward_serial_no);
-  a.I64("reward_id", v.reward_id);
-  a.Str("description", v.description);
-  a.Field("reward_type", v.reward_type);
-  a.I64("count", v.count);
-  a.I64("amount", v.amount);
-  a.Str("reward_time", v.reward_time);
-  a.OptStr("remark", v.remark);
-  a.Extra(v.extra);
-}
-
-PostCardsRequest::PostCardsRequest() = default;
-PostCardsRequest::~PostCardsRequest() = default;
-PostCardsResponse::PostCardsResponse() = default;
-PostCardsResponse::~PostCardsResponse() = default;
-GetCardsByOutCardCodeRequest::GetCardsByOutCardCodeRequest() = default;
-GetCardsByOutCardCodeRequest::~GetCardsByOutCardCodeRequest() = default;
-T1::TimeRange() = default;
-T1::~TimeRange() = default;
-T2::PayInformation() = default;
-T2::~PayInformation() = default;
-T4::ObjectiveCompletionRecords() = default;
-T4::~ObjectiveCompletionRecords() = default;
-T3::Objectives() = default;
-T3::~Objectives() = default;
-T6::RewardUsageRecords() = default;
-T6::~RewardUsageRecords() = default;
-T5::Rewards() = default;
-T5::~Rewards() = default;
-GetCardsByOutCardCodeResponse::GetCardsByOutCardCodeResponse() = default;
-GetCardsByOutCardCodeResponse::~GetCardsByOutCardCodeResponse() = default;
-PostCardsByOutCardCodeAddUserRecordsRequest::PostCardsByOutCardCodeAddUserRecordsRequest() =
-    default;
-PostCardsByOutCardCodeAddUserRecordsRequest::~PostCardsByOutCardCodeAddUserRecordsRequest() =
-    default;
-GetOrdersOutTradeNoRequest::GetOrdersOutTradeNoRequest() = default;
-GetOrdersOutTradeNoRequest::~GetOrdersOutTradeNoRequest() = default;
-T7::Objectives() = default;
-T7::~Objectives() = default;
-T8::Rewards() = default;
-T8::~Rewards() = default;
-GetOrdersOutTradeNoResponse::GetOrdersOutTradeNoResponse() = default;
-GetOrdersOutTradeNoResponse::~GetOrdersOutTradeNoResponse() = default;
-GetOrdersByOutOrderNoRequest::GetOrdersByOutOrderNoRequest() = default;
-GetOrdersByOutOrderNoRequest::~GetOrdersByOutOrderNoRequest() = default;
-GetOrdersByOutOrderNoResponse::GetOrdersByOutOrderNoResponse() = default;
-GetOrdersByOutOrderNoResponse::~GetOrdersByOutOrderNoResponse() = default;
-T9::Objectives() = default;
-T9::~Objectives() = default;
-T10::Rewards() = default;
-T10::~Rewards() = default;
-PatchOrdersByOutOrderNoRequest::PatchOrdersByOutOrderNoRequest() = default;
-PatchOrdersByOutOrderNoRequest::~PatchOrdersByOutOrderNoRequest() = default;
-PatchOrdersByOutOrderNoResponse::PatchOrdersByOutOrderNoResponse() = default;
-PatchOrdersByOutOrderNoResponse::~PatchOrdersByOutOrderNoResponse() = default;
-
-const EnumTable& EnumTableOf(GetOrdersOutTradeNoResponse::State) { return kEnum0; }
-const EnumTable& EnumTableOf(T7::PerformanceType) { return kEnum1; }
-
-}  // namespace wechatpay::models::v3::discount_card

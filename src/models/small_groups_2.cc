@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "models/archive.h"
+#include "wechatpay/models/v3/discount_card.h"
 #include "wechatpay/models/v3/ebike.h"
 #include "wechatpay/models/v3/edu_papay.h"
 #include "wechatpay/models/v3/edu_star.h"
@@ -25,8 +26,560 @@
 #include "wechatpay/models/v3/mch_manage.h"
 #include "wechatpay/models/v3/mch_operate.h"
 #include "wechatpay/models/v3/mch_operation_manage.h"
-#include "wechatpay/models/v3/mchalterapply.h"
-#include "wechatpay/models/v3/med_ins.h"
+
+namespace wechatpay::models::v3::discount_card {
+
+namespace {
+
+using T1 = GetCardsByOutCardCodeResponse::TimeRange;
+using T2 = GetCardsByOutCardCodeResponse::PayInformation;
+using T3 = GetCardsByOutCardCodeResponse::Objectives;
+using T4 = T3::ObjectiveCompletionRecords;
+using T5 = GetCardsByOutCardCodeResponse::Rewards;
+using T6 = T5::RewardUsageRecords;
+using T7 = PostCardsByOutCardCodeAddUserRecordsRequest::ObjectiveCompletionRecords;
+using T8 = PostCardsByOutCardCodeAddUserRecordsRequest::RewardUsageRecords;
+using T9 = GetOrdersOutTradeNoResponse::Objectives;
+using T10 = GetOrdersOutTradeNoResponse::Rewards;
+using T11 = GetOrdersByOutOrderNoResponse::Objectives;
+using T12 = GetOrdersByOutOrderNoResponse::Rewards;
+using T13 = PatchOrdersByOutOrderNoRequest::Objectives;
+using T14 = PatchOrdersByOutOrderNoRequest::Rewards;
+
+constexpr std::string_view kEnum0Names[] = {
+    "", "CREATED", "SETTLING", "CHARGING", "CHARGED", "NO_CHARGE", "REVOKED",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 7};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "INCREASE",
+    "DECREASE",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 3};
+
+}  // namespace
+
+static void Serialize(Archive& a, T1& v);
+static void Serialize(Archive& a, T2& v);
+static void Serialize(Archive& a, T4& v);
+static void Serialize(Archive& a, T3& v);
+static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T5& v);
+static void Serialize(Archive& a, T7& v);
+static void Serialize(Archive& a, T8& v);
+static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T11& v);
+static void Serialize(Archive& a, T12& v);
+static void Serialize(Archive& a, T13& v);
+static void Serialize(Archive& a, T14& v);
+
+// POST v3/discount-card/cards
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostCardsRequest*>(p);
+  a.Str("out_card_code", v.out_card_code);
+  a.Str("card_template_id", v.card_template_id);
+  a.Str("appid", v.appid);
+  a.Str("notify_url", v.notify_url);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "POST v3/discount-card/cards",
+    "POST",
+    "v3/discount-card/cards",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostCardsRequest& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostCardsResponse& v) {
+  a.OptStr("prepare_card_token", v.prepare_card_token);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostCards::Prepare(const Client& client, const Request& request,
+                                        CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
+                           &request.extra, &options);
+}
+Status PostCards::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/discount-card/cards/{out_card_code}
+namespace {
+constexpr std::string_view kPath1[] = {"out_card_code"};
+constexpr internal::EndpointSpec kSpec1{
+    "GET v3/discount-card/cards/{out_card_code}",
+    "GET",
+    "v3/discount-card/cards/{out_card_code}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath1,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetCardsByOutCardCodeRequest& v) { a.Extra(v.extra); }
+void Serialize(Archive& a, GetCardsByOutCardCodeResponse& v) {
+  a.OptStr("card_id", v.card_id);
+  a.OptStr("card_template_id", v.card_template_id);
+  a.OptStr("openid", v.openid);
+  a.OptStr("out_card_code", v.out_card_code);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.Field("time_range", v.time_range);
+  a.OptStr("state", v.state);
+  a.OptStr("unfinished_reason", v.unfinished_reason);
+  a.OptI64("total_amount", v.total_amount);
+  a.Field("pay_information", v.pay_information);
+  a.OptStr("create_time", v.create_time);
+  a.OptList("objectives", v.objectives);
+  a.OptList("rewards", v.rewards);
+  a.OptStr("sharer_openid", v.sharer_openid);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetCardsByOutCardCode::Prepare(const Client& client,
+                                                    std::string_view out_card_code,
+                                                    const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(out_card_code)};
+  return internal::Prepare(client, kSpec1, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetCardsByOutCardCode::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/discount-card/cards/{out_card_code}/add-user-records
+namespace {
+void Body2(Archive& a, void* p) {
+  auto& v = *static_cast<PostCardsByOutCardCodeAddUserRecordsRequest*>(p);
+  a.Str("card_template_id", v.card_template_id);
+  a.OptList("objective_completion_records", v.objective_completion_records);
+  a.OptList("reward_usage_records", v.reward_usage_records);
+}
+constexpr std::string_view kPath2[] = {"out_card_code"};
+constexpr internal::EndpointSpec kSpec2{
+    "POST v3/discount-card/cards/{out_card_code}/add-user-records",
+    "POST",
+    "v3/discount-card/cards/{out_card_code}/add-user-records",
+    internal::Protocol::kApiV3,
+    true,
+    kPath2,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostCardsByOutCardCodeAddUserRecordsRequest& v) {
+  Body2(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostCardsByOutCardCodeAddUserRecords::Prepare(const Client& client,
+                                                                   std::string_view out_card_code,
+                                                                   const Request& request,
+                                                                   CallOptions options) {
+  const std::string path[] = {std::string(out_card_code)};
+  return internal::Prepare(client, kSpec2, path, &request, nullptr, nullptr, &Body2, &request.extra,
+                           &options);
+}
+
+// GET v3/discount-card/orders/out-trade-no/{out_trade_no}
+namespace {
+constexpr std::string_view kPath3[] = {"out_trade_no"};
+constexpr internal::EndpointSpec kSpec3{
+    "GET v3/discount-card/orders/out-trade-no/{out_trade_no}",
+    "GET",
+    "v3/discount-card/orders/out-trade-no/{out_trade_no}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath3,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetOrdersOutTradeNoRequest& v) { a.Extra(v.extra); }
+void Serialize(Archive& a, GetOrdersOutTradeNoResponse& v) {
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("discount_card_id", v.discount_card_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("appid", v.appid);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("openid", v.openid);
+  a.OptStr("card_begin_time", v.card_begin_time);
+  a.OptStr("card_end_time", v.card_end_time);
+  a.OptStr("card_name", v.card_name);
+  a.OptStr("objective_description", v.objective_description);
+  a.OptStr("reward_description", v.reward_description);
+  a.OptI64("estimated_reward_amount", v.estimated_reward_amount);
+  a.OptStr("online_instructions", v.online_instructions);
+  a.OptStr("offline_instructions", v.offline_instructions);
+  a.Field("state", v.state);
+  a.OptI64("total_amount", v.total_amount);
+  a.OptI64("deduction_amount", v.deduction_amount);
+  a.OptI64("settlement_amount", v.settlement_amount);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("pay_time", v.pay_time);
+  a.OptList("objectives", v.objectives);
+  a.OptList("rewards", v.rewards);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetOrdersOutTradeNo::Prepare(const Client& client,
+                                                  std::string_view out_trade_no,
+                                                  const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(out_trade_no)};
+  return internal::Prepare(client, kSpec3, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetOrdersOutTradeNo::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/discount-card/orders/{out_order_no}
+namespace {
+constexpr std::string_view kPath4[] = {"out_order_no"};
+constexpr internal::EndpointSpec kSpec4{
+    "GET v3/discount-card/orders/{out_order_no}",
+    "GET",
+    "v3/discount-card/orders/{out_order_no}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath4,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetOrdersByOutOrderNoRequest& v) { a.Extra(v.extra); }
+void Serialize(Archive& a, GetOrdersByOutOrderNoResponse& v) {
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("discount_card_id", v.discount_card_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("appid", v.appid);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("openid", v.openid);
+  a.OptStr("card_begin_time", v.card_begin_time);
+  a.OptStr("card_end_time", v.card_end_time);
+  a.OptStr("card_name", v.card_name);
+  a.OptStr("objective_description", v.objective_description);
+  a.OptStr("reward_description", v.reward_description);
+  a.OptI64("estimated_reward_amount", v.estimated_reward_amount);
+  a.OptStr("online_instructions", v.online_instructions);
+  a.OptStr("offline_instructions", v.offline_instructions);
+  a.Field("state", v.state);
+  a.OptI64("total_amount", v.total_amount);
+  a.OptI64("deduction_amount", v.deduction_amount);
+  a.OptI64("settlement_amount", v.settlement_amount);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("pay_time", v.pay_time);
+  a.OptList("objectives", v.objectives);
+  a.OptList("rewards", v.rewards);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetOrdersByOutOrderNo::Prepare(const Client& client,
+                                                    std::string_view out_order_no,
+                                                    const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(out_order_no)};
+  return internal::Prepare(client, kSpec4, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetOrdersByOutOrderNo::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
+}
+
+// PATCH v3/discount-card/orders/{out_order_no}
+namespace {
+void Body5(Archive& a, void* p) {
+  auto& v = *static_cast<PatchOrdersByOutOrderNoRequest*>(p);
+  a.OptList("objectives", v.objectives);
+  a.OptList("rewards", v.rewards);
+}
+constexpr std::string_view kPath5[] = {"out_order_no"};
+constexpr internal::EndpointSpec kSpec5{
+    "PATCH v3/discount-card/orders/{out_order_no}",
+    "PATCH",
+    "v3/discount-card/orders/{out_order_no}",
+    internal::Protocol::kApiV3,
+    true,
+    kPath5,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PatchOrdersByOutOrderNoRequest& v) {
+  Body5(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PatchOrdersByOutOrderNoResponse& v) {
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("order_id", v.order_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PatchOrdersByOutOrderNo::Prepare(const Client& client,
+                                                      std::string_view out_order_no,
+                                                      const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(out_order_no)};
+  return internal::Prepare(client, kSpec5, path, &request, nullptr, nullptr, &Body5, &request.extra,
+                           &options);
+}
+Status PatchOrdersByOutOrderNo::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T2& v) {
+  a.OptI64("pay_amount", v.pay_amount);
+  a.OptStr("pay_state", v.pay_state);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("pay_time", v.pay_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T4& v) {
+  a.OptStr("objective_completion_serial_no", v.objective_completion_serial_no);
+  a.OptStr("objective_id", v.objective_id);
+  a.OptStr("completion_time", v.completion_time);
+  a.OptStr("completion_type", v.completion_type);
+  a.OptStr("description", v.description);
+  a.OptI64("completion_count", v.completion_count);
+  a.OptStr("remark", v.remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T3& v) {
+  a.OptStr("objective_id", v.objective_id);
+  a.OptStr("name", v.name);
+  a.OptI64("count", v.count);
+  a.OptStr("unit", v.unit);
+  a.OptStr("description", v.description);
+  a.OptList("objective_completion_records", v.objective_completion_records);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T6& v) {
+  a.OptStr("reward_usage_serial_no", v.reward_usage_serial_no);
+  a.OptStr("reward_id", v.reward_id);
+  a.OptStr("usage_time", v.usage_time);
+  a.OptStr("usage_type", v.usage_type);
+  a.OptStr("description", v.description);
+  a.OptI64("usage_count", v.usage_count);
+  a.OptI64("amount", v.amount);
+  a.OptStr("remark", v.remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T5& v) {
+  a.OptStr("reward_id", v.reward_id);
+  a.OptStr("name", v.name);
+  a.OptStr("count_type", v.count_type);
+  a.OptI64("count", v.count);
+  a.OptStr("unit", v.unit);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptList("reward_usage_records", v.reward_usage_records);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T7& v) {
+  a.Str("objective_completion_serial_no", v.objective_completion_serial_no);
+  a.Str("objective_id", v.objective_id);
+  a.Str("completion_time", v.completion_time);
+  a.Str("completion_type", v.completion_type);
+  a.Str("description", v.description);
+  a.I64("completion_count", v.completion_count);
+  a.OptStr("remark", v.remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
+  a.Str("reward_usage_serial_no", v.reward_usage_serial_no);
+  a.Str("reward_id", v.reward_id);
+  a.Str("usage_time", v.usage_time);
+  a.Str("usage_type", v.usage_type);
+  a.Str("description", v.description);
+  a.I64("usage_count", v.usage_count);
+  a.I64("amount", v.amount);
+  a.OptStr("remark", v.remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T9& v) {
+  a.OptStr("objective_serial_no", v.objective_serial_no);
+  a.OptI64("objective_id", v.objective_id);
+  a.OptStr("name", v.name);
+  a.OptStr("unit", v.unit);
+  a.OptStr("performance_description", v.performance_description);
+  a.Field("performance_type", v.performance_type);
+  a.OptI64("count", v.count);
+  a.OptStr("performance_time", v.performance_time);
+  a.OptStr("remark", v.remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
+  a.OptStr("reward_serial_no", v.reward_serial_no);
+  a.OptI64("reward_id", v.reward_id);
+  a.OptStr("name", v.name);
+  a.OptStr("unit", v.unit);
+  a.OptStr("description", v.description);
+  a.Field("reward_type", v.reward_type);
+  a.OptI64("count", v.count);
+  a.OptI64("amount", v.amount);
+  a.OptStr("reward_time", v.reward_time);
+  a.OptStr("remark", v.remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
+  a.OptStr("objective_serial_no", v.objective_serial_no);
+  a.OptI64("objective_id", v.objective_id);
+  a.OptStr("name", v.name);
+  a.OptStr("unit", v.unit);
+  a.OptStr("performance_description", v.performance_description);
+  a.Field("performance_type", v.performance_type);
+  a.OptI64("count", v.count);
+  a.OptStr("performance_time", v.performance_time);
+  a.OptStr("remark", v.remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T12& v) {
+  a.OptStr("reward_serial_no", v.reward_serial_no);
+  a.OptI64("reward_id", v.reward_id);
+  a.OptStr("name", v.name);
+  a.OptStr("unit", v.unit);
+  a.OptStr("description", v.description);
+  a.Field("reward_type", v.reward_type);
+  a.OptI64("count", v.count);
+  a.OptI64("amount", v.amount);
+  a.OptStr("reward_time", v.reward_time);
+  a.OptStr("remark", v.remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T13& v) {
+  a.Str("objective_serial_no", v.objective_serial_no);
+  a.I64("objective_id", v.objective_id);
+  a.Str("performance_description", v.performance_description);
+  a.Field("performance_type", v.performance_type);
+  a.I64("count", v.count);
+  a.Str("performance_time", v.performance_time);
+  a.OptStr("remark", v.remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T14& v) {
+  a.Str("reward_serial_no", v.reward_serial_no);
+  a.I64("reward_id", v.reward_id);
+  a.Str("description", v.description);
+  a.Field("reward_type", v.reward_type);
+  a.I64("count", v.count);
+  a.I64("amount", v.amount);
+  a.Str("reward_time", v.reward_time);
+  a.OptStr("remark", v.remark);
+  a.Extra(v.extra);
+}
+
+PostCardsRequest::PostCardsRequest() = default;
+PostCardsRequest::~PostCardsRequest() = default;
+PostCardsResponse::PostCardsResponse() = default;
+PostCardsResponse::~PostCardsResponse() = default;
+GetCardsByOutCardCodeRequest::GetCardsByOutCardCodeRequest() = default;
+GetCardsByOutCardCodeRequest::~GetCardsByOutCardCodeRequest() = default;
+T1::TimeRange() = default;
+T1::~TimeRange() = default;
+T2::PayInformation() = default;
+T2::~PayInformation() = default;
+T4::ObjectiveCompletionRecords() = default;
+T4::~ObjectiveCompletionRecords() = default;
+T3::Objectives() = default;
+T3::~Objectives() = default;
+T6::RewardUsageRecords() = default;
+T6::~RewardUsageRecords() = default;
+T5::Rewards() = default;
+T5::~Rewards() = default;
+GetCardsByOutCardCodeResponse::GetCardsByOutCardCodeResponse() = default;
+GetCardsByOutCardCodeResponse::~GetCardsByOutCardCodeResponse() = default;
+T7::ObjectiveCompletionRecords() = default;
+T7::~ObjectiveCompletionRecords() = default;
+T8::RewardUsageRecords() = default;
+T8::~RewardUsageRecords() = default;
+PostCardsByOutCardCodeAddUserRecordsRequest::PostCardsByOutCardCodeAddUserRecordsRequest() =
+    default;
+PostCardsByOutCardCodeAddUserRecordsRequest::~PostCardsByOutCardCodeAddUserRecordsRequest() =
+    default;
+GetOrdersOutTradeNoRequest::GetOrdersOutTradeNoRequest() = default;
+GetOrdersOutTradeNoRequest::~GetOrdersOutTradeNoRequest() = default;
+T9::Objectives() = default;
+T9::~Objectives() = default;
+T10::Rewards() = default;
+T10::~Rewards() = default;
+GetOrdersOutTradeNoResponse::GetOrdersOutTradeNoResponse() = default;
+GetOrdersOutTradeNoResponse::~GetOrdersOutTradeNoResponse() = default;
+GetOrdersByOutOrderNoRequest::GetOrdersByOutOrderNoRequest() = default;
+GetOrdersByOutOrderNoRequest::~GetOrdersByOutOrderNoRequest() = default;
+T11::Objectives() = default;
+T11::~Objectives() = default;
+T12::Rewards() = default;
+T12::~Rewards() = default;
+GetOrdersByOutOrderNoResponse::GetOrdersByOutOrderNoResponse() = default;
+GetOrdersByOutOrderNoResponse::~GetOrdersByOutOrderNoResponse() = default;
+T13::Objectives() = default;
+T13::~Objectives() = default;
+T14::Rewards() = default;
+T14::~Rewards() = default;
+PatchOrdersByOutOrderNoRequest::PatchOrdersByOutOrderNoRequest() = default;
+PatchOrdersByOutOrderNoRequest::~PatchOrdersByOutOrderNoRequest() = default;
+PatchOrdersByOutOrderNoResponse::PatchOrdersByOutOrderNoResponse() = default;
+PatchOrdersByOutOrderNoResponse::~PatchOrdersByOutOrderNoResponse() = default;
+
+const EnumTable& EnumTableOf(GetOrdersOutTradeNoResponse::State) { return kEnum0; }
+const EnumTable& EnumTableOf(T9::PerformanceType) { return kEnum1; }
+const EnumTable& EnumTableOf(T10::RewardType) { return kEnum1; }
+const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::State) { return kEnum0; }
+const EnumTable& EnumTableOf(T11::PerformanceType) { return kEnum1; }
+const EnumTable& EnumTableOf(T12::RewardType) { return kEnum1; }
+const EnumTable& EnumTableOf(T13::PerformanceType) { return kEnum1; }
+const EnumTable& EnumTableOf(T14::RewardType) { return kEnum1; }
+
+}  // namespace wechatpay::models::v3::discount_card
 
 namespace wechatpay::models::v3::ebike {
 
@@ -38,7 +591,12 @@ using T3 = PostChargeTransactionsRequest::ChargeInfo;
 using T4 = PostChargeTransactionsRequest::DeviceInfo;
 using T5 = GetChargeTransactionsIdByTransactionIdResponse::Payer;
 using T6 = GetChargeTransactionsIdByTransactionIdResponse::Amount;
-using T7 = GetChargeTransactionsIdByTransactionIdResponse::PromotionDetail;
+using T7 = GetChargeTransactionsIdByTransactionIdResponse::DeviceInfo;
+using T8 = GetChargeTransactionsIdByTransactionIdResponse::PromotionDetail;
+using T9 = GetChargeTransactionsOutTradeNoResponse::Payer;
+using T10 = GetChargeTransactionsOutTradeNoResponse::Amount;
+using T11 = GetChargeTransactionsOutTradeNoResponse::DeviceInfo;
+using T12 = GetChargeTransactionsOutTradeNoResponse::PromotionDetail;
 
 }  // namespace
 
@@ -49,6 +607,11 @@ static void Serialize(Archive& a, T4& v);
 static void Serialize(Archive& a, T5& v);
 static void Serialize(Archive& a, T6& v);
 static void Serialize(Archive& a, T7& v);
+static void Serialize(Archive& a, T8& v);
+static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T11& v);
+static void Serialize(Archive& a, T12& v);
 
 // POST v3/ebike/charge/contracts/preopen
 namespace {
@@ -79,7 +642,7 @@ void Serialize(Archive& a, PostChargeContractsPreopenRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostChargeContractsPreopenResponse& v) {
-  a.Str("preopen_id", v.preopen_id);
+  a.OptStr("preopen_id", v.preopen_id);
   a.Extra(v.extra);
 }
 
@@ -120,11 +683,11 @@ void Serialize(Archive& a, GetChargeContractsByContractIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetChargeContractsByContractIdResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("openid", v.openid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("openid", v.openid);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("contract_id", v.contract_id);
-  a.Str("contract_state", v.contract_state);
+  a.OptStr("contract_state", v.contract_state);
   a.Extra(v.extra);
 }
 
@@ -169,7 +732,7 @@ void Serialize(Archive& a, PostChargeContractsByContractIdConfirmRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostChargeContractsByContractIdConfirmResponse& v) {
-  a.Str("charging_token", v.charging_token);
+  a.OptStr("charging_token", v.charging_token);
   a.Extra(v.extra);
 }
 
@@ -222,7 +785,7 @@ void Serialize(Archive& a, PostChargeTransactionsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostChargeTransactionsResponse& v) {
-  a.Str("accept_state", v.accept_state);
+  a.OptStr("accept_state", v.accept_state);
   a.OptStr("create_time", v.create_time);
   a.Extra(v.extra);
 }
@@ -263,19 +826,19 @@ void Serialize(Archive& a, GetChargeTransactionsIdByTransactionIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetChargeTransactionsIdByTransactionIdResponse& v) {
-  a.Str("mchid", v.mchid);
+  a.OptStr("mchid", v.mchid);
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("appid", v.appid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("attach", v.attach);
-  a.Str("trade_type", v.trade_type);
+  a.OptStr("trade_type", v.trade_type);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("success_time", v.success_time);
-  a.Str("trade_state", v.trade_state);
+  a.OptStr("trade_state", v.trade_state);
   a.OptStr("trade_state_des", v.trade_state_des);
-  a.Str("contract_id", v.contract_id);
+  a.OptStr("contract_id", v.contract_id);
   a.Field("payer", v.payer);
   a.Field("amount", v.amount);
   a.Field("device_info", v.device_info);
@@ -322,19 +885,19 @@ void Serialize(Archive& a, GetChargeTransactionsOutTradeNoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetChargeTransactionsOutTradeNoResponse& v) {
-  a.Str("mchid", v.mchid);
+  a.OptStr("mchid", v.mchid);
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("appid", v.appid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("attach", v.attach);
-  a.Str("trade_type", v.trade_type);
+  a.OptStr("trade_type", v.trade_type);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("success_time", v.success_time);
-  a.Str("trade_state", v.trade_state);
+  a.OptStr("trade_state", v.trade_state);
   a.OptStr("trade_state_des", v.trade_state_des);
-  a.Str("contract_id", v.contract_id);
+  a.OptStr("contract_id", v.contract_id);
   a.Field("payer", v.payer);
   a.Field("amount", v.amount);
   a.Field("device_info", v.device_info);
@@ -383,11 +946,11 @@ void Serialize(Archive& a, GetChargeUsersByOpenidContractRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetChargeUsersByOpenidContractResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("openid", v.openid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("openid", v.openid);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("contract_id", v.contract_id);
-  a.Str("contract_state", v.contract_state);
+  a.OptStr("contract_state", v.contract_state);
   a.Extra(v.extra);
 }
 
@@ -441,7 +1004,7 @@ static void Serialize(Archive& a, T5& v) {
 }
 
 static void Serialize(Archive& a, T6& v) {
-  a.I64("total", v.total);
+  a.OptI64("total", v.total);
   a.OptStr("currency", v.currency);
   a.OptI64("payer_total", v.payer_total);
   a.OptI64("discount_total", v.discount_total);
@@ -449,12 +1012,51 @@ static void Serialize(Archive& a, T6& v) {
 }
 
 static void Serialize(Archive& a, T7& v) {
-  a.Str("promotion_id", v.promotion_id);
+  a.OptStr("device_id", v.device_id);
+  a.OptStr("device_ip", v.device_ip);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
+  a.OptStr("promotion_id", v.promotion_id);
   a.OptStr("name", v.name);
   a.OptStr("scope", v.scope);
   a.OptStr("type", v.type);
   a.OptStr("activity_id", v.activity_id);
-  a.I64("amount", v.amount);
+  a.OptI64("amount", v.amount);
+  a.OptI64("wxpay_contribute", v.wxpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T9& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptI64("discount_total", v.discount_total);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
+  a.OptStr("device_id", v.device_id);
+  a.OptStr("device_ip", v.device_ip);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T12& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("name", v.name);
+  a.OptStr("scope", v.scope);
+  a.OptStr("type", v.type);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptI64("amount", v.amount);
   a.OptI64("wxpay_contribute", v.wxpay_contribute);
   a.OptI64("merchant_contribute", v.merchant_contribute);
   a.OptI64("other_contribute", v.other_contribute);
@@ -497,14 +1099,24 @@ T5::Payer() = default;
 T5::~Payer() = default;
 T6::Amount() = default;
 T6::~Amount() = default;
-T7::PromotionDetail() = default;
-T7::~PromotionDetail() = default;
+T7::DeviceInfo() = default;
+T7::~DeviceInfo() = default;
+T8::PromotionDetail() = default;
+T8::~PromotionDetail() = default;
 GetChargeTransactionsIdByTransactionIdResponse::GetChargeTransactionsIdByTransactionIdResponse() =
     default;
 GetChargeTransactionsIdByTransactionIdResponse::~GetChargeTransactionsIdByTransactionIdResponse() =
     default;
 GetChargeTransactionsOutTradeNoRequest::GetChargeTransactionsOutTradeNoRequest() = default;
 GetChargeTransactionsOutTradeNoRequest::~GetChargeTransactionsOutTradeNoRequest() = default;
+T9::Payer() = default;
+T9::~Payer() = default;
+T10::Amount() = default;
+T10::~Amount() = default;
+T11::DeviceInfo() = default;
+T11::~DeviceInfo() = default;
+T12::PromotionDetail() = default;
+T12::~PromotionDetail() = default;
 GetChargeTransactionsOutTradeNoResponse::GetChargeTransactionsOutTradeNoResponse() = default;
 GetChargeTransactionsOutTradeNoResponse::~GetChargeTransactionsOutTradeNoResponse() = default;
 GetChargeUsersByOpenidContractRequest::GetChargeUsersByOpenidContractRequest() = default;
@@ -523,8 +1135,14 @@ using T2 = PostTransactionsRequest::Amount;
 using T3 = PostTransactionsRequest::DeviceInformation;
 using T4 = GetTransactionsIdByTransactionIdResponse::Payer;
 using T5 = GetTransactionsIdByTransactionIdResponse::Amount;
-using T6 = GetTransactionsIdByTransactionIdResponse::PromotionDetail;
-using T7 = GetUserByOpenidContractsResponse::Data;
+using T6 = GetTransactionsIdByTransactionIdResponse::DeviceInformation;
+using T7 = GetTransactionsIdByTransactionIdResponse::PromotionDetail;
+using T8 = GetTransactionsOutTradeNoResponse::Payer;
+using T9 = GetTransactionsOutTradeNoResponse::Amount;
+using T10 = GetTransactionsOutTradeNoResponse::DeviceInformation;
+using T11 = GetTransactionsOutTradeNoResponse::PromotionDetail;
+using T12 = GetUserByOpenidContractsResponse::Data;
+using T13 = T12::ContractInformation;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -542,6 +1160,12 @@ static void Serialize(Archive& a, T4& v);
 static void Serialize(Archive& a, T5& v);
 static void Serialize(Archive& a, T6& v);
 static void Serialize(Archive& a, T7& v);
+static void Serialize(Archive& a, T8& v);
+static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T11& v);
+static void Serialize(Archive& a, T13& v);
+static void Serialize(Archive& a, T12& v);
 
 // GET v3/edu-papay/contracts/id/{contract_id}
 namespace {
@@ -572,8 +1196,8 @@ void Serialize(Archive& a, GetContractsIdByContractIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetContractsIdByContractIdResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("appid", v.appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("openid", v.openid);
@@ -628,7 +1252,7 @@ void Serialize(Archive& a, PostContractsPresignRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostContractsPresignResponse& v) {
-  a.Str("presign_token", v.presign_token);
+  a.OptStr("presign_token", v.presign_token);
   a.Extra(v.extra);
 }
 
@@ -738,16 +1362,16 @@ void Serialize(Archive& a, GetTransactionsIdByTransactionIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetTransactionsIdByTransactionIdResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("appid", v.appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("attach", v.attach);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("success_time", v.success_time);
-  a.Str("trade_state", v.trade_state);
+  a.OptStr("trade_state", v.trade_state);
   a.OptStr("trade_state_description", v.trade_state_description);
   a.Field("payer", v.payer);
   a.Field("amount", v.amount);
@@ -796,16 +1420,16 @@ void Serialize(Archive& a, GetTransactionsOutTradeNoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetTransactionsOutTradeNoResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("appid", v.appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("attach", v.attach);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("success_time", v.success_time);
-  a.Str("trade_state", v.trade_state);
+  a.OptStr("trade_state", v.trade_state);
   a.OptStr("trade_state_description", v.trade_state_description);
   a.Field("payer", v.payer);
   a.Field("amount", v.amount);
@@ -942,7 +1566,7 @@ static void Serialize(Archive& a, T4& v) {
 }
 
 static void Serialize(Archive& a, T5& v) {
-  a.I64("total", v.total);
+  a.OptI64("total", v.total);
   a.OptI64("payer_total", v.payer_total);
   a.OptI64("discount_total", v.discount_total);
   a.OptStr("currency", v.currency);
@@ -950,6 +1574,12 @@ static void Serialize(Archive& a, T5& v) {
 }
 
 static void Serialize(Archive& a, T6& v) {
+  a.OptStr("device_id", v.device_id);
+  a.OptStr("device_ip", v.device_ip);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T7& v) {
   a.OptStr("coupon_id", v.coupon_id);
   a.OptStr("name", v.name);
   a.OptStr("scope", v.scope);
@@ -962,9 +1592,49 @@ static void Serialize(Archive& a, T6& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T7& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("appid", v.appid);
+static void Serialize(Archive& a, T8& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T9& v) {
+  a.OptI64("total", v.total);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptI64("discount_total", v.discount_total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
+  a.OptStr("device_id", v.device_id);
+  a.OptStr("device_ip", v.device_ip);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("name", v.name);
+  a.OptStr("scope", v.scope);
+  a.OptStr("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T13& v) {
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("contract_status", v.contract_status);
+  a.OptStr("create_time", v.create_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T12& v) {
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("openid", v.openid);
@@ -998,12 +1668,22 @@ T4::Payer() = default;
 T4::~Payer() = default;
 T5::Amount() = default;
 T5::~Amount() = default;
-T6::PromotionDetail() = default;
-T6::~PromotionDetail() = default;
+T6::DeviceInformation() = default;
+T6::~DeviceInformation() = default;
+T7::PromotionDetail() = default;
+T7::~PromotionDetail() = default;
 GetTransactionsIdByTransactionIdResponse::GetTransactionsIdByTransactionIdResponse() = default;
 GetTransactionsIdByTransactionIdResponse::~GetTransactionsIdByTransactionIdResponse() = default;
 GetTransactionsOutTradeNoRequest::GetTransactionsOutTradeNoRequest() = default;
 GetTransactionsOutTradeNoRequest::~GetTransactionsOutTradeNoRequest() = default;
+T8::Payer() = default;
+T8::~Payer() = default;
+T9::Amount() = default;
+T9::~Amount() = default;
+T10::DeviceInformation() = default;
+T10::~DeviceInformation() = default;
+T11::PromotionDetail() = default;
+T11::~PromotionDetail() = default;
 GetTransactionsOutTradeNoResponse::GetTransactionsOutTradeNoResponse() = default;
 GetTransactionsOutTradeNoResponse::~GetTransactionsOutTradeNoResponse() = default;
 PostUserNotificationsByContractIdSendRequest::PostUserNotificationsByContractIdSendRequest() =
@@ -1012,8 +1692,10 @@ PostUserNotificationsByContractIdSendRequest::~PostUserNotificationsByContractId
     default;
 GetUserByOpenidContractsRequest::GetUserByOpenidContractsRequest() = default;
 GetUserByOpenidContractsRequest::~GetUserByOpenidContractsRequest() = default;
-T7::Data() = default;
-T7::~Data() = default;
+T13::ContractInformation() = default;
+T13::~ContractInformation() = default;
+T12::Data() = default;
+T12::~Data() = default;
 GetUserByOpenidContractsResponse::GetUserByOpenidContractsResponse() = default;
 GetUserByOpenidContractsResponse::~GetUserByOpenidContractsResponse() = default;
 
@@ -1061,8 +1743,8 @@ void Serialize(Archive& a, GetOrdersRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetOrdersResponse& v) {
-  a.Field("data", v.data);
-  a.I64("total_count", v.total_count);
+  a.OptList("data", v.data);
+  a.OptI64("total_count", v.total_count);
   a.OptI64("offset", v.offset);
   a.OptI64("limit", v.limit);
   a.Extra(v.extra);
@@ -1106,13 +1788,13 @@ void Serialize(Archive& a, PostOrdersRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostOrdersResponse& v) {
-  a.Str("appid", v.appid);
-  a.Str("wechat_openid", v.wechat_openid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("wechat_openid", v.wechat_openid);
   a.OptStr("qq", v.qq);
-  a.Str("right_id", v.right_id);
-  a.Str("create_time", v.create_time);
-  a.Str("order_state", v.order_state);
-  a.Str("order_id", v.order_id);
+  a.OptStr("right_id", v.right_id);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("order_state", v.order_state);
+  a.OptStr("order_id", v.order_id);
   a.Extra(v.extra);
 }
 
@@ -1152,9 +1834,9 @@ void Serialize(Archive& a, GetUsersOpenidByWechatOpenidRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetUsersOpenidByWechatOpenidResponse& v) {
-  a.Bool("education_star_student", v.education_star_student);
-  a.Str("appid", v.appid);
-  a.Str("wechat_openid", v.wechat_openid);
+  a.OptBool("education_star_student", v.education_star_student);
+  a.OptStr("appid", v.appid);
+  a.OptStr("wechat_openid", v.wechat_openid);
   a.OptStr("qq", v.qq);
   a.OptStr("register_time", v.register_time);
   a.Extra(v.extra);
@@ -1199,10 +1881,10 @@ void Serialize(Archive& a, GetUsersQqRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetUsersQqResponse& v) {
-  a.Bool("education_star_student", v.education_star_student);
-  a.Str("appid", v.appid);
-  a.Str("wechat_openid", v.wechat_openid);
-  a.Str("qq", v.qq);
+  a.OptBool("education_star_student", v.education_star_student);
+  a.OptStr("appid", v.appid);
+  a.OptStr("wechat_openid", v.wechat_openid);
+  a.OptStr("qq", v.qq);
   a.OptStr("register_time", v.register_time);
   a.Extra(v.extra);
 }
@@ -1218,13 +1900,13 @@ Status GetUsersQq::Parse(const ::wechatpay::Response& response, Response* out) {
 }
 
 static void Serialize(Archive& a, T1& v) {
-  a.Str("appid", v.appid);
-  a.Str("wechat_openid", v.wechat_openid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("wechat_openid", v.wechat_openid);
   a.OptStr("qq", v.qq);
-  a.Str("right_id", v.right_id);
-  a.Str("create_time", v.create_time);
-  a.Str("order_state", v.order_state);
-  a.Str("order_id", v.order_id);
+  a.OptStr("right_id", v.right_id);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("order_state", v.order_state);
+  a.OptStr("order_id", v.order_id);
   a.Extra(v.extra);
 }
 
@@ -1261,12 +1943,18 @@ using T5 = PostTransactionsRequest::DeviceInfo;
 using T6 = PostTransactionsRequest::SettleInfo;
 using T7 = PostTransactionsResponse::Payer;
 using T8 = PostTransactionsResponse::Amount;
-using T9 = PostTransactionsResponse::PromotionDetail;
-using T10 = GetTransactionsIdByTransactionIdResponse::Payer;
-using T11 = GetTransactionsIdByTransactionIdResponse::Amount;
-using T12 = GetTransactionsIdByTransactionIdResponse::PromotionDetail;
-using T13 = GetUsersByOpenidContractsResponse::Data;
-using T14 = GetUsersByOpenidContractsResponse::Links;
+using T9 = PostTransactionsResponse::DeviceInfo;
+using T10 = PostTransactionsResponse::PromotionDetail;
+using T11 = GetTransactionsIdByTransactionIdResponse::Payer;
+using T12 = GetTransactionsIdByTransactionIdResponse::Amount;
+using T13 = GetTransactionsIdByTransactionIdResponse::DeviceInfo;
+using T14 = GetTransactionsIdByTransactionIdResponse::PromotionDetail;
+using T15 = GetTransactionsOutTradeNoResponse::Payer;
+using T16 = GetTransactionsOutTradeNoResponse::Amount;
+using T17 = GetTransactionsOutTradeNoResponse::DeviceInfo;
+using T18 = GetTransactionsOutTradeNoResponse::PromotionDetail;
+using T19 = GetUsersByOpenidContractsResponse::Data;
+using T20 = GetUsersByOpenidContractsResponse::Links;
 
 }  // namespace
 
@@ -1284,6 +1972,12 @@ static void Serialize(Archive& a, T11& v);
 static void Serialize(Archive& a, T12& v);
 static void Serialize(Archive& a, T13& v);
 static void Serialize(Archive& a, T14& v);
+static void Serialize(Archive& a, T15& v);
+static void Serialize(Archive& a, T16& v);
+static void Serialize(Archive& a, T17& v);
+static void Serialize(Archive& a, T18& v);
+static void Serialize(Archive& a, T19& v);
+static void Serialize(Archive& a, T20& v);
 
 // POST v3/eduschoolpay/contracts/presign
 namespace {
@@ -1322,7 +2016,7 @@ void Serialize(Archive& a, PostContractsPresignRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostContractsPresignResponse& v) {
-  a.Str("presign_token", v.presign_token);
+  a.OptStr("presign_token", v.presign_token);
   a.Extra(v.extra);
 }
 
@@ -1354,14 +2048,14 @@ constexpr internal::EndpointSpec kSpec1{
 
 void Serialize(Archive& a, GetContractsByContractIdRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetContractsByContractIdResponse& v) {
-  a.Str("contract_id", v.contract_id);
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
-  a.Str("openid", v.openid);
-  a.Str("plan_id", v.plan_id);
-  a.Str("contract_status", v.contract_status);
-  a.Str("create_time", v.create_time);
-  a.Str("out_contract_code", v.out_contract_code);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("openid", v.openid);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("contract_status", v.contract_status);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("out_contract_code", v.out_contract_code);
   a.Extra(v.extra);
 }
 
@@ -1444,14 +2138,14 @@ void Serialize(Archive& a, PostTransactionsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostTransactionsResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("trade_type", v.trade_type);
-  a.Str("trade_state", v.trade_state);
+  a.OptStr("trade_state", v.trade_state);
   a.OptStr("trade_state_desc", v.trade_state_desc);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("attach", v.attach);
@@ -1499,14 +2193,14 @@ void Serialize(Archive& a, GetTransactionsIdByTransactionIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetTransactionsIdByTransactionIdResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("trade_type", v.trade_type);
-  a.Str("trade_state", v.trade_state);
+  a.OptStr("trade_state", v.trade_state);
   a.OptStr("trade_state_desc", v.trade_state_desc);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("attach", v.attach);
@@ -1558,14 +2252,14 @@ void Serialize(Archive& a, GetTransactionsOutTradeNoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetTransactionsOutTradeNoResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("trade_type", v.trade_type);
-  a.Str("trade_state", v.trade_state);
+  a.OptStr("trade_state", v.trade_state);
   a.OptStr("trade_state_desc", v.trade_state_desc);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("attach", v.attach);
@@ -1620,9 +2314,9 @@ void Serialize(Archive& a, GetUsersByOpenidContractsRequest& v) {
 }
 void Serialize(Archive& a, GetUsersByOpenidContractsResponse& v) {
   a.OptList("data", v.data);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
-  a.I64("total_count", v.total_count);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptI64("total_count", v.total_count);
   a.Field("links", v.links);
   a.Extra(v.extra);
 }
@@ -1658,11 +2352,11 @@ constexpr internal::EndpointSpec kSpec7{
 
 void Serialize(Archive& a, GetUsersByOpenidDebtStateRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetUsersByOpenidDebtStateResponse& v) {
-  a.Str("appid", v.appid);
-  a.Str("openid", v.openid);
-  a.Str("state", v.state);
-  a.I64("debt_count", v.debt_count);
-  a.Str("update_time", v.update_time);
+  a.OptStr("appid", v.appid);
+  a.OptStr("openid", v.openid);
+  a.OptStr("state", v.state);
+  a.OptI64("debt_count", v.debt_count);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
@@ -1724,7 +2418,7 @@ static void Serialize(Archive& a, T7& v) {
 }
 
 static void Serialize(Archive& a, T8& v) {
-  a.I64("total", v.total);
+  a.OptI64("total", v.total);
   a.OptI64("payer_total", v.payer_total);
   a.OptI64("discount_total", v.discount_total);
   a.OptStr("currency", v.currency);
@@ -1732,6 +2426,12 @@ static void Serialize(Archive& a, T8& v) {
 }
 
 static void Serialize(Archive& a, T9& v) {
+  a.OptStr("device_id", v.device_id);
+  a.OptStr("device_ip", v.device_ip);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
   a.OptStr("coupon_id", v.coupon_id);
   a.OptStr("name", v.name);
   a.OptStr("scope", v.scope);
@@ -1744,49 +2444,88 @@ static void Serialize(Archive& a, T9& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T10& v) {
-  a.Str("openid", v.openid);
+static void Serialize(Archive& a, T11& v) {
+  a.OptStr("openid", v.openid);
   a.OptStr("sub_openid", v.sub_openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T11& v) {
-  a.I64("total", v.total);
+static void Serialize(Archive& a, T12& v) {
+  a.OptI64("total", v.total);
   a.OptI64("payer_total", v.payer_total);
   a.OptI64("discount_total", v.discount_total);
-  a.Str("currency", v.currency);
+  a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T12& v) {
-  a.Str("coupon_id", v.coupon_id);
+static void Serialize(Archive& a, T13& v) {
+  a.OptStr("device_id", v.device_id);
+  a.OptStr("device_ip", v.device_ip);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T14& v) {
+  a.OptStr("coupon_id", v.coupon_id);
   a.OptStr("name", v.name);
   a.OptStr("scope", v.scope);
   a.OptStr("type", v.type);
   a.OptI64("amount", v.amount);
-  a.Str("stock_id", v.stock_id);
+  a.OptStr("stock_id", v.stock_id);
   a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
   a.OptI64("merchant_contribute", v.merchant_contribute);
   a.OptI64("other_contribute", v.other_contribute);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T13& v) {
-  a.Str("contract_id", v.contract_id);
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
-  a.Str("openid", v.openid);
-  a.Str("plan_id", v.plan_id);
-  a.Str("contract_status", v.contract_status);
-  a.Str("create_time", v.create_time);
-  a.Str("out_contract_code", v.out_contract_code);
+static void Serialize(Archive& a, T15& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sub_openid", v.sub_openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T14& v) {
+static void Serialize(Archive& a, T16& v) {
+  a.OptI64("total", v.total);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptI64("discount_total", v.discount_total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T17& v) {
+  a.OptStr("device_id", v.device_id);
+  a.OptStr("device_ip", v.device_ip);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T18& v) {
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("name", v.name);
+  a.OptStr("scope", v.scope);
+  a.OptStr("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T19& v) {
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("openid", v.openid);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("contract_status", v.contract_status);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T20& v) {
   a.OptStr("next", v.next);
   a.OptStr("prev", v.prev);
-  a.Str("self", v.self);
+  a.OptStr("self", v.self);
   a.Extra(v.extra);
 }
 
@@ -1818,30 +2557,42 @@ T7::Payer() = default;
 T7::~Payer() = default;
 T8::Amount() = default;
 T8::~Amount() = default;
-T9::PromotionDetail() = default;
-T9::~PromotionDetail() = default;
+T9::DeviceInfo() = default;
+T9::~DeviceInfo() = default;
+T10::PromotionDetail() = default;
+T10::~PromotionDetail() = default;
 PostTransactionsResponse::PostTransactionsResponse() = default;
 PostTransactionsResponse::~PostTransactionsResponse() = default;
 GetTransactionsIdByTransactionIdRequest::GetTransactionsIdByTransactionIdRequest() = default;
 GetTransactionsIdByTransactionIdRequest::~GetTransactionsIdByTransactionIdRequest() = default;
-T10::Payer() = default;
-T10::~Payer() = default;
-T11::Amount() = default;
-T11::~Amount() = default;
-T12::PromotionDetail() = default;
-T12::~PromotionDetail() = default;
+T11::Payer() = default;
+T11::~Payer() = default;
+T12::Amount() = default;
+T12::~Amount() = default;
+T13::DeviceInfo() = default;
+T13::~DeviceInfo() = default;
+T14::PromotionDetail() = default;
+T14::~PromotionDetail() = default;
 GetTransactionsIdByTransactionIdResponse::GetTransactionsIdByTransactionIdResponse() = default;
 GetTransactionsIdByTransactionIdResponse::~GetTransactionsIdByTransactionIdResponse() = default;
 GetTransactionsOutTradeNoRequest::GetTransactionsOutTradeNoRequest() = default;
 GetTransactionsOutTradeNoRequest::~GetTransactionsOutTradeNoRequest() = default;
+T15::Payer() = default;
+T15::~Payer() = default;
+T16::Amount() = default;
+T16::~Amount() = default;
+T17::DeviceInfo() = default;
+T17::~DeviceInfo() = default;
+T18::PromotionDetail() = default;
+T18::~PromotionDetail() = default;
 GetTransactionsOutTradeNoResponse::GetTransactionsOutTradeNoResponse() = default;
 GetTransactionsOutTradeNoResponse::~GetTransactionsOutTradeNoResponse() = default;
 GetUsersByOpenidContractsRequest::GetUsersByOpenidContractsRequest() = default;
 GetUsersByOpenidContractsRequest::~GetUsersByOpenidContractsRequest() = default;
-T13::Data() = default;
-T13::~Data() = default;
-T14::Links() = default;
-T14::~Links() = default;
+T19::Data() = default;
+T19::~Data() = default;
+T20::Links() = default;
+T20::~Links() = default;
 GetUsersByOpenidContractsResponse::GetUsersByOpenidContractsResponse() = default;
 GetUsersByOpenidContractsResponse::~GetUsersByOpenidContractsResponse() = default;
 GetUsersByOpenidDebtStateRequest::GetUsersByOpenidDebtStateRequest() = default;
@@ -1881,7 +2632,7 @@ void Serialize(Archive& a, PostUsersByOpenidTransformRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostUsersByOpenidTransformResponse& v) {
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.Extra(v.extra);
 }
 
@@ -2053,9 +2804,9 @@ void Serialize(Archive& a, GetBillDownloadUrlRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetBillDownloadUrlResponse& v) {
-  a.Str("hash_type", v.hash_type);
-  a.Str("hash_value", v.hash_value);
-  a.Str("download_url", v.download_url);
+  a.OptStr("hash_type", v.hash_type);
+  a.OptStr("hash_value", v.hash_value);
+  a.OptStr("download_url", v.download_url);
   a.Extra(v.extra);
 }
 
@@ -2102,14 +2853,14 @@ void Serialize(Archive& a, PostOrdersRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostOrdersResponse& v) {
-  a.Str("out_order_id", v.out_order_id);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("order_id", v.order_id);
-  a.Str("result", v.result);
+  a.OptStr("out_order_id", v.out_order_id);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("result", v.result);
   a.OptStr("fail_reason", v.fail_reason);
-  a.I64("amount", v.amount);
+  a.OptI64("amount", v.amount);
   a.OptI64("foreign_amount", v.foreign_amount);
-  a.Str("foreign_currency", v.foreign_currency);
+  a.OptStr("foreign_currency", v.foreign_currency);
   a.OptI64("rate", v.rate);
   a.OptStr("exchange_rate_time", v.exchange_rate_time);
   a.OptStr("estimate_exchange_rate_time", v.estimate_exchange_rate_time);
@@ -2157,14 +2908,14 @@ void Serialize(Archive& a, GetOrdersByOutOrderIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetOrdersByOutOrderIdResponse& v) {
-  a.Str("out_order_id", v.out_order_id);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("order_id", v.order_id);
-  a.Str("result", v.result);
+  a.OptStr("out_order_id", v.out_order_id);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("result", v.result);
   a.OptStr("fail_reason", v.fail_reason);
-  a.I64("amount", v.amount);
+  a.OptI64("amount", v.amount);
   a.OptI64("foreign_amount", v.foreign_amount);
-  a.Str("foreign_currency", v.foreign_currency);
+  a.OptStr("foreign_currency", v.foreign_currency);
   a.OptI64("rate", v.rate);
   a.OptStr("exchange_rate_time", v.exchange_rate_time);
   a.OptStr("estimate_exchange_rate_time", v.estimate_exchange_rate_time);
@@ -2216,15 +2967,15 @@ void Serialize(Archive& a, PostReturnReturnOrdersRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostReturnReturnOrdersResponse& v) {
-  a.Str("out_return_no", v.out_return_no);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("return_id", v.return_id);
-  a.Str("out_order_id", v.out_order_id);
-  a.Str("transaction_id", v.transaction_id);
+  a.OptStr("out_return_no", v.out_return_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("return_id", v.return_id);
+  a.OptStr("out_order_id", v.out_order_id);
+  a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("supplement_info", v.supplement_info);
-  a.I64("amount", v.amount);
+  a.OptI64("amount", v.amount);
   a.Field("state", v.state);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.OptStr("success_time", v.success_time);
   a.Field("fail_reason", v.fail_reason);
   a.Extra(v.extra);
@@ -2266,15 +3017,15 @@ void Serialize(Archive& a, GetReturnReturnOrdersOutReturnNoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetReturnReturnOrdersOutReturnNoResponse& v) {
-  a.Str("out_return_no", v.out_return_no);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("return_id", v.return_id);
-  a.Str("out_order_id", v.out_order_id);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("refund_id", v.refund_id);
-  a.I64("amount", v.amount);
+  a.OptStr("out_return_no", v.out_return_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("return_id", v.return_id);
+  a.OptStr("out_order_id", v.out_order_id);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("refund_id", v.refund_id);
+  a.OptI64("amount", v.amount);
   a.Field("state", v.state);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.OptStr("success_time", v.success_time);
   a.OptStr("fail_reason", v.fail_reason);
   a.Extra(v.extra);
@@ -2320,8 +3071,8 @@ void Serialize(Archive& a, GetTransactionsByTransactionIdAvailableAbroadAmountsR
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetTransactionsByTransactionIdAvailableAbroadAmountsResponse& v) {
-  a.Str("transaction_id", v.transaction_id);
-  a.I64("available_abroad_amount", v.available_abroad_amount);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptI64("available_abroad_amount", v.available_abroad_amount);
   a.Extra(v.extra);
 }
 
@@ -2413,6 +3164,7 @@ GetTransactionsByTransactionIdAvailableAbroadAmountsResponse::
 const EnumTable& EnumTableOf(T5::Type) { return kEnum0; }
 const EnumTable& EnumTableOf(PostReturnReturnOrdersResponse::State) { return kEnum1; }
 const EnumTable& EnumTableOf(PostReturnReturnOrdersResponse::FailReason) { return kEnum2; }
+const EnumTable& EnumTableOf(GetReturnReturnOrdersOutReturnNoResponse::State) { return kEnum1; }
 
 }  // namespace wechatpay::models::v3::funds_to_oversea
 
@@ -2504,8 +3256,7 @@ void Serialize(Archive& a, PostMerchantsChangecustompagestatusRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMerchantsChangecustompagestatusResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Field("operation_type", v.operation_type);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Extra(v.extra);
 }
 
@@ -2547,7 +3298,7 @@ void Serialize(Archive& a, PostMerchantsChangegoldplanstatusRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMerchantsChangegoldplanstatusResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Extra(v.extra);
 }
 
@@ -2632,7 +3383,7 @@ namespace {
 void Body4(Archive& a, void* p) {
   auto& v = *static_cast<PostMerchantsSetAdvertisingIndustryFilterRequest*>(p);
   a.Str("sub_mchid", v.sub_mchid);
-  a.OptList("advertising_industry_filters", v.advertising_industry_filters);
+  a.Field("advertising_industry_filters", v.advertising_industry_filters);
 }
 constexpr internal::EndpointSpec kSpec4{
     "POST v3/goldplan/merchants/set-advertising-industry-filter",
@@ -2682,10 +3433,16 @@ PostMerchantsSetAdvertisingIndustryFilterRequest::
 const EnumTable& EnumTableOf(PostMerchantsChangecustompagestatusRequest::OperationType) {
   return kEnum0;
 }
+const EnumTable& EnumTableOf(PostMerchantsChangegoldplanstatusRequest::OperationType) {
+  return kEnum0;
+}
 const EnumTable& EnumTableOf(PostMerchantsChangegoldplanstatusRequest::OperationPayScene) {
   return kEnum1;
 }
-const EnumTable& EnumTableOf(PatchMerchantsOpenAdvertisingShowRequest::AdvertisingIndustryFilters) {
+const EnumTable& EnumTableOf(PatchMerchantsOpenAdvertisingShowRequest::IndustryType) {
+  return kEnum2;
+}
+const EnumTable& EnumTableOf(PostMerchantsSetAdvertisingIndustryFilterRequest::IndustryType) {
   return kEnum2;
 }
 
@@ -3109,11 +3866,11 @@ void Serialize(Archive& a, PostDeductAuthorizationsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostDeductAuthorizationsResponse& v) {
-  a.Str("out_insurance_no", v.out_insurance_no);
+  a.OptStr("out_insurance_no", v.out_insurance_no);
   a.OptStr("appid", v.appid);
-  a.Str("plan_id", v.plan_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("insurance_name", v.insurance_name);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.OptStr("insurance_name", v.insurance_name);
   a.Field("auth_state", v.auth_state);
   a.OptStr("user_auth_time", v.user_auth_time);
   a.Extra(v.extra);
@@ -3147,11 +3904,11 @@ constexpr internal::EndpointSpec kSpec1{
 
 void Serialize(Archive& a, GetDeductAuthorizationsByOutInsuranceNoRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetDeductAuthorizationsByOutInsuranceNoResponse& v) {
-  a.Str("out_insurance_no", v.out_insurance_no);
-  a.Str("appid", v.appid);
-  a.Str("plan_id", v.plan_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("insurance_name", v.insurance_name);
+  a.OptStr("out_insurance_no", v.out_insurance_no);
+  a.OptStr("appid", v.appid);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.OptStr("insurance_name", v.insurance_name);
   a.Field("auth_state", v.auth_state);
   a.OptStr("user_auth_time", v.user_auth_time);
   a.Extra(v.extra);
@@ -3224,14 +3981,14 @@ void Serialize(Archive& a, PostDeductPoliciesRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostDeductPoliciesResponse& v) {
-  a.Str("out_insurance_no", v.out_insurance_no);
-  a.Str("insurance_name", v.insurance_name);
-  a.StrList("insured_name_list", v.insured_name_list);
-  a.Str("insurance_company_code", v.insurance_company_code);
-  a.Str("effective_time", v.effective_time);
-  a.Str("expired_time", v.expired_time);
-  a.Str("coverage_detail", v.coverage_detail);
-  a.Bool("support_renewal", v.support_renewal);
+  a.OptStr("out_insurance_no", v.out_insurance_no);
+  a.OptStr("insurance_name", v.insurance_name);
+  a.OptStrList("insured_name_list", v.insured_name_list);
+  a.OptStr("insurance_company_code", v.insurance_company_code);
+  a.OptStr("effective_time", v.effective_time);
+  a.OptStr("expired_time", v.expired_time);
+  a.OptStr("coverage_detail", v.coverage_detail);
+  a.OptBool("support_renewal", v.support_renewal);
   a.OptStr("start_renewal_time", v.start_renewal_time);
   a.OptStr("end_renewal_time", v.end_renewal_time);
   a.Field("policy_type", v.policy_type);
@@ -3240,10 +3997,10 @@ void Serialize(Archive& a, PostDeductPoliciesResponse& v) {
   a.OptStr("address", v.address);
   a.Field("policy_state", v.policy_state);
   a.OptStr("policy_code", v.policy_code);
-  a.Str("plan_id", v.plan_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.I64List("policy_periods", v.policy_periods);
-  a.Bool("free_insurance", v.free_insurance);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.OptI64List("policy_periods", v.policy_periods);
+  a.OptBool("free_insurance", v.free_insurance);
   a.OptBool("combined_payment", v.combined_payment);
   a.Field("payment_method", v.payment_method);
   a.Field("period_premium_mode", v.period_premium_mode);
@@ -3282,14 +4039,14 @@ constexpr internal::EndpointSpec kSpec3{
 
 void Serialize(Archive& a, GetDeductPoliciesByOutInsuranceNoRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetDeductPoliciesByOutInsuranceNoResponse& v) {
-  a.Str("out_insurance_no", v.out_insurance_no);
-  a.Str("insurance_name", v.insurance_name);
-  a.StrList("insured_name_list", v.insured_name_list);
-  a.Str("insurance_company_code", v.insurance_company_code);
-  a.Str("effective_time", v.effective_time);
-  a.Str("expired_time", v.expired_time);
-  a.Str("coverage_detail", v.coverage_detail);
-  a.Bool("support_renewal", v.support_renewal);
+  a.OptStr("out_insurance_no", v.out_insurance_no);
+  a.OptStr("insurance_name", v.insurance_name);
+  a.OptStrList("insured_name_list", v.insured_name_list);
+  a.OptStr("insurance_company_code", v.insurance_company_code);
+  a.OptStr("effective_time", v.effective_time);
+  a.OptStr("expired_time", v.expired_time);
+  a.OptStr("coverage_detail", v.coverage_detail);
+  a.OptBool("support_renewal", v.support_renewal);
   a.OptStr("start_renewal_time", v.start_renewal_time);
   a.OptStr("end_renewal_time", v.end_renewal_time);
   a.Field("policy_type", v.policy_type);
@@ -3298,10 +4055,10 @@ void Serialize(Archive& a, GetDeductPoliciesByOutInsuranceNoResponse& v) {
   a.OptStr("address", v.address);
   a.Field("policy_state", v.policy_state);
   a.OptStr("policy_code", v.policy_code);
-  a.Str("plan_id", v.plan_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.I64List("policy_periods", v.policy_periods);
-  a.Bool("free_insurance", v.free_insurance);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.OptI64List("policy_periods", v.policy_periods);
+  a.OptBool("free_insurance", v.free_insurance);
   a.OptBool("combined_payment", v.combined_payment);
   a.Field("payment_method", v.payment_method);
   a.Field("period_premium_mode", v.period_premium_mode);
@@ -3375,14 +4132,14 @@ void Serialize(Archive& a, PatchDeductPoliciesByOutInsuranceNoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchDeductPoliciesByOutInsuranceNoResponse& v) {
-  a.Str("out_insurance_no", v.out_insurance_no);
-  a.Str("insurance_name", v.insurance_name);
-  a.StrList("insured_name_list", v.insured_name_list);
-  a.Str("insurance_company_code", v.insurance_company_code);
-  a.Str("effective_time", v.effective_time);
-  a.Str("expired_time", v.expired_time);
-  a.Str("coverage_detail", v.coverage_detail);
-  a.Bool("support_renewal", v.support_renewal);
+  a.OptStr("out_insurance_no", v.out_insurance_no);
+  a.OptStr("insurance_name", v.insurance_name);
+  a.OptStrList("insured_name_list", v.insured_name_list);
+  a.OptStr("insurance_company_code", v.insurance_company_code);
+  a.OptStr("effective_time", v.effective_time);
+  a.OptStr("expired_time", v.expired_time);
+  a.OptStr("coverage_detail", v.coverage_detail);
+  a.OptBool("support_renewal", v.support_renewal);
   a.OptStr("start_renewal_time", v.start_renewal_time);
   a.OptStr("end_renewal_time", v.end_renewal_time);
   a.Field("policy_type", v.policy_type);
@@ -3391,10 +4148,10 @@ void Serialize(Archive& a, PatchDeductPoliciesByOutInsuranceNoResponse& v) {
   a.OptStr("address", v.address);
   a.Field("policy_state", v.policy_state);
   a.OptStr("policy_code", v.policy_code);
-  a.Str("plan_id", v.plan_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.I64List("policy_periods", v.policy_periods);
-  a.Bool("free_insurance", v.free_insurance);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.OptI64List("policy_periods", v.policy_periods);
+  a.OptBool("free_insurance", v.free_insurance);
   a.OptBool("combined_payment", v.combined_payment);
   a.Field("payment_method", v.payment_method);
   a.Field("period_premium_mode", v.period_premium_mode);
@@ -3446,12 +4203,51 @@ PatchDeductPoliciesByOutInsuranceNoResponse::~PatchDeductPoliciesByOutInsuranceN
     default;
 
 const EnumTable& EnumTableOf(PostDeductAuthorizationsResponse::AuthState) { return kEnum0; }
+const EnumTable& EnumTableOf(GetDeductAuthorizationsByOutInsuranceNoResponse::AuthState) {
+  return kEnum0;
+}
 const EnumTable& EnumTableOf(PostDeductPoliciesRequest::PolicyType) { return kEnum1; }
 const EnumTable& EnumTableOf(PostDeductPoliciesRequest::PolicyState) { return kEnum2; }
 const EnumTable& EnumTableOf(PostDeductPoliciesRequest::PaymentMethod) { return kEnum3; }
 const EnumTable& EnumTableOf(PostDeductPoliciesRequest::PeriodPremiumMode) { return kEnum4; }
 const EnumTable& EnumTableOf(PostDeductPoliciesRequest::PaymentPeriod) { return kEnum5; }
 const EnumTable& EnumTableOf(PostDeductPoliciesRequest::CoverageTermType) { return kEnum6; }
+const EnumTable& EnumTableOf(GetDeductPoliciesByOutInsuranceNoResponse::PolicyType) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(GetDeductPoliciesByOutInsuranceNoResponse::PolicyState) {
+  return kEnum2;
+}
+const EnumTable& EnumTableOf(GetDeductPoliciesByOutInsuranceNoResponse::PaymentMethod) {
+  return kEnum3;
+}
+const EnumTable& EnumTableOf(GetDeductPoliciesByOutInsuranceNoResponse::PeriodPremiumMode) {
+  return kEnum4;
+}
+const EnumTable& EnumTableOf(GetDeductPoliciesByOutInsuranceNoResponse::PaymentPeriod) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(GetDeductPoliciesByOutInsuranceNoResponse::CoverageTermType) {
+  return kEnum6;
+}
+const EnumTable& EnumTableOf(PatchDeductPoliciesByOutInsuranceNoRequest::PolicyType) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(PatchDeductPoliciesByOutInsuranceNoRequest::PolicyState) {
+  return kEnum2;
+}
+const EnumTable& EnumTableOf(PatchDeductPoliciesByOutInsuranceNoRequest::PaymentMethod) {
+  return kEnum3;
+}
+const EnumTable& EnumTableOf(PatchDeductPoliciesByOutInsuranceNoRequest::PeriodPremiumMode) {
+  return kEnum4;
+}
+const EnumTable& EnumTableOf(PatchDeductPoliciesByOutInsuranceNoRequest::PaymentPeriod) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(PatchDeductPoliciesByOutInsuranceNoRequest::CoverageTermType) {
+  return kEnum6;
+}
 
 }  // namespace wechatpay::models::v3::inspolicymgr
 
@@ -3501,17 +4297,17 @@ constexpr internal::EndpointSpec kSpec0{
 
 void Serialize(Archive& a, GetDeviceInspectionsByDeviceSnRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetDeviceInspectionsByDeviceSnResponse& v) {
-  a.Str("device_sn", v.device_sn);
-  a.Str("wired_mac", v.wired_mac);
-  a.Str("wireless_mac", v.wireless_mac);
-  a.Str("bluetooth_mac", v.bluetooth_mac);
-  a.Str("app_version", v.app_version);
-  a.Str("camera_sn", v.camera_sn);
-  a.Str("imei", v.imei);
+  a.OptStr("device_sn", v.device_sn);
+  a.OptStr("wired_mac", v.wired_mac);
+  a.OptStr("wireless_mac", v.wireless_mac);
+  a.OptStr("bluetooth_mac", v.bluetooth_mac);
+  a.OptStr("app_version", v.app_version);
+  a.OptStr("camera_sn", v.camera_sn);
+  a.OptStr("imei", v.imei);
   a.Field("result", v.result);
   a.OptStrList("errors", v.errors);
   a.OptStrList("warnings", v.warnings);
-  a.Str("inspect_time", v.inspect_time);
+  a.OptStr("inspect_time", v.inspect_time);
   a.Extra(v.extra);
 }
 
@@ -3554,10 +4350,10 @@ void Serialize(Archive& a, GetDevicesRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetDevicesResponse& v) {
-  a.Field("data", v.data);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
-  a.I64("total_count", v.total_count);
+  a.OptList("data", v.data);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptI64("total_count", v.total_count);
   a.Field("links", v.links);
   a.Extra(v.extra);
 }
@@ -3623,6 +4419,8 @@ namespace {
 using T1 = GetUsersByOpenidOrdersBrandIdResponse::Data;
 using T2 = T1::Payer;
 using T3 = T1::Amount;
+using T4 = GetUsersByOpenidOrdersOutTradeNoResponse::Payer;
+using T5 = GetUsersByOpenidOrdersOutTradeNoResponse::Amount;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -3636,6 +4434,8 @@ constexpr EnumTable kEnum0{kEnum0Names, 3};
 static void Serialize(Archive& a, T2& v);
 static void Serialize(Archive& a, T3& v);
 static void Serialize(Archive& a, T1& v);
+static void Serialize(Archive& a, T4& v);
+static void Serialize(Archive& a, T5& v);
 
 // GET v3/lovefeast/brands/{brand_id}
 namespace {
@@ -3656,8 +4456,8 @@ constexpr internal::EndpointSpec kSpec0{
 
 void Serialize(Archive& a, GetBrandsByBrandIdRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetBrandsByBrandIdResponse& v) {
-  a.I64("donate_count", v.donate_count);
-  a.I64("consume_count", v.consume_count);
+  a.OptI64("donate_count", v.donate_count);
+  a.OptI64("consume_count", v.consume_count);
   a.Extra(v.extra);
 }
 
@@ -3677,7 +4477,7 @@ void Query1(Archive& a, void* p) {
   auto& v = *static_cast<GetUsersByOpenidOrdersBrandIdRequest*>(p);
   Archive::TextScope text(a);
   a.OptI64("offset", v.offset);
-  a.OptI64("limit", v.limit);
+  a.I64("limit", v.limit);
 }
 constexpr std::string_view kPath1[] = {"openid", "brand_id"};
 constexpr internal::EndpointSpec kSpec1{
@@ -3742,7 +4542,7 @@ void Serialize(Archive& a, GetUsersByOpenidOrdersOutTradeNoResponse& v) {
   a.OptStr("welfare_trade_id", v.welfare_trade_id);
   a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("brand_id", v.brand_id);
+  a.OptI64("brand_id", v.brand_id);
   a.Field("donate_source", v.donate_source);
   a.OptStr("merchant_order", v.merchant_order);
   a.OptStr("institution_name", v.institution_name);
@@ -3789,7 +4589,7 @@ static void Serialize(Archive& a, T1& v) {
   a.OptStr("welfare_trade_id", v.welfare_trade_id);
   a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("brand_id", v.brand_id);
+  a.OptI64("brand_id", v.brand_id);
   a.Field("donate_source", v.donate_source);
   a.OptStr("merchant_order", v.merchant_order);
   a.OptStr("institution_name", v.institution_name);
@@ -3799,6 +4599,22 @@ static void Serialize(Archive& a, T1& v) {
   a.Field("payer", v.payer);
   a.Field("amount", v.amount);
   a.OptStr("device_id", v.device_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T4& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.OptStr("avatar", v.avatar);
+  a.OptStr("nickname", v.nickname);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T5& v) {
+  a.OptI64("total", v.total);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptStr("currency", v.currency);
+  a.OptStr("payer_currency", v.payer_currency);
   a.Extra(v.extra);
 }
 
@@ -3818,10 +4634,17 @@ GetUsersByOpenidOrdersBrandIdResponse::GetUsersByOpenidOrdersBrandIdResponse() =
 GetUsersByOpenidOrdersBrandIdResponse::~GetUsersByOpenidOrdersBrandIdResponse() = default;
 GetUsersByOpenidOrdersOutTradeNoRequest::GetUsersByOpenidOrdersOutTradeNoRequest() = default;
 GetUsersByOpenidOrdersOutTradeNoRequest::~GetUsersByOpenidOrdersOutTradeNoRequest() = default;
+T4::Payer() = default;
+T4::~Payer() = default;
+T5::Amount() = default;
+T5::~Amount() = default;
 GetUsersByOpenidOrdersOutTradeNoResponse::GetUsersByOpenidOrdersOutTradeNoResponse() = default;
 GetUsersByOpenidOrdersOutTradeNoResponse::~GetUsersByOpenidOrdersOutTradeNoResponse() = default;
 
 const EnumTable& EnumTableOf(T1::DonateSource) { return kEnum0; }
+const EnumTable& EnumTableOf(GetUsersByOpenidOrdersOutTradeNoResponse::DonateSource) {
+  return kEnum0;
+}
 
 }  // namespace wechatpay::models::v3::lovefeast
 
@@ -3837,8 +4660,27 @@ using T5 = T3::StringCheckRule;
 using T6 = T3::EnumCheckRule;
 using T7 = T3::FileCheckRule;
 using T8 = T3::TimeIntervalCheckRule;
-using T9 = T3::Relations;
-using T10 = PostSubmissionFilesSubMchidUploadRequest::Meta;
+using T9 = T3::OrderIntervalCheckRule;
+using T10 = T3::Relations;
+using T11 = GetMchManageRecordsByManageRecordIdResponse::RequestedItemInfo;
+using T12 = T11::RecordFields;
+using T13 = T12::RepeatedFieldData;
+using T14 = T12::StringCheckRule;
+using T15 = T12::EnumCheckRule;
+using T16 = T12::FileCheckRule;
+using T17 = T12::TimeIntervalCheckRule;
+using T18 = T12::OrderIntervalCheckRule;
+using T19 = T12::Relations;
+using T20 = PostMchManageRecordsByManageRecordIdMchManageSubmissionsRequest::SubmitData;
+using T21 = T20::RecordFields;
+using T22 = T21::RepeatedFieldData;
+using T23 = T21::StringCheckRule;
+using T24 = T21::EnumCheckRule;
+using T25 = T21::FileCheckRule;
+using T26 = T21::TimeIntervalCheckRule;
+using T27 = T21::OrderIntervalCheckRule;
+using T28 = T21::Relations;
+using T29 = PostSubmissionFilesSubMchidUploadRequest::Meta;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -3887,10 +4729,29 @@ static void Serialize(Archive& a, T6& v);
 static void Serialize(Archive& a, T7& v);
 static void Serialize(Archive& a, T8& v);
 static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T10& v);
 static void Serialize(Archive& a, T3& v);
 static void Serialize(Archive& a, T2& v);
 static void Serialize(Archive& a, T1& v);
-static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T13& v);
+static void Serialize(Archive& a, T14& v);
+static void Serialize(Archive& a, T15& v);
+static void Serialize(Archive& a, T16& v);
+static void Serialize(Archive& a, T17& v);
+static void Serialize(Archive& a, T18& v);
+static void Serialize(Archive& a, T19& v);
+static void Serialize(Archive& a, T12& v);
+static void Serialize(Archive& a, T11& v);
+static void Serialize(Archive& a, T22& v);
+static void Serialize(Archive& a, T23& v);
+static void Serialize(Archive& a, T24& v);
+static void Serialize(Archive& a, T25& v);
+static void Serialize(Archive& a, T26& v);
+static void Serialize(Archive& a, T27& v);
+static void Serialize(Archive& a, T28& v);
+static void Serialize(Archive& a, T21& v);
+static void Serialize(Archive& a, T20& v);
+static void Serialize(Archive& a, T29& v);
 
 // GET v3/mch-manage/mch-manage-records/sub-mchid/{sub_mchid}
 namespace {
@@ -4073,7 +4934,7 @@ void Serialize(Archive& a, PostSubmissionFilesSubMchidUploadRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubmissionFilesSubMchidUploadResponse& v) {
-  a.Str("file_id", v.file_id);
+  a.OptStr("file_id", v.file_id);
   a.Extra(v.extra);
 }
 
@@ -4138,6 +4999,14 @@ static void Serialize(Archive& a, T8& v) {
 }
 
 static void Serialize(Archive& a, T9& v) {
+  a.OptI64("min_list_length", v.min_list_length);
+  a.OptI64("max_list_length", v.max_list_length);
+  a.OptList("enum_file_exts", v.enum_file_exts);
+  a.OptI64("max_file_size", v.max_file_size);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
   a.OptI64("source_key", v.source_key);
   a.OptStr("source_value", v.source_value);
   a.Extra(v.extra);
@@ -4164,7 +5033,7 @@ static void Serialize(Archive& a, T3& v) {
 }
 
 static void Serialize(Archive& a, T2& v) {
-  a.Field("record_fields", v.record_fields);
+  a.OptList("record_fields", v.record_fields);
   a.Extra(v.extra);
 }
 
@@ -4189,7 +5058,179 @@ static void Serialize(Archive& a, T1& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T10& v) {
+static void Serialize(Archive& a, T13& v) {
+  a.OptStr("longitude", v.longitude);
+  a.OptStr("latitude", v.latitude);
+  a.OptStr("province", v.province);
+  a.OptStr("city", v.city);
+  a.OptStr("area", v.area);
+  a.OptStr("street", v.street);
+  a.OptStr("address", v.address);
+  a.OptStr("name", v.name);
+  a.OptStr("wechat_order_id", v.wechat_order_id);
+  a.OptStr("merchant_order_id", v.merchant_order_id);
+  a.OptStr("trade_time", v.trade_time);
+  a.OptStr("trade_money_amount", v.trade_money_amount);
+  a.OptStr("trade_goods", v.trade_goods);
+  a.Field("logistic_flag", v.logistic_flag);
+  a.OptStrList("evidence_img_list", v.evidence_img_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T14& v) {
+  a.OptI64("min_string_length", v.min_string_length);
+  a.OptI64("max_string_length", v.max_string_length);
+  a.Field("validator", v.validator);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T15& v) {
+  a.OptI64("min_list_length", v.min_list_length);
+  a.OptI64("max_list_length", v.max_list_length);
+  a.OptStrList("enum_values", v.enum_values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T16& v) {
+  a.OptI64("min_list_length", v.min_list_length);
+  a.OptI64("max_list_length", v.max_list_length);
+  a.OptList("enum_file_exts", v.enum_file_exts);
+  a.OptI64("max_file_size", v.max_file_size);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T17& v) {
+  a.OptI64("min_list_length", v.min_list_length);
+  a.OptI64("max_list_length", v.max_list_length);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T18& v) {
+  a.OptI64("min_list_length", v.min_list_length);
+  a.OptI64("max_list_length", v.max_list_length);
+  a.OptList("enum_file_exts", v.enum_file_exts);
+  a.OptI64("max_file_size", v.max_file_size);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T19& v) {
+  a.OptI64("source_key", v.source_key);
+  a.OptStr("source_value", v.source_value);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T12& v) {
+  a.OptStr("item_id", v.item_id);
+  a.OptStr("field_name", v.field_name);
+  a.OptStr("name", v.name);
+  a.Field("type", v.type);
+  a.OptJsonField("repeated_field_data", v.repeated_field_data);
+  a.OptStr("tips", v.tips);
+  a.OptStr("placeholder", v.placeholder);
+  a.OptStr("tooltip", v.tooltip);
+  a.Field("required", v.required);
+  a.OptBool("need_encrypt", v.need_encrypt);
+  a.Field("string_check_rule", v.string_check_rule);
+  a.Field("enum_check_rule", v.enum_check_rule);
+  a.Field("file_check_rule", v.file_check_rule);
+  a.Field("time_interval_check_rule", v.time_interval_check_rule);
+  a.Field("order_interval_check_rule", v.order_interval_check_rule);
+  a.OptList("relations", v.relations);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
+  a.OptList("record_fields", v.record_fields);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T22& v) {
+  a.OptStr("longitude", v.longitude);
+  a.OptStr("latitude", v.latitude);
+  a.OptStr("province", v.province);
+  a.OptStr("city", v.city);
+  a.OptStr("area", v.area);
+  a.OptStr("street", v.street);
+  a.OptStr("address", v.address);
+  a.OptStr("name", v.name);
+  a.OptStr("wechat_order_id", v.wechat_order_id);
+  a.OptStr("merchant_order_id", v.merchant_order_id);
+  a.OptStr("trade_time", v.trade_time);
+  a.OptStr("trade_money_amount", v.trade_money_amount);
+  a.OptStr("trade_goods", v.trade_goods);
+  a.Field("logistic_flag", v.logistic_flag);
+  a.OptStrList("evidence_img_list", v.evidence_img_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T23& v) {
+  a.OptI64("min_string_length", v.min_string_length);
+  a.OptI64("max_string_length", v.max_string_length);
+  a.Field("validator", v.validator);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T24& v) {
+  a.OptI64("min_list_length", v.min_list_length);
+  a.OptI64("max_list_length", v.max_list_length);
+  a.OptStrList("enum_values", v.enum_values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T25& v) {
+  a.OptI64("min_list_length", v.min_list_length);
+  a.OptI64("max_list_length", v.max_list_length);
+  a.OptList("enum_file_exts", v.enum_file_exts);
+  a.OptI64("max_file_size", v.max_file_size);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T26& v) {
+  a.OptI64("min_list_length", v.min_list_length);
+  a.OptI64("max_list_length", v.max_list_length);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T27& v) {
+  a.OptI64("min_list_length", v.min_list_length);
+  a.OptI64("max_list_length", v.max_list_length);
+  a.OptList("enum_file_exts", v.enum_file_exts);
+  a.OptI64("max_file_size", v.max_file_size);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T28& v) {
+  a.OptI64("source_key", v.source_key);
+  a.OptStr("source_value", v.source_value);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T21& v) {
+  a.OptStr("item_id", v.item_id);
+  a.OptStr("field_name", v.field_name);
+  a.OptStr("name", v.name);
+  a.Field("type", v.type);
+  a.OptJsonField("repeated_field_data", v.repeated_field_data);
+  a.OptStr("tips", v.tips);
+  a.OptStr("placeholder", v.placeholder);
+  a.OptStr("tooltip", v.tooltip);
+  a.Field("required", v.required);
+  a.OptBool("need_encrypt", v.need_encrypt);
+  a.Field("string_check_rule", v.string_check_rule);
+  a.Field("enum_check_rule", v.enum_check_rule);
+  a.Field("file_check_rule", v.file_check_rule);
+  a.Field("time_interval_check_rule", v.time_interval_check_rule);
+  a.Field("order_interval_check_rule", v.order_interval_check_rule);
+  a.OptList("relations", v.relations);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T20& v) {
+  a.Field("record_fields", v.record_fields);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T29& v) {
   a.OptStr("file_name", v.file_name);
   a.OptStr("file_digest", v.file_digest);
   a.Extra(v.extra);
@@ -4207,8 +5248,10 @@ T7::FileCheckRule() = default;
 T7::~FileCheckRule() = default;
 T8::TimeIntervalCheckRule() = default;
 T8::~TimeIntervalCheckRule() = default;
-T9::Relations() = default;
-T9::~Relations() = default;
+T9::OrderIntervalCheckRule() = default;
+T9::~OrderIntervalCheckRule() = default;
+T10::Relations() = default;
+T10::~Relations() = default;
 T3::RecordFields() = default;
 T3::~RecordFields() = default;
 T2::RequestedItemInfo() = default;
@@ -4219,10 +5262,46 @@ GetMchManageRecordsSubMchidResponse::GetMchManageRecordsSubMchidResponse() = def
 GetMchManageRecordsSubMchidResponse::~GetMchManageRecordsSubMchidResponse() = default;
 GetMchManageRecordsByManageRecordIdRequest::GetMchManageRecordsByManageRecordIdRequest() = default;
 GetMchManageRecordsByManageRecordIdRequest::~GetMchManageRecordsByManageRecordIdRequest() = default;
+T13::RepeatedFieldData() = default;
+T13::~RepeatedFieldData() = default;
+T14::StringCheckRule() = default;
+T14::~StringCheckRule() = default;
+T15::EnumCheckRule() = default;
+T15::~EnumCheckRule() = default;
+T16::FileCheckRule() = default;
+T16::~FileCheckRule() = default;
+T17::TimeIntervalCheckRule() = default;
+T17::~TimeIntervalCheckRule() = default;
+T18::OrderIntervalCheckRule() = default;
+T18::~OrderIntervalCheckRule() = default;
+T19::Relations() = default;
+T19::~Relations() = default;
+T12::RecordFields() = default;
+T12::~RecordFields() = default;
+T11::RequestedItemInfo() = default;
+T11::~RequestedItemInfo() = default;
 GetMchManageRecordsByManageRecordIdResponse::GetMchManageRecordsByManageRecordIdResponse() =
     default;
 GetMchManageRecordsByManageRecordIdResponse::~GetMchManageRecordsByManageRecordIdResponse() =
     default;
+T22::RepeatedFieldData() = default;
+T22::~RepeatedFieldData() = default;
+T23::StringCheckRule() = default;
+T23::~StringCheckRule() = default;
+T24::EnumCheckRule() = default;
+T24::~EnumCheckRule() = default;
+T25::FileCheckRule() = default;
+T25::~FileCheckRule() = default;
+T26::TimeIntervalCheckRule() = default;
+T26::~TimeIntervalCheckRule() = default;
+T27::OrderIntervalCheckRule() = default;
+T27::~OrderIntervalCheckRule() = default;
+T28::Relations() = default;
+T28::~Relations() = default;
+T21::RecordFields() = default;
+T21::~RecordFields() = default;
+T20::SubmitData() = default;
+T20::~SubmitData() = default;
 PostMchManageRecordsByManageRecordIdMchManageSubmissionsRequest::
     PostMchManageRecordsByManageRecordIdMchManageSubmissionsRequest() = default;
 PostMchManageRecordsByManageRecordIdMchManageSubmissionsRequest::
@@ -4231,8 +5310,8 @@ PostMchManageRecordsByManageRecordIdMchManageSubmissionsResponse::
     PostMchManageRecordsByManageRecordIdMchManageSubmissionsResponse() = default;
 PostMchManageRecordsByManageRecordIdMchManageSubmissionsResponse::
     ~PostMchManageRecordsByManageRecordIdMchManageSubmissionsResponse() = default;
-T10::Meta() = default;
-T10::~Meta() = default;
+T29::Meta() = default;
+T29::~Meta() = default;
 PostSubmissionFilesSubMchidUploadRequest::PostSubmissionFilesSubMchidUploadRequest() = default;
 PostSubmissionFilesSubMchidUploadRequest::~PostSubmissionFilesSubMchidUploadRequest() = default;
 PostSubmissionFilesSubMchidUploadResponse::PostSubmissionFilesSubMchidUploadResponse() = default;
@@ -4248,6 +5327,22 @@ const EnumTable& EnumTableOf(T1::RecoverWay) { return kEnum2; }
 const EnumTable& EnumTableOf(T1::RecoverReason) { return kEnum3; }
 const EnumTable& EnumTableOf(T5::Validator) { return kEnum4; }
 const EnumTable& EnumTableOf(T7::EnumFileExts) { return kEnum5; }
+const EnumTable& EnumTableOf(GetMchManageRecordsByManageRecordIdResponse::ManageRecordType) {
+  return kEnum0;
+}
+const EnumTable& EnumTableOf(GetMchManageRecordsByManageRecordIdResponse::RecoverWay) {
+  return kEnum2;
+}
+const EnumTable& EnumTableOf(GetMchManageRecordsByManageRecordIdResponse::ManageRecordState) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(GetMchManageRecordsByManageRecordIdResponse::RecoverReason) {
+  return kEnum3;
+}
+const EnumTable& EnumTableOf(T14::Validator) { return kEnum4; }
+const EnumTable& EnumTableOf(T16::EnumFileExts) { return kEnum5; }
+const EnumTable& EnumTableOf(T23::Validator) { return kEnum4; }
+const EnumTable& EnumTableOf(T25::EnumFileExts) { return kEnum5; }
 
 }  // namespace wechatpay::models::v3::mch_manage
 
@@ -4262,6 +5357,7 @@ using T4 = PostRiskWithdrawlApplyRequest::ProofMediaList;
 using T5 = T4::ProofPayeeMedia;
 using T6 = PostRiskWithdrawlApplyRequest::AdditionalMaterials;
 using T7 = GetRiskWithdrawlApplyApplymentIdResponse::WithdrawlApply;
+using T8 = GetRiskWithdrawlApplyOutRequestNoResponse::WithdrawlApply;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -4318,6 +5414,7 @@ static void Serialize(Archive& a, T5& v);
 static void Serialize(Archive& a, T4& v);
 static void Serialize(Archive& a, T6& v);
 static void Serialize(Archive& a, T7& v);
+static void Serialize(Archive& a, T8& v);
 
 // POST v3/mch_operate/risk/withdrawl-apply
 namespace {
@@ -4482,9 +5579,18 @@ static void Serialize(Archive& a, T6& v) {
 }
 
 static void Serialize(Archive& a, T7& v) {
-  a.Str("applyment_id", v.applyment_id);
-  a.Str("out_request_no", v.out_request_no);
-  a.Str("state", v.state);
+  a.OptStr("applyment_id", v.applyment_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptStr("state", v.state);
+  a.OptStr("fail_reason", v.fail_reason);
+  a.OptStr("modify_time", v.modify_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
+  a.OptStr("applyment_id", v.applyment_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptStr("state", v.state);
   a.OptStr("fail_reason", v.fail_reason);
   a.OptStr("modify_time", v.modify_time);
   a.Extra(v.extra);
@@ -4514,6 +5620,8 @@ GetRiskWithdrawlApplyApplymentIdResponse::GetRiskWithdrawlApplyApplymentIdRespon
 GetRiskWithdrawlApplyApplymentIdResponse::~GetRiskWithdrawlApplyApplymentIdResponse() = default;
 GetRiskWithdrawlApplyOutRequestNoRequest::GetRiskWithdrawlApplyOutRequestNoRequest() = default;
 GetRiskWithdrawlApplyOutRequestNoRequest::~GetRiskWithdrawlApplyOutRequestNoRequest() = default;
+T8::WithdrawlApply() = default;
+T8::~WithdrawlApply() = default;
 GetRiskWithdrawlApplyOutRequestNoResponse::GetRiskWithdrawlApplyOutRequestNoResponse() = default;
 GetRiskWithdrawlApplyOutRequestNoResponse::~GetRiskWithdrawlApplyOutRequestNoResponse() = default;
 
@@ -4537,8 +5645,17 @@ using T5 = T4::CheckRule;
 using T6 = GetEnhancedDueDiligenceByDueDiligenceIdResponse::SubmissionData;
 using T7 = T6::RecordFields;
 using T8 = T7::Relations;
-using T9 = PostEnhancedDueDiligenceByDueDiligenceIdUploadRequest::Meta;
-using T10 = GetMerchantLimitationsSubMchidResponse::RecoverySpecifications;
+using T9 = PostEnhancedDueDiligenceByDueDiligenceIdSubmitRequest::SubmitData;
+using T10 = T9::RecordFields;
+using T11 = T10::CheckRule;
+using T12 = T10::Relations;
+using T13 = PostEnhancedDueDiligenceByDueDiligenceIdSubmitResponse::SubmissionTemplate;
+using T14 = T13::RecordFields;
+using T15 = T14::CheckRule;
+using T16 = PostEnhancedDueDiligenceByDueDiligenceIdSubmitResponse::SubmissionData;
+using T17 = T16::RecordFields;
+using T18 = PostEnhancedDueDiligenceByDueDiligenceIdUploadRequest::Meta;
+using T19 = GetMerchantLimitationsSubMchidResponse::RecoverySpecifications;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -4627,8 +5744,17 @@ static void Serialize(Archive& a, T3& v);
 static void Serialize(Archive& a, T8& v);
 static void Serialize(Archive& a, T7& v);
 static void Serialize(Archive& a, T6& v);
-static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T11& v);
+static void Serialize(Archive& a, T12& v);
 static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T15& v);
+static void Serialize(Archive& a, T14& v);
+static void Serialize(Archive& a, T13& v);
+static void Serialize(Archive& a, T17& v);
+static void Serialize(Archive& a, T16& v);
+static void Serialize(Archive& a, T18& v);
+static void Serialize(Archive& a, T19& v);
 
 // GET v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}
 namespace {
@@ -4657,11 +5783,11 @@ void Serialize(Archive& a, GetEnhancedDueDiligenceByDueDiligenceIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetEnhancedDueDiligenceByDueDiligenceIdResponse& v) {
-  a.Str("due_diligence_id", v.due_diligence_id);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("due_diligence_id", v.due_diligence_id);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("due_diligence_state", v.due_diligence_state);
   a.JsonField("reject_reason", v.reject_reason);
-  a.Str("deadline_time", v.deadline_time);
+  a.OptStr("deadline_time", v.deadline_time);
   a.OptStr("terminal_time", v.terminal_time);
   a.OptStr("submit_time", v.submit_time);
   a.OptStr("reject_time", v.reject_time);
@@ -4756,7 +5882,7 @@ void Serialize(Archive& a, PostEnhancedDueDiligenceByDueDiligenceIdUploadRequest
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostEnhancedDueDiligenceByDueDiligenceIdUploadResponse& v) {
-  a.Str("file_id", v.file_id);
+  a.OptStr("file_id", v.file_id);
   a.Extra(v.extra);
 }
 
@@ -4791,7 +5917,7 @@ constexpr internal::EndpointSpec kSpec3{
 
 void Serialize(Archive& a, GetMerchantLimitationsSubMchidRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetMerchantLimitationsSubMchidResponse& v) {
-  a.Str("mchid", v.mchid);
+  a.OptStr("mchid", v.mchid);
   a.OptList("limited_functions", v.limited_functions);
   a.OptList("recovery_specifications", v.recovery_specifications);
   a.OptStr("other_limited_functions", v.other_limited_functions);
@@ -4851,7 +5977,7 @@ static void Serialize(Archive& a, T4& v) {
 }
 
 static void Serialize(Archive& a, T3& v) {
-  a.Field("record_fields", v.record_fields);
+  a.OptList("record_fields", v.record_fields);
   a.Extra(v.extra);
 }
 
@@ -4877,11 +6003,100 @@ static void Serialize(Archive& a, T7& v) {
 }
 
 static void Serialize(Archive& a, T6& v) {
-  a.Field("record_fields", v.record_fields);
+  a.OptList("record_fields", v.record_fields);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
+  a.OptI64("min_length", v.min_length);
+  a.OptI64("max_length", v.max_length);
+  a.OptList("enum_file_exts", v.enum_file_exts);
+  a.OptI64("max_file_size", v.max_file_size);
+  a.OptI64List("enum_keys", v.enum_keys);
+  a.OptStrList("enum_values", v.enum_values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T12& v) {
+  a.OptI64("source_key", v.source_key);
+  a.OptStr("source_value", v.source_value);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
+  a.OptStr("item_id", v.item_id);
+  a.OptStr("field_name", v.field_name);
+  a.OptStr("name", v.name);
+  a.Field("type", v.type);
+  a.OptStr("tips", v.tips);
+  a.OptStr("placeholder", v.placeholder);
+  a.OptStr("tooltip", v.tooltip);
+  a.Field("required", v.required);
+  a.Field("check_rule", v.check_rule);
+  a.OptList("relations", v.relations);
+  a.OptBool("need_encrypt", v.need_encrypt);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T9& v) {
+  a.Field("record_fields", v.record_fields);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T15& v) {
+  a.OptI64("min_length", v.min_length);
+  a.OptI64("max_length", v.max_length);
+  a.OptList("enum_file_exts", v.enum_file_exts);
+  a.OptI64("max_file_size", v.max_file_size);
+  a.OptI64List("enum_keys", v.enum_keys);
+  a.OptStrList("enum_values", v.enum_values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T14& v) {
+  a.Field("check_rule", v.check_rule);
+  a.Field("disabled", v.disabled);
+  a.OptStr("field_data", v.field_data);
+  a.OptStr("field_name", v.field_name);
+  a.OptI64("hidden", v.hidden);
+  a.OptStr("item_id", v.item_id);
+  a.OptStr("name", v.name);
+  a.OptBool("need_encrypt", v.need_encrypt);
+  a.OptStr("placeholder", v.placeholder);
+  a.Field("required", v.required);
+  a.OptStr("tips", v.tips);
+  a.OptStr("tooltip", v.tooltip);
+  a.Field("type", v.type);
+  a.Field("use_permanently_date", v.use_permanently_date);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T13& v) {
+  a.OptList("record_fields", v.record_fields);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T17& v) {
+  a.OptStr("item_id", v.item_id);
+  a.OptStr("field_name", v.field_name);
+  a.OptStr("name", v.name);
+  a.Field("type", v.type);
+  a.OptStr("tips", v.tips);
+  a.OptStr("placeholder", v.placeholder);
+  a.OptStr("tooltip", v.tooltip);
+  a.Field("required", v.required);
+  a.Field("check_rule", v.check_rule);
+  a.OptList("relations", v.relations);
+  a.OptBool("need_encrypt", v.need_encrypt);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T16& v) {
+  a.OptList("record_fields", v.record_fields);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T18& v) {
   a.OptStr("file_name", v.file_name);
   a.OptStr("file_digest", v.file_digest);
   a.OptStr("sub_mchid", v.sub_mchid);
@@ -4889,7 +6104,7 @@ static void Serialize(Archive& a, T9& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T10& v) {
+static void Serialize(Archive& a, T19& v) {
   a.OptStr("limitation_case_id", v.limitation_case_id);
   a.OptStr("limitation_reason", v.limitation_reason);
   a.OptStr("limitation_reason_describe", v.limitation_reason_describe);
@@ -4929,16 +6144,34 @@ GetEnhancedDueDiligenceByDueDiligenceIdResponse::GetEnhancedDueDiligenceByDueDil
     default;
 GetEnhancedDueDiligenceByDueDiligenceIdResponse::
     ~GetEnhancedDueDiligenceByDueDiligenceIdResponse() = default;
+T11::CheckRule() = default;
+T11::~CheckRule() = default;
+T12::Relations() = default;
+T12::~Relations() = default;
+T10::RecordFields() = default;
+T10::~RecordFields() = default;
+T9::SubmitData() = default;
+T9::~SubmitData() = default;
 PostEnhancedDueDiligenceByDueDiligenceIdSubmitRequest::
     PostEnhancedDueDiligenceByDueDiligenceIdSubmitRequest() = default;
 PostEnhancedDueDiligenceByDueDiligenceIdSubmitRequest::
     ~PostEnhancedDueDiligenceByDueDiligenceIdSubmitRequest() = default;
+T15::CheckRule() = default;
+T15::~CheckRule() = default;
+T14::RecordFields() = default;
+T14::~RecordFields() = default;
+T13::SubmissionTemplate() = default;
+T13::~SubmissionTemplate() = default;
+T17::RecordFields() = default;
+T17::~RecordFields() = default;
+T16::SubmissionData() = default;
+T16::~SubmissionData() = default;
 PostEnhancedDueDiligenceByDueDiligenceIdSubmitResponse::
     PostEnhancedDueDiligenceByDueDiligenceIdSubmitResponse() = default;
 PostEnhancedDueDiligenceByDueDiligenceIdSubmitResponse::
     ~PostEnhancedDueDiligenceByDueDiligenceIdSubmitResponse() = default;
-T9::Meta() = default;
-T9::~Meta() = default;
+T18::Meta() = default;
+T18::~Meta() = default;
 PostEnhancedDueDiligenceByDueDiligenceIdUploadRequest::
     PostEnhancedDueDiligenceByDueDiligenceIdUploadRequest() = default;
 PostEnhancedDueDiligenceByDueDiligenceIdUploadRequest::
@@ -4949,8 +6182,8 @@ PostEnhancedDueDiligenceByDueDiligenceIdUploadResponse::
     ~PostEnhancedDueDiligenceByDueDiligenceIdUploadResponse() = default;
 GetMerchantLimitationsSubMchidRequest::GetMerchantLimitationsSubMchidRequest() = default;
 GetMerchantLimitationsSubMchidRequest::~GetMerchantLimitationsSubMchidRequest() = default;
-T10::RecoverySpecifications() = default;
-T10::~RecoverySpecifications() = default;
+T19::RecoverySpecifications() = default;
+T19::~RecoverySpecifications() = default;
 GetMerchantLimitationsSubMchidResponse::GetMerchantLimitationsSubMchidResponse() = default;
 GetMerchantLimitationsSubMchidResponse::~GetMerchantLimitationsSubMchidResponse() = default;
 
@@ -4958,1329 +6191,17 @@ const EnumTable& EnumTableOf(GetEnhancedDueDiligenceByDueDiligenceIdResponse::Du
   return kEnum0;
 }
 const EnumTable& EnumTableOf(T5::EnumFileExts) { return kEnum1; }
+const EnumTable& EnumTableOf(T11::EnumFileExts) { return kEnum1; }
+const EnumTable& EnumTableOf(
+    PostEnhancedDueDiligenceByDueDiligenceIdSubmitResponse::DueDiligenceState) {
+  return kEnum0;
+}
 const EnumTable& EnumTableOf(GetMerchantLimitationsSubMchidResponse::LimitedFunctions) {
   return kEnum2;
 }
-const EnumTable& EnumTableOf(T10::RecoverWay) { return kEnum3; }
-const EnumTable& EnumTableOf(T10::LimitationActionType) { return kEnum4; }
-const EnumTable& EnumTableOf(T10::LimitationReasonType) { return kEnum5; }
+const EnumTable& EnumTableOf(T19::RecoverWay) { return kEnum3; }
+const EnumTable& EnumTableOf(T19::LimitationActionType) { return kEnum4; }
+const EnumTable& EnumTableOf(T19::LimitationReasonType) { return kEnum5; }
+const EnumTable& EnumTableOf(T19::RelateLimitations) { return kEnum2; }
 
 }  // namespace wechatpay::models::v3::mch_operation_manage
-
-namespace wechatpay::models::v3::mchalterapply {
-
-namespace {
-
-using T1 = PostMchcontactalterapplymentRequest::ContactInfo;
-using T2 = GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse::AuditRejectDetail;
-using T3 = PostMchsubjectalterapplymentRequest::BusinessLicenseInfo;
-using T4 = PostMchsubjectalterapplymentRequest::CertificateInfo;
-using T5 = PostMchsubjectalterapplymentRequest::FinanceInstitutionInfo;
-using T6 = PostMchsubjectalterapplymentRequest::LegalPersonInfo;
-using T7 = PostMchsubjectalterapplymentRequest::UboInfoList;
-using T8 = PostMchsubjectalterapplymentRequest::Addition;
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "IDENTIFICATION_TYPE_IDCARD",
-    "IDENTIFICATION_TYPE_OVERSEA_PASSPORT",
-    "IDENTIFICATION_TYPE_HONGKONG_PASSPORT",
-    "IDENTIFICATION_TYPE_MACAO_PASSPORT",
-    "IDENTIFICATION_TYPE_TAIWAN_PASSPORT",
-    "IDENTIFICATION_TYPE_FOREIGN_RESIDENT",
-    "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT",
-    "IDENTIFICATION_TYPE_TAIWAN_RESIDENT",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 9};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "APPLYMENT_STATE_AUDITING",
-    "APPLYMENT_STATE_REJECTED",
-    "APPLYMENT_STATE_MODIFING",
-    "APPLYMENT_STATE_FINISHED",
-    "APPLYMENT_STATE_CANCELED",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 6};
-
-constexpr std::string_view kEnum2Names[] = {
-    "",
-    "ALTER_SCOPE_FULL",
-    "ALTER_SCOPE_BUSINESS_CERT",
-    "ALTER_SCOPE_UBO",
-};
-constexpr EnumTable kEnum2{kEnum2Names, 4};
-
-constexpr std::string_view kEnum3Names[] = {
-    "",
-    "SUBJECT_TYPE_ENTERPRISE",
-    "SUBJECT_TYPE_INSTITUTIONS_CLONED",
-    "SUBJECT_TYPE_INDIVIDUAL",
-    "SUBJECT_TYPE_OTHERS",
-    "SUBJECT_TYPE_GOVERNMENT",
-    "SUBJECT_TYPE_MICRO",
-};
-constexpr EnumTable kEnum3{kEnum3Names, 7};
-
-constexpr std::string_view kEnum4Names[] = {
-    "",
-    "CERTIFICATE_TYPE_2388",
-    "CERTIFICATE_TYPE_2389",
-    "CERTIFICATE_TYPE_2394",
-    "CERTIFICATE_TYPE_2395",
-    "CERTIFICATE_TYPE_2396",
-    "CERTIFICATE_TYPE_2520",
-    "CERTIFICATE_TYPE_2521",
-    "CERTIFICATE_TYPE_2522",
-    "CERTIFICATE_TYPE_2399",
-    "CERTIFICATE_TYPE_2400",
-};
-constexpr EnumTable kEnum4{kEnum4Names, 11};
-
-constexpr std::string_view kEnum5Names[] = {
-    "",
-    "FINANCE_TYPE_BANK_AGENT",
-    "FINANCE_TYPE_PAYMENT_AGENT",
-    "FINANCE_TYPE_INSURANCE",
-    "FINANCE_TYPE_TRADE_AND_SETTLE",
-    "FINANCE_TYPE_OTHER",
-};
-constexpr EnumTable kEnum5{kEnum5Names, 6};
-
-constexpr std::string_view kEnum6Names[] = {
-    "",
-    "LEGAL",
-    "SUPER",
-};
-constexpr EnumTable kEnum6{kEnum6Names, 3};
-
-constexpr std::string_view kEnum7Names[] = {
-    "",
-    "APPLYMENT_STATE_AUDITING",
-    "APPLYMENT_STATE_REJECTED",
-    "APPLYMENT_STATE_MODIFING",
-    "APPLYMENT_STATE_FINISHED",
-    "APPLYMENT_STATE_CANCELED",
-    "APPLYMENT_STATE_EDITTING",
-};
-constexpr EnumTable kEnum7{kEnum7Names, 7};
-
-constexpr std::string_view kEnum8Names[] = {
-    "",
-    "SUCCESS",
-    "FAIL",
-};
-constexpr EnumTable kEnum8{kEnum8Names, 3};
-
-constexpr std::string_view kEnum9Names[] = {
-    "",
-    "APPLYMENT_STATE_CANCELED",
-};
-constexpr EnumTable kEnum9{kEnum9Names, 2};
-
-}  // namespace
-
-static void Serialize(Archive& a, T1& v);
-static void Serialize(Archive& a, T2& v);
-static void Serialize(Archive& a, T3& v);
-static void Serialize(Archive& a, T4& v);
-static void Serialize(Archive& a, T5& v);
-static void Serialize(Archive& a, T6& v);
-static void Serialize(Archive& a, T7& v);
-static void Serialize(Archive& a, T8& v);
-
-// POST v3/mchalterapply/mchcontactalterapplyment
-namespace {
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostMchcontactalterapplymentRequest*>(p);
-  a.Str("merchant_code", v.merchant_code);
-  a.Str("out_request_no", v.out_request_no);
-  a.Field("contact_info", v.contact_info);
-}
-constexpr std::string_view kEncrypted0[] = {"contact_info.contact_name",
-                                            "contact_info.contact_id_card_number",
-                                            "contact_info.mobile_phone"};
-constexpr internal::EndpointSpec kSpec0{
-    "POST v3/mchalterapply/mchcontactalterapplyment",
-    "POST",
-    "v3/mchalterapply/mchcontactalterapplyment",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    kEncrypted0,
-    3,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMchcontactalterapplymentRequest& v) {
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostMchcontactalterapplymentResponse& v) {
-  a.OptStr("apply_id", v.apply_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMchcontactalterapplyment::Prepare(const Client& client,
-                                                           const Request& request,
-                                                           CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
-                           &request.extra, &options);
-}
-Status PostMchcontactalterapplyment::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET
-// v3/mchalterapply/mchcontactalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}
-namespace {
-constexpr std::string_view kPath1[] = {"merchant_code", "out_request_no"};
-constexpr internal::EndpointSpec kSpec1{
-    "GET "
-    "v3/mchalterapply/mchcontactalterapplyment/merchant/{merchant_code}/out-request-no/"
-    "{out_request_no}",
-    "GET",
-    "v3/mchalterapply/mchcontactalterapplyment/merchant/{merchant_code}/out-request-no/"
-    "{out_request_no}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath1,
-    2,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a,
-               GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoRequest& v) {
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a,
-               GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse& v) {
-  a.Str("apply_id", v.apply_id);
-  a.Str("out_request_no", v.out_request_no);
-  a.Str("merchant_code", v.merchant_code);
-  a.Field("state", v.state);
-  a.OptStr("audit_reject_reason", v.audit_reject_reason);
-  a.OptList("audit_reject_detail", v.audit_reject_detail);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNo::Prepare(
-    const Client& client, std::string_view merchant_code, std::string_view out_request_no,
-    const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(merchant_code), std::string(out_request_no)};
-  return internal::Prepare(client, kSpec1, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNo::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/mchalterapply/mchcontactalterapplyment/{apply_id}
-namespace {
-constexpr std::string_view kPath2[] = {"apply_id"};
-constexpr internal::EndpointSpec kSpec2{
-    "GET v3/mchalterapply/mchcontactalterapplyment/{apply_id}",
-    "GET",
-    "v3/mchalterapply/mchcontactalterapplyment/{apply_id}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath2,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetMchcontactalterapplymentByApplyIdRequest& v) { a.Extra(v.extra); }
-void Serialize(Archive& a, GetMchcontactalterapplymentByApplyIdResponse& v) {
-  a.Str("apply_id", v.apply_id);
-  a.Str("out_request_no", v.out_request_no);
-  a.Str("merchant_code", v.merchant_code);
-  a.Field("state", v.state);
-  a.OptStr("audit_reject_reason", v.audit_reject_reason);
-  a.OptList("audit_reject_detail", v.audit_reject_detail);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetMchcontactalterapplymentByApplyId::Prepare(const Client& client,
-                                                                   std::string_view apply_id,
-                                                                   const Request& request,
-                                                                   CallOptions options) {
-  const std::string path[] = {std::string(apply_id)};
-  return internal::Prepare(client, kSpec2, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetMchcontactalterapplymentByApplyId::Parse(const ::wechatpay::Response& response,
-                                                   Response* out) {
-  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/mchalterapply/mchcontactalterapplyment/{apply_id}/revoke
-namespace {
-constexpr std::string_view kPath3[] = {"apply_id"};
-constexpr internal::EndpointSpec kSpec3{
-    "POST v3/mchalterapply/mchcontactalterapplyment/{apply_id}/revoke",
-    "POST",
-    "v3/mchalterapply/mchcontactalterapplyment/{apply_id}/revoke",
-    internal::Protocol::kApiV3,
-    false,
-    kPath3,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMchcontactalterapplymentByApplyIdRevokeRequest& v) {
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostMchcontactalterapplymentByApplyIdRevokeResponse& v) {
-  a.OptStr("apply_id", v.apply_id);
-  a.Field("state", v.state);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMchcontactalterapplymentByApplyIdRevoke::Prepare(const Client& client,
-                                                                          std::string_view apply_id,
-                                                                          const Request& request,
-                                                                          CallOptions options) {
-  const std::string path[] = {std::string(apply_id)};
-  return internal::Prepare(client, kSpec3, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status PostMchcontactalterapplymentByApplyIdRevoke::Parse(const ::wechatpay::Response& response,
-                                                          Response* out) {
-  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/mchalterapply/mchsubjectalterapplyment
-namespace {
-void Body4(Archive& a, void* p) {
-  auto& v = *static_cast<PostMchsubjectalterapplymentRequest*>(p);
-  a.Str("merchant_code", v.merchant_code);
-  a.Str("out_request_no", v.out_request_no);
-  a.Field("alter_scope", v.alter_scope);
-  a.Field("organization_type", v.organization_type);
-  a.OptBool("finance_institution", v.finance_institution);
-  a.Field("business_license_info", v.business_license_info);
-  a.Field("certificate_info", v.certificate_info);
-  a.Field("finance_institution_info", v.finance_institution_info);
-  a.Field("legal_person_info", v.legal_person_info);
-  a.OptList("ubo_info_list", v.ubo_info_list);
-  a.Field("addition", v.addition);
-}
-constexpr std::string_view kEncrypted4[] = {
-    "legal_person_info.card_name",    "legal_person_info.card_number",
-    "legal_person_info.card_address", "ubo_info_list[].card_name",
-    "ubo_info_list[].card_number",    "ubo_info_list[].card_address"};
-constexpr internal::EndpointSpec kSpec4{
-    "POST v3/mchalterapply/mchsubjectalterapplyment",
-    "POST",
-    "v3/mchalterapply/mchsubjectalterapplyment",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    kEncrypted4,
-    6,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMchsubjectalterapplymentRequest& v) {
-  Body4(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostMchsubjectalterapplymentResponse& v) {
-  a.OptStr("apply_id", v.apply_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMchsubjectalterapplyment::Prepare(const Client& client,
-                                                           const Request& request,
-                                                           CallOptions options) {
-  return internal::Prepare(client, kSpec4, nullptr, &request, nullptr, nullptr, &Body4,
-                           &request.extra, &options);
-}
-Status PostMchsubjectalterapplyment::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET
-// v3/mchalterapply/mchsubjectalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}
-namespace {
-constexpr std::string_view kPath5[] = {"merchant_code", "out_request_no"};
-constexpr internal::EndpointSpec kSpec5{
-    "GET "
-    "v3/mchalterapply/mchsubjectalterapplyment/merchant/{merchant_code}/out-request-no/"
-    "{out_request_no}",
-    "GET",
-    "v3/mchalterapply/mchsubjectalterapplyment/merchant/{merchant_code}/out-request-no/"
-    "{out_request_no}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath5,
-    2,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a,
-               GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoRequest& v) {
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a,
-               GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse& v) {
-  a.Str("merchant_code", v.merchant_code);
-  a.Str("apply_id", v.apply_id);
-  a.Str("out_request_no", v.out_request_no);
-  a.Field("state", v.state);
-  a.OptStr("audit_reject_reason", v.audit_reject_reason);
-  a.OptList("audit_reject_detail", v.audit_reject_detail);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNo::Prepare(
-    const Client& client, std::string_view merchant_code, std::string_view out_request_no,
-    const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(merchant_code), std::string(out_request_no)};
-  return internal::Prepare(client, kSpec5, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNo::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/mchalterapply/mchsubjectalterapplyment/{apply_id}
-namespace {
-constexpr std::string_view kPath6[] = {"apply_id"};
-constexpr internal::EndpointSpec kSpec6{
-    "GET v3/mchalterapply/mchsubjectalterapplyment/{apply_id}",
-    "GET",
-    "v3/mchalterapply/mchsubjectalterapplyment/{apply_id}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath6,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetMchsubjectalterapplymentByApplyIdRequest& v) { a.Extra(v.extra); }
-void Serialize(Archive& a, GetMchsubjectalterapplymentByApplyIdResponse& v) {
-  a.Str("merchant_code", v.merchant_code);
-  a.Str("apply_id", v.apply_id);
-  a.Str("out_request_no", v.out_request_no);
-  a.Field("state", v.state);
-  a.OptStr("audit_reject_reason", v.audit_reject_reason);
-  a.OptList("audit_reject_detail", v.audit_reject_detail);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetMchsubjectalterapplymentByApplyId::Prepare(const Client& client,
-                                                                   std::string_view apply_id,
-                                                                   const Request& request,
-                                                                   CallOptions options) {
-  const std::string path[] = {std::string(apply_id)};
-  return internal::Prepare(client, kSpec6, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetMchsubjectalterapplymentByApplyId::Parse(const ::wechatpay::Response& response,
-                                                   Response* out) {
-  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/mchalterapply/mchsubjectalterapplyment/{apply_id}/revoke
-namespace {
-constexpr std::string_view kPath7[] = {"apply_id"};
-constexpr internal::EndpointSpec kSpec7{
-    "POST v3/mchalterapply/mchsubjectalterapplyment/{apply_id}/revoke",
-    "POST",
-    "v3/mchalterapply/mchsubjectalterapplyment/{apply_id}/revoke",
-    internal::Protocol::kApiV3,
-    false,
-    kPath7,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMchsubjectalterapplymentByApplyIdRevokeRequest& v) {
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostMchsubjectalterapplymentByApplyIdRevokeResponse& v) {
-  a.Field("result", v.result);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMchsubjectalterapplymentByApplyIdRevoke::Prepare(const Client& client,
-                                                                          std::string_view apply_id,
-                                                                          const Request& request,
-                                                                          CallOptions options) {
-  const std::string path[] = {std::string(apply_id)};
-  return internal::Prepare(client, kSpec7, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status PostMchsubjectalterapplymentByApplyIdRevoke::Parse(const ::wechatpay::Response& response,
-                                                          Response* out) {
-  return internal::ParseResponse(kSpec7, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/mchalterapply/merchantnamealterapplyment
-namespace {
-void Body8(Archive& a, void* p) {
-  auto& v = *static_cast<PostMerchantnamealterapplymentRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_request_no", v.out_request_no);
-  a.Str("merchant_shortname", v.merchant_shortname);
-}
-constexpr internal::EndpointSpec kSpec8{
-    "POST v3/mchalterapply/merchantnamealterapplyment",
-    "POST",
-    "v3/mchalterapply/merchantnamealterapplyment",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMerchantnamealterapplymentRequest& v) {
-  Body8(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostMerchantnamealterapplymentResponse& v) {
-  a.OptStr("apply_id", v.apply_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMerchantnamealterapplyment::Prepare(const Client& client,
-                                                             const Request& request,
-                                                             CallOptions options) {
-  return internal::Prepare(client, kSpec8, nullptr, &request, nullptr, nullptr, &Body8,
-                           &request.extra, &options);
-}
-Status PostMerchantnamealterapplyment::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec8, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET
-// v3/mchalterapply/merchantnamealterapplyment/merchant/{sub_mchid}/out-request-no/{out_request_no}
-namespace {
-constexpr std::string_view kPath9[] = {"sub_mchid", "out_request_no"};
-constexpr internal::EndpointSpec kSpec9{
-    "GET "
-    "v3/mchalterapply/merchantnamealterapplyment/merchant/{sub_mchid}/out-request-no/"
-    "{out_request_no}",
-    "GET",
-    "v3/mchalterapply/merchantnamealterapplyment/merchant/{sub_mchid}/out-request-no/"
-    "{out_request_no}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath9,
-    2,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoRequest& v) {
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoResponse& v) {
-  a.Str("apply_id", v.apply_id);
-  a.Str("out_request_no", v.out_request_no);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Field("state", v.state);
-  a.OptStr("audit_reject_reason", v.audit_reject_reason);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNo::Prepare(
-    const Client& client, std::string_view sub_mchid, std::string_view out_request_no,
-    const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(sub_mchid), std::string(out_request_no)};
-  return internal::Prepare(client, kSpec9, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNo::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec9, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/mchalterapply/merchantnamealterapplyment/{apply_id}
-namespace {
-constexpr std::string_view kPath10[] = {"apply_id"};
-constexpr internal::EndpointSpec kSpec10{
-    "GET v3/mchalterapply/merchantnamealterapplyment/{apply_id}",
-    "GET",
-    "v3/mchalterapply/merchantnamealterapplyment/{apply_id}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath10,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetMerchantnamealterapplymentByApplyIdRequest& v) { a.Extra(v.extra); }
-void Serialize(Archive& a, GetMerchantnamealterapplymentByApplyIdResponse& v) {
-  a.Str("apply_id", v.apply_id);
-  a.Str("out_request_no", v.out_request_no);
-  a.Str("merchant_code", v.merchant_code);
-  a.Field("state", v.state);
-  a.OptStr("audit_reject_reason", v.audit_reject_reason);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetMerchantnamealterapplymentByApplyId::Prepare(const Client& client,
-                                                                     std::string_view apply_id,
-                                                                     const Request& request,
-                                                                     CallOptions options) {
-  const std::string path[] = {std::string(apply_id)};
-  return internal::Prepare(client, kSpec10, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetMerchantnamealterapplymentByApplyId::Parse(const ::wechatpay::Response& response,
-                                                     Response* out) {
-  return internal::ParseResponse(kSpec10, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/mchalterapply/merchantnamealterapplyment/{apply_id}/revoke
-namespace {
-constexpr std::string_view kPath11[] = {"apply_id"};
-constexpr internal::EndpointSpec kSpec11{
-    "POST v3/mchalterapply/merchantnamealterapplyment/{apply_id}/revoke",
-    "POST",
-    "v3/mchalterapply/merchantnamealterapplyment/{apply_id}/revoke",
-    internal::Protocol::kApiV3,
-    false,
-    kPath11,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMerchantnamealterapplymentByApplyIdRevokeRequest& v) {
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostMerchantnamealterapplymentByApplyIdRevokeResponse& v) {
-  a.OptStr("apply_id", v.apply_id);
-  a.Field("state", v.state);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMerchantnamealterapplymentByApplyIdRevoke::Prepare(
-    const Client& client, std::string_view apply_id, const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(apply_id)};
-  return internal::Prepare(client, kSpec11, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status PostMerchantnamealterapplymentByApplyIdRevoke::Parse(const ::wechatpay::Response& response,
-                                                            Response* out) {
-  return internal::ParseResponse(kSpec11, response, &internal::SerializeErased<Response>, out);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.Str("contact_name", v.contact_name);
-  a.Field("contact_id_doc_type", v.contact_id_doc_type);
-  a.Str("contact_id_card_number", v.contact_id_card_number);
-  a.Str("contact_id_doc_copy", v.contact_id_doc_copy);
-  a.OptStr("contact_id_doc_copy_back", v.contact_id_doc_copy_back);
-  a.Str("contact_id_doc_period_begin", v.contact_id_doc_period_begin);
-  a.Str("contact_id_doc_period_end", v.contact_id_doc_period_end);
-  a.OptStr("business_authorization_letter", v.business_authorization_letter);
-  a.Str("mobile_phone", v.mobile_phone);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T2& v) {
-  a.OptStr("param_name", v.param_name);
-  a.OptStr("reject_reason", v.reject_reason);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T3& v) {
-  a.Str("license_number", v.license_number);
-  a.Str("license_copy", v.license_copy);
-  a.Str("merchant_name", v.merchant_name);
-  a.Str("legal_person", v.legal_person);
-  a.OptStr("company_address", v.company_address);
-  a.OptStr("license_period_begin", v.license_period_begin);
-  a.OptStr("license_period_end", v.license_period_end);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T4& v) {
-  a.Field("cert_type", v.cert_type);
-  a.Str("cert_number", v.cert_number);
-  a.Str("cert_copy", v.cert_copy);
-  a.Str("merchant_name", v.merchant_name);
-  a.Str("legal_person", v.legal_person);
-  a.Str("company_address", v.company_address);
-  a.Str("cert_period_begin", v.cert_period_begin);
-  a.Str("cert_period_end", v.cert_period_end);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T5& v) {
-  a.Field("finance_type", v.finance_type);
-  a.StrList("finance_license_pics", v.finance_license_pics);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T6& v) {
-  a.Field("id_holder_type", v.id_holder_type);
-  a.Field("id_doc_type", v.id_doc_type);
-  a.OptStr("authorize_letter_copy", v.authorize_letter_copy);
-  a.OptStr("card_front", v.card_front);
-  a.OptStr("card_back", v.card_back);
-  a.OptStr("card_name", v.card_name);
-  a.OptStr("card_number", v.card_number);
-  a.OptStr("card_address", v.card_address);
-  a.OptStr("card_period_begin", v.card_period_begin);
-  a.OptStr("card_period_end", v.card_period_end);
-  a.OptBool("as_ubo", v.as_ubo);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T7& v) {
-  a.Field("id_doc_type", v.id_doc_type);
-  a.Str("card_front", v.card_front);
-  a.OptStr("card_back", v.card_back);
-  a.Str("card_name", v.card_name);
-  a.Str("card_number", v.card_number);
-  a.Str("card_address", v.card_address);
-  a.Str("card_period_begin", v.card_period_begin);
-  a.Str("card_period_end", v.card_period_end);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T8& v) {
-  a.OptStrList("bank_openaccount_license", v.bank_openaccount_license);
-  a.OptStrList("openaccount_approval", v.openaccount_approval);
-  a.OptStrList("legal_other_prove", v.legal_other_prove);
-  a.OptStrList("agency_prove", v.agency_prove);
-  a.OptStrList("ubo_prove", v.ubo_prove);
-  a.Extra(v.extra);
-}
-
-T1::ContactInfo() = default;
-T1::~ContactInfo() = default;
-PostMchcontactalterapplymentRequest::PostMchcontactalterapplymentRequest() = default;
-PostMchcontactalterapplymentRequest::~PostMchcontactalterapplymentRequest() = default;
-PostMchcontactalterapplymentResponse::PostMchcontactalterapplymentResponse() = default;
-PostMchcontactalterapplymentResponse::~PostMchcontactalterapplymentResponse() = default;
-GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoRequest::
-    GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoRequest() = default;
-GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoRequest::
-    ~GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoRequest() = default;
-T2::AuditRejectDetail() = default;
-T2::~AuditRejectDetail() = default;
-GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse::
-    GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse() = default;
-GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse::
-    ~GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse() = default;
-GetMchcontactalterapplymentByApplyIdRequest::GetMchcontactalterapplymentByApplyIdRequest() =
-    default;
-GetMchcontactalterapplymentByApplyIdRequest::~GetMchcontactalterapplymentByApplyIdRequest() =
-    default;
-GetMchcontactalterapplymentByApplyIdResponse::GetMchcontactalterapplymentByApplyIdResponse() =
-    default;
-GetMchcontactalterapplymentByApplyIdResponse::~GetMchcontactalterapplymentByApplyIdResponse() =
-    default;
-PostMchcontactalterapplymentByApplyIdRevokeRequest::
-    PostMchcontactalterapplymentByApplyIdRevokeRequest() = default;
-PostMchcontactalterapplymentByApplyIdRevokeRequest::
-    ~PostMchcontactalterapplymentByApplyIdRevokeRequest() = default;
-PostMchcontactalterapplymentByApplyIdRevokeResponse::
-    PostMchcontactalterapplymentByApplyIdRevokeResponse() = default;
-PostMchcontactalterapplymentByApplyIdRevokeResponse::
-    ~PostMchcontactalterapplymentByApplyIdRevokeResponse() = default;
-T3::BusinessLicenseInfo() = default;
-T3::~BusinessLicenseInfo() = default;
-T4::CertificateInfo() = default;
-T4::~CertificateInfo() = default;
-T5::FinanceInstitutionInfo() = default;
-T5::~FinanceInstitutionInfo() = default;
-T6::LegalPersonInfo() = default;
-T6::~LegalPersonInfo() = default;
-T7::UboInfoList() = default;
-T7::~UboInfoList() = default;
-T8::Addition() = default;
-T8::~Addition() = default;
-PostMchsubjectalterapplymentRequest::PostMchsubjectalterapplymentRequest() = default;
-PostMchsubjectalterapplymentRequest::~PostMchsubjectalterapplymentRequest() = default;
-PostMchsubjectalterapplymentResponse::PostMchsubjectalterapplymentResponse() = default;
-PostMchsubjectalterapplymentResponse::~PostMchsubjectalterapplymentResponse() = default;
-GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoRequest::
-    GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoRequest() = default;
-GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoRequest::
-    ~GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoRequest() = default;
-GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse::
-    GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse() = default;
-GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse::
-    ~GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse() = default;
-GetMchsubjectalterapplymentByApplyIdRequest::GetMchsubjectalterapplymentByApplyIdRequest() =
-    default;
-GetMchsubjectalterapplymentByApplyIdRequest::~GetMchsubjectalterapplymentByApplyIdRequest() =
-    default;
-GetMchsubjectalterapplymentByApplyIdResponse::GetMchsubjectalterapplymentByApplyIdResponse() =
-    default;
-GetMchsubjectalterapplymentByApplyIdResponse::~GetMchsubjectalterapplymentByApplyIdResponse() =
-    default;
-PostMchsubjectalterapplymentByApplyIdRevokeRequest::
-    PostMchsubjectalterapplymentByApplyIdRevokeRequest() = default;
-PostMchsubjectalterapplymentByApplyIdRevokeRequest::
-    ~PostMchsubjectalterapplymentByApplyIdRevokeRequest() = default;
-PostMchsubjectalterapplymentByApplyIdRevokeResponse::
-    PostMchsubjectalterapplymentByApplyIdRevokeResponse() = default;
-PostMchsubjectalterapplymentByApplyIdRevokeResponse::
-    ~PostMchsubjectalterapplymentByApplyIdRevokeResponse() = default;
-PostMerchantnamealterapplymentRequest::PostMerchantnamealterapplymentRequest() = default;
-PostMerchantnamealterapplymentRequest::~PostMerchantnamealterapplymentRequest() = default;
-PostMerchantnamealterapplymentResponse::PostMerchantnamealterapplymentResponse() = default;
-PostMerchantnamealterapplymentResponse::~PostMerchantnamealterapplymentResponse() = default;
-GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoRequest::
-    GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoRequest() = default;
-GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoRequest::
-    ~GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoRequest() = default;
-GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoResponse::
-    GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoResponse() = default;
-GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoResponse::
-    ~GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoResponse() = default;
-GetMerchantnamealterapplymentByApplyIdRequest::GetMerchantnamealterapplymentByApplyIdRequest() =
-    default;
-GetMerchantnamealterapplymentByApplyIdRequest::~GetMerchantnamealterapplymentByApplyIdRequest() =
-    default;
-GetMerchantnamealterapplymentByApplyIdResponse::GetMerchantnamealterapplymentByApplyIdResponse() =
-    default;
-GetMerchantnamealterapplymentByApplyIdResponse::~GetMerchantnamealterapplymentByApplyIdResponse() =
-    default;
-PostMerchantnamealterapplymentByApplyIdRevokeRequest::
-    PostMerchantnamealterapplymentByApplyIdRevokeRequest() = default;
-PostMerchantnamealterapplymentByApplyIdRevokeRequest::
-    ~PostMerchantnamealterapplymentByApplyIdRevokeRequest() = default;
-PostMerchantnamealterapplymentByApplyIdRevokeResponse::
-    PostMerchantnamealterapplymentByApplyIdRevokeResponse() = default;
-PostMerchantnamealterapplymentByApplyIdRevokeResponse::
-    ~PostMerchantnamealterapplymentByApplyIdRevokeResponse() = default;
-
-const EnumTable& EnumTableOf(T1::ContactIdDocType) { return kEnum0; }
-const EnumTable& EnumTableOf(
-    GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse::State) {
-  return kEnum1;
-}
-const EnumTable& EnumTableOf(PostMchsubjectalterapplymentRequest::AlterScope) { return kEnum2; }
-const EnumTable& EnumTableOf(PostMchsubjectalterapplymentRequest::OrganizationType) {
-  return kEnum3;
-}
-const EnumTable& EnumTableOf(T4::CertType) { return kEnum4; }
-const EnumTable& EnumTableOf(T5::FinanceType) { return kEnum5; }
-const EnumTable& EnumTableOf(T6::IdHolderType) { return kEnum6; }
-const EnumTable& EnumTableOf(
-    GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse::State) {
-  return kEnum7;
-}
-const EnumTable& EnumTableOf(PostMchsubjectalterapplymentByApplyIdRevokeResponse::Result_) {
-  return kEnum8;
-}
-const EnumTable& EnumTableOf(PostMerchantnamealterapplymentByApplyIdRevokeResponse::State) {
-  return kEnum9;
-}
-
-}  // namespace wechatpay::models::v3::mchalterapply
-
-namespace wechatpay::models::v3::med_ins {
-
-namespace {
-
-using T1 = PostOrdersRequest::Payer;
-using T2 = PostOrdersRequest::CashAddDetail;
-using T3 = PostOrdersRequest::CashReduceDetail;
-using T4 = PostOrdersRequest::PassthroughRequestContent;
-
-constexpr std::string_view kEnum0Names[] = {
-    "", "UNKNOWN_MIX_PAY_TYPE", "CASH_ONLY", "INSURANCE_ONLY", "CASH_AND_INSURANCE",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 5};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "UNKNOWN_ORDER_TYPE",
-    "REG_PAY",
-    "DIAG_PAY",
-    "COVID_EXAM_PAY",
-    "IN_HOSP_PAY",
-    "PHARMACY_PAY",
-    "INSURANCE_PAY",
-    "INT_REG_PAY",
-    "INT_RE_DIAG_PAY",
-    "INT_RX_PAY",
-    "COVID_ANTIGEN_PAY",
-    "MED_PAY",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 13};
-
-constexpr std::string_view kEnum2Names[] = {
-    "",
-    "UNKNOWN_USER_CARD_TYPE",
-    "ID_CARD",
-    "HOUSEHOLD_REGISTRATION",
-    "FOREIGNER_PASSPORT",
-    "MAINLAND_TRAVEL_PERMIT_FOR_TW",
-    "MAINLAND_TRAVEL_PERMIT_FOR_MO",
-    "MAINLAND_TRAVEL_PERMIT_FOR_HK",
-    "FOREIGN_PERMANENT_RESIDENT",
-};
-constexpr EnumTable kEnum2{kEnum2Names, 9};
-
-constexpr std::string_view kEnum3Names[] = {
-    "",
-    "DEFAULT_ADD_TYPE",
-    "FREIGHT",
-    "OTHER_MEDICAL_EXPENSES",
-};
-constexpr EnumTable kEnum3{kEnum3Names, 4};
-
-constexpr std::string_view kEnum4Names[] = {
-    "",         "DEFAULT_REDUCE_TYPE", "HOSPITAL_REDUCE",   "PHARMACY_DISCOUNT",
-    "DISCOUNT", "PRE_PAYMENT",         "DEPOSIT_DEDUCTION",
-};
-constexpr EnumTable kEnum4{kEnum4Names, 7};
-
-constexpr std::string_view kEnum5Names[] = {
-    "",
-    "UNKNOWN_MIX_PAY_STATUS",
-    "MIX_PAY_CREATED",
-    "MIX_PAY_SUCCESS",
-    "MIX_PAY_REFUND",
-    "MIX_PAY_FAIL",
-};
-constexpr EnumTable kEnum5{kEnum5Names, 6};
-
-constexpr std::string_view kEnum6Names[] = {
-    "",
-    "UNKNOWN_SELF_PAY_STATUS",
-    "SELF_PAY_CREATED",
-    "SELF_PAY_SUCCESS",
-    "SELF_PAY_REFUND",
-    "SELF_PAY_FAIL",
-    "NO_SELF_PAY",
-};
-constexpr EnumTable kEnum6{kEnum6Names, 7};
-
-constexpr std::string_view kEnum7Names[] = {
-    "",
-    "UNKNOWN_MED_INS_PAY_STATUS",
-    "MED_INS_PAY_CREATED",
-    "MED_INS_PAY_SUCCESS",
-    "MED_INS_PAY_REFUND",
-    "MED_INS_PAY_FAIL",
-    "NO_MED_INS_PAY",
-};
-constexpr EnumTable kEnum7{kEnum7Names, 7};
-
-}  // namespace
-
-static void Serialize(Archive& a, T1& v);
-static void Serialize(Archive& a, T2& v);
-static void Serialize(Archive& a, T3& v);
-static void Serialize(Archive& a, T4& v);
-
-// POST v3/med-ins/orders
-namespace {
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostOrdersRequest*>(p);
-  a.Field("mix_pay_type", v.mix_pay_type);
-  a.Field("order_type", v.order_type);
-  a.Str("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("openid", v.openid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.Field("payer", v.payer);
-  a.OptBool("pay_for_relatives", v.pay_for_relatives);
-  a.Field("relative", v.relative);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("serial_no", v.serial_no);
-  a.OptStr("pay_order_id", v.pay_order_id);
-  a.OptStr("pay_auth_no", v.pay_auth_no);
-  a.OptStr("geo_location", v.geo_location);
-  a.Str("city_id", v.city_id);
-  a.Str("med_inst_name", v.med_inst_name);
-  a.Str("med_inst_no", v.med_inst_no);
-  a.OptStr("med_ins_order_create_time", v.med_ins_order_create_time);
-  a.I64("total_fee", v.total_fee);
-  a.OptI64("med_ins_gov_fee", v.med_ins_gov_fee);
-  a.OptI64("med_ins_self_fee", v.med_ins_self_fee);
-  a.OptI64("med_ins_other_fee", v.med_ins_other_fee);
-  a.OptI64("med_ins_cash_fee", v.med_ins_cash_fee);
-  a.OptI64("wechat_pay_cash_fee", v.wechat_pay_cash_fee);
-  a.OptList("cash_add_detail", v.cash_add_detail);
-  a.OptList("cash_reduce_detail", v.cash_reduce_detail);
-  a.Str("callback_url", v.callback_url);
-  a.OptStr("prepay_id", v.prepay_id);
-  a.JsonField("passthrough_request_content", v.passthrough_request_content);
-  a.OptStr("extends", v.extends);
-  a.OptStr("attach", v.attach);
-  a.OptStr("channel_no", v.channel_no);
-  a.OptBool("med_ins_test_env", v.med_ins_test_env);
-}
-constexpr std::string_view kEncrypted0[] = {"payer.name", "payer.id_digest", "relative.name",
-                                            "relative.id_digest"};
-constexpr internal::EndpointSpec kSpec0{
-    "POST v3/med-ins/orders",
-    "POST",
-    "v3/med-ins/orders",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    kEncrypted0,
-    4,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostOrdersRequest& v) {
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostOrdersResponse& v) {
-  a.Str("mix_trade_no", v.mix_trade_no);
-  a.Field("mix_pay_status", v.mix_pay_status);
-  a.Field("self_pay_status", v.self_pay_status);
-  a.Field("med_ins_pay_status", v.med_ins_pay_status);
-  a.OptStr("paid_time", v.paid_time);
-  a.JsonField("passthrough_response_content", v.passthrough_response_content);
-  a.Field("mix_pay_type", v.mix_pay_type);
-  a.Field("order_type", v.order_type);
-  a.Str("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("openid", v.openid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.OptBool("pay_for_relatives", v.pay_for_relatives);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("serial_no", v.serial_no);
-  a.OptStr("pay_order_id", v.pay_order_id);
-  a.OptStr("pay_auth_no", v.pay_auth_no);
-  a.OptStr("geo_location", v.geo_location);
-  a.Str("city_id", v.city_id);
-  a.Str("med_inst_name", v.med_inst_name);
-  a.Str("med_inst_no", v.med_inst_no);
-  a.OptStr("med_ins_order_create_time", v.med_ins_order_create_time);
-  a.I64("total_fee", v.total_fee);
-  a.OptI64("med_ins_gov_fee", v.med_ins_gov_fee);
-  a.OptI64("med_ins_self_fee", v.med_ins_self_fee);
-  a.OptI64("med_ins_other_fee", v.med_ins_other_fee);
-  a.OptI64("med_ins_cash_fee", v.med_ins_cash_fee);
-  a.OptI64("wechat_pay_cash_fee", v.wechat_pay_cash_fee);
-  a.OptList("cash_add_detail", v.cash_add_detail);
-  a.OptList("cash_reduce_detail", v.cash_reduce_detail);
-  a.Str("callback_url", v.callback_url);
-  a.OptStr("prepay_id", v.prepay_id);
-  a.JsonField("passthrough_request_content", v.passthrough_request_content);
-  a.OptStr("extends", v.extends);
-  a.OptStr("attach", v.attach);
-  a.OptStr("channel_no", v.channel_no);
-  a.OptBool("med_ins_test_env", v.med_ins_test_env);
-  a.OptStr("med_ins_fail_reason", v.med_ins_fail_reason);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostOrders::Prepare(const Client& client, const Request& request,
-                                         CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
-                           &request.extra, &options);
-}
-Status PostOrders::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/med-ins/orders/mix-trade-no/{mix_trade_no}
-namespace {
-void Query1(Archive& a, void* p) {
-  auto& v = *static_cast<GetOrdersMixTradeNoRequest*>(p);
-  Archive::TextScope text(a);
-  a.OptStr("sub_mchid", v.sub_mchid);
-}
-constexpr std::string_view kPath1[] = {"mix_trade_no"};
-constexpr internal::EndpointSpec kSpec1{
-    "GET v3/med-ins/orders/mix-trade-no/{mix_trade_no}",
-    "GET",
-    "v3/med-ins/orders/mix-trade-no/{mix_trade_no}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath1,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetOrdersMixTradeNoRequest& v) {
-  Query1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetOrdersMixTradeNoResponse& v) {
-  a.Str("mix_trade_no", v.mix_trade_no);
-  a.Field("mix_pay_status", v.mix_pay_status);
-  a.Field("self_pay_status", v.self_pay_status);
-  a.Field("med_ins_pay_status", v.med_ins_pay_status);
-  a.OptStr("paid_time", v.paid_time);
-  a.JsonField("passthrough_response_content", v.passthrough_response_content);
-  a.Field("mix_pay_type", v.mix_pay_type);
-  a.Field("order_type", v.order_type);
-  a.Str("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("openid", v.openid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.OptBool("pay_for_relatives", v.pay_for_relatives);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("serial_no", v.serial_no);
-  a.OptStr("pay_order_id", v.pay_order_id);
-  a.OptStr("pay_auth_no", v.pay_auth_no);
-  a.OptStr("geo_location", v.geo_location);
-  a.Str("city_id", v.city_id);
-  a.Str("med_inst_name", v.med_inst_name);
-  a.Str("med_inst_no", v.med_inst_no);
-  a.OptStr("med_ins_order_create_time", v.med_ins_order_create_time);
-  a.I64("total_fee", v.total_fee);
-  a.OptI64("med_ins_gov_fee", v.med_ins_gov_fee);
-  a.OptI64("med_ins_self_fee", v.med_ins_self_fee);
-  a.OptI64("med_ins_other_fee", v.med_ins_other_fee);
-  a.OptI64("med_ins_cash_fee", v.med_ins_cash_fee);
-  a.OptI64("wechat_pay_cash_fee", v.wechat_pay_cash_fee);
-  a.OptList("cash_add_detail", v.cash_add_detail);
-  a.OptList("cash_reduce_detail", v.cash_reduce_detail);
-  a.Str("callback_url", v.callback_url);
-  a.OptStr("prepay_id", v.prepay_id);
-  a.JsonField("passthrough_request_content", v.passthrough_request_content);
-  a.OptStr("extends", v.extends);
-  a.OptStr("attach", v.attach);
-  a.OptStr("channel_no", v.channel_no);
-  a.OptBool("med_ins_test_env", v.med_ins_test_env);
-  a.OptStr("med_ins_fail_reason", v.med_ins_fail_reason);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetOrdersMixTradeNo::Prepare(const Client& client,
-                                                  std::string_view mix_trade_no,
-                                                  const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(mix_trade_no)};
-  return internal::Prepare(client, kSpec1, path, &request, nullptr, &Query1, nullptr,
-                           &request.extra, &options);
-}
-Status GetOrdersMixTradeNo::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/med-ins/orders/out-trade-no/{out_trade_no}
-namespace {
-void Query2(Archive& a, void* p) {
-  auto& v = *static_cast<GetOrdersOutTradeNoRequest*>(p);
-  Archive::TextScope text(a);
-  a.OptStr("sub_mchid", v.sub_mchid);
-}
-constexpr std::string_view kPath2[] = {"out_trade_no"};
-constexpr internal::EndpointSpec kSpec2{
-    "GET v3/med-ins/orders/out-trade-no/{out_trade_no}",
-    "GET",
-    "v3/med-ins/orders/out-trade-no/{out_trade_no}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath2,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetOrdersOutTradeNoRequest& v) {
-  Query2(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetOrdersOutTradeNoResponse& v) {
-  a.Str("mix_trade_no", v.mix_trade_no);
-  a.Field("mix_pay_status", v.mix_pay_status);
-  a.Field("self_pay_status", v.self_pay_status);
-  a.Field("med_ins_pay_status", v.med_ins_pay_status);
-  a.OptStr("paid_time", v.paid_time);
-  a.JsonField("passthrough_response_content", v.passthrough_response_content);
-  a.Field("mix_pay_type", v.mix_pay_type);
-  a.Field("order_type", v.order_type);
-  a.Str("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("openid", v.openid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.OptBool("pay_for_relatives", v.pay_for_relatives);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("serial_no", v.serial_no);
-  a.OptStr("pay_order_id", v.pay_order_id);
-  a.OptStr("pay_auth_no", v.pay_auth_no);
-  a.OptStr("geo_location", v.geo_location);
-  a.Str("city_id", v.city_id);
-  a.Str("med_inst_name", v.med_inst_name);
-  a.Str("med_inst_no", v.med_inst_no);
-  a.OptStr("med_ins_order_create_time", v.med_ins_order_create_time);
-  a.I64("total_fee", v.total_fee);
-  a.OptI64("med_ins_gov_fee", v.med_ins_gov_fee);
-  a.OptI64("med_ins_self_fee", v.med_ins_self_fee);
-  a.OptI64("med_ins_other_fee", v.med_ins_other_fee);
-  a.OptI64("med_ins_cash_fee", v.med_ins_cash_fee);
-  a.OptI64("wechat_pay_cash_fee", v.wechat_pay_cash_fee);
-  a.OptList("cash_add_detail", v.cash_add_detail);
-  a.OptList("cash_reduce_detail", v.cash_reduce_detail);
-  a.Str("callback_url", v.callback_url);
-  a.OptStr("prepay_id", v.prepay_id);
-  a.JsonField("passthrough_request_content", v.passthrough_request_content);
-  a.OptStr("extends", v.extends);
-  a.OptStr("attach", v.attach);
-  a.OptStr("channel_no", v.channel_no);
-  a.OptBool("med_ins_test_env", v.med_ins_test_env);
-  a.OptStr("med_ins_fail_reason", v.med_ins_fail_reason);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetOrdersOutTradeNo::Prepare(const Client& client,
-                                                  std::string_view out_trade_no,
-                                                  const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(out_trade_no)};
-  return internal::Prepare(client, kSpec2, path, &request, nullptr, &Query2, nullptr,
-                           &request.extra, &options);
-}
-Status GetOrdersOutTradeNo::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/med-ins/refunds/notify
-namespace {
-void Query3(Archive& a, void* p) {
-  auto& v = *static_cast<PostRefundsNotifyRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("mix_trade_no", v.mix_trade_no);
-}
-void Body3(Archive& a, void* p) {
-  auto& v = *static_cast<PostRefundsNotifyRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.I64("med_refund_total_fee", v.med_refund_total_fee);
-  a.I64("med_refund__gov_fee", v.med_refund__gov_fee_);
-  a.I64("med_refund__self_fee", v.med_refund__self_fee_);
-  a.I64("med_refund__other_fee", v.med_refund__other_fee_);
-  a.Str("refund_time", v.refund_time);
-  a.Str("out_refund_no", v.out_refund_no);
-}
-constexpr internal::EndpointSpec kSpec3{
-    "POST v3/med-ins/refunds/notify",
-    "POST",
-    "v3/med-ins/refunds/notify",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostRefundsNotifyRequest& v) {
-  Query3(a, &v);
-  Body3(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostRefundsNotify::Prepare(const Client& client, const Request& request,
-                                                CallOptions options) {
-  return internal::Prepare(client, kSpec3, nullptr, &request, nullptr, &Query3, &Body3,
-                           &request.extra, &options);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.Str("name", v.name);
-  a.Str("id_digest", v.id_digest);
-  a.Field("card_type", v.card_type);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T2& v) {
-  a.I64("cash_add_fee", v.cash_add_fee);
-  a.Field("cash_add_type", v.cash_add_type);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T3& v) {
-  a.I64("cash_reduce_fee", v.cash_reduce_fee);
-  a.Field("cash_reduce_type", v.cash_reduce_type);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T4& v) {
-  a.OptStr("payAuthNo", v.payAuthNo);
-  a.OptStr("payOrdId", v.payOrdId);
-  a.OptStr("setlLatlnt", v.setlLatlnt);
-  a.Extra(v.extra);
-}
-
-T1::Payer() = default;
-T1::~Payer() = default;
-T2::CashAddDetail() = default;
-T2::~CashAddDetail() = default;
-T3::CashReduceDetail() = default;
-T3::~CashReduceDetail() = default;
-T4::PassthroughRequestContent() = default;
-T4::~PassthroughRequestContent() = default;
-PostOrdersRequest::PostOrdersRequest() = default;
-PostOrdersRequest::~PostOrdersRequest() = default;
-PostOrdersResponse::PostOrdersResponse() = default;
-PostOrdersResponse::~PostOrdersResponse() = default;
-GetOrdersMixTradeNoRequest::GetOrdersMixTradeNoRequest() = default;
-GetOrdersMixTradeNoRequest::~GetOrdersMixTradeNoRequest() = default;
-GetOrdersMixTradeNoResponse::GetOrdersMixTradeNoResponse() = default;
-GetOrdersMixTradeNoResponse::~GetOrdersMixTradeNoResponse() = default;
-GetOrdersOutTradeNoRequest::GetOrdersOutTradeNoRequest() = default;
-GetOrdersOutTradeNoRequest::~GetOrdersOutTradeNoRequest() = default;
-GetOrdersOutTradeNoResponse::GetOrdersOutTradeNoResponse() = default;
-GetOrdersOutTradeNoResponse::~GetOrdersOutTradeNoResponse() = default;
-PostRefundsNotifyRequest::PostRefundsNotifyRequest() = default;
-PostRefundsNotifyRequest::~PostRefundsNotifyRequest() = default;
-
-const EnumTable& EnumTableOf(PostOrdersRequest::MixPayType) { return kEnum0; }
-const EnumTable& EnumTableOf(PostOrdersRequest::OrderType) { return kEnum1; }
-const EnumTable& EnumTableOf(T1::CardType) { return kEnum2; }
-const EnumTable& EnumTableOf(T2::CashAddType) { return kEnum3; }
-const EnumTable& EnumTableOf(T3::CashReduceType) { return kEnum4; }
-const EnumTable& EnumTableOf(PostOrdersResponse::MixPayStatus) { return kEnum5; }
-const EnumTable& EnumTableOf(PostOrdersResponse::SelfPayStatus) { return kEnum6; }
-const EnumTable& EnumTableOf(PostOrdersResponse::MedInsPayStatus) { return kEnum7; }
-
-}  // namespace wechatpay::models::v3::med_ins

@@ -8,6 +8,8 @@
 #include <string_view>
 
 #include "models/archive.h"
+#include "wechatpay/models/v3/mchalterapply.h"
+#include "wechatpay/models/v3/med_ins.h"
 #include "wechatpay/models/v3/merchant.h"
 #include "wechatpay/models/v3/merchant_risk_manage.h"
 #include "wechatpay/models/v3/merchant_settlement.h"
@@ -20,15 +22,1515 @@
 #include "wechatpay/models/v3/parking.h"
 #include "wechatpay/models/v3/partner_papay.h"
 #include "wechatpay/models/v3/partner_transfer.h"
-#include "wechatpay/models/v3/password_exempt_contract.h"
-#include "wechatpay/models/v3/pay_devices.h"
-#include "wechatpay/models/v3/payroll_card.h"
+
+namespace wechatpay::models::v3::mchalterapply {
+
+namespace {
+
+using T1 = PostMchcontactalterapplymentRequest::ContactInfo;
+using T2 = GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse::AuditRejectDetail;
+using T3 = GetMchcontactalterapplymentByApplyIdResponse::AuditRejectDetail;
+using T4 = PostMchsubjectalterapplymentRequest::BusinessLicenseInfo;
+using T5 = PostMchsubjectalterapplymentRequest::CertificateInfo;
+using T6 = PostMchsubjectalterapplymentRequest::FinanceInstitutionInfo;
+using T7 = PostMchsubjectalterapplymentRequest::LegalPersonInfo;
+using T8 = PostMchsubjectalterapplymentRequest::UboInfoList;
+using T9 = PostMchsubjectalterapplymentRequest::Addition;
+using T10 =
+    GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse::AuditRejectDetail;
+using T11 = GetMchsubjectalterapplymentByApplyIdResponse::AuditRejectDetail;
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "IDENTIFICATION_TYPE_IDCARD",
+    "IDENTIFICATION_TYPE_OVERSEA_PASSPORT",
+    "IDENTIFICATION_TYPE_HONGKONG_PASSPORT",
+    "IDENTIFICATION_TYPE_MACAO_PASSPORT",
+    "IDENTIFICATION_TYPE_TAIWAN_PASSPORT",
+    "IDENTIFICATION_TYPE_FOREIGN_RESIDENT",
+    "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT",
+    "IDENTIFICATION_TYPE_TAIWAN_RESIDENT",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 9};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "APPLYMENT_STATE_AUDITING",
+    "APPLYMENT_STATE_REJECTED",
+    "APPLYMENT_STATE_MODIFING",
+    "APPLYMENT_STATE_FINISHED",
+    "APPLYMENT_STATE_CANCELED",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 6};
+
+constexpr std::string_view kEnum2Names[] = {
+    "",
+    "ALTER_SCOPE_FULL",
+    "ALTER_SCOPE_BUSINESS_CERT",
+    "ALTER_SCOPE_UBO",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 4};
+
+constexpr std::string_view kEnum3Names[] = {
+    "",
+    "SUBJECT_TYPE_ENTERPRISE",
+    "SUBJECT_TYPE_INSTITUTIONS_CLONED",
+    "SUBJECT_TYPE_INDIVIDUAL",
+    "SUBJECT_TYPE_OTHERS",
+    "SUBJECT_TYPE_GOVERNMENT",
+    "SUBJECT_TYPE_MICRO",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 7};
+
+constexpr std::string_view kEnum4Names[] = {
+    "",
+    "CERTIFICATE_TYPE_2388",
+    "CERTIFICATE_TYPE_2389",
+    "CERTIFICATE_TYPE_2394",
+    "CERTIFICATE_TYPE_2395",
+    "CERTIFICATE_TYPE_2396",
+    "CERTIFICATE_TYPE_2520",
+    "CERTIFICATE_TYPE_2521",
+    "CERTIFICATE_TYPE_2522",
+    "CERTIFICATE_TYPE_2399",
+    "CERTIFICATE_TYPE_2400",
+};
+constexpr EnumTable kEnum4{kEnum4Names, 11};
+
+constexpr std::string_view kEnum5Names[] = {
+    "",
+    "FINANCE_TYPE_BANK_AGENT",
+    "FINANCE_TYPE_PAYMENT_AGENT",
+    "FINANCE_TYPE_INSURANCE",
+    "FINANCE_TYPE_TRADE_AND_SETTLE",
+    "FINANCE_TYPE_OTHER",
+};
+constexpr EnumTable kEnum5{kEnum5Names, 6};
+
+constexpr std::string_view kEnum6Names[] = {
+    "",
+    "LEGAL",
+    "SUPER",
+};
+constexpr EnumTable kEnum6{kEnum6Names, 3};
+
+constexpr std::string_view kEnum7Names[] = {
+    "",
+    "APPLYMENT_STATE_AUDITING",
+    "APPLYMENT_STATE_REJECTED",
+    "APPLYMENT_STATE_MODIFING",
+    "APPLYMENT_STATE_FINISHED",
+    "APPLYMENT_STATE_CANCELED",
+    "APPLYMENT_STATE_EDITTING",
+};
+constexpr EnumTable kEnum7{kEnum7Names, 7};
+
+constexpr std::string_view kEnum8Names[] = {
+    "",
+    "SUCCESS",
+    "FAIL",
+};
+constexpr EnumTable kEnum8{kEnum8Names, 3};
+
+constexpr std::string_view kEnum9Names[] = {
+    "",
+    "APPLYMENT_STATE_CANCELED",
+};
+constexpr EnumTable kEnum9{kEnum9Names, 2};
+
+}  // namespace
+
+static void Serialize(Archive& a, T1& v);
+static void Serialize(Archive& a, T2& v);
+static void Serialize(Archive& a, T3& v);
+static void Serialize(Archive& a, T4& v);
+static void Serialize(Archive& a, T5& v);
+static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T7& v);
+static void Serialize(Archive& a, T8& v);
+static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T11& v);
+
+// POST v3/mchalterapply/mchcontactalterapplyment
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostMchcontactalterapplymentRequest*>(p);
+  a.Str("merchant_code", v.merchant_code);
+  a.Str("out_request_no", v.out_request_no);
+  a.Field("contact_info", v.contact_info);
+}
+constexpr std::string_view kEncrypted0[] = {"contact_info.contact_name",
+                                            "contact_info.contact_id_card_number",
+                                            "contact_info.mobile_phone"};
+constexpr internal::EndpointSpec kSpec0{
+    "POST v3/mchalterapply/mchcontactalterapplyment",
+    "POST",
+    "v3/mchalterapply/mchcontactalterapplyment",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    kEncrypted0,
+    3,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMchcontactalterapplymentRequest& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostMchcontactalterapplymentResponse& v) {
+  a.OptStr("apply_id", v.apply_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMchcontactalterapplyment::Prepare(const Client& client,
+                                                           const Request& request,
+                                                           CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
+                           &request.extra, &options);
+}
+Status PostMchcontactalterapplyment::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET
+// v3/mchalterapply/mchcontactalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}
+namespace {
+constexpr std::string_view kPath1[] = {"merchant_code", "out_request_no"};
+constexpr internal::EndpointSpec kSpec1{
+    "GET "
+    "v3/mchalterapply/mchcontactalterapplyment/merchant/{merchant_code}/out-request-no/"
+    "{out_request_no}",
+    "GET",
+    "v3/mchalterapply/mchcontactalterapplyment/merchant/{merchant_code}/out-request-no/"
+    "{out_request_no}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath1,
+    2,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a,
+               GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoRequest& v) {
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a,
+               GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse& v) {
+  a.OptStr("apply_id", v.apply_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptStr("merchant_code", v.merchant_code);
+  a.Field("state", v.state);
+  a.OptStr("audit_reject_reason", v.audit_reject_reason);
+  a.OptList("audit_reject_detail", v.audit_reject_detail);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNo::Prepare(
+    const Client& client, std::string_view merchant_code, std::string_view out_request_no,
+    const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(merchant_code), std::string(out_request_no)};
+  return internal::Prepare(client, kSpec1, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNo::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/mchalterapply/mchcontactalterapplyment/{apply_id}
+namespace {
+constexpr std::string_view kPath2[] = {"apply_id"};
+constexpr internal::EndpointSpec kSpec2{
+    "GET v3/mchalterapply/mchcontactalterapplyment/{apply_id}",
+    "GET",
+    "v3/mchalterapply/mchcontactalterapplyment/{apply_id}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath2,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetMchcontactalterapplymentByApplyIdRequest& v) { a.Extra(v.extra); }
+void Serialize(Archive& a, GetMchcontactalterapplymentByApplyIdResponse& v) {
+  a.OptStr("apply_id", v.apply_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptStr("merchant_code", v.merchant_code);
+  a.Field("state", v.state);
+  a.OptStr("audit_reject_reason", v.audit_reject_reason);
+  a.OptList("audit_reject_detail", v.audit_reject_detail);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetMchcontactalterapplymentByApplyId::Prepare(const Client& client,
+                                                                   std::string_view apply_id,
+                                                                   const Request& request,
+                                                                   CallOptions options) {
+  const std::string path[] = {std::string(apply_id)};
+  return internal::Prepare(client, kSpec2, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetMchcontactalterapplymentByApplyId::Parse(const ::wechatpay::Response& response,
+                                                   Response* out) {
+  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/mchalterapply/mchcontactalterapplyment/{apply_id}/revoke
+namespace {
+constexpr std::string_view kPath3[] = {"apply_id"};
+constexpr internal::EndpointSpec kSpec3{
+    "POST v3/mchalterapply/mchcontactalterapplyment/{apply_id}/revoke",
+    "POST",
+    "v3/mchalterapply/mchcontactalterapplyment/{apply_id}/revoke",
+    internal::Protocol::kApiV3,
+    false,
+    kPath3,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMchcontactalterapplymentByApplyIdRevokeRequest& v) {
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostMchcontactalterapplymentByApplyIdRevokeResponse& v) {
+  a.OptStr("apply_id", v.apply_id);
+  a.Field("state", v.state);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMchcontactalterapplymentByApplyIdRevoke::Prepare(const Client& client,
+                                                                          std::string_view apply_id,
+                                                                          const Request& request,
+                                                                          CallOptions options) {
+  const std::string path[] = {std::string(apply_id)};
+  return internal::Prepare(client, kSpec3, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status PostMchcontactalterapplymentByApplyIdRevoke::Parse(const ::wechatpay::Response& response,
+                                                          Response* out) {
+  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/mchalterapply/mchsubjectalterapplyment
+namespace {
+void Body4(Archive& a, void* p) {
+  auto& v = *static_cast<PostMchsubjectalterapplymentRequest*>(p);
+  a.Str("merchant_code", v.merchant_code);
+  a.Str("out_request_no", v.out_request_no);
+  a.Field("alter_scope", v.alter_scope);
+  a.Field("organization_type", v.organization_type);
+  a.OptBool("finance_institution", v.finance_institution);
+  a.Field("business_license_info", v.business_license_info);
+  a.Field("certificate_info", v.certificate_info);
+  a.Field("finance_institution_info", v.finance_institution_info);
+  a.Field("legal_person_info", v.legal_person_info);
+  a.OptList("ubo_info_list", v.ubo_info_list);
+  a.Field("addition", v.addition);
+}
+constexpr std::string_view kEncrypted4[] = {
+    "legal_person_info.card_name",    "legal_person_info.card_number",
+    "legal_person_info.card_address", "ubo_info_list[].card_name",
+    "ubo_info_list[].card_number",    "ubo_info_list[].card_address"};
+constexpr internal::EndpointSpec kSpec4{
+    "POST v3/mchalterapply/mchsubjectalterapplyment",
+    "POST",
+    "v3/mchalterapply/mchsubjectalterapplyment",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    kEncrypted4,
+    6,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMchsubjectalterapplymentRequest& v) {
+  Body4(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostMchsubjectalterapplymentResponse& v) {
+  a.OptStr("apply_id", v.apply_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMchsubjectalterapplyment::Prepare(const Client& client,
+                                                           const Request& request,
+                                                           CallOptions options) {
+  return internal::Prepare(client, kSpec4, nullptr, &request, nullptr, nullptr, &Body4,
+                           &request.extra, &options);
+}
+Status PostMchsubjectalterapplyment::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET
+// v3/mchalterapply/mchsubjectalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}
+namespace {
+constexpr std::string_view kPath5[] = {"merchant_code", "out_request_no"};
+constexpr internal::EndpointSpec kSpec5{
+    "GET "
+    "v3/mchalterapply/mchsubjectalterapplyment/merchant/{merchant_code}/out-request-no/"
+    "{out_request_no}",
+    "GET",
+    "v3/mchalterapply/mchsubjectalterapplyment/merchant/{merchant_code}/out-request-no/"
+    "{out_request_no}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath5,
+    2,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a,
+               GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoRequest& v) {
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a,
+               GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse& v) {
+  a.OptStr("merchant_code", v.merchant_code);
+  a.OptStr("apply_id", v.apply_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.Field("state", v.state);
+  a.OptStr("audit_reject_reason", v.audit_reject_reason);
+  a.OptList("audit_reject_detail", v.audit_reject_detail);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNo::Prepare(
+    const Client& client, std::string_view merchant_code, std::string_view out_request_no,
+    const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(merchant_code), std::string(out_request_no)};
+  return internal::Prepare(client, kSpec5, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNo::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/mchalterapply/mchsubjectalterapplyment/{apply_id}
+namespace {
+constexpr std::string_view kPath6[] = {"apply_id"};
+constexpr internal::EndpointSpec kSpec6{
+    "GET v3/mchalterapply/mchsubjectalterapplyment/{apply_id}",
+    "GET",
+    "v3/mchalterapply/mchsubjectalterapplyment/{apply_id}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath6,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetMchsubjectalterapplymentByApplyIdRequest& v) { a.Extra(v.extra); }
+void Serialize(Archive& a, GetMchsubjectalterapplymentByApplyIdResponse& v) {
+  a.OptStr("merchant_code", v.merchant_code);
+  a.OptStr("apply_id", v.apply_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.Field("state", v.state);
+  a.OptStr("audit_reject_reason", v.audit_reject_reason);
+  a.OptList("audit_reject_detail", v.audit_reject_detail);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetMchsubjectalterapplymentByApplyId::Prepare(const Client& client,
+                                                                   std::string_view apply_id,
+                                                                   const Request& request,
+                                                                   CallOptions options) {
+  const std::string path[] = {std::string(apply_id)};
+  return internal::Prepare(client, kSpec6, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetMchsubjectalterapplymentByApplyId::Parse(const ::wechatpay::Response& response,
+                                                   Response* out) {
+  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/mchalterapply/mchsubjectalterapplyment/{apply_id}/revoke
+namespace {
+constexpr std::string_view kPath7[] = {"apply_id"};
+constexpr internal::EndpointSpec kSpec7{
+    "POST v3/mchalterapply/mchsubjectalterapplyment/{apply_id}/revoke",
+    "POST",
+    "v3/mchalterapply/mchsubjectalterapplyment/{apply_id}/revoke",
+    internal::Protocol::kApiV3,
+    false,
+    kPath7,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMchsubjectalterapplymentByApplyIdRevokeRequest& v) {
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostMchsubjectalterapplymentByApplyIdRevokeResponse& v) {
+  a.Field("result", v.result);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMchsubjectalterapplymentByApplyIdRevoke::Prepare(const Client& client,
+                                                                          std::string_view apply_id,
+                                                                          const Request& request,
+                                                                          CallOptions options) {
+  const std::string path[] = {std::string(apply_id)};
+  return internal::Prepare(client, kSpec7, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status PostMchsubjectalterapplymentByApplyIdRevoke::Parse(const ::wechatpay::Response& response,
+                                                          Response* out) {
+  return internal::ParseResponse(kSpec7, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/mchalterapply/merchantnamealterapplyment
+namespace {
+void Body8(Archive& a, void* p) {
+  auto& v = *static_cast<PostMerchantnamealterapplymentRequest*>(p);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Str("out_request_no", v.out_request_no);
+  a.Str("merchant_shortname", v.merchant_shortname);
+}
+constexpr internal::EndpointSpec kSpec8{
+    "POST v3/mchalterapply/merchantnamealterapplyment",
+    "POST",
+    "v3/mchalterapply/merchantnamealterapplyment",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMerchantnamealterapplymentRequest& v) {
+  Body8(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostMerchantnamealterapplymentResponse& v) {
+  a.OptStr("apply_id", v.apply_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMerchantnamealterapplyment::Prepare(const Client& client,
+                                                             const Request& request,
+                                                             CallOptions options) {
+  return internal::Prepare(client, kSpec8, nullptr, &request, nullptr, nullptr, &Body8,
+                           &request.extra, &options);
+}
+Status PostMerchantnamealterapplyment::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec8, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET
+// v3/mchalterapply/merchantnamealterapplyment/merchant/{sub_mchid}/out-request-no/{out_request_no}
+namespace {
+constexpr std::string_view kPath9[] = {"sub_mchid", "out_request_no"};
+constexpr internal::EndpointSpec kSpec9{
+    "GET "
+    "v3/mchalterapply/merchantnamealterapplyment/merchant/{sub_mchid}/out-request-no/"
+    "{out_request_no}",
+    "GET",
+    "v3/mchalterapply/merchantnamealterapplyment/merchant/{sub_mchid}/out-request-no/"
+    "{out_request_no}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath9,
+    2,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoRequest& v) {
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoResponse& v) {
+  a.OptStr("apply_id", v.apply_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Field("state", v.state);
+  a.OptStr("audit_reject_reason", v.audit_reject_reason);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNo::Prepare(
+    const Client& client, std::string_view sub_mchid, std::string_view out_request_no,
+    const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(sub_mchid), std::string(out_request_no)};
+  return internal::Prepare(client, kSpec9, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNo::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec9, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/mchalterapply/merchantnamealterapplyment/{apply_id}
+namespace {
+constexpr std::string_view kPath10[] = {"apply_id"};
+constexpr internal::EndpointSpec kSpec10{
+    "GET v3/mchalterapply/merchantnamealterapplyment/{apply_id}",
+    "GET",
+    "v3/mchalterapply/merchantnamealterapplyment/{apply_id}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath10,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetMerchantnamealterapplymentByApplyIdRequest& v) { a.Extra(v.extra); }
+void Serialize(Archive& a, GetMerchantnamealterapplymentByApplyIdResponse& v) {
+  a.OptStr("apply_id", v.apply_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptStr("merchant_code", v.merchant_code);
+  a.Field("state", v.state);
+  a.OptStr("audit_reject_reason", v.audit_reject_reason);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetMerchantnamealterapplymentByApplyId::Prepare(const Client& client,
+                                                                     std::string_view apply_id,
+                                                                     const Request& request,
+                                                                     CallOptions options) {
+  const std::string path[] = {std::string(apply_id)};
+  return internal::Prepare(client, kSpec10, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetMerchantnamealterapplymentByApplyId::Parse(const ::wechatpay::Response& response,
+                                                     Response* out) {
+  return internal::ParseResponse(kSpec10, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/mchalterapply/merchantnamealterapplyment/{apply_id}/revoke
+namespace {
+constexpr std::string_view kPath11[] = {"apply_id"};
+constexpr internal::EndpointSpec kSpec11{
+    "POST v3/mchalterapply/merchantnamealterapplyment/{apply_id}/revoke",
+    "POST",
+    "v3/mchalterapply/merchantnamealterapplyment/{apply_id}/revoke",
+    internal::Protocol::kApiV3,
+    false,
+    kPath11,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMerchantnamealterapplymentByApplyIdRevokeRequest& v) {
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostMerchantnamealterapplymentByApplyIdRevokeResponse& v) {
+  a.OptStr("apply_id", v.apply_id);
+  a.Field("state", v.state);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMerchantnamealterapplymentByApplyIdRevoke::Prepare(
+    const Client& client, std::string_view apply_id, const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(apply_id)};
+  return internal::Prepare(client, kSpec11, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status PostMerchantnamealterapplymentByApplyIdRevoke::Parse(const ::wechatpay::Response& response,
+                                                            Response* out) {
+  return internal::ParseResponse(kSpec11, response, &internal::SerializeErased<Response>, out);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.Str("contact_name", v.contact_name);
+  a.Field("contact_id_doc_type", v.contact_id_doc_type);
+  a.Str("contact_id_card_number", v.contact_id_card_number);
+  a.Str("contact_id_doc_copy", v.contact_id_doc_copy);
+  a.OptStr("contact_id_doc_copy_back", v.contact_id_doc_copy_back);
+  a.Str("contact_id_doc_period_begin", v.contact_id_doc_period_begin);
+  a.Str("contact_id_doc_period_end", v.contact_id_doc_period_end);
+  a.OptStr("business_authorization_letter", v.business_authorization_letter);
+  a.Str("mobile_phone", v.mobile_phone);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T2& v) {
+  a.OptStr("param_name", v.param_name);
+  a.OptStr("reject_reason", v.reject_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T3& v) {
+  a.OptStr("param_name", v.param_name);
+  a.OptStr("reject_reason", v.reject_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T4& v) {
+  a.Str("license_number", v.license_number);
+  a.Str("license_copy", v.license_copy);
+  a.Str("merchant_name", v.merchant_name);
+  a.Str("legal_person", v.legal_person);
+  a.OptStr("company_address", v.company_address);
+  a.OptStr("license_period_begin", v.license_period_begin);
+  a.OptStr("license_period_end", v.license_period_end);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T5& v) {
+  a.Field("cert_type", v.cert_type);
+  a.Str("cert_number", v.cert_number);
+  a.Str("cert_copy", v.cert_copy);
+  a.Str("merchant_name", v.merchant_name);
+  a.Str("legal_person", v.legal_person);
+  a.Str("company_address", v.company_address);
+  a.Str("cert_period_begin", v.cert_period_begin);
+  a.Str("cert_period_end", v.cert_period_end);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T6& v) {
+  a.Field("finance_type", v.finance_type);
+  a.StrList("finance_license_pics", v.finance_license_pics);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T7& v) {
+  a.Field("id_holder_type", v.id_holder_type);
+  a.Field("id_doc_type", v.id_doc_type);
+  a.OptStr("authorize_letter_copy", v.authorize_letter_copy);
+  a.OptStr("card_front", v.card_front);
+  a.OptStr("card_back", v.card_back);
+  a.OptStr("card_name", v.card_name);
+  a.OptStr("card_number", v.card_number);
+  a.OptStr("card_address", v.card_address);
+  a.OptStr("card_period_begin", v.card_period_begin);
+  a.OptStr("card_period_end", v.card_period_end);
+  a.OptBool("as_ubo", v.as_ubo);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
+  a.Field("id_doc_type", v.id_doc_type);
+  a.Str("card_front", v.card_front);
+  a.OptStr("card_back", v.card_back);
+  a.Str("card_name", v.card_name);
+  a.Str("card_number", v.card_number);
+  a.Str("card_address", v.card_address);
+  a.Str("card_period_begin", v.card_period_begin);
+  a.Str("card_period_end", v.card_period_end);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T9& v) {
+  a.OptStrList("bank_openaccount_license", v.bank_openaccount_license);
+  a.OptStrList("openaccount_approval", v.openaccount_approval);
+  a.OptStrList("legal_other_prove", v.legal_other_prove);
+  a.OptStrList("agency_prove", v.agency_prove);
+  a.OptStrList("ubo_prove", v.ubo_prove);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
+  a.OptStr("param_name", v.param_name);
+  a.OptStr("reject_reason", v.reject_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
+  a.OptStr("param_name", v.param_name);
+  a.OptStr("reject_reason", v.reject_reason);
+  a.Extra(v.extra);
+}
+
+T1::ContactInfo() = default;
+T1::~ContactInfo() = default;
+PostMchcontactalterapplymentRequest::PostMchcontactalterapplymentRequest() = default;
+PostMchcontactalterapplymentRequest::~PostMchcontactalterapplymentRequest() = default;
+PostMchcontactalterapplymentResponse::PostMchcontactalterapplymentResponse() = default;
+PostMchcontactalterapplymentResponse::~PostMchcontactalterapplymentResponse() = default;
+GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoRequest::
+    GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoRequest() = default;
+GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoRequest::
+    ~GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoRequest() = default;
+T2::AuditRejectDetail() = default;
+T2::~AuditRejectDetail() = default;
+GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse::
+    GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse() = default;
+GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse::
+    ~GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse() = default;
+GetMchcontactalterapplymentByApplyIdRequest::GetMchcontactalterapplymentByApplyIdRequest() =
+    default;
+GetMchcontactalterapplymentByApplyIdRequest::~GetMchcontactalterapplymentByApplyIdRequest() =
+    default;
+T3::AuditRejectDetail() = default;
+T3::~AuditRejectDetail() = default;
+GetMchcontactalterapplymentByApplyIdResponse::GetMchcontactalterapplymentByApplyIdResponse() =
+    default;
+GetMchcontactalterapplymentByApplyIdResponse::~GetMchcontactalterapplymentByApplyIdResponse() =
+    default;
+PostMchcontactalterapplymentByApplyIdRevokeRequest::
+    PostMchcontactalterapplymentByApplyIdRevokeRequest() = default;
+PostMchcontactalterapplymentByApplyIdRevokeRequest::
+    ~PostMchcontactalterapplymentByApplyIdRevokeRequest() = default;
+PostMchcontactalterapplymentByApplyIdRevokeResponse::
+    PostMchcontactalterapplymentByApplyIdRevokeResponse() = default;
+PostMchcontactalterapplymentByApplyIdRevokeResponse::
+    ~PostMchcontactalterapplymentByApplyIdRevokeResponse() = default;
+T4::BusinessLicenseInfo() = default;
+T4::~BusinessLicenseInfo() = default;
+T5::CertificateInfo() = default;
+T5::~CertificateInfo() = default;
+T6::FinanceInstitutionInfo() = default;
+T6::~FinanceInstitutionInfo() = default;
+T7::LegalPersonInfo() = default;
+T7::~LegalPersonInfo() = default;
+T8::UboInfoList() = default;
+T8::~UboInfoList() = default;
+T9::Addition() = default;
+T9::~Addition() = default;
+PostMchsubjectalterapplymentRequest::PostMchsubjectalterapplymentRequest() = default;
+PostMchsubjectalterapplymentRequest::~PostMchsubjectalterapplymentRequest() = default;
+PostMchsubjectalterapplymentResponse::PostMchsubjectalterapplymentResponse() = default;
+PostMchsubjectalterapplymentResponse::~PostMchsubjectalterapplymentResponse() = default;
+GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoRequest::
+    GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoRequest() = default;
+GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoRequest::
+    ~GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoRequest() = default;
+T10::AuditRejectDetail() = default;
+T10::~AuditRejectDetail() = default;
+GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse::
+    GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse() = default;
+GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse::
+    ~GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse() = default;
+GetMchsubjectalterapplymentByApplyIdRequest::GetMchsubjectalterapplymentByApplyIdRequest() =
+    default;
+GetMchsubjectalterapplymentByApplyIdRequest::~GetMchsubjectalterapplymentByApplyIdRequest() =
+    default;
+T11::AuditRejectDetail() = default;
+T11::~AuditRejectDetail() = default;
+GetMchsubjectalterapplymentByApplyIdResponse::GetMchsubjectalterapplymentByApplyIdResponse() =
+    default;
+GetMchsubjectalterapplymentByApplyIdResponse::~GetMchsubjectalterapplymentByApplyIdResponse() =
+    default;
+PostMchsubjectalterapplymentByApplyIdRevokeRequest::
+    PostMchsubjectalterapplymentByApplyIdRevokeRequest() = default;
+PostMchsubjectalterapplymentByApplyIdRevokeRequest::
+    ~PostMchsubjectalterapplymentByApplyIdRevokeRequest() = default;
+PostMchsubjectalterapplymentByApplyIdRevokeResponse::
+    PostMchsubjectalterapplymentByApplyIdRevokeResponse() = default;
+PostMchsubjectalterapplymentByApplyIdRevokeResponse::
+    ~PostMchsubjectalterapplymentByApplyIdRevokeResponse() = default;
+PostMerchantnamealterapplymentRequest::PostMerchantnamealterapplymentRequest() = default;
+PostMerchantnamealterapplymentRequest::~PostMerchantnamealterapplymentRequest() = default;
+PostMerchantnamealterapplymentResponse::PostMerchantnamealterapplymentResponse() = default;
+PostMerchantnamealterapplymentResponse::~PostMerchantnamealterapplymentResponse() = default;
+GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoRequest::
+    GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoRequest() = default;
+GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoRequest::
+    ~GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoRequest() = default;
+GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoResponse::
+    GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoResponse() = default;
+GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoResponse::
+    ~GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoResponse() = default;
+GetMerchantnamealterapplymentByApplyIdRequest::GetMerchantnamealterapplymentByApplyIdRequest() =
+    default;
+GetMerchantnamealterapplymentByApplyIdRequest::~GetMerchantnamealterapplymentByApplyIdRequest() =
+    default;
+GetMerchantnamealterapplymentByApplyIdResponse::GetMerchantnamealterapplymentByApplyIdResponse() =
+    default;
+GetMerchantnamealterapplymentByApplyIdResponse::~GetMerchantnamealterapplymentByApplyIdResponse() =
+    default;
+PostMerchantnamealterapplymentByApplyIdRevokeRequest::
+    PostMerchantnamealterapplymentByApplyIdRevokeRequest() = default;
+PostMerchantnamealterapplymentByApplyIdRevokeRequest::
+    ~PostMerchantnamealterapplymentByApplyIdRevokeRequest() = default;
+PostMerchantnamealterapplymentByApplyIdRevokeResponse::
+    PostMerchantnamealterapplymentByApplyIdRevokeResponse() = default;
+PostMerchantnamealterapplymentByApplyIdRevokeResponse::
+    ~PostMerchantnamealterapplymentByApplyIdRevokeResponse() = default;
+
+const EnumTable& EnumTableOf(T1::ContactIdDocType) { return kEnum0; }
+const EnumTable& EnumTableOf(
+    GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse::State) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(GetMchcontactalterapplymentByApplyIdResponse::State) { return kEnum1; }
+const EnumTable& EnumTableOf(PostMchcontactalterapplymentByApplyIdRevokeResponse::State) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(PostMchsubjectalterapplymentRequest::AlterScope) { return kEnum2; }
+const EnumTable& EnumTableOf(PostMchsubjectalterapplymentRequest::OrganizationType) {
+  return kEnum3;
+}
+const EnumTable& EnumTableOf(T5::CertType) { return kEnum4; }
+const EnumTable& EnumTableOf(T6::FinanceType) { return kEnum5; }
+const EnumTable& EnumTableOf(T7::IdHolderType) { return kEnum6; }
+const EnumTable& EnumTableOf(T7::IdDocType) { return kEnum0; }
+const EnumTable& EnumTableOf(
+    GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse::State) {
+  return kEnum7;
+}
+const EnumTable& EnumTableOf(GetMchsubjectalterapplymentByApplyIdResponse::State) { return kEnum7; }
+const EnumTable& EnumTableOf(PostMchsubjectalterapplymentByApplyIdRevokeResponse::Result_) {
+  return kEnum8;
+}
+const EnumTable& EnumTableOf(
+    GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoResponse::State) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(GetMerchantnamealterapplymentByApplyIdResponse::State) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(PostMerchantnamealterapplymentByApplyIdRevokeResponse::State) {
+  return kEnum9;
+}
+
+}  // namespace wechatpay::models::v3::mchalterapply
+
+namespace wechatpay::models::v3::med_ins {
+
+namespace {
+
+using T1 = PostOrdersRequest::Payer;
+using T2 = PostOrdersRequest::Relative;
+using T3 = PostOrdersRequest::CashAddDetail;
+using T4 = PostOrdersRequest::CashReduceDetail;
+using T5 = PostOrdersRequest::PassthroughRequestContent;
+using T6 = PostOrdersResponse::PassthroughResponseContent;
+using T7 = PostOrdersResponse::CashAddDetail;
+using T8 = PostOrdersResponse::CashReduceDetail;
+using T9 = GetOrdersMixTradeNoResponse::PassthroughResponseContent;
+using T10 = GetOrdersMixTradeNoResponse::CashAddDetail;
+using T11 = GetOrdersMixTradeNoResponse::CashReduceDetail;
+using T12 = GetOrdersMixTradeNoResponse::PassthroughRequestContent;
+using T13 = GetOrdersOutTradeNoResponse::PassthroughResponseContent;
+using T14 = GetOrdersOutTradeNoResponse::CashAddDetail;
+using T15 = GetOrdersOutTradeNoResponse::CashReduceDetail;
+using T16 = GetOrdersOutTradeNoResponse::PassthroughRequestContent;
+
+constexpr std::string_view kEnum0Names[] = {
+    "", "UNKNOWN_MIX_PAY_TYPE", "CASH_ONLY", "INSURANCE_ONLY", "CASH_AND_INSURANCE",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 5};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "UNKNOWN_ORDER_TYPE",
+    "REG_PAY",
+    "DIAG_PAY",
+    "COVID_EXAM_PAY",
+    "IN_HOSP_PAY",
+    "PHARMACY_PAY",
+    "INSURANCE_PAY",
+    "INT_REG_PAY",
+    "INT_RE_DIAG_PAY",
+    "INT_RX_PAY",
+    "COVID_ANTIGEN_PAY",
+    "MED_PAY",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 13};
+
+constexpr std::string_view kEnum2Names[] = {
+    "",
+    "UNKNOWN_USER_CARD_TYPE",
+    "ID_CARD",
+    "HOUSEHOLD_REGISTRATION",
+    "FOREIGNER_PASSPORT",
+    "MAINLAND_TRAVEL_PERMIT_FOR_TW",
+    "MAINLAND_TRAVEL_PERMIT_FOR_MO",
+    "MAINLAND_TRAVEL_PERMIT_FOR_HK",
+    "FOREIGN_PERMANENT_RESIDENT",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 9};
+
+constexpr std::string_view kEnum3Names[] = {
+    "",
+    "DEFAULT_ADD_TYPE",
+    "FREIGHT",
+    "OTHER_MEDICAL_EXPENSES",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 4};
+
+constexpr std::string_view kEnum4Names[] = {
+    "",         "DEFAULT_REDUCE_TYPE", "HOSPITAL_REDUCE",   "PHARMACY_DISCOUNT",
+    "DISCOUNT", "PRE_PAYMENT",         "DEPOSIT_DEDUCTION",
+};
+constexpr EnumTable kEnum4{kEnum4Names, 7};
+
+constexpr std::string_view kEnum5Names[] = {
+    "",
+    "UNKNOWN_MIX_PAY_STATUS",
+    "MIX_PAY_CREATED",
+    "MIX_PAY_SUCCESS",
+    "MIX_PAY_REFUND",
+    "MIX_PAY_FAIL",
+};
+constexpr EnumTable kEnum5{kEnum5Names, 6};
+
+constexpr std::string_view kEnum6Names[] = {
+    "",
+    "UNKNOWN_SELF_PAY_STATUS",
+    "SELF_PAY_CREATED",
+    "SELF_PAY_SUCCESS",
+    "SELF_PAY_REFUND",
+    "SELF_PAY_FAIL",
+    "NO_SELF_PAY",
+};
+constexpr EnumTable kEnum6{kEnum6Names, 7};
+
+constexpr std::string_view kEnum7Names[] = {
+    "",
+    "UNKNOWN_MED_INS_PAY_STATUS",
+    "MED_INS_PAY_CREATED",
+    "MED_INS_PAY_SUCCESS",
+    "MED_INS_PAY_REFUND",
+    "MED_INS_PAY_FAIL",
+    "NO_MED_INS_PAY",
+};
+constexpr EnumTable kEnum7{kEnum7Names, 7};
+
+}  // namespace
+
+static void Serialize(Archive& a, T1& v);
+static void Serialize(Archive& a, T2& v);
+static void Serialize(Archive& a, T3& v);
+static void Serialize(Archive& a, T4& v);
+static void Serialize(Archive& a, T5& v);
+static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T7& v);
+static void Serialize(Archive& a, T8& v);
+static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T11& v);
+static void Serialize(Archive& a, T12& v);
+static void Serialize(Archive& a, T13& v);
+static void Serialize(Archive& a, T14& v);
+static void Serialize(Archive& a, T15& v);
+static void Serialize(Archive& a, T16& v);
+
+// POST v3/med-ins/orders
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostOrdersRequest*>(p);
+  a.Field("mix_pay_type", v.mix_pay_type);
+  a.Field("order_type", v.order_type);
+  a.Str("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("openid", v.openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Field("payer", v.payer);
+  a.OptBool("pay_for_relatives", v.pay_for_relatives);
+  a.Field("relative", v.relative);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.Str("serial_no", v.serial_no);
+  a.OptStr("pay_order_id", v.pay_order_id);
+  a.OptStr("pay_auth_no", v.pay_auth_no);
+  a.OptStr("geo_location", v.geo_location);
+  a.Str("city_id", v.city_id);
+  a.Str("med_inst_name", v.med_inst_name);
+  a.Str("med_inst_no", v.med_inst_no);
+  a.OptStr("med_ins_order_create_time", v.med_ins_order_create_time);
+  a.I64("total_fee", v.total_fee);
+  a.OptI64("med_ins_gov_fee", v.med_ins_gov_fee);
+  a.OptI64("med_ins_self_fee", v.med_ins_self_fee);
+  a.OptI64("med_ins_other_fee", v.med_ins_other_fee);
+  a.OptI64("med_ins_cash_fee", v.med_ins_cash_fee);
+  a.OptI64("wechat_pay_cash_fee", v.wechat_pay_cash_fee);
+  a.OptList("cash_add_detail", v.cash_add_detail);
+  a.OptList("cash_reduce_detail", v.cash_reduce_detail);
+  a.Str("callback_url", v.callback_url);
+  a.OptStr("prepay_id", v.prepay_id);
+  a.JsonField("passthrough_request_content", v.passthrough_request_content);
+  a.OptStr("extends", v.extends);
+  a.OptStr("attach", v.attach);
+  a.OptStr("channel_no", v.channel_no);
+  a.OptBool("med_ins_test_env", v.med_ins_test_env);
+}
+constexpr std::string_view kEncrypted0[] = {"payer.name", "payer.id_digest", "relative.name",
+                                            "relative.id_digest"};
+constexpr internal::EndpointSpec kSpec0{
+    "POST v3/med-ins/orders",
+    "POST",
+    "v3/med-ins/orders",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    kEncrypted0,
+    4,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostOrdersRequest& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostOrdersResponse& v) {
+  a.OptStr("mix_trade_no", v.mix_trade_no);
+  a.Field("mix_pay_status", v.mix_pay_status);
+  a.Field("self_pay_status", v.self_pay_status);
+  a.Field("med_ins_pay_status", v.med_ins_pay_status);
+  a.OptStr("paid_time", v.paid_time);
+  a.JsonField("passthrough_response_content", v.passthrough_response_content);
+  a.Field("mix_pay_type", v.mix_pay_type);
+  a.Field("order_type", v.order_type);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("openid", v.openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.OptBool("pay_for_relatives", v.pay_for_relatives);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("serial_no", v.serial_no);
+  a.OptStr("pay_order_id", v.pay_order_id);
+  a.OptStr("pay_auth_no", v.pay_auth_no);
+  a.OptStr("geo_location", v.geo_location);
+  a.OptStr("city_id", v.city_id);
+  a.OptStr("med_inst_name", v.med_inst_name);
+  a.OptStr("med_inst_no", v.med_inst_no);
+  a.OptStr("med_ins_order_create_time", v.med_ins_order_create_time);
+  a.OptI64("total_fee", v.total_fee);
+  a.OptI64("med_ins_gov_fee", v.med_ins_gov_fee);
+  a.OptI64("med_ins_self_fee", v.med_ins_self_fee);
+  a.OptI64("med_ins_other_fee", v.med_ins_other_fee);
+  a.OptI64("med_ins_cash_fee", v.med_ins_cash_fee);
+  a.OptI64("wechat_pay_cash_fee", v.wechat_pay_cash_fee);
+  a.OptList("cash_add_detail", v.cash_add_detail);
+  a.OptList("cash_reduce_detail", v.cash_reduce_detail);
+  a.OptStr("callback_url", v.callback_url);
+  a.OptStr("prepay_id", v.prepay_id);
+  a.JsonField("passthrough_request_content", v.passthrough_request_content);
+  a.OptStr("extends", v.extends);
+  a.OptStr("attach", v.attach);
+  a.OptStr("channel_no", v.channel_no);
+  a.OptBool("med_ins_test_env", v.med_ins_test_env);
+  a.OptStr("med_ins_fail_reason", v.med_ins_fail_reason);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostOrders::Prepare(const Client& client, const Request& request,
+                                         CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
+                           &request.extra, &options);
+}
+Status PostOrders::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/med-ins/orders/mix-trade-no/{mix_trade_no}
+namespace {
+void Query1(Archive& a, void* p) {
+  auto& v = *static_cast<GetOrdersMixTradeNoRequest*>(p);
+  Archive::TextScope text(a);
+  a.OptStr("sub_mchid", v.sub_mchid);
+}
+constexpr std::string_view kPath1[] = {"mix_trade_no"};
+constexpr internal::EndpointSpec kSpec1{
+    "GET v3/med-ins/orders/mix-trade-no/{mix_trade_no}",
+    "GET",
+    "v3/med-ins/orders/mix-trade-no/{mix_trade_no}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath1,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetOrdersMixTradeNoRequest& v) {
+  Query1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetOrdersMixTradeNoResponse& v) {
+  a.OptStr("mix_trade_no", v.mix_trade_no);
+  a.Field("mix_pay_status", v.mix_pay_status);
+  a.Field("self_pay_status", v.self_pay_status);
+  a.Field("med_ins_pay_status", v.med_ins_pay_status);
+  a.OptStr("paid_time", v.paid_time);
+  a.JsonField("passthrough_response_content", v.passthrough_response_content);
+  a.Field("mix_pay_type", v.mix_pay_type);
+  a.Field("order_type", v.order_type);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("openid", v.openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.OptBool("pay_for_relatives", v.pay_for_relatives);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("serial_no", v.serial_no);
+  a.OptStr("pay_order_id", v.pay_order_id);
+  a.OptStr("pay_auth_no", v.pay_auth_no);
+  a.OptStr("geo_location", v.geo_location);
+  a.OptStr("city_id", v.city_id);
+  a.OptStr("med_inst_name", v.med_inst_name);
+  a.OptStr("med_inst_no", v.med_inst_no);
+  a.OptStr("med_ins_order_create_time", v.med_ins_order_create_time);
+  a.OptI64("total_fee", v.total_fee);
+  a.OptI64("med_ins_gov_fee", v.med_ins_gov_fee);
+  a.OptI64("med_ins_self_fee", v.med_ins_self_fee);
+  a.OptI64("med_ins_other_fee", v.med_ins_other_fee);
+  a.OptI64("med_ins_cash_fee", v.med_ins_cash_fee);
+  a.OptI64("wechat_pay_cash_fee", v.wechat_pay_cash_fee);
+  a.OptList("cash_add_detail", v.cash_add_detail);
+  a.OptList("cash_reduce_detail", v.cash_reduce_detail);
+  a.OptStr("callback_url", v.callback_url);
+  a.OptStr("prepay_id", v.prepay_id);
+  a.JsonField("passthrough_request_content", v.passthrough_request_content);
+  a.OptStr("extends", v.extends);
+  a.OptStr("attach", v.attach);
+  a.OptStr("channel_no", v.channel_no);
+  a.OptBool("med_ins_test_env", v.med_ins_test_env);
+  a.OptStr("med_ins_fail_reason", v.med_ins_fail_reason);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetOrdersMixTradeNo::Prepare(const Client& client,
+                                                  std::string_view mix_trade_no,
+                                                  const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(mix_trade_no)};
+  return internal::Prepare(client, kSpec1, path, &request, nullptr, &Query1, nullptr,
+                           &request.extra, &options);
+}
+Status GetOrdersMixTradeNo::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/med-ins/orders/out-trade-no/{out_trade_no}
+namespace {
+void Query2(Archive& a, void* p) {
+  auto& v = *static_cast<GetOrdersOutTradeNoRequest*>(p);
+  Archive::TextScope text(a);
+  a.OptStr("sub_mchid", v.sub_mchid);
+}
+constexpr std::string_view kPath2[] = {"out_trade_no"};
+constexpr internal::EndpointSpec kSpec2{
+    "GET v3/med-ins/orders/out-trade-no/{out_trade_no}",
+    "GET",
+    "v3/med-ins/orders/out-trade-no/{out_trade_no}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath2,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetOrdersOutTradeNoRequest& v) {
+  Query2(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetOrdersOutTradeNoResponse& v) {
+  a.OptStr("mix_trade_no", v.mix_trade_no);
+  a.Field("mix_pay_status", v.mix_pay_status);
+  a.Field("self_pay_status", v.self_pay_status);
+  a.Field("med_ins_pay_status", v.med_ins_pay_status);
+  a.OptStr("paid_time", v.paid_time);
+  a.JsonField("passthrough_response_content", v.passthrough_response_content);
+  a.Field("mix_pay_type", v.mix_pay_type);
+  a.Field("order_type", v.order_type);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("openid", v.openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.OptBool("pay_for_relatives", v.pay_for_relatives);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("serial_no", v.serial_no);
+  a.OptStr("pay_order_id", v.pay_order_id);
+  a.OptStr("pay_auth_no", v.pay_auth_no);
+  a.OptStr("geo_location", v.geo_location);
+  a.OptStr("city_id", v.city_id);
+  a.OptStr("med_inst_name", v.med_inst_name);
+  a.OptStr("med_inst_no", v.med_inst_no);
+  a.OptStr("med_ins_order_create_time", v.med_ins_order_create_time);
+  a.OptI64("total_fee", v.total_fee);
+  a.OptI64("med_ins_gov_fee", v.med_ins_gov_fee);
+  a.OptI64("med_ins_self_fee", v.med_ins_self_fee);
+  a.OptI64("med_ins_other_fee", v.med_ins_other_fee);
+  a.OptI64("med_ins_cash_fee", v.med_ins_cash_fee);
+  a.OptI64("wechat_pay_cash_fee", v.wechat_pay_cash_fee);
+  a.OptList("cash_add_detail", v.cash_add_detail);
+  a.OptList("cash_reduce_detail", v.cash_reduce_detail);
+  a.OptStr("callback_url", v.callback_url);
+  a.OptStr("prepay_id", v.prepay_id);
+  a.JsonField("passthrough_request_content", v.passthrough_request_content);
+  a.OptStr("extends", v.extends);
+  a.OptStr("attach", v.attach);
+  a.OptStr("channel_no", v.channel_no);
+  a.OptBool("med_ins_test_env", v.med_ins_test_env);
+  a.OptStr("med_ins_fail_reason", v.med_ins_fail_reason);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetOrdersOutTradeNo::Prepare(const Client& client,
+                                                  std::string_view out_trade_no,
+                                                  const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(out_trade_no)};
+  return internal::Prepare(client, kSpec2, path, &request, nullptr, &Query2, nullptr,
+                           &request.extra, &options);
+}
+Status GetOrdersOutTradeNo::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/med-ins/refunds/notify
+namespace {
+void Query3(Archive& a, void* p) {
+  auto& v = *static_cast<PostRefundsNotifyRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("mix_trade_no", v.mix_trade_no);
+}
+void Body3(Archive& a, void* p) {
+  auto& v = *static_cast<PostRefundsNotifyRequest*>(p);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.I64("med_refund_total_fee", v.med_refund_total_fee);
+  a.I64("med_refund__gov_fee", v.med_refund__gov_fee_);
+  a.I64("med_refund__self_fee", v.med_refund__self_fee_);
+  a.I64("med_refund__other_fee", v.med_refund__other_fee_);
+  a.Str("refund_time", v.refund_time);
+  a.Str("out_refund_no", v.out_refund_no);
+}
+constexpr internal::EndpointSpec kSpec3{
+    "POST v3/med-ins/refunds/notify",
+    "POST",
+    "v3/med-ins/refunds/notify",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostRefundsNotifyRequest& v) {
+  Query3(a, &v);
+  Body3(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostRefundsNotify::Prepare(const Client& client, const Request& request,
+                                                CallOptions options) {
+  return internal::Prepare(client, kSpec3, nullptr, &request, nullptr, &Query3, &Body3,
+                           &request.extra, &options);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.Str("name", v.name);
+  a.Str("id_digest", v.id_digest);
+  a.Field("card_type", v.card_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T2& v) {
+  a.Str("name", v.name);
+  a.Str("id_digest", v.id_digest);
+  a.Field("card_type", v.card_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T3& v) {
+  a.I64("cash_add_fee", v.cash_add_fee);
+  a.Field("cash_add_type", v.cash_add_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T4& v) {
+  a.I64("cash_reduce_fee", v.cash_reduce_fee);
+  a.Field("cash_reduce_type", v.cash_reduce_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T5& v) {
+  a.OptStr("payAuthNo", v.payAuthNo);
+  a.OptStr("payOrdId", v.payOrdId);
+  a.OptStr("setlLatlnt", v.setlLatlnt);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T6& v) {
+  a.OptStr("payAuthNo", v.payAuthNo);
+  a.OptStr("payOrdId", v.payOrdId);
+  a.OptStr("setlLatlnt", v.setlLatlnt);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T7& v) {
+  a.OptI64("cash_add_fee", v.cash_add_fee);
+  a.Field("cash_add_type", v.cash_add_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
+  a.OptI64("cash_reduce_fee", v.cash_reduce_fee);
+  a.Field("cash_reduce_type", v.cash_reduce_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T9& v) {
+  a.OptStr("payAuthNo", v.payAuthNo);
+  a.OptStr("payOrdId", v.payOrdId);
+  a.OptStr("setlLatlnt", v.setlLatlnt);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
+  a.OptI64("cash_add_fee", v.cash_add_fee);
+  a.Field("cash_add_type", v.cash_add_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
+  a.OptI64("cash_reduce_fee", v.cash_reduce_fee);
+  a.Field("cash_reduce_type", v.cash_reduce_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T12& v) {
+  a.OptStr("payAuthNo", v.payAuthNo);
+  a.OptStr("payOrdId", v.payOrdId);
+  a.OptStr("setlLatlnt", v.setlLatlnt);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T13& v) {
+  a.OptStr("payAuthNo", v.payAuthNo);
+  a.OptStr("payOrdId", v.payOrdId);
+  a.OptStr("setlLatlnt", v.setlLatlnt);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T14& v) {
+  a.OptI64("cash_add_fee", v.cash_add_fee);
+  a.Field("cash_add_type", v.cash_add_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T15& v) {
+  a.OptI64("cash_reduce_fee", v.cash_reduce_fee);
+  a.Field("cash_reduce_type", v.cash_reduce_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T16& v) {
+  a.OptStr("payAuthNo", v.payAuthNo);
+  a.OptStr("payOrdId", v.payOrdId);
+  a.OptStr("setlLatlnt", v.setlLatlnt);
+  a.Extra(v.extra);
+}
+
+T1::Payer() = default;
+T1::~Payer() = default;
+T2::Relative() = default;
+T2::~Relative() = default;
+T3::CashAddDetail() = default;
+T3::~CashAddDetail() = default;
+T4::CashReduceDetail() = default;
+T4::~CashReduceDetail() = default;
+T5::PassthroughRequestContent() = default;
+T5::~PassthroughRequestContent() = default;
+PostOrdersRequest::PostOrdersRequest() = default;
+PostOrdersRequest::~PostOrdersRequest() = default;
+T6::PassthroughResponseContent() = default;
+T6::~PassthroughResponseContent() = default;
+T7::CashAddDetail() = default;
+T7::~CashAddDetail() = default;
+T8::CashReduceDetail() = default;
+T8::~CashReduceDetail() = default;
+PostOrdersResponse::PostOrdersResponse() = default;
+PostOrdersResponse::~PostOrdersResponse() = default;
+GetOrdersMixTradeNoRequest::GetOrdersMixTradeNoRequest() = default;
+GetOrdersMixTradeNoRequest::~GetOrdersMixTradeNoRequest() = default;
+T9::PassthroughResponseContent() = default;
+T9::~PassthroughResponseContent() = default;
+T10::CashAddDetail() = default;
+T10::~CashAddDetail() = default;
+T11::CashReduceDetail() = default;
+T11::~CashReduceDetail() = default;
+T12::PassthroughRequestContent() = default;
+T12::~PassthroughRequestContent() = default;
+GetOrdersMixTradeNoResponse::GetOrdersMixTradeNoResponse() = default;
+GetOrdersMixTradeNoResponse::~GetOrdersMixTradeNoResponse() = default;
+GetOrdersOutTradeNoRequest::GetOrdersOutTradeNoRequest() = default;
+GetOrdersOutTradeNoRequest::~GetOrdersOutTradeNoRequest() = default;
+T13::PassthroughResponseContent() = default;
+T13::~PassthroughResponseContent() = default;
+T14::CashAddDetail() = default;
+T14::~CashAddDetail() = default;
+T15::CashReduceDetail() = default;
+T15::~CashReduceDetail() = default;
+T16::PassthroughRequestContent() = default;
+T16::~PassthroughRequestContent() = default;
+GetOrdersOutTradeNoResponse::GetOrdersOutTradeNoResponse() = default;
+GetOrdersOutTradeNoResponse::~GetOrdersOutTradeNoResponse() = default;
+PostRefundsNotifyRequest::PostRefundsNotifyRequest() = default;
+PostRefundsNotifyRequest::~PostRefundsNotifyRequest() = default;
+
+const EnumTable& EnumTableOf(PostOrdersRequest::MixPayType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostOrdersRequest::OrderType) { return kEnum1; }
+const EnumTable& EnumTableOf(T1::CardType) { return kEnum2; }
+const EnumTable& EnumTableOf(T3::CashAddType) { return kEnum3; }
+const EnumTable& EnumTableOf(T4::CashReduceType) { return kEnum4; }
+const EnumTable& EnumTableOf(PostOrdersResponse::MixPayStatus) { return kEnum5; }
+const EnumTable& EnumTableOf(PostOrdersResponse::SelfPayStatus) { return kEnum6; }
+const EnumTable& EnumTableOf(PostOrdersResponse::MedInsPayStatus) { return kEnum7; }
+const EnumTable& EnumTableOf(GetOrdersMixTradeNoResponse::MixPayStatus) { return kEnum5; }
+const EnumTable& EnumTableOf(GetOrdersMixTradeNoResponse::SelfPayStatus) { return kEnum6; }
+const EnumTable& EnumTableOf(GetOrdersMixTradeNoResponse::MedInsPayStatus) { return kEnum7; }
+const EnumTable& EnumTableOf(GetOrdersMixTradeNoResponse::MixPayType) { return kEnum0; }
+const EnumTable& EnumTableOf(GetOrdersMixTradeNoResponse::OrderType) { return kEnum1; }
+const EnumTable& EnumTableOf(T10::CashAddType) { return kEnum3; }
+const EnumTable& EnumTableOf(T11::CashReduceType) { return kEnum4; }
+const EnumTable& EnumTableOf(GetOrdersOutTradeNoResponse::MixPayStatus) { return kEnum5; }
+const EnumTable& EnumTableOf(GetOrdersOutTradeNoResponse::SelfPayStatus) { return kEnum6; }
+const EnumTable& EnumTableOf(GetOrdersOutTradeNoResponse::MedInsPayStatus) { return kEnum7; }
+const EnumTable& EnumTableOf(GetOrdersOutTradeNoResponse::MixPayType) { return kEnum0; }
+const EnumTable& EnumTableOf(GetOrdersOutTradeNoResponse::OrderType) { return kEnum1; }
+const EnumTable& EnumTableOf(T14::CashAddType) { return kEnum3; }
+const EnumTable& EnumTableOf(T15::CashReduceType) { return kEnum4; }
+
+}  // namespace wechatpay::models::v3::med_ins
 
 namespace wechatpay::models::v3::merchant {
 
 namespace {
 
 using T1 = PostMediaUploadRequest::Meta;
+using T2 = PostMediaVideoUploadRequest::Meta;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -64,6 +1566,7 @@ constexpr EnumTable kEnum4{kEnum4Names, 7};
 }  // namespace
 
 static void Serialize(Archive& a, T1& v);
+static void Serialize(Archive& a, T2& v);
 
 // GET v3/merchant/fund/balance/{account_type}
 namespace {
@@ -84,7 +1587,7 @@ constexpr internal::EndpointSpec kSpec0{
 
 void Serialize(Archive& a, GetFundBalanceByAccountTypeRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetFundBalanceByAccountTypeResponse& v) {
-  a.I64("available_amount", v.available_amount);
+  a.OptI64("available_amount", v.available_amount);
   a.OptI64("pending_amount", v.pending_amount);
   a.Extra(v.extra);
 }
@@ -128,7 +1631,7 @@ void Serialize(Archive& a, GetFundDayendbalanceByAccountTypeRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFundDayendbalanceByAccountTypeResponse& v) {
-  a.I64("available_amount", v.available_amount);
+  a.OptI64("available_amount", v.available_amount);
   a.OptI64("pending_amount", v.pending_amount);
   a.Extra(v.extra);
 }
@@ -176,8 +1679,8 @@ void Serialize(Archive& a, PostFundWithdrawRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostFundWithdrawResponse& v) {
-  a.Str("withdraw_id", v.withdraw_id);
-  a.Str("out_request_no", v.out_request_no);
+  a.OptStr("withdraw_id", v.withdraw_id);
+  a.OptStr("out_request_no", v.out_request_no);
   a.Extra(v.extra);
 }
 
@@ -220,8 +1723,8 @@ void Serialize(Archive& a, GetFundWithdrawBillTypeRequest& v) {
 }
 void Serialize(Archive& a, GetFundWithdrawBillTypeResponse& v) {
   a.Field("hash_type", v.hash_type);
-  a.Str("hash_value", v.hash_value);
-  a.Str("download_url", v.download_url);
+  a.OptStr("hash_value", v.hash_value);
+  a.OptStr("download_url", v.download_url);
   a.Extra(v.extra);
 }
 
@@ -256,16 +1759,16 @@ constexpr internal::EndpointSpec kSpec4{
 void Serialize(Archive& a, GetFundWithdrawOutRequestNoRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetFundWithdrawOutRequestNoResponse& v) {
   a.Field("status", v.status);
-  a.Str("withdraw_id", v.withdraw_id);
-  a.Str("out_request_no", v.out_request_no);
-  a.I64("amount", v.amount);
-  a.Str("create_time", v.create_time);
-  a.Str("update_time", v.update_time);
-  a.Str("reason", v.reason);
-  a.Str("remark", v.remark);
-  a.Str("bank_memo", v.bank_memo);
+  a.OptStr("withdraw_id", v.withdraw_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptI64("amount", v.amount);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
+  a.OptStr("reason", v.reason);
+  a.OptStr("remark", v.remark);
+  a.OptStr("bank_memo", v.bank_memo);
   a.Field("account_type", v.account_type);
-  a.Str("solution", v.solution);
+  a.OptStr("solution", v.solution);
   a.Extra(v.extra);
 }
 
@@ -301,16 +1804,16 @@ constexpr internal::EndpointSpec kSpec5{
 void Serialize(Archive& a, GetFundWithdrawWithdrawIdRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetFundWithdrawWithdrawIdResponse& v) {
   a.Field("status", v.status);
-  a.Str("withdraw_id", v.withdraw_id);
-  a.Str("out_request_no", v.out_request_no);
-  a.I64("amount", v.amount);
-  a.Str("create_time", v.create_time);
-  a.Str("update_time", v.update_time);
-  a.Str("reason", v.reason);
-  a.Str("remark", v.remark);
-  a.Str("bank_memo", v.bank_memo);
+  a.OptStr("withdraw_id", v.withdraw_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptI64("amount", v.amount);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
+  a.OptStr("reason", v.reason);
+  a.OptStr("remark", v.remark);
+  a.OptStr("bank_memo", v.bank_memo);
   a.Field("account_type", v.account_type);
-  a.Str("solution", v.solution);
+  a.OptStr("solution", v.solution);
   a.Extra(v.extra);
 }
 
@@ -352,7 +1855,7 @@ void Serialize(Archive& a, PostMediaUploadRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMediaUploadResponse& v) {
-  a.Str("media_id", v.media_id);
+  a.OptStr("media_id", v.media_id);
   a.Extra(v.extra);
 }
 
@@ -391,7 +1894,7 @@ void Serialize(Archive& a, PostMediaVideoUploadRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMediaVideoUploadResponse& v) {
-  a.Str("media_id", v.media_id);
+  a.OptStr("media_id", v.media_id);
   a.Extra(v.extra);
 }
 
@@ -405,6 +1908,12 @@ Status PostMediaVideoUpload::Parse(const ::wechatpay::Response& response, Respon
 }
 
 static void Serialize(Archive& a, T1& v) {
+  a.OptStr("filename", v.filename);
+  a.OptStr("sha256", v.sha256);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T2& v) {
   a.OptStr("filename", v.filename);
   a.OptStr("sha256", v.sha256);
   a.Extra(v.extra);
@@ -440,6 +1949,8 @@ PostMediaUploadRequest::PostMediaUploadRequest() = default;
 PostMediaUploadRequest::~PostMediaUploadRequest() = default;
 PostMediaUploadResponse::PostMediaUploadResponse() = default;
 PostMediaUploadResponse::~PostMediaUploadResponse() = default;
+T2::Meta() = default;
+T2::~Meta() = default;
 PostMediaVideoUploadRequest::PostMediaVideoUploadRequest() = default;
 PostMediaVideoUploadRequest::~PostMediaVideoUploadRequest() = default;
 PostMediaVideoUploadResponse::PostMediaVideoUploadResponse() = default;
@@ -450,6 +1961,9 @@ const EnumTable& EnumTableOf(GetFundWithdrawBillTypeRequest::BillType) { return 
 const EnumTable& EnumTableOf(GetFundWithdrawBillTypeRequest::TarType) { return kEnum2; }
 const EnumTable& EnumTableOf(GetFundWithdrawBillTypeResponse::HashType) { return kEnum3; }
 const EnumTable& EnumTableOf(GetFundWithdrawOutRequestNoResponse::Status_) { return kEnum4; }
+const EnumTable& EnumTableOf(GetFundWithdrawOutRequestNoResponse::AccountType) { return kEnum0; }
+const EnumTable& EnumTableOf(GetFundWithdrawWithdrawIdResponse::Status_) { return kEnum4; }
+const EnumTable& EnumTableOf(GetFundWithdrawWithdrawIdResponse::AccountType) { return kEnum0; }
 
 }  // namespace wechatpay::models::v3::merchant
 
@@ -705,7 +2219,7 @@ void Serialize(Archive& a, GetTradeRiskInformationRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetTradeRiskInformationResponse& v) {
-  a.I64("risk_score", v.risk_score);
+  a.OptI64("risk_score", v.risk_score);
   a.Field("risk_type", v.risk_type);
   a.Field("punish_type", v.punish_type);
   a.OptStr("punish_description", v.punish_description);
@@ -992,6 +2506,8 @@ PutViolationNotificationsResponse::~PutViolationNotificationsResponse() = defaul
 
 const EnumTable& EnumTableOf(GetTradeRiskInformationResponse::RiskType) { return kEnum0; }
 const EnumTable& EnumTableOf(GetTradeRiskInformationResponse::PunishType) { return kEnum1; }
+const EnumTable& EnumTableOf(PostTradeRiskResultRequest::RiskType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostTradeRiskResultRequest::PunishType) { return kEnum1; }
 
 }  // namespace wechatpay::models::v3::merchant_risk_manage
 
@@ -1027,7 +2543,7 @@ void Serialize(Archive& a, PostMerchantSettleRuleApplicationsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMerchantSettleRuleApplicationsResponse& v) {
-  a.Str("application_id", v.application_id);
+  a.OptStr("application_id", v.application_id);
   a.OptStr("application_process_info", v.application_process_info);
   a.OptStr("application_state", v.application_state);
   a.OptStr("update_time", v.update_time);
@@ -1070,7 +2586,7 @@ void Serialize(Archive& a, GetMerchantSettleRuleApplicationsByApplicationIdReque
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMerchantSettleRuleApplicationsByApplicationIdResponse& v) {
-  a.Str("application_id", v.application_id);
+  a.OptStr("application_id", v.application_id);
   a.OptStr("application_process_info", v.application_process_info);
   a.OptStr("application_state", v.application_state);
   a.OptStr("update_time", v.update_time);
@@ -1116,8 +2632,18 @@ using T1 = PostStoresRequest::StoreBasics;
 using T2 = PostStoresRequest::StoreAddress;
 using T3 = PostStoresRequest::StoreBusiness;
 using T4 = PostStoresRequest::StoreRecipient;
-using T5 = GetStoresByStoreIdResponse::StoreState;
-using T6 = PostStoresByStoreIdRecipientsBindResponse::FailedStoreRecipient;
+using T5 = GetStoresByStoreIdResponse::StoreBasics;
+using T6 = GetStoresByStoreIdResponse::StoreAddress;
+using T7 = GetStoresByStoreIdResponse::StoreBusiness;
+using T8 = GetStoresByStoreIdResponse::StoreRecipient;
+using T9 = GetStoresByStoreIdResponse::StoreState;
+using T10 = PatchStoresByStoreIdRequest::StoreBasics;
+using T11 = PatchStoresByStoreIdRequest::StoreAddress;
+using T12 = PatchStoresByStoreIdRequest::StoreBusiness;
+using T13 = PostStoresByStoreIdRecipientsBindRequest::StoreRecipient;
+using T14 = PostStoresByStoreIdRecipientsBindResponse::FailedStoreRecipient;
+using T15 = PostStoresByStoreIdRecipientsUnbindRequest::StoreRecipient;
+using T16 = PostStoresByStoreIdRecipientsUnbindResponse::FailedStoreRecipient;
 
 }  // namespace
 
@@ -1127,6 +2653,16 @@ static void Serialize(Archive& a, T3& v);
 static void Serialize(Archive& a, T4& v);
 static void Serialize(Archive& a, T5& v);
 static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T7& v);
+static void Serialize(Archive& a, T8& v);
+static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T11& v);
+static void Serialize(Archive& a, T12& v);
+static void Serialize(Archive& a, T13& v);
+static void Serialize(Archive& a, T14& v);
+static void Serialize(Archive& a, T15& v);
+static void Serialize(Archive& a, T16& v);
 
 // POST v3/merchant-store/stores
 namespace {
@@ -1157,7 +2693,7 @@ void Serialize(Archive& a, PostStoresRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostStoresResponse& v) {
-  a.I64("store_id", v.store_id);
+  a.OptI64("store_id", v.store_id);
   a.Extra(v.extra);
 }
 
@@ -1370,13 +2906,85 @@ static void Serialize(Archive& a, T4& v) {
 }
 
 static void Serialize(Archive& a, T5& v) {
+  a.OptStr("store_reference_id", v.store_reference_id);
+  a.OptStr("brand_name", v.brand_name);
+  a.OptStr("store_name", v.store_name);
+  a.OptStr("branch_name", v.branch_name);
+  a.OptI64("brand_id", v.brand_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T6& v) {
+  a.OptStr("address_code", v.address_code);
+  a.OptStr("address_detail", v.address_detail);
+  a.OptStr("address_complements", v.address_complements);
+  a.OptStr("longitude", v.longitude);
+  a.OptStr("latitude", v.latitude);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T7& v) {
+  a.OptStr("service_phone", v.service_phone);
+  a.OptStr("business_hours", v.business_hours);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("company_name", v.company_name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T9& v) {
   a.OptStr("store_state_message", v.store_state_message);
   a.OptStr("address_failed_reason", v.address_failed_reason);
   a.OptStr("store_state_value", v.store_state_value);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T6& v) {
+static void Serialize(Archive& a, T10& v) {
+  a.OptStr("store_reference_id", v.store_reference_id);
+  a.OptStr("brand_name", v.brand_name);
+  a.Str("store_name", v.store_name);
+  a.OptStr("branch_name", v.branch_name);
+  a.OptI64("brand_id", v.brand_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
+  a.Str("address_code", v.address_code);
+  a.Str("address_detail", v.address_detail);
+  a.OptStr("address_complements", v.address_complements);
+  a.OptStr("longitude", v.longitude);
+  a.OptStr("latitude", v.latitude);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T12& v) {
+  a.OptStr("service_phone", v.service_phone);
+  a.OptStr("business_hours", v.business_hours);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T13& v) {
+  a.Str("mchid", v.mchid);
+  a.OptStr("company_name", v.company_name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T14& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("failed_reason", v.failed_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T15& v) {
+  a.Str("mchid", v.mchid);
+  a.OptStr("company_name", v.company_name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T16& v) {
   a.OptStr("mchid", v.mchid);
   a.OptStr("failed_reason", v.failed_reason);
   a.Extra(v.extra);
@@ -1396,20 +3004,40 @@ PostStoresResponse::PostStoresResponse() = default;
 PostStoresResponse::~PostStoresResponse() = default;
 GetStoresByStoreIdRequest::GetStoresByStoreIdRequest() = default;
 GetStoresByStoreIdRequest::~GetStoresByStoreIdRequest() = default;
-T5::StoreState() = default;
-T5::~StoreState() = default;
+T5::StoreBasics() = default;
+T5::~StoreBasics() = default;
+T6::StoreAddress() = default;
+T6::~StoreAddress() = default;
+T7::StoreBusiness() = default;
+T7::~StoreBusiness() = default;
+T8::StoreRecipient() = default;
+T8::~StoreRecipient() = default;
+T9::StoreState() = default;
+T9::~StoreState() = default;
 GetStoresByStoreIdResponse::GetStoresByStoreIdResponse() = default;
 GetStoresByStoreIdResponse::~GetStoresByStoreIdResponse() = default;
+T10::StoreBasics() = default;
+T10::~StoreBasics() = default;
+T11::StoreAddress() = default;
+T11::~StoreAddress() = default;
+T12::StoreBusiness() = default;
+T12::~StoreBusiness() = default;
 PatchStoresByStoreIdRequest::PatchStoresByStoreIdRequest() = default;
 PatchStoresByStoreIdRequest::~PatchStoresByStoreIdRequest() = default;
+T13::StoreRecipient() = default;
+T13::~StoreRecipient() = default;
 PostStoresByStoreIdRecipientsBindRequest::PostStoresByStoreIdRecipientsBindRequest() = default;
 PostStoresByStoreIdRecipientsBindRequest::~PostStoresByStoreIdRecipientsBindRequest() = default;
-T6::FailedStoreRecipient() = default;
-T6::~FailedStoreRecipient() = default;
+T14::FailedStoreRecipient() = default;
+T14::~FailedStoreRecipient() = default;
 PostStoresByStoreIdRecipientsBindResponse::PostStoresByStoreIdRecipientsBindResponse() = default;
 PostStoresByStoreIdRecipientsBindResponse::~PostStoresByStoreIdRecipientsBindResponse() = default;
+T15::StoreRecipient() = default;
+T15::~StoreRecipient() = default;
 PostStoresByStoreIdRecipientsUnbindRequest::PostStoresByStoreIdRecipientsUnbindRequest() = default;
 PostStoresByStoreIdRecipientsUnbindRequest::~PostStoresByStoreIdRecipientsUnbindRequest() = default;
+T16::FailedStoreRecipient() = default;
+T16::~FailedStoreRecipient() = default;
 PostStoresByStoreIdRecipientsUnbindResponse::PostStoresByStoreIdRecipientsUnbindResponse() =
     default;
 PostStoresByStoreIdRecipientsUnbindResponse::~PostStoresByStoreIdRecipientsUnbindResponse() =
@@ -1424,6 +3052,7 @@ namespace {
 using T1 = GetMerchantIncomeRecordsResponse::Data;
 using T2 = GetMerchantIncomeRecordsResponse::Links;
 using T3 = GetPartnerIncomeRecordsResponse::Data;
+using T4 = GetPartnerIncomeRecordsResponse::Links;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -1445,6 +3074,7 @@ constexpr EnumTable kEnum1{kEnum1Names, 3};
 static void Serialize(Archive& a, T1& v);
 static void Serialize(Archive& a, T2& v);
 static void Serialize(Archive& a, T3& v);
+static void Serialize(Archive& a, T4& v);
 
 // GET v3/merchantfund/merchant/income-records
 namespace {
@@ -1475,9 +3105,9 @@ void Serialize(Archive& a, GetMerchantIncomeRecordsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMerchantIncomeRecordsResponse& v) {
-  a.I64("total_count", v.total_count);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
   a.OptList("data", v.data);
   a.Field("links", v.links);
   a.Extra(v.extra);
@@ -1522,9 +3152,9 @@ void Serialize(Archive& a, GetPartnerIncomeRecordsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerIncomeRecordsResponse& v) {
-  a.I64("total_count", v.total_count);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
   a.OptList("data", v.data);
   a.Field("links", v.links);
   a.Extra(v.extra);
@@ -1540,37 +3170,44 @@ Status GetPartnerIncomeRecords::Parse(const ::wechatpay::Response& response, Res
 }
 
 static void Serialize(Archive& a, T1& v) {
-  a.Str("mchid", v.mchid);
+  a.OptStr("mchid", v.mchid);
   a.Field("account_type", v.account_type);
   a.Field("income_record_type", v.income_record_type);
-  a.Str("income_record_id", v.income_record_id);
-  a.I64("amount", v.amount);
-  a.Str("success_time", v.success_time);
-  a.Str("bank_name", v.bank_name);
-  a.Str("bank_account_name", v.bank_account_name);
-  a.Str("bank_account_number", v.bank_account_number);
-  a.Str("recharge_remark", v.recharge_remark);
+  a.OptStr("income_record_id", v.income_record_id);
+  a.OptI64("amount", v.amount);
+  a.OptStr("success_time", v.success_time);
+  a.OptStr("bank_name", v.bank_name);
+  a.OptStr("bank_account_name", v.bank_account_name);
+  a.OptStr("bank_account_number", v.bank_account_number);
+  a.OptStr("recharge_remark", v.recharge_remark);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T2& v) {
-  a.Str("next", v.next);
-  a.Str("prev", v.prev);
-  a.Str("self", v.self);
+  a.OptStr("next", v.next);
+  a.OptStr("prev", v.prev);
+  a.OptStr("self", v.self);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T3& v) {
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("account_type", v.account_type);
   a.Field("income_record_type", v.income_record_type);
-  a.Str("income_record_id", v.income_record_id);
-  a.I64("amount", v.amount);
-  a.Str("success_time", v.success_time);
-  a.Str("bank_name", v.bank_name);
-  a.Str("bank_account_name", v.bank_account_name);
-  a.Str("bank_account_number", v.bank_account_number);
-  a.Str("recharge_remark", v.recharge_remark);
+  a.OptStr("income_record_id", v.income_record_id);
+  a.OptI64("amount", v.amount);
+  a.OptStr("success_time", v.success_time);
+  a.OptStr("bank_name", v.bank_name);
+  a.OptStr("bank_account_name", v.bank_account_name);
+  a.OptStr("bank_account_number", v.bank_account_number);
+  a.OptStr("recharge_remark", v.recharge_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T4& v) {
+  a.OptStr("next", v.next);
+  a.OptStr("prev", v.prev);
+  a.OptStr("self", v.self);
   a.Extra(v.extra);
 }
 
@@ -1586,11 +3223,15 @@ GetPartnerIncomeRecordsRequest::GetPartnerIncomeRecordsRequest() = default;
 GetPartnerIncomeRecordsRequest::~GetPartnerIncomeRecordsRequest() = default;
 T3::Data() = default;
 T3::~Data() = default;
+T4::Links() = default;
+T4::~Links() = default;
 GetPartnerIncomeRecordsResponse::GetPartnerIncomeRecordsResponse() = default;
 GetPartnerIncomeRecordsResponse::~GetPartnerIncomeRecordsResponse() = default;
 
 const EnumTable& EnumTableOf(GetMerchantIncomeRecordsRequest::AccountType) { return kEnum0; }
 const EnumTable& EnumTableOf(T1::IncomeRecordType) { return kEnum1; }
+const EnumTable& EnumTableOf(GetPartnerIncomeRecordsRequest::AccountType) { return kEnum0; }
+const EnumTable& EnumTableOf(T3::IncomeRecordType) { return kEnum1; }
 
 }  // namespace wechatpay::models::v3::merchantfund
 
@@ -1625,7 +3266,7 @@ constexpr internal::EndpointSpec kSpec0{
 
 void Serialize(Archive& a, GetStocksByStockIdRefundFlowRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetStocksByStockIdRefundFlowResponse& v) {
-  a.Str("url", v.url);
+  a.OptStr("url", v.url);
   a.Extra(v.extra);
 }
 
@@ -1660,7 +3301,7 @@ constexpr internal::EndpointSpec kSpec1{
 
 void Serialize(Archive& a, GetStocksByStockIdSendFlowRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetStocksByStockIdSendFlowResponse& v) {
-  a.Str("url", v.url);
+  a.OptStr("url", v.url);
   a.Extra(v.extra);
 }
 
@@ -1695,7 +3336,7 @@ constexpr internal::EndpointSpec kSpec2{
 
 void Serialize(Archive& a, GetStocksByStockIdUseFlowRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetStocksByStockIdUseFlowResponse& v) {
-  a.Str("url", v.url);
+  a.OptStr("url", v.url);
   a.Extra(v.extra);
 }
 
@@ -1744,7 +3385,7 @@ void Serialize(Archive& a, PostUsersByOpenidCouponsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostUsersByOpenidCouponsResponse& v) {
-  a.Str("coupon_id", v.coupon_id);
+  a.OptStr("coupon_id", v.coupon_id);
   a.Extra(v.extra);
 }
 
@@ -1794,7 +3435,11 @@ using T6 = PostTransactionsRequest::SceneInfo;
 using T7 = PostTransactionsRequest::SettleInfo;
 using T8 = PostTransactionsRequest::Business;
 using T9 = PostTransactionsResponse::Payer;
-using T10 = PostTransactionsResponse::SceneInfo;
+using T10 = PostTransactionsResponse::Amount;
+using T11 = PostTransactionsResponse::SceneInfo;
+using T12 = GetTransactionsOutTradeNoResponse::Payer;
+using T13 = GetTransactionsOutTradeNoResponse::Amount;
+using T14 = GetTransactionsOutTradeNoResponse::SceneInfo;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -1856,6 +3501,10 @@ static void Serialize(Archive& a, T7& v);
 static void Serialize(Archive& a, T8& v);
 static void Serialize(Archive& a, T9& v);
 static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T11& v);
+static void Serialize(Archive& a, T12& v);
+static void Serialize(Archive& a, T13& v);
+static void Serialize(Archive& a, T14& v);
 
 // POST v3/offlineface/authinfo
 namespace {
@@ -1887,7 +3536,7 @@ void Serialize(Archive& a, PostAuthinfoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostAuthinfoResponse& v) {
-  a.Str("authinfo", v.authinfo);
+  a.OptStr("authinfo", v.authinfo);
   a.Extra(v.extra);
 }
 
@@ -1934,7 +3583,7 @@ void Serialize(Archive& a, PostContractsPresignRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostContractsPresignResponse& v) {
-  a.Str("presign_token", v.presign_token);
+  a.OptStr("presign_token", v.presign_token);
   a.Extra(v.extra);
 }
 
@@ -1974,13 +3623,13 @@ void Serialize(Archive& a, GetContractsByContractIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetContractsByContractIdResponse& v) {
-  a.Str("contract_id", v.contract_id);
-  a.Str("mchid", v.mchid);
-  a.Str("organization_id", v.organization_id);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("organization_id", v.organization_id);
   a.OptStr("use_id", v.use_id);
   a.OptStr("openid", v.openid);
   a.Field("contract_state", v.contract_state);
-  a.Str("contract_signed_time", v.contract_signed_time);
+  a.OptStr("contract_signed_time", v.contract_signed_time);
   a.OptStr("contract_terminated_time", v.contract_terminated_time);
   a.Field("contract_mode", v.contract_mode);
   a.Field("contract_bank_card_from", v.contract_bank_card_from);
@@ -2027,7 +3676,7 @@ void Serialize(Archive& a, GetFaceCollectionsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFaceCollectionsResponse& v) {
-  a.Field("face_collections", v.face_collections);
+  a.OptList("face_collections", v.face_collections);
   a.Extra(v.extra);
 }
 
@@ -2059,9 +3708,9 @@ constexpr internal::EndpointSpec kSpec4{
 
 void Serialize(Archive& a, GetFaceCollectionsByCollectionIdRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetFaceCollectionsByCollectionIdResponse& v) {
-  a.Str("collection_id", v.collection_id);
-  a.Str("use_id", v.use_id);
-  a.Str("organization_id", v.organization_id);
+  a.OptStr("collection_id", v.collection_id);
+  a.OptStr("use_id", v.use_id);
+  a.OptStr("organization_id", v.organization_id);
   a.Field("collection_state", v.collection_state);
   a.OptStr("register_photo_upload_time", v.register_photo_upload_time);
   a.OptStr("confirm_time", v.confirm_time);
@@ -2107,8 +3756,8 @@ void Serialize(Archive& a, PostRepaymentUrlRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostRepaymentUrlResponse& v) {
-  a.Str("repayment_url", v.repayment_url);
-  a.Str("expire_at", v.expire_at);
+  a.OptStr("repayment_url", v.repayment_url);
+  a.OptStr("expire_at", v.expire_at);
   a.Extra(v.extra);
 }
 
@@ -2158,10 +3807,10 @@ void Serialize(Archive& a, PostTransactionsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostTransactionsResponse& v) {
-  a.Str("sp_appid", v.sp_appid);
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_appid", v.sp_appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("payer", v.payer);
   a.Field("amount", v.amount);
   a.OptList("promotion_detail", v.promotion_detail);
@@ -2219,17 +3868,17 @@ void Serialize(Archive& a, GetTransactionsOutTradeNoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetTransactionsOutTradeNoResponse& v) {
-  a.Str("sp_appid", v.sp_appid);
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_appid", v.sp_appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("payer", v.payer);
   a.Field("amount", v.amount);
   a.OptList("promotion_detail", v.promotion_detail);
   a.Field("scene_info", v.scene_info);
   a.OptStr("bank_type", v.bank_type);
   a.Field("trade_type", v.trade_type);
-  a.Str("trade_state", v.trade_state);
+  a.OptStr("trade_state", v.trade_state);
   a.OptStr("trade_state_description", v.trade_state_description);
   a.OptStr("debt_state", v.debt_state);
   a.OptStr("description", v.description);
@@ -2280,9 +3929,9 @@ static void Serialize(Archive& a, T3& v) {
 }
 
 static void Serialize(Archive& a, T4& v) {
-  a.Str("collection_id", v.collection_id);
-  a.Str("use_id", v.use_id);
-  a.Str("organization_id", v.organization_id);
+  a.OptStr("collection_id", v.collection_id);
+  a.OptStr("use_id", v.use_id);
+  a.OptStr("organization_id", v.organization_id);
   a.Field("collection_state", v.collection_state);
   a.OptStr("register_photo_upload_time", v.register_photo_upload_time);
   a.OptStr("confirm_time", v.confirm_time);
@@ -2318,6 +3967,29 @@ static void Serialize(Archive& a, T9& v) {
 }
 
 static void Serialize(Archive& a, T10& v) {
+  a.OptI64("total", v.total);
+  a.Field("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
+  a.OptStr("device_ip", v.device_ip);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T12& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T13& v) {
+  a.OptI64("total", v.total);
+  a.Field("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T14& v) {
   a.OptStr("device_ip", v.device_ip);
   a.Extra(v.extra);
 }
@@ -2366,24 +4038,38 @@ PostTransactionsRequest::PostTransactionsRequest() = default;
 PostTransactionsRequest::~PostTransactionsRequest() = default;
 T9::Payer() = default;
 T9::~Payer() = default;
-T10::SceneInfo() = default;
-T10::~SceneInfo() = default;
+T10::Amount() = default;
+T10::~Amount() = default;
+T11::SceneInfo() = default;
+T11::~SceneInfo() = default;
 PostTransactionsResponse::PostTransactionsResponse() = default;
 PostTransactionsResponse::~PostTransactionsResponse() = default;
 GetTransactionsOutTradeNoRequest::GetTransactionsOutTradeNoRequest() = default;
 GetTransactionsOutTradeNoRequest::~GetTransactionsOutTradeNoRequest() = default;
+T12::Payer() = default;
+T12::~Payer() = default;
+T13::Amount() = default;
+T13::~Amount() = default;
+T14::SceneInfo() = default;
+T14::~SceneInfo() = default;
 GetTransactionsOutTradeNoResponse::GetTransactionsOutTradeNoResponse() = default;
 GetTransactionsOutTradeNoResponse::~GetTransactionsOutTradeNoResponse() = default;
 
 const EnumTable& EnumTableOf(T2::IdentificationType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostContractsPresignRequest::ContractMode) { return kEnum1; }
 const EnumTable& EnumTableOf(GetContractsByContractIdResponse::ContractState) { return kEnum2; }
+const EnumTable& EnumTableOf(GetContractsByContractIdResponse::ContractMode) { return kEnum1; }
 const EnumTable& EnumTableOf(GetContractsByContractIdResponse::ContractBankCardFrom) {
   return kEnum3;
 }
 const EnumTable& EnumTableOf(T4::CollectionState) { return kEnum4; }
+const EnumTable& EnumTableOf(GetFaceCollectionsByCollectionIdResponse::CollectionState) {
+  return kEnum4;
+}
 const EnumTable& EnumTableOf(T5::Currency) { return kEnum5; }
 const EnumTable& EnumTableOf(PostTransactionsResponse::TradeType) { return kEnum6; }
+const EnumTable& EnumTableOf(T13::Currency) { return kEnum5; }
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeType) { return kEnum6; }
 
 }  // namespace wechatpay::models::v3::offlineface
 
@@ -2393,7 +4079,9 @@ namespace {
 
 using T1 = GetOrganizationsByOrganizationIdUsersOutUserIdResponse::StudentInfo;
 using T2 = GetOrganizationsByOrganizationIdUsersOutUserIdResponse::StaffInfo;
-using T3 = PostTokensRequest::WebInitData;
+using T3 = PatchOrganizationsByOrganizationIdUsersOutUserIdRequest::StudentInfo;
+using T4 = PatchOrganizationsByOrganizationIdUsersOutUserIdRequest::StaffInfo;
+using T5 = PostTokensRequest::WebInitData;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -2422,6 +4110,8 @@ constexpr EnumTable kEnum2{kEnum2Names, 4};
 static void Serialize(Archive& a, T1& v);
 static void Serialize(Archive& a, T2& v);
 static void Serialize(Archive& a, T3& v);
+static void Serialize(Archive& a, T4& v);
+static void Serialize(Archive& a, T5& v);
 
 // GET v3/offlinefacemch/organizations
 namespace {
@@ -2632,6 +4322,16 @@ static void Serialize(Archive& a, T2& v) {
 }
 
 static void Serialize(Archive& a, T3& v) {
+  a.OptStr("class_name", v.class_name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T4& v) {
+  a.OptStr("occupation", v.occupation);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T5& v) {
   a.OptStr("out_user_id", v.out_user_id);
   a.OptStr("organization_id", v.organization_id);
   a.Extra(v.extra);
@@ -2653,6 +4353,10 @@ GetOrganizationsByOrganizationIdUsersOutUserIdResponse::
     GetOrganizationsByOrganizationIdUsersOutUserIdResponse() = default;
 GetOrganizationsByOrganizationIdUsersOutUserIdResponse::
     ~GetOrganizationsByOrganizationIdUsersOutUserIdResponse() = default;
+T3::StudentInfo() = default;
+T3::~StudentInfo() = default;
+T4::StaffInfo() = default;
+T4::~StaffInfo() = default;
 PatchOrganizationsByOrganizationIdUsersOutUserIdRequest::
     PatchOrganizationsByOrganizationIdUsersOutUserIdRequest() = default;
 PatchOrganizationsByOrganizationIdUsersOutUserIdRequest::
@@ -2661,8 +4365,8 @@ PostOrganizationsByOrganizationIdUsersUserIdTerminateContractRequest::
     PostOrganizationsByOrganizationIdUsersUserIdTerminateContractRequest() = default;
 PostOrganizationsByOrganizationIdUsersUserIdTerminateContractRequest::
     ~PostOrganizationsByOrganizationIdUsersUserIdTerminateContractRequest() = default;
-T3::WebInitData() = default;
-T3::~WebInitData() = default;
+T5::WebInitData() = default;
+T5::~WebInitData() = default;
 PostTokensRequest::PostTokensRequest() = default;
 PostTokensRequest::~PostTokensRequest() = default;
 PostTokensResponse::PostTokensResponse() = default;
@@ -2677,6 +4381,12 @@ const EnumTable& EnumTableOf(GetOrganizationsByOrganizationIdUsersOutUserIdRespo
 const EnumTable& EnumTableOf(
     GetOrganizationsByOrganizationIdUsersOutUserIdResponse::ContractState) {
   return kEnum2;
+}
+const EnumTable& EnumTableOf(PatchOrganizationsByOrganizationIdUsersOutUserIdRequest::UserType) {
+  return kEnum0;
+}
+const EnumTable& EnumTableOf(PatchOrganizationsByOrganizationIdUsersOutUserIdRequest::Status_) {
+  return kEnum1;
 }
 
 }  // namespace wechatpay::models::v3::offlinefacemch
@@ -2766,7 +4476,7 @@ void Serialize(Archive& a, PostAuthorizationPreauthorizeRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostAuthorizationPreauthorizeResponse& v) {
-  a.Str("permission_token", v.permission_token);
+  a.OptStr("permission_token", v.permission_token);
   a.Extra(v.extra);
 }
 
@@ -2804,9 +4514,21 @@ using T4 = T2::DurationSegmentRule;
 using T5 = T2::PreEntryRule;
 using T6 = GetRemindersApplicationQueryResponse::Application;
 using T7 = T6::ParkingLot;
-using T8 = T6::AuditComment;
-using T9 = T8::Fields;
-using T10 = PostRemindersExtPaymentRequest::FeeItems;
+using T8 = T7::ChargingRule;
+using T9 = T8::FixedIntervalRule;
+using T10 = T8::DurationSegmentRule;
+using T11 = T8::PreEntryRule;
+using T12 = T6::AuditComment;
+using T13 = T12::Fields;
+using T14 = GetRemindersApplicationsResponse::ApplicationList;
+using T15 = T14::ParkingLot;
+using T16 = T15::ChargingRule;
+using T17 = T16::FixedIntervalRule;
+using T18 = T16::DurationSegmentRule;
+using T19 = T16::PreEntryRule;
+using T20 = T14::AuditComment;
+using T21 = T20::Fields;
+using T22 = PostRemindersExtPaymentRequest::FeeItems;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -3032,11 +4754,23 @@ static void Serialize(Archive& a, T4& v);
 static void Serialize(Archive& a, T5& v);
 static void Serialize(Archive& a, T2& v);
 static void Serialize(Archive& a, T1& v);
-static void Serialize(Archive& a, T7& v);
 static void Serialize(Archive& a, T9& v);
-static void Serialize(Archive& a, T8& v);
-static void Serialize(Archive& a, T6& v);
 static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T11& v);
+static void Serialize(Archive& a, T8& v);
+static void Serialize(Archive& a, T7& v);
+static void Serialize(Archive& a, T13& v);
+static void Serialize(Archive& a, T12& v);
+static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T17& v);
+static void Serialize(Archive& a, T18& v);
+static void Serialize(Archive& a, T19& v);
+static void Serialize(Archive& a, T16& v);
+static void Serialize(Archive& a, T15& v);
+static void Serialize(Archive& a, T21& v);
+static void Serialize(Archive& a, T20& v);
+static void Serialize(Archive& a, T14& v);
+static void Serialize(Archive& a, T22& v);
 
 // POST v3/parking/reminders/application
 namespace {
@@ -3542,6 +5276,69 @@ static void Serialize(Archive& a, T1& v) {
   a.Extra(v.extra);
 }
 
+static void Serialize(Archive& a, T9& v) {
+  a.Field("day_type", v.day_type);
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.Field("vehicle_type", v.vehicle_type);
+  a.Field("plate_type", v.plate_type);
+  a.OptI64("first_duration", v.first_duration);
+  a.OptI64("first_amount", v.first_amount);
+  a.OptI64("interval_duration", v.interval_duration);
+  a.OptI64("interval_amount", v.interval_amount);
+  a.OptI64("interval_max_amount", v.interval_max_amount);
+  a.OptI64("max_fee_per_day", v.max_fee_per_day);
+  a.Field("free_period_charging_mode", v.free_period_charging_mode);
+  a.Field("free_period_calculation_mode", v.free_period_calculation_mode);
+  a.OptBool("is_green_vehicle_free_parking", v.is_green_vehicle_free_parking);
+  a.Field("first_duration_mode", v.first_duration_mode);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
+  a.Field("day_type", v.day_type);
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.Field("vehicle_type", v.vehicle_type);
+  a.Field("plate_type", v.plate_type);
+  a.Field("charge_mode", v.charge_mode);
+  a.OptI64("duration_from", v.duration_from);
+  a.OptI64("duration_to", v.duration_to);
+  a.OptI64("fixed_amount", v.fixed_amount);
+  a.OptI64("interval_min", v.interval_min);
+  a.OptI64("interval_amount", v.interval_amount);
+  a.OptI64("interval_max_amount", v.interval_max_amount);
+  a.OptI64("max_fee_per_day", v.max_fee_per_day);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
+  a.Field("day_type", v.day_type);
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.Field("vehicle_type", v.vehicle_type);
+  a.Field("plate_type", v.plate_type);
+  a.OptI64("amount", v.amount);
+  a.OptI64("max_fee_per_day", v.max_fee_per_day);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
+  a.Field("rule_type", v.rule_type);
+  a.Field("fee_limit_type", v.fee_limit_type);
+  a.Field("daily_limit_type", v.daily_limit_type);
+  a.Field("time_rounding_type", v.time_rounding_type);
+  a.OptI64("free_entry_duration", v.free_entry_duration);
+  a.OptI64("free_exit_duration", v.free_exit_duration);
+  a.OptList("fixed_interval_rule", v.fixed_interval_rule);
+  a.OptList("duration_segment_rule", v.duration_segment_rule);
+  a.OptList("pre_entry_rule", v.pre_entry_rule);
+  a.Field("holiday_mode", v.holiday_mode);
+  a.Field("aggregate_limit_mode", v.aggregate_limit_mode);
+  a.Field("first_charge_time_mode", v.first_charge_time_mode);
+  a.Extra(v.extra);
+}
+
 static void Serialize(Archive& a, T7& v) {
   a.OptStr("parking_lot_name", v.parking_lot_name);
   a.OptStr("out_parking_lot_id", v.out_parking_lot_id);
@@ -3560,13 +5357,13 @@ static void Serialize(Archive& a, T7& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T9& v) {
+static void Serialize(Archive& a, T13& v) {
   a.OptStr("field", v.field);
   a.OptStr("comment", v.comment);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T8& v) {
+static void Serialize(Archive& a, T12& v) {
   a.OptList("fields", v.fields);
   a.OptStr("recommendation", v.recommendation);
   a.Extra(v.extra);
@@ -3581,7 +5378,109 @@ static void Serialize(Archive& a, T6& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T10& v) {
+static void Serialize(Archive& a, T17& v) {
+  a.Field("day_type", v.day_type);
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.Field("vehicle_type", v.vehicle_type);
+  a.Field("plate_type", v.plate_type);
+  a.OptI64("first_duration", v.first_duration);
+  a.OptI64("first_amount", v.first_amount);
+  a.OptI64("interval_duration", v.interval_duration);
+  a.OptI64("interval_amount", v.interval_amount);
+  a.OptI64("interval_max_amount", v.interval_max_amount);
+  a.OptI64("max_fee_per_day", v.max_fee_per_day);
+  a.Field("free_period_charging_mode", v.free_period_charging_mode);
+  a.Field("free_period_calculation_mode", v.free_period_calculation_mode);
+  a.OptBool("is_green_vehicle_free_parking", v.is_green_vehicle_free_parking);
+  a.Field("first_duration_mode", v.first_duration_mode);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T18& v) {
+  a.Field("day_type", v.day_type);
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.Field("vehicle_type", v.vehicle_type);
+  a.Field("plate_type", v.plate_type);
+  a.Field("charge_mode", v.charge_mode);
+  a.OptI64("duration_from", v.duration_from);
+  a.OptI64("duration_to", v.duration_to);
+  a.OptI64("fixed_amount", v.fixed_amount);
+  a.OptI64("interval_min", v.interval_min);
+  a.OptI64("interval_amount", v.interval_amount);
+  a.OptI64("interval_max_amount", v.interval_max_amount);
+  a.OptI64("max_fee_per_day", v.max_fee_per_day);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T19& v) {
+  a.Field("day_type", v.day_type);
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.Field("vehicle_type", v.vehicle_type);
+  a.Field("plate_type", v.plate_type);
+  a.OptI64("amount", v.amount);
+  a.OptI64("max_fee_per_day", v.max_fee_per_day);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T16& v) {
+  a.Field("rule_type", v.rule_type);
+  a.Field("fee_limit_type", v.fee_limit_type);
+  a.Field("daily_limit_type", v.daily_limit_type);
+  a.Field("time_rounding_type", v.time_rounding_type);
+  a.OptI64("free_entry_duration", v.free_entry_duration);
+  a.OptI64("free_exit_duration", v.free_exit_duration);
+  a.OptList("fixed_interval_rule", v.fixed_interval_rule);
+  a.OptList("duration_segment_rule", v.duration_segment_rule);
+  a.OptList("pre_entry_rule", v.pre_entry_rule);
+  a.Field("holiday_mode", v.holiday_mode);
+  a.Field("aggregate_limit_mode", v.aggregate_limit_mode);
+  a.Field("first_charge_time_mode", v.first_charge_time_mode);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T15& v) {
+  a.OptStr("parking_lot_name", v.parking_lot_name);
+  a.OptStr("out_parking_lot_id", v.out_parking_lot_id);
+  a.OptStr("parking_lot_address", v.parking_lot_address);
+  a.OptStr("longitude", v.longitude);
+  a.OptStr("latitude", v.latitude);
+  a.Field("parking_lot_type", v.parking_lot_type);
+  a.OptStr("phone_number", v.phone_number);
+  a.OptStr("parking_sign_url", v.parking_sign_url);
+  a.OptStrList("notification_text_list", v.notification_text_list);
+  a.OptStr("payment_mini_prog_appid", v.payment_mini_prog_appid);
+  a.OptStr("payment_path", v.payment_path);
+  a.OptStr("parking_order_mini_prog_appid", v.parking_order_mini_prog_appid);
+  a.OptStr("parking_order_path", v.parking_order_path);
+  a.Field("charging_rule", v.charging_rule);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T21& v) {
+  a.OptStr("field", v.field);
+  a.OptStr("comment", v.comment);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T20& v) {
+  a.OptList("fields", v.fields);
+  a.OptStr("recommendation", v.recommendation);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T14& v) {
+  a.OptStr("parking_lot_audit_no", v.parking_lot_audit_no);
+  a.Field("audit_status", v.audit_status);
+  a.OptI64("submit_time", v.submit_time);
+  a.Field("parking_lot", v.parking_lot);
+  a.Field("audit_comment", v.audit_comment);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T22& v) {
   a.Field("fee_type", v.fee_type);
   a.I64("amount", v.amount);
   a.Extra(v.extra);
@@ -3603,12 +5502,20 @@ PostRemindersApplicationResponse::PostRemindersApplicationResponse() = default;
 PostRemindersApplicationResponse::~PostRemindersApplicationResponse() = default;
 GetRemindersApplicationQueryRequest::GetRemindersApplicationQueryRequest() = default;
 GetRemindersApplicationQueryRequest::~GetRemindersApplicationQueryRequest() = default;
+T9::FixedIntervalRule() = default;
+T9::~FixedIntervalRule() = default;
+T10::DurationSegmentRule() = default;
+T10::~DurationSegmentRule() = default;
+T11::PreEntryRule() = default;
+T11::~PreEntryRule() = default;
+T8::ChargingRule() = default;
+T8::~ChargingRule() = default;
 T7::ParkingLot() = default;
 T7::~ParkingLot() = default;
-T9::Fields() = default;
-T9::~Fields() = default;
-T8::AuditComment() = default;
-T8::~AuditComment() = default;
+T13::Fields() = default;
+T13::~Fields() = default;
+T12::AuditComment() = default;
+T12::~AuditComment() = default;
 T6::Application() = default;
 T6::~Application() = default;
 GetRemindersApplicationQueryResponse::GetRemindersApplicationQueryResponse() = default;
@@ -3617,6 +5524,22 @@ PostRemindersApplicationWithdrawRequest::PostRemindersApplicationWithdrawRequest
 PostRemindersApplicationWithdrawRequest::~PostRemindersApplicationWithdrawRequest() = default;
 GetRemindersApplicationsRequest::GetRemindersApplicationsRequest() = default;
 GetRemindersApplicationsRequest::~GetRemindersApplicationsRequest() = default;
+T17::FixedIntervalRule() = default;
+T17::~FixedIntervalRule() = default;
+T18::DurationSegmentRule() = default;
+T18::~DurationSegmentRule() = default;
+T19::PreEntryRule() = default;
+T19::~PreEntryRule() = default;
+T16::ChargingRule() = default;
+T16::~ChargingRule() = default;
+T15::ParkingLot() = default;
+T15::~ParkingLot() = default;
+T21::Fields() = default;
+T21::~Fields() = default;
+T20::AuditComment() = default;
+T20::~AuditComment() = default;
+T14::ApplicationList() = default;
+T14::~ApplicationList() = default;
 GetRemindersApplicationsResponse::GetRemindersApplicationsResponse() = default;
 GetRemindersApplicationsResponse::~GetRemindersApplicationsResponse() = default;
 PostRemindersEntryRequest::PostRemindersEntryRequest() = default;
@@ -3625,8 +5548,8 @@ PostRemindersEntryResponse::PostRemindersEntryResponse() = default;
 PostRemindersEntryResponse::~PostRemindersEntryResponse() = default;
 PostRemindersExitRequest::PostRemindersExitRequest() = default;
 PostRemindersExitRequest::~PostRemindersExitRequest() = default;
-T10::FeeItems() = default;
-T10::~FeeItems() = default;
+T22::FeeItems() = default;
+T22::~FeeItems() = default;
 PostRemindersExtPaymentRequest::PostRemindersExtPaymentRequest() = default;
 PostRemindersExtPaymentRequest::~PostRemindersExtPaymentRequest() = default;
 PostRemindersParkingFeeRequest::PostRemindersParkingFeeRequest() = default;
@@ -3656,14 +5579,51 @@ const EnumTable& EnumTableOf(T2::HolidayMode) { return kEnum12; }
 const EnumTable& EnumTableOf(T2::AggregateLimitMode) { return kEnum13; }
 const EnumTable& EnumTableOf(T2::FirstChargeTimeMode) { return kEnum14; }
 const EnumTable& EnumTableOf(T6::AuditStatus) { return kEnum15; }
+const EnumTable& EnumTableOf(T7::ParkingLotType) { return kEnum0; }
+const EnumTable& EnumTableOf(T8::RuleType) { return kEnum1; }
+const EnumTable& EnumTableOf(T8::FeeLimitType) { return kEnum2; }
+const EnumTable& EnumTableOf(T8::DailyLimitType) { return kEnum3; }
+const EnumTable& EnumTableOf(T8::TimeRoundingType) { return kEnum4; }
+const EnumTable& EnumTableOf(T9::DayType) { return kEnum5; }
+const EnumTable& EnumTableOf(T9::VehicleType) { return kEnum6; }
+const EnumTable& EnumTableOf(T9::PlateType) { return kEnum7; }
+const EnumTable& EnumTableOf(T9::FreePeriodChargingMode) { return kEnum8; }
+const EnumTable& EnumTableOf(T9::FreePeriodCalculationMode) { return kEnum9; }
+const EnumTable& EnumTableOf(T9::FirstDurationMode) { return kEnum10; }
+const EnumTable& EnumTableOf(T10::ChargeMode) { return kEnum11; }
+const EnumTable& EnumTableOf(T8::HolidayMode) { return kEnum12; }
+const EnumTable& EnumTableOf(T8::AggregateLimitMode) { return kEnum13; }
+const EnumTable& EnumTableOf(T8::FirstChargeTimeMode) { return kEnum14; }
+const EnumTable& EnumTableOf(T14::AuditStatus) { return kEnum15; }
+const EnumTable& EnumTableOf(T15::ParkingLotType) { return kEnum0; }
+const EnumTable& EnumTableOf(T16::RuleType) { return kEnum1; }
+const EnumTable& EnumTableOf(T16::FeeLimitType) { return kEnum2; }
+const EnumTable& EnumTableOf(T16::DailyLimitType) { return kEnum3; }
+const EnumTable& EnumTableOf(T16::TimeRoundingType) { return kEnum4; }
+const EnumTable& EnumTableOf(T17::DayType) { return kEnum5; }
+const EnumTable& EnumTableOf(T17::VehicleType) { return kEnum6; }
+const EnumTable& EnumTableOf(T17::PlateType) { return kEnum7; }
+const EnumTable& EnumTableOf(T17::FreePeriodChargingMode) { return kEnum8; }
+const EnumTable& EnumTableOf(T17::FreePeriodCalculationMode) { return kEnum9; }
+const EnumTable& EnumTableOf(T17::FirstDurationMode) { return kEnum10; }
+const EnumTable& EnumTableOf(T18::ChargeMode) { return kEnum11; }
+const EnumTable& EnumTableOf(T16::HolidayMode) { return kEnum12; }
+const EnumTable& EnumTableOf(T16::AggregateLimitMode) { return kEnum13; }
+const EnumTable& EnumTableOf(T16::FirstChargeTimeMode) { return kEnum14; }
 const EnumTable& EnumTableOf(PostRemindersEntryRequest::PlateColor) { return kEnum16; }
+const EnumTable& EnumTableOf(PostRemindersEntryRequest::CarType) { return kEnum7; }
+const EnumTable& EnumTableOf(PostRemindersEntryRequest::VehicleType) { return kEnum6; }
+const EnumTable& EnumTableOf(PostRemindersExitRequest::PlateColor) { return kEnum16; }
 const EnumTable& EnumTableOf(PostRemindersExitRequest::PayState) { return kEnum17; }
 const EnumTable& EnumTableOf(PostRemindersExitRequest::PayType) { return kEnum18; }
 const EnumTable& EnumTableOf(PostRemindersExitRequest::PayChannel) { return kEnum19; }
-const EnumTable& EnumTableOf(T10::FeeType) { return kEnum20; }
+const EnumTable& EnumTableOf(T22::FeeType) { return kEnum20; }
 const EnumTable& EnumTableOf(PostRemindersParkingFeeResponse::ParkingState) { return kEnum21; }
+const EnumTable& EnumTableOf(PostRemindersParkingFeeResponse::PayState) { return kEnum17; }
 const EnumTable& EnumTableOf(GetRemindersParkingLotResponse::EnabledState) { return kEnum22; }
 const EnumTable& EnumTableOf(PostRemindersPaymentRequest::ParkingState) { return kEnum23; }
+const EnumTable& EnumTableOf(PostRemindersPaymentRequest::PayType) { return kEnum18; }
+const EnumTable& EnumTableOf(PostRemindersPaymentRequest::PayChannel) { return kEnum19; }
 
 }  // namespace wechatpay::models::v3::parking
 
@@ -3786,6 +5746,7 @@ namespace {
 
 using T1 = PostBatchesRequest::TransferDetailList;
 using T2 = GetBatchesBatchIdResponse::TransferDetailList;
+using T3 = GetBatchesOutBatchNoResponse::TransferDetailList;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -3824,14 +5785,37 @@ constexpr std::string_view kEnum4Names[] = {
 constexpr EnumTable kEnum4{kEnum4Names, 4};
 
 constexpr std::string_view kEnum5Names[] = {
+    "",
+    "ACCOUNT_FROZEN",
+    "REAL_NAME_CHECK_FAIL",
+    "NAME_NOT_CORRECT",
+    "OPENID_INVALID",
+    "TRANSFER_QUOTA_EXCEED",
+    "DAY_RECEIVED_QUOTA_EXCEED",
+    "MONTH_RECEIVED_QUOTA_EXCEED",
+    "DAY_RECEIVED_COUNT_EXCEED",
+    "PRODUCT_AUTH_CHECK_FAIL",
+    "OVERDUE_CLOSE",
+    "ID_CARD_NOT_CORRECT",
+    "ACCOUNT_NOT_EXIST",
+    "TRANSFER_RISK",
+    "PAY_ROLL_CARD_ALREADY_LOGOUT",
+    "PAY_ROLL_CARD_ALREADY_FROZEN",
+    "PAY_ROLL_CARD_UNAUTHORIZED",
+    "PAY_ROLL_CARD_USER_NOT_OPEN",
+};
+constexpr EnumTable kEnum5{kEnum5Names, 18};
+
+constexpr std::string_view kEnum6Names[] = {
     "", "ALL", "SUCCESS", "FAIL", "REFUND",
 };
-constexpr EnumTable kEnum5{kEnum5Names, 5};
+constexpr EnumTable kEnum6{kEnum6Names, 5};
 
 }  // namespace
 
 static void Serialize(Archive& a, T1& v);
 static void Serialize(Archive& a, T2& v);
+static void Serialize(Archive& a, T3& v);
 
 // POST v3/partner-transfer/batches
 namespace {
@@ -3845,7 +5829,7 @@ void Body0(Archive& a, void* p) {
   a.Str("batch_remark", v.batch_remark);
   a.I64("total_amount", v.total_amount);
   a.I64("total_num", v.total_num);
-  a.Field("transfer_detail_list", v.transfer_detail_list);
+  a.OptList("transfer_detail_list", v.transfer_detail_list);
   a.OptStr("sp_appid", v.sp_appid);
   a.Field("transfer_purpose", v.transfer_purpose);
   a.Field("transfer_scene", v.transfer_scene);
@@ -3871,9 +5855,9 @@ void Serialize(Archive& a, PostBatchesRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBatchesResponse& v) {
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_id", v.batch_id);
-  a.Str("create_time", v.create_time);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("create_time", v.create_time);
   a.Extra(v.extra);
 }
 
@@ -3916,19 +5900,19 @@ void Serialize(Archive& a, GetBatchesBatchIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetBatchesBatchIdResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_id", v.batch_id);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("batch_status", v.batch_status);
-  a.Str("batch_type", v.batch_type);
-  a.Str("authorization_type", v.authorization_type);
-  a.Str("batch_name", v.batch_name);
-  a.Str("batch_remark", v.batch_remark);
+  a.OptStr("batch_status", v.batch_status);
+  a.OptStr("batch_type", v.batch_type);
+  a.Field("authorization_type", v.authorization_type);
+  a.OptStr("batch_name", v.batch_name);
+  a.OptStr("batch_remark", v.batch_remark);
   a.Field("close_reason", v.close_reason);
-  a.I64("total_amount", v.total_amount);
-  a.I64("total_num", v.total_num);
+  a.OptI64("total_amount", v.total_amount);
+  a.OptI64("total_num", v.total_num);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
   a.OptI64("success_amount", v.success_amount);
@@ -3971,23 +5955,20 @@ constexpr internal::EndpointSpec kSpec2{
 
 void Serialize(Archive& a, GetBatchesBatchIdDetailsDetailIdRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetBatchesBatchIdDetailsDetailIdResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_id", v.batch_id);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
   a.OptStr("appid", v.appid);
-  a.Str("out_detail_no", v.out_detail_no);
-  a.Str("detail_id", v.detail_id);
-  a.Str("detail_status", v.detail_status);
-  a.I64("transfer_amount", v.transfer_amount);
-  a.Str("transfer_remark", v.transfer_remark);
-  a.OptStr("fail_reason", v.fail_reason);
-  a.Str("openid", v.openid);
-  a.Str("username", v.username);
-  a.Str("initiate_time", v.initiate_time);
-  a.Str("update_time", v.update_time);
-  a.OptStr("account_type", v.account_type);
-  a.OptStr("bank_name", v.bank_name);
-  a.OptStr("bank_card_number_tail", v.bank_card_number_tail);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("detail_status", v.detail_status);
+  a.OptI64("transfer_amount", v.transfer_amount);
+  a.OptStr("transfer_remark", v.transfer_remark);
+  a.Field("fail_reason", v.fail_reason);
+  a.OptStr("openid", v.openid);
+  a.OptStr("username", v.username);
+  a.OptStr("initiate_time", v.initiate_time);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
@@ -4035,26 +6016,26 @@ void Serialize(Archive& a, GetBatchesOutBatchNoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetBatchesOutBatchNoResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_id", v.batch_id);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("batch_status", v.batch_status);
-  a.Str("batch_type", v.batch_type);
-  a.Str("authorization_type", v.authorization_type);
-  a.Str("batch_name", v.batch_name);
-  a.Str("batch_remark", v.batch_remark);
+  a.OptStr("batch_status", v.batch_status);
+  a.OptStr("batch_type", v.batch_type);
+  a.Field("authorization_type", v.authorization_type);
+  a.OptStr("batch_name", v.batch_name);
+  a.OptStr("batch_remark", v.batch_remark);
   a.Field("close_reason", v.close_reason);
-  a.I64("total_amount", v.total_amount);
-  a.I64("total_num", v.total_num);
+  a.OptI64("total_amount", v.total_amount);
+  a.OptI64("total_num", v.total_num);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
   a.OptI64("success_amount", v.success_amount);
   a.OptI64("success_num", v.success_num);
   a.OptI64("fail_amount", v.fail_amount);
   a.OptI64("fail_num", v.fail_num);
-  a.Field("transfer_detail_list", v.transfer_detail_list);
+  a.OptList("transfer_detail_list", v.transfer_detail_list);
   a.OptStr("sp_appid", v.sp_appid);
   a.Field("transfer_purpose", v.transfer_purpose);
   a.Field("transfer_scene", v.transfer_scene);
@@ -4092,23 +6073,20 @@ constexpr internal::EndpointSpec kSpec4{
 
 void Serialize(Archive& a, GetBatchesOutBatchNoDetailsOutDetailNoRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetBatchesOutBatchNoDetailsOutDetailNoResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_id", v.batch_id);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
   a.OptStr("appid", v.appid);
-  a.Str("out_detail_no", v.out_detail_no);
-  a.Str("detail_id", v.detail_id);
-  a.Str("detail_status", v.detail_status);
-  a.I64("transfer_amount", v.transfer_amount);
-  a.Str("transfer_remark", v.transfer_remark);
-  a.OptStr("fail_reason", v.fail_reason);
-  a.Str("openid", v.openid);
-  a.Str("username", v.username);
-  a.Str("initiate_time", v.initiate_time);
-  a.Str("update_time", v.update_time);
-  a.OptStr("account_type", v.account_type);
-  a.OptStr("bank_name", v.bank_name);
-  a.OptStr("bank_card_number_tail", v.bank_card_number_tail);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("detail_status", v.detail_status);
+  a.OptI64("transfer_amount", v.transfer_amount);
+  a.OptStr("transfer_remark", v.transfer_remark);
+  a.Field("fail_reason", v.fail_reason);
+  a.OptStr("openid", v.openid);
+  a.OptStr("username", v.username);
+  a.OptStr("initiate_time", v.initiate_time);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
@@ -4137,9 +6115,16 @@ static void Serialize(Archive& a, T1& v) {
 }
 
 static void Serialize(Archive& a, T2& v) {
-  a.Str("detail_id", v.detail_id);
-  a.Str("out_detail_no", v.out_detail_no);
-  a.Str("detail_status", v.detail_status);
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("detail_status", v.detail_status);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T3& v) {
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("detail_status", v.detail_status);
   a.Extra(v.extra);
 }
 
@@ -4161,6 +6146,8 @@ GetBatchesBatchIdDetailsDetailIdResponse::GetBatchesBatchIdDetailsDetailIdRespon
 GetBatchesBatchIdDetailsDetailIdResponse::~GetBatchesBatchIdDetailsDetailIdResponse() = default;
 GetBatchesOutBatchNoRequest::GetBatchesOutBatchNoRequest() = default;
 GetBatchesOutBatchNoRequest::~GetBatchesOutBatchNoRequest() = default;
+T3::TransferDetailList() = default;
+T3::~TransferDetailList() = default;
 GetBatchesOutBatchNoResponse::GetBatchesOutBatchNoResponse() = default;
 GetBatchesOutBatchNoResponse::~GetBatchesOutBatchNoResponse() = default;
 GetBatchesOutBatchNoDetailsOutDetailNoRequest::GetBatchesOutBatchNoDetailsOutDetailNoRequest() =
@@ -4172,1599 +6159,24 @@ GetBatchesOutBatchNoDetailsOutDetailNoResponse::GetBatchesOutBatchNoDetailsOutDe
 GetBatchesOutBatchNoDetailsOutDetailNoResponse::~GetBatchesOutBatchNoDetailsOutDetailNoResponse() =
     default;
 
-const EnumTable& EnumTableOf(PostBatchesRequest::AuthorizationType) { return kEnum0; }
-const EnumTable& EnumTableOf(PostBatchesRequest::TransferPurpose) { return kEnum1; }
+const EnumTable& EnumTableOf(PostBatchesRequest::AuthType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostBatchesRequest::TransferUseType) { return kEnum1; }
 const EnumTable& EnumTableOf(PostBatchesRequest::TransferScene) { return kEnum2; }
 const EnumTable& EnumTableOf(GetBatchesBatchIdRequest::DetailStatus) { return kEnum3; }
-const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::CloseReason) { return kEnum4; }
-const EnumTable& EnumTableOf(GetBatchesOutBatchNoRequest::DetailStatus) { return kEnum5; }
+const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::AuthType) { return kEnum0; }
+const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::CloseReasonType) { return kEnum4; }
+const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::TransferUseType) { return kEnum1; }
+const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::TransferScene) { return kEnum2; }
+const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::FailReasonType) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoRequest::DetailStatus) { return kEnum6; }
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::AuthType) { return kEnum0; }
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::CloseReasonType) { return kEnum4; }
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferUseType) { return kEnum1; }
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferScene) { return kEnum2; }
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::FailReasonType) {
+  return kEnum5;
+}
 
 }  // namespace wechatpay::models::v3::partner_transfer
-
-namespace wechatpay::models::v3::password_exempt_contract {
-
-namespace {
-
-using T1 = GetContractsServiceIdOutContractCodeResponse::ContractTerminateInfo;
-
-}  // namespace
-
-static void Serialize(Archive& a, T1& v);
-
-// POST v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program
-namespace {
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostContractsEcommercePreEntrustSignMiniProgramRequest*>(p);
-  a.Str("appid", v.appid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("notify_url", v.notify_url);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.Str("openid", v.openid);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "POST v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program",
-    "POST",
-    "v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostContractsEcommercePreEntrustSignMiniProgramRequest& v) {
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostContractsEcommercePreEntrustSignMiniProgramResponse& v) {
-  a.Str("pre_entrustweb_id", v.pre_entrustweb_id);
-  a.Str("mchid", v.mchid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("sign_mp_appid", v.sign_mp_appid);
-  a.Str("sign_mp_path", v.sign_mp_path);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostContractsEcommercePreEntrustSignMiniProgram::Prepare(
-    const Client& client, const Request& request, CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
-                           &request.extra, &options);
-}
-Status PostContractsEcommercePreEntrustSignMiniProgram::Parse(const ::wechatpay::Response& response,
-                                                              Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/pay-redirect-sign
-namespace {
-void Body1(Archive& a, void* p) {
-  auto& v = *static_cast<PostContractsEcommercePreEntrustSignPayRedirectSignRequest*>(p);
-  a.Str("appid", v.appid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("notify_url", v.notify_url);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.Str("prepay_id", v.prepay_id);
-  a.Str("openid", v.openid);
-}
-constexpr internal::EndpointSpec kSpec1{
-    "POST v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/pay-redirect-sign",
-    "POST",
-    "v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/pay-redirect-sign",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostContractsEcommercePreEntrustSignPayRedirectSignRequest& v) {
-  Body1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostContractsEcommercePreEntrustSignPayRedirectSignResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostContractsEcommercePreEntrustSignPayRedirectSign::Prepare(
-    const Client& client, const Request& request, CallOptions options) {
-  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
-                           &request.extra, &options);
-}
-Status PostContractsEcommercePreEntrustSignPayRedirectSign::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program
-namespace {
-void Body2(Archive& a, void* p) {
-  auto& v = *static_cast<PostContractsNormalPreEntrustSignMiniProgramRequest*>(p);
-  a.Str("appid", v.appid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("notify_url", v.notify_url);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.Str("openid", v.openid);
-}
-constexpr internal::EndpointSpec kSpec2{
-    "POST v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program",
-    "POST",
-    "v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostContractsNormalPreEntrustSignMiniProgramRequest& v) {
-  Body2(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostContractsNormalPreEntrustSignMiniProgramResponse& v) {
-  a.Str("pre_entrustweb_id", v.pre_entrustweb_id);
-  a.Str("mchid", v.mchid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("sign_mp_appid", v.sign_mp_appid);
-  a.Str("sign_mp_path", v.sign_mp_path);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostContractsNormalPreEntrustSignMiniProgram::Prepare(const Client& client,
-                                                                           const Request& request,
-                                                                           CallOptions options) {
-  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
-                           &request.extra, &options);
-}
-Status PostContractsNormalPreEntrustSignMiniProgram::Parse(const ::wechatpay::Response& response,
-                                                           Response* out) {
-  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign
-namespace {
-void Body3(Archive& a, void* p) {
-  auto& v = *static_cast<PostContractsNormalPreEntrustSignPayRedirectSignRequest*>(p);
-  a.Str("appid", v.appid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("notify_url", v.notify_url);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.Str("prepay_id", v.prepay_id);
-  a.Str("openid", v.openid);
-}
-constexpr internal::EndpointSpec kSpec3{
-    "POST v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign",
-    "POST",
-    "v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostContractsNormalPreEntrustSignPayRedirectSignRequest& v) {
-  Body3(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostContractsNormalPreEntrustSignPayRedirectSignResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostContractsNormalPreEntrustSignPayRedirectSign::Prepare(
-    const Client& client, const Request& request, CallOptions options) {
-  return internal::Prepare(client, kSpec3, nullptr, &request, nullptr, nullptr, &Body3,
-                           &request.extra, &options);
-}
-Status PostContractsNormalPreEntrustSignPayRedirectSign::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program
-namespace {
-void Body4(Archive& a, void* p) {
-  auto& v = *static_cast<PostContractsQsPreEntrustSignMiniProgramRequest*>(p);
-  a.Str("appid", v.appid);
-  a.Str("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("notify_url", v.notify_url);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.OptStr("openid", v.openid);
-  a.OptStr("sub_openid", v.sub_openid);
-}
-constexpr internal::EndpointSpec kSpec4{
-    "POST v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program",
-    "POST",
-    "v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostContractsQsPreEntrustSignMiniProgramRequest& v) {
-  Body4(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostContractsQsPreEntrustSignMiniProgramResponse& v) {
-  a.Str("pre_entrustweb_id", v.pre_entrustweb_id);
-  a.Str("mchid", v.mchid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("sign_mp_appid", v.sign_mp_appid);
-  a.Str("sign_mp_path", v.sign_mp_path);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostContractsQsPreEntrustSignMiniProgram::Prepare(const Client& client,
-                                                                       const Request& request,
-                                                                       CallOptions options) {
-  return internal::Prepare(client, kSpec4, nullptr, &request, nullptr, nullptr, &Body4,
-                           &request.extra, &options);
-}
-Status PostContractsQsPreEntrustSignMiniProgram::Parse(const ::wechatpay::Response& response,
-                                                       Response* out) {
-  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/password-exempt-contract/contracts/qs/pre-entrust-sign/pay-redirect-sign
-namespace {
-void Body5(Archive& a, void* p) {
-  auto& v = *static_cast<PostContractsQsPreEntrustSignPayRedirectSignRequest*>(p);
-  a.Str("appid", v.appid);
-  a.Str("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("notify_url", v.notify_url);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.Str("prepay_id", v.prepay_id);
-  a.OptStr("openid", v.openid);
-  a.OptStr("sub_openid", v.sub_openid);
-}
-constexpr internal::EndpointSpec kSpec5{
-    "POST v3/password-exempt-contract/contracts/qs/pre-entrust-sign/pay-redirect-sign",
-    "POST",
-    "v3/password-exempt-contract/contracts/qs/pre-entrust-sign/pay-redirect-sign",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostContractsQsPreEntrustSignPayRedirectSignRequest& v) {
-  Body5(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostContractsQsPreEntrustSignPayRedirectSignResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostContractsQsPreEntrustSignPayRedirectSign::Prepare(const Client& client,
-                                                                           const Request& request,
-                                                                           CallOptions options) {
-  return internal::Prepare(client, kSpec5, nullptr, &request, nullptr, nullptr, &Body5,
-                           &request.extra, &options);
-}
-Status PostContractsQsPreEntrustSignPayRedirectSign::Parse(const ::wechatpay::Response& response,
-                                                           Response* out) {
-  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET
-// v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}
-namespace {
-constexpr std::string_view kPath6[] = {"service_id", "out_contract_code"};
-constexpr internal::EndpointSpec kSpec6{
-    "GET "
-    "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/"
-    "{out_contract_code}",
-    "GET",
-    "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/"
-    "{out_contract_code}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath6,
-    2,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetContractsServiceIdOutContractCodeRequest& v) { a.Extra(v.extra); }
-void Serialize(Archive& a, GetContractsServiceIdOutContractCodeResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("contract_id", v.contract_id);
-  a.Str("appid", v.appid);
-  a.Str("openid", v.openid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.OptStr("contract_display_account", v.contract_display_account);
-  a.Str("contract_state", v.contract_state);
-  a.Str("contract_signed_time", v.contract_signed_time);
-  a.Field("contract_terminate_info", v.contract_terminate_info);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetContractsServiceIdOutContractCode::Prepare(
-    const Client& client, std::int64_t service_id, std::string_view out_contract_code,
-    const Request& request, CallOptions options) {
-  const std::string path[] = {std::to_string(service_id), std::string(out_contract_code)};
-  return internal::Prepare(client, kSpec6, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetContractsServiceIdOutContractCode::Parse(const ::wechatpay::Response& response,
-                                                   Response* out) {
-  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST
-// v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}/terminate
-namespace {
-void Body7(Archive& a, void* p) {
-  auto& v = *static_cast<PostContractsServiceIdOutContractCodeTerminateRequest*>(p);
-  a.Str("contract_termination_remark", v.contract_termination_remark);
-}
-constexpr std::string_view kPath7[] = {"service_id", "out_contract_code"};
-constexpr internal::EndpointSpec kSpec7{
-    "POST "
-    "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/"
-    "{out_contract_code}/terminate",
-    "POST",
-    "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/"
-    "{out_contract_code}/terminate",
-    internal::Protocol::kApiV3,
-    true,
-    kPath7,
-    2,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostContractsServiceIdOutContractCodeTerminateRequest& v) {
-  Body7(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostContractsServiceIdOutContractCodeTerminateResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostContractsServiceIdOutContractCodeTerminate::Prepare(
-    const Client& client, std::int64_t service_id, std::string_view out_contract_code,
-    const Request& request, CallOptions options) {
-  const std::string path[] = {std::to_string(service_id), std::string(out_contract_code)};
-  return internal::Prepare(client, kSpec7, path, &request, nullptr, nullptr, &Body7, &request.extra,
-                           &options);
-}
-Status PostContractsServiceIdOutContractCodeTerminate::Parse(const ::wechatpay::Response& response,
-                                                             Response* out) {
-  return internal::ParseResponse(kSpec7, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/mini-program
-namespace {
-void Body8(Archive& a, void* p) {
-  auto& v = *static_cast<PostContractsServiceProviderPreEntrustSignMiniProgramRequest*>(p);
-  a.Str("sp_appid", v.sp_appid);
-  a.OptStr("sp_openid", v.sp_openid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sub_appid", v.sub_appid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("notify_url", v.notify_url);
-  a.Str("contract_display_account", v.contract_display_account);
-}
-constexpr internal::EndpointSpec kSpec8{
-    "POST v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/mini-program",
-    "POST",
-    "v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/mini-program",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostContractsServiceProviderPreEntrustSignMiniProgramRequest& v) {
-  Body8(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostContractsServiceProviderPreEntrustSignMiniProgramResponse& v) {
-  a.Str("pre_entrustweb_id", v.pre_entrustweb_id);
-  a.Str("mchid", v.mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("sign_mp_appid", v.sign_mp_appid);
-  a.Str("sign_mp_path", v.sign_mp_path);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostContractsServiceProviderPreEntrustSignMiniProgram::Prepare(
-    const Client& client, const Request& request, CallOptions options) {
-  return internal::Prepare(client, kSpec8, nullptr, &request, nullptr, nullptr, &Body8,
-                           &request.extra, &options);
-}
-Status PostContractsServiceProviderPreEntrustSignMiniProgram::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec8, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign
-namespace {
-void Body9(Archive& a, void* p) {
-  auto& v = *static_cast<PostContractsServiceProviderPreEntrustSignPayRedirectSignRequest*>(p);
-  a.Str("sp_appid", v.sp_appid);
-  a.OptStr("sp_openid", v.sp_openid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sub_appid", v.sub_appid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("notify_url", v.notify_url);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.Str("prepay_id", v.prepay_id);
-}
-constexpr internal::EndpointSpec kSpec9{
-    "POST "
-    "v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign",
-    "POST",
-    "v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostContractsServiceProviderPreEntrustSignPayRedirectSignRequest& v) {
-  Body9(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostContractsServiceProviderPreEntrustSignPayRedirectSignResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostContractsServiceProviderPreEntrustSignPayRedirectSign::Prepare(
-    const Client& client, const Request& request, CallOptions options) {
-  return internal::Prepare(client, kSpec9, nullptr, &request, nullptr, nullptr, &Body9,
-                           &request.extra, &options);
-}
-Status PostContractsServiceProviderPreEntrustSignPayRedirectSign::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec9, response, &internal::SerializeErased<Response>, out);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.Str("contract_termination_mode", v.contract_termination_mode);
-  a.OptStr("contract_terminated_time", v.contract_terminated_time);
-  a.OptStr("contract_termination_remark", v.contract_termination_remark);
-  a.Extra(v.extra);
-}
-
-PostContractsEcommercePreEntrustSignMiniProgramRequest::
-    PostContractsEcommercePreEntrustSignMiniProgramRequest() = default;
-PostContractsEcommercePreEntrustSignMiniProgramRequest::
-    ~PostContractsEcommercePreEntrustSignMiniProgramRequest() = default;
-PostContractsEcommercePreEntrustSignMiniProgramResponse::
-    PostContractsEcommercePreEntrustSignMiniProgramResponse() = default;
-PostContractsEcommercePreEntrustSignMiniProgramResponse::
-    ~PostContractsEcommercePreEntrustSignMiniProgramResponse() = default;
-PostContractsEcommercePreEntrustSignPayRedirectSignRequest::
-    PostContractsEcommercePreEntrustSignPayRedirectSignRequest() = default;
-PostContractsEcommercePreEntrustSignPayRedirectSignRequest::
-    ~PostContractsEcommercePreEntrustSignPayRedirectSignRequest() = default;
-PostContractsEcommercePreEntrustSignPayRedirectSignResponse::
-    PostContractsEcommercePreEntrustSignPayRedirectSignResponse() = default;
-PostContractsEcommercePreEntrustSignPayRedirectSignResponse::
-    ~PostContractsEcommercePreEntrustSignPayRedirectSignResponse() = default;
-PostContractsNormalPreEntrustSignMiniProgramRequest::
-    PostContractsNormalPreEntrustSignMiniProgramRequest() = default;
-PostContractsNormalPreEntrustSignMiniProgramRequest::
-    ~PostContractsNormalPreEntrustSignMiniProgramRequest() = default;
-PostContractsNormalPreEntrustSignMiniProgramResponse::
-    PostContractsNormalPreEntrustSignMiniProgramResponse() = default;
-PostContractsNormalPreEntrustSignMiniProgramResponse::
-    ~PostContractsNormalPreEntrustSignMiniProgramResponse() = default;
-PostContractsNormalPreEntrustSignPayRedirectSignRequest::
-    PostContractsNormalPreEntrustSignPayRedirectSignRequest() = default;
-PostContractsNormalPreEntrustSignPayRedirectSignRequest::
-    ~PostContractsNormalPreEntrustSignPayRedirectSignRequest() = default;
-PostContractsNormalPreEntrustSignPayRedirectSignResponse::
-    PostContractsNormalPreEntrustSignPayRedirectSignResponse() = default;
-PostContractsNormalPreEntrustSignPayRedirectSignResponse::
-    ~PostContractsNormalPreEntrustSignPayRedirectSignResponse() = default;
-PostContractsQsPreEntrustSignMiniProgramRequest::PostContractsQsPreEntrustSignMiniProgramRequest() =
-    default;
-PostContractsQsPreEntrustSignMiniProgramRequest::
-    ~PostContractsQsPreEntrustSignMiniProgramRequest() = default;
-PostContractsQsPreEntrustSignMiniProgramResponse::
-    PostContractsQsPreEntrustSignMiniProgramResponse() = default;
-PostContractsQsPreEntrustSignMiniProgramResponse::
-    ~PostContractsQsPreEntrustSignMiniProgramResponse() = default;
-PostContractsQsPreEntrustSignPayRedirectSignRequest::
-    PostContractsQsPreEntrustSignPayRedirectSignRequest() = default;
-PostContractsQsPreEntrustSignPayRedirectSignRequest::
-    ~PostContractsQsPreEntrustSignPayRedirectSignRequest() = default;
-PostContractsQsPreEntrustSignPayRedirectSignResponse::
-    PostContractsQsPreEntrustSignPayRedirectSignResponse() = default;
-PostContractsQsPreEntrustSignPayRedirectSignResponse::
-    ~PostContractsQsPreEntrustSignPayRedirectSignResponse() = default;
-GetContractsServiceIdOutContractCodeRequest::GetContractsServiceIdOutContractCodeRequest() =
-    default;
-GetContractsServiceIdOutContractCodeRequest::~GetContractsServiceIdOutContractCodeRequest() =
-    default;
-T1::ContractTerminateInfo() = default;
-T1::~ContractTerminateInfo() = default;
-GetContractsServiceIdOutContractCodeResponse::GetContractsServiceIdOutContractCodeResponse() =
-    default;
-GetContractsServiceIdOutContractCodeResponse::~GetContractsServiceIdOutContractCodeResponse() =
-    default;
-PostContractsServiceIdOutContractCodeTerminateRequest::
-    PostContractsServiceIdOutContractCodeTerminateRequest() = default;
-PostContractsServiceIdOutContractCodeTerminateRequest::
-    ~PostContractsServiceIdOutContractCodeTerminateRequest() = default;
-PostContractsServiceIdOutContractCodeTerminateResponse::
-    PostContractsServiceIdOutContractCodeTerminateResponse() = default;
-PostContractsServiceIdOutContractCodeTerminateResponse::
-    ~PostContractsServiceIdOutContractCodeTerminateResponse() = default;
-PostContractsServiceProviderPreEntrustSignMiniProgramRequest::
-    PostContractsServiceProviderPreEntrustSignMiniProgramRequest() = default;
-PostContractsServiceProviderPreEntrustSignMiniProgramRequest::
-    ~PostContractsServiceProviderPreEntrustSignMiniProgramRequest() = default;
-PostContractsServiceProviderPreEntrustSignMiniProgramResponse::
-    PostContractsServiceProviderPreEntrustSignMiniProgramResponse() = default;
-PostContractsServiceProviderPreEntrustSignMiniProgramResponse::
-    ~PostContractsServiceProviderPreEntrustSignMiniProgramResponse() = default;
-PostContractsServiceProviderPreEntrustSignPayRedirectSignRequest::
-    PostContractsServiceProviderPreEntrustSignPayRedirectSignRequest() = default;
-PostContractsServiceProviderPreEntrustSignPayRedirectSignRequest::
-    ~PostContractsServiceProviderPreEntrustSignPayRedirectSignRequest() = default;
-PostContractsServiceProviderPreEntrustSignPayRedirectSignResponse::
-    PostContractsServiceProviderPreEntrustSignPayRedirectSignResponse() = default;
-PostContractsServiceProviderPreEntrustSignPayRedirectSignResponse::
-    ~PostContractsServiceProviderPreEntrustSignPayRedirectSignResponse() = default;
-
-}  // namespace wechatpay::models::v3::password_exempt_contract
-
-namespace wechatpay::models::v3::pay_devices {
-
-namespace {
-
-using T1 = PostPrintersByDeviceIdPrintOrdersRequest::VariableList;
-using T2 = PostPrintersByDeviceIdPrintOrdersRequest::TableList;
-using T3 = T2::RowList;
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "OPEN_SCENARIO_SPEAKER_BIND_STATE_UNBOND",
-    "OPEN_SCENARIO_SPEAKER_BIND_STATE_BINDED",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 3};
-
-constexpr std::string_view kEnum1Names[] = {
-    "", "PRINT_STATE_WAIT", "PRINT_STATE_SUCCESS", "PRINT_STATE_FAIL", "PRINT_STATE_CACHED",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 5};
-
-}  // namespace
-
-static void Serialize(Archive& a, T1& v);
-static void Serialize(Archive& a, T3& v);
-static void Serialize(Archive& a, T2& v);
-
-// GET v3/pay-devices/open-scenario-speaker/{device_sn}
-namespace {
-constexpr std::string_view kPath0[] = {"device_sn"};
-constexpr internal::EndpointSpec kSpec0{
-    "GET v3/pay-devices/open-scenario-speaker/{device_sn}",
-    "GET",
-    "v3/pay-devices/open-scenario-speaker/{device_sn}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath0,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetOpenScenarioSpeakerByDeviceSnRequest& v) { a.Extra(v.extra); }
-void Serialize(Archive& a, GetOpenScenarioSpeakerByDeviceSnResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("device_sn", v.device_sn);
-  a.Field("bind_state", v.bind_state);
-  a.Str("code_url", v.code_url);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetOpenScenarioSpeakerByDeviceSn::Prepare(const Client& client,
-                                                               std::string_view device_sn,
-                                                               const Request& request,
-                                                               CallOptions options) {
-  const std::string path[] = {std::string(device_sn)};
-  return internal::Prepare(client, kSpec0, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetOpenScenarioSpeakerByDeviceSn::Parse(const ::wechatpay::Response& response,
-                                               Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/pay-devices/open-scenario-speaker/{device_sn}/bind
-namespace {
-void Body1(Archive& a, void* p) {
-  auto& v = *static_cast<PostOpenScenarioSpeakerByDeviceSnBindRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("code_url", v.code_url);
-}
-constexpr std::string_view kPath1[] = {"device_sn"};
-constexpr internal::EndpointSpec kSpec1{
-    "POST v3/pay-devices/open-scenario-speaker/{device_sn}/bind",
-    "POST",
-    "v3/pay-devices/open-scenario-speaker/{device_sn}/bind",
-    internal::Protocol::kApiV3,
-    true,
-    kPath1,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostOpenScenarioSpeakerByDeviceSnBindRequest& v) {
-  Body1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostOpenScenarioSpeakerByDeviceSnBindResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("device_sn", v.device_sn);
-  a.Field("bind_state", v.bind_state);
-  a.Str("code_url", v.code_url);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostOpenScenarioSpeakerByDeviceSnBind::Prepare(const Client& client,
-                                                                    std::string_view device_sn,
-                                                                    const Request& request,
-                                                                    CallOptions options) {
-  const std::string path[] = {std::string(device_sn)};
-  return internal::Prepare(client, kSpec1, path, &request, nullptr, nullptr, &Body1, &request.extra,
-                           &options);
-}
-Status PostOpenScenarioSpeakerByDeviceSnBind::Parse(const ::wechatpay::Response& response,
-                                                    Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/pay-devices/open-scenario-speaker/{device_sn}/prebind
-namespace {
-void Body2(Archive& a, void* p) {
-  auto& v = *static_cast<PostOpenScenarioSpeakerByDeviceSnPrebindRequest*>(p);
-  a.Str("code_url", v.code_url);
-}
-constexpr std::string_view kPath2[] = {"device_sn"};
-constexpr internal::EndpointSpec kSpec2{
-    "POST v3/pay-devices/open-scenario-speaker/{device_sn}/prebind",
-    "POST",
-    "v3/pay-devices/open-scenario-speaker/{device_sn}/prebind",
-    internal::Protocol::kApiV3,
-    true,
-    kPath2,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostOpenScenarioSpeakerByDeviceSnPrebindRequest& v) {
-  Body2(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostOpenScenarioSpeakerByDeviceSnPrebindResponse& v) {
-  a.Str("device_sn", v.device_sn);
-  a.Field("bind_state", v.bind_state);
-  a.Str("code_url", v.code_url);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostOpenScenarioSpeakerByDeviceSnPrebind::Prepare(const Client& client,
-                                                                       std::string_view device_sn,
-                                                                       const Request& request,
-                                                                       CallOptions options) {
-  const std::string path[] = {std::string(device_sn)};
-  return internal::Prepare(client, kSpec2, path, &request, nullptr, nullptr, &Body2, &request.extra,
-                           &options);
-}
-Status PostOpenScenarioSpeakerByDeviceSnPrebind::Parse(const ::wechatpay::Response& response,
-                                                       Response* out) {
-  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/pay-devices/open-scenario-speaker/{device_sn}/unbind
-namespace {
-constexpr std::string_view kPath3[] = {"device_sn"};
-constexpr internal::EndpointSpec kSpec3{
-    "POST v3/pay-devices/open-scenario-speaker/{device_sn}/unbind",
-    "POST",
-    "v3/pay-devices/open-scenario-speaker/{device_sn}/unbind",
-    internal::Protocol::kApiV3,
-    false,
-    kPath3,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostOpenScenarioSpeakerByDeviceSnUnbindRequest& v) { a.Extra(v.extra); }
-void Serialize(Archive& a, PostOpenScenarioSpeakerByDeviceSnUnbindResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("device_sn", v.device_sn);
-  a.Field("bind_state", v.bind_state);
-  a.Str("code_url", v.code_url);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostOpenScenarioSpeakerByDeviceSnUnbind::Prepare(const Client& client,
-                                                                      std::string_view device_sn,
-                                                                      const Request& request,
-                                                                      CallOptions options) {
-  const std::string path[] = {std::string(device_sn)};
-  return internal::Prepare(client, kSpec3, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status PostOpenScenarioSpeakerByDeviceSnUnbind::Parse(const ::wechatpay::Response& response,
-                                                      Response* out) {
-  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/pay-devices/open-scenario-speakerorder/{transaction_id}/report
-namespace {
-void Body4(Archive& a, void* p) {
-  auto& v = *static_cast<PostOpenScenarioSpeakerorderByTransactionIdReportRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("code_url", v.code_url);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("device_sn", v.device_sn);
-}
-constexpr std::string_view kPath4[] = {"transaction_id"};
-constexpr internal::EndpointSpec kSpec4{
-    "POST v3/pay-devices/open-scenario-speakerorder/{transaction_id}/report",
-    "POST",
-    "v3/pay-devices/open-scenario-speakerorder/{transaction_id}/report",
-    internal::Protocol::kApiV3,
-    true,
-    kPath4,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostOpenScenarioSpeakerorderByTransactionIdReportRequest& v) {
-  Body4(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostOpenScenarioSpeakerorderByTransactionIdReportResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("code_url", v.code_url);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("device_sn", v.device_sn);
-  a.Str("transaction_id", v.transaction_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostOpenScenarioSpeakerorderByTransactionIdReport::Prepare(
-    const Client& client, std::string_view transaction_id, const Request& request,
-    CallOptions options) {
-  const std::string path[] = {std::string(transaction_id)};
-  return internal::Prepare(client, kSpec4, path, &request, nullptr, nullptr, &Body4, &request.extra,
-                           &options);
-}
-Status PostOpenScenarioSpeakerorderByTransactionIdReport::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/pay-devices/printers/{device_id}/print-orders
-namespace {
-void Body5(Archive& a, void* p) {
-  auto& v = *static_cast<PostPrintersByDeviceIdPrintOrdersRequest*>(p);
-  a.OptStr("print_order_no", v.print_order_no);
-  a.OptStr("template_id", v.template_id);
-  a.OptStr("notify_url", v.notify_url);
-  a.OptList("variable_list", v.variable_list);
-  a.OptList("table_list", v.table_list);
-}
-constexpr std::string_view kPath5[] = {"device_id"};
-constexpr internal::EndpointSpec kSpec5{
-    "POST v3/pay-devices/printers/{device_id}/print-orders",
-    "POST",
-    "v3/pay-devices/printers/{device_id}/print-orders",
-    internal::Protocol::kApiV3,
-    true,
-    kPath5,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPrintersByDeviceIdPrintOrdersRequest& v) {
-  Body5(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPrintersByDeviceIdPrintOrders::Prepare(const Client& client,
-                                                                std::string_view device_id,
-                                                                const Request& request,
-                                                                CallOptions options) {
-  const std::string path[] = {std::string(device_id)};
-  return internal::Prepare(client, kSpec5, path, &request, nullptr, nullptr, &Body5, &request.extra,
-                           &options);
-}
-
-// GET v3/pay-devices/printers/{device_id}/print-orders/{print_order_no}
-namespace {
-constexpr std::string_view kPath6[] = {"device_id", "print_order_no"};
-constexpr internal::EndpointSpec kSpec6{
-    "GET v3/pay-devices/printers/{device_id}/print-orders/{print_order_no}",
-    "GET",
-    "v3/pay-devices/printers/{device_id}/print-orders/{print_order_no}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath6,
-    2,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetPrintersByDeviceIdPrintOrdersByPrintOrderNoRequest& v) {
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse& v) {
-  a.OptStr("print_order_no", v.print_order_no);
-  a.OptStr("template_id", v.template_id);
-  a.OptStr("notify_url", v.notify_url);
-  a.Field("print_state", v.print_state);
-  a.OptStr("print_state_description", v.print_state_description);
-  a.OptList("variable_list", v.variable_list);
-  a.OptList("table_list", v.table_list);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetPrintersByDeviceIdPrintOrdersByPrintOrderNo::Prepare(
-    const Client& client, std::string_view device_id, std::string_view print_order_no,
-    const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(device_id), std::string(print_order_no)};
-  return internal::Prepare(client, kSpec6, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetPrintersByDeviceIdPrintOrdersByPrintOrderNo::Parse(const ::wechatpay::Response& response,
-                                                             Response* out) {
-  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.OptStr("key", v.key);
-  a.OptStr("value", v.value);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T3& v) {
-  a.OptStrList("cell_list", v.cell_list);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T2& v) {
-  a.OptStr("key", v.key);
-  a.OptList("row_list", v.row_list);
-  a.Extra(v.extra);
-}
-
-GetOpenScenarioSpeakerByDeviceSnRequest::GetOpenScenarioSpeakerByDeviceSnRequest() = default;
-GetOpenScenarioSpeakerByDeviceSnRequest::~GetOpenScenarioSpeakerByDeviceSnRequest() = default;
-GetOpenScenarioSpeakerByDeviceSnResponse::GetOpenScenarioSpeakerByDeviceSnResponse() = default;
-GetOpenScenarioSpeakerByDeviceSnResponse::~GetOpenScenarioSpeakerByDeviceSnResponse() = default;
-PostOpenScenarioSpeakerByDeviceSnBindRequest::PostOpenScenarioSpeakerByDeviceSnBindRequest() =
-    default;
-PostOpenScenarioSpeakerByDeviceSnBindRequest::~PostOpenScenarioSpeakerByDeviceSnBindRequest() =
-    default;
-PostOpenScenarioSpeakerByDeviceSnBindResponse::PostOpenScenarioSpeakerByDeviceSnBindResponse() =
-    default;
-PostOpenScenarioSpeakerByDeviceSnBindResponse::~PostOpenScenarioSpeakerByDeviceSnBindResponse() =
-    default;
-PostOpenScenarioSpeakerByDeviceSnPrebindRequest::PostOpenScenarioSpeakerByDeviceSnPrebindRequest() =
-    default;
-PostOpenScenarioSpeakerByDeviceSnPrebindRequest::
-    ~PostOpenScenarioSpeakerByDeviceSnPrebindRequest() = default;
-PostOpenScenarioSpeakerByDeviceSnPrebindResponse::
-    PostOpenScenarioSpeakerByDeviceSnPrebindResponse() = default;
-PostOpenScenarioSpeakerByDeviceSnPrebindResponse::
-    ~PostOpenScenarioSpeakerByDeviceSnPrebindResponse() = default;
-PostOpenScenarioSpeakerByDeviceSnUnbindRequest::PostOpenScenarioSpeakerByDeviceSnUnbindRequest() =
-    default;
-PostOpenScenarioSpeakerByDeviceSnUnbindRequest::~PostOpenScenarioSpeakerByDeviceSnUnbindRequest() =
-    default;
-PostOpenScenarioSpeakerByDeviceSnUnbindResponse::PostOpenScenarioSpeakerByDeviceSnUnbindResponse() =
-    default;
-PostOpenScenarioSpeakerByDeviceSnUnbindResponse::
-    ~PostOpenScenarioSpeakerByDeviceSnUnbindResponse() = default;
-PostOpenScenarioSpeakerorderByTransactionIdReportRequest::
-    PostOpenScenarioSpeakerorderByTransactionIdReportRequest() = default;
-PostOpenScenarioSpeakerorderByTransactionIdReportRequest::
-    ~PostOpenScenarioSpeakerorderByTransactionIdReportRequest() = default;
-PostOpenScenarioSpeakerorderByTransactionIdReportResponse::
-    PostOpenScenarioSpeakerorderByTransactionIdReportResponse() = default;
-PostOpenScenarioSpeakerorderByTransactionIdReportResponse::
-    ~PostOpenScenarioSpeakerorderByTransactionIdReportResponse() = default;
-T1::VariableList() = default;
-T1::~VariableList() = default;
-T3::RowList() = default;
-T3::~RowList() = default;
-T2::TableList() = default;
-T2::~TableList() = default;
-PostPrintersByDeviceIdPrintOrdersRequest::PostPrintersByDeviceIdPrintOrdersRequest() = default;
-PostPrintersByDeviceIdPrintOrdersRequest::~PostPrintersByDeviceIdPrintOrdersRequest() = default;
-GetPrintersByDeviceIdPrintOrdersByPrintOrderNoRequest::
-    GetPrintersByDeviceIdPrintOrdersByPrintOrderNoRequest() = default;
-GetPrintersByDeviceIdPrintOrdersByPrintOrderNoRequest::
-    ~GetPrintersByDeviceIdPrintOrdersByPrintOrderNoRequest() = default;
-GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse::
-    GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse() = default;
-GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse::
-    ~GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse() = default;
-
-const EnumTable& EnumTableOf(GetOpenScenarioSpeakerByDeviceSnResponse::BindState) { return kEnum0; }
-const EnumTable& EnumTableOf(GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse::PrintState) {
-  return kEnum1;
-}
-
-}  // namespace wechatpay::models::v3::pay_devices
-
-namespace wechatpay::models::v3::payroll_card {
-
-namespace {
-
-using T1 = GetAuthenticationsResponse::Data;
-using T2 = PostTransferBatchesRequest::TransferDetailList;
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "FROM_MINI_APP",
-    "FROM_HARDWARE",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 3};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "AUTHENTICATE_PROCESSING",
-    "AUTHENTICATE_SUCCESS",
-    "AUTHENTICATE_FAILED",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 4};
-
-constexpr std::string_view kEnum2Names[] = {
-    "",
-    "SIGN_IN",
-    "INSURANCE",
-    "CONTRACT",
-};
-constexpr EnumTable kEnum2{kEnum2Names, 4};
-
-constexpr std::string_view kEnum3Names[] = {
-    "",
-    "LONG_TERM_EMPLOYMENT",
-    "SHORT_TERM_EMPLOYMENT",
-    "COOPERATION_EMPLOYMENT",
-};
-constexpr EnumTable kEnum3{kEnum3Names, 4};
-
-constexpr std::string_view kEnum4Names[] = {
-    "",
-    "UNAUTHORIZED",
-    "AUTHORIZED",
-    "DEAUTHORIZED",
-};
-constexpr EnumTable kEnum4{kEnum4Names, 4};
-
-constexpr std::string_view kEnum5Names[] = {
-    "", "NORMAL", "SIGN_IN", "INSURANCE", "CONTRACT",
-};
-constexpr EnumTable kEnum5{kEnum5Names, 5};
-
-}  // namespace
-
-static void Serialize(Archive& a, T1& v);
-static void Serialize(Archive& a, T2& v);
-
-// GET v3/payroll-card/authentications
-namespace {
-void Query0(Archive& a, void* p) {
-  auto& v = *static_cast<GetAuthenticationsRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("openid", v.openid);
-  a.OptStr("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("authenticate_date", v.authenticate_date);
-  a.Str("authenticate_state", v.authenticate_state);
-  a.OptI64("offset", v.offset);
-  a.OptI64("limit", v.limit);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "GET v3/payroll-card/authentications",
-    "GET",
-    "v3/payroll-card/authentications",
-    internal::Protocol::kApiV3,
-    false,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetAuthenticationsRequest& v) {
-  Query0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetAuthenticationsResponse& v) {
-  a.OptList("data", v.data);
-  a.I64("total_count", v.total_count);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetAuthentications::Prepare(const Client& client, const Request& request,
-                                                 CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, &Query0, nullptr,
-                           &request.extra, &options);
-}
-Status GetAuthentications::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/payroll-card/authentications/pre-order
-namespace {
-void Body1(Archive& a, void* p) {
-  auto& v = *static_cast<PostAuthenticationsPreOrderRequest*>(p);
-  a.Str("openid", v.openid);
-  a.OptStr("appid", v.appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("authenticate_number", v.authenticate_number);
-  a.Str("project_name", v.project_name);
-  a.Str("employer_name", v.employer_name);
-  a.Field("authenticate_type", v.authenticate_type);
-}
-constexpr internal::EndpointSpec kSpec1{
-    "POST v3/payroll-card/authentications/pre-order",
-    "POST",
-    "v3/payroll-card/authentications/pre-order",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostAuthenticationsPreOrderRequest& v) {
-  Body1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostAuthenticationsPreOrderResponse& v) {
-  a.Str("authenticate_number", v.authenticate_number);
-  a.Str("openid", v.openid);
-  a.Str("mchid", v.mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("token", v.token);
-  a.I64("expires_in", v.expires_in);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostAuthenticationsPreOrder::Prepare(const Client& client,
-                                                          const Request& request,
-                                                          CallOptions options) {
-  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
-                           &request.extra, &options);
-}
-Status PostAuthenticationsPreOrder::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/payroll-card/authentications/pre-order-with-auth
-namespace {
-void Body2(Archive& a, void* p) {
-  auto& v = *static_cast<PostAuthenticationsPreOrderWithAuthRequest*>(p);
-  a.Str("openid", v.openid);
-  a.OptStr("appid", v.appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("authenticate_number", v.authenticate_number);
-  a.Str("project_name", v.project_name);
-  a.Str("employer_name", v.employer_name);
-  a.Str("user_name", v.user_name);
-  a.Str("id_card_number", v.id_card_number);
-  a.Field("employment_type", v.employment_type);
-  a.Field("authenticate_type", v.authenticate_type);
-}
-constexpr std::string_view kEncrypted2[] = {"user_name", "id_card_number"};
-constexpr internal::EndpointSpec kSpec2{
-    "POST v3/payroll-card/authentications/pre-order-with-auth",
-    "POST",
-    "v3/payroll-card/authentications/pre-order-with-auth",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    kEncrypted2,
-    2,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostAuthenticationsPreOrderWithAuthRequest& v) {
-  Body2(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostAuthenticationsPreOrderWithAuthResponse& v) {
-  a.Str("authenticate_number", v.authenticate_number);
-  a.Str("openid", v.openid);
-  a.Str("mchid", v.mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("token", v.token);
-  a.I64("expires_in", v.expires_in);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostAuthenticationsPreOrderWithAuth::Prepare(const Client& client,
-                                                                  const Request& request,
-                                                                  CallOptions options) {
-  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
-                           &request.extra, &options);
-}
-Status PostAuthenticationsPreOrderWithAuth::Parse(const ::wechatpay::Response& response,
-                                                  Response* out) {
-  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/payroll-card/authentications/{authenticate_number}
-namespace {
-void Query3(Archive& a, void* p) {
-  auto& v = *static_cast<GetAuthenticationsByAuthenticateNumberRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("sub_mchid", v.sub_mchid);
-}
-constexpr std::string_view kPath3[] = {"authenticate_number"};
-constexpr internal::EndpointSpec kSpec3{
-    "GET v3/payroll-card/authentications/{authenticate_number}",
-    "GET",
-    "v3/payroll-card/authentications/{authenticate_number}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath3,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetAuthenticationsByAuthenticateNumberRequest& v) {
-  Query3(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetAuthenticationsByAuthenticateNumberResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("openid", v.openid);
-  a.Str("authenticate_scene", v.authenticate_scene);
-  a.Str("authenticate_source", v.authenticate_source);
-  a.Str("project_name", v.project_name);
-  a.Str("employer_name", v.employer_name);
-  a.Field("authenticate_state", v.authenticate_state);
-  a.Str("authenticate_time", v.authenticate_time);
-  a.Str("authenticate_number", v.authenticate_number);
-  a.OptStr("authenticate_failed_reason", v.authenticate_failed_reason);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetAuthenticationsByAuthenticateNumber::Prepare(
-    const Client& client, std::string_view authenticate_number, const Request& request,
-    CallOptions options) {
-  const std::string path[] = {std::string(authenticate_number)};
-  return internal::Prepare(client, kSpec3, path, &request, nullptr, &Query3, nullptr,
-                           &request.extra, &options);
-}
-Status GetAuthenticationsByAuthenticateNumber::Parse(const ::wechatpay::Response& response,
-                                                     Response* out) {
-  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/payroll-card/relations/{openid}
-namespace {
-void Query4(Archive& a, void* p) {
-  auto& v = *static_cast<GetRelationsByOpenidRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.OptStr("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-}
-constexpr std::string_view kPath4[] = {"openid"};
-constexpr internal::EndpointSpec kSpec4{
-    "GET v3/payroll-card/relations/{openid}",
-    "GET",
-    "v3/payroll-card/relations/{openid}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath4,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetRelationsByOpenidRequest& v) {
-  Query4(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetRelationsByOpenidResponse& v) {
-  a.Str("openid", v.openid);
-  a.Str("mchid", v.mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Field("authorize_state", v.authorize_state);
-  a.OptStr("authorize_time", v.authorize_time);
-  a.OptStr("deauthorize_time", v.deauthorize_time);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetRelationsByOpenid::Prepare(const Client& client, std::string_view openid,
-                                                   const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec4, path, &request, nullptr, &Query4, nullptr,
-                           &request.extra, &options);
-}
-Status GetRelationsByOpenid::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/payroll-card/tokens
-namespace {
-void Body5(Archive& a, void* p) {
-  auto& v = *static_cast<PostTokensRequest*>(p);
-  a.Str("openid", v.openid);
-  a.OptStr("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("user_name", v.user_name);
-  a.Str("id_card_number", v.id_card_number);
-  a.Field("employment_type", v.employment_type);
-}
-constexpr std::string_view kEncrypted5[] = {"user_name", "id_card_number"};
-constexpr internal::EndpointSpec kSpec5{
-    "POST v3/payroll-card/tokens",
-    "POST",
-    "v3/payroll-card/tokens",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    kEncrypted5,
-    2,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostTokensRequest& v) {
-  Body5(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostTokensResponse& v) {
-  a.Str("openid", v.openid);
-  a.Str("mchid", v.mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("token", v.token);
-  a.I64("expires_in", v.expires_in);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostTokens::Prepare(const Client& client, const Request& request,
-                                         CallOptions options) {
-  return internal::Prepare(client, kSpec5, nullptr, &request, nullptr, nullptr, &Body5,
-                           &request.extra, &options);
-}
-Status PostTokens::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/payroll-card/transfer-batches
-namespace {
-void Body6(Archive& a, void* p) {
-  auto& v = *static_cast<PostTransferBatchesRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("authorization_type", v.authorization_type);
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_name", v.batch_name);
-  a.Str("batch_remark", v.batch_remark);
-  a.I64("total_amount", v.total_amount);
-  a.I64("total_num", v.total_num);
-  a.Field("transfer_detail_list", v.transfer_detail_list);
-  a.OptStr("sp_appid", v.sp_appid);
-  a.Str("employment_type", v.employment_type);
-  a.Str("employment_scene", v.employment_scene);
-}
-constexpr std::string_view kEncrypted6[] = {"transfer_detail_list[].user_name"};
-constexpr internal::EndpointSpec kSpec6{
-    "POST v3/payroll-card/transfer-batches",
-    "POST",
-    "v3/payroll-card/transfer-batches",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    kEncrypted6,
-    1,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostTransferBatchesRequest& v) {
-  Body6(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostTransferBatchesResponse& v) {
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_id", v.batch_id);
-  a.Str("create_time", v.create_time);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostTransferBatches::Prepare(const Client& client, const Request& request,
-                                                  CallOptions options) {
-  return internal::Prepare(client, kSpec6, nullptr, &request, nullptr, nullptr, &Body6,
-                           &request.extra, &options);
-}
-Status PostTransferBatches::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/payroll-card/wesure/insurance
-namespace {
-void Body7(Archive& a, void* p) {
-  auto& v = *static_cast<PostWesureInsuranceRequest*>(p);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("wesure_order_no", v.wesure_order_no);
-  a.Str("token", v.token);
-  a.Str("insurance_company_order_no", v.insurance_company_order_no);
-  a.Str("openid", v.openid);
-  a.Str("insure_state", v.insure_state);
-  a.Str("insure_effect_time", v.insure_effect_time);
-  a.Str("insure_invalid_time", v.insure_invalid_time);
-  a.Str("insurance_company_name", v.insurance_company_name);
-}
-constexpr internal::EndpointSpec kSpec7{
-    "POST v3/payroll-card/wesure/insurance",
-    "POST",
-    "v3/payroll-card/wesure/insurance",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostWesureInsuranceRequest& v) {
-  Body7(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostWesureInsurance::Prepare(const Client& client, const Request& request,
-                                                  CallOptions options) {
-  return internal::Prepare(client, kSpec7, nullptr, &request, nullptr, nullptr, &Body7,
-                           &request.extra, &options);
-}
-
-// POST v3/payroll-card/wesure/token-validations
-namespace {
-void Body8(Archive& a, void* p) {
-  auto& v = *static_cast<PostWesureTokenValidationsRequest*>(p);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("token", v.token);
-  a.Str("user_name", v.user_name);
-  a.Str("id_card_number", v.id_card_number);
-  a.Field("authenticate_type", v.authenticate_type);
-}
-constexpr std::string_view kEncrypted8[] = {"user_name", "id_card_number"};
-constexpr internal::EndpointSpec kSpec8{
-    "POST v3/payroll-card/wesure/token-validations",
-    "POST",
-    "v3/payroll-card/wesure/token-validations",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    kEncrypted8,
-    2,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostWesureTokenValidationsRequest& v) {
-  Body8(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostWesureTokenValidationsResponse& v) {
-  a.Str("result", v.result);
-  a.OptStr("authenticate_success_time", v.authenticate_success_time);
-  a.OptStr("openid", v.openid);
-  a.OptStr("fail_reason", v.fail_reason);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostWesureTokenValidations::Prepare(const Client& client,
-                                                         const Request& request,
-                                                         CallOptions options) {
-  return internal::Prepare(client, kSpec8, nullptr, &request, nullptr, nullptr, &Body8,
-                           &request.extra, &options);
-}
-Status PostWesureTokenValidations::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec8, response, &internal::SerializeErased<Response>, out);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("openid", v.openid);
-  a.Field("authenticate_scene", v.authenticate_scene);
-  a.Str("authenticate_source", v.authenticate_source);
-  a.Str("project_name", v.project_name);
-  a.Str("employer_name", v.employer_name);
-  a.Field("authenticate_state", v.authenticate_state);
-  a.Str("authenticate_time", v.authenticate_time);
-  a.Str("authenticate_number", v.authenticate_number);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T2& v) {
-  a.Str("out_detail_no", v.out_detail_no);
-  a.I64("transfer_amount", v.transfer_amount);
-  a.Str("transfer_remark", v.transfer_remark);
-  a.Str("openid", v.openid);
-  a.Str("user_name", v.user_name);
-  a.Extra(v.extra);
-}
-
-GetAuthenticationsRequest::GetAuthenticationsRequest() = default;
-GetAuthenticationsRequest::~GetAuthenticationsRequest() = default;
-T1::Data() = default;
-T1::~Data() = default;
-GetAuthenticationsResponse::GetAuthenticationsResponse() = default;
-GetAuthenticationsResponse::~GetAuthenticationsResponse() = default;
-PostAuthenticationsPreOrderRequest::PostAuthenticationsPreOrderRequest() = default;
-PostAuthenticationsPreOrderRequest::~PostAuthenticationsPreOrderRequest() = default;
-PostAuthenticationsPreOrderResponse::PostAuthenticationsPreOrderResponse() = default;
-PostAuthenticationsPreOrderResponse::~PostAuthenticationsPreOrderResponse() = default;
-PostAuthenticationsPreOrderWithAuthRequest::PostAuthenticationsPreOrderWithAuthRequest() = default;
-PostAuthenticationsPreOrderWithAuthRequest::~PostAuthenticationsPreOrderWithAuthRequest() = default;
-PostAuthenticationsPreOrderWithAuthResponse::PostAuthenticationsPreOrderWithAuthResponse() =
-    default;
-PostAuthenticationsPreOrderWithAuthResponse::~PostAuthenticationsPreOrderWithAuthResponse() =
-    default;
-GetAuthenticationsByAuthenticateNumberRequest::GetAuthenticationsByAuthenticateNumberRequest() =
-    default;
-GetAuthenticationsByAuthenticateNumberRequest::~GetAuthenticationsByAuthenticateNumberRequest() =
-    default;
-GetAuthenticationsByAuthenticateNumberResponse::GetAuthenticationsByAuthenticateNumberResponse() =
-    default;
-GetAuthenticationsByAuthenticateNumberResponse::~GetAuthenticationsByAuthenticateNumberResponse() =
-    default;
-GetRelationsByOpenidRequest::GetRelationsByOpenidRequest() = default;
-GetRelationsByOpenidRequest::~GetRelationsByOpenidRequest() = default;
-GetRelationsByOpenidResponse::GetRelationsByOpenidResponse() = default;
-GetRelationsByOpenidResponse::~GetRelationsByOpenidResponse() = default;
-PostTokensRequest::PostTokensRequest() = default;
-PostTokensRequest::~PostTokensRequest() = default;
-PostTokensResponse::PostTokensResponse() = default;
-PostTokensResponse::~PostTokensResponse() = default;
-T2::TransferDetailList() = default;
-T2::~TransferDetailList() = default;
-PostTransferBatchesRequest::PostTransferBatchesRequest() = default;
-PostTransferBatchesRequest::~PostTransferBatchesRequest() = default;
-PostTransferBatchesResponse::PostTransferBatchesResponse() = default;
-PostTransferBatchesResponse::~PostTransferBatchesResponse() = default;
-PostWesureInsuranceRequest::PostWesureInsuranceRequest() = default;
-PostWesureInsuranceRequest::~PostWesureInsuranceRequest() = default;
-PostWesureTokenValidationsRequest::PostWesureTokenValidationsRequest() = default;
-PostWesureTokenValidationsRequest::~PostWesureTokenValidationsRequest() = default;
-PostWesureTokenValidationsResponse::PostWesureTokenValidationsResponse() = default;
-PostWesureTokenValidationsResponse::~PostWesureTokenValidationsResponse() = default;
-
-const EnumTable& EnumTableOf(T1::AuthenticateScene) { return kEnum0; }
-const EnumTable& EnumTableOf(T1::AuthenticateState) { return kEnum1; }
-const EnumTable& EnumTableOf(PostAuthenticationsPreOrderRequest::AuthenticateType) {
-  return kEnum2;
-}
-const EnumTable& EnumTableOf(PostAuthenticationsPreOrderWithAuthRequest::EmploymentType) {
-  return kEnum3;
-}
-const EnumTable& EnumTableOf(GetRelationsByOpenidResponse::AuthorizeState) { return kEnum4; }
-const EnumTable& EnumTableOf(PostWesureTokenValidationsRequest::AuthenticateType) { return kEnum5; }
-
-}  // namespace wechatpay::models::v3::payroll_card

@@ -8,6 +8,9 @@
 #include <string_view>
 
 #include "models/archive.h"
+#include "wechatpay/models/v3/password_exempt_contract.h"
+#include "wechatpay/models/v3/pay_devices.h"
+#include "wechatpay/models/v3/payroll_card.h"
 #include "wechatpay/models/v3/profitsharing.h"
 #include "wechatpay/models/v3/qrcode.h"
 #include "wechatpay/models/v3/rate_activity.h"
@@ -20,11 +23,1666 @@
 #include "wechatpay/models/v3/taxi_invoice.h"
 #include "wechatpay/models/v3/transaction_block.h"
 #include "wechatpay/models/v3/transfer.h"
-#include "wechatpay/models/v3/transfer_detail.h"
-#include "wechatpay/models/v3/transferdownload.h"
-#include "wechatpay/models/v3/vehicle.h"
-#include "wechatpay/models/v3/webhooks.h"
-#include "wechatpay/models/v3/webizpay.h"
+
+namespace wechatpay::models::v3::password_exempt_contract {
+
+namespace {
+
+using T1 = GetContractsServiceIdOutContractCodeResponse::ContractTerminateInfo;
+
+}  // namespace
+
+static void Serialize(Archive& a, T1& v);
+
+// POST v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostContractsEcommercePreEntrustSignMiniProgramRequest*>(p);
+  a.Str("appid", v.appid);
+  a.I64("service_id", v.service_id);
+  a.Str("out_contract_code", v.out_contract_code);
+  a.Str("notify_url", v.notify_url);
+  a.Str("contract_display_account", v.contract_display_account);
+  a.Str("openid", v.openid);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "POST v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program",
+    "POST",
+    "v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostContractsEcommercePreEntrustSignMiniProgramRequest& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostContractsEcommercePreEntrustSignMiniProgramResponse& v) {
+  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptI64("service_id", v.service_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.OptStr("sign_mp_appid", v.sign_mp_appid);
+  a.OptStr("sign_mp_path", v.sign_mp_path);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostContractsEcommercePreEntrustSignMiniProgram::Prepare(
+    const Client& client, const Request& request, CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
+                           &request.extra, &options);
+}
+Status PostContractsEcommercePreEntrustSignMiniProgram::Parse(const ::wechatpay::Response& response,
+                                                              Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/pay-redirect-sign
+namespace {
+void Body1(Archive& a, void* p) {
+  auto& v = *static_cast<PostContractsEcommercePreEntrustSignPayRedirectSignRequest*>(p);
+  a.Str("appid", v.appid);
+  a.I64("service_id", v.service_id);
+  a.Str("out_contract_code", v.out_contract_code);
+  a.Str("notify_url", v.notify_url);
+  a.Str("contract_display_account", v.contract_display_account);
+  a.Str("prepay_id", v.prepay_id);
+  a.Str("openid", v.openid);
+}
+constexpr internal::EndpointSpec kSpec1{
+    "POST v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/pay-redirect-sign",
+    "POST",
+    "v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/pay-redirect-sign",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostContractsEcommercePreEntrustSignPayRedirectSignRequest& v) {
+  Body1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostContractsEcommercePreEntrustSignPayRedirectSignResponse& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptI64("service_id", v.service_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostContractsEcommercePreEntrustSignPayRedirectSign::Prepare(
+    const Client& client, const Request& request, CallOptions options) {
+  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
+                           &request.extra, &options);
+}
+Status PostContractsEcommercePreEntrustSignPayRedirectSign::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program
+namespace {
+void Body2(Archive& a, void* p) {
+  auto& v = *static_cast<PostContractsNormalPreEntrustSignMiniProgramRequest*>(p);
+  a.Str("appid", v.appid);
+  a.I64("service_id", v.service_id);
+  a.Str("out_contract_code", v.out_contract_code);
+  a.Str("notify_url", v.notify_url);
+  a.Str("contract_display_account", v.contract_display_account);
+  a.Str("openid", v.openid);
+}
+constexpr internal::EndpointSpec kSpec2{
+    "POST v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program",
+    "POST",
+    "v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostContractsNormalPreEntrustSignMiniProgramRequest& v) {
+  Body2(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostContractsNormalPreEntrustSignMiniProgramResponse& v) {
+  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptI64("service_id", v.service_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.OptStr("sign_mp_appid", v.sign_mp_appid);
+  a.OptStr("sign_mp_path", v.sign_mp_path);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostContractsNormalPreEntrustSignMiniProgram::Prepare(const Client& client,
+                                                                           const Request& request,
+                                                                           CallOptions options) {
+  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
+                           &request.extra, &options);
+}
+Status PostContractsNormalPreEntrustSignMiniProgram::Parse(const ::wechatpay::Response& response,
+                                                           Response* out) {
+  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign
+namespace {
+void Body3(Archive& a, void* p) {
+  auto& v = *static_cast<PostContractsNormalPreEntrustSignPayRedirectSignRequest*>(p);
+  a.Str("appid", v.appid);
+  a.I64("service_id", v.service_id);
+  a.Str("out_contract_code", v.out_contract_code);
+  a.Str("notify_url", v.notify_url);
+  a.Str("contract_display_account", v.contract_display_account);
+  a.Str("prepay_id", v.prepay_id);
+  a.Str("openid", v.openid);
+}
+constexpr internal::EndpointSpec kSpec3{
+    "POST v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign",
+    "POST",
+    "v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostContractsNormalPreEntrustSignPayRedirectSignRequest& v) {
+  Body3(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostContractsNormalPreEntrustSignPayRedirectSignResponse& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptI64("service_id", v.service_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostContractsNormalPreEntrustSignPayRedirectSign::Prepare(
+    const Client& client, const Request& request, CallOptions options) {
+  return internal::Prepare(client, kSpec3, nullptr, &request, nullptr, nullptr, &Body3,
+                           &request.extra, &options);
+}
+Status PostContractsNormalPreEntrustSignPayRedirectSign::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program
+namespace {
+void Body4(Archive& a, void* p) {
+  auto& v = *static_cast<PostContractsQsPreEntrustSignMiniProgramRequest*>(p);
+  a.Str("appid", v.appid);
+  a.Str("sub_appid", v.sub_appid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.I64("service_id", v.service_id);
+  a.Str("out_contract_code", v.out_contract_code);
+  a.Str("notify_url", v.notify_url);
+  a.Str("contract_display_account", v.contract_display_account);
+  a.OptStr("openid", v.openid);
+  a.OptStr("sub_openid", v.sub_openid);
+}
+constexpr internal::EndpointSpec kSpec4{
+    "POST v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program",
+    "POST",
+    "v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostContractsQsPreEntrustSignMiniProgramRequest& v) {
+  Body4(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostContractsQsPreEntrustSignMiniProgramResponse& v) {
+  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptI64("service_id", v.service_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.OptStr("sign_mp_appid", v.sign_mp_appid);
+  a.OptStr("sign_mp_path", v.sign_mp_path);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostContractsQsPreEntrustSignMiniProgram::Prepare(const Client& client,
+                                                                       const Request& request,
+                                                                       CallOptions options) {
+  return internal::Prepare(client, kSpec4, nullptr, &request, nullptr, nullptr, &Body4,
+                           &request.extra, &options);
+}
+Status PostContractsQsPreEntrustSignMiniProgram::Parse(const ::wechatpay::Response& response,
+                                                       Response* out) {
+  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/password-exempt-contract/contracts/qs/pre-entrust-sign/pay-redirect-sign
+namespace {
+void Body5(Archive& a, void* p) {
+  auto& v = *static_cast<PostContractsQsPreEntrustSignPayRedirectSignRequest*>(p);
+  a.Str("appid", v.appid);
+  a.Str("sub_appid", v.sub_appid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.I64("service_id", v.service_id);
+  a.Str("out_contract_code", v.out_contract_code);
+  a.Str("notify_url", v.notify_url);
+  a.Str("contract_display_account", v.contract_display_account);
+  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("openid", v.openid);
+  a.OptStr("sub_openid", v.sub_openid);
+}
+constexpr internal::EndpointSpec kSpec5{
+    "POST v3/password-exempt-contract/contracts/qs/pre-entrust-sign/pay-redirect-sign",
+    "POST",
+    "v3/password-exempt-contract/contracts/qs/pre-entrust-sign/pay-redirect-sign",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostContractsQsPreEntrustSignPayRedirectSignRequest& v) {
+  Body5(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostContractsQsPreEntrustSignPayRedirectSignResponse& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptI64("service_id", v.service_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostContractsQsPreEntrustSignPayRedirectSign::Prepare(const Client& client,
+                                                                           const Request& request,
+                                                                           CallOptions options) {
+  return internal::Prepare(client, kSpec5, nullptr, &request, nullptr, nullptr, &Body5,
+                           &request.extra, &options);
+}
+Status PostContractsQsPreEntrustSignPayRedirectSign::Parse(const ::wechatpay::Response& response,
+                                                           Response* out) {
+  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET
+// v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}
+namespace {
+constexpr std::string_view kPath6[] = {"service_id", "out_contract_code"};
+constexpr internal::EndpointSpec kSpec6{
+    "GET "
+    "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/"
+    "{out_contract_code}",
+    "GET",
+    "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/"
+    "{out_contract_code}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath6,
+    2,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetContractsServiceIdOutContractCodeRequest& v) { a.Extra(v.extra); }
+void Serialize(Archive& a, GetContractsServiceIdOutContractCodeResponse& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("openid", v.openid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.OptI64("service_id", v.service_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.OptStr("contract_display_account", v.contract_display_account);
+  a.OptStr("contract_state", v.contract_state);
+  a.OptStr("contract_signed_time", v.contract_signed_time);
+  a.Field("contract_terminate_info", v.contract_terminate_info);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetContractsServiceIdOutContractCode::Prepare(
+    const Client& client, std::int64_t service_id, std::string_view out_contract_code,
+    const Request& request, CallOptions options) {
+  const std::string path[] = {std::to_string(service_id), std::string(out_contract_code)};
+  return internal::Prepare(client, kSpec6, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetContractsServiceIdOutContractCode::Parse(const ::wechatpay::Response& response,
+                                                   Response* out) {
+  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST
+// v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}/terminate
+namespace {
+void Body7(Archive& a, void* p) {
+  auto& v = *static_cast<PostContractsServiceIdOutContractCodeTerminateRequest*>(p);
+  a.Str("contract_termination_remark", v.contract_termination_remark);
+}
+constexpr std::string_view kPath7[] = {"service_id", "out_contract_code"};
+constexpr internal::EndpointSpec kSpec7{
+    "POST "
+    "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/"
+    "{out_contract_code}/terminate",
+    "POST",
+    "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/"
+    "{out_contract_code}/terminate",
+    internal::Protocol::kApiV3,
+    true,
+    kPath7,
+    2,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostContractsServiceIdOutContractCodeTerminateRequest& v) {
+  Body7(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostContractsServiceIdOutContractCodeTerminateResponse& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptI64("service_id", v.service_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostContractsServiceIdOutContractCodeTerminate::Prepare(
+    const Client& client, std::int64_t service_id, std::string_view out_contract_code,
+    const Request& request, CallOptions options) {
+  const std::string path[] = {std::to_string(service_id), std::string(out_contract_code)};
+  return internal::Prepare(client, kSpec7, path, &request, nullptr, nullptr, &Body7, &request.extra,
+                           &options);
+}
+Status PostContractsServiceIdOutContractCodeTerminate::Parse(const ::wechatpay::Response& response,
+                                                             Response* out) {
+  return internal::ParseResponse(kSpec7, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/mini-program
+namespace {
+void Body8(Archive& a, void* p) {
+  auto& v = *static_cast<PostContractsServiceProviderPreEntrustSignMiniProgramRequest*>(p);
+  a.Str("sp_appid", v.sp_appid);
+  a.OptStr("sp_openid", v.sp_openid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Str("sub_appid", v.sub_appid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.I64("service_id", v.service_id);
+  a.Str("out_contract_code", v.out_contract_code);
+  a.Str("notify_url", v.notify_url);
+  a.Str("contract_display_account", v.contract_display_account);
+}
+constexpr internal::EndpointSpec kSpec8{
+    "POST v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/mini-program",
+    "POST",
+    "v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/mini-program",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostContractsServiceProviderPreEntrustSignMiniProgramRequest& v) {
+  Body8(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostContractsServiceProviderPreEntrustSignMiniProgramResponse& v) {
+  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptI64("service_id", v.service_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.OptStr("sign_mp_appid", v.sign_mp_appid);
+  a.OptStr("sign_mp_path", v.sign_mp_path);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostContractsServiceProviderPreEntrustSignMiniProgram::Prepare(
+    const Client& client, const Request& request, CallOptions options) {
+  return internal::Prepare(client, kSpec8, nullptr, &request, nullptr, nullptr, &Body8,
+                           &request.extra, &options);
+}
+Status PostContractsServiceProviderPreEntrustSignMiniProgram::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec8, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign
+namespace {
+void Body9(Archive& a, void* p) {
+  auto& v = *static_cast<PostContractsServiceProviderPreEntrustSignPayRedirectSignRequest*>(p);
+  a.Str("sp_appid", v.sp_appid);
+  a.OptStr("sp_openid", v.sp_openid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Str("sub_appid", v.sub_appid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.I64("service_id", v.service_id);
+  a.Str("out_contract_code", v.out_contract_code);
+  a.Str("notify_url", v.notify_url);
+  a.Str("contract_display_account", v.contract_display_account);
+  a.Str("prepay_id", v.prepay_id);
+}
+constexpr internal::EndpointSpec kSpec9{
+    "POST "
+    "v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign",
+    "POST",
+    "v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostContractsServiceProviderPreEntrustSignPayRedirectSignRequest& v) {
+  Body9(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostContractsServiceProviderPreEntrustSignPayRedirectSignResponse& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptI64("service_id", v.service_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostContractsServiceProviderPreEntrustSignPayRedirectSign::Prepare(
+    const Client& client, const Request& request, CallOptions options) {
+  return internal::Prepare(client, kSpec9, nullptr, &request, nullptr, nullptr, &Body9,
+                           &request.extra, &options);
+}
+Status PostContractsServiceProviderPreEntrustSignPayRedirectSign::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec9, response, &internal::SerializeErased<Response>, out);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.OptStr("contract_termination_mode", v.contract_termination_mode);
+  a.OptStr("contract_terminated_time", v.contract_terminated_time);
+  a.OptStr("contract_termination_remark", v.contract_termination_remark);
+  a.Extra(v.extra);
+}
+
+PostContractsEcommercePreEntrustSignMiniProgramRequest::
+    PostContractsEcommercePreEntrustSignMiniProgramRequest() = default;
+PostContractsEcommercePreEntrustSignMiniProgramRequest::
+    ~PostContractsEcommercePreEntrustSignMiniProgramRequest() = default;
+PostContractsEcommercePreEntrustSignMiniProgramResponse::
+    PostContractsEcommercePreEntrustSignMiniProgramResponse() = default;
+PostContractsEcommercePreEntrustSignMiniProgramResponse::
+    ~PostContractsEcommercePreEntrustSignMiniProgramResponse() = default;
+PostContractsEcommercePreEntrustSignPayRedirectSignRequest::
+    PostContractsEcommercePreEntrustSignPayRedirectSignRequest() = default;
+PostContractsEcommercePreEntrustSignPayRedirectSignRequest::
+    ~PostContractsEcommercePreEntrustSignPayRedirectSignRequest() = default;
+PostContractsEcommercePreEntrustSignPayRedirectSignResponse::
+    PostContractsEcommercePreEntrustSignPayRedirectSignResponse() = default;
+PostContractsEcommercePreEntrustSignPayRedirectSignResponse::
+    ~PostContractsEcommercePreEntrustSignPayRedirectSignResponse() = default;
+PostContractsNormalPreEntrustSignMiniProgramRequest::
+    PostContractsNormalPreEntrustSignMiniProgramRequest() = default;
+PostContractsNormalPreEntrustSignMiniProgramRequest::
+    ~PostContractsNormalPreEntrustSignMiniProgramRequest() = default;
+PostContractsNormalPreEntrustSignMiniProgramResponse::
+    PostContractsNormalPreEntrustSignMiniProgramResponse() = default;
+PostContractsNormalPreEntrustSignMiniProgramResponse::
+    ~PostContractsNormalPreEntrustSignMiniProgramResponse() = default;
+PostContractsNormalPreEntrustSignPayRedirectSignRequest::
+    PostContractsNormalPreEntrustSignPayRedirectSignRequest() = default;
+PostContractsNormalPreEntrustSignPayRedirectSignRequest::
+    ~PostContractsNormalPreEntrustSignPayRedirectSignRequest() = default;
+PostContractsNormalPreEntrustSignPayRedirectSignResponse::
+    PostContractsNormalPreEntrustSignPayRedirectSignResponse() = default;
+PostContractsNormalPreEntrustSignPayRedirectSignResponse::
+    ~PostContractsNormalPreEntrustSignPayRedirectSignResponse() = default;
+PostContractsQsPreEntrustSignMiniProgramRequest::PostContractsQsPreEntrustSignMiniProgramRequest() =
+    default;
+PostContractsQsPreEntrustSignMiniProgramRequest::
+    ~PostContractsQsPreEntrustSignMiniProgramRequest() = default;
+PostContractsQsPreEntrustSignMiniProgramResponse::
+    PostContractsQsPreEntrustSignMiniProgramResponse() = default;
+PostContractsQsPreEntrustSignMiniProgramResponse::
+    ~PostContractsQsPreEntrustSignMiniProgramResponse() = default;
+PostContractsQsPreEntrustSignPayRedirectSignRequest::
+    PostContractsQsPreEntrustSignPayRedirectSignRequest() = default;
+PostContractsQsPreEntrustSignPayRedirectSignRequest::
+    ~PostContractsQsPreEntrustSignPayRedirectSignRequest() = default;
+PostContractsQsPreEntrustSignPayRedirectSignResponse::
+    PostContractsQsPreEntrustSignPayRedirectSignResponse() = default;
+PostContractsQsPreEntrustSignPayRedirectSignResponse::
+    ~PostContractsQsPreEntrustSignPayRedirectSignResponse() = default;
+GetContractsServiceIdOutContractCodeRequest::GetContractsServiceIdOutContractCodeRequest() =
+    default;
+GetContractsServiceIdOutContractCodeRequest::~GetContractsServiceIdOutContractCodeRequest() =
+    default;
+T1::ContractTerminateInfo() = default;
+T1::~ContractTerminateInfo() = default;
+GetContractsServiceIdOutContractCodeResponse::GetContractsServiceIdOutContractCodeResponse() =
+    default;
+GetContractsServiceIdOutContractCodeResponse::~GetContractsServiceIdOutContractCodeResponse() =
+    default;
+PostContractsServiceIdOutContractCodeTerminateRequest::
+    PostContractsServiceIdOutContractCodeTerminateRequest() = default;
+PostContractsServiceIdOutContractCodeTerminateRequest::
+    ~PostContractsServiceIdOutContractCodeTerminateRequest() = default;
+PostContractsServiceIdOutContractCodeTerminateResponse::
+    PostContractsServiceIdOutContractCodeTerminateResponse() = default;
+PostContractsServiceIdOutContractCodeTerminateResponse::
+    ~PostContractsServiceIdOutContractCodeTerminateResponse() = default;
+PostContractsServiceProviderPreEntrustSignMiniProgramRequest::
+    PostContractsServiceProviderPreEntrustSignMiniProgramRequest() = default;
+PostContractsServiceProviderPreEntrustSignMiniProgramRequest::
+    ~PostContractsServiceProviderPreEntrustSignMiniProgramRequest() = default;
+PostContractsServiceProviderPreEntrustSignMiniProgramResponse::
+    PostContractsServiceProviderPreEntrustSignMiniProgramResponse() = default;
+PostContractsServiceProviderPreEntrustSignMiniProgramResponse::
+    ~PostContractsServiceProviderPreEntrustSignMiniProgramResponse() = default;
+PostContractsServiceProviderPreEntrustSignPayRedirectSignRequest::
+    PostContractsServiceProviderPreEntrustSignPayRedirectSignRequest() = default;
+PostContractsServiceProviderPreEntrustSignPayRedirectSignRequest::
+    ~PostContractsServiceProviderPreEntrustSignPayRedirectSignRequest() = default;
+PostContractsServiceProviderPreEntrustSignPayRedirectSignResponse::
+    PostContractsServiceProviderPreEntrustSignPayRedirectSignResponse() = default;
+PostContractsServiceProviderPreEntrustSignPayRedirectSignResponse::
+    ~PostContractsServiceProviderPreEntrustSignPayRedirectSignResponse() = default;
+
+}  // namespace wechatpay::models::v3::password_exempt_contract
+
+namespace wechatpay::models::v3::pay_devices {
+
+namespace {
+
+using T1 = PostPrintersByDeviceIdPrintOrdersRequest::VariableList;
+using T2 = PostPrintersByDeviceIdPrintOrdersRequest::TableList;
+using T3 = T2::RowList;
+using T4 = GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse::VariableList;
+using T5 = GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse::TableList;
+using T6 = T5::RowList;
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "OPEN_SCENARIO_SPEAKER_BIND_STATE_UNBOND",
+    "OPEN_SCENARIO_SPEAKER_BIND_STATE_BINDED",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 3};
+
+constexpr std::string_view kEnum1Names[] = {
+    "", "PRINT_STATE_WAIT", "PRINT_STATE_SUCCESS", "PRINT_STATE_FAIL", "PRINT_STATE_CACHED",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 5};
+
+}  // namespace
+
+static void Serialize(Archive& a, T1& v);
+static void Serialize(Archive& a, T3& v);
+static void Serialize(Archive& a, T2& v);
+static void Serialize(Archive& a, T4& v);
+static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T5& v);
+
+// GET v3/pay-devices/open-scenario-speaker/{device_sn}
+namespace {
+constexpr std::string_view kPath0[] = {"device_sn"};
+constexpr internal::EndpointSpec kSpec0{
+    "GET v3/pay-devices/open-scenario-speaker/{device_sn}",
+    "GET",
+    "v3/pay-devices/open-scenario-speaker/{device_sn}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath0,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetOpenScenarioSpeakerByDeviceSnRequest& v) { a.Extra(v.extra); }
+void Serialize(Archive& a, GetOpenScenarioSpeakerByDeviceSnResponse& v) {
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("device_sn", v.device_sn);
+  a.Field("bind_state", v.bind_state);
+  a.OptStr("code_url", v.code_url);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetOpenScenarioSpeakerByDeviceSn::Prepare(const Client& client,
+                                                               std::string_view device_sn,
+                                                               const Request& request,
+                                                               CallOptions options) {
+  const std::string path[] = {std::string(device_sn)};
+  return internal::Prepare(client, kSpec0, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetOpenScenarioSpeakerByDeviceSn::Parse(const ::wechatpay::Response& response,
+                                               Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/pay-devices/open-scenario-speaker/{device_sn}/bind
+namespace {
+void Body1(Archive& a, void* p) {
+  auto& v = *static_cast<PostOpenScenarioSpeakerByDeviceSnBindRequest*>(p);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Str("code_url", v.code_url);
+}
+constexpr std::string_view kPath1[] = {"device_sn"};
+constexpr internal::EndpointSpec kSpec1{
+    "POST v3/pay-devices/open-scenario-speaker/{device_sn}/bind",
+    "POST",
+    "v3/pay-devices/open-scenario-speaker/{device_sn}/bind",
+    internal::Protocol::kApiV3,
+    true,
+    kPath1,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostOpenScenarioSpeakerByDeviceSnBindRequest& v) {
+  Body1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostOpenScenarioSpeakerByDeviceSnBindResponse& v) {
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("device_sn", v.device_sn);
+  a.Field("bind_state", v.bind_state);
+  a.OptStr("code_url", v.code_url);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostOpenScenarioSpeakerByDeviceSnBind::Prepare(const Client& client,
+                                                                    std::string_view device_sn,
+                                                                    const Request& request,
+                                                                    CallOptions options) {
+  const std::string path[] = {std::string(device_sn)};
+  return internal::Prepare(client, kSpec1, path, &request, nullptr, nullptr, &Body1, &request.extra,
+                           &options);
+}
+Status PostOpenScenarioSpeakerByDeviceSnBind::Parse(const ::wechatpay::Response& response,
+                                                    Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/pay-devices/open-scenario-speaker/{device_sn}/prebind
+namespace {
+void Body2(Archive& a, void* p) {
+  auto& v = *static_cast<PostOpenScenarioSpeakerByDeviceSnPrebindRequest*>(p);
+  a.Str("code_url", v.code_url);
+}
+constexpr std::string_view kPath2[] = {"device_sn"};
+constexpr internal::EndpointSpec kSpec2{
+    "POST v3/pay-devices/open-scenario-speaker/{device_sn}/prebind",
+    "POST",
+    "v3/pay-devices/open-scenario-speaker/{device_sn}/prebind",
+    internal::Protocol::kApiV3,
+    true,
+    kPath2,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostOpenScenarioSpeakerByDeviceSnPrebindRequest& v) {
+  Body2(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostOpenScenarioSpeakerByDeviceSnPrebindResponse& v) {
+  a.OptStr("device_sn", v.device_sn);
+  a.Field("bind_state", v.bind_state);
+  a.OptStr("code_url", v.code_url);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostOpenScenarioSpeakerByDeviceSnPrebind::Prepare(const Client& client,
+                                                                       std::string_view device_sn,
+                                                                       const Request& request,
+                                                                       CallOptions options) {
+  const std::string path[] = {std::string(device_sn)};
+  return internal::Prepare(client, kSpec2, path, &request, nullptr, nullptr, &Body2, &request.extra,
+                           &options);
+}
+Status PostOpenScenarioSpeakerByDeviceSnPrebind::Parse(const ::wechatpay::Response& response,
+                                                       Response* out) {
+  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/pay-devices/open-scenario-speaker/{device_sn}/unbind
+namespace {
+constexpr std::string_view kPath3[] = {"device_sn"};
+constexpr internal::EndpointSpec kSpec3{
+    "POST v3/pay-devices/open-scenario-speaker/{device_sn}/unbind",
+    "POST",
+    "v3/pay-devices/open-scenario-speaker/{device_sn}/unbind",
+    internal::Protocol::kApiV3,
+    false,
+    kPath3,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostOpenScenarioSpeakerByDeviceSnUnbindRequest& v) { a.Extra(v.extra); }
+void Serialize(Archive& a, PostOpenScenarioSpeakerByDeviceSnUnbindResponse& v) {
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("device_sn", v.device_sn);
+  a.Field("bind_state", v.bind_state);
+  a.OptStr("code_url", v.code_url);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostOpenScenarioSpeakerByDeviceSnUnbind::Prepare(const Client& client,
+                                                                      std::string_view device_sn,
+                                                                      const Request& request,
+                                                                      CallOptions options) {
+  const std::string path[] = {std::string(device_sn)};
+  return internal::Prepare(client, kSpec3, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status PostOpenScenarioSpeakerByDeviceSnUnbind::Parse(const ::wechatpay::Response& response,
+                                                      Response* out) {
+  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/pay-devices/open-scenario-speakerorder/{transaction_id}/report
+namespace {
+void Body4(Archive& a, void* p) {
+  auto& v = *static_cast<PostOpenScenarioSpeakerorderByTransactionIdReportRequest*>(p);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Str("code_url", v.code_url);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.Str("device_sn", v.device_sn);
+}
+constexpr std::string_view kPath4[] = {"transaction_id"};
+constexpr internal::EndpointSpec kSpec4{
+    "POST v3/pay-devices/open-scenario-speakerorder/{transaction_id}/report",
+    "POST",
+    "v3/pay-devices/open-scenario-speakerorder/{transaction_id}/report",
+    internal::Protocol::kApiV3,
+    true,
+    kPath4,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostOpenScenarioSpeakerorderByTransactionIdReportRequest& v) {
+  Body4(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostOpenScenarioSpeakerorderByTransactionIdReportResponse& v) {
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("code_url", v.code_url);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("device_sn", v.device_sn);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostOpenScenarioSpeakerorderByTransactionIdReport::Prepare(
+    const Client& client, std::string_view transaction_id, const Request& request,
+    CallOptions options) {
+  const std::string path[] = {std::string(transaction_id)};
+  return internal::Prepare(client, kSpec4, path, &request, nullptr, nullptr, &Body4, &request.extra,
+                           &options);
+}
+Status PostOpenScenarioSpeakerorderByTransactionIdReport::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/pay-devices/printers/{device_id}/print-orders
+namespace {
+void Body5(Archive& a, void* p) {
+  auto& v = *static_cast<PostPrintersByDeviceIdPrintOrdersRequest*>(p);
+  a.OptStr("print_order_no", v.print_order_no);
+  a.OptStr("template_id", v.template_id);
+  a.OptStr("notify_url", v.notify_url);
+  a.OptList("variable_list", v.variable_list);
+  a.OptList("table_list", v.table_list);
+}
+constexpr std::string_view kPath5[] = {"device_id"};
+constexpr internal::EndpointSpec kSpec5{
+    "POST v3/pay-devices/printers/{device_id}/print-orders",
+    "POST",
+    "v3/pay-devices/printers/{device_id}/print-orders",
+    internal::Protocol::kApiV3,
+    true,
+    kPath5,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPrintersByDeviceIdPrintOrdersRequest& v) {
+  Body5(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPrintersByDeviceIdPrintOrders::Prepare(const Client& client,
+                                                                std::string_view device_id,
+                                                                const Request& request,
+                                                                CallOptions options) {
+  const std::string path[] = {std::string(device_id)};
+  return internal::Prepare(client, kSpec5, path, &request, nullptr, nullptr, &Body5, &request.extra,
+                           &options);
+}
+
+// GET v3/pay-devices/printers/{device_id}/print-orders/{print_order_no}
+namespace {
+constexpr std::string_view kPath6[] = {"device_id", "print_order_no"};
+constexpr internal::EndpointSpec kSpec6{
+    "GET v3/pay-devices/printers/{device_id}/print-orders/{print_order_no}",
+    "GET",
+    "v3/pay-devices/printers/{device_id}/print-orders/{print_order_no}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath6,
+    2,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetPrintersByDeviceIdPrintOrdersByPrintOrderNoRequest& v) {
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse& v) {
+  a.OptStr("print_order_no", v.print_order_no);
+  a.OptStr("template_id", v.template_id);
+  a.OptStr("notify_url", v.notify_url);
+  a.Field("print_state", v.print_state);
+  a.OptStr("print_state_description", v.print_state_description);
+  a.OptList("variable_list", v.variable_list);
+  a.OptList("table_list", v.table_list);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetPrintersByDeviceIdPrintOrdersByPrintOrderNo::Prepare(
+    const Client& client, std::string_view device_id, std::string_view print_order_no,
+    const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(device_id), std::string(print_order_no)};
+  return internal::Prepare(client, kSpec6, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetPrintersByDeviceIdPrintOrdersByPrintOrderNo::Parse(const ::wechatpay::Response& response,
+                                                             Response* out) {
+  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.OptStr("key", v.key);
+  a.OptStr("value", v.value);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T3& v) {
+  a.OptStrList("cell_list", v.cell_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T2& v) {
+  a.OptStr("key", v.key);
+  a.OptList("row_list", v.row_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T4& v) {
+  a.OptStr("key", v.key);
+  a.OptStr("value", v.value);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T6& v) {
+  a.OptStrList("cell_list", v.cell_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T5& v) {
+  a.OptStr("key", v.key);
+  a.OptList("row_list", v.row_list);
+  a.Extra(v.extra);
+}
+
+GetOpenScenarioSpeakerByDeviceSnRequest::GetOpenScenarioSpeakerByDeviceSnRequest() = default;
+GetOpenScenarioSpeakerByDeviceSnRequest::~GetOpenScenarioSpeakerByDeviceSnRequest() = default;
+GetOpenScenarioSpeakerByDeviceSnResponse::GetOpenScenarioSpeakerByDeviceSnResponse() = default;
+GetOpenScenarioSpeakerByDeviceSnResponse::~GetOpenScenarioSpeakerByDeviceSnResponse() = default;
+PostOpenScenarioSpeakerByDeviceSnBindRequest::PostOpenScenarioSpeakerByDeviceSnBindRequest() =
+    default;
+PostOpenScenarioSpeakerByDeviceSnBindRequest::~PostOpenScenarioSpeakerByDeviceSnBindRequest() =
+    default;
+PostOpenScenarioSpeakerByDeviceSnBindResponse::PostOpenScenarioSpeakerByDeviceSnBindResponse() =
+    default;
+PostOpenScenarioSpeakerByDeviceSnBindResponse::~PostOpenScenarioSpeakerByDeviceSnBindResponse() =
+    default;
+PostOpenScenarioSpeakerByDeviceSnPrebindRequest::PostOpenScenarioSpeakerByDeviceSnPrebindRequest() =
+    default;
+PostOpenScenarioSpeakerByDeviceSnPrebindRequest::
+    ~PostOpenScenarioSpeakerByDeviceSnPrebindRequest() = default;
+PostOpenScenarioSpeakerByDeviceSnPrebindResponse::
+    PostOpenScenarioSpeakerByDeviceSnPrebindResponse() = default;
+PostOpenScenarioSpeakerByDeviceSnPrebindResponse::
+    ~PostOpenScenarioSpeakerByDeviceSnPrebindResponse() = default;
+PostOpenScenarioSpeakerByDeviceSnUnbindRequest::PostOpenScenarioSpeakerByDeviceSnUnbindRequest() =
+    default;
+PostOpenScenarioSpeakerByDeviceSnUnbindRequest::~PostOpenScenarioSpeakerByDeviceSnUnbindRequest() =
+    default;
+PostOpenScenarioSpeakerByDeviceSnUnbindResponse::PostOpenScenarioSpeakerByDeviceSnUnbindResponse() =
+    default;
+PostOpenScenarioSpeakerByDeviceSnUnbindResponse::
+    ~PostOpenScenarioSpeakerByDeviceSnUnbindResponse() = default;
+PostOpenScenarioSpeakerorderByTransactionIdReportRequest::
+    PostOpenScenarioSpeakerorderByTransactionIdReportRequest() = default;
+PostOpenScenarioSpeakerorderByTransactionIdReportRequest::
+    ~PostOpenScenarioSpeakerorderByTransactionIdReportRequest() = default;
+PostOpenScenarioSpeakerorderByTransactionIdReportResponse::
+    PostOpenScenarioSpeakerorderByTransactionIdReportResponse() = default;
+PostOpenScenarioSpeakerorderByTransactionIdReportResponse::
+    ~PostOpenScenarioSpeakerorderByTransactionIdReportResponse() = default;
+T1::VariableList() = default;
+T1::~VariableList() = default;
+T3::RowList() = default;
+T3::~RowList() = default;
+T2::TableList() = default;
+T2::~TableList() = default;
+PostPrintersByDeviceIdPrintOrdersRequest::PostPrintersByDeviceIdPrintOrdersRequest() = default;
+PostPrintersByDeviceIdPrintOrdersRequest::~PostPrintersByDeviceIdPrintOrdersRequest() = default;
+GetPrintersByDeviceIdPrintOrdersByPrintOrderNoRequest::
+    GetPrintersByDeviceIdPrintOrdersByPrintOrderNoRequest() = default;
+GetPrintersByDeviceIdPrintOrdersByPrintOrderNoRequest::
+    ~GetPrintersByDeviceIdPrintOrdersByPrintOrderNoRequest() = default;
+T4::VariableList() = default;
+T4::~VariableList() = default;
+T6::RowList() = default;
+T6::~RowList() = default;
+T5::TableList() = default;
+T5::~TableList() = default;
+GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse::
+    GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse() = default;
+GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse::
+    ~GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse() = default;
+
+const EnumTable& EnumTableOf(GetOpenScenarioSpeakerByDeviceSnResponse::BindState) { return kEnum0; }
+const EnumTable& EnumTableOf(PostOpenScenarioSpeakerByDeviceSnBindResponse::BindState) {
+  return kEnum0;
+}
+const EnumTable& EnumTableOf(PostOpenScenarioSpeakerByDeviceSnPrebindResponse::BindState) {
+  return kEnum0;
+}
+const EnumTable& EnumTableOf(PostOpenScenarioSpeakerByDeviceSnUnbindResponse::BindState) {
+  return kEnum0;
+}
+const EnumTable& EnumTableOf(GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse::PrintState) {
+  return kEnum1;
+}
+
+}  // namespace wechatpay::models::v3::pay_devices
+
+namespace wechatpay::models::v3::payroll_card {
+
+namespace {
+
+using T1 = GetAuthenticationsResponse::Data;
+using T2 = PostTransferBatchesRequest::TransferDetailList;
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "FROM_MINI_APP",
+    "FROM_HARDWARE",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 3};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "AUTHENTICATE_PROCESSING",
+    "AUTHENTICATE_SUCCESS",
+    "AUTHENTICATE_FAILED",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 4};
+
+constexpr std::string_view kEnum2Names[] = {
+    "", "NORMAL", "SIGN_IN", "INSURANCE", "CONTRACT",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 5};
+
+constexpr std::string_view kEnum3Names[] = {
+    "", "SIGN_IN", "INSURANCE", "CONTRACT", "NORMAL",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 5};
+
+constexpr std::string_view kEnum4Names[] = {
+    "",
+    "LONG_TERM_EMPLOYMENT",
+    "SHORT_TERM_EMPLOYMENT",
+    "COOPERATION_EMPLOYMENT",
+};
+constexpr EnumTable kEnum4{kEnum4Names, 4};
+
+constexpr std::string_view kEnum5Names[] = {
+    "",
+    "UNAUTHORIZED",
+    "AUTHORIZED",
+    "DEAUTHORIZED",
+};
+constexpr EnumTable kEnum5{kEnum5Names, 4};
+
+constexpr std::string_view kEnum6Names[] = {
+    "", "UNDEFINED", "UNREGISTERED", "REGISTERED", "CLOSED",
+};
+constexpr EnumTable kEnum6{kEnum6Names, 5};
+
+constexpr std::string_view kEnum7Names[] = {
+    "",
+    "UNDEFINE",
+    "PROMOTION",
+};
+constexpr EnumTable kEnum7{kEnum7Names, 3};
+
+}  // namespace
+
+static void Serialize(Archive& a, T1& v);
+static void Serialize(Archive& a, T2& v);
+
+// GET v3/payroll-card/authentications
+namespace {
+void Query0(Archive& a, void* p) {
+  auto& v = *static_cast<GetAuthenticationsRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("openid", v.openid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Str("authenticate_date", v.authenticate_date);
+  a.OptStr("authenticate_state", v.authenticate_state);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "GET v3/payroll-card/authentications",
+    "GET",
+    "v3/payroll-card/authentications",
+    internal::Protocol::kApiV3,
+    false,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetAuthenticationsRequest& v) {
+  Query0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetAuthenticationsResponse& v) {
+  a.OptList("data", v.data);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetAuthentications::Prepare(const Client& client, const Request& request,
+                                                 CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, &Query0, nullptr,
+                           &request.extra, &options);
+}
+Status GetAuthentications::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/payroll-card/authentications/pre-order
+namespace {
+void Body1(Archive& a, void* p) {
+  auto& v = *static_cast<PostAuthenticationsPreOrderRequest*>(p);
+  a.Str("openid", v.openid);
+  a.OptStr("appid", v.appid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Str("authenticate_number", v.authenticate_number);
+  a.Str("project_name", v.project_name);
+  a.Str("employer_name", v.employer_name);
+  a.Field("authenticate_type", v.authenticate_type);
+}
+constexpr internal::EndpointSpec kSpec1{
+    "POST v3/payroll-card/authentications/pre-order",
+    "POST",
+    "v3/payroll-card/authentications/pre-order",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostAuthenticationsPreOrderRequest& v) {
+  Body1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostAuthenticationsPreOrderResponse& v) {
+  a.OptStr("authenticate_number", v.authenticate_number);
+  a.OptStr("openid", v.openid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("token", v.token);
+  a.OptI64("expires_in", v.expires_in);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostAuthenticationsPreOrder::Prepare(const Client& client,
+                                                          const Request& request,
+                                                          CallOptions options) {
+  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
+                           &request.extra, &options);
+}
+Status PostAuthenticationsPreOrder::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/payroll-card/authentications/pre-order-with-auth
+namespace {
+void Body2(Archive& a, void* p) {
+  auto& v = *static_cast<PostAuthenticationsPreOrderWithAuthRequest*>(p);
+  a.Str("openid", v.openid);
+  a.OptStr("appid", v.appid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Str("authenticate_number", v.authenticate_number);
+  a.Str("project_name", v.project_name);
+  a.Str("employer_name", v.employer_name);
+  a.Str("user_name", v.user_name);
+  a.Str("id_card_number", v.id_card_number);
+  a.Field("employment_type", v.employment_type);
+  a.Field("authenticate_type", v.authenticate_type);
+}
+constexpr std::string_view kEncrypted2[] = {"user_name", "id_card_number"};
+constexpr internal::EndpointSpec kSpec2{
+    "POST v3/payroll-card/authentications/pre-order-with-auth",
+    "POST",
+    "v3/payroll-card/authentications/pre-order-with-auth",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    kEncrypted2,
+    2,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostAuthenticationsPreOrderWithAuthRequest& v) {
+  Body2(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostAuthenticationsPreOrderWithAuthResponse& v) {
+  a.OptStr("authenticate_number", v.authenticate_number);
+  a.OptStr("openid", v.openid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("token", v.token);
+  a.OptI64("expires_in", v.expires_in);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostAuthenticationsPreOrderWithAuth::Prepare(const Client& client,
+                                                                  const Request& request,
+                                                                  CallOptions options) {
+  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
+                           &request.extra, &options);
+}
+Status PostAuthenticationsPreOrderWithAuth::Parse(const ::wechatpay::Response& response,
+                                                  Response* out) {
+  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/payroll-card/authentications/{authenticate_number}
+namespace {
+void Query3(Archive& a, void* p) {
+  auto& v = *static_cast<GetAuthenticationsByAuthenticateNumberRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("sub_mchid", v.sub_mchid);
+}
+constexpr std::string_view kPath3[] = {"authenticate_number"};
+constexpr internal::EndpointSpec kSpec3{
+    "GET v3/payroll-card/authentications/{authenticate_number}",
+    "GET",
+    "v3/payroll-card/authentications/{authenticate_number}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath3,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetAuthenticationsByAuthenticateNumberRequest& v) {
+  Query3(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetAuthenticationsByAuthenticateNumberResponse& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("openid", v.openid);
+  a.Field("authenticate_scene", v.authenticate_scene);
+  a.OptStr("authenticate_source", v.authenticate_source);
+  a.OptStr("project_name", v.project_name);
+  a.OptStr("employer_name", v.employer_name);
+  a.Field("authenticate_state", v.authenticate_state);
+  a.OptStr("authenticate_time", v.authenticate_time);
+  a.OptStr("authenticate_number", v.authenticate_number);
+  a.OptStr("authenticate_failed_reason", v.authenticate_failed_reason);
+  a.Field("authenticate_type", v.authenticate_type);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetAuthenticationsByAuthenticateNumber::Prepare(
+    const Client& client, std::string_view authenticate_number, const Request& request,
+    CallOptions options) {
+  const std::string path[] = {std::string(authenticate_number)};
+  return internal::Prepare(client, kSpec3, path, &request, nullptr, &Query3, nullptr,
+                           &request.extra, &options);
+}
+Status GetAuthenticationsByAuthenticateNumber::Parse(const ::wechatpay::Response& response,
+                                                     Response* out) {
+  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/payroll-card/relations/{openid}
+namespace {
+void Query4(Archive& a, void* p) {
+  auto& v = *static_cast<GetRelationsByOpenidRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+}
+constexpr std::string_view kPath4[] = {"openid"};
+constexpr internal::EndpointSpec kSpec4{
+    "GET v3/payroll-card/relations/{openid}",
+    "GET",
+    "v3/payroll-card/relations/{openid}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath4,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetRelationsByOpenidRequest& v) {
+  Query4(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetRelationsByOpenidResponse& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Field("authorize_state", v.authorize_state);
+  a.OptStr("authorize_time", v.authorize_time);
+  a.OptStr("deauthorize_time", v.deauthorize_time);
+  a.Field("register_state", v.register_state);
+  a.OptStr("register_time", v.register_time);
+  a.OptStr("close_time", v.close_time);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetRelationsByOpenid::Prepare(const Client& client, std::string_view openid,
+                                                   const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(openid)};
+  return internal::Prepare(client, kSpec4, path, &request, nullptr, &Query4, nullptr,
+                           &request.extra, &options);
+}
+Status GetRelationsByOpenid::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/payroll-card/tokens
+namespace {
+void Body5(Archive& a, void* p) {
+  auto& v = *static_cast<PostTokensRequest*>(p);
+  a.Str("openid", v.openid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Str("user_name", v.user_name);
+  a.Str("id_card_number", v.id_card_number);
+  a.Field("employment_type", v.employment_type);
+}
+constexpr std::string_view kEncrypted5[] = {"user_name", "id_card_number"};
+constexpr internal::EndpointSpec kSpec5{
+    "POST v3/payroll-card/tokens",
+    "POST",
+    "v3/payroll-card/tokens",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    kEncrypted5,
+    2,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostTokensRequest& v) {
+  Body5(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostTokensResponse& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("token", v.token);
+  a.OptI64("expires_in", v.expires_in);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostTokens::Prepare(const Client& client, const Request& request,
+                                         CallOptions options) {
+  return internal::Prepare(client, kSpec5, nullptr, &request, nullptr, nullptr, &Body5,
+                           &request.extra, &options);
+}
+Status PostTokens::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/payroll-card/transfer-batches
+namespace {
+void Body6(Archive& a, void* p) {
+  auto& v = *static_cast<PostTransferBatchesRequest*>(p);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Str("authorization_type", v.authorization_type);
+  a.Str("out_batch_no", v.out_batch_no);
+  a.Str("batch_name", v.batch_name);
+  a.Str("batch_remark", v.batch_remark);
+  a.I64("total_amount", v.total_amount);
+  a.I64("total_num", v.total_num);
+  a.Field("transfer_detail_list", v.transfer_detail_list);
+  a.OptStr("sp_appid", v.sp_appid);
+  a.OptStr("employment_type", v.employment_type);
+  a.OptStr("employment_scene", v.employment_scene);
+  a.Field("business_type", v.business_type);
+}
+constexpr std::string_view kEncrypted6[] = {"transfer_detail_list[].user_name"};
+constexpr internal::EndpointSpec kSpec6{
+    "POST v3/payroll-card/transfer-batches",
+    "POST",
+    "v3/payroll-card/transfer-batches",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    kEncrypted6,
+    1,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostTransferBatchesRequest& v) {
+  Body6(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostTransferBatchesResponse& v) {
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("create_time", v.create_time);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostTransferBatches::Prepare(const Client& client, const Request& request,
+                                                  CallOptions options) {
+  return internal::Prepare(client, kSpec6, nullptr, &request, nullptr, nullptr, &Body6,
+                           &request.extra, &options);
+}
+Status PostTransferBatches::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/payroll-card/wesure/insurance
+namespace {
+void Body7(Archive& a, void* p) {
+  auto& v = *static_cast<PostWesureInsuranceRequest*>(p);
+  a.Str("sp_mchid", v.sp_mchid);
+  a.Str("wesure_order_no", v.wesure_order_no);
+  a.Str("token", v.token);
+  a.Str("insurance_company_order_no", v.insurance_company_order_no);
+  a.Str("openid", v.openid);
+  a.Str("insure_state", v.insure_state);
+  a.Str("insure_effect_time", v.insure_effect_time);
+  a.Str("insure_invalid_time", v.insure_invalid_time);
+  a.Str("insurance_company_name", v.insurance_company_name);
+}
+constexpr internal::EndpointSpec kSpec7{
+    "POST v3/payroll-card/wesure/insurance",
+    "POST",
+    "v3/payroll-card/wesure/insurance",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostWesureInsuranceRequest& v) {
+  Body7(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostWesureInsurance::Prepare(const Client& client, const Request& request,
+                                                  CallOptions options) {
+  return internal::Prepare(client, kSpec7, nullptr, &request, nullptr, nullptr, &Body7,
+                           &request.extra, &options);
+}
+
+// POST v3/payroll-card/wesure/token-validations
+namespace {
+void Body8(Archive& a, void* p) {
+  auto& v = *static_cast<PostWesureTokenValidationsRequest*>(p);
+  a.Str("sp_mchid", v.sp_mchid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Str("token", v.token);
+  a.Str("user_name", v.user_name);
+  a.Str("id_card_number", v.id_card_number);
+  a.Field("authenticate_type", v.authenticate_type);
+}
+constexpr std::string_view kEncrypted8[] = {"user_name", "id_card_number"};
+constexpr internal::EndpointSpec kSpec8{
+    "POST v3/payroll-card/wesure/token-validations",
+    "POST",
+    "v3/payroll-card/wesure/token-validations",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    kEncrypted8,
+    2,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostWesureTokenValidationsRequest& v) {
+  Body8(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostWesureTokenValidationsResponse& v) {
+  a.OptStr("result", v.result);
+  a.OptStr("authenticate_success_time", v.authenticate_success_time);
+  a.OptStr("openid", v.openid);
+  a.OptStr("fail_reason", v.fail_reason);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostWesureTokenValidations::Prepare(const Client& client,
+                                                         const Request& request,
+                                                         CallOptions options) {
+  return internal::Prepare(client, kSpec8, nullptr, &request, nullptr, nullptr, &Body8,
+                           &request.extra, &options);
+}
+Status PostWesureTokenValidations::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec8, response, &internal::SerializeErased<Response>, out);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("openid", v.openid);
+  a.Field("authenticate_scene", v.authenticate_scene);
+  a.OptStr("authenticate_source", v.authenticate_source);
+  a.OptStr("project_name", v.project_name);
+  a.OptStr("employer_name", v.employer_name);
+  a.Field("authenticate_state", v.authenticate_state);
+  a.OptStr("authenticate_time", v.authenticate_time);
+  a.OptStr("authenticate_number", v.authenticate_number);
+  a.OptStr("authenticate_failed_reason", v.authenticate_failed_reason);
+  a.Field("authenticate_type", v.authenticate_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T2& v) {
+  a.Str("out_detail_no", v.out_detail_no);
+  a.I64("transfer_amount", v.transfer_amount);
+  a.Str("transfer_remark", v.transfer_remark);
+  a.Str("openid", v.openid);
+  a.Str("user_name", v.user_name);
+  a.Extra(v.extra);
+}
+
+GetAuthenticationsRequest::GetAuthenticationsRequest() = default;
+GetAuthenticationsRequest::~GetAuthenticationsRequest() = default;
+T1::Data() = default;
+T1::~Data() = default;
+GetAuthenticationsResponse::GetAuthenticationsResponse() = default;
+GetAuthenticationsResponse::~GetAuthenticationsResponse() = default;
+PostAuthenticationsPreOrderRequest::PostAuthenticationsPreOrderRequest() = default;
+PostAuthenticationsPreOrderRequest::~PostAuthenticationsPreOrderRequest() = default;
+PostAuthenticationsPreOrderResponse::PostAuthenticationsPreOrderResponse() = default;
+PostAuthenticationsPreOrderResponse::~PostAuthenticationsPreOrderResponse() = default;
+PostAuthenticationsPreOrderWithAuthRequest::PostAuthenticationsPreOrderWithAuthRequest() = default;
+PostAuthenticationsPreOrderWithAuthRequest::~PostAuthenticationsPreOrderWithAuthRequest() = default;
+PostAuthenticationsPreOrderWithAuthResponse::PostAuthenticationsPreOrderWithAuthResponse() =
+    default;
+PostAuthenticationsPreOrderWithAuthResponse::~PostAuthenticationsPreOrderWithAuthResponse() =
+    default;
+GetAuthenticationsByAuthenticateNumberRequest::GetAuthenticationsByAuthenticateNumberRequest() =
+    default;
+GetAuthenticationsByAuthenticateNumberRequest::~GetAuthenticationsByAuthenticateNumberRequest() =
+    default;
+GetAuthenticationsByAuthenticateNumberResponse::GetAuthenticationsByAuthenticateNumberResponse() =
+    default;
+GetAuthenticationsByAuthenticateNumberResponse::~GetAuthenticationsByAuthenticateNumberResponse() =
+    default;
+GetRelationsByOpenidRequest::GetRelationsByOpenidRequest() = default;
+GetRelationsByOpenidRequest::~GetRelationsByOpenidRequest() = default;
+GetRelationsByOpenidResponse::GetRelationsByOpenidResponse() = default;
+GetRelationsByOpenidResponse::~GetRelationsByOpenidResponse() = default;
+PostTokensRequest::PostTokensRequest() = default;
+PostTokensRequest::~PostTokensRequest() = default;
+PostTokensResponse::PostTokensResponse() = default;
+PostTokensResponse::~PostTokensResponse() = default;
+T2::TransferDetailList() = default;
+T2::~TransferDetailList() = default;
+PostTransferBatchesRequest::PostTransferBatchesRequest() = default;
+PostTransferBatchesRequest::~PostTransferBatchesRequest() = default;
+PostTransferBatchesResponse::PostTransferBatchesResponse() = default;
+PostTransferBatchesResponse::~PostTransferBatchesResponse() = default;
+PostWesureInsuranceRequest::PostWesureInsuranceRequest() = default;
+PostWesureInsuranceRequest::~PostWesureInsuranceRequest() = default;
+PostWesureTokenValidationsRequest::PostWesureTokenValidationsRequest() = default;
+PostWesureTokenValidationsRequest::~PostWesureTokenValidationsRequest() = default;
+PostWesureTokenValidationsResponse::PostWesureTokenValidationsResponse() = default;
+PostWesureTokenValidationsResponse::~PostWesureTokenValidationsResponse() = default;
+
+const EnumTable& EnumTableOf(T1::AuthenticationScene) { return kEnum0; }
+const EnumTable& EnumTableOf(T1::AuthenticationState) { return kEnum1; }
+const EnumTable& EnumTableOf(T1::AuthenticationType) { return kEnum2; }
+const EnumTable& EnumTableOf(PostAuthenticationsPreOrderRequest::AuthenticationType) {
+  return kEnum3;
+}
+const EnumTable& EnumTableOf(PostAuthenticationsPreOrderWithAuthRequest::EmploymentType) {
+  return kEnum4;
+}
+const EnumTable& EnumTableOf(PostAuthenticationsPreOrderWithAuthRequest::AuthenticationType) {
+  return kEnum3;
+}
+const EnumTable& EnumTableOf(GetAuthenticationsByAuthenticateNumberResponse::AuthenticationScene) {
+  return kEnum0;
+}
+const EnumTable& EnumTableOf(GetAuthenticationsByAuthenticateNumberResponse::AuthenticationState) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(GetAuthenticationsByAuthenticateNumberResponse::AuthenticationType) {
+  return kEnum2;
+}
+const EnumTable& EnumTableOf(GetRelationsByOpenidResponse::AuthorizeState) { return kEnum5; }
+const EnumTable& EnumTableOf(GetRelationsByOpenidResponse::PayrollCardRegisterState) {
+  return kEnum6;
+}
+const EnumTable& EnumTableOf(PostTokensRequest::EmploymentType) { return kEnum4; }
+const EnumTable& EnumTableOf(PostTransferBatchesRequest::BusinessType) { return kEnum7; }
+const EnumTable& EnumTableOf(PostWesureTokenValidationsRequest::AuthenticateType) { return kEnum2; }
+
+}  // namespace wechatpay::models::v3::payroll_card
 
 namespace wechatpay::models::v3::profitsharing {
 
@@ -142,9 +1800,9 @@ void Serialize(Archive& a, GetBillsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetBillsResponse& v) {
-  a.Str("download_url", v.download_url);
+  a.OptStr("download_url", v.download_url);
   a.Field("hash_type", v.hash_type);
-  a.Str("hash_value", v.hash_value);
+  a.OptStr("hash_value", v.hash_value);
   a.Extra(v.extra);
 }
 
@@ -176,8 +1834,8 @@ constexpr internal::EndpointSpec kSpec1{
 
 void Serialize(Archive& a, GetMerchantConfigsBySubMchidRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetMerchantConfigsBySubMchidResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.I64("max_ratio", v.max_ratio);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptI64("max_ratio", v.max_ratio);
   a.Extra(v.extra);
 }
 
@@ -198,12 +1856,13 @@ namespace {
 void Body2(Archive& a, void* p) {
   auto& v = *static_cast<PostOrdersRequest*>(p);
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("appid", v.appid);
+  a.Str("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
   a.Str("transaction_id", v.transaction_id);
   a.Str("out_order_no", v.out_order_no);
   a.OptList("receivers", v.receivers);
   a.Bool("unfreeze_unsplit", v.unfreeze_unsplit);
+  a.OptStr("notify_url", v.notify_url);
 }
 constexpr std::string_view kEncrypted2[] = {"receivers[].name"};
 constexpr internal::EndpointSpec kSpec2{
@@ -226,9 +1885,9 @@ void Serialize(Archive& a, PostOrdersRequest& v) {
 }
 void Serialize(Archive& a, PostOrdersResponse& v) {
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("order_id", v.order_id);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("order_id", v.order_id);
   a.Field("state", v.state);
   a.OptList("receivers", v.receivers);
   a.Extra(v.extra);
@@ -251,6 +1910,7 @@ void Body3(Archive& a, void* p) {
   a.Str("transaction_id", v.transaction_id);
   a.Str("out_order_no", v.out_order_no);
   a.Str("description", v.description);
+  a.OptStr("notify_url", v.notify_url);
 }
 constexpr internal::EndpointSpec kSpec3{
     "POST v3/profitsharing/orders/unfreeze",
@@ -272,9 +1932,9 @@ void Serialize(Archive& a, PostOrdersUnfreezeRequest& v) {
 }
 void Serialize(Archive& a, PostOrdersUnfreezeResponse& v) {
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("order_id", v.order_id);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("order_id", v.order_id);
   a.Field("state", v.state);
   a.OptList("receivers", v.receivers);
   a.Extra(v.extra);
@@ -318,9 +1978,9 @@ void Serialize(Archive& a, GetOrdersByOutOrderNoRequest& v) {
 }
 void Serialize(Archive& a, GetOrdersByOutOrderNoResponse& v) {
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("order_id", v.order_id);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("order_id", v.order_id);
   a.Field("state", v.state);
   a.OptList("receivers", v.receivers);
   a.Extra(v.extra);
@@ -372,7 +2032,7 @@ void Serialize(Archive& a, PostReceiversAddRequest& v) {
 void Serialize(Archive& a, PostReceiversAddResponse& v) {
   a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("type", v.type);
-  a.Str("account", v.account);
+  a.OptStr("account", v.account);
   a.OptStr("name", v.name);
   a.Field("relation_type", v.relation_type);
   a.OptStr("custom_relation", v.custom_relation);
@@ -419,7 +2079,7 @@ void Serialize(Archive& a, PostReceiversDeleteRequest& v) {
 void Serialize(Archive& a, PostReceiversDeleteResponse& v) {
   a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("type", v.type);
-  a.Str("account", v.account);
+  a.OptStr("account", v.account);
   a.Extra(v.extra);
 }
 
@@ -464,17 +2124,17 @@ void Serialize(Archive& a, PostReturnOrdersRequest& v) {
 }
 void Serialize(Archive& a, PostReturnOrdersResponse& v) {
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("order_id", v.order_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("out_return_no", v.out_return_no);
-  a.Str("return_id", v.return_id);
-  a.Str("return_mchid", v.return_mchid);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("out_return_no", v.out_return_no);
+  a.OptStr("return_id", v.return_id);
+  a.OptStr("return_mchid", v.return_mchid);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
   a.Field("result", v.result);
   a.Field("fail_reason", v.fail_reason);
-  a.Str("create_time", v.create_time);
-  a.Str("finish_time", v.finish_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("finish_time", v.finish_time);
   a.Extra(v.extra);
 }
 
@@ -516,17 +2176,17 @@ void Serialize(Archive& a, GetReturnOrdersByOutReturnNoRequest& v) {
 }
 void Serialize(Archive& a, GetReturnOrdersByOutReturnNoResponse& v) {
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("order_id", v.order_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("out_return_no", v.out_return_no);
-  a.Str("return_id", v.return_id);
-  a.Str("return_mchid", v.return_mchid);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("out_return_no", v.out_return_no);
+  a.OptStr("return_id", v.return_id);
+  a.OptStr("return_mchid", v.return_mchid);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
   a.Field("result", v.result);
   a.Field("fail_reason", v.fail_reason);
-  a.Str("create_time", v.create_time);
-  a.Str("finish_time", v.finish_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("finish_time", v.finish_time);
   a.Extra(v.extra);
 }
 
@@ -561,8 +2221,8 @@ constexpr internal::EndpointSpec kSpec9{
 
 void Serialize(Archive& a, GetTransactionsByTransactionIdAmountsRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetTransactionsByTransactionIdAmountsResponse& v) {
-  a.Str("transaction_id", v.transaction_id);
-  a.I64("unsplit_amount", v.unsplit_amount);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptI64("unsplit_amount", v.unsplit_amount);
   a.Extra(v.extra);
 }
 
@@ -589,41 +2249,41 @@ static void Serialize(Archive& a, T1& v) {
 }
 
 static void Serialize(Archive& a, T2& v) {
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
   a.Field("type", v.type);
-  a.Str("account", v.account);
+  a.OptStr("account", v.account);
   a.Field("result", v.result);
   a.Field("fail_reason", v.fail_reason);
   a.OptStr("detail_id", v.detail_id);
-  a.Str("create_time", v.create_time);
-  a.Str("finish_time", v.finish_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("finish_time", v.finish_time);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T3& v) {
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
   a.Field("type", v.type);
-  a.Str("account", v.account);
-  a.Str("result", v.result);
+  a.OptStr("account", v.account);
+  a.Field("result", v.result);
   a.Field("fail_reason", v.fail_reason);
   a.OptStr("detail_id", v.detail_id);
-  a.Str("create_time", v.create_time);
-  a.Str("finish_time", v.finish_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("finish_time", v.finish_time);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T4& v) {
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
   a.Field("type", v.type);
-  a.Str("account", v.account);
+  a.OptStr("account", v.account);
   a.Field("result", v.result);
-  a.OptStr("fail_reason", v.fail_reason);
+  a.Field("fail_reason", v.fail_reason);
   a.OptStr("detail_id", v.detail_id);
-  a.Str("create_time", v.create_time);
-  a.Str("finish_time", v.finish_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("finish_time", v.finish_time);
   a.Extra(v.extra);
 }
 
@@ -681,14 +2341,31 @@ GetTransactionsByTransactionIdAmountsResponse::~GetTransactionsByTransactionIdAm
     default;
 
 const EnumTable& EnumTableOf(GetBillsRequest::TarType) { return kEnum0; }
-const EnumTable& EnumTableOf(GetBillsResponse::HashType) { return kEnum1; }
+const EnumTable& EnumTableOf(GetBillsResponse::SplitBillHashType) { return kEnum1; }
 const EnumTable& EnumTableOf(T1::Type) { return kEnum2; }
-const EnumTable& EnumTableOf(PostOrdersResponse::State) { return kEnum3; }
-const EnumTable& EnumTableOf(T2::Result_) { return kEnum4; }
-const EnumTable& EnumTableOf(T2::FailReason) { return kEnum5; }
-const EnumTable& EnumTableOf(PostReceiversAddRequest::RelationType) { return kEnum6; }
-const EnumTable& EnumTableOf(PostReturnOrdersResponse::Result_) { return kEnum7; }
-const EnumTable& EnumTableOf(PostReturnOrdersResponse::FailReason) { return kEnum8; }
+const EnumTable& EnumTableOf(PostOrdersResponse::OrderStatus) { return kEnum3; }
+const EnumTable& EnumTableOf(T2::ReceiverType) { return kEnum2; }
+const EnumTable& EnumTableOf(T2::DetailStatus) { return kEnum4; }
+const EnumTable& EnumTableOf(T2::DetailFailReason) { return kEnum5; }
+const EnumTable& EnumTableOf(PostOrdersUnfreezeResponse::OrderStatus) { return kEnum3; }
+const EnumTable& EnumTableOf(T3::ReceiverType) { return kEnum2; }
+const EnumTable& EnumTableOf(T3::DetailStatus) { return kEnum4; }
+const EnumTable& EnumTableOf(T3::DetailFailReason) { return kEnum5; }
+const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::OrderStatus) { return kEnum3; }
+const EnumTable& EnumTableOf(T4::ReceiverType) { return kEnum2; }
+const EnumTable& EnumTableOf(T4::DetailStatus) { return kEnum4; }
+const EnumTable& EnumTableOf(T4::DetailFailReason) { return kEnum5; }
+const EnumTable& EnumTableOf(PostReceiversAddRequest::ReceiverType) { return kEnum2; }
+const EnumTable& EnumTableOf(PostReceiversAddRequest::ReceiverRelationType) { return kEnum6; }
+const EnumTable& EnumTableOf(PostReceiversDeleteRequest::ReceiverType) { return kEnum2; }
+const EnumTable& EnumTableOf(PostReturnOrdersResponse::ReturnOrderStatus) { return kEnum7; }
+const EnumTable& EnumTableOf(PostReturnOrdersResponse::ReturnOrderFailReason) { return kEnum8; }
+const EnumTable& EnumTableOf(GetReturnOrdersByOutReturnNoResponse::ReturnOrderStatus) {
+  return kEnum7;
+}
+const EnumTable& EnumTableOf(GetReturnOrdersByOutReturnNoResponse::ReturnOrderFailReason) {
+  return kEnum8;
+}
 
 }  // namespace wechatpay::models::v3::profitsharing
 
@@ -699,8 +2376,14 @@ namespace {
 using T1 = PostTransactionsRequest::Amount;
 using T2 = PostTransactionsRequest::BusInfo;
 using T3 = PostTransactionsRequest::MetroInfo;
-using T4 = PostTransactionsResponse::Amount;
-using T5 = PostTransactionsResponse::PromotionDetail;
+using T4 = PostTransactionsResponse::BusInfo;
+using T5 = PostTransactionsResponse::MetroInfo;
+using T6 = PostTransactionsResponse::Amount;
+using T7 = PostTransactionsResponse::PromotionDetail;
+using T8 = GetTransactionsOutTradeNoResponse::BusInfo;
+using T9 = GetTransactionsOutTradeNoResponse::MetroInfo;
+using T10 = GetTransactionsOutTradeNoResponse::Amount;
+using T11 = GetTransactionsOutTradeNoResponse::PromotionDetail;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -743,6 +2426,14 @@ constexpr std::string_view kEnum5Names[] = {
 };
 constexpr EnumTable kEnum5{kEnum5Names, 3};
 
+constexpr std::string_view kEnum6Names[] = {
+    "",
+    "DELETED",
+    "ACCOUNT_FROZEN",
+    "OVERDUE",
+};
+constexpr EnumTable kEnum6{kEnum6Names, 4};
+
 }  // namespace
 
 static void Serialize(Archive& a, T1& v);
@@ -750,6 +2441,12 @@ static void Serialize(Archive& a, T2& v);
 static void Serialize(Archive& a, T3& v);
 static void Serialize(Archive& a, T4& v);
 static void Serialize(Archive& a, T5& v);
+static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T7& v);
+static void Serialize(Archive& a, T8& v);
+static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T11& v);
 
 // POST v3/qrcode/transactions
 namespace {
@@ -758,13 +2455,13 @@ void Body0(Archive& a, void* p) {
   a.Str("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("description", v.description);
+  a.Str("description", v.description);
   a.OptStr("attach", v.attach);
   a.Str("out_trade_no", v.out_trade_no);
   a.Field("trade_scene", v.trade_scene);
   a.OptStr("goods_tag", v.goods_tag);
   a.Str("contract_id", v.contract_id);
-  a.OptStr("notify_url", v.notify_url);
+  a.Str("notify_url", v.notify_url);
   a.Field("amount", v.amount);
   a.Field("bus_info", v.bus_info);
   a.Field("metro_info", v.metro_info);
@@ -891,7 +2588,7 @@ namespace {
 void Query2(Archive& a, void* p) {
   auto& v = *static_cast<GetUserServicesContractIdRequest*>(p);
   Archive::TextScope text(a);
-  a.OptStr("appid", v.appid);
+  a.Str("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("sub_mchid", v.sub_mchid);
 }
@@ -917,7 +2614,7 @@ void Serialize(Archive& a, GetUserServicesContractIdRequest& v) {
 void Serialize(Archive& a, GetUserServicesContractIdResponse& v) {
   a.OptStr("contract_id", v.contract_id);
   a.Field("user_service_state", v.user_service_state);
-  a.OptStr("block_reason", v.block_reason);
+  a.Field("block_reason", v.block_reason);
   a.Extra(v.extra);
 }
 
@@ -934,20 +2631,20 @@ Status GetUserServicesContractId::Parse(const ::wechatpay::Response& response, R
 }
 
 static void Serialize(Archive& a, T1& v) {
-  a.OptI64("total", v.total);
+  a.I64("total", v.total);
   a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T2& v) {
-  a.OptStr("start_time", v.start_time);
+  a.Str("start_time", v.start_time);
   a.OptStr("line_name", v.line_name);
   a.OptStr("plate_number", v.plate_number);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T3& v) {
-  a.OptStr("start_time", v.start_time);
+  a.Str("start_time", v.start_time);
   a.OptStr("end_time", v.end_time);
   a.OptStr("start_station", v.start_station);
   a.OptStr("end_station", v.end_station);
@@ -955,13 +2652,64 @@ static void Serialize(Archive& a, T3& v) {
 }
 
 static void Serialize(Archive& a, T4& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("line_name", v.line_name);
+  a.OptStr("plate_number", v.plate_number);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T5& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("start_station", v.start_station);
+  a.OptStr("end_station", v.end_station);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T6& v) {
   a.OptI64("total", v.total);
   a.OptI64("payer_total", v.payer_total);
   a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T5& v) {
+static void Serialize(Archive& a, T7& v) {
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("amount", v.amount);
+  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("line_name", v.line_name);
+  a.OptStr("plate_number", v.plate_number);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T9& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("start_station", v.start_station);
+  a.OptStr("end_station", v.end_station);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
+  a.OptI64("total", v.total);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
   a.OptStr("coupon_id", v.coupon_id);
   a.OptStr("name", v.name);
   a.Field("scope", v.scope);
@@ -983,14 +2731,26 @@ T3::MetroInfo() = default;
 T3::~MetroInfo() = default;
 PostTransactionsRequest::PostTransactionsRequest() = default;
 PostTransactionsRequest::~PostTransactionsRequest() = default;
-T4::Amount() = default;
-T4::~Amount() = default;
-T5::PromotionDetail() = default;
-T5::~PromotionDetail() = default;
+T4::BusInfo() = default;
+T4::~BusInfo() = default;
+T5::MetroInfo() = default;
+T5::~MetroInfo() = default;
+T6::Amount() = default;
+T6::~Amount() = default;
+T7::PromotionDetail() = default;
+T7::~PromotionDetail() = default;
 PostTransactionsResponse::PostTransactionsResponse() = default;
 PostTransactionsResponse::~PostTransactionsResponse() = default;
 GetTransactionsOutTradeNoRequest::GetTransactionsOutTradeNoRequest() = default;
 GetTransactionsOutTradeNoRequest::~GetTransactionsOutTradeNoRequest() = default;
+T8::BusInfo() = default;
+T8::~BusInfo() = default;
+T9::MetroInfo() = default;
+T9::~MetroInfo() = default;
+T10::Amount() = default;
+T10::~Amount() = default;
+T11::PromotionDetail() = default;
+T11::~PromotionDetail() = default;
 GetTransactionsOutTradeNoResponse::GetTransactionsOutTradeNoResponse() = default;
 GetTransactionsOutTradeNoResponse::~GetTransactionsOutTradeNoResponse() = default;
 GetUserServicesContractIdRequest::GetUserServicesContractIdRequest() = default;
@@ -1001,9 +2761,15 @@ GetUserServicesContractIdResponse::~GetUserServicesContractIdResponse() = defaul
 const EnumTable& EnumTableOf(PostTransactionsRequest::TradeScene) { return kEnum0; }
 const EnumTable& EnumTableOf(PostTransactionsResponse::TradeState) { return kEnum1; }
 const EnumTable& EnumTableOf(PostTransactionsResponse::UserRepayState) { return kEnum2; }
-const EnumTable& EnumTableOf(T5::Scope) { return kEnum3; }
-const EnumTable& EnumTableOf(T5::Type) { return kEnum4; }
+const EnumTable& EnumTableOf(T7::Scope) { return kEnum3; }
+const EnumTable& EnumTableOf(T7::PromotionType) { return kEnum4; }
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeState) { return kEnum1; }
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::UserRepayState) { return kEnum2; }
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeScene) { return kEnum0; }
+const EnumTable& EnumTableOf(T11::Scope) { return kEnum3; }
+const EnumTable& EnumTableOf(T11::PromotionType) { return kEnum4; }
 const EnumTable& EnumTableOf(GetUserServicesContractIdResponse::UserServiceState) { return kEnum5; }
+const EnumTable& EnumTableOf(GetUserServicesContractIdResponse::BlockReason) { return kEnum6; }
 
 }  // namespace wechatpay::models::v3::qrcode
 
@@ -1015,13 +2781,17 @@ using T1 = PostApplicationsRequest::ActivityDetail;
 using T2 = T1::ActivityApplyInformation;
 using T3 = PostApplicationsRequest::AdditionalInformation;
 using T4 = PatchApplicationsIdByApplicationIdRequest::ActivityDetailModification;
+using T5 = T4::ActivityApplyInformation;
+using T6 = PatchApplicationsIdByApplicationIdRequest::AdditionalInformation;
 
 }  // namespace
 
 static void Serialize(Archive& a, T2& v);
 static void Serialize(Archive& a, T1& v);
 static void Serialize(Archive& a, T3& v);
+static void Serialize(Archive& a, T5& v);
 static void Serialize(Archive& a, T4& v);
+static void Serialize(Archive& a, T6& v);
 
 // POST v3/rate-activity/applications
 namespace {
@@ -1052,7 +2822,7 @@ void Serialize(Archive& a, PostApplicationsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostApplicationsResponse& v) {
-  a.Str("application_id", v.application_id);
+  a.OptStr("application_id", v.application_id);
   a.Extra(v.extra);
 }
 
@@ -1084,8 +2854,8 @@ constexpr internal::EndpointSpec kSpec1{
 
 void Serialize(Archive& a, GetApplicationsIdByApplicationIdRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetApplicationsIdByApplicationIdResponse& v) {
-  a.Str("application_state", v.application_state);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("application_state", v.application_state);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("reject_parameter", v.reject_parameter);
   a.OptStr("reject_reason", v.reject_reason);
   a.OptStr("pass_time", v.pass_time);
@@ -1132,7 +2902,7 @@ void Serialize(Archive& a, PatchApplicationsIdByApplicationIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchApplicationsIdByApplicationIdResponse& v) {
-  a.Str("application_id", v.application_id);
+  a.OptStr("application_id", v.application_id);
   a.Extra(v.extra);
 }
 
@@ -1168,9 +2938,21 @@ static void Serialize(Archive& a, T3& v) {
   a.Extra(v.extra);
 }
 
+static void Serialize(Archive& a, T5& v) {
+  a.OptStr("apply_material_id", v.apply_material_id);
+  a.OptStrList("apply_material_information", v.apply_material_information);
+  a.Extra(v.extra);
+}
+
 static void Serialize(Archive& a, T4& v) {
   a.OptStr("activity_rate", v.activity_rate);
   a.OptList("activity_apply_information", v.activity_apply_information);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T6& v) {
+  a.OptStr("additional_message", v.additional_message);
+  a.OptStrList("additional_material", v.additional_material);
   a.Extra(v.extra);
 }
 
@@ -1188,8 +2970,12 @@ GetApplicationsIdByApplicationIdRequest::GetApplicationsIdByApplicationIdRequest
 GetApplicationsIdByApplicationIdRequest::~GetApplicationsIdByApplicationIdRequest() = default;
 GetApplicationsIdByApplicationIdResponse::GetApplicationsIdByApplicationIdResponse() = default;
 GetApplicationsIdByApplicationIdResponse::~GetApplicationsIdByApplicationIdResponse() = default;
+T5::ActivityApplyInformation() = default;
+T5::~ActivityApplyInformation() = default;
 T4::ActivityDetailModification() = default;
 T4::~ActivityDetailModification() = default;
+T6::AdditionalInformation() = default;
+T6::~AdditionalInformation() = default;
 PatchApplicationsIdByApplicationIdRequest::PatchApplicationsIdByApplicationIdRequest() = default;
 PatchApplicationsIdByApplicationIdRequest::~PatchApplicationsIdByApplicationIdRequest() = default;
 PatchApplicationsIdByApplicationIdResponse::PatchApplicationsIdByApplicationIdResponse() = default;
@@ -1259,7 +3045,8 @@ namespace {
 
 using T1 = PostBankTransferRechargesApplyRequest::RechargeAmount;
 using T2 = PostBankTransferRechargesApplyResponse::TransferInAccount;
-using T3 = GetBankTransferRechargesOutRechargeNoResponse::BankTransferInfo;
+using T3 = GetBankTransferRechargesOutRechargeNoResponse::RechargeAmount;
+using T4 = GetBankTransferRechargesOutRechargeNoResponse::BankTransferInfo;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -1294,6 +3081,7 @@ constexpr EnumTable kEnum3{kEnum3Names, 2};
 static void Serialize(Archive& a, T1& v);
 static void Serialize(Archive& a, T2& v);
 static void Serialize(Archive& a, T3& v);
+static void Serialize(Archive& a, T4& v);
 
 // POST v3/recharge/bank-transfer-recharges/apply
 namespace {
@@ -1323,8 +3111,8 @@ void Serialize(Archive& a, PostBankTransferRechargesApplyRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBankTransferRechargesApplyResponse& v) {
-  a.Str("recharge_id", v.recharge_id);
-  a.Str("out_recharge_no", v.out_recharge_no);
+  a.OptStr("recharge_id", v.recharge_id);
+  a.OptStr("out_recharge_no", v.out_recharge_no);
   a.Field("transfer_in_account", v.transfer_in_account);
   a.Extra(v.extra);
 }
@@ -1358,9 +3146,9 @@ constexpr internal::EndpointSpec kSpec1{
 
 void Serialize(Archive& a, GetBankTransferRechargesOutRechargeNoRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetBankTransferRechargesOutRechargeNoResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("recharge_id", v.recharge_id);
-  a.Str("out_recharge_no", v.out_recharge_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("recharge_id", v.recharge_id);
+  a.OptStr("out_recharge_no", v.out_recharge_no);
   a.Field("account_type", v.account_type);
   a.Field("recharge_state", v.recharge_state);
   a.Field("recharge_scene", v.recharge_scene);
@@ -1401,6 +3189,12 @@ static void Serialize(Archive& a, T2& v) {
 }
 
 static void Serialize(Archive& a, T3& v) {
+  a.OptI64("amount", v.amount);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T4& v) {
   a.OptStr("memo", v.memo);
   a.OptStr("return_time", v.return_time);
   a.OptStr("return_reason", v.return_reason);
@@ -1421,8 +3215,10 @@ GetBankTransferRechargesOutRechargeNoRequest::GetBankTransferRechargesOutRecharg
     default;
 GetBankTransferRechargesOutRechargeNoRequest::~GetBankTransferRechargesOutRechargeNoRequest() =
     default;
-T3::BankTransferInfo() = default;
-T3::~BankTransferInfo() = default;
+T3::RechargeAmount() = default;
+T3::~RechargeAmount() = default;
+T4::BankTransferInfo() = default;
+T4::~BankTransferInfo() = default;
 GetBankTransferRechargesOutRechargeNoResponse::GetBankTransferRechargesOutRechargeNoResponse() =
     default;
 GetBankTransferRechargesOutRechargeNoResponse::~GetBankTransferRechargesOutRechargeNoResponse() =
@@ -1432,6 +3228,9 @@ const EnumTable& EnumTableOf(PostBankTransferRechargesApplyRequest::RechargeScen
   return kEnum0;
 }
 const EnumTable& EnumTableOf(PostBankTransferRechargesApplyRequest::AccountType) { return kEnum1; }
+const EnumTable& EnumTableOf(GetBankTransferRechargesOutRechargeNoResponse::AccountType) {
+  return kEnum1;
+}
 const EnumTable& EnumTableOf(GetBankTransferRechargesOutRechargeNoResponse::RechargeState) {
   return kEnum2;
 }
@@ -1449,29 +3248,85 @@ using T1 = PostDomesticRefundsRequest::Amount;
 using T2 = T1::From;
 using T3 = PostDomesticRefundsRequest::GoodsDetail;
 using T4 = PostDomesticRefundsResponse::Amount;
-using T5 = PostDomesticRefundsResponse::PromotionDetail;
+using T5 = T4::From;
+using T6 = PostDomesticRefundsResponse::PromotionDetail;
+using T7 = T6::GoodsDetail;
+using T8 = GetDomesticRefundsByOutRefundNoResponse::Amount;
+using T9 = T8::From;
+using T10 = GetDomesticRefundsByOutRefundNoResponse::PromotionDetail;
+using T11 = T10::GoodsDetail;
+using T12 = PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse::Amount;
+using T13 = T12::From;
+using T14 = PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse::PromotionDetail;
+using T15 = T14::GoodsDetail;
 
 constexpr std::string_view kEnum0Names[] = {
+    "", "ORIGINAL", "BALANCE", "OTHER_BALANCE", "OTHER_BANKCARD",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 5};
+
+constexpr std::string_view kEnum1Names[] = {
+    "", "SUCCESS", "CLOSED", "PROCESSING", "ABNORMAL",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 5};
+
+constexpr std::string_view kEnum2Names[] = {
+    "", "UNSETTLED", "AVAILABLE", "UNAVAILABLE", "OPERATION", "BASIC", "ECNY_BASIC",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 7};
+
+constexpr std::string_view kEnum3Names[] = {
+    "",
+    "AVAILABLE",
+    "UNAVAILABLE",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 3};
+
+constexpr std::string_view kEnum4Names[] = {
+    "",
+    "GLOBAL",
+    "SINGLE",
+};
+constexpr EnumTable kEnum4{kEnum4Names, 3};
+
+constexpr std::string_view kEnum5Names[] = {
+    "",
+    "COUPON",
+    "DISCOUNT",
+};
+constexpr EnumTable kEnum5{kEnum5Names, 3};
+
+constexpr std::string_view kEnum6Names[] = {
     "",
     "USER_BANK_CARD",
     "MERCHANT_BANK_CARD",
 };
-constexpr EnumTable kEnum0{kEnum0Names, 3};
+constexpr EnumTable kEnum6{kEnum6Names, 3};
 
-constexpr std::string_view kEnum1Names[] = {
+constexpr std::string_view kEnum7Names[] = {
     "",          "CMB_DEBIT", "COMM_DEBIT", "ABC_DEBIT",   "CCB_DEBIT", "ICBC_DEBIT",
     "BOC_DEBIT", "PAB_DEBIT", "SPDB_DEBIT", "CITIC_DEBIT", "CEB_DEBIT", "CMBC_DEBIT",
     "CIB_DEBIT", "GDB_DEBIT", "PSBC_DEBIT", "NBCB_DEBIT",
 };
-constexpr EnumTable kEnum1{kEnum1Names, 16};
+constexpr EnumTable kEnum7{kEnum7Names, 16};
 
 }  // namespace
 
 static void Serialize(Archive& a, T2& v);
 static void Serialize(Archive& a, T1& v);
 static void Serialize(Archive& a, T3& v);
-static void Serialize(Archive& a, T4& v);
 static void Serialize(Archive& a, T5& v);
+static void Serialize(Archive& a, T4& v);
+static void Serialize(Archive& a, T7& v);
+static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T8& v);
+static void Serialize(Archive& a, T11& v);
+static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T13& v);
+static void Serialize(Archive& a, T12& v);
+static void Serialize(Archive& a, T15& v);
+static void Serialize(Archive& a, T14& v);
 
 // POST v3/refund/domestic/refunds
 namespace {
@@ -1506,16 +3361,16 @@ void Serialize(Archive& a, PostDomesticRefundsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostDomesticRefundsResponse& v) {
-  a.Str("refund_id", v.refund_id);
-  a.Str("out_refund_no", v.out_refund_no);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("channel", v.channel);
-  a.Str("user_received_account", v.user_received_account);
+  a.OptStr("refund_id", v.refund_id);
+  a.OptStr("out_refund_no", v.out_refund_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.Field("channel", v.channel);
+  a.OptStr("user_received_account", v.user_received_account);
   a.OptStr("success_time", v.success_time);
-  a.Str("create_time", v.create_time);
-  a.Str("status", v.status);
-  a.OptStr("funds_account", v.funds_account);
+  a.OptStr("create_time", v.create_time);
+  a.Field("status", v.status);
+  a.Field("funds_account", v.funds_account);
   a.Field("amount", v.amount);
   a.OptList("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
@@ -1557,16 +3412,16 @@ void Serialize(Archive& a, GetDomesticRefundsByOutRefundNoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetDomesticRefundsByOutRefundNoResponse& v) {
-  a.Str("refund_id", v.refund_id);
-  a.Str("out_refund_no", v.out_refund_no);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("channel", v.channel);
-  a.Str("user_received_account", v.user_received_account);
+  a.OptStr("refund_id", v.refund_id);
+  a.OptStr("out_refund_no", v.out_refund_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.Field("channel", v.channel);
+  a.OptStr("user_received_account", v.user_received_account);
   a.OptStr("success_time", v.success_time);
-  a.Str("create_time", v.create_time);
-  a.Str("status", v.status);
-  a.OptStr("funds_account", v.funds_account);
+  a.OptStr("create_time", v.create_time);
+  a.Field("status", v.status);
+  a.Field("funds_account", v.funds_account);
   a.Field("amount", v.amount);
   a.OptList("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
@@ -1617,15 +3472,15 @@ void Serialize(Archive& a, PostDomesticRefundsByRefundIdApplyAbnormalRefundReque
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse& v) {
-  a.Str("refund_id", v.refund_id);
-  a.Str("out_refund_no", v.out_refund_no);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("channel", v.channel);
-  a.Str("user_received_account", v.user_received_account);
+  a.OptStr("refund_id", v.refund_id);
+  a.OptStr("out_refund_no", v.out_refund_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("channel", v.channel);
+  a.OptStr("user_received_account", v.user_received_account);
   a.OptStr("success_time", v.success_time);
-  a.Str("create_time", v.create_time);
-  a.Str("status", v.status);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("status", v.status);
   a.OptStr("funds_account", v.funds_account);
   a.Field("amount", v.amount);
   a.OptList("promotion_detail", v.promotion_detail);
@@ -1667,26 +3522,122 @@ static void Serialize(Archive& a, T3& v) {
   a.Extra(v.extra);
 }
 
+static void Serialize(Archive& a, T5& v) {
+  a.Field("account", v.account);
+  a.OptI64("amount", v.amount);
+  a.Extra(v.extra);
+}
+
 static void Serialize(Archive& a, T4& v) {
-  a.I64("total", v.total);
-  a.I64("refund", v.refund);
+  a.OptI64("total", v.total);
+  a.OptI64("refund", v.refund);
   a.OptList("from", v.from);
-  a.I64("payer_total", v.payer_total);
-  a.I64("payer_refund", v.payer_refund);
-  a.I64("settlement_refund", v.settlement_refund);
-  a.I64("settlement_total", v.settlement_total);
-  a.I64("discount_refund", v.discount_refund);
-  a.Str("currency", v.currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptI64("payer_refund", v.payer_refund);
+  a.OptI64("settlement_refund", v.settlement_refund);
+  a.OptI64("settlement_total", v.settlement_total);
+  a.OptI64("discount_refund", v.discount_refund);
+  a.OptStr("currency", v.currency);
   a.OptI64("refund_fee", v.refund_fee);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T5& v) {
-  a.Str("promotion_id", v.promotion_id);
-  a.Str("scope", v.scope);
-  a.Str("type", v.type);
-  a.I64("amount", v.amount);
-  a.I64("refund_amount", v.refund_amount);
+static void Serialize(Archive& a, T7& v) {
+  a.OptStr("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptI64("unit_price", v.unit_price);
+  a.OptI64("refund_amount", v.refund_amount);
+  a.OptI64("refund_quantity", v.refund_quantity);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T6& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptI64("refund_amount", v.refund_amount);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T9& v) {
+  a.Field("account", v.account);
+  a.OptI64("amount", v.amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
+  a.OptI64("total", v.total);
+  a.OptI64("refund", v.refund);
+  a.OptList("from", v.from);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptI64("payer_refund", v.payer_refund);
+  a.OptI64("settlement_refund", v.settlement_refund);
+  a.OptI64("settlement_total", v.settlement_total);
+  a.OptI64("discount_refund", v.discount_refund);
+  a.OptStr("currency", v.currency);
+  a.OptI64("refund_fee", v.refund_fee);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
+  a.OptStr("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptI64("unit_price", v.unit_price);
+  a.OptI64("refund_amount", v.refund_amount);
+  a.OptI64("refund_quantity", v.refund_quantity);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptI64("refund_amount", v.refund_amount);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T13& v) {
+  a.OptStr("account", v.account);
+  a.OptI64("amount", v.amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T12& v) {
+  a.OptI64("total", v.total);
+  a.OptI64("refund", v.refund);
+  a.OptList("from", v.from);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptI64("payer_refund", v.payer_refund);
+  a.OptI64("settlement_refund", v.settlement_refund);
+  a.OptI64("settlement_total", v.settlement_total);
+  a.OptI64("discount_refund", v.discount_refund);
+  a.OptStr("currency", v.currency);
+  a.OptI64("refund_fee", v.refund_fee);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T15& v) {
+  a.OptStr("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptI64("unit_price", v.unit_price);
+  a.OptI64("refund_amount", v.refund_amount);
+  a.OptI64("refund_quantity", v.refund_quantity);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T14& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("scope", v.scope);
+  a.OptStr("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptI64("refund_amount", v.refund_amount);
   a.OptList("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
@@ -1699,30 +3650,64 @@ T3::GoodsDetail() = default;
 T3::~GoodsDetail() = default;
 PostDomesticRefundsRequest::PostDomesticRefundsRequest() = default;
 PostDomesticRefundsRequest::~PostDomesticRefundsRequest() = default;
+T5::From() = default;
+T5::~From() = default;
 T4::Amount() = default;
 T4::~Amount() = default;
-T5::PromotionDetail() = default;
-T5::~PromotionDetail() = default;
+T7::GoodsDetail() = default;
+T7::~GoodsDetail() = default;
+T6::PromotionDetail() = default;
+T6::~PromotionDetail() = default;
 PostDomesticRefundsResponse::PostDomesticRefundsResponse() = default;
 PostDomesticRefundsResponse::~PostDomesticRefundsResponse() = default;
 GetDomesticRefundsByOutRefundNoRequest::GetDomesticRefundsByOutRefundNoRequest() = default;
 GetDomesticRefundsByOutRefundNoRequest::~GetDomesticRefundsByOutRefundNoRequest() = default;
+T9::From() = default;
+T9::~From() = default;
+T8::Amount() = default;
+T8::~Amount() = default;
+T11::GoodsDetail() = default;
+T11::~GoodsDetail() = default;
+T10::PromotionDetail() = default;
+T10::~PromotionDetail() = default;
 GetDomesticRefundsByOutRefundNoResponse::GetDomesticRefundsByOutRefundNoResponse() = default;
 GetDomesticRefundsByOutRefundNoResponse::~GetDomesticRefundsByOutRefundNoResponse() = default;
 PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest::
     PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest() = default;
 PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest::
     ~PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest() = default;
+T13::From() = default;
+T13::~From() = default;
+T12::Amount() = default;
+T12::~Amount() = default;
+T15::GoodsDetail() = default;
+T15::~GoodsDetail() = default;
+T14::PromotionDetail() = default;
+T14::~PromotionDetail() = default;
 PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse::
     PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse() = default;
 PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse::
     ~PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse() = default;
 
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::Channel) { return kEnum0; }
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::Status_) { return kEnum1; }
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::FundsAccount) { return kEnum2; }
+const EnumTable& EnumTableOf(T5::Account) { return kEnum3; }
+const EnumTable& EnumTableOf(T6::Scope) { return kEnum4; }
+const EnumTable& EnumTableOf(T6::Type) { return kEnum5; }
+const EnumTable& EnumTableOf(GetDomesticRefundsByOutRefundNoResponse::Channel) { return kEnum0; }
+const EnumTable& EnumTableOf(GetDomesticRefundsByOutRefundNoResponse::Status_) { return kEnum1; }
+const EnumTable& EnumTableOf(GetDomesticRefundsByOutRefundNoResponse::FundsAccount) {
+  return kEnum2;
+}
+const EnumTable& EnumTableOf(T9::Account) { return kEnum3; }
+const EnumTable& EnumTableOf(T10::Scope) { return kEnum4; }
+const EnumTable& EnumTableOf(T10::Type) { return kEnum5; }
 const EnumTable& EnumTableOf(PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest::Type) {
-  return kEnum0;
+  return kEnum6;
 }
 const EnumTable& EnumTableOf(PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest::BankType) {
-  return kEnum1;
+  return kEnum7;
 }
 
 }  // namespace wechatpay::models::v3::refund
@@ -1816,10 +3801,10 @@ void Serialize(Archive& a, GetCombineTransactionsPartnerOutTradeNoByCombineOutTr
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoResponse& v) {
-  a.Str("combine_appid", v.combine_appid);
-  a.Str("combine_mchid", v.combine_mchid);
-  a.Str("combine_out_trade_no", v.combine_out_trade_no);
-  a.Str("combine_transaction_id", v.combine_transaction_id);
+  a.OptStr("combine_appid", v.combine_appid);
+  a.OptStr("combine_mchid", v.combine_mchid);
+  a.OptStr("combine_out_trade_no", v.combine_out_trade_no);
+  a.OptStr("combine_transaction_id", v.combine_transaction_id);
   a.Field("combine_payer_info", v.combine_payer_info);
   a.OptList("sub_orders", v.sub_orders);
   a.Extra(v.extra);
@@ -1926,22 +3911,22 @@ Status PostCombineTransactionsPartnerPrepay::Parse(const ::wechatpay::Response& 
 }
 
 static void Serialize(Archive& a, T1& v) {
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T3& v) {
-  a.I64("total_amount", v.total_amount);
+  a.OptI64("total_amount", v.total_amount);
   a.OptStr("currency", v.currency);
-  a.I64("payer_amount", v.payer_amount);
+  a.OptI64("payer_amount", v.payer_amount);
   a.OptStr("payer_currency", v.payer_currency);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T2& v) {
-  a.Str("mchid", v.mchid);
+  a.OptStr("mchid", v.mchid);
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("transaction_id", v.transaction_id);
   a.Field("trade_type", v.trade_type);
   a.Field("trade_state", v.trade_state);
@@ -2109,7 +4094,7 @@ void Serialize(Archive& a, PostEchoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostEchoResponse& v) {
-  a.Str("echo_message", v.echo_message);
+  a.OptStr("echo_message", v.echo_message);
   a.OptStr("encrypted_echo_message", v.encrypted_echo_message);
   a.Extra(v.extra);
 }
@@ -2223,7 +4208,7 @@ void Serialize(Archive& a, PostGuidesRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostGuidesResponse& v) {
-  a.Str("guide_id", v.guide_id);
+  a.OptStr("guide_id", v.guide_id);
   a.Extra(v.extra);
 }
 
@@ -2351,8 +4336,9 @@ using T6 = PostCardsUploadFileRequest::Meta;
 using T7 = PostDriverUpdateDriverRequest::DriverPhoto;
 using T8 = T7::PhotoDigest;
 using T9 = GetDriversByDriverLicenseResponse::DriverPhoto;
-using T10 = GetUserTaxiOrdersResponse::Data;
-using T11 = GetUserTaxiOrdersResponse::Links;
+using T10 = T9::PhotoDigest;
+using T11 = GetUserTaxiOrdersResponse::Data;
+using T12 = GetUserTaxiOrdersResponse::Links;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -2371,9 +4357,10 @@ static void Serialize(Archive& a, T1& v);
 static void Serialize(Archive& a, T6& v);
 static void Serialize(Archive& a, T8& v);
 static void Serialize(Archive& a, T7& v);
-static void Serialize(Archive& a, T9& v);
 static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T9& v);
 static void Serialize(Archive& a, T11& v);
+static void Serialize(Archive& a, T12& v);
 
 // POST v3/taxi-invoice/attendance/punch
 namespace {
@@ -2443,10 +4430,10 @@ void Serialize(Archive& a, PostCardsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostCardsResponse& v) {
-  a.Str("card_appid", v.card_appid);
-  a.Str("card_openid", v.card_openid);
-  a.Str("card_id", v.card_id);
-  a.Str("card_code", v.card_code);
+  a.OptStr("card_appid", v.card_appid);
+  a.OptStr("card_openid", v.card_openid);
+  a.OptStr("card_id", v.card_id);
+  a.OptStr("card_code", v.card_code);
   a.Extra(v.extra);
 }
 
@@ -2485,7 +4472,7 @@ void Serialize(Archive& a, PostCardsUploadFileRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostCardsUploadFileResponse& v) {
-  a.Str("fapiao_media_id", v.fapiao_media_id);
+  a.OptStr("fapiao_media_id", v.fapiao_media_id);
   a.Extra(v.extra);
 }
 
@@ -2532,15 +4519,15 @@ void Serialize(Archive& a, PostDriverUpdateDriverRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostDriverUpdateDriverResponse& v) {
-  a.Str("driver_name", v.driver_name);
-  a.Str("id_card_number", v.id_card_number);
-  a.Str("company_name", v.company_name);
-  a.Str("mchid", v.mchid);
-  a.Str("driver_license", v.driver_license);
-  a.Str("driver_category", v.driver_category);
-  a.Str("driver_status", v.driver_status);
+  a.OptStr("driver_name", v.driver_name);
+  a.OptStr("id_card_number", v.id_card_number);
+  a.OptStr("company_name", v.company_name);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("driver_license", v.driver_license);
+  a.OptStr("driver_category", v.driver_category);
+  a.OptStr("driver_status", v.driver_status);
   a.Field("driver_photo", v.driver_photo);
-  a.I64("region_id", v.region_id);
+  a.OptI64("region_id", v.region_id);
   a.Extra(v.extra);
 }
 
@@ -2580,14 +4567,14 @@ void Serialize(Archive& a, GetDriversByDriverLicenseRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetDriversByDriverLicenseResponse& v) {
-  a.Str("driver_name", v.driver_name);
-  a.Str("company_name", v.company_name);
-  a.Str("company_mchid", v.company_mchid);
-  a.Str("driver_license", v.driver_license);
-  a.Str("driver_category", v.driver_category);
+  a.OptStr("driver_name", v.driver_name);
+  a.OptStr("company_name", v.company_name);
+  a.OptStr("company_mchid", v.company_mchid);
+  a.OptStr("driver_license", v.driver_license);
+  a.OptStr("driver_category", v.driver_category);
   a.Field("driver_photo", v.driver_photo);
-  a.I64("region_id", v.region_id);
-  a.Str("driver_state", v.driver_state);
+  a.OptI64("region_id", v.region_id);
+  a.OptStr("driver_state", v.driver_state);
   a.Extra(v.extra);
 }
 
@@ -2630,18 +4617,18 @@ void Serialize(Archive& a, GetTaxiCompaniesByCompanyMchidRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetTaxiCompaniesByCompanyMchidResponse& v) {
-  a.Str("company_mchid", v.company_mchid);
-  a.Str("enterprise_type", v.enterprise_type);
-  a.Str("company_name", v.company_name);
-  a.Str("short_name", v.short_name);
-  a.Str("tax_id", v.tax_id);
-  a.Str("address", v.address);
+  a.OptStr("company_mchid", v.company_mchid);
+  a.OptStr("enterprise_type", v.enterprise_type);
+  a.OptStr("company_name", v.company_name);
+  a.OptStr("short_name", v.short_name);
+  a.OptStr("tax_id", v.tax_id);
+  a.OptStr("address", v.address);
   a.OptStr("phone", v.phone);
   a.OptStr("bank_name", v.bank_name);
   a.OptStr("bank_account", v.bank_account);
-  a.Str("legal_person", v.legal_person);
-  a.Str("invoice_mode", v.invoice_mode);
-  a.I64("region_id", v.region_id);
+  a.OptStr("legal_person", v.legal_person);
+  a.OptStr("invoice_mode", v.invoice_mode);
+  a.OptI64("region_id", v.region_id);
   a.Extra(v.extra);
 }
 
@@ -2692,7 +4679,7 @@ void Serialize(Archive& a, PostTaxiCompanyCreateTaxiCompanyRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostTaxiCompanyCreateTaxiCompanyResponse& v) {
-  a.Str("mchid", v.mchid);
+  a.OptStr("mchid", v.mchid);
   a.OptStr("company_name", v.company_name);
   a.Extra(v.extra);
 }
@@ -2740,12 +4727,12 @@ void Serialize(Archive& a, PostTaxiUpdateTaxiRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostTaxiUpdateTaxiResponse& v) {
-  a.Str("plate_number", v.plate_number);
-  a.Str("company_name", v.company_name);
+  a.OptStr("plate_number", v.plate_number);
+  a.OptStr("company_name", v.company_name);
   a.OptStr("mchid", v.mchid);
-  a.Str("main_license", v.main_license);
+  a.OptStr("main_license", v.main_license);
   a.OptStr("deputy_license", v.deputy_license);
-  a.I64("region_id", v.region_id);
+  a.OptI64("region_id", v.region_id);
   a.Extra(v.extra);
 }
 
@@ -2785,14 +4772,14 @@ void Serialize(Archive& a, GetTaxiesByPlateNumberRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetTaxiesByPlateNumberResponse& v) {
-  a.Str("plate_number", v.plate_number);
-  a.Str("company_name", v.company_name);
-  a.Str("company_mchid", v.company_mchid);
-  a.Str("main_license", v.main_license);
-  a.Str("deputy_license", v.deputy_license);
-  a.I64("region_id", v.region_id);
-  a.Bool("support_invoice", v.support_invoice);
-  a.Str("taxi_state", v.taxi_state);
+  a.OptStr("plate_number", v.plate_number);
+  a.OptStr("company_name", v.company_name);
+  a.OptStr("company_mchid", v.company_mchid);
+  a.OptStr("main_license", v.main_license);
+  a.OptStr("deputy_license", v.deputy_license);
+  a.OptI64("region_id", v.region_id);
+  a.OptBool("support_invoice", v.support_invoice);
+  a.OptStr("taxi_state", v.taxi_state);
   a.Extra(v.extra);
 }
 
@@ -2837,11 +4824,11 @@ void Serialize(Archive& a, GetUserTaxiOrderFindByTokenRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetUserTaxiOrderFindByTokenResponse& v) {
-  a.Str("plate_number", v.plate_number);
-  a.Str("driver_license", v.driver_license);
-  a.Str("up_time", v.up_time);
-  a.I64("region_id", v.region_id);
-  a.Str("source", v.source);
+  a.OptStr("plate_number", v.plate_number);
+  a.OptStr("driver_license", v.driver_license);
+  a.OptStr("up_time", v.up_time);
+  a.OptI64("region_id", v.region_id);
+  a.OptStr("source", v.source);
   a.OptStr("pay_time", v.pay_time);
   a.OptI64("pay_amount", v.pay_amount);
   a.Extra(v.extra);
@@ -2889,10 +4876,10 @@ void Serialize(Archive& a, GetUserTaxiOrdersRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetUserTaxiOrdersResponse& v) {
-  a.Field("data", v.data);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
-  a.I64("total_count", v.total_count);
+  a.OptList("data", v.data);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptI64("total_count", v.total_count);
   a.Field("links", v.links);
   a.Extra(v.extra);
 }
@@ -2990,6 +4977,12 @@ static void Serialize(Archive& a, T7& v) {
   a.Extra(v.extra);
 }
 
+static void Serialize(Archive& a, T10& v) {
+  a.OptStr("hash_type", v.hash_type);
+  a.OptStr("hash_value", v.hash_value);
+  a.Extra(v.extra);
+}
+
 static void Serialize(Archive& a, T9& v) {
   a.OptStr("photo_type", v.photo_type);
   a.Field("photo_digest", v.photo_digest);
@@ -2998,14 +4991,14 @@ static void Serialize(Archive& a, T9& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T10& v) {
-  a.Str("plate_number", v.plate_number);
-  a.Str("driver_license", v.driver_license);
-  a.Str("up_time", v.up_time);
+static void Serialize(Archive& a, T11& v) {
+  a.OptStr("plate_number", v.plate_number);
+  a.OptStr("driver_license", v.driver_license);
+  a.OptStr("up_time", v.up_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T11& v) {
+static void Serialize(Archive& a, T12& v) {
   a.OptStr("next", v.next);
   a.OptStr("prev", v.prev);
   a.OptStr("self", v.self);
@@ -3044,6 +5037,8 @@ PostDriverUpdateDriverResponse::PostDriverUpdateDriverResponse() = default;
 PostDriverUpdateDriverResponse::~PostDriverUpdateDriverResponse() = default;
 GetDriversByDriverLicenseRequest::GetDriversByDriverLicenseRequest() = default;
 GetDriversByDriverLicenseRequest::~GetDriversByDriverLicenseRequest() = default;
+T10::PhotoDigest() = default;
+T10::~PhotoDigest() = default;
 T9::DriverPhoto() = default;
 T9::~DriverPhoto() = default;
 GetDriversByDriverLicenseResponse::GetDriversByDriverLicenseResponse() = default;
@@ -3070,10 +5065,10 @@ GetUserTaxiOrderFindByTokenResponse::GetUserTaxiOrderFindByTokenResponse() = def
 GetUserTaxiOrderFindByTokenResponse::~GetUserTaxiOrderFindByTokenResponse() = default;
 GetUserTaxiOrdersRequest::GetUserTaxiOrdersRequest() = default;
 GetUserTaxiOrdersRequest::~GetUserTaxiOrdersRequest() = default;
-T10::Data() = default;
-T10::~Data() = default;
-T11::Links() = default;
-T11::~Links() = default;
+T11::Data() = default;
+T11::~Data() = default;
+T12::Links() = default;
+T12::~Links() = default;
 GetUserTaxiOrdersResponse::GetUserTaxiOrdersResponse() = default;
 GetUserTaxiOrdersResponse::~GetUserTaxiOrdersResponse() = default;
 
@@ -3093,7 +5088,26 @@ using T5 = T3::StringCheckRule;
 using T6 = T3::EnumCheckRule;
 using T7 = T3::FileCheckRule;
 using T8 = T3::TimeIntervalCheckRule;
-using T9 = T3::Relations;
+using T9 = T3::OrderIntervalCheckRule;
+using T10 = T3::Relations;
+using T11 = GetTransactionBlockRecordsByBlockRecordIdResponse::RequestedItemInfo;
+using T12 = T11::RecordFields;
+using T13 = T12::RepeatedFieldData;
+using T14 = T12::StringCheckRule;
+using T15 = T12::EnumCheckRule;
+using T16 = T12::FileCheckRule;
+using T17 = T12::TimeIntervalCheckRule;
+using T18 = T12::OrderIntervalCheckRule;
+using T19 = T12::Relations;
+using T20 = PostTransactionBlockSubmissionsSubMchidRequest::SubmitData;
+using T21 = T20::RecordFields;
+using T22 = T21::RepeatedFieldData;
+using T23 = T21::StringCheckRule;
+using T24 = T21::EnumCheckRule;
+using T25 = T21::FileCheckRule;
+using T26 = T21::TimeIntervalCheckRule;
+using T27 = T21::OrderIntervalCheckRule;
+using T28 = T21::Relations;
 
 constexpr std::string_view kEnum0Names[] = {
     "", "LESS_THAN_TWENTY", "LESS_THAN_ONE_HUNDRED", "LESS_THAN_ONE_THOUSAND", "OVER_ONE_THOUSAND",
@@ -3132,9 +5146,28 @@ static void Serialize(Archive& a, T6& v);
 static void Serialize(Archive& a, T7& v);
 static void Serialize(Archive& a, T8& v);
 static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T10& v);
 static void Serialize(Archive& a, T3& v);
 static void Serialize(Archive& a, T2& v);
 static void Serialize(Archive& a, T1& v);
+static void Serialize(Archive& a, T13& v);
+static void Serialize(Archive& a, T14& v);
+static void Serialize(Archive& a, T15& v);
+static void Serialize(Archive& a, T16& v);
+static void Serialize(Archive& a, T17& v);
+static void Serialize(Archive& a, T18& v);
+static void Serialize(Archive& a, T19& v);
+static void Serialize(Archive& a, T12& v);
+static void Serialize(Archive& a, T11& v);
+static void Serialize(Archive& a, T22& v);
+static void Serialize(Archive& a, T23& v);
+static void Serialize(Archive& a, T24& v);
+static void Serialize(Archive& a, T25& v);
+static void Serialize(Archive& a, T26& v);
+static void Serialize(Archive& a, T27& v);
+static void Serialize(Archive& a, T28& v);
+static void Serialize(Archive& a, T21& v);
+static void Serialize(Archive& a, T20& v);
 
 // GET v3/transaction-block/transaction-block-records/sub-mchid/{sub_mchid}
 namespace {
@@ -3369,6 +5402,14 @@ static void Serialize(Archive& a, T8& v) {
 }
 
 static void Serialize(Archive& a, T9& v) {
+  a.OptI64("min_list_length", v.min_list_length);
+  a.OptI64("max_list_length", v.max_list_length);
+  a.OptList("enum_file_exts", v.enum_file_exts);
+  a.OptI64("max_file_size", v.max_file_size);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
   a.OptI64("source_key", v.source_key);
   a.OptStr("source_value", v.source_value);
   a.Extra(v.extra);
@@ -3395,7 +5436,7 @@ static void Serialize(Archive& a, T3& v) {
 }
 
 static void Serialize(Archive& a, T2& v) {
-  a.Field("record_fields", v.record_fields);
+  a.OptList("record_fields", v.record_fields);
   a.Extra(v.extra);
 }
 
@@ -3406,6 +5447,178 @@ static void Serialize(Archive& a, T1& v) {
   a.Field("number_of_block", v.number_of_block);
   a.Field("recover_way", v.recover_way);
   a.JsonField("requested_item_info", v.requested_item_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T13& v) {
+  a.OptStr("longitude", v.longitude);
+  a.OptStr("latitude", v.latitude);
+  a.OptStr("province", v.province);
+  a.OptStr("city", v.city);
+  a.OptStr("area", v.area);
+  a.OptStr("street", v.street);
+  a.OptStr("address", v.address);
+  a.OptStr("name", v.name);
+  a.OptStr("wechat_order_id", v.wechat_order_id);
+  a.OptStr("merchant_order_id", v.merchant_order_id);
+  a.OptStr("trade_time", v.trade_time);
+  a.OptStr("trade_money_amount", v.trade_money_amount);
+  a.OptStr("trade_goods", v.trade_goods);
+  a.Field("logistic_flag", v.logistic_flag);
+  a.OptStrList("evidence_img_list", v.evidence_img_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T14& v) {
+  a.OptI64("min_string_length", v.min_string_length);
+  a.OptI64("max_string_length", v.max_string_length);
+  a.Field("validator", v.validator);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T15& v) {
+  a.OptI64("min_list_length", v.min_list_length);
+  a.OptI64("max_list_length", v.max_list_length);
+  a.OptStrList("enum_values", v.enum_values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T16& v) {
+  a.OptI64("min_list_length", v.min_list_length);
+  a.OptI64("max_list_length", v.max_list_length);
+  a.OptList("enum_file_exts", v.enum_file_exts);
+  a.OptI64("max_file_size", v.max_file_size);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T17& v) {
+  a.OptI64("min_list_length", v.min_list_length);
+  a.OptI64("max_list_length", v.max_list_length);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T18& v) {
+  a.OptI64("min_list_length", v.min_list_length);
+  a.OptI64("max_list_length", v.max_list_length);
+  a.OptList("enum_file_exts", v.enum_file_exts);
+  a.OptI64("max_file_size", v.max_file_size);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T19& v) {
+  a.OptI64("source_key", v.source_key);
+  a.OptStr("source_value", v.source_value);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T12& v) {
+  a.OptStr("item_id", v.item_id);
+  a.OptStr("field_name", v.field_name);
+  a.OptStr("name", v.name);
+  a.Field("type", v.type);
+  a.OptJsonField("repeated_field_data", v.repeated_field_data);
+  a.OptStr("tips", v.tips);
+  a.OptStr("placeholder", v.placeholder);
+  a.OptStr("tooltip", v.tooltip);
+  a.Field("required", v.required);
+  a.OptBool("need_encrypt", v.need_encrypt);
+  a.Field("string_check_rule", v.string_check_rule);
+  a.Field("enum_check_rule", v.enum_check_rule);
+  a.Field("file_check_rule", v.file_check_rule);
+  a.Field("time_interval_check_rule", v.time_interval_check_rule);
+  a.Field("order_interval_check_rule", v.order_interval_check_rule);
+  a.OptList("relations", v.relations);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
+  a.OptList("record_fields", v.record_fields);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T22& v) {
+  a.OptStr("longitude", v.longitude);
+  a.OptStr("latitude", v.latitude);
+  a.OptStr("province", v.province);
+  a.OptStr("city", v.city);
+  a.OptStr("area", v.area);
+  a.OptStr("street", v.street);
+  a.OptStr("address", v.address);
+  a.OptStr("name", v.name);
+  a.OptStr("wechat_order_id", v.wechat_order_id);
+  a.OptStr("merchant_order_id", v.merchant_order_id);
+  a.OptStr("trade_time", v.trade_time);
+  a.OptStr("trade_money_amount", v.trade_money_amount);
+  a.OptStr("trade_goods", v.trade_goods);
+  a.Field("logistic_flag", v.logistic_flag);
+  a.OptStrList("evidence_img_list", v.evidence_img_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T23& v) {
+  a.OptI64("min_string_length", v.min_string_length);
+  a.OptI64("max_string_length", v.max_string_length);
+  a.Field("validator", v.validator);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T24& v) {
+  a.OptI64("min_list_length", v.min_list_length);
+  a.OptI64("max_list_length", v.max_list_length);
+  a.OptStrList("enum_values", v.enum_values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T25& v) {
+  a.OptI64("min_list_length", v.min_list_length);
+  a.OptI64("max_list_length", v.max_list_length);
+  a.OptList("enum_file_exts", v.enum_file_exts);
+  a.OptI64("max_file_size", v.max_file_size);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T26& v) {
+  a.OptI64("min_list_length", v.min_list_length);
+  a.OptI64("max_list_length", v.max_list_length);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T27& v) {
+  a.OptI64("min_list_length", v.min_list_length);
+  a.OptI64("max_list_length", v.max_list_length);
+  a.OptList("enum_file_exts", v.enum_file_exts);
+  a.OptI64("max_file_size", v.max_file_size);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T28& v) {
+  a.OptI64("source_key", v.source_key);
+  a.OptStr("source_value", v.source_value);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T21& v) {
+  a.OptStr("item_id", v.item_id);
+  a.OptStr("field_name", v.field_name);
+  a.OptStr("name", v.name);
+  a.Field("type", v.type);
+  a.OptJsonField("repeated_field_data", v.repeated_field_data);
+  a.OptStr("tips", v.tips);
+  a.OptStr("placeholder", v.placeholder);
+  a.OptStr("tooltip", v.tooltip);
+  a.Field("required", v.required);
+  a.OptBool("need_encrypt", v.need_encrypt);
+  a.Field("string_check_rule", v.string_check_rule);
+  a.Field("enum_check_rule", v.enum_check_rule);
+  a.Field("file_check_rule", v.file_check_rule);
+  a.Field("time_interval_check_rule", v.time_interval_check_rule);
+  a.Field("order_interval_check_rule", v.order_interval_check_rule);
+  a.OptList("relations", v.relations);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T20& v) {
+  a.Field("record_fields", v.record_fields);
   a.Extra(v.extra);
 }
 
@@ -3421,8 +5634,10 @@ T7::FileCheckRule() = default;
 T7::~FileCheckRule() = default;
 T8::TimeIntervalCheckRule() = default;
 T8::~TimeIntervalCheckRule() = default;
-T9::Relations() = default;
-T9::~Relations() = default;
+T9::OrderIntervalCheckRule() = default;
+T9::~OrderIntervalCheckRule() = default;
+T10::Relations() = default;
+T10::~Relations() = default;
 T3::RecordFields() = default;
 T3::~RecordFields() = default;
 T2::RequestedItemInfo() = default;
@@ -3435,10 +5650,46 @@ GetTransactionBlockRecordsByBlockRecordIdRequest::
     GetTransactionBlockRecordsByBlockRecordIdRequest() = default;
 GetTransactionBlockRecordsByBlockRecordIdRequest::
     ~GetTransactionBlockRecordsByBlockRecordIdRequest() = default;
+T13::RepeatedFieldData() = default;
+T13::~RepeatedFieldData() = default;
+T14::StringCheckRule() = default;
+T14::~StringCheckRule() = default;
+T15::EnumCheckRule() = default;
+T15::~EnumCheckRule() = default;
+T16::FileCheckRule() = default;
+T16::~FileCheckRule() = default;
+T17::TimeIntervalCheckRule() = default;
+T17::~TimeIntervalCheckRule() = default;
+T18::OrderIntervalCheckRule() = default;
+T18::~OrderIntervalCheckRule() = default;
+T19::Relations() = default;
+T19::~Relations() = default;
+T12::RecordFields() = default;
+T12::~RecordFields() = default;
+T11::RequestedItemInfo() = default;
+T11::~RequestedItemInfo() = default;
 GetTransactionBlockRecordsByBlockRecordIdResponse::
     GetTransactionBlockRecordsByBlockRecordIdResponse() = default;
 GetTransactionBlockRecordsByBlockRecordIdResponse::
     ~GetTransactionBlockRecordsByBlockRecordIdResponse() = default;
+T22::RepeatedFieldData() = default;
+T22::~RepeatedFieldData() = default;
+T23::StringCheckRule() = default;
+T23::~StringCheckRule() = default;
+T24::EnumCheckRule() = default;
+T24::~EnumCheckRule() = default;
+T25::FileCheckRule() = default;
+T25::~FileCheckRule() = default;
+T26::TimeIntervalCheckRule() = default;
+T26::~TimeIntervalCheckRule() = default;
+T27::OrderIntervalCheckRule() = default;
+T27::~OrderIntervalCheckRule() = default;
+T28::Relations() = default;
+T28::~Relations() = default;
+T21::RecordFields() = default;
+T21::~RecordFields() = default;
+T20::SubmitData() = default;
+T20::~SubmitData() = default;
 PostTransactionBlockSubmissionsSubMchidRequest::PostTransactionBlockSubmissionsSubMchidRequest() =
     default;
 PostTransactionBlockSubmissionsSubMchidRequest::~PostTransactionBlockSubmissionsSubMchidRequest() =
@@ -3460,7 +5711,21 @@ const EnumTable& EnumTableOf(T1::NumberOfBlock) { return kEnum0; }
 const EnumTable& EnumTableOf(T1::RecoverWay) { return kEnum1; }
 const EnumTable& EnumTableOf(T5::Validator) { return kEnum2; }
 const EnumTable& EnumTableOf(T7::EnumFileExts) { return kEnum3; }
+const EnumTable& EnumTableOf(GetTransactionBlockRecordsByBlockRecordIdResponse::NumberOfBlock) {
+  return kEnum0;
+}
+const EnumTable& EnumTableOf(GetTransactionBlockRecordsByBlockRecordIdResponse::RecoverWay) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(T14::Validator) { return kEnum2; }
+const EnumTable& EnumTableOf(T16::EnumFileExts) { return kEnum3; }
+const EnumTable& EnumTableOf(T23::Validator) { return kEnum2; }
+const EnumTable& EnumTableOf(T25::EnumFileExts) { return kEnum3; }
 const EnumTable& EnumTableOf(PostTransactionBlockSubmissionsSubMchidResponse::ReviewResult) {
+  return kEnum4;
+}
+const EnumTable& EnumTableOf(
+    GetTransactionBlockSubmissionsByBlockSubmissionIdResponse::ReviewResult) {
   return kEnum4;
 }
 
@@ -3473,17 +5738,59 @@ namespace {
 using T1 = PostBatchesRequest::TransferDetailList;
 using T2 = GetBatchesBatchIdResponse::TransferBatch;
 using T3 = GetBatchesBatchIdResponse::TransferDetailList;
+using T4 = GetBatchesOutBatchNoResponse::TransferBatch;
+using T5 = GetBatchesOutBatchNoResponse::TransferDetailList;
 
 constexpr std::string_view kEnum0Names[] = {
     "", "ACCEPTED", "PROCESSING", "FINISHED", "CLOSED",
 };
 constexpr EnumTable kEnum0{kEnum0Names, 5};
 
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "OVERDUE_CLOSE",
+    "TRANSFER_SCENE_INVALID",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 3};
+
+constexpr std::string_view kEnum2Names[] = {
+    "",
+    "ACCOUNT_FROZEN",
+    "REAL_NAME_CHECK_FAIL",
+    "NAME_NOT_CORRECT",
+    "OPENID_INVALID",
+    "TRANSFER_QUOTA_EXCEED",
+    "DAY_RECEIVED_QUOTA_EXCEED",
+    "MONTH_RECEIVED_QUOTA_EXCEED",
+    "DAY_RECEIVED_COUNT_EXCEED",
+    "PRODUCT_AUTH_CHECK_FAIL",
+    "OVERDUE_CLOSE",
+    "ID_CARD_NOT_CORRECT",
+    "ACCOUNT_NOT_EXIST",
+    "TRANSFER_RISK",
+    "OTHER_FAIL_REASON_TYPE",
+    "REALNAME_ACCOUNT_RECEIVED_QUOTA_EXCEED",
+    "RECEIVE_ACCOUNT_NOT_PERMMIT",
+    "PAYEE_ACCOUNT_ABNORMAL",
+    "PAYER_ACCOUNT_ABNORMAL",
+    "TRANSFER_SCENE_UNAVAILABLE",
+    "TRANSFER_SCENE_INVALID",
+    "TRANSFER_REMARK_SET_FAIL",
+    "RECEIVE_ACCOUNT_NOT_CONFIGURE",
+    "BLOCK_B2C_USERLIMITAMOUNT_BSRULE_MONTH",
+    "BLOCK_B2C_USERLIMITAMOUNT_MONTH",
+    "MERCHANT_REJECT",
+    "MERCHANT_NOT_CONFIRM",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 27};
+
 }  // namespace
 
 static void Serialize(Archive& a, T1& v);
 static void Serialize(Archive& a, T2& v);
 static void Serialize(Archive& a, T3& v);
+static void Serialize(Archive& a, T4& v);
+static void Serialize(Archive& a, T5& v);
 
 // POST v3/transfer/batches
 namespace {
@@ -3496,7 +5803,7 @@ void Body0(Archive& a, void* p) {
   a.I64("total_amount", v.total_amount);
   a.I64("total_num", v.total_num);
   a.Field("transfer_detail_list", v.transfer_detail_list);
-  a.Str("transfer_scene_id", v.transfer_scene_id);
+  a.OptStr("transfer_scene_id", v.transfer_scene_id);
   a.OptStr("notify_url", v.notify_url);
 }
 constexpr std::string_view kEncrypted0[] = {"transfer_detail_list[].user_name",
@@ -3520,9 +5827,9 @@ void Serialize(Archive& a, PostBatchesRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBatchesResponse& v) {
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_id", v.batch_id);
-  a.Str("create_time", v.create_time);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("create_time", v.create_time);
   a.Field("batch_status", v.batch_status);
   a.Extra(v.extra);
 }
@@ -3600,20 +5907,20 @@ constexpr internal::EndpointSpec kSpec2{
 
 void Serialize(Archive& a, GetBatchesBatchIdDetailsDetailIdRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetBatchesBatchIdDetailsDetailIdResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_id", v.batch_id);
-  a.Str("appid", v.appid);
-  a.Str("out_detail_no", v.out_detail_no);
-  a.Str("detail_id", v.detail_id);
-  a.Str("detail_status", v.detail_status);
-  a.I64("transfer_amount", v.transfer_amount);
-  a.Str("transfer_remark", v.transfer_remark);
-  a.OptStr("fail_reason", v.fail_reason);
-  a.Str("openid", v.openid);
-  a.Str("user_name", v.user_name);
-  a.Str("initiate_time", v.initiate_time);
-  a.Str("update_time", v.update_time);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("detail_status", v.detail_status);
+  a.OptI64("transfer_amount", v.transfer_amount);
+  a.OptStr("transfer_remark", v.transfer_remark);
+  a.Field("fail_reason", v.fail_reason);
+  a.OptStr("openid", v.openid);
+  a.OptStr("user_name", v.user_name);
+  a.OptStr("initiate_time", v.initiate_time);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
@@ -3663,8 +5970,6 @@ void Serialize(Archive& a, GetBatchesOutBatchNoRequest& v) {
 void Serialize(Archive& a, GetBatchesOutBatchNoResponse& v) {
   a.Field("transfer_batch", v.transfer_batch);
   a.OptList("transfer_detail_list", v.transfer_detail_list);
-  a.OptI64("offset", v.offset);
-  a.OptI64("limit", v.limit);
   a.Extra(v.extra);
 }
 
@@ -3698,20 +6003,20 @@ constexpr internal::EndpointSpec kSpec4{
 
 void Serialize(Archive& a, GetBatchesOutBatchNoDetailsOutDetailNoRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetBatchesOutBatchNoDetailsOutDetailNoResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_id", v.batch_id);
-  a.Str("appid", v.appid);
-  a.Str("out_detail_no", v.out_detail_no);
-  a.Str("detail_id", v.detail_id);
-  a.Str("detail_status", v.detail_status);
-  a.I64("transfer_amount", v.transfer_amount);
-  a.Str("transfer_remark", v.transfer_remark);
-  a.OptStr("fail_reason", v.fail_reason);
-  a.Str("openid", v.openid);
-  a.Str("user_name", v.user_name);
-  a.Str("initiate_time", v.initiate_time);
-  a.Str("update_time", v.update_time);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("detail_status", v.detail_status);
+  a.OptI64("transfer_amount", v.transfer_amount);
+  a.OptStr("transfer_remark", v.transfer_remark);
+  a.Field("fail_reason", v.fail_reason);
+  a.OptStr("openid", v.openid);
+  a.OptStr("user_name", v.user_name);
+  a.OptStr("initiate_time", v.initiate_time);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
@@ -3754,8 +6059,8 @@ void Serialize(Archive& a, PostBillReceiptRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBillReceiptResponse& v) {
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("signature_no", v.signature_no);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("signature_no", v.signature_no);
   a.OptStr("signature_status", v.signature_status);
   a.OptStr("hash_type", v.hash_type);
   a.OptStr("hash_value", v.hash_value);
@@ -3793,8 +6098,8 @@ constexpr internal::EndpointSpec kSpec6{
 
 void Serialize(Archive& a, GetBillReceiptByOutBatchNoRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetBillReceiptByOutBatchNoResponse& v) {
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("signature_no", v.signature_no);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("signature_no", v.signature_no);
   a.OptStr("signature_status", v.signature_status);
   a.OptStr("hash_type", v.hash_type);
   a.OptStr("hash_value", v.hash_value);
@@ -3821,23 +6126,23 @@ static void Serialize(Archive& a, T1& v) {
   a.I64("transfer_amount", v.transfer_amount);
   a.Str("transfer_remark", v.transfer_remark);
   a.Str("openid", v.openid);
-  a.Str("user_name", v.user_name);
+  a.OptStr("user_name", v.user_name);
   a.OptStr("user_id_card", v.user_id_card);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T2& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_id", v.batch_id);
-  a.Str("appid", v.appid);
-  a.Str("batch_status", v.batch_status);
-  a.Str("batch_type", v.batch_type);
-  a.Str("batch_name", v.batch_name);
-  a.Str("batch_remark", v.batch_remark);
-  a.OptStr("close_reason", v.close_reason);
-  a.I64("total_amount", v.total_amount);
-  a.I64("total_num", v.total_num);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("batch_status", v.batch_status);
+  a.OptStr("batch_type", v.batch_type);
+  a.OptStr("batch_name", v.batch_name);
+  a.OptStr("batch_remark", v.batch_remark);
+  a.Field("close_reason", v.close_reason);
+  a.OptI64("total_amount", v.total_amount);
+  a.OptI64("total_num", v.total_num);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
   a.OptI64("success_amount", v.success_amount);
@@ -3849,9 +6154,38 @@ static void Serialize(Archive& a, T2& v) {
 }
 
 static void Serialize(Archive& a, T3& v) {
-  a.Str("detail_id", v.detail_id);
-  a.Str("out_detail_no", v.out_detail_no);
-  a.Str("detail_status", v.detail_status);
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("detail_status", v.detail_status);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T4& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("batch_status", v.batch_status);
+  a.OptStr("batch_type", v.batch_type);
+  a.OptStr("batch_name", v.batch_name);
+  a.OptStr("batch_remark", v.batch_remark);
+  a.Field("close_reason", v.close_reason);
+  a.OptI64("total_amount", v.total_amount);
+  a.OptI64("total_num", v.total_num);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
+  a.OptI64("success_amount", v.success_amount);
+  a.OptI64("success_num", v.success_num);
+  a.OptI64("fail_amount", v.fail_amount);
+  a.OptI64("fail_num", v.fail_num);
+  a.OptStr("transfer_scene_id", v.transfer_scene_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T5& v) {
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("detail_status", v.detail_status);
   a.Extra(v.extra);
 }
 
@@ -3875,6 +6209,10 @@ GetBatchesBatchIdDetailsDetailIdResponse::GetBatchesBatchIdDetailsDetailIdRespon
 GetBatchesBatchIdDetailsDetailIdResponse::~GetBatchesBatchIdDetailsDetailIdResponse() = default;
 GetBatchesOutBatchNoRequest::GetBatchesOutBatchNoRequest() = default;
 GetBatchesOutBatchNoRequest::~GetBatchesOutBatchNoRequest() = default;
+T4::TransferBatch() = default;
+T4::~TransferBatch() = default;
+T5::TransferDetailList() = default;
+T5::~TransferDetailList() = default;
 GetBatchesOutBatchNoResponse::GetBatchesOutBatchNoResponse() = default;
 GetBatchesOutBatchNoResponse::~GetBatchesOutBatchNoResponse() = default;
 GetBatchesOutBatchNoDetailsOutDetailNoRequest::GetBatchesOutBatchNoDetailsOutDetailNoRequest() =
@@ -3895,2304 +6233,13 @@ GetBillReceiptByOutBatchNoResponse::GetBillReceiptByOutBatchNoResponse() = defau
 GetBillReceiptByOutBatchNoResponse::~GetBillReceiptByOutBatchNoResponse() = default;
 
 const EnumTable& EnumTableOf(PostBatchesResponse::BatchStatus) { return kEnum0; }
-
-}  // namespace wechatpay::models::v3::transfer
-
-namespace wechatpay::models::v3::transfer_detail {
-
-namespace {
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "BATCH_TRANSFER",
-    "TRANSFER_TO_POCKET",
-    "TRANSFER_TO_BANK",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 4};
-
-}  // namespace
-
-// GET v3/transfer-detail/electronic-receipts
-namespace {
-void Query0(Archive& a, void* p) {
-  auto& v = *static_cast<GetElectronicReceiptsRequest*>(p);
-  Archive::TextScope text(a);
-  a.Field("accept_type", v.accept_type);
-  a.OptStr("out_batch_no", v.out_batch_no);
-  a.Str("out_detail_no", v.out_detail_no);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "GET v3/transfer-detail/electronic-receipts",
-    "GET",
-    "v3/transfer-detail/electronic-receipts",
-    internal::Protocol::kApiV3,
-    false,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetElectronicReceiptsRequest& v) {
-  Query0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetElectronicReceiptsResponse& v) {
-  a.Str("accept_type", v.accept_type);
-  a.OptStr("out_batch_no", v.out_batch_no);
-  a.Str("out_detail_no", v.out_detail_no);
-  a.Str("signature_no", v.signature_no);
-  a.OptStr("signature_status", v.signature_status);
-  a.OptStr("hash_type", v.hash_type);
-  a.OptStr("hash_value", v.hash_value);
-  a.OptStr("download_url", v.download_url);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetElectronicReceipts::Prepare(const Client& client, const Request& request,
-                                                    CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, &Query0, nullptr,
-                           &request.extra, &options);
-}
-Status GetElectronicReceipts::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/transfer-detail/electronic-receipts
-namespace {
-void Body1(Archive& a, void* p) {
-  auto& v = *static_cast<PostElectronicReceiptsRequest*>(p);
-  a.Field("accept_type", v.accept_type);
-  a.OptStr("out_batch_no", v.out_batch_no);
-  a.Str("out_detail_no", v.out_detail_no);
-}
-constexpr internal::EndpointSpec kSpec1{
-    "POST v3/transfer-detail/electronic-receipts",
-    "POST",
-    "v3/transfer-detail/electronic-receipts",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostElectronicReceiptsRequest& v) {
-  Body1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostElectronicReceiptsResponse& v) {
-  a.Str("accept_type", v.accept_type);
-  a.OptStr("out_batch_no", v.out_batch_no);
-  a.Str("out_detail_no", v.out_detail_no);
-  a.Str("signature_no", v.signature_no);
-  a.OptStr("signature_status", v.signature_status);
-  a.OptStr("hash_type", v.hash_type);
-  a.OptStr("hash_value", v.hash_value);
-  a.OptStr("download_url", v.download_url);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostElectronicReceipts::Prepare(const Client& client, const Request& request,
-                                                     CallOptions options) {
-  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
-                           &request.extra, &options);
-}
-Status PostElectronicReceipts::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-GetElectronicReceiptsRequest::GetElectronicReceiptsRequest() = default;
-GetElectronicReceiptsRequest::~GetElectronicReceiptsRequest() = default;
-GetElectronicReceiptsResponse::GetElectronicReceiptsResponse() = default;
-GetElectronicReceiptsResponse::~GetElectronicReceiptsResponse() = default;
-PostElectronicReceiptsRequest::PostElectronicReceiptsRequest() = default;
-PostElectronicReceiptsRequest::~PostElectronicReceiptsRequest() = default;
-PostElectronicReceiptsResponse::PostElectronicReceiptsResponse() = default;
-PostElectronicReceiptsResponse::~PostElectronicReceiptsResponse() = default;
-
-const EnumTable& EnumTableOf(GetElectronicReceiptsRequest::AcceptType) { return kEnum0; }
-
-}  // namespace wechatpay::models::v3::transfer_detail
-
-namespace wechatpay::models::v3::transferdownload {
-
-namespace {}  // namespace
-
-// GET v3/transferdownload/elecvoucherfile
-namespace {
-void Query0(Archive& a, void* p) {
-  auto& v = *static_cast<GetElecvoucherfileRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("token", v.token);
-  a.Str("source", v.source);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "GET v3/transferdownload/elecvoucherfile",
-    "GET",
-    "v3/transferdownload/elecvoucherfile",
-    internal::Protocol::kApiV3,
-    false,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetElecvoucherfileRequest& v) {
-  Query0(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetElecvoucherfile::Prepare(const Client& client, const Request& request,
-                                                 CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, &Query0, nullptr,
-                           &request.extra, &options);
-}
-
-// GET v3/transferdownload/signfile
-namespace {
-void Query1(Archive& a, void* p) {
-  auto& v = *static_cast<GetSignfileRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("token", v.token);
-}
-constexpr internal::EndpointSpec kSpec1{
-    "GET v3/transferdownload/signfile",
-    "GET",
-    "v3/transferdownload/signfile",
-    internal::Protocol::kApiV3,
-    false,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetSignfileRequest& v) {
-  Query1(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetSignfile::Prepare(const Client& client, const Request& request,
-                                          CallOptions options) {
-  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, &Query1, nullptr,
-                           &request.extra, &options);
-}
-
-GetElecvoucherfileRequest::GetElecvoucherfileRequest() = default;
-GetElecvoucherfileRequest::~GetElecvoucherfileRequest() = default;
-GetSignfileRequest::GetSignfileRequest() = default;
-GetSignfileRequest::~GetSignfileRequest() = default;
-
-}  // namespace wechatpay::models::v3::transferdownload
-
-namespace wechatpay::models::v3::vehicle {
-
-namespace {
-
-using T1 = PostEtcPreopenRequest::Identify;
-using T2 = PostEtcTransactionsHighwayRequest::HighwayInfo;
-using T3 = PostEtcTransactionsHighwayRequest::Amount;
-using T4 = PostEtcTransactionsHighwayRequest::DeviceInfo;
-using T5 = PostEtcTransactionsHighwayResponse::Payer;
-using T6 = PostEtcTransactionsHighwayResponse::Amount;
-using T7 = PostEtcTransactionsHighwayResponse::DeviceInfo;
-using T8 = PostEtcTransactionsHighwayResponse::PromotionDetail;
-using T9 = GetTransactionsOutTradeNoResponse::ParkingInfo;
-using T10 = GetTransactionsOutTradeNoResponse::Payer;
-using T11 = GetTransactionsOutTradeNoResponse::Amount;
-using T12 = GetTransactionsOutTradeNoResponse::PromotionDetail;
-using T13 = PostTransactionsParkingRequest::Amount;
-using T14 = PostTransactionsParkingResponse::Amount;
-using T15 = PostTransactionsParkingResponse::PromotionDetail;
-
-constexpr std::string_view kEnum0Names[] = {
-    "", "BLUE", "GREEN", "YELLOW", "BLACK", "WHITE", "LIMEGREEN",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 7};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "NORMAL",
-    "BLOCKED",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 3};
-
-constexpr std::string_view kEnum2Names[] = {
-    "", "PAUSE", "OVERDUE", "OUT_SERVICE", "EVALUATION_FAILED",
-};
-constexpr EnumTable kEnum2{kEnum2Names, 5};
-
-constexpr std::string_view kEnum3Names[] = {
-    "",
-    "NORMAL",
-    "PAUSE",
-    "OUT_SERVICE",
-};
-constexpr EnumTable kEnum3{kEnum3Names, 4};
-
-constexpr std::string_view kEnum4Names[] = {
-    "",
-    "Y",
-    "N",
-};
-constexpr EnumTable kEnum4{kEnum4Names, 3};
-
-constexpr std::string_view kEnum5Names[] = {
-    "",
-    "CNY",
-};
-constexpr EnumTable kEnum5{kEnum5Names, 2};
-
-constexpr std::string_view kEnum6Names[] = {
-    "", "SUCCESS", "ACCEPTED", "PAY_FAIL", "REFUND",
-};
-constexpr EnumTable kEnum6{kEnum6Names, 5};
-
-constexpr std::string_view kEnum7Names[] = {
-    "",
-    "PARKING",
-};
-constexpr EnumTable kEnum7{kEnum7Names, 2};
-
-constexpr std::string_view kEnum8Names[] = {
-    "",
-    "SINGLE",
-    "GLOBAL",
-};
-constexpr EnumTable kEnum8{kEnum8Names, 3};
-
-constexpr std::string_view kEnum9Names[] = {
-    "",
-    "CASH",
-    "NOCASH",
-};
-constexpr EnumTable kEnum9{kEnum9Names, 3};
-
-}  // namespace
-
-static void Serialize(Archive& a, T1& v);
-static void Serialize(Archive& a, T2& v);
-static void Serialize(Archive& a, T3& v);
-static void Serialize(Archive& a, T4& v);
-static void Serialize(Archive& a, T5& v);
-static void Serialize(Archive& a, T6& v);
-static void Serialize(Archive& a, T7& v);
-static void Serialize(Archive& a, T8& v);
-static void Serialize(Archive& a, T9& v);
-static void Serialize(Archive& a, T10& v);
-static void Serialize(Archive& a, T11& v);
-static void Serialize(Archive& a, T12& v);
-static void Serialize(Archive& a, T13& v);
-static void Serialize(Archive& a, T14& v);
-static void Serialize(Archive& a, T15& v);
-
-// GET v3/vehicle/etc/contracts/{contract_id}
-namespace {
-void Query0(Archive& a, void* p) {
-  auto& v = *static_cast<GetEtcContractsByContractIdRequest*>(p);
-  Archive::TextScope text(a);
-  a.OptStr("sub_mchid", v.sub_mchid);
-}
-constexpr std::string_view kPath0[] = {"contract_id"};
-constexpr internal::EndpointSpec kSpec0{
-    "GET v3/vehicle/etc/contracts/{contract_id}",
-    "GET",
-    "v3/vehicle/etc/contracts/{contract_id}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath0,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetEtcContractsByContractIdRequest& v) {
-  Query0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetEtcContractsByContractIdResponse& v) {
-  a.Str("appid", v.appid);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sp_openid", v.sp_openid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("contract_id", v.contract_id);
-  a.Str("bind_state", v.bind_state);
-  a.Str("plate_number", v.plate_number);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetEtcContractsByContractId::Prepare(const Client& client,
-                                                          std::string_view contract_id,
-                                                          const Request& request,
-                                                          CallOptions options) {
-  const std::string path[] = {std::string(contract_id)};
-  return internal::Prepare(client, kSpec0, path, &request, nullptr, &Query0, nullptr,
-                           &request.extra, &options);
-}
-Status GetEtcContractsByContractId::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/vehicle/etc/preopen
-namespace {
-void Body1(Archive& a, void* p) {
-  auto& v = *static_cast<PostEtcPreopenRequest*>(p);
-  a.Str("sp_appid", v.sp_appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("openid", v.openid);
-  a.Str("plan_id", v.plan_id);
-  a.OptStr("etc_device_id", v.etc_device_id);
-  a.Str("plate_number", v.plate_number);
-  a.Field("identify", v.identify);
-  a.OptStr("bank_card_no", v.bank_card_no);
-}
-constexpr std::string_view kEncrypted1[] = {"identify.encrypted_real_name",
-                                            "identify.encrypted_credential_id", "bank_card_no"};
-constexpr internal::EndpointSpec kSpec1{
-    "POST v3/vehicle/etc/preopen",
-    "POST",
-    "v3/vehicle/etc/preopen",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    kEncrypted1,
-    3,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostEtcPreopenRequest& v) {
-  Body1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostEtcPreopenResponse& v) {
-  a.Str("preopen_id", v.preopen_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostEtcPreopen::Prepare(const Client& client, const Request& request,
-                                             CallOptions options) {
-  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
-                           &request.extra, &options);
-}
-Status PostEtcPreopen::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/vehicle/etc/transactions/highway
-namespace {
-void Body2(Archive& a, void* p) {
-  auto& v = *static_cast<PostEtcTransactionsHighwayRequest*>(p);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("contract_id", v.contract_id);
-  a.Str("description", v.description);
-  a.OptStr("attach", v.attach);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.Field("highway_info", v.highway_info);
-  a.Field("amount", v.amount);
-  a.Field("device_info", v.device_info);
-}
-constexpr internal::EndpointSpec kSpec2{
-    "POST v3/vehicle/etc/transactions/highway",
-    "POST",
-    "v3/vehicle/etc/transactions/highway",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostEtcTransactionsHighwayRequest& v) {
-  Body2(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostEtcTransactionsHighwayResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("transaction_id", v.transaction_id);
-  a.OptStr("attach", v.attach);
-  a.Str("trade_type", v.trade_type);
-  a.OptStr("bank_type", v.bank_type);
-  a.OptStr("success_time", v.success_time);
-  a.Str("trade_state", v.trade_state);
-  a.OptStr("trade_state_desc", v.trade_state_desc);
-  a.Field("payer", v.payer);
-  a.Field("amount", v.amount);
-  a.Field("device_info", v.device_info);
-  a.OptList("promotion_detail", v.promotion_detail);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostEtcTransactionsHighway::Prepare(const Client& client,
-                                                         const Request& request,
-                                                         CallOptions options) {
-  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
-                           &request.extra, &options);
-}
-Status PostEtcTransactionsHighway::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/vehicle/etc/transactions/id/{transaction_id}
-namespace {
-void Query3(Archive& a, void* p) {
-  auto& v = *static_cast<GetEtcTransactionsIdByTransactionIdRequest*>(p);
-  Archive::TextScope text(a);
-  a.OptStr("sub_mchid", v.sub_mchid);
-}
-constexpr std::string_view kPath3[] = {"transaction_id"};
-constexpr internal::EndpointSpec kSpec3{
-    "GET v3/vehicle/etc/transactions/id/{transaction_id}",
-    "GET",
-    "v3/vehicle/etc/transactions/id/{transaction_id}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath3,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetEtcTransactionsIdByTransactionIdRequest& v) {
-  Query3(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetEtcTransactionsIdByTransactionIdResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("transaction_id", v.transaction_id);
-  a.OptStr("attach", v.attach);
-  a.Str("trade_type", v.trade_type);
-  a.OptStr("bank_type", v.bank_type);
-  a.OptStr("success_time", v.success_time);
-  a.Str("trade_state", v.trade_state);
-  a.OptStr("trade_state_desc", v.trade_state_desc);
-  a.Field("payer", v.payer);
-  a.Field("amount", v.amount);
-  a.Field("device_info", v.device_info);
-  a.OptList("promotion_detail", v.promotion_detail);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetEtcTransactionsIdByTransactionId::Prepare(const Client& client,
-                                                                  std::string_view transaction_id,
-                                                                  const Request& request,
-                                                                  CallOptions options) {
-  const std::string path[] = {std::string(transaction_id)};
-  return internal::Prepare(client, kSpec3, path, &request, nullptr, &Query3, nullptr,
-                           &request.extra, &options);
-}
-Status GetEtcTransactionsIdByTransactionId::Parse(const ::wechatpay::Response& response,
-                                                  Response* out) {
-  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/vehicle/etc/transactions/out-trade-no/{out_trade_no}
-namespace {
-void Query4(Archive& a, void* p) {
-  auto& v = *static_cast<GetEtcTransactionsOutTradeNoRequest*>(p);
-  Archive::TextScope text(a);
-  a.OptStr("sub_mchid", v.sub_mchid);
-}
-constexpr std::string_view kPath4[] = {"out_trade_no"};
-constexpr internal::EndpointSpec kSpec4{
-    "GET v3/vehicle/etc/transactions/out-trade-no/{out_trade_no}",
-    "GET",
-    "v3/vehicle/etc/transactions/out-trade-no/{out_trade_no}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath4,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetEtcTransactionsOutTradeNoRequest& v) {
-  Query4(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetEtcTransactionsOutTradeNoResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("transaction_id", v.transaction_id);
-  a.OptStr("attach", v.attach);
-  a.Str("trade_type", v.trade_type);
-  a.OptStr("bank_type", v.bank_type);
-  a.OptStr("success_time", v.success_time);
-  a.Str("trade_state", v.trade_state);
-  a.OptStr("trade_state_desc", v.trade_state_desc);
-  a.Field("payer", v.payer);
-  a.Field("amount", v.amount);
-  a.Field("device_info", v.device_info);
-  a.OptList("promotion_detail", v.promotion_detail);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetEtcTransactionsOutTradeNo::Prepare(const Client& client,
-                                                           std::string_view out_trade_no,
-                                                           const Request& request,
-                                                           CallOptions options) {
-  const std::string path[] = {std::string(out_trade_no)};
-  return internal::Prepare(client, kSpec4, path, &request, nullptr, &Query4, nullptr,
-                           &request.extra, &options);
-}
-Status GetEtcTransactionsOutTradeNo::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/vehicle/etc/users/{openid}/contracts
-namespace {
-void Query5(Archive& a, void* p) {
-  auto& v = *static_cast<GetEtcUsersByOpenidContractsRequest*>(p);
-  Archive::TextScope text(a);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("plan_id", v.plan_id);
-  a.Str("plate_number", v.plate_number);
-}
-constexpr std::string_view kPath5[] = {"openid"};
-constexpr internal::EndpointSpec kSpec5{
-    "GET v3/vehicle/etc/users/{openid}/contracts",
-    "GET",
-    "v3/vehicle/etc/users/{openid}/contracts",
-    internal::Protocol::kApiV3,
-    false,
-    kPath5,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetEtcUsersByOpenidContractsRequest& v) {
-  Query5(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetEtcUsersByOpenidContractsResponse& v) {
-  a.Str("appid", v.appid);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sp_openid", v.sp_openid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("contract_id", v.contract_id);
-  a.Str("bind_state", v.bind_state);
-  a.Str("plate_number", v.plate_number);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetEtcUsersByOpenidContracts::Prepare(const Client& client,
-                                                           std::string_view openid,
-                                                           const Request& request,
-                                                           CallOptions options) {
-  const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec5, path, &request, nullptr, &Query5, nullptr,
-                           &request.extra, &options);
-}
-Status GetEtcUsersByOpenidContracts::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/vehicle/parking/parkings
-namespace {
-void Body6(Archive& a, void* p) {
-  auto& v = *static_cast<PostParkingParkingsRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_parking_no", v.out_parking_no);
-  a.Str("plate_number", v.plate_number);
-  a.Field("plate_color", v.plate_color);
-  a.Str("notify_url", v.notify_url);
-  a.Str("start_time", v.start_time);
-  a.Str("parking_name", v.parking_name);
-  a.I64("free_duration", v.free_duration);
-}
-constexpr internal::EndpointSpec kSpec6{
-    "POST v3/vehicle/parking/parkings",
-    "POST",
-    "v3/vehicle/parking/parkings",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostParkingParkingsRequest& v) {
-  Body6(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostParkingParkingsResponse& v) {
-  a.Str("id", v.id);
-  a.Str("out_parking_no", v.out_parking_no);
-  a.Str("plate_number", v.plate_number);
-  a.Field("plate_color", v.plate_color);
-  a.Str("start_time", v.start_time);
-  a.Str("parking_name", v.parking_name);
-  a.I64("free_duration", v.free_duration);
-  a.Field("state", v.state);
-  a.Field("block_reason", v.block_reason);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostParkingParkings::Prepare(const Client& client, const Request& request,
-                                                  CallOptions options) {
-  return internal::Prepare(client, kSpec6, nullptr, &request, nullptr, nullptr, &Body6,
-                           &request.extra, &options);
-}
-Status PostParkingParkings::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/vehicle/parking/services/find
-namespace {
-void Query7(Archive& a, void* p) {
-  auto& v = *static_cast<GetParkingServicesFindRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("appid", v.appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("plate_number", v.plate_number);
-  a.Field("plate_color", v.plate_color);
-  a.Str("openid", v.openid);
-}
-constexpr internal::EndpointSpec kSpec7{
-    "GET v3/vehicle/parking/services/find",
-    "GET",
-    "v3/vehicle/parking/services/find",
-    internal::Protocol::kApiV3,
-    false,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetParkingServicesFindRequest& v) {
-  Query7(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetParkingServicesFindResponse& v) {
-  a.Str("plate_number", v.plate_number);
-  a.Field("plate_color", v.plate_color);
-  a.OptStr("service_open_time", v.service_open_time);
-  a.Str("openid", v.openid);
-  a.Field("service_state", v.service_state);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetParkingServicesFind::Prepare(const Client& client, const Request& request,
-                                                     CallOptions options) {
-  return internal::Prepare(client, kSpec7, nullptr, &request, nullptr, &Query7, nullptr,
-                           &request.extra, &options);
-}
-Status GetParkingServicesFind::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec7, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/vehicle/transactions/out-trade-no/{out_trade_no}
-namespace {
-void Query8(Archive& a, void* p) {
-  auto& v = *static_cast<GetTransactionsOutTradeNoRequest*>(p);
-  Archive::TextScope text(a);
-  a.OptStr("sub_mchid", v.sub_mchid);
-}
-constexpr std::string_view kPath8[] = {"out_trade_no"};
-constexpr internal::EndpointSpec kSpec8{
-    "GET v3/vehicle/transactions/out-trade-no/{out_trade_no}",
-    "GET",
-    "v3/vehicle/transactions/out-trade-no/{out_trade_no}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath8,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetTransactionsOutTradeNoRequest& v) {
-  Query8(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetTransactionsOutTradeNoResponse& v) {
-  a.Str("appid", v.appid);
-  a.Str("sub_appid", v.sub_appid);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("description", v.description);
-  a.Str("create_time", v.create_time);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.Str("trade_state", v.trade_state);
-  a.OptStr("trade_state_description", v.trade_state_description);
-  a.OptStr("success_time", v.success_time);
-  a.OptStr("bank_type", v.bank_type);
-  a.OptStr("user_repaid", v.user_repaid);
-  a.OptStr("attach", v.attach);
-  a.Str("trade_scene", v.trade_scene);
-  a.Field("parking_info", v.parking_info);
-  a.Field("payer", v.payer);
-  a.Field("amount", v.amount);
-  a.OptList("promotion_detail", v.promotion_detail);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetTransactionsOutTradeNo::Prepare(const Client& client,
-                                                        std::string_view out_trade_no,
-                                                        const Request& request,
-                                                        CallOptions options) {
-  const std::string path[] = {std::string(out_trade_no)};
-  return internal::Prepare(client, kSpec8, path, &request, nullptr, &Query8, nullptr,
-                           &request.extra, &options);
-}
-Status GetTransactionsOutTradeNo::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec8, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/vehicle/transactions/parking
-namespace {
-void Body9(Archive& a, void* p) {
-  auto& v = *static_cast<PostTransactionsParkingRequest*>(p);
-  a.Str("appid", v.appid);
-  a.Str("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("description", v.description);
-  a.OptStr("attach", v.attach);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("trade_scene", v.trade_scene);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.Str("notify_url", v.notify_url);
-  a.Field("profit_sharing", v.profit_sharing);
-  a.Field("amount", v.amount);
-  a.Field("parking_info", v.parking_info);
-}
-constexpr internal::EndpointSpec kSpec9{
-    "POST v3/vehicle/transactions/parking",
-    "POST",
-    "v3/vehicle/transactions/parking",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostTransactionsParkingRequest& v) {
-  Body9(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostTransactionsParkingResponse& v) {
-  a.Str("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("description", v.description);
-  a.Str("create_time", v.create_time);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.Field("trade_state", v.trade_state);
-  a.OptStr("trade_state_description", v.trade_state_description);
-  a.OptStr("success_time", v.success_time);
-  a.OptStr("bank_type", v.bank_type);
-  a.Field("user_repaid", v.user_repaid);
-  a.OptStr("attach", v.attach);
-  a.Field("trade_scene", v.trade_scene);
-  a.Field("parking_info", v.parking_info);
-  a.Field("payer", v.payer);
-  a.Field("amount", v.amount);
-  a.OptList("promotion_detail", v.promotion_detail);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostTransactionsParking::Prepare(const Client& client, const Request& request,
-                                                      CallOptions options) {
-  return internal::Prepare(client, kSpec9, nullptr, &request, nullptr, nullptr, &Body9,
-                           &request.extra, &options);
-}
-Status PostTransactionsParking::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec9, response, &internal::SerializeErased<Response>, out);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.Str("encrypted_real_name", v.encrypted_real_name);
-  a.Str("encrypted_credential_id", v.encrypted_credential_id);
-  a.Str("credential_type", v.credential_type);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T2& v) {
-  a.Str("plate_number", v.plate_number);
-  a.Str("start_time", v.start_time);
-  a.Str("end_time", v.end_time);
-  a.Str("channel_type", v.channel_type);
-  a.OptStr("car_type", v.car_type);
-  a.Str("entrance", v.entrance);
-  a.OptStr("exit", v.exit);
-  a.OptI64("carrying_capacity", v.carrying_capacity);
-  a.OptStr("carrying_range", v.carrying_range);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T3& v) {
-  a.OptI64("total", v.total);
-  a.OptStr("currency", v.currency);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T4& v) {
-  a.OptStr("device_id", v.device_id);
-  a.Str("device_ip", v.device_ip);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T5& v) {
-  a.OptStr("sp_openid", v.sp_openid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T6& v) {
-  a.I64("total", v.total);
-  a.OptStr("currency", v.currency);
-  a.OptI64("payer_total", v.payer_total);
-  a.OptI64("discount_total", v.discount_total);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T7& v) {
-  a.OptStr("device_id", v.device_id);
-  a.OptStr("device_ip", v.device_ip);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T8& v) {
-  a.Str("promotion_id", v.promotion_id);
-  a.OptStr("name", v.name);
-  a.OptStr("scope", v.scope);
-  a.OptStr("type", v.type);
-  a.OptStr("activity_id", v.activity_id);
-  a.I64("amount", v.amount);
-  a.OptI64("wxpay_contribute", v.wxpay_contribute);
-  a.OptI64("merchant_contribute", v.merchant_contribute);
-  a.OptI64("other_contribute", v.other_contribute);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T9& v) {
-  a.Str("parking_id", v.parking_id);
-  a.Str("plate_number", v.plate_number);
-  a.Field("plate_color", v.plate_color);
-  a.Str("start_time", v.start_time);
-  a.Str("end_time", v.end_time);
-  a.Str("parking_name", v.parking_name);
-  a.I64("charging_duration", v.charging_duration);
-  a.Str("device_id", v.device_id);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T10& v) {
-  a.Str("openid", v.openid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T11& v) {
-  a.I64("total", v.total);
-  a.Str("currency", v.currency);
-  a.OptI64("payer_total", v.payer_total);
-  a.OptI64("discount_total", v.discount_total);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T12& v) {
-  a.Str("coupon_id", v.coupon_id);
-  a.OptStr("name", v.name);
-  a.OptStr("scope", v.scope);
-  a.OptStr("type", v.type);
-  a.OptStr("stock_id", v.stock_id);
-  a.I64("amount", v.amount);
-  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
-  a.OptI64("merchant_contribute", v.merchant_contribute);
-  a.OptI64("other_contribute", v.other_contribute);
-  a.OptStr("currency", v.currency);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T13& v) {
-  a.I64("total", v.total);
-  a.Field("currency", v.currency);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T14& v) {
-  a.I64("total", v.total);
-  a.Field("currency", v.currency);
-  a.OptI64("payer_total", v.payer_total);
-  a.OptI64("discount_total", v.discount_total);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T15& v) {
-  a.Str("coupon_id", v.coupon_id);
-  a.OptStr("name", v.name);
-  a.Field("scope", v.scope);
-  a.Field("type", v.type);
-  a.OptStr("stock_id", v.stock_id);
-  a.I64("amount", v.amount);
-  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
-  a.OptI64("merchant_contribute", v.merchant_contribute);
-  a.OptI64("other_contribute", v.other_contribute);
-  a.Field("currency", v.currency);
-  a.Extra(v.extra);
-}
-
-GetEtcContractsByContractIdRequest::GetEtcContractsByContractIdRequest() = default;
-GetEtcContractsByContractIdRequest::~GetEtcContractsByContractIdRequest() = default;
-GetEtcContractsByContractIdResponse::GetEtcContractsByContractIdResponse() = default;
-GetEtcContractsByContractIdResponse::~GetEtcContractsByContractIdResponse() = default;
-T1::Identify() = default;
-T1::~Identify() = default;
-PostEtcPreopenRequest::PostEtcPreopenRequest() = default;
-PostEtcPreopenRequest::~PostEtcPreopenRequest() = default;
-PostEtcPreopenResponse::PostEtcPreopenResponse() = default;
-PostEtcPreopenResponse::~PostEtcPreopenResponse() = default;
-T2::HighwayInfo() = default;
-T2::~HighwayInfo() = default;
-T3::Amount() = default;
-T3::~Amount() = default;
-T4::DeviceInfo() = default;
-T4::~DeviceInfo() = default;
-PostEtcTransactionsHighwayRequest::PostEtcTransactionsHighwayRequest() = default;
-PostEtcTransactionsHighwayRequest::~PostEtcTransactionsHighwayRequest() = default;
-T5::Payer() = default;
-T5::~Payer() = default;
-T6::Amount() = default;
-T6::~Amount() = default;
-T7::DeviceInfo() = default;
-T7::~DeviceInfo() = default;
-T8::PromotionDetail() = default;
-T8::~PromotionDetail() = default;
-PostEtcTransactionsHighwayResponse::PostEtcTransactionsHighwayResponse() = default;
-PostEtcTransactionsHighwayResponse::~PostEtcTransactionsHighwayResponse() = default;
-GetEtcTransactionsIdByTransactionIdRequest::GetEtcTransactionsIdByTransactionIdRequest() = default;
-GetEtcTransactionsIdByTransactionIdRequest::~GetEtcTransactionsIdByTransactionIdRequest() = default;
-GetEtcTransactionsIdByTransactionIdResponse::GetEtcTransactionsIdByTransactionIdResponse() =
-    default;
-GetEtcTransactionsIdByTransactionIdResponse::~GetEtcTransactionsIdByTransactionIdResponse() =
-    default;
-GetEtcTransactionsOutTradeNoRequest::GetEtcTransactionsOutTradeNoRequest() = default;
-GetEtcTransactionsOutTradeNoRequest::~GetEtcTransactionsOutTradeNoRequest() = default;
-GetEtcTransactionsOutTradeNoResponse::GetEtcTransactionsOutTradeNoResponse() = default;
-GetEtcTransactionsOutTradeNoResponse::~GetEtcTransactionsOutTradeNoResponse() = default;
-GetEtcUsersByOpenidContractsRequest::GetEtcUsersByOpenidContractsRequest() = default;
-GetEtcUsersByOpenidContractsRequest::~GetEtcUsersByOpenidContractsRequest() = default;
-GetEtcUsersByOpenidContractsResponse::GetEtcUsersByOpenidContractsResponse() = default;
-GetEtcUsersByOpenidContractsResponse::~GetEtcUsersByOpenidContractsResponse() = default;
-PostParkingParkingsRequest::PostParkingParkingsRequest() = default;
-PostParkingParkingsRequest::~PostParkingParkingsRequest() = default;
-PostParkingParkingsResponse::PostParkingParkingsResponse() = default;
-PostParkingParkingsResponse::~PostParkingParkingsResponse() = default;
-GetParkingServicesFindRequest::GetParkingServicesFindRequest() = default;
-GetParkingServicesFindRequest::~GetParkingServicesFindRequest() = default;
-GetParkingServicesFindResponse::GetParkingServicesFindResponse() = default;
-GetParkingServicesFindResponse::~GetParkingServicesFindResponse() = default;
-GetTransactionsOutTradeNoRequest::GetTransactionsOutTradeNoRequest() = default;
-GetTransactionsOutTradeNoRequest::~GetTransactionsOutTradeNoRequest() = default;
-T9::ParkingInfo() = default;
-T9::~ParkingInfo() = default;
-T10::Payer() = default;
-T10::~Payer() = default;
-T11::Amount() = default;
-T11::~Amount() = default;
-T12::PromotionDetail() = default;
-T12::~PromotionDetail() = default;
-GetTransactionsOutTradeNoResponse::GetTransactionsOutTradeNoResponse() = default;
-GetTransactionsOutTradeNoResponse::~GetTransactionsOutTradeNoResponse() = default;
-T13::Amount() = default;
-T13::~Amount() = default;
-PostTransactionsParkingRequest::PostTransactionsParkingRequest() = default;
-PostTransactionsParkingRequest::~PostTransactionsParkingRequest() = default;
-T14::Amount() = default;
-T14::~Amount() = default;
-T15::PromotionDetail() = default;
-T15::~PromotionDetail() = default;
-PostTransactionsParkingResponse::PostTransactionsParkingResponse() = default;
-PostTransactionsParkingResponse::~PostTransactionsParkingResponse() = default;
-
-const EnumTable& EnumTableOf(PostParkingParkingsRequest::PlateColor) { return kEnum0; }
-const EnumTable& EnumTableOf(PostParkingParkingsResponse::State) { return kEnum1; }
-const EnumTable& EnumTableOf(PostParkingParkingsResponse::BlockReason) { return kEnum2; }
-const EnumTable& EnumTableOf(GetParkingServicesFindResponse::ServiceState) { return kEnum3; }
-const EnumTable& EnumTableOf(PostTransactionsParkingRequest::ProfitSharing) { return kEnum4; }
-const EnumTable& EnumTableOf(T13::Currency) { return kEnum5; }
-const EnumTable& EnumTableOf(PostTransactionsParkingResponse::TradeState) { return kEnum6; }
-const EnumTable& EnumTableOf(PostTransactionsParkingResponse::TradeScene) { return kEnum7; }
-const EnumTable& EnumTableOf(T15::Scope) { return kEnum8; }
-const EnumTable& EnumTableOf(T15::Type) { return kEnum9; }
-
-}  // namespace wechatpay::models::v3::vehicle
-
-namespace wechatpay::models::v3::webhooks {
-
-namespace {
-
-using T1 = PostWebhooksRequest::Resource;
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "WECHATPAY2-SHA256-RSA2048",
-    "WECHATPAY2-SM2-WITH-SM3",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 3};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "MALL_AUTH.ACTIVATE_CARD",
-    "MALL_TRANSACTION.SUCCESS",
-    "MALL_REFUND.SUCCESS",
-    "TRANSACTION.SUCCESS",
-    "TRANSACTION.FAIL",
-    "ECOMMERCE_ENTRUST.SIGN",
-    "ECOMMERCE_ENTRUST.TERMINATE",
-    "ENTRUST.SIGNING",
-    "ENTRUST.RELEASE",
-    "ENTRUST.TERMINATE_RETENTION",
-    "PROFITSHARING",
-    "PROFITSHARING_RETURN",
-    "COMPLAINT.CREATE",
-    "COMPLAINT.STATE_CHANGE",
-    "REFUND.SUCCESS",
-    "REFUND.ABNORMAL",
-    "REFUND.CLOSED",
-    "COUPON.USE",
-    "COUPON.SEND",
-    "TRANSACTION.INDUSTRY_SUCCESS",
-    "TRANSACTION.INDUSTRY_FAILED",
-    "EDU_SCHOOL_PAY.USER_DEBT_STATE_UPDATE",
-    "PAYSCORE.BIND_SERVICE_ACCOUNT",
-    "PAYSCORE.USER_SIGN_PLAN",
-    "PAYSCORE.USER_CANCEL_SIGN_PLAN",
-    "PAYSCORE.USER_OPEN_SERVICE",
-    "PAYSCORE.USER_CLOSE_SERVICE",
-    "PAYSCORE.USER_CONFIRM",
-    "PAYSCORE.USER_PAID",
-    "DISCOUNT_CARD.GET_CARD",
-    "DISCOUNT_CARD.SETTLEMENT",
-    "DISCOUNT_CARD.USER_ACCEPTED",
-    "DISCOUNT_CARD.AGREEMENT_ENDED",
-    "DISCOUNT_CARD.USER_PAID",
-    "MEMBERCARD.ACCEPT_CARD",
-    "MEMBERCARD.ACTIVATE_CARD",
-    "MEMBERCARD.USERCARD_MANAGE",
-    "HIRE_POWER_BANK.RECEIVE_INSURANCE",
-    "RECHARGE.SUCCESS",
-    "RECHARGE.CLOSED",
-    "APPLYMENT_STATE.APPROVED",
-    "PAPAY.SIGN",
-    "PAPAY.TERMINATE",
-    "FACEPAY.USER_STATE_CHANGE",
-    "SETTLEMENT.SUCCESS",
-    "MCHWITHDRAW.CHANGE",
-    "MCHTRANSFER.QQWALLETBILL.FINISHED",
-    "MCHTRANSFER.AUTHORIZATION.CONFIRMED",
-    "MEMBERCARDSP.USER_CARD.CREATE",
-    "MEMBERCARDSP.USER_CARD.DELETE",
-    "BUDGET.LOCKED",
-    "BUDGET.CLOSED",
-    "BUDGET.FINISHED",
-    "WEBIZPAY.QUOTACARDEXPIRED",
-    "WEBIZPAY.PAYMENTSUCCESS",
-    "WEBIZPAY.PAYMENTREFUNDSUCCESS",
-    "WEBIZPAY.REVOKED",
-    "WEBIZPAY.AUTHORIZED",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 59};
-
-constexpr std::string_view kEnum2Names[] = {
-    "",           "discount_card", "profitsharing", "coupon",  "refund",
-    "membercard", "recharge",      "entrust",       "facepay",
-};
-constexpr EnumTable kEnum2{kEnum2Names, 9};
-
-}  // namespace
-
-static void Serialize(Archive& a, T1& v);
-
-// POST v3/webhooks
-namespace {
-void Headers0(Archive& a, void* p) {
-  auto& v = *static_cast<PostWebhooksRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("Wechatpay-Nonce", v.wechatpay_nonce);
-  a.Str("Wechatpay-Serial", v.wechatpay_serial);
-  a.Str("Wechatpay-Signature", v.wechatpay_signature);
-  a.Str("Wechatpay-Timestamp", v.wechatpay_timestamp);
-  a.Str("Request-ID", v.request_id);
-  a.Field("Wechatpay-Signature-Type", v.wechatpay_signature_type);
-}
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostWebhooksRequest*>(p);
-  a.Str("id", v.id);
-  a.Str("create_time", v.create_time);
-  a.Field("event_type", v.event_type);
-  a.Str("resource_type", v.resource_type);
-  a.OptStr("summary", v.summary);
-  a.Field("resource", v.resource);
-}
-}  // namespace
-
-void Serialize(Archive& a, PostWebhooksRequest& v) {
-  Headers0(a, &v);
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostWebhooksResponse& v) {
-  a.Str("code", v.code);
-  a.Str("message", v.message);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.Str("algorithm", v.algorithm);
-  a.Str("nonce", v.nonce);
-  a.Field("original_type", v.original_type);
-  a.OptStr("associated_data", v.associated_data);
-  a.Str("ciphertext", v.ciphertext);
-  a.Extra(v.extra);
-}
-
-T1::Resource() = default;
-T1::~Resource() = default;
-PostWebhooksRequest::PostWebhooksRequest() = default;
-PostWebhooksRequest::~PostWebhooksRequest() = default;
-PostWebhooksResponse::PostWebhooksResponse() = default;
-PostWebhooksResponse::~PostWebhooksResponse() = default;
-
-const EnumTable& EnumTableOf(PostWebhooksRequest::WechatpaySignatureType) { return kEnum0; }
-const EnumTable& EnumTableOf(PostWebhooksRequest::EventType) { return kEnum1; }
-const EnumTable& EnumTableOf(T1::OriginalType) { return kEnum2; }
-
-}  // namespace wechatpay::models::v3::webhooks
-
-namespace wechatpay::models::v3::webizpay {
-
-namespace {
-
-using T1 = GetAvailMchRangesResponse::RangeList;
-using T2 = PostStoresEntityMatchesRequest::MatchDetails;
-using T3 = GetStoresEntityMatchesByBatchIdResponse::MatchResults;
-using T4 = GetUsersByUserIdAuthorizationStateResponse::EmployeeList;
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "ORGANIZATION_CODE",
-    "TRANSACTION_ID",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 3};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "QYZFALL",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 2};
-
-constexpr std::string_view kEnum2Names[] = {
-    "",
-    "SINGLE",
-    "MULTIPLE",
-};
-constexpr EnumTable kEnum2{kEnum2Names, 3};
-
-constexpr std::string_view kEnum3Names[] = {
-    "",
-    "RETURN",
-    "NOT_RETURN",
-};
-constexpr EnumTable kEnum3{kEnum3Names, 3};
-
-constexpr std::string_view kEnum4Names[] = {
-    "",
-    "ACTIVE",
-    "DISABLED",
-};
-constexpr EnumTable kEnum4{kEnum4Names, 3};
-
-constexpr std::string_view kEnum5Names[] = {
-    "",
-    "H5",
-    "MINIPROGRAM",
-};
-constexpr EnumTable kEnum5{kEnum5Names, 3};
-
-constexpr std::string_view kEnum6Names[] = {
-    "",
-    "REVOKED",
-    "AUTHORIZED",
-};
-constexpr EnumTable kEnum6{kEnum6Names, 3};
-
-constexpr std::string_view kEnum7Names[] = {
-    "",
-    "CODE_PAY",
-    "NONE",
-};
-constexpr EnumTable kEnum7{kEnum7Names, 3};
-
-constexpr std::string_view kEnum8Names[] = {
-    "", "ACCEPTED", "IN_PROGRESS", "COMPLETED", "CLOSED",
-};
-constexpr EnumTable kEnum8{kEnum8Names, 5};
-
-constexpr std::string_view kEnum9Names[] = {
-    "",
-    "AUTHORIZED",
-    "REVOKED",
-};
-constexpr EnumTable kEnum9{kEnum9Names, 3};
-
-}  // namespace
-
-static void Serialize(Archive& a, T1& v);
-static void Serialize(Archive& a, T2& v);
-static void Serialize(Archive& a, T3& v);
-static void Serialize(Archive& a, T4& v);
-
-// GET v3/webizpay/avail-mch-ranges
-namespace {
-void Query0(Archive& a, void* p) {
-  auto& v = *static_cast<GetAvailMchRangesRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("sp_mchid", v.sp_mchid);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "GET v3/webizpay/avail-mch-ranges",
-    "GET",
-    "v3/webizpay/avail-mch-ranges",
-    internal::Protocol::kApiV3,
-    false,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetAvailMchRangesRequest& v) {
-  Query0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetAvailMchRangesResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Field("range_list", v.range_list);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetAvailMchRanges::Prepare(const Client& client, const Request& request,
-                                                CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, &Query0, nullptr,
-                           &request.extra, &options);
-}
-Status GetAvailMchRanges::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/webizpay/avail-mch-ranges
-namespace {
-void Body1(Archive& a, void* p) {
-  auto& v = *static_cast<PostAvailMchRangesRequest*>(p);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Field("identifier_type", v.identifier_type);
-}
-constexpr internal::EndpointSpec kSpec1{
-    "POST v3/webizpay/avail-mch-ranges",
-    "POST",
-    "v3/webizpay/avail-mch-ranges",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostAvailMchRangesRequest& v) {
-  Body1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostAvailMchRangesResponse& v) {
-  a.Str("range_id", v.range_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostAvailMchRanges::Prepare(const Client& client, const Request& request,
-                                                 CallOptions options) {
-  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
-                           &request.extra, &options);
-}
-Status PostAvailMchRanges::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers
-namespace {
-void Query2(Archive& a, void* p) {
-  auto& v = *static_cast<GetAvailMchRangesByRangeIdMerchantIdentifiersRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
-}
-constexpr std::string_view kPath2[] = {"range_id"};
-constexpr internal::EndpointSpec kSpec2{
-    "GET v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers",
-    "GET",
-    "v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers",
-    internal::Protocol::kApiV3,
-    false,
-    kPath2,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetAvailMchRangesByRangeIdMerchantIdentifiersRequest& v) {
-  Query2(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetAvailMchRangesByRangeIdMerchantIdentifiersResponse& v) {
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
-  a.I64("count", v.count);
-  a.I64("total_count", v.total_count);
-  a.StrList("data", v.data);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetAvailMchRangesByRangeIdMerchantIdentifiers::Prepare(
-    const Client& client, std::string_view range_id, const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(range_id)};
-  return internal::Prepare(client, kSpec2, path, &request, nullptr, &Query2, nullptr,
-                           &request.extra, &options);
-}
-Status GetAvailMchRangesByRangeIdMerchantIdentifiers::Parse(const ::wechatpay::Response& response,
-                                                            Response* out) {
-  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers
-namespace {
-void Body3(Archive& a, void* p) {
-  auto& v = *static_cast<PostAvailMchRangesByRangeIdMerchantIdentifiersRequest*>(p);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("merchant_identifier", v.merchant_identifier);
-}
-constexpr std::string_view kPath3[] = {"range_id"};
-constexpr internal::EndpointSpec kSpec3{
-    "POST v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers",
-    "POST",
-    "v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers",
-    internal::Protocol::kApiV3,
-    true,
-    kPath3,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostAvailMchRangesByRangeIdMerchantIdentifiersRequest& v) {
-  Body3(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostAvailMchRangesByRangeIdMerchantIdentifiersResponse& v) {
-  a.Str("range_id", v.range_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostAvailMchRangesByRangeIdMerchantIdentifiers::Prepare(
-    const Client& client, std::string_view range_id, const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(range_id)};
-  return internal::Prepare(client, kSpec3, path, &request, nullptr, nullptr, &Body3, &request.extra,
-                           &options);
-}
-Status PostAvailMchRangesByRangeIdMerchantIdentifiers::Parse(const ::wechatpay::Response& response,
-                                                             Response* out) {
-  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
-}
-
-// DELETE v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers/{merchant_identifier}
-namespace {
-void Body4(Archive& a, void* p) {
-  auto& v =
-      *static_cast<DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierRequest*>(p);
-  a.Str("sp_mchid", v.sp_mchid);
-}
-constexpr std::string_view kPath4[] = {"range_id", "merchant_identifier"};
-constexpr internal::EndpointSpec kSpec4{
-    "DELETE v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers/{merchant_identifier}",
-    "DELETE",
-    "v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers/{merchant_identifier}",
-    internal::Protocol::kApiV3,
-    true,
-    kPath4,
-    2,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a,
-               DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierRequest& v) {
-  Body4(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a,
-               DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierResponse& v) {
-  a.Str("range_id", v.range_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifier::Prepare(
-    const Client& client, std::string_view range_id, std::string_view merchant_identifier,
-    const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(range_id), std::string(merchant_identifier)};
-  return internal::Prepare(client, kSpec4, path, &request, nullptr, nullptr, &Body4, &request.extra,
-                           &options);
-}
-Status DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifier::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/webizpay/bill/proof
-namespace {
-void Body5(Archive& a, void* p) {
-  auto& v = *static_cast<PostBillProofRequest*>(p);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("start_date", v.start_date);
-  a.Str("end_date", v.end_date);
-  a.OptStr("entity_name", v.entity_name);
-  a.Str("out_operation_id", v.out_operation_id);
-}
-constexpr internal::EndpointSpec kSpec5{
-    "POST v3/webizpay/bill/proof",
-    "POST",
-    "v3/webizpay/bill/proof",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostBillProofRequest& v) {
-  Body5(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostBillProofResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("out_operation_id", v.out_operation_id);
-  a.Str("operation_id", v.operation_id);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("start_date", v.start_date);
-  a.Str("end_date", v.end_date);
-  a.Str("entity_name", v.entity_name);
-  a.Str("proof_id", v.proof_id);
-  a.Str("download_url", v.download_url);
-  a.Str("create_time", v.create_time);
-  a.Str("updated_time", v.updated_time);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostBillProof::Prepare(const Client& client, const Request& request,
-                                            CallOptions options) {
-  return internal::Prepare(client, kSpec5, nullptr, &request, nullptr, nullptr, &Body5,
-                           &request.extra, &options);
-}
-Status PostBillProof::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/webizpay/bill/trade-bill
-namespace {
-void Body6(Archive& a, void* p) {
-  auto& v = *static_cast<PostBillTradeBillRequest*>(p);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("date", v.date);
-  a.Field("type", v.type);
-}
-constexpr internal::EndpointSpec kSpec6{
-    "POST v3/webizpay/bill/trade-bill",
-    "POST",
-    "v3/webizpay/bill/trade-bill",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostBillTradeBillRequest& v) {
-  Body6(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostBillTradeBillResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("date", v.date);
-  a.Field("type", v.type);
-  a.Str("download_url", v.download_url);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostBillTradeBill::Prepare(const Client& client, const Request& request,
-                                                CallOptions options) {
-  return internal::Prepare(client, kSpec6, nullptr, &request, nullptr, nullptr, &Body6,
-                           &request.extra, &options);
-}
-Status PostBillTradeBill::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/webizpay/employees/{employee_id}/out-quota-cards/{out_card_no}
-namespace {
-void Query7(Archive& a, void* p) {
-  auto& v = *static_cast<GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-}
-constexpr std::string_view kPath7[] = {"employee_id", "out_card_no"};
-constexpr internal::EndpointSpec kSpec7{
-    "GET v3/webizpay/employees/{employee_id}/out-quota-cards/{out_card_no}",
-    "GET",
-    "v3/webizpay/employees/{employee_id}/out-quota-cards/{out_card_no}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath7,
-    2,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoRequest& v) {
-  Query7(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("card_no", v.card_no);
-  a.Str("out_card_no", v.out_card_no);
-  a.Str("employee_id", v.employee_id);
-  a.Str("card_template_id", v.card_template_id);
-  a.Field("card_rule", v.card_rule);
-  a.Field("refund_rule", v.refund_rule);
-  a.I64("amount", v.amount);
-  a.I64("remain_amount", v.remain_amount);
-  a.Str("effective_end_time", v.effective_end_time);
-  a.Str("effective_begin_time", v.effective_begin_time);
-  a.Field("card_state", v.card_state);
-  a.Str("card_name", v.card_name);
-  a.OptStr("reason", v.reason);
-  a.OptStr("card_usage_time", v.card_usage_time);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.OptStr("card_disabled_time", v.card_disabled_time);
-  a.OptStr("card_remark", v.card_remark);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNo::Prepare(
-    const Client& client, std::string_view employee_id, std::string_view out_card_no,
-    const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(employee_id), std::string(out_card_no)};
-  return internal::Prepare(client, kSpec7, path, &request, nullptr, &Query7, nullptr,
-                           &request.extra, &options);
-}
-Status GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNo::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec7, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/webizpay/employees/{employee_id}/quota-cards
-namespace {
-void Body8(Archive& a, void* p) {
-  auto& v = *static_cast<PostEmployeesByEmployeeIdQuotaCardsRequest*>(p);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("card_template_id", v.card_template_id);
-  a.I64("amount", v.amount);
-  a.Str("card_name", v.card_name);
-  a.Str("out_card_no", v.out_card_no);
-  a.Str("effective_end_time", v.effective_end_time);
-  a.OptStr("card_remark", v.card_remark);
-  a.OptStr("avail_mch_range_id", v.avail_mch_range_id);
-}
-constexpr std::string_view kPath8[] = {"employee_id"};
-constexpr internal::EndpointSpec kSpec8{
-    "POST v3/webizpay/employees/{employee_id}/quota-cards",
-    "POST",
-    "v3/webizpay/employees/{employee_id}/quota-cards",
-    internal::Protocol::kApiV3,
-    true,
-    kPath8,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostEmployeesByEmployeeIdQuotaCardsRequest& v) {
-  Body8(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostEmployeesByEmployeeIdQuotaCardsResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_card_no", v.out_card_no);
-  a.Str("employee_id", v.employee_id);
-  a.Str("card_no", v.card_no);
-  a.Str("effective_begin_time", v.effective_begin_time);
-  a.Str("effective_end_time", v.effective_end_time);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostEmployeesByEmployeeIdQuotaCards::Prepare(const Client& client,
-                                                                  std::string_view employee_id,
-                                                                  const Request& request,
-                                                                  CallOptions options) {
-  const std::string path[] = {std::string(employee_id)};
-  return internal::Prepare(client, kSpec8, path, &request, nullptr, nullptr, &Body8, &request.extra,
-                           &options);
-}
-Status PostEmployeesByEmployeeIdQuotaCards::Parse(const ::wechatpay::Response& response,
-                                                  Response* out) {
-  return internal::ParseResponse(kSpec8, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/webizpay/employees/{employee_id}/quota-cards/{card_no}
-namespace {
-void Query9(Archive& a, void* p) {
-  auto& v = *static_cast<GetEmployeesByEmployeeIdQuotaCardsByCardNoRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-}
-constexpr std::string_view kPath9[] = {"employee_id", "card_no"};
-constexpr internal::EndpointSpec kSpec9{
-    "GET v3/webizpay/employees/{employee_id}/quota-cards/{card_no}",
-    "GET",
-    "v3/webizpay/employees/{employee_id}/quota-cards/{card_no}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath9,
-    2,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetEmployeesByEmployeeIdQuotaCardsByCardNoRequest& v) {
-  Query9(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetEmployeesByEmployeeIdQuotaCardsByCardNoResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("card_no", v.card_no);
-  a.Str("out_card_no", v.out_card_no);
-  a.Str("employee_id", v.employee_id);
-  a.Str("card_template_id", v.card_template_id);
-  a.Field("card_rule", v.card_rule);
-  a.Field("refund_rule", v.refund_rule);
-  a.I64("amount", v.amount);
-  a.I64("remain_amount", v.remain_amount);
-  a.Str("effective_end_time", v.effective_end_time);
-  a.Str("effective_begin_time", v.effective_begin_time);
-  a.Field("card_state", v.card_state);
-  a.Str("card_name", v.card_name);
-  a.OptStr("reason", v.reason);
-  a.OptStr("card_usage_time", v.card_usage_time);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.OptStr("card_disabled_time", v.card_disabled_time);
-  a.OptStr("card_remark", v.card_remark);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetEmployeesByEmployeeIdQuotaCardsByCardNo::Prepare(
-    const Client& client, std::string_view employee_id, std::string_view card_no,
-    const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(employee_id), std::string(card_no)};
-  return internal::Prepare(client, kSpec9, path, &request, nullptr, &Query9, nullptr,
-                           &request.extra, &options);
-}
-Status GetEmployeesByEmployeeIdQuotaCardsByCardNo::Parse(const ::wechatpay::Response& response,
-                                                         Response* out) {
-  return internal::ParseResponse(kSpec9, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/cancel
-namespace {
-void Body10(Archive& a, void* p) {
-  auto& v = *static_cast<PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelRequest*>(p);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("reason", v.reason);
-}
-constexpr std::string_view kPath10[] = {"employee_id", "card_no"};
-constexpr internal::EndpointSpec kSpec10{
-    "POST v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/cancel",
-    "POST",
-    "v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/cancel",
-    internal::Protocol::kApiV3,
-    true,
-    kPath10,
-    2,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelRequest& v) {
-  Body10(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("employee_id", v.employee_id);
-  a.Str("card_no", v.card_no);
-  a.Field("card_state", v.card_state);
-  a.OptStr("card_disabled_time", v.card_disabled_time);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostEmployeesByEmployeeIdQuotaCardsByCardNoCancel::Prepare(
-    const Client& client, std::string_view employee_id, std::string_view card_no,
-    const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(employee_id), std::string(card_no)};
-  return internal::Prepare(client, kSpec10, path, &request, nullptr, nullptr, &Body10,
-                           &request.extra, &options);
-}
-Status PostEmployeesByEmployeeIdQuotaCardsByCardNoCancel::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec10, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/payment-url
-namespace {
-void Query11(Archive& a, void* p) {
-  auto& v = *static_cast<GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Field("application_type", v.application_type);
-}
-constexpr std::string_view kPath11[] = {"employee_id", "card_no"};
-constexpr internal::EndpointSpec kSpec11{
-    "GET v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/payment-url",
-    "GET",
-    "v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/payment-url",
-    internal::Protocol::kApiV3,
-    false,
-    kPath11,
-    2,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlRequest& v) {
-  Query11(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("employee_id", v.employee_id);
-  a.Str("card_no", v.card_no);
-  a.Str("expire_time", v.expire_time);
-  a.Str("payment_url", v.payment_url);
-  a.Field("application_type", v.application_type);
-  a.OptStr("mp_query", v.mp_query);
-  a.OptStr("mp_business_type", v.mp_business_type);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrl::Prepare(
-    const Client& client, std::string_view employee_id, std::string_view card_no,
-    const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(employee_id), std::string(card_no)};
-  return internal::Prepare(client, kSpec11, path, &request, nullptr, &Query11, nullptr,
-                           &request.extra, &options);
-}
-Status GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrl::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec11, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/webizpay/employees/{employee_id}/revoke
-namespace {
-void Body12(Archive& a, void* p) {
-  auto& v = *static_cast<PostEmployeesByEmployeeIdRevokeRequest*>(p);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-}
-constexpr std::string_view kPath12[] = {"employee_id"};
-constexpr internal::EndpointSpec kSpec12{
-    "POST v3/webizpay/employees/{employee_id}/revoke",
-    "POST",
-    "v3/webizpay/employees/{employee_id}/revoke",
-    internal::Protocol::kApiV3,
-    true,
-    kPath12,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostEmployeesByEmployeeIdRevokeRequest& v) {
-  Body12(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostEmployeesByEmployeeIdRevokeResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("user_id", v.user_id);
-  a.Field("authorization_state", v.authorization_state);
-  a.Str("authorization_revoked_time", v.authorization_revoked_time);
-  a.Str("reason", v.reason);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostEmployeesByEmployeeIdRevoke::Prepare(const Client& client,
-                                                              std::string_view employee_id,
-                                                              const Request& request,
-                                                              CallOptions options) {
-  const std::string path[] = {std::string(employee_id)};
-  return internal::Prepare(client, kSpec12, path, &request, nullptr, nullptr, &Body12,
-                           &request.extra, &options);
-}
-Status PostEmployeesByEmployeeIdRevoke::Parse(const ::wechatpay::Response& response,
-                                              Response* out) {
-  return internal::ParseResponse(kSpec12, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/webizpay/stores/entity-matches
-namespace {
-void Body13(Archive& a, void* p) {
-  auto& v = *static_cast<PostStoresEntityMatchesRequest*>(p);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("out_batch_id", v.out_batch_id);
-  a.OptList("match_details", v.match_details);
-}
-constexpr internal::EndpointSpec kSpec13{
-    "POST v3/webizpay/stores/entity-matches",
-    "POST",
-    "v3/webizpay/stores/entity-matches",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostStoresEntityMatchesRequest& v) {
-  Body13(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostStoresEntityMatchesResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("out_batch_id", v.out_batch_id);
-  a.Str("batch_id", v.batch_id);
-  a.Str("time", v.time);
-  a.Field("state", v.state);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostStoresEntityMatches::Prepare(const Client& client, const Request& request,
-                                                      CallOptions options) {
-  return internal::Prepare(client, kSpec13, nullptr, &request, nullptr, nullptr, &Body13,
-                           &request.extra, &options);
-}
-Status PostStoresEntityMatches::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec13, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/webizpay/stores/entity-matches/{batch_id}
-namespace {
-void Query14(Archive& a, void* p) {
-  auto& v = *static_cast<GetStoresEntityMatchesByBatchIdRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("sp_mchid", v.sp_mchid);
-}
-constexpr std::string_view kPath14[] = {"batch_id"};
-constexpr internal::EndpointSpec kSpec14{
-    "GET v3/webizpay/stores/entity-matches/{batch_id}",
-    "GET",
-    "v3/webizpay/stores/entity-matches/{batch_id}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath14,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetStoresEntityMatchesByBatchIdRequest& v) {
-  Query14(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetStoresEntityMatchesByBatchIdResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("out_batch_id", v.out_batch_id);
-  a.Str("batch_id", v.batch_id);
-  a.Field("state", v.state);
-  a.OptList("match_results", v.match_results);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetStoresEntityMatchesByBatchId::Prepare(const Client& client,
-                                                              std::string_view batch_id,
-                                                              const Request& request,
-                                                              CallOptions options) {
-  const std::string path[] = {std::string(batch_id)};
-  return internal::Prepare(client, kSpec14, path, &request, nullptr, &Query14, nullptr,
-                           &request.extra, &options);
-}
-Status GetStoresEntityMatchesByBatchId::Parse(const ::wechatpay::Response& response,
-                                              Response* out) {
-  return internal::ParseResponse(kSpec14, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/webizpay/users/{user_id}/authorization-state
-namespace {
-void Query15(Archive& a, void* p) {
-  auto& v = *static_cast<GetUsersByUserIdAuthorizationStateRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-}
-constexpr std::string_view kPath15[] = {"user_id"};
-constexpr internal::EndpointSpec kSpec15{
-    "GET v3/webizpay/users/{user_id}/authorization-state",
-    "GET",
-    "v3/webizpay/users/{user_id}/authorization-state",
-    internal::Protocol::kApiV3,
-    false,
-    kPath15,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetUsersByUserIdAuthorizationStateRequest& v) {
-  Query15(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetUsersByUserIdAuthorizationStateResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("user_id", v.user_id);
-  a.OptList("employee_list", v.employee_list);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetUsersByUserIdAuthorizationState::Prepare(const Client& client,
-                                                                 std::string_view user_id,
-                                                                 const Request& request,
-                                                                 CallOptions options) {
-  const std::string path[] = {std::string(user_id)};
-  return internal::Prepare(client, kSpec15, path, &request, nullptr, &Query15, nullptr,
-                           &request.extra, &options);
-}
-Status GetUsersByUserIdAuthorizationState::Parse(const ::wechatpay::Response& response,
-                                                 Response* out) {
-  return internal::ParseResponse(kSpec15, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/webizpay/users/{user_id}/authorization-url
-namespace {
-void Body16(Archive& a, void* p) {
-  auto& v = *static_cast<PostUsersByUserIdAuthorizationUrlRequest*>(p);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Field("application_type", v.application_type);
-}
-constexpr std::string_view kPath16[] = {"user_id"};
-constexpr internal::EndpointSpec kSpec16{
-    "POST v3/webizpay/users/{user_id}/authorization-url",
-    "POST",
-    "v3/webizpay/users/{user_id}/authorization-url",
-    internal::Protocol::kApiV3,
-    true,
-    kPath16,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostUsersByUserIdAuthorizationUrlRequest& v) {
-  Body16(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostUsersByUserIdAuthorizationUrlResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("user_id", v.user_id);
-  a.OptStr("authorization_url", v.authorization_url);
-  a.OptStr("expire_time", v.expire_time);
-  a.Field("application_type", v.application_type);
-  a.OptStr("mp_query", v.mp_query);
-  a.OptStr("mp_business_type", v.mp_business_type);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostUsersByUserIdAuthorizationUrl::Prepare(const Client& client,
-                                                                std::string_view user_id,
-                                                                const Request& request,
-                                                                CallOptions options) {
-  const std::string path[] = {std::string(user_id)};
-  return internal::Prepare(client, kSpec16, path, &request, nullptr, nullptr, &Body16,
-                           &request.extra, &options);
-}
-Status PostUsersByUserIdAuthorizationUrl::Parse(const ::wechatpay::Response& response,
-                                                Response* out) {
-  return internal::ParseResponse(kSpec16, response, &internal::SerializeErased<Response>, out);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.OptStr("range_id", v.range_id);
-  a.Field("identifier_type", v.identifier_type);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T2& v) {
-  a.Str("organization_code", v.organization_code);
-  a.Str("store_name", v.store_name);
-  a.Field("product_type", v.product_type);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T3& v) {
-  a.Str("organization_code", v.organization_code);
-  a.Str("store_name", v.store_name);
-  a.Bool("has_valid_mchid", v.has_valid_mchid);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T4& v) {
-  a.Str("employee_id", v.employee_id);
-  a.Field("authorization_state", v.authorization_state);
-  a.Str("authorization_time", v.authorization_time);
-  a.Str("authorization_revoked_time", v.authorization_revoked_time);
-  a.Extra(v.extra);
-}
-
-GetAvailMchRangesRequest::GetAvailMchRangesRequest() = default;
-GetAvailMchRangesRequest::~GetAvailMchRangesRequest() = default;
-T1::RangeList() = default;
-T1::~RangeList() = default;
-GetAvailMchRangesResponse::GetAvailMchRangesResponse() = default;
-GetAvailMchRangesResponse::~GetAvailMchRangesResponse() = default;
-PostAvailMchRangesRequest::PostAvailMchRangesRequest() = default;
-PostAvailMchRangesRequest::~PostAvailMchRangesRequest() = default;
-PostAvailMchRangesResponse::PostAvailMchRangesResponse() = default;
-PostAvailMchRangesResponse::~PostAvailMchRangesResponse() = default;
-GetAvailMchRangesByRangeIdMerchantIdentifiersRequest::
-    GetAvailMchRangesByRangeIdMerchantIdentifiersRequest() = default;
-GetAvailMchRangesByRangeIdMerchantIdentifiersRequest::
-    ~GetAvailMchRangesByRangeIdMerchantIdentifiersRequest() = default;
-GetAvailMchRangesByRangeIdMerchantIdentifiersResponse::
-    GetAvailMchRangesByRangeIdMerchantIdentifiersResponse() = default;
-GetAvailMchRangesByRangeIdMerchantIdentifiersResponse::
-    ~GetAvailMchRangesByRangeIdMerchantIdentifiersResponse() = default;
-PostAvailMchRangesByRangeIdMerchantIdentifiersRequest::
-    PostAvailMchRangesByRangeIdMerchantIdentifiersRequest() = default;
-PostAvailMchRangesByRangeIdMerchantIdentifiersRequest::
-    ~PostAvailMchRangesByRangeIdMerchantIdentifiersRequest() = default;
-PostAvailMchRangesByRangeIdMerchantIdentifiersResponse::
-    PostAvailMchRangesByRangeIdMerchantIdentifiersResponse() = default;
-PostAvailMchRangesByRangeIdMerchantIdentifiersResponse::
-    ~PostAvailMchRangesByRangeIdMerchantIdentifiersResponse() = default;
-DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierRequest::
-    DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierRequest() = default;
-DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierRequest::
-    ~DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierRequest() = default;
-DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierResponse::
-    DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierResponse() = default;
-DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierResponse::
-    ~DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierResponse() = default;
-PostBillProofRequest::PostBillProofRequest() = default;
-PostBillProofRequest::~PostBillProofRequest() = default;
-PostBillProofResponse::PostBillProofResponse() = default;
-PostBillProofResponse::~PostBillProofResponse() = default;
-PostBillTradeBillRequest::PostBillTradeBillRequest() = default;
-PostBillTradeBillRequest::~PostBillTradeBillRequest() = default;
-PostBillTradeBillResponse::PostBillTradeBillResponse() = default;
-PostBillTradeBillResponse::~PostBillTradeBillResponse() = default;
-GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoRequest::
-    GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoRequest() = default;
-GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoRequest::
-    ~GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoRequest() = default;
-GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse::
-    GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse() = default;
-GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse::
-    ~GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse() = default;
-PostEmployeesByEmployeeIdQuotaCardsRequest::PostEmployeesByEmployeeIdQuotaCardsRequest() = default;
-PostEmployeesByEmployeeIdQuotaCardsRequest::~PostEmployeesByEmployeeIdQuotaCardsRequest() = default;
-PostEmployeesByEmployeeIdQuotaCardsResponse::PostEmployeesByEmployeeIdQuotaCardsResponse() =
-    default;
-PostEmployeesByEmployeeIdQuotaCardsResponse::~PostEmployeesByEmployeeIdQuotaCardsResponse() =
-    default;
-GetEmployeesByEmployeeIdQuotaCardsByCardNoRequest::
-    GetEmployeesByEmployeeIdQuotaCardsByCardNoRequest() = default;
-GetEmployeesByEmployeeIdQuotaCardsByCardNoRequest::
-    ~GetEmployeesByEmployeeIdQuotaCardsByCardNoRequest() = default;
-GetEmployeesByEmployeeIdQuotaCardsByCardNoResponse::
-    GetEmployeesByEmployeeIdQuotaCardsByCardNoResponse() = default;
-GetEmployeesByEmployeeIdQuotaCardsByCardNoResponse::
-    ~GetEmployeesByEmployeeIdQuotaCardsByCardNoResponse() = default;
-PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelRequest::
-    PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelRequest() = default;
-PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelRequest::
-    ~PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelRequest() = default;
-PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelResponse::
-    PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelResponse() = default;
-PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelResponse::
-    ~PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelResponse() = default;
-GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlRequest::
-    GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlRequest() = default;
-GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlRequest::
-    ~GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlRequest() = default;
-GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlResponse::
-    GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlResponse() = default;
-GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlResponse::
-    ~GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlResponse() = default;
-PostEmployeesByEmployeeIdRevokeRequest::PostEmployeesByEmployeeIdRevokeRequest() = default;
-PostEmployeesByEmployeeIdRevokeRequest::~PostEmployeesByEmployeeIdRevokeRequest() = default;
-PostEmployeesByEmployeeIdRevokeResponse::PostEmployeesByEmployeeIdRevokeResponse() = default;
-PostEmployeesByEmployeeIdRevokeResponse::~PostEmployeesByEmployeeIdRevokeResponse() = default;
-T2::MatchDetails() = default;
-T2::~MatchDetails() = default;
-PostStoresEntityMatchesRequest::PostStoresEntityMatchesRequest() = default;
-PostStoresEntityMatchesRequest::~PostStoresEntityMatchesRequest() = default;
-PostStoresEntityMatchesResponse::PostStoresEntityMatchesResponse() = default;
-PostStoresEntityMatchesResponse::~PostStoresEntityMatchesResponse() = default;
-GetStoresEntityMatchesByBatchIdRequest::GetStoresEntityMatchesByBatchIdRequest() = default;
-GetStoresEntityMatchesByBatchIdRequest::~GetStoresEntityMatchesByBatchIdRequest() = default;
-T3::MatchResults() = default;
-T3::~MatchResults() = default;
-GetStoresEntityMatchesByBatchIdResponse::GetStoresEntityMatchesByBatchIdResponse() = default;
-GetStoresEntityMatchesByBatchIdResponse::~GetStoresEntityMatchesByBatchIdResponse() = default;
-GetUsersByUserIdAuthorizationStateRequest::GetUsersByUserIdAuthorizationStateRequest() = default;
-GetUsersByUserIdAuthorizationStateRequest::~GetUsersByUserIdAuthorizationStateRequest() = default;
-T4::EmployeeList() = default;
-T4::~EmployeeList() = default;
-GetUsersByUserIdAuthorizationStateResponse::GetUsersByUserIdAuthorizationStateResponse() = default;
-GetUsersByUserIdAuthorizationStateResponse::~GetUsersByUserIdAuthorizationStateResponse() = default;
-PostUsersByUserIdAuthorizationUrlRequest::PostUsersByUserIdAuthorizationUrlRequest() = default;
-PostUsersByUserIdAuthorizationUrlRequest::~PostUsersByUserIdAuthorizationUrlRequest() = default;
-PostUsersByUserIdAuthorizationUrlResponse::PostUsersByUserIdAuthorizationUrlResponse() = default;
-PostUsersByUserIdAuthorizationUrlResponse::~PostUsersByUserIdAuthorizationUrlResponse() = default;
-
-const EnumTable& EnumTableOf(T1::IdentifierType) { return kEnum0; }
-const EnumTable& EnumTableOf(PostBillTradeBillRequest::Type) { return kEnum1; }
-const EnumTable& EnumTableOf(GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse::CardRule) {
+const EnumTable& EnumTableOf(T2::CloseReasonType) { return kEnum1; }
+const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::FailReasonType) {
   return kEnum2;
 }
-const EnumTable& EnumTableOf(GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse::RefundRule) {
-  return kEnum3;
+const EnumTable& EnumTableOf(T4::CloseReasonType) { return kEnum1; }
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::FailReasonType) {
+  return kEnum2;
 }
-const EnumTable& EnumTableOf(GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse::CardState) {
-  return kEnum4;
-}
-const EnumTable& EnumTableOf(
-    GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlRequest::ApplicationType) {
-  return kEnum5;
-}
-const EnumTable& EnumTableOf(PostEmployeesByEmployeeIdRevokeResponse::AuthorizationState) {
-  return kEnum6;
-}
-const EnumTable& EnumTableOf(T2::ProductType) { return kEnum7; }
-const EnumTable& EnumTableOf(PostStoresEntityMatchesResponse::State) { return kEnum8; }
-const EnumTable& EnumTableOf(T4::AuthorizationState) { return kEnum9; }
 
-}  // namespace wechatpay::models::v3::webizpay
+}  // namespace wechatpay::models::v3::transfer

@@ -17,13 +17,2472 @@
 #include "wechatpay/models/v2/fund.h"
 #include "wechatpay/models/v2/mchrisk.h"
 #include "wechatpay/models/v2/mmpaymkttransfers.h"
-#include "wechatpay/models/v2/mmpaysptrans.h"
-#include "wechatpay/models/v2/papay.h"
-#include "wechatpay/models/v2/payitil.h"
-#include "wechatpay/models/v2/risk.h"
-#include "wechatpay/models/v2/sandboxnew.h"
-#include "wechatpay/models/v2/secsvc.h"
-#include "wechatpay/models/v2/tools.h"
+#include "wechatpay/models/v3/transfer_detail.h"
+#include "wechatpay/models/v3/transferdownload.h"
+#include "wechatpay/models/v3/vehicle.h"
+#include "wechatpay/models/v3/webhooks.h"
+#include "wechatpay/models/v3/webizpay.h"
+
+namespace wechatpay::models::v3::transfer_detail {
+
+namespace {
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "BATCH_TRANSFER",
+    "TRANSFER_TO_POCKET",
+    "TRANSFER_TO_BANK",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 4};
+
+}  // namespace
+
+// GET v3/transfer-detail/electronic-receipts
+namespace {
+void Query0(Archive& a, void* p) {
+  auto& v = *static_cast<GetElectronicReceiptsRequest*>(p);
+  Archive::TextScope text(a);
+  a.Field("accept_type", v.accept_type);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.Str("out_detail_no", v.out_detail_no);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "GET v3/transfer-detail/electronic-receipts",
+    "GET",
+    "v3/transfer-detail/electronic-receipts",
+    internal::Protocol::kApiV3,
+    false,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetElectronicReceiptsRequest& v) {
+  Query0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetElectronicReceiptsResponse& v) {
+  a.OptStr("accept_type", v.accept_type);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("signature_no", v.signature_no);
+  a.OptStr("signature_status", v.signature_status);
+  a.OptStr("hash_type", v.hash_type);
+  a.OptStr("hash_value", v.hash_value);
+  a.OptStr("download_url", v.download_url);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetElectronicReceipts::Prepare(const Client& client, const Request& request,
+                                                    CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, &Query0, nullptr,
+                           &request.extra, &options);
+}
+Status GetElectronicReceipts::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/transfer-detail/electronic-receipts
+namespace {
+void Body1(Archive& a, void* p) {
+  auto& v = *static_cast<PostElectronicReceiptsRequest*>(p);
+  a.Field("accept_type", v.accept_type);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.Str("out_detail_no", v.out_detail_no);
+}
+constexpr internal::EndpointSpec kSpec1{
+    "POST v3/transfer-detail/electronic-receipts",
+    "POST",
+    "v3/transfer-detail/electronic-receipts",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostElectronicReceiptsRequest& v) {
+  Body1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostElectronicReceiptsResponse& v) {
+  a.OptStr("accept_type", v.accept_type);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("signature_no", v.signature_no);
+  a.OptStr("signature_status", v.signature_status);
+  a.OptStr("hash_type", v.hash_type);
+  a.OptStr("hash_value", v.hash_value);
+  a.OptStr("download_url", v.download_url);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostElectronicReceipts::Prepare(const Client& client, const Request& request,
+                                                     CallOptions options) {
+  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
+                           &request.extra, &options);
+}
+Status PostElectronicReceipts::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+GetElectronicReceiptsRequest::GetElectronicReceiptsRequest() = default;
+GetElectronicReceiptsRequest::~GetElectronicReceiptsRequest() = default;
+GetElectronicReceiptsResponse::GetElectronicReceiptsResponse() = default;
+GetElectronicReceiptsResponse::~GetElectronicReceiptsResponse() = default;
+PostElectronicReceiptsRequest::PostElectronicReceiptsRequest() = default;
+PostElectronicReceiptsRequest::~PostElectronicReceiptsRequest() = default;
+PostElectronicReceiptsResponse::PostElectronicReceiptsResponse() = default;
+PostElectronicReceiptsResponse::~PostElectronicReceiptsResponse() = default;
+
+const EnumTable& EnumTableOf(GetElectronicReceiptsRequest::AcceptType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostElectronicReceiptsRequest::AcceptType) { return kEnum0; }
+
+}  // namespace wechatpay::models::v3::transfer_detail
+
+namespace wechatpay::models::v3::transferdownload {
+
+namespace {}  // namespace
+
+// GET v3/transferdownload/elecvoucherfile
+namespace {
+void Query0(Archive& a, void* p) {
+  auto& v = *static_cast<GetElecvoucherfileRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("token", v.token);
+  a.Str("source", v.source);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "GET v3/transferdownload/elecvoucherfile",
+    "GET",
+    "v3/transferdownload/elecvoucherfile",
+    internal::Protocol::kApiV3,
+    false,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetElecvoucherfileRequest& v) {
+  Query0(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetElecvoucherfile::Prepare(const Client& client, const Request& request,
+                                                 CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, &Query0, nullptr,
+                           &request.extra, &options);
+}
+
+// GET v3/transferdownload/signfile
+namespace {
+void Query1(Archive& a, void* p) {
+  auto& v = *static_cast<GetSignfileRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("token", v.token);
+}
+constexpr internal::EndpointSpec kSpec1{
+    "GET v3/transferdownload/signfile",
+    "GET",
+    "v3/transferdownload/signfile",
+    internal::Protocol::kApiV3,
+    false,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetSignfileRequest& v) {
+  Query1(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetSignfile::Prepare(const Client& client, const Request& request,
+                                          CallOptions options) {
+  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, &Query1, nullptr,
+                           &request.extra, &options);
+}
+
+GetElecvoucherfileRequest::GetElecvoucherfileRequest() = default;
+GetElecvoucherfileRequest::~GetElecvoucherfileRequest() = default;
+GetSignfileRequest::GetSignfileRequest() = default;
+GetSignfileRequest::~GetSignfileRequest() = default;
+
+}  // namespace wechatpay::models::v3::transferdownload
+
+namespace wechatpay::models::v3::vehicle {
+
+namespace {
+
+using T1 = PostEtcPreopenRequest::Identify;
+using T2 = PostEtcTransactionsHighwayRequest::HighwayInfo;
+using T3 = PostEtcTransactionsHighwayRequest::Amount;
+using T4 = PostEtcTransactionsHighwayRequest::DeviceInfo;
+using T5 = PostEtcTransactionsHighwayResponse::Payer;
+using T6 = PostEtcTransactionsHighwayResponse::Amount;
+using T7 = PostEtcTransactionsHighwayResponse::DeviceInfo;
+using T8 = PostEtcTransactionsHighwayResponse::PromotionDetail;
+using T9 = GetEtcTransactionsIdByTransactionIdResponse::Payer;
+using T10 = GetEtcTransactionsIdByTransactionIdResponse::Amount;
+using T11 = GetEtcTransactionsIdByTransactionIdResponse::DeviceInfo;
+using T12 = GetEtcTransactionsIdByTransactionIdResponse::PromotionDetail;
+using T13 = GetEtcTransactionsOutTradeNoResponse::Payer;
+using T14 = GetEtcTransactionsOutTradeNoResponse::Amount;
+using T15 = GetEtcTransactionsOutTradeNoResponse::DeviceInfo;
+using T16 = GetEtcTransactionsOutTradeNoResponse::PromotionDetail;
+using T17 = GetTransactionsOutTradeNoResponse::ParkingInfo;
+using T18 = GetTransactionsOutTradeNoResponse::Payer;
+using T19 = GetTransactionsOutTradeNoResponse::Amount;
+using T20 = GetTransactionsOutTradeNoResponse::PromotionDetail;
+using T21 = PostTransactionsParkingRequest::Amount;
+using T22 = PostTransactionsParkingRequest::ParkingInfo;
+using T23 = PostTransactionsParkingResponse::ParkingInfo;
+using T24 = PostTransactionsParkingResponse::Payer;
+using T25 = PostTransactionsParkingResponse::Amount;
+using T26 = PostTransactionsParkingResponse::PromotionDetail;
+
+constexpr std::string_view kEnum0Names[] = {
+    "", "BLUE", "GREEN", "YELLOW", "BLACK", "WHITE", "LIMEGREEN",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 7};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "NORMAL",
+    "BLOCKED",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 3};
+
+constexpr std::string_view kEnum2Names[] = {
+    "", "PAUSE", "OVERDUE", "OUT_SERVICE", "EVALUATION_FAILED",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 5};
+
+constexpr std::string_view kEnum3Names[] = {
+    "",
+    "NORMAL",
+    "PAUSE",
+    "OUT_SERVICE",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 4};
+
+constexpr std::string_view kEnum4Names[] = {
+    "",
+    "Y",
+    "N",
+};
+constexpr EnumTable kEnum4{kEnum4Names, 3};
+
+constexpr std::string_view kEnum5Names[] = {
+    "",
+    "CNY",
+};
+constexpr EnumTable kEnum5{kEnum5Names, 2};
+
+constexpr std::string_view kEnum6Names[] = {
+    "", "SUCCESS", "ACCEPTED", "PAY_FAIL", "REFUND",
+};
+constexpr EnumTable kEnum6{kEnum6Names, 5};
+
+constexpr std::string_view kEnum7Names[] = {
+    "",
+    "PARKING",
+};
+constexpr EnumTable kEnum7{kEnum7Names, 2};
+
+constexpr std::string_view kEnum8Names[] = {
+    "",
+    "SINGLE",
+    "GLOBAL",
+};
+constexpr EnumTable kEnum8{kEnum8Names, 3};
+
+constexpr std::string_view kEnum9Names[] = {
+    "",
+    "CASH",
+    "NOCASH",
+};
+constexpr EnumTable kEnum9{kEnum9Names, 3};
+
+}  // namespace
+
+static void Serialize(Archive& a, T1& v);
+static void Serialize(Archive& a, T2& v);
+static void Serialize(Archive& a, T3& v);
+static void Serialize(Archive& a, T4& v);
+static void Serialize(Archive& a, T5& v);
+static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T7& v);
+static void Serialize(Archive& a, T8& v);
+static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T11& v);
+static void Serialize(Archive& a, T12& v);
+static void Serialize(Archive& a, T13& v);
+static void Serialize(Archive& a, T14& v);
+static void Serialize(Archive& a, T15& v);
+static void Serialize(Archive& a, T16& v);
+static void Serialize(Archive& a, T17& v);
+static void Serialize(Archive& a, T18& v);
+static void Serialize(Archive& a, T19& v);
+static void Serialize(Archive& a, T20& v);
+static void Serialize(Archive& a, T21& v);
+static void Serialize(Archive& a, T22& v);
+static void Serialize(Archive& a, T23& v);
+static void Serialize(Archive& a, T24& v);
+static void Serialize(Archive& a, T25& v);
+static void Serialize(Archive& a, T26& v);
+
+// GET v3/vehicle/etc/contracts/{contract_id}
+namespace {
+void Query0(Archive& a, void* p) {
+  auto& v = *static_cast<GetEtcContractsByContractIdRequest*>(p);
+  Archive::TextScope text(a);
+  a.OptStr("sub_mchid", v.sub_mchid);
+}
+constexpr std::string_view kPath0[] = {"contract_id"};
+constexpr internal::EndpointSpec kSpec0{
+    "GET v3/vehicle/etc/contracts/{contract_id}",
+    "GET",
+    "v3/vehicle/etc/contracts/{contract_id}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath0,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetEtcContractsByContractIdRequest& v) {
+  Query0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetEtcContractsByContractIdResponse& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("bind_state", v.bind_state);
+  a.OptStr("plate_number", v.plate_number);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetEtcContractsByContractId::Prepare(const Client& client,
+                                                          std::string_view contract_id,
+                                                          const Request& request,
+                                                          CallOptions options) {
+  const std::string path[] = {std::string(contract_id)};
+  return internal::Prepare(client, kSpec0, path, &request, nullptr, &Query0, nullptr,
+                           &request.extra, &options);
+}
+Status GetEtcContractsByContractId::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/vehicle/etc/preopen
+namespace {
+void Body1(Archive& a, void* p) {
+  auto& v = *static_cast<PostEtcPreopenRequest*>(p);
+  a.Str("sp_appid", v.sp_appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Str("openid", v.openid);
+  a.Str("plan_id", v.plan_id);
+  a.OptStr("etc_device_id", v.etc_device_id);
+  a.Str("plate_number", v.plate_number);
+  a.Field("identify", v.identify);
+  a.OptStr("bank_card_no", v.bank_card_no);
+}
+constexpr std::string_view kEncrypted1[] = {"identify.encrypted_real_name",
+                                            "identify.encrypted_credential_id", "bank_card_no"};
+constexpr internal::EndpointSpec kSpec1{
+    "POST v3/vehicle/etc/preopen",
+    "POST",
+    "v3/vehicle/etc/preopen",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    kEncrypted1,
+    3,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostEtcPreopenRequest& v) {
+  Body1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostEtcPreopenResponse& v) {
+  a.OptStr("preopen_id", v.preopen_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostEtcPreopen::Prepare(const Client& client, const Request& request,
+                                             CallOptions options) {
+  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
+                           &request.extra, &options);
+}
+Status PostEtcPreopen::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/vehicle/etc/transactions/highway
+namespace {
+void Body2(Archive& a, void* p) {
+  auto& v = *static_cast<PostEtcTransactionsHighwayRequest*>(p);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Str("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Str("contract_id", v.contract_id);
+  a.Str("description", v.description);
+  a.OptStr("attach", v.attach);
+  a.OptStr("goods_tag", v.goods_tag);
+  a.Field("highway_info", v.highway_info);
+  a.Field("amount", v.amount);
+  a.Field("device_info", v.device_info);
+}
+constexpr internal::EndpointSpec kSpec2{
+    "POST v3/vehicle/etc/transactions/highway",
+    "POST",
+    "v3/vehicle/etc/transactions/highway",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostEtcTransactionsHighwayRequest& v) {
+  Body2(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostEtcTransactionsHighwayResponse& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("attach", v.attach);
+  a.OptStr("trade_type", v.trade_type);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptStr("success_time", v.success_time);
+  a.OptStr("trade_state", v.trade_state);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
+  a.Field("payer", v.payer);
+  a.Field("amount", v.amount);
+  a.Field("device_info", v.device_info);
+  a.OptList("promotion_detail", v.promotion_detail);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostEtcTransactionsHighway::Prepare(const Client& client,
+                                                         const Request& request,
+                                                         CallOptions options) {
+  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
+                           &request.extra, &options);
+}
+Status PostEtcTransactionsHighway::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/vehicle/etc/transactions/id/{transaction_id}
+namespace {
+void Query3(Archive& a, void* p) {
+  auto& v = *static_cast<GetEtcTransactionsIdByTransactionIdRequest*>(p);
+  Archive::TextScope text(a);
+  a.OptStr("sub_mchid", v.sub_mchid);
+}
+constexpr std::string_view kPath3[] = {"transaction_id"};
+constexpr internal::EndpointSpec kSpec3{
+    "GET v3/vehicle/etc/transactions/id/{transaction_id}",
+    "GET",
+    "v3/vehicle/etc/transactions/id/{transaction_id}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath3,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetEtcTransactionsIdByTransactionIdRequest& v) {
+  Query3(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetEtcTransactionsIdByTransactionIdResponse& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("attach", v.attach);
+  a.OptStr("trade_type", v.trade_type);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptStr("success_time", v.success_time);
+  a.OptStr("trade_state", v.trade_state);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
+  a.Field("payer", v.payer);
+  a.Field("amount", v.amount);
+  a.Field("device_info", v.device_info);
+  a.OptList("promotion_detail", v.promotion_detail);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetEtcTransactionsIdByTransactionId::Prepare(const Client& client,
+                                                                  std::string_view transaction_id,
+                                                                  const Request& request,
+                                                                  CallOptions options) {
+  const std::string path[] = {std::string(transaction_id)};
+  return internal::Prepare(client, kSpec3, path, &request, nullptr, &Query3, nullptr,
+                           &request.extra, &options);
+}
+Status GetEtcTransactionsIdByTransactionId::Parse(const ::wechatpay::Response& response,
+                                                  Response* out) {
+  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/vehicle/etc/transactions/out-trade-no/{out_trade_no}
+namespace {
+void Query4(Archive& a, void* p) {
+  auto& v = *static_cast<GetEtcTransactionsOutTradeNoRequest*>(p);
+  Archive::TextScope text(a);
+  a.OptStr("sub_mchid", v.sub_mchid);
+}
+constexpr std::string_view kPath4[] = {"out_trade_no"};
+constexpr internal::EndpointSpec kSpec4{
+    "GET v3/vehicle/etc/transactions/out-trade-no/{out_trade_no}",
+    "GET",
+    "v3/vehicle/etc/transactions/out-trade-no/{out_trade_no}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath4,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetEtcTransactionsOutTradeNoRequest& v) {
+  Query4(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetEtcTransactionsOutTradeNoResponse& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("attach", v.attach);
+  a.OptStr("trade_type", v.trade_type);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptStr("success_time", v.success_time);
+  a.OptStr("trade_state", v.trade_state);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
+  a.Field("payer", v.payer);
+  a.Field("amount", v.amount);
+  a.Field("device_info", v.device_info);
+  a.OptList("promotion_detail", v.promotion_detail);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetEtcTransactionsOutTradeNo::Prepare(const Client& client,
+                                                           std::string_view out_trade_no,
+                                                           const Request& request,
+                                                           CallOptions options) {
+  const std::string path[] = {std::string(out_trade_no)};
+  return internal::Prepare(client, kSpec4, path, &request, nullptr, &Query4, nullptr,
+                           &request.extra, &options);
+}
+Status GetEtcTransactionsOutTradeNo::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/vehicle/etc/users/{openid}/contracts
+namespace {
+void Query5(Archive& a, void* p) {
+  auto& v = *static_cast<GetEtcUsersByOpenidContractsRequest*>(p);
+  Archive::TextScope text(a);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Str("plan_id", v.plan_id);
+  a.Str("plate_number", v.plate_number);
+}
+constexpr std::string_view kPath5[] = {"openid"};
+constexpr internal::EndpointSpec kSpec5{
+    "GET v3/vehicle/etc/users/{openid}/contracts",
+    "GET",
+    "v3/vehicle/etc/users/{openid}/contracts",
+    internal::Protocol::kApiV3,
+    false,
+    kPath5,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetEtcUsersByOpenidContractsRequest& v) {
+  Query5(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetEtcUsersByOpenidContractsResponse& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("bind_state", v.bind_state);
+  a.OptStr("plate_number", v.plate_number);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetEtcUsersByOpenidContracts::Prepare(const Client& client,
+                                                           std::string_view openid,
+                                                           const Request& request,
+                                                           CallOptions options) {
+  const std::string path[] = {std::string(openid)};
+  return internal::Prepare(client, kSpec5, path, &request, nullptr, &Query5, nullptr,
+                           &request.extra, &options);
+}
+Status GetEtcUsersByOpenidContracts::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/vehicle/parking/parkings
+namespace {
+void Body6(Archive& a, void* p) {
+  auto& v = *static_cast<PostParkingParkingsRequest*>(p);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Str("out_parking_no", v.out_parking_no);
+  a.Str("plate_number", v.plate_number);
+  a.Field("plate_color", v.plate_color);
+  a.Str("notify_url", v.notify_url);
+  a.Str("start_time", v.start_time);
+  a.Str("parking_name", v.parking_name);
+  a.I64("free_duration", v.free_duration);
+}
+constexpr internal::EndpointSpec kSpec6{
+    "POST v3/vehicle/parking/parkings",
+    "POST",
+    "v3/vehicle/parking/parkings",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostParkingParkingsRequest& v) {
+  Body6(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostParkingParkingsResponse& v) {
+  a.OptStr("id", v.id);
+  a.OptStr("out_parking_no", v.out_parking_no);
+  a.OptStr("plate_number", v.plate_number);
+  a.Field("plate_color", v.plate_color);
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("parking_name", v.parking_name);
+  a.OptI64("free_duration", v.free_duration);
+  a.Field("state", v.state);
+  a.Field("block_reason", v.block_reason);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostParkingParkings::Prepare(const Client& client, const Request& request,
+                                                  CallOptions options) {
+  return internal::Prepare(client, kSpec6, nullptr, &request, nullptr, nullptr, &Body6,
+                           &request.extra, &options);
+}
+Status PostParkingParkings::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/vehicle/parking/services/find
+namespace {
+void Query7(Archive& a, void* p) {
+  auto& v = *static_cast<GetParkingServicesFindRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("appid", v.appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Str("plate_number", v.plate_number);
+  a.Field("plate_color", v.plate_color);
+  a.Str("openid", v.openid);
+}
+constexpr internal::EndpointSpec kSpec7{
+    "GET v3/vehicle/parking/services/find",
+    "GET",
+    "v3/vehicle/parking/services/find",
+    internal::Protocol::kApiV3,
+    false,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetParkingServicesFindRequest& v) {
+  Query7(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetParkingServicesFindResponse& v) {
+  a.OptStr("plate_number", v.plate_number);
+  a.Field("plate_color", v.plate_color);
+  a.OptStr("service_open_time", v.service_open_time);
+  a.OptStr("openid", v.openid);
+  a.Field("service_state", v.service_state);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetParkingServicesFind::Prepare(const Client& client, const Request& request,
+                                                     CallOptions options) {
+  return internal::Prepare(client, kSpec7, nullptr, &request, nullptr, &Query7, nullptr,
+                           &request.extra, &options);
+}
+Status GetParkingServicesFind::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec7, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/vehicle/transactions/out-trade-no/{out_trade_no}
+namespace {
+void Query8(Archive& a, void* p) {
+  auto& v = *static_cast<GetTransactionsOutTradeNoRequest*>(p);
+  Archive::TextScope text(a);
+  a.OptStr("sub_mchid", v.sub_mchid);
+}
+constexpr std::string_view kPath8[] = {"out_trade_no"};
+constexpr internal::EndpointSpec kSpec8{
+    "GET v3/vehicle/transactions/out-trade-no/{out_trade_no}",
+    "GET",
+    "v3/vehicle/transactions/out-trade-no/{out_trade_no}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath8,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetTransactionsOutTradeNoRequest& v) {
+  Query8(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetTransactionsOutTradeNoResponse& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("description", v.description);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("trade_state", v.trade_state);
+  a.OptStr("trade_state_description", v.trade_state_description);
+  a.OptStr("success_time", v.success_time);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptStr("user_repaid", v.user_repaid);
+  a.OptStr("attach", v.attach);
+  a.OptStr("trade_scene", v.trade_scene);
+  a.Field("parking_info", v.parking_info);
+  a.Field("payer", v.payer);
+  a.Field("amount", v.amount);
+  a.OptList("promotion_detail", v.promotion_detail);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetTransactionsOutTradeNo::Prepare(const Client& client,
+                                                        std::string_view out_trade_no,
+                                                        const Request& request,
+                                                        CallOptions options) {
+  const std::string path[] = {std::string(out_trade_no)};
+  return internal::Prepare(client, kSpec8, path, &request, nullptr, &Query8, nullptr,
+                           &request.extra, &options);
+}
+Status GetTransactionsOutTradeNo::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec8, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/vehicle/transactions/parking
+namespace {
+void Body9(Archive& a, void* p) {
+  auto& v = *static_cast<PostTransactionsParkingRequest*>(p);
+  a.Str("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Str("description", v.description);
+  a.OptStr("attach", v.attach);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.Str("trade_scene", v.trade_scene);
+  a.OptStr("goods_tag", v.goods_tag);
+  a.Str("notify_url", v.notify_url);
+  a.Field("profit_sharing", v.profit_sharing);
+  a.Field("amount", v.amount);
+  a.Field("parking_info", v.parking_info);
+}
+constexpr internal::EndpointSpec kSpec9{
+    "POST v3/vehicle/transactions/parking",
+    "POST",
+    "v3/vehicle/transactions/parking",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostTransactionsParkingRequest& v) {
+  Body9(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostTransactionsParkingResponse& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("description", v.description);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.Field("trade_state", v.trade_state);
+  a.OptStr("trade_state_description", v.trade_state_description);
+  a.OptStr("success_time", v.success_time);
+  a.OptStr("bank_type", v.bank_type);
+  a.Field("user_repaid", v.user_repaid);
+  a.OptStr("attach", v.attach);
+  a.Field("trade_scene", v.trade_scene);
+  a.Field("parking_info", v.parking_info);
+  a.Field("payer", v.payer);
+  a.Field("amount", v.amount);
+  a.OptList("promotion_detail", v.promotion_detail);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostTransactionsParking::Prepare(const Client& client, const Request& request,
+                                                      CallOptions options) {
+  return internal::Prepare(client, kSpec9, nullptr, &request, nullptr, nullptr, &Body9,
+                           &request.extra, &options);
+}
+Status PostTransactionsParking::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec9, response, &internal::SerializeErased<Response>, out);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.Str("encrypted_real_name", v.encrypted_real_name);
+  a.Str("encrypted_credential_id", v.encrypted_credential_id);
+  a.Str("credential_type", v.credential_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T2& v) {
+  a.Str("plate_number", v.plate_number);
+  a.Str("start_time", v.start_time);
+  a.Str("end_time", v.end_time);
+  a.Str("channel_type", v.channel_type);
+  a.OptStr("car_type", v.car_type);
+  a.Str("entrance", v.entrance);
+  a.OptStr("exit", v.exit);
+  a.OptI64("carrying_capacity", v.carrying_capacity);
+  a.OptStr("carrying_range", v.carrying_range);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T3& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T4& v) {
+  a.OptStr("device_id", v.device_id);
+  a.Str("device_ip", v.device_ip);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T5& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T6& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptI64("discount_total", v.discount_total);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T7& v) {
+  a.OptStr("device_id", v.device_id);
+  a.OptStr("device_ip", v.device_ip);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("name", v.name);
+  a.OptStr("scope", v.scope);
+  a.OptStr("type", v.type);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptI64("amount", v.amount);
+  a.OptI64("wxpay_contribute", v.wxpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T9& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptI64("discount_total", v.discount_total);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
+  a.OptStr("device_id", v.device_id);
+  a.OptStr("device_ip", v.device_ip);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T12& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("name", v.name);
+  a.OptStr("scope", v.scope);
+  a.OptStr("type", v.type);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptI64("amount", v.amount);
+  a.OptI64("wxpay_contribute", v.wxpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T13& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T14& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptI64("discount_total", v.discount_total);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T15& v) {
+  a.OptStr("device_id", v.device_id);
+  a.OptStr("device_ip", v.device_ip);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T16& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("name", v.name);
+  a.OptStr("scope", v.scope);
+  a.OptStr("type", v.type);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptI64("amount", v.amount);
+  a.OptI64("wxpay_contribute", v.wxpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T17& v) {
+  a.OptStr("parking_id", v.parking_id);
+  a.OptStr("plate_number", v.plate_number);
+  a.Field("plate_color", v.plate_color);
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("parking_name", v.parking_name);
+  a.OptI64("charging_duration", v.charging_duration);
+  a.OptStr("device_id", v.device_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T18& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T19& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptI64("discount_total", v.discount_total);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T20& v) {
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("name", v.name);
+  a.OptStr("scope", v.scope);
+  a.OptStr("type", v.type);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("amount", v.amount);
+  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T21& v) {
+  a.I64("total", v.total);
+  a.Field("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T22& v) {
+  a.Str("parking_id", v.parking_id);
+  a.Str("plate_number", v.plate_number);
+  a.Field("plate_color", v.plate_color);
+  a.Str("start_time", v.start_time);
+  a.Str("end_time", v.end_time);
+  a.Str("parking_name", v.parking_name);
+  a.I64("charging_duration", v.charging_duration);
+  a.Str("device_id", v.device_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T23& v) {
+  a.OptStr("parking_id", v.parking_id);
+  a.OptStr("plate_number", v.plate_number);
+  a.Field("plate_color", v.plate_color);
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("parking_name", v.parking_name);
+  a.OptI64("charging_duration", v.charging_duration);
+  a.OptStr("device_id", v.device_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T24& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T25& v) {
+  a.OptI64("total", v.total);
+  a.Field("currency", v.currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptI64("discount_total", v.discount_total);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T26& v) {
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("amount", v.amount);
+  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.Field("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+GetEtcContractsByContractIdRequest::GetEtcContractsByContractIdRequest() = default;
+GetEtcContractsByContractIdRequest::~GetEtcContractsByContractIdRequest() = default;
+GetEtcContractsByContractIdResponse::GetEtcContractsByContractIdResponse() = default;
+GetEtcContractsByContractIdResponse::~GetEtcContractsByContractIdResponse() = default;
+T1::Identify() = default;
+T1::~Identify() = default;
+PostEtcPreopenRequest::PostEtcPreopenRequest() = default;
+PostEtcPreopenRequest::~PostEtcPreopenRequest() = default;
+PostEtcPreopenResponse::PostEtcPreopenResponse() = default;
+PostEtcPreopenResponse::~PostEtcPreopenResponse() = default;
+T2::HighwayInfo() = default;
+T2::~HighwayInfo() = default;
+T3::Amount() = default;
+T3::~Amount() = default;
+T4::DeviceInfo() = default;
+T4::~DeviceInfo() = default;
+PostEtcTransactionsHighwayRequest::PostEtcTransactionsHighwayRequest() = default;
+PostEtcTransactionsHighwayRequest::~PostEtcTransactionsHighwayRequest() = default;
+T5::Payer() = default;
+T5::~Payer() = default;
+T6::Amount() = default;
+T6::~Amount() = default;
+T7::DeviceInfo() = default;
+T7::~DeviceInfo() = default;
+T8::PromotionDetail() = default;
+T8::~PromotionDetail() = default;
+PostEtcTransactionsHighwayResponse::PostEtcTransactionsHighwayResponse() = default;
+PostEtcTransactionsHighwayResponse::~PostEtcTransactionsHighwayResponse() = default;
+GetEtcTransactionsIdByTransactionIdRequest::GetEtcTransactionsIdByTransactionIdRequest() = default;
+GetEtcTransactionsIdByTransactionIdRequest::~GetEtcTransactionsIdByTransactionIdRequest() = default;
+T9::Payer() = default;
+T9::~Payer() = default;
+T10::Amount() = default;
+T10::~Amount() = default;
+T11::DeviceInfo() = default;
+T11::~DeviceInfo() = default;
+T12::PromotionDetail() = default;
+T12::~PromotionDetail() = default;
+GetEtcTransactionsIdByTransactionIdResponse::GetEtcTransactionsIdByTransactionIdResponse() =
+    default;
+GetEtcTransactionsIdByTransactionIdResponse::~GetEtcTransactionsIdByTransactionIdResponse() =
+    default;
+GetEtcTransactionsOutTradeNoRequest::GetEtcTransactionsOutTradeNoRequest() = default;
+GetEtcTransactionsOutTradeNoRequest::~GetEtcTransactionsOutTradeNoRequest() = default;
+T13::Payer() = default;
+T13::~Payer() = default;
+T14::Amount() = default;
+T14::~Amount() = default;
+T15::DeviceInfo() = default;
+T15::~DeviceInfo() = default;
+T16::PromotionDetail() = default;
+T16::~PromotionDetail() = default;
+GetEtcTransactionsOutTradeNoResponse::GetEtcTransactionsOutTradeNoResponse() = default;
+GetEtcTransactionsOutTradeNoResponse::~GetEtcTransactionsOutTradeNoResponse() = default;
+GetEtcUsersByOpenidContractsRequest::GetEtcUsersByOpenidContractsRequest() = default;
+GetEtcUsersByOpenidContractsRequest::~GetEtcUsersByOpenidContractsRequest() = default;
+GetEtcUsersByOpenidContractsResponse::GetEtcUsersByOpenidContractsResponse() = default;
+GetEtcUsersByOpenidContractsResponse::~GetEtcUsersByOpenidContractsResponse() = default;
+PostParkingParkingsRequest::PostParkingParkingsRequest() = default;
+PostParkingParkingsRequest::~PostParkingParkingsRequest() = default;
+PostParkingParkingsResponse::PostParkingParkingsResponse() = default;
+PostParkingParkingsResponse::~PostParkingParkingsResponse() = default;
+GetParkingServicesFindRequest::GetParkingServicesFindRequest() = default;
+GetParkingServicesFindRequest::~GetParkingServicesFindRequest() = default;
+GetParkingServicesFindResponse::GetParkingServicesFindResponse() = default;
+GetParkingServicesFindResponse::~GetParkingServicesFindResponse() = default;
+GetTransactionsOutTradeNoRequest::GetTransactionsOutTradeNoRequest() = default;
+GetTransactionsOutTradeNoRequest::~GetTransactionsOutTradeNoRequest() = default;
+T17::ParkingInfo() = default;
+T17::~ParkingInfo() = default;
+T18::Payer() = default;
+T18::~Payer() = default;
+T19::Amount() = default;
+T19::~Amount() = default;
+T20::PromotionDetail() = default;
+T20::~PromotionDetail() = default;
+GetTransactionsOutTradeNoResponse::GetTransactionsOutTradeNoResponse() = default;
+GetTransactionsOutTradeNoResponse::~GetTransactionsOutTradeNoResponse() = default;
+T21::Amount() = default;
+T21::~Amount() = default;
+T22::ParkingInfo() = default;
+T22::~ParkingInfo() = default;
+PostTransactionsParkingRequest::PostTransactionsParkingRequest() = default;
+PostTransactionsParkingRequest::~PostTransactionsParkingRequest() = default;
+T23::ParkingInfo() = default;
+T23::~ParkingInfo() = default;
+T24::Payer() = default;
+T24::~Payer() = default;
+T25::Amount() = default;
+T25::~Amount() = default;
+T26::PromotionDetail() = default;
+T26::~PromotionDetail() = default;
+PostTransactionsParkingResponse::PostTransactionsParkingResponse() = default;
+PostTransactionsParkingResponse::~PostTransactionsParkingResponse() = default;
+
+const EnumTable& EnumTableOf(PostParkingParkingsRequest::PlateColor) { return kEnum0; }
+const EnumTable& EnumTableOf(PostParkingParkingsResponse::State) { return kEnum1; }
+const EnumTable& EnumTableOf(PostParkingParkingsResponse::BlockReason) { return kEnum2; }
+const EnumTable& EnumTableOf(GetParkingServicesFindRequest::PlateColor) { return kEnum0; }
+const EnumTable& EnumTableOf(GetParkingServicesFindResponse::ServiceState) { return kEnum3; }
+const EnumTable& EnumTableOf(T17::PlateColor) { return kEnum0; }
+const EnumTable& EnumTableOf(PostTransactionsParkingRequest::ProfitSharing) { return kEnum4; }
+const EnumTable& EnumTableOf(T21::Currency) { return kEnum5; }
+const EnumTable& EnumTableOf(T22::PlateColor) { return kEnum0; }
+const EnumTable& EnumTableOf(PostTransactionsParkingResponse::TradeState) { return kEnum6; }
+const EnumTable& EnumTableOf(PostTransactionsParkingResponse::UserRepaid) { return kEnum4; }
+const EnumTable& EnumTableOf(PostTransactionsParkingResponse::TradeScene) { return kEnum7; }
+const EnumTable& EnumTableOf(T26::Scope) { return kEnum8; }
+const EnumTable& EnumTableOf(T26::Type) { return kEnum9; }
+
+}  // namespace wechatpay::models::v3::vehicle
+
+namespace wechatpay::models::v3::webhooks {
+
+namespace {
+
+using T1 = PostWebhooksRequest::Resource;
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "WECHATPAY2-SHA256-RSA2048",
+    "WECHATPAY2-SM2-WITH-SM3",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 3};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "MALL_AUTH.ACTIVATE_CARD",
+    "MALL_TRANSACTION.SUCCESS",
+    "MALL_REFUND.SUCCESS",
+    "TRANSACTION.SUCCESS",
+    "TRANSACTION.FAIL",
+    "ECOMMERCE_ENTRUST.SIGN",
+    "ECOMMERCE_ENTRUST.TERMINATE",
+    "ENTRUST.SIGNING",
+    "ENTRUST.RELEASE",
+    "ENTRUST.TERMINATE_RETENTION",
+    "PROFITSHARING",
+    "PROFITSHARING_RETURN",
+    "COMPLAINT.CREATE",
+    "COMPLAINT.STATE_CHANGE",
+    "REFUND.SUCCESS",
+    "REFUND.ABNORMAL",
+    "REFUND.CLOSED",
+    "COUPON.USE",
+    "COUPON.SEND",
+    "TRANSACTION.INDUSTRY_SUCCESS",
+    "TRANSACTION.INDUSTRY_FAILED",
+    "EDU_SCHOOL_PAY.USER_DEBT_STATE_UPDATE",
+    "PAYSCORE.BIND_SERVICE_ACCOUNT",
+    "PAYSCORE.USER_SIGN_PLAN",
+    "PAYSCORE.USER_CANCEL_SIGN_PLAN",
+    "PAYSCORE.USER_OPEN_SERVICE",
+    "PAYSCORE.USER_CLOSE_SERVICE",
+    "PAYSCORE.USER_CONFIRM",
+    "PAYSCORE.USER_PAID",
+    "DISCOUNT_CARD.GET_CARD",
+    "DISCOUNT_CARD.SETTLEMENT",
+    "DISCOUNT_CARD.USER_ACCEPTED",
+    "DISCOUNT_CARD.AGREEMENT_ENDED",
+    "DISCOUNT_CARD.USER_PAID",
+    "MEMBERCARD.ACCEPT_CARD",
+    "MEMBERCARD.ACTIVATE_CARD",
+    "MEMBERCARD.USERCARD_MANAGE",
+    "HIRE_POWER_BANK.RECEIVE_INSURANCE",
+    "RECHARGE.SUCCESS",
+    "RECHARGE.CLOSED",
+    "APPLYMENT_STATE.APPROVED",
+    "PAPAY.SIGN",
+    "PAPAY.TERMINATE",
+    "FACEPAY.USER_STATE_CHANGE",
+    "SETTLEMENT.SUCCESS",
+    "MCHWITHDRAW.CHANGE",
+    "MCHTRANSFER.QQWALLETBILL.FINISHED",
+    "MCHTRANSFER.AUTHORIZATION.CONFIRMED",
+    "MEMBERCARDSP.USER_CARD.CREATE",
+    "MEMBERCARDSP.USER_CARD.DELETE",
+    "BUDGET.LOCKED",
+    "BUDGET.CLOSED",
+    "BUDGET.FINISHED",
+    "WEBIZPAY.QUOTACARDEXPIRED",
+    "WEBIZPAY.PAYMENTSUCCESS",
+    "WEBIZPAY.PAYMENTREFUNDSUCCESS",
+    "WEBIZPAY.REVOKED",
+    "WEBIZPAY.AUTHORIZED",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 59};
+
+constexpr std::string_view kEnum2Names[] = {
+    "",           "discount_card", "profitsharing", "coupon",  "refund",
+    "membercard", "recharge",      "entrust",       "facepay",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 9};
+
+}  // namespace
+
+static void Serialize(Archive& a, T1& v);
+
+// POST v3/webhooks
+namespace {
+void Headers0(Archive& a, void* p) {
+  auto& v = *static_cast<PostWebhooksRequest*>(p);
+  Archive::TextScope text(a);
+  a.OptStr("Wechatpay-Nonce", v.wechatpay_nonce);
+  a.OptStr("Wechatpay-Serial", v.wechatpay_serial);
+  a.OptStr("Wechatpay-Signature", v.wechatpay_signature);
+  a.OptStr("Wechatpay-Timestamp", v.wechatpay_timestamp);
+  a.OptStr("Request-ID", v.request_id);
+  a.Field("Wechatpay-Signature-Type", v.wechatpay_signature_type);
+}
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostWebhooksRequest*>(p);
+  a.OptStr("id", v.id);
+  a.OptStr("create_time", v.create_time);
+  a.Field("event_type", v.event_type);
+  a.OptStr("resource_type", v.resource_type);
+  a.OptStr("summary", v.summary);
+  a.Field("resource", v.resource);
+}
+}  // namespace
+
+void Serialize(Archive& a, PostWebhooksRequest& v) {
+  Headers0(a, &v);
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostWebhooksResponse& v) {
+  a.OptStr("code", v.code);
+  a.OptStr("message", v.message);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.OptStr("algorithm", v.algorithm);
+  a.OptStr("nonce", v.nonce);
+  a.Field("original_type", v.original_type);
+  a.OptStr("associated_data", v.associated_data);
+  a.OptStr("ciphertext", v.ciphertext);
+  a.Extra(v.extra);
+}
+
+T1::Resource() = default;
+T1::~Resource() = default;
+PostWebhooksRequest::PostWebhooksRequest() = default;
+PostWebhooksRequest::~PostWebhooksRequest() = default;
+PostWebhooksResponse::PostWebhooksResponse() = default;
+PostWebhooksResponse::~PostWebhooksResponse() = default;
+
+const EnumTable& EnumTableOf(PostWebhooksRequest::WechatpaySignatureType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostWebhooksRequest::EventType) { return kEnum1; }
+const EnumTable& EnumTableOf(T1::OriginalType) { return kEnum2; }
+
+}  // namespace wechatpay::models::v3::webhooks
+
+namespace wechatpay::models::v3::webizpay {
+
+namespace {
+
+using T1 = GetAvailMchRangesResponse::RangeList;
+using T2 = PostStoresEntityMatchesRequest::MatchDetails;
+using T3 = GetStoresEntityMatchesByBatchIdResponse::MatchResults;
+using T4 = GetUsersByUserIdAuthorizationStateResponse::EmployeeList;
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "ORGANIZATION_CODE",
+    "TRANSACTION_ID",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 3};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "QYZFALL",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 2};
+
+constexpr std::string_view kEnum2Names[] = {
+    "",
+    "SINGLE",
+    "MULTIPLE",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 3};
+
+constexpr std::string_view kEnum3Names[] = {
+    "",
+    "RETURN",
+    "NOT_RETURN",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 3};
+
+constexpr std::string_view kEnum4Names[] = {
+    "",
+    "ACTIVE",
+    "DISABLED",
+};
+constexpr EnumTable kEnum4{kEnum4Names, 3};
+
+constexpr std::string_view kEnum5Names[] = {
+    "",
+    "H5",
+    "MINIPROGRAM",
+};
+constexpr EnumTable kEnum5{kEnum5Names, 3};
+
+constexpr std::string_view kEnum6Names[] = {
+    "",
+    "REVOKED",
+    "AUTHORIZED",
+};
+constexpr EnumTable kEnum6{kEnum6Names, 3};
+
+constexpr std::string_view kEnum7Names[] = {
+    "",
+    "CODE_PAY",
+    "NONE",
+};
+constexpr EnumTable kEnum7{kEnum7Names, 3};
+
+constexpr std::string_view kEnum8Names[] = {
+    "", "ACCEPTED", "IN_PROGRESS", "COMPLETED", "CLOSED",
+};
+constexpr EnumTable kEnum8{kEnum8Names, 5};
+
+constexpr std::string_view kEnum9Names[] = {
+    "",
+    "AUTHORIZED",
+    "REVOKED",
+};
+constexpr EnumTable kEnum9{kEnum9Names, 3};
+
+}  // namespace
+
+static void Serialize(Archive& a, T1& v);
+static void Serialize(Archive& a, T2& v);
+static void Serialize(Archive& a, T3& v);
+static void Serialize(Archive& a, T4& v);
+
+// GET v3/webizpay/avail-mch-ranges
+namespace {
+void Query0(Archive& a, void* p) {
+  auto& v = *static_cast<GetAvailMchRangesRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("sp_mchid", v.sp_mchid);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "GET v3/webizpay/avail-mch-ranges",
+    "GET",
+    "v3/webizpay/avail-mch-ranges",
+    internal::Protocol::kApiV3,
+    false,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetAvailMchRangesRequest& v) {
+  Query0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetAvailMchRangesResponse& v) {
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptList("range_list", v.range_list);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetAvailMchRanges::Prepare(const Client& client, const Request& request,
+                                                CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, &Query0, nullptr,
+                           &request.extra, &options);
+}
+Status GetAvailMchRanges::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/webizpay/avail-mch-ranges
+namespace {
+void Body1(Archive& a, void* p) {
+  auto& v = *static_cast<PostAvailMchRangesRequest*>(p);
+  a.Str("sp_mchid", v.sp_mchid);
+  a.Field("identifier_type", v.identifier_type);
+}
+constexpr internal::EndpointSpec kSpec1{
+    "POST v3/webizpay/avail-mch-ranges",
+    "POST",
+    "v3/webizpay/avail-mch-ranges",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostAvailMchRangesRequest& v) {
+  Body1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostAvailMchRangesResponse& v) {
+  a.OptStr("range_id", v.range_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostAvailMchRanges::Prepare(const Client& client, const Request& request,
+                                                 CallOptions options) {
+  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
+                           &request.extra, &options);
+}
+Status PostAvailMchRanges::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers
+namespace {
+void Query2(Archive& a, void* p) {
+  auto& v = *static_cast<GetAvailMchRangesByRangeIdMerchantIdentifiersRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("sp_mchid", v.sp_mchid);
+  a.I64("offset", v.offset);
+  a.I64("limit", v.limit);
+}
+constexpr std::string_view kPath2[] = {"range_id"};
+constexpr internal::EndpointSpec kSpec2{
+    "GET v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers",
+    "GET",
+    "v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers",
+    internal::Protocol::kApiV3,
+    false,
+    kPath2,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetAvailMchRangesByRangeIdMerchantIdentifiersRequest& v) {
+  Query2(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetAvailMchRangesByRangeIdMerchantIdentifiersResponse& v) {
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptI64("count", v.count);
+  a.OptI64("total_count", v.total_count);
+  a.OptStrList("data", v.data);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetAvailMchRangesByRangeIdMerchantIdentifiers::Prepare(
+    const Client& client, std::string_view range_id, const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(range_id)};
+  return internal::Prepare(client, kSpec2, path, &request, nullptr, &Query2, nullptr,
+                           &request.extra, &options);
+}
+Status GetAvailMchRangesByRangeIdMerchantIdentifiers::Parse(const ::wechatpay::Response& response,
+                                                            Response* out) {
+  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers
+namespace {
+void Body3(Archive& a, void* p) {
+  auto& v = *static_cast<PostAvailMchRangesByRangeIdMerchantIdentifiersRequest*>(p);
+  a.Str("sp_mchid", v.sp_mchid);
+  a.Str("merchant_identifier", v.merchant_identifier);
+}
+constexpr std::string_view kPath3[] = {"range_id"};
+constexpr internal::EndpointSpec kSpec3{
+    "POST v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers",
+    "POST",
+    "v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers",
+    internal::Protocol::kApiV3,
+    true,
+    kPath3,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostAvailMchRangesByRangeIdMerchantIdentifiersRequest& v) {
+  Body3(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostAvailMchRangesByRangeIdMerchantIdentifiersResponse& v) {
+  a.OptStr("range_id", v.range_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostAvailMchRangesByRangeIdMerchantIdentifiers::Prepare(
+    const Client& client, std::string_view range_id, const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(range_id)};
+  return internal::Prepare(client, kSpec3, path, &request, nullptr, nullptr, &Body3, &request.extra,
+                           &options);
+}
+Status PostAvailMchRangesByRangeIdMerchantIdentifiers::Parse(const ::wechatpay::Response& response,
+                                                             Response* out) {
+  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
+}
+
+// DELETE v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers/{merchant_identifier}
+namespace {
+void Body4(Archive& a, void* p) {
+  auto& v =
+      *static_cast<DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierRequest*>(p);
+  a.Str("sp_mchid", v.sp_mchid);
+}
+constexpr std::string_view kPath4[] = {"range_id", "merchant_identifier"};
+constexpr internal::EndpointSpec kSpec4{
+    "DELETE v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers/{merchant_identifier}",
+    "DELETE",
+    "v3/webizpay/avail-mch-ranges/{range_id}/merchant-identifiers/{merchant_identifier}",
+    internal::Protocol::kApiV3,
+    true,
+    kPath4,
+    2,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a,
+               DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierRequest& v) {
+  Body4(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a,
+               DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierResponse& v) {
+  a.OptStr("range_id", v.range_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifier::Prepare(
+    const Client& client, std::string_view range_id, std::string_view merchant_identifier,
+    const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(range_id), std::string(merchant_identifier)};
+  return internal::Prepare(client, kSpec4, path, &request, nullptr, nullptr, &Body4, &request.extra,
+                           &options);
+}
+Status DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifier::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/webizpay/bill/proof
+namespace {
+void Body5(Archive& a, void* p) {
+  auto& v = *static_cast<PostBillProofRequest*>(p);
+  a.Str("sp_mchid", v.sp_mchid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Str("start_date", v.start_date);
+  a.Str("end_date", v.end_date);
+  a.OptStr("entity_name", v.entity_name);
+  a.Str("out_operation_id", v.out_operation_id);
+}
+constexpr internal::EndpointSpec kSpec5{
+    "POST v3/webizpay/bill/proof",
+    "POST",
+    "v3/webizpay/bill/proof",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostBillProofRequest& v) {
+  Body5(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostBillProofResponse& v) {
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("out_operation_id", v.out_operation_id);
+  a.OptStr("operation_id", v.operation_id);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("start_date", v.start_date);
+  a.OptStr("end_date", v.end_date);
+  a.OptStr("entity_name", v.entity_name);
+  a.OptStr("proof_id", v.proof_id);
+  a.OptStr("download_url", v.download_url);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("updated_time", v.updated_time);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostBillProof::Prepare(const Client& client, const Request& request,
+                                            CallOptions options) {
+  return internal::Prepare(client, kSpec5, nullptr, &request, nullptr, nullptr, &Body5,
+                           &request.extra, &options);
+}
+Status PostBillProof::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/webizpay/bill/trade-bill
+namespace {
+void Body6(Archive& a, void* p) {
+  auto& v = *static_cast<PostBillTradeBillRequest*>(p);
+  a.Str("sp_mchid", v.sp_mchid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Str("date", v.date);
+  a.Field("type", v.type);
+}
+constexpr internal::EndpointSpec kSpec6{
+    "POST v3/webizpay/bill/trade-bill",
+    "POST",
+    "v3/webizpay/bill/trade-bill",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostBillTradeBillRequest& v) {
+  Body6(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostBillTradeBillResponse& v) {
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("date", v.date);
+  a.Field("type", v.type);
+  a.OptStr("download_url", v.download_url);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostBillTradeBill::Prepare(const Client& client, const Request& request,
+                                                CallOptions options) {
+  return internal::Prepare(client, kSpec6, nullptr, &request, nullptr, nullptr, &Body6,
+                           &request.extra, &options);
+}
+Status PostBillTradeBill::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/webizpay/employees/{employee_id}/out-quota-cards/{out_card_no}
+namespace {
+void Query7(Archive& a, void* p) {
+  auto& v = *static_cast<GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("sp_mchid", v.sp_mchid);
+  a.Str("sub_mchid", v.sub_mchid);
+}
+constexpr std::string_view kPath7[] = {"employee_id", "out_card_no"};
+constexpr internal::EndpointSpec kSpec7{
+    "GET v3/webizpay/employees/{employee_id}/out-quota-cards/{out_card_no}",
+    "GET",
+    "v3/webizpay/employees/{employee_id}/out-quota-cards/{out_card_no}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath7,
+    2,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoRequest& v) {
+  Query7(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse& v) {
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("card_no", v.card_no);
+  a.OptStr("out_card_no", v.out_card_no);
+  a.OptStr("employee_id", v.employee_id);
+  a.OptStr("card_template_id", v.card_template_id);
+  a.Field("card_rule", v.card_rule);
+  a.Field("refund_rule", v.refund_rule);
+  a.OptI64("amount", v.amount);
+  a.OptI64("remain_amount", v.remain_amount);
+  a.OptStr("effective_end_time", v.effective_end_time);
+  a.OptStr("effective_begin_time", v.effective_begin_time);
+  a.Field("card_state", v.card_state);
+  a.OptStr("card_name", v.card_name);
+  a.OptStr("reason", v.reason);
+  a.OptStr("card_usage_time", v.card_usage_time);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("card_disabled_time", v.card_disabled_time);
+  a.OptStr("card_remark", v.card_remark);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNo::Prepare(
+    const Client& client, std::string_view employee_id, std::string_view out_card_no,
+    const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(employee_id), std::string(out_card_no)};
+  return internal::Prepare(client, kSpec7, path, &request, nullptr, &Query7, nullptr,
+                           &request.extra, &options);
+}
+Status GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNo::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec7, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/webizpay/employees/{employee_id}/quota-cards
+namespace {
+void Body8(Archive& a, void* p) {
+  auto& v = *static_cast<PostEmployeesByEmployeeIdQuotaCardsRequest*>(p);
+  a.Str("sp_mchid", v.sp_mchid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Str("card_template_id", v.card_template_id);
+  a.I64("amount", v.amount);
+  a.Str("card_name", v.card_name);
+  a.Str("out_card_no", v.out_card_no);
+  a.Str("effective_end_time", v.effective_end_time);
+  a.OptStr("card_remark", v.card_remark);
+  a.OptStr("avail_mch_range_id", v.avail_mch_range_id);
+}
+constexpr std::string_view kPath8[] = {"employee_id"};
+constexpr internal::EndpointSpec kSpec8{
+    "POST v3/webizpay/employees/{employee_id}/quota-cards",
+    "POST",
+    "v3/webizpay/employees/{employee_id}/quota-cards",
+    internal::Protocol::kApiV3,
+    true,
+    kPath8,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostEmployeesByEmployeeIdQuotaCardsRequest& v) {
+  Body8(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostEmployeesByEmployeeIdQuotaCardsResponse& v) {
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_card_no", v.out_card_no);
+  a.OptStr("employee_id", v.employee_id);
+  a.OptStr("card_no", v.card_no);
+  a.OptStr("effective_begin_time", v.effective_begin_time);
+  a.OptStr("effective_end_time", v.effective_end_time);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostEmployeesByEmployeeIdQuotaCards::Prepare(const Client& client,
+                                                                  std::string_view employee_id,
+                                                                  const Request& request,
+                                                                  CallOptions options) {
+  const std::string path[] = {std::string(employee_id)};
+  return internal::Prepare(client, kSpec8, path, &request, nullptr, nullptr, &Body8, &request.extra,
+                           &options);
+}
+Status PostEmployeesByEmployeeIdQuotaCards::Parse(const ::wechatpay::Response& response,
+                                                  Response* out) {
+  return internal::ParseResponse(kSpec8, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/webizpay/employees/{employee_id}/quota-cards/{card_no}
+namespace {
+void Query9(Archive& a, void* p) {
+  auto& v = *static_cast<GetEmployeesByEmployeeIdQuotaCardsByCardNoRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("sp_mchid", v.sp_mchid);
+  a.Str("sub_mchid", v.sub_mchid);
+}
+constexpr std::string_view kPath9[] = {"employee_id", "card_no"};
+constexpr internal::EndpointSpec kSpec9{
+    "GET v3/webizpay/employees/{employee_id}/quota-cards/{card_no}",
+    "GET",
+    "v3/webizpay/employees/{employee_id}/quota-cards/{card_no}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath9,
+    2,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetEmployeesByEmployeeIdQuotaCardsByCardNoRequest& v) {
+  Query9(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetEmployeesByEmployeeIdQuotaCardsByCardNoResponse& v) {
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("card_no", v.card_no);
+  a.OptStr("out_card_no", v.out_card_no);
+  a.OptStr("employee_id", v.employee_id);
+  a.OptStr("card_template_id", v.card_template_id);
+  a.Field("card_rule", v.card_rule);
+  a.Field("refund_rule", v.refund_rule);
+  a.OptI64("amount", v.amount);
+  a.OptI64("remain_amount", v.remain_amount);
+  a.OptStr("effective_end_time", v.effective_end_time);
+  a.OptStr("effective_begin_time", v.effective_begin_time);
+  a.Field("card_state", v.card_state);
+  a.OptStr("card_name", v.card_name);
+  a.OptStr("reason", v.reason);
+  a.OptStr("card_usage_time", v.card_usage_time);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("card_disabled_time", v.card_disabled_time);
+  a.OptStr("card_remark", v.card_remark);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetEmployeesByEmployeeIdQuotaCardsByCardNo::Prepare(
+    const Client& client, std::string_view employee_id, std::string_view card_no,
+    const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(employee_id), std::string(card_no)};
+  return internal::Prepare(client, kSpec9, path, &request, nullptr, &Query9, nullptr,
+                           &request.extra, &options);
+}
+Status GetEmployeesByEmployeeIdQuotaCardsByCardNo::Parse(const ::wechatpay::Response& response,
+                                                         Response* out) {
+  return internal::ParseResponse(kSpec9, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/cancel
+namespace {
+void Body10(Archive& a, void* p) {
+  auto& v = *static_cast<PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelRequest*>(p);
+  a.Str("sp_mchid", v.sp_mchid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Str("reason", v.reason);
+}
+constexpr std::string_view kPath10[] = {"employee_id", "card_no"};
+constexpr internal::EndpointSpec kSpec10{
+    "POST v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/cancel",
+    "POST",
+    "v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/cancel",
+    internal::Protocol::kApiV3,
+    true,
+    kPath10,
+    2,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelRequest& v) {
+  Body10(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelResponse& v) {
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("employee_id", v.employee_id);
+  a.OptStr("card_no", v.card_no);
+  a.Field("card_state", v.card_state);
+  a.OptStr("card_disabled_time", v.card_disabled_time);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostEmployeesByEmployeeIdQuotaCardsByCardNoCancel::Prepare(
+    const Client& client, std::string_view employee_id, std::string_view card_no,
+    const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(employee_id), std::string(card_no)};
+  return internal::Prepare(client, kSpec10, path, &request, nullptr, nullptr, &Body10,
+                           &request.extra, &options);
+}
+Status PostEmployeesByEmployeeIdQuotaCardsByCardNoCancel::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec10, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/payment-url
+namespace {
+void Query11(Archive& a, void* p) {
+  auto& v = *static_cast<GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("sp_mchid", v.sp_mchid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Field("application_type", v.application_type);
+}
+constexpr std::string_view kPath11[] = {"employee_id", "card_no"};
+constexpr internal::EndpointSpec kSpec11{
+    "GET v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/payment-url",
+    "GET",
+    "v3/webizpay/employees/{employee_id}/quota-cards/{card_no}/payment-url",
+    internal::Protocol::kApiV3,
+    false,
+    kPath11,
+    2,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlRequest& v) {
+  Query11(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlResponse& v) {
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("employee_id", v.employee_id);
+  a.OptStr("card_no", v.card_no);
+  a.OptStr("expire_time", v.expire_time);
+  a.OptStr("payment_url", v.payment_url);
+  a.Field("application_type", v.application_type);
+  a.OptStr("mp_query", v.mp_query);
+  a.OptStr("mp_business_type", v.mp_business_type);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrl::Prepare(
+    const Client& client, std::string_view employee_id, std::string_view card_no,
+    const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(employee_id), std::string(card_no)};
+  return internal::Prepare(client, kSpec11, path, &request, nullptr, &Query11, nullptr,
+                           &request.extra, &options);
+}
+Status GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrl::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec11, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/webizpay/employees/{employee_id}/revoke
+namespace {
+void Body12(Archive& a, void* p) {
+  auto& v = *static_cast<PostEmployeesByEmployeeIdRevokeRequest*>(p);
+  a.Str("sp_mchid", v.sp_mchid);
+  a.Str("sub_mchid", v.sub_mchid);
+}
+constexpr std::string_view kPath12[] = {"employee_id"};
+constexpr internal::EndpointSpec kSpec12{
+    "POST v3/webizpay/employees/{employee_id}/revoke",
+    "POST",
+    "v3/webizpay/employees/{employee_id}/revoke",
+    internal::Protocol::kApiV3,
+    true,
+    kPath12,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostEmployeesByEmployeeIdRevokeRequest& v) {
+  Body12(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostEmployeesByEmployeeIdRevokeResponse& v) {
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("user_id", v.user_id);
+  a.Field("authorization_state", v.authorization_state);
+  a.OptStr("authorization_revoked_time", v.authorization_revoked_time);
+  a.OptStr("reason", v.reason);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostEmployeesByEmployeeIdRevoke::Prepare(const Client& client,
+                                                              std::string_view employee_id,
+                                                              const Request& request,
+                                                              CallOptions options) {
+  const std::string path[] = {std::string(employee_id)};
+  return internal::Prepare(client, kSpec12, path, &request, nullptr, nullptr, &Body12,
+                           &request.extra, &options);
+}
+Status PostEmployeesByEmployeeIdRevoke::Parse(const ::wechatpay::Response& response,
+                                              Response* out) {
+  return internal::ParseResponse(kSpec12, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/webizpay/stores/entity-matches
+namespace {
+void Body13(Archive& a, void* p) {
+  auto& v = *static_cast<PostStoresEntityMatchesRequest*>(p);
+  a.Str("sp_mchid", v.sp_mchid);
+  a.Str("out_batch_id", v.out_batch_id);
+  a.OptList("match_details", v.match_details);
+}
+constexpr internal::EndpointSpec kSpec13{
+    "POST v3/webizpay/stores/entity-matches",
+    "POST",
+    "v3/webizpay/stores/entity-matches",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostStoresEntityMatchesRequest& v) {
+  Body13(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostStoresEntityMatchesResponse& v) {
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("out_batch_id", v.out_batch_id);
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("time", v.time);
+  a.Field("state", v.state);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostStoresEntityMatches::Prepare(const Client& client, const Request& request,
+                                                      CallOptions options) {
+  return internal::Prepare(client, kSpec13, nullptr, &request, nullptr, nullptr, &Body13,
+                           &request.extra, &options);
+}
+Status PostStoresEntityMatches::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec13, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/webizpay/stores/entity-matches/{batch_id}
+namespace {
+void Query14(Archive& a, void* p) {
+  auto& v = *static_cast<GetStoresEntityMatchesByBatchIdRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("sp_mchid", v.sp_mchid);
+}
+constexpr std::string_view kPath14[] = {"batch_id"};
+constexpr internal::EndpointSpec kSpec14{
+    "GET v3/webizpay/stores/entity-matches/{batch_id}",
+    "GET",
+    "v3/webizpay/stores/entity-matches/{batch_id}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath14,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetStoresEntityMatchesByBatchIdRequest& v) {
+  Query14(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetStoresEntityMatchesByBatchIdResponse& v) {
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("out_batch_id", v.out_batch_id);
+  a.OptStr("batch_id", v.batch_id);
+  a.Field("state", v.state);
+  a.OptList("match_results", v.match_results);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetStoresEntityMatchesByBatchId::Prepare(const Client& client,
+                                                              std::string_view batch_id,
+                                                              const Request& request,
+                                                              CallOptions options) {
+  const std::string path[] = {std::string(batch_id)};
+  return internal::Prepare(client, kSpec14, path, &request, nullptr, &Query14, nullptr,
+                           &request.extra, &options);
+}
+Status GetStoresEntityMatchesByBatchId::Parse(const ::wechatpay::Response& response,
+                                              Response* out) {
+  return internal::ParseResponse(kSpec14, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/webizpay/users/{user_id}/authorization-state
+namespace {
+void Query15(Archive& a, void* p) {
+  auto& v = *static_cast<GetUsersByUserIdAuthorizationStateRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("sp_mchid", v.sp_mchid);
+  a.Str("sub_mchid", v.sub_mchid);
+}
+constexpr std::string_view kPath15[] = {"user_id"};
+constexpr internal::EndpointSpec kSpec15{
+    "GET v3/webizpay/users/{user_id}/authorization-state",
+    "GET",
+    "v3/webizpay/users/{user_id}/authorization-state",
+    internal::Protocol::kApiV3,
+    false,
+    kPath15,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetUsersByUserIdAuthorizationStateRequest& v) {
+  Query15(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetUsersByUserIdAuthorizationStateResponse& v) {
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("user_id", v.user_id);
+  a.OptList("employee_list", v.employee_list);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetUsersByUserIdAuthorizationState::Prepare(const Client& client,
+                                                                 std::string_view user_id,
+                                                                 const Request& request,
+                                                                 CallOptions options) {
+  const std::string path[] = {std::string(user_id)};
+  return internal::Prepare(client, kSpec15, path, &request, nullptr, &Query15, nullptr,
+                           &request.extra, &options);
+}
+Status GetUsersByUserIdAuthorizationState::Parse(const ::wechatpay::Response& response,
+                                                 Response* out) {
+  return internal::ParseResponse(kSpec15, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/webizpay/users/{user_id}/authorization-url
+namespace {
+void Body16(Archive& a, void* p) {
+  auto& v = *static_cast<PostUsersByUserIdAuthorizationUrlRequest*>(p);
+  a.Str("sp_mchid", v.sp_mchid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Field("application_type", v.application_type);
+}
+constexpr std::string_view kPath16[] = {"user_id"};
+constexpr internal::EndpointSpec kSpec16{
+    "POST v3/webizpay/users/{user_id}/authorization-url",
+    "POST",
+    "v3/webizpay/users/{user_id}/authorization-url",
+    internal::Protocol::kApiV3,
+    true,
+    kPath16,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostUsersByUserIdAuthorizationUrlRequest& v) {
+  Body16(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostUsersByUserIdAuthorizationUrlResponse& v) {
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("user_id", v.user_id);
+  a.OptStr("authorization_url", v.authorization_url);
+  a.OptStr("expire_time", v.expire_time);
+  a.Field("application_type", v.application_type);
+  a.OptStr("mp_query", v.mp_query);
+  a.OptStr("mp_business_type", v.mp_business_type);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostUsersByUserIdAuthorizationUrl::Prepare(const Client& client,
+                                                                std::string_view user_id,
+                                                                const Request& request,
+                                                                CallOptions options) {
+  const std::string path[] = {std::string(user_id)};
+  return internal::Prepare(client, kSpec16, path, &request, nullptr, nullptr, &Body16,
+                           &request.extra, &options);
+}
+Status PostUsersByUserIdAuthorizationUrl::Parse(const ::wechatpay::Response& response,
+                                                Response* out) {
+  return internal::ParseResponse(kSpec16, response, &internal::SerializeErased<Response>, out);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.OptStr("range_id", v.range_id);
+  a.Field("identifier_type", v.identifier_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T2& v) {
+  a.Str("organization_code", v.organization_code);
+  a.Str("store_name", v.store_name);
+  a.Field("product_type", v.product_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T3& v) {
+  a.OptStr("organization_code", v.organization_code);
+  a.OptStr("store_name", v.store_name);
+  a.OptBool("has_valid_mchid", v.has_valid_mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T4& v) {
+  a.OptStr("employee_id", v.employee_id);
+  a.Field("authorization_state", v.authorization_state);
+  a.OptStr("authorization_time", v.authorization_time);
+  a.OptStr("authorization_revoked_time", v.authorization_revoked_time);
+  a.Extra(v.extra);
+}
+
+GetAvailMchRangesRequest::GetAvailMchRangesRequest() = default;
+GetAvailMchRangesRequest::~GetAvailMchRangesRequest() = default;
+T1::RangeList() = default;
+T1::~RangeList() = default;
+GetAvailMchRangesResponse::GetAvailMchRangesResponse() = default;
+GetAvailMchRangesResponse::~GetAvailMchRangesResponse() = default;
+PostAvailMchRangesRequest::PostAvailMchRangesRequest() = default;
+PostAvailMchRangesRequest::~PostAvailMchRangesRequest() = default;
+PostAvailMchRangesResponse::PostAvailMchRangesResponse() = default;
+PostAvailMchRangesResponse::~PostAvailMchRangesResponse() = default;
+GetAvailMchRangesByRangeIdMerchantIdentifiersRequest::
+    GetAvailMchRangesByRangeIdMerchantIdentifiersRequest() = default;
+GetAvailMchRangesByRangeIdMerchantIdentifiersRequest::
+    ~GetAvailMchRangesByRangeIdMerchantIdentifiersRequest() = default;
+GetAvailMchRangesByRangeIdMerchantIdentifiersResponse::
+    GetAvailMchRangesByRangeIdMerchantIdentifiersResponse() = default;
+GetAvailMchRangesByRangeIdMerchantIdentifiersResponse::
+    ~GetAvailMchRangesByRangeIdMerchantIdentifiersResponse() = default;
+PostAvailMchRangesByRangeIdMerchantIdentifiersRequest::
+    PostAvailMchRangesByRangeIdMerchantIdentifiersRequest() = default;
+PostAvailMchRangesByRangeIdMerchantIdentifiersRequest::
+    ~PostAvailMchRangesByRangeIdMerchantIdentifiersRequest() = default;
+PostAvailMchRangesByRangeIdMerchantIdentifiersResponse::
+    PostAvailMchRangesByRangeIdMerchantIdentifiersResponse() = default;
+PostAvailMchRangesByRangeIdMerchantIdentifiersResponse::
+    ~PostAvailMchRangesByRangeIdMerchantIdentifiersResponse() = default;
+DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierRequest::
+    DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierRequest() = default;
+DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierRequest::
+    ~DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierRequest() = default;
+DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierResponse::
+    DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierResponse() = default;
+DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierResponse::
+    ~DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierResponse() = default;
+PostBillProofRequest::PostBillProofRequest() = default;
+PostBillProofRequest::~PostBillProofRequest() = default;
+PostBillProofResponse::PostBillProofResponse() = default;
+PostBillProofResponse::~PostBillProofResponse() = default;
+PostBillTradeBillRequest::PostBillTradeBillRequest() = default;
+PostBillTradeBillRequest::~PostBillTradeBillRequest() = default;
+PostBillTradeBillResponse::PostBillTradeBillResponse() = default;
+PostBillTradeBillResponse::~PostBillTradeBillResponse() = default;
+GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoRequest::
+    GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoRequest() = default;
+GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoRequest::
+    ~GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoRequest() = default;
+GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse::
+    GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse() = default;
+GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse::
+    ~GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse() = default;
+PostEmployeesByEmployeeIdQuotaCardsRequest::PostEmployeesByEmployeeIdQuotaCardsRequest() = default;
+PostEmployeesByEmployeeIdQuotaCardsRequest::~PostEmployeesByEmployeeIdQuotaCardsRequest() = default;
+PostEmployeesByEmployeeIdQuotaCardsResponse::PostEmployeesByEmployeeIdQuotaCardsResponse() =
+    default;
+PostEmployeesByEmployeeIdQuotaCardsResponse::~PostEmployeesByEmployeeIdQuotaCardsResponse() =
+    default;
+GetEmployeesByEmployeeIdQuotaCardsByCardNoRequest::
+    GetEmployeesByEmployeeIdQuotaCardsByCardNoRequest() = default;
+GetEmployeesByEmployeeIdQuotaCardsByCardNoRequest::
+    ~GetEmployeesByEmployeeIdQuotaCardsByCardNoRequest() = default;
+GetEmployeesByEmployeeIdQuotaCardsByCardNoResponse::
+    GetEmployeesByEmployeeIdQuotaCardsByCardNoResponse() = default;
+GetEmployeesByEmployeeIdQuotaCardsByCardNoResponse::
+    ~GetEmployeesByEmployeeIdQuotaCardsByCardNoResponse() = default;
+PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelRequest::
+    PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelRequest() = default;
+PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelRequest::
+    ~PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelRequest() = default;
+PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelResponse::
+    PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelResponse() = default;
+PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelResponse::
+    ~PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelResponse() = default;
+GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlRequest::
+    GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlRequest() = default;
+GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlRequest::
+    ~GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlRequest() = default;
+GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlResponse::
+    GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlResponse() = default;
+GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlResponse::
+    ~GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlResponse() = default;
+PostEmployeesByEmployeeIdRevokeRequest::PostEmployeesByEmployeeIdRevokeRequest() = default;
+PostEmployeesByEmployeeIdRevokeRequest::~PostEmployeesByEmployeeIdRevokeRequest() = default;
+PostEmployeesByEmployeeIdRevokeResponse::PostEmployeesByEmployeeIdRevokeResponse() = default;
+PostEmployeesByEmployeeIdRevokeResponse::~PostEmployeesByEmployeeIdRevokeResponse() = default;
+T2::MatchDetails() = default;
+T2::~MatchDetails() = default;
+PostStoresEntityMatchesRequest::PostStoresEntityMatchesRequest() = default;
+PostStoresEntityMatchesRequest::~PostStoresEntityMatchesRequest() = default;
+PostStoresEntityMatchesResponse::PostStoresEntityMatchesResponse() = default;
+PostStoresEntityMatchesResponse::~PostStoresEntityMatchesResponse() = default;
+GetStoresEntityMatchesByBatchIdRequest::GetStoresEntityMatchesByBatchIdRequest() = default;
+GetStoresEntityMatchesByBatchIdRequest::~GetStoresEntityMatchesByBatchIdRequest() = default;
+T3::MatchResults() = default;
+T3::~MatchResults() = default;
+GetStoresEntityMatchesByBatchIdResponse::GetStoresEntityMatchesByBatchIdResponse() = default;
+GetStoresEntityMatchesByBatchIdResponse::~GetStoresEntityMatchesByBatchIdResponse() = default;
+GetUsersByUserIdAuthorizationStateRequest::GetUsersByUserIdAuthorizationStateRequest() = default;
+GetUsersByUserIdAuthorizationStateRequest::~GetUsersByUserIdAuthorizationStateRequest() = default;
+T4::EmployeeList() = default;
+T4::~EmployeeList() = default;
+GetUsersByUserIdAuthorizationStateResponse::GetUsersByUserIdAuthorizationStateResponse() = default;
+GetUsersByUserIdAuthorizationStateResponse::~GetUsersByUserIdAuthorizationStateResponse() = default;
+PostUsersByUserIdAuthorizationUrlRequest::PostUsersByUserIdAuthorizationUrlRequest() = default;
+PostUsersByUserIdAuthorizationUrlRequest::~PostUsersByUserIdAuthorizationUrlRequest() = default;
+PostUsersByUserIdAuthorizationUrlResponse::PostUsersByUserIdAuthorizationUrlResponse() = default;
+PostUsersByUserIdAuthorizationUrlResponse::~PostUsersByUserIdAuthorizationUrlResponse() = default;
+
+const EnumTable& EnumTableOf(T1::IdentifierType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostAvailMchRangesRequest::IdentifierType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostBillTradeBillRequest::Type) { return kEnum1; }
+const EnumTable& EnumTableOf(GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse::CardRule) {
+  return kEnum2;
+}
+const EnumTable& EnumTableOf(GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse::RefundRule) {
+  return kEnum3;
+}
+const EnumTable& EnumTableOf(GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse::CardState) {
+  return kEnum4;
+}
+const EnumTable& EnumTableOf(GetEmployeesByEmployeeIdQuotaCardsByCardNoResponse::CardRule) {
+  return kEnum2;
+}
+const EnumTable& EnumTableOf(GetEmployeesByEmployeeIdQuotaCardsByCardNoResponse::RefundRule) {
+  return kEnum3;
+}
+const EnumTable& EnumTableOf(GetEmployeesByEmployeeIdQuotaCardsByCardNoResponse::CardState) {
+  return kEnum4;
+}
+const EnumTable& EnumTableOf(PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelResponse::CardState) {
+  return kEnum4;
+}
+const EnumTable& EnumTableOf(
+    GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlRequest::ApplicationType) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(PostEmployeesByEmployeeIdRevokeResponse::AuthorizationState) {
+  return kEnum6;
+}
+const EnumTable& EnumTableOf(T2::ProductType) { return kEnum7; }
+const EnumTable& EnumTableOf(PostStoresEntityMatchesResponse::State) { return kEnum8; }
+const EnumTable& EnumTableOf(GetStoresEntityMatchesByBatchIdResponse::State) { return kEnum8; }
+const EnumTable& EnumTableOf(T4::AuthorizationState) { return kEnum9; }
+const EnumTable& EnumTableOf(PostUsersByUserIdAuthorizationUrlRequest::ApplicationType) {
+  return kEnum5;
+}
+
+}  // namespace wechatpay::models::v3::webizpay
 
 namespace wechatpay::models::v2::appauth {
 
@@ -115,11 +2574,11 @@ void Serialize(Archive& a, GetGetaccesstokenRequest& v) {
 }
 void Serialize(Archive& a, GetGetaccesstokenResponse& v) {
   a.Field("retcode", v.retcode);
-  a.Str("retmsg", v.retmsg);
-  a.Str("access_token", v.access_token);
-  a.I32("access_token_expire_in", v.access_token_expire_in);
-  a.Str("refresh_token", v.refresh_token);
-  a.I32("refresh_token_expire_in", v.refresh_token_expire_in);
+  a.OptStr("retmsg", v.retmsg);
+  a.OptStr("access_token", v.access_token);
+  a.OptI32("access_token_expire_in", v.access_token_expire_in);
+  a.OptStr("refresh_token", v.refresh_token);
+  a.OptI32("refresh_token_expire_in", v.refresh_token_expire_in);
   a.Extra(v.extra);
 }
 
@@ -211,19 +2670,19 @@ void Serialize(Archive& a, PostMicroGetstateRequest& v) {
 void Serialize(Archive& a, PostMicroGetstateResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("applyment_id", v.applyment_id);
-  a.Str("applyment_state", v.applyment_state);
-  a.Str("applyment_state_desc", v.applyment_state_desc);
+  a.OptStr("applyment_id", v.applyment_id);
+  a.OptStr("applyment_state", v.applyment_state);
+  a.OptStr("applyment_state_desc", v.applyment_state_desc);
   a.OptStr("sub_mch_id", v.sub_mch_id);
   a.OptStr("sign_url", v.sign_url);
   a.OptStr("audit_detail", v.audit_detail);
-  a.Str("param_name", v.param_name);
-  a.Str("reject_reason", v.reject_reason);
+  a.OptStr("param_name", v.param_name);
+  a.OptStr("reject_reason", v.reject_reason);
   a.Extra(v.extra);
 }
 
@@ -268,27 +2727,27 @@ void Serialize(Archive& a, PostMicroGetupgradestateRequest& v) {
 void Serialize(Archive& a, PostMicroGetupgradestateResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.Str("applyment_state", v.applyment_state);
-  a.Str("applyment_state_desc", v.applyment_state_desc);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("applyment_state", v.applyment_state);
+  a.OptStr("applyment_state_desc", v.applyment_state_desc);
   a.OptStr("sign_qrcode", v.sign_qrcode);
   a.OptStr("sign_url", v.sign_url);
   a.OptStr("audit_detail", v.audit_detail);
-  a.Str("account_name", v.account_name);
-  a.Str("pay_amount", v.pay_amount);
-  a.Str("destination_account_number", v.destination_account_number);
-  a.Str("destination_account_name", v.destination_account_name);
-  a.Str("destination_account_bank", v.destination_account_bank);
-  a.Str("city", v.city);
-  a.Str("remark", v.remark);
-  a.Str("deadline_time", v.deadline_time);
-  a.Str("param_name", v.param_name);
-  a.Str("reject_reason", v.reject_reason);
+  a.OptStr("account_name", v.account_name);
+  a.OptStr("pay_amount", v.pay_amount);
+  a.OptStr("destination_account_number", v.destination_account_number);
+  a.OptStr("destination_account_name", v.destination_account_name);
+  a.OptStr("destination_account_bank", v.destination_account_bank);
+  a.OptStr("city", v.city);
+  a.OptStr("remark", v.remark);
+  a.OptStr("deadline_time", v.deadline_time);
+  a.OptStr("param_name", v.param_name);
+  a.OptStr("reject_reason", v.reject_reason);
   a.Extra(v.extra);
 }
 
@@ -338,8 +2797,8 @@ void Serialize(Archive& a, PostMicroModifyarchivesRequest& v) {
 void Serialize(Archive& a, PostMicroModifyarchivesResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
@@ -393,8 +2852,8 @@ void Serialize(Archive& a, PostMicroModifycontactinfoRequest& v) {
 void Serialize(Archive& a, PostMicroModifycontactinfoResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
@@ -508,13 +2967,13 @@ void Serialize(Archive& a, PostMicroSubmitRequest& v) {
 void Serialize(Archive& a, PostMicroSubmitResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
   a.OptStr("err_param", v.err_param);
-  a.Str("applyment_id", v.applyment_id);
+  a.OptStr("applyment_id", v.applyment_id);
   a.Extra(v.extra);
 }
 
@@ -583,8 +3042,8 @@ void Serialize(Archive& a, PostMicroSubmitupgradeRequest& v) {
 void Serialize(Archive& a, PostMicroSubmitupgradeResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
@@ -632,8 +3091,26 @@ PostMicroSubmitupgradeResponse::~PostMicroSubmitupgradeResponse() = default;
 
 const EnumTable& EnumTableOf(PostMicroGetstateRequest::SignType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostMicroGetstateResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostMicroGetstateResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostMicroGetupgradestateRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostMicroGetupgradestateResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostMicroGetupgradestateResponse::ResultCode) { return kEnum1; }
 const EnumTable& EnumTableOf(PostMicroModifyarchivesRequest::Version) { return kEnum2; }
+const EnumTable& EnumTableOf(PostMicroModifyarchivesRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostMicroModifyarchivesResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostMicroModifyarchivesResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostMicroModifycontactinfoRequest::Version) { return kEnum2; }
+const EnumTable& EnumTableOf(PostMicroModifycontactinfoRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostMicroModifycontactinfoResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostMicroModifycontactinfoResponse::ResultCode) { return kEnum1; }
 const EnumTable& EnumTableOf(PostMicroSubmitRequest::Version) { return kEnum3; }
+const EnumTable& EnumTableOf(PostMicroSubmitRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostMicroSubmitResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostMicroSubmitResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostMicroSubmitupgradeRequest::Version) { return kEnum2; }
+const EnumTable& EnumTableOf(PostMicroSubmitupgradeRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostMicroSubmitupgradeResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostMicroSubmitupgradeResponse::ResultCode) { return kEnum1; }
 
 }  // namespace wechatpay::models::v2::applyment
 
@@ -696,9 +3173,9 @@ void Serialize(Archive& a, PostBatchquerycommentRequest& v) {
 }
 void Serialize(Archive& a, PostBatchquerycommentResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
+  a.OptStr("return_msg", v.return_msg);
   a.Field("result_code", v.result_code);
-  a.Str("err_code", v.err_code);
+  a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
   a.Extra(v.extra);
 }
@@ -831,21 +3308,21 @@ void Serialize(Archive& a, PostMchCustomsCustomdeclareorderResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
   a.Field("sign_type", v.sign_type);
-  a.Str("sign", v.sign);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("sign", v.sign);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
   a.Field("state", v.state);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("sub_order_no", v.sub_order_no);
   a.OptStr("sub_order_id", v.sub_order_id);
-  a.Str("modify_time", v.modify_time);
+  a.OptStr("modify_time", v.modify_time);
   a.Field("cert_check_result", v.cert_check_result);
   a.Field("verify_department", v.verify_department);
-  a.Str("verify_department_trade_id", v.verify_department_trade_id);
+  a.OptStr("verify_department_trade_id", v.verify_department_trade_id);
   a.Extra(v.extra);
 }
 
@@ -895,14 +3372,14 @@ void Serialize(Archive& a, PostMchCustomsCustomdeclarequeryRequest& v) {
 void Serialize(Archive& a, PostMchCustomsCustomdeclarequeryResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("sign", v.sign);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("sign", v.sign);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("transaction_id", v.transaction_id);
-  a.I32("count", v.count);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptI32("count", v.count);
   a.Family("sub_order_no_", v.sub_order_no_n);
   a.Family("sub_order_id_", v.sub_order_id_n);
   a.Family("mch_customs_no_", v.mch_customs_no_n);
@@ -917,7 +3394,7 @@ void Serialize(Archive& a, PostMchCustomsCustomdeclarequeryResponse& v) {
   a.Family("modify_time_", v.modify_time_n);
   a.Family("cert_check_result_", v.cert_check_result_n);
   a.Field("verify_department", v.verify_department);
-  a.Str("verify_department_trade_id", v.verify_department_trade_id);
+  a.OptStr("verify_department_trade_id", v.verify_department_trade_id);
   a.Extra(v.extra);
 }
 
@@ -969,18 +3446,18 @@ void Serialize(Archive& a, PostMchNewcustomsCustomdeclareredeclareResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
   a.Field("sign_type", v.sign_type);
-  a.Str("sign", v.sign);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("sign", v.sign);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
   a.Field("state", v.state);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("sub_order_no", v.sub_order_no);
   a.OptStr("sub_order_id", v.sub_order_id);
-  a.Str("modify_time", v.modify_time);
+  a.OptStr("modify_time", v.modify_time);
   a.OptStr("explanation", v.explanation);
   a.Extra(v.extra);
 }
@@ -1020,12 +3497,42 @@ const EnumTable& EnumTableOf(PostMchCustomsCustomdeclareorderResponse::ReturnCod
   return kEnum3;
 }
 const EnumTable& EnumTableOf(PostMchCustomsCustomdeclareorderResponse::SignType) { return kEnum4; }
+const EnumTable& EnumTableOf(PostMchCustomsCustomdeclareorderResponse::ResultCode) {
+  return kEnum3;
+}
 const EnumTable& EnumTableOf(PostMchCustomsCustomdeclareorderResponse::State) { return kEnum5; }
 const EnumTable& EnumTableOf(PostMchCustomsCustomdeclareorderResponse::CertCheckResult) {
   return kEnum6;
 }
 const EnumTable& EnumTableOf(PostMchCustomsCustomdeclareorderResponse::VerifyDepartment) {
   return kEnum7;
+}
+const EnumTable& EnumTableOf(PostMchCustomsCustomdeclarequeryRequest::SignType) { return kEnum4; }
+const EnumTable& EnumTableOf(PostMchCustomsCustomdeclarequeryRequest::Customs) { return kEnum0; }
+const EnumTable& EnumTableOf(PostMchCustomsCustomdeclarequeryResponse::ReturnCode) {
+  return kEnum3;
+}
+const EnumTable& EnumTableOf(PostMchCustomsCustomdeclarequeryResponse::ResultCode) {
+  return kEnum3;
+}
+const EnumTable& EnumTableOf(PostMchCustomsCustomdeclarequeryResponse::State) { return kEnum5; }
+const EnumTable& EnumTableOf(PostMchCustomsCustomdeclarequeryResponse::CertCheckResult) {
+  return kEnum6;
+}
+const EnumTable& EnumTableOf(PostMchCustomsCustomdeclarequeryResponse::VerifyDepartment) {
+  return kEnum7;
+}
+const EnumTable& EnumTableOf(PostMchNewcustomsCustomdeclareredeclareRequest::SignType) {
+  return kEnum4;
+}
+const EnumTable& EnumTableOf(PostMchNewcustomsCustomdeclareredeclareRequest::Customs) {
+  return kEnum0;
+}
+const EnumTable& EnumTableOf(PostMchNewcustomsCustomdeclareredeclareResponse::ReturnCode) {
+  return kEnum3;
+}
+const EnumTable& EnumTableOf(PostMchNewcustomsCustomdeclareredeclareResponse::ResultCode) {
+  return kEnum3;
 }
 const EnumTable& EnumTableOf(PostMchNewcustomsCustomdeclareredeclareResponse::State) {
   return kEnum8;
@@ -1042,8 +3549,17 @@ using T2 = T1::GoodsDetail;
 using T3 = PostFacepayResponse::PromotionDetail;
 using T4 = T3::GoodsDetail;
 using T5 = PostMicropayRequest::Detail;
-using T6 = PostMicropayRequest::SceneInfo;
-using T7 = T6::StoreInfo;
+using T6 = T5::GoodsDetail;
+using T7 = PostMicropayRequest::SceneInfo;
+using T8 = T7::StoreInfo;
+using T9 = PostMicropayResponse::PromotionDetail;
+using T10 = T9::GoodsDetail;
+using T11 = PostOrderqueryResponse::PromotionDetail;
+using T12 = T11::GoodsDetail;
+using T13 = PostUnifiedorderRequest::Detail;
+using T14 = T13::GoodsDetail;
+using T15 = PostUnifiedorderRequest::SceneInfo;
+using T16 = T15::StoreInfo;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -1117,9 +3633,18 @@ static void Serialize(Archive& a, T2& v);
 static void Serialize(Archive& a, T1& v);
 static void Serialize(Archive& a, T4& v);
 static void Serialize(Archive& a, T3& v);
-static void Serialize(Archive& a, T5& v);
-static void Serialize(Archive& a, T7& v);
 static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T5& v);
+static void Serialize(Archive& a, T8& v);
+static void Serialize(Archive& a, T7& v);
+static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T12& v);
+static void Serialize(Archive& a, T11& v);
+static void Serialize(Archive& a, T14& v);
+static void Serialize(Archive& a, T13& v);
+static void Serialize(Archive& a, T16& v);
+static void Serialize(Archive& a, T15& v);
 
 // POST v2/deposit/consume
 namespace {
@@ -1159,19 +3684,19 @@ void Serialize(Archive& a, PostConsumeRequest& v) {
 void Serialize(Archive& a, PostConsumeResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.I32("total_fee", v.total_fee);
-  a.I32("consume_fee", v.consume_fee);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptI32("total_fee", v.total_fee);
+  a.OptI32("consume_fee", v.consume_fee);
   a.OptStr("fee_type", v.fee_type);
   a.Extra(v.extra);
 }
@@ -1233,32 +3758,32 @@ void Serialize(Archive& a, PostFacepayRequest& v) {
 void Serialize(Archive& a, PostFacepayResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("sub_mch_id", v.sub_mch_id);
   a.OptStr("device_info", v.device_info);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.Field("is_subscribe", v.is_subscribe);
   a.OptStr("sub_openid", v.sub_openid);
   a.Field("sub_is_subscribe", v.sub_is_subscribe);
-  a.Str("trade_type", v.trade_type);
-  a.Str("bank_type", v.bank_type);
+  a.OptStr("trade_type", v.trade_type);
+  a.OptStr("bank_type", v.bank_type);
   a.OptStr("fee_type", v.fee_type);
-  a.I32("total_fee", v.total_fee);
+  a.OptI32("total_fee", v.total_fee);
   a.OptStr("cash_fee_type", v.cash_fee_type);
-  a.I32("cash_fee", v.cash_fee);
+  a.OptI32("cash_fee", v.cash_fee);
   a.OptI32("settlement_total_fee", v.settlement_total_fee);
   a.OptI32("coupon_fee", v.coupon_fee);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("attach", v.attach);
-  a.Str("time_end", v.time_end);
+  a.OptStr("time_end", v.time_end);
   a.JsonField("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
 }
@@ -1322,31 +3847,31 @@ void Serialize(Archive& a, PostMicropayRequest& v) {
 }
 void Serialize(Archive& a, PostMicropayResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("sub_mch_id", v.sub_mch_id);
   a.OptStr("device_info", v.device_info);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.Field("is_subscribe", v.is_subscribe);
-  a.Str("trade_type", v.trade_type);
-  a.Str("bank_type", v.bank_type);
+  a.OptStr("trade_type", v.trade_type);
+  a.OptStr("bank_type", v.bank_type);
   a.OptStr("fee_type", v.fee_type);
-  a.I32("total_fee", v.total_fee);
+  a.OptI32("total_fee", v.total_fee);
   a.OptI32("settlement_total_fee", v.settlement_total_fee);
   a.OptI32("coupon_fee", v.coupon_fee);
   a.OptStr("cash_fee_type", v.cash_fee_type);
-  a.I32("cash_fee", v.cash_fee);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptI32("cash_fee", v.cash_fee);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("attach", v.attach);
-  a.Str("time_end", v.time_end);
+  a.OptStr("time_end", v.time_end);
   a.JsonField("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
 }
@@ -1395,39 +3920,39 @@ void Serialize(Archive& a, PostOrderqueryRequest& v) {
 }
 void Serialize(Archive& a, PostOrderqueryResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
   a.OptStr("device_info", v.device_info);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.Field("is_subscribe", v.is_subscribe);
   a.OptStr("sub_openid", v.sub_openid);
   a.Field("sub_is_subscribe", v.sub_is_subscribe);
-  a.Str("trade_type", v.trade_type);
+  a.OptStr("trade_type", v.trade_type);
   a.Field("trade_state", v.trade_state);
-  a.Str("bank_type", v.bank_type);
-  a.I32("total_fee", v.total_fee);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptI32("total_fee", v.total_fee);
   a.OptI32("settlement_total_fee", v.settlement_total_fee);
   a.OptStr("fee_type", v.fee_type);
-  a.I32("cash_fee", v.cash_fee);
+  a.OptI32("cash_fee", v.cash_fee);
   a.OptStr("cash_fee_type", v.cash_fee_type);
   a.OptI32("coupon_fee", v.coupon_fee);
   a.OptI32("coupon_count", v.coupon_count);
   a.Family("coupon_type_", v.coupon_type_n);
   a.Family("coupon_id_", v.coupon_id_n);
   a.Family("coupon_fee_", v.coupon_fee_n);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("attach", v.attach);
-  a.Str("time_end", v.time_end);
-  a.Str("trade_state_desc", v.trade_state_desc);
+  a.OptStr("time_end", v.time_end);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
   a.JsonField("promotion_detail", v.promotion_detail);
   a.OptI32("consume_fee", v.consume_fee);
   a.Extra(v.extra);
@@ -1483,26 +4008,26 @@ void Serialize(Archive& a, PostRefundRequest& v) {
 }
 void Serialize(Archive& a, PostRefundResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
+  a.OptStr("return_msg", v.return_msg);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("out_refund_no", v.out_refund_no);
-  a.Str("refund_id", v.refund_id);
-  a.I32("refund_fee", v.refund_fee);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("out_refund_no", v.out_refund_no);
+  a.OptStr("refund_id", v.refund_id);
+  a.OptI32("refund_fee", v.refund_fee);
   a.OptI32("settlement_refund_fee", v.settlement_refund_fee);
-  a.I32("total_fee", v.total_fee);
+  a.OptI32("total_fee", v.total_fee);
   a.OptI32("settlement_total_fee", v.settlement_total_fee);
   a.OptStr("fee_type", v.fee_type);
-  a.I32("cash_fee", v.cash_fee);
+  a.OptI32("cash_fee", v.cash_fee);
   a.OptStr("cash_fee_type", v.cash_fee_type);
   a.OptI32("cash_refund_fee", v.cash_refund_fee);
   a.Family("coupon_type_", v.coupon_type_n);
@@ -1559,24 +4084,24 @@ void Serialize(Archive& a, PostRefundqueryRequest& v) {
 }
 void Serialize(Archive& a, PostRefundqueryResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
+  a.OptStr("return_msg", v.return_msg);
   a.Field("result_code", v.result_code);
-  a.Str("err_code", v.err_code);
-  a.Str("err_code_des", v.err_code_des);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.OptI32("total_refund_count", v.total_refund_count);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.I32("total_fee", v.total_fee);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptI32("total_fee", v.total_fee);
   a.OptI32("settlement_total_fee", v.settlement_total_fee);
   a.OptStr("fee_type", v.fee_type);
-  a.I32("cash_fee", v.cash_fee);
-  a.I32("refund_count", v.refund_count);
+  a.OptI32("cash_fee", v.cash_fee);
+  a.OptI32("refund_count", v.refund_count);
   a.Family("out_refund_no_", v.out_refund_no_n);
   a.Family("refund_id_", v.refund_id_n);
   a.Family("refund_channel_", v.refund_channel_n);
@@ -1637,13 +4162,13 @@ void Serialize(Archive& a, PostReverseRequest& v) {
 }
 void Serialize(Archive& a, PostReverseResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
@@ -1711,18 +4236,18 @@ void Serialize(Archive& a, PostUnifiedorderRequest& v) {
 void Serialize(Archive& a, PostUnifiedorderResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mch_id", v.sub_mch_id);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
   a.OptStr("device_info", v.device_info);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
   a.Field("trade_type", v.trade_type);
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.OptStr("code_url", v.code_url);
   a.Extra(v.extra);
 }
@@ -1756,22 +4281,31 @@ static void Serialize(Archive& a, T4& v) {
   a.OptStr("goods_id", v.goods_id);
   a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
   a.OptStr("goods_name", v.goods_name);
-  a.I64("quantity", v.quantity);
-  a.I64("price", v.price);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T3& v) {
-  a.Str("promotion_id", v.promotion_id);
+  a.OptStr("promotion_id", v.promotion_id);
   a.OptStr("name", v.name);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
-  a.Str("amount", v.amount);
-  a.Str("activity_id", v.activity_id);
+  a.OptStr("amount", v.amount);
+  a.OptStr("activity_id", v.activity_id);
   a.OptStr("wxpay_contribute", v.wxpay_contribute);
   a.OptStr("merchant_contribute", v.merchant_contribute);
   a.OptStr("other_contribute", v.other_contribute);
-  a.Field("goods_detail", v.goods_detail);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T6& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("price", v.price);
   a.Extra(v.extra);
 }
 
@@ -1782,7 +4316,7 @@ static void Serialize(Archive& a, T5& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T7& v) {
+static void Serialize(Archive& a, T8& v) {
   a.Str("id", v.id);
   a.OptStr("name", v.name);
   a.OptStr("area_code", v.area_code);
@@ -1790,7 +4324,82 @@ static void Serialize(Archive& a, T7& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T6& v) {
+static void Serialize(Archive& a, T7& v) {
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T9& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptStr("amount", v.amount);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptStr("wxpay_contribute", v.wxpay_contribute);
+  a.OptStr("merchant_contribute", v.merchant_contribute);
+  a.OptStr("other_contribute", v.other_contribute);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T12& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptStr("amount", v.amount);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptStr("wxpay_contribute", v.wxpay_contribute);
+  a.OptStr("merchant_contribute", v.merchant_contribute);
+  a.OptStr("other_contribute", v.other_contribute);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T14& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T13& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("receipt_id", v.receipt_id);
+  a.Field("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T16& v) {
+  a.Str("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T15& v) {
   a.Field("store_info", v.store_info);
   a.Extra(v.extra);
 }
@@ -1811,18 +4420,28 @@ T3::PromotionDetail() = default;
 T3::~PromotionDetail() = default;
 PostFacepayResponse::PostFacepayResponse() = default;
 PostFacepayResponse::~PostFacepayResponse() = default;
+T6::GoodsDetail() = default;
+T6::~GoodsDetail() = default;
 T5::Detail() = default;
 T5::~Detail() = default;
-T7::StoreInfo() = default;
-T7::~StoreInfo() = default;
-T6::SceneInfo() = default;
-T6::~SceneInfo() = default;
+T8::StoreInfo() = default;
+T8::~StoreInfo() = default;
+T7::SceneInfo() = default;
+T7::~SceneInfo() = default;
 PostMicropayRequest::PostMicropayRequest() = default;
 PostMicropayRequest::~PostMicropayRequest() = default;
+T10::GoodsDetail() = default;
+T10::~GoodsDetail() = default;
+T9::PromotionDetail() = default;
+T9::~PromotionDetail() = default;
 PostMicropayResponse::PostMicropayResponse() = default;
 PostMicropayResponse::~PostMicropayResponse() = default;
 PostOrderqueryRequest::PostOrderqueryRequest() = default;
 PostOrderqueryRequest::~PostOrderqueryRequest() = default;
+T12::GoodsDetail() = default;
+T12::~GoodsDetail() = default;
+T11::PromotionDetail() = default;
+T11::~PromotionDetail() = default;
 PostOrderqueryResponse::PostOrderqueryResponse() = default;
 PostOrderqueryResponse::~PostOrderqueryResponse() = default;
 PostRefundRequest::PostRefundRequest() = default;
@@ -1837,6 +4456,14 @@ PostReverseRequest::PostReverseRequest() = default;
 PostReverseRequest::~PostReverseRequest() = default;
 PostReverseResponse::PostReverseResponse() = default;
 PostReverseResponse::~PostReverseResponse() = default;
+T14::GoodsDetail() = default;
+T14::~GoodsDetail() = default;
+T13::Detail() = default;
+T13::~Detail() = default;
+T16::StoreInfo() = default;
+T16::~StoreInfo() = default;
+T15::SceneInfo() = default;
+T15::~SceneInfo() = default;
 PostUnifiedorderRequest::PostUnifiedorderRequest() = default;
 PostUnifiedorderRequest::~PostUnifiedorderRequest() = default;
 PostUnifiedorderResponse::PostUnifiedorderResponse() = default;
@@ -1844,14 +4471,47 @@ PostUnifiedorderResponse::~PostUnifiedorderResponse() = default;
 
 const EnumTable& EnumTableOf(PostConsumeRequest::SignType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostConsumeResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostConsumeResponse::ResultCode) { return kEnum1; }
 const EnumTable& EnumTableOf(PostFacepayRequest::Deposit) { return kEnum2; }
+const EnumTable& EnumTableOf(PostFacepayRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostFacepayResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostFacepayResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostFacepayResponse::IsSubscribe) { return kEnum2; }
+const EnumTable& EnumTableOf(PostFacepayResponse::SubIsSubscribe) { return kEnum2; }
 const EnumTable& EnumTableOf(T3::Scope) { return kEnum3; }
 const EnumTable& EnumTableOf(T3::Type) { return kEnum4; }
 const EnumTable& EnumTableOf(PostMicropayRequest::ProfitSharing) { return kEnum5; }
+const EnumTable& EnumTableOf(PostMicropayRequest::Deposit) { return kEnum2; }
 const EnumTable& EnumTableOf(PostMicropayRequest::SignType) { return kEnum6; }
+const EnumTable& EnumTableOf(PostMicropayResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostMicropayResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostMicropayResponse::IsSubscribe) { return kEnum2; }
+const EnumTable& EnumTableOf(T9::Scope) { return kEnum3; }
+const EnumTable& EnumTableOf(T9::Type) { return kEnum4; }
 const EnumTable& EnumTableOf(PostOrderqueryRequest::Version) { return kEnum7; }
+const EnumTable& EnumTableOf(PostOrderqueryRequest::SignType) { return kEnum6; }
+const EnumTable& EnumTableOf(PostOrderqueryResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostOrderqueryResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostOrderqueryResponse::IsSubscribe) { return kEnum2; }
+const EnumTable& EnumTableOf(PostOrderqueryResponse::SubIsSubscribe) { return kEnum2; }
 const EnumTable& EnumTableOf(PostOrderqueryResponse::TradeState) { return kEnum8; }
+const EnumTable& EnumTableOf(T11::Scope) { return kEnum3; }
+const EnumTable& EnumTableOf(T11::Type) { return kEnum4; }
+const EnumTable& EnumTableOf(PostRefundRequest::SignType) { return kEnum6; }
+const EnumTable& EnumTableOf(PostRefundResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostRefundResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostRefundqueryRequest::SignType) { return kEnum6; }
+const EnumTable& EnumTableOf(PostRefundqueryResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostRefundqueryResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostReverseRequest::SignType) { return kEnum6; }
+const EnumTable& EnumTableOf(PostReverseResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostReverseResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostReverseResponse::Recall) { return kEnum2; }
+const EnumTable& EnumTableOf(PostUnifiedorderRequest::SignType) { return kEnum6; }
 const EnumTable& EnumTableOf(PostUnifiedorderRequest::TradeType) { return kEnum9; }
+const EnumTable& EnumTableOf(PostUnifiedorderRequest::Receipt) { return kEnum2; }
+const EnumTable& EnumTableOf(PostUnifiedorderResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostUnifiedorderResponse::ResultCode) { return kEnum1; }
 
 }  // namespace wechatpay::models::v2::deposit
 
@@ -1915,12 +4575,12 @@ void Serialize(Archive& a, PostGetWxpayfaceAuthinfoRequest& v) {
 void Serialize(Archive& a, PostGetWxpayfaceAuthinfoResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("authinfo", v.authinfo);
+  a.OptStr("authinfo", v.authinfo);
   a.OptI64("expires_in", v.expires_in);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("sub_mch_id", v.sub_mch_id);
   a.Extra(v.extra);
@@ -1997,15 +4657,15 @@ void Serialize(Archive& a, PostQueryautowithdrawbydateResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
   a.Field("result_code", v.result_code);
-  a.Str("err_code", v.err_code);
+  a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
   a.Field("sign_type", v.sign_type);
   a.OptStr("sign", v.sign);
-  a.Str("date", v.date);
-  a.Str("mch_id", v.mch_id);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("withdraw_status", v.withdraw_status);
+  a.OptStr("date", v.date);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("withdraw_status", v.withdraw_status);
   a.OptStr("fail_reason", v.fail_reason);
   a.OptStr("withdraw_id", v.withdraw_id);
   a.OptI32("amount", v.amount);
@@ -2058,17 +4718,17 @@ void Serialize(Archive& a, PostReautowithdrawbydateResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
   a.Field("result_code", v.result_code);
-  a.Str("err_code", v.err_code);
+  a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
   a.Field("sign_type", v.sign_type);
   a.OptStr("sign", v.sign);
-  a.Str("date", v.date);
-  a.Str("mch_id", v.mch_id);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.Str("withdraw_id", v.withdraw_id);
-  a.I32("amount", v.amount);
-  a.Str("create_time", v.create_time);
-  a.Str("nonce_str", v.nonce_str);
+  a.OptStr("date", v.date);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("withdraw_id", v.withdraw_id);
+  a.OptI32("amount", v.amount);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("nonce_str", v.nonce_str);
   a.Extra(v.extra);
 }
 
@@ -2092,6 +4752,10 @@ PostReautowithdrawbydateResponse::~PostReautowithdrawbydateResponse() = default;
 
 const EnumTable& EnumTableOf(PostQueryautowithdrawbydateRequest::SignType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostQueryautowithdrawbydateResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostQueryautowithdrawbydateResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostReautowithdrawbydateRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostReautowithdrawbydateResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostReautowithdrawbydateResponse::ResultCode) { return kEnum1; }
 
 }  // namespace wechatpay::models::v2::fund
 
@@ -2145,17 +4809,17 @@ void Serialize(Archive& a, PostBankquerymchauditinfoRequest& v) {
 }
 void Serialize(Archive& a, PostBankquerymchauditinfoResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
+  a.OptStr("return_msg", v.return_msg);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("mch_id", v.mch_id);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.Str("channel_id", v.channel_id);
-  a.Str("audit_status", v.audit_status);
-  a.Str("audit_comment", v.audit_comment);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("channel_id", v.channel_id);
+  a.OptStr("audit_status", v.audit_status);
+  a.OptStr("audit_comment", v.audit_comment);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("sign_type", v.sign_type);
   a.Extra(v.extra);
 }
@@ -2201,17 +4865,17 @@ void Serialize(Archive& a, PostChannelquerymchauditinfoRequest& v) {
 }
 void Serialize(Archive& a, PostChannelquerymchauditinfoResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
+  a.OptStr("return_msg", v.return_msg);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("mch_id", v.mch_id);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.Str("channel_id", v.channel_id);
-  a.Str("audit_status", v.audit_status);
-  a.Str("audit_comment", v.audit_comment);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("channel_id", v.channel_id);
+  a.OptStr("audit_status", v.audit_status);
+  a.OptStr("audit_comment", v.audit_comment);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("sign_type", v.sign_type);
   a.Extra(v.extra);
 }
@@ -2268,9 +4932,9 @@ void Serialize(Archive& a, PostQuerymchriskResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
   a.Field("result_code", v.result_code);
-  a.Str("mch_id", v.mch_id);
-  a.Str("risk_level", v.risk_level);
-  a.Str("risk_level_desc", v.risk_level_desc);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("risk_level", v.risk_level);
+  a.OptStr("risk_level_desc", v.risk_level_desc);
   a.Extra(v.extra);
 }
 
@@ -2314,7 +4978,7 @@ void Serialize(Archive& a, PostSetmchriskcallbackRequest& v) {
 void Serialize(Archive& a, PostSetmchriskcallbackResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("mch_id", v.mch_id);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
@@ -2412,6 +5076,19 @@ PostSyncmchriskresultResponse::~PostSyncmchriskresultResponse() = default;
 
 const EnumTable& EnumTableOf(PostBankquerymchauditinfoRequest::SignType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostBankquerymchauditinfoResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostBankquerymchauditinfoResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostChannelquerymchauditinfoRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostChannelquerymchauditinfoResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostChannelquerymchauditinfoResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostQuerymchriskRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostQuerymchriskResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostQuerymchriskResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostSetmchriskcallbackRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostSetmchriskcallbackResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostSetmchriskcallbackResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostSyncmchriskresultRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostSyncmchriskresultResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostSyncmchriskresultResponse::ResultCode) { return kEnum1; }
 
 }  // namespace wechatpay::models::v2::mchrisk
 
@@ -2573,16 +5250,16 @@ void Serialize(Archive& a, PostGethbinfoResponse& v) {
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("mch_billno", v.mch_billno);
-  a.Str("mch_id", v.mch_id);
-  a.Str("detail_id", v.detail_id);
+  a.OptStr("mch_billno", v.mch_billno);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("detail_id", v.detail_id);
   a.Field("status", v.status);
   a.Field("send_type", v.send_type);
   a.Field("hb_type", v.hb_type);
-  a.I32("total_num", v.total_num);
-  a.I32("total_amount", v.total_amount);
+  a.OptI32("total_num", v.total_num);
+  a.OptI32("total_amount", v.total_amount);
   a.OptStr("reason", v.reason);
-  a.Str("send_time", v.send_time);
+  a.OptStr("send_time", v.send_time);
   a.OptStr("refund_time", v.refund_time);
   a.OptI32("refund_amount", v.refund_amount);
   a.OptStr("wishing", v.wishing);
@@ -2635,18 +5312,18 @@ void Serialize(Archive& a, PostGettransferinfoResponse& v) {
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("partner_trade_no", v.partner_trade_no);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("detail_id", v.detail_id);
+  a.OptStr("partner_trade_no", v.partner_trade_no);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("detail_id", v.detail_id);
   a.Field("status", v.status);
   a.OptStr("reason", v.reason);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.OptStr("transfer_name", v.transfer_name);
-  a.I32("payment_amount", v.payment_amount);
-  a.Str("transfer_time", v.transfer_time);
-  a.Str("payment_time", v.payment_time);
-  a.Str("desc", v.desc);
+  a.OptI32("payment_amount", v.payment_amount);
+  a.OptStr("transfer_time", v.transfer_time);
+  a.OptStr("payment_time", v.payment_time);
+  a.OptStr("desc", v.desc);
   a.Extra(v.extra);
 }
 
@@ -2710,9 +5387,9 @@ void Serialize(Archive& a, PostPromotionPaywwsptrans2pocketResponse& v) {
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("partner_trade_no", v.partner_trade_no);
-  a.Str("payment_no", v.payment_no);
-  a.Str("payment_time", v.payment_time);
+  a.OptStr("partner_trade_no", v.partner_trade_no);
+  a.OptStr("payment_no", v.payment_no);
+  a.OptStr("payment_time", v.payment_time);
   a.Extra(v.extra);
 }
 
@@ -2761,15 +5438,15 @@ void Serialize(Archive& a, PostPromotionQuerywwsptrans2pocketResponse& v) {
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("partner_trade_no", v.partner_trade_no);
-  a.Str("mch_id", v.mch_id);
-  a.Str("detail_id", v.detail_id);
+  a.OptStr("partner_trade_no", v.partner_trade_no);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("detail_id", v.detail_id);
   a.Field("status", v.status);
-  a.Str("reason", v.reason);
+  a.OptStr("reason", v.reason);
   a.OptStr("transfer_name", v.transfer_name);
-  a.I32("payment_amount", v.payment_amount);
-  a.Str("transfer_time", v.transfer_time);
-  a.Str("desc", v.desc);
+  a.OptI32("payment_amount", v.payment_amount);
+  a.OptStr("transfer_time", v.transfer_time);
+  a.OptStr("desc", v.desc);
   a.Extra(v.extra);
 }
 
@@ -2832,9 +5509,9 @@ void Serialize(Archive& a, PostPromotionTransfersResponse& v) {
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("partner_trade_no", v.partner_trade_no);
-  a.Str("payment_no", v.payment_no);
-  a.Str("payment_time", v.payment_time);
+  a.OptStr("partner_trade_no", v.partner_trade_no);
+  a.OptStr("payment_no", v.payment_no);
+  a.OptStr("payment_time", v.payment_time);
   a.Extra(v.extra);
 }
 
@@ -2882,29 +5559,29 @@ void Serialize(Archive& a, PostQueryCouponStockRequest& v) {
 void Serialize(Archive& a, PostQueryCouponStockResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("device_info", v.device_info);
-  a.Str("nonce_str", v.nonce_str);
+  a.OptStr("nonce_str", v.nonce_str);
   a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("coupon_stock_id", v.coupon_stock_id);
+  a.OptStr("coupon_stock_id", v.coupon_stock_id);
   a.OptStr("coupon_name", v.coupon_name);
-  a.I32("coupon_value", v.coupon_value);
+  a.OptI32("coupon_value", v.coupon_value);
   a.OptI32("coupon_mininumn", v.coupon_mininumn);
-  a.I32("coupon_stock_status", v.coupon_stock_status);
-  a.I32("coupon_total", v.coupon_total);
+  a.OptI32("coupon_stock_status", v.coupon_stock_status);
+  a.OptI32("coupon_total", v.coupon_total);
   a.OptI32("max_quota", v.max_quota);
   a.OptI32("is_send_num", v.is_send_num);
-  a.Str("begin_time", v.begin_time);
-  a.Str("end_time", v.end_time);
-  a.Str("create_time", v.create_time);
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("create_time", v.create_time);
   a.OptI32("coupon_budget", v.coupon_budget);
-  a.Str("begin_time_t", v.begin_time_t);
-  a.Str("end_time_t", v.end_time_t);
-  a.Str("create_time_t", v.create_time_t);
+  a.OptStr("begin_time_t", v.begin_time_t);
+  a.OptStr("end_time_t", v.end_time_t);
+  a.OptStr("create_time_t", v.create_time_t);
   a.Extra(v.extra);
 }
 
@@ -2954,24 +5631,24 @@ void Serialize(Archive& a, PostQuerycouponsinfoRequest& v) {
 void Serialize(Archive& a, PostQuerycouponsinfoResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("sub_mch_id", v.sub_mch_id);
   a.OptStr("device_info", v.device_info);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("coupon_stock_id", v.coupon_stock_id);
-  a.Str("coupon_id", v.coupon_id);
-  a.I32("coupon_value", v.coupon_value);
+  a.OptStr("coupon_stock_id", v.coupon_stock_id);
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptI32("coupon_value", v.coupon_value);
   a.OptI32("coupon_mininumn", v.coupon_mininumn);
-  a.Str("coupon_name", v.coupon_name);
+  a.OptStr("coupon_name", v.coupon_name);
   a.Field("coupon_state", v.coupon_state);
-  a.Str("coupon_desc", v.coupon_desc);
-  a.I32("coupon_use_value", v.coupon_use_value);
-  a.I32("coupon_remain_value", v.coupon_remain_value);
+  a.OptStr("coupon_desc", v.coupon_desc);
+  a.OptI32("coupon_use_value", v.coupon_use_value);
+  a.OptI32("coupon_remain_value", v.coupon_remain_value);
   a.Field("send_source", v.send_source);
   a.Field("is_partial_use", v.is_partial_use);
   a.Extra(v.extra);
@@ -3021,22 +5698,22 @@ void Serialize(Archive& a, PostQueryworkwxredpackResponse& v) {
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("mch_billno", v.mch_billno);
-  a.Str("mch_id", v.mch_id);
-  a.Str("detail_id", v.detail_id);
+  a.OptStr("mch_billno", v.mch_billno);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("detail_id", v.detail_id);
   a.Field("status", v.status);
   a.Field("send_type", v.send_type);
-  a.I32("total_amount", v.total_amount);
+  a.OptI32("total_amount", v.total_amount);
   a.OptStr("reason", v.reason);
-  a.Str("send_time", v.send_time);
+  a.OptStr("send_time", v.send_time);
   a.OptStr("refund_time", v.refund_time);
   a.OptI32("refund_amount", v.refund_amount);
   a.OptStr("wishing", v.wishing);
   a.OptStr("remark", v.remark);
   a.OptStr("act_name", v.act_name);
-  a.Str("openid", v.openid);
-  a.I32("amount", v.amount);
-  a.Str("rcv_time", v.rcv_time);
+  a.OptStr("openid", v.openid);
+  a.OptI32("amount", v.amount);
+  a.OptStr("rcv_time", v.rcv_time);
   a.OptStr("sender_name", v.sender_name);
   a.OptStr("sender_header_media_id", v.sender_header_media_id);
   a.Extra(v.extra);
@@ -3089,22 +5766,22 @@ void Serialize(Archive& a, PostSendCouponRequest& v) {
 void Serialize(Archive& a, PostSendCouponResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("device_info", v.device_info);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("coupon_stock_id", v.coupon_stock_id);
-  a.I32("resp_count", v.resp_count);
-  a.I32("success_count", v.success_count);
-  a.I32("failed_count", v.failed_count);
-  a.Str("openid", v.openid);
-  a.Str("ret_code", v.ret_code);
-  a.Str("coupon_id", v.coupon_id);
-  a.Str("ret_msg", v.ret_msg);
+  a.OptStr("coupon_stock_id", v.coupon_stock_id);
+  a.OptI32("resp_count", v.resp_count);
+  a.OptI32("success_count", v.success_count);
+  a.OptI32("failed_count", v.failed_count);
+  a.OptStr("openid", v.openid);
+  a.OptStr("ret_code", v.ret_code);
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("ret_msg", v.ret_msg);
   a.Extra(v.extra);
 }
 
@@ -3161,12 +5838,12 @@ void Serialize(Archive& a, PostSendgroupredpackResponse& v) {
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("mch_billno", v.mch_billno);
-  a.Str("mch_id", v.mch_id);
-  a.Str("wxappid", v.wxappid);
-  a.Str("re_openid", v.re_openid);
-  a.I32("total_amount", v.total_amount);
-  a.Str("send_listid", v.send_listid);
+  a.OptStr("mch_billno", v.mch_billno);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("wxappid", v.wxappid);
+  a.OptStr("re_openid", v.re_openid);
+  a.OptI32("total_amount", v.total_amount);
+  a.OptStr("send_listid", v.send_listid);
   a.Extra(v.extra);
 }
 
@@ -3222,13 +5899,13 @@ void Serialize(Archive& a, PostSendminiprogramhbResponse& v) {
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("mch_billno", v.mch_billno);
-  a.Str("mch_id", v.mch_id);
-  a.Str("wxappid", v.wxappid);
-  a.Str("re_openid", v.re_openid);
-  a.I32("total_amount", v.total_amount);
-  a.Str("send_listid", v.send_listid);
-  a.Str("package", v.package);
+  a.OptStr("mch_billno", v.mch_billno);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("wxappid", v.wxappid);
+  a.OptStr("re_openid", v.re_openid);
+  a.OptI32("total_amount", v.total_amount);
+  a.OptStr("send_listid", v.send_listid);
+  a.OptStr("package", v.package);
   a.Extra(v.extra);
 }
 
@@ -3287,12 +5964,12 @@ void Serialize(Archive& a, PostSendredpackResponse& v) {
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("mch_billno", v.mch_billno);
-  a.Str("mch_id", v.mch_id);
-  a.Str("wxappid", v.wxappid);
-  a.Str("re_openid", v.re_openid);
-  a.I32("total_amount", v.total_amount);
-  a.Str("send_listid", v.send_listid);
+  a.OptStr("mch_billno", v.mch_billno);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("wxappid", v.wxappid);
+  a.OptStr("re_openid", v.re_openid);
+  a.OptI32("total_amount", v.total_amount);
+  a.OptStr("send_listid", v.send_listid);
   a.Extra(v.extra);
 }
 
@@ -3350,12 +6027,12 @@ void Serialize(Archive& a, PostSendworkwxredpackResponse& v) {
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("mch_billno", v.mch_billno);
-  a.Str("mch_id", v.mch_id);
-  a.Str("wxappid", v.wxappid);
-  a.Str("re_openid", v.re_openid);
-  a.I32("total_amount", v.total_amount);
-  a.Str("send_listid", v.send_listid);
+  a.OptStr("mch_billno", v.mch_billno);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("wxappid", v.wxappid);
+  a.OptStr("re_openid", v.re_openid);
+  a.OptI32("total_amount", v.total_amount);
+  a.OptStr("send_listid", v.send_listid);
   a.OptStr("sender_name", v.sender_name);
   a.OptStr("sender_header_media_id", v.sender_header_media_id);
   a.Extra(v.extra);
@@ -3441,2200 +6118,62 @@ PostSendworkwxredpackResponse::~PostSendworkwxredpackResponse() = default;
 
 const EnumTable& EnumTableOf(PostGethbinfoRequest::BillType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostGethbinfoResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostGethbinfoResponse::ResultCode) { return kEnum1; }
 const EnumTable& EnumTableOf(PostGethbinfoResponse::Status_) { return kEnum2; }
 const EnumTable& EnumTableOf(PostGethbinfoResponse::SendType) { return kEnum3; }
 const EnumTable& EnumTableOf(PostGethbinfoResponse::HbType) { return kEnum4; }
+const EnumTable& EnumTableOf(PostGettransferinfoResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostGettransferinfoResponse::ResultCode) { return kEnum1; }
 const EnumTable& EnumTableOf(PostGettransferinfoResponse::Status_) { return kEnum5; }
 const EnumTable& EnumTableOf(PostPromotionPaywwsptrans2pocketRequest::CheckName) { return kEnum6; }
 const EnumTable& EnumTableOf(PostPromotionPaywwsptrans2pocketRequest::WwMsgType) { return kEnum7; }
+const EnumTable& EnumTableOf(PostPromotionPaywwsptrans2pocketResponse::ReturnCode) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(PostPromotionPaywwsptrans2pocketResponse::ResultCode) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(PostPromotionQuerywwsptrans2pocketResponse::ReturnCode) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(PostPromotionQuerywwsptrans2pocketResponse::ResultCode) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(PostPromotionQuerywwsptrans2pocketResponse::Status_) { return kEnum5; }
+const EnumTable& EnumTableOf(PostPromotionTransfersResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPromotionTransfersResponse::ResultCode) { return kEnum1; }
 const EnumTable& EnumTableOf(PostQueryCouponStockRequest::Version) { return kEnum8; }
 const EnumTable& EnumTableOf(PostQueryCouponStockRequest::Type) { return kEnum9; }
+const EnumTable& EnumTableOf(PostQueryCouponStockResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostQueryCouponStockResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostQuerycouponsinfoRequest::Version) { return kEnum8; }
+const EnumTable& EnumTableOf(PostQuerycouponsinfoRequest::Type) { return kEnum9; }
+const EnumTable& EnumTableOf(PostQuerycouponsinfoResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostQuerycouponsinfoResponse::ResultCode) { return kEnum1; }
 const EnumTable& EnumTableOf(PostQuerycouponsinfoResponse::CouponState) { return kEnum10; }
 const EnumTable& EnumTableOf(PostQuerycouponsinfoResponse::SendSource) { return kEnum11; }
 const EnumTable& EnumTableOf(PostQuerycouponsinfoResponse::IsPartialUse) { return kEnum12; }
+const EnumTable& EnumTableOf(PostQueryworkwxredpackResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostQueryworkwxredpackResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostQueryworkwxredpackResponse::Status_) { return kEnum2; }
 const EnumTable& EnumTableOf(PostQueryworkwxredpackResponse::SendType) { return kEnum13; }
+const EnumTable& EnumTableOf(PostSendCouponRequest::Version) { return kEnum8; }
+const EnumTable& EnumTableOf(PostSendCouponRequest::Type) { return kEnum9; }
+const EnumTable& EnumTableOf(PostSendCouponResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostSendCouponResponse::ResultCode) { return kEnum1; }
 const EnumTable& EnumTableOf(PostSendgroupredpackRequest::AmtType) { return kEnum14; }
 const EnumTable& EnumTableOf(PostSendgroupredpackRequest::SceneId) { return kEnum15; }
+const EnumTable& EnumTableOf(PostSendgroupredpackResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostSendgroupredpackResponse::ResultCode) { return kEnum1; }
 const EnumTable& EnumTableOf(PostSendminiprogramhbRequest::NotifyWay) { return kEnum16; }
+const EnumTable& EnumTableOf(PostSendminiprogramhbRequest::SceneId) { return kEnum15; }
+const EnumTable& EnumTableOf(PostSendminiprogramhbResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostSendminiprogramhbResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostSendredpackRequest::SceneId) { return kEnum15; }
+const EnumTable& EnumTableOf(PostSendredpackResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostSendredpackResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostSendworkwxredpackRequest::SceneId) { return kEnum15; }
+const EnumTable& EnumTableOf(PostSendworkwxredpackResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostSendworkwxredpackResponse::ResultCode) { return kEnum1; }
 
 }  // namespace wechatpay::models::v2::mmpaymkttransfers
-
-namespace wechatpay::models::v2::mmpaysptrans {
-
-namespace {
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "SUCCESS",
-    "FAIL",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 3};
-
-constexpr std::string_view kEnum1Names[] = {
-    "", "SUCCESS", "FAILED", "PROCESSING", "BANK_FAIL",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 5};
-
-}  // namespace
-
-// POST v2/mmpaysptrans/pay_bank
-namespace {
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostPayBankRequest*>(p);
-  a.OptStr("mch_id", v.mch_id);
-  a.Str("partner_trade_no", v.partner_trade_no);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.Str("enc_bank_no", v.enc_bank_no);
-  a.Str("enc_true_name", v.enc_true_name);
-  a.Str("bank_code", v.bank_code);
-  a.I32("amount", v.amount);
-  a.OptStr("desc", v.desc);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "POST v2/mmpaysptrans/pay_bank",
-    "POST",
-    "v2/mmpaysptrans/pay_bank",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPayBankRequest& v) {
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPayBankResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.Str("mch_id", v.mch_id);
-  a.Str("partner_trade_no", v.partner_trade_no);
-  a.I32("amount", v.amount);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Str("payment_no", v.payment_no);
-  a.I32("cmms_amt", v.cmms_amt);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPayBank::Prepare(const Client& client, const Request& request,
-                                          CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
-                           &request.extra, &options);
-}
-Status PostPayBank::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/mmpaysptrans/query_bank
-namespace {
-void Body1(Archive& a, void* p) {
-  auto& v = *static_cast<PostQueryBankRequest*>(p);
-  a.OptStr("mch_id", v.mch_id);
-  a.Str("partner_trade_no", v.partner_trade_no);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-}
-constexpr internal::EndpointSpec kSpec1{
-    "POST v2/mmpaysptrans/query_bank",
-    "POST",
-    "v2/mmpaysptrans/query_bank",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostQueryBankRequest& v) {
-  Body1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostQueryBankResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.Str("mch_id", v.mch_id);
-  a.Str("partner_trade_no", v.partner_trade_no);
-  a.Str("payment_no", v.payment_no);
-  a.Str("bank_no_md5", v.bank_no_md5);
-  a.Str("true_name_md5", v.true_name_md5);
-  a.I32("amount", v.amount);
-  a.Field("status", v.status);
-  a.I32("cmms_amt", v.cmms_amt);
-  a.Str("create_time", v.create_time);
-  a.OptStr("pay_succ_time", v.pay_succ_time);
-  a.OptStr("reason", v.reason);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostQueryBank::Prepare(const Client& client, const Request& request,
-                                            CallOptions options) {
-  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
-                           &request.extra, &options);
-}
-Status PostQueryBank::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-PostPayBankRequest::PostPayBankRequest() = default;
-PostPayBankRequest::~PostPayBankRequest() = default;
-PostPayBankResponse::PostPayBankResponse() = default;
-PostPayBankResponse::~PostPayBankResponse() = default;
-PostQueryBankRequest::PostQueryBankRequest() = default;
-PostQueryBankRequest::~PostQueryBankRequest() = default;
-PostQueryBankResponse::PostQueryBankResponse() = default;
-PostQueryBankResponse::~PostQueryBankResponse() = default;
-
-const EnumTable& EnumTableOf(PostPayBankResponse::ReturnCode) { return kEnum0; }
-const EnumTable& EnumTableOf(PostQueryBankResponse::Status_) { return kEnum1; }
-
-}  // namespace wechatpay::models::v2::mmpaysptrans
-
-namespace wechatpay::models::v2::papay {
-
-namespace {
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "1.0",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 2};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "SUCCESS",
-    "FAIL",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 3};
-
-constexpr std::string_view kEnum2Names[] = {
-    "",
-    "HMAC-SHA256",
-    "MD5",
-};
-constexpr EnumTable kEnum2{kEnum2Names, 3};
-
-constexpr std::string_view kEnum3Names[] = {
-    "",
-    "MD5",
-    "HMAC-SHA256",
-};
-constexpr EnumTable kEnum3{kEnum3Names, 3};
-
-constexpr std::string_view kEnum4Names[] = {
-    "",
-    "Y",
-    "N",
-};
-constexpr EnumTable kEnum4{kEnum4Names, 3};
-
-}  // namespace
-
-// POST v2/papay/deletecontract
-namespace {
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostDeletecontractRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("sign", v.sign);
-  a.OptStr("plan_id", v.plan_id);
-  a.OptStr("contract_code", v.contract_code);
-  a.OptStr("contract_id", v.contract_id);
-  a.Str("contract_termination_remark", v.contract_termination_remark);
-  a.Field("version", v.version);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "POST v2/papay/deletecontract",
-    "POST",
-    "v2/papay/deletecontract",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostDeletecontractRequest& v) {
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostDeletecontractResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("contract_id", v.contract_id);
-  a.Str("plan_id", v.plan_id);
-  a.Str("contract_code", v.contract_code);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.Str("sign", v.sign);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostDeletecontract::Prepare(const Client& client, const Request& request,
-                                                 CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
-                           &request.extra, &options);
-}
-Status PostDeletecontract::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v2/papay/entrustweb
-namespace {
-void Query1(Archive& a, void* p) {
-  auto& v = *static_cast<GetEntrustwebRequest*>(p);
-  Archive::TextScope text(a);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptI64("plan_id", v.plan_id);
-  a.OptStr("contract_code", v.contract_code);
-  a.OptI64("request_serial", v.request_serial);
-  a.OptStr("contract_display_account", v.contract_display_account);
-  a.OptStr("notify_url", v.notify_url);
-  a.OptStr("version", v.version);
-  a.OptStr("sign", v.sign);
-  a.OptStr("timestamp", v.timestamp);
-  a.OptI64("return_web", v.return_web);
-}
-}  // namespace
-
-void Serialize(Archive& a, GetEntrustwebRequest& v) {
-  Query1(a, &v);
-  a.Extra(v.extra);
-}
-
-// GET v2/papay/h5entrustweb
-namespace {
-void Query2(Archive& a, void* p) {
-  auto& v = *static_cast<GetH5entrustwebRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("plan_id", v.plan_id);
-  a.Str("contract_code", v.contract_code);
-  a.I64("request_serial", v.request_serial);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.Str("notify_url", v.notify_url);
-  a.Str("version", v.version);
-  a.Str("sign", v.sign);
-  a.Field("sign_type", v.sign_type);
-  a.Str("timestamp", v.timestamp);
-  a.Str("clientip", v.clientip);
-  a.OptStr("return_appid", v.return_appid);
-}
-constexpr internal::EndpointSpec kSpec2{
-    "GET v2/papay/h5entrustweb",
-    "GET",
-    "v2/papay/h5entrustweb",
-    internal::Protocol::kApiV2,
-    false,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetH5entrustwebRequest& v) {
-  Query2(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetH5entrustwebResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Field("result_code", v.result_code);
-  a.OptStr("result_msg", v.result_msg);
-  a.OptStr("redirect_url", v.redirect_url);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetH5entrustweb::Prepare(const Client& client, const Request& request,
-                                              CallOptions options) {
-  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, &Query2, nullptr,
-                           &request.extra, &options);
-}
-Status GetH5entrustweb::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/papay/partner/deletecontract
-namespace {
-void Body3(Archive& a, void* p) {
-  auto& v = *static_cast<PostPartnerDeletecontractRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.OptStr("sign", v.sign);
-  a.OptStr("plan_id", v.plan_id);
-  a.OptStr("contract_code", v.contract_code);
-  a.OptStr("contract_id", v.contract_id);
-  a.Str("contract_termination_remark", v.contract_termination_remark);
-  a.Field("version", v.version);
-}
-constexpr internal::EndpointSpec kSpec3{
-    "POST v2/papay/partner/deletecontract",
-    "POST",
-    "v2/papay/partner/deletecontract",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPartnerDeletecontractRequest& v) {
-  Body3(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPartnerDeletecontractResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.Str("contract_id", v.contract_id);
-  a.Str("plan_id", v.plan_id);
-  a.Str("contract_code", v.contract_code);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.Str("sign", v.sign);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPartnerDeletecontract::Prepare(const Client& client,
-                                                        const Request& request,
-                                                        CallOptions options) {
-  return internal::Prepare(client, kSpec3, nullptr, &request, nullptr, nullptr, &Body3,
-                           &request.extra, &options);
-}
-Status PostPartnerDeletecontract::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v2/papay/partner/entrustweb
-namespace {
-void Query4(Archive& a, void* p) {
-  auto& v = *static_cast<GetPartnerEntrustwebRequest*>(p);
-  Archive::TextScope text(a);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.OptI64("plan_id", v.plan_id);
-  a.OptStr("contract_code", v.contract_code);
-  a.OptI64("request_serial", v.request_serial);
-  a.OptStr("contract_display_account", v.contract_display_account);
-  a.OptStr("notify_url", v.notify_url);
-  a.OptStr("version", v.version);
-  a.OptStr("sign", v.sign);
-  a.OptStr("timestamp", v.timestamp);
-  a.OptI64("return_web", v.return_web);
-}
-}  // namespace
-
-void Serialize(Archive& a, GetPartnerEntrustwebRequest& v) {
-  Query4(a, &v);
-  a.Extra(v.extra);
-}
-
-// GET v2/papay/partner/h5entrustweb
-namespace {
-void Query5(Archive& a, void* p) {
-  auto& v = *static_cast<GetPartnerH5entrustwebRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.Str("plan_id", v.plan_id);
-  a.Str("contract_code", v.contract_code);
-  a.I64("request_serial", v.request_serial);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.Str("notify_url", v.notify_url);
-  a.Str("version", v.version);
-  a.Str("sign", v.sign);
-  a.Field("sign_type", v.sign_type);
-  a.Str("timestamp", v.timestamp);
-  a.Str("clientip", v.clientip);
-  a.OptStr("deviceid", v.deviceid);
-  a.OptStr("mobile", v.mobile);
-  a.OptStr("email", v.email);
-  a.OptStr("qq", v.qq);
-  a.OptStr("openid", v.openid);
-  a.OptStr("creid", v.creid);
-  a.OptStr("outerid", v.outerid);
-  a.OptStr("return_appid", v.return_appid);
-}
-constexpr internal::EndpointSpec kSpec5{
-    "GET v2/papay/partner/h5entrustweb",
-    "GET",
-    "v2/papay/partner/h5entrustweb",
-    internal::Protocol::kApiV2,
-    false,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetPartnerH5entrustwebRequest& v) {
-  Query5(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetPartnerH5entrustwebResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Field("result_code", v.result_code);
-  a.OptStr("result_msg", v.result_msg);
-  a.OptStr("redirect_url", v.redirect_url);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetPartnerH5entrustweb::Prepare(const Client& client, const Request& request,
-                                                     CallOptions options) {
-  return internal::Prepare(client, kSpec5, nullptr, &request, nullptr, &Query5, nullptr,
-                           &request.extra, &options);
-}
-Status GetPartnerH5entrustweb::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/papay/partner/preentrustweb
-namespace {
-void Body6(Archive& a, void* p) {
-  auto& v = *static_cast<PostPartnerPreentrustwebRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Str("plan_id", v.plan_id);
-  a.Str("contract_code", v.contract_code);
-  a.I64("request_serial", v.request_serial);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.Str("notify_url", v.notify_url);
-  a.Field("version", v.version);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("sign", v.sign);
-  a.Str("timestamp", v.timestamp);
-  a.Field("return_app", v.return_app);
-}
-constexpr internal::EndpointSpec kSpec6{
-    "POST v2/papay/partner/preentrustweb",
-    "POST",
-    "v2/papay/partner/preentrustweb",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPartnerPreentrustwebRequest& v) {
-  Body6(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPartnerPreentrustwebResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.OptStr("miniprogram_username", v.miniprogram_username);
-  a.OptStr("miniprogram_path", v.miniprogram_path);
-  a.Str("pre_entrustweb_id", v.pre_entrustweb_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPartnerPreentrustweb::Prepare(const Client& client, const Request& request,
-                                                       CallOptions options) {
-  return internal::Prepare(client, kSpec6, nullptr, &request, nullptr, nullptr, &Body6,
-                           &request.extra, &options);
-}
-Status PostPartnerPreentrustweb::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/papay/partner/querycontract
-namespace {
-void Body7(Archive& a, void* p) {
-  auto& v = *static_cast<PostPartnerQuerycontractRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.OptStr("contract_id", v.contract_id);
-  a.OptStr("plan_id", v.plan_id);
-  a.OptStr("contract_code", v.contract_code);
-  a.Field("version", v.version);
-  a.OptStr("sign", v.sign);
-}
-constexpr internal::EndpointSpec kSpec7{
-    "POST v2/papay/partner/querycontract",
-    "POST",
-    "v2/papay/partner/querycontract",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPartnerQuerycontractRequest& v) {
-  Body7(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPartnerQuerycontractResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Field("result_code", v.result_code);
-  a.I32("mch_id", v.mch_id);
-  a.Str("appid", v.appid);
-  a.Str("contract_id", v.contract_id);
-  a.I32("plan_id", v.plan_id);
-  a.I64("request_serial", v.request_serial);
-  a.Str("contract_code", v.contract_code);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.I32("contract_state", v.contract_state);
-  a.Str("contract_signed_time", v.contract_signed_time);
-  a.Str("contract_expired_time", v.contract_expired_time);
-  a.OptStr("contract_terminated_time", v.contract_terminated_time);
-  a.OptI32("contract_termination_mode", v.contract_termination_mode);
-  a.Str("sign", v.sign);
-  a.OptStr("contract_termination_remark", v.contract_termination_remark);
-  a.Str("openid", v.openid);
-  a.Str("err_code", v.err_code);
-  a.Str("err_code_des", v.err_code_des);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPartnerQuerycontract::Prepare(const Client& client, const Request& request,
-                                                       CallOptions options) {
-  return internal::Prepare(client, kSpec7, nullptr, &request, nullptr, nullptr, &Body7,
-                           &request.extra, &options);
-}
-Status PostPartnerQuerycontract::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec7, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/papay/preentrustweb
-namespace {
-void Body8(Archive& a, void* p) {
-  auto& v = *static_cast<PostPreentrustwebRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Str("plan_id", v.plan_id);
-  a.Str("contract_code", v.contract_code);
-  a.I64("request_serial", v.request_serial);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.Str("notify_url", v.notify_url);
-  a.Field("version", v.version);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("sign", v.sign);
-  a.Str("timestamp", v.timestamp);
-  a.Field("return_app", v.return_app);
-}
-constexpr internal::EndpointSpec kSpec8{
-    "POST v2/papay/preentrustweb",
-    "POST",
-    "v2/papay/preentrustweb",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPreentrustwebRequest& v) {
-  Body8(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPreentrustwebResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.OptStr("miniprogram_username", v.miniprogram_username);
-  a.OptStr("miniprogram_path", v.miniprogram_path);
-  a.Str("pre_entrustweb_id", v.pre_entrustweb_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPreentrustweb::Prepare(const Client& client, const Request& request,
-                                                CallOptions options) {
-  return internal::Prepare(client, kSpec8, nullptr, &request, nullptr, nullptr, &Body8,
-                           &request.extra, &options);
-}
-Status PostPreentrustweb::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec8, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/papay/querycontract
-namespace {
-void Body9(Archive& a, void* p) {
-  auto& v = *static_cast<PostQuerycontractRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptI32("mch_id", v.mch_id);
-  a.OptStr("contract_id", v.contract_id);
-  a.OptI32("plan_id", v.plan_id);
-  a.OptStr("contract_code", v.contract_code);
-  a.Field("version", v.version);
-  a.OptStr("sign", v.sign);
-}
-constexpr internal::EndpointSpec kSpec9{
-    "POST v2/papay/querycontract",
-    "POST",
-    "v2/papay/querycontract",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostQuerycontractRequest& v) {
-  Body9(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostQuerycontractResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Field("result_code", v.result_code);
-  a.I32("mch_id", v.mch_id);
-  a.Str("appid", v.appid);
-  a.Str("contract_id", v.contract_id);
-  a.I32("plan_id", v.plan_id);
-  a.I64("request_serial", v.request_serial);
-  a.Str("contract_code", v.contract_code);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.I32("contract_state", v.contract_state);
-  a.Str("contract_signed_time", v.contract_signed_time);
-  a.Str("contract_expired_time", v.contract_expired_time);
-  a.OptStr("contract_terminated_time", v.contract_terminated_time);
-  a.OptI32("contract_termination_mode", v.contract_termination_mode);
-  a.Str("sign", v.sign);
-  a.OptStr("contract_termination_remark", v.contract_termination_remark);
-  a.Str("openid", v.openid);
-  a.Str("err_code", v.err_code);
-  a.Str("err_code_des", v.err_code_des);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostQuerycontract::Prepare(const Client& client, const Request& request,
-                                                CallOptions options) {
-  return internal::Prepare(client, kSpec9, nullptr, &request, nullptr, nullptr, &Body9,
-                           &request.extra, &options);
-}
-Status PostQuerycontract::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec9, response, &internal::SerializeErased<Response>, out);
-}
-
-PostDeletecontractRequest::PostDeletecontractRequest() = default;
-PostDeletecontractRequest::~PostDeletecontractRequest() = default;
-PostDeletecontractResponse::PostDeletecontractResponse() = default;
-PostDeletecontractResponse::~PostDeletecontractResponse() = default;
-GetEntrustwebRequest::GetEntrustwebRequest() = default;
-GetEntrustwebRequest::~GetEntrustwebRequest() = default;
-GetH5entrustwebRequest::GetH5entrustwebRequest() = default;
-GetH5entrustwebRequest::~GetH5entrustwebRequest() = default;
-GetH5entrustwebResponse::GetH5entrustwebResponse() = default;
-GetH5entrustwebResponse::~GetH5entrustwebResponse() = default;
-PostPartnerDeletecontractRequest::PostPartnerDeletecontractRequest() = default;
-PostPartnerDeletecontractRequest::~PostPartnerDeletecontractRequest() = default;
-PostPartnerDeletecontractResponse::PostPartnerDeletecontractResponse() = default;
-PostPartnerDeletecontractResponse::~PostPartnerDeletecontractResponse() = default;
-GetPartnerEntrustwebRequest::GetPartnerEntrustwebRequest() = default;
-GetPartnerEntrustwebRequest::~GetPartnerEntrustwebRequest() = default;
-GetPartnerH5entrustwebRequest::GetPartnerH5entrustwebRequest() = default;
-GetPartnerH5entrustwebRequest::~GetPartnerH5entrustwebRequest() = default;
-GetPartnerH5entrustwebResponse::GetPartnerH5entrustwebResponse() = default;
-GetPartnerH5entrustwebResponse::~GetPartnerH5entrustwebResponse() = default;
-PostPartnerPreentrustwebRequest::PostPartnerPreentrustwebRequest() = default;
-PostPartnerPreentrustwebRequest::~PostPartnerPreentrustwebRequest() = default;
-PostPartnerPreentrustwebResponse::PostPartnerPreentrustwebResponse() = default;
-PostPartnerPreentrustwebResponse::~PostPartnerPreentrustwebResponse() = default;
-PostPartnerQuerycontractRequest::PostPartnerQuerycontractRequest() = default;
-PostPartnerQuerycontractRequest::~PostPartnerQuerycontractRequest() = default;
-PostPartnerQuerycontractResponse::PostPartnerQuerycontractResponse() = default;
-PostPartnerQuerycontractResponse::~PostPartnerQuerycontractResponse() = default;
-PostPreentrustwebRequest::PostPreentrustwebRequest() = default;
-PostPreentrustwebRequest::~PostPreentrustwebRequest() = default;
-PostPreentrustwebResponse::PostPreentrustwebResponse() = default;
-PostPreentrustwebResponse::~PostPreentrustwebResponse() = default;
-PostQuerycontractRequest::PostQuerycontractRequest() = default;
-PostQuerycontractRequest::~PostQuerycontractRequest() = default;
-PostQuerycontractResponse::PostQuerycontractResponse() = default;
-PostQuerycontractResponse::~PostQuerycontractResponse() = default;
-
-const EnumTable& EnumTableOf(PostDeletecontractRequest::Version) { return kEnum0; }
-const EnumTable& EnumTableOf(PostDeletecontractResponse::ReturnCode) { return kEnum1; }
-const EnumTable& EnumTableOf(GetH5entrustwebRequest::SignType) { return kEnum2; }
-const EnumTable& EnumTableOf(PostPartnerPreentrustwebRequest::SignType) { return kEnum3; }
-const EnumTable& EnumTableOf(PostPartnerPreentrustwebRequest::ReturnApp) { return kEnum4; }
-
-}  // namespace wechatpay::models::v2::papay
-
-namespace wechatpay::models::v2::payitil {
-
-namespace {
-
-using T1 = PostReportRequest::Trades;
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "OK",
-    "FAIL",
-    "CANCLE",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 4};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "SUCCESS",
-    "FAIL",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 3};
-
-}  // namespace
-
-static void Serialize(Archive& a, T1& v);
-
-// POST v2/payitil/report
-namespace {
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostReportRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("device_info", v.device_info);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.Str("interface_url", v.interface_url);
-  a.Str("user_ip", v.user_ip);
-  a.JsonField("trades", v.trades);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "POST v2/payitil/report",
-    "POST",
-    "v2/payitil/report",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostReportRequest& v) {
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostReportResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Field("result_code", v.result_code);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostReport::Prepare(const Client& client, const Request& request,
-                                         CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
-                           &request.extra, &options);
-}
-Status PostReport::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("begin_time", v.begin_time);
-  a.Str("end_time", v.end_time);
-  a.Field("state", v.state);
-  a.OptStr("err_msg", v.err_msg);
-  a.Extra(v.extra);
-}
-
-T1::Trades() = default;
-T1::~Trades() = default;
-PostReportRequest::PostReportRequest() = default;
-PostReportRequest::~PostReportRequest() = default;
-PostReportResponse::PostReportResponse() = default;
-PostReportResponse::~PostReportResponse() = default;
-
-const EnumTable& EnumTableOf(T1::State) { return kEnum0; }
-const EnumTable& EnumTableOf(PostReportResponse::ReturnCode) { return kEnum1; }
-
-}  // namespace wechatpay::models::v2::payitil
-
-namespace wechatpay::models::v2::risk {
-
-namespace {
-
-using T1 = PostGetviolationResponse::ViolationRecords;
-using T2 = T1::ViolationRecords_;
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "HMAC-SHA256",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 2};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "SUCCESS",
-    "FAIL",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 3};
-
-constexpr std::string_view kEnum2Names[] = {
-    "",
-    "MD5",
-    "HMAC-SHA256",
-};
-constexpr EnumTable kEnum2{kEnum2Names, 3};
-
-constexpr std::string_view kEnum3Names[] = {
-    "",
-    "csv",
-    "json",
-};
-constexpr EnumTable kEnum3{kEnum3Names, 3};
-
-}  // namespace
-
-static void Serialize(Archive& a, T2& v);
-static void Serialize(Archive& a, T1& v);
-
-// POST v2/risk/getcertficates
-namespace {
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostGetcertficatesRequest*>(p);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.Field("sign_type", v.sign_type);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "POST v2/risk/getcertficates",
-    "POST",
-    "v2/risk/getcertficates",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostGetcertficatesRequest& v) {
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostGetcertficatesResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.OptStr("error_code", v.error_code);
-  a.OptStr("error_code_des", v.error_code_des);
-  a.Field("result_code", v.result_code);
-  a.Str("mch_id", v.mch_id);
-  a.Str("certificates", v.certificates);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostGetcertficates::Prepare(const Client& client, const Request& request,
-                                                 CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
-                           &request.extra, &options);
-}
-Status PostGetcertficates::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/risk/getpublickey
-namespace {
-void Body1(Archive& a, void* p) {
-  auto& v = *static_cast<PostGetpublickeyRequest*>(p);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.Field("sign_type", v.sign_type);
-}
-constexpr internal::EndpointSpec kSpec1{
-    "POST v2/risk/getpublickey",
-    "POST",
-    "v2/risk/getpublickey",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostGetpublickeyRequest& v) {
-  Body1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostGetpublickeyResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.OptStr("error_code", v.error_code);
-  a.OptStr("error_code_des", v.error_code_des);
-  a.Field("result_code", v.result_code);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("pub_key", v.pub_key);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostGetpublickey::Prepare(const Client& client, const Request& request,
-                                               CallOptions options) {
-  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
-                           &request.extra, &options);
-}
-Status PostGetpublickey::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/risk/getviolation
-namespace {
-void Body2(Archive& a, void* p) {
-  auto& v = *static_cast<PostGetviolationRequest*>(p);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("begin_time", v.begin_time);
-  a.OptStr("end_time", v.end_time);
-  a.OptStr("page_index", v.page_index);
-  a.OptStr("page_size", v.page_size);
-  a.Field("violation_records_format", v.violation_records_format);
-}
-constexpr internal::EndpointSpec kSpec2{
-    "POST v2/risk/getviolation",
-    "POST",
-    "v2/risk/getviolation",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostGetviolationRequest& v) {
-  Body2(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostGetviolationResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.OptStr("error_code", v.error_code);
-  a.OptStr("error_code_des", v.error_code_des);
-  a.Field("result_code", v.result_code);
-  a.Str("result_msg", v.result_msg);
-  a.JsonField("violation_records", v.violation_records);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostGetviolation::Prepare(const Client& client, const Request& request,
-                                               CallOptions options) {
-  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
-                           &request.extra, &options);
-}
-Status PostGetviolation::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
-}
-
-static void Serialize(Archive& a, T2& v) {
-  a.Str("company_name", v.company_name);
-  a.Str("handle_method", v.handle_method);
-  a.Str("handle_state", v.handle_state);
-  a.Str("punish_time", v.punish_time);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.OptStr("deadline", v.deadline);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.I64("total_size", v.total_size);
-  a.Field("violation_records", v.violation_records);
-  a.Extra(v.extra);
-}
-
-PostGetcertficatesRequest::PostGetcertficatesRequest() = default;
-PostGetcertficatesRequest::~PostGetcertficatesRequest() = default;
-PostGetcertficatesResponse::PostGetcertficatesResponse() = default;
-PostGetcertficatesResponse::~PostGetcertficatesResponse() = default;
-PostGetpublickeyRequest::PostGetpublickeyRequest() = default;
-PostGetpublickeyRequest::~PostGetpublickeyRequest() = default;
-PostGetpublickeyResponse::PostGetpublickeyResponse() = default;
-PostGetpublickeyResponse::~PostGetpublickeyResponse() = default;
-PostGetviolationRequest::PostGetviolationRequest() = default;
-PostGetviolationRequest::~PostGetviolationRequest() = default;
-T2::ViolationRecords_() = default;
-T2::~ViolationRecords_() = default;
-T1::ViolationRecords() = default;
-T1::~ViolationRecords() = default;
-PostGetviolationResponse::PostGetviolationResponse() = default;
-PostGetviolationResponse::~PostGetviolationResponse() = default;
-
-const EnumTable& EnumTableOf(PostGetcertficatesRequest::SignType) { return kEnum0; }
-const EnumTable& EnumTableOf(PostGetcertficatesResponse::ReturnCode) { return kEnum1; }
-const EnumTable& EnumTableOf(PostGetpublickeyRequest::SignType) { return kEnum2; }
-const EnumTable& EnumTableOf(PostGetviolationRequest::ViolationRecordsFormat) { return kEnum3; }
-
-}  // namespace wechatpay::models::v2::risk
-
-namespace wechatpay::models::v2::sandboxnew {
-
-namespace {
-
-using T1 = PostPayMicropayRequest::Detail;
-using T2 = T1::GoodsDetail;
-using T3 = PostPayMicropayRequest::SceneInfo;
-using T4 = T3::StoreInfo;
-using T5 = PostPayMicropayResponse::PromotionDetail;
-using T6 = T5::GoodsDetail;
-using T7 = PostPayOrderqueryResponse::PromotionDetail;
-using T8 = T7::GoodsDetail;
-
-constexpr std::string_view kEnum0Names[] = {
-    "", "ALL", "SUCCESS", "REFUND", "RECHARGE_REFUND",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 5};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "GZIP",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 2};
-
-constexpr std::string_view kEnum2Names[] = {
-    "",
-    "SUCCESS",
-    "FAIL",
-};
-constexpr EnumTable kEnum2{kEnum2Names, 3};
-
-constexpr std::string_view kEnum3Names[] = {
-    "",
-    "N",
-    "Y",
-};
-constexpr EnumTable kEnum3{kEnum3Names, 3};
-
-constexpr std::string_view kEnum4Names[] = {
-    "",
-    "Y",
-    "N",
-};
-constexpr EnumTable kEnum4{kEnum4Names, 3};
-
-constexpr std::string_view kEnum5Names[] = {
-    "",
-    "MD5",
-    "HMAC-SHA256",
-};
-constexpr EnumTable kEnum5{kEnum5Names, 3};
-
-constexpr std::string_view kEnum6Names[] = {
-    "",
-    "GLOBAL",
-    "SINGLE",
-};
-constexpr EnumTable kEnum6{kEnum6Names, 3};
-
-constexpr std::string_view kEnum7Names[] = {
-    "",
-    "COUPON",
-    "DISCOUNT",
-};
-constexpr EnumTable kEnum7{kEnum7Names, 3};
-
-constexpr std::string_view kEnum8Names[] = {
-    "",
-    "1.0",
-};
-constexpr EnumTable kEnum8{kEnum8Names, 2};
-
-constexpr std::string_view kEnum9Names[] = {
-    "", "SUCCESS", "REFUND", "NOTPAY", "CLOSED", "REVOKED", "USERPAYING", "PAYERROR", "ACCEPT",
-};
-constexpr EnumTable kEnum9{kEnum9Names, 9};
-
-constexpr std::string_view kEnum10Names[] = {
-    "",
-    "IDCARD",
-    "HONGKONG_MACAO",
-    "HONGKONG_MACAO_RESIDENT",
-    "TAIWAN_RESIDENT",
-    "FOREIGN_RESIDENT",
-    "OVERSEA_PASSPORT",
-};
-constexpr EnumTable kEnum10{kEnum10Names, 7};
-
-constexpr std::string_view kEnum11Names[] = {
-    "", "JSAPI", "NATIVE", "APP", "MWEB",
-};
-constexpr EnumTable kEnum11{kEnum11Names, 5};
-
-}  // namespace
-
-static void Serialize(Archive& a, T2& v);
-static void Serialize(Archive& a, T1& v);
-static void Serialize(Archive& a, T4& v);
-static void Serialize(Archive& a, T3& v);
-static void Serialize(Archive& a, T6& v);
-static void Serialize(Archive& a, T5& v);
-static void Serialize(Archive& a, T8& v);
-static void Serialize(Archive& a, T7& v);
-
-// POST v2/sandboxnew/pay/downloadbill
-namespace {
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostPayDownloadbillRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.Str("bill_date", v.bill_date);
-  a.Field("bill_type", v.bill_type);
-  a.Field("tar_type", v.tar_type);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "POST v2/sandboxnew/pay/downloadbill",
-    "POST",
-    "v2/sandboxnew/pay/downloadbill",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPayDownloadbillRequest& v) {
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPayDownloadbill::Prepare(const Client& client, const Request& request,
-                                                  CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
-                           &request.extra, &options);
-}
-
-// POST v2/sandboxnew/pay/getsignkey
-namespace {
-void Body1(Archive& a, void* p) {
-  auto& v = *static_cast<PostPayGetsignkeyRequest*>(p);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-}
-constexpr internal::EndpointSpec kSpec1{
-    "POST v2/sandboxnew/pay/getsignkey",
-    "POST",
-    "v2/sandboxnew/pay/getsignkey",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPayGetsignkeyRequest& v) {
-  Body1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPayGetsignkeyResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("mch_id", v.mch_id);
-  a.Str("sandbox_signkey", v.sandbox_signkey);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPayGetsignkey::Prepare(const Client& client, const Request& request,
-                                                CallOptions options) {
-  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
-                           &request.extra, &options);
-}
-Status PostPayGetsignkey::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/sandboxnew/pay/micropay
-namespace {
-void Body2(Archive& a, void* p) {
-  auto& v = *static_cast<PostPayMicropayRequest*>(p);
-  a.OptStr("version", v.version);
-  a.Field("profit_sharing", v.profit_sharing);
-  a.Field("deposit", v.deposit);
-  a.OptStr("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.OptStr("device_info", v.device_info);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.Field("sign_type", v.sign_type);
-  a.Str("body", v.body);
-  a.JsonField("detail", v.detail);
-  a.OptStr("attach", v.attach);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.I32("total_fee", v.total_fee);
-  a.OptStr("fee_type", v.fee_type);
-  a.Str("spbill_create_ip", v.spbill_create_ip);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.OptStr("limit_pay", v.limit_pay);
-  a.OptStr("time_start", v.time_start);
-  a.OptStr("time_expire", v.time_expire);
-  a.OptStr("receipt", v.receipt);
-  a.Str("auth_code", v.auth_code);
-  a.JsonField("scene_info", v.scene_info);
-}
-constexpr internal::EndpointSpec kSpec2{
-    "POST v2/sandboxnew/pay/micropay",
-    "POST",
-    "v2/sandboxnew/pay/micropay",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPayMicropayRequest& v) {
-  Body2(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPayMicropayResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.OptStr("device_info", v.device_info);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.Str("openid", v.openid);
-  a.Field("is_subscribe", v.is_subscribe);
-  a.Str("trade_type", v.trade_type);
-  a.Str("bank_type", v.bank_type);
-  a.OptStr("fee_type", v.fee_type);
-  a.I32("total_fee", v.total_fee);
-  a.OptI32("settlement_total_fee", v.settlement_total_fee);
-  a.OptI32("coupon_fee", v.coupon_fee);
-  a.OptStr("cash_fee_type", v.cash_fee_type);
-  a.I32("cash_fee", v.cash_fee);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.OptStr("attach", v.attach);
-  a.Str("time_end", v.time_end);
-  a.JsonField("promotion_detail", v.promotion_detail);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPayMicropay::Prepare(const Client& client, const Request& request,
-                                              CallOptions options) {
-  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
-                           &request.extra, &options);
-}
-Status PostPayMicropay::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/sandboxnew/pay/orderquery
-namespace {
-void Body3(Archive& a, void* p) {
-  auto& v = *static_cast<PostPayOrderqueryRequest*>(p);
-  a.Field("version", v.version);
-  a.OptStr("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.OptStr("out_trade_no", v.out_trade_no);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.Field("sign_type", v.sign_type);
-}
-constexpr internal::EndpointSpec kSpec3{
-    "POST v2/sandboxnew/pay/orderquery",
-    "POST",
-    "v2/sandboxnew/pay/orderquery",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPayOrderqueryRequest& v) {
-  Body3(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPayOrderqueryResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.OptStr("device_info", v.device_info);
-  a.Str("openid", v.openid);
-  a.Field("is_subscribe", v.is_subscribe);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.Field("sub_is_subscribe", v.sub_is_subscribe);
-  a.Str("trade_type", v.trade_type);
-  a.Field("trade_state", v.trade_state);
-  a.Str("bank_type", v.bank_type);
-  a.I32("total_fee", v.total_fee);
-  a.OptI32("settlement_total_fee", v.settlement_total_fee);
-  a.OptStr("fee_type", v.fee_type);
-  a.I32("cash_fee", v.cash_fee);
-  a.OptStr("cash_fee_type", v.cash_fee_type);
-  a.OptI32("coupon_fee", v.coupon_fee);
-  a.OptI32("coupon_count", v.coupon_count);
-  a.Family("coupon_type_", v.coupon_type_n);
-  a.Family("coupon_id_", v.coupon_id_n);
-  a.Family("coupon_fee_", v.coupon_fee_n);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.OptStr("attach", v.attach);
-  a.Str("time_end", v.time_end);
-  a.Str("trade_state_desc", v.trade_state_desc);
-  a.JsonField("promotion_detail", v.promotion_detail);
-  a.OptI32("consume_fee", v.consume_fee);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPayOrderquery::Prepare(const Client& client, const Request& request,
-                                                CallOptions options) {
-  return internal::Prepare(client, kSpec3, nullptr, &request, nullptr, nullptr, &Body3,
-                           &request.extra, &options);
-}
-Status PostPayOrderquery::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/sandboxnew/pay/refund
-namespace {
-void Body4(Archive& a, void* p) {
-  auto& v = *static_cast<PostPayRefundRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.OptStr("out_trade_no", v.out_trade_no);
-  a.Str("out_refund_no", v.out_refund_no);
-  a.I32("total_fee", v.total_fee);
-  a.I32("refund_fee", v.refund_fee);
-  a.OptStr("refund_fee_type", v.refund_fee_type);
-  a.OptStr("refund_desc", v.refund_desc);
-  a.OptStr("refund_account", v.refund_account);
-  a.OptStr("notify_url", v.notify_url);
-}
-constexpr internal::EndpointSpec kSpec4{
-    "POST v2/sandboxnew/pay/refund",
-    "POST",
-    "v2/sandboxnew/pay/refund",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPayRefundRequest& v) {
-  Body4(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPayRefundResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("out_refund_no", v.out_refund_no);
-  a.Str("refund_id", v.refund_id);
-  a.I32("refund_fee", v.refund_fee);
-  a.OptI32("settlement_refund_fee", v.settlement_refund_fee);
-  a.I32("total_fee", v.total_fee);
-  a.OptI32("settlement_total_fee", v.settlement_total_fee);
-  a.OptStr("fee_type", v.fee_type);
-  a.I32("cash_fee", v.cash_fee);
-  a.OptStr("cash_fee_type", v.cash_fee_type);
-  a.OptI32("cash_refund_fee", v.cash_refund_fee);
-  a.Family("coupon_type_", v.coupon_type_n);
-  a.OptI32("coupon_refund_fee", v.coupon_refund_fee);
-  a.Family("coupon_refund_fee_", v.coupon_refund_fee_n);
-  a.OptI32("coupon_refund_count", v.coupon_refund_count);
-  a.Family("coupon_refund_id_", v.coupon_refund_id_n);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPayRefund::Prepare(const Client& client, const Request& request,
-                                            CallOptions options) {
-  return internal::Prepare(client, kSpec4, nullptr, &request, nullptr, nullptr, &Body4,
-                           &request.extra, &options);
-}
-Status PostPayRefund::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/sandboxnew/pay/refundquery
-namespace {
-void Body5(Archive& a, void* p) {
-  auto& v = *static_cast<PostPayRefundqueryRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.OptStr("out_trade_no", v.out_trade_no);
-  a.OptStr("out_refund_no", v.out_refund_no);
-  a.OptStr("refund_id", v.refund_id);
-  a.OptI32("offset", v.offset);
-}
-constexpr internal::EndpointSpec kSpec5{
-    "POST v2/sandboxnew/pay/refundquery",
-    "POST",
-    "v2/sandboxnew/pay/refundquery",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPayRefundqueryRequest& v) {
-  Body5(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPayRefundqueryResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Field("result_code", v.result_code);
-  a.Str("err_code", v.err_code);
-  a.Str("err_code_des", v.err_code_des);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.OptI32("total_refund_count", v.total_refund_count);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.I32("total_fee", v.total_fee);
-  a.OptI32("settlement_total_fee", v.settlement_total_fee);
-  a.OptStr("fee_type", v.fee_type);
-  a.I32("cash_fee", v.cash_fee);
-  a.I32("refund_count", v.refund_count);
-  a.Family("out_refund_no_", v.out_refund_no_n);
-  a.Family("refund_id_", v.refund_id_n);
-  a.Family("refund_channel_", v.refund_channel_n);
-  a.Family("refund_fee_", v.refund_fee_n);
-  a.Family("settlement_refund_fee_", v.settlement_refund_fee_n);
-  a.Family2("coupon_type_", v.coupon_type_n_m);
-  a.Family("coupon_refund_fee_", v.coupon_refund_fee_n);
-  a.Family("coupon_refund_count_", v.coupon_refund_count_n);
-  a.Family2("coupon_refund_id_", v.coupon_refund_id_n_m);
-  a.Family2("coupon_refund_fee_", v.coupon_refund_fee_n_m);
-  a.Family("refund_status_", v.refund_status_n);
-  a.Family("refund_account_", v.refund_account_n);
-  a.Family("refund_recv_accout_", v.refund_recv_accout_n);
-  a.Family("refund_success_time_", v.refund_success_time_n);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPayRefundquery::Prepare(const Client& client, const Request& request,
-                                                 CallOptions options) {
-  return internal::Prepare(client, kSpec5, nullptr, &request, nullptr, nullptr, &Body5,
-                           &request.extra, &options);
-}
-Status PostPayRefundquery::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/sandboxnew/pay/unifiedorder
-namespace {
-void Body6(Archive& a, void* p) {
-  auto& v = *static_cast<PostPayUnifiedorderRequest*>(p);
-  a.Field("version", v.version);
-  a.Field("profit_sharing", v.profit_sharing);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("device_info", v.device_info);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.Field("sign_type", v.sign_type);
-  a.Str("body", v.body);
-  a.JsonField("detail", v.detail);
-  a.OptStr("attach", v.attach);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.OptStr("fee_type", v.fee_type);
-  a.I32("total_fee", v.total_fee);
-  a.Str("spbill_create_ip", v.spbill_create_ip);
-  a.OptStr("time_start", v.time_start);
-  a.OptStr("time_expire", v.time_expire);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.Str("notify_url", v.notify_url);
-  a.Str("trade_type", v.trade_type);
-  a.OptStr("product_id", v.product_id);
-  a.OptStr("limit_pay", v.limit_pay);
-  a.OptStr("openid", v.openid);
-  a.Field("receipt", v.receipt);
-  a.JsonField("scene_info", v.scene_info);
-  a.Field("user_type", v.user_type);
-  a.OptStr("user_creid", v.user_creid);
-  a.OptStr("user_truename", v.user_truename);
-}
-constexpr internal::EndpointSpec kSpec6{
-    "POST v2/sandboxnew/pay/unifiedorder",
-    "POST",
-    "v2/sandboxnew/pay/unifiedorder",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPayUnifiedorderRequest& v) {
-  Body6(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPayUnifiedorderResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.OptStr("device_info", v.device_info);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.Field("trade_type", v.trade_type);
-  a.Str("prepay_id", v.prepay_id);
-  a.OptStr("code_url", v.code_url);
-  a.OptStr("mweb_url", v.mweb_url);
-  a.JsonField("promotion_detail", v.promotion_detail);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPayUnifiedorder::Prepare(const Client& client, const Request& request,
-                                                  CallOptions options) {
-  return internal::Prepare(client, kSpec6, nullptr, &request, nullptr, nullptr, &Body6,
-                           &request.extra, &options);
-}
-Status PostPayUnifiedorder::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
-}
-
-static void Serialize(Archive& a, T2& v) {
-  a.OptStr("goods_id", v.goods_id);
-  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
-  a.OptStr("goods_name", v.goods_name);
-  a.OptI64("quantity", v.quantity);
-  a.OptI64("price", v.price);
-  a.OptStr("goods_category", v.goods_category);
-  a.OptStr("body", v.body);
-  a.OptStr("category", v.category);
-  a.OptI64("mcc", v.mcc);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.OptI64("cost_price", v.cost_price);
-  a.OptStr("receipt_id", v.receipt_id);
-  a.Field("goods_detail", v.goods_detail);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T4& v) {
-  a.Str("id", v.id);
-  a.OptStr("name", v.name);
-  a.OptStr("area_code", v.area_code);
-  a.OptStr("address", v.address);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T3& v) {
-  a.Field("store_info", v.store_info);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T6& v) {
-  a.OptStr("goods_id", v.goods_id);
-  a.OptStr("goods_remark", v.goods_remark);
-  a.OptI64("discount_amount", v.discount_amount);
-  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
-  a.OptStr("goods_name", v.goods_name);
-  a.I64("quantity", v.quantity);
-  a.I64("price", v.price);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T5& v) {
-  a.Str("promotion_id", v.promotion_id);
-  a.OptStr("name", v.name);
-  a.Field("scope", v.scope);
-  a.Field("type", v.type);
-  a.Str("amount", v.amount);
-  a.Str("activity_id", v.activity_id);
-  a.OptStr("wxpay_contribute", v.wxpay_contribute);
-  a.OptStr("merchant_contribute", v.merchant_contribute);
-  a.OptStr("other_contribute", v.other_contribute);
-  a.Field("goods_detail", v.goods_detail);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T8& v) {
-  a.OptStr("goods_id", v.goods_id);
-  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
-  a.OptStr("goods_name", v.goods_name);
-  a.I64("quantity", v.quantity);
-  a.I64("price", v.price);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T7& v) {
-  a.Str("promotion_id", v.promotion_id);
-  a.OptStr("name", v.name);
-  a.Field("scope", v.scope);
-  a.Field("type", v.type);
-  a.Str("amount", v.amount);
-  a.Str("activity_id", v.activity_id);
-  a.OptStr("wxpay_contribute", v.wxpay_contribute);
-  a.OptStr("merchant_contribute", v.merchant_contribute);
-  a.OptStr("other_contribute", v.other_contribute);
-  a.Field("goods_detail", v.goods_detail);
-  a.Extra(v.extra);
-}
-
-PostPayDownloadbillRequest::PostPayDownloadbillRequest() = default;
-PostPayDownloadbillRequest::~PostPayDownloadbillRequest() = default;
-PostPayGetsignkeyRequest::PostPayGetsignkeyRequest() = default;
-PostPayGetsignkeyRequest::~PostPayGetsignkeyRequest() = default;
-PostPayGetsignkeyResponse::PostPayGetsignkeyResponse() = default;
-PostPayGetsignkeyResponse::~PostPayGetsignkeyResponse() = default;
-T2::GoodsDetail() = default;
-T2::~GoodsDetail() = default;
-T1::Detail() = default;
-T1::~Detail() = default;
-T4::StoreInfo() = default;
-T4::~StoreInfo() = default;
-T3::SceneInfo() = default;
-T3::~SceneInfo() = default;
-PostPayMicropayRequest::PostPayMicropayRequest() = default;
-PostPayMicropayRequest::~PostPayMicropayRequest() = default;
-T6::GoodsDetail() = default;
-T6::~GoodsDetail() = default;
-T5::PromotionDetail() = default;
-T5::~PromotionDetail() = default;
-PostPayMicropayResponse::PostPayMicropayResponse() = default;
-PostPayMicropayResponse::~PostPayMicropayResponse() = default;
-PostPayOrderqueryRequest::PostPayOrderqueryRequest() = default;
-PostPayOrderqueryRequest::~PostPayOrderqueryRequest() = default;
-T8::GoodsDetail() = default;
-T8::~GoodsDetail() = default;
-T7::PromotionDetail() = default;
-T7::~PromotionDetail() = default;
-PostPayOrderqueryResponse::PostPayOrderqueryResponse() = default;
-PostPayOrderqueryResponse::~PostPayOrderqueryResponse() = default;
-PostPayRefundRequest::PostPayRefundRequest() = default;
-PostPayRefundRequest::~PostPayRefundRequest() = default;
-PostPayRefundResponse::PostPayRefundResponse() = default;
-PostPayRefundResponse::~PostPayRefundResponse() = default;
-PostPayRefundqueryRequest::PostPayRefundqueryRequest() = default;
-PostPayRefundqueryRequest::~PostPayRefundqueryRequest() = default;
-PostPayRefundqueryResponse::PostPayRefundqueryResponse() = default;
-PostPayRefundqueryResponse::~PostPayRefundqueryResponse() = default;
-PostPayUnifiedorderRequest::PostPayUnifiedorderRequest() = default;
-PostPayUnifiedorderRequest::~PostPayUnifiedorderRequest() = default;
-PostPayUnifiedorderResponse::PostPayUnifiedorderResponse() = default;
-PostPayUnifiedorderResponse::~PostPayUnifiedorderResponse() = default;
-
-const EnumTable& EnumTableOf(PostPayDownloadbillRequest::BillType) { return kEnum0; }
-const EnumTable& EnumTableOf(PostPayDownloadbillRequest::TarType) { return kEnum1; }
-const EnumTable& EnumTableOf(PostPayGetsignkeyResponse::ReturnCode) { return kEnum2; }
-const EnumTable& EnumTableOf(PostPayMicropayRequest::ProfitSharing) { return kEnum3; }
-const EnumTable& EnumTableOf(PostPayMicropayRequest::Deposit) { return kEnum4; }
-const EnumTable& EnumTableOf(PostPayMicropayRequest::SignType) { return kEnum5; }
-const EnumTable& EnumTableOf(T5::Scope) { return kEnum6; }
-const EnumTable& EnumTableOf(T5::Type) { return kEnum7; }
-const EnumTable& EnumTableOf(PostPayOrderqueryRequest::Version) { return kEnum8; }
-const EnumTable& EnumTableOf(PostPayOrderqueryResponse::TradeState) { return kEnum9; }
-const EnumTable& EnumTableOf(PostPayUnifiedorderRequest::UserType) { return kEnum10; }
-const EnumTable& EnumTableOf(PostPayUnifiedorderResponse::TradeType) { return kEnum11; }
-
-}  // namespace wechatpay::models::v2::sandboxnew
-
-namespace wechatpay::models::v2::secsvc {
-
-namespace {
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "1.0",
-    "2.0",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 3};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "UTF-8",
-    "GBK",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 3};
-
-constexpr std::string_view kEnum2Names[] = {
-    "",
-    "HMAC-SHA256",
-};
-constexpr EnumTable kEnum2{kEnum2Names, 2};
-
-constexpr std::string_view kEnum3Names[] = {
-    "",
-    "SUCCESS",
-    "FAIL",
-};
-constexpr EnumTable kEnum3{kEnum3Names, 3};
-
-constexpr std::string_view kEnum4Names[] = {
-    "",     "MAINLAND_ID",     "PASSPOT",      "MO",       "SOLDIERS",
-    "HVPS", "MAINLAND_TMP_ID", "ACCOUNT_THIN", "POLICE",   "MTPS",
-    "BL",   "OTHER",           "RPFF",         "HK_MACAO", "TAIWAN",
-};
-constexpr EnumTable kEnum4{kEnum4Names, 15};
-
-constexpr std::string_view kEnum5Names[] = {
-    "",
-    "1.0",
-    "1.1",
-};
-constexpr EnumTable kEnum5{kEnum5Names, 3};
-
-constexpr std::string_view kEnum6Names[] = {
-    "",
-    "HMAC-SHA256",
-    "MD5",
-};
-constexpr EnumTable kEnum6{kEnum6Names, 3};
-
-constexpr std::string_view kEnum7Names[] = {
-    "",
-    "V_OP_NA",
-    "V_OP_NM_MA",
-    "V_OP_NM_UM",
-};
-constexpr EnumTable kEnum7{kEnum7Names, 4};
-
-constexpr std::string_view kEnum8Names[] = {
-    "",
-    "V_NM_ID_MA",
-    "V_NM_ID_UM",
-    "V_NM_ID_TYPE_UM",
-};
-constexpr EnumTable kEnum8{kEnum8Names, 4};
-
-}  // namespace
-
-// POST v2/secsvc/getrealnameinfo
-namespace {
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostGetrealnameinfoRequest*>(p);
-  a.Field("version", v.version);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("appid", v.appid);
-  a.Str("openid", v.openid);
-  a.Str("cert_serialno", v.cert_serialno);
-  a.Str("access_token", v.access_token);
-  a.OptI64("timestamp", v.timestamp);
-  a.OptStr("cert_sign", v.cert_sign);
-  a.Field("charset", v.charset);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.Field("sign_type", v.sign_type);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "POST v2/secsvc/getrealnameinfo",
-    "POST",
-    "v2/secsvc/getrealnameinfo",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostGetrealnameinfoRequest& v) {
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostGetrealnameinfoResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.OptStr("error_code", v.error_code);
-  a.OptStr("error_code_des", v.error_code_des);
-  a.OptStr("sign", v.sign);
-  a.Field("result_code", v.result_code);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("openid", v.openid);
-  a.OptStr("encrypted_real_name", v.encrypted_real_name);
-  a.OptStr("encrypted_credential_id", v.encrypted_credential_id);
-  a.Field("cre_type", v.cre_type);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostGetrealnameinfo::Prepare(const Client& client, const Request& request,
-                                                  CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
-                           &request.extra, &options);
-}
-Status PostGetrealnameinfo::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/secsvc/realnameauth
-namespace {
-void Body1(Archive& a, void* p) {
-  auto& v = *static_cast<PostRealnameauthRequest*>(p);
-  a.Field("version", v.version);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("appid", v.appid);
-  a.Str("openid", v.openid);
-  a.Str("real_name", v.real_name);
-  a.Field("cred_type", v.cred_type);
-  a.Str("cred_id", v.cred_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.Str("access_token", v.access_token);
-  a.OptStr("sign", v.sign);
-  a.Field("sign_type", v.sign_type);
-}
-constexpr internal::EndpointSpec kSpec1{
-    "POST v2/secsvc/realnameauth",
-    "POST",
-    "v2/secsvc/realnameauth",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostRealnameauthRequest& v) {
-  Body1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostRealnameauthResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.OptStr("error_code", v.error_code);
-  a.OptStr("error_code_des", v.error_code_des);
-  a.OptStr("sign", v.sign);
-  a.Field("result_code", v.result_code);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("openid", v.openid);
-  a.OptStr("access_token", v.access_token);
-  a.Field("verify_openid", v.verify_openid);
-  a.Field("verify_real_name", v.verify_real_name);
-  a.OptStr("bind_bankcard", v.bind_bankcard);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostRealnameauth::Prepare(const Client& client, const Request& request,
-                                               CallOptions options) {
-  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
-                           &request.extra, &options);
-}
-Status PostRealnameauth::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-PostGetrealnameinfoRequest::PostGetrealnameinfoRequest() = default;
-PostGetrealnameinfoRequest::~PostGetrealnameinfoRequest() = default;
-PostGetrealnameinfoResponse::PostGetrealnameinfoResponse() = default;
-PostGetrealnameinfoResponse::~PostGetrealnameinfoResponse() = default;
-PostRealnameauthRequest::PostRealnameauthRequest() = default;
-PostRealnameauthRequest::~PostRealnameauthRequest() = default;
-PostRealnameauthResponse::PostRealnameauthResponse() = default;
-PostRealnameauthResponse::~PostRealnameauthResponse() = default;
-
-const EnumTable& EnumTableOf(PostGetrealnameinfoRequest::Version) { return kEnum0; }
-const EnumTable& EnumTableOf(PostGetrealnameinfoRequest::Charset) { return kEnum1; }
-const EnumTable& EnumTableOf(PostGetrealnameinfoRequest::SignType) { return kEnum2; }
-const EnumTable& EnumTableOf(PostGetrealnameinfoResponse::ReturnCode) { return kEnum3; }
-const EnumTable& EnumTableOf(PostGetrealnameinfoResponse::CreType) { return kEnum4; }
-const EnumTable& EnumTableOf(PostRealnameauthRequest::Version) { return kEnum5; }
-const EnumTable& EnumTableOf(PostRealnameauthRequest::SignType) { return kEnum6; }
-const EnumTable& EnumTableOf(PostRealnameauthResponse::VerifyOpenid) { return kEnum7; }
-const EnumTable& EnumTableOf(PostRealnameauthResponse::VerifyRealName) { return kEnum8; }
-
-}  // namespace wechatpay::models::v2::secsvc
-
-namespace wechatpay::models::v2::tools {
-
-namespace {
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "SUCCESS",
-    "FAIL",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 3};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "MD5",
-    "HMAC-SHA256",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 3};
-
-}  // namespace
-
-// POST v2/tools/authcodetoopenid
-namespace {
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostAuthcodetoopenidRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Str("auth_code", v.auth_code);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "POST v2/tools/authcodetoopenid",
-    "POST",
-    "v2/tools/authcodetoopenid",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostAuthcodetoopenidRequest& v) {
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostAuthcodetoopenidResponse& v) {
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.Str("openid", v.openid);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostAuthcodetoopenid::Prepare(const Client& client, const Request& request,
-                                                   CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
-                           &request.extra, &options);
-}
-Status PostAuthcodetoopenid::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/tools/shorturl
-namespace {
-void Body1(Archive& a, void* p) {
-  auto& v = *static_cast<PostShorturlRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.Str("long_url", v.long_url);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.Field("sign_type", v.sign_type);
-}
-constexpr internal::EndpointSpec kSpec1{
-    "POST v2/tools/shorturl",
-    "POST",
-    "v2/tools/shorturl",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostShorturlRequest& v) {
-  Body1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostShorturlResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.Str("short_url", v.short_url);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostShorturl::Prepare(const Client& client, const Request& request,
-                                           CallOptions options) {
-  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
-                           &request.extra, &options);
-}
-Status PostShorturl::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-PostAuthcodetoopenidRequest::PostAuthcodetoopenidRequest() = default;
-PostAuthcodetoopenidRequest::~PostAuthcodetoopenidRequest() = default;
-PostAuthcodetoopenidResponse::PostAuthcodetoopenidResponse() = default;
-PostAuthcodetoopenidResponse::~PostAuthcodetoopenidResponse() = default;
-PostShorturlRequest::PostShorturlRequest() = default;
-PostShorturlRequest::~PostShorturlRequest() = default;
-PostShorturlResponse::PostShorturlResponse() = default;
-PostShorturlResponse::~PostShorturlResponse() = default;
-
-const EnumTable& EnumTableOf(PostAuthcodetoopenidResponse::ReturnCode) { return kEnum0; }
-const EnumTable& EnumTableOf(PostShorturlRequest::SignType) { return kEnum1; }
-
-}  // namespace wechatpay::models::v2::tools

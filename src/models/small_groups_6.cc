@@ -8,18 +8,2347 @@
 #include <string_view>
 
 #include "models/archive.h"
-#include "wechatpay/models/global/customs.h"
 #include "wechatpay/models/hk/certificates.h"
 #include "wechatpay/models/hk/merchants.h"
 #include "wechatpay/models/hk/refunds.h"
 #include "wechatpay/models/hk/settle.h"
 #include "wechatpay/models/hk/statements.h"
-#include "wechatpay/models/hk/transactions.h"
-#include "wechatpay/models/miniprogram/user_order.h"
+#include "wechatpay/models/v2/mmpaysptrans.h"
+#include "wechatpay/models/v2/papay.h"
+#include "wechatpay/models/v2/payitil.h"
+#include "wechatpay/models/v2/risk.h"
+#include "wechatpay/models/v2/sandboxnew.h"
+#include "wechatpay/models/v2/secsvc.h"
+#include "wechatpay/models/v2/tools.h"
 #include "wechatpay/models/v2/transit.h"
 #include "wechatpay/models/v2/vehicle.h"
 #include "wechatpay/models/v2/wxv.h"
 #include "wechatpay/models/v2/xdc.h"
+
+namespace wechatpay::models::v2::mmpaysptrans {
+
+namespace {
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "SUCCESS",
+    "FAIL",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 3};
+
+constexpr std::string_view kEnum1Names[] = {
+    "", "SUCCESS", "FAILED", "PROCESSING", "BANK_FAIL",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 5};
+
+}  // namespace
+
+// POST v2/mmpaysptrans/pay_bank
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostPayBankRequest*>(p);
+  a.OptStr("mch_id", v.mch_id);
+  a.Str("partner_trade_no", v.partner_trade_no);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.Str("enc_bank_no", v.enc_bank_no);
+  a.Str("enc_true_name", v.enc_true_name);
+  a.Str("bank_code", v.bank_code);
+  a.I32("amount", v.amount);
+  a.OptStr("desc", v.desc);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "POST v2/mmpaysptrans/pay_bank",
+    "POST",
+    "v2/mmpaysptrans/pay_bank",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPayBankRequest& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPayBankResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("partner_trade_no", v.partner_trade_no);
+  a.OptI32("amount", v.amount);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.OptStr("payment_no", v.payment_no);
+  a.OptI32("cmms_amt", v.cmms_amt);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPayBank::Prepare(const Client& client, const Request& request,
+                                          CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
+                           &request.extra, &options);
+}
+Status PostPayBank::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/mmpaysptrans/query_bank
+namespace {
+void Body1(Archive& a, void* p) {
+  auto& v = *static_cast<PostQueryBankRequest*>(p);
+  a.OptStr("mch_id", v.mch_id);
+  a.Str("partner_trade_no", v.partner_trade_no);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+}
+constexpr internal::EndpointSpec kSpec1{
+    "POST v2/mmpaysptrans/query_bank",
+    "POST",
+    "v2/mmpaysptrans/query_bank",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostQueryBankRequest& v) {
+  Body1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostQueryBankResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("partner_trade_no", v.partner_trade_no);
+  a.OptStr("payment_no", v.payment_no);
+  a.OptStr("bank_no_md5", v.bank_no_md5);
+  a.OptStr("true_name_md5", v.true_name_md5);
+  a.OptI32("amount", v.amount);
+  a.Field("status", v.status);
+  a.OptI32("cmms_amt", v.cmms_amt);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("pay_succ_time", v.pay_succ_time);
+  a.OptStr("reason", v.reason);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostQueryBank::Prepare(const Client& client, const Request& request,
+                                            CallOptions options) {
+  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
+                           &request.extra, &options);
+}
+Status PostQueryBank::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+PostPayBankRequest::PostPayBankRequest() = default;
+PostPayBankRequest::~PostPayBankRequest() = default;
+PostPayBankResponse::PostPayBankResponse() = default;
+PostPayBankResponse::~PostPayBankResponse() = default;
+PostQueryBankRequest::PostQueryBankRequest() = default;
+PostQueryBankRequest::~PostQueryBankRequest() = default;
+PostQueryBankResponse::PostQueryBankResponse() = default;
+PostQueryBankResponse::~PostQueryBankResponse() = default;
+
+const EnumTable& EnumTableOf(PostPayBankResponse::ReturnCode) { return kEnum0; }
+const EnumTable& EnumTableOf(PostPayBankResponse::ResultCode) { return kEnum0; }
+const EnumTable& EnumTableOf(PostQueryBankResponse::ReturnCode) { return kEnum0; }
+const EnumTable& EnumTableOf(PostQueryBankResponse::ResultCode) { return kEnum0; }
+const EnumTable& EnumTableOf(PostQueryBankResponse::Status_) { return kEnum1; }
+
+}  // namespace wechatpay::models::v2::mmpaysptrans
+
+namespace wechatpay::models::v2::papay {
+
+namespace {
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "1.0",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 2};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "SUCCESS",
+    "FAIL",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 3};
+
+constexpr std::string_view kEnum2Names[] = {
+    "",
+    "HMAC-SHA256",
+    "MD5",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 3};
+
+constexpr std::string_view kEnum3Names[] = {
+    "",
+    "MD5",
+    "HMAC-SHA256",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 3};
+
+constexpr std::string_view kEnum4Names[] = {
+    "",
+    "Y",
+    "N",
+};
+constexpr EnumTable kEnum4{kEnum4Names, 3};
+
+}  // namespace
+
+// POST v2/papay/deletecontract
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostDeletecontractRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sign", v.sign);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("contract_code", v.contract_code);
+  a.OptStr("contract_id", v.contract_id);
+  a.Str("contract_termination_remark", v.contract_termination_remark);
+  a.Field("version", v.version);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "POST v2/papay/deletecontract",
+    "POST",
+    "v2/papay/deletecontract",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostDeletecontractRequest& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostDeletecontractResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("contract_code", v.contract_code);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("sign", v.sign);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostDeletecontract::Prepare(const Client& client, const Request& request,
+                                                 CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
+                           &request.extra, &options);
+}
+Status PostDeletecontract::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v2/papay/entrustweb
+namespace {
+void Query1(Archive& a, void* p) {
+  auto& v = *static_cast<GetEntrustwebRequest*>(p);
+  Archive::TextScope text(a);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptI64("plan_id", v.plan_id);
+  a.OptStr("contract_code", v.contract_code);
+  a.OptI64("request_serial", v.request_serial);
+  a.OptStr("contract_display_account", v.contract_display_account);
+  a.OptStr("notify_url", v.notify_url);
+  a.OptStr("version", v.version);
+  a.OptStr("sign", v.sign);
+  a.OptStr("timestamp", v.timestamp);
+  a.OptI64("return_web", v.return_web);
+}
+}  // namespace
+
+void Serialize(Archive& a, GetEntrustwebRequest& v) {
+  Query1(a, &v);
+  a.Extra(v.extra);
+}
+
+// GET v2/papay/h5entrustweb
+namespace {
+void Query2(Archive& a, void* p) {
+  auto& v = *static_cast<GetH5entrustwebRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("appid", v.appid);
+  a.Str("mch_id", v.mch_id);
+  a.Str("plan_id", v.plan_id);
+  a.Str("contract_code", v.contract_code);
+  a.I64("request_serial", v.request_serial);
+  a.Str("contract_display_account", v.contract_display_account);
+  a.Str("notify_url", v.notify_url);
+  a.Str("version", v.version);
+  a.Str("sign", v.sign);
+  a.Field("sign_type", v.sign_type);
+  a.Str("timestamp", v.timestamp);
+  a.Str("clientip", v.clientip);
+  a.OptStr("return_appid", v.return_appid);
+}
+constexpr internal::EndpointSpec kSpec2{
+    "GET v2/papay/h5entrustweb",
+    "GET",
+    "v2/papay/h5entrustweb",
+    internal::Protocol::kApiV2,
+    false,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetH5entrustwebRequest& v) {
+  Query2(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetH5entrustwebResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Field("result_code", v.result_code);
+  a.OptStr("result_msg", v.result_msg);
+  a.OptStr("redirect_url", v.redirect_url);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetH5entrustweb::Prepare(const Client& client, const Request& request,
+                                              CallOptions options) {
+  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, &Query2, nullptr,
+                           &request.extra, &options);
+}
+Status GetH5entrustweb::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/papay/partner/deletecontract
+namespace {
+void Body3(Archive& a, void* p) {
+  auto& v = *static_cast<PostPartnerDeletecontractRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.Str("sub_mch_id", v.sub_mch_id);
+  a.OptStr("sign", v.sign);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("contract_code", v.contract_code);
+  a.OptStr("contract_id", v.contract_id);
+  a.Str("contract_termination_remark", v.contract_termination_remark);
+  a.Field("version", v.version);
+}
+constexpr internal::EndpointSpec kSpec3{
+    "POST v2/papay/partner/deletecontract",
+    "POST",
+    "v2/papay/partner/deletecontract",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPartnerDeletecontractRequest& v) {
+  Body3(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPartnerDeletecontractResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("contract_code", v.contract_code);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("sign", v.sign);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPartnerDeletecontract::Prepare(const Client& client,
+                                                        const Request& request,
+                                                        CallOptions options) {
+  return internal::Prepare(client, kSpec3, nullptr, &request, nullptr, nullptr, &Body3,
+                           &request.extra, &options);
+}
+Status PostPartnerDeletecontract::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v2/papay/partner/entrustweb
+namespace {
+void Query4(Archive& a, void* p) {
+  auto& v = *static_cast<GetPartnerEntrustwebRequest*>(p);
+  Archive::TextScope text(a);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptI64("plan_id", v.plan_id);
+  a.OptStr("contract_code", v.contract_code);
+  a.OptI64("request_serial", v.request_serial);
+  a.OptStr("contract_display_account", v.contract_display_account);
+  a.OptStr("notify_url", v.notify_url);
+  a.OptStr("version", v.version);
+  a.OptStr("sign", v.sign);
+  a.OptStr("timestamp", v.timestamp);
+  a.OptI64("return_web", v.return_web);
+}
+}  // namespace
+
+void Serialize(Archive& a, GetPartnerEntrustwebRequest& v) {
+  Query4(a, &v);
+  a.Extra(v.extra);
+}
+
+// GET v2/papay/partner/h5entrustweb
+namespace {
+void Query5(Archive& a, void* p) {
+  auto& v = *static_cast<GetPartnerH5entrustwebRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("appid", v.appid);
+  a.Str("mch_id", v.mch_id);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Str("sub_mch_id", v.sub_mch_id);
+  a.Str("plan_id", v.plan_id);
+  a.Str("contract_code", v.contract_code);
+  a.I64("request_serial", v.request_serial);
+  a.Str("contract_display_account", v.contract_display_account);
+  a.Str("notify_url", v.notify_url);
+  a.Str("version", v.version);
+  a.Str("sign", v.sign);
+  a.Field("sign_type", v.sign_type);
+  a.Str("timestamp", v.timestamp);
+  a.Str("clientip", v.clientip);
+  a.OptStr("deviceid", v.deviceid);
+  a.OptStr("mobile", v.mobile);
+  a.OptStr("email", v.email);
+  a.OptStr("qq", v.qq);
+  a.OptStr("openid", v.openid);
+  a.OptStr("creid", v.creid);
+  a.OptStr("outerid", v.outerid);
+  a.OptStr("return_appid", v.return_appid);
+}
+constexpr internal::EndpointSpec kSpec5{
+    "GET v2/papay/partner/h5entrustweb",
+    "GET",
+    "v2/papay/partner/h5entrustweb",
+    internal::Protocol::kApiV2,
+    false,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetPartnerH5entrustwebRequest& v) {
+  Query5(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetPartnerH5entrustwebResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Field("result_code", v.result_code);
+  a.OptStr("result_msg", v.result_msg);
+  a.OptStr("redirect_url", v.redirect_url);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetPartnerH5entrustweb::Prepare(const Client& client, const Request& request,
+                                                     CallOptions options) {
+  return internal::Prepare(client, kSpec5, nullptr, &request, nullptr, &Query5, nullptr,
+                           &request.extra, &options);
+}
+Status GetPartnerH5entrustweb::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/papay/partner/preentrustweb
+namespace {
+void Body6(Archive& a, void* p) {
+  auto& v = *static_cast<PostPartnerPreentrustwebRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.Str("plan_id", v.plan_id);
+  a.Str("contract_code", v.contract_code);
+  a.I64("request_serial", v.request_serial);
+  a.Str("contract_display_account", v.contract_display_account);
+  a.Str("notify_url", v.notify_url);
+  a.Field("version", v.version);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("sign", v.sign);
+  a.Str("timestamp", v.timestamp);
+  a.Field("return_app", v.return_app);
+}
+constexpr internal::EndpointSpec kSpec6{
+    "POST v2/papay/partner/preentrustweb",
+    "POST",
+    "v2/papay/partner/preentrustweb",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPartnerPreentrustwebRequest& v) {
+  Body6(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPartnerPreentrustwebResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.OptStr("miniprogram_username", v.miniprogram_username);
+  a.OptStr("miniprogram_path", v.miniprogram_path);
+  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPartnerPreentrustweb::Prepare(const Client& client, const Request& request,
+                                                       CallOptions options) {
+  return internal::Prepare(client, kSpec6, nullptr, &request, nullptr, nullptr, &Body6,
+                           &request.extra, &options);
+}
+Status PostPartnerPreentrustweb::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/papay/partner/querycontract
+namespace {
+void Body7(Archive& a, void* p) {
+  auto& v = *static_cast<PostPartnerQuerycontractRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("contract_code", v.contract_code);
+  a.Field("version", v.version);
+  a.OptStr("sign", v.sign);
+}
+constexpr internal::EndpointSpec kSpec7{
+    "POST v2/papay/partner/querycontract",
+    "POST",
+    "v2/papay/partner/querycontract",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPartnerQuerycontractRequest& v) {
+  Body7(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPartnerQuerycontractResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Field("result_code", v.result_code);
+  a.OptI32("mch_id", v.mch_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptI32("plan_id", v.plan_id);
+  a.OptI64("request_serial", v.request_serial);
+  a.OptStr("contract_code", v.contract_code);
+  a.OptStr("contract_display_account", v.contract_display_account);
+  a.OptI32("contract_state", v.contract_state);
+  a.OptStr("contract_signed_time", v.contract_signed_time);
+  a.OptStr("contract_expired_time", v.contract_expired_time);
+  a.OptStr("contract_terminated_time", v.contract_terminated_time);
+  a.OptI32("contract_termination_mode", v.contract_termination_mode);
+  a.OptStr("sign", v.sign);
+  a.OptStr("contract_termination_remark", v.contract_termination_remark);
+  a.OptStr("openid", v.openid);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPartnerQuerycontract::Prepare(const Client& client, const Request& request,
+                                                       CallOptions options) {
+  return internal::Prepare(client, kSpec7, nullptr, &request, nullptr, nullptr, &Body7,
+                           &request.extra, &options);
+}
+Status PostPartnerQuerycontract::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec7, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/papay/preentrustweb
+namespace {
+void Body8(Archive& a, void* p) {
+  auto& v = *static_cast<PostPreentrustwebRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.Str("plan_id", v.plan_id);
+  a.Str("contract_code", v.contract_code);
+  a.I64("request_serial", v.request_serial);
+  a.Str("contract_display_account", v.contract_display_account);
+  a.Str("notify_url", v.notify_url);
+  a.Field("version", v.version);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("sign", v.sign);
+  a.Str("timestamp", v.timestamp);
+  a.Field("return_app", v.return_app);
+}
+constexpr internal::EndpointSpec kSpec8{
+    "POST v2/papay/preentrustweb",
+    "POST",
+    "v2/papay/preentrustweb",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPreentrustwebRequest& v) {
+  Body8(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPreentrustwebResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.OptStr("miniprogram_username", v.miniprogram_username);
+  a.OptStr("miniprogram_path", v.miniprogram_path);
+  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPreentrustweb::Prepare(const Client& client, const Request& request,
+                                                CallOptions options) {
+  return internal::Prepare(client, kSpec8, nullptr, &request, nullptr, nullptr, &Body8,
+                           &request.extra, &options);
+}
+Status PostPreentrustweb::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec8, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/papay/querycontract
+namespace {
+void Body9(Archive& a, void* p) {
+  auto& v = *static_cast<PostQuerycontractRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptI32("mch_id", v.mch_id);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptI32("plan_id", v.plan_id);
+  a.OptStr("contract_code", v.contract_code);
+  a.Field("version", v.version);
+  a.OptStr("sign", v.sign);
+}
+constexpr internal::EndpointSpec kSpec9{
+    "POST v2/papay/querycontract",
+    "POST",
+    "v2/papay/querycontract",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostQuerycontractRequest& v) {
+  Body9(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostQuerycontractResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Field("result_code", v.result_code);
+  a.OptI32("mch_id", v.mch_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptI32("plan_id", v.plan_id);
+  a.OptI64("request_serial", v.request_serial);
+  a.OptStr("contract_code", v.contract_code);
+  a.OptStr("contract_display_account", v.contract_display_account);
+  a.OptI32("contract_state", v.contract_state);
+  a.OptStr("contract_signed_time", v.contract_signed_time);
+  a.OptStr("contract_expired_time", v.contract_expired_time);
+  a.OptStr("contract_terminated_time", v.contract_terminated_time);
+  a.OptI32("contract_termination_mode", v.contract_termination_mode);
+  a.OptStr("sign", v.sign);
+  a.OptStr("contract_termination_remark", v.contract_termination_remark);
+  a.OptStr("openid", v.openid);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostQuerycontract::Prepare(const Client& client, const Request& request,
+                                                CallOptions options) {
+  return internal::Prepare(client, kSpec9, nullptr, &request, nullptr, nullptr, &Body9,
+                           &request.extra, &options);
+}
+Status PostQuerycontract::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec9, response, &internal::SerializeErased<Response>, out);
+}
+
+PostDeletecontractRequest::PostDeletecontractRequest() = default;
+PostDeletecontractRequest::~PostDeletecontractRequest() = default;
+PostDeletecontractResponse::PostDeletecontractResponse() = default;
+PostDeletecontractResponse::~PostDeletecontractResponse() = default;
+GetEntrustwebRequest::GetEntrustwebRequest() = default;
+GetEntrustwebRequest::~GetEntrustwebRequest() = default;
+GetH5entrustwebRequest::GetH5entrustwebRequest() = default;
+GetH5entrustwebRequest::~GetH5entrustwebRequest() = default;
+GetH5entrustwebResponse::GetH5entrustwebResponse() = default;
+GetH5entrustwebResponse::~GetH5entrustwebResponse() = default;
+PostPartnerDeletecontractRequest::PostPartnerDeletecontractRequest() = default;
+PostPartnerDeletecontractRequest::~PostPartnerDeletecontractRequest() = default;
+PostPartnerDeletecontractResponse::PostPartnerDeletecontractResponse() = default;
+PostPartnerDeletecontractResponse::~PostPartnerDeletecontractResponse() = default;
+GetPartnerEntrustwebRequest::GetPartnerEntrustwebRequest() = default;
+GetPartnerEntrustwebRequest::~GetPartnerEntrustwebRequest() = default;
+GetPartnerH5entrustwebRequest::GetPartnerH5entrustwebRequest() = default;
+GetPartnerH5entrustwebRequest::~GetPartnerH5entrustwebRequest() = default;
+GetPartnerH5entrustwebResponse::GetPartnerH5entrustwebResponse() = default;
+GetPartnerH5entrustwebResponse::~GetPartnerH5entrustwebResponse() = default;
+PostPartnerPreentrustwebRequest::PostPartnerPreentrustwebRequest() = default;
+PostPartnerPreentrustwebRequest::~PostPartnerPreentrustwebRequest() = default;
+PostPartnerPreentrustwebResponse::PostPartnerPreentrustwebResponse() = default;
+PostPartnerPreentrustwebResponse::~PostPartnerPreentrustwebResponse() = default;
+PostPartnerQuerycontractRequest::PostPartnerQuerycontractRequest() = default;
+PostPartnerQuerycontractRequest::~PostPartnerQuerycontractRequest() = default;
+PostPartnerQuerycontractResponse::PostPartnerQuerycontractResponse() = default;
+PostPartnerQuerycontractResponse::~PostPartnerQuerycontractResponse() = default;
+PostPreentrustwebRequest::PostPreentrustwebRequest() = default;
+PostPreentrustwebRequest::~PostPreentrustwebRequest() = default;
+PostPreentrustwebResponse::PostPreentrustwebResponse() = default;
+PostPreentrustwebResponse::~PostPreentrustwebResponse() = default;
+PostQuerycontractRequest::PostQuerycontractRequest() = default;
+PostQuerycontractRequest::~PostQuerycontractRequest() = default;
+PostQuerycontractResponse::PostQuerycontractResponse() = default;
+PostQuerycontractResponse::~PostQuerycontractResponse() = default;
+
+const EnumTable& EnumTableOf(PostDeletecontractRequest::Version) { return kEnum0; }
+const EnumTable& EnumTableOf(PostDeletecontractResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostDeletecontractResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(GetH5entrustwebRequest::SignType) { return kEnum2; }
+const EnumTable& EnumTableOf(GetH5entrustwebResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(GetH5entrustwebResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPartnerDeletecontractRequest::Version) { return kEnum0; }
+const EnumTable& EnumTableOf(PostPartnerDeletecontractResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPartnerDeletecontractResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(GetPartnerH5entrustwebRequest::SignType) { return kEnum2; }
+const EnumTable& EnumTableOf(GetPartnerH5entrustwebResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(GetPartnerH5entrustwebResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPartnerPreentrustwebRequest::Version) { return kEnum0; }
+const EnumTable& EnumTableOf(PostPartnerPreentrustwebRequest::SignType) { return kEnum3; }
+const EnumTable& EnumTableOf(PostPartnerPreentrustwebRequest::ReturnApp) { return kEnum4; }
+const EnumTable& EnumTableOf(PostPartnerPreentrustwebResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPartnerPreentrustwebResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPartnerQuerycontractRequest::Version) { return kEnum0; }
+const EnumTable& EnumTableOf(PostPartnerQuerycontractResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPartnerQuerycontractResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPreentrustwebRequest::Version) { return kEnum0; }
+const EnumTable& EnumTableOf(PostPreentrustwebRequest::SignType) { return kEnum3; }
+const EnumTable& EnumTableOf(PostPreentrustwebRequest::ReturnApp) { return kEnum4; }
+const EnumTable& EnumTableOf(PostPreentrustwebResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPreentrustwebResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostQuerycontractRequest::Version) { return kEnum0; }
+const EnumTable& EnumTableOf(PostQuerycontractResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostQuerycontractResponse::ResultCode) { return kEnum1; }
+
+}  // namespace wechatpay::models::v2::papay
+
+namespace wechatpay::models::v2::payitil {
+
+namespace {
+
+using T1 = PostReportRequest::Trades;
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "OK",
+    "FAIL",
+    "CANCLE",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 4};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "SUCCESS",
+    "FAIL",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 3};
+
+}  // namespace
+
+static void Serialize(Archive& a, T1& v);
+
+// POST v2/payitil/report
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostReportRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("device_info", v.device_info);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.Str("interface_url", v.interface_url);
+  a.Str("user_ip", v.user_ip);
+  a.JsonField("trades", v.trades);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "POST v2/payitil/report",
+    "POST",
+    "v2/payitil/report",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostReportRequest& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostReportResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Field("result_code", v.result_code);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostReport::Prepare(const Client& client, const Request& request,
+                                         CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
+                           &request.extra, &options);
+}
+Status PostReport::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.Str("out_trade_no", v.out_trade_no);
+  a.Str("begin_time", v.begin_time);
+  a.Str("end_time", v.end_time);
+  a.Field("state", v.state);
+  a.OptStr("err_msg", v.err_msg);
+  a.Extra(v.extra);
+}
+
+T1::Trades() = default;
+T1::~Trades() = default;
+PostReportRequest::PostReportRequest() = default;
+PostReportRequest::~PostReportRequest() = default;
+PostReportResponse::PostReportResponse() = default;
+PostReportResponse::~PostReportResponse() = default;
+
+const EnumTable& EnumTableOf(T1::State) { return kEnum0; }
+const EnumTable& EnumTableOf(PostReportResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostReportResponse::ResultCode) { return kEnum1; }
+
+}  // namespace wechatpay::models::v2::payitil
+
+namespace wechatpay::models::v2::risk {
+
+namespace {
+
+using T1 = PostGetviolationResponse::ViolationRecords;
+using T2 = T1::ViolationRecords_;
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "HMAC-SHA256",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 2};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "SUCCESS",
+    "FAIL",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 3};
+
+constexpr std::string_view kEnum2Names[] = {
+    "",
+    "MD5",
+    "HMAC-SHA256",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 3};
+
+constexpr std::string_view kEnum3Names[] = {
+    "",
+    "csv",
+    "json",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 3};
+
+}  // namespace
+
+static void Serialize(Archive& a, T2& v);
+static void Serialize(Archive& a, T1& v);
+
+// POST v2/risk/getcertficates
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostGetcertficatesRequest*>(p);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.Field("sign_type", v.sign_type);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "POST v2/risk/getcertficates",
+    "POST",
+    "v2/risk/getcertficates",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostGetcertficatesRequest& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostGetcertficatesResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.OptStr("error_code", v.error_code);
+  a.OptStr("error_code_des", v.error_code_des);
+  a.Field("result_code", v.result_code);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("certificates", v.certificates);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostGetcertficates::Prepare(const Client& client, const Request& request,
+                                                 CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
+                           &request.extra, &options);
+}
+Status PostGetcertficates::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/risk/getpublickey
+namespace {
+void Body1(Archive& a, void* p) {
+  auto& v = *static_cast<PostGetpublickeyRequest*>(p);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.Field("sign_type", v.sign_type);
+}
+constexpr internal::EndpointSpec kSpec1{
+    "POST v2/risk/getpublickey",
+    "POST",
+    "v2/risk/getpublickey",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostGetpublickeyRequest& v) {
+  Body1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostGetpublickeyResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("error_code", v.error_code);
+  a.OptStr("error_code_des", v.error_code_des);
+  a.Field("result_code", v.result_code);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("pub_key", v.pub_key);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostGetpublickey::Prepare(const Client& client, const Request& request,
+                                               CallOptions options) {
+  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
+                           &request.extra, &options);
+}
+Status PostGetpublickey::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/risk/getviolation
+namespace {
+void Body2(Archive& a, void* p) {
+  auto& v = *static_cast<PostGetviolationRequest*>(p);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("page_index", v.page_index);
+  a.OptStr("page_size", v.page_size);
+  a.Field("violation_records_format", v.violation_records_format);
+}
+constexpr internal::EndpointSpec kSpec2{
+    "POST v2/risk/getviolation",
+    "POST",
+    "v2/risk/getviolation",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostGetviolationRequest& v) {
+  Body2(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostGetviolationResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("error_code", v.error_code);
+  a.OptStr("error_code_des", v.error_code_des);
+  a.Field("result_code", v.result_code);
+  a.OptStr("result_msg", v.result_msg);
+  a.JsonField("violation_records", v.violation_records);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostGetviolation::Prepare(const Client& client, const Request& request,
+                                               CallOptions options) {
+  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
+                           &request.extra, &options);
+}
+Status PostGetviolation::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
+}
+
+static void Serialize(Archive& a, T2& v) {
+  a.OptStr("company_name", v.company_name);
+  a.OptStr("handle_method", v.handle_method);
+  a.OptStr("handle_state", v.handle_state);
+  a.OptStr("punish_time", v.punish_time);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("deadline", v.deadline);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.OptI64("total_size", v.total_size);
+  a.OptList("violation_records", v.violation_records);
+  a.Extra(v.extra);
+}
+
+PostGetcertficatesRequest::PostGetcertficatesRequest() = default;
+PostGetcertficatesRequest::~PostGetcertficatesRequest() = default;
+PostGetcertficatesResponse::PostGetcertficatesResponse() = default;
+PostGetcertficatesResponse::~PostGetcertficatesResponse() = default;
+PostGetpublickeyRequest::PostGetpublickeyRequest() = default;
+PostGetpublickeyRequest::~PostGetpublickeyRequest() = default;
+PostGetpublickeyResponse::PostGetpublickeyResponse() = default;
+PostGetpublickeyResponse::~PostGetpublickeyResponse() = default;
+PostGetviolationRequest::PostGetviolationRequest() = default;
+PostGetviolationRequest::~PostGetviolationRequest() = default;
+T2::ViolationRecords_() = default;
+T2::~ViolationRecords_() = default;
+T1::ViolationRecords() = default;
+T1::~ViolationRecords() = default;
+PostGetviolationResponse::PostGetviolationResponse() = default;
+PostGetviolationResponse::~PostGetviolationResponse() = default;
+
+const EnumTable& EnumTableOf(PostGetcertficatesRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostGetcertficatesResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostGetcertficatesResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostGetpublickeyRequest::SignType) { return kEnum2; }
+const EnumTable& EnumTableOf(PostGetpublickeyResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostGetpublickeyResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostGetviolationRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostGetviolationRequest::ViolationRecordsFormat) { return kEnum3; }
+const EnumTable& EnumTableOf(PostGetviolationResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostGetviolationResponse::ResultCode) { return kEnum1; }
+
+}  // namespace wechatpay::models::v2::risk
+
+namespace wechatpay::models::v2::sandboxnew {
+
+namespace {
+
+using T1 = PostPayMicropayRequest::Detail;
+using T2 = T1::GoodsDetail;
+using T3 = PostPayMicropayRequest::SceneInfo;
+using T4 = T3::StoreInfo;
+using T5 = PostPayMicropayResponse::PromotionDetail;
+using T6 = T5::GoodsDetail;
+using T7 = PostPayOrderqueryResponse::PromotionDetail;
+using T8 = T7::GoodsDetail;
+using T9 = PostPayUnifiedorderRequest::Detail;
+using T10 = T9::GoodsDetail;
+using T11 = PostPayUnifiedorderRequest::SceneInfo;
+using T12 = T11::StoreInfo;
+using T13 = PostPayUnifiedorderResponse::PromotionDetail;
+using T14 = T13::GoodsDetail;
+
+constexpr std::string_view kEnum0Names[] = {
+    "", "ALL", "SUCCESS", "REFUND", "RECHARGE_REFUND",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 5};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "GZIP",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 2};
+
+constexpr std::string_view kEnum2Names[] = {
+    "",
+    "SUCCESS",
+    "FAIL",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 3};
+
+constexpr std::string_view kEnum3Names[] = {
+    "",
+    "N",
+    "Y",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 3};
+
+constexpr std::string_view kEnum4Names[] = {
+    "",
+    "Y",
+    "N",
+};
+constexpr EnumTable kEnum4{kEnum4Names, 3};
+
+constexpr std::string_view kEnum5Names[] = {
+    "",
+    "MD5",
+    "HMAC-SHA256",
+};
+constexpr EnumTable kEnum5{kEnum5Names, 3};
+
+constexpr std::string_view kEnum6Names[] = {
+    "",
+    "GLOBAL",
+    "SINGLE",
+};
+constexpr EnumTable kEnum6{kEnum6Names, 3};
+
+constexpr std::string_view kEnum7Names[] = {
+    "",
+    "COUPON",
+    "DISCOUNT",
+};
+constexpr EnumTable kEnum7{kEnum7Names, 3};
+
+constexpr std::string_view kEnum8Names[] = {
+    "",
+    "1.0",
+};
+constexpr EnumTable kEnum8{kEnum8Names, 2};
+
+constexpr std::string_view kEnum9Names[] = {
+    "", "SUCCESS", "REFUND", "NOTPAY", "CLOSED", "REVOKED", "USERPAYING", "PAYERROR", "ACCEPT",
+};
+constexpr EnumTable kEnum9{kEnum9Names, 9};
+
+constexpr std::string_view kEnum10Names[] = {
+    "",
+    "IDCARD",
+    "HONGKONG_MACAO",
+    "HONGKONG_MACAO_RESIDENT",
+    "TAIWAN_RESIDENT",
+    "FOREIGN_RESIDENT",
+    "OVERSEA_PASSPORT",
+};
+constexpr EnumTable kEnum10{kEnum10Names, 7};
+
+constexpr std::string_view kEnum11Names[] = {
+    "", "JSAPI", "NATIVE", "APP", "MWEB",
+};
+constexpr EnumTable kEnum11{kEnum11Names, 5};
+
+}  // namespace
+
+static void Serialize(Archive& a, T2& v);
+static void Serialize(Archive& a, T1& v);
+static void Serialize(Archive& a, T4& v);
+static void Serialize(Archive& a, T3& v);
+static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T5& v);
+static void Serialize(Archive& a, T8& v);
+static void Serialize(Archive& a, T7& v);
+static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T12& v);
+static void Serialize(Archive& a, T11& v);
+static void Serialize(Archive& a, T14& v);
+static void Serialize(Archive& a, T13& v);
+
+// POST v2/sandboxnew/pay/downloadbill
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostPayDownloadbillRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.Str("bill_date", v.bill_date);
+  a.Field("bill_type", v.bill_type);
+  a.Field("tar_type", v.tar_type);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "POST v2/sandboxnew/pay/downloadbill",
+    "POST",
+    "v2/sandboxnew/pay/downloadbill",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPayDownloadbillRequest& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPayDownloadbill::Prepare(const Client& client, const Request& request,
+                                                  CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
+                           &request.extra, &options);
+}
+
+// POST v2/sandboxnew/pay/getsignkey
+namespace {
+void Body1(Archive& a, void* p) {
+  auto& v = *static_cast<PostPayGetsignkeyRequest*>(p);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+}
+constexpr internal::EndpointSpec kSpec1{
+    "POST v2/sandboxnew/pay/getsignkey",
+    "POST",
+    "v2/sandboxnew/pay/getsignkey",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPayGetsignkeyRequest& v) {
+  Body1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPayGetsignkeyResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sandbox_signkey", v.sandbox_signkey);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPayGetsignkey::Prepare(const Client& client, const Request& request,
+                                                CallOptions options) {
+  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
+                           &request.extra, &options);
+}
+Status PostPayGetsignkey::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/sandboxnew/pay/micropay
+namespace {
+void Body2(Archive& a, void* p) {
+  auto& v = *static_cast<PostPayMicropayRequest*>(p);
+  a.OptStr("version", v.version);
+  a.Field("profit_sharing", v.profit_sharing);
+  a.Field("deposit", v.deposit);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("device_info", v.device_info);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.Field("sign_type", v.sign_type);
+  a.Str("body", v.body);
+  a.JsonField("detail", v.detail);
+  a.OptStr("attach", v.attach);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.I32("total_fee", v.total_fee);
+  a.OptStr("fee_type", v.fee_type);
+  a.Str("spbill_create_ip", v.spbill_create_ip);
+  a.OptStr("goods_tag", v.goods_tag);
+  a.OptStr("limit_pay", v.limit_pay);
+  a.OptStr("time_start", v.time_start);
+  a.OptStr("time_expire", v.time_expire);
+  a.OptStr("receipt", v.receipt);
+  a.Str("auth_code", v.auth_code);
+  a.JsonField("scene_info", v.scene_info);
+}
+constexpr internal::EndpointSpec kSpec2{
+    "POST v2/sandboxnew/pay/micropay",
+    "POST",
+    "v2/sandboxnew/pay/micropay",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPayMicropayRequest& v) {
+  Body2(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPayMicropayResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("device_info", v.device_info);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("openid", v.openid);
+  a.Field("is_subscribe", v.is_subscribe);
+  a.OptStr("trade_type", v.trade_type);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptStr("fee_type", v.fee_type);
+  a.OptI32("total_fee", v.total_fee);
+  a.OptI32("settlement_total_fee", v.settlement_total_fee);
+  a.OptI32("coupon_fee", v.coupon_fee);
+  a.OptStr("cash_fee_type", v.cash_fee_type);
+  a.OptI32("cash_fee", v.cash_fee);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("attach", v.attach);
+  a.OptStr("time_end", v.time_end);
+  a.JsonField("promotion_detail", v.promotion_detail);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPayMicropay::Prepare(const Client& client, const Request& request,
+                                              CallOptions options) {
+  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
+                           &request.extra, &options);
+}
+Status PostPayMicropay::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/sandboxnew/pay/orderquery
+namespace {
+void Body3(Archive& a, void* p) {
+  auto& v = *static_cast<PostPayOrderqueryRequest*>(p);
+  a.Field("version", v.version);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.Field("sign_type", v.sign_type);
+}
+constexpr internal::EndpointSpec kSpec3{
+    "POST v2/sandboxnew/pay/orderquery",
+    "POST",
+    "v2/sandboxnew/pay/orderquery",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPayOrderqueryRequest& v) {
+  Body3(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPayOrderqueryResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("device_info", v.device_info);
+  a.OptStr("openid", v.openid);
+  a.Field("is_subscribe", v.is_subscribe);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Field("sub_is_subscribe", v.sub_is_subscribe);
+  a.OptStr("trade_type", v.trade_type);
+  a.Field("trade_state", v.trade_state);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptI32("total_fee", v.total_fee);
+  a.OptI32("settlement_total_fee", v.settlement_total_fee);
+  a.OptStr("fee_type", v.fee_type);
+  a.OptI32("cash_fee", v.cash_fee);
+  a.OptStr("cash_fee_type", v.cash_fee_type);
+  a.OptI32("coupon_fee", v.coupon_fee);
+  a.OptI32("coupon_count", v.coupon_count);
+  a.Family("coupon_type_", v.coupon_type_n);
+  a.Family("coupon_id_", v.coupon_id_n);
+  a.Family("coupon_fee_", v.coupon_fee_n);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("attach", v.attach);
+  a.OptStr("time_end", v.time_end);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
+  a.JsonField("promotion_detail", v.promotion_detail);
+  a.OptI32("consume_fee", v.consume_fee);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPayOrderquery::Prepare(const Client& client, const Request& request,
+                                                CallOptions options) {
+  return internal::Prepare(client, kSpec3, nullptr, &request, nullptr, nullptr, &Body3,
+                           &request.extra, &options);
+}
+Status PostPayOrderquery::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/sandboxnew/pay/refund
+namespace {
+void Body4(Archive& a, void* p) {
+  auto& v = *static_cast<PostPayRefundRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.Str("out_refund_no", v.out_refund_no);
+  a.I32("total_fee", v.total_fee);
+  a.I32("refund_fee", v.refund_fee);
+  a.OptStr("refund_fee_type", v.refund_fee_type);
+  a.OptStr("refund_desc", v.refund_desc);
+  a.OptStr("refund_account", v.refund_account);
+  a.OptStr("notify_url", v.notify_url);
+}
+constexpr internal::EndpointSpec kSpec4{
+    "POST v2/sandboxnew/pay/refund",
+    "POST",
+    "v2/sandboxnew/pay/refund",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPayRefundRequest& v) {
+  Body4(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPayRefundResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("out_refund_no", v.out_refund_no);
+  a.OptStr("refund_id", v.refund_id);
+  a.OptI32("refund_fee", v.refund_fee);
+  a.OptI32("settlement_refund_fee", v.settlement_refund_fee);
+  a.OptI32("total_fee", v.total_fee);
+  a.OptI32("settlement_total_fee", v.settlement_total_fee);
+  a.OptStr("fee_type", v.fee_type);
+  a.OptI32("cash_fee", v.cash_fee);
+  a.OptStr("cash_fee_type", v.cash_fee_type);
+  a.OptI32("cash_refund_fee", v.cash_refund_fee);
+  a.Family("coupon_type_", v.coupon_type_n);
+  a.OptI32("coupon_refund_fee", v.coupon_refund_fee);
+  a.Family("coupon_refund_fee_", v.coupon_refund_fee_n);
+  a.OptI32("coupon_refund_count", v.coupon_refund_count);
+  a.Family("coupon_refund_id_", v.coupon_refund_id_n);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPayRefund::Prepare(const Client& client, const Request& request,
+                                            CallOptions options) {
+  return internal::Prepare(client, kSpec4, nullptr, &request, nullptr, nullptr, &Body4,
+                           &request.extra, &options);
+}
+Status PostPayRefund::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/sandboxnew/pay/refundquery
+namespace {
+void Body5(Archive& a, void* p) {
+  auto& v = *static_cast<PostPayRefundqueryRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("out_refund_no", v.out_refund_no);
+  a.OptStr("refund_id", v.refund_id);
+  a.OptI32("offset", v.offset);
+}
+constexpr internal::EndpointSpec kSpec5{
+    "POST v2/sandboxnew/pay/refundquery",
+    "POST",
+    "v2/sandboxnew/pay/refundquery",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPayRefundqueryRequest& v) {
+  Body5(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPayRefundqueryResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.OptI32("total_refund_count", v.total_refund_count);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptI32("total_fee", v.total_fee);
+  a.OptI32("settlement_total_fee", v.settlement_total_fee);
+  a.OptStr("fee_type", v.fee_type);
+  a.OptI32("cash_fee", v.cash_fee);
+  a.OptI32("refund_count", v.refund_count);
+  a.Family("out_refund_no_", v.out_refund_no_n);
+  a.Family("refund_id_", v.refund_id_n);
+  a.Family("refund_channel_", v.refund_channel_n);
+  a.Family("refund_fee_", v.refund_fee_n);
+  a.Family("settlement_refund_fee_", v.settlement_refund_fee_n);
+  a.Family2("coupon_type_", v.coupon_type_n_m);
+  a.Family("coupon_refund_fee_", v.coupon_refund_fee_n);
+  a.Family("coupon_refund_count_", v.coupon_refund_count_n);
+  a.Family2("coupon_refund_id_", v.coupon_refund_id_n_m);
+  a.Family2("coupon_refund_fee_", v.coupon_refund_fee_n_m);
+  a.Family("refund_status_", v.refund_status_n);
+  a.Family("refund_account_", v.refund_account_n);
+  a.Family("refund_recv_accout_", v.refund_recv_accout_n);
+  a.Family("refund_success_time_", v.refund_success_time_n);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPayRefundquery::Prepare(const Client& client, const Request& request,
+                                                 CallOptions options) {
+  return internal::Prepare(client, kSpec5, nullptr, &request, nullptr, nullptr, &Body5,
+                           &request.extra, &options);
+}
+Status PostPayRefundquery::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/sandboxnew/pay/unifiedorder
+namespace {
+void Body6(Archive& a, void* p) {
+  auto& v = *static_cast<PostPayUnifiedorderRequest*>(p);
+  a.Field("version", v.version);
+  a.Field("profit_sharing", v.profit_sharing);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("device_info", v.device_info);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.Field("sign_type", v.sign_type);
+  a.Str("body", v.body);
+  a.JsonField("detail", v.detail);
+  a.OptStr("attach", v.attach);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("fee_type", v.fee_type);
+  a.I32("total_fee", v.total_fee);
+  a.Str("spbill_create_ip", v.spbill_create_ip);
+  a.OptStr("time_start", v.time_start);
+  a.OptStr("time_expire", v.time_expire);
+  a.OptStr("goods_tag", v.goods_tag);
+  a.Str("notify_url", v.notify_url);
+  a.Str("trade_type", v.trade_type);
+  a.OptStr("product_id", v.product_id);
+  a.OptStr("limit_pay", v.limit_pay);
+  a.OptStr("openid", v.openid);
+  a.Field("receipt", v.receipt);
+  a.JsonField("scene_info", v.scene_info);
+  a.Field("user_type", v.user_type);
+  a.OptStr("user_creid", v.user_creid);
+  a.OptStr("user_truename", v.user_truename);
+}
+constexpr internal::EndpointSpec kSpec6{
+    "POST v2/sandboxnew/pay/unifiedorder",
+    "POST",
+    "v2/sandboxnew/pay/unifiedorder",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPayUnifiedorderRequest& v) {
+  Body6(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPayUnifiedorderResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("device_info", v.device_info);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.Field("trade_type", v.trade_type);
+  a.OptStr("prepay_id", v.prepay_id);
+  a.OptStr("code_url", v.code_url);
+  a.OptStr("mweb_url", v.mweb_url);
+  a.JsonField("promotion_detail", v.promotion_detail);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPayUnifiedorder::Prepare(const Client& client, const Request& request,
+                                                  CallOptions options) {
+  return internal::Prepare(client, kSpec6, nullptr, &request, nullptr, nullptr, &Body6,
+                           &request.extra, &options);
+}
+Status PostPayUnifiedorder::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
+}
+
+static void Serialize(Archive& a, T2& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
+  a.OptStr("goods_category", v.goods_category);
+  a.OptStr("body", v.body);
+  a.OptStr("category", v.category);
+  a.OptI64("mcc", v.mcc);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("receipt_id", v.receipt_id);
+  a.Field("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T4& v) {
+  a.Str("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T3& v) {
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T6& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptStr("goods_remark", v.goods_remark);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T5& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptStr("amount", v.amount);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptStr("wxpay_contribute", v.wxpay_contribute);
+  a.OptStr("merchant_contribute", v.merchant_contribute);
+  a.OptStr("other_contribute", v.other_contribute);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T7& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptStr("amount", v.amount);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptStr("wxpay_contribute", v.wxpay_contribute);
+  a.OptStr("merchant_contribute", v.merchant_contribute);
+  a.OptStr("other_contribute", v.other_contribute);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
+  a.OptStr("goods_category", v.goods_category);
+  a.OptStr("body", v.body);
+  a.OptStr("category", v.category);
+  a.OptI64("mcc", v.mcc);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T9& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("receipt_id", v.receipt_id);
+  a.Field("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T12& v) {
+  a.Str("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T14& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptStr("goods_remark", v.goods_remark);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T13& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptStr("amount", v.amount);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptStr("wxpay_contribute", v.wxpay_contribute);
+  a.OptStr("merchant_contribute", v.merchant_contribute);
+  a.OptStr("other_contribute", v.other_contribute);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+PostPayDownloadbillRequest::PostPayDownloadbillRequest() = default;
+PostPayDownloadbillRequest::~PostPayDownloadbillRequest() = default;
+PostPayGetsignkeyRequest::PostPayGetsignkeyRequest() = default;
+PostPayGetsignkeyRequest::~PostPayGetsignkeyRequest() = default;
+PostPayGetsignkeyResponse::PostPayGetsignkeyResponse() = default;
+PostPayGetsignkeyResponse::~PostPayGetsignkeyResponse() = default;
+T2::GoodsDetail() = default;
+T2::~GoodsDetail() = default;
+T1::Detail() = default;
+T1::~Detail() = default;
+T4::StoreInfo() = default;
+T4::~StoreInfo() = default;
+T3::SceneInfo() = default;
+T3::~SceneInfo() = default;
+PostPayMicropayRequest::PostPayMicropayRequest() = default;
+PostPayMicropayRequest::~PostPayMicropayRequest() = default;
+T6::GoodsDetail() = default;
+T6::~GoodsDetail() = default;
+T5::PromotionDetail() = default;
+T5::~PromotionDetail() = default;
+PostPayMicropayResponse::PostPayMicropayResponse() = default;
+PostPayMicropayResponse::~PostPayMicropayResponse() = default;
+PostPayOrderqueryRequest::PostPayOrderqueryRequest() = default;
+PostPayOrderqueryRequest::~PostPayOrderqueryRequest() = default;
+T8::GoodsDetail() = default;
+T8::~GoodsDetail() = default;
+T7::PromotionDetail() = default;
+T7::~PromotionDetail() = default;
+PostPayOrderqueryResponse::PostPayOrderqueryResponse() = default;
+PostPayOrderqueryResponse::~PostPayOrderqueryResponse() = default;
+PostPayRefundRequest::PostPayRefundRequest() = default;
+PostPayRefundRequest::~PostPayRefundRequest() = default;
+PostPayRefundResponse::PostPayRefundResponse() = default;
+PostPayRefundResponse::~PostPayRefundResponse() = default;
+PostPayRefundqueryRequest::PostPayRefundqueryRequest() = default;
+PostPayRefundqueryRequest::~PostPayRefundqueryRequest() = default;
+PostPayRefundqueryResponse::PostPayRefundqueryResponse() = default;
+PostPayRefundqueryResponse::~PostPayRefundqueryResponse() = default;
+T10::GoodsDetail() = default;
+T10::~GoodsDetail() = default;
+T9::Detail() = default;
+T9::~Detail() = default;
+T12::StoreInfo() = default;
+T12::~StoreInfo() = default;
+T11::SceneInfo() = default;
+T11::~SceneInfo() = default;
+PostPayUnifiedorderRequest::PostPayUnifiedorderRequest() = default;
+PostPayUnifiedorderRequest::~PostPayUnifiedorderRequest() = default;
+T14::GoodsDetail() = default;
+T14::~GoodsDetail() = default;
+T13::PromotionDetail() = default;
+T13::~PromotionDetail() = default;
+PostPayUnifiedorderResponse::PostPayUnifiedorderResponse() = default;
+PostPayUnifiedorderResponse::~PostPayUnifiedorderResponse() = default;
+
+const EnumTable& EnumTableOf(PostPayDownloadbillRequest::BillType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostPayDownloadbillRequest::TarType) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPayGetsignkeyResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPayMicropayRequest::ProfitSharing) { return kEnum3; }
+const EnumTable& EnumTableOf(PostPayMicropayRequest::Deposit) { return kEnum4; }
+const EnumTable& EnumTableOf(PostPayMicropayRequest::SignType) { return kEnum5; }
+const EnumTable& EnumTableOf(PostPayMicropayResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPayMicropayResponse::ResultCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPayMicropayResponse::IsSubscribe) { return kEnum4; }
+const EnumTable& EnumTableOf(T5::Scope) { return kEnum6; }
+const EnumTable& EnumTableOf(T5::Type) { return kEnum7; }
+const EnumTable& EnumTableOf(PostPayOrderqueryRequest::Version) { return kEnum8; }
+const EnumTable& EnumTableOf(PostPayOrderqueryRequest::SignType) { return kEnum5; }
+const EnumTable& EnumTableOf(PostPayOrderqueryResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPayOrderqueryResponse::ResultCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPayOrderqueryResponse::IsSubscribe) { return kEnum4; }
+const EnumTable& EnumTableOf(PostPayOrderqueryResponse::SubIsSubscribe) { return kEnum4; }
+const EnumTable& EnumTableOf(PostPayOrderqueryResponse::TradeState) { return kEnum9; }
+const EnumTable& EnumTableOf(T7::Scope) { return kEnum6; }
+const EnumTable& EnumTableOf(T7::Type) { return kEnum7; }
+const EnumTable& EnumTableOf(PostPayRefundRequest::SignType) { return kEnum5; }
+const EnumTable& EnumTableOf(PostPayRefundResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPayRefundResponse::ResultCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPayRefundqueryRequest::SignType) { return kEnum5; }
+const EnumTable& EnumTableOf(PostPayRefundqueryResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPayRefundqueryResponse::ResultCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPayUnifiedorderRequest::Version) { return kEnum8; }
+const EnumTable& EnumTableOf(PostPayUnifiedorderRequest::ProfitSharing) { return kEnum3; }
+const EnumTable& EnumTableOf(PostPayUnifiedorderRequest::SignType) { return kEnum5; }
+const EnumTable& EnumTableOf(PostPayUnifiedorderRequest::Receipt) { return kEnum4; }
+const EnumTable& EnumTableOf(PostPayUnifiedorderRequest::UserType) { return kEnum10; }
+const EnumTable& EnumTableOf(PostPayUnifiedorderResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPayUnifiedorderResponse::ResultCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPayUnifiedorderResponse::TradeType) { return kEnum11; }
+const EnumTable& EnumTableOf(T13::Scope) { return kEnum6; }
+const EnumTable& EnumTableOf(T13::Type) { return kEnum7; }
+
+}  // namespace wechatpay::models::v2::sandboxnew
+
+namespace wechatpay::models::v2::secsvc {
+
+namespace {
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "1.0",
+    "2.0",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 3};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "UTF-8",
+    "GBK",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 3};
+
+constexpr std::string_view kEnum2Names[] = {
+    "",
+    "HMAC-SHA256",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 2};
+
+constexpr std::string_view kEnum3Names[] = {
+    "",
+    "SUCCESS",
+    "FAIL",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 3};
+
+constexpr std::string_view kEnum4Names[] = {
+    "",     "MAINLAND_ID",     "PASSPOT",      "MO",       "SOLDIERS",
+    "HVPS", "MAINLAND_TMP_ID", "ACCOUNT_THIN", "POLICE",   "MTPS",
+    "BL",   "OTHER",           "RPFF",         "HK_MACAO", "TAIWAN",
+};
+constexpr EnumTable kEnum4{kEnum4Names, 15};
+
+constexpr std::string_view kEnum5Names[] = {
+    "",
+    "1.0",
+    "1.1",
+};
+constexpr EnumTable kEnum5{kEnum5Names, 3};
+
+constexpr std::string_view kEnum6Names[] = {
+    "",
+    "HMAC-SHA256",
+    "MD5",
+};
+constexpr EnumTable kEnum6{kEnum6Names, 3};
+
+constexpr std::string_view kEnum7Names[] = {
+    "",
+    "V_OP_NA",
+    "V_OP_NM_MA",
+    "V_OP_NM_UM",
+};
+constexpr EnumTable kEnum7{kEnum7Names, 4};
+
+constexpr std::string_view kEnum8Names[] = {
+    "",
+    "V_NM_ID_MA",
+    "V_NM_ID_UM",
+    "V_NM_ID_TYPE_UM",
+};
+constexpr EnumTable kEnum8{kEnum8Names, 4};
+
+}  // namespace
+
+// POST v2/secsvc/getrealnameinfo
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostGetrealnameinfoRequest*>(p);
+  a.Field("version", v.version);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("appid", v.appid);
+  a.Str("openid", v.openid);
+  a.Str("cert_serialno", v.cert_serialno);
+  a.Str("access_token", v.access_token);
+  a.OptI64("timestamp", v.timestamp);
+  a.OptStr("cert_sign", v.cert_sign);
+  a.Field("charset", v.charset);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.Field("sign_type", v.sign_type);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "POST v2/secsvc/getrealnameinfo",
+    "POST",
+    "v2/secsvc/getrealnameinfo",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostGetrealnameinfoRequest& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostGetrealnameinfoResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("error_code", v.error_code);
+  a.OptStr("error_code_des", v.error_code_des);
+  a.OptStr("sign", v.sign);
+  a.Field("result_code", v.result_code);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("openid", v.openid);
+  a.OptStr("encrypted_real_name", v.encrypted_real_name);
+  a.OptStr("encrypted_credential_id", v.encrypted_credential_id);
+  a.Field("cre_type", v.cre_type);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostGetrealnameinfo::Prepare(const Client& client, const Request& request,
+                                                  CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
+                           &request.extra, &options);
+}
+Status PostGetrealnameinfo::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/secsvc/realnameauth
+namespace {
+void Body1(Archive& a, void* p) {
+  auto& v = *static_cast<PostRealnameauthRequest*>(p);
+  a.Field("version", v.version);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("appid", v.appid);
+  a.Str("openid", v.openid);
+  a.Str("real_name", v.real_name);
+  a.Field("cred_type", v.cred_type);
+  a.Str("cred_id", v.cred_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.Str("access_token", v.access_token);
+  a.OptStr("sign", v.sign);
+  a.Field("sign_type", v.sign_type);
+}
+constexpr internal::EndpointSpec kSpec1{
+    "POST v2/secsvc/realnameauth",
+    "POST",
+    "v2/secsvc/realnameauth",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostRealnameauthRequest& v) {
+  Body1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostRealnameauthResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("error_code", v.error_code);
+  a.OptStr("error_code_des", v.error_code_des);
+  a.OptStr("sign", v.sign);
+  a.Field("result_code", v.result_code);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("openid", v.openid);
+  a.OptStr("access_token", v.access_token);
+  a.Field("verify_openid", v.verify_openid);
+  a.Field("verify_real_name", v.verify_real_name);
+  a.OptStr("bind_bankcard", v.bind_bankcard);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostRealnameauth::Prepare(const Client& client, const Request& request,
+                                               CallOptions options) {
+  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
+                           &request.extra, &options);
+}
+Status PostRealnameauth::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+PostGetrealnameinfoRequest::PostGetrealnameinfoRequest() = default;
+PostGetrealnameinfoRequest::~PostGetrealnameinfoRequest() = default;
+PostGetrealnameinfoResponse::PostGetrealnameinfoResponse() = default;
+PostGetrealnameinfoResponse::~PostGetrealnameinfoResponse() = default;
+PostRealnameauthRequest::PostRealnameauthRequest() = default;
+PostRealnameauthRequest::~PostRealnameauthRequest() = default;
+PostRealnameauthResponse::PostRealnameauthResponse() = default;
+PostRealnameauthResponse::~PostRealnameauthResponse() = default;
+
+const EnumTable& EnumTableOf(PostGetrealnameinfoRequest::Version) { return kEnum0; }
+const EnumTable& EnumTableOf(PostGetrealnameinfoRequest::Charset) { return kEnum1; }
+const EnumTable& EnumTableOf(PostGetrealnameinfoRequest::SignType) { return kEnum2; }
+const EnumTable& EnumTableOf(PostGetrealnameinfoResponse::ReturnCode) { return kEnum3; }
+const EnumTable& EnumTableOf(PostGetrealnameinfoResponse::ResultCode) { return kEnum3; }
+const EnumTable& EnumTableOf(PostGetrealnameinfoResponse::CreType) { return kEnum4; }
+const EnumTable& EnumTableOf(PostRealnameauthRequest::Version) { return kEnum5; }
+const EnumTable& EnumTableOf(PostRealnameauthRequest::SignType) { return kEnum6; }
+const EnumTable& EnumTableOf(PostRealnameauthResponse::ReturnCode) { return kEnum3; }
+const EnumTable& EnumTableOf(PostRealnameauthResponse::ResultCode) { return kEnum3; }
+const EnumTable& EnumTableOf(PostRealnameauthResponse::VerifyOpenid) { return kEnum7; }
+const EnumTable& EnumTableOf(PostRealnameauthResponse::VerifyRealName) { return kEnum8; }
+
+}  // namespace wechatpay::models::v2::secsvc
+
+namespace wechatpay::models::v2::tools {
+
+namespace {
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "SUCCESS",
+    "FAIL",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 3};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "MD5",
+    "HMAC-SHA256",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 3};
+
+}  // namespace
+
+// POST v2/tools/authcodetoopenid
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostAuthcodetoopenidRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.Str("auth_code", v.auth_code);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "POST v2/tools/authcodetoopenid",
+    "POST",
+    "v2/tools/authcodetoopenid",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostAuthcodetoopenidRequest& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostAuthcodetoopenidResponse& v) {
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("openid", v.openid);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostAuthcodetoopenid::Prepare(const Client& client, const Request& request,
+                                                   CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
+                           &request.extra, &options);
+}
+Status PostAuthcodetoopenid::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/tools/shorturl
+namespace {
+void Body1(Archive& a, void* p) {
+  auto& v = *static_cast<PostShorturlRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.Str("long_url", v.long_url);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.Field("sign_type", v.sign_type);
+}
+constexpr internal::EndpointSpec kSpec1{
+    "POST v2/tools/shorturl",
+    "POST",
+    "v2/tools/shorturl",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostShorturlRequest& v) {
+  Body1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostShorturlResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("short_url", v.short_url);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostShorturl::Prepare(const Client& client, const Request& request,
+                                           CallOptions options) {
+  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
+                           &request.extra, &options);
+}
+Status PostShorturl::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+PostAuthcodetoopenidRequest::PostAuthcodetoopenidRequest() = default;
+PostAuthcodetoopenidRequest::~PostAuthcodetoopenidRequest() = default;
+PostAuthcodetoopenidResponse::PostAuthcodetoopenidResponse() = default;
+PostAuthcodetoopenidResponse::~PostAuthcodetoopenidResponse() = default;
+PostShorturlRequest::PostShorturlRequest() = default;
+PostShorturlRequest::~PostShorturlRequest() = default;
+PostShorturlResponse::PostShorturlResponse() = default;
+PostShorturlResponse::~PostShorturlResponse() = default;
+
+const EnumTable& EnumTableOf(PostAuthcodetoopenidResponse::ReturnCode) { return kEnum0; }
+const EnumTable& EnumTableOf(PostAuthcodetoopenidResponse::ResultCode) { return kEnum0; }
+const EnumTable& EnumTableOf(PostShorturlRequest::SignType) { return kEnum1; }
+const EnumTable& EnumTableOf(PostShorturlResponse::ReturnCode) { return kEnum0; }
+const EnumTable& EnumTableOf(PostShorturlResponse::ResultCode) { return kEnum0; }
+
+}  // namespace wechatpay::models::v2::tools
 
 namespace wechatpay::models::v2::transit {
 
@@ -27,6 +2356,8 @@ namespace {
 
 using T1 = PostPartnerpayPayapplyRequest::SceneInfo;
 using T2 = T1::SceneInfo_;
+using T3 = PostPayPayapplyRequest::SceneInfo;
+using T4 = T3::SceneInfo_;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -91,6 +2422,8 @@ constexpr EnumTable kEnum8{kEnum8Names, 3};
 
 static void Serialize(Archive& a, T2& v);
 static void Serialize(Archive& a, T1& v);
+static void Serialize(Archive& a, T4& v);
+static void Serialize(Archive& a, T3& v);
 
 // POST v2/transit/partnerpay/payapply
 namespace {
@@ -146,14 +2479,14 @@ void Serialize(Archive& a, PostPartnerpayPayapplyRequest& v) {
 }
 void Serialize(Archive& a, PostPartnerpayPayapplyResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("sub_mch_id", v.sub_mch_id);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
   a.OptStr("device_info", v.device_info);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
@@ -204,25 +2537,25 @@ void Serialize(Archive& a, PostPartnerpayQueryorderRequest& v) {
 void Serialize(Archive& a, PostPartnerpayQueryorderResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
   a.OptStr("device_info", v.device_info);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.OptStr("sub_openid", v.sub_openid);
   a.Field("is_subscribe", v.is_subscribe);
   a.Field("trade_type", v.trade_type);
   a.Field("trade_state", v.trade_state);
-  a.Str("bank_type", v.bank_type);
-  a.I32("total_fee", v.total_fee);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptI32("total_fee", v.total_fee);
   a.OptStr("fee_type", v.fee_type);
-  a.I32("cash_fee", v.cash_fee);
+  a.OptI32("cash_fee", v.cash_fee);
   a.OptStr("cash_fee_type", v.cash_fee_type);
   a.OptI32("settlement_total_fee", v.settlement_total_fee);
   a.OptI32("coupon_fee", v.coupon_fee);
@@ -230,10 +2563,10 @@ void Serialize(Archive& a, PostPartnerpayQueryorderResponse& v) {
   a.Family("coupon_type_", v.coupon_type_n);
   a.Family("coupon_id_", v.coupon_id_n);
   a.Family("coupon_fee_", v.coupon_fee_n);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("attach", v.attach);
-  a.Str("time_end", v.time_end);
+  a.OptStr("time_end", v.time_end);
   a.OptStr("trade_state_desc", v.trade_state_desc);
   a.Extra(v.extra);
 }
@@ -282,12 +2615,12 @@ void Serialize(Archive& a, PostPartnerpayQuerystateRequest& v) {
 void Serialize(Archive& a, PostPartnerpayQuerystateResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
@@ -360,12 +2693,12 @@ void Serialize(Archive& a, PostPayPayapplyRequest& v) {
 }
 void Serialize(Archive& a, PostPayPayapplyResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("device_info", v.device_info);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
@@ -414,10 +2747,10 @@ void Serialize(Archive& a, PostPayQuerystateRequest& v) {
 void Serialize(Archive& a, PostPayQuerystateResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
@@ -471,22 +2804,22 @@ void Serialize(Archive& a, PostQueryorderRequest& v) {
 void Serialize(Archive& a, PostQueryorderResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
   a.OptStr("device_info", v.device_info);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.Field("is_subscribe", v.is_subscribe);
   a.Field("trade_type", v.trade_type);
   a.Field("trade_state", v.trade_state);
-  a.Str("bank_type", v.bank_type);
-  a.I32("total_fee", v.total_fee);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptI32("total_fee", v.total_fee);
   a.OptStr("fee_type", v.fee_type);
-  a.I32("cash_fee", v.cash_fee);
+  a.OptI32("cash_fee", v.cash_fee);
   a.OptStr("cash_fee_type", v.cash_fee_type);
   a.OptI32("settlement_total_fee", v.settlement_total_fee);
   a.OptI32("coupon_fee", v.coupon_fee);
@@ -494,10 +2827,10 @@ void Serialize(Archive& a, PostQueryorderResponse& v) {
   a.Family("coupon_type_", v.coupon_type_n);
   a.Family("coupon_id_", v.coupon_id_n);
   a.Family("coupon_fee_", v.coupon_fee_n);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("attach", v.attach);
-  a.Str("time_end", v.time_end);
+  a.OptStr("time_end", v.time_end);
   a.OptStr("trade_state_desc", v.trade_state_desc);
   a.Extra(v.extra);
 }
@@ -527,6 +2860,22 @@ static void Serialize(Archive& a, T1& v) {
   a.Extra(v.extra);
 }
 
+static void Serialize(Archive& a, T4& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("qrcode_hash", v.qrcode_hash);
+  a.OptStr("start_station", v.start_station);
+  a.OptStr("end_station", v.end_station);
+  a.OptStr("line_name", v.line_name);
+  a.OptStr("plate_number", v.plate_number);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T3& v) {
+  a.Field("scene_info", v.scene_info);
+  a.Extra(v.extra);
+}
+
 T2::SceneInfo_() = default;
 T2::~SceneInfo_() = default;
 T1::SceneInfo() = default;
@@ -543,6 +2892,10 @@ PostPartnerpayQuerystateRequest::PostPartnerpayQuerystateRequest() = default;
 PostPartnerpayQuerystateRequest::~PostPartnerpayQuerystateRequest() = default;
 PostPartnerpayQuerystateResponse::PostPartnerpayQuerystateResponse() = default;
 PostPartnerpayQuerystateResponse::~PostPartnerpayQuerystateResponse() = default;
+T4::SceneInfo_() = default;
+T4::~SceneInfo_() = default;
+T3::SceneInfo() = default;
+T3::~SceneInfo() = default;
 PostPayPayapplyRequest::PostPayPayapplyRequest() = default;
 PostPayPayapplyRequest::~PostPayPayapplyRequest() = default;
 PostPayPayapplyResponse::PostPayPayapplyResponse() = default;
@@ -561,10 +2914,35 @@ const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::TradeType) { return 
 const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::TradeScene) { return kEnum2; }
 const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::Version) { return kEnum3; }
 const EnumTable& EnumTableOf(PostPartnerpayPayapplyResponse::ReturnCode) { return kEnum4; }
+const EnumTable& EnumTableOf(PostPartnerpayPayapplyResponse::ResultCode) { return kEnum4; }
+const EnumTable& EnumTableOf(PostPartnerpayQueryorderRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostPartnerpayQueryorderResponse::ReturnCode) { return kEnum4; }
+const EnumTable& EnumTableOf(PostPartnerpayQueryorderResponse::ResultCode) { return kEnum4; }
 const EnumTable& EnumTableOf(PostPartnerpayQueryorderResponse::IsSubscribe) { return kEnum5; }
+const EnumTable& EnumTableOf(PostPartnerpayQueryorderResponse::TradeType) { return kEnum1; }
 const EnumTable& EnumTableOf(PostPartnerpayQueryorderResponse::TradeState) { return kEnum6; }
+const EnumTable& EnumTableOf(PostPartnerpayQuerystateRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostPartnerpayQuerystateResponse::ReturnCode) { return kEnum4; }
+const EnumTable& EnumTableOf(PostPartnerpayQuerystateResponse::ResultCode) { return kEnum4; }
 const EnumTable& EnumTableOf(PostPartnerpayQuerystateResponse::UserState) { return kEnum7; }
 const EnumTable& EnumTableOf(PostPartnerpayQuerystateResponse::ContractState) { return kEnum8; }
+const EnumTable& EnumTableOf(PostPayPayapplyRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostPayPayapplyRequest::TradeType) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPayPayapplyRequest::TradeScene) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPayPayapplyRequest::Version) { return kEnum3; }
+const EnumTable& EnumTableOf(PostPayPayapplyResponse::ReturnCode) { return kEnum4; }
+const EnumTable& EnumTableOf(PostPayPayapplyResponse::ResultCode) { return kEnum4; }
+const EnumTable& EnumTableOf(PostPayQuerystateRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostPayQuerystateResponse::ReturnCode) { return kEnum4; }
+const EnumTable& EnumTableOf(PostPayQuerystateResponse::ResultCode) { return kEnum4; }
+const EnumTable& EnumTableOf(PostPayQuerystateResponse::UserState) { return kEnum7; }
+const EnumTable& EnumTableOf(PostPayQuerystateResponse::ContractState) { return kEnum8; }
+const EnumTable& EnumTableOf(PostQueryorderRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostQueryorderResponse::ReturnCode) { return kEnum4; }
+const EnumTable& EnumTableOf(PostQueryorderResponse::ResultCode) { return kEnum4; }
+const EnumTable& EnumTableOf(PostQueryorderResponse::IsSubscribe) { return kEnum5; }
+const EnumTable& EnumTableOf(PostQueryorderResponse::TradeType) { return kEnum1; }
+const EnumTable& EnumTableOf(PostQueryorderResponse::TradeState) { return kEnum6; }
 
 }  // namespace wechatpay::models::v2::transit
 
@@ -580,8 +2958,10 @@ using T5 = PostPartnerpayQuerystateResponse::PlateNumberInfo;
 using T6 = T5::PlateNumberInfo_;
 using T7 = PostPayNotificationRequest::SceneInfo;
 using T8 = T7::SceneInfo_;
-using T9 = PostPayQuerystateResponse::PlateNumberInfo;
-using T10 = T9::PlateNumberInfo_;
+using T9 = PostPayPayapplyRequest::SceneInfo;
+using T10 = T9::SceneInfo_;
+using T11 = PostPayQuerystateResponse::PlateNumberInfo;
+using T12 = T11::PlateNumberInfo_;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -686,6 +3066,8 @@ static void Serialize(Archive& a, T8& v);
 static void Serialize(Archive& a, T7& v);
 static void Serialize(Archive& a, T10& v);
 static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T12& v);
+static void Serialize(Archive& a, T11& v);
 
 // POST v2/vehicle/partnerpay/notification
 namespace {
@@ -723,12 +3105,12 @@ void Serialize(Archive& a, PostPartnerpayNotificationRequest& v) {
 void Serialize(Archive& a, PostPartnerpayNotificationResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
@@ -794,14 +3176,14 @@ void Serialize(Archive& a, PostPartnerpayPayapplyRequest& v) {
 }
 void Serialize(Archive& a, PostPartnerpayPayapplyResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("sub_mch_id", v.sub_mch_id);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
   a.OptStr("device_info", v.device_info);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
@@ -856,12 +3238,12 @@ void Serialize(Archive& a, PostPartnerpayQuerystateRequest& v) {
 void Serialize(Archive& a, PostPartnerpayQuerystateResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
@@ -917,10 +3299,10 @@ void Serialize(Archive& a, PostPayNotificationRequest& v) {
 void Serialize(Archive& a, PostPayNotificationResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
@@ -983,12 +3365,12 @@ void Serialize(Archive& a, PostPayPayapplyRequest& v) {
 }
 void Serialize(Archive& a, PostPayPayapplyResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("device_info", v.device_info);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
@@ -1040,10 +3422,10 @@ void Serialize(Archive& a, PostPayQuerystateRequest& v) {
 void Serialize(Archive& a, PostPayQuerystateResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
@@ -1142,13 +3524,43 @@ static void Serialize(Archive& a, T7& v) {
 }
 
 static void Serialize(Archive& a, T10& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("charging_time", v.charging_time);
+  a.OptStr("plate_number", v.plate_number);
+  a.OptStr("car_type", v.car_type);
+  a.OptStr("parking_name", v.parking_name);
+  a.OptStr("free_time", v.free_time);
+  a.Field("deduct_mode", v.deduct_mode);
+  a.Field("support_deduct_mode", v.support_deduct_mode);
+  a.OptStr("space_number", v.space_number);
+  a.OptStr("gas_station", v.gas_station);
+  a.OptStr("gas_label_name", v.gas_label_name);
+  a.OptStr("gas_type", v.gas_type);
+  a.OptStr("gas_standard", v.gas_standard);
+  a.OptStr("gas_amount", v.gas_amount);
+  a.OptStr("gas_gun_no", v.gas_gun_no);
+  a.OptStr("entrance_name", v.entrance_name);
+  a.OptStr("exit_name", v.exit_name);
+  a.OptStr("carrying_capacity", v.carrying_capacity);
+  a.OptStr("carrying_range", v.carrying_range);
+  a.Field("channel_type", v.channel_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T9& v) {
+  a.Field("scene_info", v.scene_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T12& v) {
   a.OptStr("plate_number", v.plate_number);
   a.OptStr("channel_type", v.channel_type);
   a.Field("common_use_flag", v.common_use_flag);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T9& v) {
+static void Serialize(Archive& a, T11& v) {
   a.OptList("plate_number_info", v.plate_number_info);
   a.Extra(v.extra);
 }
@@ -1185,16 +3597,20 @@ PostPayNotificationRequest::PostPayNotificationRequest() = default;
 PostPayNotificationRequest::~PostPayNotificationRequest() = default;
 PostPayNotificationResponse::PostPayNotificationResponse() = default;
 PostPayNotificationResponse::~PostPayNotificationResponse() = default;
+T10::SceneInfo_() = default;
+T10::~SceneInfo_() = default;
+T9::SceneInfo() = default;
+T9::~SceneInfo() = default;
 PostPayPayapplyRequest::PostPayPayapplyRequest() = default;
 PostPayPayapplyRequest::~PostPayPayapplyRequest() = default;
 PostPayPayapplyResponse::PostPayPayapplyResponse() = default;
 PostPayPayapplyResponse::~PostPayPayapplyResponse() = default;
 PostPayQuerystateRequest::PostPayQuerystateRequest() = default;
 PostPayQuerystateRequest::~PostPayQuerystateRequest() = default;
-T10::PlateNumberInfo_() = default;
-T10::~PlateNumberInfo_() = default;
-T9::PlateNumberInfo() = default;
-T9::~PlateNumberInfo() = default;
+T12::PlateNumberInfo_() = default;
+T12::~PlateNumberInfo_() = default;
+T11::PlateNumberInfo() = default;
+T11::~PlateNumberInfo() = default;
 PostPayQuerystateResponse::PostPayQuerystateResponse() = default;
 PostPayQuerystateResponse::~PostPayQuerystateResponse() = default;
 
@@ -1202,16 +3618,51 @@ const EnumTable& EnumTableOf(PostPartnerpayNotificationRequest::SignType) { retu
 const EnumTable& EnumTableOf(PostPartnerpayNotificationRequest::Version) { return kEnum1; }
 const EnumTable& EnumTableOf(PostPartnerpayNotificationRequest::TradeScene) { return kEnum2; }
 const EnumTable& EnumTableOf(PostPartnerpayNotificationResponse::ReturnCode) { return kEnum3; }
+const EnumTable& EnumTableOf(PostPartnerpayNotificationResponse::ResultCode) { return kEnum3; }
 const EnumTable& EnumTableOf(PostPartnerpayNotificationResponse::UserState) { return kEnum4; }
 const EnumTable& EnumTableOf(PostPartnerpayNotificationResponse::DeductMode) { return kEnum5; }
+const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::SignType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::TradeType) { return kEnum6; }
+const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::Version) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::TradeScene) { return kEnum2; }
 const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::ProfitSharing) { return kEnum7; }
+const EnumTable& EnumTableOf(T4::DeductMode) { return kEnum5; }
 const EnumTable& EnumTableOf(T4::SupportDeductMode) { return kEnum8; }
 const EnumTable& EnumTableOf(T4::ChannelType) { return kEnum9; }
+const EnumTable& EnumTableOf(PostPartnerpayPayapplyResponse::ReturnCode) { return kEnum3; }
+const EnumTable& EnumTableOf(PostPartnerpayPayapplyResponse::ResultCode) { return kEnum3; }
+const EnumTable& EnumTableOf(PostPartnerpayQuerystateRequest::SignType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostPartnerpayQuerystateRequest::TradeScene) { return kEnum10; }
 const EnumTable& EnumTableOf(PostPartnerpayQuerystateRequest::JumpScene) { return kEnum11; }
+const EnumTable& EnumTableOf(PostPartnerpayQuerystateRequest::Version) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPartnerpayQuerystateResponse::ReturnCode) { return kEnum3; }
+const EnumTable& EnumTableOf(PostPartnerpayQuerystateResponse::ResultCode) { return kEnum3; }
 const EnumTable& EnumTableOf(PostPartnerpayQuerystateResponse::UserState) { return kEnum12; }
-const EnumTable& EnumTableOf(T10::CommonUseFlag) { return kEnum13; }
+const EnumTable& EnumTableOf(PostPartnerpayQuerystateResponse::DeductMode) { return kEnum5; }
+const EnumTable& EnumTableOf(PostPayNotificationRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostPayNotificationRequest::TradeScene) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPayNotificationResponse::ReturnCode) { return kEnum3; }
+const EnumTable& EnumTableOf(PostPayNotificationResponse::ResultCode) { return kEnum3; }
+const EnumTable& EnumTableOf(PostPayNotificationResponse::UserState) { return kEnum4; }
+const EnumTable& EnumTableOf(PostPayNotificationResponse::DeductMode) { return kEnum5; }
+const EnumTable& EnumTableOf(PostPayPayapplyRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostPayPayapplyRequest::TradeType) { return kEnum6; }
+const EnumTable& EnumTableOf(PostPayPayapplyRequest::Version) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPayPayapplyRequest::TradeScene) { return kEnum10; }
+const EnumTable& EnumTableOf(PostPayPayapplyRequest::ProfitSharing) { return kEnum7; }
+const EnumTable& EnumTableOf(T10::DeductMode) { return kEnum5; }
+const EnumTable& EnumTableOf(T10::SupportDeductMode) { return kEnum8; }
+const EnumTable& EnumTableOf(T10::ChannelType) { return kEnum9; }
+const EnumTable& EnumTableOf(PostPayPayapplyResponse::ReturnCode) { return kEnum3; }
+const EnumTable& EnumTableOf(PostPayPayapplyResponse::ResultCode) { return kEnum3; }
+const EnumTable& EnumTableOf(PostPayQuerystateRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostPayQuerystateRequest::TradeScene) { return kEnum10; }
+const EnumTable& EnumTableOf(PostPayQuerystateRequest::Version) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPayQuerystateResponse::ReturnCode) { return kEnum3; }
+const EnumTable& EnumTableOf(PostPayQuerystateResponse::ResultCode) { return kEnum3; }
+const EnumTable& EnumTableOf(PostPayQuerystateResponse::UserState) { return kEnum12; }
+const EnumTable& EnumTableOf(PostPayQuerystateResponse::DeductMode) { return kEnum5; }
+const EnumTable& EnumTableOf(T12::CommonUseFlag) { return kEnum13; }
 
 }  // namespace wechatpay::models::v2::vehicle
 
@@ -1298,16 +3749,16 @@ void Serialize(Archive& a, PostCancelbillRequest& v) {
 void Serialize(Archive& a, PostCancelbillResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("sign", v.sign);
-  a.Str("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("order_id", v.order_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("order_id", v.order_id);
   a.Extra(v.extra);
 }
 
@@ -1359,16 +3810,16 @@ void Serialize(Archive& a, PostChangerentmoneyRequest& v) {
 void Serialize(Archive& a, PostChangerentmoneyResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("sign", v.sign);
-  a.Str("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("order_id", v.order_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("order_id", v.order_id);
   a.Extra(v.extra);
 }
 
@@ -1431,20 +3882,20 @@ void Serialize(Archive& a, PostCreatehotelbillRequest& v) {
 void Serialize(Archive& a, PostCreatehotelbillResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("sign", v.sign);
-  a.Str("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("order_id", v.order_id);
-  a.Str("miniprogram_appid", v.miniprogram_appid);
-  a.Str("miniprogram_path", v.miniprogram_path);
-  a.Str("miniprogram_username", v.miniprogram_username);
-  a.Str("package", v.package);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("miniprogram_appid", v.miniprogram_appid);
+  a.OptStr("miniprogram_path", v.miniprogram_path);
+  a.OptStr("miniprogram_username", v.miniprogram_username);
+  a.OptStr("package", v.package);
   a.Extra(v.extra);
 }
 
@@ -1506,20 +3957,20 @@ void Serialize(Archive& a, PostCreaterentbillRequest& v) {
 void Serialize(Archive& a, PostCreaterentbillResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("sign", v.sign);
-  a.Str("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("order_id", v.order_id);
-  a.Str("miniprogram_appid", v.miniprogram_appid);
-  a.Str("miniprogram_path", v.miniprogram_path);
-  a.Str("miniprogram_username", v.miniprogram_username);
-  a.Str("package", v.package);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("miniprogram_appid", v.miniprogram_appid);
+  a.OptStr("miniprogram_path", v.miniprogram_path);
+  a.OptStr("miniprogram_username", v.miniprogram_username);
+  a.OptStr("package", v.package);
   a.Extra(v.extra);
 }
 
@@ -1579,16 +4030,16 @@ void Serialize(Archive& a, PostFinishhotelbillRequest& v) {
 void Serialize(Archive& a, PostFinishhotelbillResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("sign", v.sign);
-  a.Str("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("order_id", v.order_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("order_id", v.order_id);
   a.Extra(v.extra);
 }
 
@@ -1644,16 +4095,16 @@ void Serialize(Archive& a, PostFinishrentbillRequest& v) {
 void Serialize(Archive& a, PostFinishrentbillResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("sign", v.sign);
-  a.Str("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("order_id", v.order_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("order_id", v.order_id);
   a.Extra(v.extra);
 }
 
@@ -1701,25 +4152,25 @@ void Serialize(Archive& a, PostQueryhotelbillRequest& v) {
 void Serialize(Archive& a, PostQueryhotelbillResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("sign", v.sign);
-  a.Str("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
   a.Field("state", v.state);
-  a.Str("room", v.room);
-  a.Str("start_time", v.start_time);
+  a.OptStr("room", v.room);
+  a.OptStr("start_time", v.start_time);
   a.OptStr("end_time", v.end_time);
-  a.Str("service_location", v.service_location);
-  a.I32("deposit_amount", v.deposit_amount);
-  a.I32("room_rate", v.room_rate);
-  a.Str("room_rate_desc", v.room_rate_desc);
+  a.OptStr("service_location", v.service_location);
+  a.OptI32("deposit_amount", v.deposit_amount);
+  a.OptI32("room_rate", v.room_rate);
+  a.OptStr("room_rate_desc", v.room_rate_desc);
   a.OptStr("real_end_time", v.real_end_time);
-  a.Bool("checked_in", v.checked_in);
+  a.OptBool("checked_in", v.checked_in);
   a.OptI32("other_fee", v.other_fee);
   a.OptStr("other_fee_desc", v.other_fee_desc);
   a.OptI32("compensation_fee", v.compensation_fee);
@@ -1728,8 +4179,8 @@ void Serialize(Archive& a, PostQueryhotelbillResponse& v) {
   a.OptStr("overdue_fine_desc", v.overdue_fine_desc);
   a.OptI32("cancel_fee", v.cancel_fee);
   a.OptStr("cancel_fee_desc", v.cancel_fee_desc);
-  a.Str("order_id", v.order_id);
-  a.Str("finish_ticket", v.finish_ticket);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("finish_ticket", v.finish_ticket);
   a.OptStr("attach", v.attach);
   a.OptStr("finish_transaction_id", v.finish_transaction_id);
   a.Field("pay_type", v.pay_type);
@@ -1780,31 +4231,31 @@ void Serialize(Archive& a, PostQueryrentbillRequest& v) {
 void Serialize(Archive& a, PostQueryrentbillResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("sign", v.sign);
-  a.Str("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
   a.Field("state", v.state);
-  a.Str("goods_name", v.goods_name);
-  a.Str("returned", v.returned);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptStr("returned", v.returned);
   a.OptStr("start_time", v.start_time);
   a.OptStr("service_location", v.service_location);
-  a.I32("deposit_amount", v.deposit_amount);
+  a.OptI32("deposit_amount", v.deposit_amount);
   a.Field("rent_unit", v.rent_unit);
-  a.I32("rent_unit_fee", v.rent_unit_fee);
+  a.OptI32("rent_unit_fee", v.rent_unit_fee);
   a.OptStr("rent_fee_desc", v.rent_fee_desc);
   a.OptStr("real_end_time", v.real_end_time);
   a.OptI32("rent_fee", v.rent_fee);
   a.OptI32("compensation_fee", v.compensation_fee);
   a.OptStr("compensation_fee_desc", v.compensation_fee_desc);
   a.OptStr("service_end_location", v.service_end_location);
-  a.Str("order_id", v.order_id);
-  a.Str("finish_ticket", v.finish_ticket);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("finish_ticket", v.finish_ticket);
   a.OptStr("attach", v.attach);
   a.OptStr("finish_transaction_id", v.finish_transaction_id);
   a.Field("pay_type", v.pay_type);
@@ -1856,10 +4307,42 @@ PostQueryrentbillResponse::~PostQueryrentbillResponse() = default;
 const EnumTable& EnumTableOf(PostCancelbillRequest::Version) { return kEnum0; }
 const EnumTable& EnumTableOf(PostCancelbillRequest::SignType) { return kEnum1; }
 const EnumTable& EnumTableOf(PostCancelbillResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostCancelbillResponse::ResultCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostChangerentmoneyRequest::Version) { return kEnum0; }
+const EnumTable& EnumTableOf(PostChangerentmoneyRequest::SignType) { return kEnum1; }
+const EnumTable& EnumTableOf(PostChangerentmoneyResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostChangerentmoneyResponse::ResultCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostCreatehotelbillRequest::Version) { return kEnum0; }
+const EnumTable& EnumTableOf(PostCreatehotelbillRequest::SignType) { return kEnum1; }
+const EnumTable& EnumTableOf(PostCreatehotelbillResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostCreatehotelbillResponse::ResultCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostCreaterentbillRequest::Version) { return kEnum0; }
+const EnumTable& EnumTableOf(PostCreaterentbillRequest::SignType) { return kEnum1; }
+const EnumTable& EnumTableOf(PostCreaterentbillResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostCreaterentbillResponse::ResultCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostFinishhotelbillRequest::Version) { return kEnum0; }
+const EnumTable& EnumTableOf(PostFinishhotelbillRequest::SignType) { return kEnum1; }
 const EnumTable& EnumTableOf(PostFinishhotelbillRequest::ProfitSharing) { return kEnum3; }
+const EnumTable& EnumTableOf(PostFinishhotelbillResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostFinishhotelbillResponse::ResultCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostFinishrentbillRequest::Version) { return kEnum0; }
+const EnumTable& EnumTableOf(PostFinishrentbillRequest::SignType) { return kEnum1; }
+const EnumTable& EnumTableOf(PostFinishrentbillRequest::ProfitSharing) { return kEnum3; }
+const EnumTable& EnumTableOf(PostFinishrentbillResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostFinishrentbillResponse::ResultCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostQueryhotelbillRequest::Version) { return kEnum0; }
+const EnumTable& EnumTableOf(PostQueryhotelbillRequest::SignType) { return kEnum1; }
+const EnumTable& EnumTableOf(PostQueryhotelbillResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostQueryhotelbillResponse::ResultCode) { return kEnum2; }
 const EnumTable& EnumTableOf(PostQueryhotelbillResponse::State) { return kEnum4; }
 const EnumTable& EnumTableOf(PostQueryhotelbillResponse::PayType) { return kEnum5; }
+const EnumTable& EnumTableOf(PostQueryrentbillRequest::Version) { return kEnum0; }
+const EnumTable& EnumTableOf(PostQueryrentbillRequest::SignType) { return kEnum1; }
+const EnumTable& EnumTableOf(PostQueryrentbillResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostQueryrentbillResponse::ResultCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostQueryrentbillResponse::State) { return kEnum4; }
 const EnumTable& EnumTableOf(PostQueryrentbillResponse::RentUnit) { return kEnum6; }
+const EnumTable& EnumTableOf(PostQueryrentbillResponse::PayType) { return kEnum5; }
 
 }  // namespace wechatpay::models::v2::wxv
 
@@ -1976,9 +4459,9 @@ void Serialize(Archive& a, PostApiv2getsignkeySignGetsignkeyRequest& v) {
 }
 void Serialize(Archive& a, PostApiv2getsignkeySignGetsignkeyResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("mch_id", v.mch_id);
-  a.Str("sandbox_signkey", v.sandbox_signkey);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sandbox_signkey", v.sandbox_signkey);
   a.Extra(v.extra);
 }
 
@@ -2043,31 +4526,31 @@ void Serialize(Archive& a, PostApiv2sandboxPayMicropayRequest& v) {
 }
 void Serialize(Archive& a, PostApiv2sandboxPayMicropayResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("sub_mch_id", v.sub_mch_id);
   a.OptStr("device_info", v.device_info);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.Field("is_subscribe", v.is_subscribe);
-  a.Str("trade_type", v.trade_type);
-  a.Str("bank_type", v.bank_type);
+  a.OptStr("trade_type", v.trade_type);
+  a.OptStr("bank_type", v.bank_type);
   a.OptStr("fee_type", v.fee_type);
-  a.I32("total_fee", v.total_fee);
+  a.OptI32("total_fee", v.total_fee);
   a.OptI32("settlement_total_fee", v.settlement_total_fee);
   a.OptI32("coupon_fee", v.coupon_fee);
   a.OptStr("cash_fee_type", v.cash_fee_type);
-  a.I32("cash_fee", v.cash_fee);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptI32("cash_fee", v.cash_fee);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("attach", v.attach);
-  a.Str("time_end", v.time_end);
+  a.OptStr("time_end", v.time_end);
   a.JsonField("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
 }
@@ -2123,39 +4606,39 @@ void Serialize(Archive& a, PostApiv2sandboxPayOrderqueryRequest& v) {
 }
 void Serialize(Archive& a, PostApiv2sandboxPayOrderqueryResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
   a.OptStr("device_info", v.device_info);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.Field("is_subscribe", v.is_subscribe);
   a.OptStr("sub_openid", v.sub_openid);
   a.Field("sub_is_subscribe", v.sub_is_subscribe);
-  a.Str("trade_type", v.trade_type);
+  a.OptStr("trade_type", v.trade_type);
   a.Field("trade_state", v.trade_state);
-  a.Str("bank_type", v.bank_type);
-  a.I32("total_fee", v.total_fee);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptI32("total_fee", v.total_fee);
   a.OptI32("settlement_total_fee", v.settlement_total_fee);
   a.OptStr("fee_type", v.fee_type);
-  a.I32("cash_fee", v.cash_fee);
+  a.OptI32("cash_fee", v.cash_fee);
   a.OptStr("cash_fee_type", v.cash_fee_type);
   a.OptI32("coupon_fee", v.coupon_fee);
   a.OptI32("coupon_count", v.coupon_count);
   a.Family("coupon_type_", v.coupon_type_n);
   a.Family("coupon_id_", v.coupon_id_n);
   a.Family("coupon_fee_", v.coupon_fee_n);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("attach", v.attach);
-  a.Str("time_end", v.time_end);
-  a.Str("trade_state_desc", v.trade_state_desc);
+  a.OptStr("time_end", v.time_end);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
   a.JsonField("promotion_detail", v.promotion_detail);
   a.OptI32("consume_fee", v.consume_fee);
   a.Extra(v.extra);
@@ -2210,22 +4693,22 @@ static void Serialize(Archive& a, T6& v) {
   a.OptI64("discount_amount", v.discount_amount);
   a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
   a.OptStr("goods_name", v.goods_name);
-  a.I64("quantity", v.quantity);
-  a.I64("price", v.price);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T5& v) {
-  a.Str("promotion_id", v.promotion_id);
+  a.OptStr("promotion_id", v.promotion_id);
   a.OptStr("name", v.name);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
-  a.Str("amount", v.amount);
-  a.Str("activity_id", v.activity_id);
+  a.OptStr("amount", v.amount);
+  a.OptStr("activity_id", v.activity_id);
   a.OptStr("wxpay_contribute", v.wxpay_contribute);
   a.OptStr("merchant_contribute", v.merchant_contribute);
   a.OptStr("other_contribute", v.other_contribute);
-  a.Field("goods_detail", v.goods_detail);
+  a.OptList("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
@@ -2233,22 +4716,22 @@ static void Serialize(Archive& a, T8& v) {
   a.OptStr("goods_id", v.goods_id);
   a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
   a.OptStr("goods_name", v.goods_name);
-  a.I64("quantity", v.quantity);
-  a.I64("price", v.price);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T7& v) {
-  a.Str("promotion_id", v.promotion_id);
+  a.OptStr("promotion_id", v.promotion_id);
   a.OptStr("name", v.name);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
-  a.Str("amount", v.amount);
-  a.Str("activity_id", v.activity_id);
+  a.OptStr("amount", v.amount);
+  a.OptStr("activity_id", v.activity_id);
   a.OptStr("wxpay_contribute", v.wxpay_contribute);
   a.OptStr("merchant_contribute", v.merchant_contribute);
   a.OptStr("other_contribute", v.other_contribute);
-  a.Field("goods_detail", v.goods_detail);
+  a.OptList("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
@@ -2287,13 +4770,25 @@ const EnumTable& EnumTableOf(PostApiv2getsignkeySignGetsignkeyResponse::ReturnCo
 const EnumTable& EnumTableOf(PostApiv2sandboxPayMicropayRequest::ProfitSharing) { return kEnum1; }
 const EnumTable& EnumTableOf(PostApiv2sandboxPayMicropayRequest::Deposit) { return kEnum2; }
 const EnumTable& EnumTableOf(PostApiv2sandboxPayMicropayRequest::SignType) { return kEnum3; }
+const EnumTable& EnumTableOf(PostApiv2sandboxPayMicropayResponse::ReturnCode) { return kEnum0; }
+const EnumTable& EnumTableOf(PostApiv2sandboxPayMicropayResponse::ResultCode) { return kEnum0; }
+const EnumTable& EnumTableOf(PostApiv2sandboxPayMicropayResponse::IsSubscribe) { return kEnum2; }
 const EnumTable& EnumTableOf(T5::Scope) { return kEnum4; }
 const EnumTable& EnumTableOf(T5::Type) { return kEnum5; }
 const EnumTable& EnumTableOf(PostApiv2sandboxPayOrderqueryRequest::WechatpayNegativeTest) {
   return kEnum6;
 }
 const EnumTable& EnumTableOf(PostApiv2sandboxPayOrderqueryRequest::Version) { return kEnum7; }
+const EnumTable& EnumTableOf(PostApiv2sandboxPayOrderqueryRequest::SignType) { return kEnum3; }
+const EnumTable& EnumTableOf(PostApiv2sandboxPayOrderqueryResponse::ReturnCode) { return kEnum0; }
+const EnumTable& EnumTableOf(PostApiv2sandboxPayOrderqueryResponse::ResultCode) { return kEnum0; }
+const EnumTable& EnumTableOf(PostApiv2sandboxPayOrderqueryResponse::IsSubscribe) { return kEnum2; }
+const EnumTable& EnumTableOf(PostApiv2sandboxPayOrderqueryResponse::SubIsSubscribe) {
+  return kEnum2;
+}
 const EnumTable& EnumTableOf(PostApiv2sandboxPayOrderqueryResponse::TradeState) { return kEnum8; }
+const EnumTable& EnumTableOf(T7::Scope) { return kEnum4; }
+const EnumTable& EnumTableOf(T7::Type) { return kEnum5; }
 
 }  // namespace wechatpay::models::v2::xdc
 
@@ -2327,7 +4822,7 @@ constexpr internal::EndpointSpec kSpec0{
 
 void Serialize(Archive& a, GetCertificatesRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetCertificatesResponse& v) {
-  a.Field("data", v.data);
+  a.OptList("data", v.data);
   a.Extra(v.extra);
 }
 
@@ -2374,8 +4869,15 @@ namespace {
 using T1 = PostMerchantsRequest::Contact;
 using T2 = PostMerchantsRequest::Business;
 using T3 = PostMerchantsRequest::Director;
-using T4 = GetBySubMchidResponse::Contact;
-using T5 = GetBySubMchidResponse::Business;
+using T4 = PostMerchantsRequest::Principal;
+using T5 = PutMerchantsRequest::Contact;
+using T6 = PutMerchantsRequest::Business;
+using T7 = PutMerchantsRequest::Director;
+using T8 = PutMerchantsRequest::Principal;
+using T9 = GetBySubMchidResponse::Contact;
+using T10 = GetBySubMchidResponse::Business;
+using T11 = GetBySubMchidResponse::Director;
+using T12 = GetBySubMchidResponse::Principal;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -2406,6 +4908,13 @@ static void Serialize(Archive& a, T2& v);
 static void Serialize(Archive& a, T3& v);
 static void Serialize(Archive& a, T4& v);
 static void Serialize(Archive& a, T5& v);
+static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T7& v);
+static void Serialize(Archive& a, T8& v);
+static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T11& v);
+static void Serialize(Archive& a, T12& v);
 
 // POST hk/v3/merchants
 namespace {
@@ -2455,7 +4964,7 @@ void Serialize(Archive& a, PostMerchantsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMerchantsResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("verification_status", v.verification_status);
   a.OptStr("description", v.description);
   a.Extra(v.extra);
@@ -2513,7 +5022,7 @@ void Serialize(Archive& a, PutMerchantsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PutMerchantsResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Extra(v.extra);
 }
 
@@ -2554,12 +5063,12 @@ void Serialize(Archive& a, GetBySubMchidRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetBySubMchidResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("name", v.name);
-  a.Str("shortname", v.shortname);
-  a.Str("office_phone", v.office_phone);
-  a.Str("merchant_country_code", v.merchant_country_code);
-  a.I64("business_category", v.business_category);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("name", v.name);
+  a.OptStr("shortname", v.shortname);
+  a.OptStr("office_phone", v.office_phone);
+  a.OptStr("merchant_country_code", v.merchant_country_code);
+  a.OptI64("business_category", v.business_category);
   a.Field("contact", v.contact);
   a.Field("merchant_type", v.merchant_type);
   a.OptStr("registration_certificate_number", v.registration_certificate_number);
@@ -2608,12 +5117,49 @@ static void Serialize(Archive& a, T3& v) {
 
 static void Serialize(Archive& a, T4& v) {
   a.OptStr("name", v.name);
+  a.OptStr("number", v.number);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T5& v) {
+  a.Str("name", v.name);
+  a.Str("phone", v.phone);
+  a.Str("email", v.email);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T6& v) {
+  a.Field("business_type", v.business_type);
+  a.OptStr("app_download", v.app_download);
+  a.OptStr("website", v.website);
+  a.OptStr("office_account", v.office_account);
+  a.OptStr("mini_program", v.mini_program);
+  a.OptStr("store_address", v.store_address);
+  a.OptJsonField("store_photos", v.store_photos);
+  a.OptStr("mcc", v.mcc);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T7& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("number", v.number);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("number", v.number);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T9& v) {
+  a.OptStr("name", v.name);
   a.OptStr("phone", v.phone);
   a.OptStr("email", v.email);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T5& v) {
+static void Serialize(Archive& a, T10& v) {
   a.Field("business_type", v.business_type);
   a.OptStr("app_download", v.app_download);
   a.OptStr("website", v.website);
@@ -2624,32 +5170,62 @@ static void Serialize(Archive& a, T5& v) {
   a.Extra(v.extra);
 }
 
+static void Serialize(Archive& a, T11& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("number", v.number);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T12& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("number", v.number);
+  a.Extra(v.extra);
+}
+
 T1::Contact() = default;
 T1::~Contact() = default;
 T2::Business() = default;
 T2::~Business() = default;
 T3::Director() = default;
 T3::~Director() = default;
+T4::Principal() = default;
+T4::~Principal() = default;
 PostMerchantsRequest::PostMerchantsRequest() = default;
 PostMerchantsRequest::~PostMerchantsRequest() = default;
 PostMerchantsResponse::PostMerchantsResponse() = default;
 PostMerchantsResponse::~PostMerchantsResponse() = default;
+T5::Contact() = default;
+T5::~Contact() = default;
+T6::Business() = default;
+T6::~Business() = default;
+T7::Director() = default;
+T7::~Director() = default;
+T8::Principal() = default;
+T8::~Principal() = default;
 PutMerchantsRequest::PutMerchantsRequest() = default;
 PutMerchantsRequest::~PutMerchantsRequest() = default;
 PutMerchantsResponse::PutMerchantsResponse() = default;
 PutMerchantsResponse::~PutMerchantsResponse() = default;
 GetBySubMchidRequest::GetBySubMchidRequest() = default;
 GetBySubMchidRequest::~GetBySubMchidRequest() = default;
-T4::Contact() = default;
-T4::~Contact() = default;
-T5::Business() = default;
-T5::~Business() = default;
+T9::Contact() = default;
+T9::~Contact() = default;
+T10::Business() = default;
+T10::~Business() = default;
+T11::Director() = default;
+T11::~Director() = default;
+T12::Principal() = default;
+T12::~Principal() = default;
 GetBySubMchidResponse::GetBySubMchidResponse() = default;
 GetBySubMchidResponse::~GetBySubMchidResponse() = default;
 
 const EnumTable& EnumTableOf(PostMerchantsRequest::MerchantType) { return kEnum0; }
 const EnumTable& EnumTableOf(T2::BusinessType) { return kEnum1; }
 const EnumTable& EnumTableOf(PostMerchantsResponse::VerificationStatus) { return kEnum2; }
+const EnumTable& EnumTableOf(PutMerchantsRequest::MerchantType) { return kEnum0; }
+const EnumTable& EnumTableOf(T6::BusinessType) { return kEnum1; }
+const EnumTable& EnumTableOf(GetBySubMchidResponse::MerchantType) { return kEnum0; }
+const EnumTable& EnumTableOf(T10::BusinessType) { return kEnum1; }
 
 }  // namespace wechatpay::models::hk::merchants
 
@@ -2664,6 +5240,14 @@ using T4 = T3::ExchangeRate;
 using T5 = T2::RefundDetail;
 using T6 = PostRefundsRequest::Amount;
 using T7 = PostRefundsResponse::Amount;
+using T8 = T7::ExchangeRate;
+using T9 = PostRefundsResponse::Detail;
+using T10 = GetIdByRefundIdResponse::Amount;
+using T11 = T10::ExchangeRate;
+using T12 = GetIdByRefundIdResponse::Detail;
+using T13 = GetOutRefundNoResponse::Amount;
+using T14 = T13::ExchangeRate;
+using T15 = GetOutRefundNoResponse::Detail;
 
 constexpr std::string_view kEnum0Names[] = {
     "", "ORIGINAL", "BALANCE", "OTHER_BALANCE", "OTHER_BANKCARD",
@@ -2710,7 +5294,15 @@ static void Serialize(Archive& a, T3& v);
 static void Serialize(Archive& a, T5& v);
 static void Serialize(Archive& a, T2& v);
 static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T8& v);
 static void Serialize(Archive& a, T7& v);
+static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T11& v);
+static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T12& v);
+static void Serialize(Archive& a, T14& v);
+static void Serialize(Archive& a, T13& v);
+static void Serialize(Archive& a, T15& v);
 
 // GET hk/v3/refunds
 namespace {
@@ -2744,15 +5336,15 @@ void Serialize(Archive& a, GetRefundsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetRefundsResponse& v) {
-  a.Str("id", v.id);
-  a.Str("mchid", v.mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("id", v.id);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("amount", v.amount);
-  a.Field("data", v.data);
-  a.I64("total_num", v.total_num);
-  a.I64("current_total_num", v.current_total_num);
+  a.OptList("data", v.data);
+  a.OptI64("total_num", v.total_num);
+  a.OptI64("current_total_num", v.current_total_num);
   a.Extra(v.extra);
 }
 
@@ -2801,9 +5393,9 @@ void Serialize(Archive& a, PostRefundsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostRefundsResponse& v) {
-  a.Str("id", v.id);
-  a.Str("out_refund_no", v.out_refund_no);
-  a.Str("create_time", v.create_time);
+  a.OptStr("id", v.id);
+  a.OptStr("out_refund_no", v.out_refund_no);
+  a.OptStr("create_time", v.create_time);
   a.Field("amount", v.amount);
   a.Field("detail", v.detail);
   a.Extra(v.extra);
@@ -2847,15 +5439,15 @@ void Serialize(Archive& a, GetIdByRefundIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetIdByRefundIdResponse& v) {
-  a.Str("id", v.id);
-  a.Str("out_refund_no", v.out_refund_no);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("id", v.id);
+  a.OptStr("out_refund_no", v.out_refund_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("channel", v.channel);
   a.OptStr("recv_account", v.recv_account);
   a.Field("fund_source", v.fund_source);
   a.OptStr("success_time", v.success_time);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.Field("status", v.status);
   a.Field("amount", v.amount);
   a.Field("detail", v.detail);
@@ -2901,15 +5493,15 @@ void Serialize(Archive& a, GetOutRefundNoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetOutRefundNoResponse& v) {
-  a.Str("id", v.id);
-  a.Str("out_refund_no", v.out_refund_no);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("id", v.id);
+  a.OptStr("out_refund_no", v.out_refund_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("channel", v.channel);
   a.OptStr("recv_account", v.recv_account);
   a.Field("fund_source", v.fund_source);
   a.OptStr("success_time", v.success_time);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.Field("status", v.status);
   a.Field("amount", v.amount);
   a.Field("detail", v.detail);
@@ -2927,10 +5519,10 @@ Status GetOutRefundNo::Parse(const ::wechatpay::Response& response, Response* ou
 }
 
 static void Serialize(Archive& a, T1& v) {
-  a.I64("total", v.total);
+  a.OptI64("total", v.total);
   a.OptStr("currency", v.currency);
-  a.I64("payer_total", v.payer_total);
-  a.Str("payer_currency", v.payer_currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptStr("payer_currency", v.payer_currency);
   a.Extra(v.extra);
 }
 
@@ -2941,32 +5533,32 @@ static void Serialize(Archive& a, T4& v) {
 }
 
 static void Serialize(Archive& a, T3& v) {
-  a.I64("refund", v.refund);
+  a.OptI64("refund", v.refund);
   a.OptStr("currency", v.currency);
-  a.I64("payer_refund", v.payer_refund);
-  a.Str("payer_currency", v.payer_currency);
+  a.OptI64("payer_refund", v.payer_refund);
+  a.OptStr("payer_currency", v.payer_currency);
   a.Field("exchange_rate", v.exchange_rate);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T5& v) {
-  a.Str("promotion_id", v.promotion_id);
+  a.OptStr("promotion_id", v.promotion_id);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
   a.OptI64("amount", v.amount);
   a.OptI64("refund_amount", v.refund_amount);
-  a.Str("currency", v.currency);
+  a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T2& v) {
-  a.Str("id", v.id);
-  a.Str("out_refund_no", v.out_refund_no);
+  a.OptStr("id", v.id);
+  a.OptStr("out_refund_no", v.out_refund_no);
   a.Field("channel", v.channel);
   a.OptStr("recv_account", v.recv_account);
   a.Field("fund_source", v.fund_source);
   a.OptStr("success_time", v.success_time);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.Field("status", v.status);
   a.Field("amount", v.amount);
   a.Field("refund_detail", v.refund_detail);
@@ -2980,12 +5572,78 @@ static void Serialize(Archive& a, T6& v) {
   a.Extra(v.extra);
 }
 
+static void Serialize(Archive& a, T8& v) {
+  a.Field("type", v.type);
+  a.OptI64("rate", v.rate);
+  a.Extra(v.extra);
+}
+
 static void Serialize(Archive& a, T7& v) {
-  a.I64("refund", v.refund);
-  a.Str("currency", v.currency);
-  a.I64("payer_refund", v.payer_refund);
-  a.Str("payer_currency", v.payer_currency);
+  a.OptI64("refund", v.refund);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_refund", v.payer_refund);
+  a.OptStr("payer_currency", v.payer_currency);
   a.Field("exchange_rate", v.exchange_rate);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T9& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptI64("refund_amount", v.refund_amount);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
+  a.Field("type", v.type);
+  a.OptI64("rate", v.rate);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
+  a.OptI64("refund", v.refund);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_refund", v.payer_refund);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.Field("exchange_rate", v.exchange_rate);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T12& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptI64("refund_amount", v.refund_amount);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T14& v) {
+  a.Field("type", v.type);
+  a.OptI64("rate", v.rate);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T13& v) {
+  a.OptI64("refund", v.refund);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_refund", v.payer_refund);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.Field("exchange_rate", v.exchange_rate);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T15& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptI64("refund_amount", v.refund_amount);
+  a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
@@ -3007,16 +5665,32 @@ T6::Amount() = default;
 T6::~Amount() = default;
 PostRefundsRequest::PostRefundsRequest() = default;
 PostRefundsRequest::~PostRefundsRequest() = default;
+T8::ExchangeRate() = default;
+T8::~ExchangeRate() = default;
 T7::Amount() = default;
 T7::~Amount() = default;
+T9::Detail() = default;
+T9::~Detail() = default;
 PostRefundsResponse::PostRefundsResponse() = default;
 PostRefundsResponse::~PostRefundsResponse() = default;
 GetIdByRefundIdRequest::GetIdByRefundIdRequest() = default;
 GetIdByRefundIdRequest::~GetIdByRefundIdRequest() = default;
+T11::ExchangeRate() = default;
+T11::~ExchangeRate() = default;
+T10::Amount() = default;
+T10::~Amount() = default;
+T12::Detail() = default;
+T12::~Detail() = default;
 GetIdByRefundIdResponse::GetIdByRefundIdResponse() = default;
 GetIdByRefundIdResponse::~GetIdByRefundIdResponse() = default;
 GetOutRefundNoRequest::GetOutRefundNoRequest() = default;
 GetOutRefundNoRequest::~GetOutRefundNoRequest() = default;
+T14::ExchangeRate() = default;
+T14::~ExchangeRate() = default;
+T13::Amount() = default;
+T13::~Amount() = default;
+T15::Detail() = default;
+T15::~Detail() = default;
 GetOutRefundNoResponse::GetOutRefundNoResponse() = default;
 GetOutRefundNoResponse::~GetOutRefundNoResponse() = default;
 
@@ -3026,6 +5700,21 @@ const EnumTable& EnumTableOf(T2::Status_) { return kEnum2; }
 const EnumTable& EnumTableOf(T4::Type) { return kEnum3; }
 const EnumTable& EnumTableOf(T5::Scope) { return kEnum4; }
 const EnumTable& EnumTableOf(T5::Type) { return kEnum5; }
+const EnumTable& EnumTableOf(T8::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T9::Scope) { return kEnum4; }
+const EnumTable& EnumTableOf(T9::Type) { return kEnum5; }
+const EnumTable& EnumTableOf(GetIdByRefundIdResponse::Channel) { return kEnum0; }
+const EnumTable& EnumTableOf(GetIdByRefundIdResponse::FundSource) { return kEnum1; }
+const EnumTable& EnumTableOf(GetIdByRefundIdResponse::Status_) { return kEnum2; }
+const EnumTable& EnumTableOf(T11::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T12::Scope) { return kEnum4; }
+const EnumTable& EnumTableOf(T12::Type) { return kEnum5; }
+const EnumTable& EnumTableOf(GetOutRefundNoResponse::Channel) { return kEnum0; }
+const EnumTable& EnumTableOf(GetOutRefundNoResponse::FundSource) { return kEnum1; }
+const EnumTable& EnumTableOf(GetOutRefundNoResponse::Status_) { return kEnum2; }
+const EnumTable& EnumTableOf(T14::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T15::Scope) { return kEnum4; }
+const EnumTable& EnumTableOf(T15::Type) { return kEnum5; }
 
 }  // namespace wechatpay::models::hk::refunds
 
@@ -3087,9 +5776,9 @@ void Serialize(Archive& a, GetSettlementsRequest& v) {
 }
 void Serialize(Archive& a, GetSettlementsResponse& v) {
   a.OptList("data", v.data);
-  a.I64("total_count", v.total_count);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
   a.Extra(v.extra);
 }
 
@@ -3103,21 +5792,21 @@ Status GetSettlements::Parse(const ::wechatpay::Response& response, Response* ou
 }
 
 static void Serialize(Archive& a, T2& v) {
-  a.I64("settled", v.settled);
-  a.I64("unsettle", v.unsettle);
-  a.Str("currency", v.currency);
-  a.I64("pay", v.pay);
-  a.I64("refund", v.refund);
-  a.I64("net", v.net);
-  a.I64("fee", v.fee);
+  a.OptI64("settled", v.settled);
+  a.OptI64("unsettle", v.unsettle);
+  a.OptStr("currency", v.currency);
+  a.OptI64("pay", v.pay);
+  a.OptI64("refund", v.refund);
+  a.OptI64("net", v.net);
+  a.OptI64("fee", v.fee);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T1& v) {
-  a.Str("batch_id", v.batch_id);
-  a.Str("settlement_date", v.settlement_date);
-  a.Str("trade_start_date", v.trade_start_date);
-  a.Str("trade_end_date", v.trade_end_date);
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("settlement_date", v.settlement_date);
+  a.OptStr("trade_start_date", v.trade_start_date);
+  a.OptStr("trade_end_date", v.trade_end_date);
   a.Field("amount", v.amount);
   a.Field("wallet_region", v.wallet_region);
   a.Extra(v.extra);
@@ -3184,1326 +5873,3 @@ GetStatementsRequest::GetStatementsRequest() = default;
 GetStatementsRequest::~GetStatementsRequest() = default;
 
 }  // namespace wechatpay::models::hk::statements
-
-namespace wechatpay::models::hk::transactions {
-
-namespace {
-
-using T1 = PostAppRequest::Payer;
-using T2 = PostAppRequest::Amount;
-using T3 = PostAppRequest::SceneInfo;
-using T4 = T3::StoreInfo;
-using T5 = PostAppRequest::Detail;
-using T6 = T5::GoodsDetail;
-using T7 = GetIdByTransactionIdResponse::Amount;
-using T8 = T7::ExchangeRate;
-using T9 = GetIdByTransactionIdResponse::PromotionDetail;
-using T10 = T9::GoodsDetail;
-using T11 = PostMicropayRequest::Payer;
-using T12 = PostMicropayResponse::Amount;
-using T13 = PostMicropayResponse::Detail;
-using T14 = T13::GoodsDetail;
-using T15 = PostMwebRequest::SceneInfo;
-
-constexpr std::string_view kEnum0Names[] = {
-    "", "JSAPI", "NATIVE", "APP", "MWEB", "MICROPAY",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 6};
-
-constexpr std::string_view kEnum1Names[] = {
-    "", "SUCCESS", "REFUND", "NOTPAY", "CLOSED", "REVOKED", "USERPAYING", "PAYERROR",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 8};
-
-constexpr std::string_view kEnum2Names[] = {
-    "",
-    "SETTLEMENT_RATE",
-};
-constexpr EnumTable kEnum2{kEnum2Names, 2};
-
-constexpr std::string_view kEnum3Names[] = {
-    "",
-    "GLOBAL",
-    "SINGLE",
-};
-constexpr EnumTable kEnum3{kEnum3Names, 3};
-
-constexpr std::string_view kEnum4Names[] = {
-    "",
-    "COUPON",
-    "DISCOUNT",
-};
-constexpr EnumTable kEnum4{kEnum4Names, 3};
-
-}  // namespace
-
-static void Serialize(Archive& a, T1& v);
-static void Serialize(Archive& a, T2& v);
-static void Serialize(Archive& a, T4& v);
-static void Serialize(Archive& a, T3& v);
-static void Serialize(Archive& a, T6& v);
-static void Serialize(Archive& a, T5& v);
-static void Serialize(Archive& a, T8& v);
-static void Serialize(Archive& a, T7& v);
-static void Serialize(Archive& a, T10& v);
-static void Serialize(Archive& a, T9& v);
-static void Serialize(Archive& a, T11& v);
-static void Serialize(Archive& a, T12& v);
-static void Serialize(Archive& a, T14& v);
-static void Serialize(Archive& a, T13& v);
-static void Serialize(Archive& a, T15& v);
-
-// POST hk/v3/transactions/app
-namespace {
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostAppRequest*>(p);
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sp_appid", v.sp_appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("description", v.description);
-  a.OptStr("attach", v.attach);
-  a.Str("notify_url", v.notify_url);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.Str("trade_type", v.trade_type);
-  a.OptStr("limit_pay", v.limit_pay);
-  a.OptStr("time_start", v.time_start);
-  a.OptStr("time_expire", v.time_expire);
-  a.Str("merchant_category_code", v.merchant_category_code);
-  a.Field("payer", v.payer);
-  a.Field("amount", v.amount);
-  a.Field("scene_info", v.scene_info);
-  a.OptList("detail", v.detail);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "POST hk/v3/transactions/app",
-    "POST",
-    "hk/v3/transactions/app",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostAppRequest& v) {
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostAppResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostApp::Prepare(const Client& client, const Request& request,
-                                      CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
-                           &request.extra, &options);
-}
-Status PostApp::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET hk/v3/transactions/id/{transaction_id}
-namespace {
-void Query1(Archive& a, void* p) {
-  auto& v = *static_cast<GetIdByTransactionIdRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("mchid", v.mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sp_mchid", v.sp_mchid);
-}
-constexpr std::string_view kPath1[] = {"transaction_id"};
-constexpr internal::EndpointSpec kSpec1{
-    "GET hk/v3/transactions/id/{transaction_id}",
-    "GET",
-    "hk/v3/transactions/id/{transaction_id}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath1,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetIdByTransactionIdRequest& v) {
-  Query1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetIdByTransactionIdResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sp_appid", v.sp_appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("id", v.id);
-  a.OptStr("attach", v.attach);
-  a.Field("trade_type", v.trade_type);
-  a.Str("bank_type", v.bank_type);
-  a.Str("success_time", v.success_time);
-  a.Field("trade_state", v.trade_state);
-  a.Str("trade_state_desc", v.trade_state_desc);
-  a.Field("payer", v.payer);
-  a.Field("amount", v.amount);
-  a.OptList("promotion_detail", v.promotion_detail);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetIdByTransactionId::Prepare(const Client& client,
-                                                   std::string_view transaction_id,
-                                                   const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(transaction_id)};
-  return internal::Prepare(client, kSpec1, path, &request, nullptr, &Query1, nullptr,
-                           &request.extra, &options);
-}
-Status GetIdByTransactionId::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST hk/v3/transactions/id/{transaction_id}/close
-namespace {
-void Body2(Archive& a, void* p) {
-  auto& v = *static_cast<PostIdByTransactionIdCloseRequest*>(p);
-  a.Str("mchid", v.mchid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("sp_mchid", v.sp_mchid);
-}
-constexpr std::string_view kPath2[] = {"transaction_id"};
-constexpr internal::EndpointSpec kSpec2{
-    "POST hk/v3/transactions/id/{transaction_id}/close",
-    "POST",
-    "hk/v3/transactions/id/{transaction_id}/close",
-    internal::Protocol::kApiV3,
-    true,
-    kPath2,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostIdByTransactionIdCloseRequest& v) {
-  Body2(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostIdByTransactionIdClose::Prepare(const Client& client,
-                                                         std::string_view transaction_id,
-                                                         const Request& request,
-                                                         CallOptions options) {
-  const std::string path[] = {std::string(transaction_id)};
-  return internal::Prepare(client, kSpec2, path, &request, nullptr, nullptr, &Body2, &request.extra,
-                           &options);
-}
-
-// POST hk/v3/transactions/id/{transaction_id}/reverse
-namespace {
-void Body3(Archive& a, void* p) {
-  auto& v = *static_cast<PostIdByTransactionIdReverseRequest*>(p);
-  a.Str("mchid", v.mchid);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-}
-constexpr std::string_view kPath3[] = {"transaction_id"};
-constexpr internal::EndpointSpec kSpec3{
-    "POST hk/v3/transactions/id/{transaction_id}/reverse",
-    "POST",
-    "hk/v3/transactions/id/{transaction_id}/reverse",
-    internal::Protocol::kApiV3,
-    true,
-    kPath3,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostIdByTransactionIdReverseRequest& v) {
-  Body3(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostIdByTransactionIdReverse::Prepare(const Client& client,
-                                                           std::string_view transaction_id,
-                                                           const Request& request,
-                                                           CallOptions options) {
-  const std::string path[] = {std::string(transaction_id)};
-  return internal::Prepare(client, kSpec3, path, &request, nullptr, nullptr, &Body3, &request.extra,
-                           &options);
-}
-
-// POST hk/v3/transactions/jsapi
-namespace {
-void Body4(Archive& a, void* p) {
-  auto& v = *static_cast<PostJsapiRequest*>(p);
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sp_appid", v.sp_appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("description", v.description);
-  a.OptStr("attach", v.attach);
-  a.Str("notify_url", v.notify_url);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.Str("trade_type", v.trade_type);
-  a.OptStr("limit_pay", v.limit_pay);
-  a.OptStr("time_start", v.time_start);
-  a.OptStr("time_expire", v.time_expire);
-  a.Str("merchant_category_code", v.merchant_category_code);
-  a.Field("payer", v.payer);
-  a.Field("amount", v.amount);
-  a.Field("scene_info", v.scene_info);
-  a.OptList("detail", v.detail);
-}
-constexpr internal::EndpointSpec kSpec4{
-    "POST hk/v3/transactions/jsapi",
-    "POST",
-    "hk/v3/transactions/jsapi",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostJsapiRequest& v) {
-  Body4(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostJsapiResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostJsapi::Prepare(const Client& client, const Request& request,
-                                        CallOptions options) {
-  return internal::Prepare(client, kSpec4, nullptr, &request, nullptr, nullptr, &Body4,
-                           &request.extra, &options);
-}
-Status PostJsapi::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST hk/v3/transactions/micropay
-namespace {
-void Body5(Archive& a, void* p) {
-  auto& v = *static_cast<PostMicropayRequest*>(p);
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sp_appid", v.sp_appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("description", v.description);
-  a.OptStr("attach", v.attach);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.Str("trade_type", v.trade_type);
-  a.OptStr("limit_pay", v.limit_pay);
-  a.Str("merchant_category_code", v.merchant_category_code);
-  a.Field("payer", v.payer);
-  a.Field("amount", v.amount);
-  a.Field("scene_info", v.scene_info);
-  a.OptList("detail", v.detail);
-}
-constexpr internal::EndpointSpec kSpec5{
-    "POST hk/v3/transactions/micropay",
-    "POST",
-    "hk/v3/transactions/micropay",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMicropayRequest& v) {
-  Body5(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostMicropayResponse& v) {
-  a.Str("id", v.id);
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sp_appid", v.sp_appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Field("trade_type", v.trade_type);
-  a.Field("trade_state", v.trade_state);
-  a.Str("trade_state_desc", v.trade_state_desc);
-  a.Str("bank_type", v.bank_type);
-  a.OptStr("attach", v.attach);
-  a.Str("success_time", v.success_time);
-  a.Field("payer", v.payer);
-  a.Field("amount", v.amount);
-  a.OptList("detail", v.detail);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMicropay::Prepare(const Client& client, const Request& request,
-                                           CallOptions options) {
-  return internal::Prepare(client, kSpec5, nullptr, &request, nullptr, nullptr, &Body5,
-                           &request.extra, &options);
-}
-Status PostMicropay::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST hk/v3/transactions/mweb
-namespace {
-void Body6(Archive& a, void* p) {
-  auto& v = *static_cast<PostMwebRequest*>(p);
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sp_appid", v.sp_appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("description", v.description);
-  a.OptStr("attach", v.attach);
-  a.Str("notify_url", v.notify_url);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.Str("trade_type", v.trade_type);
-  a.OptStr("limit_pay", v.limit_pay);
-  a.OptStr("time_start", v.time_start);
-  a.OptStr("time_expire", v.time_expire);
-  a.Str("merchant_category_code", v.merchant_category_code);
-  a.Field("payer", v.payer);
-  a.Field("amount", v.amount);
-  a.Field("scene_info", v.scene_info);
-  a.OptList("detail", v.detail);
-}
-constexpr internal::EndpointSpec kSpec6{
-    "POST hk/v3/transactions/mweb",
-    "POST",
-    "hk/v3/transactions/mweb",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMwebRequest& v) {
-  Body6(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostMwebResponse& v) {
-  a.Str("mweb_url", v.mweb_url);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMweb::Prepare(const Client& client, const Request& request,
-                                       CallOptions options) {
-  return internal::Prepare(client, kSpec6, nullptr, &request, nullptr, nullptr, &Body6,
-                           &request.extra, &options);
-}
-Status PostMweb::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST hk/v3/transactions/native
-namespace {
-void Body7(Archive& a, void* p) {
-  auto& v = *static_cast<PostNativeRequest*>(p);
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sp_appid", v.sp_appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("description", v.description);
-  a.OptStr("attach", v.attach);
-  a.Str("notify_url", v.notify_url);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.Str("trade_type", v.trade_type);
-  a.OptStr("limit_pay", v.limit_pay);
-  a.OptStr("time_start", v.time_start);
-  a.OptStr("time_expire", v.time_expire);
-  a.Str("merchant_category_code", v.merchant_category_code);
-  a.Field("payer", v.payer);
-  a.Field("amount", v.amount);
-  a.Field("scene_info", v.scene_info);
-  a.OptList("detail", v.detail);
-}
-constexpr internal::EndpointSpec kSpec7{
-    "POST hk/v3/transactions/native",
-    "POST",
-    "hk/v3/transactions/native",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostNativeRequest& v) {
-  Body7(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostNativeResponse& v) {
-  a.Str("code_url", v.code_url);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostNative::Prepare(const Client& client, const Request& request,
-                                         CallOptions options) {
-  return internal::Prepare(client, kSpec7, nullptr, &request, nullptr, nullptr, &Body7,
-                           &request.extra, &options);
-}
-Status PostNative::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec7, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET hk/v3/transactions/out-trade-no/{out_trade_no}
-namespace {
-void Query8(Archive& a, void* p) {
-  auto& v = *static_cast<GetOutTradeNoRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("mchid", v.mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sp_mchid", v.sp_mchid);
-}
-constexpr std::string_view kPath8[] = {"out_trade_no"};
-constexpr internal::EndpointSpec kSpec8{
-    "GET hk/v3/transactions/out-trade-no/{out_trade_no}",
-    "GET",
-    "hk/v3/transactions/out-trade-no/{out_trade_no}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath8,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetOutTradeNoRequest& v) {
-  Query8(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetOutTradeNoResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sp_appid", v.sp_appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("id", v.id);
-  a.OptStr("attach", v.attach);
-  a.Field("trade_type", v.trade_type);
-  a.Str("bank_type", v.bank_type);
-  a.Str("success_time", v.success_time);
-  a.Field("trade_state", v.trade_state);
-  a.Str("trade_state_desc", v.trade_state_desc);
-  a.Field("payer", v.payer);
-  a.Field("amount", v.amount);
-  a.OptList("promotion_detail", v.promotion_detail);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetOutTradeNo::Prepare(const Client& client, std::string_view out_trade_no,
-                                            const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(out_trade_no)};
-  return internal::Prepare(client, kSpec8, path, &request, nullptr, &Query8, nullptr,
-                           &request.extra, &options);
-}
-Status GetOutTradeNo::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec8, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST hk/v3/transactions/out-trade-no/{out_trade_no}/close
-namespace {
-void Body9(Archive& a, void* p) {
-  auto& v = *static_cast<PostOutTradeNoCloseRequest*>(p);
-  a.Str("mchid", v.mchid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("sp_mchid", v.sp_mchid);
-}
-constexpr std::string_view kPath9[] = {"out_trade_no"};
-constexpr internal::EndpointSpec kSpec9{
-    "POST hk/v3/transactions/out-trade-no/{out_trade_no}/close",
-    "POST",
-    "hk/v3/transactions/out-trade-no/{out_trade_no}/close",
-    internal::Protocol::kApiV3,
-    true,
-    kPath9,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostOutTradeNoCloseRequest& v) {
-  Body9(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostOutTradeNoClose::Prepare(const Client& client,
-                                                  std::string_view out_trade_no,
-                                                  const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(out_trade_no)};
-  return internal::Prepare(client, kSpec9, path, &request, nullptr, nullptr, &Body9, &request.extra,
-                           &options);
-}
-
-// POST hk/v3/transactions/out-trade-no/{out_trade_no}/reverse
-namespace {
-void Body10(Archive& a, void* p) {
-  auto& v = *static_cast<PostOutTradeNoReverseRequest*>(p);
-  a.Str("mchid", v.mchid);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-}
-constexpr std::string_view kPath10[] = {"out_trade_no"};
-constexpr internal::EndpointSpec kSpec10{
-    "POST hk/v3/transactions/out-trade-no/{out_trade_no}/reverse",
-    "POST",
-    "hk/v3/transactions/out-trade-no/{out_trade_no}/reverse",
-    internal::Protocol::kApiV3,
-    true,
-    kPath10,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostOutTradeNoReverseRequest& v) {
-  Body10(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostOutTradeNoReverse::Prepare(const Client& client,
-                                                    std::string_view out_trade_no,
-                                                    const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(out_trade_no)};
-  return internal::Prepare(client, kSpec10, path, &request, nullptr, nullptr, &Body10,
-                           &request.extra, &options);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.OptStr("openid", v.openid);
-  a.OptStr("sp_openid", v.sp_openid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T2& v) {
-  a.I64("total", v.total);
-  a.OptStr("currency", v.currency);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T4& v) {
-  a.OptStr("id", v.id);
-  a.Str("name", v.name);
-  a.Str("address", v.address);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T3& v) {
-  a.OptStr("device_id", v.device_id);
-  a.OptStr("device_ip", v.device_ip);
-  a.OptStr("payer_client_ip", v.payer_client_ip);
-  a.OptStr("operator_id", v.operator_id);
-  a.Field("store_info", v.store_info);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T6& v) {
-  a.Str("goods_id", v.goods_id);
-  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
-  a.OptStr("goods_name", v.goods_name);
-  a.I64("quantity", v.quantity);
-  a.I64("price", v.price);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T5& v) {
-  a.OptI64("cost_price", v.cost_price);
-  a.OptStr("receipt_id", v.receipt_id);
-  a.OptList("goods_detail", v.goods_detail);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T8& v) {
-  a.Field("type", v.type);
-  a.OptI64("rate", v.rate);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T7& v) {
-  a.I64("total", v.total);
-  a.I64("payer_total", v.payer_total);
-  a.Str("currency", v.currency);
-  a.Str("payer_currency", v.payer_currency);
-  a.Field("exchange_rate", v.exchange_rate);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T10& v) {
-  a.Str("goods_id", v.goods_id);
-  a.OptStr("goods_remark", v.goods_remark);
-  a.I64("discount_amount", v.discount_amount);
-  a.I64("quantity", v.quantity);
-  a.I64("price", v.price);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T9& v) {
-  a.Str("promotion_id", v.promotion_id);
-  a.OptStr("name", v.name);
-  a.Field("scope", v.scope);
-  a.Field("type", v.type);
-  a.I64("amount", v.amount);
-  a.Str("currency", v.currency);
-  a.OptStr("activity_id", v.activity_id);
-  a.OptI64("wxpay_contribute_amount", v.wxpay_contribute_amount);
-  a.OptI64("merchant_contribute_amount", v.merchant_contribute_amount);
-  a.OptI64("other_contribute_amount", v.other_contribute_amount);
-  a.OptList("goods_detail", v.goods_detail);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T11& v) {
-  a.Str("auth_code", v.auth_code);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T12& v) {
-  a.I64("total", v.total);
-  a.OptStr("currency", v.currency);
-  a.I64("payer_total", v.payer_total);
-  a.OptStr("payer_currency", v.payer_currency);
-  a.Field("exchange_rate", v.exchange_rate);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T14& v) {
-  a.Str("goods_id", v.goods_id);
-  a.OptStr("goods_remark", v.goods_remark);
-  a.I64("quantity", v.quantity);
-  a.I64("price", v.price);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T13& v) {
-  a.Str("promotion_id", v.promotion_id);
-  a.OptStr("name", v.name);
-  a.Field("scope", v.scope);
-  a.Field("type", v.type);
-  a.I64("amount", v.amount);
-  a.OptStr("currency", v.currency);
-  a.OptStr("activity_id", v.activity_id);
-  a.OptI64("wechatpay_contribute_amount", v.wechatpay_contribute_amount);
-  a.OptI64("merchant_contribute_amount", v.merchant_contribute_amount);
-  a.OptI64("other_contribute_amount", v.other_contribute_amount);
-  a.OptList("goods_detail", v.goods_detail);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T15& v) {
-  a.OptStr("device_id", v.device_id);
-  a.OptStr("device_ip", v.device_ip);
-  a.Str("payer_client_ip", v.payer_client_ip);
-  a.OptStr("operator_id", v.operator_id);
-  a.Field("store_info", v.store_info);
-  a.Extra(v.extra);
-}
-
-T1::Payer() = default;
-T1::~Payer() = default;
-T2::Amount() = default;
-T2::~Amount() = default;
-T4::StoreInfo() = default;
-T4::~StoreInfo() = default;
-T3::SceneInfo() = default;
-T3::~SceneInfo() = default;
-T6::GoodsDetail() = default;
-T6::~GoodsDetail() = default;
-T5::Detail() = default;
-T5::~Detail() = default;
-PostAppRequest::PostAppRequest() = default;
-PostAppRequest::~PostAppRequest() = default;
-PostAppResponse::PostAppResponse() = default;
-PostAppResponse::~PostAppResponse() = default;
-GetIdByTransactionIdRequest::GetIdByTransactionIdRequest() = default;
-GetIdByTransactionIdRequest::~GetIdByTransactionIdRequest() = default;
-T8::ExchangeRate() = default;
-T8::~ExchangeRate() = default;
-T7::Amount() = default;
-T7::~Amount() = default;
-T10::GoodsDetail() = default;
-T10::~GoodsDetail() = default;
-T9::PromotionDetail() = default;
-T9::~PromotionDetail() = default;
-GetIdByTransactionIdResponse::GetIdByTransactionIdResponse() = default;
-GetIdByTransactionIdResponse::~GetIdByTransactionIdResponse() = default;
-PostIdByTransactionIdCloseRequest::PostIdByTransactionIdCloseRequest() = default;
-PostIdByTransactionIdCloseRequest::~PostIdByTransactionIdCloseRequest() = default;
-PostIdByTransactionIdReverseRequest::PostIdByTransactionIdReverseRequest() = default;
-PostIdByTransactionIdReverseRequest::~PostIdByTransactionIdReverseRequest() = default;
-PostJsapiRequest::PostJsapiRequest() = default;
-PostJsapiRequest::~PostJsapiRequest() = default;
-PostJsapiResponse::PostJsapiResponse() = default;
-PostJsapiResponse::~PostJsapiResponse() = default;
-T11::Payer() = default;
-T11::~Payer() = default;
-PostMicropayRequest::PostMicropayRequest() = default;
-PostMicropayRequest::~PostMicropayRequest() = default;
-T12::Amount() = default;
-T12::~Amount() = default;
-T14::GoodsDetail() = default;
-T14::~GoodsDetail() = default;
-T13::Detail() = default;
-T13::~Detail() = default;
-PostMicropayResponse::PostMicropayResponse() = default;
-PostMicropayResponse::~PostMicropayResponse() = default;
-T15::SceneInfo() = default;
-T15::~SceneInfo() = default;
-PostMwebRequest::PostMwebRequest() = default;
-PostMwebRequest::~PostMwebRequest() = default;
-PostMwebResponse::PostMwebResponse() = default;
-PostMwebResponse::~PostMwebResponse() = default;
-PostNativeRequest::PostNativeRequest() = default;
-PostNativeRequest::~PostNativeRequest() = default;
-PostNativeResponse::PostNativeResponse() = default;
-PostNativeResponse::~PostNativeResponse() = default;
-GetOutTradeNoRequest::GetOutTradeNoRequest() = default;
-GetOutTradeNoRequest::~GetOutTradeNoRequest() = default;
-GetOutTradeNoResponse::GetOutTradeNoResponse() = default;
-GetOutTradeNoResponse::~GetOutTradeNoResponse() = default;
-PostOutTradeNoCloseRequest::PostOutTradeNoCloseRequest() = default;
-PostOutTradeNoCloseRequest::~PostOutTradeNoCloseRequest() = default;
-PostOutTradeNoReverseRequest::PostOutTradeNoReverseRequest() = default;
-PostOutTradeNoReverseRequest::~PostOutTradeNoReverseRequest() = default;
-
-const EnumTable& EnumTableOf(GetIdByTransactionIdResponse::TradeType) { return kEnum0; }
-const EnumTable& EnumTableOf(GetIdByTransactionIdResponse::TradeState) { return kEnum1; }
-const EnumTable& EnumTableOf(T8::Type) { return kEnum2; }
-const EnumTable& EnumTableOf(T9::Scope) { return kEnum3; }
-const EnumTable& EnumTableOf(T9::Type) { return kEnum4; }
-
-}  // namespace wechatpay::models::hk::transactions
-
-namespace wechatpay::models::global::customs {
-
-namespace {
-
-using T1 = GetOrdersResponse::Data;
-
-constexpr std::string_view kEnum0Names[] = {
-    "", "out_trade_no", "transaction_id", "sub_order_no", "sub_order_id",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 5};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",          "GUANGZHOU_ZS", "HANGZHOU_ZS", "NINGBO",          "ZHENGZHOU_BS",
-    "CHONGQING", "SHANGHAI_ZS",  "SHENZHEN",    "ZHENGZHOU_ZH_ZS", "TIANJIN",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 10};
-
-constexpr std::string_view kEnum2Names[] = {
-    "",
-    "UNIONPAY",
-    "NETSUNION",
-    "OTHERS",
-};
-constexpr EnumTable kEnum2{kEnum2Names, 4};
-
-constexpr std::string_view kEnum3Names[] = {
-    "", "PROCESSING", "UNDECLARED", "SUBMITTED", "SUCCESS", "FAIL", "EXCEPT",
-};
-constexpr EnumTable kEnum3{kEnum3Names, 7};
-
-constexpr std::string_view kEnum4Names[] = {
-    "",
-    "IDCARD",
-};
-constexpr EnumTable kEnum4{kEnum4Names, 2};
-
-constexpr std::string_view kEnum5Names[] = {
-    "",
-    "SAME",
-    "DIFFERENT",
-};
-constexpr EnumTable kEnum5{kEnum5Names, 3};
-
-}  // namespace
-
-static void Serialize(Archive& a, T1& v);
-
-// GET global/v3/customs/orders
-namespace {
-void Query0(Archive& a, void* p) {
-  auto& v = *static_cast<GetOrdersRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Field("order_type", v.order_type);
-  a.Str("order_no", v.order_no);
-  a.Field("customs", v.customs);
-  a.OptI64("offset", v.offset);
-  a.OptI64("limit", v.limit);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "GET global/v3/customs/orders",
-    "GET",
-    "global/v3/customs/orders",
-    internal::Protocol::kApiV3,
-    false,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetOrdersRequest& v) {
-  Query0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetOrdersResponse& v) {
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Field("verify_department", v.verify_department);
-  a.Str("verify_department_trade_id", v.verify_department_trade_id);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
-  a.I64("total_count", v.total_count);
-  a.Field("data", v.data);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetOrders::Prepare(const Client& client, const Request& request,
-                                        CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, &Query0, nullptr,
-                           &request.extra, &options);
-}
-Status GetOrders::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// PATCH global/v3/customs/orders
-namespace {
-void Body1(Archive& a, void* p) {
-  auto& v = *static_cast<PatchOrdersRequest*>(p);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("transaction_id", v.transaction_id);
-  a.OptStr("sub_order_no", v.sub_order_no);
-  a.Field("customs", v.customs);
-  a.Str("merchant_customs_no", v.merchant_customs_no);
-  a.OptI64("duty", v.duty);
-  a.OptI64("order_fee", v.order_fee);
-  a.OptI64("transport_fee", v.transport_fee);
-  a.OptI64("product_fee", v.product_fee);
-}
-constexpr internal::EndpointSpec kSpec1{
-    "PATCH global/v3/customs/orders",
-    "PATCH",
-    "global/v3/customs/orders",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PatchOrdersRequest& v) {
-  Body1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PatchOrdersResponse& v) {
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Field("state", v.state);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("transaction_id", v.transaction_id);
-  a.OptStr("sub_order_no", v.sub_order_no);
-  a.OptStr("sub_order_id", v.sub_order_id);
-  a.Str("modify_time", v.modify_time);
-  a.Field("verify_department", v.verify_department);
-  a.Str("verify_department_trade_id", v.verify_department_trade_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PatchOrders::Prepare(const Client& client, const Request& request,
-                                          CallOptions options) {
-  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
-                           &request.extra, &options);
-}
-Status PatchOrders::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST global/v3/customs/orders
-namespace {
-void Body2(Archive& a, void* p) {
-  auto& v = *static_cast<PostOrdersRequest*>(p);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("transaction_id", v.transaction_id);
-  a.Field("customs", v.customs);
-  a.Str("merchant_customs_no", v.merchant_customs_no);
-  a.OptI64("duty", v.duty);
-  a.OptStr("sub_order_no", v.sub_order_no);
-  a.OptStr("fee_type", v.fee_type);
-  a.OptI64("order_fee", v.order_fee);
-  a.OptI64("transport_fee", v.transport_fee);
-  a.OptI64("product_fee", v.product_fee);
-}
-constexpr internal::EndpointSpec kSpec2{
-    "POST global/v3/customs/orders",
-    "POST",
-    "global/v3/customs/orders",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostOrdersRequest& v) {
-  Body2(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostOrdersResponse& v) {
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Field("state", v.state);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("transaction_id", v.transaction_id);
-  a.OptStr("sub_order_no", v.sub_order_no);
-  a.OptStr("sub_order_id", v.sub_order_id);
-  a.Field("verify_department", v.verify_department);
-  a.Str("verify_department_trade_id", v.verify_department_trade_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostOrders::Prepare(const Client& client, const Request& request,
-                                         CallOptions options) {
-  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
-                           &request.extra, &options);
-}
-Status PostOrders::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST global/v3/customs/redeclare
-namespace {
-void Body3(Archive& a, void* p) {
-  auto& v = *static_cast<PostRedeclareRequest*>(p);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.OptStr("out_trade_no", v.out_trade_no);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.OptStr("sub_order_no", v.sub_order_no);
-  a.OptStr("sub_order_id", v.sub_order_id);
-  a.Field("customs", v.customs);
-  a.Str("merchant_customs_no", v.merchant_customs_no);
-}
-constexpr internal::EndpointSpec kSpec3{
-    "POST global/v3/customs/redeclare",
-    "POST",
-    "global/v3/customs/redeclare",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostRedeclareRequest& v) {
-  Body3(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostRedeclareResponse& v) {
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Field("state", v.state);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("transaction_id", v.transaction_id);
-  a.OptStr("sub_order_no", v.sub_order_no);
-  a.OptStr("sub_order_id", v.sub_order_id);
-  a.Str("modify_time", v.modify_time);
-  a.OptStr("explanation", v.explanation);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostRedeclare::Prepare(const Client& client, const Request& request,
-                                            CallOptions options) {
-  return internal::Prepare(client, kSpec3, nullptr, &request, nullptr, nullptr, &Body3,
-                           &request.extra, &options);
-}
-Status PostRedeclare::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST global/v3/customs/verify-certificate
-namespace {
-void Body4(Archive& a, void* p) {
-  auto& v = *static_cast<PostVerifyCertificateRequest*>(p);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("transaction_id", v.transaction_id);
-  a.OptStr("sub_order_no", v.sub_order_no);
-  a.Field("customs", v.customs);
-  a.Str("merchant_customs_no", v.merchant_customs_no);
-  a.Field("certificate_type", v.certificate_type);
-  a.Str("certificate_id", v.certificate_id);
-  a.Str("certificate_name", v.certificate_name);
-}
-constexpr std::string_view kEncrypted4[] = {"certificate_id", "certificate_name"};
-constexpr internal::EndpointSpec kSpec4{
-    "POST global/v3/customs/verify-certificate",
-    "POST",
-    "global/v3/customs/verify-certificate",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    kEncrypted4,
-    2,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostVerifyCertificateRequest& v) {
-  Body4(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostVerifyCertificateResponse& v) {
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("transaction_id", v.transaction_id);
-  a.Field("certificate_check_result", v.certificate_check_result);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostVerifyCertificate::Prepare(const Client& client, const Request& request,
-                                                    CallOptions options) {
-  return internal::Prepare(client, kSpec4, nullptr, &request, nullptr, nullptr, &Body4,
-                           &request.extra, &options);
-}
-Status PostVerifyCertificate::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.OptStr("sub_order_no", v.sub_order_no);
-  a.OptStr("sub_order_id", v.sub_order_id);
-  a.OptStr("mch_customs_no", v.mch_customs_no);
-  a.Field("customs", v.customs);
-  a.OptStr("fee_type", v.fee_type);
-  a.OptI64("order_fee", v.order_fee);
-  a.OptI64("duty", v.duty);
-  a.OptI64("transport_fee", v.transport_fee);
-  a.OptI64("product_fee", v.product_fee);
-  a.Field("state", v.state);
-  a.OptStr("explanation", v.explanation);
-  a.Str("modify_time", v.modify_time);
-  a.Extra(v.extra);
-}
-
-GetOrdersRequest::GetOrdersRequest() = default;
-GetOrdersRequest::~GetOrdersRequest() = default;
-T1::Data() = default;
-T1::~Data() = default;
-GetOrdersResponse::GetOrdersResponse() = default;
-GetOrdersResponse::~GetOrdersResponse() = default;
-PatchOrdersRequest::PatchOrdersRequest() = default;
-PatchOrdersRequest::~PatchOrdersRequest() = default;
-PatchOrdersResponse::PatchOrdersResponse() = default;
-PatchOrdersResponse::~PatchOrdersResponse() = default;
-PostOrdersRequest::PostOrdersRequest() = default;
-PostOrdersRequest::~PostOrdersRequest() = default;
-PostOrdersResponse::PostOrdersResponse() = default;
-PostOrdersResponse::~PostOrdersResponse() = default;
-PostRedeclareRequest::PostRedeclareRequest() = default;
-PostRedeclareRequest::~PostRedeclareRequest() = default;
-PostRedeclareResponse::PostRedeclareResponse() = default;
-PostRedeclareResponse::~PostRedeclareResponse() = default;
-PostVerifyCertificateRequest::PostVerifyCertificateRequest() = default;
-PostVerifyCertificateRequest::~PostVerifyCertificateRequest() = default;
-PostVerifyCertificateResponse::PostVerifyCertificateResponse() = default;
-PostVerifyCertificateResponse::~PostVerifyCertificateResponse() = default;
-
-const EnumTable& EnumTableOf(GetOrdersRequest::OrderType) { return kEnum0; }
-const EnumTable& EnumTableOf(GetOrdersRequest::Customs) { return kEnum1; }
-const EnumTable& EnumTableOf(GetOrdersResponse::VerifyDepartment) { return kEnum2; }
-const EnumTable& EnumTableOf(T1::State) { return kEnum3; }
-const EnumTable& EnumTableOf(PostVerifyCertificateRequest::CertificateType) { return kEnum4; }
-const EnumTable& EnumTableOf(PostVerifyCertificateResponse::CertificateCheckResult) {
-  return kEnum5;
-}
-
-}  // namespace wechatpay::models::global::customs
-
-namespace wechatpay::models::miniprogram::user_order {
-
-namespace {
-
-using T1 = PostCombineOrdersRequest::OrderKey;
-using T2 = PostCombineOrdersRequest::SubOrders;
-using T3 = T2::OrderDetailJumpLink;
-using T4 = T2::ItemList;
-using T5 = PostCombineOrdersRequest::Payer;
-
-}  // namespace
-
-static void Serialize(Archive& a, T1& v);
-static void Serialize(Archive& a, T3& v);
-static void Serialize(Archive& a, T4& v);
-static void Serialize(Archive& a, T2& v);
-static void Serialize(Archive& a, T5& v);
-
-// POST user-order/combine-orders
-namespace {
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostCombineOrdersRequest*>(p);
-  a.Field("order_key", v.order_key);
-  a.Field("sub_orders", v.sub_orders);
-  a.Field("payer", v.payer);
-  a.Str("upload_time", v.upload_time);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "POST user-order/combine-orders",
-    "POST",
-    "user-order/combine-orders",
-    internal::Protocol::kMiniProgram,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostCombineOrdersRequest& v) {
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostCombineOrdersResponse& v) {
-  a.I64("errcode", v.errcode);
-  a.Str("errmsg", v.errmsg);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostCombineOrders::Prepare(const Client& client, const Request& request,
-                                                CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
-                           &request.extra, &options);
-}
-Status PostCombineOrders::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.Field("order_number_type", v.order_number_type);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.OptStr("mchid", v.mchid);
-  a.OptStr("out_trade_no", v.out_trade_no);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T3& v) {
-  a.OptStr("url", v.url);
-  a.OptStr("appid", v.appid);
-  a.OptStr("path", v.path);
-  a.Field("type", v.type);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T4& v) {
-  a.OptStr("merchant_item_id", v.merchant_item_id);
-  a.Str("name", v.name);
-  a.OptStr("description", v.description);
-  a.I64("unit_price", v.unit_price);
-  a.I64("quantity", v.quantity);
-  a.StrList("image_url", v.image_url);
-  a.Field("item_detail_jump_link", v.item_detail_jump_link);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T2& v) {
-  a.Field("order_key", v.order_key);
-  a.OptStr("merchant_order_no", v.merchant_order_no);
-  a.Field("order_detail_jump_link", v.order_detail_jump_link);
-  a.Field("item_list", v.item_list);
-  a.Field("logistics_type", v.logistics_type);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T5& v) {
-  a.Str("openid", v.openid);
-  a.Extra(v.extra);
-}
-
-T1::OrderKey() = default;
-T1::~OrderKey() = default;
-T3::OrderDetailJumpLink() = default;
-T3::~OrderDetailJumpLink() = default;
-T4::ItemList() = default;
-T4::~ItemList() = default;
-T2::SubOrders() = default;
-T2::~SubOrders() = default;
-T5::Payer() = default;
-T5::~Payer() = default;
-PostCombineOrdersRequest::PostCombineOrdersRequest() = default;
-PostCombineOrdersRequest::~PostCombineOrdersRequest() = default;
-PostCombineOrdersResponse::PostCombineOrdersResponse() = default;
-PostCombineOrdersResponse::~PostCombineOrdersResponse() = default;
-
-}  // namespace wechatpay::models::miniprogram::user_order

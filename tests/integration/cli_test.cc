@@ -416,6 +416,23 @@ TEST_F(CliTest, RequestWithPathParameterAndJsonFile) {
   EXPECT_FALSE(j.value("block_submission_id", "").empty());
 }
 
+TEST_F(CliTest, RequestValidatesConcretePathsAndSuggestsForUnknownEndpoints) {
+  // A concrete path is checked against its template before anything is sent.
+  auto missing = Wxpay({"request", "GET", "v3/pay/transactions/out-trade-no/NC1"});
+  EXPECT_EQ(missing.exit_code, 2) << missing.err;
+  EXPECT_THAT(missing.err, HasSubstr("query.mchid: required query parameter is missing"));
+  // An unknown endpoint is refused with a suggestion and the way to send it anyway.
+  auto typo = Wxpay({"request", "POST", "v3/pay/transactions/natve", "--json", "{}"});
+  EXPECT_EQ(typo.exit_code, 2) << typo.err;
+  EXPECT_THAT(typo.err, HasSubstr("did you mean POST v3/pay/transactions/native?"));
+  EXPECT_THAT(typo.err, HasSubstr("--allow-unknown"));
+  // With --allow-unknown it goes to the server (the sandbox answers 404 for it).
+  auto sent =
+      Wxpay({"request", "POST", "v3/pay/transactions/natve", "--json", "{}", "--allow-unknown"});
+  EXPECT_EQ(sent.exit_code, 4) << sent.err;
+  EXPECT_THAT(sent.err, HasSubstr("404"));
+}
+
 TEST_F(CliTest, RequestApiV2) {
   nlohmann::json trades = nlohmann::json::array({{{"out_trade_no", "out_trade_no_test_1"},
                                                   {"begin_time", "20160602203256"},

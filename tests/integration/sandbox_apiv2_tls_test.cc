@@ -175,7 +175,8 @@ TEST_F(SandboxApiV2TlsTest, RefundAndReverseWithPkcs12TypedForm) {
   EXPECT_EQ(r->out_trade_no, "POS-P12-0001");
   EXPECT_EQ(r->refund_fee, 2500);
   EXPECT_EQ(r->total_fee, 2500);
-  EXPECT_FALSE(r->refund_id.empty());
+  ASSERT_TRUE(r->refund_id);
+  EXPECT_FALSE(r->refund_id->empty());
 
   // The fluent form: a payment code that waits for the password, then the POS reverses it.
   EXPECT_THAT(Micropay(client, "POS-P12-0002", 800, kNeedsPassword), HasSubstr("USERPAYING"));

@@ -69,7 +69,8 @@ std::string ConcretePath(const Endpoint& e, const SampleRequest& req) {
 
 TEST(CatalogTest, LoadsAllEndpoints) {
   EXPECT_EQ(Cat().load_error(), "");
-  EXPECT_EQ(Cat().size(), 1156u);
+  // The specification's 1,156 and the one the reconciliation adds (ADR 0008).
+  EXPECT_EQ(Cat().size(), 1157u);
   EXPECT_FALSE(Cat().empty());
   EXPECT_EQ(Cat().source_commit(), "4d6325b09af308025ba7677ead284feeea2680ba");
   EXPECT_EQ(Cat().source_repository(), "https://github.com/TheNorthMemory/wechatpay-openapi");
@@ -92,13 +93,13 @@ TEST(CatalogTest, CountsMatchTheSpecification) {
   }
   EXPECT_EQ(by_version,
             (std::map<std::string, int>{
-                {"v3", 993}, {"v2", 136}, {"hk", 21}, {"global", 5}, {"miniprogram", 1}}));
+                {"v3", 994}, {"v2", 136}, {"hk", 21}, {"global", 5}, {"miniprogram", 1}}));
   EXPECT_EQ(by_method,
             (std::map<std::string, int>{
-                {"POST", 699}, {"GET", 409}, {"PATCH", 30}, {"DELETE", 13}, {"PUT", 5}}));
+                {"POST", 700}, {"GET", 409}, {"PATCH", 30}, {"DELETE", 13}, {"PUT", 5}}));
   EXPECT_EQ(by_request, (std::map<std::string, int>{
-                            {"json", 569}, {"xml", 129}, {"multipart", 15}, {"none", 443}}));
-  EXPECT_EQ(by_response, (std::map<std::string, int>{{"json", 907},
+                            {"json", 570}, {"xml", 129}, {"multipart", 15}, {"none", 443}}));
+  EXPECT_EQ(by_response, (std::map<std::string, int>{{"json", 908},
                                                      {"xml", 129},
                                                      {"empty", 107},
                                                      {"binary", 10},
@@ -417,7 +418,7 @@ TEST(CatalogTest, EverySynthesizedRequestValidates) {
     EXPECT_THAT(v, IsEmpty()) << e.id << "\n" << Describe(v);
     ++checked;
   }
-  EXPECT_EQ(checked, 1156);
+  EXPECT_EQ(checked, 1157);
 }
 
 TEST(CatalogTest, EverySynthesizedResponseValidates) {
@@ -433,7 +434,7 @@ TEST(CatalogTest, EverySynthesizedResponseValidates) {
     std::vector<Violation> v = ValidateResponse(e, body);
     EXPECT_THAT(v, IsEmpty()) << e.id << "\n" << Describe(v);
   }
-  EXPECT_EQ(with_schema, 907 + 129 + 3);
+  EXPECT_EQ(with_schema, 908 + 129 + 3);
 }
 
 TEST(CatalogTest, SynthesisIsDeterministic) {

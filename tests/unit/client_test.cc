@@ -29,6 +29,7 @@ class ClientTest : public ::testing::Test {
  protected:
   ClientOptions Options() {
     ClientOptions o;
+    o.allow_unknown_endpoints = true;  // these tests call made-up paths
     o.mchid = Vectors()["mchid"];
     o.merchant_serial = Vectors()["merchant_serial"];
     o.private_key = LoadPrivateKey("merchant_key.pem");
@@ -193,9 +194,52 @@ TEST_F(ClientTest, PlaceholdersAreBoundEncodedAndNeverCaseMangled) {
 
   // A literal order number typed into the chain keeps its case too.
   fake_->Enqueue(Signed(200, "{}"));
-  ASSERT_TRUE(client.chain("v3/pay/transactions/out-trade-no/OrderABC123").get());
+  CallOptions with_mchid;
+  with_mchid.query = {{"mchid", "1900000109"}};
+  ASSERT_TRUE(client.chain("v3/pay/transactions/out-trade-no/OrderABC123").get(with_mchid));
   EXPECT_EQ(fake_->requests()[1].url,
-            "https://api.mch.weixin.qq.com/v3/pay/transactions/out-trade-no/OrderABC123");
+            "https://api.mch.weixin.qq.com/v3/pay/transactions/out-trade-no/"
+            "OrderABC123?mchid=1900000109");
+}
+
+TEST_F(ClientTest, ConcretePathsAreValidatedAndUnknownEndpointsRefused) {
+  ClientOptions o = Options();
+  o.allow_unknown_endpoints = false;  // the default
+  Client client = MakeClient(std::move(o));
+  // A concrete path is validated against its template: mchid is required.
+  auto r = client.chain("v3/pay/transactions/out-trade-no/NC1").get();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(r.error().message,
+              HasSubstr("GET v3/pay/transactions/out-trade-no/{out_trade_no}: request validation "
+                        "failed: 1 violation: query.mchid: required query parameter is missing"));
+  // The same through the segment-by-segment chain.
+  auto r2 = (client.v3() / "pay" / "transactions" / "out-trade-no" / "NC1").get();
+  ASSERT_FALSE(r2);
+  EXPECT_THAT(r2.error().message, HasSubstr("query.mchid"));
+  // An unknown endpoint: refused, with a suggestion and the opt-out named.
+  auto r3 = client.chain("v3/pay/transactions/natve").post(nlohmann::json::object());
+  ASSERT_FALSE(r3);
+  EXPECT_EQ(r3.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(r3.error().message,
+              HasSubstr("POST v3/pay/transactions/natve is not an endpoint this SDK knows; did you "
+                        "mean POST v3/pay/transactions/native?"));
+  EXPECT_THAT(r3.error().message, HasSubstr("allow_unknown_endpoint"));
+  EXPECT_EQ(fake_->request_count(), 0u);
+  // The opt-out sends it.
+  fake_->Enqueue(Signed(200, "{}"));
+  CallOptions anyway;
+  anyway.allow_unknown_endpoint = true;
+  anyway.body = "{}";
+  EXPECT_TRUE(client.chain("v3/pay/transactions/natve").post(anyway));
+  EXPECT_EQ(fake_->request_count(), 1u);
+  // So does turning validation off.
+  fake_->Enqueue(Signed(200, "{}"));
+  CallOptions unchecked;
+  unchecked.validate = false;
+  unchecked.body = "{}";
+  EXPECT_TRUE(client.chain("v3/pay/transactions/natve").post(unchecked));
+  EXPECT_EQ(fake_->request_count(), 2u);
 }
 
 TEST_F(ClientTest, MissingOrUnknownPlaceholderFailsBeforeSending) {

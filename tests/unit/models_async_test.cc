@@ -336,7 +336,7 @@ TEST_F(ModelsAsyncMiniProgramTest, ValidationFailuresAreDeliveredWithoutSending)
   auto f = uo::PostCombineOrders::CallAsync(client, many);
   auto& r1 = Await(f);
   ASSERT_FALSE(r1);
-  EXPECT_THAT(r1.error().message, HasSubstr("maxItems"));
+  EXPECT_THAT(r1.error().message, HasSubstr("51 items, at most 50 allowed"));
   auto bad_url = seeds::CombineOrder();
   bad_url.sub_orders[0].item_list[0].image_url = {"ftp://qpic.cn/x.png"};
   Delivery<uo::PostCombineOrdersResponse> d;
@@ -358,7 +358,7 @@ TEST_F(ModelsAsyncTest, ThenChainsOnTheTypedFuture) {
                   .getAsync(seeds::RiskQuery())
                   .then([](Result<mrm::GetTradeRiskInformationResponse>& r) -> Result<int64_t> {
                     if (!r) return r.error();
-                    return r->risk_score + 1;
+                    return r->risk_score.value_or(0) + 1;
                   });
   auto& n = Await(next);
   ASSERT_TRUE(n) << n.error().ToString();

@@ -216,7 +216,7 @@ TEST_F(ModelsSeedTest, BlockSubmissionWithABadEnumIsRejectedBeforeSending) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
   EXPECT_THAT(r.error().message, HasSubstr("submit_data~record_fields[0].type"));
-  EXPECT_THAT(r.error().message, HasSubstr("enum"));
+  EXPECT_THAT(r.error().message, HasSubstr("is not allowed; it must be one of"));
   EXPECT_EQ(fake_->request_count(), 0u);
 }
 
@@ -255,7 +255,7 @@ TEST_F(ModelsSeedTest, PayitilReportWithAnUnknownStateIsRejectedBeforeSending) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
   EXPECT_THAT(r.error().message, HasSubstr("trades~[0].state"));
-  EXPECT_THAT(r.error().message, HasSubstr("enum"));
+  EXPECT_THAT(r.error().message, HasSubstr("is not allowed; it must be one of"));
   EXPECT_EQ(fake_->request_count(), 0u);
 }
 
@@ -293,7 +293,7 @@ TEST_F(ModelsMiniProgramTest, TooManyItemsAndABadImageUrlAreRejectedBeforeSendin
   ASSERT_FALSE(r1);
   EXPECT_EQ(r1.error().code, ErrorCode::kInvalidArgument);
   EXPECT_THAT(r1.error().message, HasSubstr("sub_orders[0].item_list"));
-  EXPECT_THAT(r1.error().message, HasSubstr("maxItems"));
+  EXPECT_THAT(r1.error().message, HasSubstr("51 items, at most 50 allowed"));
 
   auto bad_url = seeds::CombineOrder();
   bad_url.sub_orders[0].item_list[0].image_url = {"ftp://qpic.cn/x.png"};

@@ -123,7 +123,7 @@ inline payitil::PostReportRequest Payitil() {
 inline uo::PostCombineOrdersRequest CombineOrder() {
   using Req = uo::PostCombineOrdersRequest;
   Req req;
-  req.order_key.order_number_type = Req::OrderKey::OrderNumberType::k2;
+  req.order_key.order_number_type = Req::OrderKey::OrderNumberType::kTransactionId;
   req.order_key.transaction_id = "4200001234202611230000000001";
   Req::SubOrders sub;
   sub.order_key = req.order_key;
@@ -133,10 +133,10 @@ inline uo::PostCombineOrdersRequest CombineOrder() {
   item.unit_price = 100;
   item.quantity = 1;
   item.image_url = {"https://qpic.cn/x.png"};
-  item.item_detail_jump_link.type = Req::SubOrders::OrderDetailJumpLink::Type::k1;  // URL
+  item.item_detail_jump_link.type = Req::SubOrders::OrderDetailJumpLink::Type::kUrl;
   item.item_detail_jump_link.url = "https://example.com/item/1";
   sub.item_list.push_back(item);
-  sub.order_detail_jump_link.type = Req::SubOrders::OrderDetailJumpLink::Type::k1;  // URL
+  sub.order_detail_jump_link.type = Req::SubOrders::OrderDetailJumpLink::Type::kUrl;
   sub.order_detail_jump_link.url = "https://example.com/order/1";
   req.sub_orders.push_back(sub);
   req.payer.openid = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -211,18 +212,150 @@ TEST_F(ValidationRuleTest, RootAndPrefixPaths) {
               ElementsAre("x:maxLength"));
 }
 
-TEST_F(ValidationRuleTest, MessagesNeverEchoValues) {
-  json secret = {{"code", "SECRET-VALUE-123"}, {"state", "SECRET-STATE"}, {"amount", 999999}};
-  std::vector<Violation> v = ValidateValue(root, secret);
-  ASSERT_FALSE(v.empty());
+TEST_F(ValidationRuleTest, MessagesNameTheValueAndWhatIsAllowed) {
+  json bad = {{"code", "x"}, {"state", "MAYBE"}, {"amount", 999999}, {"rate", 3}};
+  std::vector<Violation> v = ValidateValue(root, bad);
+  std::map<std::string, std::string> by_rule;
+  for (const Violation& x : v) by_rule[x.path + ":" + x.rule] = x.message;
+  EXPECT_EQ(by_rule["code:minLength"], "\"x\" is 1 characters long, at least 2 required");
+  EXPECT_EQ(by_rule["code:pattern"], "\"x\" does not match pattern ^[A-Z0-9]+$");
+  EXPECT_EQ(by_rule["state:enum"], "\"MAYBE\" is not allowed; it must be one of: OK, FAIL");
+  EXPECT_EQ(by_rule["amount:maximum"], "999999 is above the maximum 100");
+  EXPECT_EQ(by_rule["rate:enum"], "3 is not allowed; it must be one of: 1, 2.5");
+  // Type errors name the scalar that was sent; control characters are escaped, long values cut.
+  std::vector<Violation> t = ValidateValue(root, {{"code", "A"}, {"amount", "12"}});
+  ASSERT_FALSE(t.empty());
+  EXPECT_THAT(Describe(t), HasSubstr("amount [type] expected integer, got string \"12\"\n"));
+  std::string long_value = "\x1b[31m" + std::string(100, 'Z');
+  std::vector<Violation> l = ValidateValue(tag, long_value);
+  ASSERT_EQ(l.size(), 1u);
+  EXPECT_EQ(l[0].message, "\"\\u001b[31m" + std::string(59, 'Z') +
+                              "...\" (cut, 105 bytes) is 105 characters long, at most 3 allowed");
   Status st = ToStatus(v);
-  ASSERT_FALSE(st.ok());
-  for (const Violation& x : v) {
-    EXPECT_THAT(x.message, Not(HasSubstr("SECRET"))) << x.path;
-    EXPECT_THAT(x.message, Not(HasSubstr("999999"))) << x.path;
+  EXPECT_THAT(st.error().message, HasSubstr("state: \"MAYBE\" is not allowed; it must be one of"));
+}
+
+TEST(ValidationTest, SecretValuesNeverAppearInMessages) {
+  // Encrypted fields of the endpoint (body and query) and secret-looking names are not echoed.
+  const Endpoint& add = Ep("POST", "v3/profitsharing/receivers/add");
+  ASSERT_THAT(add.encrypted_fields, testing::Contains("name"));
+  json body = {{"appid", "wx8888888888888888"},
+               {"type", "PERSONAL_OPENID"},
+               {"account", "o-user"},
+               {"name", 31415926},  // the wrong type: reported, the value not shown
+               {"relation_type", "PARTNER"}};
+  std::vector<Violation> v = ValidateBody(add, body);
+  ASSERT_EQ(v.size(), 1u) << Describe(v);
+  EXPECT_EQ(v[0].path, "name");
+  EXPECT_EQ(v[0].message,
+            "expected string, got integer the value (not shown: the field is secret or encrypted)");
+  EXPECT_THAT(ToStatus(v).error().message, Not(HasSubstr("31415926")));
+  FieldSchema secret;
+  secret.name = "client_secret";
+  secret.type = FieldType::kString;
+  secret.constraints.max_length = 4;
+  FieldSchema holder;
+  holder.type = FieldType::kObject;
+  holder.fields = {&secret};
+  std::vector<Violation> s = ValidateValue(holder, {{"client_secret", "TOPSECRET"}});
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_THAT(s[0].message, Not(HasSubstr("TOPSECRET")));
+  EXPECT_THAT(ToStatus(s).error().detail, Not(HasSubstr("TOPSECRET")));
+}
+
+TEST(ValidationTest, RequiredStringsMustNotBeEmptyInRequests) {
+  const Endpoint& native = Ep("POST", "v3/pay/transactions/native");
+  json body = {{"appid", ""},
+               {"mchid", "1230000109"},
+               {"description", "Image"},
+               {"out_trade_no", "1217752501201407033233368018"},
+               {"notify_url", "https://www.weixin.qq.com/wxpay/pay.php"},
+               {"amount", {{"total", 1}}}};
+  std::vector<Violation> v = ValidateBody(native, body);
+  ASSERT_EQ(v.size(), 1u) << Describe(v);
+  EXPECT_EQ(v[0].path, "appid");
+  EXPECT_EQ(v[0].rule, "required");
+  EXPECT_EQ(v[0].message, "required field is empty");
+  body["appid"] = "wxd678efh567hg6787";
+  EXPECT_THAT(ValidateBody(native, body), IsEmpty());
+  // Query: an empty required value is refused, as is a missing one.
+  const Endpoint& query = Ep("GET", "v3/pay/transactions/out-trade-no/{out_trade_no}");
+  RequestParts p;
+  p.path_params = {{"out_trade_no", "NC1"}};
+  p.query = {{"mchid", ""}};
+  EXPECT_THAT(Brief(Validate(query, p)), ElementsAre("query.mchid:required"));
+  EXPECT_EQ(Validate(query, p)[0].message, "required query parameter is empty");
+  p.query.clear();
+  EXPECT_EQ(Validate(query, p)[0].message, "required query parameter is missing");
+  // A response may carry empty strings: not a violation there.
+  FieldSchema f;
+  f.name = "x";
+  f.type = FieldType::kString;
+  f.required = true;
+  FieldSchema o;
+  o.type = FieldType::kObject;
+  o.fields = {&f};
+  EXPECT_THAT(ValidateValue(o, {{"x", ""}}), IsEmpty());
+}
+
+TEST(ValidationTest, FormatsOfDatesTimesAndUrls) {
+  const Endpoint& native = Ep("POST", "v3/pay/transactions/native");
+  json body = {{"appid", "wxd678efh567hg6787"},
+               {"mchid", "1230000109"},
+               {"description", "Image"},
+               {"out_trade_no", "1217752501201407033233368018"},
+               {"notify_url", "https://www.weixin.qq.com/wxpay/pay.php"},
+               {"amount", {{"total", 1}}}};
+  for (const char* ok : {"2018-06-08T10:34:56+08:00", "2018-06-08T10:34:56.123Z",
+                         "2016-12-31T23:59:60Z", "2024-02-29T00:00:00-05:30"}) {
+    body["time_expire"] = ok;
+    EXPECT_THAT(ValidateBody(native, body), IsEmpty()) << ok;
   }
-  EXPECT_THAT(st.error().message, Not(HasSubstr("SECRET")));
-  EXPECT_THAT(st.error().detail, Not(HasSubstr("SECRET")));
+  for (const char* bad :
+       {"tomorrow", "2018-06-08 10:34:56", "2018-06-08T10:34:56", "2023-02-29T00:00:00+08:00",
+        "2018-13-01T00:00:00Z", "2018-06-08T24:00:00Z", "2018-06-08T10:34:56+8:00"}) {
+    body["time_expire"] = bad;
+    std::vector<Violation> v = ValidateBody(native, body);
+    ASSERT_EQ(v.size(), 1u) << bad;
+    EXPECT_EQ(v[0].rule, "format");
+    EXPECT_EQ(v[0].message,
+              json(bad).dump() + " is not an RFC 3339 date-time such as 2018-06-08T10:34:56+08:00");
+  }
+  // url and date, on an endpoint of our own.
+  FieldSchema url;
+  url.name = "url";
+  url.type = FieldType::kString;
+  url.format = "url";
+  FieldSchema date;
+  date.name = "d";
+  date.type = FieldType::kString;
+  date.format = "date";
+  FieldSchema holder;
+  holder.type = FieldType::kObject;
+  holder.fields = {&url, &date};
+  Endpoint e;
+  e.request_kind = RequestKind::kJson;
+  e.body = &holder;
+  auto check = [&](const json& b) {
+    RequestParts p;
+    p.body = &b;
+    return Validate(e, p);
+  };
+  EXPECT_THAT(check({{"url", "https://mch.example.com/notify?x=1"}, {"d", "2024-02-29"}}),
+              IsEmpty());
+  for (const char* bad :
+       {"www.weixin.qq.com/notify", "ftp://x/y", "https:///x", "https://host/a b"}) {
+    std::vector<Violation> v = check({{"url", bad}});
+    ASSERT_EQ(v.size(), 1u) << bad << Describe(v);
+    EXPECT_EQ(v[0].message, json(bad).dump() + " is not an http:// or https:// URL with a host");
+  }
+  for (const char* bad : {"20190611", "2023-02-29", "2019-6-11"}) {
+    std::vector<Violation> v = check({{"d", bad}});
+    ASSERT_EQ(v.size(), 1u) << bad << Describe(v);
+    EXPECT_EQ(v[0].message, json(bad).dump() + " is not a date such as 2019-06-11 (YYYY-MM-DD)");
+  }
+  // A response is not checked for formats (the server's spelling is the server's).
+  EXPECT_THAT(ValidateValue(holder, {{"d", "20190611"}}), IsEmpty());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -239,10 +372,10 @@ TEST(ValidationTest, CharacterAndByteLengthsWithChineseText) {
   std::vector<Violation> v = ValidateValue(bytes, zh);
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0].rule, "maxLength");
-  EXPECT_EQ(v[0].message, "length 12 exceeds maxLength 4 bytes");
+  EXPECT_EQ(v[0].message, "\"微信支付\" is 12 bytes long, at most 4 allowed");
   EXPECT_THAT(Brief(ValidateValue(chars, "微信支付A")), ElementsAre("value:maxLength"));
   EXPECT_EQ(ValidateValue(chars, "微信支付A")[0].message,
-            "length 5 exceeds maxLength 4 characters");
+            "\"微信支付A\" is 5 characters long, at most 4 allowed");
 
   // The catalog's byte-length field: merchant_order_no (1..64 bytes).
   json order = CombineOrder();
@@ -292,11 +425,12 @@ TEST(ValidationTest, CombineOrderValidAndExactNestedPaths) {
   EXPECT_EQ(st.error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(st.error().message,
             "request validation failed: 6 violations: "
-            "sub_orders[0].order_detail_jump_link.type: enum; "
-            "sub_orders[0].item_list[0].quantity: required; "
-            "sub_orders[1].item_list[0].image_url[0]: pattern; "
-            "sub_orders[2].item_list[0].image_url: maxItems; payer.openid: type; "
-            "upload_time: required");
+            "sub_orders[0].order_detail_jump_link.type: 3 is not allowed; it must be one of: 1, 2; "
+            "sub_orders[0].item_list[0].quantity: required field is missing; "
+            "sub_orders[1].item_list[0].image_url[0]: \"ftp://example.com/x\" does not match "
+            "pattern ^https?://([^\\s/?#\\[\\]@]+@)?([^\\s/?#@:]+)(?::\\d{2,5})?([^\\[\\]]*)$; "
+            "sub_orders[2].item_list[0].image_url: 4 items, at most 3 allowed; "
+            "payer.openid: expected string, got integer 7; upload_time: required field is missing");
   json detail = json::parse(st.error().detail, nullptr, false);
   ASSERT_TRUE(detail.is_array());
   ASSERT_EQ(detail.size(), 6u);
@@ -588,7 +722,8 @@ TEST(ValidationTest, ApiV2OrderQueryTakesEitherNumber) {
   EXPECT_EQ(v[0].rule, "required_any");
   EXPECT_EQ(v[0].message, "one of transaction_id, out_trade_no is required");
   EXPECT_EQ(ToStatus(v).error().message,
-            "request validation failed: 1 violation: body: required_any");
+            "request validation failed: 1 violation: body: one of transaction_id, out_trade_no is "
+            "required");
   // No body at all is still "body is missing".
   RequestParts no_body;
   no_body.pre_signing = true;
@@ -673,7 +808,7 @@ TEST(ValidationTest, PathParametersMustBePresentAndNonEmpty) {
   parts.path_params = {{"plan_id", "x12"}, {"out_contract_code", ""}};
   std::vector<Violation> v = Validate(e, parts);
   EXPECT_THAT(Brief(v), ElementsAre("path.plan_id:type", "path.out_contract_code:required"));
-  EXPECT_EQ(v[1].message, "path parameter is empty");
+  EXPECT_EQ(v[1].message, "required path parameter is empty");
   parts.path_params = {{"plan_id", "12"}, {"out_contract_code", "C1"}};
   EXPECT_THAT(Validate(e, parts), IsEmpty());
 }
@@ -755,13 +890,52 @@ TEST(ValidationTest, ToStatus) {
   EXPECT_TRUE(ToStatus({}).ok());
   Status one = ToStatus({{"a.b", "required", "required field is missing"}});
   ASSERT_FALSE(one.ok());
-  EXPECT_EQ(one.error().message, "request validation failed: 1 violation: a.b: required");
+  EXPECT_EQ(one.error().message,
+            "request validation failed: 1 violation: a.b: required field is missing");
   std::vector<Violation> many;
   for (int i = 0; i < 25; ++i) many.push_back({"f" + std::to_string(i), "type", "m"});
   Status st = ToStatus(many);
-  EXPECT_THAT(st.error().message, HasSubstr("25 violations: f0: type; f1: type"));
-  EXPECT_THAT(st.error().message, HasSubstr("f19: type; ... (5 more)"));
+  EXPECT_THAT(st.error().message, HasSubstr("25 violations: f0: m; f1: m"));
+  EXPECT_THAT(st.error().message, HasSubstr("f9: m; ... (15 more)"));
   EXPECT_EQ(json::parse(st.error().detail).size(), 25u);
+}
+
+}  // namespace
+}  // namespace wechatpay::catalog
+
+namespace wechatpay::catalog {
+namespace {
+
+TEST(CatalogResolveTest, TemplatesAndConcretePaths) {
+  const Catalog& cat = Catalog::Default();
+  auto t = cat.Resolve("GET", "v3/pay/transactions/out-trade-no/{out_trade_no}");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->endpoint->id, "GET v3/pay/transactions/out-trade-no/{out_trade_no}");
+  EXPECT_TRUE(t->path_params.empty());
+  auto c = cat.Resolve("GET", "/v3/pay/transactions/out-trade-no/NC%201?mchid=1");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->endpoint->id, "GET v3/pay/transactions/out-trade-no/{out_trade_no}");
+  EXPECT_EQ(c->path_params.at("out_trade_no"), "NC 1");
+  auto v2 = cat.Resolve("POST", "v2/pay/micropay");
+  ASSERT_TRUE(v2);
+  EXPECT_EQ(v2->endpoint->version, ApiVersion::kV2);
+  EXPECT_FALSE(cat.Resolve("GET", "v3/pay/transactions/natve"));
+  EXPECT_FALSE(cat.Resolve("GET", ""));
+}
+
+TEST(CatalogResolveTest, DidYouMean) {
+  const Catalog& cat = Catalog::Default();
+  std::vector<const Endpoint*> near = cat.Suggest("POST", "v3/pay/transactions/natve");
+  ASSERT_FALSE(near.empty());
+  EXPECT_EQ(near[0]->id, "POST v3/pay/transactions/native");
+  EXPECT_EQ(cat.ExplainUnknown("POST", "v3/pay/transactions/natve"),
+            "POST v3/pay/transactions/natve is not an endpoint this SDK knows; did you mean POST "
+            "v3/pay/transactions/native?");
+  EXPECT_EQ(cat.ExplainUnknown("get", "v3/pay/transactions/native"),
+            "GET v3/pay/transactions/native is not an endpoint this SDK knows; that path is "
+            "called with POST");
+  EXPECT_EQ(cat.ExplainUnknown("GET", "v3/zzzzzz/qqqqqqqq/wwwwwwww"),
+            "GET v3/zzzzzz/qqqqqqqq/wwwwwwww is not an endpoint this SDK knows");
 }
 
 }  // namespace

@@ -2,7 +2,8 @@
 //
 // What the generated typed models (<wechatpay/models/VERSION/GROUP.h>) are made of: JsonValue
 // (any JSON, and the `extra` member that keeps unknown fields), Enum<E> (an enum that keeps the
-// text of values this SDK does not know), PreparedCall (a typed call as method + URI +
+// text of values this SDK does not know), Optional<T> (the optional of generated types), List<T>
+// (a list that knows whether it was present), PreparedCall (a typed call as method + URI +
 // CallOptions, so sync and async callers share it), the fluent Node base, and ToJson/FromJson for
 // every top-level request and response type. See docs/adr/0005-typed-models.md.
 //
@@ -14,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
@@ -73,8 +75,9 @@ struct EnumTable {
 
 // A string enum. Generated enum classes have kUnrecognized = 0 and one enumerator per catalog
 // value; a value this SDK does not know decodes to kUnrecognized and keeps its text, so it is
-// sent back unchanged. A default Enum is unset, and omitted when encoding: an Enum member is its
-// own optional (`if (resp.state)`, `resp.state.has_value()`, `resp.state.value()`).
+// sent back unchanged (an empty string too: it is present, unrecognized, with empty text). A
+// default Enum is unset, and omitted when encoding: an Enum member is its own optional
+// (`if (resp.state)`, `resp.state.has_value()`, `resp.state.value()`, `resp.state.reset()`).
 //
 //   req.risk_type = RiskType::kFraud;
 //   if (resp.state == State::kSuccess) ...
@@ -96,19 +99,22 @@ class Enum {
       }
     }
     e.text_ = std::string(text);
+    e.present_ = true;
     return e;
   }
 
   E value() const { return value_; }
   bool known() const { return value_ != E{}; }
   // False for a default-constructed Enum: the member is absent (an Enum is its own optional).
-  bool has_value() const { return known() || !text_.empty(); }
+  bool has_value() const { return present_ || known() || !text_.empty(); }
   explicit operator bool() const { return has_value(); }
+  // Back to unset (absent).
+  void reset() { *this = Enum(); }
   // The text as received when the value is not one this SDK knows; empty otherwise.
   const std::string& unrecognized_text() const { return text_; }
 
   friend bool operator==(const Enum& a, const Enum& b) {
-    return a.value_ == b.value_ && a.text_ == b.text_;
+    return a.value_ == b.value_ && a.text_ == b.text_ && a.has_value() == b.has_value();
   }
   friend bool operator!=(const Enum& a, const Enum& b) { return !(a == b); }
   friend bool operator==(const Enum& a, E b) { return a.value_ == b; }
@@ -120,6 +126,7 @@ class Enum {
   friend class Archive;
   E value_{};
   std::string text_;
+  bool present_ = false;  // decoded (or FromWire) with a value that is not known, "" included
 };
 
 // The wire text of an enum value: "SUCCESS", or the unrecognized text as received.
@@ -130,6 +137,126 @@ std::string_view WireName(const Enum<E>& e) {
   auto i = static_cast<std::size_t>(e.value());
   return i < table.size ? table.names[i] : std::string_view();
 }
+
+// An optional member of a generated type (a nested struct, a numeric enum, a struct carried as
+// JSON text): what std::optional<T> is for them, with the operations members need (`if (m)`,
+// `m->x`, `*m`, `m.has_value()`, `m.value()`, `m.emplace()`, `m.reset()`, `m = T{}`,
+// `m = std::nullopt`). Not std::optional because each distinct std::optional<T> costs GCC ~17 ms
+// and ~1 MB in every file that includes the header, and the models have one per struct: this
+// class costs a tenth of that (v3/marketing.h: 17.6 s to include with std::optional<S>, 6.1 s
+// with Optional<S>; see docs/adr/0005). Scalars keep std::optional (a few shared instances).
+template <class T>
+class Optional {
+ public:
+  Optional() noexcept {}
+  Optional(std::nullopt_t) noexcept {}     // NOLINT(google-explicit-constructor): as std::optional
+  Optional(const T& value) { emplace(value); }        // NOLINT(google-explicit-constructor)
+  Optional(T&& value) { emplace(std::move(value)); }  // NOLINT(google-explicit-constructor)
+  Optional(const Optional& other) {
+    if (other.has_) emplace(other.value_);
+  }
+  Optional(Optional&& other) noexcept(std::is_nothrow_move_constructible_v<T>) {
+    if (other.has_) emplace(std::move(other.value_));
+  }
+  Optional& operator=(const Optional& other) {
+    if (this == &other) return *this;
+    if (!other.has_) {
+      reset();
+    } else if (has_) {
+      value_ = other.value_;
+    } else {
+      emplace(other.value_);
+    }
+    return *this;
+  }
+  Optional& operator=(Optional&& other) noexcept(std::is_nothrow_move_assignable_v<T> &&
+                                                 std::is_nothrow_move_constructible_v<T>) {
+    if (this == &other) return *this;
+    if (!other.has_) {
+      reset();
+    } else if (has_) {
+      value_ = std::move(other.value_);
+    } else {
+      emplace(std::move(other.value_));
+    }
+    return *this;
+  }
+  Optional& operator=(std::nullopt_t) noexcept {
+    reset();
+    return *this;
+  }
+  ~Optional() { reset(); }
+
+  template <class... A>
+  T& emplace(A&&... args) {
+    reset();
+    ::new (static_cast<void*>(&value_)) T(std::forward<A>(args)...);
+    has_ = true;
+    return value_;
+  }
+  void reset() noexcept {
+    if (has_) {
+      value_.~T();
+      has_ = false;
+    }
+  }
+  bool has_value() const noexcept { return has_; }
+  explicit operator bool() const noexcept { return has_; }
+  // The member must be present (as for std::optional, unchecked).
+  T& operator*() & { return value_; }
+  const T& operator*() const& { return value_; }
+  T* operator->() { return &value_; }
+  const T* operator->() const { return &value_; }
+  // Throws std::bad_optional_access when absent, as std::optional::value() does.
+  T& value() & {
+    if (!has_) throw std::bad_optional_access();
+    return value_;
+  }
+  const T& value() const& {
+    if (!has_) throw std::bad_optional_access();
+    return value_;
+  }
+  template <class U>
+  T value_or(U&& fallback) const& {
+    return has_ ? value_ : static_cast<T>(std::forward<U>(fallback));
+  }
+
+ private:
+  union {
+    T value_;
+  };
+  bool has_ = false;
+};
+
+// A list member of a response (and of an inbound notification): a std::vector that also knows
+// whether the member was present, so that an absent list and `[]` both survive decoding and
+// encoding. It is written when present or not empty: filling it (`push_back`, assigning a
+// vector) makes it present; `set_present()` makes an empty one present (written as `[]`);
+// `reset()` (or `= {}`) makes it absent. Everything else is std::vector's.
+//
+//   for (const auto& d : resp.promotion_detail) ...          // absent: no elements
+//   if (resp.promotion_detail.has_value()) ...               // present, possibly `[]`
+template <class T>
+class List : public std::vector<T> {
+ public:
+  using std::vector<T>::vector;
+  List() = default;
+  List(std::vector<T> values)  // NOLINT(google-explicit-constructor): a vector is a present list
+      : std::vector<T>(std::move(values)), present_(true) {}
+
+  bool has_value() const { return present_ || !this->empty(); }
+  explicit operator bool() const { return has_value(); }
+  void set_present(bool present = true) { present_ = present; }
+  void reset() {
+    this->clear();
+    present_ = false;
+  }
+  std::vector<T>& vector() { return *this; }
+  const std::vector<T>& vector() const { return *this; }
+
+ private:
+  bool present_ = false;
+};
 
 // A typed call ready for Client::Request (or Client::RequestAsync): method, chain URI with
 // {placeholders}, and the options (path values, query, body, headers, encrypt_fields, xml).
@@ -206,9 +333,9 @@ template <class T>
 std::string ToJsonString(const T& value, Encoding encoding = Encoding::kJson) {
   return internal::EncodeJsonText(&internal::SerializeErased<T>, &value, encoding);
 }
-// The reverse. Members the type does not know go to `extra`; a member of the wrong type is
-// kParse naming the member (never quoting its value). A required member that is absent is left
-// at its default.
+// The reverse. Unknown members (and JSON nulls) go to `extra`; a member of the wrong type is kParse
+// naming the member (never quoting its value). An absent member stays absent (a request's required
+// one keeps its default), so decoding then encoding a response gives back exactly its members.
 template <class T>
 Status FromJson(const nlohmann::json& in, T* out, Encoding encoding = Encoding::kJson) {
   *out = T();

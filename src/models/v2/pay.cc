@@ -22,18 +22,34 @@ using T6 = PostFacepayRequest::Detail;
 using T7 = T6::GoodsDetail;
 using T8 = PostFacepayResponse::PromotionDetail;
 using T9 = T8::GoodsDetail;
-using T10 = PostMicropayRequest::Detail;
+using T10 = PostFacepayqueryResponse::PromotionDetail;
 using T11 = T10::GoodsDetail;
-using T12 = PostMicropayRequest::SceneInfo;
-using T13 = T12::StoreInfo;
-using T14 = PostMicropayResponse::PromotionDetail;
-using T15 = T14::GoodsDetail;
-using T16 = PostProfitsharingaddreceiverRequest::Receiver;
-using T17 = PostProfitsharingaddreceiverResponse::Receiver;
-using T18 = PostProfitsharingqueryResponse::Receivers;
-using T19 = PostQuerycombinedorderResponse::SubOrderList;
-using T20 = T19::OrderList;
-using T21 = T20::Amount;
+using T12 = PostMicropayRequest::Detail;
+using T13 = T12::GoodsDetail;
+using T14 = PostMicropayRequest::SceneInfo;
+using T15 = T14::StoreInfo;
+using T16 = PostMicropayResponse::PromotionDetail;
+using T17 = T16::GoodsDetail;
+using T18 = PostOrderqueryResponse::PromotionDetail;
+using T19 = T18::GoodsDetail;
+using T20 = PostProfitsharingaddreceiverRequest::Receiver;
+using T21 = PostProfitsharingaddreceiverResponse::Receiver;
+using T22 = PostProfitsharingqueryResponse::Receivers;
+using T23 = PostProfitsharingremovereceiverRequest::Receiver;
+using T24 = PostProfitsharingremovereceiverResponse::Receiver;
+using T25 = PostQuerycombinedorderResponse::SubOrderList;
+using T26 = T25::OrderList;
+using T27 = T26::Amount;
+using T28 = T26::PromotionDetail;
+using T29 = T28::GoodsDetail;
+using T30 = PostRefundqueryv2Response::PromotionDetail;
+using T31 = T30::GoodsDetail;
+using T32 = PostUnifiedorderRequest::Detail;
+using T33 = T32::GoodsDetail;
+using T34 = PostUnifiedorderRequest::SceneInfo;
+using T35 = T34::StoreInfo;
+using T36 = PostUnifiedorderResponse::PromotionDetail;
+using T37 = T36::GoodsDetail;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -213,12 +229,28 @@ static void Serialize(Archive& a, T13& v);
 static void Serialize(Archive& a, T12& v);
 static void Serialize(Archive& a, T15& v);
 static void Serialize(Archive& a, T14& v);
-static void Serialize(Archive& a, T16& v);
 static void Serialize(Archive& a, T17& v);
-static void Serialize(Archive& a, T18& v);
-static void Serialize(Archive& a, T21& v);
-static void Serialize(Archive& a, T20& v);
+static void Serialize(Archive& a, T16& v);
 static void Serialize(Archive& a, T19& v);
+static void Serialize(Archive& a, T18& v);
+static void Serialize(Archive& a, T20& v);
+static void Serialize(Archive& a, T21& v);
+static void Serialize(Archive& a, T22& v);
+static void Serialize(Archive& a, T23& v);
+static void Serialize(Archive& a, T24& v);
+static void Serialize(Archive& a, T27& v);
+static void Serialize(Archive& a, T29& v);
+static void Serialize(Archive& a, T28& v);
+static void Serialize(Archive& a, T26& v);
+static void Serialize(Archive& a, T25& v);
+static void Serialize(Archive& a, T31& v);
+static void Serialize(Archive& a, T30& v);
+static void Serialize(Archive& a, T33& v);
+static void Serialize(Archive& a, T32& v);
+static void Serialize(Archive& a, T35& v);
+static void Serialize(Archive& a, T34& v);
+static void Serialize(Archive& a, T37& v);
+static void Serialize(Archive& a, T36& v);
 
 // POST v2/pay/closecombinedorder
 namespace {
@@ -253,10 +285,10 @@ void Serialize(Archive& a, PostClosecombinedorderRequest& v) {
 void Serialize(Archive& a, PostClosecombinedorderResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("combine_appid", v.combine_appid);
-  a.Str("combine_mch_id", v.combine_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("combine_appid", v.combine_appid);
+  a.OptStr("combine_mch_id", v.combine_mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
@@ -303,13 +335,13 @@ void Serialize(Archive& a, PostCloseorderRequest& v) {
 }
 void Serialize(Archive& a, PostCloseorderResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
-  a.Str("result_msg", v.result_msg);
+  a.OptStr("result_msg", v.result_msg);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
   a.Extra(v.extra);
@@ -366,17 +398,17 @@ void Serialize(Archive& a, PostCombinedorderRequest& v) {
 void Serialize(Archive& a, PostCombinedorderResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("combine_appid", v.combine_appid);
-  a.Str("combine_mch_id", v.combine_mch_id);
+  a.OptStr("combine_appid", v.combine_appid);
+  a.OptStr("combine_mch_id", v.combine_mch_id);
   a.OptStr("device_info", v.device_info);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("trade_type", v.trade_type);
+  a.OptStr("trade_type", v.trade_type);
   a.OptStr("code_url", v.code_url);
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.OptStr("mweb_url", v.mweb_url);
   a.Extra(v.extra);
 }
@@ -446,26 +478,26 @@ void Serialize(Archive& a, PostContractorderResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
   a.Field("result_code", v.result_code);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("contract_result_code", v.contract_result_code);
+  a.OptStr("contract_result_code", v.contract_result_code);
   a.OptStr("contract_err_code", v.contract_err_code);
   a.OptStr("contract_err_code_des", v.contract_err_code_des);
   a.OptStr("sub_mch_id", v.sub_mch_id);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("prepay_id", v.prepay_id);
-  a.Str("trade_type", v.trade_type);
+  a.OptStr("prepay_id", v.prepay_id);
+  a.OptStr("trade_type", v.trade_type);
   a.OptStr("code_url", v.code_url);
   a.OptI32("plan_id", v.plan_id);
   a.OptStr("request_serial", v.request_serial);
   a.OptStr("contract_code", v.contract_code);
   a.OptStr("contract_display_account", v.contract_display_account);
   a.OptStr("mweb_url", v.mweb_url);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Extra(v.extra);
 }
 
@@ -601,32 +633,32 @@ void Serialize(Archive& a, PostFacepayRequest& v) {
 void Serialize(Archive& a, PostFacepayResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("sub_mch_id", v.sub_mch_id);
   a.OptStr("device_info", v.device_info);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.Field("is_subscribe", v.is_subscribe);
   a.OptStr("sub_openid", v.sub_openid);
   a.Field("sub_is_subscribe", v.sub_is_subscribe);
-  a.Str("trade_type", v.trade_type);
-  a.Str("bank_type", v.bank_type);
+  a.OptStr("trade_type", v.trade_type);
+  a.OptStr("bank_type", v.bank_type);
   a.OptStr("fee_type", v.fee_type);
-  a.I32("total_fee", v.total_fee);
+  a.OptI32("total_fee", v.total_fee);
   a.OptStr("cash_fee_type", v.cash_fee_type);
-  a.I32("cash_fee", v.cash_fee);
+  a.OptI32("cash_fee", v.cash_fee);
   a.OptI32("settlement_total_fee", v.settlement_total_fee);
   a.OptI32("coupon_fee", v.coupon_fee);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("attach", v.attach);
-  a.Str("time_end", v.time_end);
+  a.OptStr("time_end", v.time_end);
   a.JsonField("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
 }
@@ -675,39 +707,39 @@ void Serialize(Archive& a, PostFacepayqueryRequest& v) {
 }
 void Serialize(Archive& a, PostFacepayqueryResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
   a.OptStr("device_info", v.device_info);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.Field("is_subscribe", v.is_subscribe);
   a.OptStr("sub_openid", v.sub_openid);
   a.Field("sub_is_subscribe", v.sub_is_subscribe);
-  a.Str("trade_type", v.trade_type);
+  a.OptStr("trade_type", v.trade_type);
   a.Field("trade_state", v.trade_state);
-  a.Str("bank_type", v.bank_type);
-  a.I32("total_fee", v.total_fee);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptI32("total_fee", v.total_fee);
   a.OptI32("settlement_total_fee", v.settlement_total_fee);
   a.OptStr("fee_type", v.fee_type);
-  a.I32("cash_fee", v.cash_fee);
+  a.OptI32("cash_fee", v.cash_fee);
   a.OptStr("cash_fee_type", v.cash_fee_type);
   a.OptI32("coupon_fee", v.coupon_fee);
   a.OptI32("coupon_count", v.coupon_count);
   a.Family("coupon_type_", v.coupon_type_n);
   a.Family("coupon_id_", v.coupon_id_n);
   a.Family("coupon_fee_", v.coupon_fee_n);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("attach", v.attach);
-  a.Str("time_end", v.time_end);
-  a.Str("trade_state_desc", v.trade_state_desc);
+  a.OptStr("time_end", v.time_end);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
   a.JsonField("promotion_detail", v.promotion_detail);
   a.OptI32("consume_fee", v.consume_fee);
   a.Extra(v.extra);
@@ -772,31 +804,31 @@ void Serialize(Archive& a, PostMicropayRequest& v) {
 }
 void Serialize(Archive& a, PostMicropayResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("sub_mch_id", v.sub_mch_id);
   a.OptStr("device_info", v.device_info);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.Field("is_subscribe", v.is_subscribe);
-  a.Str("trade_type", v.trade_type);
-  a.Str("bank_type", v.bank_type);
+  a.OptStr("trade_type", v.trade_type);
+  a.OptStr("bank_type", v.bank_type);
   a.OptStr("fee_type", v.fee_type);
-  a.I32("total_fee", v.total_fee);
+  a.OptI32("total_fee", v.total_fee);
   a.OptI32("settlement_total_fee", v.settlement_total_fee);
   a.OptI32("coupon_fee", v.coupon_fee);
   a.OptStr("cash_fee_type", v.cash_fee_type);
-  a.I32("cash_fee", v.cash_fee);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptI32("cash_fee", v.cash_fee);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("attach", v.attach);
-  a.Str("time_end", v.time_end);
+  a.OptStr("time_end", v.time_end);
   a.JsonField("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
 }
@@ -845,39 +877,39 @@ void Serialize(Archive& a, PostOrderqueryRequest& v) {
 }
 void Serialize(Archive& a, PostOrderqueryResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
   a.OptStr("device_info", v.device_info);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.Field("is_subscribe", v.is_subscribe);
   a.OptStr("sub_openid", v.sub_openid);
   a.Field("sub_is_subscribe", v.sub_is_subscribe);
-  a.Str("trade_type", v.trade_type);
+  a.OptStr("trade_type", v.trade_type);
   a.Field("trade_state", v.trade_state);
-  a.Str("bank_type", v.bank_type);
-  a.I32("total_fee", v.total_fee);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptI32("total_fee", v.total_fee);
   a.OptI32("settlement_total_fee", v.settlement_total_fee);
   a.OptStr("fee_type", v.fee_type);
-  a.I32("cash_fee", v.cash_fee);
+  a.OptI32("cash_fee", v.cash_fee);
   a.OptStr("cash_fee_type", v.cash_fee_type);
   a.OptI32("coupon_fee", v.coupon_fee);
   a.OptI32("coupon_count", v.coupon_count);
   a.Family("coupon_type_", v.coupon_type_n);
   a.Family("coupon_id_", v.coupon_id_n);
   a.Family("coupon_fee_", v.coupon_fee_n);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("attach", v.attach);
-  a.Str("time_end", v.time_end);
-  a.Str("trade_state_desc", v.trade_state_desc);
+  a.OptStr("time_end", v.time_end);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
   a.JsonField("promotion_detail", v.promotion_detail);
   a.OptI32("consume_fee", v.consume_fee);
   a.Extra(v.extra);
@@ -924,32 +956,32 @@ void Serialize(Archive& a, PostPaporderqueryRequest& v) {
 void Serialize(Archive& a, PostPaporderqueryResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
   a.OptStr("device_info", v.device_info);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.Field("is_subscribe", v.is_subscribe);
-  a.Str("trade_type", v.trade_type);
+  a.OptStr("trade_type", v.trade_type);
   a.Field("trade_state", v.trade_state);
-  a.Str("bank_type", v.bank_type);
-  a.I32("total_fee", v.total_fee);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptI32("total_fee", v.total_fee);
   a.OptStr("fee_type", v.fee_type);
-  a.I32("cash_fee", v.cash_fee);
+  a.OptI32("cash_fee", v.cash_fee);
   a.OptStr("cash_fee_type", v.cash_fee_type);
   a.OptI32("coupon_fee", v.coupon_fee);
   a.OptI32("coupon_count", v.coupon_count);
   a.Family("coupon_id_", v.coupon_id_n);
   a.Family("coupon_fee_", v.coupon_fee_n);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("attach", v.attach);
-  a.Str("time_end", v.time_end);
-  a.Str("trade_state_desc", v.trade_state_desc);
+  a.OptStr("time_end", v.time_end);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
   a.Extra(v.extra);
 }
 
@@ -1003,11 +1035,11 @@ void Serialize(Archive& a, PostPappayapplyRequest& v) {
 }
 void Serialize(Archive& a, PostPappayapplyResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
@@ -1057,32 +1089,32 @@ void Serialize(Archive& a, PostPartnerPaporderqueryRequest& v) {
 void Serialize(Archive& a, PostPartnerPaporderqueryResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
   a.OptStr("device_info", v.device_info);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.Field("is_subscribe", v.is_subscribe);
-  a.Str("trade_type", v.trade_type);
+  a.OptStr("trade_type", v.trade_type);
   a.Field("trade_state", v.trade_state);
-  a.Str("bank_type", v.bank_type);
-  a.I32("total_fee", v.total_fee);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptI32("total_fee", v.total_fee);
   a.OptStr("fee_type", v.fee_type);
-  a.I32("cash_fee", v.cash_fee);
+  a.OptI32("cash_fee", v.cash_fee);
   a.OptStr("cash_fee_type", v.cash_fee_type);
   a.OptI32("coupon_fee", v.coupon_fee);
   a.OptI32("coupon_count", v.coupon_count);
   a.Family("coupon_id_", v.coupon_id_n);
   a.Family("coupon_fee_", v.coupon_fee_n);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("attach", v.attach);
-  a.Str("time_end", v.time_end);
-  a.Str("trade_state_desc", v.trade_state_desc);
+  a.OptStr("time_end", v.time_end);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("sub_mch_id", v.sub_mch_id);
   a.Extra(v.extra);
@@ -1142,11 +1174,11 @@ void Serialize(Archive& a, PostPartnerPappayapplyResponse& v) {
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("sub_mch_id", v.sub_mch_id);
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
@@ -1198,10 +1230,10 @@ void Serialize(Archive& a, PostProfitsharingaddreceiverResponse& v) {
   a.OptStr("sub_mch_id", v.sub_mch_id);
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
@@ -1251,12 +1283,12 @@ void Serialize(Archive& a, PostProfitsharingmerchantratioqueryRequest& v) {
 void Serialize(Archive& a, PostProfitsharingmerchantratioqueryResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("sub_mch_id", v.sub_mch_id);
   a.OptStr("brand_mch_id", v.brand_mch_id);
-  a.I64("max_ratio", v.max_ratio);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptI64("max_ratio", v.max_ratio);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Extra(v.extra);
 }
 
@@ -1303,7 +1335,7 @@ void Serialize(Archive& a, PostProfitsharingorderamountqueryResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
   a.OptStr("mch_id", v.mch_id);
-  a.Str("transaction_id", v.transaction_id);
+  a.OptStr("transaction_id", v.transaction_id);
   a.OptI64("unsplit_amount", v.unsplit_amount);
   a.OptStr("nonce_str", v.nonce_str);
   a.OptStr("sign", v.sign);
@@ -1356,18 +1388,18 @@ void Serialize(Archive& a, PostProfitsharingqueryResponse& v) {
   a.OptStr("sub_mch_id", v.sub_mch_id);
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("order_id", v.order_id);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("order_id", v.order_id);
   a.Field("status", v.status);
-  a.JsonField("receivers", v.receivers);
+  a.OptJsonField("receivers", v.receivers);
   a.Extra(v.extra);
 }
 
@@ -1416,10 +1448,10 @@ void Serialize(Archive& a, PostProfitsharingremovereceiverResponse& v) {
   a.OptStr("sub_mch_id", v.sub_mch_id);
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
@@ -1474,10 +1506,10 @@ void Serialize(Archive& a, PostProfitsharingreturnqueryRequest& v) {
 void Serialize(Archive& a, PostProfitsharingreturnqueryResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
@@ -1485,12 +1517,12 @@ void Serialize(Archive& a, PostProfitsharingreturnqueryResponse& v) {
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("order_id", v.order_id);
   a.OptStr("out_order_no", v.out_order_no);
-  a.Str("out_return_no", v.out_return_no);
+  a.OptStr("out_return_no", v.out_return_no);
   a.OptStr("return_no", v.return_no);
   a.Field("return_account_type", v.return_account_type);
-  a.Str("return_account", v.return_account);
-  a.I64("return_amount", v.return_amount);
-  a.Str("description", v.description);
+  a.OptStr("return_account", v.return_account);
+  a.OptI64("return_amount", v.return_amount);
+  a.OptStr("description", v.description);
   a.Field("result", v.result);
   a.Field("fail_reason", v.fail_reason);
   a.OptStr("finish_time", v.finish_time);
@@ -1539,15 +1571,15 @@ void Serialize(Archive& a, PostQuerycombinedorderRequest& v) {
 void Serialize(Archive& a, PostQuerycombinedorderResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("combine_appid", v.combine_appid);
-  a.Str("combine_mch_id", v.combine_mch_id);
-  a.Str("nonce_str", v.nonce_str);
+  a.OptStr("combine_appid", v.combine_appid);
+  a.OptStr("combine_mch_id", v.combine_mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
   a.OptStr("device_info", v.device_info);
   a.OptStr("combine_openid", v.combine_openid);
-  a.Str("combine_out_trade_no", v.combine_out_trade_no);
-  a.Str("sign", v.sign);
+  a.OptStr("combine_out_trade_no", v.combine_out_trade_no);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
-  a.Str("result_msg", v.result_msg);
+  a.OptStr("result_msg", v.result_msg);
   a.Field("trade_state", v.trade_state);
   a.OptStr("trade_state_desc", v.trade_state_desc);
   a.OptStr("err_code", v.err_code);
@@ -1595,14 +1627,14 @@ void Serialize(Archive& a, PostQueryexchagerateRequest& v) {
 }
 void Serialize(Archive& a, PostQueryexchagerateResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Str("fee_type", v.fee_type);
-  a.Str("rate_time", v.rate_time);
-  a.Str("rate", v.rate);
-  a.Str("sign", v.sign);
+  a.OptStr("fee_type", v.fee_type);
+  a.OptStr("rate_time", v.rate_time);
+  a.OptStr("rate", v.rate);
+  a.OptStr("sign", v.sign);
   a.Extra(v.extra);
 }
 
@@ -1652,24 +1684,24 @@ void Serialize(Archive& a, PostRefundqueryRequest& v) {
 }
 void Serialize(Archive& a, PostRefundqueryResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
+  a.OptStr("return_msg", v.return_msg);
   a.Field("result_code", v.result_code);
-  a.Str("err_code", v.err_code);
-  a.Str("err_code_des", v.err_code_des);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.OptI32("total_refund_count", v.total_refund_count);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.I32("total_fee", v.total_fee);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptI32("total_fee", v.total_fee);
   a.OptI32("settlement_total_fee", v.settlement_total_fee);
   a.OptStr("fee_type", v.fee_type);
-  a.I32("cash_fee", v.cash_fee);
-  a.I32("refund_count", v.refund_count);
+  a.OptI32("cash_fee", v.cash_fee);
+  a.OptI32("refund_count", v.refund_count);
   a.Family("out_refund_no_", v.out_refund_no_n);
   a.Family("refund_id_", v.refund_id_n);
   a.Family("refund_channel_", v.refund_channel_n);
@@ -1733,24 +1765,24 @@ void Serialize(Archive& a, PostRefundqueryv2Request& v) {
 }
 void Serialize(Archive& a, PostRefundqueryv2Response& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
+  a.OptStr("return_msg", v.return_msg);
   a.Field("result_code", v.result_code);
-  a.Str("err_code", v.err_code);
-  a.Str("err_code_des", v.err_code_des);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.OptI32("total_refund_count", v.total_refund_count);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.I32("total_fee", v.total_fee);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptI32("total_fee", v.total_fee);
   a.OptI32("settlement_total_fee", v.settlement_total_fee);
   a.OptStr("fee_type", v.fee_type);
-  a.I32("cash_fee", v.cash_fee);
-  a.I32("refund_count", v.refund_count);
+  a.OptI32("cash_fee", v.cash_fee);
+  a.OptI32("refund_count", v.refund_count);
   a.Family("out_refund_no_", v.out_refund_no_n);
   a.Family("refund_id_", v.refund_id_n);
   a.Family("refund_channel_", v.refund_channel_n);
@@ -1814,26 +1846,26 @@ void Serialize(Archive& a, PostSettlementqueryRequest& v) {
 }
 void Serialize(Archive& a, PostSettlementqueryResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
   a.OptStr("sign", v.sign);
-  a.Str("record_num", v.record_num);
-  a.Str("fbatchno", v.fbatchno);
-  a.Str("date_settlement", v.date_settlement);
-  a.Str("date_start", v.date_start);
-  a.Str("date_end", v.date_end);
-  a.I32("settlement_fee", v.settlement_fee);
-  a.I32("unsettlement_fee", v.unsettlement_fee);
-  a.Str("settlementfee_type", v.settlementfee_type);
-  a.I32("pay_fee", v.pay_fee);
-  a.I32("refund_fee", v.refund_fee);
-  a.I32("pay_net_fee", v.pay_net_fee);
-  a.I32("poundage_fee", v.poundage_fee);
+  a.OptStr("record_num", v.record_num);
+  a.OptStr("fbatchno", v.fbatchno);
+  a.OptStr("date_settlement", v.date_settlement);
+  a.OptStr("date_start", v.date_start);
+  a.OptStr("date_end", v.date_end);
+  a.OptI32("settlement_fee", v.settlement_fee);
+  a.OptI32("unsettlement_fee", v.unsettlement_fee);
+  a.OptStr("settlementfee_type", v.settlementfee_type);
+  a.OptI32("pay_fee", v.pay_fee);
+  a.OptI32("refund_fee", v.refund_fee);
+  a.OptI32("pay_net_fee", v.pay_net_fee);
+  a.OptI32("poundage_fee", v.poundage_fee);
   a.OptI64("split_settlement_fee", v.split_settlement_fee);
   a.OptI64("split_unsettlement_fee", v.split_unsettlement_fee);
   a.Extra(v.extra);
@@ -1901,17 +1933,17 @@ void Serialize(Archive& a, PostUnifiedorderRequest& v) {
 }
 void Serialize(Archive& a, PostUnifiedorderResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("device_info", v.device_info);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
   a.Field("trade_type", v.trade_type);
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.OptStr("code_url", v.code_url);
   a.OptStr("mweb_url", v.mweb_url);
   a.JsonField("promotion_detail", v.promotion_detail);
@@ -1989,26 +2021,49 @@ static void Serialize(Archive& a, T9& v) {
   a.OptStr("goods_id", v.goods_id);
   a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
   a.OptStr("goods_name", v.goods_name);
-  a.I64("quantity", v.quantity);
-  a.I64("price", v.price);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T8& v) {
-  a.Str("promotion_id", v.promotion_id);
+  a.OptStr("promotion_id", v.promotion_id);
   a.OptStr("name", v.name);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
-  a.Str("amount", v.amount);
-  a.Str("activity_id", v.activity_id);
+  a.OptStr("amount", v.amount);
+  a.OptStr("activity_id", v.activity_id);
   a.OptStr("wxpay_contribute", v.wxpay_contribute);
   a.OptStr("merchant_contribute", v.merchant_contribute);
   a.OptStr("other_contribute", v.other_contribute);
-  a.Field("goods_detail", v.goods_detail);
+  a.OptList("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T11& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptStr("amount", v.amount);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptStr("wxpay_contribute", v.wxpay_contribute);
+  a.OptStr("merchant_contribute", v.merchant_contribute);
+  a.OptStr("other_contribute", v.other_contribute);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T13& v) {
   a.OptStr("goods_id", v.goods_id);
   a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
   a.OptStr("goods_name", v.goods_name);
@@ -2021,14 +2076,14 @@ static void Serialize(Archive& a, T11& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T10& v) {
+static void Serialize(Archive& a, T12& v) {
   a.OptI64("cost_price", v.cost_price);
   a.OptStr("receipt_id", v.receipt_id);
   a.Field("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T13& v) {
+static void Serialize(Archive& a, T15& v) {
   a.Str("id", v.id);
   a.OptStr("name", v.name);
   a.OptStr("area_code", v.area_code);
@@ -2036,37 +2091,60 @@ static void Serialize(Archive& a, T13& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T12& v) {
+static void Serialize(Archive& a, T14& v) {
   a.Field("store_info", v.store_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T15& v) {
+static void Serialize(Archive& a, T17& v) {
   a.OptStr("goods_id", v.goods_id);
   a.OptStr("goods_remark", v.goods_remark);
   a.OptI64("discount_amount", v.discount_amount);
   a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
   a.OptStr("goods_name", v.goods_name);
-  a.I64("quantity", v.quantity);
-  a.I64("price", v.price);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T14& v) {
-  a.Str("promotion_id", v.promotion_id);
-  a.OptStr("name", v.name);
-  a.Field("scope", v.scope);
-  a.Field("type", v.type);
-  a.Str("amount", v.amount);
-  a.Str("activity_id", v.activity_id);
-  a.OptStr("wxpay_contribute", v.wxpay_contribute);
-  a.OptStr("merchant_contribute", v.merchant_contribute);
-  a.OptStr("other_contribute", v.other_contribute);
-  a.Field("goods_detail", v.goods_detail);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T16& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptStr("amount", v.amount);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptStr("wxpay_contribute", v.wxpay_contribute);
+  a.OptStr("merchant_contribute", v.merchant_contribute);
+  a.OptStr("other_contribute", v.other_contribute);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T19& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T18& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptStr("amount", v.amount);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptStr("wxpay_contribute", v.wxpay_contribute);
+  a.OptStr("merchant_contribute", v.merchant_contribute);
+  a.OptStr("other_contribute", v.other_contribute);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T20& v) {
   a.Field("type", v.type);
   a.Str("account", v.account);
   a.OptStr("name", v.name);
@@ -2075,46 +2153,162 @@ static void Serialize(Archive& a, T16& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T17& v) {
+static void Serialize(Archive& a, T21& v) {
   a.Field("type", v.type);
-  a.Str("account", v.account);
+  a.OptStr("account", v.account);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T18& v) {
+static void Serialize(Archive& a, T22& v) {
   a.Field("type", v.type);
-  a.Str("account", v.account);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.Str("detail_id", v.detail_id);
-  a.Str("finish_time", v.finish_time);
-  a.Str("receiver_mchid", v.receiver_mchid);
+  a.OptStr("account", v.account);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("finish_time", v.finish_time);
+  a.OptStr("receiver_mchid", v.receiver_mchid);
   a.Field("result", v.result);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T21& v) {
-  a.I64("total_amount", v.total_amount);
+static void Serialize(Archive& a, T23& v) {
+  a.Field("type", v.type);
+  a.Str("account", v.account);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T24& v) {
+  a.Field("type", v.type);
+  a.OptStr("account", v.account);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T27& v) {
+  a.OptI64("total_amount", v.total_amount);
   a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T20& v) {
-  a.Str("mchid", v.mchid);
+static void Serialize(Archive& a, T29& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T28& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptStr("amount", v.amount);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptStr("wxpay_contribute", v.wxpay_contribute);
+  a.OptStr("merchant_contribute", v.merchant_contribute);
+  a.OptStr("other_contribute", v.other_contribute);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T26& v) {
+  a.OptStr("mchid", v.mchid);
   a.Field("trade_type", v.trade_type);
-  a.Str("attach", v.attach);
+  a.OptStr("attach", v.attach);
   a.Field("amount", v.amount);
   a.OptStr("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("goods_tag", v.goods_tag);
-  a.Str("description", v.description);
+  a.OptStr("description", v.description);
   a.Field("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T19& v) {
-  a.I64("order_num", v.order_num);
-  a.Field("order_list", v.order_list);
+static void Serialize(Archive& a, T25& v) {
+  a.OptI64("order_num", v.order_num);
+  a.OptList("order_list", v.order_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T31& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T30& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptStr("amount", v.amount);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptStr("wxpay_contribute", v.wxpay_contribute);
+  a.OptStr("merchant_contribute", v.merchant_contribute);
+  a.OptStr("other_contribute", v.other_contribute);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T33& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
+  a.OptStr("goods_category", v.goods_category);
+  a.OptStr("body", v.body);
+  a.OptStr("category", v.category);
+  a.OptI64("merchant_category_code", v.merchant_category_code);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T32& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("receipt_id", v.receipt_id);
+  a.Field("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T35& v) {
+  a.Str("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T34& v) {
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T37& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptStr("goods_remark", v.goods_remark);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T36& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptStr("amount", v.amount);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptStr("wxpay_contribute", v.wxpay_contribute);
+  a.OptStr("merchant_contribute", v.merchant_contribute);
+  a.OptStr("other_contribute", v.other_contribute);
+  a.OptList("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
@@ -2162,26 +2356,34 @@ PostFacepayResponse::PostFacepayResponse() = default;
 PostFacepayResponse::~PostFacepayResponse() = default;
 PostFacepayqueryRequest::PostFacepayqueryRequest() = default;
 PostFacepayqueryRequest::~PostFacepayqueryRequest() = default;
-PostFacepayqueryResponse::PostFacepayqueryResponse() = default;
-PostFacepayqueryResponse::~PostFacepayqueryResponse() = default;
 T11::GoodsDetail() = default;
 T11::~GoodsDetail() = default;
-T10::Detail() = default;
-T10::~Detail() = default;
-T13::StoreInfo() = default;
-T13::~StoreInfo() = default;
-T12::SceneInfo() = default;
-T12::~SceneInfo() = default;
+T10::PromotionDetail() = default;
+T10::~PromotionDetail() = default;
+PostFacepayqueryResponse::PostFacepayqueryResponse() = default;
+PostFacepayqueryResponse::~PostFacepayqueryResponse() = default;
+T13::GoodsDetail() = default;
+T13::~GoodsDetail() = default;
+T12::Detail() = default;
+T12::~Detail() = default;
+T15::StoreInfo() = default;
+T15::~StoreInfo() = default;
+T14::SceneInfo() = default;
+T14::~SceneInfo() = default;
 PostMicropayRequest::PostMicropayRequest() = default;
 PostMicropayRequest::~PostMicropayRequest() = default;
-T15::GoodsDetail() = default;
-T15::~GoodsDetail() = default;
-T14::PromotionDetail() = default;
-T14::~PromotionDetail() = default;
+T17::GoodsDetail() = default;
+T17::~GoodsDetail() = default;
+T16::PromotionDetail() = default;
+T16::~PromotionDetail() = default;
 PostMicropayResponse::PostMicropayResponse() = default;
 PostMicropayResponse::~PostMicropayResponse() = default;
 PostOrderqueryRequest::PostOrderqueryRequest() = default;
 PostOrderqueryRequest::~PostOrderqueryRequest() = default;
+T19::GoodsDetail() = default;
+T19::~GoodsDetail() = default;
+T18::PromotionDetail() = default;
+T18::~PromotionDetail() = default;
 PostOrderqueryResponse::PostOrderqueryResponse() = default;
 PostOrderqueryResponse::~PostOrderqueryResponse() = default;
 PostPaporderqueryRequest::PostPaporderqueryRequest() = default;
@@ -2200,12 +2402,12 @@ PostPartnerPappayapplyRequest::PostPartnerPappayapplyRequest() = default;
 PostPartnerPappayapplyRequest::~PostPartnerPappayapplyRequest() = default;
 PostPartnerPappayapplyResponse::PostPartnerPappayapplyResponse() = default;
 PostPartnerPappayapplyResponse::~PostPartnerPappayapplyResponse() = default;
-T16::Receiver() = default;
-T16::~Receiver() = default;
+T20::Receiver() = default;
+T20::~Receiver() = default;
 PostProfitsharingaddreceiverRequest::PostProfitsharingaddreceiverRequest() = default;
 PostProfitsharingaddreceiverRequest::~PostProfitsharingaddreceiverRequest() = default;
-T17::Receiver() = default;
-T17::~Receiver() = default;
+T21::Receiver() = default;
+T21::~Receiver() = default;
 PostProfitsharingaddreceiverResponse::PostProfitsharingaddreceiverResponse() = default;
 PostProfitsharingaddreceiverResponse::~PostProfitsharingaddreceiverResponse() = default;
 PostProfitsharingmerchantratioqueryRequest::PostProfitsharingmerchantratioqueryRequest() = default;
@@ -2220,12 +2422,16 @@ PostProfitsharingorderamountqueryResponse::PostProfitsharingorderamountqueryResp
 PostProfitsharingorderamountqueryResponse::~PostProfitsharingorderamountqueryResponse() = default;
 PostProfitsharingqueryRequest::PostProfitsharingqueryRequest() = default;
 PostProfitsharingqueryRequest::~PostProfitsharingqueryRequest() = default;
-T18::Receivers() = default;
-T18::~Receivers() = default;
+T22::Receivers() = default;
+T22::~Receivers() = default;
 PostProfitsharingqueryResponse::PostProfitsharingqueryResponse() = default;
 PostProfitsharingqueryResponse::~PostProfitsharingqueryResponse() = default;
+T23::Receiver() = default;
+T23::~Receiver() = default;
 PostProfitsharingremovereceiverRequest::PostProfitsharingremovereceiverRequest() = default;
 PostProfitsharingremovereceiverRequest::~PostProfitsharingremovereceiverRequest() = default;
+T24::Receiver() = default;
+T24::~Receiver() = default;
 PostProfitsharingremovereceiverResponse::PostProfitsharingremovereceiverResponse() = default;
 PostProfitsharingremovereceiverResponse::~PostProfitsharingremovereceiverResponse() = default;
 PostProfitsharingreturnqueryRequest::PostProfitsharingreturnqueryRequest() = default;
@@ -2234,12 +2440,16 @@ PostProfitsharingreturnqueryResponse::PostProfitsharingreturnqueryResponse() = d
 PostProfitsharingreturnqueryResponse::~PostProfitsharingreturnqueryResponse() = default;
 PostQuerycombinedorderRequest::PostQuerycombinedorderRequest() = default;
 PostQuerycombinedorderRequest::~PostQuerycombinedorderRequest() = default;
-T21::Amount() = default;
-T21::~Amount() = default;
-T20::OrderList() = default;
-T20::~OrderList() = default;
-T19::SubOrderList() = default;
-T19::~SubOrderList() = default;
+T27::Amount() = default;
+T27::~Amount() = default;
+T29::GoodsDetail() = default;
+T29::~GoodsDetail() = default;
+T28::PromotionDetail() = default;
+T28::~PromotionDetail() = default;
+T26::OrderList() = default;
+T26::~OrderList() = default;
+T25::SubOrderList() = default;
+T25::~SubOrderList() = default;
 PostQuerycombinedorderResponse::PostQuerycombinedorderResponse() = default;
 PostQuerycombinedorderResponse::~PostQuerycombinedorderResponse() = default;
 PostQueryexchagerateRequest::PostQueryexchagerateRequest() = default;
@@ -2252,42 +2462,156 @@ PostRefundqueryResponse::PostRefundqueryResponse() = default;
 PostRefundqueryResponse::~PostRefundqueryResponse() = default;
 PostRefundqueryv2Request::PostRefundqueryv2Request() = default;
 PostRefundqueryv2Request::~PostRefundqueryv2Request() = default;
+T31::GoodsDetail() = default;
+T31::~GoodsDetail() = default;
+T30::PromotionDetail() = default;
+T30::~PromotionDetail() = default;
 PostRefundqueryv2Response::PostRefundqueryv2Response() = default;
 PostRefundqueryv2Response::~PostRefundqueryv2Response() = default;
 PostSettlementqueryRequest::PostSettlementqueryRequest() = default;
 PostSettlementqueryRequest::~PostSettlementqueryRequest() = default;
 PostSettlementqueryResponse::PostSettlementqueryResponse() = default;
 PostSettlementqueryResponse::~PostSettlementqueryResponse() = default;
+T33::GoodsDetail() = default;
+T33::~GoodsDetail() = default;
+T32::Detail() = default;
+T32::~Detail() = default;
+T35::StoreInfo() = default;
+T35::~StoreInfo() = default;
+T34::SceneInfo() = default;
+T34::~SceneInfo() = default;
 PostUnifiedorderRequest::PostUnifiedorderRequest() = default;
 PostUnifiedorderRequest::~PostUnifiedorderRequest() = default;
+T37::GoodsDetail() = default;
+T37::~GoodsDetail() = default;
+T36::PromotionDetail() = default;
+T36::~PromotionDetail() = default;
 PostUnifiedorderResponse::PostUnifiedorderResponse() = default;
 PostUnifiedorderResponse::~PostUnifiedorderResponse() = default;
 
 const EnumTable& EnumTableOf(PostClosecombinedorderRequest::SignType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostClosecombinedorderResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostClosecombinedorderResponse::ResultCode) { return kEnum1; }
 const EnumTable& EnumTableOf(PostCloseorderRequest::SignType) { return kEnum2; }
+const EnumTable& EnumTableOf(PostCloseorderResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostCloseorderResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostCombinedorderRequest::SignType) { return kEnum0; }
 const EnumTable& EnumTableOf(T3::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(PostCombinedorderResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostCombinedorderResponse::ResultCode) { return kEnum1; }
 const EnumTable& EnumTableOf(PostContractorderRequest::TradeType) { return kEnum4; }
+const EnumTable& EnumTableOf(PostContractorderResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostContractorderResponse::ResultCode) { return kEnum1; }
 const EnumTable& EnumTableOf(PostDownloadbillRequest::BillType) { return kEnum5; }
 const EnumTable& EnumTableOf(PostDownloadbillRequest::TarType) { return kEnum6; }
 const EnumTable& EnumTableOf(PostDownloadfundflowRequest::AccountType) { return kEnum7; }
+const EnumTable& EnumTableOf(PostDownloadfundflowRequest::TarType) { return kEnum6; }
 const EnumTable& EnumTableOf(PostFacepayRequest::Deposit) { return kEnum8; }
+const EnumTable& EnumTableOf(PostFacepayRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostFacepayResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostFacepayResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostFacepayResponse::IsSubscribe) { return kEnum8; }
+const EnumTable& EnumTableOf(PostFacepayResponse::SubIsSubscribe) { return kEnum8; }
 const EnumTable& EnumTableOf(T8::Scope) { return kEnum9; }
 const EnumTable& EnumTableOf(T8::Type) { return kEnum10; }
 const EnumTable& EnumTableOf(PostFacepayqueryRequest::Version) { return kEnum11; }
+const EnumTable& EnumTableOf(PostFacepayqueryRequest::SignType) { return kEnum2; }
+const EnumTable& EnumTableOf(PostFacepayqueryResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostFacepayqueryResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostFacepayqueryResponse::IsSubscribe) { return kEnum8; }
+const EnumTable& EnumTableOf(PostFacepayqueryResponse::SubIsSubscribe) { return kEnum8; }
 const EnumTable& EnumTableOf(PostFacepayqueryResponse::TradeState) { return kEnum12; }
+const EnumTable& EnumTableOf(T10::Scope) { return kEnum9; }
+const EnumTable& EnumTableOf(T10::Type) { return kEnum10; }
 const EnumTable& EnumTableOf(PostMicropayRequest::ProfitSharing) { return kEnum13; }
+const EnumTable& EnumTableOf(PostMicropayRequest::Deposit) { return kEnum8; }
+const EnumTable& EnumTableOf(PostMicropayRequest::SignType) { return kEnum2; }
+const EnumTable& EnumTableOf(PostMicropayResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostMicropayResponse::ResultCode) { return kEnum1; }
 const EnumTable& EnumTableOf(PostMicropayResponse::IsSubscribe) { return kEnum14; }
-const EnumTable& EnumTableOf(T16::Type) { return kEnum15; }
-const EnumTable& EnumTableOf(T16::RelationType) { return kEnum16; }
+const EnumTable& EnumTableOf(T16::Scope) { return kEnum9; }
+const EnumTable& EnumTableOf(T16::Type) { return kEnum10; }
+const EnumTable& EnumTableOf(PostOrderqueryRequest::Version) { return kEnum11; }
+const EnumTable& EnumTableOf(PostOrderqueryRequest::SignType) { return kEnum2; }
+const EnumTable& EnumTableOf(PostOrderqueryResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostOrderqueryResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostOrderqueryResponse::IsSubscribe) { return kEnum14; }
+const EnumTable& EnumTableOf(PostOrderqueryResponse::SubIsSubscribe) { return kEnum8; }
+const EnumTable& EnumTableOf(PostOrderqueryResponse::TradeState) { return kEnum12; }
+const EnumTable& EnumTableOf(T18::Scope) { return kEnum9; }
+const EnumTable& EnumTableOf(T18::Type) { return kEnum10; }
+const EnumTable& EnumTableOf(PostPaporderqueryResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPaporderqueryResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPaporderqueryResponse::IsSubscribe) { return kEnum14; }
+const EnumTable& EnumTableOf(PostPaporderqueryResponse::TradeState) { return kEnum12; }
+const EnumTable& EnumTableOf(PostPappayapplyResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPappayapplyResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPartnerPaporderqueryResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPartnerPaporderqueryResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPartnerPaporderqueryResponse::IsSubscribe) { return kEnum14; }
+const EnumTable& EnumTableOf(PostPartnerPaporderqueryResponse::TradeState) { return kEnum12; }
+const EnumTable& EnumTableOf(PostPartnerPappayapplyResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPartnerPappayapplyResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostProfitsharingaddreceiverRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(T20::Type) { return kEnum15; }
+const EnumTable& EnumTableOf(T20::RelationType) { return kEnum16; }
+const EnumTable& EnumTableOf(PostProfitsharingaddreceiverResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostProfitsharingaddreceiverResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostProfitsharingmerchantratioqueryRequest::SignType) {
+  return kEnum0;
+}
+const EnumTable& EnumTableOf(PostProfitsharingmerchantratioqueryResponse::ReturnCode) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(PostProfitsharingorderamountqueryRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostProfitsharingorderamountqueryResponse::ReturnCode) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(PostProfitsharingqueryRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostProfitsharingqueryResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostProfitsharingqueryResponse::ResultCode) { return kEnum1; }
 const EnumTable& EnumTableOf(PostProfitsharingqueryResponse::Status_) { return kEnum17; }
-const EnumTable& EnumTableOf(T18::Result_) { return kEnum18; }
+const EnumTable& EnumTableOf(T22::Type) { return kEnum15; }
+const EnumTable& EnumTableOf(T22::Result_) { return kEnum18; }
+const EnumTable& EnumTableOf(PostProfitsharingremovereceiverRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(T23::Type) { return kEnum15; }
+const EnumTable& EnumTableOf(PostProfitsharingremovereceiverResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostProfitsharingremovereceiverResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostProfitsharingreturnqueryRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostProfitsharingreturnqueryResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostProfitsharingreturnqueryResponse::ResultCode) { return kEnum1; }
 const EnumTable& EnumTableOf(PostProfitsharingreturnqueryResponse::ReturnAccountType) {
   return kEnum19;
 }
 const EnumTable& EnumTableOf(PostProfitsharingreturnqueryResponse::Result_) { return kEnum20; }
 const EnumTable& EnumTableOf(PostProfitsharingreturnqueryResponse::FailReason) { return kEnum21; }
-const EnumTable& EnumTableOf(T20::TradeType) { return kEnum22; }
+const EnumTable& EnumTableOf(PostQuerycombinedorderRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostQuerycombinedorderResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostQuerycombinedorderResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostQuerycombinedorderResponse::TradeState) { return kEnum12; }
+const EnumTable& EnumTableOf(T26::TradeType) { return kEnum22; }
+const EnumTable& EnumTableOf(T28::Scope) { return kEnum9; }
+const EnumTable& EnumTableOf(T28::Type) { return kEnum10; }
+const EnumTable& EnumTableOf(PostQueryexchagerateResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostRefundqueryRequest::SignType) { return kEnum2; }
+const EnumTable& EnumTableOf(PostRefundqueryResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostRefundqueryResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostRefundqueryv2Request::SignType) { return kEnum2; }
+const EnumTable& EnumTableOf(PostRefundqueryv2Response::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostRefundqueryv2Response::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(T30::Scope) { return kEnum9; }
+const EnumTable& EnumTableOf(T30::Type) { return kEnum10; }
+const EnumTable& EnumTableOf(PostSettlementqueryResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostSettlementqueryResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostUnifiedorderRequest::Version) { return kEnum11; }
+const EnumTable& EnumTableOf(PostUnifiedorderRequest::ProfitSharing) { return kEnum13; }
+const EnumTable& EnumTableOf(PostUnifiedorderRequest::SignType) { return kEnum2; }
+const EnumTable& EnumTableOf(PostUnifiedorderRequest::Receipt) { return kEnum8; }
 const EnumTable& EnumTableOf(PostUnifiedorderRequest::UserType) { return kEnum23; }
+const EnumTable& EnumTableOf(PostUnifiedorderResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostUnifiedorderResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostUnifiedorderResponse::TradeType) { return kEnum4; }
+const EnumTable& EnumTableOf(T36::Scope) { return kEnum9; }
+const EnumTable& EnumTableOf(T36::Type) { return kEnum10; }
 
 }  // namespace wechatpay::models::v2::pay

@@ -20,9 +20,12 @@ using T4 = T3::AppidConfigList_;
 using T5 = PostMchSubmchmanageResponse::Mchinfo;
 using T6 = PostPayMultiprofitsharingRequest::Receivers;
 using T7 = PostPayMultiprofitsharingResponse::Receivers;
-using T8 = PostPayRefundv2Request::Detail;
-using T9 = T8::GoodsDetail;
-using T10 = PostPayRefundv2Response::PromotionDetail;
+using T8 = PostPayProfitsharingRequest::Receivers;
+using T9 = PostPayProfitsharingResponse::Receivers;
+using T10 = PostPayRefundv2Request::Detail;
+using T11 = T10::GoodsDetail;
+using T12 = PostPayRefundv2Response::PromotionDetail;
+using T13 = T12::GoodsDetail;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -170,9 +173,12 @@ static void Serialize(Archive& a, T3& v);
 static void Serialize(Archive& a, T5& v);
 static void Serialize(Archive& a, T6& v);
 static void Serialize(Archive& a, T7& v);
-static void Serialize(Archive& a, T9& v);
 static void Serialize(Archive& a, T8& v);
+static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T11& v);
 static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T13& v);
+static void Serialize(Archive& a, T12& v);
 
 // POST v2/secapi/mch/addInstitutionsub
 namespace {
@@ -237,8 +243,8 @@ void Serialize(Archive& a, PostMchAddInstitutionsubResponse& v) {
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.Str("sign", v.sign);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("sign", v.sign);
   a.Field("verification_status", v.verification_status);
   a.OptStr("description", v.description);
   a.Field("h5_authorization_state", v.h5_authorization_state);
@@ -285,11 +291,11 @@ void Serialize(Archive& a, PostMchAddsubdevconfigRequest& v) {
 }
 void Serialize(Archive& a, PostMchAddsubdevconfigResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("err_code", v.err_code);
-  a.Str("err_code_des", v.err_code_des);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
   a.Field("result_code", v.result_code);
-  a.Str("sign", v.sign);
+  a.OptStr("sign", v.sign);
   a.Extra(v.extra);
 }
 
@@ -334,14 +340,14 @@ void Serialize(Archive& a, PostMchChannelsettingResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
   a.Field("result_code", v.result_code);
-  a.Str("sign", v.sign);
+  a.OptStr("sign", v.sign);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("mch_id", v.mch_id);
-  a.Str("result_msg", v.result_msg);
-  a.Str("appid", v.appid);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.Str("channel_id", v.channel_id);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("result_msg", v.result_msg);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("channel_id", v.channel_id);
   a.Extra(v.extra);
 }
 
@@ -416,8 +422,8 @@ void Serialize(Archive& a, PostMchModifyInstitutionsubResponse& v) {
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.Str("sign", v.sign);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("sign", v.sign);
   a.Field("verification_status", v.verification_status);
   a.Field("h5_authorization_state", v.h5_authorization_state);
   a.Extra(v.extra);
@@ -465,11 +471,11 @@ void Serialize(Archive& a, PostMchModifymchinfoResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
   a.Field("result_code", v.result_code);
-  a.Str("result_msg", v.result_msg);
-  a.Str("sign", v.sign);
+  a.OptStr("result_msg", v.result_msg);
+  a.OptStr("sign", v.sign);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("nonce_str", v.nonce_str);
+  a.OptStr("nonce_str", v.nonce_str);
   a.Extra(v.extra);
 }
 
@@ -515,18 +521,18 @@ void Serialize(Archive& a, PostMchQueryInstitutionsubResponse& v) {
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("sign", v.sign);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.Str("merchant_name", v.merchant_name);
-  a.Str("merchant_shortname", v.merchant_shortname);
+  a.OptStr("sign", v.sign);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("merchant_name", v.merchant_name);
+  a.OptStr("merchant_shortname", v.merchant_shortname);
   a.OptStr("merchant_country_code", v.merchant_country_code);
-  a.Str("business_category", v.business_category);
+  a.OptStr("business_category", v.business_category);
   a.OptStr("mcc", v.mcc);
-  a.Str("office_phone", v.office_phone);
+  a.OptStr("office_phone", v.office_phone);
   a.OptStr("contact_name", v.contact_name);
   a.OptStr("contact_phone", v.contact_phone);
   a.OptStr("contact_email", v.contact_email);
-  a.Str("merchant_remark", v.merchant_remark);
+  a.OptStr("merchant_remark", v.merchant_remark);
   a.Field("business_type", v.business_type);
   a.Field("merchant_type", v.merchant_type);
   a.OptStr("registration_certificate_number", v.registration_certificate_number);
@@ -590,11 +596,11 @@ void Serialize(Archive& a, PostMchQuerysubdevconfigRequest& v) {
 }
 void Serialize(Archive& a, PostMchQuerysubdevconfigResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("err_code", v.err_code);
-  a.Str("err_code_des", v.err_code_des);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
   a.Field("result_code", v.result_code);
-  a.Str("sign", v.sign);
+  a.OptStr("sign", v.sign);
   a.JsonField("jsapi_path_list", v.jsapi_path_list);
   a.JsonField("appid_config_list", v.appid_config_list);
   a.Extra(v.extra);
@@ -650,8 +656,8 @@ void Serialize(Archive& a, PostMchSubmchmanageResponse& v) {
   a.OptStr("return_msg", v.return_msg);
   a.Field("result_code", v.result_code);
   a.OptStr("result_msg", v.result_msg);
-  a.Str("total", v.total);
-  a.Field("mchinfo", v.mchinfo);
+  a.OptStr("total", v.total);
+  a.OptList("mchinfo", v.mchinfo);
   a.Extra(v.extra);
 }
 
@@ -695,14 +701,14 @@ void Serialize(Archive& a, PostMchUploadmediaRequest& v) {
 void Serialize(Archive& a, PostMchUploadmediaResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("media_id", v.media_id);
+  a.OptStr("media_id", v.media_id);
   a.Extra(v.extra);
 }
 
@@ -746,11 +752,11 @@ void Serialize(Archive& a, PostMktAddrecommendconfRequest& v) {
 }
 void Serialize(Archive& a, PostMktAddrecommendconfResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("err_code", v.err_code);
-  a.Str("err_code_des", v.err_code_des);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
   a.Field("result_code", v.result_code);
-  a.Str("sign", v.sign);
+  a.OptStr("sign", v.sign);
   a.Extra(v.extra);
 }
 
@@ -797,13 +803,13 @@ void Serialize(Archive& a, PostPayFacepayreverseRequest& v) {
 }
 void Serialize(Archive& a, PostPayFacepayreverseResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
@@ -858,16 +864,16 @@ void Serialize(Archive& a, PostPayMultiprofitsharingResponse& v) {
   a.OptStr("sub_mch_id", v.sub_mch_id);
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("order_id", v.order_id);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("order_id", v.order_id);
   a.OptJsonField("receivers", v.receivers);
   a.Extra(v.extra);
 }
@@ -921,17 +927,17 @@ void Serialize(Archive& a, PostPayProfitsharingResponse& v) {
   a.OptStr("sub_mch_id", v.sub_mch_id);
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
   a.OptStr("brand_mch_id", v.brand_mch_id);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("order_id", v.order_id);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("order_id", v.order_id);
   a.Field("status", v.status);
   a.OptJsonField("receivers", v.receivers);
   a.Extra(v.extra);
@@ -983,16 +989,16 @@ void Serialize(Archive& a, PostPayProfitsharingfinishResponse& v) {
   a.OptStr("sub_mch_id", v.sub_mch_id);
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("order_id", v.order_id);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("order_id", v.order_id);
   a.Extra(v.extra);
 }
 
@@ -1046,10 +1052,10 @@ void Serialize(Archive& a, PostPayProfitsharingreturnRequest& v) {
 void Serialize(Archive& a, PostPayProfitsharingreturnResponse& v) {
   a.Field("return_code", v.return_code);
   a.OptStr("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
@@ -1058,12 +1064,12 @@ void Serialize(Archive& a, PostPayProfitsharingreturnResponse& v) {
   a.Field("sign_type", v.sign_type);
   a.OptStr("order_id", v.order_id);
   a.OptStr("out_order_no", v.out_order_no);
-  a.Str("out_return_no", v.out_return_no);
+  a.OptStr("out_return_no", v.out_return_no);
   a.OptStr("return_no", v.return_no);
   a.Field("return_account_type", v.return_account_type);
-  a.Str("return_account", v.return_account);
-  a.I64("return_amount", v.return_amount);
-  a.Str("description", v.description);
+  a.OptStr("return_account", v.return_account);
+  a.OptI64("return_amount", v.return_amount);
+  a.OptStr("description", v.description);
   a.Field("result", v.result);
   a.Field("fail_reason", v.fail_reason);
   a.OptStr("finish_time", v.finish_time);
@@ -1121,26 +1127,26 @@ void Serialize(Archive& a, PostPayRefundRequest& v) {
 }
 void Serialize(Archive& a, PostPayRefundResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
+  a.OptStr("return_msg", v.return_msg);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("out_refund_no", v.out_refund_no);
-  a.Str("refund_id", v.refund_id);
-  a.I32("refund_fee", v.refund_fee);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("out_refund_no", v.out_refund_no);
+  a.OptStr("refund_id", v.refund_id);
+  a.OptI32("refund_fee", v.refund_fee);
   a.OptI32("settlement_refund_fee", v.settlement_refund_fee);
-  a.I32("total_fee", v.total_fee);
+  a.OptI32("total_fee", v.total_fee);
   a.OptI32("settlement_total_fee", v.settlement_total_fee);
   a.OptStr("fee_type", v.fee_type);
-  a.I32("cash_fee", v.cash_fee);
+  a.OptI32("cash_fee", v.cash_fee);
   a.OptStr("cash_fee_type", v.cash_fee_type);
   a.OptI32("cash_refund_fee", v.cash_refund_fee);
   a.Family("coupon_type_", v.coupon_type_n);
@@ -1202,26 +1208,26 @@ void Serialize(Archive& a, PostPayRefundv2Request& v) {
 }
 void Serialize(Archive& a, PostPayRefundv2Response& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
+  a.OptStr("return_msg", v.return_msg);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("out_refund_no", v.out_refund_no);
-  a.Str("refund_id", v.refund_id);
-  a.I32("refund_fee", v.refund_fee);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("out_refund_no", v.out_refund_no);
+  a.OptStr("refund_id", v.refund_id);
+  a.OptI32("refund_fee", v.refund_fee);
   a.OptI32("settlement_refund_fee", v.settlement_refund_fee);
-  a.I32("total_fee", v.total_fee);
+  a.OptI32("total_fee", v.total_fee);
   a.OptI32("settlement_total_fee", v.settlement_total_fee);
   a.OptStr("fee_type", v.fee_type);
-  a.I32("cash_fee", v.cash_fee);
+  a.OptI32("cash_fee", v.cash_fee);
   a.OptStr("cash_fee_type", v.cash_fee_type);
   a.OptI32("cash_refund_fee", v.cash_refund_fee);
   a.Family("coupon_type_", v.coupon_type_n);
@@ -1276,13 +1282,13 @@ void Serialize(Archive& a, PostPayReverseRequest& v) {
 }
 void Serialize(Archive& a, PostPayReverseResponse& v) {
   a.Field("return_code", v.return_code);
-  a.Str("return_msg", v.return_msg);
-  a.Str("appid", v.appid);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("mch_id", v.mch_id);
+  a.OptStr("mch_id", v.mch_id);
   a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Str("nonce_str", v.nonce_str);
-  a.Str("sign", v.sign);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
   a.Field("result_code", v.result_code);
   a.OptStr("err_code", v.err_code);
   a.OptStr("err_code_des", v.err_code_des);
@@ -1322,17 +1328,17 @@ static void Serialize(Archive& a, T3& v) {
 }
 
 static void Serialize(Archive& a, T5& v) {
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("merchant_name", v.merchant_name);
-  a.Str("merchant_shortname", v.merchant_shortname);
-  a.Str("service_phone", v.service_phone);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("merchant_name", v.merchant_name);
+  a.OptStr("merchant_shortname", v.merchant_shortname);
+  a.OptStr("service_phone", v.service_phone);
   a.OptStr("contact", v.contact);
   a.OptStr("contact_phone", v.contact_phone);
   a.OptStr("contact_email", v.contact_email);
-  a.Str("business", v.business);
-  a.Str("channel_id", v.channel_id);
-  a.Str("channel_name", v.channel_name);
+  a.OptStr("business", v.business);
+  a.OptStr("channel_id", v.channel_id);
+  a.OptStr("channel_name", v.channel_name);
   a.Extra(v.extra);
 }
 
@@ -1347,17 +1353,38 @@ static void Serialize(Archive& a, T6& v) {
 
 static void Serialize(Archive& a, T7& v) {
   a.Field("type", v.type);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.Str("detail_id", v.detail_id);
-  a.Str("finish_time", v.finish_time);
-  a.Str("receiver_account", v.receiver_account);
-  a.Str("receiver_mchid", v.receiver_mchid);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("finish_time", v.finish_time);
+  a.OptStr("receiver_account", v.receiver_account);
+  a.OptStr("receiver_mchid", v.receiver_mchid);
   a.Field("result", v.result);
   a.Extra(v.extra);
 }
 
+static void Serialize(Archive& a, T8& v) {
+  a.Field("type", v.type);
+  a.Str("account", v.account);
+  a.I64("amount", v.amount);
+  a.Str("description", v.description);
+  a.OptStr("name", v.name);
+  a.Extra(v.extra);
+}
+
 static void Serialize(Archive& a, T9& v) {
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("finish_time", v.finish_time);
+  a.OptStr("receiver_account", v.receiver_account);
+  a.OptStr("receiver_mchid", v.receiver_mchid);
+  a.Field("result", v.result);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
   a.OptStr("goods_id", v.goods_id);
   a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
   a.OptStr("goods_name", v.goods_name);
@@ -1366,24 +1393,33 @@ static void Serialize(Archive& a, T9& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T8& v) {
+static void Serialize(Archive& a, T10& v) {
   a.OptI64("cost_price", v.cost_price);
   a.OptStr("receipt_id", v.receipt_id);
   a.Field("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T10& v) {
-  a.Str("promotion_id", v.promotion_id);
+static void Serialize(Archive& a, T13& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T12& v) {
+  a.OptStr("promotion_id", v.promotion_id);
   a.OptStr("name", v.name);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
-  a.Str("amount", v.amount);
-  a.Str("activity_id", v.activity_id);
+  a.OptStr("amount", v.amount);
+  a.OptStr("activity_id", v.activity_id);
   a.OptStr("wxpay_contribute", v.wxpay_contribute);
   a.OptStr("merchant_contribute", v.merchant_contribute);
   a.OptStr("other_contribute", v.other_contribute);
-  a.Field("goods_detail", v.goods_detail);
+  a.OptList("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
@@ -1449,8 +1485,12 @@ T7::Receivers() = default;
 T7::~Receivers() = default;
 PostPayMultiprofitsharingResponse::PostPayMultiprofitsharingResponse() = default;
 PostPayMultiprofitsharingResponse::~PostPayMultiprofitsharingResponse() = default;
+T8::Receivers() = default;
+T8::~Receivers() = default;
 PostPayProfitsharingRequest::PostPayProfitsharingRequest() = default;
 PostPayProfitsharingRequest::~PostPayProfitsharingRequest() = default;
+T9::Receivers() = default;
+T9::~Receivers() = default;
 PostPayProfitsharingResponse::PostPayProfitsharingResponse() = default;
 PostPayProfitsharingResponse::~PostPayProfitsharingResponse() = default;
 PostPayProfitsharingfinishRequest::PostPayProfitsharingfinishRequest() = default;
@@ -1465,14 +1505,16 @@ PostPayRefundRequest::PostPayRefundRequest() = default;
 PostPayRefundRequest::~PostPayRefundRequest() = default;
 PostPayRefundResponse::PostPayRefundResponse() = default;
 PostPayRefundResponse::~PostPayRefundResponse() = default;
-T9::GoodsDetail() = default;
-T9::~GoodsDetail() = default;
-T8::Detail() = default;
-T8::~Detail() = default;
+T11::GoodsDetail() = default;
+T11::~GoodsDetail() = default;
+T10::Detail() = default;
+T10::~Detail() = default;
 PostPayRefundv2Request::PostPayRefundv2Request() = default;
 PostPayRefundv2Request::~PostPayRefundv2Request() = default;
-T10::PromotionDetail() = default;
-T10::~PromotionDetail() = default;
+T13::GoodsDetail() = default;
+T13::~GoodsDetail() = default;
+T12::PromotionDetail() = default;
+T12::~PromotionDetail() = default;
 PostPayRefundv2Response::PostPayRefundv2Response() = default;
 PostPayRefundv2Response::~PostPayRefundv2Response() = default;
 PostPayReverseRequest::PostPayReverseRequest() = default;
@@ -1483,30 +1525,87 @@ PostPayReverseResponse::~PostPayReverseResponse() = default;
 const EnumTable& EnumTableOf(PostMchAddInstitutionsubRequest::MerchantType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostMchAddInstitutionsubRequest::BusinessType) { return kEnum1; }
 const EnumTable& EnumTableOf(PostMchAddInstitutionsubResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostMchAddInstitutionsubResponse::ResultCode) { return kEnum2; }
 const EnumTable& EnumTableOf(PostMchAddInstitutionsubResponse::VerificationStatus) {
   return kEnum3;
 }
 const EnumTable& EnumTableOf(PostMchAddInstitutionsubResponse::H5AuthorizationState) {
   return kEnum4;
 }
+const EnumTable& EnumTableOf(PostMchAddsubdevconfigResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostMchAddsubdevconfigResponse::ResultCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostMchChannelsettingResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostMchChannelsettingResponse::ResultCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostMchModifyInstitutionsubRequest::MerchantType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostMchModifyInstitutionsubRequest::BusinessType) { return kEnum1; }
+const EnumTable& EnumTableOf(PostMchModifyInstitutionsubResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostMchModifyInstitutionsubResponse::ResultCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostMchModifyInstitutionsubResponse::VerificationStatus) {
+  return kEnum3;
+}
+const EnumTable& EnumTableOf(PostMchModifyInstitutionsubResponse::H5AuthorizationState) {
+  return kEnum4;
+}
+const EnumTable& EnumTableOf(PostMchModifymchinfoResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostMchModifymchinfoResponse::ResultCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostMchQueryInstitutionsubResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostMchQueryInstitutionsubResponse::ResultCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostMchQueryInstitutionsubResponse::BusinessType) { return kEnum1; }
+const EnumTable& EnumTableOf(PostMchQueryInstitutionsubResponse::MerchantType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostMchQueryInstitutionsubResponse::H5AuthorizationState) {
+  return kEnum4;
+}
 const EnumTable& EnumTableOf(PostMchQueryInstitutionsubResponse::SubMchStatus) { return kEnum5; }
 const EnumTable& EnumTableOf(PostMchQueryInstitutionsubResponse::ApplicationStatus) {
   return kEnum6;
 }
+const EnumTable& EnumTableOf(PostMchQuerysubdevconfigResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostMchQuerysubdevconfigResponse::ResultCode) { return kEnum2; }
 const EnumTable& EnumTableOf(PostMchSubmchmanageRequest::Action) { return kEnum7; }
+const EnumTable& EnumTableOf(PostMchSubmchmanageResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostMchSubmchmanageResponse::ResultCode) { return kEnum2; }
 const EnumTable& EnumTableOf(PostMchUploadmediaRequest::SignType) { return kEnum8; }
+const EnumTable& EnumTableOf(PostMchUploadmediaResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostMchUploadmediaResponse::ResultCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostMktAddrecommendconfResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostMktAddrecommendconfResponse::ResultCode) { return kEnum2; }
 const EnumTable& EnumTableOf(PostPayFacepayreverseRequest::SignType) { return kEnum9; }
+const EnumTable& EnumTableOf(PostPayFacepayreverseResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPayFacepayreverseResponse::ResultCode) { return kEnum2; }
 const EnumTable& EnumTableOf(PostPayFacepayreverseResponse::Recall) { return kEnum10; }
 const EnumTable& EnumTableOf(PostPayMultiprofitsharingRequest::SignType) { return kEnum11; }
 const EnumTable& EnumTableOf(T6::Type) { return kEnum12; }
+const EnumTable& EnumTableOf(PostPayMultiprofitsharingResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPayMultiprofitsharingResponse::ResultCode) { return kEnum2; }
 const EnumTable& EnumTableOf(T7::Result_) { return kEnum13; }
+const EnumTable& EnumTableOf(PostPayProfitsharingRequest::SignType) { return kEnum11; }
+const EnumTable& EnumTableOf(T8::Type) { return kEnum12; }
+const EnumTable& EnumTableOf(PostPayProfitsharingResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPayProfitsharingResponse::ResultCode) { return kEnum2; }
 const EnumTable& EnumTableOf(PostPayProfitsharingResponse::Status_) { return kEnum14; }
+const EnumTable& EnumTableOf(T9::Result_) { return kEnum13; }
+const EnumTable& EnumTableOf(PostPayProfitsharingfinishRequest::SignType) { return kEnum11; }
+const EnumTable& EnumTableOf(PostPayProfitsharingfinishResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPayProfitsharingfinishResponse::ResultCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPayProfitsharingreturnRequest::SignType) { return kEnum11; }
 const EnumTable& EnumTableOf(PostPayProfitsharingreturnRequest::ReturnAccountType) {
   return kEnum15;
 }
+const EnumTable& EnumTableOf(PostPayProfitsharingreturnResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPayProfitsharingreturnResponse::ResultCode) { return kEnum2; }
 const EnumTable& EnumTableOf(PostPayProfitsharingreturnResponse::Result_) { return kEnum16; }
 const EnumTable& EnumTableOf(PostPayProfitsharingreturnResponse::FailReason) { return kEnum17; }
-const EnumTable& EnumTableOf(T10::Scope) { return kEnum18; }
-const EnumTable& EnumTableOf(T10::Type) { return kEnum19; }
+const EnumTable& EnumTableOf(PostPayRefundRequest::SignType) { return kEnum9; }
+const EnumTable& EnumTableOf(PostPayRefundResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPayRefundResponse::ResultCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPayRefundv2Request::SignType) { return kEnum9; }
+const EnumTable& EnumTableOf(PostPayRefundv2Response::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPayRefundv2Response::ResultCode) { return kEnum2; }
+const EnumTable& EnumTableOf(T12::Scope) { return kEnum18; }
+const EnumTable& EnumTableOf(T12::Type) { return kEnum19; }
+const EnumTable& EnumTableOf(PostPayReverseRequest::SignType) { return kEnum9; }
+const EnumTable& EnumTableOf(PostPayReverseResponse::ReturnCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPayReverseResponse::ResultCode) { return kEnum2; }
+const EnumTable& EnumTableOf(PostPayReverseResponse::Recall) { return kEnum10; }
 
 }  // namespace wechatpay::models::v2::secapi

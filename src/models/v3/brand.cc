@@ -30,26 +30,128 @@ using T14 = T13::StockList;
 using T15 = GetPartnerCardMemberCardsResponse::Data;
 using T16 = T15::CodeJumpInformation;
 using T17 = T15::ValidDateInformation;
-using T18 = T15::PurchaseInformation;
-using T19 = T15::UserInformation;
-using T20 = T19::CustomFieldList;
-using T21 = GetPartnerCardMemberMembershipActivitiesResponse::Data;
-using T22 = T21::ProductCouponStockList;
-using T23 = GetPartnerCardMemberUserCardsResponse::Data;
-using T24 = T23::UserInformation;
-using T25 = T24::CommonFieldList;
-using T26 = T24::CustomFieldList;
-using T27 = PostPartnerCardMemberUserCardsImportByOpenidRequest::UserInformation;
-using T28 = T27::CommonFieldList;
-using T29 = GetPartnerStoreBrandstoresResponse::Data;
-using T30 = T29::StoreBasics;
-using T31 = T29::StoreAddress;
-using T32 = T29::StoreBusiness;
-using T33 = T29::StoreRecipient;
-using T34 = PostPartnerStoreBrandstoresResponse::StoreRecipient;
-using T35 = GetProfitsharingOrdersResponse::Receivers;
-using T36 = PostProfitsharingOrdersRequest::Receivers;
-using T37 = PostProfitsharingOrdersResponse::Receivers;
+using T18 = T15::PointsInformation;
+using T19 = T15::BalanceInformation;
+using T20 = T15::PurchaseInformation;
+using T21 = T15::UserInformation;
+using T22 = T21::CustomFieldList;
+using T23 = PostPartnerCardMemberCardsRequest::CodeJumpInformation;
+using T24 = PostPartnerCardMemberCardsRequest::ValidDateInformation;
+using T25 = PostPartnerCardMemberCardsRequest::PointsInformation;
+using T26 = PostPartnerCardMemberCardsRequest::BalanceInformation;
+using T27 = PostPartnerCardMemberCardsRequest::PurchaseInformation;
+using T28 = PostPartnerCardMemberCardsRequest::UserInformation;
+using T29 = T28::CustomFieldList;
+using T30 = PostPartnerCardMemberCardsResponse::ValidDateInformation;
+using T31 = PostPartnerCardMemberCardsResponse::UserInformation;
+using T32 = T31::CustomFieldList;
+using T33 = DeletePartnerCardMemberCardsByCardIdResponse::CodeJumpInformation;
+using T34 = DeletePartnerCardMemberCardsByCardIdResponse::ValidDateInformation;
+using T35 = DeletePartnerCardMemberCardsByCardIdResponse::PointsInformation;
+using T36 = DeletePartnerCardMemberCardsByCardIdResponse::BalanceInformation;
+using T37 = DeletePartnerCardMemberCardsByCardIdResponse::PurchaseInformation;
+using T38 = DeletePartnerCardMemberCardsByCardIdResponse::UserInformation;
+using T39 = T38::CustomFieldList;
+using T40 = GetPartnerCardMemberCardsByCardIdResponse::CodeJumpInformation;
+using T41 = GetPartnerCardMemberCardsByCardIdResponse::ValidDateInformation;
+using T42 = GetPartnerCardMemberCardsByCardIdResponse::PointsInformation;
+using T43 = GetPartnerCardMemberCardsByCardIdResponse::BalanceInformation;
+using T44 = GetPartnerCardMemberCardsByCardIdResponse::PurchaseInformation;
+using T45 = GetPartnerCardMemberCardsByCardIdResponse::UserInformation;
+using T46 = T45::CustomFieldList;
+using T47 = PatchPartnerCardMemberCardsByCardIdRequest::CodeJumpInformation;
+using T48 = PatchPartnerCardMemberCardsByCardIdRequest::ValidDateInformation;
+using T49 = PatchPartnerCardMemberCardsByCardIdRequest::PointsInformation;
+using T50 = PatchPartnerCardMemberCardsByCardIdRequest::BalanceInformation;
+using T51 = PatchPartnerCardMemberCardsByCardIdRequest::PurchaseInformation;
+using T52 = PatchPartnerCardMemberCardsByCardIdRequest::UserInformation;
+using T53 = T52::CustomFieldList;
+using T54 = PatchPartnerCardMemberCardsByCardIdResponse::ValidDateInformation;
+using T55 = PatchPartnerCardMemberCardsByCardIdResponse::UserInformation;
+using T56 = T55::CustomFieldList;
+using T57 = PostPartnerCardMemberCardsByCardIdInvalidateResponse::CodeJumpInformation;
+using T58 = PostPartnerCardMemberCardsByCardIdInvalidateResponse::ValidDateInformation;
+using T59 = PostPartnerCardMemberCardsByCardIdInvalidateResponse::MemberInformation;
+using T60 = PostPartnerCardMemberCardsByCardIdInvalidateResponse::PointsInformation;
+using T61 = PostPartnerCardMemberCardsByCardIdInvalidateResponse::BalanceInformation;
+using T62 = PostPartnerCardMemberCardsByCardIdInvalidateResponse::PurchaseInformation;
+using T63 = PostPartnerCardMemberCardsByCardIdInvalidateResponse::UserInformation;
+using T64 = T63::CustomFieldList;
+using T65 = GetPartnerCardMemberMembershipActivitiesResponse::Data;
+using T66 = T65::ProductCouponStockList;
+using T67 = PostPartnerCardMemberMembershipActivitiesRequest::ProductCouponStockList;
+using T68 = PostPartnerCardMemberMembershipActivitiesResponse::ProductCouponStockList;
+using T69 = GetPartnerCardMemberMembershipActivitiesByActivityIdResponse::ProductCouponStockList;
+using T70 = PatchPartnerCardMemberMembershipActivitiesByActivityIdResponse::ProductCouponStockList;
+using T71 =
+    PostPartnerCardMemberMembershipActivitiesByActivityIdTerminateResponse::ProductCouponStockList;
+using T72 = GetPartnerCardMemberUserCardsResponse::Data;
+using T73 = T72::ValidDateInformation;
+using T74 = T72::UserInformation;
+using T75 = T74::CommonFieldList;
+using T76 = T74::CustomFieldList;
+using T77 = PostPartnerCardMemberUserCardsImportByOpenidRequest::UserInformation;
+using T78 = T77::CommonFieldList;
+using T79 = T77::CustomFieldList;
+using T80 = PostPartnerCardMemberUserCardsImportByOpenidRequest::DateInformation;
+using T81 = PostPartnerCardMemberUserCardsImportByOpenidResponse::ValidDateInformation;
+using T82 = PostPartnerCardMemberUserCardsImportByOpenidResponse::UserInformation;
+using T83 = T82::CommonFieldList;
+using T84 = T82::CustomFieldList;
+using T85 = PostPartnerCardMemberUserCardsImportByPhoneRequest::UserInformation;
+using T86 = T85::CommonFieldList;
+using T87 = T85::CustomFieldList;
+using T88 = PostPartnerCardMemberUserCardsImportByPhoneRequest::DateInformation;
+using T89 = PostPartnerCardMemberUserCardsImportByPhoneResponse::ValidDateInformation;
+using T90 = PostPartnerCardMemberUserCardsImportByPhoneResponse::UserInformation;
+using T91 = T90::CommonFieldList;
+using T92 = T90::CustomFieldList;
+using T93 = GetPartnerCardMemberUserCardsByUserCardCodeResponse::ValidDateInformation;
+using T94 = GetPartnerCardMemberUserCardsByUserCardCodeResponse::UserInformation;
+using T95 = T94::CommonFieldList;
+using T96 = T94::CustomFieldList;
+using T97 = PatchPartnerCardMemberUserCardsByUserCardCodeRequest::ValidDateInformation;
+using T98 = PatchPartnerCardMemberUserCardsByUserCardCodeRequest::UserInformation;
+using T99 = T98::CommonFieldList;
+using T100 = T98::CustomFieldList;
+using T101 = PatchPartnerCardMemberUserCardsByUserCardCodeResponse::ValidDateInformation;
+using T102 = PatchPartnerCardMemberUserCardsByUserCardCodeResponse::UserInformation;
+using T103 = T102::CommonFieldList;
+using T104 = T102::CustomFieldList;
+using T105 = PostPartnerCardMemberUserCardsByUserCardCodeConfirmRequest::ValidDateInformation;
+using T106 = PostPartnerCardMemberUserCardsByUserCardCodeConfirmRequest::UserInformation;
+using T107 = T106::CommonFieldList;
+using T108 = T106::CustomFieldList;
+using T109 = PostPartnerCardMemberUserCardsByUserCardCodeConfirmResponse::ValidDateInformation;
+using T110 = PostPartnerCardMemberUserCardsByUserCardCodeConfirmResponse::UserInformation;
+using T111 = T110::CommonFieldList;
+using T112 = T110::CustomFieldList;
+using T113 = PostPartnerCardMemberUserCardsByUserCardCodeInvalidateResponse::ValidDateInformation;
+using T114 = PostPartnerCardMemberUserCardsByUserCardCodeInvalidateResponse::UserInformation;
+using T115 = T114::CommonFieldList;
+using T116 = T114::CustomFieldList;
+using T117 = GetPartnerStoreBrandstoresResponse::Data;
+using T118 = T117::StoreBasics;
+using T119 = T117::StoreAddress;
+using T120 = T117::StoreBusiness;
+using T121 = T117::StoreRecipient;
+using T122 = PostPartnerStoreBrandstoresRequest::StoreBasics;
+using T123 = PostPartnerStoreBrandstoresRequest::StoreAddress;
+using T124 = PostPartnerStoreBrandstoresRequest::StoreBusiness;
+using T125 = PostPartnerStoreBrandstoresResponse::StoreAddress;
+using T126 = PostPartnerStoreBrandstoresResponse::StoreRecipient;
+using T127 = GetPartnerStoreBrandstoresByStoreIdResponse::StoreBasics;
+using T128 = GetPartnerStoreBrandstoresByStoreIdResponse::StoreAddress;
+using T129 = GetPartnerStoreBrandstoresByStoreIdResponse::StoreBusiness;
+using T130 = GetPartnerStoreBrandstoresByStoreIdResponse::StoreRecipient;
+using T131 = PatchPartnerStoreBrandstoresByStoreIdRequest::StoreBasics;
+using T132 = PatchPartnerStoreBrandstoresByStoreIdRequest::StoreAddress;
+using T133 = PatchPartnerStoreBrandstoresByStoreIdRequest::StoreBusiness;
+using T134 = PatchPartnerStoreBrandstoresByStoreIdResponse::StoreAddress;
+using T135 = PatchPartnerStoreBrandstoresByStoreIdResponse::StoreRecipient;
+using T136 = GetProfitsharingOrdersResponse::Receivers;
+using T137 = PostProfitsharingOrdersRequest::Receivers;
+using T138 = PostProfitsharingOrdersResponse::Receivers;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -343,26 +445,127 @@ static void Serialize(Archive& a, T11& v);
 static void Serialize(Archive& a, T16& v);
 static void Serialize(Archive& a, T17& v);
 static void Serialize(Archive& a, T18& v);
-static void Serialize(Archive& a, T20& v);
 static void Serialize(Archive& a, T19& v);
-static void Serialize(Archive& a, T15& v);
+static void Serialize(Archive& a, T20& v);
 static void Serialize(Archive& a, T22& v);
 static void Serialize(Archive& a, T21& v);
+static void Serialize(Archive& a, T15& v);
+static void Serialize(Archive& a, T23& v);
+static void Serialize(Archive& a, T24& v);
 static void Serialize(Archive& a, T25& v);
 static void Serialize(Archive& a, T26& v);
-static void Serialize(Archive& a, T24& v);
-static void Serialize(Archive& a, T23& v);
-static void Serialize(Archive& a, T28& v);
 static void Serialize(Archive& a, T27& v);
-static void Serialize(Archive& a, T30& v);
-static void Serialize(Archive& a, T31& v);
-static void Serialize(Archive& a, T32& v);
-static void Serialize(Archive& a, T33& v);
 static void Serialize(Archive& a, T29& v);
+static void Serialize(Archive& a, T28& v);
+static void Serialize(Archive& a, T30& v);
+static void Serialize(Archive& a, T32& v);
+static void Serialize(Archive& a, T31& v);
+static void Serialize(Archive& a, T33& v);
 static void Serialize(Archive& a, T34& v);
 static void Serialize(Archive& a, T35& v);
 static void Serialize(Archive& a, T36& v);
 static void Serialize(Archive& a, T37& v);
+static void Serialize(Archive& a, T39& v);
+static void Serialize(Archive& a, T38& v);
+static void Serialize(Archive& a, T40& v);
+static void Serialize(Archive& a, T41& v);
+static void Serialize(Archive& a, T42& v);
+static void Serialize(Archive& a, T43& v);
+static void Serialize(Archive& a, T44& v);
+static void Serialize(Archive& a, T46& v);
+static void Serialize(Archive& a, T45& v);
+static void Serialize(Archive& a, T47& v);
+static void Serialize(Archive& a, T48& v);
+static void Serialize(Archive& a, T49& v);
+static void Serialize(Archive& a, T50& v);
+static void Serialize(Archive& a, T51& v);
+static void Serialize(Archive& a, T53& v);
+static void Serialize(Archive& a, T52& v);
+static void Serialize(Archive& a, T54& v);
+static void Serialize(Archive& a, T56& v);
+static void Serialize(Archive& a, T55& v);
+static void Serialize(Archive& a, T57& v);
+static void Serialize(Archive& a, T58& v);
+static void Serialize(Archive& a, T59& v);
+static void Serialize(Archive& a, T60& v);
+static void Serialize(Archive& a, T61& v);
+static void Serialize(Archive& a, T62& v);
+static void Serialize(Archive& a, T64& v);
+static void Serialize(Archive& a, T63& v);
+static void Serialize(Archive& a, T66& v);
+static void Serialize(Archive& a, T65& v);
+static void Serialize(Archive& a, T67& v);
+static void Serialize(Archive& a, T68& v);
+static void Serialize(Archive& a, T69& v);
+static void Serialize(Archive& a, T70& v);
+static void Serialize(Archive& a, T71& v);
+static void Serialize(Archive& a, T73& v);
+static void Serialize(Archive& a, T75& v);
+static void Serialize(Archive& a, T76& v);
+static void Serialize(Archive& a, T74& v);
+static void Serialize(Archive& a, T72& v);
+static void Serialize(Archive& a, T78& v);
+static void Serialize(Archive& a, T79& v);
+static void Serialize(Archive& a, T77& v);
+static void Serialize(Archive& a, T80& v);
+static void Serialize(Archive& a, T81& v);
+static void Serialize(Archive& a, T83& v);
+static void Serialize(Archive& a, T84& v);
+static void Serialize(Archive& a, T82& v);
+static void Serialize(Archive& a, T86& v);
+static void Serialize(Archive& a, T87& v);
+static void Serialize(Archive& a, T85& v);
+static void Serialize(Archive& a, T88& v);
+static void Serialize(Archive& a, T89& v);
+static void Serialize(Archive& a, T91& v);
+static void Serialize(Archive& a, T92& v);
+static void Serialize(Archive& a, T90& v);
+static void Serialize(Archive& a, T93& v);
+static void Serialize(Archive& a, T95& v);
+static void Serialize(Archive& a, T96& v);
+static void Serialize(Archive& a, T94& v);
+static void Serialize(Archive& a, T97& v);
+static void Serialize(Archive& a, T99& v);
+static void Serialize(Archive& a, T100& v);
+static void Serialize(Archive& a, T98& v);
+static void Serialize(Archive& a, T101& v);
+static void Serialize(Archive& a, T103& v);
+static void Serialize(Archive& a, T104& v);
+static void Serialize(Archive& a, T102& v);
+static void Serialize(Archive& a, T105& v);
+static void Serialize(Archive& a, T107& v);
+static void Serialize(Archive& a, T108& v);
+static void Serialize(Archive& a, T106& v);
+static void Serialize(Archive& a, T109& v);
+static void Serialize(Archive& a, T111& v);
+static void Serialize(Archive& a, T112& v);
+static void Serialize(Archive& a, T110& v);
+static void Serialize(Archive& a, T113& v);
+static void Serialize(Archive& a, T115& v);
+static void Serialize(Archive& a, T116& v);
+static void Serialize(Archive& a, T114& v);
+static void Serialize(Archive& a, T118& v);
+static void Serialize(Archive& a, T119& v);
+static void Serialize(Archive& a, T120& v);
+static void Serialize(Archive& a, T121& v);
+static void Serialize(Archive& a, T117& v);
+static void Serialize(Archive& a, T122& v);
+static void Serialize(Archive& a, T123& v);
+static void Serialize(Archive& a, T124& v);
+static void Serialize(Archive& a, T125& v);
+static void Serialize(Archive& a, T126& v);
+static void Serialize(Archive& a, T127& v);
+static void Serialize(Archive& a, T128& v);
+static void Serialize(Archive& a, T129& v);
+static void Serialize(Archive& a, T130& v);
+static void Serialize(Archive& a, T131& v);
+static void Serialize(Archive& a, T132& v);
+static void Serialize(Archive& a, T133& v);
+static void Serialize(Archive& a, T134& v);
+static void Serialize(Archive& a, T135& v);
+static void Serialize(Archive& a, T136& v);
+static void Serialize(Archive& a, T137& v);
+static void Serialize(Archive& a, T138& v);
 
 // POST v3/brand/applyments
 namespace {
@@ -394,8 +597,8 @@ void Serialize(Archive& a, PostApplymentsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostApplymentsResponse& v) {
-  a.Str("applyment_id", v.applyment_id);
-  a.Str("business_code", v.business_code);
+  a.OptStr("applyment_id", v.applyment_id);
+  a.OptStr("business_code", v.business_code);
   a.Extra(v.extra);
 }
 
@@ -427,10 +630,10 @@ constexpr internal::EndpointSpec kSpec1{
 
 void Serialize(Archive& a, GetApplymentsApplymentIdRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetApplymentsApplymentIdResponse& v) {
-  a.Str("applyment_id", v.applyment_id);
-  a.Str("business_code", v.business_code);
+  a.OptStr("applyment_id", v.applyment_id);
+  a.OptStr("business_code", v.business_code);
   a.Field("applyment_state", v.applyment_state);
-  a.Str("applyment_state_desc", v.applyment_state_desc);
+  a.OptStr("applyment_state_desc", v.applyment_state_desc);
   a.OptStr("authorization_confirmation_qr_code", v.authorization_confirmation_qr_code);
   a.OptStr("reject_reason", v.reject_reason);
   a.OptStr("brand_id", v.brand_id);
@@ -468,10 +671,10 @@ constexpr internal::EndpointSpec kSpec2{
 
 void Serialize(Archive& a, GetApplymentsBusinessCodeRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetApplymentsBusinessCodeResponse& v) {
-  a.Str("applyment_id", v.applyment_id);
-  a.Str("business_code", v.business_code);
+  a.OptStr("applyment_id", v.applyment_id);
+  a.OptStr("business_code", v.business_code);
   a.Field("applyment_state", v.applyment_state);
-  a.Str("applyment_state_desc", v.applyment_state_desc);
+  a.OptStr("applyment_state_desc", v.applyment_state_desc);
   a.OptStr("authorization_confirmation_qr_code", v.authorization_confirmation_qr_code);
   a.OptStr("reject_reason", v.reject_reason);
   a.OptStr("brand_id", v.brand_id);
@@ -516,8 +719,8 @@ void Serialize(Archive& a, PostApplymentsCancelApplymentRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostApplymentsCancelApplymentResponse& v) {
-  a.Str("applyment_id", v.applyment_id);
-  a.Str("business_code", v.business_code);
+  a.OptStr("applyment_id", v.applyment_id);
+  a.OptStr("business_code", v.business_code);
   a.Extra(v.extra);
 }
 
@@ -559,9 +762,9 @@ void Serialize(Archive& a, GetCardCardConfigsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetCardCardConfigsResponse& v) {
-  a.Str("business_code", v.business_code);
-  a.Str("applyment_id", v.applyment_id);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("business_code", v.business_code);
+  a.OptStr("applyment_id", v.applyment_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("applyment_state", v.applyment_state);
   a.OptStr("scheduled_publish_time", v.scheduled_publish_time);
   a.OptStr("reject_reason", v.reject_reason);
@@ -607,10 +810,10 @@ void Serialize(Archive& a, PostCardCardConfigsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostCardCardConfigsResponse& v) {
-  a.Str("business_code", v.business_code);
-  a.Str("brand_id", v.brand_id);
-  a.Str("applyment_id", v.applyment_id);
-  a.Str("card_preview_url", v.card_preview_url);
+  a.OptStr("business_code", v.business_code);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("applyment_id", v.applyment_id);
+  a.OptStr("card_preview_url", v.card_preview_url);
   a.Extra(v.extra);
 }
 
@@ -650,9 +853,9 @@ void Serialize(Archive& a, PostCardCardConfigsCancelApplymentRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostCardCardConfigsCancelApplymentResponse& v) {
-  a.Str("business_code", v.business_code);
-  a.Str("applyment_id", v.applyment_id);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("business_code", v.business_code);
+  a.OptStr("applyment_id", v.applyment_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("applyment_state", v.applyment_state);
   a.Extra(v.extra);
 }
@@ -696,11 +899,11 @@ void Serialize(Archive& a, GetCardCardConfigsPreviewUrlRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetCardCardConfigsPreviewUrlResponse& v) {
-  a.Str("business_code", v.business_code);
-  a.Str("applyment_id", v.applyment_id);
-  a.Str("brand_id", v.brand_id);
-  a.Str("card_preview_url", v.card_preview_url);
-  a.Str("url_expired_time", v.url_expired_time);
+  a.OptStr("business_code", v.business_code);
+  a.OptStr("applyment_id", v.applyment_id);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("card_preview_url", v.card_preview_url);
+  a.OptStr("url_expired_time", v.url_expired_time);
   a.Extra(v.extra);
 }
 
@@ -743,9 +946,9 @@ void Serialize(Archive& a, PostCardCardConfigsPublishRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostCardCardConfigsPublishResponse& v) {
-  a.Str("business_code", v.business_code);
-  a.Str("applyment_id", v.applyment_id);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("business_code", v.business_code);
+  a.OptStr("applyment_id", v.applyment_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("publish_type", v.publish_type);
   a.OptStr("scheduled_publish_time", v.scheduled_publish_time);
   a.Extra(v.extra);
@@ -837,8 +1040,8 @@ void Serialize(Archive& a, PostCardCardLinksRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostCardCardLinksResponse& v) {
-  a.Str("business_code", v.business_code);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("business_code", v.business_code);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("payment_scene", v.payment_scene);
   a.OptStr("appid", v.appid);
   a.OptStr("card_link_mchid", v.card_link_mchid);
@@ -882,8 +1085,8 @@ void Serialize(Archive& a, GetCardCardLinksBusinessCodeRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetCardCardLinksBusinessCodeResponse& v) {
-  a.Str("business_code", v.business_code);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("business_code", v.business_code);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("payment_scene", v.payment_scene);
   a.OptStr("appid", v.appid);
   a.OptStr("card_link_mchid", v.card_link_mchid);
@@ -931,7 +1134,7 @@ void Serialize(Archive& a, PostCardCardLinksCancelApplymentRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostCardCardLinksCancelApplymentResponse& v) {
-  a.Str("business_code", v.business_code);
+  a.OptStr("business_code", v.business_code);
   a.Extra(v.extra);
 }
 
@@ -975,7 +1178,7 @@ void Serialize(Archive& a, PostCardCardLinksUnbindCardLinkRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostCardCardLinksUnbindCardLinkResponse& v) {
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("payment_scene", v.payment_scene);
   a.OptStr("appid", v.appid);
   a.OptStr("card_link_mchid", v.card_link_mchid);
@@ -1024,9 +1227,9 @@ void Serialize(Archive& a, GetMarketingShakeActivitiesActivitiesRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMarketingShakeActivitiesActivitiesResponse& v) {
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
-  a.I64("total_count", v.total_count);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptI64("total_count", v.total_count);
   a.OptList("data", v.data);
   a.Extra(v.extra);
 }
@@ -1071,9 +1274,9 @@ void Serialize(Archive& a, GetPartnerCardMemberCardsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerCardMemberCardsResponse& v) {
-  a.I64("total_count", v.total_count);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
   a.OptList("data", v.data);
   a.Extra(v.extra);
 }
@@ -1133,18 +1336,18 @@ void Serialize(Archive& a, PostPartnerCardMemberCardsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerCardMemberCardsResponse& v) {
-  a.Str("card_id", v.card_id);
-  a.Str("brand_id", v.brand_id);
-  a.Str("appid", v.appid);
+  a.OptStr("card_id", v.card_id);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("appid", v.appid);
   a.Field("card_type", v.card_type);
-  a.Str("card_title", v.card_title);
-  a.Str("card_color", v.card_color);
-  a.Str("card_picture_url", v.card_picture_url);
+  a.OptStr("card_title", v.card_title);
+  a.OptStr("card_color", v.card_color);
+  a.OptStr("card_picture_url", v.card_picture_url);
   a.Field("code_mode", v.code_mode);
   a.Field("code_type", v.code_type);
   a.Field("code_jump_information", v.code_jump_information);
-  a.Str("benefits", v.benefits);
-  a.Str("notify_url", v.notify_url);
+  a.OptStr("benefits", v.benefits);
+  a.OptStr("notify_url", v.notify_url);
   a.OptBool("need_pinned", v.need_pinned);
   a.OptBool("need_display_level", v.need_display_level);
   a.OptStr("init_level", v.init_level);
@@ -1195,18 +1398,18 @@ void Serialize(Archive& a, DeletePartnerCardMemberCardsByCardIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, DeletePartnerCardMemberCardsByCardIdResponse& v) {
-  a.Str("card_id", v.card_id);
-  a.Str("brand_id", v.brand_id);
-  a.Str("appid", v.appid);
+  a.OptStr("card_id", v.card_id);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("appid", v.appid);
   a.Field("card_type", v.card_type);
-  a.Str("card_title", v.card_title);
-  a.Str("card_color", v.card_color);
-  a.Str("card_picture_url", v.card_picture_url);
+  a.OptStr("card_title", v.card_title);
+  a.OptStr("card_color", v.card_color);
+  a.OptStr("card_picture_url", v.card_picture_url);
   a.Field("code_mode", v.code_mode);
   a.Field("code_type", v.code_type);
   a.Field("code_jump_information", v.code_jump_information);
-  a.Str("benefits", v.benefits);
-  a.Str("notify_url", v.notify_url);
+  a.OptStr("benefits", v.benefits);
+  a.OptStr("notify_url", v.notify_url);
   a.OptBool("need_pinned", v.need_pinned);
   a.OptBool("need_display_level", v.need_display_level);
   a.OptStr("init_level", v.init_level);
@@ -1218,8 +1421,8 @@ void Serialize(Archive& a, DeletePartnerCardMemberCardsByCardIdResponse& v) {
   a.Field("purchase_information", v.purchase_information);
   a.Field("user_information", v.user_information);
   a.Field("state", v.state);
-  a.Str("create_time", v.create_time);
-  a.Str("update_time", v.update_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
@@ -1263,18 +1466,18 @@ void Serialize(Archive& a, GetPartnerCardMemberCardsByCardIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerCardMemberCardsByCardIdResponse& v) {
-  a.Str("card_id", v.card_id);
-  a.Str("brand_id", v.brand_id);
-  a.Str("appid", v.appid);
+  a.OptStr("card_id", v.card_id);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("appid", v.appid);
   a.Field("card_type", v.card_type);
-  a.Str("card_title", v.card_title);
-  a.Str("card_color", v.card_color);
-  a.Str("card_picture_url", v.card_picture_url);
+  a.OptStr("card_title", v.card_title);
+  a.OptStr("card_color", v.card_color);
+  a.OptStr("card_picture_url", v.card_picture_url);
   a.Field("code_mode", v.code_mode);
   a.Field("code_type", v.code_type);
   a.Field("code_jump_information", v.code_jump_information);
-  a.Str("benefits", v.benefits);
-  a.Str("notify_url", v.notify_url);
+  a.OptStr("benefits", v.benefits);
+  a.OptStr("notify_url", v.notify_url);
   a.OptBool("need_pinned", v.need_pinned);
   a.OptBool("need_display_level", v.need_display_level);
   a.OptStr("init_level", v.init_level);
@@ -1286,8 +1489,8 @@ void Serialize(Archive& a, GetPartnerCardMemberCardsByCardIdResponse& v) {
   a.Field("purchase_information", v.purchase_information);
   a.Field("user_information", v.user_information);
   a.Field("state", v.state);
-  a.Str("create_time", v.create_time);
-  a.Str("update_time", v.update_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
@@ -1346,18 +1549,18 @@ void Serialize(Archive& a, PatchPartnerCardMemberCardsByCardIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchPartnerCardMemberCardsByCardIdResponse& v) {
-  a.Str("card_id", v.card_id);
-  a.Str("brand_id", v.brand_id);
-  a.Str("appid", v.appid);
+  a.OptStr("card_id", v.card_id);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("appid", v.appid);
   a.Field("card_type", v.card_type);
-  a.Str("card_title", v.card_title);
-  a.Str("card_color", v.card_color);
-  a.Str("card_picture_url", v.card_picture_url);
+  a.OptStr("card_title", v.card_title);
+  a.OptStr("card_color", v.card_color);
+  a.OptStr("card_picture_url", v.card_picture_url);
   a.Field("code_mode", v.code_mode);
   a.Field("code_type", v.code_type);
   a.Field("code_jump_information", v.code_jump_information);
-  a.Str("benefits", v.benefits);
-  a.Str("notify_url", v.notify_url);
+  a.OptStr("benefits", v.benefits);
+  a.OptStr("notify_url", v.notify_url);
   a.OptBool("need_pinned", v.need_pinned);
   a.OptBool("need_display_level", v.need_display_level);
   a.OptStr("init_level", v.init_level);
@@ -1369,8 +1572,8 @@ void Serialize(Archive& a, PatchPartnerCardMemberCardsByCardIdResponse& v) {
   a.Field("purchase_information", v.purchase_information);
   a.Field("user_information", v.user_information);
   a.Field("state", v.state);
-  a.Str("create_time", v.create_time);
-  a.Str("update_time", v.update_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
@@ -1413,19 +1616,19 @@ void Serialize(Archive& a, PostPartnerCardMemberCardsByCardIdInvalidateRequest& 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerCardMemberCardsByCardIdInvalidateResponse& v) {
-  a.Str("out_request_no", v.out_request_no);
-  a.Str("card_id", v.card_id);
-  a.Str("brand_id", v.brand_id);
-  a.Str("appid", v.appid);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptStr("card_id", v.card_id);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("appid", v.appid);
   a.Field("card_type", v.card_type);
-  a.Str("card_title", v.card_title);
-  a.Str("card_color", v.card_color);
-  a.Str("card_picture_url", v.card_picture_url);
+  a.OptStr("card_title", v.card_title);
+  a.OptStr("card_color", v.card_color);
+  a.OptStr("card_picture_url", v.card_picture_url);
   a.Field("code_mode", v.code_mode);
   a.Field("code_type", v.code_type);
   a.Field("code_jump_information", v.code_jump_information);
-  a.Str("benefits", v.benefits);
-  a.Str("notify_url", v.notify_url);
+  a.OptStr("benefits", v.benefits);
+  a.OptStr("notify_url", v.notify_url);
   a.OptBool("need_pinned", v.need_pinned);
   a.OptBool("need_display_level", v.need_display_level);
   a.OptStr("init_level", v.init_level);
@@ -1438,8 +1641,8 @@ void Serialize(Archive& a, PostPartnerCardMemberCardsByCardIdInvalidateResponse&
   a.Field("purchase_information", v.purchase_information);
   a.Field("user_information", v.user_information);
   a.Field("state", v.state);
-  a.Str("create_time", v.create_time);
-  a.Str("update_time", v.update_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
@@ -1487,9 +1690,9 @@ void Serialize(Archive& a, GetPartnerCardMemberMembershipActivitiesRequest& v) {
 }
 void Serialize(Archive& a, GetPartnerCardMemberMembershipActivitiesResponse& v) {
   a.OptList("data", v.data);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
-  a.I64("total_count", v.total_count);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptI64("total_count", v.total_count);
   a.Extra(v.extra);
 }
 
@@ -1538,21 +1741,21 @@ void Serialize(Archive& a, PostPartnerCardMemberMembershipActivitiesRequest& v) 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerCardMemberMembershipActivitiesResponse& v) {
-  a.Str("out_request_no", v.out_request_no);
-  a.Str("brand_id", v.brand_id);
-  a.Str("card_id", v.card_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("card_id", v.card_id);
   a.Field("activity_channel", v.activity_channel);
-  a.Str("title", v.title);
-  a.Str("sub_title", v.sub_title);
-  a.Str("begin_time", v.begin_time);
-  a.Str("end_time", v.end_time);
-  a.I64("apply_total", v.apply_total);
-  a.I64("apply_available", v.apply_available);
-  a.Field("product_coupon_stock_list", v.product_coupon_stock_list);
-  a.Str("activity_id", v.activity_id);
+  a.OptStr("title", v.title);
+  a.OptStr("sub_title", v.sub_title);
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptI64("apply_total", v.apply_total);
+  a.OptI64("apply_available", v.apply_available);
+  a.OptList("product_coupon_stock_list", v.product_coupon_stock_list);
+  a.OptStr("activity_id", v.activity_id);
   a.Field("activity_state", v.activity_state);
-  a.Str("create_time", v.create_time);
-  a.Str("modify_time", v.modify_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("modify_time", v.modify_time);
   a.Extra(v.extra);
 }
 
@@ -1594,21 +1797,21 @@ void Serialize(Archive& a, GetPartnerCardMemberMembershipActivitiesByActivityIdR
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerCardMemberMembershipActivitiesByActivityIdResponse& v) {
-  a.Str("out_request_no", v.out_request_no);
-  a.Str("brand_id", v.brand_id);
-  a.Str("card_id", v.card_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("card_id", v.card_id);
   a.Field("activity_channel", v.activity_channel);
-  a.Str("title", v.title);
-  a.Str("sub_title", v.sub_title);
-  a.Str("begin_time", v.begin_time);
-  a.Str("end_time", v.end_time);
-  a.I64("apply_total", v.apply_total);
-  a.I64("apply_available", v.apply_available);
-  a.Field("product_coupon_stock_list", v.product_coupon_stock_list);
-  a.Str("activity_id", v.activity_id);
+  a.OptStr("title", v.title);
+  a.OptStr("sub_title", v.sub_title);
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptI64("apply_total", v.apply_total);
+  a.OptI64("apply_available", v.apply_available);
+  a.OptList("product_coupon_stock_list", v.product_coupon_stock_list);
+  a.OptStr("activity_id", v.activity_id);
   a.Field("activity_state", v.activity_state);
-  a.Str("create_time", v.create_time);
-  a.Str("modify_time", v.modify_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("modify_time", v.modify_time);
   a.Extra(v.extra);
 }
 
@@ -1654,21 +1857,21 @@ void Serialize(Archive& a, PatchPartnerCardMemberMembershipActivitiesByActivityI
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchPartnerCardMemberMembershipActivitiesByActivityIdResponse& v) {
-  a.Str("out_request_no", v.out_request_no);
-  a.Str("brand_id", v.brand_id);
-  a.Str("card_id", v.card_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("card_id", v.card_id);
   a.Field("activity_channel", v.activity_channel);
-  a.Str("title", v.title);
-  a.Str("sub_title", v.sub_title);
-  a.Str("begin_time", v.begin_time);
-  a.Str("end_time", v.end_time);
-  a.I64("apply_total", v.apply_total);
-  a.I64("apply_available", v.apply_available);
-  a.Field("product_coupon_stock_list", v.product_coupon_stock_list);
-  a.Str("activity_id", v.activity_id);
+  a.OptStr("title", v.title);
+  a.OptStr("sub_title", v.sub_title);
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptI64("apply_total", v.apply_total);
+  a.OptI64("apply_available", v.apply_available);
+  a.OptList("product_coupon_stock_list", v.product_coupon_stock_list);
+  a.OptStr("activity_id", v.activity_id);
   a.Field("activity_state", v.activity_state);
-  a.Str("create_time", v.create_time);
-  a.Str("modify_time", v.modify_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("modify_time", v.modify_time);
   a.Extra(v.extra);
 }
 
@@ -1712,21 +1915,21 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                PostPartnerCardMemberMembershipActivitiesByActivityIdTerminateResponse& v) {
-  a.Str("out_request_no", v.out_request_no);
-  a.Str("brand_id", v.brand_id);
-  a.Str("card_id", v.card_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("card_id", v.card_id);
   a.Field("activity_channel", v.activity_channel);
-  a.Str("title", v.title);
-  a.Str("sub_title", v.sub_title);
-  a.Str("begin_time", v.begin_time);
-  a.Str("end_time", v.end_time);
-  a.I64("apply_total", v.apply_total);
-  a.I64("apply_available", v.apply_available);
-  a.Field("product_coupon_stock_list", v.product_coupon_stock_list);
-  a.Str("activity_id", v.activity_id);
+  a.OptStr("title", v.title);
+  a.OptStr("sub_title", v.sub_title);
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptI64("apply_total", v.apply_total);
+  a.OptI64("apply_available", v.apply_available);
+  a.OptList("product_coupon_stock_list", v.product_coupon_stock_list);
+  a.OptStr("activity_id", v.activity_id);
   a.Field("activity_state", v.activity_state);
-  a.Str("create_time", v.create_time);
-  a.Str("modify_time", v.modify_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("modify_time", v.modify_time);
   a.Extra(v.extra);
 }
 
@@ -1769,8 +1972,8 @@ void Serialize(Archive& a, PostPartnerCardMemberPayViewTokensRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerCardMemberPayViewTokensResponse& v) {
-  a.Str("token", v.token);
-  a.Str("expire_time", v.expire_time);
+  a.OptStr("token", v.token);
+  a.OptStr("expire_time", v.expire_time);
   a.Extra(v.extra);
 }
 
@@ -1812,8 +2015,8 @@ void Serialize(Archive& a, PostPartnerCardMemberPreAuthTokensRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerCardMemberPreAuthTokensResponse& v) {
-  a.Str("token", v.token);
-  a.Str("expire_time", v.expire_time);
+  a.OptStr("token", v.token);
+  a.OptStr("expire_time", v.expire_time);
   a.Extra(v.extra);
 }
 
@@ -1858,9 +2061,9 @@ void Serialize(Archive& a, GetPartnerCardMemberUserCardsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerCardMemberUserCardsResponse& v) {
-  a.I64("total_count", v.total_count);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
   a.OptList("data", v.data);
   a.Extra(v.extra);
 }
@@ -1909,17 +2112,17 @@ void Serialize(Archive& a, PostPartnerCardMemberUserCardsImportByOpenidRequest& 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerCardMemberUserCardsImportByOpenidResponse& v) {
-  a.Str("user_card_code", v.user_card_code);
-  a.Str("card_id", v.card_id);
-  a.Str("openid", v.openid);
+  a.OptStr("user_card_code", v.user_card_code);
+  a.OptStr("card_id", v.card_id);
+  a.OptStr("openid", v.openid);
   a.OptStr("card_color", v.card_color);
   a.OptStr("card_picture_url", v.card_picture_url);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("card_type", v.card_type);
   a.OptStr("phone_number", v.phone_number);
   a.OptStr("level", v.level);
   a.Field("valid_date_information", v.valid_date_information);
-  a.Str("pickup_time", v.pickup_time);
+  a.OptStr("pickup_time", v.pickup_time);
   a.Field("user_information", v.user_information);
   a.OptStr("attach", v.attach);
   a.Field("user_card_state", v.user_card_state);
@@ -1972,17 +2175,17 @@ void Serialize(Archive& a, PostPartnerCardMemberUserCardsImportByPhoneRequest& v
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerCardMemberUserCardsImportByPhoneResponse& v) {
-  a.Str("user_card_code", v.user_card_code);
-  a.Str("card_id", v.card_id);
-  a.Str("openid", v.openid);
+  a.OptStr("user_card_code", v.user_card_code);
+  a.OptStr("card_id", v.card_id);
+  a.OptStr("openid", v.openid);
   a.OptStr("card_color", v.card_color);
   a.OptStr("card_picture_url", v.card_picture_url);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("card_type", v.card_type);
   a.OptStr("phone_number", v.phone_number);
   a.OptStr("level", v.level);
   a.Field("valid_date_information", v.valid_date_information);
-  a.Str("pickup_time", v.pickup_time);
+  a.OptStr("pickup_time", v.pickup_time);
   a.Field("user_information", v.user_information);
   a.OptStr("attach", v.attach);
   a.Field("user_card_state", v.user_card_state);
@@ -2031,17 +2234,17 @@ void Serialize(Archive& a, GetPartnerCardMemberUserCardsByUserCardCodeRequest& v
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerCardMemberUserCardsByUserCardCodeResponse& v) {
-  a.Str("user_card_code", v.user_card_code);
-  a.Str("card_id", v.card_id);
-  a.Str("openid", v.openid);
+  a.OptStr("user_card_code", v.user_card_code);
+  a.OptStr("card_id", v.card_id);
+  a.OptStr("openid", v.openid);
   a.OptStr("card_color", v.card_color);
   a.OptStr("card_picture_url", v.card_picture_url);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("card_type", v.card_type);
   a.OptStr("phone_number", v.phone_number);
   a.OptStr("level", v.level);
   a.Field("valid_date_information", v.valid_date_information);
-  a.Str("pickup_time", v.pickup_time);
+  a.OptStr("pickup_time", v.pickup_time);
   a.Field("user_information", v.user_information);
   a.OptStr("attach", v.attach);
   a.Field("user_card_state", v.user_card_state);
@@ -2105,17 +2308,17 @@ void Serialize(Archive& a, PatchPartnerCardMemberUserCardsByUserCardCodeRequest&
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchPartnerCardMemberUserCardsByUserCardCodeResponse& v) {
-  a.Str("user_card_code", v.user_card_code);
-  a.Str("card_id", v.card_id);
-  a.Str("openid", v.openid);
+  a.OptStr("user_card_code", v.user_card_code);
+  a.OptStr("card_id", v.card_id);
+  a.OptStr("openid", v.openid);
   a.OptStr("card_color", v.card_color);
   a.OptStr("card_picture_url", v.card_picture_url);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("card_type", v.card_type);
   a.OptStr("phone_number", v.phone_number);
   a.OptStr("level", v.level);
   a.Field("valid_date_information", v.valid_date_information);
-  a.Str("pickup_time", v.pickup_time);
+  a.OptStr("pickup_time", v.pickup_time);
   a.Field("user_information", v.user_information);
   a.OptStr("attach", v.attach);
   a.Field("user_card_state", v.user_card_state);
@@ -2179,17 +2382,17 @@ void Serialize(Archive& a, PostPartnerCardMemberUserCardsByUserCardCodeConfirmRe
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerCardMemberUserCardsByUserCardCodeConfirmResponse& v) {
-  a.Str("user_card_code", v.user_card_code);
-  a.Str("card_id", v.card_id);
-  a.Str("openid", v.openid);
+  a.OptStr("user_card_code", v.user_card_code);
+  a.OptStr("card_id", v.card_id);
+  a.OptStr("openid", v.openid);
   a.OptStr("card_color", v.card_color);
   a.OptStr("card_picture_url", v.card_picture_url);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("card_type", v.card_type);
   a.OptStr("phone_number", v.phone_number);
   a.OptStr("level", v.level);
   a.Field("valid_date_information", v.valid_date_information);
-  a.Str("pickup_time", v.pickup_time);
+  a.OptStr("pickup_time", v.pickup_time);
   a.Field("user_information", v.user_information);
   a.OptStr("attach", v.attach);
   a.Field("user_card_state", v.user_card_state);
@@ -2244,17 +2447,17 @@ void Serialize(Archive& a, PostPartnerCardMemberUserCardsByUserCardCodeInvalidat
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerCardMemberUserCardsByUserCardCodeInvalidateResponse& v) {
-  a.Str("user_card_code", v.user_card_code);
-  a.Str("card_id", v.card_id);
-  a.Str("openid", v.openid);
+  a.OptStr("user_card_code", v.user_card_code);
+  a.OptStr("card_id", v.card_id);
+  a.OptStr("openid", v.openid);
   a.OptStr("card_color", v.card_color);
   a.OptStr("card_picture_url", v.card_picture_url);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("card_type", v.card_type);
   a.OptStr("phone_number", v.phone_number);
   a.OptStr("level", v.level);
   a.Field("valid_date_information", v.valid_date_information);
-  a.Str("pickup_time", v.pickup_time);
+  a.OptStr("pickup_time", v.pickup_time);
   a.Field("user_information", v.user_information);
   a.OptStr("attach", v.attach);
   a.Field("user_card_state", v.user_card_state);
@@ -2305,12 +2508,12 @@ void Serialize(Archive& a, PostPartnerCardMemberUserFeedsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerCardMemberUserFeedsResponse& v) {
-  a.Str("brand_id", v.brand_id);
-  a.Str("card_id", v.card_id);
-  a.Str("user_card_code", v.user_card_code);
-  a.Str("openid", v.openid);
-  a.Str("out_request_no", v.out_request_no);
-  a.Str("cell_message", v.cell_message);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("card_id", v.card_id);
+  a.OptStr("user_card_code", v.user_card_code);
+  a.OptStr("openid", v.openid);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptStr("cell_message", v.cell_message);
   a.Extra(v.extra);
 }
 
@@ -2357,12 +2560,12 @@ void Serialize(Archive& a, PostPartnerCardMemberUserPointsExchangeCouponConfirmR
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerCardMemberUserPointsExchangeCouponConfirmResponse& v) {
-  a.Str("record_id", v.record_id);
-  a.Str("exchange_coupon_template_id", v.exchange_coupon_template_id);
-  a.Str("brand_id", v.brand_id);
-  a.Str("card_id", v.card_id);
-  a.Str("openid", v.openid);
-  a.Str("user_card_code", v.user_card_code);
+  a.OptStr("record_id", v.record_id);
+  a.OptStr("exchange_coupon_template_id", v.exchange_coupon_template_id);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("card_id", v.card_id);
+  a.OptStr("openid", v.openid);
+  a.OptStr("user_card_code", v.user_card_code);
   a.Field("state", v.state);
   a.OptStr("coupon_code", v.coupon_code);
   a.OptStr("fail_reason", v.fail_reason);
@@ -2409,12 +2612,12 @@ void Serialize(Archive& a, PostPartnerCardMemberUserPointsSyncRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerCardMemberUserPointsSyncResponse& v) {
-  a.Str("out_request_no", v.out_request_no);
-  a.Str("brand_id", v.brand_id);
-  a.Str("card_id", v.card_id);
-  a.Str("openid", v.openid);
-  a.Str("user_card_code", v.user_card_code);
-  a.I64("point_balance", v.point_balance);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("card_id", v.card_id);
+  a.OptStr("openid", v.openid);
+  a.OptStr("user_card_code", v.user_card_code);
+  a.OptI64("point_balance", v.point_balance);
   a.Extra(v.extra);
 }
 
@@ -2458,7 +2661,7 @@ void Serialize(Archive& a, GetPartnerStoreBrandstoresRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerStoreBrandstoresResponse& v) {
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.OptI64("offset", v.offset);
   a.OptI64("limit", v.limit);
   a.OptI64("total_count", v.total_count);
@@ -2504,7 +2707,7 @@ void Serialize(Archive& a, PostPartnerStoreBrandstoresRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerStoreBrandstoresResponse& v) {
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.OptStr("store_id", v.store_id);
   a.Field("store_state", v.store_state);
   a.Field("audit_state", v.audit_state);
@@ -2588,8 +2791,8 @@ void Serialize(Archive& a, GetPartnerStoreBrandstoresByStoreIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerStoreBrandstoresByStoreIdResponse& v) {
-  a.Str("brand_id", v.brand_id);
-  a.Str("store_id", v.store_id);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("store_id", v.store_id);
   a.Field("store_state", v.store_state);
   a.Field("audit_state", v.audit_state);
   a.OptStr("review_reject_reason", v.review_reject_reason);
@@ -2642,8 +2845,8 @@ void Serialize(Archive& a, PatchPartnerStoreBrandstoresByStoreIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchPartnerStoreBrandstoresByStoreIdResponse& v) {
-  a.Str("brand_id", v.brand_id);
-  a.Str("store_id", v.store_id);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("store_id", v.store_id);
   a.Field("store_state", v.store_state);
   a.Field("audit_state", v.audit_state);
   a.OptStr("review_reject_reason", v.review_reject_reason);
@@ -2740,7 +2943,7 @@ void Serialize(Archive& a, PostPartnerStoreBrandstoresByStoreIdCloseRequest& v) 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerStoreBrandstoresByStoreIdCloseResponse& v) {
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.OptStr("store_id", v.store_id);
   a.Field("store_state", v.store_state);
   a.Extra(v.extra);
@@ -2785,7 +2988,7 @@ void Serialize(Archive& a, PostPartnerStoreBrandstoresByStoreIdResumeRequest& v)
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerStoreBrandstoresByStoreIdResumeResponse& v) {
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.OptStr("store_id", v.store_id);
   a.Field("store_state", v.store_state);
   a.Extra(v.extra);
@@ -2865,8 +3068,8 @@ constexpr internal::EndpointSpec kSpec47{
 
 void Serialize(Archive& a, GetProfitsharingBrandConfigsByBrandMchidRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetProfitsharingBrandConfigsByBrandMchidResponse& v) {
-  a.Str("brand_mchid", v.brand_mchid);
-  a.I64("max_ratio", v.max_ratio);
+  a.OptStr("brand_mchid", v.brand_mchid);
+  a.OptI64("max_ratio", v.max_ratio);
   a.Extra(v.extra);
 }
 
@@ -2887,10 +3090,11 @@ Status GetProfitsharingBrandConfigsByBrandMchid::Parse(const ::wechatpay::Respon
 namespace {
 void Body48(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingFinishOrderRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("description", v.description);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("description", v.description);
+  a.OptStr("notify_url", v.notify_url);
 }
 constexpr internal::EndpointSpec kSpec48{
     "POST v3/brand/profitsharing/finish-order",
@@ -2911,10 +3115,10 @@ void Serialize(Archive& a, PostProfitsharingFinishOrderRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostProfitsharingFinishOrderResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("order_id", v.order_id);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("order_id", v.order_id);
   a.Extra(v.extra);
 }
 
@@ -2933,9 +3137,9 @@ namespace {
 void Query49(Archive& a, void* p) {
   auto& v = *static_cast<GetProfitsharingOrdersRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
 }
 constexpr internal::EndpointSpec kSpec49{
     "GET v3/brand/profitsharing/orders",
@@ -2956,12 +3160,12 @@ void Serialize(Archive& a, GetProfitsharingOrdersRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetProfitsharingOrdersResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("order_id", v.order_id);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("order_id", v.order_id);
   a.Field("status", v.status);
-  a.Field("receivers", v.receivers);
+  a.OptList("receivers", v.receivers);
   a.OptI64("finish_amount", v.finish_amount);
   a.OptStr("finish_description", v.finish_description);
   a.Extra(v.extra);
@@ -2980,14 +3184,15 @@ Status GetProfitsharingOrders::Parse(const ::wechatpay::Response& response, Resp
 namespace {
 void Body50(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingOrdersRequest*>(p);
-  a.Str("brand_mchid", v.brand_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("appid", v.appid);
+  a.OptStr("brand_mchid", v.brand_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Field("receivers", v.receivers);
-  a.Bool("finish", v.finish);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptList("receivers", v.receivers);
+  a.OptBool("finish", v.finish);
+  a.OptStr("notify_url", v.notify_url);
 }
 constexpr std::string_view kEncrypted50[] = {"receivers[].name"};
 constexpr internal::EndpointSpec kSpec50{
@@ -3009,11 +3214,11 @@ void Serialize(Archive& a, PostProfitsharingOrdersRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostProfitsharingOrdersResponse& v) {
-  a.Str("brand_mchid", v.brand_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("order_id", v.order_id);
+  a.OptStr("brand_mchid", v.brand_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("order_id", v.order_id);
   a.OptList("receivers", v.receivers);
   a.Field("status", v.status);
   a.Extra(v.extra);
@@ -3049,8 +3254,8 @@ void Serialize(Archive& a, GetProfitsharingOrdersByTransactionIdAmountsRequest& 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetProfitsharingOrdersByTransactionIdAmountsResponse& v) {
-  a.Str("transaction_id", v.transaction_id);
-  a.I64("unsplit_amount", v.unsplit_amount);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptI64("unsplit_amount", v.unsplit_amount);
   a.Extra(v.extra);
 }
 
@@ -3070,11 +3275,11 @@ Status GetProfitsharingOrdersByTransactionIdAmounts::Parse(const ::wechatpay::Re
 namespace {
 void Body52(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingReceiversAddRequest*>(p);
-  a.Str("brand_mchid", v.brand_mchid);
-  a.Str("appid", v.appid);
+  a.OptStr("brand_mchid", v.brand_mchid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
   a.Field("type", v.type);
-  a.Str("account", v.account);
+  a.OptStr("account", v.account);
   a.OptStr("name", v.name);
   a.Field("relation_type", v.relation_type);
 }
@@ -3097,9 +3302,9 @@ void Serialize(Archive& a, PostProfitsharingReceiversAddRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostProfitsharingReceiversAddResponse& v) {
-  a.Str("brand_mchid", v.brand_mchid);
+  a.OptStr("brand_mchid", v.brand_mchid);
   a.Field("type", v.type);
-  a.Str("account", v.account);
+  a.OptStr("account", v.account);
   a.Extra(v.extra);
 }
 
@@ -3117,11 +3322,11 @@ Status PostProfitsharingReceiversAdd::Parse(const ::wechatpay::Response& respons
 namespace {
 void Body53(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingReceiversDeleteRequest*>(p);
-  a.Str("brand_mchid", v.brand_mchid);
-  a.Str("appid", v.appid);
+  a.OptStr("brand_mchid", v.brand_mchid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
   a.Field("type", v.type);
-  a.Str("account", v.account);
+  a.OptStr("account", v.account);
 }
 constexpr internal::EndpointSpec kSpec53{
     "POST v3/brand/profitsharing/receivers/delete",
@@ -3142,9 +3347,9 @@ void Serialize(Archive& a, PostProfitsharingReceiversDeleteRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostProfitsharingReceiversDeleteResponse& v) {
-  a.Str("brand_mchid", v.brand_mchid);
+  a.OptStr("brand_mchid", v.brand_mchid);
   a.Field("type", v.type);
-  a.Str("account", v.account);
+  a.OptStr("account", v.account);
   a.Extra(v.extra);
 }
 
@@ -3164,8 +3369,8 @@ namespace {
 void Query54(Archive& a, void* p) {
   auto& v = *static_cast<GetProfitsharingReturnordersRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_return_no", v.out_return_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_return_no", v.out_return_no);
   a.OptStr("order_id", v.order_id);
   a.OptStr("out_order_no", v.out_order_no);
 }
@@ -3188,16 +3393,16 @@ void Serialize(Archive& a, GetProfitsharingReturnordersRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetProfitsharingReturnordersResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("order_id", v.order_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("out_return_no", v.out_return_no);
-  a.Str("return_mchid", v.return_mchid);
-  a.Str("return_no", v.return_no);
-  a.I64("amount", v.amount);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("out_return_no", v.out_return_no);
+  a.OptStr("return_mchid", v.return_mchid);
+  a.OptStr("return_no", v.return_no);
+  a.OptI64("amount", v.amount);
   a.Field("result", v.result);
   a.Field("fail_reason", v.fail_reason);
-  a.Str("finish_time", v.finish_time);
+  a.OptStr("finish_time", v.finish_time);
   a.Extra(v.extra);
 }
 
@@ -3215,13 +3420,13 @@ Status GetProfitsharingReturnorders::Parse(const ::wechatpay::Response& response
 namespace {
 void Body55(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingReturnordersRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("order_id", v.order_id);
   a.OptStr("out_order_no", v.out_order_no);
-  a.Str("out_return_no", v.out_return_no);
-  a.Str("return_mchid", v.return_mchid);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
+  a.OptStr("out_return_no", v.out_return_no);
+  a.OptStr("return_mchid", v.return_mchid);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
 }
 constexpr internal::EndpointSpec kSpec55{
     "POST v3/brand/profitsharing/returnorders",
@@ -3242,16 +3447,16 @@ void Serialize(Archive& a, PostProfitsharingReturnordersRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostProfitsharingReturnordersResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("order_id", v.order_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("out_return_no", v.out_return_no);
-  a.Str("return_mchid", v.return_mchid);
-  a.I64("amount", v.amount);
-  a.Str("return_no", v.return_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("out_return_no", v.out_return_no);
+  a.OptStr("return_mchid", v.return_mchid);
+  a.OptI64("amount", v.amount);
+  a.OptStr("return_no", v.return_no);
   a.Field("result", v.result);
   a.Field("fail_reason", v.fail_reason);
-  a.Str("finish_time", v.finish_time);
+  a.OptStr("finish_time", v.finish_time);
   a.Extra(v.extra);
 }
 
@@ -3358,29 +3563,29 @@ static void Serialize(Archive& a, T10& v) {
 }
 
 static void Serialize(Archive& a, T12& v) {
-  a.Str("start_time", v.start_time);
-  a.Str("end_time", v.end_time);
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T14& v) {
-  a.Str("stock_id", v.stock_id);
+  a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T13& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
+  a.OptStr("product_coupon_id", v.product_coupon_id);
   a.OptList("stock_list", v.stock_list);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T11& v) {
-  a.Str("id", v.id);
-  a.Str("name", v.name);
+  a.OptStr("id", v.id);
+  a.OptStr("name", v.name);
   a.Field("activity_state", v.activity_state);
   a.Field("audit_state", v.audit_state);
-  a.I64("available_quota", v.available_quota);
-  a.I64("total_quota", v.total_quota);
+  a.OptI64("available_quota", v.available_quota);
+  a.OptI64("total_quota", v.total_quota);
   a.Field("delivery_mode", v.delivery_mode);
   a.Field("time_range", v.time_range);
   a.Field("product_coupon", v.product_coupon);
@@ -3402,38 +3607,50 @@ static void Serialize(Archive& a, T17& v) {
 }
 
 static void Serialize(Archive& a, T18& v) {
-  a.OptI64("price", v.price);
+  a.OptStr("jump_appid", v.jump_appid);
+  a.OptStr("jump_path", v.jump_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T19& v) {
   a.OptStr("jump_appid", v.jump_appid);
   a.OptStr("jump_path", v.jump_path);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T20& v) {
+  a.OptI64("price", v.price);
+  a.OptStr("jump_appid", v.jump_appid);
+  a.OptStr("jump_path", v.jump_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T22& v) {
   a.Field("type", v.type);
   a.OptStr("name", v.name);
   a.OptStrList("values", v.values);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T19& v) {
+static void Serialize(Archive& a, T21& v) {
   a.OptList("common_field_list", v.common_field_list);
   a.OptList("custom_field_list", v.custom_field_list);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T15& v) {
-  a.Str("card_id", v.card_id);
-  a.Str("brand_id", v.brand_id);
-  a.Str("appid", v.appid);
+  a.OptStr("card_id", v.card_id);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("appid", v.appid);
   a.Field("card_type", v.card_type);
-  a.Str("card_title", v.card_title);
-  a.Str("card_color", v.card_color);
-  a.Str("card_picture_url", v.card_picture_url);
+  a.OptStr("card_title", v.card_title);
+  a.OptStr("card_color", v.card_color);
+  a.OptStr("card_picture_url", v.card_picture_url);
   a.Field("code_mode", v.code_mode);
   a.Field("code_type", v.code_type);
   a.Field("code_jump_information", v.code_jump_information);
-  a.Str("benefits", v.benefits);
-  a.Str("notify_url", v.notify_url);
+  a.OptStr("benefits", v.benefits);
+  a.OptStr("notify_url", v.notify_url);
   a.OptBool("need_pinned", v.need_pinned);
   a.OptBool("need_display_level", v.need_display_level);
   a.OptStr("init_level", v.init_level);
@@ -3447,61 +3664,377 @@ static void Serialize(Archive& a, T15& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T22& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
-  a.Str("stock_id", v.stock_id);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T21& v) {
-  a.Str("out_request_no", v.out_request_no);
-  a.Str("brand_id", v.brand_id);
-  a.Str("card_id", v.card_id);
-  a.Field("activity_channel", v.activity_channel);
-  a.Str("title", v.title);
-  a.Str("sub_title", v.sub_title);
-  a.Str("begin_time", v.begin_time);
-  a.Str("end_time", v.end_time);
-  a.I64("apply_total", v.apply_total);
-  a.I64("apply_available", v.apply_available);
-  a.Field("product_coupon_stock_list", v.product_coupon_stock_list);
-  a.Str("activity_id", v.activity_id);
-  a.Field("activity_state", v.activity_state);
-  a.Str("create_time", v.create_time);
-  a.Str("modify_time", v.modify_time);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T25& v) {
-  a.Field("name", v.name);
-  a.OptStr("value", v.value);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T26& v) {
-  a.OptStr("name", v.name);
-  a.OptStrList("user_chosen_values", v.user_chosen_values);
+static void Serialize(Archive& a, T23& v) {
+  a.OptStr("jump_appid", v.jump_appid);
+  a.OptStr("jump_path", v.jump_path);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T24& v) {
+  a.Field("type", v.type);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T25& v) {
+  a.OptStr("jump_appid", v.jump_appid);
+  a.OptStr("jump_path", v.jump_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T26& v) {
+  a.OptStr("jump_appid", v.jump_appid);
+  a.OptStr("jump_path", v.jump_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T27& v) {
+  a.OptI64("price", v.price);
+  a.OptStr("jump_appid", v.jump_appid);
+  a.OptStr("jump_path", v.jump_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T29& v) {
+  a.Field("type", v.type);
+  a.OptStr("name", v.name);
+  a.OptStrList("values", v.values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T28& v) {
   a.OptList("common_field_list", v.common_field_list);
   a.OptList("custom_field_list", v.custom_field_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T23& v) {
-  a.Str("user_card_code", v.user_card_code);
-  a.Str("card_id", v.card_id);
-  a.Str("openid", v.openid);
+static void Serialize(Archive& a, T30& v) {
+  a.Field("type", v.type);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T32& v) {
+  a.Field("type", v.type);
+  a.OptStr("name", v.name);
+  a.OptStrList("values", v.values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T31& v) {
+  a.OptList("common_field_list", v.common_field_list);
+  a.OptList("custom_field_list", v.custom_field_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T33& v) {
+  a.OptStr("jump_appid", v.jump_appid);
+  a.OptStr("jump_path", v.jump_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T34& v) {
+  a.Field("type", v.type);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T35& v) {
+  a.OptStr("jump_appid", v.jump_appid);
+  a.OptStr("jump_path", v.jump_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T36& v) {
+  a.OptStr("jump_appid", v.jump_appid);
+  a.OptStr("jump_path", v.jump_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T37& v) {
+  a.OptI64("price", v.price);
+  a.OptStr("jump_appid", v.jump_appid);
+  a.OptStr("jump_path", v.jump_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T39& v) {
+  a.Field("type", v.type);
+  a.OptStr("name", v.name);
+  a.OptStrList("values", v.values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T38& v) {
+  a.OptList("common_field_list", v.common_field_list);
+  a.OptList("custom_field_list", v.custom_field_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T40& v) {
+  a.OptStr("jump_appid", v.jump_appid);
+  a.OptStr("jump_path", v.jump_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T41& v) {
+  a.Field("type", v.type);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T42& v) {
+  a.OptStr("jump_appid", v.jump_appid);
+  a.OptStr("jump_path", v.jump_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T43& v) {
+  a.OptStr("jump_appid", v.jump_appid);
+  a.OptStr("jump_path", v.jump_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T44& v) {
+  a.OptI64("price", v.price);
+  a.OptStr("jump_appid", v.jump_appid);
+  a.OptStr("jump_path", v.jump_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T46& v) {
+  a.Field("type", v.type);
+  a.OptStr("name", v.name);
+  a.OptStrList("values", v.values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T45& v) {
+  a.OptList("common_field_list", v.common_field_list);
+  a.OptList("custom_field_list", v.custom_field_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T47& v) {
+  a.OptStr("jump_appid", v.jump_appid);
+  a.OptStr("jump_path", v.jump_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T48& v) {
+  a.Field("type", v.type);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T49& v) {
+  a.OptStr("jump_appid", v.jump_appid);
+  a.OptStr("jump_path", v.jump_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T50& v) {
+  a.OptStr("jump_appid", v.jump_appid);
+  a.OptStr("jump_path", v.jump_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T51& v) {
+  a.OptI64("price", v.price);
+  a.OptStr("jump_appid", v.jump_appid);
+  a.OptStr("jump_path", v.jump_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T53& v) {
+  a.Field("type", v.type);
+  a.OptStr("name", v.name);
+  a.OptStrList("values", v.values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T52& v) {
+  a.OptList("common_field_list", v.common_field_list);
+  a.OptList("custom_field_list", v.custom_field_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T54& v) {
+  a.Field("type", v.type);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T56& v) {
+  a.Field("type", v.type);
+  a.OptStr("name", v.name);
+  a.OptStrList("values", v.values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T55& v) {
+  a.OptList("common_field_list", v.common_field_list);
+  a.OptList("custom_field_list", v.custom_field_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T57& v) {
+  a.OptStr("jump_appid", v.jump_appid);
+  a.OptStr("jump_path", v.jump_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T58& v) {
+  a.Field("type", v.type);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T59& v) {
+  a.OptStr("jump_appid", v.jump_appid);
+  a.OptStr("jump_path", v.jump_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T60& v) {
+  a.OptStr("jump_appid", v.jump_appid);
+  a.OptStr("jump_path", v.jump_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T61& v) {
+  a.OptStr("jump_appid", v.jump_appid);
+  a.OptStr("jump_path", v.jump_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T62& v) {
+  a.OptI64("price", v.price);
+  a.OptStr("jump_appid", v.jump_appid);
+  a.OptStr("jump_path", v.jump_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T64& v) {
+  a.Field("type", v.type);
+  a.OptStr("name", v.name);
+  a.OptStrList("values", v.values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T63& v) {
+  a.OptList("common_field_list", v.common_field_list);
+  a.OptList("custom_field_list", v.custom_field_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T66& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T65& v) {
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("card_id", v.card_id);
+  a.Field("activity_channel", v.activity_channel);
+  a.OptStr("title", v.title);
+  a.OptStr("sub_title", v.sub_title);
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptI64("apply_total", v.apply_total);
+  a.OptI64("apply_available", v.apply_available);
+  a.OptList("product_coupon_stock_list", v.product_coupon_stock_list);
+  a.OptStr("activity_id", v.activity_id);
+  a.Field("activity_state", v.activity_state);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("modify_time", v.modify_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T67& v) {
+  a.Str("product_coupon_id", v.product_coupon_id);
+  a.Str("stock_id", v.stock_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T68& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T69& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T70& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T71& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T73& v) {
+  a.Field("type", v.type);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T75& v) {
+  a.Field("name", v.name);
+  a.OptStr("value", v.value);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T76& v) {
+  a.OptStr("name", v.name);
+  a.OptStrList("user_chosen_values", v.user_chosen_values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T74& v) {
+  a.OptList("common_field_list", v.common_field_list);
+  a.OptList("custom_field_list", v.custom_field_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T72& v) {
+  a.OptStr("user_card_code", v.user_card_code);
+  a.OptStr("card_id", v.card_id);
+  a.OptStr("openid", v.openid);
   a.OptStr("card_color", v.card_color);
   a.OptStr("card_picture_url", v.card_picture_url);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("card_type", v.card_type);
   a.OptStr("phone_number", v.phone_number);
   a.OptStr("level", v.level);
   a.Field("valid_date_information", v.valid_date_information);
-  a.Str("pickup_time", v.pickup_time);
+  a.OptStr("pickup_time", v.pickup_time);
   a.Field("user_information", v.user_information);
   a.OptStr("attach", v.attach);
   a.Field("user_card_state", v.user_card_state);
@@ -3510,48 +4043,296 @@ static void Serialize(Archive& a, T23& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T28& v) {
+static void Serialize(Archive& a, T78& v) {
   a.Field("name", v.name);
   a.OptStr("value", v.value);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T27& v) {
+static void Serialize(Archive& a, T79& v) {
+  a.OptStr("name", v.name);
+  a.OptStrList("user_chosen_values", v.user_chosen_values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T77& v) {
   a.OptList("common_field_list", v.common_field_list);
   a.OptList("custom_field_list", v.custom_field_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T30& v) {
+static void Serialize(Archive& a, T80& v) {
+  a.Field("type", v.type);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T81& v) {
+  a.Field("type", v.type);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T83& v) {
+  a.Field("name", v.name);
+  a.OptStr("value", v.value);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T84& v) {
+  a.OptStr("name", v.name);
+  a.OptStrList("user_chosen_values", v.user_chosen_values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T82& v) {
+  a.OptList("common_field_list", v.common_field_list);
+  a.OptList("custom_field_list", v.custom_field_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T86& v) {
+  a.Field("name", v.name);
+  a.OptStr("value", v.value);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T87& v) {
+  a.OptStr("name", v.name);
+  a.OptStrList("user_chosen_values", v.user_chosen_values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T85& v) {
+  a.OptList("common_field_list", v.common_field_list);
+  a.OptList("custom_field_list", v.custom_field_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T88& v) {
+  a.Field("type", v.type);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T89& v) {
+  a.Field("type", v.type);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T91& v) {
+  a.Field("name", v.name);
+  a.OptStr("value", v.value);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T92& v) {
+  a.OptStr("name", v.name);
+  a.OptStrList("user_chosen_values", v.user_chosen_values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T90& v) {
+  a.OptList("common_field_list", v.common_field_list);
+  a.OptList("custom_field_list", v.custom_field_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T93& v) {
+  a.Field("type", v.type);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T95& v) {
+  a.Field("name", v.name);
+  a.OptStr("value", v.value);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T96& v) {
+  a.OptStr("name", v.name);
+  a.OptStrList("user_chosen_values", v.user_chosen_values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T94& v) {
+  a.OptList("common_field_list", v.common_field_list);
+  a.OptList("custom_field_list", v.custom_field_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T97& v) {
+  a.Field("type", v.type);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T99& v) {
+  a.Field("name", v.name);
+  a.OptStr("value", v.value);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T100& v) {
+  a.OptStr("name", v.name);
+  a.OptStrList("user_chosen_values", v.user_chosen_values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T98& v) {
+  a.OptList("common_field_list", v.common_field_list);
+  a.OptList("custom_field_list", v.custom_field_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T101& v) {
+  a.Field("type", v.type);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T103& v) {
+  a.Field("name", v.name);
+  a.OptStr("value", v.value);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T104& v) {
+  a.OptStr("name", v.name);
+  a.OptStrList("user_chosen_values", v.user_chosen_values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T102& v) {
+  a.OptList("common_field_list", v.common_field_list);
+  a.OptList("custom_field_list", v.custom_field_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T105& v) {
+  a.Field("type", v.type);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T107& v) {
+  a.Field("name", v.name);
+  a.OptStr("value", v.value);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T108& v) {
+  a.OptStr("name", v.name);
+  a.OptStrList("user_chosen_values", v.user_chosen_values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T106& v) {
+  a.OptList("common_field_list", v.common_field_list);
+  a.OptList("custom_field_list", v.custom_field_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T109& v) {
+  a.Field("type", v.type);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T111& v) {
+  a.Field("name", v.name);
+  a.OptStr("value", v.value);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T112& v) {
+  a.OptStr("name", v.name);
+  a.OptStrList("user_chosen_values", v.user_chosen_values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T110& v) {
+  a.OptList("common_field_list", v.common_field_list);
+  a.OptList("custom_field_list", v.custom_field_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T113& v) {
+  a.Field("type", v.type);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T115& v) {
+  a.Field("name", v.name);
+  a.OptStr("value", v.value);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T116& v) {
+  a.OptStr("name", v.name);
+  a.OptStrList("user_chosen_values", v.user_chosen_values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T114& v) {
+  a.OptList("common_field_list", v.common_field_list);
+  a.OptList("custom_field_list", v.custom_field_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T118& v) {
   a.OptStr("store_reference_id", v.store_reference_id);
   a.OptStr("branch_name", v.branch_name);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T31& v) {
-  a.Str("address_code", v.address_code);
-  a.Str("address_detail", v.address_detail);
+static void Serialize(Archive& a, T119& v) {
+  a.OptStr("address_code", v.address_code);
+  a.OptStr("address_detail", v.address_detail);
   a.OptStr("address_complements", v.address_complements);
   a.OptStr("longitude", v.longitude);
   a.OptStr("latitude", v.latitude);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T32& v) {
+static void Serialize(Archive& a, T120& v) {
   a.OptStr("service_phone", v.service_phone);
   a.OptStr("business_hours", v.business_hours);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T33& v) {
+static void Serialize(Archive& a, T121& v) {
   a.OptStr("mchid", v.mchid);
   a.OptStr("company_name", v.company_name);
   a.Field("recipient_state", v.recipient_state);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T29& v) {
-  a.Str("brand_id", v.brand_id);
+static void Serialize(Archive& a, T117& v) {
+  a.OptStr("brand_id", v.brand_id);
   a.OptStr("store_id", v.store_id);
   a.Field("store_state", v.store_state);
   a.Field("audit_state", v.audit_state);
@@ -3563,43 +4344,138 @@ static void Serialize(Archive& a, T29& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T34& v) {
-  a.Str("mchid", v.mchid);
+static void Serialize(Archive& a, T122& v) {
+  a.OptStr("store_reference_id", v.store_reference_id);
+  a.OptStr("branch_name", v.branch_name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T123& v) {
+  a.Str("address_code", v.address_code);
+  a.Str("address_detail", v.address_detail);
+  a.OptStr("address_complements", v.address_complements);
+  a.OptStr("longitude", v.longitude);
+  a.OptStr("latitude", v.latitude);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T124& v) {
+  a.OptStr("service_phone", v.service_phone);
+  a.OptStr("business_hours", v.business_hours);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T125& v) {
+  a.OptStr("address_code", v.address_code);
+  a.OptStr("address_detail", v.address_detail);
+  a.OptStr("address_complements", v.address_complements);
+  a.OptStr("longitude", v.longitude);
+  a.OptStr("latitude", v.latitude);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T126& v) {
+  a.OptStr("mchid", v.mchid);
   a.OptStr("company_name", v.company_name);
   a.Field("recipient_state", v.recipient_state);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T35& v) {
-  a.Field("type", v.type);
-  a.Str("account", v.account);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.Field("result", v.result);
-  a.Str("finish_time", v.finish_time);
-  a.Field("fail_reason", v.fail_reason);
-  a.Str("detail_id", v.detail_id);
+static void Serialize(Archive& a, T127& v) {
+  a.OptStr("store_reference_id", v.store_reference_id);
+  a.OptStr("branch_name", v.branch_name);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T36& v) {
+static void Serialize(Archive& a, T128& v) {
+  a.OptStr("address_code", v.address_code);
+  a.OptStr("address_detail", v.address_detail);
+  a.OptStr("address_complements", v.address_complements);
+  a.OptStr("longitude", v.longitude);
+  a.OptStr("latitude", v.latitude);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T129& v) {
+  a.OptStr("service_phone", v.service_phone);
+  a.OptStr("business_hours", v.business_hours);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T130& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("company_name", v.company_name);
+  a.Field("recipient_state", v.recipient_state);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T131& v) {
+  a.OptStr("store_reference_id", v.store_reference_id);
+  a.OptStr("branch_name", v.branch_name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T132& v) {
+  a.Str("address_code", v.address_code);
+  a.Str("address_detail", v.address_detail);
+  a.OptStr("address_complements", v.address_complements);
+  a.OptStr("longitude", v.longitude);
+  a.OptStr("latitude", v.latitude);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T133& v) {
+  a.OptStr("service_phone", v.service_phone);
+  a.OptStr("business_hours", v.business_hours);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T134& v) {
+  a.OptStr("address_code", v.address_code);
+  a.OptStr("address_detail", v.address_detail);
+  a.OptStr("address_complements", v.address_complements);
+  a.OptStr("longitude", v.longitude);
+  a.OptStr("latitude", v.latitude);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T135& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("company_name", v.company_name);
+  a.Field("recipient_state", v.recipient_state);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T136& v) {
   a.Field("type", v.type);
-  a.Str("account", v.account);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
+  a.OptStr("account", v.account);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Field("result", v.result);
+  a.OptStr("finish_time", v.finish_time);
+  a.Field("fail_reason", v.fail_reason);
+  a.OptStr("detail_id", v.detail_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T137& v) {
+  a.Field("type", v.type);
+  a.OptStr("account", v.account);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
   a.OptStr("name", v.name);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T37& v) {
+static void Serialize(Archive& a, T138& v) {
   a.Field("type", v.type);
-  a.Str("account", v.account);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
+  a.OptStr("account", v.account);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
   a.Field("result", v.result);
-  a.Str("finish_time", v.finish_time);
+  a.OptStr("finish_time", v.finish_time);
   a.Field("fail_reason", v.fail_reason);
-  a.Str("detail_id", v.detail_id);
+  a.OptStr("detail_id", v.detail_id);
   a.Extra(v.extra);
 }
 
@@ -3701,34 +4577,106 @@ T16::CodeJumpInformation() = default;
 T16::~CodeJumpInformation() = default;
 T17::ValidDateInformation() = default;
 T17::~ValidDateInformation() = default;
-T18::PurchaseInformation() = default;
-T18::~PurchaseInformation() = default;
-T20::CustomFieldList() = default;
-T20::~CustomFieldList() = default;
-T19::UserInformation() = default;
-T19::~UserInformation() = default;
+T18::PointsInformation() = default;
+T18::~PointsInformation() = default;
+T19::BalanceInformation() = default;
+T19::~BalanceInformation() = default;
+T20::PurchaseInformation() = default;
+T20::~PurchaseInformation() = default;
+T22::CustomFieldList() = default;
+T22::~CustomFieldList() = default;
+T21::UserInformation() = default;
+T21::~UserInformation() = default;
 T15::Data() = default;
 T15::~Data() = default;
 GetPartnerCardMemberCardsResponse::GetPartnerCardMemberCardsResponse() = default;
 GetPartnerCardMemberCardsResponse::~GetPartnerCardMemberCardsResponse() = default;
+T23::CodeJumpInformation() = default;
+T23::~CodeJumpInformation() = default;
+T24::ValidDateInformation() = default;
+T24::~ValidDateInformation() = default;
+T25::PointsInformation() = default;
+T25::~PointsInformation() = default;
+T26::BalanceInformation() = default;
+T26::~BalanceInformation() = default;
+T27::PurchaseInformation() = default;
+T27::~PurchaseInformation() = default;
+T29::CustomFieldList() = default;
+T29::~CustomFieldList() = default;
+T28::UserInformation() = default;
+T28::~UserInformation() = default;
 PostPartnerCardMemberCardsRequest::PostPartnerCardMemberCardsRequest() = default;
 PostPartnerCardMemberCardsRequest::~PostPartnerCardMemberCardsRequest() = default;
+T30::ValidDateInformation() = default;
+T30::~ValidDateInformation() = default;
+T32::CustomFieldList() = default;
+T32::~CustomFieldList() = default;
+T31::UserInformation() = default;
+T31::~UserInformation() = default;
 PostPartnerCardMemberCardsResponse::PostPartnerCardMemberCardsResponse() = default;
 PostPartnerCardMemberCardsResponse::~PostPartnerCardMemberCardsResponse() = default;
 DeletePartnerCardMemberCardsByCardIdRequest::DeletePartnerCardMemberCardsByCardIdRequest() =
     default;
 DeletePartnerCardMemberCardsByCardIdRequest::~DeletePartnerCardMemberCardsByCardIdRequest() =
     default;
+T33::CodeJumpInformation() = default;
+T33::~CodeJumpInformation() = default;
+T34::ValidDateInformation() = default;
+T34::~ValidDateInformation() = default;
+T35::PointsInformation() = default;
+T35::~PointsInformation() = default;
+T36::BalanceInformation() = default;
+T36::~BalanceInformation() = default;
+T37::PurchaseInformation() = default;
+T37::~PurchaseInformation() = default;
+T39::CustomFieldList() = default;
+T39::~CustomFieldList() = default;
+T38::UserInformation() = default;
+T38::~UserInformation() = default;
 DeletePartnerCardMemberCardsByCardIdResponse::DeletePartnerCardMemberCardsByCardIdResponse() =
     default;
 DeletePartnerCardMemberCardsByCardIdResponse::~DeletePartnerCardMemberCardsByCardIdResponse() =
     default;
 GetPartnerCardMemberCardsByCardIdRequest::GetPartnerCardMemberCardsByCardIdRequest() = default;
 GetPartnerCardMemberCardsByCardIdRequest::~GetPartnerCardMemberCardsByCardIdRequest() = default;
+T40::CodeJumpInformation() = default;
+T40::~CodeJumpInformation() = default;
+T41::ValidDateInformation() = default;
+T41::~ValidDateInformation() = default;
+T42::PointsInformation() = default;
+T42::~PointsInformation() = default;
+T43::BalanceInformation() = default;
+T43::~BalanceInformation() = default;
+T44::PurchaseInformation() = default;
+T44::~PurchaseInformation() = default;
+T46::CustomFieldList() = default;
+T46::~CustomFieldList() = default;
+T45::UserInformation() = default;
+T45::~UserInformation() = default;
 GetPartnerCardMemberCardsByCardIdResponse::GetPartnerCardMemberCardsByCardIdResponse() = default;
 GetPartnerCardMemberCardsByCardIdResponse::~GetPartnerCardMemberCardsByCardIdResponse() = default;
+T47::CodeJumpInformation() = default;
+T47::~CodeJumpInformation() = default;
+T48::ValidDateInformation() = default;
+T48::~ValidDateInformation() = default;
+T49::PointsInformation() = default;
+T49::~PointsInformation() = default;
+T50::BalanceInformation() = default;
+T50::~BalanceInformation() = default;
+T51::PurchaseInformation() = default;
+T51::~PurchaseInformation() = default;
+T53::CustomFieldList() = default;
+T53::~CustomFieldList() = default;
+T52::UserInformation() = default;
+T52::~UserInformation() = default;
 PatchPartnerCardMemberCardsByCardIdRequest::PatchPartnerCardMemberCardsByCardIdRequest() = default;
 PatchPartnerCardMemberCardsByCardIdRequest::~PatchPartnerCardMemberCardsByCardIdRequest() = default;
+T54::ValidDateInformation() = default;
+T54::~ValidDateInformation() = default;
+T56::CustomFieldList() = default;
+T56::~CustomFieldList() = default;
+T55::UserInformation() = default;
+T55::~UserInformation() = default;
 PatchPartnerCardMemberCardsByCardIdResponse::PatchPartnerCardMemberCardsByCardIdResponse() =
     default;
 PatchPartnerCardMemberCardsByCardIdResponse::~PatchPartnerCardMemberCardsByCardIdResponse() =
@@ -3737,6 +4685,22 @@ PostPartnerCardMemberCardsByCardIdInvalidateRequest::
     PostPartnerCardMemberCardsByCardIdInvalidateRequest() = default;
 PostPartnerCardMemberCardsByCardIdInvalidateRequest::
     ~PostPartnerCardMemberCardsByCardIdInvalidateRequest() = default;
+T57::CodeJumpInformation() = default;
+T57::~CodeJumpInformation() = default;
+T58::ValidDateInformation() = default;
+T58::~ValidDateInformation() = default;
+T59::MemberInformation() = default;
+T59::~MemberInformation() = default;
+T60::PointsInformation() = default;
+T60::~PointsInformation() = default;
+T61::BalanceInformation() = default;
+T61::~BalanceInformation() = default;
+T62::PurchaseInformation() = default;
+T62::~PurchaseInformation() = default;
+T64::CustomFieldList() = default;
+T64::~CustomFieldList() = default;
+T63::UserInformation() = default;
+T63::~UserInformation() = default;
 PostPartnerCardMemberCardsByCardIdInvalidateResponse::
     PostPartnerCardMemberCardsByCardIdInvalidateResponse() = default;
 PostPartnerCardMemberCardsByCardIdInvalidateResponse::
@@ -3745,18 +4709,22 @@ GetPartnerCardMemberMembershipActivitiesRequest::GetPartnerCardMemberMembershipA
     default;
 GetPartnerCardMemberMembershipActivitiesRequest::
     ~GetPartnerCardMemberMembershipActivitiesRequest() = default;
-T22::ProductCouponStockList() = default;
-T22::~ProductCouponStockList() = default;
-T21::Data() = default;
-T21::~Data() = default;
+T66::ProductCouponStockList() = default;
+T66::~ProductCouponStockList() = default;
+T65::Data() = default;
+T65::~Data() = default;
 GetPartnerCardMemberMembershipActivitiesResponse::
     GetPartnerCardMemberMembershipActivitiesResponse() = default;
 GetPartnerCardMemberMembershipActivitiesResponse::
     ~GetPartnerCardMemberMembershipActivitiesResponse() = default;
+T67::ProductCouponStockList() = default;
+T67::~ProductCouponStockList() = default;
 PostPartnerCardMemberMembershipActivitiesRequest::
     PostPartnerCardMemberMembershipActivitiesRequest() = default;
 PostPartnerCardMemberMembershipActivitiesRequest::
     ~PostPartnerCardMemberMembershipActivitiesRequest() = default;
+T68::ProductCouponStockList() = default;
+T68::~ProductCouponStockList() = default;
 PostPartnerCardMemberMembershipActivitiesResponse::
     PostPartnerCardMemberMembershipActivitiesResponse() = default;
 PostPartnerCardMemberMembershipActivitiesResponse::
@@ -3765,6 +4733,8 @@ GetPartnerCardMemberMembershipActivitiesByActivityIdRequest::
     GetPartnerCardMemberMembershipActivitiesByActivityIdRequest() = default;
 GetPartnerCardMemberMembershipActivitiesByActivityIdRequest::
     ~GetPartnerCardMemberMembershipActivitiesByActivityIdRequest() = default;
+T69::ProductCouponStockList() = default;
+T69::~ProductCouponStockList() = default;
 GetPartnerCardMemberMembershipActivitiesByActivityIdResponse::
     GetPartnerCardMemberMembershipActivitiesByActivityIdResponse() = default;
 GetPartnerCardMemberMembershipActivitiesByActivityIdResponse::
@@ -3773,6 +4743,8 @@ PatchPartnerCardMemberMembershipActivitiesByActivityIdRequest::
     PatchPartnerCardMemberMembershipActivitiesByActivityIdRequest() = default;
 PatchPartnerCardMemberMembershipActivitiesByActivityIdRequest::
     ~PatchPartnerCardMemberMembershipActivitiesByActivityIdRequest() = default;
+T70::ProductCouponStockList() = default;
+T70::~ProductCouponStockList() = default;
 PatchPartnerCardMemberMembershipActivitiesByActivityIdResponse::
     PatchPartnerCardMemberMembershipActivitiesByActivityIdResponse() = default;
 PatchPartnerCardMemberMembershipActivitiesByActivityIdResponse::
@@ -3781,6 +4753,8 @@ PostPartnerCardMemberMembershipActivitiesByActivityIdTerminateRequest::
     PostPartnerCardMemberMembershipActivitiesByActivityIdTerminateRequest() = default;
 PostPartnerCardMemberMembershipActivitiesByActivityIdTerminateRequest::
     ~PostPartnerCardMemberMembershipActivitiesByActivityIdTerminateRequest() = default;
+T71::ProductCouponStockList() = default;
+T71::~ProductCouponStockList() = default;
 PostPartnerCardMemberMembershipActivitiesByActivityIdTerminateResponse::
     PostPartnerCardMemberMembershipActivitiesByActivityIdTerminateResponse() = default;
 PostPartnerCardMemberMembershipActivitiesByActivityIdTerminateResponse::
@@ -3795,32 +4769,62 @@ PostPartnerCardMemberPreAuthTokensResponse::PostPartnerCardMemberPreAuthTokensRe
 PostPartnerCardMemberPreAuthTokensResponse::~PostPartnerCardMemberPreAuthTokensResponse() = default;
 GetPartnerCardMemberUserCardsRequest::GetPartnerCardMemberUserCardsRequest() = default;
 GetPartnerCardMemberUserCardsRequest::~GetPartnerCardMemberUserCardsRequest() = default;
-T25::CommonFieldList() = default;
-T25::~CommonFieldList() = default;
-T26::CustomFieldList() = default;
-T26::~CustomFieldList() = default;
-T24::UserInformation() = default;
-T24::~UserInformation() = default;
-T23::Data() = default;
-T23::~Data() = default;
+T73::ValidDateInformation() = default;
+T73::~ValidDateInformation() = default;
+T75::CommonFieldList() = default;
+T75::~CommonFieldList() = default;
+T76::CustomFieldList() = default;
+T76::~CustomFieldList() = default;
+T74::UserInformation() = default;
+T74::~UserInformation() = default;
+T72::Data() = default;
+T72::~Data() = default;
 GetPartnerCardMemberUserCardsResponse::GetPartnerCardMemberUserCardsResponse() = default;
 GetPartnerCardMemberUserCardsResponse::~GetPartnerCardMemberUserCardsResponse() = default;
-T28::CommonFieldList() = default;
-T28::~CommonFieldList() = default;
-T27::UserInformation() = default;
-T27::~UserInformation() = default;
+T78::CommonFieldList() = default;
+T78::~CommonFieldList() = default;
+T79::CustomFieldList() = default;
+T79::~CustomFieldList() = default;
+T77::UserInformation() = default;
+T77::~UserInformation() = default;
+T80::DateInformation() = default;
+T80::~DateInformation() = default;
 PostPartnerCardMemberUserCardsImportByOpenidRequest::
     PostPartnerCardMemberUserCardsImportByOpenidRequest() = default;
 PostPartnerCardMemberUserCardsImportByOpenidRequest::
     ~PostPartnerCardMemberUserCardsImportByOpenidRequest() = default;
+T81::ValidDateInformation() = default;
+T81::~ValidDateInformation() = default;
+T83::CommonFieldList() = default;
+T83::~CommonFieldList() = default;
+T84::CustomFieldList() = default;
+T84::~CustomFieldList() = default;
+T82::UserInformation() = default;
+T82::~UserInformation() = default;
 PostPartnerCardMemberUserCardsImportByOpenidResponse::
     PostPartnerCardMemberUserCardsImportByOpenidResponse() = default;
 PostPartnerCardMemberUserCardsImportByOpenidResponse::
     ~PostPartnerCardMemberUserCardsImportByOpenidResponse() = default;
+T86::CommonFieldList() = default;
+T86::~CommonFieldList() = default;
+T87::CustomFieldList() = default;
+T87::~CustomFieldList() = default;
+T85::UserInformation() = default;
+T85::~UserInformation() = default;
+T88::DateInformation() = default;
+T88::~DateInformation() = default;
 PostPartnerCardMemberUserCardsImportByPhoneRequest::
     PostPartnerCardMemberUserCardsImportByPhoneRequest() = default;
 PostPartnerCardMemberUserCardsImportByPhoneRequest::
     ~PostPartnerCardMemberUserCardsImportByPhoneRequest() = default;
+T89::ValidDateInformation() = default;
+T89::~ValidDateInformation() = default;
+T91::CommonFieldList() = default;
+T91::~CommonFieldList() = default;
+T92::CustomFieldList() = default;
+T92::~CustomFieldList() = default;
+T90::UserInformation() = default;
+T90::~UserInformation() = default;
 PostPartnerCardMemberUserCardsImportByPhoneResponse::
     PostPartnerCardMemberUserCardsImportByPhoneResponse() = default;
 PostPartnerCardMemberUserCardsImportByPhoneResponse::
@@ -3829,22 +4833,62 @@ GetPartnerCardMemberUserCardsByUserCardCodeRequest::
     GetPartnerCardMemberUserCardsByUserCardCodeRequest() = default;
 GetPartnerCardMemberUserCardsByUserCardCodeRequest::
     ~GetPartnerCardMemberUserCardsByUserCardCodeRequest() = default;
+T93::ValidDateInformation() = default;
+T93::~ValidDateInformation() = default;
+T95::CommonFieldList() = default;
+T95::~CommonFieldList() = default;
+T96::CustomFieldList() = default;
+T96::~CustomFieldList() = default;
+T94::UserInformation() = default;
+T94::~UserInformation() = default;
 GetPartnerCardMemberUserCardsByUserCardCodeResponse::
     GetPartnerCardMemberUserCardsByUserCardCodeResponse() = default;
 GetPartnerCardMemberUserCardsByUserCardCodeResponse::
     ~GetPartnerCardMemberUserCardsByUserCardCodeResponse() = default;
+T97::ValidDateInformation() = default;
+T97::~ValidDateInformation() = default;
+T99::CommonFieldList() = default;
+T99::~CommonFieldList() = default;
+T100::CustomFieldList() = default;
+T100::~CustomFieldList() = default;
+T98::UserInformation() = default;
+T98::~UserInformation() = default;
 PatchPartnerCardMemberUserCardsByUserCardCodeRequest::
     PatchPartnerCardMemberUserCardsByUserCardCodeRequest() = default;
 PatchPartnerCardMemberUserCardsByUserCardCodeRequest::
     ~PatchPartnerCardMemberUserCardsByUserCardCodeRequest() = default;
+T101::ValidDateInformation() = default;
+T101::~ValidDateInformation() = default;
+T103::CommonFieldList() = default;
+T103::~CommonFieldList() = default;
+T104::CustomFieldList() = default;
+T104::~CustomFieldList() = default;
+T102::UserInformation() = default;
+T102::~UserInformation() = default;
 PatchPartnerCardMemberUserCardsByUserCardCodeResponse::
     PatchPartnerCardMemberUserCardsByUserCardCodeResponse() = default;
 PatchPartnerCardMemberUserCardsByUserCardCodeResponse::
     ~PatchPartnerCardMemberUserCardsByUserCardCodeResponse() = default;
+T105::ValidDateInformation() = default;
+T105::~ValidDateInformation() = default;
+T107::CommonFieldList() = default;
+T107::~CommonFieldList() = default;
+T108::CustomFieldList() = default;
+T108::~CustomFieldList() = default;
+T106::UserInformation() = default;
+T106::~UserInformation() = default;
 PostPartnerCardMemberUserCardsByUserCardCodeConfirmRequest::
     PostPartnerCardMemberUserCardsByUserCardCodeConfirmRequest() = default;
 PostPartnerCardMemberUserCardsByUserCardCodeConfirmRequest::
     ~PostPartnerCardMemberUserCardsByUserCardCodeConfirmRequest() = default;
+T109::ValidDateInformation() = default;
+T109::~ValidDateInformation() = default;
+T111::CommonFieldList() = default;
+T111::~CommonFieldList() = default;
+T112::CustomFieldList() = default;
+T112::~CustomFieldList() = default;
+T110::UserInformation() = default;
+T110::~UserInformation() = default;
 PostPartnerCardMemberUserCardsByUserCardCodeConfirmResponse::
     PostPartnerCardMemberUserCardsByUserCardCodeConfirmResponse() = default;
 PostPartnerCardMemberUserCardsByUserCardCodeConfirmResponse::
@@ -3853,6 +4897,14 @@ PostPartnerCardMemberUserCardsByUserCardCodeInvalidateRequest::
     PostPartnerCardMemberUserCardsByUserCardCodeInvalidateRequest() = default;
 PostPartnerCardMemberUserCardsByUserCardCodeInvalidateRequest::
     ~PostPartnerCardMemberUserCardsByUserCardCodeInvalidateRequest() = default;
+T113::ValidDateInformation() = default;
+T113::~ValidDateInformation() = default;
+T115::CommonFieldList() = default;
+T115::~CommonFieldList() = default;
+T116::CustomFieldList() = default;
+T116::~CustomFieldList() = default;
+T114::UserInformation() = default;
+T114::~UserInformation() = default;
 PostPartnerCardMemberUserCardsByUserCardCodeInvalidateResponse::
     PostPartnerCardMemberUserCardsByUserCardCodeInvalidateResponse() = default;
 PostPartnerCardMemberUserCardsByUserCardCodeInvalidateResponse::
@@ -3877,22 +4929,30 @@ PostPartnerCardMemberUserPointsSyncResponse::~PostPartnerCardMemberUserPointsSyn
     default;
 GetPartnerStoreBrandstoresRequest::GetPartnerStoreBrandstoresRequest() = default;
 GetPartnerStoreBrandstoresRequest::~GetPartnerStoreBrandstoresRequest() = default;
-T30::StoreBasics() = default;
-T30::~StoreBasics() = default;
-T31::StoreAddress() = default;
-T31::~StoreAddress() = default;
-T32::StoreBusiness() = default;
-T32::~StoreBusiness() = default;
-T33::StoreRecipient() = default;
-T33::~StoreRecipient() = default;
-T29::Data() = default;
-T29::~Data() = default;
+T118::StoreBasics() = default;
+T118::~StoreBasics() = default;
+T119::StoreAddress() = default;
+T119::~StoreAddress() = default;
+T120::StoreBusiness() = default;
+T120::~StoreBusiness() = default;
+T121::StoreRecipient() = default;
+T121::~StoreRecipient() = default;
+T117::Data() = default;
+T117::~Data() = default;
 GetPartnerStoreBrandstoresResponse::GetPartnerStoreBrandstoresResponse() = default;
 GetPartnerStoreBrandstoresResponse::~GetPartnerStoreBrandstoresResponse() = default;
+T122::StoreBasics() = default;
+T122::~StoreBasics() = default;
+T123::StoreAddress() = default;
+T123::~StoreAddress() = default;
+T124::StoreBusiness() = default;
+T124::~StoreBusiness() = default;
 PostPartnerStoreBrandstoresRequest::PostPartnerStoreBrandstoresRequest() = default;
 PostPartnerStoreBrandstoresRequest::~PostPartnerStoreBrandstoresRequest() = default;
-T34::StoreRecipient() = default;
-T34::~StoreRecipient() = default;
+T125::StoreAddress() = default;
+T125::~StoreAddress() = default;
+T126::StoreRecipient() = default;
+T126::~StoreRecipient() = default;
 PostPartnerStoreBrandstoresResponse::PostPartnerStoreBrandstoresResponse() = default;
 PostPartnerStoreBrandstoresResponse::~PostPartnerStoreBrandstoresResponse() = default;
 DeletePartnerStoreBrandstoresByStoreIdRequest::DeletePartnerStoreBrandstoresByStoreIdRequest() =
@@ -3901,14 +4961,32 @@ DeletePartnerStoreBrandstoresByStoreIdRequest::~DeletePartnerStoreBrandstoresByS
     default;
 GetPartnerStoreBrandstoresByStoreIdRequest::GetPartnerStoreBrandstoresByStoreIdRequest() = default;
 GetPartnerStoreBrandstoresByStoreIdRequest::~GetPartnerStoreBrandstoresByStoreIdRequest() = default;
+T127::StoreBasics() = default;
+T127::~StoreBasics() = default;
+T128::StoreAddress() = default;
+T128::~StoreAddress() = default;
+T129::StoreBusiness() = default;
+T129::~StoreBusiness() = default;
+T130::StoreRecipient() = default;
+T130::~StoreRecipient() = default;
 GetPartnerStoreBrandstoresByStoreIdResponse::GetPartnerStoreBrandstoresByStoreIdResponse() =
     default;
 GetPartnerStoreBrandstoresByStoreIdResponse::~GetPartnerStoreBrandstoresByStoreIdResponse() =
     default;
+T131::StoreBasics() = default;
+T131::~StoreBasics() = default;
+T132::StoreAddress() = default;
+T132::~StoreAddress() = default;
+T133::StoreBusiness() = default;
+T133::~StoreBusiness() = default;
 PatchPartnerStoreBrandstoresByStoreIdRequest::PatchPartnerStoreBrandstoresByStoreIdRequest() =
     default;
 PatchPartnerStoreBrandstoresByStoreIdRequest::~PatchPartnerStoreBrandstoresByStoreIdRequest() =
     default;
+T134::StoreAddress() = default;
+T134::~StoreAddress() = default;
+T135::StoreRecipient() = default;
+T135::~StoreRecipient() = default;
 PatchPartnerStoreBrandstoresByStoreIdResponse::PatchPartnerStoreBrandstoresByStoreIdResponse() =
     default;
 PatchPartnerStoreBrandstoresByStoreIdResponse::~PatchPartnerStoreBrandstoresByStoreIdResponse() =
@@ -3959,16 +5037,16 @@ PostProfitsharingFinishOrderResponse::PostProfitsharingFinishOrderResponse() = d
 PostProfitsharingFinishOrderResponse::~PostProfitsharingFinishOrderResponse() = default;
 GetProfitsharingOrdersRequest::GetProfitsharingOrdersRequest() = default;
 GetProfitsharingOrdersRequest::~GetProfitsharingOrdersRequest() = default;
-T35::Receivers() = default;
-T35::~Receivers() = default;
+T136::Receivers() = default;
+T136::~Receivers() = default;
 GetProfitsharingOrdersResponse::GetProfitsharingOrdersResponse() = default;
 GetProfitsharingOrdersResponse::~GetProfitsharingOrdersResponse() = default;
-T36::Receivers() = default;
-T36::~Receivers() = default;
+T137::Receivers() = default;
+T137::~Receivers() = default;
 PostProfitsharingOrdersRequest::PostProfitsharingOrdersRequest() = default;
 PostProfitsharingOrdersRequest::~PostProfitsharingOrdersRequest() = default;
-T37::Receivers() = default;
-T37::~Receivers() = default;
+T138::Receivers() = default;
+T138::~Receivers() = default;
 PostProfitsharingOrdersResponse::PostProfitsharingOrdersResponse() = default;
 PostProfitsharingOrdersResponse::~PostProfitsharingOrdersResponse() = default;
 GetProfitsharingOrdersByTransactionIdAmountsRequest::
@@ -4000,13 +5078,22 @@ const EnumTable& EnumTableOf(T1::IdDocType) { return kEnum0; }
 const EnumTable& EnumTableOf(T2::SubjectType) { return kEnum1; }
 const EnumTable& EnumTableOf(T4::TrademarkExists) { return kEnum2; }
 const EnumTable& EnumTableOf(GetApplymentsApplymentIdResponse::ApplymentState) { return kEnum3; }
+const EnumTable& EnumTableOf(GetApplymentsBusinessCodeResponse::ApplymentState) { return kEnum3; }
 const EnumTable& EnumTableOf(GetCardCardConfigsResponse::ApplymentState) { return kEnum4; }
 const EnumTable& EnumTableOf(T8::CustomerServiceType) { return kEnum5; }
 const EnumTable& EnumTableOf(T9::ServiceJumpType) { return kEnum6; }
+const EnumTable& EnumTableOf(PostCardCardConfigsCancelApplymentResponse::ApplymentState) {
+  return kEnum4;
+}
 const EnumTable& EnumTableOf(PostCardCardConfigsPublishRequest::PublishType) { return kEnum7; }
 const EnumTable& EnumTableOf(GetCardCardLinksRequest::PaymentScene) { return kEnum8; }
+const EnumTable& EnumTableOf(PostCardCardLinksRequest::PaymentScene) { return kEnum8; }
+const EnumTable& EnumTableOf(GetCardCardLinksBusinessCodeResponse::PaymentScene) { return kEnum8; }
 const EnumTable& EnumTableOf(GetCardCardLinksBusinessCodeResponse::ConfigurationState) {
   return kEnum9;
+}
+const EnumTable& EnumTableOf(PostCardCardLinksUnbindCardLinkRequest::PaymentScene) {
+  return kEnum8;
 }
 const EnumTable& EnumTableOf(GetMarketingShakeActivitiesActivitiesRequest::ActivityState) {
   return kEnum10;
@@ -4020,33 +5107,213 @@ const EnumTable& EnumTableOf(T15::CardType) { return kEnum14; }
 const EnumTable& EnumTableOf(T15::CodeMode) { return kEnum15; }
 const EnumTable& EnumTableOf(T15::CodeType) { return kEnum16; }
 const EnumTable& EnumTableOf(T17::Type) { return kEnum17; }
-const EnumTable& EnumTableOf(T19::CommonFieldList) { return kEnum18; }
-const EnumTable& EnumTableOf(T20::Type) { return kEnum19; }
+const EnumTable& EnumTableOf(T21::CommonFieldList) { return kEnum18; }
+const EnumTable& EnumTableOf(T22::Type) { return kEnum19; }
+const EnumTable& EnumTableOf(PostPartnerCardMemberCardsRequest::CardType) { return kEnum14; }
+const EnumTable& EnumTableOf(PostPartnerCardMemberCardsRequest::CodeMode) { return kEnum15; }
+const EnumTable& EnumTableOf(PostPartnerCardMemberCardsRequest::CodeType) { return kEnum16; }
+const EnumTable& EnumTableOf(T24::Type) { return kEnum17; }
+const EnumTable& EnumTableOf(T28::CommonFieldList) { return kEnum18; }
+const EnumTable& EnumTableOf(T29::Type) { return kEnum19; }
+const EnumTable& EnumTableOf(DeletePartnerCardMemberCardsByCardIdResponse::CardType) {
+  return kEnum14;
+}
+const EnumTable& EnumTableOf(DeletePartnerCardMemberCardsByCardIdResponse::CodeMode) {
+  return kEnum15;
+}
+const EnumTable& EnumTableOf(DeletePartnerCardMemberCardsByCardIdResponse::CodeType) {
+  return kEnum16;
+}
+const EnumTable& EnumTableOf(T34::Type) { return kEnum17; }
+const EnumTable& EnumTableOf(T38::CommonFieldList) { return kEnum18; }
+const EnumTable& EnumTableOf(T39::Type) { return kEnum19; }
+const EnumTable& EnumTableOf(DeletePartnerCardMemberCardsByCardIdResponse::State) {
+  return kEnum13;
+}
+const EnumTable& EnumTableOf(GetPartnerCardMemberCardsByCardIdResponse::CardType) {
+  return kEnum14;
+}
+const EnumTable& EnumTableOf(GetPartnerCardMemberCardsByCardIdResponse::CodeMode) {
+  return kEnum15;
+}
+const EnumTable& EnumTableOf(GetPartnerCardMemberCardsByCardIdResponse::CodeType) {
+  return kEnum16;
+}
+const EnumTable& EnumTableOf(T41::Type) { return kEnum17; }
+const EnumTable& EnumTableOf(T45::CommonFieldList) { return kEnum18; }
+const EnumTable& EnumTableOf(T46::Type) { return kEnum19; }
+const EnumTable& EnumTableOf(GetPartnerCardMemberCardsByCardIdResponse::State) { return kEnum13; }
+const EnumTable& EnumTableOf(T48::Type) { return kEnum17; }
+const EnumTable& EnumTableOf(T52::CommonFieldList) { return kEnum18; }
+const EnumTable& EnumTableOf(T53::Type) { return kEnum19; }
+const EnumTable& EnumTableOf(PatchPartnerCardMemberCardsByCardIdResponse::CardType) {
+  return kEnum14;
+}
+const EnumTable& EnumTableOf(PatchPartnerCardMemberCardsByCardIdResponse::CodeMode) {
+  return kEnum15;
+}
+const EnumTable& EnumTableOf(PatchPartnerCardMemberCardsByCardIdResponse::CodeType) {
+  return kEnum16;
+}
+const EnumTable& EnumTableOf(PatchPartnerCardMemberCardsByCardIdResponse::State) { return kEnum13; }
+const EnumTable& EnumTableOf(PostPartnerCardMemberCardsByCardIdInvalidateResponse::CardType) {
+  return kEnum14;
+}
+const EnumTable& EnumTableOf(PostPartnerCardMemberCardsByCardIdInvalidateResponse::CodeMode) {
+  return kEnum15;
+}
+const EnumTable& EnumTableOf(PostPartnerCardMemberCardsByCardIdInvalidateResponse::CodeType) {
+  return kEnum16;
+}
+const EnumTable& EnumTableOf(T58::Type) { return kEnum17; }
+const EnumTable& EnumTableOf(T63::CommonFieldList) { return kEnum18; }
+const EnumTable& EnumTableOf(T64::Type) { return kEnum19; }
+const EnumTable& EnumTableOf(PostPartnerCardMemberCardsByCardIdInvalidateResponse::State) {
+  return kEnum13;
+}
 const EnumTable& EnumTableOf(GetPartnerCardMemberMembershipActivitiesRequest::ActivityState) {
   return kEnum20;
 }
-const EnumTable& EnumTableOf(T21::ActivityChannel) { return kEnum21; }
+const EnumTable& EnumTableOf(T65::ActivityChannel) { return kEnum21; }
+const EnumTable& EnumTableOf(PostPartnerCardMemberMembershipActivitiesRequest::ActivityChannel) {
+  return kEnum21;
+}
+const EnumTable& EnumTableOf(PostPartnerCardMemberMembershipActivitiesResponse::ActivityState) {
+  return kEnum20;
+}
+const EnumTable& EnumTableOf(
+    GetPartnerCardMemberMembershipActivitiesByActivityIdResponse::ActivityChannel) {
+  return kEnum21;
+}
+const EnumTable& EnumTableOf(
+    GetPartnerCardMemberMembershipActivitiesByActivityIdResponse::ActivityState) {
+  return kEnum20;
+}
+const EnumTable& EnumTableOf(
+    PatchPartnerCardMemberMembershipActivitiesByActivityIdResponse::ActivityChannel) {
+  return kEnum21;
+}
+const EnumTable& EnumTableOf(
+    PatchPartnerCardMemberMembershipActivitiesByActivityIdResponse::ActivityState) {
+  return kEnum20;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerCardMemberMembershipActivitiesByActivityIdTerminateResponse::ActivityChannel) {
+  return kEnum21;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerCardMemberMembershipActivitiesByActivityIdTerminateResponse::ActivityState) {
+  return kEnum20;
+}
 const EnumTable& EnumTableOf(GetPartnerCardMemberUserCardsRequest::UserCardState) {
   return kEnum22;
 }
+const EnumTable& EnumTableOf(T72::CardType) { return kEnum14; }
+const EnumTable& EnumTableOf(T73::Type) { return kEnum17; }
+const EnumTable& EnumTableOf(T75::Name) { return kEnum18; }
+const EnumTable& EnumTableOf(T78::Name) { return kEnum18; }
+const EnumTable& EnumTableOf(T80::Type) { return kEnum17; }
+const EnumTable& EnumTableOf(PostPartnerCardMemberUserCardsImportByOpenidResponse::CardType) {
+  return kEnum14;
+}
+const EnumTable& EnumTableOf(PostPartnerCardMemberUserCardsImportByOpenidResponse::UserCardState) {
+  return kEnum22;
+}
+const EnumTable& EnumTableOf(T86::Name) { return kEnum18; }
+const EnumTable& EnumTableOf(T88::Type) { return kEnum17; }
+const EnumTable& EnumTableOf(PostPartnerCardMemberUserCardsImportByPhoneResponse::CardType) {
+  return kEnum14;
+}
+const EnumTable& EnumTableOf(PostPartnerCardMemberUserCardsImportByPhoneResponse::UserCardState) {
+  return kEnum22;
+}
+const EnumTable& EnumTableOf(GetPartnerCardMemberUserCardsByUserCardCodeResponse::CardType) {
+  return kEnum14;
+}
+const EnumTable& EnumTableOf(T93::Type) { return kEnum17; }
+const EnumTable& EnumTableOf(T95::Name) { return kEnum18; }
+const EnumTable& EnumTableOf(GetPartnerCardMemberUserCardsByUserCardCodeResponse::UserCardState) {
+  return kEnum22;
+}
+const EnumTable& EnumTableOf(T97::Type) { return kEnum17; }
+const EnumTable& EnumTableOf(T99::Name) { return kEnum18; }
+const EnumTable& EnumTableOf(PatchPartnerCardMemberUserCardsByUserCardCodeResponse::CardType) {
+  return kEnum14;
+}
+const EnumTable& EnumTableOf(PatchPartnerCardMemberUserCardsByUserCardCodeResponse::UserCardState) {
+  return kEnum22;
+}
+const EnumTable& EnumTableOf(T105::Type) { return kEnum17; }
+const EnumTable& EnumTableOf(T107::Name) { return kEnum18; }
 const EnumTable& EnumTableOf(
     PostPartnerCardMemberUserCardsByUserCardCodeConfirmRequest::UserCardConfirmState) {
   return kEnum23;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerCardMemberUserCardsByUserCardCodeConfirmResponse::CardType) {
+  return kEnum14;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerCardMemberUserCardsByUserCardCodeConfirmResponse::UserCardState) {
+  return kEnum22;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerCardMemberUserCardsByUserCardCodeInvalidateResponse::CardType) {
+  return kEnum14;
+}
+const EnumTable& EnumTableOf(T113::Type) { return kEnum17; }
+const EnumTable& EnumTableOf(T115::Name) { return kEnum18; }
+const EnumTable& EnumTableOf(
+    PostPartnerCardMemberUserCardsByUserCardCodeInvalidateResponse::UserCardState) {
+  return kEnum22;
 }
 const EnumTable& EnumTableOf(PostPartnerCardMemberUserPointsExchangeCouponConfirmRequest::State) {
   return kEnum24;
 }
 const EnumTable& EnumTableOf(GetPartnerStoreBrandstoresRequest::StoreState) { return kEnum25; }
-const EnumTable& EnumTableOf(T29::AuditState) { return kEnum26; }
-const EnumTable& EnumTableOf(T33::RecipientState) { return kEnum27; }
+const EnumTable& EnumTableOf(T117::AuditState) { return kEnum26; }
+const EnumTable& EnumTableOf(T121::RecipientState) { return kEnum27; }
+const EnumTable& EnumTableOf(PostPartnerStoreBrandstoresResponse::StoreState) { return kEnum25; }
+const EnumTable& EnumTableOf(PostPartnerStoreBrandstoresResponse::AuditState) { return kEnum26; }
+const EnumTable& EnumTableOf(T126::RecipientState) { return kEnum27; }
+const EnumTable& EnumTableOf(GetPartnerStoreBrandstoresByStoreIdResponse::StoreState) {
+  return kEnum25;
+}
+const EnumTable& EnumTableOf(GetPartnerStoreBrandstoresByStoreIdResponse::AuditState) {
+  return kEnum26;
+}
+const EnumTable& EnumTableOf(T130::RecipientState) { return kEnum27; }
+const EnumTable& EnumTableOf(PatchPartnerStoreBrandstoresByStoreIdResponse::StoreState) {
+  return kEnum25;
+}
+const EnumTable& EnumTableOf(PatchPartnerStoreBrandstoresByStoreIdResponse::AuditState) {
+  return kEnum26;
+}
+const EnumTable& EnumTableOf(T135::RecipientState) { return kEnum27; }
+const EnumTable& EnumTableOf(
+    PostPartnerStoreBrandstoresByStoreIdBindrecipientResponse::RecipientState) {
+  return kEnum27;
+}
+const EnumTable& EnumTableOf(PostPartnerStoreBrandstoresByStoreIdCloseResponse::StoreState) {
+  return kEnum25;
+}
+const EnumTable& EnumTableOf(PostPartnerStoreBrandstoresByStoreIdResumeResponse::StoreState) {
+  return kEnum25;
+}
 const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::Status_) { return kEnum28; }
-const EnumTable& EnumTableOf(T35::Type) { return kEnum29; }
-const EnumTable& EnumTableOf(T35::Result_) { return kEnum30; }
-const EnumTable& EnumTableOf(T35::FailReason) { return kEnum31; }
-const EnumTable& EnumTableOf(T37::Result_) { return kEnum32; }
+const EnumTable& EnumTableOf(T136::Type) { return kEnum29; }
+const EnumTable& EnumTableOf(T136::Result_) { return kEnum30; }
+const EnumTable& EnumTableOf(T136::FailReason) { return kEnum31; }
+const EnumTable& EnumTableOf(T137::Type) { return kEnum29; }
+const EnumTable& EnumTableOf(T138::Result_) { return kEnum32; }
+const EnumTable& EnumTableOf(T138::FailReason) { return kEnum31; }
+const EnumTable& EnumTableOf(PostProfitsharingOrdersResponse::SplitOrderStatus) { return kEnum28; }
+const EnumTable& EnumTableOf(PostProfitsharingReceiversAddRequest::Type) { return kEnum29; }
 const EnumTable& EnumTableOf(PostProfitsharingReceiversAddRequest::RelationType) { return kEnum33; }
+const EnumTable& EnumTableOf(PostProfitsharingReceiversDeleteRequest::Type) { return kEnum29; }
 const EnumTable& EnumTableOf(GetProfitsharingReturnordersResponse::Result_) { return kEnum34; }
 const EnumTable& EnumTableOf(GetProfitsharingReturnordersResponse::FailReason) { return kEnum35; }
+const EnumTable& EnumTableOf(PostProfitsharingReturnordersResponse::Result_) { return kEnum34; }
 const EnumTable& EnumTableOf(PostProfitsharingReturnordersResponse::FailReason) { return kEnum36; }
 
 }  // namespace wechatpay::models::v3::brand

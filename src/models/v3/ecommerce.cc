@@ -20,53 +20,71 @@ using T4 = PostAccountApplyCancelWithdrawRequest::ProofMedias;
 using T5 = GetAccountApplyCancelWithdrawApplymentIdResponse::AccountWithdrawResult;
 using T6 = GetAccountApplyCancelWithdrawApplymentIdResponse::AccountInfo;
 using T7 = GetAccountApplyCancelWithdrawApplymentIdResponse::ConfirmCancel;
-using T8 = GetAccountApplyCancelWithdrawValidateCancelBySubMchidResponse::BlockReasons;
-using T9 = PostAccountCancelApplicationsRequest::ApplicationInfo;
-using T10 = PostAccountCancelApplicationsMediaRequest::Meta;
-using T11 = PostApplymentsRequest::BusinessLicenseInfo;
-using T12 = PostApplymentsRequest::FinanceInstitutionInfo;
-using T13 = PostApplymentsRequest::IdCardInfo;
-using T14 = PostApplymentsRequest::IdDocInfo;
-using T15 = PostApplymentsRequest::UboInfoList;
-using T16 = PostApplymentsRequest::AccountInfo;
-using T17 = PostApplymentsRequest::ContactInfo;
-using T18 = PostApplymentsRequest::SalesSceneInfo;
-using T19 = PostApplymentsRequest::SettlementInfo;
-using T20 = GetApplymentsOutRequestNoResponse::AccountValidation;
-using T21 = GetApplymentsOutRequestNoResponse::AuditDetail;
-using T22 = PostApplymentsSubmitAccountHostingApplymentRequest::IdCardInfo;
-using T23 = PostApplymentsSubmitAccountHostingApplymentRequest::IdDocInfo;
-using T24 = PostApplymentsSubmitAccountHostingApplymentRequest::UboInfoList;
-using T25 = PostApplymentsSubmitAccountHostingApplymentRequest::AccountInfo;
-using T26 = PostApplymentsSubmitAccountHostingApplymentRequest::ContactInfo;
-using T27 = PostApplymentsSubmitSignVerifyInfoRequest::ProxyVerifyIdentityInfo;
-using T28 = GetApplymentsByApplymentIdResponse::AccountValidation;
-using T29 = GetBillFundflowbillResponse::DownloadBillList;
-using T30 = GetCombinePapayContractsPlanIdOutContractCodeResponse::ContractTerminateInfo;
-using T31 = PostCombinePapayTransactionsRequest::SubOrders;
-using T32 = T31::Amount;
-using T33 = T31::SettleInfo;
-using T34 = PostCombinePapayTransactionsResponse::SubOrders;
-using T35 = T34::Amount;
-using T36 = PostCombinePapayTransactionsResponse::CombinePayerInfo;
-using T37 = PostCombinePapayTransactionsByCombineOutTradeNoReverseRequest::SubOrders;
-using T38 = GetIndividualContractsOutContractCodeResponse::RealNameAuthResult;
-using T39 = PostMchTransferAuthorizationsRequest::AgreementList;
-using T40 = GetProfitsharingOrdersResponse::Receivers;
-using T41 = GetProfitsharingOrdersResponse::FundsAbnormalReceivers;
-using T42 = PostProfitsharingOrdersRequest::Receivers;
-using T43 = PostProfitsharingOrdersResponse::Receivers;
-using T44 = PostRefundsApplyRequest::Amount;
-using T45 = T44::From;
-using T46 = PostRefundsApplyResponse::Amount;
-using T47 = T46::From;
-using T48 = PostRefundsApplyResponse::PromotionDetail;
-using T49 = GetRefundsIdByRefundIdResponse::Amount;
-using T50 = PostRefundsByRefundIdApplyAbnormalRefundResponse::Amount;
-using T51 = PostRefundsByRefundIdApplyAbnormalRefundResponse::PromotionDetail;
-using T52 = T51::GoodsDetail;
-using T53 = GetSubjectSubMerchantsResponse::Data;
-using T54 = PostSubsidiesReturnRequest::From;
+using T8 = GetAccountApplyCancelWithdrawOutRequestNoResponse::AccountWithdrawResult;
+using T9 = GetAccountApplyCancelWithdrawOutRequestNoResponse::AccountInfo;
+using T10 = GetAccountApplyCancelWithdrawOutRequestNoResponse::ConfirmCancel;
+using T11 = GetAccountApplyCancelWithdrawValidateCancelBySubMchidResponse::AccountInfo;
+using T12 = GetAccountApplyCancelWithdrawValidateCancelBySubMchidResponse::BlockReasons;
+using T13 = PostAccountCancelApplicationsRequest::ApplicationInfo;
+using T14 = PostAccountCancelApplicationsMediaRequest::Meta;
+using T15 = PostApplymentsRequest::BusinessLicenseInfo;
+using T16 = PostApplymentsRequest::FinanceInstitutionInfo;
+using T17 = PostApplymentsRequest::IdCardInfo;
+using T18 = PostApplymentsRequest::IdDocInfo;
+using T19 = PostApplymentsRequest::UboInfoList;
+using T20 = PostApplymentsRequest::AccountInfo;
+using T21 = PostApplymentsRequest::ContactInfo;
+using T22 = PostApplymentsRequest::SalesSceneInfo;
+using T23 = PostApplymentsRequest::SettlementInfo;
+using T24 = GetApplymentsOutRequestNoResponse::AccountValidation;
+using T25 = GetApplymentsOutRequestNoResponse::AuditDetail;
+using T26 = PostApplymentsSubmitAccountHostingApplymentRequest::BusinessLicenseInfo;
+using T27 = PostApplymentsSubmitAccountHostingApplymentRequest::FinanceInstitutionInfo;
+using T28 = PostApplymentsSubmitAccountHostingApplymentRequest::IdCardInfo;
+using T29 = PostApplymentsSubmitAccountHostingApplymentRequest::IdDocInfo;
+using T30 = PostApplymentsSubmitAccountHostingApplymentRequest::UboInfoList;
+using T31 = PostApplymentsSubmitAccountHostingApplymentRequest::AccountInfo;
+using T32 = PostApplymentsSubmitAccountHostingApplymentRequest::ContactInfo;
+using T33 = PostApplymentsSubmitAccountHostingApplymentRequest::SalesSceneInfo;
+using T34 = PostApplymentsSubmitAccountHostingApplymentRequest::SettlementInfo;
+using T35 = PostApplymentsSubmitSignVerifyInfoRequest::ProxyVerifyIdentityInfo;
+using T36 = GetApplymentsByApplymentIdResponse::AccountValidation;
+using T37 = GetApplymentsByApplymentIdResponse::AuditDetail;
+using T38 = GetBillFundflowbillResponse::DownloadBillList;
+using T39 = GetCombinePapayContractsPlanIdOutContractCodeResponse::ContractTerminateInfo;
+using T40 = PostCombinePapayTransactionsRequest::SubOrders;
+using T41 = T40::Amount;
+using T42 = T40::SettleInfo;
+using T43 = PostCombinePapayTransactionsResponse::SubOrders;
+using T44 = T43::Amount;
+using T45 = PostCombinePapayTransactionsResponse::CombinePayerInfo;
+using T46 = GetCombinePapayTransactionsByCombineOutTradeNoResponse::SubOrders;
+using T47 = T46::Amount;
+using T48 = GetCombinePapayTransactionsByCombineOutTradeNoResponse::CombinePayerInfo;
+using T49 = PostCombinePapayTransactionsByCombineOutTradeNoReverseRequest::SubOrders;
+using T50 = GetIndividualContractsOutContractCodeResponse::RealNameAuthResult;
+using T51 = PostMchTransferAuthorizationsRequest::AgreementList;
+using T52 = GetProfitsharingOrdersResponse::Receivers;
+using T53 = PostProfitsharingOrdersRequest::Receivers;
+using T54 = PostProfitsharingOrdersResponse::Receivers;
+using T55 = PostRefundsApplyRequest::Amount;
+using T56 = T55::From;
+using T57 = PostRefundsApplyResponse::Amount;
+using T58 = T57::From;
+using T59 = PostRefundsApplyResponse::PromotionDetail;
+using T60 = GetRefundsIdByRefundIdResponse::Amount;
+using T61 = T60::From;
+using T62 = GetRefundsIdByRefundIdResponse::PromotionDetail;
+using T63 = GetRefundsOutRefundNoResponse::Amount;
+using T64 = T63::From;
+using T65 = GetRefundsOutRefundNoResponse::PromotionDetail;
+using T66 = PostRefundsByRefundIdApplyAbnormalRefundResponse::Amount;
+using T67 = T66::From;
+using T68 = PostRefundsByRefundIdApplyAbnormalRefundResponse::PromotionDetail;
+using T69 = T68::GoodsDetail;
+using T70 = GetSubjectSubMerchantsResponse::Data;
+using T71 = PostSubsidiesReturnRequest::From;
+using T72 = PostSubsidiesReturnResponse::From;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -215,10 +233,9 @@ constexpr std::string_view kEnum18Names[] = {
 constexpr EnumTable kEnum18{kEnum18Names, 3};
 
 constexpr std::string_view kEnum19Names[] = {
-    "",
-    "ALL",
+    "", "ALL", "BASIC", "OPERATION", "FEES",
 };
-constexpr EnumTable kEnum19{kEnum19Names, 2};
+constexpr EnumTable kEnum19{kEnum19Names, 5};
 
 constexpr std::string_view kEnum20Names[] = {
     "",
@@ -342,115 +359,105 @@ constexpr std::string_view kEnum37Names[] = {
 constexpr EnumTable kEnum37{kEnum37Names, 3};
 
 constexpr std::string_view kEnum38Names[] = {
-    "",
-    "ABNORMAL_PENDING",
-    "ABNORMAL_FINISHED",
-    "ABNORMAL_CLOSED",
+    "", "PENDING", "SUCCESS", "ADJUST", "RETURNED", "CLOSED",
 };
-constexpr EnumTable kEnum38{kEnum38Names, 4};
+constexpr EnumTable kEnum38{kEnum38Names, 6};
 
 constexpr std::string_view kEnum39Names[] = {
-    "",
-    "CLOSED_REASON_TIMEOUT",
-    "CLOSED_REASON_RESTRICT_TRANSFER",
-};
-constexpr EnumTable kEnum39{kEnum39Names, 3};
-
-constexpr std::string_view kEnum40Names[] = {
     "",
     "PROCESSING",
     "SUCCESS",
     "FAIL",
 };
-constexpr EnumTable kEnum40{kEnum40Names, 4};
+constexpr EnumTable kEnum39{kEnum39Names, 4};
 
-constexpr std::string_view kEnum41Names[] = {
+constexpr std::string_view kEnum40Names[] = {
     "",
     "ACCOUNT_ABNORMAL",
     "TIME_OUT_CLOSED",
+};
+constexpr EnumTable kEnum40{kEnum40Names, 3};
+
+constexpr std::string_view kEnum41Names[] = {
+    "",
+    "AVAILABLE",
+    "UNAVAILABLE",
 };
 constexpr EnumTable kEnum41{kEnum41Names, 3};
 
 constexpr std::string_view kEnum42Names[] = {
     "",
-    "AVAILABLE",
-    "UNAVAILABLE",
+    "REFUND_SOURCE_SUB_MERCHANT",
+    "REFUND_SOURCE_PARTNER_ADVANCE",
 };
 constexpr EnumTable kEnum42{kEnum42Names, 3};
 
 constexpr std::string_view kEnum43Names[] = {
     "",
-    "REFUND_SOURCE_SUB_MERCHANT",
-    "REFUND_SOURCE_PARTNER_ADVANCE",
-};
-constexpr EnumTable kEnum43{kEnum43Names, 3};
-
-constexpr std::string_view kEnum44Names[] = {
-    "",
     "AVAILABLE",
     "UNSETTLED",
     "PREPAID",
 };
-constexpr EnumTable kEnum44{kEnum44Names, 4};
+constexpr EnumTable kEnum43{kEnum43Names, 4};
 
-constexpr std::string_view kEnum45Names[] = {
+constexpr std::string_view kEnum44Names[] = {
     "",
     "GLOBAL",
     "SINGLE",
 };
-constexpr EnumTable kEnum45{kEnum45Names, 3};
+constexpr EnumTable kEnum44{kEnum44Names, 3};
 
-constexpr std::string_view kEnum46Names[] = {
+constexpr std::string_view kEnum45Names[] = {
     "",
     "COUPON",
     "DISCOUNT",
 };
-constexpr EnumTable kEnum46{kEnum46Names, 3};
+constexpr EnumTable kEnum45{kEnum45Names, 3};
+
+constexpr std::string_view kEnum46Names[] = {
+    "", "ORIGINAL", "BALANCE", "OTHER_BALANCE", "OTHER_BANKCARD",
+};
+constexpr EnumTable kEnum46{kEnum46Names, 5};
 
 constexpr std::string_view kEnum47Names[] = {
-    "", "ORIGINAL", "BALANCE", "OTHER_BALANCE", "OTHER_BANKCARD",
+    "", "SUCCESS", "CLOSE", "PROCESSING", "ABNORMAL",
 };
 constexpr EnumTable kEnum47{kEnum47Names, 5};
 
 constexpr std::string_view kEnum48Names[] = {
-    "", "SUCCESS", "CLOSE", "PROCESSING", "ABNORMAL",
-};
-constexpr EnumTable kEnum48{kEnum48Names, 5};
-
-constexpr std::string_view kEnum49Names[] = {
     "", "AVAILABLE", "UNSETTLED", "OPERATION", "BASIC", "ECNY_BASIC",
 };
-constexpr EnumTable kEnum49{kEnum49Names, 6};
+constexpr EnumTable kEnum48{kEnum48Names, 6};
 
-constexpr std::string_view kEnum50Names[] = {
+constexpr std::string_view kEnum49Names[] = {
     "",
     "USER_BANK_CARD",
     "MERCHANT_BANK_CARD",
 };
-constexpr EnumTable kEnum50{kEnum50Names, 3};
+constexpr EnumTable kEnum49{kEnum49Names, 3};
 
-constexpr std::string_view kEnum51Names[] = {
+constexpr std::string_view kEnum50Names[] = {
     "",          "CMB_DEBIT", "COMM_DEBIT", "ABC_DEBIT",   "CCB_DEBIT", "ICBC_DEBIT",
     "BOC_DEBIT", "PAB_DEBIT", "SPDB_DEBIT", "CITIC_DEBIT", "CEB_DEBIT", "CMBC_DEBIT",
     "CIB_DEBIT", "GDB_DEBIT", "PSBC_DEBIT", "NBCB_DEBIT",
 };
-constexpr EnumTable kEnum51{kEnum51Names, 16};
+constexpr EnumTable kEnum50{kEnum50Names, 16};
 
-constexpr std::string_view kEnum52Names[] = {
+constexpr std::string_view kEnum51Names[] = {
     "",
     "AVAILABLE",
     "UNSETTLED",
 };
-constexpr EnumTable kEnum52{kEnum52Names, 3};
+constexpr EnumTable kEnum51{kEnum51Names, 3};
 
-constexpr std::string_view kEnum53Names[] = {
+constexpr std::string_view kEnum52Names[] = {
     "",
     "REFUND_SOURCE_PARTNER_ADVANCE",
     "REFUND_SOURCE_SUB_MERCHANT",
 };
-constexpr EnumTable kEnum53{kEnum53Names, 3};
+constexpr EnumTable kEnum52{kEnum52Names, 3};
 
-constexpr std::string_view kEnum54Names[] = {
+constexpr std::string_view kEnum53Names[] = {
     "",
     "SUBJECT_TYPE_ENTERPRISE",
     "SUBJECT_TYPE_INSTITUTIONS_CLONED",
@@ -459,22 +466,22 @@ constexpr std::string_view kEnum54Names[] = {
     "SUBJECT_TYPE_GOVERNMENT",
     "SUBJECT_TYPE_MICRO",
 };
-constexpr EnumTable kEnum54{kEnum54Names, 7};
+constexpr EnumTable kEnum53{kEnum53Names, 7};
+
+constexpr std::string_view kEnum54Names[] = {
+    "",
+    "SUCCESS",
+    "FAIL",
+};
+constexpr EnumTable kEnum54{kEnum54Names, 3};
 
 constexpr std::string_view kEnum55Names[] = {
     "",
     "SUCCESS",
     "FAIL",
-};
-constexpr EnumTable kEnum55{kEnum55Names, 3};
-
-constexpr std::string_view kEnum56Names[] = {
-    "",
-    "SUCCESS",
-    "FAIL",
     "REFUND",
 };
-constexpr EnumTable kEnum56{kEnum56Names, 4};
+constexpr EnumTable kEnum55{kEnum55Names, 4};
 
 }  // namespace
 
@@ -508,30 +515,48 @@ static void Serialize(Archive& a, T27& v);
 static void Serialize(Archive& a, T28& v);
 static void Serialize(Archive& a, T29& v);
 static void Serialize(Archive& a, T30& v);
+static void Serialize(Archive& a, T31& v);
 static void Serialize(Archive& a, T32& v);
 static void Serialize(Archive& a, T33& v);
-static void Serialize(Archive& a, T31& v);
-static void Serialize(Archive& a, T35& v);
 static void Serialize(Archive& a, T34& v);
+static void Serialize(Archive& a, T35& v);
 static void Serialize(Archive& a, T36& v);
 static void Serialize(Archive& a, T37& v);
 static void Serialize(Archive& a, T38& v);
 static void Serialize(Archive& a, T39& v);
-static void Serialize(Archive& a, T40& v);
 static void Serialize(Archive& a, T41& v);
 static void Serialize(Archive& a, T42& v);
+static void Serialize(Archive& a, T40& v);
+static void Serialize(Archive& a, T44& v);
 static void Serialize(Archive& a, T43& v);
 static void Serialize(Archive& a, T45& v);
-static void Serialize(Archive& a, T44& v);
 static void Serialize(Archive& a, T47& v);
 static void Serialize(Archive& a, T46& v);
 static void Serialize(Archive& a, T48& v);
 static void Serialize(Archive& a, T49& v);
 static void Serialize(Archive& a, T50& v);
-static void Serialize(Archive& a, T52& v);
 static void Serialize(Archive& a, T51& v);
+static void Serialize(Archive& a, T52& v);
 static void Serialize(Archive& a, T53& v);
 static void Serialize(Archive& a, T54& v);
+static void Serialize(Archive& a, T56& v);
+static void Serialize(Archive& a, T55& v);
+static void Serialize(Archive& a, T58& v);
+static void Serialize(Archive& a, T57& v);
+static void Serialize(Archive& a, T59& v);
+static void Serialize(Archive& a, T61& v);
+static void Serialize(Archive& a, T60& v);
+static void Serialize(Archive& a, T62& v);
+static void Serialize(Archive& a, T64& v);
+static void Serialize(Archive& a, T63& v);
+static void Serialize(Archive& a, T65& v);
+static void Serialize(Archive& a, T67& v);
+static void Serialize(Archive& a, T66& v);
+static void Serialize(Archive& a, T69& v);
+static void Serialize(Archive& a, T68& v);
+static void Serialize(Archive& a, T70& v);
+static void Serialize(Archive& a, T71& v);
+static void Serialize(Archive& a, T72& v);
 
 // POST v3/ecommerce/account/apply-cancel-withdraw
 namespace {
@@ -601,16 +626,16 @@ constexpr internal::EndpointSpec kSpec1{
 
 void Serialize(Archive& a, GetAccountApplyCancelWithdrawApplymentIdRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetAccountApplyCancelWithdrawApplymentIdResponse& v) {
-  a.Str("applyment_id", v.applyment_id);
-  a.Str("out_request_no", v.out_request_no);
+  a.OptStr("applyment_id", v.applyment_id);
+  a.OptStr("out_request_no", v.out_request_no);
   a.Field("cancel_state", v.cancel_state);
-  a.Str("cancel_state_description", v.cancel_state_description);
+  a.OptStr("cancel_state_description", v.cancel_state_description);
   a.Field("withdraw", v.withdraw);
   a.Field("withdraw_state", v.withdraw_state);
   a.OptStr("withdraw_state_description", v.withdraw_state_description);
   a.OptList("account_withdraw_result", v.account_withdraw_result);
   a.OptStr("modify_time", v.modify_time);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptList("account_info", v.account_info);
   a.Field("confirm_cancel", v.confirm_cancel);
   a.Extra(v.extra);
@@ -696,16 +721,16 @@ void Serialize(Archive& a, GetAccountApplyCancelWithdrawOutRequestNoRequest& v) 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetAccountApplyCancelWithdrawOutRequestNoResponse& v) {
-  a.Str("applyment_id", v.applyment_id);
-  a.Str("out_request_no", v.out_request_no);
+  a.OptStr("applyment_id", v.applyment_id);
+  a.OptStr("out_request_no", v.out_request_no);
   a.Field("cancel_state", v.cancel_state);
-  a.Str("cancel_state_description", v.cancel_state_description);
+  a.OptStr("cancel_state_description", v.cancel_state_description);
   a.Field("withdraw", v.withdraw);
   a.Field("withdraw_state", v.withdraw_state);
   a.OptStr("withdraw_state_description", v.withdraw_state_description);
   a.OptList("account_withdraw_result", v.account_withdraw_result);
   a.OptStr("modify_time", v.modify_time);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptList("account_info", v.account_info);
   a.Field("confirm_cancel", v.confirm_cancel);
   a.Extra(v.extra);
@@ -744,10 +769,10 @@ void Serialize(Archive& a, GetAccountApplyCancelWithdrawValidateCancelBySubMchid
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetAccountApplyCancelWithdrawValidateCancelBySubMchidResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("merchant_state", v.merchant_state);
   a.Field("validate_result", v.validate_result);
-  a.Field("account_info", v.account_info);
+  a.OptList("account_info", v.account_info);
   a.OptList("block_reasons", v.block_reasons);
   a.Extra(v.extra);
 }
@@ -790,8 +815,8 @@ void Serialize(Archive& a, PostAccountCancelApplicationsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostAccountCancelApplicationsResponse& v) {
-  a.Str("out_apply_no", v.out_apply_no);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("out_apply_no", v.out_apply_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("reject_reason", v.reject_reason);
   a.Field("cancel_state", v.cancel_state);
   a.OptStr("update_time", v.update_time);
@@ -834,7 +859,7 @@ void Serialize(Archive& a, PostAccountCancelApplicationsMediaRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostAccountCancelApplicationsMediaResponse& v) {
-  a.Str("media_id", v.media_id);
+  a.OptStr("media_id", v.media_id);
   a.Extra(v.extra);
 }
 
@@ -868,8 +893,8 @@ constexpr internal::EndpointSpec kSpec7{
 
 void Serialize(Archive& a, GetAccountCancelApplicationsOutApplyNoRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetAccountCancelApplicationsOutApplyNoResponse& v) {
-  a.Str("out_apply_no", v.out_apply_no);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("out_apply_no", v.out_apply_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("reject_reason", v.reject_reason);
   a.Field("cancel_state", v.cancel_state);
   a.OptStr("update_time", v.update_time);
@@ -945,8 +970,8 @@ void Serialize(Archive& a, PostApplymentsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostApplymentsResponse& v) {
-  a.I64("applyment_id", v.applyment_id);
-  a.Str("out_request_no", v.out_request_no);
+  a.OptI64("applyment_id", v.applyment_id);
+  a.OptStr("out_request_no", v.out_request_no);
   a.Extra(v.extra);
 }
 
@@ -979,14 +1004,14 @@ constexpr internal::EndpointSpec kSpec9{
 void Serialize(Archive& a, GetApplymentsOutRequestNoRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetApplymentsOutRequestNoResponse& v) {
   a.Field("applyment_state", v.applyment_state);
-  a.Str("applyment_state_desc", v.applyment_state_desc);
+  a.OptStr("applyment_state_desc", v.applyment_state_desc);
   a.OptStr("sign_url", v.sign_url);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("account_validation", v.account_validation);
   a.OptList("audit_detail", v.audit_detail);
   a.OptStr("legal_validation_url", v.legal_validation_url);
-  a.Str("out_request_no", v.out_request_no);
-  a.I64("applyment_id", v.applyment_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptI64("applyment_id", v.applyment_id);
   a.Field("sign_state", v.sign_state);
   a.Extra(v.extra);
 }
@@ -1022,8 +1047,8 @@ constexpr internal::EndpointSpec kSpec10{
 
 void Serialize(Archive& a, PostApplymentsOutRequestNoRevokeRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, PostApplymentsOutRequestNoRevokeResponse& v) {
-  a.I64("applyment_id", v.applyment_id);
-  a.Str("out_request_no", v.out_request_no);
+  a.OptI64("applyment_id", v.applyment_id);
+  a.OptStr("out_request_no", v.out_request_no);
   a.Extra(v.extra);
 }
 
@@ -1097,8 +1122,8 @@ void Serialize(Archive& a, PostApplymentsSubmitAccountHostingApplymentRequest& v
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostApplymentsSubmitAccountHostingApplymentResponse& v) {
-  a.I64("applyment_id", v.applyment_id);
-  a.Str("out_request_no", v.out_request_no);
+  a.OptI64("applyment_id", v.applyment_id);
+  a.OptStr("out_request_no", v.out_request_no);
   a.Extra(v.extra);
 }
 
@@ -1141,7 +1166,7 @@ void Serialize(Archive& a, PostApplymentsSubmitSignVerifyInfoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostApplymentsSubmitSignVerifyInfoResponse& v) {
-  a.I64("applyment_id", v.applyment_id);
+  a.OptI64("applyment_id", v.applyment_id);
   a.Extra(v.extra);
 }
 
@@ -1176,14 +1201,14 @@ constexpr internal::EndpointSpec kSpec13{
 void Serialize(Archive& a, GetApplymentsByApplymentIdRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetApplymentsByApplymentIdResponse& v) {
   a.Field("applyment_state", v.applyment_state);
-  a.Str("applyment_state_desc", v.applyment_state_desc);
+  a.OptStr("applyment_state_desc", v.applyment_state_desc);
   a.OptStr("sign_url", v.sign_url);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("account_validation", v.account_validation);
   a.OptList("audit_detail", v.audit_detail);
   a.OptStr("legal_validation_url", v.legal_validation_url);
-  a.Str("out_request_no", v.out_request_no);
-  a.I64("applyment_id", v.applyment_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptI64("applyment_id", v.applyment_id);
   a.Field("sign_state", v.sign_state);
   a.Extra(v.extra);
 }
@@ -1219,8 +1244,8 @@ constexpr internal::EndpointSpec kSpec14{
 
 void Serialize(Archive& a, PostApplymentsByApplymentIdRevokeRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, PostApplymentsByApplymentIdRevokeResponse& v) {
-  a.I64("applyment_id", v.applyment_id);
-  a.Str("out_request_no", v.out_request_no);
+  a.OptI64("applyment_id", v.applyment_id);
+  a.OptStr("out_request_no", v.out_request_no);
   a.Extra(v.extra);
 }
 
@@ -1242,7 +1267,7 @@ namespace {
 void Query15(Archive& a, void* p) {
   auto& v = *static_cast<GetBillFundflowbillRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("bill_date", v.bill_date);
+  a.OptStr("bill_date", v.bill_date);
   a.Field("account_type", v.account_type);
   a.Field("tar_type", v.tar_type);
   a.Field("algorithm", v.algorithm);
@@ -1266,7 +1291,7 @@ void Serialize(Archive& a, GetBillFundflowbillRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetBillFundflowbillResponse& v) {
-  a.I64("download_bill_count", v.download_bill_count);
+  a.OptI64("download_bill_count", v.download_bill_count);
   a.OptList("download_bill_list", v.download_bill_list);
   a.Extra(v.extra);
 }
@@ -1302,17 +1327,17 @@ void Serialize(Archive& a, GetCombinePapayContractsPlanIdOutContractCodeRequest&
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetCombinePapayContractsPlanIdOutContractCodeResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("contract_id", v.contract_id);
-  a.Str("appid", v.appid);
-  a.I64("plan_id", v.plan_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.Str("contract_state", v.contract_state);
-  a.Str("contract_signed_time", v.contract_signed_time);
-  a.Str("contract_expired_time", v.contract_expired_time);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("appid", v.appid);
+  a.OptI64("plan_id", v.plan_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.OptStr("contract_display_account", v.contract_display_account);
+  a.OptStr("contract_state", v.contract_state);
+  a.OptStr("contract_signed_time", v.contract_signed_time);
+  a.OptStr("contract_expired_time", v.contract_expired_time);
   a.Field("contract_terminate_info", v.contract_terminate_info);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.Extra(v.extra);
 }
 
@@ -1358,9 +1383,9 @@ void Serialize(Archive& a, PostCombinePapayContractsPlanIdOutContractCodeTermina
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostCombinePapayContractsPlanIdOutContractCodeTerminateResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.I64("plan_id", v.plan_id);
-  a.Str("out_contract_code", v.out_contract_code);
+  a.OptStr("mchid", v.mchid);
+  a.OptI64("plan_id", v.plan_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
   a.Extra(v.extra);
 }
 
@@ -1407,10 +1432,10 @@ void Serialize(Archive& a, PostCombinePapayContractsPreEntrustSignRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostCombinePapayContractsPreEntrustSignResponse& v) {
-  a.Str("pre_entrustweb_id", v.pre_entrustweb_id);
-  a.Str("mchid", v.mchid);
-  a.I64("plan_id", v.plan_id);
-  a.Str("out_contract_code", v.out_contract_code);
+  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptI64("plan_id", v.plan_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
   a.Extra(v.extra);
 }
 
@@ -1454,10 +1479,10 @@ void Serialize(Archive& a, PostCombinePapayContractsPreEntrustSignMiniProgramReq
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostCombinePapayContractsPreEntrustSignMiniProgramResponse& v) {
-  a.Str("pre_entrustweb_id", v.pre_entrustweb_id);
-  a.Str("mchid", v.mchid);
-  a.I64("plan_id", v.plan_id);
-  a.Str("out_contract_code", v.out_contract_code);
+  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptI64("plan_id", v.plan_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
   a.Extra(v.extra);
 }
 
@@ -1501,9 +1526,9 @@ void Serialize(Archive& a, PostCombinePapayTransactionsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostCombinePapayTransactionsResponse& v) {
-  a.Str("combine_appid", v.combine_appid);
-  a.Str("combine_mchid", v.combine_mchid);
-  a.Str("combine_out_trade_no", v.combine_out_trade_no);
+  a.OptStr("combine_appid", v.combine_appid);
+  a.OptStr("combine_mchid", v.combine_mchid);
+  a.OptStr("combine_out_trade_no", v.combine_out_trade_no);
   a.OptList("sub_orders", v.sub_orders);
   a.Field("combine_payer_info", v.combine_payer_info);
   a.Extra(v.extra);
@@ -1540,9 +1565,9 @@ void Serialize(Archive& a, GetCombinePapayTransactionsByCombineOutTradeNoRequest
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetCombinePapayTransactionsByCombineOutTradeNoResponse& v) {
-  a.Str("combine_appid", v.combine_appid);
-  a.Str("combine_mchid", v.combine_mchid);
-  a.Str("combine_out_trade_no", v.combine_out_trade_no);
+  a.OptStr("combine_appid", v.combine_appid);
+  a.OptStr("combine_mchid", v.combine_mchid);
+  a.OptStr("combine_out_trade_no", v.combine_out_trade_no);
   a.OptList("sub_orders", v.sub_orders);
   a.Field("combine_payer_info", v.combine_payer_info);
   a.Extra(v.extra);
@@ -1622,9 +1647,9 @@ void Serialize(Archive& a, GetFundBalanceBySubMchidRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFundBalanceBySubMchidResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("account_type", v.account_type);
-  a.I64("available_amount", v.available_amount);
+  a.OptI64("available_amount", v.available_amount);
   a.OptI64("pending_amount", v.pending_amount);
   a.Extra(v.extra);
 }
@@ -1669,8 +1694,8 @@ void Serialize(Archive& a, GetFundEnddaybalanceBySubMchidRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFundEnddaybalanceBySubMchidResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.I64("available_amount", v.available_amount);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptI64("available_amount", v.available_amount);
   a.OptI64("pending_amount", v.pending_amount);
   a.Field("account_type", v.account_type);
   a.Extra(v.extra);
@@ -1719,9 +1744,9 @@ void Serialize(Archive& a, PostFundWithdrawRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostFundWithdrawResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("withdraw_id", v.withdraw_id);
-  a.Str("out_request_no", v.out_request_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("withdraw_id", v.withdraw_id);
+  a.OptStr("out_request_no", v.out_request_no);
   a.Field("account_type", v.account_type);
   a.Extra(v.extra);
 }
@@ -1763,11 +1788,11 @@ void Serialize(Archive& a, GetFundWithdrawOutRequestNoRequest& v) {
 }
 void Serialize(Archive& a, GetFundWithdrawOutRequestNoResponse& v) {
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.Field("status", v.status);
-  a.Str("withdraw_id", v.withdraw_id);
-  a.Str("out_request_no", v.out_request_no);
-  a.I64("amount", v.amount);
+  a.OptStr("withdraw_id", v.withdraw_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptI64("amount", v.amount);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
   a.OptStr("reason", v.reason);
@@ -1820,11 +1845,11 @@ void Serialize(Archive& a, GetFundWithdrawByWithdrawIdRequest& v) {
 }
 void Serialize(Archive& a, GetFundWithdrawByWithdrawIdResponse& v) {
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.Field("status", v.status);
-  a.Str("withdraw_id", v.withdraw_id);
-  a.Str("out_request_no", v.out_request_no);
-  a.I64("amount", v.amount);
+  a.OptStr("withdraw_id", v.withdraw_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptI64("amount", v.amount);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
   a.OptStr("reason", v.reason);
@@ -1877,7 +1902,7 @@ void Serialize(Archive& a, GetIndividualContractsOutContractCodeRequest& v) {
 }
 void Serialize(Archive& a, GetIndividualContractsOutContractCodeResponse& v) {
   a.OptStr("individual_auth_id", v.individual_auth_id);
-  a.Str("signed_time", v.signed_time);
+  a.OptStr("signed_time", v.signed_time);
   a.Field("auth_state", v.auth_state);
   a.OptStr("individual_openid", v.individual_openid);
   a.Field("real_name_auth_result", v.real_name_auth_result);
@@ -1927,7 +1952,7 @@ void Serialize(Archive& a, PostIndividualContractsPreEntrustSignWithRealNameIden
 }
 void Serialize(Archive& a,
                PostIndividualContractsPreEntrustSignWithRealNameIdentityAppResponse& v) {
-  a.Str("pre_entrustweb_id", v.pre_entrustweb_id);
+  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
   a.Extra(v.extra);
 }
 
@@ -1975,7 +2000,7 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                PostIndividualContractsPreEntrustSignWithRealNameIdentityMiniProgramResponse& v) {
-  a.Str("pre_entrustweb_id", v.pre_entrustweb_id);
+  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
   a.Extra(v.extra);
 }
 
@@ -2015,7 +2040,7 @@ void Serialize(Archive& a, PostIndividualContractsPreEntrustSignAppRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostIndividualContractsPreEntrustSignAppResponse& v) {
-  a.Str("pre_entrustweb_id", v.pre_entrustweb_id);
+  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
   a.Extra(v.extra);
 }
 
@@ -2057,7 +2082,7 @@ void Serialize(Archive& a, PostIndividualContractsPreEntrustSignMiniProgramReque
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostIndividualContractsPreEntrustSignMiniProgramResponse& v) {
-  a.Str("pre_entrustweb_id", v.pre_entrustweb_id);
+  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
   a.Extra(v.extra);
 }
 
@@ -2099,8 +2124,8 @@ void Serialize(Archive& a, GetIndividualContractsByOpenidRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetIndividualContractsByOpenidResponse& v) {
-  a.Str("individual_auth_id", v.individual_auth_id);
-  a.Str("operation_time", v.operation_time);
+  a.OptStr("individual_auth_id", v.individual_auth_id);
+  a.OptStr("operation_time", v.operation_time);
   a.Field("auth_state", v.auth_state);
   a.Extra(v.extra);
 }
@@ -2143,9 +2168,9 @@ void Serialize(Archive& a, PostMchTransferAuthorizationsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMchTransferAuthorizationsResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("authorization_state", v.authorization_state);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("authorization_state", v.authorization_state);
+  a.OptStr("accept_time", v.accept_time);
   a.OptStr("authorize_time", v.authorize_time);
   a.Extra(v.extra);
 }
@@ -2179,8 +2204,8 @@ constexpr internal::EndpointSpec kSpec35{
 
 void Serialize(Archive& a, GetMchTransferAuthorizationsBySubMchidRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetMchTransferAuthorizationsBySubMchidResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("authorization_state", v.authorization_state);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("authorization_state", v.authorization_state);
   a.OptStr("authorize_time", v.authorize_time);
   a.Extra(v.extra);
 }
@@ -2232,11 +2257,11 @@ void Serialize(Archive& a, PostMchTransferTransferBillsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMchTransferTransferBillsResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_bill_no", v.out_bill_no);
-  a.Str("transfer_bill_no", v.transfer_bill_no);
-  a.Str("create_time", v.create_time);
-  a.Str("state", v.state);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptStr("transfer_bill_no", v.transfer_bill_no);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("state", v.state);
   a.OptStr("fail_reason", v.fail_reason);
   a.OptStr("package_info", v.package_info);
   a.Extra(v.extra);
@@ -2279,20 +2304,20 @@ void Serialize(Archive& a, GetMchTransferTransferBillsOutBillNoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMchTransferTransferBillsOutBillNoResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_bill_no", v.out_bill_no);
-  a.Str("transfer_bill_no", v.transfer_bill_no);
-  a.Str("appid", v.appid);
-  a.Str("transfer_scene_id", v.transfer_scene_id);
-  a.Str("state", v.state);
-  a.I64("transfer_amount", v.transfer_amount);
-  a.Str("transfer_remark", v.transfer_remark);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptStr("transfer_bill_no", v.transfer_bill_no);
+  a.OptStr("appid", v.appid);
+  a.OptStr("transfer_scene_id", v.transfer_scene_id);
+  a.OptStr("state", v.state);
+  a.OptI64("transfer_amount", v.transfer_amount);
+  a.OptStr("transfer_remark", v.transfer_remark);
   a.OptStr("fail_reason", v.fail_reason);
   a.OptStr("openid", v.openid);
   a.OptStr("user_name", v.user_name);
-  a.Str("create_time", v.create_time);
-  a.Str("update_time", v.update_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
@@ -2335,11 +2360,11 @@ void Serialize(Archive& a, PostMchTransferTransferBillsOutBillNoCancelRequest& v
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMchTransferTransferBillsOutBillNoCancelResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_bill_no", v.out_bill_no);
-  a.Str("transfer_bill_no", v.transfer_bill_no);
-  a.Str("state", v.state);
-  a.Str("update_time", v.update_time);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptStr("transfer_bill_no", v.transfer_bill_no);
+  a.OptStr("state", v.state);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
@@ -2382,20 +2407,20 @@ void Serialize(Archive& a, GetMchTransferTransferBillsTransferBillNoRequest& v) 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMchTransferTransferBillsTransferBillNoResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_bill_no", v.out_bill_no);
-  a.Str("transfer_bill_no", v.transfer_bill_no);
-  a.Str("appid", v.appid);
-  a.Str("transfer_scene_id", v.transfer_scene_id);
-  a.Str("state", v.state);
-  a.I64("transfer_amount", v.transfer_amount);
-  a.Str("transfer_remark", v.transfer_remark);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptStr("transfer_bill_no", v.transfer_bill_no);
+  a.OptStr("appid", v.appid);
+  a.OptStr("transfer_scene_id", v.transfer_scene_id);
+  a.OptStr("state", v.state);
+  a.OptI64("transfer_amount", v.transfer_amount);
+  a.OptStr("transfer_remark", v.transfer_remark);
   a.OptStr("fail_reason", v.fail_reason);
   a.OptStr("openid", v.openid);
   a.OptStr("user_name", v.user_name);
-  a.Str("create_time", v.create_time);
-  a.Str("update_time", v.update_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
@@ -2416,7 +2441,7 @@ namespace {
 void Query40(Archive& a, void* p) {
   auto& v = *static_cast<GetProfitsharingAfterSalesOrdersRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("transaction_id", v.transaction_id);
 }
 constexpr internal::EndpointSpec kSpec40{
@@ -2438,12 +2463,12 @@ void Serialize(Archive& a, GetProfitsharingAfterSalesOrdersRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetProfitsharingAfterSalesOrdersResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.I64("amount", v.amount);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptI64("amount", v.amount);
   a.Field("result", v.result);
   a.Field("fail_reason", v.fail_reason);
-  a.Str("finish_time", v.finish_time);
+  a.OptStr("finish_time", v.finish_time);
   a.Extra(v.extra);
 }
 
@@ -2462,12 +2487,12 @@ Status GetProfitsharingAfterSalesOrders::Parse(const ::wechatpay::Response& resp
 namespace {
 void Body41(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingAfterSalesOrdersRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.I64("amount", v.amount);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptI64("amount", v.amount);
   a.Field("type", v.type);
   a.Field("scene", v.scene);
-  a.Str("refund_id", v.refund_id);
+  a.OptStr("refund_id", v.refund_id);
 }
 constexpr internal::EndpointSpec kSpec41{
     "POST v3/ecommerce/profitsharing/after-sales-orders",
@@ -2488,9 +2513,9 @@ void Serialize(Archive& a, PostProfitsharingAfterSalesOrdersRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostProfitsharingAfterSalesOrdersResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.I64("amount", v.amount);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptI64("amount", v.amount);
   a.Extra(v.extra);
 }
 
@@ -2509,10 +2534,11 @@ Status PostProfitsharingAfterSalesOrders::Parse(const ::wechatpay::Response& res
 namespace {
 void Body42(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingFinishOrderRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("description", v.description);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("description", v.description);
+  a.OptStr("notify_url", v.notify_url);
 }
 constexpr internal::EndpointSpec kSpec42{
     "POST v3/ecommerce/profitsharing/finish-order",
@@ -2533,10 +2559,10 @@ void Serialize(Archive& a, PostProfitsharingFinishOrderRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostProfitsharingFinishOrderResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("order_id", v.order_id);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("order_id", v.order_id);
   a.Extra(v.extra);
 }
 
@@ -2555,9 +2581,9 @@ namespace {
 void Query43(Archive& a, void* p) {
   auto& v = *static_cast<GetProfitsharingOrdersRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
 }
 constexpr internal::EndpointSpec kSpec43{
     "GET v3/ecommerce/profitsharing/orders",
@@ -2578,17 +2604,12 @@ void Serialize(Archive& a, GetProfitsharingOrdersRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetProfitsharingOrdersResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("order_id", v.order_id);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("order_id", v.order_id);
   a.Field("status", v.status);
   a.OptList("receivers", v.receivers);
-  a.OptStr("close_reason", v.close_reason);
-  a.Field("abnormal_status", v.abnormal_status);
-  a.Field("funds_abnormal_closed_reason", v.funds_abnormal_closed_reason);
-  a.OptStr("funds_abnormal_redirect_id", v.funds_abnormal_redirect_id);
-  a.OptList("funds_abnormal_receivers", v.funds_abnormal_receivers);
   a.OptI64("finish_amount", v.finish_amount);
   a.OptStr("finish_description", v.finish_description);
   a.Extra(v.extra);
@@ -2608,11 +2629,12 @@ namespace {
 void Body44(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingOrdersRequest*>(p);
   a.OptStr("appid", v.appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Field("receivers", v.receivers);
-  a.Bool("finish", v.finish);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptList("receivers", v.receivers);
+  a.OptBool("finish", v.finish);
+  a.OptStr("notify_url", v.notify_url);
 }
 constexpr std::string_view kEncrypted44[] = {"receivers[].receiver_name"};
 constexpr internal::EndpointSpec kSpec44{
@@ -2634,12 +2656,12 @@ void Serialize(Archive& a, PostProfitsharingOrdersRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostProfitsharingOrdersResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("order_id", v.order_id);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("order_id", v.order_id);
   a.Field("status", v.status);
-  a.Field("receivers", v.receivers);
+  a.OptList("receivers", v.receivers);
   a.Extra(v.extra);
 }
 
@@ -2673,8 +2695,8 @@ void Serialize(Archive& a, GetProfitsharingOrdersByTransactionIdAmountsRequest& 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetProfitsharingOrdersByTransactionIdAmountsResponse& v) {
-  a.Str("transaction_id", v.transaction_id);
-  a.I64("unsplit_amount", v.unsplit_amount);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptI64("unsplit_amount", v.unsplit_amount);
   a.Extra(v.extra);
 }
 
@@ -2694,9 +2716,9 @@ Status GetProfitsharingOrdersByTransactionIdAmounts::Parse(const ::wechatpay::Re
 namespace {
 void Body46(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingReceiversAddRequest*>(p);
-  a.Str("appid", v.appid);
+  a.OptStr("appid", v.appid);
   a.Field("type", v.type);
-  a.Str("account", v.account);
+  a.OptStr("account", v.account);
   a.OptStr("name", v.name);
   a.OptStr("encrypted_name", v.encrypted_name);
   a.Field("relation_type", v.relation_type);
@@ -2722,7 +2744,7 @@ void Serialize(Archive& a, PostProfitsharingReceiversAddRequest& v) {
 }
 void Serialize(Archive& a, PostProfitsharingReceiversAddResponse& v) {
   a.Field("type", v.type);
-  a.Str("account", v.account);
+  a.OptStr("account", v.account);
   a.Extra(v.extra);
 }
 
@@ -2740,9 +2762,9 @@ Status PostProfitsharingReceiversAdd::Parse(const ::wechatpay::Response& respons
 namespace {
 void Body47(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingReceiversDeleteRequest*>(p);
-  a.Str("appid", v.appid);
+  a.OptStr("appid", v.appid);
   a.Field("type", v.type);
-  a.Str("account", v.account);
+  a.OptStr("account", v.account);
 }
 constexpr internal::EndpointSpec kSpec47{
     "POST v3/ecommerce/profitsharing/receivers/delete",
@@ -2764,7 +2786,7 @@ void Serialize(Archive& a, PostProfitsharingReceiversDeleteRequest& v) {
 }
 void Serialize(Archive& a, PostProfitsharingReceiversDeleteResponse& v) {
   a.Field("type", v.type);
-  a.Str("account", v.account);
+  a.OptStr("account", v.account);
   a.Extra(v.extra);
 }
 
@@ -2784,10 +2806,10 @@ namespace {
 void Query48(Archive& a, void* p) {
   auto& v = *static_cast<GetProfitsharingReturnordersRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("order_id", v.order_id);
   a.OptStr("out_order_no", v.out_order_no);
-  a.Str("out_return_no", v.out_return_no);
+  a.OptStr("out_return_no", v.out_return_no);
 }
 constexpr internal::EndpointSpec kSpec48{
     "GET v3/ecommerce/profitsharing/returnorders",
@@ -2808,16 +2830,16 @@ void Serialize(Archive& a, GetProfitsharingReturnordersRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetProfitsharingReturnordersResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("order_id", v.order_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("out_return_no", v.out_return_no);
-  a.Str("return_mchid", v.return_mchid);
-  a.I64("amount", v.amount);
-  a.Str("return_no", v.return_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("out_return_no", v.out_return_no);
+  a.OptStr("return_mchid", v.return_mchid);
+  a.OptI64("amount", v.amount);
+  a.OptStr("return_no", v.return_no);
   a.Field("result", v.result);
   a.Field("fail_reason", v.fail_reason);
-  a.Str("finish_time", v.finish_time);
+  a.OptStr("finish_time", v.finish_time);
   a.Extra(v.extra);
 }
 
@@ -2835,13 +2857,13 @@ Status GetProfitsharingReturnorders::Parse(const ::wechatpay::Response& response
 namespace {
 void Body49(Archive& a, void* p) {
   auto& v = *static_cast<PostProfitsharingReturnordersRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("order_id", v.order_id);
   a.OptStr("out_order_no", v.out_order_no);
-  a.Str("out_return_no", v.out_return_no);
-  a.Str("return_mchid", v.return_mchid);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
+  a.OptStr("out_return_no", v.out_return_no);
+  a.OptStr("return_mchid", v.return_mchid);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
   a.OptStr("transaction_id", v.transaction_id);
 }
 constexpr internal::EndpointSpec kSpec49{
@@ -2863,16 +2885,16 @@ void Serialize(Archive& a, PostProfitsharingReturnordersRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostProfitsharingReturnordersResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("order_id", v.order_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("out_return_no", v.out_return_no);
-  a.Str("return_mchid", v.return_mchid);
-  a.I64("amount", v.amount);
-  a.Str("return_no", v.return_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("out_return_no", v.out_return_no);
+  a.OptStr("return_mchid", v.return_mchid);
+  a.OptI64("amount", v.amount);
+  a.OptStr("return_no", v.return_no);
   a.Field("result", v.result);
   a.Field("fail_reason", v.fail_reason);
-  a.Str("finish_time", v.finish_time);
+  a.OptStr("finish_time", v.finish_time);
   a.Extra(v.extra);
 }
 
@@ -2892,14 +2914,14 @@ void Body50(Archive& a, void* p) {
   auto& v = *static_cast<PostRefundsApplyRequest*>(p);
   a.OptStr("individual_auth_id", v.individual_auth_id);
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("sp_appid", v.sp_appid);
+  a.OptStr("sp_appid", v.sp_appid);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("combine_mchid", v.combine_mchid);
   a.OptStr("combine_out_trade_no", v.combine_out_trade_no);
-  a.Str("combine_transaction_id", v.combine_transaction_id);
+  a.OptStr("combine_transaction_id", v.combine_transaction_id);
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("out_trade_no", v.out_trade_no);
-  a.Str("out_refund_no", v.out_refund_no);
+  a.OptStr("out_refund_no", v.out_refund_no);
   a.OptStr("reason", v.reason);
   a.Field("amount", v.amount);
   a.OptStr("notify_url", v.notify_url);
@@ -2925,9 +2947,9 @@ void Serialize(Archive& a, PostRefundsApplyRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostRefundsApplyResponse& v) {
-  a.Str("refund_id", v.refund_id);
-  a.Str("out_refund_no", v.out_refund_no);
-  a.Str("create_time", v.create_time);
+  a.OptStr("refund_id", v.refund_id);
+  a.OptStr("out_refund_no", v.out_refund_no);
+  a.OptStr("create_time", v.create_time);
   a.Field("amount", v.amount);
   a.OptList("promotion_detail", v.promotion_detail);
   a.Field("refund_account", v.refund_account);
@@ -2971,14 +2993,14 @@ void Serialize(Archive& a, GetRefundsIdByRefundIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetRefundsIdByRefundIdResponse& v) {
-  a.Str("refund_id", v.refund_id);
-  a.Str("out_refund_no", v.out_refund_no);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("refund_id", v.refund_id);
+  a.OptStr("out_refund_no", v.out_refund_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("channel", v.channel);
   a.OptStr("user_received_account", v.user_received_account);
   a.OptStr("success_time", v.success_time);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.Field("status", v.status);
   a.Field("amount", v.amount);
   a.OptList("promotion_detail", v.promotion_detail);
@@ -3026,14 +3048,14 @@ void Serialize(Archive& a, GetRefundsOutRefundNoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetRefundsOutRefundNoResponse& v) {
-  a.Str("refund_id", v.refund_id);
-  a.Str("out_refund_no", v.out_refund_no);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("refund_id", v.refund_id);
+  a.OptStr("out_refund_no", v.out_refund_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("channel", v.channel);
   a.OptStr("user_received_account", v.user_received_account);
   a.OptStr("success_time", v.success_time);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.Field("status", v.status);
   a.Field("amount", v.amount);
   a.OptList("promotion_detail", v.promotion_detail);
@@ -3086,14 +3108,14 @@ void Serialize(Archive& a, PostRefundsByRefundIdApplyAbnormalRefundRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostRefundsByRefundIdApplyAbnormalRefundResponse& v) {
-  a.Str("refund_id", v.refund_id);
-  a.Str("out_refund_no", v.out_refund_no);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("refund_id", v.refund_id);
+  a.OptStr("out_refund_no", v.out_refund_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("channel", v.channel);
   a.OptStr("user_received_account", v.user_received_account);
   a.OptStr("success_time", v.success_time);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.Field("status", v.status);
   a.Field("funds_account", v.funds_account);
   a.Field("amount", v.amount);
@@ -3120,7 +3142,7 @@ namespace {
 void Query54(Archive& a, void* p) {
   auto& v = *static_cast<GetRefundsByRefundIdReturnAdvanceRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
 }
 constexpr std::string_view kPath54[] = {"refund_id"};
 constexpr internal::EndpointSpec kSpec54{
@@ -3142,14 +3164,14 @@ void Serialize(Archive& a, GetRefundsByRefundIdReturnAdvanceRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetRefundsByRefundIdReturnAdvanceResponse& v) {
-  a.Str("refund_id", v.refund_id);
-  a.Str("advance_return_id", v.advance_return_id);
-  a.I64("return_amount", v.return_amount);
-  a.Str("payer_mchid", v.payer_mchid);
-  a.Str("payer_account", v.payer_account);
-  a.Str("payee_mchid", v.payee_mchid);
-  a.Str("payee_account", v.payee_account);
-  a.Str("result", v.result);
+  a.OptStr("refund_id", v.refund_id);
+  a.OptStr("advance_return_id", v.advance_return_id);
+  a.OptI64("return_amount", v.return_amount);
+  a.OptStr("payer_mchid", v.payer_mchid);
+  a.OptStr("payer_account", v.payer_account);
+  a.OptStr("payee_mchid", v.payee_mchid);
+  a.OptStr("payee_account", v.payee_account);
+  a.OptStr("result", v.result);
   a.OptStr("success_time", v.success_time);
   a.Extra(v.extra);
 }
@@ -3171,7 +3193,7 @@ Status GetRefundsByRefundIdReturnAdvance::Parse(const ::wechatpay::Response& res
 namespace {
 void Body55(Archive& a, void* p) {
   auto& v = *static_cast<PostRefundsByRefundIdReturnAdvanceRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
 }
 constexpr std::string_view kPath55[] = {"refund_id"};
 constexpr internal::EndpointSpec kSpec55{
@@ -3193,14 +3215,14 @@ void Serialize(Archive& a, PostRefundsByRefundIdReturnAdvanceRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostRefundsByRefundIdReturnAdvanceResponse& v) {
-  a.Str("refund_id", v.refund_id);
-  a.Str("advance_return_id", v.advance_return_id);
-  a.I64("return_amount", v.return_amount);
-  a.Str("payer_mchid", v.payer_mchid);
-  a.Str("payer_account", v.payer_account);
-  a.Str("payee_mchid", v.payee_mchid);
-  a.Str("payee_account", v.payee_account);
-  a.Str("result", v.result);
+  a.OptStr("refund_id", v.refund_id);
+  a.OptStr("advance_return_id", v.advance_return_id);
+  a.OptI64("return_amount", v.return_amount);
+  a.OptStr("payer_mchid", v.payer_mchid);
+  a.OptStr("payer_account", v.payer_account);
+  a.OptStr("payee_mchid", v.payee_mchid);
+  a.OptStr("payee_account", v.payee_account);
+  a.OptStr("result", v.result);
   a.OptStr("success_time", v.success_time);
   a.Extra(v.extra);
 }
@@ -3248,10 +3270,10 @@ void Serialize(Archive& a, GetSubjectSubMerchantsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetSubjectSubMerchantsResponse& v) {
-  a.Field("data", v.data);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
-  a.I64("total_count", v.total_count);
+  a.OptList("data", v.data);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptI64("total_count", v.total_count);
   a.Extra(v.extra);
 }
 
@@ -3268,9 +3290,9 @@ Status GetSubjectSubMerchants::Parse(const ::wechatpay::Response& response, Resp
 namespace {
 void Body57(Archive& a, void* p) {
   auto& v = *static_cast<PostSubsidiesCancelRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("description", v.description);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("description", v.description);
 }
 constexpr internal::EndpointSpec kSpec57{
     "POST v3/ecommerce/subsidies/cancel",
@@ -3291,10 +3313,10 @@ void Serialize(Archive& a, PostSubsidiesCancelRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidiesCancelResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
   a.Field("result", v.result);
-  a.Str("description", v.description);
+  a.OptStr("description", v.description);
   a.Extra(v.extra);
 }
 
@@ -3311,10 +3333,10 @@ Status PostSubsidiesCancel::Parse(const ::wechatpay::Response& response, Respons
 namespace {
 void Body58(Archive& a, void* p) {
   auto& v = *static_cast<PostSubsidiesCreateRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
   a.OptStr("refund_id", v.refund_id);
   a.OptStr("out_subsidy_no", v.out_subsidy_no);
 }
@@ -3337,13 +3359,14 @@ void Serialize(Archive& a, PostSubsidiesCreateRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidiesCreateResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("subsidy_id", v.subsidy_id);
-  a.Str("description", v.description);
-  a.I64("amount", v.amount);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("subsidy_id", v.subsidy_id);
+  a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
   a.Field("result", v.result);
-  a.Str("success_time", v.success_time);
+  a.OptStr("success_time", v.success_time);
+  a.OptStr("out_subsidy_no", v.out_subsidy_no);
   a.Extra(v.extra);
 }
 
@@ -3360,12 +3383,12 @@ Status PostSubsidiesCreate::Parse(const ::wechatpay::Response& response, Respons
 namespace {
 void Body59(Archive& a, void* p) {
   auto& v = *static_cast<PostSubsidiesReturnRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("refund_id", v.refund_id);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("refund_id", v.refund_id);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
   a.OptStr("subsidy_id", v.subsidy_id);
   a.OptList("from", v.from);
 }
@@ -3388,15 +3411,17 @@ void Serialize(Archive& a, PostSubsidiesReturnRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidiesReturnResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("subsidy_refund_id", v.subsidy_refund_id);
-  a.Str("refund_id", v.refund_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("subsidy_refund_id", v.subsidy_refund_id);
+  a.OptStr("refund_id", v.refund_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
   a.Field("result", v.result);
-  a.Str("success_time", v.success_time);
+  a.OptStr("success_time", v.success_time);
+  a.OptStr("subsidy_id", v.subsidy_id);
+  a.OptList("from", v.from);
   a.Extra(v.extra);
 }
 
@@ -3442,13 +3467,13 @@ static void Serialize(Archive& a, T4& v) {
 static void Serialize(Archive& a, T5& v) {
   a.Field("out_account_type", v.out_account_type);
   a.Field("pay_state", v.pay_state);
-  a.Str("state_description", v.state_description);
+  a.OptStr("state_description", v.state_description);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T6& v) {
   a.Field("out_account_type", v.out_account_type);
-  a.I64("amount", v.amount);
+  a.OptI64("amount", v.amount);
   a.Extra(v.extra);
 }
 
@@ -3458,24 +3483,48 @@ static void Serialize(Archive& a, T7& v) {
 }
 
 static void Serialize(Archive& a, T8& v) {
+  a.Field("out_account_type", v.out_account_type);
+  a.Field("pay_state", v.pay_state);
+  a.OptStr("state_description", v.state_description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T9& v) {
+  a.Field("out_account_type", v.out_account_type);
+  a.OptI64("amount", v.amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
+  a.OptStr("confirm_cancel_url", v.confirm_cancel_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
+  a.Field("out_account_type", v.out_account_type);
+  a.OptI64("amount", v.amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T12& v) {
   a.Field("type", v.type);
   a.OptStr("description", v.description);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T9& v) {
+static void Serialize(Archive& a, T13& v) {
   a.Field("application_type", v.application_type);
   a.OptStr("application_media_id", v.application_media_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T10& v) {
+static void Serialize(Archive& a, T14& v) {
   a.OptStr("file_digest", v.file_digest);
   a.OptStr("file_name", v.file_name);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T11& v) {
+static void Serialize(Archive& a, T15& v) {
   a.Field("cert_type", v.cert_type);
   a.OptStr("business_license_copy", v.business_license_copy);
   a.OptStr("business_license_number", v.business_license_number);
@@ -3486,13 +3535,13 @@ static void Serialize(Archive& a, T11& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T12& v) {
+static void Serialize(Archive& a, T16& v) {
   a.Field("finance_type", v.finance_type);
   a.OptStrList("finance_license_pics", v.finance_license_pics);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T13& v) {
+static void Serialize(Archive& a, T17& v) {
   a.OptStr("id_card_copy", v.id_card_copy);
   a.OptStr("id_card_national", v.id_card_national);
   a.OptStr("id_card_name", v.id_card_name);
@@ -3502,7 +3551,7 @@ static void Serialize(Archive& a, T13& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T14& v) {
+static void Serialize(Archive& a, T18& v) {
   a.OptStr("id_doc_name", v.id_doc_name);
   a.OptStr("id_doc_number", v.id_doc_number);
   a.OptStr("id_doc_copy", v.id_doc_copy);
@@ -3512,7 +3561,7 @@ static void Serialize(Archive& a, T14& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T15& v) {
+static void Serialize(Archive& a, T19& v) {
   a.Field("ubo_id_doc_type", v.ubo_id_doc_type);
   a.Str("ubo_id_doc_copy", v.ubo_id_doc_copy);
   a.Str("ubo_id_doc_copy_back", v.ubo_id_doc_copy_back);
@@ -3524,7 +3573,7 @@ static void Serialize(Archive& a, T15& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T16& v) {
+static void Serialize(Archive& a, T20& v) {
   a.OptStr("bank_account_type", v.bank_account_type);
   a.OptStr("account_bank", v.account_bank);
   a.OptStr("account_name", v.account_name);
@@ -3535,7 +3584,7 @@ static void Serialize(Archive& a, T16& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T17& v) {
+static void Serialize(Archive& a, T21& v) {
   a.OptStr("contact_type", v.contact_type);
   a.OptStr("contact_name", v.contact_name);
   a.Field("contact_id_doc_type", v.contact_id_doc_type);
@@ -3549,7 +3598,7 @@ static void Serialize(Archive& a, T17& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T18& v) {
+static void Serialize(Archive& a, T22& v) {
   a.OptStr("store_name", v.store_name);
   a.OptStr("store_url", v.store_url);
   a.OptStr("store_qr_code", v.store_qr_code);
@@ -3557,13 +3606,13 @@ static void Serialize(Archive& a, T18& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T19& v) {
+static void Serialize(Archive& a, T23& v) {
   a.OptStr("settlement_id", v.settlement_id);
   a.OptStr("qualification_type", v.qualification_type);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T20& v) {
+static void Serialize(Archive& a, T24& v) {
   a.OptStr("account_name", v.account_name);
   a.OptStr("account_no", v.account_no);
   a.OptI64("pay_amount", v.pay_amount);
@@ -3576,13 +3625,30 @@ static void Serialize(Archive& a, T20& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T21& v) {
-  a.Str("param_name", v.param_name);
-  a.Str("reject_reason", v.reject_reason);
+static void Serialize(Archive& a, T25& v) {
+  a.OptStr("param_name", v.param_name);
+  a.OptStr("reject_reason", v.reject_reason);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T22& v) {
+static void Serialize(Archive& a, T26& v) {
+  a.Field("cert_type", v.cert_type);
+  a.OptStr("business_license_copy", v.business_license_copy);
+  a.OptStr("business_license_number", v.business_license_number);
+  a.OptStr("merchant_name", v.merchant_name);
+  a.OptStr("legal_person", v.legal_person);
+  a.OptStr("company_address", v.company_address);
+  a.OptJsonField("business_time", v.business_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T27& v) {
+  a.Field("finance_type", v.finance_type);
+  a.OptStrList("finance_license_pics", v.finance_license_pics);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T28& v) {
   a.Str("id_card_copy", v.id_card_copy);
   a.Str("id_card_national", v.id_card_national);
   a.Str("id_card_name", v.id_card_name);
@@ -3592,7 +3658,7 @@ static void Serialize(Archive& a, T22& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T23& v) {
+static void Serialize(Archive& a, T29& v) {
   a.Str("id_doc_name", v.id_doc_name);
   a.Str("id_doc_number", v.id_doc_number);
   a.Str("id_doc_copy", v.id_doc_copy);
@@ -3602,7 +3668,7 @@ static void Serialize(Archive& a, T23& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T24& v) {
+static void Serialize(Archive& a, T30& v) {
   a.Field("ubo_id_doc_type", v.ubo_id_doc_type);
   a.OptStr("ubo_id_doc_copy", v.ubo_id_doc_copy);
   a.OptStr("ubo_id_doc_copy_back", v.ubo_id_doc_copy_back);
@@ -3616,7 +3682,7 @@ static void Serialize(Archive& a, T24& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T25& v) {
+static void Serialize(Archive& a, T31& v) {
   a.Str("bank_account_type", v.bank_account_type);
   a.Str("account_bank", v.account_bank);
   a.Str("account_name", v.account_name);
@@ -3626,7 +3692,7 @@ static void Serialize(Archive& a, T25& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T26& v) {
+static void Serialize(Archive& a, T32& v) {
   a.Str("contact_type", v.contact_type);
   a.Str("contact_name", v.contact_name);
   a.Field("contact_id_doc_type", v.contact_id_doc_type);
@@ -3642,55 +3708,75 @@ static void Serialize(Archive& a, T26& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T27& v) {
+static void Serialize(Archive& a, T33& v) {
+  a.OptStr("store_name", v.store_name);
+  a.OptStr("store_url", v.store_url);
+  a.OptStr("store_qr_code", v.store_qr_code);
+  a.OptStr("mini_program_sub_appid", v.mini_program_sub_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T34& v) {
+  a.OptStr("settlement_id", v.settlement_id);
+  a.OptStr("qualification_type", v.qualification_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T35& v) {
   a.Field("verify_identity_type", v.verify_identity_type);
   a.Bool("verify_identity_result", v.verify_identity_result);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T28& v) {
-  a.Str("account_name", v.account_name);
+static void Serialize(Archive& a, T36& v) {
+  a.OptStr("account_name", v.account_name);
   a.OptStr("account_no", v.account_no);
-  a.I64("pay_amount", v.pay_amount);
-  a.Str("destination_account_number", v.destination_account_number);
-  a.Str("destination_account_name", v.destination_account_name);
-  a.Str("destination_account_bank", v.destination_account_bank);
-  a.Str("city", v.city);
-  a.Str("remark", v.remark);
-  a.Str("deadline", v.deadline);
+  a.OptI64("pay_amount", v.pay_amount);
+  a.OptStr("destination_account_number", v.destination_account_number);
+  a.OptStr("destination_account_name", v.destination_account_name);
+  a.OptStr("destination_account_bank", v.destination_account_bank);
+  a.OptStr("city", v.city);
+  a.OptStr("remark", v.remark);
+  a.OptStr("deadline", v.deadline);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T29& v) {
-  a.I64("bill_sequence", v.bill_sequence);
+static void Serialize(Archive& a, T37& v) {
+  a.OptStr("param_name", v.param_name);
+  a.OptStr("reject_reason", v.reject_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T38& v) {
+  a.OptI64("bill_sequence", v.bill_sequence);
   a.Field("hash_type", v.hash_type);
-  a.Str("hash_value", v.hash_value);
-  a.Str("download_url", v.download_url);
-  a.Str("encrypt_key", v.encrypt_key);
-  a.Str("nonce", v.nonce);
+  a.OptStr("hash_value", v.hash_value);
+  a.OptStr("download_url", v.download_url);
+  a.OptStr("encrypt_key", v.encrypt_key);
+  a.OptStr("nonce", v.nonce);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T30& v) {
-  a.Str("contract_termination_mode", v.contract_termination_mode);
-  a.Str("contract_terminated_time", v.contract_terminated_time);
-  a.Str("contract_termination_remark", v.contract_termination_remark);
+static void Serialize(Archive& a, T39& v) {
+  a.OptStr("contract_termination_mode", v.contract_termination_mode);
+  a.OptStr("contract_terminated_time", v.contract_terminated_time);
+  a.OptStr("contract_termination_remark", v.contract_termination_remark);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T32& v) {
+static void Serialize(Archive& a, T41& v) {
   a.I64("total_amount", v.total_amount);
   a.Str("currency", v.currency);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T33& v) {
+static void Serialize(Archive& a, T42& v) {
   a.OptBool("profit_sharing", v.profit_sharing);
   a.OptI64("subsidy_amount", v.subsidy_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T31& v) {
+static void Serialize(Archive& a, T40& v) {
   a.Str("mchid", v.mchid);
   a.OptStr("attach", v.attach);
   a.Field("amount", v.amount);
@@ -3703,35 +3789,63 @@ static void Serialize(Archive& a, T31& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T35& v) {
-  a.I64("total_amount", v.total_amount);
-  a.Str("currency", v.currency);
+static void Serialize(Archive& a, T44& v) {
+  a.OptI64("total_amount", v.total_amount);
+  a.OptStr("currency", v.currency);
   a.OptI64("payer_amount", v.payer_amount);
   a.OptStr("payer_currency", v.payer_currency);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T34& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("trade_type", v.trade_type);
-  a.Str("trade_state", v.trade_state);
+static void Serialize(Archive& a, T43& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("trade_type", v.trade_type);
+  a.OptStr("trade_state", v.trade_state);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("attach", v.attach);
   a.OptStr("success_time", v.success_time);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
   a.Field("amount", v.amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T36& v) {
-  a.Str("openid", v.openid);
+static void Serialize(Archive& a, T45& v) {
+  a.OptStr("openid", v.openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T37& v) {
+static void Serialize(Archive& a, T47& v) {
+  a.OptI64("total_amount", v.total_amount);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_amount", v.payer_amount);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T46& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("trade_type", v.trade_type);
+  a.OptStr("trade_state", v.trade_state);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptStr("attach", v.attach);
+  a.OptStr("success_time", v.success_time);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Field("amount", v.amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T48& v) {
+  a.OptStr("openid", v.openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T49& v) {
   a.Str("mchid", v.mchid);
   a.Str("out_trade_no", v.out_trade_no);
   a.Str("sub_mchid", v.sub_mchid);
@@ -3739,14 +3853,14 @@ static void Serialize(Archive& a, T37& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T38& v) {
+static void Serialize(Archive& a, T50& v) {
   a.Field("scope", v.scope);
-  a.Str("access_token", v.access_token);
-  a.Str("access_token_expire_time", v.access_token_expire_time);
+  a.OptStr("access_token", v.access_token);
+  a.OptStr("access_token_expire_time", v.access_token_expire_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T39& v) {
+static void Serialize(Archive& a, T51& v) {
   a.Str("agreement_code", v.agreement_code);
   a.Str("agreement_version", v.agreement_version);
   a.Str("sign_organization", v.sign_organization);
@@ -3754,136 +3868,181 @@ static void Serialize(Archive& a, T39& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T40& v) {
-  a.OptStr("receiver_mchid", v.receiver_mchid);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.Field("result", v.result);
-  a.Str("finish_time", v.finish_time);
-  a.Field("fail_reason", v.fail_reason);
-  a.Field("type", v.type);
-  a.Str("receiver_account", v.receiver_account);
-  a.Str("detail_id", v.detail_id);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T41& v) {
-  a.OptStr("mchid", v.mchid);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T42& v) {
-  a.Field("type", v.type);
-  a.Str("receiver_account", v.receiver_account);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.OptStr("receiver_name", v.receiver_name);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T43& v) {
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.Field("result", v.result);
-  a.Str("finish_time", v.finish_time);
-  a.Field("fail_reason", v.fail_reason);
-  a.Field("type", v.type);
-  a.Str("receiver_account", v.receiver_account);
-  a.Str("detail_id", v.detail_id);
-  a.Field("abnormal_status", v.abnormal_status);
-  a.Field("funds_abnormal_closed_reason", v.funds_abnormal_closed_reason);
-  a.OptStr("funds_abnormal_redirect_id", v.funds_abnormal_redirect_id);
-  a.OptList("funds_abnormal_receivers", v.funds_abnormal_receivers);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T45& v) {
-  a.Field("account", v.account);
-  a.I64("amount", v.amount);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T44& v) {
-  a.I64("refund", v.refund);
-  a.OptList("from", v.from);
-  a.I64("total", v.total);
-  a.OptStr("currency", v.currency);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T47& v) {
-  a.Str("account", v.account);
-  a.I64("amount", v.amount);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T46& v) {
-  a.I64("refund", v.refund);
-  a.OptList("from", v.from);
-  a.I64("payer_refund", v.payer_refund);
-  a.OptI64("discount_refund", v.discount_refund);
-  a.OptStr("currency", v.currency);
-  a.OptI64("advance", v.advance);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T48& v) {
-  a.Str("promotion_id", v.promotion_id);
-  a.Field("scope", v.scope);
-  a.Field("type", v.type);
-  a.I64("amount", v.amount);
-  a.I64("refund_amount", v.refund_amount);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T49& v) {
-  a.I64("refund", v.refund);
-  a.OptList("from", v.from);
-  a.I64("payer_refund", v.payer_refund);
-  a.OptI64("discount_refund", v.discount_refund);
-  a.OptStr("currency", v.currency);
-  a.OptI64("advance", v.advance);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T50& v) {
-  a.I64("refund", v.refund);
-  a.OptList("from", v.from);
-  a.I64("payer_refund", v.payer_refund);
-  a.I64("discount_refund", v.discount_refund);
-  a.Str("currency", v.currency);
-  a.OptI64("refund_fee", v.refund_fee);
-  a.Extra(v.extra);
-}
-
 static void Serialize(Archive& a, T52& v) {
-  a.Str("merchant_goods_id", v.merchant_goods_id);
-  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
-  a.OptStr("goods_name", v.goods_name);
-  a.I64("unit_price", v.unit_price);
-  a.I64("refund_amount", v.refund_amount);
-  a.I64("refund_quantity", v.refund_quantity);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T51& v) {
-  a.Str("promotion_id", v.promotion_id);
-  a.Str("scope", v.scope);
-  a.Str("type", v.type);
-  a.I64("amount", v.amount);
-  a.I64("refund_amount", v.refund_amount);
-  a.OptList("goods_detail", v.goods_detail);
+  a.OptStr("receiver_mchid", v.receiver_mchid);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Field("result", v.result);
+  a.OptStr("finish_time", v.finish_time);
+  a.Field("fail_reason", v.fail_reason);
+  a.Field("type", v.type);
+  a.OptStr("receiver_account", v.receiver_account);
+  a.OptStr("detail_id", v.detail_id);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T53& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("merchant_shortname", v.merchant_shortname);
-  a.Str("sign_time", v.sign_time);
+  a.Field("type", v.type);
+  a.OptStr("receiver_account", v.receiver_account);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptStr("receiver_name", v.receiver_name);
+  a.OptStr("receiver_mchid", v.receiver_mchid);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T54& v) {
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Field("result", v.result);
+  a.OptStr("finish_time", v.finish_time);
+  a.Field("fail_reason", v.fail_reason);
+  a.Field("type", v.type);
+  a.OptStr("receiver_account", v.receiver_account);
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("receiver_mchid", v.receiver_mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T56& v) {
+  a.Field("account", v.account);
+  a.OptI64("amount", v.amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T55& v) {
+  a.OptI64("refund", v.refund);
+  a.OptList("from", v.from);
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T58& v) {
+  a.OptStr("account", v.account);
+  a.OptI64("amount", v.amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T57& v) {
+  a.OptI64("refund", v.refund);
+  a.OptList("from", v.from);
+  a.OptI64("payer_refund", v.payer_refund);
+  a.OptI64("discount_refund", v.discount_refund);
+  a.OptStr("currency", v.currency);
+  a.OptI64("advance", v.advance);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T59& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptI64("refund_amount", v.refund_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T61& v) {
+  a.Field("account", v.account);
+  a.OptI64("amount", v.amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T60& v) {
+  a.OptI64("refund", v.refund);
+  a.OptList("from", v.from);
+  a.OptI64("payer_refund", v.payer_refund);
+  a.OptI64("discount_refund", v.discount_refund);
+  a.OptStr("currency", v.currency);
+  a.OptI64("advance", v.advance);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T62& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptI64("refund_amount", v.refund_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T64& v) {
+  a.Field("account", v.account);
+  a.OptI64("amount", v.amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T63& v) {
+  a.OptI64("refund", v.refund);
+  a.OptList("from", v.from);
+  a.OptI64("payer_refund", v.payer_refund);
+  a.OptI64("discount_refund", v.discount_refund);
+  a.OptStr("currency", v.currency);
+  a.OptI64("advance", v.advance);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T65& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptI64("refund_amount", v.refund_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T67& v) {
+  a.OptStr("account", v.account);
+  a.OptI64("amount", v.amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T66& v) {
+  a.OptI64("refund", v.refund);
+  a.OptList("from", v.from);
+  a.OptI64("payer_refund", v.payer_refund);
+  a.OptI64("discount_refund", v.discount_refund);
+  a.OptStr("currency", v.currency);
+  a.OptI64("refund_fee", v.refund_fee);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T69& v) {
+  a.OptStr("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptI64("unit_price", v.unit_price);
+  a.OptI64("refund_amount", v.refund_amount);
+  a.OptI64("refund_quantity", v.refund_quantity);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T68& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("scope", v.scope);
+  a.OptStr("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptI64("refund_amount", v.refund_amount);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T70& v) {
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("merchant_shortname", v.merchant_shortname);
+  a.OptStr("sign_time", v.sign_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T71& v) {
+  a.Field("account", v.account);
+  a.OptI64("amount", v.amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T72& v) {
   a.Field("account", v.account);
   a.OptI64("amount", v.amount);
   a.Extra(v.extra);
@@ -3927,6 +4086,12 @@ GetAccountApplyCancelWithdrawOutRequestNoRequest::
     GetAccountApplyCancelWithdrawOutRequestNoRequest() = default;
 GetAccountApplyCancelWithdrawOutRequestNoRequest::
     ~GetAccountApplyCancelWithdrawOutRequestNoRequest() = default;
+T8::AccountWithdrawResult() = default;
+T8::~AccountWithdrawResult() = default;
+T9::AccountInfo() = default;
+T9::~AccountInfo() = default;
+T10::ConfirmCancel() = default;
+T10::~ConfirmCancel() = default;
 GetAccountApplyCancelWithdrawOutRequestNoResponse::
     GetAccountApplyCancelWithdrawOutRequestNoResponse() = default;
 GetAccountApplyCancelWithdrawOutRequestNoResponse::
@@ -3935,20 +4100,22 @@ GetAccountApplyCancelWithdrawValidateCancelBySubMchidRequest::
     GetAccountApplyCancelWithdrawValidateCancelBySubMchidRequest() = default;
 GetAccountApplyCancelWithdrawValidateCancelBySubMchidRequest::
     ~GetAccountApplyCancelWithdrawValidateCancelBySubMchidRequest() = default;
-T8::BlockReasons() = default;
-T8::~BlockReasons() = default;
+T11::AccountInfo() = default;
+T11::~AccountInfo() = default;
+T12::BlockReasons() = default;
+T12::~BlockReasons() = default;
 GetAccountApplyCancelWithdrawValidateCancelBySubMchidResponse::
     GetAccountApplyCancelWithdrawValidateCancelBySubMchidResponse() = default;
 GetAccountApplyCancelWithdrawValidateCancelBySubMchidResponse::
     ~GetAccountApplyCancelWithdrawValidateCancelBySubMchidResponse() = default;
-T9::ApplicationInfo() = default;
-T9::~ApplicationInfo() = default;
+T13::ApplicationInfo() = default;
+T13::~ApplicationInfo() = default;
 PostAccountCancelApplicationsRequest::PostAccountCancelApplicationsRequest() = default;
 PostAccountCancelApplicationsRequest::~PostAccountCancelApplicationsRequest() = default;
 PostAccountCancelApplicationsResponse::PostAccountCancelApplicationsResponse() = default;
 PostAccountCancelApplicationsResponse::~PostAccountCancelApplicationsResponse() = default;
-T10::Meta() = default;
-T10::~Meta() = default;
+T14::Meta() = default;
+T14::~Meta() = default;
 PostAccountCancelApplicationsMediaRequest::PostAccountCancelApplicationsMediaRequest() = default;
 PostAccountCancelApplicationsMediaRequest::~PostAccountCancelApplicationsMediaRequest() = default;
 PostAccountCancelApplicationsMediaResponse::PostAccountCancelApplicationsMediaResponse() = default;
@@ -3961,50 +4128,58 @@ GetAccountCancelApplicationsOutApplyNoResponse::GetAccountCancelApplicationsOutA
     default;
 GetAccountCancelApplicationsOutApplyNoResponse::~GetAccountCancelApplicationsOutApplyNoResponse() =
     default;
-T11::BusinessLicenseInfo() = default;
-T11::~BusinessLicenseInfo() = default;
-T12::FinanceInstitutionInfo() = default;
-T12::~FinanceInstitutionInfo() = default;
-T13::IdCardInfo() = default;
-T13::~IdCardInfo() = default;
-T14::IdDocInfo() = default;
-T14::~IdDocInfo() = default;
-T15::UboInfoList() = default;
-T15::~UboInfoList() = default;
-T16::AccountInfo() = default;
-T16::~AccountInfo() = default;
-T17::ContactInfo() = default;
-T17::~ContactInfo() = default;
-T18::SalesSceneInfo() = default;
-T18::~SalesSceneInfo() = default;
-T19::SettlementInfo() = default;
-T19::~SettlementInfo() = default;
+T15::BusinessLicenseInfo() = default;
+T15::~BusinessLicenseInfo() = default;
+T16::FinanceInstitutionInfo() = default;
+T16::~FinanceInstitutionInfo() = default;
+T17::IdCardInfo() = default;
+T17::~IdCardInfo() = default;
+T18::IdDocInfo() = default;
+T18::~IdDocInfo() = default;
+T19::UboInfoList() = default;
+T19::~UboInfoList() = default;
+T20::AccountInfo() = default;
+T20::~AccountInfo() = default;
+T21::ContactInfo() = default;
+T21::~ContactInfo() = default;
+T22::SalesSceneInfo() = default;
+T22::~SalesSceneInfo() = default;
+T23::SettlementInfo() = default;
+T23::~SettlementInfo() = default;
 PostApplymentsRequest::PostApplymentsRequest() = default;
 PostApplymentsRequest::~PostApplymentsRequest() = default;
 PostApplymentsResponse::PostApplymentsResponse() = default;
 PostApplymentsResponse::~PostApplymentsResponse() = default;
 GetApplymentsOutRequestNoRequest::GetApplymentsOutRequestNoRequest() = default;
 GetApplymentsOutRequestNoRequest::~GetApplymentsOutRequestNoRequest() = default;
-T20::AccountValidation() = default;
-T20::~AccountValidation() = default;
-T21::AuditDetail() = default;
-T21::~AuditDetail() = default;
+T24::AccountValidation() = default;
+T24::~AccountValidation() = default;
+T25::AuditDetail() = default;
+T25::~AuditDetail() = default;
 GetApplymentsOutRequestNoResponse::GetApplymentsOutRequestNoResponse() = default;
 GetApplymentsOutRequestNoResponse::~GetApplymentsOutRequestNoResponse() = default;
 PostApplymentsOutRequestNoRevokeRequest::PostApplymentsOutRequestNoRevokeRequest() = default;
 PostApplymentsOutRequestNoRevokeRequest::~PostApplymentsOutRequestNoRevokeRequest() = default;
 PostApplymentsOutRequestNoRevokeResponse::PostApplymentsOutRequestNoRevokeResponse() = default;
 PostApplymentsOutRequestNoRevokeResponse::~PostApplymentsOutRequestNoRevokeResponse() = default;
-T22::IdCardInfo() = default;
-T22::~IdCardInfo() = default;
-T23::IdDocInfo() = default;
-T23::~IdDocInfo() = default;
-T24::UboInfoList() = default;
-T24::~UboInfoList() = default;
-T25::AccountInfo() = default;
-T25::~AccountInfo() = default;
-T26::ContactInfo() = default;
-T26::~ContactInfo() = default;
+T26::BusinessLicenseInfo() = default;
+T26::~BusinessLicenseInfo() = default;
+T27::FinanceInstitutionInfo() = default;
+T27::~FinanceInstitutionInfo() = default;
+T28::IdCardInfo() = default;
+T28::~IdCardInfo() = default;
+T29::IdDocInfo() = default;
+T29::~IdDocInfo() = default;
+T30::UboInfoList() = default;
+T30::~UboInfoList() = default;
+T31::AccountInfo() = default;
+T31::~AccountInfo() = default;
+T32::ContactInfo() = default;
+T32::~ContactInfo() = default;
+T33::SalesSceneInfo() = default;
+T33::~SalesSceneInfo() = default;
+T34::SettlementInfo() = default;
+T34::~SettlementInfo() = default;
 PostApplymentsSubmitAccountHostingApplymentRequest::
     PostApplymentsSubmitAccountHostingApplymentRequest() = default;
 PostApplymentsSubmitAccountHostingApplymentRequest::
@@ -4013,16 +4188,18 @@ PostApplymentsSubmitAccountHostingApplymentResponse::
     PostApplymentsSubmitAccountHostingApplymentResponse() = default;
 PostApplymentsSubmitAccountHostingApplymentResponse::
     ~PostApplymentsSubmitAccountHostingApplymentResponse() = default;
-T27::ProxyVerifyIdentityInfo() = default;
-T27::~ProxyVerifyIdentityInfo() = default;
+T35::ProxyVerifyIdentityInfo() = default;
+T35::~ProxyVerifyIdentityInfo() = default;
 PostApplymentsSubmitSignVerifyInfoRequest::PostApplymentsSubmitSignVerifyInfoRequest() = default;
 PostApplymentsSubmitSignVerifyInfoRequest::~PostApplymentsSubmitSignVerifyInfoRequest() = default;
 PostApplymentsSubmitSignVerifyInfoResponse::PostApplymentsSubmitSignVerifyInfoResponse() = default;
 PostApplymentsSubmitSignVerifyInfoResponse::~PostApplymentsSubmitSignVerifyInfoResponse() = default;
 GetApplymentsByApplymentIdRequest::GetApplymentsByApplymentIdRequest() = default;
 GetApplymentsByApplymentIdRequest::~GetApplymentsByApplymentIdRequest() = default;
-T28::AccountValidation() = default;
-T28::~AccountValidation() = default;
+T36::AccountValidation() = default;
+T36::~AccountValidation() = default;
+T37::AuditDetail() = default;
+T37::~AuditDetail() = default;
 GetApplymentsByApplymentIdResponse::GetApplymentsByApplymentIdResponse() = default;
 GetApplymentsByApplymentIdResponse::~GetApplymentsByApplymentIdResponse() = default;
 PostApplymentsByApplymentIdRevokeRequest::PostApplymentsByApplymentIdRevokeRequest() = default;
@@ -4031,16 +4208,16 @@ PostApplymentsByApplymentIdRevokeResponse::PostApplymentsByApplymentIdRevokeResp
 PostApplymentsByApplymentIdRevokeResponse::~PostApplymentsByApplymentIdRevokeResponse() = default;
 GetBillFundflowbillRequest::GetBillFundflowbillRequest() = default;
 GetBillFundflowbillRequest::~GetBillFundflowbillRequest() = default;
-T29::DownloadBillList() = default;
-T29::~DownloadBillList() = default;
+T38::DownloadBillList() = default;
+T38::~DownloadBillList() = default;
 GetBillFundflowbillResponse::GetBillFundflowbillResponse() = default;
 GetBillFundflowbillResponse::~GetBillFundflowbillResponse() = default;
 GetCombinePapayContractsPlanIdOutContractCodeRequest::
     GetCombinePapayContractsPlanIdOutContractCodeRequest() = default;
 GetCombinePapayContractsPlanIdOutContractCodeRequest::
     ~GetCombinePapayContractsPlanIdOutContractCodeRequest() = default;
-T30::ContractTerminateInfo() = default;
-T30::~ContractTerminateInfo() = default;
+T39::ContractTerminateInfo() = default;
+T39::~ContractTerminateInfo() = default;
 GetCombinePapayContractsPlanIdOutContractCodeResponse::
     GetCombinePapayContractsPlanIdOutContractCodeResponse() = default;
 GetCombinePapayContractsPlanIdOutContractCodeResponse::
@@ -4069,32 +4246,38 @@ PostCombinePapayContractsPreEntrustSignMiniProgramResponse::
     PostCombinePapayContractsPreEntrustSignMiniProgramResponse() = default;
 PostCombinePapayContractsPreEntrustSignMiniProgramResponse::
     ~PostCombinePapayContractsPreEntrustSignMiniProgramResponse() = default;
-T32::Amount() = default;
-T32::~Amount() = default;
-T33::SettleInfo() = default;
-T33::~SettleInfo() = default;
-T31::SubOrders() = default;
-T31::~SubOrders() = default;
+T41::Amount() = default;
+T41::~Amount() = default;
+T42::SettleInfo() = default;
+T42::~SettleInfo() = default;
+T40::SubOrders() = default;
+T40::~SubOrders() = default;
 PostCombinePapayTransactionsRequest::PostCombinePapayTransactionsRequest() = default;
 PostCombinePapayTransactionsRequest::~PostCombinePapayTransactionsRequest() = default;
-T35::Amount() = default;
-T35::~Amount() = default;
-T34::SubOrders() = default;
-T34::~SubOrders() = default;
-T36::CombinePayerInfo() = default;
-T36::~CombinePayerInfo() = default;
+T44::Amount() = default;
+T44::~Amount() = default;
+T43::SubOrders() = default;
+T43::~SubOrders() = default;
+T45::CombinePayerInfo() = default;
+T45::~CombinePayerInfo() = default;
 PostCombinePapayTransactionsResponse::PostCombinePapayTransactionsResponse() = default;
 PostCombinePapayTransactionsResponse::~PostCombinePapayTransactionsResponse() = default;
 GetCombinePapayTransactionsByCombineOutTradeNoRequest::
     GetCombinePapayTransactionsByCombineOutTradeNoRequest() = default;
 GetCombinePapayTransactionsByCombineOutTradeNoRequest::
     ~GetCombinePapayTransactionsByCombineOutTradeNoRequest() = default;
+T47::Amount() = default;
+T47::~Amount() = default;
+T46::SubOrders() = default;
+T46::~SubOrders() = default;
+T48::CombinePayerInfo() = default;
+T48::~CombinePayerInfo() = default;
 GetCombinePapayTransactionsByCombineOutTradeNoResponse::
     GetCombinePapayTransactionsByCombineOutTradeNoResponse() = default;
 GetCombinePapayTransactionsByCombineOutTradeNoResponse::
     ~GetCombinePapayTransactionsByCombineOutTradeNoResponse() = default;
-T37::SubOrders() = default;
-T37::~SubOrders() = default;
+T49::SubOrders() = default;
+T49::~SubOrders() = default;
 PostCombinePapayTransactionsByCombineOutTradeNoReverseRequest::
     PostCombinePapayTransactionsByCombineOutTradeNoReverseRequest() = default;
 PostCombinePapayTransactionsByCombineOutTradeNoReverseRequest::
@@ -4123,8 +4306,8 @@ GetIndividualContractsOutContractCodeRequest::GetIndividualContractsOutContractC
     default;
 GetIndividualContractsOutContractCodeRequest::~GetIndividualContractsOutContractCodeRequest() =
     default;
-T38::RealNameAuthResult() = default;
-T38::~RealNameAuthResult() = default;
+T50::RealNameAuthResult() = default;
+T50::~RealNameAuthResult() = default;
 GetIndividualContractsOutContractCodeResponse::GetIndividualContractsOutContractCodeResponse() =
     default;
 GetIndividualContractsOutContractCodeResponse::~GetIndividualContractsOutContractCodeResponse() =
@@ -4165,8 +4348,8 @@ GetIndividualContractsByOpenidRequest::GetIndividualContractsByOpenidRequest() =
 GetIndividualContractsByOpenidRequest::~GetIndividualContractsByOpenidRequest() = default;
 GetIndividualContractsByOpenidResponse::GetIndividualContractsByOpenidResponse() = default;
 GetIndividualContractsByOpenidResponse::~GetIndividualContractsByOpenidResponse() = default;
-T39::AgreementList() = default;
-T39::~AgreementList() = default;
+T51::AgreementList() = default;
+T51::~AgreementList() = default;
 PostMchTransferAuthorizationsRequest::PostMchTransferAuthorizationsRequest() = default;
 PostMchTransferAuthorizationsRequest::~PostMchTransferAuthorizationsRequest() = default;
 PostMchTransferAuthorizationsResponse::PostMchTransferAuthorizationsResponse() = default;
@@ -4221,18 +4404,16 @@ PostProfitsharingFinishOrderResponse::PostProfitsharingFinishOrderResponse() = d
 PostProfitsharingFinishOrderResponse::~PostProfitsharingFinishOrderResponse() = default;
 GetProfitsharingOrdersRequest::GetProfitsharingOrdersRequest() = default;
 GetProfitsharingOrdersRequest::~GetProfitsharingOrdersRequest() = default;
-T40::Receivers() = default;
-T40::~Receivers() = default;
-T41::FundsAbnormalReceivers() = default;
-T41::~FundsAbnormalReceivers() = default;
+T52::Receivers() = default;
+T52::~Receivers() = default;
 GetProfitsharingOrdersResponse::GetProfitsharingOrdersResponse() = default;
 GetProfitsharingOrdersResponse::~GetProfitsharingOrdersResponse() = default;
-T42::Receivers() = default;
-T42::~Receivers() = default;
+T53::Receivers() = default;
+T53::~Receivers() = default;
 PostProfitsharingOrdersRequest::PostProfitsharingOrdersRequest() = default;
 PostProfitsharingOrdersRequest::~PostProfitsharingOrdersRequest() = default;
-T43::Receivers() = default;
-T43::~Receivers() = default;
+T54::Receivers() = default;
+T54::~Receivers() = default;
 PostProfitsharingOrdersResponse::PostProfitsharingOrdersResponse() = default;
 PostProfitsharingOrdersResponse::~PostProfitsharingOrdersResponse() = default;
 GetProfitsharingOrdersByTransactionIdAmountsRequest::
@@ -4259,40 +4440,52 @@ PostProfitsharingReturnordersRequest::PostProfitsharingReturnordersRequest() = d
 PostProfitsharingReturnordersRequest::~PostProfitsharingReturnordersRequest() = default;
 PostProfitsharingReturnordersResponse::PostProfitsharingReturnordersResponse() = default;
 PostProfitsharingReturnordersResponse::~PostProfitsharingReturnordersResponse() = default;
-T45::From() = default;
-T45::~From() = default;
-T44::Amount() = default;
-T44::~Amount() = default;
+T56::From() = default;
+T56::~From() = default;
+T55::Amount() = default;
+T55::~Amount() = default;
 PostRefundsApplyRequest::PostRefundsApplyRequest() = default;
 PostRefundsApplyRequest::~PostRefundsApplyRequest() = default;
-T47::From() = default;
-T47::~From() = default;
-T46::Amount() = default;
-T46::~Amount() = default;
-T48::PromotionDetail() = default;
-T48::~PromotionDetail() = default;
+T58::From() = default;
+T58::~From() = default;
+T57::Amount() = default;
+T57::~Amount() = default;
+T59::PromotionDetail() = default;
+T59::~PromotionDetail() = default;
 PostRefundsApplyResponse::PostRefundsApplyResponse() = default;
 PostRefundsApplyResponse::~PostRefundsApplyResponse() = default;
 GetRefundsIdByRefundIdRequest::GetRefundsIdByRefundIdRequest() = default;
 GetRefundsIdByRefundIdRequest::~GetRefundsIdByRefundIdRequest() = default;
-T49::Amount() = default;
-T49::~Amount() = default;
+T61::From() = default;
+T61::~From() = default;
+T60::Amount() = default;
+T60::~Amount() = default;
+T62::PromotionDetail() = default;
+T62::~PromotionDetail() = default;
 GetRefundsIdByRefundIdResponse::GetRefundsIdByRefundIdResponse() = default;
 GetRefundsIdByRefundIdResponse::~GetRefundsIdByRefundIdResponse() = default;
 GetRefundsOutRefundNoRequest::GetRefundsOutRefundNoRequest() = default;
 GetRefundsOutRefundNoRequest::~GetRefundsOutRefundNoRequest() = default;
+T64::From() = default;
+T64::~From() = default;
+T63::Amount() = default;
+T63::~Amount() = default;
+T65::PromotionDetail() = default;
+T65::~PromotionDetail() = default;
 GetRefundsOutRefundNoResponse::GetRefundsOutRefundNoResponse() = default;
 GetRefundsOutRefundNoResponse::~GetRefundsOutRefundNoResponse() = default;
 PostRefundsByRefundIdApplyAbnormalRefundRequest::PostRefundsByRefundIdApplyAbnormalRefundRequest() =
     default;
 PostRefundsByRefundIdApplyAbnormalRefundRequest::
     ~PostRefundsByRefundIdApplyAbnormalRefundRequest() = default;
-T50::Amount() = default;
-T50::~Amount() = default;
-T52::GoodsDetail() = default;
-T52::~GoodsDetail() = default;
-T51::PromotionDetail() = default;
-T51::~PromotionDetail() = default;
+T67::From() = default;
+T67::~From() = default;
+T66::Amount() = default;
+T66::~Amount() = default;
+T69::GoodsDetail() = default;
+T69::~GoodsDetail() = default;
+T68::PromotionDetail() = default;
+T68::~PromotionDetail() = default;
 PostRefundsByRefundIdApplyAbnormalRefundResponse::
     PostRefundsByRefundIdApplyAbnormalRefundResponse() = default;
 PostRefundsByRefundIdApplyAbnormalRefundResponse::
@@ -4307,8 +4500,8 @@ PostRefundsByRefundIdReturnAdvanceResponse::PostRefundsByRefundIdReturnAdvanceRe
 PostRefundsByRefundIdReturnAdvanceResponse::~PostRefundsByRefundIdReturnAdvanceResponse() = default;
 GetSubjectSubMerchantsRequest::GetSubjectSubMerchantsRequest() = default;
 GetSubjectSubMerchantsRequest::~GetSubjectSubMerchantsRequest() = default;
-T53::Data() = default;
-T53::~Data() = default;
+T70::Data() = default;
+T70::~Data() = default;
 GetSubjectSubMerchantsResponse::GetSubjectSubMerchantsResponse() = default;
 GetSubjectSubMerchantsResponse::~GetSubjectSubMerchantsResponse() = default;
 PostSubsidiesCancelRequest::PostSubsidiesCancelRequest() = default;
@@ -4319,10 +4512,12 @@ PostSubsidiesCreateRequest::PostSubsidiesCreateRequest() = default;
 PostSubsidiesCreateRequest::~PostSubsidiesCreateRequest() = default;
 PostSubsidiesCreateResponse::PostSubsidiesCreateResponse() = default;
 PostSubsidiesCreateResponse::~PostSubsidiesCreateResponse() = default;
-T54::From() = default;
-T54::~From() = default;
+T71::From() = default;
+T71::~From() = default;
 PostSubsidiesReturnRequest::PostSubsidiesReturnRequest() = default;
 PostSubsidiesReturnRequest::~PostSubsidiesReturnRequest() = default;
+T72::From() = default;
+T72::~From() = default;
 PostSubsidiesReturnResponse::PostSubsidiesReturnResponse() = default;
 PostSubsidiesReturnResponse::~PostSubsidiesReturnResponse() = default;
 
@@ -4333,11 +4528,25 @@ const EnumTable& EnumTableOf(T4::ProofMediaType) { return kEnum3; }
 const EnumTable& EnumTableOf(GetAccountApplyCancelWithdrawApplymentIdResponse::CancelState) {
   return kEnum4;
 }
+const EnumTable& EnumTableOf(GetAccountApplyCancelWithdrawApplymentIdResponse::Withdraw) {
+  return kEnum0;
+}
 const EnumTable& EnumTableOf(GetAccountApplyCancelWithdrawApplymentIdResponse::WithdrawState) {
   return kEnum5;
 }
 const EnumTable& EnumTableOf(T5::OutAccountType) { return kEnum6; }
 const EnumTable& EnumTableOf(T5::PayState) { return kEnum7; }
+const EnumTable& EnumTableOf(GetAccountApplyCancelWithdrawOutRequestNoResponse::CancelState) {
+  return kEnum4;
+}
+const EnumTable& EnumTableOf(GetAccountApplyCancelWithdrawOutRequestNoResponse::Withdraw) {
+  return kEnum0;
+}
+const EnumTable& EnumTableOf(GetAccountApplyCancelWithdrawOutRequestNoResponse::WithdrawState) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(T8::OutAccountType) { return kEnum6; }
+const EnumTable& EnumTableOf(T8::PayState) { return kEnum7; }
 const EnumTable& EnumTableOf(
     GetAccountApplyCancelWithdrawValidateCancelBySubMchidResponse::MerchantState) {
   return kEnum8;
@@ -4346,34 +4555,61 @@ const EnumTable& EnumTableOf(
     GetAccountApplyCancelWithdrawValidateCancelBySubMchidResponse::ValidateResult) {
   return kEnum9;
 }
-const EnumTable& EnumTableOf(T8::Type) { return kEnum10; }
-const EnumTable& EnumTableOf(T9::ApplicationType) { return kEnum11; }
+const EnumTable& EnumTableOf(T11::OutAccountType) { return kEnum6; }
+const EnumTable& EnumTableOf(T12::Type) { return kEnum10; }
+const EnumTable& EnumTableOf(T13::ApplicationType) { return kEnum11; }
 const EnumTable& EnumTableOf(PostAccountCancelApplicationsResponse::CancelState) { return kEnum12; }
-const EnumTable& EnumTableOf(T11::CertType) { return kEnum13; }
-const EnumTable& EnumTableOf(T12::FinanceType) { return kEnum14; }
+const EnumTable& EnumTableOf(GetAccountCancelApplicationsOutApplyNoResponse::CancelState) {
+  return kEnum12;
+}
+const EnumTable& EnumTableOf(T15::CertType) { return kEnum13; }
+const EnumTable& EnumTableOf(T16::FinanceType) { return kEnum14; }
 const EnumTable& EnumTableOf(PostApplymentsRequest::IdHolderType) { return kEnum15; }
+const EnumTable& EnumTableOf(PostApplymentsRequest::IdDocType) { return kEnum2; }
+const EnumTable& EnumTableOf(T19::UboIdDocType) { return kEnum2; }
+const EnumTable& EnumTableOf(T21::ContactIdDocType) { return kEnum2; }
 const EnumTable& EnumTableOf(GetApplymentsOutRequestNoResponse::ApplymentState) { return kEnum16; }
 const EnumTable& EnumTableOf(GetApplymentsOutRequestNoResponse::SignState) { return kEnum17; }
-const EnumTable& EnumTableOf(T27::VerifyIdentityType) { return kEnum18; }
+const EnumTable& EnumTableOf(T26::CertType) { return kEnum13; }
+const EnumTable& EnumTableOf(T27::FinanceType) { return kEnum14; }
+const EnumTable& EnumTableOf(PostApplymentsSubmitAccountHostingApplymentRequest::IdHolderType) {
+  return kEnum15;
+}
+const EnumTable& EnumTableOf(PostApplymentsSubmitAccountHostingApplymentRequest::IdDocType) {
+  return kEnum2;
+}
+const EnumTable& EnumTableOf(T30::UboIdDocType) { return kEnum2; }
+const EnumTable& EnumTableOf(T32::ContactIdDocType) { return kEnum2; }
+const EnumTable& EnumTableOf(T35::VerifyIdentityType) { return kEnum18; }
+const EnumTable& EnumTableOf(GetApplymentsByApplymentIdResponse::ApplymentState) { return kEnum16; }
+const EnumTable& EnumTableOf(GetApplymentsByApplymentIdResponse::SignState) { return kEnum17; }
 const EnumTable& EnumTableOf(GetBillFundflowbillRequest::AccountType) { return kEnum19; }
 const EnumTable& EnumTableOf(GetBillFundflowbillRequest::TarType) { return kEnum20; }
 const EnumTable& EnumTableOf(GetBillFundflowbillRequest::Algorithm) { return kEnum21; }
-const EnumTable& EnumTableOf(T29::HashType) { return kEnum22; }
+const EnumTable& EnumTableOf(T38::HashType) { return kEnum22; }
 const EnumTable& EnumTableOf(GetFundBalanceBySubMchidRequest::AccountType) { return kEnum23; }
 const EnumTable& EnumTableOf(GetFundEnddaybalanceBySubMchidRequest::AccountType) { return kEnum24; }
 const EnumTable& EnumTableOf(PostFundWithdrawRequest::AccountType) { return kEnum25; }
 const EnumTable& EnumTableOf(GetFundWithdrawOutRequestNoResponse::Status_) { return kEnum26; }
+const EnumTable& EnumTableOf(GetFundWithdrawOutRequestNoResponse::AccountType) { return kEnum25; }
+const EnumTable& EnumTableOf(GetFundWithdrawByWithdrawIdResponse::Status_) { return kEnum26; }
+const EnumTable& EnumTableOf(GetFundWithdrawByWithdrawIdResponse::AccountType) { return kEnum25; }
 const EnumTable& EnumTableOf(GetIndividualContractsOutContractCodeResponse::AuthState) {
   return kEnum27;
 }
-const EnumTable& EnumTableOf(T38::Scope) { return kEnum28; }
+const EnumTable& EnumTableOf(T50::Scope) { return kEnum28; }
 const EnumTable& EnumTableOf(
     PostIndividualContractsPreEntrustSignWithRealNameIdentityAppRequest::CredType) {
+  return kEnum29;
+}
+const EnumTable& EnumTableOf(
+    PostIndividualContractsPreEntrustSignWithRealNameIdentityMiniProgramRequest::CredType) {
   return kEnum29;
 }
 const EnumTable& EnumTableOf(GetIndividualContractsByOpenidRequest::PermissionType) {
   return kEnum30;
 }
+const EnumTable& EnumTableOf(GetIndividualContractsByOpenidResponse::AuthState) { return kEnum27; }
 const EnumTable& EnumTableOf(GetProfitsharingAfterSalesOrdersResponse::Result_) { return kEnum31; }
 const EnumTable& EnumTableOf(GetProfitsharingAfterSalesOrdersResponse::FailReason) {
   return kEnum32;
@@ -4381,36 +4617,59 @@ const EnumTable& EnumTableOf(GetProfitsharingAfterSalesOrdersResponse::FailReaso
 const EnumTable& EnumTableOf(PostProfitsharingAfterSalesOrdersRequest::Type) { return kEnum33; }
 const EnumTable& EnumTableOf(PostProfitsharingAfterSalesOrdersRequest::Scene) { return kEnum34; }
 const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::Status_) { return kEnum35; }
-const EnumTable& EnumTableOf(T40::Result_) { return kEnum36; }
-const EnumTable& EnumTableOf(T40::Type) { return kEnum37; }
-const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::AbnormalStatus) { return kEnum38; }
-const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::FundsAbnormalClosedReason) {
-  return kEnum39;
-}
-const EnumTable& EnumTableOf(GetProfitsharingReturnordersResponse::Result_) { return kEnum40; }
-const EnumTable& EnumTableOf(GetProfitsharingReturnordersResponse::FailReason) { return kEnum41; }
-const EnumTable& EnumTableOf(T45::Account) { return kEnum42; }
-const EnumTable& EnumTableOf(PostRefundsApplyRequest::RefundAccount) { return kEnum43; }
-const EnumTable& EnumTableOf(PostRefundsApplyRequest::FundsAccount) { return kEnum44; }
-const EnumTable& EnumTableOf(T48::Scope) { return kEnum45; }
-const EnumTable& EnumTableOf(T48::Type) { return kEnum46; }
-const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::Channel) { return kEnum47; }
-const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::Status_) { return kEnum48; }
-const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::FundsAccount) { return kEnum49; }
+const EnumTable& EnumTableOf(T52::Result_) { return kEnum36; }
+const EnumTable& EnumTableOf(T52::FailReason) { return kEnum32; }
+const EnumTable& EnumTableOf(T52::Type) { return kEnum37; }
+const EnumTable& EnumTableOf(T53::Type) { return kEnum37; }
+const EnumTable& EnumTableOf(PostProfitsharingOrdersResponse::Status_) { return kEnum38; }
+const EnumTable& EnumTableOf(T54::Result_) { return kEnum36; }
+const EnumTable& EnumTableOf(T54::FailReason) { return kEnum32; }
+const EnumTable& EnumTableOf(PostProfitsharingReceiversAddRequest::Type) { return kEnum37; }
+const EnumTable& EnumTableOf(PostProfitsharingReceiversAddRequest::RelationType) { return kEnum37; }
+const EnumTable& EnumTableOf(PostProfitsharingReceiversDeleteRequest::Type) { return kEnum37; }
+const EnumTable& EnumTableOf(GetProfitsharingReturnordersResponse::Result_) { return kEnum39; }
+const EnumTable& EnumTableOf(GetProfitsharingReturnordersResponse::FailReason) { return kEnum40; }
+const EnumTable& EnumTableOf(PostProfitsharingReturnordersResponse::Result_) { return kEnum39; }
+const EnumTable& EnumTableOf(PostProfitsharingReturnordersResponse::FailReason) { return kEnum40; }
+const EnumTable& EnumTableOf(T56::Account) { return kEnum41; }
+const EnumTable& EnumTableOf(PostRefundsApplyRequest::RefundAccount) { return kEnum42; }
+const EnumTable& EnumTableOf(PostRefundsApplyRequest::FundsAccount) { return kEnum43; }
+const EnumTable& EnumTableOf(T59::Scope) { return kEnum44; }
+const EnumTable& EnumTableOf(T59::Type) { return kEnum45; }
+const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::Channel) { return kEnum46; }
+const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::Status_) { return kEnum47; }
+const EnumTable& EnumTableOf(T61::Account) { return kEnum41; }
+const EnumTable& EnumTableOf(T62::Scope) { return kEnum44; }
+const EnumTable& EnumTableOf(T62::Type) { return kEnum45; }
+const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::RefundAccount) { return kEnum42; }
+const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::FundsAccount) { return kEnum48; }
+const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::Channel) { return kEnum46; }
+const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::Status_) { return kEnum47; }
+const EnumTable& EnumTableOf(T64::Account) { return kEnum41; }
+const EnumTable& EnumTableOf(T65::Scope) { return kEnum44; }
+const EnumTable& EnumTableOf(T65::Type) { return kEnum45; }
+const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::RefundAccount) { return kEnum42; }
+const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::FundsAccount) { return kEnum48; }
 const EnumTable& EnumTableOf(PostRefundsByRefundIdApplyAbnormalRefundRequest::Type) {
-  return kEnum50;
+  return kEnum49;
 }
 const EnumTable& EnumTableOf(PostRefundsByRefundIdApplyAbnormalRefundRequest::BankType) {
-  return kEnum51;
+  return kEnum50;
+}
+const EnumTable& EnumTableOf(PostRefundsByRefundIdApplyAbnormalRefundResponse::Status_) {
+  return kEnum47;
 }
 const EnumTable& EnumTableOf(PostRefundsByRefundIdApplyAbnormalRefundResponse::FundsAccount) {
-  return kEnum52;
+  return kEnum51;
 }
 const EnumTable& EnumTableOf(PostRefundsByRefundIdApplyAbnormalRefundResponse::RefundAccount) {
-  return kEnum53;
+  return kEnum52;
 }
-const EnumTable& EnumTableOf(GetSubjectSubMerchantsRequest::OrganizationType) { return kEnum54; }
-const EnumTable& EnumTableOf(PostSubsidiesCancelResponse::Result_) { return kEnum55; }
-const EnumTable& EnumTableOf(PostSubsidiesCreateResponse::Result_) { return kEnum56; }
+const EnumTable& EnumTableOf(GetSubjectSubMerchantsRequest::OrganizationType) { return kEnum53; }
+const EnumTable& EnumTableOf(PostSubsidiesCancelResponse::CancelStatus) { return kEnum54; }
+const EnumTable& EnumTableOf(PostSubsidiesCreateResponse::CreateStatus) { return kEnum55; }
+const EnumTable& EnumTableOf(T71::ReturnAccount) { return kEnum41; }
+const EnumTable& EnumTableOf(PostSubsidiesReturnResponse::ReturnStatus) { return kEnum55; }
+const EnumTable& EnumTableOf(T72::Account) { return kEnum41; }
 
 }  // namespace wechatpay::models::v3::ecommerce

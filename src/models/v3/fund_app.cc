@@ -15,17 +15,28 @@ namespace {
 
 using T1 = PostBrandRedpacketBrandMerchantBatchesRequest::DetailList;
 using T2 = GetBrandRedpacketBrandMerchantBatchesByBatchNoResponse::DetailList;
-using T3 = PostMchTransferPartnerCharityTransferBillsRequest::TransactionInfo;
-using T4 = GetMchTransferPartnerSubMchAuthorizationsBySubMchidResponse::ApplyOrder;
-using T5 = PostMchTransferPartnerTransferBillsRequest::TransferSceneReportInfos;
-using T6 =
-    PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationRequest::AuthorizationInfo;
-using T7 = GetMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoResponse::CloseInfo;
+using T3 = GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoResponse::DetailList;
+using T4 = PostMchTransferPartnerCharityTransferBillsRequest::TransactionInfo;
+using T5 = GetMchTransferPartnerSubMchAuthorizationsBySubMchidResponse::ApplyOrder;
+using T6 = PostMchTransferPartnerTransferBillsRequest::TransferSceneReportInfos;
+using T7 = PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationRequest::
+    TransferSceneReportInfos;
 using T8 =
+    PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationRequest::AuthorizationInfo;
+using T9 = PostMchTransferPartnerTransferBillsTransferRequest::TransferSceneReportInfos;
+using T10 = GetMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoResponse::CloseInfo;
+using T11 =
     PostMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoCloseResponse::CloseInfo;
-using T9 = PostMchTransferTransferBillsRequest::UserRecvStyle;
-using T10 = PostMchTransferUserConfirmAuthorizationRequest::SceneInfo;
-using T11 = GetMchTransferUserConfirmAuthorizationOutAuthorizationNoResponse::CloseInfo;
+using T12 = PostMchTransferTransferBillsRequest::TransferSceneReportInfos;
+using T13 = PostMchTransferTransferBillsRequest::UserRecvStyle;
+using T14 =
+    PostMchTransferTransferBillsPreTransferWithAuthorizationRequest::TransferSceneReportInfos;
+using T15 = PostMchTransferTransferBillsPreTransferWithAuthorizationRequest::AuthorizationInfo;
+using T16 = PostMchTransferTransferBillsTransferRequest::TransferSceneReportInfos;
+using T17 = PostMchTransferTransferToQqWalletBillsRequest::TransferSceneReportInfos;
+using T18 = PostMchTransferUserConfirmAuthorizationRequest::SceneInfo;
+using T19 = GetMchTransferUserConfirmAuthorizationOutAuthorizationNoResponse::CloseInfo;
+using T20 = PostMchTransferUserConfirmAuthorizationOutAuthorizationNoCloseResponse::CloseInfo;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -265,6 +276,15 @@ static void Serialize(Archive& a, T8& v);
 static void Serialize(Archive& a, T9& v);
 static void Serialize(Archive& a, T10& v);
 static void Serialize(Archive& a, T11& v);
+static void Serialize(Archive& a, T12& v);
+static void Serialize(Archive& a, T13& v);
+static void Serialize(Archive& a, T14& v);
+static void Serialize(Archive& a, T15& v);
+static void Serialize(Archive& a, T16& v);
+static void Serialize(Archive& a, T17& v);
+static void Serialize(Archive& a, T18& v);
+static void Serialize(Archive& a, T19& v);
+static void Serialize(Archive& a, T20& v);
 
 // POST v3/fund-app/brand-redpacket/brand-merchant-batches
 namespace {
@@ -301,9 +321,9 @@ void Serialize(Archive& a, PostBrandRedpacketBrandMerchantBatchesRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBrandRedpacketBrandMerchantBatchesResponse& v) {
-  a.Str("out_batch_no", v.out_batch_no);
+  a.OptStr("out_batch_no", v.out_batch_no);
   a.OptStr("batch_no", v.batch_no);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.Field("batch_state", v.batch_state);
   a.Extra(v.extra);
 }
@@ -347,24 +367,24 @@ void Serialize(Archive& a, GetBrandRedpacketBrandMerchantBatchesByBatchNoRequest
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetBrandRedpacketBrandMerchantBatchesByBatchNoResponse& v) {
-  a.Str("brand_mchid", v.brand_mchid);
-  a.Str("batch_no", v.batch_no);
-  a.Str("out_batch_no", v.out_batch_no);
+  a.OptStr("brand_mchid", v.brand_mchid);
+  a.OptStr("batch_no", v.batch_no);
+  a.OptStr("out_batch_no", v.out_batch_no);
   a.OptI64("brand_id", v.brand_id);
   a.OptStr("template_id", v.template_id);
   a.OptStr("brand_appid", v.brand_appid);
   a.Field("batch_state", v.batch_state);
-  a.Str("batch_name", v.batch_name);
-  a.Str("batch_remark", v.batch_remark);
+  a.OptStr("batch_name", v.batch_name);
+  a.OptStr("batch_remark", v.batch_remark);
   a.Field("close_reason", v.close_reason);
-  a.I64("total_amount", v.total_amount);
-  a.I64("total_num", v.total_num);
-  a.Str("create_time", v.create_time);
+  a.OptI64("total_amount", v.total_amount);
+  a.OptI64("total_num", v.total_num);
+  a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
-  a.I64("success_amount", v.success_amount);
-  a.I64("success_num", v.success_num);
-  a.I64("fail_amount", v.fail_amount);
-  a.I64("fail_num", v.fail_num);
+  a.OptI64("success_amount", v.success_amount);
+  a.OptI64("success_num", v.success_num);
+  a.OptI64("fail_amount", v.fail_amount);
+  a.OptI64("fail_num", v.fail_num);
   a.OptList("detail_list", v.detail_list);
   a.Extra(v.extra);
 }
@@ -403,21 +423,21 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                GetBrandRedpacketBrandMerchantBatchesByBatchNoDetailsByDetailNoResponse& v) {
-  a.Str("brand_mchid", v.brand_mchid);
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_no", v.batch_no);
-  a.Str("out_detail_no", v.out_detail_no);
-  a.Str("detail_no", v.detail_no);
+  a.OptStr("brand_mchid", v.brand_mchid);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_no", v.batch_no);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("detail_no", v.detail_no);
   a.Field("detail_state", v.detail_state);
-  a.I64("amount", v.amount);
-  a.Str("remark", v.remark);
+  a.OptI64("amount", v.amount);
+  a.OptStr("remark", v.remark);
   a.Field("fail_reason", v.fail_reason);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.OptStr("user_name", v.user_name);
   a.OptStr("initiate_time", v.initiate_time);
-  a.Str("update_time", v.update_time);
-  a.I64("brand_id", v.brand_id);
-  a.Str("template_id", v.template_id);
+  a.OptStr("update_time", v.update_time);
+  a.OptI64("brand_id", v.brand_id);
+  a.OptStr("template_id", v.template_id);
   a.OptStr("brand_appid", v.brand_appid);
   a.Extra(v.extra);
 }
@@ -462,24 +482,24 @@ void Serialize(Archive& a, GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoR
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoResponse& v) {
-  a.Str("brand_mchid", v.brand_mchid);
-  a.Str("batch_no", v.batch_no);
-  a.Str("out_batch_no", v.out_batch_no);
+  a.OptStr("brand_mchid", v.brand_mchid);
+  a.OptStr("batch_no", v.batch_no);
+  a.OptStr("out_batch_no", v.out_batch_no);
   a.OptI64("brand_id", v.brand_id);
   a.OptStr("template_id", v.template_id);
   a.OptStr("brand_appid", v.brand_appid);
   a.Field("batch_state", v.batch_state);
-  a.Str("batch_name", v.batch_name);
-  a.Str("batch_remark", v.batch_remark);
+  a.OptStr("batch_name", v.batch_name);
+  a.OptStr("batch_remark", v.batch_remark);
   a.Field("close_reason", v.close_reason);
-  a.I64("total_amount", v.total_amount);
-  a.I64("total_num", v.total_num);
-  a.Str("create_time", v.create_time);
+  a.OptI64("total_amount", v.total_amount);
+  a.OptI64("total_num", v.total_num);
+  a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
-  a.I64("success_amount", v.success_amount);
-  a.I64("success_num", v.success_num);
-  a.I64("fail_amount", v.fail_amount);
-  a.I64("fail_num", v.fail_num);
+  a.OptI64("success_amount", v.success_amount);
+  a.OptI64("success_num", v.success_num);
+  a.OptI64("fail_amount", v.fail_amount);
+  a.OptI64("fail_num", v.fail_num);
   a.OptList("detail_list", v.detail_list);
   a.Extra(v.extra);
 }
@@ -525,21 +545,21 @@ void Serialize(
 void Serialize(
     Archive& a,
     GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoOutDetailsByOutDetailNoResponse& v) {
-  a.Str("brand_mchid", v.brand_mchid);
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_no", v.batch_no);
-  a.Str("out_detail_no", v.out_detail_no);
-  a.Str("detail_no", v.detail_no);
+  a.OptStr("brand_mchid", v.brand_mchid);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_no", v.batch_no);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("detail_no", v.detail_no);
   a.Field("detail_state", v.detail_state);
-  a.I64("amount", v.amount);
-  a.Str("remark", v.remark);
+  a.OptI64("amount", v.amount);
+  a.OptStr("remark", v.remark);
   a.Field("fail_reason", v.fail_reason);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.OptStr("user_name", v.user_name);
   a.OptStr("initiate_time", v.initiate_time);
-  a.Str("update_time", v.update_time);
-  a.I64("brand_id", v.brand_id);
-  a.Str("template_id", v.template_id);
+  a.OptStr("update_time", v.update_time);
+  a.OptI64("brand_id", v.brand_id);
+  a.OptStr("template_id", v.template_id);
   a.OptStr("brand_appid", v.brand_appid);
   a.Extra(v.extra);
 }
@@ -582,8 +602,8 @@ void Serialize(Archive& a, PostMchTransferElecsignOutBillNoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMchTransferElecsignOutBillNoResponse& v) {
-  a.Str("state", v.state);
-  a.Str("create_time", v.create_time);
+  a.OptStr("state", v.state);
+  a.OptStr("create_time", v.create_time);
   a.Extra(v.extra);
 }
 
@@ -618,8 +638,8 @@ constexpr internal::EndpointSpec kSpec6{
 void Serialize(Archive& a, GetMchTransferElecsignOutBillNoRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetMchTransferElecsignOutBillNoResponse& v) {
   a.Field("state", v.state);
-  a.Str("create_time", v.create_time);
-  a.Str("update_time", v.update_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
   a.Field("hash_type", v.hash_type);
   a.OptStr("hash_value", v.hash_value);
   a.OptStr("download_url", v.download_url);
@@ -665,8 +685,8 @@ void Serialize(Archive& a, PostMchTransferElecsignTransferBillNoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMchTransferElecsignTransferBillNoResponse& v) {
-  a.Str("state", v.state);
-  a.Str("create_time", v.create_time);
+  a.OptStr("state", v.state);
+  a.OptStr("create_time", v.create_time);
   a.Extra(v.extra);
 }
 
@@ -701,8 +721,8 @@ constexpr internal::EndpointSpec kSpec8{
 void Serialize(Archive& a, GetMchTransferElecsignTransferBillNoRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetMchTransferElecsignTransferBillNoResponse& v) {
   a.Field("state", v.state);
-  a.Str("create_time", v.create_time);
-  a.Str("update_time", v.update_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
   a.Field("hash_type", v.hash_type);
   a.OptStr("hash_value", v.hash_value);
   a.OptStr("download_url", v.download_url);
@@ -749,13 +769,13 @@ void Serialize(Archive& a, GetMchTransferPartnerBudgetByOutBudgetNoElectronicRec
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMchTransferPartnerBudgetByOutBudgetNoElectronicReceiptsResponse& v) {
-  a.Str("out_budget_no", v.out_budget_no);
-  a.Str("start_date", v.start_date);
-  a.Str("end_date", v.end_date);
-  a.Str("sponsor_mchid", v.sponsor_mchid);
+  a.OptStr("out_budget_no", v.out_budget_no);
+  a.OptStr("start_date", v.start_date);
+  a.OptStr("end_date", v.end_date);
+  a.OptStr("sponsor_mchid", v.sponsor_mchid);
   a.OptStr("receiver_mchid", v.receiver_mchid);
   a.Field("receipt_state", v.receipt_state);
-  a.Str("accept_id", v.accept_id);
+  a.OptStr("accept_id", v.accept_id);
   a.Field("hash_type", v.hash_type);
   a.OptStr("hash_value", v.hash_value);
   a.OptStr("download_url", v.download_url);
@@ -803,13 +823,13 @@ void Serialize(Archive& a, PostMchTransferPartnerBudgetByOutBudgetNoElectronicRe
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMchTransferPartnerBudgetByOutBudgetNoElectronicReceiptsResponse& v) {
-  a.Str("out_budget_no", v.out_budget_no);
-  a.Str("start_date", v.start_date);
-  a.Str("end_date", v.end_date);
-  a.Str("sponsor_mchid", v.sponsor_mchid);
+  a.OptStr("out_budget_no", v.out_budget_no);
+  a.OptStr("start_date", v.start_date);
+  a.OptStr("end_date", v.end_date);
+  a.OptStr("sponsor_mchid", v.sponsor_mchid);
   a.OptStr("receiver_mchid", v.receiver_mchid);
   a.Field("receipt_state", v.receipt_state);
-  a.Str("accept_id", v.accept_id);
+  a.OptStr("accept_id", v.accept_id);
   a.Field("hash_type", v.hash_type);
   a.OptStr("hash_value", v.hash_value);
   a.OptStr("download_url", v.download_url);
@@ -859,13 +879,13 @@ void Serialize(Archive& a, PostMchTransferPartnerCharityBudgetRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMchTransferPartnerCharityBudgetResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("out_budget_no", v.out_budget_no);
-  a.Str("budget_id", v.budget_id);
-  a.I64("amount", v.amount);
-  a.Str("sponsor_mchid", v.sponsor_mchid);
-  a.Str("activity_name", v.activity_name);
-  a.Str("activity_remark", v.activity_remark);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("out_budget_no", v.out_budget_no);
+  a.OptStr("budget_id", v.budget_id);
+  a.OptI64("amount", v.amount);
+  a.OptStr("sponsor_mchid", v.sponsor_mchid);
+  a.OptStr("activity_name", v.activity_name);
+  a.OptStr("activity_remark", v.activity_remark);
   a.Field("state", v.state);
   a.OptStr("confirm_url", v.confirm_url);
   a.OptStr("super_admin_wxid_mask", v.super_admin_wxid_mask);
@@ -915,13 +935,13 @@ void Serialize(Archive& a, GetMchTransferPartnerCharityBudgetByOutBudgetNoReques
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMchTransferPartnerCharityBudgetByOutBudgetNoResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("out_budget_no", v.out_budget_no);
-  a.Str("budget_id", v.budget_id);
-  a.I64("amount", v.amount);
-  a.Str("sponsor_mchid", v.sponsor_mchid);
-  a.Str("activity_name", v.activity_name);
-  a.Str("activity_remark", v.activity_remark);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("out_budget_no", v.out_budget_no);
+  a.OptStr("budget_id", v.budget_id);
+  a.OptI64("amount", v.amount);
+  a.OptStr("sponsor_mchid", v.sponsor_mchid);
+  a.OptStr("activity_name", v.activity_name);
+  a.OptStr("activity_remark", v.activity_remark);
   a.Field("state", v.state);
   a.OptStr("confirm_url", v.confirm_url);
   a.OptStr("super_admin_wxid_mask", v.super_admin_wxid_mask);
@@ -972,17 +992,17 @@ void Serialize(Archive& a, PostMchTransferPartnerCharityBudgetByOutBudgetNoUnloc
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMchTransferPartnerCharityBudgetByOutBudgetNoUnlockResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("out_budget_no", v.out_budget_no);
-  a.Str("budget_id", v.budget_id);
-  a.I64("amount", v.amount);
-  a.Str("sponsor_mchid", v.sponsor_mchid);
-  a.Str("activity_name", v.activity_name);
-  a.Str("activity_remark", v.activity_remark);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("out_budget_no", v.out_budget_no);
+  a.OptStr("budget_id", v.budget_id);
+  a.OptI64("amount", v.amount);
+  a.OptStr("sponsor_mchid", v.sponsor_mchid);
+  a.OptStr("activity_name", v.activity_name);
+  a.OptStr("activity_remark", v.activity_remark);
   a.Field("state", v.state);
-  a.Str("unlock_remark", v.unlock_remark);
-  a.Str("locked_time", v.locked_time);
-  a.Str("finished_time", v.finished_time);
+  a.OptStr("unlock_remark", v.unlock_remark);
+  a.OptStr("locked_time", v.locked_time);
+  a.OptStr("finished_time", v.finished_time);
   a.OptI64("unlocked_amount", v.unlocked_amount);
   a.Extra(v.extra);
 }
@@ -1030,15 +1050,15 @@ void Serialize(Archive& a, PostMchTransferPartnerCharityTransferBillsRequest& v)
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMchTransferPartnerCharityTransferBillsResponse& v) {
-  a.Str("out_budget_no", v.out_budget_no);
-  a.Str("budget_id", v.budget_id);
-  a.Str("out_transfer_no", v.out_transfer_no);
-  a.Str("transfer_id", v.transfer_id);
-  a.I64("amount", v.amount);
-  a.Str("transfer_remark", v.transfer_remark);
-  a.Str("receive_mchid", v.receive_mchid);
+  a.OptStr("out_budget_no", v.out_budget_no);
+  a.OptStr("budget_id", v.budget_id);
+  a.OptStr("out_transfer_no", v.out_transfer_no);
+  a.OptStr("transfer_id", v.transfer_id);
+  a.OptI64("amount", v.amount);
+  a.OptStr("transfer_remark", v.transfer_remark);
+  a.OptStr("receive_mchid", v.receive_mchid);
   a.Field("state", v.state);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.OptStr("success_time", v.success_time);
   a.Extra(v.extra);
 }
@@ -1082,15 +1102,15 @@ void Serialize(Archive& a, GetMchTransferPartnerCharityTransferBillsOutTransferN
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMchTransferPartnerCharityTransferBillsOutTransferNoResponse& v) {
-  a.Str("out_budget_no", v.out_budget_no);
-  a.Str("budget_id", v.budget_id);
-  a.Str("out_transfer_no", v.out_transfer_no);
-  a.Str("transfer_id", v.transfer_id);
-  a.I64("amount", v.amount);
-  a.Str("transfer_remark", v.transfer_remark);
-  a.Str("receive_mchid", v.receive_mchid);
+  a.OptStr("out_budget_no", v.out_budget_no);
+  a.OptStr("budget_id", v.budget_id);
+  a.OptStr("out_transfer_no", v.out_transfer_no);
+  a.OptStr("transfer_id", v.transfer_id);
+  a.OptI64("amount", v.amount);
+  a.OptStr("transfer_remark", v.transfer_remark);
+  a.OptStr("receive_mchid", v.receive_mchid);
   a.Field("state", v.state);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.OptStr("success_time", v.success_time);
   a.Extra(v.extra);
 }
@@ -1133,10 +1153,10 @@ void Serialize(Archive& a, PostMchTransferPartnerElectronicReceiptsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMchTransferPartnerElectronicReceiptsResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_bill_no", v.out_bill_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_bill_no", v.out_bill_no);
   a.Field("state", v.state);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
   a.Field("hash_type", v.hash_type);
   a.OptStr("hash_value", v.hash_value);
@@ -1182,10 +1202,10 @@ void Serialize(Archive& a, GetMchTransferPartnerElectronicReceiptsByOutBillNoReq
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMchTransferPartnerElectronicReceiptsByOutBillNoResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_bill_no", v.out_bill_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_bill_no", v.out_bill_no);
   a.Field("state", v.state);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
   a.Field("hash_type", v.hash_type);
   a.OptStr("hash_value", v.hash_value);
@@ -1231,11 +1251,11 @@ void Serialize(Archive& a, PostMchTransferPartnerSubMchAuthorizationsRequest& v)
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMchTransferPartnerSubMchAuthorizationsResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_apply_no", v.out_apply_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_apply_no", v.out_apply_no);
   a.Field("state", v.state);
-  a.Str("accept_time", v.accept_time);
-  a.Str("update_time", v.update_time);
+  a.OptStr("accept_time", v.accept_time);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
@@ -1271,7 +1291,7 @@ void Serialize(Archive& a, GetMchTransferPartnerSubMchAuthorizationsBySubMchidRe
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMchTransferPartnerSubMchAuthorizationsBySubMchidResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("state", v.state);
   a.Field("apply_order", v.apply_order);
   a.OptStr("authorization_time", v.authorization_time);
@@ -1326,11 +1346,11 @@ void Serialize(Archive& a, PostMchTransferPartnerTransferBillsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMchTransferPartnerTransferBillsResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_bill_no", v.out_bill_no);
-  a.Str("transfer_bill_no", v.transfer_bill_no);
-  a.Str("create_time", v.create_time);
-  a.Str("package_info", v.package_info);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptStr("transfer_bill_no", v.transfer_bill_no);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("package_info", v.package_info);
   a.Extra(v.extra);
 }
 
@@ -1372,19 +1392,19 @@ void Serialize(Archive& a, GetMchTransferPartnerTransferBillsOutBillNoRequest& v
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMchTransferPartnerTransferBillsOutBillNoResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("mchid", v.mchid);
-  a.Str("out_bill_no", v.out_bill_no);
-  a.Str("transfer_bill_no", v.transfer_bill_no);
-  a.Str("appid", v.appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptStr("transfer_bill_no", v.transfer_bill_no);
+  a.OptStr("appid", v.appid);
   a.Field("state", v.state);
-  a.I64("transfer_amount", v.transfer_amount);
-  a.Str("transfer_remark", v.transfer_remark);
+  a.OptI64("transfer_amount", v.transfer_amount);
+  a.OptStr("transfer_remark", v.transfer_remark);
   a.OptStr("fail_reason", v.fail_reason);
   a.OptStr("openid", v.openid);
   a.OptStr("user_name", v.user_name);
-  a.Str("create_time", v.create_time);
-  a.Str("update_time", v.update_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
@@ -1426,9 +1446,9 @@ void Serialize(Archive& a, PostMchTransferPartnerTransferBillsOutBillNoCancelReq
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMchTransferPartnerTransferBillsOutBillNoCancelResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_bill_no", v.out_bill_no);
-  a.Str("transfer_bill_no", v.transfer_bill_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptStr("transfer_bill_no", v.transfer_bill_no);
   a.Field("state", v.state);
   a.OptI64("transfer_amount", v.transfer_amount);
   a.OptStr("transfer_remark", v.transfer_remark);
@@ -1436,7 +1456,7 @@ void Serialize(Archive& a, PostMchTransferPartnerTransferBillsOutBillNoCancelRes
   a.OptStr("openid", v.openid);
   a.OptStr("user_name", v.user_name);
   a.OptStr("create_time", v.create_time);
-  a.Str("update_time", v.update_time);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
@@ -1492,11 +1512,11 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_bill_no", v.out_bill_no);
-  a.Str("transfer_bill_no", v.transfer_bill_no);
-  a.Str("create_time", v.create_time);
-  a.Str("package_info", v.package_info);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptStr("transfer_bill_no", v.transfer_bill_no);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("package_info", v.package_info);
   a.Extra(v.extra);
 }
 
@@ -1546,18 +1566,18 @@ void Serialize(Archive& a, PostMchTransferPartnerTransferBillsTransferRequest& v
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMchTransferPartnerTransferBillsTransferResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("mchid", v.mchid);
-  a.Str("out_bill_no", v.out_bill_no);
-  a.Str("transfer_bill_no", v.transfer_bill_no);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptStr("transfer_bill_no", v.transfer_bill_no);
   a.OptStr("appid", v.appid);
   a.Field("state", v.state);
-  a.I64("transfer_amount", v.transfer_amount);
-  a.Str("transfer_remark", v.transfer_remark);
+  a.OptI64("transfer_amount", v.transfer_amount);
+  a.OptStr("transfer_remark", v.transfer_remark);
   a.OptStr("fail_reason", v.fail_reason);
   a.OptStr("openid", v.openid);
   a.OptStr("user_name", v.user_name);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
@@ -1604,10 +1624,10 @@ void Serialize(Archive& a, PostMchTransferPartnerUserConfirmAuthorizationsReques
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMchTransferPartnerUserConfirmAuthorizationsResponse& v) {
-  a.Str("out_authorization_no", v.out_authorization_no);
+  a.OptStr("out_authorization_no", v.out_authorization_no);
   a.Field("state", v.state);
-  a.Str("create_time", v.create_time);
-  a.Str("package_info", v.package_info);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("package_info", v.package_info);
   a.Extra(v.extra);
 }
 
@@ -1644,13 +1664,13 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                GetMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoResponse& v) {
-  a.Str("out_authorization_no", v.out_authorization_no);
-  a.Str("appid", v.appid);
-  a.Str("openid", v.openid);
-  a.Str("user_display_name", v.user_display_name);
-  a.Str("authorization_id", v.authorization_id);
+  a.OptStr("out_authorization_no", v.out_authorization_no);
+  a.OptStr("appid", v.appid);
+  a.OptStr("openid", v.openid);
+  a.OptStr("user_display_name", v.user_display_name);
+  a.OptStr("authorization_id", v.authorization_id);
   a.Field("state", v.state);
-  a.Str("authorize_time", v.authorize_time);
+  a.OptStr("authorize_time", v.authorize_time);
   a.Field("close_info", v.close_info);
   a.Field("transfer_scene_id", v.transfer_scene_id);
   a.OptStr("user_recv_perception", v.user_recv_perception);
@@ -1695,13 +1715,13 @@ void Serialize(Archive& a,
 void Serialize(
     Archive& a,
     PostMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoCloseResponse& v) {
-  a.Str("out_authorization_no", v.out_authorization_no);
-  a.Str("appid", v.appid);
-  a.Str("openid", v.openid);
-  a.Str("user_display_name", v.user_display_name);
-  a.Str("authorization_id", v.authorization_id);
+  a.OptStr("out_authorization_no", v.out_authorization_no);
+  a.OptStr("appid", v.appid);
+  a.OptStr("openid", v.openid);
+  a.OptStr("user_display_name", v.user_display_name);
+  a.OptStr("authorization_id", v.authorization_id);
   a.Field("state", v.state);
-  a.Str("authorize_time", v.authorize_time);
+  a.OptStr("authorize_time", v.authorize_time);
   a.Field("close_info", v.close_info);
   a.Field("transfer_scene_id", v.transfer_scene_id);
   a.OptStr("user_recv_perception", v.user_recv_perception);
@@ -1758,9 +1778,9 @@ void Serialize(Archive& a, PostMchTransferTransferBillsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMchTransferTransferBillsResponse& v) {
-  a.Str("out_bill_no", v.out_bill_no);
-  a.Str("transfer_bill_no", v.transfer_bill_no);
-  a.Str("create_time", v.create_time);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptStr("transfer_bill_no", v.transfer_bill_no);
+  a.OptStr("create_time", v.create_time);
   a.Field("state", v.state);
   a.OptStr("fail_reason", v.fail_reason);
   a.OptStr("package_info", v.package_info);
@@ -1796,18 +1816,18 @@ constexpr internal::EndpointSpec kSpec29{
 
 void Serialize(Archive& a, GetMchTransferTransferBillsOutBillNoRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetMchTransferTransferBillsOutBillNoResponse& v) {
-  a.Str("mch_id", v.mch_id);
-  a.Str("out_bill_no", v.out_bill_no);
-  a.Str("transfer_bill_no", v.transfer_bill_no);
-  a.Str("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptStr("transfer_bill_no", v.transfer_bill_no);
+  a.OptStr("appid", v.appid);
   a.Field("state", v.state);
-  a.I64("transfer_amount", v.transfer_amount);
-  a.Str("transfer_remark", v.transfer_remark);
+  a.OptI64("transfer_amount", v.transfer_amount);
+  a.OptStr("transfer_remark", v.transfer_remark);
   a.OptStr("fail_reason", v.fail_reason);
   a.OptStr("openid", v.openid);
   a.OptStr("user_name", v.user_name);
-  a.Str("create_time", v.create_time);
-  a.Str("update_time", v.update_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
@@ -1845,10 +1865,10 @@ void Serialize(Archive& a, PostMchTransferTransferBillsOutBillNoCancelRequest& v
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMchTransferTransferBillsOutBillNoCancelResponse& v) {
-  a.Str("out_bill_no", v.out_bill_no);
-  a.Str("transfer_bill_no", v.transfer_bill_no);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptStr("transfer_bill_no", v.transfer_bill_no);
   a.Field("state", v.state);
-  a.Str("update_time", v.update_time);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
@@ -1901,9 +1921,9 @@ void Serialize(Archive& a, PostMchTransferTransferBillsPreTransferWithAuthorizat
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMchTransferTransferBillsPreTransferWithAuthorizationResponse& v) {
-  a.Str("out_bill_no", v.out_bill_no);
-  a.Str("transfer_bill_no", v.transfer_bill_no);
-  a.Str("create_time", v.create_time);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptStr("transfer_bill_no", v.transfer_bill_no);
+  a.OptStr("create_time", v.create_time);
   a.Field("state", v.state);
   a.OptStr("package_info", v.package_info);
   a.OptStr("user_display_name", v.user_display_name);
@@ -1958,17 +1978,17 @@ void Serialize(Archive& a, PostMchTransferTransferBillsTransferRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMchTransferTransferBillsTransferResponse& v) {
-  a.Str("mch_id", v.mch_id);
-  a.Str("out_bill_no", v.out_bill_no);
-  a.Str("transfer_bill_no", v.transfer_bill_no);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptStr("transfer_bill_no", v.transfer_bill_no);
   a.OptStr("appid", v.appid);
   a.Field("state", v.state);
-  a.I64("transfer_amount", v.transfer_amount);
-  a.Str("transfer_remark", v.transfer_remark);
+  a.OptI64("transfer_amount", v.transfer_amount);
+  a.OptStr("transfer_remark", v.transfer_remark);
   a.OptStr("fail_reason", v.fail_reason);
   a.OptStr("openid", v.openid);
   a.OptStr("user_name", v.user_name);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
@@ -2005,18 +2025,18 @@ void Serialize(Archive& a, GetMchTransferTransferBillsTransferBillNoRequest& v) 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMchTransferTransferBillsTransferBillNoResponse& v) {
-  a.Str("mch_id", v.mch_id);
-  a.Str("out_bill_no", v.out_bill_no);
-  a.Str("transfer_bill_no", v.transfer_bill_no);
-  a.Str("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptStr("transfer_bill_no", v.transfer_bill_no);
+  a.OptStr("appid", v.appid);
   a.Field("state", v.state);
-  a.I64("transfer_amount", v.transfer_amount);
-  a.Str("transfer_remark", v.transfer_remark);
+  a.OptI64("transfer_amount", v.transfer_amount);
+  a.OptStr("transfer_remark", v.transfer_remark);
   a.OptStr("fail_reason", v.fail_reason);
   a.OptStr("openid", v.openid);
   a.OptStr("user_name", v.user_name);
-  a.Str("create_time", v.create_time);
-  a.Str("update_time", v.update_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
@@ -2067,18 +2087,18 @@ void Serialize(Archive& a, PostMchTransferTransferToQqWalletBillsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMchTransferTransferToQqWalletBillsResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("out_bill_no", v.out_bill_no);
-  a.Str("transfer_bill_no", v.transfer_bill_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptStr("transfer_bill_no", v.transfer_bill_no);
   a.OptStr("appid", v.appid);
   a.Field("state", v.state);
-  a.I64("transfer_amount", v.transfer_amount);
-  a.Str("transfer_remark", v.transfer_remark);
+  a.OptI64("transfer_amount", v.transfer_amount);
+  a.OptStr("transfer_remark", v.transfer_remark);
   a.OptStr("openid", v.openid);
   a.OptStr("user_qq", v.user_qq);
   a.OptStr("user_name", v.user_name);
   a.OptStr("fail_reason", v.fail_reason);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
@@ -2115,18 +2135,18 @@ void Serialize(Archive& a, GetMchTransferTransferToQqWalletBillsByOutBillNoReque
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMchTransferTransferToQqWalletBillsByOutBillNoResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("out_bill_no", v.out_bill_no);
-  a.Str("transfer_bill_no", v.transfer_bill_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptStr("transfer_bill_no", v.transfer_bill_no);
   a.OptStr("appid", v.appid);
   a.Field("state", v.state);
-  a.I64("transfer_amount", v.transfer_amount);
-  a.Str("transfer_remark", v.transfer_remark);
+  a.OptI64("transfer_amount", v.transfer_amount);
+  a.OptStr("transfer_remark", v.transfer_remark);
   a.OptStr("openid", v.openid);
   a.OptStr("user_qq", v.user_qq);
   a.OptStr("user_name", v.user_name);
   a.OptStr("fail_reason", v.fail_reason);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
@@ -2165,8 +2185,8 @@ void Serialize(Archive& a, PostMchTransferTransferToQqWalletBillsByOutBillNoCanc
 }
 void Serialize(Archive& a, PostMchTransferTransferToQqWalletBillsByOutBillNoCancelResponse& v) {
   a.OptStr("mchid", v.mchid);
-  a.Str("out_bill_no", v.out_bill_no);
-  a.Str("transfer_bill_no", v.transfer_bill_no);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptStr("transfer_bill_no", v.transfer_bill_no);
   a.OptStr("appid", v.appid);
   a.Field("state", v.state);
   a.OptI64("transfer_amount", v.transfer_amount);
@@ -2176,7 +2196,7 @@ void Serialize(Archive& a, PostMchTransferTransferToQqWalletBillsByOutBillNoCanc
   a.OptStr("user_qq", v.user_qq);
   a.OptStr("user_name", v.user_name);
   a.OptStr("create_time", v.create_time);
-  a.Str("update_time", v.update_time);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
@@ -2224,10 +2244,10 @@ void Serialize(Archive& a, PostMchTransferUserConfirmAuthorizationRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMchTransferUserConfirmAuthorizationResponse& v) {
-  a.Str("out_authorization_no", v.out_authorization_no);
+  a.OptStr("out_authorization_no", v.out_authorization_no);
   a.Field("state", v.state);
-  a.Str("create_time", v.create_time);
-  a.Str("package_info", v.package_info);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("package_info", v.package_info);
   a.Extra(v.extra);
 }
 
@@ -2273,10 +2293,10 @@ void Serialize(Archive& a, GetMchTransferUserConfirmAuthorizationOutAuthorizatio
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMchTransferUserConfirmAuthorizationOutAuthorizationNoResponse& v) {
-  a.Str("out_authorization_no", v.out_authorization_no);
-  a.Str("appid", v.appid);
-  a.Str("openid", v.openid);
-  a.Str("user_display_name", v.user_display_name);
+  a.OptStr("out_authorization_no", v.out_authorization_no);
+  a.OptStr("appid", v.appid);
+  a.OptStr("openid", v.openid);
+  a.OptStr("user_display_name", v.user_display_name);
   a.OptStr("authorization_id", v.authorization_id);
   a.Field("state", v.state);
   a.OptStr("authorize_time", v.authorize_time);
@@ -2327,10 +2347,10 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                PostMchTransferUserConfirmAuthorizationOutAuthorizationNoCloseResponse& v) {
-  a.Str("out_authorization_no", v.out_authorization_no);
-  a.Str("appid", v.appid);
-  a.Str("openid", v.openid);
-  a.Str("user_display_name", v.user_display_name);
+  a.OptStr("out_authorization_no", v.out_authorization_no);
+  a.OptStr("appid", v.appid);
+  a.OptStr("openid", v.openid);
+  a.OptStr("user_display_name", v.user_display_name);
   a.OptStr("authorization_id", v.authorization_id);
   a.Field("state", v.state);
   a.OptStr("authorize_time", v.authorize_time);
@@ -2363,66 +2383,122 @@ static void Serialize(Archive& a, T1& v) {
 }
 
 static void Serialize(Archive& a, T2& v) {
-  a.Str("transfer_detail_no", v.transfer_detail_no);
-  a.Str("out_detail_no", v.out_detail_no);
+  a.OptStr("transfer_detail_no", v.transfer_detail_no);
+  a.OptStr("out_detail_no", v.out_detail_no);
   a.Field("detail_state", v.detail_state);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T3& v) {
+  a.OptStr("transfer_detail_no", v.transfer_detail_no);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.Field("detail_state", v.detail_state);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T4& v) {
   a.Field("transaction_type", v.transaction_type);
   a.Str("transaction_id", v.transaction_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T4& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_apply_no", v.out_apply_no);
+static void Serialize(Archive& a, T5& v) {
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_apply_no", v.out_apply_no);
   a.Field("state", v.state);
-  a.Str("accept_time", v.accept_time);
-  a.Str("update_time", v.update_time);
+  a.OptStr("accept_time", v.accept_time);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T5& v) {
+static void Serialize(Archive& a, T6& v) {
   a.Str("info_type", v.info_type);
   a.Str("info_content", v.info_content);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T6& v) {
+static void Serialize(Archive& a, T7& v) {
+  a.Str("info_type", v.info_type);
+  a.Str("info_content", v.info_content);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
   a.Str("user_display_name", v.user_display_name);
   a.Str("out_authorization_no", v.out_authorization_no);
   a.Str("authorization_notify_url", v.authorization_notify_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T7& v) {
-  a.Str("close_time", v.close_time);
-  a.Field("close_reason", v.close_reason);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T8& v) {
-  a.Str("close_time", v.close_time);
-  a.Field("close_reason", v.close_reason);
-  a.Extra(v.extra);
-}
-
 static void Serialize(Archive& a, T9& v) {
-  a.Field("type", v.type);
+  a.Str("info_type", v.info_type);
+  a.Str("info_content", v.info_content);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T10& v) {
+  a.OptStr("close_time", v.close_time);
+  a.Field("close_reason", v.close_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
+  a.OptStr("close_time", v.close_time);
+  a.Field("close_reason", v.close_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T12& v) {
+  a.Str("info_type", v.info_type);
+  a.Str("info_content", v.info_content);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T13& v) {
+  a.Field("type", v.type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T14& v) {
+  a.Str("info_type", v.info_type);
+  a.Str("info_content", v.info_content);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T15& v) {
+  a.Str("user_display_name", v.user_display_name);
+  a.Str("out_authorization_no", v.out_authorization_no);
+  a.Str("authorization_notify_url", v.authorization_notify_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T16& v) {
+  a.Str("info_type", v.info_type);
+  a.Str("info_content", v.info_content);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T17& v) {
+  a.Str("info_type", v.info_type);
+  a.Str("info_content", v.info_content);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T18& v) {
   a.OptStr("client_ip", v.client_ip);
   a.OptStr("device_id", v.device_id);
   a.Field("device_type", v.device_type);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T11& v) {
-  a.Str("close_time", v.close_time);
+static void Serialize(Archive& a, T19& v) {
+  a.OptStr("close_time", v.close_time);
+  a.Field("close_reason", v.close_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T20& v) {
+  a.OptStr("close_time", v.close_time);
   a.Field("close_reason", v.close_reason);
   a.Extra(v.extra);
 }
@@ -2459,6 +2535,8 @@ GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoRequest::
     GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoRequest() = default;
 GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoRequest::
     ~GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoRequest() = default;
+T3::DetailList() = default;
+T3::~DetailList() = default;
 GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoResponse::
     GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoResponse() = default;
 GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoResponse::
@@ -2534,8 +2612,8 @@ PostMchTransferPartnerCharityBudgetByOutBudgetNoUnlockResponse::
     PostMchTransferPartnerCharityBudgetByOutBudgetNoUnlockResponse() = default;
 PostMchTransferPartnerCharityBudgetByOutBudgetNoUnlockResponse::
     ~PostMchTransferPartnerCharityBudgetByOutBudgetNoUnlockResponse() = default;
-T3::TransactionInfo() = default;
-T3::~TransactionInfo() = default;
+T4::TransactionInfo() = default;
+T4::~TransactionInfo() = default;
 PostMchTransferPartnerCharityTransferBillsRequest::
     PostMchTransferPartnerCharityTransferBillsRequest() = default;
 PostMchTransferPartnerCharityTransferBillsRequest::
@@ -2580,14 +2658,14 @@ GetMchTransferPartnerSubMchAuthorizationsBySubMchidRequest::
     GetMchTransferPartnerSubMchAuthorizationsBySubMchidRequest() = default;
 GetMchTransferPartnerSubMchAuthorizationsBySubMchidRequest::
     ~GetMchTransferPartnerSubMchAuthorizationsBySubMchidRequest() = default;
-T4::ApplyOrder() = default;
-T4::~ApplyOrder() = default;
+T5::ApplyOrder() = default;
+T5::~ApplyOrder() = default;
 GetMchTransferPartnerSubMchAuthorizationsBySubMchidResponse::
     GetMchTransferPartnerSubMchAuthorizationsBySubMchidResponse() = default;
 GetMchTransferPartnerSubMchAuthorizationsBySubMchidResponse::
     ~GetMchTransferPartnerSubMchAuthorizationsBySubMchidResponse() = default;
-T5::TransferSceneReportInfos() = default;
-T5::~TransferSceneReportInfos() = default;
+T6::TransferSceneReportInfos() = default;
+T6::~TransferSceneReportInfos() = default;
 PostMchTransferPartnerTransferBillsRequest::PostMchTransferPartnerTransferBillsRequest() = default;
 PostMchTransferPartnerTransferBillsRequest::~PostMchTransferPartnerTransferBillsRequest() = default;
 PostMchTransferPartnerTransferBillsResponse::PostMchTransferPartnerTransferBillsResponse() =
@@ -2610,8 +2688,10 @@ PostMchTransferPartnerTransferBillsOutBillNoCancelResponse::
     PostMchTransferPartnerTransferBillsOutBillNoCancelResponse() = default;
 PostMchTransferPartnerTransferBillsOutBillNoCancelResponse::
     ~PostMchTransferPartnerTransferBillsOutBillNoCancelResponse() = default;
-T6::AuthorizationInfo() = default;
-T6::~AuthorizationInfo() = default;
+T7::TransferSceneReportInfos() = default;
+T7::~TransferSceneReportInfos() = default;
+T8::AuthorizationInfo() = default;
+T8::~AuthorizationInfo() = default;
 PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationRequest::
     PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationRequest() = default;
 PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationRequest::
@@ -2620,6 +2700,8 @@ PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationResponse::
     PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationResponse() = default;
 PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationResponse::
     ~PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationResponse() = default;
+T9::TransferSceneReportInfos() = default;
+T9::~TransferSceneReportInfos() = default;
 PostMchTransferPartnerTransferBillsTransferRequest::
     PostMchTransferPartnerTransferBillsTransferRequest() = default;
 PostMchTransferPartnerTransferBillsTransferRequest::
@@ -2640,8 +2722,8 @@ GetMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoRequest::
     GetMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoRequest() = default;
 GetMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoRequest::
     ~GetMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoRequest() = default;
-T7::CloseInfo() = default;
-T7::~CloseInfo() = default;
+T10::CloseInfo() = default;
+T10::~CloseInfo() = default;
 GetMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoResponse::
     GetMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoResponse() = default;
 GetMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoResponse::
@@ -2650,14 +2732,16 @@ PostMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoCloseRequest:
     PostMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoCloseRequest() = default;
 PostMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoCloseRequest::
     ~PostMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoCloseRequest() = default;
-T8::CloseInfo() = default;
-T8::~CloseInfo() = default;
+T11::CloseInfo() = default;
+T11::~CloseInfo() = default;
 PostMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoCloseResponse::
     PostMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoCloseResponse() = default;
 PostMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoCloseResponse::
     ~PostMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoCloseResponse() = default;
-T9::UserRecvStyle() = default;
-T9::~UserRecvStyle() = default;
+T12::TransferSceneReportInfos() = default;
+T12::~TransferSceneReportInfos() = default;
+T13::UserRecvStyle() = default;
+T13::~UserRecvStyle() = default;
 PostMchTransferTransferBillsRequest::PostMchTransferTransferBillsRequest() = default;
 PostMchTransferTransferBillsRequest::~PostMchTransferTransferBillsRequest() = default;
 PostMchTransferTransferBillsResponse::PostMchTransferTransferBillsResponse() = default;
@@ -2678,6 +2762,10 @@ PostMchTransferTransferBillsOutBillNoCancelResponse::
     PostMchTransferTransferBillsOutBillNoCancelResponse() = default;
 PostMchTransferTransferBillsOutBillNoCancelResponse::
     ~PostMchTransferTransferBillsOutBillNoCancelResponse() = default;
+T14::TransferSceneReportInfos() = default;
+T14::~TransferSceneReportInfos() = default;
+T15::AuthorizationInfo() = default;
+T15::~AuthorizationInfo() = default;
 PostMchTransferTransferBillsPreTransferWithAuthorizationRequest::
     PostMchTransferTransferBillsPreTransferWithAuthorizationRequest() = default;
 PostMchTransferTransferBillsPreTransferWithAuthorizationRequest::
@@ -2686,6 +2774,8 @@ PostMchTransferTransferBillsPreTransferWithAuthorizationResponse::
     PostMchTransferTransferBillsPreTransferWithAuthorizationResponse() = default;
 PostMchTransferTransferBillsPreTransferWithAuthorizationResponse::
     ~PostMchTransferTransferBillsPreTransferWithAuthorizationResponse() = default;
+T16::TransferSceneReportInfos() = default;
+T16::~TransferSceneReportInfos() = default;
 PostMchTransferTransferBillsTransferRequest::PostMchTransferTransferBillsTransferRequest() =
     default;
 PostMchTransferTransferBillsTransferRequest::~PostMchTransferTransferBillsTransferRequest() =
@@ -2702,6 +2792,8 @@ GetMchTransferTransferBillsTransferBillNoResponse::
     GetMchTransferTransferBillsTransferBillNoResponse() = default;
 GetMchTransferTransferBillsTransferBillNoResponse::
     ~GetMchTransferTransferBillsTransferBillNoResponse() = default;
+T17::TransferSceneReportInfos() = default;
+T17::~TransferSceneReportInfos() = default;
 PostMchTransferTransferToQqWalletBillsRequest::PostMchTransferTransferToQqWalletBillsRequest() =
     default;
 PostMchTransferTransferToQqWalletBillsRequest::~PostMchTransferTransferToQqWalletBillsRequest() =
@@ -2726,8 +2818,8 @@ PostMchTransferTransferToQqWalletBillsByOutBillNoCancelResponse::
     PostMchTransferTransferToQqWalletBillsByOutBillNoCancelResponse() = default;
 PostMchTransferTransferToQqWalletBillsByOutBillNoCancelResponse::
     ~PostMchTransferTransferToQqWalletBillsByOutBillNoCancelResponse() = default;
-T10::SceneInfo() = default;
-T10::~SceneInfo() = default;
+T18::SceneInfo() = default;
+T18::~SceneInfo() = default;
 PostMchTransferUserConfirmAuthorizationRequest::PostMchTransferUserConfirmAuthorizationRequest() =
     default;
 PostMchTransferUserConfirmAuthorizationRequest::~PostMchTransferUserConfirmAuthorizationRequest() =
@@ -2740,8 +2832,8 @@ GetMchTransferUserConfirmAuthorizationOutAuthorizationNoRequest::
     GetMchTransferUserConfirmAuthorizationOutAuthorizationNoRequest() = default;
 GetMchTransferUserConfirmAuthorizationOutAuthorizationNoRequest::
     ~GetMchTransferUserConfirmAuthorizationOutAuthorizationNoRequest() = default;
-T11::CloseInfo() = default;
-T11::~CloseInfo() = default;
+T19::CloseInfo() = default;
+T19::~CloseInfo() = default;
 GetMchTransferUserConfirmAuthorizationOutAuthorizationNoResponse::
     GetMchTransferUserConfirmAuthorizationOutAuthorizationNoResponse() = default;
 GetMchTransferUserConfirmAuthorizationOutAuthorizationNoResponse::
@@ -2750,6 +2842,8 @@ PostMchTransferUserConfirmAuthorizationOutAuthorizationNoCloseRequest::
     PostMchTransferUserConfirmAuthorizationOutAuthorizationNoCloseRequest() = default;
 PostMchTransferUserConfirmAuthorizationOutAuthorizationNoCloseRequest::
     ~PostMchTransferUserConfirmAuthorizationOutAuthorizationNoCloseRequest() = default;
+T20::CloseInfo() = default;
+T20::~CloseInfo() = default;
 PostMchTransferUserConfirmAuthorizationOutAuthorizationNoCloseResponse::
     PostMchTransferUserConfirmAuthorizationOutAuthorizationNoCloseResponse() = default;
 PostMchTransferUserConfirmAuthorizationOutAuthorizationNoCloseResponse::
@@ -2764,27 +2858,80 @@ const EnumTable& EnumTableOf(PostBrandRedpacketBrandMerchantBatchesResponse::Bat
 const EnumTable& EnumTableOf(GetBrandRedpacketBrandMerchantBatchesByBatchNoRequest::DetailState) {
   return kEnum2;
 }
+const EnumTable& EnumTableOf(GetBrandRedpacketBrandMerchantBatchesByBatchNoResponse::BatchState) {
+  return kEnum1;
+}
 const EnumTable& EnumTableOf(GetBrandRedpacketBrandMerchantBatchesByBatchNoResponse::CloseReason) {
   return kEnum3;
 }
 const EnumTable& EnumTableOf(T2::DetailState) { return kEnum4; }
 const EnumTable& EnumTableOf(
+    GetBrandRedpacketBrandMerchantBatchesByBatchNoDetailsByDetailNoResponse::DetailState) {
+  return kEnum4;
+}
+const EnumTable& EnumTableOf(
     GetBrandRedpacketBrandMerchantBatchesByBatchNoDetailsByDetailNoResponse::FailReason) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(
+    GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoRequest::DetailState) {
+  return kEnum2;
+}
+const EnumTable& EnumTableOf(
+    GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoResponse::BatchState) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(
+    GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoResponse::CloseReason) {
+  return kEnum3;
+}
+const EnumTable& EnumTableOf(T3::DetailState) { return kEnum4; }
+const EnumTable& EnumTableOf(
+    GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoOutDetailsByOutDetailNoResponse::
+        DetailState) {
+  return kEnum4;
+}
+const EnumTable& EnumTableOf(
+    GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoOutDetailsByOutDetailNoResponse::
+        FailReason) {
   return kEnum5;
 }
 const EnumTable& EnumTableOf(GetMchTransferElecsignOutBillNoResponse::State) { return kEnum6; }
 const EnumTable& EnumTableOf(GetMchTransferElecsignOutBillNoResponse::HashType) { return kEnum7; }
+const EnumTable& EnumTableOf(GetMchTransferElecsignTransferBillNoResponse::State) { return kEnum6; }
+const EnumTable& EnumTableOf(GetMchTransferElecsignTransferBillNoResponse::HashType) {
+  return kEnum7;
+}
 const EnumTable& EnumTableOf(
     GetMchTransferPartnerBudgetByOutBudgetNoElectronicReceiptsResponse::ReceiptState) {
   return kEnum8;
 }
+const EnumTable& EnumTableOf(
+    GetMchTransferPartnerBudgetByOutBudgetNoElectronicReceiptsResponse::HashType) {
+  return kEnum7;
+}
+const EnumTable& EnumTableOf(
+    PostMchTransferPartnerBudgetByOutBudgetNoElectronicReceiptsResponse::ReceiptState) {
+  return kEnum8;
+}
+const EnumTable& EnumTableOf(
+    PostMchTransferPartnerBudgetByOutBudgetNoElectronicReceiptsResponse::HashType) {
+  return kEnum7;
+}
 const EnumTable& EnumTableOf(PostMchTransferPartnerCharityBudgetResponse::State) { return kEnum9; }
+const EnumTable& EnumTableOf(GetMchTransferPartnerCharityBudgetByOutBudgetNoResponse::State) {
+  return kEnum9;
+}
 const EnumTable& EnumTableOf(
     PostMchTransferPartnerCharityBudgetByOutBudgetNoUnlockResponse::State) {
   return kEnum10;
 }
-const EnumTable& EnumTableOf(T3::TransactionType) { return kEnum11; }
+const EnumTable& EnumTableOf(T4::TransactionType) { return kEnum11; }
 const EnumTable& EnumTableOf(PostMchTransferPartnerCharityTransferBillsResponse::State) {
+  return kEnum12;
+}
+const EnumTable& EnumTableOf(
+    GetMchTransferPartnerCharityTransferBillsOutTransferNoResponse::State) {
   return kEnum12;
 }
 const EnumTable& EnumTableOf(PostMchTransferPartnerElectronicReceiptsResponse::State) {
@@ -2793,20 +2940,41 @@ const EnumTable& EnumTableOf(PostMchTransferPartnerElectronicReceiptsResponse::S
 const EnumTable& EnumTableOf(PostMchTransferPartnerElectronicReceiptsResponse::HashType) {
   return kEnum14;
 }
+const EnumTable& EnumTableOf(GetMchTransferPartnerElectronicReceiptsByOutBillNoResponse::State) {
+  return kEnum13;
+}
+const EnumTable& EnumTableOf(GetMchTransferPartnerElectronicReceiptsByOutBillNoResponse::HashType) {
+  return kEnum14;
+}
 const EnumTable& EnumTableOf(PostMchTransferPartnerSubMchAuthorizationsResponse::State) {
   return kEnum15;
 }
 const EnumTable& EnumTableOf(GetMchTransferPartnerSubMchAuthorizationsBySubMchidResponse::State) {
   return kEnum16;
 }
+const EnumTable& EnumTableOf(T5::State) { return kEnum15; }
 const EnumTable& EnumTableOf(PostMchTransferPartnerTransferBillsRequest::TransferSceneId) {
   return kEnum17;
 }
 const EnumTable& EnumTableOf(GetMchTransferPartnerTransferBillsOutBillNoResponse::State) {
   return kEnum18;
 }
+const EnumTable& EnumTableOf(PostMchTransferPartnerTransferBillsOutBillNoCancelResponse::State) {
+  return kEnum18;
+}
+const EnumTable& EnumTableOf(
+    PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationRequest::TransferSceneId) {
+  return kEnum17;
+}
+const EnumTable& EnumTableOf(PostMchTransferPartnerTransferBillsTransferRequest::TransferSceneId) {
+  return kEnum17;
+}
 const EnumTable& EnumTableOf(PostMchTransferPartnerTransferBillsTransferResponse::State) {
   return kEnum19;
+}
+const EnumTable& EnumTableOf(
+    PostMchTransferPartnerUserConfirmAuthorizationsRequest::TransferSceneId) {
+  return kEnum17;
 }
 const EnumTable& EnumTableOf(PostMchTransferPartnerUserConfirmAuthorizationsResponse::State) {
   return kEnum20;
@@ -2815,27 +2983,78 @@ const EnumTable& EnumTableOf(
     GetMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoResponse::State) {
   return kEnum21;
 }
-const EnumTable& EnumTableOf(T7::CloseReason) { return kEnum22; }
+const EnumTable& EnumTableOf(T10::CloseReason) { return kEnum22; }
+const EnumTable& EnumTableOf(
+    GetMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoResponse::TransferSceneId) {
+  return kEnum17;
+}
 const EnumTable& EnumTableOf(
     PostMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoCloseResponse::State) {
   return kEnum23;
 }
-const EnumTable& EnumTableOf(T8::CloseReason) { return kEnum24; }
-const EnumTable& EnumTableOf(T9::Type) { return kEnum25; }
+const EnumTable& EnumTableOf(T11::CloseReason) { return kEnum24; }
+const EnumTable& EnumTableOf(
+    PostMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoCloseResponse::
+        TransferSceneId) {
+  return kEnum17;
+}
+const EnumTable& EnumTableOf(PostMchTransferTransferBillsRequest::TransferSceneId) {
+  return kEnum17;
+}
+const EnumTable& EnumTableOf(T13::Type) { return kEnum25; }
+const EnumTable& EnumTableOf(PostMchTransferTransferBillsResponse::State) { return kEnum18; }
+const EnumTable& EnumTableOf(GetMchTransferTransferBillsOutBillNoResponse::State) {
+  return kEnum18;
+}
 const EnumTable& EnumTableOf(PostMchTransferTransferBillsOutBillNoCancelResponse::State) {
   return kEnum26;
+}
+const EnumTable& EnumTableOf(
+    PostMchTransferTransferBillsPreTransferWithAuthorizationRequest::TransferSceneId) {
+  return kEnum17;
 }
 const EnumTable& EnumTableOf(
     PostMchTransferTransferBillsPreTransferWithAuthorizationResponse::State) {
   return kEnum27;
 }
+const EnumTable& EnumTableOf(PostMchTransferTransferBillsTransferRequest::TransferSceneId) {
+  return kEnum17;
+}
 const EnumTable& EnumTableOf(PostMchTransferTransferBillsTransferResponse::State) {
   return kEnum28;
+}
+const EnumTable& EnumTableOf(GetMchTransferTransferBillsTransferBillNoResponse::State) {
+  return kEnum18;
 }
 const EnumTable& EnumTableOf(PostMchTransferTransferToQqWalletBillsRequest::TransferSceneId) {
   return kEnum29;
 }
-const EnumTable& EnumTableOf(T10::DeviceType) { return kEnum30; }
-const EnumTable& EnumTableOf(T11::CloseReason) { return kEnum31; }
+const EnumTable& EnumTableOf(PostMchTransferTransferToQqWalletBillsResponse::State) {
+  return kEnum18;
+}
+const EnumTable& EnumTableOf(GetMchTransferTransferToQqWalletBillsByOutBillNoResponse::State) {
+  return kEnum18;
+}
+const EnumTable& EnumTableOf(
+    PostMchTransferTransferToQqWalletBillsByOutBillNoCancelResponse::State) {
+  return kEnum18;
+}
+const EnumTable& EnumTableOf(PostMchTransferUserConfirmAuthorizationRequest::TransferSceneId) {
+  return kEnum17;
+}
+const EnumTable& EnumTableOf(T18::DeviceType) { return kEnum30; }
+const EnumTable& EnumTableOf(PostMchTransferUserConfirmAuthorizationResponse::State) {
+  return kEnum20;
+}
+const EnumTable& EnumTableOf(
+    GetMchTransferUserConfirmAuthorizationOutAuthorizationNoResponse::State) {
+  return kEnum21;
+}
+const EnumTable& EnumTableOf(T19::CloseReason) { return kEnum31; }
+const EnumTable& EnumTableOf(
+    PostMchTransferUserConfirmAuthorizationOutAuthorizationNoCloseResponse::State) {
+  return kEnum23;
+}
+const EnumTable& EnumTableOf(T20::CloseReason) { return kEnum24; }
 
 }  // namespace wechatpay::models::v3::fund_app

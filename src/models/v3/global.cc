@@ -20,50 +20,114 @@ using T4 = GetMerchantServiceComplaintsResponse::Data;
 using T5 = T4::ComplaintOrderInfo;
 using T6 = T4::ComplaintMediaList;
 using T7 = T4::ServiceOrderInfo;
-using T8 = GetMerchantServiceComplaintsByComplaintIdNegotiationHistorysResponse::Data;
-using T9 = PostMerchantServiceImagesUploadRequest::Meta;
-using T10 = PostMerchantsRequest::Contact;
-using T11 = PostMerchantsRequest::Business;
-using T12 = PostMerchantsRequest::Director;
-using T13 = PostMerchantsRequest::H5PaymentApplyInfo;
-using T14 = GetMerchantsBySubMchidResponse::Contact;
-using T15 = GetMerchantsBySubMchidResponse::Business;
-using T16 = GetMerchantsBySubMchidResponse::H5Payment;
-using T17 = GetMerchantsBySubMchidResponse::SubMerchantState;
-using T18 = T17::ApplicationRejectDetail;
-using T19 = PatchMerchantsBySubMchidRequest::Business;
-using T20 = PatchMerchantsBySubMchidRequest::H5PaymentApplyInfo;
-using T21 = PostMicropayTransactionsPayRequest::Payer;
-using T22 = PostMicropayTransactionsPayRequest::Amount;
-using T23 = PostMicropayTransactionsPayRequest::SceneInfo;
-using T24 = T23::StoreInfo;
-using T25 = PostMicropayTransactionsPayRequest::Detail;
-using T26 = T25::GoodsDetail;
-using T27 = PostMicropayTransactionsPayResponse::Payer;
-using T28 = PostMicropayTransactionsPayResponse::Amount;
-using T29 = T28::ExchangeRate;
-using T30 = PostMicropayTransactionsPayResponse::Detail;
-using T31 = T30::GoodsDetail;
-using T32 = PostPapayTransactionsRequest::SceneInfo;
-using T33 = PostPapayTransactionsResponse::Amount;
-using T34 = T33::ExchangeRate;
-using T35 = PostPapayTransactionsResponse::PromotionDetail;
-using T36 = T35::GoodsDetail;
-using T37 = GetPapayTransactionsOutTradeNoResponse::Amount;
-using T38 = PostProfitSharingOrdersRequest::Receivers;
-using T39 = PostProfitSharingOrdersResponse::Receivers;
-using T40 = GetRefundsResponse::Amount;
-using T41 = GetRefundsResponse::Data;
-using T42 = T41::Amount;
-using T43 = T42::ExchangeRate;
-using T44 = T41::RefundDetail;
-using T45 = PostRefundsRequest::Amount;
-using T46 = PostRefundsResponse::Amount;
-using T47 = GetSettleSettlementsResponse::Data;
-using T48 = T47::Amount;
-using T49 = T47::SplitAmount;
-using T50 = GetTransactionsIdByTransactionIdResponse::PromotionDetail;
-using T51 = PostTransactionsMwebRequest::SceneInfo;
+using T8 = GetMerchantServiceComplaintsByComplaintIdResponse::ComplaintOrderInfo;
+using T9 = GetMerchantServiceComplaintsByComplaintIdResponse::ComplaintMediaList;
+using T10 = GetMerchantServiceComplaintsByComplaintIdResponse::ServiceOrderInfo;
+using T11 = GetMerchantServiceComplaintsByComplaintIdNegotiationHistorysResponse::Data;
+using T12 = T11::ComplaintMediaList;
+using T13 = PostMerchantServiceImagesUploadRequest::Meta;
+using T14 = PostMerchantStorageFileUploadRequest::Meta;
+using T15 = PostMerchantsRequest::Contact;
+using T16 = PostMerchantsRequest::Business;
+using T17 = PostMerchantsRequest::Director;
+using T18 = PostMerchantsRequest::Principal;
+using T19 = PostMerchantsRequest::H5PaymentApplyInfo;
+using T20 = GetMerchantsBySubMchidResponse::Contact;
+using T21 = GetMerchantsBySubMchidResponse::Business;
+using T22 = GetMerchantsBySubMchidResponse::Director;
+using T23 = GetMerchantsBySubMchidResponse::Principal;
+using T24 = GetMerchantsBySubMchidResponse::H5Payment;
+using T25 = GetMerchantsBySubMchidResponse::SubMerchantState;
+using T26 = T25::ApplicationRejectDetail;
+using T27 = PatchMerchantsBySubMchidRequest::Contact;
+using T28 = PatchMerchantsBySubMchidRequest::Business;
+using T29 = PatchMerchantsBySubMchidRequest::Director;
+using T30 = PatchMerchantsBySubMchidRequest::Principal;
+using T31 = PatchMerchantsBySubMchidRequest::H5PaymentApplyInfo;
+using T32 = PostMicropayTransactionsPayRequest::Payer;
+using T33 = PostMicropayTransactionsPayRequest::Amount;
+using T34 = PostMicropayTransactionsPayRequest::SceneInfo;
+using T35 = T34::StoreInfo;
+using T36 = PostMicropayTransactionsPayRequest::Detail;
+using T37 = T36::GoodsDetail;
+using T38 = PostMicropayTransactionsPayResponse::Payer;
+using T39 = PostMicropayTransactionsPayResponse::Amount;
+using T40 = T39::ExchangeRate;
+using T41 = PostMicropayTransactionsPayResponse::Detail;
+using T42 = T41::GoodsDetail;
+using T43 = PostPapayTransactionsRequest::Amount;
+using T44 = PostPapayTransactionsRequest::SceneInfo;
+using T45 = PostPapayTransactionsResponse::Payer;
+using T46 = PostPapayTransactionsResponse::Amount;
+using T47 = T46::ExchangeRate;
+using T48 = PostPapayTransactionsResponse::PromotionDetail;
+using T49 = T48::GoodsDetail;
+using T50 = GetPapayTransactionsOutTradeNoResponse::Payer;
+using T51 = GetPapayTransactionsOutTradeNoResponse::Amount;
+using T52 = T51::ExchangeRate;
+using T53 = GetPapayTransactionsOutTradeNoResponse::PromotionDetail;
+using T54 = T53::GoodsDetail;
+using T55 = GetPapayTransactionsByTransactionIdResponse::Payer;
+using T56 = GetPapayTransactionsByTransactionIdResponse::Amount;
+using T57 = T56::ExchangeRate;
+using T58 = GetPapayTransactionsByTransactionIdResponse::PromotionDetail;
+using T59 = T58::GoodsDetail;
+using T60 = PostProfitSharingOrdersRequest::Receivers;
+using T61 = PostProfitSharingOrdersResponse::Receivers;
+using T62 = PostProfitSharingOrdersUnfreezeResponse::Receivers;
+using T63 = GetProfitSharingOrdersByOutOrderNoResponse::Receivers;
+using T64 = GetRefundsResponse::Amount;
+using T65 = GetRefundsResponse::Data;
+using T66 = T65::Amount;
+using T67 = T66::ExchangeRate;
+using T68 = T65::RefundDetail;
+using T69 = PostRefundsRequest::Amount;
+using T70 = PostRefundsResponse::Amount;
+using T71 = T70::ExchangeRate;
+using T72 = PostRefundsResponse::Detail;
+using T73 = GetRefundsIdByRefundIdResponse::Amount;
+using T74 = T73::ExchangeRate;
+using T75 = GetRefundsIdByRefundIdResponse::Detail;
+using T76 = GetRefundsOutRefundNoResponse::Amount;
+using T77 = T76::ExchangeRate;
+using T78 = GetRefundsOutRefundNoResponse::Detail;
+using T79 = GetSettleSettlementsResponse::Data;
+using T80 = T79::Amount;
+using T81 = T79::SplitAmount;
+using T82 = PostTransactionsAppRequest::Payer;
+using T83 = PostTransactionsAppRequest::Amount;
+using T84 = PostTransactionsAppRequest::SceneInfo;
+using T85 = T84::StoreInfo;
+using T86 = PostTransactionsAppRequest::Detail;
+using T87 = T86::GoodsDetail;
+using T88 = GetTransactionsIdByTransactionIdResponse::Payer;
+using T89 = GetTransactionsIdByTransactionIdResponse::Amount;
+using T90 = T89::ExchangeRate;
+using T91 = GetTransactionsIdByTransactionIdResponse::PromotionDetail;
+using T92 = T91::GoodsDetail;
+using T93 = PostTransactionsJsapiRequest::Payer;
+using T94 = PostTransactionsJsapiRequest::Amount;
+using T95 = PostTransactionsJsapiRequest::SceneInfo;
+using T96 = T95::StoreInfo;
+using T97 = PostTransactionsJsapiRequest::Detail;
+using T98 = T97::GoodsDetail;
+using T99 = PostTransactionsMwebRequest::Payer;
+using T100 = PostTransactionsMwebRequest::Amount;
+using T101 = PostTransactionsMwebRequest::SceneInfo;
+using T102 = T101::StoreInfo;
+using T103 = PostTransactionsMwebRequest::Detail;
+using T104 = T103::GoodsDetail;
+using T105 = PostTransactionsNativeRequest::Payer;
+using T106 = PostTransactionsNativeRequest::Amount;
+using T107 = PostTransactionsNativeRequest::SceneInfo;
+using T108 = T107::StoreInfo;
+using T109 = PostTransactionsNativeRequest::Detail;
+using T110 = T109::GoodsDetail;
+using T111 = GetTransactionsOutTradeNoResponse::Payer;
+using T112 = GetTransactionsOutTradeNoResponse::Amount;
+using T113 = T112::ExchangeRate;
+using T114 = GetTransactionsOutTradeNoResponse::PromotionDetail;
+using T115 = T114::GoodsDetail;
 
 constexpr std::string_view kEnum0Names[] = {
     "", "out_trade_no", "transaction_id", "sub_order_no", "sub_order_id",
@@ -351,47 +415,111 @@ static void Serialize(Archive& a, T4& v);
 static void Serialize(Archive& a, T8& v);
 static void Serialize(Archive& a, T9& v);
 static void Serialize(Archive& a, T10& v);
-static void Serialize(Archive& a, T11& v);
 static void Serialize(Archive& a, T12& v);
+static void Serialize(Archive& a, T11& v);
 static void Serialize(Archive& a, T13& v);
 static void Serialize(Archive& a, T14& v);
 static void Serialize(Archive& a, T15& v);
 static void Serialize(Archive& a, T16& v);
-static void Serialize(Archive& a, T18& v);
 static void Serialize(Archive& a, T17& v);
+static void Serialize(Archive& a, T18& v);
 static void Serialize(Archive& a, T19& v);
 static void Serialize(Archive& a, T20& v);
 static void Serialize(Archive& a, T21& v);
 static void Serialize(Archive& a, T22& v);
-static void Serialize(Archive& a, T24& v);
 static void Serialize(Archive& a, T23& v);
+static void Serialize(Archive& a, T24& v);
 static void Serialize(Archive& a, T26& v);
 static void Serialize(Archive& a, T25& v);
 static void Serialize(Archive& a, T27& v);
-static void Serialize(Archive& a, T29& v);
 static void Serialize(Archive& a, T28& v);
-static void Serialize(Archive& a, T31& v);
+static void Serialize(Archive& a, T29& v);
 static void Serialize(Archive& a, T30& v);
+static void Serialize(Archive& a, T31& v);
 static void Serialize(Archive& a, T32& v);
-static void Serialize(Archive& a, T34& v);
 static void Serialize(Archive& a, T33& v);
-static void Serialize(Archive& a, T36& v);
 static void Serialize(Archive& a, T35& v);
+static void Serialize(Archive& a, T34& v);
 static void Serialize(Archive& a, T37& v);
+static void Serialize(Archive& a, T36& v);
 static void Serialize(Archive& a, T38& v);
-static void Serialize(Archive& a, T39& v);
 static void Serialize(Archive& a, T40& v);
-static void Serialize(Archive& a, T43& v);
+static void Serialize(Archive& a, T39& v);
 static void Serialize(Archive& a, T42& v);
-static void Serialize(Archive& a, T44& v);
 static void Serialize(Archive& a, T41& v);
+static void Serialize(Archive& a, T43& v);
+static void Serialize(Archive& a, T44& v);
 static void Serialize(Archive& a, T45& v);
-static void Serialize(Archive& a, T46& v);
-static void Serialize(Archive& a, T48& v);
-static void Serialize(Archive& a, T49& v);
 static void Serialize(Archive& a, T47& v);
+static void Serialize(Archive& a, T46& v);
+static void Serialize(Archive& a, T49& v);
+static void Serialize(Archive& a, T48& v);
 static void Serialize(Archive& a, T50& v);
+static void Serialize(Archive& a, T52& v);
 static void Serialize(Archive& a, T51& v);
+static void Serialize(Archive& a, T54& v);
+static void Serialize(Archive& a, T53& v);
+static void Serialize(Archive& a, T55& v);
+static void Serialize(Archive& a, T57& v);
+static void Serialize(Archive& a, T56& v);
+static void Serialize(Archive& a, T59& v);
+static void Serialize(Archive& a, T58& v);
+static void Serialize(Archive& a, T60& v);
+static void Serialize(Archive& a, T61& v);
+static void Serialize(Archive& a, T62& v);
+static void Serialize(Archive& a, T63& v);
+static void Serialize(Archive& a, T64& v);
+static void Serialize(Archive& a, T67& v);
+static void Serialize(Archive& a, T66& v);
+static void Serialize(Archive& a, T68& v);
+static void Serialize(Archive& a, T65& v);
+static void Serialize(Archive& a, T69& v);
+static void Serialize(Archive& a, T71& v);
+static void Serialize(Archive& a, T70& v);
+static void Serialize(Archive& a, T72& v);
+static void Serialize(Archive& a, T74& v);
+static void Serialize(Archive& a, T73& v);
+static void Serialize(Archive& a, T75& v);
+static void Serialize(Archive& a, T77& v);
+static void Serialize(Archive& a, T76& v);
+static void Serialize(Archive& a, T78& v);
+static void Serialize(Archive& a, T80& v);
+static void Serialize(Archive& a, T81& v);
+static void Serialize(Archive& a, T79& v);
+static void Serialize(Archive& a, T82& v);
+static void Serialize(Archive& a, T83& v);
+static void Serialize(Archive& a, T85& v);
+static void Serialize(Archive& a, T84& v);
+static void Serialize(Archive& a, T87& v);
+static void Serialize(Archive& a, T86& v);
+static void Serialize(Archive& a, T88& v);
+static void Serialize(Archive& a, T90& v);
+static void Serialize(Archive& a, T89& v);
+static void Serialize(Archive& a, T92& v);
+static void Serialize(Archive& a, T91& v);
+static void Serialize(Archive& a, T93& v);
+static void Serialize(Archive& a, T94& v);
+static void Serialize(Archive& a, T96& v);
+static void Serialize(Archive& a, T95& v);
+static void Serialize(Archive& a, T98& v);
+static void Serialize(Archive& a, T97& v);
+static void Serialize(Archive& a, T99& v);
+static void Serialize(Archive& a, T100& v);
+static void Serialize(Archive& a, T102& v);
+static void Serialize(Archive& a, T101& v);
+static void Serialize(Archive& a, T104& v);
+static void Serialize(Archive& a, T103& v);
+static void Serialize(Archive& a, T105& v);
+static void Serialize(Archive& a, T106& v);
+static void Serialize(Archive& a, T108& v);
+static void Serialize(Archive& a, T107& v);
+static void Serialize(Archive& a, T110& v);
+static void Serialize(Archive& a, T109& v);
+static void Serialize(Archive& a, T111& v);
+static void Serialize(Archive& a, T113& v);
+static void Serialize(Archive& a, T112& v);
+static void Serialize(Archive& a, T115& v);
+static void Serialize(Archive& a, T114& v);
 
 // GET v3/global/certificates
 namespace {
@@ -411,7 +539,7 @@ constexpr internal::EndpointSpec kSpec0{
 
 void Serialize(Archive& a, GetCertificatesRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetCertificatesResponse& v) {
-  a.Field("data", v.data);
+  a.OptList("data", v.data);
   a.Extra(v.extra);
 }
 
@@ -456,15 +584,15 @@ void Serialize(Archive& a, GetCustomsOrdersRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetCustomsOrdersResponse& v) {
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("transaction_id", v.transaction_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("transaction_id", v.transaction_id);
   a.Field("verify_department", v.verify_department);
-  a.Str("verify_department_trade_id", v.verify_department_trade_id);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
-  a.I64("total_count", v.total_count);
-  a.Field("data", v.data);
+  a.OptStr("verify_department_trade_id", v.verify_department_trade_id);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptI64("total_count", v.total_count);
+  a.OptList("data", v.data);
   a.Extra(v.extra);
 }
 
@@ -512,16 +640,16 @@ void Serialize(Archive& a, PatchCustomsOrdersRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchCustomsOrdersResponse& v) {
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
   a.Field("state", v.state);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("sub_order_no", v.sub_order_no);
   a.OptStr("sub_order_id", v.sub_order_id);
-  a.Str("modify_time", v.modify_time);
+  a.OptStr("modify_time", v.modify_time);
   a.Field("verify_department", v.verify_department);
-  a.Str("verify_department_trade_id", v.verify_department_trade_id);
+  a.OptStr("verify_department_trade_id", v.verify_department_trade_id);
   a.Extra(v.extra);
 }
 
@@ -570,15 +698,15 @@ void Serialize(Archive& a, PostCustomsOrdersRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostCustomsOrdersResponse& v) {
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
   a.Field("state", v.state);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("sub_order_no", v.sub_order_no);
   a.OptStr("sub_order_id", v.sub_order_id);
   a.Field("verify_department", v.verify_department);
-  a.Str("verify_department_trade_id", v.verify_department_trade_id);
+  a.OptStr("verify_department_trade_id", v.verify_department_trade_id);
   a.Extra(v.extra);
 }
 
@@ -623,14 +751,14 @@ void Serialize(Archive& a, PostCustomsRedeclareRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostCustomsRedeclareResponse& v) {
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
   a.Field("state", v.state);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("sub_order_no", v.sub_order_no);
   a.OptStr("sub_order_id", v.sub_order_id);
-  a.Str("modify_time", v.modify_time);
+  a.OptStr("modify_time", v.modify_time);
   a.OptStr("explanation", v.explanation);
   a.Extra(v.extra);
 }
@@ -679,10 +807,10 @@ void Serialize(Archive& a, PostCustomsVerifyCertificateRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostCustomsVerifyCertificateResponse& v) {
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("transaction_id", v.transaction_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
   a.Field("certificate_check_result", v.certificate_check_result);
   a.Extra(v.extra);
 }
@@ -742,8 +870,8 @@ constexpr internal::EndpointSpec kSpec7{
 
 void Serialize(Archive& a, GetMerchantServiceComplaintNotificationsRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetMerchantServiceComplaintNotificationsResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("url", v.url);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("url", v.url);
   a.Extra(v.extra);
 }
 
@@ -783,8 +911,8 @@ void Serialize(Archive& a, PostMerchantServiceComplaintNotificationsRequest& v) 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMerchantServiceComplaintNotificationsResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("url", v.url);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("url", v.url);
   a.Extra(v.extra);
 }
 
@@ -824,8 +952,8 @@ void Serialize(Archive& a, PutMerchantServiceComplaintNotificationsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PutMerchantServiceComplaintNotificationsResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("url", v.url);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("url", v.url);
   a.Extra(v.extra);
 }
 
@@ -872,8 +1000,8 @@ void Serialize(Archive& a, GetMerchantServiceComplaintsRequest& v) {
 }
 void Serialize(Archive& a, GetMerchantServiceComplaintsResponse& v) {
   a.OptList("data", v.data);
-  a.I64("limit", v.limit);
-  a.I64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptI64("offset", v.offset);
   a.OptI64("total_count", v.total_count);
   a.Extra(v.extra);
 }
@@ -915,18 +1043,18 @@ void Serialize(Archive& a, GetMerchantServiceComplaintsByComplaintIdRequest& v) 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMerchantServiceComplaintsByComplaintIdResponse& v) {
-  a.Str("complaint_id", v.complaint_id);
-  a.Str("complaint_time", v.complaint_time);
-  a.Str("complaint_detail", v.complaint_detail);
+  a.OptStr("complaint_id", v.complaint_id);
+  a.OptStr("complaint_time", v.complaint_time);
+  a.OptStr("complaint_detail", v.complaint_detail);
   a.Field("complaint_state", v.complaint_state);
-  a.Str("complainted_mchid", v.complainted_mchid);
+  a.OptStr("complainted_mchid", v.complainted_mchid);
   a.OptStr("payer_phone", v.payer_phone);
   a.OptList("complaint_order_info", v.complaint_order_info);
-  a.Bool("complaint_full_refunded", v.complaint_full_refunded);
+  a.OptBool("complaint_full_refunded", v.complaint_full_refunded);
   a.OptBool("is_overdue", v.is_overdue);
   a.Field("priority", v.priority);
-  a.Bool("incoming_user_response", v.incoming_user_response);
-  a.I64("user_complaint_times", v.user_complaint_times);
+  a.OptBool("incoming_user_response", v.incoming_user_response);
+  a.OptI64("user_complaint_times", v.user_complaint_times);
   a.OptList("complaint_media_list", v.complaint_media_list);
   a.OptStr("problem_description", v.problem_description);
   a.OptStr("complaint_detail_trans", v.complaint_detail_trans);
@@ -1011,8 +1139,8 @@ void Serialize(Archive& a, GetMerchantServiceComplaintsByComplaintIdNegotiationH
 void Serialize(Archive& a,
                GetMerchantServiceComplaintsByComplaintIdNegotiationHistorysResponse& v) {
   a.OptList("data", v.data);
-  a.I64("limit", v.limit);
-  a.I64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptI64("offset", v.offset);
   a.OptI64("total_count", v.total_count);
   a.Extra(v.extra);
 }
@@ -1093,7 +1221,7 @@ void Serialize(Archive& a, PostMerchantServiceImagesUploadRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMerchantServiceImagesUploadResponse& v) {
-  a.Str("media_id", v.media_id);
+  a.OptStr("media_id", v.media_id);
   a.Extra(v.extra);
 }
 
@@ -1170,7 +1298,7 @@ void Serialize(Archive& a, PostMerchantStorageFileUploadRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMerchantStorageFileUploadResponse& v) {
-  a.Str("file_id", v.file_id);
+  a.OptStr("file_id", v.file_id);
   a.Extra(v.extra);
 }
 
@@ -1219,16 +1347,16 @@ void Serialize(Archive& a, PostMerchantH5PermissionApplicationsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMerchantH5PermissionApplicationsResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.StrList("domains", v.domains);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStrList("domains", v.domains);
   a.OptStr("business_description", v.business_description);
   a.Field("transaction_limit_type", v.transaction_limit_type);
   a.OptStr("company_register_cert", v.company_register_cert);
   a.OptStrList("website_business_page_pics", v.website_business_page_pics);
   a.OptStrList("website_homepage_pics", v.website_homepage_pics);
   a.Field("website_state", v.website_state);
-  a.Str("website_url", v.website_url);
-  a.I64("applyment_id", v.applyment_id);
+  a.OptStr("website_url", v.website_url);
+  a.OptI64("applyment_id", v.applyment_id);
   a.OptStr("audit_reject_detail", v.audit_reject_detail);
   a.Field("applyment_state", v.applyment_state);
   a.Field("applyment_type", v.applyment_type);
@@ -1268,16 +1396,16 @@ void Serialize(Archive& a, GetMerchantH5PermissionApplicationsByApplymentIdReque
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMerchantH5PermissionApplicationsByApplymentIdResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.StrList("domains", v.domains);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStrList("domains", v.domains);
   a.OptStr("business_description", v.business_description);
   a.Field("transaction_limit_type", v.transaction_limit_type);
   a.OptStr("company_register_cert", v.company_register_cert);
   a.OptStrList("website_business_page_pics", v.website_business_page_pics);
   a.OptStrList("website_homepage_pics", v.website_homepage_pics);
   a.Field("website_state", v.website_state);
-  a.Str("website_url", v.website_url);
-  a.I64("applyment_id", v.applyment_id);
+  a.OptStr("website_url", v.website_url);
+  a.OptI64("applyment_id", v.applyment_id);
   a.OptStr("audit_reject_detail", v.audit_reject_detail);
   a.Field("applyment_state", v.applyment_state);
   a.Field("applyment_type", v.applyment_type);
@@ -1328,16 +1456,16 @@ void Serialize(Archive& a, PatchMerchantH5PermissionApplicationsByApplymentIdReq
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchMerchantH5PermissionApplicationsByApplymentIdResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Field("domains", v.domains);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptList("domains", v.domains);
   a.OptStr("business_description", v.business_description);
   a.Field("transaction_limit_type", v.transaction_limit_type);
   a.OptStr("company_register_cert", v.company_register_cert);
   a.OptStrList("website_business_page_pics", v.website_business_page_pics);
   a.OptStrList("website_homepage_pics", v.website_homepage_pics);
   a.Field("website_state", v.website_state);
-  a.Str("website_url", v.website_url);
-  a.I64("applyment_id", v.applyment_id);
+  a.OptStr("website_url", v.website_url);
+  a.OptI64("applyment_id", v.applyment_id);
   a.OptStr("audit_reject_detail", v.audit_reject_detail);
   a.Field("applyment_state", v.applyment_state);
   a.Field("applyment_type", v.applyment_type);
@@ -1388,17 +1516,17 @@ void Serialize(Archive& a, PostMerchantH5PermissionDomainApplicationsRequest& v)
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMerchantH5PermissionDomainApplicationsResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("website_state", v.website_state);
-  a.StrList("domains", v.domains);
-  a.Str("webiste_url", v.webiste_url);
+  a.OptStrList("domains", v.domains);
+  a.OptStr("webiste_url", v.webiste_url);
   a.OptStrList("website_business_page_pics", v.website_business_page_pics);
   a.OptStrList("website_homepage_pics", v.website_homepage_pics);
-  a.I64("applyment_id", v.applyment_id);
+  a.OptI64("applyment_id", v.applyment_id);
   a.OptStr("audit_reject_detail", v.audit_reject_detail);
   a.Field("applyment_state", v.applyment_state);
   a.OptStr("notify_url", v.notify_url);
-  a.Str("out_applyment_id", v.out_applyment_id);
+  a.OptStr("out_applyment_id", v.out_applyment_id);
   a.Extra(v.extra);
 }
 
@@ -1434,17 +1562,17 @@ void Serialize(Archive& a, GetMerchantH5PermissionDomainApplicationsByApplymentI
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMerchantH5PermissionDomainApplicationsByApplymentIdResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("website_state", v.website_state);
-  a.StrList("domains", v.domains);
-  a.Str("webiste_url", v.webiste_url);
+  a.OptStrList("domains", v.domains);
+  a.OptStr("webiste_url", v.webiste_url);
   a.OptStrList("website_business_page_pics", v.website_business_page_pics);
   a.OptStrList("website_homepage_pics", v.website_homepage_pics);
-  a.I64("applyment_id", v.applyment_id);
+  a.OptI64("applyment_id", v.applyment_id);
   a.OptStr("audit_reject_detail", v.audit_reject_detail);
   a.Field("applyment_state", v.applyment_state);
   a.OptStr("notify_url", v.notify_url);
-  a.Str("out_applyment_id", v.out_applyment_id);
+  a.OptStr("out_applyment_id", v.out_applyment_id);
   a.Extra(v.extra);
 }
 
@@ -1489,17 +1617,17 @@ void Serialize(Archive& a, PatchMerchantH5PermissionDomainApplicationsByApplymen
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchMerchantH5PermissionDomainApplicationsByApplymentIdResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("website_state", v.website_state);
-  a.StrList("domains", v.domains);
-  a.Str("webiste_url", v.webiste_url);
+  a.OptStrList("domains", v.domains);
+  a.OptStr("webiste_url", v.webiste_url);
   a.OptStrList("website_business_page_pics", v.website_business_page_pics);
   a.OptStrList("website_homepage_pics", v.website_homepage_pics);
-  a.I64("applyment_id", v.applyment_id);
+  a.OptI64("applyment_id", v.applyment_id);
   a.OptStr("audit_reject_detail", v.audit_reject_detail);
   a.Field("applyment_state", v.applyment_state);
   a.OptStr("notify_url", v.notify_url);
-  a.Str("out_applyment_id", v.out_applyment_id);
+  a.OptStr("out_applyment_id", v.out_applyment_id);
   a.Extra(v.extra);
 }
 
@@ -1533,7 +1661,7 @@ constexpr internal::EndpointSpec kSpec24{
 
 void Serialize(Archive& a, GetMerchantH5PermissionBySubMchidRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetMerchantH5PermissionBySubMchidResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("authorization_state", v.authorization_state);
   a.Extra(v.extra);
 }
@@ -1602,7 +1730,7 @@ void Serialize(Archive& a, PostMerchantsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMerchantsResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("verification_status", v.verification_status);
   a.OptStr("description", v.description);
   a.Field("h5_authorization_state", v.h5_authorization_state);
@@ -1646,12 +1774,12 @@ void Serialize(Archive& a, GetMerchantsBySubMchidRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMerchantsBySubMchidResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("name", v.name);
-  a.Str("shortname", v.shortname);
-  a.Str("office_phone", v.office_phone);
-  a.Str("merchant_country_code", v.merchant_country_code);
-  a.I64("business_category", v.business_category);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("name", v.name);
+  a.OptStr("shortname", v.shortname);
+  a.OptStr("office_phone", v.office_phone);
+  a.OptStr("merchant_country_code", v.merchant_country_code);
+  a.OptI64("business_category", v.business_category);
   a.Field("contact", v.contact);
   a.Field("merchant_type", v.merchant_type);
   a.OptStr("registration_certificate_number", v.registration_certificate_number);
@@ -1723,7 +1851,7 @@ void Serialize(Archive& a, PatchMerchantsBySubMchidRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchMerchantsBySubMchidResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("h5_authorization_state", v.h5_authorization_state);
   a.Extra(v.extra);
 }
@@ -1853,20 +1981,20 @@ void Serialize(Archive& a, PostMicropayTransactionsPayRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMicropayTransactionsPayResponse& v) {
-  a.Str("id", v.id);
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sp_appid", v.sp_appid);
+  a.OptStr("id", v.id);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_appid", v.sp_appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("trade_type", v.trade_type);
-  a.Str("trade_state", v.trade_state);
-  a.Str("trade_state_desc", v.trade_state_desc);
-  a.Str("bank_type", v.bank_type);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("trade_type", v.trade_type);
+  a.OptStr("trade_state", v.trade_state);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
+  a.OptStr("bank_type", v.bank_type);
   a.OptStr("attach", v.attach);
-  a.Str("success_time", v.success_time);
+  a.OptStr("success_time", v.success_time);
   a.Field("payer", v.payer);
   a.Field("amount", v.amount);
   a.OptList("detail", v.detail);
@@ -1919,7 +2047,7 @@ void Serialize(Archive& a, PostPapayContractsAppPreEntrustSignRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPapayContractsAppPreEntrustSignResponse& v) {
-  a.Str("session_id", v.session_id);
+  a.OptStr("session_id", v.session_id);
   a.Extra(v.extra);
 }
 
@@ -1971,7 +2099,7 @@ void Serialize(Archive& a, PostPapayContractsH5PreEntrustSignRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPapayContractsH5PreEntrustSignResponse& v) {
-  a.Str("sign_url", v.sign_url);
+  a.OptStr("sign_url", v.sign_url);
   a.Extra(v.extra);
 }
 
@@ -2022,7 +2150,7 @@ void Serialize(Archive& a, PostPapayContractsJsapiPreEntrustSignRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPapayContractsJsapiPreEntrustSignResponse& v) {
-  a.Str("sign_url", v.sign_url);
+  a.OptStr("sign_url", v.sign_url);
   a.Extra(v.extra);
 }
 
@@ -2073,7 +2201,7 @@ void Serialize(Archive& a, PostPapayContractsMiniprogramPreEntrustSignRequest& v
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPapayContractsMiniprogramPreEntrustSignResponse& v) {
-  a.Str("session_id", v.session_id);
+  a.OptStr("session_id", v.session_id);
   a.Extra(v.extra);
 }
 
@@ -2186,7 +2314,7 @@ void Serialize(Archive& a, PostPapayContractsWebPreEntrustSignRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPapayContractsWebPreEntrustSignResponse& v) {
-  a.Str("show_code_url", v.show_code_url);
+  a.OptStr("show_code_url", v.show_code_url);
   a.Extra(v.extra);
 }
 
@@ -2346,14 +2474,14 @@ void Serialize(Archive& a, PostPapayTransactionsResponse& v) {
   a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sp_appid", v.sp_appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("attach", v.attach);
   a.Field("trade_type", v.trade_type);
-  a.Str("bank_type", v.bank_type);
-  a.Str("success_time", v.success_time);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptStr("success_time", v.success_time);
   a.Field("trade_state", v.trade_state);
-  a.Str("trade_state_desc", v.trade_state_desc);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
   a.Field("payer", v.payer);
   a.Field("amount", v.amount);
   a.OptList("promotion_detail", v.promotion_detail);
@@ -2396,20 +2524,20 @@ void Serialize(Archive& a, GetPapayTransactionsOutTradeNoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPapayTransactionsOutTradeNoResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sp_appid", v.sp_appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("sp_appid", v.sp_appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("attach", v.attach);
   a.Field("trade_type", v.trade_type);
-  a.Str("bank_type", v.bank_type);
-  a.Str("success_time", v.success_time);
-  a.Str("trade_state", v.trade_state);
-  a.Str("trade_state_desc", v.trade_state_desc);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptStr("success_time", v.success_time);
+  a.OptStr("trade_state", v.trade_state);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
   a.Field("payer", v.payer);
   a.Field("amount", v.amount);
   a.OptList("promotion_detail", v.promotion_detail);
@@ -2491,20 +2619,20 @@ void Serialize(Archive& a, GetPapayTransactionsByTransactionIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPapayTransactionsByTransactionIdResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sp_appid", v.sp_appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("sp_appid", v.sp_appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("attach", v.attach);
   a.Field("trade_type", v.trade_type);
-  a.Str("bank_type", v.bank_type);
-  a.Str("success_time", v.success_time);
-  a.Str("trade_state", v.trade_state);
-  a.Str("trade_state_desc", v.trade_state_desc);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptStr("success_time", v.success_time);
+  a.OptStr("trade_state", v.trade_state);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
   a.Field("payer", v.payer);
   a.Field("amount", v.amount);
   a.OptList("promotion_detail", v.promotion_detail);
@@ -2551,7 +2679,7 @@ void Serialize(Archive& a, GetProfitSharingBillDownloadUrlRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetProfitSharingBillDownloadUrlResponse& v) {
-  a.Str("download_url", v.download_url);
+  a.OptStr("download_url", v.download_url);
   a.Extra(v.extra);
 }
 
@@ -2599,10 +2727,10 @@ void Serialize(Archive& a, PostProfitSharingOrdersRequest& v) {
 }
 void Serialize(Archive& a, PostProfitSharingOrdersResponse& v) {
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("order_id", v.order_id);
-  a.Str("state", v.state);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("state", v.state);
   a.OptList("receivers", v.receivers);
   a.Extra(v.extra);
 }
@@ -2645,10 +2773,10 @@ void Serialize(Archive& a, PostProfitSharingOrdersUnfreezeRequest& v) {
 }
 void Serialize(Archive& a, PostProfitSharingOrdersUnfreezeResponse& v) {
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("order_id", v.order_id);
-  a.Str("state", v.state);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("state", v.state);
   a.OptList("receivers", v.receivers);
   a.Extra(v.extra);
 }
@@ -2693,10 +2821,10 @@ void Serialize(Archive& a, GetProfitSharingOrdersByOutOrderNoRequest& v) {
 }
 void Serialize(Archive& a, GetProfitSharingOrdersByOutOrderNoResponse& v) {
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("order_id", v.order_id);
-  a.Str("state", v.state);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("state", v.state);
   a.OptList("receivers", v.receivers);
   a.Extra(v.extra);
 }
@@ -2791,7 +2919,7 @@ void Serialize(Archive& a, PostProfitSharingReceiversRequest& v) {
 void Serialize(Archive& a, PostProfitSharingReceiversResponse& v) {
   a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("type", v.type);
-  a.Str("account", v.account);
+  a.OptStr("account", v.account);
   a.OptStr("name", v.name);
   a.Field("relation_type", v.relation_type);
   a.OptStr("custom_relation", v.custom_relation);
@@ -2849,7 +2977,7 @@ void Serialize(Archive& a, GetProfitSharingReceiversByAccountRequest& v) {
 void Serialize(Archive& a, GetProfitSharingReceiversByAccountResponse& v) {
   a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("type", v.type);
-  a.Str("account", v.account);
+  a.OptStr("account", v.account);
   a.OptStr("name", v.name);
   a.Field("relation_type", v.relation_type);
   a.OptStr("custom_relation", v.custom_relation);
@@ -2902,7 +3030,7 @@ void Serialize(Archive& a, GetProfitSharingRefundsBillDownloadUrlRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetProfitSharingRefundsBillDownloadUrlResponse& v) {
-  a.Str("download_url", v.download_url);
+  a.OptStr("download_url", v.download_url);
   a.Extra(v.extra);
 }
 
@@ -3013,7 +3141,7 @@ void Serialize(Archive& a, GetProfitSharingTransactionsByTransactionIdAmountsReq
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetProfitSharingTransactionsByTransactionIdAmountsResponse& v) {
-  a.Str("transaction_id", v.transaction_id);
+  a.OptStr("transaction_id", v.transaction_id);
   a.OptI64("unsplit_amount", v.unsplit_amount);
   a.OptStr("currency", v.currency);
   a.Extra(v.extra);
@@ -3059,7 +3187,7 @@ void Serialize(Archive& a, GetProfitSharingTransactionsByTransactionIdRefundable
 }
 void Serialize(Archive& a,
                GetProfitSharingTransactionsByTransactionIdRefundableAmountsResponse& v) {
-  a.Str("transaction_id", v.transaction_id);
+  a.OptStr("transaction_id", v.transaction_id);
   a.OptI64("refundable_amount", v.refundable_amount);
   a.OptStr("currency", v.currency);
   a.OptI64("funds_refundable_amount", v.funds_refundable_amount);
@@ -3097,8 +3225,8 @@ constexpr internal::EndpointSpec kSpec55{
 
 void Serialize(Archive& a, GetRefundPartnerRechargeBalanceSubMchidRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetRefundPartnerRechargeBalanceSubMchidResponse& v) {
-  a.I64("remaining_amount", v.remaining_amount);
-  a.Str("currency", v.currency);
+  a.OptI64("remaining_amount", v.remaining_amount);
+  a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
@@ -3133,8 +3261,8 @@ constexpr internal::EndpointSpec kSpec56{
 
 void Serialize(Archive& a, GetRefundRechargeBalanceRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetRefundRechargeBalanceResponse& v) {
-  a.I64("remaining_amount", v.remaining_amount);
-  a.Str("currency", v.currency);
+  a.OptI64("remaining_amount", v.remaining_amount);
+  a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
@@ -3179,15 +3307,15 @@ void Serialize(Archive& a, GetRefundsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetRefundsResponse& v) {
-  a.Str("id", v.id);
-  a.Str("mchid", v.mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("id", v.id);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("amount", v.amount);
-  a.Field("data", v.data);
-  a.I64("total_num", v.total_num);
-  a.I64("current_total_num", v.current_total_num);
+  a.OptList("data", v.data);
+  a.OptI64("total_num", v.total_num);
+  a.OptI64("current_total_num", v.current_total_num);
   a.Extra(v.extra);
 }
 
@@ -3236,9 +3364,9 @@ void Serialize(Archive& a, PostRefundsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostRefundsResponse& v) {
-  a.Str("id", v.id);
-  a.Str("out_refund_no", v.out_refund_no);
-  a.Str("create_time", v.create_time);
+  a.OptStr("id", v.id);
+  a.OptStr("out_refund_no", v.out_refund_no);
+  a.OptStr("create_time", v.create_time);
   a.Field("amount", v.amount);
   a.Field("detail", v.detail);
   a.Extra(v.extra);
@@ -3282,15 +3410,15 @@ void Serialize(Archive& a, GetRefundsIdByRefundIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetRefundsIdByRefundIdResponse& v) {
-  a.Str("id", v.id);
-  a.Str("out_refund_no", v.out_refund_no);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("id", v.id);
+  a.OptStr("out_refund_no", v.out_refund_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("channel", v.channel);
   a.OptStr("recv_account", v.recv_account);
   a.Field("fund_source", v.fund_source);
   a.OptStr("success_time", v.success_time);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.Field("status", v.status);
   a.Field("amount", v.amount);
   a.Field("detail", v.detail);
@@ -3337,15 +3465,15 @@ void Serialize(Archive& a, GetRefundsOutRefundNoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetRefundsOutRefundNoResponse& v) {
-  a.Str("id", v.id);
-  a.Str("out_refund_no", v.out_refund_no);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("id", v.id);
+  a.OptStr("out_refund_no", v.out_refund_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("channel", v.channel);
   a.OptStr("recv_account", v.recv_account);
   a.Field("fund_source", v.fund_source);
   a.OptStr("success_time", v.success_time);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.Field("status", v.status);
   a.Field("amount", v.amount);
   a.Field("detail", v.detail);
@@ -3395,9 +3523,9 @@ void Serialize(Archive& a, GetSettleSettlementsRequest& v) {
 }
 void Serialize(Archive& a, GetSettleSettlementsResponse& v) {
   a.OptList("data", v.data);
-  a.I64("total_count", v.total_count);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
   a.Extra(v.extra);
 }
 
@@ -3489,7 +3617,7 @@ void Serialize(Archive& a, PostTransactionsAppRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostTransactionsAppResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.Extra(v.extra);
 }
 
@@ -3531,20 +3659,20 @@ void Serialize(Archive& a, GetTransactionsIdByTransactionIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetTransactionsIdByTransactionIdResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sp_appid", v.sp_appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("sp_appid", v.sp_appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("id", v.id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("id", v.id);
   a.OptStr("attach", v.attach);
   a.Field("trade_type", v.trade_type);
-  a.Str("bank_type", v.bank_type);
-  a.Str("success_time", v.success_time);
-  a.Str("trade_state", v.trade_state);
-  a.Str("trade_state_desc", v.trade_state_desc);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptStr("success_time", v.success_time);
+  a.OptStr("trade_state", v.trade_state);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
   a.Field("payer", v.payer);
   a.Field("amount", v.amount);
   a.OptList("promotion_detail", v.promotion_detail);
@@ -3644,7 +3772,7 @@ void Serialize(Archive& a, PostTransactionsJsapiRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostTransactionsJsapiResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.Extra(v.extra);
 }
 
@@ -3701,7 +3829,7 @@ void Serialize(Archive& a, PostTransactionsMwebRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostTransactionsMwebResponse& v) {
-  a.Str("mweb_url", v.mweb_url);
+  a.OptStr("mweb_url", v.mweb_url);
   a.Extra(v.extra);
 }
 
@@ -3758,7 +3886,7 @@ void Serialize(Archive& a, PostTransactionsNativeRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostTransactionsNativeResponse& v) {
-  a.Str("code_url", v.code_url);
+  a.OptStr("code_url", v.code_url);
   a.Extra(v.extra);
 }
 
@@ -3800,20 +3928,20 @@ void Serialize(Archive& a, GetTransactionsOutTradeNoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetTransactionsOutTradeNoResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sp_appid", v.sp_appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("sp_appid", v.sp_appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("id", v.id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("id", v.id);
   a.OptStr("attach", v.attach);
   a.Field("trade_type", v.trade_type);
-  a.Str("bank_type", v.bank_type);
-  a.Str("success_time", v.success_time);
-  a.Str("trade_state", v.trade_state);
-  a.Str("trade_state_desc", v.trade_state_desc);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptStr("success_time", v.success_time);
+  a.OptStr("trade_state", v.trade_state);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
   a.Field("payer", v.payer);
   a.Field("amount", v.amount);
   a.OptList("promotion_detail", v.promotion_detail);
@@ -3897,26 +4025,26 @@ static void Serialize(Archive& a, T3& v) {
   a.OptI64("product_fee", v.product_fee);
   a.Field("state", v.state);
   a.OptStr("explanation", v.explanation);
-  a.Str("modify_time", v.modify_time);
+  a.OptStr("modify_time", v.modify_time);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T5& v) {
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.I64("settlement_amount", v.settlement_amount);
-  a.Str("settlement_refunded_amount", v.settlement_refunded_amount);
-  a.Str("settlement_currency", v.settlement_currency);
-  a.I64("payer_amount", v.payer_amount);
-  a.I64("payer_refunded_amount", v.payer_refunded_amount);
-  a.Str("payer_currency", v.payer_currency);
-  a.Str("trade_time", v.trade_time);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptI64("settlement_amount", v.settlement_amount);
+  a.OptStr("settlement_refunded_amount", v.settlement_refunded_amount);
+  a.OptStr("settlement_currency", v.settlement_currency);
+  a.OptI64("payer_amount", v.payer_amount);
+  a.OptI64("payer_refunded_amount", v.payer_refunded_amount);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.OptStr("trade_time", v.trade_time);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T6& v) {
   a.Field("media_type", v.media_type);
-  a.StrList("media_url", v.media_url);
+  a.OptStrList("media_url", v.media_url);
   a.Extra(v.extra);
 }
 
@@ -3928,18 +4056,18 @@ static void Serialize(Archive& a, T7& v) {
 }
 
 static void Serialize(Archive& a, T4& v) {
-  a.Str("complaint_id", v.complaint_id);
-  a.Str("complaint_time", v.complaint_time);
-  a.Str("complaint_detail", v.complaint_detail);
+  a.OptStr("complaint_id", v.complaint_id);
+  a.OptStr("complaint_time", v.complaint_time);
+  a.OptStr("complaint_detail", v.complaint_detail);
   a.Field("complaint_state", v.complaint_state);
-  a.Str("complainted_mchid", v.complainted_mchid);
+  a.OptStr("complainted_mchid", v.complainted_mchid);
   a.OptStr("payer_phone", v.payer_phone);
   a.OptList("complaint_order_info", v.complaint_order_info);
-  a.Bool("complaint_full_refunded", v.complaint_full_refunded);
+  a.OptBool("complaint_full_refunded", v.complaint_full_refunded);
   a.OptBool("is_overdue", v.is_overdue);
   a.Field("priority", v.priority);
-  a.Bool("incoming_user_response", v.incoming_user_response);
-  a.I64("user_complaint_times", v.user_complaint_times);
+  a.OptBool("incoming_user_response", v.incoming_user_response);
+  a.OptI64("user_complaint_times", v.user_complaint_times);
   a.OptList("complaint_media_list", v.complaint_media_list);
   a.OptStr("problem_description", v.problem_description);
   a.OptStr("complaint_detail_trans", v.complaint_detail_trans);
@@ -3948,9 +4076,41 @@ static void Serialize(Archive& a, T4& v) {
 }
 
 static void Serialize(Archive& a, T8& v) {
-  a.Str("log_id", v.log_id);
-  a.Str("operator", v.operator_);
-  a.Str("operate_time", v.operate_time);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptI64("settlement_amount", v.settlement_amount);
+  a.OptStr("settlement_refunded_amount", v.settlement_refunded_amount);
+  a.OptStr("settlement_currency", v.settlement_currency);
+  a.OptI64("payer_amount", v.payer_amount);
+  a.OptI64("payer_refunded_amount", v.payer_refunded_amount);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.OptStr("trade_time", v.trade_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T9& v) {
+  a.Field("media_type", v.media_type);
+  a.OptStrList("media_url", v.media_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.Field("state", v.state);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T12& v) {
+  a.Field("media_type", v.media_type);
+  a.OptStrList("media_url", v.media_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
+  a.OptStr("log_id", v.log_id);
+  a.OptStr("operator", v.operator_);
+  a.OptStr("operate_time", v.operate_time);
   a.Field("operate_type", v.operate_type);
   a.OptStr("operate_details", v.operate_details);
   a.OptStrList("image_list", v.image_list);
@@ -3958,20 +4118,26 @@ static void Serialize(Archive& a, T8& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T9& v) {
+static void Serialize(Archive& a, T13& v) {
   a.OptStr("filename", v.filename);
   a.OptStr("sha256", v.sha256);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T10& v) {
+static void Serialize(Archive& a, T14& v) {
+  a.OptStr("filename", v.filename);
+  a.OptStr("sha256", v.sha256);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T15& v) {
   a.Str("name", v.name);
   a.Str("phone", v.phone);
   a.Str("email", v.email);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T11& v) {
+static void Serialize(Archive& a, T16& v) {
   a.Field("business_type", v.business_type);
   a.OptStr("app_download", v.app_download);
   a.OptStr("website", v.website);
@@ -3983,26 +4149,32 @@ static void Serialize(Archive& a, T11& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T12& v) {
+static void Serialize(Archive& a, T17& v) {
   a.OptStr("name", v.name);
   a.OptStr("number", v.number);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T13& v) {
+static void Serialize(Archive& a, T18& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("number", v.number);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T19& v) {
   a.Str("h5_website_url", v.h5_website_url);
   a.StrList("domains", v.domains);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T14& v) {
+static void Serialize(Archive& a, T20& v) {
   a.OptStr("name", v.name);
   a.OptStr("phone", v.phone);
   a.OptStr("email", v.email);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T15& v) {
+static void Serialize(Archive& a, T21& v) {
   a.Field("business_type", v.business_type);
   a.OptStr("app_download", v.app_download);
   a.OptStr("website", v.website);
@@ -4013,26 +4185,45 @@ static void Serialize(Archive& a, T15& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T16& v) {
+static void Serialize(Archive& a, T22& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("number", v.number);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T23& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("number", v.number);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T24& v) {
   a.OptStr("audit_reject_detail", v.audit_reject_detail);
   a.Field("h5_authorization_state", v.h5_authorization_state);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T18& v) {
+static void Serialize(Archive& a, T26& v) {
   a.OptStr("field", v.field);
   a.OptStr("reason", v.reason);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T17& v) {
+static void Serialize(Archive& a, T25& v) {
   a.Field("sub_merchant_status", v.sub_merchant_status);
   a.Field("application_status", v.application_status);
   a.Field("application_reject_detail", v.application_reject_detail);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T19& v) {
+static void Serialize(Archive& a, T27& v) {
+  a.Str("name", v.name);
+  a.Str("phone", v.phone);
+  a.Str("email", v.email);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T28& v) {
   a.Field("business_type", v.business_type);
   a.OptStr("app_download", v.app_download);
   a.OptStr("website", v.website);
@@ -4044,31 +4235,43 @@ static void Serialize(Archive& a, T19& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T20& v) {
+static void Serialize(Archive& a, T29& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("number", v.number);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T30& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("number", v.number);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T31& v) {
   a.OptStr("website_url", v.website_url);
   a.OptStrList("domains", v.domains);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T21& v) {
+static void Serialize(Archive& a, T32& v) {
   a.Str("auth_code", v.auth_code);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T22& v) {
+static void Serialize(Archive& a, T33& v) {
   a.I64("total", v.total);
   a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T24& v) {
+static void Serialize(Archive& a, T35& v) {
   a.OptStr("id", v.id);
   a.Str("name", v.name);
   a.Str("address", v.address);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T23& v) {
+static void Serialize(Archive& a, T34& v) {
   a.OptStr("device_id", v.device_id);
   a.OptStr("device_ip", v.device_ip);
   a.OptStr("payer_client_ip", v.payer_client_ip);
@@ -4077,7 +4280,7 @@ static void Serialize(Archive& a, T23& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T26& v) {
+static void Serialize(Archive& a, T37& v) {
   a.Str("goods_id", v.goods_id);
   a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
   a.OptStr("goods_name", v.goods_name);
@@ -4086,49 +4289,49 @@ static void Serialize(Archive& a, T26& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T25& v) {
+static void Serialize(Archive& a, T36& v) {
   a.OptI64("cost_price", v.cost_price);
   a.OptStr("receipt_id", v.receipt_id);
   a.OptList("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T27& v) {
+static void Serialize(Archive& a, T38& v) {
   a.OptStr("openid", v.openid);
   a.OptStr("sp_openid", v.sp_openid);
   a.OptStr("sub_openid", v.sub_openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T29& v) {
+static void Serialize(Archive& a, T40& v) {
   a.Field("type", v.type);
   a.OptI64("rate", v.rate);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T28& v) {
-  a.I64("total", v.total);
+static void Serialize(Archive& a, T39& v) {
+  a.OptI64("total", v.total);
   a.OptStr("currency", v.currency);
-  a.I64("payer_total", v.payer_total);
+  a.OptI64("payer_total", v.payer_total);
   a.OptStr("payer_currency", v.payer_currency);
   a.Field("exchange_rate", v.exchange_rate);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T31& v) {
-  a.Str("goods_id", v.goods_id);
+static void Serialize(Archive& a, T42& v) {
+  a.OptStr("goods_id", v.goods_id);
   a.OptStr("goods_remark", v.goods_remark);
-  a.I64("quantity", v.quantity);
-  a.I64("price", v.price);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T30& v) {
-  a.Str("promotion_id", v.promotion_id);
+static void Serialize(Archive& a, T41& v) {
+  a.OptStr("promotion_id", v.promotion_id);
   a.OptStr("name", v.name);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
-  a.I64("amount", v.amount);
+  a.OptI64("amount", v.amount);
   a.OptStr("currency", v.currency);
   a.OptStr("activity_id", v.activity_id);
   a.OptI64("wechatpay_contribute_amount", v.wechatpay_contribute_amount);
@@ -4138,43 +4341,56 @@ static void Serialize(Archive& a, T30& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T32& v) {
+static void Serialize(Archive& a, T43& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T44& v) {
   a.OptStr("device_id", v.device_id);
   a.OptStr("device_ip", v.device_ip);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T34& v) {
+static void Serialize(Archive& a, T45& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T47& v) {
   a.Field("type", v.type);
   a.OptI64("rate", v.rate);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T33& v) {
-  a.I64("total", v.total);
-  a.I64("payer_total", v.payer_total);
-  a.Str("currency", v.currency);
-  a.Str("payer_currency", v.payer_currency);
+static void Serialize(Archive& a, T46& v) {
+  a.OptI64("total", v.total);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptStr("currency", v.currency);
+  a.OptStr("payer_currency", v.payer_currency);
   a.Field("exchange_rate", v.exchange_rate);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T36& v) {
-  a.Str("goods_id", v.goods_id);
+static void Serialize(Archive& a, T49& v) {
+  a.OptStr("goods_id", v.goods_id);
   a.OptStr("goods_remark", v.goods_remark);
-  a.I64("discount_amount", v.discount_amount);
-  a.I64("quantity", v.quantity);
-  a.I64("price", v.price);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T35& v) {
-  a.Str("promotion_id", v.promotion_id);
+static void Serialize(Archive& a, T48& v) {
+  a.OptStr("promotion_id", v.promotion_id);
   a.OptStr("name", v.name);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
-  a.I64("amount", v.amount);
-  a.Str("currency", v.currency);
+  a.OptI64("amount", v.amount);
+  a.OptStr("currency", v.currency);
   a.OptStr("activity_id", v.activity_id);
   a.OptI64("wxpay_contribute_amount", v.wxpay_contribute_amount);
   a.OptI64("merchant_contribute_amount", v.merchant_contribute_amount);
@@ -4183,16 +4399,99 @@ static void Serialize(Archive& a, T35& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T37& v) {
-  a.I64("total", v.total);
-  a.I64("payer_total", v.payer_total);
-  a.Str("currency", v.currency);
-  a.Str("payer_currency", v.payer_currency);
+static void Serialize(Archive& a, T50& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T52& v) {
+  a.Field("type", v.type);
+  a.OptI64("rate", v.rate);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T51& v) {
+  a.OptI64("total", v.total);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptStr("currency", v.currency);
+  a.OptStr("payer_currency", v.payer_currency);
   a.Field("exchange_rate", v.exchange_rate);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T38& v) {
+static void Serialize(Archive& a, T54& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptStr("goods_remark", v.goods_remark);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T53& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptStr("currency", v.currency);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptI64("wxpay_contribute_amount", v.wxpay_contribute_amount);
+  a.OptI64("merchant_contribute_amount", v.merchant_contribute_amount);
+  a.OptI64("other_contribute_amount", v.other_contribute_amount);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T55& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T57& v) {
+  a.Field("type", v.type);
+  a.OptI64("rate", v.rate);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T56& v) {
+  a.OptI64("total", v.total);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptStr("currency", v.currency);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.Field("exchange_rate", v.exchange_rate);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T59& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptStr("goods_remark", v.goods_remark);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T58& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptStr("currency", v.currency);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptI64("wxpay_contribute_amount", v.wxpay_contribute_amount);
+  a.OptI64("merchant_contribute_amount", v.merchant_contribute_amount);
+  a.OptI64("other_contribute_amount", v.other_contribute_amount);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T60& v) {
   a.Field("currency", v.currency);
   a.Field("type", v.type);
   a.Str("account", v.account);
@@ -4203,16 +4502,16 @@ static void Serialize(Archive& a, T38& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T39& v) {
-  a.Str("currency", v.currency);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
+static void Serialize(Archive& a, T61& v) {
+  a.OptStr("currency", v.currency);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
   a.Field("type", v.type);
-  a.Str("account", v.account);
-  a.Str("result", v.result);
-  a.Str("fail_reason", v.fail_reason);
-  a.Str("create_time", v.create_time);
-  a.Str("finish_time", v.finish_time);
+  a.OptStr("account", v.account);
+  a.OptStr("result", v.result);
+  a.OptStr("fail_reason", v.fail_reason);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("finish_time", v.finish_time);
   a.OptStr("detail_id", v.detail_id);
   a.OptStr("detail_type", v.detail_type);
   a.OptStr("settlement_currency", v.settlement_currency);
@@ -4221,107 +4520,285 @@ static void Serialize(Archive& a, T39& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T40& v) {
-  a.I64("total", v.total);
+static void Serialize(Archive& a, T62& v) {
   a.OptStr("currency", v.currency);
-  a.I64("payer_total", v.payer_total);
-  a.Str("payer_currency", v.payer_currency);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Field("type", v.type);
+  a.OptStr("account", v.account);
+  a.OptStr("result", v.result);
+  a.OptStr("fail_reason", v.fail_reason);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("finish_time", v.finish_time);
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("detail_type", v.detail_type);
+  a.OptStr("settlement_currency", v.settlement_currency);
+  a.OptI64("settlement_amount", v.settlement_amount);
+  a.OptI64("rate", v.rate);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T43& v) {
+static void Serialize(Archive& a, T63& v) {
+  a.OptStr("currency", v.currency);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Field("type", v.type);
+  a.OptStr("account", v.account);
+  a.OptStr("result", v.result);
+  a.OptStr("fail_reason", v.fail_reason);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("finish_time", v.finish_time);
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("detail_type", v.detail_type);
+  a.OptStr("settlement_currency", v.settlement_currency);
+  a.OptI64("settlement_amount", v.settlement_amount);
+  a.OptI64("rate", v.rate);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T64& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T67& v) {
   a.Field("type", v.type);
   a.OptI64("rate", v.rate);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T42& v) {
-  a.I64("refund", v.refund);
+static void Serialize(Archive& a, T66& v) {
+  a.OptI64("refund", v.refund);
   a.OptStr("currency", v.currency);
-  a.I64("payer_refund", v.payer_refund);
-  a.Str("payer_currency", v.payer_currency);
+  a.OptI64("payer_refund", v.payer_refund);
+  a.OptStr("payer_currency", v.payer_currency);
   a.Field("exchange_rate", v.exchange_rate);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T44& v) {
-  a.Str("promotion_id", v.promotion_id);
+static void Serialize(Archive& a, T68& v) {
+  a.OptStr("promotion_id", v.promotion_id);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
   a.OptI64("amount", v.amount);
   a.OptI64("refund_amount", v.refund_amount);
-  a.Str("currency", v.currency);
+  a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T41& v) {
-  a.Str("id", v.id);
-  a.Str("out_refund_no", v.out_refund_no);
+static void Serialize(Archive& a, T65& v) {
+  a.OptStr("id", v.id);
+  a.OptStr("out_refund_no", v.out_refund_no);
   a.Field("channel", v.channel);
   a.OptStr("recv_account", v.recv_account);
   a.Field("fund_source", v.fund_source);
   a.OptStr("success_time", v.success_time);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.Field("status", v.status);
   a.Field("amount", v.amount);
   a.Field("refund_detail", v.refund_detail);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T45& v) {
+static void Serialize(Archive& a, T69& v) {
   a.I64("refund", v.refund);
   a.I64("total", v.total);
   a.Str("currency", v.currency);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T46& v) {
-  a.I64("refund", v.refund);
-  a.Str("currency", v.currency);
-  a.I64("payer_refund", v.payer_refund);
-  a.Str("payer_currency", v.payer_currency);
+static void Serialize(Archive& a, T71& v) {
+  a.Field("type", v.type);
+  a.OptI64("rate", v.rate);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T70& v) {
+  a.OptI64("refund", v.refund);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_refund", v.payer_refund);
+  a.OptStr("payer_currency", v.payer_currency);
   a.Field("exchange_rate", v.exchange_rate);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T48& v) {
-  a.I64("settled", v.settled);
-  a.I64("unsettle", v.unsettle);
-  a.Str("currency", v.currency);
-  a.I64("pay", v.pay);
-  a.I64("refund", v.refund);
-  a.I64("net", v.net);
-  a.I64("fee", v.fee);
+static void Serialize(Archive& a, T72& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptI64("refund_amount", v.refund_amount);
+  a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T49& v) {
-  a.I64("settled", v.settled);
-  a.I64("unsettle", v.unsettle);
-  a.Str("currency", v.currency);
-  a.I64("pay", v.pay);
-  a.I64("refund", v.refund);
+static void Serialize(Archive& a, T74& v) {
+  a.Field("type", v.type);
+  a.OptI64("rate", v.rate);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T47& v) {
-  a.Str("batch_id", v.batch_id);
-  a.Str("settlement_date", v.settlement_date);
-  a.Str("trade_start_date", v.trade_start_date);
-  a.Str("trade_end_date", v.trade_end_date);
+static void Serialize(Archive& a, T73& v) {
+  a.OptI64("refund", v.refund);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_refund", v.payer_refund);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.Field("exchange_rate", v.exchange_rate);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T75& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptI64("refund_amount", v.refund_amount);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T77& v) {
+  a.Field("type", v.type);
+  a.OptI64("rate", v.rate);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T76& v) {
+  a.OptI64("refund", v.refund);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_refund", v.payer_refund);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.Field("exchange_rate", v.exchange_rate);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T78& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptI64("refund_amount", v.refund_amount);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T80& v) {
+  a.OptI64("settled", v.settled);
+  a.OptI64("unsettle", v.unsettle);
+  a.OptStr("currency", v.currency);
+  a.OptI64("pay", v.pay);
+  a.OptI64("refund", v.refund);
+  a.OptI64("net", v.net);
+  a.OptI64("fee", v.fee);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T81& v) {
+  a.OptI64("settled", v.settled);
+  a.OptI64("unsettle", v.unsettle);
+  a.OptStr("currency", v.currency);
+  a.OptI64("pay", v.pay);
+  a.OptI64("refund", v.refund);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T79& v) {
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("settlement_date", v.settlement_date);
+  a.OptStr("trade_start_date", v.trade_start_date);
+  a.OptStr("trade_end_date", v.trade_end_date);
   a.Field("amount", v.amount);
   a.Field("wallet_region", v.wallet_region);
   a.Field("split_amount", v.split_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T50& v) {
-  a.Str("promotion_id", v.promotion_id);
+static void Serialize(Archive& a, T82& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T83& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T85& v) {
+  a.OptStr("id", v.id);
+  a.Str("name", v.name);
+  a.Str("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T84& v) {
+  a.OptStr("device_id", v.device_id);
+  a.OptStr("device_ip", v.device_ip);
+  a.OptStr("payer_client_ip", v.payer_client_ip);
+  a.OptStr("operator_id", v.operator_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T87& v) {
+  a.Str("goods_id", v.goods_id);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T86& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("receipt_id", v.receipt_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T88& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T90& v) {
+  a.Field("type", v.type);
+  a.OptI64("rate", v.rate);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T89& v) {
+  a.OptI64("total", v.total);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptStr("currency", v.currency);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.Field("exchange_rate", v.exchange_rate);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T92& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptStr("goods_remark", v.goods_remark);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T91& v) {
+  a.OptStr("promotion_id", v.promotion_id);
   a.OptStr("name", v.name);
   a.OptStr("scope", v.scope);
   a.Field("type", v.type);
-  a.I64("amount", v.amount);
-  a.Str("currency", v.currency);
+  a.OptI64("amount", v.amount);
+  a.OptStr("currency", v.currency);
   a.OptStr("activity_id", v.activity_id);
   a.OptI64("wxpay_contribute_amount", v.wxpay_contribute_amount);
   a.OptI64("merchant_contribute_amount", v.merchant_contribute_amount);
@@ -4330,12 +4807,184 @@ static void Serialize(Archive& a, T50& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T51& v) {
+static void Serialize(Archive& a, T93& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T94& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T96& v) {
+  a.OptStr("id", v.id);
+  a.Str("name", v.name);
+  a.Str("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T95& v) {
+  a.OptStr("device_id", v.device_id);
+  a.OptStr("device_ip", v.device_ip);
+  a.OptStr("payer_client_ip", v.payer_client_ip);
+  a.OptStr("operator_id", v.operator_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T98& v) {
+  a.Str("goods_id", v.goods_id);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T97& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("receipt_id", v.receipt_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T99& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T100& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T102& v) {
+  a.OptStr("id", v.id);
+  a.Str("name", v.name);
+  a.Str("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T101& v) {
   a.OptStr("device_id", v.device_id);
   a.OptStr("device_ip", v.device_ip);
   a.Str("payer_client_ip", v.payer_client_ip);
   a.OptStr("operator_id", v.operator_id);
   a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T104& v) {
+  a.Str("goods_id", v.goods_id);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T103& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("receipt_id", v.receipt_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T105& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T106& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T108& v) {
+  a.OptStr("id", v.id);
+  a.Str("name", v.name);
+  a.Str("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T107& v) {
+  a.OptStr("device_id", v.device_id);
+  a.OptStr("device_ip", v.device_ip);
+  a.OptStr("payer_client_ip", v.payer_client_ip);
+  a.OptStr("operator_id", v.operator_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T110& v) {
+  a.Str("goods_id", v.goods_id);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T109& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("receipt_id", v.receipt_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T111& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T113& v) {
+  a.Field("type", v.type);
+  a.OptI64("rate", v.rate);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T112& v) {
+  a.OptI64("total", v.total);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptStr("currency", v.currency);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.Field("exchange_rate", v.exchange_rate);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T115& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptStr("goods_remark", v.goods_remark);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T114& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("name", v.name);
+  a.OptStr("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptStr("currency", v.currency);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptI64("wxpay_contribute_amount", v.wxpay_contribute_amount);
+  a.OptI64("merchant_contribute_amount", v.merchant_contribute_amount);
+  a.OptI64("other_contribute_amount", v.other_contribute_amount);
+  a.OptList("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
@@ -4413,6 +5062,12 @@ GetMerchantServiceComplaintsByComplaintIdRequest::
     GetMerchantServiceComplaintsByComplaintIdRequest() = default;
 GetMerchantServiceComplaintsByComplaintIdRequest::
     ~GetMerchantServiceComplaintsByComplaintIdRequest() = default;
+T8::ComplaintOrderInfo() = default;
+T8::~ComplaintOrderInfo() = default;
+T9::ComplaintMediaList() = default;
+T9::~ComplaintMediaList() = default;
+T10::ServiceOrderInfo() = default;
+T10::~ServiceOrderInfo() = default;
 GetMerchantServiceComplaintsByComplaintIdResponse::
     GetMerchantServiceComplaintsByComplaintIdResponse() = default;
 GetMerchantServiceComplaintsByComplaintIdResponse::
@@ -4425,8 +5080,10 @@ GetMerchantServiceComplaintsByComplaintIdNegotiationHistorysRequest::
     GetMerchantServiceComplaintsByComplaintIdNegotiationHistorysRequest() = default;
 GetMerchantServiceComplaintsByComplaintIdNegotiationHistorysRequest::
     ~GetMerchantServiceComplaintsByComplaintIdNegotiationHistorysRequest() = default;
-T8::Data() = default;
-T8::~Data() = default;
+T12::ComplaintMediaList() = default;
+T12::~ComplaintMediaList() = default;
+T11::Data() = default;
+T11::~Data() = default;
 GetMerchantServiceComplaintsByComplaintIdNegotiationHistorysResponse::
     GetMerchantServiceComplaintsByComplaintIdNegotiationHistorysResponse() = default;
 GetMerchantServiceComplaintsByComplaintIdNegotiationHistorysResponse::
@@ -4435,14 +5092,16 @@ PostMerchantServiceComplaintsByComplaintIdResponseRequest::
     PostMerchantServiceComplaintsByComplaintIdResponseRequest() = default;
 PostMerchantServiceComplaintsByComplaintIdResponseRequest::
     ~PostMerchantServiceComplaintsByComplaintIdResponseRequest() = default;
-T9::Meta() = default;
-T9::~Meta() = default;
+T13::Meta() = default;
+T13::~Meta() = default;
 PostMerchantServiceImagesUploadRequest::PostMerchantServiceImagesUploadRequest() = default;
 PostMerchantServiceImagesUploadRequest::~PostMerchantServiceImagesUploadRequest() = default;
 PostMerchantServiceImagesUploadResponse::PostMerchantServiceImagesUploadResponse() = default;
 PostMerchantServiceImagesUploadResponse::~PostMerchantServiceImagesUploadResponse() = default;
 GetMerchantServiceImagesByMediaIdRequest::GetMerchantServiceImagesByMediaIdRequest() = default;
 GetMerchantServiceImagesByMediaIdRequest::~GetMerchantServiceImagesByMediaIdRequest() = default;
+T14::Meta() = default;
+T14::~Meta() = default;
 PostMerchantStorageFileUploadRequest::PostMerchantStorageFileUploadRequest() = default;
 PostMerchantStorageFileUploadRequest::~PostMerchantStorageFileUploadRequest() = default;
 PostMerchantStorageFileUploadResponse::PostMerchantStorageFileUploadResponse() = default;
@@ -4499,36 +5158,48 @@ GetMerchantH5PermissionBySubMchidRequest::GetMerchantH5PermissionBySubMchidReque
 GetMerchantH5PermissionBySubMchidRequest::~GetMerchantH5PermissionBySubMchidRequest() = default;
 GetMerchantH5PermissionBySubMchidResponse::GetMerchantH5PermissionBySubMchidResponse() = default;
 GetMerchantH5PermissionBySubMchidResponse::~GetMerchantH5PermissionBySubMchidResponse() = default;
-T10::Contact() = default;
-T10::~Contact() = default;
-T11::Business() = default;
-T11::~Business() = default;
-T12::Director() = default;
-T12::~Director() = default;
-T13::H5PaymentApplyInfo() = default;
-T13::~H5PaymentApplyInfo() = default;
+T15::Contact() = default;
+T15::~Contact() = default;
+T16::Business() = default;
+T16::~Business() = default;
+T17::Director() = default;
+T17::~Director() = default;
+T18::Principal() = default;
+T18::~Principal() = default;
+T19::H5PaymentApplyInfo() = default;
+T19::~H5PaymentApplyInfo() = default;
 PostMerchantsRequest::PostMerchantsRequest() = default;
 PostMerchantsRequest::~PostMerchantsRequest() = default;
 PostMerchantsResponse::PostMerchantsResponse() = default;
 PostMerchantsResponse::~PostMerchantsResponse() = default;
 GetMerchantsBySubMchidRequest::GetMerchantsBySubMchidRequest() = default;
 GetMerchantsBySubMchidRequest::~GetMerchantsBySubMchidRequest() = default;
-T14::Contact() = default;
-T14::~Contact() = default;
-T15::Business() = default;
-T15::~Business() = default;
-T16::H5Payment() = default;
-T16::~H5Payment() = default;
-T18::ApplicationRejectDetail() = default;
-T18::~ApplicationRejectDetail() = default;
-T17::SubMerchantState() = default;
-T17::~SubMerchantState() = default;
+T20::Contact() = default;
+T20::~Contact() = default;
+T21::Business() = default;
+T21::~Business() = default;
+T22::Director() = default;
+T22::~Director() = default;
+T23::Principal() = default;
+T23::~Principal() = default;
+T24::H5Payment() = default;
+T24::~H5Payment() = default;
+T26::ApplicationRejectDetail() = default;
+T26::~ApplicationRejectDetail() = default;
+T25::SubMerchantState() = default;
+T25::~SubMerchantState() = default;
 GetMerchantsBySubMchidResponse::GetMerchantsBySubMchidResponse() = default;
 GetMerchantsBySubMchidResponse::~GetMerchantsBySubMchidResponse() = default;
-T19::Business() = default;
-T19::~Business() = default;
-T20::H5PaymentApplyInfo() = default;
-T20::~H5PaymentApplyInfo() = default;
+T27::Contact() = default;
+T27::~Contact() = default;
+T28::Business() = default;
+T28::~Business() = default;
+T29::Director() = default;
+T29::~Director() = default;
+T30::Principal() = default;
+T30::~Principal() = default;
+T31::H5PaymentApplyInfo() = default;
+T31::~H5PaymentApplyInfo() = default;
 PatchMerchantsBySubMchidRequest::PatchMerchantsBySubMchidRequest() = default;
 PatchMerchantsBySubMchidRequest::~PatchMerchantsBySubMchidRequest() = default;
 PatchMerchantsBySubMchidResponse::PatchMerchantsBySubMchidResponse() = default;
@@ -4541,30 +5212,30 @@ PostMicropayTransactionsOutTradeNoReverseRequest::
     PostMicropayTransactionsOutTradeNoReverseRequest() = default;
 PostMicropayTransactionsOutTradeNoReverseRequest::
     ~PostMicropayTransactionsOutTradeNoReverseRequest() = default;
-T21::Payer() = default;
-T21::~Payer() = default;
-T22::Amount() = default;
-T22::~Amount() = default;
-T24::StoreInfo() = default;
-T24::~StoreInfo() = default;
-T23::SceneInfo() = default;
-T23::~SceneInfo() = default;
-T26::GoodsDetail() = default;
-T26::~GoodsDetail() = default;
-T25::Detail() = default;
-T25::~Detail() = default;
+T32::Payer() = default;
+T32::~Payer() = default;
+T33::Amount() = default;
+T33::~Amount() = default;
+T35::StoreInfo() = default;
+T35::~StoreInfo() = default;
+T34::SceneInfo() = default;
+T34::~SceneInfo() = default;
+T37::GoodsDetail() = default;
+T37::~GoodsDetail() = default;
+T36::Detail() = default;
+T36::~Detail() = default;
 PostMicropayTransactionsPayRequest::PostMicropayTransactionsPayRequest() = default;
 PostMicropayTransactionsPayRequest::~PostMicropayTransactionsPayRequest() = default;
-T27::Payer() = default;
-T27::~Payer() = default;
-T29::ExchangeRate() = default;
-T29::~ExchangeRate() = default;
-T28::Amount() = default;
-T28::~Amount() = default;
-T31::GoodsDetail() = default;
-T31::~GoodsDetail() = default;
-T30::Detail() = default;
-T30::~Detail() = default;
+T38::Payer() = default;
+T38::~Payer() = default;
+T40::ExchangeRate() = default;
+T40::~ExchangeRate() = default;
+T39::Amount() = default;
+T39::~Amount() = default;
+T42::GoodsDetail() = default;
+T42::~GoodsDetail() = default;
+T41::Detail() = default;
+T41::~Detail() = default;
 PostMicropayTransactionsPayResponse::PostMicropayTransactionsPayResponse() = default;
 PostMicropayTransactionsPayResponse::~PostMicropayTransactionsPayResponse() = default;
 PostPapayContractsAppPreEntrustSignRequest::PostPapayContractsAppPreEntrustSignRequest() = default;
@@ -4611,24 +5282,36 @@ PostPapayContractsByContractIdTerminateRequest::PostPapayContractsByContractIdTe
     default;
 PostPapayContractsByContractIdTerminateRequest::~PostPapayContractsByContractIdTerminateRequest() =
     default;
-T32::SceneInfo() = default;
-T32::~SceneInfo() = default;
+T43::Amount() = default;
+T43::~Amount() = default;
+T44::SceneInfo() = default;
+T44::~SceneInfo() = default;
 PostPapayTransactionsRequest::PostPapayTransactionsRequest() = default;
 PostPapayTransactionsRequest::~PostPapayTransactionsRequest() = default;
-T34::ExchangeRate() = default;
-T34::~ExchangeRate() = default;
-T33::Amount() = default;
-T33::~Amount() = default;
-T36::GoodsDetail() = default;
-T36::~GoodsDetail() = default;
-T35::PromotionDetail() = default;
-T35::~PromotionDetail() = default;
+T45::Payer() = default;
+T45::~Payer() = default;
+T47::ExchangeRate() = default;
+T47::~ExchangeRate() = default;
+T46::Amount() = default;
+T46::~Amount() = default;
+T49::GoodsDetail() = default;
+T49::~GoodsDetail() = default;
+T48::PromotionDetail() = default;
+T48::~PromotionDetail() = default;
 PostPapayTransactionsResponse::PostPapayTransactionsResponse() = default;
 PostPapayTransactionsResponse::~PostPapayTransactionsResponse() = default;
 GetPapayTransactionsOutTradeNoRequest::GetPapayTransactionsOutTradeNoRequest() = default;
 GetPapayTransactionsOutTradeNoRequest::~GetPapayTransactionsOutTradeNoRequest() = default;
-T37::Amount() = default;
-T37::~Amount() = default;
+T50::Payer() = default;
+T50::~Payer() = default;
+T52::ExchangeRate() = default;
+T52::~ExchangeRate() = default;
+T51::Amount() = default;
+T51::~Amount() = default;
+T54::GoodsDetail() = default;
+T54::~GoodsDetail() = default;
+T53::PromotionDetail() = default;
+T53::~PromotionDetail() = default;
 GetPapayTransactionsOutTradeNoResponse::GetPapayTransactionsOutTradeNoResponse() = default;
 GetPapayTransactionsOutTradeNoResponse::~GetPapayTransactionsOutTradeNoResponse() = default;
 PostPapayTransactionsOutTradeNoReverseRequest::PostPapayTransactionsOutTradeNoReverseRequest() =
@@ -4637,6 +5320,16 @@ PostPapayTransactionsOutTradeNoReverseRequest::~PostPapayTransactionsOutTradeNoR
     default;
 GetPapayTransactionsByTransactionIdRequest::GetPapayTransactionsByTransactionIdRequest() = default;
 GetPapayTransactionsByTransactionIdRequest::~GetPapayTransactionsByTransactionIdRequest() = default;
+T55::Payer() = default;
+T55::~Payer() = default;
+T57::ExchangeRate() = default;
+T57::~ExchangeRate() = default;
+T56::Amount() = default;
+T56::~Amount() = default;
+T59::GoodsDetail() = default;
+T59::~GoodsDetail() = default;
+T58::PromotionDetail() = default;
+T58::~PromotionDetail() = default;
 GetPapayTransactionsByTransactionIdResponse::GetPapayTransactionsByTransactionIdResponse() =
     default;
 GetPapayTransactionsByTransactionIdResponse::~GetPapayTransactionsByTransactionIdResponse() =
@@ -4645,20 +5338,24 @@ GetProfitSharingBillDownloadUrlRequest::GetProfitSharingBillDownloadUrlRequest()
 GetProfitSharingBillDownloadUrlRequest::~GetProfitSharingBillDownloadUrlRequest() = default;
 GetProfitSharingBillDownloadUrlResponse::GetProfitSharingBillDownloadUrlResponse() = default;
 GetProfitSharingBillDownloadUrlResponse::~GetProfitSharingBillDownloadUrlResponse() = default;
-T38::Receivers() = default;
-T38::~Receivers() = default;
+T60::Receivers() = default;
+T60::~Receivers() = default;
 PostProfitSharingOrdersRequest::PostProfitSharingOrdersRequest() = default;
 PostProfitSharingOrdersRequest::~PostProfitSharingOrdersRequest() = default;
-T39::Receivers() = default;
-T39::~Receivers() = default;
+T61::Receivers() = default;
+T61::~Receivers() = default;
 PostProfitSharingOrdersResponse::PostProfitSharingOrdersResponse() = default;
 PostProfitSharingOrdersResponse::~PostProfitSharingOrdersResponse() = default;
 PostProfitSharingOrdersUnfreezeRequest::PostProfitSharingOrdersUnfreezeRequest() = default;
 PostProfitSharingOrdersUnfreezeRequest::~PostProfitSharingOrdersUnfreezeRequest() = default;
+T62::Receivers() = default;
+T62::~Receivers() = default;
 PostProfitSharingOrdersUnfreezeResponse::PostProfitSharingOrdersUnfreezeResponse() = default;
 PostProfitSharingOrdersUnfreezeResponse::~PostProfitSharingOrdersUnfreezeResponse() = default;
 GetProfitSharingOrdersByOutOrderNoRequest::GetProfitSharingOrdersByOutOrderNoRequest() = default;
 GetProfitSharingOrdersByOutOrderNoRequest::~GetProfitSharingOrdersByOutOrderNoRequest() = default;
+T63::Receivers() = default;
+T63::~Receivers() = default;
 GetProfitSharingOrdersByOutOrderNoResponse::GetProfitSharingOrdersByOutOrderNoResponse() = default;
 GetProfitSharingOrdersByOutOrderNoResponse::~GetProfitSharingOrdersByOutOrderNoResponse() = default;
 DeleteProfitSharingReceiversRequest::DeleteProfitSharingReceiversRequest() = default;
@@ -4719,76 +5416,156 @@ GetRefundRechargeBalanceResponse::GetRefundRechargeBalanceResponse() = default;
 GetRefundRechargeBalanceResponse::~GetRefundRechargeBalanceResponse() = default;
 GetRefundsRequest::GetRefundsRequest() = default;
 GetRefundsRequest::~GetRefundsRequest() = default;
-T40::Amount() = default;
-T40::~Amount() = default;
-T43::ExchangeRate() = default;
-T43::~ExchangeRate() = default;
-T42::Amount() = default;
-T42::~Amount() = default;
-T44::RefundDetail() = default;
-T44::~RefundDetail() = default;
-T41::Data() = default;
-T41::~Data() = default;
+T64::Amount() = default;
+T64::~Amount() = default;
+T67::ExchangeRate() = default;
+T67::~ExchangeRate() = default;
+T66::Amount() = default;
+T66::~Amount() = default;
+T68::RefundDetail() = default;
+T68::~RefundDetail() = default;
+T65::Data() = default;
+T65::~Data() = default;
 GetRefundsResponse::GetRefundsResponse() = default;
 GetRefundsResponse::~GetRefundsResponse() = default;
-T45::Amount() = default;
-T45::~Amount() = default;
+T69::Amount() = default;
+T69::~Amount() = default;
 PostRefundsRequest::PostRefundsRequest() = default;
 PostRefundsRequest::~PostRefundsRequest() = default;
-T46::Amount() = default;
-T46::~Amount() = default;
+T71::ExchangeRate() = default;
+T71::~ExchangeRate() = default;
+T70::Amount() = default;
+T70::~Amount() = default;
+T72::Detail() = default;
+T72::~Detail() = default;
 PostRefundsResponse::PostRefundsResponse() = default;
 PostRefundsResponse::~PostRefundsResponse() = default;
 GetRefundsIdByRefundIdRequest::GetRefundsIdByRefundIdRequest() = default;
 GetRefundsIdByRefundIdRequest::~GetRefundsIdByRefundIdRequest() = default;
+T74::ExchangeRate() = default;
+T74::~ExchangeRate() = default;
+T73::Amount() = default;
+T73::~Amount() = default;
+T75::Detail() = default;
+T75::~Detail() = default;
 GetRefundsIdByRefundIdResponse::GetRefundsIdByRefundIdResponse() = default;
 GetRefundsIdByRefundIdResponse::~GetRefundsIdByRefundIdResponse() = default;
 GetRefundsOutRefundNoRequest::GetRefundsOutRefundNoRequest() = default;
 GetRefundsOutRefundNoRequest::~GetRefundsOutRefundNoRequest() = default;
+T77::ExchangeRate() = default;
+T77::~ExchangeRate() = default;
+T76::Amount() = default;
+T76::~Amount() = default;
+T78::Detail() = default;
+T78::~Detail() = default;
 GetRefundsOutRefundNoResponse::GetRefundsOutRefundNoResponse() = default;
 GetRefundsOutRefundNoResponse::~GetRefundsOutRefundNoResponse() = default;
 GetSettleSettlementsRequest::GetSettleSettlementsRequest() = default;
 GetSettleSettlementsRequest::~GetSettleSettlementsRequest() = default;
-T48::Amount() = default;
-T48::~Amount() = default;
-T49::SplitAmount() = default;
-T49::~SplitAmount() = default;
-T47::Data() = default;
-T47::~Data() = default;
+T80::Amount() = default;
+T80::~Amount() = default;
+T81::SplitAmount() = default;
+T81::~SplitAmount() = default;
+T79::Data() = default;
+T79::~Data() = default;
 GetSettleSettlementsResponse::GetSettleSettlementsResponse() = default;
 GetSettleSettlementsResponse::~GetSettleSettlementsResponse() = default;
 GetStatementsRequest::GetStatementsRequest() = default;
 GetStatementsRequest::~GetStatementsRequest() = default;
+T82::Payer() = default;
+T82::~Payer() = default;
+T83::Amount() = default;
+T83::~Amount() = default;
+T85::StoreInfo() = default;
+T85::~StoreInfo() = default;
+T84::SceneInfo() = default;
+T84::~SceneInfo() = default;
+T87::GoodsDetail() = default;
+T87::~GoodsDetail() = default;
+T86::Detail() = default;
+T86::~Detail() = default;
 PostTransactionsAppRequest::PostTransactionsAppRequest() = default;
 PostTransactionsAppRequest::~PostTransactionsAppRequest() = default;
 PostTransactionsAppResponse::PostTransactionsAppResponse() = default;
 PostTransactionsAppResponse::~PostTransactionsAppResponse() = default;
 GetTransactionsIdByTransactionIdRequest::GetTransactionsIdByTransactionIdRequest() = default;
 GetTransactionsIdByTransactionIdRequest::~GetTransactionsIdByTransactionIdRequest() = default;
-T50::PromotionDetail() = default;
-T50::~PromotionDetail() = default;
+T88::Payer() = default;
+T88::~Payer() = default;
+T90::ExchangeRate() = default;
+T90::~ExchangeRate() = default;
+T89::Amount() = default;
+T89::~Amount() = default;
+T92::GoodsDetail() = default;
+T92::~GoodsDetail() = default;
+T91::PromotionDetail() = default;
+T91::~PromotionDetail() = default;
 GetTransactionsIdByTransactionIdResponse::GetTransactionsIdByTransactionIdResponse() = default;
 GetTransactionsIdByTransactionIdResponse::~GetTransactionsIdByTransactionIdResponse() = default;
 PostTransactionsIdByTransactionIdCloseRequest::PostTransactionsIdByTransactionIdCloseRequest() =
     default;
 PostTransactionsIdByTransactionIdCloseRequest::~PostTransactionsIdByTransactionIdCloseRequest() =
     default;
+T93::Payer() = default;
+T93::~Payer() = default;
+T94::Amount() = default;
+T94::~Amount() = default;
+T96::StoreInfo() = default;
+T96::~StoreInfo() = default;
+T95::SceneInfo() = default;
+T95::~SceneInfo() = default;
+T98::GoodsDetail() = default;
+T98::~GoodsDetail() = default;
+T97::Detail() = default;
+T97::~Detail() = default;
 PostTransactionsJsapiRequest::PostTransactionsJsapiRequest() = default;
 PostTransactionsJsapiRequest::~PostTransactionsJsapiRequest() = default;
 PostTransactionsJsapiResponse::PostTransactionsJsapiResponse() = default;
 PostTransactionsJsapiResponse::~PostTransactionsJsapiResponse() = default;
-T51::SceneInfo() = default;
-T51::~SceneInfo() = default;
+T99::Payer() = default;
+T99::~Payer() = default;
+T100::Amount() = default;
+T100::~Amount() = default;
+T102::StoreInfo() = default;
+T102::~StoreInfo() = default;
+T101::SceneInfo() = default;
+T101::~SceneInfo() = default;
+T104::GoodsDetail() = default;
+T104::~GoodsDetail() = default;
+T103::Detail() = default;
+T103::~Detail() = default;
 PostTransactionsMwebRequest::PostTransactionsMwebRequest() = default;
 PostTransactionsMwebRequest::~PostTransactionsMwebRequest() = default;
 PostTransactionsMwebResponse::PostTransactionsMwebResponse() = default;
 PostTransactionsMwebResponse::~PostTransactionsMwebResponse() = default;
+T105::Payer() = default;
+T105::~Payer() = default;
+T106::Amount() = default;
+T106::~Amount() = default;
+T108::StoreInfo() = default;
+T108::~StoreInfo() = default;
+T107::SceneInfo() = default;
+T107::~SceneInfo() = default;
+T110::GoodsDetail() = default;
+T110::~GoodsDetail() = default;
+T109::Detail() = default;
+T109::~Detail() = default;
 PostTransactionsNativeRequest::PostTransactionsNativeRequest() = default;
 PostTransactionsNativeRequest::~PostTransactionsNativeRequest() = default;
 PostTransactionsNativeResponse::PostTransactionsNativeResponse() = default;
 PostTransactionsNativeResponse::~PostTransactionsNativeResponse() = default;
 GetTransactionsOutTradeNoRequest::GetTransactionsOutTradeNoRequest() = default;
 GetTransactionsOutTradeNoRequest::~GetTransactionsOutTradeNoRequest() = default;
+T111::Payer() = default;
+T111::~Payer() = default;
+T113::ExchangeRate() = default;
+T113::~ExchangeRate() = default;
+T112::Amount() = default;
+T112::~Amount() = default;
+T115::GoodsDetail() = default;
+T115::~GoodsDetail() = default;
+T114::PromotionDetail() = default;
+T114::~PromotionDetail() = default;
 GetTransactionsOutTradeNoResponse::GetTransactionsOutTradeNoResponse() = default;
 GetTransactionsOutTradeNoResponse::~GetTransactionsOutTradeNoResponse() = default;
 PostTransactionsOutTradeNoCloseRequest::PostTransactionsOutTradeNoCloseRequest() = default;
@@ -4798,6 +5575,15 @@ const EnumTable& EnumTableOf(GetCustomsOrdersRequest::OrderType) { return kEnum0
 const EnumTable& EnumTableOf(GetCustomsOrdersRequest::Customs) { return kEnum1; }
 const EnumTable& EnumTableOf(GetCustomsOrdersResponse::VerifyDepartment) { return kEnum2; }
 const EnumTable& EnumTableOf(T3::State) { return kEnum3; }
+const EnumTable& EnumTableOf(PatchCustomsOrdersRequest::Customs) { return kEnum1; }
+const EnumTable& EnumTableOf(PatchCustomsOrdersResponse::State) { return kEnum3; }
+const EnumTable& EnumTableOf(PatchCustomsOrdersResponse::VerifyDepartment) { return kEnum2; }
+const EnumTable& EnumTableOf(PostCustomsOrdersRequest::Customs) { return kEnum1; }
+const EnumTable& EnumTableOf(PostCustomsOrdersResponse::State) { return kEnum3; }
+const EnumTable& EnumTableOf(PostCustomsOrdersResponse::VerifyDepartment) { return kEnum2; }
+const EnumTable& EnumTableOf(PostCustomsRedeclareRequest::Customs) { return kEnum1; }
+const EnumTable& EnumTableOf(PostCustomsRedeclareResponse::State) { return kEnum3; }
+const EnumTable& EnumTableOf(PostCustomsVerifyCertificateRequest::Customs) { return kEnum1; }
 const EnumTable& EnumTableOf(PostCustomsVerifyCertificateRequest::CertificateType) {
   return kEnum4;
 }
@@ -4809,7 +5595,23 @@ const EnumTable& EnumTableOf(T4::ComplaintState) { return kEnum7; }
 const EnumTable& EnumTableOf(T4::Priority) { return kEnum8; }
 const EnumTable& EnumTableOf(T6::MediaType) { return kEnum9; }
 const EnumTable& EnumTableOf(T7::State) { return kEnum10; }
-const EnumTable& EnumTableOf(T8::OperateType) { return kEnum11; }
+const EnumTable& EnumTableOf(GetMerchantServiceComplaintsByComplaintIdRequest::MchLanguage) {
+  return kEnum6;
+}
+const EnumTable& EnumTableOf(GetMerchantServiceComplaintsByComplaintIdResponse::ComplaintState) {
+  return kEnum7;
+}
+const EnumTable& EnumTableOf(GetMerchantServiceComplaintsByComplaintIdResponse::Priority) {
+  return kEnum8;
+}
+const EnumTable& EnumTableOf(T9::MediaType) { return kEnum9; }
+const EnumTable& EnumTableOf(T10::State) { return kEnum10; }
+const EnumTable& EnumTableOf(
+    GetMerchantServiceComplaintsByComplaintIdNegotiationHistorysRequest::MchLanguage) {
+  return kEnum6;
+}
+const EnumTable& EnumTableOf(T11::OperateType) { return kEnum11; }
+const EnumTable& EnumTableOf(T12::MediaType) { return kEnum9; }
 const EnumTable& EnumTableOf(PostMerchantH5PermissionApplicationsRequest::TransactionLimitType) {
   return kEnum12;
 }
@@ -4822,30 +5624,136 @@ const EnumTable& EnumTableOf(PostMerchantH5PermissionApplicationsRequest::Applym
 const EnumTable& EnumTableOf(PostMerchantH5PermissionApplicationsResponse::ApplymentState) {
   return kEnum15;
 }
+const EnumTable& EnumTableOf(
+    GetMerchantH5PermissionApplicationsByApplymentIdResponse::TransactionLimitType) {
+  return kEnum12;
+}
+const EnumTable& EnumTableOf(
+    GetMerchantH5PermissionApplicationsByApplymentIdResponse::WebsiteState) {
+  return kEnum13;
+}
+const EnumTable& EnumTableOf(
+    GetMerchantH5PermissionApplicationsByApplymentIdResponse::ApplymentState) {
+  return kEnum15;
+}
+const EnumTable& EnumTableOf(
+    GetMerchantH5PermissionApplicationsByApplymentIdResponse::ApplymentType) {
+  return kEnum14;
+}
+const EnumTable& EnumTableOf(
+    PatchMerchantH5PermissionApplicationsByApplymentIdRequest::WebsiteState) {
+  return kEnum13;
+}
+const EnumTable& EnumTableOf(
+    PatchMerchantH5PermissionApplicationsByApplymentIdResponse::TransactionLimitType) {
+  return kEnum12;
+}
+const EnumTable& EnumTableOf(
+    PatchMerchantH5PermissionApplicationsByApplymentIdResponse::ApplymentState) {
+  return kEnum15;
+}
+const EnumTable& EnumTableOf(
+    PatchMerchantH5PermissionApplicationsByApplymentIdResponse::ApplymentType) {
+  return kEnum14;
+}
+const EnumTable& EnumTableOf(PostMerchantH5PermissionDomainApplicationsRequest::WebsiteState) {
+  return kEnum13;
+}
+const EnumTable& EnumTableOf(PostMerchantH5PermissionDomainApplicationsResponse::ApplymentState) {
+  return kEnum15;
+}
+const EnumTable& EnumTableOf(
+    GetMerchantH5PermissionDomainApplicationsByApplymentIdResponse::WebsiteState) {
+  return kEnum13;
+}
+const EnumTable& EnumTableOf(
+    GetMerchantH5PermissionDomainApplicationsByApplymentIdResponse::ApplymentState) {
+  return kEnum15;
+}
+const EnumTable& EnumTableOf(
+    PatchMerchantH5PermissionDomainApplicationsByApplymentIdRequest::WebsiteState) {
+  return kEnum13;
+}
+const EnumTable& EnumTableOf(
+    PatchMerchantH5PermissionDomainApplicationsByApplymentIdResponse::ApplymentState) {
+  return kEnum15;
+}
 const EnumTable& EnumTableOf(GetMerchantH5PermissionBySubMchidResponse::AuthorizationState) {
   return kEnum16;
 }
 const EnumTable& EnumTableOf(PostMerchantsRequest::MerchantType) { return kEnum17; }
-const EnumTable& EnumTableOf(T11::BusinessType) { return kEnum18; }
+const EnumTable& EnumTableOf(T16::BusinessType) { return kEnum18; }
 const EnumTable& EnumTableOf(PostMerchantsResponse::VerificationStatus) { return kEnum19; }
 const EnumTable& EnumTableOf(PostMerchantsResponse::H5AuthorizationState) { return kEnum20; }
-const EnumTable& EnumTableOf(T17::SubMerchantStatus) { return kEnum21; }
-const EnumTable& EnumTableOf(T17::ApplicationStatus) { return kEnum22; }
-const EnumTable& EnumTableOf(T29::Type) { return kEnum23; }
-const EnumTable& EnumTableOf(T30::Scope) { return kEnum24; }
-const EnumTable& EnumTableOf(T30::Type) { return kEnum25; }
+const EnumTable& EnumTableOf(GetMerchantsBySubMchidResponse::MerchantType) { return kEnum17; }
+const EnumTable& EnumTableOf(T21::BusinessType) { return kEnum18; }
+const EnumTable& EnumTableOf(T24::H5AuthorizationState) { return kEnum20; }
+const EnumTable& EnumTableOf(T25::SubMerchantStatus) { return kEnum21; }
+const EnumTable& EnumTableOf(T25::ApplicationStatus) { return kEnum22; }
+const EnumTable& EnumTableOf(PatchMerchantsBySubMchidRequest::MerchantType) { return kEnum17; }
+const EnumTable& EnumTableOf(T28::BusinessType) { return kEnum18; }
+const EnumTable& EnumTableOf(PatchMerchantsBySubMchidResponse::H5AuthorizationState) {
+  return kEnum20;
+}
+const EnumTable& EnumTableOf(T40::Type) { return kEnum23; }
+const EnumTable& EnumTableOf(T41::Scope) { return kEnum24; }
+const EnumTable& EnumTableOf(T41::Type) { return kEnum25; }
 const EnumTable& EnumTableOf(PostPapayTransactionsResponse::TradeType) { return kEnum26; }
 const EnumTable& EnumTableOf(PostPapayTransactionsResponse::TradeState) { return kEnum27; }
-const EnumTable& EnumTableOf(T34::Type) { return kEnum28; }
+const EnumTable& EnumTableOf(T47::Type) { return kEnum28; }
+const EnumTable& EnumTableOf(T48::Scope) { return kEnum24; }
+const EnumTable& EnumTableOf(T48::Type) { return kEnum25; }
 const EnumTable& EnumTableOf(GetPapayTransactionsOutTradeNoResponse::TradeType) { return kEnum29; }
-const EnumTable& EnumTableOf(T38::Currency) { return kEnum30; }
-const EnumTable& EnumTableOf(T38::Type) { return kEnum31; }
+const EnumTable& EnumTableOf(T52::Type) { return kEnum23; }
+const EnumTable& EnumTableOf(T53::Scope) { return kEnum24; }
+const EnumTable& EnumTableOf(T53::Type) { return kEnum25; }
+const EnumTable& EnumTableOf(GetPapayTransactionsByTransactionIdResponse::TradeType) {
+  return kEnum29;
+}
+const EnumTable& EnumTableOf(T57::Type) { return kEnum23; }
+const EnumTable& EnumTableOf(T58::Scope) { return kEnum24; }
+const EnumTable& EnumTableOf(T58::Type) { return kEnum25; }
+const EnumTable& EnumTableOf(T60::Currency) { return kEnum30; }
+const EnumTable& EnumTableOf(T60::Type) { return kEnum31; }
+const EnumTable& EnumTableOf(T62::Type) { return kEnum31; }
+const EnumTable& EnumTableOf(T63::Type) { return kEnum31; }
+const EnumTable& EnumTableOf(DeleteProfitSharingReceiversRequest::Type) { return kEnum31; }
+const EnumTable& EnumTableOf(PostProfitSharingReceiversRequest::Type) { return kEnum31; }
 const EnumTable& EnumTableOf(PostProfitSharingReceiversRequest::RelationType) { return kEnum32; }
-const EnumTable& EnumTableOf(T41::Channel) { return kEnum33; }
-const EnumTable& EnumTableOf(T41::FundSource) { return kEnum34; }
-const EnumTable& EnumTableOf(T41::Status_) { return kEnum35; }
-const EnumTable& EnumTableOf(T43::Type) { return kEnum36; }
+const EnumTable& EnumTableOf(GetProfitSharingReceiversByAccountRequest::Type) { return kEnum31; }
+const EnumTable& EnumTableOf(GetProfitSharingReceiversByAccountResponse::RelationType) {
+  return kEnum32;
+}
+const EnumTable& EnumTableOf(T65::Channel) { return kEnum33; }
+const EnumTable& EnumTableOf(T65::FundSource) { return kEnum34; }
+const EnumTable& EnumTableOf(T65::Status_) { return kEnum35; }
+const EnumTable& EnumTableOf(T67::Type) { return kEnum36; }
+const EnumTable& EnumTableOf(T68::Scope) { return kEnum24; }
+const EnumTable& EnumTableOf(T68::Type) { return kEnum25; }
+const EnumTable& EnumTableOf(T71::Type) { return kEnum36; }
+const EnumTable& EnumTableOf(T72::Scope) { return kEnum24; }
+const EnumTable& EnumTableOf(T72::Type) { return kEnum25; }
+const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::Channel) { return kEnum33; }
+const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::FundSource) { return kEnum34; }
+const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::Status_) { return kEnum35; }
+const EnumTable& EnumTableOf(T74::Type) { return kEnum36; }
+const EnumTable& EnumTableOf(T75::Scope) { return kEnum24; }
+const EnumTable& EnumTableOf(T75::Type) { return kEnum25; }
+const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::Channel) { return kEnum33; }
+const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::FundSource) { return kEnum34; }
+const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::Status_) { return kEnum35; }
+const EnumTable& EnumTableOf(T77::Type) { return kEnum36; }
+const EnumTable& EnumTableOf(T78::Scope) { return kEnum24; }
+const EnumTable& EnumTableOf(T78::Type) { return kEnum25; }
 const EnumTable& EnumTableOf(GetSettleSettlementsRequest::SettleState) { return kEnum37; }
-const EnumTable& EnumTableOf(T47::WalletRegion) { return kEnum38; }
+const EnumTable& EnumTableOf(T79::WalletRegion) { return kEnum38; }
+const EnumTable& EnumTableOf(GetTransactionsIdByTransactionIdResponse::TradeType) {
+  return kEnum29;
+}
+const EnumTable& EnumTableOf(T90::Type) { return kEnum23; }
+const EnumTable& EnumTableOf(T91::Type) { return kEnum25; }
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeType) { return kEnum29; }
+const EnumTable& EnumTableOf(T113::Type) { return kEnum23; }
+const EnumTable& EnumTableOf(T114::Type) { return kEnum25; }
 
 }  // namespace wechatpay::models::v3::global

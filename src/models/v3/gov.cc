@@ -15,13 +15,15 @@ namespace {
 
 using T1 = PostSubsidyAuditCupUpdateRequest::InvoiceInfo;
 using T2 = PostSubsidyAuditCupUpdateRequest::TrackInfo;
-using T3 = PostSubsidyQualificationsPassthroughQueryResponse::QualificationList;
-using T4 = PostSubsidyQualificationsQueryResponse::QualificationList;
-using T5 = PostSubsidySncodeQueryResponse::GoodsSnList;
-using T6 = PostSubsidyTransactionsQueryResponse::ShopOrderList;
-using T7 = PostSubsidyZhejiangNQualificationsConfirmRequest::Data;
-using T8 = PostSubsidyZhejiangQualificationsQueryResponse::Data;
-using T9 = PostSubsidyZhejiangQualificationsSyncRequest::Data;
+using T3 = PostSubsidyAuditCupUploadRequest::InvoiceInfo;
+using T4 = PostSubsidyAuditCupUploadRequest::TrackInfo;
+using T5 = PostSubsidyQualificationsPassthroughQueryResponse::QualificationList;
+using T6 = PostSubsidyQualificationsQueryResponse::QualificationList;
+using T7 = PostSubsidySncodeQueryResponse::GoodsSnList;
+using T8 = PostSubsidyTransactionsQueryResponse::ShopOrderList;
+using T9 = PostSubsidyZhejiangNQualificationsConfirmRequest::Data;
+using T10 = PostSubsidyZhejiangQualificationsQueryResponse::Data;
+using T11 = PostSubsidyZhejiangQualificationsSyncRequest::Data;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -171,6 +173,8 @@ static void Serialize(Archive& a, T6& v);
 static void Serialize(Archive& a, T7& v);
 static void Serialize(Archive& a, T8& v);
 static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T11& v);
 
 // POST v3/gov/subsidy/audit/cup/invalid
 namespace {
@@ -199,8 +203,8 @@ void Serialize(Archive& a, PostSubsidyAuditCupInvalidRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyAuditCupInvalidResponse& v) {
-  a.Str("code", v.code);
-  a.Str("msg", v.msg);
+  a.OptStr("code", v.code);
+  a.OptStr("msg", v.msg);
   a.OptStr("sub_code", v.sub_code);
   a.OptStr("sub_msg", v.sub_msg);
   a.Extra(v.extra);
@@ -243,7 +247,7 @@ void Serialize(Archive& a, PostSubsidyAuditCupQueryRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyAuditCupQueryResponse& v) {
-  a.Str("code", v.code);
+  a.OptStr("code", v.code);
   a.OptStr("msg", v.msg);
   a.OptStr("sub_code", v.sub_code);
   a.OptStr("sub_msg", v.sub_msg);
@@ -297,8 +301,8 @@ void Serialize(Archive& a, PostSubsidyAuditCupRefundSyncRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyAuditCupRefundSyncResponse& v) {
-  a.Str("code", v.code);
-  a.Str("msg", v.msg);
+  a.OptStr("code", v.code);
+  a.OptStr("msg", v.msg);
   a.OptStr("sub_code", v.sub_code);
   a.OptStr("sub_msg", v.sub_msg);
   a.Extra(v.extra);
@@ -386,8 +390,8 @@ void Serialize(Archive& a, PostSubsidyAuditCupUpdateRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyAuditCupUpdateResponse& v) {
-  a.Str("code", v.code);
-  a.Str("msg", v.msg);
+  a.OptStr("code", v.code);
+  a.OptStr("msg", v.msg);
   a.OptStr("sub_code", v.sub_code);
   a.OptStr("sub_msg", v.sub_msg);
   a.Extra(v.extra);
@@ -475,8 +479,8 @@ void Serialize(Archive& a, PostSubsidyAuditCupUploadRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyAuditCupUploadResponse& v) {
-  a.Str("code", v.code);
-  a.Str("msg", v.msg);
+  a.OptStr("code", v.code);
+  a.OptStr("msg", v.msg);
   a.OptStr("sub_code", v.sub_code);
   a.OptStr("sub_msg", v.sub_msg);
   a.Extra(v.extra);
@@ -520,8 +524,8 @@ void Serialize(Archive& a, PostSubsidyCompaniesQueryRequest& v) {
 void Serialize(Archive& a, PostSubsidyCompaniesQueryResponse& v) {
   a.OptStr("company_name", v.company_name);
   a.Field("collect_state", v.collect_state);
-  a.Str("code", v.code);
-  a.Str("message", v.message);
+  a.OptStr("code", v.code);
+  a.OptStr("message", v.message);
   a.Extra(v.extra);
 }
 
@@ -571,8 +575,8 @@ void Serialize(Archive& a, PostSubsidyGoodsUploadRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyGoodsUploadResponse& v) {
-  a.Str("code", v.code);
-  a.Str("message", v.message);
+  a.OptStr("code", v.code);
+  a.OptStr("message", v.message);
   a.Extra(v.extra);
 }
 
@@ -645,8 +649,8 @@ void Serialize(Archive& a, PostSubsidyNQualificationsSyncRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyNQualificationsSyncResponse& v) {
-  a.Str("code", v.code);
-  a.Str("message", v.message);
+  a.OptStr("code", v.code);
+  a.OptStr("message", v.message);
   a.Extra(v.extra);
 }
 
@@ -740,8 +744,8 @@ void Serialize(Archive& a, PostSubsidyQualificationsPassthroughCancelRequest& v)
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyQualificationsPassthroughCancelResponse& v) {
-  a.Str("code", v.code);
-  a.Str("message", v.message);
+  a.OptStr("code", v.code);
+  a.OptStr("message", v.message);
   a.Extra(v.extra);
 }
 
@@ -789,8 +793,8 @@ void Serialize(Archive& a, PostSubsidyQualificationsPassthroughClaimRequest& v) 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyQualificationsPassthroughClaimResponse& v) {
-  a.Str("code", v.code);
-  a.Str("message", v.message);
+  a.OptStr("code", v.code);
+  a.OptStr("message", v.message);
   a.Extra(v.extra);
 }
 
@@ -835,7 +839,7 @@ void Serialize(Archive& a, PostSubsidyQualificationsPassthroughQueryRequest& v) 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyQualificationsPassthroughQueryResponse& v) {
-  a.Field("qualification_list", v.qualification_list);
+  a.OptList("qualification_list", v.qualification_list);
   a.Extra(v.extra);
 }
 
@@ -880,7 +884,7 @@ void Serialize(Archive& a, PostSubsidyQualificationsQueryRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyQualificationsQueryResponse& v) {
-  a.Field("qualification_list", v.qualification_list);
+  a.OptList("qualification_list", v.qualification_list);
   a.Extra(v.extra);
 }
 
@@ -957,8 +961,8 @@ void Serialize(Archive& a, PostSubsidyQualificationsSyncRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyQualificationsSyncResponse& v) {
-  a.Str("code", v.code);
-  a.Str("message", v.message);
+  a.OptStr("code", v.code);
+  a.OptStr("message", v.message);
   a.Extra(v.extra);
 }
 
@@ -1008,8 +1012,8 @@ void Serialize(Archive& a, PostSubsidySncodeLockRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidySncodeLockResponse& v) {
-  a.Str("code", v.code);
-  a.Str("message", v.message);
+  a.OptStr("code", v.code);
+  a.OptStr("message", v.message);
   a.Extra(v.extra);
 }
 
@@ -1048,7 +1052,7 @@ void Serialize(Archive& a, PostSubsidySncodeQueryRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidySncodeQueryResponse& v) {
-  a.Field("goods_sn_list", v.goods_sn_list);
+  a.OptList("goods_sn_list", v.goods_sn_list);
   a.Extra(v.extra);
 }
 
@@ -1091,8 +1095,8 @@ void Serialize(Archive& a, PostSubsidySncodeUnlockRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidySncodeUnlockResponse& v) {
-  a.Str("code", v.code);
-  a.Str("message", v.message);
+  a.OptStr("code", v.code);
+  a.OptStr("message", v.message);
   a.Extra(v.extra);
 }
 
@@ -1131,9 +1135,9 @@ void Serialize(Archive& a, PostSubsidyTransactionsQueryRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyTransactionsQueryResponse& v) {
-  a.Str("code", v.code);
-  a.Str("message", v.message);
-  a.Field("shop_order_list", v.shop_order_list);
+  a.OptStr("code", v.code);
+  a.OptStr("message", v.message);
+  a.OptList("shop_order_list", v.shop_order_list);
   a.Extra(v.extra);
 }
 
@@ -1176,11 +1180,11 @@ void Serialize(Archive& a, PostSubsidyTransactionsSummaryQueryDayRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyTransactionsSummaryQueryDayResponse& v) {
-  a.Str("code", v.code);
-  a.Str("message", v.message);
-  a.I64("total_trade_count", v.total_trade_count);
-  a.I64("total_trade_amount", v.total_trade_amount);
-  a.I64("total_subsidy_count", v.total_subsidy_count);
+  a.OptStr("code", v.code);
+  a.OptStr("message", v.message);
+  a.OptI64("total_trade_count", v.total_trade_count);
+  a.OptI64("total_trade_amount", v.total_trade_amount);
+  a.OptI64("total_subsidy_count", v.total_subsidy_count);
   a.Extra(v.extra);
 }
 
@@ -1242,8 +1246,8 @@ void Serialize(Archive& a, PostSubsidyTransactionsSyncRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyTransactionsSyncResponse& v) {
-  a.Str("code", v.code);
-  a.Str("message", v.message);
+  a.OptStr("code", v.code);
+  a.OptStr("message", v.message);
   a.Extra(v.extra);
 }
 
@@ -1287,8 +1291,8 @@ void Serialize(Archive& a, PostSubsidyZhejiangAuthcodeCancelRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyZhejiangAuthcodeCancelResponse& v) {
-  a.Str("resp_code", v.resp_code);
-  a.Str("resp_desc", v.resp_desc);
+  a.OptStr("resp_code", v.resp_code);
+  a.OptStr("resp_desc", v.resp_desc);
   a.Extra(v.extra);
 }
 
@@ -1348,8 +1352,8 @@ void Serialize(Archive& a, PostSubsidyZhejiangAuthcodeCommitRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyZhejiangAuthcodeCommitResponse& v) {
-  a.Str("resp_code", v.resp_code);
-  a.Str("resp_desc", v.resp_desc);
+  a.OptStr("resp_code", v.resp_code);
+  a.OptStr("resp_desc", v.resp_desc);
   a.Extra(v.extra);
 }
 
@@ -1398,8 +1402,8 @@ void Serialize(Archive& a, PostSubsidyZhejiangAuthcodeIssueRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyZhejiangAuthcodeIssueResponse& v) {
-  a.Str("resp_code", v.resp_code);
-  a.Str("resp_desc", v.resp_desc);
+  a.OptStr("resp_code", v.resp_code);
+  a.OptStr("resp_desc", v.resp_desc);
   a.OptStr("auth_code", v.auth_code);
   a.Extra(v.extra);
 }
@@ -1457,8 +1461,8 @@ void Serialize(Archive& a, PostSubsidyZhejiangAuthcodeRefundRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyZhejiangAuthcodeRefundResponse& v) {
-  a.Str("resp_code", v.resp_code);
-  a.Str("resp_desc", v.resp_desc);
+  a.OptStr("resp_code", v.resp_code);
+  a.OptStr("resp_desc", v.resp_desc);
   a.Extra(v.extra);
 }
 
@@ -1503,18 +1507,18 @@ void Serialize(Archive& a, PostSubsidyZhejiangAuthcodeTryRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyZhejiangAuthcodeTryResponse& v) {
-  a.Str("resp_code", v.resp_code);
-  a.Str("resp_desc", v.resp_desc);
-  a.Str("cred_frozen_no", v.cred_frozen_no);
-  a.Str("event_id", v.event_id);
-  a.Str("event_title", v.event_title);
-  a.I64("discount_mode", v.discount_mode);
+  a.OptStr("resp_code", v.resp_code);
+  a.OptStr("resp_desc", v.resp_desc);
+  a.OptStr("cred_frozen_no", v.cred_frozen_no);
+  a.OptStr("event_id", v.event_id);
+  a.OptStr("event_title", v.event_title);
+  a.OptI64("discount_mode", v.discount_mode);
   a.OptI64("amount", v.amount);
   a.OptI64("discount_amt", v.discount_amt);
   a.OptI64("pay_amt", v.pay_amt);
   a.OptStr("channel_dis_flag", v.channel_dis_flag);
   a.OptStr("channel_evt_no", v.channel_evt_no);
-  a.Str("category_id", v.category_id);
+  a.OptStr("category_id", v.category_id);
   a.Extra(v.extra);
 }
 
@@ -1556,19 +1560,19 @@ void Serialize(Archive& a, PostSubsidyZhejiangGoodsQueryRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyZhejiangGoodsQueryResponse& v) {
-  a.Str("resp_code", v.resp_code);
-  a.Str("resp_desc", v.resp_desc);
-  a.Str("goods_bar_code", v.goods_bar_code);
-  a.Str("seq_id", v.seq_id);
-  a.Str("province", v.province);
+  a.OptStr("resp_code", v.resp_code);
+  a.OptStr("resp_desc", v.resp_desc);
+  a.OptStr("goods_bar_code", v.goods_bar_code);
+  a.OptStr("seq_id", v.seq_id);
+  a.OptStr("province", v.province);
   a.Field("code_type", v.code_type);
-  a.Str("goods_type", v.goods_type);
-  a.Str("goods_name", v.goods_name);
-  a.Str("logo_name", v.logo_name);
-  a.Str("goods_model", v.goods_model);
-  a.Str("basis_price", v.basis_price);
-  a.Str("manufact_cert_code", v.manufact_cert_code);
-  a.Str("manufact_price", v.manufact_price);
+  a.OptStr("goods_type", v.goods_type);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptStr("logo_name", v.logo_name);
+  a.OptStr("goods_model", v.goods_model);
+  a.OptStr("basis_price", v.basis_price);
+  a.OptStr("manufact_cert_code", v.manufact_cert_code);
+  a.OptStr("manufact_price", v.manufact_price);
   a.OptStr("energy_effciency", v.energy_effciency);
   a.OptStr("energy_reg_code", v.energy_reg_code);
   a.OptStr("energy_reg_model", v.energy_reg_model);
@@ -1641,8 +1645,8 @@ void Serialize(Archive& a, PostSubsidyZhejiangNQualificationsConfirmRequest& v) 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyZhejiangNQualificationsConfirmResponse& v) {
-  a.Str("resp_code", v.resp_code);
-  a.Str("resp_desc", v.resp_desc);
+  a.OptStr("resp_code", v.resp_code);
+  a.OptStr("resp_desc", v.resp_desc);
   a.Extra(v.extra);
 }
 
@@ -1687,9 +1691,9 @@ void Serialize(Archive& a, PostSubsidyZhejiangQualificationsAlterRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyZhejiangQualificationsAlterResponse& v) {
-  a.Str("resp_code", v.resp_code);
-  a.Str("resp_desc", v.resp_desc);
-  a.Str("auth_code", v.auth_code);
+  a.OptStr("resp_code", v.resp_code);
+  a.OptStr("resp_desc", v.resp_desc);
+  a.OptStr("auth_code", v.auth_code);
   a.Extra(v.extra);
 }
 
@@ -1735,8 +1739,8 @@ void Serialize(Archive& a, PostSubsidyZhejiangQualificationsClaimRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyZhejiangQualificationsClaimResponse& v) {
-  a.Str("resp_code", v.resp_code);
-  a.Str("resp_desc", v.resp_desc);
+  a.OptStr("resp_code", v.resp_code);
+  a.OptStr("resp_desc", v.resp_desc);
   a.Extra(v.extra);
 }
 
@@ -1779,8 +1783,8 @@ void Serialize(Archive& a, PostSubsidyZhejiangQualificationsQueryRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyZhejiangQualificationsQueryResponse& v) {
-  a.Str("resp_code", v.resp_code);
-  a.Str("resp_desc", v.resp_desc);
+  a.OptStr("resp_code", v.resp_code);
+  a.OptStr("resp_desc", v.resp_desc);
   a.OptList("data", v.data);
   a.Extra(v.extra);
 }
@@ -1823,8 +1827,8 @@ void Serialize(Archive& a, PostSubsidyZhejiangQualificationsSyncRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyZhejiangQualificationsSyncResponse& v) {
-  a.Str("resp_code", v.resp_code);
-  a.Str("resp_desc", v.resp_desc);
+  a.OptStr("resp_code", v.resp_code);
+  a.OptStr("resp_desc", v.resp_desc);
   a.OptStrList("error_data", v.error_data);
   a.Extra(v.extra);
 }
@@ -1887,8 +1891,8 @@ void Serialize(Archive& a, PostSubsidyZhejiangSncodeLockRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyZhejiangSncodeLockResponse& v) {
-  a.Str("resp_code", v.resp_code);
-  a.Str("resp_desc", v.resp_desc);
+  a.OptStr("resp_code", v.resp_code);
+  a.OptStr("resp_desc", v.resp_desc);
   a.OptStr("imei1", v.imei1);
   a.OptStr("imei2", v.imei2);
   a.Extra(v.extra);
@@ -1938,8 +1942,8 @@ void Serialize(Archive& a, PostSubsidyZhejiangSncodeQueryRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyZhejiangSncodeQueryResponse& v) {
-  a.Str("resp_code", v.resp_code);
-  a.Str("resp_desc", v.resp_desc);
+  a.OptStr("resp_code", v.resp_code);
+  a.OptStr("resp_desc", v.resp_desc);
   a.OptStr("sn", v.sn);
   a.OptStr("province", v.province);
   a.Field("sell_state", v.sell_state);
@@ -2004,8 +2008,8 @@ void Serialize(Archive& a, PostSubsidyZhejiangSncodeUnlockRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSubsidyZhejiangSncodeUnlockResponse& v) {
-  a.Str("resp_code", v.resp_code);
-  a.Str("resp_desc", v.resp_desc);
+  a.OptStr("resp_code", v.resp_code);
+  a.OptStr("resp_desc", v.resp_desc);
   a.Extra(v.extra);
 }
 
@@ -2052,6 +2056,37 @@ static void Serialize(Archive& a, T2& v) {
 }
 
 static void Serialize(Archive& a, T3& v) {
+  a.OptStr("invoice_cd", v.invoice_cd);
+  a.OptStr("invoice_no", v.invoice_no);
+  a.OptStr("invoice_dt", v.invoice_dt);
+  a.OptStr("invoice_link", v.invoice_link);
+  a.OptStr("invoice_tp", v.invoice_tp);
+  a.OptStr("invoice_ck_cd", v.invoice_ck_cd);
+  a.OptStr("nm", v.nm);
+  a.OptStr("tax", v.tax);
+  a.OptStr("invoice_tax_amt", v.invoice_tax_amt);
+  a.OptStr("sales_ent_nm", v.sales_ent_nm);
+  a.OptStr("tax_payer", v.tax_payer);
+  a.OptStr("num", v.num);
+  a.OptStr("service_nm", v.service_nm);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T4& v) {
+  a.OptStr("tracking_no", v.tracking_no);
+  a.OptStr("tracking_company", v.tracking_company);
+  a.OptStr("usr_prov", v.usr_prov);
+  a.OptStr("usr_city", v.usr_city);
+  a.OptStr("usr_area", v.usr_area);
+  a.OptStr("usr_addr", v.usr_addr);
+  a.OptStr("tracking_type", v.tracking_type);
+  a.OptStr("delivery_method", v.delivery_method);
+  a.OptStr("shipping_addr", v.shipping_addr);
+  a.OptStr("delivery_time", v.delivery_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T5& v) {
   a.Field("appliance_id", v.appliance_id);
   a.Field("state", v.state);
   a.Field("unclaimed_reason", v.unclaimed_reason);
@@ -2061,7 +2096,7 @@ static void Serialize(Archive& a, T3& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T4& v) {
+static void Serialize(Archive& a, T6& v) {
   a.Field("appliance_id", v.appliance_id);
   a.Field("state", v.state);
   a.Field("unclaimed_reason", v.unclaimed_reason);
@@ -2070,21 +2105,21 @@ static void Serialize(Archive& a, T4& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T5& v) {
-  a.Str("sn_code", v.sn_code);
+static void Serialize(Archive& a, T7& v) {
+  a.OptStr("sn_code", v.sn_code);
   a.Field("state", v.state);
   a.Field("not_sellable_reason", v.not_sellable_reason);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T6& v) {
+static void Serialize(Archive& a, T8& v) {
   a.OptStr("shop_order_number", v.shop_order_number);
   a.Field("collect_state", v.collect_state);
   a.Field("cate_state", v.cate_state);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T7& v) {
+static void Serialize(Archive& a, T9& v) {
   a.Str("cate_code", v.cate_code);
   a.Str("cert_no", v.cert_no);
   a.OptStr("grade", v.grade);
@@ -2108,14 +2143,14 @@ static void Serialize(Archive& a, T7& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T8& v) {
-  a.Str("cate_code", v.cate_code);
+static void Serialize(Archive& a, T10& v) {
+  a.OptStr("cate_code", v.cate_code);
   a.OptStr("status", v.status);
   a.Field("status_code", v.status_code);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T9& v) {
+static void Serialize(Archive& a, T11& v) {
   a.Str("auth_code", v.auth_code);
   a.Str("cate_code", v.cate_code);
   a.Str("cert_no", v.cert_no);
@@ -2173,6 +2208,10 @@ PostSubsidyAuditCupUpdateRequest::PostSubsidyAuditCupUpdateRequest() = default;
 PostSubsidyAuditCupUpdateRequest::~PostSubsidyAuditCupUpdateRequest() = default;
 PostSubsidyAuditCupUpdateResponse::PostSubsidyAuditCupUpdateResponse() = default;
 PostSubsidyAuditCupUpdateResponse::~PostSubsidyAuditCupUpdateResponse() = default;
+T3::InvoiceInfo() = default;
+T3::~InvoiceInfo() = default;
+T4::TrackInfo() = default;
+T4::~TrackInfo() = default;
 PostSubsidyAuditCupUploadRequest::PostSubsidyAuditCupUploadRequest() = default;
 PostSubsidyAuditCupUploadRequest::~PostSubsidyAuditCupUploadRequest() = default;
 PostSubsidyAuditCupUploadResponse::PostSubsidyAuditCupUploadResponse() = default;
@@ -2213,16 +2252,16 @@ PostSubsidyQualificationsPassthroughQueryRequest::
     PostSubsidyQualificationsPassthroughQueryRequest() = default;
 PostSubsidyQualificationsPassthroughQueryRequest::
     ~PostSubsidyQualificationsPassthroughQueryRequest() = default;
-T3::QualificationList() = default;
-T3::~QualificationList() = default;
+T5::QualificationList() = default;
+T5::~QualificationList() = default;
 PostSubsidyQualificationsPassthroughQueryResponse::
     PostSubsidyQualificationsPassthroughQueryResponse() = default;
 PostSubsidyQualificationsPassthroughQueryResponse::
     ~PostSubsidyQualificationsPassthroughQueryResponse() = default;
 PostSubsidyQualificationsQueryRequest::PostSubsidyQualificationsQueryRequest() = default;
 PostSubsidyQualificationsQueryRequest::~PostSubsidyQualificationsQueryRequest() = default;
-T4::QualificationList() = default;
-T4::~QualificationList() = default;
+T6::QualificationList() = default;
+T6::~QualificationList() = default;
 PostSubsidyQualificationsQueryResponse::PostSubsidyQualificationsQueryResponse() = default;
 PostSubsidyQualificationsQueryResponse::~PostSubsidyQualificationsQueryResponse() = default;
 PostSubsidyQualificationsSyncRequest::PostSubsidyQualificationsSyncRequest() = default;
@@ -2235,8 +2274,8 @@ PostSubsidySncodeLockResponse::PostSubsidySncodeLockResponse() = default;
 PostSubsidySncodeLockResponse::~PostSubsidySncodeLockResponse() = default;
 PostSubsidySncodeQueryRequest::PostSubsidySncodeQueryRequest() = default;
 PostSubsidySncodeQueryRequest::~PostSubsidySncodeQueryRequest() = default;
-T5::GoodsSnList() = default;
-T5::~GoodsSnList() = default;
+T7::GoodsSnList() = default;
+T7::~GoodsSnList() = default;
 PostSubsidySncodeQueryResponse::PostSubsidySncodeQueryResponse() = default;
 PostSubsidySncodeQueryResponse::~PostSubsidySncodeQueryResponse() = default;
 PostSubsidySncodeUnlockRequest::PostSubsidySncodeUnlockRequest() = default;
@@ -2245,8 +2284,8 @@ PostSubsidySncodeUnlockResponse::PostSubsidySncodeUnlockResponse() = default;
 PostSubsidySncodeUnlockResponse::~PostSubsidySncodeUnlockResponse() = default;
 PostSubsidyTransactionsQueryRequest::PostSubsidyTransactionsQueryRequest() = default;
 PostSubsidyTransactionsQueryRequest::~PostSubsidyTransactionsQueryRequest() = default;
-T6::ShopOrderList() = default;
-T6::~ShopOrderList() = default;
+T8::ShopOrderList() = default;
+T8::~ShopOrderList() = default;
 PostSubsidyTransactionsQueryResponse::PostSubsidyTransactionsQueryResponse() = default;
 PostSubsidyTransactionsQueryResponse::~PostSubsidyTransactionsQueryResponse() = default;
 PostSubsidyTransactionsSummaryQueryDayRequest::PostSubsidyTransactionsSummaryQueryDayRequest() =
@@ -2285,8 +2324,8 @@ PostSubsidyZhejiangGoodsQueryRequest::PostSubsidyZhejiangGoodsQueryRequest() = d
 PostSubsidyZhejiangGoodsQueryRequest::~PostSubsidyZhejiangGoodsQueryRequest() = default;
 PostSubsidyZhejiangGoodsQueryResponse::PostSubsidyZhejiangGoodsQueryResponse() = default;
 PostSubsidyZhejiangGoodsQueryResponse::~PostSubsidyZhejiangGoodsQueryResponse() = default;
-T7::Data() = default;
-T7::~Data() = default;
+T9::Data() = default;
+T9::~Data() = default;
 PostSubsidyZhejiangNQualificationsConfirmRequest::
     PostSubsidyZhejiangNQualificationsConfirmRequest() = default;
 PostSubsidyZhejiangNQualificationsConfirmRequest::
@@ -2315,14 +2354,14 @@ PostSubsidyZhejiangQualificationsQueryRequest::PostSubsidyZhejiangQualifications
     default;
 PostSubsidyZhejiangQualificationsQueryRequest::~PostSubsidyZhejiangQualificationsQueryRequest() =
     default;
-T8::Data() = default;
-T8::~Data() = default;
+T10::Data() = default;
+T10::~Data() = default;
 PostSubsidyZhejiangQualificationsQueryResponse::PostSubsidyZhejiangQualificationsQueryResponse() =
     default;
 PostSubsidyZhejiangQualificationsQueryResponse::~PostSubsidyZhejiangQualificationsQueryResponse() =
     default;
-T9::Data() = default;
-T9::~Data() = default;
+T11::Data() = default;
+T11::~Data() = default;
 PostSubsidyZhejiangQualificationsSyncRequest::PostSubsidyZhejiangQualificationsSyncRequest() =
     default;
 PostSubsidyZhejiangQualificationsSyncRequest::~PostSubsidyZhejiangQualificationsSyncRequest() =
@@ -2347,27 +2386,79 @@ PostSubsidyZhejiangSncodeUnlockResponse::~PostSubsidyZhejiangSncodeUnlockRespons
 const EnumTable& EnumTableOf(PostSubsidyCompaniesQueryResponse::CollectState) { return kEnum0; }
 const EnumTable& EnumTableOf(PostSubsidyGoodsUploadRequest::EnergyGrade) { return kEnum1; }
 const EnumTable& EnumTableOf(PostSubsidyGoodsUploadRequest::ProductType) { return kEnum2; }
+const EnumTable& EnumTableOf(PostSubsidyNQualificationsSyncRequest::EnergyGrade) { return kEnum1; }
+const EnumTable& EnumTableOf(PostSubsidyNQualificationsSyncRequest::ProductType) { return kEnum2; }
 const EnumTable& EnumTableOf(PostSubsidyNQualificationsSyncRequest::PcType) { return kEnum3; }
 const EnumTable& EnumTableOf(PostSubsidyNQualificationsSyncRequest::SaleModel) { return kEnum4; }
 const EnumTable& EnumTableOf(PostSubsidyNQualificationsSyncRequest::IdentityDocumentType) {
   return kEnum5;
 }
 const EnumTable& EnumTableOf(PostSubsidyNQualificationsSyncRequest::CateState) { return kEnum6; }
+const EnumTable& EnumTableOf(GetSubsidyQualificationRequest::IdentityDocumentType) {
+  return kEnum5;
+}
 const EnumTable& EnumTableOf(GetSubsidyQualificationResponse::State) { return kEnum7; }
-const EnumTable& EnumTableOf(T3::UnclaimedReason) { return kEnum8; }
-const EnumTable& EnumTableOf(T3::ClaimMode) { return kEnum9; }
-const EnumTable& EnumTableOf(T5::State) { return kEnum10; }
-const EnumTable& EnumTableOf(T5::NotSellableReason) { return kEnum11; }
+const EnumTable& EnumTableOf(
+    PostSubsidyQualificationsPassthroughCancelRequest::IdentityDocumentType) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(
+    PostSubsidyQualificationsPassthroughClaimRequest::IdentityDocumentType) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(
+    PostSubsidyQualificationsPassthroughQueryRequest::IdentityDocumentType) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(T5::State) { return kEnum7; }
+const EnumTable& EnumTableOf(T5::UnclaimedReason) { return kEnum8; }
+const EnumTable& EnumTableOf(T5::ClaimMode) { return kEnum9; }
+const EnumTable& EnumTableOf(PostSubsidyQualificationsQueryRequest::IdentityDocumentType) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(T6::State) { return kEnum7; }
+const EnumTable& EnumTableOf(T6::UnclaimedReason) { return kEnum8; }
+const EnumTable& EnumTableOf(PostSubsidyQualificationsSyncRequest::EnergyGrade) { return kEnum1; }
+const EnumTable& EnumTableOf(PostSubsidyQualificationsSyncRequest::ProductType) { return kEnum2; }
+const EnumTable& EnumTableOf(PostSubsidyQualificationsSyncRequest::PcType) { return kEnum3; }
+const EnumTable& EnumTableOf(PostSubsidyQualificationsSyncRequest::SaleModel) { return kEnum4; }
+const EnumTable& EnumTableOf(PostSubsidyQualificationsSyncRequest::IdentityDocumentType) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(PostSubsidyQualificationsSyncRequest::CateState) { return kEnum6; }
+const EnumTable& EnumTableOf(PostSubsidySncodeLockRequest::ProductType) { return kEnum2; }
+const EnumTable& EnumTableOf(T7::State) { return kEnum10; }
+const EnumTable& EnumTableOf(T7::NotSellableReason) { return kEnum11; }
+const EnumTable& EnumTableOf(PostSubsidySncodeUnlockRequest::ProductType) { return kEnum2; }
+const EnumTable& EnumTableOf(T8::CollectState) { return kEnum0; }
+const EnumTable& EnumTableOf(T8::CateState) { return kEnum6; }
 const EnumTable& EnumTableOf(PostSubsidyTransactionsSummaryQueryDayRequest::QueryType) {
   return kEnum12;
+}
+const EnumTable& EnumTableOf(PostSubsidyTransactionsSummaryQueryDayRequest::CateState) {
+  return kEnum6;
+}
+const EnumTable& EnumTableOf(PostSubsidyTransactionsSyncRequest::EnergyGrade) { return kEnum1; }
+const EnumTable& EnumTableOf(PostSubsidyTransactionsSyncRequest::SaleModel) { return kEnum4; }
+const EnumTable& EnumTableOf(PostSubsidyTransactionsSyncRequest::CateState) { return kEnum6; }
+const EnumTable& EnumTableOf(PostSubsidyTransactionsSyncRequest::IdentityDocumentType) {
+  return kEnum5;
 }
 const EnumTable& EnumTableOf(PostSubsidyZhejiangAuthcodeCommitRequest::SaleModels) {
   return kEnum13;
 }
 const EnumTable& EnumTableOf(PostSubsidyZhejiangAuthcodeIssueRequest::CertType) { return kEnum14; }
+const EnumTable& EnumTableOf(PostSubsidyZhejiangAuthcodeRefundRequest::SaleModels) {
+  return kEnum13;
+}
 const EnumTable& EnumTableOf(PostSubsidyZhejiangGoodsQueryResponse::CodeType) { return kEnum15; }
-const EnumTable& EnumTableOf(T8::StatusCode) { return kEnum16; }
-const EnumTable& EnumTableOf(T9::Grade) { return kEnum17; }
+const EnumTable& EnumTableOf(PostSubsidyZhejiangQualificationsClaimRequest::CertType) {
+  return kEnum14;
+}
+const EnumTable& EnumTableOf(T10::StatusCode) { return kEnum16; }
+const EnumTable& EnumTableOf(T11::Grade) { return kEnum17; }
+const EnumTable& EnumTableOf(T11::Status_) { return kEnum13; }
+const EnumTable& EnumTableOf(T11::SaleModels) { return kEnum13; }
 const EnumTable& EnumTableOf(PostSubsidyZhejiangSncodeQueryResponse::SellState) { return kEnum18; }
 
 }  // namespace wechatpay::models::v3::gov

@@ -16,224 +16,1067 @@ namespace {
 using T1 = GetBankFavorUsersByOpenidCouponsByCouponIdResponse::UseAmountList;
 using T2 = GetBankPackagesByPackageIdTasksResponse::Data;
 using T3 = PostBankPackagesByPackageIdTasksRequest::Meta;
-using T4 = PostBusifavorStocksRequest::CouponUseRule;
-using T5 = T4::CouponAvailableTime;
-using T6 = T5::AvailableWeek;
-using T7 = T6::AvailableDayTime;
-using T8 = T5::IrregularyAvaliableTime;
-using T9 = T4::FixedNormalCoupon;
-using T10 = T4::DiscountCoupon;
-using T11 = T4::ExchangeCoupon;
-using T12 = PostBusifavorStocksRequest::StockSendRule;
-using T13 = PostBusifavorStocksRequest::CustomEntrance;
-using T14 = T13::MiniProgramsInfo;
-using T15 = PostBusifavorStocksRequest::DisplayPatternInfo;
-using T16 = T15::FinderInfo;
-using T17 = PostBusifavorStocksRequest::NotifyConfig;
-using T18 = GetBusifavorStocksByStockIdResponse::CouponUseRule;
-using T19 = T18::CouponAvailableTime;
-using T20 = GetBusifavorStocksByStockIdResponse::StockSendRule;
-using T21 = GetBusifavorStocksByStockIdResponse::CouponCodeCount;
-using T22 = GetBusifavorStocksByStockIdResponse::SendCountInformation;
-using T23 = PatchBusifavorStocksByStockIdRequest::CustomEntrance;
-using T24 = PatchBusifavorStocksByStockIdRequest::CouponUseRule;
-using T25 = PatchBusifavorStocksByStockIdRequest::StockSendRule;
-using T26 = GetBusifavorStocksByStockIdCouponcodesResponse::Data;
-using T27 = PostBusifavorStocksByStockIdCouponcodesResponse::FailCodes;
-using T28 = GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::CouponInformation;
-using T29 = GetBusifavorSubsidyPayReceiptsResponse::PayReceiptList;
-using T30 = GetBusifavorUsersByOpenidCouponsResponse::Data;
-using T31 = T30::CouponUseRule;
-using T32 = T31::CouponAvailableTime;
-using T33 = T31::AvailableWeek;
-using T34 = T33::AvailableDayTime;
-using T35 = T31::IrregularyAvaliableTime;
-using T36 = T31::FixedNormalCoupon;
-using T37 = T31::DiscountCoupon;
-using T38 = T31::ExchangeCoupon;
-using T39 = T30::CustomEntrance;
-using T40 = T30::DisplayPatternInfo;
-using T41 = PostFavorCouponStocksRequest::StockUseRule;
-using T42 = PostFavorCouponStocksRequest::PatternInfo;
-using T43 = PostFavorCouponStocksRequest::CouponUseRule;
-using T44 = T43::CouponAvailableTime;
-using T45 = T44::FixAvailableTime;
-using T46 = T43::FixedNormalCoupon;
-using T47 = T43::DiscountCoupon;
-using T48 = T43::ExchangeCoupon;
-using T49 = T43::LimitCard;
-using T50 = PostFavorMediaImageUploadRequest::Meta;
-using T51 = GetFavorStocksResponse::Data;
-using T52 = T51::CutToMessage;
-using T53 = T51::AvailableRegionList;
-using T54 = GetFavorUsersByOpenidCouponsResponse::Data;
-using T55 = T54::ConsumeInformation;
-using T56 = T55::GoodsDetail;
-using T57 = GetGoodsSubsidyActivityActivitiesResponse::Data;
-using T58 = T57::ActivityInfo;
-using T59 = T57::GoodsInformation;
-using T60 = T57::RuleInformation;
-using T61 = T60::Areas;
-using T62 = PostGoodsSubsidyActivityActivityByActivityIdApplyRequest::ApplyInfos;
-using T63 = T62::StoreInfo;
-using T64 = PostGoodsSubsidyActivityQualificationLockRequest::OrderInformation;
-using T65 = DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
+using T4 = PostBusifavorCouponsSendResponse::SendCouponResult;
+using T5 = PostBusifavorStocksRequest::CouponUseRule;
+using T6 = T5::CouponAvailableTime;
+using T7 = T6::AvailableWeek;
+using T8 = T7::AvailableDayTime;
+using T9 = T6::IrregularyAvaliableTime;
+using T10 = T5::FixedNormalCoupon;
+using T11 = T5::DiscountCoupon;
+using T12 = T5::ExchangeCoupon;
+using T13 = PostBusifavorStocksRequest::StockSendRule;
+using T14 = PostBusifavorStocksRequest::CustomEntrance;
+using T15 = T14::MiniProgramsInfo;
+using T16 = PostBusifavorStocksRequest::DisplayPatternInfo;
+using T17 = T16::FinderInfo;
+using T18 = PostBusifavorStocksRequest::NotifyConfig;
+using T19 = GetBusifavorStocksByStockIdResponse::CouponUseRule;
+using T20 = T19::CouponAvailableTime;
+using T21 = T20::AvailableWeek;
+using T22 = T21::AvailableDayTime;
+using T23 = T20::IrregularyAvaliableTime;
+using T24 = T19::FixedNormalCoupon;
+using T25 = T19::DiscountCoupon;
+using T26 = T19::ExchangeCoupon;
+using T27 = GetBusifavorStocksByStockIdResponse::StockSendRule;
+using T28 = GetBusifavorStocksByStockIdResponse::CustomEntrance;
+using T29 = T28::MiniProgramsInfo;
+using T30 = GetBusifavorStocksByStockIdResponse::DisplayPatternInfo;
+using T31 = T30::FinderInfo;
+using T32 = GetBusifavorStocksByStockIdResponse::CouponCodeCount;
+using T33 = GetBusifavorStocksByStockIdResponse::NotifyConfig;
+using T34 = GetBusifavorStocksByStockIdResponse::SendCountInformation;
+using T35 = PatchBusifavorStocksByStockIdRequest::CustomEntrance;
+using T36 = T35::MiniProgramsInfo;
+using T37 = PatchBusifavorStocksByStockIdRequest::DisplayPatternInfo;
+using T38 = T37::FinderInfo;
+using T39 = PatchBusifavorStocksByStockIdRequest::CouponUseRule;
+using T40 = PatchBusifavorStocksByStockIdRequest::StockSendRule;
+using T41 = PatchBusifavorStocksByStockIdRequest::NotifyConfig;
+using T42 = GetBusifavorStocksByStockIdCouponcodesResponse::Data;
+using T43 = PostBusifavorStocksByStockIdCouponcodesResponse::FailCodes;
+using T44 = GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::CodeInformation;
+using T45 = GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::CouponInformation;
+using T46 = T45::CouponUseRule;
+using T47 = T46::CouponAvailableTime;
+using T48 = T47::AvailableWeek;
+using T49 = T48::AvailableDayTime;
+using T50 = T47::IrregularyAvaliableTime;
+using T51 = T46::FixedNormalCoupon;
+using T52 = T46::DiscountCoupon;
+using T53 = T46::ExchangeCoupon;
+using T54 = T45::CustomEntrance;
+using T55 = T54::MiniProgramsInfo;
+using T56 = T45::DisplayPatternInfo;
+using T57 = T56::FinderInfo;
+using T58 = GetBusifavorSubsidyPayReceiptsResponse::PayReceiptList;
+using T59 = GetBusifavorUsersByOpenidCouponsResponse::Data;
+using T60 = T59::CouponUseRule;
+using T61 = T60::CouponAvailableTime;
+using T62 = T61::AvailableWeek;
+using T63 = T62::AvailableDayTime;
+using T64 = T61::IrregularyAvaliableTime;
+using T65 = T60::FixedNormalCoupon;
+using T66 = T60::DiscountCoupon;
+using T67 = T60::ExchangeCoupon;
+using T68 = T59::CustomEntrance;
+using T69 = T68::MiniProgramsInfo;
+using T70 = T59::DisplayPatternInfo;
+using T71 = T70::FinderInfo;
+using T72 = GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::CouponUseRule;
+using T73 = T72::CouponAvailableTime;
+using T74 = T73::AvailableWeek;
+using T75 = T74::AvailableDayTime;
+using T76 = T73::IrregularyAvaliableTime;
+using T77 = T72::FixedNormalCoupon;
+using T78 = T72::DiscountCoupon;
+using T79 = T72::ExchangeCoupon;
+using T80 = GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::CustomEntrance;
+using T81 = T80::MiniProgramsInfo;
+using T82 = GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::DisplayPatternInfo;
+using T83 = T82::FinderInfo;
+using T84 = PostFavorCouponStocksRequest::StockUseRule;
+using T85 = PostFavorCouponStocksRequest::PatternInfo;
+using T86 = PostFavorCouponStocksRequest::CouponUseRule;
+using T87 = T86::CouponAvailableTime;
+using T88 = T87::FixAvailableTime;
+using T89 = T86::FixedNormalCoupon;
+using T90 = T86::DiscountCoupon;
+using T91 = T86::ExchangeCoupon;
+using T92 = T86::LimitCard;
+using T93 = PostFavorMediaImageUploadRequest::Meta;
+using T94 = GetFavorStocksResponse::Data;
+using T95 = T94::StockUseRule;
+using T96 = T95::FixedNormalCoupon;
+using T97 = T94::CutToMessage;
+using T98 = GetFavorStocksByStockIdResponse::StockUseRule;
+using T99 = T98::FixedNormalCoupon;
+using T100 = GetFavorStocksByStockIdResponse::CutToMessage;
+using T101 = GetFavorUsersByOpenidCouponsResponse::Data;
+using T102 = T101::CutToMessage;
+using T103 = T101::NormalCouponInformation;
+using T104 = GetFavorUsersByOpenidCouponsByCouponIdResponse::CutToMessage;
+using T105 = GetFavorUsersByOpenidCouponsByCouponIdResponse::NormalCouponInformation;
+using T106 = GetGoodsSubsidyActivityActivitiesResponse::Data;
+using T107 = T106::ActivityInfo;
+using T108 = T106::GoodsInformation;
+using T109 = T106::RuleInformation;
+using T110 = T109::Areas;
+using T111 = PostGoodsSubsidyActivityActivityByActivityIdApplyRequest::ApplyInfos;
+using T112 = T111::StoreInfo;
+using T113 = PostGoodsSubsidyActivityActivityByActivityIdApplyResponse::FailedApplyInfos;
+using T114 = T113::StoreInfo;
+using T115 = PostGoodsSubsidyActivityActivityByActivityIdApplyResponse::SucceedApplyInfos;
+using T116 = PostGoodsSubsidyActivityQualificationLockRequest::OrderInformation;
+using T117 = PostGoodsSubsidyActivityQualificationUnlockRequest::OrderInformation;
+using T118 = DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
     RepresentativeInfoList;
-using T66 = PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse::MaterialList;
-using T67 = DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::Stores;
-using T68 = GetMembercardActivityActivitiesResponse::Data;
-using T69 = T68::AwardSendPeriod;
-using T70 = T69::AwardSendTime;
-using T71 = T69::AwardSendDayTime;
-using T72 = T71::BeginDayTime;
-using T73 = T68::StockList;
-using T74 = T68::PayActivitySetting;
-using T75 = T74::ActivateSetting;
-using T76 = T75::ActivateMiniprogram;
-using T77 = T74::PaymentSetting;
-using T78 = T77::PaymentMode;
-using T79 = T68::MiniprogramActivitySetting;
-using T80 = T79::AwardJumpDeploy;
-using T81 = PostMembercardActivityActivitiesRequest::PayActivitySetting;
-using T82 = T81::PaymentSetting;
-using T83 = T82::PaymentMode;
-using T84 = GetMembercardActivityActivitiesByActivityIdResponse::PayActivitySetting;
-using T85 = GetMembercardOpenActivateInformationsByActivateTicketResponse::UserInformation;
-using T86 = T85::CommonFieldList;
-using T87 = T85::CustomFieldList;
-using T88 = GetMembercardOpenCardsResponse::Data;
-using T89 = T88::Brand;
-using T90 = T88::DateInformation;
-using T91 = T88::BalanceInformation;
-using T92 = T88::UserInformationForm;
-using T93 = T92::CustomFieldList;
-using T94 = T88::AdditionalStatement;
-using T95 = PostMembercardOpenCardsRequest::DateInformation;
-using T96 = PatchMembercardOpenCardsByCardIdRequest::DateInformation;
-using T97 = PatchMembercardOpenCardsByCardIdRequest::UserInformationForm;
-using T98 = PostMembercardOpenCardsByCardIdCodesDepositResponse::Data;
-using T99 = PatchMembercardOpenCardsByCardIdCodesByCodeRequest::BalanceInformation;
-using T100 = PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest::Guide;
-using T101 = PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest::StateSetting;
-using T102 = T101::ContentTemplateData;
-using T103 = T102::FieldList;
-using T104 = T102::ActionSetting;
-using T105 = T104::JumpMiniprogram;
-using T106 = T101::MessageTemplateSetting;
-using T107 = PatchMembercardOpenCardsByCardIdRightsRequest::Bonus;
-using T108 = PatchMembercardOpenCardsByCardIdRightsRequest::Favor;
-using T109 = PatchMembercardOpenCardsByCardIdRightsRequest::Fapiao;
-using T110 = PostMembercardOpenPhonenumberMemberImportRequest::MemberInformation;
-using T111 = GetMembercardOpenPhonenumberMemberSearchResponse::UserCardInformation;
-using T112 = GetMembercardOpenUserCardsResponse::Data;
-using T113 = PostPartnerDeliveryPlanDeliveryPlansResponse::Plan;
-using T114 = PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest::ModifyContent;
-using T115 = PostPartnerProductCouponImageGenerationTasksRequest::CombineImage;
-using T116 = T115::NormalCoupon;
-using T117 = T115::DiscountCoupon;
-using T118 = T115::ExchangeCoupon;
-using T119 = PostPartnerProductCouponImageGenerationTasksRequest::CutOut;
-using T120 = PostPartnerProductCouponProductCouponsRequest::SingleUsageInfo;
-using T121 = PostPartnerProductCouponProductCouponsRequest::SequentialUsageInfo;
-using T122 = PostPartnerProductCouponProductCouponsRequest::DisplayInfo;
-using T123 = T122::ComboPackageList;
-using T124 = T123::ChoiceList;
-using T125 = PostPartnerProductCouponProductCouponsRequest::Stock;
-using T126 = T125::StockSendRule;
-using T127 = T125::SingleUsageRule;
-using T128 = T127::CouponAvailablePeriod;
-using T129 = T128::WeeklyAvailablePeriod;
-using T130 = T129::DayPeriodList;
-using T131 = T128::IrregularAvailablePeriodList;
-using T132 = T125::SequentialUsageRule;
-using T133 = T132::CouponAvailablePeriod;
-using T134 = T125::UsageRuleDisplayInfo;
-using T135 = T134::CouponAvailableStoreInfo;
-using T136 = T125::CouponDisplayInfo;
-using T137 = T136::EntranceMiniProgram;
-using T138 = T136::EntranceOfficialAccount;
-using T139 = T136::EntranceFinder;
-using T140 = PostPartnerProductCouponProductCouponsResponse::Stock;
-using T141 = T140::SingleUsageRule;
-using T142 = T141::CouponAvailablePeriod;
-using T143 = T140::CouponDisplayInfo;
-using T144 = T143::EntranceMiniProgram;
-using T145 = T140::SentCountInfo;
-using T146 =
+using T119 = DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse::
+    FailedRepresentativeInfoList;
+using T120 =
+    PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::RepresentativeInfoList;
+using T121 = PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse::
+    FailedRepresentativeInfoList;
+using T122 = GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesResponse::Data;
+using T123 = PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse::MaterialList;
+using T124 = DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::Stores;
+using T125 = DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::FailedStores;
+using T126 = GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::Data;
+using T127 = PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::Stores;
+using T128 = PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::FailedStores;
+using T129 = GetMembercardActivityActivitiesResponse::Data;
+using T130 = T129::AwardSendPeriod;
+using T131 = T130::AwardSendTime;
+using T132 = T130::AwardSendDayTime;
+using T133 = T132::BeginDayTime;
+using T134 = T132::EndDayTime;
+using T135 = T129::StockList;
+using T136 = T129::PayActivitySetting;
+using T137 = T136::ActivateSetting;
+using T138 = T137::ActivateMiniprogram;
+using T139 = T136::PaymentSetting;
+using T140 = T139::PaymentMode;
+using T141 = T129::MiniprogramActivitySetting;
+using T142 = T141::AwardJumpDeploy;
+using T143 = PostMembercardActivityActivitiesRequest::AwardSendPeriod;
+using T144 = T143::AwardSendTime;
+using T145 = T143::AwardSendDayTime;
+using T146 = T145::BeginDayTime;
+using T147 = T145::EndDayTime;
+using T148 = PostMembercardActivityActivitiesRequest::StockList;
+using T149 = PostMembercardActivityActivitiesRequest::PayActivitySetting;
+using T150 = T149::ActivateSetting;
+using T151 = T150::ActivateMiniprogram;
+using T152 = T149::PaymentSetting;
+using T153 = T152::PaymentMode;
+using T154 = PostMembercardActivityActivitiesRequest::MiniprogramActivitySetting;
+using T155 = T154::AwardJumpDeploy;
+using T156 = PostMembercardActivityActivitiesResponse::AwardSendPeriod;
+using T157 = T156::AwardSendTime;
+using T158 = T156::AwardSendDayTime;
+using T159 = T158::BeginDayTime;
+using T160 = T158::EndDayTime;
+using T161 = PostMembercardActivityActivitiesResponse::StockList;
+using T162 = PostMembercardActivityActivitiesResponse::PayActivitySetting;
+using T163 = T162::ActivateSetting;
+using T164 = T163::ActivateMiniprogram;
+using T165 = T162::PaymentSetting;
+using T166 = T165::PaymentMode;
+using T167 = PostMembercardActivityActivitiesResponse::MiniprogramActivitySetting;
+using T168 = GetMembercardActivityActivitiesByActivityIdResponse::AwardSendPeriod;
+using T169 = T168::AwardSendTime;
+using T170 = T168::AwardSendDayTime;
+using T171 = T170::BeginDayTime;
+using T172 = T170::EndDayTime;
+using T173 = GetMembercardActivityActivitiesByActivityIdResponse::StockList;
+using T174 = GetMembercardActivityActivitiesByActivityIdResponse::PayActivitySetting;
+using T175 = T174::ActivateSetting;
+using T176 = T175::ActivateMiniprogram;
+using T177 = T174::PaymentSetting;
+using T178 = T177::PaymentMode;
+using T179 = GetMembercardActivityActivitiesByActivityIdResponse::MiniprogramActivitySetting;
+using T180 = T179::AwardJumpDeploy;
+using T181 = GetMembercardOpenActivateInformationsByActivateTicketResponse::UserInformation;
+using T182 = T181::CommonFieldList;
+using T183 = T181::CustomFieldList;
+using T184 = GetMembercardOpenCardsResponse::Data;
+using T185 = T184::Brand;
+using T186 = T184::DateInformation;
+using T187 = T184::BalanceInformation;
+using T188 = T184::UserInformationForm;
+using T189 = T188::CustomFieldList;
+using T190 = T184::AdditionalStatement;
+using T191 = PostMembercardOpenCardsRequest::Brand;
+using T192 = PostMembercardOpenCardsRequest::DateInformation;
+using T193 = PostMembercardOpenCardsRequest::BalanceInformation;
+using T194 = PostMembercardOpenCardsRequest::UserInformationForm;
+using T195 = T194::CustomFieldList;
+using T196 = PostMembercardOpenCardsRequest::AdditionalStatement;
+using T197 = PostMembercardOpenCardsResponse::Brand;
+using T198 = PostMembercardOpenCardsResponse::DateInformation;
+using T199 = PostMembercardOpenCardsResponse::UserInformationForm;
+using T200 = T199::CustomFieldList;
+using T201 = GetMembercardOpenCardsByCardIdResponse::Brand;
+using T202 = GetMembercardOpenCardsByCardIdResponse::DateInformation;
+using T203 = GetMembercardOpenCardsByCardIdResponse::BalanceInformation;
+using T204 = GetMembercardOpenCardsByCardIdResponse::UserInformationForm;
+using T205 = T204::CustomFieldList;
+using T206 = GetMembercardOpenCardsByCardIdResponse::AdditionalStatement;
+using T207 = PatchMembercardOpenCardsByCardIdRequest::DateInformation;
+using T208 = PatchMembercardOpenCardsByCardIdRequest::BalanceInformation;
+using T209 = PatchMembercardOpenCardsByCardIdRequest::UserInformationForm;
+using T210 = T209::CustomFieldList;
+using T211 = PatchMembercardOpenCardsByCardIdRequest::AdditionalStatement;
+using T212 = PostMembercardOpenCardsByCardIdCodesDepositResponse::Data;
+using T213 = GetMembercardOpenCardsByCardIdCodesByCodeResponse::UserInformation;
+using T214 = T213::CommonFieldList;
+using T215 = T213::CustomFieldList;
+using T216 = PatchMembercardOpenCardsByCardIdCodesByCodeRequest::BalanceInformation;
+using T217 = PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest::Guide;
+using T218 = PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest::StateSetting;
+using T219 = T218::ContentTemplateData;
+using T220 = T219::FieldList;
+using T221 = T219::ActionSetting;
+using T222 = T221::JumpMiniprogram;
+using T223 = T218::MessageTemplateSetting;
+using T224 = PatchMembercardOpenCardsByCardIdRightsRequest::Bonus;
+using T225 = PatchMembercardOpenCardsByCardIdRightsRequest::Favor;
+using T226 = PatchMembercardOpenCardsByCardIdRightsRequest::Fapiao;
+using T227 = PatchMembercardOpenCardsByCardIdRightsRequest::Guide;
+using T228 = PostMembercardOpenCardsByCardIdServiceModulesRequest::JumpMiniprogram;
+using T229 = PostMembercardOpenCardsByCardIdServiceModulesResponse::JumpMiniprogram;
+using T230 =
+    PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest::JumpMiniprogram;
+using T231 =
+    PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdResponse::JumpMiniprogram;
+using T232 = PostMembercardOpenPhonenumberMemberImportRequest::MemberInformation;
+using T233 = GetMembercardOpenPhonenumberMemberSearchResponse::UserCardInformation;
+using T234 = GetMembercardOpenUserCardsResponse::Data;
+using T235 = PostPartnerDeliveryPlanDeliveryPlansResponse::Plan;
+using T236 = GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansResponse::PlanList;
+using T237 = PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest::ModifyContent;
+using T238 = PatchPartnerDeliveryPlanDeliveryPlansByPlanIdResponse::Plan;
+using T239 = PostPartnerProductCouponImageGenerationTasksRequest::CombineImage;
+using T240 = T239::NormalCoupon;
+using T241 = T239::DiscountCoupon;
+using T242 = T239::ExchangeCoupon;
+using T243 = PostPartnerProductCouponImageGenerationTasksRequest::CutOut;
+using T244 = GetPartnerProductCouponImageGenerationTasksByTaskIdResponse::CombineImageResult;
+using T245 = GetPartnerProductCouponImageGenerationTasksByTaskIdResponse::CutOutResult;
+using T246 = PostPartnerProductCouponMediaUploadImageRequest::Meta;
+using T247 = PostPartnerProductCouponProductCouponsRequest::SingleUsageInfo;
+using T248 = T247::NormalCoupon;
+using T249 = T247::DiscountCoupon;
+using T250 = PostPartnerProductCouponProductCouponsRequest::SequentialUsageInfo;
+using T251 = PostPartnerProductCouponProductCouponsRequest::DisplayInfo;
+using T252 = T251::ComboPackageList;
+using T253 = T252::ChoiceList;
+using T254 = PostPartnerProductCouponProductCouponsRequest::Stock;
+using T255 = T254::StockSendRule;
+using T256 = T254::SingleUsageRule;
+using T257 = T256::CouponAvailablePeriod;
+using T258 = T257::WeeklyAvailablePeriod;
+using T259 = T258::DayPeriodList;
+using T260 = T257::IrregularAvailablePeriodList;
+using T261 = T256::ExchangeCoupon;
+using T262 = T254::SequentialUsageRule;
+using T263 = T262::CouponAvailablePeriod;
+using T264 = T262::NormalCouponList;
+using T265 = T262::DiscountCouponList;
+using T266 = T262::ExchangeCouponList;
+using T267 = T254::UsageRuleDisplayInfo;
+using T268 = T267::CouponAvailableStoreInfo;
+using T269 = T254::CouponDisplayInfo;
+using T270 = T269::EntranceMiniProgram;
+using T271 = T269::EntranceOfficialAccount;
+using T272 = T269::EntranceFinder;
+using T273 = T254::NotifyConfig;
+using T274 = PostPartnerProductCouponProductCouponsResponse::SingleUsageInfo;
+using T275 = T274::NormalCoupon;
+using T276 = T274::DiscountCoupon;
+using T277 = PostPartnerProductCouponProductCouponsResponse::SequentialUsageInfo;
+using T278 = PostPartnerProductCouponProductCouponsResponse::DisplayInfo;
+using T279 = T278::ComboPackageList;
+using T280 = T279::ChoiceList;
+using T281 = PostPartnerProductCouponProductCouponsResponse::Stock;
+using T282 = T281::StockSendRule;
+using T283 = T281::SingleUsageRule;
+using T284 = T283::CouponAvailablePeriod;
+using T285 = T284::WeeklyAvailablePeriod;
+using T286 = T285::DayPeriodList;
+using T287 = T284::IrregularAvailablePeriodList;
+using T288 = T283::ExchangeCoupon;
+using T289 = T281::SequentialUsageRule;
+using T290 = T289::CouponAvailablePeriod;
+using T291 = T289::NormalCouponList;
+using T292 = T289::DiscountCouponList;
+using T293 = T289::ExchangeCouponList;
+using T294 = T281::UsageRuleDisplayInfo;
+using T295 = T294::CouponAvailableStoreInfo;
+using T296 = T281::CouponDisplayInfo;
+using T297 = T296::EntranceMiniProgram;
+using T298 = T296::EntranceOfficialAccount;
+using T299 = T296::EntranceFinder;
+using T300 = T281::SentCountInfo;
+using T301 = GetPartnerProductCouponProductCouponsByProductCouponIdResponse::SingleUsageInfo;
+using T302 = T301::NormalCoupon;
+using T303 = T301::DiscountCoupon;
+using T304 = GetPartnerProductCouponProductCouponsByProductCouponIdResponse::SequentialUsageInfo;
+using T305 = GetPartnerProductCouponProductCouponsByProductCouponIdResponse::DisplayInfo;
+using T306 = T305::ComboPackageList;
+using T307 = T306::ChoiceList;
+using T308 = PatchPartnerProductCouponProductCouponsByProductCouponIdRequest::DisplayInfo;
+using T309 = T308::ComboPackageList;
+using T310 = T309::ChoiceList;
+using T311 = PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::SingleUsageInfo;
+using T312 = T311::NormalCoupon;
+using T313 = T311::DiscountCoupon;
+using T314 = PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::SequentialUsageInfo;
+using T315 = PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::DisplayInfo;
+using T316 = T315::ComboPackageList;
+using T317 = T316::ChoiceList;
+using T318 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::SingleUsageInfo;
+using T319 = T318::NormalCoupon;
+using T320 = T318::DiscountCoupon;
+using T321 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::SequentialUsageInfo;
+using T322 = PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::DisplayInfo;
+using T323 = T322::ComboPackageList;
+using T324 = T323::ChoiceList;
+using T325 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::StockBundle;
-using T147 = T146::StockSendRule;
-using T148 = T146::ProgressiveBundleUsageRule;
-using T149 = PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse::StockList;
-using T150 = T149::StockBundleInfo;
-using T151 =
+using T326 = T325::StockSendRule;
+using T327 = T325::ProgressiveBundleUsageRule;
+using T328 = T327::CouponAvailablePeriod;
+using T329 = T328::WeeklyAvailablePeriod;
+using T330 = T329::DayPeriodList;
+using T331 = T328::IrregularAvailablePeriodList;
+using T332 = T327::NormalCouponList;
+using T333 = T327::DiscountCouponList;
+using T334 = T327::ExchangeCouponList;
+using T335 = T325::UsageRuleDisplayInfo;
+using T336 = T335::CouponAvailableStoreInfo;
+using T337 = T325::CouponDisplayInfo;
+using T338 = T337::EntranceMiniProgram;
+using T339 = T337::EntranceOfficialAccount;
+using T340 = T337::EntranceFinder;
+using T341 = T325::NotifyConfig;
+using T342 = PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse::StockList;
+using T343 = T342::CouponCodeCountInfo;
+using T344 = T342::StockSendRule;
+using T345 = T342::ProgressiveBundleUsageRule;
+using T346 = T345::CouponAvailablePeriod;
+using T347 = T346::WeeklyAvailablePeriod;
+using T348 = T347::DayPeriodList;
+using T349 = T346::IrregularAvailablePeriodList;
+using T350 = T345::NormalCoupon;
+using T351 = T345::DiscountCoupon;
+using T352 = T345::ExchangeCoupon;
+using T353 = T342::StockBundleInfo;
+using T354 = T342::UsageRuleDisplayInfo;
+using T355 = T354::CouponAvailableStoreInfo;
+using T356 = T342::CouponDisplayInfo;
+using T357 = T356::EntranceMiniProgram;
+using T358 = T356::EntranceOfficialAccount;
+using T359 = T356::EntranceFinder;
+using T360 = T342::SentCountInfo;
+using T361 =
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
+        UsageRuleDisplayInfo;
+using T362 = T361::CouponAvailableStoreInfo;
+using T363 =
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
+        CouponDisplayInfo;
+using T364 = T363::EntranceMiniProgram;
+using T365 = T363::EntranceOfficialAccount;
+using T366 = T363::EntranceFinder;
+using T367 =
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
+        NotifyConfig;
+using T368 =
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdResponse::
+        StockList;
+using T369 = T368::CouponCodeCountInfo;
+using T370 = T368::StockSendRule;
+using T371 = T368::ProgressiveBundleUsageRule;
+using T372 = T371::CouponAvailablePeriod;
+using T373 = T372::WeeklyAvailablePeriod;
+using T374 = T373::DayPeriodList;
+using T375 = T372::IrregularAvailablePeriodList;
+using T376 = T371::NormalCoupon;
+using T377 = T371::DiscountCoupon;
+using T378 = T371::ExchangeCoupon;
+using T379 = T368::StockBundleInfo;
+using T380 = T368::UsageRuleDisplayInfo;
+using T381 = T380::CouponAvailableStoreInfo;
+using T382 = T368::CouponDisplayInfo;
+using T383 = T382::EntranceMiniProgram;
+using T384 = T382::EntranceOfficialAccount;
+using T385 = T382::EntranceFinder;
+using T386 = T368::SentCountInfo;
+using T387 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest::
         StoreList;
-using T152 =
+using T388 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse::
+        SuccessStoreList;
+using T389 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse::
         FailedStoreList;
-using T153 = GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::StockList;
-using T154 = PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::Stock;
-using T155 =
+using T390 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresRequest::
+        StoreList;
+using T391 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresResponse::
+        SuccessStoreList;
+using T392 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresResponse::
+        FailedStoreList;
+using T393 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetResponse::
+        StockList;
+using T394 = T393::CouponCodeCountInfo;
+using T395 = T393::StockSendRule;
+using T396 = T393::ProgressiveBundleUsageRule;
+using T397 = T396::CouponAvailablePeriod;
+using T398 = T397::WeeklyAvailablePeriod;
+using T399 = T398::DayPeriodList;
+using T400 = T397::IrregularAvailablePeriodList;
+using T401 = T396::NormalCoupon;
+using T402 = T396::DiscountCoupon;
+using T403 = T396::ExchangeCoupon;
+using T404 = T393::StockBundleInfo;
+using T405 = T393::UsageRuleDisplayInfo;
+using T406 = T405::CouponAvailableStoreInfo;
+using T407 = T393::CouponDisplayInfo;
+using T408 = T407::EntranceMiniProgram;
+using T409 = T407::EntranceOfficialAccount;
+using T410 = T407::EntranceFinder;
+using T411 = T393::NotifyConfig;
+using T412 = T393::SentCountInfo;
+using T413 = GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::StockList;
+using T414 = T413::CouponCodeCountInfo;
+using T415 = T413::StockSendRule;
+using T416 = T413::SingleUsageRule;
+using T417 = T416::CouponAvailablePeriod;
+using T418 = T417::WeeklyAvailablePeriod;
+using T419 = T418::DayPeriodList;
+using T420 = T417::IrregularAvailablePeriodList;
+using T421 = T416::NormalCoupon;
+using T422 = T416::DiscountCoupon;
+using T423 = T416::ExchangeCoupon;
+using T424 = T413::SequentialUsageRule;
+using T425 = T424::CouponAvailablePeriod;
+using T426 = T424::NormalCouponList;
+using T427 = T424::DiscountCouponList;
+using T428 = T424::ExchangeCouponList;
+using T429 = T413::UsageRuleDisplayInfo;
+using T430 = T429::CouponAvailableStoreInfo;
+using T431 = T413::CouponDisplayInfo;
+using T432 = T431::EntranceMiniProgram;
+using T433 = T431::EntranceOfficialAccount;
+using T434 = T431::EntranceFinder;
+using T435 = T413::NotifyConfig;
+using T436 = T413::SentCountInfo;
+using T437 = PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::Stock;
+using T438 = T437::StockSendRule;
+using T439 = T437::SingleUsageRule;
+using T440 = T439::CouponAvailablePeriod;
+using T441 = T440::WeeklyAvailablePeriod;
+using T442 = T441::DayPeriodList;
+using T443 = T440::IrregularAvailablePeriodList;
+using T444 = T439::NormalCoupon;
+using T445 = T439::DiscountCoupon;
+using T446 = T439::ExchangeCoupon;
+using T447 = T437::SequentialUsageRule;
+using T448 = T447::CouponAvailablePeriod;
+using T449 = T447::NormalCouponList;
+using T450 = T447::DiscountCouponList;
+using T451 = T447::ExchangeCouponList;
+using T452 = T437::UsageRuleDisplayInfo;
+using T453 = T452::CouponAvailableStoreInfo;
+using T454 = T437::CouponDisplayInfo;
+using T455 = T454::EntranceMiniProgram;
+using T456 = T454::EntranceOfficialAccount;
+using T457 = T454::EntranceFinder;
+using T458 = T437::NotifyConfig;
+using T459 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::CouponCodeCountInfo;
+using T460 = PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::StockSendRule;
+using T461 = PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::SingleUsageRule;
+using T462 = T461::CouponAvailablePeriod;
+using T463 = T462::WeeklyAvailablePeriod;
+using T464 = T463::DayPeriodList;
+using T465 = T462::IrregularAvailablePeriodList;
+using T466 = T461::NormalCoupon;
+using T467 = T461::DiscountCoupon;
+using T468 = T461::ExchangeCoupon;
+using T469 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::SequentialUsageRule;
+using T470 = T469::CouponAvailablePeriod;
+using T471 = T469::NormalCouponList;
+using T472 = T469::DiscountCouponList;
+using T473 = T469::ExchangeCouponList;
+using T474 =
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::UsageRuleDisplayInfo;
-using T156 = PostPartnerProductCouponUsersByOpenidCouponBundlesRequest::CouponTagInfo;
-using T157 = T156::MemberTagInfo;
-using T158 = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::UserProductCouponList;
-using T159 = T158::ProgressiveBundleUsageDetail;
-using T160 = T159::AssociatedOrderInfo;
-using T161 = T158::UserProductCouponBundleInfo;
-using T162 = T158::ProductCoupon;
-using T163 = T162::ProgressiveBundleUsageInfo;
-using T164 = T158::Stock;
-using T165 = T158::CouponTagInfo;
-using T166 = GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList;
-using T167 = T166::SequentialUsageDetail;
-using T168 = T167::DetailItemList;
-using T169 = T166::ProductCoupon;
-using T170 = T166::Stock;
-using T171 = T170::SequentialUsageRule;
-using T172 = T171::CouponAvailablePeriod;
-using T173 = PostPartnerProductCouponUsersByOpenidCouponsRequest::CouponTagInfo;
-using T174 = T173::MemberTagInfo;
-using T175 =
+using T475 = T474::CouponAvailableStoreInfo;
+using T476 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::CouponDisplayInfo;
+using T477 = T476::EntranceMiniProgram;
+using T478 = T476::EntranceOfficialAccount;
+using T479 = T476::EntranceFinder;
+using T480 = PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::SentCountInfo;
+using T481 = GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+    CouponCodeCountInfo;
+using T482 =
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::StockSendRule;
+using T483 =
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::SingleUsageRule;
+using T484 = T483::CouponAvailablePeriod;
+using T485 = T484::WeeklyAvailablePeriod;
+using T486 = T485::DayPeriodList;
+using T487 = T484::IrregularAvailablePeriodList;
+using T488 = T483::NormalCoupon;
+using T489 = T483::DiscountCoupon;
+using T490 = T483::ExchangeCoupon;
+using T491 = GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+    SequentialUsageRule;
+using T492 = T491::CouponAvailablePeriod;
+using T493 = T491::NormalCouponList;
+using T494 = T491::DiscountCouponList;
+using T495 = T491::ExchangeCouponList;
+using T496 = GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+    UsageRuleDisplayInfo;
+using T497 = T496::CouponAvailableStoreInfo;
+using T498 = GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+    CouponDisplayInfo;
+using T499 = T498::EntranceMiniProgram;
+using T500 = T498::EntranceOfficialAccount;
+using T501 = T498::EntranceFinder;
+using T502 =
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::NotifyConfig;
+using T503 =
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::SentCountInfo;
+using T504 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
+    UsageRuleDisplayInfo;
+using T505 = T504::CouponAvailableStoreInfo;
+using T506 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
+    CouponDisplayInfo;
+using T507 = T506::EntranceMiniProgram;
+using T508 = T506::EntranceOfficialAccount;
+using T509 = T506::EntranceFinder;
+using T510 =
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::NotifyConfig;
+using T511 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+    CouponCodeCountInfo;
+using T512 =
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::StockSendRule;
+using T513 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+    SingleUsageRule;
+using T514 = T513::CouponAvailablePeriod;
+using T515 = T514::WeeklyAvailablePeriod;
+using T516 = T515::DayPeriodList;
+using T517 = T514::IrregularAvailablePeriodList;
+using T518 = T513::NormalCoupon;
+using T519 = T513::DiscountCoupon;
+using T520 = T513::ExchangeCoupon;
+using T521 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+    SequentialUsageRule;
+using T522 = T521::CouponAvailablePeriod;
+using T523 = T521::NormalCouponList;
+using T524 = T521::DiscountCouponList;
+using T525 = T521::ExchangeCouponList;
+using T526 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+    UsageRuleDisplayInfo;
+using T527 = T526::CouponAvailableStoreInfo;
+using T528 = PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+    CouponDisplayInfo;
+using T529 = T528::EntranceMiniProgram;
+using T530 = T528::EntranceOfficialAccount;
+using T531 = T528::EntranceFinder;
+using T532 =
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::SentCountInfo;
+using T533 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresRequest::
+        StoreList;
+using T534 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresResponse::
+        SuccessStoreList;
+using T535 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresResponse::
+        FailedStoreList;
+using T536 =
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresResponse::
+        StoreList;
+using T537 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        CouponCodeCountInfo;
+using T538 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        StockSendRule;
+using T539 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        SingleUsageRule;
+using T540 = T539::CouponAvailablePeriod;
+using T541 = T540::WeeklyAvailablePeriod;
+using T542 = T541::DayPeriodList;
+using T543 = T540::IrregularAvailablePeriodList;
+using T544 = T539::NormalCoupon;
+using T545 = T539::DiscountCoupon;
+using T546 = T539::ExchangeCoupon;
+using T547 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        SequentialUsageRule;
+using T548 = T547::CouponAvailablePeriod;
+using T549 = T547::NormalCouponList;
+using T550 = T547::DiscountCouponList;
+using T551 = T547::ExchangeCouponList;
+using T552 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        UsageRuleDisplayInfo;
+using T553 = T552::CouponAvailableStoreInfo;
+using T554 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        CouponDisplayInfo;
+using T555 = T554::EntranceMiniProgram;
+using T556 = T554::EntranceOfficialAccount;
+using T557 = T554::EntranceFinder;
+using T558 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        NotifyConfig;
+using T559 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        SentCountInfo;
+using T560 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresRequest::
+        StoreList;
+using T561 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresResponse::
+        SuccessStoreList;
+using T562 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresResponse::
+        FailedStoreList;
+using T563 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        CouponCodeCountInfo;
+using T564 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        StockSendRule;
+using T565 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        SingleUsageRule;
+using T566 = T565::CouponAvailablePeriod;
+using T567 = T566::WeeklyAvailablePeriod;
+using T568 = T567::DayPeriodList;
+using T569 = T566::IrregularAvailablePeriodList;
+using T570 = T565::NormalCoupon;
+using T571 = T565::DiscountCoupon;
+using T572 = T565::ExchangeCoupon;
+using T573 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        SequentialUsageRule;
+using T574 = T573::CouponAvailablePeriod;
+using T575 = T573::NormalCouponList;
+using T576 = T573::DiscountCouponList;
+using T577 = T573::ExchangeCouponList;
+using T578 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        UsageRuleDisplayInfo;
+using T579 = T578::CouponAvailableStoreInfo;
+using T580 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        CouponDisplayInfo;
+using T581 = T580::EntranceMiniProgram;
+using T582 = T580::EntranceOfficialAccount;
+using T583 = T580::EntranceFinder;
+using T584 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        NotifyConfig;
+using T585 =
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        SentCountInfo;
+using T586 = PostPartnerProductCouponUsersByOpenidCouponBundlesRequest::CouponTagInfo;
+using T587 = T586::MemberTagInfo;
+using T588 = PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::UserProductCouponList;
+using T589 = T588::ProgressiveBundleUsageDetail;
+using T590 = T589::AssociatedOrderInfo;
+using T591 = T588::UserProductCouponBundleInfo;
+using T592 = T588::ProductCoupon;
+using T593 = T592::SingleUsageInfo;
+using T594 = T593::NormalCoupon;
+using T595 = T593::DiscountCoupon;
+using T596 = T592::ProgressiveBundleUsageInfo;
+using T597 = T592::DisplayInfo;
+using T598 = T597::ComboPackageList;
+using T599 = T598::ChoiceList;
+using T600 = T588::Stock;
+using T601 = T600::CouponCodeCountInfo;
+using T602 = T600::StockSendRule;
+using T603 = T600::ProgressiveBundleUsageRule;
+using T604 = T603::CouponAvailablePeriod;
+using T605 = T604::WeeklyAvailablePeriod;
+using T606 = T605::DayPeriodList;
+using T607 = T604::IrregularAvailablePeriodList;
+using T608 = T603::ExchangeCoupon;
+using T609 = T600::StockBundleInfo;
+using T610 = T600::UsageRuleDisplayInfo;
+using T611 = T610::CouponAvailableStoreInfo;
+using T612 = T600::CouponDisplayInfo;
+using T613 = T612::EntranceMiniProgram;
+using T614 = T612::EntranceOfficialAccount;
+using T615 = T612::EntranceFinder;
+using T616 = T600::NotifyConfig;
+using T617 = T600::SentCountInfo;
+using T618 = T588::CouponTagInfo;
+using T619 = T618::MemberTagInfo;
+using T620 =
+    PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse::
+        UserProductCouponList;
+using T621 = T620::ProgressiveBundleUsageDetail;
+using T622 = T621::AssociatedOrderInfo;
+using T623 = T620::UserProductCouponBundleInfo;
+using T624 = T620::ProductCoupon;
+using T625 = T624::SingleUsageInfo;
+using T626 = T625::NormalCoupon;
+using T627 = T625::DiscountCoupon;
+using T628 = T624::ProgressiveBundleUsageInfo;
+using T629 = T624::DisplayInfo;
+using T630 = T629::ComboPackageList;
+using T631 = T630::ChoiceList;
+using T632 = T620::Stock;
+using T633 = T632::CouponCodeCountInfo;
+using T634 = T632::StockSendRule;
+using T635 = T632::ProgressiveBundleUsageRule;
+using T636 = T635::CouponAvailablePeriod;
+using T637 = T636::WeeklyAvailablePeriod;
+using T638 = T637::DayPeriodList;
+using T639 = T636::IrregularAvailablePeriodList;
+using T640 = T635::ExchangeCoupon;
+using T641 = T632::StockBundleInfo;
+using T642 = T632::UsageRuleDisplayInfo;
+using T643 = T642::CouponAvailableStoreInfo;
+using T644 = T632::CouponDisplayInfo;
+using T645 = T644::EntranceMiniProgram;
+using T646 = T644::EntranceOfficialAccount;
+using T647 = T644::EntranceFinder;
+using T648 = T632::NotifyConfig;
+using T649 = T632::SentCountInfo;
+using T650 = T620::CouponTagInfo;
+using T651 = T650::MemberTagInfo;
+using T652 = GetPartnerProductCouponUsersByOpenidCouponsResponse::UserCouponList;
+using T653 = T652::SingleUsageDetail;
+using T654 = T653::AssociatedOrderInfo;
+using T655 = T652::SequentialUsageDetail;
+using T656 = T655::DetailItemList;
+using T657 = T652::ProductCoupon;
+using T658 = T657::SingleUsageInfo;
+using T659 = T658::NormalCoupon;
+using T660 = T658::DiscountCoupon;
+using T661 = T657::SequentialUsageInfo;
+using T662 = T657::DisplayInfo;
+using T663 = T662::ComboPackageList;
+using T664 = T663::ChoiceList;
+using T665 = T652::Stock;
+using T666 = T665::CouponCodeCountInfo;
+using T667 = T665::StockSendRule;
+using T668 = T665::SingleUsageRule;
+using T669 = T668::CouponAvailablePeriod;
+using T670 = T669::WeeklyAvailablePeriod;
+using T671 = T670::DayPeriodList;
+using T672 = T669::IrregularAvailablePeriodList;
+using T673 = T668::ExchangeCoupon;
+using T674 = T665::SequentialUsageRule;
+using T675 = T674::CouponAvailablePeriod;
+using T676 = T674::NormalCouponList;
+using T677 = T674::DiscountCouponList;
+using T678 = T674::ExchangeCouponList;
+using T679 = T665::UsageRuleDisplayInfo;
+using T680 = T679::CouponAvailableStoreInfo;
+using T681 = T665::CouponDisplayInfo;
+using T682 = T681::EntranceMiniProgram;
+using T683 = T681::EntranceOfficialAccount;
+using T684 = T681::EntranceFinder;
+using T685 = T665::NotifyConfig;
+using T686 = T665::SentCountInfo;
+using T687 = PostPartnerProductCouponUsersByOpenidCouponsRequest::CouponTagInfo;
+using T688 = T687::MemberTagInfo;
+using T689 = PostPartnerProductCouponUsersByOpenidCouponsResponse::SingleUsageDetail;
+using T690 = T689::AssociatedOrderInfo;
+using T691 = PostPartnerProductCouponUsersByOpenidCouponsResponse::SequentialUsageDetail;
+using T692 = T691::DetailItemList;
+using T693 = PostPartnerProductCouponUsersByOpenidCouponsResponse::ProductCoupon;
+using T694 = T693::SingleUsageInfo;
+using T695 = T694::NormalCoupon;
+using T696 = T694::DiscountCoupon;
+using T697 = T693::SequentialUsageInfo;
+using T698 = T693::DisplayInfo;
+using T699 = T698::ComboPackageList;
+using T700 = T699::ChoiceList;
+using T701 = PostPartnerProductCouponUsersByOpenidCouponsResponse::Stock;
+using T702 = T701::CouponCodeCountInfo;
+using T703 = T701::StockSendRule;
+using T704 = T701::SingleUsageRule;
+using T705 = T704::CouponAvailablePeriod;
+using T706 = T705::WeeklyAvailablePeriod;
+using T707 = T706::DayPeriodList;
+using T708 = T705::IrregularAvailablePeriodList;
+using T709 = T704::ExchangeCoupon;
+using T710 = T701::SequentialUsageRule;
+using T711 = T710::CouponAvailablePeriod;
+using T712 = T710::NormalCouponList;
+using T713 = T710::DiscountCouponList;
+using T714 = T710::ExchangeCouponList;
+using T715 = T701::UsageRuleDisplayInfo;
+using T716 = T715::CouponAvailableStoreInfo;
+using T717 = T701::CouponDisplayInfo;
+using T718 = T717::EntranceMiniProgram;
+using T719 = T717::EntranceOfficialAccount;
+using T720 = T717::EntranceFinder;
+using T721 = T701::NotifyConfig;
+using T722 = T701::SentCountInfo;
+using T723 = GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::SingleUsageDetail;
+using T724 = T723::AssociatedOrderInfo;
+using T725 = GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::SequentialUsageDetail;
+using T726 = T725::DetailItemList;
+using T727 = GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::ProductCoupon;
+using T728 = T727::SingleUsageInfo;
+using T729 = T728::NormalCoupon;
+using T730 = T728::DiscountCoupon;
+using T731 = T727::SequentialUsageInfo;
+using T732 = T727::DisplayInfo;
+using T733 = T732::ComboPackageList;
+using T734 = T733::ChoiceList;
+using T735 = GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::Stock;
+using T736 = T735::CouponCodeCountInfo;
+using T737 = T735::StockSendRule;
+using T738 = T735::SingleUsageRule;
+using T739 = T738::CouponAvailablePeriod;
+using T740 = T739::WeeklyAvailablePeriod;
+using T741 = T740::DayPeriodList;
+using T742 = T739::IrregularAvailablePeriodList;
+using T743 = T738::ExchangeCoupon;
+using T744 = T735::SequentialUsageRule;
+using T745 = T744::CouponAvailablePeriod;
+using T746 = T744::NormalCouponList;
+using T747 = T744::DiscountCouponList;
+using T748 = T744::ExchangeCouponList;
+using T749 = T735::UsageRuleDisplayInfo;
+using T750 = T749::CouponAvailableStoreInfo;
+using T751 = T735::CouponDisplayInfo;
+using T752 = T751::EntranceMiniProgram;
+using T753 = T751::EntranceOfficialAccount;
+using T754 = T751::EntranceFinder;
+using T755 = T735::NotifyConfig;
+using T756 = T735::SentCountInfo;
+using T757 =
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::SingleUsageDetail;
-using T176 = T175::AssociatedPayScoreOrderInfo;
-using T177 =
+using T758 = T757::AssociatedOrderInfo;
+using T759 = T757::AssociatedPayScoreOrderInfo;
+using T760 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::
+    ProgressiveBundleUsageDetail;
+using T761 = T760::DetailItemList;
+using T762 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::ProductCoupon;
+using T763 = T762::SingleUsageInfo;
+using T764 = T763::NormalCoupon;
+using T765 = T763::DiscountCoupon;
+using T766 = T762::SequentialUsageInfo;
+using T767 = T762::DisplayInfo;
+using T768 = T767::ComboPackageList;
+using T769 = T768::ChoiceList;
+using T770 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::Stock;
+using T771 = T770::CouponCodeCountInfo;
+using T772 = T770::StockSendRule;
+using T773 = T770::SingleUsageRule;
+using T774 = T773::CouponAvailablePeriod;
+using T775 = T774::WeeklyAvailablePeriod;
+using T776 = T775::DayPeriodList;
+using T777 = T774::IrregularAvailablePeriodList;
+using T778 = T773::ExchangeCoupon;
+using T779 = T770::SequentialUsageRule;
+using T780 = T779::CouponAvailablePeriod;
+using T781 = T779::NormalCouponList;
+using T782 = T779::DiscountCouponList;
+using T783 = T779::ExchangeCouponList;
+using T784 = T770::UsageRuleDisplayInfo;
+using T785 = T784::CouponAvailableStoreInfo;
+using T786 = T770::CouponDisplayInfo;
+using T787 = T786::EntranceMiniProgram;
+using T788 = T786::EntranceOfficialAccount;
+using T789 = T786::EntranceFinder;
+using T790 = T770::NotifyConfig;
+using T791 = T770::SentCountInfo;
+using T792 =
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::SingleUsageDetail;
+using T793 = T792::AssociatedOrderInfo;
+using T794 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::
+    SequentialUsageDetail;
+using T795 = T794::DetailItemList;
+using T796 =
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::ProductCoupon;
+using T797 = T796::SingleUsageInfo;
+using T798 = T797::NormalCoupon;
+using T799 = T797::DiscountCoupon;
+using T800 = T796::SequentialUsageInfo;
+using T801 = T796::DisplayInfo;
+using T802 = T801::ComboPackageList;
+using T803 = T802::ChoiceList;
+using T804 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::Stock;
+using T805 = T804::CouponCodeCountInfo;
+using T806 = T804::StockSendRule;
+using T807 = T804::SingleUsageRule;
+using T808 = T807::CouponAvailablePeriod;
+using T809 = T808::WeeklyAvailablePeriod;
+using T810 = T809::DayPeriodList;
+using T811 = T808::IrregularAvailablePeriodList;
+using T812 = T807::ExchangeCoupon;
+using T813 = T804::SequentialUsageRule;
+using T814 = T813::CouponAvailablePeriod;
+using T815 = T813::NormalCouponList;
+using T816 = T813::DiscountCouponList;
+using T817 = T813::ExchangeCouponList;
+using T818 = T804::UsageRuleDisplayInfo;
+using T819 = T818::CouponAvailableStoreInfo;
+using T820 = T804::CouponDisplayInfo;
+using T821 = T820::EntranceMiniProgram;
+using T822 = T820::EntranceOfficialAccount;
+using T823 = T820::EntranceFinder;
+using T824 = T804::NotifyConfig;
+using T825 = T804::SentCountInfo;
+using T826 =
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::SingleUsageDetail;
+using T827 = T826::AssociatedOrderInfo;
+using T828 =
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::SequentialUsageDetail;
+using T829 = T828::DetailItemList;
+using T830 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::ProductCoupon;
+using T831 = T830::SingleUsageInfo;
+using T832 = T831::NormalCoupon;
+using T833 = T831::DiscountCoupon;
+using T834 = T830::SequentialUsageInfo;
+using T835 = T830::DisplayInfo;
+using T836 = T835::ComboPackageList;
+using T837 = T836::ChoiceList;
+using T838 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::Stock;
+using T839 = T838::CouponCodeCountInfo;
+using T840 = T838::StockSendRule;
+using T841 = T838::SingleUsageRule;
+using T842 = T841::CouponAvailablePeriod;
+using T843 = T842::WeeklyAvailablePeriod;
+using T844 = T843::DayPeriodList;
+using T845 = T842::IrregularAvailablePeriodList;
+using T846 = T841::ExchangeCoupon;
+using T847 = T838::SequentialUsageRule;
+using T848 = T847::CouponAvailablePeriod;
+using T849 = T847::NormalCouponList;
+using T850 = T847::DiscountCouponList;
+using T851 = T847::ExchangeCouponList;
+using T852 = T838::UsageRuleDisplayInfo;
+using T853 = T852::CouponAvailableStoreInfo;
+using T854 = T838::CouponDisplayInfo;
+using T855 = T854::EntranceMiniProgram;
+using T856 = T854::EntranceOfficialAccount;
+using T857 = T854::EntranceFinder;
+using T858 = T838::NotifyConfig;
+using T859 = T838::SentCountInfo;
+using T860 =
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest::AssociatedOrderInfo;
+using T861 =
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest::AssociatedPayScoreOrderInfo;
-using T178 =
+using T862 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::SingleUsageDetail;
+using T863 =
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::SequentialUsageDetail;
-using T179 = T178::DetailItemList;
-using T180 = GetPartnershipsRequest::Partner;
-using T181 = GetPartnershipsRequest::AuthorizedData;
-using T182 = GetPartnershipsResponse::Data;
-using T183 = T182::Partner;
-using T184 = T182::AuthorizedData;
-using T185 = PostPartnershipsBuildRequest::AuthorizedData;
-using T186 = GetPaygiftactivityActivitiesResponse::Data;
-using T187 = T186::ActivityBaseInfo;
-using T188 = T187::AvailablePeriods;
-using T189 = T188::AvailableDayTime;
-using T190 = T186::AdvancedSetting;
-using T191 = T190::PaymentMode;
-using T192 = T191::PaymentMethodInformation;
-using T193 = T186::AwardSendRule;
-using T194 = T193::FullSendRule;
-using T195 = T194::AwardList;
-using T196 = T193::StepSendRule;
-using T197 = GetPaygiftactivityActivitiesByActivityIdResponse::AwardSendRule;
-using T198 = T197::FullSendRule;
-using T199 = GetPaygiftactivityActivitiesByActivityIdGoodsResponse::Data;
-using T200 = GetPaygiftactivityActivitiesByActivityIdMerchantsResponse::Data;
-using T201 = PostPaygiftactivityActivitiesByActivityIdMerchantsAddResponse::InvalidMerchantIdList;
-using T202 = PostPaygiftactivityUniqueThresholdActivityRequest::AdvancedSetting;
-using T203 = PostShoppingReceiptCustomentrancesRequest::JumpLink;
-using T204 = PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest::JumpInfo;
-using T205 = PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse::MerchantJumpInfo;
-using T206 = PostShoppingReceiptShoppingreceiptsRequest::Meta;
-using T207 = T206::MerchantContactInformation;
-using T208 = PostShoppingReceiptShoppingreceiptsResponse::Receipt;
-using T209 = T208::MerchantContactInformation;
-using T210 = GetWeeklyDiscountActivitiesResponse::Data;
-using T211 = GetWithdrawFavorUsersByOpenidCouponsResponse::Data;
+using T864 = T863::DetailItemList;
+using T865 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::ProductCoupon;
+using T866 = T865::SingleUsageInfo;
+using T867 = T866::NormalCoupon;
+using T868 = T866::DiscountCoupon;
+using T869 = T865::SequentialUsageInfo;
+using T870 = T865::DisplayInfo;
+using T871 = T870::ComboPackageList;
+using T872 = T871::ChoiceList;
+using T873 = PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::Stock;
+using T874 = T873::CouponCodeCountInfo;
+using T875 = T873::StockSendRule;
+using T876 = T873::SingleUsageRule;
+using T877 = T876::CouponAvailablePeriod;
+using T878 = T877::WeeklyAvailablePeriod;
+using T879 = T878::DayPeriodList;
+using T880 = T877::IrregularAvailablePeriodList;
+using T881 = T876::ExchangeCoupon;
+using T882 = T873::SequentialUsageRule;
+using T883 = T882::CouponAvailablePeriod;
+using T884 = T882::NormalCouponList;
+using T885 = T882::DiscountCouponList;
+using T886 = T882::ExchangeCouponList;
+using T887 = T873::UsageRuleDisplayInfo;
+using T888 = T887::CouponAvailableStoreInfo;
+using T889 = T873::CouponDisplayInfo;
+using T890 = T889::EntranceMiniProgram;
+using T891 = T889::EntranceOfficialAccount;
+using T892 = T889::EntranceFinder;
+using T893 = T873::NotifyConfig;
+using T894 = T873::SentCountInfo;
+using T895 = GetPartnershipsRequest::Partner;
+using T896 = GetPartnershipsRequest::AuthorizedData;
+using T897 = GetPartnershipsResponse::Data;
+using T898 = T897::Partner;
+using T899 = T897::AuthorizedData;
+using T900 = PostPartnershipsBuildRequest::Partner;
+using T901 = PostPartnershipsBuildRequest::AuthorizedData;
+using T902 = PostPartnershipsBuildResponse::Partner;
+using T903 = PostPartnershipsBuildResponse::AuthorizedData;
+using T904 = PostPartnershipsTerminateRequest::Partner;
+using T905 = PostPartnershipsTerminateRequest::AuthorizedData;
+using T906 = GetPaygiftactivityActivitiesResponse::Data;
+using T907 = T906::ActivityBaseInfo;
+using T908 = T907::AvailablePeriods;
+using T909 = T908::AvailableTime;
+using T910 = T908::AvailableDayTime;
+using T911 = T906::AdvancedSetting;
+using T912 = T911::PaymentMode;
+using T913 = T911::PaymentMethodInformation;
+using T914 = T906::AwardSendRule;
+using T915 = T914::FullSendRule;
+using T916 = T915::AwardList;
+using T917 = GetPaygiftactivityActivitiesByActivityIdResponse::ActivityBaseInfo;
+using T918 = T917::AvailablePeriods;
+using T919 = T918::AvailableTime;
+using T920 = T918::AvailableDayTime;
+using T921 = GetPaygiftactivityActivitiesByActivityIdResponse::AdvancedSetting;
+using T922 = T921::PaymentMode;
+using T923 = T921::PaymentMethodInformation;
+using T924 = GetPaygiftactivityActivitiesByActivityIdResponse::AwardSendRule;
+using T925 = T924::FullSendRule;
+using T926 = T925::AwardList;
+using T927 = GetPaygiftactivityActivitiesByActivityIdGoodsResponse::Data;
+using T928 = GetPaygiftactivityActivitiesByActivityIdMerchantsResponse::Data;
+using T929 = PostPaygiftactivityActivitiesByActivityIdMerchantsAddResponse::InvalidMerchantIdList;
+using T930 = PostPaygiftactivityUniqueThresholdActivityRequest::ActivityBaseInfo;
+using T931 = T930::AvailablePeriods;
+using T932 = T931::AvailableTime;
+using T933 = T931::AvailableDayTime;
+using T934 = PostPaygiftactivityUniqueThresholdActivityRequest::AdvancedSetting;
+using T935 = T934::PaymentMode;
+using T936 = T935::PaymentMethodInformation;
+using T937 = T934::PaymentMethodInformation;
+using T938 = PostPaygiftactivityUniqueThresholdActivityRequest::AwardSendRule;
+using T939 = T938::AwardList;
+using T940 = PostShoppingReceiptCustomentrancesRequest::JumpLink;
+using T941 = PostShoppingReceiptCustomentrancesResponse::JumpLink;
+using T942 = GetShoppingReceiptCustomentrancesByBrandIdResponse::JumpLink;
+using T943 = PatchShoppingReceiptCustomentrancesByBrandIdRequest::JumpLink;
+using T944 = PatchShoppingReceiptCustomentrancesByBrandIdResponse::JumpLink;
+using T945 = PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest::JumpInfo;
+using T946 = PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse::MerchantJumpInfo;
+using T947 = T946::JumpInfo;
+using T948 = PostShoppingReceiptShoppingreceiptsRequest::Meta;
+using T949 = T948::MerchantContactInformation;
+using T950 = PostShoppingReceiptShoppingreceiptsResponse::Receipt;
+using T951 = T950::MerchantContactInformation;
+using T952 = GetWeeklyDiscountActivitiesResponse::Data;
+using T953 = GetWithdrawFavorUsersByOpenidCouponsResponse::Data;
 
 constexpr std::string_view kEnum0Names[] = {
     "", "COUPON_STATE_UNKNOW", "COUPON_STATE_SEND", "COUPON_STATE_USED", "COUPON_STATE_EXPIRED",
@@ -295,24 +1138,69 @@ constexpr std::string_view kEnum8Names[] = {
 constexpr EnumTable kEnum8{kEnum8Names, 5};
 
 constexpr std::string_view kEnum9Names[] = {
-    "", "SENDED", "USED", "EXPIRED", "DELETED", "DEACTIVATED",
+    "",
+    "AVAILABLE",
+    "DISPATCHED",
 };
-constexpr EnumTable kEnum9{kEnum9Names, 6};
+constexpr EnumTable kEnum9{kEnum9Names, 3};
 
 constexpr std::string_view kEnum10Names[] = {
-    "", "OFF_LINE", "MINI_PROGRAMS", "PAYMENT_CODE", "SELF_CONSUME",
+    "", "SENDED", "USED", "EXPIRED", "DELETED", "DEACTIVATED",
 };
-constexpr EnumTable kEnum10{kEnum10Names, 5};
+constexpr EnumTable kEnum10{kEnum10Names, 6};
 
 constexpr std::string_view kEnum11Names[] = {
+    "",
+    "PAY_RECEIPT_UNKNOWN",
+    "PAY_RECEIPT_ACCEPTED",
+    "PAY_RECEIPT_SUCCESS",
+    "PAY_RECEIPT_FAIL",
+    "PAY_RECEIPT_RETURNING",
+    "PAY_RECEIPT_PARTIAL_RETURN",
+    "PAY_RECEIPT_FULL_RETURN",
+};
+constexpr EnumTable kEnum11{kEnum11Names, 8};
+
+constexpr std::string_view kEnum12Names[] = {
+    "",
+    "PAY_RECEIPT_INSUFFICIENT_BALANCE",
+    "PAY_RECEIPT_NOT_INCOMESPLIT_ORDER",
+    "PAY_RECEIPT_EXCEED_SUBSIDY_AMOUNT_QUOTA",
+    "PAY_RECEIPT_EXCEED_SUBSIDY_COUNT_QUOTA",
+    "PAY_RECEIPT_OTHER",
+};
+constexpr EnumTable kEnum12{kEnum12Names, 6};
+
+constexpr std::string_view kEnum13Names[] = {
+    "",
+    "RETURN_RECEIPT_UNKNOWN",
+    "RETURN_RECEIPT_ACCEPTED",
+    "RETURN_RECEIPT_SUCCESS",
+    "RETURN_RECEIPT_FAIL",
+};
+constexpr EnumTable kEnum13{kEnum13Names, 5};
+
+constexpr std::string_view kEnum14Names[] = {
+    "",
+    "RETURN_RECEIPT_INSUFFICIENT_BALANCE",
+    "RETURN_RECEIPT_OTHER",
+};
+constexpr EnumTable kEnum14{kEnum14Names, 3};
+
+constexpr std::string_view kEnum15Names[] = {
+    "", "OFF_LINE", "MINI_PROGRAMS", "PAYMENT_CODE", "SELF_CONSUME",
+};
+constexpr EnumTable kEnum15{kEnum15Names, 5};
+
+constexpr std::string_view kEnum16Names[] = {
     "",
     "BARCODE",
     "QRCODE",
     "NOT_SHOW",
 };
-constexpr EnumTable kEnum11{kEnum11Names, 4};
+constexpr EnumTable kEnum16{kEnum16Names, 4};
 
-constexpr std::string_view kEnum12Names[] = {
+constexpr std::string_view kEnum17Names[] = {
     "",
     "SENDED",
     "USED",
@@ -324,67 +1212,73 @@ constexpr std::string_view kEnum12Names[] = {
     "REDEEM_FAILED",
     "REDEEM_EXPIRED",
 };
-constexpr EnumTable kEnum12{kEnum12Names, 10};
+constexpr EnumTable kEnum17{kEnum17Names, 10};
 
-constexpr std::string_view kEnum13Names[] = {
+constexpr std::string_view kEnum18Names[] = {
     "", "NORMAL", "DISCOUNT", "EXCHAHGE", "RANDOM", "DISCOUNT_CUT",
 };
-constexpr EnumTable kEnum13{kEnum13Names, 6};
+constexpr EnumTable kEnum18{kEnum18Names, 6};
 
-constexpr std::string_view kEnum14Names[] = {
+constexpr std::string_view kEnum19Names[] = {
+    "",         "COLOR010", "COLOR020", "COLOR030", "COLOR040", "COLOR050", "COLOR060", "COLOR070",
+    "COLOR080", "COLOR090", "COLOR100", "COLOR081", "COLOR082", "COLOR101", "COLOR102",
+};
+constexpr EnumTable kEnum19{kEnum19Names, 15};
+
+constexpr std::string_view kEnum20Names[] = {
     "",
     "PAYMENT_CODE",
     "MINI_PROGRAM",
     "DEFAULT_PAGE",
 };
-constexpr EnumTable kEnum14{kEnum14Names, 4};
+constexpr EnumTable kEnum20{kEnum20Names, 4};
 
-constexpr std::string_view kEnum15Names[] = {
+constexpr std::string_view kEnum21Names[] = {
     "", "MICROAPP", "APPPAY", "PPAY", "CARD", "FACE", "OTHER",
 };
-constexpr EnumTable kEnum15{kEnum15Names, 7};
+constexpr EnumTable kEnum21{kEnum21Names, 7};
 
-constexpr std::string_view kEnum16Names[] = {
+constexpr std::string_view kEnum22Names[] = {
     "", "unactivated", "audit", "running", "stoped", "paused",
 };
-constexpr EnumTable kEnum16{kEnum16Names, 6};
+constexpr EnumTable kEnum22{kEnum22Names, 6};
 
-constexpr std::string_view kEnum17Names[] = {
-    "",
-    "MULTIUSE",
-};
-constexpr EnumTable kEnum17{kEnum17Names, 2};
-
-constexpr std::string_view kEnum18Names[] = {
+constexpr std::string_view kEnum23Names[] = {
     "",
     "SENDED",
     "USED",
 };
-constexpr EnumTable kEnum18{kEnum18Names, 3};
+constexpr EnumTable kEnum23{kEnum23Names, 3};
 
-constexpr std::string_view kEnum19Names[] = {
+constexpr std::string_view kEnum24Names[] = {
+    "",
+    "MULTIUSE",
+};
+constexpr EnumTable kEnum24{kEnum24Names, 2};
+
+constexpr std::string_view kEnum25Names[] = {
     "", "SENDED", "USED", "EXPIRED", "RECOVER",
 };
-constexpr EnumTable kEnum19{kEnum19Names, 5};
+constexpr EnumTable kEnum25{kEnum25Names, 5};
 
-constexpr std::string_view kEnum20Names[] = {
+constexpr std::string_view kEnum26Names[] = {
     "",
     "NORMAL",
     "CUT_TO",
 };
-constexpr EnumTable kEnum20{kEnum20Names, 3};
+constexpr EnumTable kEnum26{kEnum26Names, 3};
 
-constexpr std::string_view kEnum21Names[] = {
+constexpr std::string_view kEnum27Names[] = {
     "", "NON_MEMBER_AFTERPAY", "MEMBER_AFTERPAY", "NON_MEMBER_MINIPROGRAM", "MEMBER_MINIPROGRAM",
 };
-constexpr EnumTable kEnum21{kEnum21Names, 5};
+constexpr EnumTable kEnum27{kEnum27Names, 5};
 
-constexpr std::string_view kEnum22Names[] = {
+constexpr std::string_view kEnum28Names[] = {
     "", "CREATED", "ONGOING", "TERMINATED", "OVER_TIME",
 };
-constexpr EnumTable kEnum22{kEnum22Names, 5};
+constexpr EnumTable kEnum28{kEnum28Names, 5};
 
-constexpr std::string_view kEnum23Names[] = {
+constexpr std::string_view kEnum29Names[] = {
     "",
     "USER_FORM_FLAG_MOBILE",
     "USER_FORM_FLAG_SEX",
@@ -394,89 +1288,89 @@ constexpr std::string_view kEnum23Names[] = {
     "USER_FORM_FLAG_EMAIL",
     "USER_FORM_FLAG_CITY",
 };
-constexpr EnumTable kEnum23{kEnum23Names, 8};
+constexpr EnumTable kEnum29{kEnum29Names, 8};
 
-constexpr std::string_view kEnum24Names[] = {
+constexpr std::string_view kEnum30Names[] = {
     "", "NOT_APPROVE", "APPROVE_FAIL", "APPROVED", "DELETED",
 };
-constexpr EnumTable kEnum24{kEnum24Names, 5};
+constexpr EnumTable kEnum30{kEnum30Names, 5};
 
-constexpr std::string_view kEnum25Names[] = {
+constexpr std::string_view kEnum31Names[] = {
     "", "BAR_CODE", "QRCODE", "BAR_CODE_AND_QRCODE", "NONE_CODE",
 };
-constexpr EnumTable kEnum25{kEnum25Names, 5};
+constexpr EnumTable kEnum31{kEnum31Names, 5};
 
-constexpr std::string_view kEnum26Names[] = {
+constexpr std::string_view kEnum32Names[] = {
     "",
     "FIX_TIME_RANGE",
     "FIX_TERM",
     "PERMANENT",
 };
-constexpr EnumTable kEnum26{kEnum26Names, 4};
+constexpr EnumTable kEnum32{kEnum32Names, 4};
 
-constexpr std::string_view kEnum27Names[] = {
+constexpr std::string_view kEnum33Names[] = {
     "",
     "SYSTEM_ALLOCATE",
     "MERCHANT_DEPOSIT",
     "REAL_TIME",
 };
-constexpr EnumTable kEnum27{kEnum27Names, 4};
+constexpr EnumTable kEnum33{kEnum33Names, 4};
 
-constexpr std::string_view kEnum28Names[] = {
+constexpr std::string_view kEnum34Names[] = {
     "", "TEXT", "SELECT", "RADIO", "CHECK_BOX",
 };
-constexpr EnumTable kEnum28{kEnum28Names, 5};
+constexpr EnumTable kEnum34{kEnum34Names, 5};
 
-constexpr std::string_view kEnum29Names[] = {
+constexpr std::string_view kEnum35Names[] = {
     "",
     "SUCCESS",
     "DUPLICATE",
     "FAIL",
 };
-constexpr EnumTable kEnum29{kEnum29Names, 4};
+constexpr EnumTable kEnum35{kEnum35Names, 4};
 
-constexpr std::string_view kEnum30Names[] = {
+constexpr std::string_view kEnum36Names[] = {
     "", "NOT_ACTIVATE", "EFFECTIVE", "EXPIRE", "UNAVAILABLE", "DELETE",
 };
-constexpr EnumTable kEnum30{kEnum30Names, 6};
+constexpr EnumTable kEnum36{kEnum36Names, 6};
 
-constexpr std::string_view kEnum31Names[] = {
+constexpr std::string_view kEnum37Names[] = {
     "",
     "AUTO_ACTIVATE",
     "JUMP_ACTIVATE",
 };
-constexpr EnumTable kEnum31{kEnum31Names, 3};
+constexpr EnumTable kEnum37{kEnum37Names, 3};
 
-constexpr std::string_view kEnum32Names[] = {
+constexpr std::string_view kEnum38Names[] = {
     "",
     "MEMBER_PRICE",
     "MEMBER_ACTIVITY",
 };
-constexpr EnumTable kEnum32{kEnum32Names, 3};
+constexpr EnumTable kEnum38{kEnum38Names, 3};
 
-constexpr std::string_view kEnum33Names[] = {
+constexpr std::string_view kEnum39Names[] = {
     "",
     "FAVOR",
     "VIP",
 };
-constexpr EnumTable kEnum33{kEnum33Names, 3};
+constexpr EnumTable kEnum39{kEnum39Names, 3};
 
-constexpr std::string_view kEnum34Names[] = {
+constexpr std::string_view kEnum40Names[] = {
     "",
     "UNSHOWED",
     "UNRECEIVED",
     "RECEIVED",
 };
-constexpr EnumTable kEnum34{kEnum34Names, 4};
+constexpr EnumTable kEnum40{kEnum40Names, 4};
 
-constexpr std::string_view kEnum35Names[] = {
+constexpr std::string_view kEnum41Names[] = {
     "",
     "SINGLE",
     "PROGRESSIVE_BUNDLE",
 };
-constexpr EnumTable kEnum35{kEnum35Names, 3};
+constexpr EnumTable kEnum41{kEnum41Names, 3};
 
-constexpr std::string_view kEnum36Names[] = {
+constexpr std::string_view kEnum42Names[] = {
     "",
     "PLAN_CREATING",
     "PLAN_CREATED",
@@ -486,162 +1380,162 @@ constexpr std::string_view kEnum36Names[] = {
     "PLAN_DELIVERING",
     "PLAN_PAUSED",
 };
-constexpr EnumTable kEnum36{kEnum36Names, 8};
+constexpr EnumTable kEnum42{kEnum42Names, 8};
 
-constexpr std::string_view kEnum37Names[] = {
+constexpr std::string_view kEnum43Names[] = {
     "", "AUDIT_INITIAL", "AUDIT_PROCESSING", "AUDIT_PASSED", "AUDIT_REJECTED",
 };
-constexpr EnumTable kEnum37{kEnum37Names, 5};
+constexpr EnumTable kEnum43{kEnum43Names, 5};
 
-constexpr std::string_view kEnum38Names[] = {
+constexpr std::string_view kEnum44Names[] = {
     "",
     "COMBINE_IMAGE",
     "CUT_OUT",
 };
-constexpr EnumTable kEnum38{kEnum38Names, 3};
+constexpr EnumTable kEnum44{kEnum44Names, 3};
 
-constexpr std::string_view kEnum39Names[] = {
+constexpr std::string_view kEnum45Names[] = {
     "",
     "ALL",
     "SINGLE",
     "CATEGORY",
 };
-constexpr EnumTable kEnum39{kEnum39Names, 4};
+constexpr EnumTable kEnum45{kEnum45Names, 4};
 
-constexpr std::string_view kEnum40Names[] = {
+constexpr std::string_view kEnum46Names[] = {
     "",
     "PROCESSING",
     "FAIL",
     "SUCCESS",
 };
-constexpr EnumTable kEnum40{kEnum40Names, 4};
+constexpr EnumTable kEnum46{kEnum46Names, 4};
 
-constexpr std::string_view kEnum41Names[] = {
+constexpr std::string_view kEnum47Names[] = {
     "",
     "SINGLE",
     "SEQUENTIAL",
 };
-constexpr EnumTable kEnum41{kEnum41Names, 3};
+constexpr EnumTable kEnum47{kEnum47Names, 3};
 
-constexpr std::string_view kEnum42Names[] = {
+constexpr std::string_view kEnum48Names[] = {
     "",
     "INCREMENTAL",
     "EQUAL",
 };
-constexpr EnumTable kEnum42{kEnum42Names, 3};
+constexpr EnumTable kEnum48{kEnum48Names, 3};
 
-constexpr std::string_view kEnum43Names[] = {
+constexpr std::string_view kEnum49Names[] = {
     "",
     "WECHATPAY",
     "UPLOAD",
     "API_ASSIGN",
 };
-constexpr EnumTable kEnum43{kEnum43Names, 4};
+constexpr EnumTable kEnum49{kEnum49Names, 4};
 
-constexpr std::string_view kEnum44Names[] = {
+constexpr std::string_view kEnum50Names[] = {
     "", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY",
 };
-constexpr EnumTable kEnum44{kEnum44Names, 8};
+constexpr EnumTable kEnum50{kEnum50Names, 8};
 
-constexpr std::string_view kEnum45Names[] = {
+constexpr std::string_view kEnum51Names[] = {
     "", "OFFLINE", "MINI_PROGRAM", "APP", "PAYMENT_CODE",
 };
-constexpr EnumTable kEnum45{kEnum45Names, 5};
+constexpr EnumTable kEnum51{kEnum51Names, 5};
 
-constexpr std::string_view kEnum46Names[] = {
+constexpr std::string_view kEnum52Names[] = {
     "",
     "H5",
     "PASSCODE_LINK",
     "USAGE_GUIDE",
 };
-constexpr EnumTable kEnum46{kEnum46Names, 4};
+constexpr EnumTable kEnum52{kEnum52Names, 4};
 
-constexpr std::string_view kEnum47Names[] = {
+constexpr std::string_view kEnum53Names[] = {
     "",
     "INVISIBLE",
     "BARCODE",
     "QRCODE",
 };
-constexpr EnumTable kEnum47{kEnum47Names, 4};
+constexpr EnumTable kEnum53{kEnum53Names, 4};
 
-constexpr std::string_view kEnum48Names[] = {
+constexpr std::string_view kEnum54Names[] = {
     "",
     "NONE",
     "ALL",
     "SPECIFIC",
 };
-constexpr EnumTable kEnum48{kEnum48Names, 4};
+constexpr EnumTable kEnum54{kEnum54Names, 4};
 
-constexpr std::string_view kEnum49Names[] = {
+constexpr std::string_view kEnum55Names[] = {
     "",
     "AUDITING",
     "EFFECTIVE",
     "DEACTIVATED",
 };
-constexpr EnumTable kEnum49{kEnum49Names, 4};
-
-constexpr std::string_view kEnum50Names[] = {
-    "", "AUDITING", "SENDING", "PAUSED", "STOPPED", "DEACTIVATED",
-};
-constexpr EnumTable kEnum50{kEnum50Names, 6};
-
-constexpr std::string_view kEnum51Names[] = {
-    "",
-    "WECHATPAY",
-    "UPLOAD",
-};
-constexpr EnumTable kEnum51{kEnum51Names, 3};
-
-constexpr std::string_view kEnum52Names[] = {
-    "",
-    "MAX_COUNT",
-    "MAX_COUNT_PER_DAY",
-};
-constexpr EnumTable kEnum52{kEnum52Names, 3};
-
-constexpr std::string_view kEnum53Names[] = {
-    "", "CONFIRMING", "PENDING", "EFFECTIVE", "USED", "EXPIRED", "DELETED", "DEACTIVATED",
-};
-constexpr EnumTable kEnum53{kEnum53Names, 8};
-
-constexpr std::string_view kEnum54Names[] = {
-    "", "API", "BRAND_MANAGE", "MERCHANT_CARD", "MEMBER", "SMALL_ACTIVITY", "RECEIVE_COMPONENT",
-};
-constexpr EnumTable kEnum54{kEnum54Names, 7};
-
-constexpr std::string_view kEnum55Names[] = {
-    "",
-    "MEMBER",
-};
-constexpr EnumTable kEnum55{kEnum55Names, 2};
+constexpr EnumTable kEnum55{kEnum55Names, 4};
 
 constexpr std::string_view kEnum56Names[] = {
-    "", "PENDING", "EFFECTIVE", "USED", "EXPIRED", "DELETED", "DEACTIVATED",
+    "", "AUDITING", "SENDING", "PAUSED", "STOPPED", "DEACTIVATED",
 };
-constexpr EnumTable kEnum56{kEnum56Names, 7};
+constexpr EnumTable kEnum56{kEnum56Names, 6};
 
 constexpr std::string_view kEnum57Names[] = {
     "",
-    "APPID",
-    "MERCHANT",
+    "WECHATPAY",
+    "UPLOAD",
 };
 constexpr EnumTable kEnum57{kEnum57Names, 3};
 
 constexpr std::string_view kEnum58Names[] = {
     "",
-    "FAVOR_STOCK",
-    "BUSIFAVOR_STOCK",
+    "MAX_COUNT",
+    "MAX_COUNT_PER_DAY",
 };
 constexpr EnumTable kEnum58{kEnum58Names, 3};
 
 constexpr std::string_view kEnum59Names[] = {
+    "", "CONFIRMING", "PENDING", "EFFECTIVE", "USED", "EXPIRED", "DELETED", "DEACTIVATED",
+};
+constexpr EnumTable kEnum59{kEnum59Names, 8};
+
+constexpr std::string_view kEnum60Names[] = {
+    "", "API", "BRAND_MANAGE", "MERCHANT_CARD", "MEMBER", "SMALL_ACTIVITY", "RECEIVE_COMPONENT",
+};
+constexpr EnumTable kEnum60{kEnum60Names, 7};
+
+constexpr std::string_view kEnum61Names[] = {
+    "",
+    "MEMBER",
+};
+constexpr EnumTable kEnum61{kEnum61Names, 2};
+
+constexpr std::string_view kEnum62Names[] = {
+    "", "PENDING", "EFFECTIVE", "USED", "EXPIRED", "DELETED", "DEACTIVATED",
+};
+constexpr EnumTable kEnum62{kEnum62Names, 7};
+
+constexpr std::string_view kEnum63Names[] = {
+    "",
+    "APPID",
+    "MERCHANT",
+};
+constexpr EnumTable kEnum63{kEnum63Names, 3};
+
+constexpr std::string_view kEnum64Names[] = {
+    "",
+    "FAVOR_STOCK",
+    "BUSIFAVOR_STOCK",
+};
+constexpr EnumTable kEnum64{kEnum64Names, 3};
+
+constexpr std::string_view kEnum65Names[] = {
     "",
     "ESTABLISHED",
     "TERMINATED",
 };
-constexpr EnumTable kEnum59{kEnum59Names, 3};
+constexpr EnumTable kEnum65{kEnum65Names, 3};
 
-constexpr std::string_view kEnum60Names[] = {
+constexpr std::string_view kEnum66Names[] = {
     "",
     "CREATE_ACT_STATUS",
     "ONGOING_ACT_STATUS",
@@ -649,292 +1543,1059 @@ constexpr std::string_view kEnum60Names[] = {
     "STOP_ACT_STATUS",
     "OVER_TIME_ACT_STATUS",
     "CREATE_ACT_FAILED",
+    "ACT_STATUS_UNKNOWN",
 };
-constexpr EnumTable kEnum60{kEnum60Names, 7};
-
-constexpr std::string_view kEnum61Names[] = {
-    "",
-    "BUSIFAVOR",
-};
-constexpr EnumTable kEnum61{kEnum61Names, 2};
-
-constexpr std::string_view kEnum62Names[] = {
-    "",
-    "OFF_LINE_PAY",
-    "JUMP_MINI_APP",
-};
-constexpr EnumTable kEnum62{kEnum62Names, 3};
-
-constexpr std::string_view kEnum63Names[] = {
-    "",
-    "APP_SCENE",
-};
-constexpr EnumTable kEnum63{kEnum63Names, 2};
-
-constexpr std::string_view kEnum64Names[] = {
-    "",
-    "CFT",
-    "SPECIFIC_BANK_CARD",
-};
-constexpr EnumTable kEnum64{kEnum64Names, 3};
-
-constexpr std::string_view kEnum65Names[] = {
-    "",
-    "IN_SEVICE_COUPON_MERCHANT",
-    "MANUAL_INPUT_MERCHANT",
-};
-constexpr EnumTable kEnum65{kEnum65Names, 3};
-
-constexpr std::string_view kEnum66Names[] = {
-    "",
-    "SINGLE_COUPON",
-    "GIFT_PACKAGE",
-};
-constexpr EnumTable kEnum66{kEnum66Names, 3};
+constexpr EnumTable kEnum66{kEnum66Names, 8};
 
 constexpr std::string_view kEnum67Names[] = {
     "",
-    "FULL_SEND_ACT_TYPE",
-    "STEP_SEND_ACT_TYPE",
-    "SPECIFIC_SEND_ACT_TYPE",
+    "BUSIFAVOR",
 };
-constexpr EnumTable kEnum67{kEnum67Names, 4};
+constexpr EnumTable kEnum67{kEnum67Names, 2};
 
 constexpr std::string_view kEnum68Names[] = {
     "",
-    "MERCHANT_ACTIVITY",
-    "MERCHANT_MINI_PROGRAM",
+    "OFF_LINE_PAY",
+    "JUMP_MINI_APP",
 };
 constexpr EnumTable kEnum68{kEnum68Names, 3};
 
 constexpr std::string_view kEnum69Names[] = {
     "",
-    "ONLINE",
-    "OFFLINE",
+    "DELIVERY_ALL_PERSON",
+    "DELIVERY_MEMBER_PERSON",
 };
 constexpr EnumTable kEnum69{kEnum69Names, 3};
 
 constexpr std::string_view kEnum70Names[] = {
     "",
+    "APP_SCENE",
+    "SWING_CARD_SCENE",
+    "NO_SECRET_SCENE",
+    "MINIAPP_SCENE",
+    "FACE_PAY_SCENE",
+    "OTHER_SCENE",
+};
+constexpr EnumTable kEnum70{kEnum70Names, 7};
+
+constexpr std::string_view kEnum71Names[] = {
+    "",
+    "CFT",
+    "SPECIFIC_BANK_CARD",
+};
+constexpr EnumTable kEnum71{kEnum71Names, 3};
+
+constexpr std::string_view kEnum72Names[] = {
+    "",
+    "IN_SEVICE_COUPON_MERCHANT",
+    "MANUAL_INPUT_MERCHANT",
+};
+constexpr EnumTable kEnum72{kEnum72Names, 3};
+
+constexpr std::string_view kEnum73Names[] = {
+    "",
+    "SINGLE_COUPON",
+    "GIFT_PACKAGE",
+};
+constexpr EnumTable kEnum73{kEnum73Names, 3};
+
+constexpr std::string_view kEnum74Names[] = {
+    "",
+    "FULL_SEND_ACT_TYPE",
+    "STEP_SEND_ACT_TYPE",
+    "SPECIFIC_SEND_ACT_TYPE",
+};
+constexpr EnumTable kEnum74{kEnum74Names, 4};
+
+constexpr std::string_view kEnum75Names[] = {
+    "",
+    "ACT_STATUS_UNKNOWN",
+    "CREATE_ACT_STATUS",
+    "ONGOING_ACT_STATUS",
+    "TERMINATE_ACT_STATUS",
+    "STOP_ACT_STATUS",
+    "OVER_TIME_ACT_STATUS",
+    "CREATE_ACT_FAILED",
+};
+constexpr EnumTable kEnum75{kEnum75Names, 8};
+
+constexpr std::string_view kEnum76Names[] = {
+    "",
+    "MERCHANT_ACTIVITY",
+    "MERCHANT_MINI_PROGRAM",
+};
+constexpr EnumTable kEnum76{kEnum76Names, 3};
+
+constexpr std::string_view kEnum77Names[] = {
+    "",
+    "ONLINE",
+    "OFFLINE",
+};
+constexpr EnumTable kEnum77{kEnum77Names, 3};
+
+constexpr std::string_view kEnum78Names[] = {
+    "",
     "WAIT_REVIEW",
     "NOT_PASS_REVIEW",
     "PASS_REVIEW",
 };
-constexpr EnumTable kEnum70{kEnum70Names, 4};
+constexpr EnumTable kEnum78{kEnum78Names, 4};
 
 }  // namespace
 
 static void Serialize(Archive& a, T1& v);
 static void Serialize(Archive& a, T2& v);
 static void Serialize(Archive& a, T3& v);
-static void Serialize(Archive& a, T7& v);
-static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T4& v);
 static void Serialize(Archive& a, T8& v);
-static void Serialize(Archive& a, T5& v);
+static void Serialize(Archive& a, T7& v);
 static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T6& v);
 static void Serialize(Archive& a, T10& v);
 static void Serialize(Archive& a, T11& v);
-static void Serialize(Archive& a, T4& v);
 static void Serialize(Archive& a, T12& v);
-static void Serialize(Archive& a, T14& v);
+static void Serialize(Archive& a, T5& v);
 static void Serialize(Archive& a, T13& v);
-static void Serialize(Archive& a, T16& v);
 static void Serialize(Archive& a, T15& v);
+static void Serialize(Archive& a, T14& v);
 static void Serialize(Archive& a, T17& v);
-static void Serialize(Archive& a, T19& v);
+static void Serialize(Archive& a, T16& v);
 static void Serialize(Archive& a, T18& v);
-static void Serialize(Archive& a, T20& v);
-static void Serialize(Archive& a, T21& v);
 static void Serialize(Archive& a, T22& v);
+static void Serialize(Archive& a, T21& v);
 static void Serialize(Archive& a, T23& v);
+static void Serialize(Archive& a, T20& v);
 static void Serialize(Archive& a, T24& v);
 static void Serialize(Archive& a, T25& v);
 static void Serialize(Archive& a, T26& v);
+static void Serialize(Archive& a, T19& v);
 static void Serialize(Archive& a, T27& v);
-static void Serialize(Archive& a, T28& v);
 static void Serialize(Archive& a, T29& v);
-static void Serialize(Archive& a, T32& v);
-static void Serialize(Archive& a, T34& v);
-static void Serialize(Archive& a, T33& v);
-static void Serialize(Archive& a, T35& v);
-static void Serialize(Archive& a, T36& v);
-static void Serialize(Archive& a, T37& v);
-static void Serialize(Archive& a, T38& v);
+static void Serialize(Archive& a, T28& v);
 static void Serialize(Archive& a, T31& v);
+static void Serialize(Archive& a, T30& v);
+static void Serialize(Archive& a, T32& v);
+static void Serialize(Archive& a, T33& v);
+static void Serialize(Archive& a, T34& v);
+static void Serialize(Archive& a, T36& v);
+static void Serialize(Archive& a, T35& v);
+static void Serialize(Archive& a, T38& v);
+static void Serialize(Archive& a, T37& v);
 static void Serialize(Archive& a, T39& v);
 static void Serialize(Archive& a, T40& v);
-static void Serialize(Archive& a, T30& v);
 static void Serialize(Archive& a, T41& v);
 static void Serialize(Archive& a, T42& v);
-static void Serialize(Archive& a, T45& v);
-static void Serialize(Archive& a, T44& v);
-static void Serialize(Archive& a, T46& v);
-static void Serialize(Archive& a, T47& v);
-static void Serialize(Archive& a, T48& v);
-static void Serialize(Archive& a, T49& v);
 static void Serialize(Archive& a, T43& v);
+static void Serialize(Archive& a, T44& v);
+static void Serialize(Archive& a, T49& v);
+static void Serialize(Archive& a, T48& v);
 static void Serialize(Archive& a, T50& v);
+static void Serialize(Archive& a, T47& v);
+static void Serialize(Archive& a, T51& v);
 static void Serialize(Archive& a, T52& v);
 static void Serialize(Archive& a, T53& v);
-static void Serialize(Archive& a, T51& v);
-static void Serialize(Archive& a, T56& v);
+static void Serialize(Archive& a, T46& v);
 static void Serialize(Archive& a, T55& v);
 static void Serialize(Archive& a, T54& v);
-static void Serialize(Archive& a, T58& v);
-static void Serialize(Archive& a, T59& v);
-static void Serialize(Archive& a, T61& v);
-static void Serialize(Archive& a, T60& v);
 static void Serialize(Archive& a, T57& v);
+static void Serialize(Archive& a, T56& v);
+static void Serialize(Archive& a, T45& v);
+static void Serialize(Archive& a, T58& v);
 static void Serialize(Archive& a, T63& v);
 static void Serialize(Archive& a, T62& v);
 static void Serialize(Archive& a, T64& v);
+static void Serialize(Archive& a, T61& v);
 static void Serialize(Archive& a, T65& v);
 static void Serialize(Archive& a, T66& v);
 static void Serialize(Archive& a, T67& v);
-static void Serialize(Archive& a, T70& v);
-static void Serialize(Archive& a, T72& v);
-static void Serialize(Archive& a, T71& v);
+static void Serialize(Archive& a, T60& v);
 static void Serialize(Archive& a, T69& v);
-static void Serialize(Archive& a, T73& v);
-static void Serialize(Archive& a, T76& v);
-static void Serialize(Archive& a, T75& v);
-static void Serialize(Archive& a, T78& v);
-static void Serialize(Archive& a, T77& v);
-static void Serialize(Archive& a, T74& v);
-static void Serialize(Archive& a, T80& v);
-static void Serialize(Archive& a, T79& v);
 static void Serialize(Archive& a, T68& v);
+static void Serialize(Archive& a, T71& v);
+static void Serialize(Archive& a, T70& v);
+static void Serialize(Archive& a, T59& v);
+static void Serialize(Archive& a, T75& v);
+static void Serialize(Archive& a, T74& v);
+static void Serialize(Archive& a, T76& v);
+static void Serialize(Archive& a, T73& v);
+static void Serialize(Archive& a, T77& v);
+static void Serialize(Archive& a, T78& v);
+static void Serialize(Archive& a, T79& v);
+static void Serialize(Archive& a, T72& v);
+static void Serialize(Archive& a, T81& v);
+static void Serialize(Archive& a, T80& v);
 static void Serialize(Archive& a, T83& v);
 static void Serialize(Archive& a, T82& v);
-static void Serialize(Archive& a, T81& v);
 static void Serialize(Archive& a, T84& v);
-static void Serialize(Archive& a, T86& v);
-static void Serialize(Archive& a, T87& v);
 static void Serialize(Archive& a, T85& v);
+static void Serialize(Archive& a, T88& v);
+static void Serialize(Archive& a, T87& v);
 static void Serialize(Archive& a, T89& v);
 static void Serialize(Archive& a, T90& v);
 static void Serialize(Archive& a, T91& v);
-static void Serialize(Archive& a, T93& v);
 static void Serialize(Archive& a, T92& v);
-static void Serialize(Archive& a, T94& v);
-static void Serialize(Archive& a, T88& v);
-static void Serialize(Archive& a, T95& v);
+static void Serialize(Archive& a, T86& v);
+static void Serialize(Archive& a, T93& v);
 static void Serialize(Archive& a, T96& v);
+static void Serialize(Archive& a, T95& v);
 static void Serialize(Archive& a, T97& v);
-static void Serialize(Archive& a, T98& v);
+static void Serialize(Archive& a, T94& v);
 static void Serialize(Archive& a, T99& v);
+static void Serialize(Archive& a, T98& v);
 static void Serialize(Archive& a, T100& v);
-static void Serialize(Archive& a, T103& v);
-static void Serialize(Archive& a, T105& v);
-static void Serialize(Archive& a, T104& v);
 static void Serialize(Archive& a, T102& v);
-static void Serialize(Archive& a, T106& v);
+static void Serialize(Archive& a, T103& v);
 static void Serialize(Archive& a, T101& v);
+static void Serialize(Archive& a, T104& v);
+static void Serialize(Archive& a, T105& v);
 static void Serialize(Archive& a, T107& v);
 static void Serialize(Archive& a, T108& v);
-static void Serialize(Archive& a, T109& v);
 static void Serialize(Archive& a, T110& v);
-static void Serialize(Archive& a, T111& v);
+static void Serialize(Archive& a, T109& v);
+static void Serialize(Archive& a, T106& v);
 static void Serialize(Archive& a, T112& v);
-static void Serialize(Archive& a, T113& v);
+static void Serialize(Archive& a, T111& v);
 static void Serialize(Archive& a, T114& v);
+static void Serialize(Archive& a, T113& v);
+static void Serialize(Archive& a, T115& v);
 static void Serialize(Archive& a, T116& v);
 static void Serialize(Archive& a, T117& v);
 static void Serialize(Archive& a, T118& v);
-static void Serialize(Archive& a, T115& v);
 static void Serialize(Archive& a, T119& v);
 static void Serialize(Archive& a, T120& v);
 static void Serialize(Archive& a, T121& v);
-static void Serialize(Archive& a, T124& v);
-static void Serialize(Archive& a, T123& v);
 static void Serialize(Archive& a, T122& v);
+static void Serialize(Archive& a, T123& v);
+static void Serialize(Archive& a, T124& v);
+static void Serialize(Archive& a, T125& v);
 static void Serialize(Archive& a, T126& v);
-static void Serialize(Archive& a, T130& v);
-static void Serialize(Archive& a, T129& v);
-static void Serialize(Archive& a, T131& v);
-static void Serialize(Archive& a, T128& v);
 static void Serialize(Archive& a, T127& v);
+static void Serialize(Archive& a, T128& v);
+static void Serialize(Archive& a, T131& v);
 static void Serialize(Archive& a, T133& v);
-static void Serialize(Archive& a, T132& v);
-static void Serialize(Archive& a, T135& v);
 static void Serialize(Archive& a, T134& v);
-static void Serialize(Archive& a, T137& v);
+static void Serialize(Archive& a, T132& v);
+static void Serialize(Archive& a, T130& v);
+static void Serialize(Archive& a, T135& v);
 static void Serialize(Archive& a, T138& v);
+static void Serialize(Archive& a, T137& v);
+static void Serialize(Archive& a, T140& v);
 static void Serialize(Archive& a, T139& v);
 static void Serialize(Archive& a, T136& v);
-static void Serialize(Archive& a, T125& v);
 static void Serialize(Archive& a, T142& v);
 static void Serialize(Archive& a, T141& v);
+static void Serialize(Archive& a, T129& v);
 static void Serialize(Archive& a, T144& v);
-static void Serialize(Archive& a, T143& v);
-static void Serialize(Archive& a, T145& v);
-static void Serialize(Archive& a, T140& v);
-static void Serialize(Archive& a, T147& v);
-static void Serialize(Archive& a, T148& v);
 static void Serialize(Archive& a, T146& v);
-static void Serialize(Archive& a, T150& v);
-static void Serialize(Archive& a, T149& v);
+static void Serialize(Archive& a, T147& v);
+static void Serialize(Archive& a, T145& v);
+static void Serialize(Archive& a, T143& v);
+static void Serialize(Archive& a, T148& v);
 static void Serialize(Archive& a, T151& v);
-static void Serialize(Archive& a, T152& v);
+static void Serialize(Archive& a, T150& v);
 static void Serialize(Archive& a, T153& v);
-static void Serialize(Archive& a, T154& v);
+static void Serialize(Archive& a, T152& v);
+static void Serialize(Archive& a, T149& v);
 static void Serialize(Archive& a, T155& v);
+static void Serialize(Archive& a, T154& v);
 static void Serialize(Archive& a, T157& v);
-static void Serialize(Archive& a, T156& v);
-static void Serialize(Archive& a, T160& v);
 static void Serialize(Archive& a, T159& v);
-static void Serialize(Archive& a, T161& v);
-static void Serialize(Archive& a, T163& v);
-static void Serialize(Archive& a, T162& v);
-static void Serialize(Archive& a, T164& v);
-static void Serialize(Archive& a, T165& v);
+static void Serialize(Archive& a, T160& v);
 static void Serialize(Archive& a, T158& v);
-static void Serialize(Archive& a, T168& v);
+static void Serialize(Archive& a, T156& v);
+static void Serialize(Archive& a, T161& v);
+static void Serialize(Archive& a, T164& v);
+static void Serialize(Archive& a, T163& v);
+static void Serialize(Archive& a, T166& v);
+static void Serialize(Archive& a, T165& v);
+static void Serialize(Archive& a, T162& v);
 static void Serialize(Archive& a, T167& v);
 static void Serialize(Archive& a, T169& v);
-static void Serialize(Archive& a, T172& v);
 static void Serialize(Archive& a, T171& v);
+static void Serialize(Archive& a, T172& v);
 static void Serialize(Archive& a, T170& v);
-static void Serialize(Archive& a, T166& v);
-static void Serialize(Archive& a, T174& v);
+static void Serialize(Archive& a, T168& v);
 static void Serialize(Archive& a, T173& v);
 static void Serialize(Archive& a, T176& v);
 static void Serialize(Archive& a, T175& v);
-static void Serialize(Archive& a, T177& v);
-static void Serialize(Archive& a, T179& v);
 static void Serialize(Archive& a, T178& v);
+static void Serialize(Archive& a, T177& v);
+static void Serialize(Archive& a, T174& v);
 static void Serialize(Archive& a, T180& v);
-static void Serialize(Archive& a, T181& v);
-static void Serialize(Archive& a, T183& v);
-static void Serialize(Archive& a, T184& v);
+static void Serialize(Archive& a, T179& v);
 static void Serialize(Archive& a, T182& v);
+static void Serialize(Archive& a, T183& v);
+static void Serialize(Archive& a, T181& v);
 static void Serialize(Archive& a, T185& v);
+static void Serialize(Archive& a, T186& v);
+static void Serialize(Archive& a, T187& v);
 static void Serialize(Archive& a, T189& v);
 static void Serialize(Archive& a, T188& v);
-static void Serialize(Archive& a, T187& v);
-static void Serialize(Archive& a, T192& v);
-static void Serialize(Archive& a, T191& v);
 static void Serialize(Archive& a, T190& v);
+static void Serialize(Archive& a, T184& v);
+static void Serialize(Archive& a, T191& v);
+static void Serialize(Archive& a, T192& v);
+static void Serialize(Archive& a, T193& v);
 static void Serialize(Archive& a, T195& v);
 static void Serialize(Archive& a, T194& v);
 static void Serialize(Archive& a, T196& v);
-static void Serialize(Archive& a, T193& v);
-static void Serialize(Archive& a, T186& v);
-static void Serialize(Archive& a, T198& v);
 static void Serialize(Archive& a, T197& v);
-static void Serialize(Archive& a, T199& v);
+static void Serialize(Archive& a, T198& v);
 static void Serialize(Archive& a, T200& v);
+static void Serialize(Archive& a, T199& v);
 static void Serialize(Archive& a, T201& v);
 static void Serialize(Archive& a, T202& v);
 static void Serialize(Archive& a, T203& v);
-static void Serialize(Archive& a, T204& v);
 static void Serialize(Archive& a, T205& v);
-static void Serialize(Archive& a, T207& v);
+static void Serialize(Archive& a, T204& v);
 static void Serialize(Archive& a, T206& v);
-static void Serialize(Archive& a, T209& v);
+static void Serialize(Archive& a, T207& v);
 static void Serialize(Archive& a, T208& v);
 static void Serialize(Archive& a, T210& v);
+static void Serialize(Archive& a, T209& v);
 static void Serialize(Archive& a, T211& v);
+static void Serialize(Archive& a, T212& v);
+static void Serialize(Archive& a, T214& v);
+static void Serialize(Archive& a, T215& v);
+static void Serialize(Archive& a, T213& v);
+static void Serialize(Archive& a, T216& v);
+static void Serialize(Archive& a, T217& v);
+static void Serialize(Archive& a, T220& v);
+static void Serialize(Archive& a, T222& v);
+static void Serialize(Archive& a, T221& v);
+static void Serialize(Archive& a, T219& v);
+static void Serialize(Archive& a, T223& v);
+static void Serialize(Archive& a, T218& v);
+static void Serialize(Archive& a, T224& v);
+static void Serialize(Archive& a, T225& v);
+static void Serialize(Archive& a, T226& v);
+static void Serialize(Archive& a, T227& v);
+static void Serialize(Archive& a, T228& v);
+static void Serialize(Archive& a, T229& v);
+static void Serialize(Archive& a, T230& v);
+static void Serialize(Archive& a, T231& v);
+static void Serialize(Archive& a, T232& v);
+static void Serialize(Archive& a, T233& v);
+static void Serialize(Archive& a, T234& v);
+static void Serialize(Archive& a, T235& v);
+static void Serialize(Archive& a, T236& v);
+static void Serialize(Archive& a, T237& v);
+static void Serialize(Archive& a, T238& v);
+static void Serialize(Archive& a, T240& v);
+static void Serialize(Archive& a, T241& v);
+static void Serialize(Archive& a, T242& v);
+static void Serialize(Archive& a, T239& v);
+static void Serialize(Archive& a, T243& v);
+static void Serialize(Archive& a, T244& v);
+static void Serialize(Archive& a, T245& v);
+static void Serialize(Archive& a, T246& v);
+static void Serialize(Archive& a, T248& v);
+static void Serialize(Archive& a, T249& v);
+static void Serialize(Archive& a, T247& v);
+static void Serialize(Archive& a, T250& v);
+static void Serialize(Archive& a, T253& v);
+static void Serialize(Archive& a, T252& v);
+static void Serialize(Archive& a, T251& v);
+static void Serialize(Archive& a, T255& v);
+static void Serialize(Archive& a, T259& v);
+static void Serialize(Archive& a, T258& v);
+static void Serialize(Archive& a, T260& v);
+static void Serialize(Archive& a, T257& v);
+static void Serialize(Archive& a, T261& v);
+static void Serialize(Archive& a, T256& v);
+static void Serialize(Archive& a, T263& v);
+static void Serialize(Archive& a, T264& v);
+static void Serialize(Archive& a, T265& v);
+static void Serialize(Archive& a, T266& v);
+static void Serialize(Archive& a, T262& v);
+static void Serialize(Archive& a, T268& v);
+static void Serialize(Archive& a, T267& v);
+static void Serialize(Archive& a, T270& v);
+static void Serialize(Archive& a, T271& v);
+static void Serialize(Archive& a, T272& v);
+static void Serialize(Archive& a, T269& v);
+static void Serialize(Archive& a, T273& v);
+static void Serialize(Archive& a, T254& v);
+static void Serialize(Archive& a, T275& v);
+static void Serialize(Archive& a, T276& v);
+static void Serialize(Archive& a, T274& v);
+static void Serialize(Archive& a, T277& v);
+static void Serialize(Archive& a, T280& v);
+static void Serialize(Archive& a, T279& v);
+static void Serialize(Archive& a, T278& v);
+static void Serialize(Archive& a, T282& v);
+static void Serialize(Archive& a, T286& v);
+static void Serialize(Archive& a, T285& v);
+static void Serialize(Archive& a, T287& v);
+static void Serialize(Archive& a, T284& v);
+static void Serialize(Archive& a, T288& v);
+static void Serialize(Archive& a, T283& v);
+static void Serialize(Archive& a, T290& v);
+static void Serialize(Archive& a, T291& v);
+static void Serialize(Archive& a, T292& v);
+static void Serialize(Archive& a, T293& v);
+static void Serialize(Archive& a, T289& v);
+static void Serialize(Archive& a, T295& v);
+static void Serialize(Archive& a, T294& v);
+static void Serialize(Archive& a, T297& v);
+static void Serialize(Archive& a, T298& v);
+static void Serialize(Archive& a, T299& v);
+static void Serialize(Archive& a, T296& v);
+static void Serialize(Archive& a, T300& v);
+static void Serialize(Archive& a, T281& v);
+static void Serialize(Archive& a, T302& v);
+static void Serialize(Archive& a, T303& v);
+static void Serialize(Archive& a, T301& v);
+static void Serialize(Archive& a, T304& v);
+static void Serialize(Archive& a, T307& v);
+static void Serialize(Archive& a, T306& v);
+static void Serialize(Archive& a, T305& v);
+static void Serialize(Archive& a, T310& v);
+static void Serialize(Archive& a, T309& v);
+static void Serialize(Archive& a, T308& v);
+static void Serialize(Archive& a, T312& v);
+static void Serialize(Archive& a, T313& v);
+static void Serialize(Archive& a, T311& v);
+static void Serialize(Archive& a, T314& v);
+static void Serialize(Archive& a, T317& v);
+static void Serialize(Archive& a, T316& v);
+static void Serialize(Archive& a, T315& v);
+static void Serialize(Archive& a, T319& v);
+static void Serialize(Archive& a, T320& v);
+static void Serialize(Archive& a, T318& v);
+static void Serialize(Archive& a, T321& v);
+static void Serialize(Archive& a, T324& v);
+static void Serialize(Archive& a, T323& v);
+static void Serialize(Archive& a, T322& v);
+static void Serialize(Archive& a, T326& v);
+static void Serialize(Archive& a, T330& v);
+static void Serialize(Archive& a, T329& v);
+static void Serialize(Archive& a, T331& v);
+static void Serialize(Archive& a, T328& v);
+static void Serialize(Archive& a, T332& v);
+static void Serialize(Archive& a, T333& v);
+static void Serialize(Archive& a, T334& v);
+static void Serialize(Archive& a, T327& v);
+static void Serialize(Archive& a, T336& v);
+static void Serialize(Archive& a, T335& v);
+static void Serialize(Archive& a, T338& v);
+static void Serialize(Archive& a, T339& v);
+static void Serialize(Archive& a, T340& v);
+static void Serialize(Archive& a, T337& v);
+static void Serialize(Archive& a, T341& v);
+static void Serialize(Archive& a, T325& v);
+static void Serialize(Archive& a, T343& v);
+static void Serialize(Archive& a, T344& v);
+static void Serialize(Archive& a, T348& v);
+static void Serialize(Archive& a, T347& v);
+static void Serialize(Archive& a, T349& v);
+static void Serialize(Archive& a, T346& v);
+static void Serialize(Archive& a, T350& v);
+static void Serialize(Archive& a, T351& v);
+static void Serialize(Archive& a, T352& v);
+static void Serialize(Archive& a, T345& v);
+static void Serialize(Archive& a, T353& v);
+static void Serialize(Archive& a, T355& v);
+static void Serialize(Archive& a, T354& v);
+static void Serialize(Archive& a, T357& v);
+static void Serialize(Archive& a, T358& v);
+static void Serialize(Archive& a, T359& v);
+static void Serialize(Archive& a, T356& v);
+static void Serialize(Archive& a, T360& v);
+static void Serialize(Archive& a, T342& v);
+static void Serialize(Archive& a, T362& v);
+static void Serialize(Archive& a, T361& v);
+static void Serialize(Archive& a, T364& v);
+static void Serialize(Archive& a, T365& v);
+static void Serialize(Archive& a, T366& v);
+static void Serialize(Archive& a, T363& v);
+static void Serialize(Archive& a, T367& v);
+static void Serialize(Archive& a, T369& v);
+static void Serialize(Archive& a, T370& v);
+static void Serialize(Archive& a, T374& v);
+static void Serialize(Archive& a, T373& v);
+static void Serialize(Archive& a, T375& v);
+static void Serialize(Archive& a, T372& v);
+static void Serialize(Archive& a, T376& v);
+static void Serialize(Archive& a, T377& v);
+static void Serialize(Archive& a, T378& v);
+static void Serialize(Archive& a, T371& v);
+static void Serialize(Archive& a, T379& v);
+static void Serialize(Archive& a, T381& v);
+static void Serialize(Archive& a, T380& v);
+static void Serialize(Archive& a, T383& v);
+static void Serialize(Archive& a, T384& v);
+static void Serialize(Archive& a, T385& v);
+static void Serialize(Archive& a, T382& v);
+static void Serialize(Archive& a, T386& v);
+static void Serialize(Archive& a, T368& v);
+static void Serialize(Archive& a, T387& v);
+static void Serialize(Archive& a, T388& v);
+static void Serialize(Archive& a, T389& v);
+static void Serialize(Archive& a, T390& v);
+static void Serialize(Archive& a, T391& v);
+static void Serialize(Archive& a, T392& v);
+static void Serialize(Archive& a, T394& v);
+static void Serialize(Archive& a, T395& v);
+static void Serialize(Archive& a, T399& v);
+static void Serialize(Archive& a, T398& v);
+static void Serialize(Archive& a, T400& v);
+static void Serialize(Archive& a, T397& v);
+static void Serialize(Archive& a, T401& v);
+static void Serialize(Archive& a, T402& v);
+static void Serialize(Archive& a, T403& v);
+static void Serialize(Archive& a, T396& v);
+static void Serialize(Archive& a, T404& v);
+static void Serialize(Archive& a, T406& v);
+static void Serialize(Archive& a, T405& v);
+static void Serialize(Archive& a, T408& v);
+static void Serialize(Archive& a, T409& v);
+static void Serialize(Archive& a, T410& v);
+static void Serialize(Archive& a, T407& v);
+static void Serialize(Archive& a, T411& v);
+static void Serialize(Archive& a, T412& v);
+static void Serialize(Archive& a, T393& v);
+static void Serialize(Archive& a, T414& v);
+static void Serialize(Archive& a, T415& v);
+static void Serialize(Archive& a, T419& v);
+static void Serialize(Archive& a, T418& v);
+static void Serialize(Archive& a, T420& v);
+static void Serialize(Archive& a, T417& v);
+static void Serialize(Archive& a, T421& v);
+static void Serialize(Archive& a, T422& v);
+static void Serialize(Archive& a, T423& v);
+static void Serialize(Archive& a, T416& v);
+static void Serialize(Archive& a, T425& v);
+static void Serialize(Archive& a, T426& v);
+static void Serialize(Archive& a, T427& v);
+static void Serialize(Archive& a, T428& v);
+static void Serialize(Archive& a, T424& v);
+static void Serialize(Archive& a, T430& v);
+static void Serialize(Archive& a, T429& v);
+static void Serialize(Archive& a, T432& v);
+static void Serialize(Archive& a, T433& v);
+static void Serialize(Archive& a, T434& v);
+static void Serialize(Archive& a, T431& v);
+static void Serialize(Archive& a, T435& v);
+static void Serialize(Archive& a, T436& v);
+static void Serialize(Archive& a, T413& v);
+static void Serialize(Archive& a, T438& v);
+static void Serialize(Archive& a, T442& v);
+static void Serialize(Archive& a, T441& v);
+static void Serialize(Archive& a, T443& v);
+static void Serialize(Archive& a, T440& v);
+static void Serialize(Archive& a, T444& v);
+static void Serialize(Archive& a, T445& v);
+static void Serialize(Archive& a, T446& v);
+static void Serialize(Archive& a, T439& v);
+static void Serialize(Archive& a, T448& v);
+static void Serialize(Archive& a, T449& v);
+static void Serialize(Archive& a, T450& v);
+static void Serialize(Archive& a, T451& v);
+static void Serialize(Archive& a, T447& v);
+static void Serialize(Archive& a, T453& v);
+static void Serialize(Archive& a, T452& v);
+static void Serialize(Archive& a, T455& v);
+static void Serialize(Archive& a, T456& v);
+static void Serialize(Archive& a, T457& v);
+static void Serialize(Archive& a, T454& v);
+static void Serialize(Archive& a, T458& v);
+static void Serialize(Archive& a, T437& v);
+static void Serialize(Archive& a, T459& v);
+static void Serialize(Archive& a, T460& v);
+static void Serialize(Archive& a, T464& v);
+static void Serialize(Archive& a, T463& v);
+static void Serialize(Archive& a, T465& v);
+static void Serialize(Archive& a, T462& v);
+static void Serialize(Archive& a, T466& v);
+static void Serialize(Archive& a, T467& v);
+static void Serialize(Archive& a, T468& v);
+static void Serialize(Archive& a, T461& v);
+static void Serialize(Archive& a, T470& v);
+static void Serialize(Archive& a, T471& v);
+static void Serialize(Archive& a, T472& v);
+static void Serialize(Archive& a, T473& v);
+static void Serialize(Archive& a, T469& v);
+static void Serialize(Archive& a, T475& v);
+static void Serialize(Archive& a, T474& v);
+static void Serialize(Archive& a, T477& v);
+static void Serialize(Archive& a, T478& v);
+static void Serialize(Archive& a, T479& v);
+static void Serialize(Archive& a, T476& v);
+static void Serialize(Archive& a, T480& v);
+static void Serialize(Archive& a, T481& v);
+static void Serialize(Archive& a, T482& v);
+static void Serialize(Archive& a, T486& v);
+static void Serialize(Archive& a, T485& v);
+static void Serialize(Archive& a, T487& v);
+static void Serialize(Archive& a, T484& v);
+static void Serialize(Archive& a, T488& v);
+static void Serialize(Archive& a, T489& v);
+static void Serialize(Archive& a, T490& v);
+static void Serialize(Archive& a, T483& v);
+static void Serialize(Archive& a, T492& v);
+static void Serialize(Archive& a, T493& v);
+static void Serialize(Archive& a, T494& v);
+static void Serialize(Archive& a, T495& v);
+static void Serialize(Archive& a, T491& v);
+static void Serialize(Archive& a, T497& v);
+static void Serialize(Archive& a, T496& v);
+static void Serialize(Archive& a, T499& v);
+static void Serialize(Archive& a, T500& v);
+static void Serialize(Archive& a, T501& v);
+static void Serialize(Archive& a, T498& v);
+static void Serialize(Archive& a, T502& v);
+static void Serialize(Archive& a, T503& v);
+static void Serialize(Archive& a, T505& v);
+static void Serialize(Archive& a, T504& v);
+static void Serialize(Archive& a, T507& v);
+static void Serialize(Archive& a, T508& v);
+static void Serialize(Archive& a, T509& v);
+static void Serialize(Archive& a, T506& v);
+static void Serialize(Archive& a, T510& v);
+static void Serialize(Archive& a, T511& v);
+static void Serialize(Archive& a, T512& v);
+static void Serialize(Archive& a, T516& v);
+static void Serialize(Archive& a, T515& v);
+static void Serialize(Archive& a, T517& v);
+static void Serialize(Archive& a, T514& v);
+static void Serialize(Archive& a, T518& v);
+static void Serialize(Archive& a, T519& v);
+static void Serialize(Archive& a, T520& v);
+static void Serialize(Archive& a, T513& v);
+static void Serialize(Archive& a, T522& v);
+static void Serialize(Archive& a, T523& v);
+static void Serialize(Archive& a, T524& v);
+static void Serialize(Archive& a, T525& v);
+static void Serialize(Archive& a, T521& v);
+static void Serialize(Archive& a, T527& v);
+static void Serialize(Archive& a, T526& v);
+static void Serialize(Archive& a, T529& v);
+static void Serialize(Archive& a, T530& v);
+static void Serialize(Archive& a, T531& v);
+static void Serialize(Archive& a, T528& v);
+static void Serialize(Archive& a, T532& v);
+static void Serialize(Archive& a, T533& v);
+static void Serialize(Archive& a, T534& v);
+static void Serialize(Archive& a, T535& v);
+static void Serialize(Archive& a, T536& v);
+static void Serialize(Archive& a, T537& v);
+static void Serialize(Archive& a, T538& v);
+static void Serialize(Archive& a, T542& v);
+static void Serialize(Archive& a, T541& v);
+static void Serialize(Archive& a, T543& v);
+static void Serialize(Archive& a, T540& v);
+static void Serialize(Archive& a, T544& v);
+static void Serialize(Archive& a, T545& v);
+static void Serialize(Archive& a, T546& v);
+static void Serialize(Archive& a, T539& v);
+static void Serialize(Archive& a, T548& v);
+static void Serialize(Archive& a, T549& v);
+static void Serialize(Archive& a, T550& v);
+static void Serialize(Archive& a, T551& v);
+static void Serialize(Archive& a, T547& v);
+static void Serialize(Archive& a, T553& v);
+static void Serialize(Archive& a, T552& v);
+static void Serialize(Archive& a, T555& v);
+static void Serialize(Archive& a, T556& v);
+static void Serialize(Archive& a, T557& v);
+static void Serialize(Archive& a, T554& v);
+static void Serialize(Archive& a, T558& v);
+static void Serialize(Archive& a, T559& v);
+static void Serialize(Archive& a, T560& v);
+static void Serialize(Archive& a, T561& v);
+static void Serialize(Archive& a, T562& v);
+static void Serialize(Archive& a, T563& v);
+static void Serialize(Archive& a, T564& v);
+static void Serialize(Archive& a, T568& v);
+static void Serialize(Archive& a, T567& v);
+static void Serialize(Archive& a, T569& v);
+static void Serialize(Archive& a, T566& v);
+static void Serialize(Archive& a, T570& v);
+static void Serialize(Archive& a, T571& v);
+static void Serialize(Archive& a, T572& v);
+static void Serialize(Archive& a, T565& v);
+static void Serialize(Archive& a, T574& v);
+static void Serialize(Archive& a, T575& v);
+static void Serialize(Archive& a, T576& v);
+static void Serialize(Archive& a, T577& v);
+static void Serialize(Archive& a, T573& v);
+static void Serialize(Archive& a, T579& v);
+static void Serialize(Archive& a, T578& v);
+static void Serialize(Archive& a, T581& v);
+static void Serialize(Archive& a, T582& v);
+static void Serialize(Archive& a, T583& v);
+static void Serialize(Archive& a, T580& v);
+static void Serialize(Archive& a, T584& v);
+static void Serialize(Archive& a, T585& v);
+static void Serialize(Archive& a, T587& v);
+static void Serialize(Archive& a, T586& v);
+static void Serialize(Archive& a, T590& v);
+static void Serialize(Archive& a, T589& v);
+static void Serialize(Archive& a, T591& v);
+static void Serialize(Archive& a, T594& v);
+static void Serialize(Archive& a, T595& v);
+static void Serialize(Archive& a, T593& v);
+static void Serialize(Archive& a, T596& v);
+static void Serialize(Archive& a, T599& v);
+static void Serialize(Archive& a, T598& v);
+static void Serialize(Archive& a, T597& v);
+static void Serialize(Archive& a, T592& v);
+static void Serialize(Archive& a, T601& v);
+static void Serialize(Archive& a, T602& v);
+static void Serialize(Archive& a, T606& v);
+static void Serialize(Archive& a, T605& v);
+static void Serialize(Archive& a, T607& v);
+static void Serialize(Archive& a, T604& v);
+static void Serialize(Archive& a, T608& v);
+static void Serialize(Archive& a, T603& v);
+static void Serialize(Archive& a, T609& v);
+static void Serialize(Archive& a, T611& v);
+static void Serialize(Archive& a, T610& v);
+static void Serialize(Archive& a, T613& v);
+static void Serialize(Archive& a, T614& v);
+static void Serialize(Archive& a, T615& v);
+static void Serialize(Archive& a, T612& v);
+static void Serialize(Archive& a, T616& v);
+static void Serialize(Archive& a, T617& v);
+static void Serialize(Archive& a, T600& v);
+static void Serialize(Archive& a, T619& v);
+static void Serialize(Archive& a, T618& v);
+static void Serialize(Archive& a, T588& v);
+static void Serialize(Archive& a, T622& v);
+static void Serialize(Archive& a, T621& v);
+static void Serialize(Archive& a, T623& v);
+static void Serialize(Archive& a, T626& v);
+static void Serialize(Archive& a, T627& v);
+static void Serialize(Archive& a, T625& v);
+static void Serialize(Archive& a, T628& v);
+static void Serialize(Archive& a, T631& v);
+static void Serialize(Archive& a, T630& v);
+static void Serialize(Archive& a, T629& v);
+static void Serialize(Archive& a, T624& v);
+static void Serialize(Archive& a, T633& v);
+static void Serialize(Archive& a, T634& v);
+static void Serialize(Archive& a, T638& v);
+static void Serialize(Archive& a, T637& v);
+static void Serialize(Archive& a, T639& v);
+static void Serialize(Archive& a, T636& v);
+static void Serialize(Archive& a, T640& v);
+static void Serialize(Archive& a, T635& v);
+static void Serialize(Archive& a, T641& v);
+static void Serialize(Archive& a, T643& v);
+static void Serialize(Archive& a, T642& v);
+static void Serialize(Archive& a, T645& v);
+static void Serialize(Archive& a, T646& v);
+static void Serialize(Archive& a, T647& v);
+static void Serialize(Archive& a, T644& v);
+static void Serialize(Archive& a, T648& v);
+static void Serialize(Archive& a, T649& v);
+static void Serialize(Archive& a, T632& v);
+static void Serialize(Archive& a, T651& v);
+static void Serialize(Archive& a, T650& v);
+static void Serialize(Archive& a, T620& v);
+static void Serialize(Archive& a, T654& v);
+static void Serialize(Archive& a, T653& v);
+static void Serialize(Archive& a, T656& v);
+static void Serialize(Archive& a, T655& v);
+static void Serialize(Archive& a, T659& v);
+static void Serialize(Archive& a, T660& v);
+static void Serialize(Archive& a, T658& v);
+static void Serialize(Archive& a, T661& v);
+static void Serialize(Archive& a, T664& v);
+static void Serialize(Archive& a, T663& v);
+static void Serialize(Archive& a, T662& v);
+static void Serialize(Archive& a, T657& v);
+static void Serialize(Archive& a, T666& v);
+static void Serialize(Archive& a, T667& v);
+static void Serialize(Archive& a, T671& v);
+static void Serialize(Archive& a, T670& v);
+static void Serialize(Archive& a, T672& v);
+static void Serialize(Archive& a, T669& v);
+static void Serialize(Archive& a, T673& v);
+static void Serialize(Archive& a, T668& v);
+static void Serialize(Archive& a, T675& v);
+static void Serialize(Archive& a, T676& v);
+static void Serialize(Archive& a, T677& v);
+static void Serialize(Archive& a, T678& v);
+static void Serialize(Archive& a, T674& v);
+static void Serialize(Archive& a, T680& v);
+static void Serialize(Archive& a, T679& v);
+static void Serialize(Archive& a, T682& v);
+static void Serialize(Archive& a, T683& v);
+static void Serialize(Archive& a, T684& v);
+static void Serialize(Archive& a, T681& v);
+static void Serialize(Archive& a, T685& v);
+static void Serialize(Archive& a, T686& v);
+static void Serialize(Archive& a, T665& v);
+static void Serialize(Archive& a, T652& v);
+static void Serialize(Archive& a, T688& v);
+static void Serialize(Archive& a, T687& v);
+static void Serialize(Archive& a, T690& v);
+static void Serialize(Archive& a, T689& v);
+static void Serialize(Archive& a, T692& v);
+static void Serialize(Archive& a, T691& v);
+static void Serialize(Archive& a, T695& v);
+static void Serialize(Archive& a, T696& v);
+static void Serialize(Archive& a, T694& v);
+static void Serialize(Archive& a, T697& v);
+static void Serialize(Archive& a, T700& v);
+static void Serialize(Archive& a, T699& v);
+static void Serialize(Archive& a, T698& v);
+static void Serialize(Archive& a, T693& v);
+static void Serialize(Archive& a, T702& v);
+static void Serialize(Archive& a, T703& v);
+static void Serialize(Archive& a, T707& v);
+static void Serialize(Archive& a, T706& v);
+static void Serialize(Archive& a, T708& v);
+static void Serialize(Archive& a, T705& v);
+static void Serialize(Archive& a, T709& v);
+static void Serialize(Archive& a, T704& v);
+static void Serialize(Archive& a, T711& v);
+static void Serialize(Archive& a, T712& v);
+static void Serialize(Archive& a, T713& v);
+static void Serialize(Archive& a, T714& v);
+static void Serialize(Archive& a, T710& v);
+static void Serialize(Archive& a, T716& v);
+static void Serialize(Archive& a, T715& v);
+static void Serialize(Archive& a, T718& v);
+static void Serialize(Archive& a, T719& v);
+static void Serialize(Archive& a, T720& v);
+static void Serialize(Archive& a, T717& v);
+static void Serialize(Archive& a, T721& v);
+static void Serialize(Archive& a, T722& v);
+static void Serialize(Archive& a, T701& v);
+static void Serialize(Archive& a, T724& v);
+static void Serialize(Archive& a, T723& v);
+static void Serialize(Archive& a, T726& v);
+static void Serialize(Archive& a, T725& v);
+static void Serialize(Archive& a, T729& v);
+static void Serialize(Archive& a, T730& v);
+static void Serialize(Archive& a, T728& v);
+static void Serialize(Archive& a, T731& v);
+static void Serialize(Archive& a, T734& v);
+static void Serialize(Archive& a, T733& v);
+static void Serialize(Archive& a, T732& v);
+static void Serialize(Archive& a, T727& v);
+static void Serialize(Archive& a, T736& v);
+static void Serialize(Archive& a, T737& v);
+static void Serialize(Archive& a, T741& v);
+static void Serialize(Archive& a, T740& v);
+static void Serialize(Archive& a, T742& v);
+static void Serialize(Archive& a, T739& v);
+static void Serialize(Archive& a, T743& v);
+static void Serialize(Archive& a, T738& v);
+static void Serialize(Archive& a, T745& v);
+static void Serialize(Archive& a, T746& v);
+static void Serialize(Archive& a, T747& v);
+static void Serialize(Archive& a, T748& v);
+static void Serialize(Archive& a, T744& v);
+static void Serialize(Archive& a, T750& v);
+static void Serialize(Archive& a, T749& v);
+static void Serialize(Archive& a, T752& v);
+static void Serialize(Archive& a, T753& v);
+static void Serialize(Archive& a, T754& v);
+static void Serialize(Archive& a, T751& v);
+static void Serialize(Archive& a, T755& v);
+static void Serialize(Archive& a, T756& v);
+static void Serialize(Archive& a, T735& v);
+static void Serialize(Archive& a, T758& v);
+static void Serialize(Archive& a, T759& v);
+static void Serialize(Archive& a, T757& v);
+static void Serialize(Archive& a, T761& v);
+static void Serialize(Archive& a, T760& v);
+static void Serialize(Archive& a, T764& v);
+static void Serialize(Archive& a, T765& v);
+static void Serialize(Archive& a, T763& v);
+static void Serialize(Archive& a, T766& v);
+static void Serialize(Archive& a, T769& v);
+static void Serialize(Archive& a, T768& v);
+static void Serialize(Archive& a, T767& v);
+static void Serialize(Archive& a, T762& v);
+static void Serialize(Archive& a, T771& v);
+static void Serialize(Archive& a, T772& v);
+static void Serialize(Archive& a, T776& v);
+static void Serialize(Archive& a, T775& v);
+static void Serialize(Archive& a, T777& v);
+static void Serialize(Archive& a, T774& v);
+static void Serialize(Archive& a, T778& v);
+static void Serialize(Archive& a, T773& v);
+static void Serialize(Archive& a, T780& v);
+static void Serialize(Archive& a, T781& v);
+static void Serialize(Archive& a, T782& v);
+static void Serialize(Archive& a, T783& v);
+static void Serialize(Archive& a, T779& v);
+static void Serialize(Archive& a, T785& v);
+static void Serialize(Archive& a, T784& v);
+static void Serialize(Archive& a, T787& v);
+static void Serialize(Archive& a, T788& v);
+static void Serialize(Archive& a, T789& v);
+static void Serialize(Archive& a, T786& v);
+static void Serialize(Archive& a, T790& v);
+static void Serialize(Archive& a, T791& v);
+static void Serialize(Archive& a, T770& v);
+static void Serialize(Archive& a, T793& v);
+static void Serialize(Archive& a, T792& v);
+static void Serialize(Archive& a, T795& v);
+static void Serialize(Archive& a, T794& v);
+static void Serialize(Archive& a, T798& v);
+static void Serialize(Archive& a, T799& v);
+static void Serialize(Archive& a, T797& v);
+static void Serialize(Archive& a, T800& v);
+static void Serialize(Archive& a, T803& v);
+static void Serialize(Archive& a, T802& v);
+static void Serialize(Archive& a, T801& v);
+static void Serialize(Archive& a, T796& v);
+static void Serialize(Archive& a, T805& v);
+static void Serialize(Archive& a, T806& v);
+static void Serialize(Archive& a, T810& v);
+static void Serialize(Archive& a, T809& v);
+static void Serialize(Archive& a, T811& v);
+static void Serialize(Archive& a, T808& v);
+static void Serialize(Archive& a, T812& v);
+static void Serialize(Archive& a, T807& v);
+static void Serialize(Archive& a, T814& v);
+static void Serialize(Archive& a, T815& v);
+static void Serialize(Archive& a, T816& v);
+static void Serialize(Archive& a, T817& v);
+static void Serialize(Archive& a, T813& v);
+static void Serialize(Archive& a, T819& v);
+static void Serialize(Archive& a, T818& v);
+static void Serialize(Archive& a, T821& v);
+static void Serialize(Archive& a, T822& v);
+static void Serialize(Archive& a, T823& v);
+static void Serialize(Archive& a, T820& v);
+static void Serialize(Archive& a, T824& v);
+static void Serialize(Archive& a, T825& v);
+static void Serialize(Archive& a, T804& v);
+static void Serialize(Archive& a, T827& v);
+static void Serialize(Archive& a, T826& v);
+static void Serialize(Archive& a, T829& v);
+static void Serialize(Archive& a, T828& v);
+static void Serialize(Archive& a, T832& v);
+static void Serialize(Archive& a, T833& v);
+static void Serialize(Archive& a, T831& v);
+static void Serialize(Archive& a, T834& v);
+static void Serialize(Archive& a, T837& v);
+static void Serialize(Archive& a, T836& v);
+static void Serialize(Archive& a, T835& v);
+static void Serialize(Archive& a, T830& v);
+static void Serialize(Archive& a, T839& v);
+static void Serialize(Archive& a, T840& v);
+static void Serialize(Archive& a, T844& v);
+static void Serialize(Archive& a, T843& v);
+static void Serialize(Archive& a, T845& v);
+static void Serialize(Archive& a, T842& v);
+static void Serialize(Archive& a, T846& v);
+static void Serialize(Archive& a, T841& v);
+static void Serialize(Archive& a, T848& v);
+static void Serialize(Archive& a, T849& v);
+static void Serialize(Archive& a, T850& v);
+static void Serialize(Archive& a, T851& v);
+static void Serialize(Archive& a, T847& v);
+static void Serialize(Archive& a, T853& v);
+static void Serialize(Archive& a, T852& v);
+static void Serialize(Archive& a, T855& v);
+static void Serialize(Archive& a, T856& v);
+static void Serialize(Archive& a, T857& v);
+static void Serialize(Archive& a, T854& v);
+static void Serialize(Archive& a, T858& v);
+static void Serialize(Archive& a, T859& v);
+static void Serialize(Archive& a, T838& v);
+static void Serialize(Archive& a, T860& v);
+static void Serialize(Archive& a, T861& v);
+static void Serialize(Archive& a, T862& v);
+static void Serialize(Archive& a, T864& v);
+static void Serialize(Archive& a, T863& v);
+static void Serialize(Archive& a, T867& v);
+static void Serialize(Archive& a, T868& v);
+static void Serialize(Archive& a, T866& v);
+static void Serialize(Archive& a, T869& v);
+static void Serialize(Archive& a, T872& v);
+static void Serialize(Archive& a, T871& v);
+static void Serialize(Archive& a, T870& v);
+static void Serialize(Archive& a, T865& v);
+static void Serialize(Archive& a, T874& v);
+static void Serialize(Archive& a, T875& v);
+static void Serialize(Archive& a, T879& v);
+static void Serialize(Archive& a, T878& v);
+static void Serialize(Archive& a, T880& v);
+static void Serialize(Archive& a, T877& v);
+static void Serialize(Archive& a, T881& v);
+static void Serialize(Archive& a, T876& v);
+static void Serialize(Archive& a, T883& v);
+static void Serialize(Archive& a, T884& v);
+static void Serialize(Archive& a, T885& v);
+static void Serialize(Archive& a, T886& v);
+static void Serialize(Archive& a, T882& v);
+static void Serialize(Archive& a, T888& v);
+static void Serialize(Archive& a, T887& v);
+static void Serialize(Archive& a, T890& v);
+static void Serialize(Archive& a, T891& v);
+static void Serialize(Archive& a, T892& v);
+static void Serialize(Archive& a, T889& v);
+static void Serialize(Archive& a, T893& v);
+static void Serialize(Archive& a, T894& v);
+static void Serialize(Archive& a, T873& v);
+static void Serialize(Archive& a, T895& v);
+static void Serialize(Archive& a, T896& v);
+static void Serialize(Archive& a, T898& v);
+static void Serialize(Archive& a, T899& v);
+static void Serialize(Archive& a, T897& v);
+static void Serialize(Archive& a, T900& v);
+static void Serialize(Archive& a, T901& v);
+static void Serialize(Archive& a, T902& v);
+static void Serialize(Archive& a, T903& v);
+static void Serialize(Archive& a, T904& v);
+static void Serialize(Archive& a, T905& v);
+static void Serialize(Archive& a, T909& v);
+static void Serialize(Archive& a, T910& v);
+static void Serialize(Archive& a, T908& v);
+static void Serialize(Archive& a, T907& v);
+static void Serialize(Archive& a, T912& v);
+static void Serialize(Archive& a, T913& v);
+static void Serialize(Archive& a, T911& v);
+static void Serialize(Archive& a, T916& v);
+static void Serialize(Archive& a, T915& v);
+static void Serialize(Archive& a, T914& v);
+static void Serialize(Archive& a, T906& v);
+static void Serialize(Archive& a, T919& v);
+static void Serialize(Archive& a, T920& v);
+static void Serialize(Archive& a, T918& v);
+static void Serialize(Archive& a, T917& v);
+static void Serialize(Archive& a, T922& v);
+static void Serialize(Archive& a, T923& v);
+static void Serialize(Archive& a, T921& v);
+static void Serialize(Archive& a, T926& v);
+static void Serialize(Archive& a, T925& v);
+static void Serialize(Archive& a, T924& v);
+static void Serialize(Archive& a, T927& v);
+static void Serialize(Archive& a, T928& v);
+static void Serialize(Archive& a, T929& v);
+static void Serialize(Archive& a, T932& v);
+static void Serialize(Archive& a, T933& v);
+static void Serialize(Archive& a, T931& v);
+static void Serialize(Archive& a, T930& v);
+static void Serialize(Archive& a, T936& v);
+static void Serialize(Archive& a, T935& v);
+static void Serialize(Archive& a, T937& v);
+static void Serialize(Archive& a, T934& v);
+static void Serialize(Archive& a, T939& v);
+static void Serialize(Archive& a, T938& v);
+static void Serialize(Archive& a, T940& v);
+static void Serialize(Archive& a, T941& v);
+static void Serialize(Archive& a, T942& v);
+static void Serialize(Archive& a, T943& v);
+static void Serialize(Archive& a, T944& v);
+static void Serialize(Archive& a, T945& v);
+static void Serialize(Archive& a, T947& v);
+static void Serialize(Archive& a, T946& v);
+static void Serialize(Archive& a, T949& v);
+static void Serialize(Archive& a, T948& v);
+static void Serialize(Archive& a, T951& v);
+static void Serialize(Archive& a, T950& v);
+static void Serialize(Archive& a, T952& v);
+static void Serialize(Archive& a, T953& v);
 
 // POST v3/marketing/bank-favor/users/{openid}/bank-multi-activity
 namespace {
@@ -966,7 +2627,7 @@ void Serialize(Archive& a, PostBankFavorUsersByOpenidBankMultiActivityRequest& v
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBankFavorUsersByOpenidBankMultiActivityResponse& v) {
-  a.Str("coupon_id", v.coupon_id);
+  a.OptStr("coupon_id", v.coupon_id);
   a.Extra(v.extra);
 }
 
@@ -1010,18 +2671,18 @@ void Serialize(Archive& a, GetBankFavorUsersByOpenidCouponsByCouponIdRequest& v)
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetBankFavorUsersByOpenidCouponsByCouponIdResponse& v) {
-  a.Str("stock_creator_mchid", v.stock_creator_mchid);
-  a.Str("stock_id", v.stock_id);
-  a.Str("coupon_id", v.coupon_id);
-  a.Str("coupon_name", v.coupon_name);
+  a.OptStr("stock_creator_mchid", v.stock_creator_mchid);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("coupon_name", v.coupon_name);
   a.Field("coupon_state", v.coupon_state);
-  a.Str("receive_time", v.receive_time);
-  a.Str("available_begin_time", v.available_begin_time);
-  a.Str("available_end_time", v.available_end_time);
-  a.Str("activity_id", v.activity_id);
-  a.I64("max_use_number", v.max_use_number);
-  a.I64("available_number", v.available_number);
-  a.I64("used_number", v.used_number);
+  a.OptStr("receive_time", v.receive_time);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptI64("max_use_number", v.max_use_number);
+  a.OptI64("available_number", v.available_number);
+  a.OptI64("used_number", v.used_number);
   a.Field("use_amount_list", v.use_amount_list);
   a.OptStr("openid", v.openid);
   a.Extra(v.extra);
@@ -1071,10 +2732,10 @@ void Serialize(Archive& a, GetBankPackagesByPackageIdTasksRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetBankPackagesByPackageIdTasksResponse& v) {
-  a.Field("data", v.data);
-  a.I64("total_count", v.total_count);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
+  a.OptList("data", v.data);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
   a.Extra(v.extra);
 }
 
@@ -1119,14 +2780,14 @@ void Serialize(Archive& a, PostBankPackagesByPackageIdTasksRequest& v) {
 }
 void Serialize(Archive& a, PostBankPackagesByPackageIdTasksResponse& v) {
   a.OptStr("bank_type", v.bank_type);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.OptI64("fail_count", v.fail_count);
-  a.Str("filename", v.filename);
-  a.Str("package_id", v.package_id);
-  a.OptStr("status", v.status);
+  a.OptStr("filename", v.filename);
+  a.OptStr("package_id", v.package_id);
+  a.Field("status", v.status);
   a.OptI64("success_count", v.success_count);
   a.OptI64("success_user_count", v.success_user_count);
-  a.Str("task_id", v.task_id);
+  a.OptStr("task_id", v.task_id);
   a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
@@ -1149,7 +2810,7 @@ namespace {
 void Query4(Archive& a, void* p) {
   auto& v = *static_cast<GetBusifavorCallbacksRequest*>(p);
   Archive::TextScope text(a);
-  a.Str("mchid", v.mchid);
+  a.OptStr("mchid", v.mchid);
 }
 constexpr internal::EndpointSpec kSpec4{
     "GET v3/marketing/busifavor/callbacks",
@@ -1170,8 +2831,8 @@ void Serialize(Archive& a, GetBusifavorCallbacksRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetBusifavorCallbacksResponse& v) {
-  a.Str("notify_url", v.notify_url);
-  a.Str("mchid", v.mchid);
+  a.OptStr("notify_url", v.notify_url);
+  a.OptStr("mchid", v.mchid);
   a.Extra(v.extra);
 }
 
@@ -1211,8 +2872,8 @@ void Serialize(Archive& a, PostBusifavorCallbacksRequest& v) {
 }
 void Serialize(Archive& a, PostBusifavorCallbacksResponse& v) {
   a.OptStr("update_time", v.update_time);
-  a.Str("notify_url", v.notify_url);
-  a.Str("mchid", v.mchid);
+  a.OptStr("notify_url", v.notify_url);
+  a.OptStr("mchid", v.mchid);
   a.Extra(v.extra);
 }
 
@@ -1253,7 +2914,7 @@ void Serialize(Archive& a, PostBusifavorCouponsAssociateRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorCouponsAssociateResponse& v) {
-  a.Str("wechatpay_associate_time", v.wechatpay_associate_time);
+  a.OptStr("wechatpay_associate_time", v.wechatpay_associate_time);
   a.Extra(v.extra);
 }
 
@@ -1295,7 +2956,7 @@ void Serialize(Archive& a, PostBusifavorCouponsDeactivateRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorCouponsDeactivateResponse& v) {
-  a.Str("wechatpay_deactivate_time", v.wechatpay_deactivate_time);
+  a.OptStr("wechatpay_deactivate_time", v.wechatpay_deactivate_time);
   a.Extra(v.extra);
 }
 
@@ -1337,7 +2998,7 @@ void Serialize(Archive& a, PostBusifavorCouponsDisassociateRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorCouponsDisassociateResponse& v) {
-  a.Str("wechatpay_disassociate_time", v.wechatpay_disassociate_time);
+  a.OptStr("wechatpay_disassociate_time", v.wechatpay_disassociate_time);
   a.Extra(v.extra);
 }
 
@@ -1379,7 +3040,7 @@ void Serialize(Archive& a, PostBusifavorCouponsReturnRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorCouponsReturnResponse& v) {
-  a.Str("wechatpay_return_time", v.wechatpay_return_time);
+  a.OptStr("wechatpay_return_time", v.wechatpay_return_time);
   a.Extra(v.extra);
 }
 
@@ -1422,9 +3083,7 @@ void Serialize(Archive& a, PostBusifavorCouponsSendRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorCouponsSendResponse& v) {
-  a.Str("stock_id", v.stock_id);
-  a.OptStr("coupon_code", v.coupon_code);
-  a.OptStr("out_request_no", v.out_request_no);
+  a.Field("send_coupon_result", v.send_coupon_result);
   a.Extra(v.extra);
 }
 
@@ -1470,9 +3129,9 @@ void Serialize(Archive& a, PostBusifavorCouponsUseRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorCouponsUseResponse& v) {
-  a.Str("stock_id", v.stock_id);
-  a.Str("openid", v.openid);
-  a.Str("wechatpay_use_time", v.wechatpay_use_time);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("openid", v.openid);
+  a.OptStr("wechatpay_use_time", v.wechatpay_use_time);
   a.Extra(v.extra);
 }
 
@@ -1514,7 +3173,7 @@ void Serialize(Archive& a, PostBusifavorCouponsByCardIdSendRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorCouponsByCardIdSendResponse& v) {
-  a.Str("card_code", v.card_code);
+  a.OptStr("card_code", v.card_code);
   a.Extra(v.extra);
 }
 
@@ -1560,7 +3219,7 @@ void Serialize(Archive& a, PostBusifavorProductCouponsPreSendRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorProductCouponsPreSendResponse& v) {
-  a.Str("token", v.token);
+  a.OptStr("token", v.token);
   a.Extra(v.extra);
 }
 
@@ -1606,9 +3265,9 @@ void Serialize(Archive& a, PostBusifavorProductCouponsSendRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorProductCouponsSendResponse& v) {
-  a.Str("stock_id", v.stock_id);
-  a.Str("coupon_code", v.coupon_code);
-  a.Str("out_request_no", v.out_request_no);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("coupon_code", v.coupon_code);
+  a.OptStr("out_request_no", v.out_request_no);
   a.Extra(v.extra);
 }
 
@@ -1660,8 +3319,8 @@ void Serialize(Archive& a, PostBusifavorStocksRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorStocksResponse& v) {
-  a.Str("stock_id", v.stock_id);
-  a.Str("create_time", v.create_time);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("create_time", v.create_time);
   a.Extra(v.extra);
 }
 
@@ -1693,10 +3352,10 @@ constexpr internal::EndpointSpec kSpec16{
 
 void Serialize(Archive& a, GetBusifavorStocksByStockIdRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetBusifavorStocksByStockIdResponse& v) {
-  a.Str("stock_name", v.stock_name);
-  a.Str("belong_merchant", v.belong_merchant);
+  a.OptStr("stock_name", v.stock_name);
+  a.OptStr("belong_merchant", v.belong_merchant);
   a.OptStr("comment", v.comment);
-  a.Str("goods_name", v.goods_name);
+  a.OptStr("goods_name", v.goods_name);
   a.Field("stock_type", v.stock_type);
   a.Field("coupon_use_rule", v.coupon_use_rule);
   a.Field("stock_send_rule", v.stock_send_rule);
@@ -1704,7 +3363,7 @@ void Serialize(Archive& a, GetBusifavorStocksByStockIdResponse& v) {
   a.Field("display_pattern_info", v.display_pattern_info);
   a.Field("stock_state", v.stock_state);
   a.Field("coupon_code_mode", v.coupon_code_mode);
-  a.Str("stock_id", v.stock_id);
+  a.OptStr("stock_id", v.stock_id);
   a.Field("coupon_code_count", v.coupon_code_count);
   a.Field("notify_config", v.notify_config);
   a.Field("send_count_information", v.send_count_information);
@@ -1798,7 +3457,7 @@ void Serialize(Archive& a, PatchBusifavorStocksByStockIdBudgetRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchBusifavorStocksByStockIdBudgetResponse& v) {
-  a.I64("max_coupons", v.max_coupons);
+  a.OptI64("max_coupons", v.max_coupons);
   a.OptI64("max_coupons_by_day", v.max_coupons_by_day);
   a.Extra(v.extra);
 }
@@ -1846,10 +3505,10 @@ void Serialize(Archive& a, GetBusifavorStocksByStockIdCouponcodesRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetBusifavorStocksByStockIdCouponcodesResponse& v) {
-  a.Str("stock_id", v.stock_id);
-  a.I64("total_count", v.total_count);
-  a.I64("limit", v.limit);
-  a.I64("offset", v.offset);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("limit", v.limit);
+  a.OptI64("offset", v.offset);
   a.OptList("data", v.data);
   a.Extra(v.extra);
 }
@@ -1871,7 +3530,7 @@ Status GetBusifavorStocksByStockIdCouponcodes::Parse(const ::wechatpay::Response
 namespace {
 void Body20(Archive& a, void* p) {
   auto& v = *static_cast<PostBusifavorStocksByStockIdCouponcodesRequest*>(p);
-  a.OptStrList("coupon_code_list", v.coupon_code_list);
+  a.StrList("coupon_code_list", v.coupon_code_list);
   a.Str("upload_request_no", v.upload_request_no);
 }
 constexpr std::string_view kPath20[] = {"stock_id"};
@@ -1894,11 +3553,11 @@ void Serialize(Archive& a, PostBusifavorStocksByStockIdCouponcodesRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorStocksByStockIdCouponcodesResponse& v) {
-  a.Str("stock_id", v.stock_id);
-  a.I64("total_count", v.total_count);
-  a.I64("success_count", v.success_count);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("success_count", v.success_count);
   a.OptStrList("success_codes", v.success_codes);
-  a.Str("success_time", v.success_time);
+  a.OptStr("success_time", v.success_time);
   a.OptI64("fail_count", v.fail_count);
   a.OptList("fail_codes", v.fail_codes);
   a.OptStrList("exist_codes", v.exist_codes);
@@ -2081,18 +3740,18 @@ void Serialize(Archive& a, PostBusifavorSubsidyPayReceiptsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostBusifavorSubsidyPayReceiptsResponse& v) {
-  a.Str("subsidy_receipt_id", v.subsidy_receipt_id);
-  a.Str("stock_id", v.stock_id);
-  a.Str("coupon_code", v.coupon_code);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("payer_merchant", v.payer_merchant);
-  a.Str("payee_merchant", v.payee_merchant);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.Str("status", v.status);
-  a.OptStr("fail_reason", v.fail_reason);
+  a.OptStr("subsidy_receipt_id", v.subsidy_receipt_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("coupon_code", v.coupon_code);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("payer_merchant", v.payer_merchant);
+  a.OptStr("payee_merchant", v.payee_merchant);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Field("status", v.status);
+  a.Field("fail_reason", v.fail_reason);
   a.OptStr("success_time", v.success_time);
-  a.Str("out_subsidy_no", v.out_subsidy_no);
+  a.OptStr("out_subsidy_no", v.out_subsidy_no);
   a.OptStr("create_time", v.create_time);
   a.Extra(v.extra);
 }
@@ -2129,18 +3788,18 @@ void Serialize(Archive& a, GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdReque
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdResponse& v) {
-  a.Str("subsidy_receipt_id", v.subsidy_receipt_id);
-  a.Str("stock_id", v.stock_id);
-  a.Str("coupon_code", v.coupon_code);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("payer_merchant", v.payer_merchant);
-  a.Str("payee_merchant", v.payee_merchant);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.Str("status", v.status);
-  a.OptStr("fail_reason", v.fail_reason);
+  a.OptStr("subsidy_receipt_id", v.subsidy_receipt_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("coupon_code", v.coupon_code);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("payer_merchant", v.payer_merchant);
+  a.OptStr("payee_merchant", v.payee_merchant);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Field("status", v.status);
+  a.Field("fail_reason", v.fail_reason);
   a.OptStr("success_time", v.success_time);
-  a.Str("out_subsidy_no", v.out_subsidy_no);
+  a.OptStr("out_subsidy_no", v.out_subsidy_no);
   a.OptStr("create_time", v.create_time);
   a.Extra(v.extra);
 }
@@ -2191,19 +3850,19 @@ void Serialize(Archive& a, PostBusifavorSubsidyReturnReceiptsRequest& v) {
 }
 void Serialize(Archive& a, PostBusifavorSubsidyReturnReceiptsResponse& v) {
   a.OptStr("subsidy_return_receipt_id", v.subsidy_return_receipt_id);
-  a.Str("stock_id", v.stock_id);
-  a.Str("coupon_code", v.coupon_code);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("refund_id", v.refund_id);
-  a.Str("payer_merchant", v.payer_merchant);
-  a.Str("payee_merchant", v.payee_merchant);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.Str("status", v.status);
-  a.OptStr("fail_reason", v.fail_reason);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("coupon_code", v.coupon_code);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("refund_id", v.refund_id);
+  a.OptStr("payer_merchant", v.payer_merchant);
+  a.OptStr("payee_merchant", v.payee_merchant);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Field("status", v.status);
+  a.Field("fail_reason", v.fail_reason);
   a.OptStr("return_done_time", v.return_done_time);
-  a.Str("subsidy_receipt_id", v.subsidy_receipt_id);
-  a.Str("out_subsidy_return_no", v.out_subsidy_return_no);
+  a.OptStr("subsidy_receipt_id", v.subsidy_receipt_id);
+  a.OptStr("out_subsidy_return_no", v.out_subsidy_return_no);
   a.OptStr("return_create_time", v.return_create_time);
   a.Extra(v.extra);
 }
@@ -2241,19 +3900,19 @@ void Serialize(Archive& a, GetBusifavorSubsidyReturnReceiptsBySubsidyReturnRecei
 }
 void Serialize(Archive& a, GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdResponse& v) {
   a.OptStr("subsidy_return_receipt_id", v.subsidy_return_receipt_id);
-  a.Str("stock_id", v.stock_id);
-  a.Str("coupon_code", v.coupon_code);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("refund_id", v.refund_id);
-  a.Str("payer_merchant", v.payer_merchant);
-  a.Str("payee_merchant", v.payee_merchant);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.Str("status", v.status);
-  a.OptStr("fail_reason", v.fail_reason);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("coupon_code", v.coupon_code);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("refund_id", v.refund_id);
+  a.OptStr("payer_merchant", v.payer_merchant);
+  a.OptStr("payee_merchant", v.payee_merchant);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Field("status", v.status);
+  a.Field("fail_reason", v.fail_reason);
   a.OptStr("return_done_time", v.return_done_time);
-  a.Str("subsidy_receipt_id", v.subsidy_receipt_id);
-  a.Str("out_subsidy_return_no", v.out_subsidy_return_no);
+  a.OptStr("subsidy_receipt_id", v.subsidy_receipt_id);
+  a.OptStr("out_subsidy_return_no", v.out_subsidy_return_no);
   a.OptStr("return_create_time", v.return_create_time);
   a.Extra(v.extra);
 }
@@ -2304,10 +3963,10 @@ void Serialize(Archive& a, GetBusifavorUsersByOpenidCouponsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetBusifavorUsersByOpenidCouponsResponse& v) {
-  a.I64("total_count", v.total_count);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
-  a.Field("data", v.data);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptList("data", v.data);
   a.Extra(v.extra);
 }
 
@@ -2345,10 +4004,10 @@ void Serialize(Archive& a, GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByA
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse& v) {
-  a.Str("stock_name", v.stock_name);
-  a.Str("belong_merchant", v.belong_merchant);
+  a.OptStr("stock_name", v.stock_name);
+  a.OptStr("belong_merchant", v.belong_merchant);
   a.OptStr("comment", v.comment);
-  a.Str("goods_name", v.goods_name);
+  a.OptStr("goods_name", v.goods_name);
   a.Field("stock_type", v.stock_type);
   a.Field("coupon_use_rule", v.coupon_use_rule);
   a.Field("custom_entrance", v.custom_entrance);
@@ -2358,12 +4017,18 @@ void Serialize(Archive& a, GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByA
   a.OptStr("stock_id", v.stock_id);
   a.OptBool("transferable", v.transferable);
   a.OptBool("shareable", v.shareable);
-  a.Str("send_request_no", v.send_request_no);
+  a.OptStr("send_request_no", v.send_request_no);
   a.OptStr("use_request_no", v.use_request_no);
-  a.Str("available_start_time", v.available_start_time);
-  a.Str("expire_time", v.expire_time);
-  a.Str("receive_time", v.receive_time);
+  a.OptStr("available_start_time", v.available_start_time);
+  a.OptStr("expire_time", v.expire_time);
+  a.OptStr("receive_time", v.receive_time);
   a.OptStr("use_time", v.use_time);
+  a.OptStr("associate_out_trade_no", v.associate_out_trade_no);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
   a.Extra(v.extra);
 }
 
@@ -2405,8 +4070,8 @@ void Serialize(Archive& a, GetFavorCallbacksRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFavorCallbacksResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("notify_url", v.notify_url);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("notify_url", v.notify_url);
   a.Extra(v.extra);
 }
 
@@ -2446,8 +4111,8 @@ void Serialize(Archive& a, PostFavorCallbacksRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostFavorCallbacksResponse& v) {
-  a.Str("update_time", v.update_time);
-  a.Str("notify_url", v.notify_url);
+  a.OptStr("update_time", v.update_time);
+  a.OptStr("notify_url", v.notify_url);
   a.Extra(v.extra);
 }
 
@@ -2496,8 +4161,8 @@ void Serialize(Archive& a, PostFavorCouponStocksRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostFavorCouponStocksResponse& v) {
-  a.Str("stock_id", v.stock_id);
-  a.Str("create_time", v.create_time);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("create_time", v.create_time);
   a.Extra(v.extra);
 }
 
@@ -2536,7 +4201,7 @@ void Serialize(Archive& a, PostFavorMediaImageUploadRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostFavorMediaImageUploadResponse& v) {
-  a.Str("media_url", v.media_url);
+  a.OptStr("media_url", v.media_url);
   a.Extra(v.extra);
 }
 
@@ -2581,9 +4246,9 @@ void Serialize(Archive& a, GetFavorStocksRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFavorStocksResponse& v) {
-  a.I64("total_count", v.total_count);
-  a.I64("limit", v.limit);
-  a.I64("offset", v.offset);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("limit", v.limit);
+  a.OptI64("offset", v.offset);
   a.OptList("data", v.data);
   a.Extra(v.extra);
 }
@@ -2624,25 +4289,23 @@ void Serialize(Archive& a, GetFavorStocksByStockIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFavorStocksByStockIdResponse& v) {
-  a.Str("stock_name", v.stock_name);
-  a.Str("available_begin_time", v.available_begin_time);
-  a.Str("available_end_time", v.available_end_time);
+  a.OptStr("stock_name", v.stock_name);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
   a.Field("stock_use_rule", v.stock_use_rule);
-  a.Bool("no_cash", v.no_cash);
+  a.OptBool("no_cash", v.no_cash);
   a.Field("stock_type", v.stock_type);
   a.OptStr("stock_id", v.stock_id);
   a.OptStr("stock_creator_mchid", v.stock_creator_mchid);
   a.Field("status", v.status);
-  a.Str("description", v.description);
+  a.OptStr("description", v.description);
   a.OptStr("create_time", v.create_time);
   a.OptStr("start_time", v.start_time);
   a.OptStr("stop_time", v.stop_time);
   a.OptBool("singleitem", v.singleitem);
   a.Field("cut_to_message", v.cut_to_message);
   a.OptI64("distributed_coupons", v.distributed_coupons);
-  a.Field("business_type", v.business_type);
-  a.OptList("available_region_list", v.available_region_list);
-  a.OptStrList("available_industry_list", v.available_industry_list);
+  a.OptStr("card_id", v.card_id);
   a.Extra(v.extra);
 }
 
@@ -2664,7 +4327,7 @@ void Query36(Archive& a, void* p) {
   Archive::TextScope text(a);
   a.Str("stock_creator_mchid", v.stock_creator_mchid);
   a.I64("offset", v.offset);
-  a.Str("limit", v.limit);
+  a.I64("limit", v.limit);
 }
 constexpr std::string_view kPath36[] = {"stock_id"};
 constexpr internal::EndpointSpec kSpec36{
@@ -2686,11 +4349,11 @@ void Serialize(Archive& a, GetFavorStocksByStockIdItemsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFavorStocksByStockIdItemsResponse& v) {
-  a.I64("total_count", v.total_count);
+  a.OptI64("total_count", v.total_count);
   a.OptStrList("data", v.data);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
-  a.Str("stock_id", v.stock_id);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
@@ -2712,7 +4375,7 @@ void Query37(Archive& a, void* p) {
   auto& v = *static_cast<GetFavorStocksByStockIdMerchantsRequest*>(p);
   Archive::TextScope text(a);
   a.I64("offset", v.offset);
-  a.Str("limit", v.limit);
+  a.I64("limit", v.limit);
   a.Str("stock_creator_mchid", v.stock_creator_mchid);
 }
 constexpr std::string_view kPath37[] = {"stock_id"};
@@ -2735,11 +4398,11 @@ void Serialize(Archive& a, GetFavorStocksByStockIdMerchantsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFavorStocksByStockIdMerchantsResponse& v) {
-  a.I64("total_count", v.total_count);
+  a.OptI64("total_count", v.total_count);
   a.OptStrList("data", v.data);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
-  a.Str("stock_id", v.stock_id);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
@@ -2784,8 +4447,8 @@ void Serialize(Archive& a, PostFavorStocksByStockIdModifyGoodsIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostFavorStocksByStockIdModifyGoodsIdResponse& v) {
-  a.Str("pause_time", v.pause_time);
-  a.Str("stock_id", v.stock_id);
+  a.OptStr("pause_time", v.pause_time);
+  a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
@@ -2828,8 +4491,8 @@ void Serialize(Archive& a, PostFavorStocksByStockIdPauseRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostFavorStocksByStockIdPauseResponse& v) {
-  a.Str("pause_time", v.pause_time);
-  a.Str("stock_id", v.stock_id);
+  a.OptStr("pause_time", v.pause_time);
+  a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
@@ -2864,9 +4527,9 @@ constexpr internal::EndpointSpec kSpec40{
 
 void Serialize(Archive& a, GetFavorStocksByStockIdRefundFlowRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetFavorStocksByStockIdRefundFlowResponse& v) {
-  a.Str("url", v.url);
-  a.Str("hash_value", v.hash_value);
-  a.Str("hash_type", v.hash_type);
+  a.OptStr("url", v.url);
+  a.OptStr("hash_value", v.hash_value);
+  a.OptStr("hash_type", v.hash_type);
   a.Extra(v.extra);
 }
 
@@ -2910,9 +4573,9 @@ void Serialize(Archive& a, GetFavorStocksByStockIdRefundFlowByDayRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFavorStocksByStockIdRefundFlowByDayResponse& v) {
-  a.Str("url", v.url);
-  a.Str("stock_refundflow_hash", v.stock_refundflow_hash);
-  a.Str("stock_refundflow_count", v.stock_refundflow_count);
+  a.OptStr("url", v.url);
+  a.OptStr("stock_refundflow_hash", v.stock_refundflow_hash);
+  a.OptStr("stock_refundflow_count", v.stock_refundflow_count);
   a.Extra(v.extra);
 }
 
@@ -2955,8 +4618,8 @@ void Serialize(Archive& a, PostFavorStocksByStockIdRestartRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostFavorStocksByStockIdRestartResponse& v) {
-  a.Str("restart_time", v.restart_time);
-  a.Str("stock_id", v.stock_id);
+  a.OptStr("restart_time", v.restart_time);
+  a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
@@ -2999,8 +4662,8 @@ void Serialize(Archive& a, PostFavorStocksByStockIdStartRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostFavorStocksByStockIdStartResponse& v) {
-  a.Str("start_time", v.start_time);
-  a.Str("stock_id", v.stock_id);
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
@@ -3016,15 +4679,19 @@ Status PostFavorStocksByStockIdStart::Parse(const ::wechatpay::Response& respons
   return internal::ParseResponse(kSpec43, response, &internal::SerializeErased<Response>, out);
 }
 
-// GET v3/marketing/favor/stocks/{stock_id}/use-flow
+// POST v3/marketing/favor/stocks/{stock_id}/stop
 namespace {
+void Body44(Archive& a, void* p) {
+  auto& v = *static_cast<PostFavorStocksByStockIdStopRequest*>(p);
+  a.Str("stock_creator_mchid", v.stock_creator_mchid);
+}
 constexpr std::string_view kPath44[] = {"stock_id"};
 constexpr internal::EndpointSpec kSpec44{
-    "GET v3/marketing/favor/stocks/{stock_id}/use-flow",
-    "GET",
-    "v3/marketing/favor/stocks/{stock_id}/use-flow",
+    "POST v3/marketing/favor/stocks/{stock_id}/stop",
+    "POST",
+    "v3/marketing/favor/stocks/{stock_id}/stop",
     internal::Protocol::kApiV3,
-    false,
+    true,
     kPath44,
     1,
     nullptr,
@@ -3033,38 +4700,35 @@ constexpr internal::EndpointSpec kSpec44{
 };
 }  // namespace
 
-void Serialize(Archive& a, GetFavorStocksByStockIdUseFlowRequest& v) { a.Extra(v.extra); }
-void Serialize(Archive& a, GetFavorStocksByStockIdUseFlowResponse& v) {
-  a.Str("url", v.url);
-  a.Str("hash_value", v.hash_value);
-  a.Str("hash_type", v.hash_type);
+void Serialize(Archive& a, PostFavorStocksByStockIdStopRequest& v) {
+  Body44(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostFavorStocksByStockIdStopResponse& v) {
+  a.OptStr("stop_time", v.stop_time);
+  a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> GetFavorStocksByStockIdUseFlow::Prepare(const Client& client,
-                                                             std::string_view stock_id,
-                                                             const Request& request,
-                                                             CallOptions options) {
+Result<PreparedCall> PostFavorStocksByStockIdStop::Prepare(const Client& client,
+                                                           std::string_view stock_id,
+                                                           const Request& request,
+                                                           CallOptions options) {
   const std::string path[] = {std::string(stock_id)};
-  return internal::Prepare(client, kSpec44, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec44, path, &request, nullptr, nullptr, &Body44,
                            &request.extra, &options);
 }
-Status GetFavorStocksByStockIdUseFlow::Parse(const ::wechatpay::Response& response, Response* out) {
+Status PostFavorStocksByStockIdStop::Parse(const ::wechatpay::Response& response, Response* out) {
   return internal::ParseResponse(kSpec44, response, &internal::SerializeErased<Response>, out);
 }
 
-// GET v3/marketing/favor/stocks/{stock_id}/use-flow-by-day
+// GET v3/marketing/favor/stocks/{stock_id}/use-flow
 namespace {
-void Query45(Archive& a, void* p) {
-  auto& v = *static_cast<GetFavorStocksByStockIdUseFlowByDayRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("bill_date", v.bill_date);
-}
 constexpr std::string_view kPath45[] = {"stock_id"};
 constexpr internal::EndpointSpec kSpec45{
-    "GET v3/marketing/favor/stocks/{stock_id}/use-flow-by-day",
+    "GET v3/marketing/favor/stocks/{stock_id}/use-flow",
     "GET",
-    "v3/marketing/favor/stocks/{stock_id}/use-flow-by-day",
+    "v3/marketing/favor/stocks/{stock_id}/use-flow",
     internal::Protocol::kApiV3,
     false,
     kPath45,
@@ -3075,14 +4739,56 @@ constexpr internal::EndpointSpec kSpec45{
 };
 }  // namespace
 
+void Serialize(Archive& a, GetFavorStocksByStockIdUseFlowRequest& v) { a.Extra(v.extra); }
+void Serialize(Archive& a, GetFavorStocksByStockIdUseFlowResponse& v) {
+  a.OptStr("url", v.url);
+  a.OptStr("hash_value", v.hash_value);
+  a.OptStr("hash_type", v.hash_type);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetFavorStocksByStockIdUseFlow::Prepare(const Client& client,
+                                                             std::string_view stock_id,
+                                                             const Request& request,
+                                                             CallOptions options) {
+  const std::string path[] = {std::string(stock_id)};
+  return internal::Prepare(client, kSpec45, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetFavorStocksByStockIdUseFlow::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec45, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/marketing/favor/stocks/{stock_id}/use-flow-by-day
+namespace {
+void Query46(Archive& a, void* p) {
+  auto& v = *static_cast<GetFavorStocksByStockIdUseFlowByDayRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("bill_date", v.bill_date);
+}
+constexpr std::string_view kPath46[] = {"stock_id"};
+constexpr internal::EndpointSpec kSpec46{
+    "GET v3/marketing/favor/stocks/{stock_id}/use-flow-by-day",
+    "GET",
+    "v3/marketing/favor/stocks/{stock_id}/use-flow-by-day",
+    internal::Protocol::kApiV3,
+    false,
+    kPath46,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
 void Serialize(Archive& a, GetFavorStocksByStockIdUseFlowByDayRequest& v) {
-  Query45(a, &v);
+  Query46(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFavorStocksByStockIdUseFlowByDayResponse& v) {
-  a.Str("url", v.url);
-  a.Str("stock_useflow_hash", v.stock_useflow_hash);
-  a.Str("stock_useflow_count", v.stock_useflow_count);
+  a.OptStr("url", v.url);
+  a.OptStr("stock_useflow_hash", v.stock_useflow_hash);
+  a.OptStr("stock_useflow_count", v.stock_useflow_count);
   a.Extra(v.extra);
 }
 
@@ -3091,17 +4797,17 @@ Result<PreparedCall> GetFavorStocksByStockIdUseFlowByDay::Prepare(const Client& 
                                                                   const Request& request,
                                                                   CallOptions options) {
   const std::string path[] = {std::string(stock_id)};
-  return internal::Prepare(client, kSpec45, path, &request, nullptr, &Query45, nullptr,
+  return internal::Prepare(client, kSpec46, path, &request, nullptr, &Query46, nullptr,
                            &request.extra, &options);
 }
 Status GetFavorStocksByStockIdUseFlowByDay::Parse(const ::wechatpay::Response& response,
                                                   Response* out) {
-  return internal::ParseResponse(kSpec45, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec46, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/favor/users/{openid}/coupons
 namespace {
-void Query46(Archive& a, void* p) {
+void Query47(Archive& a, void* p) {
   auto& v = *static_cast<GetFavorUsersByOpenidCouponsRequest*>(p);
   Archive::TextScope text(a);
   a.Str("appid", v.appid);
@@ -3114,63 +4820,13 @@ void Query46(Archive& a, void* p) {
   a.OptI64("limit", v.limit);
   a.Field("business_type", v.business_type);
 }
-constexpr std::string_view kPath46[] = {"openid"};
-constexpr internal::EndpointSpec kSpec46{
+constexpr std::string_view kPath47[] = {"openid"};
+constexpr internal::EndpointSpec kSpec47{
     "GET v3/marketing/favor/users/{openid}/coupons",
     "GET",
     "v3/marketing/favor/users/{openid}/coupons",
     internal::Protocol::kApiV3,
     false,
-    kPath46,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetFavorUsersByOpenidCouponsRequest& v) {
-  Query46(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetFavorUsersByOpenidCouponsResponse& v) {
-  a.I64("total_count", v.total_count);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
-  a.Field("data", v.data);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetFavorUsersByOpenidCoupons::Prepare(const Client& client,
-                                                           std::string_view openid,
-                                                           const Request& request,
-                                                           CallOptions options) {
-  const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec46, path, &request, nullptr, &Query46, nullptr,
-                           &request.extra, &options);
-}
-Status GetFavorUsersByOpenidCoupons::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec46, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/marketing/favor/users/{openid}/coupons
-namespace {
-void Body47(Archive& a, void* p) {
-  auto& v = *static_cast<PostFavorUsersByOpenidCouponsRequest*>(p);
-  a.Str("stock_id", v.stock_id);
-  a.Str("out_request_no", v.out_request_no);
-  a.Str("appid", v.appid);
-  a.Str("stock_creator_mchid", v.stock_creator_mchid);
-  a.OptI64("coupon_value", v.coupon_value);
-  a.OptI64("coupon_minimum", v.coupon_minimum);
-}
-constexpr std::string_view kPath47[] = {"openid"};
-constexpr internal::EndpointSpec kSpec47{
-    "POST v3/marketing/favor/users/{openid}/coupons",
-    "POST",
-    "v3/marketing/favor/users/{openid}/coupons",
-    internal::Protocol::kApiV3,
-    true,
     kPath47,
     1,
     nullptr,
@@ -3179,12 +4835,62 @@ constexpr internal::EndpointSpec kSpec47{
 };
 }  // namespace
 
+void Serialize(Archive& a, GetFavorUsersByOpenidCouponsRequest& v) {
+  Query47(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetFavorUsersByOpenidCouponsResponse& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptList("data", v.data);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetFavorUsersByOpenidCoupons::Prepare(const Client& client,
+                                                           std::string_view openid,
+                                                           const Request& request,
+                                                           CallOptions options) {
+  const std::string path[] = {std::string(openid)};
+  return internal::Prepare(client, kSpec47, path, &request, nullptr, &Query47, nullptr,
+                           &request.extra, &options);
+}
+Status GetFavorUsersByOpenidCoupons::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec47, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/marketing/favor/users/{openid}/coupons
+namespace {
+void Body48(Archive& a, void* p) {
+  auto& v = *static_cast<PostFavorUsersByOpenidCouponsRequest*>(p);
+  a.Str("stock_id", v.stock_id);
+  a.Str("out_request_no", v.out_request_no);
+  a.Str("appid", v.appid);
+  a.Str("stock_creator_mchid", v.stock_creator_mchid);
+  a.OptI64("coupon_value", v.coupon_value);
+  a.OptI64("coupon_minimum", v.coupon_minimum);
+}
+constexpr std::string_view kPath48[] = {"openid"};
+constexpr internal::EndpointSpec kSpec48{
+    "POST v3/marketing/favor/users/{openid}/coupons",
+    "POST",
+    "v3/marketing/favor/users/{openid}/coupons",
+    internal::Protocol::kApiV3,
+    true,
+    kPath48,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
 void Serialize(Archive& a, PostFavorUsersByOpenidCouponsRequest& v) {
-  Body47(a, &v);
+  Body48(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostFavorUsersByOpenidCouponsResponse& v) {
-  a.Str("coupon_id", v.coupon_id);
+  a.OptStr("coupon_id", v.coupon_id);
   a.Extra(v.extra);
 }
 
@@ -3193,28 +4899,28 @@ Result<PreparedCall> PostFavorUsersByOpenidCoupons::Prepare(const Client& client
                                                             const Request& request,
                                                             CallOptions options) {
   const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec47, path, &request, nullptr, nullptr, &Body47,
+  return internal::Prepare(client, kSpec48, path, &request, nullptr, nullptr, &Body48,
                            &request.extra, &options);
 }
 Status PostFavorUsersByOpenidCoupons::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec47, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec48, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/favor/users/{openid}/coupons/{coupon_id}
 namespace {
-void Query48(Archive& a, void* p) {
+void Query49(Archive& a, void* p) {
   auto& v = *static_cast<GetFavorUsersByOpenidCouponsByCouponIdRequest*>(p);
   Archive::TextScope text(a);
   a.Str("appid", v.appid);
 }
-constexpr std::string_view kPath48[] = {"openid", "coupon_id"};
-constexpr internal::EndpointSpec kSpec48{
+constexpr std::string_view kPath49[] = {"openid", "coupon_id"};
+constexpr internal::EndpointSpec kSpec49{
     "GET v3/marketing/favor/users/{openid}/coupons/{coupon_id}",
     "GET",
     "v3/marketing/favor/users/{openid}/coupons/{coupon_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath48,
+    kPath49,
     2,
     nullptr,
     0,
@@ -3223,28 +4929,23 @@ constexpr internal::EndpointSpec kSpec48{
 }  // namespace
 
 void Serialize(Archive& a, GetFavorUsersByOpenidCouponsByCouponIdRequest& v) {
-  Query48(a, &v);
+  Query49(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFavorUsersByOpenidCouponsByCouponIdResponse& v) {
   a.OptStr("stock_creator_mchid", v.stock_creator_mchid);
   a.OptStr("stock_id", v.stock_id);
-  a.OptStr("coupon_id", v.coupon_id);
   a.OptStr("coupon_name", v.coupon_name);
   a.Field("status", v.status);
   a.OptStr("description", v.description);
   a.OptStr("create_time", v.create_time);
   a.Field("coupon_type", v.coupon_type);
-  a.OptStr("start_time", v.start_time);
-  a.OptStr("stop_time", v.stop_time);
   a.OptBool("singleitem", v.singleitem);
   a.Field("cut_to_message", v.cut_to_message);
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.Field("normal_coupon_information", v.normal_coupon_information);
-  a.Field("consume_information", v.consume_information);
-  a.OptI64("available_balance", v.available_balance);
-  a.Field("business_type", v.business_type);
+  a.OptBool("no_cash", v.no_cash);
   a.Extra(v.extra);
 }
 
@@ -3254,24 +4955,24 @@ Result<PreparedCall> GetFavorUsersByOpenidCouponsByCouponId::Prepare(const Clien
                                                                      const Request& request,
                                                                      CallOptions options) {
   const std::string path[] = {std::string(openid), std::string(coupon_id)};
-  return internal::Prepare(client, kSpec48, path, &request, nullptr, &Query48, nullptr,
+  return internal::Prepare(client, kSpec49, path, &request, nullptr, &Query49, nullptr,
                            &request.extra, &options);
 }
 Status GetFavorUsersByOpenidCouponsByCouponId::Parse(const ::wechatpay::Response& response,
                                                      Response* out) {
-  return internal::ParseResponse(kSpec48, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec49, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/goods-subsidy-activity/activities
 namespace {
-void Query49(Archive& a, void* p) {
+void Query50(Archive& a, void* p) {
   auto& v = *static_cast<GetGoodsSubsidyActivityActivitiesRequest*>(p);
   Archive::TextScope text(a);
   a.Str("city_id", v.city_id);
   a.I64("offset", v.offset);
   a.I64("limit", v.limit);
 }
-constexpr internal::EndpointSpec kSpec49{
+constexpr internal::EndpointSpec kSpec50{
     "GET v3/marketing/goods-subsidy-activity/activities",
     "GET",
     "v3/marketing/goods-subsidy-activity/activities",
@@ -3286,7 +4987,7 @@ constexpr internal::EndpointSpec kSpec49{
 }  // namespace
 
 void Serialize(Archive& a, GetGoodsSubsidyActivityActivitiesRequest& v) {
-  Query49(a, &v);
+  Query50(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetGoodsSubsidyActivityActivitiesResponse& v) {
@@ -3300,29 +5001,29 @@ void Serialize(Archive& a, GetGoodsSubsidyActivityActivitiesResponse& v) {
 Result<PreparedCall> GetGoodsSubsidyActivityActivities::Prepare(const Client& client,
                                                                 const Request& request,
                                                                 CallOptions options) {
-  return internal::Prepare(client, kSpec49, nullptr, &request, nullptr, &Query49, nullptr,
+  return internal::Prepare(client, kSpec50, nullptr, &request, nullptr, &Query50, nullptr,
                            &request.extra, &options);
 }
 Status GetGoodsSubsidyActivityActivities::Parse(const ::wechatpay::Response& response,
                                                 Response* out) {
-  return internal::ParseResponse(kSpec49, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec50, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/goods-subsidy-activity/activity/{activity_id}/apply
 namespace {
-void Body50(Archive& a, void* p) {
+void Body51(Archive& a, void* p) {
   auto& v = *static_cast<PostGoodsSubsidyActivityActivityByActivityIdApplyRequest*>(p);
   a.Str("caller_merchant_id", v.caller_merchant_id);
-  a.Field("apply_infos", v.apply_infos);
+  a.OptList("apply_infos", v.apply_infos);
 }
-constexpr std::string_view kPath50[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec50{
+constexpr std::string_view kPath51[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec51{
     "POST v3/marketing/goods-subsidy-activity/activity/{activity_id}/apply",
     "POST",
     "v3/marketing/goods-subsidy-activity/activity/{activity_id}/apply",
     internal::Protocol::kApiV3,
     true,
-    kPath50,
+    kPath51,
     1,
     nullptr,
     0,
@@ -3331,7 +5032,7 @@ constexpr internal::EndpointSpec kSpec50{
 }  // namespace
 
 void Serialize(Archive& a, PostGoodsSubsidyActivityActivityByActivityIdApplyRequest& v) {
-  Body50(a, &v);
+  Body51(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostGoodsSubsidyActivityActivityByActivityIdApplyResponse& v) {
@@ -3345,22 +5046,22 @@ Result<PreparedCall> PostGoodsSubsidyActivityActivityByActivityIdApply::Prepare(
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec50, path, &request, nullptr, nullptr, &Body50,
+  return internal::Prepare(client, kSpec51, path, &request, nullptr, nullptr, &Body51,
                            &request.extra, &options);
 }
 Status PostGoodsSubsidyActivityActivityByActivityIdApply::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec50, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec51, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/goods-subsidy-activity/qualification/lock
 namespace {
-void Body51(Archive& a, void* p) {
+void Body52(Archive& a, void* p) {
   auto& v = *static_cast<PostGoodsSubsidyActivityQualificationLockRequest*>(p);
   a.Field("order_information", v.order_information);
-  a.StrList("qualification_ids", v.qualification_ids);
+  a.OptStrList("qualification_ids", v.qualification_ids);
 }
-constexpr internal::EndpointSpec kSpec51{
+constexpr internal::EndpointSpec kSpec52{
     "POST v3/marketing/goods-subsidy-activity/qualification/lock",
     "POST",
     "v3/marketing/goods-subsidy-activity/qualification/lock",
@@ -3375,7 +5076,7 @@ constexpr internal::EndpointSpec kSpec51{
 }  // namespace
 
 void Serialize(Archive& a, PostGoodsSubsidyActivityQualificationLockRequest& v) {
-  Body51(a, &v);
+  Body52(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostGoodsSubsidyActivityQualificationLockResponse& v) {
@@ -3388,22 +5089,22 @@ void Serialize(Archive& a, PostGoodsSubsidyActivityQualificationLockResponse& v)
 Result<PreparedCall> PostGoodsSubsidyActivityQualificationLock::Prepare(const Client& client,
                                                                         const Request& request,
                                                                         CallOptions options) {
-  return internal::Prepare(client, kSpec51, nullptr, &request, nullptr, nullptr, &Body51,
+  return internal::Prepare(client, kSpec52, nullptr, &request, nullptr, nullptr, &Body52,
                            &request.extra, &options);
 }
 Status PostGoodsSubsidyActivityQualificationLock::Parse(const ::wechatpay::Response& response,
                                                         Response* out) {
-  return internal::ParseResponse(kSpec51, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec52, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/goods-subsidy-activity/qualification/unlock
 namespace {
-void Body52(Archive& a, void* p) {
+void Body53(Archive& a, void* p) {
   auto& v = *static_cast<PostGoodsSubsidyActivityQualificationUnlockRequest*>(p);
   a.Field("order_information", v.order_information);
-  a.StrList("qualification_ids", v.qualification_ids);
+  a.OptStrList("qualification_ids", v.qualification_ids);
 }
-constexpr internal::EndpointSpec kSpec52{
+constexpr internal::EndpointSpec kSpec53{
     "POST v3/marketing/goods-subsidy-activity/qualification/unlock",
     "POST",
     "v3/marketing/goods-subsidy-activity/qualification/unlock",
@@ -3418,7 +5119,7 @@ constexpr internal::EndpointSpec kSpec52{
 }  // namespace
 
 void Serialize(Archive& a, PostGoodsSubsidyActivityQualificationUnlockRequest& v) {
-  Body52(a, &v);
+  Body53(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostGoodsSubsidyActivityQualificationUnlockResponse& v) {
@@ -3431,76 +5132,27 @@ void Serialize(Archive& a, PostGoodsSubsidyActivityQualificationUnlockResponse& 
 Result<PreparedCall> PostGoodsSubsidyActivityQualificationUnlock::Prepare(const Client& client,
                                                                           const Request& request,
                                                                           CallOptions options) {
-  return internal::Prepare(client, kSpec52, nullptr, &request, nullptr, nullptr, &Body52,
+  return internal::Prepare(client, kSpec53, nullptr, &request, nullptr, nullptr, &Body53,
                            &request.extra, &options);
 }
 Status PostGoodsSubsidyActivityQualificationUnlock::Parse(const ::wechatpay::Response& response,
                                                           Response* out) {
-  return internal::ParseResponse(kSpec52, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec53, response, &internal::SerializeErased<Response>, out);
 }
 
 // DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative
 namespace {
-void Body53(Archive& a, void* p) {
+void Body54(Archive& a, void* p) {
   auto& v =
       *static_cast<DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest*>(p);
   a.Field("representative_info_list", v.representative_info_list);
   a.Str("out_request_no", v.out_request_no);
   a.Str("delete_time", v.delete_time);
 }
-constexpr std::string_view kPath53[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec53{
-    "DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative",
-    "DELETE",
-    "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative",
-    internal::Protocol::kApiV3,
-    true,
-    kPath53,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a,
-               DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest& v) {
-  Body53(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a,
-               DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse& v) {
-  a.Str("activity_id", v.activity_id);
-  a.OptList("failed_representative_info_list", v.failed_representative_info_list);
-  a.Str("delete_time", v.delete_time);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentative::Prepare(
-    const Client& client, std::string_view activity_id, const Request& request,
-    CallOptions options) {
-  const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec53, path, &request, nullptr, nullptr, &Body53,
-                           &request.extra, &options);
-}
-Status DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentative::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec53, response, &internal::SerializeErased<Response>, out);
-}
-
-// PUT v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative
-namespace {
-void Body54(Archive& a, void* p) {
-  auto& v =
-      *static_cast<PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest*>(p);
-  a.Field("representative_info_list", v.representative_info_list);
-  a.Str("out_request_no", v.out_request_no);
-  a.OptStr("add_time", v.add_time);
-}
 constexpr std::string_view kPath54[] = {"activity_id"};
 constexpr internal::EndpointSpec kSpec54{
-    "PUT v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative",
-    "PUT",
+    "DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative",
+    "DELETE",
     "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative",
     internal::Protocol::kApiV3,
     true,
@@ -3513,46 +5165,46 @@ constexpr internal::EndpointSpec kSpec54{
 }  // namespace
 
 void Serialize(Archive& a,
-               PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest& v) {
+               DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest& v) {
   Body54(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
-               PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse& v) {
-  a.Str("activity_id", v.activity_id);
+               DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse& v) {
+  a.OptStr("activity_id", v.activity_id);
   a.OptList("failed_representative_info_list", v.failed_representative_info_list);
-  a.Str("add_time", v.add_time);
+  a.OptStr("delete_time", v.delete_time);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentative::Prepare(
+Result<PreparedCall> DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentative::Prepare(
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
   return internal::Prepare(client, kSpec54, path, &request, nullptr, nullptr, &Body54,
                            &request.extra, &options);
 }
-Status PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentative::Parse(
+Status DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentative::Parse(
     const ::wechatpay::Response& response, Response* out) {
   return internal::ParseResponse(kSpec54, response, &internal::SerializeErased<Response>, out);
 }
 
-// GET v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representatives
+// PUT v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative
 namespace {
-void Query55(Archive& a, void* p) {
+void Body55(Archive& a, void* p) {
   auto& v =
-      *static_cast<GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesRequest*>(p);
-  Archive::TextScope text(a);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
+      *static_cast<PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest*>(p);
+  a.Field("representative_info_list", v.representative_info_list);
+  a.Str("out_request_no", v.out_request_no);
+  a.OptStr("add_time", v.add_time);
 }
 constexpr std::string_view kPath55[] = {"activity_id"};
 constexpr internal::EndpointSpec kSpec55{
-    "GET v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representatives",
-    "GET",
-    "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representatives",
+    "PUT v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative",
+    "PUT",
+    "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representative",
     internal::Protocol::kApiV3,
-    false,
+    true,
     kPath55,
     1,
     nullptr,
@@ -3562,45 +5214,46 @@ constexpr internal::EndpointSpec kSpec55{
 }  // namespace
 
 void Serialize(Archive& a,
-               GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesRequest& v) {
-  Query55(a, &v);
+               PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest& v) {
+  Body55(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
-               GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesResponse& v) {
-  a.OptI64("total_count", v.total_count);
-  a.OptList("data", v.data);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
+               PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse& v) {
+  a.OptStr("activity_id", v.activity_id);
+  a.OptList("failed_representative_info_list", v.failed_representative_info_list);
+  a.OptStr("add_time", v.add_time);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentatives::Prepare(
+Result<PreparedCall> PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentative::Prepare(
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec55, path, &request, nullptr, &Query55, nullptr,
+  return internal::Prepare(client, kSpec55, path, &request, nullptr, nullptr, &Body55,
                            &request.extra, &options);
 }
-Status GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentatives::Parse(
+Status PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentative::Parse(
     const ::wechatpay::Response& response, Response* out) {
   return internal::ParseResponse(kSpec55, response, &internal::SerializeErased<Response>, out);
 }
 
-// POST v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/materials
+// GET v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representatives
 namespace {
-void Body56(Archive& a, void* p) {
-  auto& v = *static_cast<PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest*>(p);
-  a.Str("out_request_no", v.out_request_no);
-  a.I64("material_num", v.material_num);
+void Query56(Archive& a, void* p) {
+  auto& v =
+      *static_cast<GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesRequest*>(p);
+  Archive::TextScope text(a);
+  a.I64("offset", v.offset);
+  a.I64("limit", v.limit);
 }
-constexpr std::string_view kPath56[] = {"brand_id"};
+constexpr std::string_view kPath56[] = {"activity_id"};
 constexpr internal::EndpointSpec kSpec56{
-    "POST v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/materials",
-    "POST",
-    "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/materials",
+    "GET v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representatives",
+    "GET",
+    "v3/marketing/goods-subsidy-activity/retail-store-act/{activity_id}/representatives",
     internal::Protocol::kApiV3,
-    true,
+    false,
     kPath56,
     1,
     nullptr,
@@ -3609,39 +5262,44 @@ constexpr internal::EndpointSpec kSpec56{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest& v) {
-  Body56(a, &v);
+void Serialize(Archive& a,
+               GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesRequest& v) {
+  Query56(a, &v);
   a.Extra(v.extra);
 }
-void Serialize(Archive& a, PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse& v) {
-  a.OptList("material_list", v.material_list);
+void Serialize(Archive& a,
+               GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesResponse& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptList("data", v.data);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterials::Prepare(
-    const Client& client, std::string_view brand_id, const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(brand_id)};
-  return internal::Prepare(client, kSpec56, path, &request, nullptr, nullptr, &Body56,
+Result<PreparedCall> GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentatives::Prepare(
+    const Client& client, std::string_view activity_id, const Request& request,
+    CallOptions options) {
+  const std::string path[] = {std::string(activity_id)};
+  return internal::Prepare(client, kSpec56, path, &request, nullptr, &Query56, nullptr,
                            &request.extra, &options);
 }
-Status PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterials::Parse(
+Status GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentatives::Parse(
     const ::wechatpay::Response& response, Response* out) {
   return internal::ParseResponse(kSpec56, response, &internal::SerializeErased<Response>, out);
 }
 
-// DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores
+// POST v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/materials
 namespace {
 void Body57(Archive& a, void* p) {
-  auto& v = *static_cast<DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest*>(p);
+  auto& v = *static_cast<PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest*>(p);
   a.Str("out_request_no", v.out_request_no);
-  a.Str("delete_time", v.delete_time);
-  a.Field("stores", v.stores);
+  a.I64("material_num", v.material_num);
 }
 constexpr std::string_view kPath57[] = {"brand_id"};
 constexpr internal::EndpointSpec kSpec57{
-    "DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
-    "DELETE",
-    "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
+    "POST v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/materials",
+    "POST",
+    "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/materials",
     internal::Protocol::kApiV3,
     true,
     kPath57,
@@ -3652,8 +5310,51 @@ constexpr internal::EndpointSpec kSpec57{
 };
 }  // namespace
 
-void Serialize(Archive& a, DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest& v) {
+void Serialize(Archive& a, PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest& v) {
   Body57(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse& v) {
+  a.OptList("material_list", v.material_list);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterials::Prepare(
+    const Client& client, std::string_view brand_id, const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(brand_id)};
+  return internal::Prepare(client, kSpec57, path, &request, nullptr, nullptr, &Body57,
+                           &request.extra, &options);
+}
+Status PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterials::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec57, response, &internal::SerializeErased<Response>, out);
+}
+
+// DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores
+namespace {
+void Body58(Archive& a, void* p) {
+  auto& v = *static_cast<DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest*>(p);
+  a.Str("out_request_no", v.out_request_no);
+  a.Str("delete_time", v.delete_time);
+  a.Field("stores", v.stores);
+}
+constexpr std::string_view kPath58[] = {"brand_id"};
+constexpr internal::EndpointSpec kSpec58{
+    "DELETE v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
+    "DELETE",
+    "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
+    internal::Protocol::kApiV3,
+    true,
+    kPath58,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest& v) {
+  Body58(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse& v) {
@@ -3665,30 +5366,30 @@ void Serialize(Archive& a, DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStor
 Result<PreparedCall> DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStores::Prepare(
     const Client& client, std::string_view brand_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(brand_id)};
-  return internal::Prepare(client, kSpec57, path, &request, nullptr, nullptr, &Body57,
+  return internal::Prepare(client, kSpec58, path, &request, nullptr, nullptr, &Body58,
                            &request.extra, &options);
 }
 Status DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStores::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec57, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec58, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores
 namespace {
-void Query58(Archive& a, void* p) {
+void Query59(Archive& a, void* p) {
   auto& v = *static_cast<GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest*>(p);
   Archive::TextScope text(a);
   a.I64("offset", v.offset);
   a.I64("limit", v.limit);
 }
-constexpr std::string_view kPath58[] = {"brand_id"};
-constexpr internal::EndpointSpec kSpec58{
+constexpr std::string_view kPath59[] = {"brand_id"};
+constexpr internal::EndpointSpec kSpec59{
     "GET v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
     "GET",
     "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
     internal::Protocol::kApiV3,
     false,
-    kPath58,
+    kPath59,
     1,
     nullptr,
     0,
@@ -3697,7 +5398,7 @@ constexpr internal::EndpointSpec kSpec58{
 }  // namespace
 
 void Serialize(Archive& a, GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest& v) {
-  Query58(a, &v);
+  Query59(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse& v) {
@@ -3711,30 +5412,30 @@ void Serialize(Archive& a, GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresR
 Result<PreparedCall> GetGoodsSubsidyActivityRetailStoreActByBrandIdStores::Prepare(
     const Client& client, std::string_view brand_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(brand_id)};
-  return internal::Prepare(client, kSpec58, path, &request, nullptr, &Query58, nullptr,
+  return internal::Prepare(client, kSpec59, path, &request, nullptr, &Query59, nullptr,
                            &request.extra, &options);
 }
 Status GetGoodsSubsidyActivityRetailStoreActByBrandIdStores::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec58, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec59, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores
 namespace {
-void Body59(Archive& a, void* p) {
+void Body60(Archive& a, void* p) {
   auto& v = *static_cast<PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest*>(p);
   a.Str("out_request_no", v.out_request_no);
   a.Str("add_time", v.add_time);
   a.Field("stores", v.stores);
 }
-constexpr std::string_view kPath59[] = {"brand_id"};
-constexpr internal::EndpointSpec kSpec59{
+constexpr std::string_view kPath60[] = {"brand_id"};
+constexpr internal::EndpointSpec kSpec60{
     "POST v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
     "POST",
     "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores",
     internal::Protocol::kApiV3,
     true,
-    kPath59,
+    kPath60,
     1,
     nullptr,
     0,
@@ -3743,7 +5444,7 @@ constexpr internal::EndpointSpec kSpec59{
 }  // namespace
 
 void Serialize(Archive& a, PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest& v) {
-  Body59(a, &v);
+  Body60(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse& v) {
@@ -3755,24 +5456,24 @@ void Serialize(Archive& a, PostGoodsSubsidyActivityRetailStoreActByBrandIdStores
 Result<PreparedCall> PostGoodsSubsidyActivityRetailStoreActByBrandIdStores::Prepare(
     const Client& client, std::string_view brand_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(brand_id)};
-  return internal::Prepare(client, kSpec59, path, &request, nullptr, nullptr, &Body59,
+  return internal::Prepare(client, kSpec60, path, &request, nullptr, nullptr, &Body60,
                            &request.extra, &options);
 }
 Status PostGoodsSubsidyActivityRetailStoreActByBrandIdStores::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec59, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec60, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores/{store_code}
 namespace {
-constexpr std::string_view kPath60[] = {"brand_id", "store_code"};
-constexpr internal::EndpointSpec kSpec60{
+constexpr std::string_view kPath61[] = {"brand_id", "store_code"};
+constexpr internal::EndpointSpec kSpec61{
     "GET v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores/{store_code}",
     "GET",
     "v3/marketing/goods-subsidy-activity/retail-store-act/{brand_id}/stores/{store_code}",
     internal::Protocol::kApiV3,
     false,
-    kPath60,
+    kPath61,
     2,
     nullptr,
     0,
@@ -3795,17 +5496,17 @@ Result<PreparedCall> GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresByStore
     const Client& client, std::string_view brand_id, std::string_view store_code,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(brand_id), std::string(store_code)};
-  return internal::Prepare(client, kSpec60, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec61, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresByStoreCode::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec60, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec61, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/membercard-activity/activities
 namespace {
-void Query61(Archive& a, void* p) {
+void Query62(Archive& a, void* p) {
   auto& v = *static_cast<GetMembercardActivityActivitiesRequest*>(p);
   Archive::TextScope text(a);
   a.OptI64("limit", v.limit);
@@ -3814,7 +5515,7 @@ void Query61(Archive& a, void* p) {
   a.OptStr("card_id", v.card_id);
   a.Field("activity_status", v.activity_status);
 }
-constexpr internal::EndpointSpec kSpec61{
+constexpr internal::EndpointSpec kSpec62{
     "GET v3/marketing/membercard-activity/activities",
     "GET",
     "v3/marketing/membercard-activity/activities",
@@ -3829,7 +5530,7 @@ constexpr internal::EndpointSpec kSpec61{
 }  // namespace
 
 void Serialize(Archive& a, GetMembercardActivityActivitiesRequest& v) {
-  Query61(a, &v);
+  Query62(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMembercardActivityActivitiesResponse& v) {
@@ -3843,17 +5544,17 @@ void Serialize(Archive& a, GetMembercardActivityActivitiesResponse& v) {
 Result<PreparedCall> GetMembercardActivityActivities::Prepare(const Client& client,
                                                               const Request& request,
                                                               CallOptions options) {
-  return internal::Prepare(client, kSpec61, nullptr, &request, nullptr, &Query61, nullptr,
+  return internal::Prepare(client, kSpec62, nullptr, &request, nullptr, &Query62, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardActivityActivities::Parse(const ::wechatpay::Response& response,
                                               Response* out) {
-  return internal::ParseResponse(kSpec61, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec62, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/membercard-activity/activities
 namespace {
-void Body62(Archive& a, void* p) {
+void Body63(Archive& a, void* p) {
   auto& v = *static_cast<PostMembercardActivityActivitiesRequest*>(p);
   a.Str("card_id", v.card_id);
   a.Str("activity_name", v.activity_name);
@@ -3866,7 +5567,7 @@ void Body62(Archive& a, void* p) {
   a.Field("pay_activity_setting", v.pay_activity_setting);
   a.Field("miniprogram_activity_setting", v.miniprogram_activity_setting);
 }
-constexpr internal::EndpointSpec kSpec62{
+constexpr internal::EndpointSpec kSpec63{
     "POST v3/marketing/membercard-activity/activities",
     "POST",
     "v3/marketing/membercard-activity/activities",
@@ -3881,11 +5582,11 @@ constexpr internal::EndpointSpec kSpec62{
 }  // namespace
 
 void Serialize(Archive& a, PostMembercardActivityActivitiesRequest& v) {
-  Body62(a, &v);
+  Body63(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardActivityActivitiesResponse& v) {
-  a.Str("activity_id", v.activity_id);
+  a.OptStr("activity_id", v.activity_id);
   a.OptStr("activity_status", v.activity_status);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
@@ -3905,24 +5606,24 @@ void Serialize(Archive& a, PostMembercardActivityActivitiesResponse& v) {
 Result<PreparedCall> PostMembercardActivityActivities::Prepare(const Client& client,
                                                                const Request& request,
                                                                CallOptions options) {
-  return internal::Prepare(client, kSpec62, nullptr, &request, nullptr, nullptr, &Body62,
+  return internal::Prepare(client, kSpec63, nullptr, &request, nullptr, nullptr, &Body63,
                            &request.extra, &options);
 }
 Status PostMembercardActivityActivities::Parse(const ::wechatpay::Response& response,
                                                Response* out) {
-  return internal::ParseResponse(kSpec62, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec63, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/membercard-activity/activities/{activity_id}
 namespace {
-constexpr std::string_view kPath63[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec63{
+constexpr std::string_view kPath64[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec64{
     "GET v3/marketing/membercard-activity/activities/{activity_id}",
     "GET",
     "v3/marketing/membercard-activity/activities/{activity_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath63,
+    kPath64,
     1,
     nullptr,
     0,
@@ -3934,7 +5635,7 @@ void Serialize(Archive& a, GetMembercardActivityActivitiesByActivityIdRequest& v
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMembercardActivityActivitiesByActivityIdResponse& v) {
-  a.Str("activity_id", v.activity_id);
+  a.OptStr("activity_id", v.activity_id);
   a.OptStr("activity_status", v.activity_status);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
@@ -3955,24 +5656,24 @@ Result<PreparedCall> GetMembercardActivityActivitiesByActivityId::Prepare(
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec63, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec64, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardActivityActivitiesByActivityId::Parse(const ::wechatpay::Response& response,
                                                           Response* out) {
-  return internal::ParseResponse(kSpec63, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec64, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/membercard-activity/activities/{activity_id}/terminate
 namespace {
-constexpr std::string_view kPath64[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec64{
+constexpr std::string_view kPath65[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec65{
     "POST v3/marketing/membercard-activity/activities/{activity_id}/terminate",
     "POST",
     "v3/marketing/membercard-activity/activities/{activity_id}/terminate",
     internal::Protocol::kApiV3,
     false,
-    kPath64,
+    kPath65,
     1,
     nullptr,
     0,
@@ -3984,7 +5685,7 @@ void Serialize(Archive& a, PostMembercardActivityActivitiesByActivityIdTerminate
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardActivityActivitiesByActivityIdTerminateResponse& v) {
-  a.Str("activity_id", v.activity_id);
+  a.OptStr("activity_id", v.activity_id);
   a.OptStr("terminate_time", v.terminate_time);
   a.Extra(v.extra);
 }
@@ -3993,24 +5694,24 @@ Result<PreparedCall> PostMembercardActivityActivitiesByActivityIdTerminate::Prep
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec64, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec65, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status PostMembercardActivityActivitiesByActivityIdTerminate::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec64, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec65, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/membercard-open/activate-informations/{activate_ticket}
 namespace {
-constexpr std::string_view kPath65[] = {"activate_ticket"};
-constexpr internal::EndpointSpec kSpec65{
+constexpr std::string_view kPath66[] = {"activate_ticket"};
+constexpr internal::EndpointSpec kSpec66{
     "GET v3/marketing/membercard-open/activate-informations/{activate_ticket}",
     "GET",
     "v3/marketing/membercard-open/activate-informations/{activate_ticket}",
     internal::Protocol::kApiV3,
     false,
-    kPath65,
+    kPath66,
     1,
     nullptr,
     0,
@@ -4032,17 +5733,17 @@ Result<PreparedCall> GetMembercardOpenActivateInformationsByActivateTicket::Prep
     const Client& client, std::string_view activate_ticket, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activate_ticket)};
-  return internal::Prepare(client, kSpec65, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec66, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardOpenActivateInformationsByActivateTicket::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec65, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec66, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/membercard-open/callback
 namespace {
-constexpr internal::EndpointSpec kSpec66{
+constexpr internal::EndpointSpec kSpec67{
     "GET v3/marketing/membercard-open/callback",
     "GET",
     "v3/marketing/membercard-open/callback",
@@ -4058,7 +5759,7 @@ constexpr internal::EndpointSpec kSpec66{
 
 void Serialize(Archive& a, GetMembercardOpenCallbackRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetMembercardOpenCallbackResponse& v) {
-  a.Str("notify_url", v.notify_url);
+  a.OptStr("notify_url", v.notify_url);
   a.OptStr("mchid", v.mchid);
   a.Extra(v.extra);
 }
@@ -4066,20 +5767,20 @@ void Serialize(Archive& a, GetMembercardOpenCallbackResponse& v) {
 Result<PreparedCall> GetMembercardOpenCallback::Prepare(const Client& client,
                                                         const Request& request,
                                                         CallOptions options) {
-  return internal::Prepare(client, kSpec66, nullptr, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec67, nullptr, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardOpenCallback::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec66, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec67, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH v3/marketing/membercard-open/callback
 namespace {
-void Body67(Archive& a, void* p) {
+void Body68(Archive& a, void* p) {
   auto& v = *static_cast<PatchMembercardOpenCallbackRequest*>(p);
   a.Str("notify_url", v.notify_url);
 }
-constexpr internal::EndpointSpec kSpec67{
+constexpr internal::EndpointSpec kSpec68{
     "PATCH v3/marketing/membercard-open/callback",
     "PATCH",
     "v3/marketing/membercard-open/callback",
@@ -4094,11 +5795,11 @@ constexpr internal::EndpointSpec kSpec67{
 }  // namespace
 
 void Serialize(Archive& a, PatchMembercardOpenCallbackRequest& v) {
-  Body67(a, &v);
+  Body68(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchMembercardOpenCallbackResponse& v) {
-  a.Str("notify_url", v.notify_url);
+  a.OptStr("notify_url", v.notify_url);
   a.OptStr("mchid", v.mchid);
   a.Extra(v.extra);
 }
@@ -4106,16 +5807,16 @@ void Serialize(Archive& a, PatchMembercardOpenCallbackResponse& v) {
 Result<PreparedCall> PatchMembercardOpenCallback::Prepare(const Client& client,
                                                           const Request& request,
                                                           CallOptions options) {
-  return internal::Prepare(client, kSpec67, nullptr, &request, nullptr, nullptr, &Body67,
+  return internal::Prepare(client, kSpec68, nullptr, &request, nullptr, nullptr, &Body68,
                            &request.extra, &options);
 }
 Status PatchMembercardOpenCallback::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec67, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec68, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/membercard-open/cards
 namespace {
-void Query68(Archive& a, void* p) {
+void Query69(Archive& a, void* p) {
   auto& v = *static_cast<GetMembercardOpenCardsRequest*>(p);
   Archive::TextScope text(a);
   a.OptStr("brand_id", v.brand_id);
@@ -4123,7 +5824,7 @@ void Query68(Archive& a, void* p) {
   a.I64("offset", v.offset);
   a.I64("limit", v.limit);
 }
-constexpr internal::EndpointSpec kSpec68{
+constexpr internal::EndpointSpec kSpec69{
     "GET v3/marketing/membercard-open/cards",
     "GET",
     "v3/marketing/membercard-open/cards",
@@ -4138,29 +5839,29 @@ constexpr internal::EndpointSpec kSpec68{
 }  // namespace
 
 void Serialize(Archive& a, GetMembercardOpenCardsRequest& v) {
-  Query68(a, &v);
+  Query69(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMembercardOpenCardsResponse& v) {
-  a.I64("total_count", v.total_count);
-  a.I64("limit", v.limit);
-  a.I64("offset", v.offset);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("limit", v.limit);
+  a.OptI64("offset", v.offset);
   a.OptList("data", v.data);
   a.Extra(v.extra);
 }
 
 Result<PreparedCall> GetMembercardOpenCards::Prepare(const Client& client, const Request& request,
                                                      CallOptions options) {
-  return internal::Prepare(client, kSpec68, nullptr, &request, nullptr, &Query68, nullptr,
+  return internal::Prepare(client, kSpec69, nullptr, &request, nullptr, &Query69, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardOpenCards::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec68, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec69, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/membercard-open/cards
 namespace {
-void Body69(Archive& a, void* p) {
+void Body70(Archive& a, void* p) {
   auto& v = *static_cast<PostMembercardOpenCardsRequest*>(p);
   a.Str("appid", v.appid);
   a.Str("logo_url", v.logo_url);
@@ -4181,7 +5882,7 @@ void Body69(Archive& a, void* p) {
   a.Field("additional_statement", v.additional_statement);
   a.OptBool("need_dynamic_code", v.need_dynamic_code);
 }
-constexpr internal::EndpointSpec kSpec69{
+constexpr internal::EndpointSpec kSpec70{
     "POST v3/marketing/membercard-open/cards",
     "POST",
     "v3/marketing/membercard-open/cards",
@@ -4196,21 +5897,21 @@ constexpr internal::EndpointSpec kSpec69{
 }  // namespace
 
 void Serialize(Archive& a, PostMembercardOpenCardsRequest& v) {
-  Body69(a, &v);
+  Body70(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardOpenCardsResponse& v) {
-  a.Str("card_id", v.card_id);
+  a.OptStr("card_id", v.card_id);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
   a.OptI64("remain_quantity", v.remain_quantity);
   a.Field("status", v.status);
   a.Field("brand", v.brand);
-  a.Str("appid", v.appid);
-  a.Str("logo_url", v.logo_url);
-  a.Str("title", v.title);
-  a.Str("background_picture_url", v.background_picture_url);
-  a.Str("description", v.description);
+  a.OptStr("appid", v.appid);
+  a.OptStr("logo_url", v.logo_url);
+  a.OptStr("title", v.title);
+  a.OptStr("background_picture_url", v.background_picture_url);
+  a.OptStr("description", v.description);
   a.OptStr("service_phone", v.service_phone);
   a.Field("code_type", v.code_type);
   a.OptI64("total_quantity", v.total_quantity);
@@ -4218,7 +5919,7 @@ void Serialize(Archive& a, PostMembercardOpenCardsResponse& v) {
   a.Field("code_mode", v.code_mode);
   a.OptBool("need_display_level", v.need_display_level);
   a.OptStr("init_level", v.init_level);
-  a.Str("out_request_no", v.out_request_no);
+  a.OptStr("out_request_no", v.out_request_no);
   a.Field("balance_information", v.balance_information);
   a.Field("user_information_form", v.user_information_form);
   a.Field("additional_statement", v.additional_statement);
@@ -4227,23 +5928,23 @@ void Serialize(Archive& a, PostMembercardOpenCardsResponse& v) {
 
 Result<PreparedCall> PostMembercardOpenCards::Prepare(const Client& client, const Request& request,
                                                       CallOptions options) {
-  return internal::Prepare(client, kSpec69, nullptr, &request, nullptr, nullptr, &Body69,
+  return internal::Prepare(client, kSpec70, nullptr, &request, nullptr, nullptr, &Body70,
                            &request.extra, &options);
 }
 Status PostMembercardOpenCards::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec69, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec70, response, &internal::SerializeErased<Response>, out);
 }
 
 // DELETE v3/marketing/membercard-open/cards/{card_id}
 namespace {
-constexpr std::string_view kPath70[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec70{
+constexpr std::string_view kPath71[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec71{
     "DELETE v3/marketing/membercard-open/cards/{card_id}",
     "DELETE",
     "v3/marketing/membercard-open/cards/{card_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath70,
+    kPath71,
     1,
     nullptr,
     0,
@@ -4258,20 +5959,20 @@ Result<PreparedCall> DeleteMembercardOpenCardsByCardId::Prepare(const Client& cl
                                                                 const Request& request,
                                                                 CallOptions options) {
   const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec70, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec71, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 
 // GET v3/marketing/membercard-open/cards/{card_id}
 namespace {
-constexpr std::string_view kPath71[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec71{
+constexpr std::string_view kPath72[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec72{
     "GET v3/marketing/membercard-open/cards/{card_id}",
     "GET",
     "v3/marketing/membercard-open/cards/{card_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath71,
+    kPath72,
     1,
     nullptr,
     0,
@@ -4281,17 +5982,17 @@ constexpr internal::EndpointSpec kSpec71{
 
 void Serialize(Archive& a, GetMembercardOpenCardsByCardIdRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetMembercardOpenCardsByCardIdResponse& v) {
-  a.Str("card_id", v.card_id);
+  a.OptStr("card_id", v.card_id);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
   a.OptI64("remain_quantity", v.remain_quantity);
   a.Field("status", v.status);
   a.Field("brand", v.brand);
-  a.Str("appid", v.appid);
-  a.Str("logo_url", v.logo_url);
-  a.Str("title", v.title);
-  a.Str("background_picture_url", v.background_picture_url);
-  a.Str("description", v.description);
+  a.OptStr("appid", v.appid);
+  a.OptStr("logo_url", v.logo_url);
+  a.OptStr("title", v.title);
+  a.OptStr("background_picture_url", v.background_picture_url);
+  a.OptStr("description", v.description);
   a.OptStr("service_phone", v.service_phone);
   a.Field("code_type", v.code_type);
   a.OptI64("total_quantity", v.total_quantity);
@@ -4299,7 +6000,7 @@ void Serialize(Archive& a, GetMembercardOpenCardsByCardIdResponse& v) {
   a.Field("code_mode", v.code_mode);
   a.OptBool("need_display_level", v.need_display_level);
   a.OptStr("init_level", v.init_level);
-  a.Str("out_request_no", v.out_request_no);
+  a.OptStr("out_request_no", v.out_request_no);
   a.Field("balance_information", v.balance_information);
   a.Field("user_information_form", v.user_information_form);
   a.Field("additional_statement", v.additional_statement);
@@ -4311,16 +6012,16 @@ Result<PreparedCall> GetMembercardOpenCardsByCardId::Prepare(const Client& clien
                                                              const Request& request,
                                                              CallOptions options) {
   const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec71, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec72, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardOpenCardsByCardId::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec71, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec72, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH v3/marketing/membercard-open/cards/{card_id}
 namespace {
-void Body72(Archive& a, void* p) {
+void Body73(Archive& a, void* p) {
   auto& v = *static_cast<PatchMembercardOpenCardsByCardIdRequest*>(p);
   a.OptStr("appid", v.appid);
   a.OptStr("logo_url", v.logo_url);
@@ -4339,46 +6040,11 @@ void Body72(Archive& a, void* p) {
   a.Field("code_type", v.code_type);
   a.OptBool("need_dynamic_code", v.need_dynamic_code);
 }
-constexpr std::string_view kPath72[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec72{
+constexpr std::string_view kPath73[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec73{
     "PATCH v3/marketing/membercard-open/cards/{card_id}",
     "PATCH",
     "v3/marketing/membercard-open/cards/{card_id}",
-    internal::Protocol::kApiV3,
-    true,
-    kPath72,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PatchMembercardOpenCardsByCardIdRequest& v) {
-  Body72(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PatchMembercardOpenCardsByCardId::Prepare(const Client& client,
-                                                               std::string_view card_id,
-                                                               const Request& request,
-                                                               CallOptions options) {
-  const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec72, path, &request, nullptr, nullptr, &Body72,
-                           &request.extra, &options);
-}
-
-// POST v3/marketing/membercard-open/cards/{card_id}/codes/deposit
-namespace {
-void Body73(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesDepositRequest*>(p);
-  a.OptStrList("code", v.code);
-}
-constexpr std::string_view kPath73[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec73{
-    "POST v3/marketing/membercard-open/cards/{card_id}/codes/deposit",
-    "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/codes/deposit",
     internal::Protocol::kApiV3,
     true,
     kPath73,
@@ -4389,8 +6055,43 @@ constexpr internal::EndpointSpec kSpec73{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesDepositRequest& v) {
+void Serialize(Archive& a, PatchMembercardOpenCardsByCardIdRequest& v) {
   Body73(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PatchMembercardOpenCardsByCardId::Prepare(const Client& client,
+                                                               std::string_view card_id,
+                                                               const Request& request,
+                                                               CallOptions options) {
+  const std::string path[] = {std::string(card_id)};
+  return internal::Prepare(client, kSpec73, path, &request, nullptr, nullptr, &Body73,
+                           &request.extra, &options);
+}
+
+// POST v3/marketing/membercard-open/cards/{card_id}/codes/deposit
+namespace {
+void Body74(Archive& a, void* p) {
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesDepositRequest*>(p);
+  a.OptStrList("code", v.code);
+}
+constexpr std::string_view kPath74[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec74{
+    "POST v3/marketing/membercard-open/cards/{card_id}/codes/deposit",
+    "POST",
+    "v3/marketing/membercard-open/cards/{card_id}/codes/deposit",
+    internal::Protocol::kApiV3,
+    true,
+    kPath74,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesDepositRequest& v) {
+  Body74(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesDepositResponse& v) {
@@ -4403,24 +6104,24 @@ Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesDeposit::Prepare(const 
                                                                           const Request& request,
                                                                           CallOptions options) {
   const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec73, path, &request, nullptr, nullptr, &Body73,
+  return internal::Prepare(client, kSpec74, path, &request, nullptr, nullptr, &Body74,
                            &request.extra, &options);
 }
 Status PostMembercardOpenCardsByCardIdCodesDeposit::Parse(const ::wechatpay::Response& response,
                                                           Response* out) {
-  return internal::ParseResponse(kSpec73, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec74, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/membercard-open/cards/{card_id}/codes/{code}
 namespace {
-constexpr std::string_view kPath74[] = {"card_id", "code"};
-constexpr internal::EndpointSpec kSpec74{
+constexpr std::string_view kPath75[] = {"card_id", "code"};
+constexpr internal::EndpointSpec kSpec75{
     "GET v3/marketing/membercard-open/cards/{card_id}/codes/{code}",
     "GET",
     "v3/marketing/membercard-open/cards/{card_id}/codes/{code}",
     internal::Protocol::kApiV3,
     false,
-    kPath74,
+    kPath75,
     2,
     nullptr,
     0,
@@ -4453,17 +6154,17 @@ Result<PreparedCall> GetMembercardOpenCardsByCardIdCodesByCode::Prepare(const Cl
                                                                         const Request& request,
                                                                         CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(code)};
-  return internal::Prepare(client, kSpec74, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec75, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardOpenCardsByCardIdCodesByCode::Parse(const ::wechatpay::Response& response,
                                                         Response* out) {
-  return internal::ParseResponse(kSpec74, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec75, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}
 namespace {
-void Body75(Archive& a, void* p) {
+void Body76(Archive& a, void* p) {
   auto& v = *static_cast<PatchMembercardOpenCardsByCardIdCodesByCodeRequest*>(p);
   a.OptStr("membership_number", v.membership_number);
   a.OptStr("background_picture_url", v.background_picture_url);
@@ -4473,47 +6174,11 @@ void Body75(Archive& a, void* p) {
   a.OptBool("need_inform_balance", v.need_inform_balance);
   a.OptBool("need_inform_level", v.need_inform_level);
 }
-constexpr std::string_view kPath75[] = {"card_id", "code"};
-constexpr internal::EndpointSpec kSpec75{
+constexpr std::string_view kPath76[] = {"card_id", "code"};
+constexpr internal::EndpointSpec kSpec76{
     "PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}",
     "PATCH",
     "v3/marketing/membercard-open/cards/{card_id}/codes/{code}",
-    internal::Protocol::kApiV3,
-    true,
-    kPath75,
-    2,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PatchMembercardOpenCardsByCardIdCodesByCodeRequest& v) {
-  Body75(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PatchMembercardOpenCardsByCardIdCodesByCode::Prepare(const Client& client,
-                                                                          std::string_view card_id,
-                                                                          std::string_view code,
-                                                                          const Request& request,
-                                                                          CallOptions options) {
-  const std::string path[] = {std::string(card_id), std::string(code)};
-  return internal::Prepare(client, kSpec75, path, &request, nullptr, nullptr, &Body75,
-                           &request.extra, &options);
-}
-
-// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate
-namespace {
-void Body76(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeActivateRequest*>(p);
-  a.OptStr("membership_number", v.membership_number);
-}
-constexpr std::string_view kPath76[] = {"card_id", "code"};
-constexpr internal::EndpointSpec kSpec76{
-    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate",
-    "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate",
     internal::Protocol::kApiV3,
     true,
     kPath76,
@@ -4524,33 +6189,32 @@ constexpr internal::EndpointSpec kSpec76{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesByCodeActivateRequest& v) {
+void Serialize(Archive& a, PatchMembercardOpenCardsByCardIdCodesByCodeRequest& v) {
   Body76(a, &v);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeActivate::Prepare(
-    const Client& client, std::string_view card_id, std::string_view code, const Request& request,
-    CallOptions options) {
+Result<PreparedCall> PatchMembercardOpenCardsByCardIdCodesByCode::Prepare(const Client& client,
+                                                                          std::string_view card_id,
+                                                                          std::string_view code,
+                                                                          const Request& request,
+                                                                          CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(code)};
   return internal::Prepare(client, kSpec76, path, &request, nullptr, nullptr, &Body76,
                            &request.extra, &options);
 }
 
-// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/commit
+// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate
 namespace {
 void Body77(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeBonusCommitRequest*>(p);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("mchid", v.mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.I64("bonus_value", v.bonus_value);
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeActivateRequest*>(p);
+  a.OptStr("membership_number", v.membership_number);
 }
 constexpr std::string_view kPath77[] = {"card_id", "code"};
 constexpr internal::EndpointSpec kSpec77{
-    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/commit",
+    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate",
     "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/commit",
+    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/activate",
     internal::Protocol::kApiV3,
     true,
     kPath77,
@@ -4561,12 +6225,12 @@ constexpr internal::EndpointSpec kSpec77{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesByCodeBonusCommitRequest& v) {
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesByCodeActivateRequest& v) {
   Body77(a, &v);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeBonusCommit::Prepare(
+Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeActivate::Prepare(
     const Client& client, std::string_view card_id, std::string_view code, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(code)};
@@ -4574,10 +6238,10 @@ Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeBonusCommit::Prep
                            &request.extra, &options);
 }
 
-// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare
+// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/commit
 namespace {
 void Body78(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest*>(p);
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeBonusCommitRequest*>(p);
   a.Str("out_trade_no", v.out_trade_no);
   a.Str("mchid", v.mchid);
   a.Str("sub_mchid", v.sub_mchid);
@@ -4585,9 +6249,9 @@ void Body78(Archive& a, void* p) {
 }
 constexpr std::string_view kPath78[] = {"card_id", "code"};
 constexpr internal::EndpointSpec kSpec78{
-    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare",
+    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/commit",
     "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare",
+    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/commit",
     internal::Protocol::kApiV3,
     true,
     kPath78,
@@ -4598,12 +6262,12 @@ constexpr internal::EndpointSpec kSpec78{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest& v) {
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesByCodeBonusCommitRequest& v) {
   Body78(a, &v);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepare::Prepare(
+Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeBonusCommit::Prepare(
     const Client& client, std::string_view card_id, std::string_view code, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(code)};
@@ -4611,24 +6275,20 @@ Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepare::Pre
                            &request.extra, &options);
 }
 
-// PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights
+// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare
 namespace {
 void Body79(Archive& a, void* p) {
-  auto& v = *static_cast<PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest*>(p);
-  a.OptI64("before_bonus_value", v.before_bonus_value);
-  a.OptI64("bonus_value", v.bonus_value);
-  a.OptI64("add_bonus_value", v.add_bonus_value);
-  a.Str("out_request_no", v.out_request_no);
-  a.OptBool("need_inform_bonus", v.need_inform_bonus);
-  a.OptStr("member_price_word", v.member_price_word);
-  a.OptStr("fapiao_jump_word", v.fapiao_jump_word);
-  a.Field("guide", v.guide);
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest*>(p);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.Str("mchid", v.mchid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.I64("bonus_value", v.bonus_value);
 }
 constexpr std::string_view kPath79[] = {"card_id", "code"};
 constexpr internal::EndpointSpec kSpec79{
-    "PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights",
-    "PATCH",
-    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights",
+    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare",
+    "POST",
+    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/bonus/prepare",
     internal::Protocol::kApiV3,
     true,
     kPath79,
@@ -4639,12 +6299,12 @@ constexpr internal::EndpointSpec kSpec79{
 };
 }  // namespace
 
-void Serialize(Archive& a, PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest& v) {
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest& v) {
   Body79(a, &v);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> PatchMembercardOpenCardsByCardIdCodesByCodeRights::Prepare(
+Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepare::Prepare(
     const Client& client, std::string_view card_id, std::string_view code, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(code)};
@@ -4652,19 +6312,24 @@ Result<PreparedCall> PatchMembercardOpenCardsByCardIdCodesByCodeRights::Prepare(
                            &request.extra, &options);
 }
 
-// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/set-service-module-data
+// PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights
 namespace {
 void Body80(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest*>(p);
+  auto& v = *static_cast<PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest*>(p);
+  a.OptI64("before_bonus_value", v.before_bonus_value);
+  a.OptI64("bonus_value", v.bonus_value);
+  a.OptI64("add_bonus_value", v.add_bonus_value);
   a.Str("out_request_no", v.out_request_no);
-  a.Str("service_module_id", v.service_module_id);
-  a.Field("state_setting", v.state_setting);
+  a.OptBool("need_inform_bonus", v.need_inform_bonus);
+  a.OptStr("member_price_word", v.member_price_word);
+  a.OptStr("fapiao_jump_word", v.fapiao_jump_word);
+  a.Field("guide", v.guide);
 }
 constexpr std::string_view kPath80[] = {"card_id", "code"};
 constexpr internal::EndpointSpec kSpec80{
-    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/set-service-module-data",
-    "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/set-service-module-data",
+    "PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights",
+    "PATCH",
+    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/rights",
     internal::Protocol::kApiV3,
     true,
     kPath80,
@@ -4675,13 +6340,12 @@ constexpr internal::EndpointSpec kSpec80{
 };
 }  // namespace
 
-void Serialize(Archive& a,
-               PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest& v) {
+void Serialize(Archive& a, PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest& v) {
   Body80(a, &v);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleData::Prepare(
+Result<PreparedCall> PatchMembercardOpenCardsByCardIdCodesByCodeRights::Prepare(
     const Client& client, std::string_view card_id, std::string_view code, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(code)};
@@ -4689,17 +6353,19 @@ Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleD
                            &request.extra, &options);
 }
 
-// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable
+// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/set-service-module-data
 namespace {
 void Body81(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeUnavailableRequest*>(p);
-  a.OptStr("reason", v.reason);
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest*>(p);
+  a.Str("out_request_no", v.out_request_no);
+  a.Str("service_module_id", v.service_module_id);
+  a.Field("state_setting", v.state_setting);
 }
 constexpr std::string_view kPath81[] = {"card_id", "code"};
 constexpr internal::EndpointSpec kSpec81{
-    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable",
+    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/set-service-module-data",
     "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable",
+    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/set-service-module-data",
     internal::Protocol::kApiV3,
     true,
     kPath81,
@@ -4710,12 +6376,13 @@ constexpr internal::EndpointSpec kSpec81{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesByCodeUnavailableRequest& v) {
+void Serialize(Archive& a,
+               PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest& v) {
   Body81(a, &v);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeUnavailable::Prepare(
+Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleData::Prepare(
     const Client& client, std::string_view card_id, std::string_view code, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(code)};
@@ -4723,68 +6390,54 @@ Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeUnavailable::Prep
                            &request.extra, &options);
 }
 
-// GET v3/marketing/membercard-open/cards/{card_id}/decrypt-code
+// POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable
 namespace {
-void Query82(Archive& a, void* p) {
-  auto& v = *static_cast<GetMembercardOpenCardsByCardIdDecryptCodeRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("encrypt_code", v.encrypt_code);
+void Body82(Archive& a, void* p) {
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdCodesByCodeUnavailableRequest*>(p);
+  a.OptStr("reason", v.reason);
 }
-constexpr std::string_view kPath82[] = {"card_id"};
+constexpr std::string_view kPath82[] = {"card_id", "code"};
 constexpr internal::EndpointSpec kSpec82{
-    "GET v3/marketing/membercard-open/cards/{card_id}/decrypt-code",
-    "GET",
-    "v3/marketing/membercard-open/cards/{card_id}/decrypt-code",
+    "POST v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable",
+    "POST",
+    "v3/marketing/membercard-open/cards/{card_id}/codes/{code}/unavailable",
     internal::Protocol::kApiV3,
-    false,
+    true,
     kPath82,
-    1,
+    2,
     nullptr,
     0,
     "",
 };
 }  // namespace
 
-void Serialize(Archive& a, GetMembercardOpenCardsByCardIdDecryptCodeRequest& v) {
-  Query82(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetMembercardOpenCardsByCardIdDecryptCodeResponse& v) {
-  a.Str("code", v.code);
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdCodesByCodeUnavailableRequest& v) {
+  Body82(a, &v);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> GetMembercardOpenCardsByCardIdDecryptCode::Prepare(const Client& client,
-                                                                        std::string_view card_id,
-                                                                        const Request& request,
-                                                                        CallOptions options) {
-  const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec82, path, &request, nullptr, &Query82, nullptr,
+Result<PreparedCall> PostMembercardOpenCardsByCardIdCodesByCodeUnavailable::Prepare(
+    const Client& client, std::string_view card_id, std::string_view code, const Request& request,
+    CallOptions options) {
+  const std::string path[] = {std::string(card_id), std::string(code)};
+  return internal::Prepare(client, kSpec82, path, &request, nullptr, nullptr, &Body82,
                            &request.extra, &options);
 }
-Status GetMembercardOpenCardsByCardIdDecryptCode::Parse(const ::wechatpay::Response& response,
-                                                        Response* out) {
-  return internal::ParseResponse(kSpec82, response, &internal::SerializeErased<Response>, out);
-}
 
-// POST v3/marketing/membercard-open/cards/{card_id}/permission-tokens
+// GET v3/marketing/membercard-open/cards/{card_id}/decrypt-code
 namespace {
-void Body83(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdPermissionTokensRequest*>(p);
-  a.Str("activate_type", v.activate_type);
-  a.OptBool("navigate_back_previous_page", v.navigate_back_previous_page);
-  a.OptStr("activate_url", v.activate_url);
-  a.OptStr("activate_appid", v.activate_appid);
-  a.OptStr("activate_path", v.activate_path);
-  a.OptStr("outer_str", v.outer_str);
+void Query83(Archive& a, void* p) {
+  auto& v = *static_cast<GetMembercardOpenCardsByCardIdDecryptCodeRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("encrypt_code", v.encrypt_code);
 }
 constexpr std::string_view kPath83[] = {"card_id"};
 constexpr internal::EndpointSpec kSpec83{
-    "POST v3/marketing/membercard-open/cards/{card_id}/permission-tokens",
-    "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/permission-tokens",
+    "GET v3/marketing/membercard-open/cards/{card_id}/decrypt-code",
+    "GET",
+    "v3/marketing/membercard-open/cards/{card_id}/decrypt-code",
     internal::Protocol::kApiV3,
-    true,
+    false,
     kPath83,
     1,
     nullptr,
@@ -4793,88 +6446,47 @@ constexpr internal::EndpointSpec kSpec83{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdPermissionTokensRequest& v) {
-  Body83(a, &v);
+void Serialize(Archive& a, GetMembercardOpenCardsByCardIdDecryptCodeRequest& v) {
+  Query83(a, &v);
   a.Extra(v.extra);
 }
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdPermissionTokensResponse& v) {
-  a.Str("permission_token", v.permission_token);
+void Serialize(Archive& a, GetMembercardOpenCardsByCardIdDecryptCodeResponse& v) {
+  a.OptStr("code", v.code);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> PostMembercardOpenCardsByCardIdPermissionTokens::Prepare(
-    const Client& client, std::string_view card_id, const Request& request, CallOptions options) {
+Result<PreparedCall> GetMembercardOpenCardsByCardIdDecryptCode::Prepare(const Client& client,
+                                                                        std::string_view card_id,
+                                                                        const Request& request,
+                                                                        CallOptions options) {
   const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec83, path, &request, nullptr, nullptr, &Body83,
+  return internal::Prepare(client, kSpec83, path, &request, nullptr, &Query83, nullptr,
                            &request.extra, &options);
 }
-Status PostMembercardOpenCardsByCardIdPermissionTokens::Parse(const ::wechatpay::Response& response,
-                                                              Response* out) {
+Status GetMembercardOpenCardsByCardIdDecryptCode::Parse(const ::wechatpay::Response& response,
+                                                        Response* out) {
   return internal::ParseResponse(kSpec83, response, &internal::SerializeErased<Response>, out);
 }
 
-// POST v3/marketing/membercard-open/cards/{card_id}/phone-membercard/import
+// POST v3/marketing/membercard-open/cards/{card_id}/permission-tokens
 namespace {
 void Body84(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdPhoneMembercardImportRequest*>(p);
-  a.Str("encrypted_phone_number", v.encrypted_phone_number);
-  a.OptStr("code", v.code);
-  a.Str("out_request_no", v.out_request_no);
-}
-constexpr std::string_view kPath84[] = {"card_id"};
-constexpr std::string_view kEncrypted84[] = {"encrypted_phone_number"};
-constexpr internal::EndpointSpec kSpec84{
-    "POST v3/marketing/membercard-open/cards/{card_id}/phone-membercard/import",
-    "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/phone-membercard/import",
-    internal::Protocol::kApiV3,
-    true,
-    kPath84,
-    1,
-    kEncrypted84,
-    1,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdPhoneMembercardImportRequest& v) {
-  Body84(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdPhoneMembercardImportResponse& v) {
-  a.Str("code", v.code);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMembercardOpenCardsByCardIdPhoneMembercardImport::Prepare(
-    const Client& client, std::string_view card_id, const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec84, path, &request, nullptr, nullptr, &Body84,
-                           &request.extra, &options);
-}
-Status PostMembercardOpenCardsByCardIdPhoneMembercardImport::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec84, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/marketing/membercard-open/cards/{card_id}/qrcode
-namespace {
-void Body85(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdQrcodeRequest*>(p);
-  a.Field("activate_type", v.activate_type);
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdPermissionTokensRequest*>(p);
+  a.Str("activate_type", v.activate_type);
+  a.OptBool("navigate_back_previous_page", v.navigate_back_previous_page);
   a.OptStr("activate_url", v.activate_url);
   a.OptStr("activate_appid", v.activate_appid);
   a.OptStr("activate_path", v.activate_path);
   a.OptStr("outer_str", v.outer_str);
 }
-constexpr std::string_view kPath85[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec85{
-    "POST v3/marketing/membercard-open/cards/{card_id}/qrcode",
+constexpr std::string_view kPath84[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec84{
+    "POST v3/marketing/membercard-open/cards/{card_id}/permission-tokens",
     "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/qrcode",
+    "v3/marketing/membercard-open/cards/{card_id}/permission-tokens",
     internal::Protocol::kApiV3,
     true,
-    kPath85,
+    kPath84,
     1,
     nullptr,
     0,
@@ -4882,46 +6494,85 @@ constexpr internal::EndpointSpec kSpec85{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdQrcodeRequest& v) {
-  Body85(a, &v);
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdPermissionTokensRequest& v) {
+  Body84(a, &v);
   a.Extra(v.extra);
 }
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdQrcodeResponse& v) {
-  a.Str("url", v.url);
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdPermissionTokensResponse& v) {
+  a.OptStr("permission_token", v.permission_token);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> PostMembercardOpenCardsByCardIdQrcode::Prepare(const Client& client,
-                                                                    std::string_view card_id,
-                                                                    const Request& request,
-                                                                    CallOptions options) {
+Result<PreparedCall> PostMembercardOpenCardsByCardIdPermissionTokens::Prepare(
+    const Client& client, std::string_view card_id, const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(card_id)};
+  return internal::Prepare(client, kSpec84, path, &request, nullptr, nullptr, &Body84,
+                           &request.extra, &options);
+}
+Status PostMembercardOpenCardsByCardIdPermissionTokens::Parse(const ::wechatpay::Response& response,
+                                                              Response* out) {
+  return internal::ParseResponse(kSpec84, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/marketing/membercard-open/cards/{card_id}/phone-membercard/import
+namespace {
+void Body85(Archive& a, void* p) {
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdPhoneMembercardImportRequest*>(p);
+  a.Str("encrypted_phone_number", v.encrypted_phone_number);
+  a.OptStr("code", v.code);
+  a.Str("out_request_no", v.out_request_no);
+}
+constexpr std::string_view kPath85[] = {"card_id"};
+constexpr std::string_view kEncrypted85[] = {"encrypted_phone_number"};
+constexpr internal::EndpointSpec kSpec85{
+    "POST v3/marketing/membercard-open/cards/{card_id}/phone-membercard/import",
+    "POST",
+    "v3/marketing/membercard-open/cards/{card_id}/phone-membercard/import",
+    internal::Protocol::kApiV3,
+    true,
+    kPath85,
+    1,
+    kEncrypted85,
+    1,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdPhoneMembercardImportRequest& v) {
+  Body85(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdPhoneMembercardImportResponse& v) {
+  a.OptStr("code", v.code);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMembercardOpenCardsByCardIdPhoneMembercardImport::Prepare(
+    const Client& client, std::string_view card_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(card_id)};
   return internal::Prepare(client, kSpec85, path, &request, nullptr, nullptr, &Body85,
                            &request.extra, &options);
 }
-Status PostMembercardOpenCardsByCardIdQrcode::Parse(const ::wechatpay::Response& response,
-                                                    Response* out) {
+Status PostMembercardOpenCardsByCardIdPhoneMembercardImport::Parse(
+    const ::wechatpay::Response& response, Response* out) {
   return internal::ParseResponse(kSpec85, response, &internal::SerializeErased<Response>, out);
 }
 
-// PATCH v3/marketing/membercard-open/cards/{card_id}/rights
+// POST v3/marketing/membercard-open/cards/{card_id}/qrcode
 namespace {
 void Body86(Archive& a, void* p) {
-  auto& v = *static_cast<PatchMembercardOpenCardsByCardIdRightsRequest*>(p);
-  a.Bool("show_bonus", v.show_bonus);
-  a.Bool("show_favor", v.show_favor);
-  a.Field("bonus", v.bonus);
-  a.Field("favor", v.favor);
-  a.OptBool("show_fapiao", v.show_fapiao);
-  a.Field("fapiao", v.fapiao);
-  a.OptBool("show_guide", v.show_guide);
-  a.Field("guide", v.guide);
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdQrcodeRequest*>(p);
+  a.Field("activate_type", v.activate_type);
+  a.OptStr("activate_url", v.activate_url);
+  a.OptStr("activate_appid", v.activate_appid);
+  a.OptStr("activate_path", v.activate_path);
+  a.OptStr("outer_str", v.outer_str);
 }
 constexpr std::string_view kPath86[] = {"card_id"};
 constexpr internal::EndpointSpec kSpec86{
-    "PATCH v3/marketing/membercard-open/cards/{card_id}/rights",
-    "PATCH",
-    "v3/marketing/membercard-open/cards/{card_id}/rights",
+    "POST v3/marketing/membercard-open/cards/{card_id}/qrcode",
+    "POST",
+    "v3/marketing/membercard-open/cards/{card_id}/qrcode",
     internal::Protocol::kApiV3,
     true,
     kPath86,
@@ -4932,32 +6583,46 @@ constexpr internal::EndpointSpec kSpec86{
 };
 }  // namespace
 
-void Serialize(Archive& a, PatchMembercardOpenCardsByCardIdRightsRequest& v) {
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdQrcodeRequest& v) {
   Body86(a, &v);
   a.Extra(v.extra);
 }
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdQrcodeResponse& v) {
+  a.OptStr("url", v.url);
+  a.Extra(v.extra);
+}
 
-Result<PreparedCall> PatchMembercardOpenCardsByCardIdRights::Prepare(const Client& client,
-                                                                     std::string_view card_id,
-                                                                     const Request& request,
-                                                                     CallOptions options) {
+Result<PreparedCall> PostMembercardOpenCardsByCardIdQrcode::Prepare(const Client& client,
+                                                                    std::string_view card_id,
+                                                                    const Request& request,
+                                                                    CallOptions options) {
   const std::string path[] = {std::string(card_id)};
   return internal::Prepare(client, kSpec86, path, &request, nullptr, nullptr, &Body86,
                            &request.extra, &options);
 }
+Status PostMembercardOpenCardsByCardIdQrcode::Parse(const ::wechatpay::Response& response,
+                                                    Response* out) {
+  return internal::ParseResponse(kSpec86, response, &internal::SerializeErased<Response>, out);
+}
 
-// POST v3/marketing/membercard-open/cards/{card_id}/service-modules
+// PATCH v3/marketing/membercard-open/cards/{card_id}/rights
 namespace {
 void Body87(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdServiceModulesRequest*>(p);
-  a.Str("service_module_id", v.service_module_id);
-  a.Field("jump_miniprogram", v.jump_miniprogram);
+  auto& v = *static_cast<PatchMembercardOpenCardsByCardIdRightsRequest*>(p);
+  a.Bool("show_bonus", v.show_bonus);
+  a.Bool("show_favor", v.show_favor);
+  a.Field("bonus", v.bonus);
+  a.Field("favor", v.favor);
+  a.OptBool("show_fapiao", v.show_fapiao);
+  a.Field("fapiao", v.fapiao);
+  a.OptBool("show_guide", v.show_guide);
+  a.Field("guide", v.guide);
 }
 constexpr std::string_view kPath87[] = {"card_id"};
 constexpr internal::EndpointSpec kSpec87{
-    "POST v3/marketing/membercard-open/cards/{card_id}/service-modules",
-    "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/service-modules",
+    "PATCH v3/marketing/membercard-open/cards/{card_id}/rights",
+    "PATCH",
+    "v3/marketing/membercard-open/cards/{card_id}/rights",
     internal::Protocol::kApiV3,
     true,
     kPath87,
@@ -4968,13 +6633,49 @@ constexpr internal::EndpointSpec kSpec87{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdServiceModulesRequest& v) {
+void Serialize(Archive& a, PatchMembercardOpenCardsByCardIdRightsRequest& v) {
   Body87(a, &v);
   a.Extra(v.extra);
 }
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdServiceModulesResponse& v) {
-  a.Str("card_id", v.card_id);
+
+Result<PreparedCall> PatchMembercardOpenCardsByCardIdRights::Prepare(const Client& client,
+                                                                     std::string_view card_id,
+                                                                     const Request& request,
+                                                                     CallOptions options) {
+  const std::string path[] = {std::string(card_id)};
+  return internal::Prepare(client, kSpec87, path, &request, nullptr, nullptr, &Body87,
+                           &request.extra, &options);
+}
+
+// POST v3/marketing/membercard-open/cards/{card_id}/service-modules
+namespace {
+void Body88(Archive& a, void* p) {
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdServiceModulesRequest*>(p);
   a.Str("service_module_id", v.service_module_id);
+  a.Field("jump_miniprogram", v.jump_miniprogram);
+}
+constexpr std::string_view kPath88[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec88{
+    "POST v3/marketing/membercard-open/cards/{card_id}/service-modules",
+    "POST",
+    "v3/marketing/membercard-open/cards/{card_id}/service-modules",
+    internal::Protocol::kApiV3,
+    true,
+    kPath88,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdServiceModulesRequest& v) {
+  Body88(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdServiceModulesResponse& v) {
+  a.OptStr("card_id", v.card_id);
+  a.OptStr("service_module_id", v.service_module_id);
   a.Field("jump_miniprogram", v.jump_miniprogram);
   a.Extra(v.extra);
 }
@@ -4982,24 +6683,24 @@ void Serialize(Archive& a, PostMembercardOpenCardsByCardIdServiceModulesResponse
 Result<PreparedCall> PostMembercardOpenCardsByCardIdServiceModules::Prepare(
     const Client& client, std::string_view card_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec87, path, &request, nullptr, nullptr, &Body87,
+  return internal::Prepare(client, kSpec88, path, &request, nullptr, nullptr, &Body88,
                            &request.extra, &options);
 }
 Status PostMembercardOpenCardsByCardIdServiceModules::Parse(const ::wechatpay::Response& response,
                                                             Response* out) {
-  return internal::ParseResponse(kSpec87, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec88, response, &internal::SerializeErased<Response>, out);
 }
 
 // DELETE v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}
 namespace {
-constexpr std::string_view kPath88[] = {"card_id", "service_module_id"};
-constexpr internal::EndpointSpec kSpec88{
+constexpr std::string_view kPath89[] = {"card_id", "service_module_id"};
+constexpr internal::EndpointSpec kSpec89{
     "DELETE v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}",
     "DELETE",
     "v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath88,
+    kPath89,
     2,
     nullptr,
     0,
@@ -5016,25 +6717,25 @@ Result<PreparedCall> DeleteMembercardOpenCardsByCardIdServiceModulesByServiceMod
     const Client& client, std::string_view card_id, std::string_view service_module_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(service_module_id)};
-  return internal::Prepare(client, kSpec88, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec89, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 
 // PATCH v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}
 namespace {
-void Body89(Archive& a, void* p) {
+void Body90(Archive& a, void* p) {
   auto& v =
       *static_cast<PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest*>(p);
   a.Field("jump_miniprogram", v.jump_miniprogram);
 }
-constexpr std::string_view kPath89[] = {"card_id", "service_module_id"};
-constexpr internal::EndpointSpec kSpec89{
+constexpr std::string_view kPath90[] = {"card_id", "service_module_id"};
+constexpr internal::EndpointSpec kSpec90{
     "PATCH v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}",
     "PATCH",
     "v3/marketing/membercard-open/cards/{card_id}/service-modules/{service_module_id}",
     internal::Protocol::kApiV3,
     true,
-    kPath89,
+    kPath90,
     2,
     nullptr,
     0,
@@ -5044,13 +6745,13 @@ constexpr internal::EndpointSpec kSpec89{
 
 void Serialize(Archive& a,
                PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest& v) {
-  Body89(a, &v);
+  Body90(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
                PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdResponse& v) {
-  a.Str("card_id", v.card_id);
-  a.Str("service_module_id", v.service_module_id);
+  a.OptStr("card_id", v.card_id);
+  a.OptStr("service_module_id", v.service_module_id);
   a.Field("jump_miniprogram", v.jump_miniprogram);
   a.Extra(v.extra);
 }
@@ -5059,63 +6760,26 @@ Result<PreparedCall> PatchMembercardOpenCardsByCardIdServiceModulesByServiceModu
     const Client& client, std::string_view card_id, std::string_view service_module_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(card_id), std::string(service_module_id)};
-  return internal::Prepare(client, kSpec89, path, &request, nullptr, nullptr, &Body89,
+  return internal::Prepare(client, kSpec90, path, &request, nullptr, nullptr, &Body90,
                            &request.extra, &options);
 }
 Status PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleId::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec89, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec90, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/membercard-open/cards/{card_id}/upgrade
 namespace {
-void Body90(Archive& a, void* p) {
+void Body91(Archive& a, void* p) {
   auto& v = *static_cast<PostMembercardOpenCardsByCardIdUpgradeRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("appid", v.appid);
 }
-constexpr std::string_view kPath90[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec90{
+constexpr std::string_view kPath91[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec91{
     "POST v3/marketing/membercard-open/cards/{card_id}/upgrade",
     "POST",
     "v3/marketing/membercard-open/cards/{card_id}/upgrade",
-    internal::Protocol::kApiV3,
-    true,
-    kPath90,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdUpgradeRequest& v) {
-  Body90(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMembercardOpenCardsByCardIdUpgrade::Prepare(const Client& client,
-                                                                     std::string_view card_id,
-                                                                     const Request& request,
-                                                                     CallOptions options) {
-  const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec90, path, &request, nullptr, nullptr, &Body90,
-                           &request.extra, &options);
-}
-
-// POST v3/marketing/membercard-open/cards/{card_id}/users/import
-namespace {
-void Body91(Archive& a, void* p) {
-  auto& v = *static_cast<PostMembercardOpenCardsByCardIdUsersImportRequest*>(p);
-  a.Str("openid", v.openid);
-  a.OptStr("code", v.code);
-  a.Str("out_request_no", v.out_request_no);
-}
-constexpr std::string_view kPath91[] = {"card_id"};
-constexpr internal::EndpointSpec kSpec91{
-    "POST v3/marketing/membercard-open/cards/{card_id}/users/import",
-    "POST",
-    "v3/marketing/membercard-open/cards/{card_id}/users/import",
     internal::Protocol::kApiV3,
     true,
     kPath91,
@@ -5126,12 +6790,49 @@ constexpr internal::EndpointSpec kSpec91{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostMembercardOpenCardsByCardIdUsersImportRequest& v) {
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdUpgradeRequest& v) {
   Body91(a, &v);
   a.Extra(v.extra);
 }
+
+Result<PreparedCall> PostMembercardOpenCardsByCardIdUpgrade::Prepare(const Client& client,
+                                                                     std::string_view card_id,
+                                                                     const Request& request,
+                                                                     CallOptions options) {
+  const std::string path[] = {std::string(card_id)};
+  return internal::Prepare(client, kSpec91, path, &request, nullptr, nullptr, &Body91,
+                           &request.extra, &options);
+}
+
+// POST v3/marketing/membercard-open/cards/{card_id}/users/import
+namespace {
+void Body92(Archive& a, void* p) {
+  auto& v = *static_cast<PostMembercardOpenCardsByCardIdUsersImportRequest*>(p);
+  a.Str("openid", v.openid);
+  a.OptStr("code", v.code);
+  a.Str("out_request_no", v.out_request_no);
+}
+constexpr std::string_view kPath92[] = {"card_id"};
+constexpr internal::EndpointSpec kSpec92{
+    "POST v3/marketing/membercard-open/cards/{card_id}/users/import",
+    "POST",
+    "v3/marketing/membercard-open/cards/{card_id}/users/import",
+    internal::Protocol::kApiV3,
+    true,
+    kPath92,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMembercardOpenCardsByCardIdUsersImportRequest& v) {
+  Body92(a, &v);
+  a.Extra(v.extra);
+}
 void Serialize(Archive& a, PostMembercardOpenCardsByCardIdUsersImportResponse& v) {
-  a.Str("code", v.code);
+  a.OptStr("code", v.code);
   a.Extra(v.extra);
 }
 
@@ -5140,64 +6841,29 @@ Result<PreparedCall> PostMembercardOpenCardsByCardIdUsersImport::Prepare(const C
                                                                          const Request& request,
                                                                          CallOptions options) {
   const std::string path[] = {std::string(card_id)};
-  return internal::Prepare(client, kSpec91, path, &request, nullptr, nullptr, &Body91,
+  return internal::Prepare(client, kSpec92, path, &request, nullptr, nullptr, &Body92,
                            &request.extra, &options);
 }
 Status PostMembercardOpenCardsByCardIdUsersImport::Parse(const ::wechatpay::Response& response,
                                                          Response* out) {
-  return internal::ParseResponse(kSpec91, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec92, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/membercard-open/phonenumber-member/import
 namespace {
-void Body92(Archive& a, void* p) {
+void Body93(Archive& a, void* p) {
   auto& v = *static_cast<PostMembercardOpenPhonenumberMemberImportRequest*>(p);
   a.Field("member_information", v.member_information);
   a.Str("encrypted_phone_number", v.encrypted_phone_number);
   a.OptStr("outer_str", v.outer_str);
 }
-constexpr std::string_view kEncrypted92[] = {"encrypted_phone_number"};
-constexpr internal::EndpointSpec kSpec92{
+constexpr std::string_view kEncrypted93[] = {"encrypted_phone_number"};
+constexpr internal::EndpointSpec kSpec93{
     "POST v3/marketing/membercard-open/phonenumber-member/import",
     "POST",
     "v3/marketing/membercard-open/phonenumber-member/import",
     internal::Protocol::kApiV3,
     true,
-    nullptr,
-    0,
-    kEncrypted92,
-    1,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMembercardOpenPhonenumberMemberImportRequest& v) {
-  Body92(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMembercardOpenPhonenumberMemberImport::Prepare(const Client& client,
-                                                                        const Request& request,
-                                                                        CallOptions options) {
-  return internal::Prepare(client, kSpec92, nullptr, &request, nullptr, nullptr, &Body92,
-                           &request.extra, &options);
-}
-
-// GET v3/marketing/membercard-open/phonenumber-member/search
-namespace {
-void Query93(Archive& a, void* p) {
-  auto& v = *static_cast<GetMembercardOpenPhonenumberMemberSearchRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("card_id", v.card_id);
-  a.Str("encrypted_phone_number", v.encrypted_phone_number);
-}
-constexpr std::string_view kEncrypted93[] = {"query:encrypted_phone_number"};
-constexpr internal::EndpointSpec kSpec93{
-    "GET v3/marketing/membercard-open/phonenumber-member/search",
-    "GET",
-    "v3/marketing/membercard-open/phonenumber-member/search",
-    internal::Protocol::kApiV3,
-    false,
     nullptr,
     0,
     kEncrypted93,
@@ -5206,8 +6872,43 @@ constexpr internal::EndpointSpec kSpec93{
 };
 }  // namespace
 
+void Serialize(Archive& a, PostMembercardOpenPhonenumberMemberImportRequest& v) {
+  Body93(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMembercardOpenPhonenumberMemberImport::Prepare(const Client& client,
+                                                                        const Request& request,
+                                                                        CallOptions options) {
+  return internal::Prepare(client, kSpec93, nullptr, &request, nullptr, nullptr, &Body93,
+                           &request.extra, &options);
+}
+
+// GET v3/marketing/membercard-open/phonenumber-member/search
+namespace {
+void Query94(Archive& a, void* p) {
+  auto& v = *static_cast<GetMembercardOpenPhonenumberMemberSearchRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("card_id", v.card_id);
+  a.Str("encrypted_phone_number", v.encrypted_phone_number);
+}
+constexpr std::string_view kEncrypted94[] = {"query:encrypted_phone_number"};
+constexpr internal::EndpointSpec kSpec94{
+    "GET v3/marketing/membercard-open/phonenumber-member/search",
+    "GET",
+    "v3/marketing/membercard-open/phonenumber-member/search",
+    internal::Protocol::kApiV3,
+    false,
+    nullptr,
+    0,
+    kEncrypted94,
+    1,
+    "",
+};
+}  // namespace
+
 void Serialize(Archive& a, GetMembercardOpenPhonenumberMemberSearchRequest& v) {
-  Query93(a, &v);
+  Query94(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMembercardOpenPhonenumberMemberSearchResponse& v) {
@@ -5219,17 +6920,17 @@ void Serialize(Archive& a, GetMembercardOpenPhonenumberMemberSearchResponse& v) 
 Result<PreparedCall> GetMembercardOpenPhonenumberMemberSearch::Prepare(const Client& client,
                                                                        const Request& request,
                                                                        CallOptions options) {
-  return internal::Prepare(client, kSpec93, nullptr, &request, nullptr, &Query93, nullptr,
+  return internal::Prepare(client, kSpec94, nullptr, &request, nullptr, &Query94, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardOpenPhonenumberMemberSearch::Parse(const ::wechatpay::Response& response,
                                                        Response* out) {
-  return internal::ParseResponse(kSpec93, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec94, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/membercard-open/user/cards
 namespace {
-void Query94(Archive& a, void* p) {
+void Query95(Archive& a, void* p) {
   auto& v = *static_cast<GetMembercardOpenUserCardsRequest*>(p);
   Archive::TextScope text(a);
   a.Str("openid", v.openid);
@@ -5237,7 +6938,7 @@ void Query94(Archive& a, void* p) {
   a.I64("offset", v.offset);
   a.I64("limit", v.limit);
 }
-constexpr internal::EndpointSpec kSpec94{
+constexpr internal::EndpointSpec kSpec95{
     "GET v3/marketing/membercard-open/user/cards",
     "GET",
     "v3/marketing/membercard-open/user/cards",
@@ -5252,30 +6953,30 @@ constexpr internal::EndpointSpec kSpec94{
 }  // namespace
 
 void Serialize(Archive& a, GetMembercardOpenUserCardsRequest& v) {
-  Query94(a, &v);
+  Query95(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMembercardOpenUserCardsResponse& v) {
   a.OptList("data", v.data);
-  a.I64("total_count", v.total_count);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
   a.Extra(v.extra);
 }
 
 Result<PreparedCall> GetMembercardOpenUserCards::Prepare(const Client& client,
                                                          const Request& request,
                                                          CallOptions options) {
-  return internal::Prepare(client, kSpec94, nullptr, &request, nullptr, &Query94, nullptr,
+  return internal::Prepare(client, kSpec95, nullptr, &request, nullptr, &Query95, nullptr,
                            &request.extra, &options);
 }
 Status GetMembercardOpenUserCards::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec94, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec95, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/delivery-plan/delivery-plans
 namespace {
-void Body95(Archive& a, void* p) {
+void Body96(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerDeliveryPlanDeliveryPlansRequest*>(p);
   a.Str("out_request_no", v.out_request_no);
   a.Str("brand_id", v.brand_id);
@@ -5292,7 +6993,7 @@ void Body95(Archive& a, void* p) {
   a.Field("usage_mode", v.usage_mode);
   a.OptStr("stock_bundle_id", v.stock_bundle_id);
 }
-constexpr internal::EndpointSpec kSpec95{
+constexpr internal::EndpointSpec kSpec96{
     "POST v3/marketing/partner/delivery-plan/delivery-plans",
     "POST",
     "v3/marketing/partner/delivery-plan/delivery-plans",
@@ -5307,7 +7008,7 @@ constexpr internal::EndpointSpec kSpec95{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerDeliveryPlanDeliveryPlansRequest& v) {
-  Body95(a, &v);
+  Body96(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerDeliveryPlanDeliveryPlansResponse& v) {
@@ -5318,17 +7019,17 @@ void Serialize(Archive& a, PostPartnerDeliveryPlanDeliveryPlansResponse& v) {
 Result<PreparedCall> PostPartnerDeliveryPlanDeliveryPlans::Prepare(const Client& client,
                                                                    const Request& request,
                                                                    CallOptions options) {
-  return internal::Prepare(client, kSpec95, nullptr, &request, nullptr, nullptr, &Body95,
+  return internal::Prepare(client, kSpec96, nullptr, &request, nullptr, nullptr, &Body96,
                            &request.extra, &options);
 }
 Status PostPartnerDeliveryPlanDeliveryPlans::Parse(const ::wechatpay::Response& response,
                                                    Response* out) {
-  return internal::ParseResponse(kSpec95, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec96, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partner/delivery-plan/delivery-plans/{brand_id}/delivery-plans
 namespace {
-void Query96(Archive& a, void* p) {
+void Query97(Archive& a, void* p) {
   auto& v = *static_cast<GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest*>(p);
   Archive::TextScope text(a);
   a.OptI64("page_size", v.page_size);
@@ -5337,14 +7038,14 @@ void Query96(Archive& a, void* p) {
   a.Field("audit_state", v.audit_state);
   a.OptStr("plan_id", v.plan_id);
 }
-constexpr std::string_view kPath96[] = {"brand_id"};
-constexpr internal::EndpointSpec kSpec96{
+constexpr std::string_view kPath97[] = {"brand_id"};
+constexpr internal::EndpointSpec kSpec97{
     "GET v3/marketing/partner/delivery-plan/delivery-plans/{brand_id}/delivery-plans",
     "GET",
     "v3/marketing/partner/delivery-plan/delivery-plans/{brand_id}/delivery-plans",
     internal::Protocol::kApiV3,
     false,
-    kPath96,
+    kPath97,
     1,
     nullptr,
     0,
@@ -5353,7 +7054,7 @@ constexpr internal::EndpointSpec kSpec96{
 }  // namespace
 
 void Serialize(Archive& a, GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest& v) {
-  Query96(a, &v);
+  Query97(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansResponse& v) {
@@ -5365,29 +7066,29 @@ void Serialize(Archive& a, GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryP
 Result<PreparedCall> GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlans::Prepare(
     const Client& client, std::string_view brand_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(brand_id)};
-  return internal::Prepare(client, kSpec96, path, &request, nullptr, &Query96, nullptr,
+  return internal::Prepare(client, kSpec97, path, &request, nullptr, &Query97, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlans::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec96, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec97, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}
 namespace {
-void Body97(Archive& a, void* p) {
+void Body98(Archive& a, void* p) {
   auto& v = *static_cast<PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest*>(p);
   a.Field("modify_content", v.modify_content);
   a.OptStr("out_request_no", v.out_request_no);
 }
-constexpr std::string_view kPath97[] = {"plan_id"};
-constexpr internal::EndpointSpec kSpec97{
+constexpr std::string_view kPath98[] = {"plan_id"};
+constexpr internal::EndpointSpec kSpec98{
     "PATCH v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}",
     "PATCH",
     "v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}",
     internal::Protocol::kApiV3,
     true,
-    kPath97,
+    kPath98,
     1,
     nullptr,
     0,
@@ -5396,7 +7097,7 @@ constexpr internal::EndpointSpec kSpec97{
 }  // namespace
 
 void Serialize(Archive& a, PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest& v) {
-  Body97(a, &v);
+  Body98(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchPartnerDeliveryPlanDeliveryPlansByPlanIdResponse& v) {
@@ -5407,24 +7108,24 @@ void Serialize(Archive& a, PatchPartnerDeliveryPlanDeliveryPlansByPlanIdResponse
 Result<PreparedCall> PatchPartnerDeliveryPlanDeliveryPlansByPlanId::Prepare(
     const Client& client, std::string_view plan_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(plan_id)};
-  return internal::Prepare(client, kSpec97, path, &request, nullptr, nullptr, &Body97,
+  return internal::Prepare(client, kSpec98, path, &request, nullptr, nullptr, &Body98,
                            &request.extra, &options);
 }
 Status PatchPartnerDeliveryPlanDeliveryPlansByPlanId::Parse(const ::wechatpay::Response& response,
                                                             Response* out) {
-  return internal::ParseResponse(kSpec97, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec98, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}/terminate
 namespace {
-constexpr std::string_view kPath98[] = {"plan_id"};
-constexpr internal::EndpointSpec kSpec98{
+constexpr std::string_view kPath99[] = {"plan_id"};
+constexpr internal::EndpointSpec kSpec99{
     "POST v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}/terminate",
     "POST",
     "v3/marketing/partner/delivery-plan/delivery-plans/{plan_id}/terminate",
     internal::Protocol::kApiV3,
     false,
-    kPath98,
+    kPath99,
     1,
     nullptr,
     0,
@@ -5439,24 +7140,24 @@ void Serialize(Archive& a, PostPartnerDeliveryPlanDeliveryPlansByPlanIdTerminate
 Result<PreparedCall> PostPartnerDeliveryPlanDeliveryPlansByPlanIdTerminate::Prepare(
     const Client& client, std::string_view plan_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(plan_id)};
-  return internal::Prepare(client, kSpec98, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec99, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 
 // POST v3/marketing/partner/delivery-plan/{sp_mchid}/notify-url
 namespace {
-void Body99(Archive& a, void* p) {
+void Body100(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerDeliveryPlanBySpMchidNotifyUrlRequest*>(p);
   a.Str("notify_url", v.notify_url);
 }
-constexpr std::string_view kPath99[] = {"sp_mchid"};
-constexpr internal::EndpointSpec kSpec99{
+constexpr std::string_view kPath100[] = {"sp_mchid"};
+constexpr internal::EndpointSpec kSpec100{
     "POST v3/marketing/partner/delivery-plan/{sp_mchid}/notify-url",
     "POST",
     "v3/marketing/partner/delivery-plan/{sp_mchid}/notify-url",
     internal::Protocol::kApiV3,
     true,
-    kPath99,
+    kPath100,
     1,
     nullptr,
     0,
@@ -5465,11 +7166,11 @@ constexpr internal::EndpointSpec kSpec99{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerDeliveryPlanBySpMchidNotifyUrlRequest& v) {
-  Body99(a, &v);
+  Body100(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerDeliveryPlanBySpMchidNotifyUrlResponse& v) {
-  a.Str("notify_url", v.notify_url);
+  a.OptStr("notify_url", v.notify_url);
   a.Extra(v.extra);
 }
 
@@ -5478,17 +7179,17 @@ Result<PreparedCall> PostPartnerDeliveryPlanBySpMchidNotifyUrl::Prepare(const Cl
                                                                         const Request& request,
                                                                         CallOptions options) {
   const std::string path[] = {std::string(sp_mchid)};
-  return internal::Prepare(client, kSpec99, path, &request, nullptr, nullptr, &Body99,
+  return internal::Prepare(client, kSpec100, path, &request, nullptr, nullptr, &Body100,
                            &request.extra, &options);
 }
 Status PostPartnerDeliveryPlanBySpMchidNotifyUrl::Parse(const ::wechatpay::Response& response,
                                                         Response* out) {
-  return internal::ParseResponse(kSpec99, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec100, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/image-generation-tasks
 namespace {
-void Body100(Archive& a, void* p) {
+void Body101(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponImageGenerationTasksRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("task_id", v.task_id);
@@ -5496,7 +7197,7 @@ void Body100(Archive& a, void* p) {
   a.Field("combine_image", v.combine_image);
   a.Field("cut_out", v.cut_out);
 }
-constexpr internal::EndpointSpec kSpec100{
+constexpr internal::EndpointSpec kSpec101{
     "POST v3/marketing/partner/product-coupon/image-generation-tasks",
     "POST",
     "v3/marketing/partner/product-coupon/image-generation-tasks",
@@ -5511,42 +7212,42 @@ constexpr internal::EndpointSpec kSpec100{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerProductCouponImageGenerationTasksRequest& v) {
-  Body100(a, &v);
+  Body101(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponImageGenerationTasksResponse& v) {
-  a.Str("task_id", v.task_id);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("task_id", v.task_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
 Result<PreparedCall> PostPartnerProductCouponImageGenerationTasks::Prepare(const Client& client,
                                                                            const Request& request,
                                                                            CallOptions options) {
-  return internal::Prepare(client, kSpec100, nullptr, &request, nullptr, nullptr, &Body100,
+  return internal::Prepare(client, kSpec101, nullptr, &request, nullptr, nullptr, &Body101,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponImageGenerationTasks::Parse(const ::wechatpay::Response& response,
                                                            Response* out) {
-  return internal::ParseResponse(kSpec100, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec101, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partner/product-coupon/image-generation-tasks/{task_id}
 namespace {
-void Query101(Archive& a, void* p) {
+void Query102(Archive& a, void* p) {
   auto& v = *static_cast<GetPartnerProductCouponImageGenerationTasksByTaskIdRequest*>(p);
   Archive::TextScope text(a);
   a.Str("brand_id", v.brand_id);
   a.Field("image_generation_type", v.image_generation_type);
 }
-constexpr std::string_view kPath101[] = {"task_id"};
-constexpr internal::EndpointSpec kSpec101{
+constexpr std::string_view kPath102[] = {"task_id"};
+constexpr internal::EndpointSpec kSpec102{
     "GET v3/marketing/partner/product-coupon/image-generation-tasks/{task_id}",
     "GET",
     "v3/marketing/partner/product-coupon/image-generation-tasks/{task_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath101,
+    kPath102,
     1,
     nullptr,
     0,
@@ -5555,12 +7256,12 @@ constexpr internal::EndpointSpec kSpec101{
 }  // namespace
 
 void Serialize(Archive& a, GetPartnerProductCouponImageGenerationTasksByTaskIdRequest& v) {
-  Query101(a, &v);
+  Query102(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerProductCouponImageGenerationTasksByTaskIdResponse& v) {
-  a.Str("brand_id", v.brand_id);
-  a.Str("task_id", v.task_id);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("task_id", v.task_id);
   a.Field("image_generation_type", v.image_generation_type);
   a.Field("task_state", v.task_state);
   a.Field("combine_image_result", v.combine_image_result);
@@ -5571,22 +7272,22 @@ void Serialize(Archive& a, GetPartnerProductCouponImageGenerationTasksByTaskIdRe
 Result<PreparedCall> GetPartnerProductCouponImageGenerationTasksByTaskId::Prepare(
     const Client& client, std::string_view task_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(task_id)};
-  return internal::Prepare(client, kSpec101, path, &request, nullptr, &Query101, nullptr,
+  return internal::Prepare(client, kSpec102, path, &request, nullptr, &Query102, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerProductCouponImageGenerationTasksByTaskId::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec101, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec102, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/media/upload-image
 namespace {
-void Body102(Archive& a, void* p) {
+void Body103(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponMediaUploadImageRequest*>(p);
   a.Str("file", v.file);
   a.JsonField("meta", v.meta);
 }
-constexpr internal::EndpointSpec kSpec102{
+constexpr internal::EndpointSpec kSpec103{
     "POST v3/marketing/partner/product-coupon/media/upload-image",
     "POST",
     "v3/marketing/partner/product-coupon/media/upload-image",
@@ -5601,28 +7302,28 @@ constexpr internal::EndpointSpec kSpec102{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerProductCouponMediaUploadImageRequest& v) {
-  Body102(a, &v);
+  Body103(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponMediaUploadImageResponse& v) {
-  a.Str("media_url", v.media_url);
+  a.OptStr("media_url", v.media_url);
   a.Extra(v.extra);
 }
 
 Result<PreparedCall> PostPartnerProductCouponMediaUploadImage::Prepare(const Client& client,
                                                                        const Request& request,
                                                                        CallOptions options) {
-  return internal::Prepare(client, kSpec102, nullptr, &request, nullptr, nullptr, &Body102,
+  return internal::Prepare(client, kSpec103, nullptr, &request, nullptr, nullptr, &Body103,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponMediaUploadImage::Parse(const ::wechatpay::Response& response,
                                                        Response* out) {
-  return internal::ParseResponse(kSpec102, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec103, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partner/product-coupon/notify-configs
 namespace {
-constexpr internal::EndpointSpec kSpec103{
+constexpr internal::EndpointSpec kSpec104{
     "GET v3/marketing/partner/product-coupon/notify-configs",
     "GET",
     "v3/marketing/partner/product-coupon/notify-configs",
@@ -5638,29 +7339,29 @@ constexpr internal::EndpointSpec kSpec103{
 
 void Serialize(Archive& a, GetPartnerProductCouponNotifyConfigsRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetPartnerProductCouponNotifyConfigsResponse& v) {
-  a.Str("notify_url", v.notify_url);
-  a.Str("update_time", v.update_time);
+  a.OptStr("notify_url", v.notify_url);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
 Result<PreparedCall> GetPartnerProductCouponNotifyConfigs::Prepare(const Client& client,
                                                                    const Request& request,
                                                                    CallOptions options) {
-  return internal::Prepare(client, kSpec103, nullptr, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec104, nullptr, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerProductCouponNotifyConfigs::Parse(const ::wechatpay::Response& response,
                                                    Response* out) {
-  return internal::ParseResponse(kSpec103, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec104, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/notify-configs
 namespace {
-void Body104(Archive& a, void* p) {
+void Body105(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponNotifyConfigsRequest*>(p);
   a.Str("notify_url", v.notify_url);
 }
-constexpr internal::EndpointSpec kSpec104{
+constexpr internal::EndpointSpec kSpec105{
     "POST v3/marketing/partner/product-coupon/notify-configs",
     "POST",
     "v3/marketing/partner/product-coupon/notify-configs",
@@ -5675,29 +7376,29 @@ constexpr internal::EndpointSpec kSpec104{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerProductCouponNotifyConfigsRequest& v) {
-  Body104(a, &v);
+  Body105(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponNotifyConfigsResponse& v) {
-  a.Str("notify_url", v.notify_url);
-  a.Str("update_time", v.update_time);
+  a.OptStr("notify_url", v.notify_url);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
 Result<PreparedCall> PostPartnerProductCouponNotifyConfigs::Prepare(const Client& client,
                                                                     const Request& request,
                                                                     CallOptions options) {
-  return internal::Prepare(client, kSpec104, nullptr, &request, nullptr, nullptr, &Body104,
+  return internal::Prepare(client, kSpec105, nullptr, &request, nullptr, nullptr, &Body105,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponNotifyConfigs::Parse(const ::wechatpay::Response& response,
                                                     Response* out) {
-  return internal::ParseResponse(kSpec104, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec105, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/product-coupons
 namespace {
-void Body105(Archive& a, void* p) {
+void Body106(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponProductCouponsRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("out_request_no", v.out_request_no);
@@ -5710,7 +7411,7 @@ void Body105(Archive& a, void* p) {
   a.OptStr("out_product_no", v.out_product_no);
   a.Field("stock", v.stock);
 }
-constexpr internal::EndpointSpec kSpec105{
+constexpr internal::EndpointSpec kSpec106{
     "POST v3/marketing/partner/product-coupon/product-coupons",
     "POST",
     "v3/marketing/partner/product-coupon/product-coupons",
@@ -5725,13 +7426,13 @@ constexpr internal::EndpointSpec kSpec105{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerProductCouponProductCouponsRequest& v) {
-  Body105(a, &v);
+  Body106(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponProductCouponsResponse& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
+  a.OptStr("product_coupon_id", v.product_coupon_id);
   a.Field("state", v.state);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
   a.Field("usage_mode", v.usage_mode);
@@ -5746,29 +7447,29 @@ void Serialize(Archive& a, PostPartnerProductCouponProductCouponsResponse& v) {
 Result<PreparedCall> PostPartnerProductCouponProductCoupons::Prepare(const Client& client,
                                                                      const Request& request,
                                                                      CallOptions options) {
-  return internal::Prepare(client, kSpec105, nullptr, &request, nullptr, nullptr, &Body105,
+  return internal::Prepare(client, kSpec106, nullptr, &request, nullptr, nullptr, &Body106,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponProductCoupons::Parse(const ::wechatpay::Response& response,
                                                      Response* out) {
-  return internal::ParseResponse(kSpec105, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec106, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}
 namespace {
-void Query106(Archive& a, void* p) {
+void Query107(Archive& a, void* p) {
   auto& v = *static_cast<GetPartnerProductCouponProductCouponsByProductCouponIdRequest*>(p);
   Archive::TextScope text(a);
   a.Str("brand_id", v.brand_id);
 }
-constexpr std::string_view kPath106[] = {"product_coupon_id"};
-constexpr internal::EndpointSpec kSpec106{
+constexpr std::string_view kPath107[] = {"product_coupon_id"};
+constexpr internal::EndpointSpec kSpec107{
     "GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}",
     "GET",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath106,
+    kPath107,
     1,
     nullptr,
     0,
@@ -5777,13 +7478,13 @@ constexpr internal::EndpointSpec kSpec106{
 }  // namespace
 
 void Serialize(Archive& a, GetPartnerProductCouponProductCouponsByProductCouponIdRequest& v) {
-  Query106(a, &v);
+  Query107(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerProductCouponProductCouponsByProductCouponIdResponse& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
+  a.OptStr("product_coupon_id", v.product_coupon_id);
   a.Field("state", v.state);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
   a.Field("usage_mode", v.usage_mode);
@@ -5801,30 +7502,30 @@ Result<PreparedCall> GetPartnerProductCouponProductCouponsByProductCouponId::Pre
     const Client& client, std::string_view product_coupon_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id)};
-  return internal::Prepare(client, kSpec106, path, &request, nullptr, &Query106, nullptr,
+  return internal::Prepare(client, kSpec107, path, &request, nullptr, &Query107, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerProductCouponProductCouponsByProductCouponId::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec106, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec107, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}
 namespace {
-void Body107(Archive& a, void* p) {
+void Body108(Archive& a, void* p) {
   auto& v = *static_cast<PatchPartnerProductCouponProductCouponsByProductCouponIdRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("out_request_no", v.out_request_no);
   a.Field("display_info", v.display_info);
 }
-constexpr std::string_view kPath107[] = {"product_coupon_id"};
-constexpr internal::EndpointSpec kSpec107{
+constexpr std::string_view kPath108[] = {"product_coupon_id"};
+constexpr internal::EndpointSpec kSpec108{
     "PATCH v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}",
     "PATCH",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}",
     internal::Protocol::kApiV3,
     true,
-    kPath107,
+    kPath108,
     1,
     nullptr,
     0,
@@ -5833,13 +7534,13 @@ constexpr internal::EndpointSpec kSpec107{
 }  // namespace
 
 void Serialize(Archive& a, PatchPartnerProductCouponProductCouponsByProductCouponIdRequest& v) {
-  Body107(a, &v);
+  Body108(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchPartnerProductCouponProductCouponsByProductCouponIdResponse& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
+  a.OptStr("product_coupon_id", v.product_coupon_id);
   a.Field("state", v.state);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
   a.Field("usage_mode", v.usage_mode);
@@ -5857,31 +7558,31 @@ Result<PreparedCall> PatchPartnerProductCouponProductCouponsByProductCouponId::P
     const Client& client, std::string_view product_coupon_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id)};
-  return internal::Prepare(client, kSpec107, path, &request, nullptr, nullptr, &Body107,
+  return internal::Prepare(client, kSpec108, path, &request, nullptr, nullptr, &Body108,
                            &request.extra, &options);
 }
 Status PatchPartnerProductCouponProductCouponsByProductCouponId::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec107, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec108, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/deactivate
 namespace {
-void Body108(Archive& a, void* p) {
+void Body109(Archive& a, void* p) {
   auto& v =
       *static_cast<PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("out_request_no", v.out_request_no);
   a.Str("deactivate_reason", v.deactivate_reason);
 }
-constexpr std::string_view kPath108[] = {"product_coupon_id"};
-constexpr internal::EndpointSpec kSpec108{
+constexpr std::string_view kPath109[] = {"product_coupon_id"};
+constexpr internal::EndpointSpec kSpec109{
     "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/deactivate",
     "POST",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/deactivate",
     internal::Protocol::kApiV3,
     true,
-    kPath108,
+    kPath109,
     1,
     nullptr,
     0,
@@ -5891,14 +7592,14 @@ constexpr internal::EndpointSpec kSpec108{
 
 void Serialize(Archive& a,
                PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateRequest& v) {
-  Body108(a, &v);
+  Body109(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
                PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
+  a.OptStr("product_coupon_id", v.product_coupon_id);
   a.Field("state", v.state);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
   a.Field("usage_mode", v.usage_mode);
@@ -5916,31 +7617,31 @@ Result<PreparedCall> PostPartnerProductCouponProductCouponsByProductCouponIdDeac
     const Client& client, std::string_view product_coupon_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id)};
-  return internal::Prepare(client, kSpec108, path, &request, nullptr, nullptr, &Body108,
+  return internal::Prepare(client, kSpec109, path, &request, nullptr, nullptr, &Body109,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponProductCouponsByProductCouponIdDeactivate::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec108, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec109, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles
 namespace {
-void Body109(Archive& a, void* p) {
+void Body110(Archive& a, void* p) {
   auto& v =
       *static_cast<PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("out_request_no", v.out_request_no);
   a.Field("stock_bundle", v.stock_bundle);
 }
-constexpr std::string_view kPath109[] = {"product_coupon_id"};
-constexpr internal::EndpointSpec kSpec109{
+constexpr std::string_view kPath110[] = {"product_coupon_id"};
+constexpr internal::EndpointSpec kSpec110{
     "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles",
     "POST",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles",
     internal::Protocol::kApiV3,
     true,
-    kPath109,
+    kPath110,
     1,
     nullptr,
     0,
@@ -5950,13 +7651,13 @@ constexpr internal::EndpointSpec kSpec109{
 
 void Serialize(Archive& a,
                PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest& v) {
-  Body109(a, &v);
+  Body110(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
                PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse& v) {
-  a.Str("stock_bundle_id", v.stock_bundle_id);
-  a.Field("stock_list", v.stock_list);
+  a.OptStr("stock_bundle_id", v.stock_bundle_id);
+  a.OptList("stock_list", v.stock_list);
   a.Extra(v.extra);
 }
 
@@ -5964,18 +7665,18 @@ Result<PreparedCall> PostPartnerProductCouponProductCouponsByProductCouponIdStoc
     const Client& client, std::string_view product_coupon_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id)};
-  return internal::Prepare(client, kSpec109, path, &request, nullptr, nullptr, &Body109,
+  return internal::Prepare(client, kSpec110, path, &request, nullptr, nullptr, &Body110,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponProductCouponsByProductCouponIdStockBundles::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec109, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec110, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}
 namespace {
-void Body110(Archive& a, void* p) {
+void Body111(Archive& a, void* p) {
   auto& v = *static_cast<
       PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest*>(
       p);
@@ -5987,70 +7688,14 @@ void Body110(Archive& a, void* p) {
   a.Field("store_scope", v.store_scope);
   a.Str("brand_id", v.brand_id);
 }
-constexpr std::string_view kPath110[] = {"product_coupon_id", "stock_bundle_id"};
-constexpr internal::EndpointSpec kSpec110{
+constexpr std::string_view kPath111[] = {"product_coupon_id", "stock_bundle_id"};
+constexpr internal::EndpointSpec kSpec111{
     "PATCH "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/"
     "{stock_bundle_id}",
     "PATCH",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/"
     "{stock_bundle_id}",
-    internal::Protocol::kApiV3,
-    true,
-    kPath110,
-    2,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(
-    Archive& a,
-    PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest& v) {
-  Body110(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(
-    Archive& a,
-    PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdResponse&
-        v) {
-  a.Str("stock_bundle_id", v.stock_bundle_id);
-  a.Field("stock_list", v.stock_list);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall>
-PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleId::Prepare(
-    const Client& client, std::string_view product_coupon_id, std::string_view stock_bundle_id,
-    const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(product_coupon_id), std::string(stock_bundle_id)};
-  return internal::Prepare(client, kSpec110, path, &request, nullptr, nullptr, &Body110,
-                           &request.extra, &options);
-}
-Status PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleId::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec110, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST
-// v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/associate-stores
-namespace {
-void Body111(Archive& a, void* p) {
-  auto& v = *static_cast<
-      PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest*>(
-      p);
-  a.Str("brand_id", v.brand_id);
-  a.Field("store_list", v.store_list);
-}
-constexpr std::string_view kPath111[] = {"product_coupon_id", "stock_bundle_id"};
-constexpr internal::EndpointSpec kSpec111{
-    "POST "
-    "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/"
-    "{stock_bundle_id}/associate-stores",
-    "POST",
-    "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/"
-    "{stock_bundle_id}/associate-stores",
     internal::Protocol::kApiV3,
     true,
     kPath111,
@@ -6063,41 +7708,38 @@ constexpr internal::EndpointSpec kSpec111{
 
 void Serialize(
     Archive& a,
-    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest&
-        v) {
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest& v) {
   Body111(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
     Archive& a,
-    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse&
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdResponse&
         v) {
-  a.I64("total_count", v.total_count);
-  a.OptList("success_store_list", v.success_store_list);
-  a.OptList("failed_store_list", v.failed_store_list);
+  a.OptStr("stock_bundle_id", v.stock_bundle_id);
+  a.OptList("stock_list", v.stock_list);
   a.Extra(v.extra);
 }
 
 Result<PreparedCall>
-PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStores::
-    Prepare(const Client& client, std::string_view product_coupon_id,
-            std::string_view stock_bundle_id, const Request& request, CallOptions options) {
+PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleId::Prepare(
+    const Client& client, std::string_view product_coupon_id, std::string_view stock_bundle_id,
+    const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_bundle_id)};
   return internal::Prepare(client, kSpec111, path, &request, nullptr, nullptr, &Body111,
                            &request.extra, &options);
 }
-Status
-PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStores::
-    Parse(const ::wechatpay::Response& response, Response* out) {
+Status PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleId::Parse(
+    const ::wechatpay::Response& response, Response* out) {
   return internal::ParseResponse(kSpec111, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST
-// v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/disassociate-stores
+// v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/associate-stores
 namespace {
 void Body112(Archive& a, void* p) {
   auto& v = *static_cast<
-      PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresRequest*>(
+      PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest*>(
       p);
   a.Str("brand_id", v.brand_id);
   a.Field("store_list", v.store_list);
@@ -6106,10 +7748,10 @@ constexpr std::string_view kPath112[] = {"product_coupon_id", "stock_bundle_id"}
 constexpr internal::EndpointSpec kSpec112{
     "POST "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/"
-    "{stock_bundle_id}/disassociate-stores",
+    "{stock_bundle_id}/associate-stores",
     "POST",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/"
-    "{stock_bundle_id}/disassociate-stores",
+    "{stock_bundle_id}/associate-stores",
     internal::Protocol::kApiV3,
     true,
     kPath112,
@@ -6122,23 +7764,23 @@ constexpr internal::EndpointSpec kSpec112{
 
 void Serialize(
     Archive& a,
-    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresRequest&
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest&
         v) {
   Body112(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
     Archive& a,
-    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresResponse&
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse&
         v) {
-  a.I64("total_count", v.total_count);
+  a.OptI64("total_count", v.total_count);
   a.OptList("success_store_list", v.success_store_list);
   a.OptList("failed_store_list", v.failed_store_list);
   a.Extra(v.extra);
 }
 
 Result<PreparedCall>
-PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStores::
+PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStores::
     Prepare(const Client& client, std::string_view product_coupon_id,
             std::string_view stock_bundle_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_bundle_id)};
@@ -6146,34 +7788,29 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundle
                            &request.extra, &options);
 }
 Status
-PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStores::
+PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStores::
     Parse(const ::wechatpay::Response& response, Response* out) {
   return internal::ParseResponse(kSpec112, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST
-// v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/update-budget
+// v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/disassociate-stores
 namespace {
 void Body113(Archive& a, void* p) {
   auto& v = *static_cast<
-      PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetRequest*>(
+      PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresRequest*>(
       p);
-  a.Str("out_request_no", v.out_request_no);
-  a.Field("update_mode", v.update_mode);
-  a.OptI64("current_max_count", v.current_max_count);
-  a.OptI64("target_max_count", v.target_max_count);
-  a.OptI64("current_max_count_per_day", v.current_max_count_per_day);
-  a.OptI64("target_max_count_per_day", v.target_max_count_per_day);
   a.Str("brand_id", v.brand_id);
+  a.Field("store_list", v.store_list);
 }
 constexpr std::string_view kPath113[] = {"product_coupon_id", "stock_bundle_id"};
 constexpr internal::EndpointSpec kSpec113{
     "POST "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/"
-    "{stock_bundle_id}/update-budget",
+    "{stock_bundle_id}/disassociate-stores",
     "POST",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/"
-    "{stock_bundle_id}/update-budget",
+    "{stock_bundle_id}/disassociate-stores",
     internal::Protocol::kApiV3,
     true,
     kPath113,
@@ -6186,17 +7823,81 @@ constexpr internal::EndpointSpec kSpec113{
 
 void Serialize(
     Archive& a,
-    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetRequest&
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresRequest&
         v) {
   Body113(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
     Archive& a,
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresResponse&
+        v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptList("success_store_list", v.success_store_list);
+  a.OptList("failed_store_list", v.failed_store_list);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall>
+PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStores::
+    Prepare(const Client& client, std::string_view product_coupon_id,
+            std::string_view stock_bundle_id, const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(product_coupon_id), std::string(stock_bundle_id)};
+  return internal::Prepare(client, kSpec113, path, &request, nullptr, nullptr, &Body113,
+                           &request.extra, &options);
+}
+Status
+PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStores::
+    Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec113, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST
+// v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/{stock_bundle_id}/update-budget
+namespace {
+void Body114(Archive& a, void* p) {
+  auto& v = *static_cast<
+      PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetRequest*>(
+      p);
+  a.Str("out_request_no", v.out_request_no);
+  a.Field("update_mode", v.update_mode);
+  a.OptI64("current_max_count", v.current_max_count);
+  a.OptI64("target_max_count", v.target_max_count);
+  a.OptI64("current_max_count_per_day", v.current_max_count_per_day);
+  a.OptI64("target_max_count_per_day", v.target_max_count_per_day);
+  a.Str("brand_id", v.brand_id);
+}
+constexpr std::string_view kPath114[] = {"product_coupon_id", "stock_bundle_id"};
+constexpr internal::EndpointSpec kSpec114{
+    "POST "
+    "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/"
+    "{stock_bundle_id}/update-budget",
+    "POST",
+    "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stock-bundles/"
+    "{stock_bundle_id}/update-budget",
+    internal::Protocol::kApiV3,
+    true,
+    kPath114,
+    2,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(
+    Archive& a,
+    PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetRequest&
+        v) {
+  Body114(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(
+    Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetResponse&
         v) {
-  a.Str("stock_bundle_id", v.stock_bundle_id);
-  a.Field("stock_list", v.stock_list);
+  a.OptStr("stock_bundle_id", v.stock_bundle_id);
+  a.OptList("stock_list", v.stock_list);
   a.Extra(v.extra);
 }
 
@@ -6205,18 +7906,18 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundle
     Prepare(const Client& client, std::string_view product_coupon_id,
             std::string_view stock_bundle_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_bundle_id)};
-  return internal::Prepare(client, kSpec113, path, &request, nullptr, nullptr, &Body113,
+  return internal::Prepare(client, kSpec114, path, &request, nullptr, nullptr, &Body114,
                            &request.extra, &options);
 }
 Status
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudget::
     Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec113, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec114, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks
 namespace {
-void Query114(Archive& a, void* p) {
+void Query115(Archive& a, void* p) {
   auto& v = *static_cast<GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest*>(p);
   Archive::TextScope text(a);
   a.Field("state", v.state);
@@ -6224,14 +7925,14 @@ void Query114(Archive& a, void* p) {
   a.OptStr("page_token", v.page_token);
   a.Str("brand_id", v.brand_id);
 }
-constexpr std::string_view kPath114[] = {"product_coupon_id"};
-constexpr internal::EndpointSpec kSpec114{
+constexpr std::string_view kPath115[] = {"product_coupon_id"};
+constexpr internal::EndpointSpec kSpec115{
     "GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks",
     "GET",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks",
     internal::Protocol::kApiV3,
     false,
-    kPath114,
+    kPath115,
     1,
     nullptr,
     0,
@@ -6240,12 +7941,12 @@ constexpr internal::EndpointSpec kSpec114{
 }  // namespace
 
 void Serialize(Archive& a, GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest& v) {
-  Query114(a, &v);
+  Query115(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
                GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse& v) {
-  a.I64("total_count", v.total_count);
+  a.OptI64("total_count", v.total_count);
   a.OptStr("next_page_token", v.next_page_token);
   a.OptList("stock_list", v.stock_list);
   a.Extra(v.extra);
@@ -6255,30 +7956,30 @@ Result<PreparedCall> GetPartnerProductCouponProductCouponsByProductCouponIdStock
     const Client& client, std::string_view product_coupon_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id)};
-  return internal::Prepare(client, kSpec114, path, &request, nullptr, &Query114, nullptr,
+  return internal::Prepare(client, kSpec115, path, &request, nullptr, &Query115, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerProductCouponProductCouponsByProductCouponIdStocks::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec114, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec115, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks
 namespace {
-void Body115(Archive& a, void* p) {
+void Body116(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("out_request_no", v.out_request_no);
   a.Field("stock", v.stock);
 }
-constexpr std::string_view kPath115[] = {"product_coupon_id"};
-constexpr internal::EndpointSpec kSpec115{
+constexpr std::string_view kPath116[] = {"product_coupon_id"};
+constexpr internal::EndpointSpec kSpec116{
     "POST v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks",
     "POST",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks",
     internal::Protocol::kApiV3,
     true,
-    kPath115,
+    kPath116,
     1,
     nullptr,
     0,
@@ -6288,13 +7989,13 @@ constexpr internal::EndpointSpec kSpec115{
 
 void Serialize(Archive& a,
                PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest& v) {
-  Body115(a, &v);
+  Body116(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
                PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
-  a.Str("stock_id", v.stock_id);
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("coupon_code_count_info", v.coupon_code_count_info);
@@ -6310,7 +8011,7 @@ void Serialize(Archive& a,
   a.OptStr("deactivate_request_no", v.deactivate_request_no);
   a.OptStr("deactivate_time", v.deactivate_time);
   a.OptStr("deactivate_reason", v.deactivate_reason);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
@@ -6318,31 +8019,31 @@ Result<PreparedCall> PostPartnerProductCouponProductCouponsByProductCouponIdStoc
     const Client& client, std::string_view product_coupon_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id)};
-  return internal::Prepare(client, kSpec115, path, &request, nullptr, nullptr, &Body115,
+  return internal::Prepare(client, kSpec116, path, &request, nullptr, nullptr, &Body116,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponProductCouponsByProductCouponIdStocks::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec115, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec116, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}
 namespace {
-void Query116(Archive& a, void* p) {
+void Query117(Archive& a, void* p) {
   auto& v =
       *static_cast<GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest*>(
           p);
   Archive::TextScope text(a);
   a.Str("brand_id", v.brand_id);
 }
-constexpr std::string_view kPath116[] = {"product_coupon_id", "stock_id"};
-constexpr internal::EndpointSpec kSpec116{
+constexpr std::string_view kPath117[] = {"product_coupon_id", "stock_id"};
+constexpr internal::EndpointSpec kSpec117{
     "GET v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}",
     "GET",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath116,
+    kPath117,
     2,
     nullptr,
     0,
@@ -6352,13 +8053,13 @@ constexpr internal::EndpointSpec kSpec116{
 
 void Serialize(Archive& a,
                GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest& v) {
-  Query116(a, &v);
+  Query117(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
                GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
-  a.Str("stock_id", v.stock_id);
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("coupon_code_count_info", v.coupon_code_count_info);
@@ -6374,7 +8075,7 @@ void Serialize(Archive& a,
   a.OptStr("deactivate_request_no", v.deactivate_request_no);
   a.OptStr("deactivate_time", v.deactivate_time);
   a.OptStr("deactivate_reason", v.deactivate_reason);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
@@ -6382,17 +8083,17 @@ Result<PreparedCall> GetPartnerProductCouponProductCouponsByProductCouponIdStock
     const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
-  return internal::Prepare(client, kSpec116, path, &request, nullptr, &Query116, nullptr,
+  return internal::Prepare(client, kSpec117, path, &request, nullptr, &Query117, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockId::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec116, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec117, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}
 namespace {
-void Body117(Archive& a, void* p) {
+void Body118(Archive& a, void* p) {
   auto& v =
       *static_cast<PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest*>(
           p);
@@ -6404,15 +8105,15 @@ void Body117(Archive& a, void* p) {
   a.Field("notify_config", v.notify_config);
   a.Field("store_scope", v.store_scope);
 }
-constexpr std::string_view kPath117[] = {"product_coupon_id", "stock_id"};
-constexpr internal::EndpointSpec kSpec117{
+constexpr std::string_view kPath118[] = {"product_coupon_id", "stock_id"};
+constexpr internal::EndpointSpec kSpec118{
     "PATCH "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}",
     "PATCH",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}",
     internal::Protocol::kApiV3,
     true,
-    kPath117,
+    kPath118,
     2,
     nullptr,
     0,
@@ -6422,13 +8123,13 @@ constexpr internal::EndpointSpec kSpec117{
 
 void Serialize(Archive& a,
                PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest& v) {
-  Body117(a, &v);
+  Body118(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
                PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
-  a.Str("stock_id", v.stock_id);
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("coupon_code_count_info", v.coupon_code_count_info);
@@ -6444,7 +8145,7 @@ void Serialize(Archive& a,
   a.OptStr("deactivate_request_no", v.deactivate_request_no);
   a.OptStr("deactivate_time", v.deactivate_time);
   a.OptStr("deactivate_reason", v.deactivate_reason);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
@@ -6453,26 +8154,26 @@ PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockId::Prepare
     const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
-  return internal::Prepare(client, kSpec117, path, &request, nullptr, nullptr, &Body117,
+  return internal::Prepare(client, kSpec118, path, &request, nullptr, nullptr, &Body118,
                            &request.extra, &options);
 }
 Status PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockId::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec117, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec118, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associate-stores
 namespace {
-void Body118(Archive& a, void* p) {
+void Body119(Archive& a, void* p) {
   auto& v = *static_cast<
       PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresRequest*>(
       p);
   a.Str("brand_id", v.brand_id);
   a.Field("store_list", v.store_list);
 }
-constexpr std::string_view kPath118[] = {"product_coupon_id", "stock_id"};
-constexpr internal::EndpointSpec kSpec118{
+constexpr std::string_view kPath119[] = {"product_coupon_id", "stock_id"};
+constexpr internal::EndpointSpec kSpec119{
     "POST "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
     "associate-stores",
@@ -6481,7 +8182,7 @@ constexpr internal::EndpointSpec kSpec118{
     "associate-stores",
     internal::Protocol::kApiV3,
     true,
-    kPath118,
+    kPath119,
     2,
     nullptr,
     0,
@@ -6493,14 +8194,14 @@ void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresRequest&
         v) {
-  Body118(a, &v);
+  Body119(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresResponse&
         v) {
-  a.I64("total_count", v.total_count);
+  a.OptI64("total_count", v.total_count);
   a.OptList("success_store_list", v.success_store_list);
   a.OptList("failed_store_list", v.failed_store_list);
   a.Extra(v.extra);
@@ -6511,18 +8212,18 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateS
     const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
-  return internal::Prepare(client, kSpec118, path, &request, nullptr, nullptr, &Body118,
+  return internal::Prepare(client, kSpec119, path, &request, nullptr, nullptr, &Body119,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStores::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec118, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec119, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/associated-stores
 namespace {
-void Query119(Archive& a, void* p) {
+void Query120(Archive& a, void* p) {
   auto& v = *static_cast<
       GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresRequest*>(
       p);
@@ -6531,8 +8232,8 @@ void Query119(Archive& a, void* p) {
   a.OptStr("page_token", v.page_token);
   a.Str("brand_id", v.brand_id);
 }
-constexpr std::string_view kPath119[] = {"product_coupon_id", "stock_id"};
-constexpr internal::EndpointSpec kSpec119{
+constexpr std::string_view kPath120[] = {"product_coupon_id", "stock_id"};
+constexpr internal::EndpointSpec kSpec120{
     "GET "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
     "associated-stores",
@@ -6541,7 +8242,7 @@ constexpr internal::EndpointSpec kSpec119{
     "associated-stores",
     internal::Protocol::kApiV3,
     false,
-    kPath119,
+    kPath120,
     2,
     nullptr,
     0,
@@ -6553,14 +8254,14 @@ void Serialize(
     Archive& a,
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresRequest&
         v) {
-  Query119(a, &v);
+  Query120(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
     Archive& a,
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresResponse&
         v) {
-  a.I64("total_count", v.total_count);
+  a.OptI64("total_count", v.total_count);
   a.OptStr("next_page_token", v.next_page_token);
   a.OptList("store_list", v.store_list);
   a.Extra(v.extra);
@@ -6571,103 +8272,32 @@ GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedS
     const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
-  return internal::Prepare(client, kSpec119, path, &request, nullptr, &Query119, nullptr,
+  return internal::Prepare(client, kSpec120, path, &request, nullptr, &Query120, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStores::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec119, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec120, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST
 // v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/deactivate
 namespace {
-void Body120(Archive& a, void* p) {
+void Body121(Archive& a, void* p) {
   auto& v = *static_cast<
       PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("out_request_no", v.out_request_no);
   a.Str("deactivate_reason", v.deactivate_reason);
 }
-constexpr std::string_view kPath120[] = {"product_coupon_id", "stock_id"};
-constexpr internal::EndpointSpec kSpec120{
-    "POST "
-    "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
-    "deactivate",
-    "POST",
-    "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
-    "deactivate",
-    internal::Protocol::kApiV3,
-    true,
-    kPath120,
-    2,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(
-    Archive& a,
-    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateRequest& v) {
-  Body120(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(
-    Archive& a,
-    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
-  a.Str("stock_id", v.stock_id);
-  a.OptStr("remark", v.remark);
-  a.Field("coupon_code_mode", v.coupon_code_mode);
-  a.Field("coupon_code_count_info", v.coupon_code_count_info);
-  a.Field("stock_send_rule", v.stock_send_rule);
-  a.Field("single_usage_rule", v.single_usage_rule);
-  a.Field("sequential_usage_rule", v.sequential_usage_rule);
-  a.Field("usage_rule_display_info", v.usage_rule_display_info);
-  a.Field("coupon_display_info", v.coupon_display_info);
-  a.Field("notify_config", v.notify_config);
-  a.Field("store_scope", v.store_scope);
-  a.Field("sent_count_info", v.sent_count_info);
-  a.Field("state", v.state);
-  a.OptStr("deactivate_request_no", v.deactivate_request_no);
-  a.OptStr("deactivate_time", v.deactivate_time);
-  a.OptStr("deactivate_reason", v.deactivate_reason);
-  a.Str("brand_id", v.brand_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall>
-PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivate::Prepare(
-    const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
-    const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
-  return internal::Prepare(client, kSpec120, path, &request, nullptr, nullptr, &Body120,
-                           &request.extra, &options);
-}
-Status PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivate::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec120, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST
-// v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/disassociate-stores
-namespace {
-void Body121(Archive& a, void* p) {
-  auto& v = *static_cast<
-      PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresRequest*>(
-      p);
-  a.Str("brand_id", v.brand_id);
-  a.Field("store_list", v.store_list);
-}
 constexpr std::string_view kPath121[] = {"product_coupon_id", "stock_id"};
 constexpr internal::EndpointSpec kSpec121{
     "POST "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
-    "disassociate-stores",
+    "deactivate",
     "POST",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
-    "disassociate-stores",
+    "deactivate",
     internal::Protocol::kApiV3,
     true,
     kPath121,
@@ -6680,79 +8310,15 @@ constexpr internal::EndpointSpec kSpec121{
 
 void Serialize(
     Archive& a,
-    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresRequest&
-        v) {
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateRequest& v) {
   Body121(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
     Archive& a,
-    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresResponse&
-        v) {
-  a.I64("total_count", v.total_count);
-  a.OptList("success_store_list", v.success_store_list);
-  a.OptList("failed_store_list", v.failed_store_list);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall>
-PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStores::Prepare(
-    const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
-    const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
-  return internal::Prepare(client, kSpec121, path, &request, nullptr, nullptr, &Body121,
-                           &request.extra, &options);
-}
-Status
-PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStores::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec121, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST
-// v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/update-budget
-namespace {
-void Body122(Archive& a, void* p) {
-  auto& v = *static_cast<
-      PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetRequest*>(
-      p);
-  a.Str("brand_id", v.brand_id);
-  a.Str("out_request_no", v.out_request_no);
-  a.Field("update_mode", v.update_mode);
-  a.OptI64("current_max_count", v.current_max_count);
-  a.OptI64("target_max_count", v.target_max_count);
-  a.OptI64("current_max_count_per_day", v.current_max_count_per_day);
-  a.OptI64("target_max_count_per_day", v.target_max_count_per_day);
-}
-constexpr std::string_view kPath122[] = {"product_coupon_id", "stock_id"};
-constexpr internal::EndpointSpec kSpec122{
-    "POST "
-    "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
-    "update-budget",
-    "POST",
-    "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
-    "update-budget",
-    internal::Protocol::kApiV3,
-    true,
-    kPath122,
-    2,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(
-    Archive& a,
-    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetRequest& v) {
-  Body122(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(
-    Archive& a,
-    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
-  a.Str("stock_id", v.stock_id);
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("coupon_code_count_info", v.coupon_code_count_info);
@@ -6768,42 +8334,105 @@ void Serialize(
   a.OptStr("deactivate_request_no", v.deactivate_request_no);
   a.OptStr("deactivate_time", v.deactivate_time);
   a.OptStr("deactivate_reason", v.deactivate_reason);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
 Result<PreparedCall>
-PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudget::Prepare(
+PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivate::Prepare(
+    const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
+    const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
+  return internal::Prepare(client, kSpec121, path, &request, nullptr, nullptr, &Body121,
+                           &request.extra, &options);
+}
+Status PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivate::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec121, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST
+// v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/disassociate-stores
+namespace {
+void Body122(Archive& a, void* p) {
+  auto& v = *static_cast<
+      PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresRequest*>(
+      p);
+  a.Str("brand_id", v.brand_id);
+  a.Field("store_list", v.store_list);
+}
+constexpr std::string_view kPath122[] = {"product_coupon_id", "stock_id"};
+constexpr internal::EndpointSpec kSpec122{
+    "POST "
+    "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
+    "disassociate-stores",
+    "POST",
+    "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
+    "disassociate-stores",
+    internal::Protocol::kApiV3,
+    true,
+    kPath122,
+    2,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(
+    Archive& a,
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresRequest&
+        v) {
+  Body122(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(
+    Archive& a,
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresResponse&
+        v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptList("success_store_list", v.success_store_list);
+  a.OptList("failed_store_list", v.failed_store_list);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall>
+PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStores::Prepare(
     const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
   return internal::Prepare(client, kSpec122, path, &request, nullptr, nullptr, &Body122,
                            &request.extra, &options);
 }
-Status PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudget::Parse(
+Status
+PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStores::Parse(
     const ::wechatpay::Response& response, Response* out) {
   return internal::ParseResponse(kSpec122, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST
-// v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/upload-coupon-codes
+// v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/update-budget
 namespace {
 void Body123(Archive& a, void* p) {
   auto& v = *static_cast<
-      PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodesRequest*>(
+      PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetRequest*>(
       p);
   a.Str("brand_id", v.brand_id);
   a.Str("out_request_no", v.out_request_no);
-  a.StrList("code_list", v.code_list);
+  a.Field("update_mode", v.update_mode);
+  a.OptI64("current_max_count", v.current_max_count);
+  a.OptI64("target_max_count", v.target_max_count);
+  a.OptI64("current_max_count_per_day", v.current_max_count_per_day);
+  a.OptI64("target_max_count_per_day", v.target_max_count_per_day);
 }
 constexpr std::string_view kPath123[] = {"product_coupon_id", "stock_id"};
 constexpr internal::EndpointSpec kSpec123{
     "POST "
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
-    "upload-coupon-codes",
+    "update-budget",
     "POST",
     "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
-    "upload-coupon-codes",
+    "update-budget",
     internal::Protocol::kApiV3,
     true,
     kPath123,
@@ -6816,16 +8445,88 @@ constexpr internal::EndpointSpec kSpec123{
 
 void Serialize(
     Archive& a,
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetRequest& v) {
+  Body123(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(
+    Archive& a,
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("remark", v.remark);
+  a.Field("coupon_code_mode", v.coupon_code_mode);
+  a.Field("coupon_code_count_info", v.coupon_code_count_info);
+  a.Field("stock_send_rule", v.stock_send_rule);
+  a.Field("single_usage_rule", v.single_usage_rule);
+  a.Field("sequential_usage_rule", v.sequential_usage_rule);
+  a.Field("usage_rule_display_info", v.usage_rule_display_info);
+  a.Field("coupon_display_info", v.coupon_display_info);
+  a.Field("notify_config", v.notify_config);
+  a.Field("store_scope", v.store_scope);
+  a.Field("sent_count_info", v.sent_count_info);
+  a.Field("state", v.state);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.OptStr("brand_id", v.brand_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall>
+PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudget::Prepare(
+    const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
+    const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
+  return internal::Prepare(client, kSpec123, path, &request, nullptr, nullptr, &Body123,
+                           &request.extra, &options);
+}
+Status PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudget::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec123, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST
+// v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/upload-coupon-codes
+namespace {
+void Body124(Archive& a, void* p) {
+  auto& v = *static_cast<
+      PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodesRequest*>(
+      p);
+  a.Str("brand_id", v.brand_id);
+  a.Str("out_request_no", v.out_request_no);
+  a.StrList("code_list", v.code_list);
+}
+constexpr std::string_view kPath124[] = {"product_coupon_id", "stock_id"};
+constexpr internal::EndpointSpec kSpec124{
+    "POST "
+    "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
+    "upload-coupon-codes",
+    "POST",
+    "v3/marketing/partner/product-coupon/product-coupons/{product_coupon_id}/stocks/{stock_id}/"
+    "upload-coupon-codes",
+    internal::Protocol::kApiV3,
+    true,
+    kPath124,
+    2,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(
+    Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodesRequest&
         v) {
-  Body123(a, &v);
+  Body124(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
     Archive& a,
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodesResponse&
         v) {
-  a.I64("total_count", v.total_count);
+  a.OptI64("total_count", v.total_count);
   a.OptStrList("success_code_list", v.success_code_list);
   a.OptStrList("failed_code_list", v.failed_code_list);
   a.OptStrList("already_exist_code_list", v.already_exist_code_list);
@@ -6838,18 +8539,18 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCoup
     const Client& client, std::string_view product_coupon_id, std::string_view stock_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(product_coupon_id), std::string(stock_id)};
-  return internal::Prepare(client, kSpec123, path, &request, nullptr, nullptr, &Body123,
+  return internal::Prepare(client, kSpec124, path, &request, nullptr, nullptr, &Body124,
                            &request.extra, &options);
 }
 Status
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodes::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec123, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec124, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles
 namespace {
-void Body124(Archive& a, void* p) {
+void Body125(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponUsersByOpenidCouponBundlesRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("product_coupon_id", v.product_coupon_id);
@@ -6859,14 +8560,14 @@ void Body124(Archive& a, void* p) {
   a.OptStr("attach", v.attach);
   a.Field("coupon_tag_info", v.coupon_tag_info);
 }
-constexpr std::string_view kPath124[] = {"openid"};
-constexpr internal::EndpointSpec kSpec124{
+constexpr std::string_view kPath125[] = {"openid"};
+constexpr internal::EndpointSpec kSpec125{
     "POST v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles",
     "POST",
     "v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles",
     internal::Protocol::kApiV3,
     true,
-    kPath124,
+    kPath125,
     1,
     nullptr,
     0,
@@ -6875,30 +8576,30 @@ constexpr internal::EndpointSpec kSpec124{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponBundlesRequest& v) {
-  Body124(a, &v);
+  Body125(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponBundlesResponse& v) {
-  a.Str("user_coupon_bundle_id", v.user_coupon_bundle_id);
-  a.Field("user_product_coupon_list", v.user_product_coupon_list);
+  a.OptStr("user_coupon_bundle_id", v.user_coupon_bundle_id);
+  a.OptList("user_product_coupon_list", v.user_product_coupon_list);
   a.Extra(v.extra);
 }
 
 Result<PreparedCall> PostPartnerProductCouponUsersByOpenidCouponBundles::Prepare(
     const Client& client, std::string_view openid, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec124, path, &request, nullptr, nullptr, &Body124,
+  return internal::Prepare(client, kSpec125, path, &request, nullptr, nullptr, &Body125,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponUsersByOpenidCouponBundles::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec124, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec125, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST
 // v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles/{user_coupon_bundle_id}/deactivate
 namespace {
-void Body125(Archive& a, void* p) {
+void Body126(Archive& a, void* p) {
   auto& v = *static_cast<
       PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateRequest*>(p);
   a.Str("brand_id", v.brand_id);
@@ -6908,8 +8609,8 @@ void Body125(Archive& a, void* p) {
   a.Str("out_request_no", v.out_request_no);
   a.Str("deactivate_reason", v.deactivate_reason);
 }
-constexpr std::string_view kPath125[] = {"openid", "user_coupon_bundle_id"};
-constexpr internal::EndpointSpec kSpec125{
+constexpr std::string_view kPath126[] = {"openid", "user_coupon_bundle_id"};
+constexpr internal::EndpointSpec kSpec126{
     "POST "
     "v3/marketing/partner/product-coupon/users/{openid}/coupon-bundles/{user_coupon_bundle_id}/"
     "deactivate",
@@ -6918,7 +8619,7 @@ constexpr internal::EndpointSpec kSpec125{
     "deactivate",
     internal::Protocol::kApiV3,
     true,
-    kPath125,
+    kPath126,
     2,
     nullptr,
     0,
@@ -6929,14 +8630,14 @@ constexpr internal::EndpointSpec kSpec125{
 void Serialize(
     Archive& a,
     PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateRequest& v) {
-  Body125(a, &v);
+  Body126(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(
     Archive& a,
     PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse& v) {
-  a.Str("user_coupon_bundle_id", v.user_coupon_bundle_id);
-  a.Field("user_product_coupon_list", v.user_product_coupon_list);
+  a.OptStr("user_coupon_bundle_id", v.user_coupon_bundle_id);
+  a.OptList("user_product_coupon_list", v.user_product_coupon_list);
   a.Extra(v.extra);
 }
 
@@ -6945,17 +8646,17 @@ PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivate
     const Client& client, std::string_view openid, std::string_view user_coupon_bundle_id,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(openid), std::string(user_coupon_bundle_id)};
-  return internal::Prepare(client, kSpec125, path, &request, nullptr, nullptr, &Body125,
+  return internal::Prepare(client, kSpec126, path, &request, nullptr, nullptr, &Body126,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivate::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec125, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec126, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partner/product-coupon/users/{openid}/coupons
 namespace {
-void Query126(Archive& a, void* p) {
+void Query127(Archive& a, void* p) {
   auto& v = *static_cast<GetPartnerProductCouponUsersByOpenidCouponsRequest*>(p);
   Archive::TextScope text(a);
   a.OptStr("product_coupon_id", v.product_coupon_id);
@@ -6966,14 +8667,14 @@ void Query126(Archive& a, void* p) {
   a.OptStr("page_token", v.page_token);
   a.Str("brand_id", v.brand_id);
 }
-constexpr std::string_view kPath126[] = {"openid"};
-constexpr internal::EndpointSpec kSpec126{
+constexpr std::string_view kPath127[] = {"openid"};
+constexpr internal::EndpointSpec kSpec127{
     "GET v3/marketing/partner/product-coupon/users/{openid}/coupons",
     "GET",
     "v3/marketing/partner/product-coupon/users/{openid}/coupons",
     internal::Protocol::kApiV3,
     false,
-    kPath126,
+    kPath127,
     1,
     nullptr,
     0,
@@ -6982,11 +8683,11 @@ constexpr internal::EndpointSpec kSpec126{
 }  // namespace
 
 void Serialize(Archive& a, GetPartnerProductCouponUsersByOpenidCouponsRequest& v) {
-  Query126(a, &v);
+  Query127(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerProductCouponUsersByOpenidCouponsResponse& v) {
-  a.I64("total_count", v.total_count);
+  a.OptI64("total_count", v.total_count);
   a.OptStr("next_page_token", v.next_page_token);
   a.OptList("user_coupon_list", v.user_coupon_list);
   a.Extra(v.extra);
@@ -6997,17 +8698,17 @@ Result<PreparedCall> GetPartnerProductCouponUsersByOpenidCoupons::Prepare(const 
                                                                           const Request& request,
                                                                           CallOptions options) {
   const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec126, path, &request, nullptr, &Query126, nullptr,
+  return internal::Prepare(client, kSpec127, path, &request, nullptr, &Query127, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerProductCouponUsersByOpenidCoupons::Parse(const ::wechatpay::Response& response,
                                                           Response* out) {
-  return internal::ParseResponse(kSpec126, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec127, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/coupons
 namespace {
-void Body127(Archive& a, void* p) {
+void Body128(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponUsersByOpenidCouponsRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("product_coupon_id", v.product_coupon_id);
@@ -7018,14 +8719,14 @@ void Body127(Archive& a, void* p) {
   a.OptStr("attach", v.attach);
   a.Field("coupon_tag_info", v.coupon_tag_info);
 }
-constexpr std::string_view kPath127[] = {"openid"};
-constexpr internal::EndpointSpec kSpec127{
+constexpr std::string_view kPath128[] = {"openid"};
+constexpr internal::EndpointSpec kSpec128{
     "POST v3/marketing/partner/product-coupon/users/{openid}/coupons",
     "POST",
     "v3/marketing/partner/product-coupon/users/{openid}/coupons",
     internal::Protocol::kApiV3,
     true,
-    kPath127,
+    kPath128,
     1,
     nullptr,
     0,
@@ -7034,16 +8735,16 @@ constexpr internal::EndpointSpec kSpec127{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponsRequest& v) {
-  Body127(a, &v);
+  Body128(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponsResponse& v) {
-  a.Str("coupon_code", v.coupon_code);
+  a.OptStr("coupon_code", v.coupon_code);
   a.Field("coupon_state", v.coupon_state);
-  a.Str("valid_begin_time", v.valid_begin_time);
-  a.Str("valid_end_time", v.valid_end_time);
-  a.Str("receive_time", v.receive_time);
-  a.Str("send_request_no", v.send_request_no);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("receive_time", v.receive_time);
+  a.OptStr("send_request_no", v.send_request_no);
   a.Field("send_channel", v.send_channel);
   a.OptStr("confirm_request_no", v.confirm_request_no);
   a.OptStr("confirm_time", v.confirm_time);
@@ -7056,7 +8757,7 @@ void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponsResponse&
   a.Field("stock", v.stock);
   a.OptStr("attach", v.attach);
   a.OptStr("channel_custom_info", v.channel_custom_info);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
@@ -7065,17 +8766,17 @@ Result<PreparedCall> PostPartnerProductCouponUsersByOpenidCoupons::Prepare(const
                                                                            const Request& request,
                                                                            CallOptions options) {
   const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec127, path, &request, nullptr, nullptr, &Body127,
+  return internal::Prepare(client, kSpec128, path, &request, nullptr, nullptr, &Body128,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponUsersByOpenidCoupons::Parse(const ::wechatpay::Response& response,
                                                            Response* out) {
-  return internal::ParseResponse(kSpec127, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec128, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}
 namespace {
-void Query128(Archive& a, void* p) {
+void Query129(Archive& a, void* p) {
   auto& v = *static_cast<GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeRequest*>(p);
   Archive::TextScope text(a);
   a.Str("brand_id", v.brand_id);
@@ -7083,14 +8784,14 @@ void Query128(Archive& a, void* p) {
   a.Str("stock_id", v.stock_id);
   a.Str("appid", v.appid);
 }
-constexpr std::string_view kPath128[] = {"openid", "coupon_code"};
-constexpr internal::EndpointSpec kSpec128{
+constexpr std::string_view kPath129[] = {"openid", "coupon_code"};
+constexpr internal::EndpointSpec kSpec129{
     "GET v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}",
     "GET",
     "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}",
     internal::Protocol::kApiV3,
     false,
-    kPath128,
+    kPath129,
     2,
     nullptr,
     0,
@@ -7099,16 +8800,16 @@ constexpr internal::EndpointSpec kSpec128{
 }  // namespace
 
 void Serialize(Archive& a, GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeRequest& v) {
-  Query128(a, &v);
+  Query129(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse& v) {
-  a.Str("coupon_code", v.coupon_code);
+  a.OptStr("coupon_code", v.coupon_code);
   a.Field("coupon_state", v.coupon_state);
-  a.Str("valid_begin_time", v.valid_begin_time);
-  a.Str("valid_end_time", v.valid_end_time);
-  a.Str("receive_time", v.receive_time);
-  a.Str("send_request_no", v.send_request_no);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("receive_time", v.receive_time);
+  a.OptStr("send_request_no", v.send_request_no);
   a.Field("send_channel", v.send_channel);
   a.OptStr("confirm_request_no", v.confirm_request_no);
   a.OptStr("confirm_time", v.confirm_time);
@@ -7121,7 +8822,7 @@ void Serialize(Archive& a, GetPartnerProductCouponUsersByOpenidCouponsByCouponCo
   a.Field("stock", v.stock);
   a.OptStr("attach", v.attach);
   a.OptStr("channel_custom_info", v.channel_custom_info);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
@@ -7129,17 +8830,17 @@ Result<PreparedCall> GetPartnerProductCouponUsersByOpenidCouponsByCouponCode::Pr
     const Client& client, std::string_view openid, std::string_view coupon_code,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(openid), std::string(coupon_code)};
-  return internal::Prepare(client, kSpec128, path, &request, nullptr, &Query128, nullptr,
+  return internal::Prepare(client, kSpec129, path, &request, nullptr, &Query129, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerProductCouponUsersByOpenidCouponsByCouponCode::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec128, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec129, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/confirm
 namespace {
-void Body129(Archive& a, void* p) {
+void Body130(Archive& a, void* p) {
   auto& v =
       *static_cast<PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmRequest*>(p);
   a.Str("brand_id", v.brand_id);
@@ -7148,14 +8849,14 @@ void Body129(Archive& a, void* p) {
   a.Str("appid", v.appid);
   a.Str("out_request_no", v.out_request_no);
 }
-constexpr std::string_view kPath129[] = {"openid", "coupon_code"};
-constexpr internal::EndpointSpec kSpec129{
+constexpr std::string_view kPath130[] = {"openid", "coupon_code"};
+constexpr internal::EndpointSpec kSpec130{
     "POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/confirm",
     "POST",
     "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/confirm",
     internal::Protocol::kApiV3,
     true,
-    kPath129,
+    kPath130,
     2,
     nullptr,
     0,
@@ -7165,17 +8866,17 @@ constexpr internal::EndpointSpec kSpec129{
 
 void Serialize(Archive& a,
                PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmRequest& v) {
-  Body129(a, &v);
+  Body130(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
                PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse& v) {
-  a.Str("coupon_code", v.coupon_code);
+  a.OptStr("coupon_code", v.coupon_code);
   a.Field("coupon_state", v.coupon_state);
-  a.Str("valid_begin_time", v.valid_begin_time);
-  a.Str("valid_end_time", v.valid_end_time);
-  a.Str("receive_time", v.receive_time);
-  a.Str("send_request_no", v.send_request_no);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("receive_time", v.receive_time);
+  a.OptStr("send_request_no", v.send_request_no);
   a.Field("send_channel", v.send_channel);
   a.OptStr("confirm_request_no", v.confirm_request_no);
   a.OptStr("confirm_time", v.confirm_time);
@@ -7188,7 +8889,7 @@ void Serialize(Archive& a,
   a.Field("stock", v.stock);
   a.OptStr("attach", v.attach);
   a.OptStr("channel_custom_info", v.channel_custom_info);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
@@ -7196,17 +8897,17 @@ Result<PreparedCall> PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeCon
     const Client& client, std::string_view openid, std::string_view coupon_code,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(openid), std::string(coupon_code)};
-  return internal::Prepare(client, kSpec129, path, &request, nullptr, nullptr, &Body129,
+  return internal::Prepare(client, kSpec130, path, &request, nullptr, nullptr, &Body130,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirm::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec129, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec130, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/deactivate
 namespace {
-void Body130(Archive& a, void* p) {
+void Body131(Archive& a, void* p) {
   auto& v =
       *static_cast<PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRequest*>(p);
   a.Str("brand_id", v.brand_id);
@@ -7216,78 +8917,11 @@ void Body130(Archive& a, void* p) {
   a.Str("out_request_no", v.out_request_no);
   a.Str("deactivate_reason", v.deactivate_reason);
 }
-constexpr std::string_view kPath130[] = {"openid", "coupon_code"};
-constexpr internal::EndpointSpec kSpec130{
+constexpr std::string_view kPath131[] = {"openid", "coupon_code"};
+constexpr internal::EndpointSpec kSpec131{
     "POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/deactivate",
     "POST",
     "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/deactivate",
-    internal::Protocol::kApiV3,
-    true,
-    kPath130,
-    2,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a,
-               PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRequest& v) {
-  Body130(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a,
-               PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse& v) {
-  a.Str("coupon_code", v.coupon_code);
-  a.Field("coupon_state", v.coupon_state);
-  a.Str("valid_begin_time", v.valid_begin_time);
-  a.Str("valid_end_time", v.valid_end_time);
-  a.Str("receive_time", v.receive_time);
-  a.Str("send_request_no", v.send_request_no);
-  a.Field("send_channel", v.send_channel);
-  a.OptStr("confirm_request_no", v.confirm_request_no);
-  a.OptStr("confirm_time", v.confirm_time);
-  a.OptStr("deactivate_request_no", v.deactivate_request_no);
-  a.OptStr("deactivate_time", v.deactivate_time);
-  a.OptStr("deactivate_reason", v.deactivate_reason);
-  a.Field("single_usage_detail", v.single_usage_detail);
-  a.Field("sequential_usage_detail", v.sequential_usage_detail);
-  a.Field("product_coupon", v.product_coupon);
-  a.Field("stock", v.stock);
-  a.OptStr("attach", v.attach);
-  a.OptStr("channel_custom_info", v.channel_custom_info);
-  a.Str("brand_id", v.brand_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivate::Prepare(
-    const Client& client, std::string_view openid, std::string_view coupon_code,
-    const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(openid), std::string(coupon_code)};
-  return internal::Prepare(client, kSpec130, path, &request, nullptr, nullptr, &Body130,
-                           &request.extra, &options);
-}
-Status PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivate::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec130, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/return
-namespace {
-void Body131(Archive& a, void* p) {
-  auto& v = *static_cast<PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnRequest*>(p);
-  a.Str("brand_id", v.brand_id);
-  a.Str("product_coupon_id", v.product_coupon_id);
-  a.Str("stock_id", v.stock_id);
-  a.Str("appid", v.appid);
-  a.Str("out_request_no", v.out_request_no);
-  a.OptI64("sequential_coupon_index", v.sequential_coupon_index);
-}
-constexpr std::string_view kPath131[] = {"openid", "coupon_code"};
-constexpr internal::EndpointSpec kSpec131{
-    "POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/return",
-    "POST",
-    "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/return",
     internal::Protocol::kApiV3,
     true,
     kPath131,
@@ -7299,18 +8933,18 @@ constexpr internal::EndpointSpec kSpec131{
 }  // namespace
 
 void Serialize(Archive& a,
-               PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnRequest& v) {
+               PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRequest& v) {
   Body131(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a,
-               PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse& v) {
-  a.Str("coupon_code", v.coupon_code);
+               PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse& v) {
+  a.OptStr("coupon_code", v.coupon_code);
   a.Field("coupon_state", v.coupon_state);
-  a.Str("valid_begin_time", v.valid_begin_time);
-  a.Str("valid_end_time", v.valid_end_time);
-  a.Str("receive_time", v.receive_time);
-  a.Str("send_request_no", v.send_request_no);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("receive_time", v.receive_time);
+  a.OptStr("send_request_no", v.send_request_no);
   a.Field("send_channel", v.send_channel);
   a.OptStr("confirm_request_no", v.confirm_request_no);
   a.OptStr("confirm_time", v.confirm_time);
@@ -7323,7 +8957,74 @@ void Serialize(Archive& a,
   a.Field("stock", v.stock);
   a.OptStr("attach", v.attach);
   a.OptStr("channel_custom_info", v.channel_custom_info);
+  a.OptStr("brand_id", v.brand_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivate::Prepare(
+    const Client& client, std::string_view openid, std::string_view coupon_code,
+    const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(openid), std::string(coupon_code)};
+  return internal::Prepare(client, kSpec131, path, &request, nullptr, nullptr, &Body131,
+                           &request.extra, &options);
+}
+Status PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivate::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec131, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/return
+namespace {
+void Body132(Archive& a, void* p) {
+  auto& v = *static_cast<PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnRequest*>(p);
   a.Str("brand_id", v.brand_id);
+  a.Str("product_coupon_id", v.product_coupon_id);
+  a.Str("stock_id", v.stock_id);
+  a.Str("appid", v.appid);
+  a.Str("out_request_no", v.out_request_no);
+  a.OptI64("sequential_coupon_index", v.sequential_coupon_index);
+}
+constexpr std::string_view kPath132[] = {"openid", "coupon_code"};
+constexpr internal::EndpointSpec kSpec132{
+    "POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/return",
+    "POST",
+    "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/return",
+    internal::Protocol::kApiV3,
+    true,
+    kPath132,
+    2,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a,
+               PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnRequest& v) {
+  Body132(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a,
+               PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse& v) {
+  a.OptStr("coupon_code", v.coupon_code);
+  a.Field("coupon_state", v.coupon_state);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("receive_time", v.receive_time);
+  a.OptStr("send_request_no", v.send_request_no);
+  a.Field("send_channel", v.send_channel);
+  a.OptStr("confirm_request_no", v.confirm_request_no);
+  a.OptStr("confirm_time", v.confirm_time);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.Field("single_usage_detail", v.single_usage_detail);
+  a.Field("sequential_usage_detail", v.sequential_usage_detail);
+  a.Field("product_coupon", v.product_coupon);
+  a.Field("stock", v.stock);
+  a.OptStr("attach", v.attach);
+  a.OptStr("channel_custom_info", v.channel_custom_info);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
@@ -7331,17 +9032,17 @@ Result<PreparedCall> PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeRet
     const Client& client, std::string_view openid, std::string_view coupon_code,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(openid), std::string(coupon_code)};
-  return internal::Prepare(client, kSpec131, path, &request, nullptr, nullptr, &Body131,
+  return internal::Prepare(client, kSpec132, path, &request, nullptr, nullptr, &Body132,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturn::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec131, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec132, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/use
 namespace {
-void Body132(Archive& a, void* p) {
+void Body133(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("product_coupon_id", v.product_coupon_id);
@@ -7355,14 +9056,14 @@ void Body132(Archive& a, void* p) {
   a.Field("associated_pay_score_order_info", v.associated_pay_score_order_info);
   a.OptI64("saved_amount", v.saved_amount);
 }
-constexpr std::string_view kPath132[] = {"openid", "coupon_code"};
-constexpr internal::EndpointSpec kSpec132{
+constexpr std::string_view kPath133[] = {"openid", "coupon_code"};
+constexpr internal::EndpointSpec kSpec133{
     "POST v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/use",
     "POST",
     "v3/marketing/partner/product-coupon/users/{openid}/coupons/{coupon_code}/use",
     internal::Protocol::kApiV3,
     true,
-    kPath132,
+    kPath133,
     2,
     nullptr,
     0,
@@ -7371,16 +9072,16 @@ constexpr internal::EndpointSpec kSpec132{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest& v) {
-  Body132(a, &v);
+  Body133(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse& v) {
-  a.Str("coupon_code", v.coupon_code);
+  a.OptStr("coupon_code", v.coupon_code);
   a.Field("coupon_state", v.coupon_state);
-  a.Str("valid_begin_time", v.valid_begin_time);
-  a.Str("valid_end_time", v.valid_end_time);
-  a.Str("receive_time", v.receive_time);
-  a.Str("send_request_no", v.send_request_no);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("receive_time", v.receive_time);
+  a.OptStr("send_request_no", v.send_request_no);
   a.Field("send_channel", v.send_channel);
   a.OptStr("confirm_request_no", v.confirm_request_no);
   a.OptStr("confirm_time", v.confirm_time);
@@ -7393,7 +9094,7 @@ void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidCouponsByCouponC
   a.Field("stock", v.stock);
   a.OptStr("attach", v.attach);
   a.OptStr("channel_custom_info", v.channel_custom_info);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
@@ -7401,17 +9102,17 @@ Result<PreparedCall> PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUse
     const Client& client, std::string_view openid, std::string_view coupon_code,
     const Request& request, CallOptions options) {
   const std::string path[] = {std::string(openid), std::string(coupon_code)};
-  return internal::Prepare(client, kSpec132, path, &request, nullptr, nullptr, &Body132,
+  return internal::Prepare(client, kSpec133, path, &request, nullptr, nullptr, &Body133,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUse::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec132, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec133, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon
 namespace {
-void Body133(Archive& a, void* p) {
+void Body134(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnerProductCouponUsersByOpenidPreSendCouponRequest*>(p);
   a.Str("brand_id", v.brand_id);
   a.Str("product_coupon_id", v.product_coupon_id);
@@ -7421,57 +9122,11 @@ void Body133(Archive& a, void* p) {
   a.Str("send_request_no", v.send_request_no);
   a.OptStr("attach", v.attach);
 }
-constexpr std::string_view kPath133[] = {"openid"};
-constexpr internal::EndpointSpec kSpec133{
+constexpr std::string_view kPath134[] = {"openid"};
+constexpr internal::EndpointSpec kSpec134{
     "POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon",
     "POST",
     "v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon",
-    internal::Protocol::kApiV3,
-    true,
-    kPath133,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponRequest& v) {
-  Body133(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponResponse& v) {
-  a.Str("token", v.token);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPartnerProductCouponUsersByOpenidPreSendCoupon::Prepare(
-    const Client& client, std::string_view openid, const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec133, path, &request, nullptr, nullptr, &Body133,
-                           &request.extra, &options);
-}
-Status PostPartnerProductCouponUsersByOpenidPreSendCoupon::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec133, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle
-namespace {
-void Body134(Archive& a, void* p) {
-  auto& v = *static_cast<PostPartnerProductCouponUsersByOpenidPreSendCouponBundleRequest*>(p);
-  a.Str("brand_id", v.brand_id);
-  a.Str("product_coupon_id", v.product_coupon_id);
-  a.Str("stock_bundle_id", v.stock_bundle_id);
-  a.Str("appid", v.appid);
-  a.Str("send_request_no", v.send_request_no);
-  a.OptStr("attach", v.attach);
-}
-constexpr std::string_view kPath134[] = {"openid"};
-constexpr internal::EndpointSpec kSpec134{
-    "POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle",
-    "POST",
-    "v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle",
     internal::Protocol::kApiV3,
     true,
     kPath134,
@@ -7482,29 +9137,75 @@ constexpr internal::EndpointSpec kSpec134{
 };
 }  // namespace
 
-void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponBundleRequest& v) {
+void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponRequest& v) {
   Body134(a, &v);
   a.Extra(v.extra);
 }
+void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponResponse& v) {
+  a.OptStr("token", v.token);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPartnerProductCouponUsersByOpenidPreSendCoupon::Prepare(
+    const Client& client, std::string_view openid, const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(openid)};
+  return internal::Prepare(client, kSpec134, path, &request, nullptr, nullptr, &Body134,
+                           &request.extra, &options);
+}
+Status PostPartnerProductCouponUsersByOpenidPreSendCoupon::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec134, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle
+namespace {
+void Body135(Archive& a, void* p) {
+  auto& v = *static_cast<PostPartnerProductCouponUsersByOpenidPreSendCouponBundleRequest*>(p);
+  a.Str("brand_id", v.brand_id);
+  a.Str("product_coupon_id", v.product_coupon_id);
+  a.Str("stock_bundle_id", v.stock_bundle_id);
+  a.Str("appid", v.appid);
+  a.Str("send_request_no", v.send_request_no);
+  a.OptStr("attach", v.attach);
+}
+constexpr std::string_view kPath135[] = {"openid"};
+constexpr internal::EndpointSpec kSpec135{
+    "POST v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle",
+    "POST",
+    "v3/marketing/partner/product-coupon/users/{openid}/pre-send-coupon-bundle",
+    internal::Protocol::kApiV3,
+    true,
+    kPath135,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponBundleRequest& v) {
+  Body135(a, &v);
+  a.Extra(v.extra);
+}
 void Serialize(Archive& a, PostPartnerProductCouponUsersByOpenidPreSendCouponBundleResponse& v) {
-  a.Str("token", v.token);
+  a.OptStr("token", v.token);
   a.Extra(v.extra);
 }
 
 Result<PreparedCall> PostPartnerProductCouponUsersByOpenidPreSendCouponBundle::Prepare(
     const Client& client, std::string_view openid, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec134, path, &request, nullptr, nullptr, &Body134,
+  return internal::Prepare(client, kSpec135, path, &request, nullptr, nullptr, &Body135,
                            &request.extra, &options);
 }
 Status PostPartnerProductCouponUsersByOpenidPreSendCouponBundle::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec134, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec135, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/partnerships
 namespace {
-void Query135(Archive& a, void* p) {
+void Query136(Archive& a, void* p) {
   auto& v = *static_cast<GetPartnershipsRequest*>(p);
   Archive::TextScope text(a);
   a.JsonField("partner", v.partner);
@@ -7512,7 +9213,7 @@ void Query135(Archive& a, void* p) {
   a.OptI64("limit", v.limit);
   a.OptI64("offset", v.offset);
 }
-constexpr internal::EndpointSpec kSpec135{
+constexpr internal::EndpointSpec kSpec136{
     "GET v3/marketing/partnerships",
     "GET",
     "v3/marketing/partnerships",
@@ -7527,39 +9228,39 @@ constexpr internal::EndpointSpec kSpec135{
 }  // namespace
 
 void Serialize(Archive& a, GetPartnershipsRequest& v) {
-  Query135(a, &v);
+  Query136(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnershipsResponse& v) {
   a.OptList("data", v.data);
-  a.I64("limit", v.limit);
-  a.I64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptI64("offset", v.offset);
   a.OptI64("total_count", v.total_count);
   a.Extra(v.extra);
 }
 
 Result<PreparedCall> GetPartnerships::Prepare(const Client& client, const Request& request,
                                               CallOptions options) {
-  return internal::Prepare(client, kSpec135, nullptr, &request, nullptr, &Query135, nullptr,
+  return internal::Prepare(client, kSpec136, nullptr, &request, nullptr, &Query136, nullptr,
                            &request.extra, &options);
 }
 Status GetPartnerships::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec135, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec136, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partnerships/build
 namespace {
-void Headers136(Archive& a, void* p) {
+void Headers137(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnershipsBuildRequest*>(p);
   Archive::TextScope text(a);
   a.Str("Idempotency-Key", v.idempotency_key);
 }
-void Body136(Archive& a, void* p) {
+void Body137(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnershipsBuildRequest*>(p);
   a.Field("partner", v.partner);
   a.Field("authorized_data", v.authorized_data);
 }
-constexpr internal::EndpointSpec kSpec136{
+constexpr internal::EndpointSpec kSpec137{
     "POST v3/marketing/partnerships/build",
     "POST",
     "v3/marketing/partnerships/build",
@@ -7574,42 +9275,42 @@ constexpr internal::EndpointSpec kSpec136{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnershipsBuildRequest& v) {
-  Headers136(a, &v);
-  Body136(a, &v);
+  Headers137(a, &v);
+  Body137(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnershipsBuildResponse& v) {
   a.Field("partner", v.partner);
   a.Field("authorized_data", v.authorized_data);
   a.Field("state", v.state);
-  a.Str("build_time", v.build_time);
-  a.Str("create_time", v.create_time);
-  a.Str("update_time", v.update_time);
+  a.OptStr("build_time", v.build_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
 Result<PreparedCall> PostPartnershipsBuild::Prepare(const Client& client, const Request& request,
                                                     CallOptions options) {
-  return internal::Prepare(client, kSpec136, nullptr, &request, &Headers136, nullptr, &Body136,
+  return internal::Prepare(client, kSpec137, nullptr, &request, &Headers137, nullptr, &Body137,
                            &request.extra, &options);
 }
 Status PostPartnershipsBuild::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec136, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec137, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/partnerships/terminate
 namespace {
-void Headers137(Archive& a, void* p) {
+void Headers138(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnershipsTerminateRequest*>(p);
   Archive::TextScope text(a);
   a.Str("Idempotency-Key", v.idempotency_key);
 }
-void Body137(Archive& a, void* p) {
+void Body138(Archive& a, void* p) {
   auto& v = *static_cast<PostPartnershipsTerminateRequest*>(p);
   a.Field("partner", v.partner);
   a.Field("authorized_data", v.authorized_data);
 }
-constexpr internal::EndpointSpec kSpec137{
+constexpr internal::EndpointSpec kSpec138{
     "POST v3/marketing/partnerships/terminate",
     "POST",
     "v3/marketing/partnerships/terminate",
@@ -7624,28 +9325,28 @@ constexpr internal::EndpointSpec kSpec137{
 }  // namespace
 
 void Serialize(Archive& a, PostPartnershipsTerminateRequest& v) {
-  Headers137(a, &v);
-  Body137(a, &v);
+  Headers138(a, &v);
+  Body138(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnershipsTerminateResponse& v) {
-  a.Str("terminate_time", v.terminate_time);
+  a.OptStr("terminate_time", v.terminate_time);
   a.Extra(v.extra);
 }
 
 Result<PreparedCall> PostPartnershipsTerminate::Prepare(const Client& client,
                                                         const Request& request,
                                                         CallOptions options) {
-  return internal::Prepare(client, kSpec137, nullptr, &request, &Headers137, nullptr, &Body137,
+  return internal::Prepare(client, kSpec138, nullptr, &request, &Headers138, nullptr, &Body138,
                            &request.extra, &options);
 }
 Status PostPartnershipsTerminate::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec137, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec138, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/paygiftactivity/activities
 namespace {
-void Query138(Archive& a, void* p) {
+void Query139(Archive& a, void* p) {
   auto& v = *static_cast<GetPaygiftactivityActivitiesRequest*>(p);
   Archive::TextScope text(a);
   a.I64("offset", v.offset);
@@ -7654,7 +9355,7 @@ void Query138(Archive& a, void* p) {
   a.Field("activity_status", v.activity_status);
   a.Field("award_type", v.award_type);
 }
-constexpr internal::EndpointSpec kSpec138{
+constexpr internal::EndpointSpec kSpec139{
     "GET v3/marketing/paygiftactivity/activities",
     "GET",
     "v3/marketing/paygiftactivity/activities",
@@ -7669,7 +9370,7 @@ constexpr internal::EndpointSpec kSpec138{
 }  // namespace
 
 void Serialize(Archive& a, GetPaygiftactivityActivitiesRequest& v) {
-  Query138(a, &v);
+  Query139(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPaygiftactivityActivitiesResponse& v) {
@@ -7683,23 +9384,23 @@ void Serialize(Archive& a, GetPaygiftactivityActivitiesResponse& v) {
 Result<PreparedCall> GetPaygiftactivityActivities::Prepare(const Client& client,
                                                            const Request& request,
                                                            CallOptions options) {
-  return internal::Prepare(client, kSpec138, nullptr, &request, nullptr, &Query138, nullptr,
+  return internal::Prepare(client, kSpec139, nullptr, &request, nullptr, &Query139, nullptr,
                            &request.extra, &options);
 }
 Status GetPaygiftactivityActivities::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec138, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec139, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/paygiftactivity/activities/{activity_id}
 namespace {
-constexpr std::string_view kPath139[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec139{
+constexpr std::string_view kPath140[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec140{
     "GET v3/marketing/paygiftactivity/activities/{activity_id}",
     "GET",
     "v3/marketing/paygiftactivity/activities/{activity_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath139,
+    kPath140,
     1,
     nullptr,
     0,
@@ -7729,30 +9430,30 @@ Result<PreparedCall> GetPaygiftactivityActivitiesByActivityId::Prepare(const Cli
                                                                        const Request& request,
                                                                        CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec139, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec140, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetPaygiftactivityActivitiesByActivityId::Parse(const ::wechatpay::Response& response,
                                                        Response* out) {
-  return internal::ParseResponse(kSpec139, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec140, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/paygiftactivity/activities/{activity_id}/goods
 namespace {
-void Query140(Archive& a, void* p) {
+void Query141(Archive& a, void* p) {
   auto& v = *static_cast<GetPaygiftactivityActivitiesByActivityIdGoodsRequest*>(p);
   Archive::TextScope text(a);
   a.OptI64("offset", v.offset);
   a.OptI64("limit", v.limit);
 }
-constexpr std::string_view kPath140[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec140{
+constexpr std::string_view kPath141[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec141{
     "GET v3/marketing/paygiftactivity/activities/{activity_id}/goods",
     "GET",
     "v3/marketing/paygiftactivity/activities/{activity_id}/goods",
     internal::Protocol::kApiV3,
     false,
-    kPath140,
+    kPath141,
     1,
     nullptr,
     0,
@@ -7761,7 +9462,7 @@ constexpr internal::EndpointSpec kSpec140{
 }  // namespace
 
 void Serialize(Archive& a, GetPaygiftactivityActivitiesByActivityIdGoodsRequest& v) {
-  Query140(a, &v);
+  Query141(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPaygiftactivityActivitiesByActivityIdGoodsResponse& v) {
@@ -7777,30 +9478,30 @@ Result<PreparedCall> GetPaygiftactivityActivitiesByActivityIdGoods::Prepare(
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec140, path, &request, nullptr, &Query140, nullptr,
+  return internal::Prepare(client, kSpec141, path, &request, nullptr, &Query141, nullptr,
                            &request.extra, &options);
 }
 Status GetPaygiftactivityActivitiesByActivityIdGoods::Parse(const ::wechatpay::Response& response,
                                                             Response* out) {
-  return internal::ParseResponse(kSpec140, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec141, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/paygiftactivity/activities/{activity_id}/merchants
 namespace {
-void Query141(Archive& a, void* p) {
+void Query142(Archive& a, void* p) {
   auto& v = *static_cast<GetPaygiftactivityActivitiesByActivityIdMerchantsRequest*>(p);
   Archive::TextScope text(a);
   a.OptI64("offset", v.offset);
   a.OptI64("limit", v.limit);
 }
-constexpr std::string_view kPath141[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec141{
+constexpr std::string_view kPath142[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec142{
     "GET v3/marketing/paygiftactivity/activities/{activity_id}/merchants",
     "GET",
     "v3/marketing/paygiftactivity/activities/{activity_id}/merchants",
     internal::Protocol::kApiV3,
     false,
-    kPath141,
+    kPath142,
     1,
     nullptr,
     0,
@@ -7809,7 +9510,7 @@ constexpr internal::EndpointSpec kSpec141{
 }  // namespace
 
 void Serialize(Archive& a, GetPaygiftactivityActivitiesByActivityIdMerchantsRequest& v) {
-  Query141(a, &v);
+  Query142(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPaygiftactivityActivitiesByActivityIdMerchantsResponse& v) {
@@ -7825,29 +9526,29 @@ Result<PreparedCall> GetPaygiftactivityActivitiesByActivityIdMerchants::Prepare(
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec141, path, &request, nullptr, &Query141, nullptr,
+  return internal::Prepare(client, kSpec142, path, &request, nullptr, &Query142, nullptr,
                            &request.extra, &options);
 }
 Status GetPaygiftactivityActivitiesByActivityIdMerchants::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec141, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec142, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/paygiftactivity/activities/{activity_id}/merchants/add
 namespace {
-void Body142(Archive& a, void* p) {
+void Body143(Archive& a, void* p) {
   auto& v = *static_cast<PostPaygiftactivityActivitiesByActivityIdMerchantsAddRequest*>(p);
-  a.OptStrList("merchant_id_list", v.merchant_id_list);
-  a.OptStr("add_request_no", v.add_request_no);
+  a.StrList("merchant_id_list", v.merchant_id_list);
+  a.Str("add_request_no", v.add_request_no);
 }
-constexpr std::string_view kPath142[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec142{
+constexpr std::string_view kPath143[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec143{
     "POST v3/marketing/paygiftactivity/activities/{activity_id}/merchants/add",
     "POST",
     "v3/marketing/paygiftactivity/activities/{activity_id}/merchants/add",
     internal::Protocol::kApiV3,
     true,
-    kPath142,
+    kPath143,
     1,
     nullptr,
     0,
@@ -7856,7 +9557,7 @@ constexpr internal::EndpointSpec kSpec142{
 }  // namespace
 
 void Serialize(Archive& a, PostPaygiftactivityActivitiesByActivityIdMerchantsAddRequest& v) {
-  Body142(a, &v);
+  Body143(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPaygiftactivityActivitiesByActivityIdMerchantsAddResponse& v) {
@@ -7870,29 +9571,29 @@ Result<PreparedCall> PostPaygiftactivityActivitiesByActivityIdMerchantsAdd::Prep
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec142, path, &request, nullptr, nullptr, &Body142,
+  return internal::Prepare(client, kSpec143, path, &request, nullptr, nullptr, &Body143,
                            &request.extra, &options);
 }
 Status PostPaygiftactivityActivitiesByActivityIdMerchantsAdd::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec142, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec143, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/paygiftactivity/activities/{activity_id}/merchants/delete
 namespace {
-void Body143(Archive& a, void* p) {
+void Body144(Archive& a, void* p) {
   auto& v = *static_cast<PostPaygiftactivityActivitiesByActivityIdMerchantsDeleteRequest*>(p);
-  a.OptStrList("merchant_id_list", v.merchant_id_list);
-  a.OptStr("delete_request_no", v.delete_request_no);
+  a.StrList("merchant_id_list", v.merchant_id_list);
+  a.Str("delete_request_no", v.delete_request_no);
 }
-constexpr std::string_view kPath143[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec143{
+constexpr std::string_view kPath144[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec144{
     "POST v3/marketing/paygiftactivity/activities/{activity_id}/merchants/delete",
     "POST",
     "v3/marketing/paygiftactivity/activities/{activity_id}/merchants/delete",
     internal::Protocol::kApiV3,
     true,
-    kPath143,
+    kPath144,
     1,
     nullptr,
     0,
@@ -7901,7 +9602,7 @@ constexpr internal::EndpointSpec kSpec143{
 }  // namespace
 
 void Serialize(Archive& a, PostPaygiftactivityActivitiesByActivityIdMerchantsDeleteRequest& v) {
-  Body143(a, &v);
+  Body144(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPaygiftactivityActivitiesByActivityIdMerchantsDeleteResponse& v) {
@@ -7914,24 +9615,24 @@ Result<PreparedCall> PostPaygiftactivityActivitiesByActivityIdMerchantsDelete::P
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec143, path, &request, nullptr, nullptr, &Body143,
+  return internal::Prepare(client, kSpec144, path, &request, nullptr, nullptr, &Body144,
                            &request.extra, &options);
 }
 Status PostPaygiftactivityActivitiesByActivityIdMerchantsDelete::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec143, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec144, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/paygiftactivity/activities/{activity_id}/terminate
 namespace {
-constexpr std::string_view kPath144[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec144{
+constexpr std::string_view kPath145[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec145{
     "POST v3/marketing/paygiftactivity/activities/{activity_id}/terminate",
     "POST",
     "v3/marketing/paygiftactivity/activities/{activity_id}/terminate",
     internal::Protocol::kApiV3,
     false,
-    kPath144,
+    kPath145,
     1,
     nullptr,
     0,
@@ -7952,23 +9653,23 @@ Result<PreparedCall> PostPaygiftactivityActivitiesByActivityIdTerminate::Prepare
     const Client& client, std::string_view activity_id, const Request& request,
     CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec144, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec145, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status PostPaygiftactivityActivitiesByActivityIdTerminate::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec144, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec145, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/paygiftactivity/unique-threshold-activity
 namespace {
-void Body145(Archive& a, void* p) {
+void Body146(Archive& a, void* p) {
   auto& v = *static_cast<PostPaygiftactivityUniqueThresholdActivityRequest*>(p);
   a.Field("activity_base_info", v.activity_base_info);
   a.Field("advanced_setting", v.advanced_setting);
   a.Field("award_send_rule", v.award_send_rule);
 }
-constexpr internal::EndpointSpec kSpec145{
+constexpr internal::EndpointSpec kSpec146{
     "POST v3/marketing/paygiftactivity/unique-threshold-activity",
     "POST",
     "v3/marketing/paygiftactivity/unique-threshold-activity",
@@ -7983,29 +9684,29 @@ constexpr internal::EndpointSpec kSpec145{
 }  // namespace
 
 void Serialize(Archive& a, PostPaygiftactivityUniqueThresholdActivityRequest& v) {
-  Body145(a, &v);
+  Body146(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPaygiftactivityUniqueThresholdActivityResponse& v) {
-  a.Str("activity_id", v.activity_id);
-  a.Str("create_time", v.create_time);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptStr("create_time", v.create_time);
   a.Extra(v.extra);
 }
 
 Result<PreparedCall> PostPaygiftactivityUniqueThresholdActivity::Prepare(const Client& client,
                                                                          const Request& request,
                                                                          CallOptions options) {
-  return internal::Prepare(client, kSpec145, nullptr, &request, nullptr, nullptr, &Body145,
+  return internal::Prepare(client, kSpec146, nullptr, &request, nullptr, nullptr, &Body146,
                            &request.extra, &options);
 }
 Status PostPaygiftactivityUniqueThresholdActivity::Parse(const ::wechatpay::Response& response,
                                                          Response* out) {
-  return internal::ParseResponse(kSpec145, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec146, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/shopping-receipt/customentrances
 namespace {
-void Body146(Archive& a, void* p) {
+void Body147(Archive& a, void* p) {
   auto& v = *static_cast<PostShoppingReceiptCustomentrancesRequest*>(p);
   a.Field("custom_entrance_type", v.custom_entrance_type);
   a.Str("subtitle", v.subtitle);
@@ -8017,7 +9718,7 @@ void Body146(Archive& a, void* p) {
   a.Str("out_request_no", v.out_request_no);
   a.Field("jump_link", v.jump_link);
 }
-constexpr internal::EndpointSpec kSpec146{
+constexpr internal::EndpointSpec kSpec147{
     "POST v3/marketing/shopping-receipt/customentrances",
     "POST",
     "v3/marketing/shopping-receipt/customentrances",
@@ -8032,20 +9733,20 @@ constexpr internal::EndpointSpec kSpec146{
 }  // namespace
 
 void Serialize(Archive& a, PostShoppingReceiptCustomentrancesRequest& v) {
-  Body146(a, &v);
+  Body147(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostShoppingReceiptCustomentrancesResponse& v) {
   a.Field("custom_entrance_type", v.custom_entrance_type);
-  a.Str("subtitle", v.subtitle);
+  a.OptStr("subtitle", v.subtitle);
   a.OptStr("goods_thumbnail_url", v.goods_thumbnail_url);
   a.Field("custom_entrance_state", v.custom_entrance_state);
-  a.Str("start_time", v.start_time);
-  a.Str("end_time", v.end_time);
-  a.Str("brand_id", v.brand_id);
-  a.Str("create_time", v.create_time);
-  a.Str("modify_time", v.modify_time);
-  a.Str("out_request_no", v.out_request_no);
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("modify_time", v.modify_time);
+  a.OptStr("out_request_no", v.out_request_no);
   a.Field("jump_link", v.jump_link);
   a.Extra(v.extra);
 }
@@ -8053,24 +9754,24 @@ void Serialize(Archive& a, PostShoppingReceiptCustomentrancesResponse& v) {
 Result<PreparedCall> PostShoppingReceiptCustomentrances::Prepare(const Client& client,
                                                                  const Request& request,
                                                                  CallOptions options) {
-  return internal::Prepare(client, kSpec146, nullptr, &request, nullptr, nullptr, &Body146,
+  return internal::Prepare(client, kSpec147, nullptr, &request, nullptr, nullptr, &Body147,
                            &request.extra, &options);
 }
 Status PostShoppingReceiptCustomentrances::Parse(const ::wechatpay::Response& response,
                                                  Response* out) {
-  return internal::ParseResponse(kSpec146, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec147, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/shopping-receipt/customentrances/{brand_id}
 namespace {
-constexpr std::string_view kPath147[] = {"brand_id"};
-constexpr internal::EndpointSpec kSpec147{
+constexpr std::string_view kPath148[] = {"brand_id"};
+constexpr internal::EndpointSpec kSpec148{
     "GET v3/marketing/shopping-receipt/customentrances/{brand_id}",
     "GET",
     "v3/marketing/shopping-receipt/customentrances/{brand_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath147,
+    kPath148,
     1,
     nullptr,
     0,
@@ -8083,15 +9784,15 @@ void Serialize(Archive& a, GetShoppingReceiptCustomentrancesByBrandIdRequest& v)
 }
 void Serialize(Archive& a, GetShoppingReceiptCustomentrancesByBrandIdResponse& v) {
   a.Field("custom_entrance_type", v.custom_entrance_type);
-  a.Str("subtitle", v.subtitle);
+  a.OptStr("subtitle", v.subtitle);
   a.OptStr("goods_thumbnail_url", v.goods_thumbnail_url);
   a.Field("custom_entrance_state", v.custom_entrance_state);
-  a.Str("start_time", v.start_time);
-  a.Str("end_time", v.end_time);
-  a.Str("brand_id", v.brand_id);
-  a.Str("create_time", v.create_time);
-  a.Str("modify_time", v.modify_time);
-  a.Str("out_request_no", v.out_request_no);
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("modify_time", v.modify_time);
+  a.OptStr("out_request_no", v.out_request_no);
   a.Field("jump_link", v.jump_link);
   a.Extra(v.extra);
 }
@@ -8101,17 +9802,17 @@ Result<PreparedCall> GetShoppingReceiptCustomentrancesByBrandId::Prepare(const C
                                                                          const Request& request,
                                                                          CallOptions options) {
   const std::string path[] = {std::string(brand_id)};
-  return internal::Prepare(client, kSpec147, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec148, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetShoppingReceiptCustomentrancesByBrandId::Parse(const ::wechatpay::Response& response,
                                                          Response* out) {
-  return internal::ParseResponse(kSpec147, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec148, response, &internal::SerializeErased<Response>, out);
 }
 
 // PATCH v3/marketing/shopping-receipt/customentrances/{brand_id}
 namespace {
-void Body148(Archive& a, void* p) {
+void Body149(Archive& a, void* p) {
   auto& v = *static_cast<PatchShoppingReceiptCustomentrancesByBrandIdRequest*>(p);
   a.Field("custom_entrance_type", v.custom_entrance_type);
   a.OptStr("subtitle", v.subtitle);
@@ -8122,14 +9823,14 @@ void Body148(Archive& a, void* p) {
   a.Str("out_request_no", v.out_request_no);
   a.Field("jump_link", v.jump_link);
 }
-constexpr std::string_view kPath148[] = {"brand_id"};
-constexpr internal::EndpointSpec kSpec148{
+constexpr std::string_view kPath149[] = {"brand_id"};
+constexpr internal::EndpointSpec kSpec149{
     "PATCH v3/marketing/shopping-receipt/customentrances/{brand_id}",
     "PATCH",
     "v3/marketing/shopping-receipt/customentrances/{brand_id}",
     internal::Protocol::kApiV3,
     true,
-    kPath148,
+    kPath149,
     1,
     nullptr,
     0,
@@ -8138,20 +9839,20 @@ constexpr internal::EndpointSpec kSpec148{
 }  // namespace
 
 void Serialize(Archive& a, PatchShoppingReceiptCustomentrancesByBrandIdRequest& v) {
-  Body148(a, &v);
+  Body149(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchShoppingReceiptCustomentrancesByBrandIdResponse& v) {
   a.Field("custom_entrance_type", v.custom_entrance_type);
-  a.Str("subtitle", v.subtitle);
+  a.OptStr("subtitle", v.subtitle);
   a.OptStr("goods_thumbnail_url", v.goods_thumbnail_url);
   a.Field("custom_entrance_state", v.custom_entrance_state);
-  a.Str("start_time", v.start_time);
-  a.Str("end_time", v.end_time);
-  a.Str("brand_id", v.brand_id);
-  a.Str("create_time", v.create_time);
-  a.Str("modify_time", v.modify_time);
-  a.Str("out_request_no", v.out_request_no);
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("modify_time", v.modify_time);
+  a.OptStr("out_request_no", v.out_request_no);
   a.Field("jump_link", v.jump_link);
   a.Extra(v.extra);
 }
@@ -8159,17 +9860,17 @@ void Serialize(Archive& a, PatchShoppingReceiptCustomentrancesByBrandIdResponse&
 Result<PreparedCall> PatchShoppingReceiptCustomentrancesByBrandId::Prepare(
     const Client& client, std::string_view brand_id, const Request& request, CallOptions options) {
   const std::string path[] = {std::string(brand_id)};
-  return internal::Prepare(client, kSpec148, path, &request, nullptr, nullptr, &Body148,
+  return internal::Prepare(client, kSpec149, path, &request, nullptr, nullptr, &Body149,
                            &request.extra, &options);
 }
 Status PatchShoppingReceiptCustomentrancesByBrandId::Parse(const ::wechatpay::Response& response,
                                                            Response* out) {
-  return internal::ParseResponse(kSpec148, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec149, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/shopping-receipt/merchantshoppingreceiptjumpinfos
 namespace {
-void Body149(Archive& a, void* p) {
+void Body150(Archive& a, void* p) {
   auto& v = *static_cast<PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest*>(p);
   a.Str("transaction_id", v.transaction_id);
   a.OptStr("transaction_mchid", v.transaction_mchid);
@@ -8178,7 +9879,7 @@ void Body149(Archive& a, void* p) {
   a.Str("merchant_upload_time", v.merchant_upload_time);
   a.Field("jump_info", v.jump_info);
 }
-constexpr internal::EndpointSpec kSpec149{
+constexpr internal::EndpointSpec kSpec150{
     "POST v3/marketing/shopping-receipt/merchantshoppingreceiptjumpinfos",
     "POST",
     "v3/marketing/shopping-receipt/merchantshoppingreceiptjumpinfos",
@@ -8193,7 +9894,7 @@ constexpr internal::EndpointSpec kSpec149{
 }  // namespace
 
 void Serialize(Archive& a, PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest& v) {
-  Body149(a, &v);
+  Body150(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse& v) {
@@ -8203,24 +9904,24 @@ void Serialize(Archive& a, PostShoppingReceiptMerchantshoppingreceiptjumpinfosRe
 
 Result<PreparedCall> PostShoppingReceiptMerchantshoppingreceiptjumpinfos::Prepare(
     const Client& client, const Request& request, CallOptions options) {
-  return internal::Prepare(client, kSpec149, nullptr, &request, nullptr, nullptr, &Body149,
+  return internal::Prepare(client, kSpec150, nullptr, &request, nullptr, nullptr, &Body150,
                            &request.extra, &options);
 }
 Status PostShoppingReceiptMerchantshoppingreceiptjumpinfos::Parse(
     const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec149, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec150, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/shopping-receipt/shoppingreceipts
 namespace {
-void Body150(Archive& a, void* p) {
+void Body151(Archive& a, void* p) {
   auto& v = *static_cast<PostShoppingReceiptShoppingreceiptsRequest*>(p);
   a.JsonField("meta", v.meta);
   a.Str("file", v.file);
 }
-constexpr std::string_view kEncrypted150[] = {
+constexpr std::string_view kEncrypted151[] = {
     "meta~merchant_contact_information.consultation_phone_number"};
-constexpr internal::EndpointSpec kSpec150{
+constexpr internal::EndpointSpec kSpec151{
     "POST v3/marketing/shopping-receipt/shoppingreceipts",
     "POST",
     "v3/marketing/shopping-receipt/shoppingreceipts",
@@ -8228,14 +9929,14 @@ constexpr internal::EndpointSpec kSpec150{
     true,
     nullptr,
     0,
-    kEncrypted150,
+    kEncrypted151,
     1,
     "file",
 };
 }  // namespace
 
 void Serialize(Archive& a, PostShoppingReceiptShoppingreceiptsRequest& v) {
-  Body150(a, &v);
+  Body151(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostShoppingReceiptShoppingreceiptsResponse& v) {
@@ -8246,17 +9947,17 @@ void Serialize(Archive& a, PostShoppingReceiptShoppingreceiptsResponse& v) {
 Result<PreparedCall> PostShoppingReceiptShoppingreceipts::Prepare(const Client& client,
                                                                   const Request& request,
                                                                   CallOptions options) {
-  return internal::Prepare(client, kSpec150, nullptr, &request, nullptr, nullptr, &Body150,
+  return internal::Prepare(client, kSpec151, nullptr, &request, nullptr, nullptr, &Body151,
                            &request.extra, &options);
 }
 Status PostShoppingReceiptShoppingreceipts::Parse(const ::wechatpay::Response& response,
                                                   Response* out) {
-  return internal::ParseResponse(kSpec150, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec151, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/weekly-discount/activities
 namespace {
-void Query151(Archive& a, void* p) {
+void Query152(Archive& a, void* p) {
   auto& v = *static_cast<GetWeeklyDiscountActivitiesRequest*>(p);
   Archive::TextScope text(a);
   a.I64("limit", v.limit);
@@ -8266,7 +9967,7 @@ void Query151(Archive& a, void* p) {
   a.I64("activity_area_code", v.activity_area_code);
   a.Str("activity_scene", v.activity_scene);
 }
-constexpr internal::EndpointSpec kSpec151{
+constexpr internal::EndpointSpec kSpec152{
     "GET v3/marketing/weekly-discount/activities",
     "GET",
     "v3/marketing/weekly-discount/activities",
@@ -8281,37 +9982,37 @@ constexpr internal::EndpointSpec kSpec151{
 }  // namespace
 
 void Serialize(Archive& a, GetWeeklyDiscountActivitiesRequest& v) {
-  Query151(a, &v);
+  Query152(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetWeeklyDiscountActivitiesResponse& v) {
-  a.Field("data", v.data);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
-  a.I64("total_count", v.total_count);
+  a.OptList("data", v.data);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptI64("total_count", v.total_count);
   a.Extra(v.extra);
 }
 
 Result<PreparedCall> GetWeeklyDiscountActivities::Prepare(const Client& client,
                                                           const Request& request,
                                                           CallOptions options) {
-  return internal::Prepare(client, kSpec151, nullptr, &request, nullptr, &Query151, nullptr,
+  return internal::Prepare(client, kSpec152, nullptr, &request, nullptr, &Query152, nullptr,
                            &request.extra, &options);
 }
 Status GetWeeklyDiscountActivities::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec151, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec152, response, &internal::SerializeErased<Response>, out);
 }
 
 // GET v3/marketing/weekly-discount/activities/{activity_id}
 namespace {
-constexpr std::string_view kPath152[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec152{
+constexpr std::string_view kPath153[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec153{
     "GET v3/marketing/weekly-discount/activities/{activity_id}",
     "GET",
     "v3/marketing/weekly-discount/activities/{activity_id}",
     internal::Protocol::kApiV3,
     false,
-    kPath152,
+    kPath153,
     1,
     nullptr,
     0,
@@ -8322,20 +10023,20 @@ constexpr internal::EndpointSpec kSpec152{
 void Serialize(Archive& a, GetWeeklyDiscountActivitiesByActivityIdRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetWeeklyDiscountActivitiesByActivityIdResponse& v) {
   a.OptStr("activity_id", v.activity_id);
-  a.Str("activity_name", v.activity_name);
-  a.Str("activity_scene", v.activity_scene);
-  a.Field("activity_area_code", v.activity_area_code);
+  a.OptStr("activity_name", v.activity_name);
+  a.OptStr("activity_scene", v.activity_scene);
+  a.OptList("activity_area_code", v.activity_area_code);
   a.OptStr("activity_limit_pay", v.activity_limit_pay);
-  a.I64("activity_transaction_minimum_amount", v.activity_transaction_minimum_amount);
-  a.I64("activity_coupon_amount", v.activity_coupon_amount);
-  a.Field("activity_available_week", v.activity_available_week);
-  a.I64("activity_max_amount", v.activity_max_amount);
+  a.OptI64("activity_transaction_minimum_amount", v.activity_transaction_minimum_amount);
+  a.OptI64("activity_coupon_amount", v.activity_coupon_amount);
+  a.OptList("activity_available_week", v.activity_available_week);
+  a.OptI64("activity_max_amount", v.activity_max_amount);
   a.OptI64("activity_max_amount_per_day", v.activity_max_amount_per_day);
-  a.Str("activity_available_begin_time", v.activity_available_begin_time);
-  a.Str("activity_available_end_time", v.activity_available_end_time);
-  a.Str("activity_state", v.activity_state);
+  a.OptStr("activity_available_begin_time", v.activity_available_begin_time);
+  a.OptStr("activity_available_end_time", v.activity_available_end_time);
+  a.OptStr("activity_state", v.activity_state);
   a.OptStr("activity_remark", v.activity_remark);
-  a.Str("activity_logo", v.activity_logo);
+  a.OptStr("activity_logo", v.activity_logo);
   a.Extra(v.extra);
 }
 
@@ -8344,76 +10045,28 @@ Result<PreparedCall> GetWeeklyDiscountActivitiesByActivityId::Prepare(const Clie
                                                                       const Request& request,
                                                                       CallOptions options) {
   const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec152, path, &request, nullptr, nullptr, nullptr,
+  return internal::Prepare(client, kSpec153, path, &request, nullptr, nullptr, nullptr,
                            &request.extra, &options);
 }
 Status GetWeeklyDiscountActivitiesByActivityId::Parse(const ::wechatpay::Response& response,
                                                       Response* out) {
-  return internal::ParseResponse(kSpec152, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec153, response, &internal::SerializeErased<Response>, out);
 }
 
 // POST v3/marketing/weekly-discount/activities/{activity_id}/apply
 namespace {
-void Body153(Archive& a, void* p) {
+void Body154(Archive& a, void* p) {
   auto& v = *static_cast<PostWeeklyDiscountActivitiesByActivityIdApplyRequest*>(p);
   a.I64("applying_merchant_id", v.applying_merchant_id);
   a.I64("store_id", v.store_id);
 }
-constexpr std::string_view kPath153[] = {"activity_id"};
-constexpr internal::EndpointSpec kSpec153{
+constexpr std::string_view kPath154[] = {"activity_id"};
+constexpr internal::EndpointSpec kSpec154{
     "POST v3/marketing/weekly-discount/activities/{activity_id}/apply",
     "POST",
     "v3/marketing/weekly-discount/activities/{activity_id}/apply",
     internal::Protocol::kApiV3,
     true,
-    kPath153,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostWeeklyDiscountActivitiesByActivityIdApplyRequest& v) {
-  Body153(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostWeeklyDiscountActivitiesByActivityIdApplyResponse& v) {
-  a.I64("activity_id", v.activity_id);
-  a.Str("success_time", v.success_time);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostWeeklyDiscountActivitiesByActivityIdApply::Prepare(
-    const Client& client, std::string_view activity_id, const Request& request,
-    CallOptions options) {
-  const std::string path[] = {std::string(activity_id)};
-  return internal::Prepare(client, kSpec153, path, &request, nullptr, nullptr, &Body153,
-                           &request.extra, &options);
-}
-Status PostWeeklyDiscountActivitiesByActivityIdApply::Parse(const ::wechatpay::Response& response,
-                                                            Response* out) {
-  return internal::ParseResponse(kSpec153, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/marketing/withdraw-favor/users/{openid}/coupons
-namespace {
-void Query154(Archive& a, void* p) {
-  auto& v = *static_cast<GetWithdrawFavorUsersByOpenidCouponsRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("mchid", v.mchid);
-  a.Str("stock_id", v.stock_id);
-  a.Str("appid", v.appid);
-  a.OptI64("offset", v.offset);
-  a.OptI64("limit", v.limit);
-}
-constexpr std::string_view kPath154[] = {"openid"};
-constexpr internal::EndpointSpec kSpec154{
-    "GET v3/marketing/withdraw-favor/users/{openid}/coupons",
-    "GET",
-    "v3/marketing/withdraw-favor/users/{openid}/coupons",
-    internal::Protocol::kApiV3,
-    false,
     kPath154,
     1,
     nullptr,
@@ -8422,47 +10075,46 @@ constexpr internal::EndpointSpec kSpec154{
 };
 }  // namespace
 
-void Serialize(Archive& a, GetWithdrawFavorUsersByOpenidCouponsRequest& v) {
-  Query154(a, &v);
+void Serialize(Archive& a, PostWeeklyDiscountActivitiesByActivityIdApplyRequest& v) {
+  Body154(a, &v);
   a.Extra(v.extra);
 }
-void Serialize(Archive& a, GetWithdrawFavorUsersByOpenidCouponsResponse& v) {
-  a.Field("data", v.data);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
-  a.I64("total_count", v.total_count);
+void Serialize(Archive& a, PostWeeklyDiscountActivitiesByActivityIdApplyResponse& v) {
+  a.OptI64("activity_id", v.activity_id);
+  a.OptStr("success_time", v.success_time);
   a.Extra(v.extra);
 }
 
-Result<PreparedCall> GetWithdrawFavorUsersByOpenidCoupons::Prepare(const Client& client,
-                                                                   std::string_view openid,
-                                                                   const Request& request,
-                                                                   CallOptions options) {
-  const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec154, path, &request, nullptr, &Query154, nullptr,
+Result<PreparedCall> PostWeeklyDiscountActivitiesByActivityIdApply::Prepare(
+    const Client& client, std::string_view activity_id, const Request& request,
+    CallOptions options) {
+  const std::string path[] = {std::string(activity_id)};
+  return internal::Prepare(client, kSpec154, path, &request, nullptr, nullptr, &Body154,
                            &request.extra, &options);
 }
-Status GetWithdrawFavorUsersByOpenidCoupons::Parse(const ::wechatpay::Response& response,
-                                                   Response* out) {
+Status PostWeeklyDiscountActivitiesByActivityIdApply::Parse(const ::wechatpay::Response& response,
+                                                            Response* out) {
   return internal::ParseResponse(kSpec154, response, &internal::SerializeErased<Response>, out);
 }
 
-// POST v3/marketing/withdraw-favor/users/{openid}/coupons
+// GET v3/marketing/withdraw-favor/users/{openid}/coupons
 namespace {
-void Body155(Archive& a, void* p) {
-  auto& v = *static_cast<PostWithdrawFavorUsersByOpenidCouponsRequest*>(p);
+void Query155(Archive& a, void* p) {
+  auto& v = *static_cast<GetWithdrawFavorUsersByOpenidCouponsRequest*>(p);
+  Archive::TextScope text(a);
   a.Str("mchid", v.mchid);
   a.Str("stock_id", v.stock_id);
   a.Str("appid", v.appid);
-  a.Str("send_request_no", v.send_request_no);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
 }
 constexpr std::string_view kPath155[] = {"openid"};
 constexpr internal::EndpointSpec kSpec155{
-    "POST v3/marketing/withdraw-favor/users/{openid}/coupons",
-    "POST",
+    "GET v3/marketing/withdraw-favor/users/{openid}/coupons",
+    "GET",
     "v3/marketing/withdraw-favor/users/{openid}/coupons",
     internal::Protocol::kApiV3,
-    true,
+    false,
     kPath155,
     1,
     nullptr,
@@ -8471,8 +10123,57 @@ constexpr internal::EndpointSpec kSpec155{
 };
 }  // namespace
 
+void Serialize(Archive& a, GetWithdrawFavorUsersByOpenidCouponsRequest& v) {
+  Query155(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetWithdrawFavorUsersByOpenidCouponsResponse& v) {
+  a.OptList("data", v.data);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptI64("total_count", v.total_count);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetWithdrawFavorUsersByOpenidCoupons::Prepare(const Client& client,
+                                                                   std::string_view openid,
+                                                                   const Request& request,
+                                                                   CallOptions options) {
+  const std::string path[] = {std::string(openid)};
+  return internal::Prepare(client, kSpec155, path, &request, nullptr, &Query155, nullptr,
+                           &request.extra, &options);
+}
+Status GetWithdrawFavorUsersByOpenidCoupons::Parse(const ::wechatpay::Response& response,
+                                                   Response* out) {
+  return internal::ParseResponse(kSpec155, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/marketing/withdraw-favor/users/{openid}/coupons
+namespace {
+void Body156(Archive& a, void* p) {
+  auto& v = *static_cast<PostWithdrawFavorUsersByOpenidCouponsRequest*>(p);
+  a.Str("mchid", v.mchid);
+  a.Str("stock_id", v.stock_id);
+  a.Str("appid", v.appid);
+  a.Str("send_request_no", v.send_request_no);
+}
+constexpr std::string_view kPath156[] = {"openid"};
+constexpr internal::EndpointSpec kSpec156{
+    "POST v3/marketing/withdraw-favor/users/{openid}/coupons",
+    "POST",
+    "v3/marketing/withdraw-favor/users/{openid}/coupons",
+    internal::Protocol::kApiV3,
+    true,
+    kPath156,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
 void Serialize(Archive& a, PostWithdrawFavorUsersByOpenidCouponsRequest& v) {
-  Body155(a, &v);
+  Body156(a, &v);
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostWithdrawFavorUsersByOpenidCouponsResponse& v) {
@@ -8486,12 +10187,12 @@ Result<PreparedCall> PostWithdrawFavorUsersByOpenidCoupons::Prepare(const Client
                                                                     const Request& request,
                                                                     CallOptions options) {
   const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec155, path, &request, nullptr, nullptr, &Body155,
+  return internal::Prepare(client, kSpec156, path, &request, nullptr, nullptr, &Body156,
                            &request.extra, &options);
 }
 Status PostWithdrawFavorUsersByOpenidCoupons::Parse(const ::wechatpay::Response& response,
                                                     Response* out) {
-  return internal::ParseResponse(kSpec155, response, &internal::SerializeErased<Response>, out);
+  return internal::ParseResponse(kSpec156, response, &internal::SerializeErased<Response>, out);
 }
 
 static void Serialize(Archive& a, T1& v) {
@@ -8500,12 +10201,12 @@ static void Serialize(Archive& a, T1& v) {
 }
 
 static void Serialize(Archive& a, T2& v) {
-  a.Str("task_id", v.task_id);
-  a.Str("package_id", v.package_id);
-  a.Str("filename", v.filename);
-  a.Str("create_time", v.create_time);
+  a.OptStr("task_id", v.task_id);
+  a.OptStr("package_id", v.package_id);
+  a.OptStr("filename", v.filename);
+  a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
-  a.OptStr("status", v.status);
+  a.Field("status", v.status);
   a.OptI64("success_count", v.success_count);
   a.OptI64("fail_count", v.fail_count);
   a.OptI64("success_user_count", v.success_user_count);
@@ -8520,25 +10221,32 @@ static void Serialize(Archive& a, T3& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T7& v) {
+static void Serialize(Archive& a, T4& v) {
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptStr("coupon_code", v.coupon_code);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
   a.OptI64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T6& v) {
+static void Serialize(Archive& a, T7& v) {
   a.OptI64List("week_day", v.week_day);
   a.OptList("available_day_time", v.available_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T8& v) {
+static void Serialize(Archive& a, T9& v) {
   a.OptStr("begin_time", v.begin_time);
   a.OptStr("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T5& v) {
+static void Serialize(Archive& a, T6& v) {
   a.Str("available_begin_time", v.available_begin_time);
   a.Str("available_end_time", v.available_end_time);
   a.OptI64("available_day_after_receive", v.available_day_after_receive);
@@ -8549,98 +10257,25 @@ static void Serialize(Archive& a, T5& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T9& v) {
-  a.I64("discount_amount", v.discount_amount);
-  a.I64("transaction_minimum", v.transaction_minimum);
-  a.Extra(v.extra);
-}
-
 static void Serialize(Archive& a, T10& v) {
-  a.I64("discount_percent", v.discount_percent);
-  a.I64("transaction_minimum", v.transaction_minimum);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T11& v) {
-  a.I64("exchange_price", v.exchange_price);
-  a.I64("transaction_minimum", v.transaction_minimum);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T4& v) {
-  a.Field("coupon_available_time", v.coupon_available_time);
-  a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
-  a.Field("discount_coupon", v.discount_coupon);
-  a.Field("exchange_coupon", v.exchange_coupon);
-  a.Field("use_method", v.use_method);
-  a.OptStr("mini_programs_appid", v.mini_programs_appid);
-  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.OptI64("discount_percent", v.discount_percent);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T12& v) {
-  a.OptI64("max_amount", v.max_amount);
-  a.I64("max_coupons", v.max_coupons);
-  a.I64("max_coupons_per_user", v.max_coupons_per_user);
-  a.OptI64("max_amount_by_day", v.max_amount_by_day);
-  a.OptI64("max_coupons_by_day", v.max_coupons_by_day);
-  a.OptBool("natural_person_limit", v.natural_person_limit);
-  a.OptBool("prevent_api_abuse", v.prevent_api_abuse);
-  a.OptBool("transferable", v.transferable);
-  a.OptBool("shareable", v.shareable);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T14& v) {
-  a.Str("mini_programs_appid", v.mini_programs_appid);
-  a.Str("mini_programs_path", v.mini_programs_path);
-  a.Str("entrance_words", v.entrance_words);
-  a.OptStr("guiding_words", v.guiding_words);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T13& v) {
-  a.Field("mini_programs_info", v.mini_programs_info);
-  a.OptStr("appid", v.appid);
-  a.OptStr("hall_id", v.hall_id);
-  a.OptStr("store_id", v.store_id);
-  a.Field("code_display_mode", v.code_display_mode);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T16& v) {
-  a.Str("finder_id", v.finder_id);
-  a.Str("finder_video_id", v.finder_video_id);
-  a.Str("finder_video_cover_image_url", v.finder_video_cover_image_url);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T15& v) {
-  a.OptStr("description", v.description);
-  a.OptStr("merchant_logo_url", v.merchant_logo_url);
-  a.OptStr("merchant_name", v.merchant_name);
-  a.Field("background_color", v.background_color);
-  a.OptStr("coupon_image_url", v.coupon_image_url);
-  a.Field("finder_info", v.finder_info);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T17& v) {
-  a.OptStr("notify_appid", v.notify_appid);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T19& v) {
-  a.Str("available_begin_time", v.available_begin_time);
-  a.Str("available_end_time", v.available_end_time);
-  a.OptI64("available_day_after_receive", v.available_day_after_receive);
-  a.Field("available_week", v.available_week);
-  a.OptList("irregulary_avaliable_time", v.irregulary_avaliable_time);
-  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T18& v) {
+static void Serialize(Archive& a, T5& v) {
   a.Field("coupon_available_time", v.coupon_available_time);
   a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -8651,8 +10286,8 @@ static void Serialize(Archive& a, T18& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T20& v) {
-  a.I64("max_amount", v.max_amount);
+static void Serialize(Archive& a, T13& v) {
+  a.OptI64("max_amount", v.max_amount);
   a.OptI64("max_coupons", v.max_coupons);
   a.I64("max_coupons_per_user", v.max_coupons_per_user);
   a.OptI64("max_amount_by_day", v.max_amount_by_day);
@@ -8664,148 +10299,15 @@ static void Serialize(Archive& a, T20& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T21& v) {
-  a.I64("total_count", v.total_count);
-  a.I64("available_count", v.available_count);
+static void Serialize(Archive& a, T15& v) {
+  a.Str("mini_programs_appid", v.mini_programs_appid);
+  a.Str("mini_programs_path", v.mini_programs_path);
+  a.Str("entrance_words", v.entrance_words);
+  a.OptStr("guiding_words", v.guiding_words);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T22& v) {
-  a.OptI64("total_send_num", v.total_send_num);
-  a.OptI64("total_send_amount", v.total_send_amount);
-  a.OptI64("today_send_num", v.today_send_num);
-  a.OptI64("today_send_amount", v.today_send_amount);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T23& v) {
-  a.Field("mini_programs_info", v.mini_programs_info);
-  a.OptStr("appid", v.appid);
-  a.OptStr("hall_id", v.hall_id);
-  a.Field("code_display_mode", v.code_display_mode);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T24& v) {
-  a.Field("use_method", v.use_method);
-  a.OptStr("mini_programs_appid", v.mini_programs_appid);
-  a.OptStr("mini_programs_path", v.mini_programs_path);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T25& v) {
-  a.OptBool("natural_person_limit", v.natural_person_limit);
-  a.OptBool("prevent_api_abuse", v.prevent_api_abuse);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T26& v) {
-  a.OptStr("code", v.code);
-  a.OptStr("code_status", v.code_status);
-  a.OptStr("upload_time", v.upload_time);
-  a.OptStr("dispatched_time", v.dispatched_time);
-  a.OptStr("openid", v.openid);
-  a.OptStr("unionid", v.unionid);
-  a.OptStr("coupon_code", v.coupon_code);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T27& v) {
-  a.Str("coupon_code", v.coupon_code);
-  a.Str("code", v.code);
-  a.Str("message", v.message);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T28& v) {
-  a.Str("stock_name", v.stock_name);
-  a.Str("belong_merchant", v.belong_merchant);
-  a.OptStr("comment", v.comment);
-  a.Str("goods_name", v.goods_name);
-  a.Field("stock_type", v.stock_type);
-  a.OptBool("transferable", v.transferable);
-  a.OptBool("shareable", v.shareable);
-  a.OptStr("coupon_state", v.coupon_state);
-  a.Field("coupon_use_rule", v.coupon_use_rule);
-  a.Field("custom_entrance", v.custom_entrance);
-  a.Field("display_pattern_info", v.display_pattern_info);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T29& v) {
-  a.Str("subsidy_receipt_id", v.subsidy_receipt_id);
-  a.Str("stock_id", v.stock_id);
-  a.Str("coupon_code", v.coupon_code);
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("payer_merchant", v.payer_merchant);
-  a.Str("payee_merchant", v.payee_merchant);
-  a.I64("amount", v.amount);
-  a.Str("description", v.description);
-  a.Str("status", v.status);
-  a.OptStr("fail_reason", v.fail_reason);
-  a.OptStr("success_time", v.success_time);
-  a.Str("out_subsidy_no", v.out_subsidy_no);
-  a.OptStr("create_time", v.create_time);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T32& v) {
-  a.OptStr("available_begin_time", v.available_begin_time);
-  a.OptStr("available_end_time", v.available_end_time);
-  a.OptI64("available_day_after_receive", v.available_day_after_receive);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T34& v) {
-  a.OptI64("begin_time", v.begin_time);
-  a.OptI64("end_time", v.end_time);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T33& v) {
-  a.OptList("week_day", v.week_day);
-  a.OptList("available_day_time", v.available_day_time);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T35& v) {
-  a.OptStr("begin_time", v.begin_time);
-  a.OptStr("end_time", v.end_time);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T36& v) {
-  a.OptI64("discount_amount", v.discount_amount);
-  a.OptI64("transaction_minimum", v.transaction_minimum);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T37& v) {
-  a.OptI64("discount_percent", v.discount_percent);
-  a.OptI64("transaction_minimum", v.transaction_minimum);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T38& v) {
-  a.OptI64("exchange_price", v.exchange_price);
-  a.OptI64("transaction_minimum", v.transaction_minimum);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T31& v) {
-  a.Field("coupon_available_time", v.coupon_available_time);
-  a.Field("available_week", v.available_week);
-  a.OptList("irregulary_avaliable_time", v.irregulary_avaliable_time);
-  a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
-  a.Field("discount_coupon", v.discount_coupon);
-  a.Field("exchange_coupon", v.exchange_coupon);
-  a.Field("use_method", v.use_method);
-  a.OptStr("mini_programs_appid", v.mini_programs_appid);
-  a.OptStr("mini_programs_path", v.mini_programs_path);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T39& v) {
+static void Serialize(Archive& a, T14& v) {
   a.Field("mini_programs_info", v.mini_programs_info);
   a.OptStr("appid", v.appid);
   a.OptStr("hall_id", v.hall_id);
@@ -8814,7 +10316,14 @@ static void Serialize(Archive& a, T39& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T40& v) {
+static void Serialize(Archive& a, T17& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T16& v) {
   a.OptStr("description", v.description);
   a.OptStr("merchant_logo_url", v.merchant_logo_url);
   a.OptStr("merchant_name", v.merchant_name);
@@ -8824,11 +10333,447 @@ static void Serialize(Archive& a, T40& v) {
   a.Extra(v.extra);
 }
 
+static void Serialize(Archive& a, T18& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T22& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T21& v) {
+  a.OptI64List("week_day", v.week_day);
+  a.OptList("available_day_time", v.available_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T23& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T20& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Field("available_week", v.available_week);
+  a.OptList("irregulary_avaliable_time", v.irregulary_avaliable_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T24& v) {
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T25& v) {
+  a.OptI64("discount_percent", v.discount_percent);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T26& v) {
+  a.OptI64("exchange_price", v.exchange_price);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T19& v) {
+  a.Field("coupon_available_time", v.coupon_available_time);
+  a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Field("use_method", v.use_method);
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T27& v) {
+  a.OptI64("max_amount", v.max_amount);
+  a.OptI64("max_coupons", v.max_coupons);
+  a.OptI64("max_coupons_per_user", v.max_coupons_per_user);
+  a.OptI64("max_amount_by_day", v.max_amount_by_day);
+  a.OptI64("max_coupons_by_day", v.max_coupons_by_day);
+  a.OptBool("natural_person_limit", v.natural_person_limit);
+  a.OptBool("prevent_api_abuse", v.prevent_api_abuse);
+  a.OptBool("transferable", v.transferable);
+  a.OptBool("shareable", v.shareable);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T29& v) {
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.OptStr("entrance_words", v.entrance_words);
+  a.OptStr("guiding_words", v.guiding_words);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T28& v) {
+  a.Field("mini_programs_info", v.mini_programs_info);
+  a.OptStr("appid", v.appid);
+  a.OptStr("hall_id", v.hall_id);
+  a.OptStr("store_id", v.store_id);
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T31& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
 static void Serialize(Archive& a, T30& v) {
-  a.Str("stock_name", v.stock_name);
-  a.Str("belong_merchant", v.belong_merchant);
+  a.OptStr("description", v.description);
+  a.OptStr("merchant_logo_url", v.merchant_logo_url);
+  a.OptStr("merchant_name", v.merchant_name);
+  a.Field("background_color", v.background_color);
+  a.OptStr("coupon_image_url", v.coupon_image_url);
+  a.Field("finder_info", v.finder_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T32& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T33& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T34& v) {
+  a.OptI64("total_send_num", v.total_send_num);
+  a.OptI64("total_send_amount", v.total_send_amount);
+  a.OptI64("today_send_num", v.today_send_num);
+  a.OptI64("today_send_amount", v.today_send_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T36& v) {
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.OptStr("entrance_words", v.entrance_words);
+  a.OptStr("guiding_words", v.guiding_words);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T35& v) {
+  a.Field("mini_programs_info", v.mini_programs_info);
+  a.OptStr("appid", v.appid);
+  a.OptStr("hall_id", v.hall_id);
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T38& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T37& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("merchant_logo_url", v.merchant_logo_url);
+  a.OptStr("merchant_name", v.merchant_name);
+  a.Field("background_color", v.background_color);
+  a.OptStr("coupon_image_url", v.coupon_image_url);
+  a.Field("finder_info", v.finder_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T39& v) {
+  a.Field("use_method", v.use_method);
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T40& v) {
+  a.OptBool("natural_person_limit", v.natural_person_limit);
+  a.OptBool("prevent_api_abuse", v.prevent_api_abuse);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T41& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T42& v) {
+  a.OptStr("code", v.code);
+  a.Field("code_status", v.code_status);
+  a.OptStr("upload_time", v.upload_time);
+  a.OptStr("dispatched_time", v.dispatched_time);
+  a.OptStr("openid", v.openid);
+  a.OptStr("unionid", v.unionid);
+  a.OptStr("coupon_code", v.coupon_code);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T43& v) {
+  a.OptStr("coupon_code", v.coupon_code);
+  a.OptStr("code", v.code);
+  a.OptStr("message", v.message);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T44& v) {
+  a.OptStr("code", v.code);
+  a.Field("code_status", v.code_status);
+  a.OptStr("upload_time", v.upload_time);
+  a.OptStr("dispatched_time", v.dispatched_time);
+  a.OptStr("openid", v.openid);
+  a.OptStr("unionid", v.unionid);
+  a.OptStr("coupon_code", v.coupon_code);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T49& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T48& v) {
+  a.OptI64List("week_day", v.week_day);
+  a.OptList("available_day_time", v.available_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T50& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T47& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Field("available_week", v.available_week);
+  a.OptList("irregulary_avaliable_time", v.irregulary_avaliable_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T51& v) {
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T52& v) {
+  a.OptI64("discount_percent", v.discount_percent);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T53& v) {
+  a.OptI64("exchange_price", v.exchange_price);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T46& v) {
+  a.Field("coupon_available_time", v.coupon_available_time);
+  a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Field("use_method", v.use_method);
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T55& v) {
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.OptStr("entrance_words", v.entrance_words);
+  a.OptStr("guiding_words", v.guiding_words);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T54& v) {
+  a.Field("mini_programs_info", v.mini_programs_info);
+  a.OptStr("appid", v.appid);
+  a.OptStr("hall_id", v.hall_id);
+  a.OptStr("store_id", v.store_id);
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T57& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T56& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("merchant_logo_url", v.merchant_logo_url);
+  a.OptStr("merchant_name", v.merchant_name);
+  a.Field("background_color", v.background_color);
+  a.OptStr("coupon_image_url", v.coupon_image_url);
+  a.Field("finder_info", v.finder_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T45& v) {
+  a.OptStr("stock_name", v.stock_name);
+  a.OptStr("belong_merchant", v.belong_merchant);
   a.OptStr("comment", v.comment);
-  a.Str("goods_name", v.goods_name);
+  a.OptStr("goods_name", v.goods_name);
+  a.Field("stock_type", v.stock_type);
+  a.OptBool("transferable", v.transferable);
+  a.OptBool("shareable", v.shareable);
+  a.Field("coupon_state", v.coupon_state);
+  a.Field("coupon_use_rule", v.coupon_use_rule);
+  a.Field("custom_entrance", v.custom_entrance);
+  a.Field("display_pattern_info", v.display_pattern_info);
+  a.OptStr("coupon_code", v.coupon_code);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("available_start_time", v.available_start_time);
+  a.OptStr("expire_time", v.expire_time);
+  a.OptStr("receive_time", v.receive_time);
+  a.OptStr("send_request_no", v.send_request_no);
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.OptStr("associate_out_trade_no", v.associate_out_trade_no);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T58& v) {
+  a.OptStr("subsidy_receipt_id", v.subsidy_receipt_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("coupon_code", v.coupon_code);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("payer_merchant", v.payer_merchant);
+  a.OptStr("payee_merchant", v.payee_merchant);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Field("status", v.status);
+  a.Field("fail_reason", v.fail_reason);
+  a.OptStr("success_time", v.success_time);
+  a.OptStr("out_subsidy_no", v.out_subsidy_no);
+  a.OptStr("create_time", v.create_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T63& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T62& v) {
+  a.OptI64List("week_day", v.week_day);
+  a.OptList("available_day_time", v.available_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T64& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T61& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Field("available_week", v.available_week);
+  a.OptList("irregulary_avaliable_time", v.irregulary_avaliable_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T65& v) {
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T66& v) {
+  a.OptI64("discount_percent", v.discount_percent);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T67& v) {
+  a.OptI64("exchange_price", v.exchange_price);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T60& v) {
+  a.Field("coupon_available_time", v.coupon_available_time);
+  a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Field("use_method", v.use_method);
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T69& v) {
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.OptStr("entrance_words", v.entrance_words);
+  a.OptStr("guiding_words", v.guiding_words);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T68& v) {
+  a.Field("mini_programs_info", v.mini_programs_info);
+  a.OptStr("appid", v.appid);
+  a.OptStr("hall_id", v.hall_id);
+  a.OptStr("store_id", v.store_id);
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T71& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T70& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("merchant_logo_url", v.merchant_logo_url);
+  a.OptStr("merchant_name", v.merchant_name);
+  a.Field("background_color", v.background_color);
+  a.OptStr("coupon_image_url", v.coupon_image_url);
+  a.Field("finder_info", v.finder_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T59& v) {
+  a.OptStr("stock_name", v.stock_name);
+  a.OptStr("belong_merchant", v.belong_merchant);
+  a.OptStr("comment", v.comment);
+  a.OptStr("goods_name", v.goods_name);
   a.Field("stock_type", v.stock_type);
   a.Field("coupon_use_rule", v.coupon_use_rule);
   a.Field("custom_entrance", v.custom_entrance);
@@ -8838,16 +10783,113 @@ static void Serialize(Archive& a, T30& v) {
   a.OptStr("stock_id", v.stock_id);
   a.OptBool("transferable", v.transferable);
   a.OptBool("shareable", v.shareable);
-  a.Str("send_request_no", v.send_request_no);
+  a.OptStr("send_request_no", v.send_request_no);
   a.OptStr("use_request_no", v.use_request_no);
-  a.Str("available_start_time", v.available_start_time);
-  a.Str("expire_time", v.expire_time);
-  a.Str("receive_time", v.receive_time);
+  a.OptStr("available_start_time", v.available_start_time);
+  a.OptStr("expire_time", v.expire_time);
+  a.OptStr("receive_time", v.receive_time);
   a.OptStr("use_time", v.use_time);
+  a.OptStr("associate_out_trade_no", v.associate_out_trade_no);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T41& v) {
+static void Serialize(Archive& a, T75& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T74& v) {
+  a.OptI64List("week_day", v.week_day);
+  a.OptList("available_day_time", v.available_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T76& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T73& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Field("available_week", v.available_week);
+  a.OptList("irregulary_avaliable_time", v.irregulary_avaliable_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T77& v) {
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T78& v) {
+  a.OptI64("discount_percent", v.discount_percent);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T79& v) {
+  a.OptI64("exchange_price", v.exchange_price);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T72& v) {
+  a.Field("coupon_available_time", v.coupon_available_time);
+  a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Field("use_method", v.use_method);
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T81& v) {
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.OptStr("entrance_words", v.entrance_words);
+  a.OptStr("guiding_words", v.guiding_words);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T80& v) {
+  a.Field("mini_programs_info", v.mini_programs_info);
+  a.OptStr("appid", v.appid);
+  a.OptStr("hall_id", v.hall_id);
+  a.OptStr("store_id", v.store_id);
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T83& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T82& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("merchant_logo_url", v.merchant_logo_url);
+  a.OptStr("merchant_name", v.merchant_name);
+  a.Field("background_color", v.background_color);
+  a.OptStr("coupon_image_url", v.coupon_image_url);
+  a.Field("finder_info", v.finder_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T84& v) {
   a.I64("max_coupons", v.max_coupons);
   a.I64("max_amount", v.max_amount);
   a.OptI64("max_amount_by_day", v.max_amount_by_day);
@@ -8857,8 +10899,8 @@ static void Serialize(Archive& a, T41& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T42& v) {
-  a.OptStr("description", v.description);
+static void Serialize(Archive& a, T85& v) {
+  a.Str("description", v.description);
   a.OptStr("merchant_logo", v.merchant_logo);
   a.OptStr("merchant_name", v.merchant_name);
   a.Field("background_color", v.background_color);
@@ -8869,14 +10911,14 @@ static void Serialize(Archive& a, T42& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T45& v) {
+static void Serialize(Archive& a, T88& v) {
   a.OptList("available_week_day", v.available_week_day);
-  a.OptI64("begin_time", v.begin_time);
+  a.I64("begin_time", v.begin_time);
   a.OptI64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T44& v) {
+static void Serialize(Archive& a, T87& v) {
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.Field("fix_available_time", v.fix_available_time);
@@ -8885,32 +10927,32 @@ static void Serialize(Archive& a, T44& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T46& v) {
+static void Serialize(Archive& a, T89& v) {
   a.I64("coupon_amount", v.coupon_amount);
   a.I64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T47& v) {
+static void Serialize(Archive& a, T90& v) {
   a.OptI64("discount_amount_max", v.discount_amount_max);
   a.OptI64("discount_percent", v.discount_percent);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T48& v) {
+static void Serialize(Archive& a, T91& v) {
   a.OptI64("exchange_price", v.exchange_price);
   a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T49& v) {
-  a.OptStr("name", v.name);
-  a.OptStrList("bin", v.bin);
+static void Serialize(Archive& a, T92& v) {
+  a.Str("name", v.name);
+  a.StrList("bin", v.bin);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T43& v) {
+static void Serialize(Archive& a, T86& v) {
   a.Field("coupon_available_time", v.coupon_available_time);
   a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -8926,89 +10968,125 @@ static void Serialize(Archive& a, T43& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T50& v) {
+static void Serialize(Archive& a, T93& v) {
   a.OptStr("filename", v.filename);
   a.OptStr("sha256", v.sha256);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T52& v) {
+static void Serialize(Archive& a, T96& v) {
+  a.OptI64("coupon_amount", v.coupon_amount);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T95& v) {
+  a.OptI64("max_coupons", v.max_coupons);
+  a.OptI64("max_amount", v.max_amount);
+  a.OptI64("max_amount_by_day", v.max_amount_by_day);
+  a.OptI64("max_coupons_per_user", v.max_coupons_per_user);
+  a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
+  a.OptStr("coupon_type", v.coupon_type);
+  a.OptStrList("goods_tag", v.goods_tag);
+  a.OptList("trade_type", v.trade_type);
+  a.OptBool("combine_use", v.combine_use);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T97& v) {
   a.OptI64("single_price_max", v.single_price_max);
   a.OptI64("cut_to_price", v.cut_to_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T53& v) {
-  a.OptStr("type", v.type);
-  a.OptStr("province", v.province);
-  a.OptStr("city", v.city);
-  a.OptStr("district", v.district);
-  a.OptStr("country", v.country);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T51& v) {
-  a.Str("stock_name", v.stock_name);
-  a.Str("available_begin_time", v.available_begin_time);
-  a.Str("available_end_time", v.available_end_time);
+static void Serialize(Archive& a, T94& v) {
+  a.OptStr("stock_name", v.stock_name);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
   a.Field("stock_use_rule", v.stock_use_rule);
-  a.Bool("no_cash", v.no_cash);
+  a.OptBool("no_cash", v.no_cash);
   a.Field("stock_type", v.stock_type);
   a.OptStr("stock_id", v.stock_id);
   a.OptStr("stock_creator_mchid", v.stock_creator_mchid);
   a.Field("status", v.status);
-  a.Str("description", v.description);
+  a.OptStr("description", v.description);
   a.OptStr("create_time", v.create_time);
   a.OptStr("start_time", v.start_time);
   a.OptStr("stop_time", v.stop_time);
   a.OptBool("singleitem", v.singleitem);
   a.Field("cut_to_message", v.cut_to_message);
   a.OptI64("distributed_coupons", v.distributed_coupons);
-  a.Field("business_type", v.business_type);
-  a.OptList("available_region_list", v.available_region_list);
-  a.OptStrList("available_industry_list", v.available_industry_list);
+  a.OptStr("card_id", v.card_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T56& v) {
-  a.OptStr("goods_id", v.goods_id);
-  a.OptI64("quantity", v.quantity);
-  a.OptI64("price", v.price);
-  a.OptI64("discount_amount", v.discount_amount);
+static void Serialize(Archive& a, T99& v) {
+  a.OptI64("coupon_amount", v.coupon_amount);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T55& v) {
-  a.OptStr("consume_time", v.consume_time);
-  a.OptStr("consume_mchid", v.consume_mchid);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.OptList("goods_detail", v.goods_detail);
+static void Serialize(Archive& a, T98& v) {
+  a.OptI64("max_coupons", v.max_coupons);
+  a.OptI64("max_amount", v.max_amount);
+  a.OptI64("max_amount_by_day", v.max_amount_by_day);
+  a.OptI64("max_coupons_per_user", v.max_coupons_per_user);
+  a.Field("fixed_normal_coupon", v.fixed_normal_coupon);
+  a.OptStr("coupon_type", v.coupon_type);
+  a.OptStrList("goods_tag", v.goods_tag);
+  a.OptList("trade_type", v.trade_type);
+  a.OptBool("combine_use", v.combine_use);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T54& v) {
+static void Serialize(Archive& a, T100& v) {
+  a.OptI64("single_price_max", v.single_price_max);
+  a.OptI64("cut_to_price", v.cut_to_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T102& v) {
+  a.OptI64("single_price_max", v.single_price_max);
+  a.OptI64("cut_to_price", v.cut_to_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T103& v) {
+  a.OptI64("coupon_amount", v.coupon_amount);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T101& v) {
   a.OptStr("stock_creator_mchid", v.stock_creator_mchid);
   a.OptStr("stock_id", v.stock_id);
-  a.OptStr("coupon_id", v.coupon_id);
   a.OptStr("coupon_name", v.coupon_name);
   a.Field("status", v.status);
   a.OptStr("description", v.description);
   a.OptStr("create_time", v.create_time);
   a.Field("coupon_type", v.coupon_type);
-  a.OptStr("start_time", v.start_time);
-  a.OptStr("stop_time", v.stop_time);
   a.OptBool("singleitem", v.singleitem);
   a.Field("cut_to_message", v.cut_to_message);
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
   a.Field("normal_coupon_information", v.normal_coupon_information);
-  a.Field("consume_information", v.consume_information);
-  a.OptI64("available_balance", v.available_balance);
-  a.Field("business_type", v.business_type);
+  a.OptBool("no_cash", v.no_cash);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T58& v) {
+static void Serialize(Archive& a, T104& v) {
+  a.OptI64("single_price_max", v.single_price_max);
+  a.OptI64("cut_to_price", v.cut_to_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T105& v) {
+  a.OptI64("coupon_amount", v.coupon_amount);
+  a.OptI64("transaction_minimum", v.transaction_minimum);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T107& v) {
   a.OptStr("activity_name", v.activity_name);
   a.OptStr("apply_start_time", v.apply_start_time);
   a.OptStr("apply_end_time", v.apply_end_time);
@@ -9018,30 +11096,30 @@ static void Serialize(Archive& a, T58& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T59& v) {
+static void Serialize(Archive& a, T108& v) {
   a.OptStr("goods_id", v.goods_id);
   a.OptStr("goods_name", v.goods_name);
   a.OptStr("goods_picture_url", v.goods_picture_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T61& v) {
+static void Serialize(Archive& a, T110& v) {
   a.OptStr("province", v.province);
   a.OptStr("city", v.city);
   a.OptStr("district", v.district);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T60& v) {
-  a.OptStr("store_subsidy", v.store_subsidy);
-  a.OptStr("service_provider_subsidy", v.service_provider_subsidy);
-  a.OptStr("store_subsidy_quota", v.store_subsidy_quota);
-  a.OptStr("user_subsidy_quota", v.user_subsidy_quota);
+static void Serialize(Archive& a, T109& v) {
+  a.OptI64("store_subsidy", v.store_subsidy);
+  a.OptI64("service_provider_subsidy", v.service_provider_subsidy);
+  a.OptI64("store_subsidy_quota", v.store_subsidy_quota);
+  a.OptI64("user_subsidy_quota", v.user_subsidy_quota);
   a.OptList("areas", v.areas);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T57& v) {
+static void Serialize(Archive& a, T106& v) {
   a.OptStr("activity_id", v.activity_id);
   a.OptStr("brand_id", v.brand_id);
   a.OptStr("creator_merchant_id", v.creator_merchant_id);
@@ -9051,125 +11129,204 @@ static void Serialize(Archive& a, T57& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T63& v) {
+static void Serialize(Archive& a, T112& v) {
+  a.Str("store_id", v.store_id);
+  a.Str("accounting_merchant_id", v.accounting_merchant_id);
+  a.Str("merchant_id", v.merchant_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T111& v) {
+  a.Field("store_info", v.store_info);
+  a.I64("goods_original_price", v.goods_original_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T114& v) {
   a.OptStr("store_id", v.store_id);
   a.OptStr("accounting_merchant_id", v.accounting_merchant_id);
   a.OptStr("merchant_id", v.merchant_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T62& v) {
+static void Serialize(Archive& a, T113& v) {
   a.Field("store_info", v.store_info);
   a.OptI64("goods_original_price", v.goods_original_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T64& v) {
-  a.OptStr("payer_openid", v.payer_openid);
-  a.OptStr("out_trade_no", v.out_trade_no);
-  a.OptI64("total_fee", v.total_fee);
-  a.OptStr("store_id", v.store_id);
-  a.OptStr("store_merchant_id", v.store_merchant_id);
+static void Serialize(Archive& a, T115& v) {
+  a.Field("store_info", v.store_info);
+  a.OptI64("goods_original_price", v.goods_original_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T65& v) {
+static void Serialize(Archive& a, T116& v) {
+  a.Str("payer_openid", v.payer_openid);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.I64("total_fee", v.total_fee);
+  a.Str("store_id", v.store_id);
+  a.Str("store_merchant_id", v.store_merchant_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T117& v) {
+  a.Str("payer_openid", v.payer_openid);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.I64("total_fee", v.total_fee);
+  a.Str("store_id", v.store_id);
+  a.Str("store_merchant_id", v.store_merchant_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T118& v) {
   a.Str("openid", v.openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T66& v) {
+static void Serialize(Archive& a, T119& v) {
+  a.OptStr("openid", v.openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T120& v) {
+  a.Str("openid", v.openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T121& v) {
+  a.OptStr("openid", v.openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T122& v) {
+  a.OptStr("openid", v.openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T123& v) {
   a.OptStr("material_id", v.material_id);
   a.OptStr("material_url", v.material_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T67& v) {
+static void Serialize(Archive& a, T124& v) {
   a.OptStr("store_code", v.store_code);
   a.OptStr("store_name", v.store_name);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T70& v) {
-  a.Str("begin_time", v.begin_time);
-  a.Str("end_time", v.end_time);
+static void Serialize(Archive& a, T125& v) {
+  a.OptStr("store_code", v.store_code);
+  a.OptStr("store_name", v.store_name);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T72& v) {
-  a.I64("hours", v.hours);
-  a.I64("minutes", v.minutes);
-  a.I64("seconds", v.seconds);
+static void Serialize(Archive& a, T126& v) {
+  a.OptStr("store_code", v.store_code);
+  a.OptStr("store_name", v.store_name);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T71& v) {
+static void Serialize(Archive& a, T127& v) {
+  a.OptStr("store_code", v.store_code);
+  a.OptStr("store_name", v.store_name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T128& v) {
+  a.OptStr("store_code", v.store_code);
+  a.OptStr("store_name", v.store_name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T131& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T133& v) {
+  a.OptI64("hours", v.hours);
+  a.OptI64("minutes", v.minutes);
+  a.OptI64("seconds", v.seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T134& v) {
+  a.OptI64("hours", v.hours);
+  a.OptI64("minutes", v.minutes);
+  a.OptI64("seconds", v.seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T132& v) {
   a.Field("begin_day_time", v.begin_day_time);
   a.Field("end_day_time", v.end_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T69& v) {
+static void Serialize(Archive& a, T130& v) {
   a.OptList("award_send_time", v.award_send_time);
   a.OptList("award_send_day_time", v.award_send_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T73& v) {
-  a.Str("stock_creator_mchid", v.stock_creator_mchid);
-  a.Str("stock_id", v.stock_id);
+static void Serialize(Archive& a, T135& v) {
+  a.OptStr("stock_creator_mchid", v.stock_creator_mchid);
+  a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T76& v) {
-  a.Str("activate_appid", v.activate_appid);
-  a.Str("activate_path", v.activate_path);
+static void Serialize(Archive& a, T138& v) {
+  a.OptStr("activate_appid", v.activate_appid);
+  a.OptStr("activate_path", v.activate_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T75& v) {
-  a.Str("activate_type", v.activate_type);
+static void Serialize(Archive& a, T137& v) {
+  a.OptStr("activate_type", v.activate_type);
   a.OptStr("activate_url", v.activate_url);
   a.Field("activate_miniprogram", v.activate_miniprogram);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T78& v) {
+static void Serialize(Archive& a, T140& v) {
   a.OptList("payment_scene_list", v.payment_scene_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T77& v) {
+static void Serialize(Archive& a, T139& v) {
   a.Field("payment_mode", v.payment_mode);
   a.OptStr("limit_bank", v.limit_bank);
   a.OptList("goods_tags", v.goods_tags);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T74& v) {
-  a.Str("logo_url", v.logo_url);
-  a.Str("activity_second_title", v.activity_second_title);
+static void Serialize(Archive& a, T136& v) {
+  a.OptStr("logo_url", v.logo_url);
+  a.OptStr("activity_second_title", v.activity_second_title);
   a.OptStrList("mchid_list", v.mchid_list);
   a.Field("activate_setting", v.activate_setting);
   a.Field("payment_setting", v.payment_setting);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T80& v) {
+static void Serialize(Archive& a, T142& v) {
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.OptStr("button_text", v.button_text);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T79& v) {
+static void Serialize(Archive& a, T141& v) {
   a.OptStrList("outer_str", v.outer_str);
   a.Field("award_jump_deploy", v.award_jump_deploy);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T68& v) {
-  a.Str("activity_id", v.activity_id);
+static void Serialize(Archive& a, T129& v) {
+  a.OptStr("activity_id", v.activity_id);
   a.OptStr("activity_status", v.activity_status);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
@@ -9186,19 +11343,70 @@ static void Serialize(Archive& a, T68& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T83& v) {
+static void Serialize(Archive& a, T144& v) {
+  a.Str("begin_time", v.begin_time);
+  a.Str("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T146& v) {
+  a.I64("hours", v.hours);
+  a.I64("minutes", v.minutes);
+  a.I64("seconds", v.seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T147& v) {
+  a.I64("hours", v.hours);
+  a.I64("minutes", v.minutes);
+  a.I64("seconds", v.seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T145& v) {
+  a.Field("begin_day_time", v.begin_day_time);
+  a.Field("end_day_time", v.end_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T143& v) {
+  a.OptList("award_send_time", v.award_send_time);
+  a.OptList("award_send_day_time", v.award_send_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T148& v) {
+  a.Str("stock_creator_mchid", v.stock_creator_mchid);
+  a.Str("stock_id", v.stock_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T151& v) {
+  a.Str("activate_appid", v.activate_appid);
+  a.Str("activate_path", v.activate_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T150& v) {
+  a.Str("activate_type", v.activate_type);
+  a.OptStr("activate_url", v.activate_url);
+  a.Field("activate_miniprogram", v.activate_miniprogram);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T153& v) {
   a.OptStrList("payment_scene_list", v.payment_scene_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T82& v) {
+static void Serialize(Archive& a, T152& v) {
   a.Field("payment_mode", v.payment_mode);
   a.OptStr("limit_bank", v.limit_bank);
   a.OptStrList("goods_tags", v.goods_tags);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T81& v) {
+static void Serialize(Archive& a, T149& v) {
   a.Str("logo_url", v.logo_url);
   a.Str("activity_second_title", v.activity_second_title);
   a.OptStrList("mchid_list", v.mchid_list);
@@ -9207,41 +11415,208 @@ static void Serialize(Archive& a, T81& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T84& v) {
-  a.Str("logo_url", v.logo_url);
-  a.Str("activity_second_title", v.activity_second_title);
+static void Serialize(Archive& a, T155& v) {
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("button_text", v.button_text);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T154& v) {
+  a.OptStrList("outer_str", v.outer_str);
+  a.Field("award_jump_deploy", v.award_jump_deploy);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T157& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T159& v) {
+  a.OptI64("hours", v.hours);
+  a.OptI64("minutes", v.minutes);
+  a.OptI64("seconds", v.seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T160& v) {
+  a.OptI64("hours", v.hours);
+  a.OptI64("minutes", v.minutes);
+  a.OptI64("seconds", v.seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T158& v) {
+  a.Field("begin_day_time", v.begin_day_time);
+  a.Field("end_day_time", v.end_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T156& v) {
+  a.OptList("award_send_time", v.award_send_time);
+  a.OptList("award_send_day_time", v.award_send_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T161& v) {
+  a.OptStr("stock_creator_mchid", v.stock_creator_mchid);
+  a.OptStr("stock_id", v.stock_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T164& v) {
+  a.OptStr("activate_appid", v.activate_appid);
+  a.OptStr("activate_path", v.activate_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T163& v) {
+  a.OptStr("activate_type", v.activate_type);
+  a.OptStr("activate_url", v.activate_url);
+  a.Field("activate_miniprogram", v.activate_miniprogram);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T166& v) {
+  a.OptList("payment_scene_list", v.payment_scene_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T165& v) {
+  a.Field("payment_mode", v.payment_mode);
+  a.OptStr("limit_bank", v.limit_bank);
+  a.OptList("goods_tags", v.goods_tags);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T162& v) {
+  a.OptStr("logo_url", v.logo_url);
+  a.OptStr("activity_second_title", v.activity_second_title);
+  a.OptStrList("mchid_list", v.mchid_list);
+  a.Field("activate_setting", v.activate_setting);
+  a.Field("payment_setting", v.payment_setting);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T167& v) {
+  a.OptStrList("outer_str", v.outer_str);
+  a.Field("award_jump_deploy", v.award_jump_deploy);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T169& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T171& v) {
+  a.OptI64("hours", v.hours);
+  a.OptI64("minutes", v.minutes);
+  a.OptI64("seconds", v.seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T172& v) {
+  a.OptI64("hours", v.hours);
+  a.OptI64("minutes", v.minutes);
+  a.OptI64("seconds", v.seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T170& v) {
+  a.Field("begin_day_time", v.begin_day_time);
+  a.Field("end_day_time", v.end_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T168& v) {
+  a.OptList("award_send_time", v.award_send_time);
+  a.OptList("award_send_day_time", v.award_send_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T173& v) {
+  a.OptStr("stock_creator_mchid", v.stock_creator_mchid);
+  a.OptStr("stock_id", v.stock_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T176& v) {
+  a.OptStr("activate_appid", v.activate_appid);
+  a.OptStr("activate_path", v.activate_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T175& v) {
+  a.OptStr("activate_type", v.activate_type);
+  a.OptStr("activate_url", v.activate_url);
+  a.Field("activate_miniprogram", v.activate_miniprogram);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T178& v) {
+  a.OptList("payment_scene_list", v.payment_scene_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T177& v) {
+  a.Field("payment_mode", v.payment_mode);
+  a.OptStr("limit_bank", v.limit_bank);
+  a.OptList("goods_tags", v.goods_tags);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T174& v) {
+  a.OptStr("logo_url", v.logo_url);
+  a.OptStr("activity_second_title", v.activity_second_title);
   a.OptList("mchid_list", v.mchid_list);
   a.Field("activate_setting", v.activate_setting);
   a.Field("payment_setting", v.payment_setting);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T86& v) {
+static void Serialize(Archive& a, T180& v) {
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("button_text", v.button_text);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T179& v) {
+  a.OptStrList("outer_str", v.outer_str);
+  a.Field("award_jump_deploy", v.award_jump_deploy);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T182& v) {
   a.Field("name", v.name);
   a.OptStr("value", v.value);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T87& v) {
+static void Serialize(Archive& a, T183& v) {
   a.OptStr("name", v.name);
   a.OptStr("value", v.value);
   a.OptStrList("value_list", v.value_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T85& v) {
+static void Serialize(Archive& a, T181& v) {
   a.OptList("common_field_list", v.common_field_list);
   a.OptList("custom_field_list", v.custom_field_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T89& v) {
-  a.Str("brand_id", v.brand_id);
-  a.Str("display_name", v.display_name);
+static void Serialize(Archive& a, T185& v) {
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("display_name", v.display_name);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T90& v) {
+static void Serialize(Archive& a, T186& v) {
   a.Field("type", v.type);
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
@@ -9249,7 +11624,7 @@ static void Serialize(Archive& a, T90& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T91& v) {
+static void Serialize(Archive& a, T187& v) {
   a.OptBool("need_balance", v.need_balance);
   a.OptStr("balance_appid", v.balance_appid);
   a.OptStr("balance_path", v.balance_path);
@@ -9257,20 +11632,20 @@ static void Serialize(Archive& a, T91& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T93& v) {
+static void Serialize(Archive& a, T189& v) {
   a.Field("type", v.type);
   a.OptStr("name", v.name);
   a.OptStrList("values", v.values);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T92& v) {
+static void Serialize(Archive& a, T188& v) {
   a.OptList("common_field_list", v.common_field_list);
   a.OptList("custom_field_list", v.custom_field_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T94& v) {
+static void Serialize(Archive& a, T190& v) {
   a.OptStr("title", v.title);
   a.OptStr("url", v.url);
   a.OptStr("appid", v.appid);
@@ -9278,18 +11653,18 @@ static void Serialize(Archive& a, T94& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T88& v) {
-  a.Str("card_id", v.card_id);
+static void Serialize(Archive& a, T184& v) {
+  a.OptStr("card_id", v.card_id);
   a.OptStr("create_time", v.create_time);
   a.OptStr("update_time", v.update_time);
   a.OptI64("remain_quantity", v.remain_quantity);
   a.Field("status", v.status);
   a.Field("brand", v.brand);
-  a.Str("appid", v.appid);
-  a.Str("logo_url", v.logo_url);
-  a.Str("title", v.title);
-  a.Str("background_picture_url", v.background_picture_url);
-  a.Str("description", v.description);
+  a.OptStr("appid", v.appid);
+  a.OptStr("logo_url", v.logo_url);
+  a.OptStr("title", v.title);
+  a.OptStr("background_picture_url", v.background_picture_url);
+  a.OptStr("description", v.description);
   a.OptStr("service_phone", v.service_phone);
   a.Field("code_type", v.code_type);
   a.OptI64("total_quantity", v.total_quantity);
@@ -9297,14 +11672,20 @@ static void Serialize(Archive& a, T88& v) {
   a.Field("code_mode", v.code_mode);
   a.OptBool("need_display_level", v.need_display_level);
   a.OptStr("init_level", v.init_level);
-  a.Str("out_request_no", v.out_request_no);
+  a.OptStr("out_request_no", v.out_request_no);
   a.Field("balance_information", v.balance_information);
   a.Field("user_information_form", v.user_information_form);
   a.Field("additional_statement", v.additional_statement);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T95& v) {
+static void Serialize(Archive& a, T191& v) {
+  a.Str("brand_id", v.brand_id);
+  a.Str("display_name", v.display_name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T192& v) {
   a.Field("type", v.type);
   a.OptStr("available_begin_time", v.available_begin_time);
   a.OptStr("available_end_time", v.available_end_time);
@@ -9313,7 +11694,106 @@ static void Serialize(Archive& a, T95& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T96& v) {
+static void Serialize(Archive& a, T193& v) {
+  a.OptBool("need_balance", v.need_balance);
+  a.OptStr("balance_appid", v.balance_appid);
+  a.OptStr("balance_path", v.balance_path);
+  a.OptStr("balance_url", v.balance_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T195& v) {
+  a.Field("type", v.type);
+  a.OptStr("name", v.name);
+  a.OptStrList("values", v.values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T194& v) {
+  a.OptList("common_field_list", v.common_field_list);
+  a.OptList("custom_field_list", v.custom_field_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T196& v) {
+  a.OptStr("title", v.title);
+  a.OptStr("url", v.url);
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T197& v) {
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("display_name", v.display_name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T198& v) {
+  a.Field("type", v.type);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T200& v) {
+  a.Field("type", v.type);
+  a.OptStr("name", v.name);
+  a.OptStrList("values", v.values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T199& v) {
+  a.OptList("common_field_list", v.common_field_list);
+  a.OptList("custom_field_list", v.custom_field_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T201& v) {
+  a.OptStr("brand_id", v.brand_id);
+  a.OptStr("display_name", v.display_name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T202& v) {
+  a.Field("type", v.type);
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_day_after_receive", v.available_day_after_receive);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T203& v) {
+  a.OptBool("need_balance", v.need_balance);
+  a.OptStr("balance_appid", v.balance_appid);
+  a.OptStr("balance_path", v.balance_path);
+  a.OptStr("balance_url", v.balance_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T205& v) {
+  a.Field("type", v.type);
+  a.OptStr("name", v.name);
+  a.OptStrList("values", v.values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T204& v) {
+  a.OptList("common_field_list", v.common_field_list);
+  a.OptList("custom_field_list", v.custom_field_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T206& v) {
+  a.OptStr("title", v.title);
+  a.OptStr("url", v.url);
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T207& v) {
   a.Field("type", v.type);
   a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_day_after_receive", v.available_day_after_receive);
@@ -9322,20 +11802,62 @@ static void Serialize(Archive& a, T96& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T97& v) {
+static void Serialize(Archive& a, T208& v) {
+  a.OptBool("need_balance", v.need_balance);
+  a.OptStr("balance_appid", v.balance_appid);
+  a.OptStr("balance_path", v.balance_path);
+  a.OptStr("balance_url", v.balance_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T210& v) {
+  a.Field("type", v.type);
+  a.OptStr("name", v.name);
+  a.OptStrList("values", v.values);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T209& v) {
   a.OptBool("can_modify_after_activate", v.can_modify_after_activate);
   a.OptList("common_field_list", v.common_field_list);
   a.OptList("custom_field_list", v.custom_field_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T98& v) {
+static void Serialize(Archive& a, T211& v) {
+  a.OptStr("title", v.title);
+  a.OptStr("url", v.url);
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T212& v) {
   a.OptStr("code", v.code);
   a.Field("result", v.result);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T99& v) {
+static void Serialize(Archive& a, T214& v) {
+  a.Field("name", v.name);
+  a.OptStr("value", v.value);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T215& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("value", v.value);
+  a.OptStrList("value_list", v.value_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T213& v) {
+  a.OptList("common_field_list", v.common_field_list);
+  a.OptList("custom_field_list", v.custom_field_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T216& v) {
   a.I64("before_balance", v.before_balance);
   a.I64("balance", v.balance);
   a.I64("add_balance", v.add_balance);
@@ -9343,7 +11865,7 @@ static void Serialize(Archive& a, T99& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T100& v) {
+static void Serialize(Archive& a, T217& v) {
   a.OptStr("staff_name", v.staff_name);
   a.OptStr("head_image_url", v.head_image_url);
   a.OptStr("contact_information_name", v.contact_information_name);
@@ -9352,44 +11874,44 @@ static void Serialize(Archive& a, T100& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T103& v) {
+static void Serialize(Archive& a, T220& v) {
   a.Str("field_id", v.field_id);
   a.Str("field_value", v.field_value);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T105& v) {
+static void Serialize(Archive& a, T222& v) {
   a.Str("appid", v.appid);
   a.Str("path", v.path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T104& v) {
+static void Serialize(Archive& a, T221& v) {
   a.Str("action_name", v.action_name);
   a.Field("jump_miniprogram", v.jump_miniprogram);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T102& v) {
+static void Serialize(Archive& a, T219& v) {
   a.OptList("field_list", v.field_list);
   a.Field("action_setting", v.action_setting);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T106& v) {
+static void Serialize(Archive& a, T223& v) {
   a.Str("message_template_id", v.message_template_id);
   a.Field("field_list", v.field_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T101& v) {
+static void Serialize(Archive& a, T218& v) {
   a.Str("state_id", v.state_id);
   a.Field("content_template_data", v.content_template_data);
   a.Field("message_template_setting", v.message_template_setting);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T107& v) {
+static void Serialize(Archive& a, T224& v) {
   a.I64("init_bonus", v.init_bonus);
   a.Str("bonus_value_word", v.bonus_value_word);
   a.OptStr("bonus_cost_title", v.bonus_cost_title);
@@ -9402,7 +11924,7 @@ static void Serialize(Archive& a, T107& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T108& v) {
+static void Serialize(Archive& a, T225& v) {
   a.Bool("show_coupon", v.show_coupon);
   a.OptStr("member_price_word", v.member_price_word);
   a.OptStr("member_price_appid", v.member_price_appid);
@@ -9412,14 +11934,47 @@ static void Serialize(Archive& a, T108& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T109& v) {
+static void Serialize(Archive& a, T226& v) {
   a.OptStr("fapiao_jump_word", v.fapiao_jump_word);
   a.OptStr("fapiao_jump_appid", v.fapiao_jump_appid);
   a.OptStr("fapiao_jump_path", v.fapiao_jump_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T110& v) {
+static void Serialize(Archive& a, T227& v) {
+  a.OptStr("staff_name", v.staff_name);
+  a.OptStr("head_image_url", v.head_image_url);
+  a.OptStr("contact_information_name", v.contact_information_name);
+  a.OptStr("contact_information_value", v.contact_information_value);
+  a.OptStr("phone_number", v.phone_number);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T228& v) {
+  a.Str("appid", v.appid);
+  a.Str("path", v.path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T229& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T230& v) {
+  a.Str("appid", v.appid);
+  a.Str("path", v.path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T231& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T232& v) {
   a.Str("card_id", v.card_id);
   a.OptStr("code", v.code);
   a.OptStr("membership_number", v.membership_number);
@@ -9427,39 +11982,55 @@ static void Serialize(Archive& a, T110& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T111& v) {
-  a.Str("code", v.code);
-  a.Str("openid", v.openid);
+static void Serialize(Archive& a, T233& v) {
+  a.OptStr("code", v.code);
+  a.OptStr("openid", v.openid);
   a.OptStr("unionid", v.unionid);
-  a.Str("receive_time", v.receive_time);
-  a.Str("card_appid", v.card_appid);
-  a.Str("card_id", v.card_id);
+  a.OptStr("receive_time", v.receive_time);
+  a.OptStr("card_appid", v.card_appid);
+  a.OptStr("card_id", v.card_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T112& v) {
+static void Serialize(Archive& a, T234& v) {
   a.OptStr("card_id", v.card_id);
   a.OptStr("code", v.code);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T113& v) {
-  a.Str("plan_id", v.plan_id);
-  a.Str("plan_name", v.plan_name);
+static void Serialize(Archive& a, T235& v) {
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("plan_name", v.plan_name);
   a.Field("plan_state", v.plan_state);
   a.OptStr("delivery_start_time", v.delivery_start_time);
   a.OptStr("delivery_end_time", v.delivery_end_time);
-  a.Str("stock_id", v.stock_id);
-  a.Str("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("product_coupon_id", v.product_coupon_id);
   a.OptStr("recommend_word", v.recommend_word);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.OptI64("total_count", v.total_count);
   a.OptI64("user_limit", v.user_limit);
   a.OptI64("daily_limit", v.daily_limit);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T114& v) {
+static void Serialize(Archive& a, T236& v) {
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("plan_name", v.plan_name);
+  a.Field("plan_state", v.plan_state);
+  a.OptStr("delivery_start_time", v.delivery_start_time);
+  a.OptStr("delivery_end_time", v.delivery_end_time);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("recommend_word", v.recommend_word);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("user_limit", v.user_limit);
+  a.OptI64("daily_limit", v.daily_limit);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T237& v) {
   a.OptStr("plan_name", v.plan_name);
   a.OptStr("delivery_end_time", v.delivery_end_time);
   a.OptI64("total_count", v.total_count);
@@ -9469,25 +12040,41 @@ static void Serialize(Archive& a, T114& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T116& v) {
+static void Serialize(Archive& a, T238& v) {
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("plan_name", v.plan_name);
+  a.Field("plan_state", v.plan_state);
+  a.OptStr("delivery_start_time", v.delivery_start_time);
+  a.OptStr("delivery_end_time", v.delivery_end_time);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("recommend_word", v.recommend_word);
+  a.OptStr("brand_id", v.brand_id);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("user_limit", v.user_limit);
+  a.OptI64("daily_limit", v.daily_limit);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T240& v) {
   a.I64("threshold", v.threshold);
   a.I64("discount_amount", v.discount_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T117& v) {
+static void Serialize(Archive& a, T241& v) {
   a.I64("threshold", v.threshold);
   a.I64("percent_off", v.percent_off);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T118& v) {
+static void Serialize(Archive& a, T242& v) {
   a.I64("threshold", v.threshold);
   a.I64("exchange_price", v.exchange_price);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T115& v) {
+static void Serialize(Archive& a, T239& v) {
   a.Field("scope", v.scope);
   a.Field("type", v.type);
   a.Field("usage_mode", v.usage_mode);
@@ -9498,18 +12085,46 @@ static void Serialize(Archive& a, T115& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T119& v) {
+static void Serialize(Archive& a, T243& v) {
   a.Str("image_url", v.image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T120& v) {
+static void Serialize(Archive& a, T244& v) {
+  a.OptStr("image_url", v.image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T245& v) {
+  a.OptStr("image_url", v.image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T246& v) {
+  a.OptStr("filename", v.filename);
+  a.OptStr("sha256", v.sha256);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T248& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T249& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T247& v) {
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T121& v) {
+static void Serialize(Archive& a, T250& v) {
   a.Field("type", v.type);
   a.I64("count", v.count);
   a.I64("available_days", v.available_days);
@@ -9517,7 +12132,7 @@ static void Serialize(Archive& a, T121& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T124& v) {
+static void Serialize(Archive& a, T253& v) {
   a.Str("name", v.name);
   a.I64("price", v.price);
   a.I64("count", v.count);
@@ -9527,14 +12142,14 @@ static void Serialize(Archive& a, T124& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T123& v) {
+static void Serialize(Archive& a, T252& v) {
   a.Str("name", v.name);
   a.I64("pick_count", v.pick_count);
   a.Field("choice_list", v.choice_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T122& v) {
+static void Serialize(Archive& a, T251& v) {
   a.Str("name", v.name);
   a.Str("image_url", v.image_url);
   a.Str("background_url", v.background_url);
@@ -9544,32 +12159,32 @@ static void Serialize(Archive& a, T122& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T126& v) {
+static void Serialize(Archive& a, T255& v) {
   a.I64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.OptI64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T130& v) {
+static void Serialize(Archive& a, T259& v) {
   a.I64("begin_time", v.begin_time);
   a.I64("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T129& v) {
+static void Serialize(Archive& a, T258& v) {
   a.OptList("day_list", v.day_list);
   a.OptList("day_period_list", v.day_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T131& v) {
+static void Serialize(Archive& a, T260& v) {
   a.Str("begin_time", v.begin_time);
   a.Str("end_time", v.end_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T128& v) {
+static void Serialize(Archive& a, T257& v) {
   a.Str("available_begin_time", v.available_begin_time);
   a.Str("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
@@ -9580,7 +12195,13 @@ static void Serialize(Archive& a, T128& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T127& v) {
+static void Serialize(Archive& a, T261& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T256& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -9588,7 +12209,7 @@ static void Serialize(Archive& a, T127& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T133& v) {
+static void Serialize(Archive& a, T263& v) {
   a.Str("available_begin_time", v.available_begin_time);
   a.Str("available_end_time", v.available_end_time);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
@@ -9597,7 +12218,25 @@ static void Serialize(Archive& a, T133& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T132& v) {
+static void Serialize(Archive& a, T264& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T265& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T266& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T262& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -9606,14 +12245,14 @@ static void Serialize(Archive& a, T132& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T135& v) {
+static void Serialize(Archive& a, T268& v) {
   a.Str("description", v.description);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T134& v) {
+static void Serialize(Archive& a, T267& v) {
   a.Field("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
@@ -9625,7 +12264,7 @@ static void Serialize(Archive& a, T134& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T137& v) {
+static void Serialize(Archive& a, T270& v) {
   a.Str("appid", v.appid);
   a.Str("path", v.path);
   a.Str("entrance_wording", v.entrance_wording);
@@ -9633,19 +12272,19 @@ static void Serialize(Archive& a, T137& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T138& v) {
+static void Serialize(Archive& a, T271& v) {
   a.Str("appid", v.appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T139& v) {
+static void Serialize(Archive& a, T272& v) {
   a.Str("finder_id", v.finder_id);
   a.Str("finder_video_id", v.finder_video_id);
   a.Str("finder_video_cover_image_url", v.finder_video_cover_image_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T136& v) {
+static void Serialize(Archive& a, T269& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -9654,7 +12293,12 @@ static void Serialize(Archive& a, T136& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T125& v) {
+static void Serialize(Archive& a, T273& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T254& v) {
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("stock_send_rule", v.stock_send_rule);
@@ -9667,9 +12311,87 @@ static void Serialize(Archive& a, T125& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T142& v) {
-  a.Str("available_begin_time", v.available_begin_time);
-  a.Str("available_end_time", v.available_end_time);
+static void Serialize(Archive& a, T275& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T276& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T274& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T277& v) {
+  a.Field("type", v.type);
+  a.OptI64("count", v.count);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("interval_days", v.interval_days);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T280& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T279& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T278& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T282& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T286& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T285& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T287& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T284& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
   a.OptI64("available_days", v.available_days);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
   a.Field("weekly_available_period", v.weekly_available_period);
@@ -9677,7 +12399,13 @@ static void Serialize(Archive& a, T142& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T141& v) {
+static void Serialize(Archive& a, T288& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T283& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.Field("normal_coupon", v.normal_coupon);
   a.Field("discount_coupon", v.discount_coupon);
@@ -9685,15 +12413,82 @@ static void Serialize(Archive& a, T141& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T144& v) {
-  a.Str("appid", v.appid);
-  a.Str("path", v.path);
-  a.Str("entrance_wording", v.entrance_wording);
-  a.Str("guidance_wording", v.guidance_wording);
+static void Serialize(Archive& a, T290& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T143& v) {
+static void Serialize(Archive& a, T291& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T292& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T293& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T289& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T295& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T294& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T297& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T298& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T299& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T296& v) {
   a.Field("code_display_mode", v.code_display_mode);
   a.Field("background_color", v.background_color);
   a.Field("entrance_mini_program", v.entrance_mini_program);
@@ -9702,15 +12497,15 @@ static void Serialize(Archive& a, T143& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T145& v) {
-  a.I64("total_count", v.total_count);
-  a.I64("today_count", v.today_count);
+static void Serialize(Archive& a, T300& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T140& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
-  a.Str("stock_id", v.stock_id);
+static void Serialize(Archive& a, T281& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("stock_send_rule", v.stock_send_rule);
@@ -9725,18 +12520,251 @@ static void Serialize(Archive& a, T140& v) {
   a.OptStr("deactivate_request_no", v.deactivate_request_no);
   a.OptStr("deactivate_time", v.deactivate_time);
   a.OptStr("deactivate_reason", v.deactivate_reason);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T147& v) {
+static void Serialize(Archive& a, T302& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T303& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T301& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T304& v) {
+  a.Field("type", v.type);
+  a.OptI64("count", v.count);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("interval_days", v.interval_days);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T307& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T306& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T305& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T310& v) {
+  a.Str("name", v.name);
+  a.I64("price", v.price);
+  a.I64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T309& v) {
+  a.Str("name", v.name);
+  a.I64("pick_count", v.pick_count);
+  a.Field("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T308& v) {
+  a.Str("name", v.name);
+  a.Str("image_url", v.image_url);
+  a.Str("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T312& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T313& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T311& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T314& v) {
+  a.Field("type", v.type);
+  a.OptI64("count", v.count);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("interval_days", v.interval_days);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T317& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T316& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T315& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T319& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T320& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T318& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T321& v) {
+  a.Field("type", v.type);
+  a.OptI64("count", v.count);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("interval_days", v.interval_days);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T324& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T323& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T322& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T326& v) {
   a.I64("max_count", v.max_count);
   a.OptI64("max_count_per_day", v.max_count_per_day);
   a.I64("max_count_per_user", v.max_count_per_user);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T148& v) {
+static void Serialize(Archive& a, T330& v) {
+  a.I64("begin_time", v.begin_time);
+  a.I64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T329& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T331& v) {
+  a.Str("begin_time", v.begin_time);
+  a.Str("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T328& v) {
+  a.Str("available_begin_time", v.available_begin_time);
+  a.Str("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.OptI64("available_seconds", v.available_seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T332& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T333& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T334& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T327& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -9744,7 +12772,60 @@ static void Serialize(Archive& a, T148& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T146& v) {
+static void Serialize(Archive& a, T336& v) {
+  a.Str("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T335& v) {
+  a.Field("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.Str("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T338& v) {
+  a.Str("appid", v.appid);
+  a.Str("path", v.path);
+  a.Str("entrance_wording", v.entrance_wording);
+  a.Str("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T339& v) {
+  a.Str("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T340& v) {
+  a.Str("finder_id", v.finder_id);
+  a.Str("finder_video_id", v.finder_video_id);
+  a.Str("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T337& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T341& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T325& v) {
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("stock_send_rule", v.stock_send_rule);
@@ -9756,15 +12837,136 @@ static void Serialize(Archive& a, T146& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T150& v) {
-  a.Str("stock_bundle_id", v.stock_bundle_id);
-  a.I64("stock_bundle_index", v.stock_bundle_index);
+static void Serialize(Archive& a, T343& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T149& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
-  a.Str("stock_id", v.stock_id);
+static void Serialize(Archive& a, T344& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T348& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T347& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T349& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T346& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T350& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T351& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T352& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T345& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T353& v) {
+  a.OptStr("stock_bundle_id", v.stock_bundle_id);
+  a.OptI64("stock_bundle_index", v.stock_bundle_index);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T355& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T354& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T357& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T358& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T359& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T356& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T360& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T342& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("coupon_code_count_info", v.coupon_code_count_info);
@@ -9780,25 +12982,565 @@ static void Serialize(Archive& a, T149& v) {
   a.OptStr("deactivate_request_no", v.deactivate_request_no);
   a.OptStr("deactivate_time", v.deactivate_time);
   a.OptStr("deactivate_reason", v.deactivate_reason);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T151& v) {
+static void Serialize(Archive& a, T362& v) {
+  a.Str("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T361& v) {
+  a.Field("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.Str("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T364& v) {
+  a.Str("appid", v.appid);
+  a.Str("path", v.path);
+  a.Str("entrance_wording", v.entrance_wording);
+  a.Str("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T365& v) {
+  a.Str("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T366& v) {
+  a.Str("finder_id", v.finder_id);
+  a.Str("finder_video_id", v.finder_video_id);
+  a.Str("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T363& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T367& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T369& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T370& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T374& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T373& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T375& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T372& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T376& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T377& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T378& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T371& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T379& v) {
+  a.OptStr("stock_bundle_id", v.stock_bundle_id);
+  a.OptI64("stock_bundle_index", v.stock_bundle_index);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T381& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T380& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T383& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T384& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T385& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T382& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T386& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T368& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("remark", v.remark);
+  a.Field("coupon_code_mode", v.coupon_code_mode);
+  a.Field("coupon_code_count_info", v.coupon_code_count_info);
+  a.Field("stock_send_rule", v.stock_send_rule);
+  a.Field("progressive_bundle_usage_rule", v.progressive_bundle_usage_rule);
+  a.Field("stock_bundle_info", v.stock_bundle_info);
+  a.Field("usage_rule_display_info", v.usage_rule_display_info);
+  a.Field("coupon_display_info", v.coupon_display_info);
+  a.Field("notify_config", v.notify_config);
+  a.Field("store_scope", v.store_scope);
+  a.Field("sent_count_info", v.sent_count_info);
+  a.Field("state", v.state);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.OptStr("brand_id", v.brand_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T387& v) {
   a.Str("store_id", v.store_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T152& v) {
-  a.Str("store_id", v.store_id);
-  a.Str("code", v.code);
-  a.Str("message", v.message);
+static void Serialize(Archive& a, T388& v) {
+  a.OptStr("store_id", v.store_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T153& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
-  a.Str("stock_id", v.stock_id);
+static void Serialize(Archive& a, T389& v) {
+  a.OptStr("store_id", v.store_id);
+  a.OptStr("code", v.code);
+  a.OptStr("message", v.message);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T390& v) {
+  a.Str("store_id", v.store_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T391& v) {
+  a.OptStr("store_id", v.store_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T392& v) {
+  a.OptStr("store_id", v.store_id);
+  a.OptStr("code", v.code);
+  a.OptStr("message", v.message);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T394& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T395& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T399& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T398& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T400& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T397& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T401& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T402& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T403& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T396& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T404& v) {
+  a.OptStr("stock_bundle_id", v.stock_bundle_id);
+  a.OptI64("stock_bundle_index", v.stock_bundle_index);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T406& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T405& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T408& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T409& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T410& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T407& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T411& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T412& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T393& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("remark", v.remark);
+  a.Field("coupon_code_mode", v.coupon_code_mode);
+  a.Field("coupon_code_count_info", v.coupon_code_count_info);
+  a.Field("stock_send_rule", v.stock_send_rule);
+  a.Field("progressive_bundle_usage_rule", v.progressive_bundle_usage_rule);
+  a.Field("stock_bundle_info", v.stock_bundle_info);
+  a.Field("usage_rule_display_info", v.usage_rule_display_info);
+  a.Field("coupon_display_info", v.coupon_display_info);
+  a.Field("notify_config", v.notify_config);
+  a.Field("store_scope", v.store_scope);
+  a.Field("sent_count_info", v.sent_count_info);
+  a.Field("state", v.state);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.OptStr("brand_id", v.brand_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T414& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T415& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T419& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T418& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T420& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T417& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T421& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T422& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T423& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T416& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T425& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T426& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T427& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T428& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T424& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T430& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T429& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T432& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T433& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T434& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T431& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T435& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T436& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T413& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("coupon_code_count_info", v.coupon_code_count_info);
@@ -9814,11 +13556,162 @@ static void Serialize(Archive& a, T153& v) {
   a.OptStr("deactivate_request_no", v.deactivate_request_no);
   a.OptStr("deactivate_time", v.deactivate_time);
   a.OptStr("deactivate_reason", v.deactivate_reason);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T154& v) {
+static void Serialize(Archive& a, T438& v) {
+  a.I64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T442& v) {
+  a.I64("begin_time", v.begin_time);
+  a.I64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T441& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T443& v) {
+  a.Str("begin_time", v.begin_time);
+  a.Str("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T440& v) {
+  a.Str("available_begin_time", v.available_begin_time);
+  a.Str("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.OptI64("available_seconds", v.available_seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T444& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T445& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T446& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T439& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T448& v) {
+  a.Str("available_begin_time", v.available_begin_time);
+  a.Str("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T449& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T450& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T451& v) {
+  a.I64("threshold", v.threshold);
+  a.I64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T447& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T453& v) {
+  a.Str("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T452& v) {
+  a.Field("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.Str("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T455& v) {
+  a.Str("appid", v.appid);
+  a.Str("path", v.path);
+  a.Str("entrance_wording", v.entrance_wording);
+  a.Str("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T456& v) {
+  a.Str("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T457& v) {
+  a.Str("finder_id", v.finder_id);
+  a.Str("finder_video_id", v.finder_video_id);
+  a.Str("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T454& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T458& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T437& v) {
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("stock_send_rule", v.stock_send_rule);
@@ -9831,28 +13724,908 @@ static void Serialize(Archive& a, T154& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T155& v) {
+static void Serialize(Archive& a, T459& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T460& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T464& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T463& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T465& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T462& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T466& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T467& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T468& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T461& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T470& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T471& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T472& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T473& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T469& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T475& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T474& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T477& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T478& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T479& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T476& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T480& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T481& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T482& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T486& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T485& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T487& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T484& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T488& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T489& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T490& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T483& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T492& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T493& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T494& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T495& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T491& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T497& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T496& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T499& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T500& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T501& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T498& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T502& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T503& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T505& v) {
+  a.Str("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T504& v) {
   a.Field("coupon_usage_method_list", v.coupon_usage_method_list);
   a.OptStr("mini_program_appid", v.mini_program_appid);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.OptStr("app_path", v.app_path);
   a.Str("usage_description", v.usage_description);
   a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T157& v) {
+static void Serialize(Archive& a, T507& v) {
+  a.Str("appid", v.appid);
+  a.Str("path", v.path);
+  a.Str("entrance_wording", v.entrance_wording);
+  a.Str("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T508& v) {
+  a.Str("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T509& v) {
+  a.Str("finder_id", v.finder_id);
+  a.Str("finder_video_id", v.finder_video_id);
+  a.Str("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T506& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T510& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T511& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T512& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T516& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T515& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T517& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T514& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T518& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T519& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T520& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T513& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T522& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T523& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T524& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T525& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T521& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T527& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T526& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T529& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T530& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T531& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T528& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T532& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T533& v) {
+  a.Str("store_id", v.store_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T534& v) {
+  a.OptStr("store_id", v.store_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T535& v) {
+  a.OptStr("store_id", v.store_id);
+  a.OptStr("code", v.code);
+  a.OptStr("message", v.message);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T536& v) {
+  a.OptStr("store_id", v.store_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T537& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T538& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T542& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T541& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T543& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T540& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T544& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T545& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T546& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T539& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T548& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T549& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T550& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T551& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T547& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T553& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T552& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T555& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T556& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T557& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T554& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T558& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T559& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T560& v) {
+  a.Str("store_id", v.store_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T561& v) {
+  a.OptStr("store_id", v.store_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T562& v) {
+  a.OptStr("store_id", v.store_id);
+  a.OptStr("code", v.code);
+  a.OptStr("message", v.message);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T563& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T564& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T568& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T567& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T569& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T566& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T570& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T571& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T572& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T565& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T574& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T575& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T576& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T577& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T573& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T579& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T578& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T581& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T582& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T583& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T580& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T584& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T585& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T587& v) {
   a.Str("member_card_id", v.member_card_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T156& v) {
+static void Serialize(Archive& a, T586& v) {
   a.OptStrList("coupon_tag_list", v.coupon_tag_list);
   a.Field("member_tag_info", v.member_tag_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T160& v) {
+static void Serialize(Archive& a, T590& v) {
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("mchid", v.mchid);
@@ -9860,7 +14633,7 @@ static void Serialize(Archive& a, T160& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T159& v) {
+static void Serialize(Archive& a, T589& v) {
   a.OptStr("use_request_no", v.use_request_no);
   a.OptStr("use_time", v.use_time);
   a.Field("associated_order_info", v.associated_order_info);
@@ -9869,24 +14642,69 @@ static void Serialize(Archive& a, T159& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T161& v) {
-  a.Str("user_coupon_bundle_id", v.user_coupon_bundle_id);
-  a.I64("user_coupon_bundle_index", v.user_coupon_bundle_index);
-  a.I64("total_count", v.total_count);
-  a.I64("used_count", v.used_count);
+static void Serialize(Archive& a, T591& v) {
+  a.OptStr("user_coupon_bundle_id", v.user_coupon_bundle_id);
+  a.OptI64("user_coupon_bundle_index", v.user_coupon_bundle_index);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("used_count", v.used_count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T163& v) {
-  a.I64("count", v.count);
+static void Serialize(Archive& a, T594& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T595& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T593& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T596& v) {
+  a.OptI64("count", v.count);
   a.OptI64("interval_days", v.interval_days);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T162& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
+static void Serialize(Archive& a, T599& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T598& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T597& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T592& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
   a.Field("state", v.state);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
   a.Field("usage_mode", v.usage_mode);
@@ -9900,9 +14718,129 @@ static void Serialize(Archive& a, T162& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T164& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
-  a.Str("stock_id", v.stock_id);
+static void Serialize(Archive& a, T601& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T602& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T606& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T605& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T607& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T604& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T608& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T603& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T609& v) {
+  a.OptStr("stock_bundle_id", v.stock_bundle_id);
+  a.OptI64("stock_bundle_index", v.stock_bundle_index);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T611& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T610& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T613& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T614& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T615& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T612& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T616& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T617& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T600& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("coupon_code_count_info", v.coupon_code_count_info);
@@ -9918,23 +14856,28 @@ static void Serialize(Archive& a, T164& v) {
   a.OptStr("deactivate_request_no", v.deactivate_request_no);
   a.OptStr("deactivate_time", v.deactivate_time);
   a.OptStr("deactivate_reason", v.deactivate_reason);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T165& v) {
+static void Serialize(Archive& a, T619& v) {
+  a.OptStr("member_card_id", v.member_card_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T618& v) {
   a.OptList("coupon_tag_list", v.coupon_tag_list);
   a.Field("member_tag_info", v.member_tag_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T158& v) {
-  a.Str("coupon_code", v.coupon_code);
+static void Serialize(Archive& a, T588& v) {
+  a.OptStr("coupon_code", v.coupon_code);
   a.Field("coupon_state", v.coupon_state);
-  a.Str("valid_begin_time", v.valid_begin_time);
-  a.Str("valid_end_time", v.valid_end_time);
-  a.Str("receive_time", v.receive_time);
-  a.Str("send_request_no", v.send_request_no);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("receive_time", v.receive_time);
+  a.OptStr("send_request_no", v.send_request_no);
   a.Field("send_channel", v.send_channel);
   a.OptStr("confirm_request_no", v.confirm_request_no);
   a.OptStr("confirm_time", v.confirm_time);
@@ -9948,11 +14891,298 @@ static void Serialize(Archive& a, T158& v) {
   a.OptStr("attach", v.attach);
   a.OptStr("channel_custom_info", v.channel_custom_info);
   a.Field("coupon_tag_info", v.coupon_tag_info);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T168& v) {
+static void Serialize(Archive& a, T622& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T621& v) {
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.Field("associated_order_info", v.associated_order_info);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T623& v) {
+  a.OptStr("user_coupon_bundle_id", v.user_coupon_bundle_id);
+  a.OptI64("user_coupon_bundle_index", v.user_coupon_bundle_index);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("used_count", v.used_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T626& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T627& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T625& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T628& v) {
+  a.OptI64("count", v.count);
+  a.OptI64("interval_days", v.interval_days);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T631& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T630& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T629& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T624& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.Field("state", v.state);
+  a.OptStr("brand_id", v.brand_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.Field("usage_mode", v.usage_mode);
+  a.Field("single_usage_info", v.single_usage_info);
+  a.Field("progressive_bundle_usage_info", v.progressive_bundle_usage_info);
+  a.Field("display_info", v.display_info);
+  a.OptStr("out_product_no", v.out_product_no);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T633& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T634& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T638& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T637& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T639& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T636& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T640& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T635& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T641& v) {
+  a.OptStr("stock_bundle_id", v.stock_bundle_id);
+  a.OptI64("stock_bundle_index", v.stock_bundle_index);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T643& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T642& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T645& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T646& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T647& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T644& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T648& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T649& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T632& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("remark", v.remark);
+  a.Field("coupon_code_mode", v.coupon_code_mode);
+  a.Field("coupon_code_count_info", v.coupon_code_count_info);
+  a.Field("stock_send_rule", v.stock_send_rule);
+  a.Field("progressive_bundle_usage_rule", v.progressive_bundle_usage_rule);
+  a.Field("stock_bundle_info", v.stock_bundle_info);
+  a.Field("usage_rule_display_info", v.usage_rule_display_info);
+  a.Field("coupon_display_info", v.coupon_display_info);
+  a.Field("notify_config", v.notify_config);
+  a.Field("store_scope", v.store_scope);
+  a.Field("sent_count_info", v.sent_count_info);
+  a.Field("state", v.state);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.OptStr("brand_id", v.brand_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T651& v) {
+  a.OptStr("member_card_id", v.member_card_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T650& v) {
+  a.OptList("coupon_tag_list", v.coupon_tag_list);
+  a.Field("member_tag_info", v.member_tag_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T620& v) {
+  a.OptStr("coupon_code", v.coupon_code);
+  a.Field("coupon_state", v.coupon_state);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("receive_time", v.receive_time);
+  a.OptStr("send_request_no", v.send_request_no);
+  a.Field("send_channel", v.send_channel);
+  a.OptStr("confirm_request_no", v.confirm_request_no);
+  a.OptStr("confirm_time", v.confirm_time);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.Field("progressive_bundle_usage_detail", v.progressive_bundle_usage_detail);
+  a.Field("user_product_coupon_bundle_info", v.user_product_coupon_bundle_info);
+  a.Field("product_coupon", v.product_coupon);
+  a.Field("stock", v.stock);
+  a.OptStr("attach", v.attach);
+  a.OptStr("channel_custom_info", v.channel_custom_info);
+  a.Field("coupon_tag_info", v.coupon_tag_info);
+  a.OptStr("brand_id", v.brand_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T654& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T653& v) {
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.Field("associated_order_info", v.associated_order_info);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T656& v) {
   a.Field("detail_state", v.detail_state);
   a.OptStr("valid_begin_time", v.valid_begin_time);
   a.OptStr("valid_end_time", v.valid_end_time);
@@ -9965,17 +15195,70 @@ static void Serialize(Archive& a, T168& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T167& v) {
+static void Serialize(Archive& a, T655& v) {
   a.OptI64("total_count", v.total_count);
   a.OptI64("used_count", v.used_count);
   a.OptList("detail_item_list", v.detail_item_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T169& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
+static void Serialize(Archive& a, T659& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T660& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T658& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T661& v) {
+  a.Field("type", v.type);
+  a.OptI64("count", v.count);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("interval_days", v.interval_days);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T664& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T663& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T662& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T657& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
   a.Field("state", v.state);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
   a.Field("usage_mode", v.usage_mode);
@@ -9989,9 +15272,41 @@ static void Serialize(Archive& a, T169& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T172& v) {
-  a.Str("available_begin_time", v.available_begin_time);
-  a.Str("available_end_time", v.available_end_time);
+static void Serialize(Archive& a, T666& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T667& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T671& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T670& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T672& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T669& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
   a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
   a.Field("weekly_available_period", v.weekly_available_period);
   a.OptList("irregular_available_period_list", v.irregular_available_period_list);
@@ -9999,7 +15314,49 @@ static void Serialize(Archive& a, T172& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T171& v) {
+static void Serialize(Archive& a, T673& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T668& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T675& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.OptI64("available_seconds", v.available_seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T676& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T677& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T678& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T674& v) {
   a.Field("coupon_available_period", v.coupon_available_period);
   a.OptList("normal_coupon_list", v.normal_coupon_list);
   a.OptList("discount_coupon_list", v.discount_coupon_list);
@@ -10008,9 +15365,68 @@ static void Serialize(Archive& a, T171& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T170& v) {
-  a.Str("product_coupon_id", v.product_coupon_id);
-  a.Str("stock_id", v.stock_id);
+static void Serialize(Archive& a, T680& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T679& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T682& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T683& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T684& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T681& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T685& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T686& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T665& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
   a.OptStr("remark", v.remark);
   a.Field("coupon_code_mode", v.coupon_code_mode);
   a.Field("coupon_code_count_info", v.coupon_code_count_info);
@@ -10026,17 +15442,17 @@ static void Serialize(Archive& a, T170& v) {
   a.OptStr("deactivate_request_no", v.deactivate_request_no);
   a.OptStr("deactivate_time", v.deactivate_time);
   a.OptStr("deactivate_reason", v.deactivate_reason);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T166& v) {
-  a.Str("coupon_code", v.coupon_code);
+static void Serialize(Archive& a, T652& v) {
+  a.OptStr("coupon_code", v.coupon_code);
   a.Field("coupon_state", v.coupon_state);
-  a.Str("valid_begin_time", v.valid_begin_time);
-  a.Str("valid_end_time", v.valid_end_time);
-  a.Str("receive_time", v.receive_time);
-  a.Str("send_request_no", v.send_request_no);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("receive_time", v.receive_time);
+  a.OptStr("send_request_no", v.send_request_no);
   a.Field("send_channel", v.send_channel);
   a.OptStr("confirm_request_no", v.confirm_request_no);
   a.OptStr("confirm_time", v.confirm_time);
@@ -10049,22 +15465,590 @@ static void Serialize(Archive& a, T166& v) {
   a.Field("stock", v.stock);
   a.OptStr("attach", v.attach);
   a.OptStr("channel_custom_info", v.channel_custom_info);
-  a.Str("brand_id", v.brand_id);
+  a.OptStr("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T174& v) {
+static void Serialize(Archive& a, T688& v) {
   a.OptStr("member_card_id", v.member_card_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T173& v) {
+static void Serialize(Archive& a, T687& v) {
   a.OptList("coupon_tag_list", v.coupon_tag_list);
   a.Field("member_tag_info", v.member_tag_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T176& v) {
+static void Serialize(Archive& a, T690& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T689& v) {
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.Field("associated_order_info", v.associated_order_info);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T692& v) {
+  a.Field("detail_state", v.detail_state);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.Field("associated_order_info", v.associated_order_info);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.OptStr("delete_time", v.delete_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T691& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("used_count", v.used_count);
+  a.OptList("detail_item_list", v.detail_item_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T695& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T696& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T694& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T697& v) {
+  a.Field("type", v.type);
+  a.OptI64("count", v.count);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("interval_days", v.interval_days);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T700& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T699& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T698& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T693& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.Field("state", v.state);
+  a.OptStr("brand_id", v.brand_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.Field("usage_mode", v.usage_mode);
+  a.Field("single_usage_info", v.single_usage_info);
+  a.Field("sequential_usage_info", v.sequential_usage_info);
+  a.Field("display_info", v.display_info);
+  a.OptStr("out_product_no", v.out_product_no);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T702& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T703& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T707& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T706& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T708& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T705& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.OptI64("available_seconds", v.available_seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T709& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T704& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T711& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.OptI64("available_seconds", v.available_seconds);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T712& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T713& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T714& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T710& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T716& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T715& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T718& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T719& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T720& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T717& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T721& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T722& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T701& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("remark", v.remark);
+  a.Field("coupon_code_mode", v.coupon_code_mode);
+  a.Field("coupon_code_count_info", v.coupon_code_count_info);
+  a.Field("stock_send_rule", v.stock_send_rule);
+  a.Field("single_usage_rule", v.single_usage_rule);
+  a.Field("sequential_usage_rule", v.sequential_usage_rule);
+  a.Field("usage_rule_display_info", v.usage_rule_display_info);
+  a.Field("coupon_display_info", v.coupon_display_info);
+  a.Field("notify_config", v.notify_config);
+  a.Field("store_scope", v.store_scope);
+  a.Field("sent_count_info", v.sent_count_info);
+  a.Field("state", v.state);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.OptStr("brand_id", v.brand_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T724& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T723& v) {
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.Field("associated_order_info", v.associated_order_info);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T726& v) {
+  a.Field("detail_state", v.detail_state);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.Field("associated_order_info", v.associated_order_info);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.OptStr("delete_time", v.delete_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T725& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("used_count", v.used_count);
+  a.OptList("detail_item_list", v.detail_item_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T729& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T730& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T728& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T731& v) {
+  a.Field("type", v.type);
+  a.OptI64("count", v.count);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("interval_days", v.interval_days);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T734& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T733& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T732& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T727& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.Field("state", v.state);
+  a.OptStr("brand_id", v.brand_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.Field("usage_mode", v.usage_mode);
+  a.Field("single_usage_info", v.single_usage_info);
+  a.Field("sequential_usage_info", v.sequential_usage_info);
+  a.Field("display_info", v.display_info);
+  a.OptStr("out_product_no", v.out_product_no);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T736& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T737& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T741& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T740& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T742& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T739& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T743& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T738& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T745& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T746& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T747& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T748& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T744& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T750& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T749& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T752& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T753& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T754& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T751& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T755& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T756& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T735& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("remark", v.remark);
+  a.Field("coupon_code_mode", v.coupon_code_mode);
+  a.Field("coupon_code_count_info", v.coupon_code_count_info);
+  a.Field("stock_send_rule", v.stock_send_rule);
+  a.Field("single_usage_rule", v.single_usage_rule);
+  a.Field("sequential_usage_rule", v.sequential_usage_rule);
+  a.Field("usage_rule_display_info", v.usage_rule_display_info);
+  a.Field("coupon_display_info", v.coupon_display_info);
+  a.Field("notify_config", v.notify_config);
+  a.Field("store_scope", v.store_scope);
+  a.Field("sent_count_info", v.sent_count_info);
+  a.Field("state", v.state);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.OptStr("brand_id", v.brand_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T758& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T759& v) {
   a.OptStr("order_id", v.order_id);
   a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("mchid", v.mchid);
@@ -10072,7 +16056,7 @@ static void Serialize(Archive& a, T176& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T175& v) {
+static void Serialize(Archive& a, T757& v) {
   a.OptStr("use_request_no", v.use_request_no);
   a.OptStr("use_time", v.use_time);
   a.Field("associated_order_info", v.associated_order_info);
@@ -10083,18 +16067,10 @@ static void Serialize(Archive& a, T175& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T177& v) {
-  a.OptStr("order_id", v.order_id);
-  a.OptStr("out_order_no", v.out_order_no);
-  a.OptStr("mchid", v.mchid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T179& v) {
+static void Serialize(Archive& a, T761& v) {
   a.Field("detail_state", v.detail_state);
-  a.Str("valid_begin_time", v.valid_begin_time);
-  a.Str("valid_end_time", v.valid_end_time);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
   a.OptStr("use_request_no", v.use_request_no);
   a.OptStr("use_time", v.use_time);
   a.Field("associated_order_info", v.associated_order_info);
@@ -10104,74 +16080,1385 @@ static void Serialize(Archive& a, T179& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T178& v) {
-  a.I64("total_count", v.total_count);
-  a.I64("used_count", v.used_count);
+static void Serialize(Archive& a, T760& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("used_count", v.used_count);
   a.OptList("detail_item_list", v.detail_item_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T180& v) {
+static void Serialize(Archive& a, T764& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T765& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T763& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T766& v) {
+  a.Field("type", v.type);
+  a.OptI64("count", v.count);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("interval_days", v.interval_days);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T769& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T768& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T767& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T762& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.Field("state", v.state);
+  a.OptStr("brand_id", v.brand_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.Field("usage_mode", v.usage_mode);
+  a.Field("single_usage_info", v.single_usage_info);
+  a.Field("sequential_usage_info", v.sequential_usage_info);
+  a.Field("display_info", v.display_info);
+  a.OptStr("out_product_no", v.out_product_no);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T771& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T772& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T776& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T775& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T777& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T774& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T778& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T773& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T780& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T781& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T782& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T783& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T779& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T785& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T784& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T787& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T788& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T789& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T786& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T790& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T791& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T770& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("remark", v.remark);
+  a.Field("coupon_code_mode", v.coupon_code_mode);
+  a.Field("coupon_code_count_info", v.coupon_code_count_info);
+  a.Field("stock_send_rule", v.stock_send_rule);
+  a.Field("single_usage_rule", v.single_usage_rule);
+  a.Field("sequential_usage_rule", v.sequential_usage_rule);
+  a.Field("usage_rule_display_info", v.usage_rule_display_info);
+  a.Field("coupon_display_info", v.coupon_display_info);
+  a.Field("notify_config", v.notify_config);
+  a.Field("store_scope", v.store_scope);
+  a.Field("sent_count_info", v.sent_count_info);
+  a.Field("state", v.state);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.OptStr("brand_id", v.brand_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T793& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T792& v) {
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.Field("associated_order_info", v.associated_order_info);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T795& v) {
+  a.Field("detail_state", v.detail_state);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.Field("associated_order_info", v.associated_order_info);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.OptStr("delete_time", v.delete_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T794& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("used_count", v.used_count);
+  a.OptList("detail_item_list", v.detail_item_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T798& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T799& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T797& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T800& v) {
+  a.Field("type", v.type);
+  a.OptI64("count", v.count);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("interval_days", v.interval_days);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T803& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T802& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T801& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T796& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.Field("state", v.state);
+  a.OptStr("brand_id", v.brand_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.Field("usage_mode", v.usage_mode);
+  a.Field("single_usage_info", v.single_usage_info);
+  a.Field("sequential_usage_info", v.sequential_usage_info);
+  a.Field("display_info", v.display_info);
+  a.OptStr("out_product_no", v.out_product_no);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T805& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T806& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T810& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T809& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T811& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T808& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T812& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T807& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T814& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T815& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T816& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T817& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T813& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T819& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T818& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T821& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T822& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T823& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T820& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T824& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T825& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T804& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("remark", v.remark);
+  a.Field("coupon_code_mode", v.coupon_code_mode);
+  a.Field("coupon_code_count_info", v.coupon_code_count_info);
+  a.Field("stock_send_rule", v.stock_send_rule);
+  a.Field("single_usage_rule", v.single_usage_rule);
+  a.Field("sequential_usage_rule", v.sequential_usage_rule);
+  a.Field("usage_rule_display_info", v.usage_rule_display_info);
+  a.Field("coupon_display_info", v.coupon_display_info);
+  a.Field("notify_config", v.notify_config);
+  a.Field("store_scope", v.store_scope);
+  a.Field("sent_count_info", v.sent_count_info);
+  a.Field("state", v.state);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.OptStr("brand_id", v.brand_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T827& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T826& v) {
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.Field("associated_order_info", v.associated_order_info);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T829& v) {
+  a.Field("detail_state", v.detail_state);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.Field("associated_order_info", v.associated_order_info);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.OptStr("delete_time", v.delete_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T828& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("used_count", v.used_count);
+  a.OptList("detail_item_list", v.detail_item_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T832& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T833& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T831& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T834& v) {
+  a.Field("type", v.type);
+  a.OptI64("count", v.count);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("interval_days", v.interval_days);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T837& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T836& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T835& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T830& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.Field("state", v.state);
+  a.OptStr("brand_id", v.brand_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.Field("usage_mode", v.usage_mode);
+  a.Field("single_usage_info", v.single_usage_info);
+  a.Field("sequential_usage_info", v.sequential_usage_info);
+  a.Field("display_info", v.display_info);
+  a.OptStr("out_product_no", v.out_product_no);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T839& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T840& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T844& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T843& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T845& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T842& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T846& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T841& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T848& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T849& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T850& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T851& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T847& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T853& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T852& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T855& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T856& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T857& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T854& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T858& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T859& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T838& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("remark", v.remark);
+  a.Field("coupon_code_mode", v.coupon_code_mode);
+  a.Field("coupon_code_count_info", v.coupon_code_count_info);
+  a.Field("stock_send_rule", v.stock_send_rule);
+  a.Field("single_usage_rule", v.single_usage_rule);
+  a.Field("sequential_usage_rule", v.sequential_usage_rule);
+  a.Field("usage_rule_display_info", v.usage_rule_display_info);
+  a.Field("coupon_display_info", v.coupon_display_info);
+  a.Field("notify_config", v.notify_config);
+  a.Field("store_scope", v.store_scope);
+  a.Field("sent_count_info", v.sent_count_info);
+  a.Field("state", v.state);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.OptStr("brand_id", v.brand_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T860& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T861& v) {
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T862& v) {
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.Field("associated_order_info", v.associated_order_info);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T864& v) {
+  a.Field("detail_state", v.detail_state);
+  a.OptStr("valid_begin_time", v.valid_begin_time);
+  a.OptStr("valid_end_time", v.valid_end_time);
+  a.OptStr("use_request_no", v.use_request_no);
+  a.OptStr("use_time", v.use_time);
+  a.Field("associated_order_info", v.associated_order_info);
+  a.OptStr("return_request_no", v.return_request_no);
+  a.OptStr("return_time", v.return_time);
+  a.OptStr("delete_time", v.delete_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T863& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("used_count", v.used_count);
+  a.OptList("detail_item_list", v.detail_item_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T867& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T868& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T866& v) {
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T869& v) {
+  a.Field("type", v.type);
+  a.OptI64("count", v.count);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("interval_days", v.interval_days);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T872& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("price", v.price);
+  a.OptI64("count", v.count);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T871& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("pick_count", v.pick_count);
+  a.OptList("choice_list", v.choice_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T870& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("image_url", v.image_url);
+  a.OptStr("background_url", v.background_url);
+  a.OptStrList("detail_image_url_list", v.detail_image_url_list);
+  a.OptI64("original_price", v.original_price);
+  a.OptList("combo_package_list", v.combo_package_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T865& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.Field("state", v.state);
+  a.OptStr("brand_id", v.brand_id);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.Field("usage_mode", v.usage_mode);
+  a.Field("single_usage_info", v.single_usage_info);
+  a.Field("sequential_usage_info", v.sequential_usage_info);
+  a.Field("display_info", v.display_info);
+  a.OptStr("out_product_no", v.out_product_no);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T874& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("available_count", v.available_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T875& v) {
+  a.OptI64("max_count", v.max_count);
+  a.OptI64("max_count_per_day", v.max_count_per_day);
+  a.OptI64("max_count_per_user", v.max_count_per_user);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T879& v) {
+  a.OptI64("begin_time", v.begin_time);
+  a.OptI64("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T878& v) {
+  a.OptList("day_list", v.day_list);
+  a.OptList("day_period_list", v.day_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T880& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T877& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("available_days", v.available_days);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T881& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T876& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.Field("normal_coupon", v.normal_coupon);
+  a.Field("discount_coupon", v.discount_coupon);
+  a.Field("exchange_coupon", v.exchange_coupon);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T883& v) {
+  a.OptStr("available_begin_time", v.available_begin_time);
+  a.OptStr("available_end_time", v.available_end_time);
+  a.OptI64("wait_days_after_receive", v.wait_days_after_receive);
+  a.Field("weekly_available_period", v.weekly_available_period);
+  a.OptList("irregular_available_period_list", v.irregular_available_period_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T884& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T885& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("percent_off", v.percent_off);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T886& v) {
+  a.OptI64("threshold", v.threshold);
+  a.OptI64("exchange_price", v.exchange_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T882& v) {
+  a.Field("coupon_available_period", v.coupon_available_period);
+  a.OptList("normal_coupon_list", v.normal_coupon_list);
+  a.OptList("discount_coupon_list", v.discount_coupon_list);
+  a.OptList("exchange_coupon_list", v.exchange_coupon_list);
+  a.OptBool("special_first", v.special_first);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T888& v) {
+  a.OptStr("description", v.description);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T887& v) {
+  a.OptList("coupon_usage_method_list", v.coupon_usage_method_list);
+  a.OptStr("mini_program_appid", v.mini_program_appid);
+  a.OptStr("mini_program_path", v.mini_program_path);
+  a.OptStr("app_path", v.app_path);
+  a.OptStr("usage_description", v.usage_description);
+  a.Field("coupon_available_store_info", v.coupon_available_store_info);
+  a.Field("app_jump_type", v.app_jump_type);
+  a.OptStr("passcode_link", v.passcode_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T890& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("entrance_wording", v.entrance_wording);
+  a.OptStr("guidance_wording", v.guidance_wording);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T891& v) {
+  a.OptStr("appid", v.appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T892& v) {
+  a.OptStr("finder_id", v.finder_id);
+  a.OptStr("finder_video_id", v.finder_video_id);
+  a.OptStr("finder_video_cover_image_url", v.finder_video_cover_image_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T889& v) {
+  a.Field("code_display_mode", v.code_display_mode);
+  a.Field("background_color", v.background_color);
+  a.Field("entrance_mini_program", v.entrance_mini_program);
+  a.Field("entrance_official_account", v.entrance_official_account);
+  a.Field("entrance_finder", v.entrance_finder);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T893& v) {
+  a.OptStr("notify_appid", v.notify_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T894& v) {
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("today_count", v.today_count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T873& v) {
+  a.OptStr("product_coupon_id", v.product_coupon_id);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("remark", v.remark);
+  a.Field("coupon_code_mode", v.coupon_code_mode);
+  a.Field("coupon_code_count_info", v.coupon_code_count_info);
+  a.Field("stock_send_rule", v.stock_send_rule);
+  a.Field("single_usage_rule", v.single_usage_rule);
+  a.Field("sequential_usage_rule", v.sequential_usage_rule);
+  a.Field("usage_rule_display_info", v.usage_rule_display_info);
+  a.Field("coupon_display_info", v.coupon_display_info);
+  a.Field("notify_config", v.notify_config);
+  a.Field("store_scope", v.store_scope);
+  a.Field("sent_count_info", v.sent_count_info);
+  a.Field("state", v.state);
+  a.OptStr("deactivate_request_no", v.deactivate_request_no);
+  a.OptStr("deactivate_time", v.deactivate_time);
+  a.OptStr("deactivate_reason", v.deactivate_reason);
+  a.OptStr("brand_id", v.brand_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T895& v) {
   a.Field("type", v.type);
   a.OptStr("appid", v.appid);
   a.OptStr("merchant_id", v.merchant_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T181& v) {
+static void Serialize(Archive& a, T896& v) {
   a.Field("business_type", v.business_type);
   a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T183& v) {
-  a.Str("type", v.type);
+static void Serialize(Archive& a, T898& v) {
+  a.OptStr("type", v.type);
   a.OptStr("appid", v.appid);
   a.OptStr("merchant_id", v.merchant_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T184& v) {
-  a.Str("business_type", v.business_type);
+static void Serialize(Archive& a, T899& v) {
+  a.OptStr("business_type", v.business_type);
   a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T182& v) {
+static void Serialize(Archive& a, T897& v) {
   a.Field("partner", v.partner);
   a.Field("authorized_data", v.authorized_data);
-  a.Str("build_time", v.build_time);
+  a.OptStr("build_time", v.build_time);
   a.OptStr("terminate_time", v.terminate_time);
-  a.Str("create_time", v.create_time);
-  a.Str("update_time", v.update_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T185& v) {
+static void Serialize(Archive& a, T900& v) {
+  a.Field("type", v.type);
+  a.OptStr("appid", v.appid);
+  a.OptStr("merchant_id", v.merchant_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T901& v) {
   a.Field("business_type", v.business_type);
   a.OptStr("stock_id", v.stock_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T189& v) {
+static void Serialize(Archive& a, T902& v) {
+  a.Field("type", v.type);
+  a.OptStr("appid", v.appid);
+  a.OptStr("merchant_id", v.merchant_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T903& v) {
+  a.Field("business_type", v.business_type);
+  a.OptStr("stock_id", v.stock_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T904& v) {
+  a.Field("type", v.type);
+  a.OptStr("appid", v.appid);
+  a.OptStr("merchant_id", v.merchant_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T905& v) {
+  a.Field("business_type", v.business_type);
+  a.OptStr("stock_id", v.stock_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T909& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T910& v) {
   a.OptStr("begin_day_time", v.begin_day_time);
   a.OptStr("end_day_time", v.end_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T188& v) {
+static void Serialize(Archive& a, T908& v) {
   a.OptList("available_time", v.available_time);
   a.OptList("available_day_time", v.available_day_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T187& v) {
+static void Serialize(Archive& a, T907& v) {
+  a.OptStr("activity_name", v.activity_name);
+  a.OptStr("activity_second_title", v.activity_second_title);
+  a.OptStr("merchant_logo_url", v.merchant_logo_url);
+  a.Field("background_color", v.background_color);
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Field("available_periods", v.available_periods);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.Field("delivery_purpose", v.delivery_purpose);
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T912& v) {
+  a.OptList("payment_scene_list", v.payment_scene_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T913& v) {
+  a.Field("payment_method", v.payment_method);
+  a.OptStr("bank_abbreviation", v.bank_abbreviation);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T911& v) {
+  a.Field("delivery_user_category", v.delivery_user_category);
+  a.OptStr("merchant_member_appid", v.merchant_member_appid);
+  a.Field("payment_mode", v.payment_mode);
+  a.OptStrList("goods_tags", v.goods_tags);
+  a.Field("payment_method_information", v.payment_method_information);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T916& v) {
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("original_image_url", v.original_image_url);
+  a.OptStr("thumbnail_url", v.thumbnail_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T915& v) {
+  a.Field("award_type", v.award_type);
+  a.Field("merchant_option", v.merchant_option);
+  a.OptI64("transaction_amount_minimum", v.transaction_amount_minimum);
+  a.Field("send_content", v.send_content);
+  a.OptList("award_list", v.award_list);
+  a.OptStrList("merchant_id_list", v.merchant_id_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T914& v) {
+  a.Field("full_send_rule", v.full_send_rule);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T906& v) {
+  a.Field("activity_base_info", v.activity_base_info);
+  a.Field("advanced_setting", v.advanced_setting);
+  a.Field("award_send_rule", v.award_send_rule);
+  a.OptStr("activity_id", v.activity_id);
+  a.Field("activity_type", v.activity_type);
+  a.Field("activity_status", v.activity_status);
+  a.OptStr("creator_merchant_id", v.creator_merchant_id);
+  a.OptStr("belong_merchant_id", v.belong_merchant_id);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T919& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T920& v) {
+  a.OptStr("begin_day_time", v.begin_day_time);
+  a.OptStr("end_day_time", v.end_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T918& v) {
+  a.OptList("available_time", v.available_time);
+  a.OptList("available_day_time", v.available_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T917& v) {
+  a.OptStr("activity_name", v.activity_name);
+  a.OptStr("activity_second_title", v.activity_second_title);
+  a.OptStr("merchant_logo_url", v.merchant_logo_url);
+  a.Field("background_color", v.background_color);
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Field("available_periods", v.available_periods);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.Field("delivery_purpose", v.delivery_purpose);
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T922& v) {
+  a.OptList("payment_scene_list", v.payment_scene_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T923& v) {
+  a.Field("payment_method", v.payment_method);
+  a.OptStr("bank_abbreviation", v.bank_abbreviation);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T921& v) {
+  a.Field("delivery_user_category", v.delivery_user_category);
+  a.OptStr("merchant_member_appid", v.merchant_member_appid);
+  a.Field("payment_mode", v.payment_mode);
+  a.OptStrList("goods_tags", v.goods_tags);
+  a.Field("payment_method_information", v.payment_method_information);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T926& v) {
+  a.OptStr("stock_id", v.stock_id);
+  a.OptStr("original_image_url", v.original_image_url);
+  a.OptStr("thumbnail_url", v.thumbnail_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T925& v) {
+  a.Field("award_type", v.award_type);
+  a.Field("merchant_option", v.merchant_option);
+  a.OptI64("transaction_amount_minimum", v.transaction_amount_minimum);
+  a.Field("send_content", v.send_content);
+  a.OptList("award_list", v.award_list);
+  a.OptStrList("merchant_id_list", v.merchant_id_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T924& v) {
+  a.Field("full_send_rule", v.full_send_rule);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T927& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T928& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("merchant_name", v.merchant_name);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T929& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("invalid_reason", v.invalid_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T932& v) {
+  a.Str("begin_time", v.begin_time);
+  a.Str("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T933& v) {
+  a.Str("begin_day_time", v.begin_day_time);
+  a.Str("end_day_time", v.end_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T931& v) {
+  a.OptList("available_time", v.available_time);
+  a.OptList("available_day_time", v.available_day_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T930& v) {
   a.Str("activity_name", v.activity_name);
   a.Str("activity_second_title", v.activity_second_title);
   a.Str("merchant_logo_url", v.merchant_logo_url);
   a.Field("background_color", v.background_color);
-  a.OptStr("begin_time", v.begin_time);
-  a.OptStr("end_time", v.end_time);
+  a.Str("begin_time", v.begin_time);
+  a.Str("end_time", v.end_time);
   a.Field("available_periods", v.available_periods);
   a.Str("out_request_no", v.out_request_no);
   a.Field("delivery_purpose", v.delivery_purpose);
@@ -10180,99 +17467,25 @@ static void Serialize(Archive& a, T187& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T192& v) {
+static void Serialize(Archive& a, T936& v) {
   a.Field("payment_method", v.payment_method);
   a.OptStr("bank_abbreviation", v.bank_abbreviation);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T191& v) {
+static void Serialize(Archive& a, T935& v) {
   a.OptList("payment_scene_list", v.payment_scene_list);
   a.Field("payment_method_information", v.payment_method_information);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T190& v) {
-  a.Field("delivery_user_category", v.delivery_user_category);
-  a.OptStr("merchant_member_appid", v.merchant_member_appid);
-  a.Field("payment_mode", v.payment_mode);
-  a.OptStrList("goods_tags", v.goods_tags);
+static void Serialize(Archive& a, T937& v) {
+  a.Field("payment_method", v.payment_method);
+  a.OptStr("bank_abbreviation", v.bank_abbreviation);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T195& v) {
-  a.OptStr("stock_id", v.stock_id);
-  a.OptStr("original_image_url", v.original_image_url);
-  a.OptStr("thumbnail_url", v.thumbnail_url);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T194& v) {
-  a.Field("award_type", v.award_type);
-  a.Field("merchant_option", v.merchant_option);
-  a.I64("transaction_amount_minimum", v.transaction_amount_minimum);
-  a.Field("send_content", v.send_content);
-  a.OptList("award_list", v.award_list);
-  a.OptStrList("merchant_id_list", v.merchant_id_list);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T196& v) {
-  a.Field("award_type", v.award_type);
-  a.Field("merchant_option", v.merchant_option);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T193& v) {
-  a.Field("full_send_rule", v.full_send_rule);
-  a.Field("step_send_rule", v.step_send_rule);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T186& v) {
-  a.Field("activity_base_info", v.activity_base_info);
-  a.Field("advanced_setting", v.advanced_setting);
-  a.Field("award_send_rule", v.award_send_rule);
-  a.OptStr("activity_id", v.activity_id);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T198& v) {
-  a.Field("award_type", v.award_type);
-  a.Field("merchant_option", v.merchant_option);
-  a.I64("transaction_amount_minimum", v.transaction_amount_minimum);
-  a.Field("send_content", v.send_content);
-  a.OptList("award_list", v.award_list);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T197& v) {
-  a.Field("full_send_rule", v.full_send_rule);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T199& v) {
-  a.OptStr("goods_id", v.goods_id);
-  a.OptStr("create_time", v.create_time);
-  a.OptStr("update_time", v.update_time);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T200& v) {
-  a.OptStr("mchid", v.mchid);
-  a.OptStr("merchant_name", v.merchant_name);
-  a.OptStr("create_time", v.create_time);
-  a.OptStr("update_time", v.update_time);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T201& v) {
-  a.OptStr("mchid", v.mchid);
-  a.OptStr("invalid_reason", v.invalid_reason);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T202& v) {
+static void Serialize(Archive& a, T934& v) {
   a.Field("delivery_user_category", v.delivery_user_category);
   a.OptStr("merchant_member_appid", v.merchant_member_appid);
   a.Field("payment_mode", v.payment_mode);
@@ -10281,37 +17494,84 @@ static void Serialize(Archive& a, T202& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T203& v) {
+static void Serialize(Archive& a, T939& v) {
+  a.Str("stock_id", v.stock_id);
+  a.Str("original_image_url", v.original_image_url);
+  a.OptStr("thumbnail_url", v.thumbnail_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T938& v) {
+  a.Field("award_type", v.award_type);
+  a.Field("merchant_option", v.merchant_option);
+  a.I64("transaction_amount_minimum", v.transaction_amount_minimum);
+  a.Field("send_content", v.send_content);
+  a.Field("award_list", v.award_list);
+  a.OptStrList("merchant_id_list", v.merchant_id_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T940& v) {
   a.Str("mini_programs_appid", v.mini_programs_appid);
   a.Str("mini_programs_path", v.mini_programs_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T204& v) {
+static void Serialize(Archive& a, T941& v) {
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T942& v) {
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T943& v) {
+  a.Str("mini_programs_appid", v.mini_programs_appid);
+  a.Str("mini_programs_path", v.mini_programs_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T944& v) {
+  a.OptStr("mini_programs_appid", v.mini_programs_appid);
+  a.OptStr("mini_programs_path", v.mini_programs_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T945& v) {
   a.Str("merchant_appid", v.merchant_appid);
   a.Str("merchant_path", v.merchant_path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T205& v) {
-  a.Str("transaction_id", v.transaction_id);
+static void Serialize(Archive& a, T947& v) {
+  a.OptStr("merchant_appid", v.merchant_appid);
+  a.OptStr("merchant_path", v.merchant_path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T946& v) {
+  a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("transaction_mchid", v.transaction_mchid);
   a.OptStr("transaction_sub_mchid", v.transaction_sub_mchid);
-  a.Str("openid", v.openid);
-  a.Str("merchant_upload_time", v.merchant_upload_time);
+  a.OptStr("openid", v.openid);
+  a.OptStr("merchant_upload_time", v.merchant_upload_time);
   a.Field("jump_info", v.jump_info);
-  a.Str("create_time", v.create_time);
-  a.Str("modify_time", v.modify_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("modify_time", v.modify_time);
   a.OptI64("brand_id", v.brand_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T207& v) {
+static void Serialize(Archive& a, T949& v) {
   a.OptStr("consultation_phone_number", v.consultation_phone_number);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T206& v) {
+static void Serialize(Archive& a, T948& v) {
   a.Str("transaction_id", v.transaction_id);
   a.OptStr("transaction_mchid", v.transaction_mchid);
   a.OptStr("transaction_sub_mchid", v.transaction_sub_mchid);
@@ -10323,48 +17583,48 @@ static void Serialize(Archive& a, T206& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T209& v) {
+static void Serialize(Archive& a, T951& v) {
   a.OptStr("consultation_phone_number", v.consultation_phone_number);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T208& v) {
-  a.Str("receipt_id", v.receipt_id);
+static void Serialize(Archive& a, T950& v) {
+  a.OptStr("receipt_id", v.receipt_id);
   a.Field("state", v.state);
-  a.Str("transaction_id", v.transaction_id);
+  a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("transaction_mchid", v.transaction_mchid);
   a.OptStr("transaction_sub_mchid", v.transaction_sub_mchid);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.OptI64("brand_id", v.brand_id);
-  a.Str("sha256", v.sha256);
-  a.Str("image_type", v.image_type);
-  a.Str("create_time", v.create_time);
-  a.Str("modify_time", v.modify_time);
+  a.OptStr("sha256", v.sha256);
+  a.OptStr("image_type", v.image_type);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("modify_time", v.modify_time);
   a.Field("merchant_contact_information", v.merchant_contact_information);
   a.OptStr("upload_time", v.upload_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T210& v) {
+static void Serialize(Archive& a, T952& v) {
   a.OptStr("activity_id", v.activity_id);
-  a.Str("activity_name", v.activity_name);
-  a.Str("activity_scene", v.activity_scene);
-  a.Field("activity_area_code", v.activity_area_code);
+  a.OptStr("activity_name", v.activity_name);
+  a.OptStr("activity_scene", v.activity_scene);
+  a.OptList("activity_area_code", v.activity_area_code);
   a.OptStr("activity_limit_pay", v.activity_limit_pay);
-  a.I64("activity_transaction_minimum_amount", v.activity_transaction_minimum_amount);
-  a.I64("activity_coupon_amount", v.activity_coupon_amount);
-  a.Field("activity_available_week", v.activity_available_week);
-  a.I64("activity_max_amount", v.activity_max_amount);
+  a.OptI64("activity_transaction_minimum_amount", v.activity_transaction_minimum_amount);
+  a.OptI64("activity_coupon_amount", v.activity_coupon_amount);
+  a.OptList("activity_available_week", v.activity_available_week);
+  a.OptI64("activity_max_amount", v.activity_max_amount);
   a.OptI64("activity_max_amount_per_day", v.activity_max_amount_per_day);
-  a.Str("activity_available_begin_time", v.activity_available_begin_time);
-  a.Str("activity_available_end_time", v.activity_available_end_time);
-  a.Str("activity_state", v.activity_state);
+  a.OptStr("activity_available_begin_time", v.activity_available_begin_time);
+  a.OptStr("activity_available_end_time", v.activity_available_end_time);
+  a.OptStr("activity_state", v.activity_state);
   a.OptStr("activity_remark", v.activity_remark);
-  a.Str("activity_logo", v.activity_logo);
+  a.OptStr("activity_logo", v.activity_logo);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T211& v) {
+static void Serialize(Archive& a, T953& v) {
   a.OptStr("send_time", v.send_time);
   a.OptI64("send_quota", v.send_quota);
   a.OptStr("coupon_id", v.coupon_id);
@@ -10429,6 +17689,8 @@ PostBusifavorCouponsReturnResponse::PostBusifavorCouponsReturnResponse() = defau
 PostBusifavorCouponsReturnResponse::~PostBusifavorCouponsReturnResponse() = default;
 PostBusifavorCouponsSendRequest::PostBusifavorCouponsSendRequest() = default;
 PostBusifavorCouponsSendRequest::~PostBusifavorCouponsSendRequest() = default;
+T4::SendCouponResult() = default;
+T4::~SendCouponResult() = default;
 PostBusifavorCouponsSendResponse::PostBusifavorCouponsSendResponse() = default;
 PostBusifavorCouponsSendResponse::~PostBusifavorCouponsSendResponse() = default;
 PostBusifavorCouponsUseRequest::PostBusifavorCouponsUseRequest() = default;
@@ -10447,58 +17709,88 @@ PostBusifavorProductCouponsSendRequest::PostBusifavorProductCouponsSendRequest()
 PostBusifavorProductCouponsSendRequest::~PostBusifavorProductCouponsSendRequest() = default;
 PostBusifavorProductCouponsSendResponse::PostBusifavorProductCouponsSendResponse() = default;
 PostBusifavorProductCouponsSendResponse::~PostBusifavorProductCouponsSendResponse() = default;
-T7::AvailableDayTime() = default;
-T7::~AvailableDayTime() = default;
-T6::AvailableWeek() = default;
-T6::~AvailableWeek() = default;
-T8::IrregularyAvaliableTime() = default;
-T8::~IrregularyAvaliableTime() = default;
-T5::CouponAvailableTime() = default;
-T5::~CouponAvailableTime() = default;
-T9::FixedNormalCoupon() = default;
-T9::~FixedNormalCoupon() = default;
-T10::DiscountCoupon() = default;
-T10::~DiscountCoupon() = default;
-T11::ExchangeCoupon() = default;
-T11::~ExchangeCoupon() = default;
-T4::CouponUseRule() = default;
-T4::~CouponUseRule() = default;
-T12::StockSendRule() = default;
-T12::~StockSendRule() = default;
-T14::MiniProgramsInfo() = default;
-T14::~MiniProgramsInfo() = default;
-T13::CustomEntrance() = default;
-T13::~CustomEntrance() = default;
-T16::FinderInfo() = default;
-T16::~FinderInfo() = default;
-T15::DisplayPatternInfo() = default;
-T15::~DisplayPatternInfo() = default;
-T17::NotifyConfig() = default;
-T17::~NotifyConfig() = default;
+T8::AvailableDayTime() = default;
+T8::~AvailableDayTime() = default;
+T7::AvailableWeek() = default;
+T7::~AvailableWeek() = default;
+T9::IrregularyAvaliableTime() = default;
+T9::~IrregularyAvaliableTime() = default;
+T6::CouponAvailableTime() = default;
+T6::~CouponAvailableTime() = default;
+T10::FixedNormalCoupon() = default;
+T10::~FixedNormalCoupon() = default;
+T11::DiscountCoupon() = default;
+T11::~DiscountCoupon() = default;
+T12::ExchangeCoupon() = default;
+T12::~ExchangeCoupon() = default;
+T5::CouponUseRule() = default;
+T5::~CouponUseRule() = default;
+T13::StockSendRule() = default;
+T13::~StockSendRule() = default;
+T15::MiniProgramsInfo() = default;
+T15::~MiniProgramsInfo() = default;
+T14::CustomEntrance() = default;
+T14::~CustomEntrance() = default;
+T17::FinderInfo() = default;
+T17::~FinderInfo() = default;
+T16::DisplayPatternInfo() = default;
+T16::~DisplayPatternInfo() = default;
+T18::NotifyConfig() = default;
+T18::~NotifyConfig() = default;
 PostBusifavorStocksRequest::PostBusifavorStocksRequest() = default;
 PostBusifavorStocksRequest::~PostBusifavorStocksRequest() = default;
 PostBusifavorStocksResponse::PostBusifavorStocksResponse() = default;
 PostBusifavorStocksResponse::~PostBusifavorStocksResponse() = default;
 GetBusifavorStocksByStockIdRequest::GetBusifavorStocksByStockIdRequest() = default;
 GetBusifavorStocksByStockIdRequest::~GetBusifavorStocksByStockIdRequest() = default;
-T19::CouponAvailableTime() = default;
-T19::~CouponAvailableTime() = default;
-T18::CouponUseRule() = default;
-T18::~CouponUseRule() = default;
-T20::StockSendRule() = default;
-T20::~StockSendRule() = default;
-T21::CouponCodeCount() = default;
-T21::~CouponCodeCount() = default;
-T22::SendCountInformation() = default;
-T22::~SendCountInformation() = default;
+T22::AvailableDayTime() = default;
+T22::~AvailableDayTime() = default;
+T21::AvailableWeek() = default;
+T21::~AvailableWeek() = default;
+T23::IrregularyAvaliableTime() = default;
+T23::~IrregularyAvaliableTime() = default;
+T20::CouponAvailableTime() = default;
+T20::~CouponAvailableTime() = default;
+T24::FixedNormalCoupon() = default;
+T24::~FixedNormalCoupon() = default;
+T25::DiscountCoupon() = default;
+T25::~DiscountCoupon() = default;
+T26::ExchangeCoupon() = default;
+T26::~ExchangeCoupon() = default;
+T19::CouponUseRule() = default;
+T19::~CouponUseRule() = default;
+T27::StockSendRule() = default;
+T27::~StockSendRule() = default;
+T29::MiniProgramsInfo() = default;
+T29::~MiniProgramsInfo() = default;
+T28::CustomEntrance() = default;
+T28::~CustomEntrance() = default;
+T31::FinderInfo() = default;
+T31::~FinderInfo() = default;
+T30::DisplayPatternInfo() = default;
+T30::~DisplayPatternInfo() = default;
+T32::CouponCodeCount() = default;
+T32::~CouponCodeCount() = default;
+T33::NotifyConfig() = default;
+T33::~NotifyConfig() = default;
+T34::SendCountInformation() = default;
+T34::~SendCountInformation() = default;
 GetBusifavorStocksByStockIdResponse::GetBusifavorStocksByStockIdResponse() = default;
 GetBusifavorStocksByStockIdResponse::~GetBusifavorStocksByStockIdResponse() = default;
-T23::CustomEntrance() = default;
-T23::~CustomEntrance() = default;
-T24::CouponUseRule() = default;
-T24::~CouponUseRule() = default;
-T25::StockSendRule() = default;
-T25::~StockSendRule() = default;
+T36::MiniProgramsInfo() = default;
+T36::~MiniProgramsInfo() = default;
+T35::CustomEntrance() = default;
+T35::~CustomEntrance() = default;
+T38::FinderInfo() = default;
+T38::~FinderInfo() = default;
+T37::DisplayPatternInfo() = default;
+T37::~DisplayPatternInfo() = default;
+T39::CouponUseRule() = default;
+T39::~CouponUseRule() = default;
+T40::StockSendRule() = default;
+T40::~StockSendRule() = default;
+T41::NotifyConfig() = default;
+T41::~NotifyConfig() = default;
 PatchBusifavorStocksByStockIdRequest::PatchBusifavorStocksByStockIdRequest() = default;
 PatchBusifavorStocksByStockIdRequest::~PatchBusifavorStocksByStockIdRequest() = default;
 PatchBusifavorStocksByStockIdBudgetRequest::PatchBusifavorStocksByStockIdBudgetRequest() = default;
@@ -10511,8 +17803,8 @@ GetBusifavorStocksByStockIdCouponcodesRequest::GetBusifavorStocksByStockIdCoupon
     default;
 GetBusifavorStocksByStockIdCouponcodesRequest::~GetBusifavorStocksByStockIdCouponcodesRequest() =
     default;
-T26::Data() = default;
-T26::~Data() = default;
+T42::Data() = default;
+T42::~Data() = default;
 GetBusifavorStocksByStockIdCouponcodesResponse::GetBusifavorStocksByStockIdCouponcodesResponse() =
     default;
 GetBusifavorStocksByStockIdCouponcodesResponse::~GetBusifavorStocksByStockIdCouponcodesResponse() =
@@ -10521,8 +17813,8 @@ PostBusifavorStocksByStockIdCouponcodesRequest::PostBusifavorStocksByStockIdCoup
     default;
 PostBusifavorStocksByStockIdCouponcodesRequest::~PostBusifavorStocksByStockIdCouponcodesRequest() =
     default;
-T27::FailCodes() = default;
-T27::~FailCodes() = default;
+T43::FailCodes() = default;
+T43::~FailCodes() = default;
 PostBusifavorStocksByStockIdCouponcodesResponse::PostBusifavorStocksByStockIdCouponcodesResponse() =
     default;
 PostBusifavorStocksByStockIdCouponcodesResponse::
@@ -10539,16 +17831,42 @@ GetBusifavorStocksByStockIdCouponcodesByCouponCodeRequest::
     GetBusifavorStocksByStockIdCouponcodesByCouponCodeRequest() = default;
 GetBusifavorStocksByStockIdCouponcodesByCouponCodeRequest::
     ~GetBusifavorStocksByStockIdCouponcodesByCouponCodeRequest() = default;
-T28::CouponInformation() = default;
-T28::~CouponInformation() = default;
+T44::CodeInformation() = default;
+T44::~CodeInformation() = default;
+T49::AvailableDayTime() = default;
+T49::~AvailableDayTime() = default;
+T48::AvailableWeek() = default;
+T48::~AvailableWeek() = default;
+T50::IrregularyAvaliableTime() = default;
+T50::~IrregularyAvaliableTime() = default;
+T47::CouponAvailableTime() = default;
+T47::~CouponAvailableTime() = default;
+T51::FixedNormalCoupon() = default;
+T51::~FixedNormalCoupon() = default;
+T52::DiscountCoupon() = default;
+T52::~DiscountCoupon() = default;
+T53::ExchangeCoupon() = default;
+T53::~ExchangeCoupon() = default;
+T46::CouponUseRule() = default;
+T46::~CouponUseRule() = default;
+T55::MiniProgramsInfo() = default;
+T55::~MiniProgramsInfo() = default;
+T54::CustomEntrance() = default;
+T54::~CustomEntrance() = default;
+T57::FinderInfo() = default;
+T57::~FinderInfo() = default;
+T56::DisplayPatternInfo() = default;
+T56::~DisplayPatternInfo() = default;
+T45::CouponInformation() = default;
+T45::~CouponInformation() = default;
 GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::
     GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse() = default;
 GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse::
     ~GetBusifavorStocksByStockIdCouponcodesByCouponCodeResponse() = default;
 GetBusifavorSubsidyPayReceiptsRequest::GetBusifavorSubsidyPayReceiptsRequest() = default;
 GetBusifavorSubsidyPayReceiptsRequest::~GetBusifavorSubsidyPayReceiptsRequest() = default;
-T29::PayReceiptList() = default;
-T29::~PayReceiptList() = default;
+T58::PayReceiptList() = default;
+T58::~PayReceiptList() = default;
 GetBusifavorSubsidyPayReceiptsResponse::GetBusifavorSubsidyPayReceiptsResponse() = default;
 GetBusifavorSubsidyPayReceiptsResponse::~GetBusifavorSubsidyPayReceiptsResponse() = default;
 PostBusifavorSubsidyPayReceiptsRequest::PostBusifavorSubsidyPayReceiptsRequest() = default;
@@ -10577,34 +17895,62 @@ GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdResponse::
     ~GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdResponse() = default;
 GetBusifavorUsersByOpenidCouponsRequest::GetBusifavorUsersByOpenidCouponsRequest() = default;
 GetBusifavorUsersByOpenidCouponsRequest::~GetBusifavorUsersByOpenidCouponsRequest() = default;
-T32::CouponAvailableTime() = default;
-T32::~CouponAvailableTime() = default;
-T34::AvailableDayTime() = default;
-T34::~AvailableDayTime() = default;
-T33::AvailableWeek() = default;
-T33::~AvailableWeek() = default;
-T35::IrregularyAvaliableTime() = default;
-T35::~IrregularyAvaliableTime() = default;
-T36::FixedNormalCoupon() = default;
-T36::~FixedNormalCoupon() = default;
-T37::DiscountCoupon() = default;
-T37::~DiscountCoupon() = default;
-T38::ExchangeCoupon() = default;
-T38::~ExchangeCoupon() = default;
-T31::CouponUseRule() = default;
-T31::~CouponUseRule() = default;
-T39::CustomEntrance() = default;
-T39::~CustomEntrance() = default;
-T40::DisplayPatternInfo() = default;
-T40::~DisplayPatternInfo() = default;
-T30::Data() = default;
-T30::~Data() = default;
+T63::AvailableDayTime() = default;
+T63::~AvailableDayTime() = default;
+T62::AvailableWeek() = default;
+T62::~AvailableWeek() = default;
+T64::IrregularyAvaliableTime() = default;
+T64::~IrregularyAvaliableTime() = default;
+T61::CouponAvailableTime() = default;
+T61::~CouponAvailableTime() = default;
+T65::FixedNormalCoupon() = default;
+T65::~FixedNormalCoupon() = default;
+T66::DiscountCoupon() = default;
+T66::~DiscountCoupon() = default;
+T67::ExchangeCoupon() = default;
+T67::~ExchangeCoupon() = default;
+T60::CouponUseRule() = default;
+T60::~CouponUseRule() = default;
+T69::MiniProgramsInfo() = default;
+T69::~MiniProgramsInfo() = default;
+T68::CustomEntrance() = default;
+T68::~CustomEntrance() = default;
+T71::FinderInfo() = default;
+T71::~FinderInfo() = default;
+T70::DisplayPatternInfo() = default;
+T70::~DisplayPatternInfo() = default;
+T59::Data() = default;
+T59::~Data() = default;
 GetBusifavorUsersByOpenidCouponsResponse::GetBusifavorUsersByOpenidCouponsResponse() = default;
 GetBusifavorUsersByOpenidCouponsResponse::~GetBusifavorUsersByOpenidCouponsResponse() = default;
 GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidRequest::
     GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidRequest() = default;
 GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidRequest::
     ~GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidRequest() = default;
+T75::AvailableDayTime() = default;
+T75::~AvailableDayTime() = default;
+T74::AvailableWeek() = default;
+T74::~AvailableWeek() = default;
+T76::IrregularyAvaliableTime() = default;
+T76::~IrregularyAvaliableTime() = default;
+T73::CouponAvailableTime() = default;
+T73::~CouponAvailableTime() = default;
+T77::FixedNormalCoupon() = default;
+T77::~FixedNormalCoupon() = default;
+T78::DiscountCoupon() = default;
+T78::~DiscountCoupon() = default;
+T79::ExchangeCoupon() = default;
+T79::~ExchangeCoupon() = default;
+T72::CouponUseRule() = default;
+T72::~CouponUseRule() = default;
+T81::MiniProgramsInfo() = default;
+T81::~MiniProgramsInfo() = default;
+T80::CustomEntrance() = default;
+T80::~CustomEntrance() = default;
+T83::FinderInfo() = default;
+T83::~FinderInfo() = default;
+T82::DisplayPatternInfo() = default;
+T82::~DisplayPatternInfo() = default;
 GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::
     GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse() = default;
 GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::
@@ -10617,46 +17963,54 @@ PostFavorCallbacksRequest::PostFavorCallbacksRequest() = default;
 PostFavorCallbacksRequest::~PostFavorCallbacksRequest() = default;
 PostFavorCallbacksResponse::PostFavorCallbacksResponse() = default;
 PostFavorCallbacksResponse::~PostFavorCallbacksResponse() = default;
-T41::StockUseRule() = default;
-T41::~StockUseRule() = default;
-T42::PatternInfo() = default;
-T42::~PatternInfo() = default;
-T45::FixAvailableTime() = default;
-T45::~FixAvailableTime() = default;
-T44::CouponAvailableTime() = default;
-T44::~CouponAvailableTime() = default;
-T46::FixedNormalCoupon() = default;
-T46::~FixedNormalCoupon() = default;
-T47::DiscountCoupon() = default;
-T47::~DiscountCoupon() = default;
-T48::ExchangeCoupon() = default;
-T48::~ExchangeCoupon() = default;
-T49::LimitCard() = default;
-T49::~LimitCard() = default;
-T43::CouponUseRule() = default;
-T43::~CouponUseRule() = default;
+T84::StockUseRule() = default;
+T84::~StockUseRule() = default;
+T85::PatternInfo() = default;
+T85::~PatternInfo() = default;
+T88::FixAvailableTime() = default;
+T88::~FixAvailableTime() = default;
+T87::CouponAvailableTime() = default;
+T87::~CouponAvailableTime() = default;
+T89::FixedNormalCoupon() = default;
+T89::~FixedNormalCoupon() = default;
+T90::DiscountCoupon() = default;
+T90::~DiscountCoupon() = default;
+T91::ExchangeCoupon() = default;
+T91::~ExchangeCoupon() = default;
+T92::LimitCard() = default;
+T92::~LimitCard() = default;
+T86::CouponUseRule() = default;
+T86::~CouponUseRule() = default;
 PostFavorCouponStocksRequest::PostFavorCouponStocksRequest() = default;
 PostFavorCouponStocksRequest::~PostFavorCouponStocksRequest() = default;
 PostFavorCouponStocksResponse::PostFavorCouponStocksResponse() = default;
 PostFavorCouponStocksResponse::~PostFavorCouponStocksResponse() = default;
-T50::Meta() = default;
-T50::~Meta() = default;
+T93::Meta() = default;
+T93::~Meta() = default;
 PostFavorMediaImageUploadRequest::PostFavorMediaImageUploadRequest() = default;
 PostFavorMediaImageUploadRequest::~PostFavorMediaImageUploadRequest() = default;
 PostFavorMediaImageUploadResponse::PostFavorMediaImageUploadResponse() = default;
 PostFavorMediaImageUploadResponse::~PostFavorMediaImageUploadResponse() = default;
 GetFavorStocksRequest::GetFavorStocksRequest() = default;
 GetFavorStocksRequest::~GetFavorStocksRequest() = default;
-T52::CutToMessage() = default;
-T52::~CutToMessage() = default;
-T53::AvailableRegionList() = default;
-T53::~AvailableRegionList() = default;
-T51::Data() = default;
-T51::~Data() = default;
+T96::FixedNormalCoupon() = default;
+T96::~FixedNormalCoupon() = default;
+T95::StockUseRule() = default;
+T95::~StockUseRule() = default;
+T97::CutToMessage() = default;
+T97::~CutToMessage() = default;
+T94::Data() = default;
+T94::~Data() = default;
 GetFavorStocksResponse::GetFavorStocksResponse() = default;
 GetFavorStocksResponse::~GetFavorStocksResponse() = default;
 GetFavorStocksByStockIdRequest::GetFavorStocksByStockIdRequest() = default;
 GetFavorStocksByStockIdRequest::~GetFavorStocksByStockIdRequest() = default;
+T99::FixedNormalCoupon() = default;
+T99::~FixedNormalCoupon() = default;
+T98::StockUseRule() = default;
+T98::~StockUseRule() = default;
+T100::CutToMessage() = default;
+T100::~CutToMessage() = default;
 GetFavorStocksByStockIdResponse::GetFavorStocksByStockIdResponse() = default;
 GetFavorStocksByStockIdResponse::~GetFavorStocksByStockIdResponse() = default;
 GetFavorStocksByStockIdItemsRequest::GetFavorStocksByStockIdItemsRequest() = default;
@@ -10699,6 +18053,10 @@ PostFavorStocksByStockIdStartRequest::PostFavorStocksByStockIdStartRequest() = d
 PostFavorStocksByStockIdStartRequest::~PostFavorStocksByStockIdStartRequest() = default;
 PostFavorStocksByStockIdStartResponse::PostFavorStocksByStockIdStartResponse() = default;
 PostFavorStocksByStockIdStartResponse::~PostFavorStocksByStockIdStartResponse() = default;
+PostFavorStocksByStockIdStopRequest::PostFavorStocksByStockIdStopRequest() = default;
+PostFavorStocksByStockIdStopRequest::~PostFavorStocksByStockIdStopRequest() = default;
+PostFavorStocksByStockIdStopResponse::PostFavorStocksByStockIdStopResponse() = default;
+PostFavorStocksByStockIdStopResponse::~PostFavorStocksByStockIdStopResponse() = default;
 GetFavorStocksByStockIdUseFlowRequest::GetFavorStocksByStockIdUseFlowRequest() = default;
 GetFavorStocksByStockIdUseFlowRequest::~GetFavorStocksByStockIdUseFlowRequest() = default;
 GetFavorStocksByStockIdUseFlowResponse::GetFavorStocksByStockIdUseFlowResponse() = default;
@@ -10711,12 +18069,12 @@ GetFavorStocksByStockIdUseFlowByDayResponse::~GetFavorStocksByStockIdUseFlowByDa
     default;
 GetFavorUsersByOpenidCouponsRequest::GetFavorUsersByOpenidCouponsRequest() = default;
 GetFavorUsersByOpenidCouponsRequest::~GetFavorUsersByOpenidCouponsRequest() = default;
-T56::GoodsDetail() = default;
-T56::~GoodsDetail() = default;
-T55::ConsumeInformation() = default;
-T55::~ConsumeInformation() = default;
-T54::Data() = default;
-T54::~Data() = default;
+T102::CutToMessage() = default;
+T102::~CutToMessage() = default;
+T103::NormalCouponInformation() = default;
+T103::~NormalCouponInformation() = default;
+T101::Data() = default;
+T101::~Data() = default;
 GetFavorUsersByOpenidCouponsResponse::GetFavorUsersByOpenidCouponsResponse() = default;
 GetFavorUsersByOpenidCouponsResponse::~GetFavorUsersByOpenidCouponsResponse() = default;
 PostFavorUsersByOpenidCouponsRequest::PostFavorUsersByOpenidCouponsRequest() = default;
@@ -10727,38 +18085,48 @@ GetFavorUsersByOpenidCouponsByCouponIdRequest::GetFavorUsersByOpenidCouponsByCou
     default;
 GetFavorUsersByOpenidCouponsByCouponIdRequest::~GetFavorUsersByOpenidCouponsByCouponIdRequest() =
     default;
+T104::CutToMessage() = default;
+T104::~CutToMessage() = default;
+T105::NormalCouponInformation() = default;
+T105::~NormalCouponInformation() = default;
 GetFavorUsersByOpenidCouponsByCouponIdResponse::GetFavorUsersByOpenidCouponsByCouponIdResponse() =
     default;
 GetFavorUsersByOpenidCouponsByCouponIdResponse::~GetFavorUsersByOpenidCouponsByCouponIdResponse() =
     default;
 GetGoodsSubsidyActivityActivitiesRequest::GetGoodsSubsidyActivityActivitiesRequest() = default;
 GetGoodsSubsidyActivityActivitiesRequest::~GetGoodsSubsidyActivityActivitiesRequest() = default;
-T58::ActivityInfo() = default;
-T58::~ActivityInfo() = default;
-T59::GoodsInformation() = default;
-T59::~GoodsInformation() = default;
-T61::Areas() = default;
-T61::~Areas() = default;
-T60::RuleInformation() = default;
-T60::~RuleInformation() = default;
-T57::Data() = default;
-T57::~Data() = default;
+T107::ActivityInfo() = default;
+T107::~ActivityInfo() = default;
+T108::GoodsInformation() = default;
+T108::~GoodsInformation() = default;
+T110::Areas() = default;
+T110::~Areas() = default;
+T109::RuleInformation() = default;
+T109::~RuleInformation() = default;
+T106::Data() = default;
+T106::~Data() = default;
 GetGoodsSubsidyActivityActivitiesResponse::GetGoodsSubsidyActivityActivitiesResponse() = default;
 GetGoodsSubsidyActivityActivitiesResponse::~GetGoodsSubsidyActivityActivitiesResponse() = default;
-T63::StoreInfo() = default;
-T63::~StoreInfo() = default;
-T62::ApplyInfos() = default;
-T62::~ApplyInfos() = default;
+T112::StoreInfo() = default;
+T112::~StoreInfo() = default;
+T111::ApplyInfos() = default;
+T111::~ApplyInfos() = default;
 PostGoodsSubsidyActivityActivityByActivityIdApplyRequest::
     PostGoodsSubsidyActivityActivityByActivityIdApplyRequest() = default;
 PostGoodsSubsidyActivityActivityByActivityIdApplyRequest::
     ~PostGoodsSubsidyActivityActivityByActivityIdApplyRequest() = default;
+T114::StoreInfo() = default;
+T114::~StoreInfo() = default;
+T113::FailedApplyInfos() = default;
+T113::~FailedApplyInfos() = default;
+T115::SucceedApplyInfos() = default;
+T115::~SucceedApplyInfos() = default;
 PostGoodsSubsidyActivityActivityByActivityIdApplyResponse::
     PostGoodsSubsidyActivityActivityByActivityIdApplyResponse() = default;
 PostGoodsSubsidyActivityActivityByActivityIdApplyResponse::
     ~PostGoodsSubsidyActivityActivityByActivityIdApplyResponse() = default;
-T64::OrderInformation() = default;
-T64::~OrderInformation() = default;
+T116::OrderInformation() = default;
+T116::~OrderInformation() = default;
 PostGoodsSubsidyActivityQualificationLockRequest::
     PostGoodsSubsidyActivityQualificationLockRequest() = default;
 PostGoodsSubsidyActivityQualificationLockRequest::
@@ -10767,6 +18135,8 @@ PostGoodsSubsidyActivityQualificationLockResponse::
     PostGoodsSubsidyActivityQualificationLockResponse() = default;
 PostGoodsSubsidyActivityQualificationLockResponse::
     ~PostGoodsSubsidyActivityQualificationLockResponse() = default;
+T117::OrderInformation() = default;
+T117::~OrderInformation() = default;
 PostGoodsSubsidyActivityQualificationUnlockRequest::
     PostGoodsSubsidyActivityQualificationUnlockRequest() = default;
 PostGoodsSubsidyActivityQualificationUnlockRequest::
@@ -10775,20 +18145,26 @@ PostGoodsSubsidyActivityQualificationUnlockResponse::
     PostGoodsSubsidyActivityQualificationUnlockResponse() = default;
 PostGoodsSubsidyActivityQualificationUnlockResponse::
     ~PostGoodsSubsidyActivityQualificationUnlockResponse() = default;
-T65::RepresentativeInfoList() = default;
-T65::~RepresentativeInfoList() = default;
+T118::RepresentativeInfoList() = default;
+T118::~RepresentativeInfoList() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
     DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
     ~DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest() = default;
+T119::FailedRepresentativeInfoList() = default;
+T119::~FailedRepresentativeInfoList() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse::
     DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse::
     ~DeleteGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse() = default;
+T120::RepresentativeInfoList() = default;
+T120::~RepresentativeInfoList() = default;
 PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
     PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest() = default;
 PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest::
     ~PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeRequest() = default;
+T121::FailedRepresentativeInfoList() = default;
+T121::~FailedRepresentativeInfoList() = default;
 PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse::
     PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse() = default;
 PutGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativeResponse::
@@ -10797,6 +18173,8 @@ GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesRequest::
     GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesRequest() = default;
 GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesRequest::
     ~GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesRequest() = default;
+T122::Data() = default;
+T122::~Data() = default;
 GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesResponse::
     GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesResponse() = default;
 GetGoodsSubsidyActivityRetailStoreActByActivityIdRepresentativesResponse::
@@ -10805,18 +18183,20 @@ PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest::
     PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest() = default;
 PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest::
     ~PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsRequest() = default;
-T66::MaterialList() = default;
-T66::~MaterialList() = default;
+T123::MaterialList() = default;
+T123::~MaterialList() = default;
 PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse::
     PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse() = default;
 PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse::
     ~PostGoodsSubsidyActivityRetailStoreActByBrandIdMaterialsResponse() = default;
-T67::Stores() = default;
-T67::~Stores() = default;
+T124::Stores() = default;
+T124::~Stores() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::
     DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::
     ~DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest() = default;
+T125::FailedStores() = default;
+T125::~FailedStores() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::
     DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse() = default;
 DeleteGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::
@@ -10825,14 +18205,20 @@ GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::
     GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest() = default;
 GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::
     ~GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest() = default;
+T126::Data() = default;
+T126::~Data() = default;
 GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::
     GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse() = default;
 GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::
     ~GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse() = default;
+T127::Stores() = default;
+T127::~Stores() = default;
 PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::
     PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest() = default;
 PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest::
     ~PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresRequest() = default;
+T128::FailedStores() = default;
+T128::~FailedStores() = default;
 PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::
     PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse() = default;
 PostGoodsSubsidyActivityRetailStoreActByBrandIdStoresResponse::
@@ -10847,50 +18233,120 @@ GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresByStoreCodeResponse::
     ~GetGoodsSubsidyActivityRetailStoreActByBrandIdStoresByStoreCodeResponse() = default;
 GetMembercardActivityActivitiesRequest::GetMembercardActivityActivitiesRequest() = default;
 GetMembercardActivityActivitiesRequest::~GetMembercardActivityActivitiesRequest() = default;
-T70::AwardSendTime() = default;
-T70::~AwardSendTime() = default;
-T72::BeginDayTime() = default;
-T72::~BeginDayTime() = default;
-T71::AwardSendDayTime() = default;
-T71::~AwardSendDayTime() = default;
-T69::AwardSendPeriod() = default;
-T69::~AwardSendPeriod() = default;
-T73::StockList() = default;
-T73::~StockList() = default;
-T76::ActivateMiniprogram() = default;
-T76::~ActivateMiniprogram() = default;
-T75::ActivateSetting() = default;
-T75::~ActivateSetting() = default;
-T78::PaymentMode() = default;
-T78::~PaymentMode() = default;
-T77::PaymentSetting() = default;
-T77::~PaymentSetting() = default;
-T74::PayActivitySetting() = default;
-T74::~PayActivitySetting() = default;
-T80::AwardJumpDeploy() = default;
-T80::~AwardJumpDeploy() = default;
-T79::MiniprogramActivitySetting() = default;
-T79::~MiniprogramActivitySetting() = default;
-T68::Data() = default;
-T68::~Data() = default;
+T131::AwardSendTime() = default;
+T131::~AwardSendTime() = default;
+T133::BeginDayTime() = default;
+T133::~BeginDayTime() = default;
+T134::EndDayTime() = default;
+T134::~EndDayTime() = default;
+T132::AwardSendDayTime() = default;
+T132::~AwardSendDayTime() = default;
+T130::AwardSendPeriod() = default;
+T130::~AwardSendPeriod() = default;
+T135::StockList() = default;
+T135::~StockList() = default;
+T138::ActivateMiniprogram() = default;
+T138::~ActivateMiniprogram() = default;
+T137::ActivateSetting() = default;
+T137::~ActivateSetting() = default;
+T140::PaymentMode() = default;
+T140::~PaymentMode() = default;
+T139::PaymentSetting() = default;
+T139::~PaymentSetting() = default;
+T136::PayActivitySetting() = default;
+T136::~PayActivitySetting() = default;
+T142::AwardJumpDeploy() = default;
+T142::~AwardJumpDeploy() = default;
+T141::MiniprogramActivitySetting() = default;
+T141::~MiniprogramActivitySetting() = default;
+T129::Data() = default;
+T129::~Data() = default;
 GetMembercardActivityActivitiesResponse::GetMembercardActivityActivitiesResponse() = default;
 GetMembercardActivityActivitiesResponse::~GetMembercardActivityActivitiesResponse() = default;
-T83::PaymentMode() = default;
-T83::~PaymentMode() = default;
-T82::PaymentSetting() = default;
-T82::~PaymentSetting() = default;
-T81::PayActivitySetting() = default;
-T81::~PayActivitySetting() = default;
+T144::AwardSendTime() = default;
+T144::~AwardSendTime() = default;
+T146::BeginDayTime() = default;
+T146::~BeginDayTime() = default;
+T147::EndDayTime() = default;
+T147::~EndDayTime() = default;
+T145::AwardSendDayTime() = default;
+T145::~AwardSendDayTime() = default;
+T143::AwardSendPeriod() = default;
+T143::~AwardSendPeriod() = default;
+T148::StockList() = default;
+T148::~StockList() = default;
+T151::ActivateMiniprogram() = default;
+T151::~ActivateMiniprogram() = default;
+T150::ActivateSetting() = default;
+T150::~ActivateSetting() = default;
+T153::PaymentMode() = default;
+T153::~PaymentMode() = default;
+T152::PaymentSetting() = default;
+T152::~PaymentSetting() = default;
+T149::PayActivitySetting() = default;
+T149::~PayActivitySetting() = default;
+T155::AwardJumpDeploy() = default;
+T155::~AwardJumpDeploy() = default;
+T154::MiniprogramActivitySetting() = default;
+T154::~MiniprogramActivitySetting() = default;
 PostMembercardActivityActivitiesRequest::PostMembercardActivityActivitiesRequest() = default;
 PostMembercardActivityActivitiesRequest::~PostMembercardActivityActivitiesRequest() = default;
+T157::AwardSendTime() = default;
+T157::~AwardSendTime() = default;
+T159::BeginDayTime() = default;
+T159::~BeginDayTime() = default;
+T160::EndDayTime() = default;
+T160::~EndDayTime() = default;
+T158::AwardSendDayTime() = default;
+T158::~AwardSendDayTime() = default;
+T156::AwardSendPeriod() = default;
+T156::~AwardSendPeriod() = default;
+T161::StockList() = default;
+T161::~StockList() = default;
+T164::ActivateMiniprogram() = default;
+T164::~ActivateMiniprogram() = default;
+T163::ActivateSetting() = default;
+T163::~ActivateSetting() = default;
+T166::PaymentMode() = default;
+T166::~PaymentMode() = default;
+T165::PaymentSetting() = default;
+T165::~PaymentSetting() = default;
+T162::PayActivitySetting() = default;
+T162::~PayActivitySetting() = default;
+T167::MiniprogramActivitySetting() = default;
+T167::~MiniprogramActivitySetting() = default;
 PostMembercardActivityActivitiesResponse::PostMembercardActivityActivitiesResponse() = default;
 PostMembercardActivityActivitiesResponse::~PostMembercardActivityActivitiesResponse() = default;
 GetMembercardActivityActivitiesByActivityIdRequest::
     GetMembercardActivityActivitiesByActivityIdRequest() = default;
 GetMembercardActivityActivitiesByActivityIdRequest::
     ~GetMembercardActivityActivitiesByActivityIdRequest() = default;
-T84::PayActivitySetting() = default;
-T84::~PayActivitySetting() = default;
+T169::AwardSendTime() = default;
+T169::~AwardSendTime() = default;
+T171::BeginDayTime() = default;
+T171::~BeginDayTime() = default;
+T172::EndDayTime() = default;
+T172::~EndDayTime() = default;
+T170::AwardSendDayTime() = default;
+T170::~AwardSendDayTime() = default;
+T168::AwardSendPeriod() = default;
+T168::~AwardSendPeriod() = default;
+T173::StockList() = default;
+T173::~StockList() = default;
+T176::ActivateMiniprogram() = default;
+T176::~ActivateMiniprogram() = default;
+T175::ActivateSetting() = default;
+T175::~ActivateSetting() = default;
+T178::PaymentMode() = default;
+T178::~PaymentMode() = default;
+T177::PaymentSetting() = default;
+T177::~PaymentSetting() = default;
+T174::PayActivitySetting() = default;
+T174::~PayActivitySetting() = default;
+T180::AwardJumpDeploy() = default;
+T180::~AwardJumpDeploy() = default;
+T179::MiniprogramActivitySetting() = default;
+T179::~MiniprogramActivitySetting() = default;
 GetMembercardActivityActivitiesByActivityIdResponse::
     GetMembercardActivityActivitiesByActivityIdResponse() = default;
 GetMembercardActivityActivitiesByActivityIdResponse::
@@ -10907,12 +18363,12 @@ GetMembercardOpenActivateInformationsByActivateTicketRequest::
     GetMembercardOpenActivateInformationsByActivateTicketRequest() = default;
 GetMembercardOpenActivateInformationsByActivateTicketRequest::
     ~GetMembercardOpenActivateInformationsByActivateTicketRequest() = default;
-T86::CommonFieldList() = default;
-T86::~CommonFieldList() = default;
-T87::CustomFieldList() = default;
-T87::~CustomFieldList() = default;
-T85::UserInformation() = default;
-T85::~UserInformation() = default;
+T182::CommonFieldList() = default;
+T182::~CommonFieldList() = default;
+T183::CustomFieldList() = default;
+T183::~CustomFieldList() = default;
+T181::UserInformation() = default;
+T181::~UserInformation() = default;
 GetMembercardOpenActivateInformationsByActivateTicketResponse::
     GetMembercardOpenActivateInformationsByActivateTicketResponse() = default;
 GetMembercardOpenActivateInformationsByActivateTicketResponse::
@@ -10927,46 +18383,82 @@ PatchMembercardOpenCallbackResponse::PatchMembercardOpenCallbackResponse() = def
 PatchMembercardOpenCallbackResponse::~PatchMembercardOpenCallbackResponse() = default;
 GetMembercardOpenCardsRequest::GetMembercardOpenCardsRequest() = default;
 GetMembercardOpenCardsRequest::~GetMembercardOpenCardsRequest() = default;
-T89::Brand() = default;
-T89::~Brand() = default;
-T90::DateInformation() = default;
-T90::~DateInformation() = default;
-T91::BalanceInformation() = default;
-T91::~BalanceInformation() = default;
-T93::CustomFieldList() = default;
-T93::~CustomFieldList() = default;
-T92::UserInformationForm() = default;
-T92::~UserInformationForm() = default;
-T94::AdditionalStatement() = default;
-T94::~AdditionalStatement() = default;
-T88::Data() = default;
-T88::~Data() = default;
+T185::Brand() = default;
+T185::~Brand() = default;
+T186::DateInformation() = default;
+T186::~DateInformation() = default;
+T187::BalanceInformation() = default;
+T187::~BalanceInformation() = default;
+T189::CustomFieldList() = default;
+T189::~CustomFieldList() = default;
+T188::UserInformationForm() = default;
+T188::~UserInformationForm() = default;
+T190::AdditionalStatement() = default;
+T190::~AdditionalStatement() = default;
+T184::Data() = default;
+T184::~Data() = default;
 GetMembercardOpenCardsResponse::GetMembercardOpenCardsResponse() = default;
 GetMembercardOpenCardsResponse::~GetMembercardOpenCardsResponse() = default;
-T95::DateInformation() = default;
-T95::~DateInformation() = default;
+T191::Brand() = default;
+T191::~Brand() = default;
+T192::DateInformation() = default;
+T192::~DateInformation() = default;
+T193::BalanceInformation() = default;
+T193::~BalanceInformation() = default;
+T195::CustomFieldList() = default;
+T195::~CustomFieldList() = default;
+T194::UserInformationForm() = default;
+T194::~UserInformationForm() = default;
+T196::AdditionalStatement() = default;
+T196::~AdditionalStatement() = default;
 PostMembercardOpenCardsRequest::PostMembercardOpenCardsRequest() = default;
 PostMembercardOpenCardsRequest::~PostMembercardOpenCardsRequest() = default;
+T197::Brand() = default;
+T197::~Brand() = default;
+T198::DateInformation() = default;
+T198::~DateInformation() = default;
+T200::CustomFieldList() = default;
+T200::~CustomFieldList() = default;
+T199::UserInformationForm() = default;
+T199::~UserInformationForm() = default;
 PostMembercardOpenCardsResponse::PostMembercardOpenCardsResponse() = default;
 PostMembercardOpenCardsResponse::~PostMembercardOpenCardsResponse() = default;
 DeleteMembercardOpenCardsByCardIdRequest::DeleteMembercardOpenCardsByCardIdRequest() = default;
 DeleteMembercardOpenCardsByCardIdRequest::~DeleteMembercardOpenCardsByCardIdRequest() = default;
 GetMembercardOpenCardsByCardIdRequest::GetMembercardOpenCardsByCardIdRequest() = default;
 GetMembercardOpenCardsByCardIdRequest::~GetMembercardOpenCardsByCardIdRequest() = default;
+T201::Brand() = default;
+T201::~Brand() = default;
+T202::DateInformation() = default;
+T202::~DateInformation() = default;
+T203::BalanceInformation() = default;
+T203::~BalanceInformation() = default;
+T205::CustomFieldList() = default;
+T205::~CustomFieldList() = default;
+T204::UserInformationForm() = default;
+T204::~UserInformationForm() = default;
+T206::AdditionalStatement() = default;
+T206::~AdditionalStatement() = default;
 GetMembercardOpenCardsByCardIdResponse::GetMembercardOpenCardsByCardIdResponse() = default;
 GetMembercardOpenCardsByCardIdResponse::~GetMembercardOpenCardsByCardIdResponse() = default;
-T96::DateInformation() = default;
-T96::~DateInformation() = default;
-T97::UserInformationForm() = default;
-T97::~UserInformationForm() = default;
+T207::DateInformation() = default;
+T207::~DateInformation() = default;
+T208::BalanceInformation() = default;
+T208::~BalanceInformation() = default;
+T210::CustomFieldList() = default;
+T210::~CustomFieldList() = default;
+T209::UserInformationForm() = default;
+T209::~UserInformationForm() = default;
+T211::AdditionalStatement() = default;
+T211::~AdditionalStatement() = default;
 PatchMembercardOpenCardsByCardIdRequest::PatchMembercardOpenCardsByCardIdRequest() = default;
 PatchMembercardOpenCardsByCardIdRequest::~PatchMembercardOpenCardsByCardIdRequest() = default;
 PostMembercardOpenCardsByCardIdCodesDepositRequest::
     PostMembercardOpenCardsByCardIdCodesDepositRequest() = default;
 PostMembercardOpenCardsByCardIdCodesDepositRequest::
     ~PostMembercardOpenCardsByCardIdCodesDepositRequest() = default;
-T98::Data() = default;
-T98::~Data() = default;
+T212::Data() = default;
+T212::~Data() = default;
 PostMembercardOpenCardsByCardIdCodesDepositResponse::
     PostMembercardOpenCardsByCardIdCodesDepositResponse() = default;
 PostMembercardOpenCardsByCardIdCodesDepositResponse::
@@ -10975,12 +18467,18 @@ GetMembercardOpenCardsByCardIdCodesByCodeRequest::
     GetMembercardOpenCardsByCardIdCodesByCodeRequest() = default;
 GetMembercardOpenCardsByCardIdCodesByCodeRequest::
     ~GetMembercardOpenCardsByCardIdCodesByCodeRequest() = default;
+T214::CommonFieldList() = default;
+T214::~CommonFieldList() = default;
+T215::CustomFieldList() = default;
+T215::~CustomFieldList() = default;
+T213::UserInformation() = default;
+T213::~UserInformation() = default;
 GetMembercardOpenCardsByCardIdCodesByCodeResponse::
     GetMembercardOpenCardsByCardIdCodesByCodeResponse() = default;
 GetMembercardOpenCardsByCardIdCodesByCodeResponse::
     ~GetMembercardOpenCardsByCardIdCodesByCodeResponse() = default;
-T99::BalanceInformation() = default;
-T99::~BalanceInformation() = default;
+T216::BalanceInformation() = default;
+T216::~BalanceInformation() = default;
 PatchMembercardOpenCardsByCardIdCodesByCodeRequest::
     PatchMembercardOpenCardsByCardIdCodesByCodeRequest() = default;
 PatchMembercardOpenCardsByCardIdCodesByCodeRequest::
@@ -10997,24 +18495,24 @@ PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest::
     PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest() = default;
 PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest::
     ~PostMembercardOpenCardsByCardIdCodesByCodeBonusPrepareRequest() = default;
-T100::Guide() = default;
-T100::~Guide() = default;
+T217::Guide() = default;
+T217::~Guide() = default;
 PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest::
     PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest() = default;
 PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest::
     ~PatchMembercardOpenCardsByCardIdCodesByCodeRightsRequest() = default;
-T103::FieldList() = default;
-T103::~FieldList() = default;
-T105::JumpMiniprogram() = default;
-T105::~JumpMiniprogram() = default;
-T104::ActionSetting() = default;
-T104::~ActionSetting() = default;
-T102::ContentTemplateData() = default;
-T102::~ContentTemplateData() = default;
-T106::MessageTemplateSetting() = default;
-T106::~MessageTemplateSetting() = default;
-T101::StateSetting() = default;
-T101::~StateSetting() = default;
+T220::FieldList() = default;
+T220::~FieldList() = default;
+T222::JumpMiniprogram() = default;
+T222::~JumpMiniprogram() = default;
+T221::ActionSetting() = default;
+T221::~ActionSetting() = default;
+T219::ContentTemplateData() = default;
+T219::~ContentTemplateData() = default;
+T223::MessageTemplateSetting() = default;
+T223::~MessageTemplateSetting() = default;
+T218::StateSetting() = default;
+T218::~StateSetting() = default;
 PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest::
     PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest() = default;
 PostMembercardOpenCardsByCardIdCodesByCodeSetServiceModuleDataRequest::
@@ -11055,20 +18553,26 @@ PostMembercardOpenCardsByCardIdQrcodeResponse::PostMembercardOpenCardsByCardIdQr
     default;
 PostMembercardOpenCardsByCardIdQrcodeResponse::~PostMembercardOpenCardsByCardIdQrcodeResponse() =
     default;
-T107::Bonus() = default;
-T107::~Bonus() = default;
-T108::Favor() = default;
-T108::~Favor() = default;
-T109::Fapiao() = default;
-T109::~Fapiao() = default;
+T224::Bonus() = default;
+T224::~Bonus() = default;
+T225::Favor() = default;
+T225::~Favor() = default;
+T226::Fapiao() = default;
+T226::~Fapiao() = default;
+T227::Guide() = default;
+T227::~Guide() = default;
 PatchMembercardOpenCardsByCardIdRightsRequest::PatchMembercardOpenCardsByCardIdRightsRequest() =
     default;
 PatchMembercardOpenCardsByCardIdRightsRequest::~PatchMembercardOpenCardsByCardIdRightsRequest() =
     default;
+T228::JumpMiniprogram() = default;
+T228::~JumpMiniprogram() = default;
 PostMembercardOpenCardsByCardIdServiceModulesRequest::
     PostMembercardOpenCardsByCardIdServiceModulesRequest() = default;
 PostMembercardOpenCardsByCardIdServiceModulesRequest::
     ~PostMembercardOpenCardsByCardIdServiceModulesRequest() = default;
+T229::JumpMiniprogram() = default;
+T229::~JumpMiniprogram() = default;
 PostMembercardOpenCardsByCardIdServiceModulesResponse::
     PostMembercardOpenCardsByCardIdServiceModulesResponse() = default;
 PostMembercardOpenCardsByCardIdServiceModulesResponse::
@@ -11077,10 +18581,14 @@ DeleteMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest::
     DeleteMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest() = default;
 DeleteMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest::
     ~DeleteMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest() = default;
+T230::JumpMiniprogram() = default;
+T230::~JumpMiniprogram() = default;
 PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest::
     PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest() = default;
 PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest::
     ~PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdRequest() = default;
+T231::JumpMiniprogram() = default;
+T231::~JumpMiniprogram() = default;
 PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdResponse::
     PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdResponse() = default;
 PatchMembercardOpenCardsByCardIdServiceModulesByServiceModuleIdResponse::
@@ -11097,8 +18605,8 @@ PostMembercardOpenCardsByCardIdUsersImportResponse::
     PostMembercardOpenCardsByCardIdUsersImportResponse() = default;
 PostMembercardOpenCardsByCardIdUsersImportResponse::
     ~PostMembercardOpenCardsByCardIdUsersImportResponse() = default;
-T110::MemberInformation() = default;
-T110::~MemberInformation() = default;
+T232::MemberInformation() = default;
+T232::~MemberInformation() = default;
 PostMembercardOpenPhonenumberMemberImportRequest::
     PostMembercardOpenPhonenumberMemberImportRequest() = default;
 PostMembercardOpenPhonenumberMemberImportRequest::
@@ -11107,24 +18615,24 @@ GetMembercardOpenPhonenumberMemberSearchRequest::GetMembercardOpenPhonenumberMem
     default;
 GetMembercardOpenPhonenumberMemberSearchRequest::
     ~GetMembercardOpenPhonenumberMemberSearchRequest() = default;
-T111::UserCardInformation() = default;
-T111::~UserCardInformation() = default;
+T233::UserCardInformation() = default;
+T233::~UserCardInformation() = default;
 GetMembercardOpenPhonenumberMemberSearchResponse::
     GetMembercardOpenPhonenumberMemberSearchResponse() = default;
 GetMembercardOpenPhonenumberMemberSearchResponse::
     ~GetMembercardOpenPhonenumberMemberSearchResponse() = default;
 GetMembercardOpenUserCardsRequest::GetMembercardOpenUserCardsRequest() = default;
 GetMembercardOpenUserCardsRequest::~GetMembercardOpenUserCardsRequest() = default;
-T112::Data() = default;
-T112::~Data() = default;
+T234::Data() = default;
+T234::~Data() = default;
 GetMembercardOpenUserCardsResponse::GetMembercardOpenUserCardsResponse() = default;
 GetMembercardOpenUserCardsResponse::~GetMembercardOpenUserCardsResponse() = default;
 PostPartnerDeliveryPlanDeliveryPlansRequest::PostPartnerDeliveryPlanDeliveryPlansRequest() =
     default;
 PostPartnerDeliveryPlanDeliveryPlansRequest::~PostPartnerDeliveryPlanDeliveryPlansRequest() =
     default;
-T113::Plan() = default;
-T113::~Plan() = default;
+T235::Plan() = default;
+T235::~Plan() = default;
 PostPartnerDeliveryPlanDeliveryPlansResponse::PostPartnerDeliveryPlanDeliveryPlansResponse() =
     default;
 PostPartnerDeliveryPlanDeliveryPlansResponse::~PostPartnerDeliveryPlanDeliveryPlansResponse() =
@@ -11133,16 +18641,20 @@ GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest::
     GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest() = default;
 GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest::
     ~GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest() = default;
+T236::PlanList() = default;
+T236::~PlanList() = default;
 GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansResponse::
     GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansResponse() = default;
 GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansResponse::
     ~GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansResponse() = default;
-T114::ModifyContent() = default;
-T114::~ModifyContent() = default;
+T237::ModifyContent() = default;
+T237::~ModifyContent() = default;
 PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest::
     PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest() = default;
 PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest::
     ~PatchPartnerDeliveryPlanDeliveryPlansByPlanIdRequest() = default;
+T238::Plan() = default;
+T238::~Plan() = default;
 PatchPartnerDeliveryPlanDeliveryPlansByPlanIdResponse::
     PatchPartnerDeliveryPlanDeliveryPlansByPlanIdResponse() = default;
 PatchPartnerDeliveryPlanDeliveryPlansByPlanIdResponse::
@@ -11159,16 +18671,16 @@ PostPartnerDeliveryPlanBySpMchidNotifyUrlResponse::
     PostPartnerDeliveryPlanBySpMchidNotifyUrlResponse() = default;
 PostPartnerDeliveryPlanBySpMchidNotifyUrlResponse::
     ~PostPartnerDeliveryPlanBySpMchidNotifyUrlResponse() = default;
-T116::NormalCoupon() = default;
-T116::~NormalCoupon() = default;
-T117::DiscountCoupon() = default;
-T117::~DiscountCoupon() = default;
-T118::ExchangeCoupon() = default;
-T118::~ExchangeCoupon() = default;
-T115::CombineImage() = default;
-T115::~CombineImage() = default;
-T119::CutOut() = default;
-T119::~CutOut() = default;
+T240::NormalCoupon() = default;
+T240::~NormalCoupon() = default;
+T241::DiscountCoupon() = default;
+T241::~DiscountCoupon() = default;
+T242::ExchangeCoupon() = default;
+T242::~ExchangeCoupon() = default;
+T239::CombineImage() = default;
+T239::~CombineImage() = default;
+T243::CutOut() = default;
+T243::~CutOut() = default;
 PostPartnerProductCouponImageGenerationTasksRequest::
     PostPartnerProductCouponImageGenerationTasksRequest() = default;
 PostPartnerProductCouponImageGenerationTasksRequest::
@@ -11181,10 +18693,16 @@ GetPartnerProductCouponImageGenerationTasksByTaskIdRequest::
     GetPartnerProductCouponImageGenerationTasksByTaskIdRequest() = default;
 GetPartnerProductCouponImageGenerationTasksByTaskIdRequest::
     ~GetPartnerProductCouponImageGenerationTasksByTaskIdRequest() = default;
+T244::CombineImageResult() = default;
+T244::~CombineImageResult() = default;
+T245::CutOutResult() = default;
+T245::~CutOutResult() = default;
 GetPartnerProductCouponImageGenerationTasksByTaskIdResponse::
     GetPartnerProductCouponImageGenerationTasksByTaskIdResponse() = default;
 GetPartnerProductCouponImageGenerationTasksByTaskIdResponse::
     ~GetPartnerProductCouponImageGenerationTasksByTaskIdResponse() = default;
+T246::Meta() = default;
+T246::~Meta() = default;
 PostPartnerProductCouponMediaUploadImageRequest::PostPartnerProductCouponMediaUploadImageRequest() =
     default;
 PostPartnerProductCouponMediaUploadImageRequest::
@@ -11209,62 +18727,118 @@ PostPartnerProductCouponNotifyConfigsResponse::PostPartnerProductCouponNotifyCon
     default;
 PostPartnerProductCouponNotifyConfigsResponse::~PostPartnerProductCouponNotifyConfigsResponse() =
     default;
-T120::SingleUsageInfo() = default;
-T120::~SingleUsageInfo() = default;
-T121::SequentialUsageInfo() = default;
-T121::~SequentialUsageInfo() = default;
-T124::ChoiceList() = default;
-T124::~ChoiceList() = default;
-T123::ComboPackageList() = default;
-T123::~ComboPackageList() = default;
-T122::DisplayInfo() = default;
-T122::~DisplayInfo() = default;
-T126::StockSendRule() = default;
-T126::~StockSendRule() = default;
-T130::DayPeriodList() = default;
-T130::~DayPeriodList() = default;
-T129::WeeklyAvailablePeriod() = default;
-T129::~WeeklyAvailablePeriod() = default;
-T131::IrregularAvailablePeriodList() = default;
-T131::~IrregularAvailablePeriodList() = default;
-T128::CouponAvailablePeriod() = default;
-T128::~CouponAvailablePeriod() = default;
-T127::SingleUsageRule() = default;
-T127::~SingleUsageRule() = default;
-T133::CouponAvailablePeriod() = default;
-T133::~CouponAvailablePeriod() = default;
-T132::SequentialUsageRule() = default;
-T132::~SequentialUsageRule() = default;
-T135::CouponAvailableStoreInfo() = default;
-T135::~CouponAvailableStoreInfo() = default;
-T134::UsageRuleDisplayInfo() = default;
-T134::~UsageRuleDisplayInfo() = default;
-T137::EntranceMiniProgram() = default;
-T137::~EntranceMiniProgram() = default;
-T138::EntranceOfficialAccount() = default;
-T138::~EntranceOfficialAccount() = default;
-T139::EntranceFinder() = default;
-T139::~EntranceFinder() = default;
-T136::CouponDisplayInfo() = default;
-T136::~CouponDisplayInfo() = default;
-T125::Stock() = default;
-T125::~Stock() = default;
+T248::NormalCoupon() = default;
+T248::~NormalCoupon() = default;
+T249::DiscountCoupon() = default;
+T249::~DiscountCoupon() = default;
+T247::SingleUsageInfo() = default;
+T247::~SingleUsageInfo() = default;
+T250::SequentialUsageInfo() = default;
+T250::~SequentialUsageInfo() = default;
+T253::ChoiceList() = default;
+T253::~ChoiceList() = default;
+T252::ComboPackageList() = default;
+T252::~ComboPackageList() = default;
+T251::DisplayInfo() = default;
+T251::~DisplayInfo() = default;
+T255::StockSendRule() = default;
+T255::~StockSendRule() = default;
+T259::DayPeriodList() = default;
+T259::~DayPeriodList() = default;
+T258::WeeklyAvailablePeriod() = default;
+T258::~WeeklyAvailablePeriod() = default;
+T260::IrregularAvailablePeriodList() = default;
+T260::~IrregularAvailablePeriodList() = default;
+T257::CouponAvailablePeriod() = default;
+T257::~CouponAvailablePeriod() = default;
+T261::ExchangeCoupon() = default;
+T261::~ExchangeCoupon() = default;
+T256::SingleUsageRule() = default;
+T256::~SingleUsageRule() = default;
+T263::CouponAvailablePeriod() = default;
+T263::~CouponAvailablePeriod() = default;
+T264::NormalCouponList() = default;
+T264::~NormalCouponList() = default;
+T265::DiscountCouponList() = default;
+T265::~DiscountCouponList() = default;
+T266::ExchangeCouponList() = default;
+T266::~ExchangeCouponList() = default;
+T262::SequentialUsageRule() = default;
+T262::~SequentialUsageRule() = default;
+T268::CouponAvailableStoreInfo() = default;
+T268::~CouponAvailableStoreInfo() = default;
+T267::UsageRuleDisplayInfo() = default;
+T267::~UsageRuleDisplayInfo() = default;
+T270::EntranceMiniProgram() = default;
+T270::~EntranceMiniProgram() = default;
+T271::EntranceOfficialAccount() = default;
+T271::~EntranceOfficialAccount() = default;
+T272::EntranceFinder() = default;
+T272::~EntranceFinder() = default;
+T269::CouponDisplayInfo() = default;
+T269::~CouponDisplayInfo() = default;
+T273::NotifyConfig() = default;
+T273::~NotifyConfig() = default;
+T254::Stock() = default;
+T254::~Stock() = default;
 PostPartnerProductCouponProductCouponsRequest::PostPartnerProductCouponProductCouponsRequest() =
     default;
 PostPartnerProductCouponProductCouponsRequest::~PostPartnerProductCouponProductCouponsRequest() =
     default;
-T142::CouponAvailablePeriod() = default;
-T142::~CouponAvailablePeriod() = default;
-T141::SingleUsageRule() = default;
-T141::~SingleUsageRule() = default;
-T144::EntranceMiniProgram() = default;
-T144::~EntranceMiniProgram() = default;
-T143::CouponDisplayInfo() = default;
-T143::~CouponDisplayInfo() = default;
-T145::SentCountInfo() = default;
-T145::~SentCountInfo() = default;
-T140::Stock() = default;
-T140::~Stock() = default;
+T275::NormalCoupon() = default;
+T275::~NormalCoupon() = default;
+T276::DiscountCoupon() = default;
+T276::~DiscountCoupon() = default;
+T274::SingleUsageInfo() = default;
+T274::~SingleUsageInfo() = default;
+T277::SequentialUsageInfo() = default;
+T277::~SequentialUsageInfo() = default;
+T280::ChoiceList() = default;
+T280::~ChoiceList() = default;
+T279::ComboPackageList() = default;
+T279::~ComboPackageList() = default;
+T278::DisplayInfo() = default;
+T278::~DisplayInfo() = default;
+T282::StockSendRule() = default;
+T282::~StockSendRule() = default;
+T286::DayPeriodList() = default;
+T286::~DayPeriodList() = default;
+T285::WeeklyAvailablePeriod() = default;
+T285::~WeeklyAvailablePeriod() = default;
+T287::IrregularAvailablePeriodList() = default;
+T287::~IrregularAvailablePeriodList() = default;
+T284::CouponAvailablePeriod() = default;
+T284::~CouponAvailablePeriod() = default;
+T288::ExchangeCoupon() = default;
+T288::~ExchangeCoupon() = default;
+T283::SingleUsageRule() = default;
+T283::~SingleUsageRule() = default;
+T290::CouponAvailablePeriod() = default;
+T290::~CouponAvailablePeriod() = default;
+T291::NormalCouponList() = default;
+T291::~NormalCouponList() = default;
+T292::DiscountCouponList() = default;
+T292::~DiscountCouponList() = default;
+T293::ExchangeCouponList() = default;
+T293::~ExchangeCouponList() = default;
+T289::SequentialUsageRule() = default;
+T289::~SequentialUsageRule() = default;
+T295::CouponAvailableStoreInfo() = default;
+T295::~CouponAvailableStoreInfo() = default;
+T294::UsageRuleDisplayInfo() = default;
+T294::~UsageRuleDisplayInfo() = default;
+T297::EntranceMiniProgram() = default;
+T297::~EntranceMiniProgram() = default;
+T298::EntranceOfficialAccount() = default;
+T298::~EntranceOfficialAccount() = default;
+T299::EntranceFinder() = default;
+T299::~EntranceFinder() = default;
+T296::CouponDisplayInfo() = default;
+T296::~CouponDisplayInfo() = default;
+T300::SentCountInfo() = default;
+T300::~SentCountInfo() = default;
+T281::Stock() = default;
+T281::~Stock() = default;
 PostPartnerProductCouponProductCouponsResponse::PostPartnerProductCouponProductCouponsResponse() =
     default;
 PostPartnerProductCouponProductCouponsResponse::~PostPartnerProductCouponProductCouponsResponse() =
@@ -11273,14 +18847,48 @@ GetPartnerProductCouponProductCouponsByProductCouponIdRequest::
     GetPartnerProductCouponProductCouponsByProductCouponIdRequest() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdRequest::
     ~GetPartnerProductCouponProductCouponsByProductCouponIdRequest() = default;
+T302::NormalCoupon() = default;
+T302::~NormalCoupon() = default;
+T303::DiscountCoupon() = default;
+T303::~DiscountCoupon() = default;
+T301::SingleUsageInfo() = default;
+T301::~SingleUsageInfo() = default;
+T304::SequentialUsageInfo() = default;
+T304::~SequentialUsageInfo() = default;
+T307::ChoiceList() = default;
+T307::~ChoiceList() = default;
+T306::ComboPackageList() = default;
+T306::~ComboPackageList() = default;
+T305::DisplayInfo() = default;
+T305::~DisplayInfo() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdResponse::
     GetPartnerProductCouponProductCouponsByProductCouponIdResponse() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdResponse::
     ~GetPartnerProductCouponProductCouponsByProductCouponIdResponse() = default;
+T310::ChoiceList() = default;
+T310::~ChoiceList() = default;
+T309::ComboPackageList() = default;
+T309::~ComboPackageList() = default;
+T308::DisplayInfo() = default;
+T308::~DisplayInfo() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdRequest::
     PatchPartnerProductCouponProductCouponsByProductCouponIdRequest() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdRequest::
     ~PatchPartnerProductCouponProductCouponsByProductCouponIdRequest() = default;
+T312::NormalCoupon() = default;
+T312::~NormalCoupon() = default;
+T313::DiscountCoupon() = default;
+T313::~DiscountCoupon() = default;
+T311::SingleUsageInfo() = default;
+T311::~SingleUsageInfo() = default;
+T314::SequentialUsageInfo() = default;
+T314::~SequentialUsageInfo() = default;
+T317::ChoiceList() = default;
+T317::~ChoiceList() = default;
+T316::ComboPackageList() = default;
+T316::~ComboPackageList() = default;
+T315::DisplayInfo() = default;
+T315::~DisplayInfo() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::
     PatchPartnerProductCouponProductCouponsByProductCouponIdResponse() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::
@@ -11289,62 +18897,198 @@ PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateRequest::
     PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateRequest() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateRequest() = default;
+T319::NormalCoupon() = default;
+T319::~NormalCoupon() = default;
+T320::DiscountCoupon() = default;
+T320::~DiscountCoupon() = default;
+T318::SingleUsageInfo() = default;
+T318::~SingleUsageInfo() = default;
+T321::SequentialUsageInfo() = default;
+T321::~SequentialUsageInfo() = default;
+T324::ChoiceList() = default;
+T324::~ChoiceList() = default;
+T323::ComboPackageList() = default;
+T323::~ComboPackageList() = default;
+T322::DisplayInfo() = default;
+T322::~DisplayInfo() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse() = default;
-T147::StockSendRule() = default;
-T147::~StockSendRule() = default;
-T148::ProgressiveBundleUsageRule() = default;
-T148::~ProgressiveBundleUsageRule() = default;
-T146::StockBundle() = default;
-T146::~StockBundle() = default;
+T326::StockSendRule() = default;
+T326::~StockSendRule() = default;
+T330::DayPeriodList() = default;
+T330::~DayPeriodList() = default;
+T329::WeeklyAvailablePeriod() = default;
+T329::~WeeklyAvailablePeriod() = default;
+T331::IrregularAvailablePeriodList() = default;
+T331::~IrregularAvailablePeriodList() = default;
+T328::CouponAvailablePeriod() = default;
+T328::~CouponAvailablePeriod() = default;
+T332::NormalCouponList() = default;
+T332::~NormalCouponList() = default;
+T333::DiscountCouponList() = default;
+T333::~DiscountCouponList() = default;
+T334::ExchangeCouponList() = default;
+T334::~ExchangeCouponList() = default;
+T327::ProgressiveBundleUsageRule() = default;
+T327::~ProgressiveBundleUsageRule() = default;
+T336::CouponAvailableStoreInfo() = default;
+T336::~CouponAvailableStoreInfo() = default;
+T335::UsageRuleDisplayInfo() = default;
+T335::~UsageRuleDisplayInfo() = default;
+T338::EntranceMiniProgram() = default;
+T338::~EntranceMiniProgram() = default;
+T339::EntranceOfficialAccount() = default;
+T339::~EntranceOfficialAccount() = default;
+T340::EntranceFinder() = default;
+T340::~EntranceFinder() = default;
+T337::CouponDisplayInfo() = default;
+T337::~CouponDisplayInfo() = default;
+T341::NotifyConfig() = default;
+T341::~NotifyConfig() = default;
+T325::StockBundle() = default;
+T325::~StockBundle() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesRequest() = default;
-T150::StockBundleInfo() = default;
-T150::~StockBundleInfo() = default;
-T149::StockList() = default;
-T149::~StockList() = default;
+T343::CouponCodeCountInfo() = default;
+T343::~CouponCodeCountInfo() = default;
+T344::StockSendRule() = default;
+T344::~StockSendRule() = default;
+T348::DayPeriodList() = default;
+T348::~DayPeriodList() = default;
+T347::WeeklyAvailablePeriod() = default;
+T347::~WeeklyAvailablePeriod() = default;
+T349::IrregularAvailablePeriodList() = default;
+T349::~IrregularAvailablePeriodList() = default;
+T346::CouponAvailablePeriod() = default;
+T346::~CouponAvailablePeriod() = default;
+T350::NormalCoupon() = default;
+T350::~NormalCoupon() = default;
+T351::DiscountCoupon() = default;
+T351::~DiscountCoupon() = default;
+T352::ExchangeCoupon() = default;
+T352::~ExchangeCoupon() = default;
+T345::ProgressiveBundleUsageRule() = default;
+T345::~ProgressiveBundleUsageRule() = default;
+T353::StockBundleInfo() = default;
+T353::~StockBundleInfo() = default;
+T355::CouponAvailableStoreInfo() = default;
+T355::~CouponAvailableStoreInfo() = default;
+T354::UsageRuleDisplayInfo() = default;
+T354::~UsageRuleDisplayInfo() = default;
+T357::EntranceMiniProgram() = default;
+T357::~EntranceMiniProgram() = default;
+T358::EntranceOfficialAccount() = default;
+T358::~EntranceOfficialAccount() = default;
+T359::EntranceFinder() = default;
+T359::~EntranceFinder() = default;
+T356::CouponDisplayInfo() = default;
+T356::~CouponDisplayInfo() = default;
+T360::SentCountInfo() = default;
+T360::~SentCountInfo() = default;
+T342::StockList() = default;
+T342::~StockList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesResponse() = default;
+T362::CouponAvailableStoreInfo() = default;
+T362::~CouponAvailableStoreInfo() = default;
+T361::UsageRuleDisplayInfo() = default;
+T361::~UsageRuleDisplayInfo() = default;
+T364::EntranceMiniProgram() = default;
+T364::~EntranceMiniProgram() = default;
+T365::EntranceOfficialAccount() = default;
+T365::~EntranceOfficialAccount() = default;
+T366::EntranceFinder() = default;
+T366::~EntranceFinder() = default;
+T363::CouponDisplayInfo() = default;
+T363::~CouponDisplayInfo() = default;
+T367::NotifyConfig() = default;
+T367::~NotifyConfig() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
     PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest() =
         default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
     ~PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest() =
         default;
+T369::CouponCodeCountInfo() = default;
+T369::~CouponCodeCountInfo() = default;
+T370::StockSendRule() = default;
+T370::~StockSendRule() = default;
+T374::DayPeriodList() = default;
+T374::~DayPeriodList() = default;
+T373::WeeklyAvailablePeriod() = default;
+T373::~WeeklyAvailablePeriod() = default;
+T375::IrregularAvailablePeriodList() = default;
+T375::~IrregularAvailablePeriodList() = default;
+T372::CouponAvailablePeriod() = default;
+T372::~CouponAvailablePeriod() = default;
+T376::NormalCoupon() = default;
+T376::~NormalCoupon() = default;
+T377::DiscountCoupon() = default;
+T377::~DiscountCoupon() = default;
+T378::ExchangeCoupon() = default;
+T378::~ExchangeCoupon() = default;
+T371::ProgressiveBundleUsageRule() = default;
+T371::~ProgressiveBundleUsageRule() = default;
+T379::StockBundleInfo() = default;
+T379::~StockBundleInfo() = default;
+T381::CouponAvailableStoreInfo() = default;
+T381::~CouponAvailableStoreInfo() = default;
+T380::UsageRuleDisplayInfo() = default;
+T380::~UsageRuleDisplayInfo() = default;
+T383::EntranceMiniProgram() = default;
+T383::~EntranceMiniProgram() = default;
+T384::EntranceOfficialAccount() = default;
+T384::~EntranceOfficialAccount() = default;
+T385::EntranceFinder() = default;
+T385::~EntranceFinder() = default;
+T382::CouponDisplayInfo() = default;
+T382::~CouponDisplayInfo() = default;
+T386::SentCountInfo() = default;
+T386::~SentCountInfo() = default;
+T368::StockList() = default;
+T368::~StockList() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdResponse::
     PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdResponse() =
         default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdResponse::
     ~PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdResponse() =
         default;
-T151::StoreList() = default;
-T151::~StoreList() = default;
+T387::StoreList() = default;
+T387::~StoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest::
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest() =
         default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresRequest() =
         default;
-T152::FailedStoreList() = default;
-T152::~FailedStoreList() = default;
+T388::SuccessStoreList() = default;
+T388::~SuccessStoreList() = default;
+T389::FailedStoreList() = default;
+T389::~FailedStoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse() =
         default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdAssociateStoresResponse() =
         default;
+T390::StoreList() = default;
+T390::~StoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresRequest::
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresRequest() =
         default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresRequest() =
         default;
+T391::SuccessStoreList() = default;
+T391::~SuccessStoreList() = default;
+T392::FailedStoreList() = default;
+T392::~FailedStoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdDisassociateStoresResponse() =
         default;
@@ -11357,6 +19101,46 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundle
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetRequest() =
         default;
+T394::CouponCodeCountInfo() = default;
+T394::~CouponCodeCountInfo() = default;
+T395::StockSendRule() = default;
+T395::~StockSendRule() = default;
+T399::DayPeriodList() = default;
+T399::~DayPeriodList() = default;
+T398::WeeklyAvailablePeriod() = default;
+T398::~WeeklyAvailablePeriod() = default;
+T400::IrregularAvailablePeriodList() = default;
+T400::~IrregularAvailablePeriodList() = default;
+T397::CouponAvailablePeriod() = default;
+T397::~CouponAvailablePeriod() = default;
+T401::NormalCoupon() = default;
+T401::~NormalCoupon() = default;
+T402::DiscountCoupon() = default;
+T402::~DiscountCoupon() = default;
+T403::ExchangeCoupon() = default;
+T403::~ExchangeCoupon() = default;
+T396::ProgressiveBundleUsageRule() = default;
+T396::~ProgressiveBundleUsageRule() = default;
+T404::StockBundleInfo() = default;
+T404::~StockBundleInfo() = default;
+T406::CouponAvailableStoreInfo() = default;
+T406::~CouponAvailableStoreInfo() = default;
+T405::UsageRuleDisplayInfo() = default;
+T405::~UsageRuleDisplayInfo() = default;
+T408::EntranceMiniProgram() = default;
+T408::~EntranceMiniProgram() = default;
+T409::EntranceOfficialAccount() = default;
+T409::~EntranceOfficialAccount() = default;
+T410::EntranceFinder() = default;
+T410::~EntranceFinder() = default;
+T407::CouponDisplayInfo() = default;
+T407::~CouponDisplayInfo() = default;
+T411::NotifyConfig() = default;
+T411::~NotifyConfig() = default;
+T412::SentCountInfo() = default;
+T412::~SentCountInfo() = default;
+T393::StockList() = default;
+T393::~StockList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetResponse() =
         default;
@@ -11367,20 +19151,150 @@ GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::
     ~GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest() = default;
-T153::StockList() = default;
-T153::~StockList() = default;
+T414::CouponCodeCountInfo() = default;
+T414::~CouponCodeCountInfo() = default;
+T415::StockSendRule() = default;
+T415::~StockSendRule() = default;
+T419::DayPeriodList() = default;
+T419::~DayPeriodList() = default;
+T418::WeeklyAvailablePeriod() = default;
+T418::~WeeklyAvailablePeriod() = default;
+T420::IrregularAvailablePeriodList() = default;
+T420::~IrregularAvailablePeriodList() = default;
+T417::CouponAvailablePeriod() = default;
+T417::~CouponAvailablePeriod() = default;
+T421::NormalCoupon() = default;
+T421::~NormalCoupon() = default;
+T422::DiscountCoupon() = default;
+T422::~DiscountCoupon() = default;
+T423::ExchangeCoupon() = default;
+T423::~ExchangeCoupon() = default;
+T416::SingleUsageRule() = default;
+T416::~SingleUsageRule() = default;
+T425::CouponAvailablePeriod() = default;
+T425::~CouponAvailablePeriod() = default;
+T426::NormalCouponList() = default;
+T426::~NormalCouponList() = default;
+T427::DiscountCouponList() = default;
+T427::~DiscountCouponList() = default;
+T428::ExchangeCouponList() = default;
+T428::~ExchangeCouponList() = default;
+T424::SequentialUsageRule() = default;
+T424::~SequentialUsageRule() = default;
+T430::CouponAvailableStoreInfo() = default;
+T430::~CouponAvailableStoreInfo() = default;
+T429::UsageRuleDisplayInfo() = default;
+T429::~UsageRuleDisplayInfo() = default;
+T432::EntranceMiniProgram() = default;
+T432::~EntranceMiniProgram() = default;
+T433::EntranceOfficialAccount() = default;
+T433::~EntranceOfficialAccount() = default;
+T434::EntranceFinder() = default;
+T434::~EntranceFinder() = default;
+T431::CouponDisplayInfo() = default;
+T431::~CouponDisplayInfo() = default;
+T435::NotifyConfig() = default;
+T435::~NotifyConfig() = default;
+T436::SentCountInfo() = default;
+T436::~SentCountInfo() = default;
+T413::StockList() = default;
+T413::~StockList() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::
     ~GetPartnerProductCouponProductCouponsByProductCouponIdStocksResponse() = default;
-T154::Stock() = default;
-T154::~Stock() = default;
+T438::StockSendRule() = default;
+T438::~StockSendRule() = default;
+T442::DayPeriodList() = default;
+T442::~DayPeriodList() = default;
+T441::WeeklyAvailablePeriod() = default;
+T441::~WeeklyAvailablePeriod() = default;
+T443::IrregularAvailablePeriodList() = default;
+T443::~IrregularAvailablePeriodList() = default;
+T440::CouponAvailablePeriod() = default;
+T440::~CouponAvailablePeriod() = default;
+T444::NormalCoupon() = default;
+T444::~NormalCoupon() = default;
+T445::DiscountCoupon() = default;
+T445::~DiscountCoupon() = default;
+T446::ExchangeCoupon() = default;
+T446::~ExchangeCoupon() = default;
+T439::SingleUsageRule() = default;
+T439::~SingleUsageRule() = default;
+T448::CouponAvailablePeriod() = default;
+T448::~CouponAvailablePeriod() = default;
+T449::NormalCouponList() = default;
+T449::~NormalCouponList() = default;
+T450::DiscountCouponList() = default;
+T450::~DiscountCouponList() = default;
+T451::ExchangeCouponList() = default;
+T451::~ExchangeCouponList() = default;
+T447::SequentialUsageRule() = default;
+T447::~SequentialUsageRule() = default;
+T453::CouponAvailableStoreInfo() = default;
+T453::~CouponAvailableStoreInfo() = default;
+T452::UsageRuleDisplayInfo() = default;
+T452::~UsageRuleDisplayInfo() = default;
+T455::EntranceMiniProgram() = default;
+T455::~EntranceMiniProgram() = default;
+T456::EntranceOfficialAccount() = default;
+T456::~EntranceOfficialAccount() = default;
+T457::EntranceFinder() = default;
+T457::~EntranceFinder() = default;
+T454::CouponDisplayInfo() = default;
+T454::~CouponDisplayInfo() = default;
+T458::NotifyConfig() = default;
+T458::~NotifyConfig() = default;
+T437::Stock() = default;
+T437::~Stock() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksRequest() = default;
-T155::UsageRuleDisplayInfo() = default;
-T155::~UsageRuleDisplayInfo() = default;
+T459::CouponCodeCountInfo() = default;
+T459::~CouponCodeCountInfo() = default;
+T460::StockSendRule() = default;
+T460::~StockSendRule() = default;
+T464::DayPeriodList() = default;
+T464::~DayPeriodList() = default;
+T463::WeeklyAvailablePeriod() = default;
+T463::~WeeklyAvailablePeriod() = default;
+T465::IrregularAvailablePeriodList() = default;
+T465::~IrregularAvailablePeriodList() = default;
+T462::CouponAvailablePeriod() = default;
+T462::~CouponAvailablePeriod() = default;
+T466::NormalCoupon() = default;
+T466::~NormalCoupon() = default;
+T467::DiscountCoupon() = default;
+T467::~DiscountCoupon() = default;
+T468::ExchangeCoupon() = default;
+T468::~ExchangeCoupon() = default;
+T461::SingleUsageRule() = default;
+T461::~SingleUsageRule() = default;
+T470::CouponAvailablePeriod() = default;
+T470::~CouponAvailablePeriod() = default;
+T471::NormalCouponList() = default;
+T471::~NormalCouponList() = default;
+T472::DiscountCouponList() = default;
+T472::~DiscountCouponList() = default;
+T473::ExchangeCouponList() = default;
+T473::~ExchangeCouponList() = default;
+T469::SequentialUsageRule() = default;
+T469::~SequentialUsageRule() = default;
+T475::CouponAvailableStoreInfo() = default;
+T475::~CouponAvailableStoreInfo() = default;
+T474::UsageRuleDisplayInfo() = default;
+T474::~UsageRuleDisplayInfo() = default;
+T477::EntranceMiniProgram() = default;
+T477::~EntranceMiniProgram() = default;
+T478::EntranceOfficialAccount() = default;
+T478::~EntranceOfficialAccount() = default;
+T479::EntranceFinder() = default;
+T479::~EntranceFinder() = default;
+T476::CouponDisplayInfo() = default;
+T476::~CouponDisplayInfo() = default;
+T480::SentCountInfo() = default;
+T480::~SentCountInfo() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::
@@ -11389,24 +19303,134 @@ GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
     ~GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest() = default;
+T481::CouponCodeCountInfo() = default;
+T481::~CouponCodeCountInfo() = default;
+T482::StockSendRule() = default;
+T482::~StockSendRule() = default;
+T486::DayPeriodList() = default;
+T486::~DayPeriodList() = default;
+T485::WeeklyAvailablePeriod() = default;
+T485::~WeeklyAvailablePeriod() = default;
+T487::IrregularAvailablePeriodList() = default;
+T487::~IrregularAvailablePeriodList() = default;
+T484::CouponAvailablePeriod() = default;
+T484::~CouponAvailablePeriod() = default;
+T488::NormalCoupon() = default;
+T488::~NormalCoupon() = default;
+T489::DiscountCoupon() = default;
+T489::~DiscountCoupon() = default;
+T490::ExchangeCoupon() = default;
+T490::~ExchangeCoupon() = default;
+T483::SingleUsageRule() = default;
+T483::~SingleUsageRule() = default;
+T492::CouponAvailablePeriod() = default;
+T492::~CouponAvailablePeriod() = default;
+T493::NormalCouponList() = default;
+T493::~NormalCouponList() = default;
+T494::DiscountCouponList() = default;
+T494::~DiscountCouponList() = default;
+T495::ExchangeCouponList() = default;
+T495::~ExchangeCouponList() = default;
+T491::SequentialUsageRule() = default;
+T491::~SequentialUsageRule() = default;
+T497::CouponAvailableStoreInfo() = default;
+T497::~CouponAvailableStoreInfo() = default;
+T496::UsageRuleDisplayInfo() = default;
+T496::~UsageRuleDisplayInfo() = default;
+T499::EntranceMiniProgram() = default;
+T499::~EntranceMiniProgram() = default;
+T500::EntranceOfficialAccount() = default;
+T500::~EntranceOfficialAccount() = default;
+T501::EntranceFinder() = default;
+T501::~EntranceFinder() = default;
+T498::CouponDisplayInfo() = default;
+T498::~CouponDisplayInfo() = default;
+T502::NotifyConfig() = default;
+T502::~NotifyConfig() = default;
+T503::SentCountInfo() = default;
+T503::~SentCountInfo() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
     ~GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse() = default;
+T505::CouponAvailableStoreInfo() = default;
+T505::~CouponAvailableStoreInfo() = default;
+T504::UsageRuleDisplayInfo() = default;
+T504::~UsageRuleDisplayInfo() = default;
+T507::EntranceMiniProgram() = default;
+T507::~EntranceMiniProgram() = default;
+T508::EntranceOfficialAccount() = default;
+T508::~EntranceOfficialAccount() = default;
+T509::EntranceFinder() = default;
+T509::~EntranceFinder() = default;
+T506::CouponDisplayInfo() = default;
+T506::~CouponDisplayInfo() = default;
+T510::NotifyConfig() = default;
+T510::~NotifyConfig() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
     PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::
     ~PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest() = default;
+T511::CouponCodeCountInfo() = default;
+T511::~CouponCodeCountInfo() = default;
+T512::StockSendRule() = default;
+T512::~StockSendRule() = default;
+T516::DayPeriodList() = default;
+T516::~DayPeriodList() = default;
+T515::WeeklyAvailablePeriod() = default;
+T515::~WeeklyAvailablePeriod() = default;
+T517::IrregularAvailablePeriodList() = default;
+T517::~IrregularAvailablePeriodList() = default;
+T514::CouponAvailablePeriod() = default;
+T514::~CouponAvailablePeriod() = default;
+T518::NormalCoupon() = default;
+T518::~NormalCoupon() = default;
+T519::DiscountCoupon() = default;
+T519::~DiscountCoupon() = default;
+T520::ExchangeCoupon() = default;
+T520::~ExchangeCoupon() = default;
+T513::SingleUsageRule() = default;
+T513::~SingleUsageRule() = default;
+T522::CouponAvailablePeriod() = default;
+T522::~CouponAvailablePeriod() = default;
+T523::NormalCouponList() = default;
+T523::~NormalCouponList() = default;
+T524::DiscountCouponList() = default;
+T524::~DiscountCouponList() = default;
+T525::ExchangeCouponList() = default;
+T525::~ExchangeCouponList() = default;
+T521::SequentialUsageRule() = default;
+T521::~SequentialUsageRule() = default;
+T527::CouponAvailableStoreInfo() = default;
+T527::~CouponAvailableStoreInfo() = default;
+T526::UsageRuleDisplayInfo() = default;
+T526::~UsageRuleDisplayInfo() = default;
+T529::EntranceMiniProgram() = default;
+T529::~EntranceMiniProgram() = default;
+T530::EntranceOfficialAccount() = default;
+T530::~EntranceOfficialAccount() = default;
+T531::EntranceFinder() = default;
+T531::~EntranceFinder() = default;
+T528::CouponDisplayInfo() = default;
+T528::~CouponDisplayInfo() = default;
+T532::SentCountInfo() = default;
+T532::~SentCountInfo() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
     PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse() = default;
 PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
     ~PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse() = default;
+T533::StoreList() = default;
+T533::~StoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresRequest::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresRequest() =
         default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresRequest() =
         default;
+T534::SuccessStoreList() = default;
+T534::~SuccessStoreList() = default;
+T535::FailedStoreList() = default;
+T535::~FailedStoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociateStoresResponse() =
         default;
@@ -11419,6 +19443,8 @@ GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedS
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresRequest::
     ~GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresRequest() =
         default;
+T536::StoreList() = default;
+T536::~StoreList() = default;
 GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresResponse::
     GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdAssociatedStoresResponse() =
         default;
@@ -11431,18 +19457,70 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivate
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateRequest() =
         default;
+T537::CouponCodeCountInfo() = default;
+T537::~CouponCodeCountInfo() = default;
+T538::StockSendRule() = default;
+T538::~StockSendRule() = default;
+T542::DayPeriodList() = default;
+T542::~DayPeriodList() = default;
+T541::WeeklyAvailablePeriod() = default;
+T541::~WeeklyAvailablePeriod() = default;
+T543::IrregularAvailablePeriodList() = default;
+T543::~IrregularAvailablePeriodList() = default;
+T540::CouponAvailablePeriod() = default;
+T540::~CouponAvailablePeriod() = default;
+T544::NormalCoupon() = default;
+T544::~NormalCoupon() = default;
+T545::DiscountCoupon() = default;
+T545::~DiscountCoupon() = default;
+T546::ExchangeCoupon() = default;
+T546::~ExchangeCoupon() = default;
+T539::SingleUsageRule() = default;
+T539::~SingleUsageRule() = default;
+T548::CouponAvailablePeriod() = default;
+T548::~CouponAvailablePeriod() = default;
+T549::NormalCouponList() = default;
+T549::~NormalCouponList() = default;
+T550::DiscountCouponList() = default;
+T550::~DiscountCouponList() = default;
+T551::ExchangeCouponList() = default;
+T551::~ExchangeCouponList() = default;
+T547::SequentialUsageRule() = default;
+T547::~SequentialUsageRule() = default;
+T553::CouponAvailableStoreInfo() = default;
+T553::~CouponAvailableStoreInfo() = default;
+T552::UsageRuleDisplayInfo() = default;
+T552::~UsageRuleDisplayInfo() = default;
+T555::EntranceMiniProgram() = default;
+T555::~EntranceMiniProgram() = default;
+T556::EntranceOfficialAccount() = default;
+T556::~EntranceOfficialAccount() = default;
+T557::EntranceFinder() = default;
+T557::~EntranceFinder() = default;
+T554::CouponDisplayInfo() = default;
+T554::~CouponDisplayInfo() = default;
+T558::NotifyConfig() = default;
+T558::~NotifyConfig() = default;
+T559::SentCountInfo() = default;
+T559::~SentCountInfo() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse() =
         default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse() =
         default;
+T560::StoreList() = default;
+T560::~StoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresRequest::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresRequest() =
         default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresRequest() =
         default;
+T561::SuccessStoreList() = default;
+T561::~SuccessStoreList() = default;
+T562::FailedStoreList() = default;
+T562::~FailedStoreList() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDisassociateStoresResponse() =
         default;
@@ -11455,6 +19533,52 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudg
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetRequest::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetRequest() =
         default;
+T563::CouponCodeCountInfo() = default;
+T563::~CouponCodeCountInfo() = default;
+T564::StockSendRule() = default;
+T564::~StockSendRule() = default;
+T568::DayPeriodList() = default;
+T568::~DayPeriodList() = default;
+T567::WeeklyAvailablePeriod() = default;
+T567::~WeeklyAvailablePeriod() = default;
+T569::IrregularAvailablePeriodList() = default;
+T569::~IrregularAvailablePeriodList() = default;
+T566::CouponAvailablePeriod() = default;
+T566::~CouponAvailablePeriod() = default;
+T570::NormalCoupon() = default;
+T570::~NormalCoupon() = default;
+T571::DiscountCoupon() = default;
+T571::~DiscountCoupon() = default;
+T572::ExchangeCoupon() = default;
+T572::~ExchangeCoupon() = default;
+T565::SingleUsageRule() = default;
+T565::~SingleUsageRule() = default;
+T574::CouponAvailablePeriod() = default;
+T574::~CouponAvailablePeriod() = default;
+T575::NormalCouponList() = default;
+T575::~NormalCouponList() = default;
+T576::DiscountCouponList() = default;
+T576::~DiscountCouponList() = default;
+T577::ExchangeCouponList() = default;
+T577::~ExchangeCouponList() = default;
+T573::SequentialUsageRule() = default;
+T573::~SequentialUsageRule() = default;
+T579::CouponAvailableStoreInfo() = default;
+T579::~CouponAvailableStoreInfo() = default;
+T578::UsageRuleDisplayInfo() = default;
+T578::~UsageRuleDisplayInfo() = default;
+T581::EntranceMiniProgram() = default;
+T581::~EntranceMiniProgram() = default;
+T582::EntranceOfficialAccount() = default;
+T582::~EntranceOfficialAccount() = default;
+T583::EntranceFinder() = default;
+T583::~EntranceFinder() = default;
+T580::CouponDisplayInfo() = default;
+T580::~CouponDisplayInfo() = default;
+T584::NotifyConfig() = default;
+T584::~NotifyConfig() = default;
+T585::SentCountInfo() = default;
+T585::~SentCountInfo() = default;
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
     PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse() =
         default;
@@ -11473,30 +19597,78 @@ PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCoup
 PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodesResponse::
     ~PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUploadCouponCodesResponse() =
         default;
-T157::MemberTagInfo() = default;
-T157::~MemberTagInfo() = default;
-T156::CouponTagInfo() = default;
-T156::~CouponTagInfo() = default;
+T587::MemberTagInfo() = default;
+T587::~MemberTagInfo() = default;
+T586::CouponTagInfo() = default;
+T586::~CouponTagInfo() = default;
 PostPartnerProductCouponUsersByOpenidCouponBundlesRequest::
     PostPartnerProductCouponUsersByOpenidCouponBundlesRequest() = default;
 PostPartnerProductCouponUsersByOpenidCouponBundlesRequest::
     ~PostPartnerProductCouponUsersByOpenidCouponBundlesRequest() = default;
-T160::AssociatedOrderInfo() = default;
-T160::~AssociatedOrderInfo() = default;
-T159::ProgressiveBundleUsageDetail() = default;
-T159::~ProgressiveBundleUsageDetail() = default;
-T161::UserProductCouponBundleInfo() = default;
-T161::~UserProductCouponBundleInfo() = default;
-T163::ProgressiveBundleUsageInfo() = default;
-T163::~ProgressiveBundleUsageInfo() = default;
-T162::ProductCoupon() = default;
-T162::~ProductCoupon() = default;
-T164::Stock() = default;
-T164::~Stock() = default;
-T165::CouponTagInfo() = default;
-T165::~CouponTagInfo() = default;
-T158::UserProductCouponList() = default;
-T158::~UserProductCouponList() = default;
+T590::AssociatedOrderInfo() = default;
+T590::~AssociatedOrderInfo() = default;
+T589::ProgressiveBundleUsageDetail() = default;
+T589::~ProgressiveBundleUsageDetail() = default;
+T591::UserProductCouponBundleInfo() = default;
+T591::~UserProductCouponBundleInfo() = default;
+T594::NormalCoupon() = default;
+T594::~NormalCoupon() = default;
+T595::DiscountCoupon() = default;
+T595::~DiscountCoupon() = default;
+T593::SingleUsageInfo() = default;
+T593::~SingleUsageInfo() = default;
+T596::ProgressiveBundleUsageInfo() = default;
+T596::~ProgressiveBundleUsageInfo() = default;
+T599::ChoiceList() = default;
+T599::~ChoiceList() = default;
+T598::ComboPackageList() = default;
+T598::~ComboPackageList() = default;
+T597::DisplayInfo() = default;
+T597::~DisplayInfo() = default;
+T592::ProductCoupon() = default;
+T592::~ProductCoupon() = default;
+T601::CouponCodeCountInfo() = default;
+T601::~CouponCodeCountInfo() = default;
+T602::StockSendRule() = default;
+T602::~StockSendRule() = default;
+T606::DayPeriodList() = default;
+T606::~DayPeriodList() = default;
+T605::WeeklyAvailablePeriod() = default;
+T605::~WeeklyAvailablePeriod() = default;
+T607::IrregularAvailablePeriodList() = default;
+T607::~IrregularAvailablePeriodList() = default;
+T604::CouponAvailablePeriod() = default;
+T604::~CouponAvailablePeriod() = default;
+T608::ExchangeCoupon() = default;
+T608::~ExchangeCoupon() = default;
+T603::ProgressiveBundleUsageRule() = default;
+T603::~ProgressiveBundleUsageRule() = default;
+T609::StockBundleInfo() = default;
+T609::~StockBundleInfo() = default;
+T611::CouponAvailableStoreInfo() = default;
+T611::~CouponAvailableStoreInfo() = default;
+T610::UsageRuleDisplayInfo() = default;
+T610::~UsageRuleDisplayInfo() = default;
+T613::EntranceMiniProgram() = default;
+T613::~EntranceMiniProgram() = default;
+T614::EntranceOfficialAccount() = default;
+T614::~EntranceOfficialAccount() = default;
+T615::EntranceFinder() = default;
+T615::~EntranceFinder() = default;
+T612::CouponDisplayInfo() = default;
+T612::~CouponDisplayInfo() = default;
+T616::NotifyConfig() = default;
+T616::~NotifyConfig() = default;
+T617::SentCountInfo() = default;
+T617::~SentCountInfo() = default;
+T600::Stock() = default;
+T600::~Stock() = default;
+T619::MemberTagInfo() = default;
+T619::~MemberTagInfo() = default;
+T618::CouponTagInfo() = default;
+T618::~CouponTagInfo() = default;
+T588::UserProductCouponList() = default;
+T588::~UserProductCouponList() = default;
 PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
     PostPartnerProductCouponUsersByOpenidCouponBundlesResponse() = default;
 PostPartnerProductCouponUsersByOpenidCouponBundlesResponse::
@@ -11507,6 +19679,70 @@ PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivate
 PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateRequest::
     ~PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateRequest() =
         default;
+T622::AssociatedOrderInfo() = default;
+T622::~AssociatedOrderInfo() = default;
+T621::ProgressiveBundleUsageDetail() = default;
+T621::~ProgressiveBundleUsageDetail() = default;
+T623::UserProductCouponBundleInfo() = default;
+T623::~UserProductCouponBundleInfo() = default;
+T626::NormalCoupon() = default;
+T626::~NormalCoupon() = default;
+T627::DiscountCoupon() = default;
+T627::~DiscountCoupon() = default;
+T625::SingleUsageInfo() = default;
+T625::~SingleUsageInfo() = default;
+T628::ProgressiveBundleUsageInfo() = default;
+T628::~ProgressiveBundleUsageInfo() = default;
+T631::ChoiceList() = default;
+T631::~ChoiceList() = default;
+T630::ComboPackageList() = default;
+T630::~ComboPackageList() = default;
+T629::DisplayInfo() = default;
+T629::~DisplayInfo() = default;
+T624::ProductCoupon() = default;
+T624::~ProductCoupon() = default;
+T633::CouponCodeCountInfo() = default;
+T633::~CouponCodeCountInfo() = default;
+T634::StockSendRule() = default;
+T634::~StockSendRule() = default;
+T638::DayPeriodList() = default;
+T638::~DayPeriodList() = default;
+T637::WeeklyAvailablePeriod() = default;
+T637::~WeeklyAvailablePeriod() = default;
+T639::IrregularAvailablePeriodList() = default;
+T639::~IrregularAvailablePeriodList() = default;
+T636::CouponAvailablePeriod() = default;
+T636::~CouponAvailablePeriod() = default;
+T640::ExchangeCoupon() = default;
+T640::~ExchangeCoupon() = default;
+T635::ProgressiveBundleUsageRule() = default;
+T635::~ProgressiveBundleUsageRule() = default;
+T641::StockBundleInfo() = default;
+T641::~StockBundleInfo() = default;
+T643::CouponAvailableStoreInfo() = default;
+T643::~CouponAvailableStoreInfo() = default;
+T642::UsageRuleDisplayInfo() = default;
+T642::~UsageRuleDisplayInfo() = default;
+T645::EntranceMiniProgram() = default;
+T645::~EntranceMiniProgram() = default;
+T646::EntranceOfficialAccount() = default;
+T646::~EntranceOfficialAccount() = default;
+T647::EntranceFinder() = default;
+T647::~EntranceFinder() = default;
+T644::CouponDisplayInfo() = default;
+T644::~CouponDisplayInfo() = default;
+T648::NotifyConfig() = default;
+T648::~NotifyConfig() = default;
+T649::SentCountInfo() = default;
+T649::~SentCountInfo() = default;
+T632::Stock() = default;
+T632::~Stock() = default;
+T651::MemberTagInfo() = default;
+T651::~MemberTagInfo() = default;
+T650::CouponTagInfo() = default;
+T650::~CouponTagInfo() = default;
+T620::UserProductCouponList() = default;
+T620::~UserProductCouponList() = default;
 PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse::
     PostPartnerProductCouponUsersByOpenidCouponBundlesByUserCouponBundleIdDeactivateResponse() =
         default;
@@ -11517,32 +19753,156 @@ GetPartnerProductCouponUsersByOpenidCouponsRequest::
     GetPartnerProductCouponUsersByOpenidCouponsRequest() = default;
 GetPartnerProductCouponUsersByOpenidCouponsRequest::
     ~GetPartnerProductCouponUsersByOpenidCouponsRequest() = default;
-T168::DetailItemList() = default;
-T168::~DetailItemList() = default;
-T167::SequentialUsageDetail() = default;
-T167::~SequentialUsageDetail() = default;
-T169::ProductCoupon() = default;
-T169::~ProductCoupon() = default;
-T172::CouponAvailablePeriod() = default;
-T172::~CouponAvailablePeriod() = default;
-T171::SequentialUsageRule() = default;
-T171::~SequentialUsageRule() = default;
-T170::Stock() = default;
-T170::~Stock() = default;
-T166::UserCouponList() = default;
-T166::~UserCouponList() = default;
+T654::AssociatedOrderInfo() = default;
+T654::~AssociatedOrderInfo() = default;
+T653::SingleUsageDetail() = default;
+T653::~SingleUsageDetail() = default;
+T656::DetailItemList() = default;
+T656::~DetailItemList() = default;
+T655::SequentialUsageDetail() = default;
+T655::~SequentialUsageDetail() = default;
+T659::NormalCoupon() = default;
+T659::~NormalCoupon() = default;
+T660::DiscountCoupon() = default;
+T660::~DiscountCoupon() = default;
+T658::SingleUsageInfo() = default;
+T658::~SingleUsageInfo() = default;
+T661::SequentialUsageInfo() = default;
+T661::~SequentialUsageInfo() = default;
+T664::ChoiceList() = default;
+T664::~ChoiceList() = default;
+T663::ComboPackageList() = default;
+T663::~ComboPackageList() = default;
+T662::DisplayInfo() = default;
+T662::~DisplayInfo() = default;
+T657::ProductCoupon() = default;
+T657::~ProductCoupon() = default;
+T666::CouponCodeCountInfo() = default;
+T666::~CouponCodeCountInfo() = default;
+T667::StockSendRule() = default;
+T667::~StockSendRule() = default;
+T671::DayPeriodList() = default;
+T671::~DayPeriodList() = default;
+T670::WeeklyAvailablePeriod() = default;
+T670::~WeeklyAvailablePeriod() = default;
+T672::IrregularAvailablePeriodList() = default;
+T672::~IrregularAvailablePeriodList() = default;
+T669::CouponAvailablePeriod() = default;
+T669::~CouponAvailablePeriod() = default;
+T673::ExchangeCoupon() = default;
+T673::~ExchangeCoupon() = default;
+T668::SingleUsageRule() = default;
+T668::~SingleUsageRule() = default;
+T675::CouponAvailablePeriod() = default;
+T675::~CouponAvailablePeriod() = default;
+T676::NormalCouponList() = default;
+T676::~NormalCouponList() = default;
+T677::DiscountCouponList() = default;
+T677::~DiscountCouponList() = default;
+T678::ExchangeCouponList() = default;
+T678::~ExchangeCouponList() = default;
+T674::SequentialUsageRule() = default;
+T674::~SequentialUsageRule() = default;
+T680::CouponAvailableStoreInfo() = default;
+T680::~CouponAvailableStoreInfo() = default;
+T679::UsageRuleDisplayInfo() = default;
+T679::~UsageRuleDisplayInfo() = default;
+T682::EntranceMiniProgram() = default;
+T682::~EntranceMiniProgram() = default;
+T683::EntranceOfficialAccount() = default;
+T683::~EntranceOfficialAccount() = default;
+T684::EntranceFinder() = default;
+T684::~EntranceFinder() = default;
+T681::CouponDisplayInfo() = default;
+T681::~CouponDisplayInfo() = default;
+T685::NotifyConfig() = default;
+T685::~NotifyConfig() = default;
+T686::SentCountInfo() = default;
+T686::~SentCountInfo() = default;
+T665::Stock() = default;
+T665::~Stock() = default;
+T652::UserCouponList() = default;
+T652::~UserCouponList() = default;
 GetPartnerProductCouponUsersByOpenidCouponsResponse::
     GetPartnerProductCouponUsersByOpenidCouponsResponse() = default;
 GetPartnerProductCouponUsersByOpenidCouponsResponse::
     ~GetPartnerProductCouponUsersByOpenidCouponsResponse() = default;
-T174::MemberTagInfo() = default;
-T174::~MemberTagInfo() = default;
-T173::CouponTagInfo() = default;
-T173::~CouponTagInfo() = default;
+T688::MemberTagInfo() = default;
+T688::~MemberTagInfo() = default;
+T687::CouponTagInfo() = default;
+T687::~CouponTagInfo() = default;
 PostPartnerProductCouponUsersByOpenidCouponsRequest::
     PostPartnerProductCouponUsersByOpenidCouponsRequest() = default;
 PostPartnerProductCouponUsersByOpenidCouponsRequest::
     ~PostPartnerProductCouponUsersByOpenidCouponsRequest() = default;
+T690::AssociatedOrderInfo() = default;
+T690::~AssociatedOrderInfo() = default;
+T689::SingleUsageDetail() = default;
+T689::~SingleUsageDetail() = default;
+T692::DetailItemList() = default;
+T692::~DetailItemList() = default;
+T691::SequentialUsageDetail() = default;
+T691::~SequentialUsageDetail() = default;
+T695::NormalCoupon() = default;
+T695::~NormalCoupon() = default;
+T696::DiscountCoupon() = default;
+T696::~DiscountCoupon() = default;
+T694::SingleUsageInfo() = default;
+T694::~SingleUsageInfo() = default;
+T697::SequentialUsageInfo() = default;
+T697::~SequentialUsageInfo() = default;
+T700::ChoiceList() = default;
+T700::~ChoiceList() = default;
+T699::ComboPackageList() = default;
+T699::~ComboPackageList() = default;
+T698::DisplayInfo() = default;
+T698::~DisplayInfo() = default;
+T693::ProductCoupon() = default;
+T693::~ProductCoupon() = default;
+T702::CouponCodeCountInfo() = default;
+T702::~CouponCodeCountInfo() = default;
+T703::StockSendRule() = default;
+T703::~StockSendRule() = default;
+T707::DayPeriodList() = default;
+T707::~DayPeriodList() = default;
+T706::WeeklyAvailablePeriod() = default;
+T706::~WeeklyAvailablePeriod() = default;
+T708::IrregularAvailablePeriodList() = default;
+T708::~IrregularAvailablePeriodList() = default;
+T705::CouponAvailablePeriod() = default;
+T705::~CouponAvailablePeriod() = default;
+T709::ExchangeCoupon() = default;
+T709::~ExchangeCoupon() = default;
+T704::SingleUsageRule() = default;
+T704::~SingleUsageRule() = default;
+T711::CouponAvailablePeriod() = default;
+T711::~CouponAvailablePeriod() = default;
+T712::NormalCouponList() = default;
+T712::~NormalCouponList() = default;
+T713::DiscountCouponList() = default;
+T713::~DiscountCouponList() = default;
+T714::ExchangeCouponList() = default;
+T714::~ExchangeCouponList() = default;
+T710::SequentialUsageRule() = default;
+T710::~SequentialUsageRule() = default;
+T716::CouponAvailableStoreInfo() = default;
+T716::~CouponAvailableStoreInfo() = default;
+T715::UsageRuleDisplayInfo() = default;
+T715::~UsageRuleDisplayInfo() = default;
+T718::EntranceMiniProgram() = default;
+T718::~EntranceMiniProgram() = default;
+T719::EntranceOfficialAccount() = default;
+T719::~EntranceOfficialAccount() = default;
+T720::EntranceFinder() = default;
+T720::~EntranceFinder() = default;
+T717::CouponDisplayInfo() = default;
+T717::~CouponDisplayInfo() = default;
+T721::NotifyConfig() = default;
+T721::~NotifyConfig() = default;
+T722::SentCountInfo() = default;
+T722::~SentCountInfo() = default;
+T701::Stock() = default;
+T701::~Stock() = default;
 PostPartnerProductCouponUsersByOpenidCouponsResponse::
     PostPartnerProductCouponUsersByOpenidCouponsResponse() = default;
 PostPartnerProductCouponUsersByOpenidCouponsResponse::
@@ -11551,6 +19911,74 @@ GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeRequest::
     GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeRequest() = default;
 GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeRequest::
     ~GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeRequest() = default;
+T724::AssociatedOrderInfo() = default;
+T724::~AssociatedOrderInfo() = default;
+T723::SingleUsageDetail() = default;
+T723::~SingleUsageDetail() = default;
+T726::DetailItemList() = default;
+T726::~DetailItemList() = default;
+T725::SequentialUsageDetail() = default;
+T725::~SequentialUsageDetail() = default;
+T729::NormalCoupon() = default;
+T729::~NormalCoupon() = default;
+T730::DiscountCoupon() = default;
+T730::~DiscountCoupon() = default;
+T728::SingleUsageInfo() = default;
+T728::~SingleUsageInfo() = default;
+T731::SequentialUsageInfo() = default;
+T731::~SequentialUsageInfo() = default;
+T734::ChoiceList() = default;
+T734::~ChoiceList() = default;
+T733::ComboPackageList() = default;
+T733::~ComboPackageList() = default;
+T732::DisplayInfo() = default;
+T732::~DisplayInfo() = default;
+T727::ProductCoupon() = default;
+T727::~ProductCoupon() = default;
+T736::CouponCodeCountInfo() = default;
+T736::~CouponCodeCountInfo() = default;
+T737::StockSendRule() = default;
+T737::~StockSendRule() = default;
+T741::DayPeriodList() = default;
+T741::~DayPeriodList() = default;
+T740::WeeklyAvailablePeriod() = default;
+T740::~WeeklyAvailablePeriod() = default;
+T742::IrregularAvailablePeriodList() = default;
+T742::~IrregularAvailablePeriodList() = default;
+T739::CouponAvailablePeriod() = default;
+T739::~CouponAvailablePeriod() = default;
+T743::ExchangeCoupon() = default;
+T743::~ExchangeCoupon() = default;
+T738::SingleUsageRule() = default;
+T738::~SingleUsageRule() = default;
+T745::CouponAvailablePeriod() = default;
+T745::~CouponAvailablePeriod() = default;
+T746::NormalCouponList() = default;
+T746::~NormalCouponList() = default;
+T747::DiscountCouponList() = default;
+T747::~DiscountCouponList() = default;
+T748::ExchangeCouponList() = default;
+T748::~ExchangeCouponList() = default;
+T744::SequentialUsageRule() = default;
+T744::~SequentialUsageRule() = default;
+T750::CouponAvailableStoreInfo() = default;
+T750::~CouponAvailableStoreInfo() = default;
+T749::UsageRuleDisplayInfo() = default;
+T749::~UsageRuleDisplayInfo() = default;
+T752::EntranceMiniProgram() = default;
+T752::~EntranceMiniProgram() = default;
+T753::EntranceOfficialAccount() = default;
+T753::~EntranceOfficialAccount() = default;
+T754::EntranceFinder() = default;
+T754::~EntranceFinder() = default;
+T751::CouponDisplayInfo() = default;
+T751::~CouponDisplayInfo() = default;
+T755::NotifyConfig() = default;
+T755::~NotifyConfig() = default;
+T756::SentCountInfo() = default;
+T756::~SentCountInfo() = default;
+T735::Stock() = default;
+T735::~Stock() = default;
 GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::
     GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse() = default;
 GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::
@@ -11559,10 +19987,76 @@ PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmRequest::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmRequest() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmRequest::
     ~PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmRequest() = default;
-T176::AssociatedPayScoreOrderInfo() = default;
-T176::~AssociatedPayScoreOrderInfo() = default;
-T175::SingleUsageDetail() = default;
-T175::~SingleUsageDetail() = default;
+T758::AssociatedOrderInfo() = default;
+T758::~AssociatedOrderInfo() = default;
+T759::AssociatedPayScoreOrderInfo() = default;
+T759::~AssociatedPayScoreOrderInfo() = default;
+T757::SingleUsageDetail() = default;
+T757::~SingleUsageDetail() = default;
+T761::DetailItemList() = default;
+T761::~DetailItemList() = default;
+T760::ProgressiveBundleUsageDetail() = default;
+T760::~ProgressiveBundleUsageDetail() = default;
+T764::NormalCoupon() = default;
+T764::~NormalCoupon() = default;
+T765::DiscountCoupon() = default;
+T765::~DiscountCoupon() = default;
+T763::SingleUsageInfo() = default;
+T763::~SingleUsageInfo() = default;
+T766::SequentialUsageInfo() = default;
+T766::~SequentialUsageInfo() = default;
+T769::ChoiceList() = default;
+T769::~ChoiceList() = default;
+T768::ComboPackageList() = default;
+T768::~ComboPackageList() = default;
+T767::DisplayInfo() = default;
+T767::~DisplayInfo() = default;
+T762::ProductCoupon() = default;
+T762::~ProductCoupon() = default;
+T771::CouponCodeCountInfo() = default;
+T771::~CouponCodeCountInfo() = default;
+T772::StockSendRule() = default;
+T772::~StockSendRule() = default;
+T776::DayPeriodList() = default;
+T776::~DayPeriodList() = default;
+T775::WeeklyAvailablePeriod() = default;
+T775::~WeeklyAvailablePeriod() = default;
+T777::IrregularAvailablePeriodList() = default;
+T777::~IrregularAvailablePeriodList() = default;
+T774::CouponAvailablePeriod() = default;
+T774::~CouponAvailablePeriod() = default;
+T778::ExchangeCoupon() = default;
+T778::~ExchangeCoupon() = default;
+T773::SingleUsageRule() = default;
+T773::~SingleUsageRule() = default;
+T780::CouponAvailablePeriod() = default;
+T780::~CouponAvailablePeriod() = default;
+T781::NormalCouponList() = default;
+T781::~NormalCouponList() = default;
+T782::DiscountCouponList() = default;
+T782::~DiscountCouponList() = default;
+T783::ExchangeCouponList() = default;
+T783::~ExchangeCouponList() = default;
+T779::SequentialUsageRule() = default;
+T779::~SequentialUsageRule() = default;
+T785::CouponAvailableStoreInfo() = default;
+T785::~CouponAvailableStoreInfo() = default;
+T784::UsageRuleDisplayInfo() = default;
+T784::~UsageRuleDisplayInfo() = default;
+T787::EntranceMiniProgram() = default;
+T787::~EntranceMiniProgram() = default;
+T788::EntranceOfficialAccount() = default;
+T788::~EntranceOfficialAccount() = default;
+T789::EntranceFinder() = default;
+T789::~EntranceFinder() = default;
+T786::CouponDisplayInfo() = default;
+T786::~CouponDisplayInfo() = default;
+T790::NotifyConfig() = default;
+T790::~NotifyConfig() = default;
+T791::SentCountInfo() = default;
+T791::~SentCountInfo() = default;
+T770::Stock() = default;
+T770::~Stock() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::
@@ -11571,6 +20065,74 @@ PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRequest::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRequest() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRequest::
     ~PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateRequest() = default;
+T793::AssociatedOrderInfo() = default;
+T793::~AssociatedOrderInfo() = default;
+T792::SingleUsageDetail() = default;
+T792::~SingleUsageDetail() = default;
+T795::DetailItemList() = default;
+T795::~DetailItemList() = default;
+T794::SequentialUsageDetail() = default;
+T794::~SequentialUsageDetail() = default;
+T798::NormalCoupon() = default;
+T798::~NormalCoupon() = default;
+T799::DiscountCoupon() = default;
+T799::~DiscountCoupon() = default;
+T797::SingleUsageInfo() = default;
+T797::~SingleUsageInfo() = default;
+T800::SequentialUsageInfo() = default;
+T800::~SequentialUsageInfo() = default;
+T803::ChoiceList() = default;
+T803::~ChoiceList() = default;
+T802::ComboPackageList() = default;
+T802::~ComboPackageList() = default;
+T801::DisplayInfo() = default;
+T801::~DisplayInfo() = default;
+T796::ProductCoupon() = default;
+T796::~ProductCoupon() = default;
+T805::CouponCodeCountInfo() = default;
+T805::~CouponCodeCountInfo() = default;
+T806::StockSendRule() = default;
+T806::~StockSendRule() = default;
+T810::DayPeriodList() = default;
+T810::~DayPeriodList() = default;
+T809::WeeklyAvailablePeriod() = default;
+T809::~WeeklyAvailablePeriod() = default;
+T811::IrregularAvailablePeriodList() = default;
+T811::~IrregularAvailablePeriodList() = default;
+T808::CouponAvailablePeriod() = default;
+T808::~CouponAvailablePeriod() = default;
+T812::ExchangeCoupon() = default;
+T812::~ExchangeCoupon() = default;
+T807::SingleUsageRule() = default;
+T807::~SingleUsageRule() = default;
+T814::CouponAvailablePeriod() = default;
+T814::~CouponAvailablePeriod() = default;
+T815::NormalCouponList() = default;
+T815::~NormalCouponList() = default;
+T816::DiscountCouponList() = default;
+T816::~DiscountCouponList() = default;
+T817::ExchangeCouponList() = default;
+T817::~ExchangeCouponList() = default;
+T813::SequentialUsageRule() = default;
+T813::~SequentialUsageRule() = default;
+T819::CouponAvailableStoreInfo() = default;
+T819::~CouponAvailableStoreInfo() = default;
+T818::UsageRuleDisplayInfo() = default;
+T818::~UsageRuleDisplayInfo() = default;
+T821::EntranceMiniProgram() = default;
+T821::~EntranceMiniProgram() = default;
+T822::EntranceOfficialAccount() = default;
+T822::~EntranceOfficialAccount() = default;
+T823::EntranceFinder() = default;
+T823::~EntranceFinder() = default;
+T820::CouponDisplayInfo() = default;
+T820::~CouponDisplayInfo() = default;
+T824::NotifyConfig() = default;
+T824::~NotifyConfig() = default;
+T825::SentCountInfo() = default;
+T825::~SentCountInfo() = default;
+T804::Stock() = default;
+T804::~Stock() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::
@@ -11579,20 +20141,152 @@ PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnRequest::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnRequest() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnRequest::
     ~PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnRequest() = default;
+T827::AssociatedOrderInfo() = default;
+T827::~AssociatedOrderInfo() = default;
+T826::SingleUsageDetail() = default;
+T826::~SingleUsageDetail() = default;
+T829::DetailItemList() = default;
+T829::~DetailItemList() = default;
+T828::SequentialUsageDetail() = default;
+T828::~SequentialUsageDetail() = default;
+T832::NormalCoupon() = default;
+T832::~NormalCoupon() = default;
+T833::DiscountCoupon() = default;
+T833::~DiscountCoupon() = default;
+T831::SingleUsageInfo() = default;
+T831::~SingleUsageInfo() = default;
+T834::SequentialUsageInfo() = default;
+T834::~SequentialUsageInfo() = default;
+T837::ChoiceList() = default;
+T837::~ChoiceList() = default;
+T836::ComboPackageList() = default;
+T836::~ComboPackageList() = default;
+T835::DisplayInfo() = default;
+T835::~DisplayInfo() = default;
+T830::ProductCoupon() = default;
+T830::~ProductCoupon() = default;
+T839::CouponCodeCountInfo() = default;
+T839::~CouponCodeCountInfo() = default;
+T840::StockSendRule() = default;
+T840::~StockSendRule() = default;
+T844::DayPeriodList() = default;
+T844::~DayPeriodList() = default;
+T843::WeeklyAvailablePeriod() = default;
+T843::~WeeklyAvailablePeriod() = default;
+T845::IrregularAvailablePeriodList() = default;
+T845::~IrregularAvailablePeriodList() = default;
+T842::CouponAvailablePeriod() = default;
+T842::~CouponAvailablePeriod() = default;
+T846::ExchangeCoupon() = default;
+T846::~ExchangeCoupon() = default;
+T841::SingleUsageRule() = default;
+T841::~SingleUsageRule() = default;
+T848::CouponAvailablePeriod() = default;
+T848::~CouponAvailablePeriod() = default;
+T849::NormalCouponList() = default;
+T849::~NormalCouponList() = default;
+T850::DiscountCouponList() = default;
+T850::~DiscountCouponList() = default;
+T851::ExchangeCouponList() = default;
+T851::~ExchangeCouponList() = default;
+T847::SequentialUsageRule() = default;
+T847::~SequentialUsageRule() = default;
+T853::CouponAvailableStoreInfo() = default;
+T853::~CouponAvailableStoreInfo() = default;
+T852::UsageRuleDisplayInfo() = default;
+T852::~UsageRuleDisplayInfo() = default;
+T855::EntranceMiniProgram() = default;
+T855::~EntranceMiniProgram() = default;
+T856::EntranceOfficialAccount() = default;
+T856::~EntranceOfficialAccount() = default;
+T857::EntranceFinder() = default;
+T857::~EntranceFinder() = default;
+T854::CouponDisplayInfo() = default;
+T854::~CouponDisplayInfo() = default;
+T858::NotifyConfig() = default;
+T858::~NotifyConfig() = default;
+T859::SentCountInfo() = default;
+T859::~SentCountInfo() = default;
+T838::Stock() = default;
+T838::~Stock() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::
     ~PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse() = default;
-T177::AssociatedPayScoreOrderInfo() = default;
-T177::~AssociatedPayScoreOrderInfo() = default;
+T860::AssociatedOrderInfo() = default;
+T860::~AssociatedOrderInfo() = default;
+T861::AssociatedPayScoreOrderInfo() = default;
+T861::~AssociatedPayScoreOrderInfo() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest::
     ~PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseRequest() = default;
-T179::DetailItemList() = default;
-T179::~DetailItemList() = default;
-T178::SequentialUsageDetail() = default;
-T178::~SequentialUsageDetail() = default;
+T862::SingleUsageDetail() = default;
+T862::~SingleUsageDetail() = default;
+T864::DetailItemList() = default;
+T864::~DetailItemList() = default;
+T863::SequentialUsageDetail() = default;
+T863::~SequentialUsageDetail() = default;
+T867::NormalCoupon() = default;
+T867::~NormalCoupon() = default;
+T868::DiscountCoupon() = default;
+T868::~DiscountCoupon() = default;
+T866::SingleUsageInfo() = default;
+T866::~SingleUsageInfo() = default;
+T869::SequentialUsageInfo() = default;
+T869::~SequentialUsageInfo() = default;
+T872::ChoiceList() = default;
+T872::~ChoiceList() = default;
+T871::ComboPackageList() = default;
+T871::~ComboPackageList() = default;
+T870::DisplayInfo() = default;
+T870::~DisplayInfo() = default;
+T865::ProductCoupon() = default;
+T865::~ProductCoupon() = default;
+T874::CouponCodeCountInfo() = default;
+T874::~CouponCodeCountInfo() = default;
+T875::StockSendRule() = default;
+T875::~StockSendRule() = default;
+T879::DayPeriodList() = default;
+T879::~DayPeriodList() = default;
+T878::WeeklyAvailablePeriod() = default;
+T878::~WeeklyAvailablePeriod() = default;
+T880::IrregularAvailablePeriodList() = default;
+T880::~IrregularAvailablePeriodList() = default;
+T877::CouponAvailablePeriod() = default;
+T877::~CouponAvailablePeriod() = default;
+T881::ExchangeCoupon() = default;
+T881::~ExchangeCoupon() = default;
+T876::SingleUsageRule() = default;
+T876::~SingleUsageRule() = default;
+T883::CouponAvailablePeriod() = default;
+T883::~CouponAvailablePeriod() = default;
+T884::NormalCouponList() = default;
+T884::~NormalCouponList() = default;
+T885::DiscountCouponList() = default;
+T885::~DiscountCouponList() = default;
+T886::ExchangeCouponList() = default;
+T886::~ExchangeCouponList() = default;
+T882::SequentialUsageRule() = default;
+T882::~SequentialUsageRule() = default;
+T888::CouponAvailableStoreInfo() = default;
+T888::~CouponAvailableStoreInfo() = default;
+T887::UsageRuleDisplayInfo() = default;
+T887::~UsageRuleDisplayInfo() = default;
+T890::EntranceMiniProgram() = default;
+T890::~EntranceMiniProgram() = default;
+T891::EntranceOfficialAccount() = default;
+T891::~EntranceOfficialAccount() = default;
+T892::EntranceFinder() = default;
+T892::~EntranceFinder() = default;
+T889::CouponDisplayInfo() = default;
+T889::~CouponDisplayInfo() = default;
+T893::NotifyConfig() = default;
+T893::~NotifyConfig() = default;
+T894::SentCountInfo() = default;
+T894::~SentCountInfo() = default;
+T873::Stock() = default;
+T873::~Stock() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::
     PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse() = default;
 PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::
@@ -11613,64 +20307,90 @@ PostPartnerProductCouponUsersByOpenidPreSendCouponBundleResponse::
     PostPartnerProductCouponUsersByOpenidPreSendCouponBundleResponse() = default;
 PostPartnerProductCouponUsersByOpenidPreSendCouponBundleResponse::
     ~PostPartnerProductCouponUsersByOpenidPreSendCouponBundleResponse() = default;
-T180::Partner() = default;
-T180::~Partner() = default;
-T181::AuthorizedData() = default;
-T181::~AuthorizedData() = default;
+T895::Partner() = default;
+T895::~Partner() = default;
+T896::AuthorizedData() = default;
+T896::~AuthorizedData() = default;
 GetPartnershipsRequest::GetPartnershipsRequest() = default;
 GetPartnershipsRequest::~GetPartnershipsRequest() = default;
-T183::Partner() = default;
-T183::~Partner() = default;
-T184::AuthorizedData() = default;
-T184::~AuthorizedData() = default;
-T182::Data() = default;
-T182::~Data() = default;
+T898::Partner() = default;
+T898::~Partner() = default;
+T899::AuthorizedData() = default;
+T899::~AuthorizedData() = default;
+T897::Data() = default;
+T897::~Data() = default;
 GetPartnershipsResponse::GetPartnershipsResponse() = default;
 GetPartnershipsResponse::~GetPartnershipsResponse() = default;
-T185::AuthorizedData() = default;
-T185::~AuthorizedData() = default;
+T900::Partner() = default;
+T900::~Partner() = default;
+T901::AuthorizedData() = default;
+T901::~AuthorizedData() = default;
 PostPartnershipsBuildRequest::PostPartnershipsBuildRequest() = default;
 PostPartnershipsBuildRequest::~PostPartnershipsBuildRequest() = default;
+T902::Partner() = default;
+T902::~Partner() = default;
+T903::AuthorizedData() = default;
+T903::~AuthorizedData() = default;
 PostPartnershipsBuildResponse::PostPartnershipsBuildResponse() = default;
 PostPartnershipsBuildResponse::~PostPartnershipsBuildResponse() = default;
+T904::Partner() = default;
+T904::~Partner() = default;
+T905::AuthorizedData() = default;
+T905::~AuthorizedData() = default;
 PostPartnershipsTerminateRequest::PostPartnershipsTerminateRequest() = default;
 PostPartnershipsTerminateRequest::~PostPartnershipsTerminateRequest() = default;
 PostPartnershipsTerminateResponse::PostPartnershipsTerminateResponse() = default;
 PostPartnershipsTerminateResponse::~PostPartnershipsTerminateResponse() = default;
 GetPaygiftactivityActivitiesRequest::GetPaygiftactivityActivitiesRequest() = default;
 GetPaygiftactivityActivitiesRequest::~GetPaygiftactivityActivitiesRequest() = default;
-T189::AvailableDayTime() = default;
-T189::~AvailableDayTime() = default;
-T188::AvailablePeriods() = default;
-T188::~AvailablePeriods() = default;
-T187::ActivityBaseInfo() = default;
-T187::~ActivityBaseInfo() = default;
-T192::PaymentMethodInformation() = default;
-T192::~PaymentMethodInformation() = default;
-T191::PaymentMode() = default;
-T191::~PaymentMode() = default;
-T190::AdvancedSetting() = default;
-T190::~AdvancedSetting() = default;
-T195::AwardList() = default;
-T195::~AwardList() = default;
-T194::FullSendRule() = default;
-T194::~FullSendRule() = default;
-T196::StepSendRule() = default;
-T196::~StepSendRule() = default;
-T193::AwardSendRule() = default;
-T193::~AwardSendRule() = default;
-T186::Data() = default;
-T186::~Data() = default;
+T909::AvailableTime() = default;
+T909::~AvailableTime() = default;
+T910::AvailableDayTime() = default;
+T910::~AvailableDayTime() = default;
+T908::AvailablePeriods() = default;
+T908::~AvailablePeriods() = default;
+T907::ActivityBaseInfo() = default;
+T907::~ActivityBaseInfo() = default;
+T912::PaymentMode() = default;
+T912::~PaymentMode() = default;
+T913::PaymentMethodInformation() = default;
+T913::~PaymentMethodInformation() = default;
+T911::AdvancedSetting() = default;
+T911::~AdvancedSetting() = default;
+T916::AwardList() = default;
+T916::~AwardList() = default;
+T915::FullSendRule() = default;
+T915::~FullSendRule() = default;
+T914::AwardSendRule() = default;
+T914::~AwardSendRule() = default;
+T906::Data() = default;
+T906::~Data() = default;
 GetPaygiftactivityActivitiesResponse::GetPaygiftactivityActivitiesResponse() = default;
 GetPaygiftactivityActivitiesResponse::~GetPaygiftactivityActivitiesResponse() = default;
 GetPaygiftactivityActivitiesByActivityIdRequest::GetPaygiftactivityActivitiesByActivityIdRequest() =
     default;
 GetPaygiftactivityActivitiesByActivityIdRequest::
     ~GetPaygiftactivityActivitiesByActivityIdRequest() = default;
-T198::FullSendRule() = default;
-T198::~FullSendRule() = default;
-T197::AwardSendRule() = default;
-T197::~AwardSendRule() = default;
+T919::AvailableTime() = default;
+T919::~AvailableTime() = default;
+T920::AvailableDayTime() = default;
+T920::~AvailableDayTime() = default;
+T918::AvailablePeriods() = default;
+T918::~AvailablePeriods() = default;
+T917::ActivityBaseInfo() = default;
+T917::~ActivityBaseInfo() = default;
+T922::PaymentMode() = default;
+T922::~PaymentMode() = default;
+T923::PaymentMethodInformation() = default;
+T923::~PaymentMethodInformation() = default;
+T921::AdvancedSetting() = default;
+T921::~AdvancedSetting() = default;
+T926::AwardList() = default;
+T926::~AwardList() = default;
+T925::FullSendRule() = default;
+T925::~FullSendRule() = default;
+T924::AwardSendRule() = default;
+T924::~AwardSendRule() = default;
 GetPaygiftactivityActivitiesByActivityIdResponse::
     GetPaygiftactivityActivitiesByActivityIdResponse() = default;
 GetPaygiftactivityActivitiesByActivityIdResponse::
@@ -11679,8 +20399,8 @@ GetPaygiftactivityActivitiesByActivityIdGoodsRequest::
     GetPaygiftactivityActivitiesByActivityIdGoodsRequest() = default;
 GetPaygiftactivityActivitiesByActivityIdGoodsRequest::
     ~GetPaygiftactivityActivitiesByActivityIdGoodsRequest() = default;
-T199::Data() = default;
-T199::~Data() = default;
+T927::Data() = default;
+T927::~Data() = default;
 GetPaygiftactivityActivitiesByActivityIdGoodsResponse::
     GetPaygiftactivityActivitiesByActivityIdGoodsResponse() = default;
 GetPaygiftactivityActivitiesByActivityIdGoodsResponse::
@@ -11689,8 +20409,8 @@ GetPaygiftactivityActivitiesByActivityIdMerchantsRequest::
     GetPaygiftactivityActivitiesByActivityIdMerchantsRequest() = default;
 GetPaygiftactivityActivitiesByActivityIdMerchantsRequest::
     ~GetPaygiftactivityActivitiesByActivityIdMerchantsRequest() = default;
-T200::Data() = default;
-T200::~Data() = default;
+T928::Data() = default;
+T928::~Data() = default;
 GetPaygiftactivityActivitiesByActivityIdMerchantsResponse::
     GetPaygiftactivityActivitiesByActivityIdMerchantsResponse() = default;
 GetPaygiftactivityActivitiesByActivityIdMerchantsResponse::
@@ -11699,8 +20419,8 @@ PostPaygiftactivityActivitiesByActivityIdMerchantsAddRequest::
     PostPaygiftactivityActivitiesByActivityIdMerchantsAddRequest() = default;
 PostPaygiftactivityActivitiesByActivityIdMerchantsAddRequest::
     ~PostPaygiftactivityActivitiesByActivityIdMerchantsAddRequest() = default;
-T201::InvalidMerchantIdList() = default;
-T201::~InvalidMerchantIdList() = default;
+T929::InvalidMerchantIdList() = default;
+T929::~InvalidMerchantIdList() = default;
 PostPaygiftactivityActivitiesByActivityIdMerchantsAddResponse::
     PostPaygiftactivityActivitiesByActivityIdMerchantsAddResponse() = default;
 PostPaygiftactivityActivitiesByActivityIdMerchantsAddResponse::
@@ -11721,8 +20441,26 @@ PostPaygiftactivityActivitiesByActivityIdTerminateResponse::
     PostPaygiftactivityActivitiesByActivityIdTerminateResponse() = default;
 PostPaygiftactivityActivitiesByActivityIdTerminateResponse::
     ~PostPaygiftactivityActivitiesByActivityIdTerminateResponse() = default;
-T202::AdvancedSetting() = default;
-T202::~AdvancedSetting() = default;
+T932::AvailableTime() = default;
+T932::~AvailableTime() = default;
+T933::AvailableDayTime() = default;
+T933::~AvailableDayTime() = default;
+T931::AvailablePeriods() = default;
+T931::~AvailablePeriods() = default;
+T930::ActivityBaseInfo() = default;
+T930::~ActivityBaseInfo() = default;
+T936::PaymentMethodInformation() = default;
+T936::~PaymentMethodInformation() = default;
+T935::PaymentMode() = default;
+T935::~PaymentMode() = default;
+T937::PaymentMethodInformation() = default;
+T937::~PaymentMethodInformation() = default;
+T934::AdvancedSetting() = default;
+T934::~AdvancedSetting() = default;
+T939::AwardList() = default;
+T939::~AwardList() = default;
+T938::AwardSendRule() = default;
+T938::~AwardSendRule() = default;
 PostPaygiftactivityUniqueThresholdActivityRequest::
     PostPaygiftactivityUniqueThresholdActivityRequest() = default;
 PostPaygiftactivityUniqueThresholdActivityRequest::
@@ -11731,58 +20469,68 @@ PostPaygiftactivityUniqueThresholdActivityResponse::
     PostPaygiftactivityUniqueThresholdActivityResponse() = default;
 PostPaygiftactivityUniqueThresholdActivityResponse::
     ~PostPaygiftactivityUniqueThresholdActivityResponse() = default;
-T203::JumpLink() = default;
-T203::~JumpLink() = default;
+T940::JumpLink() = default;
+T940::~JumpLink() = default;
 PostShoppingReceiptCustomentrancesRequest::PostShoppingReceiptCustomentrancesRequest() = default;
 PostShoppingReceiptCustomentrancesRequest::~PostShoppingReceiptCustomentrancesRequest() = default;
+T941::JumpLink() = default;
+T941::~JumpLink() = default;
 PostShoppingReceiptCustomentrancesResponse::PostShoppingReceiptCustomentrancesResponse() = default;
 PostShoppingReceiptCustomentrancesResponse::~PostShoppingReceiptCustomentrancesResponse() = default;
 GetShoppingReceiptCustomentrancesByBrandIdRequest::
     GetShoppingReceiptCustomentrancesByBrandIdRequest() = default;
 GetShoppingReceiptCustomentrancesByBrandIdRequest::
     ~GetShoppingReceiptCustomentrancesByBrandIdRequest() = default;
+T942::JumpLink() = default;
+T942::~JumpLink() = default;
 GetShoppingReceiptCustomentrancesByBrandIdResponse::
     GetShoppingReceiptCustomentrancesByBrandIdResponse() = default;
 GetShoppingReceiptCustomentrancesByBrandIdResponse::
     ~GetShoppingReceiptCustomentrancesByBrandIdResponse() = default;
+T943::JumpLink() = default;
+T943::~JumpLink() = default;
 PatchShoppingReceiptCustomentrancesByBrandIdRequest::
     PatchShoppingReceiptCustomentrancesByBrandIdRequest() = default;
 PatchShoppingReceiptCustomentrancesByBrandIdRequest::
     ~PatchShoppingReceiptCustomentrancesByBrandIdRequest() = default;
+T944::JumpLink() = default;
+T944::~JumpLink() = default;
 PatchShoppingReceiptCustomentrancesByBrandIdResponse::
     PatchShoppingReceiptCustomentrancesByBrandIdResponse() = default;
 PatchShoppingReceiptCustomentrancesByBrandIdResponse::
     ~PatchShoppingReceiptCustomentrancesByBrandIdResponse() = default;
-T204::JumpInfo() = default;
-T204::~JumpInfo() = default;
+T945::JumpInfo() = default;
+T945::~JumpInfo() = default;
 PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest::
     PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest() = default;
 PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest::
     ~PostShoppingReceiptMerchantshoppingreceiptjumpinfosRequest() = default;
-T205::MerchantJumpInfo() = default;
-T205::~MerchantJumpInfo() = default;
+T947::JumpInfo() = default;
+T947::~JumpInfo() = default;
+T946::MerchantJumpInfo() = default;
+T946::~MerchantJumpInfo() = default;
 PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse::
     PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse() = default;
 PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse::
     ~PostShoppingReceiptMerchantshoppingreceiptjumpinfosResponse() = default;
-T207::MerchantContactInformation() = default;
-T207::~MerchantContactInformation() = default;
-T206::Meta() = default;
-T206::~Meta() = default;
+T949::MerchantContactInformation() = default;
+T949::~MerchantContactInformation() = default;
+T948::Meta() = default;
+T948::~Meta() = default;
 PostShoppingReceiptShoppingreceiptsRequest::PostShoppingReceiptShoppingreceiptsRequest() = default;
 PostShoppingReceiptShoppingreceiptsRequest::~PostShoppingReceiptShoppingreceiptsRequest() = default;
-T209::MerchantContactInformation() = default;
-T209::~MerchantContactInformation() = default;
-T208::Receipt() = default;
-T208::~Receipt() = default;
+T951::MerchantContactInformation() = default;
+T951::~MerchantContactInformation() = default;
+T950::Receipt() = default;
+T950::~Receipt() = default;
 PostShoppingReceiptShoppingreceiptsResponse::PostShoppingReceiptShoppingreceiptsResponse() =
     default;
 PostShoppingReceiptShoppingreceiptsResponse::~PostShoppingReceiptShoppingreceiptsResponse() =
     default;
 GetWeeklyDiscountActivitiesRequest::GetWeeklyDiscountActivitiesRequest() = default;
 GetWeeklyDiscountActivitiesRequest::~GetWeeklyDiscountActivitiesRequest() = default;
-T210::Data() = default;
-T210::~Data() = default;
+T952::Data() = default;
+T952::~Data() = default;
 GetWeeklyDiscountActivitiesResponse::GetWeeklyDiscountActivitiesResponse() = default;
 GetWeeklyDiscountActivitiesResponse::~GetWeeklyDiscountActivitiesResponse() = default;
 GetWeeklyDiscountActivitiesByActivityIdRequest::GetWeeklyDiscountActivitiesByActivityIdRequest() =
@@ -11805,8 +20553,8 @@ GetWithdrawFavorUsersByOpenidCouponsRequest::GetWithdrawFavorUsersByOpenidCoupon
     default;
 GetWithdrawFavorUsersByOpenidCouponsRequest::~GetWithdrawFavorUsersByOpenidCouponsRequest() =
     default;
-T211::Data() = default;
-T211::~Data() = default;
+T953::Data() = default;
+T953::~Data() = default;
 GetWithdrawFavorUsersByOpenidCouponsResponse::GetWithdrawFavorUsersByOpenidCouponsResponse() =
     default;
 GetWithdrawFavorUsersByOpenidCouponsResponse::~GetWithdrawFavorUsersByOpenidCouponsResponse() =
@@ -11824,116 +20572,630 @@ const EnumTable& EnumTableOf(GetBankFavorUsersByOpenidCouponsByCouponIdResponse:
   return kEnum0;
 }
 const EnumTable& EnumTableOf(GetBankPackagesByPackageIdTasksRequest::Status_) { return kEnum1; }
+const EnumTable& EnumTableOf(T2::TaskStatus) { return kEnum1; }
+const EnumTable& EnumTableOf(PostBankPackagesByPackageIdTasksResponse::TaskStatus) {
+  return kEnum1;
+}
 const EnumTable& EnumTableOf(PostBusifavorProductCouponsSendRequest::CouponType) { return kEnum2; }
-const EnumTable& EnumTableOf(PostBusifavorStocksRequest::StockType) { return kEnum3; }
-const EnumTable& EnumTableOf(T4::UseMethod) { return kEnum4; }
-const EnumTable& EnumTableOf(T13::CodeDisplayMode) { return kEnum5; }
-const EnumTable& EnumTableOf(T15::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(PostBusifavorStocksRequest::BusiFavorStockType) { return kEnum3; }
+const EnumTable& EnumTableOf(T5::CouponUseMethod) { return kEnum4; }
+const EnumTable& EnumTableOf(T14::CodeDisplayMode) { return kEnum5; }
+const EnumTable& EnumTableOf(T16::BackgroundColor) { return kEnum6; }
 const EnumTable& EnumTableOf(PostBusifavorStocksRequest::CouponCodeMode) { return kEnum7; }
-const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::StockState) { return kEnum8; }
+const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::BusiFavorStockType) {
+  return kEnum3;
+}
+const EnumTable& EnumTableOf(T19::CouponUseMethod) { return kEnum4; }
+const EnumTable& EnumTableOf(T28::CodeDisplayMode) { return kEnum5; }
+const EnumTable& EnumTableOf(T30::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::StockStatus) { return kEnum8; }
+const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdResponse::CouponCodeMode) { return kEnum7; }
+const EnumTable& EnumTableOf(T35::CodeDisplayMode) { return kEnum5; }
+const EnumTable& EnumTableOf(T37::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T39::CouponUseMethod) { return kEnum4; }
 const EnumTable& EnumTableOf(GetBusifavorStocksByStockIdCouponcodesRequest::Status_) {
   return kEnum9;
 }
-const EnumTable& EnumTableOf(T31::UseMethod) { return kEnum10; }
-const EnumTable& EnumTableOf(T39::CodeDisplayMode) { return kEnum11; }
-const EnumTable& EnumTableOf(
-    GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::CouponState) {
+const EnumTable& EnumTableOf(T42::CouponCodeStatus) { return kEnum9; }
+const EnumTable& EnumTableOf(T44::CouponCodeStatus) { return kEnum9; }
+const EnumTable& EnumTableOf(T45::BusiFavorStockType) { return kEnum3; }
+const EnumTable& EnumTableOf(T45::CouponStatus) { return kEnum10; }
+const EnumTable& EnumTableOf(T46::CouponUseMethod) { return kEnum4; }
+const EnumTable& EnumTableOf(T54::CodeDisplayMode) { return kEnum5; }
+const EnumTable& EnumTableOf(T56::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T58::SubsidyPayReceiptStatus) { return kEnum11; }
+const EnumTable& EnumTableOf(T58::SubsidyPayReceiptFailReason) { return kEnum12; }
+const EnumTable& EnumTableOf(PostBusifavorSubsidyPayReceiptsResponse::SubsidyPayReceiptStatus) {
+  return kEnum11;
+}
+const EnumTable& EnumTableOf(PostBusifavorSubsidyPayReceiptsResponse::SubsidyPayReceiptFailReason) {
   return kEnum12;
 }
-const EnumTable& EnumTableOf(PostFavorCouponStocksRequest::StockType) { return kEnum13; }
-const EnumTable& EnumTableOf(T42::JumpTarget) { return kEnum14; }
-const EnumTable& EnumTableOf(T43::TradeType) { return kEnum15; }
-const EnumTable& EnumTableOf(GetFavorStocksRequest::Status_) { return kEnum16; }
-const EnumTable& EnumTableOf(T51::BusinessType) { return kEnum17; }
-const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsRequest::Status_) { return kEnum18; }
-const EnumTable& EnumTableOf(T54::Status_) { return kEnum19; }
-const EnumTable& EnumTableOf(T54::CouponType) { return kEnum20; }
+const EnumTable& EnumTableOf(
+    GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdResponse::SubsidyPayReceiptStatus) {
+  return kEnum11;
+}
+const EnumTable& EnumTableOf(
+    GetBusifavorSubsidyPayReceiptsBySubsidyReceiptIdResponse::SubsidyPayReceiptFailReason) {
+  return kEnum12;
+}
+const EnumTable& EnumTableOf(
+    PostBusifavorSubsidyReturnReceiptsResponse::SubsidyReturnReceiptStatus) {
+  return kEnum13;
+}
+const EnumTable& EnumTableOf(
+    PostBusifavorSubsidyReturnReceiptsResponse::SubsidyReturnReceiptFailReason) {
+  return kEnum14;
+}
+const EnumTable& EnumTableOf(
+    GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdResponse::SubsidyReturnReceiptStatus) {
+  return kEnum13;
+}
+const EnumTable& EnumTableOf(GetBusifavorSubsidyReturnReceiptsBySubsidyReturnReceiptIdResponse::
+                                 SubsidyReturnReceiptFailReason) {
+  return kEnum14;
+}
+const EnumTable& EnumTableOf(GetBusifavorUsersByOpenidCouponsRequest::CouponState) {
+  return kEnum10;
+}
+const EnumTable& EnumTableOf(T59::BusiFavorStockType) { return kEnum3; }
+const EnumTable& EnumTableOf(T60::CouponUseMethod) { return kEnum15; }
+const EnumTable& EnumTableOf(T68::CodeDisplayMode) { return kEnum16; }
+const EnumTable& EnumTableOf(T70::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T59::CouponStatus) { return kEnum10; }
+const EnumTable& EnumTableOf(
+    GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::BusiFavorStockType) {
+  return kEnum3;
+}
+const EnumTable& EnumTableOf(T72::CouponUseMethod) { return kEnum15; }
+const EnumTable& EnumTableOf(T80::CodeDisplayMode) { return kEnum16; }
+const EnumTable& EnumTableOf(T82::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(
+    GetBusifavorUsersByOpenidCouponsByCouponCodeAppidsByAppidResponse::CouponStatus) {
+  return kEnum17;
+}
+const EnumTable& EnumTableOf(PostFavorCouponStocksRequest::StockType) { return kEnum18; }
+const EnumTable& EnumTableOf(T85::BackgroundColor) { return kEnum19; }
+const EnumTable& EnumTableOf(T85::JumpTarget) { return kEnum20; }
+const EnumTable& EnumTableOf(T86::TradeType) { return kEnum21; }
+const EnumTable& EnumTableOf(GetFavorStocksRequest::Status_) { return kEnum22; }
+const EnumTable& EnumTableOf(T95::TradeType) { return kEnum21; }
+const EnumTable& EnumTableOf(T94::StockType) { return kEnum18; }
+const EnumTable& EnumTableOf(T98::TradeType) { return kEnum21; }
+const EnumTable& EnumTableOf(GetFavorStocksByStockIdResponse::StockType) { return kEnum18; }
+const EnumTable& EnumTableOf(GetFavorStocksByStockIdResponse::Status_) { return kEnum22; }
+const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsRequest::Status_) { return kEnum23; }
+const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsRequest::BusinessType) { return kEnum24; }
+const EnumTable& EnumTableOf(T101::Status_) { return kEnum25; }
+const EnumTable& EnumTableOf(T101::CouponType) { return kEnum26; }
+const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsByCouponIdResponse::Status_) {
+  return kEnum25;
+}
+const EnumTable& EnumTableOf(GetFavorUsersByOpenidCouponsByCouponIdResponse::CouponType) {
+  return kEnum26;
+}
 const EnumTable& EnumTableOf(GetMembercardActivityActivitiesRequest::ActivityType) {
-  return kEnum21;
+  return kEnum27;
 }
 const EnumTable& EnumTableOf(GetMembercardActivityActivitiesRequest::ActivityStatus) {
-  return kEnum22;
+  return kEnum28;
 }
-const EnumTable& EnumTableOf(T86::Name) { return kEnum23; }
-const EnumTable& EnumTableOf(T88::Status_) { return kEnum24; }
-const EnumTable& EnumTableOf(T88::CodeType) { return kEnum25; }
-const EnumTable& EnumTableOf(T90::Type) { return kEnum26; }
-const EnumTable& EnumTableOf(T88::CodeMode) { return kEnum27; }
-const EnumTable& EnumTableOf(T93::Type) { return kEnum28; }
-const EnumTable& EnumTableOf(T98::Result_) { return kEnum29; }
+const EnumTable& EnumTableOf(PostMembercardActivityActivitiesRequest::ActivityType) {
+  return kEnum27;
+}
+const EnumTable& EnumTableOf(T182::Name) { return kEnum29; }
+const EnumTable& EnumTableOf(T184::Status_) { return kEnum30; }
+const EnumTable& EnumTableOf(T184::CodeType) { return kEnum31; }
+const EnumTable& EnumTableOf(T186::Type) { return kEnum32; }
+const EnumTable& EnumTableOf(T184::CodeMode) { return kEnum33; }
+const EnumTable& EnumTableOf(T188::CommonFieldList) { return kEnum29; }
+const EnumTable& EnumTableOf(T189::Type) { return kEnum34; }
+const EnumTable& EnumTableOf(PostMembercardOpenCardsRequest::CodeType) { return kEnum31; }
+const EnumTable& EnumTableOf(T192::Type) { return kEnum32; }
+const EnumTable& EnumTableOf(PostMembercardOpenCardsRequest::CodeMode) { return kEnum33; }
+const EnumTable& EnumTableOf(T194::CommonFieldList) { return kEnum29; }
+const EnumTable& EnumTableOf(T195::Type) { return kEnum34; }
+const EnumTable& EnumTableOf(PostMembercardOpenCardsResponse::Status_) { return kEnum30; }
+const EnumTable& EnumTableOf(GetMembercardOpenCardsByCardIdResponse::Status_) { return kEnum30; }
+const EnumTable& EnumTableOf(GetMembercardOpenCardsByCardIdResponse::CodeType) { return kEnum31; }
+const EnumTable& EnumTableOf(T202::Type) { return kEnum32; }
+const EnumTable& EnumTableOf(GetMembercardOpenCardsByCardIdResponse::CodeMode) { return kEnum33; }
+const EnumTable& EnumTableOf(T204::CommonFieldList) { return kEnum29; }
+const EnumTable& EnumTableOf(T205::Type) { return kEnum34; }
+const EnumTable& EnumTableOf(T207::Type) { return kEnum32; }
+const EnumTable& EnumTableOf(T209::CommonFieldList) { return kEnum29; }
+const EnumTable& EnumTableOf(T210::Type) { return kEnum34; }
+const EnumTable& EnumTableOf(PatchMembercardOpenCardsByCardIdRequest::CodeMode) { return kEnum33; }
+const EnumTable& EnumTableOf(PatchMembercardOpenCardsByCardIdRequest::CodeType) { return kEnum31; }
+const EnumTable& EnumTableOf(T212::Result_) { return kEnum35; }
 const EnumTable& EnumTableOf(GetMembercardOpenCardsByCardIdCodesByCodeResponse::UserCardStatus) {
-  return kEnum30;
+  return kEnum36;
 }
+const EnumTable& EnumTableOf(T214::Name) { return kEnum29; }
 const EnumTable& EnumTableOf(PostMembercardOpenCardsByCardIdQrcodeRequest::ActivateType) {
-  return kEnum31;
-}
-const EnumTable& EnumTableOf(T108::MemberPriceTitle) { return kEnum32; }
-const EnumTable& EnumTableOf(T108::FavorModuleTitle) { return kEnum33; }
-const EnumTable& EnumTableOf(GetMembercardOpenPhonenumberMemberSearchResponse::ReceiveStatus) {
-  return kEnum34;
-}
-const EnumTable& EnumTableOf(PostPartnerDeliveryPlanDeliveryPlansRequest::UsageMode) {
-  return kEnum35;
-}
-const EnumTable& EnumTableOf(T113::PlanState) { return kEnum36; }
-const EnumTable& EnumTableOf(
-    GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest::AuditState) {
   return kEnum37;
 }
-const EnumTable& EnumTableOf(
-    PostPartnerProductCouponImageGenerationTasksRequest::ImageGenerationType) {
-  return kEnum38;
-}
-const EnumTable& EnumTableOf(T115::Scope) { return kEnum39; }
-const EnumTable& EnumTableOf(
-    GetPartnerProductCouponImageGenerationTasksByTaskIdResponse::TaskState) {
+const EnumTable& EnumTableOf(T225::MemberPriceTitle) { return kEnum38; }
+const EnumTable& EnumTableOf(T225::FavorModuleTitle) { return kEnum39; }
+const EnumTable& EnumTableOf(GetMembercardOpenPhonenumberMemberSearchResponse::ReceiveStatus) {
   return kEnum40;
 }
-const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsRequest::UsageMode) {
+const EnumTable& EnumTableOf(PostPartnerDeliveryPlanDeliveryPlansRequest::UsageMode) {
   return kEnum41;
 }
-const EnumTable& EnumTableOf(T121::Type) { return kEnum42; }
-const EnumTable& EnumTableOf(T125::CouponCodeMode) { return kEnum43; }
-const EnumTable& EnumTableOf(T129::DayList) { return kEnum44; }
-const EnumTable& EnumTableOf(T134::CouponUsageMethodList) { return kEnum45; }
-const EnumTable& EnumTableOf(T134::AppJumpType) { return kEnum46; }
-const EnumTable& EnumTableOf(T136::CodeDisplayMode) { return kEnum47; }
-const EnumTable& EnumTableOf(T125::StoreScope) { return kEnum48; }
-const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsResponse::State) {
-  return kEnum49;
+const EnumTable& EnumTableOf(T235::PlanState) { return kEnum42; }
+const EnumTable& EnumTableOf(
+    GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest::PlanState) {
+  return kEnum42;
 }
-const EnumTable& EnumTableOf(T140::State) { return kEnum50; }
-const EnumTable& EnumTableOf(T146::CouponCodeMode) { return kEnum51; }
+const EnumTable& EnumTableOf(
+    GetPartnerDeliveryPlanDeliveryPlansByBrandIdDeliveryPlansRequest::AuditState) {
+  return kEnum43;
+}
+const EnumTable& EnumTableOf(T238::PlanState) { return kEnum42; }
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponImageGenerationTasksRequest::ImageGenerationType) {
+  return kEnum44;
+}
+const EnumTable& EnumTableOf(T239::Scope) { return kEnum45; }
+const EnumTable& EnumTableOf(T239::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T239::UsageMode) { return kEnum41; }
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponImageGenerationTasksByTaskIdRequest::ImageGenerationType) {
+  return kEnum44;
+}
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponImageGenerationTasksByTaskIdResponse::TaskState) {
+  return kEnum46;
+}
+const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsRequest::Scope) {
+  return kEnum45;
+}
+const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsRequest::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsRequest::UsageMode) {
+  return kEnum47;
+}
+const EnumTable& EnumTableOf(T250::Type) { return kEnum48; }
+const EnumTable& EnumTableOf(T254::CouponCodeMode) { return kEnum49; }
+const EnumTable& EnumTableOf(T258::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T267::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T267::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T269::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T269::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T254::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(PostPartnerProductCouponProductCouponsResponse::State) {
+  return kEnum55;
+}
+const EnumTable& EnumTableOf(T281::State) { return kEnum56; }
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdResponse::State) {
+  return kEnum55;
+}
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdResponse::Scope) {
+  return kEnum45;
+}
+const EnumTable& EnumTableOf(GetPartnerProductCouponProductCouponsByProductCouponIdResponse::Type) {
+  return kEnum3;
+}
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdResponse::UsageMode) {
+  return kEnum47;
+}
+const EnumTable& EnumTableOf(T304::Type) { return kEnum48; }
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::State) {
+  return kEnum55;
+}
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::Scope) {
+  return kEnum45;
+}
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::Type) {
+  return kEnum3;
+}
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdResponse::UsageMode) {
+  return kEnum47;
+}
+const EnumTable& EnumTableOf(T314::Type) { return kEnum48; }
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::State) {
+  return kEnum55;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::Scope) {
+  return kEnum45;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::Type) {
+  return kEnum3;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdDeactivateResponse::UsageMode) {
+  return kEnum47;
+}
+const EnumTable& EnumTableOf(T321::Type) { return kEnum48; }
+const EnumTable& EnumTableOf(T325::CouponCodeMode) { return kEnum57; }
+const EnumTable& EnumTableOf(T329::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T335::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T335::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T337::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T337::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T325::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(T342::State) { return kEnum56; }
+const EnumTable& EnumTableOf(T361::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T361::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T363::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T363::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdRequest::
+        StoreScope) {
+  return kEnum54;
+}
+const EnumTable& EnumTableOf(T368::CouponCodeMode) { return kEnum57; }
+const EnumTable& EnumTableOf(T373::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T368::State) { return kEnum56; }
 const EnumTable& EnumTableOf(
     PostPartnerProductCouponProductCouponsByProductCouponIdStockBundlesByStockBundleIdUpdateBudgetRequest::
         UpdateMode) {
-  return kEnum52;
+  return kEnum58;
 }
-const EnumTable& EnumTableOf(T158::CouponState) { return kEnum53; }
-const EnumTable& EnumTableOf(T158::SendChannel) { return kEnum54; }
-const EnumTable& EnumTableOf(T165::CouponTagList) { return kEnum55; }
-const EnumTable& EnumTableOf(T168::DetailState) { return kEnum56; }
-const EnumTable& EnumTableOf(T180::Type) { return kEnum57; }
-const EnumTable& EnumTableOf(T181::BusinessType) { return kEnum58; }
-const EnumTable& EnumTableOf(PostPartnershipsBuildResponse::State) { return kEnum59; }
-const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesRequest::ActivityStatus) {
+const EnumTable& EnumTableOf(T393::CouponCodeMode) { return kEnum57; }
+const EnumTable& EnumTableOf(T398::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T405::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T405::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T407::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T407::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T393::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(T393::State) { return kEnum56; }
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksRequest::State) {
+  return kEnum56;
+}
+const EnumTable& EnumTableOf(T413::CouponCodeMode) { return kEnum49; }
+const EnumTable& EnumTableOf(T418::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T429::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T429::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T431::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T431::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T413::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(T437::CouponCodeMode) { return kEnum49; }
+const EnumTable& EnumTableOf(T441::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T452::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T452::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T454::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T454::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T437::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksResponse::State) {
+  return kEnum56;
+}
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::CouponCodeMode) {
+  return kEnum49;
+}
+const EnumTable& EnumTableOf(T485::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T496::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T496::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T498::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T498::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::StoreScope) {
+  return kEnum54;
+}
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::State) {
+  return kEnum56;
+}
+const EnumTable& EnumTableOf(T504::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T504::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T506::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T506::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdRequest::StoreScope) {
+  return kEnum54;
+}
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::
+        CouponCodeMode) {
+  return kEnum49;
+}
+const EnumTable& EnumTableOf(T515::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(
+    PatchPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdResponse::State) {
+  return kEnum56;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        CouponCodeMode) {
+  return kEnum49;
+}
+const EnumTable& EnumTableOf(T541::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T552::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T552::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T554::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T554::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        StoreScope) {
+  return kEnum54;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdDeactivateResponse::
+        State) {
+  return kEnum56;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetRequest::
+        UpdateMode) {
+  return kEnum58;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        CouponCodeMode) {
+  return kEnum49;
+}
+const EnumTable& EnumTableOf(T567::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T578::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T578::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T580::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T580::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        StoreScope) {
+  return kEnum54;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponProductCouponsByProductCouponIdStocksByStockIdUpdateBudgetResponse::
+        State) {
+  return kEnum56;
+}
+const EnumTable& EnumTableOf(T588::CouponState) { return kEnum59; }
+const EnumTable& EnumTableOf(T588::SendChannel) { return kEnum60; }
+const EnumTable& EnumTableOf(T592::State) { return kEnum55; }
+const EnumTable& EnumTableOf(T592::Scope) { return kEnum45; }
+const EnumTable& EnumTableOf(T592::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T592::UsageMode) { return kEnum41; }
+const EnumTable& EnumTableOf(T600::CouponCodeMode) { return kEnum57; }
+const EnumTable& EnumTableOf(T605::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T610::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T610::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T612::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T612::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T600::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(T600::State) { return kEnum56; }
+const EnumTable& EnumTableOf(T618::CouponTagList) { return kEnum61; }
+const EnumTable& EnumTableOf(T620::CouponState) { return kEnum59; }
+const EnumTable& EnumTableOf(T620::SendChannel) { return kEnum60; }
+const EnumTable& EnumTableOf(T624::State) { return kEnum55; }
+const EnumTable& EnumTableOf(T624::Scope) { return kEnum45; }
+const EnumTable& EnumTableOf(T624::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T624::UsageMode) { return kEnum41; }
+const EnumTable& EnumTableOf(T632::CouponCodeMode) { return kEnum57; }
+const EnumTable& EnumTableOf(T637::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T642::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T642::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T644::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T644::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T632::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(T632::State) { return kEnum56; }
+const EnumTable& EnumTableOf(T650::CouponTagList) { return kEnum61; }
+const EnumTable& EnumTableOf(GetPartnerProductCouponUsersByOpenidCouponsRequest::CouponState) {
+  return kEnum59;
+}
+const EnumTable& EnumTableOf(T652::SendChannel) { return kEnum60; }
+const EnumTable& EnumTableOf(T656::DetailState) { return kEnum62; }
+const EnumTable& EnumTableOf(T657::State) { return kEnum55; }
+const EnumTable& EnumTableOf(T657::Scope) { return kEnum45; }
+const EnumTable& EnumTableOf(T657::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T657::UsageMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T661::Type) { return kEnum48; }
+const EnumTable& EnumTableOf(T665::CouponCodeMode) { return kEnum49; }
+const EnumTable& EnumTableOf(T670::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T679::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T679::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T681::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T681::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T665::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(T665::State) { return kEnum56; }
+const EnumTable& EnumTableOf(T687::CouponTagList) { return kEnum61; }
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponsResponse::CouponState) {
+  return kEnum59;
+}
+const EnumTable& EnumTableOf(PostPartnerProductCouponUsersByOpenidCouponsResponse::SendChannel) {
   return kEnum60;
 }
-const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesRequest::AwardType) { return kEnum61; }
-const EnumTable& EnumTableOf(T187::DeliveryPurpose) { return kEnum62; }
-const EnumTable& EnumTableOf(T191::PaymentSceneList) { return kEnum63; }
-const EnumTable& EnumTableOf(T192::PaymentMethod) { return kEnum64; }
-const EnumTable& EnumTableOf(T194::MerchantOption) { return kEnum65; }
-const EnumTable& EnumTableOf(T194::SendContent) { return kEnum66; }
-const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesByActivityIdResponse::ActivityType) {
-  return kEnum67;
+const EnumTable& EnumTableOf(T692::DetailState) { return kEnum62; }
+const EnumTable& EnumTableOf(T693::State) { return kEnum55; }
+const EnumTable& EnumTableOf(T693::Scope) { return kEnum45; }
+const EnumTable& EnumTableOf(T693::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T693::UsageMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T697::Type) { return kEnum48; }
+const EnumTable& EnumTableOf(T701::CouponCodeMode) { return kEnum49; }
+const EnumTable& EnumTableOf(T706::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T715::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T715::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T717::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T717::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T701::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(T701::State) { return kEnum56; }
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::CouponState) {
+  return kEnum59;
 }
+const EnumTable& EnumTableOf(
+    GetPartnerProductCouponUsersByOpenidCouponsByCouponCodeResponse::SendChannel) {
+  return kEnum60;
+}
+const EnumTable& EnumTableOf(T726::DetailState) { return kEnum62; }
+const EnumTable& EnumTableOf(T727::State) { return kEnum55; }
+const EnumTable& EnumTableOf(T727::Scope) { return kEnum45; }
+const EnumTable& EnumTableOf(T727::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T727::UsageMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T731::Type) { return kEnum48; }
+const EnumTable& EnumTableOf(T735::CouponCodeMode) { return kEnum49; }
+const EnumTable& EnumTableOf(T740::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T749::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T749::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T751::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T751::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T735::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(T735::State) { return kEnum56; }
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::CouponState) {
+  return kEnum59;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeConfirmResponse::SendChannel) {
+  return kEnum60;
+}
+const EnumTable& EnumTableOf(T761::DetailState) { return kEnum62; }
+const EnumTable& EnumTableOf(T762::State) { return kEnum55; }
+const EnumTable& EnumTableOf(T762::Scope) { return kEnum45; }
+const EnumTable& EnumTableOf(T762::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T762::UsageMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T766::Type) { return kEnum48; }
+const EnumTable& EnumTableOf(T770::CouponCodeMode) { return kEnum49; }
+const EnumTable& EnumTableOf(T775::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T784::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T784::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T786::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T786::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T770::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(T770::State) { return kEnum56; }
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::CouponState) {
+  return kEnum59;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeDeactivateResponse::SendChannel) {
+  return kEnum60;
+}
+const EnumTable& EnumTableOf(T795::DetailState) { return kEnum62; }
+const EnumTable& EnumTableOf(T796::State) { return kEnum55; }
+const EnumTable& EnumTableOf(T796::Scope) { return kEnum45; }
+const EnumTable& EnumTableOf(T796::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T796::UsageMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T800::Type) { return kEnum48; }
+const EnumTable& EnumTableOf(T804::CouponCodeMode) { return kEnum49; }
+const EnumTable& EnumTableOf(T809::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T818::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T818::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T820::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T820::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T804::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(T804::State) { return kEnum56; }
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::CouponState) {
+  return kEnum59;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeReturnResponse::SendChannel) {
+  return kEnum60;
+}
+const EnumTable& EnumTableOf(T829::DetailState) { return kEnum62; }
+const EnumTable& EnumTableOf(T830::State) { return kEnum55; }
+const EnumTable& EnumTableOf(T830::Scope) { return kEnum45; }
+const EnumTable& EnumTableOf(T830::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T830::UsageMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T834::Type) { return kEnum48; }
+const EnumTable& EnumTableOf(T838::CouponCodeMode) { return kEnum49; }
+const EnumTable& EnumTableOf(T843::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T852::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T852::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T854::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T854::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T838::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(T838::State) { return kEnum56; }
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::CouponState) {
+  return kEnum59;
+}
+const EnumTable& EnumTableOf(
+    PostPartnerProductCouponUsersByOpenidCouponsByCouponCodeUseResponse::SendChannel) {
+  return kEnum60;
+}
+const EnumTable& EnumTableOf(T864::DetailState) { return kEnum62; }
+const EnumTable& EnumTableOf(T865::State) { return kEnum55; }
+const EnumTable& EnumTableOf(T865::Scope) { return kEnum45; }
+const EnumTable& EnumTableOf(T865::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T865::UsageMode) { return kEnum47; }
+const EnumTable& EnumTableOf(T869::Type) { return kEnum48; }
+const EnumTable& EnumTableOf(T873::CouponCodeMode) { return kEnum49; }
+const EnumTable& EnumTableOf(T878::DayList) { return kEnum50; }
+const EnumTable& EnumTableOf(T887::CouponUsageMethodList) { return kEnum51; }
+const EnumTable& EnumTableOf(T887::AppJumpType) { return kEnum52; }
+const EnumTable& EnumTableOf(T889::CodeDisplayMode) { return kEnum53; }
+const EnumTable& EnumTableOf(T889::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T873::StoreScope) { return kEnum54; }
+const EnumTable& EnumTableOf(T873::State) { return kEnum56; }
+const EnumTable& EnumTableOf(T895::Type) { return kEnum63; }
+const EnumTable& EnumTableOf(T896::BusinessType) { return kEnum64; }
+const EnumTable& EnumTableOf(T900::Type) { return kEnum63; }
+const EnumTable& EnumTableOf(T901::BusinessType) { return kEnum64; }
+const EnumTable& EnumTableOf(PostPartnershipsBuildResponse::State) { return kEnum65; }
+const EnumTable& EnumTableOf(T904::Type) { return kEnum63; }
+const EnumTable& EnumTableOf(T905::BusinessType) { return kEnum64; }
+const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesRequest::ActivityStatus) {
+  return kEnum66;
+}
+const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesRequest::AwardType) { return kEnum67; }
+const EnumTable& EnumTableOf(T907::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T907::DeliveryPurposeCategory) { return kEnum68; }
+const EnumTable& EnumTableOf(T911::DeliveryUserCategory) { return kEnum69; }
+const EnumTable& EnumTableOf(T912::PaymentScene) { return kEnum70; }
+const EnumTable& EnumTableOf(T913::PaymentMethodCategory) { return kEnum71; }
+const EnumTable& EnumTableOf(T915::SendMerchantOption) { return kEnum72; }
+const EnumTable& EnumTableOf(T915::SendContentCategory) { return kEnum73; }
+const EnumTable& EnumTableOf(T906::ActType) { return kEnum74; }
+const EnumTable& EnumTableOf(T906::ActStatus) { return kEnum75; }
+const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesByActivityIdResponse::ActType) {
+  return kEnum74;
+}
+const EnumTable& EnumTableOf(GetPaygiftactivityActivitiesByActivityIdResponse::ActStatus) {
+  return kEnum66;
+}
+const EnumTable& EnumTableOf(T917::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T917::DeliveryPurposeCategory) { return kEnum68; }
+const EnumTable& EnumTableOf(T921::DeliveryUserCategory) { return kEnum69; }
+const EnumTable& EnumTableOf(T922::PaymentScene) { return kEnum70; }
+const EnumTable& EnumTableOf(T923::PaymentMethodCategory) { return kEnum71; }
+const EnumTable& EnumTableOf(T925::AwardType) { return kEnum67; }
+const EnumTable& EnumTableOf(T925::SendMerchantOption) { return kEnum72; }
+const EnumTable& EnumTableOf(T925::SendContentCategory) { return kEnum73; }
+const EnumTable& EnumTableOf(T930::BackgroundColor) { return kEnum6; }
+const EnumTable& EnumTableOf(T930::DeliveryPurposeCategory) { return kEnum68; }
+const EnumTable& EnumTableOf(T934::DeliveryUserCategory) { return kEnum69; }
+const EnumTable& EnumTableOf(T935::PaymentScene) { return kEnum70; }
+const EnumTable& EnumTableOf(T936::PaymentMethod) { return kEnum71; }
+const EnumTable& EnumTableOf(T937::PaymentMethodCategory) { return kEnum71; }
+const EnumTable& EnumTableOf(T938::AwardType) { return kEnum67; }
+const EnumTable& EnumTableOf(T938::SendMerchantOption) { return kEnum72; }
+const EnumTable& EnumTableOf(T938::SendContentCategory) { return kEnum73; }
 const EnumTable& EnumTableOf(PostShoppingReceiptCustomentrancesRequest::CustomEntranceType) {
-  return kEnum68;
+  return kEnum76;
 }
 const EnumTable& EnumTableOf(PostShoppingReceiptCustomentrancesRequest::CustomEntranceState) {
-  return kEnum69;
+  return kEnum77;
 }
-const EnumTable& EnumTableOf(T208::State) { return kEnum70; }
+const EnumTable& EnumTableOf(
+    GetShoppingReceiptCustomentrancesByBrandIdResponse::CustomEntranceType) {
+  return kEnum76;
+}
+const EnumTable& EnumTableOf(
+    GetShoppingReceiptCustomentrancesByBrandIdResponse::CustomEntranceState) {
+  return kEnum77;
+}
+const EnumTable& EnumTableOf(
+    PatchShoppingReceiptCustomentrancesByBrandIdRequest::CustomEntranceType) {
+  return kEnum76;
+}
+const EnumTable& EnumTableOf(
+    PatchShoppingReceiptCustomentrancesByBrandIdRequest::CustomEntranceState) {
+  return kEnum77;
+}
+const EnumTable& EnumTableOf(T950::State) { return kEnum78; }
 
 }  // namespace wechatpay::models::v3::marketing

@@ -21,32 +21,46 @@ using T5 = T2::ComplaintMediaList;
 using T6 = T2::AdditionalInfo;
 using T7 = T6::SharePowerInfo;
 using T8 = T7::ReturnAddressInfo;
-using T9 = GetComplaintsV2ByComplaintIdResponse::ServiceOrderInfo;
-using T10 = GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::Data;
-using T11 = T10::ComplaintMediaList;
-using T12 = T10::NormalMessage;
-using T13 = T12::Blocks;
-using T14 = T13::Text;
-using T15 = T13::Image;
-using T16 = T13::Link;
-using T17 = T16::Action;
-using T18 = T17::MiniProgramJumpInfo;
-using T19 = T17::MessageInfo;
-using T20 = T16::InvalidInfo;
-using T21 = T13::FaqList;
-using T22 = T21::Faqs;
-using T23 = T13::ButtonGroup;
-using T24 = T10::ClickMessage;
-using T25 = PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest::Message;
-using T26 = T25::Blocks;
-using T27 = T26::Link;
-using T28 = T27::Action;
-using T29 = T28::MiniProgramJumpInfo;
-using T30 = T26::FaqList;
-using T31 = T30::Faqs;
-using T32 = T26::ButtonGroup;
-using T33 = GetComplaintsByTransactionIdNegotiationHistorysResponse::ComplaintNegotiationHistory;
-using T34 = PostImagesUploadRequest::Meta;
+using T9 = GetComplaintsV2ByComplaintIdResponse::ComplaintMediaList;
+using T10 = GetComplaintsV2ByComplaintIdResponse::ComplaintOrderInfo;
+using T11 = GetComplaintsV2ByComplaintIdResponse::ServiceOrderInfo;
+using T12 = GetComplaintsV2ByComplaintIdResponse::AdditionalInfo;
+using T13 = T12::SharePowerInfo;
+using T14 = T13::ReturnAddressInfo;
+using T15 = GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::Data;
+using T16 = T15::ComplaintMediaList;
+using T17 = T15::NormalMessage;
+using T18 = T17::Blocks;
+using T19 = T18::Text;
+using T20 = T18::Image;
+using T21 = T18::Link;
+using T22 = T21::Action;
+using T23 = T22::MiniProgramJumpInfo;
+using T24 = T22::MessageInfo;
+using T25 = T21::InvalidInfo;
+using T26 = T18::FaqList;
+using T27 = T26::Faqs;
+using T28 = T18::Button;
+using T29 = T18::ButtonGroup;
+using T30 = T29::Buttons;
+using T31 = T15::ClickMessage;
+using T32 = PostComplaintsV2ByComplaintIdResponseRequest::MiniProgramJumpInfo;
+using T33 = PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest::Message;
+using T34 = T33::Blocks;
+using T35 = T34::Text;
+using T36 = T34::Image;
+using T37 = T34::Link;
+using T38 = T37::Action;
+using T39 = T38::MiniProgramJumpInfo;
+using T40 = T38::MessageInfo;
+using T41 = T37::InvalidInfo;
+using T42 = T34::FaqList;
+using T43 = T42::Faqs;
+using T44 = T34::Button;
+using T45 = T34::ButtonGroup;
+using T46 = T45::Buttons;
+using T47 = GetComplaintsByTransactionIdNegotiationHistorysResponse::ComplaintNegotiationHistory;
+using T48 = PostImagesUploadRequest::Meta;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -213,31 +227,45 @@ static void Serialize(Archive& a, T7& v);
 static void Serialize(Archive& a, T6& v);
 static void Serialize(Archive& a, T2& v);
 static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T10& v);
 static void Serialize(Archive& a, T11& v);
 static void Serialize(Archive& a, T14& v);
-static void Serialize(Archive& a, T15& v);
-static void Serialize(Archive& a, T18& v);
-static void Serialize(Archive& a, T19& v);
-static void Serialize(Archive& a, T17& v);
-static void Serialize(Archive& a, T20& v);
-static void Serialize(Archive& a, T16& v);
-static void Serialize(Archive& a, T22& v);
-static void Serialize(Archive& a, T21& v);
-static void Serialize(Archive& a, T23& v);
 static void Serialize(Archive& a, T13& v);
 static void Serialize(Archive& a, T12& v);
+static void Serialize(Archive& a, T16& v);
+static void Serialize(Archive& a, T19& v);
+static void Serialize(Archive& a, T20& v);
+static void Serialize(Archive& a, T23& v);
 static void Serialize(Archive& a, T24& v);
-static void Serialize(Archive& a, T10& v);
-static void Serialize(Archive& a, T29& v);
-static void Serialize(Archive& a, T28& v);
-static void Serialize(Archive& a, T27& v);
-static void Serialize(Archive& a, T31& v);
-static void Serialize(Archive& a, T30& v);
-static void Serialize(Archive& a, T32& v);
-static void Serialize(Archive& a, T26& v);
+static void Serialize(Archive& a, T22& v);
 static void Serialize(Archive& a, T25& v);
-static void Serialize(Archive& a, T33& v);
+static void Serialize(Archive& a, T21& v);
+static void Serialize(Archive& a, T27& v);
+static void Serialize(Archive& a, T26& v);
+static void Serialize(Archive& a, T28& v);
+static void Serialize(Archive& a, T30& v);
+static void Serialize(Archive& a, T29& v);
+static void Serialize(Archive& a, T18& v);
+static void Serialize(Archive& a, T17& v);
+static void Serialize(Archive& a, T31& v);
+static void Serialize(Archive& a, T15& v);
+static void Serialize(Archive& a, T32& v);
+static void Serialize(Archive& a, T35& v);
+static void Serialize(Archive& a, T36& v);
+static void Serialize(Archive& a, T39& v);
+static void Serialize(Archive& a, T40& v);
+static void Serialize(Archive& a, T38& v);
+static void Serialize(Archive& a, T41& v);
+static void Serialize(Archive& a, T37& v);
+static void Serialize(Archive& a, T43& v);
+static void Serialize(Archive& a, T42& v);
+static void Serialize(Archive& a, T44& v);
+static void Serialize(Archive& a, T46& v);
+static void Serialize(Archive& a, T45& v);
 static void Serialize(Archive& a, T34& v);
+static void Serialize(Archive& a, T33& v);
+static void Serialize(Archive& a, T47& v);
+static void Serialize(Archive& a, T48& v);
 
 // DELETE v3/merchant-service/complaint-notifications
 namespace {
@@ -282,8 +310,8 @@ constexpr internal::EndpointSpec kSpec1{
 
 void Serialize(Archive& a, GetComplaintNotificationsRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetComplaintNotificationsResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("url", v.url);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("url", v.url);
   a.Extra(v.extra);
 }
 
@@ -322,8 +350,8 @@ void Serialize(Archive& a, PostComplaintNotificationsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostComplaintNotificationsResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("url", v.url);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("url", v.url);
   a.Extra(v.extra);
 }
 
@@ -362,8 +390,8 @@ void Serialize(Archive& a, PutComplaintNotificationsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PutComplaintNotificationsResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("url", v.url);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("url", v.url);
   a.Extra(v.extra);
 }
 
@@ -407,8 +435,8 @@ void Serialize(Archive& a, GetComplaintsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetComplaintsResponse& v) {
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
   a.OptI64("total_count", v.total_count);
   a.OptList("data", v.data);
   a.Extra(v.extra);
@@ -454,8 +482,8 @@ void Serialize(Archive& a, GetComplaintsV2Request& v) {
 }
 void Serialize(Archive& a, GetComplaintsV2Response& v) {
   a.OptList("data", v.data);
-  a.I64("limit", v.limit);
-  a.I64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptI64("offset", v.offset);
   a.OptI64("total_count", v.total_count);
   a.Extra(v.extra);
 }
@@ -488,20 +516,20 @@ constexpr internal::EndpointSpec kSpec6{
 
 void Serialize(Archive& a, GetComplaintsV2ByComplaintIdRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetComplaintsV2ByComplaintIdResponse& v) {
-  a.Str("complaint_id", v.complaint_id);
-  a.Str("complaint_time", v.complaint_time);
-  a.Str("complaint_detail", v.complaint_detail);
+  a.OptStr("complaint_id", v.complaint_id);
+  a.OptStr("complaint_time", v.complaint_time);
+  a.OptStr("complaint_detail", v.complaint_detail);
   a.Field("complaint_state", v.complaint_state);
-  a.Str("complainted_mchid", v.complainted_mchid);
+  a.OptStr("complainted_mchid", v.complainted_mchid);
   a.OptStr("payer_phone", v.payer_phone);
   a.OptStr("payer_openid", v.payer_openid);
   a.OptList("complaint_media_list", v.complaint_media_list);
   a.OptList("complaint_order_info", v.complaint_order_info);
   a.OptList("service_order_info", v.service_order_info);
-  a.Bool("complaint_full_refunded", v.complaint_full_refunded);
-  a.Bool("incoming_user_response", v.incoming_user_response);
-  a.Str("problem_description", v.problem_description);
-  a.I64("user_complaint_times", v.user_complaint_times);
+  a.OptBool("complaint_full_refunded", v.complaint_full_refunded);
+  a.OptBool("incoming_user_response", v.incoming_user_response);
+  a.OptStr("problem_description", v.problem_description);
+  a.OptI64("user_complaint_times", v.user_complaint_times);
   a.Field("problem_type", v.problem_type);
   a.OptI64("apply_refund_amount", v.apply_refund_amount);
   a.OptList("user_tag_list", v.user_tag_list);
@@ -588,8 +616,8 @@ void Serialize(Archive& a, GetComplaintsV2ByComplaintIdNegotiationHistorysReques
 }
 void Serialize(Archive& a, GetComplaintsV2ByComplaintIdNegotiationHistorysResponse& v) {
   a.OptList("data", v.data);
-  a.I64("limit", v.limit);
-  a.I64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptI64("offset", v.offset);
   a.OptI64("total_count", v.total_count);
   a.Extra(v.extra);
 }
@@ -747,16 +775,16 @@ constexpr internal::EndpointSpec kSpec12{
 
 void Serialize(Archive& a, GetComplaintsByTransactionIdRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetComplaintsByTransactionIdResponse& v) {
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("complaint_time", v.complaint_time);
-  a.I64("amount", v.amount);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("complaint_time", v.complaint_time);
+  a.OptI64("amount", v.amount);
   a.OptStr("payer_phone", v.payer_phone);
-  a.Str("complaint_detail", v.complaint_detail);
+  a.OptStr("complaint_detail", v.complaint_detail);
   a.OptStr("complaint_state", v.complaint_state);
-  a.Str("transaction_id", v.transaction_id);
+  a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("frozen_end_time", v.frozen_end_time);
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("complaint_handle_state", v.complaint_handle_state);
+  a.OptStr("complaint_handle_state", v.complaint_handle_state);
   a.Extra(v.extra);
 }
 
@@ -871,7 +899,7 @@ void Serialize(Archive& a, PostImagesUploadRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostImagesUploadResponse& v) {
-  a.Str("media_id", v.media_id);
+  a.OptStr("media_id", v.media_id);
   a.Extra(v.extra);
 }
 
@@ -911,22 +939,22 @@ Result<PreparedCall> GetImagesByMediaId::Prepare(const Client& client, std::stri
 }
 
 static void Serialize(Archive& a, T1& v) {
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("complaint_time", v.complaint_time);
-  a.I64("amount", v.amount);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("complaint_time", v.complaint_time);
+  a.OptI64("amount", v.amount);
   a.OptStr("payer_phone", v.payer_phone);
-  a.Str("complaint_detail", v.complaint_detail);
+  a.OptStr("complaint_detail", v.complaint_detail);
   a.Field("complaint_state", v.complaint_state);
-  a.Str("transaction_id", v.transaction_id);
+  a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("frozen_end_time", v.frozen_end_time);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T3& v) {
-  a.Str("transaction_id", v.transaction_id);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.I64("amount", v.amount);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptI64("amount", v.amount);
   a.Extra(v.extra);
 }
 
@@ -964,19 +992,19 @@ static void Serialize(Archive& a, T6& v) {
 }
 
 static void Serialize(Archive& a, T2& v) {
-  a.Str("complaint_id", v.complaint_id);
-  a.Str("complaint_time", v.complaint_time);
-  a.Str("complaint_detail", v.complaint_detail);
+  a.OptStr("complaint_id", v.complaint_id);
+  a.OptStr("complaint_time", v.complaint_time);
+  a.OptStr("complaint_detail", v.complaint_detail);
   a.Field("complaint_state", v.complaint_state);
-  a.Str("complainted_mchid", v.complainted_mchid);
+  a.OptStr("complainted_mchid", v.complainted_mchid);
   a.OptStr("payer_phone", v.payer_phone);
   a.OptList("complaint_order_info", v.complaint_order_info);
   a.OptList("service_order_info", v.service_order_info);
   a.OptList("complaint_media_list", v.complaint_media_list);
-  a.Bool("complaint_full_refunded", v.complaint_full_refunded);
-  a.Bool("incoming_user_response", v.incoming_user_response);
-  a.Str("problem_description", v.problem_description);
-  a.I64("user_complaint_times", v.user_complaint_times);
+  a.OptBool("complaint_full_refunded", v.complaint_full_refunded);
+  a.OptBool("incoming_user_response", v.incoming_user_response);
+  a.OptStr("problem_description", v.problem_description);
+  a.OptI64("user_complaint_times", v.user_complaint_times);
   a.Field("problem_type", v.problem_type);
   a.OptI64("apply_refund_amount", v.apply_refund_amount);
   a.OptList("user_tag_list", v.user_tag_list);
@@ -988,45 +1016,78 @@ static void Serialize(Archive& a, T2& v) {
 }
 
 static void Serialize(Archive& a, T9& v) {
+  a.Field("media_type", v.media_type);
+  a.OptStrList("media_url", v.media_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptI64("amount", v.amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
   a.OptStr("order_id", v.order_id);
   a.OptStr("out_order_no", v.out_order_no);
   a.OptStr("state", v.state);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T11& v) {
+static void Serialize(Archive& a, T14& v) {
+  a.OptStr("return_address", v.return_address);
+  a.OptStr("longitude", v.longitude);
+  a.OptStr("latitude", v.latitude);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T13& v) {
+  a.OptStr("return_time", v.return_time);
+  a.Field("return_address_info", v.return_address_info);
+  a.OptBool("is_returned_to_same_machine", v.is_returned_to_same_machine);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T12& v) {
+  a.Field("type", v.type);
+  a.Field("share_power_info", v.share_power_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T16& v) {
   a.Field("media_type", v.media_type);
   a.OptStrList("media_url", v.media_url);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T14& v) {
+static void Serialize(Archive& a, T19& v) {
   a.OptStr("text", v.text);
   a.Field("color", v.color);
   a.OptBool("is_bold", v.is_bold);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T15& v) {
+static void Serialize(Archive& a, T20& v) {
   a.OptStr("media_id", v.media_id);
   a.Field("image_style_type", v.image_style_type);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T18& v) {
-  a.Str("appid", v.appid);
-  a.Str("path", v.path);
-  a.Str("text", v.text);
+static void Serialize(Archive& a, T23& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.OptStr("text", v.text);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T19& v) {
-  a.Str("content", v.content);
+static void Serialize(Archive& a, T24& v) {
+  a.OptStr("content", v.content);
   a.OptStr("custom_data", v.custom_data);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T17& v) {
+static void Serialize(Archive& a, T22& v) {
   a.Field("action_type", v.action_type);
   a.OptStr("jump_url", v.jump_url);
   a.Field("mini_program_jump_info", v.mini_program_jump_info);
@@ -1035,39 +1096,53 @@ static void Serialize(Archive& a, T17& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T20& v) {
+static void Serialize(Archive& a, T25& v) {
   a.OptStr("expired_time", v.expired_time);
   a.OptBool("multi_clickable", v.multi_clickable);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T16& v) {
+static void Serialize(Archive& a, T21& v) {
   a.OptStr("text", v.text);
   a.Field("action", v.action);
   a.Field("invalid_info", v.invalid_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T22& v) {
+static void Serialize(Archive& a, T27& v) {
   a.OptStr("faq_id", v.faq_id);
   a.OptStr("faq_title", v.faq_title);
   a.Field("action", v.action);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T21& v) {
+static void Serialize(Archive& a, T26& v) {
   a.OptList("faqs", v.faqs);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T23& v) {
+static void Serialize(Archive& a, T28& v) {
+  a.OptStr("text", v.text);
+  a.Field("action", v.action);
+  a.Field("invalid_info", v.invalid_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T30& v) {
+  a.OptStr("text", v.text);
+  a.Field("action", v.action);
+  a.Field("invalid_info", v.invalid_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T29& v) {
   a.OptList("buttons", v.buttons);
   a.Field("button_layout", v.button_layout);
   a.Field("invalid_info", v.invalid_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T13& v) {
+static void Serialize(Archive& a, T18& v) {
   a.Field("type", v.type);
   a.Field("text", v.text);
   a.Field("image", v.image);
@@ -1078,25 +1153,25 @@ static void Serialize(Archive& a, T13& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T12& v) {
+static void Serialize(Archive& a, T17& v) {
   a.OptList("blocks", v.blocks);
   a.Field("sender_identity", v.sender_identity);
   a.OptStr("custom_data", v.custom_data);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T24& v) {
+static void Serialize(Archive& a, T31& v) {
   a.OptAny("message_content", v.message_content);
   a.OptStr("action_id", v.action_id);
   a.OptStr("clicked_log_id", v.clicked_log_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T10& v) {
+static void Serialize(Archive& a, T15& v) {
   a.Field("complaint_media_list", v.complaint_media_list);
-  a.Str("log_id", v.log_id);
-  a.Str("operator", v.operator_);
-  a.Str("operate_time", v.operate_time);
+  a.OptStr("log_id", v.log_id);
+  a.OptStr("operator", v.operator_);
+  a.OptStr("operate_time", v.operate_time);
   a.Field("operate_type", v.operate_type);
   a.OptStr("operate_details", v.operate_details);
   a.OptStrList("image_list", v.image_list);
@@ -1108,14 +1183,40 @@ static void Serialize(Archive& a, T10& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T29& v) {
+static void Serialize(Archive& a, T32& v) {
+  a.Str("appid", v.appid);
+  a.Str("path", v.path);
+  a.Str("text", v.text);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T35& v) {
+  a.OptStr("text", v.text);
+  a.Field("color", v.color);
+  a.OptBool("is_bold", v.is_bold);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T36& v) {
+  a.OptStr("media_id", v.media_id);
+  a.Field("image_style_type", v.image_style_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T39& v) {
   a.Str("appid", v.appid);
   a.OptStr("path", v.path);
   a.OptStr("text", v.text);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T28& v) {
+static void Serialize(Archive& a, T40& v) {
+  a.Str("content", v.content);
+  a.OptStr("custom_data", v.custom_data);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T38& v) {
   a.Field("action_type", v.action_type);
   a.OptStr("jump_url", v.jump_url);
   a.Field("mini_program_jump_info", v.mini_program_jump_info);
@@ -1124,33 +1225,53 @@ static void Serialize(Archive& a, T28& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T27& v) {
+static void Serialize(Archive& a, T41& v) {
+  a.OptStr("expired_time", v.expired_time);
+  a.OptBool("multi_clickable", v.multi_clickable);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T37& v) {
   a.OptStr("text", v.text);
   a.Field("action", v.action);
   a.Field("invalid_info", v.invalid_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T31& v) {
+static void Serialize(Archive& a, T43& v) {
   a.OptStr("faq_id", v.faq_id);
   a.OptStr("faq_title", v.faq_title);
   a.Field("action", v.action);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T30& v) {
+static void Serialize(Archive& a, T42& v) {
   a.OptList("faqs", v.faqs);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T32& v) {
+static void Serialize(Archive& a, T44& v) {
+  a.OptStr("text", v.text);
+  a.Field("action", v.action);
+  a.Field("invalid_info", v.invalid_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T46& v) {
+  a.OptStr("text", v.text);
+  a.Field("action", v.action);
+  a.Field("invalid_info", v.invalid_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T45& v) {
   a.OptList("buttons", v.buttons);
   a.Field("button_layout", v.button_layout);
   a.Field("invalid_info", v.invalid_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T26& v) {
+static void Serialize(Archive& a, T34& v) {
   a.Field("type", v.type);
   a.Field("text", v.text);
   a.Field("image", v.image);
@@ -1161,23 +1282,23 @@ static void Serialize(Archive& a, T26& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T25& v) {
+static void Serialize(Archive& a, T33& v) {
   a.OptList("blocks", v.blocks);
   a.Field("sender_identity", v.sender_identity);
   a.OptStr("custom_data", v.custom_data);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T33& v) {
-  a.Str("operate_user", v.operate_user);
-  a.Str("operate_time", v.operate_time);
+static void Serialize(Archive& a, T47& v) {
+  a.OptStr("operate_user", v.operate_user);
+  a.OptStr("operate_time", v.operate_time);
   a.Field("operate_type", v.operate_type);
   a.OptStr("operate_details", v.operate_details);
   a.OptList("image_list", v.image_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T34& v) {
+static void Serialize(Archive& a, T48& v) {
   a.OptStr("filename", v.filename);
   a.OptStr("sha256", v.sha256);
   a.Extra(v.extra);
@@ -1223,8 +1344,18 @@ GetComplaintsV2Response::GetComplaintsV2Response() = default;
 GetComplaintsV2Response::~GetComplaintsV2Response() = default;
 GetComplaintsV2ByComplaintIdRequest::GetComplaintsV2ByComplaintIdRequest() = default;
 GetComplaintsV2ByComplaintIdRequest::~GetComplaintsV2ByComplaintIdRequest() = default;
-T9::ServiceOrderInfo() = default;
-T9::~ServiceOrderInfo() = default;
+T9::ComplaintMediaList() = default;
+T9::~ComplaintMediaList() = default;
+T10::ComplaintOrderInfo() = default;
+T10::~ComplaintOrderInfo() = default;
+T11::ServiceOrderInfo() = default;
+T11::~ServiceOrderInfo() = default;
+T14::ReturnAddressInfo() = default;
+T14::~ReturnAddressInfo() = default;
+T13::SharePowerInfo() = default;
+T13::~SharePowerInfo() = default;
+T12::AdditionalInfo() = default;
+T12::~AdditionalInfo() = default;
 GetComplaintsV2ByComplaintIdResponse::GetComplaintsV2ByComplaintIdResponse() = default;
 GetComplaintsV2ByComplaintIdResponse::~GetComplaintsV2ByComplaintIdResponse() = default;
 PostComplaintsV2ByComplaintIdCompleteRequest::PostComplaintsV2ByComplaintIdCompleteRequest() =
@@ -1235,60 +1366,78 @@ GetComplaintsV2ByComplaintIdNegotiationHistorysRequest::
     GetComplaintsV2ByComplaintIdNegotiationHistorysRequest() = default;
 GetComplaintsV2ByComplaintIdNegotiationHistorysRequest::
     ~GetComplaintsV2ByComplaintIdNegotiationHistorysRequest() = default;
-T11::ComplaintMediaList() = default;
-T11::~ComplaintMediaList() = default;
-T14::Text() = default;
-T14::~Text() = default;
-T15::Image() = default;
-T15::~Image() = default;
-T18::MiniProgramJumpInfo() = default;
-T18::~MiniProgramJumpInfo() = default;
-T19::MessageInfo() = default;
-T19::~MessageInfo() = default;
-T17::Action() = default;
-T17::~Action() = default;
-T20::InvalidInfo() = default;
-T20::~InvalidInfo() = default;
-T16::Link() = default;
-T16::~Link() = default;
-T22::Faqs() = default;
-T22::~Faqs() = default;
-T21::FaqList() = default;
-T21::~FaqList() = default;
-T23::ButtonGroup() = default;
-T23::~ButtonGroup() = default;
-T13::Blocks() = default;
-T13::~Blocks() = default;
-T12::NormalMessage() = default;
-T12::~NormalMessage() = default;
-T24::ClickMessage() = default;
-T24::~ClickMessage() = default;
-T10::Data() = default;
-T10::~Data() = default;
+T16::ComplaintMediaList() = default;
+T16::~ComplaintMediaList() = default;
+T19::Text() = default;
+T19::~Text() = default;
+T20::Image() = default;
+T20::~Image() = default;
+T23::MiniProgramJumpInfo() = default;
+T23::~MiniProgramJumpInfo() = default;
+T24::MessageInfo() = default;
+T24::~MessageInfo() = default;
+T22::Action() = default;
+T22::~Action() = default;
+T25::InvalidInfo() = default;
+T25::~InvalidInfo() = default;
+T21::Link() = default;
+T21::~Link() = default;
+T27::Faqs() = default;
+T27::~Faqs() = default;
+T26::FaqList() = default;
+T26::~FaqList() = default;
+T28::Button() = default;
+T28::~Button() = default;
+T30::Buttons() = default;
+T30::~Buttons() = default;
+T29::ButtonGroup() = default;
+T29::~ButtonGroup() = default;
+T18::Blocks() = default;
+T18::~Blocks() = default;
+T17::NormalMessage() = default;
+T17::~NormalMessage() = default;
+T31::ClickMessage() = default;
+T31::~ClickMessage() = default;
+T15::Data() = default;
+T15::~Data() = default;
 GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::
     GetComplaintsV2ByComplaintIdNegotiationHistorysResponse() = default;
 GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::
     ~GetComplaintsV2ByComplaintIdNegotiationHistorysResponse() = default;
+T32::MiniProgramJumpInfo() = default;
+T32::~MiniProgramJumpInfo() = default;
 PostComplaintsV2ByComplaintIdResponseRequest::PostComplaintsV2ByComplaintIdResponseRequest() =
     default;
 PostComplaintsV2ByComplaintIdResponseRequest::~PostComplaintsV2ByComplaintIdResponseRequest() =
     default;
-T29::MiniProgramJumpInfo() = default;
-T29::~MiniProgramJumpInfo() = default;
-T28::Action() = default;
-T28::~Action() = default;
-T27::Link() = default;
-T27::~Link() = default;
-T31::Faqs() = default;
-T31::~Faqs() = default;
-T30::FaqList() = default;
-T30::~FaqList() = default;
-T32::ButtonGroup() = default;
-T32::~ButtonGroup() = default;
-T26::Blocks() = default;
-T26::~Blocks() = default;
-T25::Message() = default;
-T25::~Message() = default;
+T35::Text() = default;
+T35::~Text() = default;
+T36::Image() = default;
+T36::~Image() = default;
+T39::MiniProgramJumpInfo() = default;
+T39::~MiniProgramJumpInfo() = default;
+T40::MessageInfo() = default;
+T40::~MessageInfo() = default;
+T38::Action() = default;
+T38::~Action() = default;
+T41::InvalidInfo() = default;
+T41::~InvalidInfo() = default;
+T37::Link() = default;
+T37::~Link() = default;
+T43::Faqs() = default;
+T43::~Faqs() = default;
+T42::FaqList() = default;
+T42::~FaqList() = default;
+T44::Button() = default;
+T44::~Button() = default;
+T46::Buttons() = default;
+T46::~Buttons() = default;
+T45::ButtonGroup() = default;
+T45::~ButtonGroup() = default;
+T34::Blocks() = default;
+T34::~Blocks() = default;
+T33::Message() = default;
+T33::~Message() = default;
 PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest::
     PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest() = default;
 PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest::
@@ -1309,16 +1458,16 @@ GetComplaintsByTransactionIdNegotiationHistorysRequest::
     GetComplaintsByTransactionIdNegotiationHistorysRequest() = default;
 GetComplaintsByTransactionIdNegotiationHistorysRequest::
     ~GetComplaintsByTransactionIdNegotiationHistorysRequest() = default;
-T33::ComplaintNegotiationHistory() = default;
-T33::~ComplaintNegotiationHistory() = default;
+T47::ComplaintNegotiationHistory() = default;
+T47::~ComplaintNegotiationHistory() = default;
 GetComplaintsByTransactionIdNegotiationHistorysResponse::
     GetComplaintsByTransactionIdNegotiationHistorysResponse() = default;
 GetComplaintsByTransactionIdNegotiationHistorysResponse::
     ~GetComplaintsByTransactionIdNegotiationHistorysResponse() = default;
 PostFeedbacksRequest::PostFeedbacksRequest() = default;
 PostFeedbacksRequest::~PostFeedbacksRequest() = default;
-T34::Meta() = default;
-T34::~Meta() = default;
+T48::Meta() = default;
+T48::~Meta() = default;
 PostImagesUploadRequest::PostImagesUploadRequest() = default;
 PostImagesUploadRequest::~PostImagesUploadRequest() = default;
 PostImagesUploadResponse::PostImagesUploadResponse() = default;
@@ -1333,16 +1482,30 @@ const EnumTable& EnumTableOf(T5::MediaType) { return kEnum3; }
 const EnumTable& EnumTableOf(T2::ProblemType) { return kEnum4; }
 const EnumTable& EnumTableOf(T2::UserTagList) { return kEnum5; }
 const EnumTable& EnumTableOf(T6::Type) { return kEnum6; }
-const EnumTable& EnumTableOf(T10::OperateType) { return kEnum7; }
-const EnumTable& EnumTableOf(T13::Type) { return kEnum8; }
-const EnumTable& EnumTableOf(T14::Color) { return kEnum9; }
-const EnumTable& EnumTableOf(T15::ImageStyleType) { return kEnum10; }
-const EnumTable& EnumTableOf(T17::ActionType) { return kEnum11; }
-const EnumTable& EnumTableOf(T23::ButtonLayout) { return kEnum12; }
-const EnumTable& EnumTableOf(T12::SenderIdentity) { return kEnum13; }
+const EnumTable& EnumTableOf(GetComplaintsV2ByComplaintIdResponse::ComplaintState) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(T9::MediaType) { return kEnum3; }
+const EnumTable& EnumTableOf(GetComplaintsV2ByComplaintIdResponse::ProblemType) { return kEnum4; }
+const EnumTable& EnumTableOf(GetComplaintsV2ByComplaintIdResponse::UserTagList) { return kEnum5; }
+const EnumTable& EnumTableOf(T12::Type) { return kEnum6; }
+const EnumTable& EnumTableOf(T16::MediaType) { return kEnum3; }
+const EnumTable& EnumTableOf(T15::OperateType) { return kEnum7; }
+const EnumTable& EnumTableOf(T18::Type) { return kEnum8; }
+const EnumTable& EnumTableOf(T19::Color) { return kEnum9; }
+const EnumTable& EnumTableOf(T20::ImageStyleType) { return kEnum10; }
+const EnumTable& EnumTableOf(T22::ActionType) { return kEnum11; }
+const EnumTable& EnumTableOf(T29::ButtonLayout) { return kEnum12; }
+const EnumTable& EnumTableOf(T17::SenderIdentity) { return kEnum13; }
+const EnumTable& EnumTableOf(T34::Type) { return kEnum8; }
+const EnumTable& EnumTableOf(T35::Color) { return kEnum9; }
+const EnumTable& EnumTableOf(T36::ImageStyleType) { return kEnum10; }
+const EnumTable& EnumTableOf(T38::ActionType) { return kEnum11; }
+const EnumTable& EnumTableOf(T45::ButtonLayout) { return kEnum12; }
+const EnumTable& EnumTableOf(T33::SenderIdentity) { return kEnum13; }
 const EnumTable& EnumTableOf(PostComplaintsV2ByComplaintIdUpdateRefundProgressRequest::Action) {
   return kEnum14;
 }
-const EnumTable& EnumTableOf(T33::OperateType) { return kEnum15; }
+const EnumTable& EnumTableOf(T47::OperateType) { return kEnum15; }
 
 }  // namespace wechatpay::models::v3::merchant_service

@@ -22,33 +22,47 @@ using T6 = PostFapiaoApplicationsIssueGeneralRequest::BuyerInformation;
 using T7 = PostFapiaoApplicationsIssueGeneralRequest::FapiaoInformation;
 using T8 = T7::Items;
 using T9 = T7::TransactionInformation;
-using T10 = PostFapiaoApplicationsIssuePassengerTransportRequest::FapiaoInformation;
-using T11 = T10::Items;
-using T12 = T11::PassengerInformation;
-using T13 = PostFapiaoApplicationsIssueRefinedOilRequest::FapiaoInformation;
-using T14 = T13::Items;
-using T15 = T14::RefinedOilInformation;
-using T16 = PostFapiaoApplicationsRealEstateLeasingRequest::FapiaoInformation;
+using T10 = PostFapiaoApplicationsIssuePassengerTransportRequest::BuyerInformation;
+using T11 = PostFapiaoApplicationsIssuePassengerTransportRequest::FapiaoInformation;
+using T12 = T11::Items;
+using T13 = T12::PassengerInformation;
+using T14 = T11::TransactionInformation;
+using T15 = PostFapiaoApplicationsIssueRefinedOilRequest::BuyerInformation;
+using T16 = PostFapiaoApplicationsIssueRefinedOilRequest::FapiaoInformation;
 using T17 = T16::Items;
-using T18 = T17::RealEstateLeasingInformation;
-using T19 = PostFapiaoApplicationsUploadFapiaoFileRequest::Meta;
-using T20 = GetFapiaoApplicationsByFapiaoApplyIdResponse::FapiaoInformation;
-using T21 = T20::BlueFapiao;
-using T22 = T20::CardInformation;
-using T23 = T20::SellerInformation;
-using T24 = T20::BuyerInformation;
-using T25 = T20::ExtraInformation;
-using T26 = T20::Items;
-using T27 = GetFapiaoApplicationsByFapiaoApplyIdFapiaoFilesResponse::FapiaoDownloadInfoList;
-using T28 = PostFapiaoApplicationsByFapiaoApplyIdInsertCardsRequest::FapiaoCardInformation;
-using T29 = PostFapiaoApplicationsByFapiaoApplyIdReverseRequest::FapiaoInformation;
-using T30 = GetFapiaomerchantListspinvitemchinfoResponse::Links;
-using T31 = GetFapiaomerchantListspinvitemchinfoResponse::MchInviteResultList;
-using T32 = GetMerchantTaxCodesResponse::Data;
-using T33 = GetMerchantBySubMchidCheckStatusResponse::ThirdMode;
-using T34 = GetMerchantBySubMchidCheckStatusResponse::DigitalTaxMode;
-using T35 = T34::BillingPersonInfo;
-using T36 = T34::AbilityInfo;
+using T18 = T17::RefinedOilInformation;
+using T19 = T16::TransactionInformation;
+using T20 = PostFapiaoApplicationsRealEstateLeasingRequest::BuyerInformation;
+using T21 = PostFapiaoApplicationsRealEstateLeasingRequest::FapiaoInformation;
+using T22 = T21::Items;
+using T23 = T22::RealEstateLeasingInformation;
+using T24 = T21::TransactionInformation;
+using T25 = PostFapiaoApplicationsUploadFapiaoFileRequest::Meta;
+using T26 = GetFapiaoApplicationsByFapiaoApplyIdResponse::FapiaoInformation;
+using T27 = T26::BlueFapiao;
+using T28 = T26::RedFapiao;
+using T29 = T26::CardInformation;
+using T30 = T26::SellerInformation;
+using T31 = T26::BuyerInformation;
+using T32 = T26::ExtraInformation;
+using T33 = T26::Items;
+using T34 = GetFapiaoApplicationsByFapiaoApplyIdFapiaoFilesResponse::FapiaoDownloadInfoList;
+using T35 = PostFapiaoApplicationsByFapiaoApplyIdInsertCardsRequest::BuyerInformation;
+using T36 = PostFapiaoApplicationsByFapiaoApplyIdInsertCardsRequest::FapiaoCardInformation;
+using T37 = T36::SellerInformation;
+using T38 = T36::ExtraInformation;
+using T39 = T36::Items;
+using T40 = PostFapiaoApplicationsByFapiaoApplyIdReverseRequest::FapiaoInformation;
+using T41 = GetFapiaomerchantListspinvitemchinfoResponse::Links;
+using T42 = GetFapiaomerchantListspinvitemchinfoResponse::MchInviteResultList;
+using T43 = GetMerchantBaseInformationResponse::SellerInformation;
+using T44 = GetMerchantBaseInformationResponse::ExtraInformation;
+using T45 = GetMerchantTaxCodesResponse::Links;
+using T46 = GetMerchantTaxCodesResponse::Data;
+using T47 = GetMerchantBySubMchidCheckStatusResponse::ThirdMode;
+using T48 = GetMerchantBySubMchidCheckStatusResponse::DigitalTaxMode;
+using T49 = T48::BillingPersonInfo;
+using T50 = T48::AbilityInfo;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -227,23 +241,22 @@ static void Serialize(Archive& a, T6& v);
 static void Serialize(Archive& a, T8& v);
 static void Serialize(Archive& a, T9& v);
 static void Serialize(Archive& a, T7& v);
-static void Serialize(Archive& a, T12& v);
-static void Serialize(Archive& a, T11& v);
 static void Serialize(Archive& a, T10& v);
-static void Serialize(Archive& a, T15& v);
-static void Serialize(Archive& a, T14& v);
 static void Serialize(Archive& a, T13& v);
+static void Serialize(Archive& a, T12& v);
+static void Serialize(Archive& a, T14& v);
+static void Serialize(Archive& a, T11& v);
+static void Serialize(Archive& a, T15& v);
 static void Serialize(Archive& a, T18& v);
 static void Serialize(Archive& a, T17& v);
-static void Serialize(Archive& a, T16& v);
 static void Serialize(Archive& a, T19& v);
-static void Serialize(Archive& a, T21& v);
-static void Serialize(Archive& a, T22& v);
-static void Serialize(Archive& a, T23& v);
-static void Serialize(Archive& a, T24& v);
-static void Serialize(Archive& a, T25& v);
-static void Serialize(Archive& a, T26& v);
+static void Serialize(Archive& a, T16& v);
 static void Serialize(Archive& a, T20& v);
+static void Serialize(Archive& a, T23& v);
+static void Serialize(Archive& a, T22& v);
+static void Serialize(Archive& a, T24& v);
+static void Serialize(Archive& a, T21& v);
+static void Serialize(Archive& a, T25& v);
 static void Serialize(Archive& a, T27& v);
 static void Serialize(Archive& a, T28& v);
 static void Serialize(Archive& a, T29& v);
@@ -251,9 +264,24 @@ static void Serialize(Archive& a, T30& v);
 static void Serialize(Archive& a, T31& v);
 static void Serialize(Archive& a, T32& v);
 static void Serialize(Archive& a, T33& v);
-static void Serialize(Archive& a, T35& v);
-static void Serialize(Archive& a, T36& v);
+static void Serialize(Archive& a, T26& v);
 static void Serialize(Archive& a, T34& v);
+static void Serialize(Archive& a, T35& v);
+static void Serialize(Archive& a, T37& v);
+static void Serialize(Archive& a, T38& v);
+static void Serialize(Archive& a, T39& v);
+static void Serialize(Archive& a, T36& v);
+static void Serialize(Archive& a, T40& v);
+static void Serialize(Archive& a, T41& v);
+static void Serialize(Archive& a, T42& v);
+static void Serialize(Archive& a, T43& v);
+static void Serialize(Archive& a, T44& v);
+static void Serialize(Archive& a, T45& v);
+static void Serialize(Archive& a, T46& v);
+static void Serialize(Archive& a, T47& v);
+static void Serialize(Archive& a, T49& v);
+static void Serialize(Archive& a, T50& v);
+static void Serialize(Archive& a, T48& v);
 
 // POST v3/new-tax-control-fapiao/card-template
 namespace {
@@ -282,8 +310,8 @@ void Serialize(Archive& a, PostCardTemplateRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostCardTemplateResponse& v) {
-  a.Str("card_appid", v.card_appid);
-  a.Str("card_id", v.card_id);
+  a.OptStr("card_appid", v.card_appid);
+  a.OptStr("card_id", v.card_id);
   a.Extra(v.extra);
 }
 
@@ -506,7 +534,7 @@ void Serialize(Archive& a, PostFapiaoApplicationsUploadFapiaoFileRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostFapiaoApplicationsUploadFapiaoFileResponse& v) {
-  a.Str("fapiao_media_id", v.fapiao_media_id);
+  a.OptStr("fapiao_media_id", v.fapiao_media_id);
   a.Extra(v.extra);
 }
 
@@ -549,8 +577,8 @@ void Serialize(Archive& a, GetFapiaoApplicationsByFapiaoApplyIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFapiaoApplicationsByFapiaoApplyIdResponse& v) {
-  a.I64("total_count", v.total_count);
-  a.Field("fapiao_information", v.fapiao_information);
+  a.OptI64("total_count", v.total_count);
+  a.OptList("fapiao_information", v.fapiao_information);
   a.Extra(v.extra);
 }
 
@@ -718,9 +746,9 @@ void Serialize(Archive& a, GetFapiaomerchantGetspinviteurlRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFapiaomerchantGetspinviteurlResponse& v) {
-  a.Str("invite_url", v.invite_url);
-  a.Str("miniprogram_appid", v.miniprogram_appid);
-  a.Str("miniprogram_path", v.miniprogram_path);
+  a.OptStr("invite_url", v.invite_url);
+  a.OptStr("miniprogram_appid", v.miniprogram_appid);
+  a.OptStr("miniprogram_path", v.miniprogram_path);
   a.Extra(v.extra);
 }
 
@@ -766,9 +794,9 @@ void Serialize(Archive& a, GetFapiaomerchantListspinvitemchinfoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetFapiaomerchantListspinvitemchinfoResponse& v) {
-  a.I64("total_count", v.total_count);
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
+  a.OptI64("total_count", v.total_count);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
   a.Field("links", v.links);
   a.OptList("mch_invite_result_list", v.mch_invite_result_list);
   a.Extra(v.extra);
@@ -844,7 +872,7 @@ constexpr internal::EndpointSpec kSpec14{
 
 void Serialize(Archive& a, GetMerchantDevelopmentConfigRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetMerchantDevelopmentConfigResponse& v) {
-  a.Str("callback_url", v.callback_url);
+  a.OptStr("callback_url", v.callback_url);
   a.OptBool("show_fapiao_cell", v.show_fapiao_cell);
   a.OptBool("support_vat_fapiao", v.support_vat_fapiao);
   a.Extra(v.extra);
@@ -888,7 +916,7 @@ void Serialize(Archive& a, PatchMerchantDevelopmentConfigRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PatchMerchantDevelopmentConfigResponse& v) {
-  a.Str("callback_url", v.callback_url);
+  a.OptStr("callback_url", v.callback_url);
   a.OptBool("show_fapiao_cell", v.show_fapiao_cell);
   a.OptBool("support_vat_fapiao", v.support_vat_fapiao);
   a.Extra(v.extra);
@@ -932,11 +960,11 @@ void Serialize(Archive& a, GetMerchantTaxCodesRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMerchantTaxCodesResponse& v) {
-  a.I64("offset", v.offset);
-  a.I64("limit", v.limit);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
   a.Field("links", v.links);
-  a.Field("data", v.data);
-  a.I64("total_count", v.total_count);
+  a.OptList("data", v.data);
+  a.OptI64("total_count", v.total_count);
   a.Extra(v.extra);
 }
 
@@ -996,7 +1024,7 @@ constexpr internal::EndpointSpec kSpec18{
 
 void Serialize(Archive& a, GetMerchantBySubMchidCheckStatusRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetMerchantBySubMchidCheckStatusResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("third_mode", v.third_mode);
   a.Field("digital_tax_mode", v.digital_tax_mode);
   a.Extra(v.extra);
@@ -1044,7 +1072,7 @@ void Serialize(Archive& a, GetUserTitleRequest& v) {
 }
 void Serialize(Archive& a, GetUserTitleResponse& v) {
   a.Field("type", v.type);
-  a.Str("name", v.name);
+  a.OptStr("name", v.name);
   a.OptStr("taxpayer_id", v.taxpayer_id);
   a.OptStr("address", v.address);
   a.OptStr("telephone", v.telephone);
@@ -1225,7 +1253,24 @@ static void Serialize(Archive& a, T7& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T12& v) {
+static void Serialize(Archive& a, T10& v) {
+  a.Field("type", v.type);
+  a.Str("name", v.name);
+  a.OptStr("taxpayer_id", v.taxpayer_id);
+  a.OptStr("address", v.address);
+  a.OptStr("telephone", v.telephone);
+  a.OptStr("bank_name", v.bank_name);
+  a.OptStr("bank_account", v.bank_account);
+  a.OptStr("phone", v.phone);
+  a.OptStr("email", v.email);
+  a.OptI64("amount", v.amount);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.Field("fapiao_bill_type", v.fapiao_bill_type);
+  a.OptStr("user_apply_message", v.user_apply_message);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T13& v) {
   a.Str("name", v.name);
   a.Field("certificate_type", v.certificate_type);
   a.Str("certificate_number", v.certificate_number);
@@ -1237,7 +1282,7 @@ static void Serialize(Archive& a, T12& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T11& v) {
+static void Serialize(Archive& a, T12& v) {
   a.Str("tax_code", v.tax_code);
   a.Str("goods_name", v.goods_name);
   a.OptStr("specification", v.specification);
@@ -1251,7 +1296,15 @@ static void Serialize(Archive& a, T11& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T10& v) {
+static void Serialize(Archive& a, T14& v) {
+  a.Field("pay_channel", v.pay_channel);
+  a.Str("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.I64("amount", v.amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
   a.Str("fapiao_id", v.fapiao_id);
   a.I64("total_amount", v.total_amount);
   a.Field("items", v.items);
@@ -1266,13 +1319,30 @@ static void Serialize(Archive& a, T10& v) {
 }
 
 static void Serialize(Archive& a, T15& v) {
+  a.Field("type", v.type);
+  a.Str("name", v.name);
+  a.OptStr("taxpayer_id", v.taxpayer_id);
+  a.OptStr("address", v.address);
+  a.OptStr("telephone", v.telephone);
+  a.OptStr("bank_name", v.bank_name);
+  a.OptStr("bank_account", v.bank_account);
+  a.OptStr("phone", v.phone);
+  a.OptStr("email", v.email);
+  a.OptI64("amount", v.amount);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.Field("fapiao_bill_type", v.fapiao_bill_type);
+  a.OptStr("user_apply_message", v.user_apply_message);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T18& v) {
   a.Str("station", v.station);
   a.Str("trade_time", v.trade_time);
   a.Str("gun_number", v.gun_number);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T14& v) {
+static void Serialize(Archive& a, T17& v) {
   a.Str("tax_code", v.tax_code);
   a.Str("goods_name", v.goods_name);
   a.OptStr("specification", v.specification);
@@ -1286,43 +1356,11 @@ static void Serialize(Archive& a, T14& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T13& v) {
-  a.Str("fapiao_id", v.fapiao_id);
-  a.I64("total_amount", v.total_amount);
-  a.Field("items", v.items);
-  a.Field("export_business_policy_code", v.export_business_policy_code);
-  a.Field("vat_refund_levy_code", v.vat_refund_levy_code);
-  a.Str("billing_person_id", v.billing_person_id);
-  a.OptStr("billing_person", v.billing_person);
-  a.Field("fapiao_bill_type", v.fapiao_bill_type);
-  a.Field("transaction_information", v.transaction_information);
-  a.OptStr("remark", v.remark);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T18& v) {
-  a.Str("province", v.province);
-  a.OptStr("city", v.city);
-  a.Str("address", v.address);
-  a.Str("lease_period_start", v.lease_period_start);
-  a.Str("lease_period_end", v.lease_period_end);
-  a.Bool("cross_city_flag", v.cross_city_flag);
-  a.OptStr("certificate_no", v.certificate_no);
-  a.OptStrList("plate_no", v.plate_no);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T17& v) {
-  a.Str("tax_code", v.tax_code);
-  a.Str("goods_name", v.goods_name);
-  a.OptStr("specification", v.specification);
-  a.OptStr("unit", v.unit);
-  a.OptI64("quantity", v.quantity);
-  a.I64("total_amount", v.total_amount);
-  a.I64("tax_rate", v.tax_rate);
-  a.Bool("discount", v.discount);
-  a.Field("preferential_policy_code", v.preferential_policy_code);
-  a.Field("real_estate_leasing_information", v.real_estate_leasing_information);
+static void Serialize(Archive& a, T19& v) {
+  a.Field("pay_channel", v.pay_channel);
+  a.Str("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.I64("amount", v.amount);
   a.Extra(v.extra);
 }
 
@@ -1340,43 +1378,7 @@ static void Serialize(Archive& a, T16& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T19& v) {
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("file_type", v.file_type);
-  a.Str("digest_alogrithm", v.digest_alogrithm);
-  a.Str("digest", v.digest);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T21& v) {
-  a.Str("fapiao_code", v.fapiao_code);
-  a.Str("fapiao_number", v.fapiao_number);
-  a.Str("check_code", v.check_code);
-  a.Str("password", v.password);
-  a.Str("fapiao_time", v.fapiao_time);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T22& v) {
-  a.Str("card_appid", v.card_appid);
-  a.Str("card_openid", v.card_openid);
-  a.OptStr("card_id", v.card_id);
-  a.OptStr("card_code", v.card_code);
-  a.Field("card_status", v.card_status);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T23& v) {
-  a.Str("name", v.name);
-  a.Str("taxpayer_id", v.taxpayer_id);
-  a.Str("address", v.address);
-  a.OptStr("telephone", v.telephone);
-  a.OptStr("bank_name", v.bank_name);
-  a.OptStr("bank_account", v.bank_account);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T24& v) {
+static void Serialize(Archive& a, T20& v) {
   a.Field("type", v.type);
   a.Str("name", v.name);
   a.OptStr("taxpayer_id", v.taxpayer_id);
@@ -1393,14 +1395,200 @@ static void Serialize(Archive& a, T24& v) {
   a.Extra(v.extra);
 }
 
+static void Serialize(Archive& a, T23& v) {
+  a.Str("province", v.province);
+  a.OptStr("city", v.city);
+  a.Str("address", v.address);
+  a.Str("lease_period_start", v.lease_period_start);
+  a.Str("lease_period_end", v.lease_period_end);
+  a.Bool("cross_city_flag", v.cross_city_flag);
+  a.OptStr("certificate_no", v.certificate_no);
+  a.OptStrList("plate_no", v.plate_no);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T22& v) {
+  a.Str("tax_code", v.tax_code);
+  a.Str("goods_name", v.goods_name);
+  a.OptStr("specification", v.specification);
+  a.OptStr("unit", v.unit);
+  a.OptI64("quantity", v.quantity);
+  a.I64("total_amount", v.total_amount);
+  a.I64("tax_rate", v.tax_rate);
+  a.Bool("discount", v.discount);
+  a.Field("preferential_policy_code", v.preferential_policy_code);
+  a.Field("real_estate_leasing_information", v.real_estate_leasing_information);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T24& v) {
+  a.Field("pay_channel", v.pay_channel);
+  a.Str("transaction_id", v.transaction_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.I64("amount", v.amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T21& v) {
+  a.Str("fapiao_id", v.fapiao_id);
+  a.I64("total_amount", v.total_amount);
+  a.Field("items", v.items);
+  a.Field("export_business_policy_code", v.export_business_policy_code);
+  a.Field("vat_refund_levy_code", v.vat_refund_levy_code);
+  a.Str("billing_person_id", v.billing_person_id);
+  a.OptStr("billing_person", v.billing_person);
+  a.Field("fapiao_bill_type", v.fapiao_bill_type);
+  a.Field("transaction_information", v.transaction_information);
+  a.OptStr("remark", v.remark);
+  a.Extra(v.extra);
+}
+
 static void Serialize(Archive& a, T25& v) {
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Str("file_type", v.file_type);
+  a.Str("digest_alogrithm", v.digest_alogrithm);
+  a.Str("digest", v.digest);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T27& v) {
+  a.OptStr("fapiao_code", v.fapiao_code);
+  a.OptStr("fapiao_number", v.fapiao_number);
+  a.OptStr("check_code", v.check_code);
+  a.OptStr("password", v.password);
+  a.OptStr("fapiao_time", v.fapiao_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T28& v) {
+  a.OptStr("fapiao_code", v.fapiao_code);
+  a.OptStr("fapiao_number", v.fapiao_number);
+  a.OptStr("check_code", v.check_code);
+  a.OptStr("password", v.password);
+  a.OptStr("fapiao_time", v.fapiao_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T29& v) {
+  a.OptStr("card_appid", v.card_appid);
+  a.OptStr("card_openid", v.card_openid);
+  a.OptStr("card_id", v.card_id);
+  a.OptStr("card_code", v.card_code);
+  a.Field("card_status", v.card_status);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T30& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("taxpayer_id", v.taxpayer_id);
+  a.OptStr("address", v.address);
+  a.OptStr("telephone", v.telephone);
+  a.OptStr("bank_name", v.bank_name);
+  a.OptStr("bank_account", v.bank_account);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T31& v) {
+  a.Field("type", v.type);
+  a.OptStr("name", v.name);
+  a.OptStr("taxpayer_id", v.taxpayer_id);
+  a.OptStr("address", v.address);
+  a.OptStr("telephone", v.telephone);
+  a.OptStr("bank_name", v.bank_name);
+  a.OptStr("bank_account", v.bank_account);
+  a.OptStr("phone", v.phone);
+  a.OptStr("email", v.email);
+  a.OptI64("amount", v.amount);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.Field("fapiao_bill_type", v.fapiao_bill_type);
+  a.OptStr("user_apply_message", v.user_apply_message);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T32& v) {
+  a.OptStr("payee", v.payee);
+  a.OptStr("reviewer", v.reviewer);
+  a.OptStr("drawer", v.drawer);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T33& v) {
+  a.OptStr("tax_code", v.tax_code);
+  a.OptStr("goods_name", v.goods_name);
+  a.OptStr("specification", v.specification);
+  a.OptStr("unit", v.unit);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("unit_price", v.unit_price);
+  a.OptI64("amount", v.amount);
+  a.OptI64("tax_amount", v.tax_amount);
+  a.OptI64("total_amount", v.total_amount);
+  a.OptI64("tax_rate", v.tax_rate);
+  a.Field("tax_prefer_mark", v.tax_prefer_mark);
+  a.OptBool("discount", v.discount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T26& v) {
+  a.OptStr("fapiao_id", v.fapiao_id);
+  a.Field("status", v.status);
+  a.Field("blue_fapiao", v.blue_fapiao);
+  a.Field("red_fapiao", v.red_fapiao);
+  a.Field("card_information", v.card_information);
+  a.OptI64("total_amount", v.total_amount);
+  a.OptI64("tax_amount", v.tax_amount);
+  a.OptI64("amount", v.amount);
+  a.Field("seller_information", v.seller_information);
+  a.Field("buyer_information", v.buyer_information);
+  a.Field("extra_information", v.extra_information);
+  a.OptList("items", v.items);
+  a.OptStr("remark", v.remark);
+  a.OptStr("fapiao_error_code", v.fapiao_error_code);
+  a.OptStr("fapiao_error_message", v.fapiao_error_message);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T34& v) {
+  a.OptStr("fapiao_id", v.fapiao_id);
+  a.OptStr("download_url", v.download_url);
+  a.Field("status", v.status);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T35& v) {
+  a.Field("type", v.type);
+  a.Str("name", v.name);
+  a.OptStr("taxpayer_id", v.taxpayer_id);
+  a.OptStr("address", v.address);
+  a.OptStr("telephone", v.telephone);
+  a.OptStr("bank_name", v.bank_name);
+  a.OptStr("bank_account", v.bank_account);
+  a.OptStr("phone", v.phone);
+  a.OptStr("email", v.email);
+  a.OptI64("amount", v.amount);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.Field("fapiao_bill_type", v.fapiao_bill_type);
+  a.OptStr("user_apply_message", v.user_apply_message);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T37& v) {
+  a.Str("name", v.name);
+  a.Str("taxpayer_id", v.taxpayer_id);
+  a.Str("address", v.address);
+  a.OptStr("telephone", v.telephone);
+  a.OptStr("bank_name", v.bank_name);
+  a.OptStr("bank_account", v.bank_account);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T38& v) {
   a.OptStr("payee", v.payee);
   a.OptStr("reviewer", v.reviewer);
   a.Str("drawer", v.drawer);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T26& v) {
+static void Serialize(Archive& a, T39& v) {
   a.Str("tax_code", v.tax_code);
   a.Str("goods_name", v.goods_name);
   a.OptStr("specification", v.specification);
@@ -1416,33 +1604,7 @@ static void Serialize(Archive& a, T26& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T20& v) {
-  a.Str("fapiao_id", v.fapiao_id);
-  a.Field("status", v.status);
-  a.Field("blue_fapiao", v.blue_fapiao);
-  a.Field("red_fapiao", v.red_fapiao);
-  a.Field("card_information", v.card_information);
-  a.I64("total_amount", v.total_amount);
-  a.I64("tax_amount", v.tax_amount);
-  a.I64("amount", v.amount);
-  a.Field("seller_information", v.seller_information);
-  a.Field("buyer_information", v.buyer_information);
-  a.Field("extra_information", v.extra_information);
-  a.Field("items", v.items);
-  a.OptStr("remark", v.remark);
-  a.OptStr("fapiao_error_code", v.fapiao_error_code);
-  a.OptStr("fapiao_error_message", v.fapiao_error_message);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T27& v) {
-  a.OptStr("fapiao_id", v.fapiao_id);
-  a.OptStr("download_url", v.download_url);
-  a.Field("status", v.status);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T28& v) {
+static void Serialize(Archive& a, T36& v) {
   a.Str("fapiao_media_id", v.fapiao_media_id);
   a.Str("fapiao_number", v.fapiao_number);
   a.Str("fapiao_code", v.fapiao_code);
@@ -1459,61 +1621,85 @@ static void Serialize(Archive& a, T28& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T29& v) {
+static void Serialize(Archive& a, T40& v) {
   a.Str("fapiao_id", v.fapiao_id);
   a.OptStr("fapiao_code", v.fapiao_code);
   a.Str("fapiao_number", v.fapiao_number);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T30& v) {
+static void Serialize(Archive& a, T41& v) {
   a.OptStr("next", v.next);
   a.OptStr("prev", v.prev);
   a.OptStr("self", v.self);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T31& v) {
+static void Serialize(Archive& a, T42& v) {
   a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("mch_invite_status", v.mch_invite_status);
-  a.Str("ep_name", v.ep_name);
-  a.Str("tax_id", v.tax_id);
-  a.Str("invite_code", v.invite_code);
-  a.Str("operate_time", v.operate_time);
+  a.OptStr("ep_name", v.ep_name);
+  a.OptStr("tax_id", v.tax_id);
+  a.OptStr("invite_code", v.invite_code);
+  a.OptStr("operate_time", v.operate_time);
   a.Field("invite_failed_code", v.invite_failed_code);
   a.OptStr("invite_failed_reason", v.invite_failed_reason);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T32& v) {
-  a.Str("goods_name", v.goods_name);
-  a.OptI64("goods_id", v.goods_id);
-  a.OptStr("goods_category", v.goods_category);
-  a.Str("tax_code", v.tax_code);
-  a.I64("tax_rate", v.tax_rate);
-  a.Str("tax_prefer_mark", v.tax_prefer_mark);
+static void Serialize(Archive& a, T43& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("taxpayer_id", v.taxpayer_id);
+  a.OptStr("address", v.address);
+  a.OptStr("telephone", v.telephone);
+  a.OptStr("bank_name", v.bank_name);
+  a.OptStr("bank_account", v.bank_account);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T33& v) {
+static void Serialize(Archive& a, T44& v) {
+  a.OptStr("payee", v.payee);
+  a.OptStr("reviewer", v.reviewer);
+  a.OptStr("drawer", v.drawer);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T45& v) {
+  a.OptStr("next", v.next);
+  a.OptStr("prev", v.prev);
+  a.OptStr("self", v.self);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T46& v) {
+  a.OptStr("goods_name", v.goods_name);
+  a.OptI64("goods_id", v.goods_id);
+  a.OptStr("goods_category", v.goods_category);
+  a.OptStr("tax_code", v.tax_code);
+  a.OptI64("tax_rate", v.tax_rate);
+  a.OptStr("tax_prefer_mark", v.tax_prefer_mark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T47& v) {
   a.Field("status", v.status);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T35& v) {
+static void Serialize(Archive& a, T49& v) {
   a.OptStr("id", v.id);
   a.OptStr("name", v.name);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T36& v) {
+static void Serialize(Archive& a, T50& v) {
   a.Field("type", v.type);
   a.Field("status", v.status);
   a.OptStr("authorize_fail_reason", v.authorize_fail_reason);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T34& v) {
+static void Serialize(Archive& a, T48& v) {
   a.Field("status", v.status);
   a.Field("billing_person_info", v.billing_person_info);
   a.OptStr("access_time", v.access_time);
@@ -1549,38 +1735,50 @@ T7::FapiaoInformation() = default;
 T7::~FapiaoInformation() = default;
 PostFapiaoApplicationsIssueGeneralRequest::PostFapiaoApplicationsIssueGeneralRequest() = default;
 PostFapiaoApplicationsIssueGeneralRequest::~PostFapiaoApplicationsIssueGeneralRequest() = default;
-T12::PassengerInformation() = default;
-T12::~PassengerInformation() = default;
-T11::Items() = default;
-T11::~Items() = default;
-T10::FapiaoInformation() = default;
-T10::~FapiaoInformation() = default;
+T10::BuyerInformation() = default;
+T10::~BuyerInformation() = default;
+T13::PassengerInformation() = default;
+T13::~PassengerInformation() = default;
+T12::Items() = default;
+T12::~Items() = default;
+T14::TransactionInformation() = default;
+T14::~TransactionInformation() = default;
+T11::FapiaoInformation() = default;
+T11::~FapiaoInformation() = default;
 PostFapiaoApplicationsIssuePassengerTransportRequest::
     PostFapiaoApplicationsIssuePassengerTransportRequest() = default;
 PostFapiaoApplicationsIssuePassengerTransportRequest::
     ~PostFapiaoApplicationsIssuePassengerTransportRequest() = default;
-T15::RefinedOilInformation() = default;
-T15::~RefinedOilInformation() = default;
-T14::Items() = default;
-T14::~Items() = default;
-T13::FapiaoInformation() = default;
-T13::~FapiaoInformation() = default;
+T15::BuyerInformation() = default;
+T15::~BuyerInformation() = default;
+T18::RefinedOilInformation() = default;
+T18::~RefinedOilInformation() = default;
+T17::Items() = default;
+T17::~Items() = default;
+T19::TransactionInformation() = default;
+T19::~TransactionInformation() = default;
+T16::FapiaoInformation() = default;
+T16::~FapiaoInformation() = default;
 PostFapiaoApplicationsIssueRefinedOilRequest::PostFapiaoApplicationsIssueRefinedOilRequest() =
     default;
 PostFapiaoApplicationsIssueRefinedOilRequest::~PostFapiaoApplicationsIssueRefinedOilRequest() =
     default;
-T18::RealEstateLeasingInformation() = default;
-T18::~RealEstateLeasingInformation() = default;
-T17::Items() = default;
-T17::~Items() = default;
-T16::FapiaoInformation() = default;
-T16::~FapiaoInformation() = default;
+T20::BuyerInformation() = default;
+T20::~BuyerInformation() = default;
+T23::RealEstateLeasingInformation() = default;
+T23::~RealEstateLeasingInformation() = default;
+T22::Items() = default;
+T22::~Items() = default;
+T24::TransactionInformation() = default;
+T24::~TransactionInformation() = default;
+T21::FapiaoInformation() = default;
+T21::~FapiaoInformation() = default;
 PostFapiaoApplicationsRealEstateLeasingRequest::PostFapiaoApplicationsRealEstateLeasingRequest() =
     default;
 PostFapiaoApplicationsRealEstateLeasingRequest::~PostFapiaoApplicationsRealEstateLeasingRequest() =
     default;
-T19::Meta() = default;
-T19::~Meta() = default;
+T25::Meta() = default;
+T25::~Meta() = default;
 PostFapiaoApplicationsUploadFapiaoFileRequest::PostFapiaoApplicationsUploadFapiaoFileRequest() =
     default;
 PostFapiaoApplicationsUploadFapiaoFileRequest::~PostFapiaoApplicationsUploadFapiaoFileRequest() =
@@ -1593,20 +1791,22 @@ GetFapiaoApplicationsByFapiaoApplyIdRequest::GetFapiaoApplicationsByFapiaoApplyI
     default;
 GetFapiaoApplicationsByFapiaoApplyIdRequest::~GetFapiaoApplicationsByFapiaoApplyIdRequest() =
     default;
-T21::BlueFapiao() = default;
-T21::~BlueFapiao() = default;
-T22::CardInformation() = default;
-T22::~CardInformation() = default;
-T23::SellerInformation() = default;
-T23::~SellerInformation() = default;
-T24::BuyerInformation() = default;
-T24::~BuyerInformation() = default;
-T25::ExtraInformation() = default;
-T25::~ExtraInformation() = default;
-T26::Items() = default;
-T26::~Items() = default;
-T20::FapiaoInformation() = default;
-T20::~FapiaoInformation() = default;
+T27::BlueFapiao() = default;
+T27::~BlueFapiao() = default;
+T28::RedFapiao() = default;
+T28::~RedFapiao() = default;
+T29::CardInformation() = default;
+T29::~CardInformation() = default;
+T30::SellerInformation() = default;
+T30::~SellerInformation() = default;
+T31::BuyerInformation() = default;
+T31::~BuyerInformation() = default;
+T32::ExtraInformation() = default;
+T32::~ExtraInformation() = default;
+T33::Items() = default;
+T33::~Items() = default;
+T26::FapiaoInformation() = default;
+T26::~FapiaoInformation() = default;
 GetFapiaoApplicationsByFapiaoApplyIdResponse::GetFapiaoApplicationsByFapiaoApplyIdResponse() =
     default;
 GetFapiaoApplicationsByFapiaoApplyIdResponse::~GetFapiaoApplicationsByFapiaoApplyIdResponse() =
@@ -1615,20 +1815,28 @@ GetFapiaoApplicationsByFapiaoApplyIdFapiaoFilesRequest::
     GetFapiaoApplicationsByFapiaoApplyIdFapiaoFilesRequest() = default;
 GetFapiaoApplicationsByFapiaoApplyIdFapiaoFilesRequest::
     ~GetFapiaoApplicationsByFapiaoApplyIdFapiaoFilesRequest() = default;
-T27::FapiaoDownloadInfoList() = default;
-T27::~FapiaoDownloadInfoList() = default;
+T34::FapiaoDownloadInfoList() = default;
+T34::~FapiaoDownloadInfoList() = default;
 GetFapiaoApplicationsByFapiaoApplyIdFapiaoFilesResponse::
     GetFapiaoApplicationsByFapiaoApplyIdFapiaoFilesResponse() = default;
 GetFapiaoApplicationsByFapiaoApplyIdFapiaoFilesResponse::
     ~GetFapiaoApplicationsByFapiaoApplyIdFapiaoFilesResponse() = default;
-T28::FapiaoCardInformation() = default;
-T28::~FapiaoCardInformation() = default;
+T35::BuyerInformation() = default;
+T35::~BuyerInformation() = default;
+T37::SellerInformation() = default;
+T37::~SellerInformation() = default;
+T38::ExtraInformation() = default;
+T38::~ExtraInformation() = default;
+T39::Items() = default;
+T39::~Items() = default;
+T36::FapiaoCardInformation() = default;
+T36::~FapiaoCardInformation() = default;
 PostFapiaoApplicationsByFapiaoApplyIdInsertCardsRequest::
     PostFapiaoApplicationsByFapiaoApplyIdInsertCardsRequest() = default;
 PostFapiaoApplicationsByFapiaoApplyIdInsertCardsRequest::
     ~PostFapiaoApplicationsByFapiaoApplyIdInsertCardsRequest() = default;
-T29::FapiaoInformation() = default;
-T29::~FapiaoInformation() = default;
+T40::FapiaoInformation() = default;
+T40::~FapiaoInformation() = default;
 PostFapiaoApplicationsByFapiaoApplyIdReverseRequest::
     PostFapiaoApplicationsByFapiaoApplyIdReverseRequest() = default;
 PostFapiaoApplicationsByFapiaoApplyIdReverseRequest::
@@ -1641,16 +1849,20 @@ GetFapiaomerchantListspinvitemchinfoRequest::GetFapiaomerchantListspinvitemchinf
     default;
 GetFapiaomerchantListspinvitemchinfoRequest::~GetFapiaomerchantListspinvitemchinfoRequest() =
     default;
-T30::Links() = default;
-T30::~Links() = default;
-T31::MchInviteResultList() = default;
-T31::~MchInviteResultList() = default;
+T41::Links() = default;
+T41::~Links() = default;
+T42::MchInviteResultList() = default;
+T42::~MchInviteResultList() = default;
 GetFapiaomerchantListspinvitemchinfoResponse::GetFapiaomerchantListspinvitemchinfoResponse() =
     default;
 GetFapiaomerchantListspinvitemchinfoResponse::~GetFapiaomerchantListspinvitemchinfoResponse() =
     default;
 GetMerchantBaseInformationRequest::GetMerchantBaseInformationRequest() = default;
 GetMerchantBaseInformationRequest::~GetMerchantBaseInformationRequest() = default;
+T43::SellerInformation() = default;
+T43::~SellerInformation() = default;
+T44::ExtraInformation() = default;
+T44::~ExtraInformation() = default;
 GetMerchantBaseInformationResponse::GetMerchantBaseInformationResponse() = default;
 GetMerchantBaseInformationResponse::~GetMerchantBaseInformationResponse() = default;
 GetMerchantDevelopmentConfigRequest::GetMerchantDevelopmentConfigRequest() = default;
@@ -1663,22 +1875,24 @@ PatchMerchantDevelopmentConfigResponse::PatchMerchantDevelopmentConfigResponse()
 PatchMerchantDevelopmentConfigResponse::~PatchMerchantDevelopmentConfigResponse() = default;
 GetMerchantTaxCodesRequest::GetMerchantTaxCodesRequest() = default;
 GetMerchantTaxCodesRequest::~GetMerchantTaxCodesRequest() = default;
-T32::Data() = default;
-T32::~Data() = default;
+T45::Links() = default;
+T45::~Links() = default;
+T46::Data() = default;
+T46::~Data() = default;
 GetMerchantTaxCodesResponse::GetMerchantTaxCodesResponse() = default;
 GetMerchantTaxCodesResponse::~GetMerchantTaxCodesResponse() = default;
 PostMerchantBySubMchidCheckRequest::PostMerchantBySubMchidCheckRequest() = default;
 PostMerchantBySubMchidCheckRequest::~PostMerchantBySubMchidCheckRequest() = default;
 GetMerchantBySubMchidCheckStatusRequest::GetMerchantBySubMchidCheckStatusRequest() = default;
 GetMerchantBySubMchidCheckStatusRequest::~GetMerchantBySubMchidCheckStatusRequest() = default;
-T33::ThirdMode() = default;
-T33::~ThirdMode() = default;
-T35::BillingPersonInfo() = default;
-T35::~BillingPersonInfo() = default;
-T36::AbilityInfo() = default;
-T36::~AbilityInfo() = default;
-T34::DigitalTaxMode() = default;
-T34::~DigitalTaxMode() = default;
+T47::ThirdMode() = default;
+T47::~ThirdMode() = default;
+T49::BillingPersonInfo() = default;
+T49::~BillingPersonInfo() = default;
+T50::AbilityInfo() = default;
+T50::~AbilityInfo() = default;
+T48::DigitalTaxMode() = default;
+T48::~DigitalTaxMode() = default;
 GetMerchantBySubMchidCheckStatusResponse::GetMerchantBySubMchidCheckStatusResponse() = default;
 GetMerchantBySubMchidCheckStatusResponse::~GetMerchantBySubMchidCheckStatusResponse() = default;
 GetUserTitleRequest::GetUserTitleRequest() = default;
@@ -1693,16 +1907,31 @@ GetUserTitleTitleUrlResponse::~GetUserTitleTitleUrlResponse() = default;
 const EnumTable& EnumTableOf(T6::Type) { return kEnum0; }
 const EnumTable& EnumTableOf(T6::FapiaoBillType) { return kEnum1; }
 const EnumTable& EnumTableOf(T9::PayChannel) { return kEnum2; }
-const EnumTable& EnumTableOf(T12::CertificateType) { return kEnum3; }
-const EnumTable& EnumTableOf(T12::TransportationType) { return kEnum4; }
-const EnumTable& EnumTableOf(T12::TransportationClasses) { return kEnum5; }
-const EnumTable& EnumTableOf(T14::Unit) { return kEnum6; }
-const EnumTable& EnumTableOf(T20::Status_) { return kEnum7; }
-const EnumTable& EnumTableOf(T22::CardStatus) { return kEnum8; }
-const EnumTable& EnumTableOf(T26::TaxPreferMark) { return kEnum9; }
+const EnumTable& EnumTableOf(T10::Type) { return kEnum0; }
+const EnumTable& EnumTableOf(T10::FapiaoBillType) { return kEnum1; }
+const EnumTable& EnumTableOf(T13::CertificateType) { return kEnum3; }
+const EnumTable& EnumTableOf(T13::TransportationType) { return kEnum4; }
+const EnumTable& EnumTableOf(T13::TransportationClasses) { return kEnum5; }
+const EnumTable& EnumTableOf(T14::PayChannel) { return kEnum2; }
+const EnumTable& EnumTableOf(T15::Type) { return kEnum0; }
+const EnumTable& EnumTableOf(T15::FapiaoBillType) { return kEnum1; }
+const EnumTable& EnumTableOf(T17::Unit) { return kEnum6; }
+const EnumTable& EnumTableOf(T19::PayChannel) { return kEnum2; }
+const EnumTable& EnumTableOf(T20::Type) { return kEnum0; }
+const EnumTable& EnumTableOf(T20::FapiaoBillType) { return kEnum1; }
+const EnumTable& EnumTableOf(T24::PayChannel) { return kEnum2; }
+const EnumTable& EnumTableOf(T26::Status_) { return kEnum7; }
+const EnumTable& EnumTableOf(T29::CardStatus) { return kEnum8; }
+const EnumTable& EnumTableOf(T31::Type) { return kEnum0; }
+const EnumTable& EnumTableOf(T31::FapiaoBillType) { return kEnum1; }
+const EnumTable& EnumTableOf(T33::TaxPreferMark) { return kEnum9; }
+const EnumTable& EnumTableOf(T34::Status_) { return kEnum7; }
 const EnumTable& EnumTableOf(PostFapiaoApplicationsByFapiaoApplyIdInsertCardsRequest::Scene) {
   return kEnum10;
 }
+const EnumTable& EnumTableOf(T35::Type) { return kEnum0; }
+const EnumTable& EnumTableOf(T35::FapiaoBillType) { return kEnum1; }
+const EnumTable& EnumTableOf(T39::TaxPreferMark) { return kEnum9; }
 const EnumTable& EnumTableOf(PostFapiaoApplicationsByFapiaoApplyIdReverseRequest::ReverseReason) {
   return kEnum11;
 }
@@ -1716,11 +1945,14 @@ const EnumTable& EnumTableOf(GetFapiaomerchantGetspinviteurlRequest::FapiaoAbili
 const EnumTable& EnumTableOf(GetFapiaomerchantListspinvitemchinfoRequest::MchInviteStatus) {
   return kEnum15;
 }
-const EnumTable& EnumTableOf(T31::InviteFailedCode) { return kEnum16; }
-const EnumTable& EnumTableOf(T33::Status_) { return kEnum17; }
-const EnumTable& EnumTableOf(T34::Status_) { return kEnum18; }
-const EnumTable& EnumTableOf(T36::Type) { return kEnum19; }
-const EnumTable& EnumTableOf(T36::Status_) { return kEnum20; }
+const EnumTable& EnumTableOf(T42::InviteFailedCode) { return kEnum16; }
+const EnumTable& EnumTableOf(T47::Status_) { return kEnum17; }
+const EnumTable& EnumTableOf(T48::Status_) { return kEnum18; }
+const EnumTable& EnumTableOf(T50::Type) { return kEnum19; }
+const EnumTable& EnumTableOf(T50::Status_) { return kEnum20; }
+const EnumTable& EnumTableOf(GetUserTitleRequest::Scene) { return kEnum10; }
+const EnumTable& EnumTableOf(GetUserTitleResponse::Type) { return kEnum0; }
+const EnumTable& EnumTableOf(GetUserTitleResponse::FapiaoBillType) { return kEnum1; }
 const EnumTable& EnumTableOf(GetUserTitleTitleUrlRequest::Source) { return kEnum21; }
 
 }  // namespace wechatpay::models::v3::new_tax_control_fapiao

@@ -16,18 +16,103 @@ namespace {
 using T1 = PostContractsByContractIdNotifyRequest::DeductDuration;
 using T2 = PostContractsByContractIdNotifyRequest::EstimatedAmount;
 using T3 = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-using T4 = PostInsuranceSignContractsPlanIdContractIdRenewRequest::PolicyPeriods;
-using T5 = GetInsuranceSignContractsPlanIdOutContractCodeResponse::ContractTerminateInfo;
-using T6 = PostInsuranceSignContractsPreEntrustSignAppRequest::RealIdentity;
-using T7 = PostInsuranceSignContractsPreEntrustSignH5Request::PolicyPeriods;
-using T8 = T7::PolicyCoverageDetail;
-using T9 = T8::PolicyClauses;
-using T10 = PostInsuranceSignContractsPreEntrustSignH5Request::JumpControl;
-using T11 = GetInsuranceSignPolicyPeriodsPlanIdOutContractCodeResponse::Data;
-using T12 = PostScheduledDeductSignContractsPreEntrustSignAppRequest::DeductSchedule;
-using T13 = GetSignContractsPlanIdOutContractCodeResponse::ContractTerminateInfo;
-using T14 = GetSignContractsPlanIdOutContractCodeResponse::DeductSchedule;
-using T15 = PostSignContractsPreEntrustSignRequest::DeviceInfo;
+using T4 = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::DeductAmount;
+using T5 = PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdScheduleRequest::ScheduledAmount;
+using T6 = PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdScheduleResponse::ScheduledAmount;
+using T7 = PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdScheduleResponse::DeductAmount;
+using T8 = PostInsurancePayTransactionsApplyRequest::Amount;
+using T9 = PostInsurancePayTransactionsApplyResponse::Amount;
+using T10 = PostInsuranceSignContractsPlanIdContractIdRenewRequest::PolicyPeriods;
+using T11 = T10::EstimatedDeductAmount;
+using T12 = GetInsuranceSignContractsPlanIdOutContractCodeResponse::ContractTerminateInfo;
+using T13 = PostInsuranceSignContractsPlanIdOutContractCodeTerminateResponse::ContractTerminateInfo;
+using T14 = PostInsuranceSignContractsPreEntrustSignAppRequest::PolicyPeriods;
+using T15 = T14::EstimatedDeductAmount;
+using T16 = PostInsuranceSignContractsPreEntrustSignAppRequest::Amount;
+using T17 = PostInsuranceSignContractsPreEntrustSignAppRequest::RealIdentity;
+using T18 = PostInsuranceSignContractsPreEntrustSignH5Request::PolicyPeriods;
+using T19 = T18::EstimatedDeductAmount;
+using T20 = T18::PolicyCoverageDetail;
+using T21 = T20::PolicyClauses;
+using T22 = PostInsuranceSignContractsPreEntrustSignH5Request::Amount;
+using T23 = PostInsuranceSignContractsPreEntrustSignH5Request::RealIdentity;
+using T24 = PostInsuranceSignContractsPreEntrustSignH5Request::JumpControl;
+using T25 = PostInsuranceSignContractsPreEntrustSignJsapiRequest::PolicyPeriods;
+using T26 = T25::EstimatedDeductAmount;
+using T27 = T25::PolicyCoverageDetail;
+using T28 = T27::PolicyClauses;
+using T29 = PostInsuranceSignContractsPreEntrustSignJsapiRequest::Amount;
+using T30 = PostInsuranceSignContractsPreEntrustSignJsapiRequest::RealIdentity;
+using T31 = PostInsuranceSignContractsPreEntrustSignMiniProgramRequest::PolicyPeriods;
+using T32 = T31::EstimatedDeductAmount;
+using T33 = T31::PolicyCoverageDetail;
+using T34 = T33::PolicyClauses;
+using T35 = PostInsuranceSignContractsPreEntrustSignMiniProgramRequest::Amount;
+using T36 = PostInsuranceSignContractsPreEntrustSignMiniProgramRequest::RealIdentity;
+using T37 = PostInsuranceSignPolicyPeriodsPlanIdContractIdModifyRequest::PolicyPeriods;
+using T38 = T37::EstimatedDeductAmount;
+using T39 = PostInsuranceSignPolicyPeriodsPlanIdContractIdModifyResponse::PolicyPeriods;
+using T40 = T39::EstimatedDeductAmount;
+using T41 = GetInsuranceSignPolicyPeriodsPlanIdOutContractCodeResponse::Data;
+using T42 = T41::EstimatedDeductAmount;
+using T43 = T41::ScheduledAmount;
+using T44 = T41::DeductAmount;
+using T45 = PostPayHarmonyTransactionsApplyRequest::Amount;
+using T46 = PostPayHarmonyTransactionsApplyResponse::Amount;
+using T47 = GetPayPartnerSchedulesContractIdResponse::ScheduledAmount;
+using T48 = GetPayPartnerSchedulesContractIdResponse::DeductAmount;
+using T49 = PostPayPartnerSchedulesContractIdScheduleRequest::ScheduleAmount;
+using T50 = PostPayPartnerSchedulesContractIdScheduleResponse::ScheduledAmount;
+using T51 = PostPayPartnerSchedulesContractIdScheduleResponse::DeductAmount;
+using T52 = PostPayPartnerTransactionsApplyRequest::Amount;
+using T53 = PostPayPartnerTransactionsApplyResponse::Amount;
+using T54 = GetPaySchedulesContractIdResponse::ScheduledAmount;
+using T55 = GetPaySchedulesContractIdResponse::DeductAmount;
+using T56 = PostPaySchedulesContractIdScheduleRequest::ScheduleAmount;
+using T57 = PostPaySchedulesContractIdScheduleResponse::ScheduledAmount;
+using T58 = PostPaySchedulesContractIdScheduleResponse::DeductAmount;
+using T59 = PostPayTransactionsApplyRequest::Amount;
+using T60 = PostPayTransactionsApplyResponse::Amount;
+using T61 = PostScheduledDeductSignContractsPreEntrustSignAppRequest::DeductSchedule;
+using T62 = T61::EstimatedDeductAmount;
+using T63 = PostScheduledDeductSignContractsPreEntrustSignH5Request::DeductSchedule;
+using T64 = T63::EstimatedDeductAmount;
+using T65 = PostScheduledDeductSignContractsPreEntrustSignH5Request::JumpControl;
+using T66 = PostScheduledDeductSignContractsPreEntrustSignJsapiRequest::DeductSchedule;
+using T67 = T66::EstimatedDeductAmount;
+using T68 = PostScheduledDeductSignContractsPreEntrustSignMiniProgramRequest::DeductSchedule;
+using T69 = T68::EstimatedDeductAmount;
+using T70 = PostScheduledDeductSignPartnerContractsPreEntrustSignAppRequest::DeductSchedule;
+using T71 = T70::EstimatedDeductAmount;
+using T72 = PostScheduledDeductSignPartnerContractsPreEntrustSignH5Request::DeductSchedule;
+using T73 = T72::EstimatedDeductAmount;
+using T74 = PostScheduledDeductSignPartnerContractsPreEntrustSignH5Request::JumpControl;
+using T75 = PostScheduledDeductSignPartnerContractsPreEntrustSignJsapiRequest::DeductSchedule;
+using T76 = T75::EstimatedDeductAmount;
+using T77 = PostScheduledDeductSignPartnerContractsPreEntrustSignMiniProgramRequest::DeductSchedule;
+using T78 = T77::EstimatedDeductAmount;
+using T79 = GetSignContractsHarmonyPlanIdByPlanIdOutContractCodeResponse::ContractTerminateInfo;
+using T80 = GetSignContractsPlanIdOutContractCodeResponse::ContractTerminateInfo;
+using T81 = GetSignContractsPlanIdOutContractCodeResponse::DeductSchedule;
+using T82 = T81::EstimatedDeductAmount;
+using T83 = T81::ScheduledAmount;
+using T84 = T81::DeductAmount;
+using T85 = PostSignContractsPlanIdOutContractCodeTerminateResponse::ContractTerminateInfo;
+using T86 = PostSignContractsPlanIdOutContractCodeTerminateResponse::DeductSchedule;
+using T87 = T86::EstimatedDeductAmount;
+using T88 = T86::ScheduledAmount;
+using T89 = T86::DeductAmount;
+using T90 = PostSignContractsPreEntrustSignRequest::DeviceInfo;
+using T91 = GetSignPartnerContractsPlanIdOutContractCodeResponse::ContractTerminateInfo;
+using T92 = GetSignPartnerContractsPlanIdOutContractCodeResponse::DeductSchedule;
+using T93 = T92::EstimatedDeductAmount;
+using T94 = T92::ScheduledAmount;
+using T95 = T92::DeductAmount;
+using T96 = PostSignPartnerContractsPlanIdOutContractCodeTerminateResponse::ContractTerminateInfo;
+using T97 = PostSignPartnerContractsPlanIdOutContractCodeTerminateResponse::DeductSchedule;
+using T98 = T97::EstimatedDeductAmount;
+using T99 = T97::ScheduledAmount;
+using T100 = T97::DeductAmount;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -98,15 +183,100 @@ static void Serialize(Archive& a, T3& v);
 static void Serialize(Archive& a, T4& v);
 static void Serialize(Archive& a, T5& v);
 static void Serialize(Archive& a, T6& v);
-static void Serialize(Archive& a, T9& v);
-static void Serialize(Archive& a, T8& v);
 static void Serialize(Archive& a, T7& v);
-static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T8& v);
+static void Serialize(Archive& a, T9& v);
 static void Serialize(Archive& a, T11& v);
+static void Serialize(Archive& a, T10& v);
 static void Serialize(Archive& a, T12& v);
 static void Serialize(Archive& a, T13& v);
-static void Serialize(Archive& a, T14& v);
 static void Serialize(Archive& a, T15& v);
+static void Serialize(Archive& a, T14& v);
+static void Serialize(Archive& a, T16& v);
+static void Serialize(Archive& a, T17& v);
+static void Serialize(Archive& a, T19& v);
+static void Serialize(Archive& a, T21& v);
+static void Serialize(Archive& a, T20& v);
+static void Serialize(Archive& a, T18& v);
+static void Serialize(Archive& a, T22& v);
+static void Serialize(Archive& a, T23& v);
+static void Serialize(Archive& a, T24& v);
+static void Serialize(Archive& a, T26& v);
+static void Serialize(Archive& a, T28& v);
+static void Serialize(Archive& a, T27& v);
+static void Serialize(Archive& a, T25& v);
+static void Serialize(Archive& a, T29& v);
+static void Serialize(Archive& a, T30& v);
+static void Serialize(Archive& a, T32& v);
+static void Serialize(Archive& a, T34& v);
+static void Serialize(Archive& a, T33& v);
+static void Serialize(Archive& a, T31& v);
+static void Serialize(Archive& a, T35& v);
+static void Serialize(Archive& a, T36& v);
+static void Serialize(Archive& a, T38& v);
+static void Serialize(Archive& a, T37& v);
+static void Serialize(Archive& a, T40& v);
+static void Serialize(Archive& a, T39& v);
+static void Serialize(Archive& a, T42& v);
+static void Serialize(Archive& a, T43& v);
+static void Serialize(Archive& a, T44& v);
+static void Serialize(Archive& a, T41& v);
+static void Serialize(Archive& a, T45& v);
+static void Serialize(Archive& a, T46& v);
+static void Serialize(Archive& a, T47& v);
+static void Serialize(Archive& a, T48& v);
+static void Serialize(Archive& a, T49& v);
+static void Serialize(Archive& a, T50& v);
+static void Serialize(Archive& a, T51& v);
+static void Serialize(Archive& a, T52& v);
+static void Serialize(Archive& a, T53& v);
+static void Serialize(Archive& a, T54& v);
+static void Serialize(Archive& a, T55& v);
+static void Serialize(Archive& a, T56& v);
+static void Serialize(Archive& a, T57& v);
+static void Serialize(Archive& a, T58& v);
+static void Serialize(Archive& a, T59& v);
+static void Serialize(Archive& a, T60& v);
+static void Serialize(Archive& a, T62& v);
+static void Serialize(Archive& a, T61& v);
+static void Serialize(Archive& a, T64& v);
+static void Serialize(Archive& a, T63& v);
+static void Serialize(Archive& a, T65& v);
+static void Serialize(Archive& a, T67& v);
+static void Serialize(Archive& a, T66& v);
+static void Serialize(Archive& a, T69& v);
+static void Serialize(Archive& a, T68& v);
+static void Serialize(Archive& a, T71& v);
+static void Serialize(Archive& a, T70& v);
+static void Serialize(Archive& a, T73& v);
+static void Serialize(Archive& a, T72& v);
+static void Serialize(Archive& a, T74& v);
+static void Serialize(Archive& a, T76& v);
+static void Serialize(Archive& a, T75& v);
+static void Serialize(Archive& a, T78& v);
+static void Serialize(Archive& a, T77& v);
+static void Serialize(Archive& a, T79& v);
+static void Serialize(Archive& a, T80& v);
+static void Serialize(Archive& a, T82& v);
+static void Serialize(Archive& a, T83& v);
+static void Serialize(Archive& a, T84& v);
+static void Serialize(Archive& a, T81& v);
+static void Serialize(Archive& a, T85& v);
+static void Serialize(Archive& a, T87& v);
+static void Serialize(Archive& a, T88& v);
+static void Serialize(Archive& a, T89& v);
+static void Serialize(Archive& a, T86& v);
+static void Serialize(Archive& a, T90& v);
+static void Serialize(Archive& a, T91& v);
+static void Serialize(Archive& a, T93& v);
+static void Serialize(Archive& a, T94& v);
+static void Serialize(Archive& a, T95& v);
+static void Serialize(Archive& a, T92& v);
+static void Serialize(Archive& a, T96& v);
+static void Serialize(Archive& a, T98& v);
+static void Serialize(Archive& a, T99& v);
+static void Serialize(Archive& a, T100& v);
+static void Serialize(Archive& a, T97& v);
 
 // POST v3/papay/contracts/{contract_id}/fail-notify
 namespace {
@@ -207,8 +377,8 @@ void Serialize(Archive& a, GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdR
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse& v) {
-  a.I64("policy_period_id", v.policy_period_id);
-  a.Str("policy_period_state", v.policy_period_state);
+  a.OptI64("policy_period_id", v.policy_period_id);
+  a.OptStr("policy_period_state", v.policy_period_state);
   a.OptStr("deduct_start_date", v.deduct_start_date);
   a.OptStr("deduct_end_date", v.deduct_end_date);
   a.Field("scheduled_amount", v.scheduled_amount);
@@ -262,8 +432,8 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdScheduleResponse& v) {
-  a.I64("policy_period_id", v.policy_period_id);
-  a.Str("policy_period_state", v.policy_period_state);
+  a.OptI64("policy_period_id", v.policy_period_id);
+  a.OptStr("policy_period_state", v.policy_period_state);
   a.OptStr("deduct_start_date", v.deduct_start_date);
   a.OptStr("deduct_end_date", v.deduct_end_date);
   a.Field("scheduled_amount", v.scheduled_amount);
@@ -317,7 +487,7 @@ void Serialize(Archive& a, PostInsurancePayTransactionsApplyRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostInsurancePayTransactionsApplyResponse& v) {
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("amount", v.amount);
   a.Extra(v.extra);
 }
@@ -389,17 +559,17 @@ void Serialize(Archive& a, GetInsuranceSignContractsPlanIdOutContractCodeRequest
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetInsuranceSignContractsPlanIdOutContractCodeResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("contract_id", v.contract_id);
-  a.Str("appid", v.appid);
-  a.I64("plan_id", v.plan_id);
-  a.Str("out_contract_code", v.out_contract_code);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("appid", v.appid);
+  a.OptI64("plan_id", v.plan_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
   a.OptStr("insured_display_name", v.insured_display_name);
   a.Field("contract_state", v.contract_state);
   a.OptStr("contract_signed_time", v.contract_signed_time);
   a.OptStr("contract_expired_time", v.contract_expired_time);
   a.Field("contract_terminate_info", v.contract_terminate_info);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.OptStr("out_user_code", v.out_user_code);
   a.OptStr("revoke_terminate_contract_redirect_url", v.revoke_terminate_contract_redirect_url);
   a.OptStr("revoke_terminate_contract_redirect_appid", v.revoke_terminate_contract_redirect_appid);
@@ -448,17 +618,17 @@ void Serialize(Archive& a, PostInsuranceSignContractsPlanIdOutContractCodeTermin
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostInsuranceSignContractsPlanIdOutContractCodeTerminateResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("contract_id", v.contract_id);
-  a.Str("appid", v.appid);
-  a.I64("plan_id", v.plan_id);
-  a.Str("out_contract_code", v.out_contract_code);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("appid", v.appid);
+  a.OptI64("plan_id", v.plan_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
   a.OptStr("insured_display_name", v.insured_display_name);
   a.Field("contract_state", v.contract_state);
   a.OptStr("contract_signed_time", v.contract_signed_time);
   a.OptStr("contract_expired_time", v.contract_expired_time);
   a.Field("contract_terminate_info", v.contract_terminate_info);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.OptStr("out_user_code", v.out_user_code);
   a.Extra(v.extra);
 }
@@ -521,7 +691,7 @@ void Serialize(Archive& a, PostInsuranceSignContractsPreEntrustSignAppRequest& v
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostInsuranceSignContractsPreEntrustSignAppResponse& v) {
-  a.Str("pre_entrustweb_id", v.pre_entrustweb_id);
+  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
   a.Extra(v.extra);
 }
 
@@ -583,7 +753,7 @@ void Serialize(Archive& a, PostInsuranceSignContractsPreEntrustSignH5Request& v)
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostInsuranceSignContractsPreEntrustSignH5Response& v) {
-  a.Str("redirect_url", v.redirect_url);
+  a.OptStr("redirect_url", v.redirect_url);
   a.Extra(v.extra);
 }
 
@@ -644,7 +814,7 @@ void Serialize(Archive& a, PostInsuranceSignContractsPreEntrustSignJsapiRequest&
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostInsuranceSignContractsPreEntrustSignJsapiResponse& v) {
-  a.Str("redirect_url", v.redirect_url);
+  a.OptStr("redirect_url", v.redirect_url);
   a.Extra(v.extra);
 }
 
@@ -705,9 +875,9 @@ void Serialize(Archive& a, PostInsuranceSignContractsPreEntrustSignMiniProgramRe
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostInsuranceSignContractsPreEntrustSignMiniProgramResponse& v) {
-  a.Str("pre_entrustweb_id", v.pre_entrustweb_id);
-  a.Str("redirect_appid", v.redirect_appid);
-  a.Str("redirect_path", v.redirect_path);
+  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
+  a.OptStr("redirect_appid", v.redirect_appid);
+  a.OptStr("redirect_path", v.redirect_path);
   a.Extra(v.extra);
 }
 
@@ -800,8 +970,8 @@ void Serialize(Archive& a, GetInsuranceSignPolicyPeriodsPlanIdOutContractCodeReq
 }
 void Serialize(Archive& a, GetInsuranceSignPolicyPeriodsPlanIdOutContractCodeResponse& v) {
   a.OptList("data", v.data);
-  a.I64("limit", v.limit);
-  a.I64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptI64("offset", v.offset);
   a.OptI64("total_count", v.total_count);
   a.Extra(v.extra);
 }
@@ -852,7 +1022,7 @@ void Serialize(Archive& a, PostPayHarmonyTransactionsApplyRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPayHarmonyTransactionsApplyResponse& v) {
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("amount", v.amount);
   a.Extra(v.extra);
 }
@@ -895,7 +1065,7 @@ void Serialize(Archive& a, GetPayPartnerSchedulesContractIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPayPartnerSchedulesContractIdResponse& v) {
-  a.Str("schedule_state", v.schedule_state);
+  a.OptStr("schedule_state", v.schedule_state);
   a.OptStr("deduct_start_date", v.deduct_start_date);
   a.OptStr("deduct_end_date", v.deduct_end_date);
   a.Field("scheduled_amount", v.scheduled_amount);
@@ -946,7 +1116,7 @@ void Serialize(Archive& a, PostPayPartnerSchedulesContractIdScheduleRequest& v) 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPayPartnerSchedulesContractIdScheduleResponse& v) {
-  a.Str("schedule_state", v.schedule_state);
+  a.OptStr("schedule_state", v.schedule_state);
   a.OptStr("deduct_start_date", v.deduct_start_date);
   a.OptStr("deduct_end_date", v.deduct_end_date);
   a.Field("scheduled_amount", v.scheduled_amount);
@@ -1001,7 +1171,7 @@ void Serialize(Archive& a, PostPayPartnerTransactionsApplyRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPayPartnerTransactionsApplyResponse& v) {
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("amount", v.amount);
   a.Extra(v.extra);
 }
@@ -1036,7 +1206,7 @@ constexpr internal::EndpointSpec kSpec18{
 
 void Serialize(Archive& a, GetPaySchedulesContractIdRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetPaySchedulesContractIdResponse& v) {
-  a.Str("schedule_state", v.schedule_state);
+  a.OptStr("schedule_state", v.schedule_state);
   a.OptStr("deduct_start_date", v.deduct_start_date);
   a.OptStr("deduct_end_date", v.deduct_end_date);
   a.Field("scheduled_amount", v.scheduled_amount);
@@ -1084,7 +1254,7 @@ void Serialize(Archive& a, PostPaySchedulesContractIdScheduleRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPaySchedulesContractIdScheduleResponse& v) {
-  a.Str("schedule_state", v.schedule_state);
+  a.OptStr("schedule_state", v.schedule_state);
   a.OptStr("deduct_start_date", v.deduct_start_date);
   a.OptStr("deduct_end_date", v.deduct_end_date);
   a.Field("scheduled_amount", v.scheduled_amount);
@@ -1138,7 +1308,7 @@ void Serialize(Archive& a, PostPayTransactionsApplyRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPayTransactionsApplyResponse& v) {
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("amount", v.amount);
   a.Extra(v.extra);
 }
@@ -1184,7 +1354,7 @@ void Serialize(Archive& a, PostScheduledDeductSignContractsPreEntrustSignAppRequ
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostScheduledDeductSignContractsPreEntrustSignAppResponse& v) {
-  a.Str("pre_entrustweb_id", v.pre_entrustweb_id);
+  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
   a.OptStr("miniprogram_username", v.miniprogram_username);
   a.OptStr("miniprogram_path", v.miniprogram_path);
   a.Extra(v.extra);
@@ -1233,7 +1403,7 @@ void Serialize(Archive& a, PostScheduledDeductSignContractsPreEntrustSignH5Reque
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostScheduledDeductSignContractsPreEntrustSignH5Response& v) {
-  a.Str("redirect_url", v.redirect_url);
+  a.OptStr("redirect_url", v.redirect_url);
   a.Extra(v.extra);
 }
 
@@ -1279,7 +1449,7 @@ void Serialize(Archive& a, PostScheduledDeductSignContractsPreEntrustSignJsapiRe
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostScheduledDeductSignContractsPreEntrustSignJsapiResponse& v) {
-  a.Str("redirect_url", v.redirect_url);
+  a.OptStr("redirect_url", v.redirect_url);
   a.Extra(v.extra);
 }
 
@@ -1325,9 +1495,9 @@ void Serialize(Archive& a, PostScheduledDeductSignContractsPreEntrustSignMiniPro
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostScheduledDeductSignContractsPreEntrustSignMiniProgramResponse& v) {
-  a.Str("pre_entrustweb_id", v.pre_entrustweb_id);
-  a.Str("redirect_appid", v.redirect_appid);
-  a.Str("redirect_path", v.redirect_path);
+  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
+  a.OptStr("redirect_appid", v.redirect_appid);
+  a.OptStr("redirect_path", v.redirect_path);
   a.Extra(v.extra);
 }
 
@@ -1376,7 +1546,7 @@ void Serialize(Archive& a, PostScheduledDeductSignPartnerContractsPreEntrustSign
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostScheduledDeductSignPartnerContractsPreEntrustSignAppResponse& v) {
-  a.Str("pre_entrustweb_id", v.pre_entrustweb_id);
+  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
   a.OptStr("miniprogram_username", v.miniprogram_username);
   a.OptStr("miniprogram_path", v.miniprogram_path);
   a.Extra(v.extra);
@@ -1428,7 +1598,7 @@ void Serialize(Archive& a, PostScheduledDeductSignPartnerContractsPreEntrustSign
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostScheduledDeductSignPartnerContractsPreEntrustSignH5Response& v) {
-  a.Str("redirect_url", v.redirect_url);
+  a.OptStr("redirect_url", v.redirect_url);
   a.Extra(v.extra);
 }
 
@@ -1477,7 +1647,7 @@ void Serialize(Archive& a, PostScheduledDeductSignPartnerContractsPreEntrustSign
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostScheduledDeductSignPartnerContractsPreEntrustSignJsapiResponse& v) {
-  a.Str("redirect_url", v.redirect_url);
+  a.OptStr("redirect_url", v.redirect_url);
   a.Extra(v.extra);
 }
 
@@ -1529,9 +1699,9 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                PostScheduledDeductSignPartnerContractsPreEntrustSignMiniProgramResponse& v) {
-  a.Str("pre_entrustweb_id", v.pre_entrustweb_id);
-  a.Str("redirect_appid", v.redirect_appid);
-  a.Str("redirect_path", v.redirect_path);
+  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
+  a.OptStr("redirect_appid", v.redirect_appid);
+  a.OptStr("redirect_path", v.redirect_path);
   a.Extra(v.extra);
 }
 
@@ -1566,16 +1736,16 @@ void Serialize(Archive& a, GetSignContractsHarmonyPlanIdByPlanIdOutContractCodeR
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetSignContractsHarmonyPlanIdByPlanIdOutContractCodeResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("contract_id", v.contract_id);
-  a.Str("appid", v.appid);
-  a.I64("plan_id", v.plan_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("contract_display_account", v.contract_display_account);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("appid", v.appid);
+  a.OptI64("plan_id", v.plan_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.OptStr("contract_display_account", v.contract_display_account);
   a.Field("contract_state", v.contract_state);
   a.OptStr("contract_signed_time", v.contract_signed_time);
   a.OptStr("contract_expired_time", v.contract_expired_time);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.Field("contract_terminate_info", v.contract_terminate_info);
   a.OptStr("out_user_code", v.out_user_code);
   a.OptStr("mask_wxid", v.mask_wxid);
@@ -1613,16 +1783,16 @@ constexpr internal::EndpointSpec kSpec30{
 
 void Serialize(Archive& a, GetSignContractsPlanIdOutContractCodeRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetSignContractsPlanIdOutContractCodeResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("contract_id", v.contract_id);
-  a.Str("appid", v.appid);
-  a.I64("plan_id", v.plan_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.Str("contract_state", v.contract_state);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("appid", v.appid);
+  a.OptI64("plan_id", v.plan_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.OptStr("contract_display_account", v.contract_display_account);
+  a.OptStr("contract_state", v.contract_state);
   a.OptStr("contract_signed_time", v.contract_signed_time);
   a.OptStr("contract_expired_time", v.contract_expired_time);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.Field("contract_terminate_info", v.contract_terminate_info);
   a.OptStr("out_user_code", v.out_user_code);
   a.Field("deduct_schedule", v.deduct_schedule);
@@ -1668,16 +1838,16 @@ void Serialize(Archive& a, PostSignContractsPlanIdOutContractCodeTerminateReques
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSignContractsPlanIdOutContractCodeTerminateResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("contract_id", v.contract_id);
-  a.Str("appid", v.appid);
-  a.I64("plan_id", v.plan_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.Str("contract_state", v.contract_state);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("appid", v.appid);
+  a.OptI64("plan_id", v.plan_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.OptStr("contract_display_account", v.contract_display_account);
+  a.OptStr("contract_state", v.contract_state);
   a.OptStr("contract_signed_time", v.contract_signed_time);
   a.OptStr("contract_expired_time", v.contract_expired_time);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.Field("contract_terminate_info", v.contract_terminate_info);
   a.OptStr("out_user_code", v.out_user_code);
   a.Field("deduct_schedule", v.deduct_schedule);
@@ -1730,7 +1900,7 @@ void Serialize(Archive& a, PostSignContractsPreEntrustSignRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSignContractsPreEntrustSignResponse& v) {
-  a.Str("pre_entrustweb_id", v.pre_entrustweb_id);
+  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
   a.OptStr("mini_program_username", v.mini_program_username);
   a.OptStr("mini_program_path", v.mini_program_path);
   a.OptStr("redirect_url", v.redirect_url);
@@ -1775,18 +1945,18 @@ void Serialize(Archive& a, GetSignPartnerContractsPlanIdOutContractCodeRequest& 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetSignPartnerContractsPlanIdOutContractCodeResponse& v) {
-  a.Str("contract_id", v.contract_id);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sp_appid", v.sp_appid);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_appid", v.sp_appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.I64("plan_id", v.plan_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.Str("contract_state", v.contract_state);
+  a.OptI64("plan_id", v.plan_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.OptStr("contract_display_account", v.contract_display_account);
+  a.OptStr("contract_state", v.contract_state);
   a.OptStr("contract_signed_time", v.contract_signed_time);
   a.OptStr("contract_expired_time", v.contract_expired_time);
-  a.Str("sp_openid", v.sp_openid);
+  a.OptStr("sp_openid", v.sp_openid);
   a.OptStr("sub_openid", v.sub_openid);
   a.Field("contract_terminate_info", v.contract_terminate_info);
   a.OptStr("out_user_code", v.out_user_code);
@@ -1837,18 +2007,18 @@ void Serialize(Archive& a, PostSignPartnerContractsPlanIdOutContractCodeTerminat
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSignPartnerContractsPlanIdOutContractCodeTerminateResponse& v) {
-  a.Str("contract_id", v.contract_id);
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sp_appid", v.sp_appid);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_appid", v.sp_appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.I64("plan_id", v.plan_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.Str("contract_state", v.contract_state);
+  a.OptI64("plan_id", v.plan_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.OptStr("contract_display_account", v.contract_display_account);
+  a.OptStr("contract_state", v.contract_state);
   a.OptStr("contract_signed_time", v.contract_signed_time);
   a.OptStr("contract_expired_time", v.contract_expired_time);
-  a.Str("sp_openid", v.sp_openid);
+  a.OptStr("sp_openid", v.sp_openid);
   a.OptStr("sub_openid", v.sub_openid);
   a.Field("contract_terminate_info", v.contract_terminate_info);
   a.OptStr("out_user_code", v.out_user_code);
@@ -1881,45 +2051,119 @@ static void Serialize(Archive& a, T2& v) {
 }
 
 static void Serialize(Archive& a, T3& v) {
-  a.I64("total", v.total);
+  a.OptI64("total", v.total);
   a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T4& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T5& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T6& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T7& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T9& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
   a.I64("policy_period_id", v.policy_period_id);
   a.Str("estimated_deduct_date", v.estimated_deduct_date);
   a.Field("estimated_deduct_amount", v.estimated_deduct_amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T5& v) {
+static void Serialize(Archive& a, T12& v) {
   a.Field("contract_termination_mode", v.contract_termination_mode);
-  a.Str("contract_terminated_time", v.contract_terminated_time);
+  a.OptStr("contract_terminated_time", v.contract_terminated_time);
   a.OptStr("contract_termination_remark", v.contract_termination_remark);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T6& v) {
+static void Serialize(Archive& a, T13& v) {
+  a.Field("contract_termination_mode", v.contract_termination_mode);
+  a.OptStr("contract_terminated_time", v.contract_terminated_time);
+  a.OptStr("contract_termination_remark", v.contract_termination_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T15& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T14& v) {
+  a.I64("policy_period_id", v.policy_period_id);
+  a.Str("estimated_deduct_date", v.estimated_deduct_date);
+  a.Field("estimated_deduct_amount", v.estimated_deduct_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T16& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T17& v) {
   a.Str("real_name", v.real_name);
   a.Str("id_card_number", v.id_card_number);
   a.Field("identity_type", v.identity_type);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T9& v) {
+static void Serialize(Archive& a, T19& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T21& v) {
   a.OptStr("clause_name", v.clause_name);
   a.OptStr("clause_quota", v.clause_quota);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T8& v) {
+static void Serialize(Archive& a, T20& v) {
   a.OptStr("policy_amount", v.policy_amount);
   a.OptList("policy_clauses", v.policy_clauses);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T7& v) {
+static void Serialize(Archive& a, T18& v) {
   a.I64("policy_period_id", v.policy_period_id);
   a.Str("estimated_deduct_date", v.estimated_deduct_date);
   a.Field("estimated_deduct_amount", v.estimated_deduct_amount);
@@ -1927,47 +2171,445 @@ static void Serialize(Archive& a, T7& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T10& v) {
+static void Serialize(Archive& a, T22& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T23& v) {
+  a.Str("real_name", v.real_name);
+  a.Str("id_card_number", v.id_card_number);
+  a.Field("identity_type", v.identity_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T24& v) {
   a.OptStr("jump_appid", v.jump_appid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T11& v) {
+static void Serialize(Archive& a, T26& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T28& v) {
+  a.OptStr("clause_name", v.clause_name);
+  a.OptStr("clause_quota", v.clause_quota);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T27& v) {
+  a.OptStr("policy_amount", v.policy_amount);
+  a.OptList("policy_clauses", v.policy_clauses);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T25& v) {
   a.I64("policy_period_id", v.policy_period_id);
   a.Str("estimated_deduct_date", v.estimated_deduct_date);
   a.Field("estimated_deduct_amount", v.estimated_deduct_amount);
-  a.Str("policy_period_state", v.policy_period_state);
+  a.Field("policy_coverage_detail", v.policy_coverage_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T29& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T30& v) {
+  a.Str("real_name", v.real_name);
+  a.Str("id_card_number", v.id_card_number);
+  a.Field("identity_type", v.identity_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T32& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T34& v) {
+  a.OptStr("clause_name", v.clause_name);
+  a.OptStr("clause_quota", v.clause_quota);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T33& v) {
+  a.OptStr("policy_amount", v.policy_amount);
+  a.OptList("policy_clauses", v.policy_clauses);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T31& v) {
+  a.I64("policy_period_id", v.policy_period_id);
+  a.Str("estimated_deduct_date", v.estimated_deduct_date);
+  a.Field("estimated_deduct_amount", v.estimated_deduct_amount);
+  a.Field("policy_coverage_detail", v.policy_coverage_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T35& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T36& v) {
+  a.Str("real_name", v.real_name);
+  a.Str("id_card_number", v.id_card_number);
+  a.Field("identity_type", v.identity_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T38& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T37& v) {
+  a.I64("policy_period_id", v.policy_period_id);
+  a.Str("estimated_deduct_date", v.estimated_deduct_date);
+  a.Field("estimated_deduct_amount", v.estimated_deduct_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T40& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T39& v) {
+  a.OptI64("policy_period_id", v.policy_period_id);
+  a.OptStr("estimated_deduct_date", v.estimated_deduct_date);
+  a.Field("estimated_deduct_amount", v.estimated_deduct_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T42& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T43& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T44& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T41& v) {
+  a.OptI64("policy_period_id", v.policy_period_id);
+  a.OptStr("estimated_deduct_date", v.estimated_deduct_date);
+  a.Field("estimated_deduct_amount", v.estimated_deduct_amount);
+  a.OptStr("policy_period_state", v.policy_period_state);
   a.Field("scheduled_amount", v.scheduled_amount);
   a.Field("deduct_amount", v.deduct_amount);
   a.OptStr("deduct_date", v.deduct_date);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T12& v) {
+static void Serialize(Archive& a, T45& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T46& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T47& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T48& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T49& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T50& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T51& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T52& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T53& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T54& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T55& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T56& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T57& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T58& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T59& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T60& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T62& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T61& v) {
   a.Str("estimated_deduct_date", v.estimated_deduct_date);
   a.Field("estimated_deduct_amount", v.estimated_deduct_amount);
   a.Str("description", v.description);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T13& v) {
-  a.Str("contract_termination_mode", v.contract_termination_mode);
-  a.Str("contract_terminated_time", v.contract_terminated_time);
+static void Serialize(Archive& a, T64& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T63& v) {
+  a.Str("estimated_deduct_date", v.estimated_deduct_date);
+  a.Field("estimated_deduct_amount", v.estimated_deduct_amount);
+  a.Str("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T65& v) {
+  a.OptStr("jump_appid", v.jump_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T67& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T66& v) {
+  a.Str("estimated_deduct_date", v.estimated_deduct_date);
+  a.Field("estimated_deduct_amount", v.estimated_deduct_amount);
+  a.Str("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T69& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T68& v) {
+  a.Str("estimated_deduct_date", v.estimated_deduct_date);
+  a.Field("estimated_deduct_amount", v.estimated_deduct_amount);
+  a.Str("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T71& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T70& v) {
+  a.Str("estimated_deduct_date", v.estimated_deduct_date);
+  a.Field("estimated_deduct_amount", v.estimated_deduct_amount);
+  a.Str("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T73& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T72& v) {
+  a.Str("estimated_deduct_date", v.estimated_deduct_date);
+  a.Field("estimated_deduct_amount", v.estimated_deduct_amount);
+  a.Str("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T74& v) {
+  a.OptStr("jump_appid", v.jump_appid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T76& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T75& v) {
+  a.Str("estimated_deduct_date", v.estimated_deduct_date);
+  a.Field("estimated_deduct_amount", v.estimated_deduct_amount);
+  a.Str("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T78& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T77& v) {
+  a.Str("estimated_deduct_date", v.estimated_deduct_date);
+  a.Field("estimated_deduct_amount", v.estimated_deduct_amount);
+  a.Str("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T79& v) {
+  a.Field("contract_termination_mode", v.contract_termination_mode);
+  a.OptStr("contract_terminated_time", v.contract_terminated_time);
   a.OptStr("contract_termination_remark", v.contract_termination_remark);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T14& v) {
-  a.Str("estimated_deduct_date", v.estimated_deduct_date);
+static void Serialize(Archive& a, T80& v) {
+  a.OptStr("contract_termination_mode", v.contract_termination_mode);
+  a.OptStr("contract_terminated_time", v.contract_terminated_time);
+  a.OptStr("contract_termination_remark", v.contract_termination_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T82& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T83& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T84& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T81& v) {
+  a.OptStr("estimated_deduct_date", v.estimated_deduct_date);
   a.Field("estimated_deduct_amount", v.estimated_deduct_amount);
-  a.Str("schedule_state", v.schedule_state);
+  a.OptStr("schedule_state", v.schedule_state);
   a.Field("scheduled_amount", v.scheduled_amount);
   a.Field("deduct_amount", v.deduct_amount);
   a.OptStr("deduct_date", v.deduct_date);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T15& v) {
+static void Serialize(Archive& a, T85& v) {
+  a.OptStr("contract_termination_mode", v.contract_termination_mode);
+  a.OptStr("contract_terminated_time", v.contract_terminated_time);
+  a.OptStr("contract_termination_remark", v.contract_termination_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T87& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T88& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T89& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T86& v) {
+  a.OptStr("estimated_deduct_date", v.estimated_deduct_date);
+  a.Field("estimated_deduct_amount", v.estimated_deduct_amount);
+  a.OptStr("schedule_state", v.schedule_state);
+  a.Field("scheduled_amount", v.scheduled_amount);
+  a.Field("deduct_amount", v.deduct_amount);
+  a.OptStr("deduct_date", v.deduct_date);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T90& v) {
   a.Field("device_type", v.device_type);
   a.Str("device_os", v.device_os);
   a.Str("device_id", v.device_id);
@@ -1976,6 +2618,76 @@ static void Serialize(Archive& a, T15& v) {
   a.Bool("weixin_installed", v.weixin_installed);
   a.Str("weixin_version", v.weixin_version);
   a.Field("days_since_first_login", v.days_since_first_login);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T91& v) {
+  a.OptStr("contract_termination_mode", v.contract_termination_mode);
+  a.OptStr("contract_terminated_time", v.contract_terminated_time);
+  a.OptStr("contract_termination_remark", v.contract_termination_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T93& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T94& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T95& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T92& v) {
+  a.OptStr("estimated_deduct_date", v.estimated_deduct_date);
+  a.Field("estimated_deduct_amount", v.estimated_deduct_amount);
+  a.OptStr("schedule_state", v.schedule_state);
+  a.Field("scheduled_amount", v.scheduled_amount);
+  a.Field("deduct_amount", v.deduct_amount);
+  a.OptStr("deduct_date", v.deduct_date);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T96& v) {
+  a.OptStr("contract_termination_mode", v.contract_termination_mode);
+  a.OptStr("contract_terminated_time", v.contract_terminated_time);
+  a.OptStr("contract_termination_remark", v.contract_termination_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T98& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T99& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T100& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T97& v) {
+  a.OptStr("estimated_deduct_date", v.estimated_deduct_date);
+  a.Field("estimated_deduct_amount", v.estimated_deduct_amount);
+  a.OptStr("schedule_state", v.schedule_state);
+  a.Field("scheduled_amount", v.scheduled_amount);
+  a.Field("deduct_amount", v.deduct_amount);
+  a.OptStr("deduct_date", v.deduct_date);
   a.Extra(v.extra);
 }
 
@@ -1993,24 +2705,38 @@ GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdRequest::
     ~GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdRequest() = default;
 T3::ScheduledAmount() = default;
 T3::~ScheduledAmount() = default;
+T4::DeductAmount() = default;
+T4::~DeductAmount() = default;
 GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::
     GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse() = default;
 GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::
     ~GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse() = default;
+T5::ScheduledAmount() = default;
+T5::~ScheduledAmount() = default;
 PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdScheduleRequest::
     PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdScheduleRequest() = default;
 PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdScheduleRequest::
     ~PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdScheduleRequest() = default;
+T6::ScheduledAmount() = default;
+T6::~ScheduledAmount() = default;
+T7::DeductAmount() = default;
+T7::~DeductAmount() = default;
 PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdScheduleResponse::
     PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdScheduleResponse() = default;
 PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdScheduleResponse::
     ~PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdScheduleResponse() = default;
+T8::Amount() = default;
+T8::~Amount() = default;
 PostInsurancePayTransactionsApplyRequest::PostInsurancePayTransactionsApplyRequest() = default;
 PostInsurancePayTransactionsApplyRequest::~PostInsurancePayTransactionsApplyRequest() = default;
+T9::Amount() = default;
+T9::~Amount() = default;
 PostInsurancePayTransactionsApplyResponse::PostInsurancePayTransactionsApplyResponse() = default;
 PostInsurancePayTransactionsApplyResponse::~PostInsurancePayTransactionsApplyResponse() = default;
-T4::PolicyPeriods() = default;
-T4::~PolicyPeriods() = default;
+T11::EstimatedDeductAmount() = default;
+T11::~EstimatedDeductAmount() = default;
+T10::PolicyPeriods() = default;
+T10::~PolicyPeriods() = default;
 PostInsuranceSignContractsPlanIdContractIdRenewRequest::
     PostInsuranceSignContractsPlanIdContractIdRenewRequest() = default;
 PostInsuranceSignContractsPlanIdContractIdRenewRequest::
@@ -2019,8 +2745,8 @@ GetInsuranceSignContractsPlanIdOutContractCodeRequest::
     GetInsuranceSignContractsPlanIdOutContractCodeRequest() = default;
 GetInsuranceSignContractsPlanIdOutContractCodeRequest::
     ~GetInsuranceSignContractsPlanIdOutContractCodeRequest() = default;
-T5::ContractTerminateInfo() = default;
-T5::~ContractTerminateInfo() = default;
+T12::ContractTerminateInfo() = default;
+T12::~ContractTerminateInfo() = default;
 GetInsuranceSignContractsPlanIdOutContractCodeResponse::
     GetInsuranceSignContractsPlanIdOutContractCodeResponse() = default;
 GetInsuranceSignContractsPlanIdOutContractCodeResponse::
@@ -2029,12 +2755,20 @@ PostInsuranceSignContractsPlanIdOutContractCodeTerminateRequest::
     PostInsuranceSignContractsPlanIdOutContractCodeTerminateRequest() = default;
 PostInsuranceSignContractsPlanIdOutContractCodeTerminateRequest::
     ~PostInsuranceSignContractsPlanIdOutContractCodeTerminateRequest() = default;
+T13::ContractTerminateInfo() = default;
+T13::~ContractTerminateInfo() = default;
 PostInsuranceSignContractsPlanIdOutContractCodeTerminateResponse::
     PostInsuranceSignContractsPlanIdOutContractCodeTerminateResponse() = default;
 PostInsuranceSignContractsPlanIdOutContractCodeTerminateResponse::
     ~PostInsuranceSignContractsPlanIdOutContractCodeTerminateResponse() = default;
-T6::RealIdentity() = default;
-T6::~RealIdentity() = default;
+T15::EstimatedDeductAmount() = default;
+T15::~EstimatedDeductAmount() = default;
+T14::PolicyPeriods() = default;
+T14::~PolicyPeriods() = default;
+T16::Amount() = default;
+T16::~Amount() = default;
+T17::RealIdentity() = default;
+T17::~RealIdentity() = default;
 PostInsuranceSignContractsPreEntrustSignAppRequest::
     PostInsuranceSignContractsPreEntrustSignAppRequest() = default;
 PostInsuranceSignContractsPreEntrustSignAppRequest::
@@ -2043,14 +2777,20 @@ PostInsuranceSignContractsPreEntrustSignAppResponse::
     PostInsuranceSignContractsPreEntrustSignAppResponse() = default;
 PostInsuranceSignContractsPreEntrustSignAppResponse::
     ~PostInsuranceSignContractsPreEntrustSignAppResponse() = default;
-T9::PolicyClauses() = default;
-T9::~PolicyClauses() = default;
-T8::PolicyCoverageDetail() = default;
-T8::~PolicyCoverageDetail() = default;
-T7::PolicyPeriods() = default;
-T7::~PolicyPeriods() = default;
-T10::JumpControl() = default;
-T10::~JumpControl() = default;
+T19::EstimatedDeductAmount() = default;
+T19::~EstimatedDeductAmount() = default;
+T21::PolicyClauses() = default;
+T21::~PolicyClauses() = default;
+T20::PolicyCoverageDetail() = default;
+T20::~PolicyCoverageDetail() = default;
+T18::PolicyPeriods() = default;
+T18::~PolicyPeriods() = default;
+T22::Amount() = default;
+T22::~Amount() = default;
+T23::RealIdentity() = default;
+T23::~RealIdentity() = default;
+T24::JumpControl() = default;
+T24::~JumpControl() = default;
 PostInsuranceSignContractsPreEntrustSignH5Request::
     PostInsuranceSignContractsPreEntrustSignH5Request() = default;
 PostInsuranceSignContractsPreEntrustSignH5Request::
@@ -2059,6 +2799,18 @@ PostInsuranceSignContractsPreEntrustSignH5Response::
     PostInsuranceSignContractsPreEntrustSignH5Response() = default;
 PostInsuranceSignContractsPreEntrustSignH5Response::
     ~PostInsuranceSignContractsPreEntrustSignH5Response() = default;
+T26::EstimatedDeductAmount() = default;
+T26::~EstimatedDeductAmount() = default;
+T28::PolicyClauses() = default;
+T28::~PolicyClauses() = default;
+T27::PolicyCoverageDetail() = default;
+T27::~PolicyCoverageDetail() = default;
+T25::PolicyPeriods() = default;
+T25::~PolicyPeriods() = default;
+T29::Amount() = default;
+T29::~Amount() = default;
+T30::RealIdentity() = default;
+T30::~RealIdentity() = default;
 PostInsuranceSignContractsPreEntrustSignJsapiRequest::
     PostInsuranceSignContractsPreEntrustSignJsapiRequest() = default;
 PostInsuranceSignContractsPreEntrustSignJsapiRequest::
@@ -2067,6 +2819,18 @@ PostInsuranceSignContractsPreEntrustSignJsapiResponse::
     PostInsuranceSignContractsPreEntrustSignJsapiResponse() = default;
 PostInsuranceSignContractsPreEntrustSignJsapiResponse::
     ~PostInsuranceSignContractsPreEntrustSignJsapiResponse() = default;
+T32::EstimatedDeductAmount() = default;
+T32::~EstimatedDeductAmount() = default;
+T34::PolicyClauses() = default;
+T34::~PolicyClauses() = default;
+T33::PolicyCoverageDetail() = default;
+T33::~PolicyCoverageDetail() = default;
+T31::PolicyPeriods() = default;
+T31::~PolicyPeriods() = default;
+T35::Amount() = default;
+T35::~Amount() = default;
+T36::RealIdentity() = default;
+T36::~RealIdentity() = default;
 PostInsuranceSignContractsPreEntrustSignMiniProgramRequest::
     PostInsuranceSignContractsPreEntrustSignMiniProgramRequest() = default;
 PostInsuranceSignContractsPreEntrustSignMiniProgramRequest::
@@ -2075,10 +2839,18 @@ PostInsuranceSignContractsPreEntrustSignMiniProgramResponse::
     PostInsuranceSignContractsPreEntrustSignMiniProgramResponse() = default;
 PostInsuranceSignContractsPreEntrustSignMiniProgramResponse::
     ~PostInsuranceSignContractsPreEntrustSignMiniProgramResponse() = default;
+T38::EstimatedDeductAmount() = default;
+T38::~EstimatedDeductAmount() = default;
+T37::PolicyPeriods() = default;
+T37::~PolicyPeriods() = default;
 PostInsuranceSignPolicyPeriodsPlanIdContractIdModifyRequest::
     PostInsuranceSignPolicyPeriodsPlanIdContractIdModifyRequest() = default;
 PostInsuranceSignPolicyPeriodsPlanIdContractIdModifyRequest::
     ~PostInsuranceSignPolicyPeriodsPlanIdContractIdModifyRequest() = default;
+T40::EstimatedDeductAmount() = default;
+T40::~EstimatedDeductAmount() = default;
+T39::PolicyPeriods() = default;
+T39::~PolicyPeriods() = default;
 PostInsuranceSignPolicyPeriodsPlanIdContractIdModifyResponse::
     PostInsuranceSignPolicyPeriodsPlanIdContractIdModifyResponse() = default;
 PostInsuranceSignPolicyPeriodsPlanIdContractIdModifyResponse::
@@ -2087,46 +2859,86 @@ GetInsuranceSignPolicyPeriodsPlanIdOutContractCodeRequest::
     GetInsuranceSignPolicyPeriodsPlanIdOutContractCodeRequest() = default;
 GetInsuranceSignPolicyPeriodsPlanIdOutContractCodeRequest::
     ~GetInsuranceSignPolicyPeriodsPlanIdOutContractCodeRequest() = default;
-T11::Data() = default;
-T11::~Data() = default;
+T42::EstimatedDeductAmount() = default;
+T42::~EstimatedDeductAmount() = default;
+T43::ScheduledAmount() = default;
+T43::~ScheduledAmount() = default;
+T44::DeductAmount() = default;
+T44::~DeductAmount() = default;
+T41::Data() = default;
+T41::~Data() = default;
 GetInsuranceSignPolicyPeriodsPlanIdOutContractCodeResponse::
     GetInsuranceSignPolicyPeriodsPlanIdOutContractCodeResponse() = default;
 GetInsuranceSignPolicyPeriodsPlanIdOutContractCodeResponse::
     ~GetInsuranceSignPolicyPeriodsPlanIdOutContractCodeResponse() = default;
+T45::Amount() = default;
+T45::~Amount() = default;
 PostPayHarmonyTransactionsApplyRequest::PostPayHarmonyTransactionsApplyRequest() = default;
 PostPayHarmonyTransactionsApplyRequest::~PostPayHarmonyTransactionsApplyRequest() = default;
+T46::Amount() = default;
+T46::~Amount() = default;
 PostPayHarmonyTransactionsApplyResponse::PostPayHarmonyTransactionsApplyResponse() = default;
 PostPayHarmonyTransactionsApplyResponse::~PostPayHarmonyTransactionsApplyResponse() = default;
 GetPayPartnerSchedulesContractIdRequest::GetPayPartnerSchedulesContractIdRequest() = default;
 GetPayPartnerSchedulesContractIdRequest::~GetPayPartnerSchedulesContractIdRequest() = default;
+T47::ScheduledAmount() = default;
+T47::~ScheduledAmount() = default;
+T48::DeductAmount() = default;
+T48::~DeductAmount() = default;
 GetPayPartnerSchedulesContractIdResponse::GetPayPartnerSchedulesContractIdResponse() = default;
 GetPayPartnerSchedulesContractIdResponse::~GetPayPartnerSchedulesContractIdResponse() = default;
+T49::ScheduleAmount() = default;
+T49::~ScheduleAmount() = default;
 PostPayPartnerSchedulesContractIdScheduleRequest::
     PostPayPartnerSchedulesContractIdScheduleRequest() = default;
 PostPayPartnerSchedulesContractIdScheduleRequest::
     ~PostPayPartnerSchedulesContractIdScheduleRequest() = default;
+T50::ScheduledAmount() = default;
+T50::~ScheduledAmount() = default;
+T51::DeductAmount() = default;
+T51::~DeductAmount() = default;
 PostPayPartnerSchedulesContractIdScheduleResponse::
     PostPayPartnerSchedulesContractIdScheduleResponse() = default;
 PostPayPartnerSchedulesContractIdScheduleResponse::
     ~PostPayPartnerSchedulesContractIdScheduleResponse() = default;
+T52::Amount() = default;
+T52::~Amount() = default;
 PostPayPartnerTransactionsApplyRequest::PostPayPartnerTransactionsApplyRequest() = default;
 PostPayPartnerTransactionsApplyRequest::~PostPayPartnerTransactionsApplyRequest() = default;
+T53::Amount() = default;
+T53::~Amount() = default;
 PostPayPartnerTransactionsApplyResponse::PostPayPartnerTransactionsApplyResponse() = default;
 PostPayPartnerTransactionsApplyResponse::~PostPayPartnerTransactionsApplyResponse() = default;
 GetPaySchedulesContractIdRequest::GetPaySchedulesContractIdRequest() = default;
 GetPaySchedulesContractIdRequest::~GetPaySchedulesContractIdRequest() = default;
+T54::ScheduledAmount() = default;
+T54::~ScheduledAmount() = default;
+T55::DeductAmount() = default;
+T55::~DeductAmount() = default;
 GetPaySchedulesContractIdResponse::GetPaySchedulesContractIdResponse() = default;
 GetPaySchedulesContractIdResponse::~GetPaySchedulesContractIdResponse() = default;
+T56::ScheduleAmount() = default;
+T56::~ScheduleAmount() = default;
 PostPaySchedulesContractIdScheduleRequest::PostPaySchedulesContractIdScheduleRequest() = default;
 PostPaySchedulesContractIdScheduleRequest::~PostPaySchedulesContractIdScheduleRequest() = default;
+T57::ScheduledAmount() = default;
+T57::~ScheduledAmount() = default;
+T58::DeductAmount() = default;
+T58::~DeductAmount() = default;
 PostPaySchedulesContractIdScheduleResponse::PostPaySchedulesContractIdScheduleResponse() = default;
 PostPaySchedulesContractIdScheduleResponse::~PostPaySchedulesContractIdScheduleResponse() = default;
+T59::Amount() = default;
+T59::~Amount() = default;
 PostPayTransactionsApplyRequest::PostPayTransactionsApplyRequest() = default;
 PostPayTransactionsApplyRequest::~PostPayTransactionsApplyRequest() = default;
+T60::Amount() = default;
+T60::~Amount() = default;
 PostPayTransactionsApplyResponse::PostPayTransactionsApplyResponse() = default;
 PostPayTransactionsApplyResponse::~PostPayTransactionsApplyResponse() = default;
-T12::DeductSchedule() = default;
-T12::~DeductSchedule() = default;
+T62::EstimatedDeductAmount() = default;
+T62::~EstimatedDeductAmount() = default;
+T61::DeductSchedule() = default;
+T61::~DeductSchedule() = default;
 PostScheduledDeductSignContractsPreEntrustSignAppRequest::
     PostScheduledDeductSignContractsPreEntrustSignAppRequest() = default;
 PostScheduledDeductSignContractsPreEntrustSignAppRequest::
@@ -2135,6 +2947,12 @@ PostScheduledDeductSignContractsPreEntrustSignAppResponse::
     PostScheduledDeductSignContractsPreEntrustSignAppResponse() = default;
 PostScheduledDeductSignContractsPreEntrustSignAppResponse::
     ~PostScheduledDeductSignContractsPreEntrustSignAppResponse() = default;
+T64::EstimatedDeductAmount() = default;
+T64::~EstimatedDeductAmount() = default;
+T63::DeductSchedule() = default;
+T63::~DeductSchedule() = default;
+T65::JumpControl() = default;
+T65::~JumpControl() = default;
 PostScheduledDeductSignContractsPreEntrustSignH5Request::
     PostScheduledDeductSignContractsPreEntrustSignH5Request() = default;
 PostScheduledDeductSignContractsPreEntrustSignH5Request::
@@ -2143,6 +2961,10 @@ PostScheduledDeductSignContractsPreEntrustSignH5Response::
     PostScheduledDeductSignContractsPreEntrustSignH5Response() = default;
 PostScheduledDeductSignContractsPreEntrustSignH5Response::
     ~PostScheduledDeductSignContractsPreEntrustSignH5Response() = default;
+T67::EstimatedDeductAmount() = default;
+T67::~EstimatedDeductAmount() = default;
+T66::DeductSchedule() = default;
+T66::~DeductSchedule() = default;
 PostScheduledDeductSignContractsPreEntrustSignJsapiRequest::
     PostScheduledDeductSignContractsPreEntrustSignJsapiRequest() = default;
 PostScheduledDeductSignContractsPreEntrustSignJsapiRequest::
@@ -2151,6 +2973,10 @@ PostScheduledDeductSignContractsPreEntrustSignJsapiResponse::
     PostScheduledDeductSignContractsPreEntrustSignJsapiResponse() = default;
 PostScheduledDeductSignContractsPreEntrustSignJsapiResponse::
     ~PostScheduledDeductSignContractsPreEntrustSignJsapiResponse() = default;
+T69::EstimatedDeductAmount() = default;
+T69::~EstimatedDeductAmount() = default;
+T68::DeductSchedule() = default;
+T68::~DeductSchedule() = default;
 PostScheduledDeductSignContractsPreEntrustSignMiniProgramRequest::
     PostScheduledDeductSignContractsPreEntrustSignMiniProgramRequest() = default;
 PostScheduledDeductSignContractsPreEntrustSignMiniProgramRequest::
@@ -2159,6 +2985,10 @@ PostScheduledDeductSignContractsPreEntrustSignMiniProgramResponse::
     PostScheduledDeductSignContractsPreEntrustSignMiniProgramResponse() = default;
 PostScheduledDeductSignContractsPreEntrustSignMiniProgramResponse::
     ~PostScheduledDeductSignContractsPreEntrustSignMiniProgramResponse() = default;
+T71::EstimatedDeductAmount() = default;
+T71::~EstimatedDeductAmount() = default;
+T70::DeductSchedule() = default;
+T70::~DeductSchedule() = default;
 PostScheduledDeductSignPartnerContractsPreEntrustSignAppRequest::
     PostScheduledDeductSignPartnerContractsPreEntrustSignAppRequest() = default;
 PostScheduledDeductSignPartnerContractsPreEntrustSignAppRequest::
@@ -2167,6 +2997,12 @@ PostScheduledDeductSignPartnerContractsPreEntrustSignAppResponse::
     PostScheduledDeductSignPartnerContractsPreEntrustSignAppResponse() = default;
 PostScheduledDeductSignPartnerContractsPreEntrustSignAppResponse::
     ~PostScheduledDeductSignPartnerContractsPreEntrustSignAppResponse() = default;
+T73::EstimatedDeductAmount() = default;
+T73::~EstimatedDeductAmount() = default;
+T72::DeductSchedule() = default;
+T72::~DeductSchedule() = default;
+T74::JumpControl() = default;
+T74::~JumpControl() = default;
 PostScheduledDeductSignPartnerContractsPreEntrustSignH5Request::
     PostScheduledDeductSignPartnerContractsPreEntrustSignH5Request() = default;
 PostScheduledDeductSignPartnerContractsPreEntrustSignH5Request::
@@ -2175,6 +3011,10 @@ PostScheduledDeductSignPartnerContractsPreEntrustSignH5Response::
     PostScheduledDeductSignPartnerContractsPreEntrustSignH5Response() = default;
 PostScheduledDeductSignPartnerContractsPreEntrustSignH5Response::
     ~PostScheduledDeductSignPartnerContractsPreEntrustSignH5Response() = default;
+T76::EstimatedDeductAmount() = default;
+T76::~EstimatedDeductAmount() = default;
+T75::DeductSchedule() = default;
+T75::~DeductSchedule() = default;
 PostScheduledDeductSignPartnerContractsPreEntrustSignJsapiRequest::
     PostScheduledDeductSignPartnerContractsPreEntrustSignJsapiRequest() = default;
 PostScheduledDeductSignPartnerContractsPreEntrustSignJsapiRequest::
@@ -2183,6 +3023,10 @@ PostScheduledDeductSignPartnerContractsPreEntrustSignJsapiResponse::
     PostScheduledDeductSignPartnerContractsPreEntrustSignJsapiResponse() = default;
 PostScheduledDeductSignPartnerContractsPreEntrustSignJsapiResponse::
     ~PostScheduledDeductSignPartnerContractsPreEntrustSignJsapiResponse() = default;
+T78::EstimatedDeductAmount() = default;
+T78::~EstimatedDeductAmount() = default;
+T77::DeductSchedule() = default;
+T77::~DeductSchedule() = default;
 PostScheduledDeductSignPartnerContractsPreEntrustSignMiniProgramRequest::
     PostScheduledDeductSignPartnerContractsPreEntrustSignMiniProgramRequest() = default;
 PostScheduledDeductSignPartnerContractsPreEntrustSignMiniProgramRequest::
@@ -2195,6 +3039,8 @@ GetSignContractsHarmonyPlanIdByPlanIdOutContractCodeRequest::
     GetSignContractsHarmonyPlanIdByPlanIdOutContractCodeRequest() = default;
 GetSignContractsHarmonyPlanIdByPlanIdOutContractCodeRequest::
     ~GetSignContractsHarmonyPlanIdByPlanIdOutContractCodeRequest() = default;
+T79::ContractTerminateInfo() = default;
+T79::~ContractTerminateInfo() = default;
 GetSignContractsHarmonyPlanIdByPlanIdOutContractCodeResponse::
     GetSignContractsHarmonyPlanIdByPlanIdOutContractCodeResponse() = default;
 GetSignContractsHarmonyPlanIdByPlanIdOutContractCodeResponse::
@@ -2203,10 +3049,16 @@ GetSignContractsPlanIdOutContractCodeRequest::GetSignContractsPlanIdOutContractC
     default;
 GetSignContractsPlanIdOutContractCodeRequest::~GetSignContractsPlanIdOutContractCodeRequest() =
     default;
-T13::ContractTerminateInfo() = default;
-T13::~ContractTerminateInfo() = default;
-T14::DeductSchedule() = default;
-T14::~DeductSchedule() = default;
+T80::ContractTerminateInfo() = default;
+T80::~ContractTerminateInfo() = default;
+T82::EstimatedDeductAmount() = default;
+T82::~EstimatedDeductAmount() = default;
+T83::ScheduledAmount() = default;
+T83::~ScheduledAmount() = default;
+T84::DeductAmount() = default;
+T84::~DeductAmount() = default;
+T81::DeductSchedule() = default;
+T81::~DeductSchedule() = default;
 GetSignContractsPlanIdOutContractCodeResponse::GetSignContractsPlanIdOutContractCodeResponse() =
     default;
 GetSignContractsPlanIdOutContractCodeResponse::~GetSignContractsPlanIdOutContractCodeResponse() =
@@ -2215,12 +3067,22 @@ PostSignContractsPlanIdOutContractCodeTerminateRequest::
     PostSignContractsPlanIdOutContractCodeTerminateRequest() = default;
 PostSignContractsPlanIdOutContractCodeTerminateRequest::
     ~PostSignContractsPlanIdOutContractCodeTerminateRequest() = default;
+T85::ContractTerminateInfo() = default;
+T85::~ContractTerminateInfo() = default;
+T87::EstimatedDeductAmount() = default;
+T87::~EstimatedDeductAmount() = default;
+T88::ScheduledAmount() = default;
+T88::~ScheduledAmount() = default;
+T89::DeductAmount() = default;
+T89::~DeductAmount() = default;
+T86::DeductSchedule() = default;
+T86::~DeductSchedule() = default;
 PostSignContractsPlanIdOutContractCodeTerminateResponse::
     PostSignContractsPlanIdOutContractCodeTerminateResponse() = default;
 PostSignContractsPlanIdOutContractCodeTerminateResponse::
     ~PostSignContractsPlanIdOutContractCodeTerminateResponse() = default;
-T15::DeviceInfo() = default;
-T15::~DeviceInfo() = default;
+T90::DeviceInfo() = default;
+T90::~DeviceInfo() = default;
 PostSignContractsPreEntrustSignRequest::PostSignContractsPreEntrustSignRequest() = default;
 PostSignContractsPreEntrustSignRequest::~PostSignContractsPreEntrustSignRequest() = default;
 PostSignContractsPreEntrustSignResponse::PostSignContractsPreEntrustSignResponse() = default;
@@ -2229,6 +3091,16 @@ GetSignPartnerContractsPlanIdOutContractCodeRequest::
     GetSignPartnerContractsPlanIdOutContractCodeRequest() = default;
 GetSignPartnerContractsPlanIdOutContractCodeRequest::
     ~GetSignPartnerContractsPlanIdOutContractCodeRequest() = default;
+T91::ContractTerminateInfo() = default;
+T91::~ContractTerminateInfo() = default;
+T93::EstimatedDeductAmount() = default;
+T93::~EstimatedDeductAmount() = default;
+T94::ScheduledAmount() = default;
+T94::~ScheduledAmount() = default;
+T95::DeductAmount() = default;
+T95::~DeductAmount() = default;
+T92::DeductSchedule() = default;
+T92::~DeductSchedule() = default;
 GetSignPartnerContractsPlanIdOutContractCodeResponse::
     GetSignPartnerContractsPlanIdOutContractCodeResponse() = default;
 GetSignPartnerContractsPlanIdOutContractCodeResponse::
@@ -2237,6 +3109,16 @@ PostSignPartnerContractsPlanIdOutContractCodeTerminateRequest::
     PostSignPartnerContractsPlanIdOutContractCodeTerminateRequest() = default;
 PostSignPartnerContractsPlanIdOutContractCodeTerminateRequest::
     ~PostSignPartnerContractsPlanIdOutContractCodeTerminateRequest() = default;
+T96::ContractTerminateInfo() = default;
+T96::~ContractTerminateInfo() = default;
+T98::EstimatedDeductAmount() = default;
+T98::~EstimatedDeductAmount() = default;
+T99::ScheduledAmount() = default;
+T99::~ScheduledAmount() = default;
+T100::DeductAmount() = default;
+T100::~DeductAmount() = default;
+T97::DeductSchedule() = default;
+T97::~DeductSchedule() = default;
 PostSignPartnerContractsPlanIdOutContractCodeTerminateResponse::
     PostSignPartnerContractsPlanIdOutContractCodeTerminateResponse() = default;
 PostSignPartnerContractsPlanIdOutContractCodeTerminateResponse::
@@ -2247,14 +3129,23 @@ const EnumTable& EnumTableOf(
     GetInsuranceSignContractsPlanIdOutContractCodeResponse::ContractState) {
   return kEnum1;
 }
-const EnumTable& EnumTableOf(T5::ContractTerminationMode) { return kEnum2; }
-const EnumTable& EnumTableOf(T6::IdentityType) { return kEnum3; }
+const EnumTable& EnumTableOf(T12::ContractTerminationMode) { return kEnum2; }
+const EnumTable& EnumTableOf(
+    PostInsuranceSignContractsPlanIdOutContractCodeTerminateResponse::ContractState) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(T13::ContractTerminationMode) { return kEnum2; }
+const EnumTable& EnumTableOf(T17::IdentityType) { return kEnum3; }
+const EnumTable& EnumTableOf(T23::IdentityType) { return kEnum3; }
+const EnumTable& EnumTableOf(T30::IdentityType) { return kEnum3; }
+const EnumTable& EnumTableOf(T36::IdentityType) { return kEnum3; }
 const EnumTable& EnumTableOf(
     GetSignContractsHarmonyPlanIdByPlanIdOutContractCodeResponse::ContractState) {
   return kEnum4;
 }
+const EnumTable& EnumTableOf(T79::ContractTerminationMode) { return kEnum2; }
 const EnumTable& EnumTableOf(PostSignContractsPreEntrustSignRequest::SignScene) { return kEnum5; }
-const EnumTable& EnumTableOf(T15::DeviceType) { return kEnum6; }
-const EnumTable& EnumTableOf(T15::DaysSinceFirstLogin) { return kEnum7; }
+const EnumTable& EnumTableOf(T90::DeviceType) { return kEnum6; }
+const EnumTable& EnumTableOf(T90::DaysSinceFirstLogin) { return kEnum7; }
 
 }  // namespace wechatpay::models::v3::papay

@@ -27,34 +27,156 @@ using T11 = PostPartnerTransactionsAppRequest::SubsidyInfo;
 using T12 = T11::SubsidyDetail;
 using T13 = T12::SubsidyPlan;
 using T14 = PostPartnerTransactionsAppWithContractRequest::SettleInfo;
-using T15 = PostPartnerTransactionsAppWithContractRequest::Detail;
-using T16 = PostPartnerTransactionsAppWithContractRequest::SceneInfo;
-using T17 = T16::StoreInfo;
-using T18 = PostPartnerTransactionsAppWithContractRequest::ContractInfo;
-using T19 = PostPartnerTransactionsCodepayRequest::Payer;
-using T20 = PostPartnerTransactionsCodepayRequest::SceneInfo;
-using T21 = T20::StoreInfo;
-using T22 = PostPartnerTransactionsCodepayRequest::Detail;
-using T23 = T22::GoodsDetail;
-using T24 = PostPartnerTransactionsCodepayResponse::Payer;
-using T25 = PostPartnerTransactionsCodepayResponse::Amount;
-using T26 = PostPartnerTransactionsCodepayResponse::PromotionDetail;
-using T27 = T26::GoodsDetail;
-using T28 = PostPartnerTransactionsExposureRequest::Payer;
-using T29 = PostPartnerTransactionsH5Request::SceneInfo;
-using T30 = T29::H5Info;
-using T31 = GetPartnerTransactionsIdByTransactionIdResponse::Amount;
-using T32 = GetPartnerTransactionsIdByTransactionIdResponse::Payer;
-using T33 = PostPartnerTransactionsJsapiRequest::Payer;
-using T34 = PostPartnerTransactionsJsapiWithContractRequest::ContractInfo;
-using T35 = PostPartnerTransactionsMiniprogramRequest::SceneInfo;
-using T36 = GetPartnerTransactionsOutTradeNoResponse::InstallmentInfo;
-using T37 = PostPartnerTransactionsScannedposRequest::SceneInfo;
-using T38 = PostTransactionsCodepayResponse::Payer;
-using T39 = PostTransactionsExposureRequest::Payer;
-using T40 = PostTransactionsJsapiRequest::Payer;
-using T41 = PostTransactionsJsapiWithContractRequest::Payer;
-using T42 = PostTransactionsJsapiWithContractRequest::ContractInfo;
+using T15 = PostPartnerTransactionsAppWithContractRequest::Amount;
+using T16 = PostPartnerTransactionsAppWithContractRequest::Detail;
+using T17 = T16::GoodsDetail;
+using T18 = PostPartnerTransactionsAppWithContractRequest::SceneInfo;
+using T19 = T18::StoreInfo;
+using T20 = PostPartnerTransactionsAppWithContractRequest::ContractInfo;
+using T21 = PostPartnerTransactionsCodepayRequest::Payer;
+using T22 = PostPartnerTransactionsCodepayRequest::Amount;
+using T23 = PostPartnerTransactionsCodepayRequest::SceneInfo;
+using T24 = T23::StoreInfo;
+using T25 = PostPartnerTransactionsCodepayRequest::Detail;
+using T26 = T25::GoodsDetail;
+using T27 = PostPartnerTransactionsCodepayRequest::SettleInfo;
+using T28 = PostPartnerTransactionsCodepayResponse::Payer;
+using T29 = PostPartnerTransactionsCodepayResponse::Amount;
+using T30 = PostPartnerTransactionsCodepayResponse::PromotionDetail;
+using T31 = T30::GoodsDetail;
+using T32 = PostPartnerTransactionsExposureRequest::Payer;
+using T33 = PostPartnerTransactionsH5Request::SettleInfo;
+using T34 = PostPartnerTransactionsH5Request::Amount;
+using T35 = PostPartnerTransactionsH5Request::Detail;
+using T36 = T35::GoodsDetail;
+using T37 = PostPartnerTransactionsH5Request::SceneInfo;
+using T38 = T37::StoreInfo;
+using T39 = T37::H5Info;
+using T40 = PostPartnerTransactionsH5Request::Payer;
+using T41 = T40::Identity;
+using T42 = GetPartnerTransactionsIdByTransactionIdResponse::Amount;
+using T43 = GetPartnerTransactionsIdByTransactionIdResponse::Payer;
+using T44 = GetPartnerTransactionsIdByTransactionIdResponse::PromotionDetail;
+using T45 = T44::GoodsDetail;
+using T46 = PostPartnerTransactionsJsapiRequest::SettleInfo;
+using T47 = PostPartnerTransactionsJsapiRequest::Amount;
+using T48 = PostPartnerTransactionsJsapiRequest::Detail;
+using T49 = T48::GoodsDetail;
+using T50 = PostPartnerTransactionsJsapiRequest::SceneInfo;
+using T51 = T50::StoreInfo;
+using T52 = PostPartnerTransactionsJsapiRequest::Payer;
+using T53 = T52::Identity;
+using T54 = PostPartnerTransactionsJsapiRequest::SubsidyInfo;
+using T55 = T54::SubsidyDetail;
+using T56 = T55::SubsidyPlan;
+using T57 = PostPartnerTransactionsJsapiWithContractRequest::SettleInfo;
+using T58 = PostPartnerTransactionsJsapiWithContractRequest::Amount;
+using T59 = PostPartnerTransactionsJsapiWithContractRequest::Payer;
+using T60 = PostPartnerTransactionsJsapiWithContractRequest::Detail;
+using T61 = T60::GoodsDetail;
+using T62 = PostPartnerTransactionsJsapiWithContractRequest::SceneInfo;
+using T63 = T62::StoreInfo;
+using T64 = PostPartnerTransactionsJsapiWithContractRequest::ContractInfo;
+using T65 = PostPartnerTransactionsMiniprogramRequest::Amount;
+using T66 = PostPartnerTransactionsMiniprogramRequest::Payer;
+using T67 = PostPartnerTransactionsMiniprogramRequest::Detail;
+using T68 = T67::GoodsDetail;
+using T69 = PostPartnerTransactionsMiniprogramRequest::SceneInfo;
+using T70 = T69::StoreInfo;
+using T71 = PostPartnerTransactionsMiniprogramRequest::SettleInfo;
+using T72 = PostPartnerTransactionsNativeRequest::SettleInfo;
+using T73 = PostPartnerTransactionsNativeRequest::Amount;
+using T74 = PostPartnerTransactionsNativeRequest::Detail;
+using T75 = T74::GoodsDetail;
+using T76 = PostPartnerTransactionsNativeRequest::SceneInfo;
+using T77 = T76::StoreInfo;
+using T78 = PostPartnerTransactionsNativeRequest::Payer;
+using T79 = T78::Identity;
+using T80 = GetPartnerTransactionsOutTradeNoResponse::Amount;
+using T81 = GetPartnerTransactionsOutTradeNoResponse::Payer;
+using T82 = GetPartnerTransactionsOutTradeNoResponse::PromotionDetail;
+using T83 = T82::GoodsDetail;
+using T84 = PostPartnerTransactionsScannedposRequest::Amount;
+using T85 = PostPartnerTransactionsScannedposRequest::Payer;
+using T86 = PostPartnerTransactionsScannedposRequest::Detail;
+using T87 = T86::GoodsDetail;
+using T88 = PostPartnerTransactionsScannedposRequest::SceneInfo;
+using T89 = T88::StoreInfo;
+using T90 = PostPartnerTransactionsScannedposRequest::SettleInfo;
+using T91 = PostTransactionsAppRequest::Amount;
+using T92 = PostTransactionsAppRequest::Detail;
+using T93 = T92::GoodsDetail;
+using T94 = PostTransactionsAppRequest::SceneInfo;
+using T95 = T94::StoreInfo;
+using T96 = PostTransactionsAppRequest::Payer;
+using T97 = T96::Identity;
+using T98 = PostTransactionsAppRequest::SettleInfo;
+using T99 = PostTransactionsAppRequest::SubsidyInfo;
+using T100 = T99::SubsidyDetail;
+using T101 = T100::SubsidyPlan;
+using T102 = PostTransactionsAppWithContractRequest::Amount;
+using T103 = PostTransactionsAppWithContractRequest::Detail;
+using T104 = T103::GoodsDetail;
+using T105 = PostTransactionsAppWithContractRequest::SceneInfo;
+using T106 = T105::StoreInfo;
+using T107 = PostTransactionsAppWithContractRequest::SettleInfo;
+using T108 = PostTransactionsAppWithContractRequest::ContractInfo;
+using T109 = PostTransactionsCodepayRequest::Payer;
+using T110 = PostTransactionsCodepayRequest::Amount;
+using T111 = PostTransactionsCodepayRequest::SceneInfo;
+using T112 = T111::StoreInfo;
+using T113 = PostTransactionsCodepayRequest::Detail;
+using T114 = T113::GoodsDetail;
+using T115 = PostTransactionsCodepayRequest::SettleInfo;
+using T116 = PostTransactionsCodepayResponse::Payer;
+using T117 = PostTransactionsCodepayResponse::Amount;
+using T118 = PostTransactionsCodepayResponse::PromotionDetail;
+using T119 = T118::GoodsDetail;
+using T120 = PostTransactionsExposureRequest::Payer;
+using T121 = PostTransactionsH5Request::Amount;
+using T122 = PostTransactionsH5Request::Detail;
+using T123 = T122::GoodsDetail;
+using T124 = PostTransactionsH5Request::SceneInfo;
+using T125 = T124::StoreInfo;
+using T126 = T124::H5Info;
+using T127 = PostTransactionsH5Request::Payer;
+using T128 = T127::Identity;
+using T129 = PostTransactionsH5Request::SettleInfo;
+using T130 = GetTransactionsIdByTransactionIdResponse::Amount;
+using T131 = GetTransactionsIdByTransactionIdResponse::Payer;
+using T132 = GetTransactionsIdByTransactionIdResponse::PromotionDetail;
+using T133 = T132::GoodsDetail;
+using T134 = PostTransactionsJsapiRequest::Amount;
+using T135 = PostTransactionsJsapiRequest::Detail;
+using T136 = T135::GoodsDetail;
+using T137 = PostTransactionsJsapiRequest::SceneInfo;
+using T138 = T137::StoreInfo;
+using T139 = PostTransactionsJsapiRequest::Payer;
+using T140 = T139::Identity;
+using T141 = PostTransactionsJsapiRequest::SettleInfo;
+using T142 = PostTransactionsJsapiRequest::SubsidyInfo;
+using T143 = T142::SubsidyDetail;
+using T144 = T143::SubsidyPlan;
+using T145 = PostTransactionsJsapiWithContractRequest::Amount;
+using T146 = PostTransactionsJsapiWithContractRequest::Payer;
+using T147 = PostTransactionsJsapiWithContractRequest::Detail;
+using T148 = T147::GoodsDetail;
+using T149 = PostTransactionsJsapiWithContractRequest::SceneInfo;
+using T150 = T149::StoreInfo;
+using T151 = PostTransactionsJsapiWithContractRequest::SettleInfo;
+using T152 = PostTransactionsJsapiWithContractRequest::ContractInfo;
+using T153 = PostTransactionsNativeRequest::Amount;
+using T154 = PostTransactionsNativeRequest::Detail;
+using T155 = T154::GoodsDetail;
+using T156 = PostTransactionsNativeRequest::SceneInfo;
+using T157 = T156::StoreInfo;
+using T158 = PostTransactionsNativeRequest::Payer;
+using T159 = T158::Identity;
+using T160 = PostTransactionsNativeRequest::SettleInfo;
+using T161 = GetTransactionsOutTradeNoResponse::Amount;
+using T162 = GetTransactionsOutTradeNoResponse::Payer;
+using T163 = GetTransactionsOutTradeNoResponse::PromotionDetail;
+using T164 = T163::GoodsDetail;
 
 constexpr std::string_view kEnum0Names[] = {
     "", "UNKNOWN_USER_ID_TYPE", "OPENID", "PHONE_NO", "SP_OPENID", "SUB_OPENID",
@@ -91,9 +213,23 @@ constexpr std::string_view kEnum4Names[] = {
 constexpr EnumTable kEnum4{kEnum4Names, 7};
 
 constexpr std::string_view kEnum5Names[] = {
-    "", "SUCCESS", "REFUND", "NOTPAY", "CLOSED", "REVOKED", "USERPAYING", "PAYERROR",
+    "", "SUCCESS", "REFUND", "NOTPAY", "CLOSED", "REVOKED", "USERPAYING", "PAYERROR", "ACCEPT",
 };
-constexpr EnumTable kEnum5{kEnum5Names, 8};
+constexpr EnumTable kEnum5{kEnum5Names, 9};
+
+constexpr std::string_view kEnum6Names[] = {
+    "",
+    "GLOBAL",
+    "SINGLE",
+};
+constexpr EnumTable kEnum6{kEnum6Names, 3};
+
+constexpr std::string_view kEnum7Names[] = {
+    "",
+    "CASH",
+    "NOCASH",
+};
+constexpr EnumTable kEnum7{kEnum7Names, 3};
 
 }  // namespace
 
@@ -114,31 +250,153 @@ static void Serialize(Archive& a, T14& v);
 static void Serialize(Archive& a, T15& v);
 static void Serialize(Archive& a, T17& v);
 static void Serialize(Archive& a, T16& v);
-static void Serialize(Archive& a, T18& v);
 static void Serialize(Archive& a, T19& v);
-static void Serialize(Archive& a, T21& v);
+static void Serialize(Archive& a, T18& v);
 static void Serialize(Archive& a, T20& v);
-static void Serialize(Archive& a, T23& v);
+static void Serialize(Archive& a, T21& v);
 static void Serialize(Archive& a, T22& v);
 static void Serialize(Archive& a, T24& v);
+static void Serialize(Archive& a, T23& v);
+static void Serialize(Archive& a, T26& v);
 static void Serialize(Archive& a, T25& v);
 static void Serialize(Archive& a, T27& v);
-static void Serialize(Archive& a, T26& v);
 static void Serialize(Archive& a, T28& v);
-static void Serialize(Archive& a, T30& v);
 static void Serialize(Archive& a, T29& v);
 static void Serialize(Archive& a, T31& v);
+static void Serialize(Archive& a, T30& v);
 static void Serialize(Archive& a, T32& v);
 static void Serialize(Archive& a, T33& v);
 static void Serialize(Archive& a, T34& v);
-static void Serialize(Archive& a, T35& v);
 static void Serialize(Archive& a, T36& v);
-static void Serialize(Archive& a, T37& v);
+static void Serialize(Archive& a, T35& v);
 static void Serialize(Archive& a, T38& v);
 static void Serialize(Archive& a, T39& v);
-static void Serialize(Archive& a, T40& v);
+static void Serialize(Archive& a, T37& v);
 static void Serialize(Archive& a, T41& v);
+static void Serialize(Archive& a, T40& v);
 static void Serialize(Archive& a, T42& v);
+static void Serialize(Archive& a, T43& v);
+static void Serialize(Archive& a, T45& v);
+static void Serialize(Archive& a, T44& v);
+static void Serialize(Archive& a, T46& v);
+static void Serialize(Archive& a, T47& v);
+static void Serialize(Archive& a, T49& v);
+static void Serialize(Archive& a, T48& v);
+static void Serialize(Archive& a, T51& v);
+static void Serialize(Archive& a, T50& v);
+static void Serialize(Archive& a, T53& v);
+static void Serialize(Archive& a, T52& v);
+static void Serialize(Archive& a, T56& v);
+static void Serialize(Archive& a, T55& v);
+static void Serialize(Archive& a, T54& v);
+static void Serialize(Archive& a, T57& v);
+static void Serialize(Archive& a, T58& v);
+static void Serialize(Archive& a, T59& v);
+static void Serialize(Archive& a, T61& v);
+static void Serialize(Archive& a, T60& v);
+static void Serialize(Archive& a, T63& v);
+static void Serialize(Archive& a, T62& v);
+static void Serialize(Archive& a, T64& v);
+static void Serialize(Archive& a, T65& v);
+static void Serialize(Archive& a, T66& v);
+static void Serialize(Archive& a, T68& v);
+static void Serialize(Archive& a, T67& v);
+static void Serialize(Archive& a, T70& v);
+static void Serialize(Archive& a, T69& v);
+static void Serialize(Archive& a, T71& v);
+static void Serialize(Archive& a, T72& v);
+static void Serialize(Archive& a, T73& v);
+static void Serialize(Archive& a, T75& v);
+static void Serialize(Archive& a, T74& v);
+static void Serialize(Archive& a, T77& v);
+static void Serialize(Archive& a, T76& v);
+static void Serialize(Archive& a, T79& v);
+static void Serialize(Archive& a, T78& v);
+static void Serialize(Archive& a, T80& v);
+static void Serialize(Archive& a, T81& v);
+static void Serialize(Archive& a, T83& v);
+static void Serialize(Archive& a, T82& v);
+static void Serialize(Archive& a, T84& v);
+static void Serialize(Archive& a, T85& v);
+static void Serialize(Archive& a, T87& v);
+static void Serialize(Archive& a, T86& v);
+static void Serialize(Archive& a, T89& v);
+static void Serialize(Archive& a, T88& v);
+static void Serialize(Archive& a, T90& v);
+static void Serialize(Archive& a, T91& v);
+static void Serialize(Archive& a, T93& v);
+static void Serialize(Archive& a, T92& v);
+static void Serialize(Archive& a, T95& v);
+static void Serialize(Archive& a, T94& v);
+static void Serialize(Archive& a, T97& v);
+static void Serialize(Archive& a, T96& v);
+static void Serialize(Archive& a, T98& v);
+static void Serialize(Archive& a, T101& v);
+static void Serialize(Archive& a, T100& v);
+static void Serialize(Archive& a, T99& v);
+static void Serialize(Archive& a, T102& v);
+static void Serialize(Archive& a, T104& v);
+static void Serialize(Archive& a, T103& v);
+static void Serialize(Archive& a, T106& v);
+static void Serialize(Archive& a, T105& v);
+static void Serialize(Archive& a, T107& v);
+static void Serialize(Archive& a, T108& v);
+static void Serialize(Archive& a, T109& v);
+static void Serialize(Archive& a, T110& v);
+static void Serialize(Archive& a, T112& v);
+static void Serialize(Archive& a, T111& v);
+static void Serialize(Archive& a, T114& v);
+static void Serialize(Archive& a, T113& v);
+static void Serialize(Archive& a, T115& v);
+static void Serialize(Archive& a, T116& v);
+static void Serialize(Archive& a, T117& v);
+static void Serialize(Archive& a, T119& v);
+static void Serialize(Archive& a, T118& v);
+static void Serialize(Archive& a, T120& v);
+static void Serialize(Archive& a, T121& v);
+static void Serialize(Archive& a, T123& v);
+static void Serialize(Archive& a, T122& v);
+static void Serialize(Archive& a, T125& v);
+static void Serialize(Archive& a, T126& v);
+static void Serialize(Archive& a, T124& v);
+static void Serialize(Archive& a, T128& v);
+static void Serialize(Archive& a, T127& v);
+static void Serialize(Archive& a, T129& v);
+static void Serialize(Archive& a, T130& v);
+static void Serialize(Archive& a, T131& v);
+static void Serialize(Archive& a, T133& v);
+static void Serialize(Archive& a, T132& v);
+static void Serialize(Archive& a, T134& v);
+static void Serialize(Archive& a, T136& v);
+static void Serialize(Archive& a, T135& v);
+static void Serialize(Archive& a, T138& v);
+static void Serialize(Archive& a, T137& v);
+static void Serialize(Archive& a, T140& v);
+static void Serialize(Archive& a, T139& v);
+static void Serialize(Archive& a, T141& v);
+static void Serialize(Archive& a, T144& v);
+static void Serialize(Archive& a, T143& v);
+static void Serialize(Archive& a, T142& v);
+static void Serialize(Archive& a, T145& v);
+static void Serialize(Archive& a, T146& v);
+static void Serialize(Archive& a, T148& v);
+static void Serialize(Archive& a, T147& v);
+static void Serialize(Archive& a, T150& v);
+static void Serialize(Archive& a, T149& v);
+static void Serialize(Archive& a, T151& v);
+static void Serialize(Archive& a, T152& v);
+static void Serialize(Archive& a, T153& v);
+static void Serialize(Archive& a, T155& v);
+static void Serialize(Archive& a, T154& v);
+static void Serialize(Archive& a, T157& v);
+static void Serialize(Archive& a, T156& v);
+static void Serialize(Archive& a, T159& v);
+static void Serialize(Archive& a, T158& v);
+static void Serialize(Archive& a, T160& v);
+static void Serialize(Archive& a, T161& v);
+static void Serialize(Archive& a, T162& v);
+static void Serialize(Archive& a, T164& v);
+static void Serialize(Archive& a, T163& v);
 
 // POST v3/pay/acquiring-bank/transactions/exposure
 namespace {
@@ -171,7 +429,7 @@ void Serialize(Archive& a, PostAcquiringBankTransactionsExposureRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostAcquiringBankTransactionsExposureResponse& v) {
-  a.Bool("fqf_exposure", v.fqf_exposure);
+  a.OptBool("fqf_exposure", v.fqf_exposure);
   a.OptStr("market_exposure_token", v.market_exposure_token);
   a.Extra(v.extra);
 }
@@ -216,7 +474,7 @@ void Serialize(Archive& a, PostInstalExposureRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostInstalExposureResponse& v) {
-  a.Bool("recommend_exposure", v.recommend_exposure);
+  a.OptBool("recommend_exposure", v.recommend_exposure);
   a.Extra(v.extra);
 }
 
@@ -258,7 +516,7 @@ void Serialize(Archive& a, PostInstalPartnerExposureRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostInstalPartnerExposureResponse& v) {
-  a.Bool("recommend_exposure", v.recommend_exposure);
+  a.OptBool("recommend_exposure", v.recommend_exposure);
   a.Extra(v.extra);
 }
 
@@ -315,7 +573,7 @@ void Serialize(Archive& a, PostPartnerTransactionsAppRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerTransactionsAppResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.Extra(v.extra);
 }
 
@@ -369,7 +627,7 @@ void Serialize(Archive& a, PostPartnerTransactionsAppWithContractRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerTransactionsAppWithContractResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.Extra(v.extra);
 }
 
@@ -423,15 +681,15 @@ void Serialize(Archive& a, PostPartnerTransactionsCodepayRequest& v) {
 }
 void Serialize(Archive& a, PostPartnerTransactionsCodepayResponse& v) {
   a.OptStr("sp_appid", v.sp_appid);
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("trade_type", v.trade_type);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("success_time", v.success_time);
-  a.Str("trade_state", v.trade_state);
+  a.OptStr("trade_state", v.trade_state);
   a.OptStr("trade_state_desc", v.trade_state_desc);
   a.OptStr("attach", v.attach);
   a.Field("payer", v.payer);
@@ -480,7 +738,7 @@ void Serialize(Archive& a, PostPartnerTransactionsExposureRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerTransactionsExposureResponse& v) {
-  a.Bool("fqf_exposure", v.fqf_exposure);
+  a.OptBool("fqf_exposure", v.fqf_exposure);
   a.OptStr("market_exposure_token", v.market_exposure_token);
   a.Extra(v.extra);
 }
@@ -538,7 +796,7 @@ void Serialize(Archive& a, PostPartnerTransactionsH5Request& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerTransactionsH5Response& v) {
-  a.Str("h5_url", v.h5_url);
+  a.OptStr("h5_url", v.h5_url);
   a.Extra(v.extra);
 }
 
@@ -580,29 +838,21 @@ void Serialize(Archive& a, GetPartnerTransactionsIdByTransactionIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerTransactionsIdByTransactionIdResponse& v) {
-  a.Str("sp_appid", v.sp_appid);
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_appid", v.sp_appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Field("settle_info", v.settle_info);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("transaction_id", v.transaction_id);
   a.Field("trade_type", v.trade_type);
   a.Field("trade_state", v.trade_state);
   a.OptStr("trade_state_desc", v.trade_state_desc);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("success_time", v.success_time);
-  a.Str("description", v.description);
   a.OptStr("attach", v.attach);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("amount", v.amount);
-  a.OptStr("time_expire", v.time_expire);
-  a.Str("notify_url", v.notify_url);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.OptList("limit_pay", v.limit_pay);
-  a.OptBool("support_fapiao", v.support_fapiao);
-  a.Field("detail", v.detail);
-  a.Field("scene_info", v.scene_info);
   a.Field("payer", v.payer);
+  a.OptList("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
 }
 
@@ -661,7 +911,7 @@ void Serialize(Archive& a, PostPartnerTransactionsJsapiRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerTransactionsJsapiResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.Extra(v.extra);
 }
 
@@ -716,7 +966,7 @@ void Serialize(Archive& a, PostPartnerTransactionsJsapiWithContractRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerTransactionsJsapiWithContractResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.Extra(v.extra);
 }
 
@@ -771,7 +1021,7 @@ void Serialize(Archive& a, PostPartnerTransactionsMiniprogramRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerTransactionsMiniprogramResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.Extra(v.extra);
 }
 
@@ -828,7 +1078,7 @@ void Serialize(Archive& a, PostPartnerTransactionsNativeRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerTransactionsNativeResponse& v) {
-  a.Str("code_url", v.code_url);
+  a.OptStr("code_url", v.code_url);
   a.Extra(v.extra);
 }
 
@@ -870,30 +1120,21 @@ void Serialize(Archive& a, GetPartnerTransactionsOutTradeNoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerTransactionsOutTradeNoResponse& v) {
-  a.Str("sp_appid", v.sp_appid);
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_appid", v.sp_appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Field("settle_info", v.settle_info);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("transaction_id", v.transaction_id);
   a.Field("trade_type", v.trade_type);
   a.Field("trade_state", v.trade_state);
   a.OptStr("trade_state_desc", v.trade_state_desc);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("success_time", v.success_time);
-  a.Str("description", v.description);
   a.OptStr("attach", v.attach);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("amount", v.amount);
-  a.OptStr("time_expire", v.time_expire);
-  a.Str("notify_url", v.notify_url);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.OptList("limit_pay", v.limit_pay);
-  a.OptBool("support_fapiao", v.support_fapiao);
-  a.Field("detail", v.detail);
-  a.Field("scene_info", v.scene_info);
   a.Field("payer", v.payer);
-  a.Field("installment_info", v.installment_info);
+  a.OptList("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
 }
 
@@ -976,10 +1217,10 @@ void Serialize(Archive& a, PostPartnerTransactionsOutTradeNoReverseRequest& v) {
 }
 void Serialize(Archive& a, PostPartnerTransactionsOutTradeNoReverseResponse& v) {
   a.OptStr("sp_appid", v.sp_appid);
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Extra(v.extra);
 }
 
@@ -1035,7 +1276,7 @@ void Serialize(Archive& a, PostPartnerTransactionsScannedposRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerTransactionsScannedposResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.Extra(v.extra);
 }
 
@@ -1091,7 +1332,7 @@ void Serialize(Archive& a, PostTransactionsAppRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostTransactionsAppResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.Extra(v.extra);
 }
 
@@ -1142,7 +1383,7 @@ void Serialize(Archive& a, PostTransactionsAppWithContractRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostTransactionsAppWithContractResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.Extra(v.extra);
 }
 
@@ -1194,13 +1435,13 @@ void Serialize(Archive& a, PostTransactionsCodepayRequest& v) {
 }
 void Serialize(Archive& a, PostTransactionsCodepayResponse& v) {
   a.OptStr("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.OptStr("transaction_id", v.transaction_id);
   a.OptStr("trade_type", v.trade_type);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("success_time", v.success_time);
-  a.Str("trade_state", v.trade_state);
+  a.OptStr("trade_state", v.trade_state);
   a.OptStr("trade_state_desc", v.trade_state_desc);
   a.OptStr("attach", v.attach);
   a.Field("payer", v.payer);
@@ -1246,7 +1487,7 @@ void Serialize(Archive& a, PostTransactionsExposureRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostTransactionsExposureResponse& v) {
-  a.Bool("fqf_exposure", v.fqf_exposure);
+  a.OptBool("fqf_exposure", v.fqf_exposure);
   a.OptStr("market_exposure_token", v.market_exposure_token);
   a.Extra(v.extra);
 }
@@ -1300,7 +1541,7 @@ void Serialize(Archive& a, PostTransactionsH5Request& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostTransactionsH5Response& v) {
-  a.Str("h5_url", v.h5_url);
+  a.OptStr("h5_url", v.h5_url);
   a.Extra(v.extra);
 }
 
@@ -1346,19 +1587,13 @@ void Serialize(Archive& a, GetTransactionsIdByTransactionIdResponse& v) {
   a.OptStr("trade_state_desc", v.trade_state_desc);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("success_time", v.success_time);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("description", v.description);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
   a.OptStr("attach", v.attach);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("amount", v.amount);
-  a.OptStr("time_expire", v.time_expire);
-  a.Str("notify_url", v.notify_url);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.OptList("limit_pay", v.limit_pay);
-  a.OptBool("support_fapiao", v.support_fapiao);
-  a.Field("detail", v.detail);
-  a.Field("scene_info", v.scene_info);
+  a.Field("payer", v.payer);
+  a.OptList("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
 }
 
@@ -1416,7 +1651,7 @@ void Serialize(Archive& a, PostTransactionsJsapiRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostTransactionsJsapiResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.Extra(v.extra);
 }
 
@@ -1468,7 +1703,7 @@ void Serialize(Archive& a, PostTransactionsJsapiWithContractRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostTransactionsJsapiWithContractResponse& v) {
-  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("prepay_id", v.prepay_id);
   a.Extra(v.extra);
 }
 
@@ -1523,7 +1758,7 @@ void Serialize(Archive& a, PostTransactionsNativeRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostTransactionsNativeResponse& v) {
-  a.Str("code_url", v.code_url);
+  a.OptStr("code_url", v.code_url);
   a.Extra(v.extra);
 }
 
@@ -1569,21 +1804,13 @@ void Serialize(Archive& a, GetTransactionsOutTradeNoResponse& v) {
   a.OptStr("trade_state_desc", v.trade_state_desc);
   a.OptStr("bank_type", v.bank_type);
   a.OptStr("success_time", v.success_time);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("description", v.description);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
   a.OptStr("attach", v.attach);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Field("amount", v.amount);
-  a.OptStr("time_expire", v.time_expire);
-  a.Str("notify_url", v.notify_url);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.OptList("limit_pay", v.limit_pay);
-  a.OptBool("support_fapiao", v.support_fapiao);
-  a.Field("detail", v.detail);
-  a.Field("scene_info", v.scene_info);
   a.Field("payer", v.payer);
-  a.Field("installment_info", v.installment_info);
+  a.OptList("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
 }
 
@@ -1662,8 +1889,8 @@ void Serialize(Archive& a, PostTransactionsOutTradeNoReverseRequest& v) {
 }
 void Serialize(Archive& a, PostTransactionsOutTradeNoReverseResponse& v) {
   a.OptStr("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Extra(v.extra);
 }
 
@@ -1724,15 +1951,15 @@ static void Serialize(Archive& a, T5& v) {
 }
 
 static void Serialize(Archive& a, T8& v) {
-  a.OptStr("id", v.id);
-  a.Str("name", v.name);
-  a.Str("area_code", v.area_code);
-  a.Str("address", v.address);
+  a.Str("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T7& v) {
-  a.OptStr("payer_client_ip", v.payer_client_ip);
+  a.Str("payer_client_ip", v.payer_client_ip);
   a.OptStr("device_id", v.device_id);
   a.Field("store_info", v.store_info);
   a.Extra(v.extra);
@@ -1773,13 +2000,28 @@ static void Serialize(Archive& a, T14& v) {
 }
 
 static void Serialize(Archive& a, T15& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T17& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T16& v) {
   a.OptI64("cost_price", v.cost_price);
   a.OptStr("invoice_id", v.invoice_id);
   a.Field("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T17& v) {
+static void Serialize(Archive& a, T19& v) {
   a.OptStr("id", v.id);
   a.OptStr("name", v.name);
   a.OptStr("area_code", v.area_code);
@@ -1787,14 +2029,14 @@ static void Serialize(Archive& a, T17& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T16& v) {
+static void Serialize(Archive& a, T18& v) {
   a.Str("payer_client_ip", v.payer_client_ip);
   a.OptStr("device_id", v.device_id);
   a.Field("store_info", v.store_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T18& v) {
+static void Serialize(Archive& a, T20& v) {
   a.Str("plan_id", v.plan_id);
   a.Str("contract_mchid", v.contract_mchid);
   a.Str("contract_appid", v.contract_appid);
@@ -1805,25 +2047,31 @@ static void Serialize(Archive& a, T18& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T19& v) {
+static void Serialize(Archive& a, T21& v) {
   a.Str("auth_code", v.auth_code);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T21& v) {
+static void Serialize(Archive& a, T22& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T24& v) {
   a.OptStr("id", v.id);
   a.OptStr("out_id", v.out_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T20& v) {
+static void Serialize(Archive& a, T23& v) {
   a.OptStr("device_id", v.device_id);
   a.OptStr("device_ip", v.device_ip);
   a.Field("store_info", v.store_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T23& v) {
+static void Serialize(Archive& a, T26& v) {
   a.Str("merchant_goods_id", v.merchant_goods_id);
   a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
   a.OptStr("goods_name", v.goods_name);
@@ -1832,42 +2080,47 @@ static void Serialize(Archive& a, T23& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T22& v) {
+static void Serialize(Archive& a, T25& v) {
   a.OptI64("cost_price", v.cost_price);
   a.OptStr("invoice_id", v.invoice_id);
   a.Field("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T24& v) {
+static void Serialize(Archive& a, T27& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T28& v) {
   a.OptStr("sp_openid", v.sp_openid);
   a.OptStr("sub_openid", v.sub_openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T25& v) {
-  a.I64("total", v.total);
+static void Serialize(Archive& a, T29& v) {
+  a.OptI64("total", v.total);
   a.OptI64("payer_total", v.payer_total);
   a.OptStr("currency", v.currency);
   a.OptStr("payer_currency", v.payer_currency);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T27& v) {
-  a.Str("goods_id", v.goods_id);
-  a.I64("quantity", v.quantity);
-  a.I64("unit_price", v.unit_price);
-  a.I64("discount_amount", v.discount_amount);
+static void Serialize(Archive& a, T31& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("unit_price", v.unit_price);
+  a.OptI64("discount_amount", v.discount_amount);
   a.OptStr("goods_remark", v.goods_remark);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T26& v) {
-  a.Str("coupon_id", v.coupon_id);
+static void Serialize(Archive& a, T30& v) {
+  a.OptStr("coupon_id", v.coupon_id);
   a.OptStr("name", v.name);
   a.OptStr("scope", v.scope);
   a.OptStr("type", v.type);
-  a.I64("amount", v.amount);
+  a.OptI64("amount", v.amount);
   a.OptStr("stock_id", v.stock_id);
   a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
   a.OptI64("merchant_contribute", v.merchant_contribute);
@@ -1877,15 +2130,51 @@ static void Serialize(Archive& a, T26& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T28& v) {
+static void Serialize(Archive& a, T32& v) {
   a.OptStr("sp_openid", v.sp_openid);
   a.OptStr("phone_number_hash", v.phone_number_hash);
   a.OptStr("sub_openid", v.sub_openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T30& v) {
-  a.OptStr("type", v.type);
+static void Serialize(Archive& a, T33& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.OptI64("subsidy_amount", v.subsidy_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T34& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T36& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T35& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T38& v) {
+  a.Str("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T39& v) {
+  a.Str("type", v.type);
   a.OptStr("app_name", v.app_name);
   a.OptStr("app_url", v.app_url);
   a.OptStr("bundle_id", v.bundle_id);
@@ -1893,91 +2182,817 @@ static void Serialize(Archive& a, T30& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T29& v) {
-  a.OptStr("payer_client_ip", v.payer_client_ip);
+static void Serialize(Archive& a, T37& v) {
+  a.Str("payer_client_ip", v.payer_client_ip);
   a.OptStr("device_id", v.device_id);
   a.Field("store_info", v.store_info);
   a.Field("h5_info", v.h5_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T31& v) {
-  a.I64("total", v.total);
-  a.OptStr("currency", v.currency);
-  a.I64("payer_total", v.payer_total);
-  a.OptStr("payer_currency", v.payer_currency);
+static void Serialize(Archive& a, T41& v) {
+  a.Field("type", v.type);
+  a.Str("number", v.number);
+  a.Str("name", v.name);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T32& v) {
-  a.Str("sp_openid", v.sp_openid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T33& v) {
-  a.Str("sp_openid", v.sp_openid);
-  a.OptStr("sub_openid", v.sub_openid);
+static void Serialize(Archive& a, T40& v) {
   a.Field("identity", v.identity);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T34& v) {
-  a.OptStr("password_free_contract_id", v.password_free_contract_id);
-  a.OptStr("token", v.token);
-  a.OptStr("plan_id", v.plan_id);
-  a.OptStr("contract_mchid", v.contract_mchid);
-  a.OptStr("contract_appid", v.contract_appid);
-  a.OptStr("contract_code", v.contract_code);
-  a.OptStr("request_serial", v.request_serial);
-  a.OptStr("contract_display_account", v.contract_display_account);
-  a.OptStr("contract_notify_url", v.contract_notify_url);
+static void Serialize(Archive& a, T42& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptStr("payer_currency", v.payer_currency);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T35& v) {
-  a.OptStr("payer_client_ip", v.payer_client_ip);
-  a.OptStr("device_id", v.device_id);
-  a.Field("store_info", v.store_info);
+static void Serialize(Archive& a, T43& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T36& v) {
-  a.Bool("use_subsidy", v.use_subsidy);
-  a.I64("selected_installment_number", v.selected_installment_number);
+static void Serialize(Archive& a, T45& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("unit_price", v.unit_price);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptStr("goods_remark", v.goods_remark);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T37& v) {
+static void Serialize(Archive& a, T44& v) {
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.OptStr("currency", v.currency);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T46& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.OptI64("subsidy_amount", v.subsidy_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T47& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T49& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T48& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T51& v) {
+  a.Str("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T50& v) {
   a.Str("payer_client_ip", v.payer_client_ip);
   a.OptStr("device_id", v.device_id);
   a.Field("store_info", v.store_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T38& v) {
+static void Serialize(Archive& a, T53& v) {
+  a.Field("type", v.type);
+  a.Str("number", v.number);
+  a.Str("name", v.name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T52& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Field("identity", v.identity);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T56& v) {
+  a.Field("subsidy_installment_num", v.subsidy_installment_num);
+  a.Field("subsidy_percent", v.subsidy_percent);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T55& v) {
+  a.Field("subsidy_period_type", v.subsidy_period_type);
+  a.Field("subsidy_plan", v.subsidy_plan);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T54& v) {
+  a.OptList("subsidy_detail", v.subsidy_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T57& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T58& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T59& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T61& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T60& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.Field("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T63& v) {
+  a.OptStr("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T62& v) {
+  a.Str("payer_client_ip", v.payer_client_ip);
+  a.OptStr("device_id", v.device_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T64& v) {
+  a.OptStr("password_free_contract_id", v.password_free_contract_id);
+  a.OptStr("token", v.token);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("contract_mchid", v.contract_mchid);
+  a.OptStr("contract_appid", v.contract_appid);
+  a.OptStr("contract_code", v.contract_code);
+  a.OptStr("request_serial", v.request_serial);
+  a.OptStr("contract_display_account", v.contract_display_account);
+  a.OptStr("contract_notify_url", v.contract_notify_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T65& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T66& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T68& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T67& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T70& v) {
+  a.OptStr("id", v.id);
+  a.OptStr("out_id", v.out_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T69& v) {
+  a.OptStr("payer_client_ip", v.payer_client_ip);
+  a.OptStr("device_id", v.device_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T71& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T72& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.OptI64("subsidy_amount", v.subsidy_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T73& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T75& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T74& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T77& v) {
+  a.Str("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T76& v) {
+  a.Str("payer_client_ip", v.payer_client_ip);
+  a.OptStr("device_id", v.device_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T79& v) {
+  a.Field("type", v.type);
+  a.Str("number", v.number);
+  a.Str("name", v.name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T78& v) {
+  a.Field("identity", v.identity);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T80& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T81& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T83& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("unit_price", v.unit_price);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptStr("goods_remark", v.goods_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T82& v) {
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.OptStr("currency", v.currency);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T84& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T85& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T87& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T86& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T89& v) {
+  a.OptStr("id", v.id);
+  a.OptStr("out_id", v.out_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T88& v) {
+  a.Str("payer_client_ip", v.payer_client_ip);
+  a.OptStr("device_id", v.device_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T90& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T91& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T93& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T92& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T95& v) {
+  a.Str("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T94& v) {
+  a.Str("payer_client_ip", v.payer_client_ip);
+  a.OptStr("device_id", v.device_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T97& v) {
+  a.Field("type", v.type);
+  a.Str("number", v.number);
+  a.Str("name", v.name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T96& v) {
+  a.Field("identity", v.identity);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T98& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T101& v) {
+  a.Field("subsidy_installment_num", v.subsidy_installment_num);
+  a.Field("subsidy_percent", v.subsidy_percent);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T100& v) {
+  a.Field("subsidy_period_type", v.subsidy_period_type);
+  a.Field("subsidy_plan", v.subsidy_plan);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T99& v) {
+  a.OptList("subsidy_detail", v.subsidy_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T102& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T104& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T103& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.Field("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T106& v) {
+  a.OptStr("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T105& v) {
+  a.Str("payer_client_ip", v.payer_client_ip);
+  a.OptStr("device_id", v.device_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T107& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T108& v) {
+  a.Str("plan_id", v.plan_id);
+  a.Str("contract_mchid", v.contract_mchid);
+  a.Str("contract_appid", v.contract_appid);
+  a.Str("contract_code", v.contract_code);
+  a.Str("request_serial", v.request_serial);
+  a.Str("contract_display_account", v.contract_display_account);
+  a.OptStr("contract_notify_url", v.contract_notify_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T109& v) {
+  a.Str("auth_code", v.auth_code);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T110& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T112& v) {
+  a.OptStr("id", v.id);
+  a.OptStr("out_id", v.out_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T111& v) {
+  a.OptStr("device_id", v.device_id);
+  a.OptStr("device_ip", v.device_ip);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T114& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T113& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.Field("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T115& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T116& v) {
   a.OptStr("openid", v.openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T39& v) {
+static void Serialize(Archive& a, T117& v) {
+  a.OptI64("total", v.total);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptStr("currency", v.currency);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T119& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("unit_price", v.unit_price);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptStr("goods_remark", v.goods_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T118& v) {
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("name", v.name);
+  a.OptStr("scope", v.scope);
+  a.OptStr("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.OptStr("currency", v.currency);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T120& v) {
   a.OptStr("openid", v.openid);
   a.OptStr("phone_number_hash", v.phone_number_hash);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T40& v) {
-  a.Str("openid", v.openid);
+static void Serialize(Archive& a, T121& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T123& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T122& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T125& v) {
+  a.Str("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T126& v) {
+  a.Str("type", v.type);
+  a.OptStr("app_name", v.app_name);
+  a.OptStr("app_url", v.app_url);
+  a.OptStr("bundle_id", v.bundle_id);
+  a.OptStr("package_name", v.package_name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T124& v) {
+  a.Str("payer_client_ip", v.payer_client_ip);
+  a.OptStr("device_id", v.device_id);
+  a.Field("store_info", v.store_info);
+  a.Field("h5_info", v.h5_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T128& v) {
+  a.Field("type", v.type);
+  a.Str("number", v.number);
+  a.Str("name", v.name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T127& v) {
   a.Field("identity", v.identity);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T41& v) {
+static void Serialize(Archive& a, T129& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T130& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T131& v) {
+  a.OptStr("openid", v.openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T133& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("unit_price", v.unit_price);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptStr("goods_remark", v.goods_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T132& v) {
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.OptStr("currency", v.currency);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T134& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T136& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T135& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T138& v) {
+  a.Str("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T137& v) {
+  a.Str("payer_client_ip", v.payer_client_ip);
+  a.OptStr("device_id", v.device_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T140& v) {
+  a.Field("type", v.type);
+  a.Str("number", v.number);
+  a.Str("name", v.name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T139& v) {
+  a.OptStr("openid", v.openid);
+  a.Field("identity", v.identity);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T141& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T144& v) {
+  a.Field("subsidy_installment_num", v.subsidy_installment_num);
+  a.Field("subsidy_percent", v.subsidy_percent);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T143& v) {
+  a.Field("subsidy_period_type", v.subsidy_period_type);
+  a.Field("subsidy_plan", v.subsidy_plan);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T142& v) {
+  a.OptList("subsidy_detail", v.subsidy_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T145& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T146& v) {
   a.Str("openid", v.openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T42& v) {
+static void Serialize(Archive& a, T148& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T147& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.Field("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T150& v) {
+  a.OptStr("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T149& v) {
+  a.Str("payer_client_ip", v.payer_client_ip);
+  a.OptStr("device_id", v.device_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T151& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T152& v) {
   a.OptStr("token", v.token);
   a.OptStr("password_free_contract_id", v.password_free_contract_id);
   a.OptStr("plan_id", v.plan_id);
@@ -1987,6 +3002,97 @@ static void Serialize(Archive& a, T42& v) {
   a.OptStr("request_serial", v.request_serial);
   a.OptStr("contract_display_account", v.contract_display_account);
   a.OptStr("contract_notify_url", v.contract_notify_url);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T153& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T155& v) {
+  a.Str("merchant_goods_id", v.merchant_goods_id);
+  a.OptStr("wechatpay_goods_id", v.wechatpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("unit_price", v.unit_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T154& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("invoice_id", v.invoice_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T157& v) {
+  a.Str("id", v.id);
+  a.OptStr("name", v.name);
+  a.OptStr("area_code", v.area_code);
+  a.OptStr("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T156& v) {
+  a.Str("payer_client_ip", v.payer_client_ip);
+  a.OptStr("device_id", v.device_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T159& v) {
+  a.Field("type", v.type);
+  a.Str("number", v.number);
+  a.Str("name", v.name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T158& v) {
+  a.Field("identity", v.identity);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T160& v) {
+  a.OptBool("profit_sharing", v.profit_sharing);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T161& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T162& v) {
+  a.OptStr("openid", v.openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T164& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("unit_price", v.unit_price);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptStr("goods_remark", v.goods_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T163& v) {
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.OptStr("currency", v.currency);
+  a.OptList("goods_detail", v.goods_detail);
   a.Extra(v.extra);
 }
 
@@ -2038,14 +3144,18 @@ PostPartnerTransactionsAppResponse::PostPartnerTransactionsAppResponse() = defau
 PostPartnerTransactionsAppResponse::~PostPartnerTransactionsAppResponse() = default;
 T14::SettleInfo() = default;
 T14::~SettleInfo() = default;
-T15::Detail() = default;
-T15::~Detail() = default;
-T17::StoreInfo() = default;
-T17::~StoreInfo() = default;
-T16::SceneInfo() = default;
-T16::~SceneInfo() = default;
-T18::ContractInfo() = default;
-T18::~ContractInfo() = default;
+T15::Amount() = default;
+T15::~Amount() = default;
+T17::GoodsDetail() = default;
+T17::~GoodsDetail() = default;
+T16::Detail() = default;
+T16::~Detail() = default;
+T19::StoreInfo() = default;
+T19::~StoreInfo() = default;
+T18::SceneInfo() = default;
+T18::~SceneInfo() = default;
+T20::ContractInfo() = default;
+T20::~ContractInfo() = default;
 PostPartnerTransactionsAppWithContractRequest::PostPartnerTransactionsAppWithContractRequest() =
     default;
 PostPartnerTransactionsAppWithContractRequest::~PostPartnerTransactionsAppWithContractRequest() =
@@ -2054,38 +3164,56 @@ PostPartnerTransactionsAppWithContractResponse::PostPartnerTransactionsAppWithCo
     default;
 PostPartnerTransactionsAppWithContractResponse::~PostPartnerTransactionsAppWithContractResponse() =
     default;
-T19::Payer() = default;
-T19::~Payer() = default;
-T21::StoreInfo() = default;
-T21::~StoreInfo() = default;
-T20::SceneInfo() = default;
-T20::~SceneInfo() = default;
-T23::GoodsDetail() = default;
-T23::~GoodsDetail() = default;
-T22::Detail() = default;
-T22::~Detail() = default;
+T21::Payer() = default;
+T21::~Payer() = default;
+T22::Amount() = default;
+T22::~Amount() = default;
+T24::StoreInfo() = default;
+T24::~StoreInfo() = default;
+T23::SceneInfo() = default;
+T23::~SceneInfo() = default;
+T26::GoodsDetail() = default;
+T26::~GoodsDetail() = default;
+T25::Detail() = default;
+T25::~Detail() = default;
+T27::SettleInfo() = default;
+T27::~SettleInfo() = default;
 PostPartnerTransactionsCodepayRequest::PostPartnerTransactionsCodepayRequest() = default;
 PostPartnerTransactionsCodepayRequest::~PostPartnerTransactionsCodepayRequest() = default;
-T24::Payer() = default;
-T24::~Payer() = default;
-T25::Amount() = default;
-T25::~Amount() = default;
-T27::GoodsDetail() = default;
-T27::~GoodsDetail() = default;
-T26::PromotionDetail() = default;
-T26::~PromotionDetail() = default;
-PostPartnerTransactionsCodepayResponse::PostPartnerTransactionsCodepayResponse() = default;
-PostPartnerTransactionsCodepayResponse::~PostPartnerTransactionsCodepayResponse() = default;
 T28::Payer() = default;
 T28::~Payer() = default;
+T29::Amount() = default;
+T29::~Amount() = default;
+T31::GoodsDetail() = default;
+T31::~GoodsDetail() = default;
+T30::PromotionDetail() = default;
+T30::~PromotionDetail() = default;
+PostPartnerTransactionsCodepayResponse::PostPartnerTransactionsCodepayResponse() = default;
+PostPartnerTransactionsCodepayResponse::~PostPartnerTransactionsCodepayResponse() = default;
+T32::Payer() = default;
+T32::~Payer() = default;
 PostPartnerTransactionsExposureRequest::PostPartnerTransactionsExposureRequest() = default;
 PostPartnerTransactionsExposureRequest::~PostPartnerTransactionsExposureRequest() = default;
 PostPartnerTransactionsExposureResponse::PostPartnerTransactionsExposureResponse() = default;
 PostPartnerTransactionsExposureResponse::~PostPartnerTransactionsExposureResponse() = default;
-T30::H5Info() = default;
-T30::~H5Info() = default;
-T29::SceneInfo() = default;
-T29::~SceneInfo() = default;
+T33::SettleInfo() = default;
+T33::~SettleInfo() = default;
+T34::Amount() = default;
+T34::~Amount() = default;
+T36::GoodsDetail() = default;
+T36::~GoodsDetail() = default;
+T35::Detail() = default;
+T35::~Detail() = default;
+T38::StoreInfo() = default;
+T38::~StoreInfo() = default;
+T39::H5Info() = default;
+T39::~H5Info() = default;
+T37::SceneInfo() = default;
+T37::~SceneInfo() = default;
+T41::Identity() = default;
+T41::~Identity() = default;
+T40::Payer() = default;
+T40::~Payer() = default;
 PostPartnerTransactionsH5Request::PostPartnerTransactionsH5Request() = default;
 PostPartnerTransactionsH5Request::~PostPartnerTransactionsH5Request() = default;
 PostPartnerTransactionsH5Response::PostPartnerTransactionsH5Response() = default;
@@ -2094,22 +3222,60 @@ GetPartnerTransactionsIdByTransactionIdRequest::GetPartnerTransactionsIdByTransa
     default;
 GetPartnerTransactionsIdByTransactionIdRequest::~GetPartnerTransactionsIdByTransactionIdRequest() =
     default;
-T31::Amount() = default;
-T31::~Amount() = default;
-T32::Payer() = default;
-T32::~Payer() = default;
+T42::Amount() = default;
+T42::~Amount() = default;
+T43::Payer() = default;
+T43::~Payer() = default;
+T45::GoodsDetail() = default;
+T45::~GoodsDetail() = default;
+T44::PromotionDetail() = default;
+T44::~PromotionDetail() = default;
 GetPartnerTransactionsIdByTransactionIdResponse::GetPartnerTransactionsIdByTransactionIdResponse() =
     default;
 GetPartnerTransactionsIdByTransactionIdResponse::
     ~GetPartnerTransactionsIdByTransactionIdResponse() = default;
-T33::Payer() = default;
-T33::~Payer() = default;
+T46::SettleInfo() = default;
+T46::~SettleInfo() = default;
+T47::Amount() = default;
+T47::~Amount() = default;
+T49::GoodsDetail() = default;
+T49::~GoodsDetail() = default;
+T48::Detail() = default;
+T48::~Detail() = default;
+T51::StoreInfo() = default;
+T51::~StoreInfo() = default;
+T50::SceneInfo() = default;
+T50::~SceneInfo() = default;
+T53::Identity() = default;
+T53::~Identity() = default;
+T52::Payer() = default;
+T52::~Payer() = default;
+T56::SubsidyPlan() = default;
+T56::~SubsidyPlan() = default;
+T55::SubsidyDetail() = default;
+T55::~SubsidyDetail() = default;
+T54::SubsidyInfo() = default;
+T54::~SubsidyInfo() = default;
 PostPartnerTransactionsJsapiRequest::PostPartnerTransactionsJsapiRequest() = default;
 PostPartnerTransactionsJsapiRequest::~PostPartnerTransactionsJsapiRequest() = default;
 PostPartnerTransactionsJsapiResponse::PostPartnerTransactionsJsapiResponse() = default;
 PostPartnerTransactionsJsapiResponse::~PostPartnerTransactionsJsapiResponse() = default;
-T34::ContractInfo() = default;
-T34::~ContractInfo() = default;
+T57::SettleInfo() = default;
+T57::~SettleInfo() = default;
+T58::Amount() = default;
+T58::~Amount() = default;
+T59::Payer() = default;
+T59::~Payer() = default;
+T61::GoodsDetail() = default;
+T61::~GoodsDetail() = default;
+T60::Detail() = default;
+T60::~Detail() = default;
+T63::StoreInfo() = default;
+T63::~StoreInfo() = default;
+T62::SceneInfo() = default;
+T62::~SceneInfo() = default;
+T64::ContractInfo() = default;
+T64::~ContractInfo() = default;
 PostPartnerTransactionsJsapiWithContractRequest::PostPartnerTransactionsJsapiWithContractRequest() =
     default;
 PostPartnerTransactionsJsapiWithContractRequest::
@@ -2118,20 +3284,54 @@ PostPartnerTransactionsJsapiWithContractResponse::
     PostPartnerTransactionsJsapiWithContractResponse() = default;
 PostPartnerTransactionsJsapiWithContractResponse::
     ~PostPartnerTransactionsJsapiWithContractResponse() = default;
-T35::SceneInfo() = default;
-T35::~SceneInfo() = default;
+T65::Amount() = default;
+T65::~Amount() = default;
+T66::Payer() = default;
+T66::~Payer() = default;
+T68::GoodsDetail() = default;
+T68::~GoodsDetail() = default;
+T67::Detail() = default;
+T67::~Detail() = default;
+T70::StoreInfo() = default;
+T70::~StoreInfo() = default;
+T69::SceneInfo() = default;
+T69::~SceneInfo() = default;
+T71::SettleInfo() = default;
+T71::~SettleInfo() = default;
 PostPartnerTransactionsMiniprogramRequest::PostPartnerTransactionsMiniprogramRequest() = default;
 PostPartnerTransactionsMiniprogramRequest::~PostPartnerTransactionsMiniprogramRequest() = default;
 PostPartnerTransactionsMiniprogramResponse::PostPartnerTransactionsMiniprogramResponse() = default;
 PostPartnerTransactionsMiniprogramResponse::~PostPartnerTransactionsMiniprogramResponse() = default;
+T72::SettleInfo() = default;
+T72::~SettleInfo() = default;
+T73::Amount() = default;
+T73::~Amount() = default;
+T75::GoodsDetail() = default;
+T75::~GoodsDetail() = default;
+T74::Detail() = default;
+T74::~Detail() = default;
+T77::StoreInfo() = default;
+T77::~StoreInfo() = default;
+T76::SceneInfo() = default;
+T76::~SceneInfo() = default;
+T79::Identity() = default;
+T79::~Identity() = default;
+T78::Payer() = default;
+T78::~Payer() = default;
 PostPartnerTransactionsNativeRequest::PostPartnerTransactionsNativeRequest() = default;
 PostPartnerTransactionsNativeRequest::~PostPartnerTransactionsNativeRequest() = default;
 PostPartnerTransactionsNativeResponse::PostPartnerTransactionsNativeResponse() = default;
 PostPartnerTransactionsNativeResponse::~PostPartnerTransactionsNativeResponse() = default;
 GetPartnerTransactionsOutTradeNoRequest::GetPartnerTransactionsOutTradeNoRequest() = default;
 GetPartnerTransactionsOutTradeNoRequest::~GetPartnerTransactionsOutTradeNoRequest() = default;
-T36::InstallmentInfo() = default;
-T36::~InstallmentInfo() = default;
+T80::Amount() = default;
+T80::~Amount() = default;
+T81::Payer() = default;
+T81::~Payer() = default;
+T83::GoodsDetail() = default;
+T83::~GoodsDetail() = default;
+T82::PromotionDetail() = default;
+T82::~PromotionDetail() = default;
 GetPartnerTransactionsOutTradeNoResponse::GetPartnerTransactionsOutTradeNoResponse() = default;
 GetPartnerTransactionsOutTradeNoResponse::~GetPartnerTransactionsOutTradeNoResponse() = default;
 PostPartnerTransactionsOutTradeNoCloseRequest::PostPartnerTransactionsOutTradeNoCloseRequest() =
@@ -2146,60 +3346,210 @@ PostPartnerTransactionsOutTradeNoReverseResponse::
     PostPartnerTransactionsOutTradeNoReverseResponse() = default;
 PostPartnerTransactionsOutTradeNoReverseResponse::
     ~PostPartnerTransactionsOutTradeNoReverseResponse() = default;
-T37::SceneInfo() = default;
-T37::~SceneInfo() = default;
+T84::Amount() = default;
+T84::~Amount() = default;
+T85::Payer() = default;
+T85::~Payer() = default;
+T87::GoodsDetail() = default;
+T87::~GoodsDetail() = default;
+T86::Detail() = default;
+T86::~Detail() = default;
+T89::StoreInfo() = default;
+T89::~StoreInfo() = default;
+T88::SceneInfo() = default;
+T88::~SceneInfo() = default;
+T90::SettleInfo() = default;
+T90::~SettleInfo() = default;
 PostPartnerTransactionsScannedposRequest::PostPartnerTransactionsScannedposRequest() = default;
 PostPartnerTransactionsScannedposRequest::~PostPartnerTransactionsScannedposRequest() = default;
 PostPartnerTransactionsScannedposResponse::PostPartnerTransactionsScannedposResponse() = default;
 PostPartnerTransactionsScannedposResponse::~PostPartnerTransactionsScannedposResponse() = default;
+T91::Amount() = default;
+T91::~Amount() = default;
+T93::GoodsDetail() = default;
+T93::~GoodsDetail() = default;
+T92::Detail() = default;
+T92::~Detail() = default;
+T95::StoreInfo() = default;
+T95::~StoreInfo() = default;
+T94::SceneInfo() = default;
+T94::~SceneInfo() = default;
+T97::Identity() = default;
+T97::~Identity() = default;
+T96::Payer() = default;
+T96::~Payer() = default;
+T98::SettleInfo() = default;
+T98::~SettleInfo() = default;
+T101::SubsidyPlan() = default;
+T101::~SubsidyPlan() = default;
+T100::SubsidyDetail() = default;
+T100::~SubsidyDetail() = default;
+T99::SubsidyInfo() = default;
+T99::~SubsidyInfo() = default;
 PostTransactionsAppRequest::PostTransactionsAppRequest() = default;
 PostTransactionsAppRequest::~PostTransactionsAppRequest() = default;
 PostTransactionsAppResponse::PostTransactionsAppResponse() = default;
 PostTransactionsAppResponse::~PostTransactionsAppResponse() = default;
+T102::Amount() = default;
+T102::~Amount() = default;
+T104::GoodsDetail() = default;
+T104::~GoodsDetail() = default;
+T103::Detail() = default;
+T103::~Detail() = default;
+T106::StoreInfo() = default;
+T106::~StoreInfo() = default;
+T105::SceneInfo() = default;
+T105::~SceneInfo() = default;
+T107::SettleInfo() = default;
+T107::~SettleInfo() = default;
+T108::ContractInfo() = default;
+T108::~ContractInfo() = default;
 PostTransactionsAppWithContractRequest::PostTransactionsAppWithContractRequest() = default;
 PostTransactionsAppWithContractRequest::~PostTransactionsAppWithContractRequest() = default;
 PostTransactionsAppWithContractResponse::PostTransactionsAppWithContractResponse() = default;
 PostTransactionsAppWithContractResponse::~PostTransactionsAppWithContractResponse() = default;
+T109::Payer() = default;
+T109::~Payer() = default;
+T110::Amount() = default;
+T110::~Amount() = default;
+T112::StoreInfo() = default;
+T112::~StoreInfo() = default;
+T111::SceneInfo() = default;
+T111::~SceneInfo() = default;
+T114::GoodsDetail() = default;
+T114::~GoodsDetail() = default;
+T113::Detail() = default;
+T113::~Detail() = default;
+T115::SettleInfo() = default;
+T115::~SettleInfo() = default;
 PostTransactionsCodepayRequest::PostTransactionsCodepayRequest() = default;
 PostTransactionsCodepayRequest::~PostTransactionsCodepayRequest() = default;
-T38::Payer() = default;
-T38::~Payer() = default;
+T116::Payer() = default;
+T116::~Payer() = default;
+T117::Amount() = default;
+T117::~Amount() = default;
+T119::GoodsDetail() = default;
+T119::~GoodsDetail() = default;
+T118::PromotionDetail() = default;
+T118::~PromotionDetail() = default;
 PostTransactionsCodepayResponse::PostTransactionsCodepayResponse() = default;
 PostTransactionsCodepayResponse::~PostTransactionsCodepayResponse() = default;
-T39::Payer() = default;
-T39::~Payer() = default;
+T120::Payer() = default;
+T120::~Payer() = default;
 PostTransactionsExposureRequest::PostTransactionsExposureRequest() = default;
 PostTransactionsExposureRequest::~PostTransactionsExposureRequest() = default;
 PostTransactionsExposureResponse::PostTransactionsExposureResponse() = default;
 PostTransactionsExposureResponse::~PostTransactionsExposureResponse() = default;
+T121::Amount() = default;
+T121::~Amount() = default;
+T123::GoodsDetail() = default;
+T123::~GoodsDetail() = default;
+T122::Detail() = default;
+T122::~Detail() = default;
+T125::StoreInfo() = default;
+T125::~StoreInfo() = default;
+T126::H5Info() = default;
+T126::~H5Info() = default;
+T124::SceneInfo() = default;
+T124::~SceneInfo() = default;
+T128::Identity() = default;
+T128::~Identity() = default;
+T127::Payer() = default;
+T127::~Payer() = default;
+T129::SettleInfo() = default;
+T129::~SettleInfo() = default;
 PostTransactionsH5Request::PostTransactionsH5Request() = default;
 PostTransactionsH5Request::~PostTransactionsH5Request() = default;
 PostTransactionsH5Response::PostTransactionsH5Response() = default;
 PostTransactionsH5Response::~PostTransactionsH5Response() = default;
 GetTransactionsIdByTransactionIdRequest::GetTransactionsIdByTransactionIdRequest() = default;
 GetTransactionsIdByTransactionIdRequest::~GetTransactionsIdByTransactionIdRequest() = default;
+T130::Amount() = default;
+T130::~Amount() = default;
+T131::Payer() = default;
+T131::~Payer() = default;
+T133::GoodsDetail() = default;
+T133::~GoodsDetail() = default;
+T132::PromotionDetail() = default;
+T132::~PromotionDetail() = default;
 GetTransactionsIdByTransactionIdResponse::GetTransactionsIdByTransactionIdResponse() = default;
 GetTransactionsIdByTransactionIdResponse::~GetTransactionsIdByTransactionIdResponse() = default;
-T40::Payer() = default;
-T40::~Payer() = default;
+T134::Amount() = default;
+T134::~Amount() = default;
+T136::GoodsDetail() = default;
+T136::~GoodsDetail() = default;
+T135::Detail() = default;
+T135::~Detail() = default;
+T138::StoreInfo() = default;
+T138::~StoreInfo() = default;
+T137::SceneInfo() = default;
+T137::~SceneInfo() = default;
+T140::Identity() = default;
+T140::~Identity() = default;
+T139::Payer() = default;
+T139::~Payer() = default;
+T141::SettleInfo() = default;
+T141::~SettleInfo() = default;
+T144::SubsidyPlan() = default;
+T144::~SubsidyPlan() = default;
+T143::SubsidyDetail() = default;
+T143::~SubsidyDetail() = default;
+T142::SubsidyInfo() = default;
+T142::~SubsidyInfo() = default;
 PostTransactionsJsapiRequest::PostTransactionsJsapiRequest() = default;
 PostTransactionsJsapiRequest::~PostTransactionsJsapiRequest() = default;
 PostTransactionsJsapiResponse::PostTransactionsJsapiResponse() = default;
 PostTransactionsJsapiResponse::~PostTransactionsJsapiResponse() = default;
-T41::Payer() = default;
-T41::~Payer() = default;
-T42::ContractInfo() = default;
-T42::~ContractInfo() = default;
+T145::Amount() = default;
+T145::~Amount() = default;
+T146::Payer() = default;
+T146::~Payer() = default;
+T148::GoodsDetail() = default;
+T148::~GoodsDetail() = default;
+T147::Detail() = default;
+T147::~Detail() = default;
+T150::StoreInfo() = default;
+T150::~StoreInfo() = default;
+T149::SceneInfo() = default;
+T149::~SceneInfo() = default;
+T151::SettleInfo() = default;
+T151::~SettleInfo() = default;
+T152::ContractInfo() = default;
+T152::~ContractInfo() = default;
 PostTransactionsJsapiWithContractRequest::PostTransactionsJsapiWithContractRequest() = default;
 PostTransactionsJsapiWithContractRequest::~PostTransactionsJsapiWithContractRequest() = default;
 PostTransactionsJsapiWithContractResponse::PostTransactionsJsapiWithContractResponse() = default;
 PostTransactionsJsapiWithContractResponse::~PostTransactionsJsapiWithContractResponse() = default;
+T153::Amount() = default;
+T153::~Amount() = default;
+T155::GoodsDetail() = default;
+T155::~GoodsDetail() = default;
+T154::Detail() = default;
+T154::~Detail() = default;
+T157::StoreInfo() = default;
+T157::~StoreInfo() = default;
+T156::SceneInfo() = default;
+T156::~SceneInfo() = default;
+T159::Identity() = default;
+T159::~Identity() = default;
+T158::Payer() = default;
+T158::~Payer() = default;
+T160::SettleInfo() = default;
+T160::~SettleInfo() = default;
 PostTransactionsNativeRequest::PostTransactionsNativeRequest() = default;
 PostTransactionsNativeRequest::~PostTransactionsNativeRequest() = default;
 PostTransactionsNativeResponse::PostTransactionsNativeResponse() = default;
 PostTransactionsNativeResponse::~PostTransactionsNativeResponse() = default;
 GetTransactionsOutTradeNoRequest::GetTransactionsOutTradeNoRequest() = default;
 GetTransactionsOutTradeNoRequest::~GetTransactionsOutTradeNoRequest() = default;
+T161::Amount() = default;
+T161::~Amount() = default;
+T162::Payer() = default;
+T162::~Payer() = default;
+T164::GoodsDetail() = default;
+T164::~GoodsDetail() = default;
+T163::PromotionDetail() = default;
+T163::~PromotionDetail() = default;
 GetTransactionsOutTradeNoResponse::GetTransactionsOutTradeNoResponse() = default;
 GetTransactionsOutTradeNoResponse::~GetTransactionsOutTradeNoResponse() = default;
 PostTransactionsOutTradeNoCloseRequest::PostTransactionsOutTradeNoCloseRequest() = default;
@@ -2210,14 +3560,50 @@ PostTransactionsOutTradeNoReverseResponse::PostTransactionsOutTradeNoReverseResp
 PostTransactionsOutTradeNoReverseResponse::~PostTransactionsOutTradeNoReverseResponse() = default;
 
 const EnumTable& EnumTableOf(PostInstalExposureRequest::UserIdType) { return kEnum0; }
+const EnumTable& EnumTableOf(T2::UserIdType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostPartnerTransactionsAppRequest::LimitPay) { return kEnum1; }
 const EnumTable& EnumTableOf(T10::Type) { return kEnum2; }
 const EnumTable& EnumTableOf(T12::SubsidyPeriodType) { return kEnum3; }
+const EnumTable& EnumTableOf(PostPartnerTransactionsH5Request::LimitPay) { return kEnum1; }
+const EnumTable& EnumTableOf(T41::Type) { return kEnum2; }
 const EnumTable& EnumTableOf(GetPartnerTransactionsIdByTransactionIdResponse::TradeType) {
   return kEnum4;
 }
 const EnumTable& EnumTableOf(GetPartnerTransactionsIdByTransactionIdResponse::TradeState) {
   return kEnum5;
 }
+const EnumTable& EnumTableOf(T44::Scope) { return kEnum6; }
+const EnumTable& EnumTableOf(T44::Type) { return kEnum7; }
+const EnumTable& EnumTableOf(PostPartnerTransactionsJsapiRequest::LimitPay) { return kEnum1; }
+const EnumTable& EnumTableOf(T53::Type) { return kEnum2; }
+const EnumTable& EnumTableOf(T55::SubsidyPeriodType) { return kEnum3; }
+const EnumTable& EnumTableOf(PostPartnerTransactionsNativeRequest::LimitPay) { return kEnum1; }
+const EnumTable& EnumTableOf(T79::Type) { return kEnum2; }
+const EnumTable& EnumTableOf(GetPartnerTransactionsOutTradeNoResponse::TradeType) { return kEnum4; }
+const EnumTable& EnumTableOf(GetPartnerTransactionsOutTradeNoResponse::TradeState) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(T82::Scope) { return kEnum6; }
+const EnumTable& EnumTableOf(T82::Type) { return kEnum7; }
+const EnumTable& EnumTableOf(PostTransactionsAppRequest::LimitPay) { return kEnum1; }
+const EnumTable& EnumTableOf(T97::Type) { return kEnum2; }
+const EnumTable& EnumTableOf(T100::SubsidyPeriodType) { return kEnum3; }
+const EnumTable& EnumTableOf(PostTransactionsH5Request::LimitPay) { return kEnum1; }
+const EnumTable& EnumTableOf(T128::Type) { return kEnum2; }
+const EnumTable& EnumTableOf(GetTransactionsIdByTransactionIdResponse::TradeType) { return kEnum4; }
+const EnumTable& EnumTableOf(GetTransactionsIdByTransactionIdResponse::TradeState) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(T132::Scope) { return kEnum6; }
+const EnumTable& EnumTableOf(T132::Type) { return kEnum7; }
+const EnumTable& EnumTableOf(PostTransactionsJsapiRequest::LimitPay) { return kEnum1; }
+const EnumTable& EnumTableOf(T140::Type) { return kEnum2; }
+const EnumTable& EnumTableOf(T143::SubsidyPeriodType) { return kEnum3; }
+const EnumTable& EnumTableOf(PostTransactionsNativeRequest::LimitPay) { return kEnum1; }
+const EnumTable& EnumTableOf(T159::Type) { return kEnum2; }
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeType) { return kEnum4; }
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeState) { return kEnum5; }
+const EnumTable& EnumTableOf(T163::Scope) { return kEnum6; }
+const EnumTable& EnumTableOf(T163::Type) { return kEnum7; }
 
 }  // namespace wechatpay::models::v3::pay

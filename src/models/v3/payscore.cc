@@ -22,69 +22,227 @@ using T6 = T5::PromotionDetail;
 using T7 = T6::GoodsDetail;
 using T8 = GetAcquiringbankServiceorderResponse::TimeRange;
 using T9 = GetAcquiringbankServiceorderResponse::Location;
-using T10 = PostAcquiringbankServiceorderRequest::PostDiscounts;
-using T11 = PostAcquiringbankServiceorderResponse::PostDiscounts;
-using T12 = PostAcquiringbankServiceorderResponse::Location;
-using T13 = PostAcquiringbankServiceorderByOutOrderNoCompleteRequest::PostDiscounts;
-using T14 = PostAcquiringbankServiceorderByOutOrderNoSyncRequest::Detail;
-using T15 = PostAcquiringbankServicepayondeliveryorderRequest::PostPayments;
-using T16 = PostAcquiringbankServicepayondeliveryorderRequest::PostDiscounts;
-using T17 = PostAcquiringbankServicepayondeliveryorderRequest::TimeRange;
-using T18 = PostAcquiringbankServicepayondeliveryorderRequest::RiskFund;
-using T19 = PostAcquiringbankServicepayondeliveryorderRequest::ShoppingInfo;
-using T20 = T19::JumpLink;
-using T21 = T19::Goods;
-using T22 = PostAcquiringbankServicepayondeliveryorderResponse::PostPayments;
-using T23 = PostAcquiringbankServicepayondeliveryorderResponse::PostDiscounts;
-using T24 = PostAcquiringbankServicepayondeliveryorderResponse::TimeRange;
-using T25 = PostAcquiringbankServicepayondeliveryorderResponse::ShoppingInfo;
-using T26 = T25::JumpLink;
-using T27 = T25::Goods;
-using T28 = GetMerchantBillResponse::DownloadBillList;
-using T29 = GetOverseaPartnerServiceorderResponse::PostPayments;
-using T30 = GetOverseaPartnerServiceorderResponse::Collection;
-using T31 = T30::Details;
-using T32 = T31::PromotionDetail;
-using T33 = GetOverseaPartnerServiceorderResponse::TimeRange;
-using T34 = PostOverseaPartnerServiceorderRequest::TimeRange;
-using T35 = PostOverseaPartnerServiceorderByOutOrderNoCompleteRequest::TimeRange;
-using T36 = PostOverseaPartnerServiceorderByOutOrderNoSyncRequest::Detail;
-using T37 = PostPartnerPermissionsApplyForSceneRequest::TransactionSceneInfo;
-using T38 = PostPartnerPermissionsAssessUserRiskLevelRequest::ShoppingInfo;
-using T39 = GetPartnerServiceorderResponse::Collection;
-using T40 = T39::Details;
-using T41 = T40::PromotionDetail;
-using T42 = PostPartnerServiceorderRequest::RiskFund;
-using T43 = PostPartnerServiceorderRequest::Device;
-using T44 = PostPartnerServiceorderByOutOrderNoModifyRequest::PostDiscounts;
-using T45 = PostPartnerServiceorderByOutOrderNoSyncRequest::Detail;
-using T46 = PostPartnerServicepayondeliveryorderRequest::RiskFund;
-using T47 = GetPartnerServicequotasServiceIdResponse::Quotas;
-using T48 = GetPayafterOrdersResponse::Fees;
-using T49 = GetPayafterOrdersResponse::Discounts;
-using T50 = PostPayafterOrdersRequest::Discounts;
-using T51 = PostPayafterOrdersByOutOrderNoSyncRequest::Detail;
-using T52 = PostPlanPartnerPayscorePlansRequest::PlanDetailList;
-using T53 = PostPlanPartnerPayscorePlansResponse::PlanDetailList;
-using T54 = PostServiceorderRequest::TimeRange;
-using T55 = PostServiceorderByOutOrderNoCompleteRequest::Location;
-using T56 = PostServiceorderByOutOrderNoModifyResponse::Collection;
-using T57 = T56::Details;
-using T58 = PostServiceorderByOutOrderNoSyncRequest::Detail;
-using T59 = PostServiceorderByOutOrderNoSyncResponse::PostDiscounts;
-using T60 = PostServiceorderByOutOrderNoSyncResponse::Collection;
-using T61 = T60::Details;
-using T62 = PostServicepayondeliveryorderRequest::PostPayments;
-using T63 = PostServicepayondeliveryorderRequest::PostDiscounts;
-using T64 = PostServicepayondeliveryorderRequest::TimeRange;
-using T65 = PostServicepayondeliveryorderRequest::ShoppingInfo;
-using T66 = PostSignPlanPartnerServiceorderResponse::PostPayments;
-using T67 = PostSignPlanPartnerServiceorderResponse::PostDiscounts;
-using T68 = PostSignPlanPartnerServiceorderResponse::RiskFund;
-using T69 = PostSignPlanPartnerUserSignPlansRequest::SignPlanDetail;
-using T70 = PostSignPlanPartnerUserSignPlansResponse::SignPlan;
-using T71 = T70::SignedDetailList;
-using T72 = PostSignPlanUserSignPlansResponse::SignPlan;
+using T10 = PostAcquiringbankServiceorderRequest::PostPayments;
+using T11 = PostAcquiringbankServiceorderRequest::PostDiscounts;
+using T12 = PostAcquiringbankServiceorderRequest::RiskFund;
+using T13 = PostAcquiringbankServiceorderRequest::TimeRange;
+using T14 = PostAcquiringbankServiceorderRequest::Location;
+using T15 = PostAcquiringbankServiceorderResponse::PostPayments;
+using T16 = PostAcquiringbankServiceorderResponse::PostDiscounts;
+using T17 = PostAcquiringbankServiceorderResponse::RiskFund;
+using T18 = PostAcquiringbankServiceorderResponse::TimeRange;
+using T19 = PostAcquiringbankServiceorderByOutOrderNoCompleteRequest::PostPayments;
+using T20 = PostAcquiringbankServiceorderByOutOrderNoCompleteRequest::PostDiscounts;
+using T21 = PostAcquiringbankServiceorderByOutOrderNoCompleteRequest::TimeRange;
+using T22 = PostAcquiringbankServiceorderByOutOrderNoCompleteRequest::Location;
+using T23 = PostAcquiringbankServiceorderByOutOrderNoModifyRequest::PostPayments;
+using T24 = PostAcquiringbankServiceorderByOutOrderNoModifyRequest::PostDiscounts;
+using T25 = PostAcquiringbankServiceorderByOutOrderNoSyncRequest::Detail;
+using T26 = PostAcquiringbankServicepayondeliveryorderRequest::PostPayments;
+using T27 = PostAcquiringbankServicepayondeliveryorderRequest::PostDiscounts;
+using T28 = PostAcquiringbankServicepayondeliveryorderRequest::TimeRange;
+using T29 = PostAcquiringbankServicepayondeliveryorderRequest::Location;
+using T30 = PostAcquiringbankServicepayondeliveryorderRequest::RiskFund;
+using T31 = PostAcquiringbankServicepayondeliveryorderRequest::ShoppingInfo;
+using T32 = T31::JumpLink;
+using T33 = T31::Goods;
+using T34 = PostAcquiringbankServicepayondeliveryorderResponse::PostPayments;
+using T35 = PostAcquiringbankServicepayondeliveryorderResponse::PostDiscounts;
+using T36 = PostAcquiringbankServicepayondeliveryorderResponse::RiskFund;
+using T37 = PostAcquiringbankServicepayondeliveryorderResponse::TimeRange;
+using T38 = PostAcquiringbankServicepayondeliveryorderResponse::ShoppingInfo;
+using T39 = T38::JumpLink;
+using T40 = T38::Goods;
+using T41 = GetMerchantBillResponse::DownloadBillList;
+using T42 = GetOverseaPartnerServiceorderResponse::PostPayments;
+using T43 = GetOverseaPartnerServiceorderResponse::PostDiscounts;
+using T44 = GetOverseaPartnerServiceorderResponse::RiskFund;
+using T45 = GetOverseaPartnerServiceorderResponse::Collection;
+using T46 = T45::Details;
+using T47 = T46::PromotionDetail;
+using T48 = T47::GoodsDetail;
+using T49 = GetOverseaPartnerServiceorderResponse::TimeRange;
+using T50 = GetOverseaPartnerServiceorderResponse::Location;
+using T51 = PostOverseaPartnerServiceorderRequest::PostPayments;
+using T52 = PostOverseaPartnerServiceorderRequest::PostDiscounts;
+using T53 = PostOverseaPartnerServiceorderRequest::RiskFund;
+using T54 = PostOverseaPartnerServiceorderRequest::TimeRange;
+using T55 = PostOverseaPartnerServiceorderRequest::Location;
+using T56 = PostOverseaPartnerServiceorderResponse::PostPayments;
+using T57 = PostOverseaPartnerServiceorderResponse::PostDiscounts;
+using T58 = PostOverseaPartnerServiceorderResponse::RiskFund;
+using T59 = PostOverseaPartnerServiceorderResponse::TimeRange;
+using T60 = PostOverseaPartnerServiceorderByOutOrderNoCompleteRequest::PostPayments;
+using T61 = PostOverseaPartnerServiceorderByOutOrderNoCompleteRequest::PostDiscounts;
+using T62 = PostOverseaPartnerServiceorderByOutOrderNoCompleteRequest::TimeRange;
+using T63 = PostOverseaPartnerServiceorderByOutOrderNoCompleteRequest::Location;
+using T64 = PostOverseaPartnerServiceorderByOutOrderNoSyncRequest::Detail;
+using T65 = PostPartnerPermissionsApplyForSceneRequest::TransactionSceneInfo;
+using T66 = PostPartnerPermissionsAssessUserRiskLevelRequest::ShoppingInfo;
+using T67 = T66::Goods;
+using T68 = GetPartnerServiceorderResponse::PostPayments;
+using T69 = GetPartnerServiceorderResponse::PostDiscounts;
+using T70 = GetPartnerServiceorderResponse::RiskFund;
+using T71 = GetPartnerServiceorderResponse::Collection;
+using T72 = T71::Details;
+using T73 = T72::PromotionDetail;
+using T74 = T73::GoodsDetail;
+using T75 = GetPartnerServiceorderResponse::TimeRange;
+using T76 = GetPartnerServiceorderResponse::Location;
+using T77 = PostPartnerServiceorderRequest::PostPayments;
+using T78 = PostPartnerServiceorderRequest::PostDiscounts;
+using T79 = PostPartnerServiceorderRequest::RiskFund;
+using T80 = PostPartnerServiceorderRequest::TimeRange;
+using T81 = PostPartnerServiceorderRequest::Location;
+using T82 = PostPartnerServiceorderRequest::Device;
+using T83 = PostPartnerServiceorderResponse::PostPayments;
+using T84 = PostPartnerServiceorderResponse::PostDiscounts;
+using T85 = PostPartnerServiceorderResponse::RiskFund;
+using T86 = PostPartnerServiceorderDirectCompleteRequest::PostPayments;
+using T87 = PostPartnerServiceorderDirectCompleteRequest::PostDiscounts;
+using T88 = PostPartnerServiceorderDirectCompleteRequest::TimeRange;
+using T89 = PostPartnerServiceorderDirectCompleteRequest::Location;
+using T90 = PostPartnerServiceorderByOutOrderNoCompleteRequest::PostPayments;
+using T91 = PostPartnerServiceorderByOutOrderNoCompleteRequest::PostDiscounts;
+using T92 = PostPartnerServiceorderByOutOrderNoCompleteRequest::TimeRange;
+using T93 = PostPartnerServiceorderByOutOrderNoCompleteRequest::Location;
+using T94 = PostPartnerServiceorderByOutOrderNoCompleteRequest::Device;
+using T95 = PostPartnerServiceorderByOutOrderNoModifyRequest::PostPayments;
+using T96 = PostPartnerServiceorderByOutOrderNoModifyRequest::PostDiscounts;
+using T97 = PostPartnerServiceorderByOutOrderNoModifyRequest::Device;
+using T98 = PostPartnerServiceorderByOutOrderNoSendPendingmessageRequest::PostPayments;
+using T99 = PostPartnerServiceorderByOutOrderNoSendPendingmessageRequest::PostDiscounts;
+using T100 = PostPartnerServiceorderByOutOrderNoSendPrepaidmessageRequest::PostPayments;
+using T101 = PostPartnerServiceorderByOutOrderNoSendPrepaidmessageRequest::PostDiscounts;
+using T102 = PostPartnerServiceorderByOutOrderNoSyncRequest::Detail;
+using T103 = PostPartnerServicepayondeliveryorderRequest::PostPayments;
+using T104 = PostPartnerServicepayondeliveryorderRequest::PostDiscounts;
+using T105 = PostPartnerServicepayondeliveryorderRequest::TimeRange;
+using T106 = PostPartnerServicepayondeliveryorderRequest::Location;
+using T107 = PostPartnerServicepayondeliveryorderRequest::RiskFund;
+using T108 = PostPartnerServicepayondeliveryorderRequest::ShoppingInfo;
+using T109 = T108::JumpLink;
+using T110 = T108::Goods;
+using T111 = PostPartnerServicepayondeliveryorderResponse::PostPayments;
+using T112 = PostPartnerServicepayondeliveryorderResponse::PostDiscounts;
+using T113 = PostPartnerServicepayondeliveryorderResponse::RiskFund;
+using T114 = PostPartnerServicepayondeliveryorderResponse::TimeRange;
+using T115 = PostPartnerServicepayondeliveryorderResponse::ShoppingInfo;
+using T116 = T115::JumpLink;
+using T117 = T115::Goods;
+using T118 = GetPartnerServicequotasServiceIdResponse::Quotas;
+using T119 = GetPayafterOrdersResponse::Fees;
+using T120 = GetPayafterOrdersResponse::Discounts;
+using T121 = PostPayafterOrdersRequest::Fees;
+using T122 = PostPayafterOrdersRequest::Discounts;
+using T123 = PostPayafterOrdersByOutOrderNoCompleteRequest::Fees;
+using T124 = PostPayafterOrdersByOutOrderNoCompleteRequest::Discounts;
+using T125 = PostPayafterOrdersByOutOrderNoSyncRequest::Detail;
+using T126 = PostPermissionsAssessUserRiskLevelRequest::ShoppingInfo;
+using T127 = T126::Goods;
+using T128 = PostPlanPartnerPayscorePlansRequest::PlanDetailList;
+using T129 = PostPlanPartnerPayscorePlansResponse::PlanDetailList;
+using T130 = GetPlanPartnerPayscorePlansMerchantPlanNoResponse::PlanDetailList;
+using T131 = PostPlanPartnerPayscorePlansMerchantPlanNoStopResponse::PlanDetailList;
+using T132 = PostPlanPayscorePlansRequest::PlanDetailList;
+using T133 = PostPlanPayscorePlansResponse::PlanDetailList;
+using T134 = GetPlanPayscorePlansMerchantPlanNoResponse::PlanDetailList;
+using T135 = PostPlanPayscorePlansMerchantPlanNoStopResponse::PlanDetailList;
+using T136 = GetServiceorderResponse::PostPayments;
+using T137 = GetServiceorderResponse::PostDiscounts;
+using T138 = GetServiceorderResponse::RiskFund;
+using T139 = GetServiceorderResponse::Collection;
+using T140 = T139::Details;
+using T141 = T140::PromotionDetail;
+using T142 = T141::GoodsDetail;
+using T143 = GetServiceorderResponse::TimeRange;
+using T144 = GetServiceorderResponse::Location;
+using T145 = PostServiceorderRequest::PostPayments;
+using T146 = PostServiceorderRequest::PostDiscounts;
+using T147 = PostServiceorderRequest::TimeRange;
+using T148 = PostServiceorderRequest::Location;
+using T149 = PostServiceorderRequest::RiskFund;
+using T150 = PostServiceorderRequest::Device;
+using T151 = PostServiceorderResponse::PostPayments;
+using T152 = PostServiceorderResponse::PostDiscounts;
+using T153 = PostServiceorderResponse::RiskFund;
+using T154 = PostServiceorderResponse::TimeRange;
+using T155 = PostServiceorderDirectCompleteRequest::PostPayments;
+using T156 = PostServiceorderDirectCompleteRequest::PostDiscounts;
+using T157 = PostServiceorderDirectCompleteRequest::TimeRange;
+using T158 = PostServiceorderDirectCompleteRequest::Location;
+using T159 = PostServiceorderByOutOrderNoCompleteRequest::PostPayments;
+using T160 = PostServiceorderByOutOrderNoCompleteRequest::PostDiscounts;
+using T161 = PostServiceorderByOutOrderNoCompleteRequest::TimeRange;
+using T162 = PostServiceorderByOutOrderNoCompleteRequest::Location;
+using T163 = PostServiceorderByOutOrderNoCompleteRequest::Device;
+using T164 = PostServiceorderByOutOrderNoCompleteResponse::PostPayments;
+using T165 = PostServiceorderByOutOrderNoCompleteResponse::PostDiscounts;
+using T166 = PostServiceorderByOutOrderNoCompleteResponse::RiskFund;
+using T167 = PostServiceorderByOutOrderNoModifyRequest::PostPayments;
+using T168 = PostServiceorderByOutOrderNoModifyRequest::PostDiscounts;
+using T169 = PostServiceorderByOutOrderNoModifyRequest::Device;
+using T170 = PostServiceorderByOutOrderNoModifyResponse::PostPayments;
+using T171 = PostServiceorderByOutOrderNoModifyResponse::RiskFund;
+using T172 = PostServiceorderByOutOrderNoModifyResponse::Collection;
+using T173 = T172::Details;
+using T174 = PostServiceorderByOutOrderNoModifyResponse::TimeRange;
+using T175 = PostServiceorderByOutOrderNoModifyResponse::Location;
+using T176 = PostServiceorderByOutOrderNoSendPendingmessageRequest::PostPayments;
+using T177 = PostServiceorderByOutOrderNoSendPendingmessageRequest::PostDiscounts;
+using T178 = PostServiceorderByOutOrderNoSendPrepaidmessageRequest::PostPayments;
+using T179 = PostServiceorderByOutOrderNoSendPrepaidmessageRequest::PostDiscounts;
+using T180 = PostServiceorderByOutOrderNoSyncRequest::Detail;
+using T181 = PostServiceorderByOutOrderNoSyncResponse::PostPayments;
+using T182 = PostServiceorderByOutOrderNoSyncResponse::PostDiscounts;
+using T183 = PostServiceorderByOutOrderNoSyncResponse::RiskFund;
+using T184 = PostServiceorderByOutOrderNoSyncResponse::Collection;
+using T185 = T184::Details;
+using T186 = PostServiceorderByOutOrderNoSyncResponse::TimeRange;
+using T187 = PostServiceorderByOutOrderNoSyncResponse::Location;
+using T188 = PostServicepayondeliveryorderRequest::PostPayments;
+using T189 = PostServicepayondeliveryorderRequest::PostDiscounts;
+using T190 = PostServicepayondeliveryorderRequest::TimeRange;
+using T191 = PostServicepayondeliveryorderRequest::Location;
+using T192 = PostServicepayondeliveryorderRequest::RiskFund;
+using T193 = PostServicepayondeliveryorderRequest::ShoppingInfo;
+using T194 = T193::JumpLink;
+using T195 = T193::Goods;
+using T196 = PostServicepayondeliveryorderResponse::PostPayments;
+using T197 = PostServicepayondeliveryorderResponse::PostDiscounts;
+using T198 = PostServicepayondeliveryorderResponse::RiskFund;
+using T199 = PostServicepayondeliveryorderResponse::TimeRange;
+using T200 = PostServicepayondeliveryorderResponse::ShoppingInfo;
+using T201 = T200::JumpLink;
+using T202 = T200::Goods;
+using T203 = PostSignPlanPartnerServiceorderRequest::TimeRange;
+using T204 = PostSignPlanPartnerServiceorderRequest::Location;
+using T205 = PostSignPlanPartnerServiceorderResponse::PostPayments;
+using T206 = PostSignPlanPartnerServiceorderResponse::PostDiscounts;
+using T207 = PostSignPlanPartnerServiceorderResponse::RiskFund;
+using T208 = PostSignPlanPartnerServiceorderResponse::TimeRange;
+using T209 = PostSignPlanPartnerUserSignPlansRequest::SignPlanDetail;
+using T210 = PostSignPlanPartnerUserSignPlansResponse::SignPlan;
+using T211 = T210::SignedDetailList;
+using T212 = GetSignPlanPartnerUserSignPlansMerchantSignPlanNoResponse::SignedDetailList;
+using T213 = PostSignPlanPartnerUserSignPlansMerchantSignPlanNoStopResponse::SignedDetailList;
+using T214 = PostSignPlanServiceorderRequest::TimeRange;
+using T215 = PostSignPlanServiceorderRequest::Location;
+using T216 = PostSignPlanServiceorderResponse::PostPayments;
+using T217 = PostSignPlanServiceorderResponse::PostDiscounts;
+using T218 = PostSignPlanServiceorderResponse::RiskFund;
+using T219 = PostSignPlanServiceorderResponse::TimeRange;
+using T220 = PostSignPlanUserSignPlansRequest::SignPlanDetail;
+using T221 = PostSignPlanUserSignPlansResponse::SignPlan;
+using T222 = T221::SignedDetailList;
+using T223 = GetSignPlanUserSignPlansMerchantSignPlanNoResponse::SignedDetailList;
+using T224 = PostSignPlanUserSignPlansMerchantSignPlanNoStopResponse::SignedDetailList;
+using T225 = GetSmartretailOrdersResponse::Fees;
+using T226 = GetSmartretailOrdersResponse::Discounts;
+using T227 = PostSmartretailOrdersRequest::Fees;
+using T228 = PostSmartretailOrdersRequest::Discounts;
+using T229 = PostSmartretailOrdersByOutOrderNoCompleteRequest::Fees;
+using T230 = PostSmartretailOrdersByOutOrderNoCompleteRequest::Discounts;
 
 constexpr std::string_view kEnum0Names[] = {
     "", "DEPOSIT", "ADVANCE", "CASH_DEPOSIT", "ESTIMATE_ORDER_COST",
@@ -202,36 +360,36 @@ static void Serialize(Archive& a, T15& v);
 static void Serialize(Archive& a, T16& v);
 static void Serialize(Archive& a, T17& v);
 static void Serialize(Archive& a, T18& v);
+static void Serialize(Archive& a, T19& v);
 static void Serialize(Archive& a, T20& v);
 static void Serialize(Archive& a, T21& v);
-static void Serialize(Archive& a, T19& v);
 static void Serialize(Archive& a, T22& v);
 static void Serialize(Archive& a, T23& v);
 static void Serialize(Archive& a, T24& v);
+static void Serialize(Archive& a, T25& v);
 static void Serialize(Archive& a, T26& v);
 static void Serialize(Archive& a, T27& v);
-static void Serialize(Archive& a, T25& v);
 static void Serialize(Archive& a, T28& v);
 static void Serialize(Archive& a, T29& v);
-static void Serialize(Archive& a, T32& v);
-static void Serialize(Archive& a, T31& v);
 static void Serialize(Archive& a, T30& v);
+static void Serialize(Archive& a, T32& v);
 static void Serialize(Archive& a, T33& v);
+static void Serialize(Archive& a, T31& v);
 static void Serialize(Archive& a, T34& v);
 static void Serialize(Archive& a, T35& v);
 static void Serialize(Archive& a, T36& v);
 static void Serialize(Archive& a, T37& v);
+static void Serialize(Archive& a, T39& v);
+static void Serialize(Archive& a, T40& v);
 static void Serialize(Archive& a, T38& v);
 static void Serialize(Archive& a, T41& v);
-static void Serialize(Archive& a, T40& v);
-static void Serialize(Archive& a, T39& v);
 static void Serialize(Archive& a, T42& v);
 static void Serialize(Archive& a, T43& v);
 static void Serialize(Archive& a, T44& v);
-static void Serialize(Archive& a, T45& v);
-static void Serialize(Archive& a, T46& v);
-static void Serialize(Archive& a, T47& v);
 static void Serialize(Archive& a, T48& v);
+static void Serialize(Archive& a, T47& v);
+static void Serialize(Archive& a, T46& v);
+static void Serialize(Archive& a, T45& v);
 static void Serialize(Archive& a, T49& v);
 static void Serialize(Archive& a, T50& v);
 static void Serialize(Archive& a, T51& v);
@@ -239,23 +397,181 @@ static void Serialize(Archive& a, T52& v);
 static void Serialize(Archive& a, T53& v);
 static void Serialize(Archive& a, T54& v);
 static void Serialize(Archive& a, T55& v);
-static void Serialize(Archive& a, T57& v);
 static void Serialize(Archive& a, T56& v);
+static void Serialize(Archive& a, T57& v);
 static void Serialize(Archive& a, T58& v);
 static void Serialize(Archive& a, T59& v);
-static void Serialize(Archive& a, T61& v);
 static void Serialize(Archive& a, T60& v);
+static void Serialize(Archive& a, T61& v);
 static void Serialize(Archive& a, T62& v);
 static void Serialize(Archive& a, T63& v);
 static void Serialize(Archive& a, T64& v);
 static void Serialize(Archive& a, T65& v);
-static void Serialize(Archive& a, T66& v);
 static void Serialize(Archive& a, T67& v);
+static void Serialize(Archive& a, T66& v);
 static void Serialize(Archive& a, T68& v);
 static void Serialize(Archive& a, T69& v);
-static void Serialize(Archive& a, T71& v);
 static void Serialize(Archive& a, T70& v);
+static void Serialize(Archive& a, T74& v);
+static void Serialize(Archive& a, T73& v);
 static void Serialize(Archive& a, T72& v);
+static void Serialize(Archive& a, T71& v);
+static void Serialize(Archive& a, T75& v);
+static void Serialize(Archive& a, T76& v);
+static void Serialize(Archive& a, T77& v);
+static void Serialize(Archive& a, T78& v);
+static void Serialize(Archive& a, T79& v);
+static void Serialize(Archive& a, T80& v);
+static void Serialize(Archive& a, T81& v);
+static void Serialize(Archive& a, T82& v);
+static void Serialize(Archive& a, T83& v);
+static void Serialize(Archive& a, T84& v);
+static void Serialize(Archive& a, T85& v);
+static void Serialize(Archive& a, T86& v);
+static void Serialize(Archive& a, T87& v);
+static void Serialize(Archive& a, T88& v);
+static void Serialize(Archive& a, T89& v);
+static void Serialize(Archive& a, T90& v);
+static void Serialize(Archive& a, T91& v);
+static void Serialize(Archive& a, T92& v);
+static void Serialize(Archive& a, T93& v);
+static void Serialize(Archive& a, T94& v);
+static void Serialize(Archive& a, T95& v);
+static void Serialize(Archive& a, T96& v);
+static void Serialize(Archive& a, T97& v);
+static void Serialize(Archive& a, T98& v);
+static void Serialize(Archive& a, T99& v);
+static void Serialize(Archive& a, T100& v);
+static void Serialize(Archive& a, T101& v);
+static void Serialize(Archive& a, T102& v);
+static void Serialize(Archive& a, T103& v);
+static void Serialize(Archive& a, T104& v);
+static void Serialize(Archive& a, T105& v);
+static void Serialize(Archive& a, T106& v);
+static void Serialize(Archive& a, T107& v);
+static void Serialize(Archive& a, T109& v);
+static void Serialize(Archive& a, T110& v);
+static void Serialize(Archive& a, T108& v);
+static void Serialize(Archive& a, T111& v);
+static void Serialize(Archive& a, T112& v);
+static void Serialize(Archive& a, T113& v);
+static void Serialize(Archive& a, T114& v);
+static void Serialize(Archive& a, T116& v);
+static void Serialize(Archive& a, T117& v);
+static void Serialize(Archive& a, T115& v);
+static void Serialize(Archive& a, T118& v);
+static void Serialize(Archive& a, T119& v);
+static void Serialize(Archive& a, T120& v);
+static void Serialize(Archive& a, T121& v);
+static void Serialize(Archive& a, T122& v);
+static void Serialize(Archive& a, T123& v);
+static void Serialize(Archive& a, T124& v);
+static void Serialize(Archive& a, T125& v);
+static void Serialize(Archive& a, T127& v);
+static void Serialize(Archive& a, T126& v);
+static void Serialize(Archive& a, T128& v);
+static void Serialize(Archive& a, T129& v);
+static void Serialize(Archive& a, T130& v);
+static void Serialize(Archive& a, T131& v);
+static void Serialize(Archive& a, T132& v);
+static void Serialize(Archive& a, T133& v);
+static void Serialize(Archive& a, T134& v);
+static void Serialize(Archive& a, T135& v);
+static void Serialize(Archive& a, T136& v);
+static void Serialize(Archive& a, T137& v);
+static void Serialize(Archive& a, T138& v);
+static void Serialize(Archive& a, T142& v);
+static void Serialize(Archive& a, T141& v);
+static void Serialize(Archive& a, T140& v);
+static void Serialize(Archive& a, T139& v);
+static void Serialize(Archive& a, T143& v);
+static void Serialize(Archive& a, T144& v);
+static void Serialize(Archive& a, T145& v);
+static void Serialize(Archive& a, T146& v);
+static void Serialize(Archive& a, T147& v);
+static void Serialize(Archive& a, T148& v);
+static void Serialize(Archive& a, T149& v);
+static void Serialize(Archive& a, T150& v);
+static void Serialize(Archive& a, T151& v);
+static void Serialize(Archive& a, T152& v);
+static void Serialize(Archive& a, T153& v);
+static void Serialize(Archive& a, T154& v);
+static void Serialize(Archive& a, T155& v);
+static void Serialize(Archive& a, T156& v);
+static void Serialize(Archive& a, T157& v);
+static void Serialize(Archive& a, T158& v);
+static void Serialize(Archive& a, T159& v);
+static void Serialize(Archive& a, T160& v);
+static void Serialize(Archive& a, T161& v);
+static void Serialize(Archive& a, T162& v);
+static void Serialize(Archive& a, T163& v);
+static void Serialize(Archive& a, T164& v);
+static void Serialize(Archive& a, T165& v);
+static void Serialize(Archive& a, T166& v);
+static void Serialize(Archive& a, T167& v);
+static void Serialize(Archive& a, T168& v);
+static void Serialize(Archive& a, T169& v);
+static void Serialize(Archive& a, T170& v);
+static void Serialize(Archive& a, T171& v);
+static void Serialize(Archive& a, T173& v);
+static void Serialize(Archive& a, T172& v);
+static void Serialize(Archive& a, T174& v);
+static void Serialize(Archive& a, T175& v);
+static void Serialize(Archive& a, T176& v);
+static void Serialize(Archive& a, T177& v);
+static void Serialize(Archive& a, T178& v);
+static void Serialize(Archive& a, T179& v);
+static void Serialize(Archive& a, T180& v);
+static void Serialize(Archive& a, T181& v);
+static void Serialize(Archive& a, T182& v);
+static void Serialize(Archive& a, T183& v);
+static void Serialize(Archive& a, T185& v);
+static void Serialize(Archive& a, T184& v);
+static void Serialize(Archive& a, T186& v);
+static void Serialize(Archive& a, T187& v);
+static void Serialize(Archive& a, T188& v);
+static void Serialize(Archive& a, T189& v);
+static void Serialize(Archive& a, T190& v);
+static void Serialize(Archive& a, T191& v);
+static void Serialize(Archive& a, T192& v);
+static void Serialize(Archive& a, T194& v);
+static void Serialize(Archive& a, T195& v);
+static void Serialize(Archive& a, T193& v);
+static void Serialize(Archive& a, T196& v);
+static void Serialize(Archive& a, T197& v);
+static void Serialize(Archive& a, T198& v);
+static void Serialize(Archive& a, T199& v);
+static void Serialize(Archive& a, T201& v);
+static void Serialize(Archive& a, T202& v);
+static void Serialize(Archive& a, T200& v);
+static void Serialize(Archive& a, T203& v);
+static void Serialize(Archive& a, T204& v);
+static void Serialize(Archive& a, T205& v);
+static void Serialize(Archive& a, T206& v);
+static void Serialize(Archive& a, T207& v);
+static void Serialize(Archive& a, T208& v);
+static void Serialize(Archive& a, T209& v);
+static void Serialize(Archive& a, T211& v);
+static void Serialize(Archive& a, T210& v);
+static void Serialize(Archive& a, T212& v);
+static void Serialize(Archive& a, T213& v);
+static void Serialize(Archive& a, T214& v);
+static void Serialize(Archive& a, T215& v);
+static void Serialize(Archive& a, T216& v);
+static void Serialize(Archive& a, T217& v);
+static void Serialize(Archive& a, T218& v);
+static void Serialize(Archive& a, T219& v);
+static void Serialize(Archive& a, T220& v);
+static void Serialize(Archive& a, T222& v);
+static void Serialize(Archive& a, T221& v);
+static void Serialize(Archive& a, T223& v);
+static void Serialize(Archive& a, T224& v);
+static void Serialize(Archive& a, T225& v);
+static void Serialize(Archive& a, T226& v);
+static void Serialize(Archive& a, T227& v);
+static void Serialize(Archive& a, T228& v);
+static void Serialize(Archive& a, T229& v);
+static void Serialize(Archive& a, T230& v);
 
 // POST v3/payscore/acquiringbank/permissions
 namespace {
@@ -288,7 +604,7 @@ void Serialize(Archive& a, PostAcquiringbankPermissionsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostAcquiringbankPermissionsResponse& v) {
-  a.Str("apply_permissions_token", v.apply_permissions_token);
+  a.OptStr("apply_permissions_token", v.apply_permissions_token);
   a.Extra(v.extra);
 }
 
@@ -331,17 +647,17 @@ void Serialize(Archive& a, GetAcquiringbankPermissionsAuthorizationCodeRequest& 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetAcquiringbankPermissionsAuthorizationCodeResponse& v) {
-  a.Str("service_id", v.service_id);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
   a.OptStr("openid", v.openid);
   a.OptStr("sub_openid", v.sub_openid);
-  a.Str("authorization_code", v.authorization_code);
-  a.Str("authorization_state", v.authorization_state);
+  a.OptStr("authorization_code", v.authorization_code);
+  a.OptStr("authorization_state", v.authorization_state);
   a.OptStr("notify_url", v.notify_url);
   a.OptStr("cancel_authorization_time", v.cancel_authorization_time);
   a.OptStr("authorization_success_time", v.authorization_success_time);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("channel_id", v.channel_id);
   a.Extra(v.extra);
@@ -426,14 +742,14 @@ void Serialize(Archive& a, GetAcquiringbankServiceorderRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetAcquiringbankServiceorderResponse& v) {
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("service_introduction", v.service_introduction);
-  a.Str("state", v.state);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("service_introduction", v.service_introduction);
+  a.OptStr("state", v.state);
   a.OptStr("state_description", v.state_description);
   a.OptList("post_payments", v.post_payments);
   a.OptList("post_discounts", v.post_discounts);
@@ -444,11 +760,11 @@ void Serialize(Archive& a, GetAcquiringbankServiceorderResponse& v) {
   a.Field("time_range", v.time_range);
   a.Field("location", v.location);
   a.OptStr("attach", v.attach);
-  a.Str("notify_url", v.notify_url);
+  a.OptStr("notify_url", v.notify_url);
   a.OptStr("openid", v.openid);
   a.OptStr("sub_openid", v.sub_openid);
-  a.Str("order_id", v.order_id);
-  a.Str("channel_id", v.channel_id);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("channel_id", v.channel_id);
   a.Extra(v.extra);
 }
 
@@ -503,15 +819,15 @@ void Serialize(Archive& a, PostAcquiringbankServiceorderRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostAcquiringbankServiceorderResponse& v) {
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("channel_id", v.channel_id);
-  a.Str("service_introduction", v.service_introduction);
-  a.Str("state", v.state);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("channel_id", v.channel_id);
+  a.OptStr("service_introduction", v.service_introduction);
+  a.OptStr("state", v.state);
   a.OptStr("state_description", v.state_description);
   a.OptList("post_payments", v.post_payments);
   a.OptList("post_discounts", v.post_discounts);
@@ -520,7 +836,7 @@ void Serialize(Archive& a, PostAcquiringbankServiceorderResponse& v) {
   a.Field("location", v.location);
   a.OptStr("attach", v.attach);
   a.OptStr("notify_url", v.notify_url);
-  a.Str("order_id", v.order_id);
+  a.OptStr("order_id", v.order_id);
   a.OptStr("package", v.package);
   a.Extra(v.extra);
 }
@@ -566,8 +882,8 @@ void Serialize(Archive& a, GetAcquiringbankServiceorderDeductionRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetAcquiringbankServiceorderDeductionResponse& v) {
-  a.Str("description", v.description);
-  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("description", v.description);
+  a.OptStr("out_trade_no", v.out_trade_no);
   a.Extra(v.extra);
 }
 
@@ -831,14 +1147,14 @@ void Serialize(Archive& a, PostAcquiringbankServicepayondeliveryorderRequest& v)
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostAcquiringbankServicepayondeliveryorderResponse& v) {
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("service_introduction", v.service_introduction);
-  a.Str("state", v.state);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("service_introduction", v.service_introduction);
+  a.OptStr("state", v.state);
   a.OptStr("state_description", v.state_description);
   a.OptList("post_payments", v.post_payments);
   a.OptList("post_discounts", v.post_discounts);
@@ -893,8 +1209,8 @@ void Serialize(Archive& a, GetMerchantBillRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMerchantBillResponse& v) {
-  a.I64("download_bill_count", v.download_bill_count);
-  a.Field("download_bill_list", v.download_bill_list);
+  a.OptI64("download_bill_count", v.download_bill_count);
+  a.OptList("download_bill_list", v.download_bill_list);
   a.Extra(v.extra);
 }
 
@@ -936,13 +1252,13 @@ void Serialize(Archive& a, GetOverseaPartnerServiceorderRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetOverseaPartnerServiceorderResponse& v) {
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("service_introduction", v.service_introduction);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("service_introduction", v.service_introduction);
   a.Field("state", v.state);
   a.Field("state_description", v.state_description);
   a.OptList("post_payments", v.post_payments);
@@ -954,10 +1270,10 @@ void Serialize(Archive& a, GetOverseaPartnerServiceorderResponse& v) {
   a.Field("time_range", v.time_range);
   a.Field("location", v.location);
   a.OptStr("attach", v.attach);
-  a.Str("notify_url", v.notify_url);
+  a.OptStr("notify_url", v.notify_url);
   a.OptStr("openid", v.openid);
   a.OptStr("sub_openid", v.sub_openid);
-  a.Str("order_id", v.order_id);
+  a.OptStr("order_id", v.order_id);
   a.OptStr("currency", v.currency);
   a.OptI64("currency_price", v.currency_price);
   a.OptStr("currency_rate_info", v.currency_rate_info);
@@ -1015,14 +1331,14 @@ void Serialize(Archive& a, PostOverseaPartnerServiceorderRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostOverseaPartnerServiceorderResponse& v) {
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("currency", v.currency);
-  a.Str("service_introduction", v.service_introduction);
+  a.OptStr("service_introduction", v.service_introduction);
   a.Field("state", v.state);
   a.Field("state_description", v.state_description);
   a.OptList("post_payments", v.post_payments);
@@ -1032,7 +1348,7 @@ void Serialize(Archive& a, PostOverseaPartnerServiceorderResponse& v) {
   a.Field("location", v.location);
   a.OptStr("attach", v.attach);
   a.OptStr("notify_url", v.notify_url);
-  a.Str("order_id", v.order_id);
+  a.OptStr("order_id", v.order_id);
   a.OptStr("package", v.package);
   a.Extra(v.extra);
 }
@@ -1194,7 +1510,7 @@ void Serialize(Archive& a, PostPartnerPermissionsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerPermissionsResponse& v) {
-  a.Str("apply_permissions_token", v.apply_permissions_token);
+  a.OptStr("apply_permissions_token", v.apply_permissions_token);
   a.Extra(v.extra);
 }
 
@@ -1239,7 +1555,7 @@ void Serialize(Archive& a, PostPartnerPermissionsApplyForSceneRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerPermissionsApplyForSceneResponse& v) {
-  a.Str("scene", v.scene);
+  a.OptStr("scene", v.scene);
   a.OptStr("transaction_permissions_token", v.transaction_permissions_token);
   a.Extra(v.extra);
 }
@@ -1292,12 +1608,12 @@ void Serialize(Archive& a, PostPartnerPermissionsAssessUserRiskLevelRequest& v) 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerPermissionsAssessUserRiskLevelResponse& v) {
-  a.Str("service_id", v.service_id);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
   a.OptStr("openid", v.openid);
   a.OptStr("authorization_code", v.authorization_code);
-  a.Str("authorization_state", v.authorization_state);
+  a.OptStr("authorization_state", v.authorization_state);
   a.OptStr("notify_url", v.notify_url);
   a.OptStr("cancel_authorization_time", v.cancel_authorization_time);
   a.OptStr("authorization_success_time", v.authorization_success_time);
@@ -1350,16 +1666,16 @@ void Serialize(Archive& a, GetPartnerPermissionsAuthorizationCodeRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerPermissionsAuthorizationCodeResponse& v) {
-  a.Str("service_id", v.service_id);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
   a.OptStr("openid", v.openid);
-  a.Str("authorization_code", v.authorization_code);
-  a.Str("authorization_state", v.authorization_state);
+  a.OptStr("authorization_code", v.authorization_code);
+  a.OptStr("authorization_state", v.authorization_state);
   a.OptStr("notify_url", v.notify_url);
   a.OptStr("cancel_authorization_time", v.cancel_authorization_time);
   a.OptStr("authorization_success_time", v.authorization_success_time);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("sub_openid", v.sub_openid);
   a.OptI64("user_risk_level", v.user_risk_level);
@@ -1446,16 +1762,16 @@ void Serialize(Archive& a, GetPartnerPermissionsSearchRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerPermissionsSearchResponse& v) {
-  a.Str("service_id", v.service_id);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
   a.OptStr("openid", v.openid);
   a.OptStr("authorization_code", v.authorization_code);
-  a.Str("authorization_state", v.authorization_state);
+  a.OptStr("authorization_state", v.authorization_state);
   a.OptStr("notify_url", v.notify_url);
   a.OptStr("cancel_authorization_time", v.cancel_authorization_time);
-  a.Str("authorization_success_time", v.authorization_success_time);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("authorization_success_time", v.authorization_success_time);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("sub_openid", v.sub_openid);
   a.OptI64("user_risk_level", v.user_risk_level);
@@ -1541,14 +1857,14 @@ void Serialize(Archive& a, PostPartnerServiceAccountApplicationsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerServiceAccountApplicationsResponse& v) {
-  a.Str("service_id", v.service_id);
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("out_apply_no", v.out_apply_no);
+  a.OptStr("out_apply_no", v.out_apply_no);
   a.OptStr("result_notify_url", v.result_notify_url);
-  a.Str("apply_state", v.apply_state);
+  a.OptStr("apply_state", v.apply_state);
   a.OptStr("reject_reason", v.reject_reason);
   a.Extra(v.extra);
 }
@@ -1585,14 +1901,14 @@ void Serialize(Archive& a, GetPartnerServiceAccountApplicationsByOutApplyNoReque
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerServiceAccountApplicationsByOutApplyNoResponse& v) {
-  a.Str("service_id", v.service_id);
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("out_apply_no", v.out_apply_no);
+  a.OptStr("out_apply_no", v.out_apply_no);
   a.OptStr("result_notify_url", v.result_notify_url);
-  a.Str("apply_state", v.apply_state);
+  a.OptStr("apply_state", v.apply_state);
   a.OptStr("reject_reason", v.reject_reason);
   a.Extra(v.extra);
 }
@@ -1638,13 +1954,13 @@ void Serialize(Archive& a, GetPartnerServiceorderRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerServiceorderResponse& v) {
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
   a.OptStr("sub_appid", v.sub_appid);
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("service_introduction", v.service_introduction);
+  a.OptStr("service_introduction", v.service_introduction);
   a.Field("state", v.state);
   a.Field("state_description", v.state_description);
   a.OptList("post_payments", v.post_payments);
@@ -1713,13 +2029,13 @@ void Serialize(Archive& a, PostPartnerServiceorderRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerServiceorderResponse& v) {
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("service_introduction", v.service_introduction);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("service_introduction", v.service_introduction);
   a.Field("state", v.state);
   a.Field("state_description", v.state_description);
   a.OptList("post_payments", v.post_payments);
@@ -1729,7 +2045,7 @@ void Serialize(Archive& a, PostPartnerServiceorderResponse& v) {
   a.Field("location", v.location);
   a.OptStr("attach", v.attach);
   a.OptStr("notify_url", v.notify_url);
-  a.Str("order_id", v.order_id);
+  a.OptStr("order_id", v.order_id);
   a.OptStr("package", v.package);
   a.Extra(v.extra);
 }
@@ -2104,14 +2420,14 @@ void Serialize(Archive& a, PostPartnerServicepayondeliveryorderRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPartnerServicepayondeliveryorderResponse& v) {
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("service_introduction", v.service_introduction);
-  a.Str("state", v.state);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("service_introduction", v.service_introduction);
+  a.OptStr("state", v.state);
   a.OptStr("state_description", v.state_description);
   a.OptList("post_payments", v.post_payments);
   a.OptList("post_discounts", v.post_discounts);
@@ -2167,13 +2483,13 @@ void Serialize(Archive& a, GetPartnerServicequotasServiceIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPartnerServicequotasServiceIdResponse& v) {
-  a.Str("service_id", v.service_id);
-  a.Str("mchid", v.mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("appid", v.appid);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.I64("risk_level_version", v.risk_level_version);
-  a.Field("quotas", v.quotas);
+  a.OptI64("risk_level_version", v.risk_level_version);
+  a.OptList("quotas", v.quotas);
   a.Extra(v.extra);
 }
 
@@ -2348,11 +2664,11 @@ void Serialize(Archive& a, PostPayafterOrdersByOutOrderNoCancelRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPayafterOrdersByOutOrderNoCancelResponse& v) {
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("order_id", v.order_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("order_id", v.order_id);
   a.Extra(v.extra);
 }
 
@@ -2406,11 +2722,11 @@ void Serialize(Archive& a, PostPayafterOrdersByOutOrderNoCompleteRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPayafterOrdersByOutOrderNoCompleteResponse& v) {
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("order_id", v.order_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("order_id", v.order_id);
   a.Extra(v.extra);
 }
 
@@ -2456,10 +2772,10 @@ void Serialize(Archive& a, PostPayafterOrdersByOutOrderNoSyncRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPayafterOrdersByOutOrderNoSyncResponse& v) {
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("order_id", v.order_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("order_id", v.order_id);
   a.Extra(v.extra);
 }
 
@@ -2504,7 +2820,7 @@ void Serialize(Archive& a, PostPermissionsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPermissionsResponse& v) {
-  a.Str("apply_permissions_token", v.apply_permissions_token);
+  a.OptStr("apply_permissions_token", v.apply_permissions_token);
   a.Extra(v.extra);
 }
 
@@ -2546,12 +2862,12 @@ void Serialize(Archive& a, PostPermissionsAssessUserRiskLevelRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPermissionsAssessUserRiskLevelResponse& v) {
-  a.Str("service_id", v.service_id);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
   a.OptStr("openid", v.openid);
   a.OptStr("authorization_code", v.authorization_code);
-  a.Str("authorization_state", v.authorization_state);
+  a.OptStr("authorization_state", v.authorization_state);
   a.OptStr("notify_url", v.notify_url);
   a.OptStr("cancel_authorization_time", v.cancel_authorization_time);
   a.OptStr("authorization_success_time", v.authorization_success_time);
@@ -2603,11 +2919,11 @@ void Serialize(Archive& a, GetPermissionsAuthorizationCodeRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPermissionsAuthorizationCodeResponse& v) {
-  a.Str("service_id", v.service_id);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
   a.OptStr("openid", v.openid);
-  a.Str("authorization_code", v.authorization_code);
+  a.OptStr("authorization_code", v.authorization_code);
   a.Field("authorization_state", v.authorization_state);
   a.OptStr("notify_url", v.notify_url);
   a.OptStr("cancel_authorization_time", v.cancel_authorization_time);
@@ -2693,9 +3009,9 @@ void Serialize(Archive& a, GetPermissionsOpenidRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPermissionsOpenidResponse& v) {
-  a.Str("service_id", v.service_id);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
   a.OptStr("openid", v.openid);
   a.OptStr("authorization_code", v.authorization_code);
   a.Field("authorization_state", v.authorization_state);
@@ -2788,19 +3104,19 @@ void Serialize(Archive& a, PostPlanPartnerPayscorePlansRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPlanPartnerPayscorePlansResponse& v) {
-  a.Str("plan_id", v.plan_id);
-  a.Str("service_id", v.service_id);
-  a.Str("mchid", v.mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("appid", v.appid);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("merchant_plan_no", v.merchant_plan_no);
-  a.Str("plan_name", v.plan_name);
-  a.I64("plan_duration", v.plan_duration);
-  a.Str("plan_state", v.plan_state);
-  a.I64("total_original_price", v.total_original_price);
-  a.I64("deduction_quantity", v.deduction_quantity);
-  a.I64("total_actual_price", v.total_actual_price);
+  a.OptStr("merchant_plan_no", v.merchant_plan_no);
+  a.OptStr("plan_name", v.plan_name);
+  a.OptI64("plan_duration", v.plan_duration);
+  a.OptStr("plan_state", v.plan_state);
+  a.OptI64("total_original_price", v.total_original_price);
+  a.OptI64("deduction_quantity", v.deduction_quantity);
+  a.OptI64("total_actual_price", v.total_actual_price);
   a.OptList("plan_detail_list", v.plan_detail_list);
   a.OptStr("stop_mchid", v.stop_mchid);
   a.OptStr("stop_time", v.stop_time);
@@ -2844,19 +3160,19 @@ void Serialize(Archive& a, GetPlanPartnerPayscorePlansMerchantPlanNoRequest& v) 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetPlanPartnerPayscorePlansMerchantPlanNoResponse& v) {
-  a.Str("plan_id", v.plan_id);
-  a.Str("service_id", v.service_id);
-  a.Str("mchid", v.mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("appid", v.appid);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("merchant_plan_no", v.merchant_plan_no);
-  a.Str("plan_name", v.plan_name);
-  a.I64("plan_duration", v.plan_duration);
-  a.Str("plan_state", v.plan_state);
-  a.I64("total_original_price", v.total_original_price);
-  a.I64("deduction_quantity", v.deduction_quantity);
-  a.I64("total_actual_price", v.total_actual_price);
+  a.OptStr("merchant_plan_no", v.merchant_plan_no);
+  a.OptStr("plan_name", v.plan_name);
+  a.OptI64("plan_duration", v.plan_duration);
+  a.OptStr("plan_state", v.plan_state);
+  a.OptI64("total_original_price", v.total_original_price);
+  a.OptI64("deduction_quantity", v.deduction_quantity);
+  a.OptI64("total_actual_price", v.total_actual_price);
   a.OptList("plan_detail_list", v.plan_detail_list);
   a.OptStr("stop_mchid", v.stop_mchid);
   a.OptStr("stop_time", v.stop_time);
@@ -2901,19 +3217,19 @@ void Serialize(Archive& a, PostPlanPartnerPayscorePlansMerchantPlanNoStopRequest
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPlanPartnerPayscorePlansMerchantPlanNoStopResponse& v) {
-  a.Str("plan_id", v.plan_id);
-  a.Str("service_id", v.service_id);
-  a.Str("mchid", v.mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("appid", v.appid);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("merchant_plan_no", v.merchant_plan_no);
-  a.Str("plan_name", v.plan_name);
-  a.I64("plan_duration", v.plan_duration);
-  a.Str("plan_state", v.plan_state);
-  a.I64("total_original_price", v.total_original_price);
-  a.I64("deduction_quantity", v.deduction_quantity);
-  a.I64("total_actual_price", v.total_actual_price);
+  a.OptStr("merchant_plan_no", v.merchant_plan_no);
+  a.OptStr("plan_name", v.plan_name);
+  a.OptI64("plan_duration", v.plan_duration);
+  a.OptStr("plan_state", v.plan_state);
+  a.OptI64("total_original_price", v.total_original_price);
+  a.OptI64("deduction_quantity", v.deduction_quantity);
+  a.OptI64("total_actual_price", v.total_actual_price);
   a.OptList("plan_detail_list", v.plan_detail_list);
   a.OptStr("stop_mchid", v.stop_mchid);
   a.OptStr("stop_time", v.stop_time);
@@ -2965,17 +3281,17 @@ void Serialize(Archive& a, PostPlanPayscorePlansRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostPlanPayscorePlansResponse& v) {
-  a.Str("plan_id", v.plan_id);
-  a.Str("service_id", v.service_id);
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
-  a.Str("merchant_plan_no", v.merchant_plan_no);
-  a.Str("plan_name", v.plan_name);
-  a.I64("plan_duration", v.plan_duration);
-  a.Str("plan_state", v.plan_state);
-  a.I64("total_original_price", v.total_original_price);
-  a.I64("deduction_quantity", v.deduction_quantity);
-  a.I64("total_actual_price", v.total_actual_price);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("merchant_plan_no", v.merchant_plan_no);
+  a.OptStr("plan_name", v.plan_name);
+  a.OptI64("plan_duration", v.plan_duration);
+  a.OptStr("plan_state", v.plan_state);
+  a.OptI64("total_original_price", v.total_original_price);
+  a.OptI64("deduction_quantity", v.deduction_quantity);
+  a.OptI64("total_actual_price", v.total_actual_price);
   a.OptList("plan_detail_list", v.plan_detail_list);
   a.OptStr("stop_mchid", v.stop_mchid);
   a.OptStr("stop_time", v.stop_time);
@@ -3010,17 +3326,17 @@ constexpr internal::EndpointSpec kSpec54{
 
 void Serialize(Archive& a, GetPlanPayscorePlansMerchantPlanNoRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, GetPlanPayscorePlansMerchantPlanNoResponse& v) {
-  a.Str("plan_id", v.plan_id);
-  a.Str("service_id", v.service_id);
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
-  a.Str("merchant_plan_no", v.merchant_plan_no);
-  a.Str("plan_name", v.plan_name);
-  a.I64("plan_duration", v.plan_duration);
-  a.Str("plan_state", v.plan_state);
-  a.I64("total_original_price", v.total_original_price);
-  a.I64("deduction_quantity", v.deduction_quantity);
-  a.I64("total_actual_price", v.total_actual_price);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("merchant_plan_no", v.merchant_plan_no);
+  a.OptStr("plan_name", v.plan_name);
+  a.OptI64("plan_duration", v.plan_duration);
+  a.OptStr("plan_state", v.plan_state);
+  a.OptI64("total_original_price", v.total_original_price);
+  a.OptI64("deduction_quantity", v.deduction_quantity);
+  a.OptI64("total_actual_price", v.total_actual_price);
   a.OptList("plan_detail_list", v.plan_detail_list);
   a.OptStr("stop_mchid", v.stop_mchid);
   a.OptStr("stop_time", v.stop_time);
@@ -3059,17 +3375,17 @@ constexpr internal::EndpointSpec kSpec55{
 
 void Serialize(Archive& a, PostPlanPayscorePlansMerchantPlanNoStopRequest& v) { a.Extra(v.extra); }
 void Serialize(Archive& a, PostPlanPayscorePlansMerchantPlanNoStopResponse& v) {
-  a.Str("plan_id", v.plan_id);
-  a.Str("service_id", v.service_id);
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
-  a.Str("merchant_plan_no", v.merchant_plan_no);
-  a.Str("plan_name", v.plan_name);
-  a.I64("plan_duration", v.plan_duration);
-  a.Str("plan_state", v.plan_state);
-  a.I64("total_original_price", v.total_original_price);
-  a.I64("deduction_quantity", v.deduction_quantity);
-  a.I64("total_actual_price", v.total_actual_price);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("merchant_plan_no", v.merchant_plan_no);
+  a.OptStr("plan_name", v.plan_name);
+  a.OptI64("plan_duration", v.plan_duration);
+  a.OptStr("plan_state", v.plan_state);
+  a.OptI64("total_original_price", v.total_original_price);
+  a.OptI64("deduction_quantity", v.deduction_quantity);
+  a.OptI64("total_actual_price", v.total_actual_price);
   a.OptList("plan_detail_list", v.plan_detail_list);
   a.OptStr("stop_mchid", v.stop_mchid);
   a.OptStr("stop_time", v.stop_time);
@@ -3117,11 +3433,11 @@ void Serialize(Archive& a, GetServiceorderRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetServiceorderResponse& v) {
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("service_introduction", v.service_introduction);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("service_introduction", v.service_introduction);
   a.Field("state", v.state);
   a.Field("state_description", v.state_description);
   a.OptList("post_payments", v.post_payments);
@@ -3133,7 +3449,7 @@ void Serialize(Archive& a, GetServiceorderResponse& v) {
   a.Field("time_range", v.time_range);
   a.Field("location", v.location);
   a.OptStr("attach", v.attach);
-  a.Str("notify_url", v.notify_url);
+  a.OptStr("notify_url", v.notify_url);
   a.OptStr("openid", v.openid);
   a.OptStr("order_id", v.order_id);
   a.Extra(v.extra);
@@ -3186,11 +3502,11 @@ void Serialize(Archive& a, PostServiceorderRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostServiceorderResponse& v) {
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("service_introduction", v.service_introduction);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("service_introduction", v.service_introduction);
   a.Field("state", v.state);
   a.Field("state_description", v.state_description);
   a.OptList("post_payments", v.post_payments);
@@ -3200,8 +3516,8 @@ void Serialize(Archive& a, PostServiceorderResponse& v) {
   a.Field("location", v.location);
   a.OptStr("attach", v.attach);
   a.OptStr("notify_url", v.notify_url);
-  a.Str("order_id", v.order_id);
-  a.Str("package", v.package);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("package", v.package);
   a.Extra(v.extra);
 }
 
@@ -3252,16 +3568,16 @@ void Serialize(Archive& a, PostServiceorderDirectCompleteRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostServiceorderDirectCompleteResponse& v) {
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("appid", v.appid);
-  a.Str("service_id", v.service_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("appid", v.appid);
+  a.OptStr("service_id", v.service_id);
   a.OptList("post_payments", v.post_payments);
   a.OptList("post_discounts", v.post_discounts);
   a.Field("time_range", v.time_range);
   a.Field("location", v.location);
-  a.Str("service_introduction", v.service_introduction);
-  a.Str("mchid", v.mchid);
-  a.Str("order_id", v.order_id);
+  a.OptStr("service_introduction", v.service_introduction);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("order_id", v.order_id);
   a.Field("state", v.state);
   a.Field("state_description", v.state_description);
   a.OptStr("attach", v.attach);
@@ -3308,11 +3624,11 @@ void Serialize(Archive& a, PostServiceorderByOutOrderNoCancelRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostServiceorderByOutOrderNoCancelResponse& v) {
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("order_id", v.order_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("order_id", v.order_id);
   a.Extra(v.extra);
 }
 
@@ -3364,14 +3680,14 @@ void Serialize(Archive& a, PostServiceorderByOutOrderNoCompleteRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostServiceorderByOutOrderNoCompleteResponse& v) {
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("service_introduction", v.service_introduction);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("service_introduction", v.service_introduction);
   a.Field("state", v.state);
   a.Field("state_description", v.state_description);
-  a.I64("total_amount", v.total_amount);
+  a.OptI64("total_amount", v.total_amount);
   a.OptList("post_payments", v.post_payments);
   a.OptList("post_discounts", v.post_discounts);
   a.Field("risk_fund", v.risk_fund);
@@ -3427,14 +3743,14 @@ void Serialize(Archive& a, PostServiceorderByOutOrderNoModifyRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostServiceorderByOutOrderNoModifyResponse& v) {
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("service_introduction", v.service_introduction);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("service_introduction", v.service_introduction);
   a.Field("state", v.state);
   a.Field("state_description", v.state_description);
-  a.Field("post_payments", v.post_payments);
+  a.OptList("post_payments", v.post_payments);
   a.OptList("post_discounts", v.post_discounts);
   a.Field("risk_fund", v.risk_fund);
   a.OptI64("total_amount", v.total_amount);
@@ -3488,11 +3804,11 @@ void Serialize(Archive& a, PostServiceorderByOutOrderNoPayRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostServiceorderByOutOrderNoPayResponse& v) {
-  a.Str("appid", v.appid);
+  a.OptStr("appid", v.appid);
   a.OptStr("mchid", v.mchid);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("order_id", v.order_id);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("order_id", v.order_id);
   a.Extra(v.extra);
 }
 
@@ -3614,12 +3930,12 @@ void Serialize(Archive& a, PostServiceorderByOutOrderNoSyncRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostServiceorderByOutOrderNoSyncResponse& v) {
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("service_introduction", v.service_introduction);
-  a.Str("state", v.state);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("service_introduction", v.service_introduction);
+  a.OptStr("state", v.state);
   a.OptStr("state_description", v.state_description);
   a.OptList("post_payments", v.post_payments);
   a.OptList("post_discounts", v.post_discounts);
@@ -3631,8 +3947,8 @@ void Serialize(Archive& a, PostServiceorderByOutOrderNoSyncResponse& v) {
   a.Field("location", v.location);
   a.OptStr("attach", v.attach);
   a.OptStr("notify_url", v.notify_url);
-  a.Str("openid", v.openid);
-  a.Str("order_id", v.order_id);
+  a.OptStr("openid", v.openid);
+  a.OptStr("order_id", v.order_id);
   a.Extra(v.extra);
 }
 
@@ -3688,12 +4004,12 @@ void Serialize(Archive& a, PostServicepayondeliveryorderRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostServicepayondeliveryorderResponse& v) {
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("service_introduction", v.service_introduction);
-  a.Str("state", v.state);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("service_introduction", v.service_introduction);
+  a.OptStr("state", v.state);
   a.OptStr("state_description", v.state_description);
   a.OptList("post_payments", v.post_payments);
   a.OptList("post_discounts", v.post_discounts);
@@ -3702,8 +4018,8 @@ void Serialize(Archive& a, PostServicepayondeliveryorderResponse& v) {
   a.Field("location", v.location);
   a.OptStr("attach", v.attach);
   a.OptStr("notify_url", v.notify_url);
-  a.Str("order_id", v.order_id);
-  a.Str("package", v.package);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("package", v.package);
   a.Field("shopping_info", v.shopping_info);
   a.Extra(v.extra);
 }
@@ -3756,14 +4072,14 @@ void Serialize(Archive& a, PostSignPlanPartnerServiceorderRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSignPlanPartnerServiceorderResponse& v) {
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("service_introduction", v.service_introduction);
-  a.Str("state", v.state);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("service_introduction", v.service_introduction);
+  a.OptStr("state", v.state);
   a.OptStr("state_description", v.state_description);
   a.OptList("post_payments", v.post_payments);
   a.OptList("post_discounts", v.post_discounts);
@@ -3822,7 +4138,7 @@ void Serialize(Archive& a, PostSignPlanPartnerUserSignPlansRequest& v) {
 }
 void Serialize(Archive& a, PostSignPlanPartnerUserSignPlansResponse& v) {
   a.Field("sign_plan", v.sign_plan);
-  a.Str("package", v.package);
+  a.OptStr("package", v.package);
   a.Extra(v.extra);
 }
 
@@ -3865,27 +4181,27 @@ void Serialize(Archive& a, GetSignPlanPartnerUserSignPlansMerchantSignPlanNoRequ
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetSignPlanPartnerUserSignPlansMerchantSignPlanNoResponse& v) {
-  a.Str("sign_plan_id", v.sign_plan_id);
+  a.OptStr("sign_plan_id", v.sign_plan_id);
   a.OptStr("openid", v.openid);
   a.OptStr("sub_openid", v.sub_openid);
-  a.Str("service_id", v.service_id);
-  a.Str("mchid", v.mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("appid", v.appid);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("merchant_sign_plan_no", v.merchant_sign_plan_no);
-  a.Str("merchant_callback_url", v.merchant_callback_url);
-  a.Str("plan_id", v.plan_id);
-  a.I64("going_detail_no", v.going_detail_no);
-  a.Str("sign_state", v.sign_state);
+  a.OptStr("merchant_sign_plan_no", v.merchant_sign_plan_no);
+  a.OptStr("merchant_callback_url", v.merchant_callback_url);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptI64("going_detail_no", v.going_detail_no);
+  a.OptStr("sign_state", v.sign_state);
   a.OptStr("cancel_sign_time", v.cancel_sign_time);
   a.OptStr("cancel_sign_type", v.cancel_sign_type);
   a.OptStr("cancel_reason", v.cancel_reason);
-  a.Str("plan_name", v.plan_name);
-  a.Str("plan_over_time", v.plan_over_time);
-  a.I64("total_origin_price", v.total_origin_price);
-  a.I64("deduction_quantity", v.deduction_quantity);
-  a.I64("total_actual_price", v.total_actual_price);
+  a.OptStr("plan_name", v.plan_name);
+  a.OptStr("plan_over_time", v.plan_over_time);
+  a.OptI64("total_origin_price", v.total_origin_price);
+  a.OptI64("deduction_quantity", v.deduction_quantity);
+  a.OptI64("total_actual_price", v.total_actual_price);
   a.OptList("signed_detail_list", v.signed_detail_list);
   a.OptStr("sign_time", v.sign_time);
   a.Extra(v.extra);
@@ -3934,27 +4250,27 @@ void Serialize(Archive& a, PostSignPlanPartnerUserSignPlansMerchantSignPlanNoSto
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSignPlanPartnerUserSignPlansMerchantSignPlanNoStopResponse& v) {
-  a.Str("sign_plan_id", v.sign_plan_id);
+  a.OptStr("sign_plan_id", v.sign_plan_id);
   a.OptStr("openid", v.openid);
   a.OptStr("sub_openid", v.sub_openid);
-  a.Str("service_id", v.service_id);
-  a.Str("mchid", v.mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("appid", v.appid);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("merchant_sign_plan_no", v.merchant_sign_plan_no);
-  a.Str("merchant_callback_url", v.merchant_callback_url);
-  a.Str("plan_id", v.plan_id);
-  a.I64("going_detail_no", v.going_detail_no);
-  a.Str("sign_state", v.sign_state);
+  a.OptStr("merchant_sign_plan_no", v.merchant_sign_plan_no);
+  a.OptStr("merchant_callback_url", v.merchant_callback_url);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptI64("going_detail_no", v.going_detail_no);
+  a.OptStr("sign_state", v.sign_state);
   a.OptStr("cancel_sign_time", v.cancel_sign_time);
   a.OptStr("cancel_sign_type", v.cancel_sign_type);
   a.OptStr("cancel_reason", v.cancel_reason);
-  a.Str("plan_name", v.plan_name);
-  a.Str("plan_over_time", v.plan_over_time);
-  a.I64("total_origin_price", v.total_origin_price);
-  a.I64("deduction_quantity", v.deduction_quantity);
-  a.I64("total_actual_price", v.total_actual_price);
+  a.OptStr("plan_name", v.plan_name);
+  a.OptStr("plan_over_time", v.plan_over_time);
+  a.OptI64("total_origin_price", v.total_origin_price);
+  a.OptI64("deduction_quantity", v.deduction_quantity);
+  a.OptI64("total_actual_price", v.total_actual_price);
   a.OptList("signed_detail_list", v.signed_detail_list);
   a.OptStr("sign_time", v.sign_time);
   a.Extra(v.extra);
@@ -4007,12 +4323,12 @@ void Serialize(Archive& a, PostSignPlanServiceorderRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSignPlanServiceorderResponse& v) {
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("service_introduction", v.service_introduction);
-  a.Str("state", v.state);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("service_introduction", v.service_introduction);
+  a.OptStr("state", v.state);
   a.OptStr("state_description", v.state_description);
   a.OptList("post_payments", v.post_payments);
   a.OptList("post_discounts", v.post_discounts);
@@ -4066,7 +4382,7 @@ void Serialize(Archive& a, PostSignPlanUserSignPlansRequest& v) {
 }
 void Serialize(Archive& a, PostSignPlanUserSignPlansResponse& v) {
   a.Field("sign_plan", v.sign_plan);
-  a.Str("package", v.package);
+  a.OptStr("package", v.package);
   a.Extra(v.extra);
 }
 
@@ -4101,24 +4417,24 @@ void Serialize(Archive& a, GetSignPlanUserSignPlansMerchantSignPlanNoRequest& v)
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetSignPlanUserSignPlansMerchantSignPlanNoResponse& v) {
-  a.Str("sign_plan_id", v.sign_plan_id);
+  a.OptStr("sign_plan_id", v.sign_plan_id);
   a.OptStr("openid", v.openid);
-  a.Str("service_id", v.service_id);
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
-  a.Str("merchant_sign_plan_no", v.merchant_sign_plan_no);
-  a.Str("merchant_callback_url", v.merchant_callback_url);
-  a.Str("plan_id", v.plan_id);
-  a.I64("going_detail_no", v.going_detail_no);
-  a.Str("sign_state", v.sign_state);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("merchant_sign_plan_no", v.merchant_sign_plan_no);
+  a.OptStr("merchant_callback_url", v.merchant_callback_url);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptI64("going_detail_no", v.going_detail_no);
+  a.OptStr("sign_state", v.sign_state);
   a.OptStr("cancel_sign_time", v.cancel_sign_time);
   a.OptStr("cancel_sign_type", v.cancel_sign_type);
   a.OptStr("cancel_reason", v.cancel_reason);
-  a.Str("plan_name", v.plan_name);
-  a.Str("plan_over_time", v.plan_over_time);
-  a.I64("total_origin_price", v.total_origin_price);
-  a.I64("deduction_quantity", v.deduction_quantity);
-  a.I64("total_actual_price", v.total_actual_price);
+  a.OptStr("plan_name", v.plan_name);
+  a.OptStr("plan_over_time", v.plan_over_time);
+  a.OptI64("total_origin_price", v.total_origin_price);
+  a.OptI64("deduction_quantity", v.deduction_quantity);
+  a.OptI64("total_actual_price", v.total_actual_price);
   a.OptList("signed_detail_list", v.signed_detail_list);
   a.OptStr("sign_time", v.sign_time);
   a.Extra(v.extra);
@@ -4162,24 +4478,24 @@ void Serialize(Archive& a, PostSignPlanUserSignPlansMerchantSignPlanNoStopReques
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSignPlanUserSignPlansMerchantSignPlanNoStopResponse& v) {
-  a.Str("sign_plan_id", v.sign_plan_id);
+  a.OptStr("sign_plan_id", v.sign_plan_id);
   a.OptStr("openid", v.openid);
-  a.Str("service_id", v.service_id);
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
-  a.Str("merchant_sign_plan_no", v.merchant_sign_plan_no);
-  a.Str("merchant_callback_url", v.merchant_callback_url);
-  a.Str("plan_id", v.plan_id);
-  a.I64("going_detail_no", v.going_detail_no);
-  a.Str("sign_state", v.sign_state);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("merchant_sign_plan_no", v.merchant_sign_plan_no);
+  a.OptStr("merchant_callback_url", v.merchant_callback_url);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptI64("going_detail_no", v.going_detail_no);
+  a.OptStr("sign_state", v.sign_state);
   a.OptStr("cancel_sign_time", v.cancel_sign_time);
   a.OptStr("cancel_sign_type", v.cancel_sign_type);
   a.OptStr("cancel_reason", v.cancel_reason);
-  a.Str("plan_name", v.plan_name);
-  a.Str("plan_over_time", v.plan_over_time);
-  a.I64("total_origin_price", v.total_origin_price);
-  a.I64("deduction_quantity", v.deduction_quantity);
-  a.I64("total_actual_price", v.total_actual_price);
+  a.OptStr("plan_name", v.plan_name);
+  a.OptStr("plan_over_time", v.plan_over_time);
+  a.OptI64("total_origin_price", v.total_origin_price);
+  a.OptI64("deduction_quantity", v.deduction_quantity);
+  a.OptI64("total_actual_price", v.total_actual_price);
   a.OptList("signed_detail_list", v.signed_detail_list);
   a.OptStr("sign_time", v.sign_time);
   a.Extra(v.extra);
@@ -4350,11 +4666,11 @@ void Serialize(Archive& a, PostSmartretailOrdersByOutOrderNoCancelRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSmartretailOrdersByOutOrderNoCancelResponse& v) {
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("order_id", v.order_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("order_id", v.order_id);
   a.Extra(v.extra);
 }
 
@@ -4408,11 +4724,11 @@ void Serialize(Archive& a, PostSmartretailOrdersByOutOrderNoCompleteRequest& v) 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostSmartretailOrdersByOutOrderNoCompleteResponse& v) {
-  a.Str("appid", v.appid);
-  a.Str("mchid", v.mchid);
-  a.Str("out_order_no", v.out_order_no);
-  a.Str("service_id", v.service_id);
-  a.Str("order_id", v.order_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("order_id", v.order_id);
   a.Extra(v.extra);
 }
 
@@ -4456,8 +4772,8 @@ void Serialize(Archive& a, GetUserServiceStateRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetUserServiceStateResponse& v) {
-  a.Str("appid", v.appid);
-  a.Str("service_id", v.service_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("service_id", v.service_id);
   a.OptStr("openid", v.openid);
   a.Field("use_service_state", v.use_service_state);
   a.Extra(v.extra);
@@ -4515,7 +4831,7 @@ Result<PreparedCall> PostUsersByOpenidPermissionsByServiceIdTerminate::Prepare(
 }
 
 static void Serialize(Archive& a, T1& v) {
-  a.Str("name", v.name);
+  a.OptStr("name", v.name);
   a.OptStr("description", v.description);
   a.OptI64("amount", v.amount);
   a.OptI64("count", v.count);
@@ -4523,22 +4839,22 @@ static void Serialize(Archive& a, T1& v) {
 }
 
 static void Serialize(Archive& a, T2& v) {
-  a.Str("name", v.name);
-  a.Str("description", v.description);
+  a.OptStr("name", v.name);
+  a.OptStr("description", v.description);
   a.OptI64("amount", v.amount);
   a.OptI64("count", v.count);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T3& v) {
-  a.Str("name", v.name);
-  a.I64("amount", v.amount);
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
   a.OptStr("description", v.description);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T7& v) {
-  a.Str("goods_id", v.goods_id);
+  a.OptStr("goods_id", v.goods_id);
   a.OptI64("quantity", v.quantity);
   a.OptI64("unit_price", v.unit_price);
   a.OptI64("discount_amount", v.discount_amount);
@@ -4547,11 +4863,11 @@ static void Serialize(Archive& a, T7& v) {
 }
 
 static void Serialize(Archive& a, T6& v) {
-  a.Str("coupon_id", v.coupon_id);
+  a.OptStr("coupon_id", v.coupon_id);
   a.OptStr("name", v.name);
   a.OptStr("scope", v.scope);
   a.OptStr("type", v.type);
-  a.I64("amount", v.amount);
+  a.OptI64("amount", v.amount);
   a.OptStr("stock_id", v.stock_id);
   a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
   a.OptI64("merchant_contribute", v.merchant_contribute);
@@ -4572,7 +4888,7 @@ static void Serialize(Archive& a, T5& v) {
 }
 
 static void Serialize(Archive& a, T4& v) {
-  a.Str("state", v.state);
+  a.OptStr("state", v.state);
   a.OptI64("total_amount", v.total_amount);
   a.OptI64("paying_amount", v.paying_amount);
   a.OptI64("paid_amount", v.paid_amount);
@@ -4581,7 +4897,7 @@ static void Serialize(Archive& a, T4& v) {
 }
 
 static void Serialize(Archive& a, T8& v) {
-  a.Str("start_time", v.start_time);
+  a.OptStr("start_time", v.start_time);
   a.OptStr("start_time_remark", v.start_time_remark);
   a.OptStr("end_time", v.end_time);
   a.OptStr("end_time_remark", v.end_time_remark);
@@ -4596,9 +4912,9 @@ static void Serialize(Archive& a, T9& v) {
 
 static void Serialize(Archive& a, T10& v) {
   a.Str("name", v.name);
-  a.Str("description", v.description);
-  a.OptI64("count", v.count);
+  a.OptStr("description", v.description);
   a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
   a.Extra(v.extra);
 }
 
@@ -4606,32 +4922,35 @@ static void Serialize(Archive& a, T11& v) {
   a.Str("name", v.name);
   a.Str("description", v.description);
   a.OptI64("count", v.count);
+  a.OptI64("amount", v.amount);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T12& v) {
-  a.OptStr("start_location", v.start_location);
-  a.Str("end_location", v.end_location);
+  a.Str("name", v.name);
+  a.I64("amount", v.amount);
+  a.OptStr("description", v.description);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T13& v) {
-  a.Str("name", v.name);
-  a.Str("description", v.description);
-  a.I64("amount", v.amount);
-  a.OptI64("count", v.count);
+  a.Str("start_time", v.start_time);
+  a.OptStr("start_time_remark", v.start_time_remark);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("end_time_remark", v.end_time_remark);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T14& v) {
-  a.Str("paid_time", v.paid_time);
+  a.OptStr("start_location", v.start_location);
+  a.OptStr("end_location", v.end_location);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T15& v) {
   a.OptStr("name", v.name);
-  a.OptI64("amount", v.amount);
   a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
   a.OptI64("count", v.count);
   a.Extra(v.extra);
 }
@@ -4639,12 +4958,18 @@ static void Serialize(Archive& a, T15& v) {
 static void Serialize(Archive& a, T16& v) {
   a.OptStr("name", v.name);
   a.OptStr("description", v.description);
-  a.OptI64("amount", v.amount);
   a.OptI64("count", v.count);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T17& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T18& v) {
   a.OptStr("start_time", v.start_time);
   a.OptStr("start_time_remark", v.start_time_remark);
   a.OptStr("end_time", v.end_time);
@@ -4652,21 +4977,102 @@ static void Serialize(Archive& a, T17& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T18& v) {
+static void Serialize(Archive& a, T19& v) {
+  a.Str("name", v.name);
+  a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T20& v) {
+  a.Str("name", v.name);
+  a.Str("description", v.description);
+  a.I64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T21& v) {
+  a.Str("start_time", v.start_time);
+  a.OptStr("start_time_remark", v.start_time_remark);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("end_time_remark", v.end_time_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T22& v) {
+  a.OptStr("start_location", v.start_location);
+  a.OptStr("end_location", v.end_location);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T23& v) {
+  a.Str("name", v.name);
+  a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T24& v) {
+  a.Str("name", v.name);
+  a.Str("description", v.description);
+  a.I64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T25& v) {
+  a.Str("paid_time", v.paid_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T26& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T27& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T28& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("start_time_remark", v.start_time_remark);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("end_time_remark", v.end_time_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T29& v) {
+  a.OptStr("start_location", v.start_location);
+  a.OptStr("end_location", v.end_location);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T30& v) {
   a.Field("name", v.name);
   a.OptI64("amount", v.amount);
   a.OptStr("description", v.description);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T20& v) {
+static void Serialize(Archive& a, T32& v) {
   a.Field("jump_link_type", v.jump_link_type);
   a.OptStr("appid", v.appid);
   a.OptStr("path", v.path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T21& v) {
+static void Serialize(Archive& a, T33& v) {
   a.OptStr("name", v.name);
   a.OptStr("picture", v.picture);
   a.OptI64("amount", v.amount);
@@ -4675,14 +5081,14 @@ static void Serialize(Archive& a, T21& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T19& v) {
+static void Serialize(Archive& a, T31& v) {
   a.OptStr("real_merchant_appid", v.real_merchant_appid);
   a.Field("jump_link", v.jump_link);
   a.OptList("goods", v.goods);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T22& v) {
+static void Serialize(Archive& a, T34& v) {
   a.OptStr("name", v.name);
   a.OptI64("amount", v.amount);
   a.OptStr("description", v.description);
@@ -4690,7 +5096,7 @@ static void Serialize(Archive& a, T22& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T23& v) {
+static void Serialize(Archive& a, T35& v) {
   a.OptStr("name", v.name);
   a.OptStr("description", v.description);
   a.OptI64("amount", v.amount);
@@ -4698,7 +5104,14 @@ static void Serialize(Archive& a, T23& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T24& v) {
+static void Serialize(Archive& a, T36& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T37& v) {
   a.OptStr("start_time", v.start_time);
   a.OptStr("end_time", v.end_time);
   a.OptStr("start_time_remark", v.start_time_remark);
@@ -4706,130 +5119,77 @@ static void Serialize(Archive& a, T24& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T26& v) {
-  a.Str("jump_link_type", v.jump_link_type);
+static void Serialize(Archive& a, T39& v) {
+  a.OptStr("jump_link_type", v.jump_link_type);
   a.OptStr("appid", v.appid);
   a.OptStr("path", v.path);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T27& v) {
-  a.Str("name", v.name);
-  a.Str("picture", v.picture);
-  a.I64("amount", v.amount);
-  a.I64("count", v.count);
+static void Serialize(Archive& a, T40& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("picture", v.picture);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
   a.OptStrList("category_id", v.category_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T25& v) {
+static void Serialize(Archive& a, T38& v) {
   a.OptStr("real_merchant_appid", v.real_merchant_appid);
   a.Field("jump_link", v.jump_link);
-  a.Field("goods", v.goods);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T28& v) {
-  a.I64("bill_sequence", v.bill_sequence);
-  a.Str("hash_type", v.hash_type);
-  a.Str("hash_value", v.hash_value);
-  a.Str("download_url", v.download_url);
-  a.Str("encrypt_key", v.encrypt_key);
-  a.Str("nonce", v.nonce);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T29& v) {
-  a.Str("name", v.name);
-  a.OptI64("amount", v.amount);
-  a.OptStr("description", v.description);
-  a.OptI64("count", v.count);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T32& v) {
-  a.Str("coupon_id", v.coupon_id);
-  a.OptStr("name", v.name);
-  a.Field("scope", v.scope);
-  a.Field("type", v.type);
-  a.I64("amount", v.amount);
-  a.OptStr("stock_id", v.stock_id);
-  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
-  a.OptI64("merchant_contribute", v.merchant_contribute);
-  a.OptI64("other_contribute", v.other_contribute);
-  a.OptStr("currency", v.currency);
-  a.OptList("goods_detail", v.goods_detail);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T31& v) {
-  a.OptI64("seq", v.seq);
-  a.OptI64("amount", v.amount);
-  a.Field("paid_type", v.paid_type);
-  a.OptStr("paid_time", v.paid_time);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.OptList("promotion_detail", v.promotion_detail);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T30& v) {
-  a.Field("state", v.state);
-  a.OptI64("total_amount", v.total_amount);
-  a.OptI64("paying_amount", v.paying_amount);
-  a.OptI64("paid_amount", v.paid_amount);
-  a.OptStr("bank_type", v.bank_type);
-  a.OptList("details", v.details);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T33& v) {
-  a.OptStr("start_time", v.start_time);
-  a.OptStr("start_time_remark", v.start_time_remark);
-  a.OptStr("end_time", v.end_time);
-  a.OptStr("end_time_remark", v.end_time_remark);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T34& v) {
-  a.Str("start_time", v.start_time);
-  a.OptStr("end_time", v.end_time);
-  a.OptStr("start_time_remark", v.start_time_remark);
-  a.OptStr("end_time_remark", v.end_time_remark);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T35& v) {
-  a.OptStr("start_time", v.start_time);
-  a.OptStr("end_time", v.end_time);
-  a.OptStr("start_time_remark", v.start_time_remark);
-  a.OptStr("end_time_remark", v.end_time_remark);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T36& v) {
-  a.OptI64("seq", v.seq);
-  a.Str("paid_time", v.paid_time);
-  a.OptI64("paid_amount", v.paid_amount);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T37& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T38& v) {
-  a.Field("goods", v.goods);
+  a.OptList("goods", v.goods);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T41& v) {
-  a.Str("coupon_id", v.coupon_id);
+  a.OptI64("bill_sequence", v.bill_sequence);
+  a.OptStr("hash_type", v.hash_type);
+  a.OptStr("hash_value", v.hash_value);
+  a.OptStr("download_url", v.download_url);
+  a.OptStr("encrypt_key", v.encrypt_key);
+  a.OptStr("nonce", v.nonce);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T42& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T43& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T44& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T48& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("unit_price", v.unit_price);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptStr("goods_remark", v.goods_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T47& v) {
+  a.OptStr("coupon_id", v.coupon_id);
   a.OptStr("name", v.name);
   a.Field("scope", v.scope);
   a.Field("type", v.type);
-  a.I64("amount", v.amount);
+  a.OptI64("amount", v.amount);
   a.OptStr("stock_id", v.stock_id);
   a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
   a.OptI64("merchant_contribute", v.merchant_contribute);
@@ -4839,7 +5199,7 @@ static void Serialize(Archive& a, T41& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T40& v) {
+static void Serialize(Archive& a, T46& v) {
   a.OptI64("seq", v.seq);
   a.OptI64("amount", v.amount);
   a.Field("paid_type", v.paid_type);
@@ -4849,98 +5209,50 @@ static void Serialize(Archive& a, T40& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T39& v) {
+static void Serialize(Archive& a, T45& v) {
   a.Field("state", v.state);
   a.OptI64("total_amount", v.total_amount);
   a.OptI64("paying_amount", v.paying_amount);
   a.OptI64("paid_amount", v.paid_amount);
-  a.OptList("details", v.details);
   a.OptStr("bank_type", v.bank_type);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T42& v) {
-  a.Field("name", v.name);
-  a.I64("amount", v.amount);
-  a.OptStr("description", v.description);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T43& v) {
-  a.OptStr("start_device_id", v.start_device_id);
-  a.OptStr("end_device_id", v.end_device_id);
-  a.OptStr("materiel_no", v.materiel_no);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T44& v) {
-  a.Str("name", v.name);
-  a.OptStr("description", v.description);
-  a.I64("amount", v.amount);
-  a.OptI64("count", v.count);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T45& v) {
-  a.OptI64("seq", v.seq);
-  a.Str("paid_time", v.paid_time);
-  a.OptI64("paid_amount", v.paid_amount);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T46& v) {
-  a.Field("name", v.name);
-  a.I64("amount", v.amount);
-  a.OptStr("description", v.description);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T47& v) {
-  a.I64("risk_level", v.risk_level);
-  a.I64("suggested_quota", v.suggested_quota);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T48& v) {
-  a.OptStr("fee_name", v.fee_name);
-  a.OptI64("fee_count", v.fee_count);
-  a.OptI64("fee_amount", v.fee_amount);
-  a.OptStr("fee_desc", v.fee_desc);
+  a.OptList("details", v.details);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T49& v) {
-  a.OptStr("discount_name", v.discount_name);
-  a.OptI64("discount_amount", v.discount_amount);
-  a.OptStr("discount_desc", v.discount_desc);
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("start_time_remark", v.start_time_remark);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("end_time_remark", v.end_time_remark);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T50& v) {
-  a.OptStr("discount_name", v.discount_name);
-  a.OptStr("discount_desc", v.discount_desc);
+  a.OptStr("start_location", v.start_location);
+  a.OptStr("end_location", v.end_location);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T51& v) {
-  a.OptStr("paid_time", v.paid_time);
+  a.Str("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptI64("count", v.count);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T52& v) {
-  a.I64("original_price", v.original_price);
-  a.OptStr("plan_discount_description", v.plan_discount_description);
-  a.I64("actual_price", v.actual_price);
-  a.Str("plan_detail_name", v.plan_detail_name);
+  a.Str("name", v.name);
+  a.Str("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T53& v) {
-  a.I64("plan_detail_no", v.plan_detail_no);
-  a.Str("plan_detail_name", v.plan_detail_name);
-  a.I64("original_price", v.original_price);
-  a.OptStr("plan_discount_description", v.plan_discount_description);
-  a.I64("actual_price", v.actual_price);
+  a.Str("name", v.name);
+  a.I64("amount", v.amount);
+  a.OptStr("description", v.description);
   a.Extra(v.extra);
 }
 
@@ -4953,20 +5265,156 @@ static void Serialize(Archive& a, T54& v) {
 }
 
 static void Serialize(Archive& a, T55& v) {
+  a.OptStr("start_location", v.start_location);
   a.OptStr("end_location", v.end_location);
   a.Extra(v.extra);
 }
 
+static void Serialize(Archive& a, T56& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
 static void Serialize(Archive& a, T57& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("description", v.description);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T58& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T59& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("start_time_remark", v.start_time_remark);
+  a.OptStr("end_time_remark", v.end_time_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T60& v) {
+  a.Str("name", v.name);
+  a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T61& v) {
+  a.Str("name", v.name);
+  a.Str("description", v.description);
+  a.I64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T62& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("start_time_remark", v.start_time_remark);
+  a.OptStr("end_time_remark", v.end_time_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T63& v) {
+  a.OptStr("start_location", v.start_location);
+  a.OptStr("end_location", v.end_location);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T64& v) {
+  a.OptI64("seq", v.seq);
+  a.Str("paid_time", v.paid_time);
+  a.OptI64("paid_amount", v.paid_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T65& v) {
+  a.Str("mchid", v.mchid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T67& v) {
+  a.Str("name", v.name);
+  a.Str("picture", v.picture);
+  a.I64("amount", v.amount);
+  a.I64("count", v.count);
+  a.OptStrList("category_id", v.category_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T66& v) {
+  a.Field("goods", v.goods);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T68& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T69& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T70& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T74& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("unit_price", v.unit_price);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptStr("goods_remark", v.goods_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T73& v) {
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.OptStr("currency", v.currency);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T72& v) {
   a.OptI64("seq", v.seq);
   a.OptI64("amount", v.amount);
   a.Field("paid_type", v.paid_type);
   a.OptStr("paid_time", v.paid_time);
   a.OptStr("transaction_id", v.transaction_id);
+  a.OptList("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T56& v) {
+static void Serialize(Archive& a, T71& v) {
   a.Field("state", v.state);
   a.OptI64("total_amount", v.total_amount);
   a.OptI64("paying_amount", v.paying_amount);
@@ -4976,28 +5424,528 @@ static void Serialize(Archive& a, T56& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T58& v) {
-  a.Str("paid_time", v.paid_time);
+static void Serialize(Archive& a, T75& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("start_time_remark", v.start_time_remark);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("end_time_remark", v.end_time_remark);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T59& v) {
+static void Serialize(Archive& a, T76& v) {
+  a.OptStr("start_location", v.start_location);
+  a.OptStr("end_location", v.end_location);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T77& v) {
+  a.Str("name", v.name);
+  a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T78& v) {
+  a.Str("name", v.name);
+  a.Str("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T79& v) {
+  a.Field("name", v.name);
+  a.I64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T80& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("start_time_remark", v.start_time_remark);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("end_time_remark", v.end_time_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T81& v) {
+  a.OptStr("start_location", v.start_location);
+  a.OptStr("end_location", v.end_location);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T82& v) {
+  a.OptStr("start_device_id", v.start_device_id);
+  a.OptStr("end_device_id", v.end_device_id);
+  a.OptStr("materiel_no", v.materiel_no);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T83& v) {
   a.OptStr("name", v.name);
   a.OptStr("description", v.description);
   a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T61& v) {
+static void Serialize(Archive& a, T84& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("description", v.description);
   a.OptI64("amount", v.amount);
-  a.OptStr("paid_type", v.paid_type);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T85& v) {
+  a.Field("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T86& v) {
+  a.Str("name", v.name);
+  a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T87& v) {
+  a.Str("name", v.name);
+  a.Str("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T88& v) {
+  a.Str("start_time", v.start_time);
+  a.OptStr("start_time_remark", v.start_time_remark);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("end_time_remark", v.end_time_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T89& v) {
+  a.OptStr("start_location", v.start_location);
+  a.OptStr("end_location", v.end_location);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T90& v) {
+  a.Str("name", v.name);
+  a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T91& v) {
+  a.Str("name", v.name);
+  a.Str("description", v.description);
+  a.I64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T92& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("start_time_remark", v.start_time_remark);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("end_time_remark", v.end_time_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T93& v) {
+  a.OptStr("start_location", v.start_location);
+  a.OptStr("end_location", v.end_location);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T94& v) {
+  a.OptStr("start_device_id", v.start_device_id);
+  a.OptStr("end_device_id", v.end_device_id);
+  a.OptStr("materiel_no", v.materiel_no);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T95& v) {
+  a.Str("name", v.name);
+  a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T96& v) {
+  a.Str("name", v.name);
+  a.OptStr("description", v.description);
+  a.I64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T97& v) {
+  a.OptStr("start_device_id", v.start_device_id);
+  a.OptStr("end_device_id", v.end_device_id);
+  a.OptStr("materiel_no", v.materiel_no);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T98& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T99& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T100& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T101& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T102& v) {
+  a.OptI64("seq", v.seq);
+  a.Str("paid_time", v.paid_time);
+  a.OptI64("paid_amount", v.paid_amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T103& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T104& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T105& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("start_time_remark", v.start_time_remark);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("end_time_remark", v.end_time_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T106& v) {
+  a.OptStr("start_location", v.start_location);
+  a.OptStr("end_location", v.end_location);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T107& v) {
+  a.Field("name", v.name);
+  a.I64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T109& v) {
+  a.Field("jump_link_type", v.jump_link_type);
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T110& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("picture", v.picture);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.OptStrList("category_id", v.category_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T108& v) {
+  a.OptStr("real_merchant_appid", v.real_merchant_appid);
+  a.Field("jump_link", v.jump_link);
+  a.OptList("goods", v.goods);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T111& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T112& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T113& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T114& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("start_time_remark", v.start_time_remark);
+  a.OptStr("end_time_remark", v.end_time_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T116& v) {
+  a.OptStr("jump_link_type", v.jump_link_type);
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T117& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("picture", v.picture);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.OptStrList("category_id", v.category_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T115& v) {
+  a.OptStr("real_merchant_appid", v.real_merchant_appid);
+  a.Field("jump_link", v.jump_link);
+  a.OptList("goods", v.goods);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T118& v) {
+  a.OptI64("risk_level", v.risk_level);
+  a.OptI64("suggested_quota", v.suggested_quota);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T119& v) {
+  a.OptStr("fee_name", v.fee_name);
+  a.OptI64("fee_count", v.fee_count);
+  a.OptI64("fee_amount", v.fee_amount);
+  a.OptStr("fee_desc", v.fee_desc);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T120& v) {
+  a.OptStr("discount_name", v.discount_name);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptStr("discount_desc", v.discount_desc);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T121& v) {
+  a.OptStr("fee_name", v.fee_name);
+  a.OptI64("fee_count", v.fee_count);
+  a.OptI64("fee_amount", v.fee_amount);
+  a.OptStr("fee_desc", v.fee_desc);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T122& v) {
+  a.OptStr("discount_name", v.discount_name);
+  a.OptStr("discount_desc", v.discount_desc);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T123& v) {
+  a.OptStr("fee_name", v.fee_name);
+  a.OptI64("fee_count", v.fee_count);
+  a.OptI64("fee_amount", v.fee_amount);
+  a.OptStr("fee_desc", v.fee_desc);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T124& v) {
+  a.OptStr("discount_name", v.discount_name);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptStr("discount_desc", v.discount_desc);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T125& v) {
+  a.OptStr("paid_time", v.paid_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T127& v) {
+  a.Str("name", v.name);
+  a.Str("picture", v.picture);
+  a.I64("amount", v.amount);
+  a.I64("count", v.count);
+  a.OptStrList("category_id", v.category_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T126& v) {
+  a.Field("goods", v.goods);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T128& v) {
+  a.I64("original_price", v.original_price);
+  a.OptStr("plan_discount_description", v.plan_discount_description);
+  a.I64("actual_price", v.actual_price);
+  a.Str("plan_detail_name", v.plan_detail_name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T129& v) {
+  a.OptI64("plan_detail_no", v.plan_detail_no);
+  a.OptStr("plan_detail_name", v.plan_detail_name);
+  a.OptI64("original_price", v.original_price);
+  a.OptStr("plan_discount_description", v.plan_discount_description);
+  a.OptI64("actual_price", v.actual_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T130& v) {
+  a.OptI64("plan_detail_no", v.plan_detail_no);
+  a.OptStr("plan_detail_name", v.plan_detail_name);
+  a.OptI64("original_price", v.original_price);
+  a.OptStr("plan_discount_description", v.plan_discount_description);
+  a.OptI64("actual_price", v.actual_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T131& v) {
+  a.OptI64("plan_detail_no", v.plan_detail_no);
+  a.OptStr("plan_detail_name", v.plan_detail_name);
+  a.OptI64("original_price", v.original_price);
+  a.OptStr("plan_discount_description", v.plan_discount_description);
+  a.OptI64("actual_price", v.actual_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T132& v) {
+  a.I64("original_price", v.original_price);
+  a.OptStr("plan_discount_description", v.plan_discount_description);
+  a.I64("actual_price", v.actual_price);
+  a.Str("plan_detail_name", v.plan_detail_name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T133& v) {
+  a.OptI64("plan_detail_no", v.plan_detail_no);
+  a.OptStr("plan_detail_name", v.plan_detail_name);
+  a.OptI64("original_price", v.original_price);
+  a.OptStr("plan_discount_description", v.plan_discount_description);
+  a.OptI64("actual_price", v.actual_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T134& v) {
+  a.OptI64("plan_detail_no", v.plan_detail_no);
+  a.OptStr("plan_detail_name", v.plan_detail_name);
+  a.OptI64("original_price", v.original_price);
+  a.OptStr("plan_discount_description", v.plan_discount_description);
+  a.OptI64("actual_price", v.actual_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T135& v) {
+  a.OptI64("plan_detail_no", v.plan_detail_no);
+  a.OptStr("plan_detail_name", v.plan_detail_name);
+  a.OptI64("original_price", v.original_price);
+  a.OptStr("plan_discount_description", v.plan_discount_description);
+  a.OptI64("actual_price", v.actual_price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T136& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T137& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T138& v) {
+  a.Field("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T142& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("unit_price", v.unit_price);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptStr("goods_remark", v.goods_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T141& v) {
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.OptStr("currency", v.currency);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T140& v) {
+  a.OptI64("seq", v.seq);
+  a.OptI64("amount", v.amount);
+  a.Field("paid_type", v.paid_type);
   a.OptStr("paid_time", v.paid_time);
   a.OptStr("transaction_id", v.transaction_id);
+  a.OptList("promotion_detail", v.promotion_detail);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T60& v) {
-  a.Str("state", v.state);
+static void Serialize(Archive& a, T139& v) {
+  a.Field("state", v.state);
   a.OptI64("total_amount", v.total_amount);
   a.OptI64("paying_amount", v.paying_amount);
   a.OptI64("paid_amount", v.paid_amount);
@@ -5006,7 +5954,21 @@ static void Serialize(Archive& a, T60& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T62& v) {
+static void Serialize(Archive& a, T143& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("start_time_remark", v.start_time_remark);
+  a.OptStr("end_time_remark", v.end_time_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T144& v) {
+  a.OptStr("start_location", v.start_location);
+  a.OptStr("end_location", v.end_location);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T145& v) {
   a.Str("name", v.name);
   a.OptI64("amount", v.amount);
   a.OptStr("description", v.description);
@@ -5014,7 +5976,332 @@ static void Serialize(Archive& a, T62& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T63& v) {
+static void Serialize(Archive& a, T146& v) {
+  a.Str("name", v.name);
+  a.Str("description", v.description);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T147& v) {
+  a.Str("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("start_time_remark", v.start_time_remark);
+  a.OptStr("end_time_remark", v.end_time_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T148& v) {
+  a.OptStr("start_location", v.start_location);
+  a.OptStr("end_location", v.end_location);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T149& v) {
+  a.Str("name", v.name);
+  a.I64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T150& v) {
+  a.OptStr("start_device_id", v.start_device_id);
+  a.OptStr("end_device_id", v.end_device_id);
+  a.OptStr("materiel_no", v.materiel_no);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T151& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T152& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T153& v) {
+  a.Field("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T154& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("start_time_remark", v.start_time_remark);
+  a.OptStr("end_time_remark", v.end_time_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T155& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T156& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T157& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("start_time_remark", v.start_time_remark);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("end_time_remark", v.end_time_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T158& v) {
+  a.OptStr("start_location", v.start_location);
+  a.OptStr("end_location", v.end_location);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T159& v) {
+  a.Str("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T160& v) {
+  a.Str("name", v.name);
+  a.OptStr("description", v.description);
+  a.I64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T161& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("start_time_remark", v.start_time_remark);
+  a.OptStr("end_time_remark", v.end_time_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T162& v) {
+  a.OptStr("end_location", v.end_location);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T163& v) {
+  a.OptStr("start_device_id", v.start_device_id);
+  a.OptStr("end_device_id", v.end_device_id);
+  a.OptStr("materiel_no", v.materiel_no);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T164& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T165& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T166& v) {
+  a.Field("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T167& v) {
+  a.Str("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T168& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T169& v) {
+  a.OptStr("start_device_id", v.start_device_id);
+  a.OptStr("end_device_id", v.end_device_id);
+  a.OptStr("materiel_no", v.materiel_no);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T170& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T171& v) {
+  a.Field("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T173& v) {
+  a.OptI64("seq", v.seq);
+  a.OptI64("amount", v.amount);
+  a.Field("paid_type", v.paid_type);
+  a.OptStr("paid_time", v.paid_time);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T172& v) {
+  a.Field("state", v.state);
+  a.OptI64("total_amount", v.total_amount);
+  a.OptI64("paying_amount", v.paying_amount);
+  a.OptI64("paid_amount", v.paid_amount);
+  a.OptList("details", v.details);
+  a.OptStr("bank_type", v.bank_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T174& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("start_time_remark", v.start_time_remark);
+  a.OptStr("end_time_remark", v.end_time_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T175& v) {
+  a.OptStr("start_location", v.start_location);
+  a.OptStr("end_location", v.end_location);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T176& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T177& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T178& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T179& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T180& v) {
+  a.Str("paid_time", v.paid_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T181& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T182& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T183& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T185& v) {
+  a.OptI64("amount", v.amount);
+  a.OptStr("paid_type", v.paid_type);
+  a.OptStr("paid_time", v.paid_time);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T184& v) {
+  a.OptStr("state", v.state);
+  a.OptI64("total_amount", v.total_amount);
+  a.OptI64("paying_amount", v.paying_amount);
+  a.OptI64("paid_amount", v.paid_amount);
+  a.OptList("details", v.details);
+  a.OptStr("bank_type", v.bank_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T186& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("start_time_remark", v.start_time_remark);
+  a.OptStr("end_time_remark", v.end_time_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T187& v) {
+  a.OptStr("start_location", v.start_location);
+  a.OptStr("end_location", v.end_location);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T188& v) {
+  a.Str("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T189& v) {
   a.Str("name", v.name);
   a.Str("description", v.description);
   a.OptI64("amount", v.amount);
@@ -5022,7 +6309,7 @@ static void Serialize(Archive& a, T63& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T64& v) {
+static void Serialize(Archive& a, T190& v) {
   a.Str("start_time", v.start_time);
   a.OptStr("start_time_remark", v.start_time_remark);
   a.OptStr("end_time", v.end_time);
@@ -5030,46 +6317,151 @@ static void Serialize(Archive& a, T64& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T65& v) {
+static void Serialize(Archive& a, T191& v) {
+  a.OptStr("start_location", v.start_location);
+  a.OptStr("end_location", v.end_location);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T192& v) {
+  a.Field("name", v.name);
+  a.I64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T194& v) {
+  a.Field("jump_link_type", v.jump_link_type);
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T195& v) {
+  a.Str("name", v.name);
+  a.Str("picture", v.picture);
+  a.I64("amount", v.amount);
+  a.I64("count", v.count);
+  a.OptStrList("category_id", v.category_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T193& v) {
   a.OptStr("real_merchant_appid", v.real_merchant_appid);
   a.Field("jump_link", v.jump_link);
   a.Field("goods", v.goods);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T66& v) {
+static void Serialize(Archive& a, T196& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T197& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("description", v.description);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T198& v) {
   a.OptStr("name", v.name);
   a.OptI64("amount", v.amount);
   a.OptStr("description", v.description);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T67& v) {
+static void Serialize(Archive& a, T199& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("start_time_remark", v.start_time_remark);
+  a.OptStr("end_time_remark", v.end_time_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T201& v) {
+  a.OptStr("jump_link_type", v.jump_link_type);
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T202& v) {
+  a.OptStr("name", v.name);
+  a.OptStr("picture", v.picture);
+  a.OptI64("amount", v.amount);
+  a.OptI64("count", v.count);
+  a.OptStrList("category_id", v.category_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T200& v) {
+  a.OptStr("real_merchant_appid", v.real_merchant_appid);
+  a.Field("jump_link", v.jump_link);
+  a.OptList("goods", v.goods);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T203& v) {
+  a.Str("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("start_time_remark", v.start_time_remark);
+  a.OptStr("end_time_remark", v.end_time_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T204& v) {
+  a.OptStr("start_location", v.start_location);
+  a.OptStr("end_location", v.end_location);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T205& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T206& v) {
   a.OptStr("name", v.name);
   a.OptI64("amount", v.amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T68& v) {
-  a.I64("amount", v.amount);
+static void Serialize(Archive& a, T207& v) {
+  a.OptI64("amount", v.amount);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T69& v) {
+static void Serialize(Archive& a, T208& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("start_time_remark", v.start_time_remark);
+  a.OptStr("end_time_remark", v.end_time_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T209& v) {
   a.I64("plan_detail_no", v.plan_detail_no);
   a.Str("merchant_plan_detail_no", v.merchant_plan_detail_no);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T71& v) {
-  a.I64("plan_detail_no", v.plan_detail_no);
-  a.I64("original_price", v.original_price);
+static void Serialize(Archive& a, T211& v) {
+  a.OptI64("plan_detail_no", v.plan_detail_no);
+  a.OptI64("original_price", v.original_price);
   a.OptStr("plan_discount_description", v.plan_discount_description);
-  a.I64("actual_price", v.actual_price);
-  a.Str("plan_detail_state", v.plan_detail_state);
+  a.OptI64("actual_price", v.actual_price);
+  a.OptStr("plan_detail_state", v.plan_detail_state);
   a.OptStr("order_id", v.order_id);
-  a.Str("merchant_plan_detail_no", v.merchant_plan_detail_no);
-  a.Str("plan_detail_name", v.plan_detail_name);
+  a.OptStr("merchant_plan_detail_no", v.merchant_plan_detail_no);
+  a.OptStr("plan_detail_name", v.plan_detail_name);
   a.OptI64("actual_pay_price", v.actual_pay_price);
   a.OptStr("use_time", v.use_time);
   a.OptStr("complete_time", v.complete_time);
@@ -5077,54 +6469,224 @@ static void Serialize(Archive& a, T71& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T70& v) {
-  a.Str("sign_plan_id", v.sign_plan_id);
+static void Serialize(Archive& a, T210& v) {
+  a.OptStr("sign_plan_id", v.sign_plan_id);
   a.OptStr("openid", v.openid);
   a.OptStr("sub_openid", v.sub_openid);
-  a.Str("service_id", v.service_id);
-  a.Str("mchid", v.mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("appid", v.appid);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("appid", v.appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("merchant_sign_plan_no", v.merchant_sign_plan_no);
-  a.Str("merchant_callback_url", v.merchant_callback_url);
-  a.Str("plan_id", v.plan_id);
-  a.I64("going_detail_no", v.going_detail_no);
-  a.Str("sign_state", v.sign_state);
+  a.OptStr("merchant_sign_plan_no", v.merchant_sign_plan_no);
+  a.OptStr("merchant_callback_url", v.merchant_callback_url);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptI64("going_detail_no", v.going_detail_no);
+  a.OptStr("sign_state", v.sign_state);
   a.OptStr("cancel_sign_time", v.cancel_sign_time);
   a.OptStr("cancel_sign_type", v.cancel_sign_type);
   a.OptStr("cancel_reason", v.cancel_reason);
-  a.Str("plan_name", v.plan_name);
-  a.Str("plan_over_time", v.plan_over_time);
-  a.I64("total_origin_price", v.total_origin_price);
-  a.I64("deduction_quantity", v.deduction_quantity);
-  a.I64("total_actual_price", v.total_actual_price);
+  a.OptStr("plan_name", v.plan_name);
+  a.OptStr("plan_over_time", v.plan_over_time);
+  a.OptI64("total_origin_price", v.total_origin_price);
+  a.OptI64("deduction_quantity", v.deduction_quantity);
+  a.OptI64("total_actual_price", v.total_actual_price);
   a.OptList("signed_detail_list", v.signed_detail_list);
   a.OptStr("sign_time", v.sign_time);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T72& v) {
-  a.Str("sign_plan_id", v.sign_plan_id);
+static void Serialize(Archive& a, T212& v) {
+  a.OptI64("plan_detail_no", v.plan_detail_no);
+  a.OptI64("original_price", v.original_price);
+  a.OptStr("plan_discount_description", v.plan_discount_description);
+  a.OptI64("actual_price", v.actual_price);
+  a.OptStr("plan_detail_state", v.plan_detail_state);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("merchant_plan_detail_no", v.merchant_plan_detail_no);
+  a.OptStr("plan_detail_name", v.plan_detail_name);
+  a.OptI64("actual_pay_price", v.actual_pay_price);
+  a.OptStr("use_time", v.use_time);
+  a.OptStr("complete_time", v.complete_time);
+  a.OptStr("cancel_time", v.cancel_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T213& v) {
+  a.OptI64("plan_detail_no", v.plan_detail_no);
+  a.OptI64("original_price", v.original_price);
+  a.OptStr("plan_discount_description", v.plan_discount_description);
+  a.OptI64("actual_price", v.actual_price);
+  a.OptStr("plan_detail_state", v.plan_detail_state);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("merchant_plan_detail_no", v.merchant_plan_detail_no);
+  a.OptStr("plan_detail_name", v.plan_detail_name);
+  a.OptI64("actual_pay_price", v.actual_pay_price);
+  a.OptStr("use_time", v.use_time);
+  a.OptStr("complete_time", v.complete_time);
+  a.OptStr("cancel_time", v.cancel_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T214& v) {
+  a.Str("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("start_time_remark", v.start_time_remark);
+  a.OptStr("end_time_remark", v.end_time_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T215& v) {
+  a.OptStr("start_location", v.start_location);
+  a.OptStr("end_location", v.end_location);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T216& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T217& v) {
+  a.OptStr("name", v.name);
+  a.OptI64("amount", v.amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T218& v) {
+  a.OptI64("amount", v.amount);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T219& v) {
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("start_time_remark", v.start_time_remark);
+  a.OptStr("end_time_remark", v.end_time_remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T220& v) {
+  a.I64("plan_detail_no", v.plan_detail_no);
+  a.Str("merchant_plan_detail_no", v.merchant_plan_detail_no);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T222& v) {
+  a.OptI64("plan_detail_no", v.plan_detail_no);
+  a.OptI64("original_price", v.original_price);
+  a.OptStr("plan_discount_description", v.plan_discount_description);
+  a.OptI64("actual_price", v.actual_price);
+  a.OptStr("plan_detail_state", v.plan_detail_state);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("merchant_plan_detail_no", v.merchant_plan_detail_no);
+  a.OptStr("plan_detail_name", v.plan_detail_name);
+  a.OptI64("actual_pay_price", v.actual_pay_price);
+  a.OptStr("use_time", v.use_time);
+  a.OptStr("complete_time", v.complete_time);
+  a.OptStr("cancel_time", v.cancel_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T221& v) {
+  a.OptStr("sign_plan_id", v.sign_plan_id);
   a.OptStr("openid", v.openid);
-  a.Str("service_id", v.service_id);
-  a.Str("mchid", v.mchid);
-  a.Str("appid", v.appid);
-  a.Str("merchant_sign_plan_no", v.merchant_sign_plan_no);
-  a.Str("merchant_callback_url", v.merchant_callback_url);
-  a.Str("plan_id", v.plan_id);
-  a.I64("going_detail_no", v.going_detail_no);
-  a.Str("sign_state", v.sign_state);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("merchant_sign_plan_no", v.merchant_sign_plan_no);
+  a.OptStr("merchant_callback_url", v.merchant_callback_url);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptI64("going_detail_no", v.going_detail_no);
+  a.OptStr("sign_state", v.sign_state);
   a.OptStr("cancel_sign_time", v.cancel_sign_time);
   a.OptStr("cancel_sign_type", v.cancel_sign_type);
   a.OptStr("cancel_reason", v.cancel_reason);
-  a.Str("plan_name", v.plan_name);
-  a.Str("plan_over_time", v.plan_over_time);
-  a.I64("total_origin_price", v.total_origin_price);
-  a.I64("deduction_quantity", v.deduction_quantity);
-  a.I64("total_actual_price", v.total_actual_price);
+  a.OptStr("plan_name", v.plan_name);
+  a.OptStr("plan_over_time", v.plan_over_time);
+  a.OptI64("total_origin_price", v.total_origin_price);
+  a.OptI64("deduction_quantity", v.deduction_quantity);
+  a.OptI64("total_actual_price", v.total_actual_price);
   a.OptList("signed_detail_list", v.signed_detail_list);
   a.OptStr("sign_time", v.sign_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T223& v) {
+  a.OptI64("plan_detail_no", v.plan_detail_no);
+  a.OptI64("original_price", v.original_price);
+  a.OptStr("plan_discount_description", v.plan_discount_description);
+  a.OptI64("actual_price", v.actual_price);
+  a.OptStr("plan_detail_state", v.plan_detail_state);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("merchant_plan_detail_no", v.merchant_plan_detail_no);
+  a.OptStr("plan_detail_name", v.plan_detail_name);
+  a.OptI64("actual_pay_price", v.actual_pay_price);
+  a.OptStr("use_time", v.use_time);
+  a.OptStr("complete_time", v.complete_time);
+  a.OptStr("cancel_time", v.cancel_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T224& v) {
+  a.OptI64("plan_detail_no", v.plan_detail_no);
+  a.OptI64("original_price", v.original_price);
+  a.OptStr("plan_discount_description", v.plan_discount_description);
+  a.OptI64("actual_price", v.actual_price);
+  a.OptStr("plan_detail_state", v.plan_detail_state);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("merchant_plan_detail_no", v.merchant_plan_detail_no);
+  a.OptStr("plan_detail_name", v.plan_detail_name);
+  a.OptI64("actual_pay_price", v.actual_pay_price);
+  a.OptStr("use_time", v.use_time);
+  a.OptStr("complete_time", v.complete_time);
+  a.OptStr("cancel_time", v.cancel_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T225& v) {
+  a.OptStr("fee_name", v.fee_name);
+  a.OptI64("fee_count", v.fee_count);
+  a.OptI64("fee_amount", v.fee_amount);
+  a.OptStr("fee_desc", v.fee_desc);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T226& v) {
+  a.OptStr("discount_name", v.discount_name);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptStr("discount_desc", v.discount_desc);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T227& v) {
+  a.OptStr("fee_name", v.fee_name);
+  a.OptI64("fee_count", v.fee_count);
+  a.OptI64("fee_amount", v.fee_amount);
+  a.OptStr("fee_desc", v.fee_desc);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T228& v) {
+  a.OptStr("discount_name", v.discount_name);
+  a.OptStr("discount_desc", v.discount_desc);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T229& v) {
+  a.OptStr("fee_name", v.fee_name);
+  a.OptI64("fee_count", v.fee_count);
+  a.OptI64("fee_amount", v.fee_amount);
+  a.OptStr("fee_desc", v.fee_desc);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T230& v) {
+  a.OptStr("discount_name", v.discount_name);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptStr("discount_desc", v.discount_desc);
   a.Extra(v.extra);
 }
 
@@ -5166,14 +6728,26 @@ T9::Location() = default;
 T9::~Location() = default;
 GetAcquiringbankServiceorderResponse::GetAcquiringbankServiceorderResponse() = default;
 GetAcquiringbankServiceorderResponse::~GetAcquiringbankServiceorderResponse() = default;
-T10::PostDiscounts() = default;
-T10::~PostDiscounts() = default;
-PostAcquiringbankServiceorderRequest::PostAcquiringbankServiceorderRequest() = default;
-PostAcquiringbankServiceorderRequest::~PostAcquiringbankServiceorderRequest() = default;
+T10::PostPayments() = default;
+T10::~PostPayments() = default;
 T11::PostDiscounts() = default;
 T11::~PostDiscounts() = default;
-T12::Location() = default;
-T12::~Location() = default;
+T12::RiskFund() = default;
+T12::~RiskFund() = default;
+T13::TimeRange() = default;
+T13::~TimeRange() = default;
+T14::Location() = default;
+T14::~Location() = default;
+PostAcquiringbankServiceorderRequest::PostAcquiringbankServiceorderRequest() = default;
+PostAcquiringbankServiceorderRequest::~PostAcquiringbankServiceorderRequest() = default;
+T15::PostPayments() = default;
+T15::~PostPayments() = default;
+T16::PostDiscounts() = default;
+T16::~PostDiscounts() = default;
+T17::RiskFund() = default;
+T17::~RiskFund() = default;
+T18::TimeRange() = default;
+T18::~TimeRange() = default;
 PostAcquiringbankServiceorderResponse::PostAcquiringbankServiceorderResponse() = default;
 PostAcquiringbankServiceorderResponse::~PostAcquiringbankServiceorderResponse() = default;
 GetAcquiringbankServiceorderDeductionRequest::GetAcquiringbankServiceorderDeductionRequest() =
@@ -5188,12 +6762,22 @@ PostAcquiringbankServiceorderByOutOrderNoCancelRequest::
     PostAcquiringbankServiceorderByOutOrderNoCancelRequest() = default;
 PostAcquiringbankServiceorderByOutOrderNoCancelRequest::
     ~PostAcquiringbankServiceorderByOutOrderNoCancelRequest() = default;
-T13::PostDiscounts() = default;
-T13::~PostDiscounts() = default;
+T19::PostPayments() = default;
+T19::~PostPayments() = default;
+T20::PostDiscounts() = default;
+T20::~PostDiscounts() = default;
+T21::TimeRange() = default;
+T21::~TimeRange() = default;
+T22::Location() = default;
+T22::~Location() = default;
 PostAcquiringbankServiceorderByOutOrderNoCompleteRequest::
     PostAcquiringbankServiceorderByOutOrderNoCompleteRequest() = default;
 PostAcquiringbankServiceorderByOutOrderNoCompleteRequest::
     ~PostAcquiringbankServiceorderByOutOrderNoCompleteRequest() = default;
+T23::PostPayments() = default;
+T23::~PostPayments() = default;
+T24::PostDiscounts() = default;
+T24::~PostDiscounts() = default;
 PostAcquiringbankServiceorderByOutOrderNoModifyRequest::
     PostAcquiringbankServiceorderByOutOrderNoModifyRequest() = default;
 PostAcquiringbankServiceorderByOutOrderNoModifyRequest::
@@ -5206,84 +6790,118 @@ PostAcquiringbankServiceorderByOutOrderNoRegisterdeductinfoResponse::
     PostAcquiringbankServiceorderByOutOrderNoRegisterdeductinfoResponse() = default;
 PostAcquiringbankServiceorderByOutOrderNoRegisterdeductinfoResponse::
     ~PostAcquiringbankServiceorderByOutOrderNoRegisterdeductinfoResponse() = default;
-T14::Detail() = default;
-T14::~Detail() = default;
+T25::Detail() = default;
+T25::~Detail() = default;
 PostAcquiringbankServiceorderByOutOrderNoSyncRequest::
     PostAcquiringbankServiceorderByOutOrderNoSyncRequest() = default;
 PostAcquiringbankServiceorderByOutOrderNoSyncRequest::
     ~PostAcquiringbankServiceorderByOutOrderNoSyncRequest() = default;
-T15::PostPayments() = default;
-T15::~PostPayments() = default;
-T16::PostDiscounts() = default;
-T16::~PostDiscounts() = default;
-T17::TimeRange() = default;
-T17::~TimeRange() = default;
-T18::RiskFund() = default;
-T18::~RiskFund() = default;
-T20::JumpLink() = default;
-T20::~JumpLink() = default;
-T21::Goods() = default;
-T21::~Goods() = default;
-T19::ShoppingInfo() = default;
-T19::~ShoppingInfo() = default;
+T26::PostPayments() = default;
+T26::~PostPayments() = default;
+T27::PostDiscounts() = default;
+T27::~PostDiscounts() = default;
+T28::TimeRange() = default;
+T28::~TimeRange() = default;
+T29::Location() = default;
+T29::~Location() = default;
+T30::RiskFund() = default;
+T30::~RiskFund() = default;
+T32::JumpLink() = default;
+T32::~JumpLink() = default;
+T33::Goods() = default;
+T33::~Goods() = default;
+T31::ShoppingInfo() = default;
+T31::~ShoppingInfo() = default;
 PostAcquiringbankServicepayondeliveryorderRequest::
     PostAcquiringbankServicepayondeliveryorderRequest() = default;
 PostAcquiringbankServicepayondeliveryorderRequest::
     ~PostAcquiringbankServicepayondeliveryorderRequest() = default;
-T22::PostPayments() = default;
-T22::~PostPayments() = default;
-T23::PostDiscounts() = default;
-T23::~PostDiscounts() = default;
-T24::TimeRange() = default;
-T24::~TimeRange() = default;
-T26::JumpLink() = default;
-T26::~JumpLink() = default;
-T27::Goods() = default;
-T27::~Goods() = default;
-T25::ShoppingInfo() = default;
-T25::~ShoppingInfo() = default;
+T34::PostPayments() = default;
+T34::~PostPayments() = default;
+T35::PostDiscounts() = default;
+T35::~PostDiscounts() = default;
+T36::RiskFund() = default;
+T36::~RiskFund() = default;
+T37::TimeRange() = default;
+T37::~TimeRange() = default;
+T39::JumpLink() = default;
+T39::~JumpLink() = default;
+T40::Goods() = default;
+T40::~Goods() = default;
+T38::ShoppingInfo() = default;
+T38::~ShoppingInfo() = default;
 PostAcquiringbankServicepayondeliveryorderResponse::
     PostAcquiringbankServicepayondeliveryorderResponse() = default;
 PostAcquiringbankServicepayondeliveryorderResponse::
     ~PostAcquiringbankServicepayondeliveryorderResponse() = default;
 GetMerchantBillRequest::GetMerchantBillRequest() = default;
 GetMerchantBillRequest::~GetMerchantBillRequest() = default;
-T28::DownloadBillList() = default;
-T28::~DownloadBillList() = default;
+T41::DownloadBillList() = default;
+T41::~DownloadBillList() = default;
 GetMerchantBillResponse::GetMerchantBillResponse() = default;
 GetMerchantBillResponse::~GetMerchantBillResponse() = default;
 GetOverseaPartnerServiceorderRequest::GetOverseaPartnerServiceorderRequest() = default;
 GetOverseaPartnerServiceorderRequest::~GetOverseaPartnerServiceorderRequest() = default;
-T29::PostPayments() = default;
-T29::~PostPayments() = default;
-T32::PromotionDetail() = default;
-T32::~PromotionDetail() = default;
-T31::Details() = default;
-T31::~Details() = default;
-T30::Collection() = default;
-T30::~Collection() = default;
-T33::TimeRange() = default;
-T33::~TimeRange() = default;
+T42::PostPayments() = default;
+T42::~PostPayments() = default;
+T43::PostDiscounts() = default;
+T43::~PostDiscounts() = default;
+T44::RiskFund() = default;
+T44::~RiskFund() = default;
+T48::GoodsDetail() = default;
+T48::~GoodsDetail() = default;
+T47::PromotionDetail() = default;
+T47::~PromotionDetail() = default;
+T46::Details() = default;
+T46::~Details() = default;
+T45::Collection() = default;
+T45::~Collection() = default;
+T49::TimeRange() = default;
+T49::~TimeRange() = default;
+T50::Location() = default;
+T50::~Location() = default;
 GetOverseaPartnerServiceorderResponse::GetOverseaPartnerServiceorderResponse() = default;
 GetOverseaPartnerServiceorderResponse::~GetOverseaPartnerServiceorderResponse() = default;
-T34::TimeRange() = default;
-T34::~TimeRange() = default;
+T51::PostPayments() = default;
+T51::~PostPayments() = default;
+T52::PostDiscounts() = default;
+T52::~PostDiscounts() = default;
+T53::RiskFund() = default;
+T53::~RiskFund() = default;
+T54::TimeRange() = default;
+T54::~TimeRange() = default;
+T55::Location() = default;
+T55::~Location() = default;
 PostOverseaPartnerServiceorderRequest::PostOverseaPartnerServiceorderRequest() = default;
 PostOverseaPartnerServiceorderRequest::~PostOverseaPartnerServiceorderRequest() = default;
+T56::PostPayments() = default;
+T56::~PostPayments() = default;
+T57::PostDiscounts() = default;
+T57::~PostDiscounts() = default;
+T58::RiskFund() = default;
+T58::~RiskFund() = default;
+T59::TimeRange() = default;
+T59::~TimeRange() = default;
 PostOverseaPartnerServiceorderResponse::PostOverseaPartnerServiceorderResponse() = default;
 PostOverseaPartnerServiceorderResponse::~PostOverseaPartnerServiceorderResponse() = default;
 PostOverseaPartnerServiceorderByOutOrderNoCancelRequest::
     PostOverseaPartnerServiceorderByOutOrderNoCancelRequest() = default;
 PostOverseaPartnerServiceorderByOutOrderNoCancelRequest::
     ~PostOverseaPartnerServiceorderByOutOrderNoCancelRequest() = default;
-T35::TimeRange() = default;
-T35::~TimeRange() = default;
+T60::PostPayments() = default;
+T60::~PostPayments() = default;
+T61::PostDiscounts() = default;
+T61::~PostDiscounts() = default;
+T62::TimeRange() = default;
+T62::~TimeRange() = default;
+T63::Location() = default;
+T63::~Location() = default;
 PostOverseaPartnerServiceorderByOutOrderNoCompleteRequest::
     PostOverseaPartnerServiceorderByOutOrderNoCompleteRequest() = default;
 PostOverseaPartnerServiceorderByOutOrderNoCompleteRequest::
     ~PostOverseaPartnerServiceorderByOutOrderNoCompleteRequest() = default;
-T36::Detail() = default;
-T36::~Detail() = default;
+T64::Detail() = default;
+T64::~Detail() = default;
 PostOverseaPartnerServiceorderByOutOrderNoSyncRequest::
     PostOverseaPartnerServiceorderByOutOrderNoSyncRequest() = default;
 PostOverseaPartnerServiceorderByOutOrderNoSyncRequest::
@@ -5292,16 +6910,18 @@ PostPartnerPermissionsRequest::PostPartnerPermissionsRequest() = default;
 PostPartnerPermissionsRequest::~PostPartnerPermissionsRequest() = default;
 PostPartnerPermissionsResponse::PostPartnerPermissionsResponse() = default;
 PostPartnerPermissionsResponse::~PostPartnerPermissionsResponse() = default;
-T37::TransactionSceneInfo() = default;
-T37::~TransactionSceneInfo() = default;
+T65::TransactionSceneInfo() = default;
+T65::~TransactionSceneInfo() = default;
 PostPartnerPermissionsApplyForSceneRequest::PostPartnerPermissionsApplyForSceneRequest() = default;
 PostPartnerPermissionsApplyForSceneRequest::~PostPartnerPermissionsApplyForSceneRequest() = default;
 PostPartnerPermissionsApplyForSceneResponse::PostPartnerPermissionsApplyForSceneResponse() =
     default;
 PostPartnerPermissionsApplyForSceneResponse::~PostPartnerPermissionsApplyForSceneResponse() =
     default;
-T38::ShoppingInfo() = default;
-T38::~ShoppingInfo() = default;
+T67::Goods() = default;
+T67::~Goods() = default;
+T66::ShoppingInfo() = default;
+T66::~ShoppingInfo() = default;
 PostPartnerPermissionsAssessUserRiskLevelRequest::
     PostPartnerPermissionsAssessUserRiskLevelRequest() = default;
 PostPartnerPermissionsAssessUserRiskLevelRequest::
@@ -5346,22 +6966,56 @@ GetPartnerServiceAccountApplicationsByOutApplyNoResponse::
     ~GetPartnerServiceAccountApplicationsByOutApplyNoResponse() = default;
 GetPartnerServiceorderRequest::GetPartnerServiceorderRequest() = default;
 GetPartnerServiceorderRequest::~GetPartnerServiceorderRequest() = default;
-T41::PromotionDetail() = default;
-T41::~PromotionDetail() = default;
-T40::Details() = default;
-T40::~Details() = default;
-T39::Collection() = default;
-T39::~Collection() = default;
+T68::PostPayments() = default;
+T68::~PostPayments() = default;
+T69::PostDiscounts() = default;
+T69::~PostDiscounts() = default;
+T70::RiskFund() = default;
+T70::~RiskFund() = default;
+T74::GoodsDetail() = default;
+T74::~GoodsDetail() = default;
+T73::PromotionDetail() = default;
+T73::~PromotionDetail() = default;
+T72::Details() = default;
+T72::~Details() = default;
+T71::Collection() = default;
+T71::~Collection() = default;
+T75::TimeRange() = default;
+T75::~TimeRange() = default;
+T76::Location() = default;
+T76::~Location() = default;
 GetPartnerServiceorderResponse::GetPartnerServiceorderResponse() = default;
 GetPartnerServiceorderResponse::~GetPartnerServiceorderResponse() = default;
-T42::RiskFund() = default;
-T42::~RiskFund() = default;
-T43::Device() = default;
-T43::~Device() = default;
+T77::PostPayments() = default;
+T77::~PostPayments() = default;
+T78::PostDiscounts() = default;
+T78::~PostDiscounts() = default;
+T79::RiskFund() = default;
+T79::~RiskFund() = default;
+T80::TimeRange() = default;
+T80::~TimeRange() = default;
+T81::Location() = default;
+T81::~Location() = default;
+T82::Device() = default;
+T82::~Device() = default;
 PostPartnerServiceorderRequest::PostPartnerServiceorderRequest() = default;
 PostPartnerServiceorderRequest::~PostPartnerServiceorderRequest() = default;
+T83::PostPayments() = default;
+T83::~PostPayments() = default;
+T84::PostDiscounts() = default;
+T84::~PostDiscounts() = default;
+T85::RiskFund() = default;
+T85::~RiskFund() = default;
 PostPartnerServiceorderResponse::PostPartnerServiceorderResponse() = default;
 PostPartnerServiceorderResponse::~PostPartnerServiceorderResponse() = default;
+T86::PostPayments() = default;
+T86::~PostPayments() = default;
+T87::PostDiscounts() = default;
+T87::~PostDiscounts() = default;
+T88::TimeRange() = default;
+T88::~TimeRange() = default;
+T89::Location() = default;
+T89::~Location() = default;
 PostPartnerServiceorderDirectCompleteRequest::PostPartnerServiceorderDirectCompleteRequest() =
     default;
 PostPartnerServiceorderDirectCompleteRequest::~PostPartnerServiceorderDirectCompleteRequest() =
@@ -5370,12 +7024,26 @@ PostPartnerServiceorderByOutOrderNoCancelRequest::
     PostPartnerServiceorderByOutOrderNoCancelRequest() = default;
 PostPartnerServiceorderByOutOrderNoCancelRequest::
     ~PostPartnerServiceorderByOutOrderNoCancelRequest() = default;
+T90::PostPayments() = default;
+T90::~PostPayments() = default;
+T91::PostDiscounts() = default;
+T91::~PostDiscounts() = default;
+T92::TimeRange() = default;
+T92::~TimeRange() = default;
+T93::Location() = default;
+T93::~Location() = default;
+T94::Device() = default;
+T94::~Device() = default;
 PostPartnerServiceorderByOutOrderNoCompleteRequest::
     PostPartnerServiceorderByOutOrderNoCompleteRequest() = default;
 PostPartnerServiceorderByOutOrderNoCompleteRequest::
     ~PostPartnerServiceorderByOutOrderNoCompleteRequest() = default;
-T44::PostDiscounts() = default;
-T44::~PostDiscounts() = default;
+T95::PostPayments() = default;
+T95::~PostPayments() = default;
+T96::PostDiscounts() = default;
+T96::~PostDiscounts() = default;
+T97::Device() = default;
+T97::~Device() = default;
 PostPartnerServiceorderByOutOrderNoModifyRequest::
     PostPartnerServiceorderByOutOrderNoModifyRequest() = default;
 PostPartnerServiceorderByOutOrderNoModifyRequest::
@@ -5384,46 +7052,84 @@ PostPartnerServiceorderByOutOrderNoPayRequest::PostPartnerServiceorderByOutOrder
     default;
 PostPartnerServiceorderByOutOrderNoPayRequest::~PostPartnerServiceorderByOutOrderNoPayRequest() =
     default;
+T98::PostPayments() = default;
+T98::~PostPayments() = default;
+T99::PostDiscounts() = default;
+T99::~PostDiscounts() = default;
 PostPartnerServiceorderByOutOrderNoSendPendingmessageRequest::
     PostPartnerServiceorderByOutOrderNoSendPendingmessageRequest() = default;
 PostPartnerServiceorderByOutOrderNoSendPendingmessageRequest::
     ~PostPartnerServiceorderByOutOrderNoSendPendingmessageRequest() = default;
+T100::PostPayments() = default;
+T100::~PostPayments() = default;
+T101::PostDiscounts() = default;
+T101::~PostDiscounts() = default;
 PostPartnerServiceorderByOutOrderNoSendPrepaidmessageRequest::
     PostPartnerServiceorderByOutOrderNoSendPrepaidmessageRequest() = default;
 PostPartnerServiceorderByOutOrderNoSendPrepaidmessageRequest::
     ~PostPartnerServiceorderByOutOrderNoSendPrepaidmessageRequest() = default;
-T45::Detail() = default;
-T45::~Detail() = default;
+T102::Detail() = default;
+T102::~Detail() = default;
 PostPartnerServiceorderByOutOrderNoSyncRequest::PostPartnerServiceorderByOutOrderNoSyncRequest() =
     default;
 PostPartnerServiceorderByOutOrderNoSyncRequest::~PostPartnerServiceorderByOutOrderNoSyncRequest() =
     default;
-T46::RiskFund() = default;
-T46::~RiskFund() = default;
+T103::PostPayments() = default;
+T103::~PostPayments() = default;
+T104::PostDiscounts() = default;
+T104::~PostDiscounts() = default;
+T105::TimeRange() = default;
+T105::~TimeRange() = default;
+T106::Location() = default;
+T106::~Location() = default;
+T107::RiskFund() = default;
+T107::~RiskFund() = default;
+T109::JumpLink() = default;
+T109::~JumpLink() = default;
+T110::Goods() = default;
+T110::~Goods() = default;
+T108::ShoppingInfo() = default;
+T108::~ShoppingInfo() = default;
 PostPartnerServicepayondeliveryorderRequest::PostPartnerServicepayondeliveryorderRequest() =
     default;
 PostPartnerServicepayondeliveryorderRequest::~PostPartnerServicepayondeliveryorderRequest() =
     default;
+T111::PostPayments() = default;
+T111::~PostPayments() = default;
+T112::PostDiscounts() = default;
+T112::~PostDiscounts() = default;
+T113::RiskFund() = default;
+T113::~RiskFund() = default;
+T114::TimeRange() = default;
+T114::~TimeRange() = default;
+T116::JumpLink() = default;
+T116::~JumpLink() = default;
+T117::Goods() = default;
+T117::~Goods() = default;
+T115::ShoppingInfo() = default;
+T115::~ShoppingInfo() = default;
 PostPartnerServicepayondeliveryorderResponse::PostPartnerServicepayondeliveryorderResponse() =
     default;
 PostPartnerServicepayondeliveryorderResponse::~PostPartnerServicepayondeliveryorderResponse() =
     default;
 GetPartnerServicequotasServiceIdRequest::GetPartnerServicequotasServiceIdRequest() = default;
 GetPartnerServicequotasServiceIdRequest::~GetPartnerServicequotasServiceIdRequest() = default;
-T47::Quotas() = default;
-T47::~Quotas() = default;
+T118::Quotas() = default;
+T118::~Quotas() = default;
 GetPartnerServicequotasServiceIdResponse::GetPartnerServicequotasServiceIdResponse() = default;
 GetPartnerServicequotasServiceIdResponse::~GetPartnerServicequotasServiceIdResponse() = default;
 GetPayafterOrdersRequest::GetPayafterOrdersRequest() = default;
 GetPayafterOrdersRequest::~GetPayafterOrdersRequest() = default;
-T48::Fees() = default;
-T48::~Fees() = default;
-T49::Discounts() = default;
-T49::~Discounts() = default;
+T119::Fees() = default;
+T119::~Fees() = default;
+T120::Discounts() = default;
+T120::~Discounts() = default;
 GetPayafterOrdersResponse::GetPayafterOrdersResponse() = default;
 GetPayafterOrdersResponse::~GetPayafterOrdersResponse() = default;
-T50::Discounts() = default;
-T50::~Discounts() = default;
+T121::Fees() = default;
+T121::~Fees() = default;
+T122::Discounts() = default;
+T122::~Discounts() = default;
 PostPayafterOrdersRequest::PostPayafterOrdersRequest() = default;
 PostPayafterOrdersRequest::~PostPayafterOrdersRequest() = default;
 PostPayafterOrdersResponse::PostPayafterOrdersResponse() = default;
@@ -5436,6 +7142,10 @@ PostPayafterOrdersByOutOrderNoCancelResponse::PostPayafterOrdersByOutOrderNoCanc
     default;
 PostPayafterOrdersByOutOrderNoCancelResponse::~PostPayafterOrdersByOutOrderNoCancelResponse() =
     default;
+T123::Fees() = default;
+T123::~Fees() = default;
+T124::Discounts() = default;
+T124::~Discounts() = default;
 PostPayafterOrdersByOutOrderNoCompleteRequest::PostPayafterOrdersByOutOrderNoCompleteRequest() =
     default;
 PostPayafterOrdersByOutOrderNoCompleteRequest::~PostPayafterOrdersByOutOrderNoCompleteRequest() =
@@ -5444,8 +7154,8 @@ PostPayafterOrdersByOutOrderNoCompleteResponse::PostPayafterOrdersByOutOrderNoCo
     default;
 PostPayafterOrdersByOutOrderNoCompleteResponse::~PostPayafterOrdersByOutOrderNoCompleteResponse() =
     default;
-T51::Detail() = default;
-T51::~Detail() = default;
+T125::Detail() = default;
+T125::~Detail() = default;
 PostPayafterOrdersByOutOrderNoSyncRequest::PostPayafterOrdersByOutOrderNoSyncRequest() = default;
 PostPayafterOrdersByOutOrderNoSyncRequest::~PostPayafterOrdersByOutOrderNoSyncRequest() = default;
 PostPayafterOrdersByOutOrderNoSyncResponse::PostPayafterOrdersByOutOrderNoSyncResponse() = default;
@@ -5454,6 +7164,10 @@ PostPermissionsRequest::PostPermissionsRequest() = default;
 PostPermissionsRequest::~PostPermissionsRequest() = default;
 PostPermissionsResponse::PostPermissionsResponse() = default;
 PostPermissionsResponse::~PostPermissionsResponse() = default;
+T127::Goods() = default;
+T127::~Goods() = default;
+T126::ShoppingInfo() = default;
+T126::~ShoppingInfo() = default;
 PostPermissionsAssessUserRiskLevelRequest::PostPermissionsAssessUserRiskLevelRequest() = default;
 PostPermissionsAssessUserRiskLevelRequest::~PostPermissionsAssessUserRiskLevelRequest() = default;
 PostPermissionsAssessUserRiskLevelResponse::PostPermissionsAssessUserRiskLevelResponse() = default;
@@ -5472,18 +7186,20 @@ GetPermissionsOpenidResponse::GetPermissionsOpenidResponse() = default;
 GetPermissionsOpenidResponse::~GetPermissionsOpenidResponse() = default;
 PostPermissionsOpenidTerminateRequest::PostPermissionsOpenidTerminateRequest() = default;
 PostPermissionsOpenidTerminateRequest::~PostPermissionsOpenidTerminateRequest() = default;
-T52::PlanDetailList() = default;
-T52::~PlanDetailList() = default;
+T128::PlanDetailList() = default;
+T128::~PlanDetailList() = default;
 PostPlanPartnerPayscorePlansRequest::PostPlanPartnerPayscorePlansRequest() = default;
 PostPlanPartnerPayscorePlansRequest::~PostPlanPartnerPayscorePlansRequest() = default;
-T53::PlanDetailList() = default;
-T53::~PlanDetailList() = default;
+T129::PlanDetailList() = default;
+T129::~PlanDetailList() = default;
 PostPlanPartnerPayscorePlansResponse::PostPlanPartnerPayscorePlansResponse() = default;
 PostPlanPartnerPayscorePlansResponse::~PostPlanPartnerPayscorePlansResponse() = default;
 GetPlanPartnerPayscorePlansMerchantPlanNoRequest::
     GetPlanPartnerPayscorePlansMerchantPlanNoRequest() = default;
 GetPlanPartnerPayscorePlansMerchantPlanNoRequest::
     ~GetPlanPartnerPayscorePlansMerchantPlanNoRequest() = default;
+T130::PlanDetailList() = default;
+T130::~PlanDetailList() = default;
 GetPlanPartnerPayscorePlansMerchantPlanNoResponse::
     GetPlanPartnerPayscorePlansMerchantPlanNoResponse() = default;
 GetPlanPartnerPayscorePlansMerchantPlanNoResponse::
@@ -5492,36 +7208,90 @@ PostPlanPartnerPayscorePlansMerchantPlanNoStopRequest::
     PostPlanPartnerPayscorePlansMerchantPlanNoStopRequest() = default;
 PostPlanPartnerPayscorePlansMerchantPlanNoStopRequest::
     ~PostPlanPartnerPayscorePlansMerchantPlanNoStopRequest() = default;
+T131::PlanDetailList() = default;
+T131::~PlanDetailList() = default;
 PostPlanPartnerPayscorePlansMerchantPlanNoStopResponse::
     PostPlanPartnerPayscorePlansMerchantPlanNoStopResponse() = default;
 PostPlanPartnerPayscorePlansMerchantPlanNoStopResponse::
     ~PostPlanPartnerPayscorePlansMerchantPlanNoStopResponse() = default;
+T132::PlanDetailList() = default;
+T132::~PlanDetailList() = default;
 PostPlanPayscorePlansRequest::PostPlanPayscorePlansRequest() = default;
 PostPlanPayscorePlansRequest::~PostPlanPayscorePlansRequest() = default;
+T133::PlanDetailList() = default;
+T133::~PlanDetailList() = default;
 PostPlanPayscorePlansResponse::PostPlanPayscorePlansResponse() = default;
 PostPlanPayscorePlansResponse::~PostPlanPayscorePlansResponse() = default;
 GetPlanPayscorePlansMerchantPlanNoRequest::GetPlanPayscorePlansMerchantPlanNoRequest() = default;
 GetPlanPayscorePlansMerchantPlanNoRequest::~GetPlanPayscorePlansMerchantPlanNoRequest() = default;
+T134::PlanDetailList() = default;
+T134::~PlanDetailList() = default;
 GetPlanPayscorePlansMerchantPlanNoResponse::GetPlanPayscorePlansMerchantPlanNoResponse() = default;
 GetPlanPayscorePlansMerchantPlanNoResponse::~GetPlanPayscorePlansMerchantPlanNoResponse() = default;
 PostPlanPayscorePlansMerchantPlanNoStopRequest::PostPlanPayscorePlansMerchantPlanNoStopRequest() =
     default;
 PostPlanPayscorePlansMerchantPlanNoStopRequest::~PostPlanPayscorePlansMerchantPlanNoStopRequest() =
     default;
+T135::PlanDetailList() = default;
+T135::~PlanDetailList() = default;
 PostPlanPayscorePlansMerchantPlanNoStopResponse::PostPlanPayscorePlansMerchantPlanNoStopResponse() =
     default;
 PostPlanPayscorePlansMerchantPlanNoStopResponse::
     ~PostPlanPayscorePlansMerchantPlanNoStopResponse() = default;
 GetServiceorderRequest::GetServiceorderRequest() = default;
 GetServiceorderRequest::~GetServiceorderRequest() = default;
+T136::PostPayments() = default;
+T136::~PostPayments() = default;
+T137::PostDiscounts() = default;
+T137::~PostDiscounts() = default;
+T138::RiskFund() = default;
+T138::~RiskFund() = default;
+T142::GoodsDetail() = default;
+T142::~GoodsDetail() = default;
+T141::PromotionDetail() = default;
+T141::~PromotionDetail() = default;
+T140::Details() = default;
+T140::~Details() = default;
+T139::Collection() = default;
+T139::~Collection() = default;
+T143::TimeRange() = default;
+T143::~TimeRange() = default;
+T144::Location() = default;
+T144::~Location() = default;
 GetServiceorderResponse::GetServiceorderResponse() = default;
 GetServiceorderResponse::~GetServiceorderResponse() = default;
-T54::TimeRange() = default;
-T54::~TimeRange() = default;
+T145::PostPayments() = default;
+T145::~PostPayments() = default;
+T146::PostDiscounts() = default;
+T146::~PostDiscounts() = default;
+T147::TimeRange() = default;
+T147::~TimeRange() = default;
+T148::Location() = default;
+T148::~Location() = default;
+T149::RiskFund() = default;
+T149::~RiskFund() = default;
+T150::Device() = default;
+T150::~Device() = default;
 PostServiceorderRequest::PostServiceorderRequest() = default;
 PostServiceorderRequest::~PostServiceorderRequest() = default;
+T151::PostPayments() = default;
+T151::~PostPayments() = default;
+T152::PostDiscounts() = default;
+T152::~PostDiscounts() = default;
+T153::RiskFund() = default;
+T153::~RiskFund() = default;
+T154::TimeRange() = default;
+T154::~TimeRange() = default;
 PostServiceorderResponse::PostServiceorderResponse() = default;
 PostServiceorderResponse::~PostServiceorderResponse() = default;
+T155::PostPayments() = default;
+T155::~PostPayments() = default;
+T156::PostDiscounts() = default;
+T156::~PostDiscounts() = default;
+T157::TimeRange() = default;
+T157::~TimeRange() = default;
+T158::Location() = default;
+T158::~Location() = default;
 PostServiceorderDirectCompleteRequest::PostServiceorderDirectCompleteRequest() = default;
 PostServiceorderDirectCompleteRequest::~PostServiceorderDirectCompleteRequest() = default;
 PostServiceorderDirectCompleteResponse::PostServiceorderDirectCompleteResponse() = default;
@@ -5530,84 +7300,158 @@ PostServiceorderByOutOrderNoCancelRequest::PostServiceorderByOutOrderNoCancelReq
 PostServiceorderByOutOrderNoCancelRequest::~PostServiceorderByOutOrderNoCancelRequest() = default;
 PostServiceorderByOutOrderNoCancelResponse::PostServiceorderByOutOrderNoCancelResponse() = default;
 PostServiceorderByOutOrderNoCancelResponse::~PostServiceorderByOutOrderNoCancelResponse() = default;
-T55::Location() = default;
-T55::~Location() = default;
+T159::PostPayments() = default;
+T159::~PostPayments() = default;
+T160::PostDiscounts() = default;
+T160::~PostDiscounts() = default;
+T161::TimeRange() = default;
+T161::~TimeRange() = default;
+T162::Location() = default;
+T162::~Location() = default;
+T163::Device() = default;
+T163::~Device() = default;
 PostServiceorderByOutOrderNoCompleteRequest::PostServiceorderByOutOrderNoCompleteRequest() =
     default;
 PostServiceorderByOutOrderNoCompleteRequest::~PostServiceorderByOutOrderNoCompleteRequest() =
     default;
+T164::PostPayments() = default;
+T164::~PostPayments() = default;
+T165::PostDiscounts() = default;
+T165::~PostDiscounts() = default;
+T166::RiskFund() = default;
+T166::~RiskFund() = default;
 PostServiceorderByOutOrderNoCompleteResponse::PostServiceorderByOutOrderNoCompleteResponse() =
     default;
 PostServiceorderByOutOrderNoCompleteResponse::~PostServiceorderByOutOrderNoCompleteResponse() =
     default;
+T167::PostPayments() = default;
+T167::~PostPayments() = default;
+T168::PostDiscounts() = default;
+T168::~PostDiscounts() = default;
+T169::Device() = default;
+T169::~Device() = default;
 PostServiceorderByOutOrderNoModifyRequest::PostServiceorderByOutOrderNoModifyRequest() = default;
 PostServiceorderByOutOrderNoModifyRequest::~PostServiceorderByOutOrderNoModifyRequest() = default;
-T57::Details() = default;
-T57::~Details() = default;
-T56::Collection() = default;
-T56::~Collection() = default;
+T170::PostPayments() = default;
+T170::~PostPayments() = default;
+T171::RiskFund() = default;
+T171::~RiskFund() = default;
+T173::Details() = default;
+T173::~Details() = default;
+T172::Collection() = default;
+T172::~Collection() = default;
+T174::TimeRange() = default;
+T174::~TimeRange() = default;
+T175::Location() = default;
+T175::~Location() = default;
 PostServiceorderByOutOrderNoModifyResponse::PostServiceorderByOutOrderNoModifyResponse() = default;
 PostServiceorderByOutOrderNoModifyResponse::~PostServiceorderByOutOrderNoModifyResponse() = default;
 PostServiceorderByOutOrderNoPayRequest::PostServiceorderByOutOrderNoPayRequest() = default;
 PostServiceorderByOutOrderNoPayRequest::~PostServiceorderByOutOrderNoPayRequest() = default;
 PostServiceorderByOutOrderNoPayResponse::PostServiceorderByOutOrderNoPayResponse() = default;
 PostServiceorderByOutOrderNoPayResponse::~PostServiceorderByOutOrderNoPayResponse() = default;
+T176::PostPayments() = default;
+T176::~PostPayments() = default;
+T177::PostDiscounts() = default;
+T177::~PostDiscounts() = default;
 PostServiceorderByOutOrderNoSendPendingmessageRequest::
     PostServiceorderByOutOrderNoSendPendingmessageRequest() = default;
 PostServiceorderByOutOrderNoSendPendingmessageRequest::
     ~PostServiceorderByOutOrderNoSendPendingmessageRequest() = default;
+T178::PostPayments() = default;
+T178::~PostPayments() = default;
+T179::PostDiscounts() = default;
+T179::~PostDiscounts() = default;
 PostServiceorderByOutOrderNoSendPrepaidmessageRequest::
     PostServiceorderByOutOrderNoSendPrepaidmessageRequest() = default;
 PostServiceorderByOutOrderNoSendPrepaidmessageRequest::
     ~PostServiceorderByOutOrderNoSendPrepaidmessageRequest() = default;
-T58::Detail() = default;
-T58::~Detail() = default;
+T180::Detail() = default;
+T180::~Detail() = default;
 PostServiceorderByOutOrderNoSyncRequest::PostServiceorderByOutOrderNoSyncRequest() = default;
 PostServiceorderByOutOrderNoSyncRequest::~PostServiceorderByOutOrderNoSyncRequest() = default;
-T59::PostDiscounts() = default;
-T59::~PostDiscounts() = default;
-T61::Details() = default;
-T61::~Details() = default;
-T60::Collection() = default;
-T60::~Collection() = default;
+T181::PostPayments() = default;
+T181::~PostPayments() = default;
+T182::PostDiscounts() = default;
+T182::~PostDiscounts() = default;
+T183::RiskFund() = default;
+T183::~RiskFund() = default;
+T185::Details() = default;
+T185::~Details() = default;
+T184::Collection() = default;
+T184::~Collection() = default;
+T186::TimeRange() = default;
+T186::~TimeRange() = default;
+T187::Location() = default;
+T187::~Location() = default;
 PostServiceorderByOutOrderNoSyncResponse::PostServiceorderByOutOrderNoSyncResponse() = default;
 PostServiceorderByOutOrderNoSyncResponse::~PostServiceorderByOutOrderNoSyncResponse() = default;
-T62::PostPayments() = default;
-T62::~PostPayments() = default;
-T63::PostDiscounts() = default;
-T63::~PostDiscounts() = default;
-T64::TimeRange() = default;
-T64::~TimeRange() = default;
-T65::ShoppingInfo() = default;
-T65::~ShoppingInfo() = default;
+T188::PostPayments() = default;
+T188::~PostPayments() = default;
+T189::PostDiscounts() = default;
+T189::~PostDiscounts() = default;
+T190::TimeRange() = default;
+T190::~TimeRange() = default;
+T191::Location() = default;
+T191::~Location() = default;
+T192::RiskFund() = default;
+T192::~RiskFund() = default;
+T194::JumpLink() = default;
+T194::~JumpLink() = default;
+T195::Goods() = default;
+T195::~Goods() = default;
+T193::ShoppingInfo() = default;
+T193::~ShoppingInfo() = default;
 PostServicepayondeliveryorderRequest::PostServicepayondeliveryorderRequest() = default;
 PostServicepayondeliveryorderRequest::~PostServicepayondeliveryorderRequest() = default;
+T196::PostPayments() = default;
+T196::~PostPayments() = default;
+T197::PostDiscounts() = default;
+T197::~PostDiscounts() = default;
+T198::RiskFund() = default;
+T198::~RiskFund() = default;
+T199::TimeRange() = default;
+T199::~TimeRange() = default;
+T201::JumpLink() = default;
+T201::~JumpLink() = default;
+T202::Goods() = default;
+T202::~Goods() = default;
+T200::ShoppingInfo() = default;
+T200::~ShoppingInfo() = default;
 PostServicepayondeliveryorderResponse::PostServicepayondeliveryorderResponse() = default;
 PostServicepayondeliveryorderResponse::~PostServicepayondeliveryorderResponse() = default;
+T203::TimeRange() = default;
+T203::~TimeRange() = default;
+T204::Location() = default;
+T204::~Location() = default;
 PostSignPlanPartnerServiceorderRequest::PostSignPlanPartnerServiceorderRequest() = default;
 PostSignPlanPartnerServiceorderRequest::~PostSignPlanPartnerServiceorderRequest() = default;
-T66::PostPayments() = default;
-T66::~PostPayments() = default;
-T67::PostDiscounts() = default;
-T67::~PostDiscounts() = default;
-T68::RiskFund() = default;
-T68::~RiskFund() = default;
+T205::PostPayments() = default;
+T205::~PostPayments() = default;
+T206::PostDiscounts() = default;
+T206::~PostDiscounts() = default;
+T207::RiskFund() = default;
+T207::~RiskFund() = default;
+T208::TimeRange() = default;
+T208::~TimeRange() = default;
 PostSignPlanPartnerServiceorderResponse::PostSignPlanPartnerServiceorderResponse() = default;
 PostSignPlanPartnerServiceorderResponse::~PostSignPlanPartnerServiceorderResponse() = default;
-T69::SignPlanDetail() = default;
-T69::~SignPlanDetail() = default;
+T209::SignPlanDetail() = default;
+T209::~SignPlanDetail() = default;
 PostSignPlanPartnerUserSignPlansRequest::PostSignPlanPartnerUserSignPlansRequest() = default;
 PostSignPlanPartnerUserSignPlansRequest::~PostSignPlanPartnerUserSignPlansRequest() = default;
-T71::SignedDetailList() = default;
-T71::~SignedDetailList() = default;
-T70::SignPlan() = default;
-T70::~SignPlan() = default;
+T211::SignedDetailList() = default;
+T211::~SignedDetailList() = default;
+T210::SignPlan() = default;
+T210::~SignPlan() = default;
 PostSignPlanPartnerUserSignPlansResponse::PostSignPlanPartnerUserSignPlansResponse() = default;
 PostSignPlanPartnerUserSignPlansResponse::~PostSignPlanPartnerUserSignPlansResponse() = default;
 GetSignPlanPartnerUserSignPlansMerchantSignPlanNoRequest::
     GetSignPlanPartnerUserSignPlansMerchantSignPlanNoRequest() = default;
 GetSignPlanPartnerUserSignPlansMerchantSignPlanNoRequest::
     ~GetSignPlanPartnerUserSignPlansMerchantSignPlanNoRequest() = default;
+T212::SignedDetailList() = default;
+T212::~SignedDetailList() = default;
 GetSignPlanPartnerUserSignPlansMerchantSignPlanNoResponse::
     GetSignPlanPartnerUserSignPlansMerchantSignPlanNoResponse() = default;
 GetSignPlanPartnerUserSignPlansMerchantSignPlanNoResponse::
@@ -5616,24 +7460,44 @@ PostSignPlanPartnerUserSignPlansMerchantSignPlanNoStopRequest::
     PostSignPlanPartnerUserSignPlansMerchantSignPlanNoStopRequest() = default;
 PostSignPlanPartnerUserSignPlansMerchantSignPlanNoStopRequest::
     ~PostSignPlanPartnerUserSignPlansMerchantSignPlanNoStopRequest() = default;
+T213::SignedDetailList() = default;
+T213::~SignedDetailList() = default;
 PostSignPlanPartnerUserSignPlansMerchantSignPlanNoStopResponse::
     PostSignPlanPartnerUserSignPlansMerchantSignPlanNoStopResponse() = default;
 PostSignPlanPartnerUserSignPlansMerchantSignPlanNoStopResponse::
     ~PostSignPlanPartnerUserSignPlansMerchantSignPlanNoStopResponse() = default;
+T214::TimeRange() = default;
+T214::~TimeRange() = default;
+T215::Location() = default;
+T215::~Location() = default;
 PostSignPlanServiceorderRequest::PostSignPlanServiceorderRequest() = default;
 PostSignPlanServiceorderRequest::~PostSignPlanServiceorderRequest() = default;
+T216::PostPayments() = default;
+T216::~PostPayments() = default;
+T217::PostDiscounts() = default;
+T217::~PostDiscounts() = default;
+T218::RiskFund() = default;
+T218::~RiskFund() = default;
+T219::TimeRange() = default;
+T219::~TimeRange() = default;
 PostSignPlanServiceorderResponse::PostSignPlanServiceorderResponse() = default;
 PostSignPlanServiceorderResponse::~PostSignPlanServiceorderResponse() = default;
+T220::SignPlanDetail() = default;
+T220::~SignPlanDetail() = default;
 PostSignPlanUserSignPlansRequest::PostSignPlanUserSignPlansRequest() = default;
 PostSignPlanUserSignPlansRequest::~PostSignPlanUserSignPlansRequest() = default;
-T72::SignPlan() = default;
-T72::~SignPlan() = default;
+T222::SignedDetailList() = default;
+T222::~SignedDetailList() = default;
+T221::SignPlan() = default;
+T221::~SignPlan() = default;
 PostSignPlanUserSignPlansResponse::PostSignPlanUserSignPlansResponse() = default;
 PostSignPlanUserSignPlansResponse::~PostSignPlanUserSignPlansResponse() = default;
 GetSignPlanUserSignPlansMerchantSignPlanNoRequest::
     GetSignPlanUserSignPlansMerchantSignPlanNoRequest() = default;
 GetSignPlanUserSignPlansMerchantSignPlanNoRequest::
     ~GetSignPlanUserSignPlansMerchantSignPlanNoRequest() = default;
+T223::SignedDetailList() = default;
+T223::~SignedDetailList() = default;
 GetSignPlanUserSignPlansMerchantSignPlanNoResponse::
     GetSignPlanUserSignPlansMerchantSignPlanNoResponse() = default;
 GetSignPlanUserSignPlansMerchantSignPlanNoResponse::
@@ -5642,14 +7506,24 @@ PostSignPlanUserSignPlansMerchantSignPlanNoStopRequest::
     PostSignPlanUserSignPlansMerchantSignPlanNoStopRequest() = default;
 PostSignPlanUserSignPlansMerchantSignPlanNoStopRequest::
     ~PostSignPlanUserSignPlansMerchantSignPlanNoStopRequest() = default;
+T224::SignedDetailList() = default;
+T224::~SignedDetailList() = default;
 PostSignPlanUserSignPlansMerchantSignPlanNoStopResponse::
     PostSignPlanUserSignPlansMerchantSignPlanNoStopResponse() = default;
 PostSignPlanUserSignPlansMerchantSignPlanNoStopResponse::
     ~PostSignPlanUserSignPlansMerchantSignPlanNoStopResponse() = default;
 GetSmartretailOrdersRequest::GetSmartretailOrdersRequest() = default;
 GetSmartretailOrdersRequest::~GetSmartretailOrdersRequest() = default;
+T225::Fees() = default;
+T225::~Fees() = default;
+T226::Discounts() = default;
+T226::~Discounts() = default;
 GetSmartretailOrdersResponse::GetSmartretailOrdersResponse() = default;
 GetSmartretailOrdersResponse::~GetSmartretailOrdersResponse() = default;
+T227::Fees() = default;
+T227::~Fees() = default;
+T228::Discounts() = default;
+T228::~Discounts() = default;
 PostSmartretailOrdersRequest::PostSmartretailOrdersRequest() = default;
 PostSmartretailOrdersRequest::~PostSmartretailOrdersRequest() = default;
 PostSmartretailOrdersResponse::PostSmartretailOrdersResponse() = default;
@@ -5662,6 +7536,10 @@ PostSmartretailOrdersByOutOrderNoCancelResponse::PostSmartretailOrdersByOutOrder
     default;
 PostSmartretailOrdersByOutOrderNoCancelResponse::
     ~PostSmartretailOrdersByOutOrderNoCancelResponse() = default;
+T229::Fees() = default;
+T229::~Fees() = default;
+T230::Discounts() = default;
+T230::~Discounts() = default;
 PostSmartretailOrdersByOutOrderNoCompleteRequest::
     PostSmartretailOrdersByOutOrderNoCompleteRequest() = default;
 PostSmartretailOrdersByOutOrderNoCompleteRequest::
@@ -5679,26 +7557,72 @@ PostUsersByOpenidPermissionsByServiceIdTerminateRequest::
 PostUsersByOpenidPermissionsByServiceIdTerminateRequest::
     ~PostUsersByOpenidPermissionsByServiceIdTerminateRequest() = default;
 
-const EnumTable& EnumTableOf(T18::Name) { return kEnum0; }
-const EnumTable& EnumTableOf(T20::JumpLinkType) { return kEnum1; }
+const EnumTable& EnumTableOf(T30::Name) { return kEnum0; }
+const EnumTable& EnumTableOf(T32::JumpLinkType) { return kEnum1; }
 const EnumTable& EnumTableOf(GetMerchantBillRequest::TarType) { return kEnum2; }
 const EnumTable& EnumTableOf(GetOverseaPartnerServiceorderResponse::State) { return kEnum3; }
 const EnumTable& EnumTableOf(GetOverseaPartnerServiceorderResponse::StateDescription) {
   return kEnum4;
 }
-const EnumTable& EnumTableOf(T30::State) { return kEnum5; }
-const EnumTable& EnumTableOf(T31::PaidType) { return kEnum6; }
-const EnumTable& EnumTableOf(T32::Scope) { return kEnum7; }
-const EnumTable& EnumTableOf(T32::Type) { return kEnum8; }
+const EnumTable& EnumTableOf(T45::State) { return kEnum5; }
+const EnumTable& EnumTableOf(T46::PaidType) { return kEnum6; }
+const EnumTable& EnumTableOf(T47::Scope) { return kEnum7; }
+const EnumTable& EnumTableOf(T47::Type) { return kEnum8; }
+const EnumTable& EnumTableOf(PostOverseaPartnerServiceorderResponse::State) { return kEnum3; }
+const EnumTable& EnumTableOf(PostOverseaPartnerServiceorderResponse::StateDescription) {
+  return kEnum4;
+}
 const EnumTable& EnumTableOf(PostOverseaPartnerServiceorderByOutOrderNoSyncRequest::Type) {
   return kEnum9;
 }
-const EnumTable& EnumTableOf(T41::Scope) { return kEnum10; }
+const EnumTable& EnumTableOf(GetPartnerServiceorderResponse::State) { return kEnum3; }
+const EnumTable& EnumTableOf(GetPartnerServiceorderResponse::StateDescription) { return kEnum4; }
+const EnumTable& EnumTableOf(T71::State) { return kEnum5; }
+const EnumTable& EnumTableOf(T72::PaidType) { return kEnum6; }
+const EnumTable& EnumTableOf(T73::Scope) { return kEnum10; }
+const EnumTable& EnumTableOf(T73::Type) { return kEnum8; }
+const EnumTable& EnumTableOf(T79::Name) { return kEnum0; }
+const EnumTable& EnumTableOf(PostPartnerServiceorderResponse::State) { return kEnum3; }
+const EnumTable& EnumTableOf(PostPartnerServiceorderResponse::StateDescription) { return kEnum4; }
+const EnumTable& EnumTableOf(T107::Name) { return kEnum0; }
+const EnumTable& EnumTableOf(T109::JumpLinkType) { return kEnum1; }
 const EnumTable& EnumTableOf(GetPayafterOrdersResponse::State) { return kEnum11; }
 const EnumTable& EnumTableOf(GetPayafterOrdersResponse::PayType) { return kEnum12; }
+const EnumTable& EnumTableOf(PostPayafterOrdersByOutOrderNoSyncRequest::Type) { return kEnum9; }
 const EnumTable& EnumTableOf(GetPermissionsAuthorizationCodeResponse::AuthorizationState) {
   return kEnum13;
 }
+const EnumTable& EnumTableOf(GetPermissionsOpenidResponse::AuthorizationState) { return kEnum13; }
+const EnumTable& EnumTableOf(GetServiceorderResponse::State) { return kEnum3; }
+const EnumTable& EnumTableOf(GetServiceorderResponse::StateDescription) { return kEnum4; }
+const EnumTable& EnumTableOf(T138::Name) { return kEnum0; }
+const EnumTable& EnumTableOf(T139::State) { return kEnum5; }
+const EnumTable& EnumTableOf(T140::PaidType) { return kEnum6; }
+const EnumTable& EnumTableOf(T141::Scope) { return kEnum10; }
+const EnumTable& EnumTableOf(T141::Type) { return kEnum8; }
+const EnumTable& EnumTableOf(PostServiceorderResponse::State) { return kEnum3; }
+const EnumTable& EnumTableOf(PostServiceorderResponse::StateDescription) { return kEnum4; }
+const EnumTable& EnumTableOf(T153::Name) { return kEnum0; }
+const EnumTable& EnumTableOf(PostServiceorderDirectCompleteResponse::State) { return kEnum3; }
+const EnumTable& EnumTableOf(PostServiceorderDirectCompleteResponse::StateDescription) {
+  return kEnum4;
+}
+const EnumTable& EnumTableOf(PostServiceorderByOutOrderNoCompleteResponse::State) { return kEnum3; }
+const EnumTable& EnumTableOf(PostServiceorderByOutOrderNoCompleteResponse::StateDescription) {
+  return kEnum4;
+}
+const EnumTable& EnumTableOf(T166::Name) { return kEnum0; }
+const EnumTable& EnumTableOf(PostServiceorderByOutOrderNoModifyResponse::State) { return kEnum3; }
+const EnumTable& EnumTableOf(PostServiceorderByOutOrderNoModifyResponse::StateDescription) {
+  return kEnum4;
+}
+const EnumTable& EnumTableOf(T171::Name) { return kEnum0; }
+const EnumTable& EnumTableOf(T172::State) { return kEnum5; }
+const EnumTable& EnumTableOf(T173::PaidType) { return kEnum6; }
+const EnumTable& EnumTableOf(T192::Name) { return kEnum0; }
+const EnumTable& EnumTableOf(T194::JumpLinkType) { return kEnum1; }
+const EnumTable& EnumTableOf(GetSmartretailOrdersResponse::State) { return kEnum11; }
+const EnumTable& EnumTableOf(GetSmartretailOrdersResponse::PayType) { return kEnum12; }
 const EnumTable& EnumTableOf(GetUserServiceStateResponse::UseServiceState) { return kEnum14; }
 
 }  // namespace wechatpay::models::v3::payscore

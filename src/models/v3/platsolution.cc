@@ -15,53 +15,137 @@ namespace {
 
 using T1 = PostEcommerceBankTransferRechargesApplyRequest::RechargeAmount;
 using T2 = PostEcommerceBankTransferRechargesApplyResponse::TransferInAccount;
-using T3 = GetEcommerceBankTransferRechargesOutRechargeNoResponse::BankTransferInfo;
-using T4 = PostEcommerceInsuranceCompensationContractsRequest::AgreementList;
-using T5 = PostEcommerceMchTransferCompensateBillsRequest::Receiver;
-using T6 = T5::TransactionInfo;
-using T7 = PostEcommerceMchTransferCompensateBillsResponse::ReceiverDetail;
-using T8 = GetEcommerceMchTransferCompensateBillsBillIdResponse::CloseInfo;
-using T9 = PostEcommerceMchTransferDepositAfterSalesCompensationBillsRequest::Receiver;
-using T10 = T9::UserInfo;
-using T11 = PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse::ReceiverDetail;
+using T3 = GetEcommerceBankTransferRechargesOutRechargeNoResponse::RechargeAmount;
+using T4 = GetEcommerceBankTransferRechargesOutRechargeNoResponse::BankTransferInfo;
+using T5 = PostEcommerceInsuranceCompensationContractsRequest::AgreementList;
+using T6 = PostEcommerceMchTransferCompensateBillsRequest::Receiver;
+using T7 = T6::TransactionInfo;
+using T8 = PostEcommerceMchTransferCompensateBillsResponse::ReceiverDetail;
+using T9 = T8::Receiver;
+using T10 = T9::TransactionInfo;
+using T11 = GetEcommerceMchTransferCompensateBillsBillIdResponse::ReceiverDetail;
 using T12 = T11::Receiver;
-using T13 = PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsRequest::Receiver;
-using T14 = T13::MchInfo;
-using T15 = T13::TransactionInfo;
-using T16 =
-    PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponse::ReceiverDetail;
-using T17 = T16::Receiver;
-using T18 = T17::TransactionInfo;
-using T19 = PostEcommerceMchTransferDepositShippingCostCompensationBillsRequest::Receiver;
-using T20 = PostEcommerceMchTransferDepositShippingCostCompensationBillsResponse::ReceiverDetail;
-using T21 = GetEcommerceMchTransferInsuranceClaimBillsBillIdResponse::CloseInfo;
-using T22 = PostEcommerceMchTransferSubMchCompensationBillsRequest::Receiver;
-using T23 = T22::MchInfo;
-using T24 = PostEcommerceMchTransferSubMchCompensationBillsResponse::ReceiverDetail;
+using T13 = T12::TransactionInfo;
+using T14 = GetEcommerceMchTransferCompensateBillsBillIdResponse::CloseInfo;
+using T15 = GetEcommerceMchTransferCompensateBillsOutBillNoResponse::ReceiverDetail;
+using T16 = T15::Receiver;
+using T17 = T16::TransactionInfo;
+using T18 = GetEcommerceMchTransferCompensateBillsOutBillNoResponse::CloseInfo;
+using T19 = PostEcommerceMchTransferCompensateBillsPreTransferRequest::Receiver;
+using T20 = T19::TransactionInfo;
+using T21 = PostEcommerceMchTransferDepositAfterSalesCompensationBillsRequest::Receiver;
+using T22 = T21::TransactionInfo;
+using T23 = T21::UserInfo;
+using T24 = PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse::ReceiverDetail;
 using T25 = T24::Receiver;
-using T26 = PostEcommerceMchTransferTransferBillsRequest::Receiver;
-using T27 = T26::MchInfo;
-using T28 = PostEcommerceMchTransferTransferBillsResponse::ReceiverDetail;
-using T29 = T28::Receiver;
-using T30 = T29::MchInfo;
-using T31 = GetEcommerceRechargeEmployeesSubMchidResponse::Employees;
-using T32 = GetEcommerceRechargesOutRechargeNoResponse::BankTransferInfo;
-using T33 = GetEcommerceRechargesOutRechargeNoResponse::QrRechargeInfo;
-using T34 = GetEcommerceRechargesOutRechargeNoResponse::OnlineBankRechargeInfo;
-using T35 = PostEcommerceSettlePrepaySettleOrdersRequest::SettleInfoList;
-using T36 = T35::SettleDetailInfoList;
-using T37 = T36::Amount;
-using T38 = PostEcommerceSettlePrepaySettleOrdersBySettleBatchNoApplyAbnormalSettleResponse::
+using T26 = T25::TransactionInfo;
+using T27 = GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdResponse::ReceiverDetail;
+using T28 = T27::Receiver;
+using T29 = T28::TransactionInfo;
+using T30 = GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdResponse::CloseInfo;
+using T31 =
+    GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoResponse::ReceiverDetail;
+using T32 = T31::Receiver;
+using T33 = T32::TransactionInfo;
+using T34 = GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoResponse::CloseInfo;
+using T35 = PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsRequest::Receiver;
+using T36 = T35::MchInfo;
+using T37 = T35::TransactionInfo;
+using T38 =
+    PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponse::ReceiverDetail;
+using T39 = T38::Receiver;
+using T40 = T39::TransactionInfo;
+using T41 = GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBillNoResponse::
+    ReceiverDetail;
+using T42 = T41::Receiver;
+using T43 = T42::MchInfo;
+using T44 = T42::TransactionInfo;
+using T45 =
+    GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBillNoResponse::CloseInfo;
+using T46 = PostEcommerceMchTransferDepositShippingCostCompensationBillsRequest::Receiver;
+using T47 = T46::TransactionInfo;
+using T48 = T46::UserInfo;
+using T49 = PostEcommerceMchTransferDepositShippingCostCompensationBillsResponse::ReceiverDetail;
+using T50 = T49::Receiver;
+using T51 = T50::TransactionInfo;
+using T52 =
+    GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoResponse::ReceiverDetail;
+using T53 = T52::Receiver;
+using T54 = T53::TransactionInfo;
+using T55 = T53::UserInfo;
+using T56 = GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoResponse::CloseInfo;
+using T57 = PostEcommerceMchTransferInsuranceClaimBillsRequest::Receiver;
+using T58 = T57::TransactionInfo;
+using T59 = PostEcommerceMchTransferInsuranceClaimBillsResponse::ReceiverDetail;
+using T60 = T59::Receiver;
+using T61 = T60::TransactionInfo;
+using T62 = GetEcommerceMchTransferInsuranceClaimBillsBillIdResponse::ReceiverDetail;
+using T63 = T62::Receiver;
+using T64 = T63::TransactionInfo;
+using T65 = GetEcommerceMchTransferInsuranceClaimBillsBillIdResponse::CloseInfo;
+using T66 = GetEcommerceMchTransferInsuranceClaimBillsOutBillNoResponse::ReceiverDetail;
+using T67 = T66::Receiver;
+using T68 = T67::TransactionInfo;
+using T69 = GetEcommerceMchTransferInsuranceClaimBillsOutBillNoResponse::CloseInfo;
+using T70 = PostEcommerceMchTransferInsuranceClaimBillsPreTransferRequest::Receiver;
+using T71 = T70::TransactionInfo;
+using T72 = PostEcommerceMchTransferSubMchCompensationBillsRequest::Receiver;
+using T73 = T72::MchInfo;
+using T74 = PostEcommerceMchTransferSubMchCompensationBillsResponse::ReceiverDetail;
+using T75 = T74::Receiver;
+using T76 = T75::MchInfo;
+using T77 = GetEcommerceMchTransferSubMchCompensationBillsByOutBillNoResponse::ReceiverDetail;
+using T78 = T77::Receiver;
+using T79 = T78::MchInfo;
+using T80 = GetEcommerceMchTransferSubMchCompensationBillsByOutBillNoResponse::CloseInfo;
+using T81 = PostEcommerceMchTransferTransferBillsRequest::Receiver;
+using T82 = T81::MchInfo;
+using T83 = PostEcommerceMchTransferTransferBillsResponse::ReceiverDetail;
+using T84 = T83::Receiver;
+using T85 = T84::MchInfo;
+using T86 = GetEcommerceMchTransferTransferBillsBillIdResponse::ReceiverDetail;
+using T87 = T86::Receiver;
+using T88 = T87::MchInfo;
+using T89 = GetEcommerceMchTransferTransferBillsBillIdResponse::CloseInfo;
+using T90 = GetEcommerceMchTransferTransferBillsOutBillNoResponse::ReceiverDetail;
+using T91 = T90::Receiver;
+using T92 = T91::MchInfo;
+using T93 = GetEcommerceMchTransferTransferBillsOutBillNoResponse::CloseInfo;
+using T94 = GetEcommerceRechargeEmployeesSubMchidResponse::Employees;
+using T95 = PostEcommerceRechargesApplyRequest::RechargeAmount;
+using T96 = GetEcommerceRechargesOutRechargeNoResponse::RechargeAmount;
+using T97 = GetEcommerceRechargesOutRechargeNoResponse::BankTransferInfo;
+using T98 = GetEcommerceRechargesOutRechargeNoResponse::QrRechargeInfo;
+using T99 = GetEcommerceRechargesOutRechargeNoResponse::OnlineBankRechargeInfo;
+using T100 = PostEcommerceRechargesOutRechargeNoCloseResponse::RechargeAmount;
+using T101 = PostEcommerceRechargesOutRechargeNoCloseResponse::BankTransferInfo;
+using T102 = PostEcommerceRechargesOutRechargeNoCloseResponse::QrRechargeInfo;
+using T103 = PostEcommerceRechargesOutRechargeNoCloseResponse::OnlineBankRechargeInfo;
+using T104 = PostEcommerceSettlePrepaySettleOrdersRequest::SettleInfoList;
+using T105 = T104::SettleDetailInfoList;
+using T106 = T105::Amount;
+using T107 = PostEcommerceSettlePrepaySettleOrdersBySettleBatchNoApplyAbnormalSettleResponse::
     AbnormalSettleResult;
-using T39 = PostInsuranceMchTransferBatchesApplyRequest::TransferDetailList;
-using T40 = GetInsuranceMchTransferBatchesBatchIdResponse::TransferBatch;
-using T41 = GetInsuranceMchTransferBatchesBatchIdResponse::Data;
-using T42 = PostInsuranceMchTransferReservationApplyRequest::SceneReportData;
-using T43 = T42::InsurancePolicy;
-using T44 = GetInsuranceMchTransferReservationOutReservationNoResponse::CloseInfo;
-using T45 = GetMchTransferBatchesBatchIdResponse::TransferBatch;
-using T46 = GetMchTransferBatchesBatchIdResponse::Data;
-using T47 = GetMchTransferReservationOutReservationNoResponse::CloseInfo;
+using T108 = PostInsuranceMchTransferBatchesApplyRequest::TransferDetailList;
+using T109 = GetInsuranceMchTransferBatchesBatchIdResponse::TransferBatch;
+using T110 = GetInsuranceMchTransferBatchesBatchIdResponse::Data;
+using T111 = GetInsuranceMchTransferBatchesOutBatchNoResponse::TransferBatch;
+using T112 = GetInsuranceMchTransferBatchesOutBatchNoResponse::Data;
+using T113 = PostInsuranceMchTransferReservationApplyRequest::SceneReportData;
+using T114 = T113::InsurancePolicy;
+using T115 = GetInsuranceMchTransferReservationOutReservationNoResponse::CloseInfo;
+using T116 = PostInsuranceMchTransferReservationOutReservationNoCloseResponse::CloseInfo;
+using T117 = GetInsuranceMchTransferReservationReservationIdResponse::CloseInfo;
+using T118 = PostMchTransferBatchesApplyRequest::TransferDetailList;
+using T119 = GetMchTransferBatchesBatchIdResponse::TransferBatch;
+using T120 = GetMchTransferBatchesBatchIdResponse::Data;
+using T121 = GetMchTransferBatchesOutBatchNoResponse::TransferBatch;
+using T122 = GetMchTransferBatchesOutBatchNoResponse::Data;
+using T123 = PostMchTransferReservationApplyRequest::SceneReportData;
+using T124 = T123::InsurancePolicy;
+using T125 = GetMchTransferReservationOutReservationNoResponse::CloseInfo;
+using T126 = PostMchTransferReservationOutReservationNoCloseResponse::CloseInfo;
+using T127 = GetMchTransferReservationReservationIdResponse::CloseInfo;
 
 constexpr std::string_view kEnum0Names[] = {
     "",
@@ -328,49 +412,129 @@ static void Serialize(Archive& a, T1& v);
 static void Serialize(Archive& a, T2& v);
 static void Serialize(Archive& a, T3& v);
 static void Serialize(Archive& a, T4& v);
-static void Serialize(Archive& a, T6& v);
 static void Serialize(Archive& a, T5& v);
 static void Serialize(Archive& a, T7& v);
-static void Serialize(Archive& a, T8& v);
+static void Serialize(Archive& a, T6& v);
 static void Serialize(Archive& a, T10& v);
 static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T8& v);
+static void Serialize(Archive& a, T13& v);
 static void Serialize(Archive& a, T12& v);
 static void Serialize(Archive& a, T11& v);
 static void Serialize(Archive& a, T14& v);
-static void Serialize(Archive& a, T15& v);
-static void Serialize(Archive& a, T13& v);
-static void Serialize(Archive& a, T18& v);
 static void Serialize(Archive& a, T17& v);
 static void Serialize(Archive& a, T16& v);
-static void Serialize(Archive& a, T19& v);
+static void Serialize(Archive& a, T15& v);
+static void Serialize(Archive& a, T18& v);
 static void Serialize(Archive& a, T20& v);
-static void Serialize(Archive& a, T21& v);
-static void Serialize(Archive& a, T23& v);
+static void Serialize(Archive& a, T19& v);
 static void Serialize(Archive& a, T22& v);
+static void Serialize(Archive& a, T23& v);
+static void Serialize(Archive& a, T21& v);
+static void Serialize(Archive& a, T26& v);
 static void Serialize(Archive& a, T25& v);
 static void Serialize(Archive& a, T24& v);
-static void Serialize(Archive& a, T27& v);
-static void Serialize(Archive& a, T26& v);
-static void Serialize(Archive& a, T30& v);
 static void Serialize(Archive& a, T29& v);
 static void Serialize(Archive& a, T28& v);
-static void Serialize(Archive& a, T31& v);
-static void Serialize(Archive& a, T32& v);
+static void Serialize(Archive& a, T27& v);
+static void Serialize(Archive& a, T30& v);
 static void Serialize(Archive& a, T33& v);
+static void Serialize(Archive& a, T32& v);
+static void Serialize(Archive& a, T31& v);
 static void Serialize(Archive& a, T34& v);
-static void Serialize(Archive& a, T37& v);
 static void Serialize(Archive& a, T36& v);
+static void Serialize(Archive& a, T37& v);
 static void Serialize(Archive& a, T35& v);
-static void Serialize(Archive& a, T38& v);
-static void Serialize(Archive& a, T39& v);
 static void Serialize(Archive& a, T40& v);
-static void Serialize(Archive& a, T41& v);
+static void Serialize(Archive& a, T39& v);
+static void Serialize(Archive& a, T38& v);
 static void Serialize(Archive& a, T43& v);
-static void Serialize(Archive& a, T42& v);
 static void Serialize(Archive& a, T44& v);
+static void Serialize(Archive& a, T42& v);
+static void Serialize(Archive& a, T41& v);
 static void Serialize(Archive& a, T45& v);
-static void Serialize(Archive& a, T46& v);
 static void Serialize(Archive& a, T47& v);
+static void Serialize(Archive& a, T48& v);
+static void Serialize(Archive& a, T46& v);
+static void Serialize(Archive& a, T51& v);
+static void Serialize(Archive& a, T50& v);
+static void Serialize(Archive& a, T49& v);
+static void Serialize(Archive& a, T54& v);
+static void Serialize(Archive& a, T55& v);
+static void Serialize(Archive& a, T53& v);
+static void Serialize(Archive& a, T52& v);
+static void Serialize(Archive& a, T56& v);
+static void Serialize(Archive& a, T58& v);
+static void Serialize(Archive& a, T57& v);
+static void Serialize(Archive& a, T61& v);
+static void Serialize(Archive& a, T60& v);
+static void Serialize(Archive& a, T59& v);
+static void Serialize(Archive& a, T64& v);
+static void Serialize(Archive& a, T63& v);
+static void Serialize(Archive& a, T62& v);
+static void Serialize(Archive& a, T65& v);
+static void Serialize(Archive& a, T68& v);
+static void Serialize(Archive& a, T67& v);
+static void Serialize(Archive& a, T66& v);
+static void Serialize(Archive& a, T69& v);
+static void Serialize(Archive& a, T71& v);
+static void Serialize(Archive& a, T70& v);
+static void Serialize(Archive& a, T73& v);
+static void Serialize(Archive& a, T72& v);
+static void Serialize(Archive& a, T76& v);
+static void Serialize(Archive& a, T75& v);
+static void Serialize(Archive& a, T74& v);
+static void Serialize(Archive& a, T79& v);
+static void Serialize(Archive& a, T78& v);
+static void Serialize(Archive& a, T77& v);
+static void Serialize(Archive& a, T80& v);
+static void Serialize(Archive& a, T82& v);
+static void Serialize(Archive& a, T81& v);
+static void Serialize(Archive& a, T85& v);
+static void Serialize(Archive& a, T84& v);
+static void Serialize(Archive& a, T83& v);
+static void Serialize(Archive& a, T88& v);
+static void Serialize(Archive& a, T87& v);
+static void Serialize(Archive& a, T86& v);
+static void Serialize(Archive& a, T89& v);
+static void Serialize(Archive& a, T92& v);
+static void Serialize(Archive& a, T91& v);
+static void Serialize(Archive& a, T90& v);
+static void Serialize(Archive& a, T93& v);
+static void Serialize(Archive& a, T94& v);
+static void Serialize(Archive& a, T95& v);
+static void Serialize(Archive& a, T96& v);
+static void Serialize(Archive& a, T97& v);
+static void Serialize(Archive& a, T98& v);
+static void Serialize(Archive& a, T99& v);
+static void Serialize(Archive& a, T100& v);
+static void Serialize(Archive& a, T101& v);
+static void Serialize(Archive& a, T102& v);
+static void Serialize(Archive& a, T103& v);
+static void Serialize(Archive& a, T106& v);
+static void Serialize(Archive& a, T105& v);
+static void Serialize(Archive& a, T104& v);
+static void Serialize(Archive& a, T107& v);
+static void Serialize(Archive& a, T108& v);
+static void Serialize(Archive& a, T109& v);
+static void Serialize(Archive& a, T110& v);
+static void Serialize(Archive& a, T111& v);
+static void Serialize(Archive& a, T112& v);
+static void Serialize(Archive& a, T114& v);
+static void Serialize(Archive& a, T113& v);
+static void Serialize(Archive& a, T115& v);
+static void Serialize(Archive& a, T116& v);
+static void Serialize(Archive& a, T117& v);
+static void Serialize(Archive& a, T118& v);
+static void Serialize(Archive& a, T119& v);
+static void Serialize(Archive& a, T120& v);
+static void Serialize(Archive& a, T121& v);
+static void Serialize(Archive& a, T122& v);
+static void Serialize(Archive& a, T124& v);
+static void Serialize(Archive& a, T123& v);
+static void Serialize(Archive& a, T125& v);
+static void Serialize(Archive& a, T126& v);
+static void Serialize(Archive& a, T127& v);
 
 // POST v3/platsolution/ecommerce/bank-transfer-recharges/apply
 namespace {
@@ -400,8 +564,8 @@ void Serialize(Archive& a, PostEcommerceBankTransferRechargesApplyRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostEcommerceBankTransferRechargesApplyResponse& v) {
-  a.Str("recharge_id", v.recharge_id);
-  a.Str("out_recharge_no", v.out_recharge_no);
+  a.OptStr("recharge_id", v.recharge_id);
+  a.OptStr("out_recharge_no", v.out_recharge_no);
   a.Field("transfer_in_account", v.transfer_in_account);
   a.Extra(v.extra);
 }
@@ -438,9 +602,9 @@ void Serialize(Archive& a, GetEcommerceBankTransferRechargesOutRechargeNoRequest
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetEcommerceBankTransferRechargesOutRechargeNoResponse& v) {
-  a.Str("mchid", v.mchid);
-  a.Str("recharge_id", v.recharge_id);
-  a.Str("out_recharge_no", v.out_recharge_no);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("recharge_id", v.recharge_id);
+  a.OptStr("out_recharge_no", v.out_recharge_no);
   a.Field("account_type", v.account_type);
   a.Field("recharge_state", v.recharge_state);
   a.Field("recharge_scene", v.recharge_scene);
@@ -492,8 +656,8 @@ void Serialize(Archive& a, PostEcommerceInsuranceCompensationContractsRequest& v
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostEcommerceInsuranceCompensationContractsResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Bool("opened", v.opened);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptBool("opened", v.opened);
   a.OptStr("success_time", v.success_time);
   a.Extra(v.extra);
 }
@@ -534,8 +698,8 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                PostEcommerceInsuranceCompensationContractsSubMchidCheckOpenedResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Bool("opened", v.opened);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptBool("opened", v.opened);
   a.OptStr("success_time", v.success_time);
   a.Extra(v.extra);
 }
@@ -582,14 +746,14 @@ void Serialize(Archive& a, PostEcommerceMchTransferCompensateBillsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostEcommerceMchTransferCompensateBillsResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.Field("receiver_detail", v.receiver_detail);
-  a.Str("out_bill_no", v.out_bill_no);
+  a.OptStr("out_bill_no", v.out_bill_no);
   a.OptI64("amount", v.amount);
-  a.Str("transfer_remark", v.transfer_remark);
-  a.Str("bill_id", v.bill_id);
+  a.OptStr("transfer_remark", v.transfer_remark);
+  a.OptStr("bill_id", v.bill_id);
   a.Field("state", v.state);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("accept_time", v.accept_time);
   a.OptStr("success_time", v.success_time);
   a.OptStr("sponsor_mchid", v.sponsor_mchid);
   a.Extra(v.extra);
@@ -627,14 +791,14 @@ void Serialize(Archive& a, GetEcommerceMchTransferCompensateBillsBillIdRequest& 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetEcommerceMchTransferCompensateBillsBillIdResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.Field("receiver_detail", v.receiver_detail);
-  a.Str("out_bill_no", v.out_bill_no);
+  a.OptStr("out_bill_no", v.out_bill_no);
   a.OptI64("amount", v.amount);
   a.OptStr("transfer_remark", v.transfer_remark);
-  a.Str("bill_id", v.bill_id);
+  a.OptStr("bill_id", v.bill_id);
   a.Field("state", v.state);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("accept_time", v.accept_time);
   a.OptStr("success_time", v.success_time);
   a.Field("close_info", v.close_info);
   a.OptStr("sponsor_mchid", v.sponsor_mchid);
@@ -675,14 +839,14 @@ void Serialize(Archive& a, GetEcommerceMchTransferCompensateBillsOutBillNoReques
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetEcommerceMchTransferCompensateBillsOutBillNoResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.Field("receiver_detail", v.receiver_detail);
-  a.Str("out_bill_no", v.out_bill_no);
+  a.OptStr("out_bill_no", v.out_bill_no);
   a.OptI64("amount", v.amount);
   a.OptStr("transfer_remark", v.transfer_remark);
-  a.Str("bill_id", v.bill_id);
+  a.OptStr("bill_id", v.bill_id);
   a.Field("state", v.state);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("accept_time", v.accept_time);
   a.OptStr("success_time", v.success_time);
   a.Field("close_info", v.close_info);
   a.OptStr("sponsor_mchid", v.sponsor_mchid);
@@ -722,10 +886,10 @@ void Serialize(Archive& a, PostEcommerceMchTransferCompensateBillsOutBillNoCance
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostEcommerceMchTransferCompensateBillsOutBillNoCancelResponse& v) {
-  a.Str("out_bill_no", v.out_bill_no);
-  a.Str("bill_id", v.bill_id);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptStr("bill_id", v.bill_id);
   a.Field("state", v.state);
-  a.Str("cancel_accept_time", v.cancel_accept_time);
+  a.OptStr("cancel_accept_time", v.cancel_accept_time);
   a.Extra(v.extra);
 }
 
@@ -774,10 +938,10 @@ void Serialize(Archive& a, PostEcommerceMchTransferCompensateBillsPreTransferReq
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostEcommerceMchTransferCompensateBillsPreTransferResponse& v) {
-  a.Str("out_bill_no", v.out_bill_no);
-  a.Str("bill_id", v.bill_id);
-  a.Str("accept_time", v.accept_time);
-  a.Str("package_info", v.package_info);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptStr("bill_id", v.bill_id);
+  a.OptStr("accept_time", v.accept_time);
+  a.OptStr("package_info", v.package_info);
   a.Extra(v.extra);
 }
 
@@ -824,15 +988,15 @@ void Serialize(Archive& a, PostEcommerceMchTransferDepositAfterSalesCompensation
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("receiver_detail", v.receiver_detail);
-  a.Str("out_bill_no", v.out_bill_no);
+  a.OptStr("out_bill_no", v.out_bill_no);
   a.OptI64("amount", v.amount);
-  a.Str("transfer_remark", v.transfer_remark);
-  a.Str("bill_id", v.bill_id);
+  a.OptStr("transfer_remark", v.transfer_remark);
+  a.OptStr("bill_id", v.bill_id);
   a.Field("state", v.state);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("accept_time", v.accept_time);
   a.OptStr("success_time", v.success_time);
   a.OptStr("sponsor_mchid", v.sponsor_mchid);
   a.OptStr("sub_appid", v.sub_appid);
@@ -883,15 +1047,15 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("receiver_detail", v.receiver_detail);
-  a.Str("out_bill_no", v.out_bill_no);
+  a.OptStr("out_bill_no", v.out_bill_no);
   a.OptI64("amount", v.amount);
   a.OptStr("transfer_remark", v.transfer_remark);
-  a.Str("bill_id", v.bill_id);
+  a.OptStr("bill_id", v.bill_id);
   a.Field("state", v.state);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("accept_time", v.accept_time);
   a.OptStr("success_time", v.success_time);
   a.Field("close_info", v.close_info);
   a.OptStr("sponsor_mchid", v.sponsor_mchid);
@@ -944,15 +1108,15 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("receiver_detail", v.receiver_detail);
-  a.Str("out_bill_no", v.out_bill_no);
+  a.OptStr("out_bill_no", v.out_bill_no);
   a.OptI64("amount", v.amount);
   a.OptStr("transfer_remark", v.transfer_remark);
-  a.Str("bill_id", v.bill_id);
+  a.OptStr("bill_id", v.bill_id);
   a.Field("state", v.state);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("accept_time", v.accept_time);
   a.OptStr("success_time", v.success_time);
   a.Field("close_info", v.close_info);
   a.OptStr("sponsor_mchid", v.sponsor_mchid);
@@ -1005,16 +1169,16 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
   a.Field("receiver_detail", v.receiver_detail);
-  a.Str("out_bill_no", v.out_bill_no);
+  a.OptStr("out_bill_no", v.out_bill_no);
   a.OptI64("amount", v.amount);
-  a.Str("transfer_remark", v.transfer_remark);
-  a.Str("bill_id", v.bill_id);
+  a.OptStr("transfer_remark", v.transfer_remark);
+  a.OptStr("bill_id", v.bill_id);
   a.Field("state", v.state);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("accept_time", v.accept_time);
   a.OptStr("success_time", v.success_time);
   a.OptStr("sponsor_mchid", v.sponsor_mchid);
   a.Extra(v.extra);
@@ -1059,16 +1223,16 @@ void Serialize(
 void Serialize(
     Archive& a,
     GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBillNoResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
   a.Field("receiver_detail", v.receiver_detail);
-  a.Str("out_bill_no", v.out_bill_no);
+  a.OptStr("out_bill_no", v.out_bill_no);
   a.OptI64("amount", v.amount);
-  a.Str("transfer_remark", v.transfer_remark);
-  a.Str("bill_id", v.bill_id);
+  a.OptStr("transfer_remark", v.transfer_remark);
+  a.OptStr("bill_id", v.bill_id);
   a.Field("state", v.state);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("accept_time", v.accept_time);
   a.OptStr("success_time", v.success_time);
   a.Field("close_info", v.close_info);
   a.OptStr("sponsor_mchid", v.sponsor_mchid);
@@ -1121,16 +1285,16 @@ void Serialize(Archive& a, PostEcommerceMchTransferDepositShippingCostCompensati
 }
 void Serialize(Archive& a,
                PostEcommerceMchTransferDepositShippingCostCompensationBillsResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
   a.Field("receiver_detail", v.receiver_detail);
-  a.Str("out_bill_no", v.out_bill_no);
+  a.OptStr("out_bill_no", v.out_bill_no);
   a.OptI64("amount", v.amount);
-  a.Str("transfer_remark", v.transfer_remark);
-  a.Str("bill_id", v.bill_id);
+  a.OptStr("transfer_remark", v.transfer_remark);
+  a.OptStr("bill_id", v.bill_id);
   a.Field("state", v.state);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("accept_time", v.accept_time);
   a.OptStr("success_time", v.success_time);
   a.OptStr("sponsor_mchid", v.sponsor_mchid);
   a.Extra(v.extra);
@@ -1180,15 +1344,15 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("receiver_detail", v.receiver_detail);
-  a.Str("out_bill_no", v.out_bill_no);
+  a.OptStr("out_bill_no", v.out_bill_no);
   a.OptI64("amount", v.amount);
   a.OptStr("transfer_remark", v.transfer_remark);
-  a.Str("bill_id", v.bill_id);
+  a.OptStr("bill_id", v.bill_id);
   a.Field("state", v.state);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("accept_time", v.accept_time);
   a.OptStr("success_time", v.success_time);
   a.Field("close_info", v.close_info);
   a.OptStr("sponsor_mchid", v.sponsor_mchid);
@@ -1236,15 +1400,15 @@ void Serialize(Archive& a, PostEcommerceMchTransferInsuranceClaimBillsRequest& v
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostEcommerceMchTransferInsuranceClaimBillsResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("receiver_detail", v.receiver_detail);
-  a.Str("out_bill_no", v.out_bill_no);
-  a.I64("amount", v.amount);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptI64("amount", v.amount);
   a.OptStr("transfer_remark", v.transfer_remark);
-  a.Str("bill_id", v.bill_id);
+  a.OptStr("bill_id", v.bill_id);
   a.Field("state", v.state);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("accept_time", v.accept_time);
   a.OptStr("success_time", v.success_time);
   a.OptStr("sponsor_mchid", v.sponsor_mchid);
   a.Extra(v.extra);
@@ -1288,15 +1452,15 @@ void Serialize(Archive& a, GetEcommerceMchTransferInsuranceClaimBillsBillIdReque
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetEcommerceMchTransferInsuranceClaimBillsBillIdResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("receiver_detail", v.receiver_detail);
-  a.Str("out_bill_no", v.out_bill_no);
+  a.OptStr("out_bill_no", v.out_bill_no);
   a.OptI64("amount", v.amount);
   a.OptStr("transfer_remark", v.transfer_remark);
-  a.Str("bill_id", v.bill_id);
+  a.OptStr("bill_id", v.bill_id);
   a.Field("state", v.state);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("accept_time", v.accept_time);
   a.OptStr("success_time", v.success_time);
   a.Field("close_info", v.close_info);
   a.OptStr("sponsor_mchid", v.sponsor_mchid);
@@ -1341,15 +1505,15 @@ void Serialize(Archive& a, GetEcommerceMchTransferInsuranceClaimBillsOutBillNoRe
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetEcommerceMchTransferInsuranceClaimBillsOutBillNoResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("receiver_detail", v.receiver_detail);
-  a.Str("out_bill_no", v.out_bill_no);
+  a.OptStr("out_bill_no", v.out_bill_no);
   a.OptI64("amount", v.amount);
   a.OptStr("transfer_remark", v.transfer_remark);
-  a.Str("bill_id", v.bill_id);
+  a.OptStr("bill_id", v.bill_id);
   a.Field("state", v.state);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("accept_time", v.accept_time);
   a.OptStr("success_time", v.success_time);
   a.Field("close_info", v.close_info);
   a.OptStr("sponsor_mchid", v.sponsor_mchid);
@@ -1397,10 +1561,10 @@ void Serialize(Archive& a, PostEcommerceMchTransferInsuranceClaimBillsOutBillNoC
 }
 void Serialize(Archive& a, PostEcommerceMchTransferInsuranceClaimBillsOutBillNoCancelResponse& v) {
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("out_bill_no", v.out_bill_no);
-  a.Str("bill_id", v.bill_id);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptStr("bill_id", v.bill_id);
   a.Field("state", v.state);
-  a.Str("cancel_accept_time", v.cancel_accept_time);
+  a.OptStr("cancel_accept_time", v.cancel_accept_time);
   a.Extra(v.extra);
 }
 
@@ -1447,10 +1611,10 @@ void Serialize(Archive& a, PostEcommerceMchTransferInsuranceClaimBillsPreTransfe
 }
 void Serialize(Archive& a, PostEcommerceMchTransferInsuranceClaimBillsPreTransferResponse& v) {
   a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("out_bill_no", v.out_bill_no);
-  a.Str("bill_id", v.bill_id);
-  a.Str("accept_time", v.accept_time);
-  a.Str("package_info", v.package_info);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptStr("bill_id", v.bill_id);
+  a.OptStr("accept_time", v.accept_time);
+  a.OptStr("package_info", v.package_info);
   a.Extra(v.extra);
 }
 
@@ -1493,14 +1657,14 @@ void Serialize(Archive& a, PostEcommerceMchTransferSubMchCompensationBillsReques
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostEcommerceMchTransferSubMchCompensationBillsResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.Field("receiver_detail", v.receiver_detail);
-  a.Str("out_bill_no", v.out_bill_no);
-  a.I64("amount", v.amount);
-  a.Str("transfer_remark", v.transfer_remark);
-  a.Str("bill_id", v.bill_id);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptI64("amount", v.amount);
+  a.OptStr("transfer_remark", v.transfer_remark);
+  a.OptStr("bill_id", v.bill_id);
   a.Field("state", v.state);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("accept_time", v.accept_time);
   a.OptStr("success_time", v.success_time);
   a.OptStr("sponsor_mchid", v.sponsor_mchid);
   a.Extra(v.extra);
@@ -1543,14 +1707,14 @@ void Serialize(Archive& a, GetEcommerceMchTransferSubMchCompensationBillsByOutBi
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetEcommerceMchTransferSubMchCompensationBillsByOutBillNoResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.Field("receiver_detail", v.receiver_detail);
-  a.Str("out_bill_no", v.out_bill_no);
-  a.I64("amount", v.amount);
-  a.Str("transfer_remark", v.transfer_remark);
-  a.Str("bill_id", v.bill_id);
+  a.OptStr("out_bill_no", v.out_bill_no);
+  a.OptI64("amount", v.amount);
+  a.OptStr("transfer_remark", v.transfer_remark);
+  a.OptStr("bill_id", v.bill_id);
   a.Field("state", v.state);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("accept_time", v.accept_time);
   a.OptStr("success_time", v.success_time);
   a.Field("close_info", v.close_info);
   a.OptStr("sponsor_mchid", v.sponsor_mchid);
@@ -1601,18 +1765,18 @@ void Serialize(Archive& a, PostEcommerceMchTransferTransferBillsRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostEcommerceMchTransferTransferBillsResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
   a.Field("business_type", v.business_type);
   a.Field("receiver_detail", v.receiver_detail);
-  a.Str("out_bill_no", v.out_bill_no);
+  a.OptStr("out_bill_no", v.out_bill_no);
   a.OptI64("amount", v.amount);
-  a.Str("transfer_remark", v.transfer_remark);
+  a.OptStr("transfer_remark", v.transfer_remark);
   a.OptStr("receiver_remark", v.receiver_remark);
-  a.Str("bill_id", v.bill_id);
+  a.OptStr("bill_id", v.bill_id);
   a.Field("state", v.state);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("accept_time", v.accept_time);
   a.OptStr("success_time", v.success_time);
   a.OptStr("sponsor_mchid", v.sponsor_mchid);
   a.Extra(v.extra);
@@ -1656,16 +1820,16 @@ void Serialize(Archive& a, GetEcommerceMchTransferTransferBillsBillIdRequest& v)
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetEcommerceMchTransferTransferBillsBillIdResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.Field("business_type", v.business_type);
   a.Field("receiver_detail", v.receiver_detail);
-  a.Str("out_bill_no", v.out_bill_no);
+  a.OptStr("out_bill_no", v.out_bill_no);
   a.OptI64("amount", v.amount);
   a.OptStr("transfer_remark", v.transfer_remark);
   a.OptStr("receiver_remark", v.receiver_remark);
-  a.Str("bill_id", v.bill_id);
+  a.OptStr("bill_id", v.bill_id);
   a.Field("state", v.state);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("accept_time", v.accept_time);
   a.OptStr("success_time", v.success_time);
   a.Field("close_info", v.close_info);
   a.OptStr("sponsor_mchid", v.sponsor_mchid);
@@ -1712,16 +1876,16 @@ void Serialize(Archive& a, GetEcommerceMchTransferTransferBillsOutBillNoRequest&
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetEcommerceMchTransferTransferBillsOutBillNoResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
   a.Field("business_type", v.business_type);
   a.Field("receiver_detail", v.receiver_detail);
-  a.Str("out_bill_no", v.out_bill_no);
+  a.OptStr("out_bill_no", v.out_bill_no);
   a.OptI64("amount", v.amount);
   a.OptStr("transfer_remark", v.transfer_remark);
   a.OptStr("receiver_remark", v.receiver_remark);
-  a.Str("bill_id", v.bill_id);
+  a.OptStr("bill_id", v.bill_id);
   a.Field("state", v.state);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("accept_time", v.accept_time);
   a.OptStr("success_time", v.success_time);
   a.Field("close_info", v.close_info);
   a.OptStr("sponsor_mchid", v.sponsor_mchid);
@@ -1766,7 +1930,7 @@ void Serialize(Archive& a, PostEcommerceRechargeEmployeesRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostEcommerceRechargeEmployeesResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sp_openid", v.sp_openid);
   a.Field("state", v.state);
   a.OptStr("create_time", v.create_time);
@@ -1845,7 +2009,7 @@ void Serialize(Archive& a, PostEcommerceRechargeEmployeesSubMchidSpOpenidDeleteR
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostEcommerceRechargeEmployeesSubMchidSpOpenidDeleteResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sp_openid", v.sp_openid);
   a.Field("state", v.state);
   a.OptStr("create_time", v.create_time);
@@ -1897,9 +2061,9 @@ void Serialize(Archive& a, PostEcommerceRechargesApplyRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostEcommerceRechargesApplyResponse& v) {
-  a.Str("recharge_id", v.recharge_id);
-  a.Str("out_recharge_no", v.out_recharge_no);
-  a.Str("recharge_url", v.recharge_url);
+  a.OptStr("recharge_id", v.recharge_id);
+  a.OptStr("out_recharge_no", v.out_recharge_no);
+  a.OptStr("recharge_url", v.recharge_url);
   a.Extra(v.extra);
 }
 
@@ -1940,10 +2104,10 @@ void Serialize(Archive& a, GetEcommerceRechargesOutRechargeNoRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetEcommerceRechargesOutRechargeNoResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("recharge_id", v.recharge_id);
-  a.Str("out_recharge_no", v.out_recharge_no);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("recharge_id", v.recharge_id);
+  a.OptStr("out_recharge_no", v.out_recharge_no);
   a.Field("recharge_channel", v.recharge_channel);
   a.Field("account_type", v.account_type);
   a.Field("recharge_state", v.recharge_state);
@@ -2000,10 +2164,10 @@ void Serialize(Archive& a, PostEcommerceRechargesOutRechargeNoCloseRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostEcommerceRechargesOutRechargeNoCloseResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("recharge_id", v.recharge_id);
-  a.Str("out_recharge_no", v.out_recharge_no);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("recharge_id", v.recharge_id);
+  a.OptStr("out_recharge_no", v.out_recharge_no);
   a.Field("recharge_channel", v.recharge_channel);
   a.Field("account_type", v.account_type);
   a.Field("recharge_state", v.recharge_state);
@@ -2064,13 +2228,13 @@ void Serialize(Archive& a, PostEcommerceSettlePrepaySettleOrdersRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostEcommerceSettlePrepaySettleOrdersResponse& v) {
-  a.Str("out_settle_batch_no", v.out_settle_batch_no);
-  a.Str("settle_batch_no", v.settle_batch_no);
-  a.Str("individual_auth_id", v.individual_auth_id);
-  a.Str("description", v.description);
-  a.Str("state", v.state);
-  a.Str("trade_scenario", v.trade_scenario);
-  a.Str("create_time", v.create_time);
+  a.OptStr("out_settle_batch_no", v.out_settle_batch_no);
+  a.OptStr("settle_batch_no", v.settle_batch_no);
+  a.OptStr("individual_auth_id", v.individual_auth_id);
+  a.OptStr("description", v.description);
+  a.OptStr("state", v.state);
+  a.OptStr("trade_scenario", v.trade_scenario);
+  a.OptStr("create_time", v.create_time);
   a.OptStr("finish_time", v.finish_time);
   a.Extra(v.extra);
 }
@@ -2107,13 +2271,13 @@ void Serialize(Archive& a, GetEcommerceSettlePrepaySettleOrdersBySettleBatchNoRe
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetEcommerceSettlePrepaySettleOrdersBySettleBatchNoResponse& v) {
-  a.Str("out_settle_batch_no", v.out_settle_batch_no);
-  a.Str("settle_batch_no", v.settle_batch_no);
-  a.Str("individual_auth_id", v.individual_auth_id);
-  a.Str("description", v.description);
-  a.Str("state", v.state);
+  a.OptStr("out_settle_batch_no", v.out_settle_batch_no);
+  a.OptStr("settle_batch_no", v.settle_batch_no);
+  a.OptStr("individual_auth_id", v.individual_auth_id);
+  a.OptStr("description", v.description);
+  a.OptStr("state", v.state);
   a.Field("trade_scenario", v.trade_scenario);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.OptStr("finish_time", v.finish_time);
   a.Extra(v.extra);
 }
@@ -2165,13 +2329,13 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                PostEcommerceSettlePrepaySettleOrdersBySettleBatchNoApplyAbnormalSettleResponse& v) {
-  a.Str("out_settle_batch_no", v.out_settle_batch_no);
-  a.Str("settle_batch_no", v.settle_batch_no);
-  a.Str("individual_auth_id", v.individual_auth_id);
-  a.Str("description", v.description);
+  a.OptStr("out_settle_batch_no", v.out_settle_batch_no);
+  a.OptStr("settle_batch_no", v.settle_batch_no);
+  a.OptStr("individual_auth_id", v.individual_auth_id);
+  a.OptStr("description", v.description);
   a.Field("state", v.state);
   a.Field("trade_scenario", v.trade_scenario);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.OptStr("finish_time", v.finish_time);
   a.Field("abnormal_type", v.abnormal_type);
   a.Field("abnormal_settle_result", v.abnormal_settle_result);
@@ -2222,23 +2386,23 @@ void Serialize(Archive& a, PostEcommerceWithdrawDayEndBalanceWithdrawRequest& v)
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostEcommerceWithdrawDayEndBalanceWithdrawResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("status", v.status);
-  a.Str("withdraw_id", v.withdraw_id);
-  a.Str("out_request_no", v.out_request_no);
-  a.I64("total_amount", v.total_amount);
+  a.OptStr("withdraw_id", v.withdraw_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptI64("total_amount", v.total_amount);
   a.OptI64("success_amount", v.success_amount);
   a.OptI64("fail_amount", v.fail_amount);
   a.OptI64("refund_amount", v.refund_amount);
-  a.Str("create_time", v.create_time);
-  a.Str("update_time", v.update_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
   a.OptStr("reason", v.reason);
   a.OptStr("remark", v.remark);
   a.OptStr("bank_memo", v.bank_memo);
   a.Field("account_type", v.account_type);
-  a.Str("account_number", v.account_number);
-  a.Str("account_bank", v.account_bank);
+  a.OptStr("account_number", v.account_number);
+  a.OptStr("account_bank", v.account_bank);
   a.OptStr("bank_name", v.bank_name);
   a.Extra(v.extra);
 }
@@ -2282,23 +2446,23 @@ void Serialize(Archive& a, GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNo
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNoResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("status", v.status);
-  a.Str("withdraw_id", v.withdraw_id);
-  a.Str("out_request_no", v.out_request_no);
-  a.I64("total_amount", v.total_amount);
+  a.OptStr("withdraw_id", v.withdraw_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptI64("total_amount", v.total_amount);
   a.OptI64("success_amount", v.success_amount);
   a.OptI64("fail_amount", v.fail_amount);
   a.OptI64("refund_amount", v.refund_amount);
-  a.Str("create_time", v.create_time);
-  a.Str("update_time", v.update_time);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("update_time", v.update_time);
   a.OptStr("reason", v.reason);
   a.OptStr("remark", v.remark);
   a.OptStr("bank_memo", v.bank_memo);
   a.Field("account_type", v.account_type);
-  a.Str("account_number", v.account_number);
-  a.Str("account_bank", v.account_bank);
+  a.OptStr("account_number", v.account_number);
+  a.OptStr("account_bank", v.account_bank);
   a.OptStr("bank_name", v.bank_name);
   a.Extra(v.extra);
 }
@@ -2350,9 +2514,9 @@ void Serialize(Archive& a, PostInsuranceMchTransferBatchesApplyRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostInsuranceMchTransferBatchesApplyResponse& v) {
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_id", v.batch_id);
-  a.Str("create_time", v.create_time);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("create_time", v.create_time);
   a.Field("batch_state", v.batch_state);
   a.Extra(v.extra);
 }
@@ -2450,17 +2614,17 @@ void Serialize(Archive& a, GetInsuranceMchTransferBatchesBatchIdDetailsDetailIdR
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetInsuranceMchTransferBatchesBatchIdDetailsDetailIdResponse& v) {
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_id", v.batch_id);
-  a.Str("out_detail_no", v.out_detail_no);
-  a.Str("detail_id", v.detail_id);
-  a.Str("sp_appid", v.sp_appid);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("sp_appid", v.sp_appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.Field("detail_state", v.detail_state);
-  a.I64("transfer_amount", v.transfer_amount);
-  a.Str("transfer_remark", v.transfer_remark);
+  a.OptI64("transfer_amount", v.transfer_amount);
+  a.OptStr("transfer_remark", v.transfer_remark);
   a.Field("fail_reason", v.fail_reason);
   a.OptStr("openid", v.openid);
   a.OptStr("bank_type", v.bank_type);
@@ -2516,11 +2680,11 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoResponse& v) {
-  a.Str("batch_id", v.batch_id);
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("detail_id", v.detail_id);
-  a.Str("out_detail_no", v.out_detail_no);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("receipt_state", v.receipt_state);
   a.OptStr("hash_type", v.hash_type);
   a.OptStr("hash_value", v.hash_value);
@@ -2574,9 +2738,9 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                PostInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoApplyResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("out_detail_no", v.out_detail_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("out_detail_no", v.out_detail_no);
   a.Field("receipt_state", v.receipt_state);
   a.Extra(v.extra);
 }
@@ -2675,17 +2839,17 @@ void Serialize(Archive& a, GetInsuranceMchTransferBatchesOutBatchNoDetailsOutDet
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetInsuranceMchTransferBatchesOutBatchNoDetailsOutDetailNoResponse& v) {
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_id", v.batch_id);
-  a.Str("out_detail_no", v.out_detail_no);
-  a.Str("detail_id", v.detail_id);
-  a.Str("sp_appid", v.sp_appid);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("sp_appid", v.sp_appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("create_time", v.create_time);
+  a.OptStr("create_time", v.create_time);
   a.Field("detail_state", v.detail_state);
-  a.I64("transfer_amount", v.transfer_amount);
-  a.Str("transfer_remark", v.transfer_remark);
+  a.OptI64("transfer_amount", v.transfer_amount);
+  a.OptStr("transfer_remark", v.transfer_remark);
   a.Field("fail_reason", v.fail_reason);
   a.OptStr("openid", v.openid);
   a.OptStr("bank_type", v.bank_type);
@@ -2735,9 +2899,9 @@ void Serialize(Archive& a, GetInsuranceMchTransferBatchesSummaryReceiptsOutBatch
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoResponse& v) {
-  a.Str("batch_id", v.batch_id);
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.Field("receipt_state", v.receipt_state);
   a.OptStr("hash_type", v.hash_type);
   a.OptStr("hash_value", v.hash_value);
@@ -2789,8 +2953,8 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoApplyResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_batch_no", v.out_batch_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_batch_no", v.out_batch_no);
   a.Field("receipt_state", v.receipt_state);
   a.Extra(v.extra);
 }
@@ -2845,12 +3009,12 @@ void Serialize(Archive& a, PostInsuranceMchTransferReservationApplyRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostInsuranceMchTransferReservationApplyResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_reservation_no", v.out_reservation_no);
-  a.Str("reservation_id", v.reservation_id);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_reservation_no", v.out_reservation_no);
+  a.OptStr("reservation_id", v.reservation_id);
+  a.OptStr("accept_time", v.accept_time);
   a.Field("state", v.state);
-  a.Str("package_info", v.package_info);
+  a.OptStr("package_info", v.package_info);
   a.Extra(v.extra);
 }
 
@@ -2893,20 +3057,20 @@ void Serialize(Archive& a, GetInsuranceMchTransferReservationOutReservationNoReq
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetInsuranceMchTransferReservationOutReservationNoResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sp_appid", v.sp_appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("sp_appid", v.sp_appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("reservation_id", v.reservation_id);
-  a.Str("out_reservation_no", v.out_reservation_no);
-  a.Str("transfer_scene_id", v.transfer_scene_id);
+  a.OptStr("reservation_id", v.reservation_id);
+  a.OptStr("out_reservation_no", v.out_reservation_no);
+  a.OptStr("transfer_scene_id", v.transfer_scene_id);
   a.OptStr("estimated_date", v.estimated_date);
   a.OptI64("estimated_max_amount", v.estimated_max_amount);
   a.OptI64("exact_amount", v.exact_amount);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.OptStr("bank_type", v.bank_type);
   a.Field("state", v.state);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("accept_time", v.accept_time);
   a.OptStr("reserve_time", v.reserve_time);
   a.Field("close_info", v.close_info);
   a.Extra(v.extra);
@@ -2955,20 +3119,20 @@ void Serialize(Archive& a, PostInsuranceMchTransferReservationOutReservationNoCl
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostInsuranceMchTransferReservationOutReservationNoCloseResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sp_appid", v.sp_appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("sp_appid", v.sp_appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("reservation_id", v.reservation_id);
-  a.Str("out_reservation_no", v.out_reservation_no);
-  a.Str("transfer_scene_id", v.transfer_scene_id);
+  a.OptStr("reservation_id", v.reservation_id);
+  a.OptStr("out_reservation_no", v.out_reservation_no);
+  a.OptStr("transfer_scene_id", v.transfer_scene_id);
   a.OptStr("estimated_date", v.estimated_date);
   a.OptI64("estimated_max_amount", v.estimated_max_amount);
   a.OptI64("exact_amount", v.exact_amount);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.OptStr("bank_type", v.bank_type);
   a.Field("state", v.state);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("accept_time", v.accept_time);
   a.OptStr("reserve_time", v.reserve_time);
   a.Field("close_info", v.close_info);
   a.Extra(v.extra);
@@ -3013,20 +3177,20 @@ void Serialize(Archive& a, GetInsuranceMchTransferReservationReservationIdReques
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetInsuranceMchTransferReservationReservationIdResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sp_appid", v.sp_appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("sp_appid", v.sp_appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("reservation_id", v.reservation_id);
-  a.Str("out_reservation_no", v.out_reservation_no);
-  a.Str("transfer_scene_id", v.transfer_scene_id);
+  a.OptStr("reservation_id", v.reservation_id);
+  a.OptStr("out_reservation_no", v.out_reservation_no);
+  a.OptStr("transfer_scene_id", v.transfer_scene_id);
   a.OptStr("estimated_date", v.estimated_date);
   a.OptI64("estimated_max_amount", v.estimated_max_amount);
   a.OptI64("exact_amount", v.exact_amount);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.OptStr("bank_type", v.bank_type);
   a.Field("state", v.state);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("accept_time", v.accept_time);
   a.OptStr("reserve_time", v.reserve_time);
   a.Field("close_info", v.close_info);
   a.Extra(v.extra);
@@ -3079,9 +3243,9 @@ void Serialize(Archive& a, PostMchTransferBatchesApplyRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMchTransferBatchesApplyResponse& v) {
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_id", v.batch_id);
-  a.Str("create_time", v.create_time);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("create_time", v.create_time);
   a.OptStr("batch_state", v.batch_state);
   a.Extra(v.extra);
 }
@@ -3173,17 +3337,17 @@ void Serialize(Archive& a, GetMchTransferBatchesBatchIdDetailsDetailIdRequest& v
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMchTransferBatchesBatchIdDetailsDetailIdResponse& v) {
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_id", v.batch_id);
-  a.Str("out_detail_no", v.out_detail_no);
-  a.Str("detail_id", v.detail_id);
-  a.Str("sp_appid", v.sp_appid);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("sp_appid", v.sp_appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("create_time", v.create_time);
-  a.Str("detail_state", v.detail_state);
-  a.I64("transfer_amount", v.transfer_amount);
-  a.Str("transfer_remark", v.transfer_remark);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("detail_state", v.detail_state);
+  a.OptI64("transfer_amount", v.transfer_amount);
+  a.OptStr("transfer_remark", v.transfer_remark);
   a.OptStr("fail_reason", v.fail_reason);
   a.OptStr("openid", v.openid);
   a.OptStr("bank_type", v.bank_type);
@@ -3236,12 +3400,12 @@ void Serialize(Archive& a, GetMchTransferBatchesDetailReceiptsOutBatchNoOutDetai
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoResponse& v) {
-  a.Str("batch_id", v.batch_id);
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("detail_id", v.detail_id);
-  a.Str("out_detail_no", v.out_detail_no);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("receipt_state", v.receipt_state);
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("receipt_state", v.receipt_state);
   a.OptStr("hash_type", v.hash_type);
   a.OptStr("hash_value", v.hash_value);
   a.OptStr("download_url", v.download_url);
@@ -3292,10 +3456,10 @@ void Serialize(Archive& a,
 }
 void Serialize(Archive& a,
                PostMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoApplyResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("out_detail_no", v.out_detail_no);
-  a.Str("receipt_state", v.receipt_state);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("receipt_state", v.receipt_state);
   a.Extra(v.extra);
 }
 
@@ -3393,17 +3557,17 @@ void Serialize(Archive& a, GetMchTransferBatchesOutBatchNoDetailsOutDetailNoRequ
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMchTransferBatchesOutBatchNoDetailsOutDetailNoResponse& v) {
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_id", v.batch_id);
-  a.Str("out_detail_no", v.out_detail_no);
-  a.Str("detail_id", v.detail_id);
-  a.Str("sp_appid", v.sp_appid);
-  a.Str("sub_mchid", v.sub_mchid);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("sp_appid", v.sp_appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("create_time", v.create_time);
-  a.Str("detail_state", v.detail_state);
-  a.I64("transfer_amount", v.transfer_amount);
-  a.Str("transfer_remark", v.transfer_remark);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("detail_state", v.detail_state);
+  a.OptI64("transfer_amount", v.transfer_amount);
+  a.OptStr("transfer_remark", v.transfer_remark);
   a.OptStr("fail_reason", v.fail_reason);
   a.OptStr("openid", v.openid);
   a.OptStr("bank_type", v.bank_type);
@@ -3452,10 +3616,10 @@ void Serialize(Archive& a, GetMchTransferBatchesSummaryReceiptsOutBatchNoRequest
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMchTransferBatchesSummaryReceiptsOutBatchNoResponse& v) {
-  a.Str("batch_id", v.batch_id);
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("receipt_state", v.receipt_state);
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("receipt_state", v.receipt_state);
   a.OptStr("hash_type", v.hash_type);
   a.OptStr("hash_value", v.hash_value);
   a.OptStr("download_url", v.download_url);
@@ -3500,9 +3664,9 @@ void Serialize(Archive& a, PostMchTransferBatchesSummaryReceiptsOutBatchNoApplyR
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMchTransferBatchesSummaryReceiptsOutBatchNoApplyResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("receipt_state", v.receipt_state);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("receipt_state", v.receipt_state);
   a.Extra(v.extra);
 }
 
@@ -3556,12 +3720,12 @@ void Serialize(Archive& a, PostMchTransferReservationApplyRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMchTransferReservationApplyResponse& v) {
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_reservation_no", v.out_reservation_no);
-  a.Str("reservation_id", v.reservation_id);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("out_reservation_no", v.out_reservation_no);
+  a.OptStr("reservation_id", v.reservation_id);
+  a.OptStr("accept_time", v.accept_time);
   a.Field("state", v.state);
-  a.Str("package_info", v.package_info);
+  a.OptStr("package_info", v.package_info);
   a.Extra(v.extra);
 }
 
@@ -3603,20 +3767,20 @@ void Serialize(Archive& a, GetMchTransferReservationOutReservationNoRequest& v) 
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMchTransferReservationOutReservationNoResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sp_appid", v.sp_appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("sp_appid", v.sp_appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("reservation_id", v.reservation_id);
-  a.Str("out_reservation_no", v.out_reservation_no);
-  a.Str("transfer_scene_id", v.transfer_scene_id);
+  a.OptStr("reservation_id", v.reservation_id);
+  a.OptStr("out_reservation_no", v.out_reservation_no);
+  a.OptStr("transfer_scene_id", v.transfer_scene_id);
   a.OptStr("estimated_date", v.estimated_date);
   a.OptI64("estimated_max_amount", v.estimated_max_amount);
   a.OptI64("exact_amount", v.exact_amount);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.OptStr("bank_type", v.bank_type);
-  a.Str("state", v.state);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("state", v.state);
+  a.OptStr("accept_time", v.accept_time);
   a.OptStr("reserve_time", v.reserve_time);
   a.Field("close_info", v.close_info);
   a.Extra(v.extra);
@@ -3661,20 +3825,20 @@ void Serialize(Archive& a, PostMchTransferReservationOutReservationNoCloseReques
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, PostMchTransferReservationOutReservationNoCloseResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sp_appid", v.sp_appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("sp_appid", v.sp_appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("reservation_id", v.reservation_id);
-  a.Str("out_reservation_no", v.out_reservation_no);
-  a.Str("transfer_scene_id", v.transfer_scene_id);
+  a.OptStr("reservation_id", v.reservation_id);
+  a.OptStr("out_reservation_no", v.out_reservation_no);
+  a.OptStr("transfer_scene_id", v.transfer_scene_id);
   a.OptStr("estimated_date", v.estimated_date);
   a.OptI64("estimated_max_amount", v.estimated_max_amount);
   a.OptI64("exact_amount", v.exact_amount);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.OptStr("bank_type", v.bank_type);
-  a.Str("state", v.state);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("state", v.state);
+  a.OptStr("accept_time", v.accept_time);
   a.OptStr("reserve_time", v.reserve_time);
   a.Field("close_info", v.close_info);
   a.Extra(v.extra);
@@ -3719,20 +3883,20 @@ void Serialize(Archive& a, GetMchTransferReservationReservationIdRequest& v) {
   a.Extra(v.extra);
 }
 void Serialize(Archive& a, GetMchTransferReservationReservationIdResponse& v) {
-  a.Str("sp_mchid", v.sp_mchid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sp_appid", v.sp_appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("sp_appid", v.sp_appid);
   a.OptStr("sub_appid", v.sub_appid);
-  a.Str("reservation_id", v.reservation_id);
-  a.Str("out_reservation_no", v.out_reservation_no);
-  a.Str("transfer_scene_id", v.transfer_scene_id);
+  a.OptStr("reservation_id", v.reservation_id);
+  a.OptStr("out_reservation_no", v.out_reservation_no);
+  a.OptStr("transfer_scene_id", v.transfer_scene_id);
   a.OptStr("estimated_date", v.estimated_date);
   a.OptI64("estimated_max_amount", v.estimated_max_amount);
   a.OptI64("exact_amount", v.exact_amount);
-  a.Str("openid", v.openid);
+  a.OptStr("openid", v.openid);
   a.OptStr("bank_type", v.bank_type);
-  a.Str("state", v.state);
-  a.Str("accept_time", v.accept_time);
+  a.OptStr("state", v.state);
+  a.OptStr("accept_time", v.accept_time);
   a.OptStr("reserve_time", v.reserve_time);
   a.Field("close_info", v.close_info);
   a.Extra(v.extra);
@@ -3766,6 +3930,12 @@ static void Serialize(Archive& a, T2& v) {
 }
 
 static void Serialize(Archive& a, T3& v) {
+  a.OptI64("amount", v.amount);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T4& v) {
   a.OptStr("memo", v.memo);
   a.OptStr("return_time", v.return_time);
   a.OptStr("return_reason", v.return_reason);
@@ -3774,7 +3944,7 @@ static void Serialize(Archive& a, T3& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T4& v) {
+static void Serialize(Archive& a, T5& v) {
   a.Str("agreement_code", v.agreement_code);
   a.Str("agreement_version", v.agreement_version);
   a.Str("sign_organization", v.sign_organization);
@@ -3782,38 +3952,38 @@ static void Serialize(Archive& a, T4& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T6& v) {
+static void Serialize(Archive& a, T7& v) {
   a.Str("transaction_id", v.transaction_id);
   a.Field("type", v.type);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T5& v) {
+static void Serialize(Archive& a, T6& v) {
   a.Field("type", v.type);
   a.Field("transaction_info", v.transaction_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T7& v) {
-  a.Field("receiver", v.receiver);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T8& v) {
-  a.OptStr("close_time", v.close_time);
-  a.OptStr("close_reason", v.close_reason);
-  a.Extra(v.extra);
-}
-
 static void Serialize(Archive& a, T10& v) {
-  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.Field("type", v.type);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T9& v) {
   a.Field("type", v.type);
   a.Field("transaction_info", v.transaction_info);
-  a.Field("user_info", v.user_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
+  a.Field("receiver", v.receiver);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T13& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.Field("type", v.type);
   a.Extra(v.extra);
 }
 
@@ -3829,71 +3999,73 @@ static void Serialize(Archive& a, T11& v) {
 }
 
 static void Serialize(Archive& a, T14& v) {
-  a.OptStr("mchid", v.mchid);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T15& v) {
-  a.Str("transaction_id", v.transaction_id);
-  a.Field("type", v.type);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T13& v) {
-  a.Field("type", v.type);
-  a.Field("mch_info", v.mch_info);
-  a.Field("transaction_info", v.transaction_info);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T18& v) {
-  a.Str("transaction_id", v.transaction_id);
+  a.OptStr("close_time", v.close_time);
+  a.OptStr("close_reason", v.close_reason);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T17& v) {
+  a.OptStr("transaction_id", v.transaction_id);
   a.Field("type", v.type);
-  a.Field("mch_info", v.mch_info);
-  a.Field("transaction_info", v.transaction_info);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T16& v) {
+  a.Field("type", v.type);
+  a.Field("transaction_info", v.transaction_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T15& v) {
   a.Field("receiver", v.receiver);
   a.Extra(v.extra);
 }
 
+static void Serialize(Archive& a, T18& v) {
+  a.OptStr("close_time", v.close_time);
+  a.OptStr("close_reason", v.close_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T20& v) {
+  a.Str("transaction_id", v.transaction_id);
+  a.Field("type", v.type);
+  a.Extra(v.extra);
+}
+
 static void Serialize(Archive& a, T19& v) {
+  a.Field("type", v.type);
+  a.Field("transaction_info", v.transaction_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T22& v) {
+  a.Str("transaction_id", v.transaction_id);
+  a.Field("type", v.type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T23& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T21& v) {
+  a.Field("type", v.type);
   a.Field("transaction_info", v.transaction_info);
   a.Field("user_info", v.user_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T20& v) {
-  a.Field("receiver", v.receiver);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T21& v) {
-  a.OptStr("accept_time", v.accept_time);
-  a.OptStr("close_reason", v.close_reason);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T23& v) {
-  a.Str("mchid", v.mchid);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T22& v) {
+static void Serialize(Archive& a, T26& v) {
+  a.OptStr("transaction_id", v.transaction_id);
   a.Field("type", v.type);
-  a.Field("mch_info", v.mch_info);
   a.Extra(v.extra);
 }
 
 static void Serialize(Archive& a, T25& v) {
   a.Field("type", v.type);
-  a.Field("mch_info", v.mch_info);
+  a.Field("transaction_info", v.transaction_info);
   a.Extra(v.extra);
 }
 
@@ -3902,36 +4074,387 @@ static void Serialize(Archive& a, T24& v) {
   a.Extra(v.extra);
 }
 
+static void Serialize(Archive& a, T29& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.Field("type", v.type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T28& v) {
+  a.Field("type", v.type);
+  a.Field("transaction_info", v.transaction_info);
+  a.Extra(v.extra);
+}
+
 static void Serialize(Archive& a, T27& v) {
+  a.Field("receiver", v.receiver);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T30& v) {
+  a.OptStr("close_time", v.close_time);
+  a.OptStr("close_reason", v.close_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T33& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.Field("type", v.type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T32& v) {
+  a.Field("type", v.type);
+  a.Field("transaction_info", v.transaction_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T31& v) {
+  a.Field("receiver", v.receiver);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T34& v) {
+  a.OptStr("close_time", v.close_time);
+  a.OptStr("close_reason", v.close_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T36& v) {
+  a.OptStr("mchid", v.mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T37& v) {
+  a.Str("transaction_id", v.transaction_id);
+  a.Field("type", v.type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T35& v) {
+  a.Field("type", v.type);
+  a.Field("mch_info", v.mch_info);
+  a.Field("transaction_info", v.transaction_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T40& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T39& v) {
+  a.Field("type", v.type);
+  a.Field("mch_info", v.mch_info);
+  a.Field("transaction_info", v.transaction_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T38& v) {
+  a.Field("receiver", v.receiver);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T43& v) {
+  a.OptStr("mchid", v.mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T44& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T42& v) {
+  a.Field("type", v.type);
+  a.Field("mch_info", v.mch_info);
+  a.Field("transaction_info", v.transaction_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T41& v) {
+  a.Field("receiver", v.receiver);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T45& v) {
+  a.OptStr("close_time", v.close_time);
+  a.OptStr("close_reason", v.close_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T47& v) {
+  a.Str("transaction_id", v.transaction_id);
+  a.Field("type", v.type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T48& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T46& v) {
+  a.Field("transaction_info", v.transaction_info);
+  a.Field("user_info", v.user_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T51& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.Field("type", v.type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T50& v) {
+  a.Field("transaction_info", v.transaction_info);
+  a.Field("user_info", v.user_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T49& v) {
+  a.Field("receiver", v.receiver);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T54& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.Field("type", v.type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T55& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T53& v) {
+  a.Field("transaction_info", v.transaction_info);
+  a.Field("user_info", v.user_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T52& v) {
+  a.Field("receiver", v.receiver);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T56& v) {
+  a.OptStr("close_time", v.close_time);
+  a.OptStr("close_reason", v.close_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T58& v) {
+  a.Str("transaction_id", v.transaction_id);
+  a.Field("type", v.type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T57& v) {
+  a.Field("type", v.type);
+  a.Field("transaction_info", v.transaction_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T61& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.Field("type", v.type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T60& v) {
+  a.Field("type", v.type);
+  a.Field("transaction_info", v.transaction_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T59& v) {
+  a.Field("receiver", v.receiver);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T64& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.Field("type", v.type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T63& v) {
+  a.Field("type", v.type);
+  a.Field("transaction_info", v.transaction_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T62& v) {
+  a.Field("receiver", v.receiver);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T65& v) {
+  a.OptStr("accept_time", v.accept_time);
+  a.OptStr("close_reason", v.close_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T68& v) {
+  a.OptStr("transaction_id", v.transaction_id);
+  a.Field("type", v.type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T67& v) {
+  a.Field("type", v.type);
+  a.Field("transaction_info", v.transaction_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T66& v) {
+  a.Field("receiver", v.receiver);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T69& v) {
+  a.OptStr("accept_time", v.accept_time);
+  a.OptStr("close_reason", v.close_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T71& v) {
+  a.Str("transaction_id", v.transaction_id);
+  a.Field("type", v.type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T70& v) {
+  a.Field("type", v.type);
+  a.Field("transaction_info", v.transaction_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T73& v) {
+  a.Str("mchid", v.mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T72& v) {
+  a.Field("type", v.type);
+  a.Field("mch_info", v.mch_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T76& v) {
+  a.OptStr("mchid", v.mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T75& v) {
+  a.Field("type", v.type);
+  a.Field("mch_info", v.mch_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T74& v) {
+  a.Field("receiver", v.receiver);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T79& v) {
+  a.OptStr("mchid", v.mchid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T78& v) {
+  a.Field("type", v.type);
+  a.Field("mch_info", v.mch_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T77& v) {
+  a.Field("receiver", v.receiver);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T80& v) {
+  a.OptStr("close_time", v.close_time);
+  a.OptStr("close_reason", v.close_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T82& v) {
   a.OptStr("mch_id", v.mch_id);
   a.OptStr("mchid", v.mchid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T26& v) {
+static void Serialize(Archive& a, T81& v) {
   a.Field("type", v.type);
   a.Field("mch_info", v.mch_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T30& v) {
+static void Serialize(Archive& a, T85& v) {
   a.OptStr("mch_id", v.mch_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T29& v) {
+static void Serialize(Archive& a, T84& v) {
   a.Field("type", v.type);
   a.Field("mch_info", v.mch_info);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T28& v) {
+static void Serialize(Archive& a, T83& v) {
   a.Field("receiver", v.receiver);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T31& v) {
-  a.Str("sub_mchid", v.sub_mchid);
+static void Serialize(Archive& a, T88& v) {
+  a.OptStr("mch_id", v.mch_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T87& v) {
+  a.Field("type", v.type);
+  a.Field("mch_info", v.mch_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T86& v) {
+  a.Field("receiver", v.receiver);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T89& v) {
+  a.OptStr("close_time", v.close_time);
+  a.OptStr("close_reason", v.close_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T92& v) {
+  a.OptStr("mch_id", v.mch_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T91& v) {
+  a.Field("type", v.type);
+  a.Field("mch_info", v.mch_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T90& v) {
+  a.Field("receiver", v.receiver);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T93& v) {
+  a.OptStr("close_time", v.close_time);
+  a.OptStr("close_reason", v.close_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T94& v) {
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sp_openid", v.sp_openid);
   a.Field("state", v.state);
   a.OptStr("create_time", v.create_time);
@@ -3939,7 +4462,19 @@ static void Serialize(Archive& a, T31& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T32& v) {
+static void Serialize(Archive& a, T95& v) {
+  a.OptI64("amount", v.amount);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T96& v) {
+  a.OptI64("amount", v.amount);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T97& v) {
   a.OptStr("bill_no", v.bill_no);
   a.OptStr("memo", v.memo);
   a.OptStr("return_time", v.return_time);
@@ -3950,13 +4485,13 @@ static void Serialize(Archive& a, T32& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T33& v) {
+static void Serialize(Archive& a, T98& v) {
   a.OptStr("openid", v.openid);
   a.Field("employee_type", v.employee_type);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T34& v) {
+static void Serialize(Archive& a, T99& v) {
   a.OptStr("bill_no", v.bill_no);
   a.OptStr("return_time", v.return_time);
   a.OptStr("return_reason", v.return_reason);
@@ -3967,13 +4502,47 @@ static void Serialize(Archive& a, T34& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T37& v) {
+static void Serialize(Archive& a, T100& v) {
+  a.OptI64("amount", v.amount);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T101& v) {
+  a.OptStr("bill_no", v.bill_no);
+  a.OptStr("memo", v.memo);
+  a.OptStr("return_time", v.return_time);
+  a.OptStr("return_reason", v.return_reason);
+  a.OptStr("bank_name", v.bank_name);
+  a.OptStr("bank_card_tail", v.bank_card_tail);
+  a.OptStr("bank_account_name", v.bank_account_name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T102& v) {
+  a.OptStr("openid", v.openid);
+  a.Field("employee_type", v.employee_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T103& v) {
+  a.OptStr("bill_no", v.bill_no);
+  a.OptStr("return_time", v.return_time);
+  a.OptStr("return_reason", v.return_reason);
+  a.OptStr("bank_name", v.bank_name);
+  a.Field("online_bank_type", v.online_bank_type);
+  a.OptStr("bank_card_tail", v.bank_card_tail);
+  a.OptStr("bank_account_name", v.bank_account_name);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T106& v) {
   a.I64("amount", v.amount);
   a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T36& v) {
+static void Serialize(Archive& a, T105& v) {
   a.Str("out_settle_detail_no", v.out_settle_detail_no);
   a.Str("settle_type", v.settle_type);
   a.Str("receiver_type", v.receiver_type);
@@ -3982,22 +4551,22 @@ static void Serialize(Archive& a, T36& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T35& v) {
+static void Serialize(Archive& a, T104& v) {
   a.Str("out_settle_no", v.out_settle_no);
   a.Str("transaction_id", v.transaction_id);
   a.Field("settle_detail_info_list", v.settle_detail_info_list);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T38& v) {
+static void Serialize(Archive& a, T107& v) {
   a.Field("abnormal_settle_type", v.abnormal_settle_type);
-  a.Str("apply_success_time", v.apply_success_time);
-  a.Str("abnormal_fund_receipt_id", v.abnormal_fund_receipt_id);
-  a.Str("out_abnormal_settle_batch_no", v.out_abnormal_settle_batch_no);
+  a.OptStr("apply_success_time", v.apply_success_time);
+  a.OptStr("abnormal_fund_receipt_id", v.abnormal_fund_receipt_id);
+  a.OptStr("out_abnormal_settle_batch_no", v.out_abnormal_settle_batch_no);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T39& v) {
+static void Serialize(Archive& a, T108& v) {
   a.Str("out_detail_no", v.out_detail_no);
   a.I64("transfer_amount", v.transfer_amount);
   a.Str("transfer_remark", v.transfer_remark);
@@ -4006,35 +4575,63 @@ static void Serialize(Archive& a, T39& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T40& v) {
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_id", v.batch_id);
-  a.Str("sp_appid", v.sp_appid);
-  a.Str("sub_mchid", v.sub_mchid);
+static void Serialize(Archive& a, T109& v) {
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("sp_appid", v.sp_appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
   a.OptStr("sub_appid", v.sub_appid);
   a.Field("batch_state", v.batch_state);
-  a.Str("batch_name", v.batch_name);
-  a.Str("batch_remark", v.batch_remark);
+  a.OptStr("batch_name", v.batch_name);
+  a.OptStr("batch_remark", v.batch_remark);
   a.Field("close_reason", v.close_reason);
-  a.I64("total_amount", v.total_amount);
-  a.I64("total_num", v.total_num);
-  a.Str("create_time", v.create_time);
-  a.I64("success_amount", v.success_amount);
-  a.I64("success_num", v.success_num);
-  a.I64("failed_amount", v.failed_amount);
-  a.I64("failed_num", v.failed_num);
-  a.Str("transfer_scene_id", v.transfer_scene_id);
+  a.OptI64("total_amount", v.total_amount);
+  a.OptI64("total_num", v.total_num);
+  a.OptStr("create_time", v.create_time);
+  a.OptI64("success_amount", v.success_amount);
+  a.OptI64("success_num", v.success_num);
+  a.OptI64("failed_amount", v.failed_amount);
+  a.OptI64("failed_num", v.failed_num);
+  a.OptStr("transfer_scene_id", v.transfer_scene_id);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T41& v) {
-  a.Str("detail_id", v.detail_id);
-  a.Str("out_detail_no", v.out_detail_no);
+static void Serialize(Archive& a, T110& v) {
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("out_detail_no", v.out_detail_no);
   a.Field("detail_state", v.detail_state);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T43& v) {
+static void Serialize(Archive& a, T111& v) {
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("sp_appid", v.sp_appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Field("batch_state", v.batch_state);
+  a.OptStr("batch_name", v.batch_name);
+  a.OptStr("batch_remark", v.batch_remark);
+  a.Field("close_reason", v.close_reason);
+  a.OptI64("total_amount", v.total_amount);
+  a.OptI64("total_num", v.total_num);
+  a.OptStr("create_time", v.create_time);
+  a.OptI64("success_amount", v.success_amount);
+  a.OptI64("success_num", v.success_num);
+  a.OptI64("failed_amount", v.failed_amount);
+  a.OptI64("failed_num", v.failed_num);
+  a.OptStr("transfer_scene_id", v.transfer_scene_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T112& v) {
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.Field("detail_state", v.detail_state);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T114& v) {
   a.Str("product_registration_no", v.product_registration_no);
   a.Str("policy_no", v.policy_no);
   a.Str("name", v.name);
@@ -4043,48 +4640,123 @@ static void Serialize(Archive& a, T43& v) {
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T42& v) {
+static void Serialize(Archive& a, T113& v) {
   a.Field("insurance_policy", v.insurance_policy);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T44& v) {
-  a.Str("close_time", v.close_time);
+static void Serialize(Archive& a, T115& v) {
+  a.OptStr("close_time", v.close_time);
   a.Field("close_reason", v.close_reason);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T45& v) {
-  a.Str("out_batch_no", v.out_batch_no);
-  a.Str("batch_id", v.batch_id);
-  a.Str("sp_appid", v.sp_appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("batch_state", v.batch_state);
-  a.Str("batch_name", v.batch_name);
-  a.Str("batch_remark", v.batch_remark);
-  a.OptStr("close_reason", v.close_reason);
-  a.I64("total_amount", v.total_amount);
-  a.I64("total_num", v.total_num);
-  a.Str("create_time", v.create_time);
-  a.I64("success_amount", v.success_amount);
-  a.I64("success_num", v.success_num);
-  a.I64("failed_amount", v.failed_amount);
-  a.I64("failed_num", v.failed_num);
-  a.Str("transfer_scene_id", v.transfer_scene_id);
+static void Serialize(Archive& a, T116& v) {
+  a.OptStr("close_time", v.close_time);
+  a.Field("close_reason", v.close_reason);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T46& v) {
-  a.Str("detail_id", v.detail_id);
+static void Serialize(Archive& a, T117& v) {
+  a.OptStr("close_time", v.close_time);
+  a.Field("close_reason", v.close_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T118& v) {
   a.Str("out_detail_no", v.out_detail_no);
-  a.Str("detail_state", v.detail_state);
+  a.I64("transfer_amount", v.transfer_amount);
+  a.Str("transfer_remark", v.transfer_remark);
+  a.Str("reservation_id", v.reservation_id);
+  a.Str("openid", v.openid);
   a.Extra(v.extra);
 }
 
-static void Serialize(Archive& a, T47& v) {
-  a.Str("close_time", v.close_time);
-  a.Str("close_reason", v.close_reason);
+static void Serialize(Archive& a, T119& v) {
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("sp_appid", v.sp_appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("batch_state", v.batch_state);
+  a.OptStr("batch_name", v.batch_name);
+  a.OptStr("batch_remark", v.batch_remark);
+  a.OptStr("close_reason", v.close_reason);
+  a.OptI64("total_amount", v.total_amount);
+  a.OptI64("total_num", v.total_num);
+  a.OptStr("create_time", v.create_time);
+  a.OptI64("success_amount", v.success_amount);
+  a.OptI64("success_num", v.success_num);
+  a.OptI64("failed_amount", v.failed_amount);
+  a.OptI64("failed_num", v.failed_num);
+  a.OptStr("transfer_scene_id", v.transfer_scene_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T120& v) {
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("detail_state", v.detail_state);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T121& v) {
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("batch_id", v.batch_id);
+  a.OptStr("sp_appid", v.sp_appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("batch_state", v.batch_state);
+  a.OptStr("batch_name", v.batch_name);
+  a.OptStr("batch_remark", v.batch_remark);
+  a.OptStr("close_reason", v.close_reason);
+  a.OptI64("total_amount", v.total_amount);
+  a.OptI64("total_num", v.total_num);
+  a.OptStr("create_time", v.create_time);
+  a.OptI64("success_amount", v.success_amount);
+  a.OptI64("success_num", v.success_num);
+  a.OptI64("failed_amount", v.failed_amount);
+  a.OptI64("failed_num", v.failed_num);
+  a.OptStr("transfer_scene_id", v.transfer_scene_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T122& v) {
+  a.OptStr("detail_id", v.detail_id);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("detail_state", v.detail_state);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T124& v) {
+  a.Str("product_registration_no", v.product_registration_no);
+  a.Str("policy_no", v.policy_no);
+  a.Str("name", v.name);
+  a.OptStr("withdrawal_no", v.withdrawal_no);
+  a.OptStr("claim_no", v.claim_no);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T123& v) {
+  a.Field("insurance_policy", v.insurance_policy);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T125& v) {
+  a.OptStr("close_time", v.close_time);
+  a.OptStr("close_reason", v.close_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T126& v) {
+  a.OptStr("close_time", v.close_time);
+  a.OptStr("close_reason", v.close_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T127& v) {
+  a.OptStr("close_time", v.close_time);
+  a.OptStr("close_reason", v.close_reason);
   a.Extra(v.extra);
 }
 
@@ -4104,14 +4776,16 @@ GetEcommerceBankTransferRechargesOutRechargeNoRequest::
     GetEcommerceBankTransferRechargesOutRechargeNoRequest() = default;
 GetEcommerceBankTransferRechargesOutRechargeNoRequest::
     ~GetEcommerceBankTransferRechargesOutRechargeNoRequest() = default;
-T3::BankTransferInfo() = default;
-T3::~BankTransferInfo() = default;
+T3::RechargeAmount() = default;
+T3::~RechargeAmount() = default;
+T4::BankTransferInfo() = default;
+T4::~BankTransferInfo() = default;
 GetEcommerceBankTransferRechargesOutRechargeNoResponse::
     GetEcommerceBankTransferRechargesOutRechargeNoResponse() = default;
 GetEcommerceBankTransferRechargesOutRechargeNoResponse::
     ~GetEcommerceBankTransferRechargesOutRechargeNoResponse() = default;
-T4::AgreementList() = default;
-T4::~AgreementList() = default;
+T5::AgreementList() = default;
+T5::~AgreementList() = default;
 PostEcommerceInsuranceCompensationContractsRequest::
     PostEcommerceInsuranceCompensationContractsRequest() = default;
 PostEcommerceInsuranceCompensationContractsRequest::
@@ -4128,16 +4802,20 @@ PostEcommerceInsuranceCompensationContractsSubMchidCheckOpenedResponse::
     PostEcommerceInsuranceCompensationContractsSubMchidCheckOpenedResponse() = default;
 PostEcommerceInsuranceCompensationContractsSubMchidCheckOpenedResponse::
     ~PostEcommerceInsuranceCompensationContractsSubMchidCheckOpenedResponse() = default;
-T6::TransactionInfo() = default;
-T6::~TransactionInfo() = default;
-T5::Receiver() = default;
-T5::~Receiver() = default;
+T7::TransactionInfo() = default;
+T7::~TransactionInfo() = default;
+T6::Receiver() = default;
+T6::~Receiver() = default;
 PostEcommerceMchTransferCompensateBillsRequest::PostEcommerceMchTransferCompensateBillsRequest() =
     default;
 PostEcommerceMchTransferCompensateBillsRequest::~PostEcommerceMchTransferCompensateBillsRequest() =
     default;
-T7::ReceiverDetail() = default;
-T7::~ReceiverDetail() = default;
+T10::TransactionInfo() = default;
+T10::~TransactionInfo() = default;
+T9::Receiver() = default;
+T9::~Receiver() = default;
+T8::ReceiverDetail() = default;
+T8::~ReceiverDetail() = default;
 PostEcommerceMchTransferCompensateBillsResponse::PostEcommerceMchTransferCompensateBillsResponse() =
     default;
 PostEcommerceMchTransferCompensateBillsResponse::
@@ -4146,8 +4824,14 @@ GetEcommerceMchTransferCompensateBillsBillIdRequest::
     GetEcommerceMchTransferCompensateBillsBillIdRequest() = default;
 GetEcommerceMchTransferCompensateBillsBillIdRequest::
     ~GetEcommerceMchTransferCompensateBillsBillIdRequest() = default;
-T8::CloseInfo() = default;
-T8::~CloseInfo() = default;
+T13::TransactionInfo() = default;
+T13::~TransactionInfo() = default;
+T12::Receiver() = default;
+T12::~Receiver() = default;
+T11::ReceiverDetail() = default;
+T11::~ReceiverDetail() = default;
+T14::CloseInfo() = default;
+T14::~CloseInfo() = default;
 GetEcommerceMchTransferCompensateBillsBillIdResponse::
     GetEcommerceMchTransferCompensateBillsBillIdResponse() = default;
 GetEcommerceMchTransferCompensateBillsBillIdResponse::
@@ -4156,6 +4840,14 @@ GetEcommerceMchTransferCompensateBillsOutBillNoRequest::
     GetEcommerceMchTransferCompensateBillsOutBillNoRequest() = default;
 GetEcommerceMchTransferCompensateBillsOutBillNoRequest::
     ~GetEcommerceMchTransferCompensateBillsOutBillNoRequest() = default;
+T17::TransactionInfo() = default;
+T17::~TransactionInfo() = default;
+T16::Receiver() = default;
+T16::~Receiver() = default;
+T15::ReceiverDetail() = default;
+T15::~ReceiverDetail() = default;
+T18::CloseInfo() = default;
+T18::~CloseInfo() = default;
 GetEcommerceMchTransferCompensateBillsOutBillNoResponse::
     GetEcommerceMchTransferCompensateBillsOutBillNoResponse() = default;
 GetEcommerceMchTransferCompensateBillsOutBillNoResponse::
@@ -4168,6 +4860,10 @@ PostEcommerceMchTransferCompensateBillsOutBillNoCancelResponse::
     PostEcommerceMchTransferCompensateBillsOutBillNoCancelResponse() = default;
 PostEcommerceMchTransferCompensateBillsOutBillNoCancelResponse::
     ~PostEcommerceMchTransferCompensateBillsOutBillNoCancelResponse() = default;
+T20::TransactionInfo() = default;
+T20::~TransactionInfo() = default;
+T19::Receiver() = default;
+T19::~Receiver() = default;
 PostEcommerceMchTransferCompensateBillsPreTransferRequest::
     PostEcommerceMchTransferCompensateBillsPreTransferRequest() = default;
 PostEcommerceMchTransferCompensateBillsPreTransferRequest::
@@ -4176,18 +4872,22 @@ PostEcommerceMchTransferCompensateBillsPreTransferResponse::
     PostEcommerceMchTransferCompensateBillsPreTransferResponse() = default;
 PostEcommerceMchTransferCompensateBillsPreTransferResponse::
     ~PostEcommerceMchTransferCompensateBillsPreTransferResponse() = default;
-T10::UserInfo() = default;
-T10::~UserInfo() = default;
-T9::Receiver() = default;
-T9::~Receiver() = default;
+T22::TransactionInfo() = default;
+T22::~TransactionInfo() = default;
+T23::UserInfo() = default;
+T23::~UserInfo() = default;
+T21::Receiver() = default;
+T21::~Receiver() = default;
 PostEcommerceMchTransferDepositAfterSalesCompensationBillsRequest::
     PostEcommerceMchTransferDepositAfterSalesCompensationBillsRequest() = default;
 PostEcommerceMchTransferDepositAfterSalesCompensationBillsRequest::
     ~PostEcommerceMchTransferDepositAfterSalesCompensationBillsRequest() = default;
-T12::Receiver() = default;
-T12::~Receiver() = default;
-T11::ReceiverDetail() = default;
-T11::~ReceiverDetail() = default;
+T26::TransactionInfo() = default;
+T26::~TransactionInfo() = default;
+T25::Receiver() = default;
+T25::~Receiver() = default;
+T24::ReceiverDetail() = default;
+T24::~ReceiverDetail() = default;
 PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse::
     PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse() = default;
 PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse::
@@ -4196,6 +4896,14 @@ GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdRequest::
     GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdRequest() = default;
 GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdRequest::
     ~GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdRequest() = default;
+T29::TransactionInfo() = default;
+T29::~TransactionInfo() = default;
+T28::Receiver() = default;
+T28::~Receiver() = default;
+T27::ReceiverDetail() = default;
+T27::~ReceiverDetail() = default;
+T30::CloseInfo() = default;
+T30::~CloseInfo() = default;
 GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdResponse::
     GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdResponse() = default;
 GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdResponse::
@@ -4204,26 +4912,34 @@ GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoRequest::
     GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoRequest() = default;
 GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoRequest::
     ~GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoRequest() = default;
+T33::TransactionInfo() = default;
+T33::~TransactionInfo() = default;
+T32::Receiver() = default;
+T32::~Receiver() = default;
+T31::ReceiverDetail() = default;
+T31::~ReceiverDetail() = default;
+T34::CloseInfo() = default;
+T34::~CloseInfo() = default;
 GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoResponse::
     GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoResponse() = default;
 GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoResponse::
     ~GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoResponse() = default;
-T14::MchInfo() = default;
-T14::~MchInfo() = default;
-T15::TransactionInfo() = default;
-T15::~TransactionInfo() = default;
-T13::Receiver() = default;
-T13::~Receiver() = default;
+T36::MchInfo() = default;
+T36::~MchInfo() = default;
+T37::TransactionInfo() = default;
+T37::~TransactionInfo() = default;
+T35::Receiver() = default;
+T35::~Receiver() = default;
 PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsRequest::
     PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsRequest() = default;
 PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsRequest::
     ~PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsRequest() = default;
-T18::TransactionInfo() = default;
-T18::~TransactionInfo() = default;
-T17::Receiver() = default;
-T17::~Receiver() = default;
-T16::ReceiverDetail() = default;
-T16::~ReceiverDetail() = default;
+T40::TransactionInfo() = default;
+T40::~TransactionInfo() = default;
+T39::Receiver() = default;
+T39::~Receiver() = default;
+T38::ReceiverDetail() = default;
+T38::~ReceiverDetail() = default;
 PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponse::
     PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponse() = default;
 PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponse::
@@ -4232,19 +4948,37 @@ GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBillNoReque
     GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBillNoRequest() = default;
 GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBillNoRequest::
     ~GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBillNoRequest() = default;
+T43::MchInfo() = default;
+T43::~MchInfo() = default;
+T44::TransactionInfo() = default;
+T44::~TransactionInfo() = default;
+T42::Receiver() = default;
+T42::~Receiver() = default;
+T41::ReceiverDetail() = default;
+T41::~ReceiverDetail() = default;
+T45::CloseInfo() = default;
+T45::~CloseInfo() = default;
 GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBillNoResponse::
     GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBillNoResponse() = default;
 GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBillNoResponse::
     ~GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBillNoResponse() =
         default;
-T19::Receiver() = default;
-T19::~Receiver() = default;
+T47::TransactionInfo() = default;
+T47::~TransactionInfo() = default;
+T48::UserInfo() = default;
+T48::~UserInfo() = default;
+T46::Receiver() = default;
+T46::~Receiver() = default;
 PostEcommerceMchTransferDepositShippingCostCompensationBillsRequest::
     PostEcommerceMchTransferDepositShippingCostCompensationBillsRequest() = default;
 PostEcommerceMchTransferDepositShippingCostCompensationBillsRequest::
     ~PostEcommerceMchTransferDepositShippingCostCompensationBillsRequest() = default;
-T20::ReceiverDetail() = default;
-T20::~ReceiverDetail() = default;
+T51::TransactionInfo() = default;
+T51::~TransactionInfo() = default;
+T50::Receiver() = default;
+T50::~Receiver() = default;
+T49::ReceiverDetail() = default;
+T49::~ReceiverDetail() = default;
 PostEcommerceMchTransferDepositShippingCostCompensationBillsResponse::
     PostEcommerceMchTransferDepositShippingCostCompensationBillsResponse() = default;
 PostEcommerceMchTransferDepositShippingCostCompensationBillsResponse::
@@ -4253,14 +4987,34 @@ GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoRequest::
     GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoRequest() = default;
 GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoRequest::
     ~GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoRequest() = default;
+T54::TransactionInfo() = default;
+T54::~TransactionInfo() = default;
+T55::UserInfo() = default;
+T55::~UserInfo() = default;
+T53::Receiver() = default;
+T53::~Receiver() = default;
+T52::ReceiverDetail() = default;
+T52::~ReceiverDetail() = default;
+T56::CloseInfo() = default;
+T56::~CloseInfo() = default;
 GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoResponse::
     GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoResponse() = default;
 GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoResponse::
     ~GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoResponse() = default;
+T58::TransactionInfo() = default;
+T58::~TransactionInfo() = default;
+T57::Receiver() = default;
+T57::~Receiver() = default;
 PostEcommerceMchTransferInsuranceClaimBillsRequest::
     PostEcommerceMchTransferInsuranceClaimBillsRequest() = default;
 PostEcommerceMchTransferInsuranceClaimBillsRequest::
     ~PostEcommerceMchTransferInsuranceClaimBillsRequest() = default;
+T61::TransactionInfo() = default;
+T61::~TransactionInfo() = default;
+T60::Receiver() = default;
+T60::~Receiver() = default;
+T59::ReceiverDetail() = default;
+T59::~ReceiverDetail() = default;
 PostEcommerceMchTransferInsuranceClaimBillsResponse::
     PostEcommerceMchTransferInsuranceClaimBillsResponse() = default;
 PostEcommerceMchTransferInsuranceClaimBillsResponse::
@@ -4269,8 +5023,14 @@ GetEcommerceMchTransferInsuranceClaimBillsBillIdRequest::
     GetEcommerceMchTransferInsuranceClaimBillsBillIdRequest() = default;
 GetEcommerceMchTransferInsuranceClaimBillsBillIdRequest::
     ~GetEcommerceMchTransferInsuranceClaimBillsBillIdRequest() = default;
-T21::CloseInfo() = default;
-T21::~CloseInfo() = default;
+T64::TransactionInfo() = default;
+T64::~TransactionInfo() = default;
+T63::Receiver() = default;
+T63::~Receiver() = default;
+T62::ReceiverDetail() = default;
+T62::~ReceiverDetail() = default;
+T65::CloseInfo() = default;
+T65::~CloseInfo() = default;
 GetEcommerceMchTransferInsuranceClaimBillsBillIdResponse::
     GetEcommerceMchTransferInsuranceClaimBillsBillIdResponse() = default;
 GetEcommerceMchTransferInsuranceClaimBillsBillIdResponse::
@@ -4279,6 +5039,14 @@ GetEcommerceMchTransferInsuranceClaimBillsOutBillNoRequest::
     GetEcommerceMchTransferInsuranceClaimBillsOutBillNoRequest() = default;
 GetEcommerceMchTransferInsuranceClaimBillsOutBillNoRequest::
     ~GetEcommerceMchTransferInsuranceClaimBillsOutBillNoRequest() = default;
+T68::TransactionInfo() = default;
+T68::~TransactionInfo() = default;
+T67::Receiver() = default;
+T67::~Receiver() = default;
+T66::ReceiverDetail() = default;
+T66::~ReceiverDetail() = default;
+T69::CloseInfo() = default;
+T69::~CloseInfo() = default;
 GetEcommerceMchTransferInsuranceClaimBillsOutBillNoResponse::
     GetEcommerceMchTransferInsuranceClaimBillsOutBillNoResponse() = default;
 GetEcommerceMchTransferInsuranceClaimBillsOutBillNoResponse::
@@ -4291,6 +5059,10 @@ PostEcommerceMchTransferInsuranceClaimBillsOutBillNoCancelResponse::
     PostEcommerceMchTransferInsuranceClaimBillsOutBillNoCancelResponse() = default;
 PostEcommerceMchTransferInsuranceClaimBillsOutBillNoCancelResponse::
     ~PostEcommerceMchTransferInsuranceClaimBillsOutBillNoCancelResponse() = default;
+T71::TransactionInfo() = default;
+T71::~TransactionInfo() = default;
+T70::Receiver() = default;
+T70::~Receiver() = default;
 PostEcommerceMchTransferInsuranceClaimBillsPreTransferRequest::
     PostEcommerceMchTransferInsuranceClaimBillsPreTransferRequest() = default;
 PostEcommerceMchTransferInsuranceClaimBillsPreTransferRequest::
@@ -4299,18 +5071,20 @@ PostEcommerceMchTransferInsuranceClaimBillsPreTransferResponse::
     PostEcommerceMchTransferInsuranceClaimBillsPreTransferResponse() = default;
 PostEcommerceMchTransferInsuranceClaimBillsPreTransferResponse::
     ~PostEcommerceMchTransferInsuranceClaimBillsPreTransferResponse() = default;
-T23::MchInfo() = default;
-T23::~MchInfo() = default;
-T22::Receiver() = default;
-T22::~Receiver() = default;
+T73::MchInfo() = default;
+T73::~MchInfo() = default;
+T72::Receiver() = default;
+T72::~Receiver() = default;
 PostEcommerceMchTransferSubMchCompensationBillsRequest::
     PostEcommerceMchTransferSubMchCompensationBillsRequest() = default;
 PostEcommerceMchTransferSubMchCompensationBillsRequest::
     ~PostEcommerceMchTransferSubMchCompensationBillsRequest() = default;
-T25::Receiver() = default;
-T25::~Receiver() = default;
-T24::ReceiverDetail() = default;
-T24::~ReceiverDetail() = default;
+T76::MchInfo() = default;
+T76::~MchInfo() = default;
+T75::Receiver() = default;
+T75::~Receiver() = default;
+T74::ReceiverDetail() = default;
+T74::~ReceiverDetail() = default;
 PostEcommerceMchTransferSubMchCompensationBillsResponse::
     PostEcommerceMchTransferSubMchCompensationBillsResponse() = default;
 PostEcommerceMchTransferSubMchCompensationBillsResponse::
@@ -4319,24 +5093,32 @@ GetEcommerceMchTransferSubMchCompensationBillsByOutBillNoRequest::
     GetEcommerceMchTransferSubMchCompensationBillsByOutBillNoRequest() = default;
 GetEcommerceMchTransferSubMchCompensationBillsByOutBillNoRequest::
     ~GetEcommerceMchTransferSubMchCompensationBillsByOutBillNoRequest() = default;
+T79::MchInfo() = default;
+T79::~MchInfo() = default;
+T78::Receiver() = default;
+T78::~Receiver() = default;
+T77::ReceiverDetail() = default;
+T77::~ReceiverDetail() = default;
+T80::CloseInfo() = default;
+T80::~CloseInfo() = default;
 GetEcommerceMchTransferSubMchCompensationBillsByOutBillNoResponse::
     GetEcommerceMchTransferSubMchCompensationBillsByOutBillNoResponse() = default;
 GetEcommerceMchTransferSubMchCompensationBillsByOutBillNoResponse::
     ~GetEcommerceMchTransferSubMchCompensationBillsByOutBillNoResponse() = default;
-T27::MchInfo() = default;
-T27::~MchInfo() = default;
-T26::Receiver() = default;
-T26::~Receiver() = default;
+T82::MchInfo() = default;
+T82::~MchInfo() = default;
+T81::Receiver() = default;
+T81::~Receiver() = default;
 PostEcommerceMchTransferTransferBillsRequest::PostEcommerceMchTransferTransferBillsRequest() =
     default;
 PostEcommerceMchTransferTransferBillsRequest::~PostEcommerceMchTransferTransferBillsRequest() =
     default;
-T30::MchInfo() = default;
-T30::~MchInfo() = default;
-T29::Receiver() = default;
-T29::~Receiver() = default;
-T28::ReceiverDetail() = default;
-T28::~ReceiverDetail() = default;
+T85::MchInfo() = default;
+T85::~MchInfo() = default;
+T84::Receiver() = default;
+T84::~Receiver() = default;
+T83::ReceiverDetail() = default;
+T83::~ReceiverDetail() = default;
 PostEcommerceMchTransferTransferBillsResponse::PostEcommerceMchTransferTransferBillsResponse() =
     default;
 PostEcommerceMchTransferTransferBillsResponse::~PostEcommerceMchTransferTransferBillsResponse() =
@@ -4345,6 +5127,14 @@ GetEcommerceMchTransferTransferBillsBillIdRequest::
     GetEcommerceMchTransferTransferBillsBillIdRequest() = default;
 GetEcommerceMchTransferTransferBillsBillIdRequest::
     ~GetEcommerceMchTransferTransferBillsBillIdRequest() = default;
+T88::MchInfo() = default;
+T88::~MchInfo() = default;
+T87::Receiver() = default;
+T87::~Receiver() = default;
+T86::ReceiverDetail() = default;
+T86::~ReceiverDetail() = default;
+T89::CloseInfo() = default;
+T89::~CloseInfo() = default;
 GetEcommerceMchTransferTransferBillsBillIdResponse::
     GetEcommerceMchTransferTransferBillsBillIdResponse() = default;
 GetEcommerceMchTransferTransferBillsBillIdResponse::
@@ -4353,6 +5143,14 @@ GetEcommerceMchTransferTransferBillsOutBillNoRequest::
     GetEcommerceMchTransferTransferBillsOutBillNoRequest() = default;
 GetEcommerceMchTransferTransferBillsOutBillNoRequest::
     ~GetEcommerceMchTransferTransferBillsOutBillNoRequest() = default;
+T92::MchInfo() = default;
+T92::~MchInfo() = default;
+T91::Receiver() = default;
+T91::~Receiver() = default;
+T90::ReceiverDetail() = default;
+T90::~ReceiverDetail() = default;
+T93::CloseInfo() = default;
+T93::~CloseInfo() = default;
 GetEcommerceMchTransferTransferBillsOutBillNoResponse::
     GetEcommerceMchTransferTransferBillsOutBillNoResponse() = default;
 GetEcommerceMchTransferTransferBillsOutBillNoResponse::
@@ -4365,8 +5163,8 @@ GetEcommerceRechargeEmployeesSubMchidRequest::GetEcommerceRechargeEmployeesSubMc
     default;
 GetEcommerceRechargeEmployeesSubMchidRequest::~GetEcommerceRechargeEmployeesSubMchidRequest() =
     default;
-T31::Employees() = default;
-T31::~Employees() = default;
+T94::Employees() = default;
+T94::~Employees() = default;
 GetEcommerceRechargeEmployeesSubMchidResponse::GetEcommerceRechargeEmployeesSubMchidResponse() =
     default;
 GetEcommerceRechargeEmployeesSubMchidResponse::~GetEcommerceRechargeEmployeesSubMchidResponse() =
@@ -4379,34 +5177,46 @@ PostEcommerceRechargeEmployeesSubMchidSpOpenidDeleteResponse::
     PostEcommerceRechargeEmployeesSubMchidSpOpenidDeleteResponse() = default;
 PostEcommerceRechargeEmployeesSubMchidSpOpenidDeleteResponse::
     ~PostEcommerceRechargeEmployeesSubMchidSpOpenidDeleteResponse() = default;
+T95::RechargeAmount() = default;
+T95::~RechargeAmount() = default;
 PostEcommerceRechargesApplyRequest::PostEcommerceRechargesApplyRequest() = default;
 PostEcommerceRechargesApplyRequest::~PostEcommerceRechargesApplyRequest() = default;
 PostEcommerceRechargesApplyResponse::PostEcommerceRechargesApplyResponse() = default;
 PostEcommerceRechargesApplyResponse::~PostEcommerceRechargesApplyResponse() = default;
 GetEcommerceRechargesOutRechargeNoRequest::GetEcommerceRechargesOutRechargeNoRequest() = default;
 GetEcommerceRechargesOutRechargeNoRequest::~GetEcommerceRechargesOutRechargeNoRequest() = default;
-T32::BankTransferInfo() = default;
-T32::~BankTransferInfo() = default;
-T33::QrRechargeInfo() = default;
-T33::~QrRechargeInfo() = default;
-T34::OnlineBankRechargeInfo() = default;
-T34::~OnlineBankRechargeInfo() = default;
+T96::RechargeAmount() = default;
+T96::~RechargeAmount() = default;
+T97::BankTransferInfo() = default;
+T97::~BankTransferInfo() = default;
+T98::QrRechargeInfo() = default;
+T98::~QrRechargeInfo() = default;
+T99::OnlineBankRechargeInfo() = default;
+T99::~OnlineBankRechargeInfo() = default;
 GetEcommerceRechargesOutRechargeNoResponse::GetEcommerceRechargesOutRechargeNoResponse() = default;
 GetEcommerceRechargesOutRechargeNoResponse::~GetEcommerceRechargesOutRechargeNoResponse() = default;
 PostEcommerceRechargesOutRechargeNoCloseRequest::PostEcommerceRechargesOutRechargeNoCloseRequest() =
     default;
 PostEcommerceRechargesOutRechargeNoCloseRequest::
     ~PostEcommerceRechargesOutRechargeNoCloseRequest() = default;
+T100::RechargeAmount() = default;
+T100::~RechargeAmount() = default;
+T101::BankTransferInfo() = default;
+T101::~BankTransferInfo() = default;
+T102::QrRechargeInfo() = default;
+T102::~QrRechargeInfo() = default;
+T103::OnlineBankRechargeInfo() = default;
+T103::~OnlineBankRechargeInfo() = default;
 PostEcommerceRechargesOutRechargeNoCloseResponse::
     PostEcommerceRechargesOutRechargeNoCloseResponse() = default;
 PostEcommerceRechargesOutRechargeNoCloseResponse::
     ~PostEcommerceRechargesOutRechargeNoCloseResponse() = default;
-T37::Amount() = default;
-T37::~Amount() = default;
-T36::SettleDetailInfoList() = default;
-T36::~SettleDetailInfoList() = default;
-T35::SettleInfoList() = default;
-T35::~SettleInfoList() = default;
+T106::Amount() = default;
+T106::~Amount() = default;
+T105::SettleDetailInfoList() = default;
+T105::~SettleDetailInfoList() = default;
+T104::SettleInfoList() = default;
+T104::~SettleInfoList() = default;
 PostEcommerceSettlePrepaySettleOrdersRequest::PostEcommerceSettlePrepaySettleOrdersRequest() =
     default;
 PostEcommerceSettlePrepaySettleOrdersRequest::~PostEcommerceSettlePrepaySettleOrdersRequest() =
@@ -4427,8 +5237,8 @@ PostEcommerceSettlePrepaySettleOrdersBySettleBatchNoApplyAbnormalSettleRequest::
     PostEcommerceSettlePrepaySettleOrdersBySettleBatchNoApplyAbnormalSettleRequest() = default;
 PostEcommerceSettlePrepaySettleOrdersBySettleBatchNoApplyAbnormalSettleRequest::
     ~PostEcommerceSettlePrepaySettleOrdersBySettleBatchNoApplyAbnormalSettleRequest() = default;
-T38::AbnormalSettleResult() = default;
-T38::~AbnormalSettleResult() = default;
+T107::AbnormalSettleResult() = default;
+T107::~AbnormalSettleResult() = default;
 PostEcommerceSettlePrepaySettleOrdersBySettleBatchNoApplyAbnormalSettleResponse::
     PostEcommerceSettlePrepaySettleOrdersBySettleBatchNoApplyAbnormalSettleResponse() = default;
 PostEcommerceSettlePrepaySettleOrdersBySettleBatchNoApplyAbnormalSettleResponse::
@@ -4449,8 +5259,8 @@ GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNoResponse::
     GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNoResponse() = default;
 GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNoResponse::
     ~GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNoResponse() = default;
-T39::TransferDetailList() = default;
-T39::~TransferDetailList() = default;
+T108::TransferDetailList() = default;
+T108::~TransferDetailList() = default;
 PostInsuranceMchTransferBatchesApplyRequest::PostInsuranceMchTransferBatchesApplyRequest() =
     default;
 PostInsuranceMchTransferBatchesApplyRequest::~PostInsuranceMchTransferBatchesApplyRequest() =
@@ -4463,10 +5273,10 @@ GetInsuranceMchTransferBatchesBatchIdRequest::GetInsuranceMchTransferBatchesBatc
     default;
 GetInsuranceMchTransferBatchesBatchIdRequest::~GetInsuranceMchTransferBatchesBatchIdRequest() =
     default;
-T40::TransferBatch() = default;
-T40::~TransferBatch() = default;
-T41::Data() = default;
-T41::~Data() = default;
+T109::TransferBatch() = default;
+T109::~TransferBatch() = default;
+T110::Data() = default;
+T110::~Data() = default;
 GetInsuranceMchTransferBatchesBatchIdResponse::GetInsuranceMchTransferBatchesBatchIdResponse() =
     default;
 GetInsuranceMchTransferBatchesBatchIdResponse::~GetInsuranceMchTransferBatchesBatchIdResponse() =
@@ -4499,6 +5309,10 @@ GetInsuranceMchTransferBatchesOutBatchNoRequest::GetInsuranceMchTransferBatchesO
     default;
 GetInsuranceMchTransferBatchesOutBatchNoRequest::
     ~GetInsuranceMchTransferBatchesOutBatchNoRequest() = default;
+T111::TransferBatch() = default;
+T111::~TransferBatch() = default;
+T112::Data() = default;
+T112::~Data() = default;
 GetInsuranceMchTransferBatchesOutBatchNoResponse::
     GetInsuranceMchTransferBatchesOutBatchNoResponse() = default;
 GetInsuranceMchTransferBatchesOutBatchNoResponse::
@@ -4527,10 +5341,10 @@ PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoApplyResponse::
     PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoApplyResponse() = default;
 PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoApplyResponse::
     ~PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoApplyResponse() = default;
-T43::InsurancePolicy() = default;
-T43::~InsurancePolicy() = default;
-T42::SceneReportData() = default;
-T42::~SceneReportData() = default;
+T114::InsurancePolicy() = default;
+T114::~InsurancePolicy() = default;
+T113::SceneReportData() = default;
+T113::~SceneReportData() = default;
 PostInsuranceMchTransferReservationApplyRequest::PostInsuranceMchTransferReservationApplyRequest() =
     default;
 PostInsuranceMchTransferReservationApplyRequest::
@@ -4543,8 +5357,8 @@ GetInsuranceMchTransferReservationOutReservationNoRequest::
     GetInsuranceMchTransferReservationOutReservationNoRequest() = default;
 GetInsuranceMchTransferReservationOutReservationNoRequest::
     ~GetInsuranceMchTransferReservationOutReservationNoRequest() = default;
-T44::CloseInfo() = default;
-T44::~CloseInfo() = default;
+T115::CloseInfo() = default;
+T115::~CloseInfo() = default;
 GetInsuranceMchTransferReservationOutReservationNoResponse::
     GetInsuranceMchTransferReservationOutReservationNoResponse() = default;
 GetInsuranceMchTransferReservationOutReservationNoResponse::
@@ -4553,6 +5367,8 @@ PostInsuranceMchTransferReservationOutReservationNoCloseRequest::
     PostInsuranceMchTransferReservationOutReservationNoCloseRequest() = default;
 PostInsuranceMchTransferReservationOutReservationNoCloseRequest::
     ~PostInsuranceMchTransferReservationOutReservationNoCloseRequest() = default;
+T116::CloseInfo() = default;
+T116::~CloseInfo() = default;
 PostInsuranceMchTransferReservationOutReservationNoCloseResponse::
     PostInsuranceMchTransferReservationOutReservationNoCloseResponse() = default;
 PostInsuranceMchTransferReservationOutReservationNoCloseResponse::
@@ -4561,20 +5377,24 @@ GetInsuranceMchTransferReservationReservationIdRequest::
     GetInsuranceMchTransferReservationReservationIdRequest() = default;
 GetInsuranceMchTransferReservationReservationIdRequest::
     ~GetInsuranceMchTransferReservationReservationIdRequest() = default;
+T117::CloseInfo() = default;
+T117::~CloseInfo() = default;
 GetInsuranceMchTransferReservationReservationIdResponse::
     GetInsuranceMchTransferReservationReservationIdResponse() = default;
 GetInsuranceMchTransferReservationReservationIdResponse::
     ~GetInsuranceMchTransferReservationReservationIdResponse() = default;
+T118::TransferDetailList() = default;
+T118::~TransferDetailList() = default;
 PostMchTransferBatchesApplyRequest::PostMchTransferBatchesApplyRequest() = default;
 PostMchTransferBatchesApplyRequest::~PostMchTransferBatchesApplyRequest() = default;
 PostMchTransferBatchesApplyResponse::PostMchTransferBatchesApplyResponse() = default;
 PostMchTransferBatchesApplyResponse::~PostMchTransferBatchesApplyResponse() = default;
 GetMchTransferBatchesBatchIdRequest::GetMchTransferBatchesBatchIdRequest() = default;
 GetMchTransferBatchesBatchIdRequest::~GetMchTransferBatchesBatchIdRequest() = default;
-T45::TransferBatch() = default;
-T45::~TransferBatch() = default;
-T46::Data() = default;
-T46::~Data() = default;
+T119::TransferBatch() = default;
+T119::~TransferBatch() = default;
+T120::Data() = default;
+T120::~Data() = default;
 GetMchTransferBatchesBatchIdResponse::GetMchTransferBatchesBatchIdResponse() = default;
 GetMchTransferBatchesBatchIdResponse::~GetMchTransferBatchesBatchIdResponse() = default;
 GetMchTransferBatchesBatchIdDetailsDetailIdRequest::
@@ -4603,6 +5423,10 @@ PostMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoApplyResponse::
     ~PostMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoApplyResponse() = default;
 GetMchTransferBatchesOutBatchNoRequest::GetMchTransferBatchesOutBatchNoRequest() = default;
 GetMchTransferBatchesOutBatchNoRequest::~GetMchTransferBatchesOutBatchNoRequest() = default;
+T121::TransferBatch() = default;
+T121::~TransferBatch() = default;
+T122::Data() = default;
+T122::~Data() = default;
 GetMchTransferBatchesOutBatchNoResponse::GetMchTransferBatchesOutBatchNoResponse() = default;
 GetMchTransferBatchesOutBatchNoResponse::~GetMchTransferBatchesOutBatchNoResponse() = default;
 GetMchTransferBatchesOutBatchNoDetailsOutDetailNoRequest::
@@ -4629,6 +5453,10 @@ PostMchTransferBatchesSummaryReceiptsOutBatchNoApplyResponse::
     PostMchTransferBatchesSummaryReceiptsOutBatchNoApplyResponse() = default;
 PostMchTransferBatchesSummaryReceiptsOutBatchNoApplyResponse::
     ~PostMchTransferBatchesSummaryReceiptsOutBatchNoApplyResponse() = default;
+T124::InsurancePolicy() = default;
+T124::~InsurancePolicy() = default;
+T123::SceneReportData() = default;
+T123::~SceneReportData() = default;
 PostMchTransferReservationApplyRequest::PostMchTransferReservationApplyRequest() = default;
 PostMchTransferReservationApplyRequest::~PostMchTransferReservationApplyRequest() = default;
 PostMchTransferReservationApplyResponse::PostMchTransferReservationApplyResponse() = default;
@@ -4637,8 +5465,8 @@ GetMchTransferReservationOutReservationNoRequest::
     GetMchTransferReservationOutReservationNoRequest() = default;
 GetMchTransferReservationOutReservationNoRequest::
     ~GetMchTransferReservationOutReservationNoRequest() = default;
-T47::CloseInfo() = default;
-T47::~CloseInfo() = default;
+T125::CloseInfo() = default;
+T125::~CloseInfo() = default;
 GetMchTransferReservationOutReservationNoResponse::
     GetMchTransferReservationOutReservationNoResponse() = default;
 GetMchTransferReservationOutReservationNoResponse::
@@ -4647,6 +5475,8 @@ PostMchTransferReservationOutReservationNoCloseRequest::
     PostMchTransferReservationOutReservationNoCloseRequest() = default;
 PostMchTransferReservationOutReservationNoCloseRequest::
     ~PostMchTransferReservationOutReservationNoCloseRequest() = default;
+T126::CloseInfo() = default;
+T126::~CloseInfo() = default;
 PostMchTransferReservationOutReservationNoCloseResponse::
     PostMchTransferReservationOutReservationNoCloseResponse() = default;
 PostMchTransferReservationOutReservationNoCloseResponse::
@@ -4655,12 +5485,17 @@ GetMchTransferReservationReservationIdRequest::GetMchTransferReservationReservat
     default;
 GetMchTransferReservationReservationIdRequest::~GetMchTransferReservationReservationIdRequest() =
     default;
+T127::CloseInfo() = default;
+T127::~CloseInfo() = default;
 GetMchTransferReservationReservationIdResponse::GetMchTransferReservationReservationIdResponse() =
     default;
 GetMchTransferReservationReservationIdResponse::~GetMchTransferReservationReservationIdResponse() =
     default;
 
 const EnumTable& EnumTableOf(PostEcommerceBankTransferRechargesApplyRequest::AccountType) {
+  return kEnum0;
+}
+const EnumTable& EnumTableOf(GetEcommerceBankTransferRechargesOutRechargeNoResponse::AccountType) {
   return kEnum0;
 }
 const EnumTable& EnumTableOf(
@@ -4671,28 +5506,168 @@ const EnumTable& EnumTableOf(
     GetEcommerceBankTransferRechargesOutRechargeNoResponse::RechargeScene) {
   return kEnum2;
 }
-const EnumTable& EnumTableOf(T5::Type) { return kEnum3; }
-const EnumTable& EnumTableOf(T6::Type) { return kEnum4; }
+const EnumTable& EnumTableOf(T6::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T7::Type) { return kEnum4; }
 const EnumTable& EnumTableOf(PostEcommerceMchTransferCompensateBillsResponse::State) {
   return kEnum5;
 }
-const EnumTable& EnumTableOf(T9::Type) { return kEnum6; }
-const EnumTable& EnumTableOf(T13::Type) { return kEnum7; }
+const EnumTable& EnumTableOf(T12::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T13::Type) { return kEnum4; }
+const EnumTable& EnumTableOf(GetEcommerceMchTransferCompensateBillsBillIdResponse::State) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(T16::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T17::Type) { return kEnum4; }
+const EnumTable& EnumTableOf(GetEcommerceMchTransferCompensateBillsOutBillNoResponse::State) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(
+    PostEcommerceMchTransferCompensateBillsOutBillNoCancelResponse::State) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(T19::Type) { return kEnum3; }
+const EnumTable& EnumTableOf(T20::Type) { return kEnum4; }
+const EnumTable& EnumTableOf(T21::Type) { return kEnum6; }
+const EnumTable& EnumTableOf(T22::Type) { return kEnum4; }
+const EnumTable& EnumTableOf(
+    PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse::State) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(T28::Type) { return kEnum6; }
+const EnumTable& EnumTableOf(T29::Type) { return kEnum4; }
+const EnumTable& EnumTableOf(
+    GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdResponse::State) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(T32::Type) { return kEnum6; }
+const EnumTable& EnumTableOf(T33::Type) { return kEnum4; }
+const EnumTable& EnumTableOf(
+    GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoResponse::State) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(T35::Type) { return kEnum7; }
+const EnumTable& EnumTableOf(T37::Type) { return kEnum4; }
+const EnumTable& EnumTableOf(
+    PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponse::State) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(T42::Type) { return kEnum7; }
+const EnumTable& EnumTableOf(
+    GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBillNoResponse::State) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(T47::Type) { return kEnum4; }
+const EnumTable& EnumTableOf(
+    PostEcommerceMchTransferDepositShippingCostCompensationBillsResponse::State) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(T54::Type) { return kEnum4; }
+const EnumTable& EnumTableOf(
+    GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoResponse::State) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(T57::Type) { return kEnum6; }
+const EnumTable& EnumTableOf(T58::Type) { return kEnum4; }
+const EnumTable& EnumTableOf(PostEcommerceMchTransferInsuranceClaimBillsResponse::State) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(T63::Type) { return kEnum6; }
+const EnumTable& EnumTableOf(T64::Type) { return kEnum4; }
+const EnumTable& EnumTableOf(GetEcommerceMchTransferInsuranceClaimBillsBillIdResponse::State) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(T67::Type) { return kEnum6; }
+const EnumTable& EnumTableOf(T68::Type) { return kEnum4; }
+const EnumTable& EnumTableOf(GetEcommerceMchTransferInsuranceClaimBillsOutBillNoResponse::State) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(
+    PostEcommerceMchTransferInsuranceClaimBillsOutBillNoCancelResponse::State) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(T70::Type) { return kEnum6; }
+const EnumTable& EnumTableOf(T71::Type) { return kEnum4; }
+const EnumTable& EnumTableOf(T72::Type) { return kEnum7; }
 const EnumTable& EnumTableOf(PostEcommerceMchTransferSubMchCompensationBillsResponse::State) {
+  return kEnum8;
+}
+const EnumTable& EnumTableOf(T78::Type) { return kEnum7; }
+const EnumTable& EnumTableOf(
+    GetEcommerceMchTransferSubMchCompensationBillsByOutBillNoResponse::State) {
   return kEnum8;
 }
 const EnumTable& EnumTableOf(PostEcommerceMchTransferTransferBillsRequest::BusinessType) {
   return kEnum9;
 }
+const EnumTable& EnumTableOf(T81::Type) { return kEnum6; }
+const EnumTable& EnumTableOf(PostEcommerceMchTransferTransferBillsResponse::State) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(GetEcommerceMchTransferTransferBillsBillIdRequest::BusinessType) {
+  return kEnum9;
+}
+const EnumTable& EnumTableOf(T87::Type) { return kEnum6; }
+const EnumTable& EnumTableOf(GetEcommerceMchTransferTransferBillsBillIdResponse::State) {
+  return kEnum5;
+}
+const EnumTable& EnumTableOf(GetEcommerceMchTransferTransferBillsOutBillNoRequest::BusinessType) {
+  return kEnum9;
+}
+const EnumTable& EnumTableOf(T91::Type) { return kEnum6; }
+const EnumTable& EnumTableOf(GetEcommerceMchTransferTransferBillsOutBillNoResponse::State) {
+  return kEnum5;
+}
 const EnumTable& EnumTableOf(PostEcommerceRechargeEmployeesResponse::State) { return kEnum10; }
+const EnumTable& EnumTableOf(T94::State) { return kEnum10; }
+const EnumTable& EnumTableOf(PostEcommerceRechargeEmployeesSubMchidSpOpenidDeleteResponse::State) {
+  return kEnum10;
+}
 const EnumTable& EnumTableOf(PostEcommerceRechargesApplyRequest::RechargeScene) { return kEnum11; }
 const EnumTable& EnumTableOf(PostEcommerceRechargesApplyRequest::AccountType) { return kEnum12; }
 const EnumTable& EnumTableOf(PostEcommerceRechargesApplyRequest::AvailableRechargeChannels) {
   return kEnum13;
 }
-const EnumTable& EnumTableOf(T33::EmployeeType) { return kEnum14; }
-const EnumTable& EnumTableOf(T34::OnlineBankType) { return kEnum15; }
+const EnumTable& EnumTableOf(GetEcommerceRechargesOutRechargeNoResponse::RechargeChannel) {
+  return kEnum13;
+}
+const EnumTable& EnumTableOf(GetEcommerceRechargesOutRechargeNoResponse::AccountType) {
+  return kEnum12;
+}
+const EnumTable& EnumTableOf(GetEcommerceRechargesOutRechargeNoResponse::RechargeState) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(GetEcommerceRechargesOutRechargeNoResponse::RechargeScene) {
+  return kEnum11;
+}
+const EnumTable& EnumTableOf(T98::EmployeeType) { return kEnum14; }
+const EnumTable& EnumTableOf(T99::OnlineBankType) { return kEnum15; }
+const EnumTable& EnumTableOf(
+    GetEcommerceRechargesOutRechargeNoResponse::AvailableRechargeChannels) {
+  return kEnum13;
+}
+const EnumTable& EnumTableOf(PostEcommerceRechargesOutRechargeNoCloseResponse::RechargeChannel) {
+  return kEnum13;
+}
+const EnumTable& EnumTableOf(PostEcommerceRechargesOutRechargeNoCloseResponse::AccountType) {
+  return kEnum12;
+}
+const EnumTable& EnumTableOf(PostEcommerceRechargesOutRechargeNoCloseResponse::RechargeState) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(PostEcommerceRechargesOutRechargeNoCloseResponse::RechargeScene) {
+  return kEnum11;
+}
+const EnumTable& EnumTableOf(T102::EmployeeType) { return kEnum14; }
+const EnumTable& EnumTableOf(T103::OnlineBankType) { return kEnum15; }
+const EnumTable& EnumTableOf(
+    PostEcommerceRechargesOutRechargeNoCloseResponse::AvailableRechargeChannels) {
+  return kEnum13;
+}
 const EnumTable& EnumTableOf(PostEcommerceSettlePrepaySettleOrdersRequest::TradeScenario) {
+  return kEnum16;
+}
+const EnumTable& EnumTableOf(
+    GetEcommerceSettlePrepaySettleOrdersBySettleBatchNoResponse::TradeScenario) {
   return kEnum16;
 }
 const EnumTable& EnumTableOf(
@@ -4720,14 +5695,30 @@ const EnumTable& EnumTableOf(
 const EnumTable& EnumTableOf(PostEcommerceWithdrawDayEndBalanceWithdrawResponse::Status_) {
   return kEnum22;
 }
+const EnumTable& EnumTableOf(PostEcommerceWithdrawDayEndBalanceWithdrawResponse::AccountType) {
+  return kEnum0;
+}
+const EnumTable& EnumTableOf(
+    GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNoResponse::Status_) {
+  return kEnum22;
+}
+const EnumTable& EnumTableOf(
+    GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNoResponse::AccountType) {
+  return kEnum0;
+}
 const EnumTable& EnumTableOf(PostInsuranceMchTransferBatchesApplyResponse::BatchState) {
   return kEnum23;
 }
 const EnumTable& EnumTableOf(GetInsuranceMchTransferBatchesBatchIdRequest::DetailState) {
   return kEnum24;
 }
-const EnumTable& EnumTableOf(T40::CloseReason) { return kEnum25; }
-const EnumTable& EnumTableOf(T41::DetailState) { return kEnum26; }
+const EnumTable& EnumTableOf(T109::BatchState) { return kEnum23; }
+const EnumTable& EnumTableOf(T109::CloseReason) { return kEnum25; }
+const EnumTable& EnumTableOf(T110::DetailState) { return kEnum26; }
+const EnumTable& EnumTableOf(
+    GetInsuranceMchTransferBatchesBatchIdDetailsDetailIdResponse::DetailState) {
+  return kEnum26;
+}
 const EnumTable& EnumTableOf(
     GetInsuranceMchTransferBatchesBatchIdDetailsDetailIdResponse::FailReason) {
   return kEnum27;
@@ -4736,10 +5727,52 @@ const EnumTable& EnumTableOf(
     GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoResponse::ReceiptState) {
   return kEnum28;
 }
+const EnumTable& EnumTableOf(
+    PostInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoApplyResponse::ReceiptState) {
+  return kEnum28;
+}
+const EnumTable& EnumTableOf(GetInsuranceMchTransferBatchesOutBatchNoRequest::DetailState) {
+  return kEnum24;
+}
+const EnumTable& EnumTableOf(T111::BatchState) { return kEnum23; }
+const EnumTable& EnumTableOf(T111::CloseReason) { return kEnum25; }
+const EnumTable& EnumTableOf(T112::DetailState) { return kEnum26; }
+const EnumTable& EnumTableOf(
+    GetInsuranceMchTransferBatchesOutBatchNoDetailsOutDetailNoResponse::DetailState) {
+  return kEnum26;
+}
+const EnumTable& EnumTableOf(
+    GetInsuranceMchTransferBatchesOutBatchNoDetailsOutDetailNoResponse::FailReason) {
+  return kEnum27;
+}
+const EnumTable& EnumTableOf(
+    GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoResponse::ReceiptState) {
+  return kEnum28;
+}
+const EnumTable& EnumTableOf(
+    PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoApplyResponse::ReceiptState) {
+  return kEnum28;
+}
 const EnumTable& EnumTableOf(PostInsuranceMchTransferReservationApplyResponse::State) {
   return kEnum29;
 }
-const EnumTable& EnumTableOf(T44::CloseReason) { return kEnum30; }
+const EnumTable& EnumTableOf(GetInsuranceMchTransferReservationOutReservationNoResponse::State) {
+  return kEnum29;
+}
+const EnumTable& EnumTableOf(T115::CloseReason) { return kEnum30; }
+const EnumTable& EnumTableOf(
+    PostInsuranceMchTransferReservationOutReservationNoCloseResponse::State) {
+  return kEnum29;
+}
+const EnumTable& EnumTableOf(T116::CloseReason) { return kEnum30; }
+const EnumTable& EnumTableOf(GetInsuranceMchTransferReservationReservationIdResponse::State) {
+  return kEnum29;
+}
+const EnumTable& EnumTableOf(T117::CloseReason) { return kEnum30; }
 const EnumTable& EnumTableOf(GetMchTransferBatchesBatchIdRequest::DetailState) { return kEnum31; }
+const EnumTable& EnumTableOf(GetMchTransferBatchesOutBatchNoRequest::DetailState) {
+  return kEnum24;
+}
+const EnumTable& EnumTableOf(PostMchTransferReservationApplyResponse::State) { return kEnum29; }
 
 }  // namespace wechatpay::models::v3::platsolution

@@ -4,7 +4,7 @@
 // Typed models for global/customs (5 endpoints, 5 typed calls).
 //
 //   auto r = wechatpay::models::global::Customs(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_6.cc.
+// Implementation: src/models/small_groups_7.cc.
 #ifndef WECHATPAY_MODELS_GLOBAL_CUSTOMS_H_
 #define WECHATPAY_MODELS_GLOBAL_CUSTOMS_H_
 
@@ -84,17 +84,15 @@ struct GetOrdersResponse {
     std::optional<std::string> sub_order_no;
     std::optional<std::string> sub_order_id;
     std::optional<std::string> mch_customs_no;
-    // required
     Enum<Customs> customs;
     std::optional<std::string> fee_type;
     std::optional<std::int64_t> order_fee;
     std::optional<std::int64_t> duty;
     std::optional<std::int64_t> transport_fee;
     std::optional<std::int64_t> product_fee;
-    // required
     Enum<State> state;
     std::optional<std::string> explanation;
-    std::string modify_time;
+    std::optional<std::string> modify_time;
     // Unknown members.
     JsonValue extra;
 
@@ -105,17 +103,15 @@ struct GetOrdersResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::string appid;
-  std::string mchid;
-  std::string transaction_id;
-  // required
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> transaction_id;
   Enum<VerifyDepartment> verify_department;
-  std::string verify_department_trade_id;
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
-  std::int64_t total_count = 0;
-  // required
-  std::vector<Data> data;
+  std::optional<std::string> verify_department_trade_id;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> total_count;
+  List<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -160,7 +156,18 @@ struct GetOrders {
 
 // PATCH global/v3/customs/orders
 struct PatchOrdersRequest {
-  using Customs = GetOrdersRequest::Customs;
+  enum class Customs : std::int32_t {
+    kUnrecognized = 0,
+    kGuangzhouZs = 1,    // "GUANGZHOU_ZS"
+    kHangzhouZs = 2,     // "HANGZHOU_ZS"
+    kNingbo = 3,         // "NINGBO"
+    kZhengzhouBs = 4,    // "ZHENGZHOU_BS"
+    kChongqing = 5,      // "CHONGQING"
+    kShanghaiZs = 6,     // "SHANGHAI_ZS"
+    kShenzhen = 7,       // "SHENZHEN"
+    kZhengzhouZhZs = 8,  // "ZHENGZHOU_ZH_ZS"
+    kTianjin = 9,        // "TIANJIN"
+  };
   std::string appid;
   std::string mchid;
   std::string out_trade_no;
@@ -184,20 +191,31 @@ struct PatchOrdersRequest {
   ~PatchOrdersRequest();
 };
 struct PatchOrdersResponse {
-  using State = GetOrdersResponse::Data::State;
-  using VerifyDepartment = GetOrdersResponse::VerifyDepartment;
-  std::string appid;
-  std::string mchid;
-  // required
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kProcessing = 1,  // "PROCESSING"
+    kUndeclared = 2,  // "UNDECLARED"
+    kSubmitted = 3,   // "SUBMITTED"
+    kSuccess = 4,     // "SUCCESS"
+    kFail = 5,        // "FAIL"
+    kExcept = 6,      // "EXCEPT"
+  };
+  enum class VerifyDepartment : std::int32_t {
+    kUnrecognized = 0,
+    kUnionpay = 1,   // "UNIONPAY"
+    kNetsunion = 2,  // "NETSUNION"
+    kOthers = 3,     // "OTHERS"
+  };
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   Enum<State> state;
-  std::string out_trade_no;
-  std::string transaction_id;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> transaction_id;
   std::optional<std::string> sub_order_no;
   std::optional<std::string> sub_order_id;
-  std::string modify_time;
-  // required
+  std::optional<std::string> modify_time;
   Enum<VerifyDepartment> verify_department;
-  std::string verify_department_trade_id;
+  std::optional<std::string> verify_department_trade_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -242,7 +260,18 @@ struct PatchOrders {
 
 // POST global/v3/customs/orders
 struct PostOrdersRequest {
-  using Customs = GetOrdersRequest::Customs;
+  enum class Customs : std::int32_t {
+    kUnrecognized = 0,
+    kGuangzhouZs = 1,    // "GUANGZHOU_ZS"
+    kHangzhouZs = 2,     // "HANGZHOU_ZS"
+    kNingbo = 3,         // "NINGBO"
+    kZhengzhouBs = 4,    // "ZHENGZHOU_BS"
+    kChongqing = 5,      // "CHONGQING"
+    kShanghaiZs = 6,     // "SHANGHAI_ZS"
+    kShenzhen = 7,       // "SHENZHEN"
+    kZhengzhouZhZs = 8,  // "ZHENGZHOU_ZH_ZS"
+    kTianjin = 9,        // "TIANJIN"
+  };
   std::string appid;
   std::string mchid;
   std::string out_trade_no;
@@ -267,19 +296,30 @@ struct PostOrdersRequest {
   ~PostOrdersRequest();
 };
 struct PostOrdersResponse {
-  using State = GetOrdersResponse::Data::State;
-  using VerifyDepartment = GetOrdersResponse::VerifyDepartment;
-  std::string appid;
-  std::string mchid;
-  // required
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kProcessing = 1,  // "PROCESSING"
+    kUndeclared = 2,  // "UNDECLARED"
+    kSubmitted = 3,   // "SUBMITTED"
+    kSuccess = 4,     // "SUCCESS"
+    kFail = 5,        // "FAIL"
+    kExcept = 6,      // "EXCEPT"
+  };
+  enum class VerifyDepartment : std::int32_t {
+    kUnrecognized = 0,
+    kUnionpay = 1,   // "UNIONPAY"
+    kNetsunion = 2,  // "NETSUNION"
+    kOthers = 3,     // "OTHERS"
+  };
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   Enum<State> state;
-  std::string out_trade_no;
-  std::string transaction_id;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> transaction_id;
   std::optional<std::string> sub_order_no;
   std::optional<std::string> sub_order_id;
-  // required
   Enum<VerifyDepartment> verify_department;
-  std::string verify_department_trade_id;
+  std::optional<std::string> verify_department_trade_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -324,7 +364,18 @@ struct PostOrders {
 
 // POST global/v3/customs/redeclare
 struct PostRedeclareRequest {
-  using Customs = GetOrdersRequest::Customs;
+  enum class Customs : std::int32_t {
+    kUnrecognized = 0,
+    kGuangzhouZs = 1,    // "GUANGZHOU_ZS"
+    kHangzhouZs = 2,     // "HANGZHOU_ZS"
+    kNingbo = 3,         // "NINGBO"
+    kZhengzhouBs = 4,    // "ZHENGZHOU_BS"
+    kChongqing = 5,      // "CHONGQING"
+    kShanghaiZs = 6,     // "SHANGHAI_ZS"
+    kShenzhen = 7,       // "SHENZHEN"
+    kZhengzhouZhZs = 8,  // "ZHENGZHOU_ZH_ZS"
+    kTianjin = 9,        // "TIANJIN"
+  };
   std::string appid;
   std::string mchid;
   std::optional<std::string> out_trade_no;
@@ -345,16 +396,23 @@ struct PostRedeclareRequest {
   ~PostRedeclareRequest();
 };
 struct PostRedeclareResponse {
-  using State = GetOrdersResponse::Data::State;
-  std::string appid;
-  std::string mchid;
-  // required
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kProcessing = 1,  // "PROCESSING"
+    kUndeclared = 2,  // "UNDECLARED"
+    kSubmitted = 3,   // "SUBMITTED"
+    kSuccess = 4,     // "SUCCESS"
+    kFail = 5,        // "FAIL"
+    kExcept = 6,      // "EXCEPT"
+  };
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   Enum<State> state;
-  std::string out_trade_no;
-  std::string transaction_id;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> transaction_id;
   std::optional<std::string> sub_order_no;
   std::optional<std::string> sub_order_id;
-  std::string modify_time;
+  std::optional<std::string> modify_time;
   std::optional<std::string> explanation;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -400,7 +458,18 @@ struct PostRedeclare {
 
 // POST global/v3/customs/verify-certificate
 struct PostVerifyCertificateRequest {
-  using Customs = GetOrdersRequest::Customs;
+  enum class Customs : std::int32_t {
+    kUnrecognized = 0,
+    kGuangzhouZs = 1,    // "GUANGZHOU_ZS"
+    kHangzhouZs = 2,     // "HANGZHOU_ZS"
+    kNingbo = 3,         // "NINGBO"
+    kZhengzhouBs = 4,    // "ZHENGZHOU_BS"
+    kChongqing = 5,      // "CHONGQING"
+    kShanghaiZs = 6,     // "SHANGHAI_ZS"
+    kShenzhen = 7,       // "SHENZHEN"
+    kZhengzhouZhZs = 8,  // "ZHENGZHOU_ZH_ZS"
+    kTianjin = 9,        // "TIANJIN"
+  };
   enum class CertificateType : std::int32_t {
     kUnrecognized = 0,
     kIdcard = 1,  // "IDCARD"
@@ -435,11 +504,10 @@ struct PostVerifyCertificateResponse {
     kSame = 1,       // "SAME"
     kDifferent = 2,  // "DIFFERENT"
   };
-  std::string appid;
-  std::string mchid;
-  std::string out_trade_no;
-  std::string transaction_id;
-  // required
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> transaction_id;
   Enum<CertificateCheckResult> certificate_check_result;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -498,6 +566,15 @@ const EnumTable& EnumTableOf(GetOrdersRequest::OrderType);
 const EnumTable& EnumTableOf(GetOrdersRequest::Customs);
 const EnumTable& EnumTableOf(GetOrdersResponse::VerifyDepartment);
 const EnumTable& EnumTableOf(GetOrdersResponse::Data::State);
+const EnumTable& EnumTableOf(PatchOrdersRequest::Customs);
+const EnumTable& EnumTableOf(PatchOrdersResponse::State);
+const EnumTable& EnumTableOf(PatchOrdersResponse::VerifyDepartment);
+const EnumTable& EnumTableOf(PostOrdersRequest::Customs);
+const EnumTable& EnumTableOf(PostOrdersResponse::State);
+const EnumTable& EnumTableOf(PostOrdersResponse::VerifyDepartment);
+const EnumTable& EnumTableOf(PostRedeclareRequest::Customs);
+const EnumTable& EnumTableOf(PostRedeclareResponse::State);
+const EnumTable& EnumTableOf(PostVerifyCertificateRequest::Customs);
 const EnumTable& EnumTableOf(PostVerifyCertificateRequest::CertificateType);
 const EnumTable& EnumTableOf(PostVerifyCertificateResponse::CertificateCheckResult);
 

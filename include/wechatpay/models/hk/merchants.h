@@ -86,7 +86,19 @@ struct PostMerchantsRequest {
     Director& operator=(Director&&) = default;
     ~Director();
   };
-  using Principal = PostMerchantsRequest::Director;
+  struct Principal {
+    std::optional<std::string> name;
+    std::optional<std::string> number;
+    // Unknown members.
+    JsonValue extra;
+
+    Principal();
+    Principal(const Principal&) = default;
+    Principal(Principal&&) = default;
+    Principal& operator=(const Principal&) = default;
+    Principal& operator=(Principal&&) = default;
+    ~Principal();
+  };
   // maxLength 64
   std::optional<std::string> idempotency_key;
   std::string sp_appid;
@@ -105,8 +117,8 @@ struct PostMerchantsRequest {
   std::optional<std::string> registration_certificate_copy;
   std::optional<std::string> settlement_bank_number;
   Business business;
-  std::optional<Director> director;
-  std::optional<Principal> principal;
+  Optional<Director> director;
+  Optional<Principal> principal;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -123,7 +135,7 @@ struct PostMerchantsResponse {
     kUnderReview = 1,  // "Under Review"
     kApproved = 2,     // "Approved"
   };
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   Enum<VerificationStatus> verification_status;
   std::optional<std::string> description;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -170,18 +182,87 @@ struct PostMerchants {
 
 // PUT hk/v3/merchants
 struct PutMerchantsRequest {
-  using Contact = PostMerchantsRequest::Contact;
-  using MerchantType = PostMerchantsRequest::MerchantType;
-  using Business = PostMerchantsRequest::Business;
-  using Director = PostMerchantsRequest::Director;
-  using Principal = PostMerchantsRequest::Director;
+  struct Contact {
+    // format base64; encrypted with the platform key when sent
+    std::string name;
+    // format base64; encrypted with the platform key when sent
+    std::string phone;
+    // format base64; encrypted with the platform key when sent
+    std::string email;
+    // Unknown members.
+    JsonValue extra;
+
+    Contact();
+    Contact(const Contact&) = default;
+    Contact(Contact&&) = default;
+    Contact& operator=(const Contact&) = default;
+    Contact& operator=(Contact&&) = default;
+    ~Contact();
+  };
+  enum class MerchantType : std::int32_t {
+    kUnrecognized = 0,
+    kEnterprise = 1,  // "ENTERPRISE"
+    kIndividual = 2,  // "INDIVIDUAL"
+  };
+  struct Business {
+    enum class BusinessType : std::int32_t {
+      kUnrecognized = 0,
+      kOnline = 1,   // "ONLINE"
+      kOffline = 2,  // "OFFLINE"
+      kBoth = 3,     // "BOTH"
+    };
+    // required
+    Enum<BusinessType> business_type;
+    std::optional<std::string> app_download;
+    std::optional<std::string> website;
+    std::optional<std::string> office_account;
+    std::optional<std::string> mini_program;
+    std::optional<std::string> store_address;
+    std::vector<std::string> store_photos;
+    std::optional<std::string> mcc;
+    // Unknown members.
+    JsonValue extra;
+
+    Business();
+    Business(const Business&) = default;
+    Business(Business&&) = default;
+    Business& operator=(const Business&) = default;
+    Business& operator=(Business&&) = default;
+    ~Business();
+  };
+  struct Director {
+    std::optional<std::string> name;
+    std::optional<std::string> number;
+    // Unknown members.
+    JsonValue extra;
+
+    Director();
+    Director(const Director&) = default;
+    Director(Director&&) = default;
+    Director& operator=(const Director&) = default;
+    Director& operator=(Director&&) = default;
+    ~Director();
+  };
+  struct Principal {
+    std::optional<std::string> name;
+    std::optional<std::string> number;
+    // Unknown members.
+    JsonValue extra;
+
+    Principal();
+    Principal(const Principal&) = default;
+    Principal(Principal&&) = default;
+    Principal& operator=(const Principal&) = default;
+    Principal& operator=(Principal&&) = default;
+    ~Principal();
+  };
   std::string sp_appid;
   std::string sp_mchid;
   std::string sub_mchid;
   std::string name;
   std::string shortname;
   std::string office_phone;
-  std::optional<Contact> contact;
+  Optional<Contact> contact;
   std::int64_t business_category = 0;
   std::optional<std::string> channel_id;
   std::string merchant_country_code;
@@ -192,8 +273,8 @@ struct PutMerchantsRequest {
   std::optional<std::string> registration_certificate_copy;
   std::optional<std::string> settlement_bank_number;
   Business business;
-  std::optional<Director> director;
-  std::optional<Principal> principal;
+  Optional<Director> director;
+  Optional<Principal> principal;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -205,7 +286,7 @@ struct PutMerchantsRequest {
   ~PutMerchantsRequest();
 };
 struct PutMerchantsResponse {
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -280,9 +361,18 @@ struct GetBySubMchidResponse {
     Contact& operator=(Contact&&) = default;
     ~Contact();
   };
-  using MerchantType = PostMerchantsRequest::MerchantType;
+  enum class MerchantType : std::int32_t {
+    kUnrecognized = 0,
+    kEnterprise = 1,  // "ENTERPRISE"
+    kIndividual = 2,  // "INDIVIDUAL"
+  };
   struct Business {
-    using BusinessType = PostMerchantsRequest::Business::BusinessType;
+    enum class BusinessType : std::int32_t {
+      kUnrecognized = 0,
+      kOnline = 1,   // "ONLINE"
+      kOffline = 2,  // "OFFLINE"
+      kBoth = 3,     // "BOTH"
+    };
     Enum<BusinessType> business_type;
     std::optional<std::string> app_download;
     std::optional<std::string> website;
@@ -300,22 +390,46 @@ struct GetBySubMchidResponse {
     Business& operator=(Business&&) = default;
     ~Business();
   };
-  using Director = PostMerchantsRequest::Director;
-  using Principal = PostMerchantsRequest::Director;
-  std::string sub_mchid;
-  std::string name;
-  std::string shortname;
-  std::string office_phone;
-  std::string merchant_country_code;
-  std::int64_t business_category = 0;
-  std::optional<Contact> contact;
+  struct Director {
+    std::optional<std::string> name;
+    std::optional<std::string> number;
+    // Unknown members.
+    JsonValue extra;
+
+    Director();
+    Director(const Director&) = default;
+    Director(Director&&) = default;
+    Director& operator=(const Director&) = default;
+    Director& operator=(Director&&) = default;
+    ~Director();
+  };
+  struct Principal {
+    std::optional<std::string> name;
+    std::optional<std::string> number;
+    // Unknown members.
+    JsonValue extra;
+
+    Principal();
+    Principal(const Principal&) = default;
+    Principal(Principal&&) = default;
+    Principal& operator=(const Principal&) = default;
+    Principal& operator=(Principal&&) = default;
+    ~Principal();
+  };
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> name;
+  std::optional<std::string> shortname;
+  std::optional<std::string> office_phone;
+  std::optional<std::string> merchant_country_code;
+  std::optional<std::int64_t> business_category;
+  Optional<Contact> contact;
   Enum<MerchantType> merchant_type;
   std::optional<std::string> registration_certificate_number;
   std::optional<std::string> registration_certificate_date;
   std::optional<std::string> settlement_bank_number;
-  std::optional<Business> business;
-  std::optional<Director> director;
-  std::optional<Principal> principal;
+  Optional<Business> business;
+  Optional<Director> director;
+  Optional<Principal> principal;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -370,6 +484,10 @@ void Serialize(Archive& archive, GetBySubMchidResponse& value);
 const EnumTable& EnumTableOf(PostMerchantsRequest::MerchantType);
 const EnumTable& EnumTableOf(PostMerchantsRequest::Business::BusinessType);
 const EnumTable& EnumTableOf(PostMerchantsResponse::VerificationStatus);
+const EnumTable& EnumTableOf(PutMerchantsRequest::MerchantType);
+const EnumTable& EnumTableOf(PutMerchantsRequest::Business::BusinessType);
+const EnumTable& EnumTableOf(GetBySubMchidResponse::MerchantType);
+const EnumTable& EnumTableOf(GetBySubMchidResponse::Business::BusinessType);
 
 // Fluent calls: Merchants(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

@@ -44,10 +44,10 @@ struct GetRefundsRequest {
 };
 struct GetRefundsResponse {
   struct Amount {
-    std::int64_t total = 0;
+    std::optional<std::int64_t> total;
     std::optional<std::string> currency;
-    std::int64_t payer_total = 0;
-    std::string payer_currency;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::string> payer_currency;
     // Unknown members.
     JsonValue extra;
 
@@ -96,11 +96,11 @@ struct GetRefundsResponse {
         ExchangeRate& operator=(ExchangeRate&&) = default;
         ~ExchangeRate();
       };
-      std::int64_t refund = 0;
+      std::optional<std::int64_t> refund;
       std::optional<std::string> currency;
-      std::int64_t payer_refund = 0;
-      std::string payer_currency;
-      ExchangeRate exchange_rate;
+      std::optional<std::int64_t> payer_refund;
+      std::optional<std::string> payer_currency;
+      Optional<ExchangeRate> exchange_rate;
       // Unknown members.
       JsonValue extra;
 
@@ -122,12 +122,12 @@ struct GetRefundsResponse {
         kCoupon = 1,    // "COUPON"
         kDiscount = 2,  // "DISCOUNT"
       };
-      std::string promotion_id;
+      std::optional<std::string> promotion_id;
       Enum<Scope> scope;
       Enum<Type> type;
       std::optional<std::int64_t> amount;
       std::optional<std::int64_t> refund_amount;
-      std::string currency;
+      std::optional<std::string> currency;
       // Unknown members.
       JsonValue extra;
 
@@ -138,17 +138,16 @@ struct GetRefundsResponse {
       RefundDetail& operator=(RefundDetail&&) = default;
       ~RefundDetail();
     };
-    std::string id;
-    std::string out_refund_no;
+    std::optional<std::string> id;
+    std::optional<std::string> out_refund_no;
     Enum<Channel> channel;
     std::optional<std::string> recv_account;
     Enum<FundSource> fund_source;
     std::optional<std::string> success_time;
-    std::string create_time;
-    // required
+    std::optional<std::string> create_time;
     Enum<Status_> status;
-    Amount amount;
-    std::optional<RefundDetail> refund_detail;
+    Optional<Amount> amount;
+    Optional<RefundDetail> refund_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -159,16 +158,15 @@ struct GetRefundsResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::string id;
-  std::string mchid;
-  std::string sub_mchid;
-  std::string sp_mchid;
-  std::string out_trade_no;
-  Amount amount;
-  // required
-  std::vector<Data> data;
-  std::int64_t total_num = 0;
-  std::int64_t current_total_num = 0;
+  std::optional<std::string> id;
+  std::optional<std::string> mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> out_trade_no;
+  Optional<Amount> amount;
+  List<Data> data;
+  std::optional<std::int64_t> total_num;
+  std::optional<std::int64_t> current_total_num;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -251,12 +249,28 @@ struct PostRefundsRequest {
 };
 struct PostRefundsResponse {
   struct Amount {
-    using ExchangeRate = GetRefundsResponse::Data::Amount::ExchangeRate;
-    std::int64_t refund = 0;
-    std::string currency;
-    std::int64_t payer_refund = 0;
-    std::string payer_currency;
-    ExchangeRate exchange_rate;
+    struct ExchangeRate {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kSettlementRate = 1,  // "SETTLEMENT_RATE"
+      };
+      Enum<Type> type;
+      std::optional<std::int64_t> rate;
+      // Unknown members.
+      JsonValue extra;
+
+      ExchangeRate();
+      ExchangeRate(const ExchangeRate&) = default;
+      ExchangeRate(ExchangeRate&&) = default;
+      ExchangeRate& operator=(const ExchangeRate&) = default;
+      ExchangeRate& operator=(ExchangeRate&&) = default;
+      ~ExchangeRate();
+    };
+    std::optional<std::int64_t> refund;
+    std::optional<std::string> currency;
+    std::optional<std::int64_t> payer_refund;
+    std::optional<std::string> payer_currency;
+    Optional<ExchangeRate> exchange_rate;
     // Unknown members.
     JsonValue extra;
 
@@ -267,12 +281,38 @@ struct PostRefundsResponse {
     Amount& operator=(Amount&&) = default;
     ~Amount();
   };
-  using Detail = GetRefundsResponse::Data::RefundDetail;
-  std::string id;
-  std::string out_refund_no;
-  std::string create_time;
-  Amount amount;
-  std::optional<Detail> detail;
+  struct Detail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
+    std::optional<std::string> promotion_id;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> refund_amount;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
+  std::optional<std::string> id;
+  std::optional<std::string> out_refund_no;
+  std::optional<std::string> create_time;
+  Optional<Amount> amount;
+  Optional<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -331,24 +371,97 @@ struct GetIdByRefundIdRequest {
   ~GetIdByRefundIdRequest();
 };
 struct GetIdByRefundIdResponse {
-  using Channel = GetRefundsResponse::Data::Channel;
-  using FundSource = GetRefundsResponse::Data::FundSource;
-  using Status_ = GetRefundsResponse::Data::Status_;
-  using Amount = GetRefundsResponse::Data::Amount;
-  using Detail = GetRefundsResponse::Data::RefundDetail;
-  std::string id;
-  std::string out_refund_no;
-  std::string transaction_id;
-  std::string out_trade_no;
+  enum class Channel : std::int32_t {
+    kUnrecognized = 0,
+    kOriginal = 1,       // "ORIGINAL"
+    kBalance = 2,        // "BALANCE"
+    kOtherBalance = 3,   // "OTHER_BALANCE"
+    kOtherBankcard = 4,  // "OTHER_BANKCARD"
+  };
+  enum class FundSource : std::int32_t {
+    kUnrecognized = 0,
+    kRefundSourceUnsettledFunds = 1,  // "REFUND_SOURCE_UNSETTLED_FUNDS"
+    kRefundSourceREchArgeFunds = 2,   // "REFUND_SOURCE_REchARGE_FUNDS"
+  };
+  enum class Status_ : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,      // "SUCCESS"
+    kRefundclose = 2,  // "REFUNDCLOSE"
+    kProcessing = 3,   // "PROCESSING"
+    kAbnormal = 4,     // "ABNORMAL"
+  };
+  struct Amount {
+    struct ExchangeRate {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kSettlementRate = 1,  // "SETTLEMENT_RATE"
+      };
+      Enum<Type> type;
+      std::optional<std::int64_t> rate;
+      // Unknown members.
+      JsonValue extra;
+
+      ExchangeRate();
+      ExchangeRate(const ExchangeRate&) = default;
+      ExchangeRate(ExchangeRate&&) = default;
+      ExchangeRate& operator=(const ExchangeRate&) = default;
+      ExchangeRate& operator=(ExchangeRate&&) = default;
+      ~ExchangeRate();
+    };
+    std::optional<std::int64_t> refund;
+    std::optional<std::string> currency;
+    std::optional<std::int64_t> payer_refund;
+    std::optional<std::string> payer_currency;
+    Optional<ExchangeRate> exchange_rate;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct Detail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
+    std::optional<std::string> promotion_id;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> refund_amount;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
+  std::optional<std::string> id;
+  std::optional<std::string> out_refund_no;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_trade_no;
   Enum<Channel> channel;
   std::optional<std::string> recv_account;
   Enum<FundSource> fund_source;
   std::optional<std::string> success_time;
-  std::string create_time;
-  // required
+  std::optional<std::string> create_time;
   Enum<Status_> status;
-  Amount amount;
-  std::optional<Detail> detail;
+  Optional<Amount> amount;
+  Optional<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -409,24 +522,97 @@ struct GetOutRefundNoRequest {
   ~GetOutRefundNoRequest();
 };
 struct GetOutRefundNoResponse {
-  using Channel = GetRefundsResponse::Data::Channel;
-  using FundSource = GetRefundsResponse::Data::FundSource;
-  using Status_ = GetRefundsResponse::Data::Status_;
-  using Amount = GetRefundsResponse::Data::Amount;
-  using Detail = GetRefundsResponse::Data::RefundDetail;
-  std::string id;
-  std::string out_refund_no;
-  std::string transaction_id;
-  std::string out_trade_no;
+  enum class Channel : std::int32_t {
+    kUnrecognized = 0,
+    kOriginal = 1,       // "ORIGINAL"
+    kBalance = 2,        // "BALANCE"
+    kOtherBalance = 3,   // "OTHER_BALANCE"
+    kOtherBankcard = 4,  // "OTHER_BANKCARD"
+  };
+  enum class FundSource : std::int32_t {
+    kUnrecognized = 0,
+    kRefundSourceUnsettledFunds = 1,  // "REFUND_SOURCE_UNSETTLED_FUNDS"
+    kRefundSourceREchArgeFunds = 2,   // "REFUND_SOURCE_REchARGE_FUNDS"
+  };
+  enum class Status_ : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,      // "SUCCESS"
+    kRefundclose = 2,  // "REFUNDCLOSE"
+    kProcessing = 3,   // "PROCESSING"
+    kAbnormal = 4,     // "ABNORMAL"
+  };
+  struct Amount {
+    struct ExchangeRate {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kSettlementRate = 1,  // "SETTLEMENT_RATE"
+      };
+      Enum<Type> type;
+      std::optional<std::int64_t> rate;
+      // Unknown members.
+      JsonValue extra;
+
+      ExchangeRate();
+      ExchangeRate(const ExchangeRate&) = default;
+      ExchangeRate(ExchangeRate&&) = default;
+      ExchangeRate& operator=(const ExchangeRate&) = default;
+      ExchangeRate& operator=(ExchangeRate&&) = default;
+      ~ExchangeRate();
+    };
+    std::optional<std::int64_t> refund;
+    std::optional<std::string> currency;
+    std::optional<std::int64_t> payer_refund;
+    std::optional<std::string> payer_currency;
+    Optional<ExchangeRate> exchange_rate;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct Detail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
+    std::optional<std::string> promotion_id;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> refund_amount;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
+  std::optional<std::string> id;
+  std::optional<std::string> out_refund_no;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_trade_no;
   Enum<Channel> channel;
   std::optional<std::string> recv_account;
   Enum<FundSource> fund_source;
   std::optional<std::string> success_time;
-  std::string create_time;
-  // required
+  std::optional<std::string> create_time;
   Enum<Status_> status;
-  Amount amount;
-  std::optional<Detail> detail;
+  Optional<Amount> amount;
+  Optional<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -487,6 +673,21 @@ const EnumTable& EnumTableOf(GetRefundsResponse::Data::Status_);
 const EnumTable& EnumTableOf(GetRefundsResponse::Data::Amount::ExchangeRate::Type);
 const EnumTable& EnumTableOf(GetRefundsResponse::Data::RefundDetail::Scope);
 const EnumTable& EnumTableOf(GetRefundsResponse::Data::RefundDetail::Type);
+const EnumTable& EnumTableOf(PostRefundsResponse::Amount::ExchangeRate::Type);
+const EnumTable& EnumTableOf(PostRefundsResponse::Detail::Scope);
+const EnumTable& EnumTableOf(PostRefundsResponse::Detail::Type);
+const EnumTable& EnumTableOf(GetIdByRefundIdResponse::Channel);
+const EnumTable& EnumTableOf(GetIdByRefundIdResponse::FundSource);
+const EnumTable& EnumTableOf(GetIdByRefundIdResponse::Status_);
+const EnumTable& EnumTableOf(GetIdByRefundIdResponse::Amount::ExchangeRate::Type);
+const EnumTable& EnumTableOf(GetIdByRefundIdResponse::Detail::Scope);
+const EnumTable& EnumTableOf(GetIdByRefundIdResponse::Detail::Type);
+const EnumTable& EnumTableOf(GetOutRefundNoResponse::Channel);
+const EnumTable& EnumTableOf(GetOutRefundNoResponse::FundSource);
+const EnumTable& EnumTableOf(GetOutRefundNoResponse::Status_);
+const EnumTable& EnumTableOf(GetOutRefundNoResponse::Amount::ExchangeRate::Type);
+const EnumTable& EnumTableOf(GetOutRefundNoResponse::Detail::Scope);
+const EnumTable& EnumTableOf(GetOutRefundNoResponse::Detail::Type);
 
 // Fluent calls: Refunds(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

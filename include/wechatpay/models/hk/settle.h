@@ -50,13 +50,13 @@ struct GetSettlementsRequest {
 struct GetSettlementsResponse {
   struct Data {
     struct Amount {
-      std::int64_t settled = 0;
-      std::int64_t unsettle = 0;
-      std::string currency;
-      std::int64_t pay = 0;
-      std::int64_t refund = 0;
-      std::int64_t net = 0;
-      std::int64_t fee = 0;
+      std::optional<std::int64_t> settled;
+      std::optional<std::int64_t> unsettle;
+      std::optional<std::string> currency;
+      std::optional<std::int64_t> pay;
+      std::optional<std::int64_t> refund;
+      std::optional<std::int64_t> net;
+      std::optional<std::int64_t> fee;
       // Unknown members.
       JsonValue extra;
 
@@ -72,11 +72,11 @@ struct GetSettlementsResponse {
       kChinaMainland = 1,  // "CHINA_MAINLAND"
       kChinaHongkong = 2,  // "CHINA_HONGKONG"
     };
-    std::string batch_id;
-    std::string settlement_date;
-    std::string trade_start_date;
-    std::string trade_end_date;
-    Amount amount;
+    std::optional<std::string> batch_id;
+    std::optional<std::string> settlement_date;
+    std::optional<std::string> trade_start_date;
+    std::optional<std::string> trade_end_date;
+    Optional<Amount> amount;
     Enum<WalletRegion> wallet_region;
     // Unknown members.
     JsonValue extra;
@@ -88,10 +88,10 @@ struct GetSettlementsResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::vector<Data> data;
-  std::int64_t total_count = 0;
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
+  List<Data> data;
+  std::optional<std::int64_t> total_count;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

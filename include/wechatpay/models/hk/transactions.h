@@ -4,7 +4,7 @@
 // Typed models for hk/transactions (11 endpoints, 11 typed calls).
 //
 //   auto r = wechatpay::models::hk::Transactions(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_6.cc.
+// Implementation: src/models/small_groups_7.cc.
 #ifndef WECHATPAY_MODELS_HK_TRANSACTIONS_H_
 #define WECHATPAY_MODELS_HK_TRANSACTIONS_H_
 
@@ -71,7 +71,7 @@ struct PostAppRequest {
     std::optional<std::string> device_ip;
     std::optional<std::string> payer_client_ip;
     std::optional<std::string> operator_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -128,9 +128,9 @@ struct PostAppRequest {
   std::optional<std::string> time_start;
   std::optional<std::string> time_expire;
   std::string merchant_category_code;
-  std::optional<Payer> payer;
+  Optional<Payer> payer;
   Amount amount;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   std::vector<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -143,7 +143,7 @@ struct PostAppRequest {
   ~PostAppRequest();
 };
 struct PostAppResponse {
-  std::string prepay_id;
+  std::optional<std::string> prepay_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -220,7 +220,20 @@ struct GetIdByTransactionIdResponse {
     kUserpaying = 6,  // "USERPAYING"
     kPayerror = 7,    // "PAYERROR"
   };
-  using Payer = PostAppRequest::Payer;
+  struct Payer {
+    std::optional<std::string> openid;
+    std::optional<std::string> sp_openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
   struct Amount {
     struct ExchangeRate {
       enum class Type : std::int32_t {
@@ -239,11 +252,11 @@ struct GetIdByTransactionIdResponse {
       ExchangeRate& operator=(ExchangeRate&&) = default;
       ~ExchangeRate();
     };
-    std::int64_t total = 0;
-    std::int64_t payer_total = 0;
-    std::string currency;
-    std::string payer_currency;
-    std::optional<ExchangeRate> exchange_rate;
+    std::optional<std::int64_t> total;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::string> currency;
+    std::optional<std::string> payer_currency;
+    Optional<ExchangeRate> exchange_rate;
     // Unknown members.
     JsonValue extra;
 
@@ -266,11 +279,11 @@ struct GetIdByTransactionIdResponse {
       kDiscount = 2,  // "DISCOUNT"
     };
     struct GoodsDetail {
-      std::string goods_id;
+      std::optional<std::string> goods_id;
       std::optional<std::string> goods_remark;
-      std::int64_t discount_amount = 0;
-      std::int64_t quantity = 0;
-      std::int64_t price = 0;
+      std::optional<std::int64_t> discount_amount;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
       // Unknown members.
       JsonValue extra;
 
@@ -281,17 +294,17 @@ struct GetIdByTransactionIdResponse {
       GoodsDetail& operator=(GoodsDetail&&) = default;
       ~GoodsDetail();
     };
-    std::string promotion_id;
+    std::optional<std::string> promotion_id;
     std::optional<std::string> name;
     Enum<Scope> scope;
     Enum<Type> type;
-    std::int64_t amount = 0;
-    std::string currency;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> currency;
     std::optional<std::string> activity_id;
     std::optional<std::int64_t> wxpay_contribute_amount;
     std::optional<std::int64_t> merchant_contribute_amount;
     std::optional<std::int64_t> other_contribute_amount;
-    std::vector<GoodsDetail> goods_detail;
+    List<GoodsDetail> goods_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -302,25 +315,23 @@ struct GetIdByTransactionIdResponse {
     PromotionDetail& operator=(PromotionDetail&&) = default;
     ~PromotionDetail();
   };
-  std::string mchid;
-  std::string appid;
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string sp_appid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> appid;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> sp_appid;
   std::optional<std::string> sub_appid;
-  std::string out_trade_no;
-  std::string id;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> id;
   std::optional<std::string> attach;
-  // required
   Enum<TradeType> trade_type;
-  std::string bank_type;
-  std::string success_time;
-  // required
+  std::optional<std::string> bank_type;
+  std::optional<std::string> success_time;
   Enum<TradeState> trade_state;
-  std::string trade_state_desc;
-  Payer payer;
-  Amount amount;
-  std::vector<PromotionDetail> promotion_detail;
+  std::optional<std::string> trade_state_desc;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -477,10 +488,93 @@ struct PostIdByTransactionIdReverse {
 
 // POST hk/v3/transactions/jsapi
 struct PostJsapiRequest {
-  using Payer = PostAppRequest::Payer;
-  using Amount = PostAppRequest::Amount;
-  using SceneInfo = PostAppRequest::SceneInfo;
-  using Detail = PostAppRequest::Detail;
+  struct Payer {
+    std::optional<std::string> openid;
+    std::optional<std::string> sp_openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct SceneInfo {
+    struct StoreInfo {
+      std::optional<std::string> id;
+      std::string name;
+      std::string address;
+      // Unknown members.
+      JsonValue extra;
+
+      StoreInfo();
+      StoreInfo(const StoreInfo&) = default;
+      StoreInfo(StoreInfo&&) = default;
+      StoreInfo& operator=(const StoreInfo&) = default;
+      StoreInfo& operator=(StoreInfo&&) = default;
+      ~StoreInfo();
+    };
+    std::optional<std::string> device_id;
+    std::optional<std::string> device_ip;
+    std::optional<std::string> payer_client_ip;
+    std::optional<std::string> operator_id;
+    Optional<StoreInfo> store_info;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
+  struct Detail {
+    struct GoodsDetail {
+      std::string goods_id;
+      std::optional<std::string> wxpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::int64_t quantity = 0;
+      std::int64_t price = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::int64_t> cost_price;
+    std::optional<std::string> receipt_id;
+    std::vector<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
   std::string mchid;
   std::string appid;
   std::string sub_mchid;
@@ -497,9 +591,9 @@ struct PostJsapiRequest {
   std::optional<std::string> time_start;
   std::optional<std::string> time_expire;
   std::string merchant_category_code;
-  std::optional<Payer> payer;
+  Optional<Payer> payer;
   Amount amount;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   std::vector<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -512,7 +606,7 @@ struct PostJsapiRequest {
   ~PostJsapiRequest();
 };
 struct PostJsapiResponse {
-  std::string prepay_id;
+  std::optional<std::string> prepay_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -569,9 +663,79 @@ struct PostMicropayRequest {
     Payer& operator=(Payer&&) = default;
     ~Payer();
   };
-  using Amount = PostAppRequest::Amount;
-  using SceneInfo = PostAppRequest::SceneInfo;
-  using Detail = PostAppRequest::Detail;
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct SceneInfo {
+    struct StoreInfo {
+      std::optional<std::string> id;
+      std::string name;
+      std::string address;
+      // Unknown members.
+      JsonValue extra;
+
+      StoreInfo();
+      StoreInfo(const StoreInfo&) = default;
+      StoreInfo(StoreInfo&&) = default;
+      StoreInfo& operator=(const StoreInfo&) = default;
+      StoreInfo& operator=(StoreInfo&&) = default;
+      ~StoreInfo();
+    };
+    std::optional<std::string> device_id;
+    std::optional<std::string> device_ip;
+    std::optional<std::string> payer_client_ip;
+    std::optional<std::string> operator_id;
+    Optional<StoreInfo> store_info;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
+  struct Detail {
+    struct GoodsDetail {
+      std::string goods_id;
+      std::optional<std::string> wxpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::int64_t quantity = 0;
+      std::int64_t price = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::int64_t> cost_price;
+    std::optional<std::string> receipt_id;
+    std::vector<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
   std::string mchid;
   std::string appid;
   std::string sub_mchid;
@@ -585,9 +749,9 @@ struct PostMicropayRequest {
   std::string trade_type;
   std::optional<std::string> limit_pay;
   std::string merchant_category_code;
-  std::optional<Payer> payer;
+  Optional<Payer> payer;
   Amount amount;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   std::vector<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -600,16 +764,61 @@ struct PostMicropayRequest {
   ~PostMicropayRequest();
 };
 struct PostMicropayResponse {
-  using TradeType = GetIdByTransactionIdResponse::TradeType;
-  using TradeState = GetIdByTransactionIdResponse::TradeState;
-  using Payer = PostAppRequest::Payer;
+  enum class TradeType : std::int32_t {
+    kUnrecognized = 0,
+    kJsapi = 1,     // "JSAPI"
+    kNative = 2,    // "NATIVE"
+    kApp = 3,       // "APP"
+    kMweb = 4,      // "MWEB"
+    kMicropay = 5,  // "MICROPAY"
+  };
+  enum class TradeState : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,     // "SUCCESS"
+    kRefund = 2,      // "REFUND"
+    kNotpay = 3,      // "NOTPAY"
+    kClosed = 4,      // "CLOSED"
+    kRevoked = 5,     // "REVOKED"
+    kUserpaying = 6,  // "USERPAYING"
+    kPayerror = 7,    // "PAYERROR"
+  };
+  struct Payer {
+    std::optional<std::string> openid;
+    std::optional<std::string> sp_openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
   struct Amount {
-    using ExchangeRate = GetIdByTransactionIdResponse::Amount::ExchangeRate;
-    std::int64_t total = 0;
+    struct ExchangeRate {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kSettlementRate = 1,  // "SETTLEMENT_RATE"
+      };
+      Enum<Type> type;
+      std::optional<std::int64_t> rate;
+      // Unknown members.
+      JsonValue extra;
+
+      ExchangeRate();
+      ExchangeRate(const ExchangeRate&) = default;
+      ExchangeRate(ExchangeRate&&) = default;
+      ExchangeRate& operator=(const ExchangeRate&) = default;
+      ExchangeRate& operator=(ExchangeRate&&) = default;
+      ~ExchangeRate();
+    };
+    std::optional<std::int64_t> total;
     std::optional<std::string> currency;
-    std::int64_t payer_total = 0;
+    std::optional<std::int64_t> payer_total;
     std::optional<std::string> payer_currency;
-    std::optional<ExchangeRate> exchange_rate;
+    Optional<ExchangeRate> exchange_rate;
     // Unknown members.
     JsonValue extra;
 
@@ -621,13 +830,21 @@ struct PostMicropayResponse {
     ~Amount();
   };
   struct Detail {
-    using Scope = GetIdByTransactionIdResponse::PromotionDetail::Scope;
-    using Type = GetIdByTransactionIdResponse::PromotionDetail::Type;
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
     struct GoodsDetail {
-      std::string goods_id;
+      std::optional<std::string> goods_id;
       std::optional<std::string> goods_remark;
-      std::int64_t quantity = 0;
-      std::int64_t price = 0;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
       // Unknown members.
       JsonValue extra;
 
@@ -638,17 +855,17 @@ struct PostMicropayResponse {
       GoodsDetail& operator=(GoodsDetail&&) = default;
       ~GoodsDetail();
     };
-    std::string promotion_id;
+    std::optional<std::string> promotion_id;
     std::optional<std::string> name;
     Enum<Scope> scope;
     Enum<Type> type;
-    std::int64_t amount = 0;
+    std::optional<std::int64_t> amount;
     std::optional<std::string> currency;
     std::optional<std::string> activity_id;
     std::optional<std::int64_t> wechatpay_contribute_amount;
     std::optional<std::int64_t> merchant_contribute_amount;
     std::optional<std::int64_t> other_contribute_amount;
-    std::vector<GoodsDetail> goods_detail;
+    List<GoodsDetail> goods_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -659,25 +876,23 @@ struct PostMicropayResponse {
     Detail& operator=(Detail&&) = default;
     ~Detail();
   };
-  std::string id;
-  std::string mchid;
-  std::string appid;
-  std::string sub_mchid;
-  std::string sp_mchid;
-  std::string sp_appid;
+  std::optional<std::string> id;
+  std::optional<std::string> mchid;
+  std::optional<std::string> appid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sp_appid;
   std::optional<std::string> sub_appid;
-  std::string out_trade_no;
-  // required
+  std::optional<std::string> out_trade_no;
   Enum<TradeType> trade_type;
-  // required
   Enum<TradeState> trade_state;
-  std::string trade_state_desc;
-  std::string bank_type;
+  std::optional<std::string> trade_state_desc;
+  std::optional<std::string> bank_type;
   std::optional<std::string> attach;
-  std::string success_time;
-  std::optional<Payer> payer;
-  Amount amount;
-  std::vector<Detail> detail;
+  std::optional<std::string> success_time;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  List<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -722,10 +937,48 @@ struct PostMicropay {
 
 // POST hk/v3/transactions/mweb
 struct PostMwebRequest {
-  using Payer = PostAppRequest::Payer;
-  using Amount = PostAppRequest::Amount;
+  struct Payer {
+    std::optional<std::string> openid;
+    std::optional<std::string> sp_openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
   struct SceneInfo {
-    using StoreInfo = PostAppRequest::SceneInfo::StoreInfo;
+    struct StoreInfo {
+      std::optional<std::string> id;
+      std::string name;
+      std::string address;
+      // Unknown members.
+      JsonValue extra;
+
+      StoreInfo();
+      StoreInfo(const StoreInfo&) = default;
+      StoreInfo(StoreInfo&&) = default;
+      StoreInfo& operator=(const StoreInfo&) = default;
+      StoreInfo& operator=(StoreInfo&&) = default;
+      ~StoreInfo();
+    };
     std::optional<std::string> device_id;
     std::optional<std::string> device_ip;
     std::string payer_client_ip;
@@ -741,7 +994,36 @@ struct PostMwebRequest {
     SceneInfo& operator=(SceneInfo&&) = default;
     ~SceneInfo();
   };
-  using Detail = PostAppRequest::Detail;
+  struct Detail {
+    struct GoodsDetail {
+      std::string goods_id;
+      std::optional<std::string> wxpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::int64_t quantity = 0;
+      std::int64_t price = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::int64_t> cost_price;
+    std::optional<std::string> receipt_id;
+    std::vector<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
   std::string mchid;
   std::string appid;
   std::string sub_mchid;
@@ -758,7 +1040,7 @@ struct PostMwebRequest {
   std::optional<std::string> time_start;
   std::optional<std::string> time_expire;
   std::string merchant_category_code;
-  std::optional<Payer> payer;
+  Optional<Payer> payer;
   Amount amount;
   SceneInfo scene_info;
   std::vector<Detail> detail;
@@ -773,7 +1055,7 @@ struct PostMwebRequest {
   ~PostMwebRequest();
 };
 struct PostMwebResponse {
-  std::string mweb_url;
+  std::optional<std::string> mweb_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -818,10 +1100,93 @@ struct PostMweb {
 
 // POST hk/v3/transactions/native
 struct PostNativeRequest {
-  using Payer = PostAppRequest::Payer;
-  using Amount = PostAppRequest::Amount;
-  using SceneInfo = PostAppRequest::SceneInfo;
-  using Detail = PostAppRequest::Detail;
+  struct Payer {
+    std::optional<std::string> openid;
+    std::optional<std::string> sp_openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct SceneInfo {
+    struct StoreInfo {
+      std::optional<std::string> id;
+      std::string name;
+      std::string address;
+      // Unknown members.
+      JsonValue extra;
+
+      StoreInfo();
+      StoreInfo(const StoreInfo&) = default;
+      StoreInfo(StoreInfo&&) = default;
+      StoreInfo& operator=(const StoreInfo&) = default;
+      StoreInfo& operator=(StoreInfo&&) = default;
+      ~StoreInfo();
+    };
+    std::optional<std::string> device_id;
+    std::optional<std::string> device_ip;
+    std::optional<std::string> payer_client_ip;
+    std::optional<std::string> operator_id;
+    Optional<StoreInfo> store_info;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
+  struct Detail {
+    struct GoodsDetail {
+      std::string goods_id;
+      std::optional<std::string> wxpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::int64_t quantity = 0;
+      std::int64_t price = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::int64_t> cost_price;
+    std::optional<std::string> receipt_id;
+    std::vector<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
   std::string mchid;
   std::string appid;
   std::string sub_mchid;
@@ -838,9 +1203,9 @@ struct PostNativeRequest {
   std::optional<std::string> time_start;
   std::optional<std::string> time_expire;
   std::string merchant_category_code;
-  std::optional<Payer> payer;
+  Optional<Payer> payer;
   Amount amount;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   std::vector<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -853,7 +1218,7 @@ struct PostNativeRequest {
   ~PostNativeRequest();
 };
 struct PostNativeResponse {
-  std::string code_url;
+  std::optional<std::string> code_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -912,30 +1277,136 @@ struct GetOutTradeNoRequest {
   ~GetOutTradeNoRequest();
 };
 struct GetOutTradeNoResponse {
-  using TradeType = GetIdByTransactionIdResponse::TradeType;
-  using TradeState = GetIdByTransactionIdResponse::TradeState;
-  using Payer = PostAppRequest::Payer;
-  using Amount = GetIdByTransactionIdResponse::Amount;
-  using PromotionDetail = GetIdByTransactionIdResponse::PromotionDetail;
-  std::string mchid;
-  std::string appid;
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string sp_appid;
+  enum class TradeType : std::int32_t {
+    kUnrecognized = 0,
+    kJsapi = 1,     // "JSAPI"
+    kNative = 2,    // "NATIVE"
+    kApp = 3,       // "APP"
+    kMweb = 4,      // "MWEB"
+    kMicropay = 5,  // "MICROPAY"
+  };
+  enum class TradeState : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,     // "SUCCESS"
+    kRefund = 2,      // "REFUND"
+    kNotpay = 3,      // "NOTPAY"
+    kClosed = 4,      // "CLOSED"
+    kRevoked = 5,     // "REVOKED"
+    kUserpaying = 6,  // "USERPAYING"
+    kPayerror = 7,    // "PAYERROR"
+  };
+  struct Payer {
+    std::optional<std::string> openid;
+    std::optional<std::string> sp_openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct Amount {
+    struct ExchangeRate {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kSettlementRate = 1,  // "SETTLEMENT_RATE"
+      };
+      Enum<Type> type;
+      std::optional<std::int64_t> rate;
+      // Unknown members.
+      JsonValue extra;
+
+      ExchangeRate();
+      ExchangeRate(const ExchangeRate&) = default;
+      ExchangeRate(ExchangeRate&&) = default;
+      ExchangeRate& operator=(const ExchangeRate&) = default;
+      ExchangeRate& operator=(ExchangeRate&&) = default;
+      ~ExchangeRate();
+    };
+    std::optional<std::int64_t> total;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::string> currency;
+    std::optional<std::string> payer_currency;
+    Optional<ExchangeRate> exchange_rate;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::string> goods_remark;
+      std::optional<std::int64_t> discount_amount;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> promotion_id;
+    std::optional<std::string> name;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> currency;
+    std::optional<std::string> activity_id;
+    std::optional<std::int64_t> wxpay_contribute_amount;
+    std::optional<std::int64_t> merchant_contribute_amount;
+    std::optional<std::int64_t> other_contribute_amount;
+    List<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
+  std::optional<std::string> mchid;
+  std::optional<std::string> appid;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> sp_appid;
   std::optional<std::string> sub_appid;
-  std::string out_trade_no;
-  std::string id;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> id;
   std::optional<std::string> attach;
-  // required
   Enum<TradeType> trade_type;
-  std::string bank_type;
-  std::string success_time;
-  // required
+  std::optional<std::string> bank_type;
+  std::optional<std::string> success_time;
   Enum<TradeState> trade_state;
-  std::string trade_state_desc;
-  Payer payer;
-  Amount amount;
-  std::vector<PromotionDetail> promotion_detail;
+  std::optional<std::string> trade_state_desc;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1112,6 +1583,16 @@ const EnumTable& EnumTableOf(GetIdByTransactionIdResponse::TradeState);
 const EnumTable& EnumTableOf(GetIdByTransactionIdResponse::Amount::ExchangeRate::Type);
 const EnumTable& EnumTableOf(GetIdByTransactionIdResponse::PromotionDetail::Scope);
 const EnumTable& EnumTableOf(GetIdByTransactionIdResponse::PromotionDetail::Type);
+const EnumTable& EnumTableOf(PostMicropayResponse::TradeType);
+const EnumTable& EnumTableOf(PostMicropayResponse::TradeState);
+const EnumTable& EnumTableOf(PostMicropayResponse::Amount::ExchangeRate::Type);
+const EnumTable& EnumTableOf(PostMicropayResponse::Detail::Scope);
+const EnumTable& EnumTableOf(PostMicropayResponse::Detail::Type);
+const EnumTable& EnumTableOf(GetOutTradeNoResponse::TradeType);
+const EnumTable& EnumTableOf(GetOutTradeNoResponse::TradeState);
+const EnumTable& EnumTableOf(GetOutTradeNoResponse::Amount::ExchangeRate::Type);
+const EnumTable& EnumTableOf(GetOutTradeNoResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(GetOutTradeNoResponse::PromotionDetail::Type);
 
 // Fluent calls: Transactions(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

@@ -4,7 +4,7 @@
 // Typed models for miniprogram/user-order (1 endpoint, 1 typed call).
 //
 //   auto r = wechatpay::models::miniprogram::UserOrder(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_6.cc.
+// Implementation: src/models/small_groups_7.cc.
 #ifndef WECHATPAY_MODELS_MINIPROGRAM_USER_ORDER_H_
 #define WECHATPAY_MODELS_MINIPROGRAM_USER_ORDER_H_
 
@@ -27,8 +27,8 @@ namespace wechatpay::models::miniprogram::user_order {
 struct PostCombineOrdersRequest {
   struct OrderKey {
     enum class OrderNumberType : std::int64_t {
-      k1 = 1,
-      k2 = 2,
+      kOutTradeNo = 1,
+      kTransactionId = 2,
     };
     OrderNumberType order_number_type{};
     std::optional<std::string> transaction_id;
@@ -47,7 +47,10 @@ struct PostCombineOrdersRequest {
   struct SubOrders {
     using OrderKey = PostCombineOrdersRequest::OrderKey;
     struct OrderDetailJumpLink {
-      using Type = PostCombineOrdersRequest::OrderKey::OrderNumberType;
+      enum class Type : std::int64_t {
+        kUrl = 1,
+        kMiniProgram = 2,
+      };
       // length 1..1024 bytes; pattern
       // `^https?://([^\s/?#\[\]@]+@)?([^\s/?#@:]+)(?::\d{2,5})?([^\[\]]*)$`
       std::optional<std::string> url;
@@ -67,7 +70,26 @@ struct PostCombineOrdersRequest {
       ~OrderDetailJumpLink();
     };
     struct ItemList {
-      using ItemDetailJumpLink = PostCombineOrdersRequest::SubOrders::OrderDetailJumpLink;
+      struct ItemDetailJumpLink {
+        using Type = PostCombineOrdersRequest::SubOrders::OrderDetailJumpLink::Type;
+        // length 1..1024 bytes; pattern
+        // `^https?://([^\s/?#\[\]@]+@)?([^\s/?#@:]+)(?::\d{2,5})?([^\[\]]*)$`
+        std::optional<std::string> url;
+        // length 1..32 bytes
+        std::optional<std::string> appid;
+        // length 1..512 bytes
+        std::optional<std::string> path;
+        Type type{};
+        // Unknown members.
+        JsonValue extra;
+
+        ItemDetailJumpLink();
+        ItemDetailJumpLink(const ItemDetailJumpLink&) = default;
+        ItemDetailJumpLink(ItemDetailJumpLink&&) = default;
+        ItemDetailJumpLink& operator=(const ItemDetailJumpLink&) = default;
+        ItemDetailJumpLink& operator=(ItemDetailJumpLink&&) = default;
+        ~ItemDetailJumpLink();
+      };
       // length 1..64 bytes
       std::optional<std::string> merchant_item_id;
       // length 1..256
@@ -90,9 +112,9 @@ struct PostCombineOrdersRequest {
       ~ItemList();
     };
     enum class LogisticsType : std::int64_t {
-      k1 = 1,
-      k2 = 2,
-      k3 = 3,
+      kPhysicalLogistics = 1,
+      kLocalDelivery = 2,
+      kVirtualGoods = 3,
     };
     OrderKey order_key;
     // length 1..64 bytes
@@ -101,7 +123,7 @@ struct PostCombineOrdersRequest {
     // required; minItems 1; maxItems 50
     std::vector<ItemList> item_list;
     // default 1
-    std::optional<LogisticsType> logistics_type;
+    Optional<LogisticsType> logistics_type;
     // Unknown members.
     JsonValue extra;
 
@@ -142,8 +164,8 @@ struct PostCombineOrdersRequest {
   ~PostCombineOrdersRequest();
 };
 struct PostCombineOrdersResponse {
-  std::int64_t errcode = 0;
-  std::string errmsg;
+  std::optional<std::int64_t> errcode;
+  std::optional<std::string> errmsg;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -94,12 +94,12 @@ struct GetGetaccesstokenResponse {
     k0 = 0,
     kMinus1 = -1,
   };
-  Retcode retcode{};
-  std::string retmsg;
-  std::string access_token;
-  std::int32_t access_token_expire_in = 0;
-  std::string refresh_token;
-  std::int32_t refresh_token_expire_in = 0;
+  Optional<Retcode> retcode;
+  std::optional<std::string> retmsg;
+  std::optional<std::string> access_token;
+  std::optional<std::int32_t> access_token_expire_in;
+  std::optional<std::string> refresh_token;
+  std::optional<std::int32_t> refresh_token_expire_in;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

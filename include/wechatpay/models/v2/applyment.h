@@ -59,27 +59,31 @@ struct PostMicroGetstateResponse {
     kSuccess = 1,  // "SUCCESS"
     kFail = 2,     // "FAIL"
   };
-  using ResultCode = PostMicroGetstateResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 32
+  std::optional<std::string> sign;
+  // maxLength 32
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string applyment_id;
+  std::optional<std::string> applyment_id;
   // maxLength 32
-  std::string applyment_state;
+  std::optional<std::string> applyment_state;
   // maxLength 32
-  std::string applyment_state_desc;
+  std::optional<std::string> applyment_state_desc;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 256
@@ -87,9 +91,9 @@ struct PostMicroGetstateResponse {
   // maxLength 1024
   std::optional<std::string> audit_detail;
   // maxLength 32
-  std::string param_name;
+  std::optional<std::string> param_name;
   // maxLength 32
-  std::string reject_reason;
+  std::optional<std::string> reject_reason;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -134,7 +138,10 @@ struct PostMicroGetstate {
 
 // POST v2/applyment/micro/getupgradestate (deprecated; needs the merchant client certificate)
 struct PostMicroGetupgradestateRequest {
-  using SignType = PostMicroGetstateRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   // maxLength 32
   std::string version;
   // maxLength 32
@@ -158,28 +165,36 @@ struct PostMicroGetupgradestateRequest {
   ~PostMicroGetupgradestateRequest();
 };
 struct PostMicroGetupgradestateResponse {
-  using ReturnCode = PostMicroGetstateResponse::ReturnCode;
-  using ResultCode = PostMicroGetstateResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 32
+  std::optional<std::string> sign;
+  // maxLength 32
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string sub_mch_id;
+  std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string applyment_state;
+  std::optional<std::string> applyment_state;
   // maxLength 32
-  std::string applyment_state_desc;
+  std::optional<std::string> applyment_state_desc;
   // maxLength 256
   std::optional<std::string> sign_qrcode;
   // maxLength 256
@@ -187,25 +202,25 @@ struct PostMicroGetupgradestateResponse {
   // maxLength 1024
   std::optional<std::string> audit_detail;
   // maxLength 32
-  std::string account_name;
+  std::optional<std::string> account_name;
   // maxLength 32
-  std::string pay_amount;
+  std::optional<std::string> pay_amount;
   // maxLength 128
-  std::string destination_account_number;
+  std::optional<std::string> destination_account_number;
   // maxLength 256
-  std::string destination_account_name;
+  std::optional<std::string> destination_account_name;
   // maxLength 256
-  std::string destination_account_bank;
+  std::optional<std::string> destination_account_bank;
   // maxLength 128
-  std::string city;
+  std::optional<std::string> city;
   // maxLength 128
-  std::string remark;
+  std::optional<std::string> remark;
   // maxLength 20
-  std::string deadline_time;
+  std::optional<std::string> deadline_time;
   // maxLength 32
-  std::string param_name;
+  std::optional<std::string> param_name;
   // maxLength 32
-  std::string reject_reason;
+  std::optional<std::string> reject_reason;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -254,7 +269,10 @@ struct PostMicroModifyarchivesRequest {
     kUnrecognized = 0,
     k1_0 = 1,  // "1.0"
   };
-  using SignType = PostMicroGetstateRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   // required; maxLength 32
   Enum<Version> version;
   // maxLength 32
@@ -288,17 +306,25 @@ struct PostMicroModifyarchivesRequest {
   ~PostMicroModifyarchivesRequest();
 };
 struct PostMicroModifyarchivesResponse {
-  using ReturnCode = PostMicroGetstateResponse::ReturnCode;
-  using ResultCode = PostMicroGetstateResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 32
+  std::optional<std::string> sign;
+  // maxLength 32
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
@@ -352,8 +378,14 @@ struct PostMicroModifyarchives {
 
 // POST v2/applyment/micro/modifycontactinfo (deprecated; needs the merchant client certificate)
 struct PostMicroModifycontactinfoRequest {
-  using Version = PostMicroModifyarchivesRequest::Version;
-  using SignType = PostMicroGetstateRequest::SignType;
+  enum class Version : std::int32_t {
+    kUnrecognized = 0,
+    k1_0 = 1,  // "1.0"
+  };
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   // required; maxLength 32
   Enum<Version> version;
   // maxLength 32
@@ -385,17 +417,25 @@ struct PostMicroModifycontactinfoRequest {
   ~PostMicroModifycontactinfoRequest();
 };
 struct PostMicroModifycontactinfoResponse {
-  using ReturnCode = PostMicroGetstateResponse::ReturnCode;
-  using ResultCode = PostMicroGetstateResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 32
+  std::optional<std::string> sign;
+  // maxLength 32
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
@@ -509,7 +549,10 @@ struct PostMicroSubmitRequest {
     kUnrecognized = 0,
     k3_0 = 1,  // "3.0"
   };
-  using SignType = PostMicroGetstateRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   // required; maxLength 32
   Enum<Version> version;
   // maxLength 64
@@ -589,17 +632,25 @@ struct PostMicroSubmitRequest {
   ~PostMicroSubmitRequest();
 };
 struct PostMicroSubmitResponse {
-  using ReturnCode = PostMicroGetstateResponse::ReturnCode;
-  using ResultCode = PostMicroGetstateResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 32
+  std::optional<std::string> sign;
+  // maxLength 32
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
@@ -608,7 +659,7 @@ struct PostMicroSubmitResponse {
   // maxLength 128
   std::optional<std::string> err_param;
   // maxLength 32
-  std::string applyment_id;
+  std::optional<std::string> applyment_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -653,8 +704,14 @@ struct PostMicroSubmit {
 
 // POST v2/applyment/micro/submitupgrade (deprecated; needs the merchant client certificate)
 struct PostMicroSubmitupgradeRequest {
-  using Version = PostMicroModifyarchivesRequest::Version;
-  using SignType = PostMicroGetstateRequest::SignType;
+  enum class Version : std::int32_t {
+    kUnrecognized = 0,
+    k1_0 = 1,  // "1.0"
+  };
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   // required; maxLength 32
   Enum<Version> version;
   // maxLength 32
@@ -726,17 +783,25 @@ struct PostMicroSubmitupgradeRequest {
   ~PostMicroSubmitupgradeRequest();
 };
 struct PostMicroSubmitupgradeResponse {
-  using ReturnCode = PostMicroGetstateResponse::ReturnCode;
-  using ResultCode = PostMicroGetstateResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 32
+  std::optional<std::string> sign;
+  // maxLength 32
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
@@ -803,8 +868,26 @@ void Serialize(Archive& archive, PostMicroSubmitupgradeRequest& value);
 void Serialize(Archive& archive, PostMicroSubmitupgradeResponse& value);
 const EnumTable& EnumTableOf(PostMicroGetstateRequest::SignType);
 const EnumTable& EnumTableOf(PostMicroGetstateResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostMicroGetstateResponse::ResultCode);
+const EnumTable& EnumTableOf(PostMicroGetupgradestateRequest::SignType);
+const EnumTable& EnumTableOf(PostMicroGetupgradestateResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostMicroGetupgradestateResponse::ResultCode);
 const EnumTable& EnumTableOf(PostMicroModifyarchivesRequest::Version);
+const EnumTable& EnumTableOf(PostMicroModifyarchivesRequest::SignType);
+const EnumTable& EnumTableOf(PostMicroModifyarchivesResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostMicroModifyarchivesResponse::ResultCode);
+const EnumTable& EnumTableOf(PostMicroModifycontactinfoRequest::Version);
+const EnumTable& EnumTableOf(PostMicroModifycontactinfoRequest::SignType);
+const EnumTable& EnumTableOf(PostMicroModifycontactinfoResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostMicroModifycontactinfoResponse::ResultCode);
 const EnumTable& EnumTableOf(PostMicroSubmitRequest::Version);
+const EnumTable& EnumTableOf(PostMicroSubmitRequest::SignType);
+const EnumTable& EnumTableOf(PostMicroSubmitResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostMicroSubmitResponse::ResultCode);
+const EnumTable& EnumTableOf(PostMicroSubmitupgradeRequest::Version);
+const EnumTable& EnumTableOf(PostMicroSubmitupgradeRequest::SignType);
+const EnumTable& EnumTableOf(PostMicroSubmitupgradeResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostMicroSubmitupgradeResponse::ResultCode);
 
 // Fluent calls: Applyment(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

@@ -67,14 +67,14 @@ struct PostBatchquerycommentResponse {
     kUnrecognized = 0,
     kFail = 1,  // "FAIL"
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
-  // required; maxLength 16
+  std::optional<std::string> return_msg;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 16
-  std::string err_code;
+  std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // Members this SDK does not know (kept when decoding, written when encoding).

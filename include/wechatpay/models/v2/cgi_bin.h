@@ -97,7 +97,11 @@ struct PostMchCustomsCustomdeclareorderResponse {
     kUnrecognized = 0,
     kMd5 = 1,  // "MD5"
   };
-  using ResultCode = PostMchCustomsCustomdeclareorderResponse::ReturnCode;
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   enum class State : std::int32_t {
     kUnrecognized = 0,
     kNdeclared = 1,   // "NDECLARED"
@@ -119,42 +123,42 @@ struct PostMchCustomsCustomdeclareorderResponse {
     kNetsunion = 2,  // "NETSUNION"
     kOthers = 3,     // "OTHERS"
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
-  // required; maxLength 32
+  // maxLength 32
   Enum<SignType> sign_type;
   // maxLength 32
-  std::string sign;
+  std::optional<std::string> sign;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
-  // required; maxLength 16
+  std::optional<std::string> mch_id;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
-  // required; maxLength 32
+  // maxLength 32
   Enum<State> state;
   // maxLength 28
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   // maxLength 32
   std::optional<std::string> sub_order_no;
   // maxLength 32
   std::optional<std::string> sub_order_id;
   // maxLength 14
-  std::string modify_time;
-  // required; maxLength 256
+  std::optional<std::string> modify_time;
+  // maxLength 256
   Enum<CertCheckResult> cert_check_result;
-  // required; maxLength 16
+  // maxLength 16
   Enum<VerifyDepartment> verify_department;
   // maxLength 64
-  std::string verify_department_trade_id;
+  std::optional<std::string> verify_department_trade_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -202,8 +206,22 @@ struct PostMchCustomsCustomdeclareorder {
 
 // POST v2/cgi-bin/mch/customs/customdeclarequery
 struct PostMchCustomsCustomdeclarequeryRequest {
-  using SignType = PostMchCustomsCustomdeclareorderResponse::SignType;
-  using Customs = PostMchCustomsCustomdeclareorderRequest::Customs;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kMd5 = 1,  // "MD5"
+  };
+  enum class Customs : std::int32_t {
+    kUnrecognized = 0,
+    kGuangzhouZs = 1,    // "GUANGZHOU_ZS"
+    kHangzhouZs = 2,     // "HANGZHOU_ZS"
+    kNingbo = 3,         // "NINGBO"
+    kZhengzhouBs = 4,    // "ZHENGZHOU_BS"
+    kChongqing = 5,      // "CHONGQING"
+    kShanghaiZs = 6,     // "SHANGHAI_ZS"
+    kShenzhen = 7,       // "SHENZHEN"
+    kZhengzhouZhZs = 8,  // "ZHENGZHOU_ZH_ZS"
+    kTianjin = 9,        // "TIANJIN"
+  };
   // maxLength 32
   Enum<SignType> sign_type;
   // maxLength 32
@@ -235,31 +253,57 @@ struct PostMchCustomsCustomdeclarequeryRequest {
   ~PostMchCustomsCustomdeclarequeryRequest();
 };
 struct PostMchCustomsCustomdeclarequeryResponse {
-  using ReturnCode = PostMchCustomsCustomdeclareorderResponse::ReturnCode;
-  using ResultCode = PostMchCustomsCustomdeclareorderResponse::ReturnCode;
-  using Customs = PostMchCustomsCustomdeclareorderRequest::Customs;
-  using State = PostMchCustomsCustomdeclareorderResponse::State;
-  using CertCheckResult = PostMchCustomsCustomdeclareorderResponse::CertCheckResult;
-  using VerifyDepartment = PostMchCustomsCustomdeclareorderResponse::VerifyDepartment;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  using Customs = PostMchCustomsCustomdeclarequeryRequest::Customs;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kNdeclared = 1,   // "NDECLARED"
+    kSubmitted = 2,   // "SUBMITTED"
+    kProcessing = 3,  // "PROCESSING"
+    kSuccess = 4,     // "SUCCESS"
+    kFail = 5,        // "FAIL"
+    kExcept = 6,      // "EXCEPT"
+  };
+  enum class CertCheckResult : std::int32_t {
+    kUnrecognized = 0,
+    kUnchecked = 1,  // "UNCHECKED"
+    kSame = 2,       // "SAME"
+    kDifferent = 3,  // "DIFFERENT"
+  };
+  enum class VerifyDepartment : std::int32_t {
+    kUnrecognized = 0,
+    kUnionpay = 1,   // "UNIONPAY"
+    kNetsunion = 2,  // "NETSUNION"
+    kOthers = 3,     // "OTHERS"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string sign;
+  std::optional<std::string> sign;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
-  // required; maxLength 16
+  std::optional<std::string> mch_id;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 28
-  std::string transaction_id;
-  std::int32_t count = 0;
+  std::optional<std::string> transaction_id;
+  std::optional<std::int32_t> count;
   // maxLength 32
   std::vector<std::string> sub_order_no_n;
   // maxLength 32
@@ -282,10 +326,10 @@ struct PostMchCustomsCustomdeclarequeryResponse {
   std::vector<std::string> modify_time_n;
   // maxLength 256
   std::vector<Enum<CertCheckResult>> cert_check_result_n;
-  // required; maxLength 16
+  // maxLength 16
   Enum<VerifyDepartment> verify_department;
   // maxLength 64
-  std::string verify_department_trade_id;
+  std::optional<std::string> verify_department_trade_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -333,8 +377,22 @@ struct PostMchCustomsCustomdeclarequery {
 
 // POST v2/cgi-bin/mch/newcustoms/customdeclareredeclare
 struct PostMchNewcustomsCustomdeclareredeclareRequest {
-  using SignType = PostMchCustomsCustomdeclareorderResponse::SignType;
-  using Customs = PostMchCustomsCustomdeclareorderRequest::Customs;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kMd5 = 1,  // "MD5"
+  };
+  enum class Customs : std::int32_t {
+    kUnrecognized = 0,
+    kGuangzhouZs = 1,    // "GUANGZHOU_ZS"
+    kHangzhouZs = 2,     // "HANGZHOU_ZS"
+    kNingbo = 3,         // "NINGBO"
+    kZhengzhouBs = 4,    // "ZHENGZHOU_BS"
+    kChongqing = 5,      // "CHONGQING"
+    kShanghaiZs = 6,     // "SHANGHAI_ZS"
+    kShenzhen = 7,       // "SHENZHEN"
+    kZhengzhouZhZs = 8,  // "ZHENGZHOU_ZH_ZS"
+    kTianjin = 9,        // "TIANJIN"
+  };
   // maxLength 32
   Enum<SignType> sign_type;
   // maxLength 32
@@ -370,9 +428,17 @@ struct PostMchNewcustomsCustomdeclareredeclareRequest {
   ~PostMchNewcustomsCustomdeclareredeclareRequest();
 };
 struct PostMchNewcustomsCustomdeclareredeclareResponse {
-  using ReturnCode = PostMchCustomsCustomdeclareorderResponse::ReturnCode;
-  using SignType = PostMchCustomsCustomdeclareorderResponse::SignType;
-  using ResultCode = PostMchCustomsCustomdeclareorderResponse::ReturnCode;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  using SignType = PostMchNewcustomsCustomdeclareredeclareRequest::SignType;
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   enum class State : std::int32_t {
     kUnrecognized = 0,
     kUndeclared = 1,  // "UNDECLARED"
@@ -382,36 +448,36 @@ struct PostMchNewcustomsCustomdeclareredeclareResponse {
     kFail = 5,        // "FAIL"
     kExcept = 6,      // "EXCEPT"
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
-  // required; maxLength 32
+  // maxLength 32
   Enum<SignType> sign_type;
   // maxLength 32
-  std::string sign;
+  std::optional<std::string> sign;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
-  // required; maxLength 16
+  std::optional<std::string> mch_id;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
-  // required; maxLength 32
+  // maxLength 32
   Enum<State> state;
   // maxLength 28
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   // maxLength 32
   std::optional<std::string> sub_order_no;
   // maxLength 32
   std::optional<std::string> sub_order_id;
   // maxLength 14
-  std::string modify_time;
+  std::optional<std::string> modify_time;
   // maxLength 128
   std::optional<std::string> explanation;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -472,9 +538,21 @@ const EnumTable& EnumTableOf(PostMchCustomsCustomdeclareorderRequest::ActionType
 const EnumTable& EnumTableOf(PostMchCustomsCustomdeclareorderRequest::CertType);
 const EnumTable& EnumTableOf(PostMchCustomsCustomdeclareorderResponse::ReturnCode);
 const EnumTable& EnumTableOf(PostMchCustomsCustomdeclareorderResponse::SignType);
+const EnumTable& EnumTableOf(PostMchCustomsCustomdeclareorderResponse::ResultCode);
 const EnumTable& EnumTableOf(PostMchCustomsCustomdeclareorderResponse::State);
 const EnumTable& EnumTableOf(PostMchCustomsCustomdeclareorderResponse::CertCheckResult);
 const EnumTable& EnumTableOf(PostMchCustomsCustomdeclareorderResponse::VerifyDepartment);
+const EnumTable& EnumTableOf(PostMchCustomsCustomdeclarequeryRequest::SignType);
+const EnumTable& EnumTableOf(PostMchCustomsCustomdeclarequeryRequest::Customs);
+const EnumTable& EnumTableOf(PostMchCustomsCustomdeclarequeryResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostMchCustomsCustomdeclarequeryResponse::ResultCode);
+const EnumTable& EnumTableOf(PostMchCustomsCustomdeclarequeryResponse::State);
+const EnumTable& EnumTableOf(PostMchCustomsCustomdeclarequeryResponse::CertCheckResult);
+const EnumTable& EnumTableOf(PostMchCustomsCustomdeclarequeryResponse::VerifyDepartment);
+const EnumTable& EnumTableOf(PostMchNewcustomsCustomdeclareredeclareRequest::SignType);
+const EnumTable& EnumTableOf(PostMchNewcustomsCustomdeclareredeclareRequest::Customs);
+const EnumTable& EnumTableOf(PostMchNewcustomsCustomdeclareredeclareResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostMchNewcustomsCustomdeclareredeclareResponse::ResultCode);
 const EnumTable& EnumTableOf(PostMchNewcustomsCustomdeclareredeclareResponse::State);
 
 // Fluent calls: CgiBin(client).segment().segment(placeholder).get(request).

@@ -66,35 +66,39 @@ struct PostConsumeResponse {
     kSuccess = 1,  // "SUCCESS"
     kFail = 2,     // "FAIL"
   };
-  using ResultCode = PostConsumeResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string sub_appid;
+  std::optional<std::string> sub_appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string sub_mch_id;
+  std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 64
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
-  std::int32_t total_fee = 0;
-  std::int32_t consume_fee = 0;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::int32_t> total_fee;
+  std::optional<std::int32_t> consume_fee;
   // maxLength 16
   std::optional<std::string> fee_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -177,7 +181,10 @@ struct PostFacepayRequest {
     Detail& operator=(Detail&&) = default;
     ~Detail();
   };
-  using SignType = PostConsumeRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   // maxLength 1
   Enum<Deposit> deposit;
   // maxLength 32
@@ -197,7 +204,7 @@ struct PostFacepayRequest {
   // maxLength 128
   std::string body;
   // as JSON text: maxLength 6000
-  std::optional<Detail> detail;
+  Optional<Detail> detail;
   // maxLength 127
   std::optional<std::string> attach;
   // maxLength 32
@@ -232,10 +239,26 @@ struct PostFacepayRequest {
   ~PostFacepayRequest();
 };
 struct PostFacepayResponse {
-  using ReturnCode = PostConsumeResponse::ReturnCode;
-  using ResultCode = PostConsumeResponse::ReturnCode;
-  using IsSubscribe = PostFacepayRequest::Deposit;
-  using SubIsSubscribe = PostFacepayRequest::Deposit;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class IsSubscribe : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
+  enum class SubIsSubscribe : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
   struct PromotionDetail {
     enum class Scope : std::int32_t {
       kUnrecognized = 0,
@@ -251,8 +274,8 @@ struct PostFacepayResponse {
       std::optional<std::string> goods_id;
       std::optional<std::string> wxpay_goods_id;
       std::optional<std::string> goods_name;
-      std::int64_t quantity = 0;
-      std::int64_t price = 0;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
       // Unknown members.
       JsonValue extra;
 
@@ -263,17 +286,16 @@ struct PostFacepayResponse {
       GoodsDetail& operator=(GoodsDetail&&) = default;
       ~GoodsDetail();
     };
-    std::string promotion_id;
+    std::optional<std::string> promotion_id;
     std::optional<std::string> name;
     Enum<Scope> scope;
     Enum<Type> type;
-    std::string amount;
-    std::string activity_id;
+    std::optional<std::string> amount;
+    std::optional<std::string> activity_id;
     std::optional<std::string> wxpay_contribute;
     std::optional<std::string> merchant_contribute;
     std::optional<std::string> other_contribute;
-    // required
-    std::vector<GoodsDetail> goods_detail;
+    List<GoodsDetail> goods_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -284,60 +306,60 @@ struct PostFacepayResponse {
     PromotionDetail& operator=(PromotionDetail&&) = default;
     ~PromotionDetail();
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 64
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 128
-  std::string openid;
-  // required; maxLength 1
+  std::optional<std::string> openid;
+  // maxLength 1
   Enum<IsSubscribe> is_subscribe;
   // maxLength 128
   std::optional<std::string> sub_openid;
   // maxLength 1
   Enum<SubIsSubscribe> sub_is_subscribe;
   // maxLength 16
-  std::string trade_type;
+  std::optional<std::string> trade_type;
   // maxLength 32
-  std::string bank_type;
+  std::optional<std::string> bank_type;
   // maxLength 16
   std::optional<std::string> fee_type;
-  std::int32_t total_fee = 0;
+  std::optional<std::int32_t> total_fee;
   // maxLength 16
   std::optional<std::string> cash_fee_type;
-  std::int32_t cash_fee = 0;
+  std::optional<std::int32_t> cash_fee;
   std::optional<std::int32_t> settlement_total_fee;
   std::optional<std::int32_t> coupon_fee;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   // maxLength 128
   std::optional<std::string> attach;
   // maxLength 14
-  std::string time_end;
+  std::optional<std::string> time_end;
   // as JSON text: maxLength 6000
-  std::optional<PromotionDetail> promotion_detail;
+  Optional<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -387,14 +409,33 @@ struct PostMicropayRequest {
     kN = 1,  // "N"
     kY = 2,  // "Y"
   };
-  using Deposit = PostFacepayRequest::Deposit;
+  enum class Deposit : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
   enum class SignType : std::int32_t {
     kUnrecognized = 0,
     kMd5 = 1,         // "MD5"
     kHmacSha256 = 2,  // "HMAC-SHA256"
   };
   struct Detail {
-    using GoodsDetail = PostFacepayResponse::PromotionDetail::GoodsDetail;
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::string> wxpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::int64_t quantity = 0;
+      std::int64_t price = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
     std::optional<std::int64_t> cost_price;
     std::optional<std::string> receipt_id;
     // required
@@ -461,7 +502,7 @@ struct PostMicropayRequest {
   // maxLength 128
   std::string body;
   // as JSON text: maxLength 6000
-  std::optional<Detail> detail;
+  Optional<Detail> detail;
   // maxLength 127
   std::optional<std::string> attach;
   // maxLength 32
@@ -484,7 +525,7 @@ struct PostMicropayRequest {
   // maxLength 128
   std::string auth_code;
   // as JSON text: maxLength 256
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -496,60 +537,118 @@ struct PostMicropayRequest {
   ~PostMicropayRequest();
 };
 struct PostMicropayResponse {
-  using ReturnCode = PostConsumeResponse::ReturnCode;
-  using ResultCode = PostConsumeResponse::ReturnCode;
-  using IsSubscribe = PostFacepayRequest::Deposit;
-  using PromotionDetail = PostFacepayResponse::PromotionDetail;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class IsSubscribe : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
+  struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::string> wxpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> promotion_id;
+    std::optional<std::string> name;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::string> amount;
+    std::optional<std::string> activity_id;
+    std::optional<std::string> wxpay_contribute;
+    std::optional<std::string> merchant_contribute;
+    std::optional<std::string> other_contribute;
+    List<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 128
-  std::string openid;
-  // required; maxLength 1
+  std::optional<std::string> openid;
+  // maxLength 1
   Enum<IsSubscribe> is_subscribe;
   // maxLength 16
-  std::string trade_type;
+  std::optional<std::string> trade_type;
   // maxLength 32
-  std::string bank_type;
+  std::optional<std::string> bank_type;
   // maxLength 16
   std::optional<std::string> fee_type;
-  std::int32_t total_fee = 0;
+  std::optional<std::int32_t> total_fee;
   std::optional<std::int32_t> settlement_total_fee;
   std::optional<std::int32_t> coupon_fee;
   // maxLength 16
   std::optional<std::string> cash_fee_type;
-  std::int32_t cash_fee = 0;
+  std::optional<std::int32_t> cash_fee;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   // maxLength 128
   std::optional<std::string> attach;
   // maxLength 14
-  std::string time_end;
+  std::optional<std::string> time_end;
   // as JSON text: maxLength 6000
-  std::optional<PromotionDetail> promotion_detail;
+  Optional<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -598,7 +697,11 @@ struct PostOrderqueryRequest {
     kUnrecognized = 0,
     k1_0 = 1,  // "1.0"
   };
-  using SignType = PostMicropayRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kMd5 = 1,         // "MD5"
+    kHmacSha256 = 2,  // "HMAC-SHA256"
+  };
   // maxLength 32
   Enum<Version> version;
   // maxLength 32
@@ -629,10 +732,26 @@ struct PostOrderqueryRequest {
   ~PostOrderqueryRequest();
 };
 struct PostOrderqueryResponse {
-  using ReturnCode = PostConsumeResponse::ReturnCode;
-  using ResultCode = PostConsumeResponse::ReturnCode;
-  using IsSubscribe = PostFacepayRequest::Deposit;
-  using SubIsSubscribe = PostFacepayRequest::Deposit;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class IsSubscribe : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
+  enum class SubIsSubscribe : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
   enum class TradeState : std::int32_t {
     kUnrecognized = 0,
     kSuccess = 1,     // "SUCCESS"
@@ -644,24 +763,70 @@ struct PostOrderqueryResponse {
     kPayerror = 7,    // "PAYERROR"
     kAccept = 8,      // "ACCEPT"
   };
-  using PromotionDetail = PostFacepayResponse::PromotionDetail;
-  // required; maxLength 16
+  struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::string> wxpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> promotion_id;
+    std::optional<std::string> name;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::string> amount;
+    std::optional<std::string> activity_id;
+    std::optional<std::string> wxpay_contribute;
+    std::optional<std::string> merchant_contribute;
+    std::optional<std::string> other_contribute;
+    List<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
@@ -670,24 +835,24 @@ struct PostOrderqueryResponse {
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 128
-  std::string openid;
-  // required; maxLength 1
+  std::optional<std::string> openid;
+  // maxLength 1
   Enum<IsSubscribe> is_subscribe;
   // maxLength 128
   std::optional<std::string> sub_openid;
   // maxLength 1
   Enum<SubIsSubscribe> sub_is_subscribe;
   // maxLength 16
-  std::string trade_type;
-  // required; maxLength 32
+  std::optional<std::string> trade_type;
+  // maxLength 32
   Enum<TradeState> trade_state;
   // maxLength 16
-  std::string bank_type;
-  std::int32_t total_fee = 0;
+  std::optional<std::string> bank_type;
+  std::optional<std::int32_t> total_fee;
   std::optional<std::int32_t> settlement_total_fee;
   // maxLength 8
   std::optional<std::string> fee_type;
-  std::int32_t cash_fee = 0;
+  std::optional<std::int32_t> cash_fee;
   // maxLength 16
   std::optional<std::string> cash_fee_type;
   std::optional<std::int32_t> coupon_fee;
@@ -697,17 +862,17 @@ struct PostOrderqueryResponse {
   std::vector<std::string> coupon_id_n;
   std::vector<std::int32_t> coupon_fee_n;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   // maxLength 128
   std::optional<std::string> attach;
   // maxLength 14
-  std::string time_end;
+  std::optional<std::string> time_end;
   // maxLength 256
-  std::string trade_state_desc;
+  std::optional<std::string> trade_state_desc;
   // as JSON text: maxLength 6000
-  std::optional<PromotionDetail> promotion_detail;
+  Optional<PromotionDetail> promotion_detail;
   std::optional<std::int32_t> consume_fee;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -753,7 +918,11 @@ struct PostOrderquery {
 
 // POST v2/deposit/refund (needs the merchant client certificate)
 struct PostRefundRequest {
-  using SignType = PostMicropayRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kMd5 = 1,         // "MD5"
+    kHmacSha256 = 2,  // "HMAC-SHA256"
+  };
   // maxLength 32
   std::optional<std::string> appid;
   // maxLength 32
@@ -794,45 +963,53 @@ struct PostRefundRequest {
   ~PostRefundRequest();
 };
 struct PostRefundResponse {
-  using ReturnCode = PostConsumeResponse::ReturnCode;
-  using ResultCode = PostConsumeResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
-  // required; maxLength 16
+  std::optional<std::string> return_msg;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
+  std::optional<std::string> sign;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   // maxLength 64
-  std::string out_refund_no;
+  std::optional<std::string> out_refund_no;
   // maxLength 32
-  std::string refund_id;
-  std::int32_t refund_fee = 0;
+  std::optional<std::string> refund_id;
+  std::optional<std::int32_t> refund_fee;
   std::optional<std::int32_t> settlement_refund_fee;
-  std::int32_t total_fee = 0;
+  std::optional<std::int32_t> total_fee;
   std::optional<std::int32_t> settlement_total_fee;
   // maxLength 8
   std::optional<std::string> fee_type;
-  std::int32_t cash_fee = 0;
+  std::optional<std::int32_t> cash_fee;
   // maxLength 16
   std::optional<std::string> cash_fee_type;
   std::optional<std::int32_t> cash_refund_fee;
@@ -887,7 +1064,11 @@ struct PostRefund {
 
 // POST v2/deposit/refundquery
 struct PostRefundqueryRequest {
-  using SignType = PostMicropayRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kMd5 = 1,         // "MD5"
+    kHmacSha256 = 2,  // "HMAC-SHA256"
+  };
   // maxLength 32
   std::optional<std::string> appid;
   // maxLength 32
@@ -919,41 +1100,49 @@ struct PostRefundqueryRequest {
   ~PostRefundqueryRequest();
 };
 struct PostRefundqueryResponse {
-  using ReturnCode = PostConsumeResponse::ReturnCode;
-  using ResultCode = PostConsumeResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
-  // required; maxLength 16
+  std::optional<std::string> return_msg;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
-  std::string err_code;
+  std::optional<std::string> err_code;
   // maxLength 128
-  std::string err_code_des;
+  std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
+  std::optional<std::string> sign;
   std::optional<std::int32_t> total_refund_count;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
-  std::int32_t total_fee = 0;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::int32_t> total_fee;
   std::optional<std::int32_t> settlement_total_fee;
   // maxLength 8
   std::optional<std::string> fee_type;
-  std::int32_t cash_fee = 0;
-  std::int32_t refund_count = 0;
+  std::optional<std::int32_t> cash_fee;
+  std::optional<std::int32_t> refund_count;
   // maxLength 64
   std::vector<std::string> out_refund_no_n;
   // maxLength 32
@@ -1021,7 +1210,11 @@ struct PostRefundquery {
 
 // POST v2/deposit/reverse (needs the merchant client certificate)
 struct PostReverseRequest {
-  using SignType = PostMicropayRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kMd5 = 1,         // "MD5"
+    kHmacSha256 = 2,  // "HMAC-SHA256"
+  };
   // maxLength 32
   std::optional<std::string> appid;
   // maxLength 32
@@ -1051,32 +1244,44 @@ struct PostReverseRequest {
   ~PostReverseRequest();
 };
 struct PostReverseResponse {
-  using ReturnCode = PostConsumeResponse::ReturnCode;
-  using ResultCode = PostConsumeResponse::ReturnCode;
-  using Recall = PostFacepayRequest::Deposit;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class Recall : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
-  // required; maxLength 1
+  // maxLength 1
   Enum<Recall> recall;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1122,15 +1327,79 @@ struct PostReverse {
 
 // POST v2/deposit/unifiedorder
 struct PostUnifiedorderRequest {
-  using SignType = PostMicropayRequest::SignType;
-  using Detail = PostMicropayRequest::Detail;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kMd5 = 1,         // "MD5"
+    kHmacSha256 = 2,  // "HMAC-SHA256"
+  };
+  struct Detail {
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::string> wxpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::int64_t quantity = 0;
+      std::int64_t price = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::int64_t> cost_price;
+    std::optional<std::string> receipt_id;
+    // required
+    std::vector<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
   enum class TradeType : std::int32_t {
     kUnrecognized = 0,
     kJsapi = 1,  // "JSAPI"
     kApp = 2,    // "APP"
   };
-  using Receipt = PostFacepayRequest::Deposit;
-  using SceneInfo = PostMicropayRequest::SceneInfo;
+  enum class Receipt : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
+  struct SceneInfo {
+    struct StoreInfo {
+      std::string id;
+      std::optional<std::string> name;
+      std::optional<std::string> area_code;
+      std::optional<std::string> address;
+      // Unknown members.
+      JsonValue extra;
+
+      StoreInfo();
+      StoreInfo(const StoreInfo&) = default;
+      StoreInfo(StoreInfo&&) = default;
+      StoreInfo& operator=(const StoreInfo&) = default;
+      StoreInfo& operator=(StoreInfo&&) = default;
+      ~StoreInfo();
+    };
+    StoreInfo store_info;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
   // maxLength 32
   std::optional<std::string> appid;
   // maxLength 32
@@ -1150,7 +1419,7 @@ struct PostUnifiedorderRequest {
   // maxLength 127
   std::string body;
   // as JSON text: maxLength 6000
-  std::optional<Detail> detail;
+  Optional<Detail> detail;
   // maxLength 127
   std::optional<std::string> attach;
   // maxLength 32
@@ -1179,7 +1448,7 @@ struct PostUnifiedorderRequest {
   // maxLength 8
   Enum<Receipt> receipt;
   // as JSON text: maxLength 256
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1191,37 +1460,45 @@ struct PostUnifiedorderRequest {
   ~PostUnifiedorderRequest();
 };
 struct PostUnifiedorderResponse {
-  using ReturnCode = PostConsumeResponse::ReturnCode;
-  using ResultCode = PostConsumeResponse::ReturnCode;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   using TradeType = PostUnifiedorderRequest::TradeType;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
-  std::string sub_mch_id;
+  std::optional<std::string> sub_mch_id;
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 64
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
-  // required; maxLength 16
+  // maxLength 16
   Enum<TradeType> trade_type;
   // maxLength 64
-  std::string prepay_id;
+  std::optional<std::string> prepay_id;
   // maxLength 64
   std::optional<std::string> code_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -1285,14 +1562,47 @@ void Serialize(Archive& archive, PostUnifiedorderRequest& value);
 void Serialize(Archive& archive, PostUnifiedorderResponse& value);
 const EnumTable& EnumTableOf(PostConsumeRequest::SignType);
 const EnumTable& EnumTableOf(PostConsumeResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostConsumeResponse::ResultCode);
 const EnumTable& EnumTableOf(PostFacepayRequest::Deposit);
+const EnumTable& EnumTableOf(PostFacepayRequest::SignType);
+const EnumTable& EnumTableOf(PostFacepayResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostFacepayResponse::ResultCode);
+const EnumTable& EnumTableOf(PostFacepayResponse::IsSubscribe);
+const EnumTable& EnumTableOf(PostFacepayResponse::SubIsSubscribe);
 const EnumTable& EnumTableOf(PostFacepayResponse::PromotionDetail::Scope);
 const EnumTable& EnumTableOf(PostFacepayResponse::PromotionDetail::Type);
 const EnumTable& EnumTableOf(PostMicropayRequest::ProfitSharing);
+const EnumTable& EnumTableOf(PostMicropayRequest::Deposit);
 const EnumTable& EnumTableOf(PostMicropayRequest::SignType);
+const EnumTable& EnumTableOf(PostMicropayResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostMicropayResponse::ResultCode);
+const EnumTable& EnumTableOf(PostMicropayResponse::IsSubscribe);
+const EnumTable& EnumTableOf(PostMicropayResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(PostMicropayResponse::PromotionDetail::Type);
 const EnumTable& EnumTableOf(PostOrderqueryRequest::Version);
+const EnumTable& EnumTableOf(PostOrderqueryRequest::SignType);
+const EnumTable& EnumTableOf(PostOrderqueryResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostOrderqueryResponse::ResultCode);
+const EnumTable& EnumTableOf(PostOrderqueryResponse::IsSubscribe);
+const EnumTable& EnumTableOf(PostOrderqueryResponse::SubIsSubscribe);
 const EnumTable& EnumTableOf(PostOrderqueryResponse::TradeState);
+const EnumTable& EnumTableOf(PostOrderqueryResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(PostOrderqueryResponse::PromotionDetail::Type);
+const EnumTable& EnumTableOf(PostRefundRequest::SignType);
+const EnumTable& EnumTableOf(PostRefundResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostRefundResponse::ResultCode);
+const EnumTable& EnumTableOf(PostRefundqueryRequest::SignType);
+const EnumTable& EnumTableOf(PostRefundqueryResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostRefundqueryResponse::ResultCode);
+const EnumTable& EnumTableOf(PostReverseRequest::SignType);
+const EnumTable& EnumTableOf(PostReverseResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostReverseResponse::ResultCode);
+const EnumTable& EnumTableOf(PostReverseResponse::Recall);
+const EnumTable& EnumTableOf(PostUnifiedorderRequest::SignType);
 const EnumTable& EnumTableOf(PostUnifiedorderRequest::TradeType);
+const EnumTable& EnumTableOf(PostUnifiedorderRequest::Receipt);
+const EnumTable& EnumTableOf(PostUnifiedorderResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostUnifiedorderResponse::ResultCode);
 
 // Fluent calls: Deposit(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

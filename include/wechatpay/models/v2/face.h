@@ -69,20 +69,20 @@ struct PostGetWxpayfaceAuthinfoResponse {
     kSuccess = 1,  // "SUCCESS"
     kFail = 2,     // "FAIL"
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 4096
-  std::string authinfo;
+  std::optional<std::string> authinfo;
   std::optional<std::int64_t> expires_in;
   // maxLength 32
-  std::string nonce_str;
-  std::string sign;
+  std::optional<std::string> nonce_str;
+  std::optional<std::string> sign;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32

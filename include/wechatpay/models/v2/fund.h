@@ -58,16 +58,20 @@ struct PostQueryautowithdrawbydateResponse {
     kSuccess = 1,  // "SUCCESS"
     kFail = 2,     // "FAIL"
   };
-  using ResultCode = PostQueryautowithdrawbydateResponse::ReturnCode;
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   using SignType = PostQueryautowithdrawbydateRequest::SignType;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 16
-  std::string err_code;
+  std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
@@ -75,15 +79,15 @@ struct PostQueryautowithdrawbydateResponse {
   // maxLength 64
   std::optional<std::string> sign;
   // maxLength 32
-  std::string date;
+  std::optional<std::string> date;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string sub_mch_id;
+  std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string withdraw_status;
+  std::optional<std::string> withdraw_status;
   // maxLength 64
   std::optional<std::string> fail_reason;
   // maxLength 32
@@ -141,7 +145,10 @@ struct PostQueryautowithdrawbydate {
 
 // POST v2/fund/reautowithdrawbydate (deprecated; needs the merchant client certificate)
 struct PostReautowithdrawbydateRequest {
-  using SignType = PostQueryautowithdrawbydateRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   // maxLength 32
   std::optional<std::string> mch_id;
   // maxLength 32
@@ -165,17 +172,25 @@ struct PostReautowithdrawbydateRequest {
   ~PostReautowithdrawbydateRequest();
 };
 struct PostReautowithdrawbydateResponse {
-  using ReturnCode = PostQueryautowithdrawbydateResponse::ReturnCode;
-  using ResultCode = PostQueryautowithdrawbydateResponse::ReturnCode;
-  using SignType = PostQueryautowithdrawbydateRequest::SignType;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  using SignType = PostReautowithdrawbydateRequest::SignType;
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 16
-  std::string err_code;
+  std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
@@ -183,19 +198,19 @@ struct PostReautowithdrawbydateResponse {
   // maxLength 64
   std::optional<std::string> sign;
   // maxLength 32
-  std::string date;
+  std::optional<std::string> date;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string sub_mch_id;
+  std::optional<std::string> sub_mch_id;
   // maxLength 64
-  std::string withdraw_id;
+  std::optional<std::string> withdraw_id;
   // maxLength 32
-  std::int32_t amount = 0;
+  std::optional<std::int32_t> amount;
   // maxLength 32
-  std::string create_time;
+  std::optional<std::string> create_time;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -245,6 +260,10 @@ void Serialize(Archive& archive, PostReautowithdrawbydateRequest& value);
 void Serialize(Archive& archive, PostReautowithdrawbydateResponse& value);
 const EnumTable& EnumTableOf(PostQueryautowithdrawbydateRequest::SignType);
 const EnumTable& EnumTableOf(PostQueryautowithdrawbydateResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostQueryautowithdrawbydateResponse::ResultCode);
+const EnumTable& EnumTableOf(PostReautowithdrawbydateRequest::SignType);
+const EnumTable& EnumTableOf(PostReautowithdrawbydateResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostReautowithdrawbydateResponse::ResultCode);
 
 // Fluent calls: Fund(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

@@ -57,32 +57,36 @@ struct PostBankquerymchauditinfoResponse {
     kSuccess = 1,  // "SUCCESS"
     kFail = 2,     // "FAIL"
   };
-  using ResultCode = PostBankquerymchauditinfoResponse::ReturnCode;
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   using SignType = PostBankquerymchauditinfoRequest::SignType;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
-  // required; maxLength 16
+  std::optional<std::string> return_msg;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string sub_mch_id;
+  std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string channel_id;
+  std::optional<std::string> channel_id;
   // maxLength 32
-  std::string audit_status;
+  std::optional<std::string> audit_status;
   // maxLength 128
-  std::string audit_comment;
+  std::optional<std::string> audit_comment;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
+  std::optional<std::string> sign;
   // maxLength 32
   Enum<SignType> sign_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -129,7 +133,10 @@ struct PostBankquerymchauditinfo {
 
 // POST v2/mchrisk/channelquerymchauditinfo
 struct PostChannelquerymchauditinfoRequest {
-  using SignType = PostBankquerymchauditinfoRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   // maxLength 32
   std::optional<std::string> mch_id;
   // maxLength 32
@@ -154,33 +161,41 @@ struct PostChannelquerymchauditinfoRequest {
   ~PostChannelquerymchauditinfoRequest();
 };
 struct PostChannelquerymchauditinfoResponse {
-  using ReturnCode = PostBankquerymchauditinfoResponse::ReturnCode;
-  using ResultCode = PostBankquerymchauditinfoResponse::ReturnCode;
-  using SignType = PostBankquerymchauditinfoRequest::SignType;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  using SignType = PostChannelquerymchauditinfoRequest::SignType;
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
-  // required; maxLength 16
+  std::optional<std::string> return_msg;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string sub_mch_id;
+  std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string channel_id;
+  std::optional<std::string> channel_id;
   // maxLength 32
-  std::string audit_status;
+  std::optional<std::string> audit_status;
   // maxLength 128
-  std::string audit_comment;
+  std::optional<std::string> audit_comment;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
+  std::optional<std::string> sign;
   // maxLength 32
   Enum<SignType> sign_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -228,7 +243,10 @@ struct PostChannelquerymchauditinfo {
 
 // POST v2/mchrisk/querymchrisk (needs the merchant client certificate)
 struct PostQuerymchriskRequest {
-  using SignType = PostBankquerymchauditinfoRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   // maxLength 32
   std::optional<std::string> mch_id;
   // maxLength 32
@@ -270,20 +288,28 @@ struct PostQuerymchriskRequest {
   ~PostQuerymchriskRequest();
 };
 struct PostQuerymchriskResponse {
-  using ReturnCode = PostBankquerymchauditinfoResponse::ReturnCode;
-  using ResultCode = PostBankquerymchauditinfoResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string risk_level;
+  std::optional<std::string> risk_level;
   // maxLength 1024
-  std::string risk_level_desc;
+  std::optional<std::string> risk_level_desc;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -328,7 +354,10 @@ struct PostQuerymchrisk {
 
 // POST v2/mchrisk/setmchriskcallback
 struct PostSetmchriskcallbackRequest {
-  using SignType = PostBankquerymchauditinfoRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   // maxLength 32
   std::optional<std::string> mch_id;
   // maxLength 128
@@ -350,15 +379,23 @@ struct PostSetmchriskcallbackRequest {
   ~PostSetmchriskcallbackRequest();
 };
 struct PostSetmchriskcallbackResponse {
-  using ReturnCode = PostBankquerymchauditinfoResponse::ReturnCode;
-  using ResultCode = PostBankquerymchauditinfoResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string mch_id;
-  // required; maxLength 16
+  std::optional<std::string> mch_id;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
@@ -408,7 +445,10 @@ struct PostSetmchriskcallback {
 
 // POST v2/mchrisk/syncmchriskresult (needs the merchant client certificate)
 struct PostSyncmchriskresultRequest {
-  using SignType = PostBankquerymchauditinfoRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   // maxLength 32
   std::optional<std::string> mch_id;
   // maxLength 32
@@ -456,13 +496,21 @@ struct PostSyncmchriskresultRequest {
   ~PostSyncmchriskresultRequest();
 };
 struct PostSyncmchriskresultResponse {
-  using ReturnCode = PostBankquerymchauditinfoResponse::ReturnCode;
-  using ResultCode = PostBankquerymchauditinfoResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
@@ -523,6 +571,19 @@ void Serialize(Archive& archive, PostSyncmchriskresultRequest& value);
 void Serialize(Archive& archive, PostSyncmchriskresultResponse& value);
 const EnumTable& EnumTableOf(PostBankquerymchauditinfoRequest::SignType);
 const EnumTable& EnumTableOf(PostBankquerymchauditinfoResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostBankquerymchauditinfoResponse::ResultCode);
+const EnumTable& EnumTableOf(PostChannelquerymchauditinfoRequest::SignType);
+const EnumTable& EnumTableOf(PostChannelquerymchauditinfoResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostChannelquerymchauditinfoResponse::ResultCode);
+const EnumTable& EnumTableOf(PostQuerymchriskRequest::SignType);
+const EnumTable& EnumTableOf(PostQuerymchriskResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostQuerymchriskResponse::ResultCode);
+const EnumTable& EnumTableOf(PostSetmchriskcallbackRequest::SignType);
+const EnumTable& EnumTableOf(PostSetmchriskcallbackResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostSetmchriskcallbackResponse::ResultCode);
+const EnumTable& EnumTableOf(PostSyncmchriskresultRequest::SignType);
+const EnumTable& EnumTableOf(PostSyncmchriskresultResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostSyncmchriskresultResponse::ResultCode);
 
 // Fluent calls: Mchrisk(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

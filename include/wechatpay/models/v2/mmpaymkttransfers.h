@@ -57,7 +57,11 @@ struct PostGethbinfoResponse {
     kSuccess = 1,  // "SUCCESS"
     kFail = 2,     // "FAIL"
   };
-  using ResultCode = PostGethbinfoResponse::ReturnCode;
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   enum class Status_ : std::int32_t {
     kUnrecognized = 0,
     kSending = 1,   // "SENDING"
@@ -95,7 +99,7 @@ struct PostGethbinfoResponse {
       Hbinfo& operator=(Hbinfo&&) = default;
       ~Hbinfo();
     };
-    std::vector<Hbinfo> hbinfo;
+    List<Hbinfo> hbinfo;
     // Unknown members.
     JsonValue extra;
 
@@ -106,34 +110,34 @@ struct PostGethbinfoResponse {
     Hblist& operator=(Hblist&&) = default;
     ~Hblist();
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 28
-  std::string mch_billno;
+  std::optional<std::string> mch_billno;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string detail_id;
-  // required; maxLength 16
+  std::optional<std::string> detail_id;
+  // maxLength 16
   Enum<Status_> status;
-  // required; maxLength 32
+  // maxLength 32
   Enum<SendType> send_type;
-  // required; maxLength 32
+  // maxLength 32
   Enum<HbType> hb_type;
-  std::int32_t total_num = 0;
-  std::int32_t total_amount = 0;
+  std::optional<std::int32_t> total_num;
+  std::optional<std::int32_t> total_amount;
   // maxLength 32
   std::optional<std::string> reason;
   // maxLength 32
-  std::string send_time;
+  std::optional<std::string> send_time;
   // maxLength 32
   std::optional<std::string> refund_time;
   std::optional<std::int32_t> refund_amount;
@@ -143,7 +147,7 @@ struct PostGethbinfoResponse {
   std::optional<std::string> remark;
   // maxLength 32
   std::optional<std::string> act_name;
-  std::optional<Hblist> hblist;
+  Optional<Hblist> hblist;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -209,47 +213,55 @@ struct PostGettransferinfoRequest {
   ~PostGettransferinfoRequest();
 };
 struct PostGettransferinfoResponse {
-  using ReturnCode = PostGethbinfoResponse::ReturnCode;
-  using ResultCode = PostGethbinfoResponse::ReturnCode;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   enum class Status_ : std::int32_t {
     kUnrecognized = 0,
     kSuccess = 1,     // "SUCCESS"
     kFailed = 2,      // "FAILED"
     kProcessing = 3,  // "PROCESSING"
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string partner_trade_no;
+  std::optional<std::string> partner_trade_no;
   // maxLength 128
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 64
-  std::string detail_id;
-  // required; maxLength 16
+  std::optional<std::string> detail_id;
+  // maxLength 16
   Enum<Status_> status;
   // maxLength 128
   std::optional<std::string> reason;
   // maxLength 64
-  std::string openid;
+  std::optional<std::string> openid;
   // maxLength 64
   std::optional<std::string> transfer_name;
-  std::int32_t payment_amount = 0;
+  std::optional<std::int32_t> payment_amount;
   // maxLength 32
-  std::string transfer_time;
+  std::optional<std::string> transfer_time;
   // maxLength 32
-  std::string payment_time;
+  std::optional<std::string> payment_time;
   // maxLength 100
-  std::string desc;
+  std::optional<std::string> desc;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -334,7 +346,7 @@ struct PostPromotionPaywwsptrans2pocketRequest {
   // maxLength 32
   Enum<WwMsgType> ww_msg_type;
   std::optional<std::string> approval_number;
-  std::optional<ApprovalType> approval_type;
+  Optional<ApprovalType> approval_type;
   std::optional<std::string> act_name;
   // format integer
   std::optional<std::string> agentid;
@@ -351,9 +363,17 @@ struct PostPromotionPaywwsptrans2pocketRequest {
   ~PostPromotionPaywwsptrans2pocketRequest();
 };
 struct PostPromotionPaywwsptrans2pocketResponse {
-  using ReturnCode = PostGethbinfoResponse::ReturnCode;
-  using ResultCode = PostGethbinfoResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
@@ -365,18 +385,18 @@ struct PostPromotionPaywwsptrans2pocketResponse {
   std::optional<std::string> device_info;
   // maxLength 32
   std::optional<std::string> nonce_str;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string partner_trade_no;
+  std::optional<std::string> partner_trade_no;
   // maxLength 64
-  std::string payment_no;
+  std::optional<std::string> payment_no;
   // maxLength 32
-  std::string payment_time;
+  std::optional<std::string> payment_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -448,36 +468,49 @@ struct PostPromotionQuerywwsptrans2pocketRequest {
   ~PostPromotionQuerywwsptrans2pocketRequest();
 };
 struct PostPromotionQuerywwsptrans2pocketResponse {
-  using ReturnCode = PostGethbinfoResponse::ReturnCode;
-  using ResultCode = PostGethbinfoResponse::ReturnCode;
-  using Status_ = PostGettransferinfoResponse::Status_;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class Status_ : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,     // "SUCCESS"
+    kFailed = 2,      // "FAILED"
+    kProcessing = 3,  // "PROCESSING"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 28
-  std::string partner_trade_no;
+  std::optional<std::string> partner_trade_no;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string detail_id;
-  // required; maxLength 16
+  std::optional<std::string> detail_id;
+  // maxLength 16
   Enum<Status_> status;
   // maxLength 32
-  std::string reason;
+  std::optional<std::string> reason;
   // maxLength 64
   std::optional<std::string> transfer_name;
-  std::int32_t payment_amount = 0;
+  std::optional<std::int32_t> payment_amount;
   // maxLength 32
-  std::string transfer_time;
+  std::optional<std::string> transfer_time;
   // maxLength 100
-  std::string desc;
+  std::optional<std::string> desc;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -566,9 +599,17 @@ struct PostPromotionTransfersRequest {
   ~PostPromotionTransfersRequest();
 };
 struct PostPromotionTransfersResponse {
-  using ReturnCode = PostGethbinfoResponse::ReturnCode;
-  using ResultCode = PostGethbinfoResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
@@ -580,18 +621,18 @@ struct PostPromotionTransfersResponse {
   std::optional<std::string> device_info;
   // maxLength 32
   std::optional<std::string> nonce_str;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string partner_trade_no;
+  std::optional<std::string> partner_trade_no;
   // maxLength 64
-  std::string payment_no;
+  std::optional<std::string> payment_no;
   // maxLength 32
-  std::string payment_time;
+  std::optional<std::string> payment_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -672,43 +713,51 @@ struct PostQueryCouponStockRequest {
   ~PostQueryCouponStockRequest();
 };
 struct PostQueryCouponStockResponse {
-  using ReturnCode = PostGethbinfoResponse::ReturnCode;
-  using ResultCode = PostGethbinfoResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 64
   std::optional<std::string> sign;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
-  std::string coupon_stock_id;
+  std::optional<std::string> coupon_stock_id;
   std::optional<std::string> coupon_name;
-  std::int32_t coupon_value = 0;
+  std::optional<std::int32_t> coupon_value;
   std::optional<std::int32_t> coupon_mininumn;
-  std::int32_t coupon_stock_status = 0;
-  std::int32_t coupon_total = 0;
+  std::optional<std::int32_t> coupon_stock_status;
+  std::optional<std::int32_t> coupon_total;
   std::optional<std::int32_t> max_quota;
   std::optional<std::int32_t> is_send_num;
-  std::string begin_time;
-  std::string end_time;
-  std::string create_time;
+  std::optional<std::string> begin_time;
+  std::optional<std::string> end_time;
+  std::optional<std::string> create_time;
   std::optional<std::int32_t> coupon_budget;
-  std::string begin_time_t;
-  std::string end_time_t;
-  std::string create_time_t;
+  std::optional<std::string> begin_time_t;
+  std::optional<std::string> end_time_t;
+  std::optional<std::string> create_time_t;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -753,8 +802,14 @@ struct PostQueryCouponStock {
 
 // POST v2/mmpaymkttransfers/querycouponsinfo
 struct PostQuerycouponsinfoRequest {
-  using Version = PostQueryCouponStockRequest::Version;
-  using Type = PostQueryCouponStockRequest::Type;
+  enum class Version : std::int32_t {
+    kUnrecognized = 0,
+    k1_0 = 1,  // "1.0"
+  };
+  enum class Type : std::int32_t {
+    kUnrecognized = 0,
+    kXml = 1,  // "XML"
+  };
   std::string coupon_id;
   std::string openid;
   // maxLength 32
@@ -785,8 +840,16 @@ struct PostQuerycouponsinfoRequest {
   ~PostQuerycouponsinfoRequest();
 };
 struct PostQuerycouponsinfoResponse {
-  using ReturnCode = PostGethbinfoResponse::ReturnCode;
-  using ResultCode = PostGethbinfoResponse::ReturnCode;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   enum class CouponState : std::int32_t {
     kUnrecognized = 0,
     kSended = 1,   // "SENDED"
@@ -802,39 +865,37 @@ struct PostQuerycouponsinfoResponse {
     kUnrecognized = 0,
     k1 = 1,  // "1"
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 64
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
-  std::string coupon_stock_id;
-  std::string coupon_id;
-  std::int32_t coupon_value = 0;
+  std::optional<std::string> coupon_stock_id;
+  std::optional<std::string> coupon_id;
+  std::optional<std::int32_t> coupon_value;
   std::optional<std::int32_t> coupon_mininumn;
-  std::string coupon_name;
-  // required
+  std::optional<std::string> coupon_name;
   Enum<CouponState> coupon_state;
-  std::string coupon_desc;
-  std::int32_t coupon_use_value = 0;
-  std::int32_t coupon_remain_value = 0;
-  // required
+  std::optional<std::string> coupon_desc;
+  std::optional<std::int32_t> coupon_use_value;
+  std::optional<std::int32_t> coupon_remain_value;
   Enum<SendSource> send_source;
   Enum<IsPartialUse> is_partial_use;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -902,40 +963,56 @@ struct PostQueryworkwxredpackRequest {
   ~PostQueryworkwxredpackRequest();
 };
 struct PostQueryworkwxredpackResponse {
-  using ReturnCode = PostGethbinfoResponse::ReturnCode;
-  using ResultCode = PostGethbinfoResponse::ReturnCode;
-  using Status_ = PostGethbinfoResponse::Status_;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class Status_ : std::int32_t {
+    kUnrecognized = 0,
+    kSending = 1,   // "SENDING"
+    kSent = 2,      // "SENT"
+    kFailed = 3,    // "FAILED"
+    kReceived = 4,  // "RECEIVED"
+    kRfundIng = 5,  // "RFUND_ING"
+    kRefund = 6,    // "REFUND"
+  };
   enum class SendType : std::int32_t {
     kUnrecognized = 0,
     kApi = 1,  // "API"
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
   std::optional<std::string> sign;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 28
-  std::string mch_billno;
+  std::optional<std::string> mch_billno;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string detail_id;
-  // required; maxLength 16
+  std::optional<std::string> detail_id;
+  // maxLength 16
   Enum<Status_> status;
-  // required; maxLength 32
+  // maxLength 32
   Enum<SendType> send_type;
-  std::int32_t total_amount = 0;
+  std::optional<std::int32_t> total_amount;
   // maxLength 32
   std::optional<std::string> reason;
   // maxLength 32
-  std::string send_time;
+  std::optional<std::string> send_time;
   // maxLength 32
   std::optional<std::string> refund_time;
   std::optional<std::int32_t> refund_amount;
@@ -946,10 +1023,10 @@ struct PostQueryworkwxredpackResponse {
   // maxLength 32
   std::optional<std::string> act_name;
   // maxLength 32
-  std::string openid;
-  std::int32_t amount = 0;
+  std::optional<std::string> openid;
+  std::optional<std::int32_t> amount;
   // maxLength 32
-  std::string rcv_time;
+  std::optional<std::string> rcv_time;
   // maxLength 128
   std::optional<std::string> sender_name;
   // maxLength 128
@@ -998,8 +1075,14 @@ struct PostQueryworkwxredpack {
 
 // POST v2/mmpaymkttransfers/send_coupon (needs the merchant client certificate)
 struct PostSendCouponRequest {
-  using Version = PostQueryCouponStockRequest::Version;
-  using Type = PostQueryCouponStockRequest::Type;
+  enum class Version : std::int32_t {
+    kUnrecognized = 0,
+    k1_0 = 1,  // "1.0"
+  };
+  enum class Type : std::int32_t {
+    kUnrecognized = 0,
+    kXml = 1,  // "XML"
+  };
   std::string coupon_stock_id;
   std::int32_t openid_count = 0;
   std::string partner_trade_no;
@@ -1031,36 +1114,44 @@ struct PostSendCouponRequest {
   ~PostSendCouponRequest();
 };
 struct PostSendCouponResponse {
-  using ReturnCode = PostGethbinfoResponse::ReturnCode;
-  using ResultCode = PostGethbinfoResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
-  std::string coupon_stock_id;
-  std::int32_t resp_count = 0;
-  std::int32_t success_count = 0;
-  std::int32_t failed_count = 0;
-  std::string openid;
-  std::string ret_code;
-  std::string coupon_id;
-  std::string ret_msg;
+  std::optional<std::string> coupon_stock_id;
+  std::optional<std::int32_t> resp_count;
+  std::optional<std::int32_t> success_count;
+  std::optional<std::int32_t> failed_count;
+  std::optional<std::string> openid;
+  std::optional<std::string> ret_code;
+  std::optional<std::string> coupon_id;
+  std::optional<std::string> ret_msg;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1159,29 +1250,37 @@ struct PostSendgroupredpackRequest {
   ~PostSendgroupredpackRequest();
 };
 struct PostSendgroupredpackResponse {
-  using ReturnCode = PostGethbinfoResponse::ReturnCode;
-  using ResultCode = PostGethbinfoResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 28
-  std::string mch_billno;
+  std::optional<std::string> mch_billno;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string wxappid;
+  std::optional<std::string> wxappid;
   // maxLength 32
-  std::string re_openid;
-  std::int32_t total_amount = 0;
+  std::optional<std::string> re_openid;
+  std::optional<std::int32_t> total_amount;
   // maxLength 32
-  std::string send_listid;
+  std::optional<std::string> send_listid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1230,7 +1329,17 @@ struct PostSendminiprogramhbRequest {
     kUnrecognized = 0,
     kMiniProgramJsapi = 1,  // "MINI_PROGRAM_JSAPI"
   };
-  using SceneId = PostSendgroupredpackRequest::SceneId;
+  enum class SceneId : std::int32_t {
+    kUnrecognized = 0,
+    kProduct1 = 1,  // "PRODUCT_1"
+    kProduct2 = 2,  // "PRODUCT_2"
+    kProduct3 = 3,  // "PRODUCT_3"
+    kProduct4 = 4,  // "PRODUCT_4"
+    kProduct5 = 5,  // "PRODUCT_5"
+    kProduct6 = 6,  // "PRODUCT_6"
+    kProduct7 = 7,  // "PRODUCT_7"
+    kProduct8 = 8,  // "PRODUCT_8"
+  };
   // maxLength 32
   std::optional<std::string> nonce_str;
   // maxLength 32
@@ -1268,30 +1377,38 @@ struct PostSendminiprogramhbRequest {
   ~PostSendminiprogramhbRequest();
 };
 struct PostSendminiprogramhbResponse {
-  using ReturnCode = PostGethbinfoResponse::ReturnCode;
-  using ResultCode = PostGethbinfoResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 28
-  std::string mch_billno;
+  std::optional<std::string> mch_billno;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string wxappid;
+  std::optional<std::string> wxappid;
   // maxLength 32
-  std::string re_openid;
-  std::int32_t total_amount = 0;
+  std::optional<std::string> re_openid;
+  std::optional<std::int32_t> total_amount;
   // maxLength 32
-  std::string send_listid;
-  std::string package;
+  std::optional<std::string> send_listid;
+  std::optional<std::string> package;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1336,7 +1453,17 @@ struct PostSendminiprogramhb {
 
 // POST v2/mmpaymkttransfers/sendredpack (needs the merchant client certificate)
 struct PostSendredpackRequest {
-  using SceneId = PostSendgroupredpackRequest::SceneId;
+  enum class SceneId : std::int32_t {
+    kUnrecognized = 0,
+    kProduct1 = 1,  // "PRODUCT_1"
+    kProduct2 = 2,  // "PRODUCT_2"
+    kProduct3 = 3,  // "PRODUCT_3"
+    kProduct4 = 4,  // "PRODUCT_4"
+    kProduct5 = 5,  // "PRODUCT_5"
+    kProduct6 = 6,  // "PRODUCT_6"
+    kProduct7 = 7,  // "PRODUCT_7"
+    kProduct8 = 8,  // "PRODUCT_8"
+  };
   // maxLength 32
   std::optional<std::string> nonce_str;
   // maxLength 32
@@ -1380,29 +1507,37 @@ struct PostSendredpackRequest {
   ~PostSendredpackRequest();
 };
 struct PostSendredpackResponse {
-  using ReturnCode = PostGethbinfoResponse::ReturnCode;
-  using ResultCode = PostGethbinfoResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 28
-  std::string mch_billno;
+  std::optional<std::string> mch_billno;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string wxappid;
+  std::optional<std::string> wxappid;
   // maxLength 32
-  std::string re_openid;
-  std::int32_t total_amount = 0;
+  std::optional<std::string> re_openid;
+  std::optional<std::int32_t> total_amount;
   // maxLength 32
-  std::string send_listid;
+  std::optional<std::string> send_listid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1447,7 +1582,17 @@ struct PostSendredpack {
 
 // POST v2/mmpaymkttransfers/sendworkwxredpack (needs the merchant client certificate)
 struct PostSendworkwxredpackRequest {
-  using SceneId = PostSendgroupredpackRequest::SceneId;
+  enum class SceneId : std::int32_t {
+    kUnrecognized = 0,
+    kProduct1 = 1,  // "PRODUCT_1"
+    kProduct2 = 2,  // "PRODUCT_2"
+    kProduct3 = 3,  // "PRODUCT_3"
+    kProduct4 = 4,  // "PRODUCT_4"
+    kProduct5 = 5,  // "PRODUCT_5"
+    kProduct6 = 6,  // "PRODUCT_6"
+    kProduct7 = 7,  // "PRODUCT_7"
+    kProduct8 = 8,  // "PRODUCT_8"
+  };
   // maxLength 32
   std::optional<std::string> nonce_str;
   // maxLength 32
@@ -1488,31 +1633,39 @@ struct PostSendworkwxredpackRequest {
   ~PostSendworkwxredpackRequest();
 };
 struct PostSendworkwxredpackResponse {
-  using ReturnCode = PostGethbinfoResponse::ReturnCode;
-  using ResultCode = PostGethbinfoResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
   std::optional<std::string> sign;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 28
-  std::string mch_billno;
+  std::optional<std::string> mch_billno;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string wxappid;
+  std::optional<std::string> wxappid;
   // maxLength 32
-  std::string re_openid;
-  std::int32_t total_amount = 0;
+  std::optional<std::string> re_openid;
+  std::optional<std::int32_t> total_amount;
   // maxLength 32
-  std::string send_listid;
+  std::optional<std::string> send_listid;
   // maxLength 128
   std::optional<std::string> sender_name;
   // maxLength 128
@@ -1588,21 +1741,55 @@ void Serialize(Archive& archive, PostSendworkwxredpackRequest& value);
 void Serialize(Archive& archive, PostSendworkwxredpackResponse& value);
 const EnumTable& EnumTableOf(PostGethbinfoRequest::BillType);
 const EnumTable& EnumTableOf(PostGethbinfoResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostGethbinfoResponse::ResultCode);
 const EnumTable& EnumTableOf(PostGethbinfoResponse::Status_);
 const EnumTable& EnumTableOf(PostGethbinfoResponse::SendType);
 const EnumTable& EnumTableOf(PostGethbinfoResponse::HbType);
+const EnumTable& EnumTableOf(PostGettransferinfoResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostGettransferinfoResponse::ResultCode);
 const EnumTable& EnumTableOf(PostGettransferinfoResponse::Status_);
 const EnumTable& EnumTableOf(PostPromotionPaywwsptrans2pocketRequest::CheckName);
 const EnumTable& EnumTableOf(PostPromotionPaywwsptrans2pocketRequest::WwMsgType);
+const EnumTable& EnumTableOf(PostPromotionPaywwsptrans2pocketResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPromotionPaywwsptrans2pocketResponse::ResultCode);
+const EnumTable& EnumTableOf(PostPromotionQuerywwsptrans2pocketResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPromotionQuerywwsptrans2pocketResponse::ResultCode);
+const EnumTable& EnumTableOf(PostPromotionQuerywwsptrans2pocketResponse::Status_);
+const EnumTable& EnumTableOf(PostPromotionTransfersResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPromotionTransfersResponse::ResultCode);
 const EnumTable& EnumTableOf(PostQueryCouponStockRequest::Version);
 const EnumTable& EnumTableOf(PostQueryCouponStockRequest::Type);
+const EnumTable& EnumTableOf(PostQueryCouponStockResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostQueryCouponStockResponse::ResultCode);
+const EnumTable& EnumTableOf(PostQuerycouponsinfoRequest::Version);
+const EnumTable& EnumTableOf(PostQuerycouponsinfoRequest::Type);
+const EnumTable& EnumTableOf(PostQuerycouponsinfoResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostQuerycouponsinfoResponse::ResultCode);
 const EnumTable& EnumTableOf(PostQuerycouponsinfoResponse::CouponState);
 const EnumTable& EnumTableOf(PostQuerycouponsinfoResponse::SendSource);
 const EnumTable& EnumTableOf(PostQuerycouponsinfoResponse::IsPartialUse);
+const EnumTable& EnumTableOf(PostQueryworkwxredpackResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostQueryworkwxredpackResponse::ResultCode);
+const EnumTable& EnumTableOf(PostQueryworkwxredpackResponse::Status_);
 const EnumTable& EnumTableOf(PostQueryworkwxredpackResponse::SendType);
+const EnumTable& EnumTableOf(PostSendCouponRequest::Version);
+const EnumTable& EnumTableOf(PostSendCouponRequest::Type);
+const EnumTable& EnumTableOf(PostSendCouponResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostSendCouponResponse::ResultCode);
 const EnumTable& EnumTableOf(PostSendgroupredpackRequest::AmtType);
 const EnumTable& EnumTableOf(PostSendgroupredpackRequest::SceneId);
+const EnumTable& EnumTableOf(PostSendgroupredpackResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostSendgroupredpackResponse::ResultCode);
 const EnumTable& EnumTableOf(PostSendminiprogramhbRequest::NotifyWay);
+const EnumTable& EnumTableOf(PostSendminiprogramhbRequest::SceneId);
+const EnumTable& EnumTableOf(PostSendminiprogramhbResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostSendminiprogramhbResponse::ResultCode);
+const EnumTable& EnumTableOf(PostSendredpackRequest::SceneId);
+const EnumTable& EnumTableOf(PostSendredpackResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostSendredpackResponse::ResultCode);
+const EnumTable& EnumTableOf(PostSendworkwxredpackRequest::SceneId);
+const EnumTable& EnumTableOf(PostSendworkwxredpackResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostSendworkwxredpackResponse::ResultCode);
 
 // Fluent calls: Mmpaymkttransfers(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

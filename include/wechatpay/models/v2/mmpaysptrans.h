@@ -4,7 +4,7 @@
 // Typed models for v2/mmpaysptrans (2 endpoints, 2 typed calls).
 //
 //   auto r = wechatpay::models::v2::Mmpaysptrans(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_5.cc.
+// Implementation: src/models/small_groups_6.cc.
 #ifndef WECHATPAY_MODELS_V2_MMPAYSPTRANS_H_
 #define WECHATPAY_MODELS_V2_MMPAYSPTRANS_H_
 
@@ -58,29 +58,33 @@ struct PostPayBankResponse {
     kSuccess = 1,  // "SUCCESS"
     kFail = 2,     // "FAIL"
   };
-  using ResultCode = PostPayBankResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
-  // required; maxLength 32
+  // maxLength 32
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string partner_trade_no;
-  std::int32_t amount = 0;
+  std::optional<std::string> partner_trade_no;
+  std::optional<std::int32_t> amount;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
+  std::optional<std::string> sign;
   // maxLength 64
-  std::string payment_no;
-  std::int32_t cmms_amt = 0;
+  std::optional<std::string> payment_no;
+  std::optional<std::int32_t> cmms_amt;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -144,8 +148,16 @@ struct PostQueryBankRequest {
   ~PostQueryBankRequest();
 };
 struct PostQueryBankResponse {
-  using ReturnCode = PostPayBankResponse::ReturnCode;
-  using ResultCode = PostPayBankResponse::ReturnCode;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   enum class Status_ : std::int32_t {
     kUnrecognized = 0,
     kSuccess = 1,     // "SUCCESS"
@@ -153,32 +165,32 @@ struct PostQueryBankResponse {
     kProcessing = 3,  // "PROCESSING"
     kBankFail = 4,    // "BANK_FAIL"
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string partner_trade_no;
+  std::optional<std::string> partner_trade_no;
   // maxLength 64
-  std::string payment_no;
+  std::optional<std::string> payment_no;
   // maxLength 32
-  std::string bank_no_md5;
+  std::optional<std::string> bank_no_md5;
   // maxLength 32
-  std::string true_name_md5;
-  std::int32_t amount = 0;
-  // required; maxLength 16
+  std::optional<std::string> true_name_md5;
+  std::optional<std::int32_t> amount;
+  // maxLength 16
   Enum<Status_> status;
-  std::int32_t cmms_amt = 0;
+  std::optional<std::int32_t> cmms_amt;
   // maxLength 32
-  std::string create_time;
+  std::optional<std::string> create_time;
   // maxLength 32
   std::optional<std::string> pay_succ_time;
   // maxLength 128
@@ -231,6 +243,9 @@ void Serialize(Archive& archive, PostPayBankResponse& value);
 void Serialize(Archive& archive, PostQueryBankRequest& value);
 void Serialize(Archive& archive, PostQueryBankResponse& value);
 const EnumTable& EnumTableOf(PostPayBankResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPayBankResponse::ResultCode);
+const EnumTable& EnumTableOf(PostQueryBankResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostQueryBankResponse::ResultCode);
 const EnumTable& EnumTableOf(PostQueryBankResponse::Status_);
 
 // Fluent calls: Mmpaysptrans(client).segment().segment(placeholder).get(request).

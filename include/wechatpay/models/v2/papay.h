@@ -4,7 +4,7 @@
 // Typed models for v2/papay (10 endpoints, 8 typed calls).
 //
 //   auto r = wechatpay::models::v2::Papay(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_5.cc.
+// Implementation: src/models/small_groups_6.cc.
 #ifndef WECHATPAY_MODELS_V2_PAPAY_H_
 #define WECHATPAY_MODELS_V2_PAPAY_H_
 
@@ -63,29 +63,33 @@ struct PostDeletecontractResponse {
     kSuccess = 1,  // "SUCCESS"
     kFail = 2,     // "FAIL"
   };
-  using ResultCode = PostDeletecontractResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string contract_id;
+  std::optional<std::string> contract_id;
   // maxLength 32
-  std::string plan_id;
+  std::optional<std::string> plan_id;
   // maxLength 128
-  std::string contract_code;
-  // required; maxLength 16
+  std::optional<std::string> contract_code;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 32
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string sign;
+  std::optional<std::string> sign;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
@@ -189,9 +193,16 @@ struct GetH5entrustwebRequest {
   ~GetH5entrustwebRequest();
 };
 struct GetH5entrustwebResponse {
-  using ReturnCode = PostDeletecontractResponse::ReturnCode;
-  using ResultCode = PostDeletecontractResponse::ReturnCode;
-  // required
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   Enum<ReturnCode> return_code;
   std::optional<std::string> return_msg;
   Enum<ResultCode> result_code;
@@ -241,7 +252,10 @@ struct GetH5entrustweb {
 
 // POST v2/papay/partner/deletecontract
 struct PostPartnerDeletecontractRequest {
-  using Version = PostDeletecontractRequest::Version;
+  enum class Version : std::int32_t {
+    kUnrecognized = 0,
+    k1_0 = 1,  // "1.0"
+  };
   // maxLength 32
   std::optional<std::string> appid;
   // maxLength 32
@@ -271,34 +285,42 @@ struct PostPartnerDeletecontractRequest {
   ~PostPartnerDeletecontractRequest();
 };
 struct PostPartnerDeletecontractResponse {
-  using ReturnCode = PostDeletecontractResponse::ReturnCode;
-  using ResultCode = PostDeletecontractResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string sub_mch_id;
+  std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string contract_id;
+  std::optional<std::string> contract_id;
   // maxLength 32
-  std::string plan_id;
+  std::optional<std::string> plan_id;
   // maxLength 128
-  std::string contract_code;
-  // required; maxLength 16
+  std::optional<std::string> contract_code;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 32
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string sign;
+  std::optional<std::string> sign;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -370,7 +392,11 @@ using GetPartnerEntrustwebResponse = ::wechatpay::Response;
 
 // GET v2/papay/partner/h5entrustweb
 struct GetPartnerH5entrustwebRequest {
-  using SignType = GetH5entrustwebRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+    kMd5 = 2,         // "MD5"
+  };
   std::string appid;
   std::string mch_id;
   std::optional<std::string> sub_appid;
@@ -405,9 +431,16 @@ struct GetPartnerH5entrustwebRequest {
   ~GetPartnerH5entrustwebRequest();
 };
 struct GetPartnerH5entrustwebResponse {
-  using ReturnCode = PostDeletecontractResponse::ReturnCode;
-  using ResultCode = PostDeletecontractResponse::ReturnCode;
-  // required
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   Enum<ReturnCode> return_code;
   std::optional<std::string> return_msg;
   Enum<ResultCode> result_code;
@@ -457,7 +490,10 @@ struct GetPartnerH5entrustweb {
 
 // POST v2/papay/partner/preentrustweb
 struct PostPartnerPreentrustwebRequest {
-  using Version = PostDeletecontractRequest::Version;
+  enum class Version : std::int32_t {
+    kUnrecognized = 0,
+    k1_0 = 1,  // "1.0"
+  };
   enum class SignType : std::int32_t {
     kUnrecognized = 0,
     kMd5 = 1,         // "MD5"
@@ -495,33 +531,40 @@ struct PostPartnerPreentrustwebRequest {
   ~PostPartnerPreentrustwebRequest();
 };
 struct PostPartnerPreentrustwebResponse {
-  using ReturnCode = PostDeletecontractResponse::ReturnCode;
-  using ResultCode = PostDeletecontractResponse::ReturnCode;
-  // required
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   Enum<ReturnCode> return_code;
   std::optional<std::string> return_msg;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   std::optional<std::string> sub_appid;
-  std::string sub_mch_id;
+  std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
+  std::optional<std::string> sign;
   // maxLength 32
   std::optional<std::string> miniprogram_username;
   // maxLength 256
   std::optional<std::string> miniprogram_path;
   // maxLength 128
-  std::string pre_entrustweb_id;
+  std::optional<std::string> pre_entrustweb_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -566,7 +609,10 @@ struct PostPartnerPreentrustweb {
 
 // POST v2/papay/partner/querycontract
 struct PostPartnerQuerycontractRequest {
-  using Version = PostDeletecontractRequest::Version;
+  enum class Version : std::int32_t {
+    kUnrecognized = 0,
+    k1_0 = 1,  // "1.0"
+  };
   std::optional<std::string> appid;
   std::optional<std::string> mch_id;
   std::optional<std::string> sub_appid;
@@ -588,33 +634,39 @@ struct PostPartnerQuerycontractRequest {
   ~PostPartnerQuerycontractRequest();
 };
 struct PostPartnerQuerycontractResponse {
-  using ReturnCode = PostDeletecontractResponse::ReturnCode;
-  using ResultCode = PostDeletecontractResponse::ReturnCode;
-  // required
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   Enum<ReturnCode> return_code;
   std::optional<std::string> return_msg;
-  // required
   Enum<ResultCode> result_code;
-  std::int32_t mch_id = 0;
-  std::string appid;
+  std::optional<std::int32_t> mch_id;
+  std::optional<std::string> appid;
   // maxLength 100005698
-  std::string contract_id;
-  std::int32_t plan_id = 0;
+  std::optional<std::string> contract_id;
+  std::optional<std::int32_t> plan_id;
   // unsigned
-  std::int64_t request_serial = 0;
+  std::optional<std::int64_t> request_serial;
   // maxLength 1023658866
-  std::string contract_code;
-  std::string contract_display_account;
-  std::int32_t contract_state = 0;
-  std::string contract_signed_time;
-  std::string contract_expired_time;
+  std::optional<std::string> contract_code;
+  std::optional<std::string> contract_display_account;
+  std::optional<std::int32_t> contract_state;
+  std::optional<std::string> contract_signed_time;
+  std::optional<std::string> contract_expired_time;
   std::optional<std::string> contract_terminated_time;
   std::optional<std::int32_t> contract_termination_mode;
-  std::string sign;
+  std::optional<std::string> sign;
   std::optional<std::string> contract_termination_remark;
-  std::string openid;
-  std::string err_code;
-  std::string err_code_des;
+  std::optional<std::string> openid;
+  std::optional<std::string> err_code;
+  std::optional<std::string> err_code_des;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
@@ -663,9 +715,20 @@ struct PostPartnerQuerycontract {
 
 // POST v2/papay/preentrustweb
 struct PostPreentrustwebRequest {
-  using Version = PostDeletecontractRequest::Version;
-  using SignType = PostPartnerPreentrustwebRequest::SignType;
-  using ReturnApp = PostPartnerPreentrustwebRequest::ReturnApp;
+  enum class Version : std::int32_t {
+    kUnrecognized = 0,
+    k1_0 = 1,  // "1.0"
+  };
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kMd5 = 1,         // "MD5"
+    kHmacSha256 = 2,  // "HMAC-SHA256"
+  };
+  enum class ReturnApp : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
   std::optional<std::string> appid;
   std::optional<std::string> mch_id;
   std::optional<std::string> sub_appid;
@@ -693,31 +756,38 @@ struct PostPreentrustwebRequest {
   ~PostPreentrustwebRequest();
 };
 struct PostPreentrustwebResponse {
-  using ReturnCode = PostDeletecontractResponse::ReturnCode;
-  using ResultCode = PostDeletecontractResponse::ReturnCode;
-  // required
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   Enum<ReturnCode> return_code;
   std::optional<std::string> return_msg;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
+  std::optional<std::string> sign;
   // maxLength 32
   std::optional<std::string> miniprogram_username;
   // maxLength 256
   std::optional<std::string> miniprogram_path;
   // maxLength 128
-  std::string pre_entrustweb_id;
+  std::optional<std::string> pre_entrustweb_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -762,7 +832,10 @@ struct PostPreentrustweb {
 
 // POST v2/papay/querycontract
 struct PostQuerycontractRequest {
-  using Version = PostDeletecontractRequest::Version;
+  enum class Version : std::int32_t {
+    kUnrecognized = 0,
+    k1_0 = 1,  // "1.0"
+  };
   // maxLength 18
   std::optional<std::string> appid;
   std::optional<std::int32_t> mch_id;
@@ -785,33 +858,39 @@ struct PostQuerycontractRequest {
   ~PostQuerycontractRequest();
 };
 struct PostQuerycontractResponse {
-  using ReturnCode = PostDeletecontractResponse::ReturnCode;
-  using ResultCode = PostDeletecontractResponse::ReturnCode;
-  // required
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   Enum<ReturnCode> return_code;
   std::optional<std::string> return_msg;
-  // required
   Enum<ResultCode> result_code;
-  std::int32_t mch_id = 0;
-  std::string appid;
+  std::optional<std::int32_t> mch_id;
+  std::optional<std::string> appid;
   // maxLength 100005698
-  std::string contract_id;
-  std::int32_t plan_id = 0;
+  std::optional<std::string> contract_id;
+  std::optional<std::int32_t> plan_id;
   // unsigned
-  std::int64_t request_serial = 0;
+  std::optional<std::int64_t> request_serial;
   // maxLength 1023658866
-  std::string contract_code;
-  std::string contract_display_account;
-  std::int32_t contract_state = 0;
-  std::string contract_signed_time;
-  std::string contract_expired_time;
+  std::optional<std::string> contract_code;
+  std::optional<std::string> contract_display_account;
+  std::optional<std::int32_t> contract_state;
+  std::optional<std::string> contract_signed_time;
+  std::optional<std::string> contract_expired_time;
   std::optional<std::string> contract_terminated_time;
   std::optional<std::int32_t> contract_termination_mode;
-  std::string sign;
+  std::optional<std::string> sign;
   std::optional<std::string> contract_termination_remark;
-  std::string openid;
-  std::string err_code;
-  std::string err_code_des;
+  std::optional<std::string> openid;
+  std::optional<std::string> err_code;
+  std::optional<std::string> err_code_des;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -875,9 +954,32 @@ void Serialize(Archive& archive, PostQuerycontractRequest& value);
 void Serialize(Archive& archive, PostQuerycontractResponse& value);
 const EnumTable& EnumTableOf(PostDeletecontractRequest::Version);
 const EnumTable& EnumTableOf(PostDeletecontractResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostDeletecontractResponse::ResultCode);
 const EnumTable& EnumTableOf(GetH5entrustwebRequest::SignType);
+const EnumTable& EnumTableOf(GetH5entrustwebResponse::ReturnCode);
+const EnumTable& EnumTableOf(GetH5entrustwebResponse::ResultCode);
+const EnumTable& EnumTableOf(PostPartnerDeletecontractRequest::Version);
+const EnumTable& EnumTableOf(PostPartnerDeletecontractResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPartnerDeletecontractResponse::ResultCode);
+const EnumTable& EnumTableOf(GetPartnerH5entrustwebRequest::SignType);
+const EnumTable& EnumTableOf(GetPartnerH5entrustwebResponse::ReturnCode);
+const EnumTable& EnumTableOf(GetPartnerH5entrustwebResponse::ResultCode);
+const EnumTable& EnumTableOf(PostPartnerPreentrustwebRequest::Version);
 const EnumTable& EnumTableOf(PostPartnerPreentrustwebRequest::SignType);
 const EnumTable& EnumTableOf(PostPartnerPreentrustwebRequest::ReturnApp);
+const EnumTable& EnumTableOf(PostPartnerPreentrustwebResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPartnerPreentrustwebResponse::ResultCode);
+const EnumTable& EnumTableOf(PostPartnerQuerycontractRequest::Version);
+const EnumTable& EnumTableOf(PostPartnerQuerycontractResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPartnerQuerycontractResponse::ResultCode);
+const EnumTable& EnumTableOf(PostPreentrustwebRequest::Version);
+const EnumTable& EnumTableOf(PostPreentrustwebRequest::SignType);
+const EnumTable& EnumTableOf(PostPreentrustwebRequest::ReturnApp);
+const EnumTable& EnumTableOf(PostPreentrustwebResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPreentrustwebResponse::ResultCode);
+const EnumTable& EnumTableOf(PostQuerycontractRequest::Version);
+const EnumTable& EnumTableOf(PostQuerycontractResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostQuerycontractResponse::ResultCode);
 
 // Fluent calls: Papay(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

@@ -72,20 +72,24 @@ struct PostClosecombinedorderResponse {
     kSuccess = 1,  // "SUCCESS"
     kFail = 2,     // "FAIL"
   };
-  using ResultCode = PostClosecombinedorderResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string combine_appid;
+  std::optional<std::string> combine_appid;
   // maxLength 32
-  std::string combine_mch_id;
+  std::optional<std::string> combine_mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 128
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
@@ -163,24 +167,32 @@ struct PostCloseorderRequest {
   ~PostCloseorderRequest();
 };
 struct PostCloseorderResponse {
-  using ReturnCode = PostClosecombinedorderResponse::ReturnCode;
-  using ResultCode = PostClosecombinedorderResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 64
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 16
-  std::string result_msg;
+  std::optional<std::string> result_msg;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
@@ -229,7 +241,10 @@ struct PostCloseorder {
 
 // POST v2/pay/combinedorder
 struct PostCombinedorderRequest {
-  using SignType = PostClosecombinedorderRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   struct SceneInfo {
     struct H5Info {
       enum class Type : std::int32_t {
@@ -256,7 +271,7 @@ struct PostCombinedorderRequest {
     };
     std::optional<std::string> device_id;
     std::string payer_client_ip;
-    std::optional<H5Info> h5_info;
+    Optional<H5Info> h5_info;
     // Unknown members.
     JsonValue extra;
 
@@ -345,34 +360,42 @@ struct PostCombinedorderRequest {
   ~PostCombinedorderRequest();
 };
 struct PostCombinedorderResponse {
-  using ReturnCode = PostClosecombinedorderResponse::ReturnCode;
-  using ResultCode = PostClosecombinedorderResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string combine_appid;
+  std::optional<std::string> combine_appid;
   // maxLength 32
-  std::string combine_mch_id;
+  std::optional<std::string> combine_mch_id;
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 128
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 16
-  std::string trade_type;
+  std::optional<std::string> trade_type;
   // maxLength 64
   std::optional<std::string> code_url;
   // maxLength 64
-  std::string prepay_id;
+  std::optional<std::string> prepay_id;
   // maxLength 64
   std::optional<std::string> mweb_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -490,27 +513,35 @@ struct PostContractorderRequest {
   ~PostContractorderRequest();
 };
 struct PostContractorderResponse {
-  using ReturnCode = PostClosecombinedorderResponse::ReturnCode;
-  using ResultCode = PostClosecombinedorderResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
+  std::optional<std::string> sign;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
-  std::string contract_result_code;
+  std::optional<std::string> contract_result_code;
   std::optional<std::string> contract_err_code;
   std::optional<std::string> contract_err_code_des;
   // maxLength 32
@@ -518,9 +549,9 @@ struct PostContractorderResponse {
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 64
-  std::string prepay_id;
+  std::optional<std::string> prepay_id;
   // maxLength 16
-  std::string trade_type;
+  std::optional<std::string> trade_type;
   // maxLength 64
   std::optional<std::string> code_url;
   std::optional<std::int32_t> plan_id;
@@ -531,7 +562,7 @@ struct PostContractorderResponse {
   // maxLength 64
   std::optional<std::string> mweb_url;
   // maxLength 32
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -654,7 +685,10 @@ struct PostDownloadfundflowRequest {
     kOperation = 2,  // "Operation"
     kFees = 3,       // "Fees"
   };
-  using TarType = PostDownloadbillRequest::TarType;
+  enum class TarType : std::int32_t {
+    kUnrecognized = 0,
+    kGzip = 1,  // "GZIP"
+  };
   // maxLength 32
   std::optional<std::string> appid;
   // maxLength 32
@@ -755,7 +789,10 @@ struct PostFacepayRequest {
     Detail& operator=(Detail&&) = default;
     ~Detail();
   };
-  using SignType = PostClosecombinedorderRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   // maxLength 1
   Enum<Deposit> deposit;
   // maxLength 32
@@ -775,7 +812,7 @@ struct PostFacepayRequest {
   // maxLength 128
   std::string body;
   // as JSON text: maxLength 6000
-  std::optional<Detail> detail;
+  Optional<Detail> detail;
   // maxLength 127
   std::optional<std::string> attach;
   // maxLength 32
@@ -810,10 +847,26 @@ struct PostFacepayRequest {
   ~PostFacepayRequest();
 };
 struct PostFacepayResponse {
-  using ReturnCode = PostClosecombinedorderResponse::ReturnCode;
-  using ResultCode = PostClosecombinedorderResponse::ReturnCode;
-  using IsSubscribe = PostFacepayRequest::Deposit;
-  using SubIsSubscribe = PostFacepayRequest::Deposit;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class IsSubscribe : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
+  enum class SubIsSubscribe : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
   struct PromotionDetail {
     enum class Scope : std::int32_t {
       kUnrecognized = 0,
@@ -829,8 +882,8 @@ struct PostFacepayResponse {
       std::optional<std::string> goods_id;
       std::optional<std::string> wxpay_goods_id;
       std::optional<std::string> goods_name;
-      std::int64_t quantity = 0;
-      std::int64_t price = 0;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
       // Unknown members.
       JsonValue extra;
 
@@ -841,17 +894,16 @@ struct PostFacepayResponse {
       GoodsDetail& operator=(GoodsDetail&&) = default;
       ~GoodsDetail();
     };
-    std::string promotion_id;
+    std::optional<std::string> promotion_id;
     std::optional<std::string> name;
     Enum<Scope> scope;
     Enum<Type> type;
-    std::string amount;
-    std::string activity_id;
+    std::optional<std::string> amount;
+    std::optional<std::string> activity_id;
     std::optional<std::string> wxpay_contribute;
     std::optional<std::string> merchant_contribute;
     std::optional<std::string> other_contribute;
-    // required
-    std::vector<GoodsDetail> goods_detail;
+    List<GoodsDetail> goods_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -862,60 +914,60 @@ struct PostFacepayResponse {
     PromotionDetail& operator=(PromotionDetail&&) = default;
     ~PromotionDetail();
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 64
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 128
-  std::string openid;
-  // required; maxLength 1
+  std::optional<std::string> openid;
+  // maxLength 1
   Enum<IsSubscribe> is_subscribe;
   // maxLength 128
   std::optional<std::string> sub_openid;
   // maxLength 1
   Enum<SubIsSubscribe> sub_is_subscribe;
   // maxLength 16
-  std::string trade_type;
+  std::optional<std::string> trade_type;
   // maxLength 32
-  std::string bank_type;
+  std::optional<std::string> bank_type;
   // maxLength 16
   std::optional<std::string> fee_type;
-  std::int32_t total_fee = 0;
+  std::optional<std::int32_t> total_fee;
   // maxLength 16
   std::optional<std::string> cash_fee_type;
-  std::int32_t cash_fee = 0;
+  std::optional<std::int32_t> cash_fee;
   std::optional<std::int32_t> settlement_total_fee;
   std::optional<std::int32_t> coupon_fee;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   // maxLength 128
   std::optional<std::string> attach;
   // maxLength 14
-  std::string time_end;
+  std::optional<std::string> time_end;
   // as JSON text: maxLength 6000
-  std::optional<PromotionDetail> promotion_detail;
+  Optional<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -964,7 +1016,11 @@ struct PostFacepayqueryRequest {
     kUnrecognized = 0,
     k1_0 = 1,  // "1.0"
   };
-  using SignType = PostCloseorderRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kMd5 = 1,         // "MD5"
+    kHmacSha256 = 2,  // "HMAC-SHA256"
+  };
   // maxLength 32
   Enum<Version> version;
   // maxLength 32
@@ -995,10 +1051,26 @@ struct PostFacepayqueryRequest {
   ~PostFacepayqueryRequest();
 };
 struct PostFacepayqueryResponse {
-  using ReturnCode = PostClosecombinedorderResponse::ReturnCode;
-  using ResultCode = PostClosecombinedorderResponse::ReturnCode;
-  using IsSubscribe = PostFacepayRequest::Deposit;
-  using SubIsSubscribe = PostFacepayRequest::Deposit;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class IsSubscribe : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
+  enum class SubIsSubscribe : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
   enum class TradeState : std::int32_t {
     kUnrecognized = 0,
     kSuccess = 1,     // "SUCCESS"
@@ -1010,24 +1082,70 @@ struct PostFacepayqueryResponse {
     kPayerror = 7,    // "PAYERROR"
     kAccept = 8,      // "ACCEPT"
   };
-  using PromotionDetail = PostFacepayResponse::PromotionDetail;
-  // required; maxLength 16
+  struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::string> wxpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> promotion_id;
+    std::optional<std::string> name;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::string> amount;
+    std::optional<std::string> activity_id;
+    std::optional<std::string> wxpay_contribute;
+    std::optional<std::string> merchant_contribute;
+    std::optional<std::string> other_contribute;
+    List<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
@@ -1036,24 +1154,24 @@ struct PostFacepayqueryResponse {
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 128
-  std::string openid;
-  // required; maxLength 1
+  std::optional<std::string> openid;
+  // maxLength 1
   Enum<IsSubscribe> is_subscribe;
   // maxLength 128
   std::optional<std::string> sub_openid;
   // maxLength 1
   Enum<SubIsSubscribe> sub_is_subscribe;
   // maxLength 16
-  std::string trade_type;
-  // required; maxLength 32
+  std::optional<std::string> trade_type;
+  // maxLength 32
   Enum<TradeState> trade_state;
   // maxLength 16
-  std::string bank_type;
-  std::int32_t total_fee = 0;
+  std::optional<std::string> bank_type;
+  std::optional<std::int32_t> total_fee;
   std::optional<std::int32_t> settlement_total_fee;
   // maxLength 8
   std::optional<std::string> fee_type;
-  std::int32_t cash_fee = 0;
+  std::optional<std::int32_t> cash_fee;
   // maxLength 16
   std::optional<std::string> cash_fee_type;
   std::optional<std::int32_t> coupon_fee;
@@ -1063,17 +1181,17 @@ struct PostFacepayqueryResponse {
   std::vector<std::string> coupon_id_n;
   std::vector<std::int32_t> coupon_fee_n;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   // maxLength 128
   std::optional<std::string> attach;
   // maxLength 14
-  std::string time_end;
+  std::optional<std::string> time_end;
   // maxLength 256
-  std::string trade_state_desc;
+  std::optional<std::string> trade_state_desc;
   // as JSON text: maxLength 6000
-  std::optional<PromotionDetail> promotion_detail;
+  Optional<PromotionDetail> promotion_detail;
   std::optional<std::int32_t> consume_fee;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1124,8 +1242,16 @@ struct PostMicropayRequest {
     kN = 1,  // "N"
     kY = 2,  // "Y"
   };
-  using Deposit = PostFacepayRequest::Deposit;
-  using SignType = PostCloseorderRequest::SignType;
+  enum class Deposit : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kMd5 = 1,         // "MD5"
+    kHmacSha256 = 2,  // "HMAC-SHA256"
+  };
   struct Detail {
     struct GoodsDetail {
       std::optional<std::string> goods_id;
@@ -1213,7 +1339,7 @@ struct PostMicropayRequest {
   // maxLength 128
   std::string body;
   // as JSON text: maxLength 6000
-  std::optional<Detail> detail;
+  Optional<Detail> detail;
   // maxLength 127
   std::optional<std::string> attach;
   // maxLength 32
@@ -1236,7 +1362,7 @@ struct PostMicropayRequest {
   // maxLength 128
   std::string auth_code;
   // as JSON text: maxLength 256
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1248,23 +1374,39 @@ struct PostMicropayRequest {
   ~PostMicropayRequest();
 };
 struct PostMicropayResponse {
-  using ReturnCode = PostClosecombinedorderResponse::ReturnCode;
-  using ResultCode = PostClosecombinedorderResponse::ReturnCode;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   enum class IsSubscribe : std::int32_t {
     kUnrecognized = 0,
     kN = 1,  // "N"
   };
   struct PromotionDetail {
-    using Scope = PostFacepayResponse::PromotionDetail::Scope;
-    using Type = PostFacepayResponse::PromotionDetail::Type;
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
     struct GoodsDetail {
       std::optional<std::string> goods_id;
       std::optional<std::string> goods_remark;
       std::optional<std::int64_t> discount_amount;
       std::optional<std::string> wxpay_goods_id;
       std::optional<std::string> goods_name;
-      std::int64_t quantity = 0;
-      std::int64_t price = 0;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
       // Unknown members.
       JsonValue extra;
 
@@ -1275,17 +1417,16 @@ struct PostMicropayResponse {
       GoodsDetail& operator=(GoodsDetail&&) = default;
       ~GoodsDetail();
     };
-    std::string promotion_id;
+    std::optional<std::string> promotion_id;
     std::optional<std::string> name;
     Enum<Scope> scope;
     Enum<Type> type;
-    std::string amount;
-    std::string activity_id;
+    std::optional<std::string> amount;
+    std::optional<std::string> activity_id;
     std::optional<std::string> wxpay_contribute;
     std::optional<std::string> merchant_contribute;
     std::optional<std::string> other_contribute;
-    // required
-    std::vector<GoodsDetail> goods_detail;
+    List<GoodsDetail> goods_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -1296,56 +1437,56 @@ struct PostMicropayResponse {
     PromotionDetail& operator=(PromotionDetail&&) = default;
     ~PromotionDetail();
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 128
-  std::string openid;
-  // required; maxLength 1; deprecated
+  std::optional<std::string> openid;
+  // maxLength 1; deprecated
   Enum<IsSubscribe> is_subscribe;
   // maxLength 16
-  std::string trade_type;
+  std::optional<std::string> trade_type;
   // maxLength 32
-  std::string bank_type;
+  std::optional<std::string> bank_type;
   // maxLength 16
   std::optional<std::string> fee_type;
-  std::int32_t total_fee = 0;
+  std::optional<std::int32_t> total_fee;
   std::optional<std::int32_t> settlement_total_fee;
   std::optional<std::int32_t> coupon_fee;
   // maxLength 16
   std::optional<std::string> cash_fee_type;
-  std::int32_t cash_fee = 0;
+  std::optional<std::int32_t> cash_fee;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   // maxLength 128
   std::optional<std::string> attach;
   // maxLength 14
-  std::string time_end;
+  std::optional<std::string> time_end;
   // as JSON text: maxLength 6000
-  std::optional<PromotionDetail> promotion_detail;
+  Optional<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1390,8 +1531,15 @@ struct PostMicropay {
 
 // POST v2/pay/orderquery
 struct PostOrderqueryRequest {
-  using Version = PostFacepayqueryRequest::Version;
-  using SignType = PostCloseorderRequest::SignType;
+  enum class Version : std::int32_t {
+    kUnrecognized = 0,
+    k1_0 = 1,  // "1.0"
+  };
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kMd5 = 1,         // "MD5"
+    kHmacSha256 = 2,  // "HMAC-SHA256"
+  };
   // maxLength 32
   Enum<Version> version;
   // maxLength 32
@@ -1422,29 +1570,100 @@ struct PostOrderqueryRequest {
   ~PostOrderqueryRequest();
 };
 struct PostOrderqueryResponse {
-  using ReturnCode = PostClosecombinedorderResponse::ReturnCode;
-  using ResultCode = PostClosecombinedorderResponse::ReturnCode;
-  using IsSubscribe = PostMicropayResponse::IsSubscribe;
-  using SubIsSubscribe = PostFacepayRequest::Deposit;
-  using TradeState = PostFacepayqueryResponse::TradeState;
-  using PromotionDetail = PostFacepayResponse::PromotionDetail;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class IsSubscribe : std::int32_t {
+    kUnrecognized = 0,
+    kN = 1,  // "N"
+  };
+  enum class SubIsSubscribe : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
+  enum class TradeState : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,     // "SUCCESS"
+    kRefund = 2,      // "REFUND"
+    kNotpay = 3,      // "NOTPAY"
+    kClosed = 4,      // "CLOSED"
+    kRevoked = 5,     // "REVOKED"
+    kUserpaying = 6,  // "USERPAYING"
+    kPayerror = 7,    // "PAYERROR"
+    kAccept = 8,      // "ACCEPT"
+  };
+  struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::string> wxpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> promotion_id;
+    std::optional<std::string> name;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::string> amount;
+    std::optional<std::string> activity_id;
+    std::optional<std::string> wxpay_contribute;
+    std::optional<std::string> merchant_contribute;
+    std::optional<std::string> other_contribute;
+    List<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
@@ -1453,24 +1672,24 @@ struct PostOrderqueryResponse {
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 128
-  std::string openid;
-  // required; maxLength 1
+  std::optional<std::string> openid;
+  // maxLength 1
   Enum<IsSubscribe> is_subscribe;
   // maxLength 128
   std::optional<std::string> sub_openid;
   // maxLength 1
   Enum<SubIsSubscribe> sub_is_subscribe;
   // maxLength 16
-  std::string trade_type;
-  // required; maxLength 32
+  std::optional<std::string> trade_type;
+  // maxLength 32
   Enum<TradeState> trade_state;
   // maxLength 16
-  std::string bank_type;
-  std::int32_t total_fee = 0;
+  std::optional<std::string> bank_type;
+  std::optional<std::int32_t> total_fee;
   std::optional<std::int32_t> settlement_total_fee;
   // maxLength 8
   std::optional<std::string> fee_type;
-  std::int32_t cash_fee = 0;
+  std::optional<std::int32_t> cash_fee;
   // maxLength 16
   std::optional<std::string> cash_fee_type;
   std::optional<std::int32_t> coupon_fee;
@@ -1480,17 +1699,17 @@ struct PostOrderqueryResponse {
   std::vector<std::string> coupon_id_n;
   std::vector<std::int32_t> coupon_fee_n;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   // maxLength 128
   std::optional<std::string> attach;
   // maxLength 14
-  std::string time_end;
+  std::optional<std::string> time_end;
   // maxLength 256
-  std::string trade_state_desc;
+  std::optional<std::string> trade_state_desc;
   // as JSON text: maxLength 6000
-  std::optional<PromotionDetail> promotion_detail;
+  Optional<PromotionDetail> promotion_detail;
   std::optional<std::int32_t> consume_fee;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1558,23 +1777,44 @@ struct PostPaporderqueryRequest {
   ~PostPaporderqueryRequest();
 };
 struct PostPaporderqueryResponse {
-  using ReturnCode = PostClosecombinedorderResponse::ReturnCode;
-  using ResultCode = PostClosecombinedorderResponse::ReturnCode;
-  using IsSubscribe = PostMicropayResponse::IsSubscribe;
-  using TradeState = PostFacepayqueryResponse::TradeState;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class IsSubscribe : std::int32_t {
+    kUnrecognized = 0,
+    kN = 1,  // "N"
+  };
+  enum class TradeState : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,     // "SUCCESS"
+    kRefund = 2,      // "REFUND"
+    kNotpay = 3,      // "NOTPAY"
+    kClosed = 4,      // "CLOSED"
+    kRevoked = 5,     // "REVOKED"
+    kUserpaying = 6,  // "USERPAYING"
+    kPayerror = 7,    // "PAYERROR"
+    kAccept = 8,      // "ACCEPT"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
@@ -1583,19 +1823,19 @@ struct PostPaporderqueryResponse {
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 128
-  std::string openid;
+  std::optional<std::string> openid;
   // maxLength 1
   Enum<IsSubscribe> is_subscribe;
   // maxLength 16
-  std::string trade_type;
-  // required; maxLength 32
+  std::optional<std::string> trade_type;
+  // maxLength 32
   Enum<TradeState> trade_state;
   // maxLength 16
-  std::string bank_type;
-  std::int32_t total_fee = 0;
+  std::optional<std::string> bank_type;
+  std::optional<std::int32_t> total_fee;
   // maxLength 8
   std::optional<std::string> fee_type;
-  std::int32_t cash_fee = 0;
+  std::optional<std::int32_t> cash_fee;
   // maxLength 16
   std::optional<std::string> cash_fee_type;
   std::optional<std::int32_t> coupon_fee;
@@ -1604,15 +1844,15 @@ struct PostPaporderqueryResponse {
   std::vector<std::string> coupon_id_n;
   std::vector<std::int32_t> coupon_fee_n;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   // maxLength 128
   std::optional<std::string> attach;
   // maxLength 14
-  std::string time_end;
+  std::optional<std::string> time_end;
   // maxLength 256
-  std::string trade_state_desc;
+  std::optional<std::string> trade_state_desc;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1696,17 +1936,23 @@ struct PostPappayapplyRequest {
   ~PostPappayapplyRequest();
 };
 struct PostPappayapplyResponse {
-  using ReturnCode = PostClosecombinedorderResponse::ReturnCode;
-  using ResultCode = PostClosecombinedorderResponse::ReturnCode;
-  // required
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   Enum<ReturnCode> return_code;
-  std::string return_msg;
-  std::string appid;
+  std::optional<std::string> return_msg;
+  std::optional<std::string> appid;
   // maxLength 10000098
-  std::string mch_id;
-  std::string nonce_str;
-  std::string sign;
-  // required
+  std::optional<std::string> mch_id;
+  std::optional<std::string> nonce_str;
+  std::optional<std::string> sign;
   Enum<ResultCode> result_code;
   std::optional<std::string> err_code;
   std::optional<std::string> err_code_des;
@@ -1780,23 +2026,44 @@ struct PostPartnerPaporderqueryRequest {
   ~PostPartnerPaporderqueryRequest();
 };
 struct PostPartnerPaporderqueryResponse {
-  using ReturnCode = PostClosecombinedorderResponse::ReturnCode;
-  using ResultCode = PostClosecombinedorderResponse::ReturnCode;
-  using IsSubscribe = PostMicropayResponse::IsSubscribe;
-  using TradeState = PostFacepayqueryResponse::TradeState;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class IsSubscribe : std::int32_t {
+    kUnrecognized = 0,
+    kN = 1,  // "N"
+  };
+  enum class TradeState : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,     // "SUCCESS"
+    kRefund = 2,      // "REFUND"
+    kNotpay = 3,      // "NOTPAY"
+    kClosed = 4,      // "CLOSED"
+    kRevoked = 5,     // "REVOKED"
+    kUserpaying = 6,  // "USERPAYING"
+    kPayerror = 7,    // "PAYERROR"
+    kAccept = 8,      // "ACCEPT"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
@@ -1805,19 +2072,19 @@ struct PostPartnerPaporderqueryResponse {
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 128
-  std::string openid;
+  std::optional<std::string> openid;
   // maxLength 1
   Enum<IsSubscribe> is_subscribe;
   // maxLength 16
-  std::string trade_type;
-  // required; maxLength 32
+  std::optional<std::string> trade_type;
+  // maxLength 32
   Enum<TradeState> trade_state;
   // maxLength 16
-  std::string bank_type;
-  std::int32_t total_fee = 0;
+  std::optional<std::string> bank_type;
+  std::optional<std::int32_t> total_fee;
   // maxLength 8
   std::optional<std::string> fee_type;
-  std::int32_t cash_fee = 0;
+  std::optional<std::int32_t> cash_fee;
   // maxLength 16
   std::optional<std::string> cash_fee_type;
   std::optional<std::int32_t> coupon_fee;
@@ -1826,15 +2093,15 @@ struct PostPartnerPaporderqueryResponse {
   std::vector<std::string> coupon_id_n;
   std::vector<std::int32_t> coupon_fee_n;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   // maxLength 128
   std::optional<std::string> attach;
   // maxLength 14
-  std::string time_end;
+  std::optional<std::string> time_end;
   // maxLength 256
-  std::string trade_state_desc;
+  std::optional<std::string> trade_state_desc;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
@@ -1926,21 +2193,27 @@ struct PostPartnerPappayapplyRequest {
   ~PostPartnerPappayapplyRequest();
 };
 struct PostPartnerPappayapplyResponse {
-  using ReturnCode = PostClosecombinedorderResponse::ReturnCode;
-  using ResultCode = PostClosecombinedorderResponse::ReturnCode;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
-  // required
   Enum<ReturnCode> return_code;
-  std::string return_msg;
-  std::string appid;
+  std::optional<std::string> return_msg;
+  std::optional<std::string> appid;
   // maxLength 10000098
-  std::string mch_id;
-  std::string nonce_str;
-  std::string sign;
-  // required
+  std::optional<std::string> mch_id;
+  std::optional<std::string> nonce_str;
+  std::optional<std::string> sign;
   Enum<ResultCode> result_code;
   std::optional<std::string> err_code;
   std::optional<std::string> err_code_des;
@@ -1988,7 +2261,10 @@ struct PostPartnerPappayapply {
 
 // POST v2/pay/profitsharingaddreceiver
 struct PostProfitsharingaddreceiverRequest {
-  using SignType = PostClosecombinedorderRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   struct Receiver {
     enum class Type : std::int32_t {
       kUnrecognized = 0,
@@ -2056,13 +2332,20 @@ struct PostProfitsharingaddreceiverRequest {
   ~PostProfitsharingaddreceiverRequest();
 };
 struct PostProfitsharingaddreceiverResponse {
-  using ReturnCode = PostClosecombinedorderResponse::ReturnCode;
-  using ResultCode = PostClosecombinedorderResponse::ReturnCode;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   struct Receiver {
     using Type = PostProfitsharingaddreceiverRequest::Receiver::Type;
-    // required
     Enum<Type> type;
-    std::string account;
+    std::optional<std::string> account;
     // Unknown members.
     JsonValue extra;
 
@@ -2077,26 +2360,26 @@ struct PostProfitsharingaddreceiverResponse {
   std::optional<std::string> sub_appid;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // as JSON text: maxLength 128
-  Receiver receiver;
+  Optional<Receiver> receiver;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2142,7 +2425,10 @@ struct PostProfitsharingaddreceiver {
 
 // POST v2/pay/profitsharingmerchantratioquery
 struct PostProfitsharingmerchantratioqueryRequest {
-  using SignType = PostClosecombinedorderRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   // maxLength 32
   std::optional<std::string> mch_id;
   // maxLength 32
@@ -2170,22 +2456,26 @@ struct PostProfitsharingmerchantratioqueryRequest {
   ~PostProfitsharingmerchantratioqueryRequest();
 };
 struct PostProfitsharingmerchantratioqueryResponse {
-  using ReturnCode = PostClosecombinedorderResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 32
   std::optional<std::string> brand_mch_id;
-  std::int64_t max_ratio = 0;
+  std::optional<std::int64_t> max_ratio;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 64
-  std::string sign;
+  std::optional<std::string> sign;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2234,7 +2524,10 @@ struct PostProfitsharingmerchantratioquery {
 
 // POST v2/pay/profitsharingorderamountquery
 struct PostProfitsharingorderamountqueryRequest {
-  using SignType = PostClosecombinedorderRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   // maxLength 32
   std::optional<std::string> mch_id;
   // maxLength 32
@@ -2259,15 +2552,19 @@ struct PostProfitsharingorderamountqueryRequest {
   ~PostProfitsharingorderamountqueryRequest();
 };
 struct PostProfitsharingorderamountqueryResponse {
-  using ReturnCode = PostClosecombinedorderResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
   std::optional<std::string> mch_id;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   std::optional<std::int64_t> unsplit_amount;
   // maxLength 32
   std::optional<std::string> nonce_str;
@@ -2320,7 +2617,10 @@ struct PostProfitsharingorderamountquery {
 
 // POST v2/pay/profitsharingquery
 struct PostProfitsharingqueryRequest {
-  using SignType = PostClosecombinedorderRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   // maxLength 32
   std::optional<std::string> mch_id;
   // maxLength 32
@@ -2346,30 +2646,41 @@ struct PostProfitsharingqueryRequest {
   ~PostProfitsharingqueryRequest();
 };
 struct PostProfitsharingqueryResponse {
-  using ReturnCode = PostClosecombinedorderResponse::ReturnCode;
-  using ResultCode = PostClosecombinedorderResponse::ReturnCode;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   enum class Status_ : std::int32_t {
     kUnrecognized = 0,
     kProcessing = 1,  // "PROCESSING"
     kFinished = 2,    // "FINISHED"
   };
   struct Receivers {
-    using Type = PostProfitsharingaddreceiverRequest::Receiver::Type;
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kMerchantId = 1,         // "MERCHANT_ID"
+      kPersonalOpenid = 2,     // "PERSONAL_OPENID"
+      kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
+    };
     enum class Result_ : std::int32_t {
       kUnrecognized = 0,
       kPending = 1,  // "PENDING"
       kSuccess = 2,  // "SUCCESS"
       kClosed = 3,   // "CLOSED"
     };
-    // required
     Enum<Type> type;
-    std::string account;
-    std::int64_t amount = 0;
-    std::string description;
-    std::string detail_id;
-    std::string finish_time;
-    std::string receiver_mchid;
-    // required
+    std::optional<std::string> account;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    std::optional<std::string> detail_id;
+    std::optional<std::string> finish_time;
+    std::optional<std::string> receiver_mchid;
     Enum<Result_> result;
     // Unknown members.
     JsonValue extra;
@@ -2385,34 +2696,33 @@ struct PostProfitsharingqueryResponse {
   std::optional<std::string> sub_appid;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 64
-  std::string out_order_no;
+  std::optional<std::string> out_order_no;
   // maxLength 64
-  std::string order_id;
-  // required; maxLength 16
+  std::optional<std::string> order_id;
+  // maxLength 16
   Enum<Status_> status;
-  // required
-  std::vector<Receivers> receivers;
+  List<Receivers> receivers;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2457,8 +2767,30 @@ struct PostProfitsharingquery {
 
 // POST v2/pay/profitsharingremovereceiver
 struct PostProfitsharingremovereceiverRequest {
-  using SignType = PostClosecombinedorderRequest::SignType;
-  using Receiver = PostProfitsharingaddreceiverResponse::Receiver;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
+  struct Receiver {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kMerchantId = 1,         // "MERCHANT_ID"
+      kPersonalOpenid = 2,     // "PERSONAL_OPENID"
+      kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
+    };
+    // required
+    Enum<Type> type;
+    std::string account;
+    // Unknown members.
+    JsonValue extra;
+
+    Receiver();
+    Receiver(const Receiver&) = default;
+    Receiver(Receiver&&) = default;
+    Receiver& operator=(const Receiver&) = default;
+    Receiver& operator=(Receiver&&) = default;
+    ~Receiver();
+  };
   // maxLength 32
   std::optional<std::string> mch_id;
   // maxLength 32
@@ -2488,33 +2820,54 @@ struct PostProfitsharingremovereceiverRequest {
   ~PostProfitsharingremovereceiverRequest();
 };
 struct PostProfitsharingremovereceiverResponse {
-  using ReturnCode = PostClosecombinedorderResponse::ReturnCode;
-  using ResultCode = PostClosecombinedorderResponse::ReturnCode;
-  using Receiver = PostProfitsharingaddreceiverResponse::Receiver;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  struct Receiver {
+    using Type = PostProfitsharingremovereceiverRequest::Receiver::Type;
+    Enum<Type> type;
+    std::optional<std::string> account;
+    // Unknown members.
+    JsonValue extra;
+
+    Receiver();
+    Receiver(const Receiver&) = default;
+    Receiver(Receiver&&) = default;
+    Receiver& operator=(const Receiver&) = default;
+    Receiver& operator=(Receiver&&) = default;
+    ~Receiver();
+  };
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // as JSON text: maxLength 128
-  Receiver receiver;
+  Optional<Receiver> receiver;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2561,7 +2914,10 @@ struct PostProfitsharingremovereceiver {
 
 // POST v2/pay/profitsharingreturnquery
 struct PostProfitsharingreturnqueryRequest {
-  using SignType = PostClosecombinedorderRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   // maxLength 32
   std::optional<std::string> mch_id;
   // maxLength 32
@@ -2594,8 +2950,16 @@ struct PostProfitsharingreturnqueryRequest {
   ~PostProfitsharingreturnqueryRequest();
 };
 struct PostProfitsharingreturnqueryResponse {
-  using ReturnCode = PostClosecombinedorderResponse::ReturnCode;
-  using ResultCode = PostClosecombinedorderResponse::ReturnCode;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   enum class ReturnAccountType : std::int32_t {
     kUnrecognized = 0,
     kMerchantId = 1,  // "MERCHANT_ID"
@@ -2613,19 +2977,19 @@ struct PostProfitsharingreturnqueryResponse {
     kPayerAccountAbnormal = 3,  // "PAYER_ACCOUNT_ABNORMAL"
     kInvalidRequest = 4,        // "INVALID_REQUEST"
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 64
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
@@ -2640,16 +3004,16 @@ struct PostProfitsharingreturnqueryResponse {
   // maxLength 64
   std::optional<std::string> out_order_no;
   // maxLength 32
-  std::string out_return_no;
+  std::optional<std::string> out_return_no;
   // maxLength 64
   std::optional<std::string> return_no;
-  // required; maxLength 32
+  // maxLength 32
   Enum<ReturnAccountType> return_account_type;
   // maxLength 64
-  std::string return_account;
-  std::int64_t return_amount = 0;
+  std::optional<std::string> return_account;
+  std::optional<std::int64_t> return_amount;
   // maxLength 80
-  std::string description;
+  std::optional<std::string> description;
   // maxLength 32
   Enum<Result_> result;
   // maxLength 32
@@ -2701,7 +3065,10 @@ struct PostProfitsharingreturnquery {
 
 // POST v2/pay/querycombinedorder
 struct PostQuerycombinedorderRequest {
-  using SignType = PostClosecombinedorderRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   // maxLength 32
   std::string combine_appid;
   // maxLength 32
@@ -2725,9 +3092,27 @@ struct PostQuerycombinedorderRequest {
   ~PostQuerycombinedorderRequest();
 };
 struct PostQuerycombinedorderResponse {
-  using ReturnCode = PostClosecombinedorderResponse::ReturnCode;
-  using ResultCode = PostClosecombinedorderResponse::ReturnCode;
-  using TradeState = PostFacepayqueryResponse::TradeState;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class TradeState : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,     // "SUCCESS"
+    kRefund = 2,      // "REFUND"
+    kNotpay = 3,      // "NOTPAY"
+    kClosed = 4,      // "CLOSED"
+    kRevoked = 5,     // "REVOKED"
+    kUserpaying = 6,  // "USERPAYING"
+    kPayerror = 7,    // "PAYERROR"
+    kAccept = 8,      // "ACCEPT"
+  };
   struct SubOrderList {
     struct OrderList {
       enum class TradeType : std::int32_t {
@@ -2738,7 +3123,7 @@ struct PostQuerycombinedorderResponse {
         kMweb = 4,    // "MWEB"
       };
       struct Amount {
-        std::int64_t total_amount = 0;
+        std::optional<std::int64_t> total_amount;
         std::optional<std::string> currency;
         // Unknown members.
         JsonValue extra;
@@ -2750,17 +3135,62 @@ struct PostQuerycombinedorderResponse {
         Amount& operator=(Amount&&) = default;
         ~Amount();
       };
-      using PromotionDetail = PostFacepayResponse::PromotionDetail;
-      std::string mchid;
-      // required
+      struct PromotionDetail {
+        enum class Scope : std::int32_t {
+          kUnrecognized = 0,
+          kGlobal = 1,  // "GLOBAL"
+          kSingle = 2,  // "SINGLE"
+        };
+        enum class Type : std::int32_t {
+          kUnrecognized = 0,
+          kCoupon = 1,    // "COUPON"
+          kDiscount = 2,  // "DISCOUNT"
+        };
+        struct GoodsDetail {
+          std::optional<std::string> goods_id;
+          std::optional<std::string> wxpay_goods_id;
+          std::optional<std::string> goods_name;
+          std::optional<std::int64_t> quantity;
+          std::optional<std::int64_t> price;
+          // Unknown members.
+          JsonValue extra;
+
+          GoodsDetail();
+          GoodsDetail(const GoodsDetail&) = default;
+          GoodsDetail(GoodsDetail&&) = default;
+          GoodsDetail& operator=(const GoodsDetail&) = default;
+          GoodsDetail& operator=(GoodsDetail&&) = default;
+          ~GoodsDetail();
+        };
+        std::optional<std::string> promotion_id;
+        std::optional<std::string> name;
+        Enum<Scope> scope;
+        Enum<Type> type;
+        std::optional<std::string> amount;
+        std::optional<std::string> activity_id;
+        std::optional<std::string> wxpay_contribute;
+        std::optional<std::string> merchant_contribute;
+        std::optional<std::string> other_contribute;
+        List<GoodsDetail> goods_detail;
+        // Unknown members.
+        JsonValue extra;
+
+        PromotionDetail();
+        PromotionDetail(const PromotionDetail&) = default;
+        PromotionDetail(PromotionDetail&&) = default;
+        PromotionDetail& operator=(const PromotionDetail&) = default;
+        PromotionDetail& operator=(PromotionDetail&&) = default;
+        ~PromotionDetail();
+      };
+      std::optional<std::string> mchid;
       Enum<TradeType> trade_type;
-      std::string attach;
-      Amount amount;
+      std::optional<std::string> attach;
+      Optional<Amount> amount;
       std::optional<std::string> transaction_id;
-      std::string out_trade_no;
+      std::optional<std::string> out_trade_no;
       std::optional<std::string> goods_tag;
-      std::string description;
-      std::optional<PromotionDetail> promotion_detail;
+      std::optional<std::string> description;
+      Optional<PromotionDetail> promotion_detail;
       // Unknown members.
       JsonValue extra;
 
@@ -2771,9 +3201,8 @@ struct PostQuerycombinedorderResponse {
       OrderList& operator=(OrderList&&) = default;
       ~OrderList();
     };
-    std::int64_t order_num = 0;
-    // required
-    std::vector<OrderList> order_list;
+    std::optional<std::int64_t> order_num;
+    List<OrderList> order_list;
     // Unknown members.
     JsonValue extra;
 
@@ -2784,28 +3213,28 @@ struct PostQuerycombinedorderResponse {
     SubOrderList& operator=(SubOrderList&&) = default;
     ~SubOrderList();
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string combine_appid;
+  std::optional<std::string> combine_appid;
   // maxLength 32
-  std::string combine_mch_id;
+  std::optional<std::string> combine_mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 128
   std::optional<std::string> combine_openid;
   // maxLength 32
-  std::string combine_out_trade_no;
+  std::optional<std::string> combine_out_trade_no;
   // maxLength 128
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
-  std::string result_msg;
+  std::optional<std::string> result_msg;
   // maxLength 32
   Enum<TradeState> trade_state;
   // maxLength 256
@@ -2815,7 +3244,7 @@ struct PostQuerycombinedorderResponse {
   // maxLength 128
   std::optional<std::string> err_code_des;
   // as JSON text: maxLength 10240
-  SubOrderList sub_order_list;
+  Optional<SubOrderList> sub_order_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2876,17 +3305,20 @@ struct PostQueryexchagerateRequest {
   ~PostQueryexchagerateRequest();
 };
 struct PostQueryexchagerateResponse {
-  using ReturnCode = PostClosecombinedorderResponse::ReturnCode;
-  // required
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   Enum<ReturnCode> return_code;
-  std::string return_msg;
-  std::string appid;
-  std::string mch_id;
+  std::optional<std::string> return_msg;
+  std::optional<std::string> appid;
+  std::optional<std::string> mch_id;
   std::optional<std::string> sub_mch_id;
-  std::string fee_type;
-  std::string rate_time;
-  std::string rate;
-  std::string sign;
+  std::optional<std::string> fee_type;
+  std::optional<std::string> rate_time;
+  std::optional<std::string> rate;
+  std::optional<std::string> sign;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2931,7 +3363,11 @@ struct PostQueryexchagerate {
 
 // POST v2/pay/refundquery
 struct PostRefundqueryRequest {
-  using SignType = PostCloseorderRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kMd5 = 1,         // "MD5"
+    kHmacSha256 = 2,  // "HMAC-SHA256"
+  };
   // maxLength 32
   std::optional<std::string> appid;
   // maxLength 32
@@ -2963,41 +3399,49 @@ struct PostRefundqueryRequest {
   ~PostRefundqueryRequest();
 };
 struct PostRefundqueryResponse {
-  using ReturnCode = PostClosecombinedorderResponse::ReturnCode;
-  using ResultCode = PostClosecombinedorderResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
-  // required; maxLength 16
+  std::optional<std::string> return_msg;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
-  std::string err_code;
+  std::optional<std::string> err_code;
   // maxLength 128
-  std::string err_code_des;
+  std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
+  std::optional<std::string> sign;
   std::optional<std::int32_t> total_refund_count;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
-  std::int32_t total_fee = 0;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::int32_t> total_fee;
   std::optional<std::int32_t> settlement_total_fee;
   // maxLength 8
   std::optional<std::string> fee_type;
-  std::int32_t cash_fee = 0;
-  std::int32_t refund_count = 0;
+  std::optional<std::int32_t> cash_fee;
+  std::optional<std::int32_t> refund_count;
   // maxLength 64
   std::vector<std::string> out_refund_no_n;
   // maxLength 32
@@ -3065,7 +3509,11 @@ struct PostRefundquery {
 
 // POST v2/pay/refundqueryv2
 struct PostRefundqueryv2Request {
-  using SignType = PostCloseorderRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kMd5 = 1,         // "MD5"
+    kHmacSha256 = 2,  // "HMAC-SHA256"
+  };
   // maxLength 32
   std::optional<std::string> appid;
   // maxLength 32
@@ -3097,42 +3545,96 @@ struct PostRefundqueryv2Request {
   ~PostRefundqueryv2Request();
 };
 struct PostRefundqueryv2Response {
-  using ReturnCode = PostClosecombinedorderResponse::ReturnCode;
-  using ResultCode = PostClosecombinedorderResponse::ReturnCode;
-  using PromotionDetail = PostFacepayResponse::PromotionDetail;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::string> wxpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> promotion_id;
+    std::optional<std::string> name;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::string> amount;
+    std::optional<std::string> activity_id;
+    std::optional<std::string> wxpay_contribute;
+    std::optional<std::string> merchant_contribute;
+    std::optional<std::string> other_contribute;
+    List<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
-  // required; maxLength 16
+  std::optional<std::string> return_msg;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
-  std::string err_code;
+  std::optional<std::string> err_code;
   // maxLength 128
-  std::string err_code_des;
+  std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
+  std::optional<std::string> sign;
   std::optional<std::int32_t> total_refund_count;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
-  std::int32_t total_fee = 0;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::int32_t> total_fee;
   std::optional<std::int32_t> settlement_total_fee;
   // maxLength 8
   std::optional<std::string> fee_type;
-  std::int32_t cash_fee = 0;
-  std::int32_t refund_count = 0;
+  std::optional<std::int32_t> cash_fee;
+  std::optional<std::int32_t> refund_count;
   // maxLength 64
   std::vector<std::string> out_refund_no_n;
   // maxLength 32
@@ -3157,7 +3659,7 @@ struct PostRefundqueryv2Response {
   // maxLength 20
   std::vector<std::string> refund_success_time_n;
   // as JSON text: maxLength 6000
-  std::optional<PromotionDetail> promotion_detail;
+  Optional<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3228,31 +3730,37 @@ struct PostSettlementqueryRequest {
   ~PostSettlementqueryRequest();
 };
 struct PostSettlementqueryResponse {
-  using ReturnCode = PostClosecombinedorderResponse::ReturnCode;
-  using ResultCode = PostClosecombinedorderResponse::ReturnCode;
-  // required
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   Enum<ReturnCode> return_code;
-  std::string return_msg;
-  std::string appid;
-  std::string mch_id;
-  std::string nonce_str;
-  // required
+  std::optional<std::string> return_msg;
+  std::optional<std::string> appid;
+  std::optional<std::string> mch_id;
+  std::optional<std::string> nonce_str;
   Enum<ResultCode> result_code;
   std::optional<std::string> err_code;
   std::optional<std::string> err_code_des;
   std::optional<std::string> sign;
-  std::string record_num;
-  std::string fbatchno;
-  std::string date_settlement;
-  std::string date_start;
-  std::string date_end;
-  std::int32_t settlement_fee = 0;
-  std::int32_t unsettlement_fee = 0;
-  std::string settlementfee_type;
-  std::int32_t pay_fee = 0;
-  std::int32_t refund_fee = 0;
-  std::int32_t pay_net_fee = 0;
-  std::int32_t poundage_fee = 0;
+  std::optional<std::string> record_num;
+  std::optional<std::string> fbatchno;
+  std::optional<std::string> date_settlement;
+  std::optional<std::string> date_start;
+  std::optional<std::string> date_end;
+  std::optional<std::int32_t> settlement_fee;
+  std::optional<std::int32_t> unsettlement_fee;
+  std::optional<std::string> settlementfee_type;
+  std::optional<std::int32_t> pay_fee;
+  std::optional<std::int32_t> refund_fee;
+  std::optional<std::int32_t> pay_net_fee;
+  std::optional<std::int32_t> poundage_fee;
   std::optional<std::int64_t> split_settlement_fee;
   std::optional<std::int64_t> split_unsettlement_fee;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -3299,12 +3807,87 @@ struct PostSettlementquery {
 
 // POST v2/pay/unifiedorder
 struct PostUnifiedorderRequest {
-  using Version = PostFacepayqueryRequest::Version;
-  using ProfitSharing = PostMicropayRequest::ProfitSharing;
-  using SignType = PostCloseorderRequest::SignType;
-  using Detail = PostMicropayRequest::Detail;
-  using Receipt = PostFacepayRequest::Deposit;
-  using SceneInfo = PostMicropayRequest::SceneInfo;
+  enum class Version : std::int32_t {
+    kUnrecognized = 0,
+    k1_0 = 1,  // "1.0"
+  };
+  enum class ProfitSharing : std::int32_t {
+    kUnrecognized = 0,
+    kN = 1,  // "N"
+    kY = 2,  // "Y"
+  };
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kMd5 = 1,         // "MD5"
+    kHmacSha256 = 2,  // "HMAC-SHA256"
+  };
+  struct Detail {
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::string> wxpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
+      std::optional<std::string> goods_category;
+      std::optional<std::string> body;
+      std::optional<std::string> category;
+      std::optional<std::int64_t> merchant_category_code;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::int64_t> cost_price;
+    std::optional<std::string> receipt_id;
+    // required
+    std::vector<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
+  enum class Receipt : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
+  struct SceneInfo {
+    struct StoreInfo {
+      std::string id;
+      std::optional<std::string> name;
+      std::optional<std::string> area_code;
+      std::optional<std::string> address;
+      // Unknown members.
+      JsonValue extra;
+
+      StoreInfo();
+      StoreInfo(const StoreInfo&) = default;
+      StoreInfo(StoreInfo&&) = default;
+      StoreInfo& operator=(const StoreInfo&) = default;
+      StoreInfo& operator=(StoreInfo&&) = default;
+      ~StoreInfo();
+    };
+    StoreInfo store_info;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
   enum class UserType : std::int32_t {
     kUnrecognized = 0,
     kIdcard = 1,                 // "IDCARD"
@@ -3333,7 +3916,7 @@ struct PostUnifiedorderRequest {
   // maxLength 128
   std::string body;
   // as JSON text: maxLength 6000
-  std::optional<Detail> detail;
+  Optional<Detail> detail;
   // maxLength 127
   std::optional<std::string> attach;
   // maxLength 32
@@ -3362,7 +3945,7 @@ struct PostUnifiedorderRequest {
   // maxLength 8
   Enum<Receipt> receipt;
   // as JSON text: maxLength 256
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   // maxLength 32
   Enum<UserType> user_type;
   // maxLength 32
@@ -3380,40 +3963,102 @@ struct PostUnifiedorderRequest {
   ~PostUnifiedorderRequest();
 };
 struct PostUnifiedorderResponse {
-  using ReturnCode = PostClosecombinedorderResponse::ReturnCode;
-  using ResultCode = PostClosecombinedorderResponse::ReturnCode;
-  using TradeType = PostContractorderRequest::TradeType;
-  using PromotionDetail = PostMicropayResponse::PromotionDetail;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class TradeType : std::int32_t {
+    kUnrecognized = 0,
+    kJsapi = 1,   // "JSAPI"
+    kNative = 2,  // "NATIVE"
+    kApp = 3,     // "APP"
+    kMweb = 4,    // "MWEB"
+  };
+  struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::string> goods_remark;
+      std::optional<std::int64_t> discount_amount;
+      std::optional<std::string> wxpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> promotion_id;
+    std::optional<std::string> name;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::string> amount;
+    std::optional<std::string> activity_id;
+    std::optional<std::string> wxpay_contribute;
+    std::optional<std::string> merchant_contribute;
+    std::optional<std::string> other_contribute;
+    List<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
-  // required; maxLength 16
+  // maxLength 16
   Enum<TradeType> trade_type;
   // maxLength 64
-  std::string prepay_id;
+  std::optional<std::string> prepay_id;
   // maxLength 64
   std::optional<std::string> code_url;
   // maxLength 64
   std::optional<std::string> mweb_url;
   // as JSON text: maxLength 6000
-  std::optional<PromotionDetail> promotion_detail;
+  Optional<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3509,28 +4154,122 @@ void Serialize(Archive& archive, PostUnifiedorderRequest& value);
 void Serialize(Archive& archive, PostUnifiedorderResponse& value);
 const EnumTable& EnumTableOf(PostClosecombinedorderRequest::SignType);
 const EnumTable& EnumTableOf(PostClosecombinedorderResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostClosecombinedorderResponse::ResultCode);
 const EnumTable& EnumTableOf(PostCloseorderRequest::SignType);
+const EnumTable& EnumTableOf(PostCloseorderResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostCloseorderResponse::ResultCode);
+const EnumTable& EnumTableOf(PostCombinedorderRequest::SignType);
 const EnumTable& EnumTableOf(PostCombinedorderRequest::SceneInfo::H5Info::Type);
+const EnumTable& EnumTableOf(PostCombinedorderResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostCombinedorderResponse::ResultCode);
 const EnumTable& EnumTableOf(PostContractorderRequest::TradeType);
+const EnumTable& EnumTableOf(PostContractorderResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostContractorderResponse::ResultCode);
 const EnumTable& EnumTableOf(PostDownloadbillRequest::BillType);
 const EnumTable& EnumTableOf(PostDownloadbillRequest::TarType);
 const EnumTable& EnumTableOf(PostDownloadfundflowRequest::AccountType);
+const EnumTable& EnumTableOf(PostDownloadfundflowRequest::TarType);
 const EnumTable& EnumTableOf(PostFacepayRequest::Deposit);
+const EnumTable& EnumTableOf(PostFacepayRequest::SignType);
+const EnumTable& EnumTableOf(PostFacepayResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostFacepayResponse::ResultCode);
+const EnumTable& EnumTableOf(PostFacepayResponse::IsSubscribe);
+const EnumTable& EnumTableOf(PostFacepayResponse::SubIsSubscribe);
 const EnumTable& EnumTableOf(PostFacepayResponse::PromotionDetail::Scope);
 const EnumTable& EnumTableOf(PostFacepayResponse::PromotionDetail::Type);
 const EnumTable& EnumTableOf(PostFacepayqueryRequest::Version);
+const EnumTable& EnumTableOf(PostFacepayqueryRequest::SignType);
+const EnumTable& EnumTableOf(PostFacepayqueryResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostFacepayqueryResponse::ResultCode);
+const EnumTable& EnumTableOf(PostFacepayqueryResponse::IsSubscribe);
+const EnumTable& EnumTableOf(PostFacepayqueryResponse::SubIsSubscribe);
 const EnumTable& EnumTableOf(PostFacepayqueryResponse::TradeState);
+const EnumTable& EnumTableOf(PostFacepayqueryResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(PostFacepayqueryResponse::PromotionDetail::Type);
 const EnumTable& EnumTableOf(PostMicropayRequest::ProfitSharing);
+const EnumTable& EnumTableOf(PostMicropayRequest::Deposit);
+const EnumTable& EnumTableOf(PostMicropayRequest::SignType);
+const EnumTable& EnumTableOf(PostMicropayResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostMicropayResponse::ResultCode);
 const EnumTable& EnumTableOf(PostMicropayResponse::IsSubscribe);
+const EnumTable& EnumTableOf(PostMicropayResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(PostMicropayResponse::PromotionDetail::Type);
+const EnumTable& EnumTableOf(PostOrderqueryRequest::Version);
+const EnumTable& EnumTableOf(PostOrderqueryRequest::SignType);
+const EnumTable& EnumTableOf(PostOrderqueryResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostOrderqueryResponse::ResultCode);
+const EnumTable& EnumTableOf(PostOrderqueryResponse::IsSubscribe);
+const EnumTable& EnumTableOf(PostOrderqueryResponse::SubIsSubscribe);
+const EnumTable& EnumTableOf(PostOrderqueryResponse::TradeState);
+const EnumTable& EnumTableOf(PostOrderqueryResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(PostOrderqueryResponse::PromotionDetail::Type);
+const EnumTable& EnumTableOf(PostPaporderqueryResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPaporderqueryResponse::ResultCode);
+const EnumTable& EnumTableOf(PostPaporderqueryResponse::IsSubscribe);
+const EnumTable& EnumTableOf(PostPaporderqueryResponse::TradeState);
+const EnumTable& EnumTableOf(PostPappayapplyResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPappayapplyResponse::ResultCode);
+const EnumTable& EnumTableOf(PostPartnerPaporderqueryResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPartnerPaporderqueryResponse::ResultCode);
+const EnumTable& EnumTableOf(PostPartnerPaporderqueryResponse::IsSubscribe);
+const EnumTable& EnumTableOf(PostPartnerPaporderqueryResponse::TradeState);
+const EnumTable& EnumTableOf(PostPartnerPappayapplyResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPartnerPappayapplyResponse::ResultCode);
+const EnumTable& EnumTableOf(PostProfitsharingaddreceiverRequest::SignType);
 const EnumTable& EnumTableOf(PostProfitsharingaddreceiverRequest::Receiver::Type);
 const EnumTable& EnumTableOf(PostProfitsharingaddreceiverRequest::Receiver::RelationType);
+const EnumTable& EnumTableOf(PostProfitsharingaddreceiverResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostProfitsharingaddreceiverResponse::ResultCode);
+const EnumTable& EnumTableOf(PostProfitsharingmerchantratioqueryRequest::SignType);
+const EnumTable& EnumTableOf(PostProfitsharingmerchantratioqueryResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostProfitsharingorderamountqueryRequest::SignType);
+const EnumTable& EnumTableOf(PostProfitsharingorderamountqueryResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostProfitsharingqueryRequest::SignType);
+const EnumTable& EnumTableOf(PostProfitsharingqueryResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostProfitsharingqueryResponse::ResultCode);
 const EnumTable& EnumTableOf(PostProfitsharingqueryResponse::Status_);
+const EnumTable& EnumTableOf(PostProfitsharingqueryResponse::Receivers::Type);
 const EnumTable& EnumTableOf(PostProfitsharingqueryResponse::Receivers::Result_);
+const EnumTable& EnumTableOf(PostProfitsharingremovereceiverRequest::SignType);
+const EnumTable& EnumTableOf(PostProfitsharingremovereceiverRequest::Receiver::Type);
+const EnumTable& EnumTableOf(PostProfitsharingremovereceiverResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostProfitsharingremovereceiverResponse::ResultCode);
+const EnumTable& EnumTableOf(PostProfitsharingreturnqueryRequest::SignType);
+const EnumTable& EnumTableOf(PostProfitsharingreturnqueryResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostProfitsharingreturnqueryResponse::ResultCode);
 const EnumTable& EnumTableOf(PostProfitsharingreturnqueryResponse::ReturnAccountType);
 const EnumTable& EnumTableOf(PostProfitsharingreturnqueryResponse::Result_);
 const EnumTable& EnumTableOf(PostProfitsharingreturnqueryResponse::FailReason);
+const EnumTable& EnumTableOf(PostQuerycombinedorderRequest::SignType);
+const EnumTable& EnumTableOf(PostQuerycombinedorderResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostQuerycombinedorderResponse::ResultCode);
+const EnumTable& EnumTableOf(PostQuerycombinedorderResponse::TradeState);
 const EnumTable& EnumTableOf(PostQuerycombinedorderResponse::SubOrderList::OrderList::TradeType);
+const EnumTable& EnumTableOf(
+    PostQuerycombinedorderResponse::SubOrderList::OrderList::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(
+    PostQuerycombinedorderResponse::SubOrderList::OrderList::PromotionDetail::Type);
+const EnumTable& EnumTableOf(PostQueryexchagerateResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostRefundqueryRequest::SignType);
+const EnumTable& EnumTableOf(PostRefundqueryResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostRefundqueryResponse::ResultCode);
+const EnumTable& EnumTableOf(PostRefundqueryv2Request::SignType);
+const EnumTable& EnumTableOf(PostRefundqueryv2Response::ReturnCode);
+const EnumTable& EnumTableOf(PostRefundqueryv2Response::ResultCode);
+const EnumTable& EnumTableOf(PostRefundqueryv2Response::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(PostRefundqueryv2Response::PromotionDetail::Type);
+const EnumTable& EnumTableOf(PostSettlementqueryResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostSettlementqueryResponse::ResultCode);
+const EnumTable& EnumTableOf(PostUnifiedorderRequest::Version);
+const EnumTable& EnumTableOf(PostUnifiedorderRequest::ProfitSharing);
+const EnumTable& EnumTableOf(PostUnifiedorderRequest::SignType);
+const EnumTable& EnumTableOf(PostUnifiedorderRequest::Receipt);
 const EnumTable& EnumTableOf(PostUnifiedorderRequest::UserType);
+const EnumTable& EnumTableOf(PostUnifiedorderResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostUnifiedorderResponse::ResultCode);
+const EnumTable& EnumTableOf(PostUnifiedorderResponse::TradeType);
+const EnumTable& EnumTableOf(PostUnifiedorderResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(PostUnifiedorderResponse::PromotionDetail::Type);
 
 // Fluent calls: Pay(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

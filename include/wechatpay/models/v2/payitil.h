@@ -4,7 +4,7 @@
 // Typed models for v2/payitil (1 endpoint, 1 typed call).
 //
 //   auto r = wechatpay::models::v2::Payitil(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_5.cc.
+// Implementation: src/models/small_groups_6.cc.
 #ifndef WECHATPAY_MODELS_V2_PAYITIL_H_
 #define WECHATPAY_MODELS_V2_PAYITIL_H_
 
@@ -80,12 +80,16 @@ struct PostReportResponse {
     kSuccess = 1,  // "SUCCESS"
     kFail = 2,     // "FAIL"
   };
-  using ResultCode = PostReportResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
-  // required; maxLength 16
+  std::optional<std::string> return_msg;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -134,6 +138,7 @@ void Serialize(Archive& archive, PostReportRequest& value);
 void Serialize(Archive& archive, PostReportResponse& value);
 const EnumTable& EnumTableOf(PostReportRequest::Trades::State);
 const EnumTable& EnumTableOf(PostReportResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostReportResponse::ResultCode);
 
 // Fluent calls: Payitil(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

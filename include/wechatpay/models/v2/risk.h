@@ -4,7 +4,7 @@
 // Typed models for v2/risk (3 endpoints, 3 typed calls).
 //
 //   auto r = wechatpay::models::v2::Risk(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_5.cc.
+// Implementation: src/models/small_groups_6.cc.
 #ifndef WECHATPAY_MODELS_V2_RISK_H_
 #define WECHATPAY_MODELS_V2_RISK_H_
 
@@ -53,8 +53,12 @@ struct PostGetcertficatesResponse {
     kSuccess = 1,  // "SUCCESS"
     kFail = 2,     // "FAIL"
   };
-  using ResultCode = PostGetcertficatesResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
@@ -66,12 +70,12 @@ struct PostGetcertficatesResponse {
   std::optional<std::string> error_code;
   // maxLength 128
   std::optional<std::string> error_code_des;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 6000
-  std::string certificates;
+  std::optional<std::string> certificates;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -140,9 +144,17 @@ struct PostGetpublickeyRequest {
   ~PostGetpublickeyRequest();
 };
 struct PostGetpublickeyResponse {
-  using ReturnCode = PostGetcertficatesResponse::ReturnCode;
-  using ResultCode = PostGetcertficatesResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
@@ -150,7 +162,7 @@ struct PostGetpublickeyResponse {
   std::optional<std::string> error_code;
   // maxLength 128
   std::optional<std::string> error_code_des;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> mch_id;
@@ -200,7 +212,10 @@ struct PostGetpublickey {
 
 // POST v2/risk/getviolation (needs the merchant client certificate)
 struct PostGetviolationRequest {
-  using SignType = PostGetcertficatesRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   enum class ViolationRecordsFormat : std::int32_t {
     kUnrecognized = 0,
     kCsv = 1,   // "csv"
@@ -235,15 +250,23 @@ struct PostGetviolationRequest {
   ~PostGetviolationRequest();
 };
 struct PostGetviolationResponse {
-  using ReturnCode = PostGetcertficatesResponse::ReturnCode;
-  using ResultCode = PostGetcertficatesResponse::ReturnCode;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   struct ViolationRecords {
     struct ViolationRecords_ {
-      std::string company_name;
-      std::string handle_method;
-      std::string handle_state;
-      std::string punish_time;
-      std::string sub_mch_id;
+      std::optional<std::string> company_name;
+      std::optional<std::string> handle_method;
+      std::optional<std::string> handle_state;
+      std::optional<std::string> punish_time;
+      std::optional<std::string> sub_mch_id;
       std::optional<std::string> deadline;
       // Unknown members.
       JsonValue extra;
@@ -255,9 +278,8 @@ struct PostGetviolationResponse {
       ViolationRecords_& operator=(ViolationRecords_&&) = default;
       ~ViolationRecords_();
     };
-    std::int64_t total_size = 0;
-    // required
-    std::vector<ViolationRecords_> violation_records;
+    std::optional<std::int64_t> total_size;
+    List<ViolationRecords_> violation_records;
     // Unknown members.
     JsonValue extra;
 
@@ -268,7 +290,7 @@ struct PostGetviolationResponse {
     ViolationRecords& operator=(ViolationRecords&&) = default;
     ~ViolationRecords();
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
@@ -276,12 +298,12 @@ struct PostGetviolationResponse {
   std::optional<std::string> error_code;
   // maxLength 128
   std::optional<std::string> error_code_des;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 128
-  std::string result_msg;
+  std::optional<std::string> result_msg;
   // as JSON text: maxLength 1024
-  std::optional<ViolationRecords> violation_records;
+  Optional<ViolationRecords> violation_records;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -333,8 +355,14 @@ void Serialize(Archive& archive, PostGetviolationRequest& value);
 void Serialize(Archive& archive, PostGetviolationResponse& value);
 const EnumTable& EnumTableOf(PostGetcertficatesRequest::SignType);
 const EnumTable& EnumTableOf(PostGetcertficatesResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostGetcertficatesResponse::ResultCode);
 const EnumTable& EnumTableOf(PostGetpublickeyRequest::SignType);
+const EnumTable& EnumTableOf(PostGetpublickeyResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostGetpublickeyResponse::ResultCode);
+const EnumTable& EnumTableOf(PostGetviolationRequest::SignType);
 const EnumTable& EnumTableOf(PostGetviolationRequest::ViolationRecordsFormat);
+const EnumTable& EnumTableOf(PostGetviolationResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostGetviolationResponse::ResultCode);
 
 // Fluent calls: Risk(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

@@ -4,7 +4,7 @@
 // Typed models for v2/sandboxnew (7 endpoints, 7 typed calls).
 //
 //   auto r = wechatpay::models::v2::Sandboxnew(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_5.cc.
+// Implementation: src/models/small_groups_6.cc.
 #ifndef WECHATPAY_MODELS_V2_SANDBOXNEW_H_
 #define WECHATPAY_MODELS_V2_SANDBOXNEW_H_
 
@@ -119,14 +119,14 @@ struct PostPayGetsignkeyResponse {
     kSuccess = 1,  // "SUCCESS"
     kFail = 2,     // "FAIL"
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string sandbox_signkey;
+  std::optional<std::string> sandbox_signkey;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -273,7 +273,7 @@ struct PostPayMicropayRequest {
   // maxLength 128
   std::string body;
   // as JSON text: maxLength 6000
-  std::optional<Detail> detail;
+  Optional<Detail> detail;
   // maxLength 127
   std::optional<std::string> attach;
   // maxLength 32
@@ -296,7 +296,7 @@ struct PostPayMicropayRequest {
   // maxLength 128
   std::string auth_code;
   // as JSON text: maxLength 256
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -308,9 +308,21 @@ struct PostPayMicropayRequest {
   ~PostPayMicropayRequest();
 };
 struct PostPayMicropayResponse {
-  using ReturnCode = PostPayGetsignkeyResponse::ReturnCode;
-  using ResultCode = PostPayGetsignkeyResponse::ReturnCode;
-  using IsSubscribe = PostPayMicropayRequest::Deposit;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class IsSubscribe : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
   struct PromotionDetail {
     enum class Scope : std::int32_t {
       kUnrecognized = 0,
@@ -328,8 +340,8 @@ struct PostPayMicropayResponse {
       std::optional<std::int64_t> discount_amount;
       std::optional<std::string> wxpay_goods_id;
       std::optional<std::string> goods_name;
-      std::int64_t quantity = 0;
-      std::int64_t price = 0;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
       // Unknown members.
       JsonValue extra;
 
@@ -340,17 +352,16 @@ struct PostPayMicropayResponse {
       GoodsDetail& operator=(GoodsDetail&&) = default;
       ~GoodsDetail();
     };
-    std::string promotion_id;
+    std::optional<std::string> promotion_id;
     std::optional<std::string> name;
     Enum<Scope> scope;
     Enum<Type> type;
-    std::string amount;
-    std::string activity_id;
+    std::optional<std::string> amount;
+    std::optional<std::string> activity_id;
     std::optional<std::string> wxpay_contribute;
     std::optional<std::string> merchant_contribute;
     std::optional<std::string> other_contribute;
-    // required
-    std::vector<GoodsDetail> goods_detail;
+    List<GoodsDetail> goods_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -361,56 +372,56 @@ struct PostPayMicropayResponse {
     PromotionDetail& operator=(PromotionDetail&&) = default;
     ~PromotionDetail();
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 128
-  std::string openid;
-  // required; maxLength 1
+  std::optional<std::string> openid;
+  // maxLength 1
   Enum<IsSubscribe> is_subscribe;
   // maxLength 16
-  std::string trade_type;
+  std::optional<std::string> trade_type;
   // maxLength 32
-  std::string bank_type;
+  std::optional<std::string> bank_type;
   // maxLength 16
   std::optional<std::string> fee_type;
-  std::int32_t total_fee = 0;
+  std::optional<std::int32_t> total_fee;
   std::optional<std::int32_t> settlement_total_fee;
   std::optional<std::int32_t> coupon_fee;
   // maxLength 16
   std::optional<std::string> cash_fee_type;
-  std::int32_t cash_fee = 0;
+  std::optional<std::int32_t> cash_fee;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   // maxLength 128
   std::optional<std::string> attach;
   // maxLength 14
-  std::string time_end;
+  std::optional<std::string> time_end;
   // as JSON text: maxLength 6000
-  std::optional<PromotionDetail> promotion_detail;
+  Optional<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -459,7 +470,11 @@ struct PostPayOrderqueryRequest {
     kUnrecognized = 0,
     k1_0 = 1,  // "1.0"
   };
-  using SignType = PostPayMicropayRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kMd5 = 1,         // "MD5"
+    kHmacSha256 = 2,  // "HMAC-SHA256"
+  };
   // maxLength 32
   Enum<Version> version;
   // maxLength 32
@@ -490,10 +505,26 @@ struct PostPayOrderqueryRequest {
   ~PostPayOrderqueryRequest();
 };
 struct PostPayOrderqueryResponse {
-  using ReturnCode = PostPayGetsignkeyResponse::ReturnCode;
-  using ResultCode = PostPayGetsignkeyResponse::ReturnCode;
-  using IsSubscribe = PostPayMicropayRequest::Deposit;
-  using SubIsSubscribe = PostPayMicropayRequest::Deposit;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class IsSubscribe : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
+  enum class SubIsSubscribe : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
   enum class TradeState : std::int32_t {
     kUnrecognized = 0,
     kSuccess = 1,     // "SUCCESS"
@@ -506,14 +537,22 @@ struct PostPayOrderqueryResponse {
     kAccept = 8,      // "ACCEPT"
   };
   struct PromotionDetail {
-    using Scope = PostPayMicropayResponse::PromotionDetail::Scope;
-    using Type = PostPayMicropayResponse::PromotionDetail::Type;
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
     struct GoodsDetail {
       std::optional<std::string> goods_id;
       std::optional<std::string> wxpay_goods_id;
       std::optional<std::string> goods_name;
-      std::int64_t quantity = 0;
-      std::int64_t price = 0;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
       // Unknown members.
       JsonValue extra;
 
@@ -524,17 +563,16 @@ struct PostPayOrderqueryResponse {
       GoodsDetail& operator=(GoodsDetail&&) = default;
       ~GoodsDetail();
     };
-    std::string promotion_id;
+    std::optional<std::string> promotion_id;
     std::optional<std::string> name;
     Enum<Scope> scope;
     Enum<Type> type;
-    std::string amount;
-    std::string activity_id;
+    std::optional<std::string> amount;
+    std::optional<std::string> activity_id;
     std::optional<std::string> wxpay_contribute;
     std::optional<std::string> merchant_contribute;
     std::optional<std::string> other_contribute;
-    // required
-    std::vector<GoodsDetail> goods_detail;
+    List<GoodsDetail> goods_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -545,23 +583,23 @@ struct PostPayOrderqueryResponse {
     PromotionDetail& operator=(PromotionDetail&&) = default;
     ~PromotionDetail();
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
@@ -570,24 +608,24 @@ struct PostPayOrderqueryResponse {
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 128
-  std::string openid;
-  // required; maxLength 1
+  std::optional<std::string> openid;
+  // maxLength 1
   Enum<IsSubscribe> is_subscribe;
   // maxLength 128
   std::optional<std::string> sub_openid;
   // maxLength 1
   Enum<SubIsSubscribe> sub_is_subscribe;
   // maxLength 16
-  std::string trade_type;
-  // required; maxLength 32
+  std::optional<std::string> trade_type;
+  // maxLength 32
   Enum<TradeState> trade_state;
   // maxLength 16
-  std::string bank_type;
-  std::int32_t total_fee = 0;
+  std::optional<std::string> bank_type;
+  std::optional<std::int32_t> total_fee;
   std::optional<std::int32_t> settlement_total_fee;
   // maxLength 8
   std::optional<std::string> fee_type;
-  std::int32_t cash_fee = 0;
+  std::optional<std::int32_t> cash_fee;
   // maxLength 16
   std::optional<std::string> cash_fee_type;
   std::optional<std::int32_t> coupon_fee;
@@ -597,17 +635,17 @@ struct PostPayOrderqueryResponse {
   std::vector<std::string> coupon_id_n;
   std::vector<std::int32_t> coupon_fee_n;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   // maxLength 128
   std::optional<std::string> attach;
   // maxLength 14
-  std::string time_end;
+  std::optional<std::string> time_end;
   // maxLength 256
-  std::string trade_state_desc;
+  std::optional<std::string> trade_state_desc;
   // as JSON text: maxLength 6000
-  std::optional<PromotionDetail> promotion_detail;
+  Optional<PromotionDetail> promotion_detail;
   std::optional<std::int32_t> consume_fee;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -653,7 +691,11 @@ struct PostPayOrderquery {
 
 // POST v2/sandboxnew/pay/refund (deprecated)
 struct PostPayRefundRequest {
-  using SignType = PostPayMicropayRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kMd5 = 1,         // "MD5"
+    kHmacSha256 = 2,  // "HMAC-SHA256"
+  };
   // maxLength 32
   std::optional<std::string> appid;
   // maxLength 32
@@ -694,45 +736,53 @@ struct PostPayRefundRequest {
   ~PostPayRefundRequest();
 };
 struct PostPayRefundResponse {
-  using ReturnCode = PostPayGetsignkeyResponse::ReturnCode;
-  using ResultCode = PostPayGetsignkeyResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
-  // required; maxLength 16
+  std::optional<std::string> return_msg;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
+  std::optional<std::string> sign;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   // maxLength 64
-  std::string out_refund_no;
+  std::optional<std::string> out_refund_no;
   // maxLength 32
-  std::string refund_id;
-  std::int32_t refund_fee = 0;
+  std::optional<std::string> refund_id;
+  std::optional<std::int32_t> refund_fee;
   std::optional<std::int32_t> settlement_refund_fee;
-  std::int32_t total_fee = 0;
+  std::optional<std::int32_t> total_fee;
   std::optional<std::int32_t> settlement_total_fee;
   // maxLength 8
   std::optional<std::string> fee_type;
-  std::int32_t cash_fee = 0;
+  std::optional<std::int32_t> cash_fee;
   // maxLength 16
   std::optional<std::string> cash_fee_type;
   std::optional<std::int32_t> cash_refund_fee;
@@ -787,7 +837,11 @@ struct PostPayRefund {
 
 // POST v2/sandboxnew/pay/refundquery (deprecated)
 struct PostPayRefundqueryRequest {
-  using SignType = PostPayMicropayRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kMd5 = 1,         // "MD5"
+    kHmacSha256 = 2,  // "HMAC-SHA256"
+  };
   // maxLength 32
   std::optional<std::string> appid;
   // maxLength 32
@@ -819,41 +873,49 @@ struct PostPayRefundqueryRequest {
   ~PostPayRefundqueryRequest();
 };
 struct PostPayRefundqueryResponse {
-  using ReturnCode = PostPayGetsignkeyResponse::ReturnCode;
-  using ResultCode = PostPayGetsignkeyResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
-  // required; maxLength 16
+  std::optional<std::string> return_msg;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
-  std::string err_code;
+  std::optional<std::string> err_code;
   // maxLength 128
-  std::string err_code_des;
+  std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
+  std::optional<std::string> sign;
   std::optional<std::int32_t> total_refund_count;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
-  std::int32_t total_fee = 0;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::int32_t> total_fee;
   std::optional<std::int32_t> settlement_total_fee;
   // maxLength 8
   std::optional<std::string> fee_type;
-  std::int32_t cash_fee = 0;
-  std::int32_t refund_count = 0;
+  std::optional<std::int32_t> cash_fee;
+  std::optional<std::int32_t> refund_count;
   // maxLength 64
   std::vector<std::string> out_refund_no_n;
   // maxLength 32
@@ -921,12 +983,87 @@ struct PostPayRefundquery {
 
 // POST v2/sandboxnew/pay/unifiedorder (deprecated)
 struct PostPayUnifiedorderRequest {
-  using Version = PostPayOrderqueryRequest::Version;
-  using ProfitSharing = PostPayMicropayRequest::ProfitSharing;
-  using SignType = PostPayMicropayRequest::SignType;
-  using Detail = PostPayMicropayRequest::Detail;
-  using Receipt = PostPayMicropayRequest::Deposit;
-  using SceneInfo = PostPayMicropayRequest::SceneInfo;
+  enum class Version : std::int32_t {
+    kUnrecognized = 0,
+    k1_0 = 1,  // "1.0"
+  };
+  enum class ProfitSharing : std::int32_t {
+    kUnrecognized = 0,
+    kN = 1,  // "N"
+    kY = 2,  // "Y"
+  };
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kMd5 = 1,         // "MD5"
+    kHmacSha256 = 2,  // "HMAC-SHA256"
+  };
+  struct Detail {
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::string> wxpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
+      std::optional<std::string> goods_category;
+      std::optional<std::string> body;
+      std::optional<std::string> category;
+      std::optional<std::int64_t> mcc;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::int64_t> cost_price;
+    std::optional<std::string> receipt_id;
+    // required
+    std::vector<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
+  enum class Receipt : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
+  struct SceneInfo {
+    struct StoreInfo {
+      std::string id;
+      std::optional<std::string> name;
+      std::optional<std::string> area_code;
+      std::optional<std::string> address;
+      // Unknown members.
+      JsonValue extra;
+
+      StoreInfo();
+      StoreInfo(const StoreInfo&) = default;
+      StoreInfo(StoreInfo&&) = default;
+      StoreInfo& operator=(const StoreInfo&) = default;
+      StoreInfo& operator=(StoreInfo&&) = default;
+      ~StoreInfo();
+    };
+    StoreInfo store_info;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
   enum class UserType : std::int32_t {
     kUnrecognized = 0,
     kIdcard = 1,                 // "IDCARD"
@@ -955,7 +1092,7 @@ struct PostPayUnifiedorderRequest {
   // maxLength 128
   std::string body;
   // as JSON text: maxLength 6000
-  std::optional<Detail> detail;
+  Optional<Detail> detail;
   // maxLength 127
   std::optional<std::string> attach;
   // maxLength 32
@@ -984,7 +1121,7 @@ struct PostPayUnifiedorderRequest {
   // maxLength 8
   Enum<Receipt> receipt;
   // as JSON text: maxLength 256
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   // maxLength 32
   Enum<UserType> user_type;
   // maxLength 32
@@ -1002,8 +1139,16 @@ struct PostPayUnifiedorderRequest {
   ~PostPayUnifiedorderRequest();
 };
 struct PostPayUnifiedorderResponse {
-  using ReturnCode = PostPayGetsignkeyResponse::ReturnCode;
-  using ResultCode = PostPayGetsignkeyResponse::ReturnCode;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   enum class TradeType : std::int32_t {
     kUnrecognized = 0,
     kJsapi = 1,   // "JSAPI"
@@ -1011,37 +1156,85 @@ struct PostPayUnifiedorderResponse {
     kApp = 3,     // "APP"
     kMweb = 4,    // "MWEB"
   };
-  using PromotionDetail = PostPayMicropayResponse::PromotionDetail;
-  // required; maxLength 16
+  struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::string> goods_remark;
+      std::optional<std::int64_t> discount_amount;
+      std::optional<std::string> wxpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> promotion_id;
+    std::optional<std::string> name;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::string> amount;
+    std::optional<std::string> activity_id;
+    std::optional<std::string> wxpay_contribute;
+    std::optional<std::string> merchant_contribute;
+    std::optional<std::string> other_contribute;
+    List<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
-  // required; maxLength 16
+  // maxLength 16
   Enum<TradeType> trade_type;
   // maxLength 64
-  std::string prepay_id;
+  std::optional<std::string> prepay_id;
   // maxLength 64
   std::optional<std::string> code_url;
   // maxLength 64
   std::optional<std::string> mweb_url;
   // as JSON text: maxLength 6000
-  std::optional<PromotionDetail> promotion_detail;
+  Optional<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1104,12 +1297,36 @@ const EnumTable& EnumTableOf(PostPayGetsignkeyResponse::ReturnCode);
 const EnumTable& EnumTableOf(PostPayMicropayRequest::ProfitSharing);
 const EnumTable& EnumTableOf(PostPayMicropayRequest::Deposit);
 const EnumTable& EnumTableOf(PostPayMicropayRequest::SignType);
+const EnumTable& EnumTableOf(PostPayMicropayResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPayMicropayResponse::ResultCode);
+const EnumTable& EnumTableOf(PostPayMicropayResponse::IsSubscribe);
 const EnumTable& EnumTableOf(PostPayMicropayResponse::PromotionDetail::Scope);
 const EnumTable& EnumTableOf(PostPayMicropayResponse::PromotionDetail::Type);
 const EnumTable& EnumTableOf(PostPayOrderqueryRequest::Version);
+const EnumTable& EnumTableOf(PostPayOrderqueryRequest::SignType);
+const EnumTable& EnumTableOf(PostPayOrderqueryResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPayOrderqueryResponse::ResultCode);
+const EnumTable& EnumTableOf(PostPayOrderqueryResponse::IsSubscribe);
+const EnumTable& EnumTableOf(PostPayOrderqueryResponse::SubIsSubscribe);
 const EnumTable& EnumTableOf(PostPayOrderqueryResponse::TradeState);
+const EnumTable& EnumTableOf(PostPayOrderqueryResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(PostPayOrderqueryResponse::PromotionDetail::Type);
+const EnumTable& EnumTableOf(PostPayRefundRequest::SignType);
+const EnumTable& EnumTableOf(PostPayRefundResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPayRefundResponse::ResultCode);
+const EnumTable& EnumTableOf(PostPayRefundqueryRequest::SignType);
+const EnumTable& EnumTableOf(PostPayRefundqueryResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPayRefundqueryResponse::ResultCode);
+const EnumTable& EnumTableOf(PostPayUnifiedorderRequest::Version);
+const EnumTable& EnumTableOf(PostPayUnifiedorderRequest::ProfitSharing);
+const EnumTable& EnumTableOf(PostPayUnifiedorderRequest::SignType);
+const EnumTable& EnumTableOf(PostPayUnifiedorderRequest::Receipt);
 const EnumTable& EnumTableOf(PostPayUnifiedorderRequest::UserType);
+const EnumTable& EnumTableOf(PostPayUnifiedorderResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPayUnifiedorderResponse::ResultCode);
 const EnumTable& EnumTableOf(PostPayUnifiedorderResponse::TradeType);
+const EnumTable& EnumTableOf(PostPayUnifiedorderResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(PostPayUnifiedorderResponse::PromotionDetail::Type);
 
 // Fluent calls: Sandboxnew(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

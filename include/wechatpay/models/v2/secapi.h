@@ -89,7 +89,11 @@ struct PostMchAddInstitutionsubResponse {
     kSuccess = 1,  // "SUCCESS"
     kFail = 2,     // "FAIL"
   };
-  using ResultCode = PostMchAddInstitutionsubResponse::ReturnCode;
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   enum class VerificationStatus : std::int32_t {
     kUnrecognized = 0,
     kUnderReview = 1,  // "Under review"
@@ -104,15 +108,13 @@ struct PostMchAddInstitutionsubResponse {
     kUnderPunishment = 5,    // "UNDER_PUNISHMENT"
     kApplicationFailed = 6,  // "APPLICATION_FAILED"
   };
-  // required
   Enum<ReturnCode> return_code;
   std::optional<std::string> return_msg;
-  // required
   Enum<ResultCode> result_code;
   std::optional<std::string> err_code;
   std::optional<std::string> err_code_des;
-  std::string sub_mch_id;
-  std::string sign;
+  std::optional<std::string> sub_mch_id;
+  std::optional<std::string> sign;
   Enum<VerificationStatus> verification_status;
   std::optional<std::string> description;
   Enum<H5AuthorizationState> h5_authorization_state;
@@ -183,20 +185,28 @@ struct PostMchAddsubdevconfigRequest {
   ~PostMchAddsubdevconfigRequest();
 };
 struct PostMchAddsubdevconfigResponse {
-  using ReturnCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  using ResultCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string err_code;
+  std::optional<std::string> err_code;
   // maxLength 128
-  std::string err_code_des;
-  // required; maxLength 32
+  std::optional<std::string> err_code_des;
+  // maxLength 32
   Enum<ResultCode> result_code;
   // maxLength 32
-  std::string sign;
+  std::optional<std::string> sign;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -262,30 +272,38 @@ struct PostMchChannelsettingRequest {
   ~PostMchChannelsettingRequest();
 };
 struct PostMchChannelsettingResponse {
-  using ReturnCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  using ResultCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
-  // required; maxLength 32
+  // maxLength 32
   Enum<ResultCode> result_code;
   // maxLength 32
-  std::string sign;
+  std::optional<std::string> sign;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 128
-  std::string result_msg;
+  std::optional<std::string> result_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string sub_mch_id;
+  std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string channel_id;
+  std::optional<std::string> channel_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -330,8 +348,17 @@ struct PostMchChannelsetting {
 
 // POST v2/secapi/mch/modifyInstitutionsub (needs the merchant client certificate)
 struct PostMchModifyInstitutionsubRequest {
-  using MerchantType = PostMchAddInstitutionsubRequest::MerchantType;
-  using BusinessType = PostMchAddInstitutionsubRequest::BusinessType;
+  enum class MerchantType : std::int32_t {
+    kUnrecognized = 0,
+    kEnterprise = 1,  // "ENTERPRISE"
+    kIndividual = 2,  // "INDIVIDUAL"
+  };
+  enum class BusinessType : std::int32_t {
+    kUnrecognized = 0,
+    kOnline = 1,   // "ONLINE"
+    kOffline = 2,  // "OFFLINE"
+    kBoth = 3,     // "BOTH"
+  };
   std::string app_id;
   std::optional<std::string> mch_id;
   std::string sub_mch_id;
@@ -379,19 +406,37 @@ struct PostMchModifyInstitutionsubRequest {
   ~PostMchModifyInstitutionsubRequest();
 };
 struct PostMchModifyInstitutionsubResponse {
-  using ReturnCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  using ResultCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  using VerificationStatus = PostMchAddInstitutionsubResponse::VerificationStatus;
-  using H5AuthorizationState = PostMchAddInstitutionsubResponse::H5AuthorizationState;
-  // required
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class VerificationStatus : std::int32_t {
+    kUnrecognized = 0,
+    kUnderReview = 1,  // "Under review"
+    kApproved = 2,     // "Approved"
+  };
+  enum class H5AuthorizationState : std::int32_t {
+    kUnrecognized = 0,
+    kApproved = 1,           // "APPROVED"
+    kUnauthorized = 2,       // "UNAUTHORIZED"
+    kUnderReview = 3,        // "UNDER_REVIEW"
+    kRejected = 4,           // "REJECTED"
+    kUnderPunishment = 5,    // "UNDER_PUNISHMENT"
+    kApplicationFailed = 6,  // "APPLICATION_FAILED"
+  };
   Enum<ReturnCode> return_code;
   std::optional<std::string> return_msg;
-  // required
   Enum<ResultCode> result_code;
   std::optional<std::string> err_code;
   std::optional<std::string> err_code_des;
-  std::string sub_mch_id;
-  std::string sign;
+  std::optional<std::string> sub_mch_id;
+  std::optional<std::string> sign;
   Enum<VerificationStatus> verification_status;
   Enum<H5AuthorizationState> h5_authorization_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -460,24 +505,32 @@ struct PostMchModifymchinfoRequest {
   ~PostMchModifymchinfoRequest();
 };
 struct PostMchModifymchinfoResponse {
-  using ReturnCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  using ResultCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
-  // required; maxLength 32
+  // maxLength 32
   Enum<ResultCode> result_code;
   // maxLength 32
-  std::string result_msg;
+  std::optional<std::string> result_msg;
   // maxLength 32
-  std::string sign;
+  std::optional<std::string> sign;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -537,11 +590,36 @@ struct PostMchQueryInstitutionsubRequest {
   ~PostMchQueryInstitutionsubRequest();
 };
 struct PostMchQueryInstitutionsubResponse {
-  using ReturnCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  using ResultCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  using BusinessType = PostMchAddInstitutionsubRequest::BusinessType;
-  using MerchantType = PostMchAddInstitutionsubRequest::MerchantType;
-  using H5AuthorizationState = PostMchAddInstitutionsubResponse::H5AuthorizationState;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class BusinessType : std::int32_t {
+    kUnrecognized = 0,
+    kOnline = 1,   // "ONLINE"
+    kOffline = 2,  // "OFFLINE"
+    kBoth = 3,     // "BOTH"
+  };
+  enum class MerchantType : std::int32_t {
+    kUnrecognized = 0,
+    kEnterprise = 1,  // "ENTERPRISE"
+    kIndividual = 2,  // "INDIVIDUAL"
+  };
+  enum class H5AuthorizationState : std::int32_t {
+    kUnrecognized = 0,
+    kApproved = 1,           // "APPROVED"
+    kUnauthorized = 2,       // "UNAUTHORIZED"
+    kUnderReview = 3,        // "UNDER_REVIEW"
+    kRejected = 4,           // "REJECTED"
+    kUnderPunishment = 5,    // "UNDER_PUNISHMENT"
+    kApplicationFailed = 6,  // "APPLICATION_FAILED"
+  };
   enum class SubMchStatus : std::int32_t {
     kUnrecognized = 0,
     kOperating = 1,              // "OPERATING"
@@ -568,25 +646,23 @@ struct PostMchQueryInstitutionsubResponse {
     ApplicationRejectDetail& operator=(ApplicationRejectDetail&&) = default;
     ~ApplicationRejectDetail();
   };
-  // required
   Enum<ReturnCode> return_code;
   std::optional<std::string> return_msg;
-  // required
   Enum<ResultCode> result_code;
   std::optional<std::string> err_code;
   std::optional<std::string> err_code_des;
-  std::string sign;
-  std::string sub_mch_id;
-  std::string merchant_name;
-  std::string merchant_shortname;
+  std::optional<std::string> sign;
+  std::optional<std::string> sub_mch_id;
+  std::optional<std::string> merchant_name;
+  std::optional<std::string> merchant_shortname;
   std::optional<std::string> merchant_country_code;
-  std::string business_category;
+  std::optional<std::string> business_category;
   std::optional<std::string> mcc;
-  std::string office_phone;
+  std::optional<std::string> office_phone;
   std::optional<std::string> contact_name;
   std::optional<std::string> contact_phone;
   std::optional<std::string> contact_email;
-  std::string merchant_remark;
+  std::optional<std::string> merchant_remark;
   Enum<BusinessType> business_type;
   Enum<MerchantType> merchant_type;
   std::optional<std::string> registration_certificate_number;
@@ -606,7 +682,7 @@ struct PostMchQueryInstitutionsubResponse {
   std::optional<std::string> h5_audit_reject_detail;
   Enum<SubMchStatus> sub_mch_status;
   Enum<ApplicationStatus> application_status;
-  std::vector<ApplicationRejectDetail> application_reject_detail;
+  List<ApplicationRejectDetail> application_reject_detail;
   std::optional<std::string> attach;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -672,10 +748,18 @@ struct PostMchQuerysubdevconfigRequest {
   ~PostMchQuerysubdevconfigRequest();
 };
 struct PostMchQuerysubdevconfigResponse {
-  using ReturnCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  using ResultCode = PostMchAddInstitutionsubResponse::ReturnCode;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   struct JsapiPathList {
-    std::vector<std::string> jsapi_path_list;
+    List<std::string> jsapi_path_list;
     // Unknown members.
     JsonValue extra;
 
@@ -700,7 +784,7 @@ struct PostMchQuerysubdevconfigResponse {
       AppidConfigList_& operator=(AppidConfigList_&&) = default;
       ~AppidConfigList_();
     };
-    std::vector<AppidConfigList_> appid_config_list;
+    List<AppidConfigList_> appid_config_list;
     // Unknown members.
     JsonValue extra;
 
@@ -711,22 +795,22 @@ struct PostMchQuerysubdevconfigResponse {
     AppidConfigList& operator=(AppidConfigList&&) = default;
     ~AppidConfigList();
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string err_code;
+  std::optional<std::string> err_code;
   // maxLength 128
-  std::string err_code_des;
-  // required; maxLength 32
+  std::optional<std::string> err_code_des;
+  // maxLength 32
   Enum<ResultCode> result_code;
   // maxLength 32
-  std::string sign;
+  std::optional<std::string> sign;
   // as JSON text: maxLength 2048
-  JsapiPathList jsapi_path_list;
+  Optional<JsapiPathList> jsapi_path_list;
   // as JSON text: maxLength 1024
-  AppidConfigList appid_config_list;
+  Optional<AppidConfigList> appid_config_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -802,19 +886,27 @@ struct PostMchSubmchmanageRequest {
   ~PostMchSubmchmanageRequest();
 };
 struct PostMchSubmchmanageResponse {
-  using ReturnCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  using ResultCode = PostMchAddInstitutionsubResponse::ReturnCode;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   struct Mchinfo {
     // maxLength 32
-    std::string appid;
+    std::optional<std::string> appid;
     // maxLength 32
-    std::string mch_id;
+    std::optional<std::string> mch_id;
     // maxLength 50
-    std::string merchant_name;
+    std::optional<std::string> merchant_name;
     // maxLength 20
-    std::string merchant_shortname;
+    std::optional<std::string> merchant_shortname;
     // maxLength 20
-    std::string service_phone;
+    std::optional<std::string> service_phone;
     // maxLength 10
     std::optional<std::string> contact;
     // maxLength 11
@@ -822,11 +914,11 @@ struct PostMchSubmchmanageResponse {
     // maxLength 30
     std::optional<std::string> contact_email;
     // maxLength 10
-    std::string business;
+    std::optional<std::string> business;
     // maxLength 32
-    std::string channel_id;
+    std::optional<std::string> channel_id;
     // maxLength 50
-    std::string channel_name;
+    std::optional<std::string> channel_name;
     // Unknown members.
     JsonValue extra;
 
@@ -837,7 +929,7 @@ struct PostMchSubmchmanageResponse {
     Mchinfo& operator=(Mchinfo&&) = default;
     ~Mchinfo();
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
@@ -846,9 +938,8 @@ struct PostMchSubmchmanageResponse {
   // maxLength 16
   std::optional<std::string> result_msg;
   // maxLength 32
-  std::string total;
-  // required
-  std::vector<Mchinfo> mchinfo;
+  std::optional<std::string> total;
+  List<Mchinfo> mchinfo;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -919,28 +1010,36 @@ struct PostMchUploadmediaRequest {
   ~PostMchUploadmediaRequest();
 };
 struct PostMchUploadmediaResponse {
-  using ReturnCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  using ResultCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 256
-  std::string media_id;
+  std::optional<std::string> media_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1008,20 +1107,28 @@ struct PostMktAddrecommendconfRequest {
   ~PostMktAddrecommendconfRequest();
 };
 struct PostMktAddrecommendconfResponse {
-  using ReturnCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  using ResultCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string err_code;
+  std::optional<std::string> err_code;
   // maxLength 128
-  std::string err_code_des;
-  // required; maxLength 32
+  std::optional<std::string> err_code_des;
+  // maxLength 32
   Enum<ResultCode> result_code;
   // maxLength 32
-  std::string sign;
+  std::optional<std::string> sign;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1100,36 +1207,44 @@ struct PostPayFacepayreverseRequest {
   ~PostPayFacepayreverseRequest();
 };
 struct PostPayFacepayreverseResponse {
-  using ReturnCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  using ResultCode = PostMchAddInstitutionsubResponse::ReturnCode;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   enum class Recall : std::int32_t {
     kUnrecognized = 0,
     kY = 1,  // "Y"
     kN = 2,  // "N"
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
-  // required; maxLength 1
+  // maxLength 1
   Enum<Recall> recall;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1233,8 +1348,16 @@ struct PostPayMultiprofitsharingRequest {
   ~PostPayMultiprofitsharingRequest();
 };
 struct PostPayMultiprofitsharingResponse {
-  using ReturnCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  using ResultCode = PostMchAddInstitutionsubResponse::ReturnCode;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   struct Receivers {
     using Type = PostPayMultiprofitsharingRequest::Receivers::Type;
     enum class Result_ : std::int32_t {
@@ -1243,15 +1366,13 @@ struct PostPayMultiprofitsharingResponse {
       kSuccess = 2,  // "SUCCESS"
       kClosed = 3,   // "CLOSED"
     };
-    // required
     Enum<Type> type;
-    std::int64_t amount = 0;
-    std::string description;
-    std::string detail_id;
-    std::string finish_time;
-    std::string receiver_account;
-    std::string receiver_mchid;
-    // required
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    std::optional<std::string> detail_id;
+    std::optional<std::string> finish_time;
+    std::optional<std::string> receiver_account;
+    std::optional<std::string> receiver_mchid;
     Enum<Result_> result;
     // Unknown members.
     JsonValue extra;
@@ -1267,32 +1388,32 @@ struct PostPayMultiprofitsharingResponse {
   std::optional<std::string> sub_appid;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 64
-  std::string out_order_no;
+  std::optional<std::string> out_order_no;
   // maxLength 64
-  std::string order_id;
+  std::optional<std::string> order_id;
   // as JSON text: maxLength 10240
-  std::vector<Receivers> receivers;
+  List<Receivers> receivers;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1337,8 +1458,33 @@ struct PostPayMultiprofitsharing {
 
 // POST v2/secapi/pay/profitsharing (needs the merchant client certificate)
 struct PostPayProfitsharingRequest {
-  using SignType = PostPayMultiprofitsharingRequest::SignType;
-  using Receivers = PostPayMultiprofitsharingRequest::Receivers;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
+  struct Receivers {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kMerchantId = 1,         // "MERCHANT_ID"
+      kPersonalOpenid = 2,     // "PERSONAL_OPENID"
+      kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
+    };
+    // required
+    Enum<Type> type;
+    std::string account;
+    std::int64_t amount = 0;
+    std::string description;
+    std::optional<std::string> name;
+    // Unknown members.
+    JsonValue extra;
+
+    Receivers();
+    Receivers(const Receivers&) = default;
+    Receivers(Receivers&&) = default;
+    Receivers& operator=(const Receivers&) = default;
+    Receivers& operator=(Receivers&&) = default;
+    ~Receivers();
+  };
   // maxLength 32
   std::optional<std::string> mch_id;
   // maxLength 32
@@ -1372,31 +1518,64 @@ struct PostPayProfitsharingRequest {
   ~PostPayProfitsharingRequest();
 };
 struct PostPayProfitsharingResponse {
-  using ReturnCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  using ResultCode = PostMchAddInstitutionsubResponse::ReturnCode;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   enum class Status_ : std::int32_t {
     kUnrecognized = 0,
     kFinished = 1,    // "FINISHED"
     kProcessing = 2,  // "PROCESSING"
   };
-  using Receivers = PostPayMultiprofitsharingResponse::Receivers;
+  struct Receivers {
+    using Type = PostPayProfitsharingRequest::Receivers::Type;
+    enum class Result_ : std::int32_t {
+      kUnrecognized = 0,
+      kPending = 1,  // "PENDING"
+      kSuccess = 2,  // "SUCCESS"
+      kClosed = 3,   // "CLOSED"
+    };
+    Enum<Type> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    std::optional<std::string> detail_id;
+    std::optional<std::string> finish_time;
+    std::optional<std::string> receiver_account;
+    std::optional<std::string> receiver_mchid;
+    Enum<Result_> result;
+    // Unknown members.
+    JsonValue extra;
+
+    Receivers();
+    Receivers(const Receivers&) = default;
+    Receivers(Receivers&&) = default;
+    Receivers& operator=(const Receivers&) = default;
+    Receivers& operator=(Receivers&&) = default;
+    ~Receivers();
+  };
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
@@ -1405,15 +1584,15 @@ struct PostPayProfitsharingResponse {
   // maxLength 32
   std::optional<std::string> brand_mch_id;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 64
-  std::string out_order_no;
+  std::optional<std::string> out_order_no;
   // maxLength 64
-  std::string order_id;
+  std::optional<std::string> order_id;
   // maxLength 16
   Enum<Status_> status;
   // as JSON text: maxLength 10240
-  std::vector<Receivers> receivers;
+  List<Receivers> receivers;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1458,7 +1637,10 @@ struct PostPayProfitsharing {
 
 // POST v2/secapi/pay/profitsharingfinish (needs the merchant client certificate)
 struct PostPayProfitsharingfinishRequest {
-  using SignType = PostPayMultiprofitsharingRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   // maxLength 32
   std::optional<std::string> mch_id;
   // maxLength 32
@@ -1488,36 +1670,44 @@ struct PostPayProfitsharingfinishRequest {
   ~PostPayProfitsharingfinishRequest();
 };
 struct PostPayProfitsharingfinishResponse {
-  using ReturnCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  using ResultCode = PostMchAddInstitutionsubResponse::ReturnCode;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 64
-  std::string out_order_no;
+  std::optional<std::string> out_order_no;
   // maxLength 64
-  std::string order_id;
+  std::optional<std::string> order_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1563,7 +1753,10 @@ struct PostPayProfitsharingfinish {
 
 // POST v2/secapi/pay/profitsharingreturn (needs the merchant client certificate)
 struct PostPayProfitsharingreturnRequest {
-  using SignType = PostPayMultiprofitsharingRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   enum class ReturnAccountType : std::int32_t {
     kUnrecognized = 0,
     kMerchantId = 1,  // "MERCHANT_ID"
@@ -1606,9 +1799,17 @@ struct PostPayProfitsharingreturnRequest {
   ~PostPayProfitsharingreturnRequest();
 };
 struct PostPayProfitsharingreturnResponse {
-  using ReturnCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  using ResultCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  using SignType = PostPayMultiprofitsharingRequest::SignType;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  using SignType = PostPayProfitsharingreturnRequest::SignType;
   using ReturnAccountType = PostPayProfitsharingreturnRequest::ReturnAccountType;
   enum class Result_ : std::int32_t {
     kUnrecognized = 0,
@@ -1623,19 +1824,19 @@ struct PostPayProfitsharingreturnResponse {
     kPayerAccountAbnormal = 3,  // "PAYER_ACCOUNT_ABNORMAL"
     kInvalidRequest = 4,        // "INVALID_REQUEST"
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 64
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
@@ -1652,16 +1853,16 @@ struct PostPayProfitsharingreturnResponse {
   // maxLength 64
   std::optional<std::string> out_order_no;
   // maxLength 32
-  std::string out_return_no;
+  std::optional<std::string> out_return_no;
   // maxLength 64
   std::optional<std::string> return_no;
-  // required; maxLength 32
+  // maxLength 32
   Enum<ReturnAccountType> return_account_type;
   // maxLength 64
-  std::string return_account;
-  std::int64_t return_amount = 0;
+  std::optional<std::string> return_account;
+  std::optional<std::int64_t> return_amount;
   // maxLength 80
-  std::string description;
+  std::optional<std::string> description;
   // maxLength 32
   Enum<Result_> result;
   // maxLength 32
@@ -1713,7 +1914,11 @@ struct PostPayProfitsharingreturn {
 
 // POST v2/secapi/pay/refund (needs the merchant client certificate)
 struct PostPayRefundRequest {
-  using SignType = PostPayFacepayreverseRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kMd5 = 1,         // "MD5"
+    kHmacSha256 = 2,  // "HMAC-SHA256"
+  };
   // maxLength 32
   std::optional<std::string> appid;
   // maxLength 32
@@ -1754,45 +1959,53 @@ struct PostPayRefundRequest {
   ~PostPayRefundRequest();
 };
 struct PostPayRefundResponse {
-  using ReturnCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  using ResultCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
-  // required; maxLength 16
+  std::optional<std::string> return_msg;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
+  std::optional<std::string> sign;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   // maxLength 64
-  std::string out_refund_no;
+  std::optional<std::string> out_refund_no;
   // maxLength 32
-  std::string refund_id;
-  std::int32_t refund_fee = 0;
+  std::optional<std::string> refund_id;
+  std::optional<std::int32_t> refund_fee;
   std::optional<std::int32_t> settlement_refund_fee;
-  std::int32_t total_fee = 0;
+  std::optional<std::int32_t> total_fee;
   std::optional<std::int32_t> settlement_total_fee;
   // maxLength 8
   std::optional<std::string> fee_type;
-  std::int32_t cash_fee = 0;
+  std::optional<std::int32_t> cash_fee;
   // maxLength 16
   std::optional<std::string> cash_fee_type;
   std::optional<std::int32_t> cash_refund_fee;
@@ -1878,9 +2091,13 @@ struct PostPayRefundv2Request {
     Detail& operator=(Detail&&) = default;
     ~Detail();
   };
-  using SignType = PostPayFacepayreverseRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kMd5 = 1,         // "MD5"
+    kHmacSha256 = 2,  // "HMAC-SHA256"
+  };
   // as JSON text: maxLength 6000
-  std::optional<Detail> detail;
+  Optional<Detail> detail;
   // maxLength 32
   std::optional<std::string> appid;
   // maxLength 32
@@ -1921,8 +2138,16 @@ struct PostPayRefundv2Request {
   ~PostPayRefundv2Request();
 };
 struct PostPayRefundv2Response {
-  using ReturnCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  using ResultCode = PostMchAddInstitutionsubResponse::ReturnCode;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   struct PromotionDetail {
     enum class Scope : std::int32_t {
       kUnrecognized = 0,
@@ -1934,18 +2159,32 @@ struct PostPayRefundv2Response {
       kCoupon = 1,    // "COUPON"
       kDiscount = 2,  // "DISCOUNT"
     };
-    using GoodsDetail = PostPayRefundv2Request::Detail::GoodsDetail;
-    std::string promotion_id;
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::string> wxpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> promotion_id;
     std::optional<std::string> name;
     Enum<Scope> scope;
     Enum<Type> type;
-    std::string amount;
-    std::string activity_id;
+    std::optional<std::string> amount;
+    std::optional<std::string> activity_id;
     std::optional<std::string> wxpay_contribute;
     std::optional<std::string> merchant_contribute;
     std::optional<std::string> other_contribute;
-    // required
-    std::vector<GoodsDetail> goods_detail;
+    List<GoodsDetail> goods_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -1956,43 +2195,43 @@ struct PostPayRefundv2Response {
     PromotionDetail& operator=(PromotionDetail&&) = default;
     ~PromotionDetail();
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
-  // required; maxLength 16
+  std::optional<std::string> return_msg;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
+  std::optional<std::string> sign;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   // maxLength 64
-  std::string out_refund_no;
+  std::optional<std::string> out_refund_no;
   // maxLength 32
-  std::string refund_id;
-  std::int32_t refund_fee = 0;
+  std::optional<std::string> refund_id;
+  std::optional<std::int32_t> refund_fee;
   std::optional<std::int32_t> settlement_refund_fee;
-  std::int32_t total_fee = 0;
+  std::optional<std::int32_t> total_fee;
   std::optional<std::int32_t> settlement_total_fee;
   // maxLength 8
   std::optional<std::string> fee_type;
-  std::int32_t cash_fee = 0;
+  std::optional<std::int32_t> cash_fee;
   // maxLength 16
   std::optional<std::string> cash_fee_type;
   std::optional<std::int32_t> cash_refund_fee;
@@ -2004,7 +2243,7 @@ struct PostPayRefundv2Response {
   // maxLength 20
   std::vector<std::string> coupon_refund_id_n;
   // as JSON text: maxLength 6000
-  std::optional<PromotionDetail> promotion_detail;
+  Optional<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2049,7 +2288,11 @@ struct PostPayRefundv2 {
 
 // POST v2/secapi/pay/reverse (needs the merchant client certificate)
 struct PostPayReverseRequest {
-  using SignType = PostPayFacepayreverseRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kMd5 = 1,         // "MD5"
+    kHmacSha256 = 2,  // "HMAC-SHA256"
+  };
   // maxLength 32
   std::optional<std::string> appid;
   // maxLength 32
@@ -2079,32 +2322,44 @@ struct PostPayReverseRequest {
   ~PostPayReverseRequest();
 };
 struct PostPayReverseResponse {
-  using ReturnCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  using ResultCode = PostMchAddInstitutionsubResponse::ReturnCode;
-  using Recall = PostPayFacepayreverseResponse::Recall;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class Recall : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
-  // required; maxLength 1
+  // maxLength 1
   Enum<Recall> recall;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2188,23 +2443,74 @@ void Serialize(Archive& archive, PostPayReverseResponse& value);
 const EnumTable& EnumTableOf(PostMchAddInstitutionsubRequest::MerchantType);
 const EnumTable& EnumTableOf(PostMchAddInstitutionsubRequest::BusinessType);
 const EnumTable& EnumTableOf(PostMchAddInstitutionsubResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostMchAddInstitutionsubResponse::ResultCode);
 const EnumTable& EnumTableOf(PostMchAddInstitutionsubResponse::VerificationStatus);
 const EnumTable& EnumTableOf(PostMchAddInstitutionsubResponse::H5AuthorizationState);
+const EnumTable& EnumTableOf(PostMchAddsubdevconfigResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostMchAddsubdevconfigResponse::ResultCode);
+const EnumTable& EnumTableOf(PostMchChannelsettingResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostMchChannelsettingResponse::ResultCode);
+const EnumTable& EnumTableOf(PostMchModifyInstitutionsubRequest::MerchantType);
+const EnumTable& EnumTableOf(PostMchModifyInstitutionsubRequest::BusinessType);
+const EnumTable& EnumTableOf(PostMchModifyInstitutionsubResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostMchModifyInstitutionsubResponse::ResultCode);
+const EnumTable& EnumTableOf(PostMchModifyInstitutionsubResponse::VerificationStatus);
+const EnumTable& EnumTableOf(PostMchModifyInstitutionsubResponse::H5AuthorizationState);
+const EnumTable& EnumTableOf(PostMchModifymchinfoResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostMchModifymchinfoResponse::ResultCode);
+const EnumTable& EnumTableOf(PostMchQueryInstitutionsubResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostMchQueryInstitutionsubResponse::ResultCode);
+const EnumTable& EnumTableOf(PostMchQueryInstitutionsubResponse::BusinessType);
+const EnumTable& EnumTableOf(PostMchQueryInstitutionsubResponse::MerchantType);
+const EnumTable& EnumTableOf(PostMchQueryInstitutionsubResponse::H5AuthorizationState);
 const EnumTable& EnumTableOf(PostMchQueryInstitutionsubResponse::SubMchStatus);
 const EnumTable& EnumTableOf(PostMchQueryInstitutionsubResponse::ApplicationStatus);
+const EnumTable& EnumTableOf(PostMchQuerysubdevconfigResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostMchQuerysubdevconfigResponse::ResultCode);
 const EnumTable& EnumTableOf(PostMchSubmchmanageRequest::Action);
+const EnumTable& EnumTableOf(PostMchSubmchmanageResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostMchSubmchmanageResponse::ResultCode);
 const EnumTable& EnumTableOf(PostMchUploadmediaRequest::SignType);
+const EnumTable& EnumTableOf(PostMchUploadmediaResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostMchUploadmediaResponse::ResultCode);
+const EnumTable& EnumTableOf(PostMktAddrecommendconfResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostMktAddrecommendconfResponse::ResultCode);
 const EnumTable& EnumTableOf(PostPayFacepayreverseRequest::SignType);
+const EnumTable& EnumTableOf(PostPayFacepayreverseResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPayFacepayreverseResponse::ResultCode);
 const EnumTable& EnumTableOf(PostPayFacepayreverseResponse::Recall);
 const EnumTable& EnumTableOf(PostPayMultiprofitsharingRequest::SignType);
 const EnumTable& EnumTableOf(PostPayMultiprofitsharingRequest::Receivers::Type);
+const EnumTable& EnumTableOf(PostPayMultiprofitsharingResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPayMultiprofitsharingResponse::ResultCode);
 const EnumTable& EnumTableOf(PostPayMultiprofitsharingResponse::Receivers::Result_);
+const EnumTable& EnumTableOf(PostPayProfitsharingRequest::SignType);
+const EnumTable& EnumTableOf(PostPayProfitsharingRequest::Receivers::Type);
+const EnumTable& EnumTableOf(PostPayProfitsharingResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPayProfitsharingResponse::ResultCode);
 const EnumTable& EnumTableOf(PostPayProfitsharingResponse::Status_);
+const EnumTable& EnumTableOf(PostPayProfitsharingResponse::Receivers::Result_);
+const EnumTable& EnumTableOf(PostPayProfitsharingfinishRequest::SignType);
+const EnumTable& EnumTableOf(PostPayProfitsharingfinishResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPayProfitsharingfinishResponse::ResultCode);
+const EnumTable& EnumTableOf(PostPayProfitsharingreturnRequest::SignType);
 const EnumTable& EnumTableOf(PostPayProfitsharingreturnRequest::ReturnAccountType);
+const EnumTable& EnumTableOf(PostPayProfitsharingreturnResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPayProfitsharingreturnResponse::ResultCode);
 const EnumTable& EnumTableOf(PostPayProfitsharingreturnResponse::Result_);
 const EnumTable& EnumTableOf(PostPayProfitsharingreturnResponse::FailReason);
+const EnumTable& EnumTableOf(PostPayRefundRequest::SignType);
+const EnumTable& EnumTableOf(PostPayRefundResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPayRefundResponse::ResultCode);
+const EnumTable& EnumTableOf(PostPayRefundv2Request::SignType);
+const EnumTable& EnumTableOf(PostPayRefundv2Response::ReturnCode);
+const EnumTable& EnumTableOf(PostPayRefundv2Response::ResultCode);
 const EnumTable& EnumTableOf(PostPayRefundv2Response::PromotionDetail::Scope);
 const EnumTable& EnumTableOf(PostPayRefundv2Response::PromotionDetail::Type);
+const EnumTable& EnumTableOf(PostPayReverseRequest::SignType);
+const EnumTable& EnumTableOf(PostPayReverseResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPayReverseResponse::ResultCode);
+const EnumTable& EnumTableOf(PostPayReverseResponse::Recall);
 
 // Fluent calls: Secapi(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

@@ -4,7 +4,7 @@
 // Typed models for v2/secsvc (2 endpoints, 2 typed calls).
 //
 //   auto r = wechatpay::models::v2::Secsvc(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_5.cc.
+// Implementation: src/models/small_groups_6.cc.
 #ifndef WECHATPAY_MODELS_V2_SECSVC_H_
 #define WECHATPAY_MODELS_V2_SECSVC_H_
 
@@ -78,7 +78,11 @@ struct PostGetrealnameinfoResponse {
     kSuccess = 1,  // "SUCCESS"
     kFail = 2,     // "FAIL"
   };
-  using ResultCode = PostGetrealnameinfoResponse::ReturnCode;
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   enum class CreType : std::int32_t {
     kUnrecognized = 0,
     kMainlandId = 1,     // "MAINLAND_ID"
@@ -96,7 +100,7 @@ struct PostGetrealnameinfoResponse {
     kHkMacao = 13,       // "HK_MACAO"
     kTaiwan = 14,        // "TAIWAN"
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
@@ -106,7 +110,7 @@ struct PostGetrealnameinfoResponse {
   std::optional<std::string> error_code_des;
   // maxLength 64
   std::optional<std::string> sign;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> appid;
@@ -216,8 +220,16 @@ struct PostRealnameauthRequest {
   ~PostRealnameauthRequest();
 };
 struct PostRealnameauthResponse {
-  using ReturnCode = PostGetrealnameinfoResponse::ReturnCode;
-  using ResultCode = PostGetrealnameinfoResponse::ReturnCode;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   enum class VerifyOpenid : std::int32_t {
     kUnrecognized = 0,
     kVOpNa = 1,    // "V_OP_NA"
@@ -230,7 +242,7 @@ struct PostRealnameauthResponse {
     kVNmIdUm = 2,      // "V_NM_ID_UM"
     kVNmIdTypeUm = 3,  // "V_NM_ID_TYPE_UM"
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
@@ -240,7 +252,7 @@ struct PostRealnameauthResponse {
   std::optional<std::string> error_code_des;
   // maxLength 64
   std::optional<std::string> sign;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> appid;
@@ -309,9 +321,12 @@ const EnumTable& EnumTableOf(PostGetrealnameinfoRequest::Version);
 const EnumTable& EnumTableOf(PostGetrealnameinfoRequest::Charset);
 const EnumTable& EnumTableOf(PostGetrealnameinfoRequest::SignType);
 const EnumTable& EnumTableOf(PostGetrealnameinfoResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostGetrealnameinfoResponse::ResultCode);
 const EnumTable& EnumTableOf(PostGetrealnameinfoResponse::CreType);
 const EnumTable& EnumTableOf(PostRealnameauthRequest::Version);
 const EnumTable& EnumTableOf(PostRealnameauthRequest::SignType);
+const EnumTable& EnumTableOf(PostRealnameauthResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostRealnameauthResponse::ResultCode);
 const EnumTable& EnumTableOf(PostRealnameauthResponse::VerifyOpenid);
 const EnumTable& EnumTableOf(PostRealnameauthResponse::VerifyRealName);
 

@@ -4,7 +4,7 @@
 // Typed models for v2/tools (2 endpoints, 2 typed calls).
 //
 //   auto r = wechatpay::models::v2::Tools(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_5.cc.
+// Implementation: src/models/small_groups_6.cc.
 #ifndef WECHATPAY_MODELS_V2_TOOLS_H_
 #define WECHATPAY_MODELS_V2_TOOLS_H_
 
@@ -55,31 +55,35 @@ struct PostAuthcodetoopenidResponse {
     kSuccess = 1,  // "SUCCESS"
     kFail = 2,     // "FAIL"
   };
-  using ResultCode = PostAuthcodetoopenidResponse::ReturnCode;
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 128
   std::optional<std::string> sub_openid;
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
-  std::string openid;
+  std::optional<std::string> openid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -152,26 +156,34 @@ struct PostShorturlRequest {
   ~PostShorturlRequest();
 };
 struct PostShorturlResponse {
-  using ReturnCode = PostAuthcodetoopenidResponse::ReturnCode;
-  using ResultCode = PostAuthcodetoopenidResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 64
-  std::string short_url;
+  std::optional<std::string> short_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -220,7 +232,10 @@ void Serialize(Archive& archive, PostAuthcodetoopenidResponse& value);
 void Serialize(Archive& archive, PostShorturlRequest& value);
 void Serialize(Archive& archive, PostShorturlResponse& value);
 const EnumTable& EnumTableOf(PostAuthcodetoopenidResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostAuthcodetoopenidResponse::ResultCode);
 const EnumTable& EnumTableOf(PostShorturlRequest::SignType);
+const EnumTable& EnumTableOf(PostShorturlResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostShorturlResponse::ResultCode);
 
 // Fluent calls: Tools(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

@@ -144,23 +144,26 @@ struct PostPartnerpayPayapplyResponse {
     kSuccess = 1,  // "SUCCESS"
     kFail = 2,     // "FAIL"
   };
-  using ResultCode = PostPartnerpayPayapplyResponse::ReturnCode;
-  // required
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   Enum<ReturnCode> return_code;
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
   // maxLength 32
-  std::string mch_id;
-  std::string sub_mch_id;
+  std::optional<std::string> mch_id;
+  std::optional<std::string> sub_mch_id;
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 64
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
@@ -210,7 +213,10 @@ struct PostPartnerpayPayapply {
 
 // POST v2/transit/partnerpay/queryorder
 struct PostPartnerpayQueryorderRequest {
-  using SignType = PostPartnerpayPayapplyRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   // maxLength 32
   std::optional<std::string> appid;
   // maxLength 32
@@ -239,14 +245,25 @@ struct PostPartnerpayQueryorderRequest {
   ~PostPartnerpayQueryorderRequest();
 };
 struct PostPartnerpayQueryorderResponse {
-  using ReturnCode = PostPartnerpayPayapplyResponse::ReturnCode;
-  using ResultCode = PostPartnerpayPayapplyResponse::ReturnCode;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   enum class IsSubscribe : std::int32_t {
     kUnrecognized = 0,
     kY = 1,  // "Y"
     kN = 2,  // "N"
   };
-  using TradeType = PostPartnerpayPayapplyRequest::TradeType;
+  enum class TradeType : std::int32_t {
+    kUnrecognized = 0,
+    kPap = 1,  // "PAP"
+  };
   enum class TradeState : std::int32_t {
     kUnrecognized = 0,
     kSuccess = 1,     // "SUCCESS"
@@ -258,23 +275,23 @@ struct PostPartnerpayQueryorderResponse {
     kPayerror = 7,    // "PAYERROR"
     kAccept = 8,      // "ACCEPT"
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string sub_mch_id;
+  std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 64
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
@@ -283,21 +300,21 @@ struct PostPartnerpayQueryorderResponse {
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 32
-  std::string openid;
+  std::optional<std::string> openid;
   // maxLength 32
   std::optional<std::string> sub_openid;
   // maxLength 1
   Enum<IsSubscribe> is_subscribe;
-  // required; maxLength 16
+  // maxLength 16
   Enum<TradeType> trade_type;
-  // required; maxLength 32
+  // maxLength 32
   Enum<TradeState> trade_state;
   // maxLength 32
-  std::string bank_type;
-  std::int32_t total_fee = 0;
+  std::optional<std::string> bank_type;
+  std::optional<std::int32_t> total_fee;
   // maxLength 8
   std::optional<std::string> fee_type;
-  std::int32_t cash_fee = 0;
+  std::optional<std::int32_t> cash_fee;
   // maxLength 16
   std::optional<std::string> cash_fee_type;
   std::optional<std::int32_t> settlement_total_fee;
@@ -309,13 +326,13 @@ struct PostPartnerpayQueryorderResponse {
   std::vector<std::string> coupon_id_n;
   std::vector<std::int32_t> coupon_fee_n;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   // maxLength 128
   std::optional<std::string> attach;
   // maxLength 14
-  std::string time_end;
+  std::optional<std::string> time_end;
   // maxLength 256
   std::optional<std::string> trade_state_desc;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -362,7 +379,10 @@ struct PostPartnerpayQueryorder {
 
 // POST v2/transit/partnerpay/querystate
 struct PostPartnerpayQuerystateRequest {
-  using SignType = PostPartnerpayPayapplyRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> mch_id;
@@ -384,8 +404,16 @@ struct PostPartnerpayQuerystateRequest {
   ~PostPartnerpayQuerystateRequest();
 };
 struct PostPartnerpayQuerystateResponse {
-  using ReturnCode = PostPartnerpayPayapplyResponse::ReturnCode;
-  using ResultCode = PostPartnerpayPayapplyResponse::ReturnCode;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   enum class UserState : std::int32_t {
     kUnrecognized = 0,
     kNormal = 1,   // "NORMAL"
@@ -397,27 +425,27 @@ struct PostPartnerpayQuerystateResponse {
     k0 = 1,  // "0"
     k1 = 2,  // "1"
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 64
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
-  // required; maxLength 16
+  // maxLength 16
   Enum<UserState> user_state;
   std::optional<std::string> contract_id;
   std::optional<std::string> plan_id;
@@ -467,11 +495,60 @@ struct PostPartnerpayQuerystate {
 
 // POST v2/transit/pay/payapply
 struct PostPayPayapplyRequest {
-  using SignType = PostPartnerpayPayapplyRequest::SignType;
-  using TradeType = PostPartnerpayPayapplyRequest::TradeType;
-  using TradeScene = PostPartnerpayPayapplyRequest::TradeScene;
-  using SceneInfo = PostPartnerpayPayapplyRequest::SceneInfo;
-  using Version = PostPartnerpayPayapplyRequest::Version;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
+  enum class TradeType : std::int32_t {
+    kUnrecognized = 0,
+    kPap = 1,  // "PAP"
+  };
+  enum class TradeScene : std::int32_t {
+    kUnrecognized = 0,
+    kMetro = 1,  // "METRO"
+    kBus = 2,    // "BUS"
+  };
+  struct SceneInfo {
+    struct SceneInfo_ {
+      // maxLength 32
+      std::optional<std::string> start_time;
+      // maxLength 32
+      std::optional<std::string> end_time;
+      // maxLength 64
+      std::optional<std::string> qrcode_hash;
+      // maxLength 32
+      std::optional<std::string> start_station;
+      // maxLength 32
+      std::optional<std::string> end_station;
+      // maxLength 32
+      std::optional<std::string> line_name;
+      // maxLength 32
+      std::optional<std::string> plate_number;
+      // Unknown members.
+      JsonValue extra;
+
+      SceneInfo_();
+      SceneInfo_(const SceneInfo_&) = default;
+      SceneInfo_(SceneInfo_&&) = default;
+      SceneInfo_& operator=(const SceneInfo_&) = default;
+      SceneInfo_& operator=(SceneInfo_&&) = default;
+      ~SceneInfo_();
+    };
+    SceneInfo_ scene_info;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
+  enum class Version : std::int32_t {
+    kUnrecognized = 0,
+    k2_0 = 1,  // "2.0"
+  };
   // maxLength 32
   std::optional<std::string> appid;
   // maxLength 32
@@ -528,22 +605,29 @@ struct PostPayPayapplyRequest {
   ~PostPayPayapplyRequest();
 };
 struct PostPayPayapplyResponse {
-  using ReturnCode = PostPartnerpayPayapplyResponse::ReturnCode;
-  using ResultCode = PostPartnerpayPayapplyResponse::ReturnCode;
-  // required
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   Enum<ReturnCode> return_code;
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 64
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
@@ -593,7 +677,10 @@ struct PostPayPayapply {
 
 // POST v2/transit/pay/querystate
 struct PostPayQuerystateRequest {
-  using SignType = PostPartnerpayPayapplyRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   std::optional<std::string> appid;
   std::optional<std::string> mch_id;
   std::optional<std::string> nonce_str;
@@ -613,29 +700,46 @@ struct PostPayQuerystateRequest {
   ~PostPayQuerystateRequest();
 };
 struct PostPayQuerystateResponse {
-  using ReturnCode = PostPartnerpayPayapplyResponse::ReturnCode;
-  using ResultCode = PostPartnerpayPayapplyResponse::ReturnCode;
-  using UserState = PostPartnerpayQuerystateResponse::UserState;
-  using ContractState = PostPartnerpayQuerystateResponse::ContractState;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class UserState : std::int32_t {
+    kUnrecognized = 0,
+    kNormal = 1,   // "NORMAL"
+    kBlocked = 2,  // "BLOCKED"
+    kOverdue = 3,  // "OVERDUE"
+  };
+  enum class ContractState : std::int32_t {
+    kUnrecognized = 0,
+    k0 = 1,  // "0"
+    k1 = 2,  // "1"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 64
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
-  // required; maxLength 16
+  // maxLength 16
   Enum<UserState> user_state;
   std::optional<std::string> contract_id;
   std::optional<std::string> plan_id;
@@ -685,7 +789,10 @@ struct PostPayQuerystate {
 
 // POST v2/transit/queryorder
 struct PostQueryorderRequest {
-  using SignType = PostPartnerpayPayapplyRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   // maxLength 32
   std::optional<std::string> appid;
   // maxLength 32
@@ -710,24 +817,49 @@ struct PostQueryorderRequest {
   ~PostQueryorderRequest();
 };
 struct PostQueryorderResponse {
-  using ReturnCode = PostPartnerpayPayapplyResponse::ReturnCode;
-  using ResultCode = PostPartnerpayPayapplyResponse::ReturnCode;
-  using IsSubscribe = PostPartnerpayQueryorderResponse::IsSubscribe;
-  using TradeType = PostPartnerpayPayapplyRequest::TradeType;
-  using TradeState = PostPartnerpayQueryorderResponse::TradeState;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class IsSubscribe : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
+  enum class TradeType : std::int32_t {
+    kUnrecognized = 0,
+    kPap = 1,  // "PAP"
+  };
+  enum class TradeState : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,     // "SUCCESS"
+    kRefund = 2,      // "REFUND"
+    kNotpay = 3,      // "NOTPAY"
+    kClosed = 4,      // "CLOSED"
+    kRevoked = 5,     // "REVOKED"
+    kUserpaying = 6,  // "USERPAYING"
+    kPayerror = 7,    // "PAYERROR"
+    kAccept = 8,      // "ACCEPT"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 64
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
@@ -736,19 +868,19 @@ struct PostQueryorderResponse {
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 32
-  std::string openid;
+  std::optional<std::string> openid;
   // maxLength 1
   Enum<IsSubscribe> is_subscribe;
-  // required; maxLength 16
+  // maxLength 16
   Enum<TradeType> trade_type;
-  // required; maxLength 32
+  // maxLength 32
   Enum<TradeState> trade_state;
   // maxLength 32
-  std::string bank_type;
-  std::int32_t total_fee = 0;
+  std::optional<std::string> bank_type;
+  std::optional<std::int32_t> total_fee;
   // maxLength 8
   std::optional<std::string> fee_type;
-  std::int32_t cash_fee = 0;
+  std::optional<std::int32_t> cash_fee;
   // maxLength 16
   std::optional<std::string> cash_fee_type;
   std::optional<std::int32_t> settlement_total_fee;
@@ -760,13 +892,13 @@ struct PostQueryorderResponse {
   std::vector<std::string> coupon_id_n;
   std::vector<std::int32_t> coupon_fee_n;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   // maxLength 128
   std::optional<std::string> attach;
   // maxLength 14
-  std::string time_end;
+  std::optional<std::string> time_end;
   // maxLength 256
   std::optional<std::string> trade_state_desc;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -829,10 +961,35 @@ const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::TradeType);
 const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::TradeScene);
 const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::Version);
 const EnumTable& EnumTableOf(PostPartnerpayPayapplyResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPartnerpayPayapplyResponse::ResultCode);
+const EnumTable& EnumTableOf(PostPartnerpayQueryorderRequest::SignType);
+const EnumTable& EnumTableOf(PostPartnerpayQueryorderResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPartnerpayQueryorderResponse::ResultCode);
 const EnumTable& EnumTableOf(PostPartnerpayQueryorderResponse::IsSubscribe);
+const EnumTable& EnumTableOf(PostPartnerpayQueryorderResponse::TradeType);
 const EnumTable& EnumTableOf(PostPartnerpayQueryorderResponse::TradeState);
+const EnumTable& EnumTableOf(PostPartnerpayQuerystateRequest::SignType);
+const EnumTable& EnumTableOf(PostPartnerpayQuerystateResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPartnerpayQuerystateResponse::ResultCode);
 const EnumTable& EnumTableOf(PostPartnerpayQuerystateResponse::UserState);
 const EnumTable& EnumTableOf(PostPartnerpayQuerystateResponse::ContractState);
+const EnumTable& EnumTableOf(PostPayPayapplyRequest::SignType);
+const EnumTable& EnumTableOf(PostPayPayapplyRequest::TradeType);
+const EnumTable& EnumTableOf(PostPayPayapplyRequest::TradeScene);
+const EnumTable& EnumTableOf(PostPayPayapplyRequest::Version);
+const EnumTable& EnumTableOf(PostPayPayapplyResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPayPayapplyResponse::ResultCode);
+const EnumTable& EnumTableOf(PostPayQuerystateRequest::SignType);
+const EnumTable& EnumTableOf(PostPayQuerystateResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPayQuerystateResponse::ResultCode);
+const EnumTable& EnumTableOf(PostPayQuerystateResponse::UserState);
+const EnumTable& EnumTableOf(PostPayQuerystateResponse::ContractState);
+const EnumTable& EnumTableOf(PostQueryorderRequest::SignType);
+const EnumTable& EnumTableOf(PostQueryorderResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostQueryorderResponse::ResultCode);
+const EnumTable& EnumTableOf(PostQueryorderResponse::IsSubscribe);
+const EnumTable& EnumTableOf(PostQueryorderResponse::TradeType);
+const EnumTable& EnumTableOf(PostQueryorderResponse::TradeState);
 
 // Fluent calls: Transit(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

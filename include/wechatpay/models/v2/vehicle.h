@@ -115,7 +115,11 @@ struct PostPartnerpayNotificationResponse {
     kSuccess = 1,  // "SUCCESS"
     kFail = 2,     // "FAIL"
   };
-  using ResultCode = PostPartnerpayNotificationResponse::ReturnCode;
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   enum class UserState : std::int32_t {
     kUnrecognized = 0,
     kNormal = 1,  // "NORMAL"
@@ -126,29 +130,29 @@ struct PostPartnerpayNotificationResponse {
     kProactive = 1,  // "PROACTIVE"
     kAutopay = 2,    // "AUTOPAY"
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
-  std::string sub_mch_id;
+  std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 64
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 32
   std::optional<std::string> err_code_des;
-  // required; maxLength 16
+  // maxLength 16
   Enum<UserState> user_state;
   // maxLength 16
   Enum<DeductMode> deduct_mode;
@@ -197,13 +201,23 @@ struct PostPartnerpayNotification {
 
 // POST v2/vehicle/partnerpay/payapply
 struct PostPartnerpayPayapplyRequest {
-  using SignType = PostPartnerpayNotificationRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   enum class TradeType : std::int32_t {
     kUnrecognized = 0,
     kPap = 1,  // "PAP"
   };
-  using Version = PostPartnerpayNotificationRequest::Version;
-  using TradeScene = PostPartnerpayNotificationRequest::TradeScene;
+  enum class Version : std::int32_t {
+    kUnrecognized = 0,
+    k3_0 = 1,  // "3.0"
+  };
+  enum class TradeScene : std::int32_t {
+    kUnrecognized = 0,
+    kParking = 1,       // "PARKING"
+    kParkingSpace = 2,  // "PARKING SPACE"
+  };
   enum class ProfitSharing : std::int32_t {
     kUnrecognized = 0,
     kY = 1,  // "Y"
@@ -211,7 +225,11 @@ struct PostPartnerpayPayapplyRequest {
   };
   struct SceneInfo {
     struct SceneInfo_ {
-      using DeductMode = PostPartnerpayNotificationResponse::DeductMode;
+      enum class DeductMode : std::int32_t {
+        kUnrecognized = 0,
+        kProactive = 1,  // "PROACTIVE"
+        kAutopay = 2,    // "AUTOPAY"
+      };
       enum class SupportDeductMode : std::int32_t {
         kUnrecognized = 0,
         kDeductProactiveOnly = 1,  // "DEDUCT_PROACTIVE_ONLY"
@@ -339,27 +357,35 @@ struct PostPartnerpayPayapplyRequest {
   ~PostPartnerpayPayapplyRequest();
 };
 struct PostPartnerpayPayapplyResponse {
-  using ReturnCode = PostPartnerpayNotificationResponse::ReturnCode;
-  using ResultCode = PostPartnerpayNotificationResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string sub_mch_id;
+  std::optional<std::string> sub_mch_id;
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 64
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
@@ -409,7 +435,10 @@ struct PostPartnerpayPayapply {
 
 // POST v2/vehicle/partnerpay/querystate
 struct PostPartnerpayQuerystateRequest {
-  using SignType = PostPartnerpayNotificationRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   enum class TradeScene : std::int32_t {
     kUnrecognized = 0,
     kParking = 1,       // "PARKING"
@@ -423,7 +452,10 @@ struct PostPartnerpayQuerystateRequest {
     kApp = 1,  // "APP"
     kH5 = 2,   // "H5"
   };
-  using Version = PostPartnerpayNotificationRequest::Version;
+  enum class Version : std::int32_t {
+    kUnrecognized = 0,
+    k3_0 = 1,  // "3.0"
+  };
   // maxLength 32
   std::optional<std::string> appid;
   // maxLength 32
@@ -459,8 +491,16 @@ struct PostPartnerpayQuerystateRequest {
   ~PostPartnerpayQuerystateRequest();
 };
 struct PostPartnerpayQuerystateResponse {
-  using ReturnCode = PostPartnerpayNotificationResponse::ReturnCode;
-  using ResultCode = PostPartnerpayNotificationResponse::ReturnCode;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   enum class UserState : std::int32_t {
     kUnrecognized = 0,
     kNormal = 1,        // "NORMAL"
@@ -468,7 +508,11 @@ struct PostPartnerpayQuerystateResponse {
     kOverdue = 3,       // "OVERDUE"
     kUnauthorized = 4,  // "UNAUTHORIZED"
   };
-  using DeductMode = PostPartnerpayNotificationResponse::DeductMode;
+  enum class DeductMode : std::int32_t {
+    kUnrecognized = 0,
+    kProactive = 1,  // "PROACTIVE"
+    kAutopay = 2,    // "AUTOPAY"
+  };
   struct PlateNumberInfo {
     struct PlateNumberInfo_ {
       // maxLength 32
@@ -487,7 +531,7 @@ struct PostPartnerpayQuerystateResponse {
       PlateNumberInfo_& operator=(PlateNumberInfo_&&) = default;
       ~PlateNumberInfo_();
     };
-    std::vector<PlateNumberInfo_> plate_number_info;
+    List<PlateNumberInfo_> plate_number_info;
     // Unknown members.
     JsonValue extra;
 
@@ -498,29 +542,29 @@ struct PostPartnerpayQuerystateResponse {
     PlateNumberInfo& operator=(PlateNumberInfo&&) = default;
     ~PlateNumberInfo();
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string sub_mch_id;
+  std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 64
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
-  // required; maxLength 16
+  // maxLength 16
   Enum<UserState> user_state;
   // maxLength 32
   std::optional<std::string> openid;
@@ -531,7 +575,7 @@ struct PostPartnerpayQuerystateResponse {
   // maxLength 1024
   std::optional<std::string> path;
   // as JSON text: maxLength 512
-  std::optional<PlateNumberInfo> plate_number_info;
+  Optional<PlateNumberInfo> plate_number_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -576,8 +620,15 @@ struct PostPartnerpayQuerystate {
 
 // POST v2/vehicle/pay/notification
 struct PostPayNotificationRequest {
-  using SignType = PostPartnerpayNotificationRequest::SignType;
-  using TradeScene = PostPartnerpayNotificationRequest::TradeScene;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
+  enum class TradeScene : std::int32_t {
+    kUnrecognized = 0,
+    kParking = 1,       // "PARKING"
+    kParkingSpace = 2,  // "PARKING SPACE"
+  };
   struct SceneInfo {
     struct SceneInfo_ {
       // maxLength 16
@@ -644,29 +695,45 @@ struct PostPayNotificationRequest {
   ~PostPayNotificationRequest();
 };
 struct PostPayNotificationResponse {
-  using ReturnCode = PostPartnerpayNotificationResponse::ReturnCode;
-  using ResultCode = PostPartnerpayNotificationResponse::ReturnCode;
-  using UserState = PostPartnerpayNotificationResponse::UserState;
-  using DeductMode = PostPartnerpayNotificationResponse::DeductMode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class UserState : std::int32_t {
+    kUnrecognized = 0,
+    kNormal = 1,  // "NORMAL"
+    kBlock = 2,   // "BLOCK"
+  };
+  enum class DeductMode : std::int32_t {
+    kUnrecognized = 0,
+    kProactive = 1,  // "PROACTIVE"
+    kAutopay = 2,    // "AUTOPAY"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 64
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 32
   std::optional<std::string> err_code_des;
-  // required; maxLength 16
+  // maxLength 16
   Enum<UserState> user_state;
   // maxLength 16
   Enum<DeductMode> deduct_mode;
@@ -714,12 +781,111 @@ struct PostPayNotification {
 
 // POST v2/vehicle/pay/payapply
 struct PostPayPayapplyRequest {
-  using SignType = PostPartnerpayNotificationRequest::SignType;
-  using TradeType = PostPartnerpayPayapplyRequest::TradeType;
-  using Version = PostPartnerpayNotificationRequest::Version;
-  using TradeScene = PostPartnerpayQuerystateRequest::TradeScene;
-  using ProfitSharing = PostPartnerpayPayapplyRequest::ProfitSharing;
-  using SceneInfo = PostPartnerpayPayapplyRequest::SceneInfo;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
+  enum class TradeType : std::int32_t {
+    kUnrecognized = 0,
+    kPap = 1,  // "PAP"
+  };
+  enum class Version : std::int32_t {
+    kUnrecognized = 0,
+    k3_0 = 1,  // "3.0"
+  };
+  enum class TradeScene : std::int32_t {
+    kUnrecognized = 0,
+    kParking = 1,       // "PARKING"
+    kParkingSpace = 2,  // "PARKING SPACE"
+    kGas = 3,           // "GAS"
+    kHighway = 4,       // "HIGHWAY"
+    kBridge = 5,        // "BRIDGE"
+  };
+  enum class ProfitSharing : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
+  struct SceneInfo {
+    struct SceneInfo_ {
+      enum class DeductMode : std::int32_t {
+        kUnrecognized = 0,
+        kProactive = 1,  // "PROACTIVE"
+        kAutopay = 2,    // "AUTOPAY"
+      };
+      enum class SupportDeductMode : std::int32_t {
+        kUnrecognized = 0,
+        kDeductProactiveOnly = 1,  // "DEDUCT_PROACTIVE_ONLY"
+        kDeductAutopayOnly = 2,    // "DEDUCT_AUTOPAY_ONLY"
+        kDeductAll = 3,            // "DEDUCT_ALL"
+      };
+      enum class ChannelType : std::int32_t {
+        kUnrecognized = 0,
+        kEtc = 1,  // "ETC"
+        kMtc = 2,  // "MTC"
+      };
+      // maxLength 16
+      std::optional<std::string> start_time;
+      // maxLength 16
+      std::optional<std::string> end_time;
+      // maxLength 16
+      std::optional<std::string> charging_time;
+      // maxLength 32
+      std::optional<std::string> plate_number;
+      // maxLength 16
+      std::optional<std::string> car_type;
+      // maxLength 32
+      std::optional<std::string> parking_name;
+      std::optional<std::string> free_time;
+      // maxLength 16
+      Enum<DeductMode> deduct_mode;
+      // maxLength 16
+      Enum<SupportDeductMode> support_deduct_mode;
+      // maxLength 16
+      std::optional<std::string> space_number;
+      // maxLength 32
+      std::optional<std::string> gas_station;
+      // maxLength 8
+      std::optional<std::string> gas_label_name;
+      // maxLength 32
+      std::optional<std::string> gas_type;
+      // maxLength 32
+      std::optional<std::string> gas_standard;
+      // maxLength 16
+      std::optional<std::string> gas_amount;
+      // maxLength 32
+      std::optional<std::string> gas_gun_no;
+      // maxLength 60
+      std::optional<std::string> entrance_name;
+      // maxLength 64
+      std::optional<std::string> exit_name;
+      // maxLength 8
+      std::optional<std::string> carrying_capacity;
+      // maxLength 32
+      std::optional<std::string> carrying_range;
+      // maxLength 32
+      Enum<ChannelType> channel_type;
+      // Unknown members.
+      JsonValue extra;
+
+      SceneInfo_();
+      SceneInfo_(const SceneInfo_&) = default;
+      SceneInfo_(SceneInfo_&&) = default;
+      SceneInfo_& operator=(const SceneInfo_&) = default;
+      SceneInfo_& operator=(SceneInfo_&&) = default;
+      ~SceneInfo_();
+    };
+    SceneInfo_ scene_info;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
   // maxLength 32
   std::optional<std::string> appid;
   // maxLength 32
@@ -770,22 +936,29 @@ struct PostPayPayapplyRequest {
   ~PostPayPayapplyRequest();
 };
 struct PostPayPayapplyResponse {
-  using ReturnCode = PostPartnerpayNotificationResponse::ReturnCode;
-  using ResultCode = PostPartnerpayNotificationResponse::ReturnCode;
-  // required
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   Enum<ReturnCode> return_code;
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 64
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
@@ -835,9 +1008,22 @@ struct PostPayPayapply {
 
 // POST v2/vehicle/pay/querystate
 struct PostPayQuerystateRequest {
-  using SignType = PostPartnerpayNotificationRequest::SignType;
-  using TradeScene = PostPartnerpayQuerystateRequest::TradeScene;
-  using Version = PostPartnerpayNotificationRequest::Version;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
+  enum class TradeScene : std::int32_t {
+    kUnrecognized = 0,
+    kParking = 1,       // "PARKING"
+    kParkingSpace = 2,  // "PARKING SPACE"
+    kGas = 3,           // "GAS"
+    kHighway = 4,       // "HIGHWAY"
+    kBridge = 5,        // "BRIDGE"
+  };
+  enum class Version : std::int32_t {
+    kUnrecognized = 0,
+    k3_0 = 1,  // "3.0"
+  };
   // maxLength 32
   std::optional<std::string> appid;
   // maxLength 32
@@ -868,10 +1054,28 @@ struct PostPayQuerystateRequest {
   ~PostPayQuerystateRequest();
 };
 struct PostPayQuerystateResponse {
-  using ReturnCode = PostPartnerpayNotificationResponse::ReturnCode;
-  using ResultCode = PostPartnerpayNotificationResponse::ReturnCode;
-  using UserState = PostPartnerpayQuerystateResponse::UserState;
-  using DeductMode = PostPartnerpayNotificationResponse::DeductMode;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class UserState : std::int32_t {
+    kUnrecognized = 0,
+    kNormal = 1,        // "NORMAL"
+    kPaused = 2,        // "PAUSED"
+    kOverdue = 3,       // "OVERDUE"
+    kUnauthorized = 4,  // "UNAUTHORIZED"
+  };
+  enum class DeductMode : std::int32_t {
+    kUnrecognized = 0,
+    kProactive = 1,  // "PROACTIVE"
+    kAutopay = 2,    // "AUTOPAY"
+  };
   struct PlateNumberInfo {
     struct PlateNumberInfo_ {
       enum class CommonUseFlag : std::int32_t {
@@ -894,7 +1098,7 @@ struct PostPayQuerystateResponse {
       PlateNumberInfo_& operator=(PlateNumberInfo_&&) = default;
       ~PlateNumberInfo_();
     };
-    std::vector<PlateNumberInfo_> plate_number_info;
+    List<PlateNumberInfo_> plate_number_info;
     // Unknown members.
     JsonValue extra;
 
@@ -905,25 +1109,25 @@ struct PostPayQuerystateResponse {
     PlateNumberInfo& operator=(PlateNumberInfo&&) = default;
     ~PlateNumberInfo();
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 64
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
-  // required; maxLength 16
+  // maxLength 16
   Enum<UserState> user_state;
   // maxLength 32
   std::optional<std::string> openid;
@@ -932,7 +1136,7 @@ struct PostPayQuerystateResponse {
   // maxLength 1024
   std::optional<std::string> path;
   // as JSON text: maxLength 512
-  std::optional<PlateNumberInfo> plate_number_info;
+  Optional<PlateNumberInfo> plate_number_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -992,16 +1196,51 @@ const EnumTable& EnumTableOf(PostPartnerpayNotificationRequest::SignType);
 const EnumTable& EnumTableOf(PostPartnerpayNotificationRequest::Version);
 const EnumTable& EnumTableOf(PostPartnerpayNotificationRequest::TradeScene);
 const EnumTable& EnumTableOf(PostPartnerpayNotificationResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPartnerpayNotificationResponse::ResultCode);
 const EnumTable& EnumTableOf(PostPartnerpayNotificationResponse::UserState);
 const EnumTable& EnumTableOf(PostPartnerpayNotificationResponse::DeductMode);
+const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::SignType);
 const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::TradeType);
+const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::Version);
+const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::TradeScene);
 const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::ProfitSharing);
+const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::SceneInfo::SceneInfo_::DeductMode);
 const EnumTable& EnumTableOf(
     PostPartnerpayPayapplyRequest::SceneInfo::SceneInfo_::SupportDeductMode);
 const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::SceneInfo::SceneInfo_::ChannelType);
+const EnumTable& EnumTableOf(PostPartnerpayPayapplyResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPartnerpayPayapplyResponse::ResultCode);
+const EnumTable& EnumTableOf(PostPartnerpayQuerystateRequest::SignType);
 const EnumTable& EnumTableOf(PostPartnerpayQuerystateRequest::TradeScene);
 const EnumTable& EnumTableOf(PostPartnerpayQuerystateRequest::JumpScene);
+const EnumTable& EnumTableOf(PostPartnerpayQuerystateRequest::Version);
+const EnumTable& EnumTableOf(PostPartnerpayQuerystateResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPartnerpayQuerystateResponse::ResultCode);
 const EnumTable& EnumTableOf(PostPartnerpayQuerystateResponse::UserState);
+const EnumTable& EnumTableOf(PostPartnerpayQuerystateResponse::DeductMode);
+const EnumTable& EnumTableOf(PostPayNotificationRequest::SignType);
+const EnumTable& EnumTableOf(PostPayNotificationRequest::TradeScene);
+const EnumTable& EnumTableOf(PostPayNotificationResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPayNotificationResponse::ResultCode);
+const EnumTable& EnumTableOf(PostPayNotificationResponse::UserState);
+const EnumTable& EnumTableOf(PostPayNotificationResponse::DeductMode);
+const EnumTable& EnumTableOf(PostPayPayapplyRequest::SignType);
+const EnumTable& EnumTableOf(PostPayPayapplyRequest::TradeType);
+const EnumTable& EnumTableOf(PostPayPayapplyRequest::Version);
+const EnumTable& EnumTableOf(PostPayPayapplyRequest::TradeScene);
+const EnumTable& EnumTableOf(PostPayPayapplyRequest::ProfitSharing);
+const EnumTable& EnumTableOf(PostPayPayapplyRequest::SceneInfo::SceneInfo_::DeductMode);
+const EnumTable& EnumTableOf(PostPayPayapplyRequest::SceneInfo::SceneInfo_::SupportDeductMode);
+const EnumTable& EnumTableOf(PostPayPayapplyRequest::SceneInfo::SceneInfo_::ChannelType);
+const EnumTable& EnumTableOf(PostPayPayapplyResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPayPayapplyResponse::ResultCode);
+const EnumTable& EnumTableOf(PostPayQuerystateRequest::SignType);
+const EnumTable& EnumTableOf(PostPayQuerystateRequest::TradeScene);
+const EnumTable& EnumTableOf(PostPayQuerystateRequest::Version);
+const EnumTable& EnumTableOf(PostPayQuerystateResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostPayQuerystateResponse::ResultCode);
+const EnumTable& EnumTableOf(PostPayQuerystateResponse::UserState);
+const EnumTable& EnumTableOf(PostPayQuerystateResponse::DeductMode);
 const EnumTable& EnumTableOf(
     PostPayQuerystateResponse::PlateNumberInfo::PlateNumberInfo_::CommonUseFlag);
 

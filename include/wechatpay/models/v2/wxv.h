@@ -67,31 +67,35 @@ struct PostCancelbillResponse {
     kSuccess = 1,  // "SUCCESS"
     kFail = 2,     // "FAIL"
   };
-  using ResultCode = PostCancelbillResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 128
-  std::string sign;
+  std::optional<std::string> sign;
   // maxLength 32
-  std::string nonce_str;
-  // required; maxLength 16
+  std::optional<std::string> nonce_str;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string out_order_no;
+  std::optional<std::string> out_order_no;
   // maxLength 32
-  std::string service_id;
+  std::optional<std::string> service_id;
   // maxLength 128
-  std::string order_id;
+  std::optional<std::string> order_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -136,8 +140,14 @@ struct PostCancelbill {
 
 // POST v2/wxv/changerentmoney (needs the merchant client certificate)
 struct PostChangerentmoneyRequest {
-  using Version = PostCancelbillRequest::Version;
-  using SignType = PostCancelbillRequest::SignType;
+  enum class Version : std::int32_t {
+    kUnrecognized = 0,
+    k1_0 = 1,  // "1.0"
+  };
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   // required; maxLength 32
   Enum<Version> version;
   // maxLength 32
@@ -172,32 +182,40 @@ struct PostChangerentmoneyRequest {
   ~PostChangerentmoneyRequest();
 };
 struct PostChangerentmoneyResponse {
-  using ReturnCode = PostCancelbillResponse::ReturnCode;
-  using ResultCode = PostCancelbillResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 128
-  std::string sign;
+  std::optional<std::string> sign;
   // maxLength 32
-  std::string nonce_str;
-  // required; maxLength 16
+  std::optional<std::string> nonce_str;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string out_order_no;
+  std::optional<std::string> out_order_no;
   // maxLength 32
-  std::string service_id;
+  std::optional<std::string> service_id;
   // maxLength 128
-  std::string order_id;
+  std::optional<std::string> order_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -242,8 +260,14 @@ struct PostChangerentmoney {
 
 // POST v2/wxv/createhotelbill (needs the merchant client certificate)
 struct PostCreatehotelbillRequest {
-  using Version = PostCancelbillRequest::Version;
-  using SignType = PostCancelbillRequest::SignType;
+  enum class Version : std::int32_t {
+    kUnrecognized = 0,
+    k1_0 = 1,  // "1.0"
+  };
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   // required; maxLength 32
   Enum<Version> version;
   // maxLength 32
@@ -301,40 +325,48 @@ struct PostCreatehotelbillRequest {
   ~PostCreatehotelbillRequest();
 };
 struct PostCreatehotelbillResponse {
-  using ReturnCode = PostCancelbillResponse::ReturnCode;
-  using ResultCode = PostCancelbillResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 128
-  std::string sign;
+  std::optional<std::string> sign;
   // maxLength 32
-  std::string nonce_str;
-  // required; maxLength 16
+  std::optional<std::string> nonce_str;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string out_order_no;
+  std::optional<std::string> out_order_no;
   // maxLength 32
-  std::string service_id;
+  std::optional<std::string> service_id;
   // maxLength 128
-  std::string order_id;
+  std::optional<std::string> order_id;
   // maxLength 32
-  std::string miniprogram_appid;
+  std::optional<std::string> miniprogram_appid;
   // maxLength 128
-  std::string miniprogram_path;
+  std::optional<std::string> miniprogram_path;
   // maxLength 128
-  std::string miniprogram_username;
+  std::optional<std::string> miniprogram_username;
   // maxLength 300
-  std::string package;
+  std::optional<std::string> package;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -379,8 +411,14 @@ struct PostCreatehotelbill {
 
 // POST v2/wxv/createrentbill (needs the merchant client certificate)
 struct PostCreaterentbillRequest {
-  using Version = PostCancelbillRequest::Version;
-  using SignType = PostCancelbillRequest::SignType;
+  enum class Version : std::int32_t {
+    kUnrecognized = 0,
+    k1_0 = 1,  // "1.0"
+  };
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   // required; maxLength 32
   Enum<Version> version;
   // maxLength 32
@@ -436,40 +474,48 @@ struct PostCreaterentbillRequest {
   ~PostCreaterentbillRequest();
 };
 struct PostCreaterentbillResponse {
-  using ReturnCode = PostCancelbillResponse::ReturnCode;
-  using ResultCode = PostCancelbillResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 128
-  std::string sign;
+  std::optional<std::string> sign;
   // maxLength 32
-  std::string nonce_str;
-  // required; maxLength 16
+  std::optional<std::string> nonce_str;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string out_order_no;
+  std::optional<std::string> out_order_no;
   // maxLength 32
-  std::string service_id;
+  std::optional<std::string> service_id;
   // maxLength 128
-  std::string order_id;
+  std::optional<std::string> order_id;
   // maxLength 32
-  std::string miniprogram_appid;
+  std::optional<std::string> miniprogram_appid;
   // maxLength 128
-  std::string miniprogram_path;
+  std::optional<std::string> miniprogram_path;
   // maxLength 128
-  std::string miniprogram_username;
+  std::optional<std::string> miniprogram_username;
   // maxLength 300
-  std::string package;
+  std::optional<std::string> package;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -514,8 +560,14 @@ struct PostCreaterentbill {
 
 // POST v2/wxv/finishhotelbill (needs the merchant client certificate)
 struct PostFinishhotelbillRequest {
-  using Version = PostCancelbillRequest::Version;
-  using SignType = PostCancelbillRequest::SignType;
+  enum class Version : std::int32_t {
+    kUnrecognized = 0,
+    k1_0 = 1,  // "1.0"
+  };
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   enum class ProfitSharing : std::int32_t {
     kUnrecognized = 0,
     kY = 1,  // "Y"
@@ -564,32 +616,40 @@ struct PostFinishhotelbillRequest {
   ~PostFinishhotelbillRequest();
 };
 struct PostFinishhotelbillResponse {
-  using ReturnCode = PostCancelbillResponse::ReturnCode;
-  using ResultCode = PostCancelbillResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 128
-  std::string sign;
+  std::optional<std::string> sign;
   // maxLength 32
-  std::string nonce_str;
-  // required; maxLength 16
+  std::optional<std::string> nonce_str;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string out_order_no;
+  std::optional<std::string> out_order_no;
   // maxLength 32
-  std::string service_id;
+  std::optional<std::string> service_id;
   // maxLength 128
-  std::string order_id;
+  std::optional<std::string> order_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -634,9 +694,19 @@ struct PostFinishhotelbill {
 
 // POST v2/wxv/finishrentbill (needs the merchant client certificate)
 struct PostFinishrentbillRequest {
-  using Version = PostCancelbillRequest::Version;
-  using SignType = PostCancelbillRequest::SignType;
-  using ProfitSharing = PostFinishhotelbillRequest::ProfitSharing;
+  enum class Version : std::int32_t {
+    kUnrecognized = 0,
+    k1_0 = 1,  // "1.0"
+  };
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
+  enum class ProfitSharing : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
   // required; maxLength 32
   Enum<Version> version;
   // maxLength 32
@@ -679,32 +749,40 @@ struct PostFinishrentbillRequest {
   ~PostFinishrentbillRequest();
 };
 struct PostFinishrentbillResponse {
-  using ReturnCode = PostCancelbillResponse::ReturnCode;
-  using ResultCode = PostCancelbillResponse::ReturnCode;
-  // required; maxLength 16
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 128
-  std::string sign;
+  std::optional<std::string> sign;
   // maxLength 32
-  std::string nonce_str;
-  // required; maxLength 16
+  std::optional<std::string> nonce_str;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string out_order_no;
+  std::optional<std::string> out_order_no;
   // maxLength 32
-  std::string service_id;
+  std::optional<std::string> service_id;
   // maxLength 128
-  std::string order_id;
+  std::optional<std::string> order_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -749,8 +827,14 @@ struct PostFinishrentbill {
 
 // POST v2/wxv/queryhotelbill (needs the merchant client certificate)
 struct PostQueryhotelbillRequest {
-  using Version = PostCancelbillRequest::Version;
-  using SignType = PostCancelbillRequest::SignType;
+  enum class Version : std::int32_t {
+    kUnrecognized = 0,
+    k1_0 = 1,  // "1.0"
+  };
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   // required; maxLength 32
   Enum<Version> version;
   // maxLength 32
@@ -779,8 +863,16 @@ struct PostQueryhotelbillRequest {
   ~PostQueryhotelbillRequest();
 };
 struct PostQueryhotelbillResponse {
-  using ReturnCode = PostCancelbillResponse::ReturnCode;
-  using ResultCode = PostCancelbillResponse::ReturnCode;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
   enum class State : std::int32_t {
     kUnrecognized = 0,
     kCreated = 1,       // "CREATED"
@@ -794,45 +886,45 @@ struct PostQueryhotelbillResponse {
     kUnrecognized = 0,
     kMchChannelPayType = 1,  // "MchChannelPayType"
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 128
-  std::string sign;
+  std::optional<std::string> sign;
   // maxLength 32
-  std::string nonce_str;
-  // required; maxLength 16
+  std::optional<std::string> nonce_str;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string out_order_no;
+  std::optional<std::string> out_order_no;
   // maxLength 32
-  std::string service_id;
-  // required; maxLength 32
+  std::optional<std::string> service_id;
+  // maxLength 32
   Enum<State> state;
   // maxLength 40
-  std::string room;
+  std::optional<std::string> room;
   // maxLength 14
-  std::string start_time;
+  std::optional<std::string> start_time;
   // maxLength 14
   std::optional<std::string> end_time;
   // maxLength 20
-  std::string service_location;
-  std::int32_t deposit_amount = 0;
-  std::int32_t room_rate = 0;
+  std::optional<std::string> service_location;
+  std::optional<std::int32_t> deposit_amount;
+  std::optional<std::int32_t> room_rate;
   // maxLength 30
-  std::string room_rate_desc;
+  std::optional<std::string> room_rate_desc;
   // maxLength 14
   std::optional<std::string> real_end_time;
-  bool checked_in = false;
+  std::optional<bool> checked_in;
   std::optional<std::int32_t> other_fee;
   // maxLength 30
   std::optional<std::string> other_fee_desc;
@@ -846,9 +938,9 @@ struct PostQueryhotelbillResponse {
   // maxLength 30
   std::optional<std::string> cancel_fee_desc;
   // maxLength 128
-  std::string order_id;
+  std::optional<std::string> order_id;
   // maxLength 512
-  std::string finish_ticket;
+  std::optional<std::string> finish_ticket;
   // maxLength 200
   std::optional<std::string> attach;
   // maxLength 200
@@ -898,8 +990,14 @@ struct PostQueryhotelbill {
 
 // POST v2/wxv/queryrentbill (needs the merchant client certificate)
 struct PostQueryrentbillRequest {
-  using Version = PostCancelbillRequest::Version;
-  using SignType = PostCancelbillRequest::SignType;
+  enum class Version : std::int32_t {
+    kUnrecognized = 0,
+    k1_0 = 1,  // "1.0"
+  };
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kHmacSha256 = 1,  // "HMAC-SHA256"
+  };
   // required; maxLength 32
   Enum<Version> version;
   // maxLength 32
@@ -928,9 +1026,25 @@ struct PostQueryrentbillRequest {
   ~PostQueryrentbillRequest();
 };
 struct PostQueryrentbillResponse {
-  using ReturnCode = PostCancelbillResponse::ReturnCode;
-  using ResultCode = PostCancelbillResponse::ReturnCode;
-  using State = PostQueryhotelbillResponse::State;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kCreated = 1,       // "CREATED"
+    kUserAccepted = 2,  // "USER_ACCEPTED"
+    kFinished = 3,      // "FINISHED"
+    kUserPaid = 4,      // "USER_PAID"
+    kRevoked = 5,       // "REVOKED"
+    kExpired = 6,       // "EXPIRED"
+  };
   enum class RentUnit : std::int32_t {
     kUnrecognized = 0,
     kFenYear = 1,    // "FEN_YEAR"
@@ -940,43 +1054,46 @@ struct PostQueryrentbillResponse {
     kFenMinute = 5,  // "FEN_MINUTE"
     kFenOnce = 6,    // "FEN_ONCE"
   };
-  using PayType = PostQueryhotelbillResponse::PayType;
-  // required; maxLength 16
+  enum class PayType : std::int32_t {
+    kUnrecognized = 0,
+    kMchChannelPayType = 1,  // "MchChannelPayType"
+  };
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
   std::optional<std::string> return_msg;
   // maxLength 128
-  std::string sign;
+  std::optional<std::string> sign;
   // maxLength 32
-  std::string nonce_str;
-  // required; maxLength 16
+  std::optional<std::string> nonce_str;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string out_order_no;
+  std::optional<std::string> out_order_no;
   // maxLength 32
-  std::string service_id;
-  // required; maxLength 32
+  std::optional<std::string> service_id;
+  // maxLength 32
   Enum<State> state;
   // maxLength 40
-  std::string goods_name;
+  std::optional<std::string> goods_name;
   // maxLength 32
-  std::string returned;
+  std::optional<std::string> returned;
   // maxLength 14
   std::optional<std::string> start_time;
   // maxLength 20
   std::optional<std::string> service_location;
-  std::int32_t deposit_amount = 0;
-  // required; maxLength 32
+  std::optional<std::int32_t> deposit_amount;
+  // maxLength 32
   Enum<RentUnit> rent_unit;
-  std::int32_t rent_unit_fee = 0;
+  std::optional<std::int32_t> rent_unit_fee;
   // maxLength 30
   std::optional<std::string> rent_fee_desc;
   // maxLength 14
@@ -988,9 +1105,9 @@ struct PostQueryrentbillResponse {
   // maxLength 30
   std::optional<std::string> service_end_location;
   // maxLength 128
-  std::string order_id;
+  std::optional<std::string> order_id;
   // maxLength 512
-  std::string finish_ticket;
+  std::optional<std::string> finish_ticket;
   // maxLength 200
   std::optional<std::string> attach;
   // maxLength 200
@@ -1058,10 +1175,42 @@ void Serialize(Archive& archive, PostQueryrentbillResponse& value);
 const EnumTable& EnumTableOf(PostCancelbillRequest::Version);
 const EnumTable& EnumTableOf(PostCancelbillRequest::SignType);
 const EnumTable& EnumTableOf(PostCancelbillResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostCancelbillResponse::ResultCode);
+const EnumTable& EnumTableOf(PostChangerentmoneyRequest::Version);
+const EnumTable& EnumTableOf(PostChangerentmoneyRequest::SignType);
+const EnumTable& EnumTableOf(PostChangerentmoneyResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostChangerentmoneyResponse::ResultCode);
+const EnumTable& EnumTableOf(PostCreatehotelbillRequest::Version);
+const EnumTable& EnumTableOf(PostCreatehotelbillRequest::SignType);
+const EnumTable& EnumTableOf(PostCreatehotelbillResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostCreatehotelbillResponse::ResultCode);
+const EnumTable& EnumTableOf(PostCreaterentbillRequest::Version);
+const EnumTable& EnumTableOf(PostCreaterentbillRequest::SignType);
+const EnumTable& EnumTableOf(PostCreaterentbillResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostCreaterentbillResponse::ResultCode);
+const EnumTable& EnumTableOf(PostFinishhotelbillRequest::Version);
+const EnumTable& EnumTableOf(PostFinishhotelbillRequest::SignType);
 const EnumTable& EnumTableOf(PostFinishhotelbillRequest::ProfitSharing);
+const EnumTable& EnumTableOf(PostFinishhotelbillResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostFinishhotelbillResponse::ResultCode);
+const EnumTable& EnumTableOf(PostFinishrentbillRequest::Version);
+const EnumTable& EnumTableOf(PostFinishrentbillRequest::SignType);
+const EnumTable& EnumTableOf(PostFinishrentbillRequest::ProfitSharing);
+const EnumTable& EnumTableOf(PostFinishrentbillResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostFinishrentbillResponse::ResultCode);
+const EnumTable& EnumTableOf(PostQueryhotelbillRequest::Version);
+const EnumTable& EnumTableOf(PostQueryhotelbillRequest::SignType);
+const EnumTable& EnumTableOf(PostQueryhotelbillResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostQueryhotelbillResponse::ResultCode);
 const EnumTable& EnumTableOf(PostQueryhotelbillResponse::State);
 const EnumTable& EnumTableOf(PostQueryhotelbillResponse::PayType);
+const EnumTable& EnumTableOf(PostQueryrentbillRequest::Version);
+const EnumTable& EnumTableOf(PostQueryrentbillRequest::SignType);
+const EnumTable& EnumTableOf(PostQueryrentbillResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostQueryrentbillResponse::ResultCode);
+const EnumTable& EnumTableOf(PostQueryrentbillResponse::State);
 const EnumTable& EnumTableOf(PostQueryrentbillResponse::RentUnit);
+const EnumTable& EnumTableOf(PostQueryrentbillResponse::PayType);
 
 // Fluent calls: Wxv(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

@@ -50,14 +50,14 @@ struct PostApiv2getsignkeySignGetsignkeyResponse {
     kSuccess = 1,  // "SUCCESS"
     kFail = 2,     // "FAIL"
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
-  std::string sandbox_signkey;
+  std::optional<std::string> sandbox_signkey;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -207,7 +207,7 @@ struct PostApiv2sandboxPayMicropayRequest {
   // maxLength 128
   std::string body;
   // as JSON text: maxLength 6000
-  std::optional<Detail> detail;
+  Optional<Detail> detail;
   // maxLength 127
   std::optional<std::string> attach;
   // maxLength 32
@@ -230,7 +230,7 @@ struct PostApiv2sandboxPayMicropayRequest {
   // maxLength 128
   std::string auth_code;
   // as JSON text: maxLength 256
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -243,9 +243,21 @@ struct PostApiv2sandboxPayMicropayRequest {
   ~PostApiv2sandboxPayMicropayRequest();
 };
 struct PostApiv2sandboxPayMicropayResponse {
-  using ReturnCode = PostApiv2getsignkeySignGetsignkeyResponse::ReturnCode;
-  using ResultCode = PostApiv2getsignkeySignGetsignkeyResponse::ReturnCode;
-  using IsSubscribe = PostApiv2sandboxPayMicropayRequest::Deposit;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class IsSubscribe : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
   struct PromotionDetail {
     enum class Scope : std::int32_t {
       kUnrecognized = 0,
@@ -263,8 +275,8 @@ struct PostApiv2sandboxPayMicropayResponse {
       std::optional<std::int64_t> discount_amount;
       std::optional<std::string> wxpay_goods_id;
       std::optional<std::string> goods_name;
-      std::int64_t quantity = 0;
-      std::int64_t price = 0;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
       // Unknown members.
       JsonValue extra;
 
@@ -275,17 +287,16 @@ struct PostApiv2sandboxPayMicropayResponse {
       GoodsDetail& operator=(GoodsDetail&&) = default;
       ~GoodsDetail();
     };
-    std::string promotion_id;
+    std::optional<std::string> promotion_id;
     std::optional<std::string> name;
     Enum<Scope> scope;
     Enum<Type> type;
-    std::string amount;
-    std::string activity_id;
+    std::optional<std::string> amount;
+    std::optional<std::string> activity_id;
     std::optional<std::string> wxpay_contribute;
     std::optional<std::string> merchant_contribute;
     std::optional<std::string> other_contribute;
-    // required
-    std::vector<GoodsDetail> goods_detail;
+    List<GoodsDetail> goods_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -296,56 +307,56 @@ struct PostApiv2sandboxPayMicropayResponse {
     PromotionDetail& operator=(PromotionDetail&&) = default;
     ~PromotionDetail();
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
   // maxLength 128
   std::optional<std::string> err_code_des;
   // maxLength 128
-  std::string openid;
-  // required; maxLength 1
+  std::optional<std::string> openid;
+  // maxLength 1
   Enum<IsSubscribe> is_subscribe;
   // maxLength 16
-  std::string trade_type;
+  std::optional<std::string> trade_type;
   // maxLength 32
-  std::string bank_type;
+  std::optional<std::string> bank_type;
   // maxLength 16
   std::optional<std::string> fee_type;
-  std::int32_t total_fee = 0;
+  std::optional<std::int32_t> total_fee;
   std::optional<std::int32_t> settlement_total_fee;
   std::optional<std::int32_t> coupon_fee;
   // maxLength 16
   std::optional<std::string> cash_fee_type;
-  std::int32_t cash_fee = 0;
+  std::optional<std::int32_t> cash_fee;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   // maxLength 128
   std::optional<std::string> attach;
   // maxLength 14
-  std::string time_end;
+  std::optional<std::string> time_end;
   // as JSON text: maxLength 6000
-  std::optional<PromotionDetail> promotion_detail;
+  Optional<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -401,7 +412,11 @@ struct PostApiv2sandboxPayOrderqueryRequest {
     kUnrecognized = 0,
     k1_0 = 1,  // "1.0"
   };
-  using SignType = PostApiv2sandboxPayMicropayRequest::SignType;
+  enum class SignType : std::int32_t {
+    kUnrecognized = 0,
+    kMd5 = 1,         // "MD5"
+    kHmacSha256 = 2,  // "HMAC-SHA256"
+  };
   Enum<WechatpayNegativeTest> wechatpay_negative_test;
   // maxLength 32
   Enum<Version> version;
@@ -434,10 +449,26 @@ struct PostApiv2sandboxPayOrderqueryRequest {
   ~PostApiv2sandboxPayOrderqueryRequest();
 };
 struct PostApiv2sandboxPayOrderqueryResponse {
-  using ReturnCode = PostApiv2getsignkeySignGetsignkeyResponse::ReturnCode;
-  using ResultCode = PostApiv2getsignkeySignGetsignkeyResponse::ReturnCode;
-  using IsSubscribe = PostApiv2sandboxPayMicropayRequest::Deposit;
-  using SubIsSubscribe = PostApiv2sandboxPayMicropayRequest::Deposit;
+  enum class ReturnCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class ResultCode : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+  };
+  enum class IsSubscribe : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
+  enum class SubIsSubscribe : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
   enum class TradeState : std::int32_t {
     kUnrecognized = 0,
     kSuccess = 1,     // "SUCCESS"
@@ -450,14 +481,22 @@ struct PostApiv2sandboxPayOrderqueryResponse {
     kAccept = 8,      // "ACCEPT"
   };
   struct PromotionDetail {
-    using Scope = PostApiv2sandboxPayMicropayResponse::PromotionDetail::Scope;
-    using Type = PostApiv2sandboxPayMicropayResponse::PromotionDetail::Type;
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
     struct GoodsDetail {
       std::optional<std::string> goods_id;
       std::optional<std::string> wxpay_goods_id;
       std::optional<std::string> goods_name;
-      std::int64_t quantity = 0;
-      std::int64_t price = 0;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
       // Unknown members.
       JsonValue extra;
 
@@ -468,17 +507,16 @@ struct PostApiv2sandboxPayOrderqueryResponse {
       GoodsDetail& operator=(GoodsDetail&&) = default;
       ~GoodsDetail();
     };
-    std::string promotion_id;
+    std::optional<std::string> promotion_id;
     std::optional<std::string> name;
     Enum<Scope> scope;
     Enum<Type> type;
-    std::string amount;
-    std::string activity_id;
+    std::optional<std::string> amount;
+    std::optional<std::string> activity_id;
     std::optional<std::string> wxpay_contribute;
     std::optional<std::string> merchant_contribute;
     std::optional<std::string> other_contribute;
-    // required
-    std::vector<GoodsDetail> goods_detail;
+    List<GoodsDetail> goods_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -489,23 +527,23 @@ struct PostApiv2sandboxPayOrderqueryResponse {
     PromotionDetail& operator=(PromotionDetail&&) = default;
     ~PromotionDetail();
   };
-  // required; maxLength 16
+  // maxLength 16
   Enum<ReturnCode> return_code;
   // maxLength 128
-  std::string return_msg;
+  std::optional<std::string> return_msg;
   // maxLength 32
-  std::string appid;
+  std::optional<std::string> appid;
   // maxLength 32
   std::optional<std::string> sub_appid;
   // maxLength 32
-  std::string mch_id;
+  std::optional<std::string> mch_id;
   // maxLength 32
   std::optional<std::string> sub_mch_id;
   // maxLength 32
-  std::string nonce_str;
+  std::optional<std::string> nonce_str;
   // maxLength 32
-  std::string sign;
-  // required; maxLength 16
+  std::optional<std::string> sign;
+  // maxLength 16
   Enum<ResultCode> result_code;
   // maxLength 32
   std::optional<std::string> err_code;
@@ -514,24 +552,24 @@ struct PostApiv2sandboxPayOrderqueryResponse {
   // maxLength 32
   std::optional<std::string> device_info;
   // maxLength 128
-  std::string openid;
-  // required; maxLength 1
+  std::optional<std::string> openid;
+  // maxLength 1
   Enum<IsSubscribe> is_subscribe;
   // maxLength 128
   std::optional<std::string> sub_openid;
   // maxLength 1
   Enum<SubIsSubscribe> sub_is_subscribe;
   // maxLength 16
-  std::string trade_type;
-  // required; maxLength 32
+  std::optional<std::string> trade_type;
+  // maxLength 32
   Enum<TradeState> trade_state;
   // maxLength 16
-  std::string bank_type;
-  std::int32_t total_fee = 0;
+  std::optional<std::string> bank_type;
+  std::optional<std::int32_t> total_fee;
   std::optional<std::int32_t> settlement_total_fee;
   // maxLength 8
   std::optional<std::string> fee_type;
-  std::int32_t cash_fee = 0;
+  std::optional<std::int32_t> cash_fee;
   // maxLength 16
   std::optional<std::string> cash_fee_type;
   std::optional<std::int32_t> coupon_fee;
@@ -541,17 +579,17 @@ struct PostApiv2sandboxPayOrderqueryResponse {
   std::vector<std::string> coupon_id_n;
   std::vector<std::int32_t> coupon_fee_n;
   // maxLength 32
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   // maxLength 32
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   // maxLength 128
   std::optional<std::string> attach;
   // maxLength 14
-  std::string time_end;
+  std::optional<std::string> time_end;
   // maxLength 256
-  std::string trade_state_desc;
+  std::optional<std::string> trade_state_desc;
   // as JSON text: maxLength 6000
-  std::optional<PromotionDetail> promotion_detail;
+  Optional<PromotionDetail> promotion_detail;
   std::optional<std::int32_t> consume_fee;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -608,11 +646,21 @@ const EnumTable& EnumTableOf(PostApiv2getsignkeySignGetsignkeyResponse::ReturnCo
 const EnumTable& EnumTableOf(PostApiv2sandboxPayMicropayRequest::ProfitSharing);
 const EnumTable& EnumTableOf(PostApiv2sandboxPayMicropayRequest::Deposit);
 const EnumTable& EnumTableOf(PostApiv2sandboxPayMicropayRequest::SignType);
+const EnumTable& EnumTableOf(PostApiv2sandboxPayMicropayResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostApiv2sandboxPayMicropayResponse::ResultCode);
+const EnumTable& EnumTableOf(PostApiv2sandboxPayMicropayResponse::IsSubscribe);
 const EnumTable& EnumTableOf(PostApiv2sandboxPayMicropayResponse::PromotionDetail::Scope);
 const EnumTable& EnumTableOf(PostApiv2sandboxPayMicropayResponse::PromotionDetail::Type);
 const EnumTable& EnumTableOf(PostApiv2sandboxPayOrderqueryRequest::WechatpayNegativeTest);
 const EnumTable& EnumTableOf(PostApiv2sandboxPayOrderqueryRequest::Version);
+const EnumTable& EnumTableOf(PostApiv2sandboxPayOrderqueryRequest::SignType);
+const EnumTable& EnumTableOf(PostApiv2sandboxPayOrderqueryResponse::ReturnCode);
+const EnumTable& EnumTableOf(PostApiv2sandboxPayOrderqueryResponse::ResultCode);
+const EnumTable& EnumTableOf(PostApiv2sandboxPayOrderqueryResponse::IsSubscribe);
+const EnumTable& EnumTableOf(PostApiv2sandboxPayOrderqueryResponse::SubIsSubscribe);
 const EnumTable& EnumTableOf(PostApiv2sandboxPayOrderqueryResponse::TradeState);
+const EnumTable& EnumTableOf(PostApiv2sandboxPayOrderqueryResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(PostApiv2sandboxPayOrderqueryResponse::PromotionDetail::Type);
 
 // Fluent calls: Xdc(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

@@ -45,8 +45,7 @@ struct GetReceiptsByReceiptIdResponse {
       kUnrecognized = 0,
       kCny = 1,  // "CNY"
     };
-    std::int64_t total = 0;
-    // required
+    std::optional<std::int64_t> total;
     Enum<Currency> currency;
     // Unknown members.
     JsonValue extra;
@@ -70,9 +69,8 @@ struct GetReceiptsByReceiptIdResponse {
         kUnrecognized = 0,
         kMerchant = 1,  // "MERCHANT"
       };
-      // required
       Enum<Operator> operator_;
-      std::string mchid;
+      std::optional<std::string> mchid;
       // Unknown members.
       JsonValue extra;
 
@@ -87,14 +85,12 @@ struct GetReceiptsByReceiptIdResponse {
       kUnrecognized = 0,
       kTransferToOriginalReceiveUser = 1,  // "TRANSFER_TO_ORIGINAL_RECEIVE_USER"
     };
-    std::string out_instruction_no;
-    Commander commander;
-    // required
+    std::optional<std::string> out_instruction_no;
+    Optional<Commander> commander;
     Enum<TransferMode> transfer_mode;
     std::optional<std::string> success_time;
-    // required
-    std::vector<std::string> appid;
-    std::string notify_url;
+    List<std::string> appid;
+    std::optional<std::string> notify_url;
     // Unknown members.
     JsonValue extra;
 
@@ -105,15 +101,13 @@ struct GetReceiptsByReceiptIdResponse {
     Instruction& operator=(Instruction&&) = default;
     ~Instruction();
   };
-  // required
   Enum<ProductName> product_name;
-  std::string receipt_id;
-  TransferAmount transfer_amount;
-  // required
+  std::optional<std::string> receipt_id;
+  Optional<TransferAmount> transfer_amount;
   Enum<ReceiptState> receipt_state;
   std::optional<std::string> create_time;
   std::optional<std::string> last_update_time;
-  std::optional<Instruction> instruction;
+  Optional<Instruction> instruction;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -183,7 +177,7 @@ struct PostReceiptsByReceiptIdTransferInstructionsRequest {
   std::string out_instruction_no;
   // required
   Enum<TransferMode> transfer_mode;
-  std::optional<Receiver> receiver;
+  Optional<Receiver> receiver;
   std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -200,11 +194,51 @@ struct PostReceiptsByReceiptIdTransferInstructionsRequest {
   ~PostReceiptsByReceiptIdTransferInstructionsRequest();
 };
 struct PostReceiptsByReceiptIdTransferInstructionsResponse {
-  using ProductName = GetReceiptsByReceiptIdResponse::ProductName;
-  using TransferAmount = GetReceiptsByReceiptIdResponse::TransferAmount;
-  using ReceiptState = GetReceiptsByReceiptIdResponse::ReceiptState;
+  enum class ProductName : std::int32_t {
+    kUnrecognized = 0,
+    kC2C = 1,  // "C2C"
+  };
+  struct TransferAmount {
+    enum class Currency : std::int32_t {
+      kUnrecognized = 0,
+      kCny = 1,  // "CNY"
+    };
+    std::optional<std::int64_t> total;
+    Enum<Currency> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    TransferAmount();
+    TransferAmount(const TransferAmount&) = default;
+    TransferAmount(TransferAmount&&) = default;
+    TransferAmount& operator=(const TransferAmount&) = default;
+    TransferAmount& operator=(TransferAmount&&) = default;
+    ~TransferAmount();
+  };
+  enum class ReceiptState : std::int32_t {
+    kUnrecognized = 0,
+    kReceiptStatePending = 1,    // "RECEIPT_STATE_PENDING"
+    kReceiptStateProgress = 2,   // "RECEIPT_STATE_PROGRESS"
+    kReceiptStateCompleted = 3,  // "RECEIPT_STATE_COMPLETED"
+  };
   struct Instruction {
-    using Commander = GetReceiptsByReceiptIdResponse::Instruction::Commander;
+    struct Commander {
+      enum class Operator : std::int32_t {
+        kUnrecognized = 0,
+        kMerchant = 1,  // "MERCHANT"
+      };
+      Enum<Operator> operator_;
+      std::optional<std::string> mchid;
+      // Unknown members.
+      JsonValue extra;
+
+      Commander();
+      Commander(const Commander&) = default;
+      Commander(Commander&&) = default;
+      Commander& operator=(const Commander&) = default;
+      Commander& operator=(Commander&&) = default;
+      ~Commander();
+    };
     using TransferMode = PostReceiptsByReceiptIdTransferInstructionsRequest::TransferMode;
     using Receiver = PostReceiptsByReceiptIdTransferInstructionsRequest::Receiver;
     enum class InstructionState : std::int32_t {
@@ -214,15 +248,14 @@ struct PostReceiptsByReceiptIdTransferInstructionsResponse {
       kInstructionStateClosed = 3,      // "INSTRUCTION_STATE_CLOSED"
       kInstructionStateSuccess = 4,     // "INSTRUCTION_STATE_SUCCESS"
     };
-    std::string out_instruction_no;
-    Commander commander;
-    // required
+    std::optional<std::string> out_instruction_no;
+    Optional<Commander> commander;
     Enum<TransferMode> transfer_mode;
-    std::optional<Receiver> receiver;
+    Optional<Receiver> receiver;
     Enum<InstructionState> instruction_state;
     std::optional<std::string> create_time;
     std::optional<std::string> success_time;
-    std::string notify_url;
+    std::optional<std::string> notify_url;
     // Unknown members.
     JsonValue extra;
 
@@ -233,15 +266,13 @@ struct PostReceiptsByReceiptIdTransferInstructionsResponse {
     Instruction& operator=(Instruction&&) = default;
     ~Instruction();
   };
-  // required
   Enum<ProductName> product_name;
-  std::string receipt_id;
-  TransferAmount transfer_amount;
-  // required
+  std::optional<std::string> receipt_id;
+  Optional<TransferAmount> transfer_amount;
   Enum<ReceiptState> receipt_state;
   std::optional<std::string> create_time;
   std::optional<std::string> last_update_time;
-  std::optional<Instruction> instruction;
+  Optional<Instruction> instruction;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -309,8 +340,10 @@ struct GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoRequest {
 };
 struct GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoResponse {
   struct Commander {
-    using Operator = GetReceiptsByReceiptIdResponse::Instruction::Commander::Operator;
-    // required
+    enum class Operator : std::int32_t {
+      kUnrecognized = 0,
+      kMerchant = 1,  // "MERCHANT"
+    };
     Enum<Operator> operator_;
     std::optional<std::string> mchid;
     // Unknown members.
@@ -323,7 +356,12 @@ struct GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoResponse {
     Commander& operator=(Commander&&) = default;
     ~Commander();
   };
-  using TransferMode = PostReceiptsByReceiptIdTransferInstructionsRequest::TransferMode;
+  enum class TransferMode : std::int32_t {
+    kUnrecognized = 0,
+    kTransferToOriginalReceiveUser = 1,           // "TRANSFER_TO_ORIGINAL_RECEIVE_USER"
+    kTransferModeToOriginalReceiveMerchant = 2,   // "TRANSFER_MODE_TO_ORIGINAL_RECEIVE_MERCHANT"
+    kTransferModeToSpecifiedReceiveMerchant = 3,  // "TRANSFER_MODE_TO_SPECIFIED_RECEIVE_MERCHANT"
+  };
   struct Receiver {
     std::optional<std::string> account_type;
     std::optional<std::string> openid;
@@ -339,14 +377,17 @@ struct GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoResponse {
     Receiver& operator=(Receiver&&) = default;
     ~Receiver();
   };
-  using InstructionState =
-      PostReceiptsByReceiptIdTransferInstructionsResponse::Instruction::InstructionState;
-  std::string out_instruction_no;
-  Commander commander;
-  // required
+  enum class InstructionState : std::int32_t {
+    kUnrecognized = 0,
+    kInstructionStatePending = 1,     // "INSTRUCTION_STATE_PENDING"
+    kInstructionStateInProgress = 2,  // "INSTRUCTION_STATE_IN_PROGRESS"
+    kInstructionStateClosed = 3,      // "INSTRUCTION_STATE_CLOSED"
+    kInstructionStateSuccess = 4,     // "INSTRUCTION_STATE_SUCCESS"
+  };
+  std::optional<std::string> out_instruction_no;
+  Optional<Commander> commander;
   Enum<TransferMode> transfer_mode;
-  std::optional<Receiver> receiver;
-  // required
+  Optional<Receiver> receiver;
   Enum<InstructionState> instruction_state;
   // format rfc3339
   std::optional<std::string> create_time;
@@ -354,7 +395,7 @@ struct GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoResponse {
   std::optional<std::string> success_time;
   // format rfc3339
   std::optional<std::string> close_time;
-  std::string notify_url;
+  std::optional<std::string> notify_url;
   std::optional<std::string> instruction_instance_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -433,8 +474,20 @@ const EnumTable& EnumTableOf(GetReceiptsByReceiptIdResponse::ReceiptState);
 const EnumTable& EnumTableOf(GetReceiptsByReceiptIdResponse::Instruction::Commander::Operator);
 const EnumTable& EnumTableOf(GetReceiptsByReceiptIdResponse::Instruction::TransferMode);
 const EnumTable& EnumTableOf(PostReceiptsByReceiptIdTransferInstructionsRequest::TransferMode);
+const EnumTable& EnumTableOf(PostReceiptsByReceiptIdTransferInstructionsResponse::ProductName);
+const EnumTable& EnumTableOf(
+    PostReceiptsByReceiptIdTransferInstructionsResponse::TransferAmount::Currency);
+const EnumTable& EnumTableOf(PostReceiptsByReceiptIdTransferInstructionsResponse::ReceiptState);
+const EnumTable& EnumTableOf(
+    PostReceiptsByReceiptIdTransferInstructionsResponse::Instruction::Commander::Operator);
 const EnumTable& EnumTableOf(
     PostReceiptsByReceiptIdTransferInstructionsResponse::Instruction::InstructionState);
+const EnumTable& EnumTableOf(
+    GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoResponse::Commander::Operator);
+const EnumTable& EnumTableOf(
+    GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoResponse::TransferMode);
+const EnumTable& EnumTableOf(
+    GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoResponse::InstructionState);
 
 // Fluent calls: AbnormalFundProcessing(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

@@ -97,7 +97,13 @@ struct GetWbChannelAccountBalance {
 
 // GET v3/aggracct-bc/wb-channel/account/mch_archives
 struct GetWbChannelAccountMchArchivesRequest {
-  using ReqScene = GetWbChannelAccountBalanceRequest::ReqScene;
+  enum class ReqScene : std::int32_t {
+    kUnrecognized = 0,
+    kSjtConvenientSettlementServiceMerchant = 1,  // "SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT"
+    kSjtMicroMerchant = 2,                        // "SJT_MICRO_MERCHANT"
+    kWxShopConvenientSettlementServiceMerchant =
+        3,  // "WX_SHOP_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT"
+  };
   std::string mchid;
   // format base64; encrypted with the platform key when sent
   std::string bal_account_no;
@@ -133,18 +139,17 @@ struct GetWbChannelAccountMchArchivesResponse {
       kUnrecognized = 0,
       k01 = 1,  // "01"
     };
-    // required
     Enum<LegalRepresentativeIdType> legal_representative_id_type;
     // format base64
-    std::string legal_representative_name;
+    std::optional<std::string> legal_representative_name;
     // format base64
-    std::string legal_representative_id_no;
-    std::string legal_representative_effective_date;
-    std::string legal_representative_expire_date;
-    std::string legal_representative_img_front_id;
-    std::string legal_representative_img_back_id;
+    std::optional<std::string> legal_representative_id_no;
+    std::optional<std::string> legal_representative_effective_date;
+    std::optional<std::string> legal_representative_expire_date;
+    std::optional<std::string> legal_representative_img_front_id;
+    std::optional<std::string> legal_representative_img_back_id;
     // format base64
-    std::string legal_representative_address;
+    std::optional<std::string> legal_representative_address;
     std::optional<std::string> legal_representative_issue_authority;
     std::optional<std::string> legal_representative_nation;
     // Unknown members.
@@ -158,21 +163,22 @@ struct GetWbChannelAccountMchArchivesResponse {
     ~LegalRepresentative();
   };
   struct BeneficialOwner {
-    using BeneficialOwnerIdType =
-        GetWbChannelAccountMchArchivesResponse::LegalRepresentative::LegalRepresentativeIdType;
-    std::string beneficial_owner_no;
-    // required
+    enum class BeneficialOwnerIdType : std::int32_t {
+      kUnrecognized = 0,
+      k01 = 1,  // "01"
+    };
+    std::optional<std::string> beneficial_owner_no;
     Enum<BeneficialOwnerIdType> beneficial_owner_id_type;
     // format base64
-    std::string beneficial_owner_name;
+    std::optional<std::string> beneficial_owner_name;
     // format base64
-    std::string beneficial_owner_id_no;
-    std::string beneficial_owner_effective_date;
-    std::string beneficial_owner_expire_date;
-    std::string beneficial_owner_img_front_id;
-    std::string beneficial_owner_img_back_id;
+    std::optional<std::string> beneficial_owner_id_no;
+    std::optional<std::string> beneficial_owner_effective_date;
+    std::optional<std::string> beneficial_owner_expire_date;
+    std::optional<std::string> beneficial_owner_img_front_id;
+    std::optional<std::string> beneficial_owner_img_back_id;
     // format base64
-    std::string beneficial_owner_address;
+    std::optional<std::string> beneficial_owner_address;
     // Unknown members.
     JsonValue extra;
 
@@ -197,8 +203,8 @@ struct GetWbChannelAccountMchArchivesResponse {
   std::optional<std::string> merchant_img_front_id;
   std::optional<std::string> register_address;
   std::optional<std::string> business_scope;
-  std::optional<LegalRepresentative> legal_representative;
-  std::vector<BeneficialOwner> beneficial_owner;
+  Optional<LegalRepresentative> legal_representative;
+  List<BeneficialOwner> beneficial_owner;
   // format base64
   std::optional<std::string> card_no;
   std::optional<std::string> sgn_no;
@@ -340,7 +346,13 @@ struct PostWbChannelBankChannelAccountRenameRequest {
     kUnrecognized = 0,
     kSubjectInfoRename = 1,  // "SUBJECT_INFO_RENAME"
   };
-  using ReqScene = GetWbChannelAccountBalanceRequest::ReqScene;
+  enum class ReqScene : std::int32_t {
+    kUnrecognized = 0,
+    kSjtConvenientSettlementServiceMerchant = 1,  // "SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT"
+    kSjtMicroMerchant = 2,                        // "SJT_MICRO_MERCHANT"
+    kWxShopConvenientSettlementServiceMerchant =
+        3,  // "WX_SHOP_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT"
+  };
   std::string out_request_no;
   std::string mchid;
   // format base64; encrypted with the platform key when sent
@@ -370,16 +382,14 @@ struct PostWbChannelBankChannelAccountRenameResponse {
     kSuccess = 2,     // "SUCCESS"
     kFail = 3,        // "FAIL"
   };
-  // required
   Enum<ChangeScene> change_scene;
-  std::string application_id;
-  std::string out_request_no;
-  std::string mchid;
+  std::optional<std::string> application_id;
+  std::optional<std::string> out_request_no;
+  std::optional<std::string> mchid;
   // format base64
-  std::string bal_account_no;
+  std::optional<std::string> bal_account_no;
   // format base64
-  std::string new_account_name;
-  // required
+  std::optional<std::string> new_account_name;
   Enum<ApplicationState> application_state;
   // format rfc3339
   std::optional<std::string> finish_time;
@@ -452,18 +462,24 @@ struct GetWbChannelBankChannelAccountRenameByApplicationIdRequest {
   ~GetWbChannelBankChannelAccountRenameByApplicationIdRequest();
 };
 struct GetWbChannelBankChannelAccountRenameByApplicationIdResponse {
-  using ChangeScene = PostWbChannelBankChannelAccountRenameRequest::ChangeScene;
-  using ApplicationState = PostWbChannelBankChannelAccountRenameResponse::ApplicationState;
-  // required
+  enum class ChangeScene : std::int32_t {
+    kUnrecognized = 0,
+    kSubjectInfoRename = 1,  // "SUBJECT_INFO_RENAME"
+  };
+  enum class ApplicationState : std::int32_t {
+    kUnrecognized = 0,
+    kProcessing = 1,  // "PROCESSING"
+    kSuccess = 2,     // "SUCCESS"
+    kFail = 3,        // "FAIL"
+  };
   Enum<ChangeScene> change_scene;
-  std::string application_id;
-  std::string out_request_no;
-  std::string mchid;
+  std::optional<std::string> application_id;
+  std::optional<std::string> out_request_no;
+  std::optional<std::string> mchid;
   // format base64
-  std::string bal_account_no;
+  std::optional<std::string> bal_account_no;
   // format base64
-  std::string new_account_name;
-  // required
+  std::optional<std::string> new_account_name;
   Enum<ApplicationState> application_state;
   // format rfc3339
   std::optional<std::string> finish_time;
@@ -606,7 +622,13 @@ struct PostWbChannelControlOrdersInfoUpdateResultNotify {
 
 // POST v3/aggracct-bc/wb-channel/control-orders/punish
 struct PostWbChannelControlOrdersPunishRequest {
-  using ReqScene = GetWbChannelAccountBalanceRequest::ReqScene;
+  enum class ReqScene : std::int32_t {
+    kUnrecognized = 0,
+    kSjtConvenientSettlementServiceMerchant = 1,  // "SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT"
+    kSjtMicroMerchant = 2,                        // "SJT_MICRO_MERCHANT"
+    kWxShopConvenientSettlementServiceMerchant =
+        3,  // "WX_SHOP_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT"
+  };
   enum class FundRepatriationStrategy : std::int32_t {
     kUnrecognized = 0,
     kAllForbidden = 1,          // "ALL_FORBIDDEN"
@@ -638,8 +660,8 @@ struct PostWbChannelControlOrdersPunishRequest {
   ~PostWbChannelControlOrdersPunishRequest();
 };
 struct PostWbChannelControlOrdersPunishResponse {
-  std::string wxpay_punish_no;
-  std::string out_request_no;
+  std::optional<std::string> wxpay_punish_no;
+  std::optional<std::string> out_request_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -687,7 +709,13 @@ struct PostWbChannelControlOrdersPunish {
 
 // POST v3/aggracct-bc/wb-channel/control-orders/recover
 struct PostWbChannelControlOrdersRecoverRequest {
-  using ReqScene = GetWbChannelAccountBalanceRequest::ReqScene;
+  enum class ReqScene : std::int32_t {
+    kUnrecognized = 0,
+    kSjtConvenientSettlementServiceMerchant = 1,  // "SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT"
+    kSjtMicroMerchant = 2,                        // "SJT_MICRO_MERCHANT"
+    kWxShopConvenientSettlementServiceMerchant =
+        3,  // "WX_SHOP_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT"
+  };
   std::string out_request_no;
   std::string related_webank_punish_no;
   std::string related_wxpay_punish_no;
@@ -713,8 +741,8 @@ struct PostWbChannelControlOrdersRecoverRequest {
   ~PostWbChannelControlOrdersRecoverRequest();
 };
 struct PostWbChannelControlOrdersRecoverResponse {
-  std::string wxpay_recover_no;
-  std::string out_request_no;
+  std::optional<std::string> wxpay_recover_no;
+  std::optional<std::string> out_request_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -785,7 +813,11 @@ struct GetWbChannelControlOrdersByOutRequestNoRequest {
   ~GetWbChannelControlOrdersByOutRequestNoRequest();
 };
 struct GetWbChannelControlOrdersByOutRequestNoResponse {
-  using ControlScene = GetWbChannelControlOrdersByOutRequestNoRequest::ControlType;
+  enum class ControlScene : std::int32_t {
+    kUnrecognized = 0,
+    kPunish = 1,   // "PUNISH"
+    kRecover = 2,  // "RECOVER"
+  };
   struct PunishOrder {
     enum class PunishState : std::int32_t {
       kUnrecognized = 0,
@@ -806,24 +838,23 @@ struct GetWbChannelControlOrdersByOutRequestNoResponse {
       kDisableRefund = 4,         // "DISABLE_REFUND"
       kDisableCloseMerchant = 5,  // "DISABLE_CLOSE_MERCHANT"
     };
-    std::string wxpay_punish_no;
-    std::string out_request_no;
-    std::string mchid;
-    std::int64_t punish_scene = 0;
-    std::int64_t punish_rule_version = 0;
+    std::optional<std::string> wxpay_punish_no;
+    std::optional<std::string> out_request_no;
+    std::optional<std::string> mchid;
+    std::optional<std::int64_t> punish_scene;
+    std::optional<std::int64_t> punish_rule_version;
     std::optional<std::string> punish_reason;
     // format rfc3339
     std::optional<std::string> punish_start_time;
     // format rfc3339
     std::optional<std::string> punish_end_time;
     // format rfc3339
-    std::string punish_accept_time;
+    std::optional<std::string> punish_accept_time;
     // format rfc3339
     std::optional<std::string> punish_finish_time;
-    // required
     Enum<PunishState> punish_state;
     Enum<EffectState> effect_state;
-    std::vector<Enum<ControlAction>> control_action;
+    List<Enum<ControlAction>> control_action;
     std::optional<std::string> error_message;
     std::optional<std::string> error_code;
     // Unknown members.
@@ -837,20 +868,24 @@ struct GetWbChannelControlOrdersByOutRequestNoResponse {
     ~PunishOrder();
   };
   struct RecoverOrder {
-    using RecoverState = GetWbChannelControlOrdersByOutRequestNoResponse::PunishOrder::PunishState;
-    std::string wxpay_recover_no;
-    std::string out_request_no;
-    std::string related_wxpay_punish_no;
-    std::string mchid;
-    std::string punish_scene;
-    std::string punish_rule_version;
+    enum class RecoverState : std::int32_t {
+      kUnrecognized = 0,
+      kExecuting = 1,  // "EXECUTING"
+      kSuccess = 2,    // "SUCCESS"
+      kFailed = 3,     // "FAILED"
+    };
+    std::optional<std::string> wxpay_recover_no;
+    std::optional<std::string> out_request_no;
+    std::optional<std::string> related_wxpay_punish_no;
+    std::optional<std::string> mchid;
+    std::optional<std::string> punish_scene;
+    std::optional<std::string> punish_rule_version;
     // format rfc3339
-    std::string recover_accept_time;
+    std::optional<std::string> recover_accept_time;
     // format rfc3339
-    std::string recover_finish_time;
-    // required
+    std::optional<std::string> recover_finish_time;
     Enum<RecoverState> recover_state;
-    std::string recover_reason;
+    std::optional<std::string> recover_reason;
     std::optional<std::string> error_message;
     std::optional<std::string> error_code;
     // Unknown members.
@@ -863,10 +898,9 @@ struct GetWbChannelControlOrdersByOutRequestNoResponse {
     RecoverOrder& operator=(RecoverOrder&&) = default;
     ~RecoverOrder();
   };
-  // required
   Enum<ControlScene> control_scene;
-  std::optional<PunishOrder> punish_order;
-  std::optional<RecoverOrder> recover_order;
+  Optional<PunishOrder> punish_order;
+  Optional<RecoverOrder> recover_order;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -924,7 +958,13 @@ struct PostWbChannelSpecialReductionRequest {
     kFinancialPenalty = 1,   // "FINANCIAL_PENALTY"
     kJudicialDeduction = 2,  // "JUDICIAL_DEDUCTION"
   };
-  using ReqScene = GetWbChannelAccountBalanceRequest::ReqScene;
+  enum class ReqScene : std::int32_t {
+    kUnrecognized = 0,
+    kSjtConvenientSettlementServiceMerchant = 1,  // "SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT"
+    kSjtMicroMerchant = 2,                        // "SJT_MICRO_MERCHANT"
+    kWxShopConvenientSettlementServiceMerchant =
+        3,  // "WX_SHOP_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT"
+  };
   std::string mchid;
   // format base64; encrypted with the platform key when sent
   std::string bal_account_no;
@@ -1022,7 +1062,13 @@ struct PostWbChannelSpecialReduction {
 
 // GET v3/aggracct-bc/wb-channel/special-reduction/{out_request_no}
 struct GetWbChannelSpecialReductionByOutRequestNoRequest {
-  using ReqScene = GetWbChannelAccountBalanceRequest::ReqScene;
+  enum class ReqScene : std::int32_t {
+    kUnrecognized = 0,
+    kSjtConvenientSettlementServiceMerchant = 1,  // "SJT_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT"
+    kSjtMicroMerchant = 2,                        // "SJT_MICRO_MERCHANT"
+    kWxShopConvenientSettlementServiceMerchant =
+        3,  // "WX_SHOP_CONVENIENT_SETTLEMENT_SERVICE_MERCHANT"
+  };
   std::string mchid;
   // format base64; encrypted with the platform key when sent
   std::string bal_account_no;
@@ -1045,9 +1091,23 @@ struct GetWbChannelSpecialReductionByOutRequestNoRequest {
   ~GetWbChannelSpecialReductionByOutRequestNoRequest();
 };
 struct GetWbChannelSpecialReductionByOutRequestNoResponse {
-  using ReductionType = PostWbChannelSpecialReductionRequest::ReductionType;
-  using State = PostWbChannelSpecialReductionResponse::State;
-  using FailReason = PostWbChannelSpecialReductionResponse::FailReason;
+  enum class ReductionType : std::int32_t {
+    kUnrecognized = 0,
+    kFinancialPenalty = 1,   // "FINANCIAL_PENALTY"
+    kJudicialDeduction = 2,  // "JUDICIAL_DEDUCTION"
+  };
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kProcessing = 1,  // "PROCESSING"
+    kSuccess = 2,     // "SUCCESS"
+    kFailed = 3,      // "FAILED"
+  };
+  enum class FailReason : std::int32_t {
+    kUnrecognized = 0,
+    kBalanceNotEnough = 1,       // "BALANCE_NOT_ENOUGH"
+    kReceiptNotExistClosed = 2,  // "RECEIPT_NOT_EXIST_CLOSED"
+    kTimeOutClosed = 3,          // "TIME_OUT_CLOSED"
+  };
   std::optional<std::string> mchid;
   // format base64
   std::optional<std::string> bal_account_no;
@@ -1137,28 +1197,46 @@ void Serialize(Archive& archive, PostWbChannelSpecialReductionResponse& value);
 void Serialize(Archive& archive, GetWbChannelSpecialReductionByOutRequestNoRequest& value);
 void Serialize(Archive& archive, GetWbChannelSpecialReductionByOutRequestNoResponse& value);
 const EnumTable& EnumTableOf(GetWbChannelAccountBalanceRequest::ReqScene);
+const EnumTable& EnumTableOf(GetWbChannelAccountMchArchivesRequest::ReqScene);
 const EnumTable& EnumTableOf(GetWbChannelAccountMchArchivesResponse::MerchantType);
 const EnumTable& EnumTableOf(GetWbChannelAccountMchArchivesResponse::MerchantIdType);
 const EnumTable& EnumTableOf(
     GetWbChannelAccountMchArchivesResponse::LegalRepresentative::LegalRepresentativeIdType);
+const EnumTable& EnumTableOf(
+    GetWbChannelAccountMchArchivesResponse::BeneficialOwner::BeneficialOwnerIdType);
 const EnumTable& EnumTableOf(GetWbChannelAccountMchMediaRequest::BusinessScene);
 const EnumTable& EnumTableOf(GetWbChannelAccountMchMediaRequest::MchMediaType);
 const EnumTable& EnumTableOf(GetWbChannelAccountMchMediaResponse::MediaType);
 const EnumTable& EnumTableOf(PostWbChannelBankChannelAccountRenameRequest::ChangeScene);
+const EnumTable& EnumTableOf(PostWbChannelBankChannelAccountRenameRequest::ReqScene);
 const EnumTable& EnumTableOf(PostWbChannelBankChannelAccountRenameResponse::ApplicationState);
+const EnumTable& EnumTableOf(
+    GetWbChannelBankChannelAccountRenameByApplicationIdResponse::ChangeScene);
+const EnumTable& EnumTableOf(
+    GetWbChannelBankChannelAccountRenameByApplicationIdResponse::ApplicationState);
 const EnumTable& EnumTableOf(PostWbChannelControlOrdersInfoUpdateResultNotifyRequest::AuditResult);
 const EnumTable& EnumTableOf(PostWbChannelControlOrdersInfoUpdateResultNotifyRequest::Scene);
+const EnumTable& EnumTableOf(PostWbChannelControlOrdersPunishRequest::ReqScene);
 const EnumTable& EnumTableOf(PostWbChannelControlOrdersPunishRequest::FundRepatriationStrategy);
+const EnumTable& EnumTableOf(PostWbChannelControlOrdersRecoverRequest::ReqScene);
 const EnumTable& EnumTableOf(GetWbChannelControlOrdersByOutRequestNoRequest::ControlType);
+const EnumTable& EnumTableOf(GetWbChannelControlOrdersByOutRequestNoResponse::ControlScene);
 const EnumTable& EnumTableOf(
     GetWbChannelControlOrdersByOutRequestNoResponse::PunishOrder::PunishState);
 const EnumTable& EnumTableOf(
     GetWbChannelControlOrdersByOutRequestNoResponse::PunishOrder::EffectState);
 const EnumTable& EnumTableOf(
     GetWbChannelControlOrdersByOutRequestNoResponse::PunishOrder::ControlAction);
+const EnumTable& EnumTableOf(
+    GetWbChannelControlOrdersByOutRequestNoResponse::RecoverOrder::RecoverState);
 const EnumTable& EnumTableOf(PostWbChannelSpecialReductionRequest::ReductionType);
+const EnumTable& EnumTableOf(PostWbChannelSpecialReductionRequest::ReqScene);
 const EnumTable& EnumTableOf(PostWbChannelSpecialReductionResponse::State);
 const EnumTable& EnumTableOf(PostWbChannelSpecialReductionResponse::FailReason);
+const EnumTable& EnumTableOf(GetWbChannelSpecialReductionByOutRequestNoRequest::ReqScene);
+const EnumTable& EnumTableOf(GetWbChannelSpecialReductionByOutRequestNoResponse::ReductionType);
+const EnumTable& EnumTableOf(GetWbChannelSpecialReductionByOutRequestNoResponse::State);
+const EnumTable& EnumTableOf(GetWbChannelSpecialReductionByOutRequestNoResponse::FailReason);
 
 // Fluent calls: AggracctBc(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

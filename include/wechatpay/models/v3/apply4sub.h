@@ -57,14 +57,12 @@ struct GetSubMerchantsBySubMchidApplicationByApplicationNoResponse {
     kAuditing = 2,      // "AUDITING"
     kAuditFail = 3,     // "AUDIT_FAIL"
   };
-  std::string account_name;
-  // required
+  std::optional<std::string> account_name;
   Enum<AccountType> account_type;
-  std::string account_bank;
+  std::optional<std::string> account_bank;
   std::optional<std::string> bank_name;
   std::optional<std::string> bank_branch_id;
-  std::string account_number;
-  // required
+  std::optional<std::string> account_number;
   Enum<VerifyResult> verify_result;
   std::optional<std::string> verify_fail_reason;
   // format rfc3339
@@ -133,7 +131,11 @@ struct PostSubMerchantsBySubMchidModifySettlementRequest {
     kUnrecognized = 0,
     kModifyModeAsync = 1,  // "MODIFY_MODE_ASYNC"
   };
-  using AccountType = GetSubMerchantsBySubMchidApplicationByApplicationNoResponse::AccountType;
+  enum class AccountType : std::int32_t {
+    kUnrecognized = 0,
+    kAccountTypeBusiness = 1,  // "ACCOUNT_TYPE_BUSINESS"
+    kAccountTypePrivate = 2,   // "ACCOUNT_TYPE_PRIVATE"
+  };
   Enum<ModifyMode> modify_mode;
   // required
   Enum<AccountType> account_type;
@@ -160,7 +162,7 @@ struct PostSubMerchantsBySubMchidModifySettlementRequest {
   ~PostSubMerchantsBySubMchidModifySettlementRequest();
 };
 struct PostSubMerchantsBySubMchidModifySettlementResponse {
-  std::string application_no;
+  std::optional<std::string> application_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -227,20 +229,22 @@ struct GetSubMerchantsBySubMchidSettlementRequest {
   ~GetSubMerchantsBySubMchidSettlementRequest();
 };
 struct GetSubMerchantsBySubMchidSettlementResponse {
-  using AccountType = GetSubMerchantsBySubMchidApplicationByApplicationNoResponse::AccountType;
+  enum class AccountType : std::int32_t {
+    kUnrecognized = 0,
+    kAccountTypeBusiness = 1,  // "ACCOUNT_TYPE_BUSINESS"
+    kAccountTypePrivate = 2,   // "ACCOUNT_TYPE_PRIVATE"
+  };
   enum class VerifyResult : std::int32_t {
     kUnrecognized = 0,
     kVerifySuccess = 1,  // "VERIFY_SUCCESS"
     kVerifyFail = 2,     // "VERIFY_FAIL"
     kVerifying = 3,      // "VERIFYING"
   };
-  // required
   Enum<AccountType> account_type;
-  std::string account_bank;
+  std::optional<std::string> account_bank;
   std::optional<std::string> bank_name;
   std::optional<std::string> bank_branch_id;
-  std::string account_number;
-  // required
+  std::optional<std::string> account_number;
   Enum<VerifyResult> verify_result;
   std::optional<std::string> verify_fail_reason;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -306,6 +310,8 @@ const EnumTable& EnumTableOf(
 const EnumTable& EnumTableOf(
     GetSubMerchantsBySubMchidApplicationByApplicationNoResponse::VerifyResult);
 const EnumTable& EnumTableOf(PostSubMerchantsBySubMchidModifySettlementRequest::ModifyMode);
+const EnumTable& EnumTableOf(PostSubMerchantsBySubMchidModifySettlementRequest::AccountType);
+const EnumTable& EnumTableOf(GetSubMerchantsBySubMchidSettlementResponse::AccountType);
 const EnumTable& EnumTableOf(GetSubMerchantsBySubMchidSettlementResponse::VerifyResult);
 
 // Fluent calls: Apply4sub(client).segment().segment(placeholder).get(request).

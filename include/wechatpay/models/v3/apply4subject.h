@@ -57,7 +57,6 @@ struct GetApplymentResponse {
     kApplymentStateFinished = 12,      // "APPLYMENT_STATE_FINISHED"
     kApplymentStateCanceled = 13,      // "APPLYMENT_STATE_CANCELED"
   };
-  // required
   Enum<ApplymentState> applyment_state;
   // format rfc2397
   std::optional<std::string> qrcode_data;
@@ -299,12 +298,12 @@ struct PostApplymentRequest {
     Enum<SubjectType> subject_type;
     std::optional<bool> is_finance_institution;
     BusinessLicenseInfo business_license_info;
-    std::optional<CertificateInfo> certificate_info;
+    Optional<CertificateInfo> certificate_info;
     // format MediaId
     std::optional<std::string> company_prove_copy;
-    std::optional<AssistProveInfo> assist_prove_info;
+    Optional<AssistProveInfo> assist_prove_info;
     std::vector<SpecialOperationInfo> special_operation_info;
-    std::optional<FinanceInstitutionInfo> finance_institution_info;
+    Optional<FinanceInstitutionInfo> finance_institution_info;
     // Unknown members.
     JsonValue extra;
 
@@ -316,8 +315,23 @@ struct PostApplymentRequest {
     ~SubjectInfo();
   };
   struct IdentificationInfo {
-    using IdHolderType = PostApplymentRequest::ContactInfo::ContactType;
-    using IdentificationType = PostApplymentRequest::ContactInfo::ContactIdDocType;
+    enum class IdHolderType : std::int32_t {
+      kUnrecognized = 0,
+      kLegal = 1,  // "LEGAL"
+      kSuper = 2,  // "SUPER"
+    };
+    enum class IdentificationType : std::int32_t {
+      kUnrecognized = 0,
+      kIdentificationTypeIdcard = 1,            // "IDENTIFICATION_TYPE_IDCARD"
+      kIdentificationTypeOverseaPassport = 2,   // "IDENTIFICATION_TYPE_OVERSEA_PASSPORT"
+      kIdentificationTypeHongkongPassport = 3,  // "IDENTIFICATION_TYPE_HONGKONG_PASSPORT"
+      kIdentificationTypeMacaoPassport = 4,     // "IDENTIFICATION_TYPE_MACAO_PASSPORT"
+      kIdentificationTypeTaiwanPassport = 5,    // "IDENTIFICATION_TYPE_TAIWAN_PASSPORT"
+      kIdentificationTypeForeignResident = 6,   // "IDENTIFICATION_TYPE_FOREIGN_RESIDENT"
+      kIdentificationTypeHongkongMacaoResident =
+          7,                                  // "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT"
+      kIdentificationTypeTaiwanResident = 8,  // "IDENTIFICATION_TYPE_TAIWAN_RESIDENT"
+    };
     Enum<IdHolderType> id_holder_type;
     // required
     Enum<IdentificationType> identification_type;
@@ -347,7 +361,18 @@ struct PostApplymentRequest {
     ~IdentificationInfo();
   };
   struct UboInfoList {
-    using UboIdDocType = PostApplymentRequest::ContactInfo::ContactIdDocType;
+    enum class UboIdDocType : std::int32_t {
+      kUnrecognized = 0,
+      kIdentificationTypeIdcard = 1,            // "IDENTIFICATION_TYPE_IDCARD"
+      kIdentificationTypeOverseaPassport = 2,   // "IDENTIFICATION_TYPE_OVERSEA_PASSPORT"
+      kIdentificationTypeHongkongPassport = 3,  // "IDENTIFICATION_TYPE_HONGKONG_PASSPORT"
+      kIdentificationTypeMacaoPassport = 4,     // "IDENTIFICATION_TYPE_MACAO_PASSPORT"
+      kIdentificationTypeTaiwanPassport = 5,    // "IDENTIFICATION_TYPE_TAIWAN_PASSPORT"
+      kIdentificationTypeForeignResident = 6,   // "IDENTIFICATION_TYPE_FOREIGN_RESIDENT"
+      kIdentificationTypeHongkongMacaoResident =
+          7,                                  // "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT"
+      kIdentificationTypeTaiwanResident = 8,  // "IDENTIFICATION_TYPE_TAIWAN_RESIDENT"
+    };
     // required
     Enum<UboIdDocType> ubo_id_doc_type;
     // format MediaId
@@ -392,7 +417,7 @@ struct PostApplymentRequest {
   SubjectInfo subject_info;
   IdentificationInfo identification_info;
   std::vector<UboInfoList> ubo_info_list;
-  std::optional<AdditionInfo> addition_info;
+  Optional<AdditionInfo> addition_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -405,7 +430,7 @@ struct PostApplymentRequest {
 };
 struct PostApplymentResponse {
   // unsigned
-  std::int64_t applyment_id = 0;
+  std::optional<std::int64_t> applyment_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -470,7 +495,6 @@ struct GetApplymentMerchantsBySubMchidStateResponse {
     kAuthorizeStateUnauthorized = 1,  // "AUTHORIZE_STATE_UNAUTHORIZED"
     kAuthorizeStateAuthorized = 2,    // "AUTHORIZE_STATE_AUTHORIZED"
   };
-  // required
   Enum<AuthorizeState> authorize_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -644,6 +668,9 @@ const EnumTable& EnumTableOf(PostApplymentRequest::SubjectInfo::CertificateInfo:
 const EnumTable& EnumTableOf(PostApplymentRequest::SubjectInfo::AssistProveInfo::MicroBizType);
 const EnumTable& EnumTableOf(
     PostApplymentRequest::SubjectInfo::FinanceInstitutionInfo::FinanceType);
+const EnumTable& EnumTableOf(PostApplymentRequest::IdentificationInfo::IdHolderType);
+const EnumTable& EnumTableOf(PostApplymentRequest::IdentificationInfo::IdentificationType);
+const EnumTable& EnumTableOf(PostApplymentRequest::UboInfoList::UboIdDocType);
 const EnumTable& EnumTableOf(GetApplymentMerchantsBySubMchidStateResponse::AuthorizeState);
 
 // Fluent calls: Apply4subject(client).segment().segment(placeholder).get(request).

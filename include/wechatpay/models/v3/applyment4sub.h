@@ -145,9 +145,9 @@ struct PostApplymentRequest {
       };
       // required
       Enum<MicroBizType> micro_biz_type;
-      std::optional<MicroStoreInfo> micro_store_info;
-      std::optional<MicroMobileInfo> micro_mobile_info;
-      std::optional<MicroOnlineInfo> micro_online_info;
+      Optional<MicroStoreInfo> micro_store_info;
+      Optional<MicroMobileInfo> micro_mobile_info;
+      Optional<MicroOnlineInfo> micro_online_info;
       // Unknown members.
       JsonValue extra;
 
@@ -256,8 +256,23 @@ struct PostApplymentRequest {
       ~FinanceInstitutionInfo();
     };
     struct IdentityInfo {
-      using IdHolderType = PostApplymentRequest::ContactInfo::ContactType;
-      using IdDocType = PostApplymentRequest::ContactInfo::ContactIdDocType;
+      enum class IdHolderType : std::int32_t {
+        kUnrecognized = 0,
+        kLegal = 1,  // "LEGAL"
+        kSuper = 2,  // "SUPER"
+      };
+      enum class IdDocType : std::int32_t {
+        kUnrecognized = 0,
+        kIdentificationTypeIdcard = 1,            // "IDENTIFICATION_TYPE_IDCARD"
+        kIdentificationTypeOverseaPassport = 2,   // "IDENTIFICATION_TYPE_OVERSEA_PASSPORT"
+        kIdentificationTypeHongkongPassport = 3,  // "IDENTIFICATION_TYPE_HONGKONG_PASSPORT"
+        kIdentificationTypeMacaoPassport = 4,     // "IDENTIFICATION_TYPE_MACAO_PASSPORT"
+        kIdentificationTypeTaiwanPassport = 5,    // "IDENTIFICATION_TYPE_TAIWAN_PASSPORT"
+        kIdentificationTypeForeignResident = 6,   // "IDENTIFICATION_TYPE_FOREIGN_RESIDENT"
+        kIdentificationTypeHongkongMacaoResident =
+            7,                                  // "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT"
+        kIdentificationTypeTaiwanResident = 8,  // "IDENTIFICATION_TYPE_TAIWAN_RESIDENT"
+      };
       struct IdCardInfo {
         // format MediaId
         std::string id_card_copy;
@@ -311,8 +326,8 @@ struct PostApplymentRequest {
       Enum<IdDocType> id_doc_type;
       // format MediaId
       std::optional<std::string> authorize_letter_copy;
-      std::optional<IdCardInfo> id_card_info;
-      std::optional<IdDocInfo> id_doc_info;
+      Optional<IdCardInfo> id_card_info;
+      Optional<IdDocInfo> id_doc_info;
       std::optional<bool> owner;
       // Unknown members.
       JsonValue extra;
@@ -325,7 +340,18 @@ struct PostApplymentRequest {
       ~IdentityInfo();
     };
     struct UboInfoList {
-      using UboIdDocType = PostApplymentRequest::ContactInfo::ContactIdDocType;
+      enum class UboIdDocType : std::int32_t {
+        kUnrecognized = 0,
+        kIdentificationTypeIdcard = 1,            // "IDENTIFICATION_TYPE_IDCARD"
+        kIdentificationTypeOverseaPassport = 2,   // "IDENTIFICATION_TYPE_OVERSEA_PASSPORT"
+        kIdentificationTypeHongkongPassport = 3,  // "IDENTIFICATION_TYPE_HONGKONG_PASSPORT"
+        kIdentificationTypeMacaoPassport = 4,     // "IDENTIFICATION_TYPE_MACAO_PASSPORT"
+        kIdentificationTypeTaiwanPassport = 5,    // "IDENTIFICATION_TYPE_TAIWAN_PASSPORT"
+        kIdentificationTypeForeignResident = 6,   // "IDENTIFICATION_TYPE_FOREIGN_RESIDENT"
+        kIdentificationTypeHongkongMacaoResident =
+            7,                                  // "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT"
+        kIdentificationTypeTaiwanResident = 8,  // "IDENTIFICATION_TYPE_TAIWAN_RESIDENT"
+      };
       // required
       Enum<UboIdDocType> ubo_id_doc_type;
       // format MediaId
@@ -355,13 +381,13 @@ struct PostApplymentRequest {
     Enum<SubjectType> subject_type;
     // default false
     std::optional<bool> finance_institution;
-    std::optional<MicroBizInfo> micro_biz_info;
+    Optional<MicroBizInfo> micro_biz_info;
     BusinessLicenseInfo business_license_info;
     CertificateInfo certificate_info;
-    std::optional<OrganizationInfo> organization_info;
+    Optional<OrganizationInfo> organization_info;
     // format MediaId
     std::optional<std::string> certificate_letter_copy;
-    std::optional<FinanceInstitutionInfo> finance_institution_info;
+    Optional<FinanceInstitutionInfo> finance_institution_info;
     IdentityInfo identity_info;
     std::vector<UboInfoList> ubo_info_list;
     // Unknown members.
@@ -476,12 +502,12 @@ struct PostApplymentRequest {
       };
       // required
       std::vector<Enum<SalesScenesType>> sales_scenes_type;
-      std::optional<BizStoreInfo> biz_store_info;
-      std::optional<MpInfo> mp_info;
-      std::optional<MiniProgramInfo> mini_program_info;
-      std::optional<AppInfo> app_info;
-      std::optional<WebInfo> web_info;
-      std::optional<WeworkInfo> wework_info;
+      Optional<BizStoreInfo> biz_store_info;
+      Optional<MpInfo> mp_info;
+      Optional<MiniProgramInfo> mini_program_info;
+      Optional<AppInfo> app_info;
+      Optional<WebInfo> web_info;
+      Optional<WeworkInfo> wework_info;
       // Unknown members.
       JsonValue extra;
 
@@ -572,7 +598,7 @@ struct PostApplymentRequest {
   BusinessInfo business_info;
   SettlementInfo settlement_info;
   BankAccountInfo bank_account_info;
-  std::optional<AdditionInfo> addition_info;
+  Optional<AdditionInfo> addition_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -585,7 +611,7 @@ struct PostApplymentRequest {
 };
 struct PostApplymentResponse {
   // unsigned
-  std::int64_t applyment_id = 0;
+  std::optional<std::int64_t> applyment_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -678,10 +704,9 @@ struct GetApplymentApplymentIdResponse {
   std::optional<std::string> sub_mchid;
   // format url
   std::optional<std::string> sign_url;
-  // required
   Enum<ApplymentState> applyment_state;
   std::optional<std::string> applyment_state_msg;
-  std::vector<AuditDetail> audit_detail;
+  List<AuditDetail> audit_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -740,18 +765,46 @@ struct GetApplymentBusinessCodeRequest {
   ~GetApplymentBusinessCodeRequest();
 };
 struct GetApplymentBusinessCodeResponse {
-  using ApplymentState = GetApplymentApplymentIdResponse::ApplymentState;
-  using AuditDetail = GetApplymentApplymentIdResponse::AuditDetail;
+  enum class ApplymentState : std::int32_t {
+    kUnrecognized = 0,
+    kApplymentStateWaittingForAudit = 1,           // "APPLYMENT_STATE_WAITTING_FOR_AUDIT"
+    kApplymentStateWaittingForConfirmContact = 2,  // "APPLYMENT_STATE_WAITTING_FOR_CONFIRM_CONTACT"
+    kApplymentStateWaittingForConfirmLegalperson =
+        3,                             // "APPLYMENT_STATE_WAITTING_FOR_CONFIRM_LEGALPERSON"
+    kApplymentStatePassed = 4,         // "APPLYMENT_STATE_PASSED"
+    kApplymentStateFreezed = 5,        // "APPLYMENT_STATE_FREEZED"
+    kApplymentStateEditting = 6,       // "APPLYMENT_STATE_EDITTING"
+    kApplymentStateAuditing = 7,       // "APPLYMENT_STATE_AUDITING"
+    kApplymentStateRejected = 8,       // "APPLYMENT_STATE_REJECTED"
+    kApplymentStateToBeConfirmed = 9,  // "APPLYMENT_STATE_TO_BE_CONFIRMED"
+    kApplymentStateToBeSigned = 10,    // "APPLYMENT_STATE_TO_BE_SIGNED"
+    kApplymentStateSigning = 11,       // "APPLYMENT_STATE_SIGNING"
+    kApplymentStateFinished = 12,      // "APPLYMENT_STATE_FINISHED"
+    kApplymentStateCanceled = 13,      // "APPLYMENT_STATE_CANCELED"
+  };
+  struct AuditDetail {
+    std::optional<std::string> field;
+    std::optional<std::string> field_name;
+    std::optional<std::string> reject_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    AuditDetail();
+    AuditDetail(const AuditDetail&) = default;
+    AuditDetail(AuditDetail&&) = default;
+    AuditDetail& operator=(const AuditDetail&) = default;
+    AuditDetail& operator=(AuditDetail&&) = default;
+    ~AuditDetail();
+  };
   std::optional<std::string> business_code;
   // unsigned
   std::optional<std::int64_t> applyment_id;
   std::optional<std::string> sub_mchid;
   // format url
   std::optional<std::string> sign_url;
-  // required
   Enum<ApplymentState> applyment_state;
   std::optional<std::string> applyment_state_msg;
-  std::vector<AuditDetail> audit_detail;
+  List<AuditDetail> audit_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -812,9 +865,13 @@ const EnumTable& EnumTableOf(PostApplymentRequest::SubjectInfo::MicroBizInfo::Mi
 const EnumTable& EnumTableOf(PostApplymentRequest::SubjectInfo::CertificateInfo::CertType);
 const EnumTable& EnumTableOf(
     PostApplymentRequest::SubjectInfo::FinanceInstitutionInfo::FinanceType);
+const EnumTable& EnumTableOf(PostApplymentRequest::SubjectInfo::IdentityInfo::IdHolderType);
+const EnumTable& EnumTableOf(PostApplymentRequest::SubjectInfo::IdentityInfo::IdDocType);
+const EnumTable& EnumTableOf(PostApplymentRequest::SubjectInfo::UboInfoList::UboIdDocType);
 const EnumTable& EnumTableOf(PostApplymentRequest::BusinessInfo::SalesInfo::SalesScenesType);
 const EnumTable& EnumTableOf(PostApplymentRequest::BankAccountInfo::BankAccountType);
 const EnumTable& EnumTableOf(GetApplymentApplymentIdResponse::ApplymentState);
+const EnumTable& EnumTableOf(GetApplymentBusinessCodeResponse::ApplymentState);
 
 // Fluent calls: Applyment4sub(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

@@ -38,9 +38,9 @@ struct GetReceiptDetailReceiptsRequest {
   ~GetReceiptDetailReceiptsRequest();
 };
 struct GetReceiptDetailReceiptsResponse {
-  std::string out_batch_no;
-  std::string out_detail_no;
-  std::string receipt_no;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> out_detail_no;
+  std::optional<std::string> receipt_no;
   std::optional<std::string> receipt_state;
   std::optional<std::string> hash_type;
   std::optional<std::string> hash_value;
@@ -102,9 +102,9 @@ struct PostReceiptDetailReceiptsRequest {
   ~PostReceiptDetailReceiptsRequest();
 };
 struct PostReceiptDetailReceiptsResponse {
-  std::string out_batch_no;
-  std::string out_detail_no;
-  std::string receipt_no;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> out_detail_no;
+  std::optional<std::string> receipt_no;
   std::optional<std::string> receipt_state;
   std::optional<std::string> hash_type;
   std::optional<std::string> hash_value;
@@ -165,8 +165,8 @@ struct GetReceiptSummaryReceiptsRequest {
   ~GetReceiptSummaryReceiptsRequest();
 };
 struct GetReceiptSummaryReceiptsResponse {
-  std::string out_batch_no;
-  std::string receipt_no;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> receipt_no;
   std::optional<std::string> receipt_state;
   std::optional<std::string> hash_type;
   std::optional<std::string> hash_value;
@@ -229,8 +229,8 @@ struct PostReceiptSummaryReceiptsRequest {
   ~PostReceiptSummaryReceiptsRequest();
 };
 struct PostReceiptSummaryReceiptsResponse {
-  std::string out_batch_no;
-  std::string receipt_no;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> receipt_no;
   std::optional<std::string> receipt_state;
   std::optional<std::string> hash_type;
   std::optional<std::string> hash_value;

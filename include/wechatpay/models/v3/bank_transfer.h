@@ -69,9 +69,9 @@ struct PostBatchesRequest {
   ~PostBatchesRequest();
 };
 struct PostBatchesResponse {
-  std::string out_batch_no;
-  std::string batch_id;
-  std::string create_time;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
+  std::optional<std::string> create_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -201,9 +201,8 @@ struct GetBatchesBatchIdResponse {
       kRealnameAccountReceivedQuotaExceed = 27,  // "REALNAME_ACCOUNT_RECEIVED_QUOTA_EXCEED"
       kTransferRemarkSetFail = 28,               // "TRANSFER_REMARK_SET_FAIL"
     };
-    std::string detail_id;
-    std::string out_detail_no;
-    // required
+    std::optional<std::string> detail_id;
+    std::optional<std::string> out_detail_no;
     Enum<DetailState> detail_state;
     Enum<FailReason> fail_reason;
     // Unknown members.
@@ -216,34 +215,30 @@ struct GetBatchesBatchIdResponse {
     TransferDetailList& operator=(TransferDetailList&&) = default;
     ~TransferDetailList();
   };
-  std::string bank_sp_mchid;
-  std::string platform_mchid;
-  std::string specialized_payment_mchid;
-  std::string sponsor_mchid;
-  std::string user_authorized_mchid;
-  std::string user_authorized_appid;
-  std::string out_batch_no;
-  std::string batch_id;
-  // required
+  std::optional<std::string> bank_sp_mchid;
+  std::optional<std::string> platform_mchid;
+  std::optional<std::string> specialized_payment_mchid;
+  std::optional<std::string> sponsor_mchid;
+  std::optional<std::string> user_authorized_mchid;
+  std::optional<std::string> user_authorized_appid;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
   Enum<TransferScene> transfer_scene;
-  std::string batch_name;
-  std::string batch_remark;
+  std::optional<std::string> batch_name;
+  std::optional<std::string> batch_remark;
   std::optional<std::string> attach_remark;
-  // required
   Enum<TransferPurpose> transfer_purpose;
-  // required
   Enum<BatchState> batch_state;
   Enum<CloseReason> close_reason;
-  std::int64_t total_amount = 0;
-  std::int64_t total_count = 0;
+  std::optional<std::int64_t> total_amount;
+  std::optional<std::int64_t> total_count;
   std::optional<std::string> create_time;
   std::optional<std::string> update_time;
   std::optional<std::int64_t> success_amount;
   std::optional<std::int64_t> success_count;
   std::optional<std::int64_t> fail_amount;
   std::optional<std::int64_t> fail_count;
-  // required
-  std::vector<TransferDetailList> transfer_detail_list;
+  List<TransferDetailList> transfer_detail_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -303,7 +298,11 @@ struct GetBatchesBatchIdDetailsDetailIdRequest {
   ~GetBatchesBatchIdDetailsDetailIdRequest();
 };
 struct GetBatchesBatchIdDetailsDetailIdResponse {
-  using TransferScene = GetBatchesBatchIdResponse::TransferScene;
+  enum class TransferScene : std::int32_t {
+    kUnrecognized = 0,
+    kOrdinaryTransfer = 1,     // "ORDINARY_TRANSFER"
+    kPayrollCardTransfer = 2,  // "PAYROLL_CARD_TRANSFER"
+  };
   enum class DetailState : std::int32_t {
     kUnrecognized = 0,
     kProcessing = 1,  // "PROCESSING"
@@ -311,34 +310,61 @@ struct GetBatchesBatchIdDetailsDetailIdResponse {
     kFail = 3,        // "FAIL"
     kRefund = 4,      // "REFUND"
   };
-  using FailReason = GetBatchesBatchIdResponse::TransferDetailList::FailReason;
+  enum class FailReason : std::int32_t {
+    kUnrecognized = 0,
+    kAccountFrozen = 1,                        // "ACCOUNT_FROZEN"
+    kRealNameCheckFail = 2,                    // "REAL_NAME_CHECK_FAIL"
+    kNameNotCorrect = 3,                       // "NAME_NOT_CORRECT"
+    kOpenidInvalid = 4,                        // "OPENID_INVALID"
+    kTransferQuotaExceed = 5,                  // "TRANSFER_QUOTA_EXCEED"
+    kDayReceivedQuotaExceed = 6,               // "DAY_RECEIVED_QUOTA_EXCEED"
+    kMonthReceivedQuotaExceed = 7,             // "MONTH_RECEIVED_QUOTA_EXCEED"
+    kDayReceivedCountExceed = 8,               // "DAY_RECEIVED_COUNT_EXCEED"
+    kProductAuthCheckFail = 9,                 // "PRODUCT_AUTH_CHECK_FAIL"
+    kOverdueClose = 10,                        // "OVERDUE_CLOSE"
+    kIdCardNotCorrect = 11,                    // "ID_CARD_NOT_CORRECT"
+    kAccountNotExist = 12,                     // "ACCOUNT_NOT_EXIST"
+    kTransferRisk = 13,                        // "TRANSFER_RISK"
+    kPayrollCardAlreadyLogout = 14,            // "PAYROLL_CARD_ALREADY_LOGOUT"
+    kPayrollCardAlreadyFrozen = 15,            // "PAYROLL_CARD_ALREADY_FROZEN"
+    kPayrollCardUnauthorized = 16,             // "PAYROLL_CARD_UNAUTHORIZED"
+    kPayrollCardUserNotOpen = 17,              // "PAYROLL_CARD_USER_NOT_OPEN"
+    kPayrollCardNameCardNotMatch = 18,         // "PAYROLL_CARD_NAME_CARD_NOT_MATCH"
+    kPayrollCardIdCardNotMatch = 19,           // "PAYROLL_CARD_ID_CARD_NOT_MATCH"
+    kPayrollCardBankcardUnbundling = 20,       // "PAYROLL_CARD_BANKCARD_UNBUNDLING"
+    kBankCardCollectionsAboveQuota = 21,       // "BANK_CARD_COLLECTIONS_ABOVE_QUOTA"
+    kBankCardAccountAbnormal = 22,             // "BANK_CARD_ACCOUNT_ABNORMAL"
+    kBankCardStatusAbnormal = 23,              // "BANK_CARD_STATUS_ABNORMAL"
+    kBankCardBankInfoWrong = 24,               // "BANK_CARD_BANK_INFO_WRONG"
+    kBankCardCardInfoWrong = 25,               // "BANK_CARD_CARD_INFO_WRONG"
+    kOtherFailReasonType = 26,                 // "OTHER_FAIL_REASON_TYPE"
+    kRealnameAccountReceivedQuotaExceed = 27,  // "REALNAME_ACCOUNT_RECEIVED_QUOTA_EXCEED"
+    kTransferRemarkSetFail = 28,               // "TRANSFER_REMARK_SET_FAIL"
+  };
   enum class AccountType : std::int32_t {
     kUnrecognized = 0,
     kWechatpayAccount = 1,  // "WECHATPAY_ACCOUNT"
     kBankAccount = 2,       // "BANK_ACCOUNT"
   };
-  std::string bank_sp_mchid;
-  std::string platform_mchid;
-  std::string specialized_payment_mchid;
-  std::string sponsor_mchid;
-  std::string user_authorized_mchid;
-  std::string user_authorized_appid;
-  std::string out_batch_no;
-  std::string batch_id;
-  // required
+  std::optional<std::string> bank_sp_mchid;
+  std::optional<std::string> platform_mchid;
+  std::optional<std::string> specialized_payment_mchid;
+  std::optional<std::string> sponsor_mchid;
+  std::optional<std::string> user_authorized_mchid;
+  std::optional<std::string> user_authorized_appid;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
   Enum<TransferScene> transfer_scene;
-  std::string out_detail_no;
-  std::string detail_id;
-  std::string openid;
-  std::string username;
-  std::int64_t transfer_amount = 0;
-  std::string transfer_remark;
-  // required
+  std::optional<std::string> out_detail_no;
+  std::optional<std::string> detail_id;
+  std::optional<std::string> openid;
+  std::optional<std::string> username;
+  std::optional<std::int64_t> transfer_amount;
+  std::optional<std::string> transfer_remark;
   Enum<DetailState> detail_state;
   Enum<FailReason> fail_reason;
   std::optional<std::string> initiate_time;
-  std::string update_time;
-  // required
+  std::optional<std::string> update_time;
   Enum<AccountType> account_type;
   std::optional<std::string> bank_name;
   std::optional<std::string> bank_card_number_tail;
@@ -399,7 +425,12 @@ struct GetBatchesBatchIdDetailsDetailId {
 
 // GET v3/bank-transfer/batches/out-batch-no/{out_batch_no}
 struct GetBatchesOutBatchNoRequest {
-  using DetailState = GetBatchesBatchIdRequest::DetailState;
+  enum class DetailState : std::int32_t {
+    kUnrecognized = 0,
+    kAll = 1,      // "ALL"
+    kSuccess = 2,  // "SUCCESS"
+    kFail = 3,     // "FAIL"
+  };
   std::string out_batch_no;
   bool need_query_detail = false;
   std::optional<std::int64_t> offset;
@@ -416,39 +447,108 @@ struct GetBatchesOutBatchNoRequest {
   ~GetBatchesOutBatchNoRequest();
 };
 struct GetBatchesOutBatchNoResponse {
-  using TransferScene = GetBatchesBatchIdResponse::TransferScene;
-  using TransferPurpose = GetBatchesBatchIdResponse::TransferPurpose;
-  using BatchState = GetBatchesBatchIdResponse::BatchState;
-  using CloseReason = GetBatchesBatchIdResponse::CloseReason;
-  using TransferDetailList = GetBatchesBatchIdResponse::TransferDetailList;
-  std::string bank_sp_mchid;
-  std::string platform_mchid;
-  std::string specialized_payment_mchid;
-  std::string sponsor_mchid;
-  std::string user_authorized_mchid;
-  std::string user_authorized_appid;
-  std::string out_batch_no;
-  std::string batch_id;
-  // required
+  enum class TransferScene : std::int32_t {
+    kUnrecognized = 0,
+    kOrdinaryTransfer = 1,     // "ORDINARY_TRANSFER"
+    kPayrollCardTransfer = 2,  // "PAYROLL_CARD_TRANSFER"
+  };
+  enum class TransferPurpose : std::int32_t {
+    kUnrecognized = 0,
+    kGoodspayment = 1,   // "GOODSPAYMENT"
+    kCommission = 2,     // "COMMISSION"
+    kRefund = 3,         // "REFUND"
+    kReimbursement = 4,  // "REIMBURSEMENT"
+    kFreight = 5,        // "FREIGHT"
+    kOthers = 6,         // "OTHERS"
+  };
+  enum class BatchState : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,    // "ACCEPTED"
+    kProcessing = 2,  // "PROCESSING"
+    kFinished = 3,    // "FINISHED"
+    kClosed = 4,      // "CLOSED"
+  };
+  enum class CloseReason : std::int32_t {
+    kUnrecognized = 0,
+    kMerchantRevocation = 1,  // "MERCHANT_REVOCATION"
+    kOverdueClose = 2,        // "OVERDUE_CLOSE"
+  };
+  struct TransferDetailList {
+    enum class DetailState : std::int32_t {
+      kUnrecognized = 0,
+      kProcessing = 1,  // "PROCESSING"
+      kSuccess = 2,     // "SUCCESS"
+      kRefund = 3,      // "REFUND"
+    };
+    enum class FailReason : std::int32_t {
+      kUnrecognized = 0,
+      kAccountFrozen = 1,                        // "ACCOUNT_FROZEN"
+      kRealNameCheckFail = 2,                    // "REAL_NAME_CHECK_FAIL"
+      kNameNotCorrect = 3,                       // "NAME_NOT_CORRECT"
+      kOpenidInvalid = 4,                        // "OPENID_INVALID"
+      kTransferQuotaExceed = 5,                  // "TRANSFER_QUOTA_EXCEED"
+      kDayReceivedQuotaExceed = 6,               // "DAY_RECEIVED_QUOTA_EXCEED"
+      kMonthReceivedQuotaExceed = 7,             // "MONTH_RECEIVED_QUOTA_EXCEED"
+      kDayReceivedCountExceed = 8,               // "DAY_RECEIVED_COUNT_EXCEED"
+      kProductAuthCheckFail = 9,                 // "PRODUCT_AUTH_CHECK_FAIL"
+      kOverdueClose = 10,                        // "OVERDUE_CLOSE"
+      kIdCardNotCorrect = 11,                    // "ID_CARD_NOT_CORRECT"
+      kAccountNotExist = 12,                     // "ACCOUNT_NOT_EXIST"
+      kTransferRisk = 13,                        // "TRANSFER_RISK"
+      kPayrollCardAlreadyLogout = 14,            // "PAYROLL_CARD_ALREADY_LOGOUT"
+      kPayrollCardAlreadyFrozen = 15,            // "PAYROLL_CARD_ALREADY_FROZEN"
+      kPayrollCardUnauthorized = 16,             // "PAYROLL_CARD_UNAUTHORIZED"
+      kPayrollCardUserNotOpen = 17,              // "PAYROLL_CARD_USER_NOT_OPEN"
+      kPayrollCardNameCardNotMatch = 18,         // "PAYROLL_CARD_NAME_CARD_NOT_MATCH"
+      kPayrollCardIdCardNotMatch = 19,           // "PAYROLL_CARD_ID_CARD_NOT_MATCH"
+      kPayrollCardBankcardUnbundling = 20,       // "PAYROLL_CARD_BANKCARD_UNBUNDLING"
+      kBankCardCollectionsAboveQuota = 21,       // "BANK_CARD_COLLECTIONS_ABOVE_QUOTA"
+      kBankCardAccountAbnormal = 22,             // "BANK_CARD_ACCOUNT_ABNORMAL"
+      kBankCardStatusAbnormal = 23,              // "BANK_CARD_STATUS_ABNORMAL"
+      kBankCardBankInfoWrong = 24,               // "BANK_CARD_BANK_INFO_WRONG"
+      kBankCardCardInfoWrong = 25,               // "BANK_CARD_CARD_INFO_WRONG"
+      kOtherFailReasonType = 26,                 // "OTHER_FAIL_REASON_TYPE"
+      kRealnameAccountReceivedQuotaExceed = 27,  // "REALNAME_ACCOUNT_RECEIVED_QUOTA_EXCEED"
+      kTransferRemarkSetFail = 28,               // "TRANSFER_REMARK_SET_FAIL"
+    };
+    std::optional<std::string> detail_id;
+    std::optional<std::string> out_detail_no;
+    Enum<DetailState> detail_state;
+    Enum<FailReason> fail_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    TransferDetailList();
+    TransferDetailList(const TransferDetailList&) = default;
+    TransferDetailList(TransferDetailList&&) = default;
+    TransferDetailList& operator=(const TransferDetailList&) = default;
+    TransferDetailList& operator=(TransferDetailList&&) = default;
+    ~TransferDetailList();
+  };
+  std::optional<std::string> bank_sp_mchid;
+  std::optional<std::string> platform_mchid;
+  std::optional<std::string> specialized_payment_mchid;
+  std::optional<std::string> sponsor_mchid;
+  std::optional<std::string> user_authorized_mchid;
+  std::optional<std::string> user_authorized_appid;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
   Enum<TransferScene> transfer_scene;
-  std::string batch_name;
-  std::string batch_remark;
+  std::optional<std::string> batch_name;
+  std::optional<std::string> batch_remark;
   std::optional<std::string> attach_remark;
-  // required
   Enum<TransferPurpose> transfer_purpose;
-  // required
   Enum<BatchState> batch_state;
   Enum<CloseReason> close_reason;
-  std::int64_t total_amount = 0;
-  std::int64_t total_count = 0;
+  std::optional<std::int64_t> total_amount;
+  std::optional<std::int64_t> total_count;
   std::optional<std::string> create_time;
   std::optional<std::string> update_time;
   std::optional<std::int64_t> success_amount;
   std::optional<std::int64_t> success_count;
   std::optional<std::int64_t> fail_amount;
   std::optional<std::int64_t> fail_count;
-  // required
-  std::vector<TransferDetailList> transfer_detail_list;
+  List<TransferDetailList> transfer_detail_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -511,32 +611,73 @@ struct GetBatchesOutBatchNoDetailsOutDetailNoRequest {
   ~GetBatchesOutBatchNoDetailsOutDetailNoRequest();
 };
 struct GetBatchesOutBatchNoDetailsOutDetailNoResponse {
-  using TransferScene = GetBatchesBatchIdResponse::TransferScene;
-  using DetailState = GetBatchesBatchIdDetailsDetailIdResponse::DetailState;
-  using FailReason = GetBatchesBatchIdResponse::TransferDetailList::FailReason;
-  using AccountType = GetBatchesBatchIdDetailsDetailIdResponse::AccountType;
-  std::string bank_sp_mchid;
-  std::string platform_mchid;
-  std::string specialized_payment_mchid;
-  std::string sponsor_mchid;
-  std::string user_authorized_mchid;
-  std::string user_authorized_appid;
-  std::string out_batch_no;
-  std::string batch_id;
-  // required
+  enum class TransferScene : std::int32_t {
+    kUnrecognized = 0,
+    kOrdinaryTransfer = 1,     // "ORDINARY_TRANSFER"
+    kPayrollCardTransfer = 2,  // "PAYROLL_CARD_TRANSFER"
+  };
+  enum class DetailState : std::int32_t {
+    kUnrecognized = 0,
+    kProcessing = 1,  // "PROCESSING"
+    kSuccess = 2,     // "SUCCESS"
+    kFail = 3,        // "FAIL"
+    kRefund = 4,      // "REFUND"
+  };
+  enum class FailReason : std::int32_t {
+    kUnrecognized = 0,
+    kAccountFrozen = 1,                        // "ACCOUNT_FROZEN"
+    kRealNameCheckFail = 2,                    // "REAL_NAME_CHECK_FAIL"
+    kNameNotCorrect = 3,                       // "NAME_NOT_CORRECT"
+    kOpenidInvalid = 4,                        // "OPENID_INVALID"
+    kTransferQuotaExceed = 5,                  // "TRANSFER_QUOTA_EXCEED"
+    kDayReceivedQuotaExceed = 6,               // "DAY_RECEIVED_QUOTA_EXCEED"
+    kMonthReceivedQuotaExceed = 7,             // "MONTH_RECEIVED_QUOTA_EXCEED"
+    kDayReceivedCountExceed = 8,               // "DAY_RECEIVED_COUNT_EXCEED"
+    kProductAuthCheckFail = 9,                 // "PRODUCT_AUTH_CHECK_FAIL"
+    kOverdueClose = 10,                        // "OVERDUE_CLOSE"
+    kIdCardNotCorrect = 11,                    // "ID_CARD_NOT_CORRECT"
+    kAccountNotExist = 12,                     // "ACCOUNT_NOT_EXIST"
+    kTransferRisk = 13,                        // "TRANSFER_RISK"
+    kPayrollCardAlreadyLogout = 14,            // "PAYROLL_CARD_ALREADY_LOGOUT"
+    kPayrollCardAlreadyFrozen = 15,            // "PAYROLL_CARD_ALREADY_FROZEN"
+    kPayrollCardUnauthorized = 16,             // "PAYROLL_CARD_UNAUTHORIZED"
+    kPayrollCardUserNotOpen = 17,              // "PAYROLL_CARD_USER_NOT_OPEN"
+    kPayrollCardNameCardNotMatch = 18,         // "PAYROLL_CARD_NAME_CARD_NOT_MATCH"
+    kPayrollCardIdCardNotMatch = 19,           // "PAYROLL_CARD_ID_CARD_NOT_MATCH"
+    kPayrollCardBankcardUnbundling = 20,       // "PAYROLL_CARD_BANKCARD_UNBUNDLING"
+    kBankCardCollectionsAboveQuota = 21,       // "BANK_CARD_COLLECTIONS_ABOVE_QUOTA"
+    kBankCardAccountAbnormal = 22,             // "BANK_CARD_ACCOUNT_ABNORMAL"
+    kBankCardStatusAbnormal = 23,              // "BANK_CARD_STATUS_ABNORMAL"
+    kBankCardBankInfoWrong = 24,               // "BANK_CARD_BANK_INFO_WRONG"
+    kBankCardCardInfoWrong = 25,               // "BANK_CARD_CARD_INFO_WRONG"
+    kOtherFailReasonType = 26,                 // "OTHER_FAIL_REASON_TYPE"
+    kRealnameAccountReceivedQuotaExceed = 27,  // "REALNAME_ACCOUNT_RECEIVED_QUOTA_EXCEED"
+    kTransferRemarkSetFail = 28,               // "TRANSFER_REMARK_SET_FAIL"
+  };
+  enum class AccountType : std::int32_t {
+    kUnrecognized = 0,
+    kWechatpayAccount = 1,  // "WECHATPAY_ACCOUNT"
+    kBankAccount = 2,       // "BANK_ACCOUNT"
+  };
+  std::optional<std::string> bank_sp_mchid;
+  std::optional<std::string> platform_mchid;
+  std::optional<std::string> specialized_payment_mchid;
+  std::optional<std::string> sponsor_mchid;
+  std::optional<std::string> user_authorized_mchid;
+  std::optional<std::string> user_authorized_appid;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
   Enum<TransferScene> transfer_scene;
-  std::string out_detail_no;
-  std::string detail_id;
-  std::string openid;
-  std::string username;
-  std::int64_t transfer_amount = 0;
-  std::string transfer_remark;
-  // required
+  std::optional<std::string> out_detail_no;
+  std::optional<std::string> detail_id;
+  std::optional<std::string> openid;
+  std::optional<std::string> username;
+  std::optional<std::int64_t> transfer_amount;
+  std::optional<std::string> transfer_remark;
   Enum<DetailState> detail_state;
   Enum<FailReason> fail_reason;
   std::optional<std::string> initiate_time;
-  std::string update_time;
-  // required
+  std::optional<std::string> update_time;
   Enum<AccountType> account_type;
   std::optional<std::string> bank_name;
   std::optional<std::string> bank_card_number_tail;
@@ -617,8 +758,21 @@ const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::BatchState);
 const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::CloseReason);
 const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::TransferDetailList::DetailState);
 const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::TransferDetailList::FailReason);
+const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::TransferScene);
 const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::DetailState);
+const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::FailReason);
 const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::AccountType);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoRequest::DetailState);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferScene);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferPurpose);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::BatchState);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::CloseReason);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferDetailList::DetailState);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferDetailList::FailReason);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::TransferScene);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::DetailState);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::FailReason);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::AccountType);
 
 // Fluent calls: BankTransfer(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

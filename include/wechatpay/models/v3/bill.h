@@ -30,12 +30,13 @@ struct GetFundflowbillRequest {
     kBasic = 1,      // "BASIC"
     kOperation = 2,  // "OPERATION"
     kFees = 3,       // "FEES"
+    kAll = 4,        // "ALL"
   };
   enum class TarType : std::int32_t {
     kUnrecognized = 0,
     kGzip = 1,  // "GZIP"
   };
-  std::string bill_date;
+  std::optional<std::string> bill_date;
   std::optional<std::string> sub_mchid;
   Enum<AccountType> account_type;
   Enum<TarType> tar_type;
@@ -50,9 +51,13 @@ struct GetFundflowbillRequest {
   ~GetFundflowbillRequest();
 };
 struct GetFundflowbillResponse {
-  std::string hash_type;
-  std::string hash_value;
-  std::string download_url;
+  enum class HashType : std::int32_t {
+    kUnrecognized = 0,
+    kSha1 = 1,  // "SHA1"
+  };
+  Enum<HashType> hash_type;
+  std::optional<std::string> hash_value;
+  std::optional<std::string> download_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -97,7 +102,10 @@ struct GetFundflowbill {
 
 // GET v3/bill/sub-merchant-fundflowbill
 struct GetSubMerchantFundflowbillRequest {
-  using TarType = GetFundflowbillRequest::TarType;
+  enum class TarType : std::int32_t {
+    kUnrecognized = 0,
+    kGzip = 1,  // "GZIP"
+  };
   enum class Algorithm : std::int32_t {
     kUnrecognized = 0,
     kAeadAes256Gcm = 1,  // "AEAD_AES_256_GCM"
@@ -109,13 +117,12 @@ struct GetSubMerchantFundflowbillRequest {
     kOperation = 2,  // "OPERATION"
     kFees = 3,       // "FEES"
     kDeposit = 4,    // "DEPOSIT"
+    kAll = 5,        // "ALL"
   };
-  std::string sub_mchid;
-  std::string bill_date;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> bill_date;
   Enum<TarType> tar_type;
-  // required
   Enum<Algorithm> algorithm;
-  // required
   Enum<AccountType> account_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -129,12 +136,16 @@ struct GetSubMerchantFundflowbillRequest {
 };
 struct GetSubMerchantFundflowbillResponse {
   struct DownloadBillList {
-    std::int64_t bill_sequence = 0;
-    std::string download_url;
-    std::string encrypt_key;
-    std::string hash_type;
-    std::string hash_value;
-    std::string nonce;
+    enum class HashType : std::int32_t {
+      kUnrecognized = 0,
+      kSha1 = 1,  // "SHA1"
+    };
+    std::optional<std::int64_t> bill_sequence;
+    std::optional<std::string> download_url;
+    std::optional<std::string> encrypt_key;
+    Enum<HashType> hash_type;
+    std::optional<std::string> hash_value;
+    std::optional<std::string> nonce;
     // Unknown members.
     JsonValue extra;
 
@@ -145,8 +156,8 @@ struct GetSubMerchantFundflowbillResponse {
     DownloadBillList& operator=(DownloadBillList&&) = default;
     ~DownloadBillList();
   };
-  std::int64_t download_bill_count = 0;
-  std::vector<DownloadBillList> download_bill_list;
+  std::optional<std::int64_t> download_bill_count;
+  List<DownloadBillList> download_bill_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -202,8 +213,11 @@ struct GetTradebillRequest {
     kSucSpecial = 6,      // "SUC_SPECIAL"
     kRefSpecial = 7,      // "REF_SPECIAL"
   };
-  using TarType = GetFundflowbillRequest::TarType;
-  std::string bill_date;
+  enum class TarType : std::int32_t {
+    kUnrecognized = 0,
+    kGzip = 1,  // "GZIP"
+  };
+  std::optional<std::string> bill_date;
   std::optional<std::string> sub_mchid;
   Enum<BillType> bill_type;
   Enum<TarType> tar_type;
@@ -218,9 +232,13 @@ struct GetTradebillRequest {
   ~GetTradebillRequest();
 };
 struct GetTradebillResponse {
-  std::string hash_type;
-  std::string hash_value;
-  std::string download_url;
+  enum class HashType : std::int32_t {
+    kUnrecognized = 0,
+    kSha1 = 1,  // "SHA1"
+  };
+  Enum<HashType> hash_type;
+  std::optional<std::string> hash_value;
+  std::optional<std::string> download_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -272,9 +290,14 @@ void Serialize(Archive& archive, GetTradebillRequest& value);
 void Serialize(Archive& archive, GetTradebillResponse& value);
 const EnumTable& EnumTableOf(GetFundflowbillRequest::AccountType);
 const EnumTable& EnumTableOf(GetFundflowbillRequest::TarType);
+const EnumTable& EnumTableOf(GetFundflowbillResponse::HashType);
+const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::TarType);
 const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::Algorithm);
 const EnumTable& EnumTableOf(GetSubMerchantFundflowbillRequest::AccountType);
+const EnumTable& EnumTableOf(GetSubMerchantFundflowbillResponse::DownloadBillList::HashType);
 const EnumTable& EnumTableOf(GetTradebillRequest::BillType);
+const EnumTable& EnumTableOf(GetTradebillRequest::TarType);
+const EnumTable& EnumTableOf(GetTradebillResponse::HashType);
 
 // Fluent calls: Bill(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

@@ -145,8 +145,8 @@ struct PostApplymentsRequest {
     };
     // required
     Enum<TrademarkExists> trademark_exists;
-    std::optional<TrademarkRegistrationCertificate> trademark_registration_certificate;
-    std::optional<LogoTrademarkRegistrationCertificate> logo_trademark_registration_certificate;
+    Optional<TrademarkRegistrationCertificate> trademark_registration_certificate;
+    Optional<LogoTrademarkRegistrationCertificate> logo_trademark_registration_certificate;
     // format MediaId
     std::optional<std::string> no_trademark_addition_prove;
     std::vector<std::string> no_trademark_addition_prove_list;
@@ -176,8 +176,8 @@ struct PostApplymentsRequest {
   ~PostApplymentsRequest();
 };
 struct PostApplymentsResponse {
-  std::string applyment_id;
-  std::string business_code;
+  std::optional<std::string> applyment_id;
+  std::optional<std::string> business_code;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -245,11 +245,10 @@ struct GetApplymentsApplymentIdResponse {
     kApplymentStateAuditRejected = 8,    // "APPLYMENT_STATE_AUDIT_REJECTED"
     kApplymentStateCanceled = 9,         // "APPLYMENT_STATE_CANCELED"
   };
-  std::string applyment_id;
-  std::string business_code;
-  // required
+  std::optional<std::string> applyment_id;
+  std::optional<std::string> business_code;
   Enum<ApplymentState> applyment_state;
-  std::string applyment_state_desc;
+  std::optional<std::string> applyment_state_desc;
   std::optional<std::string> authorization_confirmation_qr_code;
   std::optional<std::string> reject_reason;
   std::optional<std::string> brand_id;
@@ -310,12 +309,22 @@ struct GetApplymentsBusinessCodeRequest {
   ~GetApplymentsBusinessCodeRequest();
 };
 struct GetApplymentsBusinessCodeResponse {
-  using ApplymentState = GetApplymentsApplymentIdResponse::ApplymentState;
-  std::string applyment_id;
-  std::string business_code;
-  // required
+  enum class ApplymentState : std::int32_t {
+    kUnrecognized = 0,
+    kApplymentStateUnknown = 1,          // "APPLYMENT_STATE_UNKNOWN"
+    kApplymentStateUnsubmitted = 2,      // "APPLYMENT_STATE_UNSUBMITTED"
+    kApplymentStateWaitingValidate = 3,  // "APPLYMENT_STATE_WAITING_VALIDATE"
+    kApplymentStateWaitingAudit = 4,     // "APPLYMENT_STATE_WAITING_AUDIT"
+    kApplymentStateWaitingAuth = 5,      // "APPLYMENT_STATE_WAITING_AUTH"
+    kApplymentStateOpenAccount = 6,      // "APPLYMENT_STATE_OPEN_ACCOUNT"
+    kApplymentStateFinish = 7,           // "APPLYMENT_STATE_FINISH"
+    kApplymentStateAuditRejected = 8,    // "APPLYMENT_STATE_AUDIT_REJECTED"
+    kApplymentStateCanceled = 9,         // "APPLYMENT_STATE_CANCELED"
+  };
+  std::optional<std::string> applyment_id;
+  std::optional<std::string> business_code;
   Enum<ApplymentState> applyment_state;
-  std::string applyment_state_desc;
+  std::optional<std::string> applyment_state_desc;
   std::optional<std::string> authorization_confirmation_qr_code;
   std::optional<std::string> reject_reason;
   std::optional<std::string> brand_id;
@@ -380,8 +389,8 @@ struct PostApplymentsCancelApplymentRequest {
   ~PostApplymentsCancelApplymentRequest();
 };
 struct PostApplymentsCancelApplymentResponse {
-  std::string applyment_id;
-  std::string business_code;
+  std::optional<std::string> applyment_id;
+  std::optional<std::string> business_code;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -452,10 +461,9 @@ struct GetCardCardConfigsResponse {
     kPublished = 6,       // "PUBLISHED"
     kCanceled = 7,        // "CANCELED"
   };
-  std::string business_code;
-  std::string applyment_id;
-  std::string brand_id;
-  // required
+  std::optional<std::string> business_code;
+  std::optional<std::string> applyment_id;
+  std::optional<std::string> brand_id;
   Enum<ApplymentState> applyment_state;
   // format rfc3339
   std::optional<std::string> scheduled_publish_time;
@@ -566,7 +574,7 @@ struct PostCardCardConfigsRequest {
   };
   std::string business_code;
   std::string brand_id;
-  std::optional<BrandMiniProgramInfo> brand_mini_program_info;
+  Optional<BrandMiniProgramInfo> brand_mini_program_info;
   BrandCustomerService brand_customer_service;
   std::vector<ServiceList> service_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -580,10 +588,10 @@ struct PostCardCardConfigsRequest {
   ~PostCardCardConfigsRequest();
 };
 struct PostCardCardConfigsResponse {
-  std::string business_code;
-  std::string brand_id;
-  std::string applyment_id;
-  std::string card_preview_url;
+  std::optional<std::string> business_code;
+  std::optional<std::string> brand_id;
+  std::optional<std::string> applyment_id;
+  std::optional<std::string> card_preview_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -645,11 +653,19 @@ struct PostCardCardConfigsCancelApplymentRequest {
   ~PostCardCardConfigsCancelApplymentRequest();
 };
 struct PostCardCardConfigsCancelApplymentResponse {
-  using ApplymentState = GetCardCardConfigsResponse::ApplymentState;
-  std::string business_code;
-  std::string applyment_id;
-  std::string brand_id;
-  // required
+  enum class ApplymentState : std::int32_t {
+    kUnrecognized = 0,
+    kStateUnknown = 1,    // "STATE_UNKNOWN"
+    kDrafting = 2,        // "DRAFTING"
+    kAuditing = 3,        // "AUDITING"
+    kAuditRejected = 4,   // "AUDIT_REJECTED"
+    kPendingPublish = 5,  // "PENDING_PUBLISH"
+    kPublished = 6,       // "PUBLISHED"
+    kCanceled = 7,        // "CANCELED"
+  };
+  std::optional<std::string> business_code;
+  std::optional<std::string> applyment_id;
+  std::optional<std::string> brand_id;
   Enum<ApplymentState> applyment_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -714,12 +730,12 @@ struct GetCardCardConfigsPreviewUrlRequest {
   ~GetCardCardConfigsPreviewUrlRequest();
 };
 struct GetCardCardConfigsPreviewUrlResponse {
-  std::string business_code;
-  std::string applyment_id;
-  std::string brand_id;
-  std::string card_preview_url;
+  std::optional<std::string> business_code;
+  std::optional<std::string> applyment_id;
+  std::optional<std::string> brand_id;
+  std::optional<std::string> card_preview_url;
   // format rfc3339
-  std::string url_expired_time;
+  std::optional<std::string> url_expired_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -789,10 +805,9 @@ struct PostCardCardConfigsPublishRequest {
 };
 struct PostCardCardConfigsPublishResponse {
   using PublishType = PostCardCardConfigsPublishRequest::PublishType;
-  std::string business_code;
-  std::string applyment_id;
-  std::string brand_id;
-  // required
+  std::optional<std::string> business_code;
+  std::optional<std::string> applyment_id;
+  std::optional<std::string> brand_id;
   Enum<PublishType> publish_type;
   // format rfc3339
   std::optional<std::string> scheduled_publish_time;
@@ -865,9 +880,8 @@ struct GetCardCardLinksRequest {
 struct GetCardCardLinksResponse {
   struct ActiveLinkList {
     using PaymentScene = GetCardCardLinksRequest::PaymentScene;
-    // required
     Enum<PaymentScene> payment_scene;
-    std::vector<std::string> appid_list;
+    List<std::string> appid_list;
     std::optional<std::string> card_link_mchid;
     std::optional<std::string> service_id;
     // Unknown members.
@@ -884,7 +898,7 @@ struct GetCardCardLinksResponse {
   std::optional<std::int64_t> page_index;
   std::optional<std::int64_t> page_size;
   std::optional<std::int64_t> total_num;
-  std::vector<ActiveLinkList> active_link_list;
+  List<ActiveLinkList> active_link_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -929,7 +943,13 @@ struct GetCardCardLinks {
 
 // POST v3/brand/card/card-links
 struct PostCardCardLinksRequest {
-  using PaymentScene = GetCardCardLinksRequest::PaymentScene;
+  enum class PaymentScene : std::int32_t {
+    kUnrecognized = 0,
+    kMiniProgram = 1,   // "MINI_PROGRAM"
+    kApp = 2,           // "APP"
+    kPaymentScore = 3,  // "PAYMENT_SCORE"
+    kPaymentCode = 4,   // "PAYMENT_CODE"
+  };
   std::string business_code;
   std::string brand_id;
   // required
@@ -948,10 +968,9 @@ struct PostCardCardLinksRequest {
   ~PostCardCardLinksRequest();
 };
 struct PostCardCardLinksResponse {
-  using PaymentScene = GetCardCardLinksRequest::PaymentScene;
-  std::string business_code;
-  std::string brand_id;
-  // required
+  using PaymentScene = PostCardCardLinksRequest::PaymentScene;
+  std::optional<std::string> business_code;
+  std::optional<std::string> brand_id;
   Enum<PaymentScene> payment_scene;
   std::optional<std::string> appid;
   std::optional<std::string> card_link_mchid;
@@ -1013,7 +1032,13 @@ struct GetCardCardLinksBusinessCodeRequest {
   ~GetCardCardLinksBusinessCodeRequest();
 };
 struct GetCardCardLinksBusinessCodeResponse {
-  using PaymentScene = GetCardCardLinksRequest::PaymentScene;
+  enum class PaymentScene : std::int32_t {
+    kUnrecognized = 0,
+    kMiniProgram = 1,   // "MINI_PROGRAM"
+    kApp = 2,           // "APP"
+    kPaymentScore = 3,  // "PAYMENT_SCORE"
+    kPaymentCode = 4,   // "PAYMENT_CODE"
+  };
   enum class ConfigurationState : std::int32_t {
     kUnrecognized = 0,
     kWaitingAudit = 1,         // "WAITING_AUDIT"
@@ -1022,14 +1047,12 @@ struct GetCardCardLinksBusinessCodeResponse {
     kMerchantAdminReject = 4,  // "MERCHANT_ADMIN_REJECT"
     kInEffect = 5,             // "IN_EFFECT"
   };
-  std::string business_code;
-  std::string brand_id;
-  // required
+  std::optional<std::string> business_code;
+  std::optional<std::string> brand_id;
   Enum<PaymentScene> payment_scene;
   std::optional<std::string> appid;
   std::optional<std::string> card_link_mchid;
   std::optional<std::string> service_id;
-  // required
   Enum<ConfigurationState> configuration_state;
   std::optional<std::string> reject_reason;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -1096,7 +1119,7 @@ struct PostCardCardLinksCancelApplymentRequest {
   ~PostCardCardLinksCancelApplymentRequest();
 };
 struct PostCardCardLinksCancelApplymentResponse {
-  std::string business_code;
+  std::optional<std::string> business_code;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1144,7 +1167,13 @@ struct PostCardCardLinksCancelApplyment {
 
 // POST v3/brand/card/card-links/unbind-card-link
 struct PostCardCardLinksUnbindCardLinkRequest {
-  using PaymentScene = GetCardCardLinksRequest::PaymentScene;
+  enum class PaymentScene : std::int32_t {
+    kUnrecognized = 0,
+    kMiniProgram = 1,   // "MINI_PROGRAM"
+    kApp = 2,           // "APP"
+    kPaymentScore = 3,  // "PAYMENT_SCORE"
+    kPaymentCode = 4,   // "PAYMENT_CODE"
+  };
   std::string brand_id;
   // required
   Enum<PaymentScene> payment_scene;
@@ -1164,9 +1193,8 @@ struct PostCardCardLinksUnbindCardLinkRequest {
   ~PostCardCardLinksUnbindCardLinkRequest();
 };
 struct PostCardCardLinksUnbindCardLinkResponse {
-  using PaymentScene = GetCardCardLinksRequest::PaymentScene;
-  std::string brand_id;
-  // required
+  using PaymentScene = PostCardCardLinksUnbindCardLinkRequest::PaymentScene;
+  std::optional<std::string> brand_id;
   Enum<PaymentScene> payment_scene;
   std::optional<std::string> appid;
   std::optional<std::string> card_link_mchid;
@@ -1262,9 +1290,9 @@ struct GetMarketingShakeActivitiesActivitiesResponse {
     };
     struct TimeRange {
       // format rfc3339
-      std::string start_time;
+      std::optional<std::string> start_time;
       // format rfc3339
-      std::string end_time;
+      std::optional<std::string> end_time;
       // Unknown members.
       JsonValue extra;
 
@@ -1277,7 +1305,7 @@ struct GetMarketingShakeActivitiesActivitiesResponse {
     };
     struct ProductCoupon {
       struct StockList {
-        std::string stock_id;
+        std::optional<std::string> stock_id;
         // Unknown members.
         JsonValue extra;
 
@@ -1288,8 +1316,8 @@ struct GetMarketingShakeActivitiesActivitiesResponse {
         StockList& operator=(StockList&&) = default;
         ~StockList();
       };
-      std::string product_coupon_id;
-      std::vector<StockList> stock_list;
+      std::optional<std::string> product_coupon_id;
+      List<StockList> stock_list;
       // Unknown members.
       JsonValue extra;
 
@@ -1300,18 +1328,15 @@ struct GetMarketingShakeActivitiesActivitiesResponse {
       ProductCoupon& operator=(ProductCoupon&&) = default;
       ~ProductCoupon();
     };
-    std::string id;
-    std::string name;
-    // required
+    std::optional<std::string> id;
+    std::optional<std::string> name;
     Enum<ActivityState> activity_state;
-    // required
     Enum<AuditState> audit_state;
-    std::int64_t available_quota = 0;
-    std::int64_t total_quota = 0;
-    // required
+    std::optional<std::int64_t> available_quota;
+    std::optional<std::int64_t> total_quota;
     Enum<DeliveryMode> delivery_mode;
-    TimeRange time_range;
-    std::optional<ProductCoupon> product_coupon;
+    Optional<TimeRange> time_range;
+    Optional<ProductCoupon> product_coupon;
     // Unknown members.
     JsonValue extra;
 
@@ -1322,10 +1347,10 @@ struct GetMarketingShakeActivitiesActivitiesResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
-  std::int64_t total_count = 0;
-  std::vector<Data> data;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> total_count;
+  List<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1435,7 +1460,6 @@ struct GetPartnerCardMemberCardsResponse {
         kFixTerm = 2,       // "FIX_TERM"
         kPermanent = 3,     // "PERMANENT"
       };
-      // required
       Enum<Type> type;
       // format rfc3339
       std::optional<std::string> available_begin_time;
@@ -1452,8 +1476,32 @@ struct GetPartnerCardMemberCardsResponse {
       ValidDateInformation& operator=(ValidDateInformation&&) = default;
       ~ValidDateInformation();
     };
-    using PointsInformation = GetPartnerCardMemberCardsResponse::Data::CodeJumpInformation;
-    using BalanceInformation = GetPartnerCardMemberCardsResponse::Data::CodeJumpInformation;
+    struct PointsInformation {
+      std::optional<std::string> jump_appid;
+      std::optional<std::string> jump_path;
+      // Unknown members.
+      JsonValue extra;
+
+      PointsInformation();
+      PointsInformation(const PointsInformation&) = default;
+      PointsInformation(PointsInformation&&) = default;
+      PointsInformation& operator=(const PointsInformation&) = default;
+      PointsInformation& operator=(PointsInformation&&) = default;
+      ~PointsInformation();
+    };
+    struct BalanceInformation {
+      std::optional<std::string> jump_appid;
+      std::optional<std::string> jump_path;
+      // Unknown members.
+      JsonValue extra;
+
+      BalanceInformation();
+      BalanceInformation(const BalanceInformation&) = default;
+      BalanceInformation(BalanceInformation&&) = default;
+      BalanceInformation& operator=(const BalanceInformation&) = default;
+      BalanceInformation& operator=(BalanceInformation&&) = default;
+      ~BalanceInformation();
+    };
     struct PurchaseInformation {
       std::optional<std::int64_t> price;
       std::optional<std::string> jump_appid;
@@ -1486,7 +1534,7 @@ struct GetPartnerCardMemberCardsResponse {
         };
         Enum<Type> type;
         std::optional<std::string> name;
-        std::vector<std::string> values;
+        List<std::string> values;
         // Unknown members.
         JsonValue extra;
 
@@ -1497,8 +1545,8 @@ struct GetPartnerCardMemberCardsResponse {
         CustomFieldList& operator=(CustomFieldList&&) = default;
         ~CustomFieldList();
       };
-      std::vector<Enum<CommonFieldList>> common_field_list;
-      std::vector<CustomFieldList> custom_field_list;
+      List<Enum<CommonFieldList>> common_field_list;
+      List<CustomFieldList> custom_field_list;
       // Unknown members.
       JsonValue extra;
 
@@ -1509,31 +1557,28 @@ struct GetPartnerCardMemberCardsResponse {
       UserInformation& operator=(UserInformation&&) = default;
       ~UserInformation();
     };
-    std::string card_id;
-    std::string brand_id;
-    std::string appid;
-    // required
+    std::optional<std::string> card_id;
+    std::optional<std::string> brand_id;
+    std::optional<std::string> appid;
     Enum<CardType> card_type;
-    std::string card_title;
-    std::string card_color;
-    std::string card_picture_url;
-    // required
+    std::optional<std::string> card_title;
+    std::optional<std::string> card_color;
+    std::optional<std::string> card_picture_url;
     Enum<CodeMode> code_mode;
-    // required
     Enum<CodeType> code_type;
-    std::optional<CodeJumpInformation> code_jump_information;
-    std::string benefits;
-    std::string notify_url;
+    Optional<CodeJumpInformation> code_jump_information;
+    std::optional<std::string> benefits;
+    std::optional<std::string> notify_url;
     std::optional<bool> need_pinned;
     std::optional<bool> need_display_level;
     std::optional<std::string> init_level;
     std::optional<std::string> service_phone;
     std::optional<std::string> legal_agreement;
-    ValidDateInformation valid_date_information;
-    std::optional<PointsInformation> points_information;
-    std::optional<BalanceInformation> balance_information;
-    std::optional<PurchaseInformation> purchase_information;
-    std::optional<UserInformation> user_information;
+    Optional<ValidDateInformation> valid_date_information;
+    Optional<PointsInformation> points_information;
+    Optional<BalanceInformation> balance_information;
+    Optional<PurchaseInformation> purchase_information;
+    Optional<UserInformation> user_information;
     // Unknown members.
     JsonValue extra;
 
@@ -1544,10 +1589,10 @@ struct GetPartnerCardMemberCardsResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::int64_t total_count = 0;
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
-  std::vector<Data> data;
+  std::optional<std::int64_t> total_count;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
+  List<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1592,15 +1637,143 @@ struct GetPartnerCardMemberCards {
 
 // POST v3/brand/partner/card-member/cards
 struct PostPartnerCardMemberCardsRequest {
-  using CardType = GetPartnerCardMemberCardsResponse::Data::CardType;
-  using CodeMode = GetPartnerCardMemberCardsResponse::Data::CodeMode;
-  using CodeType = GetPartnerCardMemberCardsResponse::Data::CodeType;
-  using CodeJumpInformation = GetPartnerCardMemberCardsResponse::Data::CodeJumpInformation;
-  using ValidDateInformation = GetPartnerCardMemberCardsResponse::Data::ValidDateInformation;
-  using PointsInformation = GetPartnerCardMemberCardsResponse::Data::CodeJumpInformation;
-  using BalanceInformation = GetPartnerCardMemberCardsResponse::Data::CodeJumpInformation;
-  using PurchaseInformation = GetPartnerCardMemberCardsResponse::Data::PurchaseInformation;
-  using UserInformation = GetPartnerCardMemberCardsResponse::Data::UserInformation;
+  enum class CardType : std::int32_t {
+    kUnrecognized = 0,
+    kPurchase = 1,  // "PURCHASE"
+    kNormal = 2,    // "NORMAL"
+    kBalance = 3,   // "BALANCE"
+  };
+  enum class CodeMode : std::int32_t {
+    kUnrecognized = 0,
+    kSystemAllocate = 1,    // "SYSTEM_ALLOCATE"
+    kMerchantAllocate = 2,  // "MERCHANT_ALLOCATE"
+  };
+  enum class CodeType : std::int32_t {
+    kUnrecognized = 0,
+    kNoneCode = 1,          // "NONE_CODE"
+    kBarCode = 2,           // "BAR_CODE"
+    kQrCode = 3,            // "QR_CODE"
+    kBarCodeAndQrCode = 4,  // "BAR_CODE_AND_QR_CODE"
+    kJumpMiniProgram = 5,   // "JUMP_MINI_PROGRAM"
+  };
+  struct CodeJumpInformation {
+    std::optional<std::string> jump_appid;
+    std::optional<std::string> jump_path;
+    // Unknown members.
+    JsonValue extra;
+
+    CodeJumpInformation();
+    CodeJumpInformation(const CodeJumpInformation&) = default;
+    CodeJumpInformation(CodeJumpInformation&&) = default;
+    CodeJumpInformation& operator=(const CodeJumpInformation&) = default;
+    CodeJumpInformation& operator=(CodeJumpInformation&&) = default;
+    ~CodeJumpInformation();
+  };
+  struct ValidDateInformation {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kFixTimeRange = 1,  // "FIX_TIME_RANGE"
+      kFixTerm = 2,       // "FIX_TERM"
+      kPermanent = 3,     // "PERMANENT"
+    };
+    // required
+    Enum<Type> type;
+    // format rfc3339
+    std::optional<std::string> available_begin_time;
+    // format rfc3339
+    std::optional<std::string> available_end_time;
+    std::optional<std::int64_t> available_day_after_receive;
+    // Unknown members.
+    JsonValue extra;
+
+    ValidDateInformation();
+    ValidDateInformation(const ValidDateInformation&) = default;
+    ValidDateInformation(ValidDateInformation&&) = default;
+    ValidDateInformation& operator=(const ValidDateInformation&) = default;
+    ValidDateInformation& operator=(ValidDateInformation&&) = default;
+    ~ValidDateInformation();
+  };
+  struct PointsInformation {
+    std::optional<std::string> jump_appid;
+    std::optional<std::string> jump_path;
+    // Unknown members.
+    JsonValue extra;
+
+    PointsInformation();
+    PointsInformation(const PointsInformation&) = default;
+    PointsInformation(PointsInformation&&) = default;
+    PointsInformation& operator=(const PointsInformation&) = default;
+    PointsInformation& operator=(PointsInformation&&) = default;
+    ~PointsInformation();
+  };
+  struct BalanceInformation {
+    std::optional<std::string> jump_appid;
+    std::optional<std::string> jump_path;
+    // Unknown members.
+    JsonValue extra;
+
+    BalanceInformation();
+    BalanceInformation(const BalanceInformation&) = default;
+    BalanceInformation(BalanceInformation&&) = default;
+    BalanceInformation& operator=(const BalanceInformation&) = default;
+    BalanceInformation& operator=(BalanceInformation&&) = default;
+    ~BalanceInformation();
+  };
+  struct PurchaseInformation {
+    std::optional<std::int64_t> price;
+    std::optional<std::string> jump_appid;
+    std::optional<std::string> jump_path;
+    // Unknown members.
+    JsonValue extra;
+
+    PurchaseInformation();
+    PurchaseInformation(const PurchaseInformation&) = default;
+    PurchaseInformation(PurchaseInformation&&) = default;
+    PurchaseInformation& operator=(const PurchaseInformation&) = default;
+    PurchaseInformation& operator=(PurchaseInformation&&) = default;
+    ~PurchaseInformation();
+  };
+  struct UserInformation {
+    enum class CommonFieldList : std::int32_t {
+      kUnrecognized = 0,
+      kUserFormFlagSex = 1,       // "USER_FORM_FLAG_SEX"
+      kUserFormFlagName = 2,      // "USER_FORM_FLAG_NAME"
+      kUserFormFlagBirthday = 3,  // "USER_FORM_FLAG_BIRTHDAY"
+      kUserFormFlagAddress = 4,   // "USER_FORM_FLAG_ADDRESS"
+      kUserFormFlagEmail = 5,     // "USER_FORM_FLAG_EMAIL"
+      kUserFormFlagCity = 6,      // "USER_FORM_FLAG_CITY"
+    };
+    struct CustomFieldList {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kCheckBox = 1,  // "CHECK_BOX"
+        kRadio = 2,     // "RADIO"
+      };
+      Enum<Type> type;
+      std::optional<std::string> name;
+      std::vector<std::string> values;
+      // Unknown members.
+      JsonValue extra;
+
+      CustomFieldList();
+      CustomFieldList(const CustomFieldList&) = default;
+      CustomFieldList(CustomFieldList&&) = default;
+      CustomFieldList& operator=(const CustomFieldList&) = default;
+      CustomFieldList& operator=(CustomFieldList&&) = default;
+      ~CustomFieldList();
+    };
+    std::vector<Enum<CommonFieldList>> common_field_list;
+    std::vector<CustomFieldList> custom_field_list;
+    // Unknown members.
+    JsonValue extra;
+
+    UserInformation();
+    UserInformation(const UserInformation&) = default;
+    UserInformation(UserInformation&&) = default;
+    UserInformation& operator=(const UserInformation&) = default;
+    UserInformation& operator=(UserInformation&&) = default;
+    ~UserInformation();
+  };
   std::string brand_id;
   std::string appid;
   // required
@@ -1612,7 +1785,7 @@ struct PostPartnerCardMemberCardsRequest {
   Enum<CodeMode> code_mode;
   // required
   Enum<CodeType> code_type;
-  std::optional<CodeJumpInformation> code_jump_information;
+  Optional<CodeJumpInformation> code_jump_information;
   std::string benefits;
   std::string notify_url;
   std::optional<bool> need_pinned;
@@ -1621,10 +1794,10 @@ struct PostPartnerCardMemberCardsRequest {
   std::optional<std::string> service_phone;
   std::optional<std::string> legal_agreement;
   ValidDateInformation valid_date_information;
-  std::optional<PointsInformation> points_information;
-  std::optional<BalanceInformation> balance_information;
-  std::optional<PurchaseInformation> purchase_information;
-  std::optional<UserInformation> user_information;
+  Optional<PointsInformation> points_information;
+  Optional<BalanceInformation> balance_information;
+  Optional<PurchaseInformation> purchase_information;
+  Optional<UserInformation> user_information;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1636,40 +1809,82 @@ struct PostPartnerCardMemberCardsRequest {
   ~PostPartnerCardMemberCardsRequest();
 };
 struct PostPartnerCardMemberCardsResponse {
-  using CardType = GetPartnerCardMemberCardsResponse::Data::CardType;
-  using CodeMode = GetPartnerCardMemberCardsResponse::Data::CodeMode;
-  using CodeType = GetPartnerCardMemberCardsResponse::Data::CodeType;
-  using CodeJumpInformation = GetPartnerCardMemberCardsResponse::Data::CodeJumpInformation;
-  using ValidDateInformation = GetPartnerCardMemberCardsResponse::Data::ValidDateInformation;
-  using PointsInformation = GetPartnerCardMemberCardsResponse::Data::CodeJumpInformation;
-  using BalanceInformation = GetPartnerCardMemberCardsResponse::Data::CodeJumpInformation;
-  using PurchaseInformation = GetPartnerCardMemberCardsResponse::Data::PurchaseInformation;
-  using UserInformation = GetPartnerCardMemberCardsResponse::Data::UserInformation;
-  std::string card_id;
-  std::string brand_id;
-  std::string appid;
-  // required
+  using CardType = PostPartnerCardMemberCardsRequest::CardType;
+  using CodeMode = PostPartnerCardMemberCardsRequest::CodeMode;
+  using CodeType = PostPartnerCardMemberCardsRequest::CodeType;
+  using CodeJumpInformation = PostPartnerCardMemberCardsRequest::CodeJumpInformation;
+  struct ValidDateInformation {
+    using Type = PostPartnerCardMemberCardsRequest::ValidDateInformation::Type;
+    Enum<Type> type;
+    // format rfc3339
+    std::optional<std::string> available_begin_time;
+    // format rfc3339
+    std::optional<std::string> available_end_time;
+    std::optional<std::int64_t> available_day_after_receive;
+    // Unknown members.
+    JsonValue extra;
+
+    ValidDateInformation();
+    ValidDateInformation(const ValidDateInformation&) = default;
+    ValidDateInformation(ValidDateInformation&&) = default;
+    ValidDateInformation& operator=(const ValidDateInformation&) = default;
+    ValidDateInformation& operator=(ValidDateInformation&&) = default;
+    ~ValidDateInformation();
+  };
+  using PointsInformation = PostPartnerCardMemberCardsRequest::PointsInformation;
+  using BalanceInformation = PostPartnerCardMemberCardsRequest::BalanceInformation;
+  using PurchaseInformation = PostPartnerCardMemberCardsRequest::PurchaseInformation;
+  struct UserInformation {
+    using CommonFieldList = PostPartnerCardMemberCardsRequest::UserInformation::CommonFieldList;
+    struct CustomFieldList {
+      using Type = PostPartnerCardMemberCardsRequest::UserInformation::CustomFieldList::Type;
+      Enum<Type> type;
+      std::optional<std::string> name;
+      List<std::string> values;
+      // Unknown members.
+      JsonValue extra;
+
+      CustomFieldList();
+      CustomFieldList(const CustomFieldList&) = default;
+      CustomFieldList(CustomFieldList&&) = default;
+      CustomFieldList& operator=(const CustomFieldList&) = default;
+      CustomFieldList& operator=(CustomFieldList&&) = default;
+      ~CustomFieldList();
+    };
+    List<Enum<CommonFieldList>> common_field_list;
+    List<CustomFieldList> custom_field_list;
+    // Unknown members.
+    JsonValue extra;
+
+    UserInformation();
+    UserInformation(const UserInformation&) = default;
+    UserInformation(UserInformation&&) = default;
+    UserInformation& operator=(const UserInformation&) = default;
+    UserInformation& operator=(UserInformation&&) = default;
+    ~UserInformation();
+  };
+  std::optional<std::string> card_id;
+  std::optional<std::string> brand_id;
+  std::optional<std::string> appid;
   Enum<CardType> card_type;
-  std::string card_title;
-  std::string card_color;
-  std::string card_picture_url;
-  // required
+  std::optional<std::string> card_title;
+  std::optional<std::string> card_color;
+  std::optional<std::string> card_picture_url;
   Enum<CodeMode> code_mode;
-  // required
   Enum<CodeType> code_type;
-  std::optional<CodeJumpInformation> code_jump_information;
-  std::string benefits;
-  std::string notify_url;
+  Optional<CodeJumpInformation> code_jump_information;
+  std::optional<std::string> benefits;
+  std::optional<std::string> notify_url;
   std::optional<bool> need_pinned;
   std::optional<bool> need_display_level;
   std::optional<std::string> init_level;
   std::optional<std::string> service_phone;
   std::optional<std::string> legal_agreement;
-  ValidDateInformation valid_date_information;
-  std::optional<PointsInformation> points_information;
-  std::optional<BalanceInformation> balance_information;
-  std::optional<PurchaseInformation> purchase_information;
-  std::optional<UserInformation> user_information;
+  Optional<ValidDateInformation> valid_date_information;
+  Optional<PointsInformation> points_information;
+  Optional<BalanceInformation> balance_information;
+  Optional<PurchaseInformation> purchase_information;
+  Optional<UserInformation> user_information;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1731,45 +1946,172 @@ struct DeletePartnerCardMemberCardsByCardIdRequest {
   ~DeletePartnerCardMemberCardsByCardIdRequest();
 };
 struct DeletePartnerCardMemberCardsByCardIdResponse {
-  using CardType = GetPartnerCardMemberCardsResponse::Data::CardType;
-  using CodeMode = GetPartnerCardMemberCardsResponse::Data::CodeMode;
-  using CodeType = GetPartnerCardMemberCardsResponse::Data::CodeType;
-  using CodeJumpInformation = GetPartnerCardMemberCardsResponse::Data::CodeJumpInformation;
-  using ValidDateInformation = GetPartnerCardMemberCardsResponse::Data::ValidDateInformation;
-  using PointsInformation = GetPartnerCardMemberCardsResponse::Data::CodeJumpInformation;
-  using BalanceInformation = GetPartnerCardMemberCardsResponse::Data::CodeJumpInformation;
-  using PurchaseInformation = GetPartnerCardMemberCardsResponse::Data::PurchaseInformation;
-  using UserInformation = GetPartnerCardMemberCardsResponse::Data::UserInformation;
-  using State = GetPartnerCardMemberCardsRequest::State;
-  std::string card_id;
-  std::string brand_id;
-  std::string appid;
-  // required
+  enum class CardType : std::int32_t {
+    kUnrecognized = 0,
+    kPurchase = 1,  // "PURCHASE"
+    kNormal = 2,    // "NORMAL"
+    kBalance = 3,   // "BALANCE"
+  };
+  enum class CodeMode : std::int32_t {
+    kUnrecognized = 0,
+    kSystemAllocate = 1,    // "SYSTEM_ALLOCATE"
+    kMerchantAllocate = 2,  // "MERCHANT_ALLOCATE"
+  };
+  enum class CodeType : std::int32_t {
+    kUnrecognized = 0,
+    kNoneCode = 1,          // "NONE_CODE"
+    kBarCode = 2,           // "BAR_CODE"
+    kQrCode = 3,            // "QR_CODE"
+    kBarCodeAndQrCode = 4,  // "BAR_CODE_AND_QR_CODE"
+    kJumpMiniProgram = 5,   // "JUMP_MINI_PROGRAM"
+  };
+  struct CodeJumpInformation {
+    std::optional<std::string> jump_appid;
+    std::optional<std::string> jump_path;
+    // Unknown members.
+    JsonValue extra;
+
+    CodeJumpInformation();
+    CodeJumpInformation(const CodeJumpInformation&) = default;
+    CodeJumpInformation(CodeJumpInformation&&) = default;
+    CodeJumpInformation& operator=(const CodeJumpInformation&) = default;
+    CodeJumpInformation& operator=(CodeJumpInformation&&) = default;
+    ~CodeJumpInformation();
+  };
+  struct ValidDateInformation {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kFixTimeRange = 1,  // "FIX_TIME_RANGE"
+      kFixTerm = 2,       // "FIX_TERM"
+      kPermanent = 3,     // "PERMANENT"
+    };
+    Enum<Type> type;
+    // format rfc3339
+    std::optional<std::string> available_begin_time;
+    // format rfc3339
+    std::optional<std::string> available_end_time;
+    std::optional<std::int64_t> available_day_after_receive;
+    // Unknown members.
+    JsonValue extra;
+
+    ValidDateInformation();
+    ValidDateInformation(const ValidDateInformation&) = default;
+    ValidDateInformation(ValidDateInformation&&) = default;
+    ValidDateInformation& operator=(const ValidDateInformation&) = default;
+    ValidDateInformation& operator=(ValidDateInformation&&) = default;
+    ~ValidDateInformation();
+  };
+  struct PointsInformation {
+    std::optional<std::string> jump_appid;
+    std::optional<std::string> jump_path;
+    // Unknown members.
+    JsonValue extra;
+
+    PointsInformation();
+    PointsInformation(const PointsInformation&) = default;
+    PointsInformation(PointsInformation&&) = default;
+    PointsInformation& operator=(const PointsInformation&) = default;
+    PointsInformation& operator=(PointsInformation&&) = default;
+    ~PointsInformation();
+  };
+  struct BalanceInformation {
+    std::optional<std::string> jump_appid;
+    std::optional<std::string> jump_path;
+    // Unknown members.
+    JsonValue extra;
+
+    BalanceInformation();
+    BalanceInformation(const BalanceInformation&) = default;
+    BalanceInformation(BalanceInformation&&) = default;
+    BalanceInformation& operator=(const BalanceInformation&) = default;
+    BalanceInformation& operator=(BalanceInformation&&) = default;
+    ~BalanceInformation();
+  };
+  struct PurchaseInformation {
+    std::optional<std::int64_t> price;
+    std::optional<std::string> jump_appid;
+    std::optional<std::string> jump_path;
+    // Unknown members.
+    JsonValue extra;
+
+    PurchaseInformation();
+    PurchaseInformation(const PurchaseInformation&) = default;
+    PurchaseInformation(PurchaseInformation&&) = default;
+    PurchaseInformation& operator=(const PurchaseInformation&) = default;
+    PurchaseInformation& operator=(PurchaseInformation&&) = default;
+    ~PurchaseInformation();
+  };
+  struct UserInformation {
+    enum class CommonFieldList : std::int32_t {
+      kUnrecognized = 0,
+      kUserFormFlagSex = 1,       // "USER_FORM_FLAG_SEX"
+      kUserFormFlagName = 2,      // "USER_FORM_FLAG_NAME"
+      kUserFormFlagBirthday = 3,  // "USER_FORM_FLAG_BIRTHDAY"
+      kUserFormFlagAddress = 4,   // "USER_FORM_FLAG_ADDRESS"
+      kUserFormFlagEmail = 5,     // "USER_FORM_FLAG_EMAIL"
+      kUserFormFlagCity = 6,      // "USER_FORM_FLAG_CITY"
+    };
+    struct CustomFieldList {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kCheckBox = 1,  // "CHECK_BOX"
+        kRadio = 2,     // "RADIO"
+      };
+      Enum<Type> type;
+      std::optional<std::string> name;
+      List<std::string> values;
+      // Unknown members.
+      JsonValue extra;
+
+      CustomFieldList();
+      CustomFieldList(const CustomFieldList&) = default;
+      CustomFieldList(CustomFieldList&&) = default;
+      CustomFieldList& operator=(const CustomFieldList&) = default;
+      CustomFieldList& operator=(CustomFieldList&&) = default;
+      ~CustomFieldList();
+    };
+    List<Enum<CommonFieldList>> common_field_list;
+    List<CustomFieldList> custom_field_list;
+    // Unknown members.
+    JsonValue extra;
+
+    UserInformation();
+    UserInformation(const UserInformation&) = default;
+    UserInformation(UserInformation&&) = default;
+    UserInformation& operator=(const UserInformation&) = default;
+    UserInformation& operator=(UserInformation&&) = default;
+    ~UserInformation();
+  };
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kCardEffective = 1,  // "CARD_EFFECTIVE"
+    kCardInvalid = 2,    // "CARD_INVALID"
+  };
+  std::optional<std::string> card_id;
+  std::optional<std::string> brand_id;
+  std::optional<std::string> appid;
   Enum<CardType> card_type;
-  std::string card_title;
-  std::string card_color;
-  std::string card_picture_url;
-  // required
+  std::optional<std::string> card_title;
+  std::optional<std::string> card_color;
+  std::optional<std::string> card_picture_url;
   Enum<CodeMode> code_mode;
-  // required
   Enum<CodeType> code_type;
-  std::optional<CodeJumpInformation> code_jump_information;
-  std::string benefits;
-  std::string notify_url;
+  Optional<CodeJumpInformation> code_jump_information;
+  std::optional<std::string> benefits;
+  std::optional<std::string> notify_url;
   std::optional<bool> need_pinned;
   std::optional<bool> need_display_level;
   std::optional<std::string> init_level;
   std::optional<std::string> service_phone;
   std::optional<std::string> legal_agreement;
-  ValidDateInformation valid_date_information;
-  std::optional<PointsInformation> points_information;
-  std::optional<BalanceInformation> balance_information;
-  std::optional<PurchaseInformation> purchase_information;
-  std::optional<UserInformation> user_information;
-  // required
+  Optional<ValidDateInformation> valid_date_information;
+  Optional<PointsInformation> points_information;
+  Optional<BalanceInformation> balance_information;
+  Optional<PurchaseInformation> purchase_information;
+  Optional<UserInformation> user_information;
   Enum<State> state;
-  std::string create_time;
-  std::string update_time;
+  std::optional<std::string> create_time;
+  std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1835,45 +2177,172 @@ struct GetPartnerCardMemberCardsByCardIdRequest {
   ~GetPartnerCardMemberCardsByCardIdRequest();
 };
 struct GetPartnerCardMemberCardsByCardIdResponse {
-  using CardType = GetPartnerCardMemberCardsResponse::Data::CardType;
-  using CodeMode = GetPartnerCardMemberCardsResponse::Data::CodeMode;
-  using CodeType = GetPartnerCardMemberCardsResponse::Data::CodeType;
-  using CodeJumpInformation = GetPartnerCardMemberCardsResponse::Data::CodeJumpInformation;
-  using ValidDateInformation = GetPartnerCardMemberCardsResponse::Data::ValidDateInformation;
-  using PointsInformation = GetPartnerCardMemberCardsResponse::Data::CodeJumpInformation;
-  using BalanceInformation = GetPartnerCardMemberCardsResponse::Data::CodeJumpInformation;
-  using PurchaseInformation = GetPartnerCardMemberCardsResponse::Data::PurchaseInformation;
-  using UserInformation = GetPartnerCardMemberCardsResponse::Data::UserInformation;
-  using State = GetPartnerCardMemberCardsRequest::State;
-  std::string card_id;
-  std::string brand_id;
-  std::string appid;
-  // required
+  enum class CardType : std::int32_t {
+    kUnrecognized = 0,
+    kPurchase = 1,  // "PURCHASE"
+    kNormal = 2,    // "NORMAL"
+    kBalance = 3,   // "BALANCE"
+  };
+  enum class CodeMode : std::int32_t {
+    kUnrecognized = 0,
+    kSystemAllocate = 1,    // "SYSTEM_ALLOCATE"
+    kMerchantAllocate = 2,  // "MERCHANT_ALLOCATE"
+  };
+  enum class CodeType : std::int32_t {
+    kUnrecognized = 0,
+    kNoneCode = 1,          // "NONE_CODE"
+    kBarCode = 2,           // "BAR_CODE"
+    kQrCode = 3,            // "QR_CODE"
+    kBarCodeAndQrCode = 4,  // "BAR_CODE_AND_QR_CODE"
+    kJumpMiniProgram = 5,   // "JUMP_MINI_PROGRAM"
+  };
+  struct CodeJumpInformation {
+    std::optional<std::string> jump_appid;
+    std::optional<std::string> jump_path;
+    // Unknown members.
+    JsonValue extra;
+
+    CodeJumpInformation();
+    CodeJumpInformation(const CodeJumpInformation&) = default;
+    CodeJumpInformation(CodeJumpInformation&&) = default;
+    CodeJumpInformation& operator=(const CodeJumpInformation&) = default;
+    CodeJumpInformation& operator=(CodeJumpInformation&&) = default;
+    ~CodeJumpInformation();
+  };
+  struct ValidDateInformation {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kFixTimeRange = 1,  // "FIX_TIME_RANGE"
+      kFixTerm = 2,       // "FIX_TERM"
+      kPermanent = 3,     // "PERMANENT"
+    };
+    Enum<Type> type;
+    // format rfc3339
+    std::optional<std::string> available_begin_time;
+    // format rfc3339
+    std::optional<std::string> available_end_time;
+    std::optional<std::int64_t> available_day_after_receive;
+    // Unknown members.
+    JsonValue extra;
+
+    ValidDateInformation();
+    ValidDateInformation(const ValidDateInformation&) = default;
+    ValidDateInformation(ValidDateInformation&&) = default;
+    ValidDateInformation& operator=(const ValidDateInformation&) = default;
+    ValidDateInformation& operator=(ValidDateInformation&&) = default;
+    ~ValidDateInformation();
+  };
+  struct PointsInformation {
+    std::optional<std::string> jump_appid;
+    std::optional<std::string> jump_path;
+    // Unknown members.
+    JsonValue extra;
+
+    PointsInformation();
+    PointsInformation(const PointsInformation&) = default;
+    PointsInformation(PointsInformation&&) = default;
+    PointsInformation& operator=(const PointsInformation&) = default;
+    PointsInformation& operator=(PointsInformation&&) = default;
+    ~PointsInformation();
+  };
+  struct BalanceInformation {
+    std::optional<std::string> jump_appid;
+    std::optional<std::string> jump_path;
+    // Unknown members.
+    JsonValue extra;
+
+    BalanceInformation();
+    BalanceInformation(const BalanceInformation&) = default;
+    BalanceInformation(BalanceInformation&&) = default;
+    BalanceInformation& operator=(const BalanceInformation&) = default;
+    BalanceInformation& operator=(BalanceInformation&&) = default;
+    ~BalanceInformation();
+  };
+  struct PurchaseInformation {
+    std::optional<std::int64_t> price;
+    std::optional<std::string> jump_appid;
+    std::optional<std::string> jump_path;
+    // Unknown members.
+    JsonValue extra;
+
+    PurchaseInformation();
+    PurchaseInformation(const PurchaseInformation&) = default;
+    PurchaseInformation(PurchaseInformation&&) = default;
+    PurchaseInformation& operator=(const PurchaseInformation&) = default;
+    PurchaseInformation& operator=(PurchaseInformation&&) = default;
+    ~PurchaseInformation();
+  };
+  struct UserInformation {
+    enum class CommonFieldList : std::int32_t {
+      kUnrecognized = 0,
+      kUserFormFlagSex = 1,       // "USER_FORM_FLAG_SEX"
+      kUserFormFlagName = 2,      // "USER_FORM_FLAG_NAME"
+      kUserFormFlagBirthday = 3,  // "USER_FORM_FLAG_BIRTHDAY"
+      kUserFormFlagAddress = 4,   // "USER_FORM_FLAG_ADDRESS"
+      kUserFormFlagEmail = 5,     // "USER_FORM_FLAG_EMAIL"
+      kUserFormFlagCity = 6,      // "USER_FORM_FLAG_CITY"
+    };
+    struct CustomFieldList {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kCheckBox = 1,  // "CHECK_BOX"
+        kRadio = 2,     // "RADIO"
+      };
+      Enum<Type> type;
+      std::optional<std::string> name;
+      List<std::string> values;
+      // Unknown members.
+      JsonValue extra;
+
+      CustomFieldList();
+      CustomFieldList(const CustomFieldList&) = default;
+      CustomFieldList(CustomFieldList&&) = default;
+      CustomFieldList& operator=(const CustomFieldList&) = default;
+      CustomFieldList& operator=(CustomFieldList&&) = default;
+      ~CustomFieldList();
+    };
+    List<Enum<CommonFieldList>> common_field_list;
+    List<CustomFieldList> custom_field_list;
+    // Unknown members.
+    JsonValue extra;
+
+    UserInformation();
+    UserInformation(const UserInformation&) = default;
+    UserInformation(UserInformation&&) = default;
+    UserInformation& operator=(const UserInformation&) = default;
+    UserInformation& operator=(UserInformation&&) = default;
+    ~UserInformation();
+  };
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kCardEffective = 1,  // "CARD_EFFECTIVE"
+    kCardInvalid = 2,    // "CARD_INVALID"
+  };
+  std::optional<std::string> card_id;
+  std::optional<std::string> brand_id;
+  std::optional<std::string> appid;
   Enum<CardType> card_type;
-  std::string card_title;
-  std::string card_color;
-  std::string card_picture_url;
-  // required
+  std::optional<std::string> card_title;
+  std::optional<std::string> card_color;
+  std::optional<std::string> card_picture_url;
   Enum<CodeMode> code_mode;
-  // required
   Enum<CodeType> code_type;
-  std::optional<CodeJumpInformation> code_jump_information;
-  std::string benefits;
-  std::string notify_url;
+  Optional<CodeJumpInformation> code_jump_information;
+  std::optional<std::string> benefits;
+  std::optional<std::string> notify_url;
   std::optional<bool> need_pinned;
   std::optional<bool> need_display_level;
   std::optional<std::string> init_level;
   std::optional<std::string> service_phone;
   std::optional<std::string> legal_agreement;
-  ValidDateInformation valid_date_information;
-  std::optional<PointsInformation> points_information;
-  std::optional<BalanceInformation> balance_information;
-  std::optional<PurchaseInformation> purchase_information;
-  std::optional<UserInformation> user_information;
-  // required
+  Optional<ValidDateInformation> valid_date_information;
+  Optional<PointsInformation> points_information;
+  Optional<BalanceInformation> balance_information;
+  Optional<PurchaseInformation> purchase_information;
+  Optional<UserInformation> user_information;
   Enum<State> state;
-  std::string create_time;
-  std::string update_time;
+  std::optional<std::string> create_time;
+  std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1923,17 +2392,129 @@ struct GetPartnerCardMemberCardsByCardId {
 
 // PATCH v3/brand/partner/card-member/cards/{card_id}
 struct PatchPartnerCardMemberCardsByCardIdRequest {
-  using CodeJumpInformation = GetPartnerCardMemberCardsResponse::Data::CodeJumpInformation;
-  using ValidDateInformation = GetPartnerCardMemberCardsResponse::Data::ValidDateInformation;
-  using PointsInformation = GetPartnerCardMemberCardsResponse::Data::CodeJumpInformation;
-  using BalanceInformation = GetPartnerCardMemberCardsResponse::Data::CodeJumpInformation;
-  using PurchaseInformation = GetPartnerCardMemberCardsResponse::Data::PurchaseInformation;
-  using UserInformation = GetPartnerCardMemberCardsResponse::Data::UserInformation;
+  struct CodeJumpInformation {
+    std::optional<std::string> jump_appid;
+    std::optional<std::string> jump_path;
+    // Unknown members.
+    JsonValue extra;
+
+    CodeJumpInformation();
+    CodeJumpInformation(const CodeJumpInformation&) = default;
+    CodeJumpInformation(CodeJumpInformation&&) = default;
+    CodeJumpInformation& operator=(const CodeJumpInformation&) = default;
+    CodeJumpInformation& operator=(CodeJumpInformation&&) = default;
+    ~CodeJumpInformation();
+  };
+  struct ValidDateInformation {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kFixTimeRange = 1,  // "FIX_TIME_RANGE"
+      kFixTerm = 2,       // "FIX_TERM"
+      kPermanent = 3,     // "PERMANENT"
+    };
+    // required
+    Enum<Type> type;
+    // format rfc3339
+    std::optional<std::string> available_begin_time;
+    // format rfc3339
+    std::optional<std::string> available_end_time;
+    std::optional<std::int64_t> available_day_after_receive;
+    // Unknown members.
+    JsonValue extra;
+
+    ValidDateInformation();
+    ValidDateInformation(const ValidDateInformation&) = default;
+    ValidDateInformation(ValidDateInformation&&) = default;
+    ValidDateInformation& operator=(const ValidDateInformation&) = default;
+    ValidDateInformation& operator=(ValidDateInformation&&) = default;
+    ~ValidDateInformation();
+  };
+  struct PointsInformation {
+    std::optional<std::string> jump_appid;
+    std::optional<std::string> jump_path;
+    // Unknown members.
+    JsonValue extra;
+
+    PointsInformation();
+    PointsInformation(const PointsInformation&) = default;
+    PointsInformation(PointsInformation&&) = default;
+    PointsInformation& operator=(const PointsInformation&) = default;
+    PointsInformation& operator=(PointsInformation&&) = default;
+    ~PointsInformation();
+  };
+  struct BalanceInformation {
+    std::optional<std::string> jump_appid;
+    std::optional<std::string> jump_path;
+    // Unknown members.
+    JsonValue extra;
+
+    BalanceInformation();
+    BalanceInformation(const BalanceInformation&) = default;
+    BalanceInformation(BalanceInformation&&) = default;
+    BalanceInformation& operator=(const BalanceInformation&) = default;
+    BalanceInformation& operator=(BalanceInformation&&) = default;
+    ~BalanceInformation();
+  };
+  struct PurchaseInformation {
+    std::optional<std::int64_t> price;
+    std::optional<std::string> jump_appid;
+    std::optional<std::string> jump_path;
+    // Unknown members.
+    JsonValue extra;
+
+    PurchaseInformation();
+    PurchaseInformation(const PurchaseInformation&) = default;
+    PurchaseInformation(PurchaseInformation&&) = default;
+    PurchaseInformation& operator=(const PurchaseInformation&) = default;
+    PurchaseInformation& operator=(PurchaseInformation&&) = default;
+    ~PurchaseInformation();
+  };
+  struct UserInformation {
+    enum class CommonFieldList : std::int32_t {
+      kUnrecognized = 0,
+      kUserFormFlagSex = 1,       // "USER_FORM_FLAG_SEX"
+      kUserFormFlagName = 2,      // "USER_FORM_FLAG_NAME"
+      kUserFormFlagBirthday = 3,  // "USER_FORM_FLAG_BIRTHDAY"
+      kUserFormFlagAddress = 4,   // "USER_FORM_FLAG_ADDRESS"
+      kUserFormFlagEmail = 5,     // "USER_FORM_FLAG_EMAIL"
+      kUserFormFlagCity = 6,      // "USER_FORM_FLAG_CITY"
+    };
+    struct CustomFieldList {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kCheckBox = 1,  // "CHECK_BOX"
+        kRadio = 2,     // "RADIO"
+      };
+      Enum<Type> type;
+      std::optional<std::string> name;
+      std::vector<std::string> values;
+      // Unknown members.
+      JsonValue extra;
+
+      CustomFieldList();
+      CustomFieldList(const CustomFieldList&) = default;
+      CustomFieldList(CustomFieldList&&) = default;
+      CustomFieldList& operator=(const CustomFieldList&) = default;
+      CustomFieldList& operator=(CustomFieldList&&) = default;
+      ~CustomFieldList();
+    };
+    std::vector<Enum<CommonFieldList>> common_field_list;
+    std::vector<CustomFieldList> custom_field_list;
+    // Unknown members.
+    JsonValue extra;
+
+    UserInformation();
+    UserInformation(const UserInformation&) = default;
+    UserInformation(UserInformation&&) = default;
+    UserInformation& operator=(const UserInformation&) = default;
+    UserInformation& operator=(UserInformation&&) = default;
+    ~UserInformation();
+  };
   std::string brand_id;
   std::optional<std::string> card_title;
   std::optional<std::string> card_color;
   std::optional<std::string> card_picture_url;
-  std::optional<CodeJumpInformation> code_jump_information;
+  Optional<CodeJumpInformation> code_jump_information;
   std::optional<std::string> benefits;
   std::optional<std::string> notify_url;
   std::optional<bool> need_pinned;
@@ -1941,11 +2522,11 @@ struct PatchPartnerCardMemberCardsByCardIdRequest {
   std::optional<std::string> init_level;
   std::optional<std::string> service_phone;
   std::optional<std::string> legal_agreement;
-  std::optional<ValidDateInformation> valid_date_information;
-  std::optional<PointsInformation> points_information;
-  std::optional<BalanceInformation> balance_information;
-  std::optional<PurchaseInformation> purchase_information;
-  std::optional<UserInformation> user_information;
+  Optional<ValidDateInformation> valid_date_information;
+  Optional<PointsInformation> points_information;
+  Optional<BalanceInformation> balance_information;
+  Optional<PurchaseInformation> purchase_information;
+  Optional<UserInformation> user_information;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1961,45 +2542,108 @@ struct PatchPartnerCardMemberCardsByCardIdRequest {
   ~PatchPartnerCardMemberCardsByCardIdRequest();
 };
 struct PatchPartnerCardMemberCardsByCardIdResponse {
-  using CardType = GetPartnerCardMemberCardsResponse::Data::CardType;
-  using CodeMode = GetPartnerCardMemberCardsResponse::Data::CodeMode;
-  using CodeType = GetPartnerCardMemberCardsResponse::Data::CodeType;
-  using CodeJumpInformation = GetPartnerCardMemberCardsResponse::Data::CodeJumpInformation;
-  using ValidDateInformation = GetPartnerCardMemberCardsResponse::Data::ValidDateInformation;
-  using PointsInformation = GetPartnerCardMemberCardsResponse::Data::CodeJumpInformation;
-  using BalanceInformation = GetPartnerCardMemberCardsResponse::Data::CodeJumpInformation;
-  using PurchaseInformation = GetPartnerCardMemberCardsResponse::Data::PurchaseInformation;
-  using UserInformation = GetPartnerCardMemberCardsResponse::Data::UserInformation;
-  using State = GetPartnerCardMemberCardsRequest::State;
-  std::string card_id;
-  std::string brand_id;
-  std::string appid;
-  // required
+  enum class CardType : std::int32_t {
+    kUnrecognized = 0,
+    kPurchase = 1,  // "PURCHASE"
+    kNormal = 2,    // "NORMAL"
+    kBalance = 3,   // "BALANCE"
+  };
+  enum class CodeMode : std::int32_t {
+    kUnrecognized = 0,
+    kSystemAllocate = 1,    // "SYSTEM_ALLOCATE"
+    kMerchantAllocate = 2,  // "MERCHANT_ALLOCATE"
+  };
+  enum class CodeType : std::int32_t {
+    kUnrecognized = 0,
+    kNoneCode = 1,          // "NONE_CODE"
+    kBarCode = 2,           // "BAR_CODE"
+    kQrCode = 3,            // "QR_CODE"
+    kBarCodeAndQrCode = 4,  // "BAR_CODE_AND_QR_CODE"
+    kJumpMiniProgram = 5,   // "JUMP_MINI_PROGRAM"
+  };
+  using CodeJumpInformation = PatchPartnerCardMemberCardsByCardIdRequest::CodeJumpInformation;
+  struct ValidDateInformation {
+    using Type = PatchPartnerCardMemberCardsByCardIdRequest::ValidDateInformation::Type;
+    Enum<Type> type;
+    // format rfc3339
+    std::optional<std::string> available_begin_time;
+    // format rfc3339
+    std::optional<std::string> available_end_time;
+    std::optional<std::int64_t> available_day_after_receive;
+    // Unknown members.
+    JsonValue extra;
+
+    ValidDateInformation();
+    ValidDateInformation(const ValidDateInformation&) = default;
+    ValidDateInformation(ValidDateInformation&&) = default;
+    ValidDateInformation& operator=(const ValidDateInformation&) = default;
+    ValidDateInformation& operator=(ValidDateInformation&&) = default;
+    ~ValidDateInformation();
+  };
+  using PointsInformation = PatchPartnerCardMemberCardsByCardIdRequest::PointsInformation;
+  using BalanceInformation = PatchPartnerCardMemberCardsByCardIdRequest::BalanceInformation;
+  using PurchaseInformation = PatchPartnerCardMemberCardsByCardIdRequest::PurchaseInformation;
+  struct UserInformation {
+    using CommonFieldList =
+        PatchPartnerCardMemberCardsByCardIdRequest::UserInformation::CommonFieldList;
+    struct CustomFieldList {
+      using Type =
+          PatchPartnerCardMemberCardsByCardIdRequest::UserInformation::CustomFieldList::Type;
+      Enum<Type> type;
+      std::optional<std::string> name;
+      List<std::string> values;
+      // Unknown members.
+      JsonValue extra;
+
+      CustomFieldList();
+      CustomFieldList(const CustomFieldList&) = default;
+      CustomFieldList(CustomFieldList&&) = default;
+      CustomFieldList& operator=(const CustomFieldList&) = default;
+      CustomFieldList& operator=(CustomFieldList&&) = default;
+      ~CustomFieldList();
+    };
+    List<Enum<CommonFieldList>> common_field_list;
+    List<CustomFieldList> custom_field_list;
+    // Unknown members.
+    JsonValue extra;
+
+    UserInformation();
+    UserInformation(const UserInformation&) = default;
+    UserInformation(UserInformation&&) = default;
+    UserInformation& operator=(const UserInformation&) = default;
+    UserInformation& operator=(UserInformation&&) = default;
+    ~UserInformation();
+  };
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kCardEffective = 1,  // "CARD_EFFECTIVE"
+    kCardInvalid = 2,    // "CARD_INVALID"
+  };
+  std::optional<std::string> card_id;
+  std::optional<std::string> brand_id;
+  std::optional<std::string> appid;
   Enum<CardType> card_type;
-  std::string card_title;
-  std::string card_color;
-  std::string card_picture_url;
-  // required
+  std::optional<std::string> card_title;
+  std::optional<std::string> card_color;
+  std::optional<std::string> card_picture_url;
   Enum<CodeMode> code_mode;
-  // required
   Enum<CodeType> code_type;
-  std::optional<CodeJumpInformation> code_jump_information;
-  std::string benefits;
-  std::string notify_url;
+  Optional<CodeJumpInformation> code_jump_information;
+  std::optional<std::string> benefits;
+  std::optional<std::string> notify_url;
   std::optional<bool> need_pinned;
   std::optional<bool> need_display_level;
   std::optional<std::string> init_level;
   std::optional<std::string> service_phone;
   std::optional<std::string> legal_agreement;
-  ValidDateInformation valid_date_information;
-  std::optional<PointsInformation> points_information;
-  std::optional<BalanceInformation> balance_information;
-  std::optional<PurchaseInformation> purchase_information;
-  std::optional<UserInformation> user_information;
-  // required
+  Optional<ValidDateInformation> valid_date_information;
+  Optional<PointsInformation> points_information;
+  Optional<BalanceInformation> balance_information;
+  Optional<PurchaseInformation> purchase_information;
+  Optional<UserInformation> user_information;
   Enum<State> state;
-  std::string create_time;
-  std::string update_time;
+  std::optional<std::string> create_time;
+  std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2066,48 +2710,187 @@ struct PostPartnerCardMemberCardsByCardIdInvalidateRequest {
   ~PostPartnerCardMemberCardsByCardIdInvalidateRequest();
 };
 struct PostPartnerCardMemberCardsByCardIdInvalidateResponse {
-  using CardType = GetPartnerCardMemberCardsResponse::Data::CardType;
-  using CodeMode = GetPartnerCardMemberCardsResponse::Data::CodeMode;
-  using CodeType = GetPartnerCardMemberCardsResponse::Data::CodeType;
-  using CodeJumpInformation = GetPartnerCardMemberCardsResponse::Data::CodeJumpInformation;
-  using ValidDateInformation = GetPartnerCardMemberCardsResponse::Data::ValidDateInformation;
-  using MemberInformation = GetPartnerCardMemberCardsResponse::Data::CodeJumpInformation;
-  using PointsInformation = GetPartnerCardMemberCardsResponse::Data::CodeJumpInformation;
-  using BalanceInformation = GetPartnerCardMemberCardsResponse::Data::CodeJumpInformation;
-  using PurchaseInformation = GetPartnerCardMemberCardsResponse::Data::PurchaseInformation;
-  using UserInformation = GetPartnerCardMemberCardsResponse::Data::UserInformation;
-  using State = GetPartnerCardMemberCardsRequest::State;
-  std::string out_request_no;
-  std::string card_id;
-  std::string brand_id;
-  std::string appid;
-  // required
+  enum class CardType : std::int32_t {
+    kUnrecognized = 0,
+    kPurchase = 1,  // "PURCHASE"
+    kNormal = 2,    // "NORMAL"
+    kBalance = 3,   // "BALANCE"
+  };
+  enum class CodeMode : std::int32_t {
+    kUnrecognized = 0,
+    kSystemAllocate = 1,    // "SYSTEM_ALLOCATE"
+    kMerchantAllocate = 2,  // "MERCHANT_ALLOCATE"
+  };
+  enum class CodeType : std::int32_t {
+    kUnrecognized = 0,
+    kNoneCode = 1,          // "NONE_CODE"
+    kBarCode = 2,           // "BAR_CODE"
+    kQrCode = 3,            // "QR_CODE"
+    kBarCodeAndQrCode = 4,  // "BAR_CODE_AND_QR_CODE"
+    kJumpMiniProgram = 5,   // "JUMP_MINI_PROGRAM"
+  };
+  struct CodeJumpInformation {
+    std::optional<std::string> jump_appid;
+    std::optional<std::string> jump_path;
+    // Unknown members.
+    JsonValue extra;
+
+    CodeJumpInformation();
+    CodeJumpInformation(const CodeJumpInformation&) = default;
+    CodeJumpInformation(CodeJumpInformation&&) = default;
+    CodeJumpInformation& operator=(const CodeJumpInformation&) = default;
+    CodeJumpInformation& operator=(CodeJumpInformation&&) = default;
+    ~CodeJumpInformation();
+  };
+  struct ValidDateInformation {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kFixTimeRange = 1,  // "FIX_TIME_RANGE"
+      kFixTerm = 2,       // "FIX_TERM"
+      kPermanent = 3,     // "PERMANENT"
+    };
+    Enum<Type> type;
+    // format rfc3339
+    std::optional<std::string> available_begin_time;
+    // format rfc3339
+    std::optional<std::string> available_end_time;
+    std::optional<std::int64_t> available_day_after_receive;
+    // Unknown members.
+    JsonValue extra;
+
+    ValidDateInformation();
+    ValidDateInformation(const ValidDateInformation&) = default;
+    ValidDateInformation(ValidDateInformation&&) = default;
+    ValidDateInformation& operator=(const ValidDateInformation&) = default;
+    ValidDateInformation& operator=(ValidDateInformation&&) = default;
+    ~ValidDateInformation();
+  };
+  struct MemberInformation {
+    std::optional<std::string> jump_appid;
+    std::optional<std::string> jump_path;
+    // Unknown members.
+    JsonValue extra;
+
+    MemberInformation();
+    MemberInformation(const MemberInformation&) = default;
+    MemberInformation(MemberInformation&&) = default;
+    MemberInformation& operator=(const MemberInformation&) = default;
+    MemberInformation& operator=(MemberInformation&&) = default;
+    ~MemberInformation();
+  };
+  struct PointsInformation {
+    std::optional<std::string> jump_appid;
+    std::optional<std::string> jump_path;
+    // Unknown members.
+    JsonValue extra;
+
+    PointsInformation();
+    PointsInformation(const PointsInformation&) = default;
+    PointsInformation(PointsInformation&&) = default;
+    PointsInformation& operator=(const PointsInformation&) = default;
+    PointsInformation& operator=(PointsInformation&&) = default;
+    ~PointsInformation();
+  };
+  struct BalanceInformation {
+    std::optional<std::string> jump_appid;
+    std::optional<std::string> jump_path;
+    // Unknown members.
+    JsonValue extra;
+
+    BalanceInformation();
+    BalanceInformation(const BalanceInformation&) = default;
+    BalanceInformation(BalanceInformation&&) = default;
+    BalanceInformation& operator=(const BalanceInformation&) = default;
+    BalanceInformation& operator=(BalanceInformation&&) = default;
+    ~BalanceInformation();
+  };
+  struct PurchaseInformation {
+    std::optional<std::int64_t> price;
+    std::optional<std::string> jump_appid;
+    std::optional<std::string> jump_path;
+    // Unknown members.
+    JsonValue extra;
+
+    PurchaseInformation();
+    PurchaseInformation(const PurchaseInformation&) = default;
+    PurchaseInformation(PurchaseInformation&&) = default;
+    PurchaseInformation& operator=(const PurchaseInformation&) = default;
+    PurchaseInformation& operator=(PurchaseInformation&&) = default;
+    ~PurchaseInformation();
+  };
+  struct UserInformation {
+    enum class CommonFieldList : std::int32_t {
+      kUnrecognized = 0,
+      kUserFormFlagSex = 1,       // "USER_FORM_FLAG_SEX"
+      kUserFormFlagName = 2,      // "USER_FORM_FLAG_NAME"
+      kUserFormFlagBirthday = 3,  // "USER_FORM_FLAG_BIRTHDAY"
+      kUserFormFlagAddress = 4,   // "USER_FORM_FLAG_ADDRESS"
+      kUserFormFlagEmail = 5,     // "USER_FORM_FLAG_EMAIL"
+      kUserFormFlagCity = 6,      // "USER_FORM_FLAG_CITY"
+    };
+    struct CustomFieldList {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kCheckBox = 1,  // "CHECK_BOX"
+        kRadio = 2,     // "RADIO"
+      };
+      Enum<Type> type;
+      std::optional<std::string> name;
+      List<std::string> values;
+      // Unknown members.
+      JsonValue extra;
+
+      CustomFieldList();
+      CustomFieldList(const CustomFieldList&) = default;
+      CustomFieldList(CustomFieldList&&) = default;
+      CustomFieldList& operator=(const CustomFieldList&) = default;
+      CustomFieldList& operator=(CustomFieldList&&) = default;
+      ~CustomFieldList();
+    };
+    List<Enum<CommonFieldList>> common_field_list;
+    List<CustomFieldList> custom_field_list;
+    // Unknown members.
+    JsonValue extra;
+
+    UserInformation();
+    UserInformation(const UserInformation&) = default;
+    UserInformation(UserInformation&&) = default;
+    UserInformation& operator=(const UserInformation&) = default;
+    UserInformation& operator=(UserInformation&&) = default;
+    ~UserInformation();
+  };
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kCardEffective = 1,  // "CARD_EFFECTIVE"
+    kCardInvalid = 2,    // "CARD_INVALID"
+  };
+  std::optional<std::string> out_request_no;
+  std::optional<std::string> card_id;
+  std::optional<std::string> brand_id;
+  std::optional<std::string> appid;
   Enum<CardType> card_type;
-  std::string card_title;
-  std::string card_color;
-  std::string card_picture_url;
-  // required
+  std::optional<std::string> card_title;
+  std::optional<std::string> card_color;
+  std::optional<std::string> card_picture_url;
   Enum<CodeMode> code_mode;
-  // required
   Enum<CodeType> code_type;
-  std::optional<CodeJumpInformation> code_jump_information;
-  std::string benefits;
-  std::string notify_url;
+  Optional<CodeJumpInformation> code_jump_information;
+  std::optional<std::string> benefits;
+  std::optional<std::string> notify_url;
   std::optional<bool> need_pinned;
   std::optional<bool> need_display_level;
   std::optional<std::string> init_level;
   std::optional<std::string> service_phone;
   std::optional<std::string> legal_agreement;
-  ValidDateInformation valid_date_information;
-  MemberInformation member_information;
-  std::optional<PointsInformation> points_information;
-  std::optional<BalanceInformation> balance_information;
-  std::optional<PurchaseInformation> purchase_information;
-  std::optional<UserInformation> user_information;
-  // required
+  Optional<ValidDateInformation> valid_date_information;
+  Optional<MemberInformation> member_information;
+  Optional<PointsInformation> points_information;
+  Optional<BalanceInformation> balance_information;
+  Optional<PurchaseInformation> purchase_information;
+  Optional<UserInformation> user_information;
   Enum<State> state;
-  std::string create_time;
-  std::string update_time;
+  std::optional<std::string> create_time;
+  std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2192,8 +2975,8 @@ struct GetPartnerCardMemberMembershipActivitiesResponse {
       kMechantAppComponent = 1,  // "MECHANT_APP_COMPONENT"
     };
     struct ProductCouponStockList {
-      std::string product_coupon_id;
-      std::string stock_id;
+      std::optional<std::string> product_coupon_id;
+      std::optional<std::string> stock_id;
       // Unknown members.
       JsonValue extra;
 
@@ -2205,28 +2988,25 @@ struct GetPartnerCardMemberMembershipActivitiesResponse {
       ~ProductCouponStockList();
     };
     using ActivityState = GetPartnerCardMemberMembershipActivitiesRequest::ActivityState;
-    std::string out_request_no;
-    std::string brand_id;
-    std::string card_id;
-    // required
+    std::optional<std::string> out_request_no;
+    std::optional<std::string> brand_id;
+    std::optional<std::string> card_id;
     Enum<ActivityChannel> activity_channel;
-    std::string title;
-    std::string sub_title;
+    std::optional<std::string> title;
+    std::optional<std::string> sub_title;
     // format rfc3339
-    std::string begin_time;
+    std::optional<std::string> begin_time;
     // format rfc3339
-    std::string end_time;
-    std::int64_t apply_total = 0;
-    std::int64_t apply_available = 0;
-    // required
-    std::vector<ProductCouponStockList> product_coupon_stock_list;
-    std::string activity_id;
-    // required
+    std::optional<std::string> end_time;
+    std::optional<std::int64_t> apply_total;
+    std::optional<std::int64_t> apply_available;
+    List<ProductCouponStockList> product_coupon_stock_list;
+    std::optional<std::string> activity_id;
     Enum<ActivityState> activity_state;
     // format rfc3339
-    std::string create_time;
+    std::optional<std::string> create_time;
     // format rfc3339
-    std::string modify_time;
+    std::optional<std::string> modify_time;
     // Unknown members.
     JsonValue extra;
 
@@ -2237,10 +3017,10 @@ struct GetPartnerCardMemberMembershipActivitiesResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::vector<Data> data;
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
-  std::int64_t total_count = 0;
+  List<Data> data;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> total_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2289,9 +3069,23 @@ struct GetPartnerCardMemberMembershipActivities {
 
 // POST v3/brand/partner/card-member/membership-activities
 struct PostPartnerCardMemberMembershipActivitiesRequest {
-  using ActivityChannel = GetPartnerCardMemberMembershipActivitiesResponse::Data::ActivityChannel;
-  using ProductCouponStockList =
-      GetPartnerCardMemberMembershipActivitiesResponse::Data::ProductCouponStockList;
+  enum class ActivityChannel : std::int32_t {
+    kUnrecognized = 0,
+    kMechantAppComponent = 1,  // "MECHANT_APP_COMPONENT"
+  };
+  struct ProductCouponStockList {
+    std::string product_coupon_id;
+    std::string stock_id;
+    // Unknown members.
+    JsonValue extra;
+
+    ProductCouponStockList();
+    ProductCouponStockList(const ProductCouponStockList&) = default;
+    ProductCouponStockList(ProductCouponStockList&&) = default;
+    ProductCouponStockList& operator=(const ProductCouponStockList&) = default;
+    ProductCouponStockList& operator=(ProductCouponStockList&&) = default;
+    ~ProductCouponStockList();
+  };
   std::string out_request_no;
   std::string brand_id;
   std::string card_id;
@@ -2321,32 +3115,46 @@ struct PostPartnerCardMemberMembershipActivitiesRequest {
   ~PostPartnerCardMemberMembershipActivitiesRequest();
 };
 struct PostPartnerCardMemberMembershipActivitiesResponse {
-  using ActivityChannel = GetPartnerCardMemberMembershipActivitiesResponse::Data::ActivityChannel;
-  using ProductCouponStockList =
-      GetPartnerCardMemberMembershipActivitiesResponse::Data::ProductCouponStockList;
-  using ActivityState = GetPartnerCardMemberMembershipActivitiesRequest::ActivityState;
-  std::string out_request_no;
-  std::string brand_id;
-  std::string card_id;
-  // required
+  using ActivityChannel = PostPartnerCardMemberMembershipActivitiesRequest::ActivityChannel;
+  struct ProductCouponStockList {
+    std::optional<std::string> product_coupon_id;
+    std::optional<std::string> stock_id;
+    // Unknown members.
+    JsonValue extra;
+
+    ProductCouponStockList();
+    ProductCouponStockList(const ProductCouponStockList&) = default;
+    ProductCouponStockList(ProductCouponStockList&&) = default;
+    ProductCouponStockList& operator=(const ProductCouponStockList&) = default;
+    ProductCouponStockList& operator=(ProductCouponStockList&&) = default;
+    ~ProductCouponStockList();
+  };
+  enum class ActivityState : std::int32_t {
+    kUnrecognized = 0,
+    kMembershipActivityCreated = 1,     // "MEMBERSHIP_ACTIVITY_CREATED"
+    kMembershipActivityEffective = 2,   // "MEMBERSHIP_ACTIVITY_EFFECTIVE"
+    kMembershipActivityTerminated = 3,  // "MEMBERSHIP_ACTIVITY_TERMINATED"
+    kMembershipActivityExpired = 4,     // "MEMBERSHIP_ACTIVITY_EXPIRED"
+  };
+  std::optional<std::string> out_request_no;
+  std::optional<std::string> brand_id;
+  std::optional<std::string> card_id;
   Enum<ActivityChannel> activity_channel;
-  std::string title;
-  std::string sub_title;
+  std::optional<std::string> title;
+  std::optional<std::string> sub_title;
   // format rfc3339
-  std::string begin_time;
+  std::optional<std::string> begin_time;
   // format rfc3339
-  std::string end_time;
-  std::int64_t apply_total = 0;
-  std::int64_t apply_available = 0;
-  // required
-  std::vector<ProductCouponStockList> product_coupon_stock_list;
-  std::string activity_id;
-  // required
+  std::optional<std::string> end_time;
+  std::optional<std::int64_t> apply_total;
+  std::optional<std::int64_t> apply_available;
+  List<ProductCouponStockList> product_coupon_stock_list;
+  std::optional<std::string> activity_id;
   Enum<ActivityState> activity_state;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
-  std::string modify_time;
+  std::optional<std::string> modify_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2411,32 +3219,49 @@ struct GetPartnerCardMemberMembershipActivitiesByActivityIdRequest {
   ~GetPartnerCardMemberMembershipActivitiesByActivityIdRequest();
 };
 struct GetPartnerCardMemberMembershipActivitiesByActivityIdResponse {
-  using ActivityChannel = GetPartnerCardMemberMembershipActivitiesResponse::Data::ActivityChannel;
-  using ProductCouponStockList =
-      GetPartnerCardMemberMembershipActivitiesResponse::Data::ProductCouponStockList;
-  using ActivityState = GetPartnerCardMemberMembershipActivitiesRequest::ActivityState;
-  std::string out_request_no;
-  std::string brand_id;
-  std::string card_id;
-  // required
+  enum class ActivityChannel : std::int32_t {
+    kUnrecognized = 0,
+    kMechantAppComponent = 1,  // "MECHANT_APP_COMPONENT"
+  };
+  struct ProductCouponStockList {
+    std::optional<std::string> product_coupon_id;
+    std::optional<std::string> stock_id;
+    // Unknown members.
+    JsonValue extra;
+
+    ProductCouponStockList();
+    ProductCouponStockList(const ProductCouponStockList&) = default;
+    ProductCouponStockList(ProductCouponStockList&&) = default;
+    ProductCouponStockList& operator=(const ProductCouponStockList&) = default;
+    ProductCouponStockList& operator=(ProductCouponStockList&&) = default;
+    ~ProductCouponStockList();
+  };
+  enum class ActivityState : std::int32_t {
+    kUnrecognized = 0,
+    kMembershipActivityCreated = 1,     // "MEMBERSHIP_ACTIVITY_CREATED"
+    kMembershipActivityEffective = 2,   // "MEMBERSHIP_ACTIVITY_EFFECTIVE"
+    kMembershipActivityTerminated = 3,  // "MEMBERSHIP_ACTIVITY_TERMINATED"
+    kMembershipActivityExpired = 4,     // "MEMBERSHIP_ACTIVITY_EXPIRED"
+  };
+  std::optional<std::string> out_request_no;
+  std::optional<std::string> brand_id;
+  std::optional<std::string> card_id;
   Enum<ActivityChannel> activity_channel;
-  std::string title;
-  std::string sub_title;
+  std::optional<std::string> title;
+  std::optional<std::string> sub_title;
   // format rfc3339
-  std::string begin_time;
+  std::optional<std::string> begin_time;
   // format rfc3339
-  std::string end_time;
-  std::int64_t apply_total = 0;
-  std::int64_t apply_available = 0;
-  // required
-  std::vector<ProductCouponStockList> product_coupon_stock_list;
-  std::string activity_id;
-  // required
+  std::optional<std::string> end_time;
+  std::optional<std::int64_t> apply_total;
+  std::optional<std::int64_t> apply_available;
+  List<ProductCouponStockList> product_coupon_stock_list;
+  std::optional<std::string> activity_id;
   Enum<ActivityState> activity_state;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
-  std::string modify_time;
+  std::optional<std::string> modify_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2510,32 +3335,49 @@ struct PatchPartnerCardMemberMembershipActivitiesByActivityIdRequest {
   ~PatchPartnerCardMemberMembershipActivitiesByActivityIdRequest();
 };
 struct PatchPartnerCardMemberMembershipActivitiesByActivityIdResponse {
-  using ActivityChannel = GetPartnerCardMemberMembershipActivitiesResponse::Data::ActivityChannel;
-  using ProductCouponStockList =
-      GetPartnerCardMemberMembershipActivitiesResponse::Data::ProductCouponStockList;
-  using ActivityState = GetPartnerCardMemberMembershipActivitiesRequest::ActivityState;
-  std::string out_request_no;
-  std::string brand_id;
-  std::string card_id;
-  // required
+  enum class ActivityChannel : std::int32_t {
+    kUnrecognized = 0,
+    kMechantAppComponent = 1,  // "MECHANT_APP_COMPONENT"
+  };
+  struct ProductCouponStockList {
+    std::optional<std::string> product_coupon_id;
+    std::optional<std::string> stock_id;
+    // Unknown members.
+    JsonValue extra;
+
+    ProductCouponStockList();
+    ProductCouponStockList(const ProductCouponStockList&) = default;
+    ProductCouponStockList(ProductCouponStockList&&) = default;
+    ProductCouponStockList& operator=(const ProductCouponStockList&) = default;
+    ProductCouponStockList& operator=(ProductCouponStockList&&) = default;
+    ~ProductCouponStockList();
+  };
+  enum class ActivityState : std::int32_t {
+    kUnrecognized = 0,
+    kMembershipActivityCreated = 1,     // "MEMBERSHIP_ACTIVITY_CREATED"
+    kMembershipActivityEffective = 2,   // "MEMBERSHIP_ACTIVITY_EFFECTIVE"
+    kMembershipActivityTerminated = 3,  // "MEMBERSHIP_ACTIVITY_TERMINATED"
+    kMembershipActivityExpired = 4,     // "MEMBERSHIP_ACTIVITY_EXPIRED"
+  };
+  std::optional<std::string> out_request_no;
+  std::optional<std::string> brand_id;
+  std::optional<std::string> card_id;
   Enum<ActivityChannel> activity_channel;
-  std::string title;
-  std::string sub_title;
+  std::optional<std::string> title;
+  std::optional<std::string> sub_title;
   // format rfc3339
-  std::string begin_time;
+  std::optional<std::string> begin_time;
   // format rfc3339
-  std::string end_time;
-  std::int64_t apply_total = 0;
-  std::int64_t apply_available = 0;
-  // required
-  std::vector<ProductCouponStockList> product_coupon_stock_list;
-  std::string activity_id;
-  // required
+  std::optional<std::string> end_time;
+  std::optional<std::int64_t> apply_total;
+  std::optional<std::int64_t> apply_available;
+  List<ProductCouponStockList> product_coupon_stock_list;
+  std::optional<std::string> activity_id;
   Enum<ActivityState> activity_state;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
-  std::string modify_time;
+  std::optional<std::string> modify_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2603,32 +3445,49 @@ struct PostPartnerCardMemberMembershipActivitiesByActivityIdTerminateRequest {
   ~PostPartnerCardMemberMembershipActivitiesByActivityIdTerminateRequest();
 };
 struct PostPartnerCardMemberMembershipActivitiesByActivityIdTerminateResponse {
-  using ActivityChannel = GetPartnerCardMemberMembershipActivitiesResponse::Data::ActivityChannel;
-  using ProductCouponStockList =
-      GetPartnerCardMemberMembershipActivitiesResponse::Data::ProductCouponStockList;
-  using ActivityState = GetPartnerCardMemberMembershipActivitiesRequest::ActivityState;
-  std::string out_request_no;
-  std::string brand_id;
-  std::string card_id;
-  // required
+  enum class ActivityChannel : std::int32_t {
+    kUnrecognized = 0,
+    kMechantAppComponent = 1,  // "MECHANT_APP_COMPONENT"
+  };
+  struct ProductCouponStockList {
+    std::optional<std::string> product_coupon_id;
+    std::optional<std::string> stock_id;
+    // Unknown members.
+    JsonValue extra;
+
+    ProductCouponStockList();
+    ProductCouponStockList(const ProductCouponStockList&) = default;
+    ProductCouponStockList(ProductCouponStockList&&) = default;
+    ProductCouponStockList& operator=(const ProductCouponStockList&) = default;
+    ProductCouponStockList& operator=(ProductCouponStockList&&) = default;
+    ~ProductCouponStockList();
+  };
+  enum class ActivityState : std::int32_t {
+    kUnrecognized = 0,
+    kMembershipActivityCreated = 1,     // "MEMBERSHIP_ACTIVITY_CREATED"
+    kMembershipActivityEffective = 2,   // "MEMBERSHIP_ACTIVITY_EFFECTIVE"
+    kMembershipActivityTerminated = 3,  // "MEMBERSHIP_ACTIVITY_TERMINATED"
+    kMembershipActivityExpired = 4,     // "MEMBERSHIP_ACTIVITY_EXPIRED"
+  };
+  std::optional<std::string> out_request_no;
+  std::optional<std::string> brand_id;
+  std::optional<std::string> card_id;
   Enum<ActivityChannel> activity_channel;
-  std::string title;
-  std::string sub_title;
+  std::optional<std::string> title;
+  std::optional<std::string> sub_title;
   // format rfc3339
-  std::string begin_time;
+  std::optional<std::string> begin_time;
   // format rfc3339
-  std::string end_time;
-  std::int64_t apply_total = 0;
-  std::int64_t apply_available = 0;
-  // required
-  std::vector<ProductCouponStockList> product_coupon_stock_list;
-  std::string activity_id;
-  // required
+  std::optional<std::string> end_time;
+  std::optional<std::int64_t> apply_total;
+  std::optional<std::int64_t> apply_available;
+  List<ProductCouponStockList> product_coupon_stock_list;
+  std::optional<std::string> activity_id;
   Enum<ActivityState> activity_state;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
-  std::string modify_time;
+  std::optional<std::string> modify_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2697,9 +3556,9 @@ struct PostPartnerCardMemberPayViewTokensRequest {
   ~PostPartnerCardMemberPayViewTokensRequest();
 };
 struct PostPartnerCardMemberPayViewTokensResponse {
-  std::string token;
+  std::optional<std::string> token;
   // format rfc3339
-  std::string expire_time;
+  std::optional<std::string> expire_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2765,9 +3624,9 @@ struct PostPartnerCardMemberPreAuthTokensRequest {
   ~PostPartnerCardMemberPreAuthTokensRequest();
 };
 struct PostPartnerCardMemberPreAuthTokensResponse {
-  std::string token;
+  std::optional<std::string> token;
   // format rfc3339
-  std::string expire_time;
+  std::optional<std::string> expire_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2842,11 +3701,46 @@ struct GetPartnerCardMemberUserCardsRequest {
 };
 struct GetPartnerCardMemberUserCardsResponse {
   struct Data {
-    using CardType = GetPartnerCardMemberCardsResponse::Data::CardType;
-    using ValidDateInformation = GetPartnerCardMemberCardsResponse::Data::ValidDateInformation;
+    enum class CardType : std::int32_t {
+      kUnrecognized = 0,
+      kPurchase = 1,  // "PURCHASE"
+      kNormal = 2,    // "NORMAL"
+      kBalance = 3,   // "BALANCE"
+    };
+    struct ValidDateInformation {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kFixTimeRange = 1,  // "FIX_TIME_RANGE"
+        kFixTerm = 2,       // "FIX_TERM"
+        kPermanent = 3,     // "PERMANENT"
+      };
+      Enum<Type> type;
+      // format rfc3339
+      std::optional<std::string> available_begin_time;
+      // format rfc3339
+      std::optional<std::string> available_end_time;
+      std::optional<std::int64_t> available_day_after_receive;
+      // Unknown members.
+      JsonValue extra;
+
+      ValidDateInformation();
+      ValidDateInformation(const ValidDateInformation&) = default;
+      ValidDateInformation(ValidDateInformation&&) = default;
+      ValidDateInformation& operator=(const ValidDateInformation&) = default;
+      ValidDateInformation& operator=(ValidDateInformation&&) = default;
+      ~ValidDateInformation();
+    };
     struct UserInformation {
       struct CommonFieldList {
-        using Name = GetPartnerCardMemberCardsResponse::Data::UserInformation::CommonFieldList;
+        enum class Name : std::int32_t {
+          kUnrecognized = 0,
+          kUserFormFlagSex = 1,       // "USER_FORM_FLAG_SEX"
+          kUserFormFlagName = 2,      // "USER_FORM_FLAG_NAME"
+          kUserFormFlagBirthday = 3,  // "USER_FORM_FLAG_BIRTHDAY"
+          kUserFormFlagAddress = 4,   // "USER_FORM_FLAG_ADDRESS"
+          kUserFormFlagEmail = 5,     // "USER_FORM_FLAG_EMAIL"
+          kUserFormFlagCity = 6,      // "USER_FORM_FLAG_CITY"
+        };
         Enum<Name> name;
         // format base64
         std::optional<std::string> value;
@@ -2862,7 +3756,7 @@ struct GetPartnerCardMemberUserCardsResponse {
       };
       struct CustomFieldList {
         std::optional<std::string> name;
-        std::vector<std::string> user_chosen_values;
+        List<std::string> user_chosen_values;
         // Unknown members.
         JsonValue extra;
 
@@ -2873,8 +3767,8 @@ struct GetPartnerCardMemberUserCardsResponse {
         CustomFieldList& operator=(CustomFieldList&&) = default;
         ~CustomFieldList();
       };
-      std::vector<CommonFieldList> common_field_list;
-      std::vector<CustomFieldList> custom_field_list;
+      List<CommonFieldList> common_field_list;
+      List<CustomFieldList> custom_field_list;
       // Unknown members.
       JsonValue extra;
 
@@ -2886,22 +3780,20 @@ struct GetPartnerCardMemberUserCardsResponse {
       ~UserInformation();
     };
     using UserCardState = GetPartnerCardMemberUserCardsRequest::UserCardState;
-    std::string user_card_code;
-    std::string card_id;
-    std::string openid;
+    std::optional<std::string> user_card_code;
+    std::optional<std::string> card_id;
+    std::optional<std::string> openid;
     std::optional<std::string> card_color;
     std::optional<std::string> card_picture_url;
-    std::string brand_id;
-    // required
+    std::optional<std::string> brand_id;
     Enum<CardType> card_type;
     // format base64
     std::optional<std::string> phone_number;
     std::optional<std::string> level;
-    ValidDateInformation valid_date_information;
-    std::string pickup_time;
-    std::optional<UserInformation> user_information;
+    Optional<ValidDateInformation> valid_date_information;
+    std::optional<std::string> pickup_time;
+    Optional<UserInformation> user_information;
     std::optional<std::string> attach;
-    // required
     Enum<UserCardState> user_card_state;
     std::optional<std::string> invalid_reason;
     // format rfc3339
@@ -2916,10 +3808,10 @@ struct GetPartnerCardMemberUserCardsResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::int64_t total_count = 0;
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
-  std::vector<Data> data;
+  std::optional<std::int64_t> total_count;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
+  List<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2968,7 +3860,15 @@ struct GetPartnerCardMemberUserCards {
 struct PostPartnerCardMemberUserCardsImportByOpenidRequest {
   struct UserInformation {
     struct CommonFieldList {
-      using Name = GetPartnerCardMemberCardsResponse::Data::UserInformation::CommonFieldList;
+      enum class Name : std::int32_t {
+        kUnrecognized = 0,
+        kUserFormFlagSex = 1,       // "USER_FORM_FLAG_SEX"
+        kUserFormFlagName = 2,      // "USER_FORM_FLAG_NAME"
+        kUserFormFlagBirthday = 3,  // "USER_FORM_FLAG_BIRTHDAY"
+        kUserFormFlagAddress = 4,   // "USER_FORM_FLAG_ADDRESS"
+        kUserFormFlagEmail = 5,     // "USER_FORM_FLAG_EMAIL"
+        kUserFormFlagCity = 6,      // "USER_FORM_FLAG_CITY"
+      };
       Enum<Name> name;
       // format base64; encrypted with the platform key when sent
       std::optional<std::string> value;
@@ -2982,8 +3882,19 @@ struct PostPartnerCardMemberUserCardsImportByOpenidRequest {
       CommonFieldList& operator=(CommonFieldList&&) = default;
       ~CommonFieldList();
     };
-    using CustomFieldList =
-        GetPartnerCardMemberUserCardsResponse::Data::UserInformation::CustomFieldList;
+    struct CustomFieldList {
+      std::optional<std::string> name;
+      std::vector<std::string> user_chosen_values;
+      // Unknown members.
+      JsonValue extra;
+
+      CustomFieldList();
+      CustomFieldList(const CustomFieldList&) = default;
+      CustomFieldList(CustomFieldList&&) = default;
+      CustomFieldList& operator=(const CustomFieldList&) = default;
+      CustomFieldList& operator=(CustomFieldList&&) = default;
+      ~CustomFieldList();
+    };
     std::vector<CommonFieldList> common_field_list;
     std::vector<CustomFieldList> custom_field_list;
     // Unknown members.
@@ -2996,14 +3907,37 @@ struct PostPartnerCardMemberUserCardsImportByOpenidRequest {
     UserInformation& operator=(UserInformation&&) = default;
     ~UserInformation();
   };
-  using DateInformation = GetPartnerCardMemberCardsResponse::Data::ValidDateInformation;
+  struct DateInformation {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kFixTimeRange = 1,  // "FIX_TIME_RANGE"
+      kFixTerm = 2,       // "FIX_TERM"
+      kPermanent = 3,     // "PERMANENT"
+    };
+    // required
+    Enum<Type> type;
+    // format rfc3339
+    std::optional<std::string> available_begin_time;
+    // format rfc3339
+    std::optional<std::string> available_end_time;
+    std::optional<std::int64_t> available_day_after_receive;
+    // Unknown members.
+    JsonValue extra;
+
+    DateInformation();
+    DateInformation(const DateInformation&) = default;
+    DateInformation(DateInformation&&) = default;
+    DateInformation& operator=(const DateInformation&) = default;
+    DateInformation& operator=(DateInformation&&) = default;
+    ~DateInformation();
+  };
   std::string brand_id;
   std::string card_id;
   std::string openid;
   std::string user_card_code;
   // format base64; encrypted with the platform key when sent
   std::optional<std::string> phone_number;
-  std::optional<UserInformation> user_information;
+  Optional<UserInformation> user_information;
   DateInformation date_information;
   // format rfc3339
   std::string pickup_time;
@@ -3022,27 +3956,94 @@ struct PostPartnerCardMemberUserCardsImportByOpenidRequest {
   ~PostPartnerCardMemberUserCardsImportByOpenidRequest();
 };
 struct PostPartnerCardMemberUserCardsImportByOpenidResponse {
-  using CardType = GetPartnerCardMemberCardsResponse::Data::CardType;
-  using ValidDateInformation = GetPartnerCardMemberCardsResponse::Data::ValidDateInformation;
-  using UserInformation = GetPartnerCardMemberUserCardsResponse::Data::UserInformation;
-  using UserCardState = GetPartnerCardMemberUserCardsRequest::UserCardState;
-  std::string user_card_code;
-  std::string card_id;
-  std::string openid;
+  enum class CardType : std::int32_t {
+    kUnrecognized = 0,
+    kPurchase = 1,  // "PURCHASE"
+    kNormal = 2,    // "NORMAL"
+    kBalance = 3,   // "BALANCE"
+  };
+  struct ValidDateInformation {
+    using Type = PostPartnerCardMemberUserCardsImportByOpenidRequest::DateInformation::Type;
+    Enum<Type> type;
+    // format rfc3339
+    std::optional<std::string> available_begin_time;
+    // format rfc3339
+    std::optional<std::string> available_end_time;
+    std::optional<std::int64_t> available_day_after_receive;
+    // Unknown members.
+    JsonValue extra;
+
+    ValidDateInformation();
+    ValidDateInformation(const ValidDateInformation&) = default;
+    ValidDateInformation(ValidDateInformation&&) = default;
+    ValidDateInformation& operator=(const ValidDateInformation&) = default;
+    ValidDateInformation& operator=(ValidDateInformation&&) = default;
+    ~ValidDateInformation();
+  };
+  struct UserInformation {
+    struct CommonFieldList {
+      using Name = PostPartnerCardMemberUserCardsImportByOpenidRequest::UserInformation::
+          CommonFieldList::Name;
+      Enum<Name> name;
+      // format base64
+      std::optional<std::string> value;
+      // Unknown members.
+      JsonValue extra;
+
+      CommonFieldList();
+      CommonFieldList(const CommonFieldList&) = default;
+      CommonFieldList(CommonFieldList&&) = default;
+      CommonFieldList& operator=(const CommonFieldList&) = default;
+      CommonFieldList& operator=(CommonFieldList&&) = default;
+      ~CommonFieldList();
+    };
+    struct CustomFieldList {
+      std::optional<std::string> name;
+      List<std::string> user_chosen_values;
+      // Unknown members.
+      JsonValue extra;
+
+      CustomFieldList();
+      CustomFieldList(const CustomFieldList&) = default;
+      CustomFieldList(CustomFieldList&&) = default;
+      CustomFieldList& operator=(const CustomFieldList&) = default;
+      CustomFieldList& operator=(CustomFieldList&&) = default;
+      ~CustomFieldList();
+    };
+    List<CommonFieldList> common_field_list;
+    List<CustomFieldList> custom_field_list;
+    // Unknown members.
+    JsonValue extra;
+
+    UserInformation();
+    UserInformation(const UserInformation&) = default;
+    UserInformation(UserInformation&&) = default;
+    UserInformation& operator=(const UserInformation&) = default;
+    UserInformation& operator=(UserInformation&&) = default;
+    ~UserInformation();
+  };
+  enum class UserCardState : std::int32_t {
+    kUnrecognized = 0,
+    kUnactivated = 1,  // "UNACTIVATED"
+    kEffective = 2,    // "EFFECTIVE"
+    kExpired = 3,      // "EXPIRED"
+    kInvalid = 4,      // "INVALID"
+  };
+  std::optional<std::string> user_card_code;
+  std::optional<std::string> card_id;
+  std::optional<std::string> openid;
   std::optional<std::string> card_color;
   std::optional<std::string> card_picture_url;
-  std::string brand_id;
-  // required
+  std::optional<std::string> brand_id;
   Enum<CardType> card_type;
   // format base64
   std::optional<std::string> phone_number;
   std::optional<std::string> level;
-  ValidDateInformation valid_date_information;
+  Optional<ValidDateInformation> valid_date_information;
   // format rfc3339
-  std::string pickup_time;
-  std::optional<UserInformation> user_information;
+  std::optional<std::string> pickup_time;
+  Optional<UserInformation> user_information;
   std::optional<std::string> attach;
-  // required
   Enum<UserCardState> user_card_state;
   std::optional<std::string> invalid_reason;
   // format rfc3339
@@ -3096,14 +4097,85 @@ struct PostPartnerCardMemberUserCardsImportByOpenid {
 
 // POST v3/brand/partner/card-member/user-cards/import-by-phone
 struct PostPartnerCardMemberUserCardsImportByPhoneRequest {
-  using UserInformation = PostPartnerCardMemberUserCardsImportByOpenidRequest::UserInformation;
-  using DateInformation = GetPartnerCardMemberCardsResponse::Data::ValidDateInformation;
+  struct UserInformation {
+    struct CommonFieldList {
+      enum class Name : std::int32_t {
+        kUnrecognized = 0,
+        kUserFormFlagSex = 1,       // "USER_FORM_FLAG_SEX"
+        kUserFormFlagName = 2,      // "USER_FORM_FLAG_NAME"
+        kUserFormFlagBirthday = 3,  // "USER_FORM_FLAG_BIRTHDAY"
+        kUserFormFlagAddress = 4,   // "USER_FORM_FLAG_ADDRESS"
+        kUserFormFlagEmail = 5,     // "USER_FORM_FLAG_EMAIL"
+        kUserFormFlagCity = 6,      // "USER_FORM_FLAG_CITY"
+      };
+      Enum<Name> name;
+      // format base64; encrypted with the platform key when sent
+      std::optional<std::string> value;
+      // Unknown members.
+      JsonValue extra;
+
+      CommonFieldList();
+      CommonFieldList(const CommonFieldList&) = default;
+      CommonFieldList(CommonFieldList&&) = default;
+      CommonFieldList& operator=(const CommonFieldList&) = default;
+      CommonFieldList& operator=(CommonFieldList&&) = default;
+      ~CommonFieldList();
+    };
+    struct CustomFieldList {
+      std::optional<std::string> name;
+      std::vector<std::string> user_chosen_values;
+      // Unknown members.
+      JsonValue extra;
+
+      CustomFieldList();
+      CustomFieldList(const CustomFieldList&) = default;
+      CustomFieldList(CustomFieldList&&) = default;
+      CustomFieldList& operator=(const CustomFieldList&) = default;
+      CustomFieldList& operator=(CustomFieldList&&) = default;
+      ~CustomFieldList();
+    };
+    std::vector<CommonFieldList> common_field_list;
+    std::vector<CustomFieldList> custom_field_list;
+    // Unknown members.
+    JsonValue extra;
+
+    UserInformation();
+    UserInformation(const UserInformation&) = default;
+    UserInformation(UserInformation&&) = default;
+    UserInformation& operator=(const UserInformation&) = default;
+    UserInformation& operator=(UserInformation&&) = default;
+    ~UserInformation();
+  };
+  struct DateInformation {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kFixTimeRange = 1,  // "FIX_TIME_RANGE"
+      kFixTerm = 2,       // "FIX_TERM"
+      kPermanent = 3,     // "PERMANENT"
+    };
+    // required
+    Enum<Type> type;
+    // format rfc3339
+    std::optional<std::string> available_begin_time;
+    // format rfc3339
+    std::optional<std::string> available_end_time;
+    std::optional<std::int64_t> available_day_after_receive;
+    // Unknown members.
+    JsonValue extra;
+
+    DateInformation();
+    DateInformation(const DateInformation&) = default;
+    DateInformation(DateInformation&&) = default;
+    DateInformation& operator=(const DateInformation&) = default;
+    DateInformation& operator=(DateInformation&&) = default;
+    ~DateInformation();
+  };
   std::string brand_id;
   std::string card_id;
   // format base64; encrypted with the platform key when sent
   std::string phone_number;
   std::string user_card_code;
-  std::optional<UserInformation> user_information;
+  Optional<UserInformation> user_information;
   DateInformation date_information;
   // format rfc3339
   std::string pickup_time;
@@ -3122,27 +4194,94 @@ struct PostPartnerCardMemberUserCardsImportByPhoneRequest {
   ~PostPartnerCardMemberUserCardsImportByPhoneRequest();
 };
 struct PostPartnerCardMemberUserCardsImportByPhoneResponse {
-  using CardType = GetPartnerCardMemberCardsResponse::Data::CardType;
-  using ValidDateInformation = GetPartnerCardMemberCardsResponse::Data::ValidDateInformation;
-  using UserInformation = GetPartnerCardMemberUserCardsResponse::Data::UserInformation;
-  using UserCardState = GetPartnerCardMemberUserCardsRequest::UserCardState;
-  std::string user_card_code;
-  std::string card_id;
-  std::string openid;
+  enum class CardType : std::int32_t {
+    kUnrecognized = 0,
+    kPurchase = 1,  // "PURCHASE"
+    kNormal = 2,    // "NORMAL"
+    kBalance = 3,   // "BALANCE"
+  };
+  struct ValidDateInformation {
+    using Type = PostPartnerCardMemberUserCardsImportByPhoneRequest::DateInformation::Type;
+    Enum<Type> type;
+    // format rfc3339
+    std::optional<std::string> available_begin_time;
+    // format rfc3339
+    std::optional<std::string> available_end_time;
+    std::optional<std::int64_t> available_day_after_receive;
+    // Unknown members.
+    JsonValue extra;
+
+    ValidDateInformation();
+    ValidDateInformation(const ValidDateInformation&) = default;
+    ValidDateInformation(ValidDateInformation&&) = default;
+    ValidDateInformation& operator=(const ValidDateInformation&) = default;
+    ValidDateInformation& operator=(ValidDateInformation&&) = default;
+    ~ValidDateInformation();
+  };
+  struct UserInformation {
+    struct CommonFieldList {
+      using Name = PostPartnerCardMemberUserCardsImportByPhoneRequest::UserInformation::
+          CommonFieldList::Name;
+      Enum<Name> name;
+      // format base64
+      std::optional<std::string> value;
+      // Unknown members.
+      JsonValue extra;
+
+      CommonFieldList();
+      CommonFieldList(const CommonFieldList&) = default;
+      CommonFieldList(CommonFieldList&&) = default;
+      CommonFieldList& operator=(const CommonFieldList&) = default;
+      CommonFieldList& operator=(CommonFieldList&&) = default;
+      ~CommonFieldList();
+    };
+    struct CustomFieldList {
+      std::optional<std::string> name;
+      List<std::string> user_chosen_values;
+      // Unknown members.
+      JsonValue extra;
+
+      CustomFieldList();
+      CustomFieldList(const CustomFieldList&) = default;
+      CustomFieldList(CustomFieldList&&) = default;
+      CustomFieldList& operator=(const CustomFieldList&) = default;
+      CustomFieldList& operator=(CustomFieldList&&) = default;
+      ~CustomFieldList();
+    };
+    List<CommonFieldList> common_field_list;
+    List<CustomFieldList> custom_field_list;
+    // Unknown members.
+    JsonValue extra;
+
+    UserInformation();
+    UserInformation(const UserInformation&) = default;
+    UserInformation(UserInformation&&) = default;
+    UserInformation& operator=(const UserInformation&) = default;
+    UserInformation& operator=(UserInformation&&) = default;
+    ~UserInformation();
+  };
+  enum class UserCardState : std::int32_t {
+    kUnrecognized = 0,
+    kUnactivated = 1,  // "UNACTIVATED"
+    kEffective = 2,    // "EFFECTIVE"
+    kExpired = 3,      // "EXPIRED"
+    kInvalid = 4,      // "INVALID"
+  };
+  std::optional<std::string> user_card_code;
+  std::optional<std::string> card_id;
+  std::optional<std::string> openid;
   std::optional<std::string> card_color;
   std::optional<std::string> card_picture_url;
-  std::string brand_id;
-  // required
+  std::optional<std::string> brand_id;
   Enum<CardType> card_type;
   // format base64
   std::optional<std::string> phone_number;
   std::optional<std::string> level;
-  ValidDateInformation valid_date_information;
+  Optional<ValidDateInformation> valid_date_information;
   // format rfc3339
-  std::string pickup_time;
-  std::optional<UserInformation> user_information;
+  std::optional<std::string> pickup_time;
+  Optional<UserInformation> user_information;
   std::optional<std::string> attach;
-  // required
   Enum<UserCardState> user_card_state;
   std::optional<std::string> invalid_reason;
   // format rfc3339
@@ -3214,27 +4353,106 @@ struct GetPartnerCardMemberUserCardsByUserCardCodeRequest {
   ~GetPartnerCardMemberUserCardsByUserCardCodeRequest();
 };
 struct GetPartnerCardMemberUserCardsByUserCardCodeResponse {
-  using CardType = GetPartnerCardMemberCardsResponse::Data::CardType;
-  using ValidDateInformation = GetPartnerCardMemberCardsResponse::Data::ValidDateInformation;
-  using UserInformation = GetPartnerCardMemberUserCardsResponse::Data::UserInformation;
-  using UserCardState = GetPartnerCardMemberUserCardsRequest::UserCardState;
-  std::string user_card_code;
-  std::string card_id;
-  std::string openid;
+  enum class CardType : std::int32_t {
+    kUnrecognized = 0,
+    kPurchase = 1,  // "PURCHASE"
+    kNormal = 2,    // "NORMAL"
+    kBalance = 3,   // "BALANCE"
+  };
+  struct ValidDateInformation {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kFixTimeRange = 1,  // "FIX_TIME_RANGE"
+      kFixTerm = 2,       // "FIX_TERM"
+      kPermanent = 3,     // "PERMANENT"
+    };
+    Enum<Type> type;
+    // format rfc3339
+    std::optional<std::string> available_begin_time;
+    // format rfc3339
+    std::optional<std::string> available_end_time;
+    std::optional<std::int64_t> available_day_after_receive;
+    // Unknown members.
+    JsonValue extra;
+
+    ValidDateInformation();
+    ValidDateInformation(const ValidDateInformation&) = default;
+    ValidDateInformation(ValidDateInformation&&) = default;
+    ValidDateInformation& operator=(const ValidDateInformation&) = default;
+    ValidDateInformation& operator=(ValidDateInformation&&) = default;
+    ~ValidDateInformation();
+  };
+  struct UserInformation {
+    struct CommonFieldList {
+      enum class Name : std::int32_t {
+        kUnrecognized = 0,
+        kUserFormFlagSex = 1,       // "USER_FORM_FLAG_SEX"
+        kUserFormFlagName = 2,      // "USER_FORM_FLAG_NAME"
+        kUserFormFlagBirthday = 3,  // "USER_FORM_FLAG_BIRTHDAY"
+        kUserFormFlagAddress = 4,   // "USER_FORM_FLAG_ADDRESS"
+        kUserFormFlagEmail = 5,     // "USER_FORM_FLAG_EMAIL"
+        kUserFormFlagCity = 6,      // "USER_FORM_FLAG_CITY"
+      };
+      Enum<Name> name;
+      // format base64
+      std::optional<std::string> value;
+      // Unknown members.
+      JsonValue extra;
+
+      CommonFieldList();
+      CommonFieldList(const CommonFieldList&) = default;
+      CommonFieldList(CommonFieldList&&) = default;
+      CommonFieldList& operator=(const CommonFieldList&) = default;
+      CommonFieldList& operator=(CommonFieldList&&) = default;
+      ~CommonFieldList();
+    };
+    struct CustomFieldList {
+      std::optional<std::string> name;
+      List<std::string> user_chosen_values;
+      // Unknown members.
+      JsonValue extra;
+
+      CustomFieldList();
+      CustomFieldList(const CustomFieldList&) = default;
+      CustomFieldList(CustomFieldList&&) = default;
+      CustomFieldList& operator=(const CustomFieldList&) = default;
+      CustomFieldList& operator=(CustomFieldList&&) = default;
+      ~CustomFieldList();
+    };
+    List<CommonFieldList> common_field_list;
+    List<CustomFieldList> custom_field_list;
+    // Unknown members.
+    JsonValue extra;
+
+    UserInformation();
+    UserInformation(const UserInformation&) = default;
+    UserInformation(UserInformation&&) = default;
+    UserInformation& operator=(const UserInformation&) = default;
+    UserInformation& operator=(UserInformation&&) = default;
+    ~UserInformation();
+  };
+  enum class UserCardState : std::int32_t {
+    kUnrecognized = 0,
+    kUnactivated = 1,  // "UNACTIVATED"
+    kEffective = 2,    // "EFFECTIVE"
+    kExpired = 3,      // "EXPIRED"
+    kInvalid = 4,      // "INVALID"
+  };
+  std::optional<std::string> user_card_code;
+  std::optional<std::string> card_id;
+  std::optional<std::string> openid;
   std::optional<std::string> card_color;
   std::optional<std::string> card_picture_url;
-  std::string brand_id;
-  // required
+  std::optional<std::string> brand_id;
   Enum<CardType> card_type;
   // format base64
   std::optional<std::string> phone_number;
   std::optional<std::string> level;
-  ValidDateInformation valid_date_information;
+  Optional<ValidDateInformation> valid_date_information;
   // format rfc3339
-  std::string pickup_time;
-  std::optional<UserInformation> user_information;
+  std::optional<std::string> pickup_time;
+  Optional<UserInformation> user_information;
   std::optional<std::string> attach;
-  // required
   Enum<UserCardState> user_card_state;
   std::optional<std::string> invalid_reason;
   // format rfc3339
@@ -3291,8 +4509,79 @@ struct GetPartnerCardMemberUserCardsByUserCardCode {
 
 // PATCH v3/brand/partner/card-member/user-cards/{user_card_code}
 struct PatchPartnerCardMemberUserCardsByUserCardCodeRequest {
-  using ValidDateInformation = GetPartnerCardMemberCardsResponse::Data::ValidDateInformation;
-  using UserInformation = PostPartnerCardMemberUserCardsImportByOpenidRequest::UserInformation;
+  struct ValidDateInformation {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kFixTimeRange = 1,  // "FIX_TIME_RANGE"
+      kFixTerm = 2,       // "FIX_TERM"
+      kPermanent = 3,     // "PERMANENT"
+    };
+    // required
+    Enum<Type> type;
+    // format rfc3339
+    std::optional<std::string> available_begin_time;
+    // format rfc3339
+    std::optional<std::string> available_end_time;
+    std::optional<std::int64_t> available_day_after_receive;
+    // Unknown members.
+    JsonValue extra;
+
+    ValidDateInformation();
+    ValidDateInformation(const ValidDateInformation&) = default;
+    ValidDateInformation(ValidDateInformation&&) = default;
+    ValidDateInformation& operator=(const ValidDateInformation&) = default;
+    ValidDateInformation& operator=(ValidDateInformation&&) = default;
+    ~ValidDateInformation();
+  };
+  struct UserInformation {
+    struct CommonFieldList {
+      enum class Name : std::int32_t {
+        kUnrecognized = 0,
+        kUserFormFlagSex = 1,       // "USER_FORM_FLAG_SEX"
+        kUserFormFlagName = 2,      // "USER_FORM_FLAG_NAME"
+        kUserFormFlagBirthday = 3,  // "USER_FORM_FLAG_BIRTHDAY"
+        kUserFormFlagAddress = 4,   // "USER_FORM_FLAG_ADDRESS"
+        kUserFormFlagEmail = 5,     // "USER_FORM_FLAG_EMAIL"
+        kUserFormFlagCity = 6,      // "USER_FORM_FLAG_CITY"
+      };
+      Enum<Name> name;
+      // format base64; encrypted with the platform key when sent
+      std::optional<std::string> value;
+      // Unknown members.
+      JsonValue extra;
+
+      CommonFieldList();
+      CommonFieldList(const CommonFieldList&) = default;
+      CommonFieldList(CommonFieldList&&) = default;
+      CommonFieldList& operator=(const CommonFieldList&) = default;
+      CommonFieldList& operator=(CommonFieldList&&) = default;
+      ~CommonFieldList();
+    };
+    struct CustomFieldList {
+      std::optional<std::string> name;
+      std::vector<std::string> user_chosen_values;
+      // Unknown members.
+      JsonValue extra;
+
+      CustomFieldList();
+      CustomFieldList(const CustomFieldList&) = default;
+      CustomFieldList(CustomFieldList&&) = default;
+      CustomFieldList& operator=(const CustomFieldList&) = default;
+      CustomFieldList& operator=(CustomFieldList&&) = default;
+      ~CustomFieldList();
+    };
+    std::vector<CommonFieldList> common_field_list;
+    std::vector<CustomFieldList> custom_field_list;
+    // Unknown members.
+    JsonValue extra;
+
+    UserInformation();
+    UserInformation(const UserInformation&) = default;
+    UserInformation(UserInformation&&) = default;
+    UserInformation& operator=(const UserInformation&) = default;
+    UserInformation& operator=(UserInformation&&) = default;
+    ~UserInformation();
+  };
   std::string card_id;
   std::optional<std::string> brand_id;
   std::optional<std::string> openid;
@@ -3301,10 +4590,10 @@ struct PatchPartnerCardMemberUserCardsByUserCardCodeRequest {
   // format base64; encrypted with the platform key when sent
   std::optional<std::string> phone_number;
   std::optional<std::string> level;
-  std::optional<ValidDateInformation> valid_date_information;
+  Optional<ValidDateInformation> valid_date_information;
   // format rfc3339
   std::optional<std::string> pickup_time;
-  std::optional<UserInformation> user_information;
+  Optional<UserInformation> user_information;
   std::optional<std::string> attach;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -3321,27 +4610,94 @@ struct PatchPartnerCardMemberUserCardsByUserCardCodeRequest {
   ~PatchPartnerCardMemberUserCardsByUserCardCodeRequest();
 };
 struct PatchPartnerCardMemberUserCardsByUserCardCodeResponse {
-  using CardType = GetPartnerCardMemberCardsResponse::Data::CardType;
-  using ValidDateInformation = GetPartnerCardMemberCardsResponse::Data::ValidDateInformation;
-  using UserInformation = GetPartnerCardMemberUserCardsResponse::Data::UserInformation;
-  using UserCardState = GetPartnerCardMemberUserCardsRequest::UserCardState;
-  std::string user_card_code;
-  std::string card_id;
-  std::string openid;
+  enum class CardType : std::int32_t {
+    kUnrecognized = 0,
+    kPurchase = 1,  // "PURCHASE"
+    kNormal = 2,    // "NORMAL"
+    kBalance = 3,   // "BALANCE"
+  };
+  struct ValidDateInformation {
+    using Type = PatchPartnerCardMemberUserCardsByUserCardCodeRequest::ValidDateInformation::Type;
+    Enum<Type> type;
+    // format rfc3339
+    std::optional<std::string> available_begin_time;
+    // format rfc3339
+    std::optional<std::string> available_end_time;
+    std::optional<std::int64_t> available_day_after_receive;
+    // Unknown members.
+    JsonValue extra;
+
+    ValidDateInformation();
+    ValidDateInformation(const ValidDateInformation&) = default;
+    ValidDateInformation(ValidDateInformation&&) = default;
+    ValidDateInformation& operator=(const ValidDateInformation&) = default;
+    ValidDateInformation& operator=(ValidDateInformation&&) = default;
+    ~ValidDateInformation();
+  };
+  struct UserInformation {
+    struct CommonFieldList {
+      using Name = PatchPartnerCardMemberUserCardsByUserCardCodeRequest::UserInformation::
+          CommonFieldList::Name;
+      Enum<Name> name;
+      // format base64
+      std::optional<std::string> value;
+      // Unknown members.
+      JsonValue extra;
+
+      CommonFieldList();
+      CommonFieldList(const CommonFieldList&) = default;
+      CommonFieldList(CommonFieldList&&) = default;
+      CommonFieldList& operator=(const CommonFieldList&) = default;
+      CommonFieldList& operator=(CommonFieldList&&) = default;
+      ~CommonFieldList();
+    };
+    struct CustomFieldList {
+      std::optional<std::string> name;
+      List<std::string> user_chosen_values;
+      // Unknown members.
+      JsonValue extra;
+
+      CustomFieldList();
+      CustomFieldList(const CustomFieldList&) = default;
+      CustomFieldList(CustomFieldList&&) = default;
+      CustomFieldList& operator=(const CustomFieldList&) = default;
+      CustomFieldList& operator=(CustomFieldList&&) = default;
+      ~CustomFieldList();
+    };
+    List<CommonFieldList> common_field_list;
+    List<CustomFieldList> custom_field_list;
+    // Unknown members.
+    JsonValue extra;
+
+    UserInformation();
+    UserInformation(const UserInformation&) = default;
+    UserInformation(UserInformation&&) = default;
+    UserInformation& operator=(const UserInformation&) = default;
+    UserInformation& operator=(UserInformation&&) = default;
+    ~UserInformation();
+  };
+  enum class UserCardState : std::int32_t {
+    kUnrecognized = 0,
+    kUnactivated = 1,  // "UNACTIVATED"
+    kEffective = 2,    // "EFFECTIVE"
+    kExpired = 3,      // "EXPIRED"
+    kInvalid = 4,      // "INVALID"
+  };
+  std::optional<std::string> user_card_code;
+  std::optional<std::string> card_id;
+  std::optional<std::string> openid;
   std::optional<std::string> card_color;
   std::optional<std::string> card_picture_url;
-  std::string brand_id;
-  // required
+  std::optional<std::string> brand_id;
   Enum<CardType> card_type;
   // format base64
   std::optional<std::string> phone_number;
   std::optional<std::string> level;
-  ValidDateInformation valid_date_information;
+  Optional<ValidDateInformation> valid_date_information;
   // format rfc3339
-  std::string pickup_time;
-  std::optional<UserInformation> user_information;
+  std::optional<std::string> pickup_time;
+  Optional<UserInformation> user_information;
   std::optional<std::string> attach;
-  // required
   Enum<UserCardState> user_card_state;
   std::optional<std::string> invalid_reason;
   // format rfc3339
@@ -3398,8 +4754,79 @@ struct PatchPartnerCardMemberUserCardsByUserCardCode {
 
 // POST v3/brand/partner/card-member/user-cards/{user_card_code}/confirm
 struct PostPartnerCardMemberUserCardsByUserCardCodeConfirmRequest {
-  using ValidDateInformation = GetPartnerCardMemberCardsResponse::Data::ValidDateInformation;
-  using UserInformation = PostPartnerCardMemberUserCardsImportByOpenidRequest::UserInformation;
+  struct ValidDateInformation {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kFixTimeRange = 1,  // "FIX_TIME_RANGE"
+      kFixTerm = 2,       // "FIX_TERM"
+      kPermanent = 3,     // "PERMANENT"
+    };
+    // required
+    Enum<Type> type;
+    // format rfc3339
+    std::optional<std::string> available_begin_time;
+    // format rfc3339
+    std::optional<std::string> available_end_time;
+    std::optional<std::int64_t> available_day_after_receive;
+    // Unknown members.
+    JsonValue extra;
+
+    ValidDateInformation();
+    ValidDateInformation(const ValidDateInformation&) = default;
+    ValidDateInformation(ValidDateInformation&&) = default;
+    ValidDateInformation& operator=(const ValidDateInformation&) = default;
+    ValidDateInformation& operator=(ValidDateInformation&&) = default;
+    ~ValidDateInformation();
+  };
+  struct UserInformation {
+    struct CommonFieldList {
+      enum class Name : std::int32_t {
+        kUnrecognized = 0,
+        kUserFormFlagSex = 1,       // "USER_FORM_FLAG_SEX"
+        kUserFormFlagName = 2,      // "USER_FORM_FLAG_NAME"
+        kUserFormFlagBirthday = 3,  // "USER_FORM_FLAG_BIRTHDAY"
+        kUserFormFlagAddress = 4,   // "USER_FORM_FLAG_ADDRESS"
+        kUserFormFlagEmail = 5,     // "USER_FORM_FLAG_EMAIL"
+        kUserFormFlagCity = 6,      // "USER_FORM_FLAG_CITY"
+      };
+      Enum<Name> name;
+      // format base64; encrypted with the platform key when sent
+      std::optional<std::string> value;
+      // Unknown members.
+      JsonValue extra;
+
+      CommonFieldList();
+      CommonFieldList(const CommonFieldList&) = default;
+      CommonFieldList(CommonFieldList&&) = default;
+      CommonFieldList& operator=(const CommonFieldList&) = default;
+      CommonFieldList& operator=(CommonFieldList&&) = default;
+      ~CommonFieldList();
+    };
+    struct CustomFieldList {
+      std::optional<std::string> name;
+      std::vector<std::string> user_chosen_values;
+      // Unknown members.
+      JsonValue extra;
+
+      CustomFieldList();
+      CustomFieldList(const CustomFieldList&) = default;
+      CustomFieldList(CustomFieldList&&) = default;
+      CustomFieldList& operator=(const CustomFieldList&) = default;
+      CustomFieldList& operator=(CustomFieldList&&) = default;
+      ~CustomFieldList();
+    };
+    std::vector<CommonFieldList> common_field_list;
+    std::vector<CustomFieldList> custom_field_list;
+    // Unknown members.
+    JsonValue extra;
+
+    UserInformation();
+    UserInformation(const UserInformation&) = default;
+    UserInformation(UserInformation&&) = default;
+    UserInformation& operator=(const UserInformation&) = default;
+    UserInformation& operator=(UserInformation&&) = default;
+    ~UserInformation();
+  };
   enum class UserCardConfirmState : std::int32_t {
     kUnrecognized = 0,
     kCreateCardSuccess = 1,  // "CREATE_CARD_SUCCESS"
@@ -3413,8 +4840,8 @@ struct PostPartnerCardMemberUserCardsByUserCardCodeConfirmRequest {
   // format base64; encrypted with the platform key when sent
   std::optional<std::string> phone_number;
   std::optional<std::string> level;
-  std::optional<ValidDateInformation> valid_date_information;
-  std::optional<UserInformation> user_information;
+  Optional<ValidDateInformation> valid_date_information;
+  Optional<UserInformation> user_information;
   std::optional<std::string> attach;
   // required
   Enum<UserCardConfirmState> user_card_confirm_state;
@@ -3433,27 +4860,95 @@ struct PostPartnerCardMemberUserCardsByUserCardCodeConfirmRequest {
   ~PostPartnerCardMemberUserCardsByUserCardCodeConfirmRequest();
 };
 struct PostPartnerCardMemberUserCardsByUserCardCodeConfirmResponse {
-  using CardType = GetPartnerCardMemberCardsResponse::Data::CardType;
-  using ValidDateInformation = GetPartnerCardMemberCardsResponse::Data::ValidDateInformation;
-  using UserInformation = GetPartnerCardMemberUserCardsResponse::Data::UserInformation;
-  using UserCardState = GetPartnerCardMemberUserCardsRequest::UserCardState;
-  std::string user_card_code;
-  std::string card_id;
-  std::string openid;
+  enum class CardType : std::int32_t {
+    kUnrecognized = 0,
+    kPurchase = 1,  // "PURCHASE"
+    kNormal = 2,    // "NORMAL"
+    kBalance = 3,   // "BALANCE"
+  };
+  struct ValidDateInformation {
+    using Type =
+        PostPartnerCardMemberUserCardsByUserCardCodeConfirmRequest::ValidDateInformation::Type;
+    Enum<Type> type;
+    // format rfc3339
+    std::optional<std::string> available_begin_time;
+    // format rfc3339
+    std::optional<std::string> available_end_time;
+    std::optional<std::int64_t> available_day_after_receive;
+    // Unknown members.
+    JsonValue extra;
+
+    ValidDateInformation();
+    ValidDateInformation(const ValidDateInformation&) = default;
+    ValidDateInformation(ValidDateInformation&&) = default;
+    ValidDateInformation& operator=(const ValidDateInformation&) = default;
+    ValidDateInformation& operator=(ValidDateInformation&&) = default;
+    ~ValidDateInformation();
+  };
+  struct UserInformation {
+    struct CommonFieldList {
+      using Name = PostPartnerCardMemberUserCardsByUserCardCodeConfirmRequest::UserInformation::
+          CommonFieldList::Name;
+      Enum<Name> name;
+      // format base64
+      std::optional<std::string> value;
+      // Unknown members.
+      JsonValue extra;
+
+      CommonFieldList();
+      CommonFieldList(const CommonFieldList&) = default;
+      CommonFieldList(CommonFieldList&&) = default;
+      CommonFieldList& operator=(const CommonFieldList&) = default;
+      CommonFieldList& operator=(CommonFieldList&&) = default;
+      ~CommonFieldList();
+    };
+    struct CustomFieldList {
+      std::optional<std::string> name;
+      List<std::string> user_chosen_values;
+      // Unknown members.
+      JsonValue extra;
+
+      CustomFieldList();
+      CustomFieldList(const CustomFieldList&) = default;
+      CustomFieldList(CustomFieldList&&) = default;
+      CustomFieldList& operator=(const CustomFieldList&) = default;
+      CustomFieldList& operator=(CustomFieldList&&) = default;
+      ~CustomFieldList();
+    };
+    List<CommonFieldList> common_field_list;
+    List<CustomFieldList> custom_field_list;
+    // Unknown members.
+    JsonValue extra;
+
+    UserInformation();
+    UserInformation(const UserInformation&) = default;
+    UserInformation(UserInformation&&) = default;
+    UserInformation& operator=(const UserInformation&) = default;
+    UserInformation& operator=(UserInformation&&) = default;
+    ~UserInformation();
+  };
+  enum class UserCardState : std::int32_t {
+    kUnrecognized = 0,
+    kUnactivated = 1,  // "UNACTIVATED"
+    kEffective = 2,    // "EFFECTIVE"
+    kExpired = 3,      // "EXPIRED"
+    kInvalid = 4,      // "INVALID"
+  };
+  std::optional<std::string> user_card_code;
+  std::optional<std::string> card_id;
+  std::optional<std::string> openid;
   std::optional<std::string> card_color;
   std::optional<std::string> card_picture_url;
-  std::string brand_id;
-  // required
+  std::optional<std::string> brand_id;
   Enum<CardType> card_type;
   // format base64
   std::optional<std::string> phone_number;
   std::optional<std::string> level;
-  ValidDateInformation valid_date_information;
+  Optional<ValidDateInformation> valid_date_information;
   // format rfc3339
-  std::string pickup_time;
-  std::optional<UserInformation> user_information;
+  std::optional<std::string> pickup_time;
+  Optional<UserInformation> user_information;
   std::optional<std::string> attach;
-  // required
   Enum<UserCardState> user_card_state;
   std::optional<std::string> invalid_reason;
   // format rfc3339
@@ -3529,27 +5024,106 @@ struct PostPartnerCardMemberUserCardsByUserCardCodeInvalidateRequest {
   ~PostPartnerCardMemberUserCardsByUserCardCodeInvalidateRequest();
 };
 struct PostPartnerCardMemberUserCardsByUserCardCodeInvalidateResponse {
-  using CardType = GetPartnerCardMemberCardsResponse::Data::CardType;
-  using ValidDateInformation = GetPartnerCardMemberCardsResponse::Data::ValidDateInformation;
-  using UserInformation = GetPartnerCardMemberUserCardsResponse::Data::UserInformation;
-  using UserCardState = GetPartnerCardMemberUserCardsRequest::UserCardState;
-  std::string user_card_code;
-  std::string card_id;
-  std::string openid;
+  enum class CardType : std::int32_t {
+    kUnrecognized = 0,
+    kPurchase = 1,  // "PURCHASE"
+    kNormal = 2,    // "NORMAL"
+    kBalance = 3,   // "BALANCE"
+  };
+  struct ValidDateInformation {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kFixTimeRange = 1,  // "FIX_TIME_RANGE"
+      kFixTerm = 2,       // "FIX_TERM"
+      kPermanent = 3,     // "PERMANENT"
+    };
+    Enum<Type> type;
+    // format rfc3339
+    std::optional<std::string> available_begin_time;
+    // format rfc3339
+    std::optional<std::string> available_end_time;
+    std::optional<std::int64_t> available_day_after_receive;
+    // Unknown members.
+    JsonValue extra;
+
+    ValidDateInformation();
+    ValidDateInformation(const ValidDateInformation&) = default;
+    ValidDateInformation(ValidDateInformation&&) = default;
+    ValidDateInformation& operator=(const ValidDateInformation&) = default;
+    ValidDateInformation& operator=(ValidDateInformation&&) = default;
+    ~ValidDateInformation();
+  };
+  struct UserInformation {
+    struct CommonFieldList {
+      enum class Name : std::int32_t {
+        kUnrecognized = 0,
+        kUserFormFlagSex = 1,       // "USER_FORM_FLAG_SEX"
+        kUserFormFlagName = 2,      // "USER_FORM_FLAG_NAME"
+        kUserFormFlagBirthday = 3,  // "USER_FORM_FLAG_BIRTHDAY"
+        kUserFormFlagAddress = 4,   // "USER_FORM_FLAG_ADDRESS"
+        kUserFormFlagEmail = 5,     // "USER_FORM_FLAG_EMAIL"
+        kUserFormFlagCity = 6,      // "USER_FORM_FLAG_CITY"
+      };
+      Enum<Name> name;
+      // format base64
+      std::optional<std::string> value;
+      // Unknown members.
+      JsonValue extra;
+
+      CommonFieldList();
+      CommonFieldList(const CommonFieldList&) = default;
+      CommonFieldList(CommonFieldList&&) = default;
+      CommonFieldList& operator=(const CommonFieldList&) = default;
+      CommonFieldList& operator=(CommonFieldList&&) = default;
+      ~CommonFieldList();
+    };
+    struct CustomFieldList {
+      std::optional<std::string> name;
+      List<std::string> user_chosen_values;
+      // Unknown members.
+      JsonValue extra;
+
+      CustomFieldList();
+      CustomFieldList(const CustomFieldList&) = default;
+      CustomFieldList(CustomFieldList&&) = default;
+      CustomFieldList& operator=(const CustomFieldList&) = default;
+      CustomFieldList& operator=(CustomFieldList&&) = default;
+      ~CustomFieldList();
+    };
+    List<CommonFieldList> common_field_list;
+    List<CustomFieldList> custom_field_list;
+    // Unknown members.
+    JsonValue extra;
+
+    UserInformation();
+    UserInformation(const UserInformation&) = default;
+    UserInformation(UserInformation&&) = default;
+    UserInformation& operator=(const UserInformation&) = default;
+    UserInformation& operator=(UserInformation&&) = default;
+    ~UserInformation();
+  };
+  enum class UserCardState : std::int32_t {
+    kUnrecognized = 0,
+    kUnactivated = 1,  // "UNACTIVATED"
+    kEffective = 2,    // "EFFECTIVE"
+    kExpired = 3,      // "EXPIRED"
+    kInvalid = 4,      // "INVALID"
+  };
+  std::optional<std::string> user_card_code;
+  std::optional<std::string> card_id;
+  std::optional<std::string> openid;
   std::optional<std::string> card_color;
   std::optional<std::string> card_picture_url;
-  std::string brand_id;
-  // required
+  std::optional<std::string> brand_id;
   Enum<CardType> card_type;
   // format base64
   std::optional<std::string> phone_number;
   std::optional<std::string> level;
-  ValidDateInformation valid_date_information;
+  Optional<ValidDateInformation> valid_date_information;
   // format rfc3339
-  std::string pickup_time;
-  std::optional<UserInformation> user_information;
+  std::optional<std::string> pickup_time;
+  Optional<UserInformation> user_information;
   std::optional<std::string> attach;
-  // required
   Enum<UserCardState> user_card_state;
   std::optional<std::string> invalid_reason;
   // format rfc3339
@@ -3625,12 +5199,12 @@ struct PostPartnerCardMemberUserFeedsRequest {
   ~PostPartnerCardMemberUserFeedsRequest();
 };
 struct PostPartnerCardMemberUserFeedsResponse {
-  std::string brand_id;
-  std::string card_id;
-  std::string user_card_code;
-  std::string openid;
-  std::string out_request_no;
-  std::string cell_message;
+  std::optional<std::string> brand_id;
+  std::optional<std::string> card_id;
+  std::optional<std::string> user_card_code;
+  std::optional<std::string> openid;
+  std::optional<std::string> out_request_no;
+  std::optional<std::string> cell_message;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3708,13 +5282,12 @@ struct PostPartnerCardMemberUserPointsExchangeCouponConfirmRequest {
 };
 struct PostPartnerCardMemberUserPointsExchangeCouponConfirmResponse {
   using State = PostPartnerCardMemberUserPointsExchangeCouponConfirmRequest::State;
-  std::string record_id;
-  std::string exchange_coupon_template_id;
-  std::string brand_id;
-  std::string card_id;
-  std::string openid;
-  std::string user_card_code;
-  // required
+  std::optional<std::string> record_id;
+  std::optional<std::string> exchange_coupon_template_id;
+  std::optional<std::string> brand_id;
+  std::optional<std::string> card_id;
+  std::optional<std::string> openid;
+  std::optional<std::string> user_card_code;
   Enum<State> state;
   std::optional<std::string> coupon_code;
   std::optional<std::string> fail_reason;
@@ -3788,12 +5361,12 @@ struct PostPartnerCardMemberUserPointsSyncRequest {
   ~PostPartnerCardMemberUserPointsSyncRequest();
 };
 struct PostPartnerCardMemberUserPointsSyncResponse {
-  std::string out_request_no;
-  std::string brand_id;
-  std::string card_id;
-  std::string openid;
-  std::string user_card_code;
-  std::int64_t point_balance = 0;
+  std::optional<std::string> out_request_no;
+  std::optional<std::string> brand_id;
+  std::optional<std::string> card_id;
+  std::optional<std::string> openid;
+  std::optional<std::string> user_card_code;
+  std::optional<std::int64_t> point_balance;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3885,8 +5458,8 @@ struct GetPartnerStoreBrandstoresResponse {
       ~StoreBasics();
     };
     struct StoreAddress {
-      std::string address_code;
-      std::string address_detail;
+      std::optional<std::string> address_code;
+      std::optional<std::string> address_detail;
       std::optional<std::string> address_complements;
       std::optional<std::string> longitude;
       std::optional<std::string> latitude;
@@ -3934,15 +5507,15 @@ struct GetPartnerStoreBrandstoresResponse {
       StoreRecipient& operator=(StoreRecipient&&) = default;
       ~StoreRecipient();
     };
-    std::string brand_id;
+    std::optional<std::string> brand_id;
     std::optional<std::string> store_id;
     Enum<StoreState> store_state;
     Enum<AuditState> audit_state;
     std::optional<std::string> review_reject_reason;
-    std::optional<StoreBasics> store_basics;
-    std::optional<StoreAddress> store_address;
-    std::optional<StoreBusiness> store_business;
-    std::vector<StoreRecipient> store_recipient;
+    Optional<StoreBasics> store_basics;
+    Optional<StoreAddress> store_address;
+    Optional<StoreBusiness> store_business;
+    List<StoreRecipient> store_recipient;
     // Unknown members.
     JsonValue extra;
 
@@ -3953,11 +5526,11 @@ struct GetPartnerStoreBrandstoresResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::string brand_id;
+  std::optional<std::string> brand_id;
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
   std::optional<std::int64_t> total_count;
-  std::vector<Data> data;
+  List<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4003,13 +5576,52 @@ struct GetPartnerStoreBrandstores {
 
 // POST v3/brand/partner/store/brandstores
 struct PostPartnerStoreBrandstoresRequest {
-  using StoreBasics = GetPartnerStoreBrandstoresResponse::Data::StoreBasics;
-  using StoreAddress = GetPartnerStoreBrandstoresResponse::Data::StoreAddress;
-  using StoreBusiness = GetPartnerStoreBrandstoresResponse::Data::StoreBusiness;
+  struct StoreBasics {
+    std::optional<std::string> store_reference_id;
+    std::optional<std::string> branch_name;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreBasics();
+    StoreBasics(const StoreBasics&) = default;
+    StoreBasics(StoreBasics&&) = default;
+    StoreBasics& operator=(const StoreBasics&) = default;
+    StoreBasics& operator=(StoreBasics&&) = default;
+    ~StoreBasics();
+  };
+  struct StoreAddress {
+    std::string address_code;
+    std::string address_detail;
+    std::optional<std::string> address_complements;
+    std::optional<std::string> longitude;
+    std::optional<std::string> latitude;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreAddress();
+    StoreAddress(const StoreAddress&) = default;
+    StoreAddress(StoreAddress&&) = default;
+    StoreAddress& operator=(const StoreAddress&) = default;
+    StoreAddress& operator=(StoreAddress&&) = default;
+    ~StoreAddress();
+  };
+  struct StoreBusiness {
+    std::optional<std::string> service_phone;
+    std::optional<std::string> business_hours;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreBusiness();
+    StoreBusiness(const StoreBusiness&) = default;
+    StoreBusiness(StoreBusiness&&) = default;
+    StoreBusiness& operator=(const StoreBusiness&) = default;
+    StoreBusiness& operator=(StoreBusiness&&) = default;
+    ~StoreBusiness();
+  };
   std::string brand_id;
-  std::optional<StoreBasics> store_basics;
+  Optional<StoreBasics> store_basics;
   StoreAddress store_address;
-  std::optional<StoreBusiness> store_business;
+  Optional<StoreBusiness> store_business;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4022,14 +5634,45 @@ struct PostPartnerStoreBrandstoresRequest {
   ~PostPartnerStoreBrandstoresRequest();
 };
 struct PostPartnerStoreBrandstoresResponse {
-  using StoreState = GetPartnerStoreBrandstoresRequest::StoreState;
-  using AuditState = GetPartnerStoreBrandstoresResponse::Data::AuditState;
-  using StoreBasics = GetPartnerStoreBrandstoresResponse::Data::StoreBasics;
-  using StoreAddress = GetPartnerStoreBrandstoresResponse::Data::StoreAddress;
-  using StoreBusiness = GetPartnerStoreBrandstoresResponse::Data::StoreBusiness;
+  enum class StoreState : std::int32_t {
+    kUnrecognized = 0,
+    kOpen = 1,      // "OPEN"
+    kCreating = 2,  // "CREATING"
+    kClosed = 3,    // "CLOSED"
+  };
+  enum class AuditState : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,     // "SUCCESS"
+    kProcessing = 2,  // "PROCESSING"
+    kRejected = 3,    // "REJECTED"
+  };
+  using StoreBasics = PostPartnerStoreBrandstoresRequest::StoreBasics;
+  struct StoreAddress {
+    std::optional<std::string> address_code;
+    std::optional<std::string> address_detail;
+    std::optional<std::string> address_complements;
+    std::optional<std::string> longitude;
+    std::optional<std::string> latitude;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreAddress();
+    StoreAddress(const StoreAddress&) = default;
+    StoreAddress(StoreAddress&&) = default;
+    StoreAddress& operator=(const StoreAddress&) = default;
+    StoreAddress& operator=(StoreAddress&&) = default;
+    ~StoreAddress();
+  };
+  using StoreBusiness = PostPartnerStoreBrandstoresRequest::StoreBusiness;
   struct StoreRecipient {
-    using RecipientState = GetPartnerStoreBrandstoresResponse::Data::StoreRecipient::RecipientState;
-    std::string mchid;
+    enum class RecipientState : std::int32_t {
+      kUnrecognized = 0,
+      kConfirmed = 1,        // "CONFIRMED"
+      kAdminRejected = 2,    // "ADMIN_REJECTED"
+      kConfirming = 3,       // "CONFIRMING"
+      kTimeoutRejected = 4,  // "TIMEOUT_REJECTED"
+    };
+    std::optional<std::string> mchid;
     std::optional<std::string> company_name;
     Enum<RecipientState> recipient_state;
     // Unknown members.
@@ -4042,15 +5685,15 @@ struct PostPartnerStoreBrandstoresResponse {
     StoreRecipient& operator=(StoreRecipient&&) = default;
     ~StoreRecipient();
   };
-  std::string brand_id;
+  std::optional<std::string> brand_id;
   std::optional<std::string> store_id;
   Enum<StoreState> store_state;
   Enum<AuditState> audit_state;
   std::optional<std::string> review_reject_reason;
-  std::optional<StoreBasics> store_basics;
-  std::optional<StoreAddress> store_address;
-  std::optional<StoreBusiness> store_business;
-  std::vector<StoreRecipient> store_recipient;
+  Optional<StoreBasics> store_basics;
+  Optional<StoreAddress> store_address;
+  Optional<StoreBusiness> store_business;
+  List<StoreRecipient> store_recipient;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4167,21 +5810,90 @@ struct GetPartnerStoreBrandstoresByStoreIdRequest {
   ~GetPartnerStoreBrandstoresByStoreIdRequest();
 };
 struct GetPartnerStoreBrandstoresByStoreIdResponse {
-  using StoreState = GetPartnerStoreBrandstoresRequest::StoreState;
-  using AuditState = GetPartnerStoreBrandstoresResponse::Data::AuditState;
-  using StoreBasics = GetPartnerStoreBrandstoresResponse::Data::StoreBasics;
-  using StoreAddress = GetPartnerStoreBrandstoresResponse::Data::StoreAddress;
-  using StoreBusiness = GetPartnerStoreBrandstoresResponse::Data::StoreBusiness;
-  using StoreRecipient = PostPartnerStoreBrandstoresResponse::StoreRecipient;
-  std::string brand_id;
-  std::string store_id;
+  enum class StoreState : std::int32_t {
+    kUnrecognized = 0,
+    kOpen = 1,      // "OPEN"
+    kCreating = 2,  // "CREATING"
+    kClosed = 3,    // "CLOSED"
+  };
+  enum class AuditState : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,     // "SUCCESS"
+    kProcessing = 2,  // "PROCESSING"
+    kRejected = 3,    // "REJECTED"
+  };
+  struct StoreBasics {
+    std::optional<std::string> store_reference_id;
+    std::optional<std::string> branch_name;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreBasics();
+    StoreBasics(const StoreBasics&) = default;
+    StoreBasics(StoreBasics&&) = default;
+    StoreBasics& operator=(const StoreBasics&) = default;
+    StoreBasics& operator=(StoreBasics&&) = default;
+    ~StoreBasics();
+  };
+  struct StoreAddress {
+    std::optional<std::string> address_code;
+    std::optional<std::string> address_detail;
+    std::optional<std::string> address_complements;
+    std::optional<std::string> longitude;
+    std::optional<std::string> latitude;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreAddress();
+    StoreAddress(const StoreAddress&) = default;
+    StoreAddress(StoreAddress&&) = default;
+    StoreAddress& operator=(const StoreAddress&) = default;
+    StoreAddress& operator=(StoreAddress&&) = default;
+    ~StoreAddress();
+  };
+  struct StoreBusiness {
+    std::optional<std::string> service_phone;
+    std::optional<std::string> business_hours;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreBusiness();
+    StoreBusiness(const StoreBusiness&) = default;
+    StoreBusiness(StoreBusiness&&) = default;
+    StoreBusiness& operator=(const StoreBusiness&) = default;
+    StoreBusiness& operator=(StoreBusiness&&) = default;
+    ~StoreBusiness();
+  };
+  struct StoreRecipient {
+    enum class RecipientState : std::int32_t {
+      kUnrecognized = 0,
+      kConfirmed = 1,        // "CONFIRMED"
+      kAdminRejected = 2,    // "ADMIN_REJECTED"
+      kConfirming = 3,       // "CONFIRMING"
+      kTimeoutRejected = 4,  // "TIMEOUT_REJECTED"
+    };
+    std::optional<std::string> mchid;
+    std::optional<std::string> company_name;
+    Enum<RecipientState> recipient_state;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreRecipient();
+    StoreRecipient(const StoreRecipient&) = default;
+    StoreRecipient(StoreRecipient&&) = default;
+    StoreRecipient& operator=(const StoreRecipient&) = default;
+    StoreRecipient& operator=(StoreRecipient&&) = default;
+    ~StoreRecipient();
+  };
+  std::optional<std::string> brand_id;
+  std::optional<std::string> store_id;
   Enum<StoreState> store_state;
   Enum<AuditState> audit_state;
   std::optional<std::string> review_reject_reason;
-  std::optional<StoreBasics> store_basics;
-  std::optional<StoreAddress> store_address;
-  std::optional<StoreBusiness> store_business;
-  std::vector<StoreRecipient> store_recipient;
+  Optional<StoreBasics> store_basics;
+  Optional<StoreAddress> store_address;
+  Optional<StoreBusiness> store_business;
+  List<StoreRecipient> store_recipient;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4232,13 +5944,52 @@ struct GetPartnerStoreBrandstoresByStoreId {
 
 // PATCH v3/brand/partner/store/brandstores/{store_id}
 struct PatchPartnerStoreBrandstoresByStoreIdRequest {
-  using StoreBasics = GetPartnerStoreBrandstoresResponse::Data::StoreBasics;
-  using StoreAddress = GetPartnerStoreBrandstoresResponse::Data::StoreAddress;
-  using StoreBusiness = GetPartnerStoreBrandstoresResponse::Data::StoreBusiness;
+  struct StoreBasics {
+    std::optional<std::string> store_reference_id;
+    std::optional<std::string> branch_name;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreBasics();
+    StoreBasics(const StoreBasics&) = default;
+    StoreBasics(StoreBasics&&) = default;
+    StoreBasics& operator=(const StoreBasics&) = default;
+    StoreBasics& operator=(StoreBasics&&) = default;
+    ~StoreBasics();
+  };
+  struct StoreAddress {
+    std::string address_code;
+    std::string address_detail;
+    std::optional<std::string> address_complements;
+    std::optional<std::string> longitude;
+    std::optional<std::string> latitude;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreAddress();
+    StoreAddress(const StoreAddress&) = default;
+    StoreAddress(StoreAddress&&) = default;
+    StoreAddress& operator=(const StoreAddress&) = default;
+    StoreAddress& operator=(StoreAddress&&) = default;
+    ~StoreAddress();
+  };
+  struct StoreBusiness {
+    std::optional<std::string> service_phone;
+    std::optional<std::string> business_hours;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreBusiness();
+    StoreBusiness(const StoreBusiness&) = default;
+    StoreBusiness(StoreBusiness&&) = default;
+    StoreBusiness& operator=(const StoreBusiness&) = default;
+    StoreBusiness& operator=(StoreBusiness&&) = default;
+    ~StoreBusiness();
+  };
   std::string brand_id;
-  std::optional<StoreBasics> store_basics;
-  std::optional<StoreAddress> store_address;
-  std::optional<StoreBusiness> store_business;
+  Optional<StoreBasics> store_basics;
+  Optional<StoreAddress> store_address;
+  Optional<StoreBusiness> store_business;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4254,21 +6005,66 @@ struct PatchPartnerStoreBrandstoresByStoreIdRequest {
   ~PatchPartnerStoreBrandstoresByStoreIdRequest();
 };
 struct PatchPartnerStoreBrandstoresByStoreIdResponse {
-  using StoreState = GetPartnerStoreBrandstoresRequest::StoreState;
-  using AuditState = GetPartnerStoreBrandstoresResponse::Data::AuditState;
-  using StoreBasics = GetPartnerStoreBrandstoresResponse::Data::StoreBasics;
-  using StoreAddress = GetPartnerStoreBrandstoresResponse::Data::StoreAddress;
-  using StoreBusiness = GetPartnerStoreBrandstoresResponse::Data::StoreBusiness;
-  using StoreRecipient = PostPartnerStoreBrandstoresResponse::StoreRecipient;
-  std::string brand_id;
-  std::string store_id;
+  enum class StoreState : std::int32_t {
+    kUnrecognized = 0,
+    kOpen = 1,      // "OPEN"
+    kCreating = 2,  // "CREATING"
+    kClosed = 3,    // "CLOSED"
+  };
+  enum class AuditState : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,     // "SUCCESS"
+    kProcessing = 2,  // "PROCESSING"
+    kRejected = 3,    // "REJECTED"
+  };
+  using StoreBasics = PatchPartnerStoreBrandstoresByStoreIdRequest::StoreBasics;
+  struct StoreAddress {
+    std::optional<std::string> address_code;
+    std::optional<std::string> address_detail;
+    std::optional<std::string> address_complements;
+    std::optional<std::string> longitude;
+    std::optional<std::string> latitude;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreAddress();
+    StoreAddress(const StoreAddress&) = default;
+    StoreAddress(StoreAddress&&) = default;
+    StoreAddress& operator=(const StoreAddress&) = default;
+    StoreAddress& operator=(StoreAddress&&) = default;
+    ~StoreAddress();
+  };
+  using StoreBusiness = PatchPartnerStoreBrandstoresByStoreIdRequest::StoreBusiness;
+  struct StoreRecipient {
+    enum class RecipientState : std::int32_t {
+      kUnrecognized = 0,
+      kConfirmed = 1,        // "CONFIRMED"
+      kAdminRejected = 2,    // "ADMIN_REJECTED"
+      kConfirming = 3,       // "CONFIRMING"
+      kTimeoutRejected = 4,  // "TIMEOUT_REJECTED"
+    };
+    std::optional<std::string> mchid;
+    std::optional<std::string> company_name;
+    Enum<RecipientState> recipient_state;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreRecipient();
+    StoreRecipient(const StoreRecipient&) = default;
+    StoreRecipient(StoreRecipient&&) = default;
+    StoreRecipient& operator=(const StoreRecipient&) = default;
+    StoreRecipient& operator=(StoreRecipient&&) = default;
+    ~StoreRecipient();
+  };
+  std::optional<std::string> brand_id;
+  std::optional<std::string> store_id;
   Enum<StoreState> store_state;
   Enum<AuditState> audit_state;
   std::optional<std::string> review_reject_reason;
-  std::optional<StoreBasics> store_basics;
-  std::optional<StoreAddress> store_address;
-  std::optional<StoreBusiness> store_business;
-  std::vector<StoreRecipient> store_recipient;
+  Optional<StoreBasics> store_basics;
+  Optional<StoreAddress> store_address;
+  Optional<StoreBusiness> store_business;
+  List<StoreRecipient> store_recipient;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4337,7 +6133,13 @@ struct PostPartnerStoreBrandstoresByStoreIdBindrecipientRequest {
   ~PostPartnerStoreBrandstoresByStoreIdBindrecipientRequest();
 };
 struct PostPartnerStoreBrandstoresByStoreIdBindrecipientResponse {
-  using RecipientState = GetPartnerStoreBrandstoresResponse::Data::StoreRecipient::RecipientState;
+  enum class RecipientState : std::int32_t {
+    kUnrecognized = 0,
+    kConfirmed = 1,        // "CONFIRMED"
+    kAdminRejected = 2,    // "ADMIN_REJECTED"
+    kConfirming = 3,       // "CONFIRMING"
+    kTimeoutRejected = 4,  // "TIMEOUT_REJECTED"
+  };
   std::optional<std::string> brand_id;
   std::optional<std::string> store_id;
   std::optional<std::string> mchid;
@@ -4410,8 +6212,13 @@ struct PostPartnerStoreBrandstoresByStoreIdCloseRequest {
   ~PostPartnerStoreBrandstoresByStoreIdCloseRequest();
 };
 struct PostPartnerStoreBrandstoresByStoreIdCloseResponse {
-  using StoreState = GetPartnerStoreBrandstoresRequest::StoreState;
-  std::string brand_id;
+  enum class StoreState : std::int32_t {
+    kUnrecognized = 0,
+    kOpen = 1,      // "OPEN"
+    kCreating = 2,  // "CREATING"
+    kClosed = 3,    // "CLOSED"
+  };
+  std::optional<std::string> brand_id;
   std::optional<std::string> store_id;
   Enum<StoreState> store_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -4481,8 +6288,13 @@ struct PostPartnerStoreBrandstoresByStoreIdResumeRequest {
   ~PostPartnerStoreBrandstoresByStoreIdResumeRequest();
 };
 struct PostPartnerStoreBrandstoresByStoreIdResumeResponse {
-  using StoreState = GetPartnerStoreBrandstoresRequest::StoreState;
-  std::string brand_id;
+  enum class StoreState : std::int32_t {
+    kUnrecognized = 0,
+    kOpen = 1,      // "OPEN"
+    kCreating = 2,  // "CREATING"
+    kClosed = 3,    // "CLOSED"
+  };
+  std::optional<std::string> brand_id;
   std::optional<std::string> store_id;
   Enum<StoreState> store_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -4620,8 +6432,8 @@ struct GetProfitsharingBrandConfigsByBrandMchidRequest {
   ~GetProfitsharingBrandConfigsByBrandMchidRequest();
 };
 struct GetProfitsharingBrandConfigsByBrandMchidResponse {
-  std::string brand_mchid;
-  std::int64_t max_ratio = 0;
+  std::optional<std::string> brand_mchid;
+  std::optional<std::int64_t> max_ratio;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4672,10 +6484,11 @@ struct GetProfitsharingBrandConfigsByBrandMchid {
 
 // POST v3/brand/profitsharing/finish-order
 struct PostProfitsharingFinishOrderRequest {
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
-  std::string description;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> description;
+  std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4688,10 +6501,10 @@ struct PostProfitsharingFinishOrderRequest {
   ~PostProfitsharingFinishOrderRequest();
 };
 struct PostProfitsharingFinishOrderResponse {
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
-  std::string order_id;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> order_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4737,9 +6550,9 @@ struct PostProfitsharingFinishOrder {
 
 // GET v3/brand/profitsharing/orders
 struct GetProfitsharingOrdersRequest {
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4780,17 +6593,15 @@ struct GetProfitsharingOrdersResponse {
       kPayerAccountAbnormal = 7,         // "PAYER_ACCOUNT_ABNORMAL"
       kInvalidRequest = 8,               // "INVALID_REQUEST"
     };
-    // required
     Enum<Type> type;
-    std::string account;
-    std::int64_t amount = 0;
-    std::string description;
-    // required
+    std::optional<std::string> account;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
     Enum<Result_> result;
     // format rfc3339
-    std::string finish_time;
+    std::optional<std::string> finish_time;
     Enum<FailReason> fail_reason;
-    std::string detail_id;
+    std::optional<std::string> detail_id;
     // Unknown members.
     JsonValue extra;
 
@@ -4801,14 +6612,12 @@ struct GetProfitsharingOrdersResponse {
     Receivers& operator=(Receivers&&) = default;
     ~Receivers();
   };
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
-  std::string order_id;
-  // required
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> order_id;
   Enum<Status_> status;
-  // required
-  std::vector<Receivers> receivers;
+  List<Receivers> receivers;
   std::optional<std::int64_t> finish_amount;
   std::optional<std::string> finish_description;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -4856,12 +6665,16 @@ struct GetProfitsharingOrders {
 // POST v3/brand/profitsharing/orders
 struct PostProfitsharingOrdersRequest {
   struct Receivers {
-    using Type = GetProfitsharingOrdersResponse::Receivers::Type;
-    // required
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kMerchantId = 1,         // "MERCHANT_ID"
+      kPersonalOpenid = 2,     // "PERSONAL_OPENID"
+      kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
+    };
     Enum<Type> type;
-    std::string account;
-    std::int64_t amount = 0;
-    std::string description;
+    std::optional<std::string> account;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
     // format base64; encrypted with the platform key when sent
     std::optional<std::string> name;
     // Unknown members.
@@ -4874,15 +6687,15 @@ struct PostProfitsharingOrdersRequest {
     Receivers& operator=(Receivers&&) = default;
     ~Receivers();
   };
-  std::string brand_mchid;
-  std::string sub_mchid;
-  std::string appid;
+  std::optional<std::string> brand_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
-  std::string transaction_id;
-  std::string out_order_no;
-  // required
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
   std::vector<Receivers> receivers;
-  bool finish = false;
+  std::optional<bool> finish;
+  std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4895,25 +6708,33 @@ struct PostProfitsharingOrdersRequest {
 };
 struct PostProfitsharingOrdersResponse {
   struct Receivers {
-    using Type = GetProfitsharingOrdersResponse::Receivers::Type;
+    using Type = PostProfitsharingOrdersRequest::Receivers::Type;
     enum class Result_ : std::int32_t {
       kUnrecognized = 0,
       kPending = 1,  // "PENDING"
       kSuccess = 2,  // "SUCCESS"
       kClosed = 3,   // "CLOSED"
     };
-    using FailReason = GetProfitsharingOrdersResponse::Receivers::FailReason;
-    // required
+    enum class FailReason : std::int32_t {
+      kUnrecognized = 0,
+      kAccountAbnormal = 1,              // "ACCOUNT_ABNORMAL"
+      kNoRelation = 2,                   // "NO_RELATION"
+      kReceiverHighRisk = 3,             // "RECEIVER_HIGH_RISK"
+      kReceiverRealNameNotVerified = 4,  // "RECEIVER_REAL_NAME_NOT_VERIFIED"
+      kNoAuth = 5,                       // "NO_AUTH"
+      kReceiverReceiptLimit = 6,         // "RECEIVER_RECEIPT_LIMIT"
+      kPayerAccountAbnormal = 7,         // "PAYER_ACCOUNT_ABNORMAL"
+      kInvalidRequest = 8,               // "INVALID_REQUEST"
+    };
     Enum<Type> type;
-    std::string account;
-    std::int64_t amount = 0;
-    std::string description;
-    // required
+    std::optional<std::string> account;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
     Enum<Result_> result;
     // format rfc3339
-    std::string finish_time;
+    std::optional<std::string> finish_time;
     Enum<FailReason> fail_reason;
-    std::string detail_id;
+    std::optional<std::string> detail_id;
     // Unknown members.
     JsonValue extra;
 
@@ -4924,14 +6745,18 @@ struct PostProfitsharingOrdersResponse {
     Receivers& operator=(Receivers&&) = default;
     ~Receivers();
   };
-  using Status_ = GetProfitsharingOrdersResponse::Status_;
-  std::string brand_mchid;
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
-  std::string order_id;
-  std::vector<Receivers> receivers;
-  Enum<Status_> status;
+  enum class SplitOrderStatus : std::int32_t {
+    kUnrecognized = 0,
+    kProcessing = 1,  // "PROCESSING"
+    kFinished = 2,    // "FINISHED"
+  };
+  std::optional<std::string> brand_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> order_id;
+  List<Receivers> receivers;
+  Enum<SplitOrderStatus> status;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4991,8 +6816,8 @@ struct GetProfitsharingOrdersByTransactionIdAmountsRequest {
   ~GetProfitsharingOrdersByTransactionIdAmountsRequest();
 };
 struct GetProfitsharingOrdersByTransactionIdAmountsResponse {
-  std::string transaction_id;
-  std::int64_t unsplit_amount = 0;
+  std::optional<std::string> transaction_id;
+  std::optional<std::int64_t> unsplit_amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5045,7 +6870,12 @@ struct GetProfitsharingOrdersByTransactionIdAmounts {
 
 // POST v3/brand/profitsharing/receivers/add
 struct PostProfitsharingReceiversAddRequest {
-  using Type = GetProfitsharingOrdersResponse::Receivers::Type;
+  enum class Type : std::int32_t {
+    kUnrecognized = 0,
+    kMerchantId = 1,         // "MERCHANT_ID"
+    kPersonalOpenid = 2,     // "PERSONAL_OPENID"
+    kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
+  };
   enum class RelationType : std::int32_t {
     kUnrecognized = 0,
     kSupplier = 1,         // "SUPPLIER"
@@ -5055,14 +6885,12 @@ struct PostProfitsharingReceiversAddRequest {
     kStaff = 5,            // "STAFF"
     kOthers = 6,           // "OTHERS"
   };
-  std::string brand_mchid;
-  std::string appid;
+  std::optional<std::string> brand_mchid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
-  // required
   Enum<Type> type;
-  std::string account;
+  std::optional<std::string> account;
   std::optional<std::string> name;
-  // required
   Enum<RelationType> relation_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -5076,11 +6904,10 @@ struct PostProfitsharingReceiversAddRequest {
   ~PostProfitsharingReceiversAddRequest();
 };
 struct PostProfitsharingReceiversAddResponse {
-  using Type = GetProfitsharingOrdersResponse::Receivers::Type;
-  std::string brand_mchid;
-  // required
+  using Type = PostProfitsharingReceiversAddRequest::Type;
+  std::optional<std::string> brand_mchid;
   Enum<Type> type;
-  std::string account;
+  std::optional<std::string> account;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5127,13 +6954,17 @@ struct PostProfitsharingReceiversAdd {
 
 // POST v3/brand/profitsharing/receivers/delete
 struct PostProfitsharingReceiversDeleteRequest {
-  using Type = GetProfitsharingOrdersResponse::Receivers::Type;
-  std::string brand_mchid;
-  std::string appid;
+  enum class Type : std::int32_t {
+    kUnrecognized = 0,
+    kMerchantId = 1,         // "MERCHANT_ID"
+    kPersonalOpenid = 2,     // "PERSONAL_OPENID"
+    kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
+  };
+  std::optional<std::string> brand_mchid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
-  // required
   Enum<Type> type;
-  std::string account;
+  std::optional<std::string> account;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5147,11 +6978,10 @@ struct PostProfitsharingReceiversDeleteRequest {
   ~PostProfitsharingReceiversDeleteRequest();
 };
 struct PostProfitsharingReceiversDeleteResponse {
-  using Type = GetProfitsharingOrdersResponse::Receivers::Type;
-  std::string brand_mchid;
-  // required
+  using Type = PostProfitsharingReceiversDeleteRequest::Type;
+  std::optional<std::string> brand_mchid;
   Enum<Type> type;
-  std::string account;
+  std::optional<std::string> account;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5199,8 +7029,8 @@ struct PostProfitsharingReceiversDelete {
 
 // GET v3/brand/profitsharing/returnorders
 struct GetProfitsharingReturnordersRequest {
-  std::string sub_mchid;
-  std::string out_return_no;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_return_no;
   std::optional<std::string> order_id;
   std::optional<std::string> out_order_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -5228,18 +7058,17 @@ struct GetProfitsharingReturnordersResponse {
     kPayerAccountAbnormal = 3,  // "PAYER_ACCOUNT_ABNORMAL"
     kInvalidRequest = 4,        // "INVALID_REQUEST"
   };
-  std::string sub_mchid;
-  std::string order_id;
-  std::string out_order_no;
-  std::string out_return_no;
-  std::string return_mchid;
-  std::string return_no;
-  std::int64_t amount = 0;
-  // required
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> order_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> out_return_no;
+  std::optional<std::string> return_mchid;
+  std::optional<std::string> return_no;
+  std::optional<std::int64_t> amount;
   Enum<Result_> result;
   Enum<FailReason> fail_reason;
   // format rfc3339
-  std::string finish_time;
+  std::optional<std::string> finish_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5285,13 +7114,13 @@ struct GetProfitsharingReturnorders {
 
 // POST v3/brand/profitsharing/returnorders
 struct PostProfitsharingReturnordersRequest {
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> order_id;
   std::optional<std::string> out_order_no;
-  std::string out_return_no;
-  std::string return_mchid;
-  std::int64_t amount = 0;
-  std::string description;
+  std::optional<std::string> out_return_no;
+  std::optional<std::string> return_mchid;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> description;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5304,25 +7133,29 @@ struct PostProfitsharingReturnordersRequest {
   ~PostProfitsharingReturnordersRequest();
 };
 struct PostProfitsharingReturnordersResponse {
-  using Result_ = GetProfitsharingReturnordersResponse::Result_;
+  enum class Result_ : std::int32_t {
+    kUnrecognized = 0,
+    kProcessing = 1,  // "PROCESSING"
+    kSuccess = 2,     // "SUCCESS"
+    kFail = 3,        // "FAIL"
+  };
   enum class FailReason : std::int32_t {
     kUnrecognized = 0,
     kAccountAbnormal = 1,       // "ACCOUNT_ABNORMAL"
     kTimeOutClosed = 2,         // "TIME_OUT_CLOSED"
     kPayerAccountAbnormal = 3,  // "PAYER_ACCOUNT_ABNORMAL"
   };
-  std::string sub_mchid;
-  std::string order_id;
-  std::string out_order_no;
-  std::string out_return_no;
-  std::string return_mchid;
-  std::int64_t amount = 0;
-  std::string return_no;
-  // required
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> order_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> out_return_no;
+  std::optional<std::string> return_mchid;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> return_no;
   Enum<Result_> result;
   Enum<FailReason> fail_reason;
   // format rfc3339
-  std::string finish_time;
+  std::optional<std::string> finish_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5495,12 +7328,17 @@ const EnumTable& EnumTableOf(PostApplymentsRequest::AdminInfo::IdDocType);
 const EnumTable& EnumTableOf(PostApplymentsRequest::SubjectInfo::SubjectType);
 const EnumTable& EnumTableOf(PostApplymentsRequest::Trademark::TrademarkExists);
 const EnumTable& EnumTableOf(GetApplymentsApplymentIdResponse::ApplymentState);
+const EnumTable& EnumTableOf(GetApplymentsBusinessCodeResponse::ApplymentState);
 const EnumTable& EnumTableOf(GetCardCardConfigsResponse::ApplymentState);
 const EnumTable& EnumTableOf(PostCardCardConfigsRequest::BrandCustomerService::CustomerServiceType);
 const EnumTable& EnumTableOf(PostCardCardConfigsRequest::ServiceList::ServiceJumpType);
+const EnumTable& EnumTableOf(PostCardCardConfigsCancelApplymentResponse::ApplymentState);
 const EnumTable& EnumTableOf(PostCardCardConfigsPublishRequest::PublishType);
 const EnumTable& EnumTableOf(GetCardCardLinksRequest::PaymentScene);
+const EnumTable& EnumTableOf(PostCardCardLinksRequest::PaymentScene);
+const EnumTable& EnumTableOf(GetCardCardLinksBusinessCodeResponse::PaymentScene);
 const EnumTable& EnumTableOf(GetCardCardLinksBusinessCodeResponse::ConfigurationState);
+const EnumTable& EnumTableOf(PostCardCardLinksUnbindCardLinkRequest::PaymentScene);
 const EnumTable& EnumTableOf(GetMarketingShakeActivitiesActivitiesRequest::ActivityState);
 const EnumTable& EnumTableOf(GetMarketingShakeActivitiesActivitiesRequest::AuditState);
 const EnumTable& EnumTableOf(GetMarketingShakeActivitiesActivitiesResponse::Data::DeliveryMode);
@@ -5513,25 +7351,150 @@ const EnumTable& EnumTableOf(
     GetPartnerCardMemberCardsResponse::Data::UserInformation::CommonFieldList);
 const EnumTable& EnumTableOf(
     GetPartnerCardMemberCardsResponse::Data::UserInformation::CustomFieldList::Type);
+const EnumTable& EnumTableOf(PostPartnerCardMemberCardsRequest::CardType);
+const EnumTable& EnumTableOf(PostPartnerCardMemberCardsRequest::CodeMode);
+const EnumTable& EnumTableOf(PostPartnerCardMemberCardsRequest::CodeType);
+const EnumTable& EnumTableOf(PostPartnerCardMemberCardsRequest::ValidDateInformation::Type);
+const EnumTable& EnumTableOf(PostPartnerCardMemberCardsRequest::UserInformation::CommonFieldList);
+const EnumTable& EnumTableOf(
+    PostPartnerCardMemberCardsRequest::UserInformation::CustomFieldList::Type);
+const EnumTable& EnumTableOf(DeletePartnerCardMemberCardsByCardIdResponse::CardType);
+const EnumTable& EnumTableOf(DeletePartnerCardMemberCardsByCardIdResponse::CodeMode);
+const EnumTable& EnumTableOf(DeletePartnerCardMemberCardsByCardIdResponse::CodeType);
+const EnumTable& EnumTableOf(
+    DeletePartnerCardMemberCardsByCardIdResponse::ValidDateInformation::Type);
+const EnumTable& EnumTableOf(
+    DeletePartnerCardMemberCardsByCardIdResponse::UserInformation::CommonFieldList);
+const EnumTable& EnumTableOf(
+    DeletePartnerCardMemberCardsByCardIdResponse::UserInformation::CustomFieldList::Type);
+const EnumTable& EnumTableOf(DeletePartnerCardMemberCardsByCardIdResponse::State);
+const EnumTable& EnumTableOf(GetPartnerCardMemberCardsByCardIdResponse::CardType);
+const EnumTable& EnumTableOf(GetPartnerCardMemberCardsByCardIdResponse::CodeMode);
+const EnumTable& EnumTableOf(GetPartnerCardMemberCardsByCardIdResponse::CodeType);
+const EnumTable& EnumTableOf(GetPartnerCardMemberCardsByCardIdResponse::ValidDateInformation::Type);
+const EnumTable& EnumTableOf(
+    GetPartnerCardMemberCardsByCardIdResponse::UserInformation::CommonFieldList);
+const EnumTable& EnumTableOf(
+    GetPartnerCardMemberCardsByCardIdResponse::UserInformation::CustomFieldList::Type);
+const EnumTable& EnumTableOf(GetPartnerCardMemberCardsByCardIdResponse::State);
+const EnumTable& EnumTableOf(
+    PatchPartnerCardMemberCardsByCardIdRequest::ValidDateInformation::Type);
+const EnumTable& EnumTableOf(
+    PatchPartnerCardMemberCardsByCardIdRequest::UserInformation::CommonFieldList);
+const EnumTable& EnumTableOf(
+    PatchPartnerCardMemberCardsByCardIdRequest::UserInformation::CustomFieldList::Type);
+const EnumTable& EnumTableOf(PatchPartnerCardMemberCardsByCardIdResponse::CardType);
+const EnumTable& EnumTableOf(PatchPartnerCardMemberCardsByCardIdResponse::CodeMode);
+const EnumTable& EnumTableOf(PatchPartnerCardMemberCardsByCardIdResponse::CodeType);
+const EnumTable& EnumTableOf(PatchPartnerCardMemberCardsByCardIdResponse::State);
+const EnumTable& EnumTableOf(PostPartnerCardMemberCardsByCardIdInvalidateResponse::CardType);
+const EnumTable& EnumTableOf(PostPartnerCardMemberCardsByCardIdInvalidateResponse::CodeMode);
+const EnumTable& EnumTableOf(PostPartnerCardMemberCardsByCardIdInvalidateResponse::CodeType);
+const EnumTable& EnumTableOf(
+    PostPartnerCardMemberCardsByCardIdInvalidateResponse::ValidDateInformation::Type);
+const EnumTable& EnumTableOf(
+    PostPartnerCardMemberCardsByCardIdInvalidateResponse::UserInformation::CommonFieldList);
+const EnumTable& EnumTableOf(
+    PostPartnerCardMemberCardsByCardIdInvalidateResponse::UserInformation::CustomFieldList::Type);
+const EnumTable& EnumTableOf(PostPartnerCardMemberCardsByCardIdInvalidateResponse::State);
 const EnumTable& EnumTableOf(GetPartnerCardMemberMembershipActivitiesRequest::ActivityState);
 const EnumTable& EnumTableOf(
     GetPartnerCardMemberMembershipActivitiesResponse::Data::ActivityChannel);
+const EnumTable& EnumTableOf(PostPartnerCardMemberMembershipActivitiesRequest::ActivityChannel);
+const EnumTable& EnumTableOf(PostPartnerCardMemberMembershipActivitiesResponse::ActivityState);
+const EnumTable& EnumTableOf(
+    GetPartnerCardMemberMembershipActivitiesByActivityIdResponse::ActivityChannel);
+const EnumTable& EnumTableOf(
+    GetPartnerCardMemberMembershipActivitiesByActivityIdResponse::ActivityState);
+const EnumTable& EnumTableOf(
+    PatchPartnerCardMemberMembershipActivitiesByActivityIdResponse::ActivityChannel);
+const EnumTable& EnumTableOf(
+    PatchPartnerCardMemberMembershipActivitiesByActivityIdResponse::ActivityState);
+const EnumTable& EnumTableOf(
+    PostPartnerCardMemberMembershipActivitiesByActivityIdTerminateResponse::ActivityChannel);
+const EnumTable& EnumTableOf(
+    PostPartnerCardMemberMembershipActivitiesByActivityIdTerminateResponse::ActivityState);
 const EnumTable& EnumTableOf(GetPartnerCardMemberUserCardsRequest::UserCardState);
+const EnumTable& EnumTableOf(GetPartnerCardMemberUserCardsResponse::Data::CardType);
+const EnumTable& EnumTableOf(
+    GetPartnerCardMemberUserCardsResponse::Data::ValidDateInformation::Type);
+const EnumTable& EnumTableOf(
+    GetPartnerCardMemberUserCardsResponse::Data::UserInformation::CommonFieldList::Name);
+const EnumTable& EnumTableOf(
+    PostPartnerCardMemberUserCardsImportByOpenidRequest::UserInformation::CommonFieldList::Name);
+const EnumTable& EnumTableOf(
+    PostPartnerCardMemberUserCardsImportByOpenidRequest::DateInformation::Type);
+const EnumTable& EnumTableOf(PostPartnerCardMemberUserCardsImportByOpenidResponse::CardType);
+const EnumTable& EnumTableOf(PostPartnerCardMemberUserCardsImportByOpenidResponse::UserCardState);
+const EnumTable& EnumTableOf(
+    PostPartnerCardMemberUserCardsImportByPhoneRequest::UserInformation::CommonFieldList::Name);
+const EnumTable& EnumTableOf(
+    PostPartnerCardMemberUserCardsImportByPhoneRequest::DateInformation::Type);
+const EnumTable& EnumTableOf(PostPartnerCardMemberUserCardsImportByPhoneResponse::CardType);
+const EnumTable& EnumTableOf(PostPartnerCardMemberUserCardsImportByPhoneResponse::UserCardState);
+const EnumTable& EnumTableOf(GetPartnerCardMemberUserCardsByUserCardCodeResponse::CardType);
+const EnumTable& EnumTableOf(
+    GetPartnerCardMemberUserCardsByUserCardCodeResponse::ValidDateInformation::Type);
+const EnumTable& EnumTableOf(
+    GetPartnerCardMemberUserCardsByUserCardCodeResponse::UserInformation::CommonFieldList::Name);
+const EnumTable& EnumTableOf(GetPartnerCardMemberUserCardsByUserCardCodeResponse::UserCardState);
+const EnumTable& EnumTableOf(
+    PatchPartnerCardMemberUserCardsByUserCardCodeRequest::ValidDateInformation::Type);
+const EnumTable& EnumTableOf(
+    PatchPartnerCardMemberUserCardsByUserCardCodeRequest::UserInformation::CommonFieldList::Name);
+const EnumTable& EnumTableOf(PatchPartnerCardMemberUserCardsByUserCardCodeResponse::CardType);
+const EnumTable& EnumTableOf(PatchPartnerCardMemberUserCardsByUserCardCodeResponse::UserCardState);
+const EnumTable& EnumTableOf(
+    PostPartnerCardMemberUserCardsByUserCardCodeConfirmRequest::ValidDateInformation::Type);
+const EnumTable& EnumTableOf(PostPartnerCardMemberUserCardsByUserCardCodeConfirmRequest::
+                                 UserInformation::CommonFieldList::Name);
 const EnumTable& EnumTableOf(
     PostPartnerCardMemberUserCardsByUserCardCodeConfirmRequest::UserCardConfirmState);
+const EnumTable& EnumTableOf(PostPartnerCardMemberUserCardsByUserCardCodeConfirmResponse::CardType);
+const EnumTable& EnumTableOf(
+    PostPartnerCardMemberUserCardsByUserCardCodeConfirmResponse::UserCardState);
+const EnumTable& EnumTableOf(
+    PostPartnerCardMemberUserCardsByUserCardCodeInvalidateResponse::CardType);
+const EnumTable& EnumTableOf(
+    PostPartnerCardMemberUserCardsByUserCardCodeInvalidateResponse::ValidDateInformation::Type);
+const EnumTable& EnumTableOf(PostPartnerCardMemberUserCardsByUserCardCodeInvalidateResponse::
+                                 UserInformation::CommonFieldList::Name);
+const EnumTable& EnumTableOf(
+    PostPartnerCardMemberUserCardsByUserCardCodeInvalidateResponse::UserCardState);
 const EnumTable& EnumTableOf(PostPartnerCardMemberUserPointsExchangeCouponConfirmRequest::State);
 const EnumTable& EnumTableOf(GetPartnerStoreBrandstoresRequest::StoreState);
 const EnumTable& EnumTableOf(GetPartnerStoreBrandstoresResponse::Data::AuditState);
 const EnumTable& EnumTableOf(
     GetPartnerStoreBrandstoresResponse::Data::StoreRecipient::RecipientState);
+const EnumTable& EnumTableOf(PostPartnerStoreBrandstoresResponse::StoreState);
+const EnumTable& EnumTableOf(PostPartnerStoreBrandstoresResponse::AuditState);
+const EnumTable& EnumTableOf(PostPartnerStoreBrandstoresResponse::StoreRecipient::RecipientState);
+const EnumTable& EnumTableOf(GetPartnerStoreBrandstoresByStoreIdResponse::StoreState);
+const EnumTable& EnumTableOf(GetPartnerStoreBrandstoresByStoreIdResponse::AuditState);
+const EnumTable& EnumTableOf(
+    GetPartnerStoreBrandstoresByStoreIdResponse::StoreRecipient::RecipientState);
+const EnumTable& EnumTableOf(PatchPartnerStoreBrandstoresByStoreIdResponse::StoreState);
+const EnumTable& EnumTableOf(PatchPartnerStoreBrandstoresByStoreIdResponse::AuditState);
+const EnumTable& EnumTableOf(
+    PatchPartnerStoreBrandstoresByStoreIdResponse::StoreRecipient::RecipientState);
+const EnumTable& EnumTableOf(
+    PostPartnerStoreBrandstoresByStoreIdBindrecipientResponse::RecipientState);
+const EnumTable& EnumTableOf(PostPartnerStoreBrandstoresByStoreIdCloseResponse::StoreState);
+const EnumTable& EnumTableOf(PostPartnerStoreBrandstoresByStoreIdResumeResponse::StoreState);
 const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::Status_);
 const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::Receivers::Type);
 const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::Receivers::Result_);
 const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::Receivers::FailReason);
+const EnumTable& EnumTableOf(PostProfitsharingOrdersRequest::Receivers::Type);
 const EnumTable& EnumTableOf(PostProfitsharingOrdersResponse::Receivers::Result_);
+const EnumTable& EnumTableOf(PostProfitsharingOrdersResponse::Receivers::FailReason);
+const EnumTable& EnumTableOf(PostProfitsharingOrdersResponse::SplitOrderStatus);
+const EnumTable& EnumTableOf(PostProfitsharingReceiversAddRequest::Type);
 const EnumTable& EnumTableOf(PostProfitsharingReceiversAddRequest::RelationType);
+const EnumTable& EnumTableOf(PostProfitsharingReceiversDeleteRequest::Type);
 const EnumTable& EnumTableOf(GetProfitsharingReturnordersResponse::Result_);
 const EnumTable& EnumTableOf(GetProfitsharingReturnordersResponse::FailReason);
+const EnumTable& EnumTableOf(PostProfitsharingReturnordersResponse::Result_);
 const EnumTable& EnumTableOf(PostProfitsharingReturnordersResponse::FailReason);
 
 // Fluent calls: Brand(client).segment().segment(placeholder).get(request).

@@ -59,12 +59,11 @@ struct GetPartnerBrandsByBrandIdProductAuthoritiesResponse {
     kBrandProductAuthorityFinderManage = 9,     // "BRAND_PRODUCT_AUTHORITY_FINDER_MANAGE"
     kBrandProductAuthorityCategoryManage = 10,  // "BRAND_PRODUCT_AUTHORITY_CATEGORY_MANAGE"
   };
-  std::string brand_id;
-  // required
+  std::optional<std::string> brand_id;
   Enum<AuthorizationType> authorization_type;
-  std::vector<Enum<AuthorizationProduct>> authorization_product;
+  List<Enum<AuthorizationProduct>> authorization_product;
   // format rfc3339
-  std::string update_time;
+  std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -152,8 +152,8 @@ struct GetUserAuthorizationsByOpenidRequest {
   ~GetUserAuthorizationsByOpenidRequest();
 };
 struct GetUserAuthorizationsByOpenidResponse {
-  std::string openid;
-  std::string authorize_state;
+  std::optional<std::string> openid;
+  std::optional<std::string> authorize_state;
   std::optional<std::string> authorize_time;
   std::optional<std::string> deauthorize_time;
   // Members this SDK does not know (kept when decoding, written when encoding).

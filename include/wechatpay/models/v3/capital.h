@@ -38,8 +38,8 @@ struct GetCapitallhhAreasProvincesRequest {
 };
 struct GetCapitallhhAreasProvincesResponse {
   struct Data {
-    std::string province_name;
-    std::int64_t province_code = 0;
+    std::optional<std::string> province_name;
+    std::optional<std::int64_t> province_code;
     // Unknown members.
     JsonValue extra;
 
@@ -50,8 +50,8 @@ struct GetCapitallhhAreasProvincesResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::vector<Data> data;
-  std::int64_t total_count = 0;
+  List<Data> data;
+  std::optional<std::int64_t> total_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -113,8 +113,8 @@ struct GetCapitallhhAreasProvincesByProvinceCodeCitiesRequest {
 };
 struct GetCapitallhhAreasProvincesByProvinceCodeCitiesResponse {
   struct Data {
-    std::string city_name;
-    std::int64_t city_code = 0;
+    std::optional<std::string> city_name;
+    std::optional<std::int64_t> city_code;
     // Unknown members.
     JsonValue extra;
 
@@ -125,8 +125,8 @@ struct GetCapitallhhAreasProvincesByProvinceCodeCitiesResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::vector<Data> data;
-  std::int64_t total_count = 0;
+  List<Data> data;
+  std::optional<std::int64_t> total_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -196,11 +196,11 @@ struct GetCapitallhhBanksCorporateBankingRequest {
 };
 struct GetCapitallhhBanksCorporateBankingResponse {
   struct Data {
-    std::string bank_alias;
-    std::string bank_alias_code;
-    std::string account_bank;
-    std::int64_t account_bank_code = 0;
-    bool need_bank_branch = false;
+    std::optional<std::string> bank_alias;
+    std::optional<std::string> bank_alias_code;
+    std::optional<std::string> account_bank;
+    std::optional<std::int64_t> account_bank_code;
+    std::optional<bool> need_bank_branch;
     // Unknown members.
     JsonValue extra;
 
@@ -225,11 +225,11 @@ struct GetCapitallhhBanksCorporateBankingResponse {
     Links& operator=(Links&&) = default;
     ~Links();
   };
-  std::int64_t total_count = 0;
-  std::int64_t count = 0;
-  std::vector<Data> data;
-  std::int64_t offset = 0;
-  Links links;
+  std::optional<std::int64_t> total_count;
+  std::optional<std::int64_t> count;
+  List<Data> data;
+  std::optional<std::int64_t> offset;
+  Optional<Links> links;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -294,13 +294,41 @@ struct GetCapitallhhBanksPersonalBankingRequest {
   ~GetCapitallhhBanksPersonalBankingRequest();
 };
 struct GetCapitallhhBanksPersonalBankingResponse {
-  using Data = GetCapitallhhBanksCorporateBankingResponse::Data;
-  using Links = GetCapitallhhBanksCorporateBankingResponse::Links;
-  std::int64_t total_count = 0;
-  std::int64_t count = 0;
-  std::vector<Data> data;
-  std::int64_t offset = 0;
-  Links links;
+  struct Data {
+    std::optional<std::string> bank_alias;
+    std::optional<std::string> bank_alias_code;
+    std::optional<std::string> account_bank;
+    std::optional<std::int64_t> account_bank_code;
+    std::optional<bool> need_bank_branch;
+    // Unknown members.
+    JsonValue extra;
+
+    Data();
+    Data(const Data&) = default;
+    Data(Data&&) = default;
+    Data& operator=(const Data&) = default;
+    Data& operator=(Data&&) = default;
+    ~Data();
+  };
+  struct Links {
+    std::optional<std::string> next;
+    std::optional<std::string> prev;
+    std::optional<std::string> self;
+    // Unknown members.
+    JsonValue extra;
+
+    Links();
+    Links(const Links&) = default;
+    Links(Links&&) = default;
+    Links& operator=(const Links&) = default;
+    Links& operator=(Links&&) = default;
+    ~Links();
+  };
+  std::optional<std::int64_t> total_count;
+  std::optional<std::int64_t> count;
+  List<Data> data;
+  std::optional<std::int64_t> offset;
+  Optional<Links> links;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -365,9 +393,24 @@ struct GetCapitallhhBanksSearchBanksByBankAccountRequest {
   ~GetCapitallhhBanksSearchBanksByBankAccountRequest();
 };
 struct GetCapitallhhBanksSearchBanksByBankAccountResponse {
-  using Data = GetCapitallhhBanksCorporateBankingResponse::Data;
-  std::int64_t total_count = 0;
-  std::vector<Data> data;
+  struct Data {
+    std::optional<std::string> bank_alias;
+    std::optional<std::string> bank_alias_code;
+    std::optional<std::string> account_bank;
+    std::optional<std::int64_t> account_bank_code;
+    std::optional<bool> need_bank_branch;
+    // Unknown members.
+    JsonValue extra;
+
+    Data();
+    Data(const Data&) = default;
+    Data(Data&&) = default;
+    Data& operator=(const Data&) = default;
+    Data& operator=(Data&&) = default;
+    ~Data();
+  };
+  std::optional<std::int64_t> total_count;
+  List<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -436,8 +479,8 @@ struct GetCapitallhhBanksByBankAliasCodeBranchesRequest {
 };
 struct GetCapitallhhBanksByBankAliasCodeBranchesResponse {
   struct Data {
-    std::string bank_branch_name;
-    std::string bank_branch_id;
+    std::optional<std::string> bank_branch_name;
+    std::optional<std::string> bank_branch_id;
     // Unknown members.
     JsonValue extra;
 
@@ -448,16 +491,29 @@ struct GetCapitallhhBanksByBankAliasCodeBranchesResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  using Links = GetCapitallhhBanksCorporateBankingResponse::Links;
-  std::int64_t total_count = 0;
-  std::int64_t count = 0;
-  std::vector<Data> data;
-  std::int64_t offset = 0;
-  Links links;
-  std::string account_bank;
-  std::int64_t account_bank_code = 0;
-  std::string bank_alias;
-  std::string bank_alias_code;
+  struct Links {
+    std::optional<std::string> next;
+    std::optional<std::string> prev;
+    std::optional<std::string> self;
+    // Unknown members.
+    JsonValue extra;
+
+    Links();
+    Links(const Links&) = default;
+    Links(Links&&) = default;
+    Links& operator=(const Links&) = default;
+    Links& operator=(Links&&) = default;
+    ~Links();
+  };
+  std::optional<std::int64_t> total_count;
+  std::optional<std::int64_t> count;
+  List<Data> data;
+  std::optional<std::int64_t> offset;
+  Optional<Links> links;
+  std::optional<std::string> account_bank;
+  std::optional<std::int64_t> account_bank_code;
+  std::optional<std::string> bank_alias;
+  std::optional<std::string> bank_alias_code;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -69,7 +69,7 @@ struct PostOrdersSyncStatusRequest {
     // maxLength 32
     std::optional<std::string> type;
     std::optional<std::int64_t> priority;
-    std::optional<Properties> properties;
+    Optional<Properties> properties;
     // Unknown members.
     JsonValue extra;
 

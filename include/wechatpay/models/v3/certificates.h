@@ -64,7 +64,7 @@ struct GetCertificatesResponse {
     std::optional<std::string> effective_time;
     // format rfc3339
     std::optional<std::string> expire_time;
-    std::optional<EncryptCertificate> encrypt_certificate;
+    Optional<EncryptCertificate> encrypt_certificate;
     // Unknown members.
     JsonValue extra;
 
@@ -75,8 +75,7 @@ struct GetCertificatesResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  // required
-  std::vector<Data> data;
+  List<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

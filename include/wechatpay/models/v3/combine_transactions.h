@@ -75,7 +75,7 @@ struct PostAppRequest {
     std::optional<std::string> detail;
     std::optional<std::string> goods_tag;
     std::string description;
-    std::optional<SettleInfo> settle_info;
+    Optional<SettleInfo> settle_info;
     std::optional<std::string> sub_appid;
     std::optional<bool> profit_sharing;
     // Unknown members.
@@ -116,7 +116,7 @@ struct PostAppRequest {
       Identity& operator=(Identity&&) = default;
       ~Identity();
     };
-    std::optional<Identity> identity;
+    Optional<Identity> identity;
     // Unknown members.
     JsonValue extra;
 
@@ -211,10 +211,10 @@ struct PostAppRequest {
   std::string combine_appid;
   std::string combine_mchid;
   std::string combine_out_trade_no;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   // required
   std::vector<SubOrders> sub_orders;
-  std::optional<CombinePayerInfo> combine_payer_info;
+  Optional<CombinePayerInfo> combine_payer_info;
   // format rfc3339
   std::optional<std::string> time_start;
   // format rfc3339
@@ -223,8 +223,8 @@ struct PostAppRequest {
   std::string notify_url;
   Enum<TradeScenario> trade_scenario;
   std::vector<Enum<LimitPay>> limit_pay;
-  std::optional<ContractInfo> contract_info;
-  std::optional<SubsidyInfo> subsidy_info;
+  Optional<ContractInfo> contract_info;
+  Optional<SubsidyInfo> subsidy_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -237,7 +237,7 @@ struct PostAppRequest {
 };
 struct PostAppResponse {
   struct ContractResult {
-    std::string code;
+    std::optional<std::string> code;
     std::optional<std::string> message;
     // Unknown members.
     JsonValue extra;
@@ -249,8 +249,8 @@ struct PostAppResponse {
     ContractResult& operator=(ContractResult&&) = default;
     ~ContractResult();
   };
-  std::string prepay_id;
-  std::optional<ContractResult> contract_result;
+  std::optional<std::string> prepay_id;
+  Optional<ContractResult> contract_result;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -326,8 +326,32 @@ struct PostH5Request {
     ~SceneInfo();
   };
   struct SubOrders {
-    using Amount = PostAppRequest::SubOrders::Amount;
-    using SettleInfo = PostAppRequest::SubOrders::SettleInfo;
+    struct Amount {
+      std::int64_t total_amount = 0;
+      std::string currency;
+      // Unknown members.
+      JsonValue extra;
+
+      Amount();
+      Amount(const Amount&) = default;
+      Amount(Amount&&) = default;
+      Amount& operator=(const Amount&) = default;
+      Amount& operator=(Amount&&) = default;
+      ~Amount();
+    };
+    struct SettleInfo {
+      std::optional<bool> profit_sharing;
+      std::optional<std::int64_t> subsidy_amount;
+      // Unknown members.
+      JsonValue extra;
+
+      SettleInfo();
+      SettleInfo(const SettleInfo&) = default;
+      SettleInfo(SettleInfo&&) = default;
+      SettleInfo& operator=(const SettleInfo&) = default;
+      SettleInfo& operator=(SettleInfo&&) = default;
+      ~SettleInfo();
+    };
     std::string mchid;
     std::string attach;
     Amount amount;
@@ -335,7 +359,7 @@ struct PostH5Request {
     std::string sub_mchid;
     std::optional<std::string> goods_tag;
     std::string description;
-    std::optional<SettleInfo> settle_info;
+    Optional<SettleInfo> settle_info;
     std::optional<std::string> sub_appid;
     // Unknown members.
     JsonValue extra;
@@ -347,12 +371,43 @@ struct PostH5Request {
     SubOrders& operator=(SubOrders&&) = default;
     ~SubOrders();
   };
-  using LimitPay = PostAppRequest::LimitPay;
+  enum class LimitPay : std::int32_t {
+    kUnrecognized = 0,
+    kNoBalance = 1,    // "no_balance"
+    kNoDebit = 2,      // "no_debit"
+    kBalanceOnly = 3,  // "balance_only"
+  };
   struct CombinePayerInfo {
-    using Identity = PostAppRequest::CombinePayerInfo::Identity;
+    struct Identity {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kIdcard = 1,                 // "IDCARD"
+        kHongkongMacao = 2,          // "HONGKONG_MACAO"
+        kHongkongMacaoResident = 3,  // "HONGKONG_MACAO_RESIDENT"
+        kTaiwanResident = 4,         // "TAIWAN_RESIDENT"
+        kForeignResident = 5,        // "FOREIGN_RESIDENT"
+        kOverseaPassport = 6,        // "OVERSEA_PASSPORT"
+        kPhoneNumber = 7,            // "PHONE_NUMBER"
+      };
+      // required
+      Enum<Type> type;
+      // format base64; encrypted with the platform key when sent
+      std::string number;
+      // format base64; encrypted with the platform key when sent
+      std::string name;
+      // Unknown members.
+      JsonValue extra;
+
+      Identity();
+      Identity(const Identity&) = default;
+      Identity(Identity&&) = default;
+      Identity& operator=(const Identity&) = default;
+      Identity& operator=(Identity&&) = default;
+      ~Identity();
+    };
     std::optional<std::string> openid;
     std::optional<std::string> sub_openid;
-    std::optional<Identity> identity;
+    Optional<Identity> identity;
     // Unknown members.
     JsonValue extra;
 
@@ -373,7 +428,7 @@ struct PostH5Request {
   std::optional<std::string> time_expire;
   std::string notify_url;
   std::vector<Enum<LimitPay>> limit_pay;
-  std::optional<CombinePayerInfo> combine_payer_info;
+  Optional<CombinePayerInfo> combine_payer_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -385,7 +440,7 @@ struct PostH5Request {
   ~PostH5Request();
 };
 struct PostH5Response {
-  std::string h5_url;
+  std::optional<std::string> h5_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -468,10 +523,10 @@ struct GetIdByCombineTransactionIdResponse {
   };
   struct SubOrders {
     struct Amount {
-      std::int64_t total_amount = 0;
-      std::int64_t payer_amount = 0;
-      std::string currency;
-      std::string payer_currency;
+      std::optional<std::int64_t> total_amount;
+      std::optional<std::int64_t> payer_amount;
+      std::optional<std::string> currency;
+      std::optional<std::string> payer_currency;
       std::optional<std::int64_t> settlement_rate;
       // Unknown members.
       JsonValue extra;
@@ -483,18 +538,18 @@ struct GetIdByCombineTransactionIdResponse {
       Amount& operator=(Amount&&) = default;
       ~Amount();
     };
-    std::string mchid;
-    std::string individual_auth_id;
+    std::optional<std::string> mchid;
+    std::optional<std::string> individual_auth_id;
     std::optional<std::string> individual_name;
-    std::string out_trade_no;
+    std::optional<std::string> out_trade_no;
     std::optional<std::string> transaction_id;
     std::optional<std::string> trade_type;
-    std::string trade_state;
+    std::optional<std::string> trade_state;
     std::optional<std::string> bank_type;
     std::optional<std::string> attach;
     // format rfc3339
     std::optional<std::string> success_time;
-    std::optional<Amount> amount;
+    Optional<Amount> amount;
     // Unknown members.
     JsonValue extra;
 
@@ -505,14 +560,17 @@ struct GetIdByCombineTransactionIdResponse {
     SubOrders& operator=(SubOrders&&) = default;
     ~SubOrders();
   };
-  using TradeScenario = PostAppRequest::TradeScenario;
-  std::string combine_appid;
-  std::string combine_mchid;
-  std::string combine_out_trade_no;
-  std::string combine_transaction_id;
-  std::optional<CombinePayerInfo> combine_payer_info;
-  std::optional<SceneInfo> scene_info;
-  std::vector<SubOrders> sub_orders;
+  enum class TradeScenario : std::int32_t {
+    kUnrecognized = 0,
+    kRecommerce = 1,  // "RECOMMERCE"
+  };
+  std::optional<std::string> combine_appid;
+  std::optional<std::string> combine_mchid;
+  std::optional<std::string> combine_out_trade_no;
+  std::optional<std::string> combine_transaction_id;
+  Optional<CombinePayerInfo> combine_payer_info;
+  Optional<SceneInfo> scene_info;
+  List<SubOrders> sub_orders;
   Enum<TradeScenario> trade_scenario;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -567,10 +625,46 @@ struct GetIdByCombineTransactionId {
 
 // POST v3/combine-transactions/jsapi
 struct PostJsapiRequest {
-  using SceneInfo = PostAppRequest::SceneInfo;
+  struct SceneInfo {
+    std::optional<std::string> device_id;
+    std::string payer_client_ip;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
   struct SubOrders {
-    using Amount = PostAppRequest::SubOrders::Amount;
-    using SettleInfo = PostAppRequest::SubOrders::SettleInfo;
+    struct Amount {
+      std::int64_t total_amount = 0;
+      std::string currency;
+      // Unknown members.
+      JsonValue extra;
+
+      Amount();
+      Amount(const Amount&) = default;
+      Amount(Amount&&) = default;
+      Amount& operator=(const Amount&) = default;
+      Amount& operator=(Amount&&) = default;
+      ~Amount();
+    };
+    struct SettleInfo {
+      std::optional<bool> profit_sharing;
+      std::optional<std::int64_t> subsidy_amount;
+      // Unknown members.
+      JsonValue extra;
+
+      SettleInfo();
+      SettleInfo(const SettleInfo&) = default;
+      SettleInfo(SettleInfo&&) = default;
+      SettleInfo& operator=(const SettleInfo&) = default;
+      SettleInfo& operator=(SettleInfo&&) = default;
+      ~SettleInfo();
+    };
     std::string mchid;
     std::string attach;
     Amount amount;
@@ -579,7 +673,7 @@ struct PostJsapiRequest {
     std::optional<std::string> detail;
     std::optional<std::string> goods_tag;
     std::string description;
-    std::optional<SettleInfo> settle_info;
+    Optional<SettleInfo> settle_info;
     std::optional<std::string> sub_appid;
     std::optional<bool> profit_sharing;
     // Unknown members.
@@ -592,13 +686,111 @@ struct PostJsapiRequest {
     SubOrders& operator=(SubOrders&&) = default;
     ~SubOrders();
   };
-  using CombinePayerInfo = PostH5Request::CombinePayerInfo;
-  using LimitPay = PostAppRequest::LimitPay;
-  using SubsidyInfo = PostAppRequest::SubsidyInfo;
+  struct CombinePayerInfo {
+    struct Identity {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kIdcard = 1,                 // "IDCARD"
+        kHongkongMacao = 2,          // "HONGKONG_MACAO"
+        kHongkongMacaoResident = 3,  // "HONGKONG_MACAO_RESIDENT"
+        kTaiwanResident = 4,         // "TAIWAN_RESIDENT"
+        kForeignResident = 5,        // "FOREIGN_RESIDENT"
+        kOverseaPassport = 6,        // "OVERSEA_PASSPORT"
+        kPhoneNumber = 7,            // "PHONE_NUMBER"
+      };
+      // required
+      Enum<Type> type;
+      // format base64; encrypted with the platform key when sent
+      std::string number;
+      // format base64; encrypted with the platform key when sent
+      std::string name;
+      // Unknown members.
+      JsonValue extra;
+
+      Identity();
+      Identity(const Identity&) = default;
+      Identity(Identity&&) = default;
+      Identity& operator=(const Identity&) = default;
+      Identity& operator=(Identity&&) = default;
+      ~Identity();
+    };
+    std::optional<std::string> openid;
+    std::optional<std::string> sub_openid;
+    Optional<Identity> identity;
+    // Unknown members.
+    JsonValue extra;
+
+    CombinePayerInfo();
+    CombinePayerInfo(const CombinePayerInfo&) = default;
+    CombinePayerInfo(CombinePayerInfo&&) = default;
+    CombinePayerInfo& operator=(const CombinePayerInfo&) = default;
+    CombinePayerInfo& operator=(CombinePayerInfo&&) = default;
+    ~CombinePayerInfo();
+  };
+  enum class LimitPay : std::int32_t {
+    kUnrecognized = 0,
+    kNoBalance = 1,    // "no_balance"
+    kNoDebit = 2,      // "no_debit"
+    kBalanceOnly = 3,  // "balance_only"
+  };
+  struct SubsidyInfo {
+    struct SubsidyDetail {
+      enum class SubsidyPeriodType : std::int32_t {
+        kUnrecognized = 0,
+        kDaily = 1,   // "DAILY"
+        kPeriod = 2,  // "PERIOD"
+      };
+      struct SubsidyPlan {
+        enum class SubsidyInstallmentNum : std::int64_t {
+          k3 = 3,
+          k6 = 6,
+          k12 = 12,
+        };
+        enum class SubsidyPercent : std::int64_t {
+          k0 = 0,
+          k100 = 100,
+        };
+        SubsidyInstallmentNum subsidy_installment_num{};
+        SubsidyPercent subsidy_percent{};
+        // Unknown members.
+        JsonValue extra;
+
+        SubsidyPlan();
+        SubsidyPlan(const SubsidyPlan&) = default;
+        SubsidyPlan(SubsidyPlan&&) = default;
+        SubsidyPlan& operator=(const SubsidyPlan&) = default;
+        SubsidyPlan& operator=(SubsidyPlan&&) = default;
+        ~SubsidyPlan();
+      };
+      // required
+      Enum<SubsidyPeriodType> subsidy_period_type;
+      // required
+      std::vector<SubsidyPlan> subsidy_plan;
+      // Unknown members.
+      JsonValue extra;
+
+      SubsidyDetail();
+      SubsidyDetail(const SubsidyDetail&) = default;
+      SubsidyDetail(SubsidyDetail&&) = default;
+      SubsidyDetail& operator=(const SubsidyDetail&) = default;
+      SubsidyDetail& operator=(SubsidyDetail&&) = default;
+      ~SubsidyDetail();
+    };
+    std::vector<SubsidyDetail> subsidy_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    SubsidyInfo();
+    SubsidyInfo(const SubsidyInfo&) = default;
+    SubsidyInfo(SubsidyInfo&&) = default;
+    SubsidyInfo& operator=(const SubsidyInfo&) = default;
+    SubsidyInfo& operator=(SubsidyInfo&&) = default;
+    ~SubsidyInfo();
+  };
   std::string combine_appid;
   std::string combine_mchid;
   std::string combine_out_trade_no;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   // required
   std::vector<SubOrders> sub_orders;
   CombinePayerInfo combine_payer_info;
@@ -606,7 +798,7 @@ struct PostJsapiRequest {
   std::optional<std::string> time_expire;
   std::string notify_url;
   std::vector<Enum<LimitPay>> limit_pay;
-  std::optional<SubsidyInfo> subsidy_info;
+  Optional<SubsidyInfo> subsidy_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -618,7 +810,7 @@ struct PostJsapiRequest {
   ~PostJsapiRequest();
 };
 struct PostJsapiResponse {
-  std::string prepay_id;
+  std::optional<std::string> prepay_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -675,13 +867,37 @@ struct PostMiniprogramRequest {
     CombinePayerInfo& operator=(CombinePayerInfo&&) = default;
     ~CombinePayerInfo();
   };
-  using SceneInfo = PostAppRequest::SceneInfo;
+  struct SceneInfo {
+    std::optional<std::string> device_id;
+    std::string payer_client_ip;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
   struct SubOrders {
     enum class OrderServiceType : std::int32_t {
       kUnrecognized = 0,
       kIndividualtrade = 1,  // "INDIVIDUALTRADE"
     };
-    using Amount = PostAppRequest::SubOrders::Amount;
+    struct Amount {
+      std::int64_t total_amount = 0;
+      std::string currency;
+      // Unknown members.
+      JsonValue extra;
+
+      Amount();
+      Amount(const Amount&) = default;
+      Amount(Amount&&) = default;
+      Amount& operator=(const Amount&) = default;
+      Amount& operator=(Amount&&) = default;
+      ~Amount();
+    };
     std::string mchid;
     Enum<OrderServiceType> order_service_type;
     std::string individual_auth_id;
@@ -700,12 +916,15 @@ struct PostMiniprogramRequest {
     SubOrders& operator=(SubOrders&&) = default;
     ~SubOrders();
   };
-  using TradeScenario = PostAppRequest::TradeScenario;
+  enum class TradeScenario : std::int32_t {
+    kUnrecognized = 0,
+    kRecommerce = 1,  // "RECOMMERCE"
+  };
   std::string combine_appid;
   std::string combine_mchid;
   std::string combine_out_trade_no;
   CombinePayerInfo combine_payer_info;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   // required
   std::vector<SubOrders> sub_orders;
   // format rfc3339
@@ -723,7 +942,7 @@ struct PostMiniprogramRequest {
   ~PostMiniprogramRequest();
 };
 struct PostMiniprogramResponse {
-  std::string prepay_id;
+  std::optional<std::string> prepay_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -768,21 +987,123 @@ struct PostMiniprogram {
 
 // POST v3/combine-transactions/native
 struct PostNativeRequest {
-  using SceneInfo = PostAppRequest::SceneInfo;
-  using SubOrders = PostH5Request::SubOrders;
-  using LimitPay = PostAppRequest::LimitPay;
-  using CombinePayerInfo = PostH5Request::CombinePayerInfo;
+  struct SceneInfo {
+    std::optional<std::string> device_id;
+    std::string payer_client_ip;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
+  struct SubOrders {
+    struct Amount {
+      std::int64_t total_amount = 0;
+      std::string currency;
+      // Unknown members.
+      JsonValue extra;
+
+      Amount();
+      Amount(const Amount&) = default;
+      Amount(Amount&&) = default;
+      Amount& operator=(const Amount&) = default;
+      Amount& operator=(Amount&&) = default;
+      ~Amount();
+    };
+    struct SettleInfo {
+      std::optional<bool> profit_sharing;
+      std::optional<std::int64_t> subsidy_amount;
+      // Unknown members.
+      JsonValue extra;
+
+      SettleInfo();
+      SettleInfo(const SettleInfo&) = default;
+      SettleInfo(SettleInfo&&) = default;
+      SettleInfo& operator=(const SettleInfo&) = default;
+      SettleInfo& operator=(SettleInfo&&) = default;
+      ~SettleInfo();
+    };
+    std::string mchid;
+    std::string attach;
+    Amount amount;
+    std::string out_trade_no;
+    std::string sub_mchid;
+    std::optional<std::string> goods_tag;
+    std::string description;
+    Optional<SettleInfo> settle_info;
+    std::optional<std::string> sub_appid;
+    // Unknown members.
+    JsonValue extra;
+
+    SubOrders();
+    SubOrders(const SubOrders&) = default;
+    SubOrders(SubOrders&&) = default;
+    SubOrders& operator=(const SubOrders&) = default;
+    SubOrders& operator=(SubOrders&&) = default;
+    ~SubOrders();
+  };
+  enum class LimitPay : std::int32_t {
+    kUnrecognized = 0,
+    kNoBalance = 1,    // "no_balance"
+    kNoDebit = 2,      // "no_debit"
+    kBalanceOnly = 3,  // "balance_only"
+  };
+  struct CombinePayerInfo {
+    struct Identity {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kIdcard = 1,                 // "IDCARD"
+        kHongkongMacao = 2,          // "HONGKONG_MACAO"
+        kHongkongMacaoResident = 3,  // "HONGKONG_MACAO_RESIDENT"
+        kTaiwanResident = 4,         // "TAIWAN_RESIDENT"
+        kForeignResident = 5,        // "FOREIGN_RESIDENT"
+        kOverseaPassport = 6,        // "OVERSEA_PASSPORT"
+        kPhoneNumber = 7,            // "PHONE_NUMBER"
+      };
+      // required
+      Enum<Type> type;
+      // format base64; encrypted with the platform key when sent
+      std::string number;
+      // format base64; encrypted with the platform key when sent
+      std::string name;
+      // Unknown members.
+      JsonValue extra;
+
+      Identity();
+      Identity(const Identity&) = default;
+      Identity(Identity&&) = default;
+      Identity& operator=(const Identity&) = default;
+      Identity& operator=(Identity&&) = default;
+      ~Identity();
+    };
+    std::optional<std::string> openid;
+    std::optional<std::string> sub_openid;
+    Optional<Identity> identity;
+    // Unknown members.
+    JsonValue extra;
+
+    CombinePayerInfo();
+    CombinePayerInfo(const CombinePayerInfo&) = default;
+    CombinePayerInfo(CombinePayerInfo&&) = default;
+    CombinePayerInfo& operator=(const CombinePayerInfo&) = default;
+    CombinePayerInfo& operator=(CombinePayerInfo&&) = default;
+    ~CombinePayerInfo();
+  };
   std::string combine_appid;
   std::string combine_mchid;
   std::string combine_out_trade_no;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   // required
   std::vector<SubOrders> sub_orders;
   std::optional<std::string> time_start;
   std::optional<std::string> time_expire;
   std::string notify_url;
   std::vector<Enum<LimitPay>> limit_pay;
-  std::optional<CombinePayerInfo> combine_payer_info;
+  Optional<CombinePayerInfo> combine_payer_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -794,7 +1115,7 @@ struct PostNativeRequest {
   ~PostNativeRequest();
 };
 struct PostNativeResponse {
-  std::string code_url;
+  std::optional<std::string> code_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -852,7 +1173,18 @@ struct GetOutTradeNoByCombineOutTradeNoRequest {
   ~GetOutTradeNoByCombineOutTradeNoRequest();
 };
 struct GetOutTradeNoByCombineOutTradeNoResponse {
-  using SceneInfo = GetIdByCombineTransactionIdResponse::SceneInfo;
+  struct SceneInfo {
+    std::optional<std::string> device_id;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
   struct SubOrders {
     enum class TradeType : std::int32_t {
       kUnrecognized = 0,
@@ -881,9 +1213,9 @@ struct GetOutTradeNoByCombineOutTradeNoResponse {
         kNocash = 2,  // "NOCASH"
       };
       struct GoodsDetail {
-        std::string goods_id;
-        std::int64_t quantity = 0;
-        std::int64_t unit_price = 0;
+        std::optional<std::string> goods_id;
+        std::optional<std::int64_t> quantity;
+        std::optional<std::int64_t> unit_price;
         std::optional<std::int64_t> discount_amount;
         std::optional<std::string> goods_remark;
         // Unknown members.
@@ -906,7 +1238,7 @@ struct GetOutTradeNoByCombineOutTradeNoResponse {
       std::optional<std::int64_t> merchant_contribute;
       std::optional<std::int64_t> other_contribute;
       std::optional<std::string> currency;
-      std::vector<GoodsDetail> goods_detail;
+      List<GoodsDetail> goods_detail;
       // Unknown members.
       JsonValue extra;
 
@@ -918,9 +1250,9 @@ struct GetOutTradeNoByCombineOutTradeNoResponse {
       ~PromotionDetail();
     };
     struct Amount {
-      std::int64_t total_amount = 0;
+      std::optional<std::int64_t> total_amount;
       std::optional<std::string> currency;
-      std::int64_t payer_amount = 0;
+      std::optional<std::int64_t> payer_amount;
       std::optional<std::string> payer_currency;
       std::optional<std::int64_t> settlement_rate;
       // Unknown members.
@@ -933,7 +1265,7 @@ struct GetOutTradeNoByCombineOutTradeNoResponse {
       Amount& operator=(Amount&&) = default;
       ~Amount();
     };
-    std::string mchid;
+    std::optional<std::string> mchid;
     std::optional<std::string> individual_auth_id;
     std::optional<std::string> individual_name;
     Enum<TradeType> trade_type;
@@ -943,12 +1275,12 @@ struct GetOutTradeNoByCombineOutTradeNoResponse {
     // format rfc3339
     std::optional<std::string> success_time;
     std::optional<std::string> transaction_id;
-    std::string out_trade_no;
+    std::optional<std::string> out_trade_no;
     std::optional<std::string> sub_mchid;
     std::optional<std::string> sub_appid;
     std::optional<std::string> sub_openid;
-    std::vector<PromotionDetail> promotion_detail;
-    std::optional<Amount> amount;
+    List<PromotionDetail> promotion_detail;
+    Optional<Amount> amount;
     // Unknown members.
     JsonValue extra;
 
@@ -959,11 +1291,25 @@ struct GetOutTradeNoByCombineOutTradeNoResponse {
     SubOrders& operator=(SubOrders&&) = default;
     ~SubOrders();
   };
-  using CombinePayerInfo = PostMiniprogramRequest::CombinePayerInfo;
-  using TradeScenario = PostAppRequest::TradeScenario;
+  struct CombinePayerInfo {
+    std::optional<std::string> openid;
+    // Unknown members.
+    JsonValue extra;
+
+    CombinePayerInfo();
+    CombinePayerInfo(const CombinePayerInfo&) = default;
+    CombinePayerInfo(CombinePayerInfo&&) = default;
+    CombinePayerInfo& operator=(const CombinePayerInfo&) = default;
+    CombinePayerInfo& operator=(CombinePayerInfo&&) = default;
+    ~CombinePayerInfo();
+  };
+  enum class TradeScenario : std::int32_t {
+    kUnrecognized = 0,
+    kRecommerce = 1,  // "RECOMMERCE"
+  };
   struct InstallmentInfo {
-    bool use_subsidy = false;
-    std::int64_t selected_installment_number = 0;
+    std::optional<bool> use_subsidy;
+    std::optional<std::int64_t> selected_installment_number;
     // Unknown members.
     JsonValue extra;
 
@@ -974,15 +1320,15 @@ struct GetOutTradeNoByCombineOutTradeNoResponse {
     InstallmentInfo& operator=(InstallmentInfo&&) = default;
     ~InstallmentInfo();
   };
-  std::string combine_appid;
-  std::string combine_mchid;
-  std::string combine_out_trade_no;
-  std::string combine_transaction_id;
-  std::optional<SceneInfo> scene_info;
-  std::vector<SubOrders> sub_orders;
-  std::optional<CombinePayerInfo> combine_payer_info;
+  std::optional<std::string> combine_appid;
+  std::optional<std::string> combine_mchid;
+  std::optional<std::string> combine_out_trade_no;
+  std::optional<std::string> combine_transaction_id;
+  Optional<SceneInfo> scene_info;
+  List<SubOrders> sub_orders;
+  Optional<CombinePayerInfo> combine_payer_info;
   Enum<TradeScenario> trade_scenario;
-  std::optional<InstallmentInfo> installment_info;
+  Optional<InstallmentInfo> installment_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1135,13 +1481,23 @@ const EnumTable& EnumTableOf(PostAppRequest::CombinePayerInfo::Identity::Type);
 const EnumTable& EnumTableOf(PostAppRequest::TradeScenario);
 const EnumTable& EnumTableOf(PostAppRequest::LimitPay);
 const EnumTable& EnumTableOf(PostAppRequest::SubsidyInfo::SubsidyDetail::SubsidyPeriodType);
+const EnumTable& EnumTableOf(PostH5Request::LimitPay);
+const EnumTable& EnumTableOf(PostH5Request::CombinePayerInfo::Identity::Type);
+const EnumTable& EnumTableOf(GetIdByCombineTransactionIdResponse::TradeScenario);
+const EnumTable& EnumTableOf(PostJsapiRequest::CombinePayerInfo::Identity::Type);
+const EnumTable& EnumTableOf(PostJsapiRequest::LimitPay);
+const EnumTable& EnumTableOf(PostJsapiRequest::SubsidyInfo::SubsidyDetail::SubsidyPeriodType);
 const EnumTable& EnumTableOf(PostMiniprogramRequest::SubOrders::OrderServiceType);
+const EnumTable& EnumTableOf(PostMiniprogramRequest::TradeScenario);
+const EnumTable& EnumTableOf(PostNativeRequest::LimitPay);
+const EnumTable& EnumTableOf(PostNativeRequest::CombinePayerInfo::Identity::Type);
 const EnumTable& EnumTableOf(GetOutTradeNoByCombineOutTradeNoResponse::SubOrders::TradeType);
 const EnumTable& EnumTableOf(GetOutTradeNoByCombineOutTradeNoResponse::SubOrders::TradeState);
 const EnumTable& EnumTableOf(
     GetOutTradeNoByCombineOutTradeNoResponse::SubOrders::PromotionDetail::Scope);
 const EnumTable& EnumTableOf(
     GetOutTradeNoByCombineOutTradeNoResponse::SubOrders::PromotionDetail::Type);
+const EnumTable& EnumTableOf(GetOutTradeNoByCombineOutTradeNoResponse::TradeScenario);
 
 // Fluent calls: CombineTransactions(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

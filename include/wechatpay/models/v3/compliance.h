@@ -41,7 +41,7 @@ struct PostInactiveMerchantIdentityVerificationMerchantsRequest {
   ~PostInactiveMerchantIdentityVerificationMerchantsRequest();
 };
 struct PostInactiveMerchantIdentityVerificationMerchantsResponse {
-  std::string verification_id;
+  std::optional<std::string> verification_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -126,9 +126,8 @@ struct
     kMaterialsAbnormal = 1,  // "MATERIALS_ABNORMAL"
     kProcessTimeout = 2,     // "PROCESS_TIMEOUT"
   };
-  std::string sub_mchid;
-  std::string verification_id;
-  // required
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> verification_id;
   Enum<State> state;
   Enum<FailReason> fail_reason;
   std::optional<std::string> create_time;

@@ -73,7 +73,7 @@ struct PostPartnerContractsAppPresignRequest {
   std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
   RealIdentity real_identity;
-  std::optional<TradeInfo> trade_info;
+  Optional<TradeInfo> trade_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -87,7 +87,7 @@ struct PostPartnerContractsAppPresignRequest {
   ~PostPartnerContractsAppPresignRequest();
 };
 struct PostPartnerContractsAppPresignResponse {
-  std::string presign_token;
+  std::optional<std::string> presign_token;
   std::optional<std::string> redirect_service;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -135,8 +135,44 @@ struct PostPartnerContractsAppPresign {
 
 // POST v3/credit-repayment/partner/contracts/h5-presign
 struct PostPartnerContractsH5PresignRequest {
-  using RealIdentity = PostPartnerContractsAppPresignRequest::RealIdentity;
-  using TradeInfo = PostPartnerContractsAppPresignRequest::TradeInfo;
+  struct RealIdentity {
+    enum class IdentityType : std::int32_t {
+      kUnrecognized = 0,
+      kRealIdentityTypeInvalid = 1,  // "REAL_IDENTITY_TYPE_INVALID"
+      kRealIdentityTypeIdCard = 2,   // "REAL_IDENTITY_TYPE_ID_CARD"
+    };
+    // required
+    Enum<IdentityType> identity_type;
+    // format base64; encrypted with the platform key when sent
+    std::string identity_id;
+    // format base64; encrypted with the platform key when sent
+    std::string real_name;
+    // Unknown members.
+    JsonValue extra;
+
+    RealIdentity();
+    RealIdentity(const RealIdentity&) = default;
+    RealIdentity(RealIdentity&&) = default;
+    RealIdentity& operator=(const RealIdentity&) = default;
+    RealIdentity& operator=(RealIdentity&&) = default;
+    ~RealIdentity();
+  };
+  struct TradeInfo {
+    std::string out_trade_no;
+    std::int64_t deduct_amount = 0;
+    std::optional<std::string> description;
+    std::optional<std::string> attach;
+    std::optional<std::string> notify_url;
+    // Unknown members.
+    JsonValue extra;
+
+    TradeInfo();
+    TradeInfo(const TradeInfo&) = default;
+    TradeInfo(TradeInfo&&) = default;
+    TradeInfo& operator=(const TradeInfo&) = default;
+    TradeInfo& operator=(TradeInfo&&) = default;
+    ~TradeInfo();
+  };
   struct JumpInfo {
     std::optional<std::string> jump_appid;
     // Unknown members.
@@ -159,8 +195,8 @@ struct PostPartnerContractsH5PresignRequest {
   std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
   RealIdentity real_identity;
-  std::optional<TradeInfo> trade_info;
-  std::optional<JumpInfo> jump_info;
+  Optional<TradeInfo> trade_info;
+  Optional<JumpInfo> jump_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -173,7 +209,7 @@ struct PostPartnerContractsH5PresignRequest {
   ~PostPartnerContractsH5PresignRequest();
 };
 struct PostPartnerContractsH5PresignResponse {
-  std::string redirect_url;
+  std::optional<std::string> redirect_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -248,11 +284,10 @@ struct PostPartnerContractsTerminateResponse {
       kTerminationModeByMerchant = 3,         // "TERMINATION_MODE_BY_MERCHANT"
       kTerminationModeByCustomerService = 4,  // "TERMINATION_MODE_BY_CUSTOMER_SERVICE"
     };
-    std::string contract_id;
-    std::string plan_id;
-    std::string out_contract_code;
-    std::string display_name;
-    // required
+    std::optional<std::string> contract_id;
+    std::optional<std::string> plan_id;
+    std::optional<std::string> out_contract_code;
+    std::optional<std::string> display_name;
     Enum<ContractState> contract_state;
     // format rfc3339
     std::optional<std::string> contract_signed_time;
@@ -263,7 +298,7 @@ struct PostPartnerContractsTerminateResponse {
     std::optional<std::int64_t> repayment_day;
     std::optional<std::string> openid;
     std::optional<std::string> appid;
-    std::int64_t repayment_amount_limit = 0;
+    std::optional<std::int64_t> repayment_amount_limit;
     // Unknown members.
     JsonValue extra;
 
@@ -274,7 +309,7 @@ struct PostPartnerContractsTerminateResponse {
     ContractInfo& operator=(ContractInfo&&) = default;
     ~ContractInfo();
   };
-  std::optional<ContractInfo> contract_info;
+  Optional<ContractInfo> contract_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -336,14 +371,23 @@ struct GetPartnerContractsByOutContractCodeRequest {
   ~GetPartnerContractsByOutContractCodeRequest();
 };
 struct GetPartnerContractsByOutContractCodeResponse {
-  using ContractState = PostPartnerContractsTerminateResponse::ContractInfo::ContractState;
-  using ContractTerminatedMode =
-      PostPartnerContractsTerminateResponse::ContractInfo::ContractTerminatedMode;
-  std::string contract_id;
-  std::string plan_id;
-  std::string out_contract_code;
-  std::string display_name;
-  // required
+  enum class ContractState : std::int32_t {
+    kUnrecognized = 0,
+    kContractStateInvalid = 1,     // "CONTRACT_STATE_INVALID"
+    kContractStateEffective = 2,   // "CONTRACT_STATE_EFFECTIVE"
+    kContractStateTerminated = 3,  // "CONTRACT_STATE_TERMINATED"
+  };
+  enum class ContractTerminatedMode : std::int32_t {
+    kUnrecognized = 0,
+    kTerminationModeInvalid = 1,            // "TERMINATION_MODE_INVALID"
+    kTerminationModeByUser = 2,             // "TERMINATION_MODE_BY_USER"
+    kTerminationModeByMerchant = 3,         // "TERMINATION_MODE_BY_MERCHANT"
+    kTerminationModeByCustomerService = 4,  // "TERMINATION_MODE_BY_CUSTOMER_SERVICE"
+  };
+  std::optional<std::string> contract_id;
+  std::optional<std::string> plan_id;
+  std::optional<std::string> out_contract_code;
+  std::optional<std::string> display_name;
   Enum<ContractState> contract_state;
   // format rfc3339
   std::optional<std::string> contract_signed_time;
@@ -354,7 +398,7 @@ struct GetPartnerContractsByOutContractCodeResponse {
   std::optional<std::int64_t> repayment_day;
   std::optional<std::string> openid;
   std::optional<std::string> appid;
-  std::int64_t repayment_amount_limit = 0;
+  std::optional<std::int64_t> repayment_amount_limit;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -433,17 +477,16 @@ struct PostPartnerDeductOrdersResponse {
     kDeductOrderStatePaySuccess = 3,  // "DEDUCT_ORDER_STATE_PAY_SUCCESS"
     kDeductOrderStatePayFail = 4,     // "DEDUCT_ORDER_STATE_PAY_FAIL"
   };
-  std::string out_trade_no;
-  std::string out_record_id;
-  std::string appid;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> out_record_id;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
-  std::string openid;
-  std::string contract_id;
-  // required
+  std::optional<std::string> openid;
+  std::optional<std::string> contract_id;
   Enum<OrderState> order_state;
-  std::string deduct_amount;
+  std::optional<std::string> deduct_amount;
   std::optional<std::string> pay_success_amount;
-  std::string description;
+  std::optional<std::string> description;
   std::optional<std::string> attach;
   std::optional<std::string> transaction_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -504,18 +547,23 @@ struct GetPartnerDeductOrdersByOutTradeNoRequest {
   ~GetPartnerDeductOrdersByOutTradeNoRequest();
 };
 struct GetPartnerDeductOrdersByOutTradeNoResponse {
-  using OrderState = PostPartnerDeductOrdersResponse::OrderState;
-  std::string out_trade_no;
-  std::string out_record_id;
-  std::string appid;
+  enum class OrderState : std::int32_t {
+    kUnrecognized = 0,
+    kDeductOrderStatePending = 1,     // "DEDUCT_ORDER_STATE_PENDING"
+    kDeductOrderStateNotPay = 2,      // "DEDUCT_ORDER_STATE_NOT_PAY"
+    kDeductOrderStatePaySuccess = 3,  // "DEDUCT_ORDER_STATE_PAY_SUCCESS"
+    kDeductOrderStatePayFail = 4,     // "DEDUCT_ORDER_STATE_PAY_FAIL"
+  };
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> out_record_id;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
-  std::string openid;
-  std::string contract_id;
-  // required
+  std::optional<std::string> openid;
+  std::optional<std::string> contract_id;
   Enum<OrderState> order_state;
-  std::string deduct_amount;
+  std::optional<std::string> deduct_amount;
   std::optional<std::string> pay_success_amount;
-  std::string description;
+  std::optional<std::string> description;
   std::optional<std::string> attach;
   std::optional<std::string> transaction_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -607,14 +655,14 @@ struct PostPartnerScheduleRecordsBatchCreateRequest {
 };
 struct PostPartnerScheduleRecordsBatchCreateResponse {
   struct ScheduleRecords {
-    std::string out_record_id;
-    std::string appid;
+    std::optional<std::string> out_record_id;
+    std::optional<std::string> appid;
     std::optional<std::string> sub_appid;
     std::optional<std::string> contract_id;
-    std::string repayment_amount;
-    std::string min_repayment_amount;
-    std::string repayment_date;
-    std::string openid;
+    std::optional<std::string> repayment_amount;
+    std::optional<std::string> min_repayment_amount;
+    std::optional<std::string> repayment_date;
+    std::optional<std::string> openid;
     // Unknown members.
     JsonValue extra;
 
@@ -625,7 +673,7 @@ struct PostPartnerScheduleRecordsBatchCreateResponse {
     ScheduleRecords& operator=(ScheduleRecords&&) = default;
     ~ScheduleRecords();
   };
-  std::vector<ScheduleRecords> schedule_records;
+  List<ScheduleRecords> schedule_records;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -691,14 +739,14 @@ struct GetPartnerScheduleRecordsByOutRecordIdRequest {
   ~GetPartnerScheduleRecordsByOutRecordIdRequest();
 };
 struct GetPartnerScheduleRecordsByOutRecordIdResponse {
-  std::string out_record_id;
-  std::string appid;
+  std::optional<std::string> out_record_id;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> contract_id;
-  std::string repayment_amount;
-  std::string min_repayment_amount;
-  std::string repayment_date;
-  std::string openid;
+  std::optional<std::string> repayment_amount;
+  std::optional<std::string> min_repayment_amount;
+  std::optional<std::string> repayment_date;
+  std::optional<std::string> openid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -767,10 +815,14 @@ void Serialize(Archive& archive, PostPartnerScheduleRecordsBatchCreateResponse& 
 void Serialize(Archive& archive, GetPartnerScheduleRecordsByOutRecordIdRequest& value);
 void Serialize(Archive& archive, GetPartnerScheduleRecordsByOutRecordIdResponse& value);
 const EnumTable& EnumTableOf(PostPartnerContractsAppPresignRequest::RealIdentity::IdentityType);
+const EnumTable& EnumTableOf(PostPartnerContractsH5PresignRequest::RealIdentity::IdentityType);
 const EnumTable& EnumTableOf(PostPartnerContractsTerminateResponse::ContractInfo::ContractState);
 const EnumTable& EnumTableOf(
     PostPartnerContractsTerminateResponse::ContractInfo::ContractTerminatedMode);
+const EnumTable& EnumTableOf(GetPartnerContractsByOutContractCodeResponse::ContractState);
+const EnumTable& EnumTableOf(GetPartnerContractsByOutContractCodeResponse::ContractTerminatedMode);
 const EnumTable& EnumTableOf(PostPartnerDeductOrdersResponse::OrderState);
+const EnumTable& EnumTableOf(GetPartnerDeductOrdersByOutTradeNoResponse::OrderState);
 
 // Fluent calls: CreditRepayment(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

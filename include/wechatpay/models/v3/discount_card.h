@@ -4,7 +4,7 @@
 // Typed models for v3/discount-card (6 endpoints, 6 typed calls).
 //
 //   auto r = wechatpay::models::v3::DiscountCard(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_1.cc.
+// Implementation: src/models/small_groups_2.cc.
 #ifndef WECHATPAY_MODELS_V3_DISCOUNT_CARD_H_
 #define WECHATPAY_MODELS_V3_DISCOUNT_CARD_H_
 
@@ -40,7 +40,7 @@ struct PostCardsRequest {
   ~PostCardsRequest();
 };
 struct PostCardsResponse {
-  std::string prepare_card_token;
+  std::optional<std::string> prepare_card_token;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -97,8 +97,8 @@ struct GetCardsByOutCardCodeRequest {
 };
 struct GetCardsByOutCardCodeResponse {
   struct TimeRange {
-    std::string begin_time;
-    std::string end_time;
+    std::optional<std::string> begin_time;
+    std::optional<std::string> end_time;
     // Unknown members.
     JsonValue extra;
 
@@ -110,8 +110,8 @@ struct GetCardsByOutCardCodeResponse {
     ~TimeRange();
   };
   struct PayInformation {
-    std::int64_t pay_amount = 0;
-    std::string pay_state;
+    std::optional<std::int64_t> pay_amount;
+    std::optional<std::string> pay_state;
     std::optional<std::string> transaction_id;
     std::optional<std::string> pay_time;
     // Unknown members.
@@ -126,12 +126,12 @@ struct GetCardsByOutCardCodeResponse {
   };
   struct Objectives {
     struct ObjectiveCompletionRecords {
-      std::string objective_completion_serial_no;
-      std::string objective_id;
-      std::string completion_time;
-      std::string completion_type;
-      std::string description;
-      std::int64_t completion_count = 0;
+      std::optional<std::string> objective_completion_serial_no;
+      std::optional<std::string> objective_id;
+      std::optional<std::string> completion_time;
+      std::optional<std::string> completion_type;
+      std::optional<std::string> description;
+      std::optional<std::int64_t> completion_count;
       std::optional<std::string> remark;
       // Unknown members.
       JsonValue extra;
@@ -143,12 +143,12 @@ struct GetCardsByOutCardCodeResponse {
       ObjectiveCompletionRecords& operator=(ObjectiveCompletionRecords&&) = default;
       ~ObjectiveCompletionRecords();
     };
-    std::string objective_id;
-    std::string name;
-    std::int64_t count = 0;
-    std::string unit;
+    std::optional<std::string> objective_id;
+    std::optional<std::string> name;
+    std::optional<std::int64_t> count;
+    std::optional<std::string> unit;
     std::optional<std::string> description;
-    std::vector<ObjectiveCompletionRecords> objective_completion_records;
+    List<ObjectiveCompletionRecords> objective_completion_records;
     // Unknown members.
     JsonValue extra;
 
@@ -161,13 +161,13 @@ struct GetCardsByOutCardCodeResponse {
   };
   struct Rewards {
     struct RewardUsageRecords {
-      std::string reward_usage_serial_no;
-      std::string reward_id;
-      std::string usage_time;
-      std::string usage_type;
-      std::string description;
-      std::int64_t usage_count = 0;
-      std::int64_t amount = 0;
+      std::optional<std::string> reward_usage_serial_no;
+      std::optional<std::string> reward_id;
+      std::optional<std::string> usage_time;
+      std::optional<std::string> usage_type;
+      std::optional<std::string> description;
+      std::optional<std::int64_t> usage_count;
+      std::optional<std::int64_t> amount;
       std::optional<std::string> remark;
       // Unknown members.
       JsonValue extra;
@@ -179,14 +179,14 @@ struct GetCardsByOutCardCodeResponse {
       RewardUsageRecords& operator=(RewardUsageRecords&&) = default;
       ~RewardUsageRecords();
     };
-    std::string reward_id;
-    std::string name;
-    std::string count_type;
-    std::int64_t count = 0;
-    std::string unit;
-    std::int64_t amount = 0;
+    std::optional<std::string> reward_id;
+    std::optional<std::string> name;
+    std::optional<std::string> count_type;
+    std::optional<std::int64_t> count;
+    std::optional<std::string> unit;
+    std::optional<std::int64_t> amount;
     std::optional<std::string> description;
-    std::vector<RewardUsageRecords> reward_usage_records;
+    List<RewardUsageRecords> reward_usage_records;
     // Unknown members.
     JsonValue extra;
 
@@ -197,20 +197,20 @@ struct GetCardsByOutCardCodeResponse {
     Rewards& operator=(Rewards&&) = default;
     ~Rewards();
   };
-  std::string card_id;
-  std::string card_template_id;
-  std::string openid;
-  std::string out_card_code;
-  std::string appid;
-  std::string mchid;
-  TimeRange time_range;
-  std::string state;
+  std::optional<std::string> card_id;
+  std::optional<std::string> card_template_id;
+  std::optional<std::string> openid;
+  std::optional<std::string> out_card_code;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
+  Optional<TimeRange> time_range;
+  std::optional<std::string> state;
   std::optional<std::string> unfinished_reason;
   std::optional<std::int64_t> total_amount;
-  std::optional<PayInformation> pay_information;
-  std::string create_time;
-  std::vector<Objectives> objectives;
-  std::vector<Rewards> rewards;
+  Optional<PayInformation> pay_information;
+  std::optional<std::string> create_time;
+  List<Objectives> objectives;
+  List<Rewards> rewards;
   std::optional<std::string> sharer_openid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -259,9 +259,43 @@ struct GetCardsByOutCardCode {
 
 // POST v3/discount-card/cards/{out_card_code}/add-user-records
 struct PostCardsByOutCardCodeAddUserRecordsRequest {
-  using ObjectiveCompletionRecords =
-      GetCardsByOutCardCodeResponse::Objectives::ObjectiveCompletionRecords;
-  using RewardUsageRecords = GetCardsByOutCardCodeResponse::Rewards::RewardUsageRecords;
+  struct ObjectiveCompletionRecords {
+    std::string objective_completion_serial_no;
+    std::string objective_id;
+    std::string completion_time;
+    std::string completion_type;
+    std::string description;
+    std::int64_t completion_count = 0;
+    std::optional<std::string> remark;
+    // Unknown members.
+    JsonValue extra;
+
+    ObjectiveCompletionRecords();
+    ObjectiveCompletionRecords(const ObjectiveCompletionRecords&) = default;
+    ObjectiveCompletionRecords(ObjectiveCompletionRecords&&) = default;
+    ObjectiveCompletionRecords& operator=(const ObjectiveCompletionRecords&) = default;
+    ObjectiveCompletionRecords& operator=(ObjectiveCompletionRecords&&) = default;
+    ~ObjectiveCompletionRecords();
+  };
+  struct RewardUsageRecords {
+    std::string reward_usage_serial_no;
+    std::string reward_id;
+    std::string usage_time;
+    std::string usage_type;
+    std::string description;
+    std::int64_t usage_count = 0;
+    std::int64_t amount = 0;
+    std::optional<std::string> remark;
+    // Unknown members.
+    JsonValue extra;
+
+    RewardUsageRecords();
+    RewardUsageRecords(const RewardUsageRecords&) = default;
+    RewardUsageRecords(RewardUsageRecords&&) = default;
+    RewardUsageRecords& operator=(const RewardUsageRecords&) = default;
+    RewardUsageRecords& operator=(RewardUsageRecords&&) = default;
+    ~RewardUsageRecords();
+  };
   std::string card_template_id;
   std::vector<ObjectiveCompletionRecords> objective_completion_records;
   std::vector<RewardUsageRecords> reward_usage_records;
@@ -347,15 +381,14 @@ struct GetOrdersOutTradeNoResponse {
       kIncrease = 1,  // "INCREASE"
       kDecrease = 2,  // "DECREASE"
     };
-    std::string objective_serial_no;
-    std::int64_t objective_id = 0;
+    std::optional<std::string> objective_serial_no;
+    std::optional<std::int64_t> objective_id;
     std::optional<std::string> name;
     std::optional<std::string> unit;
-    std::string performance_description;
-    // required
+    std::optional<std::string> performance_description;
     Enum<PerformanceType> performance_type;
-    std::int64_t count = 0;
-    std::string performance_time;
+    std::optional<std::int64_t> count;
+    std::optional<std::string> performance_time;
     std::optional<std::string> remark;
     // Unknown members.
     JsonValue extra;
@@ -368,17 +401,20 @@ struct GetOrdersOutTradeNoResponse {
     ~Objectives();
   };
   struct Rewards {
-    using RewardType = GetOrdersOutTradeNoResponse::Objectives::PerformanceType;
-    std::string reward_serial_no;
-    std::int64_t reward_id = 0;
+    enum class RewardType : std::int32_t {
+      kUnrecognized = 0,
+      kIncrease = 1,  // "INCREASE"
+      kDecrease = 2,  // "DECREASE"
+    };
+    std::optional<std::string> reward_serial_no;
+    std::optional<std::int64_t> reward_id;
     std::optional<std::string> name;
     std::optional<std::string> unit;
-    std::string description;
-    // required
+    std::optional<std::string> description;
     Enum<RewardType> reward_type;
-    std::int64_t count = 0;
-    std::int64_t amount = 0;
-    std::string reward_time;
+    std::optional<std::int64_t> count;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> reward_time;
     std::optional<std::string> remark;
     // Unknown members.
     JsonValue extra;
@@ -390,31 +426,30 @@ struct GetOrdersOutTradeNoResponse {
     Rewards& operator=(Rewards&&) = default;
     ~Rewards();
   };
-  std::string out_order_no;
-  std::string discount_card_id;
-  std::string out_trade_no;
-  std::string appid;
-  std::string service_id;
-  std::string order_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> discount_card_id;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> appid;
+  std::optional<std::string> service_id;
+  std::optional<std::string> order_id;
   std::optional<std::string> transaction_id;
-  std::string openid;
-  std::string card_begin_time;
-  std::string card_end_time;
-  std::string card_name;
-  std::string objective_description;
-  std::string reward_description;
-  std::int64_t estimated_reward_amount = 0;
+  std::optional<std::string> openid;
+  std::optional<std::string> card_begin_time;
+  std::optional<std::string> card_end_time;
+  std::optional<std::string> card_name;
+  std::optional<std::string> objective_description;
+  std::optional<std::string> reward_description;
+  std::optional<std::int64_t> estimated_reward_amount;
   std::optional<std::string> online_instructions;
   std::optional<std::string> offline_instructions;
-  // required
   Enum<State> state;
   std::optional<std::int64_t> total_amount;
   std::optional<std::int64_t> deduction_amount;
   std::optional<std::int64_t> settlement_amount;
-  std::string create_time;
+  std::optional<std::string> create_time;
   std::optional<std::string> pay_time;
-  std::vector<Objectives> objectives;
-  std::vector<Rewards> rewards;
+  List<Objectives> objectives;
+  List<Rewards> rewards;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -472,34 +507,90 @@ struct GetOrdersByOutOrderNoRequest {
   ~GetOrdersByOutOrderNoRequest();
 };
 struct GetOrdersByOutOrderNoResponse {
-  using State = GetOrdersOutTradeNoResponse::State;
-  using Objectives = GetOrdersOutTradeNoResponse::Objectives;
-  using Rewards = GetOrdersOutTradeNoResponse::Rewards;
-  std::string out_order_no;
-  std::string discount_card_id;
-  std::string out_trade_no;
-  std::string appid;
-  std::string service_id;
-  std::string order_id;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kCreated = 1,   // "CREATED"
+    kSettling = 2,  // "SETTLING"
+    kCharging = 3,  // "CHARGING"
+    kCharged = 4,   // "CHARGED"
+    kNoCharge = 5,  // "NO_CHARGE"
+    kRevoked = 6,   // "REVOKED"
+  };
+  struct Objectives {
+    enum class PerformanceType : std::int32_t {
+      kUnrecognized = 0,
+      kIncrease = 1,  // "INCREASE"
+      kDecrease = 2,  // "DECREASE"
+    };
+    std::optional<std::string> objective_serial_no;
+    std::optional<std::int64_t> objective_id;
+    std::optional<std::string> name;
+    std::optional<std::string> unit;
+    std::optional<std::string> performance_description;
+    Enum<PerformanceType> performance_type;
+    std::optional<std::int64_t> count;
+    std::optional<std::string> performance_time;
+    std::optional<std::string> remark;
+    // Unknown members.
+    JsonValue extra;
+
+    Objectives();
+    Objectives(const Objectives&) = default;
+    Objectives(Objectives&&) = default;
+    Objectives& operator=(const Objectives&) = default;
+    Objectives& operator=(Objectives&&) = default;
+    ~Objectives();
+  };
+  struct Rewards {
+    enum class RewardType : std::int32_t {
+      kUnrecognized = 0,
+      kIncrease = 1,  // "INCREASE"
+      kDecrease = 2,  // "DECREASE"
+    };
+    std::optional<std::string> reward_serial_no;
+    std::optional<std::int64_t> reward_id;
+    std::optional<std::string> name;
+    std::optional<std::string> unit;
+    std::optional<std::string> description;
+    Enum<RewardType> reward_type;
+    std::optional<std::int64_t> count;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> reward_time;
+    std::optional<std::string> remark;
+    // Unknown members.
+    JsonValue extra;
+
+    Rewards();
+    Rewards(const Rewards&) = default;
+    Rewards(Rewards&&) = default;
+    Rewards& operator=(const Rewards&) = default;
+    Rewards& operator=(Rewards&&) = default;
+    ~Rewards();
+  };
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> discount_card_id;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> appid;
+  std::optional<std::string> service_id;
+  std::optional<std::string> order_id;
   std::optional<std::string> transaction_id;
-  std::string openid;
-  std::string card_begin_time;
-  std::string card_end_time;
-  std::string card_name;
-  std::string objective_description;
-  std::string reward_description;
-  std::int64_t estimated_reward_amount = 0;
+  std::optional<std::string> openid;
+  std::optional<std::string> card_begin_time;
+  std::optional<std::string> card_end_time;
+  std::optional<std::string> card_name;
+  std::optional<std::string> objective_description;
+  std::optional<std::string> reward_description;
+  std::optional<std::int64_t> estimated_reward_amount;
   std::optional<std::string> online_instructions;
   std::optional<std::string> offline_instructions;
-  // required
   Enum<State> state;
   std::optional<std::int64_t> total_amount;
   std::optional<std::int64_t> deduction_amount;
   std::optional<std::int64_t> settlement_amount;
-  std::string create_time;
+  std::optional<std::string> create_time;
   std::optional<std::string> pay_time;
-  std::vector<Objectives> objectives;
-  std::vector<Rewards> rewards;
+  List<Objectives> objectives;
+  List<Rewards> rewards;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -547,7 +638,11 @@ struct GetOrdersByOutOrderNo {
 // PATCH v3/discount-card/orders/{out_order_no} (deprecated)
 struct PatchOrdersByOutOrderNoRequest {
   struct Objectives {
-    using PerformanceType = GetOrdersOutTradeNoResponse::Objectives::PerformanceType;
+    enum class PerformanceType : std::int32_t {
+      kUnrecognized = 0,
+      kIncrease = 1,  // "INCREASE"
+      kDecrease = 2,  // "DECREASE"
+    };
     std::string objective_serial_no;
     std::int64_t objective_id = 0;
     std::string performance_description;
@@ -567,7 +662,11 @@ struct PatchOrdersByOutOrderNoRequest {
     ~Objectives();
   };
   struct Rewards {
-    using RewardType = GetOrdersOutTradeNoResponse::Objectives::PerformanceType;
+    enum class RewardType : std::int32_t {
+      kUnrecognized = 0,
+      kIncrease = 1,  // "INCREASE"
+      kDecrease = 2,  // "DECREASE"
+    };
     std::string reward_serial_no;
     std::int64_t reward_id = 0;
     std::string description;
@@ -600,8 +699,8 @@ struct PatchOrdersByOutOrderNoRequest {
   ~PatchOrdersByOutOrderNoRequest();
 };
 struct PatchOrdersByOutOrderNoResponse {
-  std::string out_order_no;
-  std::string order_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> order_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -660,6 +759,12 @@ void Serialize(Archive& archive, PatchOrdersByOutOrderNoRequest& value);
 void Serialize(Archive& archive, PatchOrdersByOutOrderNoResponse& value);
 const EnumTable& EnumTableOf(GetOrdersOutTradeNoResponse::State);
 const EnumTable& EnumTableOf(GetOrdersOutTradeNoResponse::Objectives::PerformanceType);
+const EnumTable& EnumTableOf(GetOrdersOutTradeNoResponse::Rewards::RewardType);
+const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::State);
+const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::Objectives::PerformanceType);
+const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::Rewards::RewardType);
+const EnumTable& EnumTableOf(PatchOrdersByOutOrderNoRequest::Objectives::PerformanceType);
+const EnumTable& EnumTableOf(PatchOrdersByOutOrderNoRequest::Rewards::RewardType);
 
 // Fluent calls: DiscountCard(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

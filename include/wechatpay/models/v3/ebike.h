@@ -41,7 +41,7 @@ struct PostChargeContractsPreopenRequest {
   ~PostChargeContractsPreopenRequest();
 };
 struct PostChargeContractsPreopenResponse {
-  std::string preopen_id;
+  std::optional<std::string> preopen_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -101,11 +101,11 @@ struct GetChargeContractsByContractIdRequest {
   ~GetChargeContractsByContractIdRequest();
 };
 struct GetChargeContractsByContractIdResponse {
-  std::string mchid;
-  std::string openid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> openid;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> contract_id;
-  std::string contract_state;
+  std::optional<std::string> contract_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -188,7 +188,7 @@ struct PostChargeContractsByContractIdConfirmRequest {
   ~PostChargeContractsByContractIdConfirmRequest();
 };
 struct PostChargeContractsByContractIdConfirmResponse {
-  std::string charging_token;
+  std::optional<std::string> charging_token;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -306,7 +306,7 @@ struct PostChargeTransactionsRequest {
   ~PostChargeTransactionsRequest();
 };
 struct PostChargeTransactionsResponse {
-  std::string accept_state;
+  std::optional<std::string> accept_state;
   std::optional<std::string> create_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -382,7 +382,7 @@ struct GetChargeTransactionsIdByTransactionIdResponse {
     ~Payer();
   };
   struct Amount {
-    std::int64_t total = 0;
+    std::optional<std::int64_t> total;
     std::optional<std::string> currency;
     std::optional<std::int64_t> payer_total;
     std::optional<std::int64_t> discount_total;
@@ -396,14 +396,26 @@ struct GetChargeTransactionsIdByTransactionIdResponse {
     Amount& operator=(Amount&&) = default;
     ~Amount();
   };
-  using DeviceInfo = PostChargeTransactionsRequest::DeviceInfo;
+  struct DeviceInfo {
+    std::optional<std::string> device_id;
+    std::optional<std::string> device_ip;
+    // Unknown members.
+    JsonValue extra;
+
+    DeviceInfo();
+    DeviceInfo(const DeviceInfo&) = default;
+    DeviceInfo(DeviceInfo&&) = default;
+    DeviceInfo& operator=(const DeviceInfo&) = default;
+    DeviceInfo& operator=(DeviceInfo&&) = default;
+    ~DeviceInfo();
+  };
   struct PromotionDetail {
-    std::string promotion_id;
+    std::optional<std::string> promotion_id;
     std::optional<std::string> name;
     std::optional<std::string> scope;
     std::optional<std::string> type;
     std::optional<std::string> activity_id;
-    std::int64_t amount = 0;
+    std::optional<std::int64_t> amount;
     std::optional<std::int64_t> wxpay_contribute;
     std::optional<std::int64_t> merchant_contribute;
     std::optional<std::int64_t> other_contribute;
@@ -417,23 +429,23 @@ struct GetChargeTransactionsIdByTransactionIdResponse {
     PromotionDetail& operator=(PromotionDetail&&) = default;
     ~PromotionDetail();
   };
-  std::string mchid;
+  std::optional<std::string> mchid;
   std::optional<std::string> sub_mchid;
-  std::string appid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   std::optional<std::string> transaction_id;
   std::optional<std::string> attach;
-  std::string trade_type;
+  std::optional<std::string> trade_type;
   std::optional<std::string> bank_type;
   std::optional<std::string> success_time;
-  std::string trade_state;
+  std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_des;
-  std::string contract_id;
-  std::optional<Payer> payer;
-  Amount amount;
-  DeviceInfo device_info;
-  std::vector<PromotionDetail> promotion_detail;
+  std::optional<std::string> contract_id;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  Optional<DeviceInfo> device_info;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -499,27 +511,84 @@ struct GetChargeTransactionsOutTradeNoRequest {
   ~GetChargeTransactionsOutTradeNoRequest();
 };
 struct GetChargeTransactionsOutTradeNoResponse {
-  using Payer = GetChargeTransactionsIdByTransactionIdResponse::Payer;
-  using Amount = GetChargeTransactionsIdByTransactionIdResponse::Amount;
-  using DeviceInfo = PostChargeTransactionsRequest::DeviceInfo;
-  using PromotionDetail = GetChargeTransactionsIdByTransactionIdResponse::PromotionDetail;
-  std::string mchid;
+  struct Payer {
+    std::optional<std::string> openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct Amount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::int64_t> discount_total;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct DeviceInfo {
+    std::optional<std::string> device_id;
+    std::optional<std::string> device_ip;
+    // Unknown members.
+    JsonValue extra;
+
+    DeviceInfo();
+    DeviceInfo(const DeviceInfo&) = default;
+    DeviceInfo(DeviceInfo&&) = default;
+    DeviceInfo& operator=(const DeviceInfo&) = default;
+    DeviceInfo& operator=(DeviceInfo&&) = default;
+    ~DeviceInfo();
+  };
+  struct PromotionDetail {
+    std::optional<std::string> promotion_id;
+    std::optional<std::string> name;
+    std::optional<std::string> scope;
+    std::optional<std::string> type;
+    std::optional<std::string> activity_id;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> wxpay_contribute;
+    std::optional<std::int64_t> merchant_contribute;
+    std::optional<std::int64_t> other_contribute;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
+  std::optional<std::string> mchid;
   std::optional<std::string> sub_mchid;
-  std::string appid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   std::optional<std::string> transaction_id;
   std::optional<std::string> attach;
-  std::string trade_type;
+  std::optional<std::string> trade_type;
   std::optional<std::string> bank_type;
   std::optional<std::string> success_time;
-  std::string trade_state;
+  std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_des;
-  std::string contract_id;
-  std::optional<Payer> payer;
-  Amount amount;
-  DeviceInfo device_info;
-  std::vector<PromotionDetail> promotion_detail;
+  std::optional<std::string> contract_id;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  Optional<DeviceInfo> device_info;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -584,11 +653,11 @@ struct GetChargeUsersByOpenidContractRequest {
   ~GetChargeUsersByOpenidContractRequest();
 };
 struct GetChargeUsersByOpenidContractResponse {
-  std::string mchid;
-  std::string openid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> openid;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> contract_id;
-  std::string contract_state;
+  std::optional<std::string> contract_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

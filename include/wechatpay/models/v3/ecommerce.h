@@ -86,7 +86,7 @@ struct PostAccountApplyCancelWithdrawRequest {
     // required
     Enum<AccountType> account_type;
     BankAccountInfo bank_account_info;
-    std::optional<IdentityInfo> identity_info;
+    Optional<IdentityInfo> identity_info;
     // Unknown members.
     JsonValue extra;
 
@@ -211,7 +211,11 @@ struct GetAccountApplyCancelWithdrawApplymentIdResponse {
     kFundProcessing = 8,          // "FUND_PROCESSING"
     kFinish = 9,                  // "FINISH"
   };
-  using Withdraw = PostAccountApplyCancelWithdrawRequest::Withdraw;
+  enum class Withdraw : std::int32_t {
+    kUnrecognized = 0,
+    kApplyWithdraw = 1,     // "APPLY_WITHDRAW"
+    kNotApplyWithdraw = 2,  // "NOT_APPLY_WITHDRAW"
+  };
   enum class WithdrawState : std::int32_t {
     kUnrecognized = 0,
     kWithdrawProcessing = 1,  // "WITHDRAW_PROCESSING"
@@ -233,11 +237,9 @@ struct GetAccountApplyCancelWithdrawApplymentIdResponse {
       kPayFail = 3,        // "PAY_FAIL"
       kBankRefunded = 4,   // "BANK_REFUNDED"
     };
-    // required
     Enum<OutAccountType> out_account_type;
-    // required
     Enum<PayState> pay_state;
-    std::string state_description;
+    std::optional<std::string> state_description;
     // Unknown members.
     JsonValue extra;
 
@@ -251,9 +253,8 @@ struct GetAccountApplyCancelWithdrawApplymentIdResponse {
   struct AccountInfo {
     using OutAccountType =
         GetAccountApplyCancelWithdrawApplymentIdResponse::AccountWithdrawResult::OutAccountType;
-    // required
     Enum<OutAccountType> out_account_type;
-    std::int64_t amount = 0;
+    std::optional<std::int64_t> amount;
     // Unknown members.
     JsonValue extra;
 
@@ -276,20 +277,19 @@ struct GetAccountApplyCancelWithdrawApplymentIdResponse {
     ConfirmCancel& operator=(ConfirmCancel&&) = default;
     ~ConfirmCancel();
   };
-  std::string applyment_id;
-  std::string out_request_no;
-  // required
+  std::optional<std::string> applyment_id;
+  std::optional<std::string> out_request_no;
   Enum<CancelState> cancel_state;
-  std::string cancel_state_description;
+  std::optional<std::string> cancel_state_description;
   Enum<Withdraw> withdraw;
   Enum<WithdrawState> withdraw_state;
   std::optional<std::string> withdraw_state_description;
-  std::vector<AccountWithdrawResult> account_withdraw_result;
+  List<AccountWithdrawResult> account_withdraw_result;
   // format rfc3339
   std::optional<std::string> modify_time;
-  std::string sub_mchid;
-  std::vector<AccountInfo> account_info;
-  std::optional<ConfirmCancel> confirm_cancel;
+  std::optional<std::string> sub_mchid;
+  List<AccountInfo> account_info;
+  Optional<ConfirmCancel> confirm_cancel;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -429,27 +429,97 @@ struct GetAccountApplyCancelWithdrawOutRequestNoRequest {
   ~GetAccountApplyCancelWithdrawOutRequestNoRequest();
 };
 struct GetAccountApplyCancelWithdrawOutRequestNoResponse {
-  using CancelState = GetAccountApplyCancelWithdrawApplymentIdResponse::CancelState;
-  using Withdraw = PostAccountApplyCancelWithdrawRequest::Withdraw;
-  using WithdrawState = GetAccountApplyCancelWithdrawApplymentIdResponse::WithdrawState;
-  using AccountWithdrawResult =
-      GetAccountApplyCancelWithdrawApplymentIdResponse::AccountWithdrawResult;
-  using AccountInfo = GetAccountApplyCancelWithdrawApplymentIdResponse::AccountInfo;
-  using ConfirmCancel = GetAccountApplyCancelWithdrawApplymentIdResponse::ConfirmCancel;
-  std::string applyment_id;
-  std::string out_request_no;
-  // required
+  enum class CancelState : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,                // "ACCEPTED"
+    kReviewing = 2,               // "REVIEWING"
+    kRejected = 3,                // "REJECTED"
+    kWaitingMerchantConfirm = 4,  // "WAITING_MERCHANT_CONFIRM"
+    kRevoked = 5,                 // "REVOKED"
+    kSystemProcessing = 6,        // "SYSTEM_PROCESSING"
+    kCanceled = 7,                // "CANCELED"
+    kFundProcessing = 8,          // "FUND_PROCESSING"
+    kFinish = 9,                  // "FINISH"
+  };
+  enum class Withdraw : std::int32_t {
+    kUnrecognized = 0,
+    kApplyWithdraw = 1,     // "APPLY_WITHDRAW"
+    kNotApplyWithdraw = 2,  // "NOT_APPLY_WITHDRAW"
+  };
+  enum class WithdrawState : std::int32_t {
+    kUnrecognized = 0,
+    kWithdrawProcessing = 1,  // "WITHDRAW_PROCESSING"
+    kWithdrawException = 2,   // "WITHDRAW_EXCEPTION"
+    kWithdrawSucceed = 3,     // "WITHDRAW_SUCCEED"
+  };
+  struct AccountWithdrawResult {
+    enum class OutAccountType : std::int32_t {
+      kUnrecognized = 0,
+      kBasicAccount = 1,     // "BASIC_ACCOUNT"
+      kOperateAccount = 2,   // "OPERATE_ACCOUNT"
+      kMarginAccount = 3,    // "MARGIN_ACCOUNT"
+      kTradeFeeAccount = 4,  // "TRADE_FEE_ACCOUNT"
+    };
+    enum class PayState : std::int32_t {
+      kUnrecognized = 0,
+      kPayProcessing = 1,  // "PAY_PROCESSING"
+      kPaySucceed = 2,     // "PAY_SUCCEED"
+      kPayFail = 3,        // "PAY_FAIL"
+      kBankRefunded = 4,   // "BANK_REFUNDED"
+    };
+    Enum<OutAccountType> out_account_type;
+    Enum<PayState> pay_state;
+    std::optional<std::string> state_description;
+    // Unknown members.
+    JsonValue extra;
+
+    AccountWithdrawResult();
+    AccountWithdrawResult(const AccountWithdrawResult&) = default;
+    AccountWithdrawResult(AccountWithdrawResult&&) = default;
+    AccountWithdrawResult& operator=(const AccountWithdrawResult&) = default;
+    AccountWithdrawResult& operator=(AccountWithdrawResult&&) = default;
+    ~AccountWithdrawResult();
+  };
+  struct AccountInfo {
+    using OutAccountType =
+        GetAccountApplyCancelWithdrawOutRequestNoResponse::AccountWithdrawResult::OutAccountType;
+    Enum<OutAccountType> out_account_type;
+    std::optional<std::int64_t> amount;
+    // Unknown members.
+    JsonValue extra;
+
+    AccountInfo();
+    AccountInfo(const AccountInfo&) = default;
+    AccountInfo(AccountInfo&&) = default;
+    AccountInfo& operator=(const AccountInfo&) = default;
+    AccountInfo& operator=(AccountInfo&&) = default;
+    ~AccountInfo();
+  };
+  struct ConfirmCancel {
+    std::optional<std::string> confirm_cancel_url;
+    // Unknown members.
+    JsonValue extra;
+
+    ConfirmCancel();
+    ConfirmCancel(const ConfirmCancel&) = default;
+    ConfirmCancel(ConfirmCancel&&) = default;
+    ConfirmCancel& operator=(const ConfirmCancel&) = default;
+    ConfirmCancel& operator=(ConfirmCancel&&) = default;
+    ~ConfirmCancel();
+  };
+  std::optional<std::string> applyment_id;
+  std::optional<std::string> out_request_no;
   Enum<CancelState> cancel_state;
-  std::string cancel_state_description;
+  std::optional<std::string> cancel_state_description;
   Enum<Withdraw> withdraw;
   Enum<WithdrawState> withdraw_state;
   std::optional<std::string> withdraw_state_description;
-  std::vector<AccountWithdrawResult> account_withdraw_result;
+  List<AccountWithdrawResult> account_withdraw_result;
   // format rfc3339
   std::optional<std::string> modify_time;
-  std::string sub_mchid;
-  std::vector<AccountInfo> account_info;
-  std::optional<ConfirmCancel> confirm_cancel;
+  std::optional<std::string> sub_mchid;
+  List<AccountInfo> account_info;
+  Optional<ConfirmCancel> confirm_cancel;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -527,7 +597,26 @@ struct GetAccountApplyCancelWithdrawValidateCancelBySubMchidResponse {
     kAllowCancelWithdraw = 1,     // "ALLOW_CANCEL_WITHDRAW"
     kNotAllowCancelWithdraw = 2,  // "NOT_ALLOW_CANCEL_WITHDRAW"
   };
-  using AccountInfo = GetAccountApplyCancelWithdrawApplymentIdResponse::AccountInfo;
+  struct AccountInfo {
+    enum class OutAccountType : std::int32_t {
+      kUnrecognized = 0,
+      kBasicAccount = 1,     // "BASIC_ACCOUNT"
+      kOperateAccount = 2,   // "OPERATE_ACCOUNT"
+      kMarginAccount = 3,    // "MARGIN_ACCOUNT"
+      kTradeFeeAccount = 4,  // "TRADE_FEE_ACCOUNT"
+    };
+    Enum<OutAccountType> out_account_type;
+    std::optional<std::int64_t> amount;
+    // Unknown members.
+    JsonValue extra;
+
+    AccountInfo();
+    AccountInfo(const AccountInfo&) = default;
+    AccountInfo(AccountInfo&&) = default;
+    AccountInfo& operator=(const AccountInfo&) = default;
+    AccountInfo& operator=(AccountInfo&&) = default;
+    ~AccountInfo();
+  };
   struct BlockReasons {
     enum class Type : std::int32_t {
       kUnrecognized = 0,
@@ -548,14 +637,11 @@ struct GetAccountApplyCancelWithdrawValidateCancelBySubMchidResponse {
     BlockReasons& operator=(BlockReasons&&) = default;
     ~BlockReasons();
   };
-  std::string sub_mchid;
-  // required
+  std::optional<std::string> sub_mchid;
   Enum<MerchantState> merchant_state;
-  // required
   Enum<ValidateResult> validate_result;
-  // required
-  std::vector<AccountInfo> account_info;
-  std::vector<BlockReasons> block_reasons;
+  List<AccountInfo> account_info;
+  List<BlockReasons> block_reasons;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -648,8 +734,8 @@ struct PostAccountCancelApplicationsResponse {
     kRejected = 2,       // "REJECTED"
     kCancelSuccess = 3,  // "CANCEL_SUCCESS"
   };
-  std::string out_apply_no;
-  std::string sub_mchid;
+  std::optional<std::string> out_apply_no;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> reject_reason;
   Enum<CancelState> cancel_state;
   // format rfc3339
@@ -730,7 +816,7 @@ struct PostAccountCancelApplicationsMediaRequest {
   ~PostAccountCancelApplicationsMediaRequest();
 };
 struct PostAccountCancelApplicationsMediaResponse {
-  std::string media_id;
+  std::optional<std::string> media_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -794,9 +880,14 @@ struct GetAccountCancelApplicationsOutApplyNoRequest {
   ~GetAccountCancelApplicationsOutApplyNoRequest();
 };
 struct GetAccountCancelApplicationsOutApplyNoResponse {
-  using CancelState = PostAccountCancelApplicationsResponse::CancelState;
-  std::string out_apply_no;
-  std::string sub_mchid;
+  enum class CancelState : std::int32_t {
+    kUnrecognized = 0,
+    kReviewing = 1,      // "REVIEWING"
+    kRejected = 2,       // "REJECTED"
+    kCancelSuccess = 3,  // "CANCEL_SUCCESS"
+  };
+  std::optional<std::string> out_apply_no;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> reject_reason;
   Enum<CancelState> cancel_state;
   // format rfc3339
@@ -914,7 +1005,17 @@ struct PostApplymentsRequest {
     kLegal = 1,  // "LEGAL"
     kSuper = 2,  // "SUPER"
   };
-  using IdDocType = PostAccountApplyCancelWithdrawRequest::PayeeInfo::IdentityInfo::IdDocType;
+  enum class IdDocType : std::int32_t {
+    kUnrecognized = 0,
+    kIdentificationTypeIdcard = 1,                 // "IDENTIFICATION_TYPE_IDCARD"
+    kIdentificationTypeOverseaPassport = 2,        // "IDENTIFICATION_TYPE_OVERSEA_PASSPORT"
+    kIdentificationTypeHongkongPassport = 3,       // "IDENTIFICATION_TYPE_HONGKONG_PASSPORT"
+    kIdentificationTypeMacaoPassport = 4,          // "IDENTIFICATION_TYPE_MACAO_PASSPORT"
+    kIdentificationTypeTaiwanPassport = 5,         // "IDENTIFICATION_TYPE_TAIWAN_PASSPORT"
+    kIdentificationTypeForeignResident = 6,        // "IDENTIFICATION_TYPE_FOREIGN_RESIDENT"
+    kIdentificationTypeHongkongMacaoResident = 7,  // "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT"
+    kIdentificationTypeTaiwanResident = 8,         // "IDENTIFICATION_TYPE_TAIWAN_RESIDENT"
+  };
   struct IdCardInfo {
     // format MediaId
     std::optional<std::string> id_card_copy;
@@ -960,7 +1061,18 @@ struct PostApplymentsRequest {
     ~IdDocInfo();
   };
   struct UboInfoList {
-    using UboIdDocType = PostAccountApplyCancelWithdrawRequest::PayeeInfo::IdentityInfo::IdDocType;
+    enum class UboIdDocType : std::int32_t {
+      kUnrecognized = 0,
+      kIdentificationTypeIdcard = 1,            // "IDENTIFICATION_TYPE_IDCARD"
+      kIdentificationTypeOverseaPassport = 2,   // "IDENTIFICATION_TYPE_OVERSEA_PASSPORT"
+      kIdentificationTypeHongkongPassport = 3,  // "IDENTIFICATION_TYPE_HONGKONG_PASSPORT"
+      kIdentificationTypeMacaoPassport = 4,     // "IDENTIFICATION_TYPE_MACAO_PASSPORT"
+      kIdentificationTypeTaiwanPassport = 5,    // "IDENTIFICATION_TYPE_TAIWAN_PASSPORT"
+      kIdentificationTypeForeignResident = 6,   // "IDENTIFICATION_TYPE_FOREIGN_RESIDENT"
+      kIdentificationTypeHongkongMacaoResident =
+          7,                                  // "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT"
+      kIdentificationTypeTaiwanResident = 8,  // "IDENTIFICATION_TYPE_TAIWAN_RESIDENT"
+    };
     // required
     Enum<UboIdDocType> ubo_id_doc_type;
     // format MediaId
@@ -1007,8 +1119,18 @@ struct PostApplymentsRequest {
     ~AccountInfo();
   };
   struct ContactInfo {
-    using ContactIdDocType =
-        PostAccountApplyCancelWithdrawRequest::PayeeInfo::IdentityInfo::IdDocType;
+    enum class ContactIdDocType : std::int32_t {
+      kUnrecognized = 0,
+      kIdentificationTypeIdcard = 1,            // "IDENTIFICATION_TYPE_IDCARD"
+      kIdentificationTypeOverseaPassport = 2,   // "IDENTIFICATION_TYPE_OVERSEA_PASSPORT"
+      kIdentificationTypeHongkongPassport = 3,  // "IDENTIFICATION_TYPE_HONGKONG_PASSPORT"
+      kIdentificationTypeMacaoPassport = 4,     // "IDENTIFICATION_TYPE_MACAO_PASSPORT"
+      kIdentificationTypeTaiwanPassport = 5,    // "IDENTIFICATION_TYPE_TAIWAN_PASSPORT"
+      kIdentificationTypeForeignResident = 6,   // "IDENTIFICATION_TYPE_FOREIGN_RESIDENT"
+      kIdentificationTypeHongkongMacaoResident =
+          7,                                  // "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT"
+      kIdentificationTypeTaiwanResident = 8,  // "IDENTIFICATION_TYPE_TAIWAN_RESIDENT"
+    };
     std::optional<std::string> contact_type;
     // format base64; encrypted with the platform key when sent
     std::optional<std::string> contact_name;
@@ -1066,20 +1188,20 @@ struct PostApplymentsRequest {
   std::string out_request_no;
   std::string organization_type;
   std::optional<bool> finance_institution;
-  std::optional<BusinessLicenseInfo> business_license_info;
-  std::optional<FinanceInstitutionInfo> finance_institution_info;
+  Optional<BusinessLicenseInfo> business_license_info;
+  Optional<FinanceInstitutionInfo> finance_institution_info;
   Enum<IdHolderType> id_holder_type;
   Enum<IdDocType> id_doc_type;
   // format MediaId
   std::optional<std::string> authorize_letter_copy;
-  std::optional<IdCardInfo> id_card_info;
-  std::optional<IdDocInfo> id_doc_info;
+  Optional<IdCardInfo> id_card_info;
+  Optional<IdDocInfo> id_doc_info;
   std::optional<bool> owner;
   std::vector<UboInfoList> ubo_info_list;
   AccountInfo account_info;
   ContactInfo contact_info;
   SalesSceneInfo sales_scene_info;
-  std::optional<SettlementInfo> settlement_info;
+  Optional<SettlementInfo> settlement_info;
   std::string merchant_shortname;
   std::vector<std::string> qualifications;
   std::vector<std::string> business_addition_pics;
@@ -1095,8 +1217,8 @@ struct PostApplymentsRequest {
   ~PostApplymentsRequest();
 };
 struct PostApplymentsResponse {
-  std::int64_t applyment_id = 0;
-  std::string out_request_no;
+  std::optional<std::int64_t> applyment_id;
+  std::optional<std::string> out_request_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1183,8 +1305,8 @@ struct GetApplymentsOutRequestNoResponse {
     ~AccountValidation();
   };
   struct AuditDetail {
-    std::string param_name;
-    std::string reject_reason;
+    std::optional<std::string> param_name;
+    std::optional<std::string> reject_reason;
     // Unknown members.
     JsonValue extra;
 
@@ -1201,16 +1323,15 @@ struct GetApplymentsOutRequestNoResponse {
     kSigned = 2,       // "SIGNED"
     kNotSignable = 3,  // "NOT_SIGNABLE"
   };
-  // required
   Enum<ApplymentState> applyment_state;
-  std::string applyment_state_desc;
+  std::optional<std::string> applyment_state_desc;
   std::optional<std::string> sign_url;
   std::optional<std::string> sub_mchid;
-  std::optional<AccountValidation> account_validation;
-  std::vector<AuditDetail> audit_detail;
+  Optional<AccountValidation> account_validation;
+  List<AuditDetail> audit_detail;
   std::optional<std::string> legal_validation_url;
-  std::string out_request_no;
-  std::int64_t applyment_id = 0;
+  std::optional<std::string> out_request_no;
+  std::optional<std::int64_t> applyment_id;
   Enum<SignState> sign_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1273,8 +1394,8 @@ struct PostApplymentsOutRequestNoRevokeRequest {
   ~PostApplymentsOutRequestNoRevokeRequest();
 };
 struct PostApplymentsOutRequestNoRevokeResponse {
-  std::int64_t applyment_id = 0;
-  std::string out_request_no;
+  std::optional<std::int64_t> applyment_id;
+  std::optional<std::string> out_request_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1326,10 +1447,79 @@ struct PostApplymentsOutRequestNoRevoke {
 
 // POST v3/ecommerce/applyments/submit-account-hosting-applyment
 struct PostApplymentsSubmitAccountHostingApplymentRequest {
-  using BusinessLicenseInfo = PostApplymentsRequest::BusinessLicenseInfo;
-  using FinanceInstitutionInfo = PostApplymentsRequest::FinanceInstitutionInfo;
-  using IdHolderType = PostApplymentsRequest::IdHolderType;
-  using IdDocType = PostAccountApplyCancelWithdrawRequest::PayeeInfo::IdentityInfo::IdDocType;
+  struct BusinessLicenseInfo {
+    enum class CertType : std::int32_t {
+      kUnrecognized = 0,
+      kCertificateType2388 = 1,   // "CERTIFICATE_TYPE_2388"
+      kCertificateType2389 = 2,   // "CERTIFICATE_TYPE_2389"
+      kCertificateType2390 = 3,   // "CERTIFICATE_TYPE_2390"
+      kCertificateType2391 = 4,   // "CERTIFICATE_TYPE_2391"
+      kCertificateType2392 = 5,   // "CERTIFICATE_TYPE_2392"
+      kCertificateType2393 = 6,   // "CERTIFICATE_TYPE_2393"
+      kCertificateType2394 = 7,   // "CERTIFICATE_TYPE_2394"
+      kCertificateType2395 = 8,   // "CERTIFICATE_TYPE_2395"
+      kCertificateType2396 = 9,   // "CERTIFICATE_TYPE_2396"
+      kCertificateType2399 = 10,  // "CERTIFICATE_TYPE_2399"
+      kCertificateType2400 = 11,  // "CERTIFICATE_TYPE_2400"
+      kCertificateType2520 = 12,  // "CERTIFICATE_TYPE_2520"
+      kCertificateType2521 = 13,  // "CERTIFICATE_TYPE_2521"
+      kCertificateType2522 = 14,  // "CERTIFICATE_TYPE_2522"
+    };
+    Enum<CertType> cert_type;
+    // format MediaId
+    std::optional<std::string> business_license_copy;
+    std::optional<std::string> business_license_number;
+    std::optional<std::string> merchant_name;
+    std::optional<std::string> legal_person;
+    std::optional<std::string> company_address;
+    std::vector<std::string> business_time;
+    // Unknown members.
+    JsonValue extra;
+
+    BusinessLicenseInfo();
+    BusinessLicenseInfo(const BusinessLicenseInfo&) = default;
+    BusinessLicenseInfo(BusinessLicenseInfo&&) = default;
+    BusinessLicenseInfo& operator=(const BusinessLicenseInfo&) = default;
+    BusinessLicenseInfo& operator=(BusinessLicenseInfo&&) = default;
+    ~BusinessLicenseInfo();
+  };
+  struct FinanceInstitutionInfo {
+    enum class FinanceType : std::int32_t {
+      kUnrecognized = 0,
+      kBankAgent = 1,       // "BANK_AGENT"
+      kPaymentAgent = 2,    // "PAYMENT_AGENT"
+      kInsurance = 3,       // "INSURANCE"
+      kTradeAndSettle = 4,  // "TRADE_AND_SETTLE"
+      kOther = 5,           // "OTHER"
+    };
+    Enum<FinanceType> finance_type;
+    std::vector<std::string> finance_license_pics;
+    // Unknown members.
+    JsonValue extra;
+
+    FinanceInstitutionInfo();
+    FinanceInstitutionInfo(const FinanceInstitutionInfo&) = default;
+    FinanceInstitutionInfo(FinanceInstitutionInfo&&) = default;
+    FinanceInstitutionInfo& operator=(const FinanceInstitutionInfo&) = default;
+    FinanceInstitutionInfo& operator=(FinanceInstitutionInfo&&) = default;
+    ~FinanceInstitutionInfo();
+  };
+  enum class IdHolderType : std::int32_t {
+    kUnrecognized = 0,
+    kLegal = 1,  // "LEGAL"
+    kSuper = 2,  // "SUPER"
+  };
+  enum class IdDocType : std::int32_t {
+    kUnrecognized = 0,
+    kIdentificationTypeIdcard = 1,                 // "IDENTIFICATION_TYPE_IDCARD"
+    kIdentificationTypeOverseaPassport = 2,        // "IDENTIFICATION_TYPE_OVERSEA_PASSPORT"
+    kIdentificationTypeHongkongPassport = 3,       // "IDENTIFICATION_TYPE_HONGKONG_PASSPORT"
+    kIdentificationTypeMacaoPassport = 4,          // "IDENTIFICATION_TYPE_MACAO_PASSPORT"
+    kIdentificationTypeTaiwanPassport = 5,         // "IDENTIFICATION_TYPE_TAIWAN_PASSPORT"
+    kIdentificationTypeForeignResident = 6,        // "IDENTIFICATION_TYPE_FOREIGN_RESIDENT"
+    kIdentificationTypeHongkongMacaoResident = 7,  // "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT"
+    kIdentificationTypeTaiwanResident = 8,         // "IDENTIFICATION_TYPE_TAIWAN_RESIDENT"
+  };
   struct IdCardInfo {
     // format MediaId
     std::string id_card_copy;
@@ -1375,7 +1565,18 @@ struct PostApplymentsSubmitAccountHostingApplymentRequest {
     ~IdDocInfo();
   };
   struct UboInfoList {
-    using UboIdDocType = PostAccountApplyCancelWithdrawRequest::PayeeInfo::IdentityInfo::IdDocType;
+    enum class UboIdDocType : std::int32_t {
+      kUnrecognized = 0,
+      kIdentificationTypeIdcard = 1,            // "IDENTIFICATION_TYPE_IDCARD"
+      kIdentificationTypeOverseaPassport = 2,   // "IDENTIFICATION_TYPE_OVERSEA_PASSPORT"
+      kIdentificationTypeHongkongPassport = 3,  // "IDENTIFICATION_TYPE_HONGKONG_PASSPORT"
+      kIdentificationTypeMacaoPassport = 4,     // "IDENTIFICATION_TYPE_MACAO_PASSPORT"
+      kIdentificationTypeTaiwanPassport = 5,    // "IDENTIFICATION_TYPE_TAIWAN_PASSPORT"
+      kIdentificationTypeForeignResident = 6,   // "IDENTIFICATION_TYPE_FOREIGN_RESIDENT"
+      kIdentificationTypeHongkongMacaoResident =
+          7,                                  // "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT"
+      kIdentificationTypeTaiwanResident = 8,  // "IDENTIFICATION_TYPE_TAIWAN_RESIDENT"
+    };
     Enum<UboIdDocType> ubo_id_doc_type;
     // format MediaId
     std::optional<std::string> ubo_id_doc_copy;
@@ -1422,8 +1623,18 @@ struct PostApplymentsSubmitAccountHostingApplymentRequest {
     ~AccountInfo();
   };
   struct ContactInfo {
-    using ContactIdDocType =
-        PostAccountApplyCancelWithdrawRequest::PayeeInfo::IdentityInfo::IdDocType;
+    enum class ContactIdDocType : std::int32_t {
+      kUnrecognized = 0,
+      kIdentificationTypeIdcard = 1,            // "IDENTIFICATION_TYPE_IDCARD"
+      kIdentificationTypeOverseaPassport = 2,   // "IDENTIFICATION_TYPE_OVERSEA_PASSPORT"
+      kIdentificationTypeHongkongPassport = 3,  // "IDENTIFICATION_TYPE_HONGKONG_PASSPORT"
+      kIdentificationTypeMacaoPassport = 4,     // "IDENTIFICATION_TYPE_MACAO_PASSPORT"
+      kIdentificationTypeTaiwanPassport = 5,    // "IDENTIFICATION_TYPE_TAIWAN_PASSPORT"
+      kIdentificationTypeForeignResident = 6,   // "IDENTIFICATION_TYPE_FOREIGN_RESIDENT"
+      kIdentificationTypeHongkongMacaoResident =
+          7,                                  // "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT"
+      kIdentificationTypeTaiwanResident = 8,  // "IDENTIFICATION_TYPE_TAIWAN_RESIDENT"
+    };
     std::string contact_type;
     // format base64; encrypted with the platform key when sent
     std::string contact_name;
@@ -1452,24 +1663,50 @@ struct PostApplymentsSubmitAccountHostingApplymentRequest {
     ContactInfo& operator=(ContactInfo&&) = default;
     ~ContactInfo();
   };
-  using SalesSceneInfo = PostApplymentsRequest::SalesSceneInfo;
-  using SettlementInfo = PostApplymentsRequest::SettlementInfo;
+  struct SalesSceneInfo {
+    std::optional<std::string> store_name;
+    std::optional<std::string> store_url;
+    std::optional<std::string> store_qr_code;
+    std::optional<std::string> mini_program_sub_appid;
+    // Unknown members.
+    JsonValue extra;
+
+    SalesSceneInfo();
+    SalesSceneInfo(const SalesSceneInfo&) = default;
+    SalesSceneInfo(SalesSceneInfo&&) = default;
+    SalesSceneInfo& operator=(const SalesSceneInfo&) = default;
+    SalesSceneInfo& operator=(SalesSceneInfo&&) = default;
+    ~SalesSceneInfo();
+  };
+  struct SettlementInfo {
+    std::optional<std::string> settlement_id;
+    std::optional<std::string> qualification_type;
+    // Unknown members.
+    JsonValue extra;
+
+    SettlementInfo();
+    SettlementInfo(const SettlementInfo&) = default;
+    SettlementInfo(SettlementInfo&&) = default;
+    SettlementInfo& operator=(const SettlementInfo&) = default;
+    SettlementInfo& operator=(SettlementInfo&&) = default;
+    ~SettlementInfo();
+  };
   std::string out_request_no;
   std::string organization_type;
   std::optional<bool> finance_institution;
-  std::optional<BusinessLicenseInfo> business_license_info;
-  std::optional<FinanceInstitutionInfo> finance_institution_info;
+  Optional<BusinessLicenseInfo> business_license_info;
+  Optional<FinanceInstitutionInfo> finance_institution_info;
   Enum<IdHolderType> id_holder_type;
   Enum<IdDocType> id_doc_type;
   // format MediaId
   std::optional<std::string> authorize_letter_copy;
-  std::optional<IdCardInfo> id_card_info;
-  std::optional<IdDocInfo> id_doc_info;
+  Optional<IdCardInfo> id_card_info;
+  Optional<IdDocInfo> id_doc_info;
   std::vector<UboInfoList> ubo_info_list;
   AccountInfo account_info;
   ContactInfo contact_info;
   SalesSceneInfo sales_scene_info;
-  std::optional<SettlementInfo> settlement_info;
+  Optional<SettlementInfo> settlement_info;
   std::string merchant_shortname;
   std::vector<std::string> qualifications;
   std::vector<std::string> business_addition_pics;
@@ -1492,8 +1729,8 @@ struct PostApplymentsSubmitAccountHostingApplymentRequest {
   ~PostApplymentsSubmitAccountHostingApplymentRequest();
 };
 struct PostApplymentsSubmitAccountHostingApplymentResponse {
-  std::int64_t applyment_id = 0;
-  std::string out_request_no;
+  std::optional<std::int64_t> applyment_id;
+  std::optional<std::string> out_request_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1565,7 +1802,7 @@ struct PostApplymentsSubmitSignVerifyInfoRequest {
   std::string out_request_no;
   std::optional<std::int64_t> applyment_id;
   std::optional<std::string> pre_sign_time;
-  std::optional<ProxyVerifyIdentityInfo> proxy_verify_identity_info;
+  Optional<ProxyVerifyIdentityInfo> proxy_verify_identity_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1580,7 +1817,7 @@ struct PostApplymentsSubmitSignVerifyInfoRequest {
   ~PostApplymentsSubmitSignVerifyInfoRequest();
 };
 struct PostApplymentsSubmitSignVerifyInfoResponse {
-  std::int64_t applyment_id = 0;
+  std::optional<std::int64_t> applyment_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1640,17 +1877,26 @@ struct GetApplymentsByApplymentIdRequest {
   ~GetApplymentsByApplymentIdRequest();
 };
 struct GetApplymentsByApplymentIdResponse {
-  using ApplymentState = GetApplymentsOutRequestNoResponse::ApplymentState;
+  enum class ApplymentState : std::int32_t {
+    kUnrecognized = 0,
+    kChecking = 1,           // "CHECKING"
+    kAccountNeedVerify = 2,  // "ACCOUNT_NEED_VERIFY"
+    kAuditing = 3,           // "AUDITING"
+    kRejected = 4,           // "REJECTED"
+    kNeedSign = 5,           // "NEED_SIGN"
+    kFinish = 6,             // "FINISH"
+    kFrozen = 7,             // "FROZEN"
+  };
   struct AccountValidation {
-    std::string account_name;
+    std::optional<std::string> account_name;
     std::optional<std::string> account_no;
-    std::int64_t pay_amount = 0;
-    std::string destination_account_number;
-    std::string destination_account_name;
-    std::string destination_account_bank;
-    std::string city;
-    std::string remark;
-    std::string deadline;
+    std::optional<std::int64_t> pay_amount;
+    std::optional<std::string> destination_account_number;
+    std::optional<std::string> destination_account_name;
+    std::optional<std::string> destination_account_bank;
+    std::optional<std::string> city;
+    std::optional<std::string> remark;
+    std::optional<std::string> deadline;
     // Unknown members.
     JsonValue extra;
 
@@ -1661,18 +1907,34 @@ struct GetApplymentsByApplymentIdResponse {
     AccountValidation& operator=(AccountValidation&&) = default;
     ~AccountValidation();
   };
-  using AuditDetail = GetApplymentsOutRequestNoResponse::AuditDetail;
-  using SignState = GetApplymentsOutRequestNoResponse::SignState;
-  // required
+  struct AuditDetail {
+    std::optional<std::string> param_name;
+    std::optional<std::string> reject_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    AuditDetail();
+    AuditDetail(const AuditDetail&) = default;
+    AuditDetail(AuditDetail&&) = default;
+    AuditDetail& operator=(const AuditDetail&) = default;
+    AuditDetail& operator=(AuditDetail&&) = default;
+    ~AuditDetail();
+  };
+  enum class SignState : std::int32_t {
+    kUnrecognized = 0,
+    kUnsigned = 1,     // "UNSIGNED"
+    kSigned = 2,       // "SIGNED"
+    kNotSignable = 3,  // "NOT_SIGNABLE"
+  };
   Enum<ApplymentState> applyment_state;
-  std::string applyment_state_desc;
+  std::optional<std::string> applyment_state_desc;
   std::optional<std::string> sign_url;
   std::optional<std::string> sub_mchid;
-  std::optional<AccountValidation> account_validation;
-  std::vector<AuditDetail> audit_detail;
+  Optional<AccountValidation> account_validation;
+  List<AuditDetail> audit_detail;
   std::optional<std::string> legal_validation_url;
-  std::string out_request_no;
-  std::int64_t applyment_id = 0;
+  std::optional<std::string> out_request_no;
+  std::optional<std::int64_t> applyment_id;
   Enum<SignState> sign_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1735,8 +1997,8 @@ struct PostApplymentsByApplymentIdRevokeRequest {
   ~PostApplymentsByApplymentIdRevokeRequest();
 };
 struct PostApplymentsByApplymentIdRevokeResponse {
-  std::int64_t applyment_id = 0;
-  std::string out_request_no;
+  std::optional<std::int64_t> applyment_id;
+  std::optional<std::string> out_request_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1788,7 +2050,10 @@ struct PostApplymentsByApplymentIdRevoke {
 struct GetBillFundflowbillRequest {
   enum class AccountType : std::int32_t {
     kUnrecognized = 0,
-    kAll = 1,  // "ALL"
+    kAll = 1,        // "ALL"
+    kBasic = 2,      // "BASIC"
+    kOperation = 3,  // "OPERATION"
+    kFees = 4,       // "FEES"
   };
   enum class TarType : std::int32_t {
     kUnrecognized = 0,
@@ -1799,11 +2064,9 @@ struct GetBillFundflowbillRequest {
     kAeadAes256Gcm = 1,  // "AEAD_AES_256_GCM"
     kSm4Gcm = 2,         // "SM4_GCM"
   };
-  std::string bill_date;
-  // required
+  std::optional<std::string> bill_date;
   Enum<AccountType> account_type;
   Enum<TarType> tar_type;
-  // required
   Enum<Algorithm> algorithm;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1821,13 +2084,12 @@ struct GetBillFundflowbillResponse {
       kUnrecognized = 0,
       kSha1 = 1,  // "SHA1"
     };
-    std::int64_t bill_sequence = 0;
-    // required
+    std::optional<std::int64_t> bill_sequence;
     Enum<HashType> hash_type;
-    std::string hash_value;
-    std::string download_url;
-    std::string encrypt_key;
-    std::string nonce;
+    std::optional<std::string> hash_value;
+    std::optional<std::string> download_url;
+    std::optional<std::string> encrypt_key;
+    std::optional<std::string> nonce;
     // Unknown members.
     JsonValue extra;
 
@@ -1838,8 +2100,8 @@ struct GetBillFundflowbillResponse {
     DownloadBillList& operator=(DownloadBillList&&) = default;
     ~DownloadBillList();
   };
-  std::int64_t download_bill_count = 0;
-  std::vector<DownloadBillList> download_bill_list;
+  std::optional<std::int64_t> download_bill_count;
+  List<DownloadBillList> download_bill_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1900,9 +2162,9 @@ struct GetCombinePapayContractsPlanIdOutContractCodeRequest {
 };
 struct GetCombinePapayContractsPlanIdOutContractCodeResponse {
   struct ContractTerminateInfo {
-    std::string contract_termination_mode;
-    std::string contract_terminated_time;
-    std::string contract_termination_remark;
+    std::optional<std::string> contract_termination_mode;
+    std::optional<std::string> contract_terminated_time;
+    std::optional<std::string> contract_termination_remark;
     // Unknown members.
     JsonValue extra;
 
@@ -1913,17 +2175,17 @@ struct GetCombinePapayContractsPlanIdOutContractCodeResponse {
     ContractTerminateInfo& operator=(ContractTerminateInfo&&) = default;
     ~ContractTerminateInfo();
   };
-  std::string mchid;
-  std::string contract_id;
-  std::string appid;
-  std::int64_t plan_id = 0;
-  std::string out_contract_code;
-  std::string contract_display_account;
-  std::string contract_state;
-  std::string contract_signed_time;
-  std::string contract_expired_time;
-  std::optional<ContractTerminateInfo> contract_terminate_info;
-  std::string openid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> contract_id;
+  std::optional<std::string> appid;
+  std::optional<std::int64_t> plan_id;
+  std::optional<std::string> out_contract_code;
+  std::optional<std::string> contract_display_account;
+  std::optional<std::string> contract_state;
+  std::optional<std::string> contract_signed_time;
+  std::optional<std::string> contract_expired_time;
+  Optional<ContractTerminateInfo> contract_terminate_info;
+  std::optional<std::string> openid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2003,9 +2265,9 @@ struct PostCombinePapayContractsPlanIdOutContractCodeTerminateRequest {
   ~PostCombinePapayContractsPlanIdOutContractCodeTerminateRequest();
 };
 struct PostCombinePapayContractsPlanIdOutContractCodeTerminateResponse {
-  std::string mchid;
-  std::int64_t plan_id = 0;
-  std::string out_contract_code;
+  std::optional<std::string> mchid;
+  std::optional<std::int64_t> plan_id;
+  std::optional<std::string> out_contract_code;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2090,10 +2352,10 @@ struct PostCombinePapayContractsPreEntrustSignRequest {
   ~PostCombinePapayContractsPreEntrustSignRequest();
 };
 struct PostCombinePapayContractsPreEntrustSignResponse {
-  std::string pre_entrustweb_id;
-  std::string mchid;
-  std::int64_t plan_id = 0;
-  std::string out_contract_code;
+  std::optional<std::string> pre_entrustweb_id;
+  std::optional<std::string> mchid;
+  std::optional<std::int64_t> plan_id;
+  std::optional<std::string> out_contract_code;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2163,10 +2425,10 @@ struct PostCombinePapayContractsPreEntrustSignMiniProgramRequest {
   ~PostCombinePapayContractsPreEntrustSignMiniProgramRequest();
 };
 struct PostCombinePapayContractsPreEntrustSignMiniProgramResponse {
-  std::string pre_entrustweb_id;
-  std::string mchid;
-  std::int64_t plan_id = 0;
-  std::string out_contract_code;
+  std::optional<std::string> pre_entrustweb_id;
+  std::optional<std::string> mchid;
+  std::optional<std::int64_t> plan_id;
+  std::optional<std::string> out_contract_code;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2250,7 +2512,7 @@ struct PostCombinePapayTransactionsRequest {
     std::string sub_mchid;
     std::optional<std::string> sub_appid;
     std::string description;
-    std::optional<SettleInfo> settle_info;
+    Optional<SettleInfo> settle_info;
     std::optional<std::string> sub_risk_info;
     // Unknown members.
     JsonValue extra;
@@ -2282,8 +2544,8 @@ struct PostCombinePapayTransactionsRequest {
 struct PostCombinePapayTransactionsResponse {
   struct SubOrders {
     struct Amount {
-      std::int64_t total_amount = 0;
-      std::string currency;
+      std::optional<std::int64_t> total_amount;
+      std::optional<std::string> currency;
       std::optional<std::int64_t> payer_amount;
       std::optional<std::string> payer_currency;
       // Unknown members.
@@ -2296,17 +2558,17 @@ struct PostCombinePapayTransactionsResponse {
       Amount& operator=(Amount&&) = default;
       ~Amount();
     };
-    std::string mchid;
-    std::string trade_type;
-    std::string trade_state;
+    std::optional<std::string> mchid;
+    std::optional<std::string> trade_type;
+    std::optional<std::string> trade_state;
     std::optional<std::string> bank_type;
     std::optional<std::string> attach;
     std::optional<std::string> success_time;
-    std::string transaction_id;
-    std::string out_trade_no;
-    std::string sub_mchid;
+    std::optional<std::string> transaction_id;
+    std::optional<std::string> out_trade_no;
+    std::optional<std::string> sub_mchid;
     std::optional<std::string> sub_appid;
-    std::optional<Amount> amount;
+    Optional<Amount> amount;
     // Unknown members.
     JsonValue extra;
 
@@ -2318,7 +2580,7 @@ struct PostCombinePapayTransactionsResponse {
     ~SubOrders();
   };
   struct CombinePayerInfo {
-    std::string openid;
+    std::optional<std::string> openid;
     // Unknown members.
     JsonValue extra;
 
@@ -2329,11 +2591,11 @@ struct PostCombinePapayTransactionsResponse {
     CombinePayerInfo& operator=(CombinePayerInfo&&) = default;
     ~CombinePayerInfo();
   };
-  std::string combine_appid;
-  std::string combine_mchid;
-  std::string combine_out_trade_no;
-  std::vector<SubOrders> sub_orders;
-  std::optional<CombinePayerInfo> combine_payer_info;
+  std::optional<std::string> combine_appid;
+  std::optional<std::string> combine_mchid;
+  std::optional<std::string> combine_out_trade_no;
+  List<SubOrders> sub_orders;
+  Optional<CombinePayerInfo> combine_payer_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2394,13 +2656,60 @@ struct GetCombinePapayTransactionsByCombineOutTradeNoRequest {
   ~GetCombinePapayTransactionsByCombineOutTradeNoRequest();
 };
 struct GetCombinePapayTransactionsByCombineOutTradeNoResponse {
-  using SubOrders = PostCombinePapayTransactionsResponse::SubOrders;
-  using CombinePayerInfo = PostCombinePapayTransactionsResponse::CombinePayerInfo;
-  std::string combine_appid;
-  std::string combine_mchid;
-  std::string combine_out_trade_no;
-  std::vector<SubOrders> sub_orders;
-  std::optional<CombinePayerInfo> combine_payer_info;
+  struct SubOrders {
+    struct Amount {
+      std::optional<std::int64_t> total_amount;
+      std::optional<std::string> currency;
+      std::optional<std::int64_t> payer_amount;
+      std::optional<std::string> payer_currency;
+      // Unknown members.
+      JsonValue extra;
+
+      Amount();
+      Amount(const Amount&) = default;
+      Amount(Amount&&) = default;
+      Amount& operator=(const Amount&) = default;
+      Amount& operator=(Amount&&) = default;
+      ~Amount();
+    };
+    std::optional<std::string> mchid;
+    std::optional<std::string> trade_type;
+    std::optional<std::string> trade_state;
+    std::optional<std::string> bank_type;
+    std::optional<std::string> attach;
+    std::optional<std::string> success_time;
+    std::optional<std::string> transaction_id;
+    std::optional<std::string> out_trade_no;
+    std::optional<std::string> sub_mchid;
+    std::optional<std::string> sub_appid;
+    Optional<Amount> amount;
+    // Unknown members.
+    JsonValue extra;
+
+    SubOrders();
+    SubOrders(const SubOrders&) = default;
+    SubOrders(SubOrders&&) = default;
+    SubOrders& operator=(const SubOrders&) = default;
+    SubOrders& operator=(SubOrders&&) = default;
+    ~SubOrders();
+  };
+  struct CombinePayerInfo {
+    std::optional<std::string> openid;
+    // Unknown members.
+    JsonValue extra;
+
+    CombinePayerInfo();
+    CombinePayerInfo(const CombinePayerInfo&) = default;
+    CombinePayerInfo(CombinePayerInfo&&) = default;
+    CombinePayerInfo& operator=(const CombinePayerInfo&) = default;
+    CombinePayerInfo& operator=(CombinePayerInfo&&) = default;
+    ~CombinePayerInfo();
+  };
+  std::optional<std::string> combine_appid;
+  std::optional<std::string> combine_mchid;
+  std::optional<std::string> combine_out_trade_no;
+  List<SubOrders> sub_orders;
+  Optional<CombinePayerInfo> combine_payer_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2554,9 +2863,9 @@ struct GetFundBalanceBySubMchidRequest {
 };
 struct GetFundBalanceBySubMchidResponse {
   using AccountType = GetFundBalanceBySubMchidRequest::AccountType;
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   Enum<AccountType> account_type;
-  std::int64_t available_amount = 0;
+  std::optional<std::int64_t> available_amount;
   std::optional<std::int64_t> pending_amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2626,8 +2935,8 @@ struct GetFundEnddaybalanceBySubMchidRequest {
 };
 struct GetFundEnddaybalanceBySubMchidResponse {
   using AccountType = GetFundEnddaybalanceBySubMchidRequest::AccountType;
-  std::string sub_mchid;
-  std::int64_t available_amount = 0;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::int64_t> available_amount;
   std::optional<std::int64_t> pending_amount;
   Enum<AccountType> account_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -2703,9 +3012,9 @@ struct PostFundWithdrawRequest {
 };
 struct PostFundWithdrawResponse {
   using AccountType = PostFundWithdrawRequest::AccountType;
-  std::string sub_mchid;
-  std::string withdraw_id;
-  std::string out_request_no;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> withdraw_id;
+  std::optional<std::string> out_request_no;
   Enum<AccountType> account_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2773,14 +3082,18 @@ struct GetFundWithdrawOutRequestNoResponse {
     kClose = 5,          // "CLOSE"
     kInit = 6,           // "INIT"
   };
-  using AccountType = PostFundWithdrawRequest::AccountType;
+  enum class AccountType : std::int32_t {
+    kUnrecognized = 0,
+    kBasic = 1,      // "BASIC"
+    kOperation = 2,  // "OPERATION"
+    kFees = 3,       // "FEES"
+  };
   std::optional<std::string> sub_mchid;
-  std::string sp_mchid;
-  // required
+  std::optional<std::string> sp_mchid;
   Enum<Status_> status;
-  std::string withdraw_id;
-  std::string out_request_no;
-  std::int64_t amount = 0;
+  std::optional<std::string> withdraw_id;
+  std::optional<std::string> out_request_no;
+  std::optional<std::int64_t> amount;
   std::optional<std::string> create_time;
   std::optional<std::string> update_time;
   std::optional<std::string> reason;
@@ -2852,15 +3165,27 @@ struct GetFundWithdrawByWithdrawIdRequest {
   ~GetFundWithdrawByWithdrawIdRequest();
 };
 struct GetFundWithdrawByWithdrawIdResponse {
-  using Status_ = GetFundWithdrawOutRequestNoResponse::Status_;
-  using AccountType = PostFundWithdrawRequest::AccountType;
+  enum class Status_ : std::int32_t {
+    kUnrecognized = 0,
+    kCreateSuccess = 1,  // "CREATE_SUCCESS"
+    kSuccess = 2,        // "SUCCESS"
+    kFail = 3,           // "FAIL"
+    kRefund = 4,         // "REFUND"
+    kClose = 5,          // "CLOSE"
+    kInit = 6,           // "INIT"
+  };
+  enum class AccountType : std::int32_t {
+    kUnrecognized = 0,
+    kBasic = 1,      // "BASIC"
+    kOperation = 2,  // "OPERATION"
+    kFees = 3,       // "FEES"
+  };
   std::optional<std::string> sub_mchid;
-  std::string sp_mchid;
-  // required
+  std::optional<std::string> sp_mchid;
   Enum<Status_> status;
-  std::string withdraw_id;
-  std::string out_request_no;
-  std::int64_t amount = 0;
+  std::optional<std::string> withdraw_id;
+  std::optional<std::string> out_request_no;
+  std::optional<std::int64_t> amount;
   std::optional<std::string> create_time;
   std::optional<std::string> update_time;
   std::optional<std::string> reason;
@@ -2943,11 +3268,10 @@ struct GetIndividualContractsOutContractCodeResponse {
       kUnrecognized = 0,
       kPayRealname = 1,  // "pay_realname"
     };
-    // required
     Enum<Scope> scope;
-    std::string access_token;
+    std::optional<std::string> access_token;
     // format rfc3339
-    std::string access_token_expire_time;
+    std::optional<std::string> access_token_expire_time;
     // Unknown members.
     JsonValue extra;
 
@@ -2960,11 +3284,10 @@ struct GetIndividualContractsOutContractCodeResponse {
   };
   std::optional<std::string> individual_auth_id;
   // format rfc3339
-  std::string signed_time;
-  // required
+  std::optional<std::string> signed_time;
   Enum<AuthState> auth_state;
   std::optional<std::string> individual_openid;
-  std::optional<RealNameAuthResult> real_name_auth_result;
+  Optional<RealNameAuthResult> real_name_auth_result;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3045,7 +3368,7 @@ struct PostIndividualContractsPreEntrustSignWithRealNameIdentityAppRequest {
   ~PostIndividualContractsPreEntrustSignWithRealNameIdentityAppRequest();
 };
 struct PostIndividualContractsPreEntrustSignWithRealNameIdentityAppResponse {
-  std::string pre_entrustweb_id;
+  std::optional<std::string> pre_entrustweb_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3095,7 +3418,10 @@ struct PostIndividualContractsPreEntrustSignWithRealNameIdentityApp {
 
 // POST v3/ecommerce/individual-contracts/pre-entrust-sign-with-real-name-identity/mini-program
 struct PostIndividualContractsPreEntrustSignWithRealNameIdentityMiniProgramRequest {
-  using CredType = PostIndividualContractsPreEntrustSignWithRealNameIdentityAppRequest::CredType;
+  enum class CredType : std::int32_t {
+    kUnrecognized = 0,
+    kIdCard = 1,  // "ID_CARD"
+  };
   std::string appid;
   std::string out_contract_code;
   std::string openid;
@@ -3120,7 +3446,7 @@ struct PostIndividualContractsPreEntrustSignWithRealNameIdentityMiniProgramReque
   ~PostIndividualContractsPreEntrustSignWithRealNameIdentityMiniProgramRequest();
 };
 struct PostIndividualContractsPreEntrustSignWithRealNameIdentityMiniProgramResponse {
-  std::string pre_entrustweb_id;
+  std::optional<std::string> pre_entrustweb_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3190,7 +3516,7 @@ struct PostIndividualContractsPreEntrustSignAppRequest {
   ~PostIndividualContractsPreEntrustSignAppRequest();
 };
 struct PostIndividualContractsPreEntrustSignAppResponse {
-  std::string pre_entrustweb_id;
+  std::optional<std::string> pre_entrustweb_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3258,7 +3584,7 @@ struct PostIndividualContractsPreEntrustSignMiniProgramRequest {
   ~PostIndividualContractsPreEntrustSignMiniProgramRequest();
 };
 struct PostIndividualContractsPreEntrustSignMiniProgramResponse {
-  std::string pre_entrustweb_id;
+  std::optional<std::string> pre_entrustweb_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3328,11 +3654,14 @@ struct GetIndividualContractsByOpenidRequest {
   ~GetIndividualContractsByOpenidRequest();
 };
 struct GetIndividualContractsByOpenidResponse {
-  using AuthState = GetIndividualContractsOutContractCodeResponse::AuthState;
-  std::string individual_auth_id;
+  enum class AuthState : std::int32_t {
+    kUnrecognized = 0,
+    kAuthorized = 1,    // "AUTHORIZED"
+    kUnauthorized = 2,  // "UNAUTHORIZED"
+  };
+  std::optional<std::string> individual_auth_id;
   // format rfc3339
-  std::string operation_time;
-  // required
+  std::optional<std::string> operation_time;
   Enum<AuthState> auth_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -3412,9 +3741,9 @@ struct PostMchTransferAuthorizationsRequest {
   ~PostMchTransferAuthorizationsRequest();
 };
 struct PostMchTransferAuthorizationsResponse {
-  std::string sub_mchid;
-  std::string authorization_state;
-  std::string accept_time;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> authorization_state;
+  std::optional<std::string> accept_time;
   std::optional<std::string> authorize_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -3477,8 +3806,8 @@ struct GetMchTransferAuthorizationsBySubMchidRequest {
   ~GetMchTransferAuthorizationsBySubMchidRequest();
 };
 struct GetMchTransferAuthorizationsBySubMchidResponse {
-  std::string sub_mchid;
-  std::string authorization_state;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> authorization_state;
   std::optional<std::string> authorize_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -3553,11 +3882,11 @@ struct PostMchTransferTransferBillsRequest {
   ~PostMchTransferTransferBillsRequest();
 };
 struct PostMchTransferTransferBillsResponse {
-  std::string sub_mchid;
-  std::string out_bill_no;
-  std::string transfer_bill_no;
-  std::string create_time;
-  std::string state;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_bill_no;
+  std::optional<std::string> transfer_bill_no;
+  std::optional<std::string> create_time;
+  std::optional<std::string> state;
   std::optional<std::string> fail_reason;
   std::optional<std::string> package_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -3621,20 +3950,20 @@ struct GetMchTransferTransferBillsOutBillNoRequest {
   ~GetMchTransferTransferBillsOutBillNoRequest();
 };
 struct GetMchTransferTransferBillsOutBillNoResponse {
-  std::string mchid;
-  std::string sub_mchid;
-  std::string out_bill_no;
-  std::string transfer_bill_no;
-  std::string appid;
-  std::string transfer_scene_id;
-  std::string state;
-  std::int64_t transfer_amount = 0;
-  std::string transfer_remark;
+  std::optional<std::string> mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_bill_no;
+  std::optional<std::string> transfer_bill_no;
+  std::optional<std::string> appid;
+  std::optional<std::string> transfer_scene_id;
+  std::optional<std::string> state;
+  std::optional<std::int64_t> transfer_amount;
+  std::optional<std::string> transfer_remark;
   std::optional<std::string> fail_reason;
   std::optional<std::string> openid;
   std::optional<std::string> user_name;
-  std::string create_time;
-  std::string update_time;
+  std::optional<std::string> create_time;
+  std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3702,11 +4031,11 @@ struct PostMchTransferTransferBillsOutBillNoCancelRequest {
   ~PostMchTransferTransferBillsOutBillNoCancelRequest();
 };
 struct PostMchTransferTransferBillsOutBillNoCancelResponse {
-  std::string sub_mchid;
-  std::string out_bill_no;
-  std::string transfer_bill_no;
-  std::string state;
-  std::string update_time;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_bill_no;
+  std::optional<std::string> transfer_bill_no;
+  std::optional<std::string> state;
+  std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3774,20 +4103,20 @@ struct GetMchTransferTransferBillsTransferBillNoRequest {
   ~GetMchTransferTransferBillsTransferBillNoRequest();
 };
 struct GetMchTransferTransferBillsTransferBillNoResponse {
-  std::string mchid;
-  std::string sub_mchid;
-  std::string out_bill_no;
-  std::string transfer_bill_no;
-  std::string appid;
-  std::string transfer_scene_id;
-  std::string state;
-  std::int64_t transfer_amount = 0;
-  std::string transfer_remark;
+  std::optional<std::string> mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_bill_no;
+  std::optional<std::string> transfer_bill_no;
+  std::optional<std::string> appid;
+  std::optional<std::string> transfer_scene_id;
+  std::optional<std::string> state;
+  std::optional<std::int64_t> transfer_amount;
+  std::optional<std::string> transfer_remark;
   std::optional<std::string> fail_reason;
   std::optional<std::string> openid;
   std::optional<std::string> user_name;
-  std::string create_time;
-  std::string update_time;
+  std::optional<std::string> create_time;
+  std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3840,7 +4169,7 @@ struct GetMchTransferTransferBillsTransferBillNo {
 
 // GET v3/ecommerce/profitsharing/after-sales-orders
 struct GetProfitsharingAfterSalesOrdersRequest {
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> transaction_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -3867,14 +4196,13 @@ struct GetProfitsharingAfterSalesOrdersResponse {
     kNoRelation = 2,        // "NO_RELATION"
     kReceiverHighRisk = 3,  // "RECEIVER_HIGH_RISK"
   };
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::int64_t amount = 0;
-  // required
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::int64_t> amount;
   Enum<Result_> result;
   Enum<FailReason> fail_reason;
   // format rfc3339
-  std::string finish_time;
+  std::optional<std::string> finish_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3932,14 +4260,12 @@ struct PostProfitsharingAfterSalesOrdersRequest {
     kChangeTicket = 2,  // "CHANGE_TICKET"
     kReturnGoods = 3,   // "RETURN_GOODS"
   };
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::int64_t amount = 0;
-  // required
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::int64_t> amount;
   Enum<Type> type;
-  // required
   Enum<Scene> scene;
-  std::string refund_id;
+  std::optional<std::string> refund_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3954,9 +4280,9 @@ struct PostProfitsharingAfterSalesOrdersRequest {
   ~PostProfitsharingAfterSalesOrdersRequest();
 };
 struct PostProfitsharingAfterSalesOrdersResponse {
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::int64_t amount = 0;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::int64_t> amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4004,10 +4330,11 @@ struct PostProfitsharingAfterSalesOrders {
 
 // POST v3/ecommerce/profitsharing/finish-order
 struct PostProfitsharingFinishOrderRequest {
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
-  std::string description;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> description;
+  std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4020,10 +4347,10 @@ struct PostProfitsharingFinishOrderRequest {
   ~PostProfitsharingFinishOrderRequest();
 };
 struct PostProfitsharingFinishOrderResponse {
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
-  std::string order_id;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> order_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4069,9 +4396,9 @@ struct PostProfitsharingFinishOrder {
 
 // GET v3/ecommerce/profitsharing/orders
 struct GetProfitsharingOrdersRequest {
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4095,23 +4422,27 @@ struct GetProfitsharingOrdersResponse {
       kSuccess = 2,  // "SUCCESS"
       kClosed = 3,   // "CLOSED"
     };
-    using FailReason = GetProfitsharingAfterSalesOrdersResponse::FailReason;
+    enum class FailReason : std::int32_t {
+      kUnrecognized = 0,
+      kAccountAbnormal = 1,   // "ACCOUNT_ABNORMAL"
+      kNoRelation = 2,        // "NO_RELATION"
+      kReceiverHighRisk = 3,  // "RECEIVER_HIGH_RISK"
+    };
     enum class Type : std::int32_t {
       kUnrecognized = 0,
       kMerchantId = 1,      // "MERCHANT_ID"
       kPersonalOpenid = 2,  // "PERSONAL_OPENID"
     };
     std::optional<std::string> receiver_mchid;
-    std::int64_t amount = 0;
-    std::string description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
     Enum<Result_> result;
     // format rfc3339
-    std::string finish_time;
+    std::optional<std::string> finish_time;
     Enum<FailReason> fail_reason;
-    // required
     Enum<Type> type;
-    std::string receiver_account;
-    std::string detail_id;
+    std::optional<std::string> receiver_account;
+    std::optional<std::string> detail_id;
     // Unknown members.
     JsonValue extra;
 
@@ -4122,40 +4453,12 @@ struct GetProfitsharingOrdersResponse {
     Receivers& operator=(Receivers&&) = default;
     ~Receivers();
   };
-  enum class AbnormalStatus : std::int32_t {
-    kUnrecognized = 0,
-    kAbnormalPending = 1,   // "ABNORMAL_PENDING"
-    kAbnormalFinished = 2,  // "ABNORMAL_FINISHED"
-    kAbnormalClosed = 3,    // "ABNORMAL_CLOSED"
-  };
-  enum class FundsAbnormalClosedReason : std::int32_t {
-    kUnrecognized = 0,
-    kClosedReasonTimeout = 1,           // "CLOSED_REASON_TIMEOUT"
-    kClosedReasonRestrictTransfer = 2,  // "CLOSED_REASON_RESTRICT_TRANSFER"
-  };
-  struct FundsAbnormalReceivers {
-    std::optional<std::string> mchid;
-    // Unknown members.
-    JsonValue extra;
-
-    FundsAbnormalReceivers();
-    FundsAbnormalReceivers(const FundsAbnormalReceivers&) = default;
-    FundsAbnormalReceivers(FundsAbnormalReceivers&&) = default;
-    FundsAbnormalReceivers& operator=(const FundsAbnormalReceivers&) = default;
-    FundsAbnormalReceivers& operator=(FundsAbnormalReceivers&&) = default;
-    ~FundsAbnormalReceivers();
-  };
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
-  std::string order_id;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> order_id;
   Enum<Status_> status;
-  std::vector<Receivers> receivers;
-  std::optional<std::string> close_reason;
-  Enum<AbnormalStatus> abnormal_status;
-  Enum<FundsAbnormalClosedReason> funds_abnormal_closed_reason;
-  std::optional<std::string> funds_abnormal_redirect_id;
-  std::vector<FundsAbnormalReceivers> funds_abnormal_receivers;
+  List<Receivers> receivers;
   std::optional<std::int64_t> finish_amount;
   std::optional<std::string> finish_description;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -4203,14 +4506,18 @@ struct GetProfitsharingOrders {
 // POST v3/ecommerce/profitsharing/orders
 struct PostProfitsharingOrdersRequest {
   struct Receivers {
-    using Type = GetProfitsharingOrdersResponse::Receivers::Type;
-    // required
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kMerchantId = 1,      // "MERCHANT_ID"
+      kPersonalOpenid = 2,  // "PERSONAL_OPENID"
+    };
     Enum<Type> type;
-    std::string receiver_account;
-    std::int64_t amount = 0;
-    std::string description;
+    std::optional<std::string> receiver_account;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
     // format base64; encrypted with the platform key when sent
     std::optional<std::string> receiver_name;
+    std::optional<std::string> receiver_mchid;
     // Unknown members.
     JsonValue extra;
 
@@ -4222,12 +4529,12 @@ struct PostProfitsharingOrdersRequest {
     ~Receivers();
   };
   std::optional<std::string> appid;
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
-  // required
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
   std::vector<Receivers> receivers;
-  bool finish = false;
+  std::optional<bool> finish;
+  std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4239,28 +4546,38 @@ struct PostProfitsharingOrdersRequest {
   ~PostProfitsharingOrdersRequest();
 };
 struct PostProfitsharingOrdersResponse {
-  using Status_ = GetProfitsharingOrdersResponse::Status_;
+  enum class Status_ : std::int32_t {
+    kUnrecognized = 0,
+    kPending = 1,   // "PENDING"
+    kSuccess = 2,   // "SUCCESS"
+    kAdjust = 3,    // "ADJUST"
+    kReturned = 4,  // "RETURNED"
+    kClosed = 5,    // "CLOSED"
+  };
   struct Receivers {
-    using Result_ = GetProfitsharingOrdersResponse::Receivers::Result_;
-    using FailReason = GetProfitsharingAfterSalesOrdersResponse::FailReason;
-    using Type = GetProfitsharingOrdersResponse::Receivers::Type;
-    using AbnormalStatus = GetProfitsharingOrdersResponse::AbnormalStatus;
-    using FundsAbnormalClosedReason = GetProfitsharingOrdersResponse::FundsAbnormalClosedReason;
-    using FundsAbnormalReceivers = GetProfitsharingOrdersResponse::FundsAbnormalReceivers;
-    std::int64_t amount = 0;
-    std::string description;
+    enum class Result_ : std::int32_t {
+      kUnrecognized = 0,
+      kPending = 1,  // "PENDING"
+      kSuccess = 2,  // "SUCCESS"
+      kClosed = 3,   // "CLOSED"
+    };
+    enum class FailReason : std::int32_t {
+      kUnrecognized = 0,
+      kAccountAbnormal = 1,   // "ACCOUNT_ABNORMAL"
+      kNoRelation = 2,        // "NO_RELATION"
+      kReceiverHighRisk = 3,  // "RECEIVER_HIGH_RISK"
+    };
+    using Type = PostProfitsharingOrdersRequest::Receivers::Type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
     Enum<Result_> result;
     // format rfc3339
-    std::string finish_time;
+    std::optional<std::string> finish_time;
     Enum<FailReason> fail_reason;
-    // required
     Enum<Type> type;
-    std::string receiver_account;
-    std::string detail_id;
-    Enum<AbnormalStatus> abnormal_status;
-    Enum<FundsAbnormalClosedReason> funds_abnormal_closed_reason;
-    std::optional<std::string> funds_abnormal_redirect_id;
-    std::vector<FundsAbnormalReceivers> funds_abnormal_receivers;
+    std::optional<std::string> receiver_account;
+    std::optional<std::string> detail_id;
+    std::optional<std::string> receiver_mchid;
     // Unknown members.
     JsonValue extra;
 
@@ -4271,13 +4588,12 @@ struct PostProfitsharingOrdersResponse {
     Receivers& operator=(Receivers&&) = default;
     ~Receivers();
   };
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
-  std::string order_id;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> order_id;
   Enum<Status_> status;
-  // required
-  std::vector<Receivers> receivers;
+  List<Receivers> receivers;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4337,8 +4653,8 @@ struct GetProfitsharingOrdersByTransactionIdAmountsRequest {
   ~GetProfitsharingOrdersByTransactionIdAmountsRequest();
 };
 struct GetProfitsharingOrdersByTransactionIdAmountsResponse {
-  std::string transaction_id;
-  std::int64_t unsplit_amount = 0;
+  std::optional<std::string> transaction_id;
+  std::optional<std::int64_t> unsplit_amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4391,16 +4707,22 @@ struct GetProfitsharingOrdersByTransactionIdAmounts {
 
 // POST v3/ecommerce/profitsharing/receivers/add
 struct PostProfitsharingReceiversAddRequest {
-  using Type = GetProfitsharingOrdersResponse::Receivers::Type;
-  using RelationType = GetProfitsharingOrdersResponse::Receivers::Type;
-  std::string appid;
-  // required
+  enum class Type : std::int32_t {
+    kUnrecognized = 0,
+    kMerchantId = 1,      // "MERCHANT_ID"
+    kPersonalOpenid = 2,  // "PERSONAL_OPENID"
+  };
+  enum class RelationType : std::int32_t {
+    kUnrecognized = 0,
+    kMerchantId = 1,      // "MERCHANT_ID"
+    kPersonalOpenid = 2,  // "PERSONAL_OPENID"
+  };
+  std::optional<std::string> appid;
   Enum<Type> type;
-  std::string account;
+  std::optional<std::string> account;
   std::optional<std::string> name;
   // format base64; encrypted with the platform key when sent
   std::optional<std::string> encrypted_name;
-  // required
   Enum<RelationType> relation_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -4414,10 +4736,9 @@ struct PostProfitsharingReceiversAddRequest {
   ~PostProfitsharingReceiversAddRequest();
 };
 struct PostProfitsharingReceiversAddResponse {
-  using Type = GetProfitsharingOrdersResponse::Receivers::Type;
-  // required
+  using Type = PostProfitsharingReceiversAddRequest::Type;
   Enum<Type> type;
-  std::string account;
+  std::optional<std::string> account;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4464,11 +4785,14 @@ struct PostProfitsharingReceiversAdd {
 
 // POST v3/ecommerce/profitsharing/receivers/delete
 struct PostProfitsharingReceiversDeleteRequest {
-  using Type = GetProfitsharingOrdersResponse::Receivers::Type;
-  std::string appid;
-  // required
+  enum class Type : std::int32_t {
+    kUnrecognized = 0,
+    kMerchantId = 1,      // "MERCHANT_ID"
+    kPersonalOpenid = 2,  // "PERSONAL_OPENID"
+  };
+  std::optional<std::string> appid;
   Enum<Type> type;
-  std::string account;
+  std::optional<std::string> account;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4482,10 +4806,9 @@ struct PostProfitsharingReceiversDeleteRequest {
   ~PostProfitsharingReceiversDeleteRequest();
 };
 struct PostProfitsharingReceiversDeleteResponse {
-  using Type = GetProfitsharingOrdersResponse::Receivers::Type;
-  // required
+  using Type = PostProfitsharingReceiversDeleteRequest::Type;
   Enum<Type> type;
-  std::string account;
+  std::optional<std::string> account;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4533,10 +4856,10 @@ struct PostProfitsharingReceiversDelete {
 
 // GET v3/ecommerce/profitsharing/returnorders
 struct GetProfitsharingReturnordersRequest {
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> order_id;
   std::optional<std::string> out_order_no;
-  std::string out_return_no;
+  std::optional<std::string> out_return_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4560,18 +4883,17 @@ struct GetProfitsharingReturnordersResponse {
     kAccountAbnormal = 1,  // "ACCOUNT_ABNORMAL"
     kTimeOutClosed = 2,    // "TIME_OUT_CLOSED"
   };
-  std::string sub_mchid;
-  std::string order_id;
-  std::string out_order_no;
-  std::string out_return_no;
-  std::string return_mchid;
-  std::int64_t amount = 0;
-  std::string return_no;
-  // required
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> order_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> out_return_no;
+  std::optional<std::string> return_mchid;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> return_no;
   Enum<Result_> result;
   Enum<FailReason> fail_reason;
   // format rfc3339
-  std::string finish_time;
+  std::optional<std::string> finish_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4617,13 +4939,13 @@ struct GetProfitsharingReturnorders {
 
 // POST v3/ecommerce/profitsharing/returnorders
 struct PostProfitsharingReturnordersRequest {
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> order_id;
   std::optional<std::string> out_order_no;
-  std::string out_return_no;
-  std::string return_mchid;
-  std::int64_t amount = 0;
-  std::string description;
+  std::optional<std::string> out_return_no;
+  std::optional<std::string> return_mchid;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> description;
   std::optional<std::string> transaction_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -4637,20 +4959,28 @@ struct PostProfitsharingReturnordersRequest {
   ~PostProfitsharingReturnordersRequest();
 };
 struct PostProfitsharingReturnordersResponse {
-  using Result_ = GetProfitsharingReturnordersResponse::Result_;
-  using FailReason = GetProfitsharingReturnordersResponse::FailReason;
-  std::string sub_mchid;
-  std::string order_id;
-  std::string out_order_no;
-  std::string out_return_no;
-  std::string return_mchid;
-  std::int64_t amount = 0;
-  std::string return_no;
-  // required
+  enum class Result_ : std::int32_t {
+    kUnrecognized = 0,
+    kProcessing = 1,  // "PROCESSING"
+    kSuccess = 2,     // "SUCCESS"
+    kFail = 3,        // "FAIL"
+  };
+  enum class FailReason : std::int32_t {
+    kUnrecognized = 0,
+    kAccountAbnormal = 1,  // "ACCOUNT_ABNORMAL"
+    kTimeOutClosed = 2,    // "TIME_OUT_CLOSED"
+  };
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> order_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> out_return_no;
+  std::optional<std::string> return_mchid;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> return_no;
   Enum<Result_> result;
   Enum<FailReason> fail_reason;
   // format rfc3339
-  std::string finish_time;
+  std::optional<std::string> finish_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4704,9 +5034,8 @@ struct PostRefundsApplyRequest {
         kAvailable = 1,    // "AVAILABLE"
         kUnavailable = 2,  // "UNAVAILABLE"
       };
-      // required
       Enum<Account> account;
-      std::int64_t amount = 0;
+      std::optional<std::int64_t> amount;
       // Unknown members.
       JsonValue extra;
 
@@ -4717,9 +5046,9 @@ struct PostRefundsApplyRequest {
       From& operator=(From&&) = default;
       ~From();
     };
-    std::int64_t refund = 0;
+    std::optional<std::int64_t> refund;
     std::vector<From> from;
-    std::int64_t total = 0;
+    std::optional<std::int64_t> total;
     std::optional<std::string> currency;
     // Unknown members.
     JsonValue extra;
@@ -4744,19 +5073,18 @@ struct PostRefundsApplyRequest {
   };
   std::optional<std::string> individual_auth_id;
   std::optional<std::string> sub_mchid;
-  std::string sp_appid;
+  std::optional<std::string> sp_appid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> combine_mchid;
   std::optional<std::string> combine_out_trade_no;
-  std::string combine_transaction_id;
+  std::optional<std::string> combine_transaction_id;
   std::optional<std::string> transaction_id;
   std::optional<std::string> out_trade_no;
-  std::string out_refund_no;
+  std::optional<std::string> out_refund_no;
   std::optional<std::string> reason;
-  Amount amount;
+  Optional<Amount> amount;
   std::optional<std::string> notify_url;
   Enum<RefundAccount> refund_account;
-  // required
   Enum<FundsAccount> funds_account;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -4771,8 +5099,8 @@ struct PostRefundsApplyRequest {
 struct PostRefundsApplyResponse {
   struct Amount {
     struct From {
-      std::string account;
-      std::int64_t amount = 0;
+      std::optional<std::string> account;
+      std::optional<std::int64_t> amount;
       // Unknown members.
       JsonValue extra;
 
@@ -4783,9 +5111,9 @@ struct PostRefundsApplyResponse {
       From& operator=(From&&) = default;
       ~From();
     };
-    std::int64_t refund = 0;
-    std::vector<From> from;
-    std::int64_t payer_refund = 0;
+    std::optional<std::int64_t> refund;
+    List<From> from;
+    std::optional<std::int64_t> payer_refund;
     std::optional<std::int64_t> discount_refund;
     std::optional<std::string> currency;
     std::optional<std::int64_t> advance;
@@ -4810,13 +5138,11 @@ struct PostRefundsApplyResponse {
       kCoupon = 1,    // "COUPON"
       kDiscount = 2,  // "DISCOUNT"
     };
-    std::string promotion_id;
-    // required
+    std::optional<std::string> promotion_id;
     Enum<Scope> scope;
-    // required
     Enum<Type> type;
-    std::int64_t amount = 0;
-    std::int64_t refund_amount = 0;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> refund_amount;
     // Unknown members.
     JsonValue extra;
 
@@ -4828,11 +5154,11 @@ struct PostRefundsApplyResponse {
     ~PromotionDetail();
   };
   using RefundAccount = PostRefundsApplyRequest::RefundAccount;
-  std::string refund_id;
-  std::string out_refund_no;
-  std::string create_time;
-  Amount amount;
-  std::vector<PromotionDetail> promotion_detail;
+  std::optional<std::string> refund_id;
+  std::optional<std::string> out_refund_no;
+  std::optional<std::string> create_time;
+  Optional<Amount> amount;
+  List<PromotionDetail> promotion_detail;
   Enum<RefundAccount> refund_account;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -4906,10 +5232,27 @@ struct GetRefundsIdByRefundIdResponse {
     kAbnormal = 4,    // "ABNORMAL"
   };
   struct Amount {
-    using From = PostRefundsApplyRequest::Amount::From;
-    std::int64_t refund = 0;
-    std::vector<From> from;
-    std::int64_t payer_refund = 0;
+    struct From {
+      enum class Account : std::int32_t {
+        kUnrecognized = 0,
+        kAvailable = 1,    // "AVAILABLE"
+        kUnavailable = 2,  // "UNAVAILABLE"
+      };
+      Enum<Account> account;
+      std::optional<std::int64_t> amount;
+      // Unknown members.
+      JsonValue extra;
+
+      From();
+      From(const From&) = default;
+      From(From&&) = default;
+      From& operator=(const From&) = default;
+      From& operator=(From&&) = default;
+      ~From();
+    };
+    std::optional<std::int64_t> refund;
+    List<From> from;
+    std::optional<std::int64_t> payer_refund;
     std::optional<std::int64_t> discount_refund;
     std::optional<std::string> currency;
     std::optional<std::int64_t> advance;
@@ -4923,8 +5266,37 @@ struct GetRefundsIdByRefundIdResponse {
     Amount& operator=(Amount&&) = default;
     ~Amount();
   };
-  using PromotionDetail = PostRefundsApplyResponse::PromotionDetail;
-  using RefundAccount = PostRefundsApplyRequest::RefundAccount;
+  struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
+    std::optional<std::string> promotion_id;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> refund_amount;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
+  enum class RefundAccount : std::int32_t {
+    kUnrecognized = 0,
+    kRefundSourceSubMerchant = 1,     // "REFUND_SOURCE_SUB_MERCHANT"
+    kRefundSourcePartnerAdvance = 2,  // "REFUND_SOURCE_PARTNER_ADVANCE"
+  };
   enum class FundsAccount : std::int32_t {
     kUnrecognized = 0,
     kAvailable = 1,  // "AVAILABLE"
@@ -4933,20 +5305,19 @@ struct GetRefundsIdByRefundIdResponse {
     kBasic = 4,      // "BASIC"
     kEcnyBasic = 5,  // "ECNY_BASIC"
   };
-  std::string refund_id;
-  std::string out_refund_no;
-  std::string transaction_id;
-  std::string out_trade_no;
+  std::optional<std::string> refund_id;
+  std::optional<std::string> out_refund_no;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_trade_no;
   Enum<Channel> channel;
   std::optional<std::string> user_received_account;
   // format rfc3339
   std::optional<std::string> success_time;
   // format rfc3339
-  std::string create_time;
-  // required
+  std::optional<std::string> create_time;
   Enum<Status_> status;
-  Amount amount;
-  std::vector<PromotionDetail> promotion_detail;
+  Optional<Amount> amount;
+  List<PromotionDetail> promotion_detail;
   Enum<RefundAccount> refund_account;
   Enum<FundsAccount> funds_account;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -5008,26 +5379,107 @@ struct GetRefundsOutRefundNoRequest {
   ~GetRefundsOutRefundNoRequest();
 };
 struct GetRefundsOutRefundNoResponse {
-  using Channel = GetRefundsIdByRefundIdResponse::Channel;
-  using Status_ = GetRefundsIdByRefundIdResponse::Status_;
-  using Amount = GetRefundsIdByRefundIdResponse::Amount;
-  using PromotionDetail = PostRefundsApplyResponse::PromotionDetail;
-  using RefundAccount = PostRefundsApplyRequest::RefundAccount;
-  using FundsAccount = GetRefundsIdByRefundIdResponse::FundsAccount;
-  std::string refund_id;
-  std::string out_refund_no;
-  std::string transaction_id;
-  std::string out_trade_no;
+  enum class Channel : std::int32_t {
+    kUnrecognized = 0,
+    kOriginal = 1,       // "ORIGINAL"
+    kBalance = 2,        // "BALANCE"
+    kOtherBalance = 3,   // "OTHER_BALANCE"
+    kOtherBankcard = 4,  // "OTHER_BANKCARD"
+  };
+  enum class Status_ : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,     // "SUCCESS"
+    kClose = 2,       // "CLOSE"
+    kProcessing = 3,  // "PROCESSING"
+    kAbnormal = 4,    // "ABNORMAL"
+  };
+  struct Amount {
+    struct From {
+      enum class Account : std::int32_t {
+        kUnrecognized = 0,
+        kAvailable = 1,    // "AVAILABLE"
+        kUnavailable = 2,  // "UNAVAILABLE"
+      };
+      Enum<Account> account;
+      std::optional<std::int64_t> amount;
+      // Unknown members.
+      JsonValue extra;
+
+      From();
+      From(const From&) = default;
+      From(From&&) = default;
+      From& operator=(const From&) = default;
+      From& operator=(From&&) = default;
+      ~From();
+    };
+    std::optional<std::int64_t> refund;
+    List<From> from;
+    std::optional<std::int64_t> payer_refund;
+    std::optional<std::int64_t> discount_refund;
+    std::optional<std::string> currency;
+    std::optional<std::int64_t> advance;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
+    std::optional<std::string> promotion_id;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> refund_amount;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
+  enum class RefundAccount : std::int32_t {
+    kUnrecognized = 0,
+    kRefundSourceSubMerchant = 1,     // "REFUND_SOURCE_SUB_MERCHANT"
+    kRefundSourcePartnerAdvance = 2,  // "REFUND_SOURCE_PARTNER_ADVANCE"
+  };
+  enum class FundsAccount : std::int32_t {
+    kUnrecognized = 0,
+    kAvailable = 1,  // "AVAILABLE"
+    kUnsettled = 2,  // "UNSETTLED"
+    kOperation = 3,  // "OPERATION"
+    kBasic = 4,      // "BASIC"
+    kEcnyBasic = 5,  // "ECNY_BASIC"
+  };
+  std::optional<std::string> refund_id;
+  std::optional<std::string> out_refund_no;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_trade_no;
   Enum<Channel> channel;
   std::optional<std::string> user_received_account;
   // format rfc3339
   std::optional<std::string> success_time;
   // format rfc3339
-  std::string create_time;
-  // required
+  std::optional<std::string> create_time;
   Enum<Status_> status;
-  Amount amount;
-  std::vector<PromotionDetail> promotion_detail;
+  Optional<Amount> amount;
+  List<PromotionDetail> promotion_detail;
   Enum<RefundAccount> refund_account;
   Enum<FundsAccount> funds_account;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -5125,19 +5577,37 @@ struct PostRefundsByRefundIdApplyAbnormalRefundRequest {
   ~PostRefundsByRefundIdApplyAbnormalRefundRequest();
 };
 struct PostRefundsByRefundIdApplyAbnormalRefundResponse {
-  using Status_ = GetRefundsIdByRefundIdResponse::Status_;
+  enum class Status_ : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,     // "SUCCESS"
+    kClose = 2,       // "CLOSE"
+    kProcessing = 3,  // "PROCESSING"
+    kAbnormal = 4,    // "ABNORMAL"
+  };
   enum class FundsAccount : std::int32_t {
     kUnrecognized = 0,
     kAvailable = 1,  // "AVAILABLE"
     kUnsettled = 2,  // "UNSETTLED"
   };
   struct Amount {
-    using From = PostRefundsApplyResponse::Amount::From;
-    std::int64_t refund = 0;
-    std::vector<From> from;
-    std::int64_t payer_refund = 0;
-    std::int64_t discount_refund = 0;
-    std::string currency;
+    struct From {
+      std::optional<std::string> account;
+      std::optional<std::int64_t> amount;
+      // Unknown members.
+      JsonValue extra;
+
+      From();
+      From(const From&) = default;
+      From(From&&) = default;
+      From& operator=(const From&) = default;
+      From& operator=(From&&) = default;
+      ~From();
+    };
+    std::optional<std::int64_t> refund;
+    List<From> from;
+    std::optional<std::int64_t> payer_refund;
+    std::optional<std::int64_t> discount_refund;
+    std::optional<std::string> currency;
     std::optional<std::int64_t> refund_fee;
     // Unknown members.
     JsonValue extra;
@@ -5151,12 +5621,12 @@ struct PostRefundsByRefundIdApplyAbnormalRefundResponse {
   };
   struct PromotionDetail {
     struct GoodsDetail {
-      std::string merchant_goods_id;
+      std::optional<std::string> merchant_goods_id;
       std::optional<std::string> wechatpay_goods_id;
       std::optional<std::string> goods_name;
-      std::int64_t unit_price = 0;
-      std::int64_t refund_amount = 0;
-      std::int64_t refund_quantity = 0;
+      std::optional<std::int64_t> unit_price;
+      std::optional<std::int64_t> refund_amount;
+      std::optional<std::int64_t> refund_quantity;
       // Unknown members.
       JsonValue extra;
 
@@ -5167,12 +5637,12 @@ struct PostRefundsByRefundIdApplyAbnormalRefundResponse {
       GoodsDetail& operator=(GoodsDetail&&) = default;
       ~GoodsDetail();
     };
-    std::string promotion_id;
-    std::string scope;
-    std::string type;
-    std::int64_t amount = 0;
-    std::int64_t refund_amount = 0;
-    std::vector<GoodsDetail> goods_detail;
+    std::optional<std::string> promotion_id;
+    std::optional<std::string> scope;
+    std::optional<std::string> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> refund_amount;
+    List<GoodsDetail> goods_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -5188,19 +5658,18 @@ struct PostRefundsByRefundIdApplyAbnormalRefundResponse {
     kRefundSourcePartnerAdvance = 1,  // "REFUND_SOURCE_PARTNER_ADVANCE"
     kRefundSourceSubMerchant = 2,     // "REFUND_SOURCE_SUB_MERCHANT"
   };
-  std::string refund_id;
-  std::string out_refund_no;
-  std::string transaction_id;
-  std::string out_trade_no;
+  std::optional<std::string> refund_id;
+  std::optional<std::string> out_refund_no;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_trade_no;
   std::optional<std::string> channel;
   std::optional<std::string> user_received_account;
   std::optional<std::string> success_time;
-  std::string create_time;
-  // required
+  std::optional<std::string> create_time;
   Enum<Status_> status;
   Enum<FundsAccount> funds_account;
-  Amount amount;
-  std::vector<PromotionDetail> promotion_detail;
+  Optional<Amount> amount;
+  List<PromotionDetail> promotion_detail;
   Enum<RefundAccount> refund_account;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -5253,7 +5722,7 @@ struct PostRefundsByRefundIdApplyAbnormalRefund {
 
 // GET v3/ecommerce/refunds/{refund_id}/return-advance
 struct GetRefundsByRefundIdReturnAdvanceRequest {
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5268,14 +5737,14 @@ struct GetRefundsByRefundIdReturnAdvanceRequest {
   ~GetRefundsByRefundIdReturnAdvanceRequest();
 };
 struct GetRefundsByRefundIdReturnAdvanceResponse {
-  std::string refund_id;
-  std::string advance_return_id;
-  std::int64_t return_amount = 0;
-  std::string payer_mchid;
-  std::string payer_account;
-  std::string payee_mchid;
-  std::string payee_account;
-  std::string result;
+  std::optional<std::string> refund_id;
+  std::optional<std::string> advance_return_id;
+  std::optional<std::int64_t> return_amount;
+  std::optional<std::string> payer_mchid;
+  std::optional<std::string> payer_account;
+  std::optional<std::string> payee_mchid;
+  std::optional<std::string> payee_account;
+  std::optional<std::string> result;
   std::optional<std::string> success_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -5326,7 +5795,7 @@ struct GetRefundsByRefundIdReturnAdvance {
 
 // POST v3/ecommerce/refunds/{refund_id}/return-advance
 struct PostRefundsByRefundIdReturnAdvanceRequest {
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5341,14 +5810,14 @@ struct PostRefundsByRefundIdReturnAdvanceRequest {
   ~PostRefundsByRefundIdReturnAdvanceRequest();
 };
 struct PostRefundsByRefundIdReturnAdvanceResponse {
-  std::string refund_id;
-  std::string advance_return_id;
-  std::int64_t return_amount = 0;
-  std::string payer_mchid;
-  std::string payer_account;
-  std::string payee_mchid;
-  std::string payee_account;
-  std::string result;
+  std::optional<std::string> refund_id;
+  std::optional<std::string> advance_return_id;
+  std::optional<std::int64_t> return_amount;
+  std::optional<std::string> payer_mchid;
+  std::optional<std::string> payer_account;
+  std::optional<std::string> payee_mchid;
+  std::optional<std::string> payee_account;
+  std::optional<std::string> result;
   std::optional<std::string> success_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -5427,10 +5896,10 @@ struct GetSubjectSubMerchantsRequest {
 };
 struct GetSubjectSubMerchantsResponse {
   struct Data {
-    std::string sub_mchid;
-    std::string merchant_shortname;
+    std::optional<std::string> sub_mchid;
+    std::optional<std::string> merchant_shortname;
     // format rfc3339
-    std::string sign_time;
+    std::optional<std::string> sign_time;
     // Unknown members.
     JsonValue extra;
 
@@ -5441,11 +5910,10 @@ struct GetSubjectSubMerchantsResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  // required
-  std::vector<Data> data;
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
-  std::int64_t total_count = 0;
+  List<Data> data;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> total_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5490,9 +5958,9 @@ struct GetSubjectSubMerchants {
 
 // POST v3/ecommerce/subsidies/cancel
 struct PostSubsidiesCancelRequest {
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string description;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> description;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5504,16 +5972,15 @@ struct PostSubsidiesCancelRequest {
   ~PostSubsidiesCancelRequest();
 };
 struct PostSubsidiesCancelResponse {
-  enum class Result_ : std::int32_t {
+  enum class CancelStatus : std::int32_t {
     kUnrecognized = 0,
     kSuccess = 1,  // "SUCCESS"
     kFail = 2,     // "FAIL"
   };
-  std::string sub_mchid;
-  std::string transaction_id;
-  // required
-  Enum<Result_> result;
-  std::string description;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  Enum<CancelStatus> result;
+  std::optional<std::string> description;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5558,10 +6025,10 @@ struct PostSubsidiesCancel {
 
 // POST v3/ecommerce/subsidies/create
 struct PostSubsidiesCreateRequest {
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::int64_t amount = 0;
-  std::string description;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> description;
   std::optional<std::string> refund_id;
   std::optional<std::string> out_subsidy_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -5575,21 +6042,21 @@ struct PostSubsidiesCreateRequest {
   ~PostSubsidiesCreateRequest();
 };
 struct PostSubsidiesCreateResponse {
-  enum class Result_ : std::int32_t {
+  enum class CreateStatus : std::int32_t {
     kUnrecognized = 0,
     kSuccess = 1,  // "SUCCESS"
     kFail = 2,     // "FAIL"
     kRefund = 3,   // "REFUND"
   };
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string subsidy_id;
-  std::string description;
-  std::int64_t amount = 0;
-  // required
-  Enum<Result_> result;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> subsidy_id;
+  std::optional<std::string> description;
+  std::optional<std::int64_t> amount;
+  Enum<CreateStatus> result;
   // format rfc3339
-  std::string success_time;
+  std::optional<std::string> success_time;
+  std::optional<std::string> out_subsidy_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5635,8 +6102,12 @@ struct PostSubsidiesCreate {
 // POST v3/ecommerce/subsidies/return
 struct PostSubsidiesReturnRequest {
   struct From {
-    using Account = PostRefundsApplyRequest::Amount::From::Account;
-    Enum<Account> account;
+    enum class ReturnAccount : std::int32_t {
+      kUnrecognized = 0,
+      kAvailable = 1,    // "AVAILABLE"
+      kUnavailable = 2,  // "UNAVAILABLE"
+    };
+    Enum<ReturnAccount> account;
     std::optional<std::int64_t> amount;
     // Unknown members.
     JsonValue extra;
@@ -5648,12 +6119,12 @@ struct PostSubsidiesReturnRequest {
     From& operator=(From&&) = default;
     ~From();
   };
-  std::string sub_mchid;
-  std::string out_order_no;
-  std::string transaction_id;
-  std::string refund_id;
-  std::int64_t amount = 0;
-  std::string description;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> refund_id;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> description;
   std::optional<std::string> subsidy_id;
   std::vector<From> from;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -5667,18 +6138,42 @@ struct PostSubsidiesReturnRequest {
   ~PostSubsidiesReturnRequest();
 };
 struct PostSubsidiesReturnResponse {
-  using Result_ = PostSubsidiesCreateResponse::Result_;
-  std::string sub_mchid;
-  std::string transaction_id;
-  std::string subsidy_refund_id;
-  std::string refund_id;
-  std::string out_order_no;
-  std::int64_t amount = 0;
-  std::string description;
-  // required
-  Enum<Result_> result;
+  enum class ReturnStatus : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,  // "SUCCESS"
+    kFail = 2,     // "FAIL"
+    kRefund = 3,   // "REFUND"
+  };
+  struct From {
+    enum class Account : std::int32_t {
+      kUnrecognized = 0,
+      kAvailable = 1,    // "AVAILABLE"
+      kUnavailable = 2,  // "UNAVAILABLE"
+    };
+    Enum<Account> account;
+    std::optional<std::int64_t> amount;
+    // Unknown members.
+    JsonValue extra;
+
+    From();
+    From(const From&) = default;
+    From(From&&) = default;
+    From& operator=(const From&) = default;
+    From& operator=(From&&) = default;
+    ~From();
+  };
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> subsidy_refund_id;
+  std::optional<std::string> refund_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> description;
+  Enum<ReturnStatus> result;
   // format rfc3339
-  std::string success_time;
+  std::optional<std::string> success_time;
+  std::optional<std::string> subsidy_id;
+  List<From> from;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5856,27 +6351,53 @@ const EnumTable& EnumTableOf(
     PostAccountApplyCancelWithdrawRequest::PayeeInfo::IdentityInfo::IdDocType);
 const EnumTable& EnumTableOf(PostAccountApplyCancelWithdrawRequest::ProofMedias::ProofMediaType);
 const EnumTable& EnumTableOf(GetAccountApplyCancelWithdrawApplymentIdResponse::CancelState);
+const EnumTable& EnumTableOf(GetAccountApplyCancelWithdrawApplymentIdResponse::Withdraw);
 const EnumTable& EnumTableOf(GetAccountApplyCancelWithdrawApplymentIdResponse::WithdrawState);
 const EnumTable& EnumTableOf(
     GetAccountApplyCancelWithdrawApplymentIdResponse::AccountWithdrawResult::OutAccountType);
 const EnumTable& EnumTableOf(
     GetAccountApplyCancelWithdrawApplymentIdResponse::AccountWithdrawResult::PayState);
+const EnumTable& EnumTableOf(GetAccountApplyCancelWithdrawOutRequestNoResponse::CancelState);
+const EnumTable& EnumTableOf(GetAccountApplyCancelWithdrawOutRequestNoResponse::Withdraw);
+const EnumTable& EnumTableOf(GetAccountApplyCancelWithdrawOutRequestNoResponse::WithdrawState);
+const EnumTable& EnumTableOf(
+    GetAccountApplyCancelWithdrawOutRequestNoResponse::AccountWithdrawResult::OutAccountType);
+const EnumTable& EnumTableOf(
+    GetAccountApplyCancelWithdrawOutRequestNoResponse::AccountWithdrawResult::PayState);
 const EnumTable& EnumTableOf(
     GetAccountApplyCancelWithdrawValidateCancelBySubMchidResponse::MerchantState);
 const EnumTable& EnumTableOf(
     GetAccountApplyCancelWithdrawValidateCancelBySubMchidResponse::ValidateResult);
 const EnumTable& EnumTableOf(
+    GetAccountApplyCancelWithdrawValidateCancelBySubMchidResponse::AccountInfo::OutAccountType);
+const EnumTable& EnumTableOf(
     GetAccountApplyCancelWithdrawValidateCancelBySubMchidResponse::BlockReasons::Type);
 const EnumTable& EnumTableOf(
     PostAccountCancelApplicationsRequest::ApplicationInfo::ApplicationType);
 const EnumTable& EnumTableOf(PostAccountCancelApplicationsResponse::CancelState);
+const EnumTable& EnumTableOf(GetAccountCancelApplicationsOutApplyNoResponse::CancelState);
 const EnumTable& EnumTableOf(PostApplymentsRequest::BusinessLicenseInfo::CertType);
 const EnumTable& EnumTableOf(PostApplymentsRequest::FinanceInstitutionInfo::FinanceType);
 const EnumTable& EnumTableOf(PostApplymentsRequest::IdHolderType);
+const EnumTable& EnumTableOf(PostApplymentsRequest::IdDocType);
+const EnumTable& EnumTableOf(PostApplymentsRequest::UboInfoList::UboIdDocType);
+const EnumTable& EnumTableOf(PostApplymentsRequest::ContactInfo::ContactIdDocType);
 const EnumTable& EnumTableOf(GetApplymentsOutRequestNoResponse::ApplymentState);
 const EnumTable& EnumTableOf(GetApplymentsOutRequestNoResponse::SignState);
 const EnumTable& EnumTableOf(
+    PostApplymentsSubmitAccountHostingApplymentRequest::BusinessLicenseInfo::CertType);
+const EnumTable& EnumTableOf(
+    PostApplymentsSubmitAccountHostingApplymentRequest::FinanceInstitutionInfo::FinanceType);
+const EnumTable& EnumTableOf(PostApplymentsSubmitAccountHostingApplymentRequest::IdHolderType);
+const EnumTable& EnumTableOf(PostApplymentsSubmitAccountHostingApplymentRequest::IdDocType);
+const EnumTable& EnumTableOf(
+    PostApplymentsSubmitAccountHostingApplymentRequest::UboInfoList::UboIdDocType);
+const EnumTable& EnumTableOf(
+    PostApplymentsSubmitAccountHostingApplymentRequest::ContactInfo::ContactIdDocType);
+const EnumTable& EnumTableOf(
     PostApplymentsSubmitSignVerifyInfoRequest::ProxyVerifyIdentityInfo::VerifyIdentityType);
+const EnumTable& EnumTableOf(GetApplymentsByApplymentIdResponse::ApplymentState);
+const EnumTable& EnumTableOf(GetApplymentsByApplymentIdResponse::SignState);
 const EnumTable& EnumTableOf(GetBillFundflowbillRequest::AccountType);
 const EnumTable& EnumTableOf(GetBillFundflowbillRequest::TarType);
 const EnumTable& EnumTableOf(GetBillFundflowbillRequest::Algorithm);
@@ -5885,23 +6406,37 @@ const EnumTable& EnumTableOf(GetFundBalanceBySubMchidRequest::AccountType);
 const EnumTable& EnumTableOf(GetFundEnddaybalanceBySubMchidRequest::AccountType);
 const EnumTable& EnumTableOf(PostFundWithdrawRequest::AccountType);
 const EnumTable& EnumTableOf(GetFundWithdrawOutRequestNoResponse::Status_);
+const EnumTable& EnumTableOf(GetFundWithdrawOutRequestNoResponse::AccountType);
+const EnumTable& EnumTableOf(GetFundWithdrawByWithdrawIdResponse::Status_);
+const EnumTable& EnumTableOf(GetFundWithdrawByWithdrawIdResponse::AccountType);
 const EnumTable& EnumTableOf(GetIndividualContractsOutContractCodeResponse::AuthState);
 const EnumTable& EnumTableOf(
     GetIndividualContractsOutContractCodeResponse::RealNameAuthResult::Scope);
 const EnumTable& EnumTableOf(
     PostIndividualContractsPreEntrustSignWithRealNameIdentityAppRequest::CredType);
+const EnumTable& EnumTableOf(
+    PostIndividualContractsPreEntrustSignWithRealNameIdentityMiniProgramRequest::CredType);
 const EnumTable& EnumTableOf(GetIndividualContractsByOpenidRequest::PermissionType);
+const EnumTable& EnumTableOf(GetIndividualContractsByOpenidResponse::AuthState);
 const EnumTable& EnumTableOf(GetProfitsharingAfterSalesOrdersResponse::Result_);
 const EnumTable& EnumTableOf(GetProfitsharingAfterSalesOrdersResponse::FailReason);
 const EnumTable& EnumTableOf(PostProfitsharingAfterSalesOrdersRequest::Type);
 const EnumTable& EnumTableOf(PostProfitsharingAfterSalesOrdersRequest::Scene);
 const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::Status_);
 const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::Receivers::Result_);
+const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::Receivers::FailReason);
 const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::Receivers::Type);
-const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::AbnormalStatus);
-const EnumTable& EnumTableOf(GetProfitsharingOrdersResponse::FundsAbnormalClosedReason);
+const EnumTable& EnumTableOf(PostProfitsharingOrdersRequest::Receivers::Type);
+const EnumTable& EnumTableOf(PostProfitsharingOrdersResponse::Status_);
+const EnumTable& EnumTableOf(PostProfitsharingOrdersResponse::Receivers::Result_);
+const EnumTable& EnumTableOf(PostProfitsharingOrdersResponse::Receivers::FailReason);
+const EnumTable& EnumTableOf(PostProfitsharingReceiversAddRequest::Type);
+const EnumTable& EnumTableOf(PostProfitsharingReceiversAddRequest::RelationType);
+const EnumTable& EnumTableOf(PostProfitsharingReceiversDeleteRequest::Type);
 const EnumTable& EnumTableOf(GetProfitsharingReturnordersResponse::Result_);
 const EnumTable& EnumTableOf(GetProfitsharingReturnordersResponse::FailReason);
+const EnumTable& EnumTableOf(PostProfitsharingReturnordersResponse::Result_);
+const EnumTable& EnumTableOf(PostProfitsharingReturnordersResponse::FailReason);
 const EnumTable& EnumTableOf(PostRefundsApplyRequest::Amount::From::Account);
 const EnumTable& EnumTableOf(PostRefundsApplyRequest::RefundAccount);
 const EnumTable& EnumTableOf(PostRefundsApplyRequest::FundsAccount);
@@ -5909,14 +6444,29 @@ const EnumTable& EnumTableOf(PostRefundsApplyResponse::PromotionDetail::Scope);
 const EnumTable& EnumTableOf(PostRefundsApplyResponse::PromotionDetail::Type);
 const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::Channel);
 const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::Status_);
+const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::Amount::From::Account);
+const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::PromotionDetail::Type);
+const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::RefundAccount);
 const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::FundsAccount);
+const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::Channel);
+const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::Status_);
+const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::Amount::From::Account);
+const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::PromotionDetail::Type);
+const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::RefundAccount);
+const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::FundsAccount);
 const EnumTable& EnumTableOf(PostRefundsByRefundIdApplyAbnormalRefundRequest::Type);
 const EnumTable& EnumTableOf(PostRefundsByRefundIdApplyAbnormalRefundRequest::BankType);
+const EnumTable& EnumTableOf(PostRefundsByRefundIdApplyAbnormalRefundResponse::Status_);
 const EnumTable& EnumTableOf(PostRefundsByRefundIdApplyAbnormalRefundResponse::FundsAccount);
 const EnumTable& EnumTableOf(PostRefundsByRefundIdApplyAbnormalRefundResponse::RefundAccount);
 const EnumTable& EnumTableOf(GetSubjectSubMerchantsRequest::OrganizationType);
-const EnumTable& EnumTableOf(PostSubsidiesCancelResponse::Result_);
-const EnumTable& EnumTableOf(PostSubsidiesCreateResponse::Result_);
+const EnumTable& EnumTableOf(PostSubsidiesCancelResponse::CancelStatus);
+const EnumTable& EnumTableOf(PostSubsidiesCreateResponse::CreateStatus);
+const EnumTable& EnumTableOf(PostSubsidiesReturnRequest::From::ReturnAccount);
+const EnumTable& EnumTableOf(PostSubsidiesReturnResponse::ReturnStatus);
+const EnumTable& EnumTableOf(PostSubsidiesReturnResponse::From::Account);
 
 // Fluent calls: Ecommerce(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

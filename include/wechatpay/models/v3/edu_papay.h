@@ -53,14 +53,14 @@ struct GetContractsIdByContractIdResponse {
     ContractInformation& operator=(ContractInformation&&) = default;
     ~ContractInformation();
   };
-  std::string sp_mchid;
-  std::string appid;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> openid;
   std::optional<std::string> sub_openid;
   std::optional<std::string> plan_id;
-  std::optional<ContractInformation> contract_information;
+  Optional<ContractInformation> contract_information;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -128,7 +128,7 @@ struct PostContractsPresignRequest {
   ~PostContractsPresignRequest();
 };
 struct PostContractsPresignResponse {
-  std::string presign_token;
+  std::optional<std::string> presign_token;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -338,7 +338,7 @@ struct GetTransactionsIdByTransactionIdResponse {
     ~Payer();
   };
   struct Amount {
-    std::int64_t total = 0;
+    std::optional<std::int64_t> total;
     std::optional<std::int64_t> payer_total;
     std::optional<std::int64_t> discount_total;
     std::optional<std::string> currency;
@@ -352,7 +352,19 @@ struct GetTransactionsIdByTransactionIdResponse {
     Amount& operator=(Amount&&) = default;
     ~Amount();
   };
-  using DeviceInformation = PostTransactionsRequest::DeviceInformation;
+  struct DeviceInformation {
+    std::optional<std::string> device_id;
+    std::optional<std::string> device_ip;
+    // Unknown members.
+    JsonValue extra;
+
+    DeviceInformation();
+    DeviceInformation(const DeviceInformation&) = default;
+    DeviceInformation(DeviceInformation&&) = default;
+    DeviceInformation& operator=(const DeviceInformation&) = default;
+    DeviceInformation& operator=(DeviceInformation&&) = default;
+    ~DeviceInformation();
+  };
   struct PromotionDetail {
     std::optional<std::string> coupon_id;
     std::optional<std::string> name;
@@ -373,21 +385,21 @@ struct GetTransactionsIdByTransactionIdResponse {
     PromotionDetail& operator=(PromotionDetail&&) = default;
     ~PromotionDetail();
   };
-  std::string sp_mchid;
-  std::string appid;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   std::optional<std::string> transaction_id;
   std::optional<std::string> attach;
   std::optional<std::string> bank_type;
   std::optional<std::string> success_time;
-  std::string trade_state;
+  std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_description;
-  std::optional<Payer> payer;
-  Amount amount;
-  DeviceInformation device_information;
-  std::vector<PromotionDetail> promotion_detail;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  Optional<DeviceInformation> device_information;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -450,25 +462,82 @@ struct GetTransactionsOutTradeNoRequest {
   ~GetTransactionsOutTradeNoRequest();
 };
 struct GetTransactionsOutTradeNoResponse {
-  using Payer = GetTransactionsIdByTransactionIdResponse::Payer;
-  using Amount = GetTransactionsIdByTransactionIdResponse::Amount;
-  using DeviceInformation = PostTransactionsRequest::DeviceInformation;
-  using PromotionDetail = GetTransactionsIdByTransactionIdResponse::PromotionDetail;
-  std::string sp_mchid;
-  std::string appid;
+  struct Payer {
+    std::optional<std::string> openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct Amount {
+    std::optional<std::int64_t> total;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::int64_t> discount_total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct DeviceInformation {
+    std::optional<std::string> device_id;
+    std::optional<std::string> device_ip;
+    // Unknown members.
+    JsonValue extra;
+
+    DeviceInformation();
+    DeviceInformation(const DeviceInformation&) = default;
+    DeviceInformation(DeviceInformation&&) = default;
+    DeviceInformation& operator=(const DeviceInformation&) = default;
+    DeviceInformation& operator=(DeviceInformation&&) = default;
+    ~DeviceInformation();
+  };
+  struct PromotionDetail {
+    std::optional<std::string> coupon_id;
+    std::optional<std::string> name;
+    std::optional<std::string> scope;
+    std::optional<std::string> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> stock_id;
+    std::optional<std::int64_t> wechatpay_contribute;
+    std::optional<std::int64_t> merchant_contribute;
+    std::optional<std::int64_t> other_contribute;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   std::optional<std::string> transaction_id;
   std::optional<std::string> attach;
   std::optional<std::string> bank_type;
   std::optional<std::string> success_time;
-  std::string trade_state;
+  std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_description;
-  std::optional<Payer> payer;
-  Amount amount;
-  DeviceInformation device_information;
-  std::vector<PromotionDetail> promotion_detail;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  Optional<DeviceInformation> device_information;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -598,15 +667,28 @@ struct GetUserByOpenidContractsRequest {
 };
 struct GetUserByOpenidContractsResponse {
   struct Data {
-    using ContractInformation = GetContractsIdByContractIdResponse::ContractInformation;
-    std::string sp_mchid;
-    std::string appid;
+    struct ContractInformation {
+      std::optional<std::string> contract_id;
+      std::optional<std::string> contract_status;
+      std::optional<std::string> create_time;
+      // Unknown members.
+      JsonValue extra;
+
+      ContractInformation();
+      ContractInformation(const ContractInformation&) = default;
+      ContractInformation(ContractInformation&&) = default;
+      ContractInformation& operator=(const ContractInformation&) = default;
+      ContractInformation& operator=(ContractInformation&&) = default;
+      ~ContractInformation();
+    };
+    std::optional<std::string> sp_mchid;
+    std::optional<std::string> appid;
     std::optional<std::string> sub_mchid;
     std::optional<std::string> sub_appid;
     std::optional<std::string> openid;
     std::optional<std::string> sub_openid;
     std::optional<std::string> plan_id;
-    std::optional<ContractInformation> contract_information;
+    Optional<ContractInformation> contract_information;
     // Unknown members.
     JsonValue extra;
 
@@ -617,7 +699,7 @@ struct GetUserByOpenidContractsResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::vector<Data> data;
+  List<Data> data;
   std::optional<std::int64_t> total_count;
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;

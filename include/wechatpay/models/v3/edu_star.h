@@ -42,13 +42,13 @@ struct GetOrdersRequest {
 };
 struct GetOrdersResponse {
   struct Data {
-    std::string appid;
-    std::string wechat_openid;
+    std::optional<std::string> appid;
+    std::optional<std::string> wechat_openid;
     std::optional<std::string> qq;
-    std::string right_id;
-    std::string create_time;
-    std::string order_state;
-    std::string order_id;
+    std::optional<std::string> right_id;
+    std::optional<std::string> create_time;
+    std::optional<std::string> order_state;
+    std::optional<std::string> order_id;
     // Unknown members.
     JsonValue extra;
 
@@ -59,9 +59,8 @@ struct GetOrdersResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  // required
-  std::vector<Data> data;
-  std::int64_t total_count = 0;
+  List<Data> data;
+  std::optional<std::int64_t> total_count;
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -124,13 +123,13 @@ struct PostOrdersRequest {
   ~PostOrdersRequest();
 };
 struct PostOrdersResponse {
-  std::string appid;
-  std::string wechat_openid;
+  std::optional<std::string> appid;
+  std::optional<std::string> wechat_openid;
   std::optional<std::string> qq;
-  std::string right_id;
-  std::string create_time;
-  std::string order_state;
-  std::string order_id;
+  std::optional<std::string> right_id;
+  std::optional<std::string> create_time;
+  std::optional<std::string> order_state;
+  std::optional<std::string> order_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -188,9 +187,9 @@ struct GetUsersOpenidByWechatOpenidRequest {
   ~GetUsersOpenidByWechatOpenidRequest();
 };
 struct GetUsersOpenidByWechatOpenidResponse {
-  bool education_star_student = false;
-  std::string appid;
-  std::string wechat_openid;
+  std::optional<bool> education_star_student;
+  std::optional<std::string> appid;
+  std::optional<std::string> wechat_openid;
   std::optional<std::string> qq;
   std::optional<std::string> register_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -253,10 +252,10 @@ struct GetUsersQqRequest {
   ~GetUsersQqRequest();
 };
 struct GetUsersQqResponse {
-  bool education_star_student = false;
-  std::string appid;
-  std::string wechat_openid;
-  std::string qq;
+  std::optional<bool> education_star_student;
+  std::optional<std::string> appid;
+  std::optional<std::string> wechat_openid;
+  std::optional<std::string> qq;
   std::optional<std::string> register_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;

@@ -67,8 +67,8 @@ struct PostContractsPresignRequest {
   std::string out_contract_code;
   std::optional<std::string> contract_mode;
   std::optional<bool> downgrade_default_contract;
-  std::optional<Identity> identity;
-  std::optional<BankCard> bank_card;
+  Optional<Identity> identity;
+  Optional<BankCard> bank_card;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -80,7 +80,7 @@ struct PostContractsPresignRequest {
   ~PostContractsPresignRequest();
 };
 struct PostContractsPresignResponse {
-  std::string presign_token;
+  std::optional<std::string> presign_token;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -136,14 +136,14 @@ struct GetContractsByContractIdRequest {
   ~GetContractsByContractIdRequest();
 };
 struct GetContractsByContractIdResponse {
-  std::string contract_id;
-  std::string mchid;
-  std::string appid;
-  std::string openid;
-  std::string plan_id;
-  std::string contract_status;
-  std::string create_time;
-  std::string out_contract_code;
+  std::optional<std::string> contract_id;
+  std::optional<std::string> mchid;
+  std::optional<std::string> appid;
+  std::optional<std::string> openid;
+  std::optional<std::string> plan_id;
+  std::optional<std::string> contract_status;
+  std::optional<std::string> create_time;
+  std::optional<std::string> out_contract_code;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -308,7 +308,7 @@ struct PostTransactionsRequest {
   Amount amount;
   SceneInfo scene_info;
   DeviceInfo device_info;
-  std::optional<SettleInfo> settle_info;
+  Optional<SettleInfo> settle_info;
   std::optional<std::string> payment_mode;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -335,7 +335,7 @@ struct PostTransactionsResponse {
     ~Payer();
   };
   struct Amount {
-    std::int64_t total = 0;
+    std::optional<std::int64_t> total;
     std::optional<std::int64_t> payer_total;
     std::optional<std::int64_t> discount_total;
     std::optional<std::string> currency;
@@ -349,7 +349,19 @@ struct PostTransactionsResponse {
     Amount& operator=(Amount&&) = default;
     ~Amount();
   };
-  using DeviceInfo = PostTransactionsRequest::DeviceInfo;
+  struct DeviceInfo {
+    std::optional<std::string> device_id;
+    std::optional<std::string> device_ip;
+    // Unknown members.
+    JsonValue extra;
+
+    DeviceInfo();
+    DeviceInfo(const DeviceInfo&) = default;
+    DeviceInfo(DeviceInfo&&) = default;
+    DeviceInfo& operator=(const DeviceInfo&) = default;
+    DeviceInfo& operator=(DeviceInfo&&) = default;
+    ~DeviceInfo();
+  };
   struct PromotionDetail {
     std::optional<std::string> coupon_id;
     std::optional<std::string> name;
@@ -370,22 +382,22 @@ struct PostTransactionsResponse {
     PromotionDetail& operator=(PromotionDetail&&) = default;
     ~PromotionDetail();
   };
-  std::string mchid;
-  std::string appid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   std::optional<std::string> transaction_id;
   std::optional<std::string> trade_type;
-  std::string trade_state;
+  std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_desc;
   std::optional<std::string> bank_type;
   std::optional<std::string> attach;
   std::optional<std::string> success_time;
-  std::optional<Payer> payer;
-  Amount amount;
-  DeviceInfo device_info;
-  std::vector<PromotionDetail> promotion_detail;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  Optional<DeviceInfo> device_info;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -445,7 +457,7 @@ struct GetTransactionsIdByTransactionIdRequest {
 };
 struct GetTransactionsIdByTransactionIdResponse {
   struct Payer {
-    std::string openid;
+    std::optional<std::string> openid;
     std::optional<std::string> sub_openid;
     // Unknown members.
     JsonValue extra;
@@ -458,10 +470,10 @@ struct GetTransactionsIdByTransactionIdResponse {
     ~Payer();
   };
   struct Amount {
-    std::int64_t total = 0;
+    std::optional<std::int64_t> total;
     std::optional<std::int64_t> payer_total;
     std::optional<std::int64_t> discount_total;
-    std::string currency;
+    std::optional<std::string> currency;
     // Unknown members.
     JsonValue extra;
 
@@ -472,14 +484,26 @@ struct GetTransactionsIdByTransactionIdResponse {
     Amount& operator=(Amount&&) = default;
     ~Amount();
   };
-  using DeviceInfo = PostTransactionsRequest::DeviceInfo;
+  struct DeviceInfo {
+    std::optional<std::string> device_id;
+    std::optional<std::string> device_ip;
+    // Unknown members.
+    JsonValue extra;
+
+    DeviceInfo();
+    DeviceInfo(const DeviceInfo&) = default;
+    DeviceInfo(DeviceInfo&&) = default;
+    DeviceInfo& operator=(const DeviceInfo&) = default;
+    DeviceInfo& operator=(DeviceInfo&&) = default;
+    ~DeviceInfo();
+  };
   struct PromotionDetail {
-    std::string coupon_id;
+    std::optional<std::string> coupon_id;
     std::optional<std::string> name;
     std::optional<std::string> scope;
     std::optional<std::string> type;
     std::optional<std::int64_t> amount;
-    std::string stock_id;
+    std::optional<std::string> stock_id;
     std::optional<std::int64_t> wechatpay_contribute;
     std::optional<std::int64_t> merchant_contribute;
     std::optional<std::int64_t> other_contribute;
@@ -493,22 +517,22 @@ struct GetTransactionsIdByTransactionIdResponse {
     PromotionDetail& operator=(PromotionDetail&&) = default;
     ~PromotionDetail();
   };
-  std::string mchid;
-  std::string appid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   std::optional<std::string> transaction_id;
   std::optional<std::string> trade_type;
-  std::string trade_state;
+  std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_desc;
   std::optional<std::string> bank_type;
   std::optional<std::string> attach;
   std::optional<std::string> success_time;
-  Payer payer;
-  Amount amount;
-  DeviceInfo device_info;
-  std::vector<PromotionDetail> promotion_detail;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  Optional<DeviceInfo> device_info;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -571,26 +595,83 @@ struct GetTransactionsOutTradeNoRequest {
   ~GetTransactionsOutTradeNoRequest();
 };
 struct GetTransactionsOutTradeNoResponse {
-  using Payer = GetTransactionsIdByTransactionIdResponse::Payer;
-  using Amount = GetTransactionsIdByTransactionIdResponse::Amount;
-  using DeviceInfo = PostTransactionsRequest::DeviceInfo;
-  using PromotionDetail = GetTransactionsIdByTransactionIdResponse::PromotionDetail;
-  std::string mchid;
-  std::string appid;
+  struct Payer {
+    std::optional<std::string> openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct Amount {
+    std::optional<std::int64_t> total;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::int64_t> discount_total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct DeviceInfo {
+    std::optional<std::string> device_id;
+    std::optional<std::string> device_ip;
+    // Unknown members.
+    JsonValue extra;
+
+    DeviceInfo();
+    DeviceInfo(const DeviceInfo&) = default;
+    DeviceInfo(DeviceInfo&&) = default;
+    DeviceInfo& operator=(const DeviceInfo&) = default;
+    DeviceInfo& operator=(DeviceInfo&&) = default;
+    ~DeviceInfo();
+  };
+  struct PromotionDetail {
+    std::optional<std::string> coupon_id;
+    std::optional<std::string> name;
+    std::optional<std::string> scope;
+    std::optional<std::string> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> stock_id;
+    std::optional<std::int64_t> wechatpay_contribute;
+    std::optional<std::int64_t> merchant_contribute;
+    std::optional<std::int64_t> other_contribute;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
+  std::optional<std::string> mchid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
-  std::string out_trade_no;
+  std::optional<std::string> out_trade_no;
   std::optional<std::string> transaction_id;
   std::optional<std::string> trade_type;
-  std::string trade_state;
+  std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_desc;
   std::optional<std::string> bank_type;
   std::optional<std::string> attach;
   std::optional<std::string> success_time;
-  Payer payer;
-  Amount amount;
-  DeviceInfo device_info;
-  std::vector<PromotionDetail> promotion_detail;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  Optional<DeviceInfo> device_info;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -654,14 +735,14 @@ struct GetUsersByOpenidContractsRequest {
 };
 struct GetUsersByOpenidContractsResponse {
   struct Data {
-    std::string contract_id;
-    std::string mchid;
-    std::string appid;
-    std::string openid;
-    std::string plan_id;
-    std::string contract_status;
-    std::string create_time;
-    std::string out_contract_code;
+    std::optional<std::string> contract_id;
+    std::optional<std::string> mchid;
+    std::optional<std::string> appid;
+    std::optional<std::string> openid;
+    std::optional<std::string> plan_id;
+    std::optional<std::string> contract_status;
+    std::optional<std::string> create_time;
+    std::optional<std::string> out_contract_code;
     // Unknown members.
     JsonValue extra;
 
@@ -675,7 +756,7 @@ struct GetUsersByOpenidContractsResponse {
   struct Links {
     std::optional<std::string> next;
     std::optional<std::string> prev;
-    std::string self;
+    std::optional<std::string> self;
     // Unknown members.
     JsonValue extra;
 
@@ -686,11 +767,11 @@ struct GetUsersByOpenidContractsResponse {
     Links& operator=(Links&&) = default;
     ~Links();
   };
-  std::vector<Data> data;
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
-  std::int64_t total_count = 0;
-  Links links;
+  List<Data> data;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> total_count;
+  Optional<Links> links;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -748,11 +829,11 @@ struct GetUsersByOpenidDebtStateRequest {
   ~GetUsersByOpenidDebtStateRequest();
 };
 struct GetUsersByOpenidDebtStateResponse {
-  std::string appid;
-  std::string openid;
-  std::string state;
-  std::int64_t debt_count = 0;
-  std::string update_time;
+  std::optional<std::string> appid;
+  std::optional<std::string> openid;
+  std::optional<std::string> state;
+  std::optional<std::int64_t> debt_count;
+  std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

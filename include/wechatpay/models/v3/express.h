@@ -37,7 +37,7 @@ struct PostUsersByOpenidTransformRequest {
   ~PostUsersByOpenidTransformRequest();
 };
 struct PostUsersByOpenidTransformResponse {
-  std::string openid;
+  std::optional<std::string> openid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -63,7 +63,7 @@ struct GetUsersByFaceSidResponse {
     };
     // format base64
     std::optional<std::string> encrypted_real_name;
-    std::optional<CredentialType> credential_type;
+    Optional<CredentialType> credential_type;
     // format base64
     std::optional<std::string> encrypted_credential_id;
     // Unknown members.
@@ -79,7 +79,7 @@ struct GetUsersByFaceSidResponse {
   std::optional<std::string> union_id;
   std::optional<std::string> openid;
   std::optional<std::string> sub_openid;
-  std::optional<RealNameInfo> real_name_info;
+  Optional<RealNameInfo> real_name_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

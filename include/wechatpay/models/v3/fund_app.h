@@ -81,9 +81,9 @@ struct PostBrandRedpacketBrandMerchantBatchesResponse {
     kFinished = 4,    // "FINISHED"
     kClosed = 5,      // "CLOSED"
   };
-  std::string out_batch_no;
+  std::optional<std::string> out_batch_no;
   std::optional<std::string> batch_no;
-  std::string create_time;
+  std::optional<std::string> create_time;
   Enum<BatchState> batch_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -156,7 +156,14 @@ struct GetBrandRedpacketBrandMerchantBatchesByBatchNoRequest {
   ~GetBrandRedpacketBrandMerchantBatchesByBatchNoRequest();
 };
 struct GetBrandRedpacketBrandMerchantBatchesByBatchNoResponse {
-  using BatchState = PostBrandRedpacketBrandMerchantBatchesResponse::BatchState;
+  enum class BatchState : std::int32_t {
+    kUnrecognized = 0,
+    kWaitPay = 1,     // "WAIT_PAY"
+    kAccepted = 2,    // "ACCEPTED"
+    kProcessing = 3,  // "PROCESSING"
+    kFinished = 4,    // "FINISHED"
+    kClosed = 5,      // "CLOSED"
+  };
   enum class CloseReason : std::int32_t {
     kUnrecognized = 0,
     kMerchantRevocation = 1,  // "MERCHANT_REVOCATION"
@@ -171,9 +178,8 @@ struct GetBrandRedpacketBrandMerchantBatchesByBatchNoResponse {
       kDetailSuccess = 4,     // "DETAIL_SUCCESS"
       kDetailFail = 5,        // "DETAIL_FAIL"
     };
-    std::string transfer_detail_no;
-    std::string out_detail_no;
-    // required
+    std::optional<std::string> transfer_detail_no;
+    std::optional<std::string> out_detail_no;
     Enum<DetailState> detail_state;
     // Unknown members.
     JsonValue extra;
@@ -185,28 +191,27 @@ struct GetBrandRedpacketBrandMerchantBatchesByBatchNoResponse {
     DetailList& operator=(DetailList&&) = default;
     ~DetailList();
   };
-  std::string brand_mchid;
-  std::string batch_no;
-  std::string out_batch_no;
+  std::optional<std::string> brand_mchid;
+  std::optional<std::string> batch_no;
+  std::optional<std::string> out_batch_no;
   std::optional<std::int64_t> brand_id;
   std::optional<std::string> template_id;
   std::optional<std::string> brand_appid;
-  // required
   Enum<BatchState> batch_state;
-  std::string batch_name;
-  std::string batch_remark;
+  std::optional<std::string> batch_name;
+  std::optional<std::string> batch_remark;
   Enum<CloseReason> close_reason;
-  std::int64_t total_amount = 0;
-  std::int64_t total_num = 0;
+  std::optional<std::int64_t> total_amount;
+  std::optional<std::int64_t> total_num;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
   std::optional<std::string> update_time;
-  std::int64_t success_amount = 0;
-  std::int64_t success_num = 0;
-  std::int64_t fail_amount = 0;
-  std::int64_t fail_num = 0;
-  std::vector<DetailList> detail_list;
+  std::optional<std::int64_t> success_amount;
+  std::optional<std::int64_t> success_num;
+  std::optional<std::int64_t> fail_amount;
+  std::optional<std::int64_t> fail_num;
+  List<DetailList> detail_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -273,8 +278,14 @@ struct GetBrandRedpacketBrandMerchantBatchesByBatchNoDetailsByDetailNoRequest {
   ~GetBrandRedpacketBrandMerchantBatchesByBatchNoDetailsByDetailNoRequest();
 };
 struct GetBrandRedpacketBrandMerchantBatchesByBatchNoDetailsByDetailNoResponse {
-  using DetailState =
-      GetBrandRedpacketBrandMerchantBatchesByBatchNoResponse::DetailList::DetailState;
+  enum class DetailState : std::int32_t {
+    kUnrecognized = 0,
+    kDetailInit = 1,        // "DETAIL_INIT"
+    kDetailWaitPay = 2,     // "DETAIL_WAIT_PAY"
+    kDetailProcessing = 3,  // "DETAIL_PROCESSING"
+    kDetailSuccess = 4,     // "DETAIL_SUCCESS"
+    kDetailFail = 5,        // "DETAIL_FAIL"
+  };
   enum class FailReason : std::int32_t {
     kUnrecognized = 0,
     kAccountFrozen = 1,                        // "ACCOUNT_FROZEN"
@@ -298,25 +309,24 @@ struct GetBrandRedpacketBrandMerchantBatchesByBatchNoDetailsByDetailNoResponse {
     kMerchantNotConfirm = 19,                  // "MERCHANT_NOT_CONFIRM"
     kBlockB2CUserlimitamountBsruleMonth = 20,  // "BLOCK_B2C_USERLIMITAMOUNT_BSRULE_MONTH"
   };
-  std::string brand_mchid;
-  std::string out_batch_no;
-  std::string batch_no;
-  std::string out_detail_no;
-  std::string detail_no;
-  // required
+  std::optional<std::string> brand_mchid;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_no;
+  std::optional<std::string> out_detail_no;
+  std::optional<std::string> detail_no;
   Enum<DetailState> detail_state;
-  std::int64_t amount = 0;
-  std::string remark;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> remark;
   Enum<FailReason> fail_reason;
-  std::string openid;
+  std::optional<std::string> openid;
   // format base64
   std::optional<std::string> user_name;
   // format rfc3339
   std::optional<std::string> initiate_time;
   // format rfc3339
-  std::string update_time;
-  std::int64_t brand_id = 0;
-  std::string template_id;
+  std::optional<std::string> update_time;
+  std::optional<std::int64_t> brand_id;
+  std::optional<std::string> template_id;
   std::optional<std::string> brand_appid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -376,7 +386,12 @@ struct GetBrandRedpacketBrandMerchantBatchesByBatchNoDetailsByDetailNo {
 
 // GET v3/fund-app/brand-redpacket/brand-merchant-out-batches/{out_batch_no}
 struct GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoRequest {
-  using DetailState = GetBrandRedpacketBrandMerchantBatchesByBatchNoRequest::DetailState;
+  enum class DetailState : std::int32_t {
+    kUnrecognized = 0,
+    kDetailViewAll = 1,      // "DETAIL_VIEW_ALL"
+    kDetailViewSuccess = 2,  // "DETAIL_VIEW_SUCCESS"
+    kDetailViewFail = 3,     // "DETAIL_VIEW_FAIL"
+  };
   std::optional<bool> need_query_detail;
   Enum<DetailState> detail_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -394,31 +409,62 @@ struct GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoRequest {
   ~GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoRequest();
 };
 struct GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoResponse {
-  using BatchState = PostBrandRedpacketBrandMerchantBatchesResponse::BatchState;
-  using CloseReason = GetBrandRedpacketBrandMerchantBatchesByBatchNoResponse::CloseReason;
-  using DetailList = GetBrandRedpacketBrandMerchantBatchesByBatchNoResponse::DetailList;
-  std::string brand_mchid;
-  std::string batch_no;
-  std::string out_batch_no;
+  enum class BatchState : std::int32_t {
+    kUnrecognized = 0,
+    kWaitPay = 1,     // "WAIT_PAY"
+    kAccepted = 2,    // "ACCEPTED"
+    kProcessing = 3,  // "PROCESSING"
+    kFinished = 4,    // "FINISHED"
+    kClosed = 5,      // "CLOSED"
+  };
+  enum class CloseReason : std::int32_t {
+    kUnrecognized = 0,
+    kMerchantRevocation = 1,  // "MERCHANT_REVOCATION"
+    kSystemOverdueClose = 2,  // "SYSTEM_OVERDUE_CLOSE"
+  };
+  struct DetailList {
+    enum class DetailState : std::int32_t {
+      kUnrecognized = 0,
+      kDetailInit = 1,        // "DETAIL_INIT"
+      kDetailWaitPay = 2,     // "DETAIL_WAIT_PAY"
+      kDetailProcessing = 3,  // "DETAIL_PROCESSING"
+      kDetailSuccess = 4,     // "DETAIL_SUCCESS"
+      kDetailFail = 5,        // "DETAIL_FAIL"
+    };
+    std::optional<std::string> transfer_detail_no;
+    std::optional<std::string> out_detail_no;
+    Enum<DetailState> detail_state;
+    // Unknown members.
+    JsonValue extra;
+
+    DetailList();
+    DetailList(const DetailList&) = default;
+    DetailList(DetailList&&) = default;
+    DetailList& operator=(const DetailList&) = default;
+    DetailList& operator=(DetailList&&) = default;
+    ~DetailList();
+  };
+  std::optional<std::string> brand_mchid;
+  std::optional<std::string> batch_no;
+  std::optional<std::string> out_batch_no;
   std::optional<std::int64_t> brand_id;
   std::optional<std::string> template_id;
   std::optional<std::string> brand_appid;
-  // required
   Enum<BatchState> batch_state;
-  std::string batch_name;
-  std::string batch_remark;
+  std::optional<std::string> batch_name;
+  std::optional<std::string> batch_remark;
   Enum<CloseReason> close_reason;
-  std::int64_t total_amount = 0;
-  std::int64_t total_num = 0;
+  std::optional<std::int64_t> total_amount;
+  std::optional<std::int64_t> total_num;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
   std::optional<std::string> update_time;
-  std::int64_t success_amount = 0;
-  std::int64_t success_num = 0;
-  std::int64_t fail_amount = 0;
-  std::int64_t fail_num = 0;
-  std::vector<DetailList> detail_list;
+  std::optional<std::int64_t> success_amount;
+  std::optional<std::int64_t> success_num;
+  std::optional<std::int64_t> fail_amount;
+  std::optional<std::int64_t> fail_num;
+  List<DetailList> detail_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -490,29 +536,55 @@ struct GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoOutDetailsByOutDetail
   ~GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoOutDetailsByOutDetailNoRequest();
 };
 struct GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoOutDetailsByOutDetailNoResponse {
-  using DetailState =
-      GetBrandRedpacketBrandMerchantBatchesByBatchNoResponse::DetailList::DetailState;
-  using FailReason =
-      GetBrandRedpacketBrandMerchantBatchesByBatchNoDetailsByDetailNoResponse::FailReason;
-  std::string brand_mchid;
-  std::string out_batch_no;
-  std::string batch_no;
-  std::string out_detail_no;
-  std::string detail_no;
-  // required
+  enum class DetailState : std::int32_t {
+    kUnrecognized = 0,
+    kDetailInit = 1,        // "DETAIL_INIT"
+    kDetailWaitPay = 2,     // "DETAIL_WAIT_PAY"
+    kDetailProcessing = 3,  // "DETAIL_PROCESSING"
+    kDetailSuccess = 4,     // "DETAIL_SUCCESS"
+    kDetailFail = 5,        // "DETAIL_FAIL"
+  };
+  enum class FailReason : std::int32_t {
+    kUnrecognized = 0,
+    kAccountFrozen = 1,                        // "ACCOUNT_FROZEN"
+    kRealNameCheckFail = 2,                    // "REAL_NAME_CHECK_FAIL"
+    kNameNotCorrect = 3,                       // "NAME_NOT_CORRECT"
+    kOpenidInvalid = 4,                        // "OPENID_INVALID"
+    kTransferQuotaExceed = 5,                  // "TRANSFER_QUOTA_EXCEED"
+    kDayReceivedQuotaExceed = 6,               // "DAY_RECEIVED_QUOTA_EXCEED"
+    kDayReceivedCountExceed = 7,               // "DAY_RECEIVED_COUNT_EXCEED"
+    kProductAuthCheckFail = 8,                 // "PRODUCT_AUTH_CHECK_FAIL"
+    kOverdueClose = 9,                         // "OVERDUE_CLOSE"
+    kAccountNotExist = 10,                     // "ACCOUNT_NOT_EXIST"
+    kTransferRisk = 11,                        // "TRANSFER_RISK"
+    kUserAccountLimit = 12,                    // "USER_ACCOUNT_LIMIT"
+    kFailReasonUnknown = 13,                   // "FAIL_REASON_UNKNOWN"
+    kPayerAccountAbnormal = 14,                // "PAYER_ACCOUNT_ABNORMAL"
+    kPayeeAccountAbnormal = 15,                // "PAYEE_ACCOUNT_ABNORMAL"
+    kUserReceiveOverdue = 16,                  // "USER_RECEIVE_OVERDUE"
+    kRemarkNotCorrect = 17,                    // "REMARK_NOT_CORRECT"
+    kMerchantReject = 18,                      // "MERCHANT_REJECT"
+    kMerchantNotConfirm = 19,                  // "MERCHANT_NOT_CONFIRM"
+    kBlockB2CUserlimitamountBsruleMonth = 20,  // "BLOCK_B2C_USERLIMITAMOUNT_BSRULE_MONTH"
+  };
+  std::optional<std::string> brand_mchid;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_no;
+  std::optional<std::string> out_detail_no;
+  std::optional<std::string> detail_no;
   Enum<DetailState> detail_state;
-  std::int64_t amount = 0;
-  std::string remark;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> remark;
   Enum<FailReason> fail_reason;
-  std::string openid;
+  std::optional<std::string> openid;
   // format base64
   std::optional<std::string> user_name;
   // format rfc3339
   std::optional<std::string> initiate_time;
   // format rfc3339
-  std::string update_time;
-  std::int64_t brand_id = 0;
-  std::string template_id;
+  std::optional<std::string> update_time;
+  std::optional<std::int64_t> brand_id;
+  std::optional<std::string> template_id;
   std::optional<std::string> brand_appid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -596,8 +668,8 @@ struct PostMchTransferElecsignOutBillNoRequest {
   ~PostMchTransferElecsignOutBillNoRequest();
 };
 struct PostMchTransferElecsignOutBillNoResponse {
-  std::string state;
-  std::string create_time;
+  std::optional<std::string> state;
+  std::optional<std::string> create_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -669,10 +741,9 @@ struct GetMchTransferElecsignOutBillNoResponse {
     kSha256 = 1,  // "SHA256"
     kSm3 = 2,     // "SM3"
   };
-  // required
   Enum<State> state;
-  std::string create_time;
-  std::string update_time;
+  std::optional<std::string> create_time;
+  std::optional<std::string> update_time;
   Enum<HashType> hash_type;
   std::optional<std::string> hash_value;
   std::optional<std::string> download_url;
@@ -742,8 +813,8 @@ struct PostMchTransferElecsignTransferBillNoRequest {
   ~PostMchTransferElecsignTransferBillNoRequest();
 };
 struct PostMchTransferElecsignTransferBillNoResponse {
-  std::string state;
-  std::string create_time;
+  std::optional<std::string> state;
+  std::optional<std::string> create_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -807,12 +878,20 @@ struct GetMchTransferElecsignTransferBillNoRequest {
   ~GetMchTransferElecsignTransferBillNoRequest();
 };
 struct GetMchTransferElecsignTransferBillNoResponse {
-  using State = GetMchTransferElecsignOutBillNoResponse::State;
-  using HashType = GetMchTransferElecsignOutBillNoResponse::HashType;
-  // required
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kGenerating = 1,  // "GENERATING"
+    kFinished = 2,    // "FINISHED"
+    kFailed = 3,      // "FAILED"
+  };
+  enum class HashType : std::int32_t {
+    kUnrecognized = 0,
+    kSha256 = 1,  // "SHA256"
+    kSm3 = 2,     // "SM3"
+  };
   Enum<State> state;
-  std::string create_time;
-  std::string update_time;
+  std::optional<std::string> create_time;
+  std::optional<std::string> update_time;
   Enum<HashType> hash_type;
   std::optional<std::string> hash_value;
   std::optional<std::string> download_url;
@@ -890,15 +969,18 @@ struct GetMchTransferPartnerBudgetByOutBudgetNoElectronicReceiptsResponse {
     kAccepted = 1,  // "ACCEPTED"
     kFinished = 2,  // "FINISHED"
   };
-  using HashType = GetMchTransferElecsignOutBillNoResponse::HashType;
-  std::string out_budget_no;
-  std::string start_date;
-  std::string end_date;
-  std::string sponsor_mchid;
+  enum class HashType : std::int32_t {
+    kUnrecognized = 0,
+    kSha256 = 1,  // "SHA256"
+    kSm3 = 2,     // "SM3"
+  };
+  std::optional<std::string> out_budget_no;
+  std::optional<std::string> start_date;
+  std::optional<std::string> end_date;
+  std::optional<std::string> sponsor_mchid;
   std::optional<std::string> receiver_mchid;
-  // required
   Enum<ReceiptState> receipt_state;
-  std::string accept_id;
+  std::optional<std::string> accept_id;
   Enum<HashType> hash_type;
   std::optional<std::string> hash_value;
   std::optional<std::string> download_url;
@@ -973,17 +1055,23 @@ struct PostMchTransferPartnerBudgetByOutBudgetNoElectronicReceiptsRequest {
   ~PostMchTransferPartnerBudgetByOutBudgetNoElectronicReceiptsRequest();
 };
 struct PostMchTransferPartnerBudgetByOutBudgetNoElectronicReceiptsResponse {
-  using ReceiptState =
-      GetMchTransferPartnerBudgetByOutBudgetNoElectronicReceiptsResponse::ReceiptState;
-  using HashType = GetMchTransferElecsignOutBillNoResponse::HashType;
-  std::string out_budget_no;
-  std::string start_date;
-  std::string end_date;
-  std::string sponsor_mchid;
+  enum class ReceiptState : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,  // "ACCEPTED"
+    kFinished = 2,  // "FINISHED"
+  };
+  enum class HashType : std::int32_t {
+    kUnrecognized = 0,
+    kSha256 = 1,  // "SHA256"
+    kSm3 = 2,     // "SM3"
+  };
+  std::optional<std::string> out_budget_no;
+  std::optional<std::string> start_date;
+  std::optional<std::string> end_date;
+  std::optional<std::string> sponsor_mchid;
   std::optional<std::string> receiver_mchid;
-  // required
   Enum<ReceiptState> receipt_state;
-  std::string accept_id;
+  std::optional<std::string> accept_id;
   Enum<HashType> hash_type;
   std::optional<std::string> hash_value;
   std::optional<std::string> download_url;
@@ -1068,13 +1156,13 @@ struct PostMchTransferPartnerCharityBudgetResponse {
     kFinished = 3,  // "FINISHED"
     kClosed = 4,    // "CLOSED"
   };
-  std::string sp_mchid;
-  std::string out_budget_no;
-  std::string budget_id;
-  std::int64_t amount = 0;
-  std::string sponsor_mchid;
-  std::string activity_name;
-  std::string activity_remark;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> out_budget_no;
+  std::optional<std::string> budget_id;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> sponsor_mchid;
+  std::optional<std::string> activity_name;
+  std::optional<std::string> activity_remark;
   Enum<State> state;
   std::optional<std::string> confirm_url;
   std::optional<std::string> super_admin_wxid_mask;
@@ -1150,14 +1238,20 @@ struct GetMchTransferPartnerCharityBudgetByOutBudgetNoRequest {
   ~GetMchTransferPartnerCharityBudgetByOutBudgetNoRequest();
 };
 struct GetMchTransferPartnerCharityBudgetByOutBudgetNoResponse {
-  using State = PostMchTransferPartnerCharityBudgetResponse::State;
-  std::string sp_mchid;
-  std::string out_budget_no;
-  std::string budget_id;
-  std::int64_t amount = 0;
-  std::string sponsor_mchid;
-  std::string activity_name;
-  std::string activity_remark;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kPending = 1,   // "PENDING"
+    kLocked = 2,    // "LOCKED"
+    kFinished = 3,  // "FINISHED"
+    kClosed = 4,    // "CLOSED"
+  };
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> out_budget_no;
+  std::optional<std::string> budget_id;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> sponsor_mchid;
+  std::optional<std::string> activity_name;
+  std::optional<std::string> activity_remark;
   Enum<State> state;
   std::optional<std::string> confirm_url;
   std::optional<std::string> super_admin_wxid_mask;
@@ -1242,20 +1336,19 @@ struct PostMchTransferPartnerCharityBudgetByOutBudgetNoUnlockResponse {
     kUnrecognized = 0,
     kFinished = 1,  // "FINISHED"
   };
-  std::string sp_mchid;
-  std::string out_budget_no;
-  std::string budget_id;
-  std::int64_t amount = 0;
-  std::string sponsor_mchid;
-  std::string activity_name;
-  std::string activity_remark;
-  // required
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> out_budget_no;
+  std::optional<std::string> budget_id;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> sponsor_mchid;
+  std::optional<std::string> activity_name;
+  std::optional<std::string> activity_remark;
   Enum<State> state;
-  std::string unlock_remark;
+  std::optional<std::string> unlock_remark;
   // format rfc3339
-  std::string locked_time;
+  std::optional<std::string> locked_time;
   // format rfc3339
-  std::string finished_time;
+  std::optional<std::string> finished_time;
   std::optional<std::int64_t> unlocked_amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1329,7 +1422,7 @@ struct PostMchTransferPartnerCharityTransferBillsRequest {
   };
   std::string out_budget_no;
   std::string out_transfer_no;
-  std::optional<TransactionInfo> transaction_info;
+  Optional<TransactionInfo> transaction_info;
   std::string sponsor_mchid;
   std::string receive_mchid;
   std::int64_t amount = 0;
@@ -1355,17 +1448,16 @@ struct PostMchTransferPartnerCharityTransferBillsResponse {
     kSuccess = 2,   // "SUCCESS"
     kClose = 3,     // "CLOSE"
   };
-  std::string out_budget_no;
-  std::string budget_id;
-  std::string out_transfer_no;
-  std::string transfer_id;
-  std::int64_t amount = 0;
-  std::string transfer_remark;
-  std::string receive_mchid;
-  // required
+  std::optional<std::string> out_budget_no;
+  std::optional<std::string> budget_id;
+  std::optional<std::string> out_transfer_no;
+  std::optional<std::string> transfer_id;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> transfer_remark;
+  std::optional<std::string> receive_mchid;
   Enum<State> state;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
   std::optional<std::string> success_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -1434,18 +1526,22 @@ struct GetMchTransferPartnerCharityTransferBillsOutTransferNoRequest {
   ~GetMchTransferPartnerCharityTransferBillsOutTransferNoRequest();
 };
 struct GetMchTransferPartnerCharityTransferBillsOutTransferNoResponse {
-  using State = PostMchTransferPartnerCharityTransferBillsResponse::State;
-  std::string out_budget_no;
-  std::string budget_id;
-  std::string out_transfer_no;
-  std::string transfer_id;
-  std::int64_t amount = 0;
-  std::string transfer_remark;
-  std::string receive_mchid;
-  // required
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,  // "ACCEPTED"
+    kSuccess = 2,   // "SUCCESS"
+    kClose = 3,     // "CLOSE"
+  };
+  std::optional<std::string> out_budget_no;
+  std::optional<std::string> budget_id;
+  std::optional<std::string> out_transfer_no;
+  std::optional<std::string> transfer_id;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> transfer_remark;
+  std::optional<std::string> receive_mchid;
   Enum<State> state;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
   std::optional<std::string> success_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -1527,11 +1623,10 @@ struct PostMchTransferPartnerElectronicReceiptsResponse {
     kUnrecognized = 0,
     kSm3 = 1,  // "SM3"
   };
-  std::string sub_mchid;
-  std::string out_bill_no;
-  // required
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_bill_no;
   Enum<State> state;
-  std::string create_time;
+  std::optional<std::string> create_time;
   std::optional<std::string> update_time;
   Enum<HashType> hash_type;
   std::optional<std::string> hash_value;
@@ -1601,13 +1696,19 @@ struct GetMchTransferPartnerElectronicReceiptsByOutBillNoRequest {
   ~GetMchTransferPartnerElectronicReceiptsByOutBillNoRequest();
 };
 struct GetMchTransferPartnerElectronicReceiptsByOutBillNoResponse {
-  using State = PostMchTransferPartnerElectronicReceiptsResponse::State;
-  using HashType = PostMchTransferPartnerElectronicReceiptsResponse::HashType;
-  std::string sub_mchid;
-  std::string out_bill_no;
-  // required
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kGenerating = 1,  // "GENERATING"
+    kFinished = 2,    // "FINISHED"
+  };
+  enum class HashType : std::int32_t {
+    kUnrecognized = 0,
+    kSm3 = 1,  // "SM3"
+  };
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_bill_no;
   Enum<State> state;
-  std::string create_time;
+  std::optional<std::string> create_time;
   std::optional<std::string> update_time;
   Enum<HashType> hash_type;
   std::optional<std::string> hash_value;
@@ -1687,12 +1788,11 @@ struct PostMchTransferPartnerSubMchAuthorizationsResponse {
     kRejected = 3,  // "REJECTED"
     kExpired = 4,   // "EXPIRED"
   };
-  std::string sub_mchid;
-  std::string out_apply_no;
-  // required
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_apply_no;
   Enum<State> state;
-  std::string accept_time;
-  std::string update_time;
+  std::optional<std::string> accept_time;
+  std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1764,13 +1864,18 @@ struct GetMchTransferPartnerSubMchAuthorizationsBySubMchidResponse {
     kCanceled = 3,      // "CANCELED"
   };
   struct ApplyOrder {
-    using State = PostMchTransferPartnerSubMchAuthorizationsResponse::State;
-    std::string sub_mchid;
-    std::string out_apply_no;
-    // required
+    enum class State : std::int32_t {
+      kUnrecognized = 0,
+      kInvited = 1,   // "INVITED"
+      kPassed = 2,    // "PASSED"
+      kRejected = 3,  // "REJECTED"
+      kExpired = 4,   // "EXPIRED"
+    };
+    std::optional<std::string> sub_mchid;
+    std::optional<std::string> out_apply_no;
     Enum<State> state;
-    std::string accept_time;
-    std::string update_time;
+    std::optional<std::string> accept_time;
+    std::optional<std::string> update_time;
     // Unknown members.
     JsonValue extra;
 
@@ -1781,10 +1886,9 @@ struct GetMchTransferPartnerSubMchAuthorizationsBySubMchidResponse {
     ApplyOrder& operator=(ApplyOrder&&) = default;
     ~ApplyOrder();
   };
-  std::string sub_mchid;
-  // required
+  std::optional<std::string> sub_mchid;
   Enum<State> state;
-  std::optional<ApplyOrder> apply_order;
+  Optional<ApplyOrder> apply_order;
   std::optional<std::string> authorization_time;
   std::optional<std::string> cancel_authorization_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -1891,11 +1995,11 @@ struct PostMchTransferPartnerTransferBillsRequest {
   ~PostMchTransferPartnerTransferBillsRequest();
 };
 struct PostMchTransferPartnerTransferBillsResponse {
-  std::string sub_mchid;
-  std::string out_bill_no;
-  std::string transfer_bill_no;
-  std::string create_time;
-  std::string package_info;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_bill_no;
+  std::optional<std::string> transfer_bill_no;
+  std::optional<std::string> create_time;
+  std::optional<std::string> package_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1971,21 +2075,20 @@ struct GetMchTransferPartnerTransferBillsOutBillNoResponse {
     kCanceling = 7,        // "CANCELING"
     kCancelled = 8,        // "CANCELLED"
   };
-  std::string sub_mchid;
-  std::string mchid;
-  std::string out_bill_no;
-  std::string transfer_bill_no;
-  std::string appid;
-  // required
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> out_bill_no;
+  std::optional<std::string> transfer_bill_no;
+  std::optional<std::string> appid;
   Enum<State> state;
-  std::int64_t transfer_amount = 0;
-  std::string transfer_remark;
+  std::optional<std::int64_t> transfer_amount;
+  std::optional<std::string> transfer_remark;
   std::optional<std::string> fail_reason;
   std::optional<std::string> openid;
   // format base64
   std::optional<std::string> user_name;
-  std::string create_time;
-  std::string update_time;
+  std::optional<std::string> create_time;
+  std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2053,11 +2156,20 @@ struct PostMchTransferPartnerTransferBillsOutBillNoCancelRequest {
   ~PostMchTransferPartnerTransferBillsOutBillNoCancelRequest();
 };
 struct PostMchTransferPartnerTransferBillsOutBillNoCancelResponse {
-  using State = GetMchTransferPartnerTransferBillsOutBillNoResponse::State;
-  std::string sub_mchid;
-  std::string out_bill_no;
-  std::string transfer_bill_no;
-  // required
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,         // "ACCEPTED"
+    kProcessing = 2,       // "PROCESSING"
+    kWaitUserConfirm = 3,  // "WAIT_USER_CONFIRM"
+    kTransfering = 4,      // "TRANSFERING"
+    kSuccess = 5,          // "SUCCESS"
+    kFail = 6,             // "FAIL"
+    kCanceling = 7,        // "CANCELING"
+    kCancelled = 8,        // "CANCELLED"
+  };
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_bill_no;
+  std::optional<std::string> transfer_bill_no;
   Enum<State> state;
   std::optional<std::int64_t> transfer_amount;
   std::optional<std::string> transfer_remark;
@@ -2066,7 +2178,7 @@ struct PostMchTransferPartnerTransferBillsOutBillNoCancelResponse {
   // format base64
   std::optional<std::string> user_name;
   std::optional<std::string> create_time;
-  std::string update_time;
+  std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2118,9 +2230,30 @@ struct PostMchTransferPartnerTransferBillsOutBillNoCancel {
 
 // POST v3/fund-app/mch-transfer/partner/transfer-bills/pre-transfer-with-authorization
 struct PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationRequest {
-  using TransferSceneId = PostMchTransferPartnerTransferBillsRequest::TransferSceneId;
-  using TransferSceneReportInfos =
-      PostMchTransferPartnerTransferBillsRequest::TransferSceneReportInfos;
+  enum class TransferSceneId : std::int32_t {
+    kUnrecognized = 0,
+    k1000 = 1,  // "1000"
+    k1002 = 2,  // "1002"
+    k1004 = 3,  // "1004"
+    k1005 = 4,  // "1005"
+    k1009 = 5,  // "1009"
+    k1010 = 6,  // "1010"
+    k1011 = 7,  // "1011"
+    k1013 = 8,  // "1013"
+  };
+  struct TransferSceneReportInfos {
+    std::string info_type;
+    std::string info_content;
+    // Unknown members.
+    JsonValue extra;
+
+    TransferSceneReportInfos();
+    TransferSceneReportInfos(const TransferSceneReportInfos&) = default;
+    TransferSceneReportInfos(TransferSceneReportInfos&&) = default;
+    TransferSceneReportInfos& operator=(const TransferSceneReportInfos&) = default;
+    TransferSceneReportInfos& operator=(TransferSceneReportInfos&&) = default;
+    ~TransferSceneReportInfos();
+  };
   struct AuthorizationInfo {
     std::string user_display_name;
     std::string out_authorization_no;
@@ -2149,7 +2282,7 @@ struct PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationRequest {
   Enum<TransferSceneId> transfer_scene_id;
   // required
   std::vector<TransferSceneReportInfos> transfer_scene_report_infos;
-  std::optional<AuthorizationInfo> authorization_info;
+  Optional<AuthorizationInfo> authorization_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2165,11 +2298,11 @@ struct PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationRequest {
   ~PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationRequest();
 };
 struct PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationResponse {
-  std::string sub_mchid;
-  std::string out_bill_no;
-  std::string transfer_bill_no;
-  std::string create_time;
-  std::string package_info;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_bill_no;
+  std::optional<std::string> transfer_bill_no;
+  std::optional<std::string> create_time;
+  std::optional<std::string> package_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2219,9 +2352,30 @@ struct PostMchTransferPartnerTransferBillsPreTransferWithAuthorization {
 
 // POST v3/fund-app/mch-transfer/partner/transfer-bills/transfer
 struct PostMchTransferPartnerTransferBillsTransferRequest {
-  using TransferSceneId = PostMchTransferPartnerTransferBillsRequest::TransferSceneId;
-  using TransferSceneReportInfos =
-      PostMchTransferPartnerTransferBillsRequest::TransferSceneReportInfos;
+  enum class TransferSceneId : std::int32_t {
+    kUnrecognized = 0,
+    k1000 = 1,  // "1000"
+    k1002 = 2,  // "1002"
+    k1004 = 3,  // "1004"
+    k1005 = 4,  // "1005"
+    k1009 = 5,  // "1009"
+    k1010 = 6,  // "1010"
+    k1011 = 7,  // "1011"
+    k1013 = 8,  // "1013"
+  };
+  struct TransferSceneReportInfos {
+    std::string info_type;
+    std::string info_content;
+    // Unknown members.
+    JsonValue extra;
+
+    TransferSceneReportInfos();
+    TransferSceneReportInfos(const TransferSceneReportInfos&) = default;
+    TransferSceneReportInfos(TransferSceneReportInfos&&) = default;
+    TransferSceneReportInfos& operator=(const TransferSceneReportInfos&) = default;
+    TransferSceneReportInfos& operator=(TransferSceneReportInfos&&) = default;
+    ~TransferSceneReportInfos();
+  };
   std::string sub_mchid;
   std::string appid;
   std::string out_bill_no;
@@ -2256,20 +2410,19 @@ struct PostMchTransferPartnerTransferBillsTransferResponse {
     kAccepted = 1,  // "ACCEPTED"
     kSuccess = 2,   // "SUCCESS"
   };
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> mchid;
-  std::string out_bill_no;
-  std::string transfer_bill_no;
+  std::optional<std::string> out_bill_no;
+  std::optional<std::string> transfer_bill_no;
   std::optional<std::string> appid;
-  // required
   Enum<State> state;
-  std::int64_t transfer_amount = 0;
-  std::string transfer_remark;
+  std::optional<std::int64_t> transfer_amount;
+  std::optional<std::string> transfer_remark;
   std::optional<std::string> fail_reason;
   std::optional<std::string> openid;
   // format base64
   std::optional<std::string> user_name;
-  std::string create_time;
+  std::optional<std::string> create_time;
   std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2320,7 +2473,17 @@ struct PostMchTransferPartnerTransferBillsTransfer {
 
 // POST v3/fund-app/mch-transfer/partner/user-confirm-authorizations
 struct PostMchTransferPartnerUserConfirmAuthorizationsRequest {
-  using TransferSceneId = PostMchTransferPartnerTransferBillsRequest::TransferSceneId;
+  enum class TransferSceneId : std::int32_t {
+    kUnrecognized = 0,
+    k1000 = 1,  // "1000"
+    k1002 = 2,  // "1002"
+    k1004 = 3,  // "1004"
+    k1005 = 4,  // "1005"
+    k1009 = 5,  // "1009"
+    k1010 = 6,  // "1010"
+    k1011 = 7,  // "1011"
+    k1013 = 8,  // "1013"
+  };
   std::string out_authorization_no;
   std::string appid;
   std::string openid;
@@ -2348,11 +2511,10 @@ struct PostMchTransferPartnerUserConfirmAuthorizationsResponse {
     kUnrecognized = 0,
     kWaitUserConfirm = 1,  // "WAIT_USER_CONFIRM"
   };
-  std::string out_authorization_no;
-  // required
+  std::optional<std::string> out_authorization_no;
   Enum<State> state;
-  std::string create_time;
-  std::string package_info;
+  std::optional<std::string> create_time;
+  std::optional<std::string> package_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2429,8 +2591,7 @@ struct GetMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoRespons
       kCloseViaMchApi = 1,  // "CLOSE_VIA_MCH_API"
       kUserClose = 2,       // "USER_CLOSE"
     };
-    std::string close_time;
-    // required
+    std::optional<std::string> close_time;
     Enum<CloseReason> close_reason;
     // Unknown members.
     JsonValue extra;
@@ -2442,16 +2603,25 @@ struct GetMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoRespons
     CloseInfo& operator=(CloseInfo&&) = default;
     ~CloseInfo();
   };
-  using TransferSceneId = PostMchTransferPartnerTransferBillsRequest::TransferSceneId;
-  std::string out_authorization_no;
-  std::string appid;
-  std::string openid;
-  std::string user_display_name;
-  std::string authorization_id;
-  // required
+  enum class TransferSceneId : std::int32_t {
+    kUnrecognized = 0,
+    k1000 = 1,  // "1000"
+    k1002 = 2,  // "1002"
+    k1004 = 3,  // "1004"
+    k1005 = 4,  // "1005"
+    k1009 = 5,  // "1009"
+    k1010 = 6,  // "1010"
+    k1011 = 7,  // "1011"
+    k1013 = 8,  // "1013"
+  };
+  std::optional<std::string> out_authorization_no;
+  std::optional<std::string> appid;
+  std::optional<std::string> openid;
+  std::optional<std::string> user_display_name;
+  std::optional<std::string> authorization_id;
   Enum<State> state;
-  std::string authorize_time;
-  std::optional<CloseInfo> close_info;
+  std::optional<std::string> authorize_time;
+  Optional<CloseInfo> close_info;
   Enum<TransferSceneId> transfer_scene_id;
   std::optional<std::string> user_recv_perception;
   std::optional<std::string> create_time;
@@ -2537,8 +2707,7 @@ struct PostMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoCloseR
       kUnrecognized = 0,
       kCloseViaMchApi = 1,  // "CLOSE_VIA_MCH_API"
     };
-    std::string close_time;
-    // required
+    std::optional<std::string> close_time;
     Enum<CloseReason> close_reason;
     // Unknown members.
     JsonValue extra;
@@ -2550,16 +2719,25 @@ struct PostMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoCloseR
     CloseInfo& operator=(CloseInfo&&) = default;
     ~CloseInfo();
   };
-  using TransferSceneId = PostMchTransferPartnerTransferBillsRequest::TransferSceneId;
-  std::string out_authorization_no;
-  std::string appid;
-  std::string openid;
-  std::string user_display_name;
-  std::string authorization_id;
-  // required
+  enum class TransferSceneId : std::int32_t {
+    kUnrecognized = 0,
+    k1000 = 1,  // "1000"
+    k1002 = 2,  // "1002"
+    k1004 = 3,  // "1004"
+    k1005 = 4,  // "1005"
+    k1009 = 5,  // "1009"
+    k1010 = 6,  // "1010"
+    k1011 = 7,  // "1011"
+    k1013 = 8,  // "1013"
+  };
+  std::optional<std::string> out_authorization_no;
+  std::optional<std::string> appid;
+  std::optional<std::string> openid;
+  std::optional<std::string> user_display_name;
+  std::optional<std::string> authorization_id;
   Enum<State> state;
-  std::string authorize_time;
-  std::optional<CloseInfo> close_info;
+  std::optional<std::string> authorize_time;
+  Optional<CloseInfo> close_info;
   Enum<TransferSceneId> transfer_scene_id;
   std::optional<std::string> user_recv_perception;
   std::optional<std::string> create_time;
@@ -2622,9 +2800,30 @@ struct PostMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoClose 
 
 // POST v3/fund-app/mch-transfer/transfer-bills
 struct PostMchTransferTransferBillsRequest {
-  using TransferSceneId = PostMchTransferPartnerTransferBillsRequest::TransferSceneId;
-  using TransferSceneReportInfos =
-      PostMchTransferPartnerTransferBillsRequest::TransferSceneReportInfos;
+  enum class TransferSceneId : std::int32_t {
+    kUnrecognized = 0,
+    k1000 = 1,  // "1000"
+    k1002 = 2,  // "1002"
+    k1004 = 3,  // "1004"
+    k1005 = 4,  // "1005"
+    k1009 = 5,  // "1009"
+    k1010 = 6,  // "1010"
+    k1011 = 7,  // "1011"
+    k1013 = 8,  // "1013"
+  };
+  struct TransferSceneReportInfos {
+    std::string info_type;
+    std::string info_content;
+    // Unknown members.
+    JsonValue extra;
+
+    TransferSceneReportInfos();
+    TransferSceneReportInfos(const TransferSceneReportInfos&) = default;
+    TransferSceneReportInfos(TransferSceneReportInfos&&) = default;
+    TransferSceneReportInfos& operator=(const TransferSceneReportInfos&) = default;
+    TransferSceneReportInfos& operator=(TransferSceneReportInfos&&) = default;
+    ~TransferSceneReportInfos();
+  };
   struct UserRecvStyle {
     enum class Type : std::int32_t {
       kUnrecognized = 0,
@@ -2656,7 +2855,7 @@ struct PostMchTransferTransferBillsRequest {
   Enum<TransferSceneId> transfer_scene_id;
   // required
   std::vector<TransferSceneReportInfos> transfer_scene_report_infos;
-  std::optional<UserRecvStyle> user_recv_style;
+  Optional<UserRecvStyle> user_recv_style;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2669,11 +2868,20 @@ struct PostMchTransferTransferBillsRequest {
   ~PostMchTransferTransferBillsRequest();
 };
 struct PostMchTransferTransferBillsResponse {
-  using State = GetMchTransferPartnerTransferBillsOutBillNoResponse::State;
-  std::string out_bill_no;
-  std::string transfer_bill_no;
-  std::string create_time;
-  // required
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,         // "ACCEPTED"
+    kProcessing = 2,       // "PROCESSING"
+    kWaitUserConfirm = 3,  // "WAIT_USER_CONFIRM"
+    kTransfering = 4,      // "TRANSFERING"
+    kSuccess = 5,          // "SUCCESS"
+    kFail = 6,             // "FAIL"
+    kCanceling = 7,        // "CANCELING"
+    kCancelled = 8,        // "CANCELLED"
+  };
+  std::optional<std::string> out_bill_no;
+  std::optional<std::string> transfer_bill_no;
+  std::optional<std::string> create_time;
   Enum<State> state;
   std::optional<std::string> fail_reason;
   std::optional<std::string> package_info;
@@ -2737,23 +2945,32 @@ struct GetMchTransferTransferBillsOutBillNoRequest {
   ~GetMchTransferTransferBillsOutBillNoRequest();
 };
 struct GetMchTransferTransferBillsOutBillNoResponse {
-  using State = GetMchTransferPartnerTransferBillsOutBillNoResponse::State;
-  std::string mch_id;
-  std::string out_bill_no;
-  std::string transfer_bill_no;
-  std::string appid;
-  // required
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,         // "ACCEPTED"
+    kProcessing = 2,       // "PROCESSING"
+    kWaitUserConfirm = 3,  // "WAIT_USER_CONFIRM"
+    kTransfering = 4,      // "TRANSFERING"
+    kSuccess = 5,          // "SUCCESS"
+    kFail = 6,             // "FAIL"
+    kCanceling = 7,        // "CANCELING"
+    kCancelled = 8,        // "CANCELLED"
+  };
+  std::optional<std::string> mch_id;
+  std::optional<std::string> out_bill_no;
+  std::optional<std::string> transfer_bill_no;
+  std::optional<std::string> appid;
   Enum<State> state;
-  std::int64_t transfer_amount = 0;
-  std::string transfer_remark;
+  std::optional<std::int64_t> transfer_amount;
+  std::optional<std::string> transfer_remark;
   std::optional<std::string> fail_reason;
   std::optional<std::string> openid;
   // format base64
   std::optional<std::string> user_name;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
-  std::string update_time;
+  std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2825,12 +3042,11 @@ struct PostMchTransferTransferBillsOutBillNoCancelResponse {
     kCanceling = 1,  // "CANCELING"
     kCancelled = 2,  // "CANCELLED"
   };
-  std::string out_bill_no;
-  std::string transfer_bill_no;
-  // required
+  std::optional<std::string> out_bill_no;
+  std::optional<std::string> transfer_bill_no;
   Enum<State> state;
   // format rfc3339
-  std::string update_time;
+  std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2882,11 +3098,44 @@ struct PostMchTransferTransferBillsOutBillNoCancel {
 
 // POST v3/fund-app/mch-transfer/transfer-bills/pre-transfer-with-authorization
 struct PostMchTransferTransferBillsPreTransferWithAuthorizationRequest {
-  using TransferSceneId = PostMchTransferPartnerTransferBillsRequest::TransferSceneId;
-  using TransferSceneReportInfos =
-      PostMchTransferPartnerTransferBillsRequest::TransferSceneReportInfos;
-  using AuthorizationInfo =
-      PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationRequest::AuthorizationInfo;
+  enum class TransferSceneId : std::int32_t {
+    kUnrecognized = 0,
+    k1000 = 1,  // "1000"
+    k1002 = 2,  // "1002"
+    k1004 = 3,  // "1004"
+    k1005 = 4,  // "1005"
+    k1009 = 5,  // "1009"
+    k1010 = 6,  // "1010"
+    k1011 = 7,  // "1011"
+    k1013 = 8,  // "1013"
+  };
+  struct TransferSceneReportInfos {
+    std::string info_type;
+    std::string info_content;
+    // Unknown members.
+    JsonValue extra;
+
+    TransferSceneReportInfos();
+    TransferSceneReportInfos(const TransferSceneReportInfos&) = default;
+    TransferSceneReportInfos(TransferSceneReportInfos&&) = default;
+    TransferSceneReportInfos& operator=(const TransferSceneReportInfos&) = default;
+    TransferSceneReportInfos& operator=(TransferSceneReportInfos&&) = default;
+    ~TransferSceneReportInfos();
+  };
+  struct AuthorizationInfo {
+    std::string user_display_name;
+    std::string out_authorization_no;
+    std::string authorization_notify_url;
+    // Unknown members.
+    JsonValue extra;
+
+    AuthorizationInfo();
+    AuthorizationInfo(const AuthorizationInfo&) = default;
+    AuthorizationInfo(AuthorizationInfo&&) = default;
+    AuthorizationInfo& operator=(const AuthorizationInfo&) = default;
+    AuthorizationInfo& operator=(AuthorizationInfo&&) = default;
+    ~AuthorizationInfo();
+  };
   std::string appid;
   std::string out_bill_no;
   std::string openid;
@@ -2900,7 +3149,7 @@ struct PostMchTransferTransferBillsPreTransferWithAuthorizationRequest {
   Enum<TransferSceneId> transfer_scene_id;
   // required
   std::vector<TransferSceneReportInfos> transfer_scene_report_infos;
-  std::optional<AuthorizationInfo> authorization_info;
+  Optional<AuthorizationInfo> authorization_info;
   std::optional<std::string> sponsor_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2926,10 +3175,9 @@ struct PostMchTransferTransferBillsPreTransferWithAuthorizationResponse {
     kSuccess = 5,          // "SUCCESS"
     kCanceling = 6,        // "CANCELING"
   };
-  std::string out_bill_no;
-  std::string transfer_bill_no;
-  std::string create_time;
-  // required
+  std::optional<std::string> out_bill_no;
+  std::optional<std::string> transfer_bill_no;
+  std::optional<std::string> create_time;
   Enum<State> state;
   std::optional<std::string> package_info;
   std::optional<std::string> user_display_name;
@@ -2983,9 +3231,30 @@ struct PostMchTransferTransferBillsPreTransferWithAuthorization {
 
 // POST v3/fund-app/mch-transfer/transfer-bills/transfer
 struct PostMchTransferTransferBillsTransferRequest {
-  using TransferSceneId = PostMchTransferPartnerTransferBillsRequest::TransferSceneId;
-  using TransferSceneReportInfos =
-      PostMchTransferPartnerTransferBillsRequest::TransferSceneReportInfos;
+  enum class TransferSceneId : std::int32_t {
+    kUnrecognized = 0,
+    k1000 = 1,  // "1000"
+    k1002 = 2,  // "1002"
+    k1004 = 3,  // "1004"
+    k1005 = 4,  // "1005"
+    k1009 = 5,  // "1009"
+    k1010 = 6,  // "1010"
+    k1011 = 7,  // "1011"
+    k1013 = 8,  // "1013"
+  };
+  struct TransferSceneReportInfos {
+    std::string info_type;
+    std::string info_content;
+    // Unknown members.
+    JsonValue extra;
+
+    TransferSceneReportInfos();
+    TransferSceneReportInfos(const TransferSceneReportInfos&) = default;
+    TransferSceneReportInfos(TransferSceneReportInfos&&) = default;
+    TransferSceneReportInfos& operator=(const TransferSceneReportInfos&) = default;
+    TransferSceneReportInfos& operator=(TransferSceneReportInfos&&) = default;
+    ~TransferSceneReportInfos();
+  };
   std::string appid;
   std::string out_bill_no;
   // format base64; encrypted with the platform key when sent
@@ -3023,19 +3292,18 @@ struct PostMchTransferTransferBillsTransferResponse {
     kTransfering = 3,  // "TRANSFERING"
     kSuccess = 4,      // "SUCCESS"
   };
-  std::string mch_id;
-  std::string out_bill_no;
-  std::string transfer_bill_no;
+  std::optional<std::string> mch_id;
+  std::optional<std::string> out_bill_no;
+  std::optional<std::string> transfer_bill_no;
   std::optional<std::string> appid;
-  // required
   Enum<State> state;
-  std::int64_t transfer_amount = 0;
-  std::string transfer_remark;
+  std::optional<std::int64_t> transfer_amount;
+  std::optional<std::string> transfer_remark;
   std::optional<std::string> fail_reason;
   std::optional<std::string> openid;
   // format base64
   std::optional<std::string> user_name;
-  std::string create_time;
+  std::optional<std::string> create_time;
   std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -3100,23 +3368,32 @@ struct GetMchTransferTransferBillsTransferBillNoRequest {
   ~GetMchTransferTransferBillsTransferBillNoRequest();
 };
 struct GetMchTransferTransferBillsTransferBillNoResponse {
-  using State = GetMchTransferPartnerTransferBillsOutBillNoResponse::State;
-  std::string mch_id;
-  std::string out_bill_no;
-  std::string transfer_bill_no;
-  std::string appid;
-  // required
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,         // "ACCEPTED"
+    kProcessing = 2,       // "PROCESSING"
+    kWaitUserConfirm = 3,  // "WAIT_USER_CONFIRM"
+    kTransfering = 4,      // "TRANSFERING"
+    kSuccess = 5,          // "SUCCESS"
+    kFail = 6,             // "FAIL"
+    kCanceling = 7,        // "CANCELING"
+    kCancelled = 8,        // "CANCELLED"
+  };
+  std::optional<std::string> mch_id;
+  std::optional<std::string> out_bill_no;
+  std::optional<std::string> transfer_bill_no;
+  std::optional<std::string> appid;
   Enum<State> state;
-  std::int64_t transfer_amount = 0;
-  std::string transfer_remark;
+  std::optional<std::int64_t> transfer_amount;
+  std::optional<std::string> transfer_remark;
   std::optional<std::string> fail_reason;
   std::optional<std::string> openid;
   // format base64
   std::optional<std::string> user_name;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
-  std::string update_time;
+  std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3173,8 +3450,19 @@ struct PostMchTransferTransferToQqWalletBillsRequest {
     kUnrecognized = 0,
     k1401 = 1,  // "1401"
   };
-  using TransferSceneReportInfos =
-      PostMchTransferPartnerTransferBillsRequest::TransferSceneReportInfos;
+  struct TransferSceneReportInfos {
+    std::string info_type;
+    std::string info_content;
+    // Unknown members.
+    JsonValue extra;
+
+    TransferSceneReportInfos();
+    TransferSceneReportInfos(const TransferSceneReportInfos&) = default;
+    TransferSceneReportInfos(TransferSceneReportInfos&&) = default;
+    TransferSceneReportInfos& operator=(const TransferSceneReportInfos&) = default;
+    TransferSceneReportInfos& operator=(TransferSceneReportInfos&&) = default;
+    ~TransferSceneReportInfos();
+  };
   std::string appid;
   std::string out_bill_no;
   std::string openid;
@@ -3203,22 +3491,31 @@ struct PostMchTransferTransferToQqWalletBillsRequest {
   ~PostMchTransferTransferToQqWalletBillsRequest();
 };
 struct PostMchTransferTransferToQqWalletBillsResponse {
-  using State = GetMchTransferPartnerTransferBillsOutBillNoResponse::State;
-  std::string mchid;
-  std::string out_bill_no;
-  std::string transfer_bill_no;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,         // "ACCEPTED"
+    kProcessing = 2,       // "PROCESSING"
+    kWaitUserConfirm = 3,  // "WAIT_USER_CONFIRM"
+    kTransfering = 4,      // "TRANSFERING"
+    kSuccess = 5,          // "SUCCESS"
+    kFail = 6,             // "FAIL"
+    kCanceling = 7,        // "CANCELING"
+    kCancelled = 8,        // "CANCELLED"
+  };
+  std::optional<std::string> mchid;
+  std::optional<std::string> out_bill_no;
+  std::optional<std::string> transfer_bill_no;
   std::optional<std::string> appid;
-  // required
   Enum<State> state;
-  std::int64_t transfer_amount = 0;
-  std::string transfer_remark;
+  std::optional<std::int64_t> transfer_amount;
+  std::optional<std::string> transfer_remark;
   std::optional<std::string> openid;
   std::optional<std::string> user_qq;
   // format base64
   std::optional<std::string> user_name;
   std::optional<std::string> fail_reason;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
   std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -3285,22 +3582,31 @@ struct GetMchTransferTransferToQqWalletBillsByOutBillNoRequest {
   ~GetMchTransferTransferToQqWalletBillsByOutBillNoRequest();
 };
 struct GetMchTransferTransferToQqWalletBillsByOutBillNoResponse {
-  using State = GetMchTransferPartnerTransferBillsOutBillNoResponse::State;
-  std::string mchid;
-  std::string out_bill_no;
-  std::string transfer_bill_no;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,         // "ACCEPTED"
+    kProcessing = 2,       // "PROCESSING"
+    kWaitUserConfirm = 3,  // "WAIT_USER_CONFIRM"
+    kTransfering = 4,      // "TRANSFERING"
+    kSuccess = 5,          // "SUCCESS"
+    kFail = 6,             // "FAIL"
+    kCanceling = 7,        // "CANCELING"
+    kCancelled = 8,        // "CANCELLED"
+  };
+  std::optional<std::string> mchid;
+  std::optional<std::string> out_bill_no;
+  std::optional<std::string> transfer_bill_no;
   std::optional<std::string> appid;
-  // required
   Enum<State> state;
-  std::int64_t transfer_amount = 0;
-  std::string transfer_remark;
+  std::optional<std::int64_t> transfer_amount;
+  std::optional<std::string> transfer_remark;
   std::optional<std::string> openid;
   std::optional<std::string> user_qq;
   // format base64
   std::optional<std::string> user_name;
   std::optional<std::string> fail_reason;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
   std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -3369,12 +3675,21 @@ struct PostMchTransferTransferToQqWalletBillsByOutBillNoCancelRequest {
   ~PostMchTransferTransferToQqWalletBillsByOutBillNoCancelRequest();
 };
 struct PostMchTransferTransferToQqWalletBillsByOutBillNoCancelResponse {
-  using State = GetMchTransferPartnerTransferBillsOutBillNoResponse::State;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,         // "ACCEPTED"
+    kProcessing = 2,       // "PROCESSING"
+    kWaitUserConfirm = 3,  // "WAIT_USER_CONFIRM"
+    kTransfering = 4,      // "TRANSFERING"
+    kSuccess = 5,          // "SUCCESS"
+    kFail = 6,             // "FAIL"
+    kCanceling = 7,        // "CANCELING"
+    kCancelled = 8,        // "CANCELLED"
+  };
   std::optional<std::string> mchid;
-  std::string out_bill_no;
-  std::string transfer_bill_no;
+  std::optional<std::string> out_bill_no;
+  std::optional<std::string> transfer_bill_no;
   std::optional<std::string> appid;
-  // required
   Enum<State> state;
   std::optional<std::int64_t> transfer_amount;
   std::optional<std::string> transfer_remark;
@@ -3386,7 +3701,7 @@ struct PostMchTransferTransferToQqWalletBillsByOutBillNoCancelResponse {
   // format rfc3339
   std::optional<std::string> create_time;
   // format rfc3339
-  std::string update_time;
+  std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3438,7 +3753,17 @@ struct PostMchTransferTransferToQqWalletBillsByOutBillNoCancel {
 
 // POST v3/fund-app/mch-transfer/user-confirm-authorization
 struct PostMchTransferUserConfirmAuthorizationRequest {
-  using TransferSceneId = PostMchTransferPartnerTransferBillsRequest::TransferSceneId;
+  enum class TransferSceneId : std::int32_t {
+    kUnrecognized = 0,
+    k1000 = 1,  // "1000"
+    k1002 = 2,  // "1002"
+    k1004 = 3,  // "1004"
+    k1005 = 4,  // "1005"
+    k1009 = 5,  // "1009"
+    k1010 = 6,  // "1010"
+    k1011 = 7,  // "1011"
+    k1013 = 8,  // "1013"
+  };
   struct SceneInfo {
     enum class DeviceType : std::int32_t {
       kUnrecognized = 0,
@@ -3468,7 +3793,7 @@ struct PostMchTransferUserConfirmAuthorizationRequest {
   std::string user_display_name;
   std::optional<std::string> user_recv_perception;
   std::string authorization_notify_url;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3484,12 +3809,14 @@ struct PostMchTransferUserConfirmAuthorizationRequest {
   ~PostMchTransferUserConfirmAuthorizationRequest();
 };
 struct PostMchTransferUserConfirmAuthorizationResponse {
-  using State = PostMchTransferPartnerUserConfirmAuthorizationsResponse::State;
-  std::string out_authorization_no;
-  // required
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kWaitUserConfirm = 1,  // "WAIT_USER_CONFIRM"
+  };
+  std::optional<std::string> out_authorization_no;
   Enum<State> state;
-  std::string create_time;
-  std::string package_info;
+  std::optional<std::string> create_time;
+  std::optional<std::string> package_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3556,7 +3883,12 @@ struct GetMchTransferUserConfirmAuthorizationOutAuthorizationNoRequest {
   ~GetMchTransferUserConfirmAuthorizationOutAuthorizationNoRequest();
 };
 struct GetMchTransferUserConfirmAuthorizationOutAuthorizationNoResponse {
-  using State = GetMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoResponse::State;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kTakingEffect = 1,     // "TAKING_EFFECT"
+    kClosed = 2,           // "CLOSED"
+    kWaitUserConfirm = 3,  // "WAIT_USER_CONFIRM"
+  };
   struct CloseInfo {
     enum class CloseReason : std::int32_t {
       kUnrecognized = 0,
@@ -3566,8 +3898,7 @@ struct GetMchTransferUserConfirmAuthorizationOutAuthorizationNoResponse {
       kTransferRisk = 4,            // "TRANSFER_RISK"
       kUserAccountAbnormal = 5,     // "USER_ACCOUNT_ABNORMAL"
     };
-    std::string close_time;
-    // required
+    std::optional<std::string> close_time;
     Enum<CloseReason> close_reason;
     // Unknown members.
     JsonValue extra;
@@ -3579,15 +3910,14 @@ struct GetMchTransferUserConfirmAuthorizationOutAuthorizationNoResponse {
     CloseInfo& operator=(CloseInfo&&) = default;
     ~CloseInfo();
   };
-  std::string out_authorization_no;
-  std::string appid;
-  std::string openid;
-  std::string user_display_name;
+  std::optional<std::string> out_authorization_no;
+  std::optional<std::string> appid;
+  std::optional<std::string> openid;
+  std::optional<std::string> user_display_name;
   std::optional<std::string> authorization_id;
-  // required
   Enum<State> state;
   std::optional<std::string> authorize_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> transfer_scene_id;
   std::optional<std::string> user_recv_perception;
   // format rfc3339
@@ -3667,19 +3997,35 @@ struct PostMchTransferUserConfirmAuthorizationOutAuthorizationNoCloseRequest {
   ~PostMchTransferUserConfirmAuthorizationOutAuthorizationNoCloseRequest();
 };
 struct PostMchTransferUserConfirmAuthorizationOutAuthorizationNoCloseResponse {
-  using State =
-      PostMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoCloseResponse::State;
-  using CloseInfo =
-      PostMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoCloseResponse::CloseInfo;
-  std::string out_authorization_no;
-  std::string appid;
-  std::string openid;
-  std::string user_display_name;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kClosed = 1,  // "CLOSED"
+  };
+  struct CloseInfo {
+    enum class CloseReason : std::int32_t {
+      kUnrecognized = 0,
+      kCloseViaMchApi = 1,  // "CLOSE_VIA_MCH_API"
+    };
+    std::optional<std::string> close_time;
+    Enum<CloseReason> close_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    CloseInfo();
+    CloseInfo(const CloseInfo&) = default;
+    CloseInfo(CloseInfo&&) = default;
+    CloseInfo& operator=(const CloseInfo&) = default;
+    CloseInfo& operator=(CloseInfo&&) = default;
+    ~CloseInfo();
+  };
+  std::optional<std::string> out_authorization_no;
+  std::optional<std::string> appid;
+  std::optional<std::string> openid;
+  std::optional<std::string> user_display_name;
   std::optional<std::string> authorization_id;
-  // required
   Enum<State> state;
   std::optional<std::string> authorize_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> transfer_scene_id;
   std::optional<std::string> user_recv_perception;
   // format rfc3339
@@ -3857,27 +4203,64 @@ void Serialize(Archive& archive,
 const EnumTable& EnumTableOf(PostBrandRedpacketBrandMerchantBatchesRequest::Scene);
 const EnumTable& EnumTableOf(PostBrandRedpacketBrandMerchantBatchesResponse::BatchState);
 const EnumTable& EnumTableOf(GetBrandRedpacketBrandMerchantBatchesByBatchNoRequest::DetailState);
+const EnumTable& EnumTableOf(GetBrandRedpacketBrandMerchantBatchesByBatchNoResponse::BatchState);
 const EnumTable& EnumTableOf(GetBrandRedpacketBrandMerchantBatchesByBatchNoResponse::CloseReason);
 const EnumTable& EnumTableOf(
     GetBrandRedpacketBrandMerchantBatchesByBatchNoResponse::DetailList::DetailState);
 const EnumTable& EnumTableOf(
+    GetBrandRedpacketBrandMerchantBatchesByBatchNoDetailsByDetailNoResponse::DetailState);
+const EnumTable& EnumTableOf(
     GetBrandRedpacketBrandMerchantBatchesByBatchNoDetailsByDetailNoResponse::FailReason);
+const EnumTable& EnumTableOf(
+    GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoRequest::DetailState);
+const EnumTable& EnumTableOf(
+    GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoResponse::BatchState);
+const EnumTable& EnumTableOf(
+    GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoResponse::CloseReason);
+const EnumTable& EnumTableOf(
+    GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoResponse::DetailList::DetailState);
+const EnumTable& EnumTableOf(
+    GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoOutDetailsByOutDetailNoResponse::
+        DetailState);
+const EnumTable& EnumTableOf(
+    GetBrandRedpacketBrandMerchantOutBatchesByOutBatchNoOutDetailsByOutDetailNoResponse::
+        FailReason);
 const EnumTable& EnumTableOf(GetMchTransferElecsignOutBillNoResponse::State);
 const EnumTable& EnumTableOf(GetMchTransferElecsignOutBillNoResponse::HashType);
+const EnumTable& EnumTableOf(GetMchTransferElecsignTransferBillNoResponse::State);
+const EnumTable& EnumTableOf(GetMchTransferElecsignTransferBillNoResponse::HashType);
 const EnumTable& EnumTableOf(
     GetMchTransferPartnerBudgetByOutBudgetNoElectronicReceiptsResponse::ReceiptState);
+const EnumTable& EnumTableOf(
+    GetMchTransferPartnerBudgetByOutBudgetNoElectronicReceiptsResponse::HashType);
+const EnumTable& EnumTableOf(
+    PostMchTransferPartnerBudgetByOutBudgetNoElectronicReceiptsResponse::ReceiptState);
+const EnumTable& EnumTableOf(
+    PostMchTransferPartnerBudgetByOutBudgetNoElectronicReceiptsResponse::HashType);
 const EnumTable& EnumTableOf(PostMchTransferPartnerCharityBudgetResponse::State);
+const EnumTable& EnumTableOf(GetMchTransferPartnerCharityBudgetByOutBudgetNoResponse::State);
 const EnumTable& EnumTableOf(PostMchTransferPartnerCharityBudgetByOutBudgetNoUnlockResponse::State);
 const EnumTable& EnumTableOf(
     PostMchTransferPartnerCharityTransferBillsRequest::TransactionInfo::TransactionType);
 const EnumTable& EnumTableOf(PostMchTransferPartnerCharityTransferBillsResponse::State);
+const EnumTable& EnumTableOf(GetMchTransferPartnerCharityTransferBillsOutTransferNoResponse::State);
 const EnumTable& EnumTableOf(PostMchTransferPartnerElectronicReceiptsResponse::State);
 const EnumTable& EnumTableOf(PostMchTransferPartnerElectronicReceiptsResponse::HashType);
+const EnumTable& EnumTableOf(GetMchTransferPartnerElectronicReceiptsByOutBillNoResponse::State);
+const EnumTable& EnumTableOf(GetMchTransferPartnerElectronicReceiptsByOutBillNoResponse::HashType);
 const EnumTable& EnumTableOf(PostMchTransferPartnerSubMchAuthorizationsResponse::State);
 const EnumTable& EnumTableOf(GetMchTransferPartnerSubMchAuthorizationsBySubMchidResponse::State);
+const EnumTable& EnumTableOf(
+    GetMchTransferPartnerSubMchAuthorizationsBySubMchidResponse::ApplyOrder::State);
 const EnumTable& EnumTableOf(PostMchTransferPartnerTransferBillsRequest::TransferSceneId);
 const EnumTable& EnumTableOf(GetMchTransferPartnerTransferBillsOutBillNoResponse::State);
+const EnumTable& EnumTableOf(PostMchTransferPartnerTransferBillsOutBillNoCancelResponse::State);
+const EnumTable& EnumTableOf(
+    PostMchTransferPartnerTransferBillsPreTransferWithAuthorizationRequest::TransferSceneId);
+const EnumTable& EnumTableOf(PostMchTransferPartnerTransferBillsTransferRequest::TransferSceneId);
 const EnumTable& EnumTableOf(PostMchTransferPartnerTransferBillsTransferResponse::State);
+const EnumTable& EnumTableOf(
+    PostMchTransferPartnerUserConfirmAuthorizationsRequest::TransferSceneId);
 const EnumTable& EnumTableOf(PostMchTransferPartnerUserConfirmAuthorizationsResponse::State);
 const EnumTable& EnumTableOf(
     GetMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoResponse::State);
@@ -3885,19 +4268,43 @@ const EnumTable& EnumTableOf(
     GetMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoResponse::CloseInfo::
         CloseReason);
 const EnumTable& EnumTableOf(
+    GetMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoResponse::TransferSceneId);
+const EnumTable& EnumTableOf(
     PostMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoCloseResponse::State);
 const EnumTable& EnumTableOf(
     PostMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoCloseResponse::CloseInfo::
         CloseReason);
+const EnumTable& EnumTableOf(
+    PostMchTransferPartnerUserConfirmAuthorizationsByOutAuthorizationNoCloseResponse::
+        TransferSceneId);
+const EnumTable& EnumTableOf(PostMchTransferTransferBillsRequest::TransferSceneId);
 const EnumTable& EnumTableOf(PostMchTransferTransferBillsRequest::UserRecvStyle::Type);
+const EnumTable& EnumTableOf(PostMchTransferTransferBillsResponse::State);
+const EnumTable& EnumTableOf(GetMchTransferTransferBillsOutBillNoResponse::State);
 const EnumTable& EnumTableOf(PostMchTransferTransferBillsOutBillNoCancelResponse::State);
 const EnumTable& EnumTableOf(
+    PostMchTransferTransferBillsPreTransferWithAuthorizationRequest::TransferSceneId);
+const EnumTable& EnumTableOf(
     PostMchTransferTransferBillsPreTransferWithAuthorizationResponse::State);
+const EnumTable& EnumTableOf(PostMchTransferTransferBillsTransferRequest::TransferSceneId);
 const EnumTable& EnumTableOf(PostMchTransferTransferBillsTransferResponse::State);
+const EnumTable& EnumTableOf(GetMchTransferTransferBillsTransferBillNoResponse::State);
 const EnumTable& EnumTableOf(PostMchTransferTransferToQqWalletBillsRequest::TransferSceneId);
+const EnumTable& EnumTableOf(PostMchTransferTransferToQqWalletBillsResponse::State);
+const EnumTable& EnumTableOf(GetMchTransferTransferToQqWalletBillsByOutBillNoResponse::State);
+const EnumTable& EnumTableOf(
+    PostMchTransferTransferToQqWalletBillsByOutBillNoCancelResponse::State);
+const EnumTable& EnumTableOf(PostMchTransferUserConfirmAuthorizationRequest::TransferSceneId);
 const EnumTable& EnumTableOf(PostMchTransferUserConfirmAuthorizationRequest::SceneInfo::DeviceType);
+const EnumTable& EnumTableOf(PostMchTransferUserConfirmAuthorizationResponse::State);
+const EnumTable& EnumTableOf(
+    GetMchTransferUserConfirmAuthorizationOutAuthorizationNoResponse::State);
 const EnumTable& EnumTableOf(
     GetMchTransferUserConfirmAuthorizationOutAuthorizationNoResponse::CloseInfo::CloseReason);
+const EnumTable& EnumTableOf(
+    PostMchTransferUserConfirmAuthorizationOutAuthorizationNoCloseResponse::State);
+const EnumTable& EnumTableOf(
+    PostMchTransferUserConfirmAuthorizationOutAuthorizationNoCloseResponse::CloseInfo::CloseReason);
 
 // Fluent calls: FundApp(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

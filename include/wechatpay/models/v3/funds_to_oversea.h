@@ -38,9 +38,9 @@ struct GetBillDownloadUrlRequest {
   ~GetBillDownloadUrlRequest();
 };
 struct GetBillDownloadUrlResponse {
-  std::string hash_type;
-  std::string hash_value;
-  std::string download_url;
+  std::optional<std::string> hash_type;
+  std::optional<std::string> hash_value;
+  std::optional<std::string> download_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -169,7 +169,7 @@ struct PostOrdersRequest {
   SellerInfo seller_info;
   ExpressInfo express_info;
   PayeeInfo payee_info;
-  std::optional<PresaleInfo> presale_info;
+  Optional<PresaleInfo> presale_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -181,14 +181,14 @@ struct PostOrdersRequest {
   ~PostOrdersRequest();
 };
 struct PostOrdersResponse {
-  std::string out_order_id;
-  std::string sub_mchid;
-  std::string order_id;
-  std::string result;
+  std::optional<std::string> out_order_id;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> order_id;
+  std::optional<std::string> result;
   std::optional<std::string> fail_reason;
-  std::int64_t amount = 0;
+  std::optional<std::int64_t> amount;
   std::optional<std::int64_t> foreign_amount;
-  std::string foreign_currency;
+  std::optional<std::string> foreign_currency;
   std::optional<std::int64_t> rate;
   std::optional<std::string> exchange_rate_time;
   std::optional<std::string> estimate_exchange_rate_time;
@@ -253,14 +253,14 @@ struct GetOrdersByOutOrderIdRequest {
   ~GetOrdersByOutOrderIdRequest();
 };
 struct GetOrdersByOutOrderIdResponse {
-  std::string out_order_id;
-  std::string sub_mchid;
-  std::string order_id;
-  std::string result;
+  std::optional<std::string> out_order_id;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> order_id;
+  std::optional<std::string> result;
   std::optional<std::string> fail_reason;
-  std::int64_t amount = 0;
+  std::optional<std::int64_t> amount;
   std::optional<std::int64_t> foreign_amount;
-  std::string foreign_currency;
+  std::optional<std::string> foreign_currency;
   std::optional<std::int64_t> rate;
   std::optional<std::string> exchange_rate_time;
   std::optional<std::string> estimate_exchange_rate_time;
@@ -341,17 +341,16 @@ struct PostReturnReturnOrdersResponse {
     kUnrecognized = 0,
     kReturnAmountNotEnough = 1,  // "RETURN_AMOUNT_NOT_ENOUGH"
   };
-  std::string out_return_no;
-  std::string sub_mchid;
-  std::string return_id;
-  std::string out_order_id;
-  std::string transaction_id;
+  std::optional<std::string> out_return_no;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> return_id;
+  std::optional<std::string> out_order_id;
+  std::optional<std::string> transaction_id;
   std::optional<std::string> supplement_info;
-  std::int64_t amount = 0;
-  // required
+  std::optional<std::int64_t> amount;
   Enum<State> state;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
   std::optional<std::string> success_time;
   Enum<FailReason> fail_reason;
@@ -413,18 +412,22 @@ struct GetReturnReturnOrdersOutReturnNoRequest {
   ~GetReturnReturnOrdersOutReturnNoRequest();
 };
 struct GetReturnReturnOrdersOutReturnNoResponse {
-  using State = PostReturnReturnOrdersResponse::State;
-  std::string out_return_no;
-  std::string sub_mchid;
-  std::string return_id;
-  std::string out_order_id;
-  std::string transaction_id;
-  std::string refund_id;
-  std::int64_t amount = 0;
-  // required
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kProcessing = 1,  // "PROCESSING"
+    kSuccess = 2,     // "SUCCESS"
+    kFailed = 3,      // "FAILED"
+  };
+  std::optional<std::string> out_return_no;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> return_id;
+  std::optional<std::string> out_order_id;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> refund_id;
+  std::optional<std::int64_t> amount;
   Enum<State> state;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
   std::optional<std::string> success_time;
   std::optional<std::string> fail_reason;
@@ -495,8 +498,8 @@ struct GetTransactionsByTransactionIdAvailableAbroadAmountsRequest {
   ~GetTransactionsByTransactionIdAvailableAbroadAmountsRequest();
 };
 struct GetTransactionsByTransactionIdAvailableAbroadAmountsResponse {
-  std::string transaction_id;
-  std::int64_t available_abroad_amount = 0;
+  std::optional<std::string> transaction_id;
+  std::optional<std::int64_t> available_abroad_amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -565,6 +568,7 @@ void Serialize(Archive& archive,
 const EnumTable& EnumTableOf(PostOrdersRequest::PresaleInfo::Type);
 const EnumTable& EnumTableOf(PostReturnReturnOrdersResponse::State);
 const EnumTable& EnumTableOf(PostReturnReturnOrdersResponse::FailReason);
+const EnumTable& EnumTableOf(GetReturnReturnOrdersOutReturnNoResponse::State);
 
 // Fluent calls: FundsToOversea(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

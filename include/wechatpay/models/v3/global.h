@@ -57,7 +57,7 @@ struct GetCertificatesResponse {
     std::optional<std::string> effective_time;
     // format rfc3339
     std::optional<std::string> expire_time;
-    std::optional<EncryptCertificate> encrypt_certificate;
+    Optional<EncryptCertificate> encrypt_certificate;
     // Unknown members.
     JsonValue extra;
 
@@ -68,8 +68,7 @@ struct GetCertificatesResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  // required
-  std::vector<Data> data;
+  List<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -173,17 +172,15 @@ struct GetCustomsOrdersResponse {
     std::optional<std::string> sub_order_no;
     std::optional<std::string> sub_order_id;
     std::optional<std::string> mch_customs_no;
-    // required
     Enum<Customs> customs;
     std::optional<std::string> fee_type;
     std::optional<std::int64_t> order_fee;
     std::optional<std::int64_t> duty;
     std::optional<std::int64_t> transport_fee;
     std::optional<std::int64_t> product_fee;
-    // required
     Enum<State> state;
     std::optional<std::string> explanation;
-    std::string modify_time;
+    std::optional<std::string> modify_time;
     // Unknown members.
     JsonValue extra;
 
@@ -194,17 +191,15 @@ struct GetCustomsOrdersResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::string appid;
-  std::string mchid;
-  std::string transaction_id;
-  // required
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> transaction_id;
   Enum<VerifyDepartment> verify_department;
-  std::string verify_department_trade_id;
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
-  std::int64_t total_count = 0;
-  // required
-  std::vector<Data> data;
+  std::optional<std::string> verify_department_trade_id;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> total_count;
+  List<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -249,7 +244,18 @@ struct GetCustomsOrders {
 
 // PATCH v3/global/customs/orders
 struct PatchCustomsOrdersRequest {
-  using Customs = GetCustomsOrdersRequest::Customs;
+  enum class Customs : std::int32_t {
+    kUnrecognized = 0,
+    kGuangzhouZs = 1,    // "GUANGZHOU_ZS"
+    kHangzhouZs = 2,     // "HANGZHOU_ZS"
+    kNingbo = 3,         // "NINGBO"
+    kZhengzhouBs = 4,    // "ZHENGZHOU_BS"
+    kChongqing = 5,      // "CHONGQING"
+    kShanghaiZs = 6,     // "SHANGHAI_ZS"
+    kShenzhen = 7,       // "SHENZHEN"
+    kZhengzhouZhZs = 8,  // "ZHENGZHOU_ZH_ZS"
+    kTianjin = 9,        // "TIANJIN"
+  };
   std::string appid;
   std::string mchid;
   std::string out_trade_no;
@@ -273,20 +279,31 @@ struct PatchCustomsOrdersRequest {
   ~PatchCustomsOrdersRequest();
 };
 struct PatchCustomsOrdersResponse {
-  using State = GetCustomsOrdersResponse::Data::State;
-  using VerifyDepartment = GetCustomsOrdersResponse::VerifyDepartment;
-  std::string appid;
-  std::string mchid;
-  // required
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kProcessing = 1,  // "PROCESSING"
+    kUndeclared = 2,  // "UNDECLARED"
+    kSubmitted = 3,   // "SUBMITTED"
+    kSuccess = 4,     // "SUCCESS"
+    kFail = 5,        // "FAIL"
+    kExcept = 6,      // "EXCEPT"
+  };
+  enum class VerifyDepartment : std::int32_t {
+    kUnrecognized = 0,
+    kUnionpay = 1,   // "UNIONPAY"
+    kNetsunion = 2,  // "NETSUNION"
+    kOthers = 3,     // "OTHERS"
+  };
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   Enum<State> state;
-  std::string out_trade_no;
-  std::string transaction_id;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> transaction_id;
   std::optional<std::string> sub_order_no;
   std::optional<std::string> sub_order_id;
-  std::string modify_time;
-  // required
+  std::optional<std::string> modify_time;
   Enum<VerifyDepartment> verify_department;
-  std::string verify_department_trade_id;
+  std::optional<std::string> verify_department_trade_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -331,7 +348,18 @@ struct PatchCustomsOrders {
 
 // POST v3/global/customs/orders
 struct PostCustomsOrdersRequest {
-  using Customs = GetCustomsOrdersRequest::Customs;
+  enum class Customs : std::int32_t {
+    kUnrecognized = 0,
+    kGuangzhouZs = 1,    // "GUANGZHOU_ZS"
+    kHangzhouZs = 2,     // "HANGZHOU_ZS"
+    kNingbo = 3,         // "NINGBO"
+    kZhengzhouBs = 4,    // "ZHENGZHOU_BS"
+    kChongqing = 5,      // "CHONGQING"
+    kShanghaiZs = 6,     // "SHANGHAI_ZS"
+    kShenzhen = 7,       // "SHENZHEN"
+    kZhengzhouZhZs = 8,  // "ZHENGZHOU_ZH_ZS"
+    kTianjin = 9,        // "TIANJIN"
+  };
   std::string appid;
   std::string mchid;
   std::string out_trade_no;
@@ -356,19 +384,30 @@ struct PostCustomsOrdersRequest {
   ~PostCustomsOrdersRequest();
 };
 struct PostCustomsOrdersResponse {
-  using State = GetCustomsOrdersResponse::Data::State;
-  using VerifyDepartment = GetCustomsOrdersResponse::VerifyDepartment;
-  std::string appid;
-  std::string mchid;
-  // required
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kProcessing = 1,  // "PROCESSING"
+    kUndeclared = 2,  // "UNDECLARED"
+    kSubmitted = 3,   // "SUBMITTED"
+    kSuccess = 4,     // "SUCCESS"
+    kFail = 5,        // "FAIL"
+    kExcept = 6,      // "EXCEPT"
+  };
+  enum class VerifyDepartment : std::int32_t {
+    kUnrecognized = 0,
+    kUnionpay = 1,   // "UNIONPAY"
+    kNetsunion = 2,  // "NETSUNION"
+    kOthers = 3,     // "OTHERS"
+  };
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   Enum<State> state;
-  std::string out_trade_no;
-  std::string transaction_id;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> transaction_id;
   std::optional<std::string> sub_order_no;
   std::optional<std::string> sub_order_id;
-  // required
   Enum<VerifyDepartment> verify_department;
-  std::string verify_department_trade_id;
+  std::optional<std::string> verify_department_trade_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -413,7 +452,18 @@ struct PostCustomsOrders {
 
 // POST v3/global/customs/redeclare
 struct PostCustomsRedeclareRequest {
-  using Customs = GetCustomsOrdersRequest::Customs;
+  enum class Customs : std::int32_t {
+    kUnrecognized = 0,
+    kGuangzhouZs = 1,    // "GUANGZHOU_ZS"
+    kHangzhouZs = 2,     // "HANGZHOU_ZS"
+    kNingbo = 3,         // "NINGBO"
+    kZhengzhouBs = 4,    // "ZHENGZHOU_BS"
+    kChongqing = 5,      // "CHONGQING"
+    kShanghaiZs = 6,     // "SHANGHAI_ZS"
+    kShenzhen = 7,       // "SHENZHEN"
+    kZhengzhouZhZs = 8,  // "ZHENGZHOU_ZH_ZS"
+    kTianjin = 9,        // "TIANJIN"
+  };
   std::string appid;
   std::string mchid;
   std::optional<std::string> out_trade_no;
@@ -434,16 +484,23 @@ struct PostCustomsRedeclareRequest {
   ~PostCustomsRedeclareRequest();
 };
 struct PostCustomsRedeclareResponse {
-  using State = GetCustomsOrdersResponse::Data::State;
-  std::string appid;
-  std::string mchid;
-  // required
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kProcessing = 1,  // "PROCESSING"
+    kUndeclared = 2,  // "UNDECLARED"
+    kSubmitted = 3,   // "SUBMITTED"
+    kSuccess = 4,     // "SUCCESS"
+    kFail = 5,        // "FAIL"
+    kExcept = 6,      // "EXCEPT"
+  };
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   Enum<State> state;
-  std::string out_trade_no;
-  std::string transaction_id;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> transaction_id;
   std::optional<std::string> sub_order_no;
   std::optional<std::string> sub_order_id;
-  std::string modify_time;
+  std::optional<std::string> modify_time;
   std::optional<std::string> explanation;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -489,7 +546,18 @@ struct PostCustomsRedeclare {
 
 // POST v3/global/customs/verify-certificate
 struct PostCustomsVerifyCertificateRequest {
-  using Customs = GetCustomsOrdersRequest::Customs;
+  enum class Customs : std::int32_t {
+    kUnrecognized = 0,
+    kGuangzhouZs = 1,    // "GUANGZHOU_ZS"
+    kHangzhouZs = 2,     // "HANGZHOU_ZS"
+    kNingbo = 3,         // "NINGBO"
+    kZhengzhouBs = 4,    // "ZHENGZHOU_BS"
+    kChongqing = 5,      // "CHONGQING"
+    kShanghaiZs = 6,     // "SHANGHAI_ZS"
+    kShenzhen = 7,       // "SHENZHEN"
+    kZhengzhouZhZs = 8,  // "ZHENGZHOU_ZH_ZS"
+    kTianjin = 9,        // "TIANJIN"
+  };
   enum class CertificateType : std::int32_t {
     kUnrecognized = 0,
     kIdcard = 1,  // "IDCARD"
@@ -525,11 +593,10 @@ struct PostCustomsVerifyCertificateResponse {
     kSame = 1,       // "SAME"
     kDifferent = 2,  // "DIFFERENT"
   };
-  std::string appid;
-  std::string mchid;
-  std::string out_trade_no;
-  std::string transaction_id;
-  // required
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> transaction_id;
   Enum<CertificateCheckResult> certificate_check_result;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -644,9 +711,9 @@ struct GetMerchantServiceComplaintNotificationsRequest {
   ~GetMerchantServiceComplaintNotificationsRequest();
 };
 struct GetMerchantServiceComplaintNotificationsResponse {
-  std::string mchid;
+  std::optional<std::string> mchid;
   // format url
-  std::string url;
+  std::optional<std::string> url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -712,9 +779,9 @@ struct PostMerchantServiceComplaintNotificationsRequest {
   ~PostMerchantServiceComplaintNotificationsRequest();
 };
 struct PostMerchantServiceComplaintNotificationsResponse {
-  std::string mchid;
+  std::optional<std::string> mchid;
   // format url
-  std::string url;
+  std::optional<std::string> url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -780,9 +847,9 @@ struct PutMerchantServiceComplaintNotificationsRequest {
   ~PutMerchantServiceComplaintNotificationsRequest();
 };
 struct PutMerchantServiceComplaintNotificationsResponse {
-  std::string mchid;
+  std::optional<std::string> mchid;
   // format url
-  std::string url;
+  std::optional<std::string> url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -875,16 +942,16 @@ struct GetMerchantServiceComplaintsResponse {
       kProcessed = 3,   // "PROCESSED"
     };
     struct ComplaintOrderInfo {
-      std::string transaction_id;
-      std::string out_trade_no;
-      std::int64_t settlement_amount = 0;
-      std::string settlement_refunded_amount;
-      std::string settlement_currency;
-      std::int64_t payer_amount = 0;
-      std::int64_t payer_refunded_amount = 0;
-      std::string payer_currency;
+      std::optional<std::string> transaction_id;
+      std::optional<std::string> out_trade_no;
+      std::optional<std::int64_t> settlement_amount;
+      std::optional<std::string> settlement_refunded_amount;
+      std::optional<std::string> settlement_currency;
+      std::optional<std::int64_t> payer_amount;
+      std::optional<std::int64_t> payer_refunded_amount;
+      std::optional<std::string> payer_currency;
       // format rfc3339
-      std::string trade_time;
+      std::optional<std::string> trade_time;
       // Unknown members.
       JsonValue extra;
 
@@ -906,10 +973,8 @@ struct GetMerchantServiceComplaintsResponse {
         kUserComplaintImage = 1,  // "USER_COMPLAINT_IMAGE"
         kOperationImage = 2,      // "OPERATION_IMAGE"
       };
-      // required
       Enum<MediaType> media_type;
-      // required
-      std::vector<std::string> media_url;
+      List<std::string> media_url;
       // Unknown members.
       JsonValue extra;
 
@@ -941,25 +1006,24 @@ struct GetMerchantServiceComplaintsResponse {
       ServiceOrderInfo& operator=(ServiceOrderInfo&&) = default;
       ~ServiceOrderInfo();
     };
-    std::string complaint_id;
+    std::optional<std::string> complaint_id;
     // format rfc3339
-    std::string complaint_time;
-    std::string complaint_detail;
-    // required
+    std::optional<std::string> complaint_time;
+    std::optional<std::string> complaint_detail;
     Enum<ComplaintState> complaint_state;
-    std::string complainted_mchid;
+    std::optional<std::string> complainted_mchid;
     // format base64
     std::optional<std::string> payer_phone;
-    std::vector<ComplaintOrderInfo> complaint_order_info;
-    bool complaint_full_refunded = false;
+    List<ComplaintOrderInfo> complaint_order_info;
+    std::optional<bool> complaint_full_refunded;
     std::optional<bool> is_overdue;
     Enum<Priority> priority;
-    bool incoming_user_response = false;
-    std::int64_t user_complaint_times = 0;
-    std::vector<ComplaintMediaList> complaint_media_list;
+    std::optional<bool> incoming_user_response;
+    std::optional<std::int64_t> user_complaint_times;
+    List<ComplaintMediaList> complaint_media_list;
     std::optional<std::string> problem_description;
     std::optional<std::string> complaint_detail_trans;
-    std::vector<ServiceOrderInfo> service_order_info;
+    List<ServiceOrderInfo> service_order_info;
     // Unknown members.
     JsonValue extra;
 
@@ -970,9 +1034,9 @@ struct GetMerchantServiceComplaintsResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::vector<Data> data;
-  std::int64_t limit = 0;
-  std::int64_t offset = 0;
+  List<Data> data;
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> offset;
   std::optional<std::int64_t> total_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1019,7 +1083,22 @@ struct GetMerchantServiceComplaints {
 
 // GET v3/global/merchant-service/complaints/{complaint_id}
 struct GetMerchantServiceComplaintsByComplaintIdRequest {
-  using MchLanguage = GetMerchantServiceComplaintsRequest::MchLanguage;
+  enum class MchLanguage : std::int32_t {
+    kUnrecognized = 0,
+    kZhCn = 1,  // "ZH_CN"
+    kZhTw = 2,  // "ZH_TW"
+    kZhHk = 3,  // "ZH_HK"
+    kEn = 4,    // "EN"
+    kJa = 5,    // "JA"
+    kKo = 6,    // "KO"
+    kTh = 7,    // "TH"
+    kVi = 8,    // "VI"
+    kRu = 9,    // "RU"
+    kDe = 10,   // "DE"
+    kFr = 11,   // "FR"
+    kAr = 12,   // "AR"
+    kEs = 13,   // "ES"
+  };
   Enum<MchLanguage> mch_language;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1036,30 +1115,95 @@ struct GetMerchantServiceComplaintsByComplaintIdRequest {
   ~GetMerchantServiceComplaintsByComplaintIdRequest();
 };
 struct GetMerchantServiceComplaintsByComplaintIdResponse {
-  using ComplaintState = GetMerchantServiceComplaintsResponse::Data::ComplaintState;
-  using ComplaintOrderInfo = GetMerchantServiceComplaintsResponse::Data::ComplaintOrderInfo;
-  using Priority = GetMerchantServiceComplaintsResponse::Data::Priority;
-  using ComplaintMediaList = GetMerchantServiceComplaintsResponse::Data::ComplaintMediaList;
-  using ServiceOrderInfo = GetMerchantServiceComplaintsResponse::Data::ServiceOrderInfo;
-  std::string complaint_id;
+  enum class ComplaintState : std::int32_t {
+    kUnrecognized = 0,
+    kPending = 1,     // "PENDING"
+    kProcessing = 2,  // "PROCESSING"
+    kProcessed = 3,   // "PROCESSED"
+  };
+  struct ComplaintOrderInfo {
+    std::optional<std::string> transaction_id;
+    std::optional<std::string> out_trade_no;
+    std::optional<std::int64_t> settlement_amount;
+    std::optional<std::string> settlement_refunded_amount;
+    std::optional<std::string> settlement_currency;
+    std::optional<std::int64_t> payer_amount;
+    std::optional<std::int64_t> payer_refunded_amount;
+    std::optional<std::string> payer_currency;
+    // format rfc3339
+    std::optional<std::string> trade_time;
+    // Unknown members.
+    JsonValue extra;
+
+    ComplaintOrderInfo();
+    ComplaintOrderInfo(const ComplaintOrderInfo&) = default;
+    ComplaintOrderInfo(ComplaintOrderInfo&&) = default;
+    ComplaintOrderInfo& operator=(const ComplaintOrderInfo&) = default;
+    ComplaintOrderInfo& operator=(ComplaintOrderInfo&&) = default;
+    ~ComplaintOrderInfo();
+  };
+  enum class Priority : std::int32_t {
+    kUnrecognized = 0,
+    kPriority = 1,  // "PRIORITY"
+    kGeneral = 2,   // "GENERAL"
+  };
+  struct ComplaintMediaList {
+    enum class MediaType : std::int32_t {
+      kUnrecognized = 0,
+      kUserComplaintImage = 1,  // "USER_COMPLAINT_IMAGE"
+      kOperationImage = 2,      // "OPERATION_IMAGE"
+    };
+    Enum<MediaType> media_type;
+    List<std::string> media_url;
+    // Unknown members.
+    JsonValue extra;
+
+    ComplaintMediaList();
+    ComplaintMediaList(const ComplaintMediaList&) = default;
+    ComplaintMediaList(ComplaintMediaList&&) = default;
+    ComplaintMediaList& operator=(const ComplaintMediaList&) = default;
+    ComplaintMediaList& operator=(ComplaintMediaList&&) = default;
+    ~ComplaintMediaList();
+  };
+  struct ServiceOrderInfo {
+    enum class State : std::int32_t {
+      kUnrecognized = 0,
+      kDoing = 1,    // "DOING"
+      kRevoked = 2,  // "REVOKED"
+      kWaitpay = 3,  // "WAITPAY"
+      kDone = 4,     // "DONE"
+    };
+    std::optional<std::string> order_id;
+    std::optional<std::string> out_order_no;
+    Enum<State> state;
+    // Unknown members.
+    JsonValue extra;
+
+    ServiceOrderInfo();
+    ServiceOrderInfo(const ServiceOrderInfo&) = default;
+    ServiceOrderInfo(ServiceOrderInfo&&) = default;
+    ServiceOrderInfo& operator=(const ServiceOrderInfo&) = default;
+    ServiceOrderInfo& operator=(ServiceOrderInfo&&) = default;
+    ~ServiceOrderInfo();
+  };
+  std::optional<std::string> complaint_id;
   // format rfc3339
-  std::string complaint_time;
-  std::string complaint_detail;
-  // required
+  std::optional<std::string> complaint_time;
+  std::optional<std::string> complaint_detail;
   Enum<ComplaintState> complaint_state;
-  std::string complainted_mchid;
+  std::optional<std::string> complainted_mchid;
   // format base64
   std::optional<std::string> payer_phone;
-  std::vector<ComplaintOrderInfo> complaint_order_info;
-  bool complaint_full_refunded = false;
+  List<ComplaintOrderInfo> complaint_order_info;
+  std::optional<bool> complaint_full_refunded;
   std::optional<bool> is_overdue;
   Enum<Priority> priority;
-  bool incoming_user_response = false;
-  std::int64_t user_complaint_times = 0;
-  std::vector<ComplaintMediaList> complaint_media_list;
+  std::optional<bool> incoming_user_response;
+  std::optional<std::int64_t> user_complaint_times;
+  List<ComplaintMediaList> complaint_media_list;
   std::optional<std::string> problem_description;
   std::optional<std::string> complaint_detail_trans;
-  std::vector<ServiceOrderInfo> service_order_info;
+  List<ServiceOrderInfo> service_order_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1167,7 +1311,22 @@ struct PostMerchantServiceComplaintsByComplaintIdComplete {
 
 // GET v3/global/merchant-service/complaints/{complaint_id}/negotiation-historys
 struct GetMerchantServiceComplaintsByComplaintIdNegotiationHistorysRequest {
-  using MchLanguage = GetMerchantServiceComplaintsRequest::MchLanguage;
+  enum class MchLanguage : std::int32_t {
+    kUnrecognized = 0,
+    kZhCn = 1,  // "ZH_CN"
+    kZhTw = 2,  // "ZH_TW"
+    kZhHk = 3,  // "ZH_HK"
+    kEn = 4,    // "EN"
+    kJa = 5,    // "JA"
+    kKo = 6,    // "KO"
+    kTh = 7,    // "TH"
+    kVi = 8,    // "VI"
+    kRu = 9,    // "RU"
+    kDe = 10,   // "DE"
+    kFr = 11,   // "FR"
+    kAr = 12,   // "AR"
+    kEs = 13,   // "ES"
+  };
   std::optional<std::int64_t> limit;
   std::optional<std::int64_t> offset;
   Enum<MchLanguage> mch_language;
@@ -1211,16 +1370,32 @@ struct GetMerchantServiceComplaintsByComplaintIdNegotiationHistorysResponse {
       kComplaintRefundReceivedSystemMessage = 20,   // "COMPLAINT_REFUND_RECEIVED_SYSTEM_MESSAGE"
       kComplaintEntrustedRefundSystemMessage = 21,  // "COMPLAINT_ENTRUSTED_REFUND_SYSTEM_MESSAGE"
     };
-    using ComplaintMediaList = GetMerchantServiceComplaintsResponse::Data::ComplaintMediaList;
-    std::string log_id;
-    std::string operator_;
+    struct ComplaintMediaList {
+      enum class MediaType : std::int32_t {
+        kUnrecognized = 0,
+        kUserComplaintImage = 1,  // "USER_COMPLAINT_IMAGE"
+        kOperationImage = 2,      // "OPERATION_IMAGE"
+      };
+      Enum<MediaType> media_type;
+      List<std::string> media_url;
+      // Unknown members.
+      JsonValue extra;
+
+      ComplaintMediaList();
+      ComplaintMediaList(const ComplaintMediaList&) = default;
+      ComplaintMediaList(ComplaintMediaList&&) = default;
+      ComplaintMediaList& operator=(const ComplaintMediaList&) = default;
+      ComplaintMediaList& operator=(ComplaintMediaList&&) = default;
+      ~ComplaintMediaList();
+    };
+    std::optional<std::string> log_id;
+    std::optional<std::string> operator_;
     // format rfc3339
-    std::string operate_time;
-    // required
+    std::optional<std::string> operate_time;
     Enum<OperateType> operate_type;
     std::optional<std::string> operate_details;
-    std::vector<std::string> image_list;
-    std::optional<ComplaintMediaList> complaint_media_list;
+    List<std::string> image_list;
+    Optional<ComplaintMediaList> complaint_media_list;
     // Unknown members.
     JsonValue extra;
 
@@ -1231,9 +1406,9 @@ struct GetMerchantServiceComplaintsByComplaintIdNegotiationHistorysResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::vector<Data> data;
-  std::int64_t limit = 0;
-  std::int64_t offset = 0;
+  List<Data> data;
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> offset;
   std::optional<std::int64_t> total_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1375,7 +1550,7 @@ struct PostMerchantServiceImagesUploadRequest {
 };
 struct PostMerchantServiceImagesUploadResponse {
   // format MediaId
-  std::string media_id;
+  std::optional<std::string> media_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1476,7 +1651,19 @@ struct GetMerchantServiceImagesByMediaId {
 
 // POST v3/global/merchant-storage/file/upload (multipart upload: `file` is the file's bytes)
 struct PostMerchantStorageFileUploadRequest {
-  using Meta = PostMerchantServiceImagesUploadRequest::Meta;
+  struct Meta {
+    std::optional<std::string> filename;
+    std::optional<std::string> sha256;
+    // Unknown members.
+    JsonValue extra;
+
+    Meta();
+    Meta(const Meta&) = default;
+    Meta(Meta&&) = default;
+    Meta& operator=(const Meta&) = default;
+    Meta& operator=(Meta&&) = default;
+    ~Meta();
+  };
   std::string file;
   Meta meta;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -1491,7 +1678,7 @@ struct PostMerchantStorageFileUploadRequest {
   ~PostMerchantStorageFileUploadRequest();
 };
 struct PostMerchantStorageFileUploadResponse {
-  std::string file_id;
+  std::optional<std::string> file_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1592,24 +1779,19 @@ struct PostMerchantH5PermissionApplicationsResponse {
     kRejected = 4,     // "REJECTED"
   };
   using ApplymentType = PostMerchantH5PermissionApplicationsRequest::ApplymentType;
-  std::string sub_mchid;
-  // required
-  std::vector<std::string> domains;
+  std::optional<std::string> sub_mchid;
+  List<std::string> domains;
   std::optional<std::string> business_description;
-  // required
   Enum<TransactionLimitType> transaction_limit_type;
   // format MediaId
   std::optional<std::string> company_register_cert;
-  std::vector<std::string> website_business_page_pics;
-  std::vector<std::string> website_homepage_pics;
-  // required
+  List<std::string> website_business_page_pics;
+  List<std::string> website_homepage_pics;
   Enum<WebsiteState> website_state;
-  std::string website_url;
-  std::int64_t applyment_id = 0;
+  std::optional<std::string> website_url;
+  std::optional<std::int64_t> applyment_id;
   std::optional<std::string> audit_reject_detail;
-  // required
   Enum<ApplymentState> applyment_state;
-  // required
   Enum<ApplymentType> applyment_type;
   std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -1675,28 +1857,42 @@ struct GetMerchantH5PermissionApplicationsByApplymentIdRequest {
   ~GetMerchantH5PermissionApplicationsByApplymentIdRequest();
 };
 struct GetMerchantH5PermissionApplicationsByApplymentIdResponse {
-  using TransactionLimitType = PostMerchantH5PermissionApplicationsRequest::TransactionLimitType;
-  using WebsiteState = PostMerchantH5PermissionApplicationsRequest::WebsiteState;
-  using ApplymentState = PostMerchantH5PermissionApplicationsResponse::ApplymentState;
-  using ApplymentType = PostMerchantH5PermissionApplicationsRequest::ApplymentType;
-  std::string sub_mchid;
-  // required
-  std::vector<std::string> domains;
+  enum class TransactionLimitType : std::int32_t {
+    kUnrecognized = 0,
+    kUnLaunchedWebsiteLimit = 1,  // "UN_LAUNCHED_WEBSITE_LIMIT"
+    kNormalLimit = 2,             // "NORMAL_LIMIT"
+    kNoLimit = 3,                 // "NO_LIMIT"
+  };
+  enum class WebsiteState : std::int32_t {
+    kUnrecognized = 0,
+    kHasLaunched = 1,  // "HAS_LAUNCHED"
+    kUnLaunched = 2,   // "UN_LAUNCHED"
+  };
+  enum class ApplymentState : std::int32_t {
+    kUnrecognized = 0,
+    kPending = 1,      // "PENDING"
+    kUnderReview = 2,  // "UNDER_REVIEW"
+    kApproved = 3,     // "APPROVED"
+    kRejected = 4,     // "REJECTED"
+  };
+  enum class ApplymentType : std::int32_t {
+    kUnrecognized = 0,
+    kApplyForPaymentAuthority = 1,  // "APPLY_FOR_PAYMENT_AUTHORITY"
+    kApplyForRelieveLimited = 2,    // "APPLY_FOR_RELIEVE_LIMITED"
+  };
+  std::optional<std::string> sub_mchid;
+  List<std::string> domains;
   std::optional<std::string> business_description;
-  // required
   Enum<TransactionLimitType> transaction_limit_type;
   // format MediaId
   std::optional<std::string> company_register_cert;
-  std::vector<std::string> website_business_page_pics;
-  std::vector<std::string> website_homepage_pics;
-  // required
+  List<std::string> website_business_page_pics;
+  List<std::string> website_homepage_pics;
   Enum<WebsiteState> website_state;
-  std::string website_url;
-  std::int64_t applyment_id = 0;
+  std::optional<std::string> website_url;
+  std::optional<std::int64_t> applyment_id;
   std::optional<std::string> audit_reject_detail;
-  // required
   Enum<ApplymentState> applyment_state;
-  // required
   Enum<ApplymentType> applyment_type;
   std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -1750,7 +1946,11 @@ struct GetMerchantH5PermissionApplicationsByApplymentId {
 
 // PATCH v3/global/merchant/h5/permission/applications/{applyment_id}
 struct PatchMerchantH5PermissionApplicationsByApplymentIdRequest {
-  using WebsiteState = PostMerchantH5PermissionApplicationsRequest::WebsiteState;
+  enum class WebsiteState : std::int32_t {
+    kUnrecognized = 0,
+    kHasLaunched = 1,  // "HAS_LAUNCHED"
+    kUnLaunched = 2,   // "UN_LAUNCHED"
+  };
   // required
   std::vector<std::string> domains;
   std::optional<std::string> business_description;
@@ -1775,27 +1975,37 @@ struct PatchMerchantH5PermissionApplicationsByApplymentIdRequest {
   ~PatchMerchantH5PermissionApplicationsByApplymentIdRequest();
 };
 struct PatchMerchantH5PermissionApplicationsByApplymentIdResponse {
-  using TransactionLimitType = PostMerchantH5PermissionApplicationsRequest::TransactionLimitType;
-  using WebsiteState = PostMerchantH5PermissionApplicationsRequest::WebsiteState;
-  using ApplymentState = PostMerchantH5PermissionApplicationsResponse::ApplymentState;
-  using ApplymentType = PostMerchantH5PermissionApplicationsRequest::ApplymentType;
-  std::string sub_mchid;
-  // required
-  std::vector<JsonValue> domains;
+  enum class TransactionLimitType : std::int32_t {
+    kUnrecognized = 0,
+    kUnLaunchedWebsiteLimit = 1,  // "UN_LAUNCHED_WEBSITE_LIMIT"
+    kNormalLimit = 2,             // "NORMAL_LIMIT"
+    kNoLimit = 3,                 // "NO_LIMIT"
+  };
+  using WebsiteState = PatchMerchantH5PermissionApplicationsByApplymentIdRequest::WebsiteState;
+  enum class ApplymentState : std::int32_t {
+    kUnrecognized = 0,
+    kPending = 1,      // "PENDING"
+    kUnderReview = 2,  // "UNDER_REVIEW"
+    kApproved = 3,     // "APPROVED"
+    kRejected = 4,     // "REJECTED"
+  };
+  enum class ApplymentType : std::int32_t {
+    kUnrecognized = 0,
+    kApplyForPaymentAuthority = 1,  // "APPLY_FOR_PAYMENT_AUTHORITY"
+    kApplyForRelieveLimited = 2,    // "APPLY_FOR_RELIEVE_LIMITED"
+  };
+  std::optional<std::string> sub_mchid;
+  List<JsonValue> domains;
   std::optional<std::string> business_description;
-  // required
   Enum<TransactionLimitType> transaction_limit_type;
   std::optional<std::string> company_register_cert;
-  std::vector<std::string> website_business_page_pics;
-  std::vector<std::string> website_homepage_pics;
-  // required
+  List<std::string> website_business_page_pics;
+  List<std::string> website_homepage_pics;
   Enum<WebsiteState> website_state;
-  std::string website_url;
-  std::int64_t applyment_id = 0;
+  std::optional<std::string> website_url;
+  std::optional<std::int64_t> applyment_id;
   std::optional<std::string> audit_reject_detail;
-  // required
   Enum<ApplymentState> applyment_state;
-  // required
   Enum<ApplymentType> applyment_type;
   std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -1849,7 +2059,11 @@ struct PatchMerchantH5PermissionApplicationsByApplymentId {
 
 // POST v3/global/merchant/h5/permission/domain/applications
 struct PostMerchantH5PermissionDomainApplicationsRequest {
-  using WebsiteState = PostMerchantH5PermissionApplicationsRequest::WebsiteState;
+  enum class WebsiteState : std::int32_t {
+    kUnrecognized = 0,
+    kHasLaunched = 1,  // "HAS_LAUNCHED"
+    kUnLaunched = 2,   // "UN_LAUNCHED"
+  };
   std::optional<std::string> sub_mchid;
   // required
   std::vector<std::string> domains;
@@ -1874,21 +2088,25 @@ struct PostMerchantH5PermissionDomainApplicationsRequest {
   ~PostMerchantH5PermissionDomainApplicationsRequest();
 };
 struct PostMerchantH5PermissionDomainApplicationsResponse {
-  using WebsiteState = PostMerchantH5PermissionApplicationsRequest::WebsiteState;
-  using ApplymentState = PostMerchantH5PermissionApplicationsResponse::ApplymentState;
-  std::string sub_mchid;
-  // required
+  using WebsiteState = PostMerchantH5PermissionDomainApplicationsRequest::WebsiteState;
+  enum class ApplymentState : std::int32_t {
+    kUnrecognized = 0,
+    kPending = 1,      // "PENDING"
+    kUnderReview = 2,  // "UNDER_REVIEW"
+    kApproved = 3,     // "APPROVED"
+    kRejected = 4,     // "REJECTED"
+  };
+  std::optional<std::string> sub_mchid;
   Enum<WebsiteState> website_state;
-  // required
-  std::vector<std::string> domains;
-  std::string webiste_url;
-  std::vector<std::string> website_business_page_pics;
-  std::vector<std::string> website_homepage_pics;
-  std::int64_t applyment_id = 0;
+  List<std::string> domains;
+  std::optional<std::string> webiste_url;
+  List<std::string> website_business_page_pics;
+  List<std::string> website_homepage_pics;
+  std::optional<std::int64_t> applyment_id;
   std::optional<std::string> audit_reject_detail;
   Enum<ApplymentState> applyment_state;
   std::optional<std::string> notify_url;
-  std::string out_applyment_id;
+  std::optional<std::string> out_applyment_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1953,21 +2171,29 @@ struct GetMerchantH5PermissionDomainApplicationsByApplymentIdRequest {
   ~GetMerchantH5PermissionDomainApplicationsByApplymentIdRequest();
 };
 struct GetMerchantH5PermissionDomainApplicationsByApplymentIdResponse {
-  using WebsiteState = PostMerchantH5PermissionApplicationsRequest::WebsiteState;
-  using ApplymentState = PostMerchantH5PermissionApplicationsResponse::ApplymentState;
-  std::string sub_mchid;
-  // required
+  enum class WebsiteState : std::int32_t {
+    kUnrecognized = 0,
+    kHasLaunched = 1,  // "HAS_LAUNCHED"
+    kUnLaunched = 2,   // "UN_LAUNCHED"
+  };
+  enum class ApplymentState : std::int32_t {
+    kUnrecognized = 0,
+    kPending = 1,      // "PENDING"
+    kUnderReview = 2,  // "UNDER_REVIEW"
+    kApproved = 3,     // "APPROVED"
+    kRejected = 4,     // "REJECTED"
+  };
+  std::optional<std::string> sub_mchid;
   Enum<WebsiteState> website_state;
-  // required
-  std::vector<std::string> domains;
-  std::string webiste_url;
-  std::vector<std::string> website_business_page_pics;
-  std::vector<std::string> website_homepage_pics;
-  std::int64_t applyment_id = 0;
+  List<std::string> domains;
+  std::optional<std::string> webiste_url;
+  List<std::string> website_business_page_pics;
+  List<std::string> website_homepage_pics;
+  std::optional<std::int64_t> applyment_id;
   std::optional<std::string> audit_reject_detail;
   Enum<ApplymentState> applyment_state;
   std::optional<std::string> notify_url;
-  std::string out_applyment_id;
+  std::optional<std::string> out_applyment_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2019,7 +2245,11 @@ struct GetMerchantH5PermissionDomainApplicationsByApplymentId {
 
 // PATCH v3/global/merchant/h5/permission/domain/applications/{applyment_id}
 struct PatchMerchantH5PermissionDomainApplicationsByApplymentIdRequest {
-  using WebsiteState = PostMerchantH5PermissionApplicationsRequest::WebsiteState;
+  enum class WebsiteState : std::int32_t {
+    kUnrecognized = 0,
+    kHasLaunched = 1,  // "HAS_LAUNCHED"
+    kUnLaunched = 2,   // "UN_LAUNCHED"
+  };
   // required
   std::vector<std::string> domains;
   Enum<WebsiteState> website_state;
@@ -2041,21 +2271,26 @@ struct PatchMerchantH5PermissionDomainApplicationsByApplymentIdRequest {
   ~PatchMerchantH5PermissionDomainApplicationsByApplymentIdRequest();
 };
 struct PatchMerchantH5PermissionDomainApplicationsByApplymentIdResponse {
-  using WebsiteState = PostMerchantH5PermissionApplicationsRequest::WebsiteState;
-  using ApplymentState = PostMerchantH5PermissionApplicationsResponse::ApplymentState;
-  std::string sub_mchid;
-  // required
+  using WebsiteState =
+      PatchMerchantH5PermissionDomainApplicationsByApplymentIdRequest::WebsiteState;
+  enum class ApplymentState : std::int32_t {
+    kUnrecognized = 0,
+    kPending = 1,      // "PENDING"
+    kUnderReview = 2,  // "UNDER_REVIEW"
+    kApproved = 3,     // "APPROVED"
+    kRejected = 4,     // "REJECTED"
+  };
+  std::optional<std::string> sub_mchid;
   Enum<WebsiteState> website_state;
-  // required
-  std::vector<std::string> domains;
-  std::string webiste_url;
-  std::vector<std::string> website_business_page_pics;
-  std::vector<std::string> website_homepage_pics;
-  std::int64_t applyment_id = 0;
+  List<std::string> domains;
+  std::optional<std::string> webiste_url;
+  List<std::string> website_business_page_pics;
+  List<std::string> website_homepage_pics;
+  std::optional<std::int64_t> applyment_id;
   std::optional<std::string> audit_reject_detail;
   Enum<ApplymentState> applyment_state;
   std::optional<std::string> notify_url;
-  std::string out_applyment_id;
+  std::optional<std::string> out_applyment_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2130,8 +2365,7 @@ struct GetMerchantH5PermissionBySubMchidResponse {
     kUnderPunishment2 = 5,  // "UNDER_PUNISHMENT"
     kUnauthorized = 6,      // "UNAUTHORIZED"
   };
-  std::string sub_mchid;
-  // required
+  std::optional<std::string> sub_mchid;
   Enum<AuthorizationState> authorization_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2243,7 +2477,19 @@ struct PostMerchantsRequest {
     Director& operator=(Director&&) = default;
     ~Director();
   };
-  using Principal = PostMerchantsRequest::Director;
+  struct Principal {
+    std::optional<std::string> name;
+    std::optional<std::string> number;
+    // Unknown members.
+    JsonValue extra;
+
+    Principal();
+    Principal(const Principal&) = default;
+    Principal(Principal&&) = default;
+    Principal& operator=(const Principal&) = default;
+    Principal& operator=(Principal&&) = default;
+    ~Principal();
+  };
   struct H5PaymentApplyInfo {
     std::string h5_website_url;
     // required; maxLength 5
@@ -2276,10 +2522,10 @@ struct PostMerchantsRequest {
   std::optional<std::string> registration_certificate_copy;
   std::optional<std::string> settlement_bank_number;
   Business business;
-  std::optional<Director> director;
-  std::optional<Principal> principal;
+  Optional<Director> director;
+  Optional<Principal> principal;
   std::optional<bool> apply_h5_payment;
-  std::optional<H5PaymentApplyInfo> h5_payment_apply_info;
+  Optional<H5PaymentApplyInfo> h5_payment_apply_info;
   std::optional<std::string> attach;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2306,7 +2552,7 @@ struct PostMerchantsResponse {
     kUnderPunishment = 5,    // "UNDER_PUNISHMENT"
     kApplicationFailed = 6,  // "APPLICATION_FAILED"
   };
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   Enum<VerificationStatus> verification_status;
   std::optional<std::string> description;
   Enum<H5AuthorizationState> h5_authorization_state;
@@ -2384,9 +2630,18 @@ struct GetMerchantsBySubMchidResponse {
     Contact& operator=(Contact&&) = default;
     ~Contact();
   };
-  using MerchantType = PostMerchantsRequest::MerchantType;
+  enum class MerchantType : std::int32_t {
+    kUnrecognized = 0,
+    kEnterprise = 1,  // "ENTERPRISE"
+    kIndividual = 2,  // "INDIVIDUAL"
+  };
   struct Business {
-    using BusinessType = PostMerchantsRequest::Business::BusinessType;
+    enum class BusinessType : std::int32_t {
+      kUnrecognized = 0,
+      kOnline = 1,   // "ONLINE"
+      kOffline = 2,  // "OFFLINE"
+      kBoth = 3,     // "BOTH"
+    };
     Enum<BusinessType> business_type;
     std::optional<std::string> app_download;
     std::optional<std::string> website;
@@ -2404,10 +2659,42 @@ struct GetMerchantsBySubMchidResponse {
     Business& operator=(Business&&) = default;
     ~Business();
   };
-  using Director = PostMerchantsRequest::Director;
-  using Principal = PostMerchantsRequest::Director;
+  struct Director {
+    std::optional<std::string> name;
+    std::optional<std::string> number;
+    // Unknown members.
+    JsonValue extra;
+
+    Director();
+    Director(const Director&) = default;
+    Director(Director&&) = default;
+    Director& operator=(const Director&) = default;
+    Director& operator=(Director&&) = default;
+    ~Director();
+  };
+  struct Principal {
+    std::optional<std::string> name;
+    std::optional<std::string> number;
+    // Unknown members.
+    JsonValue extra;
+
+    Principal();
+    Principal(const Principal&) = default;
+    Principal(Principal&&) = default;
+    Principal& operator=(const Principal&) = default;
+    Principal& operator=(Principal&&) = default;
+    ~Principal();
+  };
   struct H5Payment {
-    using H5AuthorizationState = PostMerchantsResponse::H5AuthorizationState;
+    enum class H5AuthorizationState : std::int32_t {
+      kUnrecognized = 0,
+      kApproved = 1,           // "APPROVED"
+      kUnauthorized = 2,       // "UNAUTHORIZED"
+      kUnderReview = 3,        // "UNDER_REVIEW"
+      kRejected = 4,           // "REJECTED"
+      kUnderPunishment = 5,    // "UNDER_PUNISHMENT"
+      kApplicationFailed = 6,  // "APPLICATION_FAILED"
+    };
     std::optional<std::string> audit_reject_detail;
     Enum<H5AuthorizationState> h5_authorization_state;
     // Unknown members.
@@ -2450,7 +2737,7 @@ struct GetMerchantsBySubMchidResponse {
     };
     Enum<SubMerchantStatus> sub_merchant_status;
     Enum<ApplicationStatus> application_status;
-    std::optional<ApplicationRejectDetail> application_reject_detail;
+    Optional<ApplicationRejectDetail> application_reject_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -2461,22 +2748,22 @@ struct GetMerchantsBySubMchidResponse {
     SubMerchantState& operator=(SubMerchantState&&) = default;
     ~SubMerchantState();
   };
-  std::string sub_mchid;
-  std::string name;
-  std::string shortname;
-  std::string office_phone;
-  std::string merchant_country_code;
-  std::int64_t business_category = 0;
-  std::optional<Contact> contact;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> name;
+  std::optional<std::string> shortname;
+  std::optional<std::string> office_phone;
+  std::optional<std::string> merchant_country_code;
+  std::optional<std::int64_t> business_category;
+  Optional<Contact> contact;
   Enum<MerchantType> merchant_type;
   std::optional<std::string> registration_certificate_number;
   std::optional<std::string> registration_certificate_date;
   std::optional<std::string> settlement_bank_number;
-  std::optional<Business> business;
-  std::optional<Director> director;
-  std::optional<Principal> principal;
-  std::optional<H5Payment> h5_payment;
-  std::optional<SubMerchantState> sub_merchant_state;
+  Optional<Business> business;
+  Optional<Director> director;
+  Optional<Principal> principal;
+  Optional<H5Payment> h5_payment;
+  Optional<SubMerchantState> sub_merchant_state;
   std::optional<std::string> attach;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2524,10 +2811,35 @@ struct GetMerchantsBySubMchid {
 
 // PATCH v3/global/merchants/{sub_mchid}
 struct PatchMerchantsBySubMchidRequest {
-  using Contact = PostMerchantsRequest::Contact;
-  using MerchantType = PostMerchantsRequest::MerchantType;
+  struct Contact {
+    // format base64; encrypted with the platform key when sent
+    std::string name;
+    // format base64; encrypted with the platform key when sent
+    std::string phone;
+    // format base64; encrypted with the platform key when sent
+    std::string email;
+    // Unknown members.
+    JsonValue extra;
+
+    Contact();
+    Contact(const Contact&) = default;
+    Contact(Contact&&) = default;
+    Contact& operator=(const Contact&) = default;
+    Contact& operator=(Contact&&) = default;
+    ~Contact();
+  };
+  enum class MerchantType : std::int32_t {
+    kUnrecognized = 0,
+    kEnterprise = 1,  // "ENTERPRISE"
+    kIndividual = 2,  // "INDIVIDUAL"
+  };
   struct Business {
-    using BusinessType = PostMerchantsRequest::Business::BusinessType;
+    enum class BusinessType : std::int32_t {
+      kUnrecognized = 0,
+      kOnline = 1,   // "ONLINE"
+      kOffline = 2,  // "OFFLINE"
+      kBoth = 3,     // "BOTH"
+    };
     // required
     Enum<BusinessType> business_type;
     std::optional<std::string> app_download;
@@ -2547,8 +2859,32 @@ struct PatchMerchantsBySubMchidRequest {
     Business& operator=(Business&&) = default;
     ~Business();
   };
-  using Director = PostMerchantsRequest::Director;
-  using Principal = PostMerchantsRequest::Director;
+  struct Director {
+    std::optional<std::string> name;
+    std::optional<std::string> number;
+    // Unknown members.
+    JsonValue extra;
+
+    Director();
+    Director(const Director&) = default;
+    Director(Director&&) = default;
+    Director& operator=(const Director&) = default;
+    Director& operator=(Director&&) = default;
+    ~Director();
+  };
+  struct Principal {
+    std::optional<std::string> name;
+    std::optional<std::string> number;
+    // Unknown members.
+    JsonValue extra;
+
+    Principal();
+    Principal(const Principal&) = default;
+    Principal(Principal&&) = default;
+    Principal& operator=(const Principal&) = default;
+    Principal& operator=(Principal&&) = default;
+    ~Principal();
+  };
   struct H5PaymentApplyInfo {
     std::optional<std::string> website_url;
     std::vector<std::string> domains;
@@ -2579,10 +2915,10 @@ struct PatchMerchantsBySubMchidRequest {
   std::optional<std::string> registration_certificate_copy;
   std::optional<std::string> settlement_bank_number;
   Business business;
-  std::optional<Director> director;
-  std::optional<Principal> principal;
+  Optional<Director> director;
+  Optional<Principal> principal;
   std::optional<bool> apply_h5_payment;
-  std::optional<H5PaymentApplyInfo> h5_payment_apply_info;
+  Optional<H5PaymentApplyInfo> h5_payment_apply_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2594,8 +2930,16 @@ struct PatchMerchantsBySubMchidRequest {
   ~PatchMerchantsBySubMchidRequest();
 };
 struct PatchMerchantsBySubMchidResponse {
-  using H5AuthorizationState = PostMerchantsResponse::H5AuthorizationState;
-  std::string sub_mchid;
+  enum class H5AuthorizationState : std::int32_t {
+    kUnrecognized = 0,
+    kApproved = 1,           // "APPROVED"
+    kUnauthorized = 2,       // "UNAUTHORIZED"
+    kUnderReview = 3,        // "UNDER_REVIEW"
+    kRejected = 4,           // "REJECTED"
+    kUnderPunishment = 5,    // "UNDER_PUNISHMENT"
+    kApplicationFailed = 6,  // "APPLICATION_FAILED"
+  };
+  std::optional<std::string> sub_mchid;
   Enum<H5AuthorizationState> h5_authorization_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2804,7 +3148,7 @@ struct PostMicropayTransactionsPayRequest {
     std::optional<std::string> device_ip;
     std::optional<std::string> payer_client_ip;
     std::optional<std::string> operator_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -2858,9 +3202,9 @@ struct PostMicropayTransactionsPayRequest {
   std::string trade_type;
   std::optional<std::string> limit_pay;
   std::string merchant_category_code;
-  std::optional<Payer> payer;
+  Optional<Payer> payer;
   Amount amount;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   std::vector<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2906,11 +3250,11 @@ struct PostMicropayTransactionsPayResponse {
       ExchangeRate& operator=(ExchangeRate&&) = default;
       ~ExchangeRate();
     };
-    std::int64_t total = 0;
+    std::optional<std::int64_t> total;
     std::optional<std::string> currency;
-    std::int64_t payer_total = 0;
+    std::optional<std::int64_t> payer_total;
     std::optional<std::string> payer_currency;
-    std::optional<ExchangeRate> exchange_rate;
+    Optional<ExchangeRate> exchange_rate;
     // Unknown members.
     JsonValue extra;
 
@@ -2933,10 +3277,10 @@ struct PostMicropayTransactionsPayResponse {
       kDiscount = 2,  // "DISCOUNT"
     };
     struct GoodsDetail {
-      std::string goods_id;
+      std::optional<std::string> goods_id;
       std::optional<std::string> goods_remark;
-      std::int64_t quantity = 0;
-      std::int64_t price = 0;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
       // Unknown members.
       JsonValue extra;
 
@@ -2947,17 +3291,17 @@ struct PostMicropayTransactionsPayResponse {
       GoodsDetail& operator=(GoodsDetail&&) = default;
       ~GoodsDetail();
     };
-    std::string promotion_id;
+    std::optional<std::string> promotion_id;
     std::optional<std::string> name;
     Enum<Scope> scope;
     Enum<Type> type;
-    std::int64_t amount = 0;
+    std::optional<std::int64_t> amount;
     std::optional<std::string> currency;
     std::optional<std::string> activity_id;
     std::optional<std::int64_t> wechatpay_contribute_amount;
     std::optional<std::int64_t> merchant_contribute_amount;
     std::optional<std::int64_t> other_contribute_amount;
-    std::vector<GoodsDetail> goods_detail;
+    List<GoodsDetail> goods_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -2968,23 +3312,23 @@ struct PostMicropayTransactionsPayResponse {
     Detail& operator=(Detail&&) = default;
     ~Detail();
   };
-  std::string id;
-  std::string mchid;
-  std::string appid;
-  std::string sub_mchid;
-  std::string sp_mchid;
-  std::string sp_appid;
+  std::optional<std::string> id;
+  std::optional<std::string> mchid;
+  std::optional<std::string> appid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sp_appid;
   std::optional<std::string> sub_appid;
-  std::string out_trade_no;
-  std::string trade_type;
-  std::string trade_state;
-  std::string trade_state_desc;
-  std::string bank_type;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> trade_type;
+  std::optional<std::string> trade_state;
+  std::optional<std::string> trade_state_desc;
+  std::optional<std::string> bank_type;
   std::optional<std::string> attach;
-  std::string success_time;
-  std::optional<Payer> payer;
-  Amount amount;
-  std::vector<Detail> detail;
+  std::optional<std::string> success_time;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  List<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3058,7 +3402,7 @@ struct PostPapayContractsAppPreEntrustSignRequest {
   ~PostPapayContractsAppPreEntrustSignRequest();
 };
 struct PostPapayContractsAppPreEntrustSignResponse {
-  std::string session_id;
+  std::optional<std::string> session_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3135,7 +3479,7 @@ struct PostPapayContractsH5PreEntrustSignRequest {
   ~PostPapayContractsH5PreEntrustSignRequest();
 };
 struct PostPapayContractsH5PreEntrustSignResponse {
-  std::string sign_url;
+  std::optional<std::string> sign_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3212,7 +3556,7 @@ struct PostPapayContractsJsapiPreEntrustSignRequest {
   ~PostPapayContractsJsapiPreEntrustSignRequest();
 };
 struct PostPapayContractsJsapiPreEntrustSignResponse {
-  std::string sign_url;
+  std::optional<std::string> sign_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3289,7 +3633,7 @@ struct PostPapayContractsMiniprogramPreEntrustSignRequest {
   ~PostPapayContractsMiniprogramPreEntrustSignRequest();
 };
 struct PostPapayContractsMiniprogramPreEntrustSignResponse {
-  std::string session_id;
+  std::optional<std::string> session_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3454,7 +3798,7 @@ struct PostPapayContractsWebPreEntrustSignRequest {
   ~PostPapayContractsWebPreEntrustSignRequest();
 };
 struct PostPapayContractsWebPreEntrustSignResponse {
-  std::string show_code_url;
+  std::optional<std::string> show_code_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3646,7 +3990,19 @@ struct PostPapayContractsByContractIdTerminate {
 
 // POST v3/global/papay/transactions
 struct PostPapayTransactionsRequest {
-  using Amount = PostMicropayTransactionsPayRequest::Amount;
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
   struct SceneInfo {
     std::optional<std::string> device_id;
     std::optional<std::string> device_ip;
@@ -3672,7 +4028,7 @@ struct PostPapayTransactionsRequest {
   std::string merchant_category_code;
   std::string contract_id;
   Amount amount;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3697,7 +4053,20 @@ struct PostPapayTransactionsResponse {
     kPayerror = 5,    // "PAYERROR"
     kUserpaying = 6,  // "USERPAYING"
   };
-  using Payer = PostMicropayTransactionsPayResponse::Payer;
+  struct Payer {
+    std::optional<std::string> openid;
+    std::optional<std::string> sp_openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
   struct Amount {
     struct ExchangeRate {
       enum class Type : std::int32_t {
@@ -3717,11 +4086,11 @@ struct PostPapayTransactionsResponse {
       ExchangeRate& operator=(ExchangeRate&&) = default;
       ~ExchangeRate();
     };
-    std::int64_t total = 0;
-    std::int64_t payer_total = 0;
-    std::string currency;
-    std::string payer_currency;
-    std::optional<ExchangeRate> exchange_rate;
+    std::optional<std::int64_t> total;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::string> currency;
+    std::optional<std::string> payer_currency;
+    Optional<ExchangeRate> exchange_rate;
     // Unknown members.
     JsonValue extra;
 
@@ -3733,14 +4102,22 @@ struct PostPapayTransactionsResponse {
     ~Amount();
   };
   struct PromotionDetail {
-    using Scope = PostMicropayTransactionsPayResponse::Detail::Scope;
-    using Type = PostMicropayTransactionsPayResponse::Detail::Type;
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
     struct GoodsDetail {
-      std::string goods_id;
+      std::optional<std::string> goods_id;
       std::optional<std::string> goods_remark;
-      std::int64_t discount_amount = 0;
-      std::int64_t quantity = 0;
-      std::int64_t price = 0;
+      std::optional<std::int64_t> discount_amount;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
       // Unknown members.
       JsonValue extra;
 
@@ -3751,17 +4128,17 @@ struct PostPapayTransactionsResponse {
       GoodsDetail& operator=(GoodsDetail&&) = default;
       ~GoodsDetail();
     };
-    std::string promotion_id;
+    std::optional<std::string> promotion_id;
     std::optional<std::string> name;
     Enum<Scope> scope;
     Enum<Type> type;
-    std::int64_t amount = 0;
-    std::string currency;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> currency;
     std::optional<std::string> activity_id;
     std::optional<std::int64_t> wxpay_contribute_amount;
     std::optional<std::int64_t> merchant_contribute_amount;
     std::optional<std::int64_t> other_contribute_amount;
-    std::vector<GoodsDetail> goods_detail;
+    List<GoodsDetail> goods_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -3778,20 +4155,18 @@ struct PostPapayTransactionsResponse {
   std::optional<std::string> sub_mchid;
   std::optional<std::string> sp_appid;
   std::optional<std::string> sub_appid;
-  std::string out_trade_no;
-  std::string transaction_id;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> transaction_id;
   std::optional<std::string> attach;
-  // required
   Enum<TradeType> trade_type;
-  std::string bank_type;
+  std::optional<std::string> bank_type;
   // format rfc3339
-  std::string success_time;
-  // required
+  std::optional<std::string> success_time;
   Enum<TradeState> trade_state;
-  std::string trade_state_desc;
-  Payer payer;
-  Amount amount;
-  std::vector<PromotionDetail> promotion_detail;
+  std::optional<std::string> trade_state_desc;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3858,14 +4233,43 @@ struct GetPapayTransactionsOutTradeNoResponse {
     kMweb = 4,      // "MWEB"
     kMicropay = 5,  // "MICROPAY"
   };
-  using Payer = PostMicropayTransactionsPayResponse::Payer;
+  struct Payer {
+    std::optional<std::string> openid;
+    std::optional<std::string> sp_openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
   struct Amount {
-    using ExchangeRate = PostMicropayTransactionsPayResponse::Amount::ExchangeRate;
-    std::int64_t total = 0;
-    std::int64_t payer_total = 0;
-    std::string currency;
-    std::string payer_currency;
-    std::optional<ExchangeRate> exchange_rate;
+    struct ExchangeRate {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kSettlementRate = 1,  // "SETTLEMENT_RATE"
+      };
+      Enum<Type> type;
+      std::optional<std::int64_t> rate;
+      // Unknown members.
+      JsonValue extra;
+
+      ExchangeRate();
+      ExchangeRate(const ExchangeRate&) = default;
+      ExchangeRate(ExchangeRate&&) = default;
+      ExchangeRate& operator=(const ExchangeRate&) = default;
+      ExchangeRate& operator=(ExchangeRate&&) = default;
+      ~ExchangeRate();
+    };
+    std::optional<std::int64_t> total;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::string> currency;
+    std::optional<std::string> payer_currency;
+    Optional<ExchangeRate> exchange_rate;
     // Unknown members.
     JsonValue extra;
 
@@ -3876,25 +4280,71 @@ struct GetPapayTransactionsOutTradeNoResponse {
     Amount& operator=(Amount&&) = default;
     ~Amount();
   };
-  using PromotionDetail = PostPapayTransactionsResponse::PromotionDetail;
-  std::string mchid;
-  std::string appid;
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string sp_appid;
+  struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::string> goods_remark;
+      std::optional<std::int64_t> discount_amount;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> promotion_id;
+    std::optional<std::string> name;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> currency;
+    std::optional<std::string> activity_id;
+    std::optional<std::int64_t> wxpay_contribute_amount;
+    std::optional<std::int64_t> merchant_contribute_amount;
+    std::optional<std::int64_t> other_contribute_amount;
+    List<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
+  std::optional<std::string> mchid;
+  std::optional<std::string> appid;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> sp_appid;
   std::optional<std::string> sub_appid;
-  std::string out_trade_no;
-  std::string transaction_id;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> transaction_id;
   std::optional<std::string> attach;
-  // required
   Enum<TradeType> trade_type;
-  std::string bank_type;
-  std::string success_time;
-  std::string trade_state;
-  std::string trade_state_desc;
-  Payer payer;
-  Amount amount;
-  std::vector<PromotionDetail> promotion_detail;
+  std::optional<std::string> bank_type;
+  std::optional<std::string> success_time;
+  std::optional<std::string> trade_state;
+  std::optional<std::string> trade_state_desc;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4016,28 +4466,126 @@ struct GetPapayTransactionsByTransactionIdRequest {
   ~GetPapayTransactionsByTransactionIdRequest();
 };
 struct GetPapayTransactionsByTransactionIdResponse {
-  using TradeType = GetPapayTransactionsOutTradeNoResponse::TradeType;
-  using Payer = PostMicropayTransactionsPayResponse::Payer;
-  using Amount = GetPapayTransactionsOutTradeNoResponse::Amount;
-  using PromotionDetail = PostPapayTransactionsResponse::PromotionDetail;
-  std::string mchid;
-  std::string appid;
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string sp_appid;
+  enum class TradeType : std::int32_t {
+    kUnrecognized = 0,
+    kJsapi = 1,     // "JSAPI"
+    kNative = 2,    // "NATIVE"
+    kApp = 3,       // "APP"
+    kMweb = 4,      // "MWEB"
+    kMicropay = 5,  // "MICROPAY"
+  };
+  struct Payer {
+    std::optional<std::string> openid;
+    std::optional<std::string> sp_openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct Amount {
+    struct ExchangeRate {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kSettlementRate = 1,  // "SETTLEMENT_RATE"
+      };
+      Enum<Type> type;
+      std::optional<std::int64_t> rate;
+      // Unknown members.
+      JsonValue extra;
+
+      ExchangeRate();
+      ExchangeRate(const ExchangeRate&) = default;
+      ExchangeRate(ExchangeRate&&) = default;
+      ExchangeRate& operator=(const ExchangeRate&) = default;
+      ExchangeRate& operator=(ExchangeRate&&) = default;
+      ~ExchangeRate();
+    };
+    std::optional<std::int64_t> total;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::string> currency;
+    std::optional<std::string> payer_currency;
+    Optional<ExchangeRate> exchange_rate;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::string> goods_remark;
+      std::optional<std::int64_t> discount_amount;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> promotion_id;
+    std::optional<std::string> name;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> currency;
+    std::optional<std::string> activity_id;
+    std::optional<std::int64_t> wxpay_contribute_amount;
+    std::optional<std::int64_t> merchant_contribute_amount;
+    std::optional<std::int64_t> other_contribute_amount;
+    List<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
+  std::optional<std::string> mchid;
+  std::optional<std::string> appid;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> sp_appid;
   std::optional<std::string> sub_appid;
-  std::string out_trade_no;
-  std::string transaction_id;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> transaction_id;
   std::optional<std::string> attach;
-  // required
   Enum<TradeType> trade_type;
-  std::string bank_type;
-  std::string success_time;
-  std::string trade_state;
-  std::string trade_state_desc;
-  Payer payer;
-  Amount amount;
-  std::vector<PromotionDetail> promotion_detail;
+  std::optional<std::string> bank_type;
+  std::optional<std::string> success_time;
+  std::optional<std::string> trade_state;
+  std::optional<std::string> trade_state_desc;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4104,7 +4652,7 @@ struct GetProfitSharingBillDownloadUrlRequest {
   ~GetProfitSharingBillDownloadUrlRequest();
 };
 struct GetProfitSharingBillDownloadUrlResponse {
-  std::string download_url;
+  std::optional<std::string> download_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4202,16 +4750,15 @@ struct PostProfitSharingOrdersRequest {
 struct PostProfitSharingOrdersResponse {
   struct Receivers {
     using Type = PostProfitSharingOrdersRequest::Receivers::Type;
-    std::string currency;
-    std::int64_t amount = 0;
-    std::string description;
-    // required
+    std::optional<std::string> currency;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
     Enum<Type> type;
-    std::string account;
-    std::string result;
-    std::string fail_reason;
-    std::string create_time;
-    std::string finish_time;
+    std::optional<std::string> account;
+    std::optional<std::string> result;
+    std::optional<std::string> fail_reason;
+    std::optional<std::string> create_time;
+    std::optional<std::string> finish_time;
     std::optional<std::string> detail_id;
     std::optional<std::string> detail_type;
     std::optional<std::string> settlement_currency;
@@ -4228,11 +4775,11 @@ struct PostProfitSharingOrdersResponse {
     ~Receivers();
   };
   std::optional<std::string> sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
-  std::string order_id;
-  std::string state;
-  std::vector<Receivers> receivers;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> order_id;
+  std::optional<std::string> state;
+  List<Receivers> receivers;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4294,13 +4841,43 @@ struct PostProfitSharingOrdersUnfreezeRequest {
   ~PostProfitSharingOrdersUnfreezeRequest();
 };
 struct PostProfitSharingOrdersUnfreezeResponse {
-  using Receivers = PostProfitSharingOrdersResponse::Receivers;
+  struct Receivers {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kMerchantId = 1,         // "MERCHANT_ID"
+      kPersonalOpenid = 2,     // "PERSONAL_OPENID"
+      kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
+    };
+    std::optional<std::string> currency;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    Enum<Type> type;
+    std::optional<std::string> account;
+    std::optional<std::string> result;
+    std::optional<std::string> fail_reason;
+    std::optional<std::string> create_time;
+    std::optional<std::string> finish_time;
+    std::optional<std::string> detail_id;
+    std::optional<std::string> detail_type;
+    std::optional<std::string> settlement_currency;
+    std::optional<std::int64_t> settlement_amount;
+    std::optional<std::int64_t> rate;
+    // Unknown members.
+    JsonValue extra;
+
+    Receivers();
+    Receivers(const Receivers&) = default;
+    Receivers(Receivers&&) = default;
+    Receivers& operator=(const Receivers&) = default;
+    Receivers& operator=(Receivers&&) = default;
+    ~Receivers();
+  };
   std::optional<std::string> sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
-  std::string order_id;
-  std::string state;
-  std::vector<Receivers> receivers;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> order_id;
+  std::optional<std::string> state;
+  List<Receivers> receivers;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4363,13 +4940,43 @@ struct GetProfitSharingOrdersByOutOrderNoRequest {
   ~GetProfitSharingOrdersByOutOrderNoRequest();
 };
 struct GetProfitSharingOrdersByOutOrderNoResponse {
-  using Receivers = PostProfitSharingOrdersResponse::Receivers;
+  struct Receivers {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kMerchantId = 1,         // "MERCHANT_ID"
+      kPersonalOpenid = 2,     // "PERSONAL_OPENID"
+      kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
+    };
+    std::optional<std::string> currency;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    Enum<Type> type;
+    std::optional<std::string> account;
+    std::optional<std::string> result;
+    std::optional<std::string> fail_reason;
+    std::optional<std::string> create_time;
+    std::optional<std::string> finish_time;
+    std::optional<std::string> detail_id;
+    std::optional<std::string> detail_type;
+    std::optional<std::string> settlement_currency;
+    std::optional<std::int64_t> settlement_amount;
+    std::optional<std::int64_t> rate;
+    // Unknown members.
+    JsonValue extra;
+
+    Receivers();
+    Receivers(const Receivers&) = default;
+    Receivers(Receivers&&) = default;
+    Receivers& operator=(const Receivers&) = default;
+    Receivers& operator=(Receivers&&) = default;
+    ~Receivers();
+  };
   std::optional<std::string> sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
-  std::string order_id;
-  std::string state;
-  std::vector<Receivers> receivers;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> order_id;
+  std::optional<std::string> state;
+  List<Receivers> receivers;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4420,7 +5027,12 @@ struct GetProfitSharingOrdersByOutOrderNo {
 
 // DELETE v3/global/profit-sharing/receivers
 struct DeleteProfitSharingReceiversRequest {
-  using Type = PostProfitSharingOrdersRequest::Receivers::Type;
+  enum class Type : std::int32_t {
+    kUnrecognized = 0,
+    kMerchantId = 1,         // "MERCHANT_ID"
+    kPersonalOpenid = 2,     // "PERSONAL_OPENID"
+    kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
+  };
   std::optional<std::string> sub_mchid;
   std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
@@ -4475,7 +5087,12 @@ struct DeleteProfitSharingReceivers {
 
 // POST v3/global/profit-sharing/receivers
 struct PostProfitSharingReceiversRequest {
-  using Type = PostProfitSharingOrdersRequest::Receivers::Type;
+  enum class Type : std::int32_t {
+    kUnrecognized = 0,
+    kMerchantId = 1,         // "MERCHANT_ID"
+    kPersonalOpenid = 2,     // "PERSONAL_OPENID"
+    kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
+  };
   enum class RelationType : std::int32_t {
     kUnrecognized = 0,
     kSupplier = 1,            // "SUPPLIER"
@@ -4510,15 +5127,13 @@ struct PostProfitSharingReceiversRequest {
   ~PostProfitSharingReceiversRequest();
 };
 struct PostProfitSharingReceiversResponse {
-  using Type = PostProfitSharingOrdersRequest::Receivers::Type;
+  using Type = PostProfitSharingReceiversRequest::Type;
   using RelationType = PostProfitSharingReceiversRequest::RelationType;
   std::optional<std::string> sub_mchid;
-  // required
   Enum<Type> type;
-  std::string account;
+  std::optional<std::string> account;
   // format base64
   std::optional<std::string> name;
-  // required
   Enum<RelationType> relation_type;
   std::optional<std::string> custom_relation;
   std::optional<std::string> scene;
@@ -4574,7 +5189,12 @@ struct PostProfitSharingReceivers {
 
 // GET v3/global/profit-sharing/receivers/{account}
 struct GetProfitSharingReceiversByAccountRequest {
-  using Type = PostProfitSharingOrdersRequest::Receivers::Type;
+  enum class Type : std::int32_t {
+    kUnrecognized = 0,
+    kMerchantId = 1,         // "MERCHANT_ID"
+    kPersonalOpenid = 2,     // "PERSONAL_OPENID"
+    kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
+  };
   std::optional<std::string> sub_mchid;
   std::optional<std::string> transaction_id;
   std::optional<std::string> appid;
@@ -4594,14 +5214,19 @@ struct GetProfitSharingReceiversByAccountRequest {
   ~GetProfitSharingReceiversByAccountRequest();
 };
 struct GetProfitSharingReceiversByAccountResponse {
-  using Type = PostProfitSharingOrdersRequest::Receivers::Type;
-  using RelationType = PostProfitSharingReceiversRequest::RelationType;
+  using Type = GetProfitSharingReceiversByAccountRequest::Type;
+  enum class RelationType : std::int32_t {
+    kUnrecognized = 0,
+    kSupplier = 1,            // "SUPPLIER"
+    kDistributor = 2,         // "DISTRIBUTOR"
+    kTaxServiceProvider = 3,  // "TAX_SERVICE_PROVIDER"
+    kItServiceProvider = 4,   // "IT_SERVICE_PROVIDER"
+    kCustom = 5,              // "CUSTOM"
+  };
   std::optional<std::string> sub_mchid;
-  // required
   Enum<Type> type;
-  std::string account;
+  std::optional<std::string> account;
   std::optional<std::string> name;
-  // required
   Enum<RelationType> relation_type;
   std::optional<std::string> custom_relation;
   std::optional<std::string> scene;
@@ -4677,7 +5302,7 @@ struct GetProfitSharingRefundsBillDownloadUrlRequest {
   ~GetProfitSharingRefundsBillDownloadUrlRequest();
 };
 struct GetProfitSharingRefundsBillDownloadUrlResponse {
-  std::string download_url;
+  std::optional<std::string> download_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4862,7 +5487,7 @@ struct GetProfitSharingTransactionsByTransactionIdAmountsRequest {
   ~GetProfitSharingTransactionsByTransactionIdAmountsRequest();
 };
 struct GetProfitSharingTransactionsByTransactionIdAmountsResponse {
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   std::optional<std::int64_t> unsplit_amount;
   std::optional<std::string> currency;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -4933,7 +5558,7 @@ struct GetProfitSharingTransactionsByTransactionIdRefundableAmountsRequest {
   ~GetProfitSharingTransactionsByTransactionIdRefundableAmountsRequest();
 };
 struct GetProfitSharingTransactionsByTransactionIdRefundableAmountsResponse {
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   std::optional<std::int64_t> refundable_amount;
   std::optional<std::string> currency;
   std::optional<std::int64_t> funds_refundable_amount;
@@ -5004,8 +5629,8 @@ struct GetRefundPartnerRechargeBalanceSubMchidRequest {
   ~GetRefundPartnerRechargeBalanceSubMchidRequest();
 };
 struct GetRefundPartnerRechargeBalanceSubMchidResponse {
-  std::int64_t remaining_amount = 0;
-  std::string currency;
+  std::optional<std::int64_t> remaining_amount;
+  std::optional<std::string> currency;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5068,8 +5693,8 @@ struct GetRefundRechargeBalanceRequest {
   ~GetRefundRechargeBalanceRequest();
 };
 struct GetRefundRechargeBalanceResponse {
-  std::int64_t remaining_amount = 0;
-  std::string currency;
+  std::optional<std::int64_t> remaining_amount;
+  std::optional<std::string> currency;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5133,10 +5758,10 @@ struct GetRefundsRequest {
 };
 struct GetRefundsResponse {
   struct Amount {
-    std::int64_t total = 0;
+    std::optional<std::int64_t> total;
     std::optional<std::string> currency;
-    std::int64_t payer_total = 0;
-    std::string payer_currency;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::string> payer_currency;
     // Unknown members.
     JsonValue extra;
 
@@ -5186,11 +5811,11 @@ struct GetRefundsResponse {
         ExchangeRate& operator=(ExchangeRate&&) = default;
         ~ExchangeRate();
       };
-      std::int64_t refund = 0;
+      std::optional<std::int64_t> refund;
       std::optional<std::string> currency;
-      std::int64_t payer_refund = 0;
-      std::string payer_currency;
-      ExchangeRate exchange_rate;
+      std::optional<std::int64_t> payer_refund;
+      std::optional<std::string> payer_currency;
+      Optional<ExchangeRate> exchange_rate;
       // Unknown members.
       JsonValue extra;
 
@@ -5202,14 +5827,22 @@ struct GetRefundsResponse {
       ~Amount();
     };
     struct RefundDetail {
-      using Scope = PostMicropayTransactionsPayResponse::Detail::Scope;
-      using Type = PostMicropayTransactionsPayResponse::Detail::Type;
-      std::string promotion_id;
+      enum class Scope : std::int32_t {
+        kUnrecognized = 0,
+        kGlobal = 1,  // "GLOBAL"
+        kSingle = 2,  // "SINGLE"
+      };
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kCoupon = 1,    // "COUPON"
+        kDiscount = 2,  // "DISCOUNT"
+      };
+      std::optional<std::string> promotion_id;
       Enum<Scope> scope;
       Enum<Type> type;
       std::optional<std::int64_t> amount;
       std::optional<std::int64_t> refund_amount;
-      std::string currency;
+      std::optional<std::string> currency;
       // Unknown members.
       JsonValue extra;
 
@@ -5220,17 +5853,16 @@ struct GetRefundsResponse {
       RefundDetail& operator=(RefundDetail&&) = default;
       ~RefundDetail();
     };
-    std::string id;
-    std::string out_refund_no;
+    std::optional<std::string> id;
+    std::optional<std::string> out_refund_no;
     Enum<Channel> channel;
     std::optional<std::string> recv_account;
     Enum<FundSource> fund_source;
     std::optional<std::string> success_time;
-    std::string create_time;
-    // required
+    std::optional<std::string> create_time;
     Enum<Status_> status;
-    Amount amount;
-    std::optional<RefundDetail> refund_detail;
+    Optional<Amount> amount;
+    Optional<RefundDetail> refund_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -5241,16 +5873,15 @@ struct GetRefundsResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::string id;
-  std::string mchid;
-  std::string sub_mchid;
-  std::string sp_mchid;
-  std::string out_trade_no;
-  Amount amount;
-  // required
-  std::vector<Data> data;
-  std::int64_t total_num = 0;
-  std::int64_t current_total_num = 0;
+  std::optional<std::string> id;
+  std::optional<std::string> mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> out_trade_no;
+  Optional<Amount> amount;
+  List<Data> data;
+  std::optional<std::int64_t> total_num;
+  std::optional<std::int64_t> current_total_num;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5319,7 +5950,7 @@ struct PostRefundsRequest {
   std::optional<std::string> out_trade_no;
   std::string out_refund_no;
   std::optional<std::string> reason;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -5333,12 +5964,29 @@ struct PostRefundsRequest {
 };
 struct PostRefundsResponse {
   struct Amount {
-    using ExchangeRate = GetRefundsResponse::Data::Amount::ExchangeRate;
-    std::int64_t refund = 0;
-    std::string currency;
-    std::int64_t payer_refund = 0;
-    std::string payer_currency;
-    ExchangeRate exchange_rate;
+    struct ExchangeRate {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kUserpaymentRate = 1,  // "USERPAYMENT_RATE"
+        kSettlementRate = 2,   // "SETTLEMENT_RATE"
+      };
+      Enum<Type> type;
+      std::optional<std::int64_t> rate;
+      // Unknown members.
+      JsonValue extra;
+
+      ExchangeRate();
+      ExchangeRate(const ExchangeRate&) = default;
+      ExchangeRate(ExchangeRate&&) = default;
+      ExchangeRate& operator=(const ExchangeRate&) = default;
+      ExchangeRate& operator=(ExchangeRate&&) = default;
+      ~ExchangeRate();
+    };
+    std::optional<std::int64_t> refund;
+    std::optional<std::string> currency;
+    std::optional<std::int64_t> payer_refund;
+    std::optional<std::string> payer_currency;
+    Optional<ExchangeRate> exchange_rate;
     // Unknown members.
     JsonValue extra;
 
@@ -5349,12 +5997,38 @@ struct PostRefundsResponse {
     Amount& operator=(Amount&&) = default;
     ~Amount();
   };
-  using Detail = GetRefundsResponse::Data::RefundDetail;
-  std::string id;
-  std::string out_refund_no;
-  std::string create_time;
-  Amount amount;
-  std::optional<Detail> detail;
+  struct Detail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
+    std::optional<std::string> promotion_id;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> refund_amount;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
+  std::optional<std::string> id;
+  std::optional<std::string> out_refund_no;
+  std::optional<std::string> create_time;
+  Optional<Amount> amount;
+  Optional<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5413,24 +6087,98 @@ struct GetRefundsIdByRefundIdRequest {
   ~GetRefundsIdByRefundIdRequest();
 };
 struct GetRefundsIdByRefundIdResponse {
-  using Channel = GetRefundsResponse::Data::Channel;
-  using FundSource = GetRefundsResponse::Data::FundSource;
-  using Status_ = GetRefundsResponse::Data::Status_;
-  using Amount = GetRefundsResponse::Data::Amount;
-  using Detail = GetRefundsResponse::Data::RefundDetail;
-  std::string id;
-  std::string out_refund_no;
-  std::string transaction_id;
-  std::string out_trade_no;
+  enum class Channel : std::int32_t {
+    kUnrecognized = 0,
+    kOriginal = 1,       // "ORIGINAL"
+    kBalance = 2,        // "BALANCE"
+    kOtherBalance = 3,   // "OTHER_BALANCE"
+    kOtherBankcard = 4,  // "OTHER_BANKCARD"
+  };
+  enum class FundSource : std::int32_t {
+    kUnrecognized = 0,
+    kRefundSourceUnsettledFunds = 1,  // "REFUND_SOURCE_UNSETTLED_FUNDS"
+    kRefundSourceREchArgeFunds = 2,   // "REFUND_SOURCE_REchARGE_FUNDS"
+  };
+  enum class Status_ : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,      // "SUCCESS"
+    kRefundclose = 2,  // "REFUNDCLOSE"
+    kProcessing = 3,   // "PROCESSING"
+    kAbnormal = 4,     // "ABNORMAL"
+  };
+  struct Amount {
+    struct ExchangeRate {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kUserpaymentRate = 1,  // "USERPAYMENT_RATE"
+        kSettlementRate = 2,   // "SETTLEMENT_RATE"
+      };
+      Enum<Type> type;
+      std::optional<std::int64_t> rate;
+      // Unknown members.
+      JsonValue extra;
+
+      ExchangeRate();
+      ExchangeRate(const ExchangeRate&) = default;
+      ExchangeRate(ExchangeRate&&) = default;
+      ExchangeRate& operator=(const ExchangeRate&) = default;
+      ExchangeRate& operator=(ExchangeRate&&) = default;
+      ~ExchangeRate();
+    };
+    std::optional<std::int64_t> refund;
+    std::optional<std::string> currency;
+    std::optional<std::int64_t> payer_refund;
+    std::optional<std::string> payer_currency;
+    Optional<ExchangeRate> exchange_rate;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct Detail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
+    std::optional<std::string> promotion_id;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> refund_amount;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
+  std::optional<std::string> id;
+  std::optional<std::string> out_refund_no;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_trade_no;
   Enum<Channel> channel;
   std::optional<std::string> recv_account;
   Enum<FundSource> fund_source;
   std::optional<std::string> success_time;
-  std::string create_time;
-  // required
+  std::optional<std::string> create_time;
   Enum<Status_> status;
-  Amount amount;
-  std::optional<Detail> detail;
+  Optional<Amount> amount;
+  Optional<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5491,24 +6239,98 @@ struct GetRefundsOutRefundNoRequest {
   ~GetRefundsOutRefundNoRequest();
 };
 struct GetRefundsOutRefundNoResponse {
-  using Channel = GetRefundsResponse::Data::Channel;
-  using FundSource = GetRefundsResponse::Data::FundSource;
-  using Status_ = GetRefundsResponse::Data::Status_;
-  using Amount = GetRefundsResponse::Data::Amount;
-  using Detail = GetRefundsResponse::Data::RefundDetail;
-  std::string id;
-  std::string out_refund_no;
-  std::string transaction_id;
-  std::string out_trade_no;
+  enum class Channel : std::int32_t {
+    kUnrecognized = 0,
+    kOriginal = 1,       // "ORIGINAL"
+    kBalance = 2,        // "BALANCE"
+    kOtherBalance = 3,   // "OTHER_BALANCE"
+    kOtherBankcard = 4,  // "OTHER_BANKCARD"
+  };
+  enum class FundSource : std::int32_t {
+    kUnrecognized = 0,
+    kRefundSourceUnsettledFunds = 1,  // "REFUND_SOURCE_UNSETTLED_FUNDS"
+    kRefundSourceREchArgeFunds = 2,   // "REFUND_SOURCE_REchARGE_FUNDS"
+  };
+  enum class Status_ : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,      // "SUCCESS"
+    kRefundclose = 2,  // "REFUNDCLOSE"
+    kProcessing = 3,   // "PROCESSING"
+    kAbnormal = 4,     // "ABNORMAL"
+  };
+  struct Amount {
+    struct ExchangeRate {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kUserpaymentRate = 1,  // "USERPAYMENT_RATE"
+        kSettlementRate = 2,   // "SETTLEMENT_RATE"
+      };
+      Enum<Type> type;
+      std::optional<std::int64_t> rate;
+      // Unknown members.
+      JsonValue extra;
+
+      ExchangeRate();
+      ExchangeRate(const ExchangeRate&) = default;
+      ExchangeRate(ExchangeRate&&) = default;
+      ExchangeRate& operator=(const ExchangeRate&) = default;
+      ExchangeRate& operator=(ExchangeRate&&) = default;
+      ~ExchangeRate();
+    };
+    std::optional<std::int64_t> refund;
+    std::optional<std::string> currency;
+    std::optional<std::int64_t> payer_refund;
+    std::optional<std::string> payer_currency;
+    Optional<ExchangeRate> exchange_rate;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct Detail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
+    std::optional<std::string> promotion_id;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> refund_amount;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
+  std::optional<std::string> id;
+  std::optional<std::string> out_refund_no;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_trade_no;
   Enum<Channel> channel;
   std::optional<std::string> recv_account;
   Enum<FundSource> fund_source;
   std::optional<std::string> success_time;
-  std::string create_time;
-  // required
+  std::optional<std::string> create_time;
   Enum<Status_> status;
-  Amount amount;
-  std::optional<Detail> detail;
+  Optional<Amount> amount;
+  Optional<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5581,13 +6403,13 @@ struct GetSettleSettlementsRequest {
 struct GetSettleSettlementsResponse {
   struct Data {
     struct Amount {
-      std::int64_t settled = 0;
-      std::int64_t unsettle = 0;
-      std::string currency;
-      std::int64_t pay = 0;
-      std::int64_t refund = 0;
-      std::int64_t net = 0;
-      std::int64_t fee = 0;
+      std::optional<std::int64_t> settled;
+      std::optional<std::int64_t> unsettle;
+      std::optional<std::string> currency;
+      std::optional<std::int64_t> pay;
+      std::optional<std::int64_t> refund;
+      std::optional<std::int64_t> net;
+      std::optional<std::int64_t> fee;
       // Unknown members.
       JsonValue extra;
 
@@ -5604,11 +6426,11 @@ struct GetSettleSettlementsResponse {
       kChinaHongkong = 2,  // "CHINA_HONGKONG"
     };
     struct SplitAmount {
-      std::int64_t settled = 0;
-      std::int64_t unsettle = 0;
-      std::string currency;
-      std::int64_t pay = 0;
-      std::int64_t refund = 0;
+      std::optional<std::int64_t> settled;
+      std::optional<std::int64_t> unsettle;
+      std::optional<std::string> currency;
+      std::optional<std::int64_t> pay;
+      std::optional<std::int64_t> refund;
       // Unknown members.
       JsonValue extra;
 
@@ -5619,13 +6441,13 @@ struct GetSettleSettlementsResponse {
       SplitAmount& operator=(SplitAmount&&) = default;
       ~SplitAmount();
     };
-    std::string batch_id;
-    std::string settlement_date;
-    std::string trade_start_date;
-    std::string trade_end_date;
-    Amount amount;
+    std::optional<std::string> batch_id;
+    std::optional<std::string> settlement_date;
+    std::optional<std::string> trade_start_date;
+    std::optional<std::string> trade_end_date;
+    Optional<Amount> amount;
     Enum<WalletRegion> wallet_region;
-    std::optional<SplitAmount> split_amount;
+    Optional<SplitAmount> split_amount;
     // Unknown members.
     JsonValue extra;
 
@@ -5636,10 +6458,10 @@ struct GetSettleSettlementsResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::vector<Data> data;
-  std::int64_t total_count = 0;
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
+  List<Data> data;
+  std::optional<std::int64_t> total_count;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5736,10 +6558,93 @@ struct GetStatements {
 
 // POST v3/global/transactions/app
 struct PostTransactionsAppRequest {
-  using Payer = PostMicropayTransactionsPayResponse::Payer;
-  using Amount = PostMicropayTransactionsPayRequest::Amount;
-  using SceneInfo = PostMicropayTransactionsPayRequest::SceneInfo;
-  using Detail = PostMicropayTransactionsPayRequest::Detail;
+  struct Payer {
+    std::optional<std::string> openid;
+    std::optional<std::string> sp_openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct SceneInfo {
+    struct StoreInfo {
+      std::optional<std::string> id;
+      std::string name;
+      std::string address;
+      // Unknown members.
+      JsonValue extra;
+
+      StoreInfo();
+      StoreInfo(const StoreInfo&) = default;
+      StoreInfo(StoreInfo&&) = default;
+      StoreInfo& operator=(const StoreInfo&) = default;
+      StoreInfo& operator=(StoreInfo&&) = default;
+      ~StoreInfo();
+    };
+    std::optional<std::string> device_id;
+    std::optional<std::string> device_ip;
+    std::optional<std::string> payer_client_ip;
+    std::optional<std::string> operator_id;
+    Optional<StoreInfo> store_info;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
+  struct Detail {
+    struct GoodsDetail {
+      std::string goods_id;
+      std::optional<std::string> wxpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::int64_t quantity = 0;
+      std::int64_t price = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::int64_t> cost_price;
+    std::optional<std::string> receipt_id;
+    std::vector<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
   std::string mchid;
   std::string appid;
   std::string sub_mchid;
@@ -5756,9 +6661,9 @@ struct PostTransactionsAppRequest {
   std::optional<std::string> time_start;
   std::optional<std::string> time_expire;
   std::string merchant_category_code;
-  std::optional<Payer> payer;
+  Optional<Payer> payer;
   Amount amount;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   std::vector<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -5771,7 +6676,7 @@ struct PostTransactionsAppRequest {
   ~PostTransactionsAppRequest();
 };
 struct PostTransactionsAppResponse {
-  std::string prepay_id;
+  std::optional<std::string> prepay_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5832,23 +6737,94 @@ struct GetTransactionsIdByTransactionIdRequest {
   ~GetTransactionsIdByTransactionIdRequest();
 };
 struct GetTransactionsIdByTransactionIdResponse {
-  using TradeType = GetPapayTransactionsOutTradeNoResponse::TradeType;
-  using Payer = PostMicropayTransactionsPayResponse::Payer;
-  using Amount = GetPapayTransactionsOutTradeNoResponse::Amount;
+  enum class TradeType : std::int32_t {
+    kUnrecognized = 0,
+    kJsapi = 1,     // "JSAPI"
+    kNative = 2,    // "NATIVE"
+    kApp = 3,       // "APP"
+    kMweb = 4,      // "MWEB"
+    kMicropay = 5,  // "MICROPAY"
+  };
+  struct Payer {
+    std::optional<std::string> openid;
+    std::optional<std::string> sp_openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct Amount {
+    struct ExchangeRate {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kSettlementRate = 1,  // "SETTLEMENT_RATE"
+      };
+      Enum<Type> type;
+      std::optional<std::int64_t> rate;
+      // Unknown members.
+      JsonValue extra;
+
+      ExchangeRate();
+      ExchangeRate(const ExchangeRate&) = default;
+      ExchangeRate(ExchangeRate&&) = default;
+      ExchangeRate& operator=(const ExchangeRate&) = default;
+      ExchangeRate& operator=(ExchangeRate&&) = default;
+      ~ExchangeRate();
+    };
+    std::optional<std::int64_t> total;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::string> currency;
+    std::optional<std::string> payer_currency;
+    Optional<ExchangeRate> exchange_rate;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
   struct PromotionDetail {
-    using Type = PostMicropayTransactionsPayResponse::Detail::Type;
-    using GoodsDetail = PostPapayTransactionsResponse::PromotionDetail::GoodsDetail;
-    std::string promotion_id;
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::string> goods_remark;
+      std::optional<std::int64_t> discount_amount;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> promotion_id;
     std::optional<std::string> name;
     std::optional<std::string> scope;
     Enum<Type> type;
-    std::int64_t amount = 0;
-    std::string currency;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> currency;
     std::optional<std::string> activity_id;
     std::optional<std::int64_t> wxpay_contribute_amount;
     std::optional<std::int64_t> merchant_contribute_amount;
     std::optional<std::int64_t> other_contribute_amount;
-    std::vector<GoodsDetail> goods_detail;
+    List<GoodsDetail> goods_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -5859,24 +6835,23 @@ struct GetTransactionsIdByTransactionIdResponse {
     PromotionDetail& operator=(PromotionDetail&&) = default;
     ~PromotionDetail();
   };
-  std::string mchid;
-  std::string appid;
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string sp_appid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> appid;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> sp_appid;
   std::optional<std::string> sub_appid;
-  std::string out_trade_no;
-  std::string id;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> id;
   std::optional<std::string> attach;
-  // required
   Enum<TradeType> trade_type;
-  std::string bank_type;
-  std::string success_time;
-  std::string trade_state;
-  std::string trade_state_desc;
-  Payer payer;
-  Amount amount;
-  std::vector<PromotionDetail> promotion_detail;
+  std::optional<std::string> bank_type;
+  std::optional<std::string> success_time;
+  std::optional<std::string> trade_state;
+  std::optional<std::string> trade_state_desc;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5985,10 +6960,93 @@ struct PostTransactionsIdByTransactionIdClose {
 
 // POST v3/global/transactions/jsapi
 struct PostTransactionsJsapiRequest {
-  using Payer = PostMicropayTransactionsPayResponse::Payer;
-  using Amount = PostMicropayTransactionsPayRequest::Amount;
-  using SceneInfo = PostMicropayTransactionsPayRequest::SceneInfo;
-  using Detail = PostMicropayTransactionsPayRequest::Detail;
+  struct Payer {
+    std::optional<std::string> openid;
+    std::optional<std::string> sp_openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct SceneInfo {
+    struct StoreInfo {
+      std::optional<std::string> id;
+      std::string name;
+      std::string address;
+      // Unknown members.
+      JsonValue extra;
+
+      StoreInfo();
+      StoreInfo(const StoreInfo&) = default;
+      StoreInfo(StoreInfo&&) = default;
+      StoreInfo& operator=(const StoreInfo&) = default;
+      StoreInfo& operator=(StoreInfo&&) = default;
+      ~StoreInfo();
+    };
+    std::optional<std::string> device_id;
+    std::optional<std::string> device_ip;
+    std::optional<std::string> payer_client_ip;
+    std::optional<std::string> operator_id;
+    Optional<StoreInfo> store_info;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
+  struct Detail {
+    struct GoodsDetail {
+      std::string goods_id;
+      std::optional<std::string> wxpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::int64_t quantity = 0;
+      std::int64_t price = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::int64_t> cost_price;
+    std::optional<std::string> receipt_id;
+    std::vector<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
   std::string mchid;
   std::string appid;
   std::string sub_mchid;
@@ -6005,9 +7063,9 @@ struct PostTransactionsJsapiRequest {
   std::optional<std::string> time_start;
   std::optional<std::string> time_expire;
   std::string merchant_category_code;
-  std::optional<Payer> payer;
+  Optional<Payer> payer;
   Amount amount;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   std::vector<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -6020,7 +7078,7 @@ struct PostTransactionsJsapiRequest {
   ~PostTransactionsJsapiRequest();
 };
 struct PostTransactionsJsapiResponse {
-  std::string prepay_id;
+  std::optional<std::string> prepay_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6065,10 +7123,48 @@ struct PostTransactionsJsapi {
 
 // POST v3/global/transactions/mweb
 struct PostTransactionsMwebRequest {
-  using Payer = PostMicropayTransactionsPayResponse::Payer;
-  using Amount = PostMicropayTransactionsPayRequest::Amount;
+  struct Payer {
+    std::optional<std::string> openid;
+    std::optional<std::string> sp_openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
   struct SceneInfo {
-    using StoreInfo = PostMicropayTransactionsPayRequest::SceneInfo::StoreInfo;
+    struct StoreInfo {
+      std::optional<std::string> id;
+      std::string name;
+      std::string address;
+      // Unknown members.
+      JsonValue extra;
+
+      StoreInfo();
+      StoreInfo(const StoreInfo&) = default;
+      StoreInfo(StoreInfo&&) = default;
+      StoreInfo& operator=(const StoreInfo&) = default;
+      StoreInfo& operator=(StoreInfo&&) = default;
+      ~StoreInfo();
+    };
     std::optional<std::string> device_id;
     std::optional<std::string> device_ip;
     std::string payer_client_ip;
@@ -6084,7 +7180,36 @@ struct PostTransactionsMwebRequest {
     SceneInfo& operator=(SceneInfo&&) = default;
     ~SceneInfo();
   };
-  using Detail = PostMicropayTransactionsPayRequest::Detail;
+  struct Detail {
+    struct GoodsDetail {
+      std::string goods_id;
+      std::optional<std::string> wxpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::int64_t quantity = 0;
+      std::int64_t price = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::int64_t> cost_price;
+    std::optional<std::string> receipt_id;
+    std::vector<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
   std::string mchid;
   std::string appid;
   std::string sub_mchid;
@@ -6101,7 +7226,7 @@ struct PostTransactionsMwebRequest {
   std::optional<std::string> time_start;
   std::optional<std::string> time_expire;
   std::string merchant_category_code;
-  std::optional<Payer> payer;
+  Optional<Payer> payer;
   Amount amount;
   SceneInfo scene_info;
   std::vector<Detail> detail;
@@ -6116,7 +7241,7 @@ struct PostTransactionsMwebRequest {
   ~PostTransactionsMwebRequest();
 };
 struct PostTransactionsMwebResponse {
-  std::string mweb_url;
+  std::optional<std::string> mweb_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6161,10 +7286,93 @@ struct PostTransactionsMweb {
 
 // POST v3/global/transactions/native
 struct PostTransactionsNativeRequest {
-  using Payer = PostMicropayTransactionsPayResponse::Payer;
-  using Amount = PostMicropayTransactionsPayRequest::Amount;
-  using SceneInfo = PostMicropayTransactionsPayRequest::SceneInfo;
-  using Detail = PostMicropayTransactionsPayRequest::Detail;
+  struct Payer {
+    std::optional<std::string> openid;
+    std::optional<std::string> sp_openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct SceneInfo {
+    struct StoreInfo {
+      std::optional<std::string> id;
+      std::string name;
+      std::string address;
+      // Unknown members.
+      JsonValue extra;
+
+      StoreInfo();
+      StoreInfo(const StoreInfo&) = default;
+      StoreInfo(StoreInfo&&) = default;
+      StoreInfo& operator=(const StoreInfo&) = default;
+      StoreInfo& operator=(StoreInfo&&) = default;
+      ~StoreInfo();
+    };
+    std::optional<std::string> device_id;
+    std::optional<std::string> device_ip;
+    std::optional<std::string> payer_client_ip;
+    std::optional<std::string> operator_id;
+    Optional<StoreInfo> store_info;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
+  struct Detail {
+    struct GoodsDetail {
+      std::string goods_id;
+      std::optional<std::string> wxpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::int64_t quantity = 0;
+      std::int64_t price = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::int64_t> cost_price;
+    std::optional<std::string> receipt_id;
+    std::vector<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
   std::string mchid;
   std::string appid;
   std::string sub_mchid;
@@ -6181,9 +7389,9 @@ struct PostTransactionsNativeRequest {
   std::optional<std::string> time_start;
   std::optional<std::string> time_expire;
   std::string merchant_category_code;
-  std::optional<Payer> payer;
+  Optional<Payer> payer;
   Amount amount;
-  std::optional<SceneInfo> scene_info;
+  Optional<SceneInfo> scene_info;
   std::vector<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -6196,7 +7404,7 @@ struct PostTransactionsNativeRequest {
   ~PostTransactionsNativeRequest();
 };
 struct PostTransactionsNativeResponse {
-  std::string code_url;
+  std::optional<std::string> code_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6255,28 +7463,121 @@ struct GetTransactionsOutTradeNoRequest {
   ~GetTransactionsOutTradeNoRequest();
 };
 struct GetTransactionsOutTradeNoResponse {
-  using TradeType = GetPapayTransactionsOutTradeNoResponse::TradeType;
-  using Payer = PostMicropayTransactionsPayResponse::Payer;
-  using Amount = GetPapayTransactionsOutTradeNoResponse::Amount;
-  using PromotionDetail = GetTransactionsIdByTransactionIdResponse::PromotionDetail;
-  std::string mchid;
-  std::string appid;
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string sp_appid;
+  enum class TradeType : std::int32_t {
+    kUnrecognized = 0,
+    kJsapi = 1,     // "JSAPI"
+    kNative = 2,    // "NATIVE"
+    kApp = 3,       // "APP"
+    kMweb = 4,      // "MWEB"
+    kMicropay = 5,  // "MICROPAY"
+  };
+  struct Payer {
+    std::optional<std::string> openid;
+    std::optional<std::string> sp_openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct Amount {
+    struct ExchangeRate {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kSettlementRate = 1,  // "SETTLEMENT_RATE"
+      };
+      Enum<Type> type;
+      std::optional<std::int64_t> rate;
+      // Unknown members.
+      JsonValue extra;
+
+      ExchangeRate();
+      ExchangeRate(const ExchangeRate&) = default;
+      ExchangeRate(ExchangeRate&&) = default;
+      ExchangeRate& operator=(const ExchangeRate&) = default;
+      ExchangeRate& operator=(ExchangeRate&&) = default;
+      ~ExchangeRate();
+    };
+    std::optional<std::int64_t> total;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::string> currency;
+    std::optional<std::string> payer_currency;
+    Optional<ExchangeRate> exchange_rate;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct PromotionDetail {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::string> goods_remark;
+      std::optional<std::int64_t> discount_amount;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> price;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> promotion_id;
+    std::optional<std::string> name;
+    std::optional<std::string> scope;
+    Enum<Type> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> currency;
+    std::optional<std::string> activity_id;
+    std::optional<std::int64_t> wxpay_contribute_amount;
+    std::optional<std::int64_t> merchant_contribute_amount;
+    std::optional<std::int64_t> other_contribute_amount;
+    List<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
+  std::optional<std::string> mchid;
+  std::optional<std::string> appid;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> sp_appid;
   std::optional<std::string> sub_appid;
-  std::string out_trade_no;
-  std::string id;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> id;
   std::optional<std::string> attach;
-  // required
   Enum<TradeType> trade_type;
-  std::string bank_type;
-  std::string success_time;
-  std::string trade_state;
-  std::string trade_state_desc;
-  Payer payer;
-  Amount amount;
-  std::vector<PromotionDetail> promotion_detail;
+  std::optional<std::string> bank_type;
+  std::optional<std::string> success_time;
+  std::optional<std::string> trade_state;
+  std::optional<std::string> trade_state_desc;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6519,6 +7820,15 @@ const EnumTable& EnumTableOf(GetCustomsOrdersRequest::OrderType);
 const EnumTable& EnumTableOf(GetCustomsOrdersRequest::Customs);
 const EnumTable& EnumTableOf(GetCustomsOrdersResponse::VerifyDepartment);
 const EnumTable& EnumTableOf(GetCustomsOrdersResponse::Data::State);
+const EnumTable& EnumTableOf(PatchCustomsOrdersRequest::Customs);
+const EnumTable& EnumTableOf(PatchCustomsOrdersResponse::State);
+const EnumTable& EnumTableOf(PatchCustomsOrdersResponse::VerifyDepartment);
+const EnumTable& EnumTableOf(PostCustomsOrdersRequest::Customs);
+const EnumTable& EnumTableOf(PostCustomsOrdersResponse::State);
+const EnumTable& EnumTableOf(PostCustomsOrdersResponse::VerifyDepartment);
+const EnumTable& EnumTableOf(PostCustomsRedeclareRequest::Customs);
+const EnumTable& EnumTableOf(PostCustomsRedeclareResponse::State);
+const EnumTable& EnumTableOf(PostCustomsVerifyCertificateRequest::Customs);
 const EnumTable& EnumTableOf(PostCustomsVerifyCertificateRequest::CertificateType);
 const EnumTable& EnumTableOf(PostCustomsVerifyCertificateResponse::CertificateCheckResult);
 const EnumTable& EnumTableOf(GetMerchantServiceComplaintsRequest::MchLanguage);
@@ -6527,35 +7837,117 @@ const EnumTable& EnumTableOf(GetMerchantServiceComplaintsResponse::Data::Priorit
 const EnumTable& EnumTableOf(
     GetMerchantServiceComplaintsResponse::Data::ComplaintMediaList::MediaType);
 const EnumTable& EnumTableOf(GetMerchantServiceComplaintsResponse::Data::ServiceOrderInfo::State);
+const EnumTable& EnumTableOf(GetMerchantServiceComplaintsByComplaintIdRequest::MchLanguage);
+const EnumTable& EnumTableOf(GetMerchantServiceComplaintsByComplaintIdResponse::ComplaintState);
+const EnumTable& EnumTableOf(GetMerchantServiceComplaintsByComplaintIdResponse::Priority);
+const EnumTable& EnumTableOf(
+    GetMerchantServiceComplaintsByComplaintIdResponse::ComplaintMediaList::MediaType);
+const EnumTable& EnumTableOf(
+    GetMerchantServiceComplaintsByComplaintIdResponse::ServiceOrderInfo::State);
+const EnumTable& EnumTableOf(
+    GetMerchantServiceComplaintsByComplaintIdNegotiationHistorysRequest::MchLanguage);
 const EnumTable& EnumTableOf(
     GetMerchantServiceComplaintsByComplaintIdNegotiationHistorysResponse::Data::OperateType);
+const EnumTable& EnumTableOf(GetMerchantServiceComplaintsByComplaintIdNegotiationHistorysResponse::
+                                 Data::ComplaintMediaList::MediaType);
 const EnumTable& EnumTableOf(PostMerchantH5PermissionApplicationsRequest::TransactionLimitType);
 const EnumTable& EnumTableOf(PostMerchantH5PermissionApplicationsRequest::WebsiteState);
 const EnumTable& EnumTableOf(PostMerchantH5PermissionApplicationsRequest::ApplymentType);
 const EnumTable& EnumTableOf(PostMerchantH5PermissionApplicationsResponse::ApplymentState);
+const EnumTable& EnumTableOf(
+    GetMerchantH5PermissionApplicationsByApplymentIdResponse::TransactionLimitType);
+const EnumTable& EnumTableOf(
+    GetMerchantH5PermissionApplicationsByApplymentIdResponse::WebsiteState);
+const EnumTable& EnumTableOf(
+    GetMerchantH5PermissionApplicationsByApplymentIdResponse::ApplymentState);
+const EnumTable& EnumTableOf(
+    GetMerchantH5PermissionApplicationsByApplymentIdResponse::ApplymentType);
+const EnumTable& EnumTableOf(
+    PatchMerchantH5PermissionApplicationsByApplymentIdRequest::WebsiteState);
+const EnumTable& EnumTableOf(
+    PatchMerchantH5PermissionApplicationsByApplymentIdResponse::TransactionLimitType);
+const EnumTable& EnumTableOf(
+    PatchMerchantH5PermissionApplicationsByApplymentIdResponse::ApplymentState);
+const EnumTable& EnumTableOf(
+    PatchMerchantH5PermissionApplicationsByApplymentIdResponse::ApplymentType);
+const EnumTable& EnumTableOf(PostMerchantH5PermissionDomainApplicationsRequest::WebsiteState);
+const EnumTable& EnumTableOf(PostMerchantH5PermissionDomainApplicationsResponse::ApplymentState);
+const EnumTable& EnumTableOf(
+    GetMerchantH5PermissionDomainApplicationsByApplymentIdResponse::WebsiteState);
+const EnumTable& EnumTableOf(
+    GetMerchantH5PermissionDomainApplicationsByApplymentIdResponse::ApplymentState);
+const EnumTable& EnumTableOf(
+    PatchMerchantH5PermissionDomainApplicationsByApplymentIdRequest::WebsiteState);
+const EnumTable& EnumTableOf(
+    PatchMerchantH5PermissionDomainApplicationsByApplymentIdResponse::ApplymentState);
 const EnumTable& EnumTableOf(GetMerchantH5PermissionBySubMchidResponse::AuthorizationState);
 const EnumTable& EnumTableOf(PostMerchantsRequest::MerchantType);
 const EnumTable& EnumTableOf(PostMerchantsRequest::Business::BusinessType);
 const EnumTable& EnumTableOf(PostMerchantsResponse::VerificationStatus);
 const EnumTable& EnumTableOf(PostMerchantsResponse::H5AuthorizationState);
+const EnumTable& EnumTableOf(GetMerchantsBySubMchidResponse::MerchantType);
+const EnumTable& EnumTableOf(GetMerchantsBySubMchidResponse::Business::BusinessType);
+const EnumTable& EnumTableOf(GetMerchantsBySubMchidResponse::H5Payment::H5AuthorizationState);
 const EnumTable& EnumTableOf(GetMerchantsBySubMchidResponse::SubMerchantState::SubMerchantStatus);
 const EnumTable& EnumTableOf(GetMerchantsBySubMchidResponse::SubMerchantState::ApplicationStatus);
+const EnumTable& EnumTableOf(PatchMerchantsBySubMchidRequest::MerchantType);
+const EnumTable& EnumTableOf(PatchMerchantsBySubMchidRequest::Business::BusinessType);
+const EnumTable& EnumTableOf(PatchMerchantsBySubMchidResponse::H5AuthorizationState);
 const EnumTable& EnumTableOf(PostMicropayTransactionsPayResponse::Amount::ExchangeRate::Type);
 const EnumTable& EnumTableOf(PostMicropayTransactionsPayResponse::Detail::Scope);
 const EnumTable& EnumTableOf(PostMicropayTransactionsPayResponse::Detail::Type);
 const EnumTable& EnumTableOf(PostPapayTransactionsResponse::TradeType);
 const EnumTable& EnumTableOf(PostPapayTransactionsResponse::TradeState);
 const EnumTable& EnumTableOf(PostPapayTransactionsResponse::Amount::ExchangeRate::Type);
+const EnumTable& EnumTableOf(PostPapayTransactionsResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(PostPapayTransactionsResponse::PromotionDetail::Type);
 const EnumTable& EnumTableOf(GetPapayTransactionsOutTradeNoResponse::TradeType);
+const EnumTable& EnumTableOf(GetPapayTransactionsOutTradeNoResponse::Amount::ExchangeRate::Type);
+const EnumTable& EnumTableOf(GetPapayTransactionsOutTradeNoResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(GetPapayTransactionsOutTradeNoResponse::PromotionDetail::Type);
+const EnumTable& EnumTableOf(GetPapayTransactionsByTransactionIdResponse::TradeType);
+const EnumTable& EnumTableOf(
+    GetPapayTransactionsByTransactionIdResponse::Amount::ExchangeRate::Type);
+const EnumTable& EnumTableOf(GetPapayTransactionsByTransactionIdResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(GetPapayTransactionsByTransactionIdResponse::PromotionDetail::Type);
 const EnumTable& EnumTableOf(PostProfitSharingOrdersRequest::Receivers::Currency);
 const EnumTable& EnumTableOf(PostProfitSharingOrdersRequest::Receivers::Type);
+const EnumTable& EnumTableOf(PostProfitSharingOrdersUnfreezeResponse::Receivers::Type);
+const EnumTable& EnumTableOf(GetProfitSharingOrdersByOutOrderNoResponse::Receivers::Type);
+const EnumTable& EnumTableOf(DeleteProfitSharingReceiversRequest::Type);
+const EnumTable& EnumTableOf(PostProfitSharingReceiversRequest::Type);
 const EnumTable& EnumTableOf(PostProfitSharingReceiversRequest::RelationType);
+const EnumTable& EnumTableOf(GetProfitSharingReceiversByAccountRequest::Type);
+const EnumTable& EnumTableOf(GetProfitSharingReceiversByAccountResponse::RelationType);
 const EnumTable& EnumTableOf(GetRefundsResponse::Data::Channel);
 const EnumTable& EnumTableOf(GetRefundsResponse::Data::FundSource);
 const EnumTable& EnumTableOf(GetRefundsResponse::Data::Status_);
 const EnumTable& EnumTableOf(GetRefundsResponse::Data::Amount::ExchangeRate::Type);
+const EnumTable& EnumTableOf(GetRefundsResponse::Data::RefundDetail::Scope);
+const EnumTable& EnumTableOf(GetRefundsResponse::Data::RefundDetail::Type);
+const EnumTable& EnumTableOf(PostRefundsResponse::Amount::ExchangeRate::Type);
+const EnumTable& EnumTableOf(PostRefundsResponse::Detail::Scope);
+const EnumTable& EnumTableOf(PostRefundsResponse::Detail::Type);
+const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::Channel);
+const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::FundSource);
+const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::Status_);
+const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::Amount::ExchangeRate::Type);
+const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::Detail::Scope);
+const EnumTable& EnumTableOf(GetRefundsIdByRefundIdResponse::Detail::Type);
+const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::Channel);
+const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::FundSource);
+const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::Status_);
+const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::Amount::ExchangeRate::Type);
+const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::Detail::Scope);
+const EnumTable& EnumTableOf(GetRefundsOutRefundNoResponse::Detail::Type);
 const EnumTable& EnumTableOf(GetSettleSettlementsRequest::SettleState);
 const EnumTable& EnumTableOf(GetSettleSettlementsResponse::Data::WalletRegion);
+const EnumTable& EnumTableOf(GetTransactionsIdByTransactionIdResponse::TradeType);
+const EnumTable& EnumTableOf(GetTransactionsIdByTransactionIdResponse::Amount::ExchangeRate::Type);
+const EnumTable& EnumTableOf(GetTransactionsIdByTransactionIdResponse::PromotionDetail::Type);
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeType);
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::Amount::ExchangeRate::Type);
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::PromotionDetail::Type);
 
 // Fluent calls: Global(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

@@ -48,10 +48,7 @@ struct PostMerchantsChangecustompagestatusRequest {
   ~PostMerchantsChangecustompagestatusRequest();
 };
 struct PostMerchantsChangecustompagestatusResponse {
-  using OperationType = PostMerchantsChangecustompagestatusRequest::OperationType;
-  std::string sub_mchid;
-  // required
-  Enum<OperationType> operation_type;
+  std::optional<std::string> sub_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -100,7 +97,11 @@ struct PostMerchantsChangecustompagestatus {
 
 // POST v3/goldplan/merchants/changegoldplanstatus
 struct PostMerchantsChangegoldplanstatusRequest {
-  using OperationType = PostMerchantsChangecustompagestatusRequest::OperationType;
+  enum class OperationType : std::int32_t {
+    kUnrecognized = 0,
+    kOpen = 1,   // "OPEN"
+    kClose = 2,  // "CLOSE"
+  };
   enum class OperationPayScene : std::int32_t {
     kUnrecognized = 0,
     kJsapiAndMiniprogram = 1,  // "JSAPI_AND_MINIPROGRAM"
@@ -125,7 +126,7 @@ struct PostMerchantsChangegoldplanstatusRequest {
   ~PostMerchantsChangegoldplanstatusRequest();
 };
 struct PostMerchantsChangegoldplanstatusResponse {
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -225,7 +226,7 @@ struct PostMerchantsCloseAdvertisingShow {
 
 // PATCH v3/goldplan/merchants/open-advertising-show
 struct PatchMerchantsOpenAdvertisingShowRequest {
-  enum class AdvertisingIndustryFilters : std::int32_t {
+  enum class IndustryType : std::int32_t {
     kUnrecognized = 0,
     kECommerce = 1,          // "E_COMMERCE"
     kLoveMarriage = 2,       // "LOVE_MARRIAGE"
@@ -265,7 +266,7 @@ struct PatchMerchantsOpenAdvertisingShowRequest {
     kHomeDigital = 36,       // "HOME_DIGITAL"
   };
   std::string sub_mchid;
-  std::vector<Enum<AdvertisingIndustryFilters>> advertising_industry_filters;
+  std::vector<Enum<IndustryType>> advertising_industry_filters;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -317,10 +318,48 @@ struct PatchMerchantsOpenAdvertisingShow {
 
 // POST v3/goldplan/merchants/set-advertising-industry-filter
 struct PostMerchantsSetAdvertisingIndustryFilterRequest {
-  using AdvertisingIndustryFilters =
-      PatchMerchantsOpenAdvertisingShowRequest::AdvertisingIndustryFilters;
+  enum class IndustryType : std::int32_t {
+    kUnrecognized = 0,
+    kECommerce = 1,          // "E_COMMERCE"
+    kLoveMarriage = 2,       // "LOVE_MARRIAGE"
+    kPotography = 3,         // "POTOGRAPHY"
+    kEducation = 4,          // "EDUCATION"
+    kFinance = 5,            // "FINANCE"
+    kTourism = 6,            // "TOURISM"
+    kSkincare = 7,           // "SKINCARE"
+    kFood = 8,               // "FOOD"
+    kSport = 9,              // "SPORT"
+    kJewelryWatch = 10,      // "JEWELRY_WATCH"
+    kHealthcare = 11,        // "HEALTHCARE"
+    kBussiness = 12,         // "BUSSINESS"
+    kParenting = 13,         // "PARENTING"
+    kCatering = 14,          // "CATERING"
+    kRetail = 15,            // "RETAIL"
+    kServices = 16,          // "SERVICES"
+    kLaw = 17,               // "LAW"
+    kEstate = 18,            // "ESTATE"
+    kTransportation = 19,    // "TRANSPORTATION"
+    kEnergySaving = 20,      // "ENERGY_SAVING"
+    kSecurity = 21,          // "SECURITY"
+    kBuildingMaterial = 22,  // "BUILDING_MATERIAL"
+    kCommunication = 23,     // "COMMUNICATION"
+    kMerchandise = 24,       // "MERCHANDISE"
+    kAssociation = 25,       // "ASSOCIATION"
+    kCommunity = 26,         // "COMMUNITY"
+    kOnlineAvr = 27,         // "ONLINE_AVR"
+    kWeMedia = 28,           // "WE_MEDIA"
+    kCar = 29,               // "CAR"
+    kSoftware = 30,          // "SOFTWARE"
+    kGame = 31,              // "GAME"
+    kClothing = 32,          // "CLOTHING"
+    kIndusty = 33,           // "INDUSTY"
+    kAgriculture = 34,       // "AGRICULTURE"
+    kPublishingMedia = 35,   // "PUBLISHING_MEDIA"
+    kHomeDigital = 36,       // "HOME_DIGITAL"
+  };
   std::string sub_mchid;
-  std::vector<Enum<AdvertisingIndustryFilters>> advertising_industry_filters;
+  // required
+  std::vector<Enum<IndustryType>> advertising_industry_filters;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -381,8 +420,10 @@ void Serialize(Archive& archive, PostMerchantsCloseAdvertisingShowRequest& value
 void Serialize(Archive& archive, PatchMerchantsOpenAdvertisingShowRequest& value);
 void Serialize(Archive& archive, PostMerchantsSetAdvertisingIndustryFilterRequest& value);
 const EnumTable& EnumTableOf(PostMerchantsChangecustompagestatusRequest::OperationType);
+const EnumTable& EnumTableOf(PostMerchantsChangegoldplanstatusRequest::OperationType);
 const EnumTable& EnumTableOf(PostMerchantsChangegoldplanstatusRequest::OperationPayScene);
-const EnumTable& EnumTableOf(PatchMerchantsOpenAdvertisingShowRequest::AdvertisingIndustryFilters);
+const EnumTable& EnumTableOf(PatchMerchantsOpenAdvertisingShowRequest::IndustryType);
+const EnumTable& EnumTableOf(PostMerchantsSetAdvertisingIndustryFilterRequest::IndustryType);
 
 // Fluent calls: Goldplan(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

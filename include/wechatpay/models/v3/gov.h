@@ -39,8 +39,8 @@ struct PostSubsidyAuditCupInvalidRequest {
   ~PostSubsidyAuditCupInvalidRequest();
 };
 struct PostSubsidyAuditCupInvalidResponse {
-  std::string code;
-  std::string msg;
+  std::optional<std::string> code;
+  std::optional<std::string> msg;
   std::optional<std::string> sub_code;
   std::optional<std::string> sub_msg;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -102,7 +102,7 @@ struct PostSubsidyAuditCupQueryRequest {
   ~PostSubsidyAuditCupQueryRequest();
 };
 struct PostSubsidyAuditCupQueryResponse {
-  std::string code;
+  std::optional<std::string> code;
   std::optional<std::string> msg;
   std::optional<std::string> sub_code;
   std::optional<std::string> sub_msg;
@@ -176,8 +176,8 @@ struct PostSubsidyAuditCupRefundSyncRequest {
   ~PostSubsidyAuditCupRefundSyncRequest();
 };
 struct PostSubsidyAuditCupRefundSyncResponse {
-  std::string code;
-  std::string msg;
+  std::optional<std::string> code;
+  std::optional<std::string> msg;
   std::optional<std::string> sub_code;
   std::optional<std::string> sub_msg;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -330,8 +330,8 @@ struct PostSubsidyAuditCupUpdateRequest {
   ~PostSubsidyAuditCupUpdateRequest();
 };
 struct PostSubsidyAuditCupUpdateResponse {
-  std::string code;
-  std::string msg;
+  std::optional<std::string> code;
+  std::optional<std::string> msg;
   std::optional<std::string> sub_code;
   std::optional<std::string> sub_msg;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -378,8 +378,51 @@ struct PostSubsidyAuditCupUpdate {
 
 // POST v3/gov/subsidy/audit/cup/upload
 struct PostSubsidyAuditCupUploadRequest {
-  using InvoiceInfo = PostSubsidyAuditCupUpdateRequest::InvoiceInfo;
-  using TrackInfo = PostSubsidyAuditCupUpdateRequest::TrackInfo;
+  struct InvoiceInfo {
+    std::optional<std::string> invoice_cd;
+    std::optional<std::string> invoice_no;
+    std::optional<std::string> invoice_dt;
+    std::optional<std::string> invoice_link;
+    std::optional<std::string> invoice_tp;
+    std::optional<std::string> invoice_ck_cd;
+    std::optional<std::string> nm;
+    std::optional<std::string> tax;
+    std::optional<std::string> invoice_tax_amt;
+    std::optional<std::string> sales_ent_nm;
+    std::optional<std::string> tax_payer;
+    std::optional<std::string> num;
+    std::optional<std::string> service_nm;
+    // Unknown members.
+    JsonValue extra;
+
+    InvoiceInfo();
+    InvoiceInfo(const InvoiceInfo&) = default;
+    InvoiceInfo(InvoiceInfo&&) = default;
+    InvoiceInfo& operator=(const InvoiceInfo&) = default;
+    InvoiceInfo& operator=(InvoiceInfo&&) = default;
+    ~InvoiceInfo();
+  };
+  struct TrackInfo {
+    std::optional<std::string> tracking_no;
+    std::optional<std::string> tracking_company;
+    std::optional<std::string> usr_prov;
+    std::optional<std::string> usr_city;
+    std::optional<std::string> usr_area;
+    std::optional<std::string> usr_addr;
+    std::optional<std::string> tracking_type;
+    std::optional<std::string> delivery_method;
+    std::optional<std::string> shipping_addr;
+    std::optional<std::string> delivery_time;
+    // Unknown members.
+    JsonValue extra;
+
+    TrackInfo();
+    TrackInfo(const TrackInfo&) = default;
+    TrackInfo(TrackInfo&&) = default;
+    TrackInfo& operator=(const TrackInfo&) = default;
+    TrackInfo& operator=(TrackInfo&&) = default;
+    ~TrackInfo();
+  };
   std::string org_no;
   std::string sub_mchnt_cd;
   std::string sub_mchnt_nm;
@@ -439,8 +482,8 @@ struct PostSubsidyAuditCupUploadRequest {
   ~PostSubsidyAuditCupUploadRequest();
 };
 struct PostSubsidyAuditCupUploadResponse {
-  std::string code;
-  std::string msg;
+  std::optional<std::string> code;
+  std::optional<std::string> msg;
   std::optional<std::string> sub_code;
   std::optional<std::string> sub_msg;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -508,8 +551,8 @@ struct PostSubsidyCompaniesQueryResponse {
   };
   std::optional<std::string> company_name;
   Enum<CollectState> collect_state;
-  std::string code;
-  std::string message;
+  std::optional<std::string> code;
+  std::optional<std::string> message;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -608,8 +651,8 @@ struct PostSubsidyGoodsUploadRequest {
   ~PostSubsidyGoodsUploadRequest();
 };
 struct PostSubsidyGoodsUploadResponse {
-  std::string code;
-  std::string message;
+  std::optional<std::string> code;
+  std::optional<std::string> message;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -654,9 +697,36 @@ struct PostSubsidyGoodsUpload {
 
 // POST v3/gov/subsidy/n-qualifications/sync
 struct PostSubsidyNQualificationsSyncRequest {
-  using ApplianceId = PostSubsidyGoodsUploadRequest::ApplianceId;
-  using EnergyGrade = PostSubsidyGoodsUploadRequest::EnergyGrade;
-  using ProductType = PostSubsidyGoodsUploadRequest::ProductType;
+  enum class ApplianceId : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+    k3 = 3,
+    k4 = 4,
+    k5 = 5,
+    k6 = 6,
+    k7 = 7,
+    k8 = 8,
+    k9 = 9,
+    k10 = 10,
+    k11 = 11,
+    k12 = 12,
+    k13 = 13,
+    k14 = 14,
+    k15 = 15,
+    k16 = 16,
+    k17 = 17,
+  };
+  enum class EnergyGrade : std::int32_t {
+    kUnrecognized = 0,
+    kFirstLevel = 1,          // "FIRST_LEVEL"
+    kSecondLevel = 2,         // "SECOND_LEVEL"
+    kEnergyGradeUnknown = 3,  // "ENERGY_GRADE_UNKNOWN"
+  };
+  enum class ProductType : std::int32_t {
+    kUnrecognized = 0,
+    kCommonProduct = 1,  // "COMMON_PRODUCT"
+    kAiProduct = 2,      // "AI_PRODUCT"
+  };
   enum class PcType : std::int32_t {
     kUnrecognized = 0,
     kDesktop = 1,              // "DESKTOP"
@@ -685,7 +755,7 @@ struct PostSubsidyNQualificationsSyncRequest {
   std::string id_card_number;
   // format base64; encrypted with the platform key when sent
   std::string phone_number;
-  std::optional<ApplianceId> appliance_id;
+  Optional<ApplianceId> appliance_id;
   std::string out_trade_no;
   std::optional<std::string> sub_mchid;
   Enum<EnergyGrade> energy_grade;
@@ -737,8 +807,8 @@ struct PostSubsidyNQualificationsSyncRequest {
   ~PostSubsidyNQualificationsSyncRequest();
 };
 struct PostSubsidyNQualificationsSyncResponse {
-  std::string code;
-  std::string message;
+  std::optional<std::string> code;
+  std::optional<std::string> message;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -785,8 +855,31 @@ struct PostSubsidyNQualificationsSync {
 
 // GET v3/gov/subsidy/qualification
 struct GetSubsidyQualificationRequest {
-  using ApplianceId = PostSubsidyGoodsUploadRequest::ApplianceId;
-  using IdentityDocumentType = PostSubsidyNQualificationsSyncRequest::IdentityDocumentType;
+  enum class ApplianceId : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+    k3 = 3,
+    k4 = 4,
+    k5 = 5,
+    k6 = 6,
+    k7 = 7,
+    k8 = 8,
+    k9 = 9,
+    k10 = 10,
+    k11 = 11,
+    k12 = 12,
+    k13 = 13,
+    k14 = 14,
+    k15 = 15,
+    k16 = 16,
+    k17 = 17,
+  };
+  enum class IdentityDocumentType : std::int32_t {
+    kUnrecognized = 0,
+    kIdDocTypeIdCard = 1,                       // "ID_DOC_TYPE_ID_CARD"
+    kIdDocTypeMainlandTravelPermitForHkMc = 2,  // "ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_HK_MC"
+    kIdDocTypeMainlandTravelPermitForTw = 3,    // "ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_TW"
+  };
   // format base64; encrypted with the platform key when sent
   std::optional<std::string> real_name;
   // format base64; encrypted with the platform key when sent
@@ -815,7 +908,6 @@ struct GetSubsidyQualificationResponse {
     kUnredeemed = 2,  // "UNREDEEMED"
     kRedeemed = 3,    // "REDEEMED"
   };
-  // required
   Enum<State> state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -861,8 +953,31 @@ struct GetSubsidyQualification {
 
 // POST v3/gov/subsidy/qualifications/passthrough/cancel
 struct PostSubsidyQualificationsPassthroughCancelRequest {
-  using ApplianceId = PostSubsidyGoodsUploadRequest::ApplianceId;
-  using IdentityDocumentType = PostSubsidyNQualificationsSyncRequest::IdentityDocumentType;
+  enum class ApplianceId : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+    k3 = 3,
+    k4 = 4,
+    k5 = 5,
+    k6 = 6,
+    k7 = 7,
+    k8 = 8,
+    k9 = 9,
+    k10 = 10,
+    k11 = 11,
+    k12 = 12,
+    k13 = 13,
+    k14 = 14,
+    k15 = 15,
+    k16 = 16,
+    k17 = 17,
+  };
+  enum class IdentityDocumentType : std::int32_t {
+    kUnrecognized = 0,
+    kIdDocTypeIdCard = 1,                       // "ID_DOC_TYPE_ID_CARD"
+    kIdDocTypeMainlandTravelPermitForHkMc = 2,  // "ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_HK_MC"
+    kIdDocTypeMainlandTravelPermitForTw = 3,    // "ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_TW"
+  };
   // format base64; encrypted with the platform key when sent
   std::string real_name;
   // format base64; encrypted with the platform key when sent
@@ -889,8 +1004,8 @@ struct PostSubsidyQualificationsPassthroughCancelRequest {
   ~PostSubsidyQualificationsPassthroughCancelRequest();
 };
 struct PostSubsidyQualificationsPassthroughCancelResponse {
-  std::string code;
-  std::string message;
+  std::optional<std::string> code;
+  std::optional<std::string> message;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -939,15 +1054,38 @@ struct PostSubsidyQualificationsPassthroughCancel {
 
 // POST v3/gov/subsidy/qualifications/passthrough/claim
 struct PostSubsidyQualificationsPassthroughClaimRequest {
-  using ApplianceId = PostSubsidyGoodsUploadRequest::ApplianceId;
-  using IdentityDocumentType = PostSubsidyNQualificationsSyncRequest::IdentityDocumentType;
+  enum class ApplianceId : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+    k3 = 3,
+    k4 = 4,
+    k5 = 5,
+    k6 = 6,
+    k7 = 7,
+    k8 = 8,
+    k9 = 9,
+    k10 = 10,
+    k11 = 11,
+    k12 = 12,
+    k13 = 13,
+    k14 = 14,
+    k15 = 15,
+    k16 = 16,
+    k17 = 17,
+  };
+  enum class IdentityDocumentType : std::int32_t {
+    kUnrecognized = 0,
+    kIdDocTypeIdCard = 1,                       // "ID_DOC_TYPE_ID_CARD"
+    kIdDocTypeMainlandTravelPermitForHkMc = 2,  // "ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_HK_MC"
+    kIdDocTypeMainlandTravelPermitForTw = 3,    // "ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_TW"
+  };
   // format base64; encrypted with the platform key when sent
   std::string real_name;
   // format base64; encrypted with the platform key when sent
   std::string id_card_number;
   // format base64; encrypted with the platform key when sent
   std::string phone_number;
-  std::optional<ApplianceId> appliance_id;
+  Optional<ApplianceId> appliance_id;
   std::int64_t qualification_region_code = 0;
   // required
   Enum<IdentityDocumentType> identity_document_type;
@@ -968,8 +1106,8 @@ struct PostSubsidyQualificationsPassthroughClaimRequest {
   ~PostSubsidyQualificationsPassthroughClaimRequest();
 };
 struct PostSubsidyQualificationsPassthroughClaimResponse {
-  std::string code;
-  std::string message;
+  std::optional<std::string> code;
+  std::optional<std::string> message;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1018,7 +1156,12 @@ struct PostSubsidyQualificationsPassthroughClaim {
 
 // POST v3/gov/subsidy/qualifications/passthrough/query
 struct PostSubsidyQualificationsPassthroughQueryRequest {
-  using IdentityDocumentType = PostSubsidyNQualificationsSyncRequest::IdentityDocumentType;
+  enum class IdentityDocumentType : std::int32_t {
+    kUnrecognized = 0,
+    kIdDocTypeIdCard = 1,                       // "ID_DOC_TYPE_ID_CARD"
+    kIdDocTypeMainlandTravelPermitForHkMc = 2,  // "ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_HK_MC"
+    kIdDocTypeMainlandTravelPermitForTw = 3,    // "ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_TW"
+  };
   // format base64; encrypted with the platform key when sent
   std::string real_name;
   // format base64; encrypted with the platform key when sent
@@ -1044,8 +1187,31 @@ struct PostSubsidyQualificationsPassthroughQueryRequest {
 };
 struct PostSubsidyQualificationsPassthroughQueryResponse {
   struct QualificationList {
-    using ApplianceId = PostSubsidyGoodsUploadRequest::ApplianceId;
-    using State = GetSubsidyQualificationResponse::State;
+    enum class ApplianceId : std::int64_t {
+      k1 = 1,
+      k2 = 2,
+      k3 = 3,
+      k4 = 4,
+      k5 = 5,
+      k6 = 6,
+      k7 = 7,
+      k8 = 8,
+      k9 = 9,
+      k10 = 10,
+      k11 = 11,
+      k12 = 12,
+      k13 = 13,
+      k14 = 14,
+      k15 = 15,
+      k16 = 16,
+      k17 = 17,
+    };
+    enum class State : std::int32_t {
+      kUnrecognized = 0,
+      kUnclaimed = 1,   // "UNCLAIMED"
+      kUnredeemed = 2,  // "UNREDEEMED"
+      kRedeemed = 3,    // "REDEEMED"
+    };
     enum class UnclaimedReason : std::int32_t {
       kUnrecognized = 0,
       kReasonClaimedByOtherRegion = 1,            // "REASON_CLAIMED_BY_OTHER_REGION"
@@ -1058,8 +1224,7 @@ struct PostSubsidyQualificationsPassthroughQueryResponse {
       kClaimModeMiniProgram = 1,           // "CLAIM_MODE_MINI_PROGRAM"
       kClaimModeInterfacePassThrough = 2,  // "CLAIM_MODE_INTERFACE_PASS_THROUGH"
     };
-    ApplianceId appliance_id{};
-    // required
+    Optional<ApplianceId> appliance_id;
     Enum<State> state;
     Enum<UnclaimedReason> unclaimed_reason;
     Enum<ClaimMode> claim_mode;
@@ -1075,8 +1240,7 @@ struct PostSubsidyQualificationsPassthroughQueryResponse {
     QualificationList& operator=(QualificationList&&) = default;
     ~QualificationList();
   };
-  // required
-  std::vector<QualificationList> qualification_list;
+  List<QualificationList> qualification_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1125,7 +1289,12 @@ struct PostSubsidyQualificationsPassthroughQuery {
 
 // POST v3/gov/subsidy/qualifications/query
 struct PostSubsidyQualificationsQueryRequest {
-  using IdentityDocumentType = PostSubsidyNQualificationsSyncRequest::IdentityDocumentType;
+  enum class IdentityDocumentType : std::int32_t {
+    kUnrecognized = 0,
+    kIdDocTypeIdCard = 1,                       // "ID_DOC_TYPE_ID_CARD"
+    kIdDocTypeMainlandTravelPermitForHkMc = 2,  // "ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_HK_MC"
+    kIdDocTypeMainlandTravelPermitForTw = 3,    // "ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_TW"
+  };
   // format base64; encrypted with the platform key when sent
   std::string real_name;
   // format base64; encrypted with the platform key when sent
@@ -1149,12 +1318,39 @@ struct PostSubsidyQualificationsQueryRequest {
 };
 struct PostSubsidyQualificationsQueryResponse {
   struct QualificationList {
-    using ApplianceId = PostSubsidyGoodsUploadRequest::ApplianceId;
-    using State = GetSubsidyQualificationResponse::State;
-    using UnclaimedReason =
-        PostSubsidyQualificationsPassthroughQueryResponse::QualificationList::UnclaimedReason;
-    ApplianceId appliance_id{};
-    // required
+    enum class ApplianceId : std::int64_t {
+      k1 = 1,
+      k2 = 2,
+      k3 = 3,
+      k4 = 4,
+      k5 = 5,
+      k6 = 6,
+      k7 = 7,
+      k8 = 8,
+      k9 = 9,
+      k10 = 10,
+      k11 = 11,
+      k12 = 12,
+      k13 = 13,
+      k14 = 14,
+      k15 = 15,
+      k16 = 16,
+      k17 = 17,
+    };
+    enum class State : std::int32_t {
+      kUnrecognized = 0,
+      kUnclaimed = 1,   // "UNCLAIMED"
+      kUnredeemed = 2,  // "UNREDEEMED"
+      kRedeemed = 3,    // "REDEEMED"
+    };
+    enum class UnclaimedReason : std::int32_t {
+      kUnrecognized = 0,
+      kReasonClaimedByOtherRegion = 1,            // "REASON_CLAIMED_BY_OTHER_REGION"
+      kReasonClaimedByOtherPlatformOrRegion = 2,  // "REASON_CLAIMED_BY_OTHER_PLATFORM_OR_REGION"
+      kReasonUnclaimed = 3,                       // "REASON_UNCLAIMED"
+      kReasonClaimedByOtherMode = 4,              // "REASON_CLAIMED_BY_OTHER_MODE"
+    };
+    Optional<ApplianceId> appliance_id;
     Enum<State> state;
     Enum<UnclaimedReason> unclaimed_reason;
     std::optional<std::string> claimed_platform_name;
@@ -1169,8 +1365,7 @@ struct PostSubsidyQualificationsQueryResponse {
     QualificationList& operator=(QualificationList&&) = default;
     ~QualificationList();
   };
-  // required
-  std::vector<QualificationList> qualification_list;
+  List<QualificationList> qualification_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1217,20 +1412,65 @@ struct PostSubsidyQualificationsQuery {
 
 // POST v3/gov/subsidy/qualifications/sync
 struct PostSubsidyQualificationsSyncRequest {
-  using ApplianceId = PostSubsidyGoodsUploadRequest::ApplianceId;
-  using EnergyGrade = PostSubsidyGoodsUploadRequest::EnergyGrade;
-  using ProductType = PostSubsidyGoodsUploadRequest::ProductType;
-  using PcType = PostSubsidyNQualificationsSyncRequest::PcType;
-  using SaleModel = PostSubsidyNQualificationsSyncRequest::SaleModel;
-  using IdentityDocumentType = PostSubsidyNQualificationsSyncRequest::IdentityDocumentType;
-  using CateState = PostSubsidyNQualificationsSyncRequest::CateState;
+  enum class ApplianceId : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+    k3 = 3,
+    k4 = 4,
+    k5 = 5,
+    k6 = 6,
+    k7 = 7,
+    k8 = 8,
+    k9 = 9,
+    k10 = 10,
+    k11 = 11,
+    k12 = 12,
+    k13 = 13,
+    k14 = 14,
+    k15 = 15,
+    k16 = 16,
+    k17 = 17,
+  };
+  enum class EnergyGrade : std::int32_t {
+    kUnrecognized = 0,
+    kFirstLevel = 1,          // "FIRST_LEVEL"
+    kSecondLevel = 2,         // "SECOND_LEVEL"
+    kEnergyGradeUnknown = 3,  // "ENERGY_GRADE_UNKNOWN"
+  };
+  enum class ProductType : std::int32_t {
+    kUnrecognized = 0,
+    kCommonProduct = 1,  // "COMMON_PRODUCT"
+    kAiProduct = 2,      // "AI_PRODUCT"
+  };
+  enum class PcType : std::int32_t {
+    kUnrecognized = 0,
+    kDesktop = 1,              // "DESKTOP"
+    kLaptop = 2,               // "LAPTOP"
+    kComputerTypeUnknown = 3,  // "COMPUTER_TYPE_UNKNOWN"
+  };
+  enum class SaleModel : std::int32_t {
+    kUnrecognized = 0,
+    kSaleModelOnline = 1,   // "SALE_MODEL_ONLINE"
+    kSaleModelOffline = 2,  // "SALE_MODEL_OFFLINE"
+  };
+  enum class IdentityDocumentType : std::int32_t {
+    kUnrecognized = 0,
+    kIdDocTypeIdCard = 1,                       // "ID_DOC_TYPE_ID_CARD"
+    kIdDocTypeMainlandTravelPermitForHkMc = 2,  // "ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_HK_MC"
+    kIdDocTypeMainlandTravelPermitForTw = 3,    // "ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_TW"
+  };
+  enum class CateState : std::int32_t {
+    kUnrecognized = 0,
+    kCateStateRedeem = 1,  // "CATE_STATE_REDEEM"
+    kCateStateRefund = 2,  // "CATE_STATE_REFUND"
+  };
   // format base64; encrypted with the platform key when sent
   std::optional<std::string> real_name;
   // format base64; encrypted with the platform key when sent
   std::optional<std::string> id_card_number;
   // format base64; encrypted with the platform key when sent
   std::optional<std::string> phone_number;
-  std::optional<ApplianceId> appliance_id;
+  Optional<ApplianceId> appliance_id;
   std::string out_trade_no;
   std::optional<std::string> sub_mch_id;
   Enum<EnergyGrade> energy_grade;
@@ -1284,8 +1524,8 @@ struct PostSubsidyQualificationsSyncRequest {
   ~PostSubsidyQualificationsSyncRequest();
 };
 struct PostSubsidyQualificationsSyncResponse {
-  std::string code;
-  std::string message;
+  std::optional<std::string> code;
+  std::optional<std::string> message;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1332,8 +1572,30 @@ struct PostSubsidyQualificationsSync {
 
 // POST v3/gov/subsidy/sncode/lock
 struct PostSubsidySncodeLockRequest {
-  using ApplianceId = PostSubsidyGoodsUploadRequest::ApplianceId;
-  using ProductType = PostSubsidyGoodsUploadRequest::ProductType;
+  enum class ApplianceId : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+    k3 = 3,
+    k4 = 4,
+    k5 = 5,
+    k6 = 6,
+    k7 = 7,
+    k8 = 8,
+    k9 = 9,
+    k10 = 10,
+    k11 = 11,
+    k12 = 12,
+    k13 = 13,
+    k14 = 14,
+    k15 = 15,
+    k16 = 16,
+    k17 = 17,
+  };
+  enum class ProductType : std::int32_t {
+    kUnrecognized = 0,
+    kCommonProduct = 1,  // "COMMON_PRODUCT"
+    kAiProduct = 2,      // "AI_PRODUCT"
+  };
   ApplianceId appliance_id{};
   std::string out_trade_no;
   std::string brand;
@@ -1359,8 +1621,8 @@ struct PostSubsidySncodeLockRequest {
   ~PostSubsidySncodeLockRequest();
 };
 struct PostSubsidySncodeLockResponse {
-  std::string code;
-  std::string message;
+  std::optional<std::string> code;
+  std::optional<std::string> message;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1431,8 +1693,7 @@ struct PostSubsidySncodeQueryResponse {
       kNotSellableReasonUsed = 1,      // "NOT_SELLABLE_REASON_USED"
       kNotSellableReasonNotFound = 2,  // "NOT_SELLABLE_REASON_NOT_FOUND"
     };
-    std::string sn_code;
-    // required
+    std::optional<std::string> sn_code;
     Enum<State> state;
     Enum<NotSellableReason> not_sellable_reason;
     // Unknown members.
@@ -1445,8 +1706,7 @@ struct PostSubsidySncodeQueryResponse {
     GoodsSnList& operator=(GoodsSnList&&) = default;
     ~GoodsSnList();
   };
-  // required
-  std::vector<GoodsSnList> goods_sn_list;
+  List<GoodsSnList> goods_sn_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1491,8 +1751,30 @@ struct PostSubsidySncodeQuery {
 
 // POST v3/gov/subsidy/sncode/unlock
 struct PostSubsidySncodeUnlockRequest {
-  using ApplianceId = PostSubsidyGoodsUploadRequest::ApplianceId;
-  using ProductType = PostSubsidyGoodsUploadRequest::ProductType;
+  enum class ApplianceId : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+    k3 = 3,
+    k4 = 4,
+    k5 = 5,
+    k6 = 6,
+    k7 = 7,
+    k8 = 8,
+    k9 = 9,
+    k10 = 10,
+    k11 = 11,
+    k12 = 12,
+    k13 = 13,
+    k14 = 14,
+    k15 = 15,
+    k16 = 16,
+    k17 = 17,
+  };
+  enum class ProductType : std::int32_t {
+    kUnrecognized = 0,
+    kCommonProduct = 1,  // "COMMON_PRODUCT"
+    kAiProduct = 2,      // "AI_PRODUCT"
+  };
   ApplianceId appliance_id{};
   std::string out_trade_no;
   std::int64_t qualification_region_code = 0;
@@ -1511,8 +1793,8 @@ struct PostSubsidySncodeUnlockRequest {
   ~PostSubsidySncodeUnlockRequest();
 };
 struct PostSubsidySncodeUnlockResponse {
-  std::string code;
-  std::string message;
+  std::optional<std::string> code;
+  std::optional<std::string> message;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1573,8 +1855,17 @@ struct PostSubsidyTransactionsQueryRequest {
 };
 struct PostSubsidyTransactionsQueryResponse {
   struct ShopOrderList {
-    using CollectState = PostSubsidyCompaniesQueryResponse::CollectState;
-    using CateState = PostSubsidyNQualificationsSyncRequest::CateState;
+    enum class CollectState : std::int32_t {
+      kUnrecognized = 0,
+      kCollectStateNotCollect = 1,        // "COLLECT_STATE_NOT_COLLECT"
+      kCollectStateCollected = 2,         // "COLLECT_STATE_COLLECTED"
+      kCollectStateCollectionFailed = 3,  // "COLLECT_STATE_COLLECTION_FAILED"
+    };
+    enum class CateState : std::int32_t {
+      kUnrecognized = 0,
+      kCateStateRedeem = 1,  // "CATE_STATE_REDEEM"
+      kCateStateRefund = 2,  // "CATE_STATE_REFUND"
+    };
     std::optional<std::string> shop_order_number;
     Enum<CollectState> collect_state;
     Enum<CateState> cate_state;
@@ -1588,10 +1879,9 @@ struct PostSubsidyTransactionsQueryResponse {
     ShopOrderList& operator=(ShopOrderList&&) = default;
     ~ShopOrderList();
   };
-  std::string code;
-  std::string message;
-  // required
-  std::vector<ShopOrderList> shop_order_list;
+  std::optional<std::string> code;
+  std::optional<std::string> message;
+  List<ShopOrderList> shop_order_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1644,13 +1934,35 @@ struct PostSubsidyTransactionsSummaryQueryDayRequest {
     kOrderType3CRedeem = 3,              // "ORDER_TYPE_3C_REDEEM"
     kOrderTypeNQualificationRedeem = 4,  // "ORDER_TYPE_N_QUALIFICATION_REDEEM"
   };
-  using ApplianceId = PostSubsidyGoodsUploadRequest::ApplianceId;
-  using CateState = PostSubsidyNQualificationsSyncRequest::CateState;
+  enum class ApplianceId : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+    k3 = 3,
+    k4 = 4,
+    k5 = 5,
+    k6 = 6,
+    k7 = 7,
+    k8 = 8,
+    k9 = 9,
+    k10 = 10,
+    k11 = 11,
+    k12 = 12,
+    k13 = 13,
+    k14 = 14,
+    k15 = 15,
+    k16 = 16,
+    k17 = 17,
+  };
+  enum class CateState : std::int32_t {
+    kUnrecognized = 0,
+    kCateStateRedeem = 1,  // "CATE_STATE_REDEEM"
+    kCateStateRefund = 2,  // "CATE_STATE_REFUND"
+  };
   std::int64_t qualification_region_code = 0;
   std::string query_date;
   // required
   Enum<QueryType> query_type;
-  std::optional<ApplianceId> appliance_id;
+  Optional<ApplianceId> appliance_id;
   Enum<CateState> cate_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1667,11 +1979,11 @@ struct PostSubsidyTransactionsSummaryQueryDayRequest {
   ~PostSubsidyTransactionsSummaryQueryDayRequest();
 };
 struct PostSubsidyTransactionsSummaryQueryDayResponse {
-  std::string code;
-  std::string message;
-  std::int64_t total_trade_count = 0;
-  std::int64_t total_trade_amount = 0;
-  std::int64_t total_subsidy_count = 0;
+  std::optional<std::string> code;
+  std::optional<std::string> message;
+  std::optional<std::int64_t> total_trade_count;
+  std::optional<std::int64_t> total_trade_amount;
+  std::optional<std::int64_t> total_subsidy_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1720,18 +2032,54 @@ struct PostSubsidyTransactionsSummaryQueryDay {
 
 // POST v3/gov/subsidy/transactions/sync
 struct PostSubsidyTransactionsSyncRequest {
-  using ApplianceId = PostSubsidyGoodsUploadRequest::ApplianceId;
-  using EnergyGrade = PostSubsidyGoodsUploadRequest::EnergyGrade;
-  using SaleModel = PostSubsidyNQualificationsSyncRequest::SaleModel;
-  using CateState = PostSubsidyNQualificationsSyncRequest::CateState;
-  using IdentityDocumentType = PostSubsidyNQualificationsSyncRequest::IdentityDocumentType;
+  enum class ApplianceId : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+    k3 = 3,
+    k4 = 4,
+    k5 = 5,
+    k6 = 6,
+    k7 = 7,
+    k8 = 8,
+    k9 = 9,
+    k10 = 10,
+    k11 = 11,
+    k12 = 12,
+    k13 = 13,
+    k14 = 14,
+    k15 = 15,
+    k16 = 16,
+    k17 = 17,
+  };
+  enum class EnergyGrade : std::int32_t {
+    kUnrecognized = 0,
+    kFirstLevel = 1,          // "FIRST_LEVEL"
+    kSecondLevel = 2,         // "SECOND_LEVEL"
+    kEnergyGradeUnknown = 3,  // "ENERGY_GRADE_UNKNOWN"
+  };
+  enum class SaleModel : std::int32_t {
+    kUnrecognized = 0,
+    kSaleModelOnline = 1,   // "SALE_MODEL_ONLINE"
+    kSaleModelOffline = 2,  // "SALE_MODEL_OFFLINE"
+  };
+  enum class CateState : std::int32_t {
+    kUnrecognized = 0,
+    kCateStateRedeem = 1,  // "CATE_STATE_REDEEM"
+    kCateStateRefund = 2,  // "CATE_STATE_REFUND"
+  };
+  enum class IdentityDocumentType : std::int32_t {
+    kUnrecognized = 0,
+    kIdDocTypeIdCard = 1,                       // "ID_DOC_TYPE_ID_CARD"
+    kIdDocTypeMainlandTravelPermitForHkMc = 2,  // "ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_HK_MC"
+    kIdDocTypeMainlandTravelPermitForTw = 3,    // "ID_DOC_TYPE_MAINLAND_TRAVEL_PERMIT_FOR_TW"
+  };
   // format base64; encrypted with the platform key when sent
   std::optional<std::string> real_name;
   // format base64; encrypted with the platform key when sent
   std::optional<std::string> id_card_number;
   // format base64; encrypted with the platform key when sent
   std::optional<std::string> phone_number;
-  std::optional<ApplianceId> appliance_id;
+  Optional<ApplianceId> appliance_id;
   std::string out_trade_no;
   Enum<EnergyGrade> energy_grade;
   std::string receive_region_code;
@@ -1765,8 +2113,8 @@ struct PostSubsidyTransactionsSyncRequest {
   ~PostSubsidyTransactionsSyncRequest();
 };
 struct PostSubsidyTransactionsSyncResponse {
-  std::string code;
-  std::string message;
+  std::optional<std::string> code;
+  std::optional<std::string> message;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1832,8 +2180,8 @@ struct PostSubsidyZhejiangAuthcodeCancelRequest {
   ~PostSubsidyZhejiangAuthcodeCancelRequest();
 };
 struct PostSubsidyZhejiangAuthcodeCancelResponse {
-  std::string resp_code;
-  std::string resp_desc;
+  std::optional<std::string> resp_code;
+  std::optional<std::string> resp_desc;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1921,8 +2269,8 @@ struct PostSubsidyZhejiangAuthcodeCommitRequest {
   ~PostSubsidyZhejiangAuthcodeCommitRequest();
 };
 struct PostSubsidyZhejiangAuthcodeCommitResponse {
-  std::string resp_code;
-  std::string resp_desc;
+  std::optional<std::string> resp_code;
+  std::optional<std::string> resp_desc;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2004,8 +2352,8 @@ struct PostSubsidyZhejiangAuthcodeIssueRequest {
   ~PostSubsidyZhejiangAuthcodeIssueRequest();
 };
 struct PostSubsidyZhejiangAuthcodeIssueResponse {
-  std::string resp_code;
-  std::string resp_desc;
+  std::optional<std::string> resp_code;
+  std::optional<std::string> resp_desc;
   std::optional<std::string> auth_code;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2054,7 +2402,11 @@ struct PostSubsidyZhejiangAuthcodeIssue {
 
 // POST v3/gov/subsidy/zhejiang/authcode/refund
 struct PostSubsidyZhejiangAuthcodeRefundRequest {
-  using SaleModels = PostSubsidyZhejiangAuthcodeCommitRequest::SaleModels;
+  enum class SaleModels : std::int32_t {
+    kUnrecognized = 0,
+    k0 = 1,  // "0"
+    k1 = 2,  // "1"
+  };
   std::string sp_serial_no;
   std::string cred_frozen_no;
   std::string trans_date;
@@ -2087,8 +2439,8 @@ struct PostSubsidyZhejiangAuthcodeRefundRequest {
   ~PostSubsidyZhejiangAuthcodeRefundRequest();
 };
 struct PostSubsidyZhejiangAuthcodeRefundResponse {
-  std::string resp_code;
-  std::string resp_desc;
+  std::optional<std::string> resp_code;
+  std::optional<std::string> resp_desc;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2155,18 +2507,18 @@ struct PostSubsidyZhejiangAuthcodeTryRequest {
   ~PostSubsidyZhejiangAuthcodeTryRequest();
 };
 struct PostSubsidyZhejiangAuthcodeTryResponse {
-  std::string resp_code;
-  std::string resp_desc;
-  std::string cred_frozen_no;
-  std::string event_id;
-  std::string event_title;
-  std::int64_t discount_mode = 0;
+  std::optional<std::string> resp_code;
+  std::optional<std::string> resp_desc;
+  std::optional<std::string> cred_frozen_no;
+  std::optional<std::string> event_id;
+  std::optional<std::string> event_title;
+  std::optional<std::int64_t> discount_mode;
   std::optional<std::int64_t> amount;
   std::optional<std::int64_t> discount_amt;
   std::optional<std::int64_t> pay_amt;
   std::optional<std::string> channel_dis_flag;
   std::optional<std::string> channel_evt_no;
-  std::string category_id;
+  std::optional<std::string> category_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2234,20 +2586,19 @@ struct PostSubsidyZhejiangGoodsQueryResponse {
     k001 = 1,  // "001"
     k002 = 2,  // "002"
   };
-  std::string resp_code;
-  std::string resp_desc;
-  std::string goods_bar_code;
-  std::string seq_id;
-  std::string province;
-  // required
+  std::optional<std::string> resp_code;
+  std::optional<std::string> resp_desc;
+  std::optional<std::string> goods_bar_code;
+  std::optional<std::string> seq_id;
+  std::optional<std::string> province;
   Enum<CodeType> code_type;
-  std::string goods_type;
-  std::string goods_name;
-  std::string logo_name;
-  std::string goods_model;
-  std::string basis_price;
-  std::string manufact_cert_code;
-  std::string manufact_price;
+  std::optional<std::string> goods_type;
+  std::optional<std::string> goods_name;
+  std::optional<std::string> logo_name;
+  std::optional<std::string> goods_model;
+  std::optional<std::string> basis_price;
+  std::optional<std::string> manufact_cert_code;
+  std::optional<std::string> manufact_price;
   std::optional<std::string> energy_effciency;
   std::optional<std::string> energy_reg_code;
   std::optional<std::string> energy_reg_model;
@@ -2377,8 +2728,8 @@ struct PostSubsidyZhejiangNQualificationsConfirmRequest {
   ~PostSubsidyZhejiangNQualificationsConfirmRequest();
 };
 struct PostSubsidyZhejiangNQualificationsConfirmResponse {
-  std::string resp_code;
-  std::string resp_desc;
+  std::optional<std::string> resp_code;
+  std::optional<std::string> resp_desc;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2450,9 +2801,9 @@ struct PostSubsidyZhejiangQualificationsAlterRequest {
   ~PostSubsidyZhejiangQualificationsAlterRequest();
 };
 struct PostSubsidyZhejiangQualificationsAlterResponse {
-  std::string resp_code;
-  std::string resp_desc;
-  std::string auth_code;
+  std::optional<std::string> resp_code;
+  std::optional<std::string> resp_desc;
+  std::optional<std::string> auth_code;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2501,7 +2852,14 @@ struct PostSubsidyZhejiangQualificationsAlter {
 
 // POST v3/gov/subsidy/zhejiang/qualifications/claim
 struct PostSubsidyZhejiangQualificationsClaimRequest {
-  using CertType = PostSubsidyZhejiangAuthcodeIssueRequest::CertType;
+  enum class CertType : std::int32_t {
+    kUnrecognized = 0,
+    k1 = 1,  // "1"
+    k2 = 2,  // "2"
+    k3 = 3,  // "3"
+    k4 = 4,  // "4"
+    k5 = 5,  // "5"
+  };
   std::string cate_code;
   // format base64; encrypted with the platform key when sent
   std::string cert_no;
@@ -2526,8 +2884,8 @@ struct PostSubsidyZhejiangQualificationsClaimRequest {
   ~PostSubsidyZhejiangQualificationsClaimRequest();
 };
 struct PostSubsidyZhejiangQualificationsClaimResponse {
-  std::string resp_code;
-  std::string resp_desc;
+  std::optional<std::string> resp_code;
+  std::optional<std::string> resp_desc;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2606,7 +2964,7 @@ struct PostSubsidyZhejiangQualificationsQueryResponse {
       k05 = 6,  // "05"
       k06 = 7,  // "06"
     };
-    std::string cate_code;
+    std::optional<std::string> cate_code;
     std::optional<std::string> status;
     Enum<StatusCode> status_code;
     // Unknown members.
@@ -2619,9 +2977,9 @@ struct PostSubsidyZhejiangQualificationsQueryResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::string resp_code;
-  std::string resp_desc;
-  std::vector<Data> data;
+  std::optional<std::string> resp_code;
+  std::optional<std::string> resp_desc;
+  List<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2676,8 +3034,16 @@ struct PostSubsidyZhejiangQualificationsSyncRequest {
       kValue1 = 1,  // "一级"
       kValue2 = 2,  // "二级"
     };
-    using Status_ = PostSubsidyZhejiangAuthcodeCommitRequest::SaleModels;
-    using SaleModels = PostSubsidyZhejiangAuthcodeCommitRequest::SaleModels;
+    enum class Status_ : std::int32_t {
+      kUnrecognized = 0,
+      k0 = 1,  // "0"
+      k1 = 2,  // "1"
+    };
+    enum class SaleModels : std::int32_t {
+      kUnrecognized = 0,
+      k0 = 1,  // "0"
+      k1 = 2,  // "1"
+    };
     std::string auth_code;
     std::string cate_code;
     // format base64; encrypted with the platform key when sent
@@ -2744,9 +3110,9 @@ struct PostSubsidyZhejiangQualificationsSyncRequest {
   ~PostSubsidyZhejiangQualificationsSyncRequest();
 };
 struct PostSubsidyZhejiangQualificationsSyncResponse {
-  std::string resp_code;
-  std::string resp_desc;
-  std::vector<std::string> error_data;
+  std::optional<std::string> resp_code;
+  std::optional<std::string> resp_desc;
+  List<std::string> error_data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2830,8 +3196,8 @@ struct PostSubsidyZhejiangSncodeLockRequest {
   ~PostSubsidyZhejiangSncodeLockRequest();
 };
 struct PostSubsidyZhejiangSncodeLockResponse {
-  std::string resp_code;
-  std::string resp_desc;
+  std::optional<std::string> resp_code;
+  std::optional<std::string> resp_desc;
   std::optional<std::string> imei1;
   std::optional<std::string> imei2;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -2910,8 +3276,8 @@ struct PostSubsidyZhejiangSncodeQueryResponse {
     kU0024 = 3,  // "U0024"
     kU9999 = 4,  // "U9999"
   };
-  std::string resp_code;
-  std::string resp_desc;
+  std::optional<std::string> resp_code;
+  std::optional<std::string> resp_desc;
   std::optional<std::string> sn;
   std::optional<std::string> province;
   Enum<SellState> sell_state;
@@ -2998,8 +3364,8 @@ struct PostSubsidyZhejiangSncodeUnlockRequest {
   ~PostSubsidyZhejiangSncodeUnlockRequest();
 };
 struct PostSubsidyZhejiangSncodeUnlockResponse {
-  std::string resp_code;
-  std::string resp_desc;
+  std::optional<std::string> resp_code;
+  std::optional<std::string> resp_desc;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3116,23 +3482,57 @@ void Serialize(Archive& archive, PostSubsidyZhejiangSncodeUnlockResponse& value)
 const EnumTable& EnumTableOf(PostSubsidyCompaniesQueryResponse::CollectState);
 const EnumTable& EnumTableOf(PostSubsidyGoodsUploadRequest::EnergyGrade);
 const EnumTable& EnumTableOf(PostSubsidyGoodsUploadRequest::ProductType);
+const EnumTable& EnumTableOf(PostSubsidyNQualificationsSyncRequest::EnergyGrade);
+const EnumTable& EnumTableOf(PostSubsidyNQualificationsSyncRequest::ProductType);
 const EnumTable& EnumTableOf(PostSubsidyNQualificationsSyncRequest::PcType);
 const EnumTable& EnumTableOf(PostSubsidyNQualificationsSyncRequest::SaleModel);
 const EnumTable& EnumTableOf(PostSubsidyNQualificationsSyncRequest::IdentityDocumentType);
 const EnumTable& EnumTableOf(PostSubsidyNQualificationsSyncRequest::CateState);
+const EnumTable& EnumTableOf(GetSubsidyQualificationRequest::IdentityDocumentType);
 const EnumTable& EnumTableOf(GetSubsidyQualificationResponse::State);
+const EnumTable& EnumTableOf(
+    PostSubsidyQualificationsPassthroughCancelRequest::IdentityDocumentType);
+const EnumTable& EnumTableOf(
+    PostSubsidyQualificationsPassthroughClaimRequest::IdentityDocumentType);
+const EnumTable& EnumTableOf(
+    PostSubsidyQualificationsPassthroughQueryRequest::IdentityDocumentType);
+const EnumTable& EnumTableOf(
+    PostSubsidyQualificationsPassthroughQueryResponse::QualificationList::State);
 const EnumTable& EnumTableOf(
     PostSubsidyQualificationsPassthroughQueryResponse::QualificationList::UnclaimedReason);
 const EnumTable& EnumTableOf(
     PostSubsidyQualificationsPassthroughQueryResponse::QualificationList::ClaimMode);
+const EnumTable& EnumTableOf(PostSubsidyQualificationsQueryRequest::IdentityDocumentType);
+const EnumTable& EnumTableOf(PostSubsidyQualificationsQueryResponse::QualificationList::State);
+const EnumTable& EnumTableOf(
+    PostSubsidyQualificationsQueryResponse::QualificationList::UnclaimedReason);
+const EnumTable& EnumTableOf(PostSubsidyQualificationsSyncRequest::EnergyGrade);
+const EnumTable& EnumTableOf(PostSubsidyQualificationsSyncRequest::ProductType);
+const EnumTable& EnumTableOf(PostSubsidyQualificationsSyncRequest::PcType);
+const EnumTable& EnumTableOf(PostSubsidyQualificationsSyncRequest::SaleModel);
+const EnumTable& EnumTableOf(PostSubsidyQualificationsSyncRequest::IdentityDocumentType);
+const EnumTable& EnumTableOf(PostSubsidyQualificationsSyncRequest::CateState);
+const EnumTable& EnumTableOf(PostSubsidySncodeLockRequest::ProductType);
 const EnumTable& EnumTableOf(PostSubsidySncodeQueryResponse::GoodsSnList::State);
 const EnumTable& EnumTableOf(PostSubsidySncodeQueryResponse::GoodsSnList::NotSellableReason);
+const EnumTable& EnumTableOf(PostSubsidySncodeUnlockRequest::ProductType);
+const EnumTable& EnumTableOf(PostSubsidyTransactionsQueryResponse::ShopOrderList::CollectState);
+const EnumTable& EnumTableOf(PostSubsidyTransactionsQueryResponse::ShopOrderList::CateState);
 const EnumTable& EnumTableOf(PostSubsidyTransactionsSummaryQueryDayRequest::QueryType);
+const EnumTable& EnumTableOf(PostSubsidyTransactionsSummaryQueryDayRequest::CateState);
+const EnumTable& EnumTableOf(PostSubsidyTransactionsSyncRequest::EnergyGrade);
+const EnumTable& EnumTableOf(PostSubsidyTransactionsSyncRequest::SaleModel);
+const EnumTable& EnumTableOf(PostSubsidyTransactionsSyncRequest::CateState);
+const EnumTable& EnumTableOf(PostSubsidyTransactionsSyncRequest::IdentityDocumentType);
 const EnumTable& EnumTableOf(PostSubsidyZhejiangAuthcodeCommitRequest::SaleModels);
 const EnumTable& EnumTableOf(PostSubsidyZhejiangAuthcodeIssueRequest::CertType);
+const EnumTable& EnumTableOf(PostSubsidyZhejiangAuthcodeRefundRequest::SaleModels);
 const EnumTable& EnumTableOf(PostSubsidyZhejiangGoodsQueryResponse::CodeType);
+const EnumTable& EnumTableOf(PostSubsidyZhejiangQualificationsClaimRequest::CertType);
 const EnumTable& EnumTableOf(PostSubsidyZhejiangQualificationsQueryResponse::Data::StatusCode);
 const EnumTable& EnumTableOf(PostSubsidyZhejiangQualificationsSyncRequest::Data::Grade);
+const EnumTable& EnumTableOf(PostSubsidyZhejiangQualificationsSyncRequest::Data::Status_);
+const EnumTable& EnumTableOf(PostSubsidyZhejiangQualificationsSyncRequest::Data::SaleModels);
 const EnumTable& EnumTableOf(PostSubsidyZhejiangSncodeQueryResponse::SellState);
 
 // Fluent calls: Gov(client).segment().segment(placeholder).get(request).

@@ -51,12 +51,11 @@ struct PostDeductAuthorizationsResponse {
     kAuthStateDenied = 4,   // "AUTH_STATE_DENIED"
     kAuthStateExpired = 5,  // "AUTH_STATE_EXPIRED"
   };
-  std::string out_insurance_no;
+  std::optional<std::string> out_insurance_no;
   std::optional<std::string> appid;
-  std::string plan_id;
-  std::string out_contract_code;
-  std::string insurance_name;
-  // required
+  std::optional<std::string> plan_id;
+  std::optional<std::string> out_contract_code;
+  std::optional<std::string> insurance_name;
   Enum<AuthState> auth_state;
   // format rfc3339
   std::optional<std::string> user_auth_time;
@@ -119,13 +118,19 @@ struct GetDeductAuthorizationsByOutInsuranceNoRequest {
   ~GetDeductAuthorizationsByOutInsuranceNoRequest();
 };
 struct GetDeductAuthorizationsByOutInsuranceNoResponse {
-  using AuthState = PostDeductAuthorizationsResponse::AuthState;
-  std::string out_insurance_no;
-  std::string appid;
-  std::string plan_id;
-  std::string out_contract_code;
-  std::string insurance_name;
-  // required
+  enum class AuthState : std::int32_t {
+    kUnrecognized = 0,
+    kAuthStateInit = 1,     // "AUTH_STATE_INIT"
+    kAuthStatePending = 2,  // "AUTH_STATE_PENDING"
+    kAuthStateGranted = 3,  // "AUTH_STATE_GRANTED"
+    kAuthStateDenied = 4,   // "AUTH_STATE_DENIED"
+    kAuthStateExpired = 5,  // "AUTH_STATE_EXPIRED"
+  };
+  std::optional<std::string> out_insurance_no;
+  std::optional<std::string> appid;
+  std::optional<std::string> plan_id;
+  std::optional<std::string> out_contract_code;
+  std::optional<std::string> insurance_name;
   Enum<AuthState> auth_state;
   // format rfc3339
   std::optional<std::string> user_auth_time;
@@ -283,34 +288,30 @@ struct PostDeductPoliciesResponse {
   using PeriodPremiumMode = PostDeductPoliciesRequest::PeriodPremiumMode;
   using PaymentPeriod = PostDeductPoliciesRequest::PaymentPeriod;
   using CoverageTermType = PostDeductPoliciesRequest::CoverageTermType;
-  std::string out_insurance_no;
-  std::string insurance_name;
-  // required
-  std::vector<std::string> insured_name_list;
-  std::string insurance_company_code;
+  std::optional<std::string> out_insurance_no;
+  std::optional<std::string> insurance_name;
+  List<std::string> insured_name_list;
+  std::optional<std::string> insurance_company_code;
   // format rfc3339
-  std::string effective_time;
+  std::optional<std::string> effective_time;
   // format rfc3339
-  std::string expired_time;
-  std::string coverage_detail;
-  bool support_renewal = false;
+  std::optional<std::string> expired_time;
+  std::optional<std::string> coverage_detail;
+  std::optional<bool> support_renewal;
   // format rfc3339
   std::optional<std::string> start_renewal_time;
   // format rfc3339
   std::optional<std::string> end_renewal_time;
-  // required
   Enum<PolicyType> policy_type;
   std::optional<std::string> car_number;
   std::optional<std::string> pet_name;
   std::optional<std::string> address;
-  // required
   Enum<PolicyState> policy_state;
   std::optional<std::string> policy_code;
-  std::string plan_id;
-  std::string out_contract_code;
-  // required
-  std::vector<std::int64_t> policy_periods;
-  bool free_insurance = false;
+  std::optional<std::string> plan_id;
+  std::optional<std::string> out_contract_code;
+  List<std::int64_t> policy_periods;
+  std::optional<bool> free_insurance;
   std::optional<bool> combined_payment;
   Enum<PaymentMethod> payment_method;
   Enum<PeriodPremiumMode> period_premium_mode;
@@ -376,40 +377,76 @@ struct GetDeductPoliciesByOutInsuranceNoRequest {
   ~GetDeductPoliciesByOutInsuranceNoRequest();
 };
 struct GetDeductPoliciesByOutInsuranceNoResponse {
-  using PolicyType = PostDeductPoliciesRequest::PolicyType;
-  using PolicyState = PostDeductPoliciesRequest::PolicyState;
-  using PaymentMethod = PostDeductPoliciesRequest::PaymentMethod;
-  using PeriodPremiumMode = PostDeductPoliciesRequest::PeriodPremiumMode;
-  using PaymentPeriod = PostDeductPoliciesRequest::PaymentPeriod;
-  using CoverageTermType = PostDeductPoliciesRequest::CoverageTermType;
-  std::string out_insurance_no;
-  std::string insurance_name;
-  // required
-  std::vector<std::string> insured_name_list;
-  std::string insurance_company_code;
+  enum class PolicyType : std::int32_t {
+    kUnrecognized = 0,
+    kPolicyTypeOther = 1,     // "POLICY_TYPE_OTHER"
+    kPolicyTypeMedical = 2,   // "POLICY_TYPE_MEDICAL"
+    kPolicyTypeAccident = 3,  // "POLICY_TYPE_ACCIDENT"
+    kPolicyTypeCritical = 4,  // "POLICY_TYPE_CRITICAL"
+    kPolicyTypeCar = 5,       // "POLICY_TYPE_CAR"
+    kPolicyTypeLife = 6,      // "POLICY_TYPE_LIFE"
+    kPolicyTypeProperty = 7,  // "POLICY_TYPE_PROPERTY"
+    kPolicyTypePet = 8,       // "POLICY_TYPE_PET"
+    kPolicyTypeAnnuity = 9,   // "POLICY_TYPE_ANNUITY"
+  };
+  enum class PolicyState : std::int32_t {
+    kUnrecognized = 0,
+    kPolicyStateIssuing = 1,   // "POLICY_STATE_ISSUING"
+    kPolicyStateApproved = 2,  // "POLICY_STATE_APPROVED"
+    kPolicyStateDeclined = 3,  // "POLICY_STATE_DECLINED"
+    kPolicyStateInactive = 4,  // "POLICY_STATE_INACTIVE"
+  };
+  enum class PaymentMethod : std::int32_t {
+    kUnrecognized = 0,
+    kPaymentMethodOther = 1,    // "PAYMENT_METHOD_OTHER"
+    kPaymentMethodPeriod = 2,   // "PAYMENT_METHOD_PERIOD"
+    kPaymentMethodLumpSum = 3,  // "PAYMENT_METHOD_LUMP_SUM"
+  };
+  enum class PeriodPremiumMode : std::int32_t {
+    kUnrecognized = 0,
+    kPeriodPremiumModeEqual = 1,      // "PERIOD_PREMIUM_MODE_EQUAL"
+    kPeriodPremiumModeFirstDiff = 2,  // "PERIOD_PREMIUM_MODE_FIRST_DIFF"
+    kPeriodPremiumModeMultiDiff = 3,  // "PERIOD_PREMIUM_MODE_MULTI_DIFF"
+  };
+  enum class PaymentPeriod : std::int32_t {
+    kUnrecognized = 0,
+    kPaymentPeriodDay = 1,       // "PAYMENT_PERIOD_DAY"
+    kPaymentPeriodWeek = 2,      // "PAYMENT_PERIOD_WEEK"
+    kPaymentPeriodBiweekly = 3,  // "PAYMENT_PERIOD_BIWEEKLY"
+    kPaymentPeriodMonth = 4,     // "PAYMENT_PERIOD_MONTH"
+    kPaymentPeriodQuarter = 5,   // "PAYMENT_PERIOD_QUARTER"
+    kPaymentPeriodHalfYear = 6,  // "PAYMENT_PERIOD_HALF_YEAR"
+    kPaymentPeriodYear = 7,      // "PAYMENT_PERIOD_YEAR"
+  };
+  enum class CoverageTermType : std::int32_t {
+    kUnrecognized = 0,
+    kCoverageTermTypeFixedDate = 1,  // "COVERAGE_TERM_TYPE_FIXED_DATE"
+    kCoverageTermTypeLifetime = 2,   // "COVERAGE_TERM_TYPE_LIFETIME"
+  };
+  std::optional<std::string> out_insurance_no;
+  std::optional<std::string> insurance_name;
+  List<std::string> insured_name_list;
+  std::optional<std::string> insurance_company_code;
   // format rfc3339
-  std::string effective_time;
+  std::optional<std::string> effective_time;
   // format rfc3339
-  std::string expired_time;
-  std::string coverage_detail;
-  bool support_renewal = false;
+  std::optional<std::string> expired_time;
+  std::optional<std::string> coverage_detail;
+  std::optional<bool> support_renewal;
   // format rfc3339
   std::optional<std::string> start_renewal_time;
   // format rfc3339
   std::optional<std::string> end_renewal_time;
-  // required
   Enum<PolicyType> policy_type;
   std::optional<std::string> car_number;
   std::optional<std::string> pet_name;
   std::optional<std::string> address;
-  // required
   Enum<PolicyState> policy_state;
   std::optional<std::string> policy_code;
-  std::string plan_id;
-  std::string out_contract_code;
-  // required
-  std::vector<std::int64_t> policy_periods;
-  bool free_insurance = false;
+  std::optional<std::string> plan_id;
+  std::optional<std::string> out_contract_code;
+  List<std::int64_t> policy_periods;
+  std::optional<bool> free_insurance;
   std::optional<bool> combined_payment;
   Enum<PaymentMethod> payment_method;
   Enum<PeriodPremiumMode> period_premium_mode;
@@ -467,12 +504,52 @@ struct GetDeductPoliciesByOutInsuranceNo {
 
 // PATCH v3/inspolicymgr/deduct/policies/{out_insurance_no}
 struct PatchDeductPoliciesByOutInsuranceNoRequest {
-  using PolicyType = PostDeductPoliciesRequest::PolicyType;
-  using PolicyState = PostDeductPoliciesRequest::PolicyState;
-  using PaymentMethod = PostDeductPoliciesRequest::PaymentMethod;
-  using PeriodPremiumMode = PostDeductPoliciesRequest::PeriodPremiumMode;
-  using PaymentPeriod = PostDeductPoliciesRequest::PaymentPeriod;
-  using CoverageTermType = PostDeductPoliciesRequest::CoverageTermType;
+  enum class PolicyType : std::int32_t {
+    kUnrecognized = 0,
+    kPolicyTypeOther = 1,     // "POLICY_TYPE_OTHER"
+    kPolicyTypeMedical = 2,   // "POLICY_TYPE_MEDICAL"
+    kPolicyTypeAccident = 3,  // "POLICY_TYPE_ACCIDENT"
+    kPolicyTypeCritical = 4,  // "POLICY_TYPE_CRITICAL"
+    kPolicyTypeCar = 5,       // "POLICY_TYPE_CAR"
+    kPolicyTypeLife = 6,      // "POLICY_TYPE_LIFE"
+    kPolicyTypeProperty = 7,  // "POLICY_TYPE_PROPERTY"
+    kPolicyTypePet = 8,       // "POLICY_TYPE_PET"
+    kPolicyTypeAnnuity = 9,   // "POLICY_TYPE_ANNUITY"
+  };
+  enum class PolicyState : std::int32_t {
+    kUnrecognized = 0,
+    kPolicyStateIssuing = 1,   // "POLICY_STATE_ISSUING"
+    kPolicyStateApproved = 2,  // "POLICY_STATE_APPROVED"
+    kPolicyStateDeclined = 3,  // "POLICY_STATE_DECLINED"
+    kPolicyStateInactive = 4,  // "POLICY_STATE_INACTIVE"
+  };
+  enum class PaymentMethod : std::int32_t {
+    kUnrecognized = 0,
+    kPaymentMethodOther = 1,    // "PAYMENT_METHOD_OTHER"
+    kPaymentMethodPeriod = 2,   // "PAYMENT_METHOD_PERIOD"
+    kPaymentMethodLumpSum = 3,  // "PAYMENT_METHOD_LUMP_SUM"
+  };
+  enum class PeriodPremiumMode : std::int32_t {
+    kUnrecognized = 0,
+    kPeriodPremiumModeEqual = 1,      // "PERIOD_PREMIUM_MODE_EQUAL"
+    kPeriodPremiumModeFirstDiff = 2,  // "PERIOD_PREMIUM_MODE_FIRST_DIFF"
+    kPeriodPremiumModeMultiDiff = 3,  // "PERIOD_PREMIUM_MODE_MULTI_DIFF"
+  };
+  enum class PaymentPeriod : std::int32_t {
+    kUnrecognized = 0,
+    kPaymentPeriodDay = 1,       // "PAYMENT_PERIOD_DAY"
+    kPaymentPeriodWeek = 2,      // "PAYMENT_PERIOD_WEEK"
+    kPaymentPeriodBiweekly = 3,  // "PAYMENT_PERIOD_BIWEEKLY"
+    kPaymentPeriodMonth = 4,     // "PAYMENT_PERIOD_MONTH"
+    kPaymentPeriodQuarter = 5,   // "PAYMENT_PERIOD_QUARTER"
+    kPaymentPeriodHalfYear = 6,  // "PAYMENT_PERIOD_HALF_YEAR"
+    kPaymentPeriodYear = 7,      // "PAYMENT_PERIOD_YEAR"
+  };
+  enum class CoverageTermType : std::int32_t {
+    kUnrecognized = 0,
+    kCoverageTermTypeFixedDate = 1,  // "COVERAGE_TERM_TYPE_FIXED_DATE"
+    kCoverageTermTypeLifetime = 2,   // "COVERAGE_TERM_TYPE_LIFETIME"
+  };
   std::vector<std::string> insured_name_list;
   std::optional<std::string> insurance_name;
   // format rfc3339
@@ -517,40 +594,36 @@ struct PatchDeductPoliciesByOutInsuranceNoRequest {
   ~PatchDeductPoliciesByOutInsuranceNoRequest();
 };
 struct PatchDeductPoliciesByOutInsuranceNoResponse {
-  using PolicyType = PostDeductPoliciesRequest::PolicyType;
-  using PolicyState = PostDeductPoliciesRequest::PolicyState;
-  using PaymentMethod = PostDeductPoliciesRequest::PaymentMethod;
-  using PeriodPremiumMode = PostDeductPoliciesRequest::PeriodPremiumMode;
-  using PaymentPeriod = PostDeductPoliciesRequest::PaymentPeriod;
-  using CoverageTermType = PostDeductPoliciesRequest::CoverageTermType;
-  std::string out_insurance_no;
-  std::string insurance_name;
-  // required
-  std::vector<std::string> insured_name_list;
-  std::string insurance_company_code;
+  using PolicyType = PatchDeductPoliciesByOutInsuranceNoRequest::PolicyType;
+  using PolicyState = PatchDeductPoliciesByOutInsuranceNoRequest::PolicyState;
+  using PaymentMethod = PatchDeductPoliciesByOutInsuranceNoRequest::PaymentMethod;
+  using PeriodPremiumMode = PatchDeductPoliciesByOutInsuranceNoRequest::PeriodPremiumMode;
+  using PaymentPeriod = PatchDeductPoliciesByOutInsuranceNoRequest::PaymentPeriod;
+  using CoverageTermType = PatchDeductPoliciesByOutInsuranceNoRequest::CoverageTermType;
+  std::optional<std::string> out_insurance_no;
+  std::optional<std::string> insurance_name;
+  List<std::string> insured_name_list;
+  std::optional<std::string> insurance_company_code;
   // format rfc3339
-  std::string effective_time;
+  std::optional<std::string> effective_time;
   // format rfc3339
-  std::string expired_time;
-  std::string coverage_detail;
-  bool support_renewal = false;
+  std::optional<std::string> expired_time;
+  std::optional<std::string> coverage_detail;
+  std::optional<bool> support_renewal;
   // format rfc3339
   std::optional<std::string> start_renewal_time;
   // format rfc3339
   std::optional<std::string> end_renewal_time;
-  // required
   Enum<PolicyType> policy_type;
   std::optional<std::string> car_number;
   std::optional<std::string> pet_name;
   std::optional<std::string> address;
-  // required
   Enum<PolicyState> policy_state;
   std::optional<std::string> policy_code;
-  std::string plan_id;
-  std::string out_contract_code;
-  // required
-  std::vector<std::int64_t> policy_periods;
-  bool free_insurance = false;
+  std::optional<std::string> plan_id;
+  std::optional<std::string> out_contract_code;
+  List<std::int64_t> policy_periods;
+  std::optional<bool> free_insurance;
   std::optional<bool> combined_payment;
   Enum<PaymentMethod> payment_method;
   Enum<PeriodPremiumMode> period_premium_mode;
@@ -620,12 +693,25 @@ void Serialize(Archive& archive, GetDeductPoliciesByOutInsuranceNoResponse& valu
 void Serialize(Archive& archive, PatchDeductPoliciesByOutInsuranceNoRequest& value);
 void Serialize(Archive& archive, PatchDeductPoliciesByOutInsuranceNoResponse& value);
 const EnumTable& EnumTableOf(PostDeductAuthorizationsResponse::AuthState);
+const EnumTable& EnumTableOf(GetDeductAuthorizationsByOutInsuranceNoResponse::AuthState);
 const EnumTable& EnumTableOf(PostDeductPoliciesRequest::PolicyType);
 const EnumTable& EnumTableOf(PostDeductPoliciesRequest::PolicyState);
 const EnumTable& EnumTableOf(PostDeductPoliciesRequest::PaymentMethod);
 const EnumTable& EnumTableOf(PostDeductPoliciesRequest::PeriodPremiumMode);
 const EnumTable& EnumTableOf(PostDeductPoliciesRequest::PaymentPeriod);
 const EnumTable& EnumTableOf(PostDeductPoliciesRequest::CoverageTermType);
+const EnumTable& EnumTableOf(GetDeductPoliciesByOutInsuranceNoResponse::PolicyType);
+const EnumTable& EnumTableOf(GetDeductPoliciesByOutInsuranceNoResponse::PolicyState);
+const EnumTable& EnumTableOf(GetDeductPoliciesByOutInsuranceNoResponse::PaymentMethod);
+const EnumTable& EnumTableOf(GetDeductPoliciesByOutInsuranceNoResponse::PeriodPremiumMode);
+const EnumTable& EnumTableOf(GetDeductPoliciesByOutInsuranceNoResponse::PaymentPeriod);
+const EnumTable& EnumTableOf(GetDeductPoliciesByOutInsuranceNoResponse::CoverageTermType);
+const EnumTable& EnumTableOf(PatchDeductPoliciesByOutInsuranceNoRequest::PolicyType);
+const EnumTable& EnumTableOf(PatchDeductPoliciesByOutInsuranceNoRequest::PolicyState);
+const EnumTable& EnumTableOf(PatchDeductPoliciesByOutInsuranceNoRequest::PaymentMethod);
+const EnumTable& EnumTableOf(PatchDeductPoliciesByOutInsuranceNoRequest::PeriodPremiumMode);
+const EnumTable& EnumTableOf(PatchDeductPoliciesByOutInsuranceNoRequest::PaymentPeriod);
+const EnumTable& EnumTableOf(PatchDeductPoliciesByOutInsuranceNoRequest::CoverageTermType);
 
 // Fluent calls: Inspolicymgr(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

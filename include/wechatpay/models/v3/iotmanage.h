@@ -44,19 +44,18 @@ struct GetDeviceInspectionsByDeviceSnResponse {
     kWarn = 2,     // "WARN"
     kFail = 3,     // "FAIL"
   };
-  std::string device_sn;
-  std::string wired_mac;
-  std::string wireless_mac;
-  std::string bluetooth_mac;
-  std::string app_version;
-  std::string camera_sn;
-  std::string imei;
-  // required
+  std::optional<std::string> device_sn;
+  std::optional<std::string> wired_mac;
+  std::optional<std::string> wireless_mac;
+  std::optional<std::string> bluetooth_mac;
+  std::optional<std::string> app_version;
+  std::optional<std::string> camera_sn;
+  std::optional<std::string> imei;
   Enum<Result_> result;
-  std::vector<std::string> errors;
-  std::vector<std::string> warnings;
+  List<std::string> errors;
+  List<std::string> warnings;
   // format rfc3339
-  std::string inspect_time;
+  std::optional<std::string> inspect_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -167,12 +166,11 @@ struct GetDevicesResponse {
     Links& operator=(Links&&) = default;
     ~Links();
   };
-  // required
-  std::vector<Data> data;
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
-  std::int64_t total_count = 0;
-  Links links;
+  List<Data> data;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> total_count;
+  Optional<Links> links;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

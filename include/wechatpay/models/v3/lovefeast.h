@@ -36,8 +36,8 @@ struct GetBrandsByBrandIdRequest {
   ~GetBrandsByBrandIdRequest();
 };
 struct GetBrandsByBrandIdResponse {
-  std::int64_t donate_count = 0;
-  std::int64_t consume_count = 0;
+  std::optional<std::int64_t> donate_count;
+  std::optional<std::int64_t> consume_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -85,7 +85,7 @@ struct GetBrandsByBrandId {
 // GET v3/lovefeast/users/{openid}/orders/brand-id/{brand_id}
 struct GetUsersByOpenidOrdersBrandIdRequest {
   std::optional<std::int64_t> offset;
-  std::optional<std::int64_t> limit;
+  std::int64_t limit = 0;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -137,15 +137,15 @@ struct GetUsersByOpenidOrdersBrandIdResponse {
     std::optional<std::string> welfare_trade_id;
     std::optional<std::string> appid;
     std::optional<std::string> sub_appid;
-    std::optional<std::string> brand_id;
+    std::optional<std::int64_t> brand_id;
     Enum<DonateSource> donate_source;
     std::optional<std::string> merchant_order;
     std::optional<std::string> institution_name;
     std::optional<std::string> business_id;
     std::optional<std::string> business_name;
     std::optional<std::string> success_time;
-    std::optional<Payer> payer;
-    std::optional<Amount> amount;
+    Optional<Payer> payer;
+    Optional<Amount> amount;
     std::optional<std::string> device_id;
     // Unknown members.
     JsonValue extra;
@@ -162,7 +162,7 @@ struct GetUsersByOpenidOrdersBrandIdResponse {
   std::optional<std::int64_t> limit;
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> total_count;
-  std::vector<Data> data;
+  List<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -230,21 +230,53 @@ struct GetUsersByOpenidOrdersOutTradeNoRequest {
   ~GetUsersByOpenidOrdersOutTradeNoRequest();
 };
 struct GetUsersByOpenidOrdersOutTradeNoResponse {
-  using DonateSource = GetUsersByOpenidOrdersBrandIdResponse::Data::DonateSource;
-  using Payer = GetUsersByOpenidOrdersBrandIdResponse::Data::Payer;
-  using Amount = GetUsersByOpenidOrdersBrandIdResponse::Data::Amount;
+  enum class DonateSource : std::int32_t {
+    kUnrecognized = 0,
+    kMiniprogramPay = 1,  // "MINIPROGRAM_PAY"
+    kEntrustPay = 2,      // "ENTRUST_PAY"
+  };
+  struct Payer {
+    std::optional<std::string> openid;
+    std::optional<std::string> sub_openid;
+    std::optional<std::string> avatar;
+    std::optional<std::string> nickname;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct Amount {
+    std::optional<std::int64_t> total;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::string> currency;
+    std::optional<std::string> payer_currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
   std::optional<std::string> welfare_trade_id;
   std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
-  std::optional<std::string> brand_id;
+  std::optional<std::int64_t> brand_id;
   Enum<DonateSource> donate_source;
   std::optional<std::string> merchant_order;
   std::optional<std::string> institution_name;
   std::optional<std::string> business_id;
   std::optional<std::string> business_name;
   std::optional<std::string> success_time;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
   std::optional<std::string> device_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -309,6 +341,7 @@ void Serialize(Archive& archive, GetUsersByOpenidOrdersBrandIdResponse& value);
 void Serialize(Archive& archive, GetUsersByOpenidOrdersOutTradeNoRequest& value);
 void Serialize(Archive& archive, GetUsersByOpenidOrdersOutTradeNoResponse& value);
 const EnumTable& EnumTableOf(GetUsersByOpenidOrdersBrandIdResponse::Data::DonateSource);
+const EnumTable& EnumTableOf(GetUsersByOpenidOrdersOutTradeNoResponse::DonateSource);
 
 // Fluent calls: Lovefeast(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

@@ -100,8 +100,8 @@ struct GetMchManageRecordsSubMchidResponse {
           std::optional<std::string> trade_time;
           std::optional<std::string> trade_money_amount;
           std::optional<std::string> trade_goods;
-          std::optional<LogisticFlag> logistic_flag;
-          std::vector<std::string> evidence_img_list;
+          Optional<LogisticFlag> logistic_flag;
+          List<std::string> evidence_img_list;
           // Unknown members.
           JsonValue extra;
 
@@ -112,8 +112,10 @@ struct GetMchManageRecordsSubMchidResponse {
           RepeatedFieldData& operator=(RepeatedFieldData&&) = default;
           ~RepeatedFieldData();
         };
-        using Required = GetMchManageRecordsSubMchidResponse::Data::RequestedItemInfo::
-            RecordFields::RepeatedFieldData::LogisticFlag;
+        enum class Required : std::int64_t {
+          k0 = 0,
+          k1 = 1,
+        };
         struct StringCheckRule {
           enum class Validator : std::int32_t {
             kUnrecognized = 0,
@@ -139,7 +141,7 @@ struct GetMchManageRecordsSubMchidResponse {
         struct EnumCheckRule {
           std::optional<std::int64_t> min_list_length;
           std::optional<std::int64_t> max_list_length;
-          std::vector<std::string> enum_values;
+          List<std::string> enum_values;
           // Unknown members.
           JsonValue extra;
 
@@ -168,7 +170,7 @@ struct GetMchManageRecordsSubMchidResponse {
           };
           std::optional<std::int64_t> min_list_length;
           std::optional<std::int64_t> max_list_length;
-          std::vector<Enum<EnumFileExts>> enum_file_exts;
+          List<Enum<EnumFileExts>> enum_file_exts;
           std::optional<std::int64_t> max_file_size;
           // Unknown members.
           JsonValue extra;
@@ -193,8 +195,23 @@ struct GetMchManageRecordsSubMchidResponse {
           TimeIntervalCheckRule& operator=(TimeIntervalCheckRule&&) = default;
           ~TimeIntervalCheckRule();
         };
-        using OrderIntervalCheckRule = GetMchManageRecordsSubMchidResponse::Data::
-            RequestedItemInfo::RecordFields::FileCheckRule;
+        struct OrderIntervalCheckRule {
+          using EnumFileExts = GetMchManageRecordsSubMchidResponse::Data::RequestedItemInfo::
+              RecordFields::FileCheckRule::EnumFileExts;
+          std::optional<std::int64_t> min_list_length;
+          std::optional<std::int64_t> max_list_length;
+          List<Enum<EnumFileExts>> enum_file_exts;
+          std::optional<std::int64_t> max_file_size;
+          // Unknown members.
+          JsonValue extra;
+
+          OrderIntervalCheckRule();
+          OrderIntervalCheckRule(const OrderIntervalCheckRule&) = default;
+          OrderIntervalCheckRule(OrderIntervalCheckRule&&) = default;
+          OrderIntervalCheckRule& operator=(const OrderIntervalCheckRule&) = default;
+          OrderIntervalCheckRule& operator=(OrderIntervalCheckRule&&) = default;
+          ~OrderIntervalCheckRule();
+        };
         struct Relations {
           std::optional<std::int64_t> source_key;
           std::optional<std::string> source_value;
@@ -211,19 +228,19 @@ struct GetMchManageRecordsSubMchidResponse {
         std::optional<std::string> item_id;
         std::optional<std::string> field_name;
         std::optional<std::string> name;
-        std::optional<Type> type;
-        std::vector<RepeatedFieldData> repeated_field_data;
+        Optional<Type> type;
+        List<RepeatedFieldData> repeated_field_data;
         std::optional<std::string> tips;
         std::optional<std::string> placeholder;
         std::optional<std::string> tooltip;
-        std::optional<Required> required;
+        Optional<Required> required;
         std::optional<bool> need_encrypt;
-        std::optional<StringCheckRule> string_check_rule;
-        std::optional<EnumCheckRule> enum_check_rule;
-        std::optional<FileCheckRule> file_check_rule;
-        std::optional<TimeIntervalCheckRule> time_interval_check_rule;
-        std::optional<OrderIntervalCheckRule> order_interval_check_rule;
-        std::vector<Relations> relations;
+        Optional<StringCheckRule> string_check_rule;
+        Optional<EnumCheckRule> enum_check_rule;
+        Optional<FileCheckRule> file_check_rule;
+        Optional<TimeIntervalCheckRule> time_interval_check_rule;
+        Optional<OrderIntervalCheckRule> order_interval_check_rule;
+        List<Relations> relations;
         // Unknown members.
         JsonValue extra;
 
@@ -234,8 +251,7 @@ struct GetMchManageRecordsSubMchidResponse {
         RecordFields& operator=(RecordFields&&) = default;
         ~RecordFields();
       };
-      // required
-      std::vector<RecordFields> record_fields;
+      List<RecordFields> record_fields;
       // Unknown members.
       JsonValue extra;
 
@@ -267,7 +283,7 @@ struct GetMchManageRecordsSubMchidResponse {
     std::optional<std::string> reject_reason;
     // format rfc3339
     std::optional<std::string> approve_time;
-    std::optional<RequestedItemInfo> requested_item_info;
+    Optional<RequestedItemInfo> requested_item_info;
     // Unknown members.
     JsonValue extra;
 
@@ -281,7 +297,7 @@ struct GetMchManageRecordsSubMchidResponse {
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
   std::optional<std::int64_t> total_count;
-  std::vector<Data> data;
+  List<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -346,11 +362,223 @@ struct GetMchManageRecordsByManageRecordIdRequest {
   ~GetMchManageRecordsByManageRecordIdRequest();
 };
 struct GetMchManageRecordsByManageRecordIdResponse {
-  using ManageRecordType = GetMchManageRecordsSubMchidRequest::ManageRecordType;
-  using RecoverWay = GetMchManageRecordsSubMchidResponse::Data::RecoverWay;
-  using ManageRecordState = GetMchManageRecordsSubMchidRequest::ManageRecordState;
-  using RecoverReason = GetMchManageRecordsSubMchidResponse::Data::RecoverReason;
-  using RequestedItemInfo = GetMchManageRecordsSubMchidResponse::Data::RequestedItemInfo;
+  enum class ManageRecordType : std::int32_t {
+    kUnrecognized = 0,
+    kFunctionalLimitRecord = 1,  // "FUNCTIONAL_LIMIT_RECORD"
+    kInvestigateRecord = 2,      // "INVESTIGATE_RECORD"
+  };
+  enum class RecoverWay : std::int32_t {
+    kUnrecognized = 0,
+    kSubmitInformation = 1,               // "SUBMIT_INFORMATION"
+    kVerifyInactiveMerchantIdentity = 2,  // "VERIFY_INACTIVE_MERCHANT_IDENTITY"
+    kModifyOrganizationInformation = 3,   // "MODIFY_ORGANIZATION_INFORMATION"
+    kOther = 4,                           // "OTHER"
+  };
+  enum class ManageRecordState : std::int32_t {
+    kUnrecognized = 0,
+    kPending = 1,      // "PENDING"
+    kSubmitted = 2,    // "SUBMITTED"
+    kExpired = 3,      // "EXPIRED"
+    kUnderReview = 4,  // "UNDER_REVIEW"
+    kRecovered = 5,    // "RECOVERED"
+    kRejected = 6,     // "REJECTED"
+  };
+  enum class RecoverReason : std::int32_t {
+    kUnrecognized = 0,
+    kMerchantSubmitRecover = 1,   // "MERCHANT_SUBMIT_RECOVER"
+    kMerchantOperateRecover = 2,  // "MERCHANT_OPERATE_RECOVER"
+    kPlatformAutoRecover = 3,     // "PLATFORM_AUTO_RECOVER"
+  };
+  struct RequestedItemInfo {
+    struct RecordFields {
+      enum class Type : std::int64_t {
+        k1 = 1,
+        k2 = 2,
+        k3 = 3,
+        k4 = 4,
+        k5 = 5,
+        k6 = 6,
+      };
+      struct RepeatedFieldData {
+        enum class LogisticFlag : std::int64_t {
+          k0 = 0,
+          k1 = 1,
+        };
+        std::optional<std::string> longitude;
+        std::optional<std::string> latitude;
+        std::optional<std::string> province;
+        std::optional<std::string> city;
+        std::optional<std::string> area;
+        std::optional<std::string> street;
+        std::optional<std::string> address;
+        std::optional<std::string> name;
+        std::optional<std::string> wechat_order_id;
+        std::optional<std::string> merchant_order_id;
+        std::optional<std::string> trade_time;
+        std::optional<std::string> trade_money_amount;
+        std::optional<std::string> trade_goods;
+        Optional<LogisticFlag> logistic_flag;
+        List<std::string> evidence_img_list;
+        // Unknown members.
+        JsonValue extra;
+
+        RepeatedFieldData();
+        RepeatedFieldData(const RepeatedFieldData&) = default;
+        RepeatedFieldData(RepeatedFieldData&&) = default;
+        RepeatedFieldData& operator=(const RepeatedFieldData&) = default;
+        RepeatedFieldData& operator=(RepeatedFieldData&&) = default;
+        ~RepeatedFieldData();
+      };
+      enum class Required : std::int64_t {
+        k0 = 0,
+        k1 = 1,
+      };
+      struct StringCheckRule {
+        enum class Validator : std::int32_t {
+          kUnrecognized = 0,
+          kNumber = 1,  // "number"
+          kPhone = 2,   // "phone"
+          kIdcard = 3,  // "idcard"
+          kUrl = 4,     // "url"
+          kEmail = 5,   // "email"
+        };
+        std::optional<std::int64_t> min_string_length;
+        std::optional<std::int64_t> max_string_length;
+        Enum<Validator> validator;
+        // Unknown members.
+        JsonValue extra;
+
+        StringCheckRule();
+        StringCheckRule(const StringCheckRule&) = default;
+        StringCheckRule(StringCheckRule&&) = default;
+        StringCheckRule& operator=(const StringCheckRule&) = default;
+        StringCheckRule& operator=(StringCheckRule&&) = default;
+        ~StringCheckRule();
+      };
+      struct EnumCheckRule {
+        std::optional<std::int64_t> min_list_length;
+        std::optional<std::int64_t> max_list_length;
+        List<std::string> enum_values;
+        // Unknown members.
+        JsonValue extra;
+
+        EnumCheckRule();
+        EnumCheckRule(const EnumCheckRule&) = default;
+        EnumCheckRule(EnumCheckRule&&) = default;
+        EnumCheckRule& operator=(const EnumCheckRule&) = default;
+        EnumCheckRule& operator=(EnumCheckRule&&) = default;
+        ~EnumCheckRule();
+      };
+      struct FileCheckRule {
+        enum class EnumFileExts : std::int32_t {
+          kUnrecognized = 0,
+          kPng = 1,    // "png"
+          kJpg = 2,    // "jpg"
+          kJpeg = 3,   // "jpeg"
+          kMp4 = 4,    // "mp4"
+          kAvi = 5,    // "avi"
+          kMov = 6,    // "mov"
+          kWmv = 7,    // "wmv"
+          kPdf = 8,    // "pdf"
+          kDoc = 9,    // "doc"
+          kDocx = 10,  // "docx"
+          kCsv = 11,   // "csv"
+          kXlsx = 12,  // "xlsx"
+        };
+        std::optional<std::int64_t> min_list_length;
+        std::optional<std::int64_t> max_list_length;
+        List<Enum<EnumFileExts>> enum_file_exts;
+        std::optional<std::int64_t> max_file_size;
+        // Unknown members.
+        JsonValue extra;
+
+        FileCheckRule();
+        FileCheckRule(const FileCheckRule&) = default;
+        FileCheckRule(FileCheckRule&&) = default;
+        FileCheckRule& operator=(const FileCheckRule&) = default;
+        FileCheckRule& operator=(FileCheckRule&&) = default;
+        ~FileCheckRule();
+      };
+      struct TimeIntervalCheckRule {
+        std::optional<std::int64_t> min_list_length;
+        std::optional<std::int64_t> max_list_length;
+        // Unknown members.
+        JsonValue extra;
+
+        TimeIntervalCheckRule();
+        TimeIntervalCheckRule(const TimeIntervalCheckRule&) = default;
+        TimeIntervalCheckRule(TimeIntervalCheckRule&&) = default;
+        TimeIntervalCheckRule& operator=(const TimeIntervalCheckRule&) = default;
+        TimeIntervalCheckRule& operator=(TimeIntervalCheckRule&&) = default;
+        ~TimeIntervalCheckRule();
+      };
+      struct OrderIntervalCheckRule {
+        using EnumFileExts = GetMchManageRecordsByManageRecordIdResponse::RequestedItemInfo::
+            RecordFields::FileCheckRule::EnumFileExts;
+        std::optional<std::int64_t> min_list_length;
+        std::optional<std::int64_t> max_list_length;
+        List<Enum<EnumFileExts>> enum_file_exts;
+        std::optional<std::int64_t> max_file_size;
+        // Unknown members.
+        JsonValue extra;
+
+        OrderIntervalCheckRule();
+        OrderIntervalCheckRule(const OrderIntervalCheckRule&) = default;
+        OrderIntervalCheckRule(OrderIntervalCheckRule&&) = default;
+        OrderIntervalCheckRule& operator=(const OrderIntervalCheckRule&) = default;
+        OrderIntervalCheckRule& operator=(OrderIntervalCheckRule&&) = default;
+        ~OrderIntervalCheckRule();
+      };
+      struct Relations {
+        std::optional<std::int64_t> source_key;
+        std::optional<std::string> source_value;
+        // Unknown members.
+        JsonValue extra;
+
+        Relations();
+        Relations(const Relations&) = default;
+        Relations(Relations&&) = default;
+        Relations& operator=(const Relations&) = default;
+        Relations& operator=(Relations&&) = default;
+        ~Relations();
+      };
+      std::optional<std::string> item_id;
+      std::optional<std::string> field_name;
+      std::optional<std::string> name;
+      Optional<Type> type;
+      List<RepeatedFieldData> repeated_field_data;
+      std::optional<std::string> tips;
+      std::optional<std::string> placeholder;
+      std::optional<std::string> tooltip;
+      Optional<Required> required;
+      std::optional<bool> need_encrypt;
+      Optional<StringCheckRule> string_check_rule;
+      Optional<EnumCheckRule> enum_check_rule;
+      Optional<FileCheckRule> file_check_rule;
+      Optional<TimeIntervalCheckRule> time_interval_check_rule;
+      Optional<OrderIntervalCheckRule> order_interval_check_rule;
+      List<Relations> relations;
+      // Unknown members.
+      JsonValue extra;
+
+      RecordFields();
+      RecordFields(const RecordFields&) = default;
+      RecordFields(RecordFields&&) = default;
+      RecordFields& operator=(const RecordFields&) = default;
+      RecordFields& operator=(RecordFields&&) = default;
+      ~RecordFields();
+    };
+    List<RecordFields> record_fields;
+    // Unknown members.
+    JsonValue extra;
+
+    RequestedItemInfo();
+    RequestedItemInfo(const RequestedItemInfo&) = default;
+    RequestedItemInfo(RequestedItemInfo&&) = default;
+    RequestedItemInfo& operator=(const RequestedItemInfo&) = default;
+    RequestedItemInfo& operator=(RequestedItemInfo&&) = default;
+    ~RequestedItemInfo();
+  };
   std::optional<std::string> sub_mchid;
   std::optional<std::string> manage_record_id;
   Enum<ManageRecordType> manage_record_type;
@@ -372,7 +600,7 @@ struct GetMchManageRecordsByManageRecordIdResponse {
   std::optional<std::string> reject_reason;
   // format rfc3339
   std::optional<std::string> approve_time;
-  std::optional<RequestedItemInfo> requested_item_info;
+  Optional<RequestedItemInfo> requested_item_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -424,7 +652,197 @@ struct GetMchManageRecordsByManageRecordId {
 
 // POST v3/mch-manage/mch-manage-records/{manage_record_id}/mch-manage-submissions
 struct PostMchManageRecordsByManageRecordIdMchManageSubmissionsRequest {
-  using SubmitData = GetMchManageRecordsSubMchidResponse::Data::RequestedItemInfo;
+  struct SubmitData {
+    struct RecordFields {
+      enum class Type : std::int64_t {
+        k1 = 1,
+        k2 = 2,
+        k3 = 3,
+        k4 = 4,
+        k5 = 5,
+        k6 = 6,
+      };
+      struct RepeatedFieldData {
+        enum class LogisticFlag : std::int64_t {
+          k0 = 0,
+          k1 = 1,
+        };
+        std::optional<std::string> longitude;
+        std::optional<std::string> latitude;
+        std::optional<std::string> province;
+        std::optional<std::string> city;
+        std::optional<std::string> area;
+        std::optional<std::string> street;
+        std::optional<std::string> address;
+        std::optional<std::string> name;
+        std::optional<std::string> wechat_order_id;
+        std::optional<std::string> merchant_order_id;
+        std::optional<std::string> trade_time;
+        std::optional<std::string> trade_money_amount;
+        std::optional<std::string> trade_goods;
+        Optional<LogisticFlag> logistic_flag;
+        std::vector<std::string> evidence_img_list;
+        // Unknown members.
+        JsonValue extra;
+
+        RepeatedFieldData();
+        RepeatedFieldData(const RepeatedFieldData&) = default;
+        RepeatedFieldData(RepeatedFieldData&&) = default;
+        RepeatedFieldData& operator=(const RepeatedFieldData&) = default;
+        RepeatedFieldData& operator=(RepeatedFieldData&&) = default;
+        ~RepeatedFieldData();
+      };
+      enum class Required : std::int64_t {
+        k0 = 0,
+        k1 = 1,
+      };
+      struct StringCheckRule {
+        enum class Validator : std::int32_t {
+          kUnrecognized = 0,
+          kNumber = 1,  // "number"
+          kPhone = 2,   // "phone"
+          kIdcard = 3,  // "idcard"
+          kUrl = 4,     // "url"
+          kEmail = 5,   // "email"
+        };
+        std::optional<std::int64_t> min_string_length;
+        std::optional<std::int64_t> max_string_length;
+        Enum<Validator> validator;
+        // Unknown members.
+        JsonValue extra;
+
+        StringCheckRule();
+        StringCheckRule(const StringCheckRule&) = default;
+        StringCheckRule(StringCheckRule&&) = default;
+        StringCheckRule& operator=(const StringCheckRule&) = default;
+        StringCheckRule& operator=(StringCheckRule&&) = default;
+        ~StringCheckRule();
+      };
+      struct EnumCheckRule {
+        std::optional<std::int64_t> min_list_length;
+        std::optional<std::int64_t> max_list_length;
+        std::vector<std::string> enum_values;
+        // Unknown members.
+        JsonValue extra;
+
+        EnumCheckRule();
+        EnumCheckRule(const EnumCheckRule&) = default;
+        EnumCheckRule(EnumCheckRule&&) = default;
+        EnumCheckRule& operator=(const EnumCheckRule&) = default;
+        EnumCheckRule& operator=(EnumCheckRule&&) = default;
+        ~EnumCheckRule();
+      };
+      struct FileCheckRule {
+        enum class EnumFileExts : std::int32_t {
+          kUnrecognized = 0,
+          kPng = 1,    // "png"
+          kJpg = 2,    // "jpg"
+          kJpeg = 3,   // "jpeg"
+          kMp4 = 4,    // "mp4"
+          kAvi = 5,    // "avi"
+          kMov = 6,    // "mov"
+          kWmv = 7,    // "wmv"
+          kPdf = 8,    // "pdf"
+          kDoc = 9,    // "doc"
+          kDocx = 10,  // "docx"
+          kCsv = 11,   // "csv"
+          kXlsx = 12,  // "xlsx"
+        };
+        std::optional<std::int64_t> min_list_length;
+        std::optional<std::int64_t> max_list_length;
+        std::vector<Enum<EnumFileExts>> enum_file_exts;
+        std::optional<std::int64_t> max_file_size;
+        // Unknown members.
+        JsonValue extra;
+
+        FileCheckRule();
+        FileCheckRule(const FileCheckRule&) = default;
+        FileCheckRule(FileCheckRule&&) = default;
+        FileCheckRule& operator=(const FileCheckRule&) = default;
+        FileCheckRule& operator=(FileCheckRule&&) = default;
+        ~FileCheckRule();
+      };
+      struct TimeIntervalCheckRule {
+        std::optional<std::int64_t> min_list_length;
+        std::optional<std::int64_t> max_list_length;
+        // Unknown members.
+        JsonValue extra;
+
+        TimeIntervalCheckRule();
+        TimeIntervalCheckRule(const TimeIntervalCheckRule&) = default;
+        TimeIntervalCheckRule(TimeIntervalCheckRule&&) = default;
+        TimeIntervalCheckRule& operator=(const TimeIntervalCheckRule&) = default;
+        TimeIntervalCheckRule& operator=(TimeIntervalCheckRule&&) = default;
+        ~TimeIntervalCheckRule();
+      };
+      struct OrderIntervalCheckRule {
+        using EnumFileExts = PostMchManageRecordsByManageRecordIdMchManageSubmissionsRequest::
+            SubmitData::RecordFields::FileCheckRule::EnumFileExts;
+        std::optional<std::int64_t> min_list_length;
+        std::optional<std::int64_t> max_list_length;
+        std::vector<Enum<EnumFileExts>> enum_file_exts;
+        std::optional<std::int64_t> max_file_size;
+        // Unknown members.
+        JsonValue extra;
+
+        OrderIntervalCheckRule();
+        OrderIntervalCheckRule(const OrderIntervalCheckRule&) = default;
+        OrderIntervalCheckRule(OrderIntervalCheckRule&&) = default;
+        OrderIntervalCheckRule& operator=(const OrderIntervalCheckRule&) = default;
+        OrderIntervalCheckRule& operator=(OrderIntervalCheckRule&&) = default;
+        ~OrderIntervalCheckRule();
+      };
+      struct Relations {
+        std::optional<std::int64_t> source_key;
+        std::optional<std::string> source_value;
+        // Unknown members.
+        JsonValue extra;
+
+        Relations();
+        Relations(const Relations&) = default;
+        Relations(Relations&&) = default;
+        Relations& operator=(const Relations&) = default;
+        Relations& operator=(Relations&&) = default;
+        ~Relations();
+      };
+      std::optional<std::string> item_id;
+      std::optional<std::string> field_name;
+      std::optional<std::string> name;
+      Optional<Type> type;
+      std::vector<RepeatedFieldData> repeated_field_data;
+      std::optional<std::string> tips;
+      std::optional<std::string> placeholder;
+      std::optional<std::string> tooltip;
+      Optional<Required> required;
+      std::optional<bool> need_encrypt;
+      Optional<StringCheckRule> string_check_rule;
+      Optional<EnumCheckRule> enum_check_rule;
+      Optional<FileCheckRule> file_check_rule;
+      Optional<TimeIntervalCheckRule> time_interval_check_rule;
+      Optional<OrderIntervalCheckRule> order_interval_check_rule;
+      std::vector<Relations> relations;
+      // Unknown members.
+      JsonValue extra;
+
+      RecordFields();
+      RecordFields(const RecordFields&) = default;
+      RecordFields(RecordFields&&) = default;
+      RecordFields& operator=(const RecordFields&) = default;
+      RecordFields& operator=(RecordFields&&) = default;
+      ~RecordFields();
+    };
+    // required
+    std::vector<RecordFields> record_fields;
+    // Unknown members.
+    JsonValue extra;
+
+    SubmitData();
+    SubmitData(const SubmitData&) = default;
+    SubmitData(SubmitData&&) = default;
+    SubmitData& operator=(const SubmitData&) = default;
+    SubmitData& operator=(SubmitData&&) = default;
+    ~SubmitData();
+  };
   std::string sub_mchid;
   SubmitData submit_data;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -527,7 +945,7 @@ struct PostSubmissionFilesSubMchidUploadRequest {
   ~PostSubmissionFilesSubMchidUploadRequest();
 };
 struct PostSubmissionFilesSubMchidUploadResponse {
-  std::string file_id;
+  std::optional<std::string> file_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -595,6 +1013,18 @@ const EnumTable& EnumTableOf(GetMchManageRecordsSubMchidResponse::Data::Requeste
                                  RecordFields::StringCheckRule::Validator);
 const EnumTable& EnumTableOf(GetMchManageRecordsSubMchidResponse::Data::RequestedItemInfo::
                                  RecordFields::FileCheckRule::EnumFileExts);
+const EnumTable& EnumTableOf(GetMchManageRecordsByManageRecordIdResponse::ManageRecordType);
+const EnumTable& EnumTableOf(GetMchManageRecordsByManageRecordIdResponse::RecoverWay);
+const EnumTable& EnumTableOf(GetMchManageRecordsByManageRecordIdResponse::ManageRecordState);
+const EnumTable& EnumTableOf(GetMchManageRecordsByManageRecordIdResponse::RecoverReason);
+const EnumTable& EnumTableOf(GetMchManageRecordsByManageRecordIdResponse::RequestedItemInfo::
+                                 RecordFields::StringCheckRule::Validator);
+const EnumTable& EnumTableOf(GetMchManageRecordsByManageRecordIdResponse::RequestedItemInfo::
+                                 RecordFields::FileCheckRule::EnumFileExts);
+const EnumTable& EnumTableOf(PostMchManageRecordsByManageRecordIdMchManageSubmissionsRequest::
+                                 SubmitData::RecordFields::StringCheckRule::Validator);
+const EnumTable& EnumTableOf(PostMchManageRecordsByManageRecordIdMchManageSubmissionsRequest::
+                                 SubmitData::RecordFields::FileCheckRule::EnumFileExts);
 
 // Fluent calls: MchManage(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

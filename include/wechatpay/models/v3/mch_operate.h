@@ -92,8 +92,8 @@ struct PostRiskWithdrawlApplyRequest {
     };
     // required
     Enum<AccountType> account_type;
-    std::optional<BankAccountInfo> bank_account_info;
-    std::optional<IdentityInfo> identity_info;
+    Optional<BankAccountInfo> bank_account_info;
+    Optional<IdentityInfo> identity_info;
     // Unknown members.
     JsonValue extra;
 
@@ -163,8 +163,8 @@ struct PostRiskWithdrawlApplyRequest {
   Enum<PayeeType> payee_type;
   std::optional<std::string> payee_mchid;
   PayeeInfo payee_info;
-  std::optional<ProofMediaList> proof_media_list;
-  std::optional<AdditionalMaterials> additional_materials;
+  Optional<ProofMediaList> proof_media_list;
+  Optional<AdditionalMaterials> additional_materials;
   std::optional<std::string> remark;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -237,9 +237,9 @@ struct GetRiskWithdrawlApplyApplymentIdRequest {
 };
 struct GetRiskWithdrawlApplyApplymentIdResponse {
   struct WithdrawlApply {
-    std::string applyment_id;
-    std::string out_request_no;
-    std::string state;
+    std::optional<std::string> applyment_id;
+    std::optional<std::string> out_request_no;
+    std::optional<std::string> state;
     std::optional<std::string> fail_reason;
     std::optional<std::string> modify_time;
     // Unknown members.
@@ -252,7 +252,7 @@ struct GetRiskWithdrawlApplyApplymentIdResponse {
     WithdrawlApply& operator=(WithdrawlApply&&) = default;
     ~WithdrawlApply();
   };
-  WithdrawlApply withdrawl_apply;
+  Optional<WithdrawlApply> withdrawl_apply;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -317,8 +317,23 @@ struct GetRiskWithdrawlApplyOutRequestNoRequest {
   ~GetRiskWithdrawlApplyOutRequestNoRequest();
 };
 struct GetRiskWithdrawlApplyOutRequestNoResponse {
-  using WithdrawlApply = GetRiskWithdrawlApplyApplymentIdResponse::WithdrawlApply;
-  WithdrawlApply withdrawl_apply;
+  struct WithdrawlApply {
+    std::optional<std::string> applyment_id;
+    std::optional<std::string> out_request_no;
+    std::optional<std::string> state;
+    std::optional<std::string> fail_reason;
+    std::optional<std::string> modify_time;
+    // Unknown members.
+    JsonValue extra;
+
+    WithdrawlApply();
+    WithdrawlApply(const WithdrawlApply&) = default;
+    WithdrawlApply(WithdrawlApply&&) = default;
+    WithdrawlApply& operator=(const WithdrawlApply&) = default;
+    WithdrawlApply& operator=(WithdrawlApply&&) = default;
+    ~WithdrawlApply();
+  };
+  Optional<WithdrawlApply> withdrawl_apply;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

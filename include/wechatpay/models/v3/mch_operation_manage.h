@@ -65,7 +65,7 @@ struct GetEnhancedDueDiligenceByDueDiligenceIdResponse {
       AuditDetailByItem& operator=(AuditDetailByItem&&) = default;
       ~AuditDetailByItem();
     };
-    std::vector<AuditDetailByItem> audit_detail_by_item;
+    List<AuditDetailByItem> audit_detail_by_item;
     // Unknown members.
     JsonValue extra;
 
@@ -87,10 +87,10 @@ struct GetEnhancedDueDiligenceByDueDiligenceIdResponse {
         };
         std::optional<std::int64_t> min_length;
         std::optional<std::int64_t> max_length;
-        std::vector<Enum<EnumFileExts>> enum_file_exts;
+        List<Enum<EnumFileExts>> enum_file_exts;
         std::optional<std::int64_t> max_file_size;
-        std::vector<std::int64_t> enum_keys;
-        std::vector<std::string> enum_values;
+        List<std::int64_t> enum_keys;
+        List<std::string> enum_values;
         // Unknown members.
         JsonValue extra;
 
@@ -105,18 +105,22 @@ struct GetEnhancedDueDiligenceByDueDiligenceIdResponse {
         k0 = 0,
         k1 = 1,
       };
-      using Required = GetEnhancedDueDiligenceByDueDiligenceIdResponse::SubmissionTemplate::
-          RecordFields::Disabled;
+      enum class Required : std::int64_t {
+        k0 = 0,
+        k1 = 1,
+      };
       enum class Type : std::int64_t {
         k1 = 1,
         k2 = 2,
         k11 = 11,
         k15 = 15,
       };
-      using UsePermanentlyDate = GetEnhancedDueDiligenceByDueDiligenceIdResponse::
-          SubmissionTemplate::RecordFields::Disabled;
-      std::optional<CheckRule> check_rule;
-      std::optional<Disabled> disabled;
+      enum class UsePermanentlyDate : std::int64_t {
+        k0 = 0,
+        k1 = 1,
+      };
+      Optional<CheckRule> check_rule;
+      Optional<Disabled> disabled;
       std::optional<std::string> field_data;
       std::optional<std::string> field_name;
       std::optional<std::int64_t> hidden;
@@ -124,11 +128,11 @@ struct GetEnhancedDueDiligenceByDueDiligenceIdResponse {
       std::optional<std::string> name;
       std::optional<bool> need_encrypt;
       std::optional<std::string> placeholder;
-      std::optional<Required> required;
+      Optional<Required> required;
       std::optional<std::string> tips;
       std::optional<std::string> tooltip;
-      std::optional<Type> type;
-      std::optional<UsePermanentlyDate> use_permanently_date;
+      Optional<Type> type;
+      Optional<UsePermanentlyDate> use_permanently_date;
       // Unknown members.
       JsonValue extra;
 
@@ -139,8 +143,7 @@ struct GetEnhancedDueDiligenceByDueDiligenceIdResponse {
       RecordFields& operator=(RecordFields&&) = default;
       ~RecordFields();
     };
-    // required
-    std::vector<RecordFields> record_fields;
+    List<RecordFields> record_fields;
     // Unknown members.
     JsonValue extra;
 
@@ -156,7 +159,7 @@ struct GetEnhancedDueDiligenceByDueDiligenceIdResponse {
       using Type =
           GetEnhancedDueDiligenceByDueDiligenceIdResponse::SubmissionTemplate::RecordFields::Type;
       using Required = GetEnhancedDueDiligenceByDueDiligenceIdResponse::SubmissionTemplate::
-          RecordFields::Disabled;
+          RecordFields::Required;
       using CheckRule = GetEnhancedDueDiligenceByDueDiligenceIdResponse::SubmissionTemplate::
           RecordFields::CheckRule;
       struct Relations {
@@ -175,13 +178,13 @@ struct GetEnhancedDueDiligenceByDueDiligenceIdResponse {
       std::optional<std::string> item_id;
       std::optional<std::string> field_name;
       std::optional<std::string> name;
-      std::optional<Type> type;
+      Optional<Type> type;
       std::optional<std::string> tips;
       std::optional<std::string> placeholder;
       std::optional<std::string> tooltip;
-      std::optional<Required> required;
-      std::optional<CheckRule> check_rule;
-      std::vector<Relations> relations;
+      Optional<Required> required;
+      Optional<CheckRule> check_rule;
+      List<Relations> relations;
       std::optional<bool> need_encrypt;
       // Unknown members.
       JsonValue extra;
@@ -193,8 +196,7 @@ struct GetEnhancedDueDiligenceByDueDiligenceIdResponse {
       RecordFields& operator=(RecordFields&&) = default;
       ~RecordFields();
     };
-    // required
-    std::vector<RecordFields> record_fields;
+    List<RecordFields> record_fields;
     // Unknown members.
     JsonValue extra;
 
@@ -205,13 +207,12 @@ struct GetEnhancedDueDiligenceByDueDiligenceIdResponse {
     SubmissionData& operator=(SubmissionData&&) = default;
     ~SubmissionData();
   };
-  std::string due_diligence_id;
-  std::string sub_mchid;
-  // required
+  std::optional<std::string> due_diligence_id;
+  std::optional<std::string> sub_mchid;
   Enum<DueDiligenceState> due_diligence_state;
-  std::optional<RejectReason> reject_reason;
+  Optional<RejectReason> reject_reason;
   // format rfc3339
-  std::string deadline_time;
+  std::optional<std::string> deadline_time;
   // format rfc3339
   std::optional<std::string> terminal_time;
   // format rfc3339
@@ -220,8 +221,8 @@ struct GetEnhancedDueDiligenceByDueDiligenceIdResponse {
   std::optional<std::string> reject_time;
   // format rfc3339
   std::optional<std::string> complete_time;
-  std::optional<SubmissionTemplate> submission_template;
-  std::optional<SubmissionData> submission_data;
+  Optional<SubmissionTemplate> submission_template;
+  Optional<SubmissionData> submission_data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -274,9 +275,89 @@ struct GetEnhancedDueDiligenceByDueDiligenceId {
 
 // POST v3/mch-operation-manage/enhanced-due-diligence/{due_diligence_id}/submit
 struct PostEnhancedDueDiligenceByDueDiligenceIdSubmitRequest {
-  using SubmitData = GetEnhancedDueDiligenceByDueDiligenceIdResponse::SubmissionData;
+  struct SubmitData {
+    struct RecordFields {
+      enum class Type : std::int64_t {
+        k1 = 1,
+        k2 = 2,
+        k11 = 11,
+        k15 = 15,
+      };
+      enum class Required : std::int64_t {
+        k0 = 0,
+        k1 = 1,
+      };
+      struct CheckRule {
+        enum class EnumFileExts : std::int32_t {
+          kUnrecognized = 0,
+          kPng = 1,   // "png"
+          kJpg = 2,   // "jpg"
+          kJpeg = 3,  // "jpeg"
+        };
+        std::optional<std::int64_t> min_length;
+        std::optional<std::int64_t> max_length;
+        std::vector<Enum<EnumFileExts>> enum_file_exts;
+        std::optional<std::int64_t> max_file_size;
+        std::vector<std::int64_t> enum_keys;
+        std::vector<std::string> enum_values;
+        // Unknown members.
+        JsonValue extra;
+
+        CheckRule();
+        CheckRule(const CheckRule&) = default;
+        CheckRule(CheckRule&&) = default;
+        CheckRule& operator=(const CheckRule&) = default;
+        CheckRule& operator=(CheckRule&&) = default;
+        ~CheckRule();
+      };
+      struct Relations {
+        std::optional<std::int64_t> source_key;
+        std::optional<std::string> source_value;
+        // Unknown members.
+        JsonValue extra;
+
+        Relations();
+        Relations(const Relations&) = default;
+        Relations(Relations&&) = default;
+        Relations& operator=(const Relations&) = default;
+        Relations& operator=(Relations&&) = default;
+        ~Relations();
+      };
+      std::optional<std::string> item_id;
+      std::optional<std::string> field_name;
+      std::optional<std::string> name;
+      Optional<Type> type;
+      std::optional<std::string> tips;
+      std::optional<std::string> placeholder;
+      std::optional<std::string> tooltip;
+      Optional<Required> required;
+      Optional<CheckRule> check_rule;
+      std::vector<Relations> relations;
+      std::optional<bool> need_encrypt;
+      // Unknown members.
+      JsonValue extra;
+
+      RecordFields();
+      RecordFields(const RecordFields&) = default;
+      RecordFields(RecordFields&&) = default;
+      RecordFields& operator=(const RecordFields&) = default;
+      RecordFields& operator=(RecordFields&&) = default;
+      ~RecordFields();
+    };
+    // required
+    std::vector<RecordFields> record_fields;
+    // Unknown members.
+    JsonValue extra;
+
+    SubmitData();
+    SubmitData(const SubmitData&) = default;
+    SubmitData(SubmitData&&) = default;
+    SubmitData& operator=(const SubmitData&) = default;
+    SubmitData& operator=(SubmitData&&) = default;
+    ~SubmitData();
+  };
   std::string sub_mchid;
-  std::optional<SubmitData> submit_data;
+  Optional<SubmitData> submit_data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -292,14 +373,130 @@ struct PostEnhancedDueDiligenceByDueDiligenceIdSubmitRequest {
   ~PostEnhancedDueDiligenceByDueDiligenceIdSubmitRequest();
 };
 struct PostEnhancedDueDiligenceByDueDiligenceIdSubmitResponse {
-  using DueDiligenceState = GetEnhancedDueDiligenceByDueDiligenceIdResponse::DueDiligenceState;
-  using SubmissionTemplate = GetEnhancedDueDiligenceByDueDiligenceIdResponse::SubmissionTemplate;
-  using SubmissionData = GetEnhancedDueDiligenceByDueDiligenceIdResponse::SubmissionData;
+  enum class DueDiligenceState : std::int32_t {
+    kUnrecognized = 0,
+    kDueDiligenceStateCollecting = 1,  // "DUE_DILIGENCE_STATE_COLLECTING"
+    kDueDiligenceStateAuditing = 2,    // "DUE_DILIGENCE_STATE_AUDITING"
+    kDueDiligenceStateRejected = 3,    // "DUE_DILIGENCE_STATE_REJECTED"
+    kDueDiligenceStateExpired = 4,     // "DUE_DILIGENCE_STATE_EXPIRED"
+    kDueDiligenceStateCancelled = 5,   // "DUE_DILIGENCE_STATE_CANCELLED"
+    kDueDiligenceStateFinished = 6,    // "DUE_DILIGENCE_STATE_FINISHED"
+  };
+  struct SubmissionTemplate {
+    struct RecordFields {
+      struct CheckRule {
+        using EnumFileExts = PostEnhancedDueDiligenceByDueDiligenceIdSubmitRequest::SubmitData::
+            RecordFields::CheckRule::EnumFileExts;
+        std::optional<std::int64_t> min_length;
+        std::optional<std::int64_t> max_length;
+        List<Enum<EnumFileExts>> enum_file_exts;
+        std::optional<std::int64_t> max_file_size;
+        List<std::int64_t> enum_keys;
+        List<std::string> enum_values;
+        // Unknown members.
+        JsonValue extra;
+
+        CheckRule();
+        CheckRule(const CheckRule&) = default;
+        CheckRule(CheckRule&&) = default;
+        CheckRule& operator=(const CheckRule&) = default;
+        CheckRule& operator=(CheckRule&&) = default;
+        ~CheckRule();
+      };
+      enum class Disabled : std::int64_t {
+        k0 = 0,
+        k1 = 1,
+      };
+      using Required =
+          PostEnhancedDueDiligenceByDueDiligenceIdSubmitRequest::SubmitData::RecordFields::Required;
+      using Type =
+          PostEnhancedDueDiligenceByDueDiligenceIdSubmitRequest::SubmitData::RecordFields::Type;
+      enum class UsePermanentlyDate : std::int64_t {
+        k0 = 0,
+        k1 = 1,
+      };
+      Optional<CheckRule> check_rule;
+      Optional<Disabled> disabled;
+      std::optional<std::string> field_data;
+      std::optional<std::string> field_name;
+      std::optional<std::int64_t> hidden;
+      std::optional<std::string> item_id;
+      std::optional<std::string> name;
+      std::optional<bool> need_encrypt;
+      std::optional<std::string> placeholder;
+      Optional<Required> required;
+      std::optional<std::string> tips;
+      std::optional<std::string> tooltip;
+      Optional<Type> type;
+      Optional<UsePermanentlyDate> use_permanently_date;
+      // Unknown members.
+      JsonValue extra;
+
+      RecordFields();
+      RecordFields(const RecordFields&) = default;
+      RecordFields(RecordFields&&) = default;
+      RecordFields& operator=(const RecordFields&) = default;
+      RecordFields& operator=(RecordFields&&) = default;
+      ~RecordFields();
+    };
+    List<RecordFields> record_fields;
+    // Unknown members.
+    JsonValue extra;
+
+    SubmissionTemplate();
+    SubmissionTemplate(const SubmissionTemplate&) = default;
+    SubmissionTemplate(SubmissionTemplate&&) = default;
+    SubmissionTemplate& operator=(const SubmissionTemplate&) = default;
+    SubmissionTemplate& operator=(SubmissionTemplate&&) = default;
+    ~SubmissionTemplate();
+  };
+  struct SubmissionData {
+    struct RecordFields {
+      using Type =
+          PostEnhancedDueDiligenceByDueDiligenceIdSubmitRequest::SubmitData::RecordFields::Type;
+      using Required =
+          PostEnhancedDueDiligenceByDueDiligenceIdSubmitRequest::SubmitData::RecordFields::Required;
+      using CheckRule = PostEnhancedDueDiligenceByDueDiligenceIdSubmitResponse::SubmissionTemplate::
+          RecordFields::CheckRule;
+      using Relations = PostEnhancedDueDiligenceByDueDiligenceIdSubmitRequest::SubmitData::
+          RecordFields::Relations;
+      std::optional<std::string> item_id;
+      std::optional<std::string> field_name;
+      std::optional<std::string> name;
+      Optional<Type> type;
+      std::optional<std::string> tips;
+      std::optional<std::string> placeholder;
+      std::optional<std::string> tooltip;
+      Optional<Required> required;
+      Optional<CheckRule> check_rule;
+      List<Relations> relations;
+      std::optional<bool> need_encrypt;
+      // Unknown members.
+      JsonValue extra;
+
+      RecordFields();
+      RecordFields(const RecordFields&) = default;
+      RecordFields(RecordFields&&) = default;
+      RecordFields& operator=(const RecordFields&) = default;
+      RecordFields& operator=(RecordFields&&) = default;
+      ~RecordFields();
+    };
+    List<RecordFields> record_fields;
+    // Unknown members.
+    JsonValue extra;
+
+    SubmissionData();
+    SubmissionData(const SubmissionData&) = default;
+    SubmissionData(SubmissionData&&) = default;
+    SubmissionData& operator=(const SubmissionData&) = default;
+    SubmissionData& operator=(SubmissionData&&) = default;
+    ~SubmissionData();
+  };
   Enum<DueDiligenceState> due_diligence_state;
   // format rfc3339
   std::optional<std::string> submit_time;
-  std::optional<SubmissionTemplate> submission_template;
-  std::optional<SubmissionData> submission_data;
+  Optional<SubmissionTemplate> submission_template;
+  Optional<SubmissionData> submission_data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -385,7 +582,7 @@ struct PostEnhancedDueDiligenceByDueDiligenceIdUploadRequest {
   ~PostEnhancedDueDiligenceByDueDiligenceIdUploadRequest();
 };
 struct PostEnhancedDueDiligenceByDueDiligenceIdUploadResponse {
-  std::string file_id;
+  std::optional<std::string> file_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -505,7 +702,16 @@ struct GetMerchantLimitationsSubMchidResponse {
       kInvalidBusinessLicense = 9,            // "INVALID_BUSINESS_LICENSE"
       kInvalidBeneficiaryInformation = 10,    // "INVALID_BENEFICIARY_INFORMATION"
     };
-    using RelateLimitations = GetMerchantLimitationsSubMchidResponse::LimitedFunctions;
+    enum class RelateLimitations : std::int32_t {
+      kUnrecognized = 0,
+      kNoTransactionAndRecharge = 1,     // "NO_TRANSACTION_AND_RECHARGE"
+      kNoPayment = 2,                    // "NO_PAYMENT"
+      kNoWithdrawal = 3,                 // "NO_WITHDRAWAL"
+      kNoRefund = 4,                     // "NO_REFUND"
+      kNoTransaction = 5,                // "NO_TRANSACTION"
+      kNoProfitSharing = 6,              // "NO_PROFIT_SHARING"
+      kNoPaymentPointCompleteOrder = 7,  // "NO_PAYMENT_POINT_COMPLETE_ORDER"
+    };
     std::optional<std::string> limitation_case_id;
     std::optional<std::string> limitation_reason;
     std::optional<std::string> limitation_reason_describe;
@@ -518,7 +724,7 @@ struct GetMerchantLimitationsSubMchidResponse {
     // format rfc3339
     std::optional<std::string> limitation_date;
     Enum<LimitationReasonType> limitation_reason_type;
-    std::vector<Enum<RelateLimitations>> relate_limitations;
+    List<Enum<RelateLimitations>> relate_limitations;
     std::optional<std::string> other_relate_limitations;
     // Unknown members.
     JsonValue extra;
@@ -530,9 +736,9 @@ struct GetMerchantLimitationsSubMchidResponse {
     RecoverySpecifications& operator=(RecoverySpecifications&&) = default;
     ~RecoverySpecifications();
   };
-  std::string mchid;
-  std::vector<Enum<LimitedFunctions>> limited_functions;
-  std::vector<RecoverySpecifications> recovery_specifications;
+  std::optional<std::string> mchid;
+  List<Enum<LimitedFunctions>> limited_functions;
+  List<RecoverySpecifications> recovery_specifications;
   std::optional<std::string> other_limited_functions;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -593,6 +799,10 @@ void Serialize(Archive& archive, GetMerchantLimitationsSubMchidResponse& value);
 const EnumTable& EnumTableOf(GetEnhancedDueDiligenceByDueDiligenceIdResponse::DueDiligenceState);
 const EnumTable& EnumTableOf(GetEnhancedDueDiligenceByDueDiligenceIdResponse::SubmissionTemplate::
                                  RecordFields::CheckRule::EnumFileExts);
+const EnumTable& EnumTableOf(PostEnhancedDueDiligenceByDueDiligenceIdSubmitRequest::SubmitData::
+                                 RecordFields::CheckRule::EnumFileExts);
+const EnumTable& EnumTableOf(
+    PostEnhancedDueDiligenceByDueDiligenceIdSubmitResponse::DueDiligenceState);
 const EnumTable& EnumTableOf(GetMerchantLimitationsSubMchidResponse::LimitedFunctions);
 const EnumTable& EnumTableOf(
     GetMerchantLimitationsSubMchidResponse::RecoverySpecifications::RecoverWay);
@@ -600,6 +810,8 @@ const EnumTable& EnumTableOf(
     GetMerchantLimitationsSubMchidResponse::RecoverySpecifications::LimitationActionType);
 const EnumTable& EnumTableOf(
     GetMerchantLimitationsSubMchidResponse::RecoverySpecifications::LimitationReasonType);
+const EnumTable& EnumTableOf(
+    GetMerchantLimitationsSubMchidResponse::RecoverySpecifications::RelateLimitations);
 
 // Fluent calls: MchOperationManage(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

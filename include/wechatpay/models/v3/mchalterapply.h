@@ -4,7 +4,7 @@
 // Typed models for v3/mchalterapply (12 endpoints, 12 typed calls).
 //
 //   auto r = wechatpay::models::v3::Mchalterapply(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_2.cc.
+// Implementation: src/models/small_groups_3.cc.
 #ifndef WECHATPAY_MODELS_V3_MCHALTERAPPLY_H_
 #define WECHATPAY_MODELS_V3_MCHALTERAPPLY_H_
 
@@ -66,7 +66,7 @@ struct PostMchcontactalterapplymentRequest {
   };
   std::string merchant_code;
   std::string out_request_no;
-  std::optional<ContactInfo> contact_info;
+  Optional<ContactInfo> contact_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -162,13 +162,12 @@ struct GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse {
     AuditRejectDetail& operator=(AuditRejectDetail&&) = default;
     ~AuditRejectDetail();
   };
-  std::string apply_id;
-  std::string out_request_no;
-  std::string merchant_code;
-  // required
+  std::optional<std::string> apply_id;
+  std::optional<std::string> out_request_no;
+  std::optional<std::string> merchant_code;
   Enum<State> state;
   std::optional<std::string> audit_reject_reason;
-  std::vector<AuditRejectDetail> audit_reject_detail;
+  List<AuditRejectDetail> audit_reject_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -248,16 +247,33 @@ struct GetMchcontactalterapplymentByApplyIdRequest {
   ~GetMchcontactalterapplymentByApplyIdRequest();
 };
 struct GetMchcontactalterapplymentByApplyIdResponse {
-  using State = GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse::State;
-  using AuditRejectDetail =
-      GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse::AuditRejectDetail;
-  std::string apply_id;
-  std::string out_request_no;
-  std::string merchant_code;
-  // required
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kApplymentStateAuditing = 1,  // "APPLYMENT_STATE_AUDITING"
+    kApplymentStateRejected = 2,  // "APPLYMENT_STATE_REJECTED"
+    kApplymentStateModifing = 3,  // "APPLYMENT_STATE_MODIFING"
+    kApplymentStateFinished = 4,  // "APPLYMENT_STATE_FINISHED"
+    kApplymentStateCanceled = 5,  // "APPLYMENT_STATE_CANCELED"
+  };
+  struct AuditRejectDetail {
+    std::optional<std::string> param_name;
+    std::optional<std::string> reject_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    AuditRejectDetail();
+    AuditRejectDetail(const AuditRejectDetail&) = default;
+    AuditRejectDetail(AuditRejectDetail&&) = default;
+    AuditRejectDetail& operator=(const AuditRejectDetail&) = default;
+    AuditRejectDetail& operator=(AuditRejectDetail&&) = default;
+    ~AuditRejectDetail();
+  };
+  std::optional<std::string> apply_id;
+  std::optional<std::string> out_request_no;
+  std::optional<std::string> merchant_code;
   Enum<State> state;
   std::optional<std::string> audit_reject_reason;
-  std::vector<AuditRejectDetail> audit_reject_detail;
+  List<AuditRejectDetail> audit_reject_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -324,7 +340,14 @@ struct PostMchcontactalterapplymentByApplyIdRevokeRequest {
   ~PostMchcontactalterapplymentByApplyIdRevokeRequest();
 };
 struct PostMchcontactalterapplymentByApplyIdRevokeResponse {
-  using State = GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse::State;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kApplymentStateAuditing = 1,  // "APPLYMENT_STATE_AUDITING"
+    kApplymentStateRejected = 2,  // "APPLYMENT_STATE_REJECTED"
+    kApplymentStateModifing = 3,  // "APPLYMENT_STATE_MODIFING"
+    kApplymentStateFinished = 4,  // "APPLYMENT_STATE_FINISHED"
+    kApplymentStateCanceled = 5,  // "APPLYMENT_STATE_CANCELED"
+  };
   std::optional<std::string> apply_id;
   Enum<State> state;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -475,7 +498,18 @@ struct PostMchsubjectalterapplymentRequest {
       kLegal = 1,  // "LEGAL"
       kSuper = 2,  // "SUPER"
     };
-    using IdDocType = PostMchcontactalterapplymentRequest::ContactInfo::ContactIdDocType;
+    enum class IdDocType : std::int32_t {
+      kUnrecognized = 0,
+      kIdentificationTypeIdcard = 1,            // "IDENTIFICATION_TYPE_IDCARD"
+      kIdentificationTypeOverseaPassport = 2,   // "IDENTIFICATION_TYPE_OVERSEA_PASSPORT"
+      kIdentificationTypeHongkongPassport = 3,  // "IDENTIFICATION_TYPE_HONGKONG_PASSPORT"
+      kIdentificationTypeMacaoPassport = 4,     // "IDENTIFICATION_TYPE_MACAO_PASSPORT"
+      kIdentificationTypeTaiwanPassport = 5,    // "IDENTIFICATION_TYPE_TAIWAN_PASSPORT"
+      kIdentificationTypeForeignResident = 6,   // "IDENTIFICATION_TYPE_FOREIGN_RESIDENT"
+      kIdentificationTypeHongkongMacaoResident =
+          7,                                  // "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT"
+      kIdentificationTypeTaiwanResident = 8,  // "IDENTIFICATION_TYPE_TAIWAN_RESIDENT"
+    };
     // required
     Enum<IdHolderType> id_holder_type;
     Enum<IdDocType> id_doc_type;
@@ -505,7 +539,7 @@ struct PostMchsubjectalterapplymentRequest {
     ~LegalPersonInfo();
   };
   struct UboInfoList {
-    using IdDocType = PostMchcontactalterapplymentRequest::ContactInfo::ContactIdDocType;
+    using IdDocType = PostMchsubjectalterapplymentRequest::LegalPersonInfo::IdDocType;
     // required
     Enum<IdDocType> id_doc_type;
     // format MediaId
@@ -552,12 +586,12 @@ struct PostMchsubjectalterapplymentRequest {
   // required
   Enum<OrganizationType> organization_type;
   std::optional<bool> finance_institution;
-  std::optional<BusinessLicenseInfo> business_license_info;
-  std::optional<CertificateInfo> certificate_info;
-  std::optional<FinanceInstitutionInfo> finance_institution_info;
-  std::optional<LegalPersonInfo> legal_person_info;
+  Optional<BusinessLicenseInfo> business_license_info;
+  Optional<CertificateInfo> certificate_info;
+  Optional<FinanceInstitutionInfo> finance_institution_info;
+  Optional<LegalPersonInfo> legal_person_info;
   std::vector<UboInfoList> ubo_info_list;
-  std::optional<Addition> addition;
+  Optional<Addition> addition;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -641,15 +675,25 @@ struct GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse {
     kApplymentStateCanceled = 5,  // "APPLYMENT_STATE_CANCELED"
     kApplymentStateEditting = 6,  // "APPLYMENT_STATE_EDITTING"
   };
-  using AuditRejectDetail =
-      GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse::AuditRejectDetail;
-  std::string merchant_code;
-  std::string apply_id;
-  std::string out_request_no;
-  // required
+  struct AuditRejectDetail {
+    std::optional<std::string> param_name;
+    std::optional<std::string> reject_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    AuditRejectDetail();
+    AuditRejectDetail(const AuditRejectDetail&) = default;
+    AuditRejectDetail(AuditRejectDetail&&) = default;
+    AuditRejectDetail& operator=(const AuditRejectDetail&) = default;
+    AuditRejectDetail& operator=(AuditRejectDetail&&) = default;
+    ~AuditRejectDetail();
+  };
+  std::optional<std::string> merchant_code;
+  std::optional<std::string> apply_id;
+  std::optional<std::string> out_request_no;
   Enum<State> state;
   std::optional<std::string> audit_reject_reason;
-  std::vector<AuditRejectDetail> audit_reject_detail;
+  List<AuditRejectDetail> audit_reject_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -729,16 +773,34 @@ struct GetMchsubjectalterapplymentByApplyIdRequest {
   ~GetMchsubjectalterapplymentByApplyIdRequest();
 };
 struct GetMchsubjectalterapplymentByApplyIdResponse {
-  using State = GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse::State;
-  using AuditRejectDetail =
-      GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse::AuditRejectDetail;
-  std::string merchant_code;
-  std::string apply_id;
-  std::string out_request_no;
-  // required
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kApplymentStateAuditing = 1,  // "APPLYMENT_STATE_AUDITING"
+    kApplymentStateRejected = 2,  // "APPLYMENT_STATE_REJECTED"
+    kApplymentStateModifing = 3,  // "APPLYMENT_STATE_MODIFING"
+    kApplymentStateFinished = 4,  // "APPLYMENT_STATE_FINISHED"
+    kApplymentStateCanceled = 5,  // "APPLYMENT_STATE_CANCELED"
+    kApplymentStateEditting = 6,  // "APPLYMENT_STATE_EDITTING"
+  };
+  struct AuditRejectDetail {
+    std::optional<std::string> param_name;
+    std::optional<std::string> reject_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    AuditRejectDetail();
+    AuditRejectDetail(const AuditRejectDetail&) = default;
+    AuditRejectDetail(AuditRejectDetail&&) = default;
+    AuditRejectDetail& operator=(const AuditRejectDetail&) = default;
+    AuditRejectDetail& operator=(AuditRejectDetail&&) = default;
+    ~AuditRejectDetail();
+  };
+  std::optional<std::string> merchant_code;
+  std::optional<std::string> apply_id;
+  std::optional<std::string> out_request_no;
   Enum<State> state;
   std::optional<std::string> audit_reject_reason;
-  std::vector<AuditRejectDetail> audit_reject_detail;
+  List<AuditRejectDetail> audit_reject_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -810,7 +872,6 @@ struct PostMchsubjectalterapplymentByApplyIdRevokeResponse {
     kSuccess = 1,  // "SUCCESS"
     kFail = 2,     // "FAIL"
   };
-  // required
   Enum<Result_> result;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -942,11 +1003,17 @@ struct GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoRequest {
   ~GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoRequest();
 };
 struct GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoResponse {
-  using State = GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse::State;
-  std::string apply_id;
-  std::string out_request_no;
-  std::string sub_mchid;
-  // required
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kApplymentStateAuditing = 1,  // "APPLYMENT_STATE_AUDITING"
+    kApplymentStateRejected = 2,  // "APPLYMENT_STATE_REJECTED"
+    kApplymentStateModifing = 3,  // "APPLYMENT_STATE_MODIFING"
+    kApplymentStateFinished = 4,  // "APPLYMENT_STATE_FINISHED"
+    kApplymentStateCanceled = 5,  // "APPLYMENT_STATE_CANCELED"
+  };
+  std::optional<std::string> apply_id;
+  std::optional<std::string> out_request_no;
+  std::optional<std::string> sub_mchid;
   Enum<State> state;
   std::optional<std::string> audit_reject_reason;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -1026,11 +1093,17 @@ struct GetMerchantnamealterapplymentByApplyIdRequest {
   ~GetMerchantnamealterapplymentByApplyIdRequest();
 };
 struct GetMerchantnamealterapplymentByApplyIdResponse {
-  using State = GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse::State;
-  std::string apply_id;
-  std::string out_request_no;
-  std::string merchant_code;
-  // required
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kApplymentStateAuditing = 1,  // "APPLYMENT_STATE_AUDITING"
+    kApplymentStateRejected = 2,  // "APPLYMENT_STATE_REJECTED"
+    kApplymentStateModifing = 3,  // "APPLYMENT_STATE_MODIFING"
+    kApplymentStateFinished = 4,  // "APPLYMENT_STATE_FINISHED"
+    kApplymentStateCanceled = 5,  // "APPLYMENT_STATE_CANCELED"
+  };
+  std::optional<std::string> apply_id;
+  std::optional<std::string> out_request_no;
+  std::optional<std::string> merchant_code;
   Enum<State> state;
   std::optional<std::string> audit_reject_reason;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -1188,15 +1261,22 @@ void Serialize(Archive& archive, PostMerchantnamealterapplymentByApplyIdRevokeRe
 const EnumTable& EnumTableOf(PostMchcontactalterapplymentRequest::ContactInfo::ContactIdDocType);
 const EnumTable& EnumTableOf(
     GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse::State);
+const EnumTable& EnumTableOf(GetMchcontactalterapplymentByApplyIdResponse::State);
+const EnumTable& EnumTableOf(PostMchcontactalterapplymentByApplyIdRevokeResponse::State);
 const EnumTable& EnumTableOf(PostMchsubjectalterapplymentRequest::AlterScope);
 const EnumTable& EnumTableOf(PostMchsubjectalterapplymentRequest::OrganizationType);
 const EnumTable& EnumTableOf(PostMchsubjectalterapplymentRequest::CertificateInfo::CertType);
 const EnumTable& EnumTableOf(
     PostMchsubjectalterapplymentRequest::FinanceInstitutionInfo::FinanceType);
 const EnumTable& EnumTableOf(PostMchsubjectalterapplymentRequest::LegalPersonInfo::IdHolderType);
+const EnumTable& EnumTableOf(PostMchsubjectalterapplymentRequest::LegalPersonInfo::IdDocType);
 const EnumTable& EnumTableOf(
     GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse::State);
+const EnumTable& EnumTableOf(GetMchsubjectalterapplymentByApplyIdResponse::State);
 const EnumTable& EnumTableOf(PostMchsubjectalterapplymentByApplyIdRevokeResponse::Result_);
+const EnumTable& EnumTableOf(
+    GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoResponse::State);
+const EnumTable& EnumTableOf(GetMerchantnamealterapplymentByApplyIdResponse::State);
 const EnumTable& EnumTableOf(PostMerchantnamealterapplymentByApplyIdRevokeResponse::State);
 
 // Fluent calls: Mchalterapply(client).segment().segment(placeholder).get(request).

@@ -4,7 +4,7 @@
 // Typed models for v3/med-ins (4 endpoints, 4 typed calls).
 //
 //   auto r = wechatpay::models::v3::MedIns(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_2.cc.
+// Implementation: src/models/small_groups_3.cc.
 #ifndef WECHATPAY_MODELS_V3_MED_INS_H_
 #define WECHATPAY_MODELS_V3_MED_INS_H_
 
@@ -75,7 +75,24 @@ struct PostOrdersRequest {
     Payer& operator=(Payer&&) = default;
     ~Payer();
   };
-  using Relative = PostOrdersRequest::Payer;
+  struct Relative {
+    using CardType = PostOrdersRequest::Payer::CardType;
+    // format base64; encrypted with the platform key when sent
+    std::string name;
+    // format base64; encrypted with the platform key when sent
+    std::string id_digest;
+    // required
+    Enum<CardType> card_type;
+    // Unknown members.
+    JsonValue extra;
+
+    Relative();
+    Relative(const Relative&) = default;
+    Relative(Relative&&) = default;
+    Relative& operator=(const Relative&) = default;
+    Relative& operator=(Relative&&) = default;
+    ~Relative();
+  };
   struct CashAddDetail {
     enum class CashAddType : std::int32_t {
       kUnrecognized = 0,
@@ -144,7 +161,7 @@ struct PostOrdersRequest {
   std::optional<std::string> sub_openid;
   Payer payer;
   std::optional<bool> pay_for_relatives;
-  std::optional<Relative> relative;
+  Optional<Relative> relative;
   std::string out_trade_no;
   std::string serial_no;
   std::optional<std::string> pay_order_id;
@@ -165,7 +182,7 @@ struct PostOrdersRequest {
   std::vector<CashReduceDetail> cash_reduce_detail;
   std::string callback_url;
   std::optional<std::string> prepay_id;
-  std::optional<PassthroughRequestContent> passthrough_request_content;
+  Optional<PassthroughRequestContent> passthrough_request_content;
   std::optional<std::string> extends;
   std::optional<std::string> attach;
   std::optional<std::string> channel_no;
@@ -207,52 +224,86 @@ struct PostOrdersResponse {
     kMedInsPayFail = 5,           // "MED_INS_PAY_FAIL"
     kNoMedInsPay = 6,             // "NO_MED_INS_PAY"
   };
-  using PassthroughResponseContent = PostOrdersRequest::PassthroughRequestContent;
+  struct PassthroughResponseContent {
+    std::optional<std::string> payAuthNo;
+    std::optional<std::string> payOrdId;
+    std::optional<std::string> setlLatlnt;
+    // Unknown members.
+    JsonValue extra;
+
+    PassthroughResponseContent();
+    PassthroughResponseContent(const PassthroughResponseContent&) = default;
+    PassthroughResponseContent(PassthroughResponseContent&&) = default;
+    PassthroughResponseContent& operator=(const PassthroughResponseContent&) = default;
+    PassthroughResponseContent& operator=(PassthroughResponseContent&&) = default;
+    ~PassthroughResponseContent();
+  };
   using MixPayType = PostOrdersRequest::MixPayType;
   using OrderType = PostOrdersRequest::OrderType;
-  using CashAddDetail = PostOrdersRequest::CashAddDetail;
-  using CashReduceDetail = PostOrdersRequest::CashReduceDetail;
+  struct CashAddDetail {
+    using CashAddType = PostOrdersRequest::CashAddDetail::CashAddType;
+    std::optional<std::int64_t> cash_add_fee;
+    Enum<CashAddType> cash_add_type;
+    // Unknown members.
+    JsonValue extra;
+
+    CashAddDetail();
+    CashAddDetail(const CashAddDetail&) = default;
+    CashAddDetail(CashAddDetail&&) = default;
+    CashAddDetail& operator=(const CashAddDetail&) = default;
+    CashAddDetail& operator=(CashAddDetail&&) = default;
+    ~CashAddDetail();
+  };
+  struct CashReduceDetail {
+    using CashReduceType = PostOrdersRequest::CashReduceDetail::CashReduceType;
+    std::optional<std::int64_t> cash_reduce_fee;
+    Enum<CashReduceType> cash_reduce_type;
+    // Unknown members.
+    JsonValue extra;
+
+    CashReduceDetail();
+    CashReduceDetail(const CashReduceDetail&) = default;
+    CashReduceDetail(CashReduceDetail&&) = default;
+    CashReduceDetail& operator=(const CashReduceDetail&) = default;
+    CashReduceDetail& operator=(CashReduceDetail&&) = default;
+    ~CashReduceDetail();
+  };
   using PassthroughRequestContent = PostOrdersRequest::PassthroughRequestContent;
-  std::string mix_trade_no;
-  // required
+  std::optional<std::string> mix_trade_no;
   Enum<MixPayStatus> mix_pay_status;
-  // required
   Enum<SelfPayStatus> self_pay_status;
-  // required
   Enum<MedInsPayStatus> med_ins_pay_status;
   std::optional<std::string> paid_time;
-  std::optional<PassthroughResponseContent> passthrough_response_content;
-  // required
+  Optional<PassthroughResponseContent> passthrough_response_content;
   Enum<MixPayType> mix_pay_type;
-  // required
   Enum<OrderType> order_type;
-  std::string appid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> openid;
   std::optional<std::string> sub_openid;
   std::optional<bool> pay_for_relatives;
-  std::string out_trade_no;
-  std::string serial_no;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> serial_no;
   std::optional<std::string> pay_order_id;
   std::optional<std::string> pay_auth_no;
   std::optional<std::string> geo_location;
-  std::string city_id;
-  std::string med_inst_name;
-  std::string med_inst_no;
+  std::optional<std::string> city_id;
+  std::optional<std::string> med_inst_name;
+  std::optional<std::string> med_inst_no;
   // format rfc3339
   std::optional<std::string> med_ins_order_create_time;
-  std::int64_t total_fee = 0;
+  std::optional<std::int64_t> total_fee;
   std::optional<std::int64_t> med_ins_gov_fee;
   std::optional<std::int64_t> med_ins_self_fee;
   std::optional<std::int64_t> med_ins_other_fee;
   std::optional<std::int64_t> med_ins_cash_fee;
   std::optional<std::int64_t> wechat_pay_cash_fee;
-  std::vector<CashAddDetail> cash_add_detail;
-  std::vector<CashReduceDetail> cash_reduce_detail;
-  std::string callback_url;
+  List<CashAddDetail> cash_add_detail;
+  List<CashReduceDetail> cash_reduce_detail;
+  std::optional<std::string> callback_url;
   std::optional<std::string> prepay_id;
-  std::optional<PassthroughRequestContent> passthrough_request_content;
+  Optional<PassthroughRequestContent> passthrough_request_content;
   std::optional<std::string> extends;
   std::optional<std::string> attach;
   std::optional<std::string> channel_no;
@@ -314,55 +365,158 @@ struct GetOrdersMixTradeNoRequest {
   ~GetOrdersMixTradeNoRequest();
 };
 struct GetOrdersMixTradeNoResponse {
-  using MixPayStatus = PostOrdersResponse::MixPayStatus;
-  using SelfPayStatus = PostOrdersResponse::SelfPayStatus;
-  using MedInsPayStatus = PostOrdersResponse::MedInsPayStatus;
-  using PassthroughResponseContent = PostOrdersRequest::PassthroughRequestContent;
-  using MixPayType = PostOrdersRequest::MixPayType;
-  using OrderType = PostOrdersRequest::OrderType;
-  using CashAddDetail = PostOrdersRequest::CashAddDetail;
-  using CashReduceDetail = PostOrdersRequest::CashReduceDetail;
-  using PassthroughRequestContent = PostOrdersRequest::PassthroughRequestContent;
-  std::string mix_trade_no;
-  // required
+  enum class MixPayStatus : std::int32_t {
+    kUnrecognized = 0,
+    kUnknownMixPayStatus = 1,  // "UNKNOWN_MIX_PAY_STATUS"
+    kMixPayCreated = 2,        // "MIX_PAY_CREATED"
+    kMixPaySuccess = 3,        // "MIX_PAY_SUCCESS"
+    kMixPayRefund = 4,         // "MIX_PAY_REFUND"
+    kMixPayFail = 5,           // "MIX_PAY_FAIL"
+  };
+  enum class SelfPayStatus : std::int32_t {
+    kUnrecognized = 0,
+    kUnknownSelfPayStatus = 1,  // "UNKNOWN_SELF_PAY_STATUS"
+    kSelfPayCreated = 2,        // "SELF_PAY_CREATED"
+    kSelfPaySuccess = 3,        // "SELF_PAY_SUCCESS"
+    kSelfPayRefund = 4,         // "SELF_PAY_REFUND"
+    kSelfPayFail = 5,           // "SELF_PAY_FAIL"
+    kNoSelfPay = 6,             // "NO_SELF_PAY"
+  };
+  enum class MedInsPayStatus : std::int32_t {
+    kUnrecognized = 0,
+    kUnknownMedInsPayStatus = 1,  // "UNKNOWN_MED_INS_PAY_STATUS"
+    kMedInsPayCreated = 2,        // "MED_INS_PAY_CREATED"
+    kMedInsPaySuccess = 3,        // "MED_INS_PAY_SUCCESS"
+    kMedInsPayRefund = 4,         // "MED_INS_PAY_REFUND"
+    kMedInsPayFail = 5,           // "MED_INS_PAY_FAIL"
+    kNoMedInsPay = 6,             // "NO_MED_INS_PAY"
+  };
+  struct PassthroughResponseContent {
+    std::optional<std::string> payAuthNo;
+    std::optional<std::string> payOrdId;
+    std::optional<std::string> setlLatlnt;
+    // Unknown members.
+    JsonValue extra;
+
+    PassthroughResponseContent();
+    PassthroughResponseContent(const PassthroughResponseContent&) = default;
+    PassthroughResponseContent(PassthroughResponseContent&&) = default;
+    PassthroughResponseContent& operator=(const PassthroughResponseContent&) = default;
+    PassthroughResponseContent& operator=(PassthroughResponseContent&&) = default;
+    ~PassthroughResponseContent();
+  };
+  enum class MixPayType : std::int32_t {
+    kUnrecognized = 0,
+    kUnknownMixPayType = 1,  // "UNKNOWN_MIX_PAY_TYPE"
+    kCashOnly = 2,           // "CASH_ONLY"
+    kInsuranceOnly = 3,      // "INSURANCE_ONLY"
+    kCashAndInsurance = 4,   // "CASH_AND_INSURANCE"
+  };
+  enum class OrderType : std::int32_t {
+    kUnrecognized = 0,
+    kUnknownOrderType = 1,  // "UNKNOWN_ORDER_TYPE"
+    kRegPay = 2,            // "REG_PAY"
+    kDiagPay = 3,           // "DIAG_PAY"
+    kCovidExamPay = 4,      // "COVID_EXAM_PAY"
+    kInHospPay = 5,         // "IN_HOSP_PAY"
+    kPharmacyPay = 6,       // "PHARMACY_PAY"
+    kInsurancePay = 7,      // "INSURANCE_PAY"
+    kIntRegPay = 8,         // "INT_REG_PAY"
+    kIntReDiagPay = 9,      // "INT_RE_DIAG_PAY"
+    kIntRxPay = 10,         // "INT_RX_PAY"
+    kCovidAntigenPay = 11,  // "COVID_ANTIGEN_PAY"
+    kMedPay = 12,           // "MED_PAY"
+  };
+  struct CashAddDetail {
+    enum class CashAddType : std::int32_t {
+      kUnrecognized = 0,
+      kDefaultAddType = 1,        // "DEFAULT_ADD_TYPE"
+      kFreight = 2,               // "FREIGHT"
+      kOtherMedicalExpenses = 3,  // "OTHER_MEDICAL_EXPENSES"
+    };
+    std::optional<std::int64_t> cash_add_fee;
+    Enum<CashAddType> cash_add_type;
+    // Unknown members.
+    JsonValue extra;
+
+    CashAddDetail();
+    CashAddDetail(const CashAddDetail&) = default;
+    CashAddDetail(CashAddDetail&&) = default;
+    CashAddDetail& operator=(const CashAddDetail&) = default;
+    CashAddDetail& operator=(CashAddDetail&&) = default;
+    ~CashAddDetail();
+  };
+  struct CashReduceDetail {
+    enum class CashReduceType : std::int32_t {
+      kUnrecognized = 0,
+      kDefaultReduceType = 1,  // "DEFAULT_REDUCE_TYPE"
+      kHospitalReduce = 2,     // "HOSPITAL_REDUCE"
+      kPharmacyDiscount = 3,   // "PHARMACY_DISCOUNT"
+      kDiscount = 4,           // "DISCOUNT"
+      kPrePayment = 5,         // "PRE_PAYMENT"
+      kDepositDeduction = 6,   // "DEPOSIT_DEDUCTION"
+    };
+    std::optional<std::int64_t> cash_reduce_fee;
+    Enum<CashReduceType> cash_reduce_type;
+    // Unknown members.
+    JsonValue extra;
+
+    CashReduceDetail();
+    CashReduceDetail(const CashReduceDetail&) = default;
+    CashReduceDetail(CashReduceDetail&&) = default;
+    CashReduceDetail& operator=(const CashReduceDetail&) = default;
+    CashReduceDetail& operator=(CashReduceDetail&&) = default;
+    ~CashReduceDetail();
+  };
+  struct PassthroughRequestContent {
+    std::optional<std::string> payAuthNo;
+    std::optional<std::string> payOrdId;
+    std::optional<std::string> setlLatlnt;
+    // Unknown members.
+    JsonValue extra;
+
+    PassthroughRequestContent();
+    PassthroughRequestContent(const PassthroughRequestContent&) = default;
+    PassthroughRequestContent(PassthroughRequestContent&&) = default;
+    PassthroughRequestContent& operator=(const PassthroughRequestContent&) = default;
+    PassthroughRequestContent& operator=(PassthroughRequestContent&&) = default;
+    ~PassthroughRequestContent();
+  };
+  std::optional<std::string> mix_trade_no;
   Enum<MixPayStatus> mix_pay_status;
-  // required
   Enum<SelfPayStatus> self_pay_status;
-  // required
   Enum<MedInsPayStatus> med_ins_pay_status;
   std::optional<std::string> paid_time;
-  std::optional<PassthroughResponseContent> passthrough_response_content;
-  // required
+  Optional<PassthroughResponseContent> passthrough_response_content;
   Enum<MixPayType> mix_pay_type;
-  // required
   Enum<OrderType> order_type;
-  std::string appid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> openid;
   std::optional<std::string> sub_openid;
   std::optional<bool> pay_for_relatives;
-  std::string out_trade_no;
-  std::string serial_no;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> serial_no;
   std::optional<std::string> pay_order_id;
   std::optional<std::string> pay_auth_no;
   std::optional<std::string> geo_location;
-  std::string city_id;
-  std::string med_inst_name;
-  std::string med_inst_no;
+  std::optional<std::string> city_id;
+  std::optional<std::string> med_inst_name;
+  std::optional<std::string> med_inst_no;
   // format rfc3339
   std::optional<std::string> med_ins_order_create_time;
-  std::int64_t total_fee = 0;
+  std::optional<std::int64_t> total_fee;
   std::optional<std::int64_t> med_ins_gov_fee;
   std::optional<std::int64_t> med_ins_self_fee;
   std::optional<std::int64_t> med_ins_other_fee;
   std::optional<std::int64_t> med_ins_cash_fee;
   std::optional<std::int64_t> wechat_pay_cash_fee;
-  std::vector<CashAddDetail> cash_add_detail;
-  std::vector<CashReduceDetail> cash_reduce_detail;
-  std::string callback_url;
+  List<CashAddDetail> cash_add_detail;
+  List<CashReduceDetail> cash_reduce_detail;
+  std::optional<std::string> callback_url;
   std::optional<std::string> prepay_id;
-  std::optional<PassthroughRequestContent> passthrough_request_content;
+  Optional<PassthroughRequestContent> passthrough_request_content;
   std::optional<std::string> extends;
   std::optional<std::string> attach;
   std::optional<std::string> channel_no;
@@ -426,55 +580,158 @@ struct GetOrdersOutTradeNoRequest {
   ~GetOrdersOutTradeNoRequest();
 };
 struct GetOrdersOutTradeNoResponse {
-  using MixPayStatus = PostOrdersResponse::MixPayStatus;
-  using SelfPayStatus = PostOrdersResponse::SelfPayStatus;
-  using MedInsPayStatus = PostOrdersResponse::MedInsPayStatus;
-  using PassthroughResponseContent = PostOrdersRequest::PassthroughRequestContent;
-  using MixPayType = PostOrdersRequest::MixPayType;
-  using OrderType = PostOrdersRequest::OrderType;
-  using CashAddDetail = PostOrdersRequest::CashAddDetail;
-  using CashReduceDetail = PostOrdersRequest::CashReduceDetail;
-  using PassthroughRequestContent = PostOrdersRequest::PassthroughRequestContent;
-  std::string mix_trade_no;
-  // required
+  enum class MixPayStatus : std::int32_t {
+    kUnrecognized = 0,
+    kUnknownMixPayStatus = 1,  // "UNKNOWN_MIX_PAY_STATUS"
+    kMixPayCreated = 2,        // "MIX_PAY_CREATED"
+    kMixPaySuccess = 3,        // "MIX_PAY_SUCCESS"
+    kMixPayRefund = 4,         // "MIX_PAY_REFUND"
+    kMixPayFail = 5,           // "MIX_PAY_FAIL"
+  };
+  enum class SelfPayStatus : std::int32_t {
+    kUnrecognized = 0,
+    kUnknownSelfPayStatus = 1,  // "UNKNOWN_SELF_PAY_STATUS"
+    kSelfPayCreated = 2,        // "SELF_PAY_CREATED"
+    kSelfPaySuccess = 3,        // "SELF_PAY_SUCCESS"
+    kSelfPayRefund = 4,         // "SELF_PAY_REFUND"
+    kSelfPayFail = 5,           // "SELF_PAY_FAIL"
+    kNoSelfPay = 6,             // "NO_SELF_PAY"
+  };
+  enum class MedInsPayStatus : std::int32_t {
+    kUnrecognized = 0,
+    kUnknownMedInsPayStatus = 1,  // "UNKNOWN_MED_INS_PAY_STATUS"
+    kMedInsPayCreated = 2,        // "MED_INS_PAY_CREATED"
+    kMedInsPaySuccess = 3,        // "MED_INS_PAY_SUCCESS"
+    kMedInsPayRefund = 4,         // "MED_INS_PAY_REFUND"
+    kMedInsPayFail = 5,           // "MED_INS_PAY_FAIL"
+    kNoMedInsPay = 6,             // "NO_MED_INS_PAY"
+  };
+  struct PassthroughResponseContent {
+    std::optional<std::string> payAuthNo;
+    std::optional<std::string> payOrdId;
+    std::optional<std::string> setlLatlnt;
+    // Unknown members.
+    JsonValue extra;
+
+    PassthroughResponseContent();
+    PassthroughResponseContent(const PassthroughResponseContent&) = default;
+    PassthroughResponseContent(PassthroughResponseContent&&) = default;
+    PassthroughResponseContent& operator=(const PassthroughResponseContent&) = default;
+    PassthroughResponseContent& operator=(PassthroughResponseContent&&) = default;
+    ~PassthroughResponseContent();
+  };
+  enum class MixPayType : std::int32_t {
+    kUnrecognized = 0,
+    kUnknownMixPayType = 1,  // "UNKNOWN_MIX_PAY_TYPE"
+    kCashOnly = 2,           // "CASH_ONLY"
+    kInsuranceOnly = 3,      // "INSURANCE_ONLY"
+    kCashAndInsurance = 4,   // "CASH_AND_INSURANCE"
+  };
+  enum class OrderType : std::int32_t {
+    kUnrecognized = 0,
+    kUnknownOrderType = 1,  // "UNKNOWN_ORDER_TYPE"
+    kRegPay = 2,            // "REG_PAY"
+    kDiagPay = 3,           // "DIAG_PAY"
+    kCovidExamPay = 4,      // "COVID_EXAM_PAY"
+    kInHospPay = 5,         // "IN_HOSP_PAY"
+    kPharmacyPay = 6,       // "PHARMACY_PAY"
+    kInsurancePay = 7,      // "INSURANCE_PAY"
+    kIntRegPay = 8,         // "INT_REG_PAY"
+    kIntReDiagPay = 9,      // "INT_RE_DIAG_PAY"
+    kIntRxPay = 10,         // "INT_RX_PAY"
+    kCovidAntigenPay = 11,  // "COVID_ANTIGEN_PAY"
+    kMedPay = 12,           // "MED_PAY"
+  };
+  struct CashAddDetail {
+    enum class CashAddType : std::int32_t {
+      kUnrecognized = 0,
+      kDefaultAddType = 1,        // "DEFAULT_ADD_TYPE"
+      kFreight = 2,               // "FREIGHT"
+      kOtherMedicalExpenses = 3,  // "OTHER_MEDICAL_EXPENSES"
+    };
+    std::optional<std::int64_t> cash_add_fee;
+    Enum<CashAddType> cash_add_type;
+    // Unknown members.
+    JsonValue extra;
+
+    CashAddDetail();
+    CashAddDetail(const CashAddDetail&) = default;
+    CashAddDetail(CashAddDetail&&) = default;
+    CashAddDetail& operator=(const CashAddDetail&) = default;
+    CashAddDetail& operator=(CashAddDetail&&) = default;
+    ~CashAddDetail();
+  };
+  struct CashReduceDetail {
+    enum class CashReduceType : std::int32_t {
+      kUnrecognized = 0,
+      kDefaultReduceType = 1,  // "DEFAULT_REDUCE_TYPE"
+      kHospitalReduce = 2,     // "HOSPITAL_REDUCE"
+      kPharmacyDiscount = 3,   // "PHARMACY_DISCOUNT"
+      kDiscount = 4,           // "DISCOUNT"
+      kPrePayment = 5,         // "PRE_PAYMENT"
+      kDepositDeduction = 6,   // "DEPOSIT_DEDUCTION"
+    };
+    std::optional<std::int64_t> cash_reduce_fee;
+    Enum<CashReduceType> cash_reduce_type;
+    // Unknown members.
+    JsonValue extra;
+
+    CashReduceDetail();
+    CashReduceDetail(const CashReduceDetail&) = default;
+    CashReduceDetail(CashReduceDetail&&) = default;
+    CashReduceDetail& operator=(const CashReduceDetail&) = default;
+    CashReduceDetail& operator=(CashReduceDetail&&) = default;
+    ~CashReduceDetail();
+  };
+  struct PassthroughRequestContent {
+    std::optional<std::string> payAuthNo;
+    std::optional<std::string> payOrdId;
+    std::optional<std::string> setlLatlnt;
+    // Unknown members.
+    JsonValue extra;
+
+    PassthroughRequestContent();
+    PassthroughRequestContent(const PassthroughRequestContent&) = default;
+    PassthroughRequestContent(PassthroughRequestContent&&) = default;
+    PassthroughRequestContent& operator=(const PassthroughRequestContent&) = default;
+    PassthroughRequestContent& operator=(PassthroughRequestContent&&) = default;
+    ~PassthroughRequestContent();
+  };
+  std::optional<std::string> mix_trade_no;
   Enum<MixPayStatus> mix_pay_status;
-  // required
   Enum<SelfPayStatus> self_pay_status;
-  // required
   Enum<MedInsPayStatus> med_ins_pay_status;
   std::optional<std::string> paid_time;
-  std::optional<PassthroughResponseContent> passthrough_response_content;
-  // required
+  Optional<PassthroughResponseContent> passthrough_response_content;
   Enum<MixPayType> mix_pay_type;
-  // required
   Enum<OrderType> order_type;
-  std::string appid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> openid;
   std::optional<std::string> sub_openid;
   std::optional<bool> pay_for_relatives;
-  std::string out_trade_no;
-  std::string serial_no;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> serial_no;
   std::optional<std::string> pay_order_id;
   std::optional<std::string> pay_auth_no;
   std::optional<std::string> geo_location;
-  std::string city_id;
-  std::string med_inst_name;
-  std::string med_inst_no;
+  std::optional<std::string> city_id;
+  std::optional<std::string> med_inst_name;
+  std::optional<std::string> med_inst_no;
   // format rfc3339
   std::optional<std::string> med_ins_order_create_time;
-  std::int64_t total_fee = 0;
+  std::optional<std::int64_t> total_fee;
   std::optional<std::int64_t> med_ins_gov_fee;
   std::optional<std::int64_t> med_ins_self_fee;
   std::optional<std::int64_t> med_ins_other_fee;
   std::optional<std::int64_t> med_ins_cash_fee;
   std::optional<std::int64_t> wechat_pay_cash_fee;
-  std::vector<CashAddDetail> cash_add_detail;
-  std::vector<CashReduceDetail> cash_reduce_detail;
-  std::string callback_url;
+  List<CashAddDetail> cash_add_detail;
+  List<CashReduceDetail> cash_reduce_detail;
+  std::optional<std::string> callback_url;
   std::optional<std::string> prepay_id;
-  std::optional<PassthroughRequestContent> passthrough_request_content;
+  Optional<PassthroughRequestContent> passthrough_request_content;
   std::optional<std::string> extends;
   std::optional<std::string> attach;
   std::optional<std::string> channel_no;
@@ -597,6 +854,20 @@ const EnumTable& EnumTableOf(PostOrdersRequest::CashReduceDetail::CashReduceType
 const EnumTable& EnumTableOf(PostOrdersResponse::MixPayStatus);
 const EnumTable& EnumTableOf(PostOrdersResponse::SelfPayStatus);
 const EnumTable& EnumTableOf(PostOrdersResponse::MedInsPayStatus);
+const EnumTable& EnumTableOf(GetOrdersMixTradeNoResponse::MixPayStatus);
+const EnumTable& EnumTableOf(GetOrdersMixTradeNoResponse::SelfPayStatus);
+const EnumTable& EnumTableOf(GetOrdersMixTradeNoResponse::MedInsPayStatus);
+const EnumTable& EnumTableOf(GetOrdersMixTradeNoResponse::MixPayType);
+const EnumTable& EnumTableOf(GetOrdersMixTradeNoResponse::OrderType);
+const EnumTable& EnumTableOf(GetOrdersMixTradeNoResponse::CashAddDetail::CashAddType);
+const EnumTable& EnumTableOf(GetOrdersMixTradeNoResponse::CashReduceDetail::CashReduceType);
+const EnumTable& EnumTableOf(GetOrdersOutTradeNoResponse::MixPayStatus);
+const EnumTable& EnumTableOf(GetOrdersOutTradeNoResponse::SelfPayStatus);
+const EnumTable& EnumTableOf(GetOrdersOutTradeNoResponse::MedInsPayStatus);
+const EnumTable& EnumTableOf(GetOrdersOutTradeNoResponse::MixPayType);
+const EnumTable& EnumTableOf(GetOrdersOutTradeNoResponse::OrderType);
+const EnumTable& EnumTableOf(GetOrdersOutTradeNoResponse::CashAddDetail::CashAddType);
+const EnumTable& EnumTableOf(GetOrdersOutTradeNoResponse::CashReduceDetail::CashReduceType);
 
 // Fluent calls: MedIns(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

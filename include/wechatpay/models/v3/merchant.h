@@ -37,7 +37,7 @@ struct GetFundBalanceByAccountTypeRequest {
   ~GetFundBalanceByAccountTypeRequest();
 };
 struct GetFundBalanceByAccountTypeResponse {
-  std::int64_t available_amount = 0;
+  std::optional<std::int64_t> available_amount;
   std::optional<std::int64_t> pending_amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -102,7 +102,7 @@ struct GetFundDayendbalanceByAccountTypeRequest {
   ~GetFundDayendbalanceByAccountTypeRequest();
 };
 struct GetFundDayendbalanceByAccountTypeResponse {
-  std::int64_t available_amount = 0;
+  std::optional<std::int64_t> available_amount;
   std::optional<std::int64_t> pending_amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -177,8 +177,8 @@ struct PostFundWithdrawRequest {
   ~PostFundWithdrawRequest();
 };
 struct PostFundWithdrawResponse {
-  std::string withdraw_id;
-  std::string out_request_no;
+  std::optional<std::string> withdraw_id;
+  std::optional<std::string> out_request_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -250,10 +250,9 @@ struct GetFundWithdrawBillTypeResponse {
     kUnrecognized = 0,
     kSha1 = 1,  // "SHA1"
   };
-  // required
   Enum<HashType> hash_type;
-  std::string hash_value;
-  std::string download_url;
+  std::optional<std::string> hash_value;
+  std::optional<std::string> download_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -321,20 +320,23 @@ struct GetFundWithdrawOutRequestNoResponse {
     kClose = 5,          // "CLOSE"
     kInit = 6,           // "INIT"
   };
-  using AccountType = PostFundWithdrawRequest::AccountType;
-  // required
+  enum class AccountType : std::int32_t {
+    kUnrecognized = 0,
+    kBasic = 1,      // "BASIC"
+    kOperation = 2,  // "OPERATION"
+    kFees = 3,       // "FEES"
+  };
   Enum<Status_> status;
-  std::string withdraw_id;
-  std::string out_request_no;
-  std::int64_t amount = 0;
-  std::string create_time;
-  std::string update_time;
-  std::string reason;
-  std::string remark;
-  std::string bank_memo;
-  // required
+  std::optional<std::string> withdraw_id;
+  std::optional<std::string> out_request_no;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> create_time;
+  std::optional<std::string> update_time;
+  std::optional<std::string> reason;
+  std::optional<std::string> remark;
+  std::optional<std::string> bank_memo;
   Enum<AccountType> account_type;
-  std::string solution;
+  std::optional<std::string> solution;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -395,21 +397,32 @@ struct GetFundWithdrawWithdrawIdRequest {
   ~GetFundWithdrawWithdrawIdRequest();
 };
 struct GetFundWithdrawWithdrawIdResponse {
-  using Status_ = GetFundWithdrawOutRequestNoResponse::Status_;
-  using AccountType = PostFundWithdrawRequest::AccountType;
-  // required
+  enum class Status_ : std::int32_t {
+    kUnrecognized = 0,
+    kCreateSuccess = 1,  // "CREATE_SUCCESS"
+    kSuccess = 2,        // "SUCCESS"
+    kFail = 3,           // "FAIL"
+    kRefund = 4,         // "REFUND"
+    kClose = 5,          // "CLOSE"
+    kInit = 6,           // "INIT"
+  };
+  enum class AccountType : std::int32_t {
+    kUnrecognized = 0,
+    kBasic = 1,      // "BASIC"
+    kOperation = 2,  // "OPERATION"
+    kFees = 3,       // "FEES"
+  };
   Enum<Status_> status;
-  std::string withdraw_id;
-  std::string out_request_no;
-  std::int64_t amount = 0;
-  std::string create_time;
-  std::string update_time;
-  std::string reason;
-  std::string remark;
-  std::string bank_memo;
-  // required
+  std::optional<std::string> withdraw_id;
+  std::optional<std::string> out_request_no;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> create_time;
+  std::optional<std::string> update_time;
+  std::optional<std::string> reason;
+  std::optional<std::string> remark;
+  std::optional<std::string> bank_memo;
   Enum<AccountType> account_type;
-  std::string solution;
+  std::optional<std::string> solution;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -482,7 +495,7 @@ struct PostMediaUploadRequest {
   ~PostMediaUploadRequest();
 };
 struct PostMediaUploadResponse {
-  std::string media_id;
+  std::optional<std::string> media_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -527,7 +540,19 @@ struct PostMediaUpload {
 
 // POST v3/merchant/media/video_upload (multipart upload: `file` is the file's bytes)
 struct PostMediaVideoUploadRequest {
-  using Meta = PostMediaUploadRequest::Meta;
+  struct Meta {
+    std::optional<std::string> filename;
+    std::optional<std::string> sha256;
+    // Unknown members.
+    JsonValue extra;
+
+    Meta();
+    Meta(const Meta&) = default;
+    Meta(Meta&&) = default;
+    Meta& operator=(const Meta&) = default;
+    Meta& operator=(Meta&&) = default;
+    ~Meta();
+  };
   std::string file;
   Meta meta;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -541,7 +566,7 @@ struct PostMediaVideoUploadRequest {
   ~PostMediaVideoUploadRequest();
 };
 struct PostMediaVideoUploadResponse {
-  std::string media_id;
+  std::optional<std::string> media_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -606,6 +631,9 @@ const EnumTable& EnumTableOf(GetFundWithdrawBillTypeRequest::BillType);
 const EnumTable& EnumTableOf(GetFundWithdrawBillTypeRequest::TarType);
 const EnumTable& EnumTableOf(GetFundWithdrawBillTypeResponse::HashType);
 const EnumTable& EnumTableOf(GetFundWithdrawOutRequestNoResponse::Status_);
+const EnumTable& EnumTableOf(GetFundWithdrawOutRequestNoResponse::AccountType);
+const EnumTable& EnumTableOf(GetFundWithdrawWithdrawIdResponse::Status_);
+const EnumTable& EnumTableOf(GetFundWithdrawWithdrawIdResponse::AccountType);
 
 // Fluent calls: Merchant(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

@@ -63,8 +63,8 @@ struct PostEcTradeRiskQueryRiskTradesResponse {
     };
     std::optional<std::string> mchid;
     std::optional<std::string> out_trade_no;
-    std::optional<RiskType> risk_type;
-    std::optional<RiskLevel> risk_level;
+    Optional<RiskType> risk_type;
+    Optional<RiskLevel> risk_level;
     std::optional<std::string> risk_discove_time;
     // Unknown members.
     JsonValue extra;
@@ -77,7 +77,7 @@ struct PostEcTradeRiskQueryRiskTradesResponse {
     ~RiskTradeList();
   };
   std::optional<std::int64_t> total_num;
-  std::vector<RiskTradeList> risk_trade_list;
+  List<RiskTradeList> risk_trade_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -129,14 +129,23 @@ struct PostEcTradeRiskRecvDisposeResultRequest {
     k1 = 1,
     k2 = 2,
   };
-  using FinalRiskType = PostEcTradeRiskQueryRiskTradesResponse::RiskTradeList::RiskType;
-  using DispConclusion = PostEcTradeRiskQueryRiskTradesResponse::RiskTradeList::RiskLevel;
+  enum class FinalRiskType : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+    k3 = 3,
+    k4 = 4,
+  };
+  enum class DispConclusion : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+    k3 = 3,
+  };
   std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> mchid;
   std::string out_trade_no;
-  std::optional<FinalRiskResult> final_risk_result;
-  std::optional<FinalRiskType> final_risk_type;
+  Optional<FinalRiskResult> final_risk_result;
+  Optional<FinalRiskType> final_risk_type;
   std::vector<DispConclusion> disp_conclusion;
   std::optional<std::string> disp_addition;
   std::optional<bool> exist_complaint;
@@ -203,10 +212,23 @@ struct PostEcTradeRiskRecvDisposeResult {
 
 // POST v3/merchant-risk-manage/report-trade-union-information
 struct PostReportTradeUnionInformationRequest {
-  using LineType = PostEcTradeRiskRecvDisposeResultRequest::FinalRiskResult;
-  using GoodsType = PostEcTradeRiskRecvDisposeResultRequest::FinalRiskResult;
-  using SellerType = PostEcTradeRiskRecvDisposeResultRequest::FinalRiskResult;
-  using DeviceType = PostEcTradeRiskQueryRiskTradesResponse::RiskTradeList::RiskLevel;
+  enum class LineType : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+  };
+  enum class GoodsType : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+  };
+  enum class SellerType : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+  };
+  enum class DeviceType : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+    k3 = 3,
+  };
   enum class Scene : std::int64_t {
     k0 = 0,
     k1 = 1,
@@ -251,7 +273,10 @@ struct PostReportTradeUnionInformationRequest {
     k5 = 5,
     k6 = 6,
   };
-  using OfflineDeliveryLabel = PostEcTradeRiskRecvDisposeResultRequest::FinalRiskResult;
+  enum class OfflineDeliveryLabel : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+  };
   enum class UserRiskLevel : std::int64_t {
     k1 = 1,
     k2 = 2,
@@ -261,18 +286,26 @@ struct PostReportTradeUnionInformationRequest {
     k6 = 6,
     k7 = 7,
   };
-  using SpRiskLevel = PostReportTradeUnionInformationRequest::UserRiskLevel;
+  enum class SpRiskLevel : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+    k3 = 3,
+    k4 = 4,
+    k5 = 5,
+    k6 = 6,
+    k7 = 7,
+  };
   struct SubOrders {
     using RiskyGoods = PostReportTradeUnionInformationRequest::RiskyGoods;
     using UserRiskLevel = PostReportTradeUnionInformationRequest::UserRiskLevel;
-    using SpRiskLevel = PostReportTradeUnionInformationRequest::UserRiskLevel;
+    using SpRiskLevel = PostReportTradeUnionInformationRequest::SpRiskLevel;
     std::optional<std::string> out_trade_no;
     std::optional<std::string> mch_id;
     std::optional<std::string> delivery_province;
     std::optional<std::string> delivery_city;
-    std::optional<RiskyGoods> risky_goods;
-    std::optional<UserRiskLevel> user_risk_level;
-    std::optional<SpRiskLevel> sp_risk_level;
+    Optional<RiskyGoods> risky_goods;
+    Optional<UserRiskLevel> user_risk_level;
+    Optional<SpRiskLevel> sp_risk_level;
     // Unknown members.
     JsonValue extra;
 
@@ -295,17 +328,17 @@ struct PostReportTradeUnionInformationRequest {
   std::optional<std::string> certificates_number;
   std::optional<std::string> client_ip;
   std::optional<std::int64_t> risk_level;
-  std::optional<LineType> line_type;
-  std::optional<GoodsType> goods_type;
-  std::optional<SellerType> seller_type;
+  Optional<LineType> line_type;
+  Optional<GoodsType> goods_type;
+  Optional<SellerType> seller_type;
   std::optional<bool> is_need_deliver;
-  std::optional<DeviceType> device_type;
+  Optional<DeviceType> device_type;
   std::optional<std::string> userid;
   std::optional<std::int64_t> phone_from;
   std::optional<std::string> seller_userid;
-  std::optional<Scene> scene;
-  std::optional<RechargeFields> recharge_fields;
-  std::optional<LivingExpensesFields> living_expenses_fields;
+  Optional<Scene> scene;
+  Optional<RechargeFields> recharge_fields;
+  Optional<LivingExpensesFields> living_expenses_fields;
   std::optional<std::string> extra_fields1;
   std::optional<std::string> extra_fields2;
   std::optional<std::string> extra_fields3;
@@ -316,12 +349,12 @@ struct PostReportTradeUnionInformationRequest {
   std::optional<std::string> delivery_city;
   std::optional<bool> new_address;
   std::optional<std::string> last_pay_openid;
-  std::optional<RiskyGoods> risky_goods;
-  std::optional<OfflineDeliveryLabel> offline_delivery_label;
+  Optional<RiskyGoods> risky_goods;
+  Optional<OfflineDeliveryLabel> offline_delivery_label;
   std::optional<bool> proxy_payment;
   std::optional<std::string> order_phone_number;
-  std::optional<UserRiskLevel> user_risk_level;
-  std::optional<SpRiskLevel> sp_risk_level;
+  Optional<UserRiskLevel> user_risk_level;
+  Optional<SpRiskLevel> sp_risk_level;
   std::optional<std::string> phone_number_location;
   std::optional<std::string> goods_category;
   std::optional<std::string> pre_opening_behavior;
@@ -434,7 +467,7 @@ struct GetTradeRiskInformationResponse {
     kFreezingFundByMerchants = 9,    // "FREEZING_FUND_BY_MERCHANTS"
     kBlockedUser = 10,               // "BLOCKED_USER"
   };
-  std::int64_t risk_score = 0;
+  std::optional<std::int64_t> risk_score;
   Enum<RiskType> risk_type;
   Enum<PunishType> punish_type;
   std::optional<std::string> punish_description;
@@ -482,8 +515,27 @@ struct GetTradeRiskInformation {
 
 // POST v3/merchant-risk-manage/trade-risk-result
 struct PostTradeRiskResultRequest {
-  using RiskType = GetTradeRiskInformationResponse::RiskType;
-  using PunishType = GetTradeRiskInformationResponse::PunishType;
+  enum class RiskType : std::int32_t {
+    kUnrecognized = 0,
+    kOtherRisk = 1,      // "OTHER_RISK"
+    kInducePayment = 2,  // "INDUCE_PAYMENT"
+    kFraud = 3,          // "FRAUD"
+    kGambling = 4,       // "GAMBLING"
+    kCybersex = 5,       // "CYBERSEX"
+  };
+  enum class PunishType : std::int32_t {
+    kUnrecognized = 0,
+    kOtherPunish = 1,                // "OTHER_PUNISH"
+    kDisablePayment = 2,             // "DISABLE_PAYMENT"
+    kSuspendSettlement = 3,          // "SUSPEND_SETTLEMENT"
+    kDisableWithdraw = 4,            // "DISABLE_WITHDRAW"
+    kRemoveMerchants = 5,            // "REMOVE_MERCHANTS"
+    kAddMerchantsBlacklist = 6,      // "ADD_MERCHANTS_BLACKLIST"
+    kRefund = 7,                     // "REFUND"
+    kFreezingFundByTransaction = 8,  // "FREEZING_FUND_BY_TRANSACTION"
+    kFreezingFundByMerchants = 9,    // "FREEZING_FUND_BY_MERCHANTS"
+    kBlockedUser = 10,               // "BLOCKED_USER"
+  };
   std::optional<std::string> sp_mchid;
   std::optional<std::string> acquiring_bank_id;
   std::optional<std::string> channel_id;
@@ -505,15 +557,14 @@ struct PostTradeRiskResultRequest {
   ~PostTradeRiskResultRequest();
 };
 struct PostTradeRiskResultResponse {
-  using RiskType = GetTradeRiskInformationResponse::RiskType;
-  using PunishType = GetTradeRiskInformationResponse::PunishType;
+  using RiskType = PostTradeRiskResultRequest::RiskType;
+  using PunishType = PostTradeRiskResultRequest::PunishType;
   std::optional<std::string> sp_mchid;
   std::optional<std::string> acquiring_bank_id;
   std::optional<std::string> channel_id;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> out_trade_no;
   Enum<RiskType> risk_type;
-  // required
   Enum<PunishType> punish_type;
   std::optional<std::string> additional_punish_type;
   std::optional<std::string> punish_description;
@@ -799,6 +850,8 @@ void Serialize(Archive& archive, PutViolationNotificationsRequest& value);
 void Serialize(Archive& archive, PutViolationNotificationsResponse& value);
 const EnumTable& EnumTableOf(GetTradeRiskInformationResponse::RiskType);
 const EnumTable& EnumTableOf(GetTradeRiskInformationResponse::PunishType);
+const EnumTable& EnumTableOf(PostTradeRiskResultRequest::RiskType);
+const EnumTable& EnumTableOf(PostTradeRiskResultRequest::PunishType);
 
 // Fluent calls: MerchantRiskManage(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

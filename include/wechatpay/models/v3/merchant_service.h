@@ -85,9 +85,9 @@ struct GetComplaintNotificationsRequest {
   ~GetComplaintNotificationsRequest();
 };
 struct GetComplaintNotificationsResponse {
-  std::string mchid;
+  std::optional<std::string> mchid;
   // format url
-  std::string url;
+  std::optional<std::string> url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -145,9 +145,9 @@ struct PostComplaintNotificationsRequest {
   ~PostComplaintNotificationsRequest();
 };
 struct PostComplaintNotificationsResponse {
-  std::string mchid;
+  std::optional<std::string> mchid;
   // format url
-  std::string url;
+  std::optional<std::string> url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -206,9 +206,9 @@ struct PutComplaintNotificationsRequest {
   ~PutComplaintNotificationsRequest();
 };
 struct PutComplaintNotificationsResponse {
-  std::string mchid;
+  std::optional<std::string> mchid;
   // format url
-  std::string url;
+  std::optional<std::string> url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -282,16 +282,15 @@ struct GetComplaintsResponse {
       kSystemRefunded = 6,    // "SYSTEM_REFUNDED"
       kManualUnfrozen = 7,    // "MANUAL_UNFROZEN"
     };
-    std::string out_trade_no;
+    std::optional<std::string> out_trade_no;
     // format rfc3339
-    std::string complaint_time;
-    std::int64_t amount = 0;
+    std::optional<std::string> complaint_time;
+    std::optional<std::int64_t> amount;
     // format base64
     std::optional<std::string> payer_phone;
-    std::string complaint_detail;
-    // required
+    std::optional<std::string> complaint_detail;
     Enum<ComplaintState> complaint_state;
-    std::string transaction_id;
+    std::optional<std::string> transaction_id;
     std::optional<std::string> frozen_end_time;
     std::optional<std::string> sub_mchid;
     // Unknown members.
@@ -304,10 +303,10 @@ struct GetComplaintsResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
   std::optional<std::int64_t> total_count;
-  std::vector<Data> data;
+  List<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -376,9 +375,9 @@ struct GetComplaintsV2Response {
       kProcessed = 3,   // "PROCESSED"
     };
     struct ComplaintOrderInfo {
-      std::string transaction_id;
-      std::string out_trade_no;
-      std::int64_t amount = 0;
+      std::optional<std::string> transaction_id;
+      std::optional<std::string> out_trade_no;
+      std::optional<std::int64_t> amount;
       // Unknown members.
       JsonValue extra;
 
@@ -416,9 +415,8 @@ struct GetComplaintsV2Response {
         kUserComplaintImage = 1,  // "USER_COMPLAINT_IMAGE"
         kOperationImage = 2,      // "OPERATION_IMAGE"
       };
-      // required
       Enum<MediaType> media_type;
-      std::vector<std::string> media_url;
+      List<std::string> media_url;
       // Unknown members.
       JsonValue extra;
 
@@ -462,7 +460,7 @@ struct GetComplaintsV2Response {
         };
         // format rfc3339
         std::optional<std::string> return_time;
-        std::optional<ReturnAddressInfo> return_address_info;
+        Optional<ReturnAddressInfo> return_address_info;
         std::optional<bool> is_returned_to_same_machine;
         // Unknown members.
         JsonValue extra;
@@ -475,7 +473,7 @@ struct GetComplaintsV2Response {
         ~SharePowerInfo();
       };
       Enum<Type> type;
-      std::optional<SharePowerInfo> share_power_info;
+      Optional<SharePowerInfo> share_power_info;
       // Unknown members.
       JsonValue extra;
 
@@ -486,26 +484,25 @@ struct GetComplaintsV2Response {
       AdditionalInfo& operator=(AdditionalInfo&&) = default;
       ~AdditionalInfo();
     };
-    std::string complaint_id;
+    std::optional<std::string> complaint_id;
     // format rfc3339
-    std::string complaint_time;
-    std::string complaint_detail;
-    // required
+    std::optional<std::string> complaint_time;
+    std::optional<std::string> complaint_detail;
     Enum<ComplaintState> complaint_state;
-    std::string complainted_mchid;
+    std::optional<std::string> complainted_mchid;
     // format base64
     std::optional<std::string> payer_phone;
-    std::vector<ComplaintOrderInfo> complaint_order_info;
-    std::vector<ServiceOrderInfo> service_order_info;
-    std::vector<ComplaintMediaList> complaint_media_list;
-    bool complaint_full_refunded = false;
-    bool incoming_user_response = false;
-    std::string problem_description;
-    std::int64_t user_complaint_times = 0;
+    List<ComplaintOrderInfo> complaint_order_info;
+    List<ServiceOrderInfo> service_order_info;
+    List<ComplaintMediaList> complaint_media_list;
+    std::optional<bool> complaint_full_refunded;
+    std::optional<bool> incoming_user_response;
+    std::optional<std::string> problem_description;
+    std::optional<std::int64_t> user_complaint_times;
     Enum<ProblemType> problem_type;
     std::optional<std::int64_t> apply_refund_amount;
-    std::vector<Enum<UserTagList>> user_tag_list;
-    std::optional<AdditionalInfo> additional_info;
+    List<Enum<UserTagList>> user_tag_list;
+    Optional<AdditionalInfo> additional_info;
     std::optional<bool> in_platform_service;
     std::optional<bool> need_immediate_service;
     std::optional<bool> is_agent_mode;
@@ -519,9 +516,9 @@ struct GetComplaintsV2Response {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::vector<Data> data;
-  std::int64_t limit = 0;
-  std::int64_t offset = 0;
+  List<Data> data;
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> offset;
   std::optional<std::int64_t> total_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -579,9 +576,44 @@ struct GetComplaintsV2ByComplaintIdRequest {
   ~GetComplaintsV2ByComplaintIdRequest();
 };
 struct GetComplaintsV2ByComplaintIdResponse {
-  using ComplaintState = GetComplaintsV2Response::Data::ComplaintState;
-  using ComplaintMediaList = GetComplaintsV2Response::Data::ComplaintMediaList;
-  using ComplaintOrderInfo = GetComplaintsV2Response::Data::ComplaintOrderInfo;
+  enum class ComplaintState : std::int32_t {
+    kUnrecognized = 0,
+    kPending = 1,     // "PENDING"
+    kProcessing = 2,  // "PROCESSING"
+    kProcessed = 3,   // "PROCESSED"
+  };
+  struct ComplaintMediaList {
+    enum class MediaType : std::int32_t {
+      kUnrecognized = 0,
+      kUserComplaintImage = 1,  // "USER_COMPLAINT_IMAGE"
+      kOperationImage = 2,      // "OPERATION_IMAGE"
+    };
+    Enum<MediaType> media_type;
+    List<std::string> media_url;
+    // Unknown members.
+    JsonValue extra;
+
+    ComplaintMediaList();
+    ComplaintMediaList(const ComplaintMediaList&) = default;
+    ComplaintMediaList(ComplaintMediaList&&) = default;
+    ComplaintMediaList& operator=(const ComplaintMediaList&) = default;
+    ComplaintMediaList& operator=(ComplaintMediaList&&) = default;
+    ~ComplaintMediaList();
+  };
+  struct ComplaintOrderInfo {
+    std::optional<std::string> transaction_id;
+    std::optional<std::string> out_trade_no;
+    std::optional<std::int64_t> amount;
+    // Unknown members.
+    JsonValue extra;
+
+    ComplaintOrderInfo();
+    ComplaintOrderInfo(const ComplaintOrderInfo&) = default;
+    ComplaintOrderInfo(ComplaintOrderInfo&&) = default;
+    ComplaintOrderInfo& operator=(const ComplaintOrderInfo&) = default;
+    ComplaintOrderInfo& operator=(ComplaintOrderInfo&&) = default;
+    ~ComplaintOrderInfo();
+  };
   struct ServiceOrderInfo {
     std::optional<std::string> order_id;
     std::optional<std::string> out_order_no;
@@ -596,30 +628,83 @@ struct GetComplaintsV2ByComplaintIdResponse {
     ServiceOrderInfo& operator=(ServiceOrderInfo&&) = default;
     ~ServiceOrderInfo();
   };
-  using ProblemType = GetComplaintsV2Response::Data::ProblemType;
-  using UserTagList = GetComplaintsV2Response::Data::UserTagList;
-  using AdditionalInfo = GetComplaintsV2Response::Data::AdditionalInfo;
-  std::string complaint_id;
+  enum class ProblemType : std::int32_t {
+    kUnrecognized = 0,
+    kRefund = 1,          // "REFUND"
+    kServiceNotWork = 2,  // "SERVICE_NOT_WORK"
+    kOthers = 3,          // "OTHERS"
+  };
+  enum class UserTagList : std::int32_t {
+    kUnrecognized = 0,
+    kTrusted = 1,   // "TRUSTED"
+    kHighRisk = 2,  // "HIGH_RISK"
+  };
+  struct AdditionalInfo {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kSharePowerType = 1,  // "SHARE_POWER_TYPE"
+    };
+    struct SharePowerInfo {
+      struct ReturnAddressInfo {
+        std::optional<std::string> return_address;
+        std::optional<std::string> longitude;
+        std::optional<std::string> latitude;
+        // Unknown members.
+        JsonValue extra;
+
+        ReturnAddressInfo();
+        ReturnAddressInfo(const ReturnAddressInfo&) = default;
+        ReturnAddressInfo(ReturnAddressInfo&&) = default;
+        ReturnAddressInfo& operator=(const ReturnAddressInfo&) = default;
+        ReturnAddressInfo& operator=(ReturnAddressInfo&&) = default;
+        ~ReturnAddressInfo();
+      };
+      // format rfc3339
+      std::optional<std::string> return_time;
+      Optional<ReturnAddressInfo> return_address_info;
+      std::optional<bool> is_returned_to_same_machine;
+      // Unknown members.
+      JsonValue extra;
+
+      SharePowerInfo();
+      SharePowerInfo(const SharePowerInfo&) = default;
+      SharePowerInfo(SharePowerInfo&&) = default;
+      SharePowerInfo& operator=(const SharePowerInfo&) = default;
+      SharePowerInfo& operator=(SharePowerInfo&&) = default;
+      ~SharePowerInfo();
+    };
+    Enum<Type> type;
+    Optional<SharePowerInfo> share_power_info;
+    // Unknown members.
+    JsonValue extra;
+
+    AdditionalInfo();
+    AdditionalInfo(const AdditionalInfo&) = default;
+    AdditionalInfo(AdditionalInfo&&) = default;
+    AdditionalInfo& operator=(const AdditionalInfo&) = default;
+    AdditionalInfo& operator=(AdditionalInfo&&) = default;
+    ~AdditionalInfo();
+  };
+  std::optional<std::string> complaint_id;
   // format rfc3339
-  std::string complaint_time;
-  std::string complaint_detail;
-  // required
+  std::optional<std::string> complaint_time;
+  std::optional<std::string> complaint_detail;
   Enum<ComplaintState> complaint_state;
-  std::string complainted_mchid;
+  std::optional<std::string> complainted_mchid;
   // format base64
   std::optional<std::string> payer_phone;
   std::optional<std::string> payer_openid;
-  std::vector<ComplaintMediaList> complaint_media_list;
-  std::vector<ComplaintOrderInfo> complaint_order_info;
-  std::vector<ServiceOrderInfo> service_order_info;
-  bool complaint_full_refunded = false;
-  bool incoming_user_response = false;
-  std::string problem_description;
-  std::int64_t user_complaint_times = 0;
+  List<ComplaintMediaList> complaint_media_list;
+  List<ComplaintOrderInfo> complaint_order_info;
+  List<ServiceOrderInfo> service_order_info;
+  std::optional<bool> complaint_full_refunded;
+  std::optional<bool> incoming_user_response;
+  std::optional<std::string> problem_description;
+  std::optional<std::int64_t> user_complaint_times;
   Enum<ProblemType> problem_type;
   std::optional<std::int64_t> apply_refund_amount;
-  std::vector<Enum<UserTagList>> user_tag_list;
-  std::optional<AdditionalInfo> additional_info;
+  List<Enum<UserTagList>> user_tag_list;
+  Optional<AdditionalInfo> additional_info;
   std::optional<bool> in_platform_service;
   std::optional<bool> need_immediate_service;
   std::optional<bool> is_agent_mode;
@@ -745,9 +830,13 @@ struct GetComplaintsV2ByComplaintIdNegotiationHistorysRequest {
 struct GetComplaintsV2ByComplaintIdNegotiationHistorysResponse {
   struct Data {
     struct ComplaintMediaList {
-      using MediaType = GetComplaintsV2Response::Data::ComplaintMediaList::MediaType;
+      enum class MediaType : std::int32_t {
+        kUnrecognized = 0,
+        kUserComplaintImage = 1,  // "USER_COMPLAINT_IMAGE"
+        kOperationImage = 2,      // "OPERATION_IMAGE"
+      };
       Enum<MediaType> media_type;
-      std::vector<std::string> media_url;
+      List<std::string> media_url;
       // Unknown members.
       JsonValue extra;
 
@@ -844,9 +933,9 @@ struct GetComplaintsV2ByComplaintIdNegotiationHistorysResponse {
               kActionTypeJumpMiniProgram = 3,  // "ACTION_TYPE_JUMP_MINI_PROGRAM"
             };
             struct MiniProgramJumpInfo {
-              std::string appid;
-              std::string path;
-              std::string text;
+              std::optional<std::string> appid;
+              std::optional<std::string> path;
+              std::optional<std::string> text;
               // Unknown members.
               JsonValue extra;
 
@@ -858,7 +947,7 @@ struct GetComplaintsV2ByComplaintIdNegotiationHistorysResponse {
               ~MiniProgramJumpInfo();
             };
             struct MessageInfo {
-              std::string content;
+              std::optional<std::string> content;
               std::optional<std::string> custom_data;
               // Unknown members.
               JsonValue extra;
@@ -872,8 +961,8 @@ struct GetComplaintsV2ByComplaintIdNegotiationHistorysResponse {
             };
             Enum<ActionType> action_type;
             std::optional<std::string> jump_url;
-            std::optional<MiniProgramJumpInfo> mini_program_jump_info;
-            std::optional<MessageInfo> message_info;
+            Optional<MiniProgramJumpInfo> mini_program_jump_info;
+            Optional<MessageInfo> message_info;
             std::optional<std::string> action_id;
             // Unknown members.
             JsonValue extra;
@@ -900,8 +989,8 @@ struct GetComplaintsV2ByComplaintIdNegotiationHistorysResponse {
             ~InvalidInfo();
           };
           std::optional<std::string> text;
-          std::optional<Action> action;
-          std::optional<InvalidInfo> invalid_info;
+          Optional<Action> action;
+          Optional<InvalidInfo> invalid_info;
           // Unknown members.
           JsonValue extra;
 
@@ -918,7 +1007,7 @@ struct GetComplaintsV2ByComplaintIdNegotiationHistorysResponse {
                 NormalMessage::Blocks::Link::Action;
             std::optional<std::string> faq_id;
             std::optional<std::string> faq_title;
-            std::optional<Action> action;
+            Optional<Action> action;
             // Unknown members.
             JsonValue extra;
 
@@ -929,7 +1018,7 @@ struct GetComplaintsV2ByComplaintIdNegotiationHistorysResponse {
             Faqs& operator=(Faqs&&) = default;
             ~Faqs();
           };
-          std::vector<Faqs> faqs;
+          List<Faqs> faqs;
           // Unknown members.
           JsonValue extra;
 
@@ -940,11 +1029,43 @@ struct GetComplaintsV2ByComplaintIdNegotiationHistorysResponse {
           FaqList& operator=(FaqList&&) = default;
           ~FaqList();
         };
-        using Button = GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::Data::
-            NormalMessage::Blocks::Link;
+        struct Button {
+          using Action = GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::Data::
+              NormalMessage::Blocks::Link::Action;
+          using InvalidInfo = GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::Data::
+              NormalMessage::Blocks::Link::InvalidInfo;
+          std::optional<std::string> text;
+          Optional<Action> action;
+          Optional<InvalidInfo> invalid_info;
+          // Unknown members.
+          JsonValue extra;
+
+          Button();
+          Button(const Button&) = default;
+          Button(Button&&) = default;
+          Button& operator=(const Button&) = default;
+          Button& operator=(Button&&) = default;
+          ~Button();
+        };
         struct ButtonGroup {
-          using Buttons = GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::Data::
-              NormalMessage::Blocks::Link;
+          struct Buttons {
+            using Action = GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::Data::
+                NormalMessage::Blocks::Link::Action;
+            using InvalidInfo = GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::Data::
+                NormalMessage::Blocks::Link::InvalidInfo;
+            std::optional<std::string> text;
+            Optional<Action> action;
+            Optional<InvalidInfo> invalid_info;
+            // Unknown members.
+            JsonValue extra;
+
+            Buttons();
+            Buttons(const Buttons&) = default;
+            Buttons(Buttons&&) = default;
+            Buttons& operator=(const Buttons&) = default;
+            Buttons& operator=(Buttons&&) = default;
+            ~Buttons();
+          };
           enum class ButtonLayout : std::int32_t {
             kUnrecognized = 0,
             kLayoutUnknown = 1,     // "LAYOUT_UNKNOWN"
@@ -953,9 +1074,9 @@ struct GetComplaintsV2ByComplaintIdNegotiationHistorysResponse {
           };
           using InvalidInfo = GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::Data::
               NormalMessage::Blocks::Link::InvalidInfo;
-          std::vector<Buttons> buttons;
+          List<Buttons> buttons;
           Enum<ButtonLayout> button_layout;
-          std::optional<InvalidInfo> invalid_info;
+          Optional<InvalidInfo> invalid_info;
           // Unknown members.
           JsonValue extra;
 
@@ -967,12 +1088,12 @@ struct GetComplaintsV2ByComplaintIdNegotiationHistorysResponse {
           ~ButtonGroup();
         };
         Enum<Type> type;
-        std::optional<Text> text;
-        std::optional<Image> image;
-        std::optional<Link> link;
-        std::optional<FaqList> faq_list;
-        std::optional<Button> button;
-        std::optional<ButtonGroup> button_group;
+        Optional<Text> text;
+        Optional<Image> image;
+        Optional<Link> link;
+        Optional<FaqList> faq_list;
+        Optional<Button> button;
+        Optional<ButtonGroup> button_group;
         // Unknown members.
         JsonValue extra;
 
@@ -989,7 +1110,7 @@ struct GetComplaintsV2ByComplaintIdNegotiationHistorysResponse {
         kManual = 2,   // "MANUAL"
         kMachine = 3,  // "MACHINE"
       };
-      std::vector<Blocks> blocks;
+      List<Blocks> blocks;
       Enum<SenderIdentity> sender_identity;
       std::optional<std::string> custom_data;
       // Unknown members.
@@ -1016,19 +1137,18 @@ struct GetComplaintsV2ByComplaintIdNegotiationHistorysResponse {
       ClickMessage& operator=(ClickMessage&&) = default;
       ~ClickMessage();
     };
-    std::optional<ComplaintMediaList> complaint_media_list;
-    std::string log_id;
-    std::string operator_;
+    Optional<ComplaintMediaList> complaint_media_list;
+    std::optional<std::string> log_id;
+    std::optional<std::string> operator_;
     // format rfc3339
-    std::string operate_time;
-    // required
+    std::optional<std::string> operate_time;
     Enum<OperateType> operate_type;
     std::optional<std::string> operate_details;
-    std::vector<std::string> image_list;
+    List<std::string> image_list;
     std::optional<std::string> user_appy_platform_service_reason;
     std::optional<std::string> user_appy_platform_service_reason_description;
-    std::optional<NormalMessage> normal_message;
-    std::optional<ClickMessage> click_message;
+    Optional<NormalMessage> normal_message;
+    Optional<ClickMessage> click_message;
     // Unknown members.
     JsonValue extra;
 
@@ -1039,9 +1159,9 @@ struct GetComplaintsV2ByComplaintIdNegotiationHistorysResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::vector<Data> data;
-  std::int64_t limit = 0;
-  std::int64_t offset = 0;
+  List<Data> data;
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> offset;
   std::optional<std::int64_t> total_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1094,14 +1214,26 @@ struct GetComplaintsV2ByComplaintIdNegotiationHistorys {
 
 // POST v3/merchant-service/complaints-v2/{complaint_id}/response
 struct PostComplaintsV2ByComplaintIdResponseRequest {
-  using MiniProgramJumpInfo = GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::Data::
-      NormalMessage::Blocks::Link::Action::MiniProgramJumpInfo;
+  struct MiniProgramJumpInfo {
+    std::string appid;
+    std::string path;
+    std::string text;
+    // Unknown members.
+    JsonValue extra;
+
+    MiniProgramJumpInfo();
+    MiniProgramJumpInfo(const MiniProgramJumpInfo&) = default;
+    MiniProgramJumpInfo(MiniProgramJumpInfo&&) = default;
+    MiniProgramJumpInfo& operator=(const MiniProgramJumpInfo&) = default;
+    MiniProgramJumpInfo& operator=(MiniProgramJumpInfo&&) = default;
+    ~MiniProgramJumpInfo();
+  };
   std::string complainted_mchid;
   std::string response_content;
   std::vector<std::string> response_images;
   std::optional<std::string> jump_url;
   std::optional<std::string> jump_url_text;
-  std::optional<MiniProgramJumpInfo> mini_program_jump_info;
+  Optional<MiniProgramJumpInfo> mini_program_jump_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1159,16 +1291,61 @@ struct PostComplaintsV2ByComplaintIdResponse {
 struct PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest {
   struct Message {
     struct Blocks {
-      using Type = GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::Data::NormalMessage::
-          Blocks::Type;
-      using Text = GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::Data::NormalMessage::
-          Blocks::Text;
-      using Image = GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::Data::NormalMessage::
-          Blocks::Image;
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kText = 1,         // "TEXT"
+        kImage = 2,        // "IMAGE"
+        kLink = 3,         // "LINK"
+        kFaqList = 4,      // "FAQ_LIST"
+        kButton = 5,       // "BUTTON"
+        kButtonGroup = 6,  // "BUTTON_GROUP"
+      };
+      struct Text {
+        enum class Color : std::int32_t {
+          kUnrecognized = 0,
+          kDefault = 1,    // "DEFAULT"
+          kSecondary = 2,  // "SECONDARY"
+        };
+        std::optional<std::string> text;
+        Enum<Color> color;
+        std::optional<bool> is_bold;
+        // Unknown members.
+        JsonValue extra;
+
+        Text();
+        Text(const Text&) = default;
+        Text(Text&&) = default;
+        Text& operator=(const Text&) = default;
+        Text& operator=(Text&&) = default;
+        ~Text();
+      };
+      struct Image {
+        enum class ImageStyleType : std::int32_t {
+          kUnrecognized = 0,
+          kImageStyleTypeNarrow = 1,  // "IMAGE_STYLE_TYPE_NARROW"
+          kImageStyleTypeWide = 2,    // "IMAGE_STYLE_TYPE_WIDE"
+        };
+        // format MediaId
+        std::optional<std::string> media_id;
+        Enum<ImageStyleType> image_style_type;
+        // Unknown members.
+        JsonValue extra;
+
+        Image();
+        Image(const Image&) = default;
+        Image(Image&&) = default;
+        Image& operator=(const Image&) = default;
+        Image& operator=(Image&&) = default;
+        ~Image();
+      };
       struct Link {
         struct Action {
-          using ActionType = GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::Data::
-              NormalMessage::Blocks::Link::Action::ActionType;
+          enum class ActionType : std::int32_t {
+            kUnrecognized = 0,
+            kActionTypeSendMessage = 1,      // "ACTION_TYPE_SEND_MESSAGE"
+            kActionTypeJumpUrl = 2,          // "ACTION_TYPE_JUMP_URL"
+            kActionTypeJumpMiniProgram = 3,  // "ACTION_TYPE_JUMP_MINI_PROGRAM"
+          };
           struct MiniProgramJumpInfo {
             std::string appid;
             std::optional<std::string> path;
@@ -1183,12 +1360,23 @@ struct PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest {
             MiniProgramJumpInfo& operator=(MiniProgramJumpInfo&&) = default;
             ~MiniProgramJumpInfo();
           };
-          using MessageInfo = GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::Data::
-              NormalMessage::Blocks::Link::Action::MessageInfo;
+          struct MessageInfo {
+            std::string content;
+            std::optional<std::string> custom_data;
+            // Unknown members.
+            JsonValue extra;
+
+            MessageInfo();
+            MessageInfo(const MessageInfo&) = default;
+            MessageInfo(MessageInfo&&) = default;
+            MessageInfo& operator=(const MessageInfo&) = default;
+            MessageInfo& operator=(MessageInfo&&) = default;
+            ~MessageInfo();
+          };
           Enum<ActionType> action_type;
           std::optional<std::string> jump_url;
-          std::optional<MiniProgramJumpInfo> mini_program_jump_info;
-          std::optional<MessageInfo> message_info;
+          Optional<MiniProgramJumpInfo> mini_program_jump_info;
+          Optional<MessageInfo> message_info;
           std::optional<std::string> action_id;
           // Unknown members.
           JsonValue extra;
@@ -1200,11 +1388,23 @@ struct PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest {
           Action& operator=(Action&&) = default;
           ~Action();
         };
-        using InvalidInfo = GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::Data::
-            NormalMessage::Blocks::Link::InvalidInfo;
+        struct InvalidInfo {
+          // format rfc3339
+          std::optional<std::string> expired_time;
+          std::optional<bool> multi_clickable;
+          // Unknown members.
+          JsonValue extra;
+
+          InvalidInfo();
+          InvalidInfo(const InvalidInfo&) = default;
+          InvalidInfo(InvalidInfo&&) = default;
+          InvalidInfo& operator=(const InvalidInfo&) = default;
+          InvalidInfo& operator=(InvalidInfo&&) = default;
+          ~InvalidInfo();
+        };
         std::optional<std::string> text;
-        std::optional<Action> action;
-        std::optional<InvalidInfo> invalid_info;
+        Optional<Action> action;
+        Optional<InvalidInfo> invalid_info;
         // Unknown members.
         JsonValue extra;
 
@@ -1221,7 +1421,7 @@ struct PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest {
               Blocks::Link::Action;
           std::optional<std::string> faq_id;
           std::optional<std::string> faq_title;
-          std::optional<Action> action;
+          Optional<Action> action;
           // Unknown members.
           JsonValue extra;
 
@@ -1243,18 +1443,54 @@ struct PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest {
         FaqList& operator=(FaqList&&) = default;
         ~FaqList();
       };
-      using Button =
-          PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest::Message::Blocks::Link;
+      struct Button {
+        using Action = PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest::Message::
+            Blocks::Link::Action;
+        using InvalidInfo = PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest::Message::
+            Blocks::Link::InvalidInfo;
+        std::optional<std::string> text;
+        Optional<Action> action;
+        Optional<InvalidInfo> invalid_info;
+        // Unknown members.
+        JsonValue extra;
+
+        Button();
+        Button(const Button&) = default;
+        Button(Button&&) = default;
+        Button& operator=(const Button&) = default;
+        Button& operator=(Button&&) = default;
+        ~Button();
+      };
       struct ButtonGroup {
-        using Buttons =
-            PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest::Message::Blocks::Link;
-        using ButtonLayout = GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::Data::
-            NormalMessage::Blocks::ButtonGroup::ButtonLayout;
-        using InvalidInfo = GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::Data::
-            NormalMessage::Blocks::Link::InvalidInfo;
+        struct Buttons {
+          using Action = PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest::Message::
+              Blocks::Link::Action;
+          using InvalidInfo = PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest::
+              Message::Blocks::Link::InvalidInfo;
+          std::optional<std::string> text;
+          Optional<Action> action;
+          Optional<InvalidInfo> invalid_info;
+          // Unknown members.
+          JsonValue extra;
+
+          Buttons();
+          Buttons(const Buttons&) = default;
+          Buttons(Buttons&&) = default;
+          Buttons& operator=(const Buttons&) = default;
+          Buttons& operator=(Buttons&&) = default;
+          ~Buttons();
+        };
+        enum class ButtonLayout : std::int32_t {
+          kUnrecognized = 0,
+          kLayoutUnknown = 1,     // "LAYOUT_UNKNOWN"
+          kLayoutHorizontal = 2,  // "LAYOUT_HORIZONTAL"
+          kLayoutVertical = 3,    // "LAYOUT_VERTICAL"
+        };
+        using InvalidInfo = PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest::Message::
+            Blocks::Link::InvalidInfo;
         std::vector<Buttons> buttons;
         Enum<ButtonLayout> button_layout;
-        std::optional<InvalidInfo> invalid_info;
+        Optional<InvalidInfo> invalid_info;
         // Unknown members.
         JsonValue extra;
 
@@ -1266,12 +1502,12 @@ struct PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest {
         ~ButtonGroup();
       };
       Enum<Type> type;
-      std::optional<Text> text;
-      std::optional<Image> image;
-      std::optional<Link> link;
-      std::optional<FaqList> faq_list;
-      std::optional<Button> button;
-      std::optional<ButtonGroup> button_group;
+      Optional<Text> text;
+      Optional<Image> image;
+      Optional<Link> link;
+      Optional<FaqList> faq_list;
+      Optional<Button> button;
+      Optional<ButtonGroup> button_group;
       // Unknown members.
       JsonValue extra;
 
@@ -1282,8 +1518,12 @@ struct PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest {
       Blocks& operator=(Blocks&&) = default;
       ~Blocks();
     };
-    using SenderIdentity = GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::Data::
-        NormalMessage::SenderIdentity;
+    enum class SenderIdentity : std::int32_t {
+      kUnrecognized = 0,
+      kUnknown = 1,  // "UNKNOWN"
+      kManual = 2,   // "MANUAL"
+      kMachine = 3,  // "MACHINE"
+    };
     std::vector<Blocks> blocks;
     Enum<SenderIdentity> sender_identity;
     std::optional<std::string> custom_data;
@@ -1445,17 +1685,17 @@ struct GetComplaintsByTransactionIdRequest {
   ~GetComplaintsByTransactionIdRequest();
 };
 struct GetComplaintsByTransactionIdResponse {
-  std::string out_trade_no;
-  std::string complaint_time;
-  std::int64_t amount = 0;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> complaint_time;
+  std::optional<std::int64_t> amount;
   // format base64
   std::optional<std::string> payer_phone;
-  std::string complaint_detail;
+  std::optional<std::string> complaint_detail;
   std::optional<std::string> complaint_state;
-  std::string transaction_id;
+  std::optional<std::string> transaction_id;
   std::optional<std::string> frozen_end_time;
   std::optional<std::string> sub_mchid;
-  std::string complaint_handle_state;
+  std::optional<std::string> complaint_handle_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1539,12 +1779,11 @@ struct GetComplaintsByTransactionIdNegotiationHistorysResponse {
       kContinueComplaintSystemMessage = 15,     // "CONTINUE_COMPLAINT_SYSTEM_MESSAGE"
       kLaunchConfirmProcessSystemMessage = 16,  // "LAUNCH_CONFIRM_PROCESS_SYSTEM_MESSAGE"
     };
-    std::string operate_user;
-    std::string operate_time;
-    // required
+    std::optional<std::string> operate_user;
+    std::optional<std::string> operate_time;
     Enum<OperateType> operate_type;
     std::optional<std::string> operate_details;
-    std::vector<JsonValue> image_list;
+    List<JsonValue> image_list;
     // Unknown members.
     JsonValue extra;
 
@@ -1555,7 +1794,7 @@ struct GetComplaintsByTransactionIdNegotiationHistorysResponse {
     ComplaintNegotiationHistory& operator=(ComplaintNegotiationHistory&&) = default;
     ~ComplaintNegotiationHistory();
   };
-  std::vector<ComplaintNegotiationHistory> complaint_negotiation_history;
+  List<ComplaintNegotiationHistory> complaint_negotiation_history;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1689,7 +1928,7 @@ struct PostImagesUploadRequest {
 };
 struct PostImagesUploadResponse {
   // format MediaId
-  std::string media_id;
+  std::optional<std::string> media_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1820,6 +2059,13 @@ const EnumTable& EnumTableOf(GetComplaintsV2Response::Data::ComplaintMediaList::
 const EnumTable& EnumTableOf(GetComplaintsV2Response::Data::ProblemType);
 const EnumTable& EnumTableOf(GetComplaintsV2Response::Data::UserTagList);
 const EnumTable& EnumTableOf(GetComplaintsV2Response::Data::AdditionalInfo::Type);
+const EnumTable& EnumTableOf(GetComplaintsV2ByComplaintIdResponse::ComplaintState);
+const EnumTable& EnumTableOf(GetComplaintsV2ByComplaintIdResponse::ComplaintMediaList::MediaType);
+const EnumTable& EnumTableOf(GetComplaintsV2ByComplaintIdResponse::ProblemType);
+const EnumTable& EnumTableOf(GetComplaintsV2ByComplaintIdResponse::UserTagList);
+const EnumTable& EnumTableOf(GetComplaintsV2ByComplaintIdResponse::AdditionalInfo::Type);
+const EnumTable& EnumTableOf(
+    GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::Data::ComplaintMediaList::MediaType);
 const EnumTable& EnumTableOf(
     GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::Data::OperateType);
 const EnumTable& EnumTableOf(
@@ -1834,6 +2080,18 @@ const EnumTable& EnumTableOf(GetComplaintsV2ByComplaintIdNegotiationHistorysResp
                                  NormalMessage::Blocks::ButtonGroup::ButtonLayout);
 const EnumTable& EnumTableOf(
     GetComplaintsV2ByComplaintIdNegotiationHistorysResponse::Data::NormalMessage::SenderIdentity);
+const EnumTable& EnumTableOf(
+    PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest::Message::Blocks::Type);
+const EnumTable& EnumTableOf(
+    PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest::Message::Blocks::Text::Color);
+const EnumTable& EnumTableOf(PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest::Message::
+                                 Blocks::Image::ImageStyleType);
+const EnumTable& EnumTableOf(PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest::Message::
+                                 Blocks::Link::Action::ActionType);
+const EnumTable& EnumTableOf(PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest::Message::
+                                 Blocks::ButtonGroup::ButtonLayout);
+const EnumTable& EnumTableOf(
+    PostComplaintsV2ByComplaintIdResponseImmediateServiceRequest::Message::SenderIdentity);
 const EnumTable& EnumTableOf(PostComplaintsV2ByComplaintIdUpdateRefundProgressRequest::Action);
 const EnumTable& EnumTableOf(GetComplaintsByTransactionIdNegotiationHistorysResponse::
                                  ComplaintNegotiationHistory::OperateType);

@@ -43,7 +43,7 @@ struct PostMerchantSettleRuleApplicationsRequest {
   ~PostMerchantSettleRuleApplicationsRequest();
 };
 struct PostMerchantSettleRuleApplicationsResponse {
-  std::string application_id;
+  std::optional<std::string> application_id;
   std::optional<std::string> application_process_info;
   std::optional<std::string> application_state;
   std::optional<std::string> update_time;
@@ -115,7 +115,7 @@ struct GetMerchantSettleRuleApplicationsByApplicationIdRequest {
   ~GetMerchantSettleRuleApplicationsByApplicationIdRequest();
 };
 struct GetMerchantSettleRuleApplicationsByApplicationIdResponse {
-  std::string application_id;
+  std::optional<std::string> application_id;
   std::optional<std::string> application_process_info;
   std::optional<std::string> application_state;
   std::optional<std::string> update_time;

@@ -84,9 +84,9 @@ struct PostStoresRequest {
     ~StoreRecipient();
   };
   std::optional<std::string> sub_mchid;
-  std::optional<StoreBasics> store_basics;
-  std::optional<StoreAddress> store_address;
-  std::optional<StoreBusiness> store_business;
+  Optional<StoreBasics> store_basics;
+  Optional<StoreAddress> store_address;
+  Optional<StoreBusiness> store_business;
   std::vector<StoreRecipient> store_recipient;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -99,7 +99,7 @@ struct PostStoresRequest {
   ~PostStoresRequest();
 };
 struct PostStoresResponse {
-  std::int64_t store_id = 0;
+  std::optional<std::int64_t> store_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -156,10 +156,64 @@ struct GetStoresByStoreIdRequest {
   ~GetStoresByStoreIdRequest();
 };
 struct GetStoresByStoreIdResponse {
-  using StoreBasics = PostStoresRequest::StoreBasics;
-  using StoreAddress = PostStoresRequest::StoreAddress;
-  using StoreBusiness = PostStoresRequest::StoreBusiness;
-  using StoreRecipient = PostStoresRequest::StoreRecipient;
+  struct StoreBasics {
+    std::optional<std::string> store_reference_id;
+    std::optional<std::string> brand_name;
+    std::optional<std::string> store_name;
+    std::optional<std::string> branch_name;
+    std::optional<std::int64_t> brand_id;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreBasics();
+    StoreBasics(const StoreBasics&) = default;
+    StoreBasics(StoreBasics&&) = default;
+    StoreBasics& operator=(const StoreBasics&) = default;
+    StoreBasics& operator=(StoreBasics&&) = default;
+    ~StoreBasics();
+  };
+  struct StoreAddress {
+    std::optional<std::string> address_code;
+    std::optional<std::string> address_detail;
+    std::optional<std::string> address_complements;
+    std::optional<std::string> longitude;
+    std::optional<std::string> latitude;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreAddress();
+    StoreAddress(const StoreAddress&) = default;
+    StoreAddress(StoreAddress&&) = default;
+    StoreAddress& operator=(const StoreAddress&) = default;
+    StoreAddress& operator=(StoreAddress&&) = default;
+    ~StoreAddress();
+  };
+  struct StoreBusiness {
+    std::optional<std::string> service_phone;
+    std::optional<std::string> business_hours;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreBusiness();
+    StoreBusiness(const StoreBusiness&) = default;
+    StoreBusiness(StoreBusiness&&) = default;
+    StoreBusiness& operator=(const StoreBusiness&) = default;
+    StoreBusiness& operator=(StoreBusiness&&) = default;
+    ~StoreBusiness();
+  };
+  struct StoreRecipient {
+    std::optional<std::string> mchid;
+    std::optional<std::string> company_name;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreRecipient();
+    StoreRecipient(const StoreRecipient&) = default;
+    StoreRecipient(StoreRecipient&&) = default;
+    StoreRecipient& operator=(const StoreRecipient&) = default;
+    StoreRecipient& operator=(StoreRecipient&&) = default;
+    ~StoreRecipient();
+  };
   struct StoreState {
     std::optional<std::string> store_state_message;
     std::optional<std::string> address_failed_reason;
@@ -174,11 +228,11 @@ struct GetStoresByStoreIdResponse {
     StoreState& operator=(StoreState&&) = default;
     ~StoreState();
   };
-  std::optional<StoreBasics> store_basics;
-  std::optional<StoreAddress> store_address;
-  std::optional<StoreBusiness> store_business;
-  std::vector<StoreRecipient> store_recipient;
-  std::optional<StoreState> store_state;
+  Optional<StoreBasics> store_basics;
+  Optional<StoreAddress> store_address;
+  Optional<StoreBusiness> store_business;
+  List<StoreRecipient> store_recipient;
+  Optional<StoreState> store_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -225,13 +279,55 @@ struct GetStoresByStoreId {
 
 // PATCH v3/merchant-store/stores/{store_id}
 struct PatchStoresByStoreIdRequest {
-  using StoreBasics = PostStoresRequest::StoreBasics;
-  using StoreAddress = PostStoresRequest::StoreAddress;
-  using StoreBusiness = PostStoresRequest::StoreBusiness;
+  struct StoreBasics {
+    std::optional<std::string> store_reference_id;
+    std::optional<std::string> brand_name;
+    std::string store_name;
+    std::optional<std::string> branch_name;
+    std::optional<std::int64_t> brand_id;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreBasics();
+    StoreBasics(const StoreBasics&) = default;
+    StoreBasics(StoreBasics&&) = default;
+    StoreBasics& operator=(const StoreBasics&) = default;
+    StoreBasics& operator=(StoreBasics&&) = default;
+    ~StoreBasics();
+  };
+  struct StoreAddress {
+    std::string address_code;
+    std::string address_detail;
+    std::optional<std::string> address_complements;
+    std::optional<std::string> longitude;
+    std::optional<std::string> latitude;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreAddress();
+    StoreAddress(const StoreAddress&) = default;
+    StoreAddress(StoreAddress&&) = default;
+    StoreAddress& operator=(const StoreAddress&) = default;
+    StoreAddress& operator=(StoreAddress&&) = default;
+    ~StoreAddress();
+  };
+  struct StoreBusiness {
+    std::optional<std::string> service_phone;
+    std::optional<std::string> business_hours;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreBusiness();
+    StoreBusiness(const StoreBusiness&) = default;
+    StoreBusiness(StoreBusiness&&) = default;
+    StoreBusiness& operator=(const StoreBusiness&) = default;
+    StoreBusiness& operator=(StoreBusiness&&) = default;
+    ~StoreBusiness();
+  };
   std::optional<std::string> sub_mchid;
-  std::optional<StoreBasics> store_basics;
-  std::optional<StoreAddress> store_address;
-  std::optional<StoreBusiness> store_business;
+  Optional<StoreBasics> store_basics;
+  Optional<StoreAddress> store_address;
+  Optional<StoreBusiness> store_business;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -282,7 +378,19 @@ struct PatchStoresByStoreId {
 
 // POST v3/merchant-store/stores/{store_id}/recipients/bind
 struct PostStoresByStoreIdRecipientsBindRequest {
-  using StoreRecipient = PostStoresRequest::StoreRecipient;
+  struct StoreRecipient {
+    std::string mchid;
+    std::optional<std::string> company_name;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreRecipient();
+    StoreRecipient(const StoreRecipient&) = default;
+    StoreRecipient(StoreRecipient&&) = default;
+    StoreRecipient& operator=(const StoreRecipient&) = default;
+    StoreRecipient& operator=(StoreRecipient&&) = default;
+    ~StoreRecipient();
+  };
   std::string sub_mchid;
   // required
   std::vector<StoreRecipient> store_recipient;
@@ -313,7 +421,7 @@ struct PostStoresByStoreIdRecipientsBindResponse {
     FailedStoreRecipient& operator=(FailedStoreRecipient&&) = default;
     ~FailedStoreRecipient();
   };
-  std::vector<FailedStoreRecipient> failed_store_recipient;
+  List<FailedStoreRecipient> failed_store_recipient;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -364,7 +472,19 @@ struct PostStoresByStoreIdRecipientsBind {
 
 // POST v3/merchant-store/stores/{store_id}/recipients/unbind
 struct PostStoresByStoreIdRecipientsUnbindRequest {
-  using StoreRecipient = PostStoresRequest::StoreRecipient;
+  struct StoreRecipient {
+    std::string mchid;
+    std::optional<std::string> company_name;
+    // Unknown members.
+    JsonValue extra;
+
+    StoreRecipient();
+    StoreRecipient(const StoreRecipient&) = default;
+    StoreRecipient(StoreRecipient&&) = default;
+    StoreRecipient& operator=(const StoreRecipient&) = default;
+    StoreRecipient& operator=(StoreRecipient&&) = default;
+    ~StoreRecipient();
+  };
   std::optional<std::string> sub_mchid;
   std::vector<StoreRecipient> store_recipient;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -382,8 +502,20 @@ struct PostStoresByStoreIdRecipientsUnbindRequest {
   ~PostStoresByStoreIdRecipientsUnbindRequest();
 };
 struct PostStoresByStoreIdRecipientsUnbindResponse {
-  using FailedStoreRecipient = PostStoresByStoreIdRecipientsBindResponse::FailedStoreRecipient;
-  std::vector<FailedStoreRecipient> failed_store_recipient;
+  struct FailedStoreRecipient {
+    std::optional<std::string> mchid;
+    std::optional<std::string> failed_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    FailedStoreRecipient();
+    FailedStoreRecipient(const FailedStoreRecipient&) = default;
+    FailedStoreRecipient(FailedStoreRecipient&&) = default;
+    FailedStoreRecipient& operator=(const FailedStoreRecipient&) = default;
+    FailedStoreRecipient& operator=(FailedStoreRecipient&&) = default;
+    ~FailedStoreRecipient();
+  };
+  List<FailedStoreRecipient> failed_store_recipient;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

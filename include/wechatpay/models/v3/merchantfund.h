@@ -54,18 +54,16 @@ struct GetMerchantIncomeRecordsResponse {
       kOfflinerecharge = 1,          // "OFFLINERECHARGE"
       kEnterprisedirectrevenue = 2,  // "ENTERPRISEDIRECTREVENUE"
     };
-    std::string mchid;
-    // required
+    std::optional<std::string> mchid;
     Enum<AccountType> account_type;
-    // required
     Enum<IncomeRecordType> income_record_type;
-    std::string income_record_id;
-    std::int64_t amount = 0;
-    std::string success_time;
-    std::string bank_name;
-    std::string bank_account_name;
-    std::string bank_account_number;
-    std::string recharge_remark;
+    std::optional<std::string> income_record_id;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> success_time;
+    std::optional<std::string> bank_name;
+    std::optional<std::string> bank_account_name;
+    std::optional<std::string> bank_account_number;
+    std::optional<std::string> recharge_remark;
     // Unknown members.
     JsonValue extra;
 
@@ -77,9 +75,9 @@ struct GetMerchantIncomeRecordsResponse {
     ~Data();
   };
   struct Links {
-    std::string next;
-    std::string prev;
-    std::string self;
+    std::optional<std::string> next;
+    std::optional<std::string> prev;
+    std::optional<std::string> self;
     // Unknown members.
     JsonValue extra;
 
@@ -90,11 +88,11 @@ struct GetMerchantIncomeRecordsResponse {
     Links& operator=(Links&&) = default;
     ~Links();
   };
-  std::int64_t total_count = 0;
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
-  std::vector<Data> data;
-  Links links;
+  std::optional<std::int64_t> total_count;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
+  List<Data> data;
+  Optional<Links> links;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -139,7 +137,12 @@ struct GetMerchantIncomeRecords {
 
 // GET v3/merchantfund/partner/income-records
 struct GetPartnerIncomeRecordsRequest {
-  using AccountType = GetMerchantIncomeRecordsRequest::AccountType;
+  enum class AccountType : std::int32_t {
+    kUnrecognized = 0,
+    kBasic = 1,      // "BASIC"
+    kOperation = 2,  // "OPERATION"
+    kFees = 3,       // "FEES"
+  };
   std::string sub_mchid;
   // required
   Enum<AccountType> account_type;
@@ -158,20 +161,22 @@ struct GetPartnerIncomeRecordsRequest {
 };
 struct GetPartnerIncomeRecordsResponse {
   struct Data {
-    using AccountType = GetMerchantIncomeRecordsRequest::AccountType;
-    using IncomeRecordType = GetMerchantIncomeRecordsResponse::Data::IncomeRecordType;
-    std::string sub_mchid;
-    // required
+    using AccountType = GetPartnerIncomeRecordsRequest::AccountType;
+    enum class IncomeRecordType : std::int32_t {
+      kUnrecognized = 0,
+      kOfflinerecharge = 1,          // "OFFLINERECHARGE"
+      kEnterprisedirectrevenue = 2,  // "ENTERPRISEDIRECTREVENUE"
+    };
+    std::optional<std::string> sub_mchid;
     Enum<AccountType> account_type;
-    // required
     Enum<IncomeRecordType> income_record_type;
-    std::string income_record_id;
-    std::int64_t amount = 0;
-    std::string success_time;
-    std::string bank_name;
-    std::string bank_account_name;
-    std::string bank_account_number;
-    std::string recharge_remark;
+    std::optional<std::string> income_record_id;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> success_time;
+    std::optional<std::string> bank_name;
+    std::optional<std::string> bank_account_name;
+    std::optional<std::string> bank_account_number;
+    std::optional<std::string> recharge_remark;
     // Unknown members.
     JsonValue extra;
 
@@ -182,12 +187,25 @@ struct GetPartnerIncomeRecordsResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  using Links = GetMerchantIncomeRecordsResponse::Links;
-  std::int64_t total_count = 0;
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
-  std::vector<Data> data;
-  Links links;
+  struct Links {
+    std::optional<std::string> next;
+    std::optional<std::string> prev;
+    std::optional<std::string> self;
+    // Unknown members.
+    JsonValue extra;
+
+    Links();
+    Links(const Links&) = default;
+    Links(Links&&) = default;
+    Links& operator=(const Links&) = default;
+    Links& operator=(Links&&) = default;
+    ~Links();
+  };
+  std::optional<std::int64_t> total_count;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
+  List<Data> data;
+  Optional<Links> links;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -237,6 +255,8 @@ void Serialize(Archive& archive, GetPartnerIncomeRecordsRequest& value);
 void Serialize(Archive& archive, GetPartnerIncomeRecordsResponse& value);
 const EnumTable& EnumTableOf(GetMerchantIncomeRecordsRequest::AccountType);
 const EnumTable& EnumTableOf(GetMerchantIncomeRecordsResponse::Data::IncomeRecordType);
+const EnumTable& EnumTableOf(GetPartnerIncomeRecordsRequest::AccountType);
+const EnumTable& EnumTableOf(GetPartnerIncomeRecordsResponse::Data::IncomeRecordType);
 
 // Fluent calls: Merchantfund(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

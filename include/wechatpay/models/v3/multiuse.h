@@ -37,7 +37,7 @@ struct GetStocksByStockIdRefundFlowRequest {
   ~GetStocksByStockIdRefundFlowRequest();
 };
 struct GetStocksByStockIdRefundFlowResponse {
-  std::string url;
+  std::optional<std::string> url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -96,7 +96,7 @@ struct GetStocksByStockIdSendFlowRequest {
   ~GetStocksByStockIdSendFlowRequest();
 };
 struct GetStocksByStockIdSendFlowResponse {
-  std::string url;
+  std::optional<std::string> url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -155,7 +155,7 @@ struct GetStocksByStockIdUseFlowRequest {
   ~GetStocksByStockIdUseFlowRequest();
 };
 struct GetStocksByStockIdUseFlowResponse {
-  std::string url;
+  std::optional<std::string> url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -227,7 +227,7 @@ struct PostUsersByOpenidCouponsRequest {
   ~PostUsersByOpenidCouponsRequest();
 };
 struct PostUsersByOpenidCouponsResponse {
-  std::string coupon_id;
+  std::optional<std::string> coupon_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

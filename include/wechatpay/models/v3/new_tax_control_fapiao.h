@@ -44,7 +44,7 @@ struct PostCardTemplateRequest {
     };
     std::optional<std::string> payee_name;
     std::string logo_url;
-    std::optional<CustomCell> custom_cell;
+    Optional<CustomCell> custom_cell;
     // Unknown members.
     JsonValue extra;
 
@@ -69,8 +69,8 @@ struct PostCardTemplateRequest {
   ~PostCardTemplateRequest();
 };
 struct PostCardTemplateResponse {
-  std::string card_appid;
-  std::string card_id;
+  std::optional<std::string> card_appid;
+  std::optional<std::string> card_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -297,7 +297,7 @@ struct PostFapiaoApplicationsIssueGeneralRequest {
       std::int64_t total_amount = 0;
       std::int64_t tax_rate = 0;
       bool discount = false;
-      std::optional<PreferentialPolicyCode> preferential_policy_code;
+      Optional<PreferentialPolicyCode> preferential_policy_code;
       // Unknown members.
       JsonValue extra;
 
@@ -353,8 +353,8 @@ struct PostFapiaoApplicationsIssueGeneralRequest {
     std::int64_t total_amount = 0;
     // required
     std::vector<Items> items;
-    std::optional<ExportBusinessPolicyCode> export_business_policy_code;
-    std::optional<VatRefundLevyCode> vat_refund_levy_code;
+    Optional<ExportBusinessPolicyCode> export_business_policy_code;
+    Optional<VatRefundLevyCode> vat_refund_levy_code;
     std::string billing_person_id;
     std::optional<std::string> billing_person;
     // required
@@ -428,11 +428,65 @@ struct PostFapiaoApplicationsIssueGeneral {
 
 // POST v3/new-tax-control-fapiao/fapiao-applications/issue-passenger-transport
 struct PostFapiaoApplicationsIssuePassengerTransportRequest {
-  using BuyerInformation = PostFapiaoApplicationsIssueGeneralRequest::BuyerInformation;
+  struct BuyerInformation {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kIndividual = 1,    // "INDIVIDUAL"
+      kOrganization = 2,  // "ORGANIZATION"
+    };
+    enum class FapiaoBillType : std::int32_t {
+      kUnrecognized = 0,
+      kCommFapiao = 1,  // "COMM_FAPIAO"
+      kVatFapiao = 2,   // "VAT_FAPIAO"
+    };
+    // required
+    Enum<Type> type;
+    std::string name;
+    std::optional<std::string> taxpayer_id;
+    std::optional<std::string> address;
+    std::optional<std::string> telephone;
+    std::optional<std::string> bank_name;
+    std::optional<std::string> bank_account;
+    // format base64; encrypted with the platform key when sent
+    std::optional<std::string> phone;
+    // format base64; encrypted with the platform key when sent
+    std::optional<std::string> email;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> out_trade_no;
+    Enum<FapiaoBillType> fapiao_bill_type;
+    std::optional<std::string> user_apply_message;
+    // Unknown members.
+    JsonValue extra;
+
+    BuyerInformation();
+    BuyerInformation(const BuyerInformation&) = default;
+    BuyerInformation(BuyerInformation&&) = default;
+    BuyerInformation& operator=(const BuyerInformation&) = default;
+    BuyerInformation& operator=(BuyerInformation&&) = default;
+    ~BuyerInformation();
+  };
   struct FapiaoInformation {
     struct Items {
-      using PreferentialPolicyCode = PostFapiaoApplicationsIssueGeneralRequest::FapiaoInformation::
-          Items::PreferentialPolicyCode;
+      enum class PreferentialPolicyCode : std::int64_t {
+        k1 = 1,
+        k2 = 2,
+        k3 = 3,
+        k4 = 4,
+        k5 = 5,
+        k6 = 6,
+        k7 = 7,
+        k8 = 8,
+        k9 = 9,
+        k10 = 10,
+        k11 = 11,
+        k12 = 12,
+        k13 = 13,
+        k14 = 14,
+        k15 = 15,
+        k16 = 16,
+        k17 = 17,
+        k18 = 18,
+      };
       struct PassengerInformation {
         enum class CertificateType : std::int32_t {
           kUnrecognized = 0,
@@ -495,8 +549,8 @@ struct PostFapiaoApplicationsIssuePassengerTransportRequest {
       std::int64_t total_amount = 0;
       std::int64_t tax_rate = 0;
       bool discount = false;
-      std::optional<PreferentialPolicyCode> preferential_policy_code;
-      std::optional<PassengerInformation> passenger_information;
+      Optional<PreferentialPolicyCode> preferential_policy_code;
+      Optional<PassengerInformation> passenger_information;
       // Unknown members.
       JsonValue extra;
 
@@ -507,20 +561,53 @@ struct PostFapiaoApplicationsIssuePassengerTransportRequest {
       Items& operator=(Items&&) = default;
       ~Items();
     };
-    using ExportBusinessPolicyCode =
-        PostFapiaoApplicationsIssueGeneralRequest::FapiaoInformation::ExportBusinessPolicyCode;
-    using VatRefundLevyCode =
-        PostFapiaoApplicationsIssueGeneralRequest::FapiaoInformation::VatRefundLevyCode;
+    enum class ExportBusinessPolicyCode : std::int64_t {
+      k1 = 1,
+      k2 = 2,
+      k3 = 3,
+    };
+    enum class VatRefundLevyCode : std::int64_t {
+      k1 = 1,
+      k2 = 2,
+      k3 = 3,
+      k4 = 4,
+      k5 = 5,
+      k6 = 6,
+      k7 = 7,
+      k8 = 8,
+      k9 = 9,
+      k10 = 10,
+      k11 = 11,
+      k12 = 12,
+    };
     using FapiaoBillType =
-        PostFapiaoApplicationsIssueGeneralRequest::BuyerInformation::FapiaoBillType;
-    using TransactionInformation =
-        PostFapiaoApplicationsIssueGeneralRequest::FapiaoInformation::TransactionInformation;
+        PostFapiaoApplicationsIssuePassengerTransportRequest::BuyerInformation::FapiaoBillType;
+    struct TransactionInformation {
+      enum class PayChannel : std::int32_t {
+        kUnrecognized = 0,
+        kWechatPay = 1,  // "WECHAT_PAY"
+      };
+      // required
+      Enum<PayChannel> pay_channel;
+      std::string transaction_id;
+      std::optional<std::string> out_trade_no;
+      std::int64_t amount = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      TransactionInformation();
+      TransactionInformation(const TransactionInformation&) = default;
+      TransactionInformation(TransactionInformation&&) = default;
+      TransactionInformation& operator=(const TransactionInformation&) = default;
+      TransactionInformation& operator=(TransactionInformation&&) = default;
+      ~TransactionInformation();
+    };
     std::string fapiao_id;
     std::int64_t total_amount = 0;
     // required
     std::vector<Items> items;
-    std::optional<ExportBusinessPolicyCode> export_business_policy_code;
-    std::optional<VatRefundLevyCode> vat_refund_levy_code;
+    Optional<ExportBusinessPolicyCode> export_business_policy_code;
+    Optional<VatRefundLevyCode> vat_refund_levy_code;
     std::string billing_person_id;
     std::optional<std::string> billing_person;
     // required
@@ -595,7 +682,43 @@ struct PostFapiaoApplicationsIssuePassengerTransport {
 
 // POST v3/new-tax-control-fapiao/fapiao-applications/issue-refined-oil
 struct PostFapiaoApplicationsIssueRefinedOilRequest {
-  using BuyerInformation = PostFapiaoApplicationsIssueGeneralRequest::BuyerInformation;
+  struct BuyerInformation {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kIndividual = 1,    // "INDIVIDUAL"
+      kOrganization = 2,  // "ORGANIZATION"
+    };
+    enum class FapiaoBillType : std::int32_t {
+      kUnrecognized = 0,
+      kCommFapiao = 1,  // "COMM_FAPIAO"
+      kVatFapiao = 2,   // "VAT_FAPIAO"
+    };
+    // required
+    Enum<Type> type;
+    std::string name;
+    std::optional<std::string> taxpayer_id;
+    std::optional<std::string> address;
+    std::optional<std::string> telephone;
+    std::optional<std::string> bank_name;
+    std::optional<std::string> bank_account;
+    // format base64; encrypted with the platform key when sent
+    std::optional<std::string> phone;
+    // format base64; encrypted with the platform key when sent
+    std::optional<std::string> email;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> out_trade_no;
+    Enum<FapiaoBillType> fapiao_bill_type;
+    std::optional<std::string> user_apply_message;
+    // Unknown members.
+    JsonValue extra;
+
+    BuyerInformation();
+    BuyerInformation(const BuyerInformation&) = default;
+    BuyerInformation(BuyerInformation&&) = default;
+    BuyerInformation& operator=(const BuyerInformation&) = default;
+    BuyerInformation& operator=(BuyerInformation&&) = default;
+    ~BuyerInformation();
+  };
   struct FapiaoInformation {
     struct Items {
       enum class Unit : std::int32_t {
@@ -603,8 +726,26 @@ struct PostFapiaoApplicationsIssueRefinedOilRequest {
         kTon = 1,    // "TON"
         kLeter = 2,  // "LETER"
       };
-      using PreferentialPolicyCode = PostFapiaoApplicationsIssueGeneralRequest::FapiaoInformation::
-          Items::PreferentialPolicyCode;
+      enum class PreferentialPolicyCode : std::int64_t {
+        k1 = 1,
+        k2 = 2,
+        k3 = 3,
+        k4 = 4,
+        k5 = 5,
+        k6 = 6,
+        k7 = 7,
+        k8 = 8,
+        k9 = 9,
+        k10 = 10,
+        k11 = 11,
+        k12 = 12,
+        k13 = 13,
+        k14 = 14,
+        k15 = 15,
+        k16 = 16,
+        k17 = 17,
+        k18 = 18,
+      };
       struct RefinedOilInformation {
         std::string station;
         // format rfc3339
@@ -628,8 +769,8 @@ struct PostFapiaoApplicationsIssueRefinedOilRequest {
       std::int64_t total_amount = 0;
       std::int64_t tax_rate = 0;
       bool discount = false;
-      std::optional<PreferentialPolicyCode> preferential_policy_code;
-      std::optional<RefinedOilInformation> refined_oil_information;
+      Optional<PreferentialPolicyCode> preferential_policy_code;
+      Optional<RefinedOilInformation> refined_oil_information;
       // Unknown members.
       JsonValue extra;
 
@@ -640,20 +781,53 @@ struct PostFapiaoApplicationsIssueRefinedOilRequest {
       Items& operator=(Items&&) = default;
       ~Items();
     };
-    using ExportBusinessPolicyCode =
-        PostFapiaoApplicationsIssueGeneralRequest::FapiaoInformation::ExportBusinessPolicyCode;
-    using VatRefundLevyCode =
-        PostFapiaoApplicationsIssueGeneralRequest::FapiaoInformation::VatRefundLevyCode;
+    enum class ExportBusinessPolicyCode : std::int64_t {
+      k1 = 1,
+      k2 = 2,
+      k3 = 3,
+    };
+    enum class VatRefundLevyCode : std::int64_t {
+      k1 = 1,
+      k2 = 2,
+      k3 = 3,
+      k4 = 4,
+      k5 = 5,
+      k6 = 6,
+      k7 = 7,
+      k8 = 8,
+      k9 = 9,
+      k10 = 10,
+      k11 = 11,
+      k12 = 12,
+    };
     using FapiaoBillType =
-        PostFapiaoApplicationsIssueGeneralRequest::BuyerInformation::FapiaoBillType;
-    using TransactionInformation =
-        PostFapiaoApplicationsIssueGeneralRequest::FapiaoInformation::TransactionInformation;
+        PostFapiaoApplicationsIssueRefinedOilRequest::BuyerInformation::FapiaoBillType;
+    struct TransactionInformation {
+      enum class PayChannel : std::int32_t {
+        kUnrecognized = 0,
+        kWechatPay = 1,  // "WECHAT_PAY"
+      };
+      // required
+      Enum<PayChannel> pay_channel;
+      std::string transaction_id;
+      std::optional<std::string> out_trade_no;
+      std::int64_t amount = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      TransactionInformation();
+      TransactionInformation(const TransactionInformation&) = default;
+      TransactionInformation(TransactionInformation&&) = default;
+      TransactionInformation& operator=(const TransactionInformation&) = default;
+      TransactionInformation& operator=(TransactionInformation&&) = default;
+      ~TransactionInformation();
+    };
     std::string fapiao_id;
     std::int64_t total_amount = 0;
     // required
     std::vector<Items> items;
-    std::optional<ExportBusinessPolicyCode> export_business_policy_code;
-    std::optional<VatRefundLevyCode> vat_refund_levy_code;
+    Optional<ExportBusinessPolicyCode> export_business_policy_code;
+    Optional<VatRefundLevyCode> vat_refund_levy_code;
     std::string billing_person_id;
     std::optional<std::string> billing_person;
     // required
@@ -728,11 +902,65 @@ struct PostFapiaoApplicationsIssueRefinedOil {
 
 // POST v3/new-tax-control-fapiao/fapiao-applications/real-estate-leasing
 struct PostFapiaoApplicationsRealEstateLeasingRequest {
-  using BuyerInformation = PostFapiaoApplicationsIssueGeneralRequest::BuyerInformation;
+  struct BuyerInformation {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kIndividual = 1,    // "INDIVIDUAL"
+      kOrganization = 2,  // "ORGANIZATION"
+    };
+    enum class FapiaoBillType : std::int32_t {
+      kUnrecognized = 0,
+      kCommFapiao = 1,  // "COMM_FAPIAO"
+      kVatFapiao = 2,   // "VAT_FAPIAO"
+    };
+    // required
+    Enum<Type> type;
+    std::string name;
+    std::optional<std::string> taxpayer_id;
+    std::optional<std::string> address;
+    std::optional<std::string> telephone;
+    std::optional<std::string> bank_name;
+    std::optional<std::string> bank_account;
+    // format base64; encrypted with the platform key when sent
+    std::optional<std::string> phone;
+    // format base64; encrypted with the platform key when sent
+    std::optional<std::string> email;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> out_trade_no;
+    Enum<FapiaoBillType> fapiao_bill_type;
+    std::optional<std::string> user_apply_message;
+    // Unknown members.
+    JsonValue extra;
+
+    BuyerInformation();
+    BuyerInformation(const BuyerInformation&) = default;
+    BuyerInformation(BuyerInformation&&) = default;
+    BuyerInformation& operator=(const BuyerInformation&) = default;
+    BuyerInformation& operator=(BuyerInformation&&) = default;
+    ~BuyerInformation();
+  };
   struct FapiaoInformation {
     struct Items {
-      using PreferentialPolicyCode = PostFapiaoApplicationsIssueGeneralRequest::FapiaoInformation::
-          Items::PreferentialPolicyCode;
+      enum class PreferentialPolicyCode : std::int64_t {
+        k1 = 1,
+        k2 = 2,
+        k3 = 3,
+        k4 = 4,
+        k5 = 5,
+        k6 = 6,
+        k7 = 7,
+        k8 = 8,
+        k9 = 9,
+        k10 = 10,
+        k11 = 11,
+        k12 = 12,
+        k13 = 13,
+        k14 = 14,
+        k15 = 15,
+        k16 = 16,
+        k17 = 17,
+        k18 = 18,
+      };
       struct RealEstateLeasingInformation {
         std::string province;
         std::optional<std::string> city;
@@ -763,8 +991,8 @@ struct PostFapiaoApplicationsRealEstateLeasingRequest {
       std::int64_t total_amount = 0;
       std::int64_t tax_rate = 0;
       bool discount = false;
-      std::optional<PreferentialPolicyCode> preferential_policy_code;
-      std::optional<RealEstateLeasingInformation> real_estate_leasing_information;
+      Optional<PreferentialPolicyCode> preferential_policy_code;
+      Optional<RealEstateLeasingInformation> real_estate_leasing_information;
       // Unknown members.
       JsonValue extra;
 
@@ -775,20 +1003,53 @@ struct PostFapiaoApplicationsRealEstateLeasingRequest {
       Items& operator=(Items&&) = default;
       ~Items();
     };
-    using ExportBusinessPolicyCode =
-        PostFapiaoApplicationsIssueGeneralRequest::FapiaoInformation::ExportBusinessPolicyCode;
-    using VatRefundLevyCode =
-        PostFapiaoApplicationsIssueGeneralRequest::FapiaoInformation::VatRefundLevyCode;
+    enum class ExportBusinessPolicyCode : std::int64_t {
+      k1 = 1,
+      k2 = 2,
+      k3 = 3,
+    };
+    enum class VatRefundLevyCode : std::int64_t {
+      k1 = 1,
+      k2 = 2,
+      k3 = 3,
+      k4 = 4,
+      k5 = 5,
+      k6 = 6,
+      k7 = 7,
+      k8 = 8,
+      k9 = 9,
+      k10 = 10,
+      k11 = 11,
+      k12 = 12,
+    };
     using FapiaoBillType =
-        PostFapiaoApplicationsIssueGeneralRequest::BuyerInformation::FapiaoBillType;
-    using TransactionInformation =
-        PostFapiaoApplicationsIssueGeneralRequest::FapiaoInformation::TransactionInformation;
+        PostFapiaoApplicationsRealEstateLeasingRequest::BuyerInformation::FapiaoBillType;
+    struct TransactionInformation {
+      enum class PayChannel : std::int32_t {
+        kUnrecognized = 0,
+        kWechatPay = 1,  // "WECHAT_PAY"
+      };
+      // required
+      Enum<PayChannel> pay_channel;
+      std::string transaction_id;
+      std::optional<std::string> out_trade_no;
+      std::int64_t amount = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      TransactionInformation();
+      TransactionInformation(const TransactionInformation&) = default;
+      TransactionInformation(TransactionInformation&&) = default;
+      TransactionInformation& operator=(const TransactionInformation&) = default;
+      TransactionInformation& operator=(TransactionInformation&&) = default;
+      ~TransactionInformation();
+    };
     std::string fapiao_id;
     std::int64_t total_amount = 0;
     // required
     std::vector<Items> items;
-    std::optional<ExportBusinessPolicyCode> export_business_policy_code;
-    std::optional<VatRefundLevyCode> vat_refund_levy_code;
+    Optional<ExportBusinessPolicyCode> export_business_policy_code;
+    Optional<VatRefundLevyCode> vat_refund_levy_code;
     std::string billing_person_id;
     std::optional<std::string> billing_person;
     // required
@@ -896,7 +1157,7 @@ struct PostFapiaoApplicationsUploadFapiaoFileRequest {
   ~PostFapiaoApplicationsUploadFapiaoFileRequest();
 };
 struct PostFapiaoApplicationsUploadFapiaoFileResponse {
-  std::string fapiao_media_id;
+  std::optional<std::string> fapiao_media_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -974,12 +1235,12 @@ struct GetFapiaoApplicationsByFapiaoApplyIdResponse {
       kReverseFailed = 6,    // "REVERSE_FAILED"
     };
     struct BlueFapiao {
-      std::string fapiao_code;
-      std::string fapiao_number;
-      std::string check_code;
-      std::string password;
+      std::optional<std::string> fapiao_code;
+      std::optional<std::string> fapiao_number;
+      std::optional<std::string> check_code;
+      std::optional<std::string> password;
       // format rfc3339
-      std::string fapiao_time;
+      std::optional<std::string> fapiao_time;
       // Unknown members.
       JsonValue extra;
 
@@ -990,7 +1251,23 @@ struct GetFapiaoApplicationsByFapiaoApplyIdResponse {
       BlueFapiao& operator=(BlueFapiao&&) = default;
       ~BlueFapiao();
     };
-    using RedFapiao = GetFapiaoApplicationsByFapiaoApplyIdResponse::FapiaoInformation::BlueFapiao;
+    struct RedFapiao {
+      std::optional<std::string> fapiao_code;
+      std::optional<std::string> fapiao_number;
+      std::optional<std::string> check_code;
+      std::optional<std::string> password;
+      // format rfc3339
+      std::optional<std::string> fapiao_time;
+      // Unknown members.
+      JsonValue extra;
+
+      RedFapiao();
+      RedFapiao(const RedFapiao&) = default;
+      RedFapiao(RedFapiao&&) = default;
+      RedFapiao& operator=(const RedFapiao&) = default;
+      RedFapiao& operator=(RedFapiao&&) = default;
+      ~RedFapiao();
+    };
     struct CardInformation {
       enum class CardStatus : std::int32_t {
         kUnrecognized = 0,
@@ -999,11 +1276,10 @@ struct GetFapiaoApplicationsByFapiaoApplyIdResponse {
         kDiscardAccepted = 3,  // "DISCARD_ACCEPTED"
         kDiscarded = 4,        // "DISCARDED"
       };
-      std::string card_appid;
-      std::string card_openid;
+      std::optional<std::string> card_appid;
+      std::optional<std::string> card_openid;
       std::optional<std::string> card_id;
       std::optional<std::string> card_code;
-      // required
       Enum<CardStatus> card_status;
       // Unknown members.
       JsonValue extra;
@@ -1016,9 +1292,9 @@ struct GetFapiaoApplicationsByFapiaoApplyIdResponse {
       ~CardInformation();
     };
     struct SellerInformation {
-      std::string name;
-      std::string taxpayer_id;
-      std::string address;
+      std::optional<std::string> name;
+      std::optional<std::string> taxpayer_id;
+      std::optional<std::string> address;
       std::optional<std::string> telephone;
       std::optional<std::string> bank_name;
       std::optional<std::string> bank_account;
@@ -1033,12 +1309,18 @@ struct GetFapiaoApplicationsByFapiaoApplyIdResponse {
       ~SellerInformation();
     };
     struct BuyerInformation {
-      using Type = PostFapiaoApplicationsIssueGeneralRequest::BuyerInformation::Type;
-      using FapiaoBillType =
-          PostFapiaoApplicationsIssueGeneralRequest::BuyerInformation::FapiaoBillType;
-      // required
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kIndividual = 1,    // "INDIVIDUAL"
+        kOrganization = 2,  // "ORGANIZATION"
+      };
+      enum class FapiaoBillType : std::int32_t {
+        kUnrecognized = 0,
+        kCommFapiao = 1,  // "COMM_FAPIAO"
+        kVatFapiao = 2,   // "VAT_FAPIAO"
+      };
       Enum<Type> type;
-      std::string name;
+      std::optional<std::string> name;
       std::optional<std::string> taxpayer_id;
       std::optional<std::string> address;
       std::optional<std::string> telephone;
@@ -1065,7 +1347,7 @@ struct GetFapiaoApplicationsByFapiaoApplyIdResponse {
     struct ExtraInformation {
       std::optional<std::string> payee;
       std::optional<std::string> reviewer;
-      std::string drawer;
+      std::optional<std::string> drawer;
       // Unknown members.
       JsonValue extra;
 
@@ -1085,19 +1367,18 @@ struct GetFapiaoApplicationsByFapiaoApplyIdResponse {
         kNormalZeroRated = 4,  // "NORMAL_ZERO_RATED"
         kExportZeroRated = 5,  // "EXPORT_ZERO_RATED"
       };
-      std::string tax_code;
-      std::string goods_name;
+      std::optional<std::string> tax_code;
+      std::optional<std::string> goods_name;
       std::optional<std::string> specification;
       std::optional<std::string> unit;
-      std::int64_t quantity = 0;
-      std::int64_t unit_price = 0;
-      std::int64_t amount = 0;
-      std::int64_t tax_amount = 0;
-      std::int64_t total_amount = 0;
-      std::int64_t tax_rate = 0;
-      // required
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> unit_price;
+      std::optional<std::int64_t> amount;
+      std::optional<std::int64_t> tax_amount;
+      std::optional<std::int64_t> total_amount;
+      std::optional<std::int64_t> tax_rate;
       Enum<TaxPreferMark> tax_prefer_mark;
-      bool discount = false;
+      std::optional<bool> discount;
       // Unknown members.
       JsonValue extra;
 
@@ -1108,20 +1389,18 @@ struct GetFapiaoApplicationsByFapiaoApplyIdResponse {
       Items& operator=(Items&&) = default;
       ~Items();
     };
-    std::string fapiao_id;
-    // required
+    std::optional<std::string> fapiao_id;
     Enum<Status_> status;
-    std::optional<BlueFapiao> blue_fapiao;
-    std::optional<RedFapiao> red_fapiao;
-    std::optional<CardInformation> card_information;
-    std::int64_t total_amount = 0;
-    std::int64_t tax_amount = 0;
-    std::int64_t amount = 0;
-    SellerInformation seller_information;
-    BuyerInformation buyer_information;
-    ExtraInformation extra_information;
-    // required
-    std::vector<Items> items;
+    Optional<BlueFapiao> blue_fapiao;
+    Optional<RedFapiao> red_fapiao;
+    Optional<CardInformation> card_information;
+    std::optional<std::int64_t> total_amount;
+    std::optional<std::int64_t> tax_amount;
+    std::optional<std::int64_t> amount;
+    Optional<SellerInformation> seller_information;
+    Optional<BuyerInformation> buyer_information;
+    Optional<ExtraInformation> extra_information;
+    List<Items> items;
     std::optional<std::string> remark;
     std::optional<std::string> fapiao_error_code;
     std::optional<std::string> fapiao_error_message;
@@ -1135,9 +1414,8 @@ struct GetFapiaoApplicationsByFapiaoApplyIdResponse {
     FapiaoInformation& operator=(FapiaoInformation&&) = default;
     ~FapiaoInformation();
   };
-  std::int64_t total_count = 0;
-  // required
-  std::vector<FapiaoInformation> fapiao_information;
+  std::optional<std::int64_t> total_count;
+  List<FapiaoInformation> fapiao_information;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1208,7 +1486,15 @@ struct GetFapiaoApplicationsByFapiaoApplyIdFapiaoFilesRequest {
 };
 struct GetFapiaoApplicationsByFapiaoApplyIdFapiaoFilesResponse {
   struct FapiaoDownloadInfoList {
-    using Status_ = GetFapiaoApplicationsByFapiaoApplyIdResponse::FapiaoInformation::Status_;
+    enum class Status_ : std::int32_t {
+      kUnrecognized = 0,
+      kIssueAccepted = 1,    // "ISSUE_ACCEPTED"
+      kIssued = 2,           // "ISSUED"
+      kReverseAccepted = 3,  // "REVERSE_ACCEPTED"
+      kReversed = 4,         // "REVERSED"
+      kIssueFailed = 5,      // "ISSUE_FAILED"
+      kReverseFailed = 6,    // "REVERSE_FAILED"
+    };
     std::optional<std::string> fapiao_id;
     std::optional<std::string> download_url;
     Enum<Status_> status;
@@ -1222,7 +1508,7 @@ struct GetFapiaoApplicationsByFapiaoApplyIdFapiaoFilesResponse {
     FapiaoDownloadInfoList& operator=(FapiaoDownloadInfoList&&) = default;
     ~FapiaoDownloadInfoList();
   };
-  std::vector<FapiaoDownloadInfoList> fapiao_download_info_list;
+  List<FapiaoDownloadInfoList> fapiao_download_info_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1280,13 +1566,107 @@ struct PostFapiaoApplicationsByFapiaoApplyIdInsertCardsRequest {
     kWithWechatpay = 1,     // "WITH_WECHATPAY"
     kWithoutWechatpay = 2,  // "WITHOUT_WECHATPAY"
   };
-  using BuyerInformation = PostFapiaoApplicationsIssueGeneralRequest::BuyerInformation;
+  struct BuyerInformation {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kIndividual = 1,    // "INDIVIDUAL"
+      kOrganization = 2,  // "ORGANIZATION"
+    };
+    enum class FapiaoBillType : std::int32_t {
+      kUnrecognized = 0,
+      kCommFapiao = 1,  // "COMM_FAPIAO"
+      kVatFapiao = 2,   // "VAT_FAPIAO"
+    };
+    // required
+    Enum<Type> type;
+    std::string name;
+    std::optional<std::string> taxpayer_id;
+    std::optional<std::string> address;
+    std::optional<std::string> telephone;
+    std::optional<std::string> bank_name;
+    std::optional<std::string> bank_account;
+    // format base64; encrypted with the platform key when sent
+    std::optional<std::string> phone;
+    // format base64; encrypted with the platform key when sent
+    std::optional<std::string> email;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> out_trade_no;
+    Enum<FapiaoBillType> fapiao_bill_type;
+    std::optional<std::string> user_apply_message;
+    // Unknown members.
+    JsonValue extra;
+
+    BuyerInformation();
+    BuyerInformation(const BuyerInformation&) = default;
+    BuyerInformation(BuyerInformation&&) = default;
+    BuyerInformation& operator=(const BuyerInformation&) = default;
+    BuyerInformation& operator=(BuyerInformation&&) = default;
+    ~BuyerInformation();
+  };
   struct FapiaoCardInformation {
-    using SellerInformation =
-        GetFapiaoApplicationsByFapiaoApplyIdResponse::FapiaoInformation::SellerInformation;
-    using ExtraInformation =
-        GetFapiaoApplicationsByFapiaoApplyIdResponse::FapiaoInformation::ExtraInformation;
-    using Items = GetFapiaoApplicationsByFapiaoApplyIdResponse::FapiaoInformation::Items;
+    struct SellerInformation {
+      std::string name;
+      std::string taxpayer_id;
+      std::string address;
+      std::optional<std::string> telephone;
+      std::optional<std::string> bank_name;
+      std::optional<std::string> bank_account;
+      // Unknown members.
+      JsonValue extra;
+
+      SellerInformation();
+      SellerInformation(const SellerInformation&) = default;
+      SellerInformation(SellerInformation&&) = default;
+      SellerInformation& operator=(const SellerInformation&) = default;
+      SellerInformation& operator=(SellerInformation&&) = default;
+      ~SellerInformation();
+    };
+    struct ExtraInformation {
+      std::optional<std::string> payee;
+      std::optional<std::string> reviewer;
+      std::string drawer;
+      // Unknown members.
+      JsonValue extra;
+
+      ExtraInformation();
+      ExtraInformation(const ExtraInformation&) = default;
+      ExtraInformation(ExtraInformation&&) = default;
+      ExtraInformation& operator=(const ExtraInformation&) = default;
+      ExtraInformation& operator=(ExtraInformation&&) = default;
+      ~ExtraInformation();
+    };
+    struct Items {
+      enum class TaxPreferMark : std::int32_t {
+        kUnrecognized = 0,
+        kNoFavorable = 1,      // "NO_FAVORABLE"
+        kOutsideVat = 2,       // "OUTSIDE_VAT"
+        kVatExempt = 3,        // "VAT_EXEMPT"
+        kNormalZeroRated = 4,  // "NORMAL_ZERO_RATED"
+        kExportZeroRated = 5,  // "EXPORT_ZERO_RATED"
+      };
+      std::string tax_code;
+      std::string goods_name;
+      std::optional<std::string> specification;
+      std::optional<std::string> unit;
+      std::int64_t quantity = 0;
+      std::int64_t unit_price = 0;
+      std::int64_t amount = 0;
+      std::int64_t tax_amount = 0;
+      std::int64_t total_amount = 0;
+      std::int64_t tax_rate = 0;
+      // required
+      Enum<TaxPreferMark> tax_prefer_mark;
+      bool discount = false;
+      // Unknown members.
+      JsonValue extra;
+
+      Items();
+      Items(const Items&) = default;
+      Items(Items&&) = default;
+      Items& operator=(const Items&) = default;
+      Items& operator=(Items&&) = default;
+      ~Items();
+    };
     std::string fapiao_media_id;
     std::string fapiao_number;
     std::string fapiao_code;
@@ -1495,9 +1875,9 @@ struct GetFapiaomerchantGetspinviteurlRequest {
   ~GetFapiaomerchantGetspinviteurlRequest();
 };
 struct GetFapiaomerchantGetspinviteurlResponse {
-  std::string invite_url;
-  std::string miniprogram_appid;
-  std::string miniprogram_path;
+  std::optional<std::string> invite_url;
+  std::optional<std::string> miniprogram_appid;
+  std::optional<std::string> miniprogram_path;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1601,13 +1981,12 @@ struct GetFapiaomerchantListspinvitemchinfoResponse {
       kUnknownError = 7,             // "UNKNOWN_ERROR"
     };
     std::optional<std::string> sub_mchid;
-    // required
     Enum<MchInviteStatus> mch_invite_status;
-    std::string ep_name;
-    std::string tax_id;
-    std::string invite_code;
+    std::optional<std::string> ep_name;
+    std::optional<std::string> tax_id;
+    std::optional<std::string> invite_code;
     // format rfc3339
-    std::string operate_time;
+    std::optional<std::string> operate_time;
     Enum<InviteFailedCode> invite_failed_code;
     std::optional<std::string> invite_failed_reason;
     // Unknown members.
@@ -1620,11 +1999,11 @@ struct GetFapiaomerchantListspinvitemchinfoResponse {
     MchInviteResultList& operator=(MchInviteResultList&&) = default;
     ~MchInviteResultList();
   };
-  std::int64_t total_count = 0;
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
-  std::optional<Links> links;
-  std::vector<MchInviteResultList> mch_invite_result_list;
+  std::optional<std::int64_t> total_count;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
+  Optional<Links> links;
+  List<MchInviteResultList> mch_invite_result_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1686,12 +2065,39 @@ struct GetMerchantBaseInformationRequest {
   ~GetMerchantBaseInformationRequest();
 };
 struct GetMerchantBaseInformationResponse {
-  using SellerInformation =
-      GetFapiaoApplicationsByFapiaoApplyIdResponse::FapiaoInformation::SellerInformation;
-  using ExtraInformation =
-      GetFapiaoApplicationsByFapiaoApplyIdResponse::FapiaoInformation::ExtraInformation;
-  SellerInformation seller_information;
-  ExtraInformation extra_information;
+  struct SellerInformation {
+    std::optional<std::string> name;
+    std::optional<std::string> taxpayer_id;
+    std::optional<std::string> address;
+    std::optional<std::string> telephone;
+    std::optional<std::string> bank_name;
+    std::optional<std::string> bank_account;
+    // Unknown members.
+    JsonValue extra;
+
+    SellerInformation();
+    SellerInformation(const SellerInformation&) = default;
+    SellerInformation(SellerInformation&&) = default;
+    SellerInformation& operator=(const SellerInformation&) = default;
+    SellerInformation& operator=(SellerInformation&&) = default;
+    ~SellerInformation();
+  };
+  struct ExtraInformation {
+    std::optional<std::string> payee;
+    std::optional<std::string> reviewer;
+    std::optional<std::string> drawer;
+    // Unknown members.
+    JsonValue extra;
+
+    ExtraInformation();
+    ExtraInformation(const ExtraInformation&) = default;
+    ExtraInformation(ExtraInformation&&) = default;
+    ExtraInformation& operator=(const ExtraInformation&) = default;
+    ExtraInformation& operator=(ExtraInformation&&) = default;
+    ~ExtraInformation();
+  };
+  Optional<SellerInformation> seller_information;
+  Optional<ExtraInformation> extra_information;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1749,7 +2155,7 @@ struct GetMerchantDevelopmentConfigRequest {
   ~GetMerchantDevelopmentConfigRequest();
 };
 struct GetMerchantDevelopmentConfigResponse {
-  std::string callback_url;
+  std::optional<std::string> callback_url;
   std::optional<bool> show_fapiao_cell;
   std::optional<bool> support_vat_fapiao;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -1815,7 +2221,7 @@ struct PatchMerchantDevelopmentConfigRequest {
   ~PatchMerchantDevelopmentConfigRequest();
 };
 struct PatchMerchantDevelopmentConfigResponse {
-  std::string callback_url;
+  std::optional<std::string> callback_url;
   std::optional<bool> show_fapiao_cell;
   std::optional<bool> support_vat_fapiao;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -1879,14 +2285,27 @@ struct GetMerchantTaxCodesRequest {
   ~GetMerchantTaxCodesRequest();
 };
 struct GetMerchantTaxCodesResponse {
-  using Links = GetFapiaomerchantListspinvitemchinfoResponse::Links;
+  struct Links {
+    std::optional<std::string> next;
+    std::optional<std::string> prev;
+    std::optional<std::string> self;
+    // Unknown members.
+    JsonValue extra;
+
+    Links();
+    Links(const Links&) = default;
+    Links(Links&&) = default;
+    Links& operator=(const Links&) = default;
+    Links& operator=(Links&&) = default;
+    ~Links();
+  };
   struct Data {
-    std::string goods_name;
+    std::optional<std::string> goods_name;
     std::optional<std::int64_t> goods_id;
     std::optional<std::string> goods_category;
-    std::string tax_code;
-    std::int64_t tax_rate = 0;
-    std::string tax_prefer_mark;
+    std::optional<std::string> tax_code;
+    std::optional<std::int64_t> tax_rate;
+    std::optional<std::string> tax_prefer_mark;
     // Unknown members.
     JsonValue extra;
 
@@ -1897,12 +2316,11 @@ struct GetMerchantTaxCodesResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
-  std::optional<Links> links;
-  // required
-  std::vector<Data> data;
-  std::int64_t total_count = 0;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
+  Optional<Links> links;
+  List<Data> data;
+  std::optional<std::int64_t> total_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2018,7 +2436,6 @@ struct GetMerchantBySubMchidCheckStatusResponse {
       kDisabled = 1,  // "DISABLED"
       kEnabled = 2,   // "ENABLED"
     };
-    // required
     Enum<Status_> status;
     // Unknown members.
     JsonValue extra;
@@ -2071,9 +2488,7 @@ struct GetMerchantBySubMchidCheckStatusResponse {
         kDeauthorized = 3,      // "DEAUTHORIZED"
         kAuthorizeFailed = 4,   // "AUTHORIZE_FAILED"
       };
-      // required
       Enum<Type> type;
-      // required
       Enum<Status_> status;
       std::optional<std::string> authorize_fail_reason;
       // Unknown members.
@@ -2086,15 +2501,14 @@ struct GetMerchantBySubMchidCheckStatusResponse {
       AbilityInfo& operator=(AbilityInfo&&) = default;
       ~AbilityInfo();
     };
-    // required
     Enum<Status_> status;
-    std::optional<BillingPersonInfo> billing_person_info;
+    Optional<BillingPersonInfo> billing_person_info;
     // format rfc3339
     std::optional<std::string> access_time;
     // format rfc3339
     std::optional<std::string> expired_time;
     std::optional<std::string> access_fail_reason;
-    std::vector<AbilityInfo> ability_info;
+    List<AbilityInfo> ability_info;
     // Unknown members.
     JsonValue extra;
 
@@ -2105,9 +2519,9 @@ struct GetMerchantBySubMchidCheckStatusResponse {
     DigitalTaxMode& operator=(DigitalTaxMode&&) = default;
     ~DigitalTaxMode();
   };
-  std::string sub_mchid;
-  std::optional<ThirdMode> third_mode;
-  std::optional<DigitalTaxMode> digital_tax_mode;
+  std::optional<std::string> sub_mchid;
+  Optional<ThirdMode> third_mode;
+  Optional<DigitalTaxMode> digital_tax_mode;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2158,7 +2572,11 @@ struct GetMerchantBySubMchidCheckStatus {
 
 // GET v3/new-tax-control-fapiao/user-title
 struct GetUserTitleRequest {
-  using Scene = PostFapiaoApplicationsByFapiaoApplyIdInsertCardsRequest::Scene;
+  enum class Scene : std::int32_t {
+    kUnrecognized = 0,
+    kWithWechatpay = 1,     // "WITH_WECHATPAY"
+    kWithoutWechatpay = 2,  // "WITHOUT_WECHATPAY"
+  };
   std::optional<std::string> sub_mchid;
   // required
   Enum<Scene> scene;
@@ -2174,12 +2592,18 @@ struct GetUserTitleRequest {
   ~GetUserTitleRequest();
 };
 struct GetUserTitleResponse {
-  using Type = PostFapiaoApplicationsIssueGeneralRequest::BuyerInformation::Type;
-  using FapiaoBillType =
-      PostFapiaoApplicationsIssueGeneralRequest::BuyerInformation::FapiaoBillType;
-  // required
+  enum class Type : std::int32_t {
+    kUnrecognized = 0,
+    kIndividual = 1,    // "INDIVIDUAL"
+    kOrganization = 2,  // "ORGANIZATION"
+  };
+  enum class FapiaoBillType : std::int32_t {
+    kUnrecognized = 0,
+    kCommFapiao = 1,  // "COMM_FAPIAO"
+    kVatFapiao = 2,   // "VAT_FAPIAO"
+  };
   Enum<Type> type;
-  std::string name;
+  std::optional<std::string> name;
   std::optional<std::string> taxpayer_id;
   std::optional<std::string> address;
   std::optional<std::string> telephone;
@@ -2351,6 +2775,10 @@ const EnumTable& EnumTableOf(
     PostFapiaoApplicationsIssueGeneralRequest::BuyerInformation::FapiaoBillType);
 const EnumTable& EnumTableOf(PostFapiaoApplicationsIssueGeneralRequest::FapiaoInformation::
                                  TransactionInformation::PayChannel);
+const EnumTable& EnumTableOf(
+    PostFapiaoApplicationsIssuePassengerTransportRequest::BuyerInformation::Type);
+const EnumTable& EnumTableOf(
+    PostFapiaoApplicationsIssuePassengerTransportRequest::BuyerInformation::FapiaoBillType);
 const EnumTable& EnumTableOf(PostFapiaoApplicationsIssuePassengerTransportRequest::
                                  FapiaoInformation::Items::PassengerInformation::CertificateType);
 const EnumTable& EnumTableOf(
@@ -2359,15 +2787,40 @@ const EnumTable& EnumTableOf(
 const EnumTable& EnumTableOf(
     PostFapiaoApplicationsIssuePassengerTransportRequest::FapiaoInformation::Items::
         PassengerInformation::TransportationClasses);
+const EnumTable& EnumTableOf(PostFapiaoApplicationsIssuePassengerTransportRequest::
+                                 FapiaoInformation::TransactionInformation::PayChannel);
+const EnumTable& EnumTableOf(PostFapiaoApplicationsIssueRefinedOilRequest::BuyerInformation::Type);
+const EnumTable& EnumTableOf(
+    PostFapiaoApplicationsIssueRefinedOilRequest::BuyerInformation::FapiaoBillType);
 const EnumTable& EnumTableOf(
     PostFapiaoApplicationsIssueRefinedOilRequest::FapiaoInformation::Items::Unit);
+const EnumTable& EnumTableOf(PostFapiaoApplicationsIssueRefinedOilRequest::FapiaoInformation::
+                                 TransactionInformation::PayChannel);
+const EnumTable& EnumTableOf(
+    PostFapiaoApplicationsRealEstateLeasingRequest::BuyerInformation::Type);
+const EnumTable& EnumTableOf(
+    PostFapiaoApplicationsRealEstateLeasingRequest::BuyerInformation::FapiaoBillType);
+const EnumTable& EnumTableOf(PostFapiaoApplicationsRealEstateLeasingRequest::FapiaoInformation::
+                                 TransactionInformation::PayChannel);
 const EnumTable& EnumTableOf(
     GetFapiaoApplicationsByFapiaoApplyIdResponse::FapiaoInformation::Status_);
 const EnumTable& EnumTableOf(
     GetFapiaoApplicationsByFapiaoApplyIdResponse::FapiaoInformation::CardInformation::CardStatus);
 const EnumTable& EnumTableOf(
+    GetFapiaoApplicationsByFapiaoApplyIdResponse::FapiaoInformation::BuyerInformation::Type);
+const EnumTable& EnumTableOf(GetFapiaoApplicationsByFapiaoApplyIdResponse::FapiaoInformation::
+                                 BuyerInformation::FapiaoBillType);
+const EnumTable& EnumTableOf(
     GetFapiaoApplicationsByFapiaoApplyIdResponse::FapiaoInformation::Items::TaxPreferMark);
+const EnumTable& EnumTableOf(
+    GetFapiaoApplicationsByFapiaoApplyIdFapiaoFilesResponse::FapiaoDownloadInfoList::Status_);
 const EnumTable& EnumTableOf(PostFapiaoApplicationsByFapiaoApplyIdInsertCardsRequest::Scene);
+const EnumTable& EnumTableOf(
+    PostFapiaoApplicationsByFapiaoApplyIdInsertCardsRequest::BuyerInformation::Type);
+const EnumTable& EnumTableOf(
+    PostFapiaoApplicationsByFapiaoApplyIdInsertCardsRequest::BuyerInformation::FapiaoBillType);
+const EnumTable& EnumTableOf(PostFapiaoApplicationsByFapiaoApplyIdInsertCardsRequest::
+                                 FapiaoCardInformation::Items::TaxPreferMark);
 const EnumTable& EnumTableOf(PostFapiaoApplicationsByFapiaoApplyIdReverseRequest::ReverseReason);
 const EnumTable& EnumTableOf(GetFapiaomerchantGetspinviteurlRequest::OperationType);
 const EnumTable& EnumTableOf(GetFapiaomerchantGetspinviteurlRequest::FapiaoMode);
@@ -2381,6 +2834,9 @@ const EnumTable& EnumTableOf(
     GetMerchantBySubMchidCheckStatusResponse::DigitalTaxMode::AbilityInfo::Type);
 const EnumTable& EnumTableOf(
     GetMerchantBySubMchidCheckStatusResponse::DigitalTaxMode::AbilityInfo::Status_);
+const EnumTable& EnumTableOf(GetUserTitleRequest::Scene);
+const EnumTable& EnumTableOf(GetUserTitleResponse::Type);
+const EnumTable& EnumTableOf(GetUserTitleResponse::FapiaoBillType);
 const EnumTable& EnumTableOf(GetUserTitleTitleUrlRequest::Source);
 
 // Fluent calls: NewTaxControlFapiao(client).segment().segment(placeholder).get(request).

@@ -42,7 +42,7 @@ struct PostAuthinfoRequest {
   ~PostAuthinfoRequest();
 };
 struct PostAuthinfoResponse {
-  std::string authinfo;
+  std::optional<std::string> authinfo;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -110,7 +110,7 @@ struct PostContractsPresignRequest {
     std::string out_user_id;
     std::optional<std::string> identification_name;
     std::string organization_id;
-    std::optional<Identification> identification;
+    Optional<Identification> identification;
     // format base64; encrypted with the platform key when sent
     std::optional<std::string> phone;
     // Unknown members.
@@ -129,7 +129,7 @@ struct PostContractsPresignRequest {
     std::optional<std::string> bank_card_number;
     // format base64; encrypted with the platform key when sent
     std::optional<std::string> identification_name;
-    std::optional<Identification> identification;
+    Optional<Identification> identification;
     // format mm/yy
     std::optional<std::string> valid_thru;
     std::optional<std::string> bank_type;
@@ -153,7 +153,7 @@ struct PostContractsPresignRequest {
   };
   std::string business_name;
   FacepayUser facepay_user;
-  std::optional<LimitBankCard> limit_bank_card;
+  Optional<LimitBankCard> limit_bank_card;
   Enum<ContractMode> contract_mode;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -166,7 +166,7 @@ struct PostContractsPresignRequest {
   ~PostContractsPresignRequest();
 };
 struct PostContractsPresignResponse {
-  std::string presign_token;
+  std::optional<std::string> presign_token;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -229,26 +229,28 @@ struct GetContractsByContractIdResponse {
     kTerminated = 2,     // "TERMINATED"
     kContracted = 3,     // "CONTRACTED"
   };
-  using ContractMode = PostContractsPresignRequest::ContractMode;
+  enum class ContractMode : std::int32_t {
+    kUnrecognized = 0,
+    kLimitBankCard = 1,     // "LIMIT_BANK_CARD"
+    kPriorityBankCard = 2,  // "PRIORITY_BANK_CARD"
+    kLimitNone = 3,         // "LIMIT_NONE"
+  };
   enum class ContractBankCardFrom : std::int32_t {
     kUnrecognized = 0,
     kMerchantLimitedBankCard = 1,  // "MERCHANT_LIMITED_BANK_CARD"
     kUserSelectFree = 2,           // "USER_SELECT_FREE"
   };
-  std::string contract_id;
-  std::string mchid;
-  std::string organization_id;
+  std::optional<std::string> contract_id;
+  std::optional<std::string> mchid;
+  std::optional<std::string> organization_id;
   std::optional<std::string> use_id;
   std::optional<std::string> openid;
-  // required
   Enum<ContractState> contract_state;
   // format rfc3339
-  std::string contract_signed_time;
+  std::optional<std::string> contract_signed_time;
   // format rfc3339
   std::optional<std::string> contract_terminated_time;
-  // required
   Enum<ContractMode> contract_mode;
-  // required
   Enum<ContractBankCardFrom> contract_bank_card_from;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -317,10 +319,9 @@ struct GetFaceCollectionsResponse {
       kPhotoUploaded = 2,       // "PHOTO_UPLOADED"
       kComplete = 3,            // "COMPLETE"
     };
-    std::string collection_id;
-    std::string use_id;
-    std::string organization_id;
-    // required
+    std::optional<std::string> collection_id;
+    std::optional<std::string> use_id;
+    std::optional<std::string> organization_id;
     Enum<CollectionState> collection_state;
     // format rfc3339
     std::optional<std::string> register_photo_upload_time;
@@ -336,8 +337,7 @@ struct GetFaceCollectionsResponse {
     FaceCollections& operator=(FaceCollections&&) = default;
     ~FaceCollections();
   };
-  // required
-  std::vector<FaceCollections> face_collections;
+  List<FaceCollections> face_collections;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -395,11 +395,15 @@ struct GetFaceCollectionsByCollectionIdRequest {
   ~GetFaceCollectionsByCollectionIdRequest();
 };
 struct GetFaceCollectionsByCollectionIdResponse {
-  using CollectionState = GetFaceCollectionsResponse::FaceCollections::CollectionState;
-  std::string collection_id;
-  std::string use_id;
-  std::string organization_id;
-  // required
+  enum class CollectionState : std::int32_t {
+    kUnrecognized = 0,
+    kCollectionRequired = 1,  // "COLLECTION_REQUIRED"
+    kPhotoUploaded = 2,       // "PHOTO_UPLOADED"
+    kComplete = 3,            // "COMPLETE"
+  };
+  std::optional<std::string> collection_id;
+  std::optional<std::string> use_id;
+  std::optional<std::string> organization_id;
   Enum<CollectionState> collection_state;
   // format rfc3339
   std::optional<std::string> register_photo_upload_time;
@@ -468,9 +472,9 @@ struct PostRepaymentUrlRequest {
   ~PostRepaymentUrlRequest();
 };
 struct PostRepaymentUrlResponse {
-  std::string repayment_url;
+  std::optional<std::string> repayment_url;
   // format rfc3339
-  std::string expire_at;
+  std::optional<std::string> expire_at;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -588,14 +592,14 @@ struct PostTransactionsRequest {
   std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> sub_mchid;
-  std::optional<Amount> amount;
-  std::optional<SceneInfo> scene_info;
+  Optional<Amount> amount;
+  Optional<SceneInfo> scene_info;
   std::optional<std::string> goods_tag;
   std::optional<std::string> description;
   std::optional<std::string> attach;
-  std::optional<SettleInfo> settle_info;
+  Optional<SettleInfo> settle_info;
   std::optional<std::string> out_trade_no;
-  std::optional<Business> business;
+  Optional<Business> business;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -620,7 +624,20 @@ struct PostTransactionsResponse {
     Payer& operator=(Payer&&) = default;
     ~Payer();
   };
-  using Amount = PostTransactionsRequest::Amount;
+  struct Amount {
+    using Currency = PostTransactionsRequest::Amount::Currency;
+    std::optional<std::int64_t> total;
+    Enum<Currency> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
   struct SceneInfo {
     std::optional<std::string> device_ip;
     // Unknown members.
@@ -641,14 +658,14 @@ struct PostTransactionsResponse {
     kMweb = 4,    // "MWEB"
     kAuth = 5,    // "AUTH"
   };
-  std::string sp_appid;
-  std::string sp_mchid;
+  std::optional<std::string> sp_appid;
+  std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_appid;
-  std::string sub_mchid;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
-  std::vector<JsonValue> promotion_detail;
-  std::optional<SceneInfo> scene_info;
+  std::optional<std::string> sub_mchid;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  List<JsonValue> promotion_detail;
+  Optional<SceneInfo> scene_info;
   std::optional<std::string> bank_type;
   Enum<TradeType> trade_type;
   std::optional<std::string> trade_state;
@@ -720,21 +737,67 @@ struct GetTransactionsOutTradeNoRequest {
   ~GetTransactionsOutTradeNoRequest();
 };
 struct GetTransactionsOutTradeNoResponse {
-  using Payer = PostTransactionsResponse::Payer;
-  using Amount = PostTransactionsRequest::Amount;
-  using SceneInfo = PostTransactionsResponse::SceneInfo;
-  using TradeType = PostTransactionsResponse::TradeType;
-  std::string sp_appid;
-  std::string sp_mchid;
+  struct Payer {
+    std::optional<std::string> sp_openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct Amount {
+    enum class Currency : std::int32_t {
+      kUnrecognized = 0,
+      kCny = 1,  // "CNY"
+    };
+    std::optional<std::int64_t> total;
+    Enum<Currency> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct SceneInfo {
+    std::optional<std::string> device_ip;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
+  enum class TradeType : std::int32_t {
+    kUnrecognized = 0,
+    kNative = 1,  // "NATIVE"
+    kJsapi = 2,   // "JSAPI"
+    kApp = 3,     // "APP"
+    kMweb = 4,    // "MWEB"
+    kAuth = 5,    // "AUTH"
+  };
+  std::optional<std::string> sp_appid;
+  std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_appid;
-  std::string sub_mchid;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
-  std::vector<JsonValue> promotion_detail;
-  std::optional<SceneInfo> scene_info;
+  std::optional<std::string> sub_mchid;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  List<JsonValue> promotion_detail;
+  Optional<SceneInfo> scene_info;
   std::optional<std::string> bank_type;
   Enum<TradeType> trade_type;
-  std::string trade_state;
+  std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_description;
   std::optional<std::string> debt_state;
   std::optional<std::string> description;
@@ -811,10 +874,14 @@ const EnumTable& EnumTableOf(
     PostContractsPresignRequest::FacepayUser::Identification::IdentificationType);
 const EnumTable& EnumTableOf(PostContractsPresignRequest::ContractMode);
 const EnumTable& EnumTableOf(GetContractsByContractIdResponse::ContractState);
+const EnumTable& EnumTableOf(GetContractsByContractIdResponse::ContractMode);
 const EnumTable& EnumTableOf(GetContractsByContractIdResponse::ContractBankCardFrom);
 const EnumTable& EnumTableOf(GetFaceCollectionsResponse::FaceCollections::CollectionState);
+const EnumTable& EnumTableOf(GetFaceCollectionsByCollectionIdResponse::CollectionState);
 const EnumTable& EnumTableOf(PostTransactionsRequest::Amount::Currency);
 const EnumTable& EnumTableOf(PostTransactionsResponse::TradeType);
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::Amount::Currency);
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeType);
 
 // Fluent calls: Offlineface(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

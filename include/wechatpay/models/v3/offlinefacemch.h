@@ -144,8 +144,8 @@ struct GetOrganizationsByOrganizationIdUsersOutUserIdResponse {
   std::optional<std::string> organization_id;
   std::optional<std::string> user_name;
   Enum<UserType> user_type;
-  std::optional<StudentInfo> student_info;
-  std::optional<StaffInfo> staff_info;
+  Optional<StudentInfo> student_info;
+  Optional<StaffInfo> staff_info;
   Enum<Status_> status;
   Enum<ContractState> contract_state;
   std::optional<bool> face_image_ok;
@@ -210,15 +210,45 @@ struct GetOrganizationsByOrganizationIdUsersOutUserId {
 
 // PATCH v3/offlinefacemch/organizations/{organization_id}/users/out-user-id/{out_user_id}
 struct PatchOrganizationsByOrganizationIdUsersOutUserIdRequest {
-  using UserType = GetOrganizationsByOrganizationIdUsersOutUserIdResponse::UserType;
-  using StudentInfo = GetOrganizationsByOrganizationIdUsersOutUserIdResponse::StudentInfo;
-  using StaffInfo = GetOrganizationsByOrganizationIdUsersOutUserIdResponse::StaffInfo;
-  using Status_ = GetOrganizationsByOrganizationIdUsersOutUserIdResponse::Status_;
+  enum class UserType : std::int32_t {
+    kUnrecognized = 0,
+    kStudent = 1,  // "STUDENT"
+    kStuff = 2,    // "STUFF"
+  };
+  struct StudentInfo {
+    std::optional<std::string> class_name;
+    // Unknown members.
+    JsonValue extra;
+
+    StudentInfo();
+    StudentInfo(const StudentInfo&) = default;
+    StudentInfo(StudentInfo&&) = default;
+    StudentInfo& operator=(const StudentInfo&) = default;
+    StudentInfo& operator=(StudentInfo&&) = default;
+    ~StudentInfo();
+  };
+  struct StaffInfo {
+    std::optional<std::string> occupation;
+    // Unknown members.
+    JsonValue extra;
+
+    StaffInfo();
+    StaffInfo(const StaffInfo&) = default;
+    StaffInfo(StaffInfo&&) = default;
+    StaffInfo& operator=(const StaffInfo&) = default;
+    StaffInfo& operator=(StaffInfo&&) = default;
+    ~StaffInfo();
+  };
+  enum class Status_ : std::int32_t {
+    kUnrecognized = 0,
+    kNormal = 1,    // "NORMAL"
+    kDisabled = 2,  // "DISABLED"
+  };
   // format base64; encrypted with the platform key when sent
   std::optional<std::string> user_name;
   Enum<UserType> user_type;
-  std::optional<StudentInfo> student_info;
-  std::optional<StaffInfo> staff_info;
+  Optional<StudentInfo> student_info;
+  Optional<StaffInfo> staff_info;
   Enum<Status_> status;
   // format base64; encrypted with the platform key when sent
   std::optional<std::string> phone;
@@ -365,7 +395,7 @@ struct PostTokensRequest {
     ~WebInitData();
   };
   std::optional<std::string> scene;
-  std::optional<WebInitData> web_init_data;
+  Optional<WebInitData> web_init_data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -433,6 +463,8 @@ void Serialize(Archive& archive, PostTokensResponse& value);
 const EnumTable& EnumTableOf(GetOrganizationsByOrganizationIdUsersOutUserIdResponse::UserType);
 const EnumTable& EnumTableOf(GetOrganizationsByOrganizationIdUsersOutUserIdResponse::Status_);
 const EnumTable& EnumTableOf(GetOrganizationsByOrganizationIdUsersOutUserIdResponse::ContractState);
+const EnumTable& EnumTableOf(PatchOrganizationsByOrganizationIdUsersOutUserIdRequest::UserType);
+const EnumTable& EnumTableOf(PatchOrganizationsByOrganizationIdUsersOutUserIdRequest::Status_);
 
 // Fluent calls: Offlinefacemch(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

@@ -109,7 +109,7 @@ struct PostAuthorizationPreauthorizeRequest {
   ~PostAuthorizationPreauthorizeRequest();
 };
 struct PostAuthorizationPreauthorizeResponse {
-  std::string permission_token;
+  std::optional<std::string> permission_token;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -118,7 +118,7 @@ struct PostContractsByContractIdNotifyRequest {
   };
   std::string mchid;
   std::string appid;
-  std::optional<DeductDuration> deduct_duration;
+  Optional<DeductDuration> deduct_duration;
   EstimatedAmount estimated_amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -189,7 +189,7 @@ struct GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdRequest {
 };
 struct GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse {
   struct ScheduledAmount {
-    std::int64_t total = 0;
+    std::optional<std::int64_t> total;
     std::optional<std::string> currency;
     // Unknown members.
     JsonValue extra;
@@ -201,14 +201,25 @@ struct GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse {
     ScheduledAmount& operator=(ScheduledAmount&&) = default;
     ~ScheduledAmount();
   };
-  using DeductAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  std::int64_t policy_period_id = 0;
-  std::string policy_period_state;
+  struct DeductAmount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductAmount();
+    DeductAmount(const DeductAmount&) = default;
+    DeductAmount(DeductAmount&&) = default;
+    DeductAmount& operator=(const DeductAmount&) = default;
+    DeductAmount& operator=(DeductAmount&&) = default;
+    ~DeductAmount();
+  };
+  std::optional<std::int64_t> policy_period_id;
+  std::optional<std::string> policy_period_state;
   std::optional<std::string> deduct_start_date;
   std::optional<std::string> deduct_end_date;
-  std::optional<ScheduledAmount> scheduled_amount;
-  std::optional<DeductAmount> deduct_amount;
+  Optional<ScheduledAmount> scheduled_amount;
+  Optional<DeductAmount> deduct_amount;
   std::optional<std::string> deduct_date;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -275,8 +286,19 @@ struct GetInsurancePayPolicyPeriodsContractIdPolicyPeriodId {
 // POST
 // v3/papay/insurance-pay/policy-periods/contract-id/{contract_id}/policy-period-id/{policy_period_id}/schedule
 struct PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdScheduleRequest {
-  using ScheduledAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
+  struct ScheduledAmount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    ScheduledAmount();
+    ScheduledAmount(const ScheduledAmount&) = default;
+    ScheduledAmount(ScheduledAmount&&) = default;
+    ScheduledAmount& operator=(const ScheduledAmount&) = default;
+    ScheduledAmount& operator=(ScheduledAmount&&) = default;
+    ~ScheduledAmount();
+  };
   std::string appid;
   ScheduledAmount scheduled_amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -294,16 +316,38 @@ struct PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdScheduleRequest {
   ~PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdScheduleRequest();
 };
 struct PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdScheduleResponse {
-  using ScheduledAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  using DeductAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  std::int64_t policy_period_id = 0;
-  std::string policy_period_state;
+  struct ScheduledAmount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    ScheduledAmount();
+    ScheduledAmount(const ScheduledAmount&) = default;
+    ScheduledAmount(ScheduledAmount&&) = default;
+    ScheduledAmount& operator=(const ScheduledAmount&) = default;
+    ScheduledAmount& operator=(ScheduledAmount&&) = default;
+    ~ScheduledAmount();
+  };
+  struct DeductAmount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductAmount();
+    DeductAmount(const DeductAmount&) = default;
+    DeductAmount(DeductAmount&&) = default;
+    DeductAmount& operator=(const DeductAmount&) = default;
+    DeductAmount& operator=(DeductAmount&&) = default;
+    ~DeductAmount();
+  };
+  std::optional<std::int64_t> policy_period_id;
+  std::optional<std::string> policy_period_state;
   std::optional<std::string> deduct_start_date;
   std::optional<std::string> deduct_end_date;
-  std::optional<ScheduledAmount> scheduled_amount;
-  std::optional<DeductAmount> deduct_amount;
+  Optional<ScheduledAmount> scheduled_amount;
+  Optional<DeductAmount> deduct_amount;
   std::optional<std::string> deduct_date;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -369,7 +413,19 @@ struct PostInsurancePayPolicyPeriodsContractIdPolicyPeriodIdSchedule {
 
 // POST v3/papay/insurance-pay/transactions/apply
 struct PostInsurancePayTransactionsApplyRequest {
-  using Amount = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
   std::string appid;
   std::string out_trade_no;
   std::string description;
@@ -393,9 +449,21 @@ struct PostInsurancePayTransactionsApplyRequest {
   ~PostInsurancePayTransactionsApplyRequest();
 };
 struct PostInsurancePayTransactionsApplyResponse {
-  using Amount = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  std::string out_trade_no;
-  Amount amount;
+  struct Amount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  std::optional<std::string> out_trade_no;
+  Optional<Amount> amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -444,8 +512,19 @@ struct PostInsurancePayTransactionsApply {
 // POST v3/papay/insurance-sign/contracts/plan-id/{plan_id}/contract-id/{contract_id}/renew
 struct PostInsuranceSignContractsPlanIdContractIdRenewRequest {
   struct PolicyPeriods {
-    using EstimatedDeductAmount =
-        GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
     std::int64_t policy_period_id = 0;
     std::string estimated_deduct_date;
     EstimatedDeductAmount estimated_deduct_amount;
@@ -555,10 +634,9 @@ struct GetInsuranceSignContractsPlanIdOutContractCodeResponse {
       kCustomerServiceTerminate = 4,  // "CUSTOMER_SERVICE_TERMINATE"
       kSystemTerminate = 5,           // "SYSTEM_TERMINATE"
     };
-    // required
     Enum<ContractTerminationMode> contract_termination_mode;
     // format rfc3339
-    std::string contract_terminated_time;
+    std::optional<std::string> contract_terminated_time;
     std::optional<std::string> contract_termination_remark;
     // Unknown members.
     JsonValue extra;
@@ -570,20 +648,19 @@ struct GetInsuranceSignContractsPlanIdOutContractCodeResponse {
     ContractTerminateInfo& operator=(ContractTerminateInfo&&) = default;
     ~ContractTerminateInfo();
   };
-  std::string mchid;
-  std::string contract_id;
-  std::string appid;
-  std::int64_t plan_id = 0;
-  std::string out_contract_code;
+  std::optional<std::string> mchid;
+  std::optional<std::string> contract_id;
+  std::optional<std::string> appid;
+  std::optional<std::int64_t> plan_id;
+  std::optional<std::string> out_contract_code;
   std::optional<std::string> insured_display_name;
-  // required
   Enum<ContractState> contract_state;
   // format rfc3339
   std::optional<std::string> contract_signed_time;
   // format rfc3339
   std::optional<std::string> contract_expired_time;
-  std::optional<ContractTerminateInfo> contract_terminate_info;
-  std::string openid;
+  Optional<ContractTerminateInfo> contract_terminate_info;
+  std::optional<std::string> openid;
   std::optional<std::string> out_user_code;
   std::optional<std::string> revoke_terminate_contract_redirect_url;
   std::optional<std::string> revoke_terminate_contract_redirect_appid;
@@ -665,23 +742,50 @@ struct PostInsuranceSignContractsPlanIdOutContractCodeTerminateRequest {
   ~PostInsuranceSignContractsPlanIdOutContractCodeTerminateRequest();
 };
 struct PostInsuranceSignContractsPlanIdOutContractCodeTerminateResponse {
-  using ContractState = GetInsuranceSignContractsPlanIdOutContractCodeResponse::ContractState;
-  using ContractTerminateInfo =
-      GetInsuranceSignContractsPlanIdOutContractCodeResponse::ContractTerminateInfo;
-  std::string mchid;
-  std::string contract_id;
-  std::string appid;
-  std::int64_t plan_id = 0;
-  std::string out_contract_code;
+  enum class ContractState : std::int32_t {
+    kUnrecognized = 0,
+    kSigned = 1,            // "SIGNED"
+    kTerminated = 2,        // "TERMINATED"
+    kSignFailed = 3,        // "SIGN_FAILED"
+    kToBeRenewed = 4,       // "TO_BE_RENEWED"
+    kTerminatePending = 5,  // "TERMINATE_PENDING"
+  };
+  struct ContractTerminateInfo {
+    enum class ContractTerminationMode : std::int32_t {
+      kUnrecognized = 0,
+      kUserTerminate = 1,             // "USER_TERMINATE"
+      kMchApiTerminate = 2,           // "MCH_API_TERMINATE"
+      kWepayWebTerminate = 3,         // "WEPAY_WEB_TERMINATE"
+      kCustomerServiceTerminate = 4,  // "CUSTOMER_SERVICE_TERMINATE"
+      kSystemTerminate = 5,           // "SYSTEM_TERMINATE"
+    };
+    Enum<ContractTerminationMode> contract_termination_mode;
+    // format rfc3339
+    std::optional<std::string> contract_terminated_time;
+    std::optional<std::string> contract_termination_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    ContractTerminateInfo();
+    ContractTerminateInfo(const ContractTerminateInfo&) = default;
+    ContractTerminateInfo(ContractTerminateInfo&&) = default;
+    ContractTerminateInfo& operator=(const ContractTerminateInfo&) = default;
+    ContractTerminateInfo& operator=(ContractTerminateInfo&&) = default;
+    ~ContractTerminateInfo();
+  };
+  std::optional<std::string> mchid;
+  std::optional<std::string> contract_id;
+  std::optional<std::string> appid;
+  std::optional<std::int64_t> plan_id;
+  std::optional<std::string> out_contract_code;
   std::optional<std::string> insured_display_name;
-  // required
   Enum<ContractState> contract_state;
   // format rfc3339
   std::optional<std::string> contract_signed_time;
   // format rfc3339
   std::optional<std::string> contract_expired_time;
-  std::optional<ContractTerminateInfo> contract_terminate_info;
-  std::string openid;
+  Optional<ContractTerminateInfo> contract_terminate_info;
+  std::optional<std::string> openid;
   std::optional<std::string> out_user_code;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -745,8 +849,46 @@ struct PostInsuranceSignContractsPlanIdOutContractCodeTerminate {
 
 // POST v3/papay/insurance-sign/contracts/pre-entrust-sign/app
 struct PostInsuranceSignContractsPreEntrustSignAppRequest {
-  using PolicyPeriods = PostInsuranceSignContractsPlanIdContractIdRenewRequest::PolicyPeriods;
-  using Amount = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
+  struct PolicyPeriods {
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    std::int64_t policy_period_id = 0;
+    std::string estimated_deduct_date;
+    EstimatedDeductAmount estimated_deduct_amount;
+    // Unknown members.
+    JsonValue extra;
+
+    PolicyPeriods();
+    PolicyPeriods(const PolicyPeriods&) = default;
+    PolicyPeriods(PolicyPeriods&&) = default;
+    PolicyPeriods& operator=(const PolicyPeriods&) = default;
+    PolicyPeriods& operator=(PolicyPeriods&&) = default;
+    ~PolicyPeriods();
+  };
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
   struct RealIdentity {
     enum class IdentityType : std::int32_t {
       kUnrecognized = 0,
@@ -777,7 +919,7 @@ struct PostInsuranceSignContractsPreEntrustSignAppRequest {
   std::string policy_end_date;
   // required
   std::vector<PolicyPeriods> policy_periods;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   std::optional<std::string> out_trade_no;
   std::optional<std::string> description;
   std::optional<std::string> transaction_notify_url;
@@ -786,7 +928,7 @@ struct PostInsuranceSignContractsPreEntrustSignAppRequest {
   std::optional<std::string> attach;
   std::optional<bool> can_auto_insure;
   std::optional<bool> can_auto_reinsure;
-  std::optional<RealIdentity> real_identity;
+  Optional<RealIdentity> real_identity;
   std::optional<std::int64_t> combined_deduct_period_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -803,7 +945,7 @@ struct PostInsuranceSignContractsPreEntrustSignAppRequest {
   ~PostInsuranceSignContractsPreEntrustSignAppRequest();
 };
 struct PostInsuranceSignContractsPreEntrustSignAppResponse {
-  std::string pre_entrustweb_id;
+  std::optional<std::string> pre_entrustweb_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -854,8 +996,19 @@ struct PostInsuranceSignContractsPreEntrustSignApp {
 // POST v3/papay/insurance-sign/contracts/pre-entrust-sign/h5
 struct PostInsuranceSignContractsPreEntrustSignH5Request {
   struct PolicyPeriods {
-    using EstimatedDeductAmount =
-        GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
     struct PolicyCoverageDetail {
       struct PolicyClauses {
         std::optional<std::string> clause_name;
@@ -885,7 +1038,7 @@ struct PostInsuranceSignContractsPreEntrustSignH5Request {
     std::int64_t policy_period_id = 0;
     std::string estimated_deduct_date;
     EstimatedDeductAmount estimated_deduct_amount;
-    std::optional<PolicyCoverageDetail> policy_coverage_detail;
+    Optional<PolicyCoverageDetail> policy_coverage_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -896,8 +1049,39 @@ struct PostInsuranceSignContractsPreEntrustSignH5Request {
     PolicyPeriods& operator=(PolicyPeriods&&) = default;
     ~PolicyPeriods();
   };
-  using Amount = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  using RealIdentity = PostInsuranceSignContractsPreEntrustSignAppRequest::RealIdentity;
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct RealIdentity {
+    enum class IdentityType : std::int32_t {
+      kUnrecognized = 0,
+      kIdCard = 1,  // "ID_CARD"
+    };
+    // format base64; encrypted with the platform key when sent
+    std::string real_name;
+    // format base64; encrypted with the platform key when sent
+    std::string id_card_number;
+    Enum<IdentityType> identity_type;
+    // Unknown members.
+    JsonValue extra;
+
+    RealIdentity();
+    RealIdentity(const RealIdentity&) = default;
+    RealIdentity(RealIdentity&&) = default;
+    RealIdentity& operator=(const RealIdentity&) = default;
+    RealIdentity& operator=(RealIdentity&&) = default;
+    ~RealIdentity();
+  };
   struct JumpControl {
     std::optional<std::string> jump_appid;
     // Unknown members.
@@ -920,7 +1104,7 @@ struct PostInsuranceSignContractsPreEntrustSignH5Request {
   std::string policy_end_date;
   // required
   std::vector<PolicyPeriods> policy_periods;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   std::optional<std::string> out_trade_no;
   std::optional<std::string> description;
   std::optional<std::string> transaction_notify_url;
@@ -929,8 +1113,8 @@ struct PostInsuranceSignContractsPreEntrustSignH5Request {
   std::optional<std::string> attach;
   std::optional<bool> can_auto_insure;
   std::optional<bool> can_auto_reinsure;
-  std::optional<RealIdentity> real_identity;
-  std::optional<JumpControl> jump_control;
+  Optional<RealIdentity> real_identity;
+  Optional<JumpControl> jump_control;
   std::optional<std::int64_t> combined_deduct_period_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -947,7 +1131,7 @@ struct PostInsuranceSignContractsPreEntrustSignH5Request {
   ~PostInsuranceSignContractsPreEntrustSignH5Request();
 };
 struct PostInsuranceSignContractsPreEntrustSignH5Response {
-  std::string redirect_url;
+  std::optional<std::string> redirect_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -997,9 +1181,93 @@ struct PostInsuranceSignContractsPreEntrustSignH5 {
 
 // POST v3/papay/insurance-sign/contracts/pre-entrust-sign/jsapi
 struct PostInsuranceSignContractsPreEntrustSignJsapiRequest {
-  using PolicyPeriods = PostInsuranceSignContractsPreEntrustSignH5Request::PolicyPeriods;
-  using Amount = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  using RealIdentity = PostInsuranceSignContractsPreEntrustSignAppRequest::RealIdentity;
+  struct PolicyPeriods {
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    struct PolicyCoverageDetail {
+      struct PolicyClauses {
+        std::optional<std::string> clause_name;
+        std::optional<std::string> clause_quota;
+        // Unknown members.
+        JsonValue extra;
+
+        PolicyClauses();
+        PolicyClauses(const PolicyClauses&) = default;
+        PolicyClauses(PolicyClauses&&) = default;
+        PolicyClauses& operator=(const PolicyClauses&) = default;
+        PolicyClauses& operator=(PolicyClauses&&) = default;
+        ~PolicyClauses();
+      };
+      std::optional<std::string> policy_amount;
+      std::vector<PolicyClauses> policy_clauses;
+      // Unknown members.
+      JsonValue extra;
+
+      PolicyCoverageDetail();
+      PolicyCoverageDetail(const PolicyCoverageDetail&) = default;
+      PolicyCoverageDetail(PolicyCoverageDetail&&) = default;
+      PolicyCoverageDetail& operator=(const PolicyCoverageDetail&) = default;
+      PolicyCoverageDetail& operator=(PolicyCoverageDetail&&) = default;
+      ~PolicyCoverageDetail();
+    };
+    std::int64_t policy_period_id = 0;
+    std::string estimated_deduct_date;
+    EstimatedDeductAmount estimated_deduct_amount;
+    Optional<PolicyCoverageDetail> policy_coverage_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PolicyPeriods();
+    PolicyPeriods(const PolicyPeriods&) = default;
+    PolicyPeriods(PolicyPeriods&&) = default;
+    PolicyPeriods& operator=(const PolicyPeriods&) = default;
+    PolicyPeriods& operator=(PolicyPeriods&&) = default;
+    ~PolicyPeriods();
+  };
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct RealIdentity {
+    enum class IdentityType : std::int32_t {
+      kUnrecognized = 0,
+      kIdCard = 1,  // "ID_CARD"
+    };
+    // format base64; encrypted with the platform key when sent
+    std::string real_name;
+    // format base64; encrypted with the platform key when sent
+    std::string id_card_number;
+    Enum<IdentityType> identity_type;
+    // Unknown members.
+    JsonValue extra;
+
+    RealIdentity();
+    RealIdentity(const RealIdentity&) = default;
+    RealIdentity(RealIdentity&&) = default;
+    RealIdentity& operator=(const RealIdentity&) = default;
+    RealIdentity& operator=(RealIdentity&&) = default;
+    ~RealIdentity();
+  };
   std::string appid;
   std::optional<std::string> openid;
   std::int64_t plan_id = 0;
@@ -1010,7 +1278,7 @@ struct PostInsuranceSignContractsPreEntrustSignJsapiRequest {
   std::string policy_end_date;
   // required
   std::vector<PolicyPeriods> policy_periods;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   std::optional<std::string> out_trade_no;
   std::optional<std::string> description;
   std::optional<std::string> transaction_notify_url;
@@ -1019,7 +1287,7 @@ struct PostInsuranceSignContractsPreEntrustSignJsapiRequest {
   std::optional<std::string> attach;
   std::optional<bool> can_auto_insure;
   std::optional<bool> can_auto_reinsure;
-  std::optional<RealIdentity> real_identity;
+  Optional<RealIdentity> real_identity;
   std::optional<std::int64_t> combined_deduct_period_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1036,7 +1304,7 @@ struct PostInsuranceSignContractsPreEntrustSignJsapiRequest {
   ~PostInsuranceSignContractsPreEntrustSignJsapiRequest();
 };
 struct PostInsuranceSignContractsPreEntrustSignJsapiResponse {
-  std::string redirect_url;
+  std::optional<std::string> redirect_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1086,9 +1354,93 @@ struct PostInsuranceSignContractsPreEntrustSignJsapi {
 
 // POST v3/papay/insurance-sign/contracts/pre-entrust-sign/mini-program
 struct PostInsuranceSignContractsPreEntrustSignMiniProgramRequest {
-  using PolicyPeriods = PostInsuranceSignContractsPreEntrustSignH5Request::PolicyPeriods;
-  using Amount = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  using RealIdentity = PostInsuranceSignContractsPreEntrustSignAppRequest::RealIdentity;
+  struct PolicyPeriods {
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    struct PolicyCoverageDetail {
+      struct PolicyClauses {
+        std::optional<std::string> clause_name;
+        std::optional<std::string> clause_quota;
+        // Unknown members.
+        JsonValue extra;
+
+        PolicyClauses();
+        PolicyClauses(const PolicyClauses&) = default;
+        PolicyClauses(PolicyClauses&&) = default;
+        PolicyClauses& operator=(const PolicyClauses&) = default;
+        PolicyClauses& operator=(PolicyClauses&&) = default;
+        ~PolicyClauses();
+      };
+      std::optional<std::string> policy_amount;
+      std::vector<PolicyClauses> policy_clauses;
+      // Unknown members.
+      JsonValue extra;
+
+      PolicyCoverageDetail();
+      PolicyCoverageDetail(const PolicyCoverageDetail&) = default;
+      PolicyCoverageDetail(PolicyCoverageDetail&&) = default;
+      PolicyCoverageDetail& operator=(const PolicyCoverageDetail&) = default;
+      PolicyCoverageDetail& operator=(PolicyCoverageDetail&&) = default;
+      ~PolicyCoverageDetail();
+    };
+    std::int64_t policy_period_id = 0;
+    std::string estimated_deduct_date;
+    EstimatedDeductAmount estimated_deduct_amount;
+    Optional<PolicyCoverageDetail> policy_coverage_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PolicyPeriods();
+    PolicyPeriods(const PolicyPeriods&) = default;
+    PolicyPeriods(PolicyPeriods&&) = default;
+    PolicyPeriods& operator=(const PolicyPeriods&) = default;
+    PolicyPeriods& operator=(PolicyPeriods&&) = default;
+    ~PolicyPeriods();
+  };
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct RealIdentity {
+    enum class IdentityType : std::int32_t {
+      kUnrecognized = 0,
+      kIdCard = 1,  // "ID_CARD"
+    };
+    // format base64; encrypted with the platform key when sent
+    std::string real_name;
+    // format base64; encrypted with the platform key when sent
+    std::string id_card_number;
+    Enum<IdentityType> identity_type;
+    // Unknown members.
+    JsonValue extra;
+
+    RealIdentity();
+    RealIdentity(const RealIdentity&) = default;
+    RealIdentity(RealIdentity&&) = default;
+    RealIdentity& operator=(const RealIdentity&) = default;
+    RealIdentity& operator=(RealIdentity&&) = default;
+    ~RealIdentity();
+  };
   std::string appid;
   std::optional<std::string> openid;
   std::int64_t plan_id = 0;
@@ -1099,7 +1451,7 @@ struct PostInsuranceSignContractsPreEntrustSignMiniProgramRequest {
   std::string policy_end_date;
   // required
   std::vector<PolicyPeriods> policy_periods;
-  std::optional<Amount> amount;
+  Optional<Amount> amount;
   std::optional<std::string> out_trade_no;
   std::optional<std::string> description;
   std::optional<std::string> transaction_notify_url;
@@ -1108,7 +1460,7 @@ struct PostInsuranceSignContractsPreEntrustSignMiniProgramRequest {
   std::optional<std::string> attach;
   std::optional<bool> can_auto_insure;
   std::optional<bool> can_auto_reinsure;
-  std::optional<RealIdentity> real_identity;
+  Optional<RealIdentity> real_identity;
   std::optional<std::int64_t> combined_deduct_period_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1125,9 +1477,9 @@ struct PostInsuranceSignContractsPreEntrustSignMiniProgramRequest {
   ~PostInsuranceSignContractsPreEntrustSignMiniProgramRequest();
 };
 struct PostInsuranceSignContractsPreEntrustSignMiniProgramResponse {
-  std::string pre_entrustweb_id;
-  std::string redirect_appid;
-  std::string redirect_path;
+  std::optional<std::string> pre_entrustweb_id;
+  std::optional<std::string> redirect_appid;
+  std::optional<std::string> redirect_path;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1177,7 +1529,33 @@ struct PostInsuranceSignContractsPreEntrustSignMiniProgram {
 
 // POST v3/papay/insurance-sign/policy-periods/plan-id/{plan_id}/contract-id/{contract_id}/modify
 struct PostInsuranceSignPolicyPeriodsPlanIdContractIdModifyRequest {
-  using PolicyPeriods = PostInsuranceSignContractsPlanIdContractIdRenewRequest::PolicyPeriods;
+  struct PolicyPeriods {
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    std::int64_t policy_period_id = 0;
+    std::string estimated_deduct_date;
+    EstimatedDeductAmount estimated_deduct_amount;
+    // Unknown members.
+    JsonValue extra;
+
+    PolicyPeriods();
+    PolicyPeriods(const PolicyPeriods&) = default;
+    PolicyPeriods(PolicyPeriods&&) = default;
+    PolicyPeriods& operator=(const PolicyPeriods&) = default;
+    PolicyPeriods& operator=(PolicyPeriods&&) = default;
+    ~PolicyPeriods();
+  };
   std::string appid;
   // required
   std::vector<PolicyPeriods> policy_periods;
@@ -1197,8 +1575,34 @@ struct PostInsuranceSignPolicyPeriodsPlanIdContractIdModifyRequest {
   ~PostInsuranceSignPolicyPeriodsPlanIdContractIdModifyRequest();
 };
 struct PostInsuranceSignPolicyPeriodsPlanIdContractIdModifyResponse {
-  using PolicyPeriods = PostInsuranceSignContractsPlanIdContractIdRenewRequest::PolicyPeriods;
-  std::vector<PolicyPeriods> policy_periods;
+  struct PolicyPeriods {
+    struct EstimatedDeductAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    std::optional<std::int64_t> policy_period_id;
+    std::optional<std::string> estimated_deduct_date;
+    Optional<EstimatedDeductAmount> estimated_deduct_amount;
+    // Unknown members.
+    JsonValue extra;
+
+    PolicyPeriods();
+    PolicyPeriods(const PolicyPeriods&) = default;
+    PolicyPeriods(PolicyPeriods&&) = default;
+    PolicyPeriods& operator=(const PolicyPeriods&) = default;
+    PolicyPeriods& operator=(PolicyPeriods&&) = default;
+    ~PolicyPeriods();
+  };
+  List<PolicyPeriods> policy_periods;
   std::optional<std::int64_t> cancel_scheduled_policy_period_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1277,18 +1681,51 @@ struct GetInsuranceSignPolicyPeriodsPlanIdOutContractCodeRequest {
 };
 struct GetInsuranceSignPolicyPeriodsPlanIdOutContractCodeResponse {
   struct Data {
-    using EstimatedDeductAmount =
-        GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-    using ScheduledAmount =
-        GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-    using DeductAmount =
-        GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-    std::int64_t policy_period_id = 0;
-    std::string estimated_deduct_date;
-    EstimatedDeductAmount estimated_deduct_amount;
-    std::string policy_period_state;
-    std::optional<ScheduledAmount> scheduled_amount;
-    std::optional<DeductAmount> deduct_amount;
+    struct EstimatedDeductAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    struct ScheduledAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      ScheduledAmount();
+      ScheduledAmount(const ScheduledAmount&) = default;
+      ScheduledAmount(ScheduledAmount&&) = default;
+      ScheduledAmount& operator=(const ScheduledAmount&) = default;
+      ScheduledAmount& operator=(ScheduledAmount&&) = default;
+      ~ScheduledAmount();
+    };
+    struct DeductAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      DeductAmount();
+      DeductAmount(const DeductAmount&) = default;
+      DeductAmount(DeductAmount&&) = default;
+      DeductAmount& operator=(const DeductAmount&) = default;
+      DeductAmount& operator=(DeductAmount&&) = default;
+      ~DeductAmount();
+    };
+    std::optional<std::int64_t> policy_period_id;
+    std::optional<std::string> estimated_deduct_date;
+    Optional<EstimatedDeductAmount> estimated_deduct_amount;
+    std::optional<std::string> policy_period_state;
+    Optional<ScheduledAmount> scheduled_amount;
+    Optional<DeductAmount> deduct_amount;
     std::optional<std::string> deduct_date;
     // Unknown members.
     JsonValue extra;
@@ -1300,9 +1737,9 @@ struct GetInsuranceSignPolicyPeriodsPlanIdOutContractCodeResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::vector<Data> data;
-  std::int64_t limit = 0;
-  std::int64_t offset = 0;
+  List<Data> data;
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> offset;
   std::optional<std::int64_t> total_count;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1366,7 +1803,19 @@ struct GetInsuranceSignPolicyPeriodsPlanIdOutContractCode {
 
 // POST v3/papay/pay/harmony/transactions/apply
 struct PostPayHarmonyTransactionsApplyRequest {
-  using Amount = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
   std::string appid;
   std::string out_trade_no;
   std::string description;
@@ -1390,9 +1839,21 @@ struct PostPayHarmonyTransactionsApplyRequest {
   ~PostPayHarmonyTransactionsApplyRequest();
 };
 struct PostPayHarmonyTransactionsApplyResponse {
-  using Amount = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  std::string out_trade_no;
-  Amount amount;
+  struct Amount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  std::optional<std::string> out_trade_no;
+  Optional<Amount> amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1453,15 +1914,37 @@ struct GetPayPartnerSchedulesContractIdRequest {
   ~GetPayPartnerSchedulesContractIdRequest();
 };
 struct GetPayPartnerSchedulesContractIdResponse {
-  using ScheduledAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  using DeductAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  std::string schedule_state;
+  struct ScheduledAmount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    ScheduledAmount();
+    ScheduledAmount(const ScheduledAmount&) = default;
+    ScheduledAmount(ScheduledAmount&&) = default;
+    ScheduledAmount& operator=(const ScheduledAmount&) = default;
+    ScheduledAmount& operator=(ScheduledAmount&&) = default;
+    ~ScheduledAmount();
+  };
+  struct DeductAmount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductAmount();
+    DeductAmount(const DeductAmount&) = default;
+    DeductAmount(DeductAmount&&) = default;
+    DeductAmount& operator=(const DeductAmount&) = default;
+    DeductAmount& operator=(DeductAmount&&) = default;
+    ~DeductAmount();
+  };
+  std::optional<std::string> schedule_state;
   std::optional<std::string> deduct_start_date;
   std::optional<std::string> deduct_end_date;
-  std::optional<ScheduledAmount> scheduled_amount;
-  std::optional<DeductAmount> deduct_amount;
+  Optional<ScheduledAmount> scheduled_amount;
+  Optional<DeductAmount> deduct_amount;
   std::optional<std::string> deduct_date;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1513,8 +1996,19 @@ struct GetPayPartnerSchedulesContractId {
 
 // POST v3/papay/pay/partner/schedules/contract-id/{contract_id}/schedule
 struct PostPayPartnerSchedulesContractIdScheduleRequest {
-  using ScheduleAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
+  struct ScheduleAmount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    ScheduleAmount();
+    ScheduleAmount(const ScheduleAmount&) = default;
+    ScheduleAmount(ScheduleAmount&&) = default;
+    ScheduleAmount& operator=(const ScheduleAmount&) = default;
+    ScheduleAmount& operator=(ScheduleAmount&&) = default;
+    ~ScheduleAmount();
+  };
   std::string sp_appid;
   std::string sub_mchid;
   std::optional<std::string> sub_appid;
@@ -1534,15 +2028,37 @@ struct PostPayPartnerSchedulesContractIdScheduleRequest {
   ~PostPayPartnerSchedulesContractIdScheduleRequest();
 };
 struct PostPayPartnerSchedulesContractIdScheduleResponse {
-  using ScheduledAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  using DeductAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  std::string schedule_state;
+  struct ScheduledAmount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    ScheduledAmount();
+    ScheduledAmount(const ScheduledAmount&) = default;
+    ScheduledAmount(ScheduledAmount&&) = default;
+    ScheduledAmount& operator=(const ScheduledAmount&) = default;
+    ScheduledAmount& operator=(ScheduledAmount&&) = default;
+    ~ScheduledAmount();
+  };
+  struct DeductAmount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductAmount();
+    DeductAmount(const DeductAmount&) = default;
+    DeductAmount(DeductAmount&&) = default;
+    DeductAmount& operator=(const DeductAmount&) = default;
+    DeductAmount& operator=(DeductAmount&&) = default;
+    ~DeductAmount();
+  };
+  std::optional<std::string> schedule_state;
   std::optional<std::string> deduct_start_date;
   std::optional<std::string> deduct_end_date;
-  std::optional<ScheduledAmount> scheduled_amount;
-  std::optional<DeductAmount> deduct_amount;
+  Optional<ScheduledAmount> scheduled_amount;
+  Optional<DeductAmount> deduct_amount;
   std::optional<std::string> deduct_date;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1595,7 +2111,19 @@ struct PostPayPartnerSchedulesContractIdSchedule {
 
 // POST v3/papay/pay/partner/transactions/apply
 struct PostPayPartnerTransactionsApplyRequest {
-  using Amount = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
   std::string sp_appid;
   std::string sub_mchid;
   std::optional<std::string> sub_appid;
@@ -1619,9 +2147,21 @@ struct PostPayPartnerTransactionsApplyRequest {
   ~PostPayPartnerTransactionsApplyRequest();
 };
 struct PostPayPartnerTransactionsApplyResponse {
-  using Amount = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  std::string out_trade_no;
-  Amount amount;
+  struct Amount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  std::optional<std::string> out_trade_no;
+  Optional<Amount> amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1679,15 +2219,37 @@ struct GetPaySchedulesContractIdRequest {
   ~GetPaySchedulesContractIdRequest();
 };
 struct GetPaySchedulesContractIdResponse {
-  using ScheduledAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  using DeductAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  std::string schedule_state;
+  struct ScheduledAmount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    ScheduledAmount();
+    ScheduledAmount(const ScheduledAmount&) = default;
+    ScheduledAmount(ScheduledAmount&&) = default;
+    ScheduledAmount& operator=(const ScheduledAmount&) = default;
+    ScheduledAmount& operator=(ScheduledAmount&&) = default;
+    ~ScheduledAmount();
+  };
+  struct DeductAmount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductAmount();
+    DeductAmount(const DeductAmount&) = default;
+    DeductAmount(DeductAmount&&) = default;
+    DeductAmount& operator=(const DeductAmount&) = default;
+    DeductAmount& operator=(DeductAmount&&) = default;
+    ~DeductAmount();
+  };
+  std::optional<std::string> schedule_state;
   std::optional<std::string> deduct_start_date;
   std::optional<std::string> deduct_end_date;
-  std::optional<ScheduledAmount> scheduled_amount;
-  std::optional<DeductAmount> deduct_amount;
+  Optional<ScheduledAmount> scheduled_amount;
+  Optional<DeductAmount> deduct_amount;
   std::optional<std::string> deduct_date;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1735,8 +2297,19 @@ struct GetPaySchedulesContractId {
 
 // POST v3/papay/pay/schedules/contract-id/{contract_id}/schedule
 struct PostPaySchedulesContractIdScheduleRequest {
-  using ScheduleAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
+  struct ScheduleAmount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    ScheduleAmount();
+    ScheduleAmount(const ScheduleAmount&) = default;
+    ScheduleAmount(ScheduleAmount&&) = default;
+    ScheduleAmount& operator=(const ScheduleAmount&) = default;
+    ScheduleAmount& operator=(ScheduleAmount&&) = default;
+    ~ScheduleAmount();
+  };
   std::string appid;
   ScheduleAmount schedule_amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -1753,15 +2326,37 @@ struct PostPaySchedulesContractIdScheduleRequest {
   ~PostPaySchedulesContractIdScheduleRequest();
 };
 struct PostPaySchedulesContractIdScheduleResponse {
-  using ScheduledAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  using DeductAmount =
-      GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  std::string schedule_state;
+  struct ScheduledAmount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    ScheduledAmount();
+    ScheduledAmount(const ScheduledAmount&) = default;
+    ScheduledAmount(ScheduledAmount&&) = default;
+    ScheduledAmount& operator=(const ScheduledAmount&) = default;
+    ScheduledAmount& operator=(ScheduledAmount&&) = default;
+    ~ScheduledAmount();
+  };
+  struct DeductAmount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductAmount();
+    DeductAmount(const DeductAmount&) = default;
+    DeductAmount(DeductAmount&&) = default;
+    DeductAmount& operator=(const DeductAmount&) = default;
+    DeductAmount& operator=(DeductAmount&&) = default;
+    ~DeductAmount();
+  };
+  std::optional<std::string> schedule_state;
   std::optional<std::string> deduct_start_date;
   std::optional<std::string> deduct_end_date;
-  std::optional<ScheduledAmount> scheduled_amount;
-  std::optional<DeductAmount> deduct_amount;
+  Optional<ScheduledAmount> scheduled_amount;
+  Optional<DeductAmount> deduct_amount;
   std::optional<std::string> deduct_date;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1814,7 +2409,19 @@ struct PostPaySchedulesContractIdSchedule {
 
 // POST v3/papay/pay/transactions/apply
 struct PostPayTransactionsApplyRequest {
-  using Amount = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
   std::string appid;
   std::string out_trade_no;
   std::string description;
@@ -1834,9 +2441,21 @@ struct PostPayTransactionsApplyRequest {
   ~PostPayTransactionsApplyRequest();
 };
 struct PostPayTransactionsApplyResponse {
-  using Amount = GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-  std::string out_trade_no;
-  Amount amount;
+  struct Amount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  std::optional<std::string> out_trade_no;
+  Optional<Amount> amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1882,8 +2501,19 @@ struct PostPayTransactionsApply {
 // POST v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/app
 struct PostScheduledDeductSignContractsPreEntrustSignAppRequest {
   struct DeductSchedule {
-    using EstimatedDeductAmount =
-        GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
     std::string estimated_deduct_date;
     EstimatedDeductAmount estimated_deduct_amount;
     std::string description;
@@ -1904,7 +2534,7 @@ struct PostScheduledDeductSignContractsPreEntrustSignAppRequest {
   std::string contract_display_account;
   std::string contract_notify_url;
   std::optional<std::string> out_user_code;
-  std::optional<DeductSchedule> deduct_schedule;
+  Optional<DeductSchedule> deduct_schedule;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1920,7 +2550,7 @@ struct PostScheduledDeductSignContractsPreEntrustSignAppRequest {
   ~PostScheduledDeductSignContractsPreEntrustSignAppRequest();
 };
 struct PostScheduledDeductSignContractsPreEntrustSignAppResponse {
-  std::string pre_entrustweb_id;
+  std::optional<std::string> pre_entrustweb_id;
   std::optional<std::string> miniprogram_username;
   std::optional<std::string> miniprogram_path;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -1972,8 +2602,45 @@ struct PostScheduledDeductSignContractsPreEntrustSignApp {
 
 // POST v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/h5
 struct PostScheduledDeductSignContractsPreEntrustSignH5Request {
-  using DeductSchedule = PostScheduledDeductSignContractsPreEntrustSignAppRequest::DeductSchedule;
-  using JumpControl = PostInsuranceSignContractsPreEntrustSignH5Request::JumpControl;
+  struct DeductSchedule {
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    std::string estimated_deduct_date;
+    EstimatedDeductAmount estimated_deduct_amount;
+    std::string description;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductSchedule();
+    DeductSchedule(const DeductSchedule&) = default;
+    DeductSchedule(DeductSchedule&&) = default;
+    DeductSchedule& operator=(const DeductSchedule&) = default;
+    DeductSchedule& operator=(DeductSchedule&&) = default;
+    ~DeductSchedule();
+  };
+  struct JumpControl {
+    std::optional<std::string> jump_appid;
+    // Unknown members.
+    JsonValue extra;
+
+    JumpControl();
+    JumpControl(const JumpControl&) = default;
+    JumpControl(JumpControl&&) = default;
+    JumpControl& operator=(const JumpControl&) = default;
+    JumpControl& operator=(JumpControl&&) = default;
+    ~JumpControl();
+  };
   std::string appid;
   std::optional<std::string> openid;
   std::int64_t plan_id = 0;
@@ -1981,8 +2648,8 @@ struct PostScheduledDeductSignContractsPreEntrustSignH5Request {
   std::string contract_display_account;
   std::string contract_notify_url;
   std::optional<std::string> out_user_code;
-  std::optional<DeductSchedule> deduct_schedule;
-  std::optional<JumpControl> jump_control;
+  Optional<DeductSchedule> deduct_schedule;
+  Optional<JumpControl> jump_control;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1998,7 +2665,7 @@ struct PostScheduledDeductSignContractsPreEntrustSignH5Request {
   ~PostScheduledDeductSignContractsPreEntrustSignH5Request();
 };
 struct PostScheduledDeductSignContractsPreEntrustSignH5Response {
-  std::string redirect_url;
+  std::optional<std::string> redirect_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2048,7 +2715,33 @@ struct PostScheduledDeductSignContractsPreEntrustSignH5 {
 
 // POST v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/jsapi
 struct PostScheduledDeductSignContractsPreEntrustSignJsapiRequest {
-  using DeductSchedule = PostScheduledDeductSignContractsPreEntrustSignAppRequest::DeductSchedule;
+  struct DeductSchedule {
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    std::string estimated_deduct_date;
+    EstimatedDeductAmount estimated_deduct_amount;
+    std::string description;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductSchedule();
+    DeductSchedule(const DeductSchedule&) = default;
+    DeductSchedule(DeductSchedule&&) = default;
+    DeductSchedule& operator=(const DeductSchedule&) = default;
+    DeductSchedule& operator=(DeductSchedule&&) = default;
+    ~DeductSchedule();
+  };
   std::string appid;
   std::optional<std::string> openid;
   std::int64_t plan_id = 0;
@@ -2056,7 +2749,7 @@ struct PostScheduledDeductSignContractsPreEntrustSignJsapiRequest {
   std::string contract_display_account;
   std::string contract_notify_url;
   std::optional<std::string> out_user_code;
-  std::optional<DeductSchedule> deduct_schedule;
+  Optional<DeductSchedule> deduct_schedule;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2072,7 +2765,7 @@ struct PostScheduledDeductSignContractsPreEntrustSignJsapiRequest {
   ~PostScheduledDeductSignContractsPreEntrustSignJsapiRequest();
 };
 struct PostScheduledDeductSignContractsPreEntrustSignJsapiResponse {
-  std::string redirect_url;
+  std::optional<std::string> redirect_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2122,7 +2815,33 @@ struct PostScheduledDeductSignContractsPreEntrustSignJsapi {
 
 // POST v3/papay/scheduled-deduct-sign/contracts/pre-entrust-sign/mini-program
 struct PostScheduledDeductSignContractsPreEntrustSignMiniProgramRequest {
-  using DeductSchedule = PostScheduledDeductSignContractsPreEntrustSignAppRequest::DeductSchedule;
+  struct DeductSchedule {
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    std::string estimated_deduct_date;
+    EstimatedDeductAmount estimated_deduct_amount;
+    std::string description;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductSchedule();
+    DeductSchedule(const DeductSchedule&) = default;
+    DeductSchedule(DeductSchedule&&) = default;
+    DeductSchedule& operator=(const DeductSchedule&) = default;
+    DeductSchedule& operator=(DeductSchedule&&) = default;
+    ~DeductSchedule();
+  };
   std::string appid;
   std::optional<std::string> openid;
   std::int64_t plan_id = 0;
@@ -2130,7 +2849,7 @@ struct PostScheduledDeductSignContractsPreEntrustSignMiniProgramRequest {
   std::string contract_display_account;
   std::string contract_notify_url;
   std::optional<std::string> out_user_code;
-  std::optional<DeductSchedule> deduct_schedule;
+  Optional<DeductSchedule> deduct_schedule;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2146,9 +2865,9 @@ struct PostScheduledDeductSignContractsPreEntrustSignMiniProgramRequest {
   ~PostScheduledDeductSignContractsPreEntrustSignMiniProgramRequest();
 };
 struct PostScheduledDeductSignContractsPreEntrustSignMiniProgramResponse {
-  std::string pre_entrustweb_id;
-  std::string redirect_appid;
-  std::string redirect_path;
+  std::optional<std::string> pre_entrustweb_id;
+  std::optional<std::string> redirect_appid;
+  std::optional<std::string> redirect_path;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2198,7 +2917,33 @@ struct PostScheduledDeductSignContractsPreEntrustSignMiniProgram {
 
 // POST v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/app
 struct PostScheduledDeductSignPartnerContractsPreEntrustSignAppRequest {
-  using DeductSchedule = PostScheduledDeductSignContractsPreEntrustSignAppRequest::DeductSchedule;
+  struct DeductSchedule {
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    std::string estimated_deduct_date;
+    EstimatedDeductAmount estimated_deduct_amount;
+    std::string description;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductSchedule();
+    DeductSchedule(const DeductSchedule&) = default;
+    DeductSchedule(DeductSchedule&&) = default;
+    DeductSchedule& operator=(const DeductSchedule&) = default;
+    DeductSchedule& operator=(DeductSchedule&&) = default;
+    ~DeductSchedule();
+  };
   std::string sp_appid;
   std::optional<std::string> sp_openid;
   std::string sub_mchid;
@@ -2209,7 +2954,7 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignAppRequest {
   std::string contract_display_account;
   std::string contract_notify_url;
   std::optional<std::string> out_user_code;
-  std::optional<DeductSchedule> deduct_schedule;
+  Optional<DeductSchedule> deduct_schedule;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2225,7 +2970,7 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignAppRequest {
   ~PostScheduledDeductSignPartnerContractsPreEntrustSignAppRequest();
 };
 struct PostScheduledDeductSignPartnerContractsPreEntrustSignAppResponse {
-  std::string pre_entrustweb_id;
+  std::optional<std::string> pre_entrustweb_id;
   std::optional<std::string> miniprogram_username;
   std::optional<std::string> miniprogram_path;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -2277,8 +3022,45 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignApp {
 
 // POST v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/h5
 struct PostScheduledDeductSignPartnerContractsPreEntrustSignH5Request {
-  using DeductSchedule = PostScheduledDeductSignContractsPreEntrustSignAppRequest::DeductSchedule;
-  using JumpControl = PostInsuranceSignContractsPreEntrustSignH5Request::JumpControl;
+  struct DeductSchedule {
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    std::string estimated_deduct_date;
+    EstimatedDeductAmount estimated_deduct_amount;
+    std::string description;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductSchedule();
+    DeductSchedule(const DeductSchedule&) = default;
+    DeductSchedule(DeductSchedule&&) = default;
+    DeductSchedule& operator=(const DeductSchedule&) = default;
+    DeductSchedule& operator=(DeductSchedule&&) = default;
+    ~DeductSchedule();
+  };
+  struct JumpControl {
+    std::optional<std::string> jump_appid;
+    // Unknown members.
+    JsonValue extra;
+
+    JumpControl();
+    JumpControl(const JumpControl&) = default;
+    JumpControl(JumpControl&&) = default;
+    JumpControl& operator=(const JumpControl&) = default;
+    JumpControl& operator=(JumpControl&&) = default;
+    ~JumpControl();
+  };
   std::string sp_appid;
   std::optional<std::string> sp_openid;
   std::string sub_mchid;
@@ -2289,8 +3071,8 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignH5Request {
   std::string contract_display_account;
   std::string contract_notify_url;
   std::optional<std::string> out_user_code;
-  std::optional<DeductSchedule> deduct_schedule;
-  std::optional<JumpControl> jump_control;
+  Optional<DeductSchedule> deduct_schedule;
+  Optional<JumpControl> jump_control;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2306,7 +3088,7 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignH5Request {
   ~PostScheduledDeductSignPartnerContractsPreEntrustSignH5Request();
 };
 struct PostScheduledDeductSignPartnerContractsPreEntrustSignH5Response {
-  std::string redirect_url;
+  std::optional<std::string> redirect_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2356,7 +3138,33 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignH5 {
 
 // POST v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/jsapi
 struct PostScheduledDeductSignPartnerContractsPreEntrustSignJsapiRequest {
-  using DeductSchedule = PostScheduledDeductSignContractsPreEntrustSignAppRequest::DeductSchedule;
+  struct DeductSchedule {
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    std::string estimated_deduct_date;
+    EstimatedDeductAmount estimated_deduct_amount;
+    std::string description;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductSchedule();
+    DeductSchedule(const DeductSchedule&) = default;
+    DeductSchedule(DeductSchedule&&) = default;
+    DeductSchedule& operator=(const DeductSchedule&) = default;
+    DeductSchedule& operator=(DeductSchedule&&) = default;
+    ~DeductSchedule();
+  };
   std::string sp_appid;
   std::optional<std::string> sp_openid;
   std::string sub_mchid;
@@ -2367,7 +3175,7 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignJsapiRequest {
   std::string contract_display_account;
   std::string contract_notify_url;
   std::optional<std::string> out_user_code;
-  std::optional<DeductSchedule> deduct_schedule;
+  Optional<DeductSchedule> deduct_schedule;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2383,7 +3191,7 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignJsapiRequest {
   ~PostScheduledDeductSignPartnerContractsPreEntrustSignJsapiRequest();
 };
 struct PostScheduledDeductSignPartnerContractsPreEntrustSignJsapiResponse {
-  std::string redirect_url;
+  std::optional<std::string> redirect_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2433,7 +3241,33 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignJsapi {
 
 // POST v3/papay/scheduled-deduct-sign/partner/contracts/pre-entrust-sign/mini-program
 struct PostScheduledDeductSignPartnerContractsPreEntrustSignMiniProgramRequest {
-  using DeductSchedule = PostScheduledDeductSignContractsPreEntrustSignAppRequest::DeductSchedule;
+  struct DeductSchedule {
+    struct EstimatedDeductAmount {
+      std::int64_t total = 0;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    std::string estimated_deduct_date;
+    EstimatedDeductAmount estimated_deduct_amount;
+    std::string description;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductSchedule();
+    DeductSchedule(const DeductSchedule&) = default;
+    DeductSchedule(DeductSchedule&&) = default;
+    DeductSchedule& operator=(const DeductSchedule&) = default;
+    DeductSchedule& operator=(DeductSchedule&&) = default;
+    ~DeductSchedule();
+  };
   std::string sp_appid;
   std::optional<std::string> sp_openid;
   std::string sub_mchid;
@@ -2444,7 +3278,7 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignMiniProgramRequest {
   std::string contract_display_account;
   std::string contract_notify_url;
   std::optional<std::string> out_user_code;
-  std::optional<DeductSchedule> deduct_schedule;
+  Optional<DeductSchedule> deduct_schedule;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2460,9 +3294,9 @@ struct PostScheduledDeductSignPartnerContractsPreEntrustSignMiniProgramRequest {
   ~PostScheduledDeductSignPartnerContractsPreEntrustSignMiniProgramRequest();
 };
 struct PostScheduledDeductSignPartnerContractsPreEntrustSignMiniProgramResponse {
-  std::string pre_entrustweb_id;
-  std::string redirect_appid;
-  std::string redirect_path;
+  std::optional<std::string> pre_entrustweb_id;
+  std::optional<std::string> redirect_appid;
+  std::optional<std::string> redirect_path;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2534,22 +3368,42 @@ struct GetSignContractsHarmonyPlanIdByPlanIdOutContractCodeResponse {
     kSignFailed = 3,   // "SIGN_FAILED"
     kToBeRenewed = 4,  // "TO_BE_RENEWED"
   };
-  using ContractTerminateInfo =
-      GetInsuranceSignContractsPlanIdOutContractCodeResponse::ContractTerminateInfo;
-  std::string mchid;
-  std::string contract_id;
-  std::string appid;
-  std::int64_t plan_id = 0;
-  std::string out_contract_code;
-  std::string contract_display_account;
-  // required
+  struct ContractTerminateInfo {
+    enum class ContractTerminationMode : std::int32_t {
+      kUnrecognized = 0,
+      kUserTerminate = 1,             // "USER_TERMINATE"
+      kMchApiTerminate = 2,           // "MCH_API_TERMINATE"
+      kWepayWebTerminate = 3,         // "WEPAY_WEB_TERMINATE"
+      kCustomerServiceTerminate = 4,  // "CUSTOMER_SERVICE_TERMINATE"
+      kSystemTerminate = 5,           // "SYSTEM_TERMINATE"
+    };
+    Enum<ContractTerminationMode> contract_termination_mode;
+    // format rfc3339
+    std::optional<std::string> contract_terminated_time;
+    std::optional<std::string> contract_termination_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    ContractTerminateInfo();
+    ContractTerminateInfo(const ContractTerminateInfo&) = default;
+    ContractTerminateInfo(ContractTerminateInfo&&) = default;
+    ContractTerminateInfo& operator=(const ContractTerminateInfo&) = default;
+    ContractTerminateInfo& operator=(ContractTerminateInfo&&) = default;
+    ~ContractTerminateInfo();
+  };
+  std::optional<std::string> mchid;
+  std::optional<std::string> contract_id;
+  std::optional<std::string> appid;
+  std::optional<std::int64_t> plan_id;
+  std::optional<std::string> out_contract_code;
+  std::optional<std::string> contract_display_account;
   Enum<ContractState> contract_state;
   // format rfc3339
   std::optional<std::string> contract_signed_time;
   // format rfc3339
   std::optional<std::string> contract_expired_time;
-  std::string openid;
-  std::optional<ContractTerminateInfo> contract_terminate_info;
+  std::optional<std::string> openid;
+  Optional<ContractTerminateInfo> contract_terminate_info;
   std::optional<std::string> out_user_code;
   std::optional<std::string> mask_wxid;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -2628,9 +3482,9 @@ struct GetSignContractsPlanIdOutContractCodeRequest {
 };
 struct GetSignContractsPlanIdOutContractCodeResponse {
   struct ContractTerminateInfo {
-    std::string contract_termination_mode;
+    std::optional<std::string> contract_termination_mode;
     // format rfc3339
-    std::string contract_terminated_time;
+    std::optional<std::string> contract_terminated_time;
     std::optional<std::string> contract_termination_remark;
     // Unknown members.
     JsonValue extra;
@@ -2643,17 +3497,50 @@ struct GetSignContractsPlanIdOutContractCodeResponse {
     ~ContractTerminateInfo();
   };
   struct DeductSchedule {
-    using EstimatedDeductAmount =
-        GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-    using ScheduledAmount =
-        GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-    using DeductAmount =
-        GetInsurancePayPolicyPeriodsContractIdPolicyPeriodIdResponse::ScheduledAmount;
-    std::string estimated_deduct_date;
-    EstimatedDeductAmount estimated_deduct_amount;
-    std::string schedule_state;
-    std::optional<ScheduledAmount> scheduled_amount;
-    std::optional<DeductAmount> deduct_amount;
+    struct EstimatedDeductAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    struct ScheduledAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      ScheduledAmount();
+      ScheduledAmount(const ScheduledAmount&) = default;
+      ScheduledAmount(ScheduledAmount&&) = default;
+      ScheduledAmount& operator=(const ScheduledAmount&) = default;
+      ScheduledAmount& operator=(ScheduledAmount&&) = default;
+      ~ScheduledAmount();
+    };
+    struct DeductAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      DeductAmount();
+      DeductAmount(const DeductAmount&) = default;
+      DeductAmount(DeductAmount&&) = default;
+      DeductAmount& operator=(const DeductAmount&) = default;
+      DeductAmount& operator=(DeductAmount&&) = default;
+      ~DeductAmount();
+    };
+    std::optional<std::string> estimated_deduct_date;
+    Optional<EstimatedDeductAmount> estimated_deduct_amount;
+    std::optional<std::string> schedule_state;
+    Optional<ScheduledAmount> scheduled_amount;
+    Optional<DeductAmount> deduct_amount;
     std::optional<std::string> deduct_date;
     // Unknown members.
     JsonValue extra;
@@ -2665,21 +3552,21 @@ struct GetSignContractsPlanIdOutContractCodeResponse {
     DeductSchedule& operator=(DeductSchedule&&) = default;
     ~DeductSchedule();
   };
-  std::string mchid;
-  std::string contract_id;
-  std::string appid;
-  std::int64_t plan_id = 0;
-  std::string out_contract_code;
-  std::string contract_display_account;
-  std::string contract_state;
+  std::optional<std::string> mchid;
+  std::optional<std::string> contract_id;
+  std::optional<std::string> appid;
+  std::optional<std::int64_t> plan_id;
+  std::optional<std::string> out_contract_code;
+  std::optional<std::string> contract_display_account;
+  std::optional<std::string> contract_state;
   // format rfc3339
   std::optional<std::string> contract_signed_time;
   // format rfc3339
   std::optional<std::string> contract_expired_time;
-  std::string openid;
-  std::optional<ContractTerminateInfo> contract_terminate_info;
+  std::optional<std::string> openid;
+  Optional<ContractTerminateInfo> contract_terminate_info;
   std::optional<std::string> out_user_code;
-  std::optional<DeductSchedule> deduct_schedule;
+  Optional<DeductSchedule> deduct_schedule;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2756,24 +3643,92 @@ struct PostSignContractsPlanIdOutContractCodeTerminateRequest {
   ~PostSignContractsPlanIdOutContractCodeTerminateRequest();
 };
 struct PostSignContractsPlanIdOutContractCodeTerminateResponse {
-  using ContractTerminateInfo =
-      GetSignContractsPlanIdOutContractCodeResponse::ContractTerminateInfo;
-  using DeductSchedule = GetSignContractsPlanIdOutContractCodeResponse::DeductSchedule;
-  std::string mchid;
-  std::string contract_id;
-  std::string appid;
-  std::int64_t plan_id = 0;
-  std::string out_contract_code;
-  std::string contract_display_account;
-  std::string contract_state;
+  struct ContractTerminateInfo {
+    std::optional<std::string> contract_termination_mode;
+    // format rfc3339
+    std::optional<std::string> contract_terminated_time;
+    std::optional<std::string> contract_termination_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    ContractTerminateInfo();
+    ContractTerminateInfo(const ContractTerminateInfo&) = default;
+    ContractTerminateInfo(ContractTerminateInfo&&) = default;
+    ContractTerminateInfo& operator=(const ContractTerminateInfo&) = default;
+    ContractTerminateInfo& operator=(ContractTerminateInfo&&) = default;
+    ~ContractTerminateInfo();
+  };
+  struct DeductSchedule {
+    struct EstimatedDeductAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    struct ScheduledAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      ScheduledAmount();
+      ScheduledAmount(const ScheduledAmount&) = default;
+      ScheduledAmount(ScheduledAmount&&) = default;
+      ScheduledAmount& operator=(const ScheduledAmount&) = default;
+      ScheduledAmount& operator=(ScheduledAmount&&) = default;
+      ~ScheduledAmount();
+    };
+    struct DeductAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      DeductAmount();
+      DeductAmount(const DeductAmount&) = default;
+      DeductAmount(DeductAmount&&) = default;
+      DeductAmount& operator=(const DeductAmount&) = default;
+      DeductAmount& operator=(DeductAmount&&) = default;
+      ~DeductAmount();
+    };
+    std::optional<std::string> estimated_deduct_date;
+    Optional<EstimatedDeductAmount> estimated_deduct_amount;
+    std::optional<std::string> schedule_state;
+    Optional<ScheduledAmount> scheduled_amount;
+    Optional<DeductAmount> deduct_amount;
+    std::optional<std::string> deduct_date;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductSchedule();
+    DeductSchedule(const DeductSchedule&) = default;
+    DeductSchedule(DeductSchedule&&) = default;
+    DeductSchedule& operator=(const DeductSchedule&) = default;
+    DeductSchedule& operator=(DeductSchedule&&) = default;
+    ~DeductSchedule();
+  };
+  std::optional<std::string> mchid;
+  std::optional<std::string> contract_id;
+  std::optional<std::string> appid;
+  std::optional<std::int64_t> plan_id;
+  std::optional<std::string> out_contract_code;
+  std::optional<std::string> contract_display_account;
+  std::optional<std::string> contract_state;
   // format rfc3339
   std::optional<std::string> contract_signed_time;
   // format rfc3339
   std::optional<std::string> contract_expired_time;
-  std::string openid;
-  std::optional<ContractTerminateInfo> contract_terminate_info;
+  std::optional<std::string> openid;
+  Optional<ContractTerminateInfo> contract_terminate_info;
   std::optional<std::string> out_user_code;
-  std::optional<DeductSchedule> deduct_schedule;
+  Optional<DeductSchedule> deduct_schedule;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2903,7 +3858,7 @@ struct PostSignContractsPreEntrustSignRequest {
   ~PostSignContractsPreEntrustSignRequest();
 };
 struct PostSignContractsPreEntrustSignResponse {
-  std::string pre_entrustweb_id;
+  std::optional<std::string> pre_entrustweb_id;
   std::optional<std::string> mini_program_username;
   std::optional<std::string> mini_program_path;
   std::optional<std::string> redirect_url;
@@ -2969,27 +3924,95 @@ struct GetSignPartnerContractsPlanIdOutContractCodeRequest {
   ~GetSignPartnerContractsPlanIdOutContractCodeRequest();
 };
 struct GetSignPartnerContractsPlanIdOutContractCodeResponse {
-  using ContractTerminateInfo =
-      GetSignContractsPlanIdOutContractCodeResponse::ContractTerminateInfo;
-  using DeductSchedule = GetSignContractsPlanIdOutContractCodeResponse::DeductSchedule;
-  std::string contract_id;
-  std::string sp_mchid;
-  std::string sp_appid;
-  std::string sub_mchid;
+  struct ContractTerminateInfo {
+    std::optional<std::string> contract_termination_mode;
+    // format rfc3339
+    std::optional<std::string> contract_terminated_time;
+    std::optional<std::string> contract_termination_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    ContractTerminateInfo();
+    ContractTerminateInfo(const ContractTerminateInfo&) = default;
+    ContractTerminateInfo(ContractTerminateInfo&&) = default;
+    ContractTerminateInfo& operator=(const ContractTerminateInfo&) = default;
+    ContractTerminateInfo& operator=(ContractTerminateInfo&&) = default;
+    ~ContractTerminateInfo();
+  };
+  struct DeductSchedule {
+    struct EstimatedDeductAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    struct ScheduledAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      ScheduledAmount();
+      ScheduledAmount(const ScheduledAmount&) = default;
+      ScheduledAmount(ScheduledAmount&&) = default;
+      ScheduledAmount& operator=(const ScheduledAmount&) = default;
+      ScheduledAmount& operator=(ScheduledAmount&&) = default;
+      ~ScheduledAmount();
+    };
+    struct DeductAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      DeductAmount();
+      DeductAmount(const DeductAmount&) = default;
+      DeductAmount(DeductAmount&&) = default;
+      DeductAmount& operator=(const DeductAmount&) = default;
+      DeductAmount& operator=(DeductAmount&&) = default;
+      ~DeductAmount();
+    };
+    std::optional<std::string> estimated_deduct_date;
+    Optional<EstimatedDeductAmount> estimated_deduct_amount;
+    std::optional<std::string> schedule_state;
+    Optional<ScheduledAmount> scheduled_amount;
+    Optional<DeductAmount> deduct_amount;
+    std::optional<std::string> deduct_date;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductSchedule();
+    DeductSchedule(const DeductSchedule&) = default;
+    DeductSchedule(DeductSchedule&&) = default;
+    DeductSchedule& operator=(const DeductSchedule&) = default;
+    DeductSchedule& operator=(DeductSchedule&&) = default;
+    ~DeductSchedule();
+  };
+  std::optional<std::string> contract_id;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sp_appid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
-  std::int64_t plan_id = 0;
-  std::string out_contract_code;
-  std::string contract_display_account;
-  std::string contract_state;
+  std::optional<std::int64_t> plan_id;
+  std::optional<std::string> out_contract_code;
+  std::optional<std::string> contract_display_account;
+  std::optional<std::string> contract_state;
   // format rfc3339
   std::optional<std::string> contract_signed_time;
   // format rfc3339
   std::optional<std::string> contract_expired_time;
-  std::string sp_openid;
+  std::optional<std::string> sp_openid;
   std::optional<std::string> sub_openid;
-  std::optional<ContractTerminateInfo> contract_terminate_info;
+  Optional<ContractTerminateInfo> contract_terminate_info;
   std::optional<std::string> out_user_code;
-  std::optional<DeductSchedule> deduct_schedule;
+  Optional<DeductSchedule> deduct_schedule;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3068,27 +4091,95 @@ struct PostSignPartnerContractsPlanIdOutContractCodeTerminateRequest {
   ~PostSignPartnerContractsPlanIdOutContractCodeTerminateRequest();
 };
 struct PostSignPartnerContractsPlanIdOutContractCodeTerminateResponse {
-  using ContractTerminateInfo =
-      GetSignContractsPlanIdOutContractCodeResponse::ContractTerminateInfo;
-  using DeductSchedule = GetSignContractsPlanIdOutContractCodeResponse::DeductSchedule;
-  std::string contract_id;
-  std::string sp_mchid;
-  std::string sp_appid;
-  std::string sub_mchid;
+  struct ContractTerminateInfo {
+    std::optional<std::string> contract_termination_mode;
+    // format rfc3339
+    std::optional<std::string> contract_terminated_time;
+    std::optional<std::string> contract_termination_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    ContractTerminateInfo();
+    ContractTerminateInfo(const ContractTerminateInfo&) = default;
+    ContractTerminateInfo(ContractTerminateInfo&&) = default;
+    ContractTerminateInfo& operator=(const ContractTerminateInfo&) = default;
+    ContractTerminateInfo& operator=(ContractTerminateInfo&&) = default;
+    ~ContractTerminateInfo();
+  };
+  struct DeductSchedule {
+    struct EstimatedDeductAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      EstimatedDeductAmount();
+      EstimatedDeductAmount(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount(EstimatedDeductAmount&&) = default;
+      EstimatedDeductAmount& operator=(const EstimatedDeductAmount&) = default;
+      EstimatedDeductAmount& operator=(EstimatedDeductAmount&&) = default;
+      ~EstimatedDeductAmount();
+    };
+    struct ScheduledAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      ScheduledAmount();
+      ScheduledAmount(const ScheduledAmount&) = default;
+      ScheduledAmount(ScheduledAmount&&) = default;
+      ScheduledAmount& operator=(const ScheduledAmount&) = default;
+      ScheduledAmount& operator=(ScheduledAmount&&) = default;
+      ~ScheduledAmount();
+    };
+    struct DeductAmount {
+      std::optional<std::int64_t> total;
+      std::optional<std::string> currency;
+      // Unknown members.
+      JsonValue extra;
+
+      DeductAmount();
+      DeductAmount(const DeductAmount&) = default;
+      DeductAmount(DeductAmount&&) = default;
+      DeductAmount& operator=(const DeductAmount&) = default;
+      DeductAmount& operator=(DeductAmount&&) = default;
+      ~DeductAmount();
+    };
+    std::optional<std::string> estimated_deduct_date;
+    Optional<EstimatedDeductAmount> estimated_deduct_amount;
+    std::optional<std::string> schedule_state;
+    Optional<ScheduledAmount> scheduled_amount;
+    Optional<DeductAmount> deduct_amount;
+    std::optional<std::string> deduct_date;
+    // Unknown members.
+    JsonValue extra;
+
+    DeductSchedule();
+    DeductSchedule(const DeductSchedule&) = default;
+    DeductSchedule(DeductSchedule&&) = default;
+    DeductSchedule& operator=(const DeductSchedule&) = default;
+    DeductSchedule& operator=(DeductSchedule&&) = default;
+    ~DeductSchedule();
+  };
+  std::optional<std::string> contract_id;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sp_appid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
-  std::int64_t plan_id = 0;
-  std::string out_contract_code;
-  std::string contract_display_account;
-  std::string contract_state;
+  std::optional<std::int64_t> plan_id;
+  std::optional<std::string> out_contract_code;
+  std::optional<std::string> contract_display_account;
+  std::optional<std::string> contract_state;
   // format rfc3339
   std::optional<std::string> contract_signed_time;
   // format rfc3339
   std::optional<std::string> contract_expired_time;
-  std::string sp_openid;
+  std::optional<std::string> sp_openid;
   std::optional<std::string> sub_openid;
-  std::optional<ContractTerminateInfo> contract_terminate_info;
+  Optional<ContractTerminateInfo> contract_terminate_info;
   std::optional<std::string> out_user_code;
-  std::optional<DeductSchedule> deduct_schedule;
+  Optional<DeductSchedule> deduct_schedule;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3246,9 +4337,21 @@ const EnumTable& EnumTableOf(GetInsuranceSignContractsPlanIdOutContractCodeRespo
 const EnumTable& EnumTableOf(GetInsuranceSignContractsPlanIdOutContractCodeResponse::
                                  ContractTerminateInfo::ContractTerminationMode);
 const EnumTable& EnumTableOf(
+    PostInsuranceSignContractsPlanIdOutContractCodeTerminateResponse::ContractState);
+const EnumTable& EnumTableOf(PostInsuranceSignContractsPlanIdOutContractCodeTerminateResponse::
+                                 ContractTerminateInfo::ContractTerminationMode);
+const EnumTable& EnumTableOf(
     PostInsuranceSignContractsPreEntrustSignAppRequest::RealIdentity::IdentityType);
 const EnumTable& EnumTableOf(
+    PostInsuranceSignContractsPreEntrustSignH5Request::RealIdentity::IdentityType);
+const EnumTable& EnumTableOf(
+    PostInsuranceSignContractsPreEntrustSignJsapiRequest::RealIdentity::IdentityType);
+const EnumTable& EnumTableOf(
+    PostInsuranceSignContractsPreEntrustSignMiniProgramRequest::RealIdentity::IdentityType);
+const EnumTable& EnumTableOf(
     GetSignContractsHarmonyPlanIdByPlanIdOutContractCodeResponse::ContractState);
+const EnumTable& EnumTableOf(GetSignContractsHarmonyPlanIdByPlanIdOutContractCodeResponse::
+                                 ContractTerminateInfo::ContractTerminationMode);
 const EnumTable& EnumTableOf(PostSignContractsPreEntrustSignRequest::SignScene);
 const EnumTable& EnumTableOf(PostSignContractsPreEntrustSignRequest::DeviceInfo::DeviceType);
 const EnumTable& EnumTableOf(

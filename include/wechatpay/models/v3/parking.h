@@ -267,7 +267,7 @@ struct PostRemindersApplicationRequest {
     std::optional<std::string> parking_order_mini_prog_appid;
     // maxLength 256
     std::optional<std::string> parking_order_path;
-    std::optional<ChargingRule> charging_rule;
+    Optional<ChargingRule> charging_rule;
     // Unknown members.
     JsonValue extra;
 
@@ -362,8 +362,221 @@ struct GetRemindersApplicationQueryResponse {
       kAuditStatusRejected = 5,   // "AUDIT_STATUS_REJECTED"
     };
     struct ParkingLot {
-      using ParkingLotType = PostRemindersApplicationRequest::ParkingLot::ParkingLotType;
-      using ChargingRule = PostRemindersApplicationRequest::ParkingLot::ChargingRule;
+      enum class ParkingLotType : std::int32_t {
+        kUnrecognized = 0,
+        kParkingLotTypeUnknown = 1,              // "PARKING_LOT_TYPE_UNKNOWN"
+        kParkingLotTypeBusinessDistrict = 2,     // "PARKING_LOT_TYPE_BUSINESS_DISTRICT"
+        kParkingLotTypeOfficeBuilding = 3,       // "PARKING_LOT_TYPE_OFFICE_BUILDING"
+        kParkingLotTypeTransportationHub = 4,    // "PARKING_LOT_TYPE_TRANSPORTATION_HUB"
+        kParkingLotTypeResidentialArea = 5,      // "PARKING_LOT_TYPE_RESIDENTIAL_AREA"
+        kParkingLotTypeParkArea = 6,             // "PARKING_LOT_TYPE_PARK_AREA"
+        kParkingLotTypeOtherPublicFacility = 7,  // "PARKING_LOT_TYPE_OTHER_PUBLIC_FACILITY"
+      };
+      struct ChargingRule {
+        enum class RuleType : std::int32_t {
+          kUnrecognized = 0,
+          kChargingRuleUnknown = 1,        // "CHARGING_RULE_UNKNOWN"
+          kChargingRuleFixedInterval = 2,  // "CHARGING_RULE_FIXED_INTERVAL"
+          kChargingRuleSegment = 3,        // "CHARGING_RULE_SEGMENT"
+          kChargingRulePerEntry = 4,       // "CHARGING_RULE_PER_ENTRY"
+        };
+        enum class FeeLimitType : std::int32_t {
+          kUnrecognized = 0,
+          kFeeLimitUnknown = 1,    // "FEE_LIMIT_UNKNOWN"
+          kFeeLimitAggregate = 2,  // "FEE_LIMIT_AGGREGATE"
+          kFeeLimitSingle = 3,     // "FEE_LIMIT_SINGLE"
+        };
+        enum class DailyLimitType : std::int32_t {
+          kUnrecognized = 0,
+          kDailyLimitUnknown = 1,      // "DAILY_LIMIT_UNKNOWN"
+          kDailyLimitRolling24H = 2,   // "DAILY_LIMIT_ROLLING_24H"
+          kDailyLimitCalendarDay = 3,  // "DAILY_LIMIT_CALENDAR_DAY"
+        };
+        enum class TimeRoundingType : std::int32_t {
+          kUnrecognized = 0,
+          kTimeRoundUnknown = 1,  // "TIME_ROUND_UNKNOWN"
+          kTimeRoundDown = 2,     // "TIME_ROUND_DOWN"
+          kTimeRoundUp = 3,       // "TIME_ROUND_UP"
+        };
+        struct FixedIntervalRule {
+          enum class DayType : std::int32_t {
+            kUnrecognized = 0,
+            kDayTypeUnknown = 1,  // "DAY_TYPE_UNKNOWN"
+            kDayTypeWeekday = 2,  // "DAY_TYPE_WEEKDAY"
+            kDayTypeHoliday = 3,  // "DAY_TYPE_HOLIDAY"
+            kDayTypeAllDay = 4,   // "DAY_TYPE_ALL_DAY"
+          };
+          enum class VehicleType : std::int32_t {
+            kUnrecognized = 0,
+            kVehicleTypeUnknown = 1,     // "VEHICLE_TYPE_UNKNOWN"
+            kVehicleTypeSmall = 2,       // "VEHICLE_TYPE_SMALL"
+            kVehicleTypeLarge = 3,       // "VEHICLE_TYPE_LARGE"
+            kVehicleTypeExtraLarge = 4,  // "VEHICLE_TYPE_EXTRA_LARGE"
+            kVehicleTypeAllType = 5,     // "VEHICLE_TYPE_ALL_TYPE"
+          };
+          enum class PlateType : std::int32_t {
+            kUnrecognized = 0,
+            kPlateTypeUnknown = 1,    // "PLATE_TYPE_UNKNOWN"
+            kPlateTypeTemporary = 2,  // "PLATE_TYPE_TEMPORARY"
+            kPlateTypeMonthly = 3,    // "PLATE_TYPE_MONTHLY"
+            kPlateTypeFree = 4,       // "PLATE_TYPE_FREE"
+            kPlateTypePrepaid = 5,    // "PLATE_TYPE_PREPAID"
+            kPlateTypeOthers = 6,     // "PLATE_TYPE_OTHERS"
+          };
+          enum class FreePeriodChargingMode : std::int32_t {
+            kUnrecognized = 0,
+            kFreePeriodChargingUnknown = 1,         // "FREE_PERIOD_CHARGING_UNKNOWN"
+            kFreePeriodChargingOncePerEntry = 2,    // "FREE_PERIOD_CHARGING_ONCE_PER_ENTRY"
+            kFreePeriodChargingOncePer24Hours = 3,  // "FREE_PERIOD_CHARGING_ONCE_PER_24_HOURS"
+            kFreePeriodChargingOncePerCalendarDay =
+                4,  // "FREE_PERIOD_CHARGING_ONCE_PER_CALENDAR_DAY"
+            kFreePeriodChargingCumulativeQuotaCalculation =
+                5,  // "FREE_PERIOD_CHARGING_CUMULATIVE_QUOTA_CALCULATION"
+          };
+          enum class FreePeriodCalculationMode : std::int32_t {
+            kUnrecognized = 0,
+            kFreePeriodCalUnknown = 1,          // "FREE_PERIOD_CAL_UNKNOWN"
+            kFreePeriodCalConcurrentStart = 2,  // "FREE_PERIOD_CAL_CONCURRENT_START"
+            kFreePeriodCalSequentialStart = 3,  // "FREE_PERIOD_CAL_SEQUENTIAL_START"
+          };
+          enum class FirstDurationMode : std::int32_t {
+            kUnrecognized = 0,
+            kFirstDurationModeUnknown = 1,             // "FIRST_DURATION_MODE_UNKNOWN"
+            kFirstDurationModeOnlyFirstDuration = 2,   // "FIRST_DURATION_MODE_ONLY_FIRST_DURATION"
+            kFirstDurationModeEveryFirstDuration = 3,  // "FIRST_DURATION_MODE_EVERY_FIRST_DURATION"
+          };
+          Enum<DayType> day_type;
+          // maxLength 5
+          std::optional<std::string> start_time;
+          // maxLength 5
+          std::optional<std::string> end_time;
+          Enum<VehicleType> vehicle_type;
+          Enum<PlateType> plate_type;
+          std::optional<std::int64_t> first_duration;
+          std::optional<std::int64_t> first_amount;
+          std::optional<std::int64_t> interval_duration;
+          std::optional<std::int64_t> interval_amount;
+          std::optional<std::int64_t> interval_max_amount;
+          std::optional<std::int64_t> max_fee_per_day;
+          Enum<FreePeriodChargingMode> free_period_charging_mode;
+          Enum<FreePeriodCalculationMode> free_period_calculation_mode;
+          std::optional<bool> is_green_vehicle_free_parking;
+          Enum<FirstDurationMode> first_duration_mode;
+          // Unknown members.
+          JsonValue extra;
+
+          FixedIntervalRule();
+          FixedIntervalRule(const FixedIntervalRule&) = default;
+          FixedIntervalRule(FixedIntervalRule&&) = default;
+          FixedIntervalRule& operator=(const FixedIntervalRule&) = default;
+          FixedIntervalRule& operator=(FixedIntervalRule&&) = default;
+          ~FixedIntervalRule();
+        };
+        struct DurationSegmentRule {
+          using DayType = GetRemindersApplicationQueryResponse::Application::ParkingLot::
+              ChargingRule::FixedIntervalRule::DayType;
+          using VehicleType = GetRemindersApplicationQueryResponse::Application::ParkingLot::
+              ChargingRule::FixedIntervalRule::VehicleType;
+          using PlateType = GetRemindersApplicationQueryResponse::Application::ParkingLot::
+              ChargingRule::FixedIntervalRule::PlateType;
+          enum class ChargeMode : std::int32_t {
+            kUnrecognized = 0,
+            kUnknown = 1,   // "UNKNOWN"
+            kInterval = 2,  // "INTERVAL"
+            kOneTime = 3,   // "ONE_TIME"
+          };
+          Enum<DayType> day_type;
+          // maxLength 5
+          std::optional<std::string> start_time;
+          // maxLength 5
+          std::optional<std::string> end_time;
+          Enum<VehicleType> vehicle_type;
+          Enum<PlateType> plate_type;
+          Enum<ChargeMode> charge_mode;
+          std::optional<std::int64_t> duration_from;
+          std::optional<std::int64_t> duration_to;
+          std::optional<std::int64_t> fixed_amount;
+          std::optional<std::int64_t> interval_min;
+          std::optional<std::int64_t> interval_amount;
+          std::optional<std::int64_t> interval_max_amount;
+          std::optional<std::int64_t> max_fee_per_day;
+          // Unknown members.
+          JsonValue extra;
+
+          DurationSegmentRule();
+          DurationSegmentRule(const DurationSegmentRule&) = default;
+          DurationSegmentRule(DurationSegmentRule&&) = default;
+          DurationSegmentRule& operator=(const DurationSegmentRule&) = default;
+          DurationSegmentRule& operator=(DurationSegmentRule&&) = default;
+          ~DurationSegmentRule();
+        };
+        struct PreEntryRule {
+          using DayType = GetRemindersApplicationQueryResponse::Application::ParkingLot::
+              ChargingRule::FixedIntervalRule::DayType;
+          using VehicleType = GetRemindersApplicationQueryResponse::Application::ParkingLot::
+              ChargingRule::FixedIntervalRule::VehicleType;
+          using PlateType = GetRemindersApplicationQueryResponse::Application::ParkingLot::
+              ChargingRule::FixedIntervalRule::PlateType;
+          Enum<DayType> day_type;
+          // maxLength 5
+          std::optional<std::string> start_time;
+          // maxLength 5
+          std::optional<std::string> end_time;
+          Enum<VehicleType> vehicle_type;
+          Enum<PlateType> plate_type;
+          std::optional<std::int64_t> amount;
+          std::optional<std::int64_t> max_fee_per_day;
+          // Unknown members.
+          JsonValue extra;
+
+          PreEntryRule();
+          PreEntryRule(const PreEntryRule&) = default;
+          PreEntryRule(PreEntryRule&&) = default;
+          PreEntryRule& operator=(const PreEntryRule&) = default;
+          PreEntryRule& operator=(PreEntryRule&&) = default;
+          ~PreEntryRule();
+        };
+        enum class HolidayMode : std::int32_t {
+          kUnrecognized = 0,
+          kHolidayModeUnknown = 1,        // "HOLIDAY_MODE_UNKNOWN"
+          kHolidayModeLegalMody = 2,      // "HOLIDAY_MODE_LEGAL_MODY"
+          kHolidayModeCalendarMody = 3,   // "HOLIDAY_MODE_CALENDAR_MODY"
+          kHolidayModeFinancialMody = 4,  // "HOLIDAY_MODE_FINANCIAL_MODY"
+        };
+        enum class AggregateLimitMode : std::int32_t {
+          kUnrecognized = 0,
+          kAggregateLimitModeUnknown = 1,  // "AGGREGATE_LIMIT_MODE_UNKNOWN"
+          kAggregateLimitModeNormal = 2,   // "AGGREGATE_LIMIT_MODE_NORMAL"
+          kAggregateLimitModeMin = 3,      // "AGGREGATE_LIMIT_MODE_MIN"
+        };
+        enum class FirstChargeTimeMode : std::int32_t {
+          kUnrecognized = 0,
+          kFirstChargeTimeModeUnknown = 1,    // "FIRST_CHARGE_TIME_MODE_UNKNOWN"
+          kFirstChargeTimeModeEnter = 2,      // "FIRST_CHARGE_TIME_MODE_ENTER"
+          kFirstChargeTimeModeAfterFree = 3,  // "FIRST_CHARGE_TIME_MODE_AFTER_FREE"
+        };
+        Enum<RuleType> rule_type;
+        Enum<FeeLimitType> fee_limit_type;
+        Enum<DailyLimitType> daily_limit_type;
+        Enum<TimeRoundingType> time_rounding_type;
+        std::optional<std::int64_t> free_entry_duration;
+        std::optional<std::int64_t> free_exit_duration;
+        List<FixedIntervalRule> fixed_interval_rule;
+        List<DurationSegmentRule> duration_segment_rule;
+        List<PreEntryRule> pre_entry_rule;
+        Enum<HolidayMode> holiday_mode;
+        Enum<AggregateLimitMode> aggregate_limit_mode;
+        Enum<FirstChargeTimeMode> first_charge_time_mode;
+        // Unknown members.
+        JsonValue extra;
+
+        ChargingRule();
+        ChargingRule(const ChargingRule&) = default;
+        ChargingRule(ChargingRule&&) = default;
+        ChargingRule& operator=(const ChargingRule&) = default;
+        ChargingRule& operator=(ChargingRule&&) = default;
+        ~ChargingRule();
+      };
       // maxLength 128
       std::optional<std::string> parking_lot_name;
       // maxLength 64
@@ -379,7 +592,7 @@ struct GetRemindersApplicationQueryResponse {
       std::optional<std::string> phone_number;
       // maxLength 512
       std::optional<std::string> parking_sign_url;
-      std::vector<std::string> notification_text_list;
+      List<std::string> notification_text_list;
       // maxLength 32
       std::optional<std::string> payment_mini_prog_appid;
       // maxLength 256
@@ -388,7 +601,7 @@ struct GetRemindersApplicationQueryResponse {
       std::optional<std::string> parking_order_mini_prog_appid;
       // maxLength 256
       std::optional<std::string> parking_order_path;
-      std::optional<ChargingRule> charging_rule;
+      Optional<ChargingRule> charging_rule;
       // Unknown members.
       JsonValue extra;
 
@@ -415,7 +628,7 @@ struct GetRemindersApplicationQueryResponse {
         Fields& operator=(Fields&&) = default;
         ~Fields();
       };
-      std::vector<Fields> fields;
+      List<Fields> fields;
       // maxLength 512
       std::optional<std::string> recommendation;
       // Unknown members.
@@ -432,8 +645,8 @@ struct GetRemindersApplicationQueryResponse {
     std::optional<std::string> parking_lot_audit_no;
     Enum<AuditStatus> audit_status;
     std::optional<std::int64_t> submit_time;
-    std::optional<ParkingLot> parking_lot;
-    std::optional<AuditComment> audit_comment;
+    Optional<ParkingLot> parking_lot;
+    Optional<AuditComment> audit_comment;
     // Unknown members.
     JsonValue extra;
 
@@ -444,7 +657,7 @@ struct GetRemindersApplicationQueryResponse {
     Application& operator=(Application&&) = default;
     ~Application();
   };
-  std::optional<Application> application;
+  Optional<Application> application;
   // maxLength 64
   std::optional<std::string> wx_parking_lot_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -560,8 +773,312 @@ struct GetRemindersApplicationsRequest {
   ~GetRemindersApplicationsRequest();
 };
 struct GetRemindersApplicationsResponse {
-  using ApplicationList = GetRemindersApplicationQueryResponse::Application;
-  std::vector<ApplicationList> application_list;
+  struct ApplicationList {
+    enum class AuditStatus : std::int32_t {
+      kUnrecognized = 0,
+      kAuditStatusUnknown = 1,    // "AUDIT_STATUS_UNKNOWN"
+      kAuditStatusPending = 2,    // "AUDIT_STATUS_PENDING"
+      kAuditStatusWithdrawn = 3,  // "AUDIT_STATUS_WITHDRAWN"
+      kAuditStatusApproved = 4,   // "AUDIT_STATUS_APPROVED"
+      kAuditStatusRejected = 5,   // "AUDIT_STATUS_REJECTED"
+    };
+    struct ParkingLot {
+      enum class ParkingLotType : std::int32_t {
+        kUnrecognized = 0,
+        kParkingLotTypeUnknown = 1,              // "PARKING_LOT_TYPE_UNKNOWN"
+        kParkingLotTypeBusinessDistrict = 2,     // "PARKING_LOT_TYPE_BUSINESS_DISTRICT"
+        kParkingLotTypeOfficeBuilding = 3,       // "PARKING_LOT_TYPE_OFFICE_BUILDING"
+        kParkingLotTypeTransportationHub = 4,    // "PARKING_LOT_TYPE_TRANSPORTATION_HUB"
+        kParkingLotTypeResidentialArea = 5,      // "PARKING_LOT_TYPE_RESIDENTIAL_AREA"
+        kParkingLotTypeParkArea = 6,             // "PARKING_LOT_TYPE_PARK_AREA"
+        kParkingLotTypeOtherPublicFacility = 7,  // "PARKING_LOT_TYPE_OTHER_PUBLIC_FACILITY"
+      };
+      struct ChargingRule {
+        enum class RuleType : std::int32_t {
+          kUnrecognized = 0,
+          kChargingRuleUnknown = 1,        // "CHARGING_RULE_UNKNOWN"
+          kChargingRuleFixedInterval = 2,  // "CHARGING_RULE_FIXED_INTERVAL"
+          kChargingRuleSegment = 3,        // "CHARGING_RULE_SEGMENT"
+          kChargingRulePerEntry = 4,       // "CHARGING_RULE_PER_ENTRY"
+        };
+        enum class FeeLimitType : std::int32_t {
+          kUnrecognized = 0,
+          kFeeLimitUnknown = 1,    // "FEE_LIMIT_UNKNOWN"
+          kFeeLimitAggregate = 2,  // "FEE_LIMIT_AGGREGATE"
+          kFeeLimitSingle = 3,     // "FEE_LIMIT_SINGLE"
+        };
+        enum class DailyLimitType : std::int32_t {
+          kUnrecognized = 0,
+          kDailyLimitUnknown = 1,      // "DAILY_LIMIT_UNKNOWN"
+          kDailyLimitRolling24H = 2,   // "DAILY_LIMIT_ROLLING_24H"
+          kDailyLimitCalendarDay = 3,  // "DAILY_LIMIT_CALENDAR_DAY"
+        };
+        enum class TimeRoundingType : std::int32_t {
+          kUnrecognized = 0,
+          kTimeRoundUnknown = 1,  // "TIME_ROUND_UNKNOWN"
+          kTimeRoundDown = 2,     // "TIME_ROUND_DOWN"
+          kTimeRoundUp = 3,       // "TIME_ROUND_UP"
+        };
+        struct FixedIntervalRule {
+          enum class DayType : std::int32_t {
+            kUnrecognized = 0,
+            kDayTypeUnknown = 1,  // "DAY_TYPE_UNKNOWN"
+            kDayTypeWeekday = 2,  // "DAY_TYPE_WEEKDAY"
+            kDayTypeHoliday = 3,  // "DAY_TYPE_HOLIDAY"
+            kDayTypeAllDay = 4,   // "DAY_TYPE_ALL_DAY"
+          };
+          enum class VehicleType : std::int32_t {
+            kUnrecognized = 0,
+            kVehicleTypeUnknown = 1,     // "VEHICLE_TYPE_UNKNOWN"
+            kVehicleTypeSmall = 2,       // "VEHICLE_TYPE_SMALL"
+            kVehicleTypeLarge = 3,       // "VEHICLE_TYPE_LARGE"
+            kVehicleTypeExtraLarge = 4,  // "VEHICLE_TYPE_EXTRA_LARGE"
+            kVehicleTypeAllType = 5,     // "VEHICLE_TYPE_ALL_TYPE"
+          };
+          enum class PlateType : std::int32_t {
+            kUnrecognized = 0,
+            kPlateTypeUnknown = 1,    // "PLATE_TYPE_UNKNOWN"
+            kPlateTypeTemporary = 2,  // "PLATE_TYPE_TEMPORARY"
+            kPlateTypeMonthly = 3,    // "PLATE_TYPE_MONTHLY"
+            kPlateTypeFree = 4,       // "PLATE_TYPE_FREE"
+            kPlateTypePrepaid = 5,    // "PLATE_TYPE_PREPAID"
+            kPlateTypeOthers = 6,     // "PLATE_TYPE_OTHERS"
+          };
+          enum class FreePeriodChargingMode : std::int32_t {
+            kUnrecognized = 0,
+            kFreePeriodChargingUnknown = 1,         // "FREE_PERIOD_CHARGING_UNKNOWN"
+            kFreePeriodChargingOncePerEntry = 2,    // "FREE_PERIOD_CHARGING_ONCE_PER_ENTRY"
+            kFreePeriodChargingOncePer24Hours = 3,  // "FREE_PERIOD_CHARGING_ONCE_PER_24_HOURS"
+            kFreePeriodChargingOncePerCalendarDay =
+                4,  // "FREE_PERIOD_CHARGING_ONCE_PER_CALENDAR_DAY"
+            kFreePeriodChargingCumulativeQuotaCalculation =
+                5,  // "FREE_PERIOD_CHARGING_CUMULATIVE_QUOTA_CALCULATION"
+          };
+          enum class FreePeriodCalculationMode : std::int32_t {
+            kUnrecognized = 0,
+            kFreePeriodCalUnknown = 1,          // "FREE_PERIOD_CAL_UNKNOWN"
+            kFreePeriodCalConcurrentStart = 2,  // "FREE_PERIOD_CAL_CONCURRENT_START"
+            kFreePeriodCalSequentialStart = 3,  // "FREE_PERIOD_CAL_SEQUENTIAL_START"
+          };
+          enum class FirstDurationMode : std::int32_t {
+            kUnrecognized = 0,
+            kFirstDurationModeUnknown = 1,             // "FIRST_DURATION_MODE_UNKNOWN"
+            kFirstDurationModeOnlyFirstDuration = 2,   // "FIRST_DURATION_MODE_ONLY_FIRST_DURATION"
+            kFirstDurationModeEveryFirstDuration = 3,  // "FIRST_DURATION_MODE_EVERY_FIRST_DURATION"
+          };
+          Enum<DayType> day_type;
+          // maxLength 5
+          std::optional<std::string> start_time;
+          // maxLength 5
+          std::optional<std::string> end_time;
+          Enum<VehicleType> vehicle_type;
+          Enum<PlateType> plate_type;
+          std::optional<std::int64_t> first_duration;
+          std::optional<std::int64_t> first_amount;
+          std::optional<std::int64_t> interval_duration;
+          std::optional<std::int64_t> interval_amount;
+          std::optional<std::int64_t> interval_max_amount;
+          std::optional<std::int64_t> max_fee_per_day;
+          Enum<FreePeriodChargingMode> free_period_charging_mode;
+          Enum<FreePeriodCalculationMode> free_period_calculation_mode;
+          std::optional<bool> is_green_vehicle_free_parking;
+          Enum<FirstDurationMode> first_duration_mode;
+          // Unknown members.
+          JsonValue extra;
+
+          FixedIntervalRule();
+          FixedIntervalRule(const FixedIntervalRule&) = default;
+          FixedIntervalRule(FixedIntervalRule&&) = default;
+          FixedIntervalRule& operator=(const FixedIntervalRule&) = default;
+          FixedIntervalRule& operator=(FixedIntervalRule&&) = default;
+          ~FixedIntervalRule();
+        };
+        struct DurationSegmentRule {
+          using DayType = GetRemindersApplicationsResponse::ApplicationList::ParkingLot::
+              ChargingRule::FixedIntervalRule::DayType;
+          using VehicleType = GetRemindersApplicationsResponse::ApplicationList::ParkingLot::
+              ChargingRule::FixedIntervalRule::VehicleType;
+          using PlateType = GetRemindersApplicationsResponse::ApplicationList::ParkingLot::
+              ChargingRule::FixedIntervalRule::PlateType;
+          enum class ChargeMode : std::int32_t {
+            kUnrecognized = 0,
+            kUnknown = 1,   // "UNKNOWN"
+            kInterval = 2,  // "INTERVAL"
+            kOneTime = 3,   // "ONE_TIME"
+          };
+          Enum<DayType> day_type;
+          // maxLength 5
+          std::optional<std::string> start_time;
+          // maxLength 5
+          std::optional<std::string> end_time;
+          Enum<VehicleType> vehicle_type;
+          Enum<PlateType> plate_type;
+          Enum<ChargeMode> charge_mode;
+          std::optional<std::int64_t> duration_from;
+          std::optional<std::int64_t> duration_to;
+          std::optional<std::int64_t> fixed_amount;
+          std::optional<std::int64_t> interval_min;
+          std::optional<std::int64_t> interval_amount;
+          std::optional<std::int64_t> interval_max_amount;
+          std::optional<std::int64_t> max_fee_per_day;
+          // Unknown members.
+          JsonValue extra;
+
+          DurationSegmentRule();
+          DurationSegmentRule(const DurationSegmentRule&) = default;
+          DurationSegmentRule(DurationSegmentRule&&) = default;
+          DurationSegmentRule& operator=(const DurationSegmentRule&) = default;
+          DurationSegmentRule& operator=(DurationSegmentRule&&) = default;
+          ~DurationSegmentRule();
+        };
+        struct PreEntryRule {
+          using DayType = GetRemindersApplicationsResponse::ApplicationList::ParkingLot::
+              ChargingRule::FixedIntervalRule::DayType;
+          using VehicleType = GetRemindersApplicationsResponse::ApplicationList::ParkingLot::
+              ChargingRule::FixedIntervalRule::VehicleType;
+          using PlateType = GetRemindersApplicationsResponse::ApplicationList::ParkingLot::
+              ChargingRule::FixedIntervalRule::PlateType;
+          Enum<DayType> day_type;
+          // maxLength 5
+          std::optional<std::string> start_time;
+          // maxLength 5
+          std::optional<std::string> end_time;
+          Enum<VehicleType> vehicle_type;
+          Enum<PlateType> plate_type;
+          std::optional<std::int64_t> amount;
+          std::optional<std::int64_t> max_fee_per_day;
+          // Unknown members.
+          JsonValue extra;
+
+          PreEntryRule();
+          PreEntryRule(const PreEntryRule&) = default;
+          PreEntryRule(PreEntryRule&&) = default;
+          PreEntryRule& operator=(const PreEntryRule&) = default;
+          PreEntryRule& operator=(PreEntryRule&&) = default;
+          ~PreEntryRule();
+        };
+        enum class HolidayMode : std::int32_t {
+          kUnrecognized = 0,
+          kHolidayModeUnknown = 1,        // "HOLIDAY_MODE_UNKNOWN"
+          kHolidayModeLegalMody = 2,      // "HOLIDAY_MODE_LEGAL_MODY"
+          kHolidayModeCalendarMody = 3,   // "HOLIDAY_MODE_CALENDAR_MODY"
+          kHolidayModeFinancialMody = 4,  // "HOLIDAY_MODE_FINANCIAL_MODY"
+        };
+        enum class AggregateLimitMode : std::int32_t {
+          kUnrecognized = 0,
+          kAggregateLimitModeUnknown = 1,  // "AGGREGATE_LIMIT_MODE_UNKNOWN"
+          kAggregateLimitModeNormal = 2,   // "AGGREGATE_LIMIT_MODE_NORMAL"
+          kAggregateLimitModeMin = 3,      // "AGGREGATE_LIMIT_MODE_MIN"
+        };
+        enum class FirstChargeTimeMode : std::int32_t {
+          kUnrecognized = 0,
+          kFirstChargeTimeModeUnknown = 1,    // "FIRST_CHARGE_TIME_MODE_UNKNOWN"
+          kFirstChargeTimeModeEnter = 2,      // "FIRST_CHARGE_TIME_MODE_ENTER"
+          kFirstChargeTimeModeAfterFree = 3,  // "FIRST_CHARGE_TIME_MODE_AFTER_FREE"
+        };
+        Enum<RuleType> rule_type;
+        Enum<FeeLimitType> fee_limit_type;
+        Enum<DailyLimitType> daily_limit_type;
+        Enum<TimeRoundingType> time_rounding_type;
+        std::optional<std::int64_t> free_entry_duration;
+        std::optional<std::int64_t> free_exit_duration;
+        List<FixedIntervalRule> fixed_interval_rule;
+        List<DurationSegmentRule> duration_segment_rule;
+        List<PreEntryRule> pre_entry_rule;
+        Enum<HolidayMode> holiday_mode;
+        Enum<AggregateLimitMode> aggregate_limit_mode;
+        Enum<FirstChargeTimeMode> first_charge_time_mode;
+        // Unknown members.
+        JsonValue extra;
+
+        ChargingRule();
+        ChargingRule(const ChargingRule&) = default;
+        ChargingRule(ChargingRule&&) = default;
+        ChargingRule& operator=(const ChargingRule&) = default;
+        ChargingRule& operator=(ChargingRule&&) = default;
+        ~ChargingRule();
+      };
+      // maxLength 128
+      std::optional<std::string> parking_lot_name;
+      // maxLength 64
+      std::optional<std::string> out_parking_lot_id;
+      // maxLength 256
+      std::optional<std::string> parking_lot_address;
+      // maxLength 16
+      std::optional<std::string> longitude;
+      // maxLength 16
+      std::optional<std::string> latitude;
+      Enum<ParkingLotType> parking_lot_type;
+      // maxLength 20
+      std::optional<std::string> phone_number;
+      // maxLength 512
+      std::optional<std::string> parking_sign_url;
+      List<std::string> notification_text_list;
+      // maxLength 32
+      std::optional<std::string> payment_mini_prog_appid;
+      // maxLength 256
+      std::optional<std::string> payment_path;
+      // maxLength 32
+      std::optional<std::string> parking_order_mini_prog_appid;
+      // maxLength 256
+      std::optional<std::string> parking_order_path;
+      Optional<ChargingRule> charging_rule;
+      // Unknown members.
+      JsonValue extra;
+
+      ParkingLot();
+      ParkingLot(const ParkingLot&) = default;
+      ParkingLot(ParkingLot&&) = default;
+      ParkingLot& operator=(const ParkingLot&) = default;
+      ParkingLot& operator=(ParkingLot&&) = default;
+      ~ParkingLot();
+    };
+    struct AuditComment {
+      struct Fields {
+        // maxLength 128
+        std::optional<std::string> field;
+        // maxLength 512
+        std::optional<std::string> comment;
+        // Unknown members.
+        JsonValue extra;
+
+        Fields();
+        Fields(const Fields&) = default;
+        Fields(Fields&&) = default;
+        Fields& operator=(const Fields&) = default;
+        Fields& operator=(Fields&&) = default;
+        ~Fields();
+      };
+      List<Fields> fields;
+      // maxLength 512
+      std::optional<std::string> recommendation;
+      // Unknown members.
+      JsonValue extra;
+
+      AuditComment();
+      AuditComment(const AuditComment&) = default;
+      AuditComment(AuditComment&&) = default;
+      AuditComment& operator=(const AuditComment&) = default;
+      AuditComment& operator=(AuditComment&&) = default;
+      ~AuditComment();
+    };
+    // maxLength 64
+    std::optional<std::string> parking_lot_audit_no;
+    Enum<AuditStatus> audit_status;
+    std::optional<std::int64_t> submit_time;
+    Optional<ParkingLot> parking_lot;
+    Optional<AuditComment> audit_comment;
+    // Unknown members.
+    JsonValue extra;
+
+    ApplicationList();
+    ApplicationList(const ApplicationList&) = default;
+    ApplicationList(ApplicationList&&) = default;
+    ApplicationList& operator=(const ApplicationList&) = default;
+    ApplicationList& operator=(ApplicationList&&) = default;
+    ~ApplicationList();
+  };
+  List<ApplicationList> application_list;
   // maxLength 64
   std::optional<std::string> wx_parking_lot_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -620,10 +1137,23 @@ struct PostRemindersEntryRequest {
     kPlateColorAgriculturalYellow = 8,  // "PLATE_COLOR_AGRICULTURAL_YELLOW"
     kPlateColorOther = 9,               // "PLATE_COLOR_OTHER"
   };
-  using CarType =
-      PostRemindersApplicationRequest::ParkingLot::ChargingRule::FixedIntervalRule::PlateType;
-  using VehicleType =
-      PostRemindersApplicationRequest::ParkingLot::ChargingRule::FixedIntervalRule::VehicleType;
+  enum class CarType : std::int32_t {
+    kUnrecognized = 0,
+    kPlateTypeUnknown = 1,    // "PLATE_TYPE_UNKNOWN"
+    kPlateTypeTemporary = 2,  // "PLATE_TYPE_TEMPORARY"
+    kPlateTypeMonthly = 3,    // "PLATE_TYPE_MONTHLY"
+    kPlateTypeFree = 4,       // "PLATE_TYPE_FREE"
+    kPlateTypePrepaid = 5,    // "PLATE_TYPE_PREPAID"
+    kPlateTypeOthers = 6,     // "PLATE_TYPE_OTHERS"
+  };
+  enum class VehicleType : std::int32_t {
+    kUnrecognized = 0,
+    kVehicleTypeUnknown = 1,     // "VEHICLE_TYPE_UNKNOWN"
+    kVehicleTypeSmall = 2,       // "VEHICLE_TYPE_SMALL"
+    kVehicleTypeLarge = 3,       // "VEHICLE_TYPE_LARGE"
+    kVehicleTypeExtraLarge = 4,  // "VEHICLE_TYPE_EXTRA_LARGE"
+    kVehicleTypeAllType = 5,     // "VEHICLE_TYPE_ALL_TYPE"
+  };
   // maxLength 64
   std::string out_serial_number;
   // maxLength 64
@@ -700,7 +1230,18 @@ struct PostRemindersEntry {
 
 // POST v3/parking/reminders/exit
 struct PostRemindersExitRequest {
-  using PlateColor = PostRemindersEntryRequest::PlateColor;
+  enum class PlateColor : std::int32_t {
+    kUnrecognized = 0,
+    kPlateColorUnknown = 1,             // "PLATE_COLOR_UNKNOWN"
+    kPlateColorBlue = 2,                // "PLATE_COLOR_BLUE"
+    kPlateColorYellow = 3,              // "PLATE_COLOR_YELLOW"
+    kPlateColorBlack = 4,               // "PLATE_COLOR_BLACK"
+    kPlateColorWhite = 5,               // "PLATE_COLOR_WHITE"
+    kPlateColorGreen = 6,               // "PLATE_COLOR_GREEN"
+    kPlateColorYellowGreen = 7,         // "PLATE_COLOR_YELLOW_GREEN"
+    kPlateColorAgriculturalYellow = 8,  // "PLATE_COLOR_AGRICULTURAL_YELLOW"
+    kPlateColorOther = 9,               // "PLATE_COLOR_OTHER"
+  };
   enum class PayState : std::int32_t {
     kUnrecognized = 0,
     kPayStatusUnknown = 1,  // "PAY_STATUS_UNKNOWN"
@@ -896,7 +1437,12 @@ struct PostRemindersParkingFeeResponse {
     kParkingStateExited = 4,           // "PARKING_STATE_EXITED"
     kParkingStateUnexpectedClose = 5,  // "PARKING_STATE_UNEXPECTED_CLOSE"
   };
-  using PayState = PostRemindersExitRequest::PayState;
+  enum class PayState : std::int32_t {
+    kUnrecognized = 0,
+    kPayStatusUnknown = 1,  // "PAY_STATUS_UNKNOWN"
+    kPayStatusUnpaid = 2,   // "PAY_STATUS_UNPAID"
+    kPayStatusPaid = 3,     // "PAY_STATUS_PAID"
+  };
   std::optional<std::int64_t> total_amount;
   std::optional<std::int64_t> parking_timestamp;
   Enum<ParkingState> parking_state;
@@ -1041,8 +1587,21 @@ struct PostRemindersPaymentRequest {
     kParkingStatusParking = 2,     // "PARKING_STATUS_PARKING"
     kParkingStatusNotParking = 3,  // "PARKING_STATUS_NOT_PARKING"
   };
-  using PayType = PostRemindersExitRequest::PayType;
-  using PayChannel = PostRemindersExitRequest::PayChannel;
+  enum class PayType : std::int32_t {
+    kUnrecognized = 0,
+    kPayTypeUnknown = 1,  // "PAY_TYPE_UNKNOWN"
+    kPayTypeWxpay = 2,    // "PAY_TYPE_WXPAY"
+    kPayTypeOthers = 3,   // "PAY_TYPE_OTHERS"
+  };
+  enum class PayChannel : std::int32_t {
+    kUnrecognized = 0,
+    kPayChannelUnknown = 1,          // "PAY_CHANNEL_UNKNOWN"
+    kPayChannelWechatPayNotif = 2,   // "PAY_CHANNEL_WECHAT_PAY_NOTIF"
+    kPayChannelScanQrcode = 3,       // "PAY_CHANNEL_SCAN_QRCODE"
+    kPayChannelOfficialAccount = 4,  // "PAY_CHANNEL_OFFICIAL_ACCOUNT"
+    kPayChannelMchMiniProg = 5,      // "PAY_CHANNEL_MCH_MINI_PROG"
+    kPayChannelOthers = 6,           // "PAY_CHANNEL_OTHERS"
+  };
   // maxLength 64
   std::string out_serial_number;
   // maxLength 16
@@ -1159,14 +1718,81 @@ const EnumTable& EnumTableOf(
 const EnumTable& EnumTableOf(
     PostRemindersApplicationRequest::ParkingLot::ChargingRule::FirstChargeTimeMode);
 const EnumTable& EnumTableOf(GetRemindersApplicationQueryResponse::Application::AuditStatus);
+const EnumTable& EnumTableOf(
+    GetRemindersApplicationQueryResponse::Application::ParkingLot::ParkingLotType);
+const EnumTable& EnumTableOf(
+    GetRemindersApplicationQueryResponse::Application::ParkingLot::ChargingRule::RuleType);
+const EnumTable& EnumTableOf(
+    GetRemindersApplicationQueryResponse::Application::ParkingLot::ChargingRule::FeeLimitType);
+const EnumTable& EnumTableOf(
+    GetRemindersApplicationQueryResponse::Application::ParkingLot::ChargingRule::DailyLimitType);
+const EnumTable& EnumTableOf(
+    GetRemindersApplicationQueryResponse::Application::ParkingLot::ChargingRule::TimeRoundingType);
+const EnumTable& EnumTableOf(GetRemindersApplicationQueryResponse::Application::ParkingLot::
+                                 ChargingRule::FixedIntervalRule::DayType);
+const EnumTable& EnumTableOf(GetRemindersApplicationQueryResponse::Application::ParkingLot::
+                                 ChargingRule::FixedIntervalRule::VehicleType);
+const EnumTable& EnumTableOf(GetRemindersApplicationQueryResponse::Application::ParkingLot::
+                                 ChargingRule::FixedIntervalRule::PlateType);
+const EnumTable& EnumTableOf(GetRemindersApplicationQueryResponse::Application::ParkingLot::
+                                 ChargingRule::FixedIntervalRule::FreePeriodChargingMode);
+const EnumTable& EnumTableOf(GetRemindersApplicationQueryResponse::Application::ParkingLot::
+                                 ChargingRule::FixedIntervalRule::FreePeriodCalculationMode);
+const EnumTable& EnumTableOf(GetRemindersApplicationQueryResponse::Application::ParkingLot::
+                                 ChargingRule::FixedIntervalRule::FirstDurationMode);
+const EnumTable& EnumTableOf(GetRemindersApplicationQueryResponse::Application::ParkingLot::
+                                 ChargingRule::DurationSegmentRule::ChargeMode);
+const EnumTable& EnumTableOf(
+    GetRemindersApplicationQueryResponse::Application::ParkingLot::ChargingRule::HolidayMode);
+const EnumTable& EnumTableOf(GetRemindersApplicationQueryResponse::Application::ParkingLot::
+                                 ChargingRule::AggregateLimitMode);
+const EnumTable& EnumTableOf(GetRemindersApplicationQueryResponse::Application::ParkingLot::
+                                 ChargingRule::FirstChargeTimeMode);
+const EnumTable& EnumTableOf(GetRemindersApplicationsResponse::ApplicationList::AuditStatus);
+const EnumTable& EnumTableOf(
+    GetRemindersApplicationsResponse::ApplicationList::ParkingLot::ParkingLotType);
+const EnumTable& EnumTableOf(
+    GetRemindersApplicationsResponse::ApplicationList::ParkingLot::ChargingRule::RuleType);
+const EnumTable& EnumTableOf(
+    GetRemindersApplicationsResponse::ApplicationList::ParkingLot::ChargingRule::FeeLimitType);
+const EnumTable& EnumTableOf(
+    GetRemindersApplicationsResponse::ApplicationList::ParkingLot::ChargingRule::DailyLimitType);
+const EnumTable& EnumTableOf(
+    GetRemindersApplicationsResponse::ApplicationList::ParkingLot::ChargingRule::TimeRoundingType);
+const EnumTable& EnumTableOf(GetRemindersApplicationsResponse::ApplicationList::ParkingLot::
+                                 ChargingRule::FixedIntervalRule::DayType);
+const EnumTable& EnumTableOf(GetRemindersApplicationsResponse::ApplicationList::ParkingLot::
+                                 ChargingRule::FixedIntervalRule::VehicleType);
+const EnumTable& EnumTableOf(GetRemindersApplicationsResponse::ApplicationList::ParkingLot::
+                                 ChargingRule::FixedIntervalRule::PlateType);
+const EnumTable& EnumTableOf(GetRemindersApplicationsResponse::ApplicationList::ParkingLot::
+                                 ChargingRule::FixedIntervalRule::FreePeriodChargingMode);
+const EnumTable& EnumTableOf(GetRemindersApplicationsResponse::ApplicationList::ParkingLot::
+                                 ChargingRule::FixedIntervalRule::FreePeriodCalculationMode);
+const EnumTable& EnumTableOf(GetRemindersApplicationsResponse::ApplicationList::ParkingLot::
+                                 ChargingRule::FixedIntervalRule::FirstDurationMode);
+const EnumTable& EnumTableOf(GetRemindersApplicationsResponse::ApplicationList::ParkingLot::
+                                 ChargingRule::DurationSegmentRule::ChargeMode);
+const EnumTable& EnumTableOf(
+    GetRemindersApplicationsResponse::ApplicationList::ParkingLot::ChargingRule::HolidayMode);
+const EnumTable& EnumTableOf(GetRemindersApplicationsResponse::ApplicationList::ParkingLot::
+                                 ChargingRule::AggregateLimitMode);
+const EnumTable& EnumTableOf(GetRemindersApplicationsResponse::ApplicationList::ParkingLot::
+                                 ChargingRule::FirstChargeTimeMode);
 const EnumTable& EnumTableOf(PostRemindersEntryRequest::PlateColor);
+const EnumTable& EnumTableOf(PostRemindersEntryRequest::CarType);
+const EnumTable& EnumTableOf(PostRemindersEntryRequest::VehicleType);
+const EnumTable& EnumTableOf(PostRemindersExitRequest::PlateColor);
 const EnumTable& EnumTableOf(PostRemindersExitRequest::PayState);
 const EnumTable& EnumTableOf(PostRemindersExitRequest::PayType);
 const EnumTable& EnumTableOf(PostRemindersExitRequest::PayChannel);
 const EnumTable& EnumTableOf(PostRemindersExtPaymentRequest::FeeItems::FeeType);
 const EnumTable& EnumTableOf(PostRemindersParkingFeeResponse::ParkingState);
+const EnumTable& EnumTableOf(PostRemindersParkingFeeResponse::PayState);
 const EnumTable& EnumTableOf(GetRemindersParkingLotResponse::EnabledState);
 const EnumTable& EnumTableOf(PostRemindersPaymentRequest::ParkingState);
+const EnumTable& EnumTableOf(PostRemindersPaymentRequest::PayType);
+const EnumTable& EnumTableOf(PostRemindersPaymentRequest::PayChannel);
 
 // Fluent calls: Parking(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

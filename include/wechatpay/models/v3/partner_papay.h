@@ -114,7 +114,7 @@ struct PostContractsByContractIdNotifyRequest {
   std::string sp_appid;
   std::string sub_mchid;
   std::optional<std::string> sub_appid;
-  std::optional<DeductDuration> deduct_duration;
+  Optional<DeductDuration> deduct_duration;
   EstimatedAmount estimated_amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;

@@ -25,7 +25,7 @@ namespace wechatpay::models::v3::partner_transfer {
 
 // POST v3/partner-transfer/batches
 struct PostBatchesRequest {
-  enum class AuthorizationType : std::int32_t {
+  enum class AuthType : std::int32_t {
     kUnrecognized = 0,
     kInformationAuthorizationType = 1,         // "INFORMATION_AUTHORIZATION_TYPE"
     kFundAuthorizationType = 2,                // "FUND_AUTHORIZATION_TYPE"
@@ -50,7 +50,7 @@ struct PostBatchesRequest {
     TransferDetailList& operator=(TransferDetailList&&) = default;
     ~TransferDetailList();
   };
-  enum class TransferPurpose : std::int32_t {
+  enum class TransferUseType : std::int32_t {
     kUnrecognized = 0,
     kGoodspayment = 1,   // "GOODSPAYMENT"
     kCommission = 2,     // "COMMISSION"
@@ -67,16 +67,15 @@ struct PostBatchesRequest {
   std::string sub_mchid;
   std::optional<std::string> sub_appid;
   // required
-  Enum<AuthorizationType> authorization_type;
+  Enum<AuthType> authorization_type;
   std::string out_batch_no;
   std::string batch_name;
   std::string batch_remark;
   std::int64_t total_amount = 0;
   std::int64_t total_num = 0;
-  // required
   std::vector<TransferDetailList> transfer_detail_list;
   std::optional<std::string> sp_appid;
-  Enum<TransferPurpose> transfer_purpose;
+  Enum<TransferUseType> transfer_purpose;
   Enum<TransferScene> transfer_scene;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -89,9 +88,10 @@ struct PostBatchesRequest {
   ~PostBatchesRequest();
 };
 struct PostBatchesResponse {
-  std::string out_batch_no;
-  std::string batch_id;
-  std::string create_time;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
+  // format rfc3339
+  std::optional<std::string> create_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -157,16 +157,22 @@ struct GetBatchesBatchIdRequest {
   ~GetBatchesBatchIdRequest();
 };
 struct GetBatchesBatchIdResponse {
-  enum class CloseReason : std::int32_t {
+  enum class AuthType : std::int32_t {
+    kUnrecognized = 0,
+    kInformationAuthorizationType = 1,         // "INFORMATION_AUTHORIZATION_TYPE"
+    kFundAuthorizationType = 2,                // "FUND_AUTHORIZATION_TYPE"
+    kInformationAndFundAuthorizationType = 3,  // "INFORMATION_AND_FUND_AUTHORIZATION_TYPE"
+  };
+  enum class CloseReasonType : std::int32_t {
     kUnrecognized = 0,
     kMerchantRevocation = 1,    // "MERCHANT_REVOCATION"
     kOverdueClose = 2,          // "OVERDUE_CLOSE"
     kPayerAccountAbnormal = 3,  // "PAYER_ACCOUNT_ABNORMAL"
   };
   struct TransferDetailList {
-    std::string detail_id;
-    std::string out_detail_no;
-    std::string detail_status;
+    std::optional<std::string> detail_id;
+    std::optional<std::string> out_detail_no;
+    std::optional<std::string> detail_status;
     // Unknown members.
     JsonValue extra;
 
@@ -177,30 +183,44 @@ struct GetBatchesBatchIdResponse {
     TransferDetailList& operator=(TransferDetailList&&) = default;
     ~TransferDetailList();
   };
-  using TransferPurpose = PostBatchesRequest::TransferPurpose;
-  using TransferScene = PostBatchesRequest::TransferScene;
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string out_batch_no;
-  std::string batch_id;
+  enum class TransferUseType : std::int32_t {
+    kUnrecognized = 0,
+    kGoodspayment = 1,   // "GOODSPAYMENT"
+    kCommission = 2,     // "COMMISSION"
+    kRefund = 3,         // "REFUND"
+    kReimbursement = 4,  // "REIMBURSEMENT"
+    kFreight = 5,        // "FREIGHT"
+    kOthers = 6,         // "OTHERS"
+  };
+  enum class TransferScene : std::int32_t {
+    kUnrecognized = 0,
+    kOrdinaryTransfer = 1,     // "ORDINARY_TRANSFER"
+    kPayrollCardTransfer = 2,  // "PAYROLL_CARD_TRANSFER"
+  };
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
   std::optional<std::string> sub_appid;
-  std::string batch_status;
-  std::string batch_type;
-  std::string authorization_type;
-  std::string batch_name;
-  std::string batch_remark;
-  Enum<CloseReason> close_reason;
-  std::int64_t total_amount = 0;
-  std::int64_t total_num = 0;
+  std::optional<std::string> batch_status;
+  std::optional<std::string> batch_type;
+  Enum<AuthType> authorization_type;
+  std::optional<std::string> batch_name;
+  std::optional<std::string> batch_remark;
+  Enum<CloseReasonType> close_reason;
+  std::optional<std::int64_t> total_amount;
+  std::optional<std::int64_t> total_num;
+  // format rfc3339
   std::optional<std::string> create_time;
+  // format rfc3339
   std::optional<std::string> update_time;
   std::optional<std::int64_t> success_amount;
   std::optional<std::int64_t> success_num;
   std::optional<std::int64_t> fail_amount;
   std::optional<std::int64_t> fail_num;
-  std::vector<TransferDetailList> transfer_detail_list;
+  List<TransferDetailList> transfer_detail_list;
   std::optional<std::string> sp_appid;
-  Enum<TransferPurpose> transfer_purpose;
+  Enum<TransferUseType> transfer_purpose;
   Enum<TransferScene> transfer_scene;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -261,23 +281,42 @@ struct GetBatchesBatchIdDetailsDetailIdRequest {
   ~GetBatchesBatchIdDetailsDetailIdRequest();
 };
 struct GetBatchesBatchIdDetailsDetailIdResponse {
-  std::string sp_mchid;
-  std::string out_batch_no;
-  std::string batch_id;
+  enum class FailReasonType : std::int32_t {
+    kUnrecognized = 0,
+    kAccountFrozen = 1,              // "ACCOUNT_FROZEN"
+    kRealNameCheckFail = 2,          // "REAL_NAME_CHECK_FAIL"
+    kNameNotCorrect = 3,             // "NAME_NOT_CORRECT"
+    kOpenidInvalid = 4,              // "OPENID_INVALID"
+    kTransferQuotaExceed = 5,        // "TRANSFER_QUOTA_EXCEED"
+    kDayReceivedQuotaExceed = 6,     // "DAY_RECEIVED_QUOTA_EXCEED"
+    kMonthReceivedQuotaExceed = 7,   // "MONTH_RECEIVED_QUOTA_EXCEED"
+    kDayReceivedCountExceed = 8,     // "DAY_RECEIVED_COUNT_EXCEED"
+    kProductAuthCheckFail = 9,       // "PRODUCT_AUTH_CHECK_FAIL"
+    kOverdueClose = 10,              // "OVERDUE_CLOSE"
+    kIdCardNotCorrect = 11,          // "ID_CARD_NOT_CORRECT"
+    kAccountNotExist = 12,           // "ACCOUNT_NOT_EXIST"
+    kTransferRisk = 13,              // "TRANSFER_RISK"
+    kPayRollCardAlreadyLogout = 14,  // "PAY_ROLL_CARD_ALREADY_LOGOUT"
+    kPayRollCardAlreadyFrozen = 15,  // "PAY_ROLL_CARD_ALREADY_FROZEN"
+    kPayRollCardUnauthorized = 16,   // "PAY_ROLL_CARD_UNAUTHORIZED"
+    kPayRollCardUserNotOpen = 17,    // "PAY_ROLL_CARD_USER_NOT_OPEN"
+  };
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
   std::optional<std::string> appid;
-  std::string out_detail_no;
-  std::string detail_id;
-  std::string detail_status;
-  std::int64_t transfer_amount = 0;
-  std::string transfer_remark;
-  std::optional<std::string> fail_reason;
-  std::string openid;
-  std::string username;
-  std::string initiate_time;
-  std::string update_time;
-  std::optional<std::string> account_type;
-  std::optional<std::string> bank_name;
-  std::optional<std::string> bank_card_number_tail;
+  std::optional<std::string> out_detail_no;
+  std::optional<std::string> detail_id;
+  std::optional<std::string> detail_status;
+  std::optional<std::int64_t> transfer_amount;
+  std::optional<std::string> transfer_remark;
+  Enum<FailReasonType> fail_reason;
+  std::optional<std::string> openid;
+  std::optional<std::string> username;
+  // format rfc3339
+  std::optional<std::string> initiate_time;
+  // format rfc3339
+  std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -357,33 +396,70 @@ struct GetBatchesOutBatchNoRequest {
   ~GetBatchesOutBatchNoRequest();
 };
 struct GetBatchesOutBatchNoResponse {
-  using CloseReason = GetBatchesBatchIdResponse::CloseReason;
-  using TransferDetailList = GetBatchesBatchIdResponse::TransferDetailList;
-  using TransferPurpose = PostBatchesRequest::TransferPurpose;
-  using TransferScene = PostBatchesRequest::TransferScene;
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string out_batch_no;
-  std::string batch_id;
+  enum class AuthType : std::int32_t {
+    kUnrecognized = 0,
+    kInformationAuthorizationType = 1,         // "INFORMATION_AUTHORIZATION_TYPE"
+    kFundAuthorizationType = 2,                // "FUND_AUTHORIZATION_TYPE"
+    kInformationAndFundAuthorizationType = 3,  // "INFORMATION_AND_FUND_AUTHORIZATION_TYPE"
+  };
+  enum class CloseReasonType : std::int32_t {
+    kUnrecognized = 0,
+    kMerchantRevocation = 1,    // "MERCHANT_REVOCATION"
+    kOverdueClose = 2,          // "OVERDUE_CLOSE"
+    kPayerAccountAbnormal = 3,  // "PAYER_ACCOUNT_ABNORMAL"
+  };
+  struct TransferDetailList {
+    std::optional<std::string> detail_id;
+    std::optional<std::string> out_detail_no;
+    std::optional<std::string> detail_status;
+    // Unknown members.
+    JsonValue extra;
+
+    TransferDetailList();
+    TransferDetailList(const TransferDetailList&) = default;
+    TransferDetailList(TransferDetailList&&) = default;
+    TransferDetailList& operator=(const TransferDetailList&) = default;
+    TransferDetailList& operator=(TransferDetailList&&) = default;
+    ~TransferDetailList();
+  };
+  enum class TransferUseType : std::int32_t {
+    kUnrecognized = 0,
+    kGoodspayment = 1,   // "GOODSPAYMENT"
+    kCommission = 2,     // "COMMISSION"
+    kRefund = 3,         // "REFUND"
+    kReimbursement = 4,  // "REIMBURSEMENT"
+    kFreight = 5,        // "FREIGHT"
+    kOthers = 6,         // "OTHERS"
+  };
+  enum class TransferScene : std::int32_t {
+    kUnrecognized = 0,
+    kOrdinaryTransfer = 1,     // "ORDINARY_TRANSFER"
+    kPayrollCardTransfer = 2,  // "PAYROLL_CARD_TRANSFER"
+  };
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
   std::optional<std::string> sub_appid;
-  std::string batch_status;
-  std::string batch_type;
-  std::string authorization_type;
-  std::string batch_name;
-  std::string batch_remark;
-  Enum<CloseReason> close_reason;
-  std::int64_t total_amount = 0;
-  std::int64_t total_num = 0;
+  std::optional<std::string> batch_status;
+  std::optional<std::string> batch_type;
+  Enum<AuthType> authorization_type;
+  std::optional<std::string> batch_name;
+  std::optional<std::string> batch_remark;
+  Enum<CloseReasonType> close_reason;
+  std::optional<std::int64_t> total_amount;
+  std::optional<std::int64_t> total_num;
+  // format rfc3339
   std::optional<std::string> create_time;
+  // format rfc3339
   std::optional<std::string> update_time;
   std::optional<std::int64_t> success_amount;
   std::optional<std::int64_t> success_num;
   std::optional<std::int64_t> fail_amount;
   std::optional<std::int64_t> fail_num;
-  // required
-  std::vector<TransferDetailList> transfer_detail_list;
+  List<TransferDetailList> transfer_detail_list;
   std::optional<std::string> sp_appid;
-  Enum<TransferPurpose> transfer_purpose;
+  Enum<TransferUseType> transfer_purpose;
   Enum<TransferScene> transfer_scene;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -447,23 +523,42 @@ struct GetBatchesOutBatchNoDetailsOutDetailNoRequest {
   ~GetBatchesOutBatchNoDetailsOutDetailNoRequest();
 };
 struct GetBatchesOutBatchNoDetailsOutDetailNoResponse {
-  std::string sp_mchid;
-  std::string out_batch_no;
-  std::string batch_id;
+  enum class FailReasonType : std::int32_t {
+    kUnrecognized = 0,
+    kAccountFrozen = 1,              // "ACCOUNT_FROZEN"
+    kRealNameCheckFail = 2,          // "REAL_NAME_CHECK_FAIL"
+    kNameNotCorrect = 3,             // "NAME_NOT_CORRECT"
+    kOpenidInvalid = 4,              // "OPENID_INVALID"
+    kTransferQuotaExceed = 5,        // "TRANSFER_QUOTA_EXCEED"
+    kDayReceivedQuotaExceed = 6,     // "DAY_RECEIVED_QUOTA_EXCEED"
+    kMonthReceivedQuotaExceed = 7,   // "MONTH_RECEIVED_QUOTA_EXCEED"
+    kDayReceivedCountExceed = 8,     // "DAY_RECEIVED_COUNT_EXCEED"
+    kProductAuthCheckFail = 9,       // "PRODUCT_AUTH_CHECK_FAIL"
+    kOverdueClose = 10,              // "OVERDUE_CLOSE"
+    kIdCardNotCorrect = 11,          // "ID_CARD_NOT_CORRECT"
+    kAccountNotExist = 12,           // "ACCOUNT_NOT_EXIST"
+    kTransferRisk = 13,              // "TRANSFER_RISK"
+    kPayRollCardAlreadyLogout = 14,  // "PAY_ROLL_CARD_ALREADY_LOGOUT"
+    kPayRollCardAlreadyFrozen = 15,  // "PAY_ROLL_CARD_ALREADY_FROZEN"
+    kPayRollCardUnauthorized = 16,   // "PAY_ROLL_CARD_UNAUTHORIZED"
+    kPayRollCardUserNotOpen = 17,    // "PAY_ROLL_CARD_USER_NOT_OPEN"
+  };
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
   std::optional<std::string> appid;
-  std::string out_detail_no;
-  std::string detail_id;
-  std::string detail_status;
-  std::int64_t transfer_amount = 0;
-  std::string transfer_remark;
-  std::optional<std::string> fail_reason;
-  std::string openid;
-  std::string username;
-  std::string initiate_time;
-  std::string update_time;
-  std::optional<std::string> account_type;
-  std::optional<std::string> bank_name;
-  std::optional<std::string> bank_card_number_tail;
+  std::optional<std::string> out_detail_no;
+  std::optional<std::string> detail_id;
+  std::optional<std::string> detail_status;
+  std::optional<std::int64_t> transfer_amount;
+  std::optional<std::string> transfer_remark;
+  Enum<FailReasonType> fail_reason;
+  std::optional<std::string> openid;
+  std::optional<std::string> username;
+  // format rfc3339
+  std::optional<std::string> initiate_time;
+  // format rfc3339
+  std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -535,12 +630,21 @@ void Serialize(Archive& archive, GetBatchesOutBatchNoRequest& value);
 void Serialize(Archive& archive, GetBatchesOutBatchNoResponse& value);
 void Serialize(Archive& archive, GetBatchesOutBatchNoDetailsOutDetailNoRequest& value);
 void Serialize(Archive& archive, GetBatchesOutBatchNoDetailsOutDetailNoResponse& value);
-const EnumTable& EnumTableOf(PostBatchesRequest::AuthorizationType);
-const EnumTable& EnumTableOf(PostBatchesRequest::TransferPurpose);
+const EnumTable& EnumTableOf(PostBatchesRequest::AuthType);
+const EnumTable& EnumTableOf(PostBatchesRequest::TransferUseType);
 const EnumTable& EnumTableOf(PostBatchesRequest::TransferScene);
 const EnumTable& EnumTableOf(GetBatchesBatchIdRequest::DetailStatus);
-const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::CloseReason);
+const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::AuthType);
+const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::CloseReasonType);
+const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::TransferUseType);
+const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::TransferScene);
+const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::FailReasonType);
 const EnumTable& EnumTableOf(GetBatchesOutBatchNoRequest::DetailStatus);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::AuthType);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::CloseReasonType);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferUseType);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferScene);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::FailReasonType);
 
 // Fluent calls: PartnerTransfer(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

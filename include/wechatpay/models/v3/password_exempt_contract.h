@@ -4,7 +4,7 @@
 // Typed models for v3/password-exempt-contract (10 endpoints, 10 typed calls).
 //
 //   auto r = wechatpay::models::v3::PasswordExemptContract(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_3.cc.
+// Implementation: src/models/small_groups_4.cc.
 #ifndef WECHATPAY_MODELS_V3_PASSWORD_EXEMPT_CONTRACT_H_
 #define WECHATPAY_MODELS_V3_PASSWORD_EXEMPT_CONTRACT_H_
 
@@ -46,12 +46,12 @@ struct PostContractsEcommercePreEntrustSignMiniProgramRequest {
   ~PostContractsEcommercePreEntrustSignMiniProgramRequest();
 };
 struct PostContractsEcommercePreEntrustSignMiniProgramResponse {
-  std::string pre_entrustweb_id;
-  std::string mchid;
-  std::int64_t service_id = 0;
-  std::string out_contract_code;
-  std::string sign_mp_appid;
-  std::string sign_mp_path;
+  std::optional<std::string> pre_entrustweb_id;
+  std::optional<std::string> mchid;
+  std::optional<std::int64_t> service_id;
+  std::optional<std::string> out_contract_code;
+  std::optional<std::string> sign_mp_appid;
+  std::optional<std::string> sign_mp_path;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -123,9 +123,9 @@ struct PostContractsEcommercePreEntrustSignPayRedirectSignRequest {
   ~PostContractsEcommercePreEntrustSignPayRedirectSignRequest();
 };
 struct PostContractsEcommercePreEntrustSignPayRedirectSignResponse {
-  std::string mchid;
-  std::int64_t service_id = 0;
-  std::string out_contract_code;
+  std::optional<std::string> mchid;
+  std::optional<std::int64_t> service_id;
+  std::optional<std::string> out_contract_code;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -196,12 +196,12 @@ struct PostContractsNormalPreEntrustSignMiniProgramRequest {
   ~PostContractsNormalPreEntrustSignMiniProgramRequest();
 };
 struct PostContractsNormalPreEntrustSignMiniProgramResponse {
-  std::string pre_entrustweb_id;
-  std::string mchid;
-  std::int64_t service_id = 0;
-  std::string out_contract_code;
-  std::string sign_mp_appid;
-  std::string sign_mp_path;
+  std::optional<std::string> pre_entrustweb_id;
+  std::optional<std::string> mchid;
+  std::optional<std::int64_t> service_id;
+  std::optional<std::string> out_contract_code;
+  std::optional<std::string> sign_mp_appid;
+  std::optional<std::string> sign_mp_path;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -273,9 +273,9 @@ struct PostContractsNormalPreEntrustSignPayRedirectSignRequest {
   ~PostContractsNormalPreEntrustSignPayRedirectSignRequest();
 };
 struct PostContractsNormalPreEntrustSignPayRedirectSignResponse {
-  std::string mchid;
-  std::int64_t service_id = 0;
-  std::string out_contract_code;
+  std::optional<std::string> mchid;
+  std::optional<std::int64_t> service_id;
+  std::optional<std::string> out_contract_code;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -349,12 +349,12 @@ struct PostContractsQsPreEntrustSignMiniProgramRequest {
   ~PostContractsQsPreEntrustSignMiniProgramRequest();
 };
 struct PostContractsQsPreEntrustSignMiniProgramResponse {
-  std::string pre_entrustweb_id;
-  std::string mchid;
-  std::int64_t service_id = 0;
-  std::string out_contract_code;
-  std::string sign_mp_appid;
-  std::string sign_mp_path;
+  std::optional<std::string> pre_entrustweb_id;
+  std::optional<std::string> mchid;
+  std::optional<std::int64_t> service_id;
+  std::optional<std::string> out_contract_code;
+  std::optional<std::string> sign_mp_appid;
+  std::optional<std::string> sign_mp_path;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -429,9 +429,9 @@ struct PostContractsQsPreEntrustSignPayRedirectSignRequest {
   ~PostContractsQsPreEntrustSignPayRedirectSignRequest();
 };
 struct PostContractsQsPreEntrustSignPayRedirectSignResponse {
-  std::string mchid;
-  std::int64_t service_id = 0;
-  std::string out_contract_code;
+  std::optional<std::string> mchid;
+  std::optional<std::int64_t> service_id;
+  std::optional<std::string> out_contract_code;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -498,7 +498,7 @@ struct GetContractsServiceIdOutContractCodeRequest {
 };
 struct GetContractsServiceIdOutContractCodeResponse {
   struct ContractTerminateInfo {
-    std::string contract_termination_mode;
+    std::optional<std::string> contract_termination_mode;
     // format rfc3339
     std::optional<std::string> contract_terminated_time;
     std::optional<std::string> contract_termination_remark;
@@ -512,19 +512,19 @@ struct GetContractsServiceIdOutContractCodeResponse {
     ContractTerminateInfo& operator=(ContractTerminateInfo&&) = default;
     ~ContractTerminateInfo();
   };
-  std::string mchid;
-  std::string contract_id;
-  std::string appid;
-  std::string openid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> contract_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> openid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> sub_openid;
-  std::int64_t service_id = 0;
-  std::string out_contract_code;
+  std::optional<std::int64_t> service_id;
+  std::optional<std::string> out_contract_code;
   std::optional<std::string> contract_display_account;
-  std::string contract_state;
+  std::optional<std::string> contract_state;
   // format rfc3339
-  std::string contract_signed_time;
-  std::optional<ContractTerminateInfo> contract_terminate_info;
+  std::optional<std::string> contract_signed_time;
+  Optional<ContractTerminateInfo> contract_terminate_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -606,9 +606,9 @@ struct PostContractsServiceIdOutContractCodeTerminateRequest {
   ~PostContractsServiceIdOutContractCodeTerminateRequest();
 };
 struct PostContractsServiceIdOutContractCodeTerminateResponse {
-  std::string mchid;
-  std::int64_t service_id = 0;
-  std::string out_contract_code;
+  std::optional<std::string> mchid;
+  std::optional<std::int64_t> service_id;
+  std::optional<std::string> out_contract_code;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -697,13 +697,13 @@ struct PostContractsServiceProviderPreEntrustSignMiniProgramRequest {
   ~PostContractsServiceProviderPreEntrustSignMiniProgramRequest();
 };
 struct PostContractsServiceProviderPreEntrustSignMiniProgramResponse {
-  std::string pre_entrustweb_id;
-  std::string mchid;
-  std::string sub_mchid;
-  std::int64_t service_id = 0;
-  std::string out_contract_code;
-  std::string sign_mp_appid;
-  std::string sign_mp_path;
+  std::optional<std::string> pre_entrustweb_id;
+  std::optional<std::string> mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::int64_t> service_id;
+  std::optional<std::string> out_contract_code;
+  std::optional<std::string> sign_mp_appid;
+  std::optional<std::string> sign_mp_path;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -778,10 +778,10 @@ struct PostContractsServiceProviderPreEntrustSignPayRedirectSignRequest {
   ~PostContractsServiceProviderPreEntrustSignPayRedirectSignRequest();
 };
 struct PostContractsServiceProviderPreEntrustSignPayRedirectSignResponse {
-  std::string mchid;
-  std::string sub_mchid;
-  std::int64_t service_id = 0;
-  std::string out_contract_code;
+  std::optional<std::string> mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::int64_t> service_id;
+  std::optional<std::string> out_contract_code;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -61,7 +61,7 @@ struct PostAcquiringBankTransactionsExposureRequest {
   ~PostAcquiringBankTransactionsExposureRequest();
 };
 struct PostAcquiringBankTransactionsExposureResponse {
-  bool fqf_exposure = false;
+  std::optional<bool> fqf_exposure;
   std::optional<std::string> market_exposure_token;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -136,7 +136,7 @@ struct PostInstalExposureRequest {
   ~PostInstalExposureRequest();
 };
 struct PostInstalExposureResponse {
-  bool recommend_exposure = false;
+  std::optional<bool> recommend_exposure;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -182,7 +182,14 @@ struct PostInstalExposure {
 // POST v3/pay/instal/partner/exposure
 struct PostInstalPartnerExposureRequest {
   struct UserId {
-    using UserIdType = PostInstalExposureRequest::UserIdType;
+    enum class UserIdType : std::int32_t {
+      kUnrecognized = 0,
+      kUnknownUserIdType = 1,  // "UNKNOWN_USER_ID_TYPE"
+      kOpenid = 2,             // "OPENID"
+      kPhoneNo = 3,            // "PHONE_NO"
+      kSpOpenid = 4,           // "SP_OPENID"
+      kSubOpenid = 5,          // "SUB_OPENID"
+    };
     Enum<UserIdType> user_id_type;
     std::optional<std::string> sp_openid;
     std::optional<std::string> sub_openid;
@@ -201,7 +208,7 @@ struct PostInstalPartnerExposureRequest {
   std::string sp_appid;
   std::string sub_appid;
   std::optional<std::string> sub_mchid;
-  std::optional<UserId> user_id;
+  Optional<UserId> user_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -213,7 +220,7 @@ struct PostInstalPartnerExposureRequest {
   ~PostInstalPartnerExposureRequest();
 };
 struct PostInstalPartnerExposureResponse {
-  bool recommend_exposure = false;
+  std::optional<bool> recommend_exposure;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -323,10 +330,10 @@ struct PostPartnerTransactionsAppRequest {
   };
   struct SceneInfo {
     struct StoreInfo {
-      std::optional<std::string> id;
-      std::string name;
-      std::string area_code;
-      std::string address;
+      std::string id;
+      std::optional<std::string> name;
+      std::optional<std::string> area_code;
+      std::optional<std::string> address;
       // Unknown members.
       JsonValue extra;
 
@@ -337,9 +344,9 @@ struct PostPartnerTransactionsAppRequest {
       StoreInfo& operator=(StoreInfo&&) = default;
       ~StoreInfo();
     };
-    std::optional<std::string> payer_client_ip;
+    std::string payer_client_ip;
     std::optional<std::string> device_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -378,7 +385,7 @@ struct PostPartnerTransactionsAppRequest {
       Identity& operator=(Identity&&) = default;
       ~Identity();
     };
-    std::optional<Identity> identity;
+    Optional<Identity> identity;
     // Unknown members.
     JsonValue extra;
 
@@ -447,7 +454,7 @@ struct PostPartnerTransactionsAppRequest {
   std::string sp_mchid;
   std::optional<std::string> sub_appid;
   std::string sub_mchid;
-  std::optional<SettleInfo> settle_info;
+  Optional<SettleInfo> settle_info;
   std::string description;
   std::optional<std::string> attach;
   std::string out_trade_no;
@@ -458,10 +465,10 @@ struct PostPartnerTransactionsAppRequest {
   std::optional<std::string> goods_tag;
   std::vector<Enum<LimitPay>> limit_pay;
   std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
-  std::optional<Payer> payer;
-  std::optional<SubsidyInfo> subsidy_info;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
+  Optional<Payer> payer;
+  Optional<SubsidyInfo> subsidy_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -473,7 +480,7 @@ struct PostPartnerTransactionsAppRequest {
   ~PostPartnerTransactionsAppRequest();
 };
 struct PostPartnerTransactionsAppResponse {
-  std::string prepay_id;
+  std::optional<std::string> prepay_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -531,9 +538,36 @@ struct PostPartnerTransactionsAppWithContractRequest {
     SettleInfo& operator=(SettleInfo&&) = default;
     ~SettleInfo();
   };
-  using Amount = PostPartnerTransactionsAppRequest::Amount;
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
   struct Detail {
-    using GoodsDetail = PostPartnerTransactionsAppRequest::Detail::GoodsDetail;
+    struct GoodsDetail {
+      std::string merchant_goods_id;
+      std::optional<std::string> wechatpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::int64_t quantity = 0;
+      std::int64_t unit_price = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
     std::optional<std::int64_t> cost_price;
     std::optional<std::string> invoice_id;
     // required
@@ -566,7 +600,7 @@ struct PostPartnerTransactionsAppWithContractRequest {
     };
     std::string payer_client_ip;
     std::optional<std::string> device_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -606,11 +640,11 @@ struct PostPartnerTransactionsAppWithContractRequest {
   std::optional<std::string> attach;
   std::string notify_url;
   std::optional<std::string> goods_tag;
-  std::optional<SettleInfo> settle_info;
+  Optional<SettleInfo> settle_info;
   std::optional<bool> support_fapiao;
   Amount amount;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
   ContractInfo contract_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -627,7 +661,7 @@ struct PostPartnerTransactionsAppWithContractRequest {
   ~PostPartnerTransactionsAppWithContractRequest();
 };
 struct PostPartnerTransactionsAppWithContractResponse {
-  std::string prepay_id;
+  std::optional<std::string> prepay_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -688,7 +722,19 @@ struct PostPartnerTransactionsCodepayRequest {
     Payer& operator=(Payer&&) = default;
     ~Payer();
   };
-  using Amount = PostPartnerTransactionsAppRequest::Amount;
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
   struct SceneInfo {
     struct StoreInfo {
       std::optional<std::string> id;
@@ -747,7 +793,18 @@ struct PostPartnerTransactionsCodepayRequest {
     Detail& operator=(Detail&&) = default;
     ~Detail();
   };
-  using SettleInfo = PostPartnerTransactionsAppWithContractRequest::SettleInfo;
+  struct SettleInfo {
+    std::optional<bool> profit_sharing;
+    // Unknown members.
+    JsonValue extra;
+
+    SettleInfo();
+    SettleInfo(const SettleInfo&) = default;
+    SettleInfo(SettleInfo&&) = default;
+    SettleInfo& operator=(const SettleInfo&) = default;
+    SettleInfo& operator=(SettleInfo&&) = default;
+    ~SettleInfo();
+  };
   std::optional<std::string> sp_appid;
   std::string sp_mchid;
   std::optional<std::string> sub_appid;
@@ -760,8 +817,8 @@ struct PostPartnerTransactionsCodepayRequest {
   Payer payer;
   Amount amount;
   SceneInfo scene_info;
-  std::optional<Detail> detail;
-  std::optional<SettleInfo> settle_info;
+  Optional<Detail> detail;
+  Optional<SettleInfo> settle_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -789,7 +846,7 @@ struct PostPartnerTransactionsCodepayResponse {
     ~Payer();
   };
   struct Amount {
-    std::int64_t total = 0;
+    std::optional<std::int64_t> total;
     std::optional<std::int64_t> payer_total;
     std::optional<std::string> currency;
     std::optional<std::string> payer_currency;
@@ -805,10 +862,10 @@ struct PostPartnerTransactionsCodepayResponse {
   };
   struct PromotionDetail {
     struct GoodsDetail {
-      std::string goods_id;
-      std::int64_t quantity = 0;
-      std::int64_t unit_price = 0;
-      std::int64_t discount_amount = 0;
+      std::optional<std::string> goods_id;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> unit_price;
+      std::optional<std::int64_t> discount_amount;
       std::optional<std::string> goods_remark;
       // Unknown members.
       JsonValue extra;
@@ -820,17 +877,17 @@ struct PostPartnerTransactionsCodepayResponse {
       GoodsDetail& operator=(GoodsDetail&&) = default;
       ~GoodsDetail();
     };
-    std::string coupon_id;
+    std::optional<std::string> coupon_id;
     std::optional<std::string> name;
     std::optional<std::string> scope;
     std::optional<std::string> type;
-    std::int64_t amount = 0;
+    std::optional<std::int64_t> amount;
     std::optional<std::string> stock_id;
     std::optional<std::int64_t> wechatpay_contribute;
     std::optional<std::int64_t> merchant_contribute;
     std::optional<std::int64_t> other_contribute;
     std::optional<std::string> currency;
-    std::vector<GoodsDetail> goods_detail;
+    List<GoodsDetail> goods_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -842,20 +899,20 @@ struct PostPartnerTransactionsCodepayResponse {
     ~PromotionDetail();
   };
   std::optional<std::string> sp_appid;
-  std::string sp_mchid;
+  std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_appid;
-  std::string sub_mchid;
-  std::string out_trade_no;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_trade_no;
   std::optional<std::string> transaction_id;
   std::optional<std::string> trade_type;
   std::optional<std::string> bank_type;
   std::optional<std::string> success_time;
-  std::string trade_state;
+  std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_desc;
   std::optional<std::string> attach;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
-  std::vector<PromotionDetail> promotion_detail;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -935,7 +992,7 @@ struct PostPartnerTransactionsExposureRequest {
   ~PostPartnerTransactionsExposureRequest();
 };
 struct PostPartnerTransactionsExposureResponse {
-  bool fqf_exposure = false;
+  std::optional<bool> fqf_exposure;
   std::optional<std::string> market_exposure_token;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -983,14 +1040,87 @@ struct PostPartnerTransactionsExposure {
 
 // POST v3/pay/partner/transactions/h5
 struct PostPartnerTransactionsH5Request {
-  using SettleInfo = PostPartnerTransactionsAppRequest::SettleInfo;
-  using Amount = PostPartnerTransactionsAppRequest::Amount;
-  using LimitPay = PostPartnerTransactionsAppRequest::LimitPay;
-  using Detail = PostPartnerTransactionsAppRequest::Detail;
+  struct SettleInfo {
+    std::optional<bool> profit_sharing;
+    std::optional<std::int64_t> subsidy_amount;
+    // Unknown members.
+    JsonValue extra;
+
+    SettleInfo();
+    SettleInfo(const SettleInfo&) = default;
+    SettleInfo(SettleInfo&&) = default;
+    SettleInfo& operator=(const SettleInfo&) = default;
+    SettleInfo& operator=(SettleInfo&&) = default;
+    ~SettleInfo();
+  };
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  enum class LimitPay : std::int32_t {
+    kUnrecognized = 0,
+    kNoBalance = 1,    // "no_balance"
+    kNoCredit = 2,     // "no_credit"
+    kNoDebit = 3,      // "no_debit"
+    kBalanceOnly = 4,  // "balance_only"
+  };
+  struct Detail {
+    struct GoodsDetail {
+      std::string merchant_goods_id;
+      std::optional<std::string> wechatpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::int64_t quantity = 0;
+      std::int64_t unit_price = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::int64_t> cost_price;
+    std::optional<std::string> invoice_id;
+    std::vector<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
   struct SceneInfo {
-    using StoreInfo = PostPartnerTransactionsAppRequest::SceneInfo::StoreInfo;
+    struct StoreInfo {
+      std::string id;
+      std::optional<std::string> name;
+      std::optional<std::string> area_code;
+      std::optional<std::string> address;
+      // Unknown members.
+      JsonValue extra;
+
+      StoreInfo();
+      StoreInfo(const StoreInfo&) = default;
+      StoreInfo(StoreInfo&&) = default;
+      StoreInfo& operator=(const StoreInfo&) = default;
+      StoreInfo& operator=(StoreInfo&&) = default;
+      ~StoreInfo();
+    };
     struct H5Info {
-      std::optional<std::string> type;
+      std::string type;
       std::optional<std::string> app_name;
       std::optional<std::string> app_url;
       std::optional<std::string> bundle_id;
@@ -1005,10 +1135,10 @@ struct PostPartnerTransactionsH5Request {
       H5Info& operator=(H5Info&&) = default;
       ~H5Info();
     };
-    std::optional<std::string> payer_client_ip;
+    std::string payer_client_ip;
     std::optional<std::string> device_id;
-    std::optional<StoreInfo> store_info;
-    std::optional<H5Info> h5_info;
+    Optional<StoreInfo> store_info;
+    H5Info h5_info;
     // Unknown members.
     JsonValue extra;
 
@@ -1019,12 +1149,50 @@ struct PostPartnerTransactionsH5Request {
     SceneInfo& operator=(SceneInfo&&) = default;
     ~SceneInfo();
   };
-  using Payer = PostPartnerTransactionsAppRequest::Payer;
+  struct Payer {
+    struct Identity {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kIdcard = 1,                 // "IDCARD"
+        kHongkongMacao = 2,          // "HONGKONG_MACAO"
+        kHongkongMacaoResident = 3,  // "HONGKONG_MACAO_RESIDENT"
+        kTaiwanResident = 4,         // "TAIWAN_RESIDENT"
+        kForeignResident = 5,        // "FOREIGN_RESIDENT"
+        kOverseaPassport = 6,        // "OVERSEA_PASSPORT"
+        kPhoneNumber = 7,            // "PHONE_NUMBER"
+      };
+      // required
+      Enum<Type> type;
+      // format base64; encrypted with the platform key when sent
+      std::string number;
+      // format base64; encrypted with the platform key when sent
+      std::string name;
+      // Unknown members.
+      JsonValue extra;
+
+      Identity();
+      Identity(const Identity&) = default;
+      Identity(Identity&&) = default;
+      Identity& operator=(const Identity&) = default;
+      Identity& operator=(Identity&&) = default;
+      ~Identity();
+    };
+    Optional<Identity> identity;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
   std::string sp_appid;
   std::string sp_mchid;
   std::optional<std::string> sub_appid;
   std::string sub_mchid;
-  std::optional<SettleInfo> settle_info;
+  Optional<SettleInfo> settle_info;
   std::string description;
   std::optional<std::string> attach;
   std::string out_trade_no;
@@ -1035,9 +1203,9 @@ struct PostPartnerTransactionsH5Request {
   std::optional<std::string> goods_tag;
   std::vector<Enum<LimitPay>> limit_pay;
   std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
+  Optional<Detail> detail;
   SceneInfo scene_info;
-  std::optional<Payer> payer;
+  Optional<Payer> payer;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1049,7 +1217,7 @@ struct PostPartnerTransactionsH5Request {
   ~PostPartnerTransactionsH5Request();
 };
 struct PostPartnerTransactionsH5Response {
-  std::string h5_url;
+  std::optional<std::string> h5_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1111,7 +1279,6 @@ struct GetPartnerTransactionsIdByTransactionIdRequest {
   ~GetPartnerTransactionsIdByTransactionIdRequest();
 };
 struct GetPartnerTransactionsIdByTransactionIdResponse {
-  using SettleInfo = PostPartnerTransactionsAppRequest::SettleInfo;
   enum class TradeType : std::int32_t {
     kUnrecognized = 0,
     kJsapi = 1,     // "JSAPI"
@@ -1130,11 +1297,12 @@ struct GetPartnerTransactionsIdByTransactionIdResponse {
     kRevoked = 5,     // "REVOKED"
     kUserpaying = 6,  // "USERPAYING"
     kPayerror = 7,    // "PAYERROR"
+    kAccept = 8,      // "ACCEPT"
   };
   struct Amount {
-    std::int64_t total = 0;
+    std::optional<std::int64_t> total;
     std::optional<std::string> currency;
-    std::int64_t payer_total = 0;
+    std::optional<std::int64_t> payer_total;
     std::optional<std::string> payer_currency;
     // Unknown members.
     JsonValue extra;
@@ -1146,11 +1314,8 @@ struct GetPartnerTransactionsIdByTransactionIdResponse {
     Amount& operator=(Amount&&) = default;
     ~Amount();
   };
-  using LimitPay = PostPartnerTransactionsAppRequest::LimitPay;
-  using Detail = PostPartnerTransactionsAppRequest::Detail;
-  using SceneInfo = PostPartnerTransactionsAppRequest::SceneInfo;
   struct Payer {
-    std::string sp_openid;
+    std::optional<std::string> sp_openid;
     std::optional<std::string> sub_openid;
     // Unknown members.
     JsonValue extra;
@@ -1162,11 +1327,58 @@ struct GetPartnerTransactionsIdByTransactionIdResponse {
     Payer& operator=(Payer&&) = default;
     ~Payer();
   };
-  std::string sp_appid;
-  std::string sp_mchid;
+  struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCash = 1,    // "CASH"
+      kNocash = 2,  // "NOCASH"
+    };
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> unit_price;
+      std::optional<std::int64_t> discount_amount;
+      std::optional<std::string> goods_remark;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> coupon_id;
+    std::optional<std::string> name;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> stock_id;
+    std::optional<std::int64_t> wechatpay_contribute;
+    std::optional<std::int64_t> merchant_contribute;
+    std::optional<std::int64_t> other_contribute;
+    std::optional<std::string> currency;
+    List<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
+  std::optional<std::string> sp_appid;
+  std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_appid;
-  std::string sub_mchid;
-  std::optional<SettleInfo> settle_info;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> transaction_id;
   Enum<TradeType> trade_type;
   Enum<TradeState> trade_state;
@@ -1174,19 +1386,11 @@ struct GetPartnerTransactionsIdByTransactionIdResponse {
   std::optional<std::string> bank_type;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::string description;
   std::optional<std::string> attach;
-  std::string out_trade_no;
-  Amount amount;
-  // format rfc3339
-  std::optional<std::string> time_expire;
-  std::string notify_url;
-  std::optional<std::string> goods_tag;
-  std::vector<Enum<LimitPay>> limit_pay;
-  std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
-  std::optional<Payer> payer;
+  std::optional<std::string> out_trade_no;
+  Optional<Amount> amount;
+  Optional<Payer> payer;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1238,16 +1442,129 @@ struct GetPartnerTransactionsIdByTransactionId {
 
 // POST v3/pay/partner/transactions/jsapi
 struct PostPartnerTransactionsJsapiRequest {
-  using SettleInfo = PostPartnerTransactionsAppRequest::SettleInfo;
-  using Amount = PostPartnerTransactionsAppRequest::Amount;
-  using LimitPay = PostPartnerTransactionsAppRequest::LimitPay;
-  using Detail = PostPartnerTransactionsAppRequest::Detail;
-  using SceneInfo = PostPartnerTransactionsAppRequest::SceneInfo;
+  struct SettleInfo {
+    std::optional<bool> profit_sharing;
+    std::optional<std::int64_t> subsidy_amount;
+    // Unknown members.
+    JsonValue extra;
+
+    SettleInfo();
+    SettleInfo(const SettleInfo&) = default;
+    SettleInfo(SettleInfo&&) = default;
+    SettleInfo& operator=(const SettleInfo&) = default;
+    SettleInfo& operator=(SettleInfo&&) = default;
+    ~SettleInfo();
+  };
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  enum class LimitPay : std::int32_t {
+    kUnrecognized = 0,
+    kNoBalance = 1,    // "no_balance"
+    kNoCredit = 2,     // "no_credit"
+    kNoDebit = 3,      // "no_debit"
+    kBalanceOnly = 4,  // "balance_only"
+  };
+  struct Detail {
+    struct GoodsDetail {
+      std::string merchant_goods_id;
+      std::optional<std::string> wechatpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::int64_t quantity = 0;
+      std::int64_t unit_price = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::int64_t> cost_price;
+    std::optional<std::string> invoice_id;
+    std::vector<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
+  struct SceneInfo {
+    struct StoreInfo {
+      std::string id;
+      std::optional<std::string> name;
+      std::optional<std::string> area_code;
+      std::optional<std::string> address;
+      // Unknown members.
+      JsonValue extra;
+
+      StoreInfo();
+      StoreInfo(const StoreInfo&) = default;
+      StoreInfo(StoreInfo&&) = default;
+      StoreInfo& operator=(const StoreInfo&) = default;
+      StoreInfo& operator=(StoreInfo&&) = default;
+      ~StoreInfo();
+    };
+    std::string payer_client_ip;
+    std::optional<std::string> device_id;
+    Optional<StoreInfo> store_info;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
   struct Payer {
-    using Identity = PostPartnerTransactionsAppRequest::Payer::Identity;
-    std::string sp_openid;
+    struct Identity {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kIdcard = 1,                 // "IDCARD"
+        kHongkongMacao = 2,          // "HONGKONG_MACAO"
+        kHongkongMacaoResident = 3,  // "HONGKONG_MACAO_RESIDENT"
+        kTaiwanResident = 4,         // "TAIWAN_RESIDENT"
+        kForeignResident = 5,        // "FOREIGN_RESIDENT"
+        kOverseaPassport = 6,        // "OVERSEA_PASSPORT"
+        kPhoneNumber = 7,            // "PHONE_NUMBER"
+      };
+      // required
+      Enum<Type> type;
+      // format base64; encrypted with the platform key when sent
+      std::string number;
+      // format base64; encrypted with the platform key when sent
+      std::string name;
+      // Unknown members.
+      JsonValue extra;
+
+      Identity();
+      Identity(const Identity&) = default;
+      Identity(Identity&&) = default;
+      Identity& operator=(const Identity&) = default;
+      Identity& operator=(Identity&&) = default;
+      ~Identity();
+    };
+    std::optional<std::string> sp_openid;
     std::optional<std::string> sub_openid;
-    std::optional<Identity> identity;
+    Optional<Identity> identity;
     // Unknown members.
     JsonValue extra;
 
@@ -1258,12 +1575,65 @@ struct PostPartnerTransactionsJsapiRequest {
     Payer& operator=(Payer&&) = default;
     ~Payer();
   };
-  using SubsidyInfo = PostPartnerTransactionsAppRequest::SubsidyInfo;
+  struct SubsidyInfo {
+    struct SubsidyDetail {
+      enum class SubsidyPeriodType : std::int32_t {
+        kUnrecognized = 0,
+        kDaily = 1,   // "DAILY"
+        kPeriod = 2,  // "PERIOD"
+      };
+      struct SubsidyPlan {
+        enum class SubsidyInstallmentNum : std::int64_t {
+          k3 = 3,
+          k6 = 6,
+          k12 = 12,
+        };
+        enum class SubsidyPercent : std::int64_t {
+          k0 = 0,
+          k100 = 100,
+        };
+        SubsidyInstallmentNum subsidy_installment_num{};
+        SubsidyPercent subsidy_percent{};
+        // Unknown members.
+        JsonValue extra;
+
+        SubsidyPlan();
+        SubsidyPlan(const SubsidyPlan&) = default;
+        SubsidyPlan(SubsidyPlan&&) = default;
+        SubsidyPlan& operator=(const SubsidyPlan&) = default;
+        SubsidyPlan& operator=(SubsidyPlan&&) = default;
+        ~SubsidyPlan();
+      };
+      // required
+      Enum<SubsidyPeriodType> subsidy_period_type;
+      // required
+      std::vector<SubsidyPlan> subsidy_plan;
+      // Unknown members.
+      JsonValue extra;
+
+      SubsidyDetail();
+      SubsidyDetail(const SubsidyDetail&) = default;
+      SubsidyDetail(SubsidyDetail&&) = default;
+      SubsidyDetail& operator=(const SubsidyDetail&) = default;
+      SubsidyDetail& operator=(SubsidyDetail&&) = default;
+      ~SubsidyDetail();
+    };
+    std::vector<SubsidyDetail> subsidy_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    SubsidyInfo();
+    SubsidyInfo(const SubsidyInfo&) = default;
+    SubsidyInfo(SubsidyInfo&&) = default;
+    SubsidyInfo& operator=(const SubsidyInfo&) = default;
+    SubsidyInfo& operator=(SubsidyInfo&&) = default;
+    ~SubsidyInfo();
+  };
   std::string sp_appid;
   std::string sp_mchid;
   std::optional<std::string> sub_appid;
   std::string sub_mchid;
-  std::optional<SettleInfo> settle_info;
+  Optional<SettleInfo> settle_info;
   std::string description;
   std::optional<std::string> attach;
   std::string out_trade_no;
@@ -1274,10 +1644,10 @@ struct PostPartnerTransactionsJsapiRequest {
   std::optional<std::string> goods_tag;
   std::vector<Enum<LimitPay>> limit_pay;
   std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
   Payer payer;
-  std::optional<SubsidyInfo> subsidy_info;
+  Optional<SubsidyInfo> subsidy_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1290,7 +1660,7 @@ struct PostPartnerTransactionsJsapiRequest {
   ~PostPartnerTransactionsJsapiRequest();
 };
 struct PostPartnerTransactionsJsapiResponse {
-  std::string prepay_id;
+  std::optional<std::string> prepay_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1336,11 +1706,104 @@ struct PostPartnerTransactionsJsapi {
 
 // POST v3/pay/partner/transactions/jsapi-with-contract
 struct PostPartnerTransactionsJsapiWithContractRequest {
-  using SettleInfo = PostPartnerTransactionsAppWithContractRequest::SettleInfo;
-  using Amount = PostPartnerTransactionsAppRequest::Amount;
-  using Payer = PostPartnerTransactionsCodepayResponse::Payer;
-  using Detail = PostPartnerTransactionsAppWithContractRequest::Detail;
-  using SceneInfo = PostPartnerTransactionsAppWithContractRequest::SceneInfo;
+  struct SettleInfo {
+    std::optional<bool> profit_sharing;
+    // Unknown members.
+    JsonValue extra;
+
+    SettleInfo();
+    SettleInfo(const SettleInfo&) = default;
+    SettleInfo(SettleInfo&&) = default;
+    SettleInfo& operator=(const SettleInfo&) = default;
+    SettleInfo& operator=(SettleInfo&&) = default;
+    ~SettleInfo();
+  };
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct Payer {
+    std::optional<std::string> sp_openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct Detail {
+    struct GoodsDetail {
+      std::string merchant_goods_id;
+      std::optional<std::string> wechatpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::int64_t quantity = 0;
+      std::int64_t unit_price = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::int64_t> cost_price;
+    std::optional<std::string> invoice_id;
+    // required
+    std::vector<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
+  struct SceneInfo {
+    struct StoreInfo {
+      std::optional<std::string> id;
+      std::optional<std::string> name;
+      std::optional<std::string> area_code;
+      std::optional<std::string> address;
+      // Unknown members.
+      JsonValue extra;
+
+      StoreInfo();
+      StoreInfo(const StoreInfo&) = default;
+      StoreInfo(StoreInfo&&) = default;
+      StoreInfo& operator=(const StoreInfo&) = default;
+      StoreInfo& operator=(StoreInfo&&) = default;
+      ~StoreInfo();
+    };
+    std::string payer_client_ip;
+    std::optional<std::string> device_id;
+    Optional<StoreInfo> store_info;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
   struct ContractInfo {
     std::optional<std::string> password_free_contract_id;
     std::optional<std::string> token;
@@ -1372,12 +1835,12 @@ struct PostPartnerTransactionsJsapiWithContractRequest {
   std::optional<std::string> attach;
   std::string notify_url;
   std::optional<std::string> goods_tag;
-  std::optional<SettleInfo> settle_info;
+  Optional<SettleInfo> settle_info;
   std::optional<bool> support_fapiao;
   Amount amount;
   Payer payer;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
   ContractInfo contract_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1394,7 +1857,7 @@ struct PostPartnerTransactionsJsapiWithContractRequest {
   ~PostPartnerTransactionsJsapiWithContractRequest();
 };
 struct PostPartnerTransactionsJsapiWithContractResponse {
-  std::string prepay_id;
+  std::optional<std::string> prepay_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1443,14 +1906,79 @@ struct PostPartnerTransactionsJsapiWithContract {
 
 // POST v3/pay/partner/transactions/miniprogram
 struct PostPartnerTransactionsMiniprogramRequest {
-  using Amount = PostPartnerTransactionsAppRequest::Amount;
-  using Payer = PostPartnerTransactionsCodepayResponse::Payer;
-  using Detail = PostPartnerTransactionsAppRequest::Detail;
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct Payer {
+    std::optional<std::string> sp_openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct Detail {
+    struct GoodsDetail {
+      std::string merchant_goods_id;
+      std::optional<std::string> wechatpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::int64_t quantity = 0;
+      std::int64_t unit_price = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::int64_t> cost_price;
+    std::optional<std::string> invoice_id;
+    std::vector<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
   struct SceneInfo {
-    using StoreInfo = PostPartnerTransactionsCodepayRequest::SceneInfo::StoreInfo;
+    struct StoreInfo {
+      std::optional<std::string> id;
+      std::optional<std::string> out_id;
+      // Unknown members.
+      JsonValue extra;
+
+      StoreInfo();
+      StoreInfo(const StoreInfo&) = default;
+      StoreInfo(StoreInfo&&) = default;
+      StoreInfo& operator=(const StoreInfo&) = default;
+      StoreInfo& operator=(StoreInfo&&) = default;
+      ~StoreInfo();
+    };
     std::optional<std::string> payer_client_ip;
     std::optional<std::string> device_id;
-    std::optional<StoreInfo> store_info;
+    Optional<StoreInfo> store_info;
     // Unknown members.
     JsonValue extra;
 
@@ -1461,7 +1989,18 @@ struct PostPartnerTransactionsMiniprogramRequest {
     SceneInfo& operator=(SceneInfo&&) = default;
     ~SceneInfo();
   };
-  using SettleInfo = PostPartnerTransactionsAppWithContractRequest::SettleInfo;
+  struct SettleInfo {
+    std::optional<bool> profit_sharing;
+    // Unknown members.
+    JsonValue extra;
+
+    SettleInfo();
+    SettleInfo(const SettleInfo&) = default;
+    SettleInfo(SettleInfo&&) = default;
+    SettleInfo& operator=(const SettleInfo&) = default;
+    SettleInfo& operator=(SettleInfo&&) = default;
+    ~SettleInfo();
+  };
   std::string sp_appid;
   std::string sp_mchid;
   std::optional<std::string> sub_appid;
@@ -1476,9 +2015,9 @@ struct PostPartnerTransactionsMiniprogramRequest {
   std::optional<bool> support_fapiao;
   Amount amount;
   Payer payer;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
-  std::optional<SettleInfo> settle_info;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
+  Optional<SettleInfo> settle_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1493,7 +2032,7 @@ struct PostPartnerTransactionsMiniprogramRequest {
   ~PostPartnerTransactionsMiniprogramRequest();
 };
 struct PostPartnerTransactionsMiniprogramResponse {
-  std::string prepay_id;
+  std::optional<std::string> prepay_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1542,17 +2081,142 @@ struct PostPartnerTransactionsMiniprogram {
 
 // POST v3/pay/partner/transactions/native
 struct PostPartnerTransactionsNativeRequest {
-  using SettleInfo = PostPartnerTransactionsAppRequest::SettleInfo;
-  using Amount = PostPartnerTransactionsAppRequest::Amount;
-  using LimitPay = PostPartnerTransactionsAppRequest::LimitPay;
-  using Detail = PostPartnerTransactionsAppRequest::Detail;
-  using SceneInfo = PostPartnerTransactionsAppRequest::SceneInfo;
-  using Payer = PostPartnerTransactionsAppRequest::Payer;
+  struct SettleInfo {
+    std::optional<bool> profit_sharing;
+    std::optional<std::int64_t> subsidy_amount;
+    // Unknown members.
+    JsonValue extra;
+
+    SettleInfo();
+    SettleInfo(const SettleInfo&) = default;
+    SettleInfo(SettleInfo&&) = default;
+    SettleInfo& operator=(const SettleInfo&) = default;
+    SettleInfo& operator=(SettleInfo&&) = default;
+    ~SettleInfo();
+  };
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  enum class LimitPay : std::int32_t {
+    kUnrecognized = 0,
+    kNoBalance = 1,    // "no_balance"
+    kNoCredit = 2,     // "no_credit"
+    kNoDebit = 3,      // "no_debit"
+    kBalanceOnly = 4,  // "balance_only"
+  };
+  struct Detail {
+    struct GoodsDetail {
+      std::string merchant_goods_id;
+      std::optional<std::string> wechatpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::int64_t quantity = 0;
+      std::int64_t unit_price = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::int64_t> cost_price;
+    std::optional<std::string> invoice_id;
+    std::vector<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
+  struct SceneInfo {
+    struct StoreInfo {
+      std::string id;
+      std::optional<std::string> name;
+      std::optional<std::string> area_code;
+      std::optional<std::string> address;
+      // Unknown members.
+      JsonValue extra;
+
+      StoreInfo();
+      StoreInfo(const StoreInfo&) = default;
+      StoreInfo(StoreInfo&&) = default;
+      StoreInfo& operator=(const StoreInfo&) = default;
+      StoreInfo& operator=(StoreInfo&&) = default;
+      ~StoreInfo();
+    };
+    std::string payer_client_ip;
+    std::optional<std::string> device_id;
+    Optional<StoreInfo> store_info;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
+  struct Payer {
+    struct Identity {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kIdcard = 1,                 // "IDCARD"
+        kHongkongMacao = 2,          // "HONGKONG_MACAO"
+        kHongkongMacaoResident = 3,  // "HONGKONG_MACAO_RESIDENT"
+        kTaiwanResident = 4,         // "TAIWAN_RESIDENT"
+        kForeignResident = 5,        // "FOREIGN_RESIDENT"
+        kOverseaPassport = 6,        // "OVERSEA_PASSPORT"
+        kPhoneNumber = 7,            // "PHONE_NUMBER"
+      };
+      // required
+      Enum<Type> type;
+      // format base64; encrypted with the platform key when sent
+      std::string number;
+      // format base64; encrypted with the platform key when sent
+      std::string name;
+      // Unknown members.
+      JsonValue extra;
+
+      Identity();
+      Identity(const Identity&) = default;
+      Identity(Identity&&) = default;
+      Identity& operator=(const Identity&) = default;
+      Identity& operator=(Identity&&) = default;
+      ~Identity();
+    };
+    Optional<Identity> identity;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
   std::string sp_appid;
   std::string sp_mchid;
   std::optional<std::string> sub_appid;
   std::string sub_mchid;
-  std::optional<SettleInfo> settle_info;
+  Optional<SettleInfo> settle_info;
   std::string description;
   std::optional<std::string> attach;
   std::string out_trade_no;
@@ -1563,9 +2227,9 @@ struct PostPartnerTransactionsNativeRequest {
   std::optional<std::string> goods_tag;
   std::vector<Enum<LimitPay>> limit_pay;
   std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
-  std::optional<Payer> payer;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
+  Optional<Payer> payer;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1578,7 +2242,7 @@ struct PostPartnerTransactionsNativeRequest {
   ~PostPartnerTransactionsNativeRequest();
 };
 struct PostPartnerTransactionsNativeResponse {
-  std::string code_url;
+  std::optional<std::string> code_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1640,32 +2304,106 @@ struct GetPartnerTransactionsOutTradeNoRequest {
   ~GetPartnerTransactionsOutTradeNoRequest();
 };
 struct GetPartnerTransactionsOutTradeNoResponse {
-  using SettleInfo = PostPartnerTransactionsAppRequest::SettleInfo;
-  using TradeType = GetPartnerTransactionsIdByTransactionIdResponse::TradeType;
-  using TradeState = GetPartnerTransactionsIdByTransactionIdResponse::TradeState;
-  using Amount = GetPartnerTransactionsIdByTransactionIdResponse::Amount;
-  using LimitPay = PostPartnerTransactionsAppRequest::LimitPay;
-  using Detail = PostPartnerTransactionsAppRequest::Detail;
-  using SceneInfo = PostPartnerTransactionsAppRequest::SceneInfo;
-  using Payer = GetPartnerTransactionsIdByTransactionIdResponse::Payer;
-  struct InstallmentInfo {
-    bool use_subsidy = false;
-    std::int64_t selected_installment_number = 0;
+  enum class TradeType : std::int32_t {
+    kUnrecognized = 0,
+    kJsapi = 1,     // "JSAPI"
+    kNative = 2,    // "NATIVE"
+    kApp = 3,       // "APP"
+    kMicropay = 4,  // "MICROPAY"
+    kMweb = 5,      // "MWEB"
+    kFacepay = 6,   // "FACEPAY"
+  };
+  enum class TradeState : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,     // "SUCCESS"
+    kRefund = 2,      // "REFUND"
+    kNotpay = 3,      // "NOTPAY"
+    kClosed = 4,      // "CLOSED"
+    kRevoked = 5,     // "REVOKED"
+    kUserpaying = 6,  // "USERPAYING"
+    kPayerror = 7,    // "PAYERROR"
+    kAccept = 8,      // "ACCEPT"
+  };
+  struct Amount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::string> payer_currency;
     // Unknown members.
     JsonValue extra;
 
-    InstallmentInfo();
-    InstallmentInfo(const InstallmentInfo&) = default;
-    InstallmentInfo(InstallmentInfo&&) = default;
-    InstallmentInfo& operator=(const InstallmentInfo&) = default;
-    InstallmentInfo& operator=(InstallmentInfo&&) = default;
-    ~InstallmentInfo();
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
   };
-  std::string sp_appid;
-  std::string sp_mchid;
+  struct Payer {
+    std::optional<std::string> sp_openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCash = 1,    // "CASH"
+      kNocash = 2,  // "NOCASH"
+    };
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> unit_price;
+      std::optional<std::int64_t> discount_amount;
+      std::optional<std::string> goods_remark;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> coupon_id;
+    std::optional<std::string> name;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> stock_id;
+    std::optional<std::int64_t> wechatpay_contribute;
+    std::optional<std::int64_t> merchant_contribute;
+    std::optional<std::int64_t> other_contribute;
+    std::optional<std::string> currency;
+    List<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
+  std::optional<std::string> sp_appid;
+  std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_appid;
-  std::string sub_mchid;
-  std::optional<SettleInfo> settle_info;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> transaction_id;
   Enum<TradeType> trade_type;
   Enum<TradeState> trade_state;
@@ -1673,20 +2411,11 @@ struct GetPartnerTransactionsOutTradeNoResponse {
   std::optional<std::string> bank_type;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::string description;
   std::optional<std::string> attach;
-  std::string out_trade_no;
-  Amount amount;
-  // format rfc3339
-  std::optional<std::string> time_expire;
-  std::string notify_url;
-  std::optional<std::string> goods_tag;
-  std::vector<Enum<LimitPay>> limit_pay;
-  std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
-  std::optional<Payer> payer;
-  std::optional<InstallmentInfo> installment_info;
+  std::optional<std::string> out_trade_no;
+  Optional<Amount> amount;
+  Optional<Payer> payer;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1814,10 +2543,10 @@ struct PostPartnerTransactionsOutTradeNoReverseRequest {
 };
 struct PostPartnerTransactionsOutTradeNoReverseResponse {
   std::optional<std::string> sp_appid;
-  std::string sp_mchid;
+  std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_appid;
-  std::string sub_mchid;
-  std::string out_trade_no;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_trade_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1869,11 +2598,76 @@ struct PostPartnerTransactionsOutTradeNoReverse {
 
 // POST v3/pay/partner/transactions/scannedpos
 struct PostPartnerTransactionsScannedposRequest {
-  using Amount = PostPartnerTransactionsAppRequest::Amount;
-  using Payer = PostPartnerTransactionsCodepayResponse::Payer;
-  using Detail = PostPartnerTransactionsAppRequest::Detail;
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct Payer {
+    std::optional<std::string> sp_openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct Detail {
+    struct GoodsDetail {
+      std::string merchant_goods_id;
+      std::optional<std::string> wechatpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::int64_t quantity = 0;
+      std::int64_t unit_price = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::int64_t> cost_price;
+    std::optional<std::string> invoice_id;
+    std::vector<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
   struct SceneInfo {
-    using StoreInfo = PostPartnerTransactionsCodepayRequest::SceneInfo::StoreInfo;
+    struct StoreInfo {
+      std::optional<std::string> id;
+      std::optional<std::string> out_id;
+      // Unknown members.
+      JsonValue extra;
+
+      StoreInfo();
+      StoreInfo(const StoreInfo&) = default;
+      StoreInfo(StoreInfo&&) = default;
+      StoreInfo& operator=(const StoreInfo&) = default;
+      StoreInfo& operator=(StoreInfo&&) = default;
+      ~StoreInfo();
+    };
     std::string payer_client_ip;
     std::optional<std::string> device_id;
     StoreInfo store_info;
@@ -1887,7 +2681,18 @@ struct PostPartnerTransactionsScannedposRequest {
     SceneInfo& operator=(SceneInfo&&) = default;
     ~SceneInfo();
   };
-  using SettleInfo = PostPartnerTransactionsAppWithContractRequest::SettleInfo;
+  struct SettleInfo {
+    std::optional<bool> profit_sharing;
+    // Unknown members.
+    JsonValue extra;
+
+    SettleInfo();
+    SettleInfo(const SettleInfo&) = default;
+    SettleInfo(SettleInfo&&) = default;
+    SettleInfo& operator=(const SettleInfo&) = default;
+    SettleInfo& operator=(SettleInfo&&) = default;
+    ~SettleInfo();
+  };
   std::optional<std::string> sp_appid;
   std::string sp_mchid;
   std::optional<std::string> sub_appid;
@@ -1902,9 +2707,9 @@ struct PostPartnerTransactionsScannedposRequest {
   std::optional<bool> support_fapiao;
   Amount amount;
   Payer payer;
-  std::optional<Detail> detail;
+  Optional<Detail> detail;
   SceneInfo scene_info;
-  std::optional<SettleInfo> settle_info;
+  Optional<SettleInfo> settle_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1919,7 +2724,7 @@ struct PostPartnerTransactionsScannedposRequest {
   ~PostPartnerTransactionsScannedposRequest();
 };
 struct PostPartnerTransactionsScannedposResponse {
-  std::string prepay_id;
+  std::optional<std::string> prepay_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1967,13 +2772,190 @@ struct PostPartnerTransactionsScannedpos {
 
 // POST v3/pay/transactions/app
 struct PostTransactionsAppRequest {
-  using Amount = PostPartnerTransactionsAppRequest::Amount;
-  using LimitPay = PostPartnerTransactionsAppRequest::LimitPay;
-  using Detail = PostPartnerTransactionsAppRequest::Detail;
-  using SceneInfo = PostPartnerTransactionsAppRequest::SceneInfo;
-  using Payer = PostPartnerTransactionsAppRequest::Payer;
-  using SettleInfo = PostPartnerTransactionsAppWithContractRequest::SettleInfo;
-  using SubsidyInfo = PostPartnerTransactionsAppRequest::SubsidyInfo;
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  enum class LimitPay : std::int32_t {
+    kUnrecognized = 0,
+    kNoBalance = 1,    // "no_balance"
+    kNoCredit = 2,     // "no_credit"
+    kNoDebit = 3,      // "no_debit"
+    kBalanceOnly = 4,  // "balance_only"
+  };
+  struct Detail {
+    struct GoodsDetail {
+      std::string merchant_goods_id;
+      std::optional<std::string> wechatpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::int64_t quantity = 0;
+      std::int64_t unit_price = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::int64_t> cost_price;
+    std::optional<std::string> invoice_id;
+    std::vector<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
+  struct SceneInfo {
+    struct StoreInfo {
+      std::string id;
+      std::optional<std::string> name;
+      std::optional<std::string> area_code;
+      std::optional<std::string> address;
+      // Unknown members.
+      JsonValue extra;
+
+      StoreInfo();
+      StoreInfo(const StoreInfo&) = default;
+      StoreInfo(StoreInfo&&) = default;
+      StoreInfo& operator=(const StoreInfo&) = default;
+      StoreInfo& operator=(StoreInfo&&) = default;
+      ~StoreInfo();
+    };
+    std::string payer_client_ip;
+    std::optional<std::string> device_id;
+    Optional<StoreInfo> store_info;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
+  struct Payer {
+    struct Identity {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kIdcard = 1,                 // "IDCARD"
+        kHongkongMacao = 2,          // "HONGKONG_MACAO"
+        kHongkongMacaoResident = 3,  // "HONGKONG_MACAO_RESIDENT"
+        kTaiwanResident = 4,         // "TAIWAN_RESIDENT"
+        kForeignResident = 5,        // "FOREIGN_RESIDENT"
+        kOverseaPassport = 6,        // "OVERSEA_PASSPORT"
+        kPhoneNumber = 7,            // "PHONE_NUMBER"
+      };
+      // required
+      Enum<Type> type;
+      // format base64; encrypted with the platform key when sent
+      std::string number;
+      // format base64; encrypted with the platform key when sent
+      std::string name;
+      // Unknown members.
+      JsonValue extra;
+
+      Identity();
+      Identity(const Identity&) = default;
+      Identity(Identity&&) = default;
+      Identity& operator=(const Identity&) = default;
+      Identity& operator=(Identity&&) = default;
+      ~Identity();
+    };
+    Optional<Identity> identity;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct SettleInfo {
+    std::optional<bool> profit_sharing;
+    // Unknown members.
+    JsonValue extra;
+
+    SettleInfo();
+    SettleInfo(const SettleInfo&) = default;
+    SettleInfo(SettleInfo&&) = default;
+    SettleInfo& operator=(const SettleInfo&) = default;
+    SettleInfo& operator=(SettleInfo&&) = default;
+    ~SettleInfo();
+  };
+  struct SubsidyInfo {
+    struct SubsidyDetail {
+      enum class SubsidyPeriodType : std::int32_t {
+        kUnrecognized = 0,
+        kDaily = 1,   // "DAILY"
+        kPeriod = 2,  // "PERIOD"
+      };
+      struct SubsidyPlan {
+        enum class SubsidyInstallmentNum : std::int64_t {
+          k3 = 3,
+          k6 = 6,
+          k12 = 12,
+        };
+        enum class SubsidyPercent : std::int64_t {
+          k0 = 0,
+          k100 = 100,
+        };
+        SubsidyInstallmentNum subsidy_installment_num{};
+        SubsidyPercent subsidy_percent{};
+        // Unknown members.
+        JsonValue extra;
+
+        SubsidyPlan();
+        SubsidyPlan(const SubsidyPlan&) = default;
+        SubsidyPlan(SubsidyPlan&&) = default;
+        SubsidyPlan& operator=(const SubsidyPlan&) = default;
+        SubsidyPlan& operator=(SubsidyPlan&&) = default;
+        ~SubsidyPlan();
+      };
+      // required
+      Enum<SubsidyPeriodType> subsidy_period_type;
+      // required
+      std::vector<SubsidyPlan> subsidy_plan;
+      // Unknown members.
+      JsonValue extra;
+
+      SubsidyDetail();
+      SubsidyDetail(const SubsidyDetail&) = default;
+      SubsidyDetail(SubsidyDetail&&) = default;
+      SubsidyDetail& operator=(const SubsidyDetail&) = default;
+      SubsidyDetail& operator=(SubsidyDetail&&) = default;
+      ~SubsidyDetail();
+    };
+    std::vector<SubsidyDetail> subsidy_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    SubsidyInfo();
+    SubsidyInfo(const SubsidyInfo&) = default;
+    SubsidyInfo(SubsidyInfo&&) = default;
+    SubsidyInfo& operator=(const SubsidyInfo&) = default;
+    SubsidyInfo& operator=(SubsidyInfo&&) = default;
+    ~SubsidyInfo();
+  };
   std::string appid;
   std::string mchid;
   std::string description;
@@ -1986,11 +2968,11 @@ struct PostTransactionsAppRequest {
   std::optional<std::string> goods_tag;
   std::vector<Enum<LimitPay>> limit_pay;
   std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
-  std::optional<Payer> payer;
-  std::optional<SettleInfo> settle_info;
-  std::optional<SubsidyInfo> subsidy_info;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
+  Optional<Payer> payer;
+  Optional<SettleInfo> settle_info;
+  Optional<SubsidyInfo> subsidy_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2002,7 +2984,7 @@ struct PostTransactionsAppRequest {
   ~PostTransactionsAppRequest();
 };
 struct PostTransactionsAppResponse {
-  std::string prepay_id;
+  std::optional<std::string> prepay_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2047,11 +3029,109 @@ struct PostTransactionsApp {
 
 // POST v3/pay/transactions/app-with-contract
 struct PostTransactionsAppWithContractRequest {
-  using Amount = PostPartnerTransactionsAppRequest::Amount;
-  using Detail = PostPartnerTransactionsAppWithContractRequest::Detail;
-  using SceneInfo = PostPartnerTransactionsAppWithContractRequest::SceneInfo;
-  using SettleInfo = PostPartnerTransactionsAppWithContractRequest::SettleInfo;
-  using ContractInfo = PostPartnerTransactionsAppWithContractRequest::ContractInfo;
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct Detail {
+    struct GoodsDetail {
+      std::string merchant_goods_id;
+      std::optional<std::string> wechatpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::int64_t quantity = 0;
+      std::int64_t unit_price = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::int64_t> cost_price;
+    std::optional<std::string> invoice_id;
+    // required
+    std::vector<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
+  struct SceneInfo {
+    struct StoreInfo {
+      std::optional<std::string> id;
+      std::optional<std::string> name;
+      std::optional<std::string> area_code;
+      std::optional<std::string> address;
+      // Unknown members.
+      JsonValue extra;
+
+      StoreInfo();
+      StoreInfo(const StoreInfo&) = default;
+      StoreInfo(StoreInfo&&) = default;
+      StoreInfo& operator=(const StoreInfo&) = default;
+      StoreInfo& operator=(StoreInfo&&) = default;
+      ~StoreInfo();
+    };
+    std::string payer_client_ip;
+    std::optional<std::string> device_id;
+    Optional<StoreInfo> store_info;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
+  struct SettleInfo {
+    std::optional<bool> profit_sharing;
+    // Unknown members.
+    JsonValue extra;
+
+    SettleInfo();
+    SettleInfo(const SettleInfo&) = default;
+    SettleInfo(SettleInfo&&) = default;
+    SettleInfo& operator=(const SettleInfo&) = default;
+    SettleInfo& operator=(SettleInfo&&) = default;
+    ~SettleInfo();
+  };
+  struct ContractInfo {
+    std::string plan_id;
+    std::string contract_mchid;
+    std::string contract_appid;
+    std::string contract_code;
+    std::string request_serial;
+    std::string contract_display_account;
+    std::optional<std::string> contract_notify_url;
+    // Unknown members.
+    JsonValue extra;
+
+    ContractInfo();
+    ContractInfo(const ContractInfo&) = default;
+    ContractInfo(ContractInfo&&) = default;
+    ContractInfo& operator=(const ContractInfo&) = default;
+    ContractInfo& operator=(ContractInfo&&) = default;
+    ~ContractInfo();
+  };
   std::string appid;
   std::string mchid;
   std::string description;
@@ -2062,9 +3142,9 @@ struct PostTransactionsAppWithContractRequest {
   std::optional<std::string> goods_tag;
   std::optional<bool> support_fapiao;
   Amount amount;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
-  std::optional<SettleInfo> settle_info;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
+  Optional<SettleInfo> settle_info;
   ContractInfo contract_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2079,7 +3159,7 @@ struct PostTransactionsAppWithContractRequest {
   ~PostTransactionsAppWithContractRequest();
 };
 struct PostTransactionsAppWithContractResponse {
-  std::string prepay_id;
+  std::optional<std::string> prepay_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2126,11 +3206,101 @@ struct PostTransactionsAppWithContract {
 
 // POST v3/pay/transactions/codepay
 struct PostTransactionsCodepayRequest {
-  using Payer = PostPartnerTransactionsCodepayRequest::Payer;
-  using Amount = PostPartnerTransactionsAppRequest::Amount;
-  using SceneInfo = PostPartnerTransactionsCodepayRequest::SceneInfo;
-  using Detail = PostPartnerTransactionsCodepayRequest::Detail;
-  using SettleInfo = PostPartnerTransactionsAppWithContractRequest::SettleInfo;
+  struct Payer {
+    std::string auth_code;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct SceneInfo {
+    struct StoreInfo {
+      std::optional<std::string> id;
+      std::optional<std::string> out_id;
+      // Unknown members.
+      JsonValue extra;
+
+      StoreInfo();
+      StoreInfo(const StoreInfo&) = default;
+      StoreInfo(StoreInfo&&) = default;
+      StoreInfo& operator=(const StoreInfo&) = default;
+      StoreInfo& operator=(StoreInfo&&) = default;
+      ~StoreInfo();
+    };
+    std::optional<std::string> device_id;
+    std::optional<std::string> device_ip;
+    StoreInfo store_info;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
+  struct Detail {
+    struct GoodsDetail {
+      std::string merchant_goods_id;
+      std::optional<std::string> wxpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::int64_t quantity = 0;
+      std::int64_t unit_price = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::int64_t> cost_price;
+    std::optional<std::string> invoice_id;
+    // required
+    std::vector<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
+  struct SettleInfo {
+    std::optional<bool> profit_sharing;
+    // Unknown members.
+    JsonValue extra;
+
+    SettleInfo();
+    SettleInfo(const SettleInfo&) = default;
+    SettleInfo(SettleInfo&&) = default;
+    SettleInfo& operator=(const SettleInfo&) = default;
+    SettleInfo& operator=(SettleInfo&&) = default;
+    ~SettleInfo();
+  };
   std::string appid;
   std::string mchid;
   std::string description;
@@ -2141,8 +3311,8 @@ struct PostTransactionsCodepayRequest {
   Payer payer;
   Amount amount;
   SceneInfo scene_info;
-  std::optional<Detail> detail;
-  std::optional<SettleInfo> settle_info;
+  Optional<Detail> detail;
+  Optional<SettleInfo> settle_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2166,21 +3336,72 @@ struct PostTransactionsCodepayResponse {
     Payer& operator=(Payer&&) = default;
     ~Payer();
   };
-  using Amount = PostPartnerTransactionsCodepayResponse::Amount;
-  using PromotionDetail = PostPartnerTransactionsCodepayResponse::PromotionDetail;
+  struct Amount {
+    std::optional<std::int64_t> total;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::string> currency;
+    std::optional<std::string> payer_currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct PromotionDetail {
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> unit_price;
+      std::optional<std::int64_t> discount_amount;
+      std::optional<std::string> goods_remark;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> coupon_id;
+    std::optional<std::string> name;
+    std::optional<std::string> scope;
+    std::optional<std::string> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> stock_id;
+    std::optional<std::int64_t> wechatpay_contribute;
+    std::optional<std::int64_t> merchant_contribute;
+    std::optional<std::int64_t> other_contribute;
+    std::optional<std::string> currency;
+    List<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
   std::optional<std::string> appid;
-  std::string mchid;
-  std::string out_trade_no;
+  std::optional<std::string> mchid;
+  std::optional<std::string> out_trade_no;
   std::optional<std::string> transaction_id;
   std::optional<std::string> trade_type;
   std::optional<std::string> bank_type;
   std::optional<std::string> success_time;
-  std::string trade_state;
+  std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_desc;
   std::optional<std::string> attach;
-  std::optional<Payer> payer;
-  std::optional<Amount> amount;
-  std::vector<PromotionDetail> promotion_detail;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2253,7 +3474,7 @@ struct PostTransactionsExposureRequest {
   ~PostTransactionsExposureRequest();
 };
 struct PostTransactionsExposureResponse {
-  bool fqf_exposure = false;
+  std::optional<bool> fqf_exposure;
   std::optional<std::string> market_exposure_token;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2299,12 +3520,153 @@ struct PostTransactionsExposure {
 
 // POST v3/pay/transactions/h5
 struct PostTransactionsH5Request {
-  using Amount = PostPartnerTransactionsAppRequest::Amount;
-  using LimitPay = PostPartnerTransactionsAppRequest::LimitPay;
-  using Detail = PostPartnerTransactionsAppRequest::Detail;
-  using SceneInfo = PostPartnerTransactionsH5Request::SceneInfo;
-  using Payer = PostPartnerTransactionsAppRequest::Payer;
-  using SettleInfo = PostPartnerTransactionsAppWithContractRequest::SettleInfo;
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  enum class LimitPay : std::int32_t {
+    kUnrecognized = 0,
+    kNoBalance = 1,    // "no_balance"
+    kNoCredit = 2,     // "no_credit"
+    kNoDebit = 3,      // "no_debit"
+    kBalanceOnly = 4,  // "balance_only"
+  };
+  struct Detail {
+    struct GoodsDetail {
+      std::string merchant_goods_id;
+      std::optional<std::string> wechatpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::int64_t quantity = 0;
+      std::int64_t unit_price = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::int64_t> cost_price;
+    std::optional<std::string> invoice_id;
+    std::vector<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
+  struct SceneInfo {
+    struct StoreInfo {
+      std::string id;
+      std::optional<std::string> name;
+      std::optional<std::string> area_code;
+      std::optional<std::string> address;
+      // Unknown members.
+      JsonValue extra;
+
+      StoreInfo();
+      StoreInfo(const StoreInfo&) = default;
+      StoreInfo(StoreInfo&&) = default;
+      StoreInfo& operator=(const StoreInfo&) = default;
+      StoreInfo& operator=(StoreInfo&&) = default;
+      ~StoreInfo();
+    };
+    struct H5Info {
+      std::string type;
+      std::optional<std::string> app_name;
+      std::optional<std::string> app_url;
+      std::optional<std::string> bundle_id;
+      std::optional<std::string> package_name;
+      // Unknown members.
+      JsonValue extra;
+
+      H5Info();
+      H5Info(const H5Info&) = default;
+      H5Info(H5Info&&) = default;
+      H5Info& operator=(const H5Info&) = default;
+      H5Info& operator=(H5Info&&) = default;
+      ~H5Info();
+    };
+    std::string payer_client_ip;
+    std::optional<std::string> device_id;
+    Optional<StoreInfo> store_info;
+    H5Info h5_info;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
+  struct Payer {
+    struct Identity {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kIdcard = 1,                 // "IDCARD"
+        kHongkongMacao = 2,          // "HONGKONG_MACAO"
+        kHongkongMacaoResident = 3,  // "HONGKONG_MACAO_RESIDENT"
+        kTaiwanResident = 4,         // "TAIWAN_RESIDENT"
+        kForeignResident = 5,        // "FOREIGN_RESIDENT"
+        kOverseaPassport = 6,        // "OVERSEA_PASSPORT"
+        kPhoneNumber = 7,            // "PHONE_NUMBER"
+      };
+      // required
+      Enum<Type> type;
+      // format base64; encrypted with the platform key when sent
+      std::string number;
+      // format base64; encrypted with the platform key when sent
+      std::string name;
+      // Unknown members.
+      JsonValue extra;
+
+      Identity();
+      Identity(const Identity&) = default;
+      Identity(Identity&&) = default;
+      Identity& operator=(const Identity&) = default;
+      Identity& operator=(Identity&&) = default;
+      ~Identity();
+    };
+    Optional<Identity> identity;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct SettleInfo {
+    std::optional<bool> profit_sharing;
+    // Unknown members.
+    JsonValue extra;
+
+    SettleInfo();
+    SettleInfo(const SettleInfo&) = default;
+    SettleInfo(SettleInfo&&) = default;
+    SettleInfo& operator=(const SettleInfo&) = default;
+    SettleInfo& operator=(SettleInfo&&) = default;
+    ~SettleInfo();
+  };
   std::string appid;
   std::string mchid;
   std::string description;
@@ -2317,10 +3679,10 @@ struct PostTransactionsH5Request {
   std::optional<std::string> goods_tag;
   std::vector<Enum<LimitPay>> limit_pay;
   std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
+  Optional<Detail> detail;
   SceneInfo scene_info;
-  std::optional<Payer> payer;
-  std::optional<SettleInfo> settle_info;
+  Optional<Payer> payer;
+  Optional<SettleInfo> settle_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2332,7 +3694,7 @@ struct PostTransactionsH5Request {
   ~PostTransactionsH5Request();
 };
 struct PostTransactionsH5Response {
-  std::string h5_url;
+  std::optional<std::string> h5_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2391,12 +3753,101 @@ struct GetTransactionsIdByTransactionIdRequest {
   ~GetTransactionsIdByTransactionIdRequest();
 };
 struct GetTransactionsIdByTransactionIdResponse {
-  using TradeType = GetPartnerTransactionsIdByTransactionIdResponse::TradeType;
-  using TradeState = GetPartnerTransactionsIdByTransactionIdResponse::TradeState;
-  using Amount = PostPartnerTransactionsAppRequest::Amount;
-  using LimitPay = PostPartnerTransactionsAppRequest::LimitPay;
-  using Detail = PostPartnerTransactionsAppRequest::Detail;
-  using SceneInfo = PostPartnerTransactionsAppRequest::SceneInfo;
+  enum class TradeType : std::int32_t {
+    kUnrecognized = 0,
+    kJsapi = 1,     // "JSAPI"
+    kNative = 2,    // "NATIVE"
+    kApp = 3,       // "APP"
+    kMicropay = 4,  // "MICROPAY"
+    kMweb = 5,      // "MWEB"
+    kFacepay = 6,   // "FACEPAY"
+  };
+  enum class TradeState : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,     // "SUCCESS"
+    kRefund = 2,      // "REFUND"
+    kNotpay = 3,      // "NOTPAY"
+    kClosed = 4,      // "CLOSED"
+    kRevoked = 5,     // "REVOKED"
+    kUserpaying = 6,  // "USERPAYING"
+    kPayerror = 7,    // "PAYERROR"
+    kAccept = 8,      // "ACCEPT"
+  };
+  struct Amount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    std::optional<std::string> payer_currency;
+    std::optional<std::int64_t> payer_total;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct Payer {
+    std::optional<std::string> openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCash = 1,    // "CASH"
+      kNocash = 2,  // "NOCASH"
+    };
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> unit_price;
+      std::optional<std::int64_t> discount_amount;
+      std::optional<std::string> goods_remark;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> coupon_id;
+    std::optional<std::string> name;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> stock_id;
+    std::optional<std::int64_t> wechatpay_contribute;
+    std::optional<std::int64_t> merchant_contribute;
+    std::optional<std::int64_t> other_contribute;
+    std::optional<std::string> currency;
+    List<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
   std::optional<std::string> transaction_id;
   Enum<TradeType> trade_type;
   Enum<TradeState> trade_state;
@@ -2404,20 +3855,13 @@ struct GetTransactionsIdByTransactionIdResponse {
   std::optional<std::string> bank_type;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::string appid;
-  std::string mchid;
-  std::string description;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   std::optional<std::string> attach;
-  std::string out_trade_no;
-  Amount amount;
-  // format rfc3339
-  std::optional<std::string> time_expire;
-  std::string notify_url;
-  std::optional<std::string> goods_tag;
-  std::vector<Enum<LimitPay>> limit_pay;
-  std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
+  std::optional<std::string> out_trade_no;
+  Optional<Amount> amount;
+  Optional<Payer> payer;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2468,14 +3912,115 @@ struct GetTransactionsIdByTransactionId {
 
 // POST v3/pay/transactions/jsapi
 struct PostTransactionsJsapiRequest {
-  using Amount = PostPartnerTransactionsAppRequest::Amount;
-  using LimitPay = PostPartnerTransactionsAppRequest::LimitPay;
-  using Detail = PostPartnerTransactionsAppRequest::Detail;
-  using SceneInfo = PostPartnerTransactionsAppRequest::SceneInfo;
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  enum class LimitPay : std::int32_t {
+    kUnrecognized = 0,
+    kNoBalance = 1,    // "no_balance"
+    kNoCredit = 2,     // "no_credit"
+    kNoDebit = 3,      // "no_debit"
+    kBalanceOnly = 4,  // "balance_only"
+  };
+  struct Detail {
+    struct GoodsDetail {
+      std::string merchant_goods_id;
+      std::optional<std::string> wechatpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::int64_t quantity = 0;
+      std::int64_t unit_price = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::int64_t> cost_price;
+    std::optional<std::string> invoice_id;
+    std::vector<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
+  struct SceneInfo {
+    struct StoreInfo {
+      std::string id;
+      std::optional<std::string> name;
+      std::optional<std::string> area_code;
+      std::optional<std::string> address;
+      // Unknown members.
+      JsonValue extra;
+
+      StoreInfo();
+      StoreInfo(const StoreInfo&) = default;
+      StoreInfo(StoreInfo&&) = default;
+      StoreInfo& operator=(const StoreInfo&) = default;
+      StoreInfo& operator=(StoreInfo&&) = default;
+      ~StoreInfo();
+    };
+    std::string payer_client_ip;
+    std::optional<std::string> device_id;
+    Optional<StoreInfo> store_info;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
   struct Payer {
-    using Identity = PostPartnerTransactionsAppRequest::Payer::Identity;
-    std::string openid;
-    std::optional<Identity> identity;
+    struct Identity {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kIdcard = 1,                 // "IDCARD"
+        kHongkongMacao = 2,          // "HONGKONG_MACAO"
+        kHongkongMacaoResident = 3,  // "HONGKONG_MACAO_RESIDENT"
+        kTaiwanResident = 4,         // "TAIWAN_RESIDENT"
+        kForeignResident = 5,        // "FOREIGN_RESIDENT"
+        kOverseaPassport = 6,        // "OVERSEA_PASSPORT"
+        kPhoneNumber = 7,            // "PHONE_NUMBER"
+      };
+      // required
+      Enum<Type> type;
+      // format base64; encrypted with the platform key when sent
+      std::string number;
+      // format base64; encrypted with the platform key when sent
+      std::string name;
+      // Unknown members.
+      JsonValue extra;
+
+      Identity();
+      Identity(const Identity&) = default;
+      Identity(Identity&&) = default;
+      Identity& operator=(const Identity&) = default;
+      Identity& operator=(Identity&&) = default;
+      ~Identity();
+    };
+    std::optional<std::string> openid;
+    Optional<Identity> identity;
     // Unknown members.
     JsonValue extra;
 
@@ -2486,8 +4031,72 @@ struct PostTransactionsJsapiRequest {
     Payer& operator=(Payer&&) = default;
     ~Payer();
   };
-  using SettleInfo = PostPartnerTransactionsAppWithContractRequest::SettleInfo;
-  using SubsidyInfo = PostPartnerTransactionsAppRequest::SubsidyInfo;
+  struct SettleInfo {
+    std::optional<bool> profit_sharing;
+    // Unknown members.
+    JsonValue extra;
+
+    SettleInfo();
+    SettleInfo(const SettleInfo&) = default;
+    SettleInfo(SettleInfo&&) = default;
+    SettleInfo& operator=(const SettleInfo&) = default;
+    SettleInfo& operator=(SettleInfo&&) = default;
+    ~SettleInfo();
+  };
+  struct SubsidyInfo {
+    struct SubsidyDetail {
+      enum class SubsidyPeriodType : std::int32_t {
+        kUnrecognized = 0,
+        kDaily = 1,   // "DAILY"
+        kPeriod = 2,  // "PERIOD"
+      };
+      struct SubsidyPlan {
+        enum class SubsidyInstallmentNum : std::int64_t {
+          k3 = 3,
+          k6 = 6,
+          k12 = 12,
+        };
+        enum class SubsidyPercent : std::int64_t {
+          k0 = 0,
+          k100 = 100,
+        };
+        SubsidyInstallmentNum subsidy_installment_num{};
+        SubsidyPercent subsidy_percent{};
+        // Unknown members.
+        JsonValue extra;
+
+        SubsidyPlan();
+        SubsidyPlan(const SubsidyPlan&) = default;
+        SubsidyPlan(SubsidyPlan&&) = default;
+        SubsidyPlan& operator=(const SubsidyPlan&) = default;
+        SubsidyPlan& operator=(SubsidyPlan&&) = default;
+        ~SubsidyPlan();
+      };
+      // required
+      Enum<SubsidyPeriodType> subsidy_period_type;
+      // required
+      std::vector<SubsidyPlan> subsidy_plan;
+      // Unknown members.
+      JsonValue extra;
+
+      SubsidyDetail();
+      SubsidyDetail(const SubsidyDetail&) = default;
+      SubsidyDetail(SubsidyDetail&&) = default;
+      SubsidyDetail& operator=(const SubsidyDetail&) = default;
+      SubsidyDetail& operator=(SubsidyDetail&&) = default;
+      ~SubsidyDetail();
+    };
+    std::vector<SubsidyDetail> subsidy_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    SubsidyInfo();
+    SubsidyInfo(const SubsidyInfo&) = default;
+    SubsidyInfo(SubsidyInfo&&) = default;
+    SubsidyInfo& operator=(const SubsidyInfo&) = default;
+    SubsidyInfo& operator=(SubsidyInfo&&) = default;
+    ~SubsidyInfo();
+  };
   std::string appid;
   std::string mchid;
   std::string description;
@@ -2500,11 +4109,11 @@ struct PostTransactionsJsapiRequest {
   std::optional<std::string> goods_tag;
   std::vector<Enum<LimitPay>> limit_pay;
   std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
   Payer payer;
-  std::optional<SettleInfo> settle_info;
-  std::optional<SubsidyInfo> subsidy_info;
+  Optional<SettleInfo> settle_info;
+  Optional<SubsidyInfo> subsidy_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2516,7 +4125,7 @@ struct PostTransactionsJsapiRequest {
   ~PostTransactionsJsapiRequest();
 };
 struct PostTransactionsJsapiResponse {
-  std::string prepay_id;
+  std::optional<std::string> prepay_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2561,7 +4170,19 @@ struct PostTransactionsJsapi {
 
 // POST v3/pay/transactions/jsapi-with-contract
 struct PostTransactionsJsapiWithContractRequest {
-  using Amount = PostPartnerTransactionsAppRequest::Amount;
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
   struct Payer {
     std::string openid;
     // Unknown members.
@@ -2574,9 +4195,78 @@ struct PostTransactionsJsapiWithContractRequest {
     Payer& operator=(Payer&&) = default;
     ~Payer();
   };
-  using Detail = PostPartnerTransactionsAppWithContractRequest::Detail;
-  using SceneInfo = PostPartnerTransactionsAppWithContractRequest::SceneInfo;
-  using SettleInfo = PostPartnerTransactionsAppWithContractRequest::SettleInfo;
+  struct Detail {
+    struct GoodsDetail {
+      std::string merchant_goods_id;
+      std::optional<std::string> wechatpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::int64_t quantity = 0;
+      std::int64_t unit_price = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::int64_t> cost_price;
+    std::optional<std::string> invoice_id;
+    // required
+    std::vector<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
+  struct SceneInfo {
+    struct StoreInfo {
+      std::optional<std::string> id;
+      std::optional<std::string> name;
+      std::optional<std::string> area_code;
+      std::optional<std::string> address;
+      // Unknown members.
+      JsonValue extra;
+
+      StoreInfo();
+      StoreInfo(const StoreInfo&) = default;
+      StoreInfo(StoreInfo&&) = default;
+      StoreInfo& operator=(const StoreInfo&) = default;
+      StoreInfo& operator=(StoreInfo&&) = default;
+      ~StoreInfo();
+    };
+    std::string payer_client_ip;
+    std::optional<std::string> device_id;
+    Optional<StoreInfo> store_info;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
+  struct SettleInfo {
+    std::optional<bool> profit_sharing;
+    // Unknown members.
+    JsonValue extra;
+
+    SettleInfo();
+    SettleInfo(const SettleInfo&) = default;
+    SettleInfo(SettleInfo&&) = default;
+    SettleInfo& operator=(const SettleInfo&) = default;
+    SettleInfo& operator=(SettleInfo&&) = default;
+    ~SettleInfo();
+  };
   struct ContractInfo {
     std::optional<std::string> token;
     std::optional<std::string> password_free_contract_id;
@@ -2608,9 +4298,9 @@ struct PostTransactionsJsapiWithContractRequest {
   std::optional<bool> support_fapiao;
   Amount amount;
   Payer payer;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
-  std::optional<SettleInfo> settle_info;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
+  Optional<SettleInfo> settle_info;
   ContractInfo contract_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2626,7 +4316,7 @@ struct PostTransactionsJsapiWithContractRequest {
   ~PostTransactionsJsapiWithContractRequest();
 };
 struct PostTransactionsJsapiWithContractResponse {
-  std::string prepay_id;
+  std::optional<std::string> prepay_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2674,12 +4364,136 @@ struct PostTransactionsJsapiWithContract {
 
 // POST v3/pay/transactions/native
 struct PostTransactionsNativeRequest {
-  using Amount = PostPartnerTransactionsAppRequest::Amount;
-  using LimitPay = PostPartnerTransactionsAppRequest::LimitPay;
-  using Detail = PostPartnerTransactionsAppRequest::Detail;
-  using SceneInfo = PostPartnerTransactionsAppRequest::SceneInfo;
-  using Payer = PostPartnerTransactionsAppRequest::Payer;
-  using SettleInfo = PostPartnerTransactionsAppWithContractRequest::SettleInfo;
+  struct Amount {
+    std::int64_t total = 0;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  enum class LimitPay : std::int32_t {
+    kUnrecognized = 0,
+    kNoBalance = 1,    // "no_balance"
+    kNoCredit = 2,     // "no_credit"
+    kNoDebit = 3,      // "no_debit"
+    kBalanceOnly = 4,  // "balance_only"
+  };
+  struct Detail {
+    struct GoodsDetail {
+      std::string merchant_goods_id;
+      std::optional<std::string> wechatpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::int64_t quantity = 0;
+      std::int64_t unit_price = 0;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::int64_t> cost_price;
+    std::optional<std::string> invoice_id;
+    std::vector<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    Detail();
+    Detail(const Detail&) = default;
+    Detail(Detail&&) = default;
+    Detail& operator=(const Detail&) = default;
+    Detail& operator=(Detail&&) = default;
+    ~Detail();
+  };
+  struct SceneInfo {
+    struct StoreInfo {
+      std::string id;
+      std::optional<std::string> name;
+      std::optional<std::string> area_code;
+      std::optional<std::string> address;
+      // Unknown members.
+      JsonValue extra;
+
+      StoreInfo();
+      StoreInfo(const StoreInfo&) = default;
+      StoreInfo(StoreInfo&&) = default;
+      StoreInfo& operator=(const StoreInfo&) = default;
+      StoreInfo& operator=(StoreInfo&&) = default;
+      ~StoreInfo();
+    };
+    std::string payer_client_ip;
+    std::optional<std::string> device_id;
+    Optional<StoreInfo> store_info;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneInfo();
+    SceneInfo(const SceneInfo&) = default;
+    SceneInfo(SceneInfo&&) = default;
+    SceneInfo& operator=(const SceneInfo&) = default;
+    SceneInfo& operator=(SceneInfo&&) = default;
+    ~SceneInfo();
+  };
+  struct Payer {
+    struct Identity {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kIdcard = 1,                 // "IDCARD"
+        kHongkongMacao = 2,          // "HONGKONG_MACAO"
+        kHongkongMacaoResident = 3,  // "HONGKONG_MACAO_RESIDENT"
+        kTaiwanResident = 4,         // "TAIWAN_RESIDENT"
+        kForeignResident = 5,        // "FOREIGN_RESIDENT"
+        kOverseaPassport = 6,        // "OVERSEA_PASSPORT"
+        kPhoneNumber = 7,            // "PHONE_NUMBER"
+      };
+      // required
+      Enum<Type> type;
+      // format base64; encrypted with the platform key when sent
+      std::string number;
+      // format base64; encrypted with the platform key when sent
+      std::string name;
+      // Unknown members.
+      JsonValue extra;
+
+      Identity();
+      Identity(const Identity&) = default;
+      Identity(Identity&&) = default;
+      Identity& operator=(const Identity&) = default;
+      Identity& operator=(Identity&&) = default;
+      ~Identity();
+    };
+    Optional<Identity> identity;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct SettleInfo {
+    std::optional<bool> profit_sharing;
+    // Unknown members.
+    JsonValue extra;
+
+    SettleInfo();
+    SettleInfo(const SettleInfo&) = default;
+    SettleInfo(SettleInfo&&) = default;
+    SettleInfo& operator=(const SettleInfo&) = default;
+    SettleInfo& operator=(SettleInfo&&) = default;
+    ~SettleInfo();
+  };
   std::string appid;
   std::string mchid;
   std::string description;
@@ -2692,10 +4506,10 @@ struct PostTransactionsNativeRequest {
   std::optional<std::string> goods_tag;
   std::vector<Enum<LimitPay>> limit_pay;
   std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
-  std::optional<Payer> payer;
-  std::optional<SettleInfo> settle_info;
+  Optional<Detail> detail;
+  Optional<SceneInfo> scene_info;
+  Optional<Payer> payer;
+  Optional<SettleInfo> settle_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2707,7 +4521,7 @@ struct PostTransactionsNativeRequest {
   ~PostTransactionsNativeRequest();
 };
 struct PostTransactionsNativeResponse {
-  std::string code_url;
+  std::optional<std::string> code_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2764,14 +4578,101 @@ struct GetTransactionsOutTradeNoRequest {
   ~GetTransactionsOutTradeNoRequest();
 };
 struct GetTransactionsOutTradeNoResponse {
-  using TradeType = GetPartnerTransactionsIdByTransactionIdResponse::TradeType;
-  using TradeState = GetPartnerTransactionsIdByTransactionIdResponse::TradeState;
-  using Amount = GetPartnerTransactionsIdByTransactionIdResponse::Amount;
-  using LimitPay = PostPartnerTransactionsAppRequest::LimitPay;
-  using Detail = PostPartnerTransactionsAppRequest::Detail;
-  using SceneInfo = PostPartnerTransactionsAppRequest::SceneInfo;
-  using Payer = PostTransactionsJsapiWithContractRequest::Payer;
-  using InstallmentInfo = GetPartnerTransactionsOutTradeNoResponse::InstallmentInfo;
+  enum class TradeType : std::int32_t {
+    kUnrecognized = 0,
+    kJsapi = 1,     // "JSAPI"
+    kNative = 2,    // "NATIVE"
+    kApp = 3,       // "APP"
+    kMicropay = 4,  // "MICROPAY"
+    kMweb = 5,      // "MWEB"
+    kFacepay = 6,   // "FACEPAY"
+  };
+  enum class TradeState : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,     // "SUCCESS"
+    kRefund = 2,      // "REFUND"
+    kNotpay = 3,      // "NOTPAY"
+    kClosed = 4,      // "CLOSED"
+    kRevoked = 5,     // "REVOKED"
+    kUserpaying = 6,  // "USERPAYING"
+    kPayerror = 7,    // "PAYERROR"
+    kAccept = 8,      // "ACCEPT"
+  };
+  struct Amount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::string> payer_currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct Payer {
+    std::optional<std::string> openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCash = 1,    // "CASH"
+      kNocash = 2,  // "NOCASH"
+    };
+    struct GoodsDetail {
+      std::optional<std::string> goods_id;
+      std::optional<std::int64_t> quantity;
+      std::optional<std::int64_t> unit_price;
+      std::optional<std::int64_t> discount_amount;
+      std::optional<std::string> goods_remark;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> coupon_id;
+    std::optional<std::string> name;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> stock_id;
+    std::optional<std::int64_t> wechatpay_contribute;
+    std::optional<std::int64_t> merchant_contribute;
+    std::optional<std::int64_t> other_contribute;
+    std::optional<std::string> currency;
+    List<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
   std::optional<std::string> transaction_id;
   Enum<TradeType> trade_type;
   Enum<TradeState> trade_state;
@@ -2779,22 +4680,13 @@ struct GetTransactionsOutTradeNoResponse {
   std::optional<std::string> bank_type;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::string appid;
-  std::string mchid;
-  std::string description;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   std::optional<std::string> attach;
-  std::string out_trade_no;
-  Amount amount;
-  // format rfc3339
-  std::optional<std::string> time_expire;
-  std::string notify_url;
-  std::optional<std::string> goods_tag;
-  std::vector<Enum<LimitPay>> limit_pay;
-  std::optional<bool> support_fapiao;
-  std::optional<Detail> detail;
-  std::optional<SceneInfo> scene_info;
-  std::optional<Payer> payer;
-  std::optional<InstallmentInfo> installment_info;
+  std::optional<std::string> out_trade_no;
+  Optional<Amount> amount;
+  Optional<Payer> payer;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2912,8 +4804,8 @@ struct PostTransactionsOutTradeNoReverseRequest {
 };
 struct PostTransactionsOutTradeNoReverseResponse {
   std::optional<std::string> appid;
-  std::string mchid;
-  std::string out_trade_no;
+  std::optional<std::string> mchid;
+  std::optional<std::string> out_trade_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3020,12 +4912,49 @@ void Serialize(Archive& archive, PostTransactionsOutTradeNoCloseRequest& value);
 void Serialize(Archive& archive, PostTransactionsOutTradeNoReverseRequest& value);
 void Serialize(Archive& archive, PostTransactionsOutTradeNoReverseResponse& value);
 const EnumTable& EnumTableOf(PostInstalExposureRequest::UserIdType);
+const EnumTable& EnumTableOf(PostInstalPartnerExposureRequest::UserId::UserIdType);
 const EnumTable& EnumTableOf(PostPartnerTransactionsAppRequest::LimitPay);
 const EnumTable& EnumTableOf(PostPartnerTransactionsAppRequest::Payer::Identity::Type);
 const EnumTable& EnumTableOf(
     PostPartnerTransactionsAppRequest::SubsidyInfo::SubsidyDetail::SubsidyPeriodType);
+const EnumTable& EnumTableOf(PostPartnerTransactionsH5Request::LimitPay);
+const EnumTable& EnumTableOf(PostPartnerTransactionsH5Request::Payer::Identity::Type);
 const EnumTable& EnumTableOf(GetPartnerTransactionsIdByTransactionIdResponse::TradeType);
 const EnumTable& EnumTableOf(GetPartnerTransactionsIdByTransactionIdResponse::TradeState);
+const EnumTable& EnumTableOf(
+    GetPartnerTransactionsIdByTransactionIdResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(
+    GetPartnerTransactionsIdByTransactionIdResponse::PromotionDetail::Type);
+const EnumTable& EnumTableOf(PostPartnerTransactionsJsapiRequest::LimitPay);
+const EnumTable& EnumTableOf(PostPartnerTransactionsJsapiRequest::Payer::Identity::Type);
+const EnumTable& EnumTableOf(
+    PostPartnerTransactionsJsapiRequest::SubsidyInfo::SubsidyDetail::SubsidyPeriodType);
+const EnumTable& EnumTableOf(PostPartnerTransactionsNativeRequest::LimitPay);
+const EnumTable& EnumTableOf(PostPartnerTransactionsNativeRequest::Payer::Identity::Type);
+const EnumTable& EnumTableOf(GetPartnerTransactionsOutTradeNoResponse::TradeType);
+const EnumTable& EnumTableOf(GetPartnerTransactionsOutTradeNoResponse::TradeState);
+const EnumTable& EnumTableOf(GetPartnerTransactionsOutTradeNoResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(GetPartnerTransactionsOutTradeNoResponse::PromotionDetail::Type);
+const EnumTable& EnumTableOf(PostTransactionsAppRequest::LimitPay);
+const EnumTable& EnumTableOf(PostTransactionsAppRequest::Payer::Identity::Type);
+const EnumTable& EnumTableOf(
+    PostTransactionsAppRequest::SubsidyInfo::SubsidyDetail::SubsidyPeriodType);
+const EnumTable& EnumTableOf(PostTransactionsH5Request::LimitPay);
+const EnumTable& EnumTableOf(PostTransactionsH5Request::Payer::Identity::Type);
+const EnumTable& EnumTableOf(GetTransactionsIdByTransactionIdResponse::TradeType);
+const EnumTable& EnumTableOf(GetTransactionsIdByTransactionIdResponse::TradeState);
+const EnumTable& EnumTableOf(GetTransactionsIdByTransactionIdResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(GetTransactionsIdByTransactionIdResponse::PromotionDetail::Type);
+const EnumTable& EnumTableOf(PostTransactionsJsapiRequest::LimitPay);
+const EnumTable& EnumTableOf(PostTransactionsJsapiRequest::Payer::Identity::Type);
+const EnumTable& EnumTableOf(
+    PostTransactionsJsapiRequest::SubsidyInfo::SubsidyDetail::SubsidyPeriodType);
+const EnumTable& EnumTableOf(PostTransactionsNativeRequest::LimitPay);
+const EnumTable& EnumTableOf(PostTransactionsNativeRequest::Payer::Identity::Type);
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeType);
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeState);
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::PromotionDetail::Type);
 
 // Fluent calls: Pay(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

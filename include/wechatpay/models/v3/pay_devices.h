@@ -4,7 +4,7 @@
 // Typed models for v3/pay-devices (7 endpoints, 7 typed calls).
 //
 //   auto r = wechatpay::models::v3::PayDevices(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_3.cc.
+// Implementation: src/models/small_groups_4.cc.
 #ifndef WECHATPAY_MODELS_V3_PAY_DEVICES_H_
 #define WECHATPAY_MODELS_V3_PAY_DEVICES_H_
 
@@ -43,11 +43,10 @@ struct GetOpenScenarioSpeakerByDeviceSnResponse {
     kOpenScenarioSpeakerBindStateUnbond = 1,  // "OPEN_SCENARIO_SPEAKER_BIND_STATE_UNBOND"
     kOpenScenarioSpeakerBindStateBinded = 2,  // "OPEN_SCENARIO_SPEAKER_BIND_STATE_BINDED"
   };
-  std::string sub_mchid;
-  std::string device_sn;
-  // required
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> device_sn;
   Enum<BindState> bind_state;
-  std::string code_url;
+  std::optional<std::string> code_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -114,12 +113,15 @@ struct PostOpenScenarioSpeakerByDeviceSnBindRequest {
   ~PostOpenScenarioSpeakerByDeviceSnBindRequest();
 };
 struct PostOpenScenarioSpeakerByDeviceSnBindResponse {
-  using BindState = GetOpenScenarioSpeakerByDeviceSnResponse::BindState;
-  std::string sub_mchid;
-  std::string device_sn;
-  // required
+  enum class BindState : std::int32_t {
+    kUnrecognized = 0,
+    kOpenScenarioSpeakerBindStateUnbond = 1,  // "OPEN_SCENARIO_SPEAKER_BIND_STATE_UNBOND"
+    kOpenScenarioSpeakerBindStateBinded = 2,  // "OPEN_SCENARIO_SPEAKER_BIND_STATE_BINDED"
+  };
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> device_sn;
   Enum<BindState> bind_state;
-  std::string code_url;
+  std::optional<std::string> code_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -187,11 +189,14 @@ struct PostOpenScenarioSpeakerByDeviceSnPrebindRequest {
   ~PostOpenScenarioSpeakerByDeviceSnPrebindRequest();
 };
 struct PostOpenScenarioSpeakerByDeviceSnPrebindResponse {
-  using BindState = GetOpenScenarioSpeakerByDeviceSnResponse::BindState;
-  std::string device_sn;
-  // required
+  enum class BindState : std::int32_t {
+    kUnrecognized = 0,
+    kOpenScenarioSpeakerBindStateUnbond = 1,  // "OPEN_SCENARIO_SPEAKER_BIND_STATE_UNBOND"
+    kOpenScenarioSpeakerBindStateBinded = 2,  // "OPEN_SCENARIO_SPEAKER_BIND_STATE_BINDED"
+  };
+  std::optional<std::string> device_sn;
   Enum<BindState> bind_state;
-  std::string code_url;
+  std::optional<std::string> code_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -258,12 +263,15 @@ struct PostOpenScenarioSpeakerByDeviceSnUnbindRequest {
   ~PostOpenScenarioSpeakerByDeviceSnUnbindRequest();
 };
 struct PostOpenScenarioSpeakerByDeviceSnUnbindResponse {
-  using BindState = GetOpenScenarioSpeakerByDeviceSnResponse::BindState;
-  std::string sub_mchid;
-  std::string device_sn;
-  // required
+  enum class BindState : std::int32_t {
+    kUnrecognized = 0,
+    kOpenScenarioSpeakerBindStateUnbond = 1,  // "OPEN_SCENARIO_SPEAKER_BIND_STATE_UNBOND"
+    kOpenScenarioSpeakerBindStateBinded = 2,  // "OPEN_SCENARIO_SPEAKER_BIND_STATE_BINDED"
+  };
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> device_sn;
   Enum<BindState> bind_state;
-  std::string code_url;
+  std::optional<std::string> code_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -334,11 +342,11 @@ struct PostOpenScenarioSpeakerorderByTransactionIdReportRequest {
   ~PostOpenScenarioSpeakerorderByTransactionIdReportRequest();
 };
 struct PostOpenScenarioSpeakerorderByTransactionIdReportResponse {
-  std::string sub_mchid;
-  std::string code_url;
-  std::string out_trade_no;
-  std::string device_sn;
-  std::string transaction_id;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> code_url;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> device_sn;
+  std::optional<std::string> transaction_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -509,15 +517,51 @@ struct GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse {
     kPrintStateFail = 3,     // "PRINT_STATE_FAIL"
     kPrintStateCached = 4,   // "PRINT_STATE_CACHED"
   };
-  using VariableList = PostPrintersByDeviceIdPrintOrdersRequest::VariableList;
-  using TableList = PostPrintersByDeviceIdPrintOrdersRequest::TableList;
+  struct VariableList {
+    std::optional<std::string> key;
+    std::optional<std::string> value;
+    // Unknown members.
+    JsonValue extra;
+
+    VariableList();
+    VariableList(const VariableList&) = default;
+    VariableList(VariableList&&) = default;
+    VariableList& operator=(const VariableList&) = default;
+    VariableList& operator=(VariableList&&) = default;
+    ~VariableList();
+  };
+  struct TableList {
+    struct RowList {
+      List<std::string> cell_list;
+      // Unknown members.
+      JsonValue extra;
+
+      RowList();
+      RowList(const RowList&) = default;
+      RowList(RowList&&) = default;
+      RowList& operator=(const RowList&) = default;
+      RowList& operator=(RowList&&) = default;
+      ~RowList();
+    };
+    std::optional<std::string> key;
+    List<RowList> row_list;
+    // Unknown members.
+    JsonValue extra;
+
+    TableList();
+    TableList(const TableList&) = default;
+    TableList(TableList&&) = default;
+    TableList& operator=(const TableList&) = default;
+    TableList& operator=(TableList&&) = default;
+    ~TableList();
+  };
   std::optional<std::string> print_order_no;
   std::optional<std::string> template_id;
   std::optional<std::string> notify_url;
   Enum<PrintState> print_state;
   std::optional<std::string> print_state_description;
-  std::vector<VariableList> variable_list;
-  std::vector<TableList> table_list;
+  List<VariableList> variable_list;
+  List<TableList> table_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -591,6 +635,9 @@ void Serialize(Archive& archive, PostPrintersByDeviceIdPrintOrdersRequest& value
 void Serialize(Archive& archive, GetPrintersByDeviceIdPrintOrdersByPrintOrderNoRequest& value);
 void Serialize(Archive& archive, GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse& value);
 const EnumTable& EnumTableOf(GetOpenScenarioSpeakerByDeviceSnResponse::BindState);
+const EnumTable& EnumTableOf(PostOpenScenarioSpeakerByDeviceSnBindResponse::BindState);
+const EnumTable& EnumTableOf(PostOpenScenarioSpeakerByDeviceSnPrebindResponse::BindState);
+const EnumTable& EnumTableOf(PostOpenScenarioSpeakerByDeviceSnUnbindResponse::BindState);
 const EnumTable& EnumTableOf(GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse::PrintState);
 
 // Fluent calls: PayDevices(client).segment().segment(placeholder).get(request).

@@ -4,7 +4,7 @@
 // Typed models for v3/payroll-card (9 endpoints, 9 typed calls).
 //
 //   auto r = wechatpay::models::v3::PayrollCard(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_3.cc.
+// Implementation: src/models/small_groups_4.cc.
 #ifndef WECHATPAY_MODELS_V3_PAYROLL_CARD_H_
 #define WECHATPAY_MODELS_V3_PAYROLL_CARD_H_
 
@@ -30,7 +30,7 @@ struct GetAuthenticationsRequest {
   std::optional<std::string> sub_appid;
   std::string sub_mchid;
   std::string authenticate_date;
-  std::string authenticate_state;
+  std::optional<std::string> authenticate_state;
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -45,29 +45,36 @@ struct GetAuthenticationsRequest {
 };
 struct GetAuthenticationsResponse {
   struct Data {
-    enum class AuthenticateScene : std::int32_t {
+    enum class AuthenticationScene : std::int32_t {
       kUnrecognized = 0,
       kFromMiniApp = 1,   // "FROM_MINI_APP"
       kFromHardware = 2,  // "FROM_HARDWARE"
     };
-    enum class AuthenticateState : std::int32_t {
+    enum class AuthenticationState : std::int32_t {
       kUnrecognized = 0,
       kAuthenticateProcessing = 1,  // "AUTHENTICATE_PROCESSING"
       kAuthenticateSuccess = 2,     // "AUTHENTICATE_SUCCESS"
       kAuthenticateFailed = 3,      // "AUTHENTICATE_FAILED"
     };
-    std::string mchid;
-    std::string sub_mchid;
-    std::string openid;
-    // required
-    Enum<AuthenticateScene> authenticate_scene;
-    std::string authenticate_source;
-    std::string project_name;
-    std::string employer_name;
-    // required
-    Enum<AuthenticateState> authenticate_state;
-    std::string authenticate_time;
-    std::string authenticate_number;
+    enum class AuthenticationType : std::int32_t {
+      kUnrecognized = 0,
+      kNormal = 1,     // "NORMAL"
+      kSignIn = 2,     // "SIGN_IN"
+      kInsurance = 3,  // "INSURANCE"
+      kContract = 4,   // "CONTRACT"
+    };
+    std::optional<std::string> mchid;
+    std::optional<std::string> sub_mchid;
+    std::optional<std::string> openid;
+    Enum<AuthenticationScene> authenticate_scene;
+    std::optional<std::string> authenticate_source;
+    std::optional<std::string> project_name;
+    std::optional<std::string> employer_name;
+    Enum<AuthenticationState> authenticate_state;
+    std::optional<std::string> authenticate_time;
+    std::optional<std::string> authenticate_number;
+    std::optional<std::string> authenticate_failed_reason;
+    Enum<AuthenticationType> authenticate_type;
     // Unknown members.
     JsonValue extra;
 
@@ -78,10 +85,10 @@ struct GetAuthenticationsResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  std::vector<Data> data;
-  std::int64_t total_count = 0;
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
+  List<Data> data;
+  std::optional<std::int64_t> total_count;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -126,11 +133,12 @@ struct GetAuthentications {
 
 // POST v3/payroll-card/authentications/pre-order
 struct PostAuthenticationsPreOrderRequest {
-  enum class AuthenticateType : std::int32_t {
+  enum class AuthenticationType : std::int32_t {
     kUnrecognized = 0,
     kSignIn = 1,     // "SIGN_IN"
     kInsurance = 2,  // "INSURANCE"
     kContract = 3,   // "CONTRACT"
+    kNormal = 4,     // "NORMAL"
   };
   std::string openid;
   std::optional<std::string> appid;
@@ -139,8 +147,7 @@ struct PostAuthenticationsPreOrderRequest {
   std::string authenticate_number;
   std::string project_name;
   std::string employer_name;
-  // required
-  Enum<AuthenticateType> authenticate_type;
+  Enum<AuthenticationType> authenticate_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -153,12 +160,12 @@ struct PostAuthenticationsPreOrderRequest {
   ~PostAuthenticationsPreOrderRequest();
 };
 struct PostAuthenticationsPreOrderResponse {
-  std::string authenticate_number;
-  std::string openid;
-  std::string mchid;
-  std::string sub_mchid;
-  std::string token;
-  std::int64_t expires_in = 0;
+  std::optional<std::string> authenticate_number;
+  std::optional<std::string> openid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> token;
+  std::optional<std::int64_t> expires_in;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -210,7 +217,13 @@ struct PostAuthenticationsPreOrderWithAuthRequest {
     kShortTermEmployment = 2,    // "SHORT_TERM_EMPLOYMENT"
     kCooperationEmployment = 3,  // "COOPERATION_EMPLOYMENT"
   };
-  using AuthenticateType = PostAuthenticationsPreOrderRequest::AuthenticateType;
+  enum class AuthenticationType : std::int32_t {
+    kUnrecognized = 0,
+    kSignIn = 1,     // "SIGN_IN"
+    kInsurance = 2,  // "INSURANCE"
+    kContract = 3,   // "CONTRACT"
+    kNormal = 4,     // "NORMAL"
+  };
   std::string openid;
   std::optional<std::string> appid;
   std::string sub_mchid;
@@ -224,8 +237,7 @@ struct PostAuthenticationsPreOrderWithAuthRequest {
   std::string id_card_number;
   // required
   Enum<EmploymentType> employment_type;
-  // required
-  Enum<AuthenticateType> authenticate_type;
+  Enum<AuthenticationType> authenticate_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -241,12 +253,12 @@ struct PostAuthenticationsPreOrderWithAuthRequest {
   ~PostAuthenticationsPreOrderWithAuthRequest();
 };
 struct PostAuthenticationsPreOrderWithAuthResponse {
-  std::string authenticate_number;
-  std::string openid;
-  std::string mchid;
-  std::string sub_mchid;
-  std::string token;
-  std::int64_t expires_in = 0;
+  std::optional<std::string> authenticate_number;
+  std::optional<std::string> openid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> token;
+  std::optional<std::int64_t> expires_in;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -312,19 +324,36 @@ struct GetAuthenticationsByAuthenticateNumberRequest {
   ~GetAuthenticationsByAuthenticateNumberRequest();
 };
 struct GetAuthenticationsByAuthenticateNumberResponse {
-  using AuthenticateState = GetAuthenticationsResponse::Data::AuthenticateState;
-  std::string mchid;
-  std::string sub_mchid;
-  std::string openid;
-  std::string authenticate_scene;
-  std::string authenticate_source;
-  std::string project_name;
-  std::string employer_name;
-  // required
-  Enum<AuthenticateState> authenticate_state;
-  std::string authenticate_time;
-  std::string authenticate_number;
+  enum class AuthenticationScene : std::int32_t {
+    kUnrecognized = 0,
+    kFromMiniApp = 1,   // "FROM_MINI_APP"
+    kFromHardware = 2,  // "FROM_HARDWARE"
+  };
+  enum class AuthenticationState : std::int32_t {
+    kUnrecognized = 0,
+    kAuthenticateProcessing = 1,  // "AUTHENTICATE_PROCESSING"
+    kAuthenticateSuccess = 2,     // "AUTHENTICATE_SUCCESS"
+    kAuthenticateFailed = 3,      // "AUTHENTICATE_FAILED"
+  };
+  enum class AuthenticationType : std::int32_t {
+    kUnrecognized = 0,
+    kNormal = 1,     // "NORMAL"
+    kSignIn = 2,     // "SIGN_IN"
+    kInsurance = 3,  // "INSURANCE"
+    kContract = 4,   // "CONTRACT"
+  };
+  std::optional<std::string> mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> openid;
+  Enum<AuthenticationScene> authenticate_scene;
+  std::optional<std::string> authenticate_source;
+  std::optional<std::string> project_name;
+  std::optional<std::string> employer_name;
+  Enum<AuthenticationState> authenticate_state;
+  std::optional<std::string> authenticate_time;
+  std::optional<std::string> authenticate_number;
   std::optional<std::string> authenticate_failed_reason;
+  Enum<AuthenticationType> authenticate_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -399,13 +428,22 @@ struct GetRelationsByOpenidResponse {
     kAuthorized = 2,    // "AUTHORIZED"
     kDeauthorized = 3,  // "DEAUTHORIZED"
   };
-  std::string openid;
-  std::string mchid;
-  std::string sub_mchid;
-  // required
+  enum class PayrollCardRegisterState : std::int32_t {
+    kUnrecognized = 0,
+    kUndefined = 1,     // "UNDEFINED"
+    kUnregistered = 2,  // "UNREGISTERED"
+    kRegistered = 3,    // "REGISTERED"
+    kClosed = 4,        // "CLOSED"
+  };
+  std::optional<std::string> openid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> sub_mchid;
   Enum<AuthorizeState> authorize_state;
   std::optional<std::string> authorize_time;
   std::optional<std::string> deauthorize_time;
+  Enum<PayrollCardRegisterState> register_state;
+  std::optional<std::string> register_time;
+  std::optional<std::string> close_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -452,7 +490,12 @@ struct GetRelationsByOpenid {
 
 // POST v3/payroll-card/tokens
 struct PostTokensRequest {
-  using EmploymentType = PostAuthenticationsPreOrderWithAuthRequest::EmploymentType;
+  enum class EmploymentType : std::int32_t {
+    kUnrecognized = 0,
+    kLongTermEmployment = 1,     // "LONG_TERM_EMPLOYMENT"
+    kShortTermEmployment = 2,    // "SHORT_TERM_EMPLOYMENT"
+    kCooperationEmployment = 3,  // "COOPERATION_EMPLOYMENT"
+  };
   std::string openid;
   std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
@@ -461,7 +504,6 @@ struct PostTokensRequest {
   std::string user_name;
   // format base64; encrypted with the platform key when sent
   std::string id_card_number;
-  // required
   Enum<EmploymentType> employment_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -474,11 +516,11 @@ struct PostTokensRequest {
   ~PostTokensRequest();
 };
 struct PostTokensResponse {
-  std::string openid;
-  std::string mchid;
-  std::string sub_mchid;
-  std::string token;
-  std::int64_t expires_in = 0;
+  std::optional<std::string> openid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> token;
+  std::optional<std::int64_t> expires_in;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -540,6 +582,11 @@ struct PostTransferBatchesRequest {
     TransferDetailList& operator=(TransferDetailList&&) = default;
     ~TransferDetailList();
   };
+  enum class BusinessType : std::int32_t {
+    kUnrecognized = 0,
+    kUndefine = 1,   // "UNDEFINE"
+    kPromotion = 2,  // "PROMOTION"
+  };
   std::string sub_mchid;
   std::optional<std::string> sub_appid;
   std::string authorization_type;
@@ -551,8 +598,9 @@ struct PostTransferBatchesRequest {
   // required
   std::vector<TransferDetailList> transfer_detail_list;
   std::optional<std::string> sp_appid;
-  std::string employment_type;
-  std::string employment_scene;
+  std::optional<std::string> employment_type;
+  std::optional<std::string> employment_scene;
+  Enum<BusinessType> business_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -564,9 +612,10 @@ struct PostTransferBatchesRequest {
   ~PostTransferBatchesRequest();
 };
 struct PostTransferBatchesResponse {
-  std::string out_batch_no;
-  std::string batch_id;
-  std::string create_time;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
+  // format rfc3339
+  std::optional<std::string> create_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -694,7 +743,7 @@ struct PostWesureTokenValidationsRequest {
   ~PostWesureTokenValidationsRequest();
 };
 struct PostWesureTokenValidationsResponse {
-  std::string result;
+  std::optional<std::string> result;
   std::optional<std::string> authenticate_success_time;
   std::optional<std::string> openid;
   std::optional<std::string> fail_reason;
@@ -759,11 +808,19 @@ void Serialize(Archive& archive, PostTransferBatchesResponse& value);
 void Serialize(Archive& archive, PostWesureInsuranceRequest& value);
 void Serialize(Archive& archive, PostWesureTokenValidationsRequest& value);
 void Serialize(Archive& archive, PostWesureTokenValidationsResponse& value);
-const EnumTable& EnumTableOf(GetAuthenticationsResponse::Data::AuthenticateScene);
-const EnumTable& EnumTableOf(GetAuthenticationsResponse::Data::AuthenticateState);
-const EnumTable& EnumTableOf(PostAuthenticationsPreOrderRequest::AuthenticateType);
+const EnumTable& EnumTableOf(GetAuthenticationsResponse::Data::AuthenticationScene);
+const EnumTable& EnumTableOf(GetAuthenticationsResponse::Data::AuthenticationState);
+const EnumTable& EnumTableOf(GetAuthenticationsResponse::Data::AuthenticationType);
+const EnumTable& EnumTableOf(PostAuthenticationsPreOrderRequest::AuthenticationType);
 const EnumTable& EnumTableOf(PostAuthenticationsPreOrderWithAuthRequest::EmploymentType);
+const EnumTable& EnumTableOf(PostAuthenticationsPreOrderWithAuthRequest::AuthenticationType);
+const EnumTable& EnumTableOf(GetAuthenticationsByAuthenticateNumberResponse::AuthenticationScene);
+const EnumTable& EnumTableOf(GetAuthenticationsByAuthenticateNumberResponse::AuthenticationState);
+const EnumTable& EnumTableOf(GetAuthenticationsByAuthenticateNumberResponse::AuthenticationType);
 const EnumTable& EnumTableOf(GetRelationsByOpenidResponse::AuthorizeState);
+const EnumTable& EnumTableOf(GetRelationsByOpenidResponse::PayrollCardRegisterState);
+const EnumTable& EnumTableOf(PostTokensRequest::EmploymentType);
+const EnumTable& EnumTableOf(PostTransferBatchesRequest::BusinessType);
 const EnumTable& EnumTableOf(PostWesureTokenValidationsRequest::AuthenticateType);
 
 // Fluent calls: PayrollCard(client).segment().segment(placeholder).get(request).

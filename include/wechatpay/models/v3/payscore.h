@@ -44,7 +44,7 @@ struct PostAcquiringbankPermissionsRequest {
   ~PostAcquiringbankPermissionsRequest();
 };
 struct PostAcquiringbankPermissionsResponse {
-  std::string apply_permissions_token;
+  std::optional<std::string> apply_permissions_token;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -108,17 +108,17 @@ struct GetAcquiringbankPermissionsAuthorizationCodeRequest {
   ~GetAcquiringbankPermissionsAuthorizationCodeRequest();
 };
 struct GetAcquiringbankPermissionsAuthorizationCodeResponse {
-  std::string service_id;
-  std::string appid;
-  std::string mchid;
+  std::optional<std::string> service_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   std::optional<std::string> openid;
   std::optional<std::string> sub_openid;
-  std::string authorization_code;
-  std::string authorization_state;
+  std::optional<std::string> authorization_code;
+  std::optional<std::string> authorization_state;
   std::optional<std::string> notify_url;
   std::optional<std::string> cancel_authorization_time;
   std::optional<std::string> authorization_success_time;
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> channel_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -256,7 +256,7 @@ struct GetAcquiringbankServiceorderRequest {
 };
 struct GetAcquiringbankServiceorderResponse {
   struct PostPayments {
-    std::string name;
+    std::optional<std::string> name;
     std::optional<std::string> description;
     std::optional<std::int64_t> amount;
     std::optional<std::int64_t> count;
@@ -271,8 +271,8 @@ struct GetAcquiringbankServiceorderResponse {
     ~PostPayments();
   };
   struct PostDiscounts {
-    std::string name;
-    std::string description;
+    std::optional<std::string> name;
+    std::optional<std::string> description;
     std::optional<std::int64_t> amount;
     std::optional<std::int64_t> count;
     // Unknown members.
@@ -286,8 +286,8 @@ struct GetAcquiringbankServiceorderResponse {
     ~PostDiscounts();
   };
   struct RiskFund {
-    std::string name;
-    std::int64_t amount = 0;
+    std::optional<std::string> name;
+    std::optional<std::int64_t> amount;
     std::optional<std::string> description;
     // Unknown members.
     JsonValue extra;
@@ -303,7 +303,7 @@ struct GetAcquiringbankServiceorderResponse {
     struct Details {
       struct PromotionDetail {
         struct GoodsDetail {
-          std::string goods_id;
+          std::optional<std::string> goods_id;
           std::optional<std::int64_t> quantity;
           std::optional<std::int64_t> unit_price;
           std::optional<std::int64_t> discount_amount;
@@ -318,17 +318,17 @@ struct GetAcquiringbankServiceorderResponse {
           GoodsDetail& operator=(GoodsDetail&&) = default;
           ~GoodsDetail();
         };
-        std::string coupon_id;
+        std::optional<std::string> coupon_id;
         std::optional<std::string> name;
         std::optional<std::string> scope;
         std::optional<std::string> type;
-        std::int64_t amount = 0;
+        std::optional<std::int64_t> amount;
         std::optional<std::string> stock_id;
         std::optional<std::int64_t> wechatpay_contribute;
         std::optional<std::int64_t> merchant_contribute;
         std::optional<std::int64_t> other_contribute;
         std::optional<std::string> currency;
-        std::vector<GoodsDetail> goods_detail;
+        List<GoodsDetail> goods_detail;
         // Unknown members.
         JsonValue extra;
 
@@ -344,7 +344,7 @@ struct GetAcquiringbankServiceorderResponse {
       std::optional<std::string> paid_type;
       std::optional<std::string> paid_time;
       std::optional<std::string> transaction_id;
-      std::vector<PromotionDetail> promotion_detail;
+      List<PromotionDetail> promotion_detail;
       // Unknown members.
       JsonValue extra;
 
@@ -355,11 +355,11 @@ struct GetAcquiringbankServiceorderResponse {
       Details& operator=(Details&&) = default;
       ~Details();
     };
-    std::string state;
+    std::optional<std::string> state;
     std::optional<std::int64_t> total_amount;
     std::optional<std::int64_t> paying_amount;
     std::optional<std::int64_t> paid_amount;
-    std::vector<Details> details;
+    List<Details> details;
     // Unknown members.
     JsonValue extra;
 
@@ -371,7 +371,7 @@ struct GetAcquiringbankServiceorderResponse {
     ~Collection();
   };
   struct TimeRange {
-    std::string start_time;
+    std::optional<std::string> start_time;
     std::optional<std::string> start_time_remark;
     std::optional<std::string> end_time;
     std::optional<std::string> end_time_remark;
@@ -398,29 +398,29 @@ struct GetAcquiringbankServiceorderResponse {
     Location& operator=(Location&&) = default;
     ~Location();
   };
-  std::string out_order_no;
-  std::string service_id;
-  std::string appid;
-  std::string mchid;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> service_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   std::optional<std::string> sub_appid;
-  std::string sub_mchid;
-  std::string service_introduction;
-  std::string state;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> service_introduction;
+  std::optional<std::string> state;
   std::optional<std::string> state_description;
-  std::vector<PostPayments> post_payments;
-  std::vector<PostDiscounts> post_discounts;
-  RiskFund risk_fund;
+  List<PostPayments> post_payments;
+  List<PostDiscounts> post_discounts;
+  Optional<RiskFund> risk_fund;
   std::optional<std::int64_t> total_amount;
   std::optional<bool> need_collection;
-  std::optional<Collection> collection;
-  TimeRange time_range;
-  std::optional<Location> location;
+  Optional<Collection> collection;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
-  std::string notify_url;
+  std::optional<std::string> notify_url;
   std::optional<std::string> openid;
   std::optional<std::string> sub_openid;
-  std::string order_id;
-  std::string channel_id;
+  std::optional<std::string> order_id;
+  std::optional<std::string> channel_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -466,7 +466,21 @@ struct GetAcquiringbankServiceorder {
 
 // POST v3/payscore/acquiringbank/serviceorder
 struct PostAcquiringbankServiceorderRequest {
-  using PostPayments = GetAcquiringbankServiceorderResponse::PostPayments;
+  struct PostPayments {
+    std::string name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
   struct PostDiscounts {
     std::string name;
     std::string description;
@@ -482,9 +496,48 @@ struct PostAcquiringbankServiceorderRequest {
     PostDiscounts& operator=(PostDiscounts&&) = default;
     ~PostDiscounts();
   };
-  using RiskFund = GetAcquiringbankServiceorderResponse::RiskFund;
-  using TimeRange = GetAcquiringbankServiceorderResponse::TimeRange;
-  using Location = GetAcquiringbankServiceorderResponse::Location;
+  struct RiskFund {
+    std::string name;
+    std::int64_t amount = 0;
+    std::optional<std::string> description;
+    // Unknown members.
+    JsonValue extra;
+
+    RiskFund();
+    RiskFund(const RiskFund&) = default;
+    RiskFund(RiskFund&&) = default;
+    RiskFund& operator=(const RiskFund&) = default;
+    RiskFund& operator=(RiskFund&&) = default;
+    ~RiskFund();
+  };
+  struct TimeRange {
+    std::string start_time;
+    std::optional<std::string> start_time_remark;
+    std::optional<std::string> end_time;
+    std::optional<std::string> end_time_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    TimeRange();
+    TimeRange(const TimeRange&) = default;
+    TimeRange(TimeRange&&) = default;
+    TimeRange& operator=(const TimeRange&) = default;
+    TimeRange& operator=(TimeRange&&) = default;
+    ~TimeRange();
+  };
+  struct Location {
+    std::optional<std::string> start_location;
+    std::optional<std::string> end_location;
+    // Unknown members.
+    JsonValue extra;
+
+    Location();
+    Location(const Location&) = default;
+    Location(Location&&) = default;
+    Location& operator=(const Location&) = default;
+    Location& operator=(Location&&) = default;
+    ~Location();
+  };
   std::string service_id;
   std::string appid;
   std::string sub_mchid;
@@ -496,7 +549,7 @@ struct PostAcquiringbankServiceorderRequest {
   std::vector<PostDiscounts> post_discounts;
   RiskFund risk_fund;
   TimeRange time_range;
-  std::optional<Location> location;
+  Optional<Location> location;
   std::optional<std::string> openid;
   std::optional<std::string> sub_openid;
   std::optional<bool> need_user_confirm;
@@ -514,10 +567,24 @@ struct PostAcquiringbankServiceorderRequest {
   ~PostAcquiringbankServiceorderRequest();
 };
 struct PostAcquiringbankServiceorderResponse {
-  using PostPayments = GetAcquiringbankServiceorderResponse::PostPayments;
+  struct PostPayments {
+    std::optional<std::string> name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
   struct PostDiscounts {
-    std::string name;
-    std::string description;
+    std::optional<std::string> name;
+    std::optional<std::string> description;
     std::optional<std::int64_t> count;
     // Unknown members.
     JsonValue extra;
@@ -529,39 +596,54 @@ struct PostAcquiringbankServiceorderResponse {
     PostDiscounts& operator=(PostDiscounts&&) = default;
     ~PostDiscounts();
   };
-  using RiskFund = GetAcquiringbankServiceorderResponse::RiskFund;
-  using TimeRange = GetAcquiringbankServiceorderResponse::TimeRange;
-  struct Location {
-    std::optional<std::string> start_location;
-    std::string end_location;
+  struct RiskFund {
+    std::optional<std::string> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
     // Unknown members.
     JsonValue extra;
 
-    Location();
-    Location(const Location&) = default;
-    Location(Location&&) = default;
-    Location& operator=(const Location&) = default;
-    Location& operator=(Location&&) = default;
-    ~Location();
+    RiskFund();
+    RiskFund(const RiskFund&) = default;
+    RiskFund(RiskFund&&) = default;
+    RiskFund& operator=(const RiskFund&) = default;
+    RiskFund& operator=(RiskFund&&) = default;
+    ~RiskFund();
   };
-  std::string out_order_no;
-  std::string service_id;
-  std::string appid;
-  std::string mchid;
+  struct TimeRange {
+    std::optional<std::string> start_time;
+    std::optional<std::string> start_time_remark;
+    std::optional<std::string> end_time;
+    std::optional<std::string> end_time_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    TimeRange();
+    TimeRange(const TimeRange&) = default;
+    TimeRange(TimeRange&&) = default;
+    TimeRange& operator=(const TimeRange&) = default;
+    TimeRange& operator=(TimeRange&&) = default;
+    ~TimeRange();
+  };
+  using Location = PostAcquiringbankServiceorderRequest::Location;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> service_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   std::optional<std::string> sub_appid;
-  std::string sub_mchid;
-  std::string channel_id;
-  std::string service_introduction;
-  std::string state;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> channel_id;
+  std::optional<std::string> service_introduction;
+  std::optional<std::string> state;
   std::optional<std::string> state_description;
-  std::vector<PostPayments> post_payments;
-  std::vector<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  List<PostPayments> post_payments;
+  List<PostDiscounts> post_discounts;
+  Optional<RiskFund> risk_fund;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
-  std::string order_id;
+  std::optional<std::string> order_id;
   std::optional<std::string> package;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -630,8 +712,8 @@ struct GetAcquiringbankServiceorderDeductionRequest {
   ~GetAcquiringbankServiceorderDeductionRequest();
 };
 struct GetAcquiringbankServiceorderDeductionResponse {
-  std::string description;
-  std::string out_trade_no;
+  std::optional<std::string> description;
+  std::optional<std::string> out_trade_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -739,7 +821,21 @@ struct PostAcquiringbankServiceorderByOutOrderNoCancel {
 
 // POST v3/payscore/acquiringbank/serviceorder/{out_order_no}/complete
 struct PostAcquiringbankServiceorderByOutOrderNoCompleteRequest {
-  using PostPayments = GetAcquiringbankServiceorderResponse::PostPayments;
+  struct PostPayments {
+    std::string name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
   struct PostDiscounts {
     std::string name;
     std::string description;
@@ -755,8 +851,34 @@ struct PostAcquiringbankServiceorderByOutOrderNoCompleteRequest {
     PostDiscounts& operator=(PostDiscounts&&) = default;
     ~PostDiscounts();
   };
-  using TimeRange = GetAcquiringbankServiceorderResponse::TimeRange;
-  using Location = GetAcquiringbankServiceorderResponse::Location;
+  struct TimeRange {
+    std::string start_time;
+    std::optional<std::string> start_time_remark;
+    std::optional<std::string> end_time;
+    std::optional<std::string> end_time_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    TimeRange();
+    TimeRange(const TimeRange&) = default;
+    TimeRange(TimeRange&&) = default;
+    TimeRange& operator=(const TimeRange&) = default;
+    TimeRange& operator=(TimeRange&&) = default;
+    ~TimeRange();
+  };
+  struct Location {
+    std::optional<std::string> start_location;
+    std::optional<std::string> end_location;
+    // Unknown members.
+    JsonValue extra;
+
+    Location();
+    Location(const Location&) = default;
+    Location(Location&&) = default;
+    Location& operator=(const Location&) = default;
+    Location& operator=(Location&&) = default;
+    ~Location();
+  };
   std::string service_id;
   std::optional<std::string> channel_id;
   std::string sub_mchid;
@@ -764,8 +886,8 @@ struct PostAcquiringbankServiceorderByOutOrderNoCompleteRequest {
   std::vector<PostPayments> post_payments;
   std::vector<PostDiscounts> post_discounts;
   std::int64_t total_amount = 0;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<bool> profit_sharing;
   std::optional<std::string> complete_time;
   std::optional<std::string> goods_tag;
@@ -824,8 +946,36 @@ struct PostAcquiringbankServiceorderByOutOrderNoComplete {
 
 // POST v3/payscore/acquiringbank/serviceorder/{out_order_no}/modify
 struct PostAcquiringbankServiceorderByOutOrderNoModifyRequest {
-  using PostPayments = GetAcquiringbankServiceorderResponse::PostPayments;
-  using PostDiscounts = PostAcquiringbankServiceorderByOutOrderNoCompleteRequest::PostDiscounts;
+  struct PostPayments {
+    std::string name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
+  struct PostDiscounts {
+    std::string name;
+    std::string description;
+    std::int64_t amount = 0;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostDiscounts();
+    PostDiscounts(const PostDiscounts&) = default;
+    PostDiscounts(PostDiscounts&&) = default;
+    PostDiscounts& operator=(const PostDiscounts&) = default;
+    PostDiscounts& operator=(PostDiscounts&&) = default;
+    ~PostDiscounts();
+  };
   std::string service_id;
   std::string sub_mchid;
   std::optional<std::string> channel_id;
@@ -1084,7 +1234,19 @@ struct PostAcquiringbankServicepayondeliveryorderRequest {
     TimeRange& operator=(TimeRange&&) = default;
     ~TimeRange();
   };
-  using Location = GetAcquiringbankServiceorderResponse::Location;
+  struct Location {
+    std::optional<std::string> start_location;
+    std::optional<std::string> end_location;
+    // Unknown members.
+    JsonValue extra;
+
+    Location();
+    Location(const Location&) = default;
+    Location(Location&&) = default;
+    Location& operator=(const Location&) = default;
+    Location& operator=(Location&&) = default;
+    ~Location();
+  };
   struct RiskFund {
     enum class Name : std::int32_t {
       kUnrecognized = 0,
@@ -1143,7 +1305,7 @@ struct PostAcquiringbankServicepayondeliveryorderRequest {
       ~Goods();
     };
     std::optional<std::string> real_merchant_appid;
-    std::optional<JumpLink> jump_link;
+    Optional<JumpLink> jump_link;
     std::vector<Goods> goods;
     // Unknown members.
     JsonValue extra;
@@ -1165,15 +1327,15 @@ struct PostAcquiringbankServicepayondeliveryorderRequest {
   std::vector<PostPayments> post_payments;
   std::vector<PostDiscounts> post_discounts;
   TimeRange time_range;
-  std::optional<Location> location;
-  std::optional<RiskFund> risk_fund;
+  Optional<Location> location;
+  Optional<RiskFund> risk_fund;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
   std::optional<std::string> openid;
   std::optional<std::string> sub_openid;
   std::optional<bool> need_user_confirm;
   std::optional<std::string> mchid;
-  std::optional<ShoppingInfo> shopping_info;
+  Optional<ShoppingInfo> shopping_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1219,7 +1381,20 @@ struct PostAcquiringbankServicepayondeliveryorderResponse {
     PostDiscounts& operator=(PostDiscounts&&) = default;
     ~PostDiscounts();
   };
-  using RiskFund = GetAcquiringbankServiceorderResponse::RiskFund;
+  struct RiskFund {
+    std::optional<std::string> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    // Unknown members.
+    JsonValue extra;
+
+    RiskFund();
+    RiskFund(const RiskFund&) = default;
+    RiskFund(RiskFund&&) = default;
+    RiskFund& operator=(const RiskFund&) = default;
+    RiskFund& operator=(RiskFund&&) = default;
+    ~RiskFund();
+  };
   struct TimeRange {
     std::optional<std::string> start_time;
     std::optional<std::string> end_time;
@@ -1235,10 +1410,10 @@ struct PostAcquiringbankServicepayondeliveryorderResponse {
     TimeRange& operator=(TimeRange&&) = default;
     ~TimeRange();
   };
-  using Location = GetAcquiringbankServiceorderResponse::Location;
+  using Location = PostAcquiringbankServicepayondeliveryorderRequest::Location;
   struct ShoppingInfo {
     struct JumpLink {
-      std::string jump_link_type;
+      std::optional<std::string> jump_link_type;
       std::optional<std::string> appid;
       std::optional<std::string> path;
       // Unknown members.
@@ -1252,11 +1427,11 @@ struct PostAcquiringbankServicepayondeliveryorderResponse {
       ~JumpLink();
     };
     struct Goods {
-      std::string name;
-      std::string picture;
-      std::int64_t amount = 0;
-      std::int64_t count = 0;
-      std::vector<std::string> category_id;
+      std::optional<std::string> name;
+      std::optional<std::string> picture;
+      std::optional<std::int64_t> amount;
+      std::optional<std::int64_t> count;
+      List<std::string> category_id;
       // Unknown members.
       JsonValue extra;
 
@@ -1268,9 +1443,8 @@ struct PostAcquiringbankServicepayondeliveryorderResponse {
       ~Goods();
     };
     std::optional<std::string> real_merchant_appid;
-    JumpLink jump_link;
-    // required
-    std::vector<Goods> goods;
+    Optional<JumpLink> jump_link;
+    List<Goods> goods;
     // Unknown members.
     JsonValue extra;
 
@@ -1281,25 +1455,25 @@ struct PostAcquiringbankServicepayondeliveryorderResponse {
     ShoppingInfo& operator=(ShoppingInfo&&) = default;
     ~ShoppingInfo();
   };
-  std::string out_order_no;
-  std::string service_id;
-  std::string appid;
-  std::string mchid;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> service_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   std::optional<std::string> sub_appid;
-  std::string sub_mchid;
-  std::string service_introduction;
-  std::string state;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> service_introduction;
+  std::optional<std::string> state;
   std::optional<std::string> state_description;
-  std::vector<PostPayments> post_payments;
-  std::vector<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  List<PostPayments> post_payments;
+  List<PostDiscounts> post_discounts;
+  Optional<RiskFund> risk_fund;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
   std::optional<std::string> order_id;
   std::optional<std::string> package;
-  std::optional<ShoppingInfo> shopping_info;
+  Optional<ShoppingInfo> shopping_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1369,12 +1543,12 @@ struct GetMerchantBillRequest {
 };
 struct GetMerchantBillResponse {
   struct DownloadBillList {
-    std::int64_t bill_sequence = 0;
-    std::string hash_type;
-    std::string hash_value;
-    std::string download_url;
-    std::string encrypt_key;
-    std::string nonce;
+    std::optional<std::int64_t> bill_sequence;
+    std::optional<std::string> hash_type;
+    std::optional<std::string> hash_value;
+    std::optional<std::string> download_url;
+    std::optional<std::string> encrypt_key;
+    std::optional<std::string> nonce;
     // Unknown members.
     JsonValue extra;
 
@@ -1385,9 +1559,8 @@ struct GetMerchantBillResponse {
     DownloadBillList& operator=(DownloadBillList&&) = default;
     ~DownloadBillList();
   };
-  std::int64_t download_bill_count = 0;
-  // required
-  std::vector<DownloadBillList> download_bill_list;
+  std::optional<std::int64_t> download_bill_count;
+  List<DownloadBillList> download_bill_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1462,7 +1635,7 @@ struct GetOverseaPartnerServiceorderResponse {
     kMchComplete = 2,  // "MCH_COMPLETE"
   };
   struct PostPayments {
-    std::string name;
+    std::optional<std::string> name;
     std::optional<std::int64_t> amount;
     std::optional<std::string> description;
     std::optional<std::int64_t> count;
@@ -1476,8 +1649,35 @@ struct GetOverseaPartnerServiceorderResponse {
     PostPayments& operator=(PostPayments&&) = default;
     ~PostPayments();
   };
-  using PostDiscounts = GetAcquiringbankServiceorderResponse::PostDiscounts;
-  using RiskFund = GetAcquiringbankServiceorderResponse::RiskFund;
+  struct PostDiscounts {
+    std::optional<std::string> name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostDiscounts();
+    PostDiscounts(const PostDiscounts&) = default;
+    PostDiscounts(PostDiscounts&&) = default;
+    PostDiscounts& operator=(const PostDiscounts&) = default;
+    PostDiscounts& operator=(PostDiscounts&&) = default;
+    ~PostDiscounts();
+  };
+  struct RiskFund {
+    std::optional<std::string> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    // Unknown members.
+    JsonValue extra;
+
+    RiskFund();
+    RiskFund(const RiskFund&) = default;
+    RiskFund(RiskFund&&) = default;
+    RiskFund& operator=(const RiskFund&) = default;
+    RiskFund& operator=(RiskFund&&) = default;
+    ~RiskFund();
+  };
   struct Collection {
     enum class State : std::int32_t {
       kUnrecognized = 0,
@@ -1501,19 +1701,33 @@ struct GetOverseaPartnerServiceorderResponse {
           kCash = 1,    // "CASH"
           kNocash = 2,  // "NOCASH"
         };
-        using GoodsDetail =
-            GetAcquiringbankServiceorderResponse::Collection::Details::PromotionDetail::GoodsDetail;
-        std::string coupon_id;
+        struct GoodsDetail {
+          std::optional<std::string> goods_id;
+          std::optional<std::int64_t> quantity;
+          std::optional<std::int64_t> unit_price;
+          std::optional<std::int64_t> discount_amount;
+          std::optional<std::string> goods_remark;
+          // Unknown members.
+          JsonValue extra;
+
+          GoodsDetail();
+          GoodsDetail(const GoodsDetail&) = default;
+          GoodsDetail(GoodsDetail&&) = default;
+          GoodsDetail& operator=(const GoodsDetail&) = default;
+          GoodsDetail& operator=(GoodsDetail&&) = default;
+          ~GoodsDetail();
+        };
+        std::optional<std::string> coupon_id;
         std::optional<std::string> name;
         Enum<Scope> scope;
         Enum<Type> type;
-        std::int64_t amount = 0;
+        std::optional<std::int64_t> amount;
         std::optional<std::string> stock_id;
         std::optional<std::int64_t> wechatpay_contribute;
         std::optional<std::int64_t> merchant_contribute;
         std::optional<std::int64_t> other_contribute;
         std::optional<std::string> currency;
-        std::vector<GoodsDetail> goods_detail;
+        List<GoodsDetail> goods_detail;
         // Unknown members.
         JsonValue extra;
 
@@ -1530,7 +1744,7 @@ struct GetOverseaPartnerServiceorderResponse {
       // format rfc3339
       std::optional<std::string> paid_time;
       std::optional<std::string> transaction_id;
-      std::vector<PromotionDetail> promotion_detail;
+      List<PromotionDetail> promotion_detail;
       // Unknown members.
       JsonValue extra;
 
@@ -1541,13 +1755,12 @@ struct GetOverseaPartnerServiceorderResponse {
       Details& operator=(Details&&) = default;
       ~Details();
     };
-    // required
     Enum<State> state;
     std::optional<std::int64_t> total_amount;
     std::optional<std::int64_t> paying_amount;
     std::optional<std::int64_t> paid_amount;
     std::optional<std::string> bank_type;
-    std::vector<Details> details;
+    List<Details> details;
     // Unknown members.
     JsonValue extra;
 
@@ -1573,30 +1786,41 @@ struct GetOverseaPartnerServiceorderResponse {
     TimeRange& operator=(TimeRange&&) = default;
     ~TimeRange();
   };
-  using Location = GetAcquiringbankServiceorderResponse::Location;
-  std::string out_order_no;
-  std::string service_id;
-  std::string appid;
-  std::string mchid;
+  struct Location {
+    std::optional<std::string> start_location;
+    std::optional<std::string> end_location;
+    // Unknown members.
+    JsonValue extra;
+
+    Location();
+    Location(const Location&) = default;
+    Location(Location&&) = default;
+    Location& operator=(const Location&) = default;
+    Location& operator=(Location&&) = default;
+    ~Location();
+  };
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> service_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   std::optional<std::string> sub_appid;
-  std::string sub_mchid;
-  std::string service_introduction;
-  // required
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> service_introduction;
   Enum<State> state;
   Enum<StateDescription> state_description;
-  std::vector<PostPayments> post_payments;
-  std::vector<PostDiscounts> post_discounts;
-  RiskFund risk_fund;
+  List<PostPayments> post_payments;
+  List<PostDiscounts> post_discounts;
+  Optional<RiskFund> risk_fund;
   std::optional<std::int64_t> total_amount;
   std::optional<bool> need_collection;
-  std::optional<Collection> collection;
-  TimeRange time_range;
-  std::optional<Location> location;
+  Optional<Collection> collection;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
-  std::string notify_url;
+  std::optional<std::string> notify_url;
   std::optional<std::string> openid;
   std::optional<std::string> sub_openid;
-  std::string order_id;
+  std::optional<std::string> order_id;
   std::optional<std::string> currency;
   std::optional<std::int64_t> currency_price;
   std::optional<std::string> currency_rate_info;
@@ -1646,9 +1870,50 @@ struct GetOverseaPartnerServiceorder {
 
 // POST v3/payscore/oversea/partner/serviceorder
 struct PostOverseaPartnerServiceorderRequest {
-  using PostPayments = GetOverseaPartnerServiceorderResponse::PostPayments;
-  using PostDiscounts = GetAcquiringbankServiceorderResponse::PostDiscounts;
-  using RiskFund = GetAcquiringbankServiceorderResponse::RiskFund;
+  struct PostPayments {
+    std::string name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
+  struct PostDiscounts {
+    std::string name;
+    std::string description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostDiscounts();
+    PostDiscounts(const PostDiscounts&) = default;
+    PostDiscounts(PostDiscounts&&) = default;
+    PostDiscounts& operator=(const PostDiscounts&) = default;
+    PostDiscounts& operator=(PostDiscounts&&) = default;
+    ~PostDiscounts();
+  };
+  struct RiskFund {
+    std::string name;
+    std::int64_t amount = 0;
+    std::optional<std::string> description;
+    // Unknown members.
+    JsonValue extra;
+
+    RiskFund();
+    RiskFund(const RiskFund&) = default;
+    RiskFund(RiskFund&&) = default;
+    RiskFund& operator=(const RiskFund&) = default;
+    RiskFund& operator=(RiskFund&&) = default;
+    ~RiskFund();
+  };
   struct TimeRange {
     // format rfc3339
     std::string start_time;
@@ -1666,7 +1931,19 @@ struct PostOverseaPartnerServiceorderRequest {
     TimeRange& operator=(TimeRange&&) = default;
     ~TimeRange();
   };
-  using Location = GetAcquiringbankServiceorderResponse::Location;
+  struct Location {
+    std::optional<std::string> start_location;
+    std::optional<std::string> end_location;
+    // Unknown members.
+    JsonValue extra;
+
+    Location();
+    Location(const Location&) = default;
+    Location(Location&&) = default;
+    Location& operator=(const Location&) = default;
+    Location& operator=(Location&&) = default;
+    ~Location();
+  };
   std::string service_id;
   std::string appid;
   std::string sub_mchid;
@@ -1678,7 +1955,7 @@ struct PostOverseaPartnerServiceorderRequest {
   std::vector<PostDiscounts> post_discounts;
   RiskFund risk_fund;
   TimeRange time_range;
-  std::optional<Location> location;
+  Optional<Location> location;
   std::optional<std::string> openid;
   std::optional<std::string> sub_openid;
   std::optional<bool> need_user_confirm;
@@ -1697,32 +1974,98 @@ struct PostOverseaPartnerServiceorderRequest {
   ~PostOverseaPartnerServiceorderRequest();
 };
 struct PostOverseaPartnerServiceorderResponse {
-  using State = GetOverseaPartnerServiceorderResponse::State;
-  using StateDescription = GetOverseaPartnerServiceorderResponse::StateDescription;
-  using PostPayments = GetOverseaPartnerServiceorderResponse::PostPayments;
-  using PostDiscounts = PostAcquiringbankServiceorderResponse::PostDiscounts;
-  using RiskFund = GetAcquiringbankServiceorderResponse::RiskFund;
-  using TimeRange = PostOverseaPartnerServiceorderRequest::TimeRange;
-  using Location = PostAcquiringbankServiceorderResponse::Location;
-  std::string out_order_no;
-  std::string service_id;
-  std::string appid;
-  std::string mchid;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kCreated = 1,  // "CREATED"
+    kDoing = 2,    // "DOING"
+    kDone = 3,     // "DONE"
+    kRevoked = 4,  // "REVOKED"
+    kExpired = 5,  // "EXPIRED"
+  };
+  enum class StateDescription : std::int32_t {
+    kUnrecognized = 0,
+    kUserConfirm = 1,  // "USER_CONFIRM"
+    kMchComplete = 2,  // "MCH_COMPLETE"
+  };
+  struct PostPayments {
+    std::optional<std::string> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
+  struct PostDiscounts {
+    std::optional<std::string> name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostDiscounts();
+    PostDiscounts(const PostDiscounts&) = default;
+    PostDiscounts(PostDiscounts&&) = default;
+    PostDiscounts& operator=(const PostDiscounts&) = default;
+    PostDiscounts& operator=(PostDiscounts&&) = default;
+    ~PostDiscounts();
+  };
+  struct RiskFund {
+    std::optional<std::string> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    // Unknown members.
+    JsonValue extra;
+
+    RiskFund();
+    RiskFund(const RiskFund&) = default;
+    RiskFund(RiskFund&&) = default;
+    RiskFund& operator=(const RiskFund&) = default;
+    RiskFund& operator=(RiskFund&&) = default;
+    ~RiskFund();
+  };
+  struct TimeRange {
+    // format rfc3339
+    std::optional<std::string> start_time;
+    // format rfc3339
+    std::optional<std::string> end_time;
+    std::optional<std::string> start_time_remark;
+    std::optional<std::string> end_time_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    TimeRange();
+    TimeRange(const TimeRange&) = default;
+    TimeRange(TimeRange&&) = default;
+    TimeRange& operator=(const TimeRange&) = default;
+    TimeRange& operator=(TimeRange&&) = default;
+    ~TimeRange();
+  };
+  using Location = PostOverseaPartnerServiceorderRequest::Location;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> service_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   std::optional<std::string> sub_appid;
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> currency;
-  std::string service_introduction;
-  // required
+  std::optional<std::string> service_introduction;
   Enum<State> state;
   Enum<StateDescription> state_description;
-  std::vector<PostPayments> post_payments;
-  std::vector<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  List<PostPayments> post_payments;
+  List<PostDiscounts> post_discounts;
+  Optional<RiskFund> risk_fund;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
-  std::string order_id;
+  std::optional<std::string> order_id;
   std::optional<std::string> package;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1828,8 +2171,36 @@ struct PostOverseaPartnerServiceorderByOutOrderNoCancel {
 
 // POST v3/payscore/oversea/partner/serviceorder/{out_order_no}/complete
 struct PostOverseaPartnerServiceorderByOutOrderNoCompleteRequest {
-  using PostPayments = GetAcquiringbankServiceorderResponse::PostPayments;
-  using PostDiscounts = PostAcquiringbankServiceorderByOutOrderNoCompleteRequest::PostDiscounts;
+  struct PostPayments {
+    std::string name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
+  struct PostDiscounts {
+    std::string name;
+    std::string description;
+    std::int64_t amount = 0;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostDiscounts();
+    PostDiscounts(const PostDiscounts&) = default;
+    PostDiscounts(PostDiscounts&&) = default;
+    PostDiscounts& operator=(const PostDiscounts&) = default;
+    PostDiscounts& operator=(PostDiscounts&&) = default;
+    ~PostDiscounts();
+  };
   struct TimeRange {
     // format rfc3339
     std::optional<std::string> start_time;
@@ -1847,7 +2218,19 @@ struct PostOverseaPartnerServiceorderByOutOrderNoCompleteRequest {
     TimeRange& operator=(TimeRange&&) = default;
     ~TimeRange();
   };
-  using Location = GetAcquiringbankServiceorderResponse::Location;
+  struct Location {
+    std::optional<std::string> start_location;
+    std::optional<std::string> end_location;
+    // Unknown members.
+    JsonValue extra;
+
+    Location();
+    Location(const Location&) = default;
+    Location(Location&&) = default;
+    Location& operator=(const Location&) = default;
+    Location& operator=(Location&&) = default;
+    ~Location();
+  };
   std::string service_id;
   std::string sub_mchid;
   // required
@@ -1855,8 +2238,8 @@ struct PostOverseaPartnerServiceorderByOutOrderNoCompleteRequest {
   std::vector<PostDiscounts> post_discounts;
   std::int64_t total_amount = 0;
   std::optional<std::string> currency;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<bool> profit_sharing;
   // format rfc3339
   std::optional<std::string> complete_time;
@@ -2012,7 +2395,7 @@ struct PostPartnerPermissionsRequest {
   ~PostPartnerPermissionsRequest();
 };
 struct PostPartnerPermissionsResponse {
-  std::string apply_permissions_token;
+  std::optional<std::string> apply_permissions_token;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2077,7 +2460,7 @@ struct PostPartnerPermissionsApplyForSceneRequest {
   std::string authorization_code;
   std::optional<std::string> notify_url;
   std::string scene;
-  std::optional<TransactionSceneInfo> transaction_scene_info;
+  Optional<TransactionSceneInfo> transaction_scene_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2093,7 +2476,7 @@ struct PostPartnerPermissionsApplyForSceneRequest {
   ~PostPartnerPermissionsApplyForSceneRequest();
 };
 struct PostPartnerPermissionsApplyForSceneResponse {
-  std::string scene;
+  std::optional<std::string> scene;
   std::optional<std::string> transaction_permissions_token;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2144,7 +2527,22 @@ struct PostPartnerPermissionsApplyForScene {
 // POST v3/payscore/partner/permissions/assess-user-risk-level
 struct PostPartnerPermissionsAssessUserRiskLevelRequest {
   struct ShoppingInfo {
-    using Goods = PostAcquiringbankServicepayondeliveryorderResponse::ShoppingInfo::Goods;
+    struct Goods {
+      std::string name;
+      std::string picture;
+      std::int64_t amount = 0;
+      std::int64_t count = 0;
+      std::vector<std::string> category_id;
+      // Unknown members.
+      JsonValue extra;
+
+      Goods();
+      Goods(const Goods&) = default;
+      Goods(Goods&&) = default;
+      Goods& operator=(const Goods&) = default;
+      Goods& operator=(Goods&&) = default;
+      ~Goods();
+    };
     // required
     std::vector<Goods> goods;
     // Unknown members.
@@ -2164,7 +2562,7 @@ struct PostPartnerPermissionsAssessUserRiskLevelRequest {
   std::optional<std::string> authorization_code;
   std::optional<std::string> openid;
   std::optional<std::string> sub_openid;
-  std::optional<ShoppingInfo> shopping_info;
+  Optional<ShoppingInfo> shopping_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2180,12 +2578,12 @@ struct PostPartnerPermissionsAssessUserRiskLevelRequest {
   ~PostPartnerPermissionsAssessUserRiskLevelRequest();
 };
 struct PostPartnerPermissionsAssessUserRiskLevelResponse {
-  std::string service_id;
-  std::string appid;
-  std::string mchid;
+  std::optional<std::string> service_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   std::optional<std::string> openid;
   std::optional<std::string> authorization_code;
-  std::string authorization_state;
+  std::optional<std::string> authorization_state;
   std::optional<std::string> notify_url;
   // format rfc3339
   std::optional<std::string> cancel_authorization_time;
@@ -2264,18 +2662,18 @@ struct GetPartnerPermissionsAuthorizationCodeRequest {
   ~GetPartnerPermissionsAuthorizationCodeRequest();
 };
 struct GetPartnerPermissionsAuthorizationCodeResponse {
-  std::string service_id;
-  std::string appid;
-  std::string mchid;
+  std::optional<std::string> service_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   std::optional<std::string> openid;
-  std::string authorization_code;
-  std::string authorization_state;
+  std::optional<std::string> authorization_code;
+  std::optional<std::string> authorization_state;
   std::optional<std::string> notify_url;
   // format rfc3339
   std::optional<std::string> cancel_authorization_time;
   // format rfc3339
   std::optional<std::string> authorization_success_time;
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> sub_openid;
   std::optional<std::int64_t> user_risk_level;
@@ -2413,18 +2811,18 @@ struct GetPartnerPermissionsSearchRequest {
   ~GetPartnerPermissionsSearchRequest();
 };
 struct GetPartnerPermissionsSearchResponse {
-  std::string service_id;
-  std::string appid;
-  std::string mchid;
+  std::optional<std::string> service_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   std::optional<std::string> openid;
   std::optional<std::string> authorization_code;
-  std::string authorization_state;
+  std::optional<std::string> authorization_state;
   std::optional<std::string> notify_url;
   // format rfc3339
   std::optional<std::string> cancel_authorization_time;
   // format rfc3339
-  std::string authorization_success_time;
-  std::string sub_mchid;
+  std::optional<std::string> authorization_success_time;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> sub_openid;
   std::optional<std::int64_t> user_risk_level;
@@ -2552,14 +2950,14 @@ struct PostPartnerServiceAccountApplicationsRequest {
   ~PostPartnerServiceAccountApplicationsRequest();
 };
 struct PostPartnerServiceAccountApplicationsResponse {
-  std::string service_id;
-  std::string mchid;
-  std::string appid;
-  std::string sub_mchid;
+  std::optional<std::string> service_id;
+  std::optional<std::string> mchid;
+  std::optional<std::string> appid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
-  std::string out_apply_no;
+  std::optional<std::string> out_apply_no;
   std::optional<std::string> result_notify_url;
-  std::string apply_state;
+  std::optional<std::string> apply_state;
   std::optional<std::string> reject_reason;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2624,14 +3022,14 @@ struct GetPartnerServiceAccountApplicationsByOutApplyNoRequest {
   ~GetPartnerServiceAccountApplicationsByOutApplyNoRequest();
 };
 struct GetPartnerServiceAccountApplicationsByOutApplyNoResponse {
-  std::string service_id;
-  std::string mchid;
-  std::string appid;
-  std::string sub_mchid;
+  std::optional<std::string> service_id;
+  std::optional<std::string> mchid;
+  std::optional<std::string> appid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
-  std::string out_apply_no;
+  std::optional<std::string> out_apply_no;
   std::optional<std::string> result_notify_url;
-  std::string apply_state;
+  std::optional<std::string> apply_state;
   std::optional<std::string> reject_reason;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2699,36 +3097,113 @@ struct GetPartnerServiceorderRequest {
   ~GetPartnerServiceorderRequest();
 };
 struct GetPartnerServiceorderResponse {
-  using State = GetOverseaPartnerServiceorderResponse::State;
-  using StateDescription = GetOverseaPartnerServiceorderResponse::StateDescription;
-  using PostPayments = GetAcquiringbankServiceorderResponse::PostPayments;
-  using PostDiscounts = GetAcquiringbankServiceorderResponse::PostDiscounts;
-  using RiskFund = GetAcquiringbankServiceorderResponse::RiskFund;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kCreated = 1,  // "CREATED"
+    kDoing = 2,    // "DOING"
+    kDone = 3,     // "DONE"
+    kRevoked = 4,  // "REVOKED"
+    kExpired = 5,  // "EXPIRED"
+  };
+  enum class StateDescription : std::int32_t {
+    kUnrecognized = 0,
+    kUserConfirm = 1,  // "USER_CONFIRM"
+    kMchComplete = 2,  // "MCH_COMPLETE"
+  };
+  struct PostPayments {
+    std::optional<std::string> name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
+  struct PostDiscounts {
+    std::optional<std::string> name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostDiscounts();
+    PostDiscounts(const PostDiscounts&) = default;
+    PostDiscounts(PostDiscounts&&) = default;
+    PostDiscounts& operator=(const PostDiscounts&) = default;
+    PostDiscounts& operator=(PostDiscounts&&) = default;
+    ~PostDiscounts();
+  };
+  struct RiskFund {
+    std::optional<std::string> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    // Unknown members.
+    JsonValue extra;
+
+    RiskFund();
+    RiskFund(const RiskFund&) = default;
+    RiskFund(RiskFund&&) = default;
+    RiskFund& operator=(const RiskFund&) = default;
+    RiskFund& operator=(RiskFund&&) = default;
+    ~RiskFund();
+  };
   struct Collection {
-    using State = GetOverseaPartnerServiceorderResponse::Collection::State;
+    enum class State : std::int32_t {
+      kUnrecognized = 0,
+      kUserPaying = 1,  // "USER_PAYING"
+      kUserPaid = 2,    // "USER_PAID"
+    };
     struct Details {
-      using PaidType = GetOverseaPartnerServiceorderResponse::Collection::Details::PaidType;
+      enum class PaidType : std::int32_t {
+        kUnrecognized = 0,
+        kNewton = 1,  // "NEWTON"
+        kMch = 2,     // "MCH"
+      };
       struct PromotionDetail {
         enum class Scope : std::int32_t {
           kUnrecognized = 0,
           kSingle = 1,  // "SINGLE"
           kGlobal = 2,  // "GLOBAL"
         };
-        using Type =
-            GetOverseaPartnerServiceorderResponse::Collection::Details::PromotionDetail::Type;
-        using GoodsDetail =
-            GetAcquiringbankServiceorderResponse::Collection::Details::PromotionDetail::GoodsDetail;
-        std::string coupon_id;
+        enum class Type : std::int32_t {
+          kUnrecognized = 0,
+          kCash = 1,    // "CASH"
+          kNocash = 2,  // "NOCASH"
+        };
+        struct GoodsDetail {
+          std::optional<std::string> goods_id;
+          std::optional<std::int64_t> quantity;
+          std::optional<std::int64_t> unit_price;
+          std::optional<std::int64_t> discount_amount;
+          std::optional<std::string> goods_remark;
+          // Unknown members.
+          JsonValue extra;
+
+          GoodsDetail();
+          GoodsDetail(const GoodsDetail&) = default;
+          GoodsDetail(GoodsDetail&&) = default;
+          GoodsDetail& operator=(const GoodsDetail&) = default;
+          GoodsDetail& operator=(GoodsDetail&&) = default;
+          ~GoodsDetail();
+        };
+        std::optional<std::string> coupon_id;
         std::optional<std::string> name;
         Enum<Scope> scope;
         Enum<Type> type;
-        std::int64_t amount = 0;
+        std::optional<std::int64_t> amount;
         std::optional<std::string> stock_id;
         std::optional<std::int64_t> wechatpay_contribute;
         std::optional<std::int64_t> merchant_contribute;
         std::optional<std::int64_t> other_contribute;
         std::optional<std::string> currency;
-        std::vector<GoodsDetail> goods_detail;
+        List<GoodsDetail> goods_detail;
         // Unknown members.
         JsonValue extra;
 
@@ -2744,7 +3219,7 @@ struct GetPartnerServiceorderResponse {
       Enum<PaidType> paid_type;
       std::optional<std::string> paid_time;
       std::optional<std::string> transaction_id;
-      std::vector<PromotionDetail> promotion_detail;
+      List<PromotionDetail> promotion_detail;
       // Unknown members.
       JsonValue extra;
 
@@ -2755,12 +3230,11 @@ struct GetPartnerServiceorderResponse {
       Details& operator=(Details&&) = default;
       ~Details();
     };
-    // required
     Enum<State> state;
     std::optional<std::int64_t> total_amount;
     std::optional<std::int64_t> paying_amount;
     std::optional<std::int64_t> paid_amount;
-    std::vector<Details> details;
+    List<Details> details;
     std::optional<std::string> bank_type;
     // Unknown members.
     JsonValue extra;
@@ -2772,26 +3246,51 @@ struct GetPartnerServiceorderResponse {
     Collection& operator=(Collection&&) = default;
     ~Collection();
   };
-  using TimeRange = GetOverseaPartnerServiceorderResponse::TimeRange;
-  using Location = GetAcquiringbankServiceorderResponse::Location;
-  std::string out_order_no;
-  std::string service_id;
-  std::string appid;
-  std::string mchid;
+  struct TimeRange {
+    std::optional<std::string> start_time;
+    std::optional<std::string> start_time_remark;
+    std::optional<std::string> end_time;
+    std::optional<std::string> end_time_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    TimeRange();
+    TimeRange(const TimeRange&) = default;
+    TimeRange(TimeRange&&) = default;
+    TimeRange& operator=(const TimeRange&) = default;
+    TimeRange& operator=(TimeRange&&) = default;
+    ~TimeRange();
+  };
+  struct Location {
+    std::optional<std::string> start_location;
+    std::optional<std::string> end_location;
+    // Unknown members.
+    JsonValue extra;
+
+    Location();
+    Location(const Location&) = default;
+    Location(Location&&) = default;
+    Location& operator=(const Location&) = default;
+    Location& operator=(Location&&) = default;
+    ~Location();
+  };
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> service_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> sub_mchid;
-  std::string service_introduction;
-  // required
+  std::optional<std::string> service_introduction;
   Enum<State> state;
   Enum<StateDescription> state_description;
-  std::vector<PostPayments> post_payments;
-  std::vector<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
+  List<PostPayments> post_payments;
+  List<PostDiscounts> post_discounts;
+  Optional<RiskFund> risk_fund;
   std::optional<std::int64_t> total_amount;
   std::optional<bool> need_collection;
-  std::optional<Collection> collection;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<Collection> collection;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
   std::optional<std::string> openid;
@@ -2841,10 +3340,44 @@ struct GetPartnerServiceorder {
 
 // POST v3/payscore/partner/serviceorder
 struct PostPartnerServiceorderRequest {
-  using PostPayments = GetAcquiringbankServiceorderResponse::PostPayments;
-  using PostDiscounts = GetAcquiringbankServiceorderResponse::PostDiscounts;
+  struct PostPayments {
+    std::string name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
+  struct PostDiscounts {
+    std::string name;
+    std::string description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostDiscounts();
+    PostDiscounts(const PostDiscounts&) = default;
+    PostDiscounts(PostDiscounts&&) = default;
+    PostDiscounts& operator=(const PostDiscounts&) = default;
+    PostDiscounts& operator=(PostDiscounts&&) = default;
+    ~PostDiscounts();
+  };
   struct RiskFund {
-    using Name = PostAcquiringbankServicepayondeliveryorderRequest::RiskFund::Name;
+    enum class Name : std::int32_t {
+      kUnrecognized = 0,
+      kDeposit = 1,            // "DEPOSIT"
+      kAdvance = 2,            // "ADVANCE"
+      kCashDeposit = 3,        // "CASH_DEPOSIT"
+      kEstimateOrderCost = 4,  // "ESTIMATE_ORDER_COST"
+    };
     // required
     Enum<Name> name;
     std::int64_t amount = 0;
@@ -2859,8 +3392,34 @@ struct PostPartnerServiceorderRequest {
     RiskFund& operator=(RiskFund&&) = default;
     ~RiskFund();
   };
-  using TimeRange = GetOverseaPartnerServiceorderResponse::TimeRange;
-  using Location = GetAcquiringbankServiceorderResponse::Location;
+  struct TimeRange {
+    std::optional<std::string> start_time;
+    std::optional<std::string> start_time_remark;
+    std::optional<std::string> end_time;
+    std::optional<std::string> end_time_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    TimeRange();
+    TimeRange(const TimeRange&) = default;
+    TimeRange(TimeRange&&) = default;
+    TimeRange& operator=(const TimeRange&) = default;
+    TimeRange& operator=(TimeRange&&) = default;
+    ~TimeRange();
+  };
+  struct Location {
+    std::optional<std::string> start_location;
+    std::optional<std::string> end_location;
+    // Unknown members.
+    JsonValue extra;
+
+    Location();
+    Location(const Location&) = default;
+    Location(Location&&) = default;
+    Location& operator=(const Location&) = default;
+    Location& operator=(Location&&) = default;
+    ~Location();
+  };
   struct Device {
     std::optional<std::string> start_device_id;
     std::optional<std::string> end_device_id;
@@ -2885,13 +3444,13 @@ struct PostPartnerServiceorderRequest {
   std::vector<PostDiscounts> post_discounts;
   RiskFund risk_fund;
   TimeRange time_range;
-  std::optional<Location> location;
+  Optional<Location> location;
   std::optional<std::string> openid;
   std::optional<std::string> sub_openid;
   std::optional<bool> need_user_confirm;
   std::string notify_url;
   std::optional<std::string> attach;
-  std::optional<Device> device;
+  Optional<Device> device;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2903,31 +3462,83 @@ struct PostPartnerServiceorderRequest {
   ~PostPartnerServiceorderRequest();
 };
 struct PostPartnerServiceorderResponse {
-  using State = GetOverseaPartnerServiceorderResponse::State;
-  using StateDescription = GetOverseaPartnerServiceorderResponse::StateDescription;
-  using PostPayments = GetAcquiringbankServiceorderResponse::PostPayments;
-  using PostDiscounts = GetAcquiringbankServiceorderResponse::PostDiscounts;
-  using RiskFund = PostPartnerServiceorderRequest::RiskFund;
-  using TimeRange = GetAcquiringbankServiceorderResponse::TimeRange;
-  using Location = PostAcquiringbankServiceorderResponse::Location;
-  std::string out_order_no;
-  std::string service_id;
-  std::string appid;
-  std::string mchid;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kCreated = 1,  // "CREATED"
+    kDoing = 2,    // "DOING"
+    kDone = 3,     // "DONE"
+    kRevoked = 4,  // "REVOKED"
+    kExpired = 5,  // "EXPIRED"
+  };
+  enum class StateDescription : std::int32_t {
+    kUnrecognized = 0,
+    kUserConfirm = 1,  // "USER_CONFIRM"
+    kMchComplete = 2,  // "MCH_COMPLETE"
+  };
+  struct PostPayments {
+    std::optional<std::string> name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
+  struct PostDiscounts {
+    std::optional<std::string> name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostDiscounts();
+    PostDiscounts(const PostDiscounts&) = default;
+    PostDiscounts(PostDiscounts&&) = default;
+    PostDiscounts& operator=(const PostDiscounts&) = default;
+    PostDiscounts& operator=(PostDiscounts&&) = default;
+    ~PostDiscounts();
+  };
+  struct RiskFund {
+    using Name = PostPartnerServiceorderRequest::RiskFund::Name;
+    Enum<Name> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    // Unknown members.
+    JsonValue extra;
+
+    RiskFund();
+    RiskFund(const RiskFund&) = default;
+    RiskFund(RiskFund&&) = default;
+    RiskFund& operator=(const RiskFund&) = default;
+    RiskFund& operator=(RiskFund&&) = default;
+    ~RiskFund();
+  };
+  using TimeRange = PostPartnerServiceorderRequest::TimeRange;
+  using Location = PostPartnerServiceorderRequest::Location;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> service_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   std::optional<std::string> sub_appid;
-  std::string sub_mchid;
-  std::string service_introduction;
-  // required
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> service_introduction;
   Enum<State> state;
   Enum<StateDescription> state_description;
-  std::vector<PostPayments> post_payments;
-  std::vector<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  List<PostPayments> post_payments;
+  List<PostDiscounts> post_discounts;
+  Optional<RiskFund> risk_fund;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
-  std::string order_id;
+  std::optional<std::string> order_id;
   std::optional<std::string> package;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2973,10 +3584,64 @@ struct PostPartnerServiceorder {
 
 // POST v3/payscore/partner/serviceorder/direct-complete
 struct PostPartnerServiceorderDirectCompleteRequest {
-  using PostPayments = GetAcquiringbankServiceorderResponse::PostPayments;
-  using PostDiscounts = GetAcquiringbankServiceorderResponse::PostDiscounts;
-  using TimeRange = GetAcquiringbankServiceorderResponse::TimeRange;
-  using Location = GetAcquiringbankServiceorderResponse::Location;
+  struct PostPayments {
+    std::string name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
+  struct PostDiscounts {
+    std::string name;
+    std::string description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostDiscounts();
+    PostDiscounts(const PostDiscounts&) = default;
+    PostDiscounts(PostDiscounts&&) = default;
+    PostDiscounts& operator=(const PostDiscounts&) = default;
+    PostDiscounts& operator=(PostDiscounts&&) = default;
+    ~PostDiscounts();
+  };
+  struct TimeRange {
+    std::string start_time;
+    std::optional<std::string> start_time_remark;
+    std::optional<std::string> end_time;
+    std::optional<std::string> end_time_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    TimeRange();
+    TimeRange(const TimeRange&) = default;
+    TimeRange(TimeRange&&) = default;
+    TimeRange& operator=(const TimeRange&) = default;
+    TimeRange& operator=(TimeRange&&) = default;
+    ~TimeRange();
+  };
+  struct Location {
+    std::optional<std::string> start_location;
+    std::optional<std::string> end_location;
+    // Unknown members.
+    JsonValue extra;
+
+    Location();
+    Location(const Location&) = default;
+    Location(Location&&) = default;
+    Location& operator=(const Location&) = default;
+    Location& operator=(Location&&) = default;
+    ~Location();
+  };
   std::string service_id;
   std::string appid;
   std::string sub_appid;
@@ -2987,7 +3652,7 @@ struct PostPartnerServiceorderDirectCompleteRequest {
   std::vector<PostDiscounts> post_discounts;
   std::int64_t total_amount = 0;
   TimeRange time_range;
-  std::optional<Location> location;
+  Optional<Location> location;
   std::optional<bool> profit_sharing;
   std::optional<std::string> goods_tag;
   std::optional<std::string> attach;
@@ -3103,23 +3768,90 @@ struct PostPartnerServiceorderByOutOrderNoCancel {
 
 // POST v3/payscore/partner/serviceorder/{out_order_no}/complete
 struct PostPartnerServiceorderByOutOrderNoCompleteRequest {
-  using PostPayments = GetAcquiringbankServiceorderResponse::PostPayments;
-  using PostDiscounts = PostAcquiringbankServiceorderByOutOrderNoCompleteRequest::PostDiscounts;
-  using TimeRange = GetOverseaPartnerServiceorderResponse::TimeRange;
-  using Location = GetAcquiringbankServiceorderResponse::Location;
-  using Device = PostPartnerServiceorderRequest::Device;
+  struct PostPayments {
+    std::string name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
+  struct PostDiscounts {
+    std::string name;
+    std::string description;
+    std::int64_t amount = 0;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostDiscounts();
+    PostDiscounts(const PostDiscounts&) = default;
+    PostDiscounts(PostDiscounts&&) = default;
+    PostDiscounts& operator=(const PostDiscounts&) = default;
+    PostDiscounts& operator=(PostDiscounts&&) = default;
+    ~PostDiscounts();
+  };
+  struct TimeRange {
+    std::optional<std::string> start_time;
+    std::optional<std::string> start_time_remark;
+    std::optional<std::string> end_time;
+    std::optional<std::string> end_time_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    TimeRange();
+    TimeRange(const TimeRange&) = default;
+    TimeRange(TimeRange&&) = default;
+    TimeRange& operator=(const TimeRange&) = default;
+    TimeRange& operator=(TimeRange&&) = default;
+    ~TimeRange();
+  };
+  struct Location {
+    std::optional<std::string> start_location;
+    std::optional<std::string> end_location;
+    // Unknown members.
+    JsonValue extra;
+
+    Location();
+    Location(const Location&) = default;
+    Location(Location&&) = default;
+    Location& operator=(const Location&) = default;
+    Location& operator=(Location&&) = default;
+    ~Location();
+  };
+  struct Device {
+    std::optional<std::string> start_device_id;
+    std::optional<std::string> end_device_id;
+    std::optional<std::string> materiel_no;
+    // Unknown members.
+    JsonValue extra;
+
+    Device();
+    Device(const Device&) = default;
+    Device(Device&&) = default;
+    Device& operator=(const Device&) = default;
+    Device& operator=(Device&&) = default;
+    ~Device();
+  };
   std::string service_id;
   std::string sub_mchid;
   // required
   std::vector<PostPayments> post_payments;
   std::vector<PostDiscounts> post_discounts;
   std::int64_t total_amount = 0;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<bool> profit_sharing;
   std::optional<std::string> complete_time;
   std::optional<std::string> goods_tag;
-  std::optional<Device> device;
+  Optional<Device> device;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3175,7 +3907,21 @@ struct PostPartnerServiceorderByOutOrderNoComplete {
 
 // POST v3/payscore/partner/serviceorder/{out_order_no}/modify
 struct PostPartnerServiceorderByOutOrderNoModifyRequest {
-  using PostPayments = GetAcquiringbankServiceorderResponse::PostPayments;
+  struct PostPayments {
+    std::string name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
   struct PostDiscounts {
     std::string name;
     std::optional<std::string> description;
@@ -3191,7 +3937,20 @@ struct PostPartnerServiceorderByOutOrderNoModifyRequest {
     PostDiscounts& operator=(PostDiscounts&&) = default;
     ~PostDiscounts();
   };
-  using Device = PostPartnerServiceorderRequest::Device;
+  struct Device {
+    std::optional<std::string> start_device_id;
+    std::optional<std::string> end_device_id;
+    std::optional<std::string> materiel_no;
+    // Unknown members.
+    JsonValue extra;
+
+    Device();
+    Device(const Device&) = default;
+    Device(Device&&) = default;
+    Device& operator=(const Device&) = default;
+    Device& operator=(Device&&) = default;
+    ~Device();
+  };
   std::optional<std::string> service_id;
   std::string sub_mchid;
   // required
@@ -3199,7 +3958,7 @@ struct PostPartnerServiceorderByOutOrderNoModifyRequest {
   std::vector<PostDiscounts> post_discounts;
   std::int64_t total_amount = 0;
   std::string reason;
-  std::optional<Device> device;
+  Optional<Device> device;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3312,8 +4071,36 @@ struct PostPartnerServiceorderByOutOrderNoPay {
 
 // POST v3/payscore/partner/serviceorder/{out_order_no}/send-pendingmessage
 struct PostPartnerServiceorderByOutOrderNoSendPendingmessageRequest {
-  using PostPayments = PostAcquiringbankServicepayondeliveryorderResponse::PostPayments;
-  using PostDiscounts = PostAcquiringbankServicepayondeliveryorderResponse::PostDiscounts;
+  struct PostPayments {
+    std::optional<std::string> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
+  struct PostDiscounts {
+    std::optional<std::string> name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostDiscounts();
+    PostDiscounts(const PostDiscounts&) = default;
+    PostDiscounts(PostDiscounts&&) = default;
+    PostDiscounts& operator=(const PostDiscounts&) = default;
+    PostDiscounts& operator=(PostDiscounts&&) = default;
+    ~PostDiscounts();
+  };
   std::string service_id;
   std::string sub_mchid;
   // required
@@ -3376,8 +4163,36 @@ struct PostPartnerServiceorderByOutOrderNoSendPendingmessage {
 
 // POST v3/payscore/partner/serviceorder/{out_order_no}/send-prepaidmessage
 struct PostPartnerServiceorderByOutOrderNoSendPrepaidmessageRequest {
-  using PostPayments = PostAcquiringbankServicepayondeliveryorderResponse::PostPayments;
-  using PostDiscounts = PostAcquiringbankServicepayondeliveryorderResponse::PostDiscounts;
+  struct PostPayments {
+    std::optional<std::string> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
+  struct PostDiscounts {
+    std::optional<std::string> name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostDiscounts();
+    PostDiscounts(const PostDiscounts&) = default;
+    PostDiscounts(PostDiscounts&&) = default;
+    PostDiscounts& operator=(const PostDiscounts&) = default;
+    PostDiscounts& operator=(PostDiscounts&&) = default;
+    ~PostDiscounts();
+  };
   std::string service_id;
   std::string sub_mchid;
   // required
@@ -3513,12 +4328,78 @@ struct PostPartnerServiceorderByOutOrderNoSync {
 
 // POST v3/payscore/partner/servicepayondeliveryorder
 struct PostPartnerServicepayondeliveryorderRequest {
-  using PostPayments = PostAcquiringbankServicepayondeliveryorderRequest::PostPayments;
-  using PostDiscounts = PostAcquiringbankServicepayondeliveryorderRequest::PostDiscounts;
-  using TimeRange = PostAcquiringbankServicepayondeliveryorderRequest::TimeRange;
-  using Location = GetAcquiringbankServiceorderResponse::Location;
+  struct PostPayments {
+    // maxLength 20
+    std::optional<std::string> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
+  struct PostDiscounts {
+    // maxLength 20
+    std::optional<std::string> name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostDiscounts();
+    PostDiscounts(const PostDiscounts&) = default;
+    PostDiscounts(PostDiscounts&&) = default;
+    PostDiscounts& operator=(const PostDiscounts&) = default;
+    PostDiscounts& operator=(PostDiscounts&&) = default;
+    ~PostDiscounts();
+  };
+  struct TimeRange {
+    // pattern `\d{8}|\d{14}|OnAccept`
+    std::optional<std::string> start_time;
+    // maxLength 20
+    std::optional<std::string> start_time_remark;
+    // pattern `\d{8}|\d{14}`
+    std::optional<std::string> end_time;
+    // maxLength 50
+    std::optional<std::string> end_time_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    TimeRange();
+    TimeRange(const TimeRange&) = default;
+    TimeRange(TimeRange&&) = default;
+    TimeRange& operator=(const TimeRange&) = default;
+    TimeRange& operator=(TimeRange&&) = default;
+    ~TimeRange();
+  };
+  struct Location {
+    std::optional<std::string> start_location;
+    std::optional<std::string> end_location;
+    // Unknown members.
+    JsonValue extra;
+
+    Location();
+    Location(const Location&) = default;
+    Location(Location&&) = default;
+    Location& operator=(const Location&) = default;
+    Location& operator=(Location&&) = default;
+    ~Location();
+  };
   struct RiskFund {
-    using Name = PostAcquiringbankServicepayondeliveryorderRequest::RiskFund::Name;
+    enum class Name : std::int32_t {
+      kUnrecognized = 0,
+      kDeposit = 1,            // "DEPOSIT"
+      kAdvance = 2,            // "ADVANCE"
+      kCashDeposit = 3,        // "CASH_DEPOSIT"
+      kEstimateOrderCost = 4,  // "ESTIMATE_ORDER_COST"
+    };
     // required
     Enum<Name> name;
     std::int64_t amount = 0;
@@ -3534,7 +4415,54 @@ struct PostPartnerServicepayondeliveryorderRequest {
     RiskFund& operator=(RiskFund&&) = default;
     ~RiskFund();
   };
-  using ShoppingInfo = PostAcquiringbankServicepayondeliveryorderRequest::ShoppingInfo;
+  struct ShoppingInfo {
+    struct JumpLink {
+      enum class JumpLinkType : std::int32_t {
+        kUnrecognized = 0,
+        kJumpLinkMiniProgram = 1,  // "JUMP_LINK_MINI_PROGRAM"
+      };
+      Enum<JumpLinkType> jump_link_type;
+      std::optional<std::string> appid;
+      std::optional<std::string> path;
+      // Unknown members.
+      JsonValue extra;
+
+      JumpLink();
+      JumpLink(const JumpLink&) = default;
+      JumpLink(JumpLink&&) = default;
+      JumpLink& operator=(const JumpLink&) = default;
+      JumpLink& operator=(JumpLink&&) = default;
+      ~JumpLink();
+    };
+    struct Goods {
+      std::optional<std::string> name;
+      std::optional<std::string> picture;
+      std::optional<std::int64_t> amount;
+      std::optional<std::int64_t> count;
+      std::vector<std::string> category_id;
+      // Unknown members.
+      JsonValue extra;
+
+      Goods();
+      Goods(const Goods&) = default;
+      Goods(Goods&&) = default;
+      Goods& operator=(const Goods&) = default;
+      Goods& operator=(Goods&&) = default;
+      ~Goods();
+    };
+    std::optional<std::string> real_merchant_appid;
+    Optional<JumpLink> jump_link;
+    std::vector<Goods> goods;
+    // Unknown members.
+    JsonValue extra;
+
+    ShoppingInfo();
+    ShoppingInfo(const ShoppingInfo&) = default;
+    ShoppingInfo(ShoppingInfo&&) = default;
+    ShoppingInfo& operator=(const ShoppingInfo&) = default;
+    ShoppingInfo& operator=(ShoppingInfo&&) = default;
+    ~ShoppingInfo();
+  };
   std::string out_order_no;
   std::string appid;
   std::string sub_mchid;
@@ -3544,7 +4472,7 @@ struct PostPartnerServicepayondeliveryorderRequest {
   std::vector<PostPayments> post_payments;
   std::vector<PostDiscounts> post_discounts;
   TimeRange time_range;
-  std::optional<Location> location;
+  Optional<Location> location;
   RiskFund risk_fund;
   std::optional<std::string> attach;
   std::string notify_url;
@@ -3568,31 +4496,129 @@ struct PostPartnerServicepayondeliveryorderRequest {
   ~PostPartnerServicepayondeliveryorderRequest();
 };
 struct PostPartnerServicepayondeliveryorderResponse {
-  using PostPayments = PostAcquiringbankServicepayondeliveryorderResponse::PostPayments;
-  using PostDiscounts = PostAcquiringbankServicepayondeliveryorderResponse::PostDiscounts;
-  using RiskFund = GetAcquiringbankServiceorderResponse::RiskFund;
-  using TimeRange = PostAcquiringbankServicepayondeliveryorderResponse::TimeRange;
-  using Location = GetAcquiringbankServiceorderResponse::Location;
-  using ShoppingInfo = PostAcquiringbankServicepayondeliveryorderResponse::ShoppingInfo;
-  std::string out_order_no;
-  std::string service_id;
-  std::string appid;
-  std::string mchid;
+  struct PostPayments {
+    std::optional<std::string> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
+  struct PostDiscounts {
+    std::optional<std::string> name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostDiscounts();
+    PostDiscounts(const PostDiscounts&) = default;
+    PostDiscounts(PostDiscounts&&) = default;
+    PostDiscounts& operator=(const PostDiscounts&) = default;
+    PostDiscounts& operator=(PostDiscounts&&) = default;
+    ~PostDiscounts();
+  };
+  struct RiskFund {
+    std::optional<std::string> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    // Unknown members.
+    JsonValue extra;
+
+    RiskFund();
+    RiskFund(const RiskFund&) = default;
+    RiskFund(RiskFund&&) = default;
+    RiskFund& operator=(const RiskFund&) = default;
+    RiskFund& operator=(RiskFund&&) = default;
+    ~RiskFund();
+  };
+  struct TimeRange {
+    std::optional<std::string> start_time;
+    std::optional<std::string> end_time;
+    std::optional<std::string> start_time_remark;
+    std::optional<std::string> end_time_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    TimeRange();
+    TimeRange(const TimeRange&) = default;
+    TimeRange(TimeRange&&) = default;
+    TimeRange& operator=(const TimeRange&) = default;
+    TimeRange& operator=(TimeRange&&) = default;
+    ~TimeRange();
+  };
+  using Location = PostPartnerServicepayondeliveryorderRequest::Location;
+  struct ShoppingInfo {
+    struct JumpLink {
+      std::optional<std::string> jump_link_type;
+      std::optional<std::string> appid;
+      std::optional<std::string> path;
+      // Unknown members.
+      JsonValue extra;
+
+      JumpLink();
+      JumpLink(const JumpLink&) = default;
+      JumpLink(JumpLink&&) = default;
+      JumpLink& operator=(const JumpLink&) = default;
+      JumpLink& operator=(JumpLink&&) = default;
+      ~JumpLink();
+    };
+    struct Goods {
+      std::optional<std::string> name;
+      std::optional<std::string> picture;
+      std::optional<std::int64_t> amount;
+      std::optional<std::int64_t> count;
+      List<std::string> category_id;
+      // Unknown members.
+      JsonValue extra;
+
+      Goods();
+      Goods(const Goods&) = default;
+      Goods(Goods&&) = default;
+      Goods& operator=(const Goods&) = default;
+      Goods& operator=(Goods&&) = default;
+      ~Goods();
+    };
+    std::optional<std::string> real_merchant_appid;
+    Optional<JumpLink> jump_link;
+    List<Goods> goods;
+    // Unknown members.
+    JsonValue extra;
+
+    ShoppingInfo();
+    ShoppingInfo(const ShoppingInfo&) = default;
+    ShoppingInfo(ShoppingInfo&&) = default;
+    ShoppingInfo& operator=(const ShoppingInfo&) = default;
+    ShoppingInfo& operator=(ShoppingInfo&&) = default;
+    ~ShoppingInfo();
+  };
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> service_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   std::optional<std::string> sub_appid;
-  std::string sub_mchid;
-  std::string service_introduction;
-  std::string state;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> service_introduction;
+  std::optional<std::string> state;
   std::optional<std::string> state_description;
-  std::vector<PostPayments> post_payments;
-  std::vector<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  List<PostPayments> post_payments;
+  List<PostDiscounts> post_discounts;
+  Optional<RiskFund> risk_fund;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
   std::optional<std::string> order_id;
   std::optional<std::string> package;
-  std::optional<ShoppingInfo> shopping_info;
+  Optional<ShoppingInfo> shopping_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3659,8 +4685,8 @@ struct GetPartnerServicequotasServiceIdRequest {
 };
 struct GetPartnerServicequotasServiceIdResponse {
   struct Quotas {
-    std::int64_t risk_level = 0;
-    std::int64_t suggested_quota = 0;
+    std::optional<std::int64_t> risk_level;
+    std::optional<std::int64_t> suggested_quota;
     // Unknown members.
     JsonValue extra;
 
@@ -3671,14 +4697,13 @@ struct GetPartnerServicequotasServiceIdResponse {
     Quotas& operator=(Quotas&&) = default;
     ~Quotas();
   };
-  std::string service_id;
-  std::string mchid;
-  std::string sub_mchid;
-  std::string appid;
+  std::optional<std::string> service_id;
+  std::optional<std::string> mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
-  std::int64_t risk_level_version = 0;
-  // required
-  std::vector<Quotas> quotas;
+  std::optional<std::int64_t> risk_level_version;
+  List<Quotas> quotas;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3796,7 +4821,7 @@ struct GetPayafterOrdersResponse {
   std::optional<std::string> out_order_no;
   std::optional<std::string> service_id;
   Enum<State> state;
-  std::optional<FinishType> finish_type;
+  Optional<FinishType> finish_type;
   // pattern `\d{8}|\d{14}|OnAccept`
   std::optional<std::string> service_start_time;
   // pattern `\d{8}|\d{14}`
@@ -3812,8 +4837,8 @@ struct GetPayafterOrdersResponse {
   std::optional<std::string> real_service_start_location;
   std::optional<std::string> real_service_end_location;
   std::optional<std::string> service_introduction;
-  std::vector<Fees> fees;
-  std::vector<Discounts> discounts;
+  List<Fees> fees;
+  List<Discounts> discounts;
   std::optional<std::int64_t> risk_amount;
   std::optional<std::int64_t> total_amount;
   std::optional<std::string> attach;
@@ -3864,7 +4889,21 @@ struct GetPayafterOrders {
 
 // POST v3/payscore/payafter-orders
 struct PostPayafterOrdersRequest {
-  using Fees = GetPayafterOrdersResponse::Fees;
+  struct Fees {
+    std::optional<std::string> fee_name;
+    std::optional<std::int64_t> fee_count;
+    std::optional<std::int64_t> fee_amount;
+    std::optional<std::string> fee_desc;
+    // Unknown members.
+    JsonValue extra;
+
+    Fees();
+    Fees(const Fees&) = default;
+    Fees(Fees&&) = default;
+    Fees& operator=(const Fees&) = default;
+    Fees& operator=(Fees&&) = default;
+    ~Fees();
+  };
   struct Discounts {
     // maxLength 20
     std::optional<std::string> discount_name;
@@ -3987,11 +5026,11 @@ struct PostPayafterOrdersByOutOrderNoCancelRequest {
   ~PostPayafterOrdersByOutOrderNoCancelRequest();
 };
 struct PostPayafterOrdersByOutOrderNoCancelResponse {
-  std::string appid;
-  std::string mchid;
-  std::string out_order_no;
-  std::string service_id;
-  std::string order_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> service_id;
+  std::optional<std::string> order_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4042,12 +5081,43 @@ struct PostPayafterOrdersByOutOrderNoCancel {
 
 // POST v3/payscore/payafter-orders/{out_order_no}/complete
 struct PostPayafterOrdersByOutOrderNoCompleteRequest {
-  using FinishType = GetPayafterOrdersResponse::FinishType;
-  using Fees = GetPayafterOrdersResponse::Fees;
-  using Discounts = GetPayafterOrdersResponse::Discounts;
+  enum class FinishType : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+  };
+  struct Fees {
+    std::optional<std::string> fee_name;
+    std::optional<std::int64_t> fee_count;
+    std::optional<std::int64_t> fee_amount;
+    std::optional<std::string> fee_desc;
+    // Unknown members.
+    JsonValue extra;
+
+    Fees();
+    Fees(const Fees&) = default;
+    Fees(Fees&&) = default;
+    Fees& operator=(const Fees&) = default;
+    Fees& operator=(Fees&&) = default;
+    ~Fees();
+  };
+  struct Discounts {
+    // maxLength 20
+    std::optional<std::string> discount_name;
+    std::optional<std::int64_t> discount_amount;
+    std::optional<std::string> discount_desc;
+    // Unknown members.
+    JsonValue extra;
+
+    Discounts();
+    Discounts(const Discounts&) = default;
+    Discounts(Discounts&&) = default;
+    Discounts& operator=(const Discounts&) = default;
+    Discounts& operator=(Discounts&&) = default;
+    ~Discounts();
+  };
   std::string appid;
   std::string service_id;
-  std::optional<FinishType> finish_type;
+  Optional<FinishType> finish_type;
   std::optional<std::string> cancel_reason;
   std::optional<std::string> real_service_start_time;
   std::optional<std::string> real_service_end_time;
@@ -4072,11 +5142,11 @@ struct PostPayafterOrdersByOutOrderNoCompleteRequest {
   ~PostPayafterOrdersByOutOrderNoCompleteRequest();
 };
 struct PostPayafterOrdersByOutOrderNoCompleteResponse {
-  std::string appid;
-  std::string mchid;
-  std::string out_order_no;
-  std::string service_id;
-  std::string order_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> service_id;
+  std::optional<std::string> order_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4128,7 +5198,10 @@ struct PostPayafterOrdersByOutOrderNoComplete {
 
 // POST v3/payscore/payafter-orders/{out_order_no}/sync
 struct PostPayafterOrdersByOutOrderNoSyncRequest {
-  using Type = PostOverseaPartnerServiceorderByOutOrderNoSyncRequest::Type;
+  enum class Type : std::int32_t {
+    kUnrecognized = 0,
+    kOrderPaid = 1,  // "Order_Paid"
+  };
   struct Detail {
     // format yyyyMMddHHmmss
     std::optional<std::string> paid_time;
@@ -4145,7 +5218,7 @@ struct PostPayafterOrdersByOutOrderNoSyncRequest {
   std::optional<std::string> appid;
   std::optional<std::string> service_id;
   Enum<Type> type;
-  std::optional<Detail> detail;
+  Optional<Detail> detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4160,10 +5233,10 @@ struct PostPayafterOrdersByOutOrderNoSyncRequest {
   ~PostPayafterOrdersByOutOrderNoSyncRequest();
 };
 struct PostPayafterOrdersByOutOrderNoSyncResponse {
-  std::string appid;
-  std::string mchid;
-  std::string out_order_no;
-  std::string order_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> order_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4229,7 +5302,7 @@ struct PostPermissionsRequest {
   ~PostPermissionsRequest();
 };
 struct PostPermissionsResponse {
-  std::string apply_permissions_token;
+  std::optional<std::string> apply_permissions_token;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4274,12 +5347,40 @@ struct PostPermissions {
 
 // POST v3/payscore/permissions/assess-user-risk-level
 struct PostPermissionsAssessUserRiskLevelRequest {
-  using ShoppingInfo = PostPartnerPermissionsAssessUserRiskLevelRequest::ShoppingInfo;
+  struct ShoppingInfo {
+    struct Goods {
+      std::string name;
+      std::string picture;
+      std::int64_t amount = 0;
+      std::int64_t count = 0;
+      std::vector<std::string> category_id;
+      // Unknown members.
+      JsonValue extra;
+
+      Goods();
+      Goods(const Goods&) = default;
+      Goods(Goods&&) = default;
+      Goods& operator=(const Goods&) = default;
+      Goods& operator=(Goods&&) = default;
+      ~Goods();
+    };
+    // required
+    std::vector<Goods> goods;
+    // Unknown members.
+    JsonValue extra;
+
+    ShoppingInfo();
+    ShoppingInfo(const ShoppingInfo&) = default;
+    ShoppingInfo(ShoppingInfo&&) = default;
+    ShoppingInfo& operator=(const ShoppingInfo&) = default;
+    ShoppingInfo& operator=(ShoppingInfo&&) = default;
+    ~ShoppingInfo();
+  };
   std::string service_id;
   std::string appid;
   std::optional<std::string> authorization_code;
   std::optional<std::string> openid;
-  std::optional<ShoppingInfo> shopping_info;
+  Optional<ShoppingInfo> shopping_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4294,12 +5395,12 @@ struct PostPermissionsAssessUserRiskLevelRequest {
   ~PostPermissionsAssessUserRiskLevelRequest();
 };
 struct PostPermissionsAssessUserRiskLevelResponse {
-  std::string service_id;
-  std::string appid;
-  std::string mchid;
+  std::optional<std::string> service_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   std::optional<std::string> openid;
   std::optional<std::string> authorization_code;
-  std::string authorization_state;
+  std::optional<std::string> authorization_state;
   std::optional<std::string> notify_url;
   // format rfc3339
   std::optional<std::string> cancel_authorization_time;
@@ -4380,12 +5481,11 @@ struct GetPermissionsAuthorizationCodeResponse {
     kAvailable = 2,    // "AVAILABLE"
     kUnbinduser = 3,   // "UNBINDUSER"
   };
-  std::string service_id;
-  std::string appid;
-  std::string mchid;
+  std::optional<std::string> service_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   std::optional<std::string> openid;
-  std::string authorization_code;
-  // required
+  std::optional<std::string> authorization_code;
   Enum<AuthorizationState> authorization_state;
   // format url
   std::optional<std::string> notify_url;
@@ -4520,13 +5620,17 @@ struct GetPermissionsOpenidRequest {
   ~GetPermissionsOpenidRequest();
 };
 struct GetPermissionsOpenidResponse {
-  using AuthorizationState = GetPermissionsAuthorizationCodeResponse::AuthorizationState;
-  std::string service_id;
-  std::string appid;
-  std::string mchid;
+  enum class AuthorizationState : std::int32_t {
+    kUnrecognized = 0,
+    kUnavailable = 1,  // "UNAVAILABLE"
+    kAvailable = 2,    // "AVAILABLE"
+    kUnbinduser = 3,   // "UNBINDUSER"
+  };
+  std::optional<std::string> service_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   std::optional<std::string> openid;
   std::optional<std::string> authorization_code;
-  // required
   Enum<AuthorizationState> authorization_state;
   // format rfc3339
   std::optional<std::string> cancel_authorization_time;
@@ -4674,11 +5778,11 @@ struct PostPlanPartnerPayscorePlansRequest {
 };
 struct PostPlanPartnerPayscorePlansResponse {
   struct PlanDetailList {
-    std::int64_t plan_detail_no = 0;
-    std::string plan_detail_name;
-    std::int64_t original_price = 0;
+    std::optional<std::int64_t> plan_detail_no;
+    std::optional<std::string> plan_detail_name;
+    std::optional<std::int64_t> original_price;
     std::optional<std::string> plan_discount_description;
-    std::int64_t actual_price = 0;
+    std::optional<std::int64_t> actual_price;
     // Unknown members.
     JsonValue extra;
 
@@ -4689,20 +5793,20 @@ struct PostPlanPartnerPayscorePlansResponse {
     PlanDetailList& operator=(PlanDetailList&&) = default;
     ~PlanDetailList();
   };
-  std::string plan_id;
-  std::string service_id;
-  std::string mchid;
-  std::string sub_mchid;
-  std::string appid;
+  std::optional<std::string> plan_id;
+  std::optional<std::string> service_id;
+  std::optional<std::string> mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
-  std::string merchant_plan_no;
-  std::string plan_name;
-  std::int64_t plan_duration = 0;
-  std::string plan_state;
-  std::int64_t total_original_price = 0;
-  std::int64_t deduction_quantity = 0;
-  std::int64_t total_actual_price = 0;
-  std::vector<PlanDetailList> plan_detail_list;
+  std::optional<std::string> merchant_plan_no;
+  std::optional<std::string> plan_name;
+  std::optional<std::int64_t> plan_duration;
+  std::optional<std::string> plan_state;
+  std::optional<std::int64_t> total_original_price;
+  std::optional<std::int64_t> deduction_quantity;
+  std::optional<std::int64_t> total_actual_price;
+  List<PlanDetailList> plan_detail_list;
   std::optional<std::string> stop_mchid;
   // format rfc3339
   std::optional<std::string> stop_time;
@@ -4767,21 +5871,36 @@ struct GetPlanPartnerPayscorePlansMerchantPlanNoRequest {
   ~GetPlanPartnerPayscorePlansMerchantPlanNoRequest();
 };
 struct GetPlanPartnerPayscorePlansMerchantPlanNoResponse {
-  using PlanDetailList = PostPlanPartnerPayscorePlansResponse::PlanDetailList;
-  std::string plan_id;
-  std::string service_id;
-  std::string mchid;
-  std::string sub_mchid;
-  std::string appid;
+  struct PlanDetailList {
+    std::optional<std::int64_t> plan_detail_no;
+    std::optional<std::string> plan_detail_name;
+    std::optional<std::int64_t> original_price;
+    std::optional<std::string> plan_discount_description;
+    std::optional<std::int64_t> actual_price;
+    // Unknown members.
+    JsonValue extra;
+
+    PlanDetailList();
+    PlanDetailList(const PlanDetailList&) = default;
+    PlanDetailList(PlanDetailList&&) = default;
+    PlanDetailList& operator=(const PlanDetailList&) = default;
+    PlanDetailList& operator=(PlanDetailList&&) = default;
+    ~PlanDetailList();
+  };
+  std::optional<std::string> plan_id;
+  std::optional<std::string> service_id;
+  std::optional<std::string> mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
-  std::string merchant_plan_no;
-  std::string plan_name;
-  std::int64_t plan_duration = 0;
-  std::string plan_state;
-  std::int64_t total_original_price = 0;
-  std::int64_t deduction_quantity = 0;
-  std::int64_t total_actual_price = 0;
-  std::vector<PlanDetailList> plan_detail_list;
+  std::optional<std::string> merchant_plan_no;
+  std::optional<std::string> plan_name;
+  std::optional<std::int64_t> plan_duration;
+  std::optional<std::string> plan_state;
+  std::optional<std::int64_t> total_original_price;
+  std::optional<std::int64_t> deduction_quantity;
+  std::optional<std::int64_t> total_actual_price;
+  List<PlanDetailList> plan_detail_list;
   std::optional<std::string> stop_mchid;
   // format rfc3339
   std::optional<std::string> stop_time;
@@ -4853,21 +5972,36 @@ struct PostPlanPartnerPayscorePlansMerchantPlanNoStopRequest {
   ~PostPlanPartnerPayscorePlansMerchantPlanNoStopRequest();
 };
 struct PostPlanPartnerPayscorePlansMerchantPlanNoStopResponse {
-  using PlanDetailList = PostPlanPartnerPayscorePlansResponse::PlanDetailList;
-  std::string plan_id;
-  std::string service_id;
-  std::string mchid;
-  std::string sub_mchid;
-  std::string appid;
+  struct PlanDetailList {
+    std::optional<std::int64_t> plan_detail_no;
+    std::optional<std::string> plan_detail_name;
+    std::optional<std::int64_t> original_price;
+    std::optional<std::string> plan_discount_description;
+    std::optional<std::int64_t> actual_price;
+    // Unknown members.
+    JsonValue extra;
+
+    PlanDetailList();
+    PlanDetailList(const PlanDetailList&) = default;
+    PlanDetailList(PlanDetailList&&) = default;
+    PlanDetailList& operator=(const PlanDetailList&) = default;
+    PlanDetailList& operator=(PlanDetailList&&) = default;
+    ~PlanDetailList();
+  };
+  std::optional<std::string> plan_id;
+  std::optional<std::string> service_id;
+  std::optional<std::string> mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
-  std::string merchant_plan_no;
-  std::string plan_name;
-  std::int64_t plan_duration = 0;
-  std::string plan_state;
-  std::int64_t total_original_price = 0;
-  std::int64_t deduction_quantity = 0;
-  std::int64_t total_actual_price = 0;
-  std::vector<PlanDetailList> plan_detail_list;
+  std::optional<std::string> merchant_plan_no;
+  std::optional<std::string> plan_name;
+  std::optional<std::int64_t> plan_duration;
+  std::optional<std::string> plan_state;
+  std::optional<std::int64_t> total_original_price;
+  std::optional<std::int64_t> deduction_quantity;
+  std::optional<std::int64_t> total_actual_price;
+  List<PlanDetailList> plan_detail_list;
   std::optional<std::string> stop_mchid;
   // format rfc3339
   std::optional<std::string> stop_time;
@@ -4923,7 +6057,21 @@ struct PostPlanPartnerPayscorePlansMerchantPlanNoStop {
 
 // POST v3/payscore/plan/payscore-plans
 struct PostPlanPayscorePlansRequest {
-  using PlanDetailList = PostPlanPartnerPayscorePlansRequest::PlanDetailList;
+  struct PlanDetailList {
+    std::int64_t original_price = 0;
+    std::optional<std::string> plan_discount_description;
+    std::int64_t actual_price = 0;
+    std::string plan_detail_name;
+    // Unknown members.
+    JsonValue extra;
+
+    PlanDetailList();
+    PlanDetailList(const PlanDetailList&) = default;
+    PlanDetailList(PlanDetailList&&) = default;
+    PlanDetailList& operator=(const PlanDetailList&) = default;
+    PlanDetailList& operator=(PlanDetailList&&) = default;
+    ~PlanDetailList();
+  };
   std::string service_id;
   std::string appid;
   std::string plan_name;
@@ -4944,19 +6092,34 @@ struct PostPlanPayscorePlansRequest {
   ~PostPlanPayscorePlansRequest();
 };
 struct PostPlanPayscorePlansResponse {
-  using PlanDetailList = PostPlanPartnerPayscorePlansResponse::PlanDetailList;
-  std::string plan_id;
-  std::string service_id;
-  std::string mchid;
-  std::string appid;
-  std::string merchant_plan_no;
-  std::string plan_name;
-  std::int64_t plan_duration = 0;
-  std::string plan_state;
-  std::int64_t total_original_price = 0;
-  std::int64_t deduction_quantity = 0;
-  std::int64_t total_actual_price = 0;
-  std::vector<PlanDetailList> plan_detail_list;
+  struct PlanDetailList {
+    std::optional<std::int64_t> plan_detail_no;
+    std::optional<std::string> plan_detail_name;
+    std::optional<std::int64_t> original_price;
+    std::optional<std::string> plan_discount_description;
+    std::optional<std::int64_t> actual_price;
+    // Unknown members.
+    JsonValue extra;
+
+    PlanDetailList();
+    PlanDetailList(const PlanDetailList&) = default;
+    PlanDetailList(PlanDetailList&&) = default;
+    PlanDetailList& operator=(const PlanDetailList&) = default;
+    PlanDetailList& operator=(PlanDetailList&&) = default;
+    ~PlanDetailList();
+  };
+  std::optional<std::string> plan_id;
+  std::optional<std::string> service_id;
+  std::optional<std::string> mchid;
+  std::optional<std::string> appid;
+  std::optional<std::string> merchant_plan_no;
+  std::optional<std::string> plan_name;
+  std::optional<std::int64_t> plan_duration;
+  std::optional<std::string> plan_state;
+  std::optional<std::int64_t> total_original_price;
+  std::optional<std::int64_t> deduction_quantity;
+  std::optional<std::int64_t> total_actual_price;
+  List<PlanDetailList> plan_detail_list;
   std::optional<std::string> stop_mchid;
   // format rfc3339
   std::optional<std::string> stop_time;
@@ -5018,19 +6181,34 @@ struct GetPlanPayscorePlansMerchantPlanNoRequest {
   ~GetPlanPayscorePlansMerchantPlanNoRequest();
 };
 struct GetPlanPayscorePlansMerchantPlanNoResponse {
-  using PlanDetailList = PostPlanPartnerPayscorePlansResponse::PlanDetailList;
-  std::string plan_id;
-  std::string service_id;
-  std::string mchid;
-  std::string appid;
-  std::string merchant_plan_no;
-  std::string plan_name;
-  std::int64_t plan_duration = 0;
-  std::string plan_state;
-  std::int64_t total_original_price = 0;
-  std::int64_t deduction_quantity = 0;
-  std::int64_t total_actual_price = 0;
-  std::vector<PlanDetailList> plan_detail_list;
+  struct PlanDetailList {
+    std::optional<std::int64_t> plan_detail_no;
+    std::optional<std::string> plan_detail_name;
+    std::optional<std::int64_t> original_price;
+    std::optional<std::string> plan_discount_description;
+    std::optional<std::int64_t> actual_price;
+    // Unknown members.
+    JsonValue extra;
+
+    PlanDetailList();
+    PlanDetailList(const PlanDetailList&) = default;
+    PlanDetailList(PlanDetailList&&) = default;
+    PlanDetailList& operator=(const PlanDetailList&) = default;
+    PlanDetailList& operator=(PlanDetailList&&) = default;
+    ~PlanDetailList();
+  };
+  std::optional<std::string> plan_id;
+  std::optional<std::string> service_id;
+  std::optional<std::string> mchid;
+  std::optional<std::string> appid;
+  std::optional<std::string> merchant_plan_no;
+  std::optional<std::string> plan_name;
+  std::optional<std::int64_t> plan_duration;
+  std::optional<std::string> plan_state;
+  std::optional<std::int64_t> total_original_price;
+  std::optional<std::int64_t> deduction_quantity;
+  std::optional<std::int64_t> total_actual_price;
+  List<PlanDetailList> plan_detail_list;
   std::optional<std::string> stop_mchid;
   // format rfc3339
   std::optional<std::string> stop_time;
@@ -5101,19 +6279,34 @@ struct PostPlanPayscorePlansMerchantPlanNoStopRequest {
   ~PostPlanPayscorePlansMerchantPlanNoStopRequest();
 };
 struct PostPlanPayscorePlansMerchantPlanNoStopResponse {
-  using PlanDetailList = PostPlanPartnerPayscorePlansResponse::PlanDetailList;
-  std::string plan_id;
-  std::string service_id;
-  std::string mchid;
-  std::string appid;
-  std::string merchant_plan_no;
-  std::string plan_name;
-  std::int64_t plan_duration = 0;
-  std::string plan_state;
-  std::int64_t total_original_price = 0;
-  std::int64_t deduction_quantity = 0;
-  std::int64_t total_actual_price = 0;
-  std::vector<PlanDetailList> plan_detail_list;
+  struct PlanDetailList {
+    std::optional<std::int64_t> plan_detail_no;
+    std::optional<std::string> plan_detail_name;
+    std::optional<std::int64_t> original_price;
+    std::optional<std::string> plan_discount_description;
+    std::optional<std::int64_t> actual_price;
+    // Unknown members.
+    JsonValue extra;
+
+    PlanDetailList();
+    PlanDetailList(const PlanDetailList&) = default;
+    PlanDetailList(PlanDetailList&&) = default;
+    PlanDetailList& operator=(const PlanDetailList&) = default;
+    PlanDetailList& operator=(PlanDetailList&&) = default;
+    ~PlanDetailList();
+  };
+  std::optional<std::string> plan_id;
+  std::optional<std::string> service_id;
+  std::optional<std::string> mchid;
+  std::optional<std::string> appid;
+  std::optional<std::string> merchant_plan_no;
+  std::optional<std::string> plan_name;
+  std::optional<std::int64_t> plan_duration;
+  std::optional<std::string> plan_state;
+  std::optional<std::int64_t> total_original_price;
+  std::optional<std::int64_t> deduction_quantity;
+  std::optional<std::int64_t> total_actual_price;
+  List<PlanDetailList> plan_detail_list;
   std::optional<std::string> stop_mchid;
   // format rfc3339
   std::optional<std::string> stop_time;
@@ -5184,32 +6377,207 @@ struct GetServiceorderRequest {
   ~GetServiceorderRequest();
 };
 struct GetServiceorderResponse {
-  using State = GetOverseaPartnerServiceorderResponse::State;
-  using StateDescription = GetOverseaPartnerServiceorderResponse::StateDescription;
-  using PostPayments = PostAcquiringbankServicepayondeliveryorderResponse::PostPayments;
-  using PostDiscounts = PostAcquiringbankServicepayondeliveryorderResponse::PostDiscounts;
-  using RiskFund = PostPartnerServiceorderRequest::RiskFund;
-  using Collection = GetPartnerServiceorderResponse::Collection;
-  using TimeRange = PostAcquiringbankServicepayondeliveryorderResponse::TimeRange;
-  using Location = GetAcquiringbankServiceorderResponse::Location;
-  std::string out_order_no;
-  std::string service_id;
-  std::string appid;
-  std::string mchid;
-  std::string service_introduction;
-  // required
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kCreated = 1,  // "CREATED"
+    kDoing = 2,    // "DOING"
+    kDone = 3,     // "DONE"
+    kRevoked = 4,  // "REVOKED"
+    kExpired = 5,  // "EXPIRED"
+  };
+  enum class StateDescription : std::int32_t {
+    kUnrecognized = 0,
+    kUserConfirm = 1,  // "USER_CONFIRM"
+    kMchComplete = 2,  // "MCH_COMPLETE"
+  };
+  struct PostPayments {
+    std::optional<std::string> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
+  struct PostDiscounts {
+    std::optional<std::string> name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostDiscounts();
+    PostDiscounts(const PostDiscounts&) = default;
+    PostDiscounts(PostDiscounts&&) = default;
+    PostDiscounts& operator=(const PostDiscounts&) = default;
+    PostDiscounts& operator=(PostDiscounts&&) = default;
+    ~PostDiscounts();
+  };
+  struct RiskFund {
+    enum class Name : std::int32_t {
+      kUnrecognized = 0,
+      kDeposit = 1,            // "DEPOSIT"
+      kAdvance = 2,            // "ADVANCE"
+      kCashDeposit = 3,        // "CASH_DEPOSIT"
+      kEstimateOrderCost = 4,  // "ESTIMATE_ORDER_COST"
+    };
+    Enum<Name> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    // Unknown members.
+    JsonValue extra;
+
+    RiskFund();
+    RiskFund(const RiskFund&) = default;
+    RiskFund(RiskFund&&) = default;
+    RiskFund& operator=(const RiskFund&) = default;
+    RiskFund& operator=(RiskFund&&) = default;
+    ~RiskFund();
+  };
+  struct Collection {
+    enum class State : std::int32_t {
+      kUnrecognized = 0,
+      kUserPaying = 1,  // "USER_PAYING"
+      kUserPaid = 2,    // "USER_PAID"
+    };
+    struct Details {
+      enum class PaidType : std::int32_t {
+        kUnrecognized = 0,
+        kNewton = 1,  // "NEWTON"
+        kMch = 2,     // "MCH"
+      };
+      struct PromotionDetail {
+        enum class Scope : std::int32_t {
+          kUnrecognized = 0,
+          kSingle = 1,  // "SINGLE"
+          kGlobal = 2,  // "GLOBAL"
+        };
+        enum class Type : std::int32_t {
+          kUnrecognized = 0,
+          kCash = 1,    // "CASH"
+          kNocash = 2,  // "NOCASH"
+        };
+        struct GoodsDetail {
+          std::optional<std::string> goods_id;
+          std::optional<std::int64_t> quantity;
+          std::optional<std::int64_t> unit_price;
+          std::optional<std::int64_t> discount_amount;
+          std::optional<std::string> goods_remark;
+          // Unknown members.
+          JsonValue extra;
+
+          GoodsDetail();
+          GoodsDetail(const GoodsDetail&) = default;
+          GoodsDetail(GoodsDetail&&) = default;
+          GoodsDetail& operator=(const GoodsDetail&) = default;
+          GoodsDetail& operator=(GoodsDetail&&) = default;
+          ~GoodsDetail();
+        };
+        std::optional<std::string> coupon_id;
+        std::optional<std::string> name;
+        Enum<Scope> scope;
+        Enum<Type> type;
+        std::optional<std::int64_t> amount;
+        std::optional<std::string> stock_id;
+        std::optional<std::int64_t> wechatpay_contribute;
+        std::optional<std::int64_t> merchant_contribute;
+        std::optional<std::int64_t> other_contribute;
+        std::optional<std::string> currency;
+        List<GoodsDetail> goods_detail;
+        // Unknown members.
+        JsonValue extra;
+
+        PromotionDetail();
+        PromotionDetail(const PromotionDetail&) = default;
+        PromotionDetail(PromotionDetail&&) = default;
+        PromotionDetail& operator=(const PromotionDetail&) = default;
+        PromotionDetail& operator=(PromotionDetail&&) = default;
+        ~PromotionDetail();
+      };
+      std::optional<std::int64_t> seq;
+      std::optional<std::int64_t> amount;
+      Enum<PaidType> paid_type;
+      std::optional<std::string> paid_time;
+      std::optional<std::string> transaction_id;
+      List<PromotionDetail> promotion_detail;
+      // Unknown members.
+      JsonValue extra;
+
+      Details();
+      Details(const Details&) = default;
+      Details(Details&&) = default;
+      Details& operator=(const Details&) = default;
+      Details& operator=(Details&&) = default;
+      ~Details();
+    };
+    Enum<State> state;
+    std::optional<std::int64_t> total_amount;
+    std::optional<std::int64_t> paying_amount;
+    std::optional<std::int64_t> paid_amount;
+    List<Details> details;
+    std::optional<std::string> bank_type;
+    // Unknown members.
+    JsonValue extra;
+
+    Collection();
+    Collection(const Collection&) = default;
+    Collection(Collection&&) = default;
+    Collection& operator=(const Collection&) = default;
+    Collection& operator=(Collection&&) = default;
+    ~Collection();
+  };
+  struct TimeRange {
+    std::optional<std::string> start_time;
+    std::optional<std::string> end_time;
+    std::optional<std::string> start_time_remark;
+    std::optional<std::string> end_time_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    TimeRange();
+    TimeRange(const TimeRange&) = default;
+    TimeRange(TimeRange&&) = default;
+    TimeRange& operator=(const TimeRange&) = default;
+    TimeRange& operator=(TimeRange&&) = default;
+    ~TimeRange();
+  };
+  struct Location {
+    std::optional<std::string> start_location;
+    std::optional<std::string> end_location;
+    // Unknown members.
+    JsonValue extra;
+
+    Location();
+    Location(const Location&) = default;
+    Location(Location&&) = default;
+    Location& operator=(const Location&) = default;
+    Location& operator=(Location&&) = default;
+    ~Location();
+  };
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> service_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> service_introduction;
   Enum<State> state;
   Enum<StateDescription> state_description;
-  std::vector<PostPayments> post_payments;
-  std::vector<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
+  List<PostPayments> post_payments;
+  List<PostDiscounts> post_discounts;
+  Optional<RiskFund> risk_fund;
   std::optional<std::int64_t> total_amount;
   std::optional<bool> need_collection;
-  std::optional<Collection> collection;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<Collection> collection;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
-  std::string notify_url;
+  std::optional<std::string> notify_url;
   std::optional<std::string> openid;
   std::optional<std::string> order_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -5256,8 +6624,35 @@ struct GetServiceorder {
 
 // POST v3/payscore/serviceorder
 struct PostServiceorderRequest {
-  using PostPayments = GetOverseaPartnerServiceorderResponse::PostPayments;
-  using PostDiscounts = PostAcquiringbankServiceorderResponse::PostDiscounts;
+  struct PostPayments {
+    std::string name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
+  struct PostDiscounts {
+    std::string name;
+    std::string description;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostDiscounts();
+    PostDiscounts(const PostDiscounts&) = default;
+    PostDiscounts(PostDiscounts&&) = default;
+    PostDiscounts& operator=(const PostDiscounts&) = default;
+    PostDiscounts& operator=(PostDiscounts&&) = default;
+    ~PostDiscounts();
+  };
   struct TimeRange {
     std::string start_time;
     std::optional<std::string> end_time;
@@ -5273,9 +6668,47 @@ struct PostServiceorderRequest {
     TimeRange& operator=(TimeRange&&) = default;
     ~TimeRange();
   };
-  using Location = GetAcquiringbankServiceorderResponse::Location;
-  using RiskFund = GetAcquiringbankServiceorderResponse::RiskFund;
-  using Device = PostPartnerServiceorderRequest::Device;
+  struct Location {
+    std::optional<std::string> start_location;
+    std::optional<std::string> end_location;
+    // Unknown members.
+    JsonValue extra;
+
+    Location();
+    Location(const Location&) = default;
+    Location(Location&&) = default;
+    Location& operator=(const Location&) = default;
+    Location& operator=(Location&&) = default;
+    ~Location();
+  };
+  struct RiskFund {
+    std::string name;
+    std::int64_t amount = 0;
+    std::optional<std::string> description;
+    // Unknown members.
+    JsonValue extra;
+
+    RiskFund();
+    RiskFund(const RiskFund&) = default;
+    RiskFund(RiskFund&&) = default;
+    RiskFund& operator=(const RiskFund&) = default;
+    RiskFund& operator=(RiskFund&&) = default;
+    ~RiskFund();
+  };
+  struct Device {
+    std::optional<std::string> start_device_id;
+    std::optional<std::string> end_device_id;
+    std::optional<std::string> materiel_no;
+    // Unknown members.
+    JsonValue extra;
+
+    Device();
+    Device(const Device&) = default;
+    Device(Device&&) = default;
+    Device& operator=(const Device&) = default;
+    Device& operator=(Device&&) = default;
+    ~Device();
+  };
   std::string out_order_no;
   std::string appid;
   std::string service_id;
@@ -5283,13 +6716,13 @@ struct PostServiceorderRequest {
   std::vector<PostPayments> post_payments;
   std::vector<PostDiscounts> post_discounts;
   TimeRange time_range;
-  std::optional<Location> location;
+  Optional<Location> location;
   RiskFund risk_fund;
   std::optional<std::string> attach;
   std::string notify_url;
   std::optional<std::string> openid;
   std::optional<bool> need_user_confirm;
-  std::optional<Device> device;
+  Optional<Device> device;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5301,30 +6734,102 @@ struct PostServiceorderRequest {
   ~PostServiceorderRequest();
 };
 struct PostServiceorderResponse {
-  using State = GetOverseaPartnerServiceorderResponse::State;
-  using StateDescription = GetOverseaPartnerServiceorderResponse::StateDescription;
-  using PostPayments = PostAcquiringbankServicepayondeliveryorderResponse::PostPayments;
-  using PostDiscounts = PostAcquiringbankServicepayondeliveryorderResponse::PostDiscounts;
-  using RiskFund = PostPartnerServiceorderRequest::RiskFund;
-  using TimeRange = PostAcquiringbankServicepayondeliveryorderResponse::TimeRange;
-  using Location = GetAcquiringbankServiceorderResponse::Location;
-  std::string appid;
-  std::string mchid;
-  std::string out_order_no;
-  std::string service_id;
-  std::string service_introduction;
-  // required
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kCreated = 1,  // "CREATED"
+    kDoing = 2,    // "DOING"
+    kDone = 3,     // "DONE"
+    kRevoked = 4,  // "REVOKED"
+    kExpired = 5,  // "EXPIRED"
+  };
+  enum class StateDescription : std::int32_t {
+    kUnrecognized = 0,
+    kUserConfirm = 1,  // "USER_CONFIRM"
+    kMchComplete = 2,  // "MCH_COMPLETE"
+  };
+  struct PostPayments {
+    std::optional<std::string> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
+  struct PostDiscounts {
+    std::optional<std::string> name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostDiscounts();
+    PostDiscounts(const PostDiscounts&) = default;
+    PostDiscounts(PostDiscounts&&) = default;
+    PostDiscounts& operator=(const PostDiscounts&) = default;
+    PostDiscounts& operator=(PostDiscounts&&) = default;
+    ~PostDiscounts();
+  };
+  struct RiskFund {
+    enum class Name : std::int32_t {
+      kUnrecognized = 0,
+      kDeposit = 1,            // "DEPOSIT"
+      kAdvance = 2,            // "ADVANCE"
+      kCashDeposit = 3,        // "CASH_DEPOSIT"
+      kEstimateOrderCost = 4,  // "ESTIMATE_ORDER_COST"
+    };
+    Enum<Name> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    // Unknown members.
+    JsonValue extra;
+
+    RiskFund();
+    RiskFund(const RiskFund&) = default;
+    RiskFund(RiskFund&&) = default;
+    RiskFund& operator=(const RiskFund&) = default;
+    RiskFund& operator=(RiskFund&&) = default;
+    ~RiskFund();
+  };
+  struct TimeRange {
+    std::optional<std::string> start_time;
+    std::optional<std::string> end_time;
+    std::optional<std::string> start_time_remark;
+    std::optional<std::string> end_time_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    TimeRange();
+    TimeRange(const TimeRange&) = default;
+    TimeRange(TimeRange&&) = default;
+    TimeRange& operator=(const TimeRange&) = default;
+    TimeRange& operator=(TimeRange&&) = default;
+    ~TimeRange();
+  };
+  using Location = PostServiceorderRequest::Location;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> service_id;
+  std::optional<std::string> service_introduction;
   Enum<State> state;
   Enum<StateDescription> state_description;
-  std::vector<PostPayments> post_payments;
-  std::vector<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  List<PostPayments> post_payments;
+  List<PostDiscounts> post_discounts;
+  Optional<RiskFund> risk_fund;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
-  std::string order_id;
-  std::string package;
+  std::optional<std::string> order_id;
+  std::optional<std::string> package;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5369,17 +6874,77 @@ struct PostServiceorder {
 
 // POST v3/payscore/serviceorder/direct-complete
 struct PostServiceorderDirectCompleteRequest {
-  using PostPayments = PostAcquiringbankServicepayondeliveryorderRequest::PostPayments;
-  using PostDiscounts = PostAcquiringbankServicepayondeliveryorderRequest::PostDiscounts;
-  using TimeRange = PostAcquiringbankServicepayondeliveryorderRequest::TimeRange;
-  using Location = GetAcquiringbankServiceorderResponse::Location;
+  struct PostPayments {
+    // maxLength 20
+    std::optional<std::string> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
+  struct PostDiscounts {
+    // maxLength 20
+    std::optional<std::string> name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostDiscounts();
+    PostDiscounts(const PostDiscounts&) = default;
+    PostDiscounts(PostDiscounts&&) = default;
+    PostDiscounts& operator=(const PostDiscounts&) = default;
+    PostDiscounts& operator=(PostDiscounts&&) = default;
+    ~PostDiscounts();
+  };
+  struct TimeRange {
+    // pattern `\d{8}|\d{14}|OnAccept`
+    std::optional<std::string> start_time;
+    // maxLength 20
+    std::optional<std::string> start_time_remark;
+    // pattern `\d{8}|\d{14}`
+    std::optional<std::string> end_time;
+    // maxLength 50
+    std::optional<std::string> end_time_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    TimeRange();
+    TimeRange(const TimeRange&) = default;
+    TimeRange(TimeRange&&) = default;
+    TimeRange& operator=(const TimeRange&) = default;
+    TimeRange& operator=(TimeRange&&) = default;
+    ~TimeRange();
+  };
+  struct Location {
+    std::optional<std::string> start_location;
+    std::optional<std::string> end_location;
+    // Unknown members.
+    JsonValue extra;
+
+    Location();
+    Location(const Location&) = default;
+    Location(Location&&) = default;
+    Location& operator=(const Location&) = default;
+    Location& operator=(Location&&) = default;
+    ~Location();
+  };
   std::string out_order_no;
   std::string appid;
   std::string service_id;
   std::vector<PostPayments> post_payments;
   std::vector<PostDiscounts> post_discounts;
   TimeRange time_range;
-  std::optional<Location> location;
+  Optional<Location> location;
   std::optional<std::string> service_introduction;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
@@ -5401,25 +6966,34 @@ struct PostServiceorderDirectCompleteRequest {
   ~PostServiceorderDirectCompleteRequest();
 };
 struct PostServiceorderDirectCompleteResponse {
-  using PostPayments = PostAcquiringbankServicepayondeliveryorderRequest::PostPayments;
-  using PostDiscounts = PostAcquiringbankServicepayondeliveryorderRequest::PostDiscounts;
-  using TimeRange = PostAcquiringbankServicepayondeliveryorderRequest::TimeRange;
-  using Location = GetAcquiringbankServiceorderResponse::Location;
-  using State = GetOverseaPartnerServiceorderResponse::State;
-  using StateDescription = GetOverseaPartnerServiceorderResponse::StateDescription;
-  std::string out_order_no;
-  std::string appid;
-  std::string service_id;
-  std::vector<PostPayments> post_payments;
-  std::vector<PostDiscounts> post_discounts;
-  TimeRange time_range;
-  std::optional<Location> location;
-  std::string service_introduction;
-  std::string mchid;
-  std::string order_id;
-  // required
+  using PostPayments = PostServiceorderDirectCompleteRequest::PostPayments;
+  using PostDiscounts = PostServiceorderDirectCompleteRequest::PostDiscounts;
+  using TimeRange = PostServiceorderDirectCompleteRequest::TimeRange;
+  using Location = PostServiceorderDirectCompleteRequest::Location;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kCreated = 1,  // "CREATED"
+    kDoing = 2,    // "DOING"
+    kDone = 3,     // "DONE"
+    kRevoked = 4,  // "REVOKED"
+    kExpired = 5,  // "EXPIRED"
+  };
+  enum class StateDescription : std::int32_t {
+    kUnrecognized = 0,
+    kUserConfirm = 1,  // "USER_CONFIRM"
+    kMchComplete = 2,  // "MCH_COMPLETE"
+  };
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> appid;
+  std::optional<std::string> service_id;
+  List<PostPayments> post_payments;
+  List<PostDiscounts> post_discounts;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
+  std::optional<std::string> service_introduction;
+  std::optional<std::string> mchid;
+  std::optional<std::string> order_id;
   Enum<State> state;
-  // required
   Enum<StateDescription> state_description;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
@@ -5487,11 +7061,11 @@ struct PostServiceorderByOutOrderNoCancelRequest {
   ~PostServiceorderByOutOrderNoCancelRequest();
 };
 struct PostServiceorderByOutOrderNoCancelResponse {
-  std::string appid;
-  std::string mchid;
-  std::string out_order_no;
-  std::string service_id;
-  std::string order_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> service_id;
+  std::optional<std::string> order_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5542,9 +7116,51 @@ struct PostServiceorderByOutOrderNoCancel {
 
 // POST v3/payscore/serviceorder/{out_order_no}/complete
 struct PostServiceorderByOutOrderNoCompleteRequest {
-  using PostPayments = GetOverseaPartnerServiceorderResponse::PostPayments;
-  using PostDiscounts = PostPartnerServiceorderByOutOrderNoModifyRequest::PostDiscounts;
-  using TimeRange = PostAcquiringbankServicepayondeliveryorderResponse::TimeRange;
+  struct PostPayments {
+    std::string name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
+  struct PostDiscounts {
+    std::string name;
+    std::optional<std::string> description;
+    std::int64_t amount = 0;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostDiscounts();
+    PostDiscounts(const PostDiscounts&) = default;
+    PostDiscounts(PostDiscounts&&) = default;
+    PostDiscounts& operator=(const PostDiscounts&) = default;
+    PostDiscounts& operator=(PostDiscounts&&) = default;
+    ~PostDiscounts();
+  };
+  struct TimeRange {
+    std::optional<std::string> start_time;
+    std::optional<std::string> end_time;
+    std::optional<std::string> start_time_remark;
+    std::optional<std::string> end_time_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    TimeRange();
+    TimeRange(const TimeRange&) = default;
+    TimeRange(TimeRange&&) = default;
+    TimeRange& operator=(const TimeRange&) = default;
+    TimeRange& operator=(TimeRange&&) = default;
+    ~TimeRange();
+  };
   struct Location {
     std::optional<std::string> end_location;
     // Unknown members.
@@ -5557,18 +7173,31 @@ struct PostServiceorderByOutOrderNoCompleteRequest {
     Location& operator=(Location&&) = default;
     ~Location();
   };
-  using Device = PostPartnerServiceorderRequest::Device;
+  struct Device {
+    std::optional<std::string> start_device_id;
+    std::optional<std::string> end_device_id;
+    std::optional<std::string> materiel_no;
+    // Unknown members.
+    JsonValue extra;
+
+    Device();
+    Device(const Device&) = default;
+    Device(Device&&) = default;
+    Device& operator=(const Device&) = default;
+    Device& operator=(Device&&) = default;
+    ~Device();
+  };
   std::string appid;
   std::string service_id;
   // required
   std::vector<PostPayments> post_payments;
   std::vector<PostDiscounts> post_discounts;
   std::int64_t total_amount = 0;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<bool> profit_sharing;
   std::optional<std::string> goods_tag;
-  std::optional<Device> device;
+  Optional<Device> device;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5584,27 +7213,85 @@ struct PostServiceorderByOutOrderNoCompleteRequest {
   ~PostServiceorderByOutOrderNoCompleteRequest();
 };
 struct PostServiceorderByOutOrderNoCompleteResponse {
-  using State = GetOverseaPartnerServiceorderResponse::State;
-  using StateDescription = GetOverseaPartnerServiceorderResponse::StateDescription;
-  using PostPayments = GetOverseaPartnerServiceorderResponse::PostPayments;
-  using PostDiscounts = PostPartnerServiceorderByOutOrderNoModifyRequest::PostDiscounts;
-  using RiskFund = PostPartnerServiceorderRequest::RiskFund;
-  using TimeRange = PostAcquiringbankServicepayondeliveryorderResponse::TimeRange;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kCreated = 1,  // "CREATED"
+    kDoing = 2,    // "DOING"
+    kDone = 3,     // "DONE"
+    kRevoked = 4,  // "REVOKED"
+    kExpired = 5,  // "EXPIRED"
+  };
+  enum class StateDescription : std::int32_t {
+    kUnrecognized = 0,
+    kUserConfirm = 1,  // "USER_CONFIRM"
+    kMchComplete = 2,  // "MCH_COMPLETE"
+  };
+  struct PostPayments {
+    std::optional<std::string> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
+  struct PostDiscounts {
+    std::optional<std::string> name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostDiscounts();
+    PostDiscounts(const PostDiscounts&) = default;
+    PostDiscounts(PostDiscounts&&) = default;
+    PostDiscounts& operator=(const PostDiscounts&) = default;
+    PostDiscounts& operator=(PostDiscounts&&) = default;
+    ~PostDiscounts();
+  };
+  struct RiskFund {
+    enum class Name : std::int32_t {
+      kUnrecognized = 0,
+      kDeposit = 1,            // "DEPOSIT"
+      kAdvance = 2,            // "ADVANCE"
+      kCashDeposit = 3,        // "CASH_DEPOSIT"
+      kEstimateOrderCost = 4,  // "ESTIMATE_ORDER_COST"
+    };
+    Enum<Name> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    // Unknown members.
+    JsonValue extra;
+
+    RiskFund();
+    RiskFund(const RiskFund&) = default;
+    RiskFund(RiskFund&&) = default;
+    RiskFund& operator=(const RiskFund&) = default;
+    RiskFund& operator=(RiskFund&&) = default;
+    ~RiskFund();
+  };
+  using TimeRange = PostServiceorderByOutOrderNoCompleteRequest::TimeRange;
   using Location = PostServiceorderByOutOrderNoCompleteRequest::Location;
-  std::string appid;
-  std::string mchid;
-  std::string out_order_no;
-  std::string service_id;
-  std::string service_introduction;
-  // required
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> service_id;
+  std::optional<std::string> service_introduction;
   Enum<State> state;
   Enum<StateDescription> state_description;
-  std::int64_t total_amount = 0;
-  std::vector<PostPayments> post_payments;
-  std::vector<PostDiscounts> post_discounts;
-  RiskFund risk_fund;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  std::optional<std::int64_t> total_amount;
+  List<PostPayments> post_payments;
+  List<PostDiscounts> post_discounts;
+  Optional<RiskFund> risk_fund;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> order_id;
   std::optional<bool> need_collection;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -5657,9 +7344,50 @@ struct PostServiceorderByOutOrderNoComplete {
 
 // POST v3/payscore/serviceorder/{out_order_no}/modify
 struct PostServiceorderByOutOrderNoModifyRequest {
-  using PostPayments = GetOverseaPartnerServiceorderResponse::PostPayments;
-  using PostDiscounts = PostAcquiringbankServicepayondeliveryorderResponse::PostDiscounts;
-  using Device = PostPartnerServiceorderRequest::Device;
+  struct PostPayments {
+    std::string name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
+  struct PostDiscounts {
+    std::optional<std::string> name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostDiscounts();
+    PostDiscounts(const PostDiscounts&) = default;
+    PostDiscounts(PostDiscounts&&) = default;
+    PostDiscounts& operator=(const PostDiscounts&) = default;
+    PostDiscounts& operator=(PostDiscounts&&) = default;
+    ~PostDiscounts();
+  };
+  struct Device {
+    std::optional<std::string> start_device_id;
+    std::optional<std::string> end_device_id;
+    std::optional<std::string> materiel_no;
+    // Unknown members.
+    JsonValue extra;
+
+    Device();
+    Device(const Device&) = default;
+    Device(Device&&) = default;
+    Device& operator=(const Device&) = default;
+    Device& operator=(Device&&) = default;
+    ~Device();
+  };
   std::string appid;
   std::string service_id;
   // required
@@ -5667,7 +7395,7 @@ struct PostServiceorderByOutOrderNoModifyRequest {
   std::vector<PostDiscounts> post_discounts;
   std::int64_t total_amount = 0;
   std::string reason;
-  std::optional<Device> device;
+  Optional<Device> device;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5682,15 +7410,68 @@ struct PostServiceorderByOutOrderNoModifyRequest {
   ~PostServiceorderByOutOrderNoModifyRequest();
 };
 struct PostServiceorderByOutOrderNoModifyResponse {
-  using State = GetOverseaPartnerServiceorderResponse::State;
-  using StateDescription = GetOverseaPartnerServiceorderResponse::StateDescription;
-  using PostPayments = GetOverseaPartnerServiceorderResponse::PostPayments;
-  using PostDiscounts = PostAcquiringbankServicepayondeliveryorderResponse::PostDiscounts;
-  using RiskFund = PostPartnerServiceorderRequest::RiskFund;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kCreated = 1,  // "CREATED"
+    kDoing = 2,    // "DOING"
+    kDone = 3,     // "DONE"
+    kRevoked = 4,  // "REVOKED"
+    kExpired = 5,  // "EXPIRED"
+  };
+  enum class StateDescription : std::int32_t {
+    kUnrecognized = 0,
+    kUserConfirm = 1,  // "USER_CONFIRM"
+    kMchComplete = 2,  // "MCH_COMPLETE"
+  };
+  struct PostPayments {
+    std::optional<std::string> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
+  using PostDiscounts = PostServiceorderByOutOrderNoModifyRequest::PostDiscounts;
+  struct RiskFund {
+    enum class Name : std::int32_t {
+      kUnrecognized = 0,
+      kDeposit = 1,            // "DEPOSIT"
+      kAdvance = 2,            // "ADVANCE"
+      kCashDeposit = 3,        // "CASH_DEPOSIT"
+      kEstimateOrderCost = 4,  // "ESTIMATE_ORDER_COST"
+    };
+    Enum<Name> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    // Unknown members.
+    JsonValue extra;
+
+    RiskFund();
+    RiskFund(const RiskFund&) = default;
+    RiskFund(RiskFund&&) = default;
+    RiskFund& operator=(const RiskFund&) = default;
+    RiskFund& operator=(RiskFund&&) = default;
+    ~RiskFund();
+  };
   struct Collection {
-    using State = GetOverseaPartnerServiceorderResponse::Collection::State;
+    enum class State : std::int32_t {
+      kUnrecognized = 0,
+      kUserPaying = 1,  // "USER_PAYING"
+      kUserPaid = 2,    // "USER_PAID"
+    };
     struct Details {
-      using PaidType = GetOverseaPartnerServiceorderResponse::Collection::Details::PaidType;
+      enum class PaidType : std::int32_t {
+        kUnrecognized = 0,
+        kNewton = 1,  // "NEWTON"
+        kMch = 2,     // "MCH"
+      };
       std::optional<std::int64_t> seq;
       std::optional<std::int64_t> amount;
       Enum<PaidType> paid_type;
@@ -5706,12 +7487,11 @@ struct PostServiceorderByOutOrderNoModifyResponse {
       Details& operator=(Details&&) = default;
       ~Details();
     };
-    // required
     Enum<State> state;
     std::optional<std::int64_t> total_amount;
     std::optional<std::int64_t> paying_amount;
     std::optional<std::int64_t> paid_amount;
-    std::vector<Details> details;
+    List<Details> details;
     std::optional<std::string> bank_type;
     // Unknown members.
     JsonValue extra;
@@ -5723,25 +7503,49 @@ struct PostServiceorderByOutOrderNoModifyResponse {
     Collection& operator=(Collection&&) = default;
     ~Collection();
   };
-  using TimeRange = PostAcquiringbankServicepayondeliveryorderResponse::TimeRange;
-  using Location = GetAcquiringbankServiceorderResponse::Location;
-  std::string out_order_no;
-  std::string service_id;
-  std::string appid;
-  std::string mchid;
-  std::string service_introduction;
-  // required
+  struct TimeRange {
+    std::optional<std::string> start_time;
+    std::optional<std::string> end_time;
+    std::optional<std::string> start_time_remark;
+    std::optional<std::string> end_time_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    TimeRange();
+    TimeRange(const TimeRange&) = default;
+    TimeRange(TimeRange&&) = default;
+    TimeRange& operator=(const TimeRange&) = default;
+    TimeRange& operator=(TimeRange&&) = default;
+    ~TimeRange();
+  };
+  struct Location {
+    std::optional<std::string> start_location;
+    std::optional<std::string> end_location;
+    // Unknown members.
+    JsonValue extra;
+
+    Location();
+    Location(const Location&) = default;
+    Location(Location&&) = default;
+    Location& operator=(const Location&) = default;
+    Location& operator=(Location&&) = default;
+    ~Location();
+  };
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> service_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> service_introduction;
   Enum<State> state;
   Enum<StateDescription> state_description;
-  // required
-  std::vector<PostPayments> post_payments;
-  std::vector<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
+  List<PostPayments> post_payments;
+  List<PostDiscounts> post_discounts;
+  Optional<RiskFund> risk_fund;
   std::optional<std::int64_t> total_amount;
   std::optional<bool> need_collection;
-  std::optional<Collection> collection;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<Collection> collection;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
   std::optional<std::string> order_id;
@@ -5810,11 +7614,11 @@ struct PostServiceorderByOutOrderNoPayRequest {
   ~PostServiceorderByOutOrderNoPayRequest();
 };
 struct PostServiceorderByOutOrderNoPayResponse {
-  std::string appid;
+  std::optional<std::string> appid;
   std::optional<std::string> mchid;
-  std::string out_order_no;
-  std::string service_id;
-  std::string order_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> service_id;
+  std::optional<std::string> order_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5863,8 +7667,36 @@ struct PostServiceorderByOutOrderNoPay {
 
 // POST v3/payscore/serviceorder/{out_order_no}/send-pendingmessage
 struct PostServiceorderByOutOrderNoSendPendingmessageRequest {
-  using PostPayments = PostAcquiringbankServicepayondeliveryorderResponse::PostPayments;
-  using PostDiscounts = PostAcquiringbankServicepayondeliveryorderResponse::PostDiscounts;
+  struct PostPayments {
+    std::optional<std::string> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
+  struct PostDiscounts {
+    std::optional<std::string> name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostDiscounts();
+    PostDiscounts(const PostDiscounts&) = default;
+    PostDiscounts(PostDiscounts&&) = default;
+    PostDiscounts& operator=(const PostDiscounts&) = default;
+    PostDiscounts& operator=(PostDiscounts&&) = default;
+    ~PostDiscounts();
+  };
   std::string service_id;
   // required
   std::vector<PostPayments> post_payments;
@@ -5926,8 +7758,36 @@ struct PostServiceorderByOutOrderNoSendPendingmessage {
 
 // POST v3/payscore/serviceorder/{out_order_no}/send-prepaidmessage
 struct PostServiceorderByOutOrderNoSendPrepaidmessageRequest {
-  using PostPayments = PostAcquiringbankServicepayondeliveryorderResponse::PostPayments;
-  using PostDiscounts = PostAcquiringbankServicepayondeliveryorderResponse::PostDiscounts;
+  struct PostPayments {
+    std::optional<std::string> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
+  struct PostDiscounts {
+    std::optional<std::string> name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostDiscounts();
+    PostDiscounts(const PostDiscounts&) = default;
+    PostDiscounts(PostDiscounts&&) = default;
+    PostDiscounts& operator=(const PostDiscounts&) = default;
+    PostDiscounts& operator=(PostDiscounts&&) = default;
+    ~PostDiscounts();
+  };
   std::string service_id;
   // required
   std::vector<PostPayments> post_payments;
@@ -6019,7 +7879,21 @@ struct PostServiceorderByOutOrderNoSyncRequest {
   ~PostServiceorderByOutOrderNoSyncRequest();
 };
 struct PostServiceorderByOutOrderNoSyncResponse {
-  using PostPayments = PostAcquiringbankServicepayondeliveryorderResponse::PostPayments;
+  struct PostPayments {
+    std::optional<std::string> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
   struct PostDiscounts {
     std::optional<std::string> name;
     std::optional<std::string> description;
@@ -6034,7 +7908,20 @@ struct PostServiceorderByOutOrderNoSyncResponse {
     PostDiscounts& operator=(PostDiscounts&&) = default;
     ~PostDiscounts();
   };
-  using RiskFund = GetAcquiringbankServiceorderResponse::RiskFund;
+  struct RiskFund {
+    std::optional<std::string> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    // Unknown members.
+    JsonValue extra;
+
+    RiskFund();
+    RiskFund(const RiskFund&) = default;
+    RiskFund(RiskFund&&) = default;
+    RiskFund& operator=(const RiskFund&) = default;
+    RiskFund& operator=(RiskFund&&) = default;
+    ~RiskFund();
+  };
   struct Collection {
     struct Details {
       std::optional<std::int64_t> amount;
@@ -6051,11 +7938,11 @@ struct PostServiceorderByOutOrderNoSyncResponse {
       Details& operator=(Details&&) = default;
       ~Details();
     };
-    std::string state;
+    std::optional<std::string> state;
     std::optional<std::int64_t> total_amount;
     std::optional<std::int64_t> paying_amount;
     std::optional<std::int64_t> paid_amount;
-    std::vector<Details> details;
+    List<Details> details;
     std::optional<std::string> bank_type;
     // Unknown members.
     JsonValue extra;
@@ -6067,27 +7954,53 @@ struct PostServiceorderByOutOrderNoSyncResponse {
     Collection& operator=(Collection&&) = default;
     ~Collection();
   };
-  using TimeRange = PostAcquiringbankServicepayondeliveryorderResponse::TimeRange;
-  using Location = GetAcquiringbankServiceorderResponse::Location;
-  std::string out_order_no;
-  std::string service_id;
-  std::string appid;
-  std::string mchid;
-  std::string service_introduction;
-  std::string state;
+  struct TimeRange {
+    std::optional<std::string> start_time;
+    std::optional<std::string> end_time;
+    std::optional<std::string> start_time_remark;
+    std::optional<std::string> end_time_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    TimeRange();
+    TimeRange(const TimeRange&) = default;
+    TimeRange(TimeRange&&) = default;
+    TimeRange& operator=(const TimeRange&) = default;
+    TimeRange& operator=(TimeRange&&) = default;
+    ~TimeRange();
+  };
+  struct Location {
+    std::optional<std::string> start_location;
+    std::optional<std::string> end_location;
+    // Unknown members.
+    JsonValue extra;
+
+    Location();
+    Location(const Location&) = default;
+    Location(Location&&) = default;
+    Location& operator=(const Location&) = default;
+    Location& operator=(Location&&) = default;
+    ~Location();
+  };
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> service_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> service_introduction;
+  std::optional<std::string> state;
   std::optional<std::string> state_description;
-  std::vector<PostPayments> post_payments;
-  std::vector<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
+  List<PostPayments> post_payments;
+  List<PostDiscounts> post_discounts;
+  Optional<RiskFund> risk_fund;
   std::optional<std::int64_t> total_amount;
   std::optional<bool> need_collection;
-  std::optional<Collection> collection;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  Optional<Collection> collection;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
-  std::string openid;
-  std::string order_id;
+  std::optional<std::string> openid;
+  std::optional<std::string> order_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6188,11 +8101,77 @@ struct PostServicepayondeliveryorderRequest {
     TimeRange& operator=(TimeRange&&) = default;
     ~TimeRange();
   };
-  using Location = GetAcquiringbankServiceorderResponse::Location;
-  using RiskFund = PostPartnerServicepayondeliveryorderRequest::RiskFund;
+  struct Location {
+    std::optional<std::string> start_location;
+    std::optional<std::string> end_location;
+    // Unknown members.
+    JsonValue extra;
+
+    Location();
+    Location(const Location&) = default;
+    Location(Location&&) = default;
+    Location& operator=(const Location&) = default;
+    Location& operator=(Location&&) = default;
+    ~Location();
+  };
+  struct RiskFund {
+    enum class Name : std::int32_t {
+      kUnrecognized = 0,
+      kDeposit = 1,            // "DEPOSIT"
+      kAdvance = 2,            // "ADVANCE"
+      kCashDeposit = 3,        // "CASH_DEPOSIT"
+      kEstimateOrderCost = 4,  // "ESTIMATE_ORDER_COST"
+    };
+    // required
+    Enum<Name> name;
+    std::int64_t amount = 0;
+    // maxLength 30
+    std::optional<std::string> description;
+    // Unknown members.
+    JsonValue extra;
+
+    RiskFund();
+    RiskFund(const RiskFund&) = default;
+    RiskFund(RiskFund&&) = default;
+    RiskFund& operator=(const RiskFund&) = default;
+    RiskFund& operator=(RiskFund&&) = default;
+    ~RiskFund();
+  };
   struct ShoppingInfo {
-    using JumpLink = PostAcquiringbankServicepayondeliveryorderRequest::ShoppingInfo::JumpLink;
-    using Goods = PostAcquiringbankServicepayondeliveryorderResponse::ShoppingInfo::Goods;
+    struct JumpLink {
+      enum class JumpLinkType : std::int32_t {
+        kUnrecognized = 0,
+        kJumpLinkMiniProgram = 1,  // "JUMP_LINK_MINI_PROGRAM"
+      };
+      Enum<JumpLinkType> jump_link_type;
+      std::optional<std::string> appid;
+      std::optional<std::string> path;
+      // Unknown members.
+      JsonValue extra;
+
+      JumpLink();
+      JumpLink(const JumpLink&) = default;
+      JumpLink(JumpLink&&) = default;
+      JumpLink& operator=(const JumpLink&) = default;
+      JumpLink& operator=(JumpLink&&) = default;
+      ~JumpLink();
+    };
+    struct Goods {
+      std::string name;
+      std::string picture;
+      std::int64_t amount = 0;
+      std::int64_t count = 0;
+      std::vector<std::string> category_id;
+      // Unknown members.
+      JsonValue extra;
+
+      Goods();
+      Goods(const Goods&) = default;
+      Goods(Goods&&) = default;
+      Goods& operator=(const Goods&) = default;
+      Goods& operator=(Goods&&) = default;
+      ~Goods();
+    };
     std::optional<std::string> real_merchant_appid;
     JumpLink jump_link;
     // required
@@ -6214,7 +8193,7 @@ struct PostServicepayondeliveryorderRequest {
   std::vector<PostPayments> post_payments;
   std::vector<PostDiscounts> post_discounts;
   TimeRange time_range;
-  std::optional<Location> location;
+  Optional<Location> location;
   RiskFund risk_fund;
   std::optional<std::string> attach;
   std::string notify_url;
@@ -6234,29 +8213,127 @@ struct PostServicepayondeliveryorderRequest {
   ~PostServicepayondeliveryorderRequest();
 };
 struct PostServicepayondeliveryorderResponse {
-  using PostPayments = PostAcquiringbankServicepayondeliveryorderResponse::PostPayments;
-  using PostDiscounts = PostAcquiringbankServicepayondeliveryorderResponse::PostDiscounts;
-  using RiskFund = GetAcquiringbankServiceorderResponse::RiskFund;
-  using TimeRange = PostAcquiringbankServicepayondeliveryorderResponse::TimeRange;
-  using Location = GetAcquiringbankServiceorderResponse::Location;
-  using ShoppingInfo = PostAcquiringbankServicepayondeliveryorderResponse::ShoppingInfo;
-  std::string appid;
-  std::string mchid;
-  std::string out_order_no;
-  std::string service_id;
-  std::string service_introduction;
-  std::string state;
+  struct PostPayments {
+    std::optional<std::string> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
+  struct PostDiscounts {
+    std::optional<std::string> name;
+    std::optional<std::string> description;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> count;
+    // Unknown members.
+    JsonValue extra;
+
+    PostDiscounts();
+    PostDiscounts(const PostDiscounts&) = default;
+    PostDiscounts(PostDiscounts&&) = default;
+    PostDiscounts& operator=(const PostDiscounts&) = default;
+    PostDiscounts& operator=(PostDiscounts&&) = default;
+    ~PostDiscounts();
+  };
+  struct RiskFund {
+    std::optional<std::string> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    // Unknown members.
+    JsonValue extra;
+
+    RiskFund();
+    RiskFund(const RiskFund&) = default;
+    RiskFund(RiskFund&&) = default;
+    RiskFund& operator=(const RiskFund&) = default;
+    RiskFund& operator=(RiskFund&&) = default;
+    ~RiskFund();
+  };
+  struct TimeRange {
+    std::optional<std::string> start_time;
+    std::optional<std::string> end_time;
+    std::optional<std::string> start_time_remark;
+    std::optional<std::string> end_time_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    TimeRange();
+    TimeRange(const TimeRange&) = default;
+    TimeRange(TimeRange&&) = default;
+    TimeRange& operator=(const TimeRange&) = default;
+    TimeRange& operator=(TimeRange&&) = default;
+    ~TimeRange();
+  };
+  using Location = PostServicepayondeliveryorderRequest::Location;
+  struct ShoppingInfo {
+    struct JumpLink {
+      std::optional<std::string> jump_link_type;
+      std::optional<std::string> appid;
+      std::optional<std::string> path;
+      // Unknown members.
+      JsonValue extra;
+
+      JumpLink();
+      JumpLink(const JumpLink&) = default;
+      JumpLink(JumpLink&&) = default;
+      JumpLink& operator=(const JumpLink&) = default;
+      JumpLink& operator=(JumpLink&&) = default;
+      ~JumpLink();
+    };
+    struct Goods {
+      std::optional<std::string> name;
+      std::optional<std::string> picture;
+      std::optional<std::int64_t> amount;
+      std::optional<std::int64_t> count;
+      List<std::string> category_id;
+      // Unknown members.
+      JsonValue extra;
+
+      Goods();
+      Goods(const Goods&) = default;
+      Goods(Goods&&) = default;
+      Goods& operator=(const Goods&) = default;
+      Goods& operator=(Goods&&) = default;
+      ~Goods();
+    };
+    std::optional<std::string> real_merchant_appid;
+    Optional<JumpLink> jump_link;
+    List<Goods> goods;
+    // Unknown members.
+    JsonValue extra;
+
+    ShoppingInfo();
+    ShoppingInfo(const ShoppingInfo&) = default;
+    ShoppingInfo(ShoppingInfo&&) = default;
+    ShoppingInfo& operator=(const ShoppingInfo&) = default;
+    ShoppingInfo& operator=(ShoppingInfo&&) = default;
+    ~ShoppingInfo();
+  };
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> service_id;
+  std::optional<std::string> service_introduction;
+  std::optional<std::string> state;
   std::optional<std::string> state_description;
-  std::vector<PostPayments> post_payments;
-  std::vector<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  List<PostPayments> post_payments;
+  List<PostDiscounts> post_discounts;
+  Optional<RiskFund> risk_fund;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
-  std::string order_id;
-  std::string package;
-  std::optional<ShoppingInfo> shopping_info;
+  std::optional<std::string> order_id;
+  std::optional<std::string> package;
+  Optional<ShoppingInfo> shopping_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6303,8 +8380,34 @@ struct PostServicepayondeliveryorder {
 
 // POST v3/payscore/sign-plan/partner/serviceorder
 struct PostSignPlanPartnerServiceorderRequest {
-  using TimeRange = PostServiceorderRequest::TimeRange;
-  using Location = GetAcquiringbankServiceorderResponse::Location;
+  struct TimeRange {
+    std::string start_time;
+    std::optional<std::string> end_time;
+    std::optional<std::string> start_time_remark;
+    std::optional<std::string> end_time_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    TimeRange();
+    TimeRange(const TimeRange&) = default;
+    TimeRange(TimeRange&&) = default;
+    TimeRange& operator=(const TimeRange&) = default;
+    TimeRange& operator=(TimeRange&&) = default;
+    ~TimeRange();
+  };
+  struct Location {
+    std::optional<std::string> start_location;
+    std::optional<std::string> end_location;
+    // Unknown members.
+    JsonValue extra;
+
+    Location();
+    Location(const Location&) = default;
+    Location(Location&&) = default;
+    Location& operator=(const Location&) = default;
+    Location& operator=(Location&&) = default;
+    ~Location();
+  };
   std::string service_id;
   std::string sign_plan_id;
   std::int64_t plan_detail_no = 0;
@@ -6316,7 +8419,7 @@ struct PostSignPlanPartnerServiceorderRequest {
   std::string notify_url;
   std::string service_introduction;
   TimeRange time_range;
-  std::optional<Location> location;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::string out_trade_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -6360,7 +8463,7 @@ struct PostSignPlanPartnerServiceorderResponse {
     ~PostDiscounts();
   };
   struct RiskFund {
-    std::int64_t amount = 0;
+    std::optional<std::int64_t> amount;
     // Unknown members.
     JsonValue extra;
 
@@ -6371,22 +8474,36 @@ struct PostSignPlanPartnerServiceorderResponse {
     RiskFund& operator=(RiskFund&&) = default;
     ~RiskFund();
   };
-  using TimeRange = PostServiceorderRequest::TimeRange;
-  using Location = GetAcquiringbankServiceorderResponse::Location;
-  std::string out_order_no;
-  std::string service_id;
-  std::string appid;
-  std::string mchid;
+  struct TimeRange {
+    std::optional<std::string> start_time;
+    std::optional<std::string> end_time;
+    std::optional<std::string> start_time_remark;
+    std::optional<std::string> end_time_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    TimeRange();
+    TimeRange(const TimeRange&) = default;
+    TimeRange(TimeRange&&) = default;
+    TimeRange& operator=(const TimeRange&) = default;
+    TimeRange& operator=(TimeRange&&) = default;
+    ~TimeRange();
+  };
+  using Location = PostSignPlanPartnerServiceorderRequest::Location;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> service_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
   std::optional<std::string> sub_appid;
-  std::string sub_mchid;
-  std::string service_introduction;
-  std::string state;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> service_introduction;
+  std::optional<std::string> state;
   std::optional<std::string> state_description;
-  std::vector<PostPayments> post_payments;
-  std::vector<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  List<PostPayments> post_payments;
+  List<PostDiscounts> post_discounts;
+  Optional<RiskFund> risk_fund;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
   std::optional<std::string> order_id;
@@ -6475,14 +8592,14 @@ struct PostSignPlanPartnerUserSignPlansRequest {
 struct PostSignPlanPartnerUserSignPlansResponse {
   struct SignPlan {
     struct SignedDetailList {
-      std::int64_t plan_detail_no = 0;
-      std::int64_t original_price = 0;
+      std::optional<std::int64_t> plan_detail_no;
+      std::optional<std::int64_t> original_price;
       std::optional<std::string> plan_discount_description;
-      std::int64_t actual_price = 0;
-      std::string plan_detail_state;
+      std::optional<std::int64_t> actual_price;
+      std::optional<std::string> plan_detail_state;
       std::optional<std::string> order_id;
-      std::string merchant_plan_detail_no;
-      std::string plan_detail_name;
+      std::optional<std::string> merchant_plan_detail_no;
+      std::optional<std::string> plan_detail_name;
       std::optional<std::int64_t> actual_pay_price;
       std::optional<std::string> use_time;
       std::optional<std::string> complete_time;
@@ -6497,30 +8614,30 @@ struct PostSignPlanPartnerUserSignPlansResponse {
       SignedDetailList& operator=(SignedDetailList&&) = default;
       ~SignedDetailList();
     };
-    std::string sign_plan_id;
+    std::optional<std::string> sign_plan_id;
     std::optional<std::string> openid;
     std::optional<std::string> sub_openid;
-    std::string service_id;
-    std::string mchid;
-    std::string sub_mchid;
-    std::string appid;
+    std::optional<std::string> service_id;
+    std::optional<std::string> mchid;
+    std::optional<std::string> sub_mchid;
+    std::optional<std::string> appid;
     std::optional<std::string> sub_appid;
-    std::string merchant_sign_plan_no;
-    std::string merchant_callback_url;
-    std::string plan_id;
-    std::int64_t going_detail_no = 0;
-    std::string sign_state;
+    std::optional<std::string> merchant_sign_plan_no;
+    std::optional<std::string> merchant_callback_url;
+    std::optional<std::string> plan_id;
+    std::optional<std::int64_t> going_detail_no;
+    std::optional<std::string> sign_state;
     // format rfc3339
     std::optional<std::string> cancel_sign_time;
     std::optional<std::string> cancel_sign_type;
     std::optional<std::string> cancel_reason;
-    std::string plan_name;
+    std::optional<std::string> plan_name;
     // format rfc3339
-    std::string plan_over_time;
-    std::int64_t total_origin_price = 0;
-    std::int64_t deduction_quantity = 0;
-    std::int64_t total_actual_price = 0;
-    std::vector<SignedDetailList> signed_detail_list;
+    std::optional<std::string> plan_over_time;
+    std::optional<std::int64_t> total_origin_price;
+    std::optional<std::int64_t> deduction_quantity;
+    std::optional<std::int64_t> total_actual_price;
+    List<SignedDetailList> signed_detail_list;
     // format rfc3339
     std::optional<std::string> sign_time;
     // Unknown members.
@@ -6533,8 +8650,8 @@ struct PostSignPlanPartnerUserSignPlansResponse {
     SignPlan& operator=(SignPlan&&) = default;
     ~SignPlan();
   };
-  SignPlan sign_plan;
-  std::string package;
+  Optional<SignPlan> sign_plan;
+  std::optional<std::string> package;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6598,31 +8715,53 @@ struct GetSignPlanPartnerUserSignPlansMerchantSignPlanNoRequest {
   ~GetSignPlanPartnerUserSignPlansMerchantSignPlanNoRequest();
 };
 struct GetSignPlanPartnerUserSignPlansMerchantSignPlanNoResponse {
-  using SignedDetailList = PostSignPlanPartnerUserSignPlansResponse::SignPlan::SignedDetailList;
-  std::string sign_plan_id;
+  struct SignedDetailList {
+    std::optional<std::int64_t> plan_detail_no;
+    std::optional<std::int64_t> original_price;
+    std::optional<std::string> plan_discount_description;
+    std::optional<std::int64_t> actual_price;
+    std::optional<std::string> plan_detail_state;
+    std::optional<std::string> order_id;
+    std::optional<std::string> merchant_plan_detail_no;
+    std::optional<std::string> plan_detail_name;
+    std::optional<std::int64_t> actual_pay_price;
+    std::optional<std::string> use_time;
+    std::optional<std::string> complete_time;
+    std::optional<std::string> cancel_time;
+    // Unknown members.
+    JsonValue extra;
+
+    SignedDetailList();
+    SignedDetailList(const SignedDetailList&) = default;
+    SignedDetailList(SignedDetailList&&) = default;
+    SignedDetailList& operator=(const SignedDetailList&) = default;
+    SignedDetailList& operator=(SignedDetailList&&) = default;
+    ~SignedDetailList();
+  };
+  std::optional<std::string> sign_plan_id;
   std::optional<std::string> openid;
   std::optional<std::string> sub_openid;
-  std::string service_id;
-  std::string mchid;
-  std::string sub_mchid;
-  std::string appid;
+  std::optional<std::string> service_id;
+  std::optional<std::string> mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
-  std::string merchant_sign_plan_no;
-  std::string merchant_callback_url;
-  std::string plan_id;
-  std::int64_t going_detail_no = 0;
-  std::string sign_state;
+  std::optional<std::string> merchant_sign_plan_no;
+  std::optional<std::string> merchant_callback_url;
+  std::optional<std::string> plan_id;
+  std::optional<std::int64_t> going_detail_no;
+  std::optional<std::string> sign_state;
   // format rfc3339
   std::optional<std::string> cancel_sign_time;
   std::optional<std::string> cancel_sign_type;
   std::optional<std::string> cancel_reason;
-  std::string plan_name;
+  std::optional<std::string> plan_name;
   // format rfc3339
-  std::string plan_over_time;
-  std::int64_t total_origin_price = 0;
-  std::int64_t deduction_quantity = 0;
-  std::int64_t total_actual_price = 0;
-  std::vector<SignedDetailList> signed_detail_list;
+  std::optional<std::string> plan_over_time;
+  std::optional<std::int64_t> total_origin_price;
+  std::optional<std::int64_t> deduction_quantity;
+  std::optional<std::int64_t> total_actual_price;
+  List<SignedDetailList> signed_detail_list;
   // format rfc3339
   std::optional<std::string> sign_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -6700,31 +8839,53 @@ struct PostSignPlanPartnerUserSignPlansMerchantSignPlanNoStopRequest {
   ~PostSignPlanPartnerUserSignPlansMerchantSignPlanNoStopRequest();
 };
 struct PostSignPlanPartnerUserSignPlansMerchantSignPlanNoStopResponse {
-  using SignedDetailList = PostSignPlanPartnerUserSignPlansResponse::SignPlan::SignedDetailList;
-  std::string sign_plan_id;
+  struct SignedDetailList {
+    std::optional<std::int64_t> plan_detail_no;
+    std::optional<std::int64_t> original_price;
+    std::optional<std::string> plan_discount_description;
+    std::optional<std::int64_t> actual_price;
+    std::optional<std::string> plan_detail_state;
+    std::optional<std::string> order_id;
+    std::optional<std::string> merchant_plan_detail_no;
+    std::optional<std::string> plan_detail_name;
+    std::optional<std::int64_t> actual_pay_price;
+    std::optional<std::string> use_time;
+    std::optional<std::string> complete_time;
+    std::optional<std::string> cancel_time;
+    // Unknown members.
+    JsonValue extra;
+
+    SignedDetailList();
+    SignedDetailList(const SignedDetailList&) = default;
+    SignedDetailList(SignedDetailList&&) = default;
+    SignedDetailList& operator=(const SignedDetailList&) = default;
+    SignedDetailList& operator=(SignedDetailList&&) = default;
+    ~SignedDetailList();
+  };
+  std::optional<std::string> sign_plan_id;
   std::optional<std::string> openid;
   std::optional<std::string> sub_openid;
-  std::string service_id;
-  std::string mchid;
-  std::string sub_mchid;
-  std::string appid;
+  std::optional<std::string> service_id;
+  std::optional<std::string> mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
-  std::string merchant_sign_plan_no;
-  std::string merchant_callback_url;
-  std::string plan_id;
-  std::int64_t going_detail_no = 0;
-  std::string sign_state;
+  std::optional<std::string> merchant_sign_plan_no;
+  std::optional<std::string> merchant_callback_url;
+  std::optional<std::string> plan_id;
+  std::optional<std::int64_t> going_detail_no;
+  std::optional<std::string> sign_state;
   // format rfc3339
   std::optional<std::string> cancel_sign_time;
   std::optional<std::string> cancel_sign_type;
   std::optional<std::string> cancel_reason;
-  std::string plan_name;
+  std::optional<std::string> plan_name;
   // format rfc3339
-  std::string plan_over_time;
-  std::int64_t total_origin_price = 0;
-  std::int64_t deduction_quantity = 0;
-  std::int64_t total_actual_price = 0;
-  std::vector<SignedDetailList> signed_detail_list;
+  std::optional<std::string> plan_over_time;
+  std::optional<std::int64_t> total_origin_price;
+  std::optional<std::int64_t> deduction_quantity;
+  std::optional<std::int64_t> total_actual_price;
+  List<SignedDetailList> signed_detail_list;
   // format rfc3339
   std::optional<std::string> sign_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -6785,8 +8946,34 @@ struct PostSignPlanPartnerUserSignPlansMerchantSignPlanNoStop {
 
 // POST v3/payscore/sign-plan/serviceorder
 struct PostSignPlanServiceorderRequest {
-  using TimeRange = PostServiceorderRequest::TimeRange;
-  using Location = GetAcquiringbankServiceorderResponse::Location;
+  struct TimeRange {
+    std::string start_time;
+    std::optional<std::string> end_time;
+    std::optional<std::string> start_time_remark;
+    std::optional<std::string> end_time_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    TimeRange();
+    TimeRange(const TimeRange&) = default;
+    TimeRange(TimeRange&&) = default;
+    TimeRange& operator=(const TimeRange&) = default;
+    TimeRange& operator=(TimeRange&&) = default;
+    ~TimeRange();
+  };
+  struct Location {
+    std::optional<std::string> start_location;
+    std::optional<std::string> end_location;
+    // Unknown members.
+    JsonValue extra;
+
+    Location();
+    Location(const Location&) = default;
+    Location(Location&&) = default;
+    Location& operator=(const Location&) = default;
+    Location& operator=(Location&&) = default;
+    ~Location();
+  };
   std::string service_id;
   std::string sign_plan_id;
   std::int64_t plan_detail_no = 0;
@@ -6795,7 +8982,7 @@ struct PostSignPlanServiceorderRequest {
   std::string notify_url;
   std::string service_introduction;
   TimeRange time_range;
-  std::optional<Location> location;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::string out_trade_no;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -6809,23 +8996,73 @@ struct PostSignPlanServiceorderRequest {
   ~PostSignPlanServiceorderRequest();
 };
 struct PostSignPlanServiceorderResponse {
-  using PostPayments = PostSignPlanPartnerServiceorderResponse::PostPayments;
-  using PostDiscounts = PostSignPlanPartnerServiceorderResponse::PostDiscounts;
-  using RiskFund = PostSignPlanPartnerServiceorderResponse::RiskFund;
-  using TimeRange = PostServiceorderRequest::TimeRange;
-  using Location = GetAcquiringbankServiceorderResponse::Location;
-  std::string out_order_no;
-  std::string service_id;
-  std::string appid;
-  std::string mchid;
-  std::string service_introduction;
-  std::string state;
+  struct PostPayments {
+    std::optional<std::string> name;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    // Unknown members.
+    JsonValue extra;
+
+    PostPayments();
+    PostPayments(const PostPayments&) = default;
+    PostPayments(PostPayments&&) = default;
+    PostPayments& operator=(const PostPayments&) = default;
+    PostPayments& operator=(PostPayments&&) = default;
+    ~PostPayments();
+  };
+  struct PostDiscounts {
+    std::optional<std::string> name;
+    std::optional<std::int64_t> amount;
+    // Unknown members.
+    JsonValue extra;
+
+    PostDiscounts();
+    PostDiscounts(const PostDiscounts&) = default;
+    PostDiscounts(PostDiscounts&&) = default;
+    PostDiscounts& operator=(const PostDiscounts&) = default;
+    PostDiscounts& operator=(PostDiscounts&&) = default;
+    ~PostDiscounts();
+  };
+  struct RiskFund {
+    std::optional<std::int64_t> amount;
+    // Unknown members.
+    JsonValue extra;
+
+    RiskFund();
+    RiskFund(const RiskFund&) = default;
+    RiskFund(RiskFund&&) = default;
+    RiskFund& operator=(const RiskFund&) = default;
+    RiskFund& operator=(RiskFund&&) = default;
+    ~RiskFund();
+  };
+  struct TimeRange {
+    std::optional<std::string> start_time;
+    std::optional<std::string> end_time;
+    std::optional<std::string> start_time_remark;
+    std::optional<std::string> end_time_remark;
+    // Unknown members.
+    JsonValue extra;
+
+    TimeRange();
+    TimeRange(const TimeRange&) = default;
+    TimeRange(TimeRange&&) = default;
+    TimeRange& operator=(const TimeRange&) = default;
+    TimeRange& operator=(TimeRange&&) = default;
+    ~TimeRange();
+  };
+  using Location = PostSignPlanServiceorderRequest::Location;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> service_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> service_introduction;
+  std::optional<std::string> state;
   std::optional<std::string> state_description;
-  std::vector<PostPayments> post_payments;
-  std::vector<PostDiscounts> post_discounts;
-  std::optional<RiskFund> risk_fund;
-  std::optional<TimeRange> time_range;
-  std::optional<Location> location;
+  List<PostPayments> post_payments;
+  List<PostDiscounts> post_discounts;
+  Optional<RiskFund> risk_fund;
+  Optional<TimeRange> time_range;
+  Optional<Location> location;
   std::optional<std::string> attach;
   std::optional<std::string> notify_url;
   std::optional<std::string> order_id;
@@ -6873,7 +9110,19 @@ struct PostSignPlanServiceorder {
 
 // POST v3/payscore/sign-plan/user-sign-plans
 struct PostSignPlanUserSignPlansRequest {
-  using SignPlanDetail = PostSignPlanPartnerUserSignPlansRequest::SignPlanDetail;
+  struct SignPlanDetail {
+    std::int64_t plan_detail_no = 0;
+    std::string merchant_plan_detail_no;
+    // Unknown members.
+    JsonValue extra;
+
+    SignPlanDetail();
+    SignPlanDetail(const SignPlanDetail&) = default;
+    SignPlanDetail(SignPlanDetail&&) = default;
+    SignPlanDetail& operator=(const SignPlanDetail&) = default;
+    SignPlanDetail& operator=(SignPlanDetail&&) = default;
+    ~SignPlanDetail();
+  };
   std::string service_id;
   std::string plan_id;
   std::string appid;
@@ -6894,28 +9143,50 @@ struct PostSignPlanUserSignPlansRequest {
 };
 struct PostSignPlanUserSignPlansResponse {
   struct SignPlan {
-    using SignedDetailList = PostSignPlanPartnerUserSignPlansResponse::SignPlan::SignedDetailList;
-    std::string sign_plan_id;
+    struct SignedDetailList {
+      std::optional<std::int64_t> plan_detail_no;
+      std::optional<std::int64_t> original_price;
+      std::optional<std::string> plan_discount_description;
+      std::optional<std::int64_t> actual_price;
+      std::optional<std::string> plan_detail_state;
+      std::optional<std::string> order_id;
+      std::optional<std::string> merchant_plan_detail_no;
+      std::optional<std::string> plan_detail_name;
+      std::optional<std::int64_t> actual_pay_price;
+      std::optional<std::string> use_time;
+      std::optional<std::string> complete_time;
+      std::optional<std::string> cancel_time;
+      // Unknown members.
+      JsonValue extra;
+
+      SignedDetailList();
+      SignedDetailList(const SignedDetailList&) = default;
+      SignedDetailList(SignedDetailList&&) = default;
+      SignedDetailList& operator=(const SignedDetailList&) = default;
+      SignedDetailList& operator=(SignedDetailList&&) = default;
+      ~SignedDetailList();
+    };
+    std::optional<std::string> sign_plan_id;
     std::optional<std::string> openid;
-    std::string service_id;
-    std::string mchid;
-    std::string appid;
-    std::string merchant_sign_plan_no;
-    std::string merchant_callback_url;
-    std::string plan_id;
-    std::int64_t going_detail_no = 0;
-    std::string sign_state;
+    std::optional<std::string> service_id;
+    std::optional<std::string> mchid;
+    std::optional<std::string> appid;
+    std::optional<std::string> merchant_sign_plan_no;
+    std::optional<std::string> merchant_callback_url;
+    std::optional<std::string> plan_id;
+    std::optional<std::int64_t> going_detail_no;
+    std::optional<std::string> sign_state;
     // format rfc3339
     std::optional<std::string> cancel_sign_time;
     std::optional<std::string> cancel_sign_type;
     std::optional<std::string> cancel_reason;
-    std::string plan_name;
+    std::optional<std::string> plan_name;
     // format rfc3339
-    std::string plan_over_time;
-    std::int64_t total_origin_price = 0;
-    std::int64_t deduction_quantity = 0;
-    std::int64_t total_actual_price = 0;
-    std::vector<SignedDetailList> signed_detail_list;
+    std::optional<std::string> plan_over_time;
+    std::optional<std::int64_t> total_origin_price;
+    std::optional<std::int64_t> deduction_quantity;
+    std::optional<std::int64_t> total_actual_price;
+    List<SignedDetailList> signed_detail_list;
     // format rfc3339
     std::optional<std::string> sign_time;
     // Unknown members.
@@ -6928,8 +9199,8 @@ struct PostSignPlanUserSignPlansResponse {
     SignPlan& operator=(SignPlan&&) = default;
     ~SignPlan();
   };
-  SignPlan sign_plan;
-  std::string package;
+  Optional<SignPlan> sign_plan;
+  std::optional<std::string> package;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6989,28 +9260,50 @@ struct GetSignPlanUserSignPlansMerchantSignPlanNoRequest {
   ~GetSignPlanUserSignPlansMerchantSignPlanNoRequest();
 };
 struct GetSignPlanUserSignPlansMerchantSignPlanNoResponse {
-  using SignedDetailList = PostSignPlanPartnerUserSignPlansResponse::SignPlan::SignedDetailList;
-  std::string sign_plan_id;
+  struct SignedDetailList {
+    std::optional<std::int64_t> plan_detail_no;
+    std::optional<std::int64_t> original_price;
+    std::optional<std::string> plan_discount_description;
+    std::optional<std::int64_t> actual_price;
+    std::optional<std::string> plan_detail_state;
+    std::optional<std::string> order_id;
+    std::optional<std::string> merchant_plan_detail_no;
+    std::optional<std::string> plan_detail_name;
+    std::optional<std::int64_t> actual_pay_price;
+    std::optional<std::string> use_time;
+    std::optional<std::string> complete_time;
+    std::optional<std::string> cancel_time;
+    // Unknown members.
+    JsonValue extra;
+
+    SignedDetailList();
+    SignedDetailList(const SignedDetailList&) = default;
+    SignedDetailList(SignedDetailList&&) = default;
+    SignedDetailList& operator=(const SignedDetailList&) = default;
+    SignedDetailList& operator=(SignedDetailList&&) = default;
+    ~SignedDetailList();
+  };
+  std::optional<std::string> sign_plan_id;
   std::optional<std::string> openid;
-  std::string service_id;
-  std::string mchid;
-  std::string appid;
-  std::string merchant_sign_plan_no;
-  std::string merchant_callback_url;
-  std::string plan_id;
-  std::int64_t going_detail_no = 0;
-  std::string sign_state;
+  std::optional<std::string> service_id;
+  std::optional<std::string> mchid;
+  std::optional<std::string> appid;
+  std::optional<std::string> merchant_sign_plan_no;
+  std::optional<std::string> merchant_callback_url;
+  std::optional<std::string> plan_id;
+  std::optional<std::int64_t> going_detail_no;
+  std::optional<std::string> sign_state;
   // format rfc3339
   std::optional<std::string> cancel_sign_time;
   std::optional<std::string> cancel_sign_type;
   std::optional<std::string> cancel_reason;
-  std::string plan_name;
+  std::optional<std::string> plan_name;
   // format rfc3339
-  std::string plan_over_time;
-  std::int64_t total_origin_price = 0;
-  std::int64_t deduction_quantity = 0;
-  std::int64_t total_actual_price = 0;
-  std::vector<SignedDetailList> signed_detail_list;
+  std::optional<std::string> plan_over_time;
+  std::optional<std::int64_t> total_origin_price;
+  std::optional<std::int64_t> deduction_quantity;
+  std::optional<std::int64_t> total_actual_price;
+  List<SignedDetailList> signed_detail_list;
   // format rfc3339
   std::optional<std::string> sign_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -7085,28 +9378,50 @@ struct PostSignPlanUserSignPlansMerchantSignPlanNoStopRequest {
   ~PostSignPlanUserSignPlansMerchantSignPlanNoStopRequest();
 };
 struct PostSignPlanUserSignPlansMerchantSignPlanNoStopResponse {
-  using SignedDetailList = PostSignPlanPartnerUserSignPlansResponse::SignPlan::SignedDetailList;
-  std::string sign_plan_id;
+  struct SignedDetailList {
+    std::optional<std::int64_t> plan_detail_no;
+    std::optional<std::int64_t> original_price;
+    std::optional<std::string> plan_discount_description;
+    std::optional<std::int64_t> actual_price;
+    std::optional<std::string> plan_detail_state;
+    std::optional<std::string> order_id;
+    std::optional<std::string> merchant_plan_detail_no;
+    std::optional<std::string> plan_detail_name;
+    std::optional<std::int64_t> actual_pay_price;
+    std::optional<std::string> use_time;
+    std::optional<std::string> complete_time;
+    std::optional<std::string> cancel_time;
+    // Unknown members.
+    JsonValue extra;
+
+    SignedDetailList();
+    SignedDetailList(const SignedDetailList&) = default;
+    SignedDetailList(SignedDetailList&&) = default;
+    SignedDetailList& operator=(const SignedDetailList&) = default;
+    SignedDetailList& operator=(SignedDetailList&&) = default;
+    ~SignedDetailList();
+  };
+  std::optional<std::string> sign_plan_id;
   std::optional<std::string> openid;
-  std::string service_id;
-  std::string mchid;
-  std::string appid;
-  std::string merchant_sign_plan_no;
-  std::string merchant_callback_url;
-  std::string plan_id;
-  std::int64_t going_detail_no = 0;
-  std::string sign_state;
+  std::optional<std::string> service_id;
+  std::optional<std::string> mchid;
+  std::optional<std::string> appid;
+  std::optional<std::string> merchant_sign_plan_no;
+  std::optional<std::string> merchant_callback_url;
+  std::optional<std::string> plan_id;
+  std::optional<std::int64_t> going_detail_no;
+  std::optional<std::string> sign_state;
   // format rfc3339
   std::optional<std::string> cancel_sign_time;
   std::optional<std::string> cancel_sign_type;
   std::optional<std::string> cancel_reason;
-  std::string plan_name;
+  std::optional<std::string> plan_name;
   // format rfc3339
-  std::string plan_over_time;
-  std::int64_t total_origin_price = 0;
-  std::int64_t deduction_quantity = 0;
-  std::int64_t total_actual_price = 0;
-  std::vector<SignedDetailList> signed_detail_list;
+  std::optional<std::string> plan_over_time;
+  std::optional<std::int64_t> total_origin_price;
+  std::optional<std::int64_t> deduction_quantity;
+  std::optional<std::int64_t> total_actual_price;
+  List<SignedDetailList> signed_detail_list;
   // format rfc3339
   std::optional<std::string> sign_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -7181,17 +9496,59 @@ struct GetSmartretailOrdersRequest {
   ~GetSmartretailOrdersRequest();
 };
 struct GetSmartretailOrdersResponse {
-  using State = GetPayafterOrdersResponse::State;
-  using FinishType = GetPayafterOrdersResponse::FinishType;
-  using Fees = GetPayafterOrdersResponse::Fees;
-  using Discounts = GetPayafterOrdersResponse::Discounts;
-  using PayType = GetPayafterOrdersResponse::PayType;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kCreated = 1,       // "CREATED"
+    kUserAccepted = 2,  // "USER_ACCEPTED"
+    kFinished = 3,      // "FINISHED"
+    kUserPaid = 4,      // "USER_PAID"
+    kRevoked = 5,       // "REVOKED"
+    kExpired = 6,       // "EXPIRED"
+  };
+  enum class FinishType : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+  };
+  struct Fees {
+    std::optional<std::string> fee_name;
+    std::optional<std::int64_t> fee_count;
+    std::optional<std::int64_t> fee_amount;
+    std::optional<std::string> fee_desc;
+    // Unknown members.
+    JsonValue extra;
+
+    Fees();
+    Fees(const Fees&) = default;
+    Fees(Fees&&) = default;
+    Fees& operator=(const Fees&) = default;
+    Fees& operator=(Fees&&) = default;
+    ~Fees();
+  };
+  struct Discounts {
+    // maxLength 20
+    std::optional<std::string> discount_name;
+    std::optional<std::int64_t> discount_amount;
+    std::optional<std::string> discount_desc;
+    // Unknown members.
+    JsonValue extra;
+
+    Discounts();
+    Discounts(const Discounts&) = default;
+    Discounts(Discounts&&) = default;
+    Discounts& operator=(const Discounts&) = default;
+    Discounts& operator=(Discounts&&) = default;
+    ~Discounts();
+  };
+  enum class PayType : std::int32_t {
+    kUnrecognized = 0,
+    kMchChannelPayType = 1,  // "MchChannelPayType"
+  };
   std::optional<std::string> appid;
   std::optional<std::string> mchid;
   std::optional<std::string> out_order_no;
   std::optional<std::string> service_id;
   Enum<State> state;
-  std::optional<FinishType> finish_type;
+  Optional<FinishType> finish_type;
   // pattern `\d{8}|\d{14}|OnAccept`
   std::optional<std::string> service_start_time;
   // pattern `\d{8}|\d{14}`
@@ -7207,8 +9564,8 @@ struct GetSmartretailOrdersResponse {
   std::optional<std::string> real_service_start_location;
   std::optional<std::string> real_service_end_location;
   std::optional<std::string> service_introduction;
-  std::vector<Fees> fees;
-  std::vector<Discounts> discounts;
+  List<Fees> fees;
+  List<Discounts> discounts;
   std::optional<std::int64_t> risk_amount;
   std::optional<std::int64_t> total_amount;
   std::optional<std::string> attach;
@@ -7259,8 +9616,35 @@ struct GetSmartretailOrders {
 
 // POST v3/payscore/smartretail-orders
 struct PostSmartretailOrdersRequest {
-  using Fees = GetPayafterOrdersResponse::Fees;
-  using Discounts = PostPayafterOrdersRequest::Discounts;
+  struct Fees {
+    std::optional<std::string> fee_name;
+    std::optional<std::int64_t> fee_count;
+    std::optional<std::int64_t> fee_amount;
+    std::optional<std::string> fee_desc;
+    // Unknown members.
+    JsonValue extra;
+
+    Fees();
+    Fees(const Fees&) = default;
+    Fees(Fees&&) = default;
+    Fees& operator=(const Fees&) = default;
+    Fees& operator=(Fees&&) = default;
+    ~Fees();
+  };
+  struct Discounts {
+    // maxLength 20
+    std::optional<std::string> discount_name;
+    std::optional<std::string> discount_desc;
+    // Unknown members.
+    JsonValue extra;
+
+    Discounts();
+    Discounts(const Discounts&) = default;
+    Discounts(Discounts&&) = default;
+    Discounts& operator=(const Discounts&) = default;
+    Discounts& operator=(Discounts&&) = default;
+    ~Discounts();
+  };
   std::string appid;
   std::string out_order_no;
   std::string service_id;
@@ -7361,11 +9745,11 @@ struct PostSmartretailOrdersByOutOrderNoCancelRequest {
   ~PostSmartretailOrdersByOutOrderNoCancelRequest();
 };
 struct PostSmartretailOrdersByOutOrderNoCancelResponse {
-  std::string appid;
-  std::string mchid;
-  std::string out_order_no;
-  std::string service_id;
-  std::string order_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> service_id;
+  std::optional<std::string> order_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -7417,12 +9801,43 @@ struct PostSmartretailOrdersByOutOrderNoCancel {
 
 // POST v3/payscore/smartretail-orders/{out_order_no}/complete
 struct PostSmartretailOrdersByOutOrderNoCompleteRequest {
-  using FinishType = GetPayafterOrdersResponse::FinishType;
-  using Fees = GetPayafterOrdersResponse::Fees;
-  using Discounts = GetPayafterOrdersResponse::Discounts;
+  enum class FinishType : std::int64_t {
+    k1 = 1,
+    k2 = 2,
+  };
+  struct Fees {
+    std::optional<std::string> fee_name;
+    std::optional<std::int64_t> fee_count;
+    std::optional<std::int64_t> fee_amount;
+    std::optional<std::string> fee_desc;
+    // Unknown members.
+    JsonValue extra;
+
+    Fees();
+    Fees(const Fees&) = default;
+    Fees(Fees&&) = default;
+    Fees& operator=(const Fees&) = default;
+    Fees& operator=(Fees&&) = default;
+    ~Fees();
+  };
+  struct Discounts {
+    // maxLength 20
+    std::optional<std::string> discount_name;
+    std::optional<std::int64_t> discount_amount;
+    std::optional<std::string> discount_desc;
+    // Unknown members.
+    JsonValue extra;
+
+    Discounts();
+    Discounts(const Discounts&) = default;
+    Discounts(Discounts&&) = default;
+    Discounts& operator=(const Discounts&) = default;
+    Discounts& operator=(Discounts&&) = default;
+    ~Discounts();
+  };
   std::string appid;
   std::string service_id;
-  std::optional<FinishType> finish_type;
+  Optional<FinishType> finish_type;
   std::optional<std::string> cancel_reason;
   std::optional<std::string> real_service_start_time;
   std::optional<std::string> real_service_end_time;
@@ -7447,11 +9862,11 @@ struct PostSmartretailOrdersByOutOrderNoCompleteRequest {
   ~PostSmartretailOrdersByOutOrderNoCompleteRequest();
 };
 struct PostSmartretailOrdersByOutOrderNoCompleteResponse {
-  std::string appid;
-  std::string mchid;
-  std::string out_order_no;
-  std::string service_id;
-  std::string order_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> mchid;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> service_id;
+  std::optional<std::string> order_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -7522,10 +9937,9 @@ struct GetUserServiceStateResponse {
     kUnavailable = 1,  // "UNAVAILABLE"
     kAvailable = 2,    // "AVAILABLE"
   };
-  std::string appid;
-  std::string service_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> service_id;
   std::optional<std::string> openid;
-  // required
   Enum<UseServiceState> use_service_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -7794,12 +10208,54 @@ const EnumTable& EnumTableOf(
     GetOverseaPartnerServiceorderResponse::Collection::Details::PromotionDetail::Scope);
 const EnumTable& EnumTableOf(
     GetOverseaPartnerServiceorderResponse::Collection::Details::PromotionDetail::Type);
+const EnumTable& EnumTableOf(PostOverseaPartnerServiceorderResponse::State);
+const EnumTable& EnumTableOf(PostOverseaPartnerServiceorderResponse::StateDescription);
 const EnumTable& EnumTableOf(PostOverseaPartnerServiceorderByOutOrderNoSyncRequest::Type);
+const EnumTable& EnumTableOf(GetPartnerServiceorderResponse::State);
+const EnumTable& EnumTableOf(GetPartnerServiceorderResponse::StateDescription);
+const EnumTable& EnumTableOf(GetPartnerServiceorderResponse::Collection::State);
+const EnumTable& EnumTableOf(GetPartnerServiceorderResponse::Collection::Details::PaidType);
 const EnumTable& EnumTableOf(
     GetPartnerServiceorderResponse::Collection::Details::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(
+    GetPartnerServiceorderResponse::Collection::Details::PromotionDetail::Type);
+const EnumTable& EnumTableOf(PostPartnerServiceorderRequest::RiskFund::Name);
+const EnumTable& EnumTableOf(PostPartnerServiceorderResponse::State);
+const EnumTable& EnumTableOf(PostPartnerServiceorderResponse::StateDescription);
+const EnumTable& EnumTableOf(PostPartnerServicepayondeliveryorderRequest::RiskFund::Name);
+const EnumTable& EnumTableOf(
+    PostPartnerServicepayondeliveryorderRequest::ShoppingInfo::JumpLink::JumpLinkType);
 const EnumTable& EnumTableOf(GetPayafterOrdersResponse::State);
 const EnumTable& EnumTableOf(GetPayafterOrdersResponse::PayType);
+const EnumTable& EnumTableOf(PostPayafterOrdersByOutOrderNoSyncRequest::Type);
 const EnumTable& EnumTableOf(GetPermissionsAuthorizationCodeResponse::AuthorizationState);
+const EnumTable& EnumTableOf(GetPermissionsOpenidResponse::AuthorizationState);
+const EnumTable& EnumTableOf(GetServiceorderResponse::State);
+const EnumTable& EnumTableOf(GetServiceorderResponse::StateDescription);
+const EnumTable& EnumTableOf(GetServiceorderResponse::RiskFund::Name);
+const EnumTable& EnumTableOf(GetServiceorderResponse::Collection::State);
+const EnumTable& EnumTableOf(GetServiceorderResponse::Collection::Details::PaidType);
+const EnumTable& EnumTableOf(GetServiceorderResponse::Collection::Details::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(GetServiceorderResponse::Collection::Details::PromotionDetail::Type);
+const EnumTable& EnumTableOf(PostServiceorderResponse::State);
+const EnumTable& EnumTableOf(PostServiceorderResponse::StateDescription);
+const EnumTable& EnumTableOf(PostServiceorderResponse::RiskFund::Name);
+const EnumTable& EnumTableOf(PostServiceorderDirectCompleteResponse::State);
+const EnumTable& EnumTableOf(PostServiceorderDirectCompleteResponse::StateDescription);
+const EnumTable& EnumTableOf(PostServiceorderByOutOrderNoCompleteResponse::State);
+const EnumTable& EnumTableOf(PostServiceorderByOutOrderNoCompleteResponse::StateDescription);
+const EnumTable& EnumTableOf(PostServiceorderByOutOrderNoCompleteResponse::RiskFund::Name);
+const EnumTable& EnumTableOf(PostServiceorderByOutOrderNoModifyResponse::State);
+const EnumTable& EnumTableOf(PostServiceorderByOutOrderNoModifyResponse::StateDescription);
+const EnumTable& EnumTableOf(PostServiceorderByOutOrderNoModifyResponse::RiskFund::Name);
+const EnumTable& EnumTableOf(PostServiceorderByOutOrderNoModifyResponse::Collection::State);
+const EnumTable& EnumTableOf(
+    PostServiceorderByOutOrderNoModifyResponse::Collection::Details::PaidType);
+const EnumTable& EnumTableOf(PostServicepayondeliveryorderRequest::RiskFund::Name);
+const EnumTable& EnumTableOf(
+    PostServicepayondeliveryorderRequest::ShoppingInfo::JumpLink::JumpLinkType);
+const EnumTable& EnumTableOf(GetSmartretailOrdersResponse::State);
+const EnumTable& EnumTableOf(GetSmartretailOrdersResponse::PayType);
 const EnumTable& EnumTableOf(GetUserServiceStateResponse::UseServiceState);
 
 // Fluent calls: Payscore(client).segment().segment(placeholder).get(request).

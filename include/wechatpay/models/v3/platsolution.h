@@ -80,9 +80,9 @@ struct PostEcommerceBankTransferRechargesApplyResponse {
     TransferInAccount& operator=(TransferInAccount&&) = default;
     ~TransferInAccount();
   };
-  std::string recharge_id;
-  std::string out_recharge_no;
-  TransferInAccount transfer_in_account;
+  std::optional<std::string> recharge_id;
+  std::optional<std::string> out_recharge_no;
+  Optional<TransferInAccount> transfer_in_account;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -147,7 +147,12 @@ struct GetEcommerceBankTransferRechargesOutRechargeNoRequest {
   ~GetEcommerceBankTransferRechargesOutRechargeNoRequest();
 };
 struct GetEcommerceBankTransferRechargesOutRechargeNoResponse {
-  using AccountType = PostEcommerceBankTransferRechargesApplyRequest::AccountType;
+  enum class AccountType : std::int32_t {
+    kUnrecognized = 0,
+    kBasic = 1,      // "BASIC"
+    kOperation = 2,  // "OPERATION"
+    kFees = 3,       // "FEES"
+  };
   enum class RechargeState : std::int32_t {
     kUnrecognized = 0,
     kSuccess = 1,     // "SUCCESS"
@@ -158,7 +163,19 @@ struct GetEcommerceBankTransferRechargesOutRechargeNoResponse {
     kUnrecognized = 0,
     kEcommerceBankTransfer = 1,  // "ECOMMERCE_BANK_TRANSFER"
   };
-  using RechargeAmount = PostEcommerceBankTransferRechargesApplyRequest::RechargeAmount;
+  struct RechargeAmount {
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    RechargeAmount();
+    RechargeAmount(const RechargeAmount&) = default;
+    RechargeAmount(RechargeAmount&&) = default;
+    RechargeAmount& operator=(const RechargeAmount&) = default;
+    RechargeAmount& operator=(RechargeAmount&&) = default;
+    ~RechargeAmount();
+  };
   struct BankTransferInfo {
     std::optional<std::string> memo;
     std::optional<std::string> return_time;
@@ -175,18 +192,15 @@ struct GetEcommerceBankTransferRechargesOutRechargeNoResponse {
     BankTransferInfo& operator=(BankTransferInfo&&) = default;
     ~BankTransferInfo();
   };
-  std::string mchid;
-  std::string recharge_id;
-  std::string out_recharge_no;
-  // required
+  std::optional<std::string> mchid;
+  std::optional<std::string> recharge_id;
+  std::optional<std::string> out_recharge_no;
   Enum<AccountType> account_type;
-  // required
   Enum<RechargeState> recharge_state;
-  // required
   Enum<RechargeScene> recharge_scene;
   std::optional<std::string> recharge_state_desc;
-  RechargeAmount recharge_amount;
-  std::optional<BankTransferInfo> bank_transfer_info;
+  Optional<RechargeAmount> recharge_amount;
+  Optional<BankTransferInfo> bank_transfer_info;
   std::optional<std::string> accept_time;
   std::optional<std::string> success_time;
   std::optional<std::string> close_time;
@@ -276,8 +290,8 @@ struct PostEcommerceInsuranceCompensationContractsRequest {
   ~PostEcommerceInsuranceCompensationContractsRequest();
 };
 struct PostEcommerceInsuranceCompensationContractsResponse {
-  std::string sub_mchid;
-  bool opened = false;
+  std::optional<std::string> sub_mchid;
+  std::optional<bool> opened;
   std::optional<std::string> success_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -344,8 +358,8 @@ struct PostEcommerceInsuranceCompensationContractsSubMchidCheckOpenedRequest {
   ~PostEcommerceInsuranceCompensationContractsSubMchidCheckOpenedRequest();
 };
 struct PostEcommerceInsuranceCompensationContractsSubMchidCheckOpenedResponse {
-  std::string sub_mchid;
-  bool opened = false;
+  std::optional<std::string> sub_mchid;
+  std::optional<bool> opened;
   std::optional<std::string> success_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -424,7 +438,7 @@ struct PostEcommerceMchTransferCompensateBillsRequest {
       ~TransactionInfo();
     };
     Enum<Type> type;
-    std::optional<TransactionInfo> transaction_info;
+    Optional<TransactionInfo> transaction_info;
     // Unknown members.
     JsonValue extra;
 
@@ -458,8 +472,36 @@ struct PostEcommerceMchTransferCompensateBillsRequest {
 };
 struct PostEcommerceMchTransferCompensateBillsResponse {
   struct ReceiverDetail {
-    using Receiver = PostEcommerceMchTransferCompensateBillsRequest::Receiver;
-    std::optional<Receiver> receiver;
+    struct Receiver {
+      using Type = PostEcommerceMchTransferCompensateBillsRequest::Receiver::Type;
+      struct TransactionInfo {
+        using Type =
+            PostEcommerceMchTransferCompensateBillsRequest::Receiver::TransactionInfo::Type;
+        std::optional<std::string> transaction_id;
+        Enum<Type> type;
+        // Unknown members.
+        JsonValue extra;
+
+        TransactionInfo();
+        TransactionInfo(const TransactionInfo&) = default;
+        TransactionInfo(TransactionInfo&&) = default;
+        TransactionInfo& operator=(const TransactionInfo&) = default;
+        TransactionInfo& operator=(TransactionInfo&&) = default;
+        ~TransactionInfo();
+      };
+      Enum<Type> type;
+      Optional<TransactionInfo> transaction_info;
+      // Unknown members.
+      JsonValue extra;
+
+      Receiver();
+      Receiver(const Receiver&) = default;
+      Receiver(Receiver&&) = default;
+      Receiver& operator=(const Receiver&) = default;
+      Receiver& operator=(Receiver&&) = default;
+      ~Receiver();
+    };
+    Optional<Receiver> receiver;
     // Unknown members.
     JsonValue extra;
 
@@ -479,16 +521,15 @@ struct PostEcommerceMchTransferCompensateBillsResponse {
     kCanceling = 5,        // "CANCELING"
     kCancelled = 6,        // "CANCELLED"
   };
-  std::string sp_mchid;
-  ReceiverDetail receiver_detail;
-  std::string out_bill_no;
+  std::optional<std::string> sp_mchid;
+  Optional<ReceiverDetail> receiver_detail;
+  std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
-  std::string transfer_remark;
-  std::string bill_id;
-  // required
+  std::optional<std::string> transfer_remark;
+  std::optional<std::string> bill_id;
   Enum<State> state;
   // format rfc3339
-  std::string accept_time;
+  std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
   std::optional<std::string> sponsor_mchid;
@@ -556,8 +597,62 @@ struct GetEcommerceMchTransferCompensateBillsBillIdRequest {
   ~GetEcommerceMchTransferCompensateBillsBillIdRequest();
 };
 struct GetEcommerceMchTransferCompensateBillsBillIdResponse {
-  using ReceiverDetail = PostEcommerceMchTransferCompensateBillsResponse::ReceiverDetail;
-  using State = PostEcommerceMchTransferCompensateBillsResponse::State;
+  struct ReceiverDetail {
+    struct Receiver {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kTransactionUser = 1,  // "TRANSACTION_USER"
+      };
+      struct TransactionInfo {
+        enum class Type : std::int32_t {
+          kUnrecognized = 0,
+          kWxpay = 1,    // "WXPAY"
+          kWxvalue = 2,  // "WXVALUE"
+        };
+        std::optional<std::string> transaction_id;
+        Enum<Type> type;
+        // Unknown members.
+        JsonValue extra;
+
+        TransactionInfo();
+        TransactionInfo(const TransactionInfo&) = default;
+        TransactionInfo(TransactionInfo&&) = default;
+        TransactionInfo& operator=(const TransactionInfo&) = default;
+        TransactionInfo& operator=(TransactionInfo&&) = default;
+        ~TransactionInfo();
+      };
+      Enum<Type> type;
+      Optional<TransactionInfo> transaction_info;
+      // Unknown members.
+      JsonValue extra;
+
+      Receiver();
+      Receiver(const Receiver&) = default;
+      Receiver(Receiver&&) = default;
+      Receiver& operator=(const Receiver&) = default;
+      Receiver& operator=(Receiver&&) = default;
+      ~Receiver();
+    };
+    Optional<Receiver> receiver;
+    // Unknown members.
+    JsonValue extra;
+
+    ReceiverDetail();
+    ReceiverDetail(const ReceiverDetail&) = default;
+    ReceiverDetail(ReceiverDetail&&) = default;
+    ReceiverDetail& operator=(const ReceiverDetail&) = default;
+    ReceiverDetail& operator=(ReceiverDetail&&) = default;
+    ~ReceiverDetail();
+  };
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,         // "ACCEPTED"
+    kSuccess = 2,          // "SUCCESS"
+    kClosed = 3,           // "CLOSED"
+    kWaitUserConfirm = 4,  // "WAIT_USER_CONFIRM"
+    kCanceling = 5,        // "CANCELING"
+    kCancelled = 6,        // "CANCELLED"
+  };
   struct CloseInfo {
     // format rfc3339
     std::optional<std::string> close_time;
@@ -572,19 +667,18 @@ struct GetEcommerceMchTransferCompensateBillsBillIdResponse {
     CloseInfo& operator=(CloseInfo&&) = default;
     ~CloseInfo();
   };
-  std::string sp_mchid;
-  ReceiverDetail receiver_detail;
-  std::string out_bill_no;
+  std::optional<std::string> sp_mchid;
+  Optional<ReceiverDetail> receiver_detail;
+  std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
-  std::string bill_id;
-  // required
+  std::optional<std::string> bill_id;
   Enum<State> state;
   // format rfc3339
-  std::string accept_time;
+  std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> sponsor_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -652,22 +746,88 @@ struct GetEcommerceMchTransferCompensateBillsOutBillNoRequest {
   ~GetEcommerceMchTransferCompensateBillsOutBillNoRequest();
 };
 struct GetEcommerceMchTransferCompensateBillsOutBillNoResponse {
-  using ReceiverDetail = PostEcommerceMchTransferCompensateBillsResponse::ReceiverDetail;
-  using State = PostEcommerceMchTransferCompensateBillsResponse::State;
-  using CloseInfo = GetEcommerceMchTransferCompensateBillsBillIdResponse::CloseInfo;
-  std::string sp_mchid;
-  ReceiverDetail receiver_detail;
-  std::string out_bill_no;
+  struct ReceiverDetail {
+    struct Receiver {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kTransactionUser = 1,  // "TRANSACTION_USER"
+      };
+      struct TransactionInfo {
+        enum class Type : std::int32_t {
+          kUnrecognized = 0,
+          kWxpay = 1,    // "WXPAY"
+          kWxvalue = 2,  // "WXVALUE"
+        };
+        std::optional<std::string> transaction_id;
+        Enum<Type> type;
+        // Unknown members.
+        JsonValue extra;
+
+        TransactionInfo();
+        TransactionInfo(const TransactionInfo&) = default;
+        TransactionInfo(TransactionInfo&&) = default;
+        TransactionInfo& operator=(const TransactionInfo&) = default;
+        TransactionInfo& operator=(TransactionInfo&&) = default;
+        ~TransactionInfo();
+      };
+      Enum<Type> type;
+      Optional<TransactionInfo> transaction_info;
+      // Unknown members.
+      JsonValue extra;
+
+      Receiver();
+      Receiver(const Receiver&) = default;
+      Receiver(Receiver&&) = default;
+      Receiver& operator=(const Receiver&) = default;
+      Receiver& operator=(Receiver&&) = default;
+      ~Receiver();
+    };
+    Optional<Receiver> receiver;
+    // Unknown members.
+    JsonValue extra;
+
+    ReceiverDetail();
+    ReceiverDetail(const ReceiverDetail&) = default;
+    ReceiverDetail(ReceiverDetail&&) = default;
+    ReceiverDetail& operator=(const ReceiverDetail&) = default;
+    ReceiverDetail& operator=(ReceiverDetail&&) = default;
+    ~ReceiverDetail();
+  };
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,         // "ACCEPTED"
+    kSuccess = 2,          // "SUCCESS"
+    kClosed = 3,           // "CLOSED"
+    kWaitUserConfirm = 4,  // "WAIT_USER_CONFIRM"
+    kCanceling = 5,        // "CANCELING"
+    kCancelled = 6,        // "CANCELLED"
+  };
+  struct CloseInfo {
+    // format rfc3339
+    std::optional<std::string> close_time;
+    std::optional<std::string> close_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    CloseInfo();
+    CloseInfo(const CloseInfo&) = default;
+    CloseInfo(CloseInfo&&) = default;
+    CloseInfo& operator=(const CloseInfo&) = default;
+    CloseInfo& operator=(CloseInfo&&) = default;
+    ~CloseInfo();
+  };
+  std::optional<std::string> sp_mchid;
+  Optional<ReceiverDetail> receiver_detail;
+  std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
-  std::string bill_id;
-  // required
+  std::optional<std::string> bill_id;
   Enum<State> state;
   // format rfc3339
-  std::string accept_time;
+  std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> sponsor_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -735,13 +895,20 @@ struct PostEcommerceMchTransferCompensateBillsOutBillNoCancelRequest {
   ~PostEcommerceMchTransferCompensateBillsOutBillNoCancelRequest();
 };
 struct PostEcommerceMchTransferCompensateBillsOutBillNoCancelResponse {
-  using State = PostEcommerceMchTransferCompensateBillsResponse::State;
-  std::string out_bill_no;
-  std::string bill_id;
-  // required
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,         // "ACCEPTED"
+    kSuccess = 2,          // "SUCCESS"
+    kClosed = 3,           // "CLOSED"
+    kWaitUserConfirm = 4,  // "WAIT_USER_CONFIRM"
+    kCanceling = 5,        // "CANCELING"
+    kCancelled = 6,        // "CANCELLED"
+  };
+  std::optional<std::string> out_bill_no;
+  std::optional<std::string> bill_id;
   Enum<State> state;
   // format rfc3339
-  std::string cancel_accept_time;
+  std::optional<std::string> cancel_accept_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -794,7 +961,41 @@ struct PostEcommerceMchTransferCompensateBillsOutBillNoCancel {
 
 // POST v3/platsolution/ecommerce/mch-transfer/compensate-bills/pre-transfer
 struct PostEcommerceMchTransferCompensateBillsPreTransferRequest {
-  using Receiver = PostEcommerceMchTransferCompensateBillsRequest::Receiver;
+  struct Receiver {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kTransactionUser = 1,  // "TRANSACTION_USER"
+    };
+    struct TransactionInfo {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kWxpay = 1,    // "WXPAY"
+        kWxvalue = 2,  // "WXVALUE"
+      };
+      std::string transaction_id;
+      Enum<Type> type;
+      // Unknown members.
+      JsonValue extra;
+
+      TransactionInfo();
+      TransactionInfo(const TransactionInfo&) = default;
+      TransactionInfo(TransactionInfo&&) = default;
+      TransactionInfo& operator=(const TransactionInfo&) = default;
+      TransactionInfo& operator=(TransactionInfo&&) = default;
+      ~TransactionInfo();
+    };
+    Enum<Type> type;
+    Optional<TransactionInfo> transaction_info;
+    // Unknown members.
+    JsonValue extra;
+
+    Receiver();
+    Receiver(const Receiver&) = default;
+    Receiver(Receiver&&) = default;
+    Receiver& operator=(const Receiver&) = default;
+    Receiver& operator=(Receiver&&) = default;
+    ~Receiver();
+  };
   std::optional<std::string> sp_appid;
   Receiver receiver;
   std::string out_bill_no;
@@ -819,11 +1020,11 @@ struct PostEcommerceMchTransferCompensateBillsPreTransferRequest {
   ~PostEcommerceMchTransferCompensateBillsPreTransferRequest();
 };
 struct PostEcommerceMchTransferCompensateBillsPreTransferResponse {
-  std::string out_bill_no;
-  std::string bill_id;
+  std::optional<std::string> out_bill_no;
+  std::optional<std::string> bill_id;
   // format rfc3339
-  std::string accept_time;
-  std::string package_info;
+  std::optional<std::string> accept_time;
+  std::optional<std::string> package_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -879,8 +1080,24 @@ struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsRequest {
       kMerchant = 1,         // "MERCHANT"
       kTransactionUser = 2,  // "TRANSACTION_USER"
     };
-    using TransactionInfo =
-        PostEcommerceMchTransferCompensateBillsRequest::Receiver::TransactionInfo;
+    struct TransactionInfo {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kWxpay = 1,    // "WXPAY"
+        kWxvalue = 2,  // "WXVALUE"
+      };
+      std::string transaction_id;
+      Enum<Type> type;
+      // Unknown members.
+      JsonValue extra;
+
+      TransactionInfo();
+      TransactionInfo(const TransactionInfo&) = default;
+      TransactionInfo(TransactionInfo&&) = default;
+      TransactionInfo& operator=(const TransactionInfo&) = default;
+      TransactionInfo& operator=(TransactionInfo&&) = default;
+      ~TransactionInfo();
+    };
     struct UserInfo {
       std::optional<std::string> sp_openid;
       // Unknown members.
@@ -894,8 +1111,8 @@ struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsRequest {
       ~UserInfo();
     };
     Enum<Type> type;
-    std::optional<TransactionInfo> transaction_info;
-    std::optional<UserInfo> user_info;
+    Optional<TransactionInfo> transaction_info;
+    Optional<UserInfo> user_info;
     // Unknown members.
     JsonValue extra;
 
@@ -934,10 +1151,23 @@ struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse {
     struct Receiver {
       using Type =
           PostEcommerceMchTransferDepositAfterSalesCompensationBillsRequest::Receiver::Type;
-      using TransactionInfo =
-          PostEcommerceMchTransferCompensateBillsRequest::Receiver::TransactionInfo;
+      struct TransactionInfo {
+        using Type = PostEcommerceMchTransferDepositAfterSalesCompensationBillsRequest::Receiver::
+            TransactionInfo::Type;
+        std::optional<std::string> transaction_id;
+        Enum<Type> type;
+        // Unknown members.
+        JsonValue extra;
+
+        TransactionInfo();
+        TransactionInfo(const TransactionInfo&) = default;
+        TransactionInfo(TransactionInfo&&) = default;
+        TransactionInfo& operator=(const TransactionInfo&) = default;
+        TransactionInfo& operator=(TransactionInfo&&) = default;
+        ~TransactionInfo();
+      };
       Enum<Type> type;
-      std::optional<TransactionInfo> transaction_info;
+      Optional<TransactionInfo> transaction_info;
       // Unknown members.
       JsonValue extra;
 
@@ -948,7 +1178,7 @@ struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse {
       Receiver& operator=(Receiver&&) = default;
       ~Receiver();
     };
-    std::optional<Receiver> receiver;
+    Optional<Receiver> receiver;
     // Unknown members.
     JsonValue extra;
 
@@ -959,18 +1189,25 @@ struct PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse {
     ReceiverDetail& operator=(ReceiverDetail&&) = default;
     ~ReceiverDetail();
   };
-  using State = PostEcommerceMchTransferCompensateBillsResponse::State;
-  std::string sp_mchid;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,         // "ACCEPTED"
+    kSuccess = 2,          // "SUCCESS"
+    kClosed = 3,           // "CLOSED"
+    kWaitUserConfirm = 4,  // "WAIT_USER_CONFIRM"
+    kCanceling = 5,        // "CANCELING"
+    kCancelled = 6,        // "CANCELLED"
+  };
+  std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
-  ReceiverDetail receiver_detail;
-  std::string out_bill_no;
+  Optional<ReceiverDetail> receiver_detail;
+  std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
-  std::string transfer_remark;
-  std::string bill_id;
-  // required
+  std::optional<std::string> transfer_remark;
+  std::optional<std::string> bill_id;
   Enum<State> state;
   // format rfc3339
-  std::string accept_time;
+  std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
   std::optional<std::string> sponsor_mchid;
@@ -1041,24 +1278,90 @@ struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdRequest {
   ~GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdRequest();
 };
 struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdResponse {
-  using ReceiverDetail =
-      PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse::ReceiverDetail;
-  using State = PostEcommerceMchTransferCompensateBillsResponse::State;
-  using CloseInfo = GetEcommerceMchTransferCompensateBillsBillIdResponse::CloseInfo;
-  std::string sp_mchid;
+  struct ReceiverDetail {
+    struct Receiver {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kMerchant = 1,         // "MERCHANT"
+        kTransactionUser = 2,  // "TRANSACTION_USER"
+      };
+      struct TransactionInfo {
+        enum class Type : std::int32_t {
+          kUnrecognized = 0,
+          kWxpay = 1,    // "WXPAY"
+          kWxvalue = 2,  // "WXVALUE"
+        };
+        std::optional<std::string> transaction_id;
+        Enum<Type> type;
+        // Unknown members.
+        JsonValue extra;
+
+        TransactionInfo();
+        TransactionInfo(const TransactionInfo&) = default;
+        TransactionInfo(TransactionInfo&&) = default;
+        TransactionInfo& operator=(const TransactionInfo&) = default;
+        TransactionInfo& operator=(TransactionInfo&&) = default;
+        ~TransactionInfo();
+      };
+      Enum<Type> type;
+      Optional<TransactionInfo> transaction_info;
+      // Unknown members.
+      JsonValue extra;
+
+      Receiver();
+      Receiver(const Receiver&) = default;
+      Receiver(Receiver&&) = default;
+      Receiver& operator=(const Receiver&) = default;
+      Receiver& operator=(Receiver&&) = default;
+      ~Receiver();
+    };
+    Optional<Receiver> receiver;
+    // Unknown members.
+    JsonValue extra;
+
+    ReceiverDetail();
+    ReceiverDetail(const ReceiverDetail&) = default;
+    ReceiverDetail(ReceiverDetail&&) = default;
+    ReceiverDetail& operator=(const ReceiverDetail&) = default;
+    ReceiverDetail& operator=(ReceiverDetail&&) = default;
+    ~ReceiverDetail();
+  };
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,         // "ACCEPTED"
+    kSuccess = 2,          // "SUCCESS"
+    kClosed = 3,           // "CLOSED"
+    kWaitUserConfirm = 4,  // "WAIT_USER_CONFIRM"
+    kCanceling = 5,        // "CANCELING"
+    kCancelled = 6,        // "CANCELLED"
+  };
+  struct CloseInfo {
+    // format rfc3339
+    std::optional<std::string> close_time;
+    std::optional<std::string> close_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    CloseInfo();
+    CloseInfo(const CloseInfo&) = default;
+    CloseInfo(CloseInfo&&) = default;
+    CloseInfo& operator=(const CloseInfo&) = default;
+    CloseInfo& operator=(CloseInfo&&) = default;
+    ~CloseInfo();
+  };
+  std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
-  ReceiverDetail receiver_detail;
-  std::string out_bill_no;
+  Optional<ReceiverDetail> receiver_detail;
+  std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
-  std::string bill_id;
-  // required
+  std::optional<std::string> bill_id;
   Enum<State> state;
   // format rfc3339
-  std::string accept_time;
+  std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> sponsor_mchid;
   std::optional<std::string> sub_appid;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -1131,24 +1434,90 @@ struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoRequest
   ~GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoRequest();
 };
 struct GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoResponse {
-  using ReceiverDetail =
-      PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse::ReceiverDetail;
-  using State = PostEcommerceMchTransferCompensateBillsResponse::State;
-  using CloseInfo = GetEcommerceMchTransferCompensateBillsBillIdResponse::CloseInfo;
-  std::string sp_mchid;
+  struct ReceiverDetail {
+    struct Receiver {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kMerchant = 1,         // "MERCHANT"
+        kTransactionUser = 2,  // "TRANSACTION_USER"
+      };
+      struct TransactionInfo {
+        enum class Type : std::int32_t {
+          kUnrecognized = 0,
+          kWxpay = 1,    // "WXPAY"
+          kWxvalue = 2,  // "WXVALUE"
+        };
+        std::optional<std::string> transaction_id;
+        Enum<Type> type;
+        // Unknown members.
+        JsonValue extra;
+
+        TransactionInfo();
+        TransactionInfo(const TransactionInfo&) = default;
+        TransactionInfo(TransactionInfo&&) = default;
+        TransactionInfo& operator=(const TransactionInfo&) = default;
+        TransactionInfo& operator=(TransactionInfo&&) = default;
+        ~TransactionInfo();
+      };
+      Enum<Type> type;
+      Optional<TransactionInfo> transaction_info;
+      // Unknown members.
+      JsonValue extra;
+
+      Receiver();
+      Receiver(const Receiver&) = default;
+      Receiver(Receiver&&) = default;
+      Receiver& operator=(const Receiver&) = default;
+      Receiver& operator=(Receiver&&) = default;
+      ~Receiver();
+    };
+    Optional<Receiver> receiver;
+    // Unknown members.
+    JsonValue extra;
+
+    ReceiverDetail();
+    ReceiverDetail(const ReceiverDetail&) = default;
+    ReceiverDetail(ReceiverDetail&&) = default;
+    ReceiverDetail& operator=(const ReceiverDetail&) = default;
+    ReceiverDetail& operator=(ReceiverDetail&&) = default;
+    ~ReceiverDetail();
+  };
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,         // "ACCEPTED"
+    kSuccess = 2,          // "SUCCESS"
+    kClosed = 3,           // "CLOSED"
+    kWaitUserConfirm = 4,  // "WAIT_USER_CONFIRM"
+    kCanceling = 5,        // "CANCELING"
+    kCancelled = 6,        // "CANCELLED"
+  };
+  struct CloseInfo {
+    // format rfc3339
+    std::optional<std::string> close_time;
+    std::optional<std::string> close_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    CloseInfo();
+    CloseInfo(const CloseInfo&) = default;
+    CloseInfo(CloseInfo&&) = default;
+    CloseInfo& operator=(const CloseInfo&) = default;
+    CloseInfo& operator=(CloseInfo&&) = default;
+    ~CloseInfo();
+  };
+  std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
-  ReceiverDetail receiver_detail;
-  std::string out_bill_no;
+  Optional<ReceiverDetail> receiver_detail;
+  std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
-  std::string bill_id;
-  // required
+  std::optional<std::string> bill_id;
   Enum<State> state;
   // format rfc3339
-  std::string accept_time;
+  std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> sponsor_mchid;
   std::optional<std::string> sub_appid;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -1222,7 +1591,11 @@ struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsRequest 
       ~MchInfo();
     };
     struct TransactionInfo {
-      using Type = PostEcommerceMchTransferCompensateBillsRequest::Receiver::TransactionInfo::Type;
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kWxpay = 1,    // "WXPAY"
+        kWxvalue = 2,  // "WXVALUE"
+      };
       std::string transaction_id;
       // required
       Enum<Type> type;
@@ -1237,8 +1610,8 @@ struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsRequest 
       ~TransactionInfo();
     };
     Enum<Type> type;
-    std::optional<MchInfo> mch_info;
-    std::optional<TransactionInfo> transaction_info;
+    Optional<MchInfo> mch_info;
+    Optional<TransactionInfo> transaction_info;
     // Unknown members.
     JsonValue extra;
 
@@ -1277,7 +1650,7 @@ struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponse
       using MchInfo = PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsRequest::
           Receiver::MchInfo;
       struct TransactionInfo {
-        std::string transaction_id;
+        std::optional<std::string> transaction_id;
         // Unknown members.
         JsonValue extra;
 
@@ -1289,8 +1662,8 @@ struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponse
         ~TransactionInfo();
       };
       Enum<Type> type;
-      std::optional<MchInfo> mch_info;
-      std::optional<TransactionInfo> transaction_info;
+      Optional<MchInfo> mch_info;
+      Optional<TransactionInfo> transaction_info;
       // Unknown members.
       JsonValue extra;
 
@@ -1301,7 +1674,7 @@ struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponse
       Receiver& operator=(Receiver&&) = default;
       ~Receiver();
     };
-    std::optional<Receiver> receiver;
+    Optional<Receiver> receiver;
     // Unknown members.
     JsonValue extra;
 
@@ -1312,19 +1685,26 @@ struct PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponse
     ReceiverDetail& operator=(ReceiverDetail&&) = default;
     ~ReceiverDetail();
   };
-  using State = PostEcommerceMchTransferCompensateBillsResponse::State;
-  std::string sp_mchid;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,         // "ACCEPTED"
+    kSuccess = 2,          // "SUCCESS"
+    kClosed = 3,           // "CLOSED"
+    kWaitUserConfirm = 4,  // "WAIT_USER_CONFIRM"
+    kCanceling = 5,        // "CANCELING"
+    kCancelled = 6,        // "CANCELLED"
+  };
+  std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
-  ReceiverDetail receiver_detail;
-  std::string out_bill_no;
+  Optional<ReceiverDetail> receiver_detail;
+  std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
-  std::string transfer_remark;
-  std::string bill_id;
-  // required
+  std::optional<std::string> transfer_remark;
+  std::optional<std::string> bill_id;
   Enum<State> state;
   // format rfc3339
-  std::string accept_time;
+  std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
   std::optional<std::string> sponsor_mchid;
@@ -1397,25 +1777,97 @@ struct GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBill
   ~GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBillNoRequest();
 };
 struct GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBillNoResponse {
-  using ReceiverDetail =
-      PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponse::ReceiverDetail;
-  using State = PostEcommerceMchTransferCompensateBillsResponse::State;
-  using CloseInfo = GetEcommerceMchTransferCompensateBillsBillIdResponse::CloseInfo;
-  std::string sp_mchid;
+  struct ReceiverDetail {
+    struct Receiver {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kMerchant = 1,  // "MERCHANT"
+      };
+      struct MchInfo {
+        std::optional<std::string> mchid;
+        // Unknown members.
+        JsonValue extra;
+
+        MchInfo();
+        MchInfo(const MchInfo&) = default;
+        MchInfo(MchInfo&&) = default;
+        MchInfo& operator=(const MchInfo&) = default;
+        MchInfo& operator=(MchInfo&&) = default;
+        ~MchInfo();
+      };
+      struct TransactionInfo {
+        std::optional<std::string> transaction_id;
+        // Unknown members.
+        JsonValue extra;
+
+        TransactionInfo();
+        TransactionInfo(const TransactionInfo&) = default;
+        TransactionInfo(TransactionInfo&&) = default;
+        TransactionInfo& operator=(const TransactionInfo&) = default;
+        TransactionInfo& operator=(TransactionInfo&&) = default;
+        ~TransactionInfo();
+      };
+      Enum<Type> type;
+      Optional<MchInfo> mch_info;
+      Optional<TransactionInfo> transaction_info;
+      // Unknown members.
+      JsonValue extra;
+
+      Receiver();
+      Receiver(const Receiver&) = default;
+      Receiver(Receiver&&) = default;
+      Receiver& operator=(const Receiver&) = default;
+      Receiver& operator=(Receiver&&) = default;
+      ~Receiver();
+    };
+    Optional<Receiver> receiver;
+    // Unknown members.
+    JsonValue extra;
+
+    ReceiverDetail();
+    ReceiverDetail(const ReceiverDetail&) = default;
+    ReceiverDetail(ReceiverDetail&&) = default;
+    ReceiverDetail& operator=(const ReceiverDetail&) = default;
+    ReceiverDetail& operator=(ReceiverDetail&&) = default;
+    ~ReceiverDetail();
+  };
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,         // "ACCEPTED"
+    kSuccess = 2,          // "SUCCESS"
+    kClosed = 3,           // "CLOSED"
+    kWaitUserConfirm = 4,  // "WAIT_USER_CONFIRM"
+    kCanceling = 5,        // "CANCELING"
+    kCancelled = 6,        // "CANCELLED"
+  };
+  struct CloseInfo {
+    // format rfc3339
+    std::optional<std::string> close_time;
+    std::optional<std::string> close_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    CloseInfo();
+    CloseInfo(const CloseInfo&) = default;
+    CloseInfo(CloseInfo&&) = default;
+    CloseInfo& operator=(const CloseInfo&) = default;
+    CloseInfo& operator=(CloseInfo&&) = default;
+    ~CloseInfo();
+  };
+  std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
-  ReceiverDetail receiver_detail;
-  std::string out_bill_no;
+  Optional<ReceiverDetail> receiver_detail;
+  std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
-  std::string transfer_remark;
-  std::string bill_id;
-  // required
+  std::optional<std::string> transfer_remark;
+  std::optional<std::string> bill_id;
   Enum<State> state;
   // format rfc3339
-  std::string accept_time;
+  std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> sponsor_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1477,12 +1929,38 @@ struct GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBill
 // POST v3/platsolution/ecommerce/mch-transfer/deposit-shipping-cost-compensation-bills
 struct PostEcommerceMchTransferDepositShippingCostCompensationBillsRequest {
   struct Receiver {
-    using TransactionInfo =
-        PostEcommerceMchTransferCompensateBillsRequest::Receiver::TransactionInfo;
-    using UserInfo =
-        PostEcommerceMchTransferDepositAfterSalesCompensationBillsRequest::Receiver::UserInfo;
-    std::optional<TransactionInfo> transaction_info;
-    std::optional<UserInfo> user_info;
+    struct TransactionInfo {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kWxpay = 1,    // "WXPAY"
+        kWxvalue = 2,  // "WXVALUE"
+      };
+      std::string transaction_id;
+      Enum<Type> type;
+      // Unknown members.
+      JsonValue extra;
+
+      TransactionInfo();
+      TransactionInfo(const TransactionInfo&) = default;
+      TransactionInfo(TransactionInfo&&) = default;
+      TransactionInfo& operator=(const TransactionInfo&) = default;
+      TransactionInfo& operator=(TransactionInfo&&) = default;
+      ~TransactionInfo();
+    };
+    struct UserInfo {
+      std::optional<std::string> sp_openid;
+      // Unknown members.
+      JsonValue extra;
+
+      UserInfo();
+      UserInfo(const UserInfo&) = default;
+      UserInfo(UserInfo&&) = default;
+      UserInfo& operator=(const UserInfo&) = default;
+      UserInfo& operator=(UserInfo&&) = default;
+      ~UserInfo();
+    };
+    Optional<TransactionInfo> transaction_info;
+    Optional<UserInfo> user_info;
     // Unknown members.
     JsonValue extra;
 
@@ -1517,8 +1995,37 @@ struct PostEcommerceMchTransferDepositShippingCostCompensationBillsRequest {
 };
 struct PostEcommerceMchTransferDepositShippingCostCompensationBillsResponse {
   struct ReceiverDetail {
-    using Receiver = PostEcommerceMchTransferDepositShippingCostCompensationBillsRequest::Receiver;
-    std::optional<Receiver> receiver;
+    struct Receiver {
+      struct TransactionInfo {
+        using Type = PostEcommerceMchTransferDepositShippingCostCompensationBillsRequest::Receiver::
+            TransactionInfo::Type;
+        std::optional<std::string> transaction_id;
+        Enum<Type> type;
+        // Unknown members.
+        JsonValue extra;
+
+        TransactionInfo();
+        TransactionInfo(const TransactionInfo&) = default;
+        TransactionInfo(TransactionInfo&&) = default;
+        TransactionInfo& operator=(const TransactionInfo&) = default;
+        TransactionInfo& operator=(TransactionInfo&&) = default;
+        ~TransactionInfo();
+      };
+      using UserInfo =
+          PostEcommerceMchTransferDepositShippingCostCompensationBillsRequest::Receiver::UserInfo;
+      Optional<TransactionInfo> transaction_info;
+      Optional<UserInfo> user_info;
+      // Unknown members.
+      JsonValue extra;
+
+      Receiver();
+      Receiver(const Receiver&) = default;
+      Receiver(Receiver&&) = default;
+      Receiver& operator=(const Receiver&) = default;
+      Receiver& operator=(Receiver&&) = default;
+      ~Receiver();
+    };
+    Optional<Receiver> receiver;
     // Unknown members.
     JsonValue extra;
 
@@ -1529,19 +2036,26 @@ struct PostEcommerceMchTransferDepositShippingCostCompensationBillsResponse {
     ReceiverDetail& operator=(ReceiverDetail&&) = default;
     ~ReceiverDetail();
   };
-  using State = PostEcommerceMchTransferCompensateBillsResponse::State;
-  std::string sp_mchid;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,         // "ACCEPTED"
+    kSuccess = 2,          // "SUCCESS"
+    kClosed = 3,           // "CLOSED"
+    kWaitUserConfirm = 4,  // "WAIT_USER_CONFIRM"
+    kCanceling = 5,        // "CANCELING"
+    kCancelled = 6,        // "CANCELLED"
+  };
+  std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
-  ReceiverDetail receiver_detail;
-  std::string out_bill_no;
+  Optional<ReceiverDetail> receiver_detail;
+  std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
-  std::string transfer_remark;
-  std::string bill_id;
-  // required
+  std::optional<std::string> transfer_remark;
+  std::optional<std::string> bill_id;
   Enum<State> state;
   // format rfc3339
-  std::string accept_time;
+  std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
   std::optional<std::string> sponsor_mchid;
@@ -1611,24 +2125,97 @@ struct GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoReque
   ~GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoRequest();
 };
 struct GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoResponse {
-  using ReceiverDetail =
-      PostEcommerceMchTransferDepositShippingCostCompensationBillsResponse::ReceiverDetail;
-  using State = PostEcommerceMchTransferCompensateBillsResponse::State;
-  using CloseInfo = GetEcommerceMchTransferCompensateBillsBillIdResponse::CloseInfo;
-  std::string sp_mchid;
+  struct ReceiverDetail {
+    struct Receiver {
+      struct TransactionInfo {
+        enum class Type : std::int32_t {
+          kUnrecognized = 0,
+          kWxpay = 1,    // "WXPAY"
+          kWxvalue = 2,  // "WXVALUE"
+        };
+        std::optional<std::string> transaction_id;
+        Enum<Type> type;
+        // Unknown members.
+        JsonValue extra;
+
+        TransactionInfo();
+        TransactionInfo(const TransactionInfo&) = default;
+        TransactionInfo(TransactionInfo&&) = default;
+        TransactionInfo& operator=(const TransactionInfo&) = default;
+        TransactionInfo& operator=(TransactionInfo&&) = default;
+        ~TransactionInfo();
+      };
+      struct UserInfo {
+        std::optional<std::string> sp_openid;
+        // Unknown members.
+        JsonValue extra;
+
+        UserInfo();
+        UserInfo(const UserInfo&) = default;
+        UserInfo(UserInfo&&) = default;
+        UserInfo& operator=(const UserInfo&) = default;
+        UserInfo& operator=(UserInfo&&) = default;
+        ~UserInfo();
+      };
+      Optional<TransactionInfo> transaction_info;
+      Optional<UserInfo> user_info;
+      // Unknown members.
+      JsonValue extra;
+
+      Receiver();
+      Receiver(const Receiver&) = default;
+      Receiver(Receiver&&) = default;
+      Receiver& operator=(const Receiver&) = default;
+      Receiver& operator=(Receiver&&) = default;
+      ~Receiver();
+    };
+    Optional<Receiver> receiver;
+    // Unknown members.
+    JsonValue extra;
+
+    ReceiverDetail();
+    ReceiverDetail(const ReceiverDetail&) = default;
+    ReceiverDetail(ReceiverDetail&&) = default;
+    ReceiverDetail& operator=(const ReceiverDetail&) = default;
+    ReceiverDetail& operator=(ReceiverDetail&&) = default;
+    ~ReceiverDetail();
+  };
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,         // "ACCEPTED"
+    kSuccess = 2,          // "SUCCESS"
+    kClosed = 3,           // "CLOSED"
+    kWaitUserConfirm = 4,  // "WAIT_USER_CONFIRM"
+    kCanceling = 5,        // "CANCELING"
+    kCancelled = 6,        // "CANCELLED"
+  };
+  struct CloseInfo {
+    // format rfc3339
+    std::optional<std::string> close_time;
+    std::optional<std::string> close_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    CloseInfo();
+    CloseInfo(const CloseInfo&) = default;
+    CloseInfo(CloseInfo&&) = default;
+    CloseInfo& operator=(const CloseInfo&) = default;
+    CloseInfo& operator=(CloseInfo&&) = default;
+    ~CloseInfo();
+  };
+  std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
-  ReceiverDetail receiver_detail;
-  std::string out_bill_no;
+  Optional<ReceiverDetail> receiver_detail;
+  std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
-  std::string bill_id;
-  // required
+  std::optional<std::string> bill_id;
   Enum<State> state;
   // format rfc3339
-  std::string accept_time;
+  std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> sponsor_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1685,8 +2272,42 @@ struct GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNo {
 
 // POST v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills
 struct PostEcommerceMchTransferInsuranceClaimBillsRequest {
-  using Receiver =
-      PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse::ReceiverDetail::Receiver;
+  struct Receiver {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kMerchant = 1,         // "MERCHANT"
+      kTransactionUser = 2,  // "TRANSACTION_USER"
+    };
+    struct TransactionInfo {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kWxpay = 1,    // "WXPAY"
+        kWxvalue = 2,  // "WXVALUE"
+      };
+      std::string transaction_id;
+      Enum<Type> type;
+      // Unknown members.
+      JsonValue extra;
+
+      TransactionInfo();
+      TransactionInfo(const TransactionInfo&) = default;
+      TransactionInfo(TransactionInfo&&) = default;
+      TransactionInfo& operator=(const TransactionInfo&) = default;
+      TransactionInfo& operator=(TransactionInfo&&) = default;
+      ~TransactionInfo();
+    };
+    Enum<Type> type;
+    Optional<TransactionInfo> transaction_info;
+    // Unknown members.
+    JsonValue extra;
+
+    Receiver();
+    Receiver(const Receiver&) = default;
+    Receiver(Receiver&&) = default;
+    Receiver& operator=(const Receiver&) = default;
+    Receiver& operator=(Receiver&&) = default;
+    ~Receiver();
+  };
   std::optional<std::string> sub_mchid;
   Receiver receiver;
   std::string out_bill_no;
@@ -1707,20 +2328,66 @@ struct PostEcommerceMchTransferInsuranceClaimBillsRequest {
   ~PostEcommerceMchTransferInsuranceClaimBillsRequest();
 };
 struct PostEcommerceMchTransferInsuranceClaimBillsResponse {
-  using ReceiverDetail =
-      PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse::ReceiverDetail;
-  using State = PostEcommerceMchTransferCompensateBillsResponse::State;
-  std::string sp_mchid;
+  struct ReceiverDetail {
+    struct Receiver {
+      using Type = PostEcommerceMchTransferInsuranceClaimBillsRequest::Receiver::Type;
+      struct TransactionInfo {
+        using Type =
+            PostEcommerceMchTransferInsuranceClaimBillsRequest::Receiver::TransactionInfo::Type;
+        std::optional<std::string> transaction_id;
+        Enum<Type> type;
+        // Unknown members.
+        JsonValue extra;
+
+        TransactionInfo();
+        TransactionInfo(const TransactionInfo&) = default;
+        TransactionInfo(TransactionInfo&&) = default;
+        TransactionInfo& operator=(const TransactionInfo&) = default;
+        TransactionInfo& operator=(TransactionInfo&&) = default;
+        ~TransactionInfo();
+      };
+      Enum<Type> type;
+      Optional<TransactionInfo> transaction_info;
+      // Unknown members.
+      JsonValue extra;
+
+      Receiver();
+      Receiver(const Receiver&) = default;
+      Receiver(Receiver&&) = default;
+      Receiver& operator=(const Receiver&) = default;
+      Receiver& operator=(Receiver&&) = default;
+      ~Receiver();
+    };
+    Optional<Receiver> receiver;
+    // Unknown members.
+    JsonValue extra;
+
+    ReceiverDetail();
+    ReceiverDetail(const ReceiverDetail&) = default;
+    ReceiverDetail(ReceiverDetail&&) = default;
+    ReceiverDetail& operator=(const ReceiverDetail&) = default;
+    ReceiverDetail& operator=(ReceiverDetail&&) = default;
+    ~ReceiverDetail();
+  };
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,         // "ACCEPTED"
+    kSuccess = 2,          // "SUCCESS"
+    kClosed = 3,           // "CLOSED"
+    kWaitUserConfirm = 4,  // "WAIT_USER_CONFIRM"
+    kCanceling = 5,        // "CANCELING"
+    kCancelled = 6,        // "CANCELLED"
+  };
+  std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
-  ReceiverDetail receiver_detail;
-  std::string out_bill_no;
-  std::int64_t amount = 0;
+  Optional<ReceiverDetail> receiver_detail;
+  std::optional<std::string> out_bill_no;
+  std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
-  std::string bill_id;
-  // required
+  std::optional<std::string> bill_id;
   Enum<State> state;
   // format rfc3339
-  std::string accept_time;
+  std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
   std::optional<std::string> sponsor_mchid;
@@ -1789,9 +2456,63 @@ struct GetEcommerceMchTransferInsuranceClaimBillsBillIdRequest {
   ~GetEcommerceMchTransferInsuranceClaimBillsBillIdRequest();
 };
 struct GetEcommerceMchTransferInsuranceClaimBillsBillIdResponse {
-  using ReceiverDetail =
-      PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse::ReceiverDetail;
-  using State = PostEcommerceMchTransferCompensateBillsResponse::State;
+  struct ReceiverDetail {
+    struct Receiver {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kMerchant = 1,         // "MERCHANT"
+        kTransactionUser = 2,  // "TRANSACTION_USER"
+      };
+      struct TransactionInfo {
+        enum class Type : std::int32_t {
+          kUnrecognized = 0,
+          kWxpay = 1,    // "WXPAY"
+          kWxvalue = 2,  // "WXVALUE"
+        };
+        std::optional<std::string> transaction_id;
+        Enum<Type> type;
+        // Unknown members.
+        JsonValue extra;
+
+        TransactionInfo();
+        TransactionInfo(const TransactionInfo&) = default;
+        TransactionInfo(TransactionInfo&&) = default;
+        TransactionInfo& operator=(const TransactionInfo&) = default;
+        TransactionInfo& operator=(TransactionInfo&&) = default;
+        ~TransactionInfo();
+      };
+      Enum<Type> type;
+      Optional<TransactionInfo> transaction_info;
+      // Unknown members.
+      JsonValue extra;
+
+      Receiver();
+      Receiver(const Receiver&) = default;
+      Receiver(Receiver&&) = default;
+      Receiver& operator=(const Receiver&) = default;
+      Receiver& operator=(Receiver&&) = default;
+      ~Receiver();
+    };
+    Optional<Receiver> receiver;
+    // Unknown members.
+    JsonValue extra;
+
+    ReceiverDetail();
+    ReceiverDetail(const ReceiverDetail&) = default;
+    ReceiverDetail(ReceiverDetail&&) = default;
+    ReceiverDetail& operator=(const ReceiverDetail&) = default;
+    ReceiverDetail& operator=(ReceiverDetail&&) = default;
+    ~ReceiverDetail();
+  };
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,         // "ACCEPTED"
+    kSuccess = 2,          // "SUCCESS"
+    kClosed = 3,           // "CLOSED"
+    kWaitUserConfirm = 4,  // "WAIT_USER_CONFIRM"
+    kCanceling = 5,        // "CANCELING"
+    kCancelled = 6,        // "CANCELLED"
+  };
   struct CloseInfo {
     // format rfc3339
     std::optional<std::string> accept_time;
@@ -1806,20 +2527,19 @@ struct GetEcommerceMchTransferInsuranceClaimBillsBillIdResponse {
     CloseInfo& operator=(CloseInfo&&) = default;
     ~CloseInfo();
   };
-  std::string sp_mchid;
+  std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
-  ReceiverDetail receiver_detail;
-  std::string out_bill_no;
+  Optional<ReceiverDetail> receiver_detail;
+  std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
-  std::string bill_id;
-  // required
+  std::optional<std::string> bill_id;
   Enum<State> state;
   // format rfc3339
-  std::string accept_time;
+  std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> sponsor_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1888,24 +2608,90 @@ struct GetEcommerceMchTransferInsuranceClaimBillsOutBillNoRequest {
   ~GetEcommerceMchTransferInsuranceClaimBillsOutBillNoRequest();
 };
 struct GetEcommerceMchTransferInsuranceClaimBillsOutBillNoResponse {
-  using ReceiverDetail =
-      PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse::ReceiverDetail;
-  using State = PostEcommerceMchTransferCompensateBillsResponse::State;
-  using CloseInfo = GetEcommerceMchTransferInsuranceClaimBillsBillIdResponse::CloseInfo;
-  std::string sp_mchid;
+  struct ReceiverDetail {
+    struct Receiver {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kMerchant = 1,         // "MERCHANT"
+        kTransactionUser = 2,  // "TRANSACTION_USER"
+      };
+      struct TransactionInfo {
+        enum class Type : std::int32_t {
+          kUnrecognized = 0,
+          kWxpay = 1,    // "WXPAY"
+          kWxvalue = 2,  // "WXVALUE"
+        };
+        std::optional<std::string> transaction_id;
+        Enum<Type> type;
+        // Unknown members.
+        JsonValue extra;
+
+        TransactionInfo();
+        TransactionInfo(const TransactionInfo&) = default;
+        TransactionInfo(TransactionInfo&&) = default;
+        TransactionInfo& operator=(const TransactionInfo&) = default;
+        TransactionInfo& operator=(TransactionInfo&&) = default;
+        ~TransactionInfo();
+      };
+      Enum<Type> type;
+      Optional<TransactionInfo> transaction_info;
+      // Unknown members.
+      JsonValue extra;
+
+      Receiver();
+      Receiver(const Receiver&) = default;
+      Receiver(Receiver&&) = default;
+      Receiver& operator=(const Receiver&) = default;
+      Receiver& operator=(Receiver&&) = default;
+      ~Receiver();
+    };
+    Optional<Receiver> receiver;
+    // Unknown members.
+    JsonValue extra;
+
+    ReceiverDetail();
+    ReceiverDetail(const ReceiverDetail&) = default;
+    ReceiverDetail(ReceiverDetail&&) = default;
+    ReceiverDetail& operator=(const ReceiverDetail&) = default;
+    ReceiverDetail& operator=(ReceiverDetail&&) = default;
+    ~ReceiverDetail();
+  };
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,         // "ACCEPTED"
+    kSuccess = 2,          // "SUCCESS"
+    kClosed = 3,           // "CLOSED"
+    kWaitUserConfirm = 4,  // "WAIT_USER_CONFIRM"
+    kCanceling = 5,        // "CANCELING"
+    kCancelled = 6,        // "CANCELLED"
+  };
+  struct CloseInfo {
+    // format rfc3339
+    std::optional<std::string> accept_time;
+    std::optional<std::string> close_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    CloseInfo();
+    CloseInfo(const CloseInfo&) = default;
+    CloseInfo(CloseInfo&&) = default;
+    CloseInfo& operator=(const CloseInfo&) = default;
+    CloseInfo& operator=(CloseInfo&&) = default;
+    ~CloseInfo();
+  };
+  std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
-  ReceiverDetail receiver_detail;
-  std::string out_bill_no;
+  Optional<ReceiverDetail> receiver_detail;
+  std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
-  std::string bill_id;
-  // required
+  std::optional<std::string> bill_id;
   Enum<State> state;
   // format rfc3339
-  std::string accept_time;
+  std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> sponsor_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1975,14 +2761,21 @@ struct PostEcommerceMchTransferInsuranceClaimBillsOutBillNoCancelRequest {
   ~PostEcommerceMchTransferInsuranceClaimBillsOutBillNoCancelRequest();
 };
 struct PostEcommerceMchTransferInsuranceClaimBillsOutBillNoCancelResponse {
-  using State = PostEcommerceMchTransferCompensateBillsResponse::State;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,         // "ACCEPTED"
+    kSuccess = 2,          // "SUCCESS"
+    kClosed = 3,           // "CLOSED"
+    kWaitUserConfirm = 4,  // "WAIT_USER_CONFIRM"
+    kCanceling = 5,        // "CANCELING"
+    kCancelled = 6,        // "CANCELLED"
+  };
   std::optional<std::string> sub_mchid;
-  std::string out_bill_no;
-  std::string bill_id;
-  // required
+  std::optional<std::string> out_bill_no;
+  std::optional<std::string> bill_id;
   Enum<State> state;
   // format rfc3339
-  std::string cancel_accept_time;
+  std::optional<std::string> cancel_accept_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2036,8 +2829,42 @@ struct PostEcommerceMchTransferInsuranceClaimBillsOutBillNoCancel {
 
 // POST v3/platsolution/ecommerce/mch-transfer/insurance-claim-bills/pre-transfer
 struct PostEcommerceMchTransferInsuranceClaimBillsPreTransferRequest {
-  using Receiver =
-      PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse::ReceiverDetail::Receiver;
+  struct Receiver {
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kMerchant = 1,         // "MERCHANT"
+      kTransactionUser = 2,  // "TRANSACTION_USER"
+    };
+    struct TransactionInfo {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kWxpay = 1,    // "WXPAY"
+        kWxvalue = 2,  // "WXVALUE"
+      };
+      std::string transaction_id;
+      Enum<Type> type;
+      // Unknown members.
+      JsonValue extra;
+
+      TransactionInfo();
+      TransactionInfo(const TransactionInfo&) = default;
+      TransactionInfo(TransactionInfo&&) = default;
+      TransactionInfo& operator=(const TransactionInfo&) = default;
+      TransactionInfo& operator=(TransactionInfo&&) = default;
+      ~TransactionInfo();
+    };
+    Enum<Type> type;
+    Optional<TransactionInfo> transaction_info;
+    // Unknown members.
+    JsonValue extra;
+
+    Receiver();
+    Receiver(const Receiver&) = default;
+    Receiver(Receiver&&) = default;
+    Receiver& operator=(const Receiver&) = default;
+    Receiver& operator=(Receiver&&) = default;
+    ~Receiver();
+  };
   std::optional<std::string> sub_mchid;
   Receiver receiver;
   std::string out_bill_no;
@@ -2060,11 +2887,11 @@ struct PostEcommerceMchTransferInsuranceClaimBillsPreTransferRequest {
 };
 struct PostEcommerceMchTransferInsuranceClaimBillsPreTransferResponse {
   std::optional<std::string> sub_mchid;
-  std::string out_bill_no;
-  std::string bill_id;
+  std::optional<std::string> out_bill_no;
+  std::optional<std::string> bill_id;
   // format rfc3339
-  std::string accept_time;
-  std::string package_info;
+  std::optional<std::string> accept_time;
+  std::optional<std::string> package_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2115,8 +2942,10 @@ struct PostEcommerceMchTransferInsuranceClaimBillsPreTransfer {
 // POST v3/platsolution/ecommerce/mch-transfer/sub-mch-compensation-bills
 struct PostEcommerceMchTransferSubMchCompensationBillsRequest {
   struct Receiver {
-    using Type =
-        PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsRequest::Receiver::Type;
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kMerchant = 1,  // "MERCHANT"
+    };
     struct MchInfo {
       std::string mchid;
       // Unknown members.
@@ -2164,11 +2993,21 @@ struct PostEcommerceMchTransferSubMchCompensationBillsRequest {
 struct PostEcommerceMchTransferSubMchCompensationBillsResponse {
   struct ReceiverDetail {
     struct Receiver {
-      using Type =
-          PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsRequest::Receiver::Type;
-      using MchInfo = PostEcommerceMchTransferSubMchCompensationBillsRequest::Receiver::MchInfo;
+      using Type = PostEcommerceMchTransferSubMchCompensationBillsRequest::Receiver::Type;
+      struct MchInfo {
+        std::optional<std::string> mchid;
+        // Unknown members.
+        JsonValue extra;
+
+        MchInfo();
+        MchInfo(const MchInfo&) = default;
+        MchInfo(MchInfo&&) = default;
+        MchInfo& operator=(const MchInfo&) = default;
+        MchInfo& operator=(MchInfo&&) = default;
+        ~MchInfo();
+      };
       Enum<Type> type;
-      std::optional<MchInfo> mch_info;
+      Optional<MchInfo> mch_info;
       // Unknown members.
       JsonValue extra;
 
@@ -2179,7 +3018,7 @@ struct PostEcommerceMchTransferSubMchCompensationBillsResponse {
       Receiver& operator=(Receiver&&) = default;
       ~Receiver();
     };
-    std::optional<Receiver> receiver;
+    Optional<Receiver> receiver;
     // Unknown members.
     JsonValue extra;
 
@@ -2196,16 +3035,15 @@ struct PostEcommerceMchTransferSubMchCompensationBillsResponse {
     kSuccess = 2,   // "SUCCESS"
     kClosed = 3,    // "CLOSED"
   };
-  std::string sp_mchid;
-  ReceiverDetail receiver_detail;
-  std::string out_bill_no;
-  std::int64_t amount = 0;
-  std::string transfer_remark;
-  std::string bill_id;
-  // required
+  std::optional<std::string> sp_mchid;
+  Optional<ReceiverDetail> receiver_detail;
+  std::optional<std::string> out_bill_no;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> transfer_remark;
+  std::optional<std::string> bill_id;
   Enum<State> state;
   // format rfc3339
-  std::string accept_time;
+  std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
   std::optional<std::string> sponsor_mchid;
@@ -2274,22 +3112,79 @@ struct GetEcommerceMchTransferSubMchCompensationBillsByOutBillNoRequest {
   ~GetEcommerceMchTransferSubMchCompensationBillsByOutBillNoRequest();
 };
 struct GetEcommerceMchTransferSubMchCompensationBillsByOutBillNoResponse {
-  using ReceiverDetail = PostEcommerceMchTransferSubMchCompensationBillsResponse::ReceiverDetail;
-  using State = PostEcommerceMchTransferSubMchCompensationBillsResponse::State;
-  using CloseInfo = GetEcommerceMchTransferCompensateBillsBillIdResponse::CloseInfo;
-  std::string sp_mchid;
-  ReceiverDetail receiver_detail;
-  std::string out_bill_no;
-  std::int64_t amount = 0;
-  std::string transfer_remark;
-  std::string bill_id;
-  // required
+  struct ReceiverDetail {
+    struct Receiver {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kMerchant = 1,  // "MERCHANT"
+      };
+      struct MchInfo {
+        std::optional<std::string> mchid;
+        // Unknown members.
+        JsonValue extra;
+
+        MchInfo();
+        MchInfo(const MchInfo&) = default;
+        MchInfo(MchInfo&&) = default;
+        MchInfo& operator=(const MchInfo&) = default;
+        MchInfo& operator=(MchInfo&&) = default;
+        ~MchInfo();
+      };
+      Enum<Type> type;
+      Optional<MchInfo> mch_info;
+      // Unknown members.
+      JsonValue extra;
+
+      Receiver();
+      Receiver(const Receiver&) = default;
+      Receiver(Receiver&&) = default;
+      Receiver& operator=(const Receiver&) = default;
+      Receiver& operator=(Receiver&&) = default;
+      ~Receiver();
+    };
+    Optional<Receiver> receiver;
+    // Unknown members.
+    JsonValue extra;
+
+    ReceiverDetail();
+    ReceiverDetail(const ReceiverDetail&) = default;
+    ReceiverDetail(ReceiverDetail&&) = default;
+    ReceiverDetail& operator=(const ReceiverDetail&) = default;
+    ReceiverDetail& operator=(ReceiverDetail&&) = default;
+    ~ReceiverDetail();
+  };
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,  // "ACCEPTED"
+    kSuccess = 2,   // "SUCCESS"
+    kClosed = 3,    // "CLOSED"
+  };
+  struct CloseInfo {
+    // format rfc3339
+    std::optional<std::string> close_time;
+    std::optional<std::string> close_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    CloseInfo();
+    CloseInfo(const CloseInfo&) = default;
+    CloseInfo(CloseInfo&&) = default;
+    CloseInfo& operator=(const CloseInfo&) = default;
+    CloseInfo& operator=(CloseInfo&&) = default;
+    ~CloseInfo();
+  };
+  std::optional<std::string> sp_mchid;
+  Optional<ReceiverDetail> receiver_detail;
+  std::optional<std::string> out_bill_no;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> transfer_remark;
+  std::optional<std::string> bill_id;
   Enum<State> state;
   // format rfc3339
-  std::string accept_time;
+  std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> sponsor_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2350,7 +3245,11 @@ struct PostEcommerceMchTransferTransferBillsRequest {
     kDepositAfterSalesCompensation = 4,   // "DEPOSIT_AFTER_SALES_COMPENSATION"
   };
   struct Receiver {
-    using Type = PostEcommerceMchTransferDepositAfterSalesCompensationBillsRequest::Receiver::Type;
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kMerchant = 1,         // "MERCHANT"
+      kTransactionUser = 2,  // "TRANSACTION_USER"
+    };
     struct MchInfo {
       std::optional<std::string> mch_id;
       std::optional<std::string> mchid;
@@ -2365,7 +3264,7 @@ struct PostEcommerceMchTransferTransferBillsRequest {
       ~MchInfo();
     };
     Enum<Type> type;
-    std::optional<MchInfo> mch_info;
+    Optional<MchInfo> mch_info;
     // Unknown members.
     JsonValue extra;
 
@@ -2403,8 +3302,7 @@ struct PostEcommerceMchTransferTransferBillsResponse {
   using BusinessType = PostEcommerceMchTransferTransferBillsRequest::BusinessType;
   struct ReceiverDetail {
     struct Receiver {
-      using Type =
-          PostEcommerceMchTransferDepositAfterSalesCompensationBillsRequest::Receiver::Type;
+      using Type = PostEcommerceMchTransferTransferBillsRequest::Receiver::Type;
       struct MchInfo {
         std::optional<std::string> mch_id;
         // Unknown members.
@@ -2418,7 +3316,7 @@ struct PostEcommerceMchTransferTransferBillsResponse {
         ~MchInfo();
       };
       Enum<Type> type;
-      std::optional<MchInfo> mch_info;
+      Optional<MchInfo> mch_info;
       // Unknown members.
       JsonValue extra;
 
@@ -2429,7 +3327,7 @@ struct PostEcommerceMchTransferTransferBillsResponse {
       Receiver& operator=(Receiver&&) = default;
       ~Receiver();
     };
-    std::optional<Receiver> receiver;
+    Optional<Receiver> receiver;
     // Unknown members.
     JsonValue extra;
 
@@ -2440,21 +3338,28 @@ struct PostEcommerceMchTransferTransferBillsResponse {
     ReceiverDetail& operator=(ReceiverDetail&&) = default;
     ~ReceiverDetail();
   };
-  using State = PostEcommerceMchTransferCompensateBillsResponse::State;
-  std::string sp_mchid;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,         // "ACCEPTED"
+    kSuccess = 2,          // "SUCCESS"
+    kClosed = 3,           // "CLOSED"
+    kWaitUserConfirm = 4,  // "WAIT_USER_CONFIRM"
+    kCanceling = 5,        // "CANCELING"
+    kCancelled = 6,        // "CANCELLED"
+  };
+  std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
   Enum<BusinessType> business_type;
-  ReceiverDetail receiver_detail;
-  std::string out_bill_no;
+  Optional<ReceiverDetail> receiver_detail;
+  std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
-  std::string transfer_remark;
+  std::optional<std::string> transfer_remark;
   std::optional<std::string> receiver_remark;
-  std::string bill_id;
-  // required
+  std::optional<std::string> bill_id;
   Enum<State> state;
   // format rfc3339
-  std::string accept_time;
+  std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
   std::optional<std::string> sponsor_mchid;
@@ -2507,7 +3412,13 @@ struct PostEcommerceMchTransferTransferBills {
 
 // GET v3/platsolution/ecommerce/mch-transfer/transfer-bills/bill-id/{bill_id}
 struct GetEcommerceMchTransferTransferBillsBillIdRequest {
-  using BusinessType = PostEcommerceMchTransferTransferBillsRequest::BusinessType;
+  enum class BusinessType : std::int32_t {
+    kUnrecognized = 0,
+    kDepositCompensation = 1,             // "DEPOSIT_COMPENSATION"
+    kPlatformAfterSalesCompensation = 2,  // "PLATFORM_AFTER_SALES_COMPENSATION"
+    kInsuranceClaim = 3,                  // "INSURANCE_CLAIM"
+    kDepositAfterSalesCompensation = 4,   // "DEPOSIT_AFTER_SALES_COMPENSATION"
+  };
   Enum<BusinessType> business_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2524,25 +3435,86 @@ struct GetEcommerceMchTransferTransferBillsBillIdRequest {
   ~GetEcommerceMchTransferTransferBillsBillIdRequest();
 };
 struct GetEcommerceMchTransferTransferBillsBillIdResponse {
-  using BusinessType = PostEcommerceMchTransferTransferBillsRequest::BusinessType;
-  using ReceiverDetail = PostEcommerceMchTransferTransferBillsResponse::ReceiverDetail;
-  using State = PostEcommerceMchTransferCompensateBillsResponse::State;
-  using CloseInfo = GetEcommerceMchTransferCompensateBillsBillIdResponse::CloseInfo;
-  std::string sp_mchid;
+  using BusinessType = GetEcommerceMchTransferTransferBillsBillIdRequest::BusinessType;
+  struct ReceiverDetail {
+    struct Receiver {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kMerchant = 1,         // "MERCHANT"
+        kTransactionUser = 2,  // "TRANSACTION_USER"
+      };
+      struct MchInfo {
+        std::optional<std::string> mch_id;
+        // Unknown members.
+        JsonValue extra;
+
+        MchInfo();
+        MchInfo(const MchInfo&) = default;
+        MchInfo(MchInfo&&) = default;
+        MchInfo& operator=(const MchInfo&) = default;
+        MchInfo& operator=(MchInfo&&) = default;
+        ~MchInfo();
+      };
+      Enum<Type> type;
+      Optional<MchInfo> mch_info;
+      // Unknown members.
+      JsonValue extra;
+
+      Receiver();
+      Receiver(const Receiver&) = default;
+      Receiver(Receiver&&) = default;
+      Receiver& operator=(const Receiver&) = default;
+      Receiver& operator=(Receiver&&) = default;
+      ~Receiver();
+    };
+    Optional<Receiver> receiver;
+    // Unknown members.
+    JsonValue extra;
+
+    ReceiverDetail();
+    ReceiverDetail(const ReceiverDetail&) = default;
+    ReceiverDetail(ReceiverDetail&&) = default;
+    ReceiverDetail& operator=(const ReceiverDetail&) = default;
+    ReceiverDetail& operator=(ReceiverDetail&&) = default;
+    ~ReceiverDetail();
+  };
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,         // "ACCEPTED"
+    kSuccess = 2,          // "SUCCESS"
+    kClosed = 3,           // "CLOSED"
+    kWaitUserConfirm = 4,  // "WAIT_USER_CONFIRM"
+    kCanceling = 5,        // "CANCELING"
+    kCancelled = 6,        // "CANCELLED"
+  };
+  struct CloseInfo {
+    // format rfc3339
+    std::optional<std::string> close_time;
+    std::optional<std::string> close_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    CloseInfo();
+    CloseInfo(const CloseInfo&) = default;
+    CloseInfo(CloseInfo&&) = default;
+    CloseInfo& operator=(const CloseInfo&) = default;
+    CloseInfo& operator=(CloseInfo&&) = default;
+    ~CloseInfo();
+  };
+  std::optional<std::string> sp_mchid;
   Enum<BusinessType> business_type;
-  ReceiverDetail receiver_detail;
-  std::string out_bill_no;
+  Optional<ReceiverDetail> receiver_detail;
+  std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
   std::optional<std::string> receiver_remark;
-  std::string bill_id;
-  // required
+  std::optional<std::string> bill_id;
   Enum<State> state;
   // format rfc3339
-  std::string accept_time;
+  std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> sponsor_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2595,7 +3567,13 @@ struct GetEcommerceMchTransferTransferBillsBillId {
 
 // GET v3/platsolution/ecommerce/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}
 struct GetEcommerceMchTransferTransferBillsOutBillNoRequest {
-  using BusinessType = PostEcommerceMchTransferTransferBillsRequest::BusinessType;
+  enum class BusinessType : std::int32_t {
+    kUnrecognized = 0,
+    kDepositCompensation = 1,             // "DEPOSIT_COMPENSATION"
+    kPlatformAfterSalesCompensation = 2,  // "PLATFORM_AFTER_SALES_COMPENSATION"
+    kInsuranceClaim = 3,                  // "INSURANCE_CLAIM"
+    kDepositAfterSalesCompensation = 4,   // "DEPOSIT_AFTER_SALES_COMPENSATION"
+  };
   Enum<BusinessType> business_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2612,25 +3590,86 @@ struct GetEcommerceMchTransferTransferBillsOutBillNoRequest {
   ~GetEcommerceMchTransferTransferBillsOutBillNoRequest();
 };
 struct GetEcommerceMchTransferTransferBillsOutBillNoResponse {
-  using BusinessType = PostEcommerceMchTransferTransferBillsRequest::BusinessType;
-  using ReceiverDetail = PostEcommerceMchTransferTransferBillsResponse::ReceiverDetail;
-  using State = PostEcommerceMchTransferCompensateBillsResponse::State;
-  using CloseInfo = GetEcommerceMchTransferCompensateBillsBillIdResponse::CloseInfo;
-  std::string sp_mchid;
+  using BusinessType = GetEcommerceMchTransferTransferBillsOutBillNoRequest::BusinessType;
+  struct ReceiverDetail {
+    struct Receiver {
+      enum class Type : std::int32_t {
+        kUnrecognized = 0,
+        kMerchant = 1,         // "MERCHANT"
+        kTransactionUser = 2,  // "TRANSACTION_USER"
+      };
+      struct MchInfo {
+        std::optional<std::string> mch_id;
+        // Unknown members.
+        JsonValue extra;
+
+        MchInfo();
+        MchInfo(const MchInfo&) = default;
+        MchInfo(MchInfo&&) = default;
+        MchInfo& operator=(const MchInfo&) = default;
+        MchInfo& operator=(MchInfo&&) = default;
+        ~MchInfo();
+      };
+      Enum<Type> type;
+      Optional<MchInfo> mch_info;
+      // Unknown members.
+      JsonValue extra;
+
+      Receiver();
+      Receiver(const Receiver&) = default;
+      Receiver(Receiver&&) = default;
+      Receiver& operator=(const Receiver&) = default;
+      Receiver& operator=(Receiver&&) = default;
+      ~Receiver();
+    };
+    Optional<Receiver> receiver;
+    // Unknown members.
+    JsonValue extra;
+
+    ReceiverDetail();
+    ReceiverDetail(const ReceiverDetail&) = default;
+    ReceiverDetail(ReceiverDetail&&) = default;
+    ReceiverDetail& operator=(const ReceiverDetail&) = default;
+    ReceiverDetail& operator=(ReceiverDetail&&) = default;
+    ~ReceiverDetail();
+  };
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,         // "ACCEPTED"
+    kSuccess = 2,          // "SUCCESS"
+    kClosed = 3,           // "CLOSED"
+    kWaitUserConfirm = 4,  // "WAIT_USER_CONFIRM"
+    kCanceling = 5,        // "CANCELING"
+    kCancelled = 6,        // "CANCELLED"
+  };
+  struct CloseInfo {
+    // format rfc3339
+    std::optional<std::string> close_time;
+    std::optional<std::string> close_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    CloseInfo();
+    CloseInfo(const CloseInfo&) = default;
+    CloseInfo(CloseInfo&&) = default;
+    CloseInfo& operator=(const CloseInfo&) = default;
+    CloseInfo& operator=(CloseInfo&&) = default;
+    ~CloseInfo();
+  };
+  std::optional<std::string> sp_mchid;
   Enum<BusinessType> business_type;
-  ReceiverDetail receiver_detail;
-  std::string out_bill_no;
+  Optional<ReceiverDetail> receiver_detail;
+  std::optional<std::string> out_bill_no;
   std::optional<std::int64_t> amount;
   std::optional<std::string> transfer_remark;
   std::optional<std::string> receiver_remark;
-  std::string bill_id;
-  // required
+  std::optional<std::string> bill_id;
   Enum<State> state;
   // format rfc3339
-  std::string accept_time;
+  std::optional<std::string> accept_time;
   // format rfc3339
   std::optional<std::string> success_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   std::optional<std::string> sponsor_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -2703,7 +3742,7 @@ struct PostEcommerceRechargeEmployeesResponse {
     kEffective = 1,  // "EFFECTIVE"
     kDeleted = 2,    // "DELETED"
   };
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> sp_openid;
   Enum<State> state;
   // format rfc3339
@@ -2772,8 +3811,12 @@ struct GetEcommerceRechargeEmployeesSubMchidRequest {
 };
 struct GetEcommerceRechargeEmployeesSubMchidResponse {
   struct Employees {
-    using State = PostEcommerceRechargeEmployeesResponse::State;
-    std::string sub_mchid;
+    enum class State : std::int32_t {
+      kUnrecognized = 0,
+      kEffective = 1,  // "EFFECTIVE"
+      kDeleted = 2,    // "DELETED"
+    };
+    std::optional<std::string> sub_mchid;
     std::optional<std::string> sp_openid;
     Enum<State> state;
     // format rfc3339
@@ -2790,7 +3833,7 @@ struct GetEcommerceRechargeEmployeesSubMchidResponse {
     Employees& operator=(Employees&&) = default;
     ~Employees();
   };
-  std::vector<Employees> employees;
+  List<Employees> employees;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -2858,8 +3901,12 @@ struct PostEcommerceRechargeEmployeesSubMchidSpOpenidDeleteRequest {
   ~PostEcommerceRechargeEmployeesSubMchidSpOpenidDeleteRequest();
 };
 struct PostEcommerceRechargeEmployeesSubMchidSpOpenidDeleteResponse {
-  using State = PostEcommerceRechargeEmployeesResponse::State;
-  std::string sub_mchid;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kEffective = 1,  // "EFFECTIVE"
+    kDeleted = 2,    // "DELETED"
+  };
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> sp_openid;
   Enum<State> state;
   // format rfc3339
@@ -2936,7 +3983,19 @@ struct PostEcommerceRechargesApplyRequest {
     kDeposit = 1,    // "DEPOSIT"
     kOperation = 2,  // "OPERATION"
   };
-  using RechargeAmount = PostEcommerceBankTransferRechargesApplyRequest::RechargeAmount;
+  struct RechargeAmount {
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    RechargeAmount();
+    RechargeAmount(const RechargeAmount&) = default;
+    RechargeAmount(RechargeAmount&&) = default;
+    RechargeAmount& operator=(const RechargeAmount&) = default;
+    RechargeAmount& operator=(RechargeAmount&&) = default;
+    ~RechargeAmount();
+  };
   enum class AvailableRechargeChannels : std::int32_t {
     kUnrecognized = 0,
     kBankTransfer = 1,  // "BANK_TRANSFER"
@@ -2965,9 +4024,9 @@ struct PostEcommerceRechargesApplyRequest {
   ~PostEcommerceRechargesApplyRequest();
 };
 struct PostEcommerceRechargesApplyResponse {
-  std::string recharge_id;
-  std::string out_recharge_no;
-  std::string recharge_url;
+  std::optional<std::string> recharge_id;
+  std::optional<std::string> out_recharge_no;
+  std::optional<std::string> recharge_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3028,11 +4087,41 @@ struct GetEcommerceRechargesOutRechargeNoRequest {
   ~GetEcommerceRechargesOutRechargeNoRequest();
 };
 struct GetEcommerceRechargesOutRechargeNoResponse {
-  using RechargeChannel = PostEcommerceRechargesApplyRequest::AvailableRechargeChannels;
-  using AccountType = PostEcommerceRechargesApplyRequest::AccountType;
-  using RechargeState = GetEcommerceBankTransferRechargesOutRechargeNoResponse::RechargeState;
-  using RechargeScene = PostEcommerceRechargesApplyRequest::RechargeScene;
-  using RechargeAmount = PostEcommerceBankTransferRechargesApplyRequest::RechargeAmount;
+  enum class RechargeChannel : std::int32_t {
+    kUnrecognized = 0,
+    kBankTransfer = 1,  // "BANK_TRANSFER"
+    kQrRecharge = 2,    // "QR_RECHARGE"
+    kOnlineBank = 3,    // "ONLINE_BANK"
+  };
+  enum class AccountType : std::int32_t {
+    kUnrecognized = 0,
+    kDeposit = 1,    // "DEPOSIT"
+    kOperation = 2,  // "OPERATION"
+  };
+  enum class RechargeState : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,     // "SUCCESS"
+    kRecharging = 2,  // "RECHARGING"
+    kClosed = 3,      // "CLOSED"
+  };
+  enum class RechargeScene : std::int32_t {
+    kUnrecognized = 0,
+    kEcommerceDeposit = 1,  // "ECOMMERCE_DEPOSIT"
+    kEcommercePayment = 2,  // "ECOMMERCE_PAYMENT"
+  };
+  struct RechargeAmount {
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    RechargeAmount();
+    RechargeAmount(const RechargeAmount&) = default;
+    RechargeAmount(RechargeAmount&&) = default;
+    RechargeAmount& operator=(const RechargeAmount&) = default;
+    RechargeAmount& operator=(RechargeAmount&&) = default;
+    ~RechargeAmount();
+  };
   struct BankTransferInfo {
     std::optional<std::string> bill_no;
     std::optional<std::string> memo;
@@ -3092,27 +4181,29 @@ struct GetEcommerceRechargesOutRechargeNoResponse {
     OnlineBankRechargeInfo& operator=(OnlineBankRechargeInfo&&) = default;
     ~OnlineBankRechargeInfo();
   };
-  using AvailableRechargeChannels = PostEcommerceRechargesApplyRequest::AvailableRechargeChannels;
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string recharge_id;
-  std::string out_recharge_no;
+  enum class AvailableRechargeChannels : std::int32_t {
+    kUnrecognized = 0,
+    kBankTransfer = 1,  // "BANK_TRANSFER"
+    kQrRecharge = 2,    // "QR_RECHARGE"
+    kOnlineBank = 3,    // "ONLINE_BANK"
+  };
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> recharge_id;
+  std::optional<std::string> out_recharge_no;
   Enum<RechargeChannel> recharge_channel;
-  // required
   Enum<AccountType> account_type;
-  // required
   Enum<RechargeState> recharge_state;
-  // required
   Enum<RechargeScene> recharge_scene;
   std::optional<std::string> recharge_state_desc;
-  RechargeAmount recharge_amount;
-  std::optional<BankTransferInfo> bank_transfer_info;
-  std::optional<QrRechargeInfo> qr_recharge_info;
-  std::optional<OnlineBankRechargeInfo> online_bank_recharge_info;
+  Optional<RechargeAmount> recharge_amount;
+  Optional<BankTransferInfo> bank_transfer_info;
+  Optional<QrRechargeInfo> qr_recharge_info;
+  Optional<OnlineBankRechargeInfo> online_bank_recharge_info;
   std::optional<std::string> accept_time;
   std::optional<std::string> success_time;
   std::optional<std::string> close_time;
-  std::vector<Enum<AvailableRechargeChannels>> available_recharge_channels;
+  List<Enum<AvailableRechargeChannels>> available_recharge_channels;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3181,35 +4272,123 @@ struct PostEcommerceRechargesOutRechargeNoCloseRequest {
   ~PostEcommerceRechargesOutRechargeNoCloseRequest();
 };
 struct PostEcommerceRechargesOutRechargeNoCloseResponse {
-  using RechargeChannel = PostEcommerceRechargesApplyRequest::AvailableRechargeChannels;
-  using AccountType = PostEcommerceRechargesApplyRequest::AccountType;
-  using RechargeState = GetEcommerceBankTransferRechargesOutRechargeNoResponse::RechargeState;
-  using RechargeScene = PostEcommerceRechargesApplyRequest::RechargeScene;
-  using RechargeAmount = PostEcommerceBankTransferRechargesApplyRequest::RechargeAmount;
-  using BankTransferInfo = GetEcommerceRechargesOutRechargeNoResponse::BankTransferInfo;
-  using QrRechargeInfo = GetEcommerceRechargesOutRechargeNoResponse::QrRechargeInfo;
-  using OnlineBankRechargeInfo = GetEcommerceRechargesOutRechargeNoResponse::OnlineBankRechargeInfo;
-  using AvailableRechargeChannels = PostEcommerceRechargesApplyRequest::AvailableRechargeChannels;
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string recharge_id;
-  std::string out_recharge_no;
+  enum class RechargeChannel : std::int32_t {
+    kUnrecognized = 0,
+    kBankTransfer = 1,  // "BANK_TRANSFER"
+    kQrRecharge = 2,    // "QR_RECHARGE"
+    kOnlineBank = 3,    // "ONLINE_BANK"
+  };
+  enum class AccountType : std::int32_t {
+    kUnrecognized = 0,
+    kDeposit = 1,    // "DEPOSIT"
+    kOperation = 2,  // "OPERATION"
+  };
+  enum class RechargeState : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,     // "SUCCESS"
+    kRecharging = 2,  // "RECHARGING"
+    kClosed = 3,      // "CLOSED"
+  };
+  enum class RechargeScene : std::int32_t {
+    kUnrecognized = 0,
+    kEcommerceDeposit = 1,  // "ECOMMERCE_DEPOSIT"
+    kEcommercePayment = 2,  // "ECOMMERCE_PAYMENT"
+  };
+  struct RechargeAmount {
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    RechargeAmount();
+    RechargeAmount(const RechargeAmount&) = default;
+    RechargeAmount(RechargeAmount&&) = default;
+    RechargeAmount& operator=(const RechargeAmount&) = default;
+    RechargeAmount& operator=(RechargeAmount&&) = default;
+    ~RechargeAmount();
+  };
+  struct BankTransferInfo {
+    std::optional<std::string> bill_no;
+    std::optional<std::string> memo;
+    std::optional<std::string> return_time;
+    std::optional<std::string> return_reason;
+    std::optional<std::string> bank_name;
+    std::optional<std::string> bank_card_tail;
+    std::optional<std::string> bank_account_name;
+    // Unknown members.
+    JsonValue extra;
+
+    BankTransferInfo();
+    BankTransferInfo(const BankTransferInfo&) = default;
+    BankTransferInfo(BankTransferInfo&&) = default;
+    BankTransferInfo& operator=(const BankTransferInfo&) = default;
+    BankTransferInfo& operator=(BankTransferInfo&&) = default;
+    ~BankTransferInfo();
+  };
+  struct QrRechargeInfo {
+    enum class EmployeeType : std::int32_t {
+      kUnrecognized = 0,
+      kAdmin = 1,  // "ADMIN"
+      kStaff = 2,  // "STAFF"
+    };
+    std::optional<std::string> openid;
+    Enum<EmployeeType> employee_type;
+    // Unknown members.
+    JsonValue extra;
+
+    QrRechargeInfo();
+    QrRechargeInfo(const QrRechargeInfo&) = default;
+    QrRechargeInfo(QrRechargeInfo&&) = default;
+    QrRechargeInfo& operator=(const QrRechargeInfo&) = default;
+    QrRechargeInfo& operator=(QrRechargeInfo&&) = default;
+    ~QrRechargeInfo();
+  };
+  struct OnlineBankRechargeInfo {
+    enum class OnlineBankType : std::int32_t {
+      kUnrecognized = 0,
+      kOnlineBankTypeCorporate = 1,  // "ONLINE_BANK_TYPE_CORPORATE"
+      kOnlineBankTypePersonal = 2,   // "ONLINE_BANK_TYPE_PERSONAL"
+    };
+    std::optional<std::string> bill_no;
+    std::optional<std::string> return_time;
+    std::optional<std::string> return_reason;
+    std::optional<std::string> bank_name;
+    Enum<OnlineBankType> online_bank_type;
+    std::optional<std::string> bank_card_tail;
+    std::optional<std::string> bank_account_name;
+    // Unknown members.
+    JsonValue extra;
+
+    OnlineBankRechargeInfo();
+    OnlineBankRechargeInfo(const OnlineBankRechargeInfo&) = default;
+    OnlineBankRechargeInfo(OnlineBankRechargeInfo&&) = default;
+    OnlineBankRechargeInfo& operator=(const OnlineBankRechargeInfo&) = default;
+    OnlineBankRechargeInfo& operator=(OnlineBankRechargeInfo&&) = default;
+    ~OnlineBankRechargeInfo();
+  };
+  enum class AvailableRechargeChannels : std::int32_t {
+    kUnrecognized = 0,
+    kBankTransfer = 1,  // "BANK_TRANSFER"
+    kQrRecharge = 2,    // "QR_RECHARGE"
+    kOnlineBank = 3,    // "ONLINE_BANK"
+  };
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> recharge_id;
+  std::optional<std::string> out_recharge_no;
   Enum<RechargeChannel> recharge_channel;
-  // required
   Enum<AccountType> account_type;
-  // required
   Enum<RechargeState> recharge_state;
-  // required
   Enum<RechargeScene> recharge_scene;
   std::optional<std::string> recharge_state_desc;
-  RechargeAmount recharge_amount;
-  std::optional<BankTransferInfo> bank_transfer_info;
-  std::optional<QrRechargeInfo> qr_recharge_info;
-  std::optional<OnlineBankRechargeInfo> online_bank_recharge_info;
+  Optional<RechargeAmount> recharge_amount;
+  Optional<BankTransferInfo> bank_transfer_info;
+  Optional<QrRechargeInfo> qr_recharge_info;
+  Optional<OnlineBankRechargeInfo> online_bank_recharge_info;
   std::optional<std::string> accept_time;
   std::optional<std::string> success_time;
   std::optional<std::string> close_time;
-  std::vector<Enum<AvailableRechargeChannels>> available_recharge_channels;
+  List<Enum<AvailableRechargeChannels>> available_recharge_channels;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3323,7 +4502,7 @@ struct PostEcommerceSettlePrepaySettleOrdersRequest {
   Enum<TradeScenario> trade_scenario;
   // required
   std::vector<SettleInfoList> settle_info_list;
-  std::optional<ReceiveTypeTemplateId> receive_type_template_id;
+  Optional<ReceiveTypeTemplateId> receive_type_template_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3339,14 +4518,14 @@ struct PostEcommerceSettlePrepaySettleOrdersRequest {
   ~PostEcommerceSettlePrepaySettleOrdersRequest();
 };
 struct PostEcommerceSettlePrepaySettleOrdersResponse {
-  std::string out_settle_batch_no;
-  std::string settle_batch_no;
-  std::string individual_auth_id;
-  std::string description;
-  std::string state;
-  std::string trade_scenario;
+  std::optional<std::string> out_settle_batch_no;
+  std::optional<std::string> settle_batch_no;
+  std::optional<std::string> individual_auth_id;
+  std::optional<std::string> description;
+  std::optional<std::string> state;
+  std::optional<std::string> trade_scenario;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
   std::optional<std::string> finish_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -3413,16 +4592,18 @@ struct GetEcommerceSettlePrepaySettleOrdersBySettleBatchNoRequest {
   ~GetEcommerceSettlePrepaySettleOrdersBySettleBatchNoRequest();
 };
 struct GetEcommerceSettlePrepaySettleOrdersBySettleBatchNoResponse {
-  using TradeScenario = PostEcommerceSettlePrepaySettleOrdersRequest::TradeScenario;
-  std::string out_settle_batch_no;
-  std::string settle_batch_no;
-  std::string individual_auth_id;
-  std::string description;
-  std::string state;
-  // required
+  enum class TradeScenario : std::int32_t {
+    kUnrecognized = 0,
+    kRecommerce = 1,  // "RECOMMERCE"
+  };
+  std::optional<std::string> out_settle_batch_no;
+  std::optional<std::string> settle_batch_no;
+  std::optional<std::string> individual_auth_id;
+  std::optional<std::string> description;
+  std::optional<std::string> state;
   Enum<TradeScenario> trade_scenario;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
   std::optional<std::string> finish_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -3527,12 +4708,11 @@ struct PostEcommerceSettlePrepaySettleOrdersBySettleBatchNoApplyAbnormalSettleRe
     using AbnormalSettleType =
         PostEcommerceSettlePrepaySettleOrdersBySettleBatchNoApplyAbnormalSettleRequest::
             AbnormalSettleType;
-    // required
     Enum<AbnormalSettleType> abnormal_settle_type;
     // format rfc3339
-    std::string apply_success_time;
-    std::string abnormal_fund_receipt_id;
-    std::string out_abnormal_settle_batch_no;
+    std::optional<std::string> apply_success_time;
+    std::optional<std::string> abnormal_fund_receipt_id;
+    std::optional<std::string> out_abnormal_settle_batch_no;
     // Unknown members.
     JsonValue extra;
 
@@ -3543,20 +4723,18 @@ struct PostEcommerceSettlePrepaySettleOrdersBySettleBatchNoApplyAbnormalSettleRe
     AbnormalSettleResult& operator=(AbnormalSettleResult&&) = default;
     ~AbnormalSettleResult();
   };
-  std::string out_settle_batch_no;
-  std::string settle_batch_no;
-  std::string individual_auth_id;
-  std::string description;
-  // required
+  std::optional<std::string> out_settle_batch_no;
+  std::optional<std::string> settle_batch_no;
+  std::optional<std::string> individual_auth_id;
+  std::optional<std::string> description;
   Enum<State> state;
-  // required
   Enum<TradeScenario> trade_scenario;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
   std::optional<std::string> finish_time;
   Enum<AbnormalType> abnormal_type;
-  std::optional<AbnormalSettleResult> abnormal_settle_result;
+  Optional<AbnormalSettleResult> abnormal_settle_result;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -3648,28 +4826,31 @@ struct PostEcommerceWithdrawDayEndBalanceWithdrawResponse {
     kFinished = 3,    // "FINISHED"
     kAbnormal = 4,    // "ABNORMAL"
   };
-  using AccountType = PostEcommerceBankTransferRechargesApplyRequest::AccountType;
-  std::string sp_mchid;
-  std::string sub_mchid;
-  // required
+  enum class AccountType : std::int32_t {
+    kUnrecognized = 0,
+    kBasic = 1,      // "BASIC"
+    kOperation = 2,  // "OPERATION"
+    kFees = 3,       // "FEES"
+  };
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
   Enum<Status_> status;
-  std::string withdraw_id;
-  std::string out_request_no;
-  std::int64_t total_amount = 0;
+  std::optional<std::string> withdraw_id;
+  std::optional<std::string> out_request_no;
+  std::optional<std::int64_t> total_amount;
   std::optional<std::int64_t> success_amount;
   std::optional<std::int64_t> fail_amount;
   std::optional<std::int64_t> refund_amount;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
-  std::string update_time;
+  std::optional<std::string> update_time;
   std::optional<std::string> reason;
   std::optional<std::string> remark;
   std::optional<std::string> bank_memo;
-  // required
   Enum<AccountType> account_type;
-  std::string account_number;
-  std::string account_bank;
+  std::optional<std::string> account_number;
+  std::optional<std::string> account_bank;
   std::optional<std::string> bank_name;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -3736,29 +4917,38 @@ struct GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNoRequest {
   ~GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNoRequest();
 };
 struct GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNoResponse {
-  using Status_ = PostEcommerceWithdrawDayEndBalanceWithdrawResponse::Status_;
-  using AccountType = PostEcommerceBankTransferRechargesApplyRequest::AccountType;
-  std::string sp_mchid;
-  std::string sub_mchid;
-  // required
+  enum class Status_ : std::int32_t {
+    kUnrecognized = 0,
+    kCreated = 1,     // "CREATED"
+    kProcessing = 2,  // "PROCESSING"
+    kFinished = 3,    // "FINISHED"
+    kAbnormal = 4,    // "ABNORMAL"
+  };
+  enum class AccountType : std::int32_t {
+    kUnrecognized = 0,
+    kBasic = 1,      // "BASIC"
+    kOperation = 2,  // "OPERATION"
+    kFees = 3,       // "FEES"
+  };
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
   Enum<Status_> status;
-  std::string withdraw_id;
-  std::string out_request_no;
-  std::int64_t total_amount = 0;
+  std::optional<std::string> withdraw_id;
+  std::optional<std::string> out_request_no;
+  std::optional<std::int64_t> total_amount;
   std::optional<std::int64_t> success_amount;
   std::optional<std::int64_t> fail_amount;
   std::optional<std::int64_t> refund_amount;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
-  std::string update_time;
+  std::optional<std::string> update_time;
   std::optional<std::string> reason;
   std::optional<std::string> remark;
   std::optional<std::string> bank_memo;
-  // required
   Enum<AccountType> account_type;
-  std::string account_number;
-  std::string account_bank;
+  std::optional<std::string> account_number;
+  std::optional<std::string> account_bank;
   std::optional<std::string> bank_name;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -3863,10 +5053,10 @@ struct PostInsuranceMchTransferBatchesApplyResponse {
     kCompleted = 3,   // "COMPLETED"
     kClosed = 4,      // "CLOSED"
   };
-  std::string out_batch_no;
-  std::string batch_id;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   Enum<BatchState> batch_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -3948,31 +5138,36 @@ struct GetInsuranceMchTransferBatchesBatchIdRequest {
 };
 struct GetInsuranceMchTransferBatchesBatchIdResponse {
   struct TransferBatch {
-    using BatchState = PostInsuranceMchTransferBatchesApplyResponse::BatchState;
+    enum class BatchState : std::int32_t {
+      kUnrecognized = 0,
+      kAccepted = 1,    // "ACCEPTED"
+      kProcessing = 2,  // "PROCESSING"
+      kCompleted = 3,   // "COMPLETED"
+      kClosed = 4,      // "CLOSED"
+    };
     enum class CloseReason : std::int32_t {
       kUnrecognized = 0,
       kMerchantRevocation = 1,  // "MERCHANT_REVOCATION"
       kOverdueClose = 2,        // "OVERDUE_CLOSE"
     };
-    std::string out_batch_no;
-    std::string batch_id;
-    std::string sp_appid;
-    std::string sub_mchid;
+    std::optional<std::string> out_batch_no;
+    std::optional<std::string> batch_id;
+    std::optional<std::string> sp_appid;
+    std::optional<std::string> sub_mchid;
     std::optional<std::string> sub_appid;
-    // required
     Enum<BatchState> batch_state;
-    std::string batch_name;
-    std::string batch_remark;
+    std::optional<std::string> batch_name;
+    std::optional<std::string> batch_remark;
     Enum<CloseReason> close_reason;
-    std::int64_t total_amount = 0;
-    std::int64_t total_num = 0;
+    std::optional<std::int64_t> total_amount;
+    std::optional<std::int64_t> total_num;
     // format rfc3339
-    std::string create_time;
-    std::int64_t success_amount = 0;
-    std::int64_t success_num = 0;
-    std::int64_t failed_amount = 0;
-    std::int64_t failed_num = 0;
-    std::string transfer_scene_id;
+    std::optional<std::string> create_time;
+    std::optional<std::int64_t> success_amount;
+    std::optional<std::int64_t> success_num;
+    std::optional<std::int64_t> failed_amount;
+    std::optional<std::int64_t> failed_num;
+    std::optional<std::string> transfer_scene_id;
     // Unknown members.
     JsonValue extra;
 
@@ -3993,9 +5188,8 @@ struct GetInsuranceMchTransferBatchesBatchIdResponse {
       kFail = 5,        // "FAIL"
       kBankRefund = 6,  // "BANK_REFUND"
     };
-    std::string detail_id;
-    std::string out_detail_no;
-    // required
+    std::optional<std::string> detail_id;
+    std::optional<std::string> out_detail_no;
     Enum<DetailState> detail_state;
     // Unknown members.
     JsonValue extra;
@@ -4007,8 +5201,8 @@ struct GetInsuranceMchTransferBatchesBatchIdResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  TransferBatch transfer_batch;
-  std::vector<Data> data;
+  Optional<TransferBatch> transfer_batch;
+  List<Data> data;
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -4079,7 +5273,15 @@ struct GetInsuranceMchTransferBatchesBatchIdDetailsDetailIdRequest {
   ~GetInsuranceMchTransferBatchesBatchIdDetailsDetailIdRequest();
 };
 struct GetInsuranceMchTransferBatchesBatchIdDetailsDetailIdResponse {
-  using DetailState = GetInsuranceMchTransferBatchesBatchIdResponse::Data::DetailState;
+  enum class DetailState : std::int32_t {
+    kUnrecognized = 0,
+    kInit = 1,        // "INIT"
+    kAll = 2,         // "ALL"
+    kWaitPay = 3,     // "WAIT_PAY"
+    kSuccess = 4,     // "SUCCESS"
+    kFail = 5,        // "FAIL"
+    kBankRefund = 6,  // "BANK_REFUND"
+  };
   enum class FailReason : std::int32_t {
     kUnrecognized = 0,
     kAccountFrozen = 1,                        // "ACCOUNT_FROZEN"
@@ -4127,19 +5329,18 @@ struct GetInsuranceMchTransferBatchesBatchIdDetailsDetailIdResponse {
     kReservationInfoNotMatch = 43,             // "RESERVATION_INFO_NOT_MATCH"
     kReservationSceneNotMatch = 44,            // "RESERVATION_SCENE_NOT_MATCH"
   };
-  std::string out_batch_no;
-  std::string batch_id;
-  std::string out_detail_no;
-  std::string detail_id;
-  std::string sp_appid;
-  std::string sub_mchid;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
+  std::optional<std::string> out_detail_no;
+  std::optional<std::string> detail_id;
+  std::optional<std::string> sp_appid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
   // format rfc3339
-  std::string create_time;
-  // required
+  std::optional<std::string> create_time;
   Enum<DetailState> detail_state;
-  std::int64_t transfer_amount = 0;
-  std::string transfer_remark;
+  std::optional<std::int64_t> transfer_amount;
+  std::optional<std::string> transfer_remark;
   Enum<FailReason> fail_reason;
   std::optional<std::string> openid;
   std::optional<std::string> bank_type;
@@ -4231,12 +5432,11 @@ struct GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoResponse
     kAccepted = 1,  // "ACCEPTED"
     kFinished = 2,  // "FINISHED"
   };
-  std::string batch_id;
-  std::string out_batch_no;
-  std::string detail_id;
-  std::string out_detail_no;
-  std::string sub_mchid;
-  // required
+  std::optional<std::string> batch_id;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> detail_id;
+  std::optional<std::string> out_detail_no;
+  std::optional<std::string> sub_mchid;
   Enum<ReceiptState> receipt_state;
   std::optional<std::string> hash_type;
   std::optional<std::string> hash_value;
@@ -4322,12 +5522,14 @@ struct PostInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoApplyRe
   ~PostInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoApplyRequest();
 };
 struct PostInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoApplyResponse {
-  using ReceiptState =
-      GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoResponse::ReceiptState;
-  std::string sub_mchid;
-  std::string out_batch_no;
-  std::string out_detail_no;
-  // required
+  enum class ReceiptState : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,  // "ACCEPTED"
+    kFinished = 2,  // "FINISHED"
+  };
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> out_detail_no;
   Enum<ReceiptState> receipt_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -4393,7 +5595,14 @@ struct PostInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoApply {
 
 // GET v3/platsolution/insurance/mch-transfer/batches/out-batch-no/{out_batch_no}
 struct GetInsuranceMchTransferBatchesOutBatchNoRequest {
-  using DetailState = GetInsuranceMchTransferBatchesBatchIdRequest::DetailState;
+  enum class DetailState : std::int32_t {
+    kUnrecognized = 0,
+    kAll = 1,         // "ALL"
+    kWaitPay = 2,     // "WAIT_PAY"
+    kSuccess = 3,     // "SUCCESS"
+    kFail = 4,        // "FAIL"
+    kBankRefund = 5,  // "BANK_REFUND"
+  };
   std::string sub_mchid;
   bool need_query_detail = false;
   // default 0
@@ -4416,10 +5625,72 @@ struct GetInsuranceMchTransferBatchesOutBatchNoRequest {
   ~GetInsuranceMchTransferBatchesOutBatchNoRequest();
 };
 struct GetInsuranceMchTransferBatchesOutBatchNoResponse {
-  using TransferBatch = GetInsuranceMchTransferBatchesBatchIdResponse::TransferBatch;
-  using Data = GetInsuranceMchTransferBatchesBatchIdResponse::Data;
-  TransferBatch transfer_batch;
-  std::vector<Data> data;
+  struct TransferBatch {
+    enum class BatchState : std::int32_t {
+      kUnrecognized = 0,
+      kAccepted = 1,    // "ACCEPTED"
+      kProcessing = 2,  // "PROCESSING"
+      kCompleted = 3,   // "COMPLETED"
+      kClosed = 4,      // "CLOSED"
+    };
+    enum class CloseReason : std::int32_t {
+      kUnrecognized = 0,
+      kMerchantRevocation = 1,  // "MERCHANT_REVOCATION"
+      kOverdueClose = 2,        // "OVERDUE_CLOSE"
+    };
+    std::optional<std::string> out_batch_no;
+    std::optional<std::string> batch_id;
+    std::optional<std::string> sp_appid;
+    std::optional<std::string> sub_mchid;
+    std::optional<std::string> sub_appid;
+    Enum<BatchState> batch_state;
+    std::optional<std::string> batch_name;
+    std::optional<std::string> batch_remark;
+    Enum<CloseReason> close_reason;
+    std::optional<std::int64_t> total_amount;
+    std::optional<std::int64_t> total_num;
+    // format rfc3339
+    std::optional<std::string> create_time;
+    std::optional<std::int64_t> success_amount;
+    std::optional<std::int64_t> success_num;
+    std::optional<std::int64_t> failed_amount;
+    std::optional<std::int64_t> failed_num;
+    std::optional<std::string> transfer_scene_id;
+    // Unknown members.
+    JsonValue extra;
+
+    TransferBatch();
+    TransferBatch(const TransferBatch&) = default;
+    TransferBatch(TransferBatch&&) = default;
+    TransferBatch& operator=(const TransferBatch&) = default;
+    TransferBatch& operator=(TransferBatch&&) = default;
+    ~TransferBatch();
+  };
+  struct Data {
+    enum class DetailState : std::int32_t {
+      kUnrecognized = 0,
+      kInit = 1,        // "INIT"
+      kAll = 2,         // "ALL"
+      kWaitPay = 3,     // "WAIT_PAY"
+      kSuccess = 4,     // "SUCCESS"
+      kFail = 5,        // "FAIL"
+      kBankRefund = 6,  // "BANK_REFUND"
+    };
+    std::optional<std::string> detail_id;
+    std::optional<std::string> out_detail_no;
+    Enum<DetailState> detail_state;
+    // Unknown members.
+    JsonValue extra;
+
+    Data();
+    Data(const Data&) = default;
+    Data(Data&&) = default;
+    Data& operator=(const Data&) = default;
+    Data& operator=(Data&&) = default;
+    ~Data();
+  };
+  Optional<TransferBatch> transfer_batch;
+  List<Data> data;
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -4490,21 +5761,74 @@ struct GetInsuranceMchTransferBatchesOutBatchNoDetailsOutDetailNoRequest {
   ~GetInsuranceMchTransferBatchesOutBatchNoDetailsOutDetailNoRequest();
 };
 struct GetInsuranceMchTransferBatchesOutBatchNoDetailsOutDetailNoResponse {
-  using DetailState = GetInsuranceMchTransferBatchesBatchIdResponse::Data::DetailState;
-  using FailReason = GetInsuranceMchTransferBatchesBatchIdDetailsDetailIdResponse::FailReason;
-  std::string out_batch_no;
-  std::string batch_id;
-  std::string out_detail_no;
-  std::string detail_id;
-  std::string sp_appid;
-  std::string sub_mchid;
+  enum class DetailState : std::int32_t {
+    kUnrecognized = 0,
+    kInit = 1,        // "INIT"
+    kAll = 2,         // "ALL"
+    kWaitPay = 3,     // "WAIT_PAY"
+    kSuccess = 4,     // "SUCCESS"
+    kFail = 5,        // "FAIL"
+    kBankRefund = 6,  // "BANK_REFUND"
+  };
+  enum class FailReason : std::int32_t {
+    kUnrecognized = 0,
+    kAccountFrozen = 1,                        // "ACCOUNT_FROZEN"
+    kRealNameCheckFail = 2,                    // "REAL_NAME_CHECK_FAIL"
+    kNameNotCorrect = 3,                       // "NAME_NOT_CORRECT"
+    kOpenidInvalid = 4,                        // "OPENID_INVALID"
+    kTransferQuotaExceed = 5,                  // "TRANSFER_QUOTA_EXCEED"
+    kDayReceivedQuotaExceed = 6,               // "DAY_RECEIVED_QUOTA_EXCEED"
+    kMonthReceivedQuotaExceed = 7,             // "MONTH_RECEIVED_QUOTA_EXCEED"
+    kDayReceivedCountExceed = 8,               // "DAY_RECEIVED_COUNT_EXCEED"
+    kProductAuthCheckFail = 9,                 // "PRODUCT_AUTH_CHECK_FAIL"
+    kOverdueClose = 10,                        // "OVERDUE_CLOSE"
+    kIdCardNotCorrect = 11,                    // "ID_CARD_NOT_CORRECT"
+    kAccountNotExist = 12,                     // "ACCOUNT_NOT_EXIST"
+    kTransferRisk = 13,                        // "TRANSFER_RISK"
+    kPayrollCardAlreadyLogout = 14,            // "PAYROLL_CARD_ALREADY_LOGOUT"
+    kPayrollCardAlreadyFrozen = 15,            // "PAYROLL_CARD_ALREADY_FROZEN"
+    kPayrollCardUnauthorized = 16,             // "PAYROLL_CARD_UNAUTHORIZED"
+    kPayrollCardUserNotOpen = 17,              // "PAYROLL_CARD_USER_NOT_OPEN"
+    kPayrollCardNameCardNotMatch = 18,         // "PAYROLL_CARD_NAME_CARD_NOT_MATCH"
+    kPayrollCardIdCardNotMatch = 19,           // "PAYROLL_CARD_ID_CARD_NOT_MATCH"
+    kPayrollCardBankcardUnbundling = 20,       // "PAYROLL_CARD_BANKCARD_UNBUNDLING"
+    kBankCardCollectionsAboveQuota = 21,       // "BANK_CARD_COLLECTIONS_ABOVE_QUOTA"
+    kBankCardAccountAbnormal = 22,             // "BANK_CARD_ACCOUNT_ABNORMAL"
+    kBankCardStatusAbnormal = 23,              // "BANK_CARD_STATUS_ABNORMAL"
+    kBankCardBankInfoWrong = 24,               // "BANK_CARD_BANK_INFO_WRONG"
+    kBankCardCardInfoWrong = 25,               // "BANK_CARD_CARD_INFO_WRONG"
+    kOtherFailReasonType = 26,                 // "OTHER_FAIL_REASON_TYPE"
+    kRealnameAccountReceivedQuotaExceed = 27,  // "REALNAME_ACCOUNT_RECEIVED_QUOTA_EXCEED"
+    kReceiveAccountNotPermmit = 28,            // "RECEIVE_ACCOUNT_NOT_PERMMIT"
+    kPayeeAccountAbnormal = 29,                // "PAYEE_ACCOUNT_ABNORMAL"
+    kPayerAccountAbnormal = 30,                // "PAYER_ACCOUNT_ABNORMAL"
+    kTransferRemarkSetFail = 31,               // "TRANSFER_REMARK_SET_FAIL"
+    kTransferSceneInvalid = 32,                // "TRANSFER_SCENE_INVALID"
+    kTransferSceneUnavailable = 33,            // "TRANSFER_SCENE_UNAVAILABLE"
+    kReceiveAccountNotConfigure = 34,          // "RECEIVE_ACCOUNT_NOT_CONFIGURE"
+    kBlockB2CUserlimitamountBsruleMonth = 35,  // "BLOCK_B2C_USERLIMITAMOUNT_BSRULE_MONTH"
+    kBlockB2CUserlimitamountMonth = 36,        // "BLOCK_B2C_USERLIMITAMOUNT_MONTH"
+    kMerchantReject = 37,                      // "MERCHANT_REJECT"
+    kMerchantNotConfirm = 38,                  // "MERCHANT_NOT_CONFIRM"
+    kBankCardParamError = 39,                  // "BANK_CARD_PARAM_ERROR"
+    kBankCardTypeNotSupported = 40,            // "BANK_CARD_TYPE_NOT_SUPPORTED"
+    kReservationStateInvalid = 41,             // "RESERVATION_STATE_INVALID"
+    kExceededEstimatedAmount = 42,             // "EXCEEDED_ESTIMATED_AMOUNT"
+    kReservationInfoNotMatch = 43,             // "RESERVATION_INFO_NOT_MATCH"
+    kReservationSceneNotMatch = 44,            // "RESERVATION_SCENE_NOT_MATCH"
+  };
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
+  std::optional<std::string> out_detail_no;
+  std::optional<std::string> detail_id;
+  std::optional<std::string> sp_appid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
   // format rfc3339
-  std::string create_time;
-  // required
+  std::optional<std::string> create_time;
   Enum<DetailState> detail_state;
-  std::int64_t transfer_amount = 0;
-  std::string transfer_remark;
+  std::optional<std::int64_t> transfer_amount;
+  std::optional<std::string> transfer_remark;
   Enum<FailReason> fail_reason;
   std::optional<std::string> openid;
   std::optional<std::string> bank_type;
@@ -4592,12 +5916,14 @@ struct GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoRequest {
   ~GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoRequest();
 };
 struct GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoResponse {
-  using ReceiptState =
-      GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoResponse::ReceiptState;
-  std::string batch_id;
-  std::string out_batch_no;
-  std::string sub_mchid;
-  // required
+  enum class ReceiptState : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,  // "ACCEPTED"
+    kFinished = 2,  // "FINISHED"
+  };
+  std::optional<std::string> batch_id;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> sub_mchid;
   Enum<ReceiptState> receipt_state;
   std::optional<std::string> hash_type;
   std::optional<std::string> hash_value;
@@ -4671,11 +5997,13 @@ struct PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoApplyRequest {
   ~PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoApplyRequest();
 };
 struct PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoApplyResponse {
-  using ReceiptState =
-      GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoResponse::ReceiptState;
-  std::string sub_mchid;
-  std::string out_batch_no;
-  // required
+  enum class ReceiptState : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,  // "ACCEPTED"
+    kFinished = 2,  // "FINISHED"
+  };
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_batch_no;
   Enum<ReceiptState> receipt_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -4747,7 +6075,7 @@ struct PostInsuranceMchTransferReservationApplyRequest {
       InsurancePolicy& operator=(InsurancePolicy&&) = default;
       ~InsurancePolicy();
     };
-    std::optional<InsurancePolicy> insurance_policy;
+    Optional<InsurancePolicy> insurance_policy;
     // Unknown members.
     JsonValue extra;
 
@@ -4771,7 +6099,7 @@ struct PostInsuranceMchTransferReservationApplyRequest {
   std::optional<std::string> user_real_name;
   std::string reserve_remark;
   std::string notify_url;
-  std::optional<SceneReportData> scene_report_data;
+  Optional<SceneReportData> scene_report_data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4793,14 +6121,13 @@ struct PostInsuranceMchTransferReservationApplyResponse {
     kConfirmed = 2,  // "CONFIRMED"
     kClosed = 3,     // "CLOSED"
   };
-  std::string sub_mchid;
-  std::string out_reservation_no;
-  std::string reservation_id;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_reservation_no;
+  std::optional<std::string> reservation_id;
   // format rfc3339
-  std::string accept_time;
-  // required
+  std::optional<std::string> accept_time;
   Enum<State> state;
-  std::string package_info;
+  std::optional<std::string> package_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4866,7 +6193,12 @@ struct GetInsuranceMchTransferReservationOutReservationNoRequest {
   ~GetInsuranceMchTransferReservationOutReservationNoRequest();
 };
 struct GetInsuranceMchTransferReservationOutReservationNoResponse {
-  using State = PostInsuranceMchTransferReservationApplyResponse::State;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,   // "ACCEPTED"
+    kConfirmed = 2,  // "CONFIRMED"
+    kClosed = 3,     // "CLOSED"
+  };
   struct CloseInfo {
     enum class CloseReason : std::int32_t {
       kUnrecognized = 0,
@@ -4878,8 +6210,7 @@ struct GetInsuranceMchTransferReservationOutReservationNoResponse {
       kReserveFail = 6,              // "RESERVE_FAIL"
       kUserClose = 7,                // "USER_CLOSE"
     };
-    std::string close_time;
-    // required
+    std::optional<std::string> close_time;
     Enum<CloseReason> close_reason;
     // Unknown members.
     JsonValue extra;
@@ -4891,23 +6222,22 @@ struct GetInsuranceMchTransferReservationOutReservationNoResponse {
     CloseInfo& operator=(CloseInfo&&) = default;
     ~CloseInfo();
   };
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string sp_appid;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> sp_appid;
   std::optional<std::string> sub_appid;
-  std::string reservation_id;
-  std::string out_reservation_no;
-  std::string transfer_scene_id;
+  std::optional<std::string> reservation_id;
+  std::optional<std::string> out_reservation_no;
+  std::optional<std::string> transfer_scene_id;
   std::optional<std::string> estimated_date;
   std::optional<std::int64_t> estimated_max_amount;
   std::optional<std::int64_t> exact_amount;
-  std::string openid;
+  std::optional<std::string> openid;
   std::optional<std::string> bank_type;
-  // required
   Enum<State> state;
-  std::string accept_time;
+  std::optional<std::string> accept_time;
   std::optional<std::string> reserve_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -4980,25 +6310,51 @@ struct PostInsuranceMchTransferReservationOutReservationNoCloseRequest {
   ~PostInsuranceMchTransferReservationOutReservationNoCloseRequest();
 };
 struct PostInsuranceMchTransferReservationOutReservationNoCloseResponse {
-  using State = PostInsuranceMchTransferReservationApplyResponse::State;
-  using CloseInfo = GetInsuranceMchTransferReservationOutReservationNoResponse::CloseInfo;
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string sp_appid;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,   // "ACCEPTED"
+    kConfirmed = 2,  // "CONFIRMED"
+    kClosed = 3,     // "CLOSED"
+  };
+  struct CloseInfo {
+    enum class CloseReason : std::int32_t {
+      kUnrecognized = 0,
+      kUserOverdueUnconfirmed = 1,   // "USER_OVERDUE_UNCONFIRMED"
+      kCloseConfirmedViaMchApi = 2,  // "CLOSE_CONFIRMED_VIA_MCH_API"
+      kCloseAcceptedViaMchApi = 3,   // "CLOSE_ACCEPTED_VIA_MCH_API"
+      kTransferFinished = 4,         // "TRANSFER_FINISHED"
+      kOverdueNotTransfer = 5,       // "OVERDUE_NOT_TRANSFER"
+      kReserveFail = 6,              // "RESERVE_FAIL"
+      kUserClose = 7,                // "USER_CLOSE"
+    };
+    std::optional<std::string> close_time;
+    Enum<CloseReason> close_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    CloseInfo();
+    CloseInfo(const CloseInfo&) = default;
+    CloseInfo(CloseInfo&&) = default;
+    CloseInfo& operator=(const CloseInfo&) = default;
+    CloseInfo& operator=(CloseInfo&&) = default;
+    ~CloseInfo();
+  };
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> sp_appid;
   std::optional<std::string> sub_appid;
-  std::string reservation_id;
-  std::string out_reservation_no;
-  std::string transfer_scene_id;
+  std::optional<std::string> reservation_id;
+  std::optional<std::string> out_reservation_no;
+  std::optional<std::string> transfer_scene_id;
   std::optional<std::string> estimated_date;
   std::optional<std::int64_t> estimated_max_amount;
   std::optional<std::int64_t> exact_amount;
-  std::string openid;
+  std::optional<std::string> openid;
   std::optional<std::string> bank_type;
-  // required
   Enum<State> state;
-  std::string accept_time;
+  std::optional<std::string> accept_time;
   std::optional<std::string> reserve_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5071,25 +6427,51 @@ struct GetInsuranceMchTransferReservationReservationIdRequest {
   ~GetInsuranceMchTransferReservationReservationIdRequest();
 };
 struct GetInsuranceMchTransferReservationReservationIdResponse {
-  using State = PostInsuranceMchTransferReservationApplyResponse::State;
-  using CloseInfo = GetInsuranceMchTransferReservationOutReservationNoResponse::CloseInfo;
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string sp_appid;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,   // "ACCEPTED"
+    kConfirmed = 2,  // "CONFIRMED"
+    kClosed = 3,     // "CLOSED"
+  };
+  struct CloseInfo {
+    enum class CloseReason : std::int32_t {
+      kUnrecognized = 0,
+      kUserOverdueUnconfirmed = 1,   // "USER_OVERDUE_UNCONFIRMED"
+      kCloseConfirmedViaMchApi = 2,  // "CLOSE_CONFIRMED_VIA_MCH_API"
+      kCloseAcceptedViaMchApi = 3,   // "CLOSE_ACCEPTED_VIA_MCH_API"
+      kTransferFinished = 4,         // "TRANSFER_FINISHED"
+      kOverdueNotTransfer = 5,       // "OVERDUE_NOT_TRANSFER"
+      kReserveFail = 6,              // "RESERVE_FAIL"
+      kUserClose = 7,                // "USER_CLOSE"
+    };
+    std::optional<std::string> close_time;
+    Enum<CloseReason> close_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    CloseInfo();
+    CloseInfo(const CloseInfo&) = default;
+    CloseInfo(CloseInfo&&) = default;
+    CloseInfo& operator=(const CloseInfo&) = default;
+    CloseInfo& operator=(CloseInfo&&) = default;
+    ~CloseInfo();
+  };
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> sp_appid;
   std::optional<std::string> sub_appid;
-  std::string reservation_id;
-  std::string out_reservation_no;
-  std::string transfer_scene_id;
+  std::optional<std::string> reservation_id;
+  std::optional<std::string> out_reservation_no;
+  std::optional<std::string> transfer_scene_id;
   std::optional<std::string> estimated_date;
   std::optional<std::int64_t> estimated_max_amount;
   std::optional<std::int64_t> exact_amount;
-  std::string openid;
+  std::optional<std::string> openid;
   std::optional<std::string> bank_type;
-  // required
   Enum<State> state;
-  std::string accept_time;
+  std::optional<std::string> accept_time;
   std::optional<std::string> reserve_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5142,7 +6524,22 @@ struct GetInsuranceMchTransferReservationReservationId {
 
 // POST v3/platsolution/mch-transfer/batches/apply
 struct PostMchTransferBatchesApplyRequest {
-  using TransferDetailList = PostInsuranceMchTransferBatchesApplyRequest::TransferDetailList;
+  struct TransferDetailList {
+    std::string out_detail_no;
+    std::int64_t transfer_amount = 0;
+    std::string transfer_remark;
+    std::string reservation_id;
+    std::string openid;
+    // Unknown members.
+    JsonValue extra;
+
+    TransferDetailList();
+    TransferDetailList(const TransferDetailList&) = default;
+    TransferDetailList(TransferDetailList&&) = default;
+    TransferDetailList& operator=(const TransferDetailList&) = default;
+    TransferDetailList& operator=(TransferDetailList&&) = default;
+    ~TransferDetailList();
+  };
   std::string sub_mchid;
   std::string sp_appid;
   std::optional<std::string> sub_appid;
@@ -5167,10 +6564,10 @@ struct PostMchTransferBatchesApplyRequest {
   ~PostMchTransferBatchesApplyRequest();
 };
 struct PostMchTransferBatchesApplyResponse {
-  std::string out_batch_no;
-  std::string batch_id;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   std::optional<std::string> batch_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -5244,24 +6641,24 @@ struct GetMchTransferBatchesBatchIdRequest {
 };
 struct GetMchTransferBatchesBatchIdResponse {
   struct TransferBatch {
-    std::string out_batch_no;
-    std::string batch_id;
-    std::string sp_appid;
-    std::string sub_mchid;
+    std::optional<std::string> out_batch_no;
+    std::optional<std::string> batch_id;
+    std::optional<std::string> sp_appid;
+    std::optional<std::string> sub_mchid;
     std::optional<std::string> sub_appid;
-    std::string batch_state;
-    std::string batch_name;
-    std::string batch_remark;
+    std::optional<std::string> batch_state;
+    std::optional<std::string> batch_name;
+    std::optional<std::string> batch_remark;
     std::optional<std::string> close_reason;
-    std::int64_t total_amount = 0;
-    std::int64_t total_num = 0;
+    std::optional<std::int64_t> total_amount;
+    std::optional<std::int64_t> total_num;
     // format rfc3339
-    std::string create_time;
-    std::int64_t success_amount = 0;
-    std::int64_t success_num = 0;
-    std::int64_t failed_amount = 0;
-    std::int64_t failed_num = 0;
-    std::string transfer_scene_id;
+    std::optional<std::string> create_time;
+    std::optional<std::int64_t> success_amount;
+    std::optional<std::int64_t> success_num;
+    std::optional<std::int64_t> failed_amount;
+    std::optional<std::int64_t> failed_num;
+    std::optional<std::string> transfer_scene_id;
     // Unknown members.
     JsonValue extra;
 
@@ -5273,9 +6670,9 @@ struct GetMchTransferBatchesBatchIdResponse {
     ~TransferBatch();
   };
   struct Data {
-    std::string detail_id;
-    std::string out_detail_no;
-    std::string detail_state;
+    std::optional<std::string> detail_id;
+    std::optional<std::string> out_detail_no;
+    std::optional<std::string> detail_state;
     // Unknown members.
     JsonValue extra;
 
@@ -5286,8 +6683,8 @@ struct GetMchTransferBatchesBatchIdResponse {
     Data& operator=(Data&&) = default;
     ~Data();
   };
-  TransferBatch transfer_batch;
-  std::vector<Data> data;
+  Optional<TransferBatch> transfer_batch;
+  List<Data> data;
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -5354,18 +6751,18 @@ struct GetMchTransferBatchesBatchIdDetailsDetailIdRequest {
   ~GetMchTransferBatchesBatchIdDetailsDetailIdRequest();
 };
 struct GetMchTransferBatchesBatchIdDetailsDetailIdResponse {
-  std::string out_batch_no;
-  std::string batch_id;
-  std::string out_detail_no;
-  std::string detail_id;
-  std::string sp_appid;
-  std::string sub_mchid;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
+  std::optional<std::string> out_detail_no;
+  std::optional<std::string> detail_id;
+  std::optional<std::string> sp_appid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
   // format rfc3339
-  std::string create_time;
-  std::string detail_state;
-  std::int64_t transfer_amount = 0;
-  std::string transfer_remark;
+  std::optional<std::string> create_time;
+  std::optional<std::string> detail_state;
+  std::optional<std::int64_t> transfer_amount;
+  std::optional<std::string> transfer_remark;
   std::optional<std::string> fail_reason;
   std::optional<std::string> openid;
   std::optional<std::string> bank_type;
@@ -5449,12 +6846,12 @@ struct GetMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoRequest {
   ~GetMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoRequest();
 };
 struct GetMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoResponse {
-  std::string batch_id;
-  std::string out_batch_no;
-  std::string detail_id;
-  std::string out_detail_no;
-  std::string sub_mchid;
-  std::string receipt_state;
+  std::optional<std::string> batch_id;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> detail_id;
+  std::optional<std::string> out_detail_no;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> receipt_state;
   std::optional<std::string> hash_type;
   std::optional<std::string> hash_value;
   std::optional<std::string> download_url;
@@ -5537,10 +6934,10 @@ struct PostMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoApplyRequest {
   ~PostMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoApplyRequest();
 };
 struct PostMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoApplyResponse {
-  std::string sub_mchid;
-  std::string out_batch_no;
-  std::string out_detail_no;
-  std::string receipt_state;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> out_detail_no;
+  std::optional<std::string> receipt_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5603,7 +7000,14 @@ struct PostMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoApply {
 
 // GET v3/platsolution/mch-transfer/batches/out-batch-no/{out_batch_no}
 struct GetMchTransferBatchesOutBatchNoRequest {
-  using DetailState = GetInsuranceMchTransferBatchesBatchIdRequest::DetailState;
+  enum class DetailState : std::int32_t {
+    kUnrecognized = 0,
+    kAll = 1,         // "ALL"
+    kWaitPay = 2,     // "WAIT_PAY"
+    kSuccess = 3,     // "SUCCESS"
+    kFail = 4,        // "FAIL"
+    kBankRefund = 5,  // "BANK_REFUND"
+  };
   std::string sub_mchid;
   bool need_query_detail = false;
   // default 0
@@ -5624,10 +7028,51 @@ struct GetMchTransferBatchesOutBatchNoRequest {
   ~GetMchTransferBatchesOutBatchNoRequest();
 };
 struct GetMchTransferBatchesOutBatchNoResponse {
-  using TransferBatch = GetMchTransferBatchesBatchIdResponse::TransferBatch;
-  using Data = GetMchTransferBatchesBatchIdResponse::Data;
-  TransferBatch transfer_batch;
-  std::vector<Data> data;
+  struct TransferBatch {
+    std::optional<std::string> out_batch_no;
+    std::optional<std::string> batch_id;
+    std::optional<std::string> sp_appid;
+    std::optional<std::string> sub_mchid;
+    std::optional<std::string> sub_appid;
+    std::optional<std::string> batch_state;
+    std::optional<std::string> batch_name;
+    std::optional<std::string> batch_remark;
+    std::optional<std::string> close_reason;
+    std::optional<std::int64_t> total_amount;
+    std::optional<std::int64_t> total_num;
+    // format rfc3339
+    std::optional<std::string> create_time;
+    std::optional<std::int64_t> success_amount;
+    std::optional<std::int64_t> success_num;
+    std::optional<std::int64_t> failed_amount;
+    std::optional<std::int64_t> failed_num;
+    std::optional<std::string> transfer_scene_id;
+    // Unknown members.
+    JsonValue extra;
+
+    TransferBatch();
+    TransferBatch(const TransferBatch&) = default;
+    TransferBatch(TransferBatch&&) = default;
+    TransferBatch& operator=(const TransferBatch&) = default;
+    TransferBatch& operator=(TransferBatch&&) = default;
+    ~TransferBatch();
+  };
+  struct Data {
+    std::optional<std::string> detail_id;
+    std::optional<std::string> out_detail_no;
+    std::optional<std::string> detail_state;
+    // Unknown members.
+    JsonValue extra;
+
+    Data();
+    Data(const Data&) = default;
+    Data(Data&&) = default;
+    Data& operator=(const Data&) = default;
+    Data& operator=(Data&&) = default;
+    ~Data();
+  };
+  Optional<TransferBatch> transfer_batch;
+  List<Data> data;
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -5696,18 +7141,18 @@ struct GetMchTransferBatchesOutBatchNoDetailsOutDetailNoRequest {
   ~GetMchTransferBatchesOutBatchNoDetailsOutDetailNoRequest();
 };
 struct GetMchTransferBatchesOutBatchNoDetailsOutDetailNoResponse {
-  std::string out_batch_no;
-  std::string batch_id;
-  std::string out_detail_no;
-  std::string detail_id;
-  std::string sp_appid;
-  std::string sub_mchid;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
+  std::optional<std::string> out_detail_no;
+  std::optional<std::string> detail_id;
+  std::optional<std::string> sp_appid;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> sub_appid;
   // format rfc3339
-  std::string create_time;
-  std::string detail_state;
-  std::int64_t transfer_amount = 0;
-  std::string transfer_remark;
+  std::optional<std::string> create_time;
+  std::optional<std::string> detail_state;
+  std::optional<std::int64_t> transfer_amount;
+  std::optional<std::string> transfer_remark;
   std::optional<std::string> fail_reason;
   std::optional<std::string> openid;
   std::optional<std::string> bank_type;
@@ -5794,10 +7239,10 @@ struct GetMchTransferBatchesSummaryReceiptsOutBatchNoRequest {
   ~GetMchTransferBatchesSummaryReceiptsOutBatchNoRequest();
 };
 struct GetMchTransferBatchesSummaryReceiptsOutBatchNoResponse {
-  std::string batch_id;
-  std::string out_batch_no;
-  std::string sub_mchid;
-  std::string receipt_state;
+  std::optional<std::string> batch_id;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> receipt_state;
   std::optional<std::string> hash_type;
   std::optional<std::string> hash_value;
   std::optional<std::string> download_url;
@@ -5868,9 +7313,9 @@ struct PostMchTransferBatchesSummaryReceiptsOutBatchNoApplyRequest {
   ~PostMchTransferBatchesSummaryReceiptsOutBatchNoApplyRequest();
 };
 struct PostMchTransferBatchesSummaryReceiptsOutBatchNoApplyResponse {
-  std::string sub_mchid;
-  std::string out_batch_no;
-  std::string receipt_state;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> receipt_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5923,7 +7368,34 @@ struct PostMchTransferBatchesSummaryReceiptsOutBatchNoApply {
 
 // POST v3/platsolution/mch-transfer/reservation/apply
 struct PostMchTransferReservationApplyRequest {
-  using SceneReportData = PostInsuranceMchTransferReservationApplyRequest::SceneReportData;
+  struct SceneReportData {
+    struct InsurancePolicy {
+      std::string product_registration_no;
+      std::string policy_no;
+      std::string name;
+      std::optional<std::string> withdrawal_no;
+      std::optional<std::string> claim_no;
+      // Unknown members.
+      JsonValue extra;
+
+      InsurancePolicy();
+      InsurancePolicy(const InsurancePolicy&) = default;
+      InsurancePolicy(InsurancePolicy&&) = default;
+      InsurancePolicy& operator=(const InsurancePolicy&) = default;
+      InsurancePolicy& operator=(InsurancePolicy&&) = default;
+      ~InsurancePolicy();
+    };
+    Optional<InsurancePolicy> insurance_policy;
+    // Unknown members.
+    JsonValue extra;
+
+    SceneReportData();
+    SceneReportData(const SceneReportData&) = default;
+    SceneReportData(SceneReportData&&) = default;
+    SceneReportData& operator=(const SceneReportData&) = default;
+    SceneReportData& operator=(SceneReportData&&) = default;
+    ~SceneReportData();
+  };
   std::string sub_mchid;
   std::string sp_appid;
   std::optional<std::string> sub_appid;
@@ -5937,7 +7409,7 @@ struct PostMchTransferReservationApplyRequest {
   std::optional<std::string> user_real_name;
   std::string reserve_remark;
   std::string notify_url;
-  std::optional<SceneReportData> scene_report_data;
+  Optional<SceneReportData> scene_report_data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -5951,15 +7423,19 @@ struct PostMchTransferReservationApplyRequest {
   ~PostMchTransferReservationApplyRequest();
 };
 struct PostMchTransferReservationApplyResponse {
-  using State = PostInsuranceMchTransferReservationApplyResponse::State;
-  std::string sub_mchid;
-  std::string out_reservation_no;
-  std::string reservation_id;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,   // "ACCEPTED"
+    kConfirmed = 2,  // "CONFIRMED"
+    kClosed = 3,     // "CLOSED"
+  };
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_reservation_no;
+  std::optional<std::string> reservation_id;
   // format rfc3339
-  std::string accept_time;
-  // required
+  std::optional<std::string> accept_time;
   Enum<State> state;
-  std::string package_info;
+  std::optional<std::string> package_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6023,8 +7499,8 @@ struct GetMchTransferReservationOutReservationNoRequest {
 };
 struct GetMchTransferReservationOutReservationNoResponse {
   struct CloseInfo {
-    std::string close_time;
-    std::string close_reason;
+    std::optional<std::string> close_time;
+    std::optional<std::string> close_reason;
     // Unknown members.
     JsonValue extra;
 
@@ -6035,22 +7511,22 @@ struct GetMchTransferReservationOutReservationNoResponse {
     CloseInfo& operator=(CloseInfo&&) = default;
     ~CloseInfo();
   };
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string sp_appid;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> sp_appid;
   std::optional<std::string> sub_appid;
-  std::string reservation_id;
-  std::string out_reservation_no;
-  std::string transfer_scene_id;
+  std::optional<std::string> reservation_id;
+  std::optional<std::string> out_reservation_no;
+  std::optional<std::string> transfer_scene_id;
   std::optional<std::string> estimated_date;
   std::optional<std::int64_t> estimated_max_amount;
   std::optional<std::int64_t> exact_amount;
-  std::string openid;
+  std::optional<std::string> openid;
   std::optional<std::string> bank_type;
-  std::string state;
-  std::string accept_time;
+  std::optional<std::string> state;
+  std::optional<std::string> accept_time;
   std::optional<std::string> reserve_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6121,23 +7597,35 @@ struct PostMchTransferReservationOutReservationNoCloseRequest {
   ~PostMchTransferReservationOutReservationNoCloseRequest();
 };
 struct PostMchTransferReservationOutReservationNoCloseResponse {
-  using CloseInfo = GetMchTransferReservationOutReservationNoResponse::CloseInfo;
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string sp_appid;
+  struct CloseInfo {
+    std::optional<std::string> close_time;
+    std::optional<std::string> close_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    CloseInfo();
+    CloseInfo(const CloseInfo&) = default;
+    CloseInfo(CloseInfo&&) = default;
+    CloseInfo& operator=(const CloseInfo&) = default;
+    CloseInfo& operator=(CloseInfo&&) = default;
+    ~CloseInfo();
+  };
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> sp_appid;
   std::optional<std::string> sub_appid;
-  std::string reservation_id;
-  std::string out_reservation_no;
-  std::string transfer_scene_id;
+  std::optional<std::string> reservation_id;
+  std::optional<std::string> out_reservation_no;
+  std::optional<std::string> transfer_scene_id;
   std::optional<std::string> estimated_date;
   std::optional<std::int64_t> estimated_max_amount;
   std::optional<std::int64_t> exact_amount;
-  std::string openid;
+  std::optional<std::string> openid;
   std::optional<std::string> bank_type;
-  std::string state;
-  std::string accept_time;
+  std::optional<std::string> state;
+  std::optional<std::string> accept_time;
   std::optional<std::string> reserve_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6208,23 +7696,35 @@ struct GetMchTransferReservationReservationIdRequest {
   ~GetMchTransferReservationReservationIdRequest();
 };
 struct GetMchTransferReservationReservationIdResponse {
-  using CloseInfo = GetMchTransferReservationOutReservationNoResponse::CloseInfo;
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string sp_appid;
+  struct CloseInfo {
+    std::optional<std::string> close_time;
+    std::optional<std::string> close_reason;
+    // Unknown members.
+    JsonValue extra;
+
+    CloseInfo();
+    CloseInfo(const CloseInfo&) = default;
+    CloseInfo(CloseInfo&&) = default;
+    CloseInfo& operator=(const CloseInfo&) = default;
+    CloseInfo& operator=(CloseInfo&&) = default;
+    ~CloseInfo();
+  };
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> sp_appid;
   std::optional<std::string> sub_appid;
-  std::string reservation_id;
-  std::string out_reservation_no;
-  std::string transfer_scene_id;
+  std::optional<std::string> reservation_id;
+  std::optional<std::string> out_reservation_no;
+  std::optional<std::string> transfer_scene_id;
   std::optional<std::string> estimated_date;
   std::optional<std::int64_t> estimated_max_amount;
   std::optional<std::int64_t> exact_amount;
-  std::string openid;
+  std::optional<std::string> openid;
   std::optional<std::string> bank_type;
-  std::string state;
-  std::string accept_time;
+  std::optional<std::string> state;
+  std::optional<std::string> accept_time;
   std::optional<std::string> reserve_time;
-  std::optional<CloseInfo> close_info;
+  Optional<CloseInfo> close_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -6461,6 +7961,7 @@ void Serialize(Archive& archive, PostMchTransferReservationOutReservationNoClose
 void Serialize(Archive& archive, GetMchTransferReservationReservationIdRequest& value);
 void Serialize(Archive& archive, GetMchTransferReservationReservationIdResponse& value);
 const EnumTable& EnumTableOf(PostEcommerceBankTransferRechargesApplyRequest::AccountType);
+const EnumTable& EnumTableOf(GetEcommerceBankTransferRechargesOutRechargeNoResponse::AccountType);
 const EnumTable& EnumTableOf(GetEcommerceBankTransferRechargesOutRechargeNoResponse::RechargeState);
 const EnumTable& EnumTableOf(GetEcommerceBankTransferRechargesOutRechargeNoResponse::RechargeScene);
 const EnumTable& EnumTableOf(PostEcommerceMchTransferCompensateBillsRequest::Receiver::Type);
@@ -6468,20 +7969,129 @@ const EnumTable& EnumTableOf(
     PostEcommerceMchTransferCompensateBillsRequest::Receiver::TransactionInfo::Type);
 const EnumTable& EnumTableOf(PostEcommerceMchTransferCompensateBillsResponse::State);
 const EnumTable& EnumTableOf(
+    GetEcommerceMchTransferCompensateBillsBillIdResponse::ReceiverDetail::Receiver::Type);
+const EnumTable& EnumTableOf(GetEcommerceMchTransferCompensateBillsBillIdResponse::ReceiverDetail::
+                                 Receiver::TransactionInfo::Type);
+const EnumTable& EnumTableOf(GetEcommerceMchTransferCompensateBillsBillIdResponse::State);
+const EnumTable& EnumTableOf(
+    GetEcommerceMchTransferCompensateBillsOutBillNoResponse::ReceiverDetail::Receiver::Type);
+const EnumTable& EnumTableOf(GetEcommerceMchTransferCompensateBillsOutBillNoResponse::
+                                 ReceiverDetail::Receiver::TransactionInfo::Type);
+const EnumTable& EnumTableOf(GetEcommerceMchTransferCompensateBillsOutBillNoResponse::State);
+const EnumTable& EnumTableOf(PostEcommerceMchTransferCompensateBillsOutBillNoCancelResponse::State);
+const EnumTable& EnumTableOf(
+    PostEcommerceMchTransferCompensateBillsPreTransferRequest::Receiver::Type);
+const EnumTable& EnumTableOf(
+    PostEcommerceMchTransferCompensateBillsPreTransferRequest::Receiver::TransactionInfo::Type);
+const EnumTable& EnumTableOf(
     PostEcommerceMchTransferDepositAfterSalesCompensationBillsRequest::Receiver::Type);
+const EnumTable& EnumTableOf(PostEcommerceMchTransferDepositAfterSalesCompensationBillsRequest::
+                                 Receiver::TransactionInfo::Type);
+const EnumTable& EnumTableOf(
+    PostEcommerceMchTransferDepositAfterSalesCompensationBillsResponse::State);
+const EnumTable& EnumTableOf(
+    GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdResponse::ReceiverDetail::
+        Receiver::Type);
+const EnumTable& EnumTableOf(
+    GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdResponse::ReceiverDetail::
+        Receiver::TransactionInfo::Type);
+const EnumTable& EnumTableOf(
+    GetEcommerceMchTransferDepositAfterSalesCompensationBillsBillIdResponse::State);
+const EnumTable& EnumTableOf(
+    GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoResponse::ReceiverDetail::
+        Receiver::Type);
+const EnumTable& EnumTableOf(
+    GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoResponse::ReceiverDetail::
+        Receiver::TransactionInfo::Type);
+const EnumTable& EnumTableOf(
+    GetEcommerceMchTransferDepositAfterSalesCompensationBillsOutBillNoResponse::State);
 const EnumTable& EnumTableOf(
     PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsRequest::Receiver::Type);
+const EnumTable& EnumTableOf(
+    PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsRequest::Receiver::
+        TransactionInfo::Type);
+const EnumTable& EnumTableOf(
+    PostEcommerceMchTransferDepositInsurancePremiumsCompensationBillsResponse::State);
+const EnumTable& EnumTableOf(
+    GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBillNoResponse::
+        ReceiverDetail::Receiver::Type);
+const EnumTable& EnumTableOf(
+    GetEcommerceMchTransferDepositInsurancePremiumsCompensationBillsByOutBillNoResponse::State);
+const EnumTable& EnumTableOf(PostEcommerceMchTransferDepositShippingCostCompensationBillsRequest::
+                                 Receiver::TransactionInfo::Type);
+const EnumTable& EnumTableOf(
+    PostEcommerceMchTransferDepositShippingCostCompensationBillsResponse::State);
+const EnumTable& EnumTableOf(
+    GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoResponse::ReceiverDetail::
+        Receiver::TransactionInfo::Type);
+const EnumTable& EnumTableOf(
+    GetEcommerceMchTransferDepositShippingCostCompensationBillsOutBillNoResponse::State);
+const EnumTable& EnumTableOf(PostEcommerceMchTransferInsuranceClaimBillsRequest::Receiver::Type);
+const EnumTable& EnumTableOf(
+    PostEcommerceMchTransferInsuranceClaimBillsRequest::Receiver::TransactionInfo::Type);
+const EnumTable& EnumTableOf(PostEcommerceMchTransferInsuranceClaimBillsResponse::State);
+const EnumTable& EnumTableOf(
+    GetEcommerceMchTransferInsuranceClaimBillsBillIdResponse::ReceiverDetail::Receiver::Type);
+const EnumTable& EnumTableOf(GetEcommerceMchTransferInsuranceClaimBillsBillIdResponse::
+                                 ReceiverDetail::Receiver::TransactionInfo::Type);
+const EnumTable& EnumTableOf(GetEcommerceMchTransferInsuranceClaimBillsBillIdResponse::State);
+const EnumTable& EnumTableOf(
+    GetEcommerceMchTransferInsuranceClaimBillsOutBillNoResponse::ReceiverDetail::Receiver::Type);
+const EnumTable& EnumTableOf(GetEcommerceMchTransferInsuranceClaimBillsOutBillNoResponse::
+                                 ReceiverDetail::Receiver::TransactionInfo::Type);
+const EnumTable& EnumTableOf(GetEcommerceMchTransferInsuranceClaimBillsOutBillNoResponse::State);
+const EnumTable& EnumTableOf(
+    PostEcommerceMchTransferInsuranceClaimBillsOutBillNoCancelResponse::State);
+const EnumTable& EnumTableOf(
+    PostEcommerceMchTransferInsuranceClaimBillsPreTransferRequest::Receiver::Type);
+const EnumTable& EnumTableOf(
+    PostEcommerceMchTransferInsuranceClaimBillsPreTransferRequest::Receiver::TransactionInfo::Type);
+const EnumTable& EnumTableOf(
+    PostEcommerceMchTransferSubMchCompensationBillsRequest::Receiver::Type);
 const EnumTable& EnumTableOf(PostEcommerceMchTransferSubMchCompensationBillsResponse::State);
+const EnumTable& EnumTableOf(GetEcommerceMchTransferSubMchCompensationBillsByOutBillNoResponse::
+                                 ReceiverDetail::Receiver::Type);
+const EnumTable& EnumTableOf(
+    GetEcommerceMchTransferSubMchCompensationBillsByOutBillNoResponse::State);
 const EnumTable& EnumTableOf(PostEcommerceMchTransferTransferBillsRequest::BusinessType);
+const EnumTable& EnumTableOf(PostEcommerceMchTransferTransferBillsRequest::Receiver::Type);
+const EnumTable& EnumTableOf(PostEcommerceMchTransferTransferBillsResponse::State);
+const EnumTable& EnumTableOf(GetEcommerceMchTransferTransferBillsBillIdRequest::BusinessType);
+const EnumTable& EnumTableOf(
+    GetEcommerceMchTransferTransferBillsBillIdResponse::ReceiverDetail::Receiver::Type);
+const EnumTable& EnumTableOf(GetEcommerceMchTransferTransferBillsBillIdResponse::State);
+const EnumTable& EnumTableOf(GetEcommerceMchTransferTransferBillsOutBillNoRequest::BusinessType);
+const EnumTable& EnumTableOf(
+    GetEcommerceMchTransferTransferBillsOutBillNoResponse::ReceiverDetail::Receiver::Type);
+const EnumTable& EnumTableOf(GetEcommerceMchTransferTransferBillsOutBillNoResponse::State);
 const EnumTable& EnumTableOf(PostEcommerceRechargeEmployeesResponse::State);
+const EnumTable& EnumTableOf(GetEcommerceRechargeEmployeesSubMchidResponse::Employees::State);
+const EnumTable& EnumTableOf(PostEcommerceRechargeEmployeesSubMchidSpOpenidDeleteResponse::State);
 const EnumTable& EnumTableOf(PostEcommerceRechargesApplyRequest::RechargeScene);
 const EnumTable& EnumTableOf(PostEcommerceRechargesApplyRequest::AccountType);
 const EnumTable& EnumTableOf(PostEcommerceRechargesApplyRequest::AvailableRechargeChannels);
+const EnumTable& EnumTableOf(GetEcommerceRechargesOutRechargeNoResponse::RechargeChannel);
+const EnumTable& EnumTableOf(GetEcommerceRechargesOutRechargeNoResponse::AccountType);
+const EnumTable& EnumTableOf(GetEcommerceRechargesOutRechargeNoResponse::RechargeState);
+const EnumTable& EnumTableOf(GetEcommerceRechargesOutRechargeNoResponse::RechargeScene);
 const EnumTable& EnumTableOf(
     GetEcommerceRechargesOutRechargeNoResponse::QrRechargeInfo::EmployeeType);
 const EnumTable& EnumTableOf(
     GetEcommerceRechargesOutRechargeNoResponse::OnlineBankRechargeInfo::OnlineBankType);
+const EnumTable& EnumTableOf(GetEcommerceRechargesOutRechargeNoResponse::AvailableRechargeChannels);
+const EnumTable& EnumTableOf(PostEcommerceRechargesOutRechargeNoCloseResponse::RechargeChannel);
+const EnumTable& EnumTableOf(PostEcommerceRechargesOutRechargeNoCloseResponse::AccountType);
+const EnumTable& EnumTableOf(PostEcommerceRechargesOutRechargeNoCloseResponse::RechargeState);
+const EnumTable& EnumTableOf(PostEcommerceRechargesOutRechargeNoCloseResponse::RechargeScene);
+const EnumTable& EnumTableOf(
+    PostEcommerceRechargesOutRechargeNoCloseResponse::QrRechargeInfo::EmployeeType);
+const EnumTable& EnumTableOf(
+    PostEcommerceRechargesOutRechargeNoCloseResponse::OnlineBankRechargeInfo::OnlineBankType);
+const EnumTable& EnumTableOf(
+    PostEcommerceRechargesOutRechargeNoCloseResponse::AvailableRechargeChannels);
 const EnumTable& EnumTableOf(PostEcommerceSettlePrepaySettleOrdersRequest::TradeScenario);
+const EnumTable& EnumTableOf(
+    GetEcommerceSettlePrepaySettleOrdersBySettleBatchNoResponse::TradeScenario);
 const EnumTable& EnumTableOf(
     PostEcommerceSettlePrepaySettleOrdersBySettleBatchNoApplyAbnormalSettleRequest::
         AbnormalSettleType);
@@ -6494,19 +8104,54 @@ const EnumTable& EnumTableOf(
 const EnumTable& EnumTableOf(
     PostEcommerceWithdrawDayEndBalanceWithdrawRequest::CalculateAmountType);
 const EnumTable& EnumTableOf(PostEcommerceWithdrawDayEndBalanceWithdrawResponse::Status_);
+const EnumTable& EnumTableOf(PostEcommerceWithdrawDayEndBalanceWithdrawResponse::AccountType);
+const EnumTable& EnumTableOf(
+    GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNoResponse::Status_);
+const EnumTable& EnumTableOf(
+    GetEcommerceWithdrawDayEndBalanceWithdrawOutRequestNoResponse::AccountType);
 const EnumTable& EnumTableOf(PostInsuranceMchTransferBatchesApplyResponse::BatchState);
 const EnumTable& EnumTableOf(GetInsuranceMchTransferBatchesBatchIdRequest::DetailState);
+const EnumTable& EnumTableOf(
+    GetInsuranceMchTransferBatchesBatchIdResponse::TransferBatch::BatchState);
 const EnumTable& EnumTableOf(
     GetInsuranceMchTransferBatchesBatchIdResponse::TransferBatch::CloseReason);
 const EnumTable& EnumTableOf(GetInsuranceMchTransferBatchesBatchIdResponse::Data::DetailState);
 const EnumTable& EnumTableOf(
+    GetInsuranceMchTransferBatchesBatchIdDetailsDetailIdResponse::DetailState);
+const EnumTable& EnumTableOf(
     GetInsuranceMchTransferBatchesBatchIdDetailsDetailIdResponse::FailReason);
 const EnumTable& EnumTableOf(
     GetInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoResponse::ReceiptState);
+const EnumTable& EnumTableOf(
+    PostInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOutDetailNoApplyResponse::ReceiptState);
+const EnumTable& EnumTableOf(GetInsuranceMchTransferBatchesOutBatchNoRequest::DetailState);
+const EnumTable& EnumTableOf(
+    GetInsuranceMchTransferBatchesOutBatchNoResponse::TransferBatch::BatchState);
+const EnumTable& EnumTableOf(
+    GetInsuranceMchTransferBatchesOutBatchNoResponse::TransferBatch::CloseReason);
+const EnumTable& EnumTableOf(GetInsuranceMchTransferBatchesOutBatchNoResponse::Data::DetailState);
+const EnumTable& EnumTableOf(
+    GetInsuranceMchTransferBatchesOutBatchNoDetailsOutDetailNoResponse::DetailState);
+const EnumTable& EnumTableOf(
+    GetInsuranceMchTransferBatchesOutBatchNoDetailsOutDetailNoResponse::FailReason);
+const EnumTable& EnumTableOf(
+    GetInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoResponse::ReceiptState);
+const EnumTable& EnumTableOf(
+    PostInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoApplyResponse::ReceiptState);
 const EnumTable& EnumTableOf(PostInsuranceMchTransferReservationApplyResponse::State);
+const EnumTable& EnumTableOf(GetInsuranceMchTransferReservationOutReservationNoResponse::State);
 const EnumTable& EnumTableOf(
     GetInsuranceMchTransferReservationOutReservationNoResponse::CloseInfo::CloseReason);
+const EnumTable& EnumTableOf(
+    PostInsuranceMchTransferReservationOutReservationNoCloseResponse::State);
+const EnumTable& EnumTableOf(
+    PostInsuranceMchTransferReservationOutReservationNoCloseResponse::CloseInfo::CloseReason);
+const EnumTable& EnumTableOf(GetInsuranceMchTransferReservationReservationIdResponse::State);
+const EnumTable& EnumTableOf(
+    GetInsuranceMchTransferReservationReservationIdResponse::CloseInfo::CloseReason);
 const EnumTable& EnumTableOf(GetMchTransferBatchesBatchIdRequest::DetailState);
+const EnumTable& EnumTableOf(GetMchTransferBatchesOutBatchNoRequest::DetailState);
+const EnumTable& EnumTableOf(PostMchTransferReservationApplyResponse::State);
 
 // Fluent calls: Platsolution(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

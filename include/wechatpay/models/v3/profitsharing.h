@@ -43,14 +43,13 @@ struct GetBillsRequest {
   ~GetBillsRequest();
 };
 struct GetBillsResponse {
-  enum class HashType : std::int32_t {
+  enum class SplitBillHashType : std::int32_t {
     kUnrecognized = 0,
     kSha1 = 1,  // "SHA1"
   };
-  std::string download_url;
-  // required
-  Enum<HashType> hash_type;
-  std::string hash_value;
+  std::optional<std::string> download_url;
+  Enum<SplitBillHashType> hash_type;
+  std::optional<std::string> hash_value;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -107,8 +106,8 @@ struct GetMerchantConfigsBySubMchidRequest {
   ~GetMerchantConfigsBySubMchidRequest();
 };
 struct GetMerchantConfigsBySubMchidResponse {
-  std::string sub_mchid;
-  std::int64_t max_ratio = 0;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::int64_t> max_ratio;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -181,12 +180,13 @@ struct PostOrdersRequest {
     ~Receivers();
   };
   std::optional<std::string> sub_mchid;
-  std::optional<std::string> appid;
+  std::string appid;
   std::optional<std::string> sub_appid;
   std::string transaction_id;
   std::string out_order_no;
   std::vector<Receivers> receivers;
   bool unfreeze_unsplit = false;
+  std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -198,20 +198,25 @@ struct PostOrdersRequest {
   ~PostOrdersRequest();
 };
 struct PostOrdersResponse {
-  enum class State : std::int32_t {
+  enum class OrderStatus : std::int32_t {
     kUnrecognized = 0,
     kProcessing = 1,  // "PROCESSING"
     kFinished = 2,    // "FINISHED"
   };
   struct Receivers {
-    using Type = PostOrdersRequest::Receivers::Type;
-    enum class Result_ : std::int32_t {
+    enum class ReceiverType : std::int32_t {
+      kUnrecognized = 0,
+      kMerchantId = 1,         // "MERCHANT_ID"
+      kPersonalOpenid = 2,     // "PERSONAL_OPENID"
+      kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
+    };
+    enum class DetailStatus : std::int32_t {
       kUnrecognized = 0,
       kPending = 1,  // "PENDING"
       kSuccess = 2,  // "SUCCESS"
       kClosed = 3,   // "CLOSED"
     };
-    enum class FailReason : std::int32_t {
+    enum class DetailFailReason : std::int32_t {
       kUnrecognized = 0,
       kAccountAbnormal = 1,              // "ACCOUNT_ABNORMAL"
       kNoRelation = 2,                   // "NO_RELATION"
@@ -222,19 +227,17 @@ struct PostOrdersResponse {
       kPayerAccountAbnormal = 7,         // "PAYER_ACCOUNT_ABNORMAL"
       kInvalidRequest = 8,               // "INVALID_REQUEST"
     };
-    std::int64_t amount = 0;
-    std::string description;
-    // required
-    Enum<Type> type;
-    std::string account;
-    // required
-    Enum<Result_> result;
-    Enum<FailReason> fail_reason;
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    Enum<ReceiverType> type;
+    std::optional<std::string> account;
+    Enum<DetailStatus> result;
+    Enum<DetailFailReason> fail_reason;
     std::optional<std::string> detail_id;
     // format rfc3339
-    std::string create_time;
+    std::optional<std::string> create_time;
     // format rfc3339
-    std::string finish_time;
+    std::optional<std::string> finish_time;
     // Unknown members.
     JsonValue extra;
 
@@ -246,12 +249,11 @@ struct PostOrdersResponse {
     ~Receivers();
   };
   std::optional<std::string> sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
-  std::string order_id;
-  // required
-  Enum<State> state;
-  std::vector<Receivers> receivers;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> order_id;
+  Enum<OrderStatus> state;
+  List<Receivers> receivers;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -300,6 +302,7 @@ struct PostOrdersUnfreezeRequest {
   std::string transaction_id;
   std::string out_order_no;
   std::string description;
+  std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -311,23 +314,46 @@ struct PostOrdersUnfreezeRequest {
   ~PostOrdersUnfreezeRequest();
 };
 struct PostOrdersUnfreezeResponse {
-  using State = PostOrdersResponse::State;
+  enum class OrderStatus : std::int32_t {
+    kUnrecognized = 0,
+    kProcessing = 1,  // "PROCESSING"
+    kFinished = 2,    // "FINISHED"
+  };
   struct Receivers {
-    using Type = PostOrdersRequest::Receivers::Type;
-    using FailReason = PostOrdersResponse::Receivers::FailReason;
-    std::int64_t amount = 0;
-    std::string description;
-    // required
-    Enum<Type> type;
-    std::string account;
-    std::string result;
-    // required
-    Enum<FailReason> fail_reason;
+    enum class ReceiverType : std::int32_t {
+      kUnrecognized = 0,
+      kMerchantId = 1,         // "MERCHANT_ID"
+      kPersonalOpenid = 2,     // "PERSONAL_OPENID"
+      kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
+    };
+    enum class DetailStatus : std::int32_t {
+      kUnrecognized = 0,
+      kPending = 1,  // "PENDING"
+      kSuccess = 2,  // "SUCCESS"
+      kClosed = 3,   // "CLOSED"
+    };
+    enum class DetailFailReason : std::int32_t {
+      kUnrecognized = 0,
+      kAccountAbnormal = 1,              // "ACCOUNT_ABNORMAL"
+      kNoRelation = 2,                   // "NO_RELATION"
+      kReceiverHighRisk = 3,             // "RECEIVER_HIGH_RISK"
+      kReceiverRealNameNotVerified = 4,  // "RECEIVER_REAL_NAME_NOT_VERIFIED"
+      kNoAuth = 5,                       // "NO_AUTH"
+      kReceiverReceiptLimit = 6,         // "RECEIVER_RECEIPT_LIMIT"
+      kPayerAccountAbnormal = 7,         // "PAYER_ACCOUNT_ABNORMAL"
+      kInvalidRequest = 8,               // "INVALID_REQUEST"
+    };
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    Enum<ReceiverType> type;
+    std::optional<std::string> account;
+    Enum<DetailStatus> result;
+    Enum<DetailFailReason> fail_reason;
     std::optional<std::string> detail_id;
     // format rfc3339
-    std::string create_time;
+    std::optional<std::string> create_time;
     // format rfc3339
-    std::string finish_time;
+    std::optional<std::string> finish_time;
     // Unknown members.
     JsonValue extra;
 
@@ -339,12 +365,11 @@ struct PostOrdersUnfreezeResponse {
     ~Receivers();
   };
   std::optional<std::string> sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
-  std::string order_id;
-  // required
-  Enum<State> state;
-  std::vector<Receivers> receivers;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> order_id;
+  Enum<OrderStatus> state;
+  List<Receivers> receivers;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -402,23 +427,46 @@ struct GetOrdersByOutOrderNoRequest {
   ~GetOrdersByOutOrderNoRequest();
 };
 struct GetOrdersByOutOrderNoResponse {
-  using State = PostOrdersResponse::Receivers::Result_;
+  enum class OrderStatus : std::int32_t {
+    kUnrecognized = 0,
+    kProcessing = 1,  // "PROCESSING"
+    kFinished = 2,    // "FINISHED"
+  };
   struct Receivers {
-    using Type = PostOrdersRequest::Receivers::Type;
-    using Result_ = PostOrdersResponse::Receivers::FailReason;
-    std::int64_t amount = 0;
-    std::string description;
-    // required
-    Enum<Type> type;
-    std::string account;
-    // required
-    Enum<Result_> result;
-    std::optional<std::string> fail_reason;
+    enum class ReceiverType : std::int32_t {
+      kUnrecognized = 0,
+      kMerchantId = 1,         // "MERCHANT_ID"
+      kPersonalOpenid = 2,     // "PERSONAL_OPENID"
+      kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
+    };
+    enum class DetailStatus : std::int32_t {
+      kUnrecognized = 0,
+      kPending = 1,  // "PENDING"
+      kSuccess = 2,  // "SUCCESS"
+      kClosed = 3,   // "CLOSED"
+    };
+    enum class DetailFailReason : std::int32_t {
+      kUnrecognized = 0,
+      kAccountAbnormal = 1,              // "ACCOUNT_ABNORMAL"
+      kNoRelation = 2,                   // "NO_RELATION"
+      kReceiverHighRisk = 3,             // "RECEIVER_HIGH_RISK"
+      kReceiverRealNameNotVerified = 4,  // "RECEIVER_REAL_NAME_NOT_VERIFIED"
+      kNoAuth = 5,                       // "NO_AUTH"
+      kReceiverReceiptLimit = 6,         // "RECEIVER_RECEIPT_LIMIT"
+      kPayerAccountAbnormal = 7,         // "PAYER_ACCOUNT_ABNORMAL"
+      kInvalidRequest = 8,               // "INVALID_REQUEST"
+    };
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> description;
+    Enum<ReceiverType> type;
+    std::optional<std::string> account;
+    Enum<DetailStatus> result;
+    Enum<DetailFailReason> fail_reason;
     std::optional<std::string> detail_id;
     // format rfc3339
-    std::string create_time;
+    std::optional<std::string> create_time;
     // format rfc3339
-    std::string finish_time;
+    std::optional<std::string> finish_time;
     // Unknown members.
     JsonValue extra;
 
@@ -430,12 +478,11 @@ struct GetOrdersByOutOrderNoResponse {
     ~Receivers();
   };
   std::optional<std::string> sub_mchid;
-  std::string transaction_id;
-  std::string out_order_no;
-  std::string order_id;
-  // required
-  Enum<State> state;
-  std::vector<Receivers> receivers;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> order_id;
+  Enum<OrderStatus> state;
+  List<Receivers> receivers;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -482,8 +529,13 @@ struct GetOrdersByOutOrderNo {
 
 // POST v3/profitsharing/receivers/add
 struct PostReceiversAddRequest {
-  using Type = PostOrdersRequest::Receivers::Type;
-  enum class RelationType : std::int32_t {
+  enum class ReceiverType : std::int32_t {
+    kUnrecognized = 0,
+    kMerchantId = 1,         // "MERCHANT_ID"
+    kPersonalOpenid = 2,     // "PERSONAL_OPENID"
+    kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
+  };
+  enum class ReceiverRelationType : std::int32_t {
     kUnrecognized = 0,
     kServiceProvider = 1,  // "SERVICE_PROVIDER"
     kStore = 2,            // "STORE"
@@ -501,12 +553,12 @@ struct PostReceiversAddRequest {
   std::string appid;
   std::optional<std::string> sub_appid;
   // required
-  Enum<Type> type;
+  Enum<ReceiverType> type;
   std::string account;
   // format base64; encrypted with the platform key when sent
   std::optional<std::string> name;
   // required
-  Enum<RelationType> relation_type;
+  Enum<ReceiverRelationType> relation_type;
   std::optional<std::string> custom_relation;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -519,16 +571,14 @@ struct PostReceiversAddRequest {
   ~PostReceiversAddRequest();
 };
 struct PostReceiversAddResponse {
-  using Type = PostOrdersRequest::Receivers::Type;
-  using RelationType = PostReceiversAddRequest::RelationType;
+  using ReceiverType = PostReceiversAddRequest::ReceiverType;
+  using ReceiverRelationType = PostReceiversAddRequest::ReceiverRelationType;
   std::optional<std::string> sub_mchid;
-  // required
-  Enum<Type> type;
-  std::string account;
+  Enum<ReceiverType> type;
+  std::optional<std::string> account;
   // format base64
   std::optional<std::string> name;
-  // required
-  Enum<RelationType> relation_type;
+  Enum<ReceiverRelationType> relation_type;
   std::optional<std::string> custom_relation;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -574,12 +624,17 @@ struct PostReceiversAdd {
 
 // POST v3/profitsharing/receivers/delete
 struct PostReceiversDeleteRequest {
-  using Type = PostOrdersRequest::Receivers::Type;
+  enum class ReceiverType : std::int32_t {
+    kUnrecognized = 0,
+    kMerchantId = 1,         // "MERCHANT_ID"
+    kPersonalOpenid = 2,     // "PERSONAL_OPENID"
+    kPersonalSubOpenid = 3,  // "PERSONAL_SUB_OPENID"
+  };
   std::optional<std::string> sub_mchid;
   std::string appid;
   std::optional<std::string> sub_appid;
   // required
-  Enum<Type> type;
+  Enum<ReceiverType> type;
   std::string account;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -592,11 +647,10 @@ struct PostReceiversDeleteRequest {
   ~PostReceiversDeleteRequest();
 };
 struct PostReceiversDeleteResponse {
-  using Type = PostOrdersRequest::Receivers::Type;
+  using ReceiverType = PostReceiversDeleteRequest::ReceiverType;
   std::optional<std::string> sub_mchid;
-  // required
-  Enum<Type> type;
-  std::string account;
+  Enum<ReceiverType> type;
+  std::optional<std::string> account;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -659,13 +713,13 @@ struct PostReturnOrdersRequest {
   ~PostReturnOrdersRequest();
 };
 struct PostReturnOrdersResponse {
-  enum class Result_ : std::int32_t {
+  enum class ReturnOrderStatus : std::int32_t {
     kUnrecognized = 0,
     kProcessing = 1,  // "PROCESSING"
     kSuccess = 2,     // "SUCCESS"
     kFailed = 3,      // "FAILED"
   };
-  enum class FailReason : std::int32_t {
+  enum class ReturnOrderFailReason : std::int32_t {
     kUnrecognized = 0,
     kAccountAbnormal = 1,       // "ACCOUNT_ABNORMAL"
     kBalanceNotEnough = 2,      // "BALANCE_NOT_ENOUGH"
@@ -674,20 +728,19 @@ struct PostReturnOrdersResponse {
     kInvalidRequest = 5,        // "INVALID_REQUEST"
   };
   std::optional<std::string> sub_mchid;
-  std::string order_id;
-  std::string out_order_no;
-  std::string out_return_no;
-  std::string return_id;
-  std::string return_mchid;
-  std::int64_t amount = 0;
-  std::string description;
-  // required
-  Enum<Result_> result;
-  Enum<FailReason> fail_reason;
+  std::optional<std::string> order_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> out_return_no;
+  std::optional<std::string> return_id;
+  std::optional<std::string> return_mchid;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> description;
+  Enum<ReturnOrderStatus> result;
+  Enum<ReturnOrderFailReason> fail_reason;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
-  std::string finish_time;
+  std::optional<std::string> finish_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -746,23 +799,34 @@ struct GetReturnOrdersByOutReturnNoRequest {
   ~GetReturnOrdersByOutReturnNoRequest();
 };
 struct GetReturnOrdersByOutReturnNoResponse {
-  using Result_ = PostReturnOrdersResponse::Result_;
-  using FailReason = PostReturnOrdersResponse::FailReason;
+  enum class ReturnOrderStatus : std::int32_t {
+    kUnrecognized = 0,
+    kProcessing = 1,  // "PROCESSING"
+    kSuccess = 2,     // "SUCCESS"
+    kFailed = 3,      // "FAILED"
+  };
+  enum class ReturnOrderFailReason : std::int32_t {
+    kUnrecognized = 0,
+    kAccountAbnormal = 1,       // "ACCOUNT_ABNORMAL"
+    kBalanceNotEnough = 2,      // "BALANCE_NOT_ENOUGH"
+    kTimeOutClosed = 3,         // "TIME_OUT_CLOSED"
+    kPayerAccountAbnormal = 4,  // "PAYER_ACCOUNT_ABNORMAL"
+    kInvalidRequest = 5,        // "INVALID_REQUEST"
+  };
   std::optional<std::string> sub_mchid;
-  std::string order_id;
-  std::string out_order_no;
-  std::string out_return_no;
-  std::string return_id;
-  std::string return_mchid;
-  std::int64_t amount = 0;
-  std::string description;
-  // required
-  Enum<Result_> result;
-  Enum<FailReason> fail_reason;
+  std::optional<std::string> order_id;
+  std::optional<std::string> out_order_no;
+  std::optional<std::string> out_return_no;
+  std::optional<std::string> return_id;
+  std::optional<std::string> return_mchid;
+  std::optional<std::int64_t> amount;
+  std::optional<std::string> description;
+  Enum<ReturnOrderStatus> result;
+  Enum<ReturnOrderFailReason> fail_reason;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
-  std::string finish_time;
+  std::optional<std::string> finish_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -826,8 +890,8 @@ struct GetTransactionsByTransactionIdAmountsRequest {
   ~GetTransactionsByTransactionIdAmountsRequest();
 };
 struct GetTransactionsByTransactionIdAmountsResponse {
-  std::string transaction_id;
-  std::int64_t unsplit_amount = 0;
+  std::optional<std::string> transaction_id;
+  std::optional<std::int64_t> unsplit_amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -900,14 +964,27 @@ void Serialize(Archive& archive, GetReturnOrdersByOutReturnNoResponse& value);
 void Serialize(Archive& archive, GetTransactionsByTransactionIdAmountsRequest& value);
 void Serialize(Archive& archive, GetTransactionsByTransactionIdAmountsResponse& value);
 const EnumTable& EnumTableOf(GetBillsRequest::TarType);
-const EnumTable& EnumTableOf(GetBillsResponse::HashType);
+const EnumTable& EnumTableOf(GetBillsResponse::SplitBillHashType);
 const EnumTable& EnumTableOf(PostOrdersRequest::Receivers::Type);
-const EnumTable& EnumTableOf(PostOrdersResponse::State);
-const EnumTable& EnumTableOf(PostOrdersResponse::Receivers::Result_);
-const EnumTable& EnumTableOf(PostOrdersResponse::Receivers::FailReason);
-const EnumTable& EnumTableOf(PostReceiversAddRequest::RelationType);
-const EnumTable& EnumTableOf(PostReturnOrdersResponse::Result_);
-const EnumTable& EnumTableOf(PostReturnOrdersResponse::FailReason);
+const EnumTable& EnumTableOf(PostOrdersResponse::OrderStatus);
+const EnumTable& EnumTableOf(PostOrdersResponse::Receivers::ReceiverType);
+const EnumTable& EnumTableOf(PostOrdersResponse::Receivers::DetailStatus);
+const EnumTable& EnumTableOf(PostOrdersResponse::Receivers::DetailFailReason);
+const EnumTable& EnumTableOf(PostOrdersUnfreezeResponse::OrderStatus);
+const EnumTable& EnumTableOf(PostOrdersUnfreezeResponse::Receivers::ReceiverType);
+const EnumTable& EnumTableOf(PostOrdersUnfreezeResponse::Receivers::DetailStatus);
+const EnumTable& EnumTableOf(PostOrdersUnfreezeResponse::Receivers::DetailFailReason);
+const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::OrderStatus);
+const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::Receivers::ReceiverType);
+const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::Receivers::DetailStatus);
+const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::Receivers::DetailFailReason);
+const EnumTable& EnumTableOf(PostReceiversAddRequest::ReceiverType);
+const EnumTable& EnumTableOf(PostReceiversAddRequest::ReceiverRelationType);
+const EnumTable& EnumTableOf(PostReceiversDeleteRequest::ReceiverType);
+const EnumTable& EnumTableOf(PostReturnOrdersResponse::ReturnOrderStatus);
+const EnumTable& EnumTableOf(PostReturnOrdersResponse::ReturnOrderFailReason);
+const EnumTable& EnumTableOf(GetReturnOrdersByOutReturnNoResponse::ReturnOrderStatus);
+const EnumTable& EnumTableOf(GetReturnOrdersByOutReturnNoResponse::ReturnOrderFailReason);
 
 // Fluent calls: Profitsharing(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

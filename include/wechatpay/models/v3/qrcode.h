@@ -31,7 +31,7 @@ struct PostTransactionsRequest {
     kMetro = 2,  // "METRO"
   };
   struct Amount {
-    std::optional<std::int64_t> total;
+    std::int64_t total = 0;
     std::optional<std::string> currency;
     // Unknown members.
     JsonValue extra;
@@ -43,6 +43,77 @@ struct PostTransactionsRequest {
     Amount& operator=(Amount&&) = default;
     ~Amount();
   };
+  struct BusInfo {
+    // format rfc3339
+    std::string start_time;
+    std::optional<std::string> line_name;
+    std::optional<std::string> plate_number;
+    // Unknown members.
+    JsonValue extra;
+
+    BusInfo();
+    BusInfo(const BusInfo&) = default;
+    BusInfo(BusInfo&&) = default;
+    BusInfo& operator=(const BusInfo&) = default;
+    BusInfo& operator=(BusInfo&&) = default;
+    ~BusInfo();
+  };
+  struct MetroInfo {
+    // format rfc3339
+    std::string start_time;
+    // format rfc3339
+    std::optional<std::string> end_time;
+    std::optional<std::string> start_station;
+    std::optional<std::string> end_station;
+    // Unknown members.
+    JsonValue extra;
+
+    MetroInfo();
+    MetroInfo(const MetroInfo&) = default;
+    MetroInfo(MetroInfo&&) = default;
+    MetroInfo& operator=(const MetroInfo&) = default;
+    MetroInfo& operator=(MetroInfo&&) = default;
+    ~MetroInfo();
+  };
+  std::string appid;
+  std::optional<std::string> sub_appid;
+  std::optional<std::string> sub_mchid;
+  std::string description;
+  std::optional<std::string> attach;
+  std::string out_trade_no;
+  // required
+  Enum<TradeScene> trade_scene;
+  std::optional<std::string> goods_tag;
+  std::string contract_id;
+  std::string notify_url;
+  Amount amount;
+  Optional<BusInfo> bus_info;
+  Optional<MetroInfo> metro_info;
+  // Members this SDK does not know (kept when decoding, written when encoding).
+  JsonValue extra;
+
+  PostTransactionsRequest();
+  PostTransactionsRequest(const PostTransactionsRequest&) = default;
+  PostTransactionsRequest(PostTransactionsRequest&&) = default;
+  PostTransactionsRequest& operator=(const PostTransactionsRequest&) = default;
+  PostTransactionsRequest& operator=(PostTransactionsRequest&&) = default;
+  ~PostTransactionsRequest();
+};
+struct PostTransactionsResponse {
+  enum class TradeState : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,   // "SUCCESS"
+    kAccepted = 2,  // "ACCEPTED"
+    kPayFail = 3,   // "PAY_FAIL"
+    kRefund = 4,    // "REFUND"
+  };
+  enum class UserRepayState : std::int32_t {
+    kUnrecognized = 0,
+    kNotRepay = 1,   // "NOT_REPAY"
+    kRepaid = 2,     // "REPAID"
+    kAllRefund = 3,  // "ALL_REFUND"
+  };
+  using TradeScene = PostTransactionsRequest::TradeScene;
   struct BusInfo {
     // format rfc3339
     std::optional<std::string> start_time;
@@ -75,47 +146,6 @@ struct PostTransactionsRequest {
     MetroInfo& operator=(MetroInfo&&) = default;
     ~MetroInfo();
   };
-  std::string appid;
-  std::optional<std::string> sub_appid;
-  std::optional<std::string> sub_mchid;
-  std::optional<std::string> description;
-  std::optional<std::string> attach;
-  std::string out_trade_no;
-  // required
-  Enum<TradeScene> trade_scene;
-  std::optional<std::string> goods_tag;
-  std::string contract_id;
-  std::optional<std::string> notify_url;
-  std::optional<Amount> amount;
-  std::optional<BusInfo> bus_info;
-  std::optional<MetroInfo> metro_info;
-  // Members this SDK does not know (kept when decoding, written when encoding).
-  JsonValue extra;
-
-  PostTransactionsRequest();
-  PostTransactionsRequest(const PostTransactionsRequest&) = default;
-  PostTransactionsRequest(PostTransactionsRequest&&) = default;
-  PostTransactionsRequest& operator=(const PostTransactionsRequest&) = default;
-  PostTransactionsRequest& operator=(PostTransactionsRequest&&) = default;
-  ~PostTransactionsRequest();
-};
-struct PostTransactionsResponse {
-  enum class TradeState : std::int32_t {
-    kUnrecognized = 0,
-    kSuccess = 1,   // "SUCCESS"
-    kAccepted = 2,  // "ACCEPTED"
-    kPayFail = 3,   // "PAY_FAIL"
-    kRefund = 4,    // "REFUND"
-  };
-  enum class UserRepayState : std::int32_t {
-    kUnrecognized = 0,
-    kNotRepay = 1,   // "NOT_REPAY"
-    kRepaid = 2,     // "REPAID"
-    kAllRefund = 3,  // "ALL_REFUND"
-  };
-  using TradeScene = PostTransactionsRequest::TradeScene;
-  using BusInfo = PostTransactionsRequest::BusInfo;
-  using MetroInfo = PostTransactionsRequest::MetroInfo;
   struct Amount {
     std::optional<std::int64_t> total;
     std::optional<std::int64_t> payer_total;
@@ -136,7 +166,7 @@ struct PostTransactionsResponse {
       kGlobal = 1,  // "GLOBAL"
       kSingle = 2,  // "SINGLE"
     };
-    enum class Type : std::int32_t {
+    enum class PromotionType : std::int32_t {
       kUnrecognized = 0,
       kCash = 1,    // "CASH"
       kNocash = 2,  // "NOCASH"
@@ -144,7 +174,7 @@ struct PostTransactionsResponse {
     std::optional<std::string> coupon_id;
     std::optional<std::string> name;
     Enum<Scope> scope;
-    Enum<Type> type;
+    Enum<PromotionType> type;
     std::optional<std::string> stock_id;
     std::optional<std::int64_t> amount;
     std::optional<std::int64_t> wechatpay_contribute;
@@ -182,10 +212,10 @@ struct PostTransactionsResponse {
   std::optional<std::string> attach;
   std::optional<std::string> contract_id;
   Enum<TradeScene> trade_scene;
-  std::optional<BusInfo> bus_info;
-  std::optional<MetroInfo> metro_info;
-  std::optional<Amount> amount;
-  std::vector<PromotionDetail> promotion_detail;
+  Optional<BusInfo> bus_info;
+  Optional<MetroInfo> metro_info;
+  Optional<Amount> amount;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -242,13 +272,101 @@ struct GetTransactionsOutTradeNoRequest {
   ~GetTransactionsOutTradeNoRequest();
 };
 struct GetTransactionsOutTradeNoResponse {
-  using TradeState = PostTransactionsResponse::TradeState;
-  using UserRepayState = PostTransactionsResponse::UserRepayState;
-  using TradeScene = PostTransactionsRequest::TradeScene;
-  using BusInfo = PostTransactionsRequest::BusInfo;
-  using MetroInfo = PostTransactionsRequest::MetroInfo;
-  using Amount = PostTransactionsResponse::Amount;
-  using PromotionDetail = PostTransactionsResponse::PromotionDetail;
+  enum class TradeState : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,   // "SUCCESS"
+    kAccepted = 2,  // "ACCEPTED"
+    kPayFail = 3,   // "PAY_FAIL"
+    kRefund = 4,    // "REFUND"
+  };
+  enum class UserRepayState : std::int32_t {
+    kUnrecognized = 0,
+    kNotRepay = 1,   // "NOT_REPAY"
+    kRepaid = 2,     // "REPAID"
+    kAllRefund = 3,  // "ALL_REFUND"
+  };
+  enum class TradeScene : std::int32_t {
+    kUnrecognized = 0,
+    kBus = 1,    // "BUS"
+    kMetro = 2,  // "METRO"
+  };
+  struct BusInfo {
+    // format rfc3339
+    std::optional<std::string> start_time;
+    std::optional<std::string> line_name;
+    std::optional<std::string> plate_number;
+    // Unknown members.
+    JsonValue extra;
+
+    BusInfo();
+    BusInfo(const BusInfo&) = default;
+    BusInfo(BusInfo&&) = default;
+    BusInfo& operator=(const BusInfo&) = default;
+    BusInfo& operator=(BusInfo&&) = default;
+    ~BusInfo();
+  };
+  struct MetroInfo {
+    // format rfc3339
+    std::optional<std::string> start_time;
+    // format rfc3339
+    std::optional<std::string> end_time;
+    std::optional<std::string> start_station;
+    std::optional<std::string> end_station;
+    // Unknown members.
+    JsonValue extra;
+
+    MetroInfo();
+    MetroInfo(const MetroInfo&) = default;
+    MetroInfo(MetroInfo&&) = default;
+    MetroInfo& operator=(const MetroInfo&) = default;
+    MetroInfo& operator=(MetroInfo&&) = default;
+    ~MetroInfo();
+  };
+  struct Amount {
+    std::optional<std::int64_t> total;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class PromotionType : std::int32_t {
+      kUnrecognized = 0,
+      kCash = 1,    // "CASH"
+      kNocash = 2,  // "NOCASH"
+    };
+    std::optional<std::string> coupon_id;
+    std::optional<std::string> name;
+    Enum<Scope> scope;
+    Enum<PromotionType> type;
+    std::optional<std::string> stock_id;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> wechatpay_contribute;
+    std::optional<std::int64_t> merchant_contribute;
+    std::optional<std::int64_t> other_contribute;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
   std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> sp_mchid;
@@ -270,10 +388,10 @@ struct GetTransactionsOutTradeNoResponse {
   std::optional<std::string> attach;
   std::optional<std::string> contract_id;
   Enum<TradeScene> trade_scene;
-  std::optional<BusInfo> bus_info;
-  std::optional<MetroInfo> metro_info;
-  std::optional<Amount> amount;
-  std::vector<PromotionDetail> promotion_detail;
+  Optional<BusInfo> bus_info;
+  Optional<MetroInfo> metro_info;
+  Optional<Amount> amount;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -320,7 +438,7 @@ struct GetTransactionsOutTradeNo {
 
 // GET v3/qrcode/user-services/contract-id/{contract_id}
 struct GetUserServicesContractIdRequest {
-  std::optional<std::string> appid;
+  std::string appid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> sub_mchid;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -339,9 +457,15 @@ struct GetUserServicesContractIdResponse {
     kNormal = 1,   // "NORMAL"
     kBlocked = 2,  // "BLOCKED"
   };
+  enum class BlockReason : std::int32_t {
+    kUnrecognized = 0,
+    kDeleted = 1,        // "DELETED"
+    kAccountFrozen = 2,  // "ACCOUNT_FROZEN"
+    kOverdue = 3,        // "OVERDUE"
+  };
   std::optional<std::string> contract_id;
   Enum<UserServiceState> user_service_state;
-  std::optional<std::string> block_reason;
+  Enum<BlockReason> block_reason;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -397,8 +521,14 @@ const EnumTable& EnumTableOf(PostTransactionsRequest::TradeScene);
 const EnumTable& EnumTableOf(PostTransactionsResponse::TradeState);
 const EnumTable& EnumTableOf(PostTransactionsResponse::UserRepayState);
 const EnumTable& EnumTableOf(PostTransactionsResponse::PromotionDetail::Scope);
-const EnumTable& EnumTableOf(PostTransactionsResponse::PromotionDetail::Type);
+const EnumTable& EnumTableOf(PostTransactionsResponse::PromotionDetail::PromotionType);
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeState);
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::UserRepayState);
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::TradeScene);
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::PromotionDetail::PromotionType);
 const EnumTable& EnumTableOf(GetUserServicesContractIdResponse::UserServiceState);
+const EnumTable& EnumTableOf(GetUserServicesContractIdResponse::BlockReason);
 
 // Fluent calls: Qrcode(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

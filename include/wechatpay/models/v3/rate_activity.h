@@ -69,7 +69,7 @@ struct PostApplicationsRequest {
   std::string channel_id;
   std::string sub_mchid;
   ActivityDetail activity_detail;
-  std::optional<AdditionalInformation> additional_information;
+  Optional<AdditionalInformation> additional_information;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -81,7 +81,7 @@ struct PostApplicationsRequest {
   ~PostApplicationsRequest();
 };
 struct PostApplicationsResponse {
-  std::string application_id;
+  std::optional<std::string> application_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -139,8 +139,8 @@ struct GetApplicationsIdByApplicationIdRequest {
   ~GetApplicationsIdByApplicationIdRequest();
 };
 struct GetApplicationsIdByApplicationIdResponse {
-  std::string application_state;
-  std::string sub_mchid;
+  std::optional<std::string> application_state;
+  std::optional<std::string> sub_mchid;
   std::optional<std::string> reject_parameter;
   std::optional<std::string> reject_reason;
   std::optional<std::string> pass_time;
@@ -195,8 +195,19 @@ struct GetApplicationsIdByApplicationId {
 // PATCH v3/rate-activity/applications/id/{application_id}
 struct PatchApplicationsIdByApplicationIdRequest {
   struct ActivityDetailModification {
-    using ActivityApplyInformation =
-        PostApplicationsRequest::ActivityDetail::ActivityApplyInformation;
+    struct ActivityApplyInformation {
+      std::optional<std::string> apply_material_id;
+      std::vector<std::string> apply_material_information;
+      // Unknown members.
+      JsonValue extra;
+
+      ActivityApplyInformation();
+      ActivityApplyInformation(const ActivityApplyInformation&) = default;
+      ActivityApplyInformation(ActivityApplyInformation&&) = default;
+      ActivityApplyInformation& operator=(const ActivityApplyInformation&) = default;
+      ActivityApplyInformation& operator=(ActivityApplyInformation&&) = default;
+      ~ActivityApplyInformation();
+    };
     std::optional<std::string> activity_rate;
     std::vector<ActivityApplyInformation> activity_apply_information;
     // Unknown members.
@@ -209,9 +220,21 @@ struct PatchApplicationsIdByApplicationIdRequest {
     ActivityDetailModification& operator=(ActivityDetailModification&&) = default;
     ~ActivityDetailModification();
   };
-  using AdditionalInformation = PostApplicationsRequest::AdditionalInformation;
-  std::optional<ActivityDetailModification> activity_detail_modification;
-  std::optional<AdditionalInformation> additional_information;
+  struct AdditionalInformation {
+    std::optional<std::string> additional_message;
+    std::vector<std::string> additional_material;
+    // Unknown members.
+    JsonValue extra;
+
+    AdditionalInformation();
+    AdditionalInformation(const AdditionalInformation&) = default;
+    AdditionalInformation(AdditionalInformation&&) = default;
+    AdditionalInformation& operator=(const AdditionalInformation&) = default;
+    AdditionalInformation& operator=(AdditionalInformation&&) = default;
+    ~AdditionalInformation();
+  };
+  Optional<ActivityDetailModification> activity_detail_modification;
+  Optional<AdditionalInformation> additional_information;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -226,7 +249,7 @@ struct PatchApplicationsIdByApplicationIdRequest {
   ~PatchApplicationsIdByApplicationIdRequest();
 };
 struct PatchApplicationsIdByApplicationIdResponse {
-  std::string application_id;
+  std::optional<std::string> application_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -55,7 +55,7 @@ struct GetVerifyResponse {
     k0 = 0,
     k1 = 1,
   };
-  VerifyResult verify_result{};
+  Optional<VerifyResult> verify_result;
   std::optional<std::string> err_message;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;

@@ -83,9 +83,9 @@ struct PostBankTransferRechargesApplyResponse {
     TransferInAccount& operator=(TransferInAccount&&) = default;
     ~TransferInAccount();
   };
-  std::string recharge_id;
-  std::string out_recharge_no;
-  TransferInAccount transfer_in_account;
+  std::optional<std::string> recharge_id;
+  std::optional<std::string> out_recharge_no;
+  Optional<TransferInAccount> transfer_in_account;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -147,7 +147,12 @@ struct GetBankTransferRechargesOutRechargeNoRequest {
   ~GetBankTransferRechargesOutRechargeNoRequest();
 };
 struct GetBankTransferRechargesOutRechargeNoResponse {
-  using AccountType = PostBankTransferRechargesApplyRequest::AccountType;
+  enum class AccountType : std::int32_t {
+    kUnrecognized = 0,
+    kBasic = 1,      // "BASIC"
+    kOperation = 2,  // "OPERATION"
+    kFees = 3,       // "FEES"
+  };
   enum class RechargeState : std::int32_t {
     kUnrecognized = 0,
     kSuccess = 1,     // "SUCCESS"
@@ -158,7 +163,19 @@ struct GetBankTransferRechargesOutRechargeNoResponse {
     kUnrecognized = 0,
     kEcommerceBankTransfer = 1,  // "ECOMMERCE_BANK_TRANSFER"
   };
-  using RechargeAmount = PostBankTransferRechargesApplyRequest::RechargeAmount;
+  struct RechargeAmount {
+    std::optional<std::int64_t> amount;
+    std::optional<std::string> currency;
+    // Unknown members.
+    JsonValue extra;
+
+    RechargeAmount();
+    RechargeAmount(const RechargeAmount&) = default;
+    RechargeAmount(RechargeAmount&&) = default;
+    RechargeAmount& operator=(const RechargeAmount&) = default;
+    RechargeAmount& operator=(RechargeAmount&&) = default;
+    ~RechargeAmount();
+  };
   struct BankTransferInfo {
     std::optional<std::string> memo;
     std::optional<std::string> return_time;
@@ -175,18 +192,15 @@ struct GetBankTransferRechargesOutRechargeNoResponse {
     BankTransferInfo& operator=(BankTransferInfo&&) = default;
     ~BankTransferInfo();
   };
-  std::string mchid;
-  std::string recharge_id;
-  std::string out_recharge_no;
-  // required
+  std::optional<std::string> mchid;
+  std::optional<std::string> recharge_id;
+  std::optional<std::string> out_recharge_no;
   Enum<AccountType> account_type;
-  // required
   Enum<RechargeState> recharge_state;
-  // required
   Enum<RechargeScene> recharge_scene;
   std::optional<std::string> recharge_state_desc;
-  RechargeAmount recharge_amount;
-  std::optional<BankTransferInfo> bank_transfer_info;
+  Optional<RechargeAmount> recharge_amount;
+  Optional<BankTransferInfo> bank_transfer_info;
   std::optional<std::string> accept_time;
   std::optional<std::string> success_time;
   std::optional<std::string> close_time;
@@ -247,6 +261,7 @@ void Serialize(Archive& archive, GetBankTransferRechargesOutRechargeNoRequest& v
 void Serialize(Archive& archive, GetBankTransferRechargesOutRechargeNoResponse& value);
 const EnumTable& EnumTableOf(PostBankTransferRechargesApplyRequest::RechargeScene);
 const EnumTable& EnumTableOf(PostBankTransferRechargesApplyRequest::AccountType);
+const EnumTable& EnumTableOf(GetBankTransferRechargesOutRechargeNoResponse::AccountType);
 const EnumTable& EnumTableOf(GetBankTransferRechargesOutRechargeNoResponse::RechargeState);
 const EnumTable& EnumTableOf(GetBankTransferRechargesOutRechargeNoResponse::RechargeScene);
 

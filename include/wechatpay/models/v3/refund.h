@@ -90,17 +90,57 @@ struct PostDomesticRefundsRequest {
   ~PostDomesticRefundsRequest();
 };
 struct PostDomesticRefundsResponse {
+  enum class Channel : std::int32_t {
+    kUnrecognized = 0,
+    kOriginal = 1,       // "ORIGINAL"
+    kBalance = 2,        // "BALANCE"
+    kOtherBalance = 3,   // "OTHER_BALANCE"
+    kOtherBankcard = 4,  // "OTHER_BANKCARD"
+  };
+  enum class Status_ : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,     // "SUCCESS"
+    kClosed = 2,      // "CLOSED"
+    kProcessing = 3,  // "PROCESSING"
+    kAbnormal = 4,    // "ABNORMAL"
+  };
+  enum class FundsAccount : std::int32_t {
+    kUnrecognized = 0,
+    kUnsettled = 1,    // "UNSETTLED"
+    kAvailable = 2,    // "AVAILABLE"
+    kUnavailable = 3,  // "UNAVAILABLE"
+    kOperation = 4,    // "OPERATION"
+    kBasic = 5,        // "BASIC"
+    kEcnyBasic = 6,    // "ECNY_BASIC"
+  };
   struct Amount {
-    using From = PostDomesticRefundsRequest::Amount::From;
-    std::int64_t total = 0;
-    std::int64_t refund = 0;
-    std::vector<From> from;
-    std::int64_t payer_total = 0;
-    std::int64_t payer_refund = 0;
-    std::int64_t settlement_refund = 0;
-    std::int64_t settlement_total = 0;
-    std::int64_t discount_refund = 0;
-    std::string currency;
+    struct From {
+      enum class Account : std::int32_t {
+        kUnrecognized = 0,
+        kAvailable = 1,    // "AVAILABLE"
+        kUnavailable = 2,  // "UNAVAILABLE"
+      };
+      Enum<Account> account;
+      std::optional<std::int64_t> amount;
+      // Unknown members.
+      JsonValue extra;
+
+      From();
+      From(const From&) = default;
+      From(From&&) = default;
+      From& operator=(const From&) = default;
+      From& operator=(From&&) = default;
+      ~From();
+    };
+    std::optional<std::int64_t> total;
+    std::optional<std::int64_t> refund;
+    List<From> from;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::int64_t> payer_refund;
+    std::optional<std::int64_t> settlement_refund;
+    std::optional<std::int64_t> settlement_total;
+    std::optional<std::int64_t> discount_refund;
+    std::optional<std::string> currency;
     std::optional<std::int64_t> refund_fee;
     // Unknown members.
     JsonValue extra;
@@ -113,13 +153,39 @@ struct PostDomesticRefundsResponse {
     ~Amount();
   };
   struct PromotionDetail {
-    using GoodsDetail = PostDomesticRefundsRequest::GoodsDetail;
-    std::string promotion_id;
-    std::string scope;
-    std::string type;
-    std::int64_t amount = 0;
-    std::int64_t refund_amount = 0;
-    std::vector<GoodsDetail> goods_detail;
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
+    struct GoodsDetail {
+      std::optional<std::string> merchant_goods_id;
+      std::optional<std::string> wechatpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::optional<std::int64_t> unit_price;
+      std::optional<std::int64_t> refund_amount;
+      std::optional<std::int64_t> refund_quantity;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> promotion_id;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> refund_amount;
+    List<GoodsDetail> goods_detail;
     // Unknown members.
     JsonValue extra;
 
@@ -130,18 +196,20 @@ struct PostDomesticRefundsResponse {
     PromotionDetail& operator=(PromotionDetail&&) = default;
     ~PromotionDetail();
   };
-  std::string refund_id;
-  std::string out_refund_no;
-  std::string transaction_id;
-  std::string out_trade_no;
-  std::string channel;
-  std::string user_received_account;
+  std::optional<std::string> refund_id;
+  std::optional<std::string> out_refund_no;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_trade_no;
+  Enum<Channel> channel;
+  std::optional<std::string> user_received_account;
+  // format rfc3339
   std::optional<std::string> success_time;
-  std::string create_time;
-  std::string status;
-  std::optional<std::string> funds_account;
-  Amount amount;
-  std::vector<PromotionDetail> promotion_detail;
+  // format rfc3339
+  std::optional<std::string> create_time;
+  Enum<Status_> status;
+  Enum<FundsAccount> funds_account;
+  Optional<Amount> amount;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -200,20 +268,126 @@ struct GetDomesticRefundsByOutRefundNoRequest {
   ~GetDomesticRefundsByOutRefundNoRequest();
 };
 struct GetDomesticRefundsByOutRefundNoResponse {
-  using Amount = PostDomesticRefundsResponse::Amount;
-  using PromotionDetail = PostDomesticRefundsResponse::PromotionDetail;
-  std::string refund_id;
-  std::string out_refund_no;
-  std::string transaction_id;
-  std::string out_trade_no;
-  std::string channel;
-  std::string user_received_account;
+  enum class Channel : std::int32_t {
+    kUnrecognized = 0,
+    kOriginal = 1,       // "ORIGINAL"
+    kBalance = 2,        // "BALANCE"
+    kOtherBalance = 3,   // "OTHER_BALANCE"
+    kOtherBankcard = 4,  // "OTHER_BANKCARD"
+  };
+  enum class Status_ : std::int32_t {
+    kUnrecognized = 0,
+    kSuccess = 1,     // "SUCCESS"
+    kClosed = 2,      // "CLOSED"
+    kProcessing = 3,  // "PROCESSING"
+    kAbnormal = 4,    // "ABNORMAL"
+  };
+  enum class FundsAccount : std::int32_t {
+    kUnrecognized = 0,
+    kUnsettled = 1,    // "UNSETTLED"
+    kAvailable = 2,    // "AVAILABLE"
+    kUnavailable = 3,  // "UNAVAILABLE"
+    kOperation = 4,    // "OPERATION"
+    kBasic = 5,        // "BASIC"
+    kEcnyBasic = 6,    // "ECNY_BASIC"
+  };
+  struct Amount {
+    struct From {
+      enum class Account : std::int32_t {
+        kUnrecognized = 0,
+        kAvailable = 1,    // "AVAILABLE"
+        kUnavailable = 2,  // "UNAVAILABLE"
+      };
+      Enum<Account> account;
+      std::optional<std::int64_t> amount;
+      // Unknown members.
+      JsonValue extra;
+
+      From();
+      From(const From&) = default;
+      From(From&&) = default;
+      From& operator=(const From&) = default;
+      From& operator=(From&&) = default;
+      ~From();
+    };
+    std::optional<std::int64_t> total;
+    std::optional<std::int64_t> refund;
+    List<From> from;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::int64_t> payer_refund;
+    std::optional<std::int64_t> settlement_refund;
+    std::optional<std::int64_t> settlement_total;
+    std::optional<std::int64_t> discount_refund;
+    std::optional<std::string> currency;
+    std::optional<std::int64_t> refund_fee;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct PromotionDetail {
+    enum class Scope : std::int32_t {
+      kUnrecognized = 0,
+      kGlobal = 1,  // "GLOBAL"
+      kSingle = 2,  // "SINGLE"
+    };
+    enum class Type : std::int32_t {
+      kUnrecognized = 0,
+      kCoupon = 1,    // "COUPON"
+      kDiscount = 2,  // "DISCOUNT"
+    };
+    struct GoodsDetail {
+      std::optional<std::string> merchant_goods_id;
+      std::optional<std::string> wechatpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::optional<std::int64_t> unit_price;
+      std::optional<std::int64_t> refund_amount;
+      std::optional<std::int64_t> refund_quantity;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> promotion_id;
+    Enum<Scope> scope;
+    Enum<Type> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> refund_amount;
+    List<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
+  std::optional<std::string> refund_id;
+  std::optional<std::string> out_refund_no;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_trade_no;
+  Enum<Channel> channel;
+  std::optional<std::string> user_received_account;
+  // format rfc3339
   std::optional<std::string> success_time;
-  std::string create_time;
-  std::string status;
-  std::optional<std::string> funds_account;
-  Amount amount;
-  std::vector<PromotionDetail> promotion_detail;
+  // format rfc3339
+  std::optional<std::string> create_time;
+  Enum<Status_> status;
+  Enum<FundsAccount> funds_account;
+  Optional<Amount> amount;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -310,20 +484,86 @@ struct PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest {
   ~PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest();
 };
 struct PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse {
-  using Amount = PostDomesticRefundsResponse::Amount;
-  using PromotionDetail = PostDomesticRefundsResponse::PromotionDetail;
-  std::string refund_id;
-  std::string out_refund_no;
-  std::string transaction_id;
-  std::string out_trade_no;
-  std::string channel;
-  std::string user_received_account;
+  struct Amount {
+    struct From {
+      std::optional<std::string> account;
+      std::optional<std::int64_t> amount;
+      // Unknown members.
+      JsonValue extra;
+
+      From();
+      From(const From&) = default;
+      From(From&&) = default;
+      From& operator=(const From&) = default;
+      From& operator=(From&&) = default;
+      ~From();
+    };
+    std::optional<std::int64_t> total;
+    std::optional<std::int64_t> refund;
+    List<From> from;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::int64_t> payer_refund;
+    std::optional<std::int64_t> settlement_refund;
+    std::optional<std::int64_t> settlement_total;
+    std::optional<std::int64_t> discount_refund;
+    std::optional<std::string> currency;
+    std::optional<std::int64_t> refund_fee;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct PromotionDetail {
+    struct GoodsDetail {
+      std::optional<std::string> merchant_goods_id;
+      std::optional<std::string> wechatpay_goods_id;
+      std::optional<std::string> goods_name;
+      std::optional<std::int64_t> unit_price;
+      std::optional<std::int64_t> refund_amount;
+      std::optional<std::int64_t> refund_quantity;
+      // Unknown members.
+      JsonValue extra;
+
+      GoodsDetail();
+      GoodsDetail(const GoodsDetail&) = default;
+      GoodsDetail(GoodsDetail&&) = default;
+      GoodsDetail& operator=(const GoodsDetail&) = default;
+      GoodsDetail& operator=(GoodsDetail&&) = default;
+      ~GoodsDetail();
+    };
+    std::optional<std::string> promotion_id;
+    std::optional<std::string> scope;
+    std::optional<std::string> type;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> refund_amount;
+    List<GoodsDetail> goods_detail;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
+  std::optional<std::string> refund_id;
+  std::optional<std::string> out_refund_no;
+  std::optional<std::string> transaction_id;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> channel;
+  std::optional<std::string> user_received_account;
   std::optional<std::string> success_time;
-  std::string create_time;
-  std::string status;
+  std::optional<std::string> create_time;
+  std::optional<std::string> status;
   std::optional<std::string> funds_account;
-  Amount amount;
-  std::vector<PromotionDetail> promotion_detail;
+  Optional<Amount> amount;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -380,6 +620,18 @@ void Serialize(Archive& archive, GetDomesticRefundsByOutRefundNoRequest& value);
 void Serialize(Archive& archive, GetDomesticRefundsByOutRefundNoResponse& value);
 void Serialize(Archive& archive, PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest& value);
 void Serialize(Archive& archive, PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse& value);
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::Channel);
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::Status_);
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::FundsAccount);
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::Amount::From::Account);
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(PostDomesticRefundsResponse::PromotionDetail::Type);
+const EnumTable& EnumTableOf(GetDomesticRefundsByOutRefundNoResponse::Channel);
+const EnumTable& EnumTableOf(GetDomesticRefundsByOutRefundNoResponse::Status_);
+const EnumTable& EnumTableOf(GetDomesticRefundsByOutRefundNoResponse::FundsAccount);
+const EnumTable& EnumTableOf(GetDomesticRefundsByOutRefundNoResponse::Amount::From::Account);
+const EnumTable& EnumTableOf(GetDomesticRefundsByOutRefundNoResponse::PromotionDetail::Scope);
+const EnumTable& EnumTableOf(GetDomesticRefundsByOutRefundNoResponse::PromotionDetail::Type);
 const EnumTable& EnumTableOf(PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest::Type);
 const EnumTable& EnumTableOf(PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest::BankType);
 

@@ -41,7 +41,7 @@ struct GetCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoRequest {
 };
 struct GetCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoResponse {
   struct CombinePayerInfo {
-    std::string openid;
+    std::optional<std::string> openid;
     // Unknown members.
     JsonValue extra;
 
@@ -64,9 +64,9 @@ struct GetCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoResponse {
       kClosed = 3,   // "CLOSED"
     };
     struct Amount {
-      std::int64_t total_amount = 0;
+      std::optional<std::int64_t> total_amount;
       std::optional<std::string> currency;
-      std::int64_t payer_amount = 0;
+      std::optional<std::int64_t> payer_amount;
       std::optional<std::string> payer_currency;
       // Unknown members.
       JsonValue extra;
@@ -78,9 +78,9 @@ struct GetCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoResponse {
       Amount& operator=(Amount&&) = default;
       ~Amount();
     };
-    std::string mchid;
+    std::optional<std::string> mchid;
     std::optional<std::string> sub_mchid;
-    std::string out_trade_no;
+    std::optional<std::string> out_trade_no;
     std::optional<std::string> transaction_id;
     Enum<TradeType> trade_type;
     Enum<TradeState> trade_state;
@@ -88,7 +88,7 @@ struct GetCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoResponse {
     std::optional<std::string> attach;
     // format rfc3339
     std::optional<std::string> success_time;
-    std::optional<Amount> amount;
+    Optional<Amount> amount;
     // Unknown members.
     JsonValue extra;
 
@@ -99,12 +99,12 @@ struct GetCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoResponse {
     SubOrders& operator=(SubOrders&&) = default;
     ~SubOrders();
   };
-  std::string combine_appid;
-  std::string combine_mchid;
-  std::string combine_out_trade_no;
-  std::string combine_transaction_id;
-  std::optional<CombinePayerInfo> combine_payer_info;
-  std::vector<SubOrders> sub_orders;
+  std::optional<std::string> combine_appid;
+  std::optional<std::string> combine_mchid;
+  std::optional<std::string> combine_out_trade_no;
+  std::optional<std::string> combine_transaction_id;
+  Optional<CombinePayerInfo> combine_payer_info;
+  List<SubOrders> sub_orders;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -271,7 +271,7 @@ struct PostCombineTransactionsPartnerPrepayRequest {
     Amount amount;
     std::string attach;
     std::string description;
-    std::optional<SettleInfo> settle_info;
+    Optional<SettleInfo> settle_info;
     // Unknown members.
     JsonValue extra;
 
@@ -360,7 +360,7 @@ struct PostCombineTransactionsPartnerPrepayRequest {
       Identity& operator=(Identity&&) = default;
       ~Identity();
     };
-    std::optional<Identity> identity;
+    Optional<Identity> identity;
     // Unknown members.
     JsonValue extra;
 
@@ -392,11 +392,11 @@ struct PostCombineTransactionsPartnerPrepayRequest {
   // format rfc3339
   std::optional<std::string> time_expire;
   std::optional<std::string> notify_url;
-  std::optional<H5Info> h5_info;
-  std::optional<AppInfo> app_info;
-  std::optional<MiniprogramInfo> miniprogram_info;
-  std::optional<CombinePayerInfo> combine_payer_info;
-  std::optional<WechatWebInfo> wechat_web_info;
+  Optional<H5Info> h5_info;
+  Optional<AppInfo> app_info;
+  Optional<MiniprogramInfo> miniprogram_info;
+  Optional<CombinePayerInfo> combine_payer_info;
+  Optional<WechatWebInfo> wechat_web_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -40,7 +40,7 @@ struct PostEchoRequest {
   ~PostEchoRequest();
 };
 struct PostEchoResponse {
-  std::string echo_message;
+  std::optional<std::string> echo_message;
   // format base64
   std::optional<std::string> encrypted_echo_message;
   // Members this SDK does not know (kept when decoding, written when encoding).

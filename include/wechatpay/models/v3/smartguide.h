@@ -70,7 +70,7 @@ struct GetGuidesResponse {
   std::optional<std::int64_t> limit;
   // default 0
   std::optional<std::int64_t> offset;
-  std::vector<Data> data;
+  List<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -139,7 +139,7 @@ struct PostGuidesRequest {
   ~PostGuidesRequest();
 };
 struct PostGuidesResponse {
-  std::string guide_id;
+  std::optional<std::string> guide_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

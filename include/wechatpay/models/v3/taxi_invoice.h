@@ -195,10 +195,10 @@ struct PostCardsRequest {
   ~PostCardsRequest();
 };
 struct PostCardsResponse {
-  std::string card_appid;
-  std::string card_openid;
-  std::string card_id;
-  std::string card_code;
+  std::optional<std::string> card_appid;
+  std::optional<std::string> card_openid;
+  std::optional<std::string> card_id;
+  std::optional<std::string> card_code;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -271,7 +271,7 @@ struct PostCardsUploadFileRequest {
   ~PostCardsUploadFileRequest();
 };
 struct PostCardsUploadFileResponse {
-  std::string fapiao_media_id;
+  std::optional<std::string> fapiao_media_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -331,7 +331,7 @@ struct PostDriverUpdateDriverRequest {
       ~PhotoDigest();
     };
     std::optional<std::string> photo_type;
-    std::optional<PhotoDigest> photo_digest;
+    Optional<PhotoDigest> photo_digest;
     std::optional<std::string> photo_url;
     std::optional<std::string> photo_icon;
     // Unknown members.
@@ -353,7 +353,7 @@ struct PostDriverUpdateDriverRequest {
   std::string driver_license;
   std::string driver_category;
   std::string driver_status;
-  std::optional<DriverPhoto> driver_photo;
+  Optional<DriverPhoto> driver_photo;
   std::int64_t region_id = 0;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -368,16 +368,16 @@ struct PostDriverUpdateDriverRequest {
 struct PostDriverUpdateDriverResponse {
   using DriverPhoto = PostDriverUpdateDriverRequest::DriverPhoto;
   // format base64
-  std::string driver_name;
+  std::optional<std::string> driver_name;
   // format base64
-  std::string id_card_number;
-  std::string company_name;
-  std::string mchid;
-  std::string driver_license;
-  std::string driver_category;
-  std::string driver_status;
-  std::optional<DriverPhoto> driver_photo;
-  std::int64_t region_id = 0;
+  std::optional<std::string> id_card_number;
+  std::optional<std::string> company_name;
+  std::optional<std::string> mchid;
+  std::optional<std::string> driver_license;
+  std::optional<std::string> driver_category;
+  std::optional<std::string> driver_status;
+  Optional<DriverPhoto> driver_photo;
+  std::optional<std::int64_t> region_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -435,9 +435,21 @@ struct GetDriversByDriverLicenseRequest {
 };
 struct GetDriversByDriverLicenseResponse {
   struct DriverPhoto {
-    using PhotoDigest = PostDriverUpdateDriverRequest::DriverPhoto::PhotoDigest;
+    struct PhotoDigest {
+      std::optional<std::string> hash_type;
+      std::optional<std::string> hash_value;
+      // Unknown members.
+      JsonValue extra;
+
+      PhotoDigest();
+      PhotoDigest(const PhotoDigest&) = default;
+      PhotoDigest(PhotoDigest&&) = default;
+      PhotoDigest& operator=(const PhotoDigest&) = default;
+      PhotoDigest& operator=(PhotoDigest&&) = default;
+      ~PhotoDigest();
+    };
     std::optional<std::string> photo_type;
-    std::optional<PhotoDigest> photo_digest;
+    Optional<PhotoDigest> photo_digest;
     std::optional<std::string> photo_url;
     std::optional<std::string> photo_data;
     // Unknown members.
@@ -450,14 +462,14 @@ struct GetDriversByDriverLicenseResponse {
     DriverPhoto& operator=(DriverPhoto&&) = default;
     ~DriverPhoto();
   };
-  std::string driver_name;
-  std::string company_name;
-  std::string company_mchid;
-  std::string driver_license;
-  std::string driver_category;
-  std::optional<DriverPhoto> driver_photo;
-  std::int64_t region_id = 0;
-  std::string driver_state;
+  std::optional<std::string> driver_name;
+  std::optional<std::string> company_name;
+  std::optional<std::string> company_mchid;
+  std::optional<std::string> driver_license;
+  std::optional<std::string> driver_category;
+  Optional<DriverPhoto> driver_photo;
+  std::optional<std::int64_t> region_id;
+  std::optional<std::string> driver_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -519,18 +531,18 @@ struct GetTaxiCompaniesByCompanyMchidRequest {
   ~GetTaxiCompaniesByCompanyMchidRequest();
 };
 struct GetTaxiCompaniesByCompanyMchidResponse {
-  std::string company_mchid;
-  std::string enterprise_type;
-  std::string company_name;
-  std::string short_name;
-  std::string tax_id;
-  std::string address;
+  std::optional<std::string> company_mchid;
+  std::optional<std::string> enterprise_type;
+  std::optional<std::string> company_name;
+  std::optional<std::string> short_name;
+  std::optional<std::string> tax_id;
+  std::optional<std::string> address;
   std::optional<std::string> phone;
   std::optional<std::string> bank_name;
   std::optional<std::string> bank_account;
-  std::string legal_person;
-  std::string invoice_mode;
-  std::int64_t region_id = 0;
+  std::optional<std::string> legal_person;
+  std::optional<std::string> invoice_mode;
+  std::optional<std::int64_t> region_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -604,7 +616,7 @@ struct PostTaxiCompanyCreateTaxiCompanyRequest {
   ~PostTaxiCompanyCreateTaxiCompanyRequest();
 };
 struct PostTaxiCompanyCreateTaxiCompanyResponse {
-  std::string mchid;
+  std::optional<std::string> mchid;
   std::optional<std::string> company_name;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -677,12 +689,12 @@ struct PostTaxiUpdateTaxiRequest {
   ~PostTaxiUpdateTaxiRequest();
 };
 struct PostTaxiUpdateTaxiResponse {
-  std::string plate_number;
-  std::string company_name;
+  std::optional<std::string> plate_number;
+  std::optional<std::string> company_name;
   std::optional<std::string> mchid;
-  std::string main_license;
+  std::optional<std::string> main_license;
   std::optional<std::string> deputy_license;
-  std::int64_t region_id = 0;
+  std::optional<std::int64_t> region_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -739,14 +751,14 @@ struct GetTaxiesByPlateNumberRequest {
   ~GetTaxiesByPlateNumberRequest();
 };
 struct GetTaxiesByPlateNumberResponse {
-  std::string plate_number;
-  std::string company_name;
-  std::string company_mchid;
-  std::string main_license;
-  std::string deputy_license;
-  std::int64_t region_id = 0;
-  bool support_invoice = false;
-  std::string taxi_state;
+  std::optional<std::string> plate_number;
+  std::optional<std::string> company_name;
+  std::optional<std::string> company_mchid;
+  std::optional<std::string> main_license;
+  std::optional<std::string> deputy_license;
+  std::optional<std::int64_t> region_id;
+  std::optional<bool> support_invoice;
+  std::optional<std::string> taxi_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -810,11 +822,11 @@ struct GetUserTaxiOrderFindByTokenRequest {
   ~GetUserTaxiOrderFindByTokenRequest();
 };
 struct GetUserTaxiOrderFindByTokenResponse {
-  std::string plate_number;
-  std::string driver_license;
-  std::string up_time;
-  std::int64_t region_id = 0;
-  std::string source;
+  std::optional<std::string> plate_number;
+  std::optional<std::string> driver_license;
+  std::optional<std::string> up_time;
+  std::optional<std::int64_t> region_id;
+  std::optional<std::string> source;
   std::optional<std::string> pay_time;
   std::optional<std::int64_t> pay_amount;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -881,9 +893,9 @@ struct GetUserTaxiOrdersRequest {
 };
 struct GetUserTaxiOrdersResponse {
   struct Data {
-    std::string plate_number;
-    std::string driver_license;
-    std::string up_time;
+    std::optional<std::string> plate_number;
+    std::optional<std::string> driver_license;
+    std::optional<std::string> up_time;
     // Unknown members.
     JsonValue extra;
 
@@ -908,12 +920,11 @@ struct GetUserTaxiOrdersResponse {
     Links& operator=(Links&&) = default;
     ~Links();
   };
-  // required
-  std::vector<Data> data;
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
-  std::int64_t total_count = 0;
-  std::optional<Links> links;
+  List<Data> data;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> total_count;
+  Optional<Links> links;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

@@ -81,8 +81,8 @@ struct GetTransactionBlockRecordsSubMchidResponse {
           std::optional<std::string> trade_time;
           std::optional<std::string> trade_money_amount;
           std::optional<std::string> trade_goods;
-          std::optional<LogisticFlag> logistic_flag;
-          std::vector<std::string> evidence_img_list;
+          Optional<LogisticFlag> logistic_flag;
+          List<std::string> evidence_img_list;
           // Unknown members.
           JsonValue extra;
 
@@ -93,8 +93,10 @@ struct GetTransactionBlockRecordsSubMchidResponse {
           RepeatedFieldData& operator=(RepeatedFieldData&&) = default;
           ~RepeatedFieldData();
         };
-        using Required = GetTransactionBlockRecordsSubMchidResponse::Data::RequestedItemInfo::
-            RecordFields::RepeatedFieldData::LogisticFlag;
+        enum class Required : std::int64_t {
+          k0 = 0,
+          k1 = 1,
+        };
         struct StringCheckRule {
           enum class Validator : std::int32_t {
             kUnrecognized = 0,
@@ -120,7 +122,7 @@ struct GetTransactionBlockRecordsSubMchidResponse {
         struct EnumCheckRule {
           std::optional<std::int64_t> min_list_length;
           std::optional<std::int64_t> max_list_length;
-          std::vector<std::string> enum_values;
+          List<std::string> enum_values;
           // Unknown members.
           JsonValue extra;
 
@@ -149,7 +151,7 @@ struct GetTransactionBlockRecordsSubMchidResponse {
           };
           std::optional<std::int64_t> min_list_length;
           std::optional<std::int64_t> max_list_length;
-          std::vector<Enum<EnumFileExts>> enum_file_exts;
+          List<Enum<EnumFileExts>> enum_file_exts;
           std::optional<std::int64_t> max_file_size;
           // Unknown members.
           JsonValue extra;
@@ -174,8 +176,23 @@ struct GetTransactionBlockRecordsSubMchidResponse {
           TimeIntervalCheckRule& operator=(TimeIntervalCheckRule&&) = default;
           ~TimeIntervalCheckRule();
         };
-        using OrderIntervalCheckRule = GetTransactionBlockRecordsSubMchidResponse::Data::
-            RequestedItemInfo::RecordFields::FileCheckRule;
+        struct OrderIntervalCheckRule {
+          using EnumFileExts = GetTransactionBlockRecordsSubMchidResponse::Data::RequestedItemInfo::
+              RecordFields::FileCheckRule::EnumFileExts;
+          std::optional<std::int64_t> min_list_length;
+          std::optional<std::int64_t> max_list_length;
+          List<Enum<EnumFileExts>> enum_file_exts;
+          std::optional<std::int64_t> max_file_size;
+          // Unknown members.
+          JsonValue extra;
+
+          OrderIntervalCheckRule();
+          OrderIntervalCheckRule(const OrderIntervalCheckRule&) = default;
+          OrderIntervalCheckRule(OrderIntervalCheckRule&&) = default;
+          OrderIntervalCheckRule& operator=(const OrderIntervalCheckRule&) = default;
+          OrderIntervalCheckRule& operator=(OrderIntervalCheckRule&&) = default;
+          ~OrderIntervalCheckRule();
+        };
         struct Relations {
           std::optional<std::int64_t> source_key;
           std::optional<std::string> source_value;
@@ -192,19 +209,19 @@ struct GetTransactionBlockRecordsSubMchidResponse {
         std::optional<std::string> item_id;
         std::optional<std::string> field_name;
         std::optional<std::string> name;
-        std::optional<Type> type;
-        std::vector<RepeatedFieldData> repeated_field_data;
+        Optional<Type> type;
+        List<RepeatedFieldData> repeated_field_data;
         std::optional<std::string> tips;
         std::optional<std::string> placeholder;
         std::optional<std::string> tooltip;
-        std::optional<Required> required;
+        Optional<Required> required;
         std::optional<bool> need_encrypt;
-        std::optional<StringCheckRule> string_check_rule;
-        std::optional<EnumCheckRule> enum_check_rule;
-        std::optional<FileCheckRule> file_check_rule;
-        std::optional<TimeIntervalCheckRule> time_interval_check_rule;
-        std::optional<OrderIntervalCheckRule> order_interval_check_rule;
-        std::vector<Relations> relations;
+        Optional<StringCheckRule> string_check_rule;
+        Optional<EnumCheckRule> enum_check_rule;
+        Optional<FileCheckRule> file_check_rule;
+        Optional<TimeIntervalCheckRule> time_interval_check_rule;
+        Optional<OrderIntervalCheckRule> order_interval_check_rule;
+        List<Relations> relations;
         // Unknown members.
         JsonValue extra;
 
@@ -215,8 +232,7 @@ struct GetTransactionBlockRecordsSubMchidResponse {
         RecordFields& operator=(RecordFields&&) = default;
         ~RecordFields();
       };
-      // required
-      std::vector<RecordFields> record_fields;
+      List<RecordFields> record_fields;
       // Unknown members.
       JsonValue extra;
 
@@ -233,7 +249,7 @@ struct GetTransactionBlockRecordsSubMchidResponse {
     std::optional<std::string> block_reason;
     Enum<NumberOfBlock> number_of_block;
     Enum<RecoverWay> recover_way;
-    std::optional<RequestedItemInfo> requested_item_info;
+    Optional<RequestedItemInfo> requested_item_info;
     // Unknown members.
     JsonValue extra;
 
@@ -247,7 +263,7 @@ struct GetTransactionBlockRecordsSubMchidResponse {
   std::optional<std::int64_t> offset;
   std::optional<std::int64_t> limit;
   std::optional<std::int64_t> total_count;
-  std::vector<Data> data;
+  List<Data> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -315,16 +331,214 @@ struct GetTransactionBlockRecordsByBlockRecordIdRequest {
   ~GetTransactionBlockRecordsByBlockRecordIdRequest();
 };
 struct GetTransactionBlockRecordsByBlockRecordIdResponse {
-  using NumberOfBlock = GetTransactionBlockRecordsSubMchidResponse::Data::NumberOfBlock;
-  using RecoverWay = GetTransactionBlockRecordsSubMchidResponse::Data::RecoverWay;
-  using RequestedItemInfo = GetTransactionBlockRecordsSubMchidResponse::Data::RequestedItemInfo;
+  enum class NumberOfBlock : std::int32_t {
+    kUnrecognized = 0,
+    kLessThanTwenty = 1,       // "LESS_THAN_TWENTY"
+    kLessThanOneHundred = 2,   // "LESS_THAN_ONE_HUNDRED"
+    kLessThanOneThousand = 3,  // "LESS_THAN_ONE_THOUSAND"
+    kOverOneThousand = 4,      // "OVER_ONE_THOUSAND"
+  };
+  enum class RecoverWay : std::int32_t {
+    kUnrecognized = 0,
+    kSubmitInformation = 1,  // "SUBMIT_INFORMATION"
+  };
+  struct RequestedItemInfo {
+    struct RecordFields {
+      enum class Type : std::int64_t {
+        k1 = 1,
+        k2 = 2,
+        k3 = 3,
+        k4 = 4,
+        k5 = 5,
+        k6 = 6,
+      };
+      struct RepeatedFieldData {
+        enum class LogisticFlag : std::int64_t {
+          k0 = 0,
+          k1 = 1,
+        };
+        std::optional<std::string> longitude;
+        std::optional<std::string> latitude;
+        std::optional<std::string> province;
+        std::optional<std::string> city;
+        std::optional<std::string> area;
+        std::optional<std::string> street;
+        std::optional<std::string> address;
+        std::optional<std::string> name;
+        std::optional<std::string> wechat_order_id;
+        std::optional<std::string> merchant_order_id;
+        std::optional<std::string> trade_time;
+        std::optional<std::string> trade_money_amount;
+        std::optional<std::string> trade_goods;
+        Optional<LogisticFlag> logistic_flag;
+        List<std::string> evidence_img_list;
+        // Unknown members.
+        JsonValue extra;
+
+        RepeatedFieldData();
+        RepeatedFieldData(const RepeatedFieldData&) = default;
+        RepeatedFieldData(RepeatedFieldData&&) = default;
+        RepeatedFieldData& operator=(const RepeatedFieldData&) = default;
+        RepeatedFieldData& operator=(RepeatedFieldData&&) = default;
+        ~RepeatedFieldData();
+      };
+      enum class Required : std::int64_t {
+        k0 = 0,
+        k1 = 1,
+      };
+      struct StringCheckRule {
+        enum class Validator : std::int32_t {
+          kUnrecognized = 0,
+          kNumber = 1,  // "number"
+          kPhone = 2,   // "phone"
+          kIdcard = 3,  // "idcard"
+          kUrl = 4,     // "url"
+          kEmail = 5,   // "email"
+        };
+        std::optional<std::int64_t> min_string_length;
+        std::optional<std::int64_t> max_string_length;
+        Enum<Validator> validator;
+        // Unknown members.
+        JsonValue extra;
+
+        StringCheckRule();
+        StringCheckRule(const StringCheckRule&) = default;
+        StringCheckRule(StringCheckRule&&) = default;
+        StringCheckRule& operator=(const StringCheckRule&) = default;
+        StringCheckRule& operator=(StringCheckRule&&) = default;
+        ~StringCheckRule();
+      };
+      struct EnumCheckRule {
+        std::optional<std::int64_t> min_list_length;
+        std::optional<std::int64_t> max_list_length;
+        List<std::string> enum_values;
+        // Unknown members.
+        JsonValue extra;
+
+        EnumCheckRule();
+        EnumCheckRule(const EnumCheckRule&) = default;
+        EnumCheckRule(EnumCheckRule&&) = default;
+        EnumCheckRule& operator=(const EnumCheckRule&) = default;
+        EnumCheckRule& operator=(EnumCheckRule&&) = default;
+        ~EnumCheckRule();
+      };
+      struct FileCheckRule {
+        enum class EnumFileExts : std::int32_t {
+          kUnrecognized = 0,
+          kPng = 1,    // "png"
+          kJpg = 2,    // "jpg"
+          kJpeg = 3,   // "jpeg"
+          kMp4 = 4,    // "mp4"
+          kAvi = 5,    // "avi"
+          kMov = 6,    // "mov"
+          kWmv = 7,    // "wmv"
+          kPdf = 8,    // "pdf"
+          kDoc = 9,    // "doc"
+          kDocx = 10,  // "docx"
+          kCsv = 11,   // "csv"
+          kXlsx = 12,  // "xlsx"
+        };
+        std::optional<std::int64_t> min_list_length;
+        std::optional<std::int64_t> max_list_length;
+        List<Enum<EnumFileExts>> enum_file_exts;
+        std::optional<std::int64_t> max_file_size;
+        // Unknown members.
+        JsonValue extra;
+
+        FileCheckRule();
+        FileCheckRule(const FileCheckRule&) = default;
+        FileCheckRule(FileCheckRule&&) = default;
+        FileCheckRule& operator=(const FileCheckRule&) = default;
+        FileCheckRule& operator=(FileCheckRule&&) = default;
+        ~FileCheckRule();
+      };
+      struct TimeIntervalCheckRule {
+        std::optional<std::int64_t> min_list_length;
+        std::optional<std::int64_t> max_list_length;
+        // Unknown members.
+        JsonValue extra;
+
+        TimeIntervalCheckRule();
+        TimeIntervalCheckRule(const TimeIntervalCheckRule&) = default;
+        TimeIntervalCheckRule(TimeIntervalCheckRule&&) = default;
+        TimeIntervalCheckRule& operator=(const TimeIntervalCheckRule&) = default;
+        TimeIntervalCheckRule& operator=(TimeIntervalCheckRule&&) = default;
+        ~TimeIntervalCheckRule();
+      };
+      struct OrderIntervalCheckRule {
+        using EnumFileExts = GetTransactionBlockRecordsByBlockRecordIdResponse::RequestedItemInfo::
+            RecordFields::FileCheckRule::EnumFileExts;
+        std::optional<std::int64_t> min_list_length;
+        std::optional<std::int64_t> max_list_length;
+        List<Enum<EnumFileExts>> enum_file_exts;
+        std::optional<std::int64_t> max_file_size;
+        // Unknown members.
+        JsonValue extra;
+
+        OrderIntervalCheckRule();
+        OrderIntervalCheckRule(const OrderIntervalCheckRule&) = default;
+        OrderIntervalCheckRule(OrderIntervalCheckRule&&) = default;
+        OrderIntervalCheckRule& operator=(const OrderIntervalCheckRule&) = default;
+        OrderIntervalCheckRule& operator=(OrderIntervalCheckRule&&) = default;
+        ~OrderIntervalCheckRule();
+      };
+      struct Relations {
+        std::optional<std::int64_t> source_key;
+        std::optional<std::string> source_value;
+        // Unknown members.
+        JsonValue extra;
+
+        Relations();
+        Relations(const Relations&) = default;
+        Relations(Relations&&) = default;
+        Relations& operator=(const Relations&) = default;
+        Relations& operator=(Relations&&) = default;
+        ~Relations();
+      };
+      std::optional<std::string> item_id;
+      std::optional<std::string> field_name;
+      std::optional<std::string> name;
+      Optional<Type> type;
+      List<RepeatedFieldData> repeated_field_data;
+      std::optional<std::string> tips;
+      std::optional<std::string> placeholder;
+      std::optional<std::string> tooltip;
+      Optional<Required> required;
+      std::optional<bool> need_encrypt;
+      Optional<StringCheckRule> string_check_rule;
+      Optional<EnumCheckRule> enum_check_rule;
+      Optional<FileCheckRule> file_check_rule;
+      Optional<TimeIntervalCheckRule> time_interval_check_rule;
+      Optional<OrderIntervalCheckRule> order_interval_check_rule;
+      List<Relations> relations;
+      // Unknown members.
+      JsonValue extra;
+
+      RecordFields();
+      RecordFields(const RecordFields&) = default;
+      RecordFields(RecordFields&&) = default;
+      RecordFields& operator=(const RecordFields&) = default;
+      RecordFields& operator=(RecordFields&&) = default;
+      ~RecordFields();
+    };
+    List<RecordFields> record_fields;
+    // Unknown members.
+    JsonValue extra;
+
+    RequestedItemInfo();
+    RequestedItemInfo(const RequestedItemInfo&) = default;
+    RequestedItemInfo(RequestedItemInfo&&) = default;
+    RequestedItemInfo& operator=(const RequestedItemInfo&) = default;
+    RequestedItemInfo& operator=(RequestedItemInfo&&) = default;
+    ~RequestedItemInfo();
+  };
   std::optional<std::string> block_record_id;
   // format rfc3339
   std::optional<std::string> block_time;
   std::optional<std::string> block_reason;
   Enum<NumberOfBlock> number_of_block;
   Enum<RecoverWay> recover_way;
-  std::optional<RequestedItemInfo> requested_item_info;
+  Optional<RequestedItemInfo> requested_item_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -377,7 +591,197 @@ struct GetTransactionBlockRecordsByBlockRecordId {
 
 // POST v3/transaction-block/transaction-block-submissions/sub-mchid/{sub_mchid}
 struct PostTransactionBlockSubmissionsSubMchidRequest {
-  using SubmitData = GetTransactionBlockRecordsSubMchidResponse::Data::RequestedItemInfo;
+  struct SubmitData {
+    struct RecordFields {
+      enum class Type : std::int64_t {
+        k1 = 1,
+        k2 = 2,
+        k3 = 3,
+        k4 = 4,
+        k5 = 5,
+        k6 = 6,
+      };
+      struct RepeatedFieldData {
+        enum class LogisticFlag : std::int64_t {
+          k0 = 0,
+          k1 = 1,
+        };
+        std::optional<std::string> longitude;
+        std::optional<std::string> latitude;
+        std::optional<std::string> province;
+        std::optional<std::string> city;
+        std::optional<std::string> area;
+        std::optional<std::string> street;
+        std::optional<std::string> address;
+        std::optional<std::string> name;
+        std::optional<std::string> wechat_order_id;
+        std::optional<std::string> merchant_order_id;
+        std::optional<std::string> trade_time;
+        std::optional<std::string> trade_money_amount;
+        std::optional<std::string> trade_goods;
+        Optional<LogisticFlag> logistic_flag;
+        std::vector<std::string> evidence_img_list;
+        // Unknown members.
+        JsonValue extra;
+
+        RepeatedFieldData();
+        RepeatedFieldData(const RepeatedFieldData&) = default;
+        RepeatedFieldData(RepeatedFieldData&&) = default;
+        RepeatedFieldData& operator=(const RepeatedFieldData&) = default;
+        RepeatedFieldData& operator=(RepeatedFieldData&&) = default;
+        ~RepeatedFieldData();
+      };
+      enum class Required : std::int64_t {
+        k0 = 0,
+        k1 = 1,
+      };
+      struct StringCheckRule {
+        enum class Validator : std::int32_t {
+          kUnrecognized = 0,
+          kNumber = 1,  // "number"
+          kPhone = 2,   // "phone"
+          kIdcard = 3,  // "idcard"
+          kUrl = 4,     // "url"
+          kEmail = 5,   // "email"
+        };
+        std::optional<std::int64_t> min_string_length;
+        std::optional<std::int64_t> max_string_length;
+        Enum<Validator> validator;
+        // Unknown members.
+        JsonValue extra;
+
+        StringCheckRule();
+        StringCheckRule(const StringCheckRule&) = default;
+        StringCheckRule(StringCheckRule&&) = default;
+        StringCheckRule& operator=(const StringCheckRule&) = default;
+        StringCheckRule& operator=(StringCheckRule&&) = default;
+        ~StringCheckRule();
+      };
+      struct EnumCheckRule {
+        std::optional<std::int64_t> min_list_length;
+        std::optional<std::int64_t> max_list_length;
+        std::vector<std::string> enum_values;
+        // Unknown members.
+        JsonValue extra;
+
+        EnumCheckRule();
+        EnumCheckRule(const EnumCheckRule&) = default;
+        EnumCheckRule(EnumCheckRule&&) = default;
+        EnumCheckRule& operator=(const EnumCheckRule&) = default;
+        EnumCheckRule& operator=(EnumCheckRule&&) = default;
+        ~EnumCheckRule();
+      };
+      struct FileCheckRule {
+        enum class EnumFileExts : std::int32_t {
+          kUnrecognized = 0,
+          kPng = 1,    // "png"
+          kJpg = 2,    // "jpg"
+          kJpeg = 3,   // "jpeg"
+          kMp4 = 4,    // "mp4"
+          kAvi = 5,    // "avi"
+          kMov = 6,    // "mov"
+          kWmv = 7,    // "wmv"
+          kPdf = 8,    // "pdf"
+          kDoc = 9,    // "doc"
+          kDocx = 10,  // "docx"
+          kCsv = 11,   // "csv"
+          kXlsx = 12,  // "xlsx"
+        };
+        std::optional<std::int64_t> min_list_length;
+        std::optional<std::int64_t> max_list_length;
+        std::vector<Enum<EnumFileExts>> enum_file_exts;
+        std::optional<std::int64_t> max_file_size;
+        // Unknown members.
+        JsonValue extra;
+
+        FileCheckRule();
+        FileCheckRule(const FileCheckRule&) = default;
+        FileCheckRule(FileCheckRule&&) = default;
+        FileCheckRule& operator=(const FileCheckRule&) = default;
+        FileCheckRule& operator=(FileCheckRule&&) = default;
+        ~FileCheckRule();
+      };
+      struct TimeIntervalCheckRule {
+        std::optional<std::int64_t> min_list_length;
+        std::optional<std::int64_t> max_list_length;
+        // Unknown members.
+        JsonValue extra;
+
+        TimeIntervalCheckRule();
+        TimeIntervalCheckRule(const TimeIntervalCheckRule&) = default;
+        TimeIntervalCheckRule(TimeIntervalCheckRule&&) = default;
+        TimeIntervalCheckRule& operator=(const TimeIntervalCheckRule&) = default;
+        TimeIntervalCheckRule& operator=(TimeIntervalCheckRule&&) = default;
+        ~TimeIntervalCheckRule();
+      };
+      struct OrderIntervalCheckRule {
+        using EnumFileExts = PostTransactionBlockSubmissionsSubMchidRequest::SubmitData::
+            RecordFields::FileCheckRule::EnumFileExts;
+        std::optional<std::int64_t> min_list_length;
+        std::optional<std::int64_t> max_list_length;
+        std::vector<Enum<EnumFileExts>> enum_file_exts;
+        std::optional<std::int64_t> max_file_size;
+        // Unknown members.
+        JsonValue extra;
+
+        OrderIntervalCheckRule();
+        OrderIntervalCheckRule(const OrderIntervalCheckRule&) = default;
+        OrderIntervalCheckRule(OrderIntervalCheckRule&&) = default;
+        OrderIntervalCheckRule& operator=(const OrderIntervalCheckRule&) = default;
+        OrderIntervalCheckRule& operator=(OrderIntervalCheckRule&&) = default;
+        ~OrderIntervalCheckRule();
+      };
+      struct Relations {
+        std::optional<std::int64_t> source_key;
+        std::optional<std::string> source_value;
+        // Unknown members.
+        JsonValue extra;
+
+        Relations();
+        Relations(const Relations&) = default;
+        Relations(Relations&&) = default;
+        Relations& operator=(const Relations&) = default;
+        Relations& operator=(Relations&&) = default;
+        ~Relations();
+      };
+      std::optional<std::string> item_id;
+      std::optional<std::string> field_name;
+      std::optional<std::string> name;
+      Optional<Type> type;
+      std::vector<RepeatedFieldData> repeated_field_data;
+      std::optional<std::string> tips;
+      std::optional<std::string> placeholder;
+      std::optional<std::string> tooltip;
+      Optional<Required> required;
+      std::optional<bool> need_encrypt;
+      Optional<StringCheckRule> string_check_rule;
+      Optional<EnumCheckRule> enum_check_rule;
+      Optional<FileCheckRule> file_check_rule;
+      Optional<TimeIntervalCheckRule> time_interval_check_rule;
+      Optional<OrderIntervalCheckRule> order_interval_check_rule;
+      std::vector<Relations> relations;
+      // Unknown members.
+      JsonValue extra;
+
+      RecordFields();
+      RecordFields(const RecordFields&) = default;
+      RecordFields(RecordFields&&) = default;
+      RecordFields& operator=(const RecordFields&) = default;
+      RecordFields& operator=(RecordFields&&) = default;
+      ~RecordFields();
+    };
+    // required
+    std::vector<RecordFields> record_fields;
+    // Unknown members.
+    JsonValue extra;
+
+    SubmitData();
+    SubmitData(const SubmitData&) = default;
+    SubmitData(SubmitData&&) = default;
+    SubmitData& operator=(const SubmitData&) = default;
+    SubmitData& operator=(SubmitData&&) = default;
+    ~SubmitData();
+  };
   std::string merchant_submit_id;
   SubmitData submit_data;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -474,7 +878,12 @@ struct GetTransactionBlockSubmissionsByBlockSubmissionIdRequest {
   ~GetTransactionBlockSubmissionsByBlockSubmissionIdRequest();
 };
 struct GetTransactionBlockSubmissionsByBlockSubmissionIdResponse {
-  using ReviewResult = PostTransactionBlockSubmissionsSubMchidResponse::ReviewResult;
+  enum class ReviewResult : std::int32_t {
+    kUnrecognized = 0,
+    kEmpty = 1,   // "EMPTY"
+    kPass = 2,    // "PASS"
+    kReject = 3,  // "REJECT"
+  };
   std::optional<std::string> block_submission_id;
   // format rfc3339
   std::optional<std::string> submit_time;
@@ -549,7 +958,19 @@ const EnumTable& EnumTableOf(GetTransactionBlockRecordsSubMchidResponse::Data::R
                                  RecordFields::StringCheckRule::Validator);
 const EnumTable& EnumTableOf(GetTransactionBlockRecordsSubMchidResponse::Data::RequestedItemInfo::
                                  RecordFields::FileCheckRule::EnumFileExts);
+const EnumTable& EnumTableOf(GetTransactionBlockRecordsByBlockRecordIdResponse::NumberOfBlock);
+const EnumTable& EnumTableOf(GetTransactionBlockRecordsByBlockRecordIdResponse::RecoverWay);
+const EnumTable& EnumTableOf(GetTransactionBlockRecordsByBlockRecordIdResponse::RequestedItemInfo::
+                                 RecordFields::StringCheckRule::Validator);
+const EnumTable& EnumTableOf(GetTransactionBlockRecordsByBlockRecordIdResponse::RequestedItemInfo::
+                                 RecordFields::FileCheckRule::EnumFileExts);
+const EnumTable& EnumTableOf(PostTransactionBlockSubmissionsSubMchidRequest::SubmitData::
+                                 RecordFields::StringCheckRule::Validator);
+const EnumTable& EnumTableOf(PostTransactionBlockSubmissionsSubMchidRequest::SubmitData::
+                                 RecordFields::FileCheckRule::EnumFileExts);
 const EnumTable& EnumTableOf(PostTransactionBlockSubmissionsSubMchidResponse::ReviewResult);
+const EnumTable& EnumTableOf(
+    GetTransactionBlockSubmissionsByBlockSubmissionIdResponse::ReviewResult);
 
 // Fluent calls: TransactionBlock(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

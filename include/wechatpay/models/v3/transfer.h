@@ -31,7 +31,7 @@ struct PostBatchesRequest {
     std::string transfer_remark;
     std::string openid;
     // format base64; encrypted with the platform key when sent
-    std::string user_name;
+    std::optional<std::string> user_name;
     // format base64; encrypted with the platform key when sent
     std::optional<std::string> user_id_card;
     // Unknown members.
@@ -52,7 +52,7 @@ struct PostBatchesRequest {
   std::int64_t total_num = 0;
   // required
   std::vector<TransferDetailList> transfer_detail_list;
-  std::string transfer_scene_id;
+  std::optional<std::string> transfer_scene_id;
   std::optional<std::string> notify_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -72,9 +72,10 @@ struct PostBatchesResponse {
     kFinished = 3,    // "FINISHED"
     kClosed = 4,      // "CLOSED"
   };
-  std::string out_batch_no;
-  std::string batch_id;
-  std::string create_time;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
+  // format rfc3339
+  std::optional<std::string> create_time;
   Enum<BatchStatus> batch_status;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -136,18 +137,25 @@ struct GetBatchesBatchIdRequest {
 };
 struct GetBatchesBatchIdResponse {
   struct TransferBatch {
-    std::string mchid;
-    std::string out_batch_no;
-    std::string batch_id;
-    std::string appid;
-    std::string batch_status;
-    std::string batch_type;
-    std::string batch_name;
-    std::string batch_remark;
-    std::optional<std::string> close_reason;
-    std::int64_t total_amount = 0;
-    std::int64_t total_num = 0;
+    enum class CloseReasonType : std::int32_t {
+      kUnrecognized = 0,
+      kOverdueClose = 1,          // "OVERDUE_CLOSE"
+      kTransferSceneInvalid = 2,  // "TRANSFER_SCENE_INVALID"
+    };
+    std::optional<std::string> mchid;
+    std::optional<std::string> out_batch_no;
+    std::optional<std::string> batch_id;
+    std::optional<std::string> appid;
+    std::optional<std::string> batch_status;
+    std::optional<std::string> batch_type;
+    std::optional<std::string> batch_name;
+    std::optional<std::string> batch_remark;
+    Enum<CloseReasonType> close_reason;
+    std::optional<std::int64_t> total_amount;
+    std::optional<std::int64_t> total_num;
+    // format rfc3339
     std::optional<std::string> create_time;
+    // format rfc3339
     std::optional<std::string> update_time;
     std::optional<std::int64_t> success_amount;
     std::optional<std::int64_t> success_num;
@@ -165,9 +173,9 @@ struct GetBatchesBatchIdResponse {
     ~TransferBatch();
   };
   struct TransferDetailList {
-    std::string detail_id;
-    std::string out_detail_no;
-    std::string detail_status;
+    std::optional<std::string> detail_id;
+    std::optional<std::string> out_detail_no;
+    std::optional<std::string> detail_status;
     // Unknown members.
     JsonValue extra;
 
@@ -178,8 +186,8 @@ struct GetBatchesBatchIdResponse {
     TransferDetailList& operator=(TransferDetailList&&) = default;
     ~TransferDetailList();
   };
-  TransferBatch transfer_batch;
-  std::vector<TransferDetailList> transfer_detail_list;
+  Optional<TransferBatch> transfer_batch;
+  List<TransferDetailList> transfer_detail_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -239,20 +247,51 @@ struct GetBatchesBatchIdDetailsDetailIdRequest {
   ~GetBatchesBatchIdDetailsDetailIdRequest();
 };
 struct GetBatchesBatchIdDetailsDetailIdResponse {
-  std::string mchid;
-  std::string out_batch_no;
-  std::string batch_id;
-  std::string appid;
-  std::string out_detail_no;
-  std::string detail_id;
-  std::string detail_status;
-  std::int64_t transfer_amount = 0;
-  std::string transfer_remark;
-  std::optional<std::string> fail_reason;
-  std::string openid;
-  std::string user_name;
-  std::string initiate_time;
-  std::string update_time;
+  enum class FailReasonType : std::int32_t {
+    kUnrecognized = 0,
+    kAccountFrozen = 1,                        // "ACCOUNT_FROZEN"
+    kRealNameCheckFail = 2,                    // "REAL_NAME_CHECK_FAIL"
+    kNameNotCorrect = 3,                       // "NAME_NOT_CORRECT"
+    kOpenidInvalid = 4,                        // "OPENID_INVALID"
+    kTransferQuotaExceed = 5,                  // "TRANSFER_QUOTA_EXCEED"
+    kDayReceivedQuotaExceed = 6,               // "DAY_RECEIVED_QUOTA_EXCEED"
+    kMonthReceivedQuotaExceed = 7,             // "MONTH_RECEIVED_QUOTA_EXCEED"
+    kDayReceivedCountExceed = 8,               // "DAY_RECEIVED_COUNT_EXCEED"
+    kProductAuthCheckFail = 9,                 // "PRODUCT_AUTH_CHECK_FAIL"
+    kOverdueClose = 10,                        // "OVERDUE_CLOSE"
+    kIdCardNotCorrect = 11,                    // "ID_CARD_NOT_CORRECT"
+    kAccountNotExist = 12,                     // "ACCOUNT_NOT_EXIST"
+    kTransferRisk = 13,                        // "TRANSFER_RISK"
+    kOtherFailReasonType = 14,                 // "OTHER_FAIL_REASON_TYPE"
+    kRealnameAccountReceivedQuotaExceed = 15,  // "REALNAME_ACCOUNT_RECEIVED_QUOTA_EXCEED"
+    kReceiveAccountNotPermmit = 16,            // "RECEIVE_ACCOUNT_NOT_PERMMIT"
+    kPayeeAccountAbnormal = 17,                // "PAYEE_ACCOUNT_ABNORMAL"
+    kPayerAccountAbnormal = 18,                // "PAYER_ACCOUNT_ABNORMAL"
+    kTransferSceneUnavailable = 19,            // "TRANSFER_SCENE_UNAVAILABLE"
+    kTransferSceneInvalid = 20,                // "TRANSFER_SCENE_INVALID"
+    kTransferRemarkSetFail = 21,               // "TRANSFER_REMARK_SET_FAIL"
+    kReceiveAccountNotConfigure = 22,          // "RECEIVE_ACCOUNT_NOT_CONFIGURE"
+    kBlockB2CUserlimitamountBsruleMonth = 23,  // "BLOCK_B2C_USERLIMITAMOUNT_BSRULE_MONTH"
+    kBlockB2CUserlimitamountMonth = 24,        // "BLOCK_B2C_USERLIMITAMOUNT_MONTH"
+    kMerchantReject = 25,                      // "MERCHANT_REJECT"
+    kMerchantNotConfirm = 26,                  // "MERCHANT_NOT_CONFIRM"
+  };
+  std::optional<std::string> mchid;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> out_detail_no;
+  std::optional<std::string> detail_id;
+  std::optional<std::string> detail_status;
+  std::optional<std::int64_t> transfer_amount;
+  std::optional<std::string> transfer_remark;
+  Enum<FailReasonType> fail_reason;
+  std::optional<std::string> openid;
+  std::optional<std::string> user_name;
+  // format rfc3339
+  std::optional<std::string> initiate_time;
+  // format rfc3339
+  std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -325,12 +364,58 @@ struct GetBatchesOutBatchNoRequest {
   ~GetBatchesOutBatchNoRequest();
 };
 struct GetBatchesOutBatchNoResponse {
-  using TransferBatch = GetBatchesBatchIdResponse::TransferBatch;
-  using TransferDetailList = GetBatchesBatchIdResponse::TransferDetailList;
-  TransferBatch transfer_batch;
-  std::vector<TransferDetailList> transfer_detail_list;
-  std::optional<std::int64_t> offset;
-  std::optional<std::int64_t> limit;
+  struct TransferBatch {
+    enum class CloseReasonType : std::int32_t {
+      kUnrecognized = 0,
+      kOverdueClose = 1,          // "OVERDUE_CLOSE"
+      kTransferSceneInvalid = 2,  // "TRANSFER_SCENE_INVALID"
+    };
+    std::optional<std::string> mchid;
+    std::optional<std::string> out_batch_no;
+    std::optional<std::string> batch_id;
+    std::optional<std::string> appid;
+    std::optional<std::string> batch_status;
+    std::optional<std::string> batch_type;
+    std::optional<std::string> batch_name;
+    std::optional<std::string> batch_remark;
+    Enum<CloseReasonType> close_reason;
+    std::optional<std::int64_t> total_amount;
+    std::optional<std::int64_t> total_num;
+    // format rfc3339
+    std::optional<std::string> create_time;
+    // format rfc3339
+    std::optional<std::string> update_time;
+    std::optional<std::int64_t> success_amount;
+    std::optional<std::int64_t> success_num;
+    std::optional<std::int64_t> fail_amount;
+    std::optional<std::int64_t> fail_num;
+    std::optional<std::string> transfer_scene_id;
+    // Unknown members.
+    JsonValue extra;
+
+    TransferBatch();
+    TransferBatch(const TransferBatch&) = default;
+    TransferBatch(TransferBatch&&) = default;
+    TransferBatch& operator=(const TransferBatch&) = default;
+    TransferBatch& operator=(TransferBatch&&) = default;
+    ~TransferBatch();
+  };
+  struct TransferDetailList {
+    std::optional<std::string> detail_id;
+    std::optional<std::string> out_detail_no;
+    std::optional<std::string> detail_status;
+    // Unknown members.
+    JsonValue extra;
+
+    TransferDetailList();
+    TransferDetailList(const TransferDetailList&) = default;
+    TransferDetailList(TransferDetailList&&) = default;
+    TransferDetailList& operator=(const TransferDetailList&) = default;
+    TransferDetailList& operator=(TransferDetailList&&) = default;
+    ~TransferDetailList();
+  };
+  Optional<TransferBatch> transfer_batch;
+  List<TransferDetailList> transfer_detail_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -392,20 +477,51 @@ struct GetBatchesOutBatchNoDetailsOutDetailNoRequest {
   ~GetBatchesOutBatchNoDetailsOutDetailNoRequest();
 };
 struct GetBatchesOutBatchNoDetailsOutDetailNoResponse {
-  std::string mchid;
-  std::string out_batch_no;
-  std::string batch_id;
-  std::string appid;
-  std::string out_detail_no;
-  std::string detail_id;
-  std::string detail_status;
-  std::int64_t transfer_amount = 0;
-  std::string transfer_remark;
-  std::optional<std::string> fail_reason;
-  std::string openid;
-  std::string user_name;
-  std::string initiate_time;
-  std::string update_time;
+  enum class FailReasonType : std::int32_t {
+    kUnrecognized = 0,
+    kAccountFrozen = 1,                        // "ACCOUNT_FROZEN"
+    kRealNameCheckFail = 2,                    // "REAL_NAME_CHECK_FAIL"
+    kNameNotCorrect = 3,                       // "NAME_NOT_CORRECT"
+    kOpenidInvalid = 4,                        // "OPENID_INVALID"
+    kTransferQuotaExceed = 5,                  // "TRANSFER_QUOTA_EXCEED"
+    kDayReceivedQuotaExceed = 6,               // "DAY_RECEIVED_QUOTA_EXCEED"
+    kMonthReceivedQuotaExceed = 7,             // "MONTH_RECEIVED_QUOTA_EXCEED"
+    kDayReceivedCountExceed = 8,               // "DAY_RECEIVED_COUNT_EXCEED"
+    kProductAuthCheckFail = 9,                 // "PRODUCT_AUTH_CHECK_FAIL"
+    kOverdueClose = 10,                        // "OVERDUE_CLOSE"
+    kIdCardNotCorrect = 11,                    // "ID_CARD_NOT_CORRECT"
+    kAccountNotExist = 12,                     // "ACCOUNT_NOT_EXIST"
+    kTransferRisk = 13,                        // "TRANSFER_RISK"
+    kOtherFailReasonType = 14,                 // "OTHER_FAIL_REASON_TYPE"
+    kRealnameAccountReceivedQuotaExceed = 15,  // "REALNAME_ACCOUNT_RECEIVED_QUOTA_EXCEED"
+    kReceiveAccountNotPermmit = 16,            // "RECEIVE_ACCOUNT_NOT_PERMMIT"
+    kPayeeAccountAbnormal = 17,                // "PAYEE_ACCOUNT_ABNORMAL"
+    kPayerAccountAbnormal = 18,                // "PAYER_ACCOUNT_ABNORMAL"
+    kTransferSceneUnavailable = 19,            // "TRANSFER_SCENE_UNAVAILABLE"
+    kTransferSceneInvalid = 20,                // "TRANSFER_SCENE_INVALID"
+    kTransferRemarkSetFail = 21,               // "TRANSFER_REMARK_SET_FAIL"
+    kReceiveAccountNotConfigure = 22,          // "RECEIVE_ACCOUNT_NOT_CONFIGURE"
+    kBlockB2CUserlimitamountBsruleMonth = 23,  // "BLOCK_B2C_USERLIMITAMOUNT_BSRULE_MONTH"
+    kBlockB2CUserlimitamountMonth = 24,        // "BLOCK_B2C_USERLIMITAMOUNT_MONTH"
+    kMerchantReject = 25,                      // "MERCHANT_REJECT"
+    kMerchantNotConfirm = 26,                  // "MERCHANT_NOT_CONFIRM"
+  };
+  std::optional<std::string> mchid;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> batch_id;
+  std::optional<std::string> appid;
+  std::optional<std::string> out_detail_no;
+  std::optional<std::string> detail_id;
+  std::optional<std::string> detail_status;
+  std::optional<std::int64_t> transfer_amount;
+  std::optional<std::string> transfer_remark;
+  Enum<FailReasonType> fail_reason;
+  std::optional<std::string> openid;
+  std::optional<std::string> user_name;
+  // format rfc3339
+  std::optional<std::string> initiate_time;
+  // format rfc3339
+  std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -478,8 +594,8 @@ struct PostBillReceiptRequest {
   ~PostBillReceiptRequest();
 };
 struct PostBillReceiptResponse {
-  std::string out_batch_no;
-  std::string signature_no;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> signature_no;
   std::optional<std::string> signature_status;
   std::optional<std::string> hash_type;
   std::optional<std::string> hash_value;
@@ -541,8 +657,8 @@ struct GetBillReceiptByOutBatchNoRequest {
   ~GetBillReceiptByOutBatchNoRequest();
 };
 struct GetBillReceiptByOutBatchNoResponse {
-  std::string out_batch_no;
-  std::string signature_no;
+  std::optional<std::string> out_batch_no;
+  std::optional<std::string> signature_no;
   std::optional<std::string> signature_status;
   std::optional<std::string> hash_type;
   std::optional<std::string> hash_value;
@@ -610,6 +726,10 @@ void Serialize(Archive& archive, PostBillReceiptResponse& value);
 void Serialize(Archive& archive, GetBillReceiptByOutBatchNoRequest& value);
 void Serialize(Archive& archive, GetBillReceiptByOutBatchNoResponse& value);
 const EnumTable& EnumTableOf(PostBatchesResponse::BatchStatus);
+const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::TransferBatch::CloseReasonType);
+const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::FailReasonType);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoResponse::TransferBatch::CloseReasonType);
+const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::FailReasonType);
 
 // Fluent calls: Transfer(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

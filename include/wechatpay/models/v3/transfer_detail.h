@@ -4,7 +4,7 @@
 // Typed models for v3/transfer-detail (2 endpoints, 2 typed calls).
 //
 //   auto r = wechatpay::models::v3::TransferDetail(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_4.cc.
+// Implementation: src/models/small_groups_5.cc.
 #ifndef WECHATPAY_MODELS_V3_TRANSFER_DETAIL_H_
 #define WECHATPAY_MODELS_V3_TRANSFER_DETAIL_H_
 
@@ -46,10 +46,10 @@ struct GetElectronicReceiptsRequest {
   ~GetElectronicReceiptsRequest();
 };
 struct GetElectronicReceiptsResponse {
-  std::string accept_type;
+  std::optional<std::string> accept_type;
   std::optional<std::string> out_batch_no;
-  std::string out_detail_no;
-  std::string signature_no;
+  std::optional<std::string> out_detail_no;
+  std::optional<std::string> signature_no;
   std::optional<std::string> signature_status;
   std::optional<std::string> hash_type;
   std::optional<std::string> hash_value;
@@ -98,7 +98,12 @@ struct GetElectronicReceipts {
 
 // POST v3/transfer-detail/electronic-receipts
 struct PostElectronicReceiptsRequest {
-  using AcceptType = GetElectronicReceiptsRequest::AcceptType;
+  enum class AcceptType : std::int32_t {
+    kUnrecognized = 0,
+    kBatchTransfer = 1,     // "BATCH_TRANSFER"
+    kTransferToPocket = 2,  // "TRANSFER_TO_POCKET"
+    kTransferToBank = 3,    // "TRANSFER_TO_BANK"
+  };
   // required
   Enum<AcceptType> accept_type;
   std::optional<std::string> out_batch_no;
@@ -114,10 +119,10 @@ struct PostElectronicReceiptsRequest {
   ~PostElectronicReceiptsRequest();
 };
 struct PostElectronicReceiptsResponse {
-  std::string accept_type;
+  std::optional<std::string> accept_type;
   std::optional<std::string> out_batch_no;
-  std::string out_detail_no;
-  std::string signature_no;
+  std::optional<std::string> out_detail_no;
+  std::optional<std::string> signature_no;
   std::optional<std::string> signature_status;
   std::optional<std::string> hash_type;
   std::optional<std::string> hash_value;
@@ -170,6 +175,7 @@ void Serialize(Archive& archive, GetElectronicReceiptsResponse& value);
 void Serialize(Archive& archive, PostElectronicReceiptsRequest& value);
 void Serialize(Archive& archive, PostElectronicReceiptsResponse& value);
 const EnumTable& EnumTableOf(GetElectronicReceiptsRequest::AcceptType);
+const EnumTable& EnumTableOf(PostElectronicReceiptsRequest::AcceptType);
 
 // Fluent calls: TransferDetail(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

@@ -4,7 +4,7 @@
 // Typed models for v3/vehicle (10 endpoints, 10 typed calls).
 //
 //   auto r = wechatpay::models::v3::Vehicle(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_4.cc.
+// Implementation: src/models/small_groups_5.cc.
 #ifndef WECHATPAY_MODELS_V3_VEHICLE_H_
 #define WECHATPAY_MODELS_V3_VEHICLE_H_
 
@@ -38,14 +38,14 @@ struct GetEtcContractsByContractIdRequest {
   ~GetEtcContractsByContractIdRequest();
 };
 struct GetEtcContractsByContractIdResponse {
-  std::string appid;
-  std::string sp_mchid;
-  std::string sp_openid;
+  std::optional<std::string> appid;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sp_openid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> sub_mchid;
-  std::string contract_id;
-  std::string bind_state;
-  std::string plate_number;
+  std::optional<std::string> contract_id;
+  std::optional<std::string> bind_state;
+  std::optional<std::string> plate_number;
   std::optional<std::string> sub_openid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -131,7 +131,7 @@ struct PostEtcPreopenRequest {
   ~PostEtcPreopenRequest();
 };
 struct PostEtcPreopenResponse {
-  std::string preopen_id;
+  std::optional<std::string> preopen_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -232,7 +232,7 @@ struct PostEtcTransactionsHighwayRequest {
   std::optional<std::string> goods_tag;
   HighwayInfo highway_info;
   Amount amount;
-  std::optional<DeviceInfo> device_info;
+  Optional<DeviceInfo> device_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -258,7 +258,7 @@ struct PostEtcTransactionsHighwayResponse {
     ~Payer();
   };
   struct Amount {
-    std::int64_t total = 0;
+    std::optional<std::int64_t> total;
     std::optional<std::string> currency;
     std::optional<std::int64_t> payer_total;
     std::optional<std::int64_t> discount_total;
@@ -286,12 +286,12 @@ struct PostEtcTransactionsHighwayResponse {
     ~DeviceInfo();
   };
   struct PromotionDetail {
-    std::string promotion_id;
+    std::optional<std::string> promotion_id;
     std::optional<std::string> name;
     std::optional<std::string> scope;
     std::optional<std::string> type;
     std::optional<std::string> activity_id;
-    std::int64_t amount = 0;
+    std::optional<std::int64_t> amount;
     std::optional<std::int64_t> wxpay_contribute;
     std::optional<std::int64_t> merchant_contribute;
     std::optional<std::int64_t> other_contribute;
@@ -305,22 +305,22 @@ struct PostEtcTransactionsHighwayResponse {
     PromotionDetail& operator=(PromotionDetail&&) = default;
     ~PromotionDetail();
   };
-  std::string mchid;
+  std::optional<std::string> mchid;
   std::optional<std::string> sub_mchid;
-  std::string appid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
-  std::string out_trade_no;
-  std::string transaction_id;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> transaction_id;
   std::optional<std::string> attach;
-  std::string trade_type;
+  std::optional<std::string> trade_type;
   std::optional<std::string> bank_type;
   std::optional<std::string> success_time;
-  std::string trade_state;
+  std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_desc;
-  std::optional<Payer> payer;
-  Amount amount;
-  std::optional<DeviceInfo> device_info;
-  std::vector<PromotionDetail> promotion_detail;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  Optional<DeviceInfo> device_info;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -382,26 +382,83 @@ struct GetEtcTransactionsIdByTransactionIdRequest {
   ~GetEtcTransactionsIdByTransactionIdRequest();
 };
 struct GetEtcTransactionsIdByTransactionIdResponse {
-  using Payer = PostEtcTransactionsHighwayResponse::Payer;
-  using Amount = PostEtcTransactionsHighwayResponse::Amount;
-  using DeviceInfo = PostEtcTransactionsHighwayResponse::DeviceInfo;
-  using PromotionDetail = PostEtcTransactionsHighwayResponse::PromotionDetail;
-  std::string mchid;
+  struct Payer {
+    std::optional<std::string> sp_openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct Amount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::int64_t> discount_total;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct DeviceInfo {
+    std::optional<std::string> device_id;
+    std::optional<std::string> device_ip;
+    // Unknown members.
+    JsonValue extra;
+
+    DeviceInfo();
+    DeviceInfo(const DeviceInfo&) = default;
+    DeviceInfo(DeviceInfo&&) = default;
+    DeviceInfo& operator=(const DeviceInfo&) = default;
+    DeviceInfo& operator=(DeviceInfo&&) = default;
+    ~DeviceInfo();
+  };
+  struct PromotionDetail {
+    std::optional<std::string> promotion_id;
+    std::optional<std::string> name;
+    std::optional<std::string> scope;
+    std::optional<std::string> type;
+    std::optional<std::string> activity_id;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> wxpay_contribute;
+    std::optional<std::int64_t> merchant_contribute;
+    std::optional<std::int64_t> other_contribute;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
+  std::optional<std::string> mchid;
   std::optional<std::string> sub_mchid;
-  std::string appid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
-  std::string out_trade_no;
-  std::string transaction_id;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> transaction_id;
   std::optional<std::string> attach;
-  std::string trade_type;
+  std::optional<std::string> trade_type;
   std::optional<std::string> bank_type;
   std::optional<std::string> success_time;
-  std::string trade_state;
+  std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_desc;
-  std::optional<Payer> payer;
-  Amount amount;
-  std::optional<DeviceInfo> device_info;
-  std::vector<PromotionDetail> promotion_detail;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  Optional<DeviceInfo> device_info;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -466,26 +523,83 @@ struct GetEtcTransactionsOutTradeNoRequest {
   ~GetEtcTransactionsOutTradeNoRequest();
 };
 struct GetEtcTransactionsOutTradeNoResponse {
-  using Payer = PostEtcTransactionsHighwayResponse::Payer;
-  using Amount = PostEtcTransactionsHighwayResponse::Amount;
-  using DeviceInfo = PostEtcTransactionsHighwayResponse::DeviceInfo;
-  using PromotionDetail = PostEtcTransactionsHighwayResponse::PromotionDetail;
-  std::string mchid;
+  struct Payer {
+    std::optional<std::string> sp_openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
+  struct Amount {
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
+    std::optional<std::int64_t> payer_total;
+    std::optional<std::int64_t> discount_total;
+    // Unknown members.
+    JsonValue extra;
+
+    Amount();
+    Amount(const Amount&) = default;
+    Amount(Amount&&) = default;
+    Amount& operator=(const Amount&) = default;
+    Amount& operator=(Amount&&) = default;
+    ~Amount();
+  };
+  struct DeviceInfo {
+    std::optional<std::string> device_id;
+    std::optional<std::string> device_ip;
+    // Unknown members.
+    JsonValue extra;
+
+    DeviceInfo();
+    DeviceInfo(const DeviceInfo&) = default;
+    DeviceInfo(DeviceInfo&&) = default;
+    DeviceInfo& operator=(const DeviceInfo&) = default;
+    DeviceInfo& operator=(DeviceInfo&&) = default;
+    ~DeviceInfo();
+  };
+  struct PromotionDetail {
+    std::optional<std::string> promotion_id;
+    std::optional<std::string> name;
+    std::optional<std::string> scope;
+    std::optional<std::string> type;
+    std::optional<std::string> activity_id;
+    std::optional<std::int64_t> amount;
+    std::optional<std::int64_t> wxpay_contribute;
+    std::optional<std::int64_t> merchant_contribute;
+    std::optional<std::int64_t> other_contribute;
+    // Unknown members.
+    JsonValue extra;
+
+    PromotionDetail();
+    PromotionDetail(const PromotionDetail&) = default;
+    PromotionDetail(PromotionDetail&&) = default;
+    PromotionDetail& operator=(const PromotionDetail&) = default;
+    PromotionDetail& operator=(PromotionDetail&&) = default;
+    ~PromotionDetail();
+  };
+  std::optional<std::string> mchid;
   std::optional<std::string> sub_mchid;
-  std::string appid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
-  std::string out_trade_no;
-  std::string transaction_id;
+  std::optional<std::string> out_trade_no;
+  std::optional<std::string> transaction_id;
   std::optional<std::string> attach;
-  std::string trade_type;
+  std::optional<std::string> trade_type;
   std::optional<std::string> bank_type;
   std::optional<std::string> success_time;
-  std::string trade_state;
+  std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_desc;
-  std::optional<Payer> payer;
-  Amount amount;
-  std::optional<DeviceInfo> device_info;
-  std::vector<PromotionDetail> promotion_detail;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  Optional<DeviceInfo> device_info;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -549,14 +663,14 @@ struct GetEtcUsersByOpenidContractsRequest {
   ~GetEtcUsersByOpenidContractsRequest();
 };
 struct GetEtcUsersByOpenidContractsResponse {
-  std::string appid;
-  std::string sp_mchid;
-  std::string sp_openid;
+  std::optional<std::string> appid;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sp_openid;
   std::optional<std::string> sub_appid;
   std::optional<std::string> sub_mchid;
-  std::string contract_id;
-  std::string bind_state;
-  std::string plate_number;
+  std::optional<std::string> contract_id;
+  std::optional<std::string> bind_state;
+  std::optional<std::string> plate_number;
   std::optional<std::string> sub_openid;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -614,12 +728,13 @@ struct PostParkingParkingsRequest {
     kWhite = 5,      // "WHITE"
     kLimegreen = 6,  // "LIMEGREEN"
   };
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   std::string out_parking_no;
   std::string plate_number;
   // required
   Enum<PlateColor> plate_color;
   std::string notify_url;
+  // format rfc3339
   std::string start_time;
   std::string parking_name;
   std::int64_t free_duration = 0;
@@ -647,15 +762,13 @@ struct PostParkingParkingsResponse {
     kOutService = 3,        // "OUT_SERVICE"
     kEvaluationFailed = 4,  // "EVALUATION_FAILED"
   };
-  std::string id;
-  std::string out_parking_no;
-  std::string plate_number;
-  // required
+  std::optional<std::string> id;
+  std::optional<std::string> out_parking_no;
+  std::optional<std::string> plate_number;
   Enum<PlateColor> plate_color;
-  std::string start_time;
-  std::string parking_name;
-  std::int64_t free_duration = 0;
-  // required
+  std::optional<std::string> start_time;
+  std::optional<std::string> parking_name;
+  std::optional<std::int64_t> free_duration;
   Enum<State> state;
   Enum<BlockReason> block_reason;
   // Members this SDK does not know (kept when decoding, written when encoding).
@@ -702,9 +815,17 @@ struct PostParkingParkings {
 
 // GET v3/vehicle/parking/services/find
 struct GetParkingServicesFindRequest {
-  using PlateColor = PostParkingParkingsRequest::PlateColor;
+  enum class PlateColor : std::int32_t {
+    kUnrecognized = 0,
+    kBlue = 1,       // "BLUE"
+    kGreen = 2,      // "GREEN"
+    kYellow = 3,     // "YELLOW"
+    kBlack = 4,      // "BLACK"
+    kWhite = 5,      // "WHITE"
+    kLimegreen = 6,  // "LIMEGREEN"
+  };
   std::string appid;
-  std::string sub_mchid;
+  std::optional<std::string> sub_mchid;
   std::string plate_number;
   // required
   Enum<PlateColor> plate_color;
@@ -720,19 +841,18 @@ struct GetParkingServicesFindRequest {
   ~GetParkingServicesFindRequest();
 };
 struct GetParkingServicesFindResponse {
-  using PlateColor = PostParkingParkingsRequest::PlateColor;
+  using PlateColor = GetParkingServicesFindRequest::PlateColor;
   enum class ServiceState : std::int32_t {
     kUnrecognized = 0,
     kNormal = 1,      // "NORMAL"
     kPause = 2,       // "PAUSE"
     kOutService = 3,  // "OUT_SERVICE"
   };
-  std::string plate_number;
-  // required
+  std::optional<std::string> plate_number;
   Enum<PlateColor> plate_color;
+  // format rfc3339
   std::optional<std::string> service_open_time;
-  std::string openid;
-  // required
+  std::optional<std::string> openid;
   Enum<ServiceState> service_state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -791,16 +911,25 @@ struct GetTransactionsOutTradeNoRequest {
 };
 struct GetTransactionsOutTradeNoResponse {
   struct ParkingInfo {
-    using PlateColor = PostParkingParkingsRequest::PlateColor;
-    std::string parking_id;
-    std::string plate_number;
-    // required
+    enum class PlateColor : std::int32_t {
+      kUnrecognized = 0,
+      kBlue = 1,       // "BLUE"
+      kGreen = 2,      // "GREEN"
+      kYellow = 3,     // "YELLOW"
+      kBlack = 4,      // "BLACK"
+      kWhite = 5,      // "WHITE"
+      kLimegreen = 6,  // "LIMEGREEN"
+    };
+    std::optional<std::string> parking_id;
+    std::optional<std::string> plate_number;
     Enum<PlateColor> plate_color;
-    std::string start_time;
-    std::string end_time;
-    std::string parking_name;
-    std::int64_t charging_duration = 0;
-    std::string device_id;
+    // format rfc3339
+    std::optional<std::string> start_time;
+    // format rfc3339
+    std::optional<std::string> end_time;
+    std::optional<std::string> parking_name;
+    std::optional<std::int64_t> charging_duration;
+    std::optional<std::string> device_id;
     // Unknown members.
     JsonValue extra;
 
@@ -812,7 +941,7 @@ struct GetTransactionsOutTradeNoResponse {
     ~ParkingInfo();
   };
   struct Payer {
-    std::string openid;
+    std::optional<std::string> openid;
     std::optional<std::string> sub_openid;
     // Unknown members.
     JsonValue extra;
@@ -825,8 +954,8 @@ struct GetTransactionsOutTradeNoResponse {
     ~Payer();
   };
   struct Amount {
-    std::int64_t total = 0;
-    std::string currency;
+    std::optional<std::int64_t> total;
+    std::optional<std::string> currency;
     std::optional<std::int64_t> payer_total;
     std::optional<std::int64_t> discount_total;
     // Unknown members.
@@ -840,12 +969,12 @@ struct GetTransactionsOutTradeNoResponse {
     ~Amount();
   };
   struct PromotionDetail {
-    std::string coupon_id;
+    std::optional<std::string> coupon_id;
     std::optional<std::string> name;
     std::optional<std::string> scope;
     std::optional<std::string> type;
     std::optional<std::string> stock_id;
-    std::int64_t amount = 0;
+    std::optional<std::int64_t> amount;
     std::optional<std::int64_t> wechatpay_contribute;
     std::optional<std::int64_t> merchant_contribute;
     std::optional<std::int64_t> other_contribute;
@@ -860,25 +989,27 @@ struct GetTransactionsOutTradeNoResponse {
     PromotionDetail& operator=(PromotionDetail&&) = default;
     ~PromotionDetail();
   };
-  std::string appid;
-  std::string sub_appid;
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string description;
-  std::string create_time;
-  std::string out_trade_no;
+  std::optional<std::string> appid;
+  std::optional<std::string> sub_appid;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> description;
+  // format rfc3339
+  std::optional<std::string> create_time;
+  std::optional<std::string> out_trade_no;
   std::optional<std::string> transaction_id;
-  std::string trade_state;
+  std::optional<std::string> trade_state;
   std::optional<std::string> trade_state_description;
+  // format rfc3339
   std::optional<std::string> success_time;
   std::optional<std::string> bank_type;
   std::optional<std::string> user_repaid;
   std::optional<std::string> attach;
-  std::string trade_scene;
-  std::optional<ParkingInfo> parking_info;
-  Payer payer;
-  Amount amount;
-  std::vector<PromotionDetail> promotion_detail;
+  std::optional<std::string> trade_scene;
+  Optional<ParkingInfo> parking_info;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -947,10 +1078,40 @@ struct PostTransactionsParkingRequest {
     Amount& operator=(Amount&&) = default;
     ~Amount();
   };
-  using ParkingInfo = GetTransactionsOutTradeNoResponse::ParkingInfo;
+  struct ParkingInfo {
+    enum class PlateColor : std::int32_t {
+      kUnrecognized = 0,
+      kBlue = 1,       // "BLUE"
+      kGreen = 2,      // "GREEN"
+      kYellow = 3,     // "YELLOW"
+      kBlack = 4,      // "BLACK"
+      kWhite = 5,      // "WHITE"
+      kLimegreen = 6,  // "LIMEGREEN"
+    };
+    std::string parking_id;
+    std::string plate_number;
+    // required
+    Enum<PlateColor> plate_color;
+    // format rfc3339
+    std::string start_time;
+    // format rfc3339
+    std::string end_time;
+    std::string parking_name;
+    std::int64_t charging_duration = 0;
+    std::string device_id;
+    // Unknown members.
+    JsonValue extra;
+
+    ParkingInfo();
+    ParkingInfo(const ParkingInfo&) = default;
+    ParkingInfo(ParkingInfo&&) = default;
+    ParkingInfo& operator=(const ParkingInfo&) = default;
+    ParkingInfo& operator=(ParkingInfo&&) = default;
+    ~ParkingInfo();
+  };
   std::string appid;
-  std::string sub_appid;
-  std::string sub_mchid;
+  std::optional<std::string> sub_appid;
+  std::optional<std::string> sub_mchid;
   std::string description;
   std::optional<std::string> attach;
   std::string out_trade_no;
@@ -959,7 +1120,7 @@ struct PostTransactionsParkingRequest {
   std::string notify_url;
   Enum<ProfitSharing> profit_sharing;
   Amount amount;
-  std::optional<ParkingInfo> parking_info;
+  Optional<ParkingInfo> parking_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -978,17 +1139,53 @@ struct PostTransactionsParkingResponse {
     kPayFail = 3,   // "PAY_FAIL"
     kRefund = 4,    // "REFUND"
   };
-  using UserRepaid = PostTransactionsParkingRequest::ProfitSharing;
+  enum class UserRepaid : std::int32_t {
+    kUnrecognized = 0,
+    kY = 1,  // "Y"
+    kN = 2,  // "N"
+  };
   enum class TradeScene : std::int32_t {
     kUnrecognized = 0,
     kParking = 1,  // "PARKING"
   };
-  using ParkingInfo = GetTransactionsOutTradeNoResponse::ParkingInfo;
-  using Payer = GetTransactionsOutTradeNoResponse::Payer;
+  struct ParkingInfo {
+    using PlateColor = PostTransactionsParkingRequest::ParkingInfo::PlateColor;
+    std::optional<std::string> parking_id;
+    std::optional<std::string> plate_number;
+    Enum<PlateColor> plate_color;
+    // format rfc3339
+    std::optional<std::string> start_time;
+    // format rfc3339
+    std::optional<std::string> end_time;
+    std::optional<std::string> parking_name;
+    std::optional<std::int64_t> charging_duration;
+    std::optional<std::string> device_id;
+    // Unknown members.
+    JsonValue extra;
+
+    ParkingInfo();
+    ParkingInfo(const ParkingInfo&) = default;
+    ParkingInfo(ParkingInfo&&) = default;
+    ParkingInfo& operator=(const ParkingInfo&) = default;
+    ParkingInfo& operator=(ParkingInfo&&) = default;
+    ~ParkingInfo();
+  };
+  struct Payer {
+    std::optional<std::string> openid;
+    std::optional<std::string> sub_openid;
+    // Unknown members.
+    JsonValue extra;
+
+    Payer();
+    Payer(const Payer&) = default;
+    Payer(Payer&&) = default;
+    Payer& operator=(const Payer&) = default;
+    Payer& operator=(Payer&&) = default;
+    ~Payer();
+  };
   struct Amount {
     using Currency = PostTransactionsParkingRequest::Amount::Currency;
-    std::int64_t total = 0;
-    // required
+    std::optional<std::int64_t> total;
     Enum<Currency> currency;
     std::optional<std::int64_t> payer_total;
     std::optional<std::int64_t> discount_total;
@@ -1014,12 +1211,12 @@ struct PostTransactionsParkingResponse {
       kNocash = 2,  // "NOCASH"
     };
     using Currency = PostTransactionsParkingRequest::Amount::Currency;
-    std::string coupon_id;
+    std::optional<std::string> coupon_id;
     std::optional<std::string> name;
     Enum<Scope> scope;
     Enum<Type> type;
     std::optional<std::string> stock_id;
-    std::int64_t amount = 0;
+    std::optional<std::int64_t> amount;
     std::optional<std::int64_t> wechatpay_contribute;
     std::optional<std::int64_t> merchant_contribute;
     std::optional<std::int64_t> other_contribute;
@@ -1034,27 +1231,27 @@ struct PostTransactionsParkingResponse {
     PromotionDetail& operator=(PromotionDetail&&) = default;
     ~PromotionDetail();
   };
-  std::string appid;
+  std::optional<std::string> appid;
   std::optional<std::string> sub_appid;
-  std::string sp_mchid;
+  std::optional<std::string> sp_mchid;
   std::optional<std::string> sub_mchid;
-  std::string description;
-  std::string create_time;
-  std::string out_trade_no;
+  std::optional<std::string> description;
+  // format rfc3339
+  std::optional<std::string> create_time;
+  std::optional<std::string> out_trade_no;
   std::optional<std::string> transaction_id;
-  // required
   Enum<TradeState> trade_state;
   std::optional<std::string> trade_state_description;
+  // format rfc3339
   std::optional<std::string> success_time;
   std::optional<std::string> bank_type;
   Enum<UserRepaid> user_repaid;
   std::optional<std::string> attach;
-  // required
   Enum<TradeScene> trade_scene;
-  std::optional<ParkingInfo> parking_info;
-  Payer payer;
-  Amount amount;
-  std::vector<PromotionDetail> promotion_detail;
+  Optional<ParkingInfo> parking_info;
+  Optional<Payer> payer;
+  Optional<Amount> amount;
+  List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1121,10 +1318,14 @@ void Serialize(Archive& archive, PostTransactionsParkingResponse& value);
 const EnumTable& EnumTableOf(PostParkingParkingsRequest::PlateColor);
 const EnumTable& EnumTableOf(PostParkingParkingsResponse::State);
 const EnumTable& EnumTableOf(PostParkingParkingsResponse::BlockReason);
+const EnumTable& EnumTableOf(GetParkingServicesFindRequest::PlateColor);
 const EnumTable& EnumTableOf(GetParkingServicesFindResponse::ServiceState);
+const EnumTable& EnumTableOf(GetTransactionsOutTradeNoResponse::ParkingInfo::PlateColor);
 const EnumTable& EnumTableOf(PostTransactionsParkingRequest::ProfitSharing);
 const EnumTable& EnumTableOf(PostTransactionsParkingRequest::Amount::Currency);
+const EnumTable& EnumTableOf(PostTransactionsParkingRequest::ParkingInfo::PlateColor);
 const EnumTable& EnumTableOf(PostTransactionsParkingResponse::TradeState);
+const EnumTable& EnumTableOf(PostTransactionsParkingResponse::UserRepaid);
 const EnumTable& EnumTableOf(PostTransactionsParkingResponse::TradeScene);
 const EnumTable& EnumTableOf(PostTransactionsParkingResponse::PromotionDetail::Scope);
 const EnumTable& EnumTableOf(PostTransactionsParkingResponse::PromotionDetail::Type);

@@ -4,7 +4,7 @@
 // Typed models for v3/webhooks (1 endpoint, 0 typed calls).
 //
 //   auto r = wechatpay::models::v3::Webhooks(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_4.cc.
+// Implementation: src/models/small_groups_5.cc.
 #ifndef WECHATPAY_MODELS_V3_WEBHOOKS_H_
 #define WECHATPAY_MODELS_V3_WEBHOOKS_H_
 
@@ -103,11 +103,11 @@ struct PostWebhooksRequest {
       kEntrust = 7,        // "entrust"
       kFacepay = 8,        // "facepay"
     };
-    std::string algorithm;
-    std::string nonce;
+    std::optional<std::string> algorithm;
+    std::optional<std::string> nonce;
     Enum<OriginalType> original_type;
     std::optional<std::string> associated_data;
-    std::string ciphertext;
+    std::optional<std::string> ciphertext;
     // Unknown members.
     JsonValue extra;
 
@@ -118,21 +118,19 @@ struct PostWebhooksRequest {
     Resource& operator=(Resource&&) = default;
     ~Resource();
   };
-  std::string wechatpay_nonce;
-  std::string wechatpay_serial;
-  std::string wechatpay_signature;
-  std::string wechatpay_timestamp;
-  std::string request_id;
-  // required
+  std::optional<std::string> wechatpay_nonce;
+  std::optional<std::string> wechatpay_serial;
+  std::optional<std::string> wechatpay_signature;
+  std::optional<std::string> wechatpay_timestamp;
+  std::optional<std::string> request_id;
   Enum<WechatpaySignatureType> wechatpay_signature_type;
-  std::string id;
+  std::optional<std::string> id;
   // format rfc3339
-  std::string create_time;
-  // required
+  std::optional<std::string> create_time;
   Enum<EventType> event_type;
-  std::string resource_type;
+  std::optional<std::string> resource_type;
   std::optional<std::string> summary;
-  Resource resource;
+  Optional<Resource> resource;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -145,9 +143,9 @@ struct PostWebhooksRequest {
 };
 struct PostWebhooksResponse {
   // maxLength 32
-  std::string code;
+  std::optional<std::string> code;
   // maxLength 64
-  std::string message;
+  std::optional<std::string> message;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 

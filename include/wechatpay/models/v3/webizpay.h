@@ -4,7 +4,7 @@
 // Typed models for v3/webizpay (17 endpoints, 17 typed calls).
 //
 //   auto r = wechatpay::models::v3::Webizpay(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_4.cc.
+// Implementation: src/models/small_groups_5.cc.
 #ifndef WECHATPAY_MODELS_V3_WEBIZPAY_H_
 #define WECHATPAY_MODELS_V3_WEBIZPAY_H_
 
@@ -55,9 +55,8 @@ struct GetAvailMchRangesResponse {
     RangeList& operator=(RangeList&&) = default;
     ~RangeList();
   };
-  std::string sp_mchid;
-  // required
-  std::vector<RangeList> range_list;
+  std::optional<std::string> sp_mchid;
+  List<RangeList> range_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -102,7 +101,11 @@ struct GetAvailMchRanges {
 
 // POST v3/webizpay/avail-mch-ranges
 struct PostAvailMchRangesRequest {
-  using IdentifierType = GetAvailMchRangesResponse::RangeList::IdentifierType;
+  enum class IdentifierType : std::int32_t {
+    kUnrecognized = 0,
+    kOrganizationCode = 1,  // "ORGANIZATION_CODE"
+    kTransactionId = 2,     // "TRANSACTION_ID"
+  };
   std::string sp_mchid;
   // required
   Enum<IdentifierType> identifier_type;
@@ -117,7 +120,7 @@ struct PostAvailMchRangesRequest {
   ~PostAvailMchRangesRequest();
 };
 struct PostAvailMchRangesResponse {
-  std::string range_id;
+  std::optional<std::string> range_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -180,12 +183,11 @@ struct GetAvailMchRangesByRangeIdMerchantIdentifiersRequest {
   ~GetAvailMchRangesByRangeIdMerchantIdentifiersRequest();
 };
 struct GetAvailMchRangesByRangeIdMerchantIdentifiersResponse {
-  std::int64_t offset = 0;
-  std::int64_t limit = 0;
-  std::int64_t count = 0;
-  std::int64_t total_count = 0;
-  // required
-  std::vector<std::string> data;
+  std::optional<std::int64_t> offset;
+  std::optional<std::int64_t> limit;
+  std::optional<std::int64_t> count;
+  std::optional<std::int64_t> total_count;
+  List<std::string> data;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -254,7 +256,7 @@ struct PostAvailMchRangesByRangeIdMerchantIdentifiersRequest {
   ~PostAvailMchRangesByRangeIdMerchantIdentifiersRequest();
 };
 struct PostAvailMchRangesByRangeIdMerchantIdentifiersResponse {
-  std::string range_id;
+  std::optional<std::string> range_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -322,7 +324,7 @@ struct DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierReque
   ~DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierRequest();
 };
 struct DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierResponse {
-  std::string range_id;
+  std::optional<std::string> range_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -404,19 +406,19 @@ struct PostBillProofRequest {
   ~PostBillProofRequest();
 };
 struct PostBillProofResponse {
-  std::string sp_mchid;
-  std::string out_operation_id;
-  std::string operation_id;
-  std::string sub_mchid;
-  std::string start_date;
-  std::string end_date;
-  std::string entity_name;
-  std::string proof_id;
-  std::string download_url;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> out_operation_id;
+  std::optional<std::string> operation_id;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> start_date;
+  std::optional<std::string> end_date;
+  std::optional<std::string> entity_name;
+  std::optional<std::string> proof_id;
+  std::optional<std::string> download_url;
   // format rfc3339
-  std::string create_time;
+  std::optional<std::string> create_time;
   // format rfc3339
-  std::string updated_time;
+  std::optional<std::string> updated_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -482,12 +484,11 @@ struct PostBillTradeBillRequest {
 };
 struct PostBillTradeBillResponse {
   using Type = PostBillTradeBillRequest::Type;
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string date;
-  // required
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> date;
   Enum<Type> type;
-  std::string download_url;
+  std::optional<std::string> download_url;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -564,25 +565,22 @@ struct GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse {
     kActive = 1,    // "ACTIVE"
     kDisabled = 2,  // "DISABLED"
   };
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string card_no;
-  std::string out_card_no;
-  std::string employee_id;
-  std::string card_template_id;
-  // required
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> card_no;
+  std::optional<std::string> out_card_no;
+  std::optional<std::string> employee_id;
+  std::optional<std::string> card_template_id;
   Enum<CardRule> card_rule;
-  // required
   Enum<RefundRule> refund_rule;
-  std::int64_t amount = 0;
-  std::int64_t remain_amount = 0;
+  std::optional<std::int64_t> amount;
+  std::optional<std::int64_t> remain_amount;
   // format rfc3339
-  std::string effective_end_time;
+  std::optional<std::string> effective_end_time;
   // format rfc3339
-  std::string effective_begin_time;
-  // required
+  std::optional<std::string> effective_begin_time;
   Enum<CardState> card_state;
-  std::string card_name;
+  std::optional<std::string> card_name;
   std::optional<std::string> reason;
   // format rfc3339
   std::optional<std::string> card_usage_time;
@@ -674,15 +672,15 @@ struct PostEmployeesByEmployeeIdQuotaCardsRequest {
   ~PostEmployeesByEmployeeIdQuotaCardsRequest();
 };
 struct PostEmployeesByEmployeeIdQuotaCardsResponse {
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string out_card_no;
-  std::string employee_id;
-  std::string card_no;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> out_card_no;
+  std::optional<std::string> employee_id;
+  std::optional<std::string> card_no;
   // format rfc3339
-  std::string effective_begin_time;
+  std::optional<std::string> effective_begin_time;
   // format rfc3339
-  std::string effective_end_time;
+  std::optional<std::string> effective_end_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -750,28 +748,37 @@ struct GetEmployeesByEmployeeIdQuotaCardsByCardNoRequest {
   ~GetEmployeesByEmployeeIdQuotaCardsByCardNoRequest();
 };
 struct GetEmployeesByEmployeeIdQuotaCardsByCardNoResponse {
-  using CardRule = GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse::CardRule;
-  using RefundRule = GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse::RefundRule;
-  using CardState = GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse::CardState;
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string card_no;
-  std::string out_card_no;
-  std::string employee_id;
-  std::string card_template_id;
-  // required
+  enum class CardRule : std::int32_t {
+    kUnrecognized = 0,
+    kSingle = 1,    // "SINGLE"
+    kMultiple = 2,  // "MULTIPLE"
+  };
+  enum class RefundRule : std::int32_t {
+    kUnrecognized = 0,
+    kReturn = 1,     // "RETURN"
+    kNotReturn = 2,  // "NOT_RETURN"
+  };
+  enum class CardState : std::int32_t {
+    kUnrecognized = 0,
+    kActive = 1,    // "ACTIVE"
+    kDisabled = 2,  // "DISABLED"
+  };
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> card_no;
+  std::optional<std::string> out_card_no;
+  std::optional<std::string> employee_id;
+  std::optional<std::string> card_template_id;
   Enum<CardRule> card_rule;
-  // required
   Enum<RefundRule> refund_rule;
-  std::int64_t amount = 0;
-  std::int64_t remain_amount = 0;
+  std::optional<std::int64_t> amount;
+  std::optional<std::int64_t> remain_amount;
   // format rfc3339
-  std::string effective_end_time;
+  std::optional<std::string> effective_end_time;
   // format rfc3339
-  std::string effective_begin_time;
-  // required
+  std::optional<std::string> effective_begin_time;
   Enum<CardState> card_state;
-  std::string card_name;
+  std::optional<std::string> card_name;
   std::optional<std::string> reason;
   // format rfc3339
   std::optional<std::string> card_usage_time;
@@ -855,12 +862,15 @@ struct PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelRequest {
   ~PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelRequest();
 };
 struct PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelResponse {
-  using CardState = GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse::CardState;
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string employee_id;
-  std::string card_no;
-  // required
+  enum class CardState : std::int32_t {
+    kUnrecognized = 0,
+    kActive = 1,    // "ACTIVE"
+    kDisabled = 2,  // "DISABLED"
+  };
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> employee_id;
+  std::optional<std::string> card_no;
   Enum<CardState> card_state;
   // format rfc3339
   std::optional<std::string> card_disabled_time;
@@ -948,13 +958,13 @@ struct GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlRequest {
 struct GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlResponse {
   using ApplicationType =
       GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlRequest::ApplicationType;
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string employee_id;
-  std::string card_no;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> employee_id;
+  std::optional<std::string> card_no;
   // format rfc3339
-  std::string expire_time;
-  std::string payment_url;
+  std::optional<std::string> expire_time;
+  std::optional<std::string> payment_url;
   Enum<ApplicationType> application_type;
   std::optional<std::string> mp_query;
   std::optional<std::string> mp_business_type;
@@ -1036,14 +1046,13 @@ struct PostEmployeesByEmployeeIdRevokeResponse {
     kRevoked = 1,     // "REVOKED"
     kAuthorized = 2,  // "AUTHORIZED"
   };
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string user_id;
-  // required
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> user_id;
   Enum<AuthorizationState> authorization_state;
   // format rfc3339
-  std::string authorization_revoked_time;
-  std::string reason;
+  std::optional<std::string> authorization_revoked_time;
+  std::optional<std::string> reason;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1133,12 +1142,11 @@ struct PostStoresEntityMatchesResponse {
     kCompleted = 3,   // "COMPLETED"
     kClosed = 4,      // "CLOSED"
   };
-  std::string sp_mchid;
-  std::string out_batch_id;
-  std::string batch_id;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> out_batch_id;
+  std::optional<std::string> batch_id;
   // format rfc3339
-  std::string time;
-  // required
+  std::optional<std::string> time;
   Enum<State> state;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
@@ -1198,11 +1206,17 @@ struct GetStoresEntityMatchesByBatchIdRequest {
   ~GetStoresEntityMatchesByBatchIdRequest();
 };
 struct GetStoresEntityMatchesByBatchIdResponse {
-  using State = PostStoresEntityMatchesResponse::State;
+  enum class State : std::int32_t {
+    kUnrecognized = 0,
+    kAccepted = 1,    // "ACCEPTED"
+    kInProgress = 2,  // "IN_PROGRESS"
+    kCompleted = 3,   // "COMPLETED"
+    kClosed = 4,      // "CLOSED"
+  };
   struct MatchResults {
-    std::string organization_code;
-    std::string store_name;
-    bool has_valid_mchid = false;
+    std::optional<std::string> organization_code;
+    std::optional<std::string> store_name;
+    std::optional<bool> has_valid_mchid;
     // Unknown members.
     JsonValue extra;
 
@@ -1213,12 +1227,11 @@ struct GetStoresEntityMatchesByBatchIdResponse {
     MatchResults& operator=(MatchResults&&) = default;
     ~MatchResults();
   };
-  std::string sp_mchid;
-  std::string out_batch_id;
-  std::string batch_id;
-  // required
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> out_batch_id;
+  std::optional<std::string> batch_id;
   Enum<State> state;
-  std::vector<MatchResults> match_results;
+  List<MatchResults> match_results;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1289,13 +1302,12 @@ struct GetUsersByUserIdAuthorizationStateResponse {
       kAuthorized = 1,  // "AUTHORIZED"
       kRevoked = 2,     // "REVOKED"
     };
-    std::string employee_id;
-    // required
+    std::optional<std::string> employee_id;
     Enum<AuthorizationState> authorization_state;
     // format rfc3339
-    std::string authorization_time;
+    std::optional<std::string> authorization_time;
     // format rfc3339
-    std::string authorization_revoked_time;
+    std::optional<std::string> authorization_revoked_time;
     // Unknown members.
     JsonValue extra;
 
@@ -1306,10 +1318,10 @@ struct GetUsersByUserIdAuthorizationStateResponse {
     EmployeeList& operator=(EmployeeList&&) = default;
     ~EmployeeList();
   };
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string user_id;
-  std::vector<EmployeeList> employee_list;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> user_id;
+  List<EmployeeList> employee_list;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
 
@@ -1360,8 +1372,11 @@ struct GetUsersByUserIdAuthorizationState {
 
 // POST v3/webizpay/users/{user_id}/authorization-url
 struct PostUsersByUserIdAuthorizationUrlRequest {
-  using ApplicationType =
-      GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlRequest::ApplicationType;
+  enum class ApplicationType : std::int32_t {
+    kUnrecognized = 0,
+    kH5 = 1,           // "H5"
+    kMiniprogram = 2,  // "MINIPROGRAM"
+  };
   std::string sp_mchid;
   std::string sub_mchid;
   // required
@@ -1380,15 +1395,13 @@ struct PostUsersByUserIdAuthorizationUrlRequest {
   ~PostUsersByUserIdAuthorizationUrlRequest();
 };
 struct PostUsersByUserIdAuthorizationUrlResponse {
-  using ApplicationType =
-      GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlRequest::ApplicationType;
-  std::string sp_mchid;
-  std::string sub_mchid;
-  std::string user_id;
+  using ApplicationType = PostUsersByUserIdAuthorizationUrlRequest::ApplicationType;
+  std::optional<std::string> sp_mchid;
+  std::optional<std::string> sub_mchid;
+  std::optional<std::string> user_id;
   std::optional<std::string> authorization_url;
   // format rfc3339
   std::optional<std::string> expire_time;
-  // required
   Enum<ApplicationType> application_type;
   std::optional<std::string> mp_query;
   std::optional<std::string> mp_business_type;
@@ -1479,17 +1492,24 @@ void Serialize(Archive& archive, GetUsersByUserIdAuthorizationStateResponse& val
 void Serialize(Archive& archive, PostUsersByUserIdAuthorizationUrlRequest& value);
 void Serialize(Archive& archive, PostUsersByUserIdAuthorizationUrlResponse& value);
 const EnumTable& EnumTableOf(GetAvailMchRangesResponse::RangeList::IdentifierType);
+const EnumTable& EnumTableOf(PostAvailMchRangesRequest::IdentifierType);
 const EnumTable& EnumTableOf(PostBillTradeBillRequest::Type);
 const EnumTable& EnumTableOf(GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse::CardRule);
 const EnumTable& EnumTableOf(GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse::RefundRule);
 const EnumTable& EnumTableOf(GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse::CardState);
+const EnumTable& EnumTableOf(GetEmployeesByEmployeeIdQuotaCardsByCardNoResponse::CardRule);
+const EnumTable& EnumTableOf(GetEmployeesByEmployeeIdQuotaCardsByCardNoResponse::RefundRule);
+const EnumTable& EnumTableOf(GetEmployeesByEmployeeIdQuotaCardsByCardNoResponse::CardState);
+const EnumTable& EnumTableOf(PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelResponse::CardState);
 const EnumTable& EnumTableOf(
     GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlRequest::ApplicationType);
 const EnumTable& EnumTableOf(PostEmployeesByEmployeeIdRevokeResponse::AuthorizationState);
 const EnumTable& EnumTableOf(PostStoresEntityMatchesRequest::MatchDetails::ProductType);
 const EnumTable& EnumTableOf(PostStoresEntityMatchesResponse::State);
+const EnumTable& EnumTableOf(GetStoresEntityMatchesByBatchIdResponse::State);
 const EnumTable& EnumTableOf(
     GetUsersByUserIdAuthorizationStateResponse::EmployeeList::AuthorizationState);
+const EnumTable& EnumTableOf(PostUsersByUserIdAuthorizationUrlRequest::ApplicationType);
 
 // Fluent calls: Webizpay(client).segment().segment(placeholder).get(request).
 // (The verbs are templates only so that nothing is instantiated until called; each has

@@ -42,7 +42,18 @@ struct SandboxOptions {
   int port = 0;                    // 0: a free port (the state dir's previous port when free)
   std::string state_dir;           // empty: a fresh temporary directory, removed on Stop()
   bool log_requests = false;       // one line per request on stderr (method, path, status)
-  int worker_threads = 0;          // HTTP worker threads; 0: hardware concurrency (at least 4)
+  // Threads running requests; 0: hardware concurrency (at least 4). Only complete requests reach
+  // them: idle and slow connections never hold one (docs/adr/0003-sandbox.md, "Connections").
+  int worker_threads = 0;
+  // Open connections at most; a connection over the limit is answered 503 at once and closed.
+  // 0: 4096, or the open-file limit minus 128 when that is lower.
+  int max_connections = 0;
+  // A request (request line, headers, body) must arrive whole within this long of its first
+  // byte, and a TLS handshake complete within it; otherwise 408 and the connection is closed.
+  int request_timeout_ms = 10000;
+  // A connection without a request in progress (new, or kept alive after an answer) is closed
+  // after this long without a byte.
+  int idle_timeout_ms = 5000;
   // false: no socket is opened; requests are given to Sandbox::Handle (fuzzing, benchmarks).
   bool listen = true;
   // Multiplies WeChat Pay's callback retry schedule (15 s, 15 s, 30 s, 3 min, ...). Tests use a
