@@ -77,7 +77,8 @@ namespace {
 
 void Line(const char* label, const std::string& value) {
   if (value.empty()) return;
-  std::fprintf(stderr, "  %-11s %s\n", label, value.c_str());
+  // Values come from the server (status text, code, Request-ID): never raw to the terminal.
+  std::fprintf(stderr, "  %-11s %s\n", label, wechatpay::EscapeControls(value).c_str());
 }
 
 std::string Prefixed(std::string_view context, const std::string& message) {
@@ -89,7 +90,7 @@ std::string Prefixed(std::string_view context, const std::string& message) {
 
 int ReportError(const Error& e, std::string_view context) {
   int code = ExitCodeFor(e.code);
-  std::string msg = Prefixed(context, e.message);
+  std::string msg = wechatpay::EscapeControls(Prefixed(context, e.message));
   switch (code) {
     case kExitUsage:
       std::fprintf(stderr, "wxpay: error: %s\n", msg.c_str());
