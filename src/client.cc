@@ -124,6 +124,7 @@ Result<std::shared_ptr<ClientImpl>> ClientImpl::Create(ClientOptions o) {
     }
   }
   if (o.retry.max_attempts < 1) return bad("ClientOptions.retry.max_attempts must be >= 1");
+  if (o.max_response_bytes == 0) return bad("ClientOptions.max_response_bytes must be > 0");
   if (o.retry.multiplier < 1.0) return bad("ClientOptions.retry.multiplier must be >= 1");
   if (o.timeout.count() <= 0 || o.connect_timeout.count() <= 0) {
     return bad("ClientOptions timeouts must be positive");

@@ -268,6 +268,7 @@ Result<AccessToken> ClientImpl::FetchAccessToken(bool force) const {
   HttpRequest req;
   req.connect_timeout = options_.connect_timeout;
   req.timeout = options_.timeout;
+  req.max_body_bytes = options_.max_response_bytes;
   req.headers.Set("User-Agent", user_agent_);
   req.headers.Set("Accept", "application/json");
   if (mp.stable_token) {

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -27,9 +28,15 @@ void GlobalInit() {
 
 struct Transfer {
   HttpResponse* response;
-  const BodySink* sink;
+  const HttpRequest* request;
   int status = 0;  // from the latest status line
   bool sink_aborted = false;
+  // Limits (HttpRequest::max_*): what was over one, for the error message.
+  enum class TooLarge { kNo, kHeaders, kBody, kSinkBody } too_large = TooLarge::kNo;
+  size_t header_bytes = 0;
+  uint64_t sink_bytes = 0;
+  bool encoded = false;    // Content-Encoding or a Transfer-Encoding other than chunked
+  bool head_done = false;  // the final (non-1xx) response head has been read
   // libcurl sends a request again, on a new connection, when a kept-alive connection it reused
   // closes before any answer (lib/transfer.c: "Connection died, retrying a fresh connect"), and
   // has no option to turn that off. Every send of one transfer passes the pre-request callback,
@@ -52,13 +59,42 @@ int OnPreRequest(void* user, char*, char*, int, int) {
 // GET and HEAD ask for nothing to be done: curl may send them again on a fresh connection.
 bool ReplayAllowed(const std::string& method) { return method == "GET" || method == "HEAD"; }
 
+// Only a 2xx body goes to the sink; an error body is kept for the error message.
+bool ToSink(const Transfer& t) { return t.request->sink && t.status >= 200 && t.status < 300; }
+
+bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && EqualsIgnoreCase(s.substr(0, prefix.size()), prefix);
+}
+
 size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   std::string_view line(data, size * n);
+  t->header_bytes += line.size();
+  if (t->header_bytes > t->request->max_header_bytes) {
+    t->too_large = Transfer::TooLarge::kHeaders;
+    return 0;  // makes curl abort with CURLE_WRITE_ERROR
+  }
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (line.empty()) {
+    if (t->status >= 200) t->head_done = true;
+    // The end of a head: a Content-Length already over the limit stops the transfer here.
+    if (const std::string* cl = t->response->headers.Find("Content-Length")) {
+      char* end = nullptr;
+      unsigned long long len = std::strtoull(cl->c_str(), &end, 10);  // NOLINT(google-runtime-int)
+      bool to_sink = ToSink(*t);
+      uint64_t limit = to_sink ? t->request->max_sink_bytes : t->request->max_body_bytes;
+      if (end != cl->c_str() && limit != 0 && len > limit && !t->encoded) {
+        t->too_large = to_sink ? Transfer::TooLarge::kSinkBody : Transfer::TooLarge::kBody;
+        return 0;
+      }
+    }
+    return size * n;
+  }
   if (line.rfind("HTTP/", 0) == 0) {
     // A new response (after 100-continue or a proxy CONNECT): start over.
     t->response->headers = Headers();
+    t->encoded = false;
+    t->head_done = false;
     size_t sp = line.find(' ');
     t->status =
         sp == std::string_view::npos ? 0 : std::atoi(std::string(line.substr(sp + 1, 3)).c_str());
@@ -69,23 +105,54 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
       value.remove_prefix(1);
-    t->response->headers.Add(std::string(line.substr(0, colon)), std::string(value));
+    std::string_view name = line.substr(0, colon);
+    if (EqualsIgnoreCase(name, "Content-Encoding") ||
+        (EqualsIgnoreCase(name, "Transfer-Encoding") && !StartsWithIgnoreCase(value, "chunked"))) {
+      t->encoded = true;
+    }
+    t->response->headers.Add(std::string(name), std::string(value));
   }
   return size * n;
 }
 
+// Called with the body as curl decoded it (gzip and the like undone): the limits hold for what
+// a small compressed body expands to, one chunk (at most CURL_MAX_WRITE_SIZE) at a time.
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
-  // Only a 2xx body goes to the sink; an error body is kept for the error message.
-  if (t->sink != nullptr && *t->sink && t->status >= 200 && t->status < 300) {
-    if (!(*t->sink)(std::string_view(data, size * n))) {
+  size_t len = size * n;
+  if (ToSink(*t)) {
+    t->sink_bytes += len;
+    if (t->request->max_sink_bytes != 0 && t->sink_bytes > t->request->max_sink_bytes) {
+      t->too_large = Transfer::TooLarge::kSinkBody;
+      return 0;
+    }
+    if (!t->request->sink(std::string_view(data, len))) {
       t->sink_aborted = true;
       return 0;  // makes curl abort with CURLE_WRITE_ERROR
     }
-    return size * n;
+    return len;
   }
-  t->response->body.append(data, size * n);
-  return size * n;
+  if (len >
+      t->request->max_body_bytes - std::min(t->request->max_body_bytes, t->response->body.size())) {
+    t->too_large = Transfer::TooLarge::kBody;
+    return 0;
+  }
+  t->response->body.append(data, len);
+  return len;
+}
+
+// "16 MiB", "64 KiB", "1000 bytes".
+std::string FormatBytes(uint64_t n) {
+  if (n >= (uint64_t{1} << 30) && n % (uint64_t{1} << 30) == 0) {
+    return std::to_string(n >> 30) + " GiB";
+  }
+  if (n >= (uint64_t{1} << 20) && n % (uint64_t{1} << 20) == 0) {
+    return std::to_string(n >> 20) + " MiB";
+  }
+  if (n >= (uint64_t{1} << 10) && n % (uint64_t{1} << 10) == 0) {
+    return std::to_string(n >> 10) + " KiB";
+  }
+  return std::to_string(n) + " bytes";
 }
 
 ErrorCode MapCurlError(CURLcode rc) {
@@ -129,7 +196,7 @@ struct Job {
 
   explicit Job(HttpRequest r) : request(std::move(r)) {
     transfer.response = &response;
-    transfer.sink = &request.sink;
+    transfer.request = &request;
   }
   ~Job() {
     for (curl_slist* p = headers; p != nullptr; p = p->next)
@@ -280,14 +347,21 @@ class CurlTransport final : public HttpTransport {
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // gzip/deflate when the server offers
+    // gzip for a body kept in memory (curl decodes it; OnBody bounds what it expands to); none
+    // for a streamed download, whose bytes are hashed and stored as they come.
+    if (!req.sink) curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip");
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     if (options_.http2) {
       curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
     }
     // An explicit proxy, or none: environment proxies are not picked up silently.
     curl_easy_setopt(h, CURLOPT_PROXY, options_.proxy.c_str());
-    if (!options_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
+    if (!options_.ca_file.empty()) {
+      // The file replaces the system store: libcurl's built-in CA path (/etc/ssl/certs on
+      // Debian) would otherwise still be searched for issuers.
+      curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_file.c_str());
+      curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);
+    }
     if (options_.verbose) curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
 
     if (req.client_certificate && !req.client_certificate->empty()) {
@@ -330,12 +404,50 @@ class CurlTransport final : public HttpTransport {
         std::max<size_t>(4 * options_.max_connections_per_host, 32));  // NOLINT
   }
 
+  // kResponseTooLarge when a limit stopped the transfer.
+  static std::optional<Error> TooLargeError(const Job& job, CURLcode rc) {
+    const HttpRequest& req = job.request;
+    const Transfer& t = job.transfer;
+    std::string what = req.method + " " + StripQuery(req.url) + ": ";
+    std::string decoded = t.encoded ? " (decompressed)" : "";
+    switch (t.too_large) {
+      case Transfer::TooLarge::kHeaders:
+        return Error(ErrorCode::kResponseTooLarge,
+                     what + "response header too large: the header lines are over the " +
+                         FormatBytes(req.max_header_bytes) + " limit; the transfer was stopped");
+      case Transfer::TooLarge::kBody:
+        return Error(ErrorCode::kResponseTooLarge,
+                     what + "response too large: the " +
+                         (t.status >= 200 && t.status < 300
+                              ? std::string("body")
+                              : "HTTP " + std::to_string(t.status) + " error body") +
+                         decoded + " is over the " + FormatBytes(req.max_body_bytes) +
+                         " limit (ClientOptions::max_response_bytes); the transfer was stopped");
+      case Transfer::TooLarge::kSinkBody:
+        return Error(ErrorCode::kResponseTooLarge,
+                     what + "download too large: the body" + decoded + " is over the " +
+                         FormatBytes(req.max_sink_bytes) +
+                         " limit (ClientOptions::max_download_bytes); the transfer was stopped");
+      case Transfer::TooLarge::kNo:
+        break;
+    }
+    // libcurl 7.88 keeps one header line in a buffer of CURL_MAX_HTTP_HEADER (100 KiB) and
+    // fails a longer one with a bare CURLE_OUT_OF_MEMORY ("Out of memory").
+    if (rc == CURLE_OUT_OF_MEMORY && !t.head_done) {
+      return Error(ErrorCode::kResponseTooLarge,
+                   what + "response header too large: a header line is over libcurl's " +
+                       FormatBytes(CURL_MAX_HTTP_HEADER) + " limit; the transfer was stopped");
+    }
+    return std::nullopt;
+  }
+
   static Result<HttpResponse> Finish(CURL* h, Job& job, CURLcode rc) {
     const HttpRequest& req = job.request;
     if (rc != CURLE_OK) {
       if (job.transfer.sink_aborted) {
         return Error(ErrorCode::kCancelled, "the response sink stopped the download");
       }
+      if (auto e = TooLargeError(job, rc)) return std::move(*e);
       if (job.transfer.replay_refused) {
         return Error(ErrorCode::kNetwork,
                      req.method + " " + StripQuery(req.url) +

@@ -82,6 +82,8 @@ HttpRequest ClientImpl::BaseRequest(const std::string& method, const std::string
   req.timeout = opts.timeout.value_or(options_.timeout);
   req.sink = opts.sink;
   req.client_certificate = options_.client_certificate;
+  req.max_body_bytes = options_.max_response_bytes;
+  req.max_sink_bytes = options_.max_download_bytes;
   req.headers = opts.headers;
   if (!req.headers.Has("Accept")) req.headers.Set("Accept", "application/json");
   req.headers.Set("User-Agent", user_agent_);
@@ -133,6 +135,26 @@ Result<std::unique_ptr<CallPlan>> ClientImpl::Plan(std::string_view method_in, s
                        /*verify=*/true);
 }
 
+namespace {
+// Retry-After in delay-seconds (RFC 9110 10.2.3): digits only, saturating at kMaxRetryAfter so
+// that no value overflows. An HTTP-date or anything else is treated as absent.
+constexpr int64_t kMaxRetryAfterSeconds = int64_t{1} << 40;  // far past any max_backoff
+std::optional<int64_t> RetryAfterSeconds(const HttpResponse& r) {
+  const std::string* ra = r.headers.Find("Retry-After");
+  if (ra == nullptr) return std::nullopt;
+  std::string_view v = *ra;
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  if (v.empty()) return std::nullopt;
+  int64_t secs = 0;
+  for (char c : v) {
+    if (c < '0' || c > '9') return std::nullopt;
+    secs = std::min(kMaxRetryAfterSeconds, secs * 10 + (c - '0'));
+  }
+  return secs;
+}
+}  // namespace
+
 std::chrono::milliseconds ClientImpl::Backoff(int attempt, const HttpResponse* last) const {
   const RetryPolicy& p = options_.retry;
   double cap = static_cast<double>(p.initial_backoff.count()) *
@@ -140,13 +162,10 @@ std::chrono::milliseconds ClientImpl::Backoff(int attempt, const HttpResponse* l
   cap = std::min(cap, static_cast<double>(p.max_backoff.count()));
   auto wait = std::chrono::milliseconds(static_cast<int64_t>(cap * options_.jitter()));
   if (last != nullptr) {
-    if (const std::string* ra = last->headers.Find("Retry-After")) {
-      char* end = nullptr;
-      long secs = std::strtol(ra->c_str(), &end, 10);  // NOLINT(google-runtime-int)
-      if (end != ra->c_str() && *end == '\0' && secs > 0) {
-        auto server = std::chrono::milliseconds(secs * 1000);
-        if (server <= p.max_backoff && server > wait) wait = server;
-      }
+    // Decide() has already given up when the server asks for more than max_backoff.
+    if (auto secs = RetryAfterSeconds(*last); secs && *secs > 0) {
+      auto server = std::chrono::milliseconds(*secs * 1000);
+      if (server <= p.max_backoff && server > wait) wait = server;
     }
   }
   return wait;
@@ -171,10 +190,31 @@ Decision ClientImpl::Decide(CallPlan& plan, int attempt, Result<HttpResponse> re
               res->headers.Get("Request-ID") + ")");
     }
     retry = plan.idempotent && (res->status == 429 || res->status >= 500);
+    // A server that asks for a longer wait than RetryPolicy::max_backoff is not retried early
+    // (which would only add load where it asked for less): the call ends with its answer.
+    std::optional<int64_t> asked;
+    if (retry && attempt < max_attempts) {
+      asked = RetryAfterSeconds(*res);
+      if (asked && *asked * 1000 > options_.retry.max_backoff.count()) {
+        retry = false;
+      } else {
+        asked.reset();
+      }
+    }
     if (retry && attempt < max_attempts) {
       d.delay = Backoff(attempt, &*res);
     } else {
       auto done = plan.Complete(std::move(*res), attempt);
+      if (done && asked && !*done) {
+        Error e = std::move(*done).error();
+        e.message += "; not retried: the server asked to wait " +
+                     (*asked >= kMaxRetryAfterSeconds ? std::string("more than ") : std::string()) +
+                     std::to_string(*asked) +
+                     " s (Retry-After), longer than RetryPolicy::max_backoff (" +
+                     std::to_string(options_.retry.max_backoff.count()) + " ms)";
+        Log(LogLevel::kWarning, plan.what + ": " + e.message);
+        done = Result<Response>(std::move(e));
+      }
       if (done) {
         d.result = std::move(done);
         return d;

@@ -93,7 +93,7 @@ int RunNotify(const GlobalOptions& g, const NotifyOptions& o) {
       std::fprintf(stderr,
                    "  the callback names Wechatpay-Serial %s; download current certificates with "
                    "`wxpay crt` and pass them with --platform-key\n",
-                   headers->Get("Wechatpay-Serial").c_str());
+                   wechatpay::EscapeControls(headers->Get("Wechatpay-Serial")).c_str());
     } else if (e.code == wechatpay::ErrorCode::kTimestampSkew) {
       std::fprintf(stderr, "  replaying an old capture? raise the window with --max-skew\n");
     }

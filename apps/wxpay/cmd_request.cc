@@ -288,7 +288,9 @@ int RunRequest(const GlobalOptions& g, const RequestOptions& o) {
   bool pretty = WantPretty(g.pretty, g.compact);
   if (o.include) {
     std::string head = "HTTP " + std::to_string(res->status) + "\n";
-    for (const auto& [k, v] : res->headers) head += k + ": " + v + "\n";
+    for (const auto& [k, v] : res->headers) {
+      head += wechatpay::EscapeControls(k) + ": " + wechatpay::EscapeControls(v) + "\n";
+    }
     WriteStdout(head + "\n");
   }
   if (!o.output.empty()) {

@@ -871,7 +871,8 @@ Result<wechatpay::ClientOptions> MakeClientOptions(const Config& c, unsigned nee
                         : level == wechatpay::LogLevel::kInfo    ? "info"
                         : level == wechatpay::LogLevel::kWarning ? "warning"
                                                                  : "error";
-      std::fprintf(stderr, "wxpay: [%s] %.*s\n", tag, static_cast<int>(line.size()), line.data());
+      std::string safe = wechatpay::EscapeControls(line);  // log lines quote server headers
+      std::fprintf(stderr, "wxpay: [%s] %s\n", tag, safe.c_str());
     };
   }
   return o;
@@ -922,7 +923,7 @@ std::vector<std::string> DescribeConfig(const Config& c) {
 }
 
 void Verbose(const Config& c, const std::string& line) {
-  if (c.verbose) std::fprintf(stderr, "wxpay: %s\n", line.c_str());
+  if (c.verbose) std::fprintf(stderr, "wxpay: %s\n", wechatpay::EscapeControls(line).c_str());
 }
 
 }  // namespace wxpay

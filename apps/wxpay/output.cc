@@ -26,6 +26,7 @@ int ExitCodeFor(ErrorCode code) {
     case ErrorCode::kNetwork:
     case ErrorCode::kTimeout:
     case ErrorCode::kTls:
+    case ErrorCode::kResponseTooLarge:
       return kExitNetwork;
     case ErrorCode::kApi:
       return kExitApi;
@@ -76,7 +77,8 @@ namespace {
 
 void Line(const char* label, const std::string& value) {
   if (value.empty()) return;
-  std::fprintf(stderr, "  %-11s %s\n", label, value.c_str());
+  // Values come from the server (status text, code, Request-ID): never raw to the terminal.
+  std::fprintf(stderr, "  %-11s %s\n", label, wechatpay::EscapeControls(value).c_str());
 }
 
 std::string Prefixed(std::string_view context, const std::string& message) {
@@ -88,15 +90,16 @@ std::string Prefixed(std::string_view context, const std::string& message) {
 
 int ReportError(const Error& e, std::string_view context) {
   int code = ExitCodeFor(e.code);
-  std::string msg = Prefixed(context, e.message);
+  std::string msg = wechatpay::EscapeControls(Prefixed(context, e.message));
   switch (code) {
     case kExitUsage:
       std::fprintf(stderr, "wxpay: error: %s\n", msg.c_str());
       break;
     case kExitNetwork: {
-      const char* what = e.code == ErrorCode::kTimeout ? "timeout"
-                         : e.code == ErrorCode::kTls   ? "TLS error"
-                                                       : "network error";
+      const char* what = e.code == ErrorCode::kTimeout            ? "timeout"
+                         : e.code == ErrorCode::kTls              ? "TLS error"
+                         : e.code == ErrorCode::kResponseTooLarge ? "refused"
+                                                                  : "network error";
       std::fprintf(stderr, "wxpay: %s: %s\n", what, msg.c_str());
       if (e.code == ErrorCode::kNetwork) {
         std::fprintf(stderr, "  check --base-url and that the server is reachable\n");

@@ -74,7 +74,8 @@ struct MiniProgramOptions {
 // Which calls are retried and how long to wait. Only GET/HEAD/DELETE, or calls marked
 // idempotent, are retried, on transport errors, 429 and 5xx. The wait before attempt n (n >= 2)
 // is uniform in [0, min(max_backoff, initial_backoff * multiplier^(n-2))] ("full jitter"), or the
-// server's Retry-After when that is larger and within max_backoff.
+// server's Retry-After (delay-seconds) when that is larger. A Retry-After longer than
+// max_backoff ends the call with that answer (its message says so) instead of retrying early.
 struct RetryPolicy {
   int max_attempts = 3;  // 1 disables retries
   std::chrono::milliseconds initial_backoff{200};
@@ -125,6 +126,11 @@ struct ClientOptions {
   std::string proxy;
   std::string user_agent;  // appended to "wechatpay-cpp/<version>"
   RetryPolicy retry;
+  // A response body held in memory (every answer but a download's data; error bodies too) is
+  // refused past this size, counted after decompression while it is read: kResponseTooLarge.
+  size_t max_response_bytes = kDefaultMaxResponseBytes;  // 16 MiB
+  // The same for a download streamed to a sink (Client::Download, CallOptions::sink); 0: none.
+  uint64_t max_download_bytes = kDefaultMaxDownloadBytes;  // 4 GiB
   Logger logger;
   int64_t max_clock_skew_seconds = 300;
   bool validate_requests = true;  // check requests against the endpoint catalog before sending

@@ -12,8 +12,10 @@
 namespace wechatpay {
 
 struct CurlTransportOptions {
-  std::string proxy;             // e.g. "http://proxy:3128"; empty: none (curl env vars ignored)
-  std::string ca_file;           // extra CA bundle; empty: the system store
+  std::string proxy;  // e.g. "http://proxy:3128"; empty: none (curl env vars ignored)
+  // PEM CA bundle trusted instead of the system store (neither libcurl's default CA file nor
+  // its CA path is consulted then); empty: the system store.
+  std::string ca_file;
   bool http2 = true;             // negotiate HTTP/2 over TLS where the server offers it
   size_t max_idle_handles = 64;  // pooled curl handles
   // Asynchronous calls open at most this many connections to one host (HTTP/2 streams are

@@ -69,6 +69,11 @@ struct ClientCertificate {
   bool empty() const { return cert_pem.empty() && pkcs12.empty(); }
 };
 
+// What a transport accepts of a response before it stops the transfer (kResponseTooLarge).
+inline constexpr size_t kDefaultMaxResponseBytes = size_t{16} << 20;     // 16 MiB
+inline constexpr uint64_t kDefaultMaxDownloadBytes = uint64_t{4} << 30;  // 4 GiB
+inline constexpr size_t kDefaultMaxHeaderBytes = size_t{64} << 10;       // 64 KiB
+
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string url;     // absolute: scheme://host[:port]/path?query
@@ -78,6 +83,14 @@ struct HttpRequest {
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // whole transfer
   std::shared_ptr<const ClientCertificate> client_certificate;  // null: none
   BodySink sink;  // when set, the body is streamed here instead of into HttpResponse::body
+  // Limits checked while the response is read, on the bytes after any decompression (a small
+  // compressed body cannot expand past them):
+  // a body kept in HttpResponse::body (every error body, even with a sink)
+  size_t max_body_bytes = kDefaultMaxResponseBytes;
+  // a 2xx body streamed to `sink` (0: no limit)
+  uint64_t max_sink_bytes = kDefaultMaxDownloadBytes;
+  // all header lines of the response together
+  size_t max_header_bytes = kDefaultMaxHeaderBytes;
 };
 
 struct HttpResponse {

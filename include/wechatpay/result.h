@@ -16,21 +16,22 @@ namespace wechatpay {
 // caller (and `wxpay`) can say which check failed.
 enum class ErrorCode {
   kOk = 0,
-  kInvalidArgument,  // the caller passed something unusable (bad key, missing field, ...)
-  kNetwork,          // connection refused/reset, DNS failure, ...
-  kTimeout,          // connect or transfer timeout, or a deadline passed
-  kTls,              // TLS handshake or certificate failure
-  kApi,              // the server answered an error (HTTP status + WeChat code/message)
-  kMissingHeader,    // a Wechatpay-* header needed for verification is absent
-  kUnknownSerial,    // Wechatpay-Serial names no key we hold
-  kTimestampSkew,    // Wechatpay-Timestamp outside the accepted window
-  kBadSignature,     // the signature does not verify
-  kSignatureProbe,   // a WECHATPAY/SIGNTEST/ probe signature (never a real response)
-  kDigestMismatch,   // a downloaded file does not match the expected digest
-  kDecryption,       // AES-GCM / RSA-OAEP / AES-ECB decryption failed
-  kParse,            // malformed JSON / XML / PEM / response shape
-  kCancelled,        // the call was cancelled or the client went away
-  kInternal,         // a bug or an OpenSSL/curl failure that fits nothing above
+  kInvalidArgument,   // the caller passed something unusable (bad key, missing field, ...)
+  kNetwork,           // connection refused/reset, DNS failure, ...
+  kTimeout,           // connect or transfer timeout, or a deadline passed
+  kTls,               // TLS handshake or certificate failure
+  kResponseTooLarge,  // the response (body or headers) is over a configured limit
+  kApi,               // the server answered an error (HTTP status + WeChat code/message)
+  kMissingHeader,     // a Wechatpay-* header needed for verification is absent
+  kUnknownSerial,     // Wechatpay-Serial names no key we hold
+  kTimestampSkew,     // Wechatpay-Timestamp outside the accepted window
+  kBadSignature,      // the signature does not verify
+  kSignatureProbe,    // a WECHATPAY/SIGNTEST/ probe signature (never a real response)
+  kDigestMismatch,    // a downloaded file does not match the expected digest
+  kDecryption,        // AES-GCM / RSA-OAEP / AES-ECB decryption failed
+  kParse,             // malformed JSON / XML / PEM / response shape
+  kCancelled,         // the call was cancelled or the client went away
+  kInternal,          // a bug or an OpenSSL/curl failure that fits nothing above
 };
 
 // Stable name of a code, e.g. "INVALID_ARGUMENT".
@@ -53,13 +54,35 @@ struct Error {
   std::string request_id;  // `Request-ID` response header, when present
 
   Error() = default;
-  Error(ErrorCode c, std::string msg) : code(c), message(std::move(msg)) {}
+  // `msg` is kept with its control characters escaped (EscapeControls): a message can carry
+  // values a server sent, and none of them may reach a terminal as an escape sequence.
+  Error(ErrorCode c, std::string msg);
 
-  // "BAD_SIGNATURE: ..." plus status / code / request id when known.
+  // "BAD_SIGNATURE: ..." plus status / code / request id when known; control characters of
+  // every part escaped.
   std::string ToString() const;
 };
 
+// `s` with C0 controls (newline and tab included), DEL and the C1 controls U+0080-U+009F
+// written as \xNN / \u00NN, so that text from a server (a header, a JSON message) printed to a
+// terminal cannot move the cursor, change colours or ring the bell. Other bytes (UTF-8 text)
+// are kept; applying it twice changes nothing more.
+std::string EscapeControls(std::string_view s);
+
+class Status;
+
+namespace internal {
+// The Error an accessor gives on the wrong side: code kOk, empty message.
+const Error& OkError();
+// Called by value() / operator* / operator-> on a Result that holds an error: writes
+// "wechatpay: Result::value() on an error: <error>" to stderr and aborts. Never throws.
+[[noreturn]] void ValueOnError(const Error& error);
+}  // namespace internal
+
 // Either a T or an Error. Use `if (auto r = f()) { use(*r); } else { log(r.error()); }`.
+// Wrong-side access never throws: error() on a value is an Error with code kOk; value() (and *,
+// ->) on an error aborts the process with the error written to stderr, as a failed assertion
+// would, in every build type.
 template <typename T>
 class [[nodiscard]] Result {
  public:
@@ -70,34 +93,51 @@ class [[nodiscard]] Result {
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
+  // kOk with a value, else the error's code.
+  ErrorCode code() const { return ok() ? ErrorCode::kOk : std::get<1>(v_).code; }
+  // The outcome without the value: an OK Status, or one holding a copy of the error.
+  Status status() const&;
+  Status status() &&;
 
-  T& value() & { return std::get<0>(v_); }
-  const T& value() const& { return std::get<0>(v_); }
-  T&& value() && { return std::get<0>(std::move(v_)); }
+  T& value() & { return *Checked(); }
+  const T& value() const& { return *Checked(); }
+  T&& value() && { return std::move(*Checked()); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
+  T* operator->() { return Checked(); }
+  const T* operator->() const { return Checked(); }
 
-  const Error& error() const& { return std::get<1>(v_); }
-  Error&& error() && { return std::get<1>(std::move(v_)); }
+  const Error& error() const& { return ok() ? internal::OkError() : std::get<1>(v_); }
+  Error error() && { return ok() ? internal::OkError() : std::get<1>(std::move(v_)); }
 
   // The value, or `fallback` when this holds an error.
-  T value_or(T fallback) const& { return ok() ? value() : std::move(fallback); }
+  T value_or(T fallback) const& { return ok() ? std::get<0>(v_) : std::move(fallback); }
 
  private:
+  T* Checked() {
+    if (!ok()) internal::ValueOnError(std::get<1>(v_));
+    return &std::get<0>(v_);
+  }
+  const T* Checked() const {
+    if (!ok()) internal::ValueOnError(std::get<1>(v_));
+    return &std::get<0>(v_);
+  }
   std::variant<T, Error> v_;
 };
 
-// Result<void>: success, or an Error.
+// Result<void>: success, or an Error. error() of an OK Status is an Error with code kOk.
 class [[nodiscard]] Status {
  public:
-  Status() = default;
-  Status(Error error) : error_(std::move(error)), ok_(false) {}  // NOLINT implicit
+  Status() { error_.code = ErrorCode::kOk; }
+  Status(Error error) : error_(std::move(error)), ok_(false) {  // NOLINT implicit
+    assert(error_.code != ErrorCode::kOk);
+  }
 
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
+  // kOk on success, else the error's code.
+  ErrorCode code() const { return ok_ ? ErrorCode::kOk : error_.code; }
   const Error& error() const& { return error_; }
   Error&& error() && { return std::move(error_); }
 
@@ -105,6 +145,17 @@ class [[nodiscard]] Status {
   Error error_;
   bool ok_ = true;
 };
+
+template <typename T>
+Status Result<T>::status() const& {
+  if (ok()) return Status();
+  return Status(std::get<1>(v_));
+}
+template <typename T>
+Status Result<T>::status() && {
+  if (ok()) return Status();
+  return Status(std::get<1>(std::move(v_)));
+}
 
 // Shorthand used throughout the implementation.
 inline Error MakeError(ErrorCode code, std::string message) {

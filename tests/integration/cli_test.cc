@@ -895,6 +895,28 @@ TEST_F(CliTest, NotifyDecryptionAndParseFailuresExitSix) {
 
 // ---- catalog -----------------------------------------------------------------------------------
 
+// A server's header values never reach the terminal raw: a Wechatpay-Serial carrying escape
+// sequences is printed escaped (issue 18, item 7).
+TEST_F(CliTest, ServerValuesNeverReachTheTerminalAsEscapeSequences) {
+  auto platform_key = testing::LoadPrivateKey("platform_key.pem");
+  auto platform_cert = testing::LoadCertificate("platform_cert.pem");
+  SecretString key("0123456789abcdef0123456789abcdef");
+  auto cb = MakeNotification(platform_key, "\x1b[2J\x1b]0;pwned\x07" "EVIL", key, "EV-ESC",
+                             "TRANSACTION.SUCCESS", "ok", "transaction", R"({"out_trade_no":"E1"})",
+                             std::time(nullptr), "nonce-esc", "2024-05-20T13:29:35+08:00");
+  ASSERT_TRUE(cb.ok());
+  auto args = Capture(*tmp_, "escape", cb->headers, cb->body);
+  std::vector<std::string> keys = {
+      "--platform-key", platform_cert.serial() + "=" + testing::DataPath("platform_cert.pem"),
+      "--apiv3-key", key.reveal()};
+  args.insert(args.end(), keys.begin(), keys.end());
+  auto r = RunWxpay(args);
+  EXPECT_EQ(r.exit_code, 5) << r.err;
+  EXPECT_EQ(r.all().find('\x1b'), std::string::npos) << r.err;
+  EXPECT_EQ(r.all().find('\x07'), std::string::npos) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("\\x1b[2J\\x1b]0;pwned\\x07EVIL"));
+}
+
 TEST_F(CliTest, EndpointsListsAndFilters) {
   auto r = RunWxpay({"endpoints", "trade-risk"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

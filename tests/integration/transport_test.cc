@@ -247,5 +247,29 @@ TEST(TransportTls, VerificationIsAlwaysOnAndMutualTlsWorks) {
   EXPECT_EQ(ok12->body, "secure");
 }
 
+// ca_file replaces the system store: libcurl is given the file and no CA path (its verbose
+// trace names both; without the fix it showed "CApath: /etc/ssl/certs").
+TEST(TransportTls, CaFileReplacesTheSystemStore) {
+  LocalServer<httplib::SSLServer> tls(DataPath("tls_server_cert.pem").c_str(),
+                                      DataPath("tls_server_key.pem").c_str());
+  tls.server().Get("/hello", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("secure", "text/plain");
+  });
+  tls.Start();
+  CurlTransportOptions opts;
+  opts.ca_file = DataPath("tls_server_cert.pem");
+  opts.verbose = true;
+  HttpRequest req;
+  req.method = "GET";
+  req.url = "https://127.0.0.1:" + std::to_string(tls.port()) + "/hello";
+  ::testing::internal::CaptureStderr();
+  auto ok = MakeCurlTransport(opts)->Send(req);
+  std::string trace = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(ok) << ok.error().ToString();
+  EXPECT_EQ(ok->body, "secure");
+  EXPECT_THAT(trace, HasSubstr("CAfile: " + opts.ca_file));
+  EXPECT_THAT(trace, HasSubstr("CApath: none"));
+}
+
 }  // namespace
 }  // namespace wechatpay

@@ -361,6 +361,34 @@ TEST_F(ClientTest, RetryAfterIsHonouredWithinMaxBackoff) {
   EXPECT_EQ(sleeps_[0].count(), 2000);
 }
 
+// A Retry-After beyond max_backoff (here one that overflowed a 64-bit multiplication, undefined
+// behaviour before) ends the call with the server's answer instead of retrying early.
+TEST_F(ClientTest, ARetryAfterLongerThanMaxBackoffStopsRetrying) {
+  Client client = MakeClient();
+  for (const char* value : {"99999999999999999999", "3600"}) {
+    HttpResponse busy = Signed(503, R"({"code":"SYSTEM_ERROR"})");
+    busy.headers.Set("Retry-After", value);
+    fake_->Enqueue(busy);
+    size_t before = fake_->request_count();
+    auto r = client["v3/x"].get();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().http_status, 503);
+    EXPECT_EQ(fake_->request_count(), before + 1) << value;
+    EXPECT_TRUE(sleeps_.empty());
+    EXPECT_THAT(r.error().message, HasSubstr("not retried: the server asked to wait "));
+    EXPECT_THAT(r.error().message,
+                HasSubstr("s (Retry-After), longer than RetryPolicy::max_backoff (5000 ms)"));
+  }
+  // Unparseable values are ignored: the usual backoff applies.
+  HttpResponse odd = Signed(503, R"({"code":"SYSTEM_ERROR"})");
+  odd.headers.Set("Retry-After", "-5");
+  fake_->Enqueue(odd);
+  fake_->Enqueue(Signed(200, "{}"));
+  ASSERT_TRUE(client["v3/x"].get());
+  ASSERT_EQ(sleeps_.size(), 1u);
+  EXPECT_EQ(sleeps_[0].count(), 100);
+}
+
 TEST_F(ClientTest, TlsAndArgumentErrorsAreNotRetried) {
   Client client = MakeClient();
   fake_->Enqueue(Error(ErrorCode::kTls, "certificate verify failed"));
