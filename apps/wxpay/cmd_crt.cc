@@ -40,8 +40,8 @@ int RunCrt(const GlobalOptions& g, const CrtOptions& o) {
                    "  Download the public key from the merchant platform (API安全 → 微信支付公钥) "
                    "and configure it with --platform-key PUB_KEY_ID_…=pub_key.pem or "
                    "\"platform_keys\" in the config file.\n");
-      if (!e.request_id.empty()) std::fprintf(stderr, "  Request-ID: %s\n",
-                                              wechatpay::EscapeControls(e.request_id).c_str());
+      if (!e.request_id.empty())
+        std::fprintf(stderr, "  Request-ID: %s\n", wechatpay::EscapeControls(e.request_id).c_str());
       return kExitApi;
     }
     return ReportError(e, "downloading platform certificates");

@@ -51,10 +51,11 @@ Result<TypedNotification<R>> DecodeNotification(Notification notification) {
   if (!kind) return std::move(kind).error();
   TypedNotification<R> out;
   out.notification = std::move(notification);
-  Status s = models::internal::DecodeJsonText(&models::internal::SerializeErased<R>,
-                                              &out.resource, out.notification.plaintext.view(),
-                                              models::Encoding::kJson);
-  if (!s) return internal::ResourceDecodeError(out.notification, Traits::kName, std::move(s).error());
+  Status s =
+      models::internal::DecodeJsonText(&models::internal::SerializeErased<R>, &out.resource,
+                                       out.notification.plaintext.view(), models::Encoding::kJson);
+  if (!s)
+    return internal::ResourceDecodeError(out.notification, Traits::kName, std::move(s).error());
   return out;
 }
 

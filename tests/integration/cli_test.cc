@@ -901,9 +901,12 @@ TEST_F(CliTest, ServerValuesNeverReachTheTerminalAsEscapeSequences) {
   auto platform_key = testing::LoadPrivateKey("platform_key.pem");
   auto platform_cert = testing::LoadCertificate("platform_cert.pem");
   SecretString key("0123456789abcdef0123456789abcdef");
-  auto cb = MakeNotification(platform_key, "\x1b[2J\x1b]0;pwned\x07" "EVIL", key, "EV-ESC",
-                             "TRANSACTION.SUCCESS", "ok", "transaction", R"({"out_trade_no":"E1"})",
-                             std::time(nullptr), "nonce-esc", "2024-05-20T13:29:35+08:00");
+  auto cb = MakeNotification(platform_key,
+                             "\x1b[2J\x1b]0;pwned\x07"
+                             "EVIL",
+                             key, "EV-ESC", "TRANSACTION.SUCCESS", "ok", "transaction",
+                             R"({"out_trade_no":"E1"})", std::time(nullptr), "nonce-esc",
+                             "2024-05-20T13:29:35+08:00");
   ASSERT_TRUE(cb.ok());
   auto args = Capture(*tmp_, "escape", cb->headers, cb->body);
   std::vector<std::string> keys = {

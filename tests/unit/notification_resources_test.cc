@@ -91,10 +91,10 @@ class NotificationResourcesTest : public ::testing::Test {
   }
   SignedCallback Callback(const std::string& event_type, const std::string& original_type,
                           const std::string& plaintext) {
-    auto cb = MakeNotification(platform_key_, Vectors()["platform_serial"].get<std::string>(),
-                               apiv3_key_, "EV-2018022511223320873", event_type, "summary",
-                               original_type, plaintext, kNow, "nonce-1",
-                               "2018-06-08T10:34:56+08:00");
+    auto cb =
+        MakeNotification(platform_key_, Vectors()["platform_serial"].get<std::string>(), apiv3_key_,
+                         "EV-2018022511223320873", event_type, "summary", original_type, plaintext,
+                         kNow, "nonce-1", "2018-06-08T10:34:56+08:00");
     EXPECT_TRUE(cb) << cb.error().ToString();
     return std::move(*cb);
   }

@@ -163,8 +163,8 @@ TEST_P(OfficialRequestsTest, AreNeverRefusedAndMissingRequiredFieldsAreNamed) {
           p.body = &with;
           std::vector<Violation> ev = Validate(*e, p);
           ++enum_values;
-          EXPECT_TRUE(ev.empty()) << sdk << ": " << id << " refuses " << f["name"] << "="
-                                  << value << ":\n"
+          EXPECT_TRUE(ev.empty()) << sdk << ": " << id << " refuses " << f["name"] << "=" << value
+                                  << ":\n"
                                   << Describe(ev);
         }
       }
@@ -196,8 +196,8 @@ TEST_P(OfficialRequestsTest, AreNeverRefusedAndMissingRequiredFieldsAreNamed) {
   if (sdk == "go") {
     EXPECT_GT(dropped, 200);
   }
-  std::printf("%s: %d endpoints, %d enum values, %d dropped required fields checked\n",
-              sdk.c_str(), endpoints, enum_values, dropped);
+  std::printf("%s: %d endpoints, %d enum values, %d dropped required fields checked\n", sdk.c_str(),
+              endpoints, enum_values, dropped);
 }
 
 INSTANTIATE_TEST_SUITE_P(Sdk, OfficialRequestsTest, ::testing::Values("go", "java"));
