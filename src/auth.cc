@@ -273,6 +273,15 @@ Status ResponseVerifier::Verify(const Headers& headers, std::string_view body) c
                  "Wechatpay-Serial " + serial +
                      " names no platform certificate or WeChat Pay public key this client holds");
   }
+  if (key->certificate) {
+    // A certificate outside its validity is not a key to trust, whatever it signed.
+    if (Status v = key->certificate->CheckValidAt(now); !v) {
+      return Error(ErrorCode::kInvalidCertificate,
+                   "the signing platform " + v.error().message +
+                       "; download current certificates (Client::RefreshPlatformCertificates, "
+                       "`wxpay crt`)");
+    }
+  }
   Status s = crypto::RsaSha256Verify(key->key, ResponseSigningMessage(ts, nonce, body), signature);
   if (!s) {
     return Error(ErrorCode::kBadSignature,

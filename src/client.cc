@@ -167,6 +167,13 @@ Result<std::shared_ptr<ClientImpl>> ClientImpl::Create(ClientOptions o) {
                       + ")";
   if (!o.user_agent.empty()) impl->user_agent_ += " " + o.user_agent;
   impl->options_ = std::move(o);
+  const int64_t now = impl->options_.clock();
+  for (const Certificate& c : impl->options_.platform_certificates) {
+    if (Status v = c.CheckValidAt(now); !v) {
+      impl->Log(LogLevel::kWarning, "ClientOptions.platform_certificates: " + v.error().message +
+                                        "; responses it signs will not verify");
+    }
+  }
   return impl;
 }
 
@@ -428,6 +435,7 @@ Result<std::vector<DownloadedCertificate>> ClientImpl::RefreshCertificates() con
   }
   int64_t now = options_.clock();
   std::vector<DownloadedCertificate> out;
+  std::vector<Certificate> held;
   auto candidate = std::make_shared<PlatformKeyStore>();
   for (const auto& k : keys_->All()) {
     if (k.certificate) {
@@ -463,15 +471,19 @@ Result<std::vector<DownloadedCertificate>> ClientImpl::RefreshCertificates() con
                                           " does not parse: " + cert.error().message);
     }
     if (!EqualsIgnoreCase(cert->serial(), str(item, "serial_no"))) {
-      return Error(ErrorCode::kBadSignature,
+      return Error(ErrorCode::kInvalidCertificate,
                    "/v3/certificates: entry serial_no " + str(item, "serial_no") +
                        " does not match its certificate's serial " + cert->serial());
     }
-    if (cert->not_after() < now) {
-      Log(LogLevel::kWarning, "platform certificate " + cert->serial() + " has expired; skipped");
+    candidate->AddCertificate(*cert);
+    held.push_back(*cert);
+    if (Status v = cert->CheckValidAt(now); !v) {
+      // Held, so that a response it signs is refused as expired / not yet valid (and a future
+      // one verifies once valid), but never returned, so never saved by `wxpay crt`.
+      Log(LogLevel::kWarning,
+          "/v3/certificates: platform " + v.error().message + "; not used until valid");
       continue;
     }
-    candidate->AddCertificate(*cert);
     out.push_back(
         {*cert, str(item, "serial_no"), str(item, "effective_time"), str(item, "expire_time")});
   }
@@ -481,7 +493,7 @@ Result<std::vector<DownloadedCertificate>> ClientImpl::RefreshCertificates() con
     e.message = "/v3/certificates response does not verify: " + e.message;
     return e;
   }
-  for (const auto& d : out) keys_->AddCertificate(d.certificate);
+  for (const auto& c : held) keys_->AddCertificate(c);
   {
     std::lock_guard lock(refresh_mu_);
     last_refresh_ = now;

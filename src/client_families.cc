@@ -263,6 +263,29 @@ Result<std::unique_ptr<CallPlan>> ClientImpl::MakeApiV2Plan(const std::string& m
 // ---------------------------------------------------------------------------------------------
 // Mini-program server API
 
+namespace {
+// `s` as a JSON string, appended: at most 6 bytes per input byte (\u00XX), so a caller that
+// reserved that much gets no reallocation. Bytes >= 0x80 pass through unchanged.
+void AppendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(ch);
+    } else if (c < 0x20) {
+      out.append("\\u00");
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    } else {
+      out.push_back(ch);
+    }
+  }
+  out.push_back('"');
+}
+}  // namespace
+
 Result<AccessToken> ClientImpl::FetchAccessToken(bool force) const {
   const MiniProgramOptions& mp = options_.miniprogram;
   HttpRequest req;
@@ -271,21 +294,30 @@ Result<AccessToken> ClientImpl::FetchAccessToken(bool force) const {
   req.max_body_bytes = options_.max_response_bytes;
   req.headers.Set("User-Agent", user_agent_);
   req.headers.Set("Accept", "application/json");
+  // The appsecret is written once, into a buffer reserved for the worst case, so that no
+  // reallocation (and no JSON object or temporary string) leaves a copy behind; the buffer is
+  // wiped after the send (issue 18, item 10).
+  const std::string& secret = mp.appsecret.reveal();
   if (mp.stable_token) {
-    nlohmann::json body = {{"grant_type", "client_credential"},
-                           {"appid", mp.appid},
-                           {"secret", mp.appsecret.reveal()},
-                           {"force_refresh", force}};
     req.method = "POST";
     req.url = mp_origin_ + mp_prefix_ + "/cgi-bin/stable_token";
-    req.body = body.dump();
+    std::string& b = req.body;
+    b.reserve(96 + 6 * (mp.appid.size() + secret.size()));
+    b.append(R"({"grant_type":"client_credential","appid":)");
+    AppendJsonString(b, mp.appid);
+    b.append(R"(,"secret":)");
+    AppendJsonString(b, secret);
+    b.append(force ? R"(,"force_refresh":true})" : R"(,"force_refresh":false})");
     req.headers.Set("Content-Type", "application/json");
   } else {
     req.method = "GET";
-    req.url = mp_origin_ + mp_prefix_ + "/cgi-bin/token?" +
-              url::EncodeQuery({{"grant_type", "client_credential"},
-                                {"appid", mp.appid},
-                                {"secret", mp.appsecret.reveal()}});
+    std::string& u = req.url;
+    u.reserve(mp_origin_.size() + mp_prefix_.size() + 64 + 3 * (mp.appid.size() + secret.size()));
+    u.append(mp_origin_).append(mp_prefix_).append("/cgi-bin/token?grant_type=client_credential");
+    u.append("&appid=");
+    url::AppendPercentEncoded(u, mp.appid);
+    u.append("&secret=");
+    url::AppendPercentEncoded(u, secret);
   }
   auto res = options_.transport->Send(req);
   SecureWipe(req.body);

@@ -430,6 +430,31 @@ const std::string& Certificate::serial() const {
   static const std::string kEmpty;
   return handle_ ? handle_->serial : kEmpty;
 }
+std::string UtcTimeText(int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  if (gmtime_r(&t, &tm) == nullptr) return std::to_string(unix_seconds) + " (unix time)";
+  char buf[40];
+  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return n == 0 ? std::to_string(unix_seconds) + " (unix time)" : std::string(buf, n);
+}
+
+Status Certificate::CheckValidAt(int64_t unix_seconds) const {
+  if (!handle_) return Error(ErrorCode::kInvalidCertificate, "no certificate");
+  if (unix_seconds > handle_->not_after) {
+    return Error(ErrorCode::kInvalidCertificate, "certificate " + handle_->serial + " expired at " +
+                                                     UtcTimeText(handle_->not_after) + " (now " +
+                                                     UtcTimeText(unix_seconds) + ")");
+  }
+  if (unix_seconds < handle_->not_before) {
+    return Error(ErrorCode::kInvalidCertificate,
+                 "certificate " + handle_->serial + " is not valid before " +
+                     UtcTimeText(handle_->not_before) + " (now " + UtcTimeText(unix_seconds) +
+                     "; check the clock)");
+  }
+  return {};
+}
+
 int64_t Certificate::not_before() const { return handle_ ? handle_->not_before : 0; }
 int64_t Certificate::not_after() const { return handle_ ? handle_->not_after : 0; }
 

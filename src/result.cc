@@ -29,6 +29,8 @@ const char* ErrorCodeName(ErrorCode code) {
       return "MISSING_HEADER";
     case ErrorCode::kUnknownSerial:
       return "UNKNOWN_SERIAL";
+    case ErrorCode::kInvalidCertificate:
+      return "INVALID_CERTIFICATE";
     case ErrorCode::kTimestampSkew:
       return "TIMESTAMP_SKEW";
     case ErrorCode::kBadSignature:

@@ -20,9 +20,14 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 }  // namespace
 
 std::string PercentEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(s.size() * 3 / 2 + 4);
+  AppendPercentEncoded(out, s);
+  return out;
+}
+
+void AppendPercentEncoded(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
     if (Unreserved(c)) {
@@ -33,7 +38,6 @@ std::string PercentEncode(std::string_view s) {
       out.push_back(kHex[c & 15]);
     }
   }
-  return out;
 }
 
 Result<std::string> PercentDecode(std::string_view s, bool plus_as_space) {

@@ -61,14 +61,16 @@ int RunCrt(const GlobalOptions& g, const CrtOptions& o) {
     if (o.json) {
       nlohmann::ordered_json item;
       item["serial_no"] = serial;
-      item["effective_time"] = d.effective_time;
-      item["expire_time"] = d.expire_time;
+      // The certificate's own dates; the answer's effective_time/expire_time are only a claim.
+      item["not_before"] = wechatpay::UtcTimeText(d.certificate.not_before());
+      item["not_after"] = wechatpay::UtcTimeText(d.certificate.not_after());
       item["subject"] = d.certificate.subject();
       item["path"] = path;
       list.push_back(std::move(item));
     } else {
-      WriteStdout(serial + "  valid " + d.effective_time + " to " + d.expire_time + "  saved " +
-                  path + "\n");
+      WriteStdout(serial + "  valid " + wechatpay::UtcTimeText(d.certificate.not_before()) +
+                  " to " + wechatpay::UtcTimeText(d.certificate.not_after()) + "  saved " + path +
+                  "\n");
     }
   }
   if (o.json) WriteStdout(DumpJson(list, WantPretty(g.pretty, g.compact)) + "\n");

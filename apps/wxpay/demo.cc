@@ -205,7 +205,9 @@ void StepCertificates(Walkthrough& w, const wechatpay::Client& client) {
   auto certs = client.RefreshPlatformCertificates();
   if (!certs) return w.Fail(certs.error());
   for (const auto& d : *certs) {
-    w.Info("serial " + d.serial_no + "  valid " + d.effective_time + " to " + d.expire_time);
+    w.Info("serial " + d.serial_no + "  valid " +
+           wechatpay::UtcTimeText(d.certificate.not_before()) + " to " +
+           wechatpay::UtcTimeText(d.certificate.not_after()));
   }
   w.Ok(std::to_string(certs->size()) + " certificate" + (certs->size() == 1 ? "" : "s") +
        " decrypted with the APIv3 key (AEAD_AES_256_GCM); the response signature verified");

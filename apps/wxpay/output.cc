@@ -49,6 +49,8 @@ const char* VerificationCheckName(ErrorCode code) {
       return "header missing";
     case ErrorCode::kUnknownSerial:
       return "unknown serial";
+    case ErrorCode::kInvalidCertificate:
+      return "certificate not valid";
     case ErrorCode::kTimestampSkew:
       return "timestamp skew";
     case ErrorCode::kBadSignature:

@@ -129,10 +129,18 @@ Result<std::string> EncryptReqInfo(const Fields& fields, std::string_view apiv2_
 // HMAC-SHA256). A missing or wrong sign, or an unknown sign_type, is kBadSignature. A refund
 // notification (req_info, no sign) is refused here: use ParseRefundNotification.
 Result<Fields> ParsePaymentNotification(std::string_view xml, std::string_view apiv2_key);
-// Parses a refund-result notification: checks return_code, decrypts `req_info` and returns the
-// outer fields followed by the decrypted ones (a decrypted field replaces an outer field of the
-// same name, so only the outer return_code/appid/mch_id/nonce_str/req_info are unauthenticated).
-Result<Fields> ParseRefundNotification(std::string_view xml, std::string_view apiv2_key);
+// A refund-result notification, split by trust. A refund notification carries no signature:
+// only what decrypts from `req_info` with the APIv2 key is authenticated.
+struct RefundNotification {
+  Fields fields;  // decrypted from req_info (out_refund_no, refund_status, refund_fee, ...)
+  // The envelope as received (return_code, appid, mch_id, nonce_str, req_info): anyone could have
+  // written these. A service provider may read mch_id to pick the key, never to trust the result.
+  Fields unauthenticated;
+};
+// Parses a refund-result notification: checks return_code and decrypts `req_info`. A field in the
+// envelope never reaches `fields`, whatever its name.
+Result<RefundNotification> ParseRefundNotification(std::string_view xml,
+                                                   std::string_view apiv2_key);
 // <xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>
 // (FAIL when !success).
 std::string NotificationReply(bool success, std::string_view message = "OK");

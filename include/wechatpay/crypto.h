@@ -118,6 +118,9 @@ class Certificate {
   bool ValidAt(int64_t unix_seconds) const {
     return unix_seconds >= not_before() && unix_seconds <= not_after();
   }
+  // Ok when the certificate is valid at `unix_seconds`; otherwise kInvalidCertificate saying
+  // whether it expired or is not yet valid, with its dates and the time it was checked at.
+  Status CheckValidAt(int64_t unix_seconds) const;
   std::string subject() const;
   const PublicKey& public_key() const;
   std::string ToPem() const;
@@ -128,6 +131,9 @@ class Certificate {
  private:
   std::shared_ptr<const internal::CertHandle> handle_;
 };
+
+// A unix time as RFC 3339 in UTC, e.g. "2026-11-23T07:37:14Z" (how certificate dates print).
+std::string UtcTimeText(int64_t unix_seconds);
 
 namespace crypto {
 

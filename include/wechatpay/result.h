@@ -16,22 +16,24 @@ namespace wechatpay {
 // caller (and `wxpay`) can say which check failed.
 enum class ErrorCode {
   kOk = 0,
-  kInvalidArgument,   // the caller passed something unusable (bad key, missing field, ...)
-  kNetwork,           // connection refused/reset, DNS failure, ...
-  kTimeout,           // connect or transfer timeout, or a deadline passed
-  kTls,               // TLS handshake or certificate failure
-  kResponseTooLarge,  // the response (body or headers) is over a configured limit
-  kApi,               // the server answered an error (HTTP status + WeChat code/message)
-  kMissingHeader,     // a Wechatpay-* header needed for verification is absent
-  kUnknownSerial,     // Wechatpay-Serial names no key we hold
-  kTimestampSkew,     // Wechatpay-Timestamp outside the accepted window
-  kBadSignature,      // the signature does not verify
-  kSignatureProbe,    // a WECHATPAY/SIGNTEST/ probe signature (never a real response)
-  kDigestMismatch,    // a downloaded file does not match the expected digest
-  kDecryption,        // AES-GCM / RSA-OAEP / AES-ECB decryption failed
-  kParse,             // malformed JSON / XML / PEM / response shape
-  kCancelled,         // the call was cancelled or the client went away
-  kInternal,          // a bug or an OpenSSL/curl failure that fits nothing above
+  kInvalidArgument,     // the caller passed something unusable (bad key, missing field, ...)
+  kNetwork,             // connection refused/reset, DNS failure, ...
+  kTimeout,             // connect or transfer timeout, or a deadline passed
+  kTls,                 // TLS handshake or certificate failure
+  kResponseTooLarge,    // the response (body or headers) is over a configured limit
+  kApi,                 // the server answered an error (HTTP status + WeChat code/message)
+  kMissingHeader,       // a Wechatpay-* header needed for verification is absent
+  kUnknownSerial,       // Wechatpay-Serial names no key we hold
+  kInvalidCertificate,  // a platform certificate is expired, not yet valid, or not the one
+                        // its stated serial names
+  kTimestampSkew,       // Wechatpay-Timestamp outside the accepted window
+  kBadSignature,        // the signature does not verify
+  kSignatureProbe,      // a WECHATPAY/SIGNTEST/ probe signature (never a real response)
+  kDigestMismatch,      // a downloaded file does not match the expected digest
+  kDecryption,          // AES-GCM / RSA-OAEP / AES-ECB decryption failed
+  kParse,               // malformed JSON / XML / PEM / response shape
+  kCancelled,           // the call was cancelled or the client went away
+  kInternal,            // a bug or an OpenSSL/curl failure that fits nothing above
 };
 
 // Stable name of a code, e.g. "INVALID_ARGUMENT".
@@ -40,8 +42,9 @@ const char* ErrorCodeName(ErrorCode code);
 // True for the codes that mean "the response could not be trusted".
 constexpr bool IsVerificationError(ErrorCode code) {
   return code == ErrorCode::kMissingHeader || code == ErrorCode::kUnknownSerial ||
-         code == ErrorCode::kTimestampSkew || code == ErrorCode::kBadSignature ||
-         code == ErrorCode::kSignatureProbe || code == ErrorCode::kDigestMismatch;
+         code == ErrorCode::kInvalidCertificate || code == ErrorCode::kTimestampSkew ||
+         code == ErrorCode::kBadSignature || code == ErrorCode::kSignatureProbe ||
+         code == ErrorCode::kDigestMismatch;
 }
 
 // An error. `message` is written for a human and never contains secret material.

@@ -21,6 +21,9 @@ namespace url {
 
 // RFC 3986: every byte except ALPHA / DIGIT / "-" / "." / "_" / "~" becomes %XX (upper-case hex).
 std::string PercentEncode(std::string_view s);
+// The same, appended to `out`. It grows `out` only as push_back does: a caller that reserved
+// 3 * s.size() beforehand gets no reallocation (so no stray copy of a secret in freed memory).
+void AppendPercentEncoded(std::string& out, std::string_view s);
 // Decodes %XX (and '+' to space when `plus_as_space`). kParse on a bad escape.
 Result<std::string> PercentDecode(std::string_view s, bool plus_as_space = false);
 // "k1=v1&k2=v2", each key and value percent-encoded once, in the given order.

@@ -90,20 +90,19 @@ Result<Fields> ParsePaymentNotification(std::string_view xml, std::string_view a
   return body;
 }
 
-Result<Fields> ParseRefundNotification(std::string_view xml, std::string_view apiv2_key) {
+Result<RefundNotification> ParseRefundNotification(std::string_view xml,
+                                                   std::string_view apiv2_key) {
   if (apiv2_key.empty()) return EmptyKey();
   Result<Fields> body = DecodeXml(xml);
-  if (!body) return body;
+  if (!body) return std::move(body).error();
   if (Status s = CheckReturnCode(*body, "refund notification"); !s) return std::move(s).error();
   const std::string* req_info = body->Find("req_info");
   if (req_info == nullptr || req_info->empty()) {
     return Error(ErrorCode::kParse, "refund notification has no req_info");
   }
   Result<Fields> inner = DecryptReqInfo(*req_info, apiv2_key);
-  if (!inner) return inner;
-  Fields merged = std::move(*body);
-  for (const auto& [k, v] : *inner) merged.Set(k, v);
-  return merged;
+  if (!inner) return std::move(inner).error();
+  return RefundNotification{std::move(*inner), std::move(*body)};
 }
 
 }  // namespace wechatpay::apiv2

@@ -719,6 +719,11 @@ TEST_F(CliTest, CrtDownloadsVerifiesAndSaves) {
   auto j = nlohmann::json::parse(json.out, nullptr, false);
   ASSERT_TRUE(j.is_array()) << json.out;
   EXPECT_EQ(j.at(0).value("serial_no", ""), serial);
+  // The certificate's own dates (issue 18, item 5), also on the text line.
+  EXPECT_EQ(j.at(0).value("not_before", ""), UtcTimeText(cert->not_before()));
+  EXPECT_EQ(j.at(0).value("not_after", ""), UtcTimeText(cert->not_after()));
+  EXPECT_THAT(r.out, HasSubstr("valid " + UtcTimeText(cert->not_before()) + " to " +
+                               UtcTimeText(cert->not_after())));
 
   auto no_key = RunWxpay({"--config", *config_, "crt", "-o", dir}, {{"WECHATPAY_APIV3_KEY", ""}});
   EXPECT_EQ(no_key.exit_code, 0) << "an empty variable is unset: the file's key is used";

@@ -49,6 +49,14 @@ Certificate LoadCertificate(const std::string& name) {
   return OrDie(Certificate::FromFile(DataPath(name)), name);
 }
 
+Certificate VectorEraPlatformCertificate() {
+  static const Certificate cert = OrDie(
+      Certificate::SelfSigned(LoadPrivateKey("platform_key.pem"), "vector-era platform",
+                              LoadCertificate("platform_cert.pem").serial(), 1690000000, 3650),
+      "vector-era platform certificate");
+  return cert;
+}
+
 Headers HeadersFromJson(const nlohmann::json& obj) {
   Headers h;
   for (auto it = obj.begin(); it != obj.end(); ++it) h.Add(it.key(), it.value().get<std::string>());

@@ -657,29 +657,35 @@ TEST(Apiv2Notification, PaymentRejections) {
   ExpectError(ParsePaymentNotification("not xml", Key()), ErrorCode::kParse);
 }
 
-TEST(Apiv2Notification, RefundDecryptsAndMerges) {
+// Issue 18, item 11: only what decrypts from req_info is returned as the notification's fields;
+// the envelope, which nothing authenticates, is kept apart.
+TEST(Apiv2Notification, RefundDecryptsAndKeepsTheEnvelopeApart) {
   const auto& v = ReqInfoVector();
   const std::string key = v["apiv2_key"].get<std::string>();
   Fields outer{{"return_code", "SUCCESS"},
                {"appid", "wx8888888888888888"},
                {"mch_id", "1900000109"},
                {"nonce_str", "abc"},
-               {"refund_status", "FORGED"},  // an outer copy never wins over the encrypted one
+               {"refund_status", "FORGED"},          // an envelope copy of an encrypted field
+               {"settlement_refund_fee", "999999"},  // a field the ciphertext does not carry
                {"req_info", v["ciphertext_base64"].get<std::string>()}};
-  Result<Fields> r = ParseRefundNotification(EncodeXml(outer), key);
+  Result<RefundNotification> r = ParseRefundNotification(EncodeXml(outer), key);
   ASSERT_TRUE(r.ok()) << r.error().ToString();
-  EXPECT_EQ(r->Get("appid"), "wx8888888888888888");
-  EXPECT_EQ(r->Get("out_refund_no"), "131811191610442717309");
-  EXPECT_EQ(r->Get("refund_status"), "SUCCESS");
-  EXPECT_EQ(r->Get("refund_fee"), "3960");
-  EXPECT_EQ(r->size(), outer.size() + 3);
+  EXPECT_EQ(r->fields.Get("out_refund_no"), "131811191610442717309");
+  EXPECT_EQ(r->fields.Get("refund_status"), "SUCCESS");
+  EXPECT_EQ(r->fields.Get("refund_fee"), "3960");
+  EXPECT_EQ(r->fields.size(), 4u);  // the vector's req_info holds four fields
+  EXPECT_FALSE(r->fields.Has("settlement_refund_fee"));
+  EXPECT_FALSE(r->fields.Has("appid"));
+  EXPECT_FALSE(r->fields.Has("req_info"));
+  EXPECT_EQ(r->unauthenticated, outer);
 
   // Sandbox direction: EncryptReqInfo output is accepted.
   Fields inner{{"out_refund_no", "R1"}, {"refund_fee", "1"}, {"refund_status", "CHANGE"}};
   Fields outer2{{"return_code", "SUCCESS"}, {"req_info", *EncryptReqInfo(inner, Key())}};
-  Result<Fields> r2 = ParseRefundNotification(EncodeXml(outer2), Key());
+  Result<RefundNotification> r2 = ParseRefundNotification(EncodeXml(outer2), Key());
   ASSERT_TRUE(r2.ok()) << r2.error().ToString();
-  EXPECT_EQ(r2->Get("refund_status"), "CHANGE");
+  EXPECT_EQ(r2->fields, inner);
 }
 
 TEST(Apiv2Notification, RefundRejections) {
@@ -689,7 +695,7 @@ TEST(Apiv2Notification, RefundRejections) {
   ExpectError(ParseRefundNotification(body, ""), ErrorCode::kInvalidArgument);
   ExpectError(ParseRefundNotification("<xml><return_code>SUCCESS</return_code></xml>", Key()),
               ErrorCode::kParse, "req_info");
-  Result<Fields> fail = ParseRefundNotification(
+  Result<RefundNotification> fail = ParseRefundNotification(
       "<xml><return_code>FAIL</return_code><return_msg>system busy</return_msg></xml>", Key());
   ExpectError(fail, ErrorCode::kApi, "system busy");
   EXPECT_EQ(fail.error().api_code, "FAIL");

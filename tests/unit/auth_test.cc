@@ -29,7 +29,7 @@ RequestSigner VectorSigner() {
 
 std::shared_ptr<PlatformKeyStore> VectorKeyStore() {
   auto store = std::make_shared<PlatformKeyStore>();
-  store->AddCertificate(LoadCertificate("platform_cert.pem"));
+  store->AddCertificate(testing::VectorEraPlatformCertificate());
   EXPECT_TRUE(
       store->AddPublicKey(Vectors()["pub_key_id"], LoadPublicKey("pubkey_mode_public.pem")));
   return store;
@@ -177,6 +177,36 @@ TEST_F(Verification, EachFailureHasItsOwnCode) {
   // A custom window.
   ResponseVerifier wide(store_, FixedClock(1700000100 + 3600), 7200);
   EXPECT_TRUE(wide.Verify(good, body));
+}
+
+// Issue 18, item 5: a held certificate verifies only within its validity, and outside it the
+// error says which way (expired / not yet valid) with the dates.
+TEST_F(Verification, CertificatesVerifyOnlyWithinTheirValidity) {
+  auto key = LoadPrivateKey("platform_key.pem");
+  constexpr int64_t kStart = 1800000000;
+  auto cert = Certificate::SelfSigned(key, "short-lived platform", "0D0E0F01", kStart, 1);
+  ASSERT_TRUE(cert);
+  auto store = std::make_shared<PlatformKeyStore>();
+  store->AddCertificate(*cert);
+  auto at = [&](int64_t now) {
+    Headers h;
+    EXPECT_TRUE(SignResponse(key, "0D0E0F01", now, "n", "{}", h));
+    return ResponseVerifier(store, FixedClock(now)).Verify(h, "{}");
+  };
+  EXPECT_TRUE(at(kStart));
+  EXPECT_TRUE(at(kStart + 86400));
+  Status early = at(kStart - 1);
+  ASSERT_FALSE(early);
+  EXPECT_EQ(early.error().code, ErrorCode::kInvalidCertificate);
+  EXPECT_THAT(early.error().message,
+              HasSubstr("certificate 0D0E0F01 is not valid before " + UtcTimeText(kStart)));
+  Status late = at(kStart + 86401);
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, ErrorCode::kInvalidCertificate);
+  EXPECT_THAT(late.error().message,
+              HasSubstr("certificate 0D0E0F01 expired at " + UtcTimeText(kStart + 86400)));
+  EXPECT_EQ(UtcTimeText(kStart), "2027-01-15T08:00:00Z");
+  EXPECT_STREQ(ErrorCodeName(ErrorCode::kInvalidCertificate), "INVALID_CERTIFICATE");
 }
 
 TEST_F(Verification, SignResponseRoundTrip) {

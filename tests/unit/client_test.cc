@@ -560,18 +560,23 @@ TEST_F(ClientTest, EncryptSensitiveUsesCertificateWhenNoPublicKey) {
 
 // ---- platform certificates ----
 
+nlohmann::json CertificateEntry(const Certificate& cert, const std::string& apiv3_key,
+                                const std::string& serial_override = "") {
+  auto ct = crypto::AesGcmEncrypt(apiv3_key, "0123456789ab", "certificate", cert.ToPem());
+  return {{"serial_no", serial_override.empty() ? cert.serial() : serial_override},
+          {"effective_time", "2026-11-23T15:37:14+08:00"},
+          {"expire_time", "2126-10-30T15:37:14+08:00"},
+          {"encrypt_certificate",
+           {{"algorithm", "AEAD_AES_256_GCM"},
+            {"nonce", "0123456789ab"},
+            {"associated_data", "certificate"},
+            {"ciphertext", *ct}}}};
+}
+
 std::string CertificatesBody(const Certificate& cert, const std::string& apiv3_key,
                              const std::string& serial_override = "") {
-  auto ct = crypto::AesGcmEncrypt(apiv3_key, "0123456789ab", "certificate", cert.ToPem());
-  nlohmann::json j = {{"data",
-                       {{{"serial_no", serial_override.empty() ? cert.serial() : serial_override},
-                         {"effective_time", "2026-11-23T15:37:14+08:00"},
-                         {"expire_time", "2126-10-30T15:37:14+08:00"},
-                         {"encrypt_certificate",
-                          {{"algorithm", "AEAD_AES_256_GCM"},
-                           {"nonce", "0123456789ab"},
-                           {"associated_data", "certificate"},
-                           {"ciphertext", *ct}}}}}}};
+  nlohmann::json j = {
+      {"data", nlohmann::json::array({CertificateEntry(cert, apiv3_key, serial_override)})}};
   return j.dump();
 }
 
@@ -602,9 +607,14 @@ TEST_F(ClientTest, RefreshRejectsBadDownloads) {
   ASSERT_FALSE(r1);
   EXPECT_EQ(r1.error().code, ErrorCode::kDecryption);
   EXPECT_THAT(r1.error().ToString(), Not(HasSubstr(Vectors()["apiv3_key"].get<std::string>())));
-  // serial_no that does not match the certificate.
+  // serial_no that does not match the certificate: a certificate error, not a bad signature.
   fake_->Enqueue(Signed(200, CertificatesBody(cert, Vectors()["apiv3_key"], "ABCDEF01")));
-  EXPECT_FALSE(client.RefreshPlatformCertificates());
+  auto r2 = client.RefreshPlatformCertificates();
+  ASSERT_FALSE(r2);
+  EXPECT_EQ(r2.error().code, ErrorCode::kInvalidCertificate);
+  EXPECT_THAT(r2.error().message,
+              HasSubstr("entry serial_no ABCDEF01 does not match its certificate's serial " +
+                        cert.serial()));
   // Signed by a key that is neither held nor downloaded.
   HttpResponse forged = SignedResponse(LoadPrivateKey("other_rsa_key.pem"), cert.serial(), 200,
                                        CertificatesBody(cert, Vectors()["apiv3_key"]), now_);
@@ -613,6 +623,97 @@ TEST_F(ClientTest, RefreshRejectsBadDownloads) {
   ASSERT_FALSE(r3);
   EXPECT_EQ(r3.error().code, ErrorCode::kBadSignature);
   EXPECT_EQ(client.platform_keys().size(), 1u);  // nothing was added
+}
+
+// Issue 18, item 5: a downloaded certificate outside its validity is neither kept nor returned
+// (so `wxpay crt` never saves it); the valid one in the same answer is.
+TEST_F(ClientTest, RefreshSkipsCertificatesOutsideTheirValidity) {
+  std::vector<std::string> lines;
+  ClientOptions o = Options();
+  o.platform_certificates.clear();
+  o.logger = [&](LogLevel, std::string_view line) { lines.emplace_back(line); };
+  Client client = MakeClient(std::move(o));
+  Certificate cert = LoadCertificate("platform_cert.pem");
+  PrivateKey other = LoadPrivateKey("other_rsa_key.pem");
+  auto expired = Certificate::SelfSigned(other, "old platform", "0A0B0C01", kNow - 20 * 86400, 10);
+  auto future = Certificate::SelfSigned(other, "next platform", "0A0B0C02", kNow + 60, 365);
+  ASSERT_TRUE(expired && future);
+  const std::string key = Vectors()["apiv3_key"];
+  nlohmann::json body = {{"data",
+                          {CertificateEntry(*expired, key), CertificateEntry(cert, key),
+                           CertificateEntry(*future, key)}}};
+  fake_->Enqueue(Signed(200, body.dump()));
+  auto got = client.RefreshPlatformCertificates();
+  ASSERT_TRUE(got) << got.error().ToString();
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].certificate.serial(), cert.serial());
+  EXPECT_TRUE(client.platform_keys().Find(cert.serial()));
+  std::string log;
+  for (const auto& l : lines) log += l + "\n";
+  EXPECT_THAT(log, HasSubstr("certificate 0A0B0C01 expired at " +
+                             UtcTimeText(expired->not_after()) + " (now " + UtcTimeText(kNow)));
+  EXPECT_THAT(log, HasSubstr("certificate 0A0B0C02 is not valid before " +
+                             UtcTimeText(future->not_before())));
+  // Held but refused: a response signed with either says why, instead of "unknown serial".
+  for (const char* serial : {"0A0B0C01", "0A0B0C02"}) {
+    fake_->Enqueue(SignedResponse(other, serial, 200, "{}", now_));
+    auto r = client["v3/x"].get();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidCertificate) << serial;
+  }
+  // The not yet valid one verifies once it is valid, without another download.
+  now_ = kNow + 61;
+  fake_->Enqueue(SignedResponse(other, "0A0B0C02", 200, "{}", now_));
+  EXPECT_TRUE(client["v3/x"].get());
+  EXPECT_EQ(fake_->request_count(), 4u);
+}
+
+// Issue 18, items 5 and 8: configured certificates are checked against the clock when they
+// verify, and an expired one is reported as such (not as an unknown serial or a bad signature).
+TEST_F(ClientTest, ConfiguredCertificatesOutsideTheirValidityDoNotVerify) {
+  auto expired =
+      Certificate::SelfSigned(platform_key_, "old platform", "0A0B0C03", kNow - 20 * 86400, 10);
+  auto future = Certificate::SelfSigned(platform_key_, "next platform", "0A0B0C04", kNow + 60, 1);
+  ASSERT_TRUE(expired && future);
+  std::vector<std::string> lines;
+  ClientOptions o = Options();
+  o.platform_certificates = {*expired, *future, LoadCertificate("platform_cert.pem")};
+  o.logger = [&](LogLevel, std::string_view line) { lines.emplace_back(line); };
+  Client client = MakeClient(std::move(o));
+  std::string log;
+  for (const auto& l : lines) log += l + "\n";
+  EXPECT_THAT(log, HasSubstr("ClientOptions.platform_certificates: certificate 0A0B0C03 expired"));
+  EXPECT_THAT(log, HasSubstr("certificate 0A0B0C04 is not valid before"));
+
+  fake_->Enqueue(SignedResponse(platform_key_, "0A0B0C03", 200, "{}", now_));
+  auto r1 = client["v3/x"].get();
+  ASSERT_FALSE(r1);
+  EXPECT_EQ(r1.error().code, ErrorCode::kInvalidCertificate);
+  EXPECT_TRUE(IsVerificationError(r1.error().code));
+  EXPECT_EQ(r1.error().message,
+            "the signing platform certificate 0A0B0C03 expired at " +
+                UtcTimeText(expired->not_after()) + " (now " + UtcTimeText(kNow) +
+                "); download current certificates (Client::RefreshPlatformCertificates, "
+                "`wxpay crt`)");
+  fake_->Enqueue(SignedResponse(platform_key_, "0A0B0C04", 200, "{}", now_));
+  auto r2 = client["v3/x"].get();
+  ASSERT_FALSE(r2);
+  EXPECT_EQ(r2.error().code, ErrorCode::kInvalidCertificate);
+  EXPECT_THAT(r2.error().message, HasSubstr("is not valid before"));
+  EXPECT_EQ(fake_->request_count(), 2u);  // neither triggered a certificate download
+  // Once valid (the clock moved on), the same certificate verifies.
+  now_ = kNow + 120;
+  fake_->Enqueue(SignedResponse(platform_key_, "0A0B0C04", 200, "{}", now_));
+  EXPECT_TRUE(client["v3/x"].get());
+  // Encryption never picks a certificate outside its validity either.
+  auto serial = std::string();
+  ClientOptions only_old = Options();
+  only_old.platform_public_keys.clear();
+  only_old.platform_certificates = {*expired};
+  Client old_client = MakeClient(std::move(only_old));
+  auto enc = old_client.EncryptSensitive("x", &serial);
+  ASSERT_FALSE(enc);
+  EXPECT_THAT(enc.error().message, HasSubstr("no valid platform certificate"));
 }
 
 TEST_F(ClientTest, PublicKeyOnlyMerchantIsRecognised) {
@@ -718,8 +819,10 @@ TEST_F(ClientTest, SignedStatementDownload) {
 // ---- callbacks, logging, threads ----
 
 TEST_F(ClientTest, ParseNotificationThroughTheClient) {
-  now_ = 1700000200;
-  Client client = MakeClient();
+  now_ = 1700000200;  // the vector's time
+  ClientOptions o = Options();
+  o.platform_certificates = {testing::VectorEraPlatformCertificate()};
+  Client client = MakeClient(std::move(o));
   const auto& v = Vectors()["notification"];
   auto n = client.ParseNotification(testing::HeadersFromJson(v["headers"]),
                                     v["body"].get<std::string>());
