@@ -118,7 +118,20 @@ class ForkedTokenServer {
 
 class SecretWipeTest : public ::testing::TestWithParam<bool> {};
 
+#if defined(__SANITIZE_ADDRESS__)
+#define WECHATPAY_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WECHATPAY_TEST_ASAN 1
+#endif
+#endif
+
 TEST_P(SecretWipeTest, TheAppsecretLeavesNoCopyOfTheTokenRequest) {
+#if defined(WECHATPAY_TEST_ASAN)
+  // AddressSanitizer's heap and shadow are reservations of terabytes: scanning them is not
+  // feasible, and its allocator is not the one the wiping functions wrap. The plain build runs it.
+  GTEST_SKIP() << "the memory scan needs the plain allocator (not AddressSanitizer's)";
+#endif
   const bool stable = GetParam();
   // Built a character at a time so that this test's own code holds no copy of the request form.
   std::string secret;
