@@ -273,14 +273,13 @@ Status ResponseVerifier::Verify(const Headers& headers, std::string_view body) c
                  "Wechatpay-Serial " + serial +
                      " names no platform certificate or WeChat Pay public key this client holds");
   }
-  if (key->certificate) {
-    // A certificate outside its validity is not a key to trust, whatever it signed.
-    if (Status v = key->certificate->CheckValidAt(now); !v) {
-      return Error(ErrorCode::kInvalidCertificate,
-                   "the signing platform " + v.error().message +
-                       "; download current certificates (Client::RefreshPlatformCertificates, "
-                       "`wxpay crt`)");
-    }
+  // A certificate outside its validity is not a key to trust, whatever it signed. (ValidAt
+  // first: the message is built only for a refusal.)
+  if (key->certificate && !key->certificate->ValidAt(now)) {
+    return Error(ErrorCode::kInvalidCertificate,
+                 "the signing platform " + key->certificate->CheckValidAt(now).error().message +
+                     "; download current certificates (Client::RefreshPlatformCertificates, "
+                     "`wxpay crt`)");
   }
   Status s = crypto::RsaSha256Verify(key->key, ResponseSigningMessage(ts, nonce, body), signature);
   if (!s) {

@@ -706,7 +706,7 @@ TEST_F(ClientTest, ConfiguredCertificatesOutsideTheirValidityDoNotVerify) {
   fake_->Enqueue(SignedResponse(platform_key_, "0A0B0C04", 200, "{}", now_));
   EXPECT_TRUE(client["v3/x"].get());
   // Encryption never picks a certificate outside its validity either.
-  auto serial = std::string();
+  std::string serial;
   ClientOptions only_old = Options();
   only_old.platform_public_keys.clear();
   only_old.platform_certificates = {*expired};
