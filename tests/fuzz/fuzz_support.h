@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "wechatpay/crypto.h"
 
@@ -48,6 +49,20 @@ inline Certificate TestCertificate(const std::string& name) {
   std::fprintf(stderr, "fuzz invariant violated: %s%s%.*s\n", what, detail.empty() ? "" : ": ",
                static_cast<int>(detail.size() > 2000 ? 2000 : detail.size()), detail.data());
   std::abort();
+}
+
+// For LLVMFuzzerInitialize of a stateful target (one that keeps what inputs create, such as the
+// sandbox): every input then looks like a leak to libFuzzer, which runs LeakSanitizer after each
+// one (a full heap scan, ten times the input's own cost). Inserts -detect_leaks=0 right after the
+// program name, so that a -detect_leaks given on the command line still wins.
+inline void LeakCheckOffByDefault(int* argc, char*** argv) {
+  static std::vector<char*> args;
+  static char no_leaks[] = "-detect_leaks=0";
+  args.assign(*argv, *argv + *argc);
+  args.insert(args.begin() + (args.empty() ? 0 : 1), no_leaks);
+  args.push_back(nullptr);
+  *argc = static_cast<int>(args.size() - 1);
+  *argv = args.data();
 }
 
 }  // namespace wechatpay::fuzz
