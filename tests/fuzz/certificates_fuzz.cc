@@ -95,16 +95,15 @@ wechatpay::HttpResponse RawResponse(std::string_view in) {
 }
 
 std::string Answer(const std::string& serial, const std::string& ciphertext) {
-  nlohmann::json doc = {
-      {"data",
-       {{{"serial_no", serial},
-         {"effective_time", "2026-11-23T15:37:14+08:00"},
-         {"expire_time", "2126-10-30T15:37:14+08:00"},
-         {"encrypt_certificate",
-          {{"algorithm", "AEAD_AES_256_GCM"},
-           {"nonce", "fuzznonce123"},
-           {"associated_data", "certificate"},
-           {"ciphertext", ciphertext}}}}}}};
+  nlohmann::json doc = {{"data",
+                         {{{"serial_no", serial},
+                           {"effective_time", "2026-11-23T15:37:14+08:00"},
+                           {"expire_time", "2126-10-30T15:37:14+08:00"},
+                           {"encrypt_certificate",
+                            {{"algorithm", "AEAD_AES_256_GCM"},
+                             {"nonce", "fuzznonce123"},
+                             {"associated_data", "certificate"},
+                             {"ciphertext", ciphertext}}}}}}};
   return doc.dump();
 }
 
@@ -157,7 +156,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // mode 2: the input is the certificate.
   auto parsed = wechatpay::Certificate::FromPem(in);
   std::string serial = parsed ? parsed->serial() : std::string("5157F09EFDC096DE15EBE81A47057A72");
-  auto ciphertext = wechatpay::crypto::AesGcmEncrypt(f.apiv3_key, "fuzznonce123", "certificate", in);
+  auto ciphertext =
+      wechatpay::crypto::AesGcmEncrypt(f.apiv3_key, "fuzznonce123", "certificate", in);
   if (!ciphertext) Fail("AesGcmEncrypt", ciphertext.error().message);
   fake->Enqueue(f.Signed(Answer(serial, *ciphertext)));
   auto got = client->RefreshPlatformCertificates();

@@ -28,7 +28,8 @@ inline std::string ReadTestData(const std::string& name) {
 }
 
 inline const nlohmann::json& Vectors() {
-  static const nlohmann::json* v = new nlohmann::json(nlohmann::json::parse(ReadTestData("vectors.json")));
+  static const nlohmann::json* v =
+      new nlohmann::json(nlohmann::json::parse(ReadTestData("vectors.json")));
   return *v;
 }
 

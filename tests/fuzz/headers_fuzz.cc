@@ -92,9 +92,9 @@ void CheckAuthorization(std::string_view value) {
     return;
   }
   std::string again = std::string(wechatpay::kAuthScheme) + " mchid=\"" + parts->mchid +
-                      "\",nonce_str=\"" + parts->nonce_str + "\",timestamp=\"" +
-                      parts->timestamp + "\",serial_no=\"" + parts->serial_no +
-                      "\",signature=\"" + parts->signature + "\"";
+                      "\",nonce_str=\"" + parts->nonce_str + "\",timestamp=\"" + parts->timestamp +
+                      "\",serial_no=\"" + parts->serial_no + "\",signature=\"" + parts->signature +
+                      "\"";
   auto reparsed = wechatpay::ParseAuthorization(again);
   if (!reparsed) Fail("a written Authorization does not parse", reparsed.error().message);
   if (reparsed->mchid != parts->mchid || reparsed->serial_no != parts->serial_no ||

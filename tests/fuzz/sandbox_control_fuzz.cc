@@ -122,9 +122,9 @@ struct Fixture {
     nlohmann::json body = {
         {"merchant_submit_id", submit},
         {"submit_data", R"({"record_fields":[{"type":1,"repeated_field_data":"[{}]"}]})"}};
-    WireResponse r = Signed(
-        "POST", "/v3/transaction-block/transaction-block-submissions/sub-mchid/1900009231",
-        body.dump());
+    WireResponse r =
+        Signed("POST", "/v3/transaction-block/transaction-block-submissions/sub-mchid/1900009231",
+               body.dump());
     if (r.status != 200) Fail("setup: creating a block submission", r.body);
     auto j = nlohmann::json::parse(r.body, nullptr, false);
     if (!j.is_object() || !j.contains("block_submission_id") ||

@@ -78,15 +78,16 @@ TEST(MultipartHardeningTest, BareCrLfNulInPartHeadersAreParseErrors) {
       "name=\"x\"; other=\"\n\"",
   };
   for (const std::string& disposition : cases) {
-    std::string body = "--B\r\nContent-Disposition: form-data; " + disposition +
-                       "\r\n\r\ndata\r\n--B--\r\n";
+    std::string body =
+        "--B\r\nContent-Disposition: form-data; " + disposition + "\r\n\r\ndata\r\n--B--\r\n";
     auto parts = DecodeMultipart("multipart/form-data; boundary=B", body);
     ASSERT_FALSE(parts) << "accepted: " << disposition;
     EXPECT_EQ(parts.error().code, ErrorCode::kParse);
     EXPECT_THAT(parts.error().message, HasSubstr("bare CR, LF or NUL"));
   }
-  std::string bad_type = "--B\r\nContent-Disposition: form-data; name=\"x\"\r\n"
-                         "Content-Type: text/plain\rX-Injected: 1\r\n\r\ndata\r\n--B--\r\n";
+  std::string bad_type =
+      "--B\r\nContent-Disposition: form-data; name=\"x\"\r\n"
+      "Content-Type: text/plain\rX-Injected: 1\r\n\r\ndata\r\n--B--\r\n";
   auto parts = DecodeMultipart("multipart/form-data; boundary=B", bad_type);
   ASSERT_FALSE(parts);
   EXPECT_EQ(parts.error().code, ErrorCode::kParse);
