@@ -9,7 +9,8 @@ DEB_PACKAGES := g++ make cmake pkg-config python3 openssl ca-certificates \
   libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libpugixml-dev libcli11-dev \
   libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev
 
-.PHONY: all deps configure build test demo bench asan install-test format clean
+.PHONY: all deps configure build test demo bench asan fuzz fuzz-build fuzz-merge install-test format \
+  clean
 
 all: build
 
@@ -57,6 +58,26 @@ asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build build/asan -j $(JOBS)
 	cd build/asan && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# libFuzzer (docs/fuzzing.md): builds the `fuzz` preset (clang, library instrumented, ASan+UBSan)
+# into build/fuzz, then fuzzes every target FUZZ_SECONDS seconds, FUZZ_JOBS at a time (or only
+# FUZZ_TARGETS, e.g. "url headers"). Crash inputs land in build/fuzz/artifacts/<target>/; the run
+# fails if there are any. `make fuzz-merge` adds what raised coverage to tests/fuzz/corpus/.
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 1
+FUZZ_TARGETS ?=
+FUZZ_LAUNCHER := $(if $(shell command -v ccache 2>/dev/null),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+
+fuzz-build:
+	@$(MAKE) deps DEB_PACKAGES="$(DEB_PACKAGES) clang libclang-rt-dev"
+	@cmake --preset fuzz $(FUZZ_LAUNCHER) >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+
+fuzz: fuzz-build
+	@tools/run_fuzz.sh run $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_TARGETS)
+
+fuzz-merge: fuzz-build
+	@tools/run_fuzz.sh merge $(FUZZ_TARGETS)
 
 format:
 	@git ls-files '*.h' '*.cc' | xargs clang-format -i

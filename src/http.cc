@@ -60,6 +60,10 @@ Result<Headers> Headers::Parse(std::string_view text) {
                    "header line " + std::to_string(line_no) + " is not 'Name: value'");
     }
     std::string_view name = Trim(line.substr(0, colon));
+    if (name.empty()) {  // e.g. "\r: v": only a CR before the colon, trimmed away
+      return Error(ErrorCode::kParse,
+                   "header line " + std::to_string(line_no) + " has an empty name");
+    }
     if (name.find_first_of(" \t") != std::string_view::npos) {
       return Error(ErrorCode::kParse,
                    "header line " + std::to_string(line_no) + " has a space in its name");

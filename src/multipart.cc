@@ -2,6 +2,7 @@
 #include "wechatpay/multipart.h"
 
 #include <cctype>
+#include <optional>
 
 #include "wechatpay/crypto.h"
 
@@ -9,7 +10,9 @@ namespace wechatpay {
 
 namespace {
 
-// A header parameter value as a quoted-string (RFC 7578: quotes and line breaks escaped).
+// A header parameter value as a quoted-string, escaped the way browsers escape form field names
+// and filenames (WHATWG HTML, "multipart/form-data encoding algorithm"; RFC 7578 4.2): '"' as
+// %22, CR as %0D, LF as %0A, nothing else. DecodeMultipart reverses exactly these three escapes.
 std::string Quoted(std::string_view v) {
   std::string out = "\"";
   for (char c : v) {
@@ -27,6 +30,27 @@ std::string Quoted(std::string_view v) {
   return out;
 }
 
+// The inverse of Quoted's escapes: %22, %0D and %0A (upper case, as written) become '"', CR and
+// LF; every other '%' is kept. The result never contains those three sequences, so decoding what
+// EncodeMultipart wrote from a decoded name gives that name back.
+std::string Unescape(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '%' && i + 2 < v.size()) {
+      std::string_view code = v.substr(i + 1, 2);
+      char c = code == "22" ? '"' : code == "0D" ? '\r' : code == "0A" ? '\n' : '\0';
+      if (c != '\0') {
+        out.push_back(c);
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(v[i]);
+  }
+  return out;
+}
+
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -39,9 +63,10 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-// The value of parameter `name` in a header value like `form-data; name="meta"`. A quoted value
-// runs to its closing quote, so it may contain ';' (a file called "a;b.png").
-std::string Param(std::string_view header, std::string_view name) {
+// The value of parameter `name` in a header value like `form-data; name="meta"`, or nullopt when
+// absent. A quoted value runs to its closing quote, so it may contain ';' (a file called
+// "a;b.png").
+std::optional<std::string> Param(std::string_view header, std::string_view name) {
   std::size_t pos = header.find(';');
   while (pos != std::string_view::npos && pos < header.size()) {
     ++pos;  // past ';'
@@ -54,7 +79,7 @@ std::string Param(std::string_view header, std::string_view name) {
     std::size_t next;
     if (v < header.size() && header[v] == '"') {
       std::size_t close = header.find('"', v + 1);
-      if (close == std::string_view::npos) return {};  // unterminated: no value
+      if (close == std::string_view::npos) return std::nullopt;  // unterminated: no value
       value = header.substr(v + 1, close - v - 1);
       next = header.find(';', close + 1);
     } else {
@@ -64,7 +89,13 @@ std::string Param(std::string_view header, std::string_view name) {
     if (key == name) return std::string(value);
     pos = next;
   }
-  return {};
+  return std::nullopt;
+}
+
+// A CR, LF or NUL in a header value: part headers end at CRLF, so such a byte can only be bare
+// (never written by a sender, which escapes line breaks in names as %0D and %0A).
+bool HasBareControl(std::string_view value) {
+  return value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
 }
 
 Error ParseError(const std::string& what) {
@@ -129,7 +160,8 @@ std::string NewMultipartBoundary(const MultipartForm& form) {
     std::string b = "----WechatPayBoundary" + crypto::RandomNonce(24);
     bool clash = form.meta.find(b) != std::string::npos ||
                  form.file.data.find(b) != std::string::npos ||
-                 form.file.filename.find(b) != std::string::npos;
+                 form.file.filename.find(b) != std::string::npos ||
+                 form.file.field.find(b) != std::string::npos;
     for (const auto& [k, v] : form.fields) {
       clash = clash || k.find(b) != std::string::npos || v.find(b) != std::string::npos;
     }
@@ -142,7 +174,10 @@ Result<std::vector<MultipartPart>> DecodeMultipart(std::string_view content_type
   if (Lower(Trim(content_type.substr(0, content_type.find(';')))) != "multipart/form-data") {
     return ParseError("the Content-Type is not multipart/form-data");
   }
-  std::string boundary = Param(content_type, "boundary");
+  if (HasBareControl(content_type)) {
+    return ParseError("the Content-Type holds a bare CR, LF or NUL");
+  }
+  std::string boundary = Param(content_type, "boundary").value_or(std::string());
   if (boundary.empty()) return ParseError("the Content-Type names no boundary");
   const std::string delim = "--" + boundary;
   std::size_t pos = body.find(delim);
@@ -167,9 +202,16 @@ Result<std::vector<MultipartPart>> DecodeMultipart(std::string_view content_type
         std::string key = Lower(Trim(line.substr(0, colon)));
         std::string_view value = Trim(line.substr(colon + 1));
         if (key == "content-disposition") {
-          part.name = Param(value, "name");
-          part.filename = Param(value, "filename");
+          // Quoted parameters included: a name or filename carries a line break as %0D/%0A.
+          if (HasBareControl(value)) {
+            return ParseError("a part's Content-Disposition holds a bare CR, LF or NUL");
+          }
+          part.name = Unescape(Param(value, "name").value_or(std::string()));
+          part.filename = Unescape(Param(value, "filename").value_or(std::string()));
         } else if (key == "content-type") {
+          if (HasBareControl(value)) {
+            return ParseError("a part's Content-Type holds a bare CR, LF or NUL");
+          }
           part.content_type = std::string(value);
         }
       }

@@ -166,7 +166,7 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Start(const SandboxOptions& options) {
     sb->Stop();
     return std::move(s).error();
   }
-  d.engine->StartNotifier();
+  if (options.send_callbacks) d.engine->StartNotifier();
   return sb;
 }
 

@@ -56,6 +56,9 @@ struct SandboxOptions {
   int idle_timeout_ms = 5000;
   // false: no socket is opened; requests are given to Sandbox::Handle (fuzzing, benchmarks).
   bool listen = true;
+  // false: callbacks are recorded (Deliveries(), GET /sandbox/notifications) but never sent; they
+  // stay PENDING. For fuzzing the control API, where a notify_url could name any host.
+  bool send_callbacks = true;
   // Multiplies WeChat Pay's callback retry schedule (15 s, 15 s, 30 s, 3 min, ...). Tests use a
   // small factor such as 0.001 so that retries happen within milliseconds.
   double notify_time_scale = 1.0;
