@@ -242,6 +242,10 @@ Result<std::unique_ptr<CallPlan>> ClientImpl::MakeApiV2Plan(const std::string& m
     MultipartForm form;
     form.fields.assign(fields.begin(), fields.end());
     form.file = opts.multipart->file;
+    if (Status s = CheckMultipartForm(form); !s) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "POST " + target.template_path + ": " + s.error().message);
+    }
     std::string boundary = NewMultipartBoundary(form);
     req.body = EncodeMultipart(form, boundary);
     req.headers.Set("Content-Type", "multipart/form-data; boundary=" + boundary);

@@ -155,6 +155,20 @@ std::string EncodeMultipart(const MultipartForm& form, std::string_view boundary
   return out;
 }
 
+Status CheckMultipartForm(const MultipartForm& form) {
+  if (form.file.field.empty()) {
+    return Error(ErrorCode::kInvalidArgument, "the multipart file part has no name");
+  }
+  for (unsigned char c : form.file.content_type) {
+    if ((c < 0x20 && c != '\t') || c == 0x7f) {
+      return Error(ErrorCode::kInvalidArgument,
+                   "the multipart file part's content_type contains a control character (byte " +
+                       std::to_string(c) + "); a content type is one header value, e.g. image/png");
+    }
+  }
+  return Status();
+}
+
 std::string NewMultipartBoundary(const MultipartForm& form) {
   while (true) {
     std::string b = "----WechatPayBoundary" + crypto::RandomNonce(24);

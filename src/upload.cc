@@ -27,8 +27,8 @@ Result<std::unique_ptr<CallPlan>> ClientImpl::PlanMultipart(const std::string& m
                    what + ": the multipart meta part must be a JSON object");
     }
   }
-  if (form.file.field.empty()) {
-    return Error(ErrorCode::kInvalidArgument, what + ": the multipart file part has no name");
+  if (Status s = CheckMultipartForm(form); !s) {
+    return Error(ErrorCode::kInvalidArgument, what + ": " + s.error().message);
   }
   if (!target.absolute) {
     // The parts by name, as the catalog describes them: meta as JSON text (its schema is checked

@@ -62,6 +62,11 @@ struct MultipartPart {
 // %0D or %0A (read back as '"', CR, LF, the ambiguity every browser form has) or a NUL (refused
 // by the decoder). Whatever DecodeMultipart returns encodes and decodes to itself.
 std::string EncodeMultipart(const MultipartForm& form, std::string_view boundary);
+// What a form must satisfy before EncodeMultipart: the file part has a field name, and its
+// content_type (written as the part's header value, unescaped) holds no control character
+// (CR, LF, NUL, any byte below 0x20 except tab, or DEL), which would start a header or part of
+// the caller's making. kInvalidArgument naming the problem; the client checks every upload.
+Status CheckMultipartForm(const MultipartForm& form);
 // A random boundary (CSPRNG) occurring in none of the form's parts.
 std::string NewMultipartBoundary(const MultipartForm& form);
 // Parses a multipart/form-data body given its Content-Type header (which names the boundary).

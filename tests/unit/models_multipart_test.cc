@@ -242,7 +242,53 @@ TEST_F(ModelsMultipartTest, BadUploadsAreRejectedBeforeSending) {
   ASSERT_TRUE(r5.wait_for(std::chrono::seconds(10)));
   ASSERT_FALSE(r5.get());
   EXPECT_THAT(r5.get().error().message, HasSubstr("meta~openid"));
+  // A content type carrying a line break would add a header of the caller's making to the part.
+  auto injected = std::make_shared<MultipartForm>(*form);
+  injected->meta = R"({"filename":"logo.png","sha256":")" + Sha256Hex(kPng) + R"("})";
+  injected->file.content_type = "image/png\r\nX-Injected: 1";
+  CallOptions o6;
+  o6.multipart = injected;
+  auto r6 = client.chain("v3/merchant/media/upload").post(o6);
+  ASSERT_FALSE(r6);
+  EXPECT_EQ(r6.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(r6.error().message, HasSubstr("content_type contains a control character (byte 13)"));
   EXPECT_EQ(fake_->request_count(), 0u);
+}
+
+TEST_F(ModelsMultipartTest, ApiV2UploadRefusesAControlCharacterInTheContentType) {
+  ClientOptions o = Options();
+  auto cert = std::make_shared<ClientCertificate>();
+  cert->cert_pem = testing::ReadData("tls_client_cert.pem");
+  cert->key_pem = testing::ReadData("tls_client_key.pem");
+  o.client_certificate = cert;
+  auto c = Client::Create(std::move(o));
+  ASSERT_TRUE(c) << c.error().ToString();
+  CallOptions opts;
+  auto form = std::make_shared<MultipartForm>();
+  form->file = {"media", "a.png", std::string("image/png\0x", 11), kPng};
+  opts.multipart = form;
+  opts.xml = std::make_shared<apiv2::Fields>(
+      apiv2::Fields{{"media_hash", crypto::HexEncode(crypto::Md5(kPng))}});
+  auto r = c->chain("v2/secapi/mch/uploadmedia").post(opts);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(r.error().message, HasSubstr("control character (byte 0)"));
+  EXPECT_EQ(fake_->request_count(), 0u);
+}
+
+TEST(MultipartCodecTest, CheckMultipartFormRefusesControlCharactersInTheContentType) {
+  MultipartForm form;
+  form.file = {"file", "a.png", "image/png; charset=binary\tx", "data"};
+  EXPECT_TRUE(CheckMultipartForm(form));  // tab is allowed in a header value
+  for (char c : {'\r', '\n', '\0', '\x1b', '\x7f'}) {
+    form.file.content_type = std::string("image/png") + c;
+    Status s = CheckMultipartForm(form);
+    ASSERT_FALSE(s) << int(c);
+    EXPECT_EQ(s.error().code, ErrorCode::kInvalidArgument);
+  }
+  form.file.content_type.clear();
+  form.file.field.clear();
+  EXPECT_FALSE(CheckMultipartForm(form));
 }
 
 TEST_F(ModelsMultipartTest, ApiV2UploadMediaSignsTheFieldsAndSendsTheFile) {
