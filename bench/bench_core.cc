@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "internal/openssl_handles.h"
+#include "crypto/openssl_handles.h"
 #include "wechatpay/client.h"
 #include "wechatpay/testing/fake_transport.h"
 

@@ -49,7 +49,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "internal/client_impl.h"
+#include "api/client_impl.h"
 #include "wechatpay/client.h"
 #include "wechatpay/curl_transport.h"
 

@@ -10,9 +10,9 @@ hand-curated corrections in `data/catalog_overrides.json`: "one of these fields"
 `response_unsigned` flag (derived from the response schema, overridable).
 
 Stage 2, default or `--generate`: reads `data/catalog.json` and writes
-`src/catalog/catalog_data.cc`, the runtime data embedded in the library: a compact line-oriented
+`src/api/catalog/catalog_data.cc`, the runtime data embedded in the library: a compact line-oriented
 text blob (string table, deduplicated schema nodes, endpoints) held in a few char arrays and parsed
-once on first use by src/catalog/catalog.cc. No summary/title text goes into it.
+once on first use by src/api/catalog/catalog.cc. No summary/title text goes into it.
 
 `--check`: regenerates stage 2 into a temporary directory and exits 1 when the committed file
 differs (also when `data/catalog.json` is not in canonical form, or when the overrides file changed
@@ -29,7 +29,7 @@ import tempfile
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA_PATH = os.path.join(REPO, "data", "catalog.json")
 OVERRIDES_PATH = os.path.join(REPO, "data", "catalog_overrides.json")
-CC_PATH = os.path.join(REPO, "src", "catalog", "catalog_data.cc")
+CC_PATH = os.path.join(REPO, "src", "api", "catalog", "catalog_data.cc")
 
 INPUT_FORMAT = "wechatpay-endpoint-catalog/1"
 DATA_FORMAT = "wechatpay-cpp-catalog/1"
@@ -489,7 +489,7 @@ def import_catalog(path, overrides_path=OVERRIDES_PATH):
 
 
 # --------------------------------------------------------------------------------------------
-# Stage 2: data/catalog.json -> src/catalog/catalog_data.cc
+# Stage 2: data/catalog.json -> src/api/catalog/catalog_data.cc
 
 
 def scalar_text(value):
@@ -698,11 +698,11 @@ def generate(data_text):
     out.append("// %d strings, %d schema nodes, %d endpoints;" % (
         len(builder.strings), len(builder.nodes), len(builder.endpoints)))
     out.append("// %d bytes of blob text in %d chunks." % (blob_size, len(chunks)))
-    out.append("// Blob format: docs/adr/0002-catalog-data.md; parser: src/catalog/catalog.cc.")
+    out.append("// Blob format: docs/adr/0002-catalog-data.md; parser: src/api/catalog/catalog.cc.")
     out.append("#include <cstddef>")
     out.append("#include <string_view>")
     out.append("")
-    out.append('#include "catalog/catalog_data.h"')
+    out.append('#include "api/catalog/catalog_data.h"')
     out.append("")
     out.append("namespace wechatpay::internal {")
     out.append("namespace {")
@@ -772,9 +772,9 @@ def main(argv):
     mode.add_argument("--import", dest="import_path", metavar="CATALOG_JSON",
                       help="stage 1: write data/catalog.json from the upstream catalog")
     mode.add_argument("--generate", action="store_true",
-                      help="stage 2 (default): write src/catalog/catalog_data.cc")
+                      help="stage 2 (default): write src/api/catalog/catalog_data.cc")
     mode.add_argument("--check", action="store_true",
-                      help="exit 1 when src/catalog/catalog_data.cc is not what stage 2 makes")
+                      help="exit 1 when src/api/catalog/catalog_data.cc is not what stage 2 makes")
     ap.add_argument("--data", default=DATA_PATH, help="data file (default: %(default)s)")
     ap.add_argument("--overrides", default=OVERRIDES_PATH,
                     help="curated corrections applied by --import (default: %(default)s)")

@@ -6,9 +6,9 @@ Reads data/catalog.json and writes, for every top-level group (`v3/pay`, `v2/pay
 `hk/transactions`, `miniprogram/user-order`, ...):
 
   include/wechatpay/models/VERSION/GROUP.h   plain structs, endpoint descriptors, fluent nodes
-  src/models/VERSION/GROUP.cc                (de)serialization, Prepare and Parse, out-of-line
+  src/api/models/VERSION/GROUP.cc                (de)serialization, Prepare and Parse, out-of-line
                                              constructors/destructors (small groups share
-                                             src/models/small_groups_N.cc)
+                                             src/api/models/small_groups_N.cc)
 
 plus tests/unit/models_roundtrip_N_test.cc (a JSON round trip of every generated type from the
 catalog's synthesized samples, one test per group). Names, types and constraints go in; endpoint
@@ -60,7 +60,7 @@ DATA_PATH = os.path.join(REPO, "data", "catalog.json")
 RESOURCES_PATH = os.path.join(REPO, "data", "notification_resources.json")
 OFFICIAL_DIR = os.path.join(REPO, "data", "official")
 HEADER_DIR = os.path.join("include", "wechatpay", "models")
-SOURCE_DIR = os.path.join("src", "models")
+SOURCE_DIR = os.path.join("src", "api", "models")
 # Files under these directories that the generator owns (everything else is hand-written).
 HAND_WRITTEN = {
     os.path.join(HEADER_DIR, "runtime.h"),
@@ -945,7 +945,7 @@ def emit_struct(s, indent, out):
                "%s// Unknown members." % inner)
     out.append("%sJsonValue extra;" % inner)
     out.append("")
-    # The constructor and destructor are out of line (src/models), so that making or destroying a
+    # The constructor and destructor are out of line (src/api/models), so that making or destroying a
     # value does not inline the whole tree of nested members into every user (compile time and
     # code size); copies and moves stay inline and member-wise.
     out.append("%s%s();" % (inner, s.name))
@@ -1247,7 +1247,7 @@ def emit_source_file(parts):
         out += ["// Small groups share a source file (each file costs the compiler ~0.5 s "
                 "to start).", ""]
     out += ["#include <cstddef>", "#include <string>", "#include <string_view>", ""]
-    out += ['#include "models/archive.h"']
+    out += ['#include "api/models/archive.h"']
     if len(groups) > 1:
         out += sorted('#include "%s"' % g.header_rel for g in groups)
     for _, body in parts:
@@ -1769,7 +1769,7 @@ def generate(catalog_text, resources_text=None, official=None):
     for g in groups:
         n = len(g.source_body)
         if n >= SMALL_SOURCE_LINES:
-            g.source_rel = "models/%s/%s.cc" % (g.version, g.ns)
+            g.source_rel = "api/models/%s/%s.cc" % (g.version, g.ns)
             files[os.path.join("src", g.source_rel)] = emit_source_file([(g, g.source_body)])
             continue
         if cur and lines + n > BATCH_SOURCE_LINES:
@@ -1780,7 +1780,7 @@ def generate(catalog_text, resources_text=None, official=None):
     if cur:
         batches.append(cur)
     for i, batch in enumerate(batches, 1):
-        rel = "models/small_groups_%d.cc" % i
+        rel = "api/models/small_groups_%d.cc" % i
         for g in batch:
             g.source_rel = rel
         files[os.path.join("src", rel)] = emit_source_file([(g, g.source_body) for g in batch])

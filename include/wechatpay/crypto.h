@@ -150,6 +150,25 @@ std::string Sha1(std::string_view data);
 std::string Sha256(std::string_view data);
 std::string HmacSha256(std::string_view key, std::string_view data);
 
+// A digest over data that arrives in pieces (downloads). Raw bytes from Final(); it never throws:
+// if OpenSSL cannot allocate its context, Final() returns an empty string, which matches no
+// expected digest. Not copyable; one Final() per object.
+class StreamingDigest {
+ public:
+  enum class Algorithm { kSha1, kSha256 };
+  explicit StreamingDigest(Algorithm algorithm);
+  ~StreamingDigest();
+  StreamingDigest(const StreamingDigest&) = delete;
+  StreamingDigest& operator=(const StreamingDigest&) = delete;
+
+  void Update(std::string_view data);
+  std::string Final();
+
+ private:
+  void* ctx_;  // EVP_MD_CTX*
+  bool ok_;
+};
+
 // Compares in time independent of where the inputs differ (lengths may leak).
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 

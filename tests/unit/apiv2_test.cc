@@ -193,8 +193,8 @@ TEST(Apiv2Sign, VerifyRejectsMissingWrongAndTampered) {
 // The comparison of the received sign with ours must be constant-time. Timing cannot be asserted
 // reliably in a unit test, so this pins the implementation to crypto::ConstantTimeEquals.
 TEST(Apiv2Sign, VerifyUsesConstantTimeCompare) {
-  std::ifstream in(std::string(WECHATPAY_SOURCE_DIR) + "/src/apiv2/sign.cc");
-  ASSERT_TRUE(in) << "src/apiv2/sign.cc not found";
+  std::ifstream in(std::string(WECHATPAY_SOURCE_DIR) + "/src/auth/apiv2/sign.cc");
+  ASSERT_TRUE(in) << "src/auth/apiv2/sign.cc not found";
   const std::string source((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const size_t verify = source.find("Status VerifySign(");
   ASSERT_NE(verify, std::string::npos);

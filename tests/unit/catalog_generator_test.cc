@@ -1,6 +1,6 @@
 // Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.
 //
-// The committed src/catalog/catalog_data.cc is exactly what tools/gen_catalog.py makes from
+// The committed src/api/catalog/catalog_data.cc is exactly what tools/gen_catalog.py makes from
 // data/catalog.json (the generator is deterministic and nobody edited its output by hand).
 
 #include <gtest/gtest.h>

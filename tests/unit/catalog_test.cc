@@ -20,7 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "catalog/catalog_internal.h"
+#include "api/catalog/catalog_internal.h"
 #include "wechatpay/validation.h"
 
 namespace wechatpay::catalog {

@@ -82,6 +82,26 @@ TEST(Digest, KnownAnswers) {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+TEST(Digest, StreamingDigestKnownAnswers) {
+  using Alg = crypto::StreamingDigest::Algorithm;
+  // FIPS 180 two-block message, fed in uneven pieces (and an empty one).
+  const std::string msg = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  crypto::StreamingDigest sha256(Alg::kSha256);
+  sha256.Update(msg.substr(0, 5));
+  sha256.Update("");
+  sha256.Update(msg.substr(5));
+  EXPECT_EQ(crypto::HexEncode(sha256.Final()),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  crypto::StreamingDigest sha1(Alg::kSha1);
+  for (char c : msg) sha1.Update(std::string_view(&c, 1));
+  EXPECT_EQ(crypto::HexEncode(sha1.Final()), "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+  // A second Final() has nothing left to give: empty, which matches no expected digest.
+  EXPECT_EQ(sha1.Final(), "");
+  crypto::StreamingDigest empty(Alg::kSha256);
+  EXPECT_EQ(crypto::HexEncode(empty.Final()),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
 TEST(Digest, ConstantTimeEquals) {
   EXPECT_TRUE(crypto::ConstantTimeEquals("abc", "abc"));
   EXPECT_TRUE(crypto::ConstantTimeEquals("", ""));

@@ -1,6 +1,6 @@
 // Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.
 //
-// The committed typed models (include/wechatpay/models/*/*.h, src/models/*/*.cc and
+// The committed typed models (include/wechatpay/models/*/*.h, src/api/models/*/*.cc and
 // tests/unit/models_roundtrip_*_test.cc) are exactly what tools/gen_models.py makes from
 // data/catalog.json: the generator is deterministic and nobody edited its output by hand. And the
 // generator's own rules (received types can represent "absent", no type aliased across

@@ -4,7 +4,7 @@
 // Typed models for global/customs (5 endpoints, 5 typed calls).
 //
 //   auto r = wechatpay::models::global::Customs(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_7.cc.
+// Implementation: src/api/models/small_groups_7.cc.
 #ifndef WECHATPAY_MODELS_GLOBAL_CUSTOMS_H_
 #define WECHATPAY_MODELS_GLOBAL_CUSTOMS_H_
 

@@ -4,7 +4,7 @@
 // Typed models for hk/certificates (1 endpoint, 1 typed call).
 //
 //   auto r = wechatpay::models::hk::Certificates(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_6.cc.
+// Implementation: src/api/models/small_groups_6.cc.
 #ifndef WECHATPAY_MODELS_HK_CERTIFICATES_H_
 #define WECHATPAY_MODELS_HK_CERTIFICATES_H_
 

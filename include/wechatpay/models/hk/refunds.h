@@ -4,7 +4,7 @@
 // Typed models for hk/refunds (4 endpoints, 4 typed calls).
 //
 //   auto r = wechatpay::models::hk::Refunds(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_6.cc.
+// Implementation: src/api/models/small_groups_6.cc.
 #ifndef WECHATPAY_MODELS_HK_REFUNDS_H_
 #define WECHATPAY_MODELS_HK_REFUNDS_H_
 

@@ -4,7 +4,7 @@
 // Typed models for hk/settle (1 endpoint, 1 typed call).
 //
 //   auto r = wechatpay::models::hk::Settle(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_6.cc.
+// Implementation: src/api/models/small_groups_6.cc.
 #ifndef WECHATPAY_MODELS_HK_SETTLE_H_
 #define WECHATPAY_MODELS_HK_SETTLE_H_
 

@@ -4,7 +4,7 @@
 // Typed models for hk/statements (1 endpoint, 1 typed call).
 //
 //   auto r = wechatpay::models::hk::Statements(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_6.cc.
+// Implementation: src/api/models/small_groups_6.cc.
 #ifndef WECHATPAY_MODELS_HK_STATEMENTS_H_
 #define WECHATPAY_MODELS_HK_STATEMENTS_H_
 

@@ -4,7 +4,7 @@
 // Typed models for hk/transactions (11 endpoints, 11 typed calls).
 //
 //   auto r = wechatpay::models::hk::Transactions(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_7.cc.
+// Implementation: src/api/models/small_groups_7.cc.
 #ifndef WECHATPAY_MODELS_HK_TRANSACTIONS_H_
 #define WECHATPAY_MODELS_HK_TRANSACTIONS_H_
 

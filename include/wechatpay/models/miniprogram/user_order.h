@@ -4,7 +4,7 @@
 // Typed models for miniprogram/user-order (1 endpoint, 1 typed call).
 //
 //   auto r = wechatpay::models::miniprogram::UserOrder(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_7.cc.
+// Implementation: src/api/models/small_groups_7.cc.
 #ifndef WECHATPAY_MODELS_MINIPROGRAM_USER_ORDER_H_
 #define WECHATPAY_MODELS_MINIPROGRAM_USER_ORDER_H_
 

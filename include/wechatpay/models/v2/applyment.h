@@ -4,7 +4,7 @@
 // Typed models for v2/applyment (7 endpoints, 7 typed calls).
 //
 //   auto r = wechatpay::models::v2::Applyment(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_5.cc.
+// Implementation: src/api/models/small_groups_5.cc.
 #ifndef WECHATPAY_MODELS_V2_APPLYMENT_H_
 #define WECHATPAY_MODELS_V2_APPLYMENT_H_
 

@@ -4,7 +4,7 @@
 // Typed models for v2/billcommentsp (1 endpoint, 1 typed call).
 //
 //   auto r = wechatpay::models::v2::Billcommentsp(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_5.cc.
+// Implementation: src/api/models/small_groups_5.cc.
 #ifndef WECHATPAY_MODELS_V2_BILLCOMMENTSP_H_
 #define WECHATPAY_MODELS_V2_BILLCOMMENTSP_H_
 

@@ -4,7 +4,7 @@
 // Typed models for v2/cgi-bin (3 endpoints, 3 typed calls).
 //
 //   auto r = wechatpay::models::v2::CgiBin(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_5.cc.
+// Implementation: src/api/models/small_groups_5.cc.
 #ifndef WECHATPAY_MODELS_V2_CGI_BIN_H_
 #define WECHATPAY_MODELS_V2_CGI_BIN_H_
 

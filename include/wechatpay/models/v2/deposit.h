@@ -4,7 +4,7 @@
 // Typed models for v2/deposit (8 endpoints, 8 typed calls).
 //
 //   auto r = wechatpay::models::v2::Deposit(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_5.cc.
+// Implementation: src/api/models/small_groups_5.cc.
 #ifndef WECHATPAY_MODELS_V2_DEPOSIT_H_
 #define WECHATPAY_MODELS_V2_DEPOSIT_H_
 

@@ -4,7 +4,7 @@
 // Typed models for v2/mmpaymkttransfers (13 endpoints, 13 typed calls).
 //
 //   auto r = wechatpay::models::v2::Mmpaymkttransfers(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_5.cc.
+// Implementation: src/api/models/small_groups_5.cc.
 #ifndef WECHATPAY_MODELS_V2_MMPAYMKTTRANSFERS_H_
 #define WECHATPAY_MODELS_V2_MMPAYMKTTRANSFERS_H_
 

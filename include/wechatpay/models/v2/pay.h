@@ -4,7 +4,7 @@
 // Typed models for v2/pay (26 endpoints, 26 typed calls).
 //
 //   auto r = wechatpay::models::v2::Pay(client)...;  // see docs/adr/0005
-// Implementation: src/models/v2/pay.cc.
+// Implementation: src/api/models/v2/pay.cc.
 #ifndef WECHATPAY_MODELS_V2_PAY_H_
 #define WECHATPAY_MODELS_V2_PAY_H_
 

@@ -4,7 +4,7 @@
 // Typed models for v2/payitil (1 endpoint, 1 typed call).
 //
 //   auto r = wechatpay::models::v2::Payitil(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_6.cc.
+// Implementation: src/api/models/small_groups_6.cc.
 #ifndef WECHATPAY_MODELS_V2_PAYITIL_H_
 #define WECHATPAY_MODELS_V2_PAYITIL_H_
 

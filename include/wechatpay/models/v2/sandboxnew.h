@@ -4,7 +4,7 @@
 // Typed models for v2/sandboxnew (7 endpoints, 7 typed calls).
 //
 //   auto r = wechatpay::models::v2::Sandboxnew(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_6.cc.
+// Implementation: src/api/models/small_groups_6.cc.
 #ifndef WECHATPAY_MODELS_V2_SANDBOXNEW_H_
 #define WECHATPAY_MODELS_V2_SANDBOXNEW_H_
 

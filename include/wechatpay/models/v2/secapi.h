@@ -4,7 +4,7 @@
 // Typed models for v2/secapi (18 endpoints, 18 typed calls).
 //
 //   auto r = wechatpay::models::v2::Secapi(client)...;  // see docs/adr/0005
-// Implementation: src/models/v2/secapi.cc.
+// Implementation: src/api/models/v2/secapi.cc.
 #ifndef WECHATPAY_MODELS_V2_SECAPI_H_
 #define WECHATPAY_MODELS_V2_SECAPI_H_
 

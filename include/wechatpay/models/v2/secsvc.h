@@ -4,7 +4,7 @@
 // Typed models for v2/secsvc (2 endpoints, 2 typed calls).
 //
 //   auto r = wechatpay::models::v2::Secsvc(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_6.cc.
+// Implementation: src/api/models/small_groups_6.cc.
 #ifndef WECHATPAY_MODELS_V2_SECSVC_H_
 #define WECHATPAY_MODELS_V2_SECSVC_H_
 

@@ -4,7 +4,7 @@
 // Typed models for v2/vehicle (6 endpoints, 6 typed calls).
 //
 //   auto r = wechatpay::models::v2::Vehicle(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_6.cc.
+// Implementation: src/api/models/small_groups_6.cc.
 #ifndef WECHATPAY_MODELS_V2_VEHICLE_H_
 #define WECHATPAY_MODELS_V2_VEHICLE_H_
 

@@ -4,7 +4,7 @@
 // Typed models for v3/apply4subject (5 endpoints, 5 typed calls).
 //
 //   auto r = wechatpay::models::v3::Apply4subject(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_1.cc.
+// Implementation: src/api/models/small_groups_1.cc.
 #ifndef WECHATPAY_MODELS_V3_APPLY4SUBJECT_H_
 #define WECHATPAY_MODELS_V3_APPLY4SUBJECT_H_
 

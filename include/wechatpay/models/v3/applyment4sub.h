@@ -4,7 +4,7 @@
 // Typed models for v3/applyment4sub (3 endpoints, 3 typed calls).
 //
 //   auto r = wechatpay::models::v3::Applyment4sub(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_1.cc.
+// Implementation: src/api/models/small_groups_1.cc.
 #ifndef WECHATPAY_MODELS_V3_APPLYMENT4SUB_H_
 #define WECHATPAY_MODELS_V3_APPLYMENT4SUB_H_
 

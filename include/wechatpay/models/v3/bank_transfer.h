@@ -4,7 +4,7 @@
 // Typed models for v3/bank-transfer (5 endpoints, 5 typed calls).
 //
 //   auto r = wechatpay::models::v3::BankTransfer(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_1.cc.
+// Implementation: src/api/models/small_groups_1.cc.
 #ifndef WECHATPAY_MODELS_V3_BANK_TRANSFER_H_
 #define WECHATPAY_MODELS_V3_BANK_TRANSFER_H_
 

@@ -4,7 +4,7 @@
 // Typed models for v3/billdownload (1 endpoint, 1 typed call).
 //
 //   auto r = wechatpay::models::v3::Billdownload(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_1.cc.
+// Implementation: src/api/models/small_groups_1.cc.
 #ifndef WECHATPAY_MODELS_V3_BILLDOWNLOAD_H_
 #define WECHATPAY_MODELS_V3_BILLDOWNLOAD_H_
 

@@ -4,7 +4,7 @@
 // Typed models for v3/brand (56 endpoints, 56 typed calls).
 //
 //   auto r = wechatpay::models::v3::Brand(client)...;  // see docs/adr/0005
-// Implementation: src/models/v3/brand.cc.
+// Implementation: src/api/models/v3/brand.cc.
 #ifndef WECHATPAY_MODELS_V3_BRAND_H_
 #define WECHATPAY_MODELS_V3_BRAND_H_
 

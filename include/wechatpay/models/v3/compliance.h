@@ -4,7 +4,7 @@
 // Typed models for v3/compliance (2 endpoints, 2 typed calls).
 //
 //   auto r = wechatpay::models::v3::Compliance(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_1.cc.
+// Implementation: src/api/models/small_groups_1.cc.
 #ifndef WECHATPAY_MODELS_V3_COMPLIANCE_H_
 #define WECHATPAY_MODELS_V3_COMPLIANCE_H_
 

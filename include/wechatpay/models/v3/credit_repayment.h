@@ -4,7 +4,7 @@
 // Typed models for v3/credit-repayment (8 endpoints, 8 typed calls).
 //
 //   auto r = wechatpay::models::v3::CreditRepayment(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_1.cc.
+// Implementation: src/api/models/small_groups_1.cc.
 #ifndef WECHATPAY_MODELS_V3_CREDIT_REPAYMENT_H_
 #define WECHATPAY_MODELS_V3_CREDIT_REPAYMENT_H_
 

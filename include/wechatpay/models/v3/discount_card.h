@@ -4,7 +4,7 @@
 // Typed models for v3/discount-card (6 endpoints, 6 typed calls).
 //
 //   auto r = wechatpay::models::v3::DiscountCard(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_2.cc.
+// Implementation: src/api/models/small_groups_2.cc.
 #ifndef WECHATPAY_MODELS_V3_DISCOUNT_CARD_H_
 #define WECHATPAY_MODELS_V3_DISCOUNT_CARD_H_
 

@@ -4,7 +4,7 @@
 // Typed models for v3/ebike (7 endpoints, 7 typed calls).
 //
 //   auto r = wechatpay::models::v3::Ebike(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_2.cc.
+// Implementation: src/api/models/small_groups_2.cc.
 #ifndef WECHATPAY_MODELS_V3_EBIKE_H_
 #define WECHATPAY_MODELS_V3_EBIKE_H_
 

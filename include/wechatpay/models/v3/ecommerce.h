@@ -4,7 +4,7 @@
 // Typed models for v3/ecommerce (60 endpoints, 60 typed calls).
 //
 //   auto r = wechatpay::models::v3::Ecommerce(client)...;  // see docs/adr/0005
-// Implementation: src/models/v3/ecommerce.cc.
+// Implementation: src/api/models/v3/ecommerce.cc.
 #ifndef WECHATPAY_MODELS_V3_ECOMMERCE_H_
 #define WECHATPAY_MODELS_V3_ECOMMERCE_H_
 

@@ -4,7 +4,7 @@
 // Typed models for v3/edu-papay (8 endpoints, 8 typed calls).
 //
 //   auto r = wechatpay::models::v3::EduPapay(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_2.cc.
+// Implementation: src/api/models/small_groups_2.cc.
 #ifndef WECHATPAY_MODELS_V3_EDU_PAPAY_H_
 #define WECHATPAY_MODELS_V3_EDU_PAPAY_H_
 

@@ -4,7 +4,7 @@
 // Typed models for v3/express (1 endpoint, 1 typed call).
 //
 //   auto r = wechatpay::models::v3::Express(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_2.cc.
+// Implementation: src/api/models/small_groups_2.cc.
 #ifndef WECHATPAY_MODELS_V3_EXPRESS_H_
 #define WECHATPAY_MODELS_V3_EXPRESS_H_
 

@@ -4,7 +4,7 @@
 // Typed models for v3/fund-app (40 endpoints, 40 typed calls).
 //
 //   auto r = wechatpay::models::v3::FundApp(client)...;  // see docs/adr/0005
-// Implementation: src/models/v3/fund_app.cc.
+// Implementation: src/api/models/v3/fund_app.cc.
 #ifndef WECHATPAY_MODELS_V3_FUND_APP_H_
 #define WECHATPAY_MODELS_V3_FUND_APP_H_
 

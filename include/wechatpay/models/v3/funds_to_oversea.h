@@ -4,7 +4,7 @@
 // Typed models for v3/funds-to-oversea (6 endpoints, 6 typed calls).
 //
 //   auto r = wechatpay::models::v3::FundsToOversea(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_2.cc.
+// Implementation: src/api/models/small_groups_2.cc.
 #ifndef WECHATPAY_MODELS_V3_FUNDS_TO_OVERSEA_H_
 #define WECHATPAY_MODELS_V3_FUNDS_TO_OVERSEA_H_
 

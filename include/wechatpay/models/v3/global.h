@@ -4,7 +4,7 @@
 // Typed models for v3/global (71 endpoints, 71 typed calls).
 //
 //   auto r = wechatpay::models::v3::Global(client)...;  // see docs/adr/0005
-// Implementation: src/models/v3/global.cc.
+// Implementation: src/api/models/v3/global.cc.
 #ifndef WECHATPAY_MODELS_V3_GLOBAL_H_
 #define WECHATPAY_MODELS_V3_GLOBAL_H_
 

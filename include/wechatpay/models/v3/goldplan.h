@@ -4,7 +4,7 @@
 // Typed models for v3/goldplan (5 endpoints, 5 typed calls).
 //
 //   auto r = wechatpay::models::v3::Goldplan(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_2.cc.
+// Implementation: src/api/models/small_groups_2.cc.
 #ifndef WECHATPAY_MODELS_V3_GOLDPLAN_H_
 #define WECHATPAY_MODELS_V3_GOLDPLAN_H_
 

@@ -4,7 +4,7 @@
 // Typed models for v3/gov (34 endpoints, 34 typed calls).
 //
 //   auto r = wechatpay::models::v3::Gov(client)...;  // see docs/adr/0005
-// Implementation: src/models/v3/gov.cc.
+// Implementation: src/api/models/v3/gov.cc.
 #ifndef WECHATPAY_MODELS_V3_GOV_H_
 #define WECHATPAY_MODELS_V3_GOV_H_
 

@@ -4,7 +4,7 @@
 // Typed models for v3/hire-power-bank (3 endpoints, 3 typed calls).
 //
 //   auto r = wechatpay::models::v3::HirePowerBank(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_2.cc.
+// Implementation: src/api/models/small_groups_2.cc.
 #ifndef WECHATPAY_MODELS_V3_HIRE_POWER_BANK_H_
 #define WECHATPAY_MODELS_V3_HIRE_POWER_BANK_H_
 

@@ -4,7 +4,7 @@
 // Typed models for v3/industry-coupon (1 endpoint, 1 typed call).
 //
 //   auto r = wechatpay::models::v3::IndustryCoupon(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_2.cc.
+// Implementation: src/api/models/small_groups_2.cc.
 #ifndef WECHATPAY_MODELS_V3_INDUSTRY_COUPON_H_
 #define WECHATPAY_MODELS_V3_INDUSTRY_COUPON_H_
 

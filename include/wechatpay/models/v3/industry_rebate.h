@@ -4,7 +4,7 @@
 // Typed models for v3/industry-rebate (2 endpoints, 2 typed calls).
 //
 //   auto r = wechatpay::models::v3::IndustryRebate(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_2.cc.
+// Implementation: src/api/models/small_groups_2.cc.
 #ifndef WECHATPAY_MODELS_V3_INDUSTRY_REBATE_H_
 #define WECHATPAY_MODELS_V3_INDUSTRY_REBATE_H_
 

@@ -4,7 +4,7 @@
 // Typed models for v3/lovefeast (3 endpoints, 3 typed calls).
 //
 //   auto r = wechatpay::models::v3::Lovefeast(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_2.cc.
+// Implementation: src/api/models/small_groups_2.cc.
 #ifndef WECHATPAY_MODELS_V3_LOVEFEAST_H_
 #define WECHATPAY_MODELS_V3_LOVEFEAST_H_
 

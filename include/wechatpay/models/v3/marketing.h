@@ -4,7 +4,7 @@
 // Typed models for v3/marketing (157 endpoints, 157 typed calls).
 //
 //   auto r = wechatpay::models::v3::Marketing(client)...;  // see docs/adr/0005
-// Implementation: src/models/v3/marketing.cc.
+// Implementation: src/api/models/v3/marketing.cc.
 #ifndef WECHATPAY_MODELS_V3_MARKETING_H_
 #define WECHATPAY_MODELS_V3_MARKETING_H_
 

@@ -4,7 +4,7 @@
 // Typed models for v3/mch-operation-manage (4 endpoints, 4 typed calls).
 //
 //   auto r = wechatpay::models::v3::MchOperationManage(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_2.cc.
+// Implementation: src/api/models/small_groups_2.cc.
 #ifndef WECHATPAY_MODELS_V3_MCH_OPERATION_MANAGE_H_
 #define WECHATPAY_MODELS_V3_MCH_OPERATION_MANAGE_H_
 

@@ -4,7 +4,7 @@
 // Typed models for v3/med-ins (4 endpoints, 4 typed calls).
 //
 //   auto r = wechatpay::models::v3::MedIns(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_3.cc.
+// Implementation: src/api/models/small_groups_3.cc.
 #ifndef WECHATPAY_MODELS_V3_MED_INS_H_
 #define WECHATPAY_MODELS_V3_MED_INS_H_
 

@@ -4,7 +4,7 @@
 // Typed models for v3/merchant-risk-manage (9 endpoints, 9 typed calls).
 //
 //   auto r = wechatpay::models::v3::MerchantRiskManage(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_3.cc.
+// Implementation: src/api/models/small_groups_3.cc.
 #ifndef WECHATPAY_MODELS_V3_MERCHANT_RISK_MANAGE_H_
 #define WECHATPAY_MODELS_V3_MERCHANT_RISK_MANAGE_H_
 

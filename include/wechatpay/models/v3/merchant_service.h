@@ -4,7 +4,7 @@
 // Typed models for v3/merchant-service (17 endpoints, 17 typed calls).
 //
 //   auto r = wechatpay::models::v3::MerchantService(client)...;  // see docs/adr/0005
-// Implementation: src/models/v3/merchant_service.cc.
+// Implementation: src/api/models/v3/merchant_service.cc.
 #ifndef WECHATPAY_MODELS_V3_MERCHANT_SERVICE_H_
 #define WECHATPAY_MODELS_V3_MERCHANT_SERVICE_H_
 

@@ -4,7 +4,7 @@
 // Typed models for v3/merchant-store (5 endpoints, 5 typed calls).
 //
 //   auto r = wechatpay::models::v3::MerchantStore(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_3.cc.
+// Implementation: src/api/models/small_groups_3.cc.
 #ifndef WECHATPAY_MODELS_V3_MERCHANT_STORE_H_
 #define WECHATPAY_MODELS_V3_MERCHANT_STORE_H_
 

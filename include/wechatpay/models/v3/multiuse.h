@@ -4,7 +4,7 @@
 // Typed models for v3/multiuse (4 endpoints, 4 typed calls).
 //
 //   auto r = wechatpay::models::v3::Multiuse(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_3.cc.
+// Implementation: src/api/models/small_groups_3.cc.
 #ifndef WECHATPAY_MODELS_V3_MULTIUSE_H_
 #define WECHATPAY_MODELS_V3_MULTIUSE_H_
 

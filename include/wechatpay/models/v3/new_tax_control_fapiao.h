@@ -4,7 +4,7 @@
 // Typed models for v3/new-tax-control-fapiao (21 endpoints, 21 typed calls).
 //
 //   auto r = wechatpay::models::v3::NewTaxControlFapiao(client)...;  // see docs/adr/0005
-// Implementation: src/models/v3/new_tax_control_fapiao.cc.
+// Implementation: src/api/models/v3/new_tax_control_fapiao.cc.
 #ifndef WECHATPAY_MODELS_V3_NEW_TAX_CONTROL_FAPIAO_H_
 #define WECHATPAY_MODELS_V3_NEW_TAX_CONTROL_FAPIAO_H_
 

@@ -5,7 +5,7 @@
 //
 //   auto n = wechatpay::ParseNotificationAs<wechatpay::models::v3::notifications::Payment>(
 //       client, headers, body);  // see wechatpay/notifications.h, docs/adr/0005
-// Implementation: src/models/small_groups_7.cc.
+// Implementation: src/api/models/small_groups_7.cc.
 #ifndef WECHATPAY_MODELS_V3_NOTIFICATIONS_H_
 #define WECHATPAY_MODELS_V3_NOTIFICATIONS_H_
 

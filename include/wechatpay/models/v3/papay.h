@@ -4,7 +4,7 @@
 // Typed models for v3/papay (35 endpoints, 35 typed calls).
 //
 //   auto r = wechatpay::models::v3::Papay(client)...;  // see docs/adr/0005
-// Implementation: src/models/v3/papay.cc.
+// Implementation: src/api/models/v3/papay.cc.
 #ifndef WECHATPAY_MODELS_V3_PAPAY_H_
 #define WECHATPAY_MODELS_V3_PAPAY_H_
 

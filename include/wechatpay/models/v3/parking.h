@@ -4,7 +4,7 @@
 // Typed models for v3/parking (10 endpoints, 10 typed calls).
 //
 //   auto r = wechatpay::models::v3::Parking(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_3.cc.
+// Implementation: src/api/models/small_groups_3.cc.
 #ifndef WECHATPAY_MODELS_V3_PARKING_H_
 #define WECHATPAY_MODELS_V3_PARKING_H_
 

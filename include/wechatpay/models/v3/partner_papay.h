@@ -4,7 +4,7 @@
 // Typed models for v3/partner-papay (2 endpoints, 2 typed calls).
 //
 //   auto r = wechatpay::models::v3::PartnerPapay(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_3.cc.
+// Implementation: src/api/models/small_groups_3.cc.
 #ifndef WECHATPAY_MODELS_V3_PARTNER_PAPAY_H_
 #define WECHATPAY_MODELS_V3_PARTNER_PAPAY_H_
 

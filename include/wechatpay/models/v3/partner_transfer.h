@@ -4,7 +4,7 @@
 // Typed models for v3/partner-transfer (5 endpoints, 5 typed calls).
 //
 //   auto r = wechatpay::models::v3::PartnerTransfer(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_3.cc.
+// Implementation: src/api/models/small_groups_3.cc.
 #ifndef WECHATPAY_MODELS_V3_PARTNER_TRANSFER_H_
 #define WECHATPAY_MODELS_V3_PARTNER_TRANSFER_H_
 

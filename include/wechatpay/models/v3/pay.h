@@ -4,7 +4,7 @@
 // Typed models for v3/pay (29 endpoints, 29 typed calls).
 //
 //   auto r = wechatpay::models::v3::Pay(client)...;  // see docs/adr/0005
-// Implementation: src/models/v3/pay.cc.
+// Implementation: src/api/models/v3/pay.cc.
 #ifndef WECHATPAY_MODELS_V3_PAY_H_
 #define WECHATPAY_MODELS_V3_PAY_H_
 

@@ -4,7 +4,7 @@
 // Typed models for v3/payroll-card (9 endpoints, 9 typed calls).
 //
 //   auto r = wechatpay::models::v3::PayrollCard(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_4.cc.
+// Implementation: src/api/models/small_groups_4.cc.
 #ifndef WECHATPAY_MODELS_V3_PAYROLL_CARD_H_
 #define WECHATPAY_MODELS_V3_PAYROLL_CARD_H_
 

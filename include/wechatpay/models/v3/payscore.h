@@ -4,7 +4,7 @@
 // Typed models for v3/payscore (81 endpoints, 81 typed calls).
 //
 //   auto r = wechatpay::models::v3::Payscore(client)...;  // see docs/adr/0005
-// Implementation: src/models/v3/payscore.cc.
+// Implementation: src/api/models/v3/payscore.cc.
 #ifndef WECHATPAY_MODELS_V3_PAYSCORE_H_
 #define WECHATPAY_MODELS_V3_PAYSCORE_H_
 

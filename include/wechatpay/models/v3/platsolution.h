@@ -4,7 +4,7 @@
 // Typed models for v3/platsolution (63 endpoints, 63 typed calls).
 //
 //   auto r = wechatpay::models::v3::Platsolution(client)...;  // see docs/adr/0005
-// Implementation: src/models/v3/platsolution.cc.
+// Implementation: src/api/models/v3/platsolution.cc.
 #ifndef WECHATPAY_MODELS_V3_PLATSOLUTION_H_
 #define WECHATPAY_MODELS_V3_PLATSOLUTION_H_
 

@@ -4,7 +4,7 @@
 // Typed models for v3/repayment (3 endpoints, 3 typed calls).
 //
 //   auto r = wechatpay::models::v3::Repayment(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_4.cc.
+// Implementation: src/api/models/small_groups_4.cc.
 #ifndef WECHATPAY_MODELS_V3_REPAYMENT_H_
 #define WECHATPAY_MODELS_V3_REPAYMENT_H_
 

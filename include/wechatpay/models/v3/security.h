@@ -4,7 +4,7 @@
 // Typed models for v3/security (1 endpoint, 1 typed call).
 //
 //   auto r = wechatpay::models::v3::Security(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_4.cc.
+// Implementation: src/api/models/small_groups_4.cc.
 #ifndef WECHATPAY_MODELS_V3_SECURITY_H_
 #define WECHATPAY_MODELS_V3_SECURITY_H_
 

@@ -4,7 +4,7 @@
 // Typed models for v3/taxi-invoice (11 endpoints, 11 typed calls).
 //
 //   auto r = wechatpay::models::v3::TaxiInvoice(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_4.cc.
+// Implementation: src/api/models/small_groups_4.cc.
 #ifndef WECHATPAY_MODELS_V3_TAXI_INVOICE_H_
 #define WECHATPAY_MODELS_V3_TAXI_INVOICE_H_
 

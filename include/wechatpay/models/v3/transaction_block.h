@@ -4,7 +4,7 @@
 // Typed models for v3/transaction-block (4 endpoints, 4 typed calls).
 //
 //   auto r = wechatpay::models::v3::TransactionBlock(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_4.cc.
+// Implementation: src/api/models/small_groups_4.cc.
 #ifndef WECHATPAY_MODELS_V3_TRANSACTION_BLOCK_H_
 #define WECHATPAY_MODELS_V3_TRANSACTION_BLOCK_H_
 

@@ -4,7 +4,7 @@
 // Typed models for v3/transferdownload (2 endpoints, 2 typed calls).
 //
 //   auto r = wechatpay::models::v3::Transferdownload(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_5.cc.
+// Implementation: src/api/models/small_groups_5.cc.
 #ifndef WECHATPAY_MODELS_V3_TRANSFERDOWNLOAD_H_
 #define WECHATPAY_MODELS_V3_TRANSFERDOWNLOAD_H_
 

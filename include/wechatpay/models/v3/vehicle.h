@@ -4,7 +4,7 @@
 // Typed models for v3/vehicle (10 endpoints, 10 typed calls).
 //
 //   auto r = wechatpay::models::v3::Vehicle(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_5.cc.
+// Implementation: src/api/models/small_groups_5.cc.
 #ifndef WECHATPAY_MODELS_V3_VEHICLE_H_
 #define WECHATPAY_MODELS_V3_VEHICLE_H_
 

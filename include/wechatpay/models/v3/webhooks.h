@@ -4,7 +4,7 @@
 // Typed models for v3/webhooks (1 endpoint, 0 typed calls).
 //
 //   auto r = wechatpay::models::v3::Webhooks(client)...;  // see docs/adr/0005
-// Implementation: src/models/small_groups_5.cc.
+// Implementation: src/api/models/small_groups_5.cc.
 #ifndef WECHATPAY_MODELS_V3_WEBHOOKS_H_
 #define WECHATPAY_MODELS_V3_WEBHOOKS_H_
 
