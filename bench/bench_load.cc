@@ -78,6 +78,34 @@ constexpr int64_t kNow = 1800000000;
 constexpr const char* kMchid = "1900000109";
 constexpr const char* kOutTradeNo = "1217752501201407033233368018";
 constexpr int kInFlight = 32;
+
+// Signs nothing and accepts every answer: what a call costs besides its cryptography, for the
+// "-off" scenarios.
+class NoCryptoAuthenticator final : public internal::CallAuthenticator {
+ public:
+  Result<std::string> Authorization(std::string_view, std::string_view,
+                                    std::string_view) const override {
+    return std::string();
+  }
+  Status Verify(const HttpResponse&) const override { return {}; }
+};
+
+// Swaps a client's authentication steps for the calls started afterwards: its own (on) or
+// NoCryptoAuthenticator (off). Between scenarios only, while no call is being started.
+class CryptoSwitch {
+ public:
+  explicit CryptoSwitch(const Client& client)
+      : client_(client), own_(internal::ClientAccess::Impl(client).authenticator()) {}
+  void Set(bool on) const {
+    internal::ClientAccess::ReplaceAuthenticator(client_, on ? own_ : none_);
+  }
+
+ private:
+  const Client& client_;
+  std::shared_ptr<const internal::CallAuthenticator> own_;
+  std::shared_ptr<const internal::CallAuthenticator> none_ =
+      std::make_shared<NoCryptoAuthenticator>();
+};
 constexpr int kHeld = 1000;
 
 std::string Read(const std::string& name) {
@@ -555,7 +583,7 @@ long HeldCallsKb(int port, const Certificate& platform_cert, const ServerProcess
   o.transport = counting;
   o.timeout = std::chrono::milliseconds(60000);
   Client client = *Client::Create(std::move(o));
-  internal::ClientAccess::Impl(client).benchmark_skip_crypto = skip_crypto;
+  CryptoSwitch(client).Set(!skip_crypto);
   auto chain = client.chain("v3/bench/hold");
   // Warm up: the transport's I/O thread, one connection, the allocator's arenas.
   {
@@ -723,7 +751,7 @@ int main(int argc, char** argv) {
   t.max_connections_per_host = connections;
   o.transport = MakeCurlTransport(t);
   Client client = *Client::Create(std::move(o));
-  auto& impl = internal::ClientAccess::Impl(client);
+  const CryptoSwitch crypto(client);
   // Warm up: connections, the worker pool, the I/O thread.
   for (int i = 0; i < 50; ++i)
     (void)client.chain("v3/pay/transactions/out-trade-no/{out_trade_no}").get(QueryOptions());
@@ -732,7 +760,7 @@ int main(int argc, char** argv) {
   if (!only.empty()) {
     // One scenario and a one-line result: for perf, valgrind and the like.
     Stats st;
-    impl.benchmark_skip_crypto = only.size() > 4 && only.compare(only.size() - 4, 4, "-off") == 0;
+    crypto.Set(!(only.size() > 4 && only.compare(only.size() - 4, 4, "-off") == 0));
     if (only == "transport") {
       st = TransportOnly(server.port, server, seconds);
     } else if (only == "seq" || only == "seq-off") {
@@ -763,13 +791,13 @@ int main(int argc, char** argv) {
   Runs transport, seq, seq_off, par, par_off;
   for (int r = 0; r < repeats; ++r) {
     transport.runs.push_back(TransportOnly(server.port, server, seconds));
-    impl.benchmark_skip_crypto = false;
+    crypto.Set(true);
     seq.runs.push_back(Sequential(client, server, seconds));
     par.runs.push_back(InFlight(client, server, seconds, kInFlight));
-    impl.benchmark_skip_crypto = true;
+    crypto.Set(false);
     seq_off.runs.push_back(Sequential(client, server, seconds));
     par_off.runs.push_back(InFlight(client, server, seconds, kInFlight));
-    impl.benchmark_skip_crypto = false;
+    crypto.Set(true);
   }
 
   // Memory of held calls: each measurement in a fresh process (its own server too), so the

@@ -51,6 +51,25 @@ double DefaultJitter() {
 
 }  // namespace
 
+namespace {
+// The client's own authentication steps: the merchant's signature on every attempt, WeChat
+// Pay's signature checked on every 2xx answer. Owned by the ClientImpl it refers to.
+class MerchantAuthenticator final : public CallAuthenticator {
+ public:
+  explicit MerchantAuthenticator(const ClientImpl& impl) : impl_(impl) {}
+  Result<std::string> Authorization(std::string_view method, std::string_view signed_path,
+                                    std::string_view body) const override {
+    return impl_.signer().Authorization(method, signed_path, body);
+  }
+  Status Verify(const HttpResponse& response) const override {
+    return impl_.VerifyResponse(response);
+  }
+
+ private:
+  const ClientImpl& impl_;
+};
+}  // namespace
+
 Result<std::shared_ptr<ClientImpl>> ClientImpl::Create(ClientOptions o) {
   auto bad = [](std::string msg) { return Error(ErrorCode::kInvalidArgument, std::move(msg)); };
   if (o.miniprogram.configured()) {
@@ -156,6 +175,7 @@ Result<std::shared_ptr<ClientImpl>> ClientImpl::Create(ClientOptions o) {
       std::make_unique<RequestSigner>(o.mchid, o.merchant_serial, o.private_key, o.clock, o.nonce);
   impl->keys_ = store;
   impl->verifier_ = std::make_unique<ResponseVerifier>(store, o.clock, o.max_clock_skew_seconds);
+  impl->authenticator_ = std::make_shared<MerchantAuthenticator>(*impl);
   impl->user_agent_ = std::string("wechatpay-cpp/") + Version() + " (" +
 #if defined(__linux__)
                       "Linux"
@@ -383,6 +403,10 @@ Status ClientImpl::VerifyResponse(const HttpResponse& r) const {
 
 namespace internal {
 ClientImpl& ClientAccess::Impl(const Client& c) { return *c.handle_->impl; }
+void ClientAccess::ReplaceAuthenticator(const Client& c,
+                                        std::shared_ptr<const CallAuthenticator> authenticator) {
+  c.handle_->impl->authenticator_ = std::move(authenticator);
+}
 }  // namespace internal
 
 Result<Client> Client::Create(ClientOptions options) {

@@ -40,6 +40,20 @@ Error UnknownEndpointError(const std::string& method, const std::string& path);
 
 class ClientImpl;
 
+// The authentication steps of an APIv3 attempt: the Authorization header put on before it is
+// sent, and the check of a 2xx answer. The library has one implementation (the merchant's
+// RSA-SHA256 signature; WeChat Pay's signature checked against the platform keys, refreshed
+// once for an unknown serial: src/api/client.cc). Benchmarks put a no-op in its place through
+// ClientAccess::ReplaceAuthenticator, to show what a call costs besides its cryptography; the
+// pipeline has no switch of its own for that.
+class CallAuthenticator {
+ public:
+  virtual ~CallAuthenticator() = default;
+  virtual Result<std::string> Authorization(std::string_view method, std::string_view signed_path,
+                                            std::string_view body) const = 0;
+  virtual Status Verify(const HttpResponse& response) const = 0;
+};
+
 // One call, ready to send. Subclasses differ by API family.
 class CallPlan {
  public:
@@ -125,15 +139,16 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
   HttpRequest BaseRequest(const std::string& method, const std::string& url,
                           const CallOptions& opts) const;
 
-  // Benchmarks only (bench/bench_load.cc): skip RSA signing and response verification so the
-  // harness can show what the SDK costs besides them. Not reachable from the public API.
-  std::atomic<bool> benchmark_skip_crypto{false};
+  // The sign/verify steps every APIv3 plan made from now on uses (a plan keeps the one it
+  // started with).
+  std::shared_ptr<const CallAuthenticator> authenticator() const { return authenticator_; }
 
   // Registry of asynchronous calls in flight, for CancelAll.
   void Track(const std::shared_ptr<void>& run, std::function<void()> cancel) const;
   void Untrack(const void* run) const;
 
  private:
+  friend struct ClientAccess;
   ClientImpl() = default;
   Status SetBaseUrl(std::string_view base);
   Status ValidateRequest(const std::string& method, const Target& target, const CallOptions& opts,
@@ -154,6 +169,7 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
   std::unique_ptr<RequestSigner> signer_;
   std::shared_ptr<PlatformKeyStore> keys_;
   std::unique_ptr<ResponseVerifier> verifier_;
+  std::shared_ptr<const CallAuthenticator> authenticator_;
   std::string origin_;  // scheme://host[:port]
   std::string prefix_;  // base path without trailing '/', usually empty
   std::string user_agent_;
@@ -176,6 +192,10 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
 // Reaches the implementation behind a Client (benchmarks and white-box tests).
 struct ClientAccess {
   static ClientImpl& Impl(const Client& c);
+  // Puts `authenticator` in place of the client's own sign/verify steps for the APIv3 calls
+  // started afterwards. Only while no call of `c` is being started on another thread.
+  static void ReplaceAuthenticator(const Client& c,
+                                   std::shared_ptr<const CallAuthenticator> authenticator);
 };
 
 // What Client and Chain hold: when the last copy goes, calls in flight are cancelled.

@@ -28,9 +28,9 @@ class ApiV3Plan final : public CallPlan {
  public:
   ApiV3Plan(const ClientImpl& impl, std::string method, ClientImpl::Target target, std::string body,
             Headers headers, const CallOptions& opts, bool verify)
-      : impl_(impl),
-        method_(std::move(method)),
+      : method_(std::move(method)),
         target_(std::move(target)),
+        auth_(impl.authenticator()),
         verify_(verify && !opts.sink) {
     base_ = impl.BaseRequest(method_, target_.url, opts);
     base_.body = std::move(body);
@@ -45,9 +45,8 @@ class ApiV3Plan final : public CallPlan {
   void SignOver(std::string text) { signed_body_ = std::move(text); }
 
   Result<HttpRequest> Build(int /*attempt*/) override {
-    if (impl_.benchmark_skip_crypto.load(std::memory_order_relaxed)) return base_;
-    auto auth = impl_.signer().Authorization(method_, target_.signed_path,
-                                             signed_body_ ? *signed_body_ : base_.body);
+    auto auth = auth_->Authorization(method_, target_.signed_path,
+                                     signed_body_ ? *signed_body_ : base_.body);
     if (!auth) return auth.error();
     HttpRequest req = base_;
     req.headers.Set("Authorization", std::move(*auth));
@@ -56,16 +55,16 @@ class ApiV3Plan final : public CallPlan {
 
   std::optional<Result<Response>> Complete(HttpResponse r, int /*attempt*/) override {
     if (r.status < 200 || r.status >= 300) return Result<Response>(ClientImpl::ApiError(r));
-    if (verify_ && !impl_.benchmark_skip_crypto.load(std::memory_order_relaxed)) {
-      if (Status s = impl_.VerifyResponse(r); !s) return Result<Response>(std::move(s).error());
+    if (verify_) {
+      if (Status s = auth_->Verify(r); !s) return Result<Response>(std::move(s).error());
     }
     return Result<Response>(Response{r.status, std::move(r.headers), std::move(r.body)});
   }
 
  private:
-  const ClientImpl& impl_;
   std::string method_;
   ClientImpl::Target target_;
+  std::shared_ptr<const CallAuthenticator> auth_;
   bool verify_;
   HttpRequest base_;
   std::optional<std::string> signed_body_;
