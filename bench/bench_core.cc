@@ -13,6 +13,10 @@
 #include "crypto/openssl_handles.h"
 #include "wechatpay/client.h"
 #include "wechatpay/testing/fake_transport.h"
+#include "wechatpay/testing/server.h"
+
+using wechatpay::testing::MakeNotification;
+using wechatpay::testing::SignResponse;
 
 namespace {
 

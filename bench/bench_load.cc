@@ -52,6 +52,9 @@
 #include "api/client_impl.h"
 #include "wechatpay/client.h"
 #include "wechatpay/curl_transport.h"
+#include "wechatpay/testing/server.h"
+
+using wechatpay::testing::SignResponse;
 
 // GCC pairs the malloc inside the replaced operator new with the free inside operator delete and
 // warns about a mismatch that is by design here.

@@ -3,12 +3,16 @@
 #include <wechatpay/wechatpay.h>
 
 #include <cstdio>
+#include "wechatpay/testing/server.h"
+
+using wechatpay::testing::MakeNotification;
+using wechatpay::testing::SignResponse;
 
 using namespace wechatpay;  // NOLINT(google-build-using-namespace): a short example
 
 int main() {
-  auto merchant_key = PrivateKey::Generate();
-  auto platform_key = PrivateKey::Generate();
+  auto merchant_key = wechatpay::testing::GeneratePrivateKey();
+  auto platform_key = wechatpay::testing::GeneratePrivateKey();
   if (!merchant_key || !platform_key) return 1;
   auto platform_cert = Certificate::SelfSigned(*platform_key, "example platform",
                                                "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",

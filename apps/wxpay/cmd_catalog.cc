@@ -15,6 +15,7 @@
 #include "output.h"
 #include "reference_data.h"
 #include "wechatpay/catalog.h"
+#include "wechatpay/testing/catalog.h"
 
 namespace wxpay {
 
@@ -288,7 +289,7 @@ std::vector<const Endpoint*> ByPath(const std::string& uri) {
   for (const char* m : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
     if (const Endpoint* e = cat.Find(m, uri)) {
       out.push_back(e);
-    } else if (auto match = cat.Match(m, "/" + uri)) {
+    } else if (auto match = wechatpay::testing::MatchPath(cat, m, "/" + uri)) {
       out.push_back(match->endpoint);
     }
   }
@@ -511,7 +512,7 @@ int RunDescribe(const GlobalOptions& g, const DescribeOptions& o) {
     method = Upper(method);
     ep = cat.Find(method, uri);
     if (ep == nullptr) {
-      if (auto m = cat.Match(method, "/" + uri)) ep = m->endpoint;
+      if (auto m = wechatpay::testing::MatchPath(cat, method, "/" + uri)) ep = m->endpoint;
     }
     if (ep == nullptr) {
       auto others = ByPath(uri);
@@ -537,7 +538,7 @@ int RunDescribe(const GlobalOptions& g, const DescribeOptions& o) {
   }
 
   if (o.sample) {
-    catalog::SampleRequest s = catalog::SynthesizeRequest(*ep);
+    wechatpay::testing::SampleRequest s = wechatpay::testing::SynthesizeRequest(*ep);
     nlohmann::ordered_json j = nlohmann::ordered_json::object();
     j["endpoint"] = std::string(ep->id);
     nlohmann::ordered_json path = nlohmann::ordered_json::object();

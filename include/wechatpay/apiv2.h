@@ -118,8 +118,7 @@ Result<Fields> DecodeXml(std::string_view xml, const XmlOptions& options = {});
 // kParse for bad base64; kDecryption when the ciphertext does not decrypt to a <root> document
 // (most often the wrong APIv2 key); kInvalidArgument for an empty key.
 Result<Fields> DecryptReqInfo(std::string_view req_info_base64, std::string_view apiv2_key);
-// The reverse, for the sandbox: EncodeXml(fields, "root") -> AES-256-ECB -> base64.
-Result<std::string> EncryptReqInfo(const Fields& fields, std::string_view apiv2_key);
+// The reverse, for simulators: testing::EncryptReqInfo (<wechatpay/testing/server.h>).
 
 // ---- notifications ----
 

@@ -158,24 +158,6 @@ Result<Notification> ParseNotification(const ResponseVerifier& verifier,
                                        const SecretString& apiv3_key, const Headers& headers,
                                        std::string_view body);
 
-// Builds a signed callback (the sandbox and tests use this): encrypts `plaintext` with the APIv3
-// key and signs the envelope with `platform_key`. Returns headers + body.
-struct SignedCallback {
-  Headers headers;
-  std::string body;
-};
-Result<SignedCallback> MakeNotification(const PrivateKey& platform_key, std::string_view serial,
-                                        const SecretString& apiv3_key, std::string_view id,
-                                        std::string_view event_type, std::string_view summary,
-                                        std::string_view original_type, std::string_view plaintext,
-                                        int64_t timestamp, std::string_view nonce,
-                                        std::string_view create_time);
-
-// Signs a response body as WeChat Pay does (sandbox): Wechatpay-Timestamp/-Nonce/-Signature/
-// -Serial headers are added to `headers`.
-Status SignResponse(const PrivateKey& key, std::string_view serial, int64_t timestamp,
-                    std::string_view nonce, std::string_view body, Headers& headers);
-
 // ---- pay-sign helpers ----
 
 // What a JSAPI page / mini-program passes to WeixinJSBridge / wx.requestPayment.

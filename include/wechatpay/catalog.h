@@ -27,6 +27,7 @@
 
 namespace wechatpay::internal {
 struct CatalogImpl;
+struct CatalogAccess;
 }  // namespace wechatpay::internal
 
 namespace wechatpay::catalog {
@@ -214,19 +215,6 @@ class Catalog {
   //   empty). Placeholder names must be spelled as in the catalog. nullptr when unknown.
   const Endpoint* Find(std::string_view method, std::string_view path_template_or_id) const;
 
-  // Resolves a concrete request path ("/v3/pay/transactions/id/4200001?mchid=1", or a whole
-  // "https://host/..." URL) for a server. Literal segments beat placeholders when several templates
-  // match (with backtracking); between templates of the same shape, the first whose placeholder
-  // values pass their path-parameter schemas wins. APIv2 endpoints are matched on their HTTP path
-  // ("/payitil/report"), hk and global ones on "/hk/v3/...", "/global/v3/...". Segments are
-  // case-sensitive; a placeholder never matches an empty segment. nullopt when no endpoint of that
-  // method matches.
-  std::optional<PathMatch> Match(std::string_view method, std::string_view concrete_path) const;
-
-  // The methods (catalog order) that have an endpoint matching `concrete_path`; empty when the
-  // path is unknown. A server answers 405 with these when Match fails for the request's method.
-  std::vector<std::string_view> AllowedMethods(std::string_view concrete_path) const;
-
   // Resolves what a caller wrote: a template ("v3/pay/transactions/id/{transaction_id}", any
   // spelling Find accepts) or a concrete path ("v3/pay/transactions/out-trade-no/NC1?mchid=1",
   // "v2/pay/micropay", "/hk/v3/..."). For a template the placeholders are left unbound; for a
@@ -261,6 +249,7 @@ class Catalog {
   explicit Catalog(std::unique_ptr<internal::CatalogImpl> impl);
 
  private:
+  friend struct internal::CatalogAccess;  // the loaded tables, for src/ and wechatpay_testing
   std::unique_ptr<internal::CatalogImpl> impl_;
 };
 
@@ -269,25 +258,7 @@ class Catalog {
 // so integers, numbers and booleans arrive as strings and are accepted in either form.
 enum class ValueEncoding : std::uint8_t { kJson, kText };
 
-// Deterministic sample values that conform to a schema: every field present (required and
-// optional), enums take their first value, strings honour format, length and pattern (the
-// catalog's patterns and the usual regular-expression subset), numbers honour minimum/maximum,
-// arrays hold max(1, minItems) elements, APIv2 families appear as index 0, a JSON-carrying string
-// holds the serialized sample document. With kText scalars are written as strings.
-nlohmann::json SynthesizeValue(const FieldSchema& schema,
-                               ValueEncoding encoding = ValueEncoding::kJson);
-
-// A sample success response body (kText for XML responses); null when the response has no schema.
-nlohmann::json SynthesizeResponse(const Endpoint& endpoint);
-
-// A complete sample request: path parameters, query, headers and body.
-struct SampleRequest {
-  std::map<std::string, std::string, std::less<>> path_params;
-  std::vector<std::pair<std::string, std::string>> query;
-  std::vector<std::pair<std::string, std::string>> headers;
-  nlohmann::json body;  // null when the endpoint takes no body
-};
-SampleRequest SynthesizeRequest(const Endpoint& endpoint);
+// Sample requests and responses, concrete-path matching: <wechatpay/testing/catalog.h>.
 
 }  // namespace wechatpay::catalog
 

@@ -81,8 +81,6 @@ class PrivateKey {
   // KEY", needs `passphrase`), DER, or a bare base64 body of PKCS#8/PKCS#1 DER.
   static Result<PrivateKey> FromPem(std::string_view pem, std::string_view passphrase = {});
   static Result<PrivateKey> FromFile(const std::string& path, std::string_view passphrase = {});
-  // A fresh RSA key (the sandbox and tests use this; 2048 bits unless told otherwise).
-  static Result<PrivateKey> Generate(int bits = 2048);
 
   bool ok() const { return handle_ != nullptr; }
   int bits() const;

@@ -43,24 +43,17 @@ struct MultipartForm {
   MultipartFile file;
 };
 
-// One part as read back (the sandbox, tests).
-struct MultipartPart {
-  std::string name;
-  std::string filename;  // empty for a text part
-  std::string content_type;
-  std::string data;
-};
-
 // The body of `form` with `boundary`: the meta part (application/json) when `meta` is not empty,
 // the text fields, then the file part. The boundary must not occur in any part (NewBoundary
 // gives one that does not).
 //
 // Names and filenames are written as quoted strings escaped the way browsers escape them (WHATWG
 // HTML, RFC 7578 4.2): '"' as %22, CR as %0D, LF as %0A, nothing else (no %25: a server sees what
-// a browser would send). DecodeMultipart turns exactly these three sequences back, so decoding
-// what this wrote gives every name and filename back unchanged unless it contains the text %22,
-// %0D or %0A (read back as '"', CR, LF, the ambiguity every browser form has) or a NUL (refused
-// by the decoder). Whatever DecodeMultipart returns encodes and decodes to itself.
+// a browser would send). The decoder (testing::DecodeMultipart, <wechatpay/testing/server.h>)
+// turns exactly these three sequences back, so decoding what this wrote gives every name and
+// filename back unchanged unless it contains the text %22, %0D or %0A (read back as '"', CR, LF,
+// the ambiguity every browser form has) or a NUL (refused by the decoder). Whatever the decoder
+// returns encodes and decodes to itself.
 std::string EncodeMultipart(const MultipartForm& form, std::string_view boundary);
 // What a form must satisfy before EncodeMultipart: the file part has a field name, and its
 // content_type (written as the part's header value, unescaped) holds no control character
@@ -69,13 +62,6 @@ std::string EncodeMultipart(const MultipartForm& form, std::string_view boundary
 Status CheckMultipartForm(const MultipartForm& form);
 // A random boundary (CSPRNG) occurring in none of the form's parts.
 std::string NewMultipartBoundary(const MultipartForm& form);
-// Parses a multipart/form-data body given its Content-Type header (which names the boundary).
-// kParse for a missing boundary, a part without a name, a body that does not end with the
-// closing delimiter, or a bare CR, LF or NUL in the Content-Type or in a part's
-// Content-Disposition or Content-Type (quoted parameters included). The name and filename have
-// %22, %0D and %0A decoded (see EncodeMultipart); other '%' sequences are kept as sent.
-Result<std::vector<MultipartPart>> DecodeMultipart(std::string_view content_type,
-                                                   std::string_view body);
 // "image/jpeg" for x.jpg/x.jpeg, image/png, image/bmp, image/gif, video/mp4, application/pdf,
 // text/csv, text/plain (txt), application/zip; otherwise application/octet-stream.
 std::string GuessContentType(std::string_view filename);

@@ -9,6 +9,7 @@
 
 #include "engine.h"
 #include "tls.h"
+#include "wechatpay/testing/catalog.h"
 #include "wechatpay/validation.h"
 
 namespace wechatpay::sandbox {
@@ -77,9 +78,9 @@ std::string Engine::V2Reply(const apiv2::Fields& fields, const Merchant* merchan
 WireResponse Engine::HandleApiV2(const WireRequest& req, const std::string& path,
                                  const std::string& raw_query, const FaultTable::Applied& fault) {
   if (fault.status != 0) return ReturnFail("SYSTEMERROR: injected by the sandbox", fault.status);
-  auto match = catalog_.Match(req.method, path);
+  auto match = wechatpay::testing::MatchPath(catalog_, req.method, path);
   if (!match || match->endpoint->protocol != catalog::Protocol::kApiV2) {
-    if (!match && !catalog_.AllowedMethods(path).empty()) {
+    if (!match && !wechatpay::testing::AllowedMethods(catalog_, path).empty()) {
       return ReturnFail("method not allowed", 405);
     }
     return ReturnFail("no such API: " + std::string(IsValidUtf8(path) ? path : "(path)"), 404);
@@ -171,7 +172,7 @@ WireResponse Engine::HandleApiV2(const WireRequest& req, const std::string& path
   }
 
   // Any other endpoint: a sample conforming to the response schema, with the caller's ids.
-  nlohmann::json sample = catalog::SynthesizeResponse(ep);
+  nlohmann::json sample = wechatpay::testing::SynthesizeResponse(ep);
   if (sample.is_object()) {
     for (auto it = sample.begin(); it != sample.end(); ++it) {
       if (it.key() == "sign" || it.key() == "return_code" || it.key() == "return_msg") continue;

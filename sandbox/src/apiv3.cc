@@ -9,7 +9,11 @@
 #include <unordered_map>
 
 #include "engine.h"
+#include "wechatpay/testing/catalog.h"
+#include "wechatpay/testing/server.h"
 #include "wechatpay/validation.h"
+
+using wechatpay::testing::SignResponse;
 
 namespace wechatpay::sandbox {
 
@@ -40,15 +44,15 @@ std::optional<V3Reply> CheckUpload(const V3Call& call, std::string* sha256_hex) 
       if (f->type == catalog::FieldType::kFile) file_field = std::string(f->name);
     }
   }
-  const FormPart* file = nullptr;
-  for (const FormPart& p : call.wire->form) {
+  const testing::MultipartPart* file = nullptr;
+  for (const testing::MultipartPart& p : call.wire->form) {
     if (p.name == file_field) file = &p;
   }
   if (file == nullptr) {
     return V3Reply::Err(400, "PARAM_ERROR", "the " + file_field + " part (the file) is missing",
                         file_field);
   }
-  *sha256_hex = crypto::HexEncode(crypto::Sha256(file->content));
+  *sha256_hex = crypto::HexEncode(crypto::Sha256(file->data));
   Json meta;
   if (call.body.is_object()) {
     auto m = call.body.find("meta");
@@ -205,9 +209,9 @@ WireResponse Engine::HandleApiV3(const WireRequest& req, const std::string& path
   call.path = path;
   call.raw_query = raw_query;
   call.query = ParseQuery(raw_query);
-  auto match = catalog_.Match(req.method, path);
+  auto match = wechatpay::testing::MatchPath(catalog_, req.method, path);
   if (!match || match->endpoint->protocol != catalog::Protocol::kApiV3) {
-    if (!match && !catalog_.AllowedMethods(path).empty()) {
+    if (!match && !wechatpay::testing::AllowedMethods(catalog_, path).empty()) {
       return FinishV3(req,
                       V3Reply::Err(405, "METHOD_NOT_ALLOWED",
                                    "the method " + req.method + " is not allowed for this path"),
@@ -222,8 +226,8 @@ WireResponse Engine::HandleApiV3(const WireRequest& req, const std::string& path
   // there is no meta part: validation then reports it missing).
   static const std::string kNoMeta;
   const std::string* signed_body = req.form.empty() ? &req.body : &kNoMeta;
-  for (const FormPart& part : req.form) {
-    if (part.name == "meta") signed_body = &part.content;
+  for (const testing::MultipartPart& part : req.form) {
+    if (part.name == "meta") signed_body = &part.data;
   }
   if (auto err = CheckAuthorization(req, *signed_body, call)) {
     return FinishV3(req, std::move(*err), fault);
@@ -300,11 +304,11 @@ std::optional<V3Reply> Engine::ReadBody(const WireRequest& req, V3Call& call) {
       return std::nullopt;
     }
     call.body = Json::object();
-    for (const FormPart& part : req.form) {
+    for (const testing::MultipartPart& part : req.form) {
       if (!part.filename.empty() || part.name == "file") {
-        call.body[part.name] = "(" + std::to_string(part.content.size()) + " bytes)";
-      } else if (IsValidUtf8(part.content)) {
-        call.body[part.name] = part.content;
+        call.body[part.name] = "(" + std::to_string(part.data.size()) + " bytes)";
+      } else if (IsValidUtf8(part.data)) {
+        call.body[part.name] = part.data;
       } else {
         return V3Reply::Err(400, "PARAM_ERROR", "form part " + part.name + " is not UTF-8 text",
                             "body");
@@ -557,7 +561,7 @@ V3Reply Engine::Generic(V3Call& call) {
     case catalog::ResponseKind::kXml:
       break;
   }
-  nlohmann::json sample = catalog::SynthesizeResponse(ep);
+  nlohmann::json sample = wechatpay::testing::SynthesizeResponse(ep);
   Json body = sample.is_null() ? Json::object() : Json(sample);
   if (ep.response.schema) EchoIdentifiers(*ep.response.schema, call, body);
   return V3Reply::Ok(std::move(body), status);

@@ -8,6 +8,11 @@
 #include <cstdio>
 
 #include "notifier.h"
+#include "wechatpay/testing/catalog.h"
+#include "wechatpay/testing/server.h"
+
+using wechatpay::testing::MakeNotification;
+using wechatpay::testing::SignedCallback;
 
 namespace wechatpay::sandbox {
 
@@ -265,7 +270,7 @@ bool IsV3Path(std::string_view path) {
 
 bool Engine::IsMiniProgram(const std::string& method, const std::string& path) const {
   if (path == "/cgi-bin/token" || path == "/cgi-bin/stable_token") return true;
-  auto m = catalog_.Match(method, path);
+  auto m = wechatpay::testing::MatchPath(catalog_, method, path);
   return m && m->endpoint->protocol == catalog::Protocol::kMiniProgram;
 }
 

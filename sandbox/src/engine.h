@@ -24,6 +24,7 @@
 #include "wechatpay/auth.h"
 #include "wechatpay/catalog.h"
 #include "wechatpay/sandbox/sandbox.h"
+#include "wechatpay/testing/server.h"
 
 namespace wechatpay::sandbox {
 
@@ -132,7 +133,7 @@ class Engine {
   // ---- notifier interface ----
   std::vector<DueDelivery> TakeDue(int64_t now_ms, int64_t* next_due_ms);
   void RecordAttempt(const std::string& id, int http_status, const std::string& error);
-  Result<SignedCallback> BuildCallback(const DueDelivery& d) const;
+  Result<testing::SignedCallback> BuildCallback(const DueDelivery& d) const;
 
  private:
   Engine(const SandboxOptions& options, Identity id);

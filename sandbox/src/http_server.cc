@@ -31,6 +31,9 @@
 #include "tls.h"
 #include "util.h"
 #include "wechatpay/multipart.h"
+#include "wechatpay/testing/server.h"
+
+using wechatpay::testing::DecodeMultipart;
 
 namespace wechatpay::sandbox {
 
@@ -955,10 +958,7 @@ void HttpServer::Impl::Dispatch(Conn& c) {
     // The parts, as WeChat Pay reads them (the signature covers the meta part). A body that does
     // not parse is left as it came: the endpoint then reports the missing parts.
     if (auto parts = DecodeMultipart(ct, w.body); parts.ok()) {
-      for (auto& p : *parts) {
-        w.form.push_back(FormPart{std::move(p.name), std::move(p.filename),
-                                  std::move(p.content_type), std::move(p.data)});
-      }
+      w.form = std::move(*parts);
       w.body.clear();
     }
   }

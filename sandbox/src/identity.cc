@@ -5,6 +5,7 @@
 
 #include "tls.h"
 #include "util.h"
+#include "wechatpay/testing/server.h"
 
 namespace wechatpay::sandbox {
 
@@ -25,7 +26,7 @@ Result<PrivateKey> LoadOrCreateKey(const std::string& path) {
     if (!key) return Error(key.error().code, path + ": " + key.error().message);
     return key;
   }
-  auto key = PrivateKey::Generate(2048);
+  auto key = wechatpay::testing::GeneratePrivateKey(2048);
   if (!key) return key;
   SecretString pem = key->ToPem();
   if (Status s = CreateFileExclusive(path, pem.view(), 0600); !s) return std::move(s).error();

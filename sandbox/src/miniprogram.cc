@@ -6,6 +6,7 @@
 // {"errcode", "errmsg"} as WeChat does.
 #include "wechatpay/miniprogram.h"
 #include "engine.h"
+#include "wechatpay/testing/catalog.h"
 #include "wechatpay/validation.h"
 
 namespace wechatpay::sandbox {
@@ -128,7 +129,7 @@ WireResponse Engine::HandleMiniProgram(const WireRequest& req, const std::string
     return JsonResponse(200, res);
   }
 
-  auto match = catalog_.Match(req.method, path);
+  auto match = wechatpay::testing::MatchPath(catalog_, req.method, path);
   if (!match || match->endpoint->protocol != catalog::Protocol::kMiniProgram) {
     return JsonResponse(404, Json{{"errcode", 404}, {"errmsg", "invalid url"}});
   }
@@ -151,7 +152,7 @@ WireResponse Engine::HandleMiniProgram(const WireRequest& req, const std::string
   if (!body || !body->is_object()) return ErrCode(47001, "data format error");
 
   if (match->endpoint->id != "POST user-order/combine-orders") {
-    nlohmann::json sample = catalog::SynthesizeResponse(*match->endpoint);
+    nlohmann::json sample = wechatpay::testing::SynthesizeResponse(*match->endpoint);
     Json res = sample.is_null() ? Json::object() : Json(sample);
     res["errcode"] = 0;
     res["errmsg"] = "ok";

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "util.h"
+#include "wechatpay/testing/server.h"
 
 namespace wechatpay::sandbox {
 
@@ -156,7 +157,7 @@ Status EnsureServerCertificate(const std::string& dir, const std::string& host, 
   *cert_path = JoinPath(dir, "tls_server_cert.pem");
   *key_path = JoinPath(dir, "tls_server_key.pem");
   if (!FileExists(*key_path)) {
-    auto key = PrivateKey::Generate(2048);
+    auto key = wechatpay::testing::GeneratePrivateKey(2048);
     if (!key) return std::move(key).error();
     if (Status s = CreateFileExclusive(*key_path, key->ToPem().view(), 0600); !s) return s;
   }

@@ -341,49 +341,6 @@ Result<Notification> ParseNotification(const ResponseVerifier& verifier,
   return n;
 }
 
-Status SignResponse(const PrivateKey& key, std::string_view serial, int64_t timestamp,
-                    std::string_view nonce, std::string_view body, Headers& headers) {
-  std::string ts = std::to_string(timestamp);
-  auto sig = crypto::RsaSha256Sign(key, ResponseSigningMessage(ts, nonce, body));
-  if (!sig) return sig.error();
-  headers.Set("Wechatpay-Timestamp", ts);
-  headers.Set("Wechatpay-Nonce", std::string(nonce));
-  headers.Set("Wechatpay-Signature", std::move(*sig));
-  headers.Set("Wechatpay-Serial", std::string(serial));
-  headers.Set("Wechatpay-Signature-Type", std::string(kAuthScheme));
-  return {};
-}
-
-Result<SignedCallback> MakeNotification(const PrivateKey& platform_key, std::string_view serial,
-                                        const SecretString& apiv3_key, std::string_view id,
-                                        std::string_view event_type, std::string_view summary,
-                                        std::string_view original_type, std::string_view plaintext,
-                                        int64_t timestamp, std::string_view nonce,
-                                        std::string_view create_time) {
-  std::string gcm_nonce = crypto::RandomNonce(12);
-  std::string ad(original_type);
-  auto ct = crypto::AesGcmEncrypt(apiv3_key.view(), gcm_nonce, ad, plaintext);
-  if (!ct) return ct.error();
-  nlohmann::ordered_json env;
-  env["id"] = std::string(id);
-  env["create_time"] = std::string(create_time);
-  env["resource_type"] = "encrypt-resource";
-  env["event_type"] = std::string(event_type);
-  env["summary"] = std::string(summary);
-  env["resource"] = {{"original_type", ad},
-                     {"algorithm", "AEAD_AES_256_GCM"},
-                     {"ciphertext", *ct},
-                     {"associated_data", ad},
-                     {"nonce", gcm_nonce}};
-  SignedCallback cb;
-  cb.body = env.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  cb.headers.Set("Content-Type", "application/json");
-  if (Status s = SignResponse(platform_key, serial, timestamp, nonce, cb.body, cb.headers); !s) {
-    return std::move(s).error();
-  }
-  return cb;
-}
-
 // ---------------------------------------------------------------------------------------------
 
 std::string JsapiPayParams::ToJson() const {

@@ -321,15 +321,6 @@ Result<PrivateKey> PrivateKey::FromFile(const std::string& path, std::string_vie
   return k;
 }
 
-Result<PrivateKey> PrivateKey::Generate(int bits) {
-  if (bits < 2048) return Error(ErrorCode::kInvalidArgument, "RSA keys must have >= 2048 bits");
-  EVP_PKEY* pkey = EVP_RSA_gen(static_cast<unsigned int>(bits));
-  if (pkey == nullptr) {
-    return Error(ErrorCode::kInternal, "RSA key generation failed: " + TakeOpenSslError());
-  }
-  return PrivateKey(std::make_shared<const KeyHandle>(pkey));
-}
-
 int PrivateKey::bits() const { return handle_ ? EVP_PKEY_get_bits(handle_->pkey) : 0; }
 
 PublicKey PrivateKey::public_key() const {

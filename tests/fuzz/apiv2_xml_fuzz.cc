@@ -8,6 +8,9 @@
 #include <string_view>
 
 #include "wechatpay/apiv2.h"
+#include "wechatpay/testing/server.h"
+
+using wechatpay::testing::EncryptReqInfo;
 
 namespace {
 constexpr std::string_view kKey = "Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Ji1Hg0Fe";

@@ -26,6 +26,9 @@
 #include "wechatpay/crypto.h"
 #include "wechatpay/http.h"
 #include "wechatpay/testing/fake_transport.h"
+#include "wechatpay/testing/server.h"
+
+using wechatpay::testing::SignResponse;
 
 namespace {
 
@@ -55,8 +58,8 @@ struct Fixture {
     r.body = std::move(body);
     r.headers.Set("Content-Type", "application/json");
     r.headers.Set("Request-ID", "08F0FUZZ");
-    if (!wechatpay::SignResponse(platform_key, platform_serial, kNow, "fuzz-nonce", r.body,
-                                 r.headers)) {
+    if (!wechatpay::testing::SignResponse(platform_key, platform_serial, kNow, "fuzz-nonce", r.body,
+                                          r.headers)) {
       Fail("SignResponse");
     }
     return r;

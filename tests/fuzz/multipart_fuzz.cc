@@ -16,6 +16,7 @@
 
 #include "fuzz_support.h"
 #include "wechatpay/multipart.h"
+#include "wechatpay/testing/server.h"
 
 namespace {
 
@@ -24,7 +25,7 @@ using wechatpay::fuzz::Fail;
 void DecodeEncodeDecode(std::string_view in) {
   size_t nl = in.find('\n');
   if (nl == std::string_view::npos) return;
-  auto parts = wechatpay::DecodeMultipart(in.substr(0, nl), in.substr(nl + 1));
+  auto parts = wechatpay::testing::DecodeMultipart(in.substr(0, nl), in.substr(nl + 1));
   if (!parts) {
     if (parts.error().code != wechatpay::ErrorCode::kParse) Fail("decode error code");
     return;
@@ -32,7 +33,7 @@ void DecodeEncodeDecode(std::string_view in) {
   if (parts->empty() || parts->back().filename.empty()) return;  // the encoder writes a file
   wechatpay::MultipartForm form;
   for (size_t i = 0; i + 1 < parts->size(); ++i) {
-    const wechatpay::MultipartPart& p = (*parts)[i];
+    const wechatpay::testing::MultipartPart& p = (*parts)[i];
     if (!p.filename.empty()) return;  // only the last part can be a file
     if (i == 0 && p.name == "meta" && !p.data.empty()) {
       form.meta = p.data;
@@ -40,16 +41,17 @@ void DecodeEncodeDecode(std::string_view in) {
       form.fields.emplace_back(p.name, p.data);
     }
   }
-  const wechatpay::MultipartPart& last = parts->back();
+  const wechatpay::testing::MultipartPart& last = parts->back();
   form.file = {last.name, last.filename, last.content_type, last.data};
   std::string boundary = wechatpay::NewMultipartBoundary(form);
   std::string body = wechatpay::EncodeMultipart(form, boundary);
-  auto again = wechatpay::DecodeMultipart("multipart/form-data; boundary=" + boundary, body);
+  auto again =
+      wechatpay::testing::DecodeMultipart("multipart/form-data; boundary=" + boundary, body);
   if (!again) Fail("an encoded form does not decode", again.error().message);
   if (again->size() != parts->size()) Fail("an encoded form decodes to another number of parts");
   for (size_t i = 0; i < parts->size(); ++i) {
-    const wechatpay::MultipartPart& a = (*parts)[i];
-    const wechatpay::MultipartPart& b = (*again)[i];
+    const wechatpay::testing::MultipartPart& a = (*parts)[i];
+    const wechatpay::testing::MultipartPart& b = (*again)[i];
     if (b.data != a.data) Fail("a part's data changed", a.name);
     if (b.name != a.name) Fail("a part's name changed", a.name + " -> " + b.name);
     if (b.filename != a.filename) Fail("a filename changed", a.filename + " -> " + b.filename);
@@ -89,7 +91,8 @@ void EncodeDecode(std::string_view in) {
   form.file = {piece[2].empty() ? "file" : piece[2], piece[1].empty() ? "a.bin" : piece[1], "",
                std::string(in)};
   std::string boundary = wechatpay::NewMultipartBoundary(form);
-  auto parts = wechatpay::DecodeMultipart("multipart/form-data; boundary=\"" + boundary + "\"",
+  auto parts =
+      wechatpay::testing::DecodeMultipart("multipart/form-data; boundary=\"" + boundary + "\"",
                                           wechatpay::EncodeMultipart(form, boundary));
   bool nul = false;
   for (const std::string* s : {&form.fields[0].first, &form.file.field, &form.file.filename}) {

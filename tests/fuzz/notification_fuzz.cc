@@ -10,10 +10,11 @@
 
 #include "wechatpay/auth.h"
 #include "wechatpay/notifications.h"
+#include "wechatpay/testing/server.h"
 
 namespace {
 struct Fixture {
-  wechatpay::PrivateKey key = *wechatpay::PrivateKey::Generate();
+  wechatpay::PrivateKey key = *wechatpay::testing::GeneratePrivateKey();
   std::shared_ptr<wechatpay::PlatformKeyStore> store =
       std::make_shared<wechatpay::PlatformKeyStore>();
   wechatpay::SecretString apiv3{std::string(32, 'k')};
@@ -27,12 +28,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)wechatpay::Headers::Parse(in);
   (void)wechatpay::ParseAuthorization(in);
   wechatpay::Headers h;
-  if (!wechatpay::SignResponse(f->key, "PUB_KEY_ID_FUZZ", 1700000000, "n", in, h)) return 0;
+  if (!wechatpay::testing::SignResponse(f->key, "PUB_KEY_ID_FUZZ", 1700000000, "n", in, h))
+    return 0;
   wechatpay::ResponseVerifier verifier(f->store, [] { return int64_t{1700000000}; });
   (void)wechatpay::ParseNotification(verifier, f->apiv3, h, in);
-  auto cb = wechatpay::MakeNotification(f->key, "PUB_KEY_ID_FUZZ", f->apiv3, "EV-F",
-                                        "TRANSACTION.SUCCESS", "s", "transaction", in, 1700000000,
-                                        "n", "2024-01-01T00:00:00+08:00");
+  auto cb = wechatpay::testing::MakeNotification(f->key, "PUB_KEY_ID_FUZZ", f->apiv3, "EV-F",
+                                                 "TRANSACTION.SUCCESS", "s", "transaction", in,
+                                                 1700000000, "n", "2024-01-01T00:00:00+08:00");
   if (!cb) return 0;
   auto n = wechatpay::ParseNotification(verifier, f->apiv3, cb->headers, cb->body);
   if (!n) return 0;

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wechatpay/catalog.h"
+#include "wechatpay/testing/catalog.h"
 #include "wechatpay/validation.h"
 
 namespace {
@@ -54,8 +55,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)wechatpay::catalog::ValidateResponse(*e, body);
   }
   // The same bytes as a request path for the server-side matcher.
-  (void)catalog.Match("POST", text);
-  (void)catalog.AllowedMethods(text);
+  (void)wechatpay::testing::MatchPath(catalog, "POST", text);
+  (void)wechatpay::testing::AllowedMethods(catalog, text);
   (void)catalog.Find("GET", text);
   (void)catalog.Search(text.substr(0, 64));
   return 0;

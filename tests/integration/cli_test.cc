@@ -36,6 +36,10 @@
 #include "wechatpay/auth.h"
 #include "wechatpay/crypto.h"
 #include "wechatpay/sandbox/sandbox.h"
+#include "wechatpay/testing/server.h"
+
+using wechatpay::testing::MakeNotification;
+using wechatpay::testing::SignResponse;
 
 extern char** environ;
 

@@ -13,6 +13,9 @@
 #include "support/test_util.h"
 #include "wechatpay/client.h"
 #include "wechatpay/curl_transport.h"
+#include "wechatpay/testing/server.h"
+
+using wechatpay::testing::SignResponse;
 
 namespace wechatpay {
 namespace {

@@ -11,6 +11,7 @@
 #include "integration/sandbox_fixture.h"
 #include "wechatpay/apiv2.h"
 #include "wechatpay/catalog.h"
+#include "wechatpay/testing/catalog.h"
 #include "wechatpay/validation.h"
 
 namespace wechatpay::sandbox::testing {
@@ -31,7 +32,7 @@ std::string Encode(std::string_view s) {
   return out;
 }
 
-std::string Target(const catalog::Endpoint& ep, const catalog::SampleRequest& s) {
+std::string Target(const catalog::Endpoint& ep, const wechatpay::testing::SampleRequest& s) {
   std::string path(ep.path);
   for (const auto& [name, value] : s.path_params) {
     std::string ph = "{" + name + "}";
@@ -77,7 +78,7 @@ TEST_F(SandboxCatalogTest, EveryApiV3EndpointAnswersItsSchema) {
       continue;
     }
     SCOPED_TRACE(std::string(ep.id));
-    catalog::SampleRequest s = catalog::SynthesizeRequest(ep);
+    wechatpay::testing::SampleRequest s = wechatpay::testing::SynthesizeRequest(ep);
     httplib::Headers h;
     for (const auto& [k, v] : s.headers) {
       h.emplace(k, EqualsIgnoreCase(k, "Wechatpay-Serial") ? client_->keys().public_key_id : v);
@@ -105,7 +106,7 @@ TEST_F(SandboxCatalogTest, EveryApiV3EndpointAnswersItsSchema) {
 TEST_F(SandboxCatalogTest, SchemaViolationsAre400) {
   const auto* ep = catalog::Catalog::Default().Find("POST", "v3/pay/partner/transactions/native");
   ASSERT_NE(ep, nullptr);
-  catalog::SampleRequest s = catalog::SynthesizeRequest(*ep);
+  wechatpay::testing::SampleRequest s = wechatpay::testing::SynthesizeRequest(*ep);
   ASSERT_TRUE(s.body.is_object());
   nlohmann::json body = s.body;
   body.erase("sp_mchid");
@@ -170,7 +171,7 @@ TEST_F(SandboxCatalogTest, EveryApiV2EndpointAnswersSignedXml) {
       continue;
     }
     SCOPED_TRACE(std::string(ep.id));
-    catalog::SampleRequest s = catalog::SynthesizeRequest(ep);
+    wechatpay::testing::SampleRequest s = wechatpay::testing::SynthesizeRequest(ep);
     if (!s.body.is_object()) continue;
     apiv2::Fields f;
     bool flat = true;

@@ -98,6 +98,8 @@ upward_public transport-includes-auth src/transport/url.cc auth.h wechatpay_laye
 upward_public transport-includes-api src/transport/http.cc catalog.h wechatpay_layer_transport
 upward_public auth-includes-api src/auth/auth.cc client.h wechatpay_layer_auth
 upward_public auth-includes-models src/auth/auth.cc models/runtime.h wechatpay_layer_auth
+# Test support (wechatpay_testing) sits above every layer: no layer may include it.
+upward_public auth-includes-testing src/auth/auth.cc testing/server.h wechatpay_layer_auth
 
 # 4. Upward includes of another layer's private headers.
 upward_private() {  # name file header target

@@ -12,6 +12,9 @@
 
 #include "support/test_util.h"
 #include "wechatpay/crypto.h"
+#include "wechatpay/testing/server.h"
+
+using wechatpay::testing::EncryptReqInfo;
 
 namespace wechatpay::apiv2 {
 

@@ -8,6 +8,10 @@
 #include <thread>
 
 #include "support/test_util.h"
+#include "wechatpay/testing/server.h"
+
+using wechatpay::testing::MakeNotification;
+using wechatpay::testing::SignResponse;
 
 namespace wechatpay {
 namespace {

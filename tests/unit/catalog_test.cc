@@ -21,7 +21,13 @@
 #include <nlohmann/json.hpp>
 
 #include "api/catalog/catalog_internal.h"
+#include "wechatpay/testing/catalog.h"
 #include "wechatpay/validation.h"
+
+using wechatpay::testing::SampleRequest;
+using wechatpay::testing::SynthesizeRequest;
+using wechatpay::testing::SynthesizeResponse;
+using wechatpay::testing::SynthesizeValue;
 
 namespace wechatpay::catalog {
 namespace {
@@ -251,55 +257,64 @@ TEST(CatalogTest, FindsEveryEndpointByIdAndTemplate) {
 }
 
 TEST(CatalogTest, MatchExtractsPathParameters) {
-  auto m = Cat().Match("GET", "/v3/pay/transactions/id/4200001?mchid=1900000109");
+  auto m = wechatpay::testing::MatchPath(Cat(), "GET",
+                                         "/v3/pay/transactions/id/4200001?mchid=1900000109");
   ASSERT_TRUE(m.has_value());
   EXPECT_EQ(m->endpoint->id, "GET v3/pay/transactions/id/{transaction_id}");
   EXPECT_EQ(m->path_params,
             (std::map<std::string, std::string, std::less<>>{{"transaction_id", "4200001"}}));
 
-  auto two = Cat().Match(
-      "GET", "/v3/ecommerce/combine-papay/contracts/plan-id/12/out-contract-code/a%2Fb%20c");
+  auto two = wechatpay::testing::MatchPath(
+      Cat(), "GET", "/v3/ecommerce/combine-papay/contracts/plan-id/12/out-contract-code/a%2Fb%20c");
   ASSERT_TRUE(two.has_value());
   EXPECT_EQ(two->path_params.at("plan_id"), "12");
   EXPECT_EQ(two->path_params.at("out_contract_code"), "a/b c");
 
-  auto url = Cat().Match("POST", "https://api.mch.weixin.qq.com/v3/pay/transactions/native");
+  auto url = wechatpay::testing::MatchPath(
+      Cat(), "POST", "https://api.mch.weixin.qq.com/v3/pay/transactions/native");
   ASSERT_TRUE(url.has_value());
   EXPECT_EQ(url->endpoint->id, "POST v3/pay/transactions/native");
   EXPECT_TRUE(url->path_params.empty());
 
-  EXPECT_FALSE(Cat().Match("DELETE", "/v3/pay/transactions/native").has_value());
-  EXPECT_FALSE(Cat().Match("GET", "/v3/pay/transactions/id/").has_value());  // empty value
-  EXPECT_FALSE(Cat().Match("GET", "/v3/nothing/here").has_value());
-  EXPECT_FALSE(Cat().Match("GET", "").has_value());
+  EXPECT_FALSE(
+      wechatpay::testing::MatchPath(Cat(), "DELETE", "/v3/pay/transactions/native").has_value());
+  EXPECT_FALSE(wechatpay::testing::MatchPath(Cat(), "GET", "/v3/pay/transactions/id/")
+                   .has_value());  // empty value
+  EXPECT_FALSE(wechatpay::testing::MatchPath(Cat(), "GET", "/v3/nothing/here").has_value());
+  EXPECT_FALSE(wechatpay::testing::MatchPath(Cat(), "GET", "").has_value());
 }
 
 TEST(CatalogTest, MatchPrefersLiteralSegments) {
-  auto literal = Cat().Match("POST", "/v3/profitsharing/orders/unfreeze");
+  auto literal = wechatpay::testing::MatchPath(Cat(), "POST", "/v3/profitsharing/orders/unfreeze");
   ASSERT_TRUE(literal.has_value());
   EXPECT_EQ(literal->endpoint->id, "POST v3/profitsharing/orders/unfreeze");
   EXPECT_TRUE(literal->path_params.empty());
 
   // No GET on the literal: the placeholder template takes it.
-  auto placeholder = Cat().Match("GET", "/v3/profitsharing/orders/unfreeze");
+  auto placeholder =
+      wechatpay::testing::MatchPath(Cat(), "GET", "/v3/profitsharing/orders/unfreeze");
   ASSERT_TRUE(placeholder.has_value());
   EXPECT_EQ(placeholder->endpoint->id, "GET v3/profitsharing/orders/{out_order_no}");
   EXPECT_EQ(placeholder->path_params.at("out_order_no"), "unfreeze");
 
-  auto deposit = Cat().Match("POST", "/v3/marketing/membercard-open/cards/c1/codes/deposit");
+  auto deposit = wechatpay::testing::MatchPath(
+      Cat(), "POST", "/v3/marketing/membercard-open/cards/c1/codes/deposit");
   ASSERT_TRUE(deposit.has_value());
   EXPECT_EQ(deposit->endpoint->id,
             "POST v3/marketing/membercard-open/cards/{card_id}/codes/deposit");
-  auto code = Cat().Match("PATCH", "/v3/marketing/membercard-open/cards/c1/codes/deposit");
+  auto code = wechatpay::testing::MatchPath(Cat(), "PATCH",
+                                            "/v3/marketing/membercard-open/cards/c1/codes/deposit");
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(code->endpoint->id, "PATCH v3/marketing/membercard-open/cards/{card_id}/codes/{code}");
   EXPECT_EQ(code->path_params.at("code"), "deposit");
 
   // Backtracking: the literal "id" branch is tried first and abandoned when it cannot finish.
-  auto refund = Cat().Match("GET", "/v3/ecommerce/refunds/id/return-advance");
+  auto refund =
+      wechatpay::testing::MatchPath(Cat(), "GET", "/v3/ecommerce/refunds/id/return-advance");
   ASSERT_TRUE(refund.has_value());
   EXPECT_EQ(refund->endpoint->id, "GET v3/ecommerce/refunds/id/{refund_id}");
-  auto advance = Cat().Match("POST", "/v3/ecommerce/refunds/id/return-advance");
+  auto advance =
+      wechatpay::testing::MatchPath(Cat(), "POST", "/v3/ecommerce/refunds/id/return-advance");
   ASSERT_TRUE(advance.has_value());
   EXPECT_EQ(advance->endpoint->id, "POST v3/ecommerce/refunds/{refund_id}/return-advance");
   EXPECT_EQ(advance->path_params.at("refund_id"), "id");
@@ -307,39 +322,43 @@ TEST(CatalogTest, MatchPrefersLiteralSegments) {
 
 // Two POST templates share one shape; the path-parameter schemas decide.
 TEST(CatalogTest, MatchUsesParameterSchemasToSeparateSameShapeTemplates) {
-  auto numeric = Cat().Match("POST", "/v3/apply4subject/applyment/2000001234567890/cancel");
+  auto numeric = wechatpay::testing::MatchPath(
+      Cat(), "POST", "/v3/apply4subject/applyment/2000001234567890/cancel");
   ASSERT_TRUE(numeric.has_value());
   EXPECT_EQ(numeric->endpoint->id, "POST v3/apply4subject/applyment/{applyment_id}/cancel");
   EXPECT_EQ(numeric->path_params.at("applyment_id"), "2000001234567890");
-  auto code = Cat().Match("POST", "/v3/apply4subject/applyment/BC-20240101-1/cancel");
+  auto code = wechatpay::testing::MatchPath(Cat(), "POST",
+                                            "/v3/apply4subject/applyment/BC-20240101-1/cancel");
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(code->endpoint->id, "POST v3/apply4subject/applyment/{business_code}/cancel");
   EXPECT_EQ(code->path_params.at("business_code"), "BC-20240101-1");
   // Nothing conforms (too long for business_code, not numeric): the first candidate.
-  auto neither =
-      Cat().Match("POST", "/v3/apply4subject/applyment/" + std::string(200, 'x') + "/cancel");
+  auto neither = wechatpay::testing::MatchPath(
+      Cat(), "POST", "/v3/apply4subject/applyment/" + std::string(200, 'x') + "/cancel");
   ASSERT_TRUE(neither.has_value());
   EXPECT_EQ(neither->endpoint->id, "POST v3/apply4subject/applyment/{applyment_id}/cancel");
 }
 
 TEST(CatalogTest, MatchHandlesV2HkGlobalAndMiniProgramPaths) {
-  auto v2 = Cat().Match("POST", "/payitil/report");
+  auto v2 = wechatpay::testing::MatchPath(Cat(), "POST", "/payitil/report");
   ASSERT_TRUE(v2.has_value());
   EXPECT_EQ(v2->endpoint->id, "POST v2/payitil/report");
-  auto upper = Cat().Match("POST", "/secapi/mch/addInstitutionsub");
+  auto upper = wechatpay::testing::MatchPath(Cat(), "POST", "/secapi/mch/addInstitutionsub");
   ASSERT_TRUE(upper.has_value());
   EXPECT_EQ(upper->endpoint->id, "POST v2/secapi/mch/addInstitutionsub");
-  EXPECT_FALSE(Cat().Match("POST", "/secapi/mch/addinstitutionsub").has_value());
-  auto slash = Cat().Match("POST", "/v3/ecommerce/applyments/");
+  EXPECT_FALSE(
+      wechatpay::testing::MatchPath(Cat(), "POST", "/secapi/mch/addinstitutionsub").has_value());
+  auto slash = wechatpay::testing::MatchPath(Cat(), "POST", "/v3/ecommerce/applyments/");
   ASSERT_TRUE(slash.has_value());
   EXPECT_EQ(slash->endpoint->id, "POST v3/ecommerce/applyments/");
-  auto hk = Cat().Match("GET", "/hk/v3/certificates");
+  auto hk = wechatpay::testing::MatchPath(Cat(), "GET", "/hk/v3/certificates");
   ASSERT_TRUE(hk.has_value());
   EXPECT_EQ(hk->endpoint->id, "GET hk/v3/certificates");
-  auto global = Cat().Match("GET", "/global/v3/customs/orders?appid=wx1");
+  auto global = wechatpay::testing::MatchPath(Cat(), "GET", "/global/v3/customs/orders?appid=wx1");
   ASSERT_TRUE(global.has_value());
   EXPECT_EQ(global->endpoint->id, "GET global/v3/customs/orders");
-  auto mini = Cat().Match("POST", "/user-order/combine-orders?access_token=T");
+  auto mini =
+      wechatpay::testing::MatchPath(Cat(), "POST", "/user-order/combine-orders?access_token=T");
   ASSERT_TRUE(mini.has_value());
   EXPECT_EQ(mini->endpoint->id, "POST user-order/combine-orders");
 }
@@ -349,7 +368,7 @@ TEST(CatalogTest, MatchResolvesEveryEndpointFromASampleRequest) {
   for (const Endpoint& e : Cat()) {
     SampleRequest req = SynthesizeRequest(e);
     std::string concrete = ConcretePath(e, req);
-    auto m = Cat().Match(e.method, concrete);
+    auto m = wechatpay::testing::MatchPath(Cat(), e.method, concrete);
     ASSERT_TRUE(m.has_value()) << e.id << " " << concrete;
     if (m->endpoint != &e) {
       // Only possible when a sample value equals a literal segment of another template.
@@ -365,11 +384,12 @@ TEST(CatalogTest, MatchResolvesEveryEndpointFromASampleRequest) {
 }
 
 TEST(CatalogTest, AllowedMethodsListsEveryMatchingMethod) {
-  EXPECT_THAT(Cat().AllowedMethods("/v3/merchant-risk-manage/violation-notifications"),
-              ::testing::UnorderedElementsAre("DELETE", "GET", "POST", "PUT"));
-  EXPECT_THAT(Cat().AllowedMethods("/v3/profitsharing/orders/unfreeze"),
+  EXPECT_THAT(
+      wechatpay::testing::AllowedMethods(Cat(), "/v3/merchant-risk-manage/violation-notifications"),
+      ::testing::UnorderedElementsAre("DELETE", "GET", "POST", "PUT"));
+  EXPECT_THAT(wechatpay::testing::AllowedMethods(Cat(), "/v3/profitsharing/orders/unfreeze"),
               ::testing::UnorderedElementsAre("POST", "GET"));
-  EXPECT_THAT(Cat().AllowedMethods("/v3/nothing"), IsEmpty());
+  EXPECT_THAT(wechatpay::testing::AllowedMethods(Cat(), "/v3/nothing"), IsEmpty());
 }
 
 TEST(CatalogTest, SearchMatchesIdChainAndTags) {

@@ -22,6 +22,10 @@
 #include "wechatpay/models/v3/mch_manage.h"
 #include "wechatpay/models/v3/merchant.h"
 #include "wechatpay/multipart.h"
+#include "wechatpay/testing/server.h"
+
+using wechatpay::testing::DecodeMultipart;
+using wechatpay::testing::MultipartPart;
 
 namespace wechatpay {
 namespace {

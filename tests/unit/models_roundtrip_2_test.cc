@@ -27,6 +27,7 @@
 #include "wechatpay/models/v3/inspolicymgr.h"
 #include "wechatpay/models/v3/iotmanage.h"
 #include "wechatpay/models/v3/lovefeast.h"
+#include "wechatpay/testing/catalog.h"
 
 namespace wechatpay::models {
 namespace {
@@ -53,7 +54,7 @@ nlohmann::json Normalize(const nlohmann::json& v) {
 // The request sample as one JSON object: body members, then query parameters and headers as
 // strings (a repeated array parameter becomes an array).
 nlohmann::json RequestSample(const catalog::Endpoint& ep) {
-  catalog::SampleRequest sample = catalog::SynthesizeRequest(ep);
+  wechatpay::testing::SampleRequest sample = wechatpay::testing::SynthesizeRequest(ep);
   nlohmann::json out = sample.body.is_object() ? sample.body : nlohmann::json::object();
   for (const auto& [name, value] : sample.query) {
     bool array = false;
@@ -254,7 +255,7 @@ void Check(const Case& c) {
   if (c.response.create != nullptr) {
     bool text_response = ep->response_kind == catalog::ResponseKind::kXml;
     Encoding encoding = text_response ? Encoding::kText : Encoding::kJson;
-    nlohmann::json response = catalog::SynthesizeResponse(*ep);
+    nlohmann::json response = wechatpay::testing::SynthesizeResponse(*ep);
     ExpectRoundTrip(c.response, response, encoding, *ep, "response");
     const catalog::FieldSchema* schema = ep->response.schema;
     ExpectVariants(c.response, response, schema == nullptr ? Fields() : schema->fields,

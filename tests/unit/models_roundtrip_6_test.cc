@@ -45,6 +45,7 @@
 #include "wechatpay/models/v2/vehicle.h"
 #include "wechatpay/models/v2/wxv.h"
 #include "wechatpay/models/v2/xdc.h"
+#include "wechatpay/testing/catalog.h"
 
 namespace wechatpay::models {
 namespace {
@@ -71,7 +72,7 @@ nlohmann::json Normalize(const nlohmann::json& v) {
 // The request sample as one JSON object: body members, then query parameters and headers as
 // strings (a repeated array parameter becomes an array).
 nlohmann::json RequestSample(const catalog::Endpoint& ep) {
-  catalog::SampleRequest sample = catalog::SynthesizeRequest(ep);
+  wechatpay::testing::SampleRequest sample = wechatpay::testing::SynthesizeRequest(ep);
   nlohmann::json out = sample.body.is_object() ? sample.body : nlohmann::json::object();
   for (const auto& [name, value] : sample.query) {
     bool array = false;
@@ -272,7 +273,7 @@ void Check(const Case& c) {
   if (c.response.create != nullptr) {
     bool text_response = ep->response_kind == catalog::ResponseKind::kXml;
     Encoding encoding = text_response ? Encoding::kText : Encoding::kJson;
-    nlohmann::json response = catalog::SynthesizeResponse(*ep);
+    nlohmann::json response = wechatpay::testing::SynthesizeResponse(*ep);
     ExpectRoundTrip(c.response, response, encoding, *ep, "response");
     const catalog::FieldSchema* schema = ep->response.schema;
     ExpectVariants(c.response, response, schema == nullptr ? Fields() : schema->fields,

@@ -9,6 +9,10 @@
 #include <string>
 
 #include "wechatpay/multipart.h"
+#include "wechatpay/testing/server.h"
+
+using wechatpay::testing::DecodeMultipart;
+using wechatpay::testing::MultipartPart;
 
 namespace wechatpay {
 namespace {

@@ -18,6 +18,10 @@
 #include "wechatpay/auth.h"
 #include "wechatpay/client.h"
 #include "wechatpay/testing/fake_transport.h"
+#include "wechatpay/testing/server.h"
+
+using wechatpay::testing::MakeNotification;
+using wechatpay::testing::SignedCallback;
 
 namespace wechatpay {
 namespace {

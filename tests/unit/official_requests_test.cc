@@ -18,7 +18,11 @@
 #include <nlohmann/json.hpp>
 
 #include "wechatpay/catalog.h"
+#include "wechatpay/testing/catalog.h"
 #include "wechatpay/validation.h"
+
+using wechatpay::testing::SampleRequest;
+using wechatpay::testing::SynthesizeRequest;
 
 namespace wechatpay::catalog {
 namespace {

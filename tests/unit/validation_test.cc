@@ -15,6 +15,11 @@
 
 #include "wechatpay/catalog.h"
 #include "wechatpay/result.h"
+#include "wechatpay/testing/catalog.h"
+
+using wechatpay::testing::SampleRequest;
+using wechatpay::testing::SynthesizeRequest;
+using wechatpay::testing::SynthesizeResponse;
 
 namespace wechatpay::catalog {
 namespace {
@@ -238,7 +243,7 @@ TEST_F(ValidationRuleTest, MessagesNameTheValueAndWhatIsAllowed) {
 TEST(ValidationTest, SecretValuesNeverAppearInMessages) {
   // Encrypted fields of the endpoint (body and query) and secret-looking names are not echoed.
   const Endpoint& add = Ep("POST", "v3/profitsharing/receivers/add");
-  ASSERT_THAT(add.encrypted_fields, testing::Contains("name"));
+  ASSERT_THAT(add.encrypted_fields, ::testing::Contains("name"));
   json body = {{"appid", "wx8888888888888888"},
                {"type", "PERSONAL_OPENID"},
                {"account", "o-user"},

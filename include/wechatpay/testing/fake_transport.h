@@ -1,10 +1,11 @@
 // Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.
 //
-// Test support: a transport that records requests and replays responses, so code built on the
-// SDK can be tested without a network. Header-only; thread-safe.
+// Test support (library wechatpay_testing, not installed): a transport that records requests and
+// replays responses, so code built on the SDK can be tested without a network. Thread-safe.
 //
 //   auto fake = std::make_shared<wechatpay::testing::FakeTransport>();
-//   fake->Enqueue(wechatpay::testing::SignedJson(platform_key, serial, 200, R"({"ok":true})"));
+//   fake->Enqueue(wechatpay::testing::SignedResponse(platform_key, serial, 200, R"({"ok":true})",
+//                                                    wechatpay::SystemClock()()));
 //   options.transport = fake;
 #ifndef WECHATPAY_TESTING_FAKE_TRANSPORT_H_
 #define WECHATPAY_TESTING_FAKE_TRANSPORT_H_
@@ -19,6 +20,7 @@
 #include "wechatpay/auth.h"
 #include "wechatpay/crypto.h"
 #include "wechatpay/http.h"
+#include "wechatpay/testing/server.h"
 
 namespace wechatpay::testing {
 

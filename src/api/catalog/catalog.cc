@@ -704,6 +704,32 @@ std::optional<double> ParseDouble(std::string_view s) {
   return v;
 }
 
+std::optional<catalog::PathMatch> MatchConcretePath(const CatalogImpl& impl,
+                                                    std::string_view method,
+                                                    std::string_view concrete_path) {
+  std::string_view path = NormalizeConcretePath(concrete_path);
+  std::vector<std::string_view> segs = PathSegments(path);
+  // Candidates come literal-first. The first whose placeholder values conform to their schemas
+  // wins (this separates templates of the same shape, such as .../applyment/{applyment_id}/cancel
+  // with a numeric id and .../applyment/{business_code}/cancel); when none conforms, the first.
+  std::optional<catalog::PathMatch> first;
+  std::optional<catalog::PathMatch> conforming;
+  auto visit = [&](const Endpoint* e) {
+    if (!EqualsIgnoreCase(e->method, method)) return false;
+    catalog::PathMatch m = BindMatch(*e, segs);
+    bool ok = PathParamsConform(*e, m);
+    if (ok) {
+      conforming = std::move(m);
+      return true;
+    }
+    if (!first) first = std::move(m);
+    return false;
+  };
+  WalkTrie(impl, 0, segs, 0, visit);
+  if (conforming) return conforming;
+  return first;
+}
+
 }  // namespace internal
 
 namespace catalog {
@@ -870,49 +896,6 @@ const Endpoint* Catalog::Find(std::string_view method, std::string_view path_tem
     if (internal::EqualsIgnoreCase(e->method, method)) return e;
   }
   return nullptr;
-}
-
-std::optional<PathMatch> Catalog::Match(std::string_view method,
-                                        std::string_view concrete_path) const {
-  std::string_view path = internal::NormalizeConcretePath(concrete_path);
-  std::vector<std::string_view> segs = internal::PathSegments(path);
-  // Candidates come literal-first. The first whose placeholder values conform to their schemas
-  // wins (this separates templates of the same shape, such as .../applyment/{applyment_id}/cancel
-  // with a numeric id and .../applyment/{business_code}/cancel); when none conforms, the first.
-  std::optional<PathMatch> first;
-  std::optional<PathMatch> conforming;
-  auto visit = [&](const Endpoint* e) {
-    if (!internal::EqualsIgnoreCase(e->method, method)) return false;
-    PathMatch m = internal::BindMatch(*e, segs);
-    bool ok = internal::PathParamsConform(*e, m);
-    if (ok) {
-      conforming = std::move(m);
-      return true;
-    }
-    if (!first) first = std::move(m);
-    return false;
-  };
-  internal::WalkTrie(*impl_, 0, segs, 0, visit);
-  if (conforming) return conforming;
-  return first;
-}
-
-std::vector<std::string_view> Catalog::AllowedMethods(std::string_view concrete_path) const {
-  std::string_view path = internal::NormalizeConcretePath(concrete_path);
-  std::vector<std::string_view> segs = internal::PathSegments(path);
-  std::vector<const Endpoint*> hits;
-  auto visit = [&](const Endpoint* e) {
-    bool seen = false;
-    for (const Endpoint* h : hits) seen = seen || h->method == e->method;
-    if (!seen) hits.push_back(e);
-    return false;  // keep walking: collect every match
-  };
-  internal::WalkTrie(*impl_, 0, segs, 0, visit);
-  std::sort(hits.begin(), hits.end());  // catalog order (endpoints live in one vector)
-  std::vector<std::string_view> out;
-  out.reserve(hits.size());
-  for (const Endpoint* e : hits) out.push_back(e->method);
-  return out;
 }
 
 std::vector<const Endpoint*> Catalog::Search(std::string_view filter) const {

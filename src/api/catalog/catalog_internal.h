@@ -21,7 +21,7 @@
 
 namespace wechatpay::internal {
 
-// One node of the path trie used by Catalog::Match.
+// One node of the path trie used by MatchConcretePath.
 struct PathTrieNode {
   // Literal segment -> child index, sorted by segment for binary search.
   std::vector<std::pair<std::string_view, std::uint32_t>> literals;
@@ -42,6 +42,19 @@ struct CatalogImpl {
   std::unordered_map<std::string_view, std::vector<const catalog::Endpoint*>> by_path;
   std::vector<PathTrieNode> trie;  // trie[0] is the root
 };
+
+// The loaded tables of a Catalog (src/api/catalog and the test-support library).
+struct CatalogAccess {
+  static const CatalogImpl& Impl(const catalog::Catalog& c) { return *c.impl_; }
+};
+
+// The endpoint of `method` (ASCII case-insensitive) whose template matches a concrete request
+// path (a whole URL, or a path with or without query): literal segments before placeholders, with
+// backtracking; of several matches, the first whose placeholder values pass their path-parameter
+// schemas, else the first. Catalog::Resolve and testing::MatchPath use it.
+std::optional<catalog::PathMatch> MatchConcretePath(const CatalogImpl& impl,
+                                                    std::string_view method,
+                                                    std::string_view concrete_path);
 
 // Parses blob chunks (each a whole number of lines). On malformed data the result has
 // `load_error` set and no endpoints.

@@ -81,12 +81,13 @@ std::optional<PathMatch> Catalog::Resolve(std::string_view method, std::string_v
   std::string concrete = "/" + std::string(path);
   // APIv2 endpoints are matched on their HTTP path: "v2/pay/micropay" is "/pay/micropay".
   if (path.rfind("v2/", 0) == 0) {
-    if (auto m = Match(method, concrete.substr(3))) {
+    if (auto m = internal::MatchConcretePath(*impl_, method, concrete.substr(3))) {
       if (m->endpoint->version == ApiVersion::kV2) return m;
     }
     return std::nullopt;
   }
-  return Match(method, concrete);  // also a bare APIv2 HTTP path ("pay/micropay"), as Find
+  // Also a bare APIv2 HTTP path ("pay/micropay"), as Find.
+  return internal::MatchConcretePath(*impl_, method, concrete);
 }
 
 std::vector<const Endpoint*> Catalog::Suggest(std::string_view method, std::string_view uri,

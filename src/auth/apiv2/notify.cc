@@ -50,17 +50,6 @@ Result<Fields> DecryptReqInfo(std::string_view req_info_base64, std::string_view
   return fields;
 }
 
-Result<std::string> EncryptReqInfo(const Fields& fields, std::string_view apiv2_key) {
-  if (apiv2_key.empty()) return EmptyKey();
-  std::string plaintext = EncodeXml(fields, "root");
-  std::string key = crypto::ReqInfoKey(apiv2_key);
-  Result<std::string> ciphertext = crypto::AesEcbEncrypt(key, plaintext);
-  SecureWipe(key);
-  SecureWipe(plaintext);
-  if (!ciphertext) return std::move(ciphertext).error();
-  return crypto::Base64Encode(*ciphertext);
-}
-
 Result<Fields> ParsePaymentNotification(std::string_view xml, std::string_view apiv2_key) {
   if (apiv2_key.empty()) return EmptyKey();
   Result<Fields> body = DecodeXml(xml);

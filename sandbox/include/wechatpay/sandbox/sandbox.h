@@ -17,6 +17,7 @@
 #include "wechatpay/auth.h"
 #include "wechatpay/http.h"
 #include "wechatpay/result.h"
+#include "wechatpay/testing/server.h"
 
 namespace wechatpay::sandbox {
 
@@ -69,14 +70,6 @@ struct SandboxOptions {
   SandboxTlsOptions tls;
 };
 
-// One part of a multipart/form-data body (media uploads: `meta` JSON plus `file`).
-struct FormPart {
-  std::string name;
-  std::string filename;
-  std::string content_type;
-  std::string content;
-};
-
 // A request as it arrived: `target` is the request-target exactly as sent (path plus `?query`).
 // For multipart/form-data the HTTP layer gives the parsed parts in `form` (WeChat Pay signs the
 // `meta` part, not the whole body).
@@ -85,7 +78,7 @@ struct WireRequest {
   std::string target;
   Headers headers;
   std::string body;
-  std::vector<FormPart> form;
+  std::vector<testing::MultipartPart> form;  // meta JSON, file, other fields
   std::string remote_addr = "127.0.0.1";
   // Set by the HTTPS listener: the request came over TLS, with this client certificate (PEM;
   // empty: none presented) which did or did not verify against the client CA.

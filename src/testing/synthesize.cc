@@ -1,7 +1,8 @@
 // Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.
 //
-// Deterministic sample values that conform to catalog schemas (used by the sandbox to answer
-// every endpoint and by tests to prove that requests round-trip through validation).
+// Test support (testing/catalog.h): deterministic sample values that conform to catalog schemas
+// (the sandbox answers every endpoint with them; tests prove that requests round-trip through
+// validation; `wxpay catalog` prints sample requests).
 
 #include <algorithm>
 #include <cmath>
@@ -17,8 +18,13 @@
 
 #include "api/catalog/catalog_internal.h"
 #include "wechatpay/catalog.h"
+#include "wechatpay/testing/catalog.h"
 
-namespace wechatpay::catalog {
+namespace wechatpay::testing {
+
+// This file is about catalog schemas throughout.
+using namespace wechatpay::catalog;  // NOLINT(google-build-using-namespace)
+
 namespace {
 
 using nlohmann::json;
@@ -478,4 +484,4 @@ SampleRequest SynthesizeRequest(const Endpoint& endpoint) {
   return req;
 }
 
-}  // namespace wechatpay::catalog
+}  // namespace wechatpay::testing
