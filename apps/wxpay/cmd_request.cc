@@ -251,16 +251,15 @@ int RunRequest(const GlobalOptions& g, const RequestOptions& o) {
   if (ep != nullptr && !o.no_encrypt && !user_serial) {
     for (std::string_view f : ep->encrypted_fields) {
       if (f.rfind("query:", 0) == 0) {
+        // The client encrypts the query parameter when the request has it (and wipes the
+        // plaintext), as for typed calls.
         std::string name(f.substr(6));
-        for (auto& [k, v] : call.query) {
-          if (k != name || v.empty()) continue;
-          std::string serial;
-          auto ct = client->EncryptSensitive(v, &serial);
-          if (!ct) return ReportError(ct.error(), "--query " + name);
-          v = std::move(*ct);
-          call.headers.Set("Wechatpay-Serial", serial);
-          Verbose(*config, "query parameter " + name + " encrypted (catalog: sensitive)");
+        for (const auto& [k, v] : call.query) {
+          if (k == name && !v.empty()) {
+            Verbose(*config, "query parameter " + name + " encrypted (catalog: sensitive)");
+          }
         }
+        call.encrypt_fields.emplace_back(f);
       } else if (f.find('~') == std::string_view::npos && call.body &&
                  std::find(call.encrypt_fields.begin(), call.encrypt_fields.end(), f) ==
                      call.encrypt_fields.end()) {
@@ -268,12 +267,14 @@ int RunRequest(const GlobalOptions& g, const RequestOptions& o) {
       }
     }
   }
-  if (!call.encrypt_fields.empty()) {
+  std::string list;  // body fields
+  for (const auto& f : call.encrypt_fields) {
+    if (f.rfind("query:", 0) != 0) list += (list.empty() ? "" : ", ") + f;
+  }
+  if (!list.empty()) {
     if (!call.body) {
       return UsageError("--encrypt needs a JSON body (--json) holding the fields to encrypt");
     }
-    std::string list;
-    for (const auto& f : call.encrypt_fields) list += (list.empty() ? "" : ", ") + f;
     Verbose(*config, "encrypting body fields with the platform key when present: " + list);
   }
   if (o.no_validate) call.validate = false;

@@ -119,7 +119,7 @@ int Main(int argc, char** argv) {
                                  "APIv2 field KEY=VALUE (KEY=@FILE reads the value from a file); "
                                  "repeatable"));
   Repeatable(request->add_option("--encrypt", ro.encrypt,
-                                 "Body field to RSA-OAEP encrypt (phone, a.b, list[].name); "
+                                 "Field to RSA-OAEP encrypt (phone, a.b, list[].name, query:NAME); "
                                  "repeatable; fields the catalog marks are encrypted anyway"));
   request->add_flag("--no-encrypt", ro.no_encrypt,
                     "Do not encrypt the fields the catalog marks as sensitive (already encrypted)");

@@ -155,8 +155,9 @@ struct CallOptions {
   PathParams path;                  // values for {placeholders}
   std::optional<std::string> body;  // exact body bytes (JSON text for APIv3)
   Headers headers;                  // extra request headers
-  // Body fields to RSA-OAEP-encrypt with the platform key before sending ("phone",
-  // "payer.identity.number", "list[].name"); Wechatpay-Serial is then set to the key used.
+  // Fields to RSA-OAEP-encrypt with the platform key before sending: body fields ("phone",
+  // "payer.identity.number", "list[].name") and query parameters ("query:card_no", every non-empty
+  // value of that parameter; the plaintext is wiped). Wechatpay-Serial is then set to the key used.
   std::vector<std::string> encrypt_fields;
   std::optional<bool> idempotent;  // override: retry even a POST (e.g. a query sent as POST)
   std::optional<bool> validate;    // override ClientOptions::validate_requests

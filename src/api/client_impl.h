@@ -153,6 +153,12 @@ class ClientImpl : public std::enable_shared_from_this<ClientImpl> {
   Status SetBaseUrl(std::string_view base);
   Status ValidateRequest(const std::string& method, const Target& target, const CallOptions& opts,
                          const nlohmann::json* parsed_body, const nlohmann::json* xml) const;
+  // The "query:NAME" entries of opts.encrypt_fields (sensitive query parameters): every
+  // non-empty value of NAME in opts.query is replaced by its RSA-OAEP ciphertext under the
+  // platform key (the plaintext wiped), Wechatpay-Serial is set in opts.headers, and the entries
+  // leave encrypt_fields. True when a value was encrypted. The one implementation for the
+  // chain, the typed models and the CLI.
+  Result<bool> EncryptQueryFields(CallOptions& opts) const;
   Status EncryptFields(std::string& body, const std::vector<std::string>& fields,
                        Headers& headers) const;
   Result<std::unique_ptr<CallPlan>> MakeApiV2Plan(const std::string& method, const Target& target,

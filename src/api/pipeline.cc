@@ -116,6 +116,14 @@ Result<std::unique_ptr<CallPlan>> ClientImpl::Plan(std::string_view method_in, s
     return MakeMiniProgramPlan(method, *target, opts, parsed_body);
   }
   if (Status s = RequireApiV3(); !s) return std::move(s).error();
+  // Sensitive query parameters ("query:NAME" in encrypt_fields) are encrypted before the URL is
+  // built, validated and signed.
+  auto encrypted_query = EncryptQueryFields(opts);
+  if (!encrypted_query) return encrypted_query.error();
+  if (*encrypted_query) {
+    target = ResolveTarget(uri, opts);
+    if (!target) return target.error();
+  }
   if (opts.multipart) return PlanMultipart(method, std::move(*target), opts);  // src/api/upload.cc
   if (!target->absolute) {
     if (Status s = ValidateRequest(method, *target, opts, parsed_body, /*xml=*/nullptr); !s) {

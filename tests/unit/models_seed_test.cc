@@ -160,17 +160,24 @@ TEST_F(ModelsSeedTest, QueryParametersListedAsEncryptedAreEncrypted) {
   models::v3::smartguide::GetGuidesRequest q;
   q.store_id = 1234;
   q.mobile = "13800138000";
+  // Prepare lists the parameter for the pipeline, which encrypts it when the call is sent (the
+  // same code as the chain's encrypt_fields "query:mobile" and the CLI).
   auto call = models::v3::smartguide::GetGuides::Prepare(client, q);
   ASSERT_TRUE(call) << call.error().ToString();
-  const QueryParams& query = call->options.query;
-  ASSERT_EQ(query.size(), 2u);
-  EXPECT_EQ(query[0], (std::pair<std::string, std::string>("store_id", "1234")));
-  EXPECT_EQ(query[1].first, "mobile");
-  EXPECT_NE(query[1].second, "13800138000");
-  HttpRequest as_sent;
-  as_sent.headers = call->options.headers;
+  EXPECT_THAT(call->options.encrypt_fields, ::testing::Contains("query:mobile"));
+  fake_->Enqueue(Signed(200, R"({"data":[],"total_count":0})"));
+  (void)models::v3::smartguide::GetGuides::Call(client, q);
+  ASSERT_EQ(fake_->requests().size(), 1u);
+  HttpRequest as_sent = fake_->requests()[0];
+  std::string_view url = as_sent.url;
+  auto query = url::ParseQuery(url.substr(url.find('?') + 1));
+  ASSERT_TRUE(query) << as_sent.url;
+  ASSERT_EQ(query->size(), 2u);
+  EXPECT_EQ((*query)[0], (std::pair<std::string, std::string>("store_id", "1234")));
+  EXPECT_EQ((*query)[1].first, "mobile");
+  EXPECT_NE((*query)[1].second, "13800138000");
   EXPECT_FALSE(as_sent.headers.Get("Wechatpay-Serial").empty());
-  EXPECT_EQ(Decrypt(as_sent, query[1].second), "13800138000");
+  EXPECT_EQ(Decrypt(as_sent, (*query)[1].second), "13800138000");
 }
 
 // ---- seed 004: POST v3/transaction-block/transaction-block-submissions/sub-mchid/{sub_mchid} ----

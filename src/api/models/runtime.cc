@@ -891,7 +891,9 @@ Status PrepareMultipart(const EndpointSpec& spec, const void* request, Serialize
 
 }  // namespace
 
-Result<PreparedCall> Prepare(const Client& client, const EndpointSpec& spec,
+// `client` is unused since the pipeline encrypts sensitive query parameters itself; the generated
+// E::Prepare(client, ...) still passes it, and preparation stays a pure function of the request.
+Result<PreparedCall> Prepare([[maybe_unused]] const Client& client, const EndpointSpec& spec,
                              const std::string* path_values, const void* request,
                              SerializeFn headers, SerializeFn query, SerializeFn body,
                              const JsonValue* extra, CallOptions* options_in) {
@@ -928,24 +930,11 @@ Result<PreparedCall> Prepare(const Client& client, const EndpointSpec& spec,
       }
       AppendText(qo, &q);
     }
+    // Sensitive query parameters: the client's pipeline encrypts them before the URL is built
+    // (ClientImpl::EncryptQueryFields), as for the chain and the CLI.
     for (std::size_t i = 0; i < spec.encrypted_count; ++i) {
       std::string_view enc = spec.encrypted[i];
-      if (enc.substr(0, 6) != "query:") continue;
-      std::string_view name = enc.substr(6);
-      for (auto& [k, v] : q) {
-        if (k != name || v.empty()) continue;
-        std::string serial;
-        auto ct = client.EncryptSensitive(v, &serial);
-        if (!ct) {
-          Error e = ct.error();
-          e.message = std::string(spec.id) + ": encrypting query parameter '" + std::string(name) +
-                      "': " + e.message;
-          return e;
-        }
-        SecureWipe(v);
-        v = std::move(*ct);
-        options.headers.Set("Wechatpay-Serial", serial);
-      }
+      if (enc.substr(0, 6) == "query:") options.encrypt_fields.emplace_back(enc);
     }
     if (!q.empty()) {
       q.insert(q.end(), options.query.begin(), options.query.end());
