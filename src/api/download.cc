@@ -3,6 +3,7 @@
 // Downloads (bills, statements): signed requests whose bodies are streamed to a sink and checked
 // against a digest instead of a response signature.
 #include "api/client_impl.h"
+#include "transport/ascii.h"
 
 namespace wechatpay::internal {
 
@@ -18,14 +19,6 @@ class StreamHasher {
  private:
   crypto::StreamingDigest digest_;
 };
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 // Streams a signed GET of `url` into `sink`, hashing what passes through. The response carries
 // no signature over the (binary) body, so the caller checks the digest and what it signs.
@@ -64,10 +57,10 @@ Status ClientImpl::Download(std::string_view url, const BodySink& sink, DigestAl
   auto res = StreamSignedGet(*this, url, sink, hasher);
   if (!res) return std::move(res).error();
   std::string got = hasher.HexDigest();
-  if (got != Lower(expected_hex_digest)) {
+  if (got != AsciiLowerCopy(expected_hex_digest)) {
     return Error(ErrorCode::kDigestMismatch,
                  "downloaded data does not match the expected digest (got " + got + ", expected " +
-                     Lower(expected_hex_digest) + "); discard what was received");
+                     AsciiLowerCopy(expected_hex_digest) + "); discard what was received");
   }
   return {};
 }
@@ -86,10 +79,10 @@ Status ClientImpl::DownloadStatement(std::string_view url, const BodySink& sink)
   std::string signed_body = "{\"sha1\":\"" + *sha1 + "\"}";
   if (Status s = verifier().Verify(res->headers, signed_body); !s) return s;
   std::string got = hasher.HexDigest();
-  if (got != Lower(*sha1)) {
+  if (got != AsciiLowerCopy(*sha1)) {
     return Error(ErrorCode::kDigestMismatch,
                  "statement data does not match its signed SHA-1 (got " + got + ", signed " +
-                     Lower(*sha1) + "); discard what was received");
+                     AsciiLowerCopy(*sha1) + "); discard what was received");
   }
   return {};
 }

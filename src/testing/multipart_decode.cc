@@ -2,13 +2,13 @@
 //
 // Test support: the multipart/form-data decoder (testing/server.h), the reverse of the payment
 // library's EncodeMultipart (src/transport/multipart.cc), for the sandbox and tests.
-#include <cctype>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "transport/ascii.h"
 #include "wechatpay/testing/server.h"
 
 namespace wechatpay::testing {
@@ -36,12 +36,6 @@ std::string Unescape(std::string_view v) {
   return out;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -57,7 +51,7 @@ std::optional<std::string> Param(std::string_view header, std::string_view name)
     ++pos;  // past ';'
     std::size_t eq = header.find('=', pos);
     if (eq == std::string_view::npos) break;
-    std::string key = Lower(Trim(header.substr(pos, eq - pos)));
+    std::string key = internal::AsciiLowerCopy(Trim(header.substr(pos, eq - pos)));
     std::size_t v = eq + 1;
     while (v < header.size() && (header[v] == ' ' || header[v] == '\t')) ++v;
     std::string_view value;
@@ -91,7 +85,8 @@ Error ParseError(const std::string& what) {
 
 Result<std::vector<MultipartPart>> DecodeMultipart(std::string_view content_type,
                                                    std::string_view body) {
-  if (Lower(Trim(content_type.substr(0, content_type.find(';')))) != "multipart/form-data") {
+  if (internal::AsciiLowerCopy(Trim(content_type.substr(0, content_type.find(';')))) !=
+      "multipart/form-data") {
     return ParseError("the Content-Type is not multipart/form-data");
   }
   if (HasBareControl(content_type)) {
@@ -119,7 +114,7 @@ Result<std::vector<MultipartPart>> DecodeMultipart(std::string_view content_type
           head.substr(line_start, eol == std::string_view::npos ? eol : eol - line_start);
       std::size_t colon = line.find(':');
       if (colon != std::string_view::npos) {
-        std::string key = Lower(Trim(line.substr(0, colon)));
+        std::string key = internal::AsciiLowerCopy(Trim(line.substr(0, colon)));
         std::string_view value = Trim(line.substr(colon + 1));
         if (key == "content-disposition") {
           // Quoted parameters included: a name or filename carries a line break as %0D/%0A.

@@ -1,9 +1,9 @@
 // Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.
 #include "wechatpay/multipart.h"
 
-#include <cctype>
 #include <optional>
 
+#include "transport/ascii.h"
 #include "wechatpay/crypto.h"
 
 namespace wechatpay {
@@ -30,17 +30,12 @@ std::string Quoted(std::string_view v) {
   return out;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 }  // namespace
 
 std::string GuessContentType(std::string_view filename) {
   std::size_t dot = filename.rfind('.');
-  std::string ext = dot == std::string_view::npos ? "" : Lower(filename.substr(dot + 1));
+  std::string ext =
+      dot == std::string_view::npos ? "" : internal::AsciiLowerCopy(filename.substr(dot + 1));
   if (ext == "jpg" || ext == "jpeg") return "image/jpeg";
   if (ext == "png") return "image/png";
   if (ext == "bmp") return "image/bmp";

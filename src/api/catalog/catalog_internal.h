@@ -17,6 +17,7 @@
 
 #include "api/catalog/catalog_data.h"
 #include "api/catalog/regex_search.h"
+#include "transport/ascii.h"  // EqualsIgnoreCase, ContainsIgnoreCase, AsciiLowerCopy, ...
 #include "wechatpay/catalog.h"
 
 namespace wechatpay::internal {
@@ -77,13 +78,6 @@ std::vector<std::string_view> PathSegments(std::string_view path);
 bool IsFullDate(std::string_view s);
 bool IsRfc3339(std::string_view s);
 bool IsHttpUrl(std::string_view s);
-
-// ASCII case-insensitive comparisons.
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
-bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle);
-// ASCII case mapping of a copy; other bytes are kept.
-std::string AsciiLowerCopy(std::string_view s);
-std::string AsciiUpperCopy(std::string_view s);
 
 // Percent-decodes %XX escapes; malformed escapes are kept as they are.
 std::string PercentDecodeLenient(std::string_view s);
