@@ -256,7 +256,8 @@ int RunRequest(const GlobalOptions& g, const RequestOptions& o) {
         std::string name(f.substr(6));
         for (const auto& [k, v] : call.query) {
           if (k == name && !v.empty()) {
-            Verbose(*config, "query parameter " + name + " encrypted (catalog: sensitive)");
+            Verbose(*config, "query parameter " + name +
+                                 " is encrypted before sending (catalog: sensitive)");
           }
         }
         call.encrypt_fields.emplace_back(f);

@@ -364,36 +364,28 @@ Status ClientImpl::EncryptFields(std::string& body, const std::vector<std::strin
 
 Result<bool> ClientImpl::EncryptQueryFields(CallOptions& opts) const {
   auto is_query = [](const std::string& f) { return f.rfind("query:", 0) == 0; };
-  if (std::none_of(opts.encrypt_fields.begin(), opts.encrypt_fields.end(), is_query)) {
-    return false;
-  }
-  std::optional<VerificationKey> key;
+  bool encrypted = false;
   for (const std::string& f : opts.encrypt_fields) {
     if (!is_query(f)) continue;
     std::string_view name = std::string_view(f).substr(6);
     for (auto& [k, v] : opts.query) {
       if (k != name || v.empty()) continue;
-      if (!key) key = keys_->EncryptionKey(options_.clock());
-      if (!key) {
-        return Error(ErrorCode::kInvalidArgument,
-                     "encrypting query parameter '" + std::string(name) +
-                         "': no valid platform certificate or WeChat Pay public key to encrypt "
-                         "with");
-      }
-      auto ct = crypto::RsaOaepEncrypt(key->key, v);
+      std::string serial;
+      auto ct = EncryptSensitive(v, &serial);
       if (!ct) {
         return Error(ct.error().code, "encrypting query parameter '" + std::string(name) +
                                           "': " + ct.error().message);
       }
       SecureWipe(v);
       v = std::move(*ct);
+      opts.headers.Set("Wechatpay-Serial", std::move(serial));
+      encrypted = true;
     }
   }
-  if (key) opts.headers.Set("Wechatpay-Serial", key->id);
   opts.encrypt_fields.erase(
       std::remove_if(opts.encrypt_fields.begin(), opts.encrypt_fields.end(), is_query),
       opts.encrypt_fields.end());
-  return key.has_value();
+  return encrypted;
 }
 
 Error ClientImpl::ApiError(const HttpResponse& r) {

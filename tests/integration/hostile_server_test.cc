@@ -147,14 +147,8 @@ int64_t StatusKiB(const std::string& field) {
 // through. Under AddressSanitizer freed buffers stay in its quarantine (and carry redzones), so
 // the same bounded behaviour shows about 58 MiB there; unbounded reading showed +259 MiB (200 MB
 // body) and +1,026 MiB (gzip bomb).
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(WECHATPAY_TEST_ASAN)
 constexpr int64_t kRssBoundMiB = 96;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr int64_t kRssBoundMiB = 96;
-#else
-constexpr int64_t kRssBoundMiB = 48;
-#endif
 #else
 constexpr int64_t kRssBoundMiB = 48;
 #endif

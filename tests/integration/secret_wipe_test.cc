@@ -118,14 +118,6 @@ class ForkedTokenServer {
 
 class SecretWipeTest : public ::testing::TestWithParam<bool> {};
 
-#if defined(__SANITIZE_ADDRESS__)
-#define WECHATPAY_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define WECHATPAY_TEST_ASAN 1
-#endif
-#endif
-
 TEST_P(SecretWipeTest, TheAppsecretLeavesNoCopyOfTheTokenRequest) {
 #if defined(WECHATPAY_TEST_ASAN)
   // AddressSanitizer's heap and shadow are reservations of terabytes: scanning them is not

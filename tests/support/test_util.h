@@ -11,6 +11,16 @@
 #include "wechatpay/auth.h"
 #include "wechatpay/crypto.h"
 
+// Defined when the tests are built with AddressSanitizer (gcc defines __SANITIZE_ADDRESS__,
+// clang answers __has_feature): tests whose figures depend on the allocator say so.
+#if defined(__SANITIZE_ADDRESS__)
+#define WECHATPAY_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WECHATPAY_TEST_ASAN 1
+#endif
+#endif
+
 namespace wechatpay::testing {
 
 // Path of a file under tests/data.

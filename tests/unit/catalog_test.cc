@@ -363,6 +363,15 @@ TEST(CatalogTest, MatchHandlesV2HkGlobalAndMiniProgramPaths) {
   EXPECT_EQ(mini->endpoint->id, "POST user-order/combine-orders");
 }
 
+// testing::AllowedMethods asks these five methods; an endpoint with another would never be
+// offered in a 405 answer.
+TEST(CatalogTest, EveryEndpointUsesOneOfTheFiveMethods) {
+  const std::vector<std::string_view> methods = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+  for (const Endpoint& e : Cat()) {
+    EXPECT_THAT(methods, ::testing::Contains(e.method)) << e.id;
+  }
+}
+
 TEST(CatalogTest, MatchResolvesEveryEndpointFromASampleRequest) {
   int shadowed = 0;
   for (const Endpoint& e : Cat()) {

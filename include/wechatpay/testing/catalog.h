@@ -1,9 +1,10 @@
 // Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.
 //
-// Test support (library wechatpay_testing, not installed): what a server built on the endpoint
-// catalog needs and a payment integration does not: matching a concrete request path to its
-// endpoint, the methods a path allows, and deterministic sample requests and responses that
-// conform to an endpoint's schemas (the sandbox's answers, `wxpay catalog --sample`, tests).
+// Test support (library wechatpay::testing, installed beside the payment library): what a server
+// built on the endpoint catalog needs and a payment integration does not: matching a concrete
+// request path to its endpoint, the methods a path allows, and deterministic sample requests and
+// responses that conform to an endpoint's schemas (the sandbox's answers, `wxpay catalog --sample`,
+// tests).
 #ifndef WECHATPAY_TESTING_CATALOG_H_
 #define WECHATPAY_TESTING_CATALOG_H_
 

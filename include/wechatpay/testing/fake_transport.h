@@ -1,7 +1,8 @@
 // Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.
 //
-// Test support (library wechatpay_testing, not installed): a transport that records requests and
-// replays responses, so code built on the SDK can be tested without a network. Thread-safe.
+// Test support (library wechatpay::testing, installed beside the payment library): a transport that
+// records requests and replays responses, so code built on the SDK can be tested without a network.
+// Thread-safe.
 //
 //   auto fake = std::make_shared<wechatpay::testing::FakeTransport>();
 //   fake->Enqueue(wechatpay::testing::SignedResponse(platform_key, serial, 200, R"({"ok":true})",

@@ -1,10 +1,10 @@
 // Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.
 //
-// Test support (library wechatpay_testing, not installed): WeChat Pay's side of the protocol, for
-// simulators and tests: signing a response, building a signed and encrypted APIv3 callback,
-// encrypting an APIv2 refund notification's req_info, reading a multipart/form-data upload, and
-// generating throw-away RSA keys. A payment integration verifies and decrypts these (auth.h,
-// apiv2.h, notifications.h) and never needs to produce them.
+// Test support (library wechatpay::testing, installed beside the payment library): WeChat Pay's
+// side of the protocol, for simulators and tests: signing a response, building a signed and
+// encrypted APIv3 callback, encrypting an APIv2 refund notification's req_info, reading a
+// multipart/form-data upload, and generating throw-away RSA keys. A payment integration verifies
+// and decrypts these (auth.h, apiv2.h, notifications.h) and never needs to produce them.
 #ifndef WECHATPAY_TESTING_SERVER_H_
 #define WECHATPAY_TESTING_SERVER_H_
 
