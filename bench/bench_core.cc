@@ -178,7 +178,7 @@ void BM_ClientCallFakeTransport(benchmark::State& state) {
                                               {"unit_price", 528800}});
   }
   for (auto _ : state) {
-    auto r = client["v3/pay/transactions/native"].post(body);
+    auto r = client.chain("v3/pay/transactions/native").post(body);
     if (!r) state.SkipWithError(r.error().message.c_str());
     benchmark::DoNotOptimize(r);
   }

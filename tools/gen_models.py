@@ -5,10 +5,12 @@
 Reads data/catalog.json and writes, for every top-level group (`v3/pay`, `v2/payitil`,
 `hk/transactions`, `miniprogram/user-order`, ...):
 
-  include/wechatpay/models/VERSION/GROUP.h   plain structs, endpoint descriptors, fluent nodes
-  src/api/models/VERSION/GROUP.cc                (de)serialization, Prepare and Parse, out-of-line
-                                             constructors/destructors (small groups share
-                                             src/api/models/small_groups_N.cc)
+  include/wechatpay/models/VERSION/GROUP.h   aggregate structs, endpoint descriptors (Call,
+                                             CallAsync giving models::Response<T>)
+  src/api/models/VERSION/GROUP.cc                (de)serialization, Prepare and Parse (small groups
+                                             share src/api/models/small_groups_N.cc)
+  include/wechatpay/services/PACKAGE.h       named calls, as the official SDKs name them
+                                             (data/official/wechatpay-go.json, then -java.json)
 
 plus tests/unit/models_roundtrip_N_test.cc (a JSON round trip of every generated type from the
 catalog's synthesized samples, one test per group). Names, types and constraints go in; endpoint
@@ -61,6 +63,7 @@ RESOURCES_PATH = os.path.join(REPO, "data", "notification_resources.json")
 OFFICIAL_DIR = os.path.join(REPO, "data", "official")
 HEADER_DIR = os.path.join("include", "wechatpay", "models")
 SOURCE_DIR = os.path.join("src", "api", "models")
+SERVICES_DIR = os.path.join("include", "wechatpay", "services")
 # Files under these directories that the generator owns (everything else is hand-written).
 HAND_WRITTEN = {
     os.path.join(HEADER_DIR, "runtime.h"),
@@ -944,17 +947,12 @@ def emit_struct(s, indent, out):
                % inner if s.parent is None else
                "%s// Unknown members." % inner)
     out.append("%sJsonValue extra;" % inner)
-    out.append("")
-    # The constructor and destructor are out of line (src/api/models), so that making or destroying a
-    # value does not inline the whole tree of nested members into every user (compile time and
-    # code size); copies and moves stay inline and member-wise.
-    out.append("%s%s();" % (inner, s.name))
-    out.append("%s%s(const %s&) = default;" % (inner, s.name, s.name))
-    out.append("%s%s(%s&&) = default;" % (inner, s.name, s.name))
-    out.append("%s%s& operator=(const %s&) = default;" % (inner, s.name, s.name))
-    out.append("%s%s& operator=(%s&&) = default;" % (inner, s.name, s.name))
-    out.append("%s~%s();" % (inner, s.name))
     out.append("%s};" % pad)
+
+
+def request_has_required(ep):
+    """True when the request struct has a member the endpoint requires."""
+    return any(m.key.startswith("req:") for m in ep.request.members)
 
 
 def params_decl(ep):
@@ -986,8 +984,9 @@ def emit_header(g):
                                "" if n_call == 1 else "s"), 0)
         out += [
             "//",
-            "//   auto r = wechatpay::models::%s::%s(client)...;  // see docs/adr/0005"
-            % (g.version, g.entry),
+            "//   auto r = %s::<Endpoint>::Call(client, request);  // see docs/adr/0005"
+            % g.cpp_ns,
+            "//   if (r) use(r->value, r->request_id());",
         ]
     out += [
         "// Implementation: src/%s." % g.source_rel,
@@ -1062,36 +1061,29 @@ def emit_header(g):
                 out.append("    return {};")
                 out.append("  }")
             args = "".join("%s, " % name for name, _, _ in ep.path_params)
-            out.append("  // Prepare, Client::Request, Parse. A template only so that nothing is "
-                       "instantiated")
-            out.append("  // until it is called (C is wechatpay::Client).")
+            # No default request where the endpoint has a required member: `Call(client)` must
+            # not compile with required fields missing.
+            dflt = "" if request_has_required(ep) else " = {}"
+            out.append("  // Prepare, send through client.chain(uri), Parse: the value with the HTTP "
+                       "status and")
+            out.append("  // headers (Request-ID). A template only so that nothing is instantiated "
+                       "until it is")
+            out.append("  // called (C is wechatpay::Client).")
             out.append("  template <class C = Client>")
-            out.append("  static Result<Response> Call(const C& client, %s"
-                       "const Request& request, CallOptions options = {}) {" % params_decl(ep))
+            out.append("  static Result<::wechatpay::models::Response<Response>> Call(const C& "
+                       "client, %sconst Request& request%s, CallOptions options = {}) {"
+                       % (params_decl(ep), dflt))
             out.append("    return Execute(client, Prepare(client, %srequest, std::move(options)), "
                        "&Parse);" % args)
             out.append("  }")
-            out.append("  // The same, asynchronously: a future, or `callback(Result<Response>)` "
-                       "with a cancel")
-            out.append("  // function returned (see ExecuteAsync in runtime.h).")
+            out.append("  // The same without blocking: a Future (then/wait/get/cancel, "
+                       "wechatpay/future.h).")
             out.append("  template <class C = Client>")
-            out.append("  static ::wechatpay::Future<Response> CallAsync(const C& client, %s"
-                       "const Request& request, CallOptions options = {}) {" % params_decl(ep))
+            out.append("  static ::wechatpay::Future<::wechatpay::models::Response<Response>> "
+                       "CallAsync(const C& client, %sconst Request& request%s, "
+                       "CallOptions options = {}) {" % (params_decl(ep), dflt))
             out.append("    return ExecuteAsync(client, Prepare(client, %srequest, "
                        "std::move(options)), &Parse);" % args)
-            out.append("  }")
-            out.append("  template <class F, IfCallback<F, Response> = 0>")
-            out.append("  static HttpTransport::Cancel CallAsync(const Client& client, %s"
-                       "const Request& request, F callback) {" % params_decl(ep))
-            out.append("    return CallAsync(client, %srequest, CallOptions(), std::move(callback));"
-                       % args)
-            out.append("  }")
-            out.append("  template <class F, IfCallback<F, Response> = 0>")
-            out.append("  static HttpTransport::Cancel CallAsync(const Client& client, %s"
-                       "const Request& request, CallOptions options, F callback) {"
-                       % params_decl(ep))
-            out.append("    return ExecuteAsync(client, Prepare(client, %srequest, "
-                       "std::move(options)), &Parse, std::move(callback));" % args)
             out.append("  }")
             out.append("};")
         out.append("")
@@ -1108,84 +1100,7 @@ def emit_header(g):
                 if not en.numeric:
                     out.append("const EnumTable& EnumTableOf(%s::%s);" % (qualified(owner), en.name))
     out.append("")
-    # Fluent nodes.
-    if any(ep.callable for ep in g.endpoints):
-        out.extend(wrap_comment("Fluent calls: %s(client).segment().segment(placeholder)"
-                                ".get(request)." % g.entry, 0))
-        out.append("// (The verbs are templates only so that nothing is instantiated until called; "
-                   "each has")
-        out.append("// an Async form: getAsync(request) gives a Future, getAsync(request, callback) "
-                   "calls back.)")
-        out.append("namespace nodes {")
-        out.append("")
-        for n in nodes_post_order(g.root, [c for _, c in g.entry_overloads]):
-            out.append("class %s : public ::wechatpay::models::Node {" % n.cls)
-            out.append(" public:")
-            out.append("  using Node::Node;")
-            for accessor, sig, child in n.edges:
-                params = ", ".join("%s %s" % (t, p) for p, t in sig)
-                if not sig:
-                    out.append("  %s %s() const { return {client_, args_}; }"
-                               % (child.cls, accessor))
-                elif len(sig) == 1:
-                    out.append("  %s %s(%s) const { return {client_, With(%s)}; }"
-                               % (child.cls, accessor, params, sig[0][0]))
-                else:
-                    out.append("  %s %s(%s) const {" % (child.cls, accessor, params))
-                    out.append("    std::vector<std::string> args = args_;")
-                    for p, t in sig:
-                        conv = ("std::to_string(%s)" if t == "std::int64_t" else
-                                "std::string(%s)") % p
-                        out.append("    args.push_back(%s);" % conv)
-                    out.append("    return {client_, std::move(args)};")
-                    out.append("  }")
-            for verb, ep in n.verbs:
-                q = g.ns + "::" + ep.base
-                call_args = []
-                for i, (_, _, t) in enumerate(ep.path_params):
-                    if t == "std::int64_t":
-                        call_args.append("::wechatpay::models::internal::AsInt64(args_[%d])" % i)
-                    else:
-                        call_args.append("args_[%d]" % i)
-                out.append("  template <class C = ::wechatpay::Client>")
-                out.append("  ::wechatpay::Result<%sResponse> %s(const %sRequest& request = {}, "
-                           "::wechatpay::CallOptions options = {}) const {" % (q, verb, q))
-                out.append("    return %s::Call(static_cast<const C&>(client_), %srequest, "
-                           "std::move(options));" % (q, "".join(a + ", " for a in call_args)))
-                out.append("  }")
-                pass_args = "".join(a + ", " for a in call_args)
-                # One forwarding template per verb (the overloads are CallAsync's): (request),
-                # (request, options), (request, callback), (request, options, callback).
-                out.append("  template <class... A>")
-                out.append("  auto %sAsync(const %sRequest& request = {}, A&&... a) const {"
-                           % (verb, q))
-                out.append("    return %s::CallAsync(client_, %srequest, std::forward<A>(a)...);"
-                           % (q, pass_args))
-                out.append("  }")
-            out.append("};")
-            out.append("")
-        out.append("}  // namespace nodes")
     out.append("}  // namespace %s" % g.cpp_ns)
-    if any(ep.callable for ep in g.endpoints):
-        out.append("")
-        out.append("namespace wechatpay::models::%s {" % g.version)
-        out.append("")
-        out.extend(wrap_comment("The entry of the fluent calls of %s/%s."
-                                % (g.version, g.segment), 0))
-        out.append("inline %s::nodes::Root %s(const ::wechatpay::Client& client) {"
-                   % (g.ns, g.entry))
-        out.append("  return {client, {}};")
-        out.append("}")
-        for sig, child in g.entry_overloads:
-            params = ", ".join("%s %s" % (t, p) for p, t in sig)
-            out.append("inline %s::nodes::%s %s(const ::wechatpay::Client& client, %s) {"
-                       % (g.ns, child.cls, g.entry, params))
-            vals = ", ".join("std::to_string(%s)" % p if t == "std::int64_t" else
-                             "std::string(%s)" % p for p, t in sig)
-            out.append("  return {client, {%s}};" % vals)
-            out.append("}")
-        out.append("")
-        out.append("}  // namespace wechatpay::models::%s" % g.version)
     out.append("")
     out.append("#endif  // %s" % guard)
     return "\n".join(out) + "\n"
@@ -1413,15 +1328,6 @@ def emit_source(g, eps):
     for s in nested:
         emit_serialize(s, out, static=True)
         out.append("")
-    # Constructors and destructors.
-    for _, ep in eps:
-        for top in (ep.request, ep.response):
-            if top is None:
-                continue
-            for st in top.all_structs():
-                out.append("%s::%s() = default;" % (st.alias, st.name))
-                out.append("%s::~%s() = default;" % (st.alias, st.name))
-    out.append("")
     # Enum tables.
     for owner, en, table in enum_refs:
         out.append("const EnumTable& EnumTableOf(%s::%s) { return %s; }"
@@ -1437,6 +1343,133 @@ def emit_serialize(s, out, static):
     emit_member_calls(s.members, out)
     out.append("  a.Extra(v.extra);")
     out.append("}")
+
+
+
+# --------------------------------------------------------------------------------------------
+# Named operations (include/wechatpay/services/PACKAGE.h)
+
+
+def service_operations(groups, official):
+    """[(package, function, service, sdk, ep, group)] for every operation the official SDKs name:
+    wechatpay-go's package and operation first, wechatpay-java's for the endpoints Go lacks.
+    Function names clash inside a package only across services; those get the service's stem in
+    front (ImageUploaderUpload)."""
+    by_id = {}
+    for g in groups:
+        for ep in g.endpoints:
+            if ep.callable:
+                by_id[ep.id] = (ep, g)
+    picked = []
+    covered = set()
+    for sdk in ("go", "java"):
+        doc = (official or {}).get(sdk)
+        if not doc:
+            continue
+        mine = set()
+        for o in doc["operations"]:
+            if o["id"] in covered or o["id"] not in by_id:
+                continue
+            service = o["service"]
+            package, _, cls = service.partition(".")
+            op = o["operation"]
+            op = op[:1].upper() + op[1:]
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", op) or not re.fullmatch(
+                    r"[a-z][a-z0-9]*(/[a-z][a-z0-9]*)*", package):
+                fail("official %s operation %s.%s: not an identifier" % (sdk, service, op))
+            ep, g = by_id[o["id"]]
+            picked.append([package, op, cls, sdk, ep, g])
+            mine.add(o["id"])
+        covered |= mine
+    # Clashes: one name, one package, different endpoints.
+    names = {}
+    for item in picked:
+        names.setdefault((item[0], item[1]), set()).add(item[4].id)
+    for item in picked:
+        if len(names[(item[0], item[1])]) > 1:
+            stem = re.sub(r"(Api)?Service(Extension)?$", "", item[2])
+            item[1] = stem + item[1]
+    out, seen = [], {}
+    for package, fn, cls, sdk, ep, g in picked:
+        key = (package, fn)
+        if key in seen:
+            if seen[key] != ep.id:
+                fail("named operation %s::%s is ambiguous" % (package, fn))
+            continue
+        if fn in CPP_KEYWORDS or fn.endswith("Async") or fn in ("Request", "Response"):
+            fail("named operation %s::%s is not a usable name" % (package, fn))
+        seen[key] = ep.id
+        out.append((package, fn, cls, sdk, ep, g))
+    out.sort(key=lambda x: (x[0], x[1]))
+    return out
+
+
+def emit_services(ops):
+    """{path: text}: one header per package with the named calls, each forwarding to its
+    endpoint's descriptor (same Prepare, pipeline and Parse)."""
+    files = {}
+    by_pkg = {}
+    for item in ops:
+        by_pkg.setdefault(item[0], []).append(item)
+    for package, items in sorted(by_pkg.items()):
+        ns = "wechatpay::services::" + package.replace("/", "::")
+        guard = "WECHATPAY_SERVICES_%s_H_" % package.upper().replace("/", "_")
+        out = [
+            "// Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.",
+            "//",
+            "// " + NOTICE,
+        ]
+        out += wrap_comment("Named calls of the %s package (%d operation%s), named as the official "
+                            "SDKs name them; each is its endpoint's typed call (the descriptor's "
+                            "Call / CallAsync) under that name. See docs/adr/0005-typed-models.md."
+                            % (package, len(items), "" if len(items) == 1 else "s"), 0)
+        out += [
+            "//",
+            "//   auto r = %s::%s(client, ...);" % (ns, items[0][1]),
+            "//   if (r) std::cout << r->request_id() << \"\\n\";",
+            "#ifndef %s" % guard,
+            "#define %s" % guard,
+            "",
+            "#include <utility>",
+            "",
+            '#include "wechatpay/client.h"',
+            '#include "wechatpay/future.h"',
+        ]
+        headers = sorted({g.header_rel for _, _, _, _, _, g in items})
+        out += ['#include "%s"' % h for h in headers]
+        out += ['#include "wechatpay/models/runtime.h"', '#include "wechatpay/result.h"', ""]
+        out.append("namespace %s {" % ns)
+        out.append("")
+        for _, fn, cls, sdk, ep, g in items:
+            desc = "::wechatpay::models::%s::%s::%s" % (g.version, g.ns, ep.base)
+            src = "wechatpay-%s %s.%s" % (sdk, cls, fn if sdk == "go" else
+                                            fn[:1].lower() + fn[1:])
+            out.extend(wrap_comment("%s (%s)" % (ep.id, src), 0))
+            out.append("using %sRequest = %s::Request;" % (fn, desc))
+            out.append("using %sResponse = %s::Response;" % (fn, desc))
+            dflt = "" if request_has_required(ep) else " = {}"
+            params = params_decl(ep)
+            args = "".join("%s, " % name for name, _, _ in ep.path_params)
+            out.append("template <class C = Client>")
+            out.append("Result<models::Response<%sResponse>> %s(const C& client, %s"
+                       "const %sRequest& request%s, CallOptions options = {}) {"
+                       % (fn, fn, params, fn, dflt))
+            out.append("  return %s::Call(client, %srequest, std::move(options));" % (desc, args))
+            out.append("}")
+            out.append("template <class C = Client>")
+            out.append("Future<models::Response<%sResponse>> %sAsync(const C& client, %s"
+                       "const %sRequest& request%s, CallOptions options = {}) {"
+                       % (fn, fn, params, fn, dflt))
+            out.append("  return %s::CallAsync(client, %srequest, std::move(options));"
+                       % (desc, args))
+            out.append("}")
+            out.append("")
+        out.append("}  // namespace %s" % ns)
+        out.append("")
+        out.append("#endif  // %s" % guard)
+        files[os.path.join("include", "wechatpay", "services", package + ".h")] = (
+            "\n".join(out) + "\n")
+    return files
 
 
 # --------------------------------------------------------------------------------------------
@@ -1790,6 +1823,7 @@ def generate(catalog_text, resources_text=None, official=None):
         g.header_lines = header.count("\n")
         files[os.path.join("include", g.header_rel)] = header
     files.update(emit_tests([g for g in groups if g is not resource_group]))
+    files.update(emit_services(service_operations(groups, official)))
     return files, groups
 
 
@@ -1908,7 +1942,7 @@ def existing_generated(root):
         for n in os.listdir(tests):
             if n.startswith(TEST_PREFIX) and n.endswith("_test.cc"):
                 out.add(os.path.join(TEST_DIR, n))
-    for base in (HEADER_DIR, SOURCE_DIR):
+    for base in (HEADER_DIR, SOURCE_DIR, SERVICES_DIR):
         top = os.path.join(root, base)
         if not os.path.isdir(top):
             continue

@@ -12,7 +12,7 @@ example values of the seed endpoints) and writes:
   apps/wxpay/reference_data.cc                   what `wxpay describe` adds to the catalog facts
                                                  (summaries, labels, typed names, examples)
 
-The C++ names (headers, namespaces, descriptors, fluent calls, member names, enumerators) come
+The C++ names (headers, namespaces, descriptors, named calls, member names, enumerators) come
 from tools/gen_models.py, imported as a module, so the pages always name what the models
 generator emits. ENDPOINT is the descriptor name (`GetTradeRiskInformation`).
 
@@ -26,7 +26,7 @@ Modes:
                      endpoints per group (reference_examples_N.cc), the seed endpoints
                      (reference_seed_examples.cc) and the guide (guide_examples.cc).
                      --all takes every endpoint; --typed-async keeps the typed-async examples
-                     (they need the typed async API: E::CallAsync, .getAsync(req)).
+                     (they need the typed async API: E::CallAsync).
 """
 
 import argparse
@@ -296,34 +296,36 @@ class Names:
         self.descriptor = ep.base
         self.request = ep.base + "Request"
         self.response = ep.base + "Response"
-        self.fluent = None  # [(accessor or None for the entry, [param cpp names])]
-        if ep.callable:
-            self.fluent = fluent_path(g, ep)
+        # The named calls (wechatpay/services/), as wechatpay-go / wechatpay-java name them.
+        self.named = named_calls(g).get(ep.id, [])
 
 
-def fluent_path(g, ep):
-    parent = {}
-    for node in g.nodes.values():
-        for accessor, sig, child in node.edges:
-            parent[id(child)] = (node, accessor, [p for p, _ in sig])
-    lead = {}
-    for sig, child in g.entry_overloads:
-        lead[id(child)] = [p for p, _ in sig]
-    target = None
-    for node in g.nodes.values():
-        for verb, other in node.verbs:
-            if other is ep:
-                target = node
-    if target is None:
-        fail("%s: no fluent node" % ep.id)
-    steps = []
-    node = target
-    while id(node) in parent:
-        node, accessor, params = parent[id(node)]
-        steps.append((accessor, params))
-    steps.reverse()
-    entry_params = lead.get(id(node), []) if node is not g.root else []
-    return [(None, entry_params)] + steps
+_NAMED = {}
+
+
+def named_calls(g):
+    """{endpoint id: ["wechatpay::services::payments::native::Prepay", ...]} (gen_models'
+    service_operations over the official SDKs' facts), computed once."""
+    if not _NAMED:
+        official = {}
+        for sdk in ("go", "java"):
+            with open(os.path.join(gm.OFFICIAL_DIR, "wechatpay-%s.json" % sdk), "r",
+                      encoding="utf-8") as fh:
+                official[sdk] = json.load(fh)
+        with open(gm.DATA_PATH, "r", encoding="utf-8") as fh:
+            groups = gm.build_groups(json.load(fh))
+        _NAMED["ops"] = {}
+        for package, fn, _, _, ep, _ in gm.service_operations(groups, official):
+            _NAMED["ops"].setdefault(ep.id, []).append(
+                "wechatpay::services::%s::%s" % (package.replace("/", "::"), fn))
+    return _NAMED["ops"]
+
+
+def named_header(qualified):
+    """The header of a named call: wechatpay::services::payments::native::Prepay ->
+    wechatpay/services/payments/native.h."""
+    parts = qualified.split("::")[2:-1]
+    return "wechatpay/services/%s.h" % "/".join(parts)
 
 
 # --------------------------------------------------------------------------------------------
@@ -737,38 +739,25 @@ def typed_example(e, names, ex, style):
     members = ex.query + ex.headers + ex.body
     emit_typed_members(code, 1, "req", ep.request, req_q, members)
     args = {p["name"]: path_arg(p, v) for p, v in ex.path}
-    by_cpp = {cpp: wire for cpp, wire, _ in ep.path_params}
-    steps = []
-    for accessor, params in names.fluent:
-        vals = ", ".join(args[by_cpp[p]] for p in params)
-        if accessor is None:
-            steps.append("%s(client%s)" % (names.entry, ", " + vals if vals else ""))
-        else:
-            steps.append(".%s(%s)" % (accessor, vals))
-    verb = gm.METHOD_VERB[e["method"]]
-
-    def call_expr(first_pad, verb_call):
-        one = "".join(steps) + verb_call
-        if first_pad + len(one) <= 100:
-            return one
-        return ("\n" + " " * 10).join(steps + [verb_call])
-    resp_t = "m::" + names.response
+    resp_t = "wechatpay::models::Response<m::%s>" % names.response
     if ep.response is not None:
-        show = "std::cout << wechatpay::models::ToJsonString(*r) << \"\\n\";"
+        show = ("std::cout << wechatpay::models::ToJsonString(r->value) << \" \" << "
+                "r->request_id() << \"\\n\";")
     else:
-        show = "std::cout << \"HTTP \" << r->status << \"\\n\";"
-    desc_args = ", ".join(["client"] + [args[w] for _, w, _ in ep.path_params] + ["req"])
+        show = "std::cout << \"HTTP \" << r->status << \" \" << r->request_id() << \"\\n\";"
+    call_args = ", ".join(["client"] + [args[w] for _, w, _ in ep.path_params] + ["req"])
+    if names.named:
+        code.add(1, "// Or by name: %s%s(%s)" % (names.named[0].replace("wechatpay::", "", 1),
+                                                  "" if style == "typed-sync" else "Async",
+                                                  call_args))
     if style == "typed-sync":
-        code.add(1, "// Or: m::%s::Call(%s)" % (names.descriptor, desc_args))
         code.add(1, "wechatpay::Result<%s> r =" % resp_t)
-        code.add(3, call_expr(6, ".%s(req);" % verb))
+        code.add(3, "m::%s::Call(%s);" % (names.descriptor, call_args))
         code.add(1, "if (!r) return r.error();  // see r.error().ToString()")
         code.add(1, show)
         code.add(1, "return {};")
     else:
-        code.add(1, "// Or: m::%s::CallAsync(%s)" % (names.descriptor, desc_args))
-        code.add(1, "return " + call_expr(9, ".%s(req)" % verb_async(verb)).replace(
-            "\n" + " " * 10, "\n" + " " * 6))
+        code.add(1, "return m::%s::CallAsync(%s)" % (names.descriptor, call_args))
         code.add(3, ".then([](wechatpay::Result<%s>& r) -> wechatpay::Status {" % resp_t)
         code.add(4, "if (!r) return r.error();")
         code.add(4, show)
@@ -801,8 +790,10 @@ def chain_example(e, names, ex, style):
         code.add(1, "// Sent RSA-OAEP encrypted with the platform key; Wechatpay-Serial is set.")
         code.add(1, "call.encrypt_fields = {%s};" % ", ".join(cstr(x) for x in body_enc))
     if enc_query:
-        code.add(1, "// Query values to encrypt first: client.EncryptSensitive(value, &serial), "
-                 "then call.headers.Set(\"Wechatpay-Serial\", serial).")
+        code.add(1, "// Query values sent RSA-OAEP encrypted with the platform key (plaintext "
+                 "wiped).")
+        code.add(1, "call.encrypt_fields = {%s};" % ", ".join(cstr("query:" + x)
+                                                          for x in enc_query))
     uri = e["id"].split(" ", 1)[1]
     method = e["method"]
     verb = gm.METHOD_VERB[method]
@@ -858,7 +849,7 @@ def chain_example(e, names, ex, style):
         code.add(1, "std::cout << r->status << \" \" << r->body << \"\\n\";")
         code.add(1, "return {};")
     else:
-        code.add(1, "return client[%s]" % cstr(uri))
+        code.add(1, "return client.chain(%s)" % cstr(uri))
         code.add(3, ".%s(%s)" % (verb_async(verb), args))
         code.add(3, ".then([](wechatpay::Result<wechatpay::Response>& r) -> wechatpay::Status {")
         code.add(4, "if (!r) return r.error();")
@@ -1069,16 +1060,10 @@ def page_rel(g, ep):
     return "%s/%s/%s.md" % (g.version, g.ns, ep.base)
 
 
-def fluent_text(names, verb):
-    parts = []
-    for accessor, params in names.fluent:
-        ps = ", ".join(params)
-        if accessor is None:
-            parts.append("%s(client%s)" % (names.entry.split("::")[-1],
-                                            ", " + ps if ps else ""))
-        else:
-            parts.append(".%s(%s)" % (accessor, ps))
-    return "".join(parts) + ".%s(req)" % verb
+def typed_text(names):
+    """`PostTransactionsNative::Call(client, req)`, with the path parameters."""
+    ps = "".join("%s, " % cpp for cpp, _, _ in names.ep.path_params)
+    return "%s::Call(client, %sreq)" % (names.descriptor, ps)
 
 
 def render_page(e, names, ex_list, tag_slugs):
@@ -1096,8 +1081,12 @@ def render_page(e, names, ex_list, tag_slugs):
     facts.append(("HTTP", md_code("%s %s" % (e["method"], e["path"]))))
     facts.append(("Chain URI", md_code(e["id"].split(" ", 1)[1])))
     if ep.callable:
-        facts.append(("Typed call", md_code("models::%s::%s" % (
-            g.version, fluent_text(names, gm.METHOD_VERB[e["method"]])))))
+        facts.append(("Typed call", md_code("models::%s::%s::%s" % (
+            g.version, g.ns, typed_text(names)))))
+        if names.named:
+            facts.append(("Named call", ", ".join(
+                "%s (`#include <%s>`)" % (md_code(n.replace("wechatpay::", "", 1)),
+                                          named_header(n)) for n in names.named)))
     facts.append(("Descriptor", md_code("%s::%s" % (names.ns, names.descriptor))))
     facts.append(("Header", md_code("#include <%s>" % names.header)))
     facts.append(("Request", "%s%s" % (e["request_kind"], (" (%s)" % ", ".join(e["consumes"]))
@@ -1187,8 +1176,6 @@ def group_label(g):
 
 def render_group(g, catalog_by_id):
     entry = ""
-    if any(ep.callable for ep in g.endpoints):
-        entry = " · entry `wechatpay::models::%s::%s(client)`" % (g.version, g.entry)
     out = ["<!-- %s -->" % NOTICE, "", "# %s" % group_label(g), "",
            "[All endpoints](../../README.md) · `#include <%s>` · namespace `%s`%s"
            % (g.header_rel, g.cpp_ns, entry), "",
@@ -1309,8 +1296,7 @@ def describe_record(e, names, ex_list):
         "examples": [[STYLE_TITLES[s], t] for s, _, t in ex_list],
     }
     if names.ep.callable:
-        rec["typed"] = "models::%s::%s" % (names.g.version,
-                                           fluent_text(names, gm.METHOD_VERB[e["method"]]))
+        rec["typed"] = "models::%s::%s::%s" % (names.g.version, names.g.ns, typed_text(names))
     return rec
 
 

@@ -192,16 +192,14 @@ struct ClientAccess;
 
 class Client;
 
-// A URL chain: `client.chain("v3/pay/transactions/id/{transaction_id}")`,
-// The first segment picks the API: v3/, hk/, global/ -> APIv3 (JSON, RSA signatures); v2/ ->
-// APIv2 (XML, MD5/HMAC-SHA256 `sign`); anything else (user-order/, cgi-bin/, wxa/ …) -> the
-// mini-program server API on api.weixin.qq.com with the access_token added.
-// `client["v3/…"]`, or built a segment at a time: `client.v3() / "merchantRiskManage" /
-// "tradeRiskInformation"` (camelCase -> kebab-case, `_name_` -> `{name}`).
+// An endpoint by its path, the untyped call: `client.chain("v3/pay/transactions/id/{transaction_id}")`
+// (or a whole https:// URL). The first segment picks the API: v3/, hk/, global/ -> APIv3 (JSON,
+// RSA signatures); v2/ -> APIv2 (XML, MD5/HMAC-SHA256 `sign`); anything else (user-order/,
+// cgi-bin/, wxa/ …) -> the mini-program server API on api.weixin.qq.com with the access_token
+// added. Every call goes through the one pipeline (validate, encrypt, sign, send, verify, retry);
+// the typed calls (wechatpay/models/, wechatpay/services/) use it too.
 class Chain {
  public:
-  Chain operator/(std::string_view segment) const;
-  Chain operator[](std::string_view segment) const { return *this / segment; }
   const std::string& uri() const { return uri_; }  // "v3/pay/transactions/id/{transaction_id}"
 
   Result<Response> get(CallOptions options = {}) const {
@@ -220,9 +218,9 @@ class Chain {
   Result<Response> post(const apiv2::Fields& fields, CallOptions options = {}) const;
   Result<Response> request(std::string_view method, CallOptions options) const;
 
-  // The same calls, asynchronously: the pipeline (sign every attempt, send, verify, retry with
-  // backoff) runs without blocking the caller or any thread while waiting. Signing and
-  // verification run on the SDK's worker pool; I/O on one libcurl thread.
+  // The same calls without blocking: a Future (then/wait/get/cancel, wechatpay/future.h). The
+  // pipeline (sign every attempt, send, verify, retry with backoff) holds no thread while it
+  // waits; signing and verification run on the SDK's worker pool, I/O on one libcurl thread.
   Future<Response> getAsync(CallOptions options = {}) const {
     return requestAsync("GET", std::move(options));
   }
@@ -237,10 +235,6 @@ class Chain {
   Future<Response> patchAsync(const nlohmann::json& body, CallOptions options = {}) const;
   Future<Response> postAsync(const apiv2::Fields& fields, CallOptions options = {}) const;
   Future<Response> requestAsync(std::string_view method, CallOptions options) const;
-  // Callback form for event loops: `callback` runs once, on an SDK worker thread. Returns a
-  // function that cancels the call.
-  HttpTransport::Cancel requestAsync(std::string_view method, CallOptions options,
-                                     std::function<void(Result<Response>)> callback) const;
 
  private:
   friend class Client;
@@ -269,17 +263,9 @@ class Client {
   // Validates every option; errors name the option at fault.
   static Result<Client> Create(ClientOptions options);
 
+  // The untyped call to `uri`: a chain URI ("v3/...", with {placeholders}) or an absolute
+  // https:// URL.
   Chain chain(std::string_view uri) const;
-  Chain operator[](std::string_view uri) const { return chain(uri); }
-  Chain v3() const { return chain("v3"); }
-  Chain v2() const { return chain("v2"); }
-
-  // The pipeline: sign -> send -> verify, with retries, for one call. `uri` is a chain URI
-  // ("v3/...", with {placeholders}) or an absolute https:// URL (downloads).
-  Result<Response> Request(std::string_view method, std::string_view uri,
-                           CallOptions options) const;
-  Future<Response> RequestAsync(std::string_view method, std::string_view uri,
-                                CallOptions options) const;
 
   // Downloads a bill/statement URL (signed request; the body is not signature-verified) into
   // `sink` while hashing it, then compares with `expected_hex_digest` (from the bill API's

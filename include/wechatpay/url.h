@@ -31,12 +31,6 @@ std::string EncodeQuery(const QueryParams& query);
 // Parses "k1=v1&k2=v2" (no leading '?'); values are decoded.
 Result<QueryParams> ParseQuery(std::string_view query);
 
-// One chain segment as the PHP/Node SDKs spell it: `merchantRiskManage` -> `merchant-risk-manage`,
-// `_transaction_id_` -> `{transaction_id}`. Only segments that look like a camelCase identifier
-// (start with a lower-case letter, letters and digits only) are converted; anything else (an
-// order number like `ABC123`, an already kebab-case segment) is kept exactly as written.
-std::string ChainSegment(std::string_view segment);
-
 // Binds `{name}` placeholders of `path_template` from `params`, percent-encoding each value.
 // kInvalidArgument when a placeholder has no (or an empty) value, or when a parameter names no
 // placeholder. Never changes the case of anything.

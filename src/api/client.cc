@@ -443,16 +443,6 @@ Result<Client> Client::Create(ClientOptions options) {
 
 Chain Client::chain(std::string_view uri) const { return Chain(handle_, std::string(uri)); }
 
-Future<Response> Client::RequestAsync(std::string_view method, std::string_view uri,
-                                      CallOptions options) const {
-  return handle_->impl->CallAsync(method, uri, std::move(options), nullptr);
-}
-
-Result<Response> Client::Request(std::string_view method, std::string_view uri,
-                                 CallOptions options) const {
-  return handle_->impl->Call(method, uri, std::move(options), nullptr);
-}
-
 Result<AccessToken> Client::MiniProgramAccessToken(bool force_refresh) const {
   return handle_->impl->AccessTokenFor(force_refresh, "");
 }
@@ -500,13 +490,6 @@ const PlatformKeyStore& Client::platform_keys() const { return handle_->impl->ke
 const ResponseVerifier& Client::verifier() const { return handle_->impl->verifier(); }
 const ClientOptions& Client::options() const { return handle_->impl->options(); }
 
-Chain Chain::operator/(std::string_view segment) const {
-  std::string next = uri_;
-  if (!next.empty() && next.back() != '/') next.push_back('/');
-  next += url::ChainSegment(segment);
-  return Chain(handle_, std::move(next));
-}
-
 Future<Response> Chain::requestAsync(std::string_view method, CallOptions options) const {
   return handle_->impl->CallAsync(method, uri_, std::move(options), nullptr);
 }
@@ -533,13 +516,6 @@ Future<Response> Chain::postAsync(const apiv2::Fields& fields, CallOptions optio
   options.xml = std::make_shared<const apiv2::Fields>(fields);
   return requestAsync("POST", std::move(options));
 }
-HttpTransport::Cancel Chain::requestAsync(std::string_view method, CallOptions options,
-                                          std::function<void(Result<Response>)> callback) const {
-  Future<Response> f = requestAsync(method, std::move(options));
-  f.then([cb = std::move(callback)](Result<Response>& r) { cb(std::move(r)); });
-  return [f]() mutable { f.cancel(); };
-}
-
 Result<Response> Chain::request(std::string_view method, CallOptions options) const {
   return handle_->impl->Call(method, uri_, std::move(options), nullptr);
 }

@@ -14,9 +14,6 @@ int HexValue(char c) {
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
-bool IsLower(char c) { return c >= 'a' && c <= 'z'; }
-bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 }  // namespace
 
 std::string PercentEncode(std::string_view s) {
@@ -86,28 +83,6 @@ Result<QueryParams> ParseQuery(std::string_view query) {
                            true);
     if (!k || !v) return Error(ErrorCode::kParse, "malformed query string");
     out.emplace_back(std::move(*k), std::move(*v));
-  }
-  return out;
-}
-
-std::string ChainSegment(std::string_view segment) {
-  // `_name_` -> `{name}`
-  if (segment.size() > 2 && segment.front() == '_' && segment.back() == '_') {
-    return "{" + std::string(segment.substr(1, segment.size() - 2)) + "}";
-  }
-  if (segment.empty() || !IsLower(segment.front())) return std::string(segment);
-  for (char c : segment) {
-    if (!IsLower(c) && !IsUpper(c) && !IsDigit(c)) return std::string(segment);
-  }
-  std::string out;
-  out.reserve(segment.size() + 4);
-  for (char c : segment) {
-    if (IsUpper(c)) {
-      out.push_back('-');
-      out.push_back(static_cast<char>(c - 'A' + 'a'));
-    } else {
-      out.push_back(c);
-    }
   }
   return out;
 }

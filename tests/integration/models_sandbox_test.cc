@@ -1,8 +1,9 @@
 // Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.
 //
 // The typed models against the sandbox on 127.0.0.1: the five seed endpoints with the seed
-// examples, blocking and asynchronous (future and callback), answers parsed into the typed
-// responses; and the broken variants rejected by the client before anything is sent.
+// examples, blocking (E::Call) and asynchronous (E::CallAsync: the future, and a continuation
+// attached with then()), answers parsed into the typed responses with their HTTP status and
+// headers; and the broken variants rejected by the client before anything is sent.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -66,14 +67,14 @@ nlohmann::json AsJson(const T& value, models::Encoding encoding = models::Encodi
   return out;
 }
 
-// Runs a callback-form call and hands back what the callback received (bounded wait).
-template <class T, class Start>
-Result<T> ViaCallback(Start start) {
+// Attaches a continuation to a call's future and hands back what it received (bounded wait).
+template <class T>
+Result<T> ViaThen(Future<T> f) {
   auto promise = std::make_shared<std::promise<Result<T>>>();
   auto future = promise->get_future();
-  start([promise](Result<T> r) { promise->set_value(std::move(r)); });
+  f.then([promise](Result<T> r) { promise->set_value(std::move(r)); });
   if (future.wait_for(kWait) != std::future_status::ready) {
-    return Error(ErrorCode::kTimeout, "the callback never ran");
+    return Error(ErrorCode::kTimeout, "the continuation never ran");
   }
   return future.get();
 }
@@ -118,18 +119,22 @@ class ModelsSandboxTest : public sandbox::testing::SandboxTest {
 TEST_F(ModelsSandboxTest, RiskReportThenQuerySyncAndAsync) {
   auto report = seeds::Report();
   report.out_trade_no = NewNo("MRISK");
-  auto sync = models::v3::MerchantRiskManage(client()).reportTradeUnionInformation().post(report);
+  auto sync = mrm::PostReportTradeUnionInformation::Call(client(), report);
   ASSERT_TRUE(sync) << sync.error().ToString();
-  EXPECT_EQ(sync->out_trade_no, report.out_trade_no);
-  EXPECT_EQ(sync->sp_mchid, "1900000109");
-  EXPECT_EQ(sync->sub_mchid, "1900009231");
-  EXPECT_EQ(sync->channel_id, "1900000108");
-  EXPECT_TRUE(sync->extra.empty()) << sync->extra.dump();
+  EXPECT_EQ(sync->status, 200);
+  EXPECT_FALSE(sync->request_id().empty());
+  EXPECT_EQ(sync->value.out_trade_no, report.out_trade_no);
+  EXPECT_EQ(sync->value.sp_mchid, "1900000109");
+  EXPECT_EQ(sync->value.sub_mchid, "1900009231");
+  EXPECT_EQ(sync->value.channel_id, "1900000108");
+  EXPECT_TRUE(sync->value.extra.empty()) << sync->value.extra.dump();
   // The sandbox decrypted phone and certificates_number (it refuses what does not decrypt), and
   // reporting the same order again is accepted: the async answer equals the blocking one.
   auto async = Await(mrm::PostReportTradeUnionInformation::CallAsync(client(), report));
   ASSERT_TRUE(async) << async.error().ToString();
-  EXPECT_EQ(AsJson(*async), AsJson(*sync));
+  EXPECT_EQ(AsJson(async->value), AsJson(sync->value));
+  EXPECT_EQ(async->status, 200);
+  EXPECT_FALSE(async->request_id().empty());
 
   // risk_level 2 (16) + a complaint (30) = 46: REFUND; the complaint text says FRAUD.
   auto query = seeds::RiskQuery();
@@ -137,18 +142,19 @@ TEST_F(ModelsSandboxTest, RiskReportThenQuerySyncAndAsync) {
   using Resp = mrm::GetTradeRiskInformationResponse;
   auto risk = mrm::GetTradeRiskInformation::Call(client(), query);
   ASSERT_TRUE(risk) << risk.error().ToString();
-  EXPECT_EQ(risk->risk_score, 46);
-  EXPECT_EQ(risk->risk_type, Resp::RiskType::kFraud);
-  EXPECT_EQ(risk->punish_type, Resp::PunishType::kRefund);
-  EXPECT_FALSE(risk->punish_description.value_or("").empty());
-  auto risk_async =
-      Await(models::v3::MerchantRiskManage(client()).tradeRiskInformation().getAsync(query));
+  EXPECT_EQ(risk->status, 200);
+  EXPECT_FALSE(risk->request_id().empty());
+  EXPECT_EQ(risk->value.risk_score, 46);
+  EXPECT_EQ(risk->value.risk_type, Resp::RiskType::kFraud);
+  EXPECT_EQ(risk->value.punish_type, Resp::PunishType::kRefund);
+  EXPECT_FALSE(risk->value.punish_description.value_or("").empty());
+  auto risk_async = Await(mrm::GetTradeRiskInformation::CallAsync(client(), query));
   ASSERT_TRUE(risk_async) << risk_async.error().ToString();
-  EXPECT_EQ(AsJson(*risk_async), AsJson(*risk));
-  auto risk_cb = ViaCallback<Resp>(
-      [&](auto cb) { mrm::GetTradeRiskInformation::CallAsync(client(), query, std::move(cb)); });
-  ASSERT_TRUE(risk_cb) << risk_cb.error().ToString();
-  EXPECT_EQ(AsJson(*risk_cb), AsJson(*risk));
+  EXPECT_EQ(AsJson(risk_async->value), AsJson(risk->value));
+  auto risk_then = ViaThen(mrm::GetTradeRiskInformation::CallAsync(client(), query));
+  ASSERT_TRUE(risk_then) << risk_then.error().ToString();
+  EXPECT_EQ(AsJson(risk_then->value), AsJson(risk->value));
+  EXPECT_EQ(risk_then->status, 200);
 
   // An order never reported: the sandbox's 404 as a typed-call error, through the future too.
   query.out_trade_no = NewNo("NEVER");
@@ -163,34 +169,29 @@ TEST_F(ModelsSandboxTest, RiskReportThenQuerySyncAndAsync) {
 TEST_F(ModelsSandboxTest, BlockSubmissionSyncAndAsync) {
   auto req = seeds::Submission();
   req.merchant_submit_id = NewNo("MBLK");
-  auto sync = models::v3::TransactionBlock(client())
-                  .transactionBlockSubmissions()
-                  .subMchid("123000110")
-                  .post(req);
+  auto sync = tb::PostTransactionBlockSubmissionsSubMchid::Call(client(), "123000110", req);
   ASSERT_TRUE(sync) << sync.error().ToString();
-  ASSERT_TRUE(sync->block_submission_id.has_value());
-  EXPECT_FALSE(sync->submit_time.value_or("").empty());
-  EXPECT_EQ(sync->review_result,
+  EXPECT_EQ(sync->status, 200);
+  EXPECT_FALSE(sync->request_id().empty());
+  ASSERT_TRUE(sync->value.block_submission_id.has_value());
+  EXPECT_FALSE(sync->value.submit_time.value_or("").empty());
+  EXPECT_EQ(sync->value.review_result,
             tb::PostTransactionBlockSubmissionsSubMchidResponse::ReviewResult::kEmpty);
-  // The same merchant_submit_id: the same submission, asynchronously and by callback.
-  auto async = Await(models::v3::TransactionBlock(client())
-                         .transactionBlockSubmissions()
-                         .subMchid("123000110")
-                         .postAsync(req));
+  // The same merchant_submit_id: the same submission, through the future and a continuation.
+  auto async =
+      Await(tb::PostTransactionBlockSubmissionsSubMchid::CallAsync(client(), "123000110", req));
   ASSERT_TRUE(async) << async.error().ToString();
-  EXPECT_EQ(AsJson(*async), AsJson(*sync));
-  auto cb = ViaCallback<tb::PostTransactionBlockSubmissionsSubMchidResponse>([&](auto done) {
-    tb::PostTransactionBlockSubmissionsSubMchid::CallAsync(client(), "123000110", req,
-                                                           std::move(done));
-  });
-  ASSERT_TRUE(cb) << cb.error().ToString();
-  EXPECT_EQ(cb->block_submission_id, sync->block_submission_id);
+  EXPECT_EQ(AsJson(async->value), AsJson(sync->value));
+  auto then =
+      ViaThen(tb::PostTransactionBlockSubmissionsSubMchid::CallAsync(client(), "123000110", req));
+  ASSERT_TRUE(then) << then.error().ToString();
+  EXPECT_EQ(then->value.block_submission_id, sync->value.block_submission_id);
   // And it can be read back with the typed GET.
-  auto back = models::v3::TransactionBlock(client())
-                  .transactionBlockSubmissions(*sync->block_submission_id)
-                  .get();
+  auto back = tb::GetTransactionBlockSubmissionsByBlockSubmissionId::Call(
+      client(), *sync->value.block_submission_id);
   ASSERT_TRUE(back) << back.error().ToString();
-  EXPECT_EQ(back->block_submission_id, sync->block_submission_id);
+  EXPECT_EQ(back->status, 200);
+  EXPECT_EQ(back->value.block_submission_id, sync->value.block_submission_id);
 }
 
 // seed 002: APIv2, XML, MD5/HMAC-SHA256 sign; the client fills appid and mch_id.
@@ -199,39 +200,37 @@ TEST_F(ModelsSandboxTest, PayitilReportSyncAndAsync) {
   req.appid.reset();
   req.mch_id.reset();
   req.nonce_str.reset();
-  auto sync = models::v2::Payitil(client()).report().post(req);
+  auto sync = payitil::PostReport::Call(client(), req);
   ASSERT_TRUE(sync) << sync.error().ToString();
-  EXPECT_EQ(sync->return_code, payitil::PostReportResponse::ReturnCode::kSuccess);
-  EXPECT_EQ(sync->result_code, payitil::PostReportResponse::ResultCode::kSuccess);
+  EXPECT_EQ(sync->status, 200);
+  EXPECT_EQ(sync->value.return_code, payitil::PostReportResponse::ReturnCode::kSuccess);
+  EXPECT_EQ(sync->value.result_code, payitil::PostReportResponse::ResultCode::kSuccess);
   auto async = Await(payitil::PostReport::CallAsync(client(), req));
   ASSERT_TRUE(async) << async.error().ToString();
-  EXPECT_EQ(async->return_code, sync->return_code);
-  EXPECT_EQ(async->result_code, sync->result_code);
-  EXPECT_EQ(async->return_msg, sync->return_msg);
-  auto cb = ViaCallback<payitil::PostReportResponse>(
-      [&](auto done) { models::v2::Payitil(client()).report().postAsync(req, std::move(done)); });
-  ASSERT_TRUE(cb) << cb.error().ToString();
-  EXPECT_EQ(cb->result_code, payitil::PostReportResponse::ResultCode::kSuccess);
+  EXPECT_EQ(async->value.return_code, sync->value.return_code);
+  EXPECT_EQ(async->value.result_code, sync->value.result_code);
+  EXPECT_EQ(async->value.return_msg, sync->value.return_msg);
+  auto then = ViaThen(payitil::PostReport::CallAsync(client(), req));
+  ASSERT_TRUE(then) << then.error().ToString();
+  EXPECT_EQ(then->value.result_code, payitil::PostReportResponse::ResultCode::kSuccess);
 }
 
 // seed 003: the mini-program API with its access_token.
 TEST_F(ModelsSandboxTest, CombineOrdersSyncAndAsync) {
   auto req = seeds::CombineOrder();
-  auto sync = models::miniprogram::UserOrder(client()).combineOrders().post(req);
+  auto sync = uo::PostCombineOrders::Call(client(), req);
   ASSERT_TRUE(sync) << sync.error().ToString();
-  EXPECT_EQ(sync->errcode, 0);
+  EXPECT_EQ(sync->status, 200);
+  EXPECT_EQ(sync->value.errcode, 0);
   // The sandbox wants each upload of an order later than the previous one.
   req.upload_time = "2026-11-23T10:35:01+08:00";
   auto async = Await(uo::PostCombineOrders::CallAsync(client(), req));
   ASSERT_TRUE(async) << async.error().ToString();
-  EXPECT_EQ(AsJson(*async), AsJson(*sync));
+  EXPECT_EQ(AsJson(async->value), AsJson(sync->value));
   req.upload_time = "2026-11-23T10:35:02+08:00";
-  auto cb = ViaCallback<uo::PostCombineOrdersResponse>([&](auto done) {
-    models::miniprogram::UserOrder(client()).combineOrders().postAsync(req, CallOptions{},
-                                                                       std::move(done));
-  });
-  ASSERT_TRUE(cb) << cb.error().ToString();
-  EXPECT_EQ(cb->errcode, 0);
+  auto then = ViaThen(uo::PostCombineOrders::CallAsync(client(), req, CallOptions{}));
+  ASSERT_TRUE(then) << then.error().ToString();
+  EXPECT_EQ(then->value.errcode, 0);
   // A rule only the sandbox enforces (an empty openid passes the catalog's checks when
   // validation is off): its errcode comes back through the typed future.
   req.payer.openid = "";
@@ -255,10 +254,7 @@ TEST_F(ModelsSandboxTest, BrokenSeedVariantsAreRejectedBeforeSending) {
   auto r1a = Await(mrm::GetTradeRiskInformation::CallAsync(client(), query));
   ASSERT_FALSE(r1a);
   EXPECT_EQ(r1a.error().message, r1.error().message);
-  auto r1b = ViaCallback<mrm::GetTradeRiskInformationResponse>([&](auto done) {
-    models::v3::MerchantRiskManage(client()).tradeRiskInformation().getAsync(query,
-                                                                             std::move(done));
-  });
+  auto r1b = ViaThen(mrm::GetTradeRiskInformation::CallAsync(client(), query));
   ASSERT_FALSE(r1b);
   EXPECT_THAT(r1b.error().message, HasSubstr("query.out_trade_no"));
 
@@ -288,13 +284,12 @@ TEST_F(ModelsSandboxTest, BrokenSeedVariantsAreRejectedBeforeSending) {
   auto r4 = uo::PostCombineOrders::Call(client(), many);
   ASSERT_FALSE(r4);
   EXPECT_THAT(r4.error().message, HasSubstr("51 items, at most 50 allowed"));
-  auto r4a = Await(models::miniprogram::UserOrder(client()).combineOrders().postAsync(many));
+  auto r4a = Await(uo::PostCombineOrders::CallAsync(client(), many));
   ASSERT_FALSE(r4a);
   EXPECT_THAT(r4a.error().message, HasSubstr("sub_orders[0].item_list"));
   auto bad_url = seeds::CombineOrder();
   bad_url.sub_orders[0].item_list[0].image_url = {"ftp://qpic.cn/x.png"};
-  auto r5 = ViaCallback<uo::PostCombineOrdersResponse>(
-      [&](auto done) { uo::PostCombineOrders::CallAsync(client(), bad_url, std::move(done)); });
+  auto r5 = ViaThen(uo::PostCombineOrders::CallAsync(client(), bad_url));
   ASSERT_FALSE(r5);
   EXPECT_EQ(r5.error().code, ErrorCode::kInvalidArgument);
   EXPECT_THAT(r5.error().message, HasSubstr("sub_orders[0].item_list[0].image_url[0]"));
@@ -314,23 +309,23 @@ TEST_F(ModelsSandboxTest, MediaUploadSignedOverMetaGetsAMediaId) {
   req.file = kImage;
   req.meta.filename = "logo.png";
   req.meta.sha256 = Sha256Hex(kImage);
-  auto r = models::v3::Merchant(client()).media().upload().post(req);
+  auto r = merchant::PostMediaUpload::Call(client(), req);
   ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_FALSE(r->request_id().empty());
   // The sandbox's id is derived from the SHA-256 of the file part it received: the bytes arrived
   // intact (NUL, CR LF and high bytes included).
-  EXPECT_EQ(r->media_id, "SBX-MEDIA-" + Sha256Hex(kImage).substr(0, 40));
+  EXPECT_EQ(r->value.media_id, "SBX-MEDIA-" + Sha256Hex(kImage).substr(0, 40));
   auto async = Await(merchant::PostMediaUpload::CallAsync(client(), req));
   ASSERT_TRUE(async) << async.error().ToString();
-  EXPECT_EQ(async->media_id, r->media_id);
-  auto video = ViaCallback<merchant::PostMediaVideoUploadResponse>([&](auto done) {
-    merchant::PostMediaVideoUploadRequest v;
-    v.file = "mp4 bytes";
-    v.meta.filename = "clip.mp4";
-    v.meta.sha256 = Sha256Hex("mp4 bytes");
-    models::v3::Merchant(client()).media().videoUpload().postAsync(v, std::move(done));
-  });
+  EXPECT_EQ(async->value.media_id, r->value.media_id);
+  merchant::PostMediaVideoUploadRequest v;
+  v.file = "mp4 bytes";
+  v.meta.filename = "clip.mp4";
+  v.meta.sha256 = Sha256Hex("mp4 bytes");
+  auto video = ViaThen(merchant::PostMediaVideoUpload::CallAsync(client(), v));
   ASSERT_TRUE(video) << video.error().ToString();
-  EXPECT_EQ(video->media_id, "SBX-MEDIA-" + Sha256Hex("mp4 bytes").substr(0, 40));
+  EXPECT_EQ(video->value.media_id, "SBX-MEDIA-" + Sha256Hex("mp4 bytes").substr(0, 40));
 }
 
 TEST_F(ModelsSandboxTest, UploadWithAnEncryptedMetaField) {
@@ -346,6 +341,7 @@ TEST_F(ModelsSandboxTest, UploadWithAnEncryptedMetaField) {
   // key Wechatpay-Serial names (and refuses the upload when that fails).
   auto r = mk::PostShoppingReceiptShoppingreceipts::Call(client(), req);
   ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->status, 200);
   // The same meta sent in the clear through the chain: the sandbox cannot decrypt the phone.
   auto form = std::make_shared<MultipartForm>();
   form->meta = R"({"transaction_id":"4200001234202611230000000001",)"

@@ -171,12 +171,12 @@ TEST_F(SandboxApiV2TlsTest, RefundAndReverseWithPkcs12TypedForm) {
   req.refund_fee = 2500;
   auto r = secapi::PostPayRefund::Call(client, req);
   ASSERT_TRUE(r) << r.error().ToString();
-  EXPECT_EQ(WireName(r->result_code), "SUCCESS");
-  EXPECT_EQ(r->out_trade_no, "POS-P12-0001");
-  EXPECT_EQ(r->refund_fee, 2500);
-  EXPECT_EQ(r->total_fee, 2500);
-  ASSERT_TRUE(r->refund_id);
-  EXPECT_FALSE(r->refund_id->empty());
+  EXPECT_EQ(WireName(r->value.result_code), "SUCCESS");
+  EXPECT_EQ(r->value.out_trade_no, "POS-P12-0001");
+  EXPECT_EQ(r->value.refund_fee, 2500);
+  EXPECT_EQ(r->value.total_fee, 2500);
+  ASSERT_TRUE(r->value.refund_id);
+  EXPECT_FALSE(r->value.refund_id->empty());
 
   // The fluent form: a payment code that waits for the password, then the POS reverses it.
   EXPECT_THAT(Micropay(client, "POS-P12-0002", 800, kNeedsPassword), HasSubstr("USERPAYING"));
@@ -186,10 +186,10 @@ TEST_F(SandboxApiV2TlsTest, RefundAndReverseWithPkcs12TypedForm) {
   EXPECT_EQ(waiting->xml()->Get("trade_state"), "USERPAYING");
   secapi::PostPayReverseRequest rev;
   rev.out_trade_no = "POS-P12-0002";
-  auto reversed = models::v2::Secapi(client).pay().reverse().post(rev);
+  auto reversed = secapi::PostPayReverse::Call(client, rev);
   ASSERT_TRUE(reversed) << reversed.error().ToString();
-  EXPECT_EQ(WireName(reversed->result_code), "SUCCESS");
-  EXPECT_EQ(WireName(reversed->recall), "N");
+  EXPECT_EQ(WireName(reversed->value.result_code), "SUCCESS");
+  EXPECT_EQ(WireName(reversed->value.recall), "N");
   EXPECT_EQ(client.chain("v2/pay/orderquery")
                 .post(apiv2::Fields{{"out_trade_no", "POS-P12-0002"}})
                 ->xml()
@@ -199,7 +199,7 @@ TEST_F(SandboxApiV2TlsTest, RefundAndReverseWithPkcs12TypedForm) {
   EXPECT_THAT(Micropay(client, "POS-P12-0002", 800), HasSubstr("ORDERREVERSED"));
   // Only payment-code orders are reversed; a refunded one no longer can be.
   rev.out_trade_no = "POS-P12-0001";
-  auto refunded = models::v2::Secapi(client).pay().reverse().post(rev);
+  auto refunded = secapi::PostPayReverse::Call(client, rev);
   ASSERT_FALSE(refunded);
   EXPECT_EQ(refunded.error().api_code, "TRADE_ERROR");
 }

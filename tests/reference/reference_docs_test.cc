@@ -206,8 +206,8 @@ TEST(ReferenceDocsTest, DescribeNamesTheTypedCallAndThePage) {
       Shell(Quote(kWxpay) + " describe GET v3/merchant-risk-manage/trade-risk-information 2>&1");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("查询风险信息"));
-  EXPECT_THAT(r.out,
-              HasSubstr("models::v3::MerchantRiskManage(client).tradeRiskInformation().get(req)"));
+  EXPECT_THAT(r.out, HasSubstr("models::v3::merchant_risk_manage::GetTradeRiskInformation::Call("
+                               "client, req)"));
   EXPECT_THAT(r.out, HasSubstr("#include <wechatpay/models/v3/merchant_risk_manage.h>"));
   EXPECT_THAT(r.out, HasSubstr("商户订单号"));  // the label of out_trade_no
   EXPECT_THAT(r.out, HasSubstr("Page: docs/reference/v3/merchant_risk_manage/"

@@ -181,10 +181,12 @@ TEST_F(AsyncTest, ThenChainsAndCallbackForm) {
   std::atomic<bool> seen{false};
   client->chain("v3/x").getAsync().then([&](Result<Response>& r) { seen = r.ok(); }).wait();
   EXPECT_TRUE(seen.load());
-  // Callback form.
+  // A callback for an event loop is a continuation: it runs once, on the SDK thread that
+  // completes the call.
   std::promise<int> status;
-  client->chain("v3/x").requestAsync(
-      "GET", CallOptions{}, [&](Result<Response> r) { status.set_value(r ? r->status : -1); });
+  client->chain("v3/x").requestAsync("GET", CallOptions{}).then([&](Result<Response>& r) {
+    status.set_value(r ? r->status : -1);
+  });
   auto fut = status.get_future();
   ASSERT_EQ(fut.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   EXPECT_EQ(fut.get(), 200);

@@ -1,9 +1,9 @@
 // Copyright (c) wechatpay-cpp authors. Licensed under the MIT License.
 //
-// The asynchronous typed calls (E::CallAsync, the fluent getAsync/postAsync/...): the same
-// request and the same parsed answer as the blocking call for the five seed endpoints, and every
-// kind of failure (validation, API error, unparsable answer, cancellation) delivered through the
-// future and through the callback.
+// The asynchronous typed calls (E::CallAsync, a Future of models::Response<R>): the same request
+// and the same parsed answer (with its HTTP status and headers) as the blocking E::Call for the
+// five seed endpoints, and every kind of failure (validation, API error, unparsable answer,
+// cancellation) delivered through the future and through a continuation attached with then().
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -45,7 +45,7 @@ constexpr auto kWait = std::chrono::seconds(10);
 class ModelsAsyncTest : public testing::ModelsSeedTest {};
 class ModelsAsyncMiniProgramTest : public testing::ModelsMiniProgramTest {};
 
-// What a callback received, handed back to the test thread.
+// What a continuation (future.then(d.Callback())) received, handed back to the test thread.
 template <class T>
 struct Delivery {
   std::promise<Result<T>> promise;
@@ -59,7 +59,7 @@ struct Delivery {
   }
   Result<T> Take() {
     if (future.wait_for(kWait) != std::future_status::ready) {
-      return Error(ErrorCode::kTimeout, "the callback never ran");
+      return Error(ErrorCode::kTimeout, "the continuation never ran");
     }
     return future.get();
   }
@@ -86,27 +86,30 @@ TEST_F(ModelsAsyncTest, RiskQueryAsyncEqualsSync) {
   fake_->SetHandler([this](const HttpRequest&) -> Result<HttpResponse> {
     return Signed(200, R"({"risk_score":87,"risk_type":"FRAUD","punish_type":"NEW_PUNISHMENT"})");
   });
-  auto sync = models::v3::MerchantRiskManage(client).tradeRiskInformation().get(seeds::RiskQuery());
-  auto future =
-      models::v3::MerchantRiskManage(client).tradeRiskInformation().getAsync(seeds::RiskQuery());
+  auto sync = mrm::GetTradeRiskInformation::Call(client, seeds::RiskQuery());
+  auto future = mrm::GetTradeRiskInformation::CallAsync(client, seeds::RiskQuery());
   auto& async = Await(future);
   ASSERT_TRUE(sync) << sync.error().ToString();
   ASSERT_TRUE(async) << async.error().ToString();
-  EXPECT_EQ(AsJson(*async), AsJson(*sync));
-  EXPECT_EQ(async->risk_type, mrm::GetTradeRiskInformationResponse::RiskType::kFraud);
-  EXPECT_EQ(async->punish_type.unrecognized_text(), "NEW_PUNISHMENT");
-  // The descriptor's future form and callback form give the same.
-  auto by_descriptor = mrm::GetTradeRiskInformation::CallAsync(client, seeds::RiskQuery());
-  EXPECT_EQ(AsJson(*Await(by_descriptor)), AsJson(*sync));
-  Delivery<mrm::GetTradeRiskInformationResponse> d;
-  mrm::GetTradeRiskInformation::CallAsync(client, seeds::RiskQuery(), d.Callback());
-  auto via_callback = d.Take();
-  ASSERT_TRUE(via_callback) << via_callback.error().ToString();
-  EXPECT_EQ(AsJson(*via_callback), AsJson(*sync));
+  EXPECT_EQ(AsJson(async->value), AsJson(sync->value));
+  EXPECT_EQ(async->value.risk_type, mrm::GetTradeRiskInformationResponse::RiskType::kFraud);
+  EXPECT_EQ(async->value.punish_type.unrecognized_text(), "NEW_PUNISHMENT");
+  // The status and headers of the answer come with the value (each answer its own Request-ID).
+  EXPECT_EQ(sync->status, 200);
+  EXPECT_EQ(async->status, 200);
+  EXPECT_FALSE(sync->request_id().empty());
+  EXPECT_FALSE(async->request_id().empty());
+  // A continuation on the future receives the same, once.
+  Delivery<models::Response<mrm::GetTradeRiskInformationResponse>> d;
+  mrm::GetTradeRiskInformation::CallAsync(client, seeds::RiskQuery()).then(d.Callback());
+  auto via_then = d.Take();
+  ASSERT_TRUE(via_then) << via_then.error().ToString();
+  EXPECT_EQ(AsJson(via_then->value), AsJson(sync->value));
+  EXPECT_EQ(via_then->status, 200);
   EXPECT_EQ(d.calls.load(), 1);
 
   auto reqs = fake_->requests();
-  ASSERT_EQ(reqs.size(), 4u);
+  ASSERT_EQ(reqs.size(), 3u);
   for (const auto& r : reqs) {
     EXPECT_EQ(r.method, "GET");
     EXPECT_EQ(r.url, reqs[0].url);  // same query, same order
@@ -121,16 +124,18 @@ TEST_F(ModelsAsyncTest, ReportAsyncEqualsSyncAndEncryptsTheSameFields) {
         "out_trade_no":"1217752501201407033233368018","added_later":true})");
   });
   auto sync = mrm::PostReportTradeUnionInformation::Call(client, seeds::Report());
-  Delivery<mrm::PostReportTradeUnionInformationResponse> d;
+  Delivery<models::Response<mrm::PostReportTradeUnionInformationResponse>> d;
   CallOptions options;
   options.headers.Set("X-Trace", "t-1");
-  models::v3::MerchantRiskManage(client).reportTradeUnionInformation().postAsync(
-      seeds::Report(), std::move(options), d.Callback());
+  mrm::PostReportTradeUnionInformation::CallAsync(client, seeds::Report(), std::move(options))
+      .then(d.Callback());
   auto async = d.Take();
   ASSERT_TRUE(sync) << sync.error().ToString();
   ASSERT_TRUE(async) << async.error().ToString();
-  EXPECT_EQ(AsJson(*async), AsJson(*sync));
-  EXPECT_EQ(async->extra.get(), json::parse(R"({"added_later":true})"));
+  EXPECT_EQ(AsJson(async->value), AsJson(sync->value));
+  EXPECT_EQ(async->value.extra.get(), json::parse(R"({"added_later":true})"));
+  EXPECT_EQ(async->status, 200);
+  EXPECT_FALSE(async->request_id().empty());
 
   auto reqs = fake_->requests();
   ASSERT_EQ(reqs.size(), 2u);
@@ -156,23 +161,22 @@ TEST_F(ModelsAsyncTest, BlockSubmissionAsyncEqualsSyncWithThePathValue) {
   });
   auto sync =
       tb::PostTransactionBlockSubmissionsSubMchid::Call(client, "123000110", seeds::Submission());
-  auto future = models::v3::TransactionBlock(client)
-                    .transactionBlockSubmissions()
-                    .subMchid("123000110")
-                    .postAsync(seeds::Submission());
+  auto future = tb::PostTransactionBlockSubmissionsSubMchid::CallAsync(client, "123000110",
+                                                                       seeds::Submission());
   auto& async = Await(future);
   ASSERT_TRUE(sync) << sync.error().ToString();
   ASSERT_TRUE(async) << async.error().ToString();
-  EXPECT_EQ(AsJson(*async), AsJson(*sync));
-  EXPECT_EQ(async->review_result,
+  EXPECT_EQ(AsJson(async->value), AsJson(sync->value));
+  EXPECT_EQ(async->value.review_result,
             tb::PostTransactionBlockSubmissionsSubMchidResponse::ReviewResult::kEmpty);
-  // The descriptor's callback form with the path value.
-  Delivery<tb::PostTransactionBlockSubmissionsSubMchidResponse> d;
-  tb::PostTransactionBlockSubmissionsSubMchid::CallAsync(client, "123000110", seeds::Submission(),
-                                                         d.Callback());
-  auto via_callback = d.Take();
-  ASSERT_TRUE(via_callback) << via_callback.error().ToString();
-  EXPECT_EQ(AsJson(*via_callback), AsJson(*sync));
+  EXPECT_EQ(async->status, 200);
+  // A continuation on the future of the call with the path value.
+  Delivery<models::Response<tb::PostTransactionBlockSubmissionsSubMchidResponse>> d;
+  tb::PostTransactionBlockSubmissionsSubMchid::CallAsync(client, "123000110", seeds::Submission())
+      .then(d.Callback());
+  auto via_then = d.Take();
+  ASSERT_TRUE(via_then) << via_then.error().ToString();
+  EXPECT_EQ(AsJson(via_then->value), AsJson(sync->value));
 
   auto reqs = fake_->requests();
   ASSERT_EQ(reqs.size(), 3u);
@@ -194,13 +198,15 @@ TEST_F(ModelsAsyncTest, PayitilAsyncEqualsSync) {
   auto& async = Await(future);
   ASSERT_TRUE(sync) << sync.error().ToString();
   ASSERT_TRUE(async) << async.error().ToString();
-  EXPECT_EQ(AsJson(*async, models::Encoding::kText), AsJson(*sync, models::Encoding::kText));
-  EXPECT_EQ(async->result_code, payitil::PostReportResponse::ResultCode::kSuccess);
-  Delivery<payitil::PostReportResponse> d;
-  models::v2::Payitil(client).report().postAsync(seeds::Payitil(), d.Callback());
-  auto via_callback = d.Take();
-  ASSERT_TRUE(via_callback) << via_callback.error().ToString();
-  EXPECT_EQ(via_callback->return_msg, "OK");
+  EXPECT_EQ(AsJson(async->value, models::Encoding::kText),
+            AsJson(sync->value, models::Encoding::kText));
+  EXPECT_EQ(async->value.result_code, payitil::PostReportResponse::ResultCode::kSuccess);
+  EXPECT_EQ(async->status, 200);
+  Delivery<models::Response<payitil::PostReportResponse>> d;
+  payitil::PostReport::CallAsync(client, seeds::Payitil()).then(d.Callback());
+  auto via_then = d.Take();
+  ASSERT_TRUE(via_then) << via_then.error().ToString();
+  EXPECT_EQ(via_then->value.return_msg, "OK");
 
   auto reqs = fake_->requests();
   ASSERT_EQ(reqs.size(), 3u);
@@ -215,20 +221,20 @@ TEST_F(ModelsAsyncTest, PayitilAsyncEqualsSync) {
 TEST_F(ModelsAsyncMiniProgramTest, CombineOrdersAsyncEqualsSync) {
   Client client = MakeClient();
   auto sync = uo::PostCombineOrders::Call(client, seeds::CombineOrder());
-  auto future =
-      models::miniprogram::UserOrder(client).combineOrders().postAsync(seeds::CombineOrder());
+  auto future = uo::PostCombineOrders::CallAsync(client, seeds::CombineOrder());
   auto& async = Await(future);
   ASSERT_TRUE(sync) << sync.error().ToString();
   ASSERT_TRUE(async) << async.error().ToString();
-  EXPECT_EQ(AsJson(*async), AsJson(*sync));
-  EXPECT_EQ(async->errcode, 0);
+  EXPECT_EQ(AsJson(async->value), AsJson(sync->value));
+  EXPECT_EQ(async->value.errcode, 0);
+  EXPECT_EQ(async->status, 200);
   auto reqs = fake_->requests();
   ASSERT_EQ(reqs.size(), 3u);  // the token once, then the two calls
   EXPECT_EQ(reqs[2].url, reqs[1].url);
   EXPECT_EQ(reqs[2].body, reqs[1].body);
 }
 
-// ---- failures: through the future and through the callback ----
+// ---- failures: through the future and through a continuation on it ----
 
 TEST_F(ModelsAsyncTest, AnUnparsableAnswerIsAParseErrorNamingTheMember) {
   Client client = MakeClient();
@@ -242,9 +248,8 @@ TEST_F(ModelsAsyncTest, AnUnparsableAnswerIsAParseErrorNamingTheMember) {
   EXPECT_THAT(r.error().message, HasSubstr("'risk_score'"));
   EXPECT_THAT(r.error().message, ::testing::Not(HasSubstr("eighty")));
 
-  Delivery<mrm::GetTradeRiskInformationResponse> d;
-  models::v3::MerchantRiskManage(client).tradeRiskInformation().getAsync(seeds::RiskQuery(),
-                                                                         d.Callback());
+  Delivery<models::Response<mrm::GetTradeRiskInformationResponse>> d;
+  mrm::GetTradeRiskInformation::CallAsync(client, seeds::RiskQuery()).then(d.Callback());
   auto c = d.Take();
   ASSERT_FALSE(c);
   EXPECT_EQ(c.error().code, ErrorCode::kParse);
@@ -269,11 +274,10 @@ TEST_F(ModelsAsyncTest, AnApiErrorKeepsStatusAndCode) {
   EXPECT_EQ(r.error().http_status, 400);
   EXPECT_EQ(r.error().api_code, "PARAM_ERROR");
 
-  Delivery<tb::PostTransactionBlockSubmissionsSubMchidResponse> d;
-  models::v3::TransactionBlock(client)
-      .transactionBlockSubmissions()
-      .subMchid("123000110")
-      .postAsync(seeds::Submission(), CallOptions{}, d.Callback());
+  Delivery<models::Response<tb::PostTransactionBlockSubmissionsSubMchidResponse>> d;
+  tb::PostTransactionBlockSubmissionsSubMchid::CallAsync(client, "123000110", seeds::Submission(),
+                                                         CallOptions{})
+      .then(d.Callback());
   auto c = d.Take();
   ASSERT_FALSE(c);
   EXPECT_EQ(c.error().code, ErrorCode::kApi);
@@ -289,7 +293,7 @@ TEST_F(ModelsAsyncTest, AnApiv2FailureArrivesAsAnError) {
                       {"err_code", "INVALID_REQUEST"},
                       {"err_code_des", "trades is not valid"}});
   });
-  auto future = models::v2::Payitil(client).report().postAsync(seeds::Payitil());
+  auto future = payitil::PostReport::CallAsync(client, seeds::Payitil());
   auto& r = Await(future);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kApi);
@@ -306,15 +310,13 @@ TEST_F(ModelsAsyncTest, ValidationFailuresAreDeliveredWithoutSending) {
   ASSERT_FALSE(r1);
   EXPECT_EQ(r1.error().code, ErrorCode::kInvalidArgument);
   EXPECT_THAT(r1.error().message, HasSubstr("query.out_trade_no"));
-  // The seed page's bad enum: callback.
+  // The seed page's bad enum: a continuation.
   auto bad = seeds::Submission();
   using Fields = tb::PostTransactionBlockSubmissionsSubMchidRequest::SubmitData::RecordFields;
   bad.submit_data.record_fields[0].type = static_cast<Fields::Type>(0);
-  Delivery<tb::PostTransactionBlockSubmissionsSubMchidResponse> d;
-  models::v3::TransactionBlock(client)
-      .transactionBlockSubmissions()
-      .subMchid("123000110")
-      .postAsync(bad, d.Callback());
+  Delivery<models::Response<tb::PostTransactionBlockSubmissionsSubMchidResponse>> d;
+  tb::PostTransactionBlockSubmissionsSubMchid::CallAsync(client, "123000110", bad)
+      .then(d.Callback());
   auto r2 = d.Take();
   ASSERT_FALSE(r2);
   EXPECT_EQ(r2.error().code, ErrorCode::kInvalidArgument);
@@ -339,8 +341,8 @@ TEST_F(ModelsAsyncMiniProgramTest, ValidationFailuresAreDeliveredWithoutSending)
   EXPECT_THAT(r1.error().message, HasSubstr("51 items, at most 50 allowed"));
   auto bad_url = seeds::CombineOrder();
   bad_url.sub_orders[0].item_list[0].image_url = {"ftp://qpic.cn/x.png"};
-  Delivery<uo::PostCombineOrdersResponse> d;
-  uo::PostCombineOrders::CallAsync(client, bad_url, CallOptions{}, d.Callback());
+  Delivery<models::Response<uo::PostCombineOrdersResponse>> d;
+  uo::PostCombineOrders::CallAsync(client, bad_url, CallOptions{}).then(d.Callback());
   auto r2 = d.Take();
   ASSERT_FALSE(r2);
   EXPECT_EQ(r2.error().code, ErrorCode::kInvalidArgument);
@@ -353,45 +355,46 @@ TEST_F(ModelsAsyncTest, ThenChainsOnTheTypedFuture) {
   fake_->SetHandler([this](const HttpRequest&) -> Result<HttpResponse> {
     return Signed(200, R"({"risk_score":41})");
   });
-  auto next = models::v3::MerchantRiskManage(client)
-                  .tradeRiskInformation()
-                  .getAsync(seeds::RiskQuery())
-                  .then([](Result<mrm::GetTradeRiskInformationResponse>& r) -> Result<int64_t> {
+  using Answer = models::Response<mrm::GetTradeRiskInformationResponse>;
+  auto next = mrm::GetTradeRiskInformation::CallAsync(client, seeds::RiskQuery())
+                  .then([](Result<Answer>& r) -> Result<int64_t> {
                     if (!r) return r.error();
-                    return r->risk_score.value_or(0) + 1;
+                    return r->value.risk_score.value_or(0) + 1;
                   });
   auto& n = Await(next);
   ASSERT_TRUE(n) << n.error().ToString();
   EXPECT_EQ(*n, 42);
 }
 
-TEST_F(ModelsAsyncTest, CancellingReachesTheCallback) {
+TEST_F(ModelsAsyncTest, CancellingTheFutureReachesItsContinuation) {
   Client client = MakeClient();
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   auto entered = std::make_shared<std::atomic<bool>>(false);
   HttpResponse answer = Signed(200, R"({"risk_score":1})");
-  // Owns what it uses: the pipeline may still run it after the callback got kCancelled.
+  // Owns what it uses: the pipeline may still run it after the continuation got kCancelled.
   fake_->SetHandler([entered, released, answer](const HttpRequest&) -> Result<HttpResponse> {
     *entered = true;
     released.wait_for(kWait);
     return answer;
   });
-  Delivery<mrm::GetTradeRiskInformationResponse> d;
-  HttpTransport::Cancel cancel =
-      mrm::GetTradeRiskInformation::CallAsync(client, seeds::RiskQuery(), d.Callback());
+  Delivery<models::Response<mrm::GetTradeRiskInformationResponse>> d;
+  auto future = mrm::GetTradeRiskInformation::CallAsync(client, seeds::RiskQuery());
+  future.then(d.Callback());
   for (int i = 0; i < 1000 && !*entered; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   ASSERT_TRUE(entered->load());
-  cancel();
+  future.cancel();
   auto r = d.Take();
   release.set_value();
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, ErrorCode::kCancelled);
-  // The late answer does not call back a second time.
+  // The late answer does not run the continuation a second time, nor replace the result.
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_EQ(d.calls.load(), 1);
-  cancel();  // after completion: nothing
+  ASSERT_FALSE(future.get());
+  EXPECT_EQ(future.get().error().code, ErrorCode::kCancelled);
+  future.cancel();  // after completion: nothing
 }
 
 }  // namespace

@@ -85,9 +85,9 @@ merchant::PostMediaUploadRequest MediaUpload() {
 TEST_F(ModelsMultipartTest, TypedMediaUploadSignsTheMetaTextOnly) {
   Client client = MakeFixedClient();
   fake_->Enqueue(Signed(200, R"({"media_id":"H1-MEDIA-1"})"));
-  auto r = models::v3::Merchant(client).media().upload().post(MediaUpload());
+  auto r = merchant::PostMediaUpload::Call(client, MediaUpload());
   ASSERT_TRUE(r) << r.error().ToString();
-  EXPECT_EQ(r->media_id, "H1-MEDIA-1");
+  EXPECT_EQ(r->value.media_id, "H1-MEDIA-1");
 
   ASSERT_EQ(fake_->request_count(), 1u);
   HttpRequest sent = fake_->requests()[0];
@@ -126,7 +126,7 @@ TEST_F(ModelsMultipartTest, BodyShapeAndARandomBoundary) {
   auto f = merchant::PostMediaUpload::CallAsync(client, MediaUpload());  // and asynchronously
   ASSERT_TRUE(f.wait_for(std::chrono::seconds(10)));
   ASSERT_TRUE(f.get()) << f.get().error().ToString();
-  EXPECT_EQ(f.get()->media_id, "M");
+  EXPECT_EQ(f.get()->value.media_id, "M");
   auto reqs = fake_->requests();
   ASSERT_EQ(reqs.size(), 2u);
   std::string ct = reqs[0].headers.Get("Content-Type");
@@ -155,10 +155,9 @@ TEST_F(ModelsMultipartTest, TextPartsAndThePathValue) {
   req.meta.file_digest = Sha256Hex(req.submission_file);
   req.item_id = 7;
   req.manage_record_id = "MR-1";
-  auto r =
-      models::v3::MchManage(client).submissionFiles().subMchid("1900000109").upload().post(req);
+  auto r = mm::PostSubmissionFilesSubMchidUpload::Call(client, "1900000109", req);
   ASSERT_TRUE(r) << r.error().ToString();
-  EXPECT_EQ(r->file_id, "F-1");
+  EXPECT_EQ(r->value.file_id, "F-1");
   HttpRequest sent = fake_->requests()[0];
   EXPECT_EQ(sent.url, std::string(testing::kOrigin) +
                           "/v3/mch-manage/submission-files/sub-mchid/1900000109/upload");
@@ -319,7 +318,7 @@ TEST_F(ModelsMultipartTest, ApiV2UploadMediaSignsTheFieldsAndSendsTheFile) {
   req.media = kPng;
   auto r = secapi::PostMchUploadmedia::Call(*c, req);
   ASSERT_TRUE(r) << r.error().ToString();
-  EXPECT_EQ(r->media_id, "MEDIA-V2");
+  EXPECT_EQ(r->value.media_id, "MEDIA-V2");
   HttpRequest sent = fake_->requests()[0];
   EXPECT_EQ(sent.url, std::string(testing::kOrigin) + "/secapi/mch/uploadmedia");
   auto parts = Parts(sent);

@@ -109,7 +109,7 @@ TEST(ModelsRuntimeTest, ApiV2AnswersWithIndexedFamilies) {
       {"coupon_refund_fee_0_1", "6"}, {"coupon_refund_fee_1_0", "7"},
       {"refund_status_0", "SUCCESS"}, {"brand_new_field", "x"},
   };
-  Response raw{200, {}, apiv2::EncodeXml(f)};
+  ::wechatpay::Response raw{200, {}, apiv2::EncodeXml(f)};
   v2::pay::PostRefundqueryResponse r;
   Status s = v2::pay::PostRefundquery::Parse(raw, &r);
   ASSERT_TRUE(s) << s.error().message;
@@ -133,7 +133,7 @@ TEST(ModelsRuntimeTest, ApiV2NestedElementsBecomeTypedLists) {
       "<total_num>1</total_num><hblist><hbinfo><openid>o1</openid><amount>100</amount>"
       "</hbinfo></hblist></xml>";
   Info info;
-  ASSERT_TRUE(v2::mmpaymkttransfers::PostGethbinfo::Parse(Response{200, {}, one}, &info));
+  ASSERT_TRUE(v2::mmpaymkttransfers::PostGethbinfo::Parse(::wechatpay::Response{200, {}, one}, &info));
   ASSERT_TRUE(info.hblist);
   ASSERT_EQ(info.hblist->hbinfo.size(), 1u);
   EXPECT_EQ(info.hblist->hbinfo[0].openid, "o1");
@@ -143,7 +143,7 @@ TEST(ModelsRuntimeTest, ApiV2NestedElementsBecomeTypedLists) {
       "<xml><return_code>SUCCESS</return_code><hblist>"
       "<hbinfo><openid>o1</openid></hbinfo><hbinfo><openid>o2</openid></hbinfo>"
       "</hblist></xml>";
-  ASSERT_TRUE(v2::mmpaymkttransfers::PostGethbinfo::Parse(Response{200, {}, two}, &info));
+  ASSERT_TRUE(v2::mmpaymkttransfers::PostGethbinfo::Parse(::wechatpay::Response{200, {}, two}, &info));
   ASSERT_EQ(info.hblist->hbinfo.size(), 2u);
   EXPECT_EQ(info.hblist->hbinfo[1].openid, "o2");
 }

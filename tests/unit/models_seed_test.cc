@@ -54,11 +54,11 @@ TEST_F(ModelsSeedTest, ReportTradeUnionInformationEncryptsSensitiveFields) {
       "channel_id":"1900000108","sub_mchid":"1900009231",
       "out_trade_no":"1217752501201407033233368018","added_later":{"x":1}})"));
   auto r =
-      models::v3::MerchantRiskManage(client).reportTradeUnionInformation().post(seeds::Report());
+      mrm::PostReportTradeUnionInformation::Call(client, seeds::Report());
   ASSERT_TRUE(r) << r.error().ToString();
-  EXPECT_EQ(r->out_trade_no, "1217752501201407033233368018");
-  EXPECT_EQ(r->channel_id, "1900000108");
-  EXPECT_EQ(r->extra.get(), json::parse(R"({"added_later":{"x":1}})"));
+  EXPECT_EQ(r->value.out_trade_no, "1217752501201407033233368018");
+  EXPECT_EQ(r->value.channel_id, "1900000108");
+  EXPECT_EQ(r->value.extra.get(), json::parse(R"({"added_later":{"x":1}})"));
 
   ASSERT_EQ(fake_->request_count(), 1u);
   HttpRequest sent = fake_->requests()[0];
@@ -91,7 +91,7 @@ TEST_F(ModelsSeedTest, TradeRiskInformationQueryAndTypedAnswer) {
   Client client = MakeClient();
   fake_->Enqueue(Signed(200, R"({"risk_score":87,"risk_type":"FRAUD",
       "punish_type":"FREEZE_EVERYTHING","punish_description":"冻结资金"})"));
-  auto r = models::v3::MerchantRiskManage(client).tradeRiskInformation().get(seeds::RiskQuery());
+  auto r = mrm::GetTradeRiskInformation::Call(client, seeds::RiskQuery());
   ASSERT_TRUE(r) << r.error().ToString();
   HttpRequest sent = fake_->requests()[0];
   EXPECT_EQ(sent.method, "GET");
@@ -104,16 +104,16 @@ TEST_F(ModelsSeedTest, TradeRiskInformationQueryAndTypedAnswer) {
   EXPECT_TRUE(sent.body.empty());
 
   using Resp = mrm::GetTradeRiskInformationResponse;
-  EXPECT_EQ(r->risk_score, 87);
-  EXPECT_EQ(r->risk_type, Resp::RiskType::kFraud);
-  EXPECT_EQ(models::WireName(r->risk_type), "FRAUD");
+  EXPECT_EQ(r->value.risk_score, 87);
+  EXPECT_EQ(r->value.risk_type, Resp::RiskType::kFraud);
+  EXPECT_EQ(models::WireName(r->value.risk_type), "FRAUD");
   // A value this SDK does not know is kept, and sent back as it came.
-  ASSERT_TRUE(r->punish_type.has_value());
-  EXPECT_FALSE(r->punish_type.known());
-  EXPECT_EQ(r->punish_type.value(), Resp::PunishType::kUnrecognized);
-  EXPECT_EQ(r->punish_type.unrecognized_text(), "FREEZE_EVERYTHING");
+  ASSERT_TRUE(r->value.punish_type.has_value());
+  EXPECT_FALSE(r->value.punish_type.known());
+  EXPECT_EQ(r->value.punish_type.value(), Resp::PunishType::kUnrecognized);
+  EXPECT_EQ(r->value.punish_type.unrecognized_text(), "FREEZE_EVERYTHING");
   json again;
-  models::ToJson(*r, &again);
+  models::ToJson(r->value, &again);
   EXPECT_EQ(again["punish_type"], "FREEZE_EVERYTHING");
   EXPECT_EQ(again["risk_type"], "FRAUD");
 }
@@ -186,13 +186,10 @@ TEST_F(ModelsSeedTest, BlockSubmissionSendsSubmitDataAsAJsonString) {
   Client client = MakeClient();
   fake_->Enqueue(Signed(200, R"({"block_submission_id":"BS20240101","submit_time":
       "2024-01-01T08:00:00+08:00","review_result":"EMPTY"})"));
-  auto r = models::v3::TransactionBlock(client)
-               .transactionBlockSubmissions()
-               .subMchid("123000110")
-               .post(seeds::Submission());
+  auto r = tb::PostTransactionBlockSubmissionsSubMchid::Call(client, "123000110", seeds::Submission());
   ASSERT_TRUE(r) << r.error().ToString();
-  EXPECT_EQ(r->block_submission_id, "BS20240101");
-  EXPECT_EQ(r->review_result,
+  EXPECT_EQ(r->value.block_submission_id, "BS20240101");
+  EXPECT_EQ(r->value.review_result,
             tb::PostTransactionBlockSubmissionsSubMchidResponse::ReviewResult::kEmpty);
 
   HttpRequest sent = fake_->requests()[0];
@@ -233,12 +230,12 @@ TEST_F(ModelsSeedTest, PayitilReportBuildsTradesFromATypedList) {
   Client client = MakeClient();
   fake_->Enqueue(
       XmlAnswer({{"return_code", "SUCCESS"}, {"return_msg", "OK"}, {"result_code", "SUCCESS"}}));
-  auto r = models::v2::Payitil(client).report().post(seeds::Payitil());
+  auto r = payitil::PostReport::Call(client, seeds::Payitil());
   ASSERT_TRUE(r) << r.error().ToString();
-  EXPECT_EQ(r->return_code, payitil::PostReportResponse::ReturnCode::kSuccess);
-  EXPECT_EQ(r->result_code, payitil::PostReportResponse::ResultCode::kSuccess);
-  EXPECT_EQ(r->return_msg, "OK");
-  EXPECT_TRUE(r->extra.get().contains("sign"));  // not in the response schema: kept
+  EXPECT_EQ(r->value.return_code, payitil::PostReportResponse::ReturnCode::kSuccess);
+  EXPECT_EQ(r->value.result_code, payitil::PostReportResponse::ResultCode::kSuccess);
+  EXPECT_EQ(r->value.return_msg, "OK");
+  EXPECT_TRUE(r->value.extra.get().contains("sign"));  // not in the response schema: kept
 
   HttpRequest sent = fake_->requests()[0];
   EXPECT_EQ(sent.url, std::string(kOrigin) + "/payitil/report");
@@ -270,10 +267,10 @@ TEST_F(ModelsSeedTest, PayitilReportWithAnUnknownStateIsRejectedBeforeSending) {
 
 TEST_F(ModelsMiniProgramTest, CombineOrdersSendsTheTypedOrder) {
   Client client = MakeClient();
-  auto r = models::miniprogram::UserOrder(client).combineOrders().post(seeds::CombineOrder());
+  auto r = uo::PostCombineOrders::Call(client, seeds::CombineOrder());
   ASSERT_TRUE(r) << r.error().ToString();
-  EXPECT_EQ(r->errcode, 0);
-  EXPECT_EQ(r->errmsg, "ok");
+  EXPECT_EQ(r->value.errcode, 0);
+  EXPECT_EQ(r->value.errmsg, "ok");
   auto reqs = fake_->requests();
   ASSERT_EQ(reqs.size(), 2u);  // the token, then the call
   EXPECT_EQ(reqs[1].url,

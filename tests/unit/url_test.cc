@@ -36,17 +36,6 @@ TEST(Url, QueryRoundTrip) {
   EXPECT_FALSE(url::ParseQuery("a=%G1"));
 }
 
-TEST(Url, ChainSegment) {
-  EXPECT_EQ(url::ChainSegment("merchantRiskManage"), "merchant-risk-manage");
-  EXPECT_EQ(url::ChainSegment("v3"), "v3");
-  EXPECT_EQ(url::ChainSegment("_sub_mchid_"), "{sub_mchid}");
-  EXPECT_EQ(url::ChainSegment("ABC123"), "ABC123");
-  EXPECT_EQ(url::ChainSegment("already-kebab"), "already-kebab");
-  EXPECT_EQ(url::ChainSegment("with_underscore"), "with_underscore");
-  EXPECT_EQ(url::ChainSegment(""), "");
-  EXPECT_EQ(url::ChainSegment("__"), "__");
-}
-
 TEST(Url, BindPath) {
   EXPECT_EQ(*url::BindPath("v3/a/{x}/b/{y}", {{"x", "1/2"}, {"y", "Q"}}), "v3/a/1%2F2/b/Q");
   EXPECT_EQ(*url::BindPath("v3/plain", {}), "v3/plain");

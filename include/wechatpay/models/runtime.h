@@ -4,8 +4,9 @@
 // (any JSON, and the `extra` member that keeps unknown fields), Enum<E> (an enum that keeps the
 // text of values this SDK does not know), Optional<T> (the optional of generated types), List<T>
 // (a list that knows whether it was present), PreparedCall (a typed call as method + URI +
-// CallOptions, so sync and async callers share it), the fluent Node base, and ToJson/FromJson for
-// every top-level request and response type. See docs/adr/0005-typed-models.md.
+// CallOptions, so sync and async callers share it), Response<T> (a typed call's answer with its
+// status, headers and Request-ID), and ToJson/FromJson for every top-level request and response
+// type. See docs/adr/0005-typed-models.md.
 //
 // This is a JSON-model header: it names nlohmann::json (forward-declared only; include
 // <nlohmann/json.hpp> to use JsonValue::get() or ToJson/FromJson).
@@ -258,56 +259,65 @@ class List : public std::vector<T> {
   bool present_ = false;
 };
 
-// A typed call ready for Client::Request (or Client::RequestAsync): method, chain URI with
-// {placeholders}, and the options (path values, query, body, headers, encrypt_fields, xml).
+// A typed call ready for the pipeline: method, chain URI with {placeholders}, and the options
+// (path values, query, body, headers, encrypt_fields, xml). `Send` runs it.
 struct PreparedCall {
   std::string method;
   std::string uri;
   CallOptions options;
 };
 
-// Runs a prepared call and parses the answer: Client::Request(method, uri, options) -> parse.
+// What a typed call gives back: the decoded answer with the HTTP status and the response headers
+// it came with, so that a successful call can be logged or quoted in a support ticket by its
+// Request-ID. Endpoints without a JSON/XML answer have the raw ::wechatpay::Response as `value`.
+//
+//   auto r = services::payments::native::Prepay(client, request);
+//   if (r) std::cout << *r->value.code_url << " " << r->request_id() << "\n";
+template <class T>
+struct Response {
+  T value;
+  int status = 0;   // HTTP status (2xx)
+  Headers headers;  // the response headers
+  // The `Request-ID` header, which WeChat Pay asks for when a call is investigated.
+  std::string request_id() const { return headers.Get("Request-ID"); }
+};
+
+namespace internal {
+// One attempt of the pipeline for a prepared call: client.chain(uri).request(method, options).
+Result<::wechatpay::Response> Send(const Client& client, Result<PreparedCall> call);
+// The same without blocking; a failed Prepare gives a future that is already complete.
+Future<::wechatpay::Response> SendAsync(const Client& client, Result<PreparedCall> call);
+
 template <class R>
-Result<R> Execute(const Client& client, Result<PreparedCall> call,
-                  Status (*parse)(const Response&, R*)) {
-  if (!call) return std::move(call).error();
-  Result<Response> response = client.Request(call->method, call->uri, std::move(call->options));
+Result<Response<R>> Typed(Result<::wechatpay::Response>& response,
+                          Status (*parse)(const ::wechatpay::Response&, R*)) {
   if (!response) return std::move(response).error();
-  R out;
-  if (Status s = parse(*response, &out); !s) return std::move(s).error();
+  Response<R> out;
+  if (Status s = parse(*response, &out.value); !s) return std::move(s).error();
+  out.status = response->status;
+  out.headers = std::move(response->headers);
   return out;
 }
-
-// The asynchronous Execute: Prepare's result goes to Client::RequestAsync and the answer is parsed
-// in the continuation (on the SDK thread that completes the call). A failed Prepare gives a
-// future that is already complete.
-namespace internal {
-Future<Response> SendAsync(const Client& client, Result<PreparedCall> call);
 }  // namespace internal
+
+// Runs a prepared call and parses the answer (the descriptors' Call).
 template <class R>
-Future<R> ExecuteAsync(const Client& client, Result<PreparedCall> call,
-                       Status (*parse)(const Response&, R*)) {
+Result<Response<R>> Execute(const Client& client, Result<PreparedCall> call,
+                            Status (*parse)(const ::wechatpay::Response&, R*)) {
+  Result<::wechatpay::Response> response = internal::Send(client, std::move(call));
+  return internal::Typed(response, parse);
+}
+
+// The asynchronous Execute (the descriptors' CallAsync): the answer is parsed in the
+// continuation, on the SDK thread that completes the call.
+template <class R>
+Future<Response<R>> ExecuteAsync(const Client& client, Result<PreparedCall> call,
+                                 Status (*parse)(const ::wechatpay::Response&, R*)) {
   return internal::SendAsync(client, std::move(call))
-      .then([parse](Result<Response>& response) -> Result<R> {
-        if (!response) return std::move(response).error();
-        R out;
-        if (Status s = parse(*response, &out); !s) return std::move(s).error();
-        return out;
+      .then([parse](Result<::wechatpay::Response>& response) -> Result<Response<R>> {
+        return internal::Typed(response, parse);
       });
 }
-// The callback form: `callback(Result<R>)` runs once, on the thread that completes the call (at
-// once on the calling thread when the call fails before it is sent). Returns a function that
-// cancels the call (the callback then gets ErrorCode::kCancelled).
-template <class R, class F>
-HttpTransport::Cancel ExecuteAsync(const Client& client, Result<PreparedCall> call,
-                                   Status (*parse)(const Response&, R*), F callback) {
-  Future<R> f = ExecuteAsync(client, std::move(call), parse);
-  f.then([cb = std::move(callback)](Result<R>& r) mutable { cb(std::move(r)); });
-  return [f]() mutable { f.cancel(); };
-}
-// Enables the callback overloads of the typed calls for callables taking Result<R>.
-template <class F, class R>
-using IfCallback = std::enable_if_t<std::is_invocable_v<F&, Result<R>>, int>;
 
 namespace internal {
 using SerializeFn = void (*)(Archive&, void*);
@@ -319,8 +329,6 @@ void EncodeJson(SerializeFn fn, const void* value, Encoding encoding, nlohmann::
 Status DecodeJson(SerializeFn fn, void* value, const nlohmann::json& in, Encoding encoding);
 std::string EncodeJsonText(SerializeFn fn, const void* value, Encoding encoding);
 Status DecodeJsonText(SerializeFn fn, void* value, std::string_view text, Encoding encoding);
-// Decimal text written by Node::With; 0 when it is not a number.
-std::int64_t AsInt64(const std::string& text);
 }  // namespace internal
 
 // JSON of a top-level request or response type. A request's JSON is its body members plus its
@@ -348,25 +356,6 @@ Result<T> FromJsonString(std::string_view text, Encoding encoding = Encoding::kJ
   if (!s) return std::move(s).error();
   return out;
 }
-
-// Base of the generated fluent nodes: a client plus the path values bound so far.
-//   models::v3::MerchantRiskManage(client).tradeRiskInformation().get(request)
-class Node {
- public:
-  Node(Client client, std::vector<std::string> args)
-      : client_(std::move(client)), args_(std::move(args)) {}
-
- protected:
-  std::vector<std::string> With(std::string_view arg) const {
-    std::vector<std::string> out = args_;
-    out.emplace_back(arg);
-    return out;
-  }
-  std::vector<std::string> With(std::int64_t arg) const { return With(std::to_string(arg)); }
-
-  Client client_;
-  std::vector<std::string> args_;
-};
 
 }  // namespace wechatpay::models
 

@@ -304,7 +304,8 @@ Result<PreparedCall> Prepare(const Client& client, const EndpointSpec& spec,
                              const JsonValue* extra, CallOptions* options);
 
 // Decodes a success response (JSON, or APIv2 XML fields) into `out`.
-Status ParseResponse(const EndpointSpec& spec, const Response& response, SerializeFn fn, void* out);
+Status ParseResponse(const EndpointSpec& spec, const ::wechatpay::Response& response, SerializeFn fn,
+                     void* out);
 
 }  // namespace internal
 }  // namespace wechatpay::models

@@ -759,8 +759,6 @@ Status DecodeJsonText(SerializeFn fn, void* value, std::string_view text, Encodi
   }
 }
 
-std::int64_t AsInt64(const std::string& text) { return ParseInt64(text).value_or(0); }
-
 namespace {
 
 std::string ScalarText(const Ordered& v) {
@@ -979,7 +977,7 @@ Result<PreparedCall> Prepare([[maybe_unused]] const Client& client, const Endpoi
   }
 }
 
-Status ParseResponse(const EndpointSpec& spec, const Response& response, SerializeFn fn,
+Status ParseResponse(const EndpointSpec& spec, const ::wechatpay::Response& response, SerializeFn fn,
                      void* out) {
   auto fail = [&](ErrorCode code, const std::string& what) {
     Error e(code, std::string(spec.id) + ": " + what);
@@ -1011,9 +1009,14 @@ Status ParseResponse(const EndpointSpec& spec, const Response& response, Seriali
   }
 }
 
-Future<Response> SendAsync(const Client& client, Result<PreparedCall> call) {
-  if (!call) return MakeReadyFuture<Response>(std::move(call).error());
-  return client.RequestAsync(call->method, call->uri, std::move(call->options));
+Result<::wechatpay::Response> Send(const Client& client, Result<PreparedCall> call) {
+  if (!call) return std::move(call).error();
+  return client.chain(call->uri).request(call->method, std::move(call->options));
+}
+
+Future<::wechatpay::Response> SendAsync(const Client& client, Result<PreparedCall> call) {
+  if (!call) return MakeReadyFuture<::wechatpay::Response>(std::move(call).error());
+  return client.chain(call->uri).requestAsync(call->method, std::move(call->options));
 }
 
 }  // namespace internal

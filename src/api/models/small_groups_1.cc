@@ -25,6 +25,7 @@
 #include "wechatpay/models/v3/combine_transactions.h"
 #include "wechatpay/models/v3/compliance.h"
 #include "wechatpay/models/v3/credit_repayment.h"
+#include "wechatpay/models/v3/discount_card.h"
 
 namespace wechatpay::models::v3::abnormal_fund_processing {
 
@@ -306,45 +307,6 @@ static void Serialize(Archive& a, T9& v) {
   a.OptStr("mchid", v.mchid);
   a.Extra(v.extra);
 }
-
-GetReceiptsByReceiptIdRequest::GetReceiptsByReceiptIdRequest() = default;
-GetReceiptsByReceiptIdRequest::~GetReceiptsByReceiptIdRequest() = default;
-T1::TransferAmount() = default;
-T1::~TransferAmount() = default;
-T3::Commander() = default;
-T3::~Commander() = default;
-T2::Instruction() = default;
-T2::~Instruction() = default;
-GetReceiptsByReceiptIdResponse::GetReceiptsByReceiptIdResponse() = default;
-GetReceiptsByReceiptIdResponse::~GetReceiptsByReceiptIdResponse() = default;
-T4::Receiver() = default;
-T4::~Receiver() = default;
-PostReceiptsByReceiptIdTransferInstructionsRequest::
-    PostReceiptsByReceiptIdTransferInstructionsRequest() = default;
-PostReceiptsByReceiptIdTransferInstructionsRequest::
-    ~PostReceiptsByReceiptIdTransferInstructionsRequest() = default;
-T5::TransferAmount() = default;
-T5::~TransferAmount() = default;
-T7::Commander() = default;
-T7::~Commander() = default;
-T6::Instruction() = default;
-T6::~Instruction() = default;
-PostReceiptsByReceiptIdTransferInstructionsResponse::
-    PostReceiptsByReceiptIdTransferInstructionsResponse() = default;
-PostReceiptsByReceiptIdTransferInstructionsResponse::
-    ~PostReceiptsByReceiptIdTransferInstructionsResponse() = default;
-GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoRequest::
-    GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoRequest() = default;
-GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoRequest::
-    ~GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoRequest() = default;
-T8::Commander() = default;
-T8::~Commander() = default;
-T9::Receiver() = default;
-T9::~Receiver() = default;
-GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoResponse::
-    GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoResponse() = default;
-GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoResponse::
-    ~GetReceiptsByReceiptIdTransferInstructionsByOutInstructionNoResponse() = default;
 
 const EnumTable& EnumTableOf(GetReceiptsByReceiptIdResponse::ProductName) { return kEnum0; }
 const EnumTable& EnumTableOf(T1::Currency) { return kEnum1; }
@@ -1160,79 +1122,6 @@ static void Serialize(Archive& a, T4& v) {
   a.Extra(v.extra);
 }
 
-GetWbChannelAccountBalanceRequest::GetWbChannelAccountBalanceRequest() = default;
-GetWbChannelAccountBalanceRequest::~GetWbChannelAccountBalanceRequest() = default;
-GetWbChannelAccountBalanceResponse::GetWbChannelAccountBalanceResponse() = default;
-GetWbChannelAccountBalanceResponse::~GetWbChannelAccountBalanceResponse() = default;
-GetWbChannelAccountMchArchivesRequest::GetWbChannelAccountMchArchivesRequest() = default;
-GetWbChannelAccountMchArchivesRequest::~GetWbChannelAccountMchArchivesRequest() = default;
-T1::LegalRepresentative() = default;
-T1::~LegalRepresentative() = default;
-T2::BeneficialOwner() = default;
-T2::~BeneficialOwner() = default;
-GetWbChannelAccountMchArchivesResponse::GetWbChannelAccountMchArchivesResponse() = default;
-GetWbChannelAccountMchArchivesResponse::~GetWbChannelAccountMchArchivesResponse() = default;
-GetWbChannelAccountMchMediaRequest::GetWbChannelAccountMchMediaRequest() = default;
-GetWbChannelAccountMchMediaRequest::~GetWbChannelAccountMchMediaRequest() = default;
-GetWbChannelAccountMchMediaResponse::GetWbChannelAccountMchMediaResponse() = default;
-GetWbChannelAccountMchMediaResponse::~GetWbChannelAccountMchMediaResponse() = default;
-PostWbChannelBankChannelAccountRenameRequest::PostWbChannelBankChannelAccountRenameRequest() =
-    default;
-PostWbChannelBankChannelAccountRenameRequest::~PostWbChannelBankChannelAccountRenameRequest() =
-    default;
-PostWbChannelBankChannelAccountRenameResponse::PostWbChannelBankChannelAccountRenameResponse() =
-    default;
-PostWbChannelBankChannelAccountRenameResponse::~PostWbChannelBankChannelAccountRenameResponse() =
-    default;
-GetWbChannelBankChannelAccountRenameByApplicationIdRequest::
-    GetWbChannelBankChannelAccountRenameByApplicationIdRequest() = default;
-GetWbChannelBankChannelAccountRenameByApplicationIdRequest::
-    ~GetWbChannelBankChannelAccountRenameByApplicationIdRequest() = default;
-GetWbChannelBankChannelAccountRenameByApplicationIdResponse::
-    GetWbChannelBankChannelAccountRenameByApplicationIdResponse() = default;
-GetWbChannelBankChannelAccountRenameByApplicationIdResponse::
-    ~GetWbChannelBankChannelAccountRenameByApplicationIdResponse() = default;
-PostWbChannelControlOrdersInfoUpdateResultNotifyRequest::
-    PostWbChannelControlOrdersInfoUpdateResultNotifyRequest() = default;
-PostWbChannelControlOrdersInfoUpdateResultNotifyRequest::
-    ~PostWbChannelControlOrdersInfoUpdateResultNotifyRequest() = default;
-PostWbChannelControlOrdersInfoUpdateResultNotifyResponse::
-    PostWbChannelControlOrdersInfoUpdateResultNotifyResponse() = default;
-PostWbChannelControlOrdersInfoUpdateResultNotifyResponse::
-    ~PostWbChannelControlOrdersInfoUpdateResultNotifyResponse() = default;
-PostWbChannelControlOrdersPunishRequest::PostWbChannelControlOrdersPunishRequest() = default;
-PostWbChannelControlOrdersPunishRequest::~PostWbChannelControlOrdersPunishRequest() = default;
-PostWbChannelControlOrdersPunishResponse::PostWbChannelControlOrdersPunishResponse() = default;
-PostWbChannelControlOrdersPunishResponse::~PostWbChannelControlOrdersPunishResponse() = default;
-PostWbChannelControlOrdersRecoverRequest::PostWbChannelControlOrdersRecoverRequest() = default;
-PostWbChannelControlOrdersRecoverRequest::~PostWbChannelControlOrdersRecoverRequest() = default;
-PostWbChannelControlOrdersRecoverResponse::PostWbChannelControlOrdersRecoverResponse() = default;
-PostWbChannelControlOrdersRecoverResponse::~PostWbChannelControlOrdersRecoverResponse() = default;
-GetWbChannelControlOrdersByOutRequestNoRequest::GetWbChannelControlOrdersByOutRequestNoRequest() =
-    default;
-GetWbChannelControlOrdersByOutRequestNoRequest::~GetWbChannelControlOrdersByOutRequestNoRequest() =
-    default;
-T3::PunishOrder() = default;
-T3::~PunishOrder() = default;
-T4::RecoverOrder() = default;
-T4::~RecoverOrder() = default;
-GetWbChannelControlOrdersByOutRequestNoResponse::GetWbChannelControlOrdersByOutRequestNoResponse() =
-    default;
-GetWbChannelControlOrdersByOutRequestNoResponse::
-    ~GetWbChannelControlOrdersByOutRequestNoResponse() = default;
-PostWbChannelSpecialReductionRequest::PostWbChannelSpecialReductionRequest() = default;
-PostWbChannelSpecialReductionRequest::~PostWbChannelSpecialReductionRequest() = default;
-PostWbChannelSpecialReductionResponse::PostWbChannelSpecialReductionResponse() = default;
-PostWbChannelSpecialReductionResponse::~PostWbChannelSpecialReductionResponse() = default;
-GetWbChannelSpecialReductionByOutRequestNoRequest::
-    GetWbChannelSpecialReductionByOutRequestNoRequest() = default;
-GetWbChannelSpecialReductionByOutRequestNoRequest::
-    ~GetWbChannelSpecialReductionByOutRequestNoRequest() = default;
-GetWbChannelSpecialReductionByOutRequestNoResponse::
-    GetWbChannelSpecialReductionByOutRequestNoResponse() = default;
-GetWbChannelSpecialReductionByOutRequestNoResponse::
-    ~GetWbChannelSpecialReductionByOutRequestNoResponse() = default;
-
 const EnumTable& EnumTableOf(GetWbChannelAccountBalanceRequest::ReqScene) { return kEnum0; }
 const EnumTable& EnumTableOf(GetWbChannelAccountMchArchivesRequest::ReqScene) { return kEnum0; }
 const EnumTable& EnumTableOf(GetWbChannelAccountMchArchivesResponse::MerchantType) {
@@ -1490,29 +1379,6 @@ Status GetSubMerchantsBySubMchidSettlement::Parse(const ::wechatpay::Response& r
                                                   Response* out) {
   return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
 }
-
-GetSubMerchantsBySubMchidApplicationByApplicationNoRequest::
-    GetSubMerchantsBySubMchidApplicationByApplicationNoRequest() = default;
-GetSubMerchantsBySubMchidApplicationByApplicationNoRequest::
-    ~GetSubMerchantsBySubMchidApplicationByApplicationNoRequest() = default;
-GetSubMerchantsBySubMchidApplicationByApplicationNoResponse::
-    GetSubMerchantsBySubMchidApplicationByApplicationNoResponse() = default;
-GetSubMerchantsBySubMchidApplicationByApplicationNoResponse::
-    ~GetSubMerchantsBySubMchidApplicationByApplicationNoResponse() = default;
-PostSubMerchantsBySubMchidModifySettlementRequest::
-    PostSubMerchantsBySubMchidModifySettlementRequest() = default;
-PostSubMerchantsBySubMchidModifySettlementRequest::
-    ~PostSubMerchantsBySubMchidModifySettlementRequest() = default;
-PostSubMerchantsBySubMchidModifySettlementResponse::
-    PostSubMerchantsBySubMchidModifySettlementResponse() = default;
-PostSubMerchantsBySubMchidModifySettlementResponse::
-    ~PostSubMerchantsBySubMchidModifySettlementResponse() = default;
-GetSubMerchantsBySubMchidSettlementRequest::GetSubMerchantsBySubMchidSettlementRequest() = default;
-GetSubMerchantsBySubMchidSettlementRequest::~GetSubMerchantsBySubMchidSettlementRequest() = default;
-GetSubMerchantsBySubMchidSettlementResponse::GetSubMerchantsBySubMchidSettlementResponse() =
-    default;
-GetSubMerchantsBySubMchidSettlementResponse::~GetSubMerchantsBySubMchidSettlementResponse() =
-    default;
 
 const EnumTable& EnumTableOf(
     GetSubMerchantsBySubMchidApplicationByApplicationNoRequest::AccountNumberRule) {
@@ -1950,47 +1816,6 @@ static void Serialize(Archive& a, T10& v) {
   a.OptStrList("confirm_mchid_list", v.confirm_mchid_list);
   a.Extra(v.extra);
 }
-
-GetApplymentRequest::GetApplymentRequest() = default;
-GetApplymentRequest::~GetApplymentRequest() = default;
-GetApplymentResponse::GetApplymentResponse() = default;
-GetApplymentResponse::~GetApplymentResponse() = default;
-T1::ContactInfo() = default;
-T1::~ContactInfo() = default;
-T3::BusinessLicenseInfo() = default;
-T3::~BusinessLicenseInfo() = default;
-T4::CertificateInfo() = default;
-T4::~CertificateInfo() = default;
-T5::AssistProveInfo() = default;
-T5::~AssistProveInfo() = default;
-T6::SpecialOperationInfo() = default;
-T6::~SpecialOperationInfo() = default;
-T7::FinanceInstitutionInfo() = default;
-T7::~FinanceInstitutionInfo() = default;
-T2::SubjectInfo() = default;
-T2::~SubjectInfo() = default;
-T8::IdentificationInfo() = default;
-T8::~IdentificationInfo() = default;
-T9::UboInfoList() = default;
-T9::~UboInfoList() = default;
-T10::AdditionInfo() = default;
-T10::~AdditionInfo() = default;
-PostApplymentRequest::PostApplymentRequest() = default;
-PostApplymentRequest::~PostApplymentRequest() = default;
-PostApplymentResponse::PostApplymentResponse() = default;
-PostApplymentResponse::~PostApplymentResponse() = default;
-GetApplymentMerchantsBySubMchidStateRequest::GetApplymentMerchantsBySubMchidStateRequest() =
-    default;
-GetApplymentMerchantsBySubMchidStateRequest::~GetApplymentMerchantsBySubMchidStateRequest() =
-    default;
-GetApplymentMerchantsBySubMchidStateResponse::GetApplymentMerchantsBySubMchidStateResponse() =
-    default;
-GetApplymentMerchantsBySubMchidStateResponse::~GetApplymentMerchantsBySubMchidStateResponse() =
-    default;
-PostApplymentByApplymentIdCancelRequest::PostApplymentByApplymentIdCancelRequest() = default;
-PostApplymentByApplymentIdCancelRequest::~PostApplymentByApplymentIdCancelRequest() = default;
-PostApplymentByBusinessCodeCancelRequest::PostApplymentByBusinessCodeCancelRequest() = default;
-PostApplymentByBusinessCodeCancelRequest::~PostApplymentByBusinessCodeCancelRequest() = default;
 
 const EnumTable& EnumTableOf(GetApplymentResponse::ApplymentState) { return kEnum0; }
 const EnumTable& EnumTableOf(T1::ContactType) { return kEnum1; }
@@ -2565,73 +2390,6 @@ static void Serialize(Archive& a, T27& v) {
   a.Extra(v.extra);
 }
 
-T1::ContactInfo() = default;
-T1::~ContactInfo() = default;
-T4::MicroStoreInfo() = default;
-T4::~MicroStoreInfo() = default;
-T5::MicroMobileInfo() = default;
-T5::~MicroMobileInfo() = default;
-T6::MicroOnlineInfo() = default;
-T6::~MicroOnlineInfo() = default;
-T3::MicroBizInfo() = default;
-T3::~MicroBizInfo() = default;
-T7::BusinessLicenseInfo() = default;
-T7::~BusinessLicenseInfo() = default;
-T8::CertificateInfo() = default;
-T8::~CertificateInfo() = default;
-T9::OrganizationInfo() = default;
-T9::~OrganizationInfo() = default;
-T10::FinanceInstitutionInfo() = default;
-T10::~FinanceInstitutionInfo() = default;
-T12::IdCardInfo() = default;
-T12::~IdCardInfo() = default;
-T13::IdDocInfo() = default;
-T13::~IdDocInfo() = default;
-T11::IdentityInfo() = default;
-T11::~IdentityInfo() = default;
-T14::UboInfoList() = default;
-T14::~UboInfoList() = default;
-T2::SubjectInfo() = default;
-T2::~SubjectInfo() = default;
-T17::BizStoreInfo() = default;
-T17::~BizStoreInfo() = default;
-T18::MpInfo() = default;
-T18::~MpInfo() = default;
-T19::MiniProgramInfo() = default;
-T19::~MiniProgramInfo() = default;
-T20::AppInfo() = default;
-T20::~AppInfo() = default;
-T21::WebInfo() = default;
-T21::~WebInfo() = default;
-T22::WeworkInfo() = default;
-T22::~WeworkInfo() = default;
-T16::SalesInfo() = default;
-T16::~SalesInfo() = default;
-T15::BusinessInfo() = default;
-T15::~BusinessInfo() = default;
-T23::SettlementInfo() = default;
-T23::~SettlementInfo() = default;
-T24::BankAccountInfo() = default;
-T24::~BankAccountInfo() = default;
-T25::AdditionInfo() = default;
-T25::~AdditionInfo() = default;
-PostApplymentRequest::PostApplymentRequest() = default;
-PostApplymentRequest::~PostApplymentRequest() = default;
-PostApplymentResponse::PostApplymentResponse() = default;
-PostApplymentResponse::~PostApplymentResponse() = default;
-GetApplymentApplymentIdRequest::GetApplymentApplymentIdRequest() = default;
-GetApplymentApplymentIdRequest::~GetApplymentApplymentIdRequest() = default;
-T26::AuditDetail() = default;
-T26::~AuditDetail() = default;
-GetApplymentApplymentIdResponse::GetApplymentApplymentIdResponse() = default;
-GetApplymentApplymentIdResponse::~GetApplymentApplymentIdResponse() = default;
-GetApplymentBusinessCodeRequest::GetApplymentBusinessCodeRequest() = default;
-GetApplymentBusinessCodeRequest::~GetApplymentBusinessCodeRequest() = default;
-T27::AuditDetail() = default;
-T27::~AuditDetail() = default;
-GetApplymentBusinessCodeResponse::GetApplymentBusinessCodeResponse() = default;
-GetApplymentBusinessCodeResponse::~GetApplymentBusinessCodeResponse() = default;
-
 const EnumTable& EnumTableOf(T1::ContactType) { return kEnum0; }
 const EnumTable& EnumTableOf(T1::ContactIdDocType) { return kEnum1; }
 const EnumTable& EnumTableOf(T2::SubjectType) { return kEnum2; }
@@ -2836,23 +2594,6 @@ Result<PreparedCall> PostReceiptSummaryReceipts::Prepare(const Client& client,
 Status PostReceiptSummaryReceipts::Parse(const ::wechatpay::Response& response, Response* out) {
   return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
 }
-
-GetReceiptDetailReceiptsRequest::GetReceiptDetailReceiptsRequest() = default;
-GetReceiptDetailReceiptsRequest::~GetReceiptDetailReceiptsRequest() = default;
-GetReceiptDetailReceiptsResponse::GetReceiptDetailReceiptsResponse() = default;
-GetReceiptDetailReceiptsResponse::~GetReceiptDetailReceiptsResponse() = default;
-PostReceiptDetailReceiptsRequest::PostReceiptDetailReceiptsRequest() = default;
-PostReceiptDetailReceiptsRequest::~PostReceiptDetailReceiptsRequest() = default;
-PostReceiptDetailReceiptsResponse::PostReceiptDetailReceiptsResponse() = default;
-PostReceiptDetailReceiptsResponse::~PostReceiptDetailReceiptsResponse() = default;
-GetReceiptSummaryReceiptsRequest::GetReceiptSummaryReceiptsRequest() = default;
-GetReceiptSummaryReceiptsRequest::~GetReceiptSummaryReceiptsRequest() = default;
-GetReceiptSummaryReceiptsResponse::GetReceiptSummaryReceiptsResponse() = default;
-GetReceiptSummaryReceiptsResponse::~GetReceiptSummaryReceiptsResponse() = default;
-PostReceiptSummaryReceiptsRequest::PostReceiptSummaryReceiptsRequest() = default;
-PostReceiptSummaryReceiptsRequest::~PostReceiptSummaryReceiptsRequest() = default;
-PostReceiptSummaryReceiptsResponse::PostReceiptSummaryReceiptsResponse() = default;
-PostReceiptSummaryReceiptsResponse::~PostReceiptSummaryReceiptsResponse() = default;
 
 }  // namespace wechatpay::models::v3::bank_batch_transfer
 
@@ -3289,37 +3030,6 @@ static void Serialize(Archive& a, T3& v) {
   a.Extra(v.extra);
 }
 
-T1::TransferDetailList() = default;
-T1::~TransferDetailList() = default;
-PostBatchesRequest::PostBatchesRequest() = default;
-PostBatchesRequest::~PostBatchesRequest() = default;
-PostBatchesResponse::PostBatchesResponse() = default;
-PostBatchesResponse::~PostBatchesResponse() = default;
-GetBatchesBatchIdRequest::GetBatchesBatchIdRequest() = default;
-GetBatchesBatchIdRequest::~GetBatchesBatchIdRequest() = default;
-T2::TransferDetailList() = default;
-T2::~TransferDetailList() = default;
-GetBatchesBatchIdResponse::GetBatchesBatchIdResponse() = default;
-GetBatchesBatchIdResponse::~GetBatchesBatchIdResponse() = default;
-GetBatchesBatchIdDetailsDetailIdRequest::GetBatchesBatchIdDetailsDetailIdRequest() = default;
-GetBatchesBatchIdDetailsDetailIdRequest::~GetBatchesBatchIdDetailsDetailIdRequest() = default;
-GetBatchesBatchIdDetailsDetailIdResponse::GetBatchesBatchIdDetailsDetailIdResponse() = default;
-GetBatchesBatchIdDetailsDetailIdResponse::~GetBatchesBatchIdDetailsDetailIdResponse() = default;
-GetBatchesOutBatchNoRequest::GetBatchesOutBatchNoRequest() = default;
-GetBatchesOutBatchNoRequest::~GetBatchesOutBatchNoRequest() = default;
-T3::TransferDetailList() = default;
-T3::~TransferDetailList() = default;
-GetBatchesOutBatchNoResponse::GetBatchesOutBatchNoResponse() = default;
-GetBatchesOutBatchNoResponse::~GetBatchesOutBatchNoResponse() = default;
-GetBatchesOutBatchNoDetailsOutDetailNoRequest::GetBatchesOutBatchNoDetailsOutDetailNoRequest() =
-    default;
-GetBatchesOutBatchNoDetailsOutDetailNoRequest::~GetBatchesOutBatchNoDetailsOutDetailNoRequest() =
-    default;
-GetBatchesOutBatchNoDetailsOutDetailNoResponse::GetBatchesOutBatchNoDetailsOutDetailNoResponse() =
-    default;
-GetBatchesOutBatchNoDetailsOutDetailNoResponse::~GetBatchesOutBatchNoDetailsOutDetailNoResponse() =
-    default;
-
 const EnumTable& EnumTableOf(GetBatchesBatchIdRequest::DetailState) { return kEnum0; }
 const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::TransferScene) { return kEnum1; }
 const EnumTable& EnumTableOf(GetBatchesBatchIdResponse::TransferPurpose) { return kEnum2; }
@@ -3548,21 +3258,6 @@ static void Serialize(Archive& a, T1& v) {
   a.Extra(v.extra);
 }
 
-GetFundflowbillRequest::GetFundflowbillRequest() = default;
-GetFundflowbillRequest::~GetFundflowbillRequest() = default;
-GetFundflowbillResponse::GetFundflowbillResponse() = default;
-GetFundflowbillResponse::~GetFundflowbillResponse() = default;
-GetSubMerchantFundflowbillRequest::GetSubMerchantFundflowbillRequest() = default;
-GetSubMerchantFundflowbillRequest::~GetSubMerchantFundflowbillRequest() = default;
-T1::DownloadBillList() = default;
-T1::~DownloadBillList() = default;
-GetSubMerchantFundflowbillResponse::GetSubMerchantFundflowbillResponse() = default;
-GetSubMerchantFundflowbillResponse::~GetSubMerchantFundflowbillResponse() = default;
-GetTradebillRequest::GetTradebillRequest() = default;
-GetTradebillRequest::~GetTradebillRequest() = default;
-GetTradebillResponse::GetTradebillResponse() = default;
-GetTradebillResponse::~GetTradebillResponse() = default;
-
 const EnumTable& EnumTableOf(GetFundflowbillRequest::AccountType) { return kEnum0; }
 const EnumTable& EnumTableOf(GetFundflowbillRequest::TarType) { return kEnum1; }
 const EnumTable& EnumTableOf(GetFundflowbillResponse::HashType) { return kEnum2; }
@@ -3612,9 +3307,6 @@ Result<PreparedCall> GetFile::Prepare(const Client& client, const Request& reque
   return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, &Query0, nullptr,
                            &request.extra, &options);
 }
-
-GetFileRequest::GetFileRequest() = default;
-GetFileRequest::~GetFileRequest() = default;
 
 }  // namespace wechatpay::models::v3::billdownload
 
@@ -3686,15 +3378,6 @@ Status GetPartnerBrandsByBrandIdProductAuthorities::Parse(const ::wechatpay::Res
                                                           Response* out) {
   return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
 }
-
-GetPartnerBrandsByBrandIdProductAuthoritiesRequest::
-    GetPartnerBrandsByBrandIdProductAuthoritiesRequest() = default;
-GetPartnerBrandsByBrandIdProductAuthoritiesRequest::
-    ~GetPartnerBrandsByBrandIdProductAuthoritiesRequest() = default;
-GetPartnerBrandsByBrandIdProductAuthoritiesResponse::
-    GetPartnerBrandsByBrandIdProductAuthoritiesResponse() = default;
-GetPartnerBrandsByBrandIdProductAuthoritiesResponse::
-    ~GetPartnerBrandsByBrandIdProductAuthoritiesResponse() = default;
 
 const EnumTable& EnumTableOf(
     GetPartnerBrandsByBrandIdProductAuthoritiesResponse::AuthorizationType) {
@@ -3871,17 +3554,6 @@ Result<PreparedCall> GetUsersByOpenidPointsCommitStatus::Prepare(const Client& c
   return internal::Prepare(client, kSpec3, path, &request, nullptr, &Query3, nullptr,
                            &request.extra, &options);
 }
-
-PostParkingsRequest::PostParkingsRequest() = default;
-PostParkingsRequest::~PostParkingsRequest() = default;
-PostPointsNotifyRequest::PostPointsNotifyRequest() = default;
-PostPointsNotifyRequest::~PostPointsNotifyRequest() = default;
-GetUserAuthorizationsByOpenidRequest::GetUserAuthorizationsByOpenidRequest() = default;
-GetUserAuthorizationsByOpenidRequest::~GetUserAuthorizationsByOpenidRequest() = default;
-GetUserAuthorizationsByOpenidResponse::GetUserAuthorizationsByOpenidResponse() = default;
-GetUserAuthorizationsByOpenidResponse::~GetUserAuthorizationsByOpenidResponse() = default;
-GetUsersByOpenidPointsCommitStatusRequest::GetUsersByOpenidPointsCommitStatusRequest() = default;
-GetUsersByOpenidPointsCommitStatusRequest::~GetUsersByOpenidPointsCommitStatusRequest() = default;
 
 }  // namespace wechatpay::models::v3::businesscircle
 
@@ -4235,61 +3907,6 @@ static void Serialize(Archive& a, T9& v) {
   a.Extra(v.extra);
 }
 
-GetCapitallhhAreasProvincesRequest::GetCapitallhhAreasProvincesRequest() = default;
-GetCapitallhhAreasProvincesRequest::~GetCapitallhhAreasProvincesRequest() = default;
-T1::Data() = default;
-T1::~Data() = default;
-GetCapitallhhAreasProvincesResponse::GetCapitallhhAreasProvincesResponse() = default;
-GetCapitallhhAreasProvincesResponse::~GetCapitallhhAreasProvincesResponse() = default;
-GetCapitallhhAreasProvincesByProvinceCodeCitiesRequest::
-    GetCapitallhhAreasProvincesByProvinceCodeCitiesRequest() = default;
-GetCapitallhhAreasProvincesByProvinceCodeCitiesRequest::
-    ~GetCapitallhhAreasProvincesByProvinceCodeCitiesRequest() = default;
-T2::Data() = default;
-T2::~Data() = default;
-GetCapitallhhAreasProvincesByProvinceCodeCitiesResponse::
-    GetCapitallhhAreasProvincesByProvinceCodeCitiesResponse() = default;
-GetCapitallhhAreasProvincesByProvinceCodeCitiesResponse::
-    ~GetCapitallhhAreasProvincesByProvinceCodeCitiesResponse() = default;
-GetCapitallhhBanksCorporateBankingRequest::GetCapitallhhBanksCorporateBankingRequest() = default;
-GetCapitallhhBanksCorporateBankingRequest::~GetCapitallhhBanksCorporateBankingRequest() = default;
-T3::Data() = default;
-T3::~Data() = default;
-T4::Links() = default;
-T4::~Links() = default;
-GetCapitallhhBanksCorporateBankingResponse::GetCapitallhhBanksCorporateBankingResponse() = default;
-GetCapitallhhBanksCorporateBankingResponse::~GetCapitallhhBanksCorporateBankingResponse() = default;
-GetCapitallhhBanksPersonalBankingRequest::GetCapitallhhBanksPersonalBankingRequest() = default;
-GetCapitallhhBanksPersonalBankingRequest::~GetCapitallhhBanksPersonalBankingRequest() = default;
-T5::Data() = default;
-T5::~Data() = default;
-T6::Links() = default;
-T6::~Links() = default;
-GetCapitallhhBanksPersonalBankingResponse::GetCapitallhhBanksPersonalBankingResponse() = default;
-GetCapitallhhBanksPersonalBankingResponse::~GetCapitallhhBanksPersonalBankingResponse() = default;
-GetCapitallhhBanksSearchBanksByBankAccountRequest::
-    GetCapitallhhBanksSearchBanksByBankAccountRequest() = default;
-GetCapitallhhBanksSearchBanksByBankAccountRequest::
-    ~GetCapitallhhBanksSearchBanksByBankAccountRequest() = default;
-T7::Data() = default;
-T7::~Data() = default;
-GetCapitallhhBanksSearchBanksByBankAccountResponse::
-    GetCapitallhhBanksSearchBanksByBankAccountResponse() = default;
-GetCapitallhhBanksSearchBanksByBankAccountResponse::
-    ~GetCapitallhhBanksSearchBanksByBankAccountResponse() = default;
-GetCapitallhhBanksByBankAliasCodeBranchesRequest::
-    GetCapitallhhBanksByBankAliasCodeBranchesRequest() = default;
-GetCapitallhhBanksByBankAliasCodeBranchesRequest::
-    ~GetCapitallhhBanksByBankAliasCodeBranchesRequest() = default;
-T8::Data() = default;
-T8::~Data() = default;
-T9::Links() = default;
-T9::~Links() = default;
-GetCapitallhhBanksByBankAliasCodeBranchesResponse::
-    GetCapitallhhBanksByBankAliasCodeBranchesResponse() = default;
-GetCapitallhhBanksByBankAliasCodeBranchesResponse::
-    ~GetCapitallhhBanksByBankAliasCodeBranchesResponse() = default;
-
 }  // namespace wechatpay::models::v3::capital
 
 namespace wechatpay::models::v3::catering {
@@ -4391,13 +4008,6 @@ static void Serialize(Archive& a, T1& v) {
   a.Extra(v.extra);
 }
 
-T2::Properties() = default;
-T2::~Properties() = default;
-T1::DishList() = default;
-T1::~DishList() = default;
-PostOrdersSyncStatusRequest::PostOrdersSyncStatusRequest() = default;
-PostOrdersSyncStatusRequest::~PostOrdersSyncStatusRequest() = default;
-
 const EnumTable& EnumTableOf(PostOrdersSyncStatusRequest::Status_) { return kEnum0; }
 const EnumTable& EnumTableOf(T1::Unit) { return kEnum1; }
 
@@ -4477,15 +4087,6 @@ static void Serialize(Archive& a, T1& v) {
   a.Field("encrypt_certificate", v.encrypt_certificate);
   a.Extra(v.extra);
 }
-
-GetCertificatesRequest::GetCertificatesRequest() = default;
-GetCertificatesRequest::~GetCertificatesRequest() = default;
-T2::EncryptCertificate() = default;
-T2::~EncryptCertificate() = default;
-T1::Data() = default;
-T1::~Data() = default;
-GetCertificatesResponse::GetCertificatesResponse() = default;
-GetCertificatesResponse::~GetCertificatesResponse() = default;
 
 const EnumTable& EnumTableOf(GetCertificatesRequest::AlgorithmType) { return kEnum0; }
 
@@ -5412,137 +5013,6 @@ static void Serialize(Archive& a, T49& v) {
   a.Extra(v.extra);
 }
 
-T1::SceneInfo() = default;
-T1::~SceneInfo() = default;
-T3::Amount() = default;
-T3::~Amount() = default;
-T4::SettleInfo() = default;
-T4::~SettleInfo() = default;
-T2::SubOrders() = default;
-T2::~SubOrders() = default;
-T6::Identity() = default;
-T6::~Identity() = default;
-T5::CombinePayerInfo() = default;
-T5::~CombinePayerInfo() = default;
-T7::ContractInfo() = default;
-T7::~ContractInfo() = default;
-T10::SubsidyPlan() = default;
-T10::~SubsidyPlan() = default;
-T9::SubsidyDetail() = default;
-T9::~SubsidyDetail() = default;
-T8::SubsidyInfo() = default;
-T8::~SubsidyInfo() = default;
-PostAppRequest::PostAppRequest() = default;
-PostAppRequest::~PostAppRequest() = default;
-T11::ContractResult() = default;
-T11::~ContractResult() = default;
-PostAppResponse::PostAppResponse() = default;
-PostAppResponse::~PostAppResponse() = default;
-T13::H5Info() = default;
-T13::~H5Info() = default;
-T12::SceneInfo() = default;
-T12::~SceneInfo() = default;
-T15::Amount() = default;
-T15::~Amount() = default;
-T16::SettleInfo() = default;
-T16::~SettleInfo() = default;
-T14::SubOrders() = default;
-T14::~SubOrders() = default;
-T18::Identity() = default;
-T18::~Identity() = default;
-T17::CombinePayerInfo() = default;
-T17::~CombinePayerInfo() = default;
-PostH5Request::PostH5Request() = default;
-PostH5Request::~PostH5Request() = default;
-PostH5Response::PostH5Response() = default;
-PostH5Response::~PostH5Response() = default;
-GetIdByCombineTransactionIdRequest::GetIdByCombineTransactionIdRequest() = default;
-GetIdByCombineTransactionIdRequest::~GetIdByCombineTransactionIdRequest() = default;
-T19::CombinePayerInfo() = default;
-T19::~CombinePayerInfo() = default;
-T20::SceneInfo() = default;
-T20::~SceneInfo() = default;
-T22::Amount() = default;
-T22::~Amount() = default;
-T21::SubOrders() = default;
-T21::~SubOrders() = default;
-GetIdByCombineTransactionIdResponse::GetIdByCombineTransactionIdResponse() = default;
-GetIdByCombineTransactionIdResponse::~GetIdByCombineTransactionIdResponse() = default;
-T23::SceneInfo() = default;
-T23::~SceneInfo() = default;
-T25::Amount() = default;
-T25::~Amount() = default;
-T26::SettleInfo() = default;
-T26::~SettleInfo() = default;
-T24::SubOrders() = default;
-T24::~SubOrders() = default;
-T28::Identity() = default;
-T28::~Identity() = default;
-T27::CombinePayerInfo() = default;
-T27::~CombinePayerInfo() = default;
-T31::SubsidyPlan() = default;
-T31::~SubsidyPlan() = default;
-T30::SubsidyDetail() = default;
-T30::~SubsidyDetail() = default;
-T29::SubsidyInfo() = default;
-T29::~SubsidyInfo() = default;
-PostJsapiRequest::PostJsapiRequest() = default;
-PostJsapiRequest::~PostJsapiRequest() = default;
-PostJsapiResponse::PostJsapiResponse() = default;
-PostJsapiResponse::~PostJsapiResponse() = default;
-T32::CombinePayerInfo() = default;
-T32::~CombinePayerInfo() = default;
-T33::SceneInfo() = default;
-T33::~SceneInfo() = default;
-T35::Amount() = default;
-T35::~Amount() = default;
-T34::SubOrders() = default;
-T34::~SubOrders() = default;
-PostMiniprogramRequest::PostMiniprogramRequest() = default;
-PostMiniprogramRequest::~PostMiniprogramRequest() = default;
-PostMiniprogramResponse::PostMiniprogramResponse() = default;
-PostMiniprogramResponse::~PostMiniprogramResponse() = default;
-T36::SceneInfo() = default;
-T36::~SceneInfo() = default;
-T38::Amount() = default;
-T38::~Amount() = default;
-T39::SettleInfo() = default;
-T39::~SettleInfo() = default;
-T37::SubOrders() = default;
-T37::~SubOrders() = default;
-T41::Identity() = default;
-T41::~Identity() = default;
-T40::CombinePayerInfo() = default;
-T40::~CombinePayerInfo() = default;
-PostNativeRequest::PostNativeRequest() = default;
-PostNativeRequest::~PostNativeRequest() = default;
-PostNativeResponse::PostNativeResponse() = default;
-PostNativeResponse::~PostNativeResponse() = default;
-GetOutTradeNoByCombineOutTradeNoRequest::GetOutTradeNoByCombineOutTradeNoRequest() = default;
-GetOutTradeNoByCombineOutTradeNoRequest::~GetOutTradeNoByCombineOutTradeNoRequest() = default;
-T42::SceneInfo() = default;
-T42::~SceneInfo() = default;
-T45::GoodsDetail() = default;
-T45::~GoodsDetail() = default;
-T44::PromotionDetail() = default;
-T44::~PromotionDetail() = default;
-T46::Amount() = default;
-T46::~Amount() = default;
-T43::SubOrders() = default;
-T43::~SubOrders() = default;
-T47::CombinePayerInfo() = default;
-T47::~CombinePayerInfo() = default;
-T48::InstallmentInfo() = default;
-T48::~InstallmentInfo() = default;
-GetOutTradeNoByCombineOutTradeNoResponse::GetOutTradeNoByCombineOutTradeNoResponse() = default;
-GetOutTradeNoByCombineOutTradeNoResponse::~GetOutTradeNoByCombineOutTradeNoResponse() = default;
-T49::SubOrders() = default;
-T49::~SubOrders() = default;
-PostOutTradeNoByCombineOutTradeNoCloseRequest::PostOutTradeNoByCombineOutTradeNoCloseRequest() =
-    default;
-PostOutTradeNoByCombineOutTradeNoCloseRequest::~PostOutTradeNoByCombineOutTradeNoCloseRequest() =
-    default;
-
 const EnumTable& EnumTableOf(T6::Type) { return kEnum0; }
 const EnumTable& EnumTableOf(PostAppRequest::TradeScenario) { return kEnum1; }
 const EnumTable& EnumTableOf(PostAppRequest::LimitPay) { return kEnum2; }
@@ -5680,27 +5150,6 @@ GetInactiveMerchantIdentityVerificationMerchantsBySubMchidVerificationsByVerific
     const ::wechatpay::Response& response, Response* out) {
   return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
 }
-
-PostInactiveMerchantIdentityVerificationMerchantsRequest::
-    PostInactiveMerchantIdentityVerificationMerchantsRequest() = default;
-PostInactiveMerchantIdentityVerificationMerchantsRequest::
-    ~PostInactiveMerchantIdentityVerificationMerchantsRequest() = default;
-PostInactiveMerchantIdentityVerificationMerchantsResponse::
-    PostInactiveMerchantIdentityVerificationMerchantsResponse() = default;
-PostInactiveMerchantIdentityVerificationMerchantsResponse::
-    ~PostInactiveMerchantIdentityVerificationMerchantsResponse() = default;
-GetInactiveMerchantIdentityVerificationMerchantsBySubMchidVerificationsByVerificationIdRequest::
-    GetInactiveMerchantIdentityVerificationMerchantsBySubMchidVerificationsByVerificationIdRequest() =
-        default;
-GetInactiveMerchantIdentityVerificationMerchantsBySubMchidVerificationsByVerificationIdRequest::
-    ~GetInactiveMerchantIdentityVerificationMerchantsBySubMchidVerificationsByVerificationIdRequest() =
-        default;
-GetInactiveMerchantIdentityVerificationMerchantsBySubMchidVerificationsByVerificationIdResponse::
-    GetInactiveMerchantIdentityVerificationMerchantsBySubMchidVerificationsByVerificationIdResponse() =
-        default;
-GetInactiveMerchantIdentityVerificationMerchantsBySubMchidVerificationsByVerificationIdResponse::
-    ~GetInactiveMerchantIdentityVerificationMerchantsBySubMchidVerificationsByVerificationIdResponse() =
-        default;
 
 const EnumTable& EnumTableOf(
     GetInactiveMerchantIdentityVerificationMerchantsBySubMchidVerificationsByVerificationIdResponse::
@@ -6233,67 +5682,6 @@ static void Serialize(Archive& a, T8& v) {
   a.Extra(v.extra);
 }
 
-T1::RealIdentity() = default;
-T1::~RealIdentity() = default;
-T2::TradeInfo() = default;
-T2::~TradeInfo() = default;
-PostPartnerContractsAppPresignRequest::PostPartnerContractsAppPresignRequest() = default;
-PostPartnerContractsAppPresignRequest::~PostPartnerContractsAppPresignRequest() = default;
-PostPartnerContractsAppPresignResponse::PostPartnerContractsAppPresignResponse() = default;
-PostPartnerContractsAppPresignResponse::~PostPartnerContractsAppPresignResponse() = default;
-T3::RealIdentity() = default;
-T3::~RealIdentity() = default;
-T4::TradeInfo() = default;
-T4::~TradeInfo() = default;
-T5::JumpInfo() = default;
-T5::~JumpInfo() = default;
-PostPartnerContractsH5PresignRequest::PostPartnerContractsH5PresignRequest() = default;
-PostPartnerContractsH5PresignRequest::~PostPartnerContractsH5PresignRequest() = default;
-PostPartnerContractsH5PresignResponse::PostPartnerContractsH5PresignResponse() = default;
-PostPartnerContractsH5PresignResponse::~PostPartnerContractsH5PresignResponse() = default;
-PostPartnerContractsTerminateRequest::PostPartnerContractsTerminateRequest() = default;
-PostPartnerContractsTerminateRequest::~PostPartnerContractsTerminateRequest() = default;
-T6::ContractInfo() = default;
-T6::~ContractInfo() = default;
-PostPartnerContractsTerminateResponse::PostPartnerContractsTerminateResponse() = default;
-PostPartnerContractsTerminateResponse::~PostPartnerContractsTerminateResponse() = default;
-GetPartnerContractsByOutContractCodeRequest::GetPartnerContractsByOutContractCodeRequest() =
-    default;
-GetPartnerContractsByOutContractCodeRequest::~GetPartnerContractsByOutContractCodeRequest() =
-    default;
-GetPartnerContractsByOutContractCodeResponse::GetPartnerContractsByOutContractCodeResponse() =
-    default;
-GetPartnerContractsByOutContractCodeResponse::~GetPartnerContractsByOutContractCodeResponse() =
-    default;
-PostPartnerDeductOrdersRequest::PostPartnerDeductOrdersRequest() = default;
-PostPartnerDeductOrdersRequest::~PostPartnerDeductOrdersRequest() = default;
-PostPartnerDeductOrdersResponse::PostPartnerDeductOrdersResponse() = default;
-PostPartnerDeductOrdersResponse::~PostPartnerDeductOrdersResponse() = default;
-GetPartnerDeductOrdersByOutTradeNoRequest::GetPartnerDeductOrdersByOutTradeNoRequest() = default;
-GetPartnerDeductOrdersByOutTradeNoRequest::~GetPartnerDeductOrdersByOutTradeNoRequest() = default;
-GetPartnerDeductOrdersByOutTradeNoResponse::GetPartnerDeductOrdersByOutTradeNoResponse() = default;
-GetPartnerDeductOrdersByOutTradeNoResponse::~GetPartnerDeductOrdersByOutTradeNoResponse() = default;
-T7::ScheduleItems() = default;
-T7::~ScheduleItems() = default;
-PostPartnerScheduleRecordsBatchCreateRequest::PostPartnerScheduleRecordsBatchCreateRequest() =
-    default;
-PostPartnerScheduleRecordsBatchCreateRequest::~PostPartnerScheduleRecordsBatchCreateRequest() =
-    default;
-T8::ScheduleRecords() = default;
-T8::~ScheduleRecords() = default;
-PostPartnerScheduleRecordsBatchCreateResponse::PostPartnerScheduleRecordsBatchCreateResponse() =
-    default;
-PostPartnerScheduleRecordsBatchCreateResponse::~PostPartnerScheduleRecordsBatchCreateResponse() =
-    default;
-GetPartnerScheduleRecordsByOutRecordIdRequest::GetPartnerScheduleRecordsByOutRecordIdRequest() =
-    default;
-GetPartnerScheduleRecordsByOutRecordIdRequest::~GetPartnerScheduleRecordsByOutRecordIdRequest() =
-    default;
-GetPartnerScheduleRecordsByOutRecordIdResponse::GetPartnerScheduleRecordsByOutRecordIdResponse() =
-    default;
-GetPartnerScheduleRecordsByOutRecordIdResponse::~GetPartnerScheduleRecordsByOutRecordIdResponse() =
-    default;
-
 const EnumTable& EnumTableOf(T1::IdentityType) { return kEnum0; }
 const EnumTable& EnumTableOf(T3::IdentityType) { return kEnum0; }
 const EnumTable& EnumTableOf(T6::ContractState) { return kEnum1; }
@@ -6310,3 +5698,504 @@ const EnumTable& EnumTableOf(GetPartnerDeductOrdersByOutTradeNoResponse::OrderSt
 }
 
 }  // namespace wechatpay::models::v3::credit_repayment
+
+namespace wechatpay::models::v3::discount_card {
+
+namespace {
+
+using T1 = GetCardsByOutCardCodeResponse::TimeRange;
+using T2 = GetCardsByOutCardCodeResponse::PayInformation;
+using T3 = GetCardsByOutCardCodeResponse::Objectives;
+using T4 = T3::ObjectiveCompletionRecords;
+using T5 = GetCardsByOutCardCodeResponse::Rewards;
+using T6 = T5::RewardUsageRecords;
+using T7 = PostCardsByOutCardCodeAddUserRecordsRequest::ObjectiveCompletionRecords;
+using T8 = PostCardsByOutCardCodeAddUserRecordsRequest::RewardUsageRecords;
+using T9 = GetOrdersOutTradeNoResponse::Objectives;
+using T10 = GetOrdersOutTradeNoResponse::Rewards;
+using T11 = GetOrdersByOutOrderNoResponse::Objectives;
+using T12 = GetOrdersByOutOrderNoResponse::Rewards;
+using T13 = PatchOrdersByOutOrderNoRequest::Objectives;
+using T14 = PatchOrdersByOutOrderNoRequest::Rewards;
+
+constexpr std::string_view kEnum0Names[] = {
+    "", "CREATED", "SETTLING", "CHARGING", "CHARGED", "NO_CHARGE", "REVOKED",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 7};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "INCREASE",
+    "DECREASE",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 3};
+
+}  // namespace
+
+static void Serialize(Archive& a, T1& v);
+static void Serialize(Archive& a, T2& v);
+static void Serialize(Archive& a, T4& v);
+static void Serialize(Archive& a, T3& v);
+static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T5& v);
+static void Serialize(Archive& a, T7& v);
+static void Serialize(Archive& a, T8& v);
+static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T11& v);
+static void Serialize(Archive& a, T12& v);
+static void Serialize(Archive& a, T13& v);
+static void Serialize(Archive& a, T14& v);
+
+// POST v3/discount-card/cards
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostCardsRequest*>(p);
+  a.Str("out_card_code", v.out_card_code);
+  a.Str("card_template_id", v.card_template_id);
+  a.Str("appid", v.appid);
+  a.Str("notify_url", v.notify_url);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "POST v3/discount-card/cards",
+    "POST",
+    "v3/discount-card/cards",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostCardsRequest& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostCardsResponse& v) {
+  a.OptStr("prepare_card_token", v.prepare_card_token);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostCards::Prepare(const Client& client, const Request& request,
+                                        CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
+                           &request.extra, &options);
+}
+Status PostCards::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/discount-card/cards/{out_card_code}
+namespace {
+constexpr std::string_view kPath1[] = {"out_card_code"};
+constexpr internal::EndpointSpec kSpec1{
+    "GET v3/discount-card/cards/{out_card_code}",
+    "GET",
+    "v3/discount-card/cards/{out_card_code}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath1,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetCardsByOutCardCodeRequest& v) { a.Extra(v.extra); }
+void Serialize(Archive& a, GetCardsByOutCardCodeResponse& v) {
+  a.OptStr("card_id", v.card_id);
+  a.OptStr("card_template_id", v.card_template_id);
+  a.OptStr("openid", v.openid);
+  a.OptStr("out_card_code", v.out_card_code);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.Field("time_range", v.time_range);
+  a.OptStr("state", v.state);
+  a.OptStr("unfinished_reason", v.unfinished_reason);
+  a.OptI64("total_amount", v.total_amount);
+  a.Field("pay_information", v.pay_information);
+  a.OptStr("create_time", v.create_time);
+  a.OptList("objectives", v.objectives);
+  a.OptList("rewards", v.rewards);
+  a.OptStr("sharer_openid", v.sharer_openid);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetCardsByOutCardCode::Prepare(const Client& client,
+                                                    std::string_view out_card_code,
+                                                    const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(out_card_code)};
+  return internal::Prepare(client, kSpec1, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetCardsByOutCardCode::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/discount-card/cards/{out_card_code}/add-user-records
+namespace {
+void Body2(Archive& a, void* p) {
+  auto& v = *static_cast<PostCardsByOutCardCodeAddUserRecordsRequest*>(p);
+  a.Str("card_template_id", v.card_template_id);
+  a.OptList("objective_completion_records", v.objective_completion_records);
+  a.OptList("reward_usage_records", v.reward_usage_records);
+}
+constexpr std::string_view kPath2[] = {"out_card_code"};
+constexpr internal::EndpointSpec kSpec2{
+    "POST v3/discount-card/cards/{out_card_code}/add-user-records",
+    "POST",
+    "v3/discount-card/cards/{out_card_code}/add-user-records",
+    internal::Protocol::kApiV3,
+    true,
+    kPath2,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostCardsByOutCardCodeAddUserRecordsRequest& v) {
+  Body2(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostCardsByOutCardCodeAddUserRecords::Prepare(const Client& client,
+                                                                   std::string_view out_card_code,
+                                                                   const Request& request,
+                                                                   CallOptions options) {
+  const std::string path[] = {std::string(out_card_code)};
+  return internal::Prepare(client, kSpec2, path, &request, nullptr, nullptr, &Body2, &request.extra,
+                           &options);
+}
+
+// GET v3/discount-card/orders/out-trade-no/{out_trade_no}
+namespace {
+constexpr std::string_view kPath3[] = {"out_trade_no"};
+constexpr internal::EndpointSpec kSpec3{
+    "GET v3/discount-card/orders/out-trade-no/{out_trade_no}",
+    "GET",
+    "v3/discount-card/orders/out-trade-no/{out_trade_no}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath3,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetOrdersOutTradeNoRequest& v) { a.Extra(v.extra); }
+void Serialize(Archive& a, GetOrdersOutTradeNoResponse& v) {
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("discount_card_id", v.discount_card_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("appid", v.appid);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("openid", v.openid);
+  a.OptStr("card_begin_time", v.card_begin_time);
+  a.OptStr("card_end_time", v.card_end_time);
+  a.OptStr("card_name", v.card_name);
+  a.OptStr("objective_description", v.objective_description);
+  a.OptStr("reward_description", v.reward_description);
+  a.OptI64("estimated_reward_amount", v.estimated_reward_amount);
+  a.OptStr("online_instructions", v.online_instructions);
+  a.OptStr("offline_instructions", v.offline_instructions);
+  a.Field("state", v.state);
+  a.OptI64("total_amount", v.total_amount);
+  a.OptI64("deduction_amount", v.deduction_amount);
+  a.OptI64("settlement_amount", v.settlement_amount);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("pay_time", v.pay_time);
+  a.OptList("objectives", v.objectives);
+  a.OptList("rewards", v.rewards);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetOrdersOutTradeNo::Prepare(const Client& client,
+                                                  std::string_view out_trade_no,
+                                                  const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(out_trade_no)};
+  return internal::Prepare(client, kSpec3, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetOrdersOutTradeNo::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/discount-card/orders/{out_order_no}
+namespace {
+constexpr std::string_view kPath4[] = {"out_order_no"};
+constexpr internal::EndpointSpec kSpec4{
+    "GET v3/discount-card/orders/{out_order_no}",
+    "GET",
+    "v3/discount-card/orders/{out_order_no}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath4,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetOrdersByOutOrderNoRequest& v) { a.Extra(v.extra); }
+void Serialize(Archive& a, GetOrdersByOutOrderNoResponse& v) {
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("discount_card_id", v.discount_card_id);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("appid", v.appid);
+  a.OptStr("service_id", v.service_id);
+  a.OptStr("order_id", v.order_id);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("openid", v.openid);
+  a.OptStr("card_begin_time", v.card_begin_time);
+  a.OptStr("card_end_time", v.card_end_time);
+  a.OptStr("card_name", v.card_name);
+  a.OptStr("objective_description", v.objective_description);
+  a.OptStr("reward_description", v.reward_description);
+  a.OptI64("estimated_reward_amount", v.estimated_reward_amount);
+  a.OptStr("online_instructions", v.online_instructions);
+  a.OptStr("offline_instructions", v.offline_instructions);
+  a.Field("state", v.state);
+  a.OptI64("total_amount", v.total_amount);
+  a.OptI64("deduction_amount", v.deduction_amount);
+  a.OptI64("settlement_amount", v.settlement_amount);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("pay_time", v.pay_time);
+  a.OptList("objectives", v.objectives);
+  a.OptList("rewards", v.rewards);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetOrdersByOutOrderNo::Prepare(const Client& client,
+                                                    std::string_view out_order_no,
+                                                    const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(out_order_no)};
+  return internal::Prepare(client, kSpec4, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetOrdersByOutOrderNo::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
+}
+
+// PATCH v3/discount-card/orders/{out_order_no}
+namespace {
+void Body5(Archive& a, void* p) {
+  auto& v = *static_cast<PatchOrdersByOutOrderNoRequest*>(p);
+  a.OptList("objectives", v.objectives);
+  a.OptList("rewards", v.rewards);
+}
+constexpr std::string_view kPath5[] = {"out_order_no"};
+constexpr internal::EndpointSpec kSpec5{
+    "PATCH v3/discount-card/orders/{out_order_no}",
+    "PATCH",
+    "v3/discount-card/orders/{out_order_no}",
+    internal::Protocol::kApiV3,
+    true,
+    kPath5,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PatchOrdersByOutOrderNoRequest& v) {
+  Body5(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PatchOrdersByOutOrderNoResponse& v) {
+  a.OptStr("out_order_no", v.out_order_no);
+  a.OptStr("order_id", v.order_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PatchOrdersByOutOrderNo::Prepare(const Client& client,
+                                                      std::string_view out_order_no,
+                                                      const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(out_order_no)};
+  return internal::Prepare(client, kSpec5, path, &request, nullptr, nullptr, &Body5, &request.extra,
+                           &options);
+}
+Status PatchOrdersByOutOrderNo::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T2& v) {
+  a.OptI64("pay_amount", v.pay_amount);
+  a.OptStr("pay_state", v.pay_state);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("pay_time", v.pay_time);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T4& v) {
+  a.OptStr("objective_completion_serial_no", v.objective_completion_serial_no);
+  a.OptStr("objective_id", v.objective_id);
+  a.OptStr("completion_time", v.completion_time);
+  a.OptStr("completion_type", v.completion_type);
+  a.OptStr("description", v.description);
+  a.OptI64("completion_count", v.completion_count);
+  a.OptStr("remark", v.remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T3& v) {
+  a.OptStr("objective_id", v.objective_id);
+  a.OptStr("name", v.name);
+  a.OptI64("count", v.count);
+  a.OptStr("unit", v.unit);
+  a.OptStr("description", v.description);
+  a.OptList("objective_completion_records", v.objective_completion_records);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T6& v) {
+  a.OptStr("reward_usage_serial_no", v.reward_usage_serial_no);
+  a.OptStr("reward_id", v.reward_id);
+  a.OptStr("usage_time", v.usage_time);
+  a.OptStr("usage_type", v.usage_type);
+  a.OptStr("description", v.description);
+  a.OptI64("usage_count", v.usage_count);
+  a.OptI64("amount", v.amount);
+  a.OptStr("remark", v.remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T5& v) {
+  a.OptStr("reward_id", v.reward_id);
+  a.OptStr("name", v.name);
+  a.OptStr("count_type", v.count_type);
+  a.OptI64("count", v.count);
+  a.OptStr("unit", v.unit);
+  a.OptI64("amount", v.amount);
+  a.OptStr("description", v.description);
+  a.OptList("reward_usage_records", v.reward_usage_records);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T7& v) {
+  a.Str("objective_completion_serial_no", v.objective_completion_serial_no);
+  a.Str("objective_id", v.objective_id);
+  a.Str("completion_time", v.completion_time);
+  a.Str("completion_type", v.completion_type);
+  a.Str("description", v.description);
+  a.I64("completion_count", v.completion_count);
+  a.OptStr("remark", v.remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
+  a.Str("reward_usage_serial_no", v.reward_usage_serial_no);
+  a.Str("reward_id", v.reward_id);
+  a.Str("usage_time", v.usage_time);
+  a.Str("usage_type", v.usage_type);
+  a.Str("description", v.description);
+  a.I64("usage_count", v.usage_count);
+  a.I64("amount", v.amount);
+  a.OptStr("remark", v.remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T9& v) {
+  a.OptStr("objective_serial_no", v.objective_serial_no);
+  a.OptI64("objective_id", v.objective_id);
+  a.OptStr("name", v.name);
+  a.OptStr("unit", v.unit);
+  a.OptStr("performance_description", v.performance_description);
+  a.Field("performance_type", v.performance_type);
+  a.OptI64("count", v.count);
+  a.OptStr("performance_time", v.performance_time);
+  a.OptStr("remark", v.remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
+  a.OptStr("reward_serial_no", v.reward_serial_no);
+  a.OptI64("reward_id", v.reward_id);
+  a.OptStr("name", v.name);
+  a.OptStr("unit", v.unit);
+  a.OptStr("description", v.description);
+  a.Field("reward_type", v.reward_type);
+  a.OptI64("count", v.count);
+  a.OptI64("amount", v.amount);
+  a.OptStr("reward_time", v.reward_time);
+  a.OptStr("remark", v.remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
+  a.OptStr("objective_serial_no", v.objective_serial_no);
+  a.OptI64("objective_id", v.objective_id);
+  a.OptStr("name", v.name);
+  a.OptStr("unit", v.unit);
+  a.OptStr("performance_description", v.performance_description);
+  a.Field("performance_type", v.performance_type);
+  a.OptI64("count", v.count);
+  a.OptStr("performance_time", v.performance_time);
+  a.OptStr("remark", v.remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T12& v) {
+  a.OptStr("reward_serial_no", v.reward_serial_no);
+  a.OptI64("reward_id", v.reward_id);
+  a.OptStr("name", v.name);
+  a.OptStr("unit", v.unit);
+  a.OptStr("description", v.description);
+  a.Field("reward_type", v.reward_type);
+  a.OptI64("count", v.count);
+  a.OptI64("amount", v.amount);
+  a.OptStr("reward_time", v.reward_time);
+  a.OptStr("remark", v.remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T13& v) {
+  a.Str("objective_serial_no", v.objective_serial_no);
+  a.I64("objective_id", v.objective_id);
+  a.Str("performance_description", v.performance_description);
+  a.Field("performance_type", v.performance_type);
+  a.I64("count", v.count);
+  a.Str("performance_time", v.performance_time);
+  a.OptStr("remark", v.remark);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T14& v) {
+  a.Str("reward_serial_no", v.reward_serial_no);
+  a.I64("reward_id", v.reward_id);
+  a.Str("description", v.description);
+  a.Field("reward_type", v.reward_type);
+  a.I64("count", v.count);
+  a.I64("amount", v.amount);
+  a.Str("reward_time", v.reward_time);
+  a.OptStr("remark", v.remark);
+  a.Extra(v.extra);
+}
+
+const EnumTable& EnumTableOf(GetOrdersOutTradeNoResponse::State) { return kEnum0; }
+const EnumTable& EnumTableOf(T9::PerformanceType) { return kEnum1; }
+const EnumTable& EnumTableOf(T10::RewardType) { return kEnum1; }
+const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::State) { return kEnum0; }
+const EnumTable& EnumTableOf(T11::PerformanceType) { return kEnum1; }
+const EnumTable& EnumTableOf(T12::RewardType) { return kEnum1; }
+const EnumTable& EnumTableOf(T13::PerformanceType) { return kEnum1; }
+const EnumTable& EnumTableOf(T14::RewardType) { return kEnum1; }
+
+}  // namespace wechatpay::models::v3::discount_card

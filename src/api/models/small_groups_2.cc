@@ -8,7 +8,6 @@
 #include <string_view>
 
 #include "api/models/archive.h"
-#include "wechatpay/models/v3/discount_card.h"
 #include "wechatpay/models/v3/ebike.h"
 #include "wechatpay/models/v3/edu_papay.h"
 #include "wechatpay/models/v3/edu_star.h"
@@ -26,560 +25,7 @@
 #include "wechatpay/models/v3/mch_manage.h"
 #include "wechatpay/models/v3/mch_operate.h"
 #include "wechatpay/models/v3/mch_operation_manage.h"
-
-namespace wechatpay::models::v3::discount_card {
-
-namespace {
-
-using T1 = GetCardsByOutCardCodeResponse::TimeRange;
-using T2 = GetCardsByOutCardCodeResponse::PayInformation;
-using T3 = GetCardsByOutCardCodeResponse::Objectives;
-using T4 = T3::ObjectiveCompletionRecords;
-using T5 = GetCardsByOutCardCodeResponse::Rewards;
-using T6 = T5::RewardUsageRecords;
-using T7 = PostCardsByOutCardCodeAddUserRecordsRequest::ObjectiveCompletionRecords;
-using T8 = PostCardsByOutCardCodeAddUserRecordsRequest::RewardUsageRecords;
-using T9 = GetOrdersOutTradeNoResponse::Objectives;
-using T10 = GetOrdersOutTradeNoResponse::Rewards;
-using T11 = GetOrdersByOutOrderNoResponse::Objectives;
-using T12 = GetOrdersByOutOrderNoResponse::Rewards;
-using T13 = PatchOrdersByOutOrderNoRequest::Objectives;
-using T14 = PatchOrdersByOutOrderNoRequest::Rewards;
-
-constexpr std::string_view kEnum0Names[] = {
-    "", "CREATED", "SETTLING", "CHARGING", "CHARGED", "NO_CHARGE", "REVOKED",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 7};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "INCREASE",
-    "DECREASE",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 3};
-
-}  // namespace
-
-static void Serialize(Archive& a, T1& v);
-static void Serialize(Archive& a, T2& v);
-static void Serialize(Archive& a, T4& v);
-static void Serialize(Archive& a, T3& v);
-static void Serialize(Archive& a, T6& v);
-static void Serialize(Archive& a, T5& v);
-static void Serialize(Archive& a, T7& v);
-static void Serialize(Archive& a, T8& v);
-static void Serialize(Archive& a, T9& v);
-static void Serialize(Archive& a, T10& v);
-static void Serialize(Archive& a, T11& v);
-static void Serialize(Archive& a, T12& v);
-static void Serialize(Archive& a, T13& v);
-static void Serialize(Archive& a, T14& v);
-
-// POST v3/discount-card/cards
-namespace {
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostCardsRequest*>(p);
-  a.Str("out_card_code", v.out_card_code);
-  a.Str("card_template_id", v.card_template_id);
-  a.Str("appid", v.appid);
-  a.Str("notify_url", v.notify_url);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "POST v3/discount-card/cards",
-    "POST",
-    "v3/discount-card/cards",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostCardsRequest& v) {
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostCardsResponse& v) {
-  a.OptStr("prepare_card_token", v.prepare_card_token);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostCards::Prepare(const Client& client, const Request& request,
-                                        CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
-                           &request.extra, &options);
-}
-Status PostCards::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/discount-card/cards/{out_card_code}
-namespace {
-constexpr std::string_view kPath1[] = {"out_card_code"};
-constexpr internal::EndpointSpec kSpec1{
-    "GET v3/discount-card/cards/{out_card_code}",
-    "GET",
-    "v3/discount-card/cards/{out_card_code}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath1,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetCardsByOutCardCodeRequest& v) { a.Extra(v.extra); }
-void Serialize(Archive& a, GetCardsByOutCardCodeResponse& v) {
-  a.OptStr("card_id", v.card_id);
-  a.OptStr("card_template_id", v.card_template_id);
-  a.OptStr("openid", v.openid);
-  a.OptStr("out_card_code", v.out_card_code);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mchid", v.mchid);
-  a.Field("time_range", v.time_range);
-  a.OptStr("state", v.state);
-  a.OptStr("unfinished_reason", v.unfinished_reason);
-  a.OptI64("total_amount", v.total_amount);
-  a.Field("pay_information", v.pay_information);
-  a.OptStr("create_time", v.create_time);
-  a.OptList("objectives", v.objectives);
-  a.OptList("rewards", v.rewards);
-  a.OptStr("sharer_openid", v.sharer_openid);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetCardsByOutCardCode::Prepare(const Client& client,
-                                                    std::string_view out_card_code,
-                                                    const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(out_card_code)};
-  return internal::Prepare(client, kSpec1, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetCardsByOutCardCode::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/discount-card/cards/{out_card_code}/add-user-records
-namespace {
-void Body2(Archive& a, void* p) {
-  auto& v = *static_cast<PostCardsByOutCardCodeAddUserRecordsRequest*>(p);
-  a.Str("card_template_id", v.card_template_id);
-  a.OptList("objective_completion_records", v.objective_completion_records);
-  a.OptList("reward_usage_records", v.reward_usage_records);
-}
-constexpr std::string_view kPath2[] = {"out_card_code"};
-constexpr internal::EndpointSpec kSpec2{
-    "POST v3/discount-card/cards/{out_card_code}/add-user-records",
-    "POST",
-    "v3/discount-card/cards/{out_card_code}/add-user-records",
-    internal::Protocol::kApiV3,
-    true,
-    kPath2,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostCardsByOutCardCodeAddUserRecordsRequest& v) {
-  Body2(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostCardsByOutCardCodeAddUserRecords::Prepare(const Client& client,
-                                                                   std::string_view out_card_code,
-                                                                   const Request& request,
-                                                                   CallOptions options) {
-  const std::string path[] = {std::string(out_card_code)};
-  return internal::Prepare(client, kSpec2, path, &request, nullptr, nullptr, &Body2, &request.extra,
-                           &options);
-}
-
-// GET v3/discount-card/orders/out-trade-no/{out_trade_no}
-namespace {
-constexpr std::string_view kPath3[] = {"out_trade_no"};
-constexpr internal::EndpointSpec kSpec3{
-    "GET v3/discount-card/orders/out-trade-no/{out_trade_no}",
-    "GET",
-    "v3/discount-card/orders/out-trade-no/{out_trade_no}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath3,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetOrdersOutTradeNoRequest& v) { a.Extra(v.extra); }
-void Serialize(Archive& a, GetOrdersOutTradeNoResponse& v) {
-  a.OptStr("out_order_no", v.out_order_no);
-  a.OptStr("discount_card_id", v.discount_card_id);
-  a.OptStr("out_trade_no", v.out_trade_no);
-  a.OptStr("appid", v.appid);
-  a.OptStr("service_id", v.service_id);
-  a.OptStr("order_id", v.order_id);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.OptStr("openid", v.openid);
-  a.OptStr("card_begin_time", v.card_begin_time);
-  a.OptStr("card_end_time", v.card_end_time);
-  a.OptStr("card_name", v.card_name);
-  a.OptStr("objective_description", v.objective_description);
-  a.OptStr("reward_description", v.reward_description);
-  a.OptI64("estimated_reward_amount", v.estimated_reward_amount);
-  a.OptStr("online_instructions", v.online_instructions);
-  a.OptStr("offline_instructions", v.offline_instructions);
-  a.Field("state", v.state);
-  a.OptI64("total_amount", v.total_amount);
-  a.OptI64("deduction_amount", v.deduction_amount);
-  a.OptI64("settlement_amount", v.settlement_amount);
-  a.OptStr("create_time", v.create_time);
-  a.OptStr("pay_time", v.pay_time);
-  a.OptList("objectives", v.objectives);
-  a.OptList("rewards", v.rewards);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetOrdersOutTradeNo::Prepare(const Client& client,
-                                                  std::string_view out_trade_no,
-                                                  const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(out_trade_no)};
-  return internal::Prepare(client, kSpec3, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetOrdersOutTradeNo::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/discount-card/orders/{out_order_no}
-namespace {
-constexpr std::string_view kPath4[] = {"out_order_no"};
-constexpr internal::EndpointSpec kSpec4{
-    "GET v3/discount-card/orders/{out_order_no}",
-    "GET",
-    "v3/discount-card/orders/{out_order_no}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath4,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetOrdersByOutOrderNoRequest& v) { a.Extra(v.extra); }
-void Serialize(Archive& a, GetOrdersByOutOrderNoResponse& v) {
-  a.OptStr("out_order_no", v.out_order_no);
-  a.OptStr("discount_card_id", v.discount_card_id);
-  a.OptStr("out_trade_no", v.out_trade_no);
-  a.OptStr("appid", v.appid);
-  a.OptStr("service_id", v.service_id);
-  a.OptStr("order_id", v.order_id);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.OptStr("openid", v.openid);
-  a.OptStr("card_begin_time", v.card_begin_time);
-  a.OptStr("card_end_time", v.card_end_time);
-  a.OptStr("card_name", v.card_name);
-  a.OptStr("objective_description", v.objective_description);
-  a.OptStr("reward_description", v.reward_description);
-  a.OptI64("estimated_reward_amount", v.estimated_reward_amount);
-  a.OptStr("online_instructions", v.online_instructions);
-  a.OptStr("offline_instructions", v.offline_instructions);
-  a.Field("state", v.state);
-  a.OptI64("total_amount", v.total_amount);
-  a.OptI64("deduction_amount", v.deduction_amount);
-  a.OptI64("settlement_amount", v.settlement_amount);
-  a.OptStr("create_time", v.create_time);
-  a.OptStr("pay_time", v.pay_time);
-  a.OptList("objectives", v.objectives);
-  a.OptList("rewards", v.rewards);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetOrdersByOutOrderNo::Prepare(const Client& client,
-                                                    std::string_view out_order_no,
-                                                    const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(out_order_no)};
-  return internal::Prepare(client, kSpec4, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetOrdersByOutOrderNo::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
-}
-
-// PATCH v3/discount-card/orders/{out_order_no}
-namespace {
-void Body5(Archive& a, void* p) {
-  auto& v = *static_cast<PatchOrdersByOutOrderNoRequest*>(p);
-  a.OptList("objectives", v.objectives);
-  a.OptList("rewards", v.rewards);
-}
-constexpr std::string_view kPath5[] = {"out_order_no"};
-constexpr internal::EndpointSpec kSpec5{
-    "PATCH v3/discount-card/orders/{out_order_no}",
-    "PATCH",
-    "v3/discount-card/orders/{out_order_no}",
-    internal::Protocol::kApiV3,
-    true,
-    kPath5,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PatchOrdersByOutOrderNoRequest& v) {
-  Body5(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PatchOrdersByOutOrderNoResponse& v) {
-  a.OptStr("out_order_no", v.out_order_no);
-  a.OptStr("order_id", v.order_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PatchOrdersByOutOrderNo::Prepare(const Client& client,
-                                                      std::string_view out_order_no,
-                                                      const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(out_order_no)};
-  return internal::Prepare(client, kSpec5, path, &request, nullptr, nullptr, &Body5, &request.extra,
-                           &options);
-}
-Status PatchOrdersByOutOrderNo::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.OptStr("begin_time", v.begin_time);
-  a.OptStr("end_time", v.end_time);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T2& v) {
-  a.OptI64("pay_amount", v.pay_amount);
-  a.OptStr("pay_state", v.pay_state);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.OptStr("pay_time", v.pay_time);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T4& v) {
-  a.OptStr("objective_completion_serial_no", v.objective_completion_serial_no);
-  a.OptStr("objective_id", v.objective_id);
-  a.OptStr("completion_time", v.completion_time);
-  a.OptStr("completion_type", v.completion_type);
-  a.OptStr("description", v.description);
-  a.OptI64("completion_count", v.completion_count);
-  a.OptStr("remark", v.remark);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T3& v) {
-  a.OptStr("objective_id", v.objective_id);
-  a.OptStr("name", v.name);
-  a.OptI64("count", v.count);
-  a.OptStr("unit", v.unit);
-  a.OptStr("description", v.description);
-  a.OptList("objective_completion_records", v.objective_completion_records);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T6& v) {
-  a.OptStr("reward_usage_serial_no", v.reward_usage_serial_no);
-  a.OptStr("reward_id", v.reward_id);
-  a.OptStr("usage_time", v.usage_time);
-  a.OptStr("usage_type", v.usage_type);
-  a.OptStr("description", v.description);
-  a.OptI64("usage_count", v.usage_count);
-  a.OptI64("amount", v.amount);
-  a.OptStr("remark", v.remark);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T5& v) {
-  a.OptStr("reward_id", v.reward_id);
-  a.OptStr("name", v.name);
-  a.OptStr("count_type", v.count_type);
-  a.OptI64("count", v.count);
-  a.OptStr("unit", v.unit);
-  a.OptI64("amount", v.amount);
-  a.OptStr("description", v.description);
-  a.OptList("reward_usage_records", v.reward_usage_records);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T7& v) {
-  a.Str("objective_completion_serial_no", v.objective_completion_serial_no);
-  a.Str("objective_id", v.objective_id);
-  a.Str("completion_time", v.completion_time);
-  a.Str("completion_type", v.completion_type);
-  a.Str("description", v.description);
-  a.I64("completion_count", v.completion_count);
-  a.OptStr("remark", v.remark);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T8& v) {
-  a.Str("reward_usage_serial_no", v.reward_usage_serial_no);
-  a.Str("reward_id", v.reward_id);
-  a.Str("usage_time", v.usage_time);
-  a.Str("usage_type", v.usage_type);
-  a.Str("description", v.description);
-  a.I64("usage_count", v.usage_count);
-  a.I64("amount", v.amount);
-  a.OptStr("remark", v.remark);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T9& v) {
-  a.OptStr("objective_serial_no", v.objective_serial_no);
-  a.OptI64("objective_id", v.objective_id);
-  a.OptStr("name", v.name);
-  a.OptStr("unit", v.unit);
-  a.OptStr("performance_description", v.performance_description);
-  a.Field("performance_type", v.performance_type);
-  a.OptI64("count", v.count);
-  a.OptStr("performance_time", v.performance_time);
-  a.OptStr("remark", v.remark);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T10& v) {
-  a.OptStr("reward_serial_no", v.reward_serial_no);
-  a.OptI64("reward_id", v.reward_id);
-  a.OptStr("name", v.name);
-  a.OptStr("unit", v.unit);
-  a.OptStr("description", v.description);
-  a.Field("reward_type", v.reward_type);
-  a.OptI64("count", v.count);
-  a.OptI64("amount", v.amount);
-  a.OptStr("reward_time", v.reward_time);
-  a.OptStr("remark", v.remark);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T11& v) {
-  a.OptStr("objective_serial_no", v.objective_serial_no);
-  a.OptI64("objective_id", v.objective_id);
-  a.OptStr("name", v.name);
-  a.OptStr("unit", v.unit);
-  a.OptStr("performance_description", v.performance_description);
-  a.Field("performance_type", v.performance_type);
-  a.OptI64("count", v.count);
-  a.OptStr("performance_time", v.performance_time);
-  a.OptStr("remark", v.remark);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T12& v) {
-  a.OptStr("reward_serial_no", v.reward_serial_no);
-  a.OptI64("reward_id", v.reward_id);
-  a.OptStr("name", v.name);
-  a.OptStr("unit", v.unit);
-  a.OptStr("description", v.description);
-  a.Field("reward_type", v.reward_type);
-  a.OptI64("count", v.count);
-  a.OptI64("amount", v.amount);
-  a.OptStr("reward_time", v.reward_time);
-  a.OptStr("remark", v.remark);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T13& v) {
-  a.Str("objective_serial_no", v.objective_serial_no);
-  a.I64("objective_id", v.objective_id);
-  a.Str("performance_description", v.performance_description);
-  a.Field("performance_type", v.performance_type);
-  a.I64("count", v.count);
-  a.Str("performance_time", v.performance_time);
-  a.OptStr("remark", v.remark);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T14& v) {
-  a.Str("reward_serial_no", v.reward_serial_no);
-  a.I64("reward_id", v.reward_id);
-  a.Str("description", v.description);
-  a.Field("reward_type", v.reward_type);
-  a.I64("count", v.count);
-  a.I64("amount", v.amount);
-  a.Str("reward_time", v.reward_time);
-  a.OptStr("remark", v.remark);
-  a.Extra(v.extra);
-}
-
-PostCardsRequest::PostCardsRequest() = default;
-PostCardsRequest::~PostCardsRequest() = default;
-PostCardsResponse::PostCardsResponse() = default;
-PostCardsResponse::~PostCardsResponse() = default;
-GetCardsByOutCardCodeRequest::GetCardsByOutCardCodeRequest() = default;
-GetCardsByOutCardCodeRequest::~GetCardsByOutCardCodeRequest() = default;
-T1::TimeRange() = default;
-T1::~TimeRange() = default;
-T2::PayInformation() = default;
-T2::~PayInformation() = default;
-T4::ObjectiveCompletionRecords() = default;
-T4::~ObjectiveCompletionRecords() = default;
-T3::Objectives() = default;
-T3::~Objectives() = default;
-T6::RewardUsageRecords() = default;
-T6::~RewardUsageRecords() = default;
-T5::Rewards() = default;
-T5::~Rewards() = default;
-GetCardsByOutCardCodeResponse::GetCardsByOutCardCodeResponse() = default;
-GetCardsByOutCardCodeResponse::~GetCardsByOutCardCodeResponse() = default;
-T7::ObjectiveCompletionRecords() = default;
-T7::~ObjectiveCompletionRecords() = default;
-T8::RewardUsageRecords() = default;
-T8::~RewardUsageRecords() = default;
-PostCardsByOutCardCodeAddUserRecordsRequest::PostCardsByOutCardCodeAddUserRecordsRequest() =
-    default;
-PostCardsByOutCardCodeAddUserRecordsRequest::~PostCardsByOutCardCodeAddUserRecordsRequest() =
-    default;
-GetOrdersOutTradeNoRequest::GetOrdersOutTradeNoRequest() = default;
-GetOrdersOutTradeNoRequest::~GetOrdersOutTradeNoRequest() = default;
-T9::Objectives() = default;
-T9::~Objectives() = default;
-T10::Rewards() = default;
-T10::~Rewards() = default;
-GetOrdersOutTradeNoResponse::GetOrdersOutTradeNoResponse() = default;
-GetOrdersOutTradeNoResponse::~GetOrdersOutTradeNoResponse() = default;
-GetOrdersByOutOrderNoRequest::GetOrdersByOutOrderNoRequest() = default;
-GetOrdersByOutOrderNoRequest::~GetOrdersByOutOrderNoRequest() = default;
-T11::Objectives() = default;
-T11::~Objectives() = default;
-T12::Rewards() = default;
-T12::~Rewards() = default;
-GetOrdersByOutOrderNoResponse::GetOrdersByOutOrderNoResponse() = default;
-GetOrdersByOutOrderNoResponse::~GetOrdersByOutOrderNoResponse() = default;
-T13::Objectives() = default;
-T13::~Objectives() = default;
-T14::Rewards() = default;
-T14::~Rewards() = default;
-PatchOrdersByOutOrderNoRequest::PatchOrdersByOutOrderNoRequest() = default;
-PatchOrdersByOutOrderNoRequest::~PatchOrdersByOutOrderNoRequest() = default;
-PatchOrdersByOutOrderNoResponse::PatchOrdersByOutOrderNoResponse() = default;
-PatchOrdersByOutOrderNoResponse::~PatchOrdersByOutOrderNoResponse() = default;
-
-const EnumTable& EnumTableOf(GetOrdersOutTradeNoResponse::State) { return kEnum0; }
-const EnumTable& EnumTableOf(T9::PerformanceType) { return kEnum1; }
-const EnumTable& EnumTableOf(T10::RewardType) { return kEnum1; }
-const EnumTable& EnumTableOf(GetOrdersByOutOrderNoResponse::State) { return kEnum0; }
-const EnumTable& EnumTableOf(T11::PerformanceType) { return kEnum1; }
-const EnumTable& EnumTableOf(T12::RewardType) { return kEnum1; }
-const EnumTable& EnumTableOf(T13::PerformanceType) { return kEnum1; }
-const EnumTable& EnumTableOf(T14::RewardType) { return kEnum1; }
-
-}  // namespace wechatpay::models::v3::discount_card
+#include "wechatpay/models/v3/mchalterapply.h"
 
 namespace wechatpay::models::v3::ebike {
 
@@ -1062,67 +508,6 @@ static void Serialize(Archive& a, T12& v) {
   a.OptI64("other_contribute", v.other_contribute);
   a.Extra(v.extra);
 }
-
-PostChargeContractsPreopenRequest::PostChargeContractsPreopenRequest() = default;
-PostChargeContractsPreopenRequest::~PostChargeContractsPreopenRequest() = default;
-PostChargeContractsPreopenResponse::PostChargeContractsPreopenResponse() = default;
-PostChargeContractsPreopenResponse::~PostChargeContractsPreopenResponse() = default;
-GetChargeContractsByContractIdRequest::GetChargeContractsByContractIdRequest() = default;
-GetChargeContractsByContractIdRequest::~GetChargeContractsByContractIdRequest() = default;
-GetChargeContractsByContractIdResponse::GetChargeContractsByContractIdResponse() = default;
-GetChargeContractsByContractIdResponse::~GetChargeContractsByContractIdResponse() = default;
-T1::ChargeInfo() = default;
-T1::~ChargeInfo() = default;
-PostChargeContractsByContractIdConfirmRequest::PostChargeContractsByContractIdConfirmRequest() =
-    default;
-PostChargeContractsByContractIdConfirmRequest::~PostChargeContractsByContractIdConfirmRequest() =
-    default;
-PostChargeContractsByContractIdConfirmResponse::PostChargeContractsByContractIdConfirmResponse() =
-    default;
-PostChargeContractsByContractIdConfirmResponse::~PostChargeContractsByContractIdConfirmResponse() =
-    default;
-T2::Amount() = default;
-T2::~Amount() = default;
-T3::ChargeInfo() = default;
-T3::~ChargeInfo() = default;
-T4::DeviceInfo() = default;
-T4::~DeviceInfo() = default;
-PostChargeTransactionsRequest::PostChargeTransactionsRequest() = default;
-PostChargeTransactionsRequest::~PostChargeTransactionsRequest() = default;
-PostChargeTransactionsResponse::PostChargeTransactionsResponse() = default;
-PostChargeTransactionsResponse::~PostChargeTransactionsResponse() = default;
-GetChargeTransactionsIdByTransactionIdRequest::GetChargeTransactionsIdByTransactionIdRequest() =
-    default;
-GetChargeTransactionsIdByTransactionIdRequest::~GetChargeTransactionsIdByTransactionIdRequest() =
-    default;
-T5::Payer() = default;
-T5::~Payer() = default;
-T6::Amount() = default;
-T6::~Amount() = default;
-T7::DeviceInfo() = default;
-T7::~DeviceInfo() = default;
-T8::PromotionDetail() = default;
-T8::~PromotionDetail() = default;
-GetChargeTransactionsIdByTransactionIdResponse::GetChargeTransactionsIdByTransactionIdResponse() =
-    default;
-GetChargeTransactionsIdByTransactionIdResponse::~GetChargeTransactionsIdByTransactionIdResponse() =
-    default;
-GetChargeTransactionsOutTradeNoRequest::GetChargeTransactionsOutTradeNoRequest() = default;
-GetChargeTransactionsOutTradeNoRequest::~GetChargeTransactionsOutTradeNoRequest() = default;
-T9::Payer() = default;
-T9::~Payer() = default;
-T10::Amount() = default;
-T10::~Amount() = default;
-T11::DeviceInfo() = default;
-T11::~DeviceInfo() = default;
-T12::PromotionDetail() = default;
-T12::~PromotionDetail() = default;
-GetChargeTransactionsOutTradeNoResponse::GetChargeTransactionsOutTradeNoResponse() = default;
-GetChargeTransactionsOutTradeNoResponse::~GetChargeTransactionsOutTradeNoResponse() = default;
-GetChargeUsersByOpenidContractRequest::GetChargeUsersByOpenidContractRequest() = default;
-GetChargeUsersByOpenidContractRequest::~GetChargeUsersByOpenidContractRequest() = default;
-GetChargeUsersByOpenidContractResponse::GetChargeUsersByOpenidContractResponse() = default;
-GetChargeUsersByOpenidContractResponse::~GetChargeUsersByOpenidContractResponse() = default;
 
 }  // namespace wechatpay::models::v3::ebike
 
@@ -1644,61 +1029,6 @@ static void Serialize(Archive& a, T12& v) {
   a.Extra(v.extra);
 }
 
-GetContractsIdByContractIdRequest::GetContractsIdByContractIdRequest() = default;
-GetContractsIdByContractIdRequest::~GetContractsIdByContractIdRequest() = default;
-T1::ContractInformation() = default;
-T1::~ContractInformation() = default;
-GetContractsIdByContractIdResponse::GetContractsIdByContractIdResponse() = default;
-GetContractsIdByContractIdResponse::~GetContractsIdByContractIdResponse() = default;
-PostContractsPresignRequest::PostContractsPresignRequest() = default;
-PostContractsPresignRequest::~PostContractsPresignRequest() = default;
-PostContractsPresignResponse::PostContractsPresignResponse() = default;
-PostContractsPresignResponse::~PostContractsPresignResponse() = default;
-DeleteContractsByContractIdRequest::DeleteContractsByContractIdRequest() = default;
-DeleteContractsByContractIdRequest::~DeleteContractsByContractIdRequest() = default;
-T2::Amount() = default;
-T2::~Amount() = default;
-T3::DeviceInformation() = default;
-T3::~DeviceInformation() = default;
-PostTransactionsRequest::PostTransactionsRequest() = default;
-PostTransactionsRequest::~PostTransactionsRequest() = default;
-GetTransactionsIdByTransactionIdRequest::GetTransactionsIdByTransactionIdRequest() = default;
-GetTransactionsIdByTransactionIdRequest::~GetTransactionsIdByTransactionIdRequest() = default;
-T4::Payer() = default;
-T4::~Payer() = default;
-T5::Amount() = default;
-T5::~Amount() = default;
-T6::DeviceInformation() = default;
-T6::~DeviceInformation() = default;
-T7::PromotionDetail() = default;
-T7::~PromotionDetail() = default;
-GetTransactionsIdByTransactionIdResponse::GetTransactionsIdByTransactionIdResponse() = default;
-GetTransactionsIdByTransactionIdResponse::~GetTransactionsIdByTransactionIdResponse() = default;
-GetTransactionsOutTradeNoRequest::GetTransactionsOutTradeNoRequest() = default;
-GetTransactionsOutTradeNoRequest::~GetTransactionsOutTradeNoRequest() = default;
-T8::Payer() = default;
-T8::~Payer() = default;
-T9::Amount() = default;
-T9::~Amount() = default;
-T10::DeviceInformation() = default;
-T10::~DeviceInformation() = default;
-T11::PromotionDetail() = default;
-T11::~PromotionDetail() = default;
-GetTransactionsOutTradeNoResponse::GetTransactionsOutTradeNoResponse() = default;
-GetTransactionsOutTradeNoResponse::~GetTransactionsOutTradeNoResponse() = default;
-PostUserNotificationsByContractIdSendRequest::PostUserNotificationsByContractIdSendRequest() =
-    default;
-PostUserNotificationsByContractIdSendRequest::~PostUserNotificationsByContractIdSendRequest() =
-    default;
-GetUserByOpenidContractsRequest::GetUserByOpenidContractsRequest() = default;
-GetUserByOpenidContractsRequest::~GetUserByOpenidContractsRequest() = default;
-T13::ContractInformation() = default;
-T13::~ContractInformation() = default;
-T12::Data() = default;
-T12::~Data() = default;
-GetUserByOpenidContractsResponse::GetUserByOpenidContractsResponse() = default;
-GetUserByOpenidContractsResponse::~GetUserByOpenidContractsResponse() = default;
-
 const EnumTable& EnumTableOf(GetUserByOpenidContractsRequest::ContractStatus) { return kEnum0; }
 
 }  // namespace wechatpay::models::v3::edu_papay
@@ -1909,25 +1239,6 @@ static void Serialize(Archive& a, T1& v) {
   a.OptStr("order_id", v.order_id);
   a.Extra(v.extra);
 }
-
-GetOrdersRequest::GetOrdersRequest() = default;
-GetOrdersRequest::~GetOrdersRequest() = default;
-T1::Data() = default;
-T1::~Data() = default;
-GetOrdersResponse::GetOrdersResponse() = default;
-GetOrdersResponse::~GetOrdersResponse() = default;
-PostOrdersRequest::PostOrdersRequest() = default;
-PostOrdersRequest::~PostOrdersRequest() = default;
-PostOrdersResponse::PostOrdersResponse() = default;
-PostOrdersResponse::~PostOrdersResponse() = default;
-GetUsersOpenidByWechatOpenidRequest::GetUsersOpenidByWechatOpenidRequest() = default;
-GetUsersOpenidByWechatOpenidRequest::~GetUsersOpenidByWechatOpenidRequest() = default;
-GetUsersOpenidByWechatOpenidResponse::GetUsersOpenidByWechatOpenidResponse() = default;
-GetUsersOpenidByWechatOpenidResponse::~GetUsersOpenidByWechatOpenidResponse() = default;
-GetUsersQqRequest::GetUsersQqRequest() = default;
-GetUsersQqRequest::~GetUsersQqRequest() = default;
-GetUsersQqResponse::GetUsersQqResponse() = default;
-GetUsersQqResponse::~GetUsersQqResponse() = default;
 
 }  // namespace wechatpay::models::v3::edu_star
 
@@ -2529,77 +1840,6 @@ static void Serialize(Archive& a, T20& v) {
   a.Extra(v.extra);
 }
 
-T1::Identity() = default;
-T1::~Identity() = default;
-T2::BankCard() = default;
-T2::~BankCard() = default;
-PostContractsPresignRequest::PostContractsPresignRequest() = default;
-PostContractsPresignRequest::~PostContractsPresignRequest() = default;
-PostContractsPresignResponse::PostContractsPresignResponse() = default;
-PostContractsPresignResponse::~PostContractsPresignResponse() = default;
-GetContractsByContractIdRequest::GetContractsByContractIdRequest() = default;
-GetContractsByContractIdRequest::~GetContractsByContractIdRequest() = default;
-GetContractsByContractIdResponse::GetContractsByContractIdResponse() = default;
-GetContractsByContractIdResponse::~GetContractsByContractIdResponse() = default;
-PostContractsByContractIdTerminateRequest::PostContractsByContractIdTerminateRequest() = default;
-PostContractsByContractIdTerminateRequest::~PostContractsByContractIdTerminateRequest() = default;
-T3::Amount() = default;
-T3::~Amount() = default;
-T4::SceneInfo() = default;
-T4::~SceneInfo() = default;
-T5::DeviceInfo() = default;
-T5::~DeviceInfo() = default;
-T6::SettleInfo() = default;
-T6::~SettleInfo() = default;
-PostTransactionsRequest::PostTransactionsRequest() = default;
-PostTransactionsRequest::~PostTransactionsRequest() = default;
-T7::Payer() = default;
-T7::~Payer() = default;
-T8::Amount() = default;
-T8::~Amount() = default;
-T9::DeviceInfo() = default;
-T9::~DeviceInfo() = default;
-T10::PromotionDetail() = default;
-T10::~PromotionDetail() = default;
-PostTransactionsResponse::PostTransactionsResponse() = default;
-PostTransactionsResponse::~PostTransactionsResponse() = default;
-GetTransactionsIdByTransactionIdRequest::GetTransactionsIdByTransactionIdRequest() = default;
-GetTransactionsIdByTransactionIdRequest::~GetTransactionsIdByTransactionIdRequest() = default;
-T11::Payer() = default;
-T11::~Payer() = default;
-T12::Amount() = default;
-T12::~Amount() = default;
-T13::DeviceInfo() = default;
-T13::~DeviceInfo() = default;
-T14::PromotionDetail() = default;
-T14::~PromotionDetail() = default;
-GetTransactionsIdByTransactionIdResponse::GetTransactionsIdByTransactionIdResponse() = default;
-GetTransactionsIdByTransactionIdResponse::~GetTransactionsIdByTransactionIdResponse() = default;
-GetTransactionsOutTradeNoRequest::GetTransactionsOutTradeNoRequest() = default;
-GetTransactionsOutTradeNoRequest::~GetTransactionsOutTradeNoRequest() = default;
-T15::Payer() = default;
-T15::~Payer() = default;
-T16::Amount() = default;
-T16::~Amount() = default;
-T17::DeviceInfo() = default;
-T17::~DeviceInfo() = default;
-T18::PromotionDetail() = default;
-T18::~PromotionDetail() = default;
-GetTransactionsOutTradeNoResponse::GetTransactionsOutTradeNoResponse() = default;
-GetTransactionsOutTradeNoResponse::~GetTransactionsOutTradeNoResponse() = default;
-GetUsersByOpenidContractsRequest::GetUsersByOpenidContractsRequest() = default;
-GetUsersByOpenidContractsRequest::~GetUsersByOpenidContractsRequest() = default;
-T19::Data() = default;
-T19::~Data() = default;
-T20::Links() = default;
-T20::~Links() = default;
-GetUsersByOpenidContractsResponse::GetUsersByOpenidContractsResponse() = default;
-GetUsersByOpenidContractsResponse::~GetUsersByOpenidContractsResponse() = default;
-GetUsersByOpenidDebtStateRequest::GetUsersByOpenidDebtStateRequest() = default;
-GetUsersByOpenidDebtStateRequest::~GetUsersByOpenidDebtStateRequest() = default;
-GetUsersByOpenidDebtStateResponse::GetUsersByOpenidDebtStateResponse() = default;
-GetUsersByOpenidDebtStateResponse::~GetUsersByOpenidDebtStateResponse() = default;
-
 }  // namespace wechatpay::models::v3::eduschoolpay
 
 namespace wechatpay::models::v3::express {
@@ -2647,11 +1887,6 @@ Result<PreparedCall> PostUsersByOpenidTransform::Prepare(const Client& client,
 Status PostUsersByOpenidTransform::Parse(const ::wechatpay::Response& response, Response* out) {
   return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
 }
-
-PostUsersByOpenidTransformRequest::PostUsersByOpenidTransformRequest() = default;
-PostUsersByOpenidTransformRequest::~PostUsersByOpenidTransformRequest() = default;
-PostUsersByOpenidTransformResponse::PostUsersByOpenidTransformResponse() = default;
-PostUsersByOpenidTransformResponse::~PostUsersByOpenidTransformResponse() = default;
 
 }  // namespace wechatpay::models::v3::express
 
@@ -2726,13 +1961,6 @@ static void Serialize(Archive& a, T1& v) {
   a.OptStr("encrypted_credential_id", v.encrypted_credential_id);
   a.Extra(v.extra);
 }
-
-GetUsersByFaceSidRequest::GetUsersByFaceSidRequest() = default;
-GetUsersByFaceSidRequest::~GetUsersByFaceSidRequest() = default;
-T1::RealNameInfo() = default;
-T1::~RealNameInfo() = default;
-GetUsersByFaceSidResponse::GetUsersByFaceSidResponse() = default;
-GetUsersByFaceSidResponse::~GetUsersByFaceSidResponse() = default;
 
 const EnumTable& EnumTableOf(GetUsersByFaceSidRequest::InfoType) { return kEnum0; }
 
@@ -3122,45 +2350,6 @@ static void Serialize(Archive& a, T5& v) {
   a.Extra(v.extra);
 }
 
-GetBillDownloadUrlRequest::GetBillDownloadUrlRequest() = default;
-GetBillDownloadUrlRequest::~GetBillDownloadUrlRequest() = default;
-GetBillDownloadUrlResponse::GetBillDownloadUrlResponse() = default;
-GetBillDownloadUrlResponse::~GetBillDownloadUrlResponse() = default;
-T1::GoodsInfo() = default;
-T1::~GoodsInfo() = default;
-T2::SellerInfo() = default;
-T2::~SellerInfo() = default;
-T3::ExpressInfo() = default;
-T3::~ExpressInfo() = default;
-T4::PayeeInfo() = default;
-T4::~PayeeInfo() = default;
-T5::PresaleInfo() = default;
-T5::~PresaleInfo() = default;
-PostOrdersRequest::PostOrdersRequest() = default;
-PostOrdersRequest::~PostOrdersRequest() = default;
-PostOrdersResponse::PostOrdersResponse() = default;
-PostOrdersResponse::~PostOrdersResponse() = default;
-GetOrdersByOutOrderIdRequest::GetOrdersByOutOrderIdRequest() = default;
-GetOrdersByOutOrderIdRequest::~GetOrdersByOutOrderIdRequest() = default;
-GetOrdersByOutOrderIdResponse::GetOrdersByOutOrderIdResponse() = default;
-GetOrdersByOutOrderIdResponse::~GetOrdersByOutOrderIdResponse() = default;
-PostReturnReturnOrdersRequest::PostReturnReturnOrdersRequest() = default;
-PostReturnReturnOrdersRequest::~PostReturnReturnOrdersRequest() = default;
-PostReturnReturnOrdersResponse::PostReturnReturnOrdersResponse() = default;
-PostReturnReturnOrdersResponse::~PostReturnReturnOrdersResponse() = default;
-GetReturnReturnOrdersOutReturnNoRequest::GetReturnReturnOrdersOutReturnNoRequest() = default;
-GetReturnReturnOrdersOutReturnNoRequest::~GetReturnReturnOrdersOutReturnNoRequest() = default;
-GetReturnReturnOrdersOutReturnNoResponse::GetReturnReturnOrdersOutReturnNoResponse() = default;
-GetReturnReturnOrdersOutReturnNoResponse::~GetReturnReturnOrdersOutReturnNoResponse() = default;
-GetTransactionsByTransactionIdAvailableAbroadAmountsRequest::
-    GetTransactionsByTransactionIdAvailableAbroadAmountsRequest() = default;
-GetTransactionsByTransactionIdAvailableAbroadAmountsRequest::
-    ~GetTransactionsByTransactionIdAvailableAbroadAmountsRequest() = default;
-GetTransactionsByTransactionIdAvailableAbroadAmountsResponse::
-    GetTransactionsByTransactionIdAvailableAbroadAmountsResponse() = default;
-GetTransactionsByTransactionIdAvailableAbroadAmountsResponse::
-    ~GetTransactionsByTransactionIdAvailableAbroadAmountsResponse() = default;
-
 const EnumTable& EnumTableOf(T5::Type) { return kEnum0; }
 const EnumTable& EnumTableOf(PostReturnReturnOrdersResponse::State) { return kEnum1; }
 const EnumTable& EnumTableOf(PostReturnReturnOrdersResponse::FailReason) { return kEnum2; }
@@ -3411,25 +2600,6 @@ Result<PreparedCall> PostMerchantsSetAdvertisingIndustryFilter::Prepare(const Cl
                            &request.extra, &options);
 }
 
-PostMerchantsChangecustompagestatusRequest::PostMerchantsChangecustompagestatusRequest() = default;
-PostMerchantsChangecustompagestatusRequest::~PostMerchantsChangecustompagestatusRequest() = default;
-PostMerchantsChangecustompagestatusResponse::PostMerchantsChangecustompagestatusResponse() =
-    default;
-PostMerchantsChangecustompagestatusResponse::~PostMerchantsChangecustompagestatusResponse() =
-    default;
-PostMerchantsChangegoldplanstatusRequest::PostMerchantsChangegoldplanstatusRequest() = default;
-PostMerchantsChangegoldplanstatusRequest::~PostMerchantsChangegoldplanstatusRequest() = default;
-PostMerchantsChangegoldplanstatusResponse::PostMerchantsChangegoldplanstatusResponse() = default;
-PostMerchantsChangegoldplanstatusResponse::~PostMerchantsChangegoldplanstatusResponse() = default;
-PostMerchantsCloseAdvertisingShowRequest::PostMerchantsCloseAdvertisingShowRequest() = default;
-PostMerchantsCloseAdvertisingShowRequest::~PostMerchantsCloseAdvertisingShowRequest() = default;
-PatchMerchantsOpenAdvertisingShowRequest::PatchMerchantsOpenAdvertisingShowRequest() = default;
-PatchMerchantsOpenAdvertisingShowRequest::~PatchMerchantsOpenAdvertisingShowRequest() = default;
-PostMerchantsSetAdvertisingIndustryFilterRequest::
-    PostMerchantsSetAdvertisingIndustryFilterRequest() = default;
-PostMerchantsSetAdvertisingIndustryFilterRequest::
-    ~PostMerchantsSetAdvertisingIndustryFilterRequest() = default;
-
 const EnumTable& EnumTableOf(PostMerchantsChangecustompagestatusRequest::OperationType) {
   return kEnum0;
 }
@@ -3579,19 +2749,6 @@ Status GetUserQualificationsByOpenid::Parse(const ::wechatpay::Response& respons
   return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
 }
 
-PostInsuranceOrdersRequest::PostInsuranceOrdersRequest() = default;
-PostInsuranceOrdersRequest::~PostInsuranceOrdersRequest() = default;
-PostInsuranceOrdersResponse::PostInsuranceOrdersResponse() = default;
-PostInsuranceOrdersResponse::~PostInsuranceOrdersResponse() = default;
-GetInsuranceOrdersByOutOrderNoRequest::GetInsuranceOrdersByOutOrderNoRequest() = default;
-GetInsuranceOrdersByOutOrderNoRequest::~GetInsuranceOrdersByOutOrderNoRequest() = default;
-GetInsuranceOrdersByOutOrderNoResponse::GetInsuranceOrdersByOutOrderNoResponse() = default;
-GetInsuranceOrdersByOutOrderNoResponse::~GetInsuranceOrdersByOutOrderNoResponse() = default;
-GetUserQualificationsByOpenidRequest::GetUserQualificationsByOpenidRequest() = default;
-GetUserQualificationsByOpenidRequest::~GetUserQualificationsByOpenidRequest() = default;
-GetUserQualificationsByOpenidResponse::GetUserQualificationsByOpenidResponse() = default;
-GetUserQualificationsByOpenidResponse::~GetUserQualificationsByOpenidResponse() = default;
-
 }  // namespace wechatpay::models::v3::hire_power_bank
 
 namespace wechatpay::models::v3::industry_coupon {
@@ -3649,13 +2806,6 @@ static void Serialize(Archive& a, T1& v) {
   a.Str("coupon_id", v.coupon_id);
   a.Extra(v.extra);
 }
-
-T1::CouponList() = default;
-T1::~CouponList() = default;
-PostTokensRequest::PostTokensRequest() = default;
-PostTokensRequest::~PostTokensRequest() = default;
-PostTokensResponse::PostTokensResponse() = default;
-PostTokensResponse::~PostTokensResponse() = default;
 
 }  // namespace wechatpay::models::v3::industry_coupon
 
@@ -3751,13 +2901,6 @@ static void Serialize(Archive& a, T1& v) {
   a.I64("price", v.price);
   a.Extra(v.extra);
 }
-
-T1::GoodsDetail() = default;
-T1::~GoodsDetail() = default;
-PostRetailIndustryTransactionsRequest::PostRetailIndustryTransactionsRequest() = default;
-PostRetailIndustryTransactionsRequest::~PostRetailIndustryTransactionsRequest() = default;
-PostTransactionsByTransactionIdRequest::PostTransactionsByTransactionIdRequest() = default;
-PostTransactionsByTransactionIdRequest::~PostTransactionsByTransactionIdRequest() = default;
 
 }  // namespace wechatpay::models::v3::industry_rebate
 
@@ -4175,33 +3318,6 @@ Status PatchDeductPoliciesByOutInsuranceNo::Parse(const ::wechatpay::Response& r
   return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
 }
 
-PostDeductAuthorizationsRequest::PostDeductAuthorizationsRequest() = default;
-PostDeductAuthorizationsRequest::~PostDeductAuthorizationsRequest() = default;
-PostDeductAuthorizationsResponse::PostDeductAuthorizationsResponse() = default;
-PostDeductAuthorizationsResponse::~PostDeductAuthorizationsResponse() = default;
-GetDeductAuthorizationsByOutInsuranceNoRequest::GetDeductAuthorizationsByOutInsuranceNoRequest() =
-    default;
-GetDeductAuthorizationsByOutInsuranceNoRequest::~GetDeductAuthorizationsByOutInsuranceNoRequest() =
-    default;
-GetDeductAuthorizationsByOutInsuranceNoResponse::GetDeductAuthorizationsByOutInsuranceNoResponse() =
-    default;
-GetDeductAuthorizationsByOutInsuranceNoResponse::
-    ~GetDeductAuthorizationsByOutInsuranceNoResponse() = default;
-PostDeductPoliciesRequest::PostDeductPoliciesRequest() = default;
-PostDeductPoliciesRequest::~PostDeductPoliciesRequest() = default;
-PostDeductPoliciesResponse::PostDeductPoliciesResponse() = default;
-PostDeductPoliciesResponse::~PostDeductPoliciesResponse() = default;
-GetDeductPoliciesByOutInsuranceNoRequest::GetDeductPoliciesByOutInsuranceNoRequest() = default;
-GetDeductPoliciesByOutInsuranceNoRequest::~GetDeductPoliciesByOutInsuranceNoRequest() = default;
-GetDeductPoliciesByOutInsuranceNoResponse::GetDeductPoliciesByOutInsuranceNoResponse() = default;
-GetDeductPoliciesByOutInsuranceNoResponse::~GetDeductPoliciesByOutInsuranceNoResponse() = default;
-PatchDeductPoliciesByOutInsuranceNoRequest::PatchDeductPoliciesByOutInsuranceNoRequest() = default;
-PatchDeductPoliciesByOutInsuranceNoRequest::~PatchDeductPoliciesByOutInsuranceNoRequest() = default;
-PatchDeductPoliciesByOutInsuranceNoResponse::PatchDeductPoliciesByOutInsuranceNoResponse() =
-    default;
-PatchDeductPoliciesByOutInsuranceNoResponse::~PatchDeductPoliciesByOutInsuranceNoResponse() =
-    default;
-
 const EnumTable& EnumTableOf(PostDeductAuthorizationsResponse::AuthState) { return kEnum0; }
 const EnumTable& EnumTableOf(GetDeductAuthorizationsByOutInsuranceNoResponse::AuthState) {
   return kEnum0;
@@ -4393,19 +3509,6 @@ static void Serialize(Archive& a, T2& v) {
   a.OptStr("self", v.self);
   a.Extra(v.extra);
 }
-
-GetDeviceInspectionsByDeviceSnRequest::GetDeviceInspectionsByDeviceSnRequest() = default;
-GetDeviceInspectionsByDeviceSnRequest::~GetDeviceInspectionsByDeviceSnRequest() = default;
-GetDeviceInspectionsByDeviceSnResponse::GetDeviceInspectionsByDeviceSnResponse() = default;
-GetDeviceInspectionsByDeviceSnResponse::~GetDeviceInspectionsByDeviceSnResponse() = default;
-GetDevicesRequest::GetDevicesRequest() = default;
-GetDevicesRequest::~GetDevicesRequest() = default;
-T1::Data() = default;
-T1::~Data() = default;
-T2::Links() = default;
-T2::~Links() = default;
-GetDevicesResponse::GetDevicesResponse() = default;
-GetDevicesResponse::~GetDevicesResponse() = default;
 
 const EnumTable& EnumTableOf(GetDeviceInspectionsByDeviceSnResponse::Result_) { return kEnum0; }
 const EnumTable& EnumTableOf(T1::ActivationStatus) { return kEnum1; }
@@ -4617,29 +3720,6 @@ static void Serialize(Archive& a, T5& v) {
   a.OptStr("payer_currency", v.payer_currency);
   a.Extra(v.extra);
 }
-
-GetBrandsByBrandIdRequest::GetBrandsByBrandIdRequest() = default;
-GetBrandsByBrandIdRequest::~GetBrandsByBrandIdRequest() = default;
-GetBrandsByBrandIdResponse::GetBrandsByBrandIdResponse() = default;
-GetBrandsByBrandIdResponse::~GetBrandsByBrandIdResponse() = default;
-GetUsersByOpenidOrdersBrandIdRequest::GetUsersByOpenidOrdersBrandIdRequest() = default;
-GetUsersByOpenidOrdersBrandIdRequest::~GetUsersByOpenidOrdersBrandIdRequest() = default;
-T2::Payer() = default;
-T2::~Payer() = default;
-T3::Amount() = default;
-T3::~Amount() = default;
-T1::Data() = default;
-T1::~Data() = default;
-GetUsersByOpenidOrdersBrandIdResponse::GetUsersByOpenidOrdersBrandIdResponse() = default;
-GetUsersByOpenidOrdersBrandIdResponse::~GetUsersByOpenidOrdersBrandIdResponse() = default;
-GetUsersByOpenidOrdersOutTradeNoRequest::GetUsersByOpenidOrdersOutTradeNoRequest() = default;
-GetUsersByOpenidOrdersOutTradeNoRequest::~GetUsersByOpenidOrdersOutTradeNoRequest() = default;
-T4::Payer() = default;
-T4::~Payer() = default;
-T5::Amount() = default;
-T5::~Amount() = default;
-GetUsersByOpenidOrdersOutTradeNoResponse::GetUsersByOpenidOrdersOutTradeNoResponse() = default;
-GetUsersByOpenidOrdersOutTradeNoResponse::~GetUsersByOpenidOrdersOutTradeNoResponse() = default;
 
 const EnumTable& EnumTableOf(T1::DonateSource) { return kEnum0; }
 const EnumTable& EnumTableOf(GetUsersByOpenidOrdersOutTradeNoResponse::DonateSource) {
@@ -5236,87 +4316,6 @@ static void Serialize(Archive& a, T29& v) {
   a.Extra(v.extra);
 }
 
-GetMchManageRecordsSubMchidRequest::GetMchManageRecordsSubMchidRequest() = default;
-GetMchManageRecordsSubMchidRequest::~GetMchManageRecordsSubMchidRequest() = default;
-T4::RepeatedFieldData() = default;
-T4::~RepeatedFieldData() = default;
-T5::StringCheckRule() = default;
-T5::~StringCheckRule() = default;
-T6::EnumCheckRule() = default;
-T6::~EnumCheckRule() = default;
-T7::FileCheckRule() = default;
-T7::~FileCheckRule() = default;
-T8::TimeIntervalCheckRule() = default;
-T8::~TimeIntervalCheckRule() = default;
-T9::OrderIntervalCheckRule() = default;
-T9::~OrderIntervalCheckRule() = default;
-T10::Relations() = default;
-T10::~Relations() = default;
-T3::RecordFields() = default;
-T3::~RecordFields() = default;
-T2::RequestedItemInfo() = default;
-T2::~RequestedItemInfo() = default;
-T1::Data() = default;
-T1::~Data() = default;
-GetMchManageRecordsSubMchidResponse::GetMchManageRecordsSubMchidResponse() = default;
-GetMchManageRecordsSubMchidResponse::~GetMchManageRecordsSubMchidResponse() = default;
-GetMchManageRecordsByManageRecordIdRequest::GetMchManageRecordsByManageRecordIdRequest() = default;
-GetMchManageRecordsByManageRecordIdRequest::~GetMchManageRecordsByManageRecordIdRequest() = default;
-T13::RepeatedFieldData() = default;
-T13::~RepeatedFieldData() = default;
-T14::StringCheckRule() = default;
-T14::~StringCheckRule() = default;
-T15::EnumCheckRule() = default;
-T15::~EnumCheckRule() = default;
-T16::FileCheckRule() = default;
-T16::~FileCheckRule() = default;
-T17::TimeIntervalCheckRule() = default;
-T17::~TimeIntervalCheckRule() = default;
-T18::OrderIntervalCheckRule() = default;
-T18::~OrderIntervalCheckRule() = default;
-T19::Relations() = default;
-T19::~Relations() = default;
-T12::RecordFields() = default;
-T12::~RecordFields() = default;
-T11::RequestedItemInfo() = default;
-T11::~RequestedItemInfo() = default;
-GetMchManageRecordsByManageRecordIdResponse::GetMchManageRecordsByManageRecordIdResponse() =
-    default;
-GetMchManageRecordsByManageRecordIdResponse::~GetMchManageRecordsByManageRecordIdResponse() =
-    default;
-T22::RepeatedFieldData() = default;
-T22::~RepeatedFieldData() = default;
-T23::StringCheckRule() = default;
-T23::~StringCheckRule() = default;
-T24::EnumCheckRule() = default;
-T24::~EnumCheckRule() = default;
-T25::FileCheckRule() = default;
-T25::~FileCheckRule() = default;
-T26::TimeIntervalCheckRule() = default;
-T26::~TimeIntervalCheckRule() = default;
-T27::OrderIntervalCheckRule() = default;
-T27::~OrderIntervalCheckRule() = default;
-T28::Relations() = default;
-T28::~Relations() = default;
-T21::RecordFields() = default;
-T21::~RecordFields() = default;
-T20::SubmitData() = default;
-T20::~SubmitData() = default;
-PostMchManageRecordsByManageRecordIdMchManageSubmissionsRequest::
-    PostMchManageRecordsByManageRecordIdMchManageSubmissionsRequest() = default;
-PostMchManageRecordsByManageRecordIdMchManageSubmissionsRequest::
-    ~PostMchManageRecordsByManageRecordIdMchManageSubmissionsRequest() = default;
-PostMchManageRecordsByManageRecordIdMchManageSubmissionsResponse::
-    PostMchManageRecordsByManageRecordIdMchManageSubmissionsResponse() = default;
-PostMchManageRecordsByManageRecordIdMchManageSubmissionsResponse::
-    ~PostMchManageRecordsByManageRecordIdMchManageSubmissionsResponse() = default;
-T29::Meta() = default;
-T29::~Meta() = default;
-PostSubmissionFilesSubMchidUploadRequest::PostSubmissionFilesSubMchidUploadRequest() = default;
-PostSubmissionFilesSubMchidUploadRequest::~PostSubmissionFilesSubMchidUploadRequest() = default;
-PostSubmissionFilesSubMchidUploadResponse::PostSubmissionFilesSubMchidUploadResponse() = default;
-PostSubmissionFilesSubMchidUploadResponse::~PostSubmissionFilesSubMchidUploadResponse() = default;
-
 const EnumTable& EnumTableOf(GetMchManageRecordsSubMchidRequest::ManageRecordType) {
   return kEnum0;
 }
@@ -5595,35 +4594,6 @@ static void Serialize(Archive& a, T8& v) {
   a.OptStr("modify_time", v.modify_time);
   a.Extra(v.extra);
 }
-
-T2::BankAccountInfo() = default;
-T2::~BankAccountInfo() = default;
-T3::IdentityInfo() = default;
-T3::~IdentityInfo() = default;
-T1::PayeeInfo() = default;
-T1::~PayeeInfo() = default;
-T5::ProofPayeeMedia() = default;
-T5::~ProofPayeeMedia() = default;
-T4::ProofMediaList() = default;
-T4::~ProofMediaList() = default;
-T6::AdditionalMaterials() = default;
-T6::~AdditionalMaterials() = default;
-PostRiskWithdrawlApplyRequest::PostRiskWithdrawlApplyRequest() = default;
-PostRiskWithdrawlApplyRequest::~PostRiskWithdrawlApplyRequest() = default;
-PostRiskWithdrawlApplyResponse::PostRiskWithdrawlApplyResponse() = default;
-PostRiskWithdrawlApplyResponse::~PostRiskWithdrawlApplyResponse() = default;
-GetRiskWithdrawlApplyApplymentIdRequest::GetRiskWithdrawlApplyApplymentIdRequest() = default;
-GetRiskWithdrawlApplyApplymentIdRequest::~GetRiskWithdrawlApplyApplymentIdRequest() = default;
-T7::WithdrawlApply() = default;
-T7::~WithdrawlApply() = default;
-GetRiskWithdrawlApplyApplymentIdResponse::GetRiskWithdrawlApplyApplymentIdResponse() = default;
-GetRiskWithdrawlApplyApplymentIdResponse::~GetRiskWithdrawlApplyApplymentIdResponse() = default;
-GetRiskWithdrawlApplyOutRequestNoRequest::GetRiskWithdrawlApplyOutRequestNoRequest() = default;
-GetRiskWithdrawlApplyOutRequestNoRequest::~GetRiskWithdrawlApplyOutRequestNoRequest() = default;
-T8::WithdrawlApply() = default;
-T8::~WithdrawlApply() = default;
-GetRiskWithdrawlApplyOutRequestNoResponse::GetRiskWithdrawlApplyOutRequestNoResponse() = default;
-GetRiskWithdrawlApplyOutRequestNoResponse::~GetRiskWithdrawlApplyOutRequestNoResponse() = default;
 
 const EnumTable& EnumTableOf(PostRiskWithdrawlApplyRequest::OutAccountType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostRiskWithdrawlApplyRequest::PayeeType) { return kEnum1; }
@@ -6120,73 +5090,6 @@ static void Serialize(Archive& a, T19& v) {
   a.Extra(v.extra);
 }
 
-GetEnhancedDueDiligenceByDueDiligenceIdRequest::GetEnhancedDueDiligenceByDueDiligenceIdRequest() =
-    default;
-GetEnhancedDueDiligenceByDueDiligenceIdRequest::~GetEnhancedDueDiligenceByDueDiligenceIdRequest() =
-    default;
-T2::AuditDetailByItem() = default;
-T2::~AuditDetailByItem() = default;
-T1::RejectReason() = default;
-T1::~RejectReason() = default;
-T5::CheckRule() = default;
-T5::~CheckRule() = default;
-T4::RecordFields() = default;
-T4::~RecordFields() = default;
-T3::SubmissionTemplate() = default;
-T3::~SubmissionTemplate() = default;
-T8::Relations() = default;
-T8::~Relations() = default;
-T7::RecordFields() = default;
-T7::~RecordFields() = default;
-T6::SubmissionData() = default;
-T6::~SubmissionData() = default;
-GetEnhancedDueDiligenceByDueDiligenceIdResponse::GetEnhancedDueDiligenceByDueDiligenceIdResponse() =
-    default;
-GetEnhancedDueDiligenceByDueDiligenceIdResponse::
-    ~GetEnhancedDueDiligenceByDueDiligenceIdResponse() = default;
-T11::CheckRule() = default;
-T11::~CheckRule() = default;
-T12::Relations() = default;
-T12::~Relations() = default;
-T10::RecordFields() = default;
-T10::~RecordFields() = default;
-T9::SubmitData() = default;
-T9::~SubmitData() = default;
-PostEnhancedDueDiligenceByDueDiligenceIdSubmitRequest::
-    PostEnhancedDueDiligenceByDueDiligenceIdSubmitRequest() = default;
-PostEnhancedDueDiligenceByDueDiligenceIdSubmitRequest::
-    ~PostEnhancedDueDiligenceByDueDiligenceIdSubmitRequest() = default;
-T15::CheckRule() = default;
-T15::~CheckRule() = default;
-T14::RecordFields() = default;
-T14::~RecordFields() = default;
-T13::SubmissionTemplate() = default;
-T13::~SubmissionTemplate() = default;
-T17::RecordFields() = default;
-T17::~RecordFields() = default;
-T16::SubmissionData() = default;
-T16::~SubmissionData() = default;
-PostEnhancedDueDiligenceByDueDiligenceIdSubmitResponse::
-    PostEnhancedDueDiligenceByDueDiligenceIdSubmitResponse() = default;
-PostEnhancedDueDiligenceByDueDiligenceIdSubmitResponse::
-    ~PostEnhancedDueDiligenceByDueDiligenceIdSubmitResponse() = default;
-T18::Meta() = default;
-T18::~Meta() = default;
-PostEnhancedDueDiligenceByDueDiligenceIdUploadRequest::
-    PostEnhancedDueDiligenceByDueDiligenceIdUploadRequest() = default;
-PostEnhancedDueDiligenceByDueDiligenceIdUploadRequest::
-    ~PostEnhancedDueDiligenceByDueDiligenceIdUploadRequest() = default;
-PostEnhancedDueDiligenceByDueDiligenceIdUploadResponse::
-    PostEnhancedDueDiligenceByDueDiligenceIdUploadResponse() = default;
-PostEnhancedDueDiligenceByDueDiligenceIdUploadResponse::
-    ~PostEnhancedDueDiligenceByDueDiligenceIdUploadResponse() = default;
-GetMerchantLimitationsSubMchidRequest::GetMerchantLimitationsSubMchidRequest() = default;
-GetMerchantLimitationsSubMchidRequest::~GetMerchantLimitationsSubMchidRequest() = default;
-T19::RecoverySpecifications() = default;
-T19::~RecoverySpecifications() = default;
-GetMerchantLimitationsSubMchidResponse::GetMerchantLimitationsSubMchidResponse() = default;
-GetMerchantLimitationsSubMchidResponse::~GetMerchantLimitationsSubMchidResponse() = default;
-
 const EnumTable& EnumTableOf(GetEnhancedDueDiligenceByDueDiligenceIdResponse::DueDiligenceState) {
   return kEnum0;
 }
@@ -6205,3 +5108,787 @@ const EnumTable& EnumTableOf(T19::LimitationReasonType) { return kEnum5; }
 const EnumTable& EnumTableOf(T19::RelateLimitations) { return kEnum2; }
 
 }  // namespace wechatpay::models::v3::mch_operation_manage
+
+namespace wechatpay::models::v3::mchalterapply {
+
+namespace {
+
+using T1 = PostMchcontactalterapplymentRequest::ContactInfo;
+using T2 = GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse::AuditRejectDetail;
+using T3 = GetMchcontactalterapplymentByApplyIdResponse::AuditRejectDetail;
+using T4 = PostMchsubjectalterapplymentRequest::BusinessLicenseInfo;
+using T5 = PostMchsubjectalterapplymentRequest::CertificateInfo;
+using T6 = PostMchsubjectalterapplymentRequest::FinanceInstitutionInfo;
+using T7 = PostMchsubjectalterapplymentRequest::LegalPersonInfo;
+using T8 = PostMchsubjectalterapplymentRequest::UboInfoList;
+using T9 = PostMchsubjectalterapplymentRequest::Addition;
+using T10 =
+    GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse::AuditRejectDetail;
+using T11 = GetMchsubjectalterapplymentByApplyIdResponse::AuditRejectDetail;
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "IDENTIFICATION_TYPE_IDCARD",
+    "IDENTIFICATION_TYPE_OVERSEA_PASSPORT",
+    "IDENTIFICATION_TYPE_HONGKONG_PASSPORT",
+    "IDENTIFICATION_TYPE_MACAO_PASSPORT",
+    "IDENTIFICATION_TYPE_TAIWAN_PASSPORT",
+    "IDENTIFICATION_TYPE_FOREIGN_RESIDENT",
+    "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT",
+    "IDENTIFICATION_TYPE_TAIWAN_RESIDENT",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 9};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "APPLYMENT_STATE_AUDITING",
+    "APPLYMENT_STATE_REJECTED",
+    "APPLYMENT_STATE_MODIFING",
+    "APPLYMENT_STATE_FINISHED",
+    "APPLYMENT_STATE_CANCELED",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 6};
+
+constexpr std::string_view kEnum2Names[] = {
+    "",
+    "ALTER_SCOPE_FULL",
+    "ALTER_SCOPE_BUSINESS_CERT",
+    "ALTER_SCOPE_UBO",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 4};
+
+constexpr std::string_view kEnum3Names[] = {
+    "",
+    "SUBJECT_TYPE_ENTERPRISE",
+    "SUBJECT_TYPE_INSTITUTIONS_CLONED",
+    "SUBJECT_TYPE_INDIVIDUAL",
+    "SUBJECT_TYPE_OTHERS",
+    "SUBJECT_TYPE_GOVERNMENT",
+    "SUBJECT_TYPE_MICRO",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 7};
+
+constexpr std::string_view kEnum4Names[] = {
+    "",
+    "CERTIFICATE_TYPE_2388",
+    "CERTIFICATE_TYPE_2389",
+    "CERTIFICATE_TYPE_2394",
+    "CERTIFICATE_TYPE_2395",
+    "CERTIFICATE_TYPE_2396",
+    "CERTIFICATE_TYPE_2520",
+    "CERTIFICATE_TYPE_2521",
+    "CERTIFICATE_TYPE_2522",
+    "CERTIFICATE_TYPE_2399",
+    "CERTIFICATE_TYPE_2400",
+};
+constexpr EnumTable kEnum4{kEnum4Names, 11};
+
+constexpr std::string_view kEnum5Names[] = {
+    "",
+    "FINANCE_TYPE_BANK_AGENT",
+    "FINANCE_TYPE_PAYMENT_AGENT",
+    "FINANCE_TYPE_INSURANCE",
+    "FINANCE_TYPE_TRADE_AND_SETTLE",
+    "FINANCE_TYPE_OTHER",
+};
+constexpr EnumTable kEnum5{kEnum5Names, 6};
+
+constexpr std::string_view kEnum6Names[] = {
+    "",
+    "LEGAL",
+    "SUPER",
+};
+constexpr EnumTable kEnum6{kEnum6Names, 3};
+
+constexpr std::string_view kEnum7Names[] = {
+    "",
+    "APPLYMENT_STATE_AUDITING",
+    "APPLYMENT_STATE_REJECTED",
+    "APPLYMENT_STATE_MODIFING",
+    "APPLYMENT_STATE_FINISHED",
+    "APPLYMENT_STATE_CANCELED",
+    "APPLYMENT_STATE_EDITTING",
+};
+constexpr EnumTable kEnum7{kEnum7Names, 7};
+
+constexpr std::string_view kEnum8Names[] = {
+    "",
+    "SUCCESS",
+    "FAIL",
+};
+constexpr EnumTable kEnum8{kEnum8Names, 3};
+
+constexpr std::string_view kEnum9Names[] = {
+    "",
+    "APPLYMENT_STATE_CANCELED",
+};
+constexpr EnumTable kEnum9{kEnum9Names, 2};
+
+}  // namespace
+
+static void Serialize(Archive& a, T1& v);
+static void Serialize(Archive& a, T2& v);
+static void Serialize(Archive& a, T3& v);
+static void Serialize(Archive& a, T4& v);
+static void Serialize(Archive& a, T5& v);
+static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T7& v);
+static void Serialize(Archive& a, T8& v);
+static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T11& v);
+
+// POST v3/mchalterapply/mchcontactalterapplyment
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostMchcontactalterapplymentRequest*>(p);
+  a.Str("merchant_code", v.merchant_code);
+  a.Str("out_request_no", v.out_request_no);
+  a.Field("contact_info", v.contact_info);
+}
+constexpr std::string_view kEncrypted0[] = {"contact_info.contact_name",
+                                            "contact_info.contact_id_card_number",
+                                            "contact_info.mobile_phone"};
+constexpr internal::EndpointSpec kSpec0{
+    "POST v3/mchalterapply/mchcontactalterapplyment",
+    "POST",
+    "v3/mchalterapply/mchcontactalterapplyment",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    kEncrypted0,
+    3,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMchcontactalterapplymentRequest& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostMchcontactalterapplymentResponse& v) {
+  a.OptStr("apply_id", v.apply_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMchcontactalterapplyment::Prepare(const Client& client,
+                                                           const Request& request,
+                                                           CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
+                           &request.extra, &options);
+}
+Status PostMchcontactalterapplyment::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET
+// v3/mchalterapply/mchcontactalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}
+namespace {
+constexpr std::string_view kPath1[] = {"merchant_code", "out_request_no"};
+constexpr internal::EndpointSpec kSpec1{
+    "GET "
+    "v3/mchalterapply/mchcontactalterapplyment/merchant/{merchant_code}/out-request-no/"
+    "{out_request_no}",
+    "GET",
+    "v3/mchalterapply/mchcontactalterapplyment/merchant/{merchant_code}/out-request-no/"
+    "{out_request_no}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath1,
+    2,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a,
+               GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoRequest& v) {
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a,
+               GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse& v) {
+  a.OptStr("apply_id", v.apply_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptStr("merchant_code", v.merchant_code);
+  a.Field("state", v.state);
+  a.OptStr("audit_reject_reason", v.audit_reject_reason);
+  a.OptList("audit_reject_detail", v.audit_reject_detail);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNo::Prepare(
+    const Client& client, std::string_view merchant_code, std::string_view out_request_no,
+    const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(merchant_code), std::string(out_request_no)};
+  return internal::Prepare(client, kSpec1, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNo::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/mchalterapply/mchcontactalterapplyment/{apply_id}
+namespace {
+constexpr std::string_view kPath2[] = {"apply_id"};
+constexpr internal::EndpointSpec kSpec2{
+    "GET v3/mchalterapply/mchcontactalterapplyment/{apply_id}",
+    "GET",
+    "v3/mchalterapply/mchcontactalterapplyment/{apply_id}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath2,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetMchcontactalterapplymentByApplyIdRequest& v) { a.Extra(v.extra); }
+void Serialize(Archive& a, GetMchcontactalterapplymentByApplyIdResponse& v) {
+  a.OptStr("apply_id", v.apply_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptStr("merchant_code", v.merchant_code);
+  a.Field("state", v.state);
+  a.OptStr("audit_reject_reason", v.audit_reject_reason);
+  a.OptList("audit_reject_detail", v.audit_reject_detail);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetMchcontactalterapplymentByApplyId::Prepare(const Client& client,
+                                                                   std::string_view apply_id,
+                                                                   const Request& request,
+                                                                   CallOptions options) {
+  const std::string path[] = {std::string(apply_id)};
+  return internal::Prepare(client, kSpec2, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetMchcontactalterapplymentByApplyId::Parse(const ::wechatpay::Response& response,
+                                                   Response* out) {
+  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/mchalterapply/mchcontactalterapplyment/{apply_id}/revoke
+namespace {
+constexpr std::string_view kPath3[] = {"apply_id"};
+constexpr internal::EndpointSpec kSpec3{
+    "POST v3/mchalterapply/mchcontactalterapplyment/{apply_id}/revoke",
+    "POST",
+    "v3/mchalterapply/mchcontactalterapplyment/{apply_id}/revoke",
+    internal::Protocol::kApiV3,
+    false,
+    kPath3,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMchcontactalterapplymentByApplyIdRevokeRequest& v) {
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostMchcontactalterapplymentByApplyIdRevokeResponse& v) {
+  a.OptStr("apply_id", v.apply_id);
+  a.Field("state", v.state);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMchcontactalterapplymentByApplyIdRevoke::Prepare(const Client& client,
+                                                                          std::string_view apply_id,
+                                                                          const Request& request,
+                                                                          CallOptions options) {
+  const std::string path[] = {std::string(apply_id)};
+  return internal::Prepare(client, kSpec3, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status PostMchcontactalterapplymentByApplyIdRevoke::Parse(const ::wechatpay::Response& response,
+                                                          Response* out) {
+  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/mchalterapply/mchsubjectalterapplyment
+namespace {
+void Body4(Archive& a, void* p) {
+  auto& v = *static_cast<PostMchsubjectalterapplymentRequest*>(p);
+  a.Str("merchant_code", v.merchant_code);
+  a.Str("out_request_no", v.out_request_no);
+  a.Field("alter_scope", v.alter_scope);
+  a.Field("organization_type", v.organization_type);
+  a.OptBool("finance_institution", v.finance_institution);
+  a.Field("business_license_info", v.business_license_info);
+  a.Field("certificate_info", v.certificate_info);
+  a.Field("finance_institution_info", v.finance_institution_info);
+  a.Field("legal_person_info", v.legal_person_info);
+  a.OptList("ubo_info_list", v.ubo_info_list);
+  a.Field("addition", v.addition);
+}
+constexpr std::string_view kEncrypted4[] = {
+    "legal_person_info.card_name",    "legal_person_info.card_number",
+    "legal_person_info.card_address", "ubo_info_list[].card_name",
+    "ubo_info_list[].card_number",    "ubo_info_list[].card_address"};
+constexpr internal::EndpointSpec kSpec4{
+    "POST v3/mchalterapply/mchsubjectalterapplyment",
+    "POST",
+    "v3/mchalterapply/mchsubjectalterapplyment",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    kEncrypted4,
+    6,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMchsubjectalterapplymentRequest& v) {
+  Body4(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostMchsubjectalterapplymentResponse& v) {
+  a.OptStr("apply_id", v.apply_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMchsubjectalterapplyment::Prepare(const Client& client,
+                                                           const Request& request,
+                                                           CallOptions options) {
+  return internal::Prepare(client, kSpec4, nullptr, &request, nullptr, nullptr, &Body4,
+                           &request.extra, &options);
+}
+Status PostMchsubjectalterapplyment::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET
+// v3/mchalterapply/mchsubjectalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}
+namespace {
+constexpr std::string_view kPath5[] = {"merchant_code", "out_request_no"};
+constexpr internal::EndpointSpec kSpec5{
+    "GET "
+    "v3/mchalterapply/mchsubjectalterapplyment/merchant/{merchant_code}/out-request-no/"
+    "{out_request_no}",
+    "GET",
+    "v3/mchalterapply/mchsubjectalterapplyment/merchant/{merchant_code}/out-request-no/"
+    "{out_request_no}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath5,
+    2,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a,
+               GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoRequest& v) {
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a,
+               GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse& v) {
+  a.OptStr("merchant_code", v.merchant_code);
+  a.OptStr("apply_id", v.apply_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.Field("state", v.state);
+  a.OptStr("audit_reject_reason", v.audit_reject_reason);
+  a.OptList("audit_reject_detail", v.audit_reject_detail);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNo::Prepare(
+    const Client& client, std::string_view merchant_code, std::string_view out_request_no,
+    const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(merchant_code), std::string(out_request_no)};
+  return internal::Prepare(client, kSpec5, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNo::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/mchalterapply/mchsubjectalterapplyment/{apply_id}
+namespace {
+constexpr std::string_view kPath6[] = {"apply_id"};
+constexpr internal::EndpointSpec kSpec6{
+    "GET v3/mchalterapply/mchsubjectalterapplyment/{apply_id}",
+    "GET",
+    "v3/mchalterapply/mchsubjectalterapplyment/{apply_id}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath6,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetMchsubjectalterapplymentByApplyIdRequest& v) { a.Extra(v.extra); }
+void Serialize(Archive& a, GetMchsubjectalterapplymentByApplyIdResponse& v) {
+  a.OptStr("merchant_code", v.merchant_code);
+  a.OptStr("apply_id", v.apply_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.Field("state", v.state);
+  a.OptStr("audit_reject_reason", v.audit_reject_reason);
+  a.OptList("audit_reject_detail", v.audit_reject_detail);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetMchsubjectalterapplymentByApplyId::Prepare(const Client& client,
+                                                                   std::string_view apply_id,
+                                                                   const Request& request,
+                                                                   CallOptions options) {
+  const std::string path[] = {std::string(apply_id)};
+  return internal::Prepare(client, kSpec6, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetMchsubjectalterapplymentByApplyId::Parse(const ::wechatpay::Response& response,
+                                                   Response* out) {
+  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/mchalterapply/mchsubjectalterapplyment/{apply_id}/revoke
+namespace {
+constexpr std::string_view kPath7[] = {"apply_id"};
+constexpr internal::EndpointSpec kSpec7{
+    "POST v3/mchalterapply/mchsubjectalterapplyment/{apply_id}/revoke",
+    "POST",
+    "v3/mchalterapply/mchsubjectalterapplyment/{apply_id}/revoke",
+    internal::Protocol::kApiV3,
+    false,
+    kPath7,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMchsubjectalterapplymentByApplyIdRevokeRequest& v) {
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostMchsubjectalterapplymentByApplyIdRevokeResponse& v) {
+  a.Field("result", v.result);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMchsubjectalterapplymentByApplyIdRevoke::Prepare(const Client& client,
+                                                                          std::string_view apply_id,
+                                                                          const Request& request,
+                                                                          CallOptions options) {
+  const std::string path[] = {std::string(apply_id)};
+  return internal::Prepare(client, kSpec7, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status PostMchsubjectalterapplymentByApplyIdRevoke::Parse(const ::wechatpay::Response& response,
+                                                          Response* out) {
+  return internal::ParseResponse(kSpec7, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/mchalterapply/merchantnamealterapplyment
+namespace {
+void Body8(Archive& a, void* p) {
+  auto& v = *static_cast<PostMerchantnamealterapplymentRequest*>(p);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Str("out_request_no", v.out_request_no);
+  a.Str("merchant_shortname", v.merchant_shortname);
+}
+constexpr internal::EndpointSpec kSpec8{
+    "POST v3/mchalterapply/merchantnamealterapplyment",
+    "POST",
+    "v3/mchalterapply/merchantnamealterapplyment",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMerchantnamealterapplymentRequest& v) {
+  Body8(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostMerchantnamealterapplymentResponse& v) {
+  a.OptStr("apply_id", v.apply_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMerchantnamealterapplyment::Prepare(const Client& client,
+                                                             const Request& request,
+                                                             CallOptions options) {
+  return internal::Prepare(client, kSpec8, nullptr, &request, nullptr, nullptr, &Body8,
+                           &request.extra, &options);
+}
+Status PostMerchantnamealterapplyment::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec8, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET
+// v3/mchalterapply/merchantnamealterapplyment/merchant/{sub_mchid}/out-request-no/{out_request_no}
+namespace {
+constexpr std::string_view kPath9[] = {"sub_mchid", "out_request_no"};
+constexpr internal::EndpointSpec kSpec9{
+    "GET "
+    "v3/mchalterapply/merchantnamealterapplyment/merchant/{sub_mchid}/out-request-no/"
+    "{out_request_no}",
+    "GET",
+    "v3/mchalterapply/merchantnamealterapplyment/merchant/{sub_mchid}/out-request-no/"
+    "{out_request_no}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath9,
+    2,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoRequest& v) {
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoResponse& v) {
+  a.OptStr("apply_id", v.apply_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Field("state", v.state);
+  a.OptStr("audit_reject_reason", v.audit_reject_reason);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNo::Prepare(
+    const Client& client, std::string_view sub_mchid, std::string_view out_request_no,
+    const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(sub_mchid), std::string(out_request_no)};
+  return internal::Prepare(client, kSpec9, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNo::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec9, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/mchalterapply/merchantnamealterapplyment/{apply_id}
+namespace {
+constexpr std::string_view kPath10[] = {"apply_id"};
+constexpr internal::EndpointSpec kSpec10{
+    "GET v3/mchalterapply/merchantnamealterapplyment/{apply_id}",
+    "GET",
+    "v3/mchalterapply/merchantnamealterapplyment/{apply_id}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath10,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetMerchantnamealterapplymentByApplyIdRequest& v) { a.Extra(v.extra); }
+void Serialize(Archive& a, GetMerchantnamealterapplymentByApplyIdResponse& v) {
+  a.OptStr("apply_id", v.apply_id);
+  a.OptStr("out_request_no", v.out_request_no);
+  a.OptStr("merchant_code", v.merchant_code);
+  a.Field("state", v.state);
+  a.OptStr("audit_reject_reason", v.audit_reject_reason);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetMerchantnamealterapplymentByApplyId::Prepare(const Client& client,
+                                                                     std::string_view apply_id,
+                                                                     const Request& request,
+                                                                     CallOptions options) {
+  const std::string path[] = {std::string(apply_id)};
+  return internal::Prepare(client, kSpec10, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetMerchantnamealterapplymentByApplyId::Parse(const ::wechatpay::Response& response,
+                                                     Response* out) {
+  return internal::ParseResponse(kSpec10, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/mchalterapply/merchantnamealterapplyment/{apply_id}/revoke
+namespace {
+constexpr std::string_view kPath11[] = {"apply_id"};
+constexpr internal::EndpointSpec kSpec11{
+    "POST v3/mchalterapply/merchantnamealterapplyment/{apply_id}/revoke",
+    "POST",
+    "v3/mchalterapply/merchantnamealterapplyment/{apply_id}/revoke",
+    internal::Protocol::kApiV3,
+    false,
+    kPath11,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMerchantnamealterapplymentByApplyIdRevokeRequest& v) {
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostMerchantnamealterapplymentByApplyIdRevokeResponse& v) {
+  a.OptStr("apply_id", v.apply_id);
+  a.Field("state", v.state);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMerchantnamealterapplymentByApplyIdRevoke::Prepare(
+    const Client& client, std::string_view apply_id, const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(apply_id)};
+  return internal::Prepare(client, kSpec11, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status PostMerchantnamealterapplymentByApplyIdRevoke::Parse(const ::wechatpay::Response& response,
+                                                            Response* out) {
+  return internal::ParseResponse(kSpec11, response, &internal::SerializeErased<Response>, out);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.Str("contact_name", v.contact_name);
+  a.Field("contact_id_doc_type", v.contact_id_doc_type);
+  a.Str("contact_id_card_number", v.contact_id_card_number);
+  a.Str("contact_id_doc_copy", v.contact_id_doc_copy);
+  a.OptStr("contact_id_doc_copy_back", v.contact_id_doc_copy_back);
+  a.Str("contact_id_doc_period_begin", v.contact_id_doc_period_begin);
+  a.Str("contact_id_doc_period_end", v.contact_id_doc_period_end);
+  a.OptStr("business_authorization_letter", v.business_authorization_letter);
+  a.Str("mobile_phone", v.mobile_phone);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T2& v) {
+  a.OptStr("param_name", v.param_name);
+  a.OptStr("reject_reason", v.reject_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T3& v) {
+  a.OptStr("param_name", v.param_name);
+  a.OptStr("reject_reason", v.reject_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T4& v) {
+  a.Str("license_number", v.license_number);
+  a.Str("license_copy", v.license_copy);
+  a.Str("merchant_name", v.merchant_name);
+  a.Str("legal_person", v.legal_person);
+  a.OptStr("company_address", v.company_address);
+  a.OptStr("license_period_begin", v.license_period_begin);
+  a.OptStr("license_period_end", v.license_period_end);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T5& v) {
+  a.Field("cert_type", v.cert_type);
+  a.Str("cert_number", v.cert_number);
+  a.Str("cert_copy", v.cert_copy);
+  a.Str("merchant_name", v.merchant_name);
+  a.Str("legal_person", v.legal_person);
+  a.Str("company_address", v.company_address);
+  a.Str("cert_period_begin", v.cert_period_begin);
+  a.Str("cert_period_end", v.cert_period_end);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T6& v) {
+  a.Field("finance_type", v.finance_type);
+  a.StrList("finance_license_pics", v.finance_license_pics);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T7& v) {
+  a.Field("id_holder_type", v.id_holder_type);
+  a.Field("id_doc_type", v.id_doc_type);
+  a.OptStr("authorize_letter_copy", v.authorize_letter_copy);
+  a.OptStr("card_front", v.card_front);
+  a.OptStr("card_back", v.card_back);
+  a.OptStr("card_name", v.card_name);
+  a.OptStr("card_number", v.card_number);
+  a.OptStr("card_address", v.card_address);
+  a.OptStr("card_period_begin", v.card_period_begin);
+  a.OptStr("card_period_end", v.card_period_end);
+  a.OptBool("as_ubo", v.as_ubo);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
+  a.Field("id_doc_type", v.id_doc_type);
+  a.Str("card_front", v.card_front);
+  a.OptStr("card_back", v.card_back);
+  a.Str("card_name", v.card_name);
+  a.Str("card_number", v.card_number);
+  a.Str("card_address", v.card_address);
+  a.Str("card_period_begin", v.card_period_begin);
+  a.Str("card_period_end", v.card_period_end);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T9& v) {
+  a.OptStrList("bank_openaccount_license", v.bank_openaccount_license);
+  a.OptStrList("openaccount_approval", v.openaccount_approval);
+  a.OptStrList("legal_other_prove", v.legal_other_prove);
+  a.OptStrList("agency_prove", v.agency_prove);
+  a.OptStrList("ubo_prove", v.ubo_prove);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
+  a.OptStr("param_name", v.param_name);
+  a.OptStr("reject_reason", v.reject_reason);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
+  a.OptStr("param_name", v.param_name);
+  a.OptStr("reject_reason", v.reject_reason);
+  a.Extra(v.extra);
+}
+
+const EnumTable& EnumTableOf(T1::ContactIdDocType) { return kEnum0; }
+const EnumTable& EnumTableOf(
+    GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse::State) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(GetMchcontactalterapplymentByApplyIdResponse::State) { return kEnum1; }
+const EnumTable& EnumTableOf(PostMchcontactalterapplymentByApplyIdRevokeResponse::State) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(PostMchsubjectalterapplymentRequest::AlterScope) { return kEnum2; }
+const EnumTable& EnumTableOf(PostMchsubjectalterapplymentRequest::OrganizationType) {
+  return kEnum3;
+}
+const EnumTable& EnumTableOf(T5::CertType) { return kEnum4; }
+const EnumTable& EnumTableOf(T6::FinanceType) { return kEnum5; }
+const EnumTable& EnumTableOf(T7::IdHolderType) { return kEnum6; }
+const EnumTable& EnumTableOf(T7::IdDocType) { return kEnum0; }
+const EnumTable& EnumTableOf(
+    GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse::State) {
+  return kEnum7;
+}
+const EnumTable& EnumTableOf(GetMchsubjectalterapplymentByApplyIdResponse::State) { return kEnum7; }
+const EnumTable& EnumTableOf(PostMchsubjectalterapplymentByApplyIdRevokeResponse::Result_) {
+  return kEnum8;
+}
+const EnumTable& EnumTableOf(
+    GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoResponse::State) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(GetMerchantnamealterapplymentByApplyIdResponse::State) {
+  return kEnum1;
+}
+const EnumTable& EnumTableOf(PostMerchantnamealterapplymentByApplyIdRevokeResponse::State) {
+  return kEnum9;
+}
+
+}  // namespace wechatpay::models::v3::mchalterapply

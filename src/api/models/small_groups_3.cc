@@ -8,7 +8,6 @@
 #include <string_view>
 
 #include "api/models/archive.h"
-#include "wechatpay/models/v3/mchalterapply.h"
 #include "wechatpay/models/v3/med_ins.h"
 #include "wechatpay/models/v3/merchant.h"
 #include "wechatpay/models/v3/merchant_risk_manage.h"
@@ -22,897 +21,8 @@
 #include "wechatpay/models/v3/parking.h"
 #include "wechatpay/models/v3/partner_papay.h"
 #include "wechatpay/models/v3/partner_transfer.h"
-
-namespace wechatpay::models::v3::mchalterapply {
-
-namespace {
-
-using T1 = PostMchcontactalterapplymentRequest::ContactInfo;
-using T2 = GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse::AuditRejectDetail;
-using T3 = GetMchcontactalterapplymentByApplyIdResponse::AuditRejectDetail;
-using T4 = PostMchsubjectalterapplymentRequest::BusinessLicenseInfo;
-using T5 = PostMchsubjectalterapplymentRequest::CertificateInfo;
-using T6 = PostMchsubjectalterapplymentRequest::FinanceInstitutionInfo;
-using T7 = PostMchsubjectalterapplymentRequest::LegalPersonInfo;
-using T8 = PostMchsubjectalterapplymentRequest::UboInfoList;
-using T9 = PostMchsubjectalterapplymentRequest::Addition;
-using T10 =
-    GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse::AuditRejectDetail;
-using T11 = GetMchsubjectalterapplymentByApplyIdResponse::AuditRejectDetail;
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "IDENTIFICATION_TYPE_IDCARD",
-    "IDENTIFICATION_TYPE_OVERSEA_PASSPORT",
-    "IDENTIFICATION_TYPE_HONGKONG_PASSPORT",
-    "IDENTIFICATION_TYPE_MACAO_PASSPORT",
-    "IDENTIFICATION_TYPE_TAIWAN_PASSPORT",
-    "IDENTIFICATION_TYPE_FOREIGN_RESIDENT",
-    "IDENTIFICATION_TYPE_HONGKONG_MACAO_RESIDENT",
-    "IDENTIFICATION_TYPE_TAIWAN_RESIDENT",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 9};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "APPLYMENT_STATE_AUDITING",
-    "APPLYMENT_STATE_REJECTED",
-    "APPLYMENT_STATE_MODIFING",
-    "APPLYMENT_STATE_FINISHED",
-    "APPLYMENT_STATE_CANCELED",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 6};
-
-constexpr std::string_view kEnum2Names[] = {
-    "",
-    "ALTER_SCOPE_FULL",
-    "ALTER_SCOPE_BUSINESS_CERT",
-    "ALTER_SCOPE_UBO",
-};
-constexpr EnumTable kEnum2{kEnum2Names, 4};
-
-constexpr std::string_view kEnum3Names[] = {
-    "",
-    "SUBJECT_TYPE_ENTERPRISE",
-    "SUBJECT_TYPE_INSTITUTIONS_CLONED",
-    "SUBJECT_TYPE_INDIVIDUAL",
-    "SUBJECT_TYPE_OTHERS",
-    "SUBJECT_TYPE_GOVERNMENT",
-    "SUBJECT_TYPE_MICRO",
-};
-constexpr EnumTable kEnum3{kEnum3Names, 7};
-
-constexpr std::string_view kEnum4Names[] = {
-    "",
-    "CERTIFICATE_TYPE_2388",
-    "CERTIFICATE_TYPE_2389",
-    "CERTIFICATE_TYPE_2394",
-    "CERTIFICATE_TYPE_2395",
-    "CERTIFICATE_TYPE_2396",
-    "CERTIFICATE_TYPE_2520",
-    "CERTIFICATE_TYPE_2521",
-    "CERTIFICATE_TYPE_2522",
-    "CERTIFICATE_TYPE_2399",
-    "CERTIFICATE_TYPE_2400",
-};
-constexpr EnumTable kEnum4{kEnum4Names, 11};
-
-constexpr std::string_view kEnum5Names[] = {
-    "",
-    "FINANCE_TYPE_BANK_AGENT",
-    "FINANCE_TYPE_PAYMENT_AGENT",
-    "FINANCE_TYPE_INSURANCE",
-    "FINANCE_TYPE_TRADE_AND_SETTLE",
-    "FINANCE_TYPE_OTHER",
-};
-constexpr EnumTable kEnum5{kEnum5Names, 6};
-
-constexpr std::string_view kEnum6Names[] = {
-    "",
-    "LEGAL",
-    "SUPER",
-};
-constexpr EnumTable kEnum6{kEnum6Names, 3};
-
-constexpr std::string_view kEnum7Names[] = {
-    "",
-    "APPLYMENT_STATE_AUDITING",
-    "APPLYMENT_STATE_REJECTED",
-    "APPLYMENT_STATE_MODIFING",
-    "APPLYMENT_STATE_FINISHED",
-    "APPLYMENT_STATE_CANCELED",
-    "APPLYMENT_STATE_EDITTING",
-};
-constexpr EnumTable kEnum7{kEnum7Names, 7};
-
-constexpr std::string_view kEnum8Names[] = {
-    "",
-    "SUCCESS",
-    "FAIL",
-};
-constexpr EnumTable kEnum8{kEnum8Names, 3};
-
-constexpr std::string_view kEnum9Names[] = {
-    "",
-    "APPLYMENT_STATE_CANCELED",
-};
-constexpr EnumTable kEnum9{kEnum9Names, 2};
-
-}  // namespace
-
-static void Serialize(Archive& a, T1& v);
-static void Serialize(Archive& a, T2& v);
-static void Serialize(Archive& a, T3& v);
-static void Serialize(Archive& a, T4& v);
-static void Serialize(Archive& a, T5& v);
-static void Serialize(Archive& a, T6& v);
-static void Serialize(Archive& a, T7& v);
-static void Serialize(Archive& a, T8& v);
-static void Serialize(Archive& a, T9& v);
-static void Serialize(Archive& a, T10& v);
-static void Serialize(Archive& a, T11& v);
-
-// POST v3/mchalterapply/mchcontactalterapplyment
-namespace {
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostMchcontactalterapplymentRequest*>(p);
-  a.Str("merchant_code", v.merchant_code);
-  a.Str("out_request_no", v.out_request_no);
-  a.Field("contact_info", v.contact_info);
-}
-constexpr std::string_view kEncrypted0[] = {"contact_info.contact_name",
-                                            "contact_info.contact_id_card_number",
-                                            "contact_info.mobile_phone"};
-constexpr internal::EndpointSpec kSpec0{
-    "POST v3/mchalterapply/mchcontactalterapplyment",
-    "POST",
-    "v3/mchalterapply/mchcontactalterapplyment",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    kEncrypted0,
-    3,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMchcontactalterapplymentRequest& v) {
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostMchcontactalterapplymentResponse& v) {
-  a.OptStr("apply_id", v.apply_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMchcontactalterapplyment::Prepare(const Client& client,
-                                                           const Request& request,
-                                                           CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
-                           &request.extra, &options);
-}
-Status PostMchcontactalterapplyment::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET
-// v3/mchalterapply/mchcontactalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}
-namespace {
-constexpr std::string_view kPath1[] = {"merchant_code", "out_request_no"};
-constexpr internal::EndpointSpec kSpec1{
-    "GET "
-    "v3/mchalterapply/mchcontactalterapplyment/merchant/{merchant_code}/out-request-no/"
-    "{out_request_no}",
-    "GET",
-    "v3/mchalterapply/mchcontactalterapplyment/merchant/{merchant_code}/out-request-no/"
-    "{out_request_no}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath1,
-    2,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a,
-               GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoRequest& v) {
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a,
-               GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse& v) {
-  a.OptStr("apply_id", v.apply_id);
-  a.OptStr("out_request_no", v.out_request_no);
-  a.OptStr("merchant_code", v.merchant_code);
-  a.Field("state", v.state);
-  a.OptStr("audit_reject_reason", v.audit_reject_reason);
-  a.OptList("audit_reject_detail", v.audit_reject_detail);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNo::Prepare(
-    const Client& client, std::string_view merchant_code, std::string_view out_request_no,
-    const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(merchant_code), std::string(out_request_no)};
-  return internal::Prepare(client, kSpec1, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNo::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/mchalterapply/mchcontactalterapplyment/{apply_id}
-namespace {
-constexpr std::string_view kPath2[] = {"apply_id"};
-constexpr internal::EndpointSpec kSpec2{
-    "GET v3/mchalterapply/mchcontactalterapplyment/{apply_id}",
-    "GET",
-    "v3/mchalterapply/mchcontactalterapplyment/{apply_id}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath2,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetMchcontactalterapplymentByApplyIdRequest& v) { a.Extra(v.extra); }
-void Serialize(Archive& a, GetMchcontactalterapplymentByApplyIdResponse& v) {
-  a.OptStr("apply_id", v.apply_id);
-  a.OptStr("out_request_no", v.out_request_no);
-  a.OptStr("merchant_code", v.merchant_code);
-  a.Field("state", v.state);
-  a.OptStr("audit_reject_reason", v.audit_reject_reason);
-  a.OptList("audit_reject_detail", v.audit_reject_detail);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetMchcontactalterapplymentByApplyId::Prepare(const Client& client,
-                                                                   std::string_view apply_id,
-                                                                   const Request& request,
-                                                                   CallOptions options) {
-  const std::string path[] = {std::string(apply_id)};
-  return internal::Prepare(client, kSpec2, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetMchcontactalterapplymentByApplyId::Parse(const ::wechatpay::Response& response,
-                                                   Response* out) {
-  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/mchalterapply/mchcontactalterapplyment/{apply_id}/revoke
-namespace {
-constexpr std::string_view kPath3[] = {"apply_id"};
-constexpr internal::EndpointSpec kSpec3{
-    "POST v3/mchalterapply/mchcontactalterapplyment/{apply_id}/revoke",
-    "POST",
-    "v3/mchalterapply/mchcontactalterapplyment/{apply_id}/revoke",
-    internal::Protocol::kApiV3,
-    false,
-    kPath3,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMchcontactalterapplymentByApplyIdRevokeRequest& v) {
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostMchcontactalterapplymentByApplyIdRevokeResponse& v) {
-  a.OptStr("apply_id", v.apply_id);
-  a.Field("state", v.state);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMchcontactalterapplymentByApplyIdRevoke::Prepare(const Client& client,
-                                                                          std::string_view apply_id,
-                                                                          const Request& request,
-                                                                          CallOptions options) {
-  const std::string path[] = {std::string(apply_id)};
-  return internal::Prepare(client, kSpec3, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status PostMchcontactalterapplymentByApplyIdRevoke::Parse(const ::wechatpay::Response& response,
-                                                          Response* out) {
-  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/mchalterapply/mchsubjectalterapplyment
-namespace {
-void Body4(Archive& a, void* p) {
-  auto& v = *static_cast<PostMchsubjectalterapplymentRequest*>(p);
-  a.Str("merchant_code", v.merchant_code);
-  a.Str("out_request_no", v.out_request_no);
-  a.Field("alter_scope", v.alter_scope);
-  a.Field("organization_type", v.organization_type);
-  a.OptBool("finance_institution", v.finance_institution);
-  a.Field("business_license_info", v.business_license_info);
-  a.Field("certificate_info", v.certificate_info);
-  a.Field("finance_institution_info", v.finance_institution_info);
-  a.Field("legal_person_info", v.legal_person_info);
-  a.OptList("ubo_info_list", v.ubo_info_list);
-  a.Field("addition", v.addition);
-}
-constexpr std::string_view kEncrypted4[] = {
-    "legal_person_info.card_name",    "legal_person_info.card_number",
-    "legal_person_info.card_address", "ubo_info_list[].card_name",
-    "ubo_info_list[].card_number",    "ubo_info_list[].card_address"};
-constexpr internal::EndpointSpec kSpec4{
-    "POST v3/mchalterapply/mchsubjectalterapplyment",
-    "POST",
-    "v3/mchalterapply/mchsubjectalterapplyment",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    kEncrypted4,
-    6,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMchsubjectalterapplymentRequest& v) {
-  Body4(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostMchsubjectalterapplymentResponse& v) {
-  a.OptStr("apply_id", v.apply_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMchsubjectalterapplyment::Prepare(const Client& client,
-                                                           const Request& request,
-                                                           CallOptions options) {
-  return internal::Prepare(client, kSpec4, nullptr, &request, nullptr, nullptr, &Body4,
-                           &request.extra, &options);
-}
-Status PostMchsubjectalterapplyment::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET
-// v3/mchalterapply/mchsubjectalterapplyment/merchant/{merchant_code}/out-request-no/{out_request_no}
-namespace {
-constexpr std::string_view kPath5[] = {"merchant_code", "out_request_no"};
-constexpr internal::EndpointSpec kSpec5{
-    "GET "
-    "v3/mchalterapply/mchsubjectalterapplyment/merchant/{merchant_code}/out-request-no/"
-    "{out_request_no}",
-    "GET",
-    "v3/mchalterapply/mchsubjectalterapplyment/merchant/{merchant_code}/out-request-no/"
-    "{out_request_no}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath5,
-    2,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a,
-               GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoRequest& v) {
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a,
-               GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse& v) {
-  a.OptStr("merchant_code", v.merchant_code);
-  a.OptStr("apply_id", v.apply_id);
-  a.OptStr("out_request_no", v.out_request_no);
-  a.Field("state", v.state);
-  a.OptStr("audit_reject_reason", v.audit_reject_reason);
-  a.OptList("audit_reject_detail", v.audit_reject_detail);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNo::Prepare(
-    const Client& client, std::string_view merchant_code, std::string_view out_request_no,
-    const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(merchant_code), std::string(out_request_no)};
-  return internal::Prepare(client, kSpec5, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNo::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/mchalterapply/mchsubjectalterapplyment/{apply_id}
-namespace {
-constexpr std::string_view kPath6[] = {"apply_id"};
-constexpr internal::EndpointSpec kSpec6{
-    "GET v3/mchalterapply/mchsubjectalterapplyment/{apply_id}",
-    "GET",
-    "v3/mchalterapply/mchsubjectalterapplyment/{apply_id}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath6,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetMchsubjectalterapplymentByApplyIdRequest& v) { a.Extra(v.extra); }
-void Serialize(Archive& a, GetMchsubjectalterapplymentByApplyIdResponse& v) {
-  a.OptStr("merchant_code", v.merchant_code);
-  a.OptStr("apply_id", v.apply_id);
-  a.OptStr("out_request_no", v.out_request_no);
-  a.Field("state", v.state);
-  a.OptStr("audit_reject_reason", v.audit_reject_reason);
-  a.OptList("audit_reject_detail", v.audit_reject_detail);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetMchsubjectalterapplymentByApplyId::Prepare(const Client& client,
-                                                                   std::string_view apply_id,
-                                                                   const Request& request,
-                                                                   CallOptions options) {
-  const std::string path[] = {std::string(apply_id)};
-  return internal::Prepare(client, kSpec6, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetMchsubjectalterapplymentByApplyId::Parse(const ::wechatpay::Response& response,
-                                                   Response* out) {
-  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/mchalterapply/mchsubjectalterapplyment/{apply_id}/revoke
-namespace {
-constexpr std::string_view kPath7[] = {"apply_id"};
-constexpr internal::EndpointSpec kSpec7{
-    "POST v3/mchalterapply/mchsubjectalterapplyment/{apply_id}/revoke",
-    "POST",
-    "v3/mchalterapply/mchsubjectalterapplyment/{apply_id}/revoke",
-    internal::Protocol::kApiV3,
-    false,
-    kPath7,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMchsubjectalterapplymentByApplyIdRevokeRequest& v) {
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostMchsubjectalterapplymentByApplyIdRevokeResponse& v) {
-  a.Field("result", v.result);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMchsubjectalterapplymentByApplyIdRevoke::Prepare(const Client& client,
-                                                                          std::string_view apply_id,
-                                                                          const Request& request,
-                                                                          CallOptions options) {
-  const std::string path[] = {std::string(apply_id)};
-  return internal::Prepare(client, kSpec7, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status PostMchsubjectalterapplymentByApplyIdRevoke::Parse(const ::wechatpay::Response& response,
-                                                          Response* out) {
-  return internal::ParseResponse(kSpec7, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/mchalterapply/merchantnamealterapplyment
-namespace {
-void Body8(Archive& a, void* p) {
-  auto& v = *static_cast<PostMerchantnamealterapplymentRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("out_request_no", v.out_request_no);
-  a.Str("merchant_shortname", v.merchant_shortname);
-}
-constexpr internal::EndpointSpec kSpec8{
-    "POST v3/mchalterapply/merchantnamealterapplyment",
-    "POST",
-    "v3/mchalterapply/merchantnamealterapplyment",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMerchantnamealterapplymentRequest& v) {
-  Body8(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostMerchantnamealterapplymentResponse& v) {
-  a.OptStr("apply_id", v.apply_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMerchantnamealterapplyment::Prepare(const Client& client,
-                                                             const Request& request,
-                                                             CallOptions options) {
-  return internal::Prepare(client, kSpec8, nullptr, &request, nullptr, nullptr, &Body8,
-                           &request.extra, &options);
-}
-Status PostMerchantnamealterapplyment::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec8, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET
-// v3/mchalterapply/merchantnamealterapplyment/merchant/{sub_mchid}/out-request-no/{out_request_no}
-namespace {
-constexpr std::string_view kPath9[] = {"sub_mchid", "out_request_no"};
-constexpr internal::EndpointSpec kSpec9{
-    "GET "
-    "v3/mchalterapply/merchantnamealterapplyment/merchant/{sub_mchid}/out-request-no/"
-    "{out_request_no}",
-    "GET",
-    "v3/mchalterapply/merchantnamealterapplyment/merchant/{sub_mchid}/out-request-no/"
-    "{out_request_no}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath9,
-    2,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoRequest& v) {
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoResponse& v) {
-  a.OptStr("apply_id", v.apply_id);
-  a.OptStr("out_request_no", v.out_request_no);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Field("state", v.state);
-  a.OptStr("audit_reject_reason", v.audit_reject_reason);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNo::Prepare(
-    const Client& client, std::string_view sub_mchid, std::string_view out_request_no,
-    const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(sub_mchid), std::string(out_request_no)};
-  return internal::Prepare(client, kSpec9, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNo::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec9, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/mchalterapply/merchantnamealterapplyment/{apply_id}
-namespace {
-constexpr std::string_view kPath10[] = {"apply_id"};
-constexpr internal::EndpointSpec kSpec10{
-    "GET v3/mchalterapply/merchantnamealterapplyment/{apply_id}",
-    "GET",
-    "v3/mchalterapply/merchantnamealterapplyment/{apply_id}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath10,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetMerchantnamealterapplymentByApplyIdRequest& v) { a.Extra(v.extra); }
-void Serialize(Archive& a, GetMerchantnamealterapplymentByApplyIdResponse& v) {
-  a.OptStr("apply_id", v.apply_id);
-  a.OptStr("out_request_no", v.out_request_no);
-  a.OptStr("merchant_code", v.merchant_code);
-  a.Field("state", v.state);
-  a.OptStr("audit_reject_reason", v.audit_reject_reason);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetMerchantnamealterapplymentByApplyId::Prepare(const Client& client,
-                                                                     std::string_view apply_id,
-                                                                     const Request& request,
-                                                                     CallOptions options) {
-  const std::string path[] = {std::string(apply_id)};
-  return internal::Prepare(client, kSpec10, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetMerchantnamealterapplymentByApplyId::Parse(const ::wechatpay::Response& response,
-                                                     Response* out) {
-  return internal::ParseResponse(kSpec10, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/mchalterapply/merchantnamealterapplyment/{apply_id}/revoke
-namespace {
-constexpr std::string_view kPath11[] = {"apply_id"};
-constexpr internal::EndpointSpec kSpec11{
-    "POST v3/mchalterapply/merchantnamealterapplyment/{apply_id}/revoke",
-    "POST",
-    "v3/mchalterapply/merchantnamealterapplyment/{apply_id}/revoke",
-    internal::Protocol::kApiV3,
-    false,
-    kPath11,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostMerchantnamealterapplymentByApplyIdRevokeRequest& v) {
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostMerchantnamealterapplymentByApplyIdRevokeResponse& v) {
-  a.OptStr("apply_id", v.apply_id);
-  a.Field("state", v.state);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostMerchantnamealterapplymentByApplyIdRevoke::Prepare(
-    const Client& client, std::string_view apply_id, const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(apply_id)};
-  return internal::Prepare(client, kSpec11, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status PostMerchantnamealterapplymentByApplyIdRevoke::Parse(const ::wechatpay::Response& response,
-                                                            Response* out) {
-  return internal::ParseResponse(kSpec11, response, &internal::SerializeErased<Response>, out);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.Str("contact_name", v.contact_name);
-  a.Field("contact_id_doc_type", v.contact_id_doc_type);
-  a.Str("contact_id_card_number", v.contact_id_card_number);
-  a.Str("contact_id_doc_copy", v.contact_id_doc_copy);
-  a.OptStr("contact_id_doc_copy_back", v.contact_id_doc_copy_back);
-  a.Str("contact_id_doc_period_begin", v.contact_id_doc_period_begin);
-  a.Str("contact_id_doc_period_end", v.contact_id_doc_period_end);
-  a.OptStr("business_authorization_letter", v.business_authorization_letter);
-  a.Str("mobile_phone", v.mobile_phone);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T2& v) {
-  a.OptStr("param_name", v.param_name);
-  a.OptStr("reject_reason", v.reject_reason);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T3& v) {
-  a.OptStr("param_name", v.param_name);
-  a.OptStr("reject_reason", v.reject_reason);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T4& v) {
-  a.Str("license_number", v.license_number);
-  a.Str("license_copy", v.license_copy);
-  a.Str("merchant_name", v.merchant_name);
-  a.Str("legal_person", v.legal_person);
-  a.OptStr("company_address", v.company_address);
-  a.OptStr("license_period_begin", v.license_period_begin);
-  a.OptStr("license_period_end", v.license_period_end);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T5& v) {
-  a.Field("cert_type", v.cert_type);
-  a.Str("cert_number", v.cert_number);
-  a.Str("cert_copy", v.cert_copy);
-  a.Str("merchant_name", v.merchant_name);
-  a.Str("legal_person", v.legal_person);
-  a.Str("company_address", v.company_address);
-  a.Str("cert_period_begin", v.cert_period_begin);
-  a.Str("cert_period_end", v.cert_period_end);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T6& v) {
-  a.Field("finance_type", v.finance_type);
-  a.StrList("finance_license_pics", v.finance_license_pics);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T7& v) {
-  a.Field("id_holder_type", v.id_holder_type);
-  a.Field("id_doc_type", v.id_doc_type);
-  a.OptStr("authorize_letter_copy", v.authorize_letter_copy);
-  a.OptStr("card_front", v.card_front);
-  a.OptStr("card_back", v.card_back);
-  a.OptStr("card_name", v.card_name);
-  a.OptStr("card_number", v.card_number);
-  a.OptStr("card_address", v.card_address);
-  a.OptStr("card_period_begin", v.card_period_begin);
-  a.OptStr("card_period_end", v.card_period_end);
-  a.OptBool("as_ubo", v.as_ubo);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T8& v) {
-  a.Field("id_doc_type", v.id_doc_type);
-  a.Str("card_front", v.card_front);
-  a.OptStr("card_back", v.card_back);
-  a.Str("card_name", v.card_name);
-  a.Str("card_number", v.card_number);
-  a.Str("card_address", v.card_address);
-  a.Str("card_period_begin", v.card_period_begin);
-  a.Str("card_period_end", v.card_period_end);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T9& v) {
-  a.OptStrList("bank_openaccount_license", v.bank_openaccount_license);
-  a.OptStrList("openaccount_approval", v.openaccount_approval);
-  a.OptStrList("legal_other_prove", v.legal_other_prove);
-  a.OptStrList("agency_prove", v.agency_prove);
-  a.OptStrList("ubo_prove", v.ubo_prove);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T10& v) {
-  a.OptStr("param_name", v.param_name);
-  a.OptStr("reject_reason", v.reject_reason);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T11& v) {
-  a.OptStr("param_name", v.param_name);
-  a.OptStr("reject_reason", v.reject_reason);
-  a.Extra(v.extra);
-}
-
-T1::ContactInfo() = default;
-T1::~ContactInfo() = default;
-PostMchcontactalterapplymentRequest::PostMchcontactalterapplymentRequest() = default;
-PostMchcontactalterapplymentRequest::~PostMchcontactalterapplymentRequest() = default;
-PostMchcontactalterapplymentResponse::PostMchcontactalterapplymentResponse() = default;
-PostMchcontactalterapplymentResponse::~PostMchcontactalterapplymentResponse() = default;
-GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoRequest::
-    GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoRequest() = default;
-GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoRequest::
-    ~GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoRequest() = default;
-T2::AuditRejectDetail() = default;
-T2::~AuditRejectDetail() = default;
-GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse::
-    GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse() = default;
-GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse::
-    ~GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse() = default;
-GetMchcontactalterapplymentByApplyIdRequest::GetMchcontactalterapplymentByApplyIdRequest() =
-    default;
-GetMchcontactalterapplymentByApplyIdRequest::~GetMchcontactalterapplymentByApplyIdRequest() =
-    default;
-T3::AuditRejectDetail() = default;
-T3::~AuditRejectDetail() = default;
-GetMchcontactalterapplymentByApplyIdResponse::GetMchcontactalterapplymentByApplyIdResponse() =
-    default;
-GetMchcontactalterapplymentByApplyIdResponse::~GetMchcontactalterapplymentByApplyIdResponse() =
-    default;
-PostMchcontactalterapplymentByApplyIdRevokeRequest::
-    PostMchcontactalterapplymentByApplyIdRevokeRequest() = default;
-PostMchcontactalterapplymentByApplyIdRevokeRequest::
-    ~PostMchcontactalterapplymentByApplyIdRevokeRequest() = default;
-PostMchcontactalterapplymentByApplyIdRevokeResponse::
-    PostMchcontactalterapplymentByApplyIdRevokeResponse() = default;
-PostMchcontactalterapplymentByApplyIdRevokeResponse::
-    ~PostMchcontactalterapplymentByApplyIdRevokeResponse() = default;
-T4::BusinessLicenseInfo() = default;
-T4::~BusinessLicenseInfo() = default;
-T5::CertificateInfo() = default;
-T5::~CertificateInfo() = default;
-T6::FinanceInstitutionInfo() = default;
-T6::~FinanceInstitutionInfo() = default;
-T7::LegalPersonInfo() = default;
-T7::~LegalPersonInfo() = default;
-T8::UboInfoList() = default;
-T8::~UboInfoList() = default;
-T9::Addition() = default;
-T9::~Addition() = default;
-PostMchsubjectalterapplymentRequest::PostMchsubjectalterapplymentRequest() = default;
-PostMchsubjectalterapplymentRequest::~PostMchsubjectalterapplymentRequest() = default;
-PostMchsubjectalterapplymentResponse::PostMchsubjectalterapplymentResponse() = default;
-PostMchsubjectalterapplymentResponse::~PostMchsubjectalterapplymentResponse() = default;
-GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoRequest::
-    GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoRequest() = default;
-GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoRequest::
-    ~GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoRequest() = default;
-T10::AuditRejectDetail() = default;
-T10::~AuditRejectDetail() = default;
-GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse::
-    GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse() = default;
-GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse::
-    ~GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse() = default;
-GetMchsubjectalterapplymentByApplyIdRequest::GetMchsubjectalterapplymentByApplyIdRequest() =
-    default;
-GetMchsubjectalterapplymentByApplyIdRequest::~GetMchsubjectalterapplymentByApplyIdRequest() =
-    default;
-T11::AuditRejectDetail() = default;
-T11::~AuditRejectDetail() = default;
-GetMchsubjectalterapplymentByApplyIdResponse::GetMchsubjectalterapplymentByApplyIdResponse() =
-    default;
-GetMchsubjectalterapplymentByApplyIdResponse::~GetMchsubjectalterapplymentByApplyIdResponse() =
-    default;
-PostMchsubjectalterapplymentByApplyIdRevokeRequest::
-    PostMchsubjectalterapplymentByApplyIdRevokeRequest() = default;
-PostMchsubjectalterapplymentByApplyIdRevokeRequest::
-    ~PostMchsubjectalterapplymentByApplyIdRevokeRequest() = default;
-PostMchsubjectalterapplymentByApplyIdRevokeResponse::
-    PostMchsubjectalterapplymentByApplyIdRevokeResponse() = default;
-PostMchsubjectalterapplymentByApplyIdRevokeResponse::
-    ~PostMchsubjectalterapplymentByApplyIdRevokeResponse() = default;
-PostMerchantnamealterapplymentRequest::PostMerchantnamealterapplymentRequest() = default;
-PostMerchantnamealterapplymentRequest::~PostMerchantnamealterapplymentRequest() = default;
-PostMerchantnamealterapplymentResponse::PostMerchantnamealterapplymentResponse() = default;
-PostMerchantnamealterapplymentResponse::~PostMerchantnamealterapplymentResponse() = default;
-GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoRequest::
-    GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoRequest() = default;
-GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoRequest::
-    ~GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoRequest() = default;
-GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoResponse::
-    GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoResponse() = default;
-GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoResponse::
-    ~GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoResponse() = default;
-GetMerchantnamealterapplymentByApplyIdRequest::GetMerchantnamealterapplymentByApplyIdRequest() =
-    default;
-GetMerchantnamealterapplymentByApplyIdRequest::~GetMerchantnamealterapplymentByApplyIdRequest() =
-    default;
-GetMerchantnamealterapplymentByApplyIdResponse::GetMerchantnamealterapplymentByApplyIdResponse() =
-    default;
-GetMerchantnamealterapplymentByApplyIdResponse::~GetMerchantnamealterapplymentByApplyIdResponse() =
-    default;
-PostMerchantnamealterapplymentByApplyIdRevokeRequest::
-    PostMerchantnamealterapplymentByApplyIdRevokeRequest() = default;
-PostMerchantnamealterapplymentByApplyIdRevokeRequest::
-    ~PostMerchantnamealterapplymentByApplyIdRevokeRequest() = default;
-PostMerchantnamealterapplymentByApplyIdRevokeResponse::
-    PostMerchantnamealterapplymentByApplyIdRevokeResponse() = default;
-PostMerchantnamealterapplymentByApplyIdRevokeResponse::
-    ~PostMerchantnamealterapplymentByApplyIdRevokeResponse() = default;
-
-const EnumTable& EnumTableOf(T1::ContactIdDocType) { return kEnum0; }
-const EnumTable& EnumTableOf(
-    GetMchcontactalterapplymentMerchantByMerchantCodeOutRequestNoResponse::State) {
-  return kEnum1;
-}
-const EnumTable& EnumTableOf(GetMchcontactalterapplymentByApplyIdResponse::State) { return kEnum1; }
-const EnumTable& EnumTableOf(PostMchcontactalterapplymentByApplyIdRevokeResponse::State) {
-  return kEnum1;
-}
-const EnumTable& EnumTableOf(PostMchsubjectalterapplymentRequest::AlterScope) { return kEnum2; }
-const EnumTable& EnumTableOf(PostMchsubjectalterapplymentRequest::OrganizationType) {
-  return kEnum3;
-}
-const EnumTable& EnumTableOf(T5::CertType) { return kEnum4; }
-const EnumTable& EnumTableOf(T6::FinanceType) { return kEnum5; }
-const EnumTable& EnumTableOf(T7::IdHolderType) { return kEnum6; }
-const EnumTable& EnumTableOf(T7::IdDocType) { return kEnum0; }
-const EnumTable& EnumTableOf(
-    GetMchsubjectalterapplymentMerchantByMerchantCodeOutRequestNoResponse::State) {
-  return kEnum7;
-}
-const EnumTable& EnumTableOf(GetMchsubjectalterapplymentByApplyIdResponse::State) { return kEnum7; }
-const EnumTable& EnumTableOf(PostMchsubjectalterapplymentByApplyIdRevokeResponse::Result_) {
-  return kEnum8;
-}
-const EnumTable& EnumTableOf(
-    GetMerchantnamealterapplymentMerchantBySubMchidOutRequestNoResponse::State) {
-  return kEnum1;
-}
-const EnumTable& EnumTableOf(GetMerchantnamealterapplymentByApplyIdResponse::State) {
-  return kEnum1;
-}
-const EnumTable& EnumTableOf(PostMerchantnamealterapplymentByApplyIdRevokeResponse::State) {
-  return kEnum9;
-}
-
-}  // namespace wechatpay::models::v3::mchalterapply
+#include "wechatpay/models/v3/password_exempt_contract.h"
+#include "wechatpay/models/v3/pay_devices.h"
 
 namespace wechatpay::models::v3::med_ins {
 
@@ -1453,53 +563,6 @@ static void Serialize(Archive& a, T16& v) {
   a.Extra(v.extra);
 }
 
-T1::Payer() = default;
-T1::~Payer() = default;
-T2::Relative() = default;
-T2::~Relative() = default;
-T3::CashAddDetail() = default;
-T3::~CashAddDetail() = default;
-T4::CashReduceDetail() = default;
-T4::~CashReduceDetail() = default;
-T5::PassthroughRequestContent() = default;
-T5::~PassthroughRequestContent() = default;
-PostOrdersRequest::PostOrdersRequest() = default;
-PostOrdersRequest::~PostOrdersRequest() = default;
-T6::PassthroughResponseContent() = default;
-T6::~PassthroughResponseContent() = default;
-T7::CashAddDetail() = default;
-T7::~CashAddDetail() = default;
-T8::CashReduceDetail() = default;
-T8::~CashReduceDetail() = default;
-PostOrdersResponse::PostOrdersResponse() = default;
-PostOrdersResponse::~PostOrdersResponse() = default;
-GetOrdersMixTradeNoRequest::GetOrdersMixTradeNoRequest() = default;
-GetOrdersMixTradeNoRequest::~GetOrdersMixTradeNoRequest() = default;
-T9::PassthroughResponseContent() = default;
-T9::~PassthroughResponseContent() = default;
-T10::CashAddDetail() = default;
-T10::~CashAddDetail() = default;
-T11::CashReduceDetail() = default;
-T11::~CashReduceDetail() = default;
-T12::PassthroughRequestContent() = default;
-T12::~PassthroughRequestContent() = default;
-GetOrdersMixTradeNoResponse::GetOrdersMixTradeNoResponse() = default;
-GetOrdersMixTradeNoResponse::~GetOrdersMixTradeNoResponse() = default;
-GetOrdersOutTradeNoRequest::GetOrdersOutTradeNoRequest() = default;
-GetOrdersOutTradeNoRequest::~GetOrdersOutTradeNoRequest() = default;
-T13::PassthroughResponseContent() = default;
-T13::~PassthroughResponseContent() = default;
-T14::CashAddDetail() = default;
-T14::~CashAddDetail() = default;
-T15::CashReduceDetail() = default;
-T15::~CashReduceDetail() = default;
-T16::PassthroughRequestContent() = default;
-T16::~PassthroughRequestContent() = default;
-GetOrdersOutTradeNoResponse::GetOrdersOutTradeNoResponse() = default;
-GetOrdersOutTradeNoResponse::~GetOrdersOutTradeNoResponse() = default;
-PostRefundsNotifyRequest::PostRefundsNotifyRequest() = default;
-PostRefundsNotifyRequest::~PostRefundsNotifyRequest() = default;
-
 const EnumTable& EnumTableOf(PostOrdersRequest::MixPayType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostOrdersRequest::OrderType) { return kEnum1; }
 const EnumTable& EnumTableOf(T1::CardType) { return kEnum2; }
@@ -1918,43 +981,6 @@ static void Serialize(Archive& a, T2& v) {
   a.OptStr("sha256", v.sha256);
   a.Extra(v.extra);
 }
-
-GetFundBalanceByAccountTypeRequest::GetFundBalanceByAccountTypeRequest() = default;
-GetFundBalanceByAccountTypeRequest::~GetFundBalanceByAccountTypeRequest() = default;
-GetFundBalanceByAccountTypeResponse::GetFundBalanceByAccountTypeResponse() = default;
-GetFundBalanceByAccountTypeResponse::~GetFundBalanceByAccountTypeResponse() = default;
-GetFundDayendbalanceByAccountTypeRequest::GetFundDayendbalanceByAccountTypeRequest() = default;
-GetFundDayendbalanceByAccountTypeRequest::~GetFundDayendbalanceByAccountTypeRequest() = default;
-GetFundDayendbalanceByAccountTypeResponse::GetFundDayendbalanceByAccountTypeResponse() = default;
-GetFundDayendbalanceByAccountTypeResponse::~GetFundDayendbalanceByAccountTypeResponse() = default;
-PostFundWithdrawRequest::PostFundWithdrawRequest() = default;
-PostFundWithdrawRequest::~PostFundWithdrawRequest() = default;
-PostFundWithdrawResponse::PostFundWithdrawResponse() = default;
-PostFundWithdrawResponse::~PostFundWithdrawResponse() = default;
-GetFundWithdrawBillTypeRequest::GetFundWithdrawBillTypeRequest() = default;
-GetFundWithdrawBillTypeRequest::~GetFundWithdrawBillTypeRequest() = default;
-GetFundWithdrawBillTypeResponse::GetFundWithdrawBillTypeResponse() = default;
-GetFundWithdrawBillTypeResponse::~GetFundWithdrawBillTypeResponse() = default;
-GetFundWithdrawOutRequestNoRequest::GetFundWithdrawOutRequestNoRequest() = default;
-GetFundWithdrawOutRequestNoRequest::~GetFundWithdrawOutRequestNoRequest() = default;
-GetFundWithdrawOutRequestNoResponse::GetFundWithdrawOutRequestNoResponse() = default;
-GetFundWithdrawOutRequestNoResponse::~GetFundWithdrawOutRequestNoResponse() = default;
-GetFundWithdrawWithdrawIdRequest::GetFundWithdrawWithdrawIdRequest() = default;
-GetFundWithdrawWithdrawIdRequest::~GetFundWithdrawWithdrawIdRequest() = default;
-GetFundWithdrawWithdrawIdResponse::GetFundWithdrawWithdrawIdResponse() = default;
-GetFundWithdrawWithdrawIdResponse::~GetFundWithdrawWithdrawIdResponse() = default;
-T1::Meta() = default;
-T1::~Meta() = default;
-PostMediaUploadRequest::PostMediaUploadRequest() = default;
-PostMediaUploadRequest::~PostMediaUploadRequest() = default;
-PostMediaUploadResponse::PostMediaUploadResponse() = default;
-PostMediaUploadResponse::~PostMediaUploadResponse() = default;
-T2::Meta() = default;
-T2::~Meta() = default;
-PostMediaVideoUploadRequest::PostMediaVideoUploadRequest() = default;
-PostMediaVideoUploadRequest::~PostMediaVideoUploadRequest() = default;
-PostMediaVideoUploadResponse::PostMediaVideoUploadResponse() = default;
-PostMediaVideoUploadResponse::~PostMediaVideoUploadResponse() = default;
 
 const EnumTable& EnumTableOf(PostFundWithdrawRequest::AccountType) { return kEnum0; }
 const EnumTable& EnumTableOf(GetFundWithdrawBillTypeRequest::BillType) { return kEnum1; }
@@ -2461,49 +1487,6 @@ static void Serialize(Archive& a, T4& v) {
   a.Extra(v.extra);
 }
 
-PostEcTradeRiskQueryRiskTradesRequest::PostEcTradeRiskQueryRiskTradesRequest() = default;
-PostEcTradeRiskQueryRiskTradesRequest::~PostEcTradeRiskQueryRiskTradesRequest() = default;
-T1::RiskTradeList() = default;
-T1::~RiskTradeList() = default;
-PostEcTradeRiskQueryRiskTradesResponse::PostEcTradeRiskQueryRiskTradesResponse() = default;
-PostEcTradeRiskQueryRiskTradesResponse::~PostEcTradeRiskQueryRiskTradesResponse() = default;
-PostEcTradeRiskRecvDisposeResultRequest::PostEcTradeRiskRecvDisposeResultRequest() = default;
-PostEcTradeRiskRecvDisposeResultRequest::~PostEcTradeRiskRecvDisposeResultRequest() = default;
-PostEcTradeRiskRecvDisposeResultResponse::PostEcTradeRiskRecvDisposeResultResponse() = default;
-PostEcTradeRiskRecvDisposeResultResponse::~PostEcTradeRiskRecvDisposeResultResponse() = default;
-T2::RechargeFields() = default;
-T2::~RechargeFields() = default;
-T3::LivingExpensesFields() = default;
-T3::~LivingExpensesFields() = default;
-T4::SubOrders() = default;
-T4::~SubOrders() = default;
-PostReportTradeUnionInformationRequest::PostReportTradeUnionInformationRequest() = default;
-PostReportTradeUnionInformationRequest::~PostReportTradeUnionInformationRequest() = default;
-PostReportTradeUnionInformationResponse::PostReportTradeUnionInformationResponse() = default;
-PostReportTradeUnionInformationResponse::~PostReportTradeUnionInformationResponse() = default;
-GetTradeRiskInformationRequest::GetTradeRiskInformationRequest() = default;
-GetTradeRiskInformationRequest::~GetTradeRiskInformationRequest() = default;
-GetTradeRiskInformationResponse::GetTradeRiskInformationResponse() = default;
-GetTradeRiskInformationResponse::~GetTradeRiskInformationResponse() = default;
-PostTradeRiskResultRequest::PostTradeRiskResultRequest() = default;
-PostTradeRiskResultRequest::~PostTradeRiskResultRequest() = default;
-PostTradeRiskResultResponse::PostTradeRiskResultResponse() = default;
-PostTradeRiskResultResponse::~PostTradeRiskResultResponse() = default;
-DeleteViolationNotificationsRequest::DeleteViolationNotificationsRequest() = default;
-DeleteViolationNotificationsRequest::~DeleteViolationNotificationsRequest() = default;
-GetViolationNotificationsRequest::GetViolationNotificationsRequest() = default;
-GetViolationNotificationsRequest::~GetViolationNotificationsRequest() = default;
-GetViolationNotificationsResponse::GetViolationNotificationsResponse() = default;
-GetViolationNotificationsResponse::~GetViolationNotificationsResponse() = default;
-PostViolationNotificationsRequest::PostViolationNotificationsRequest() = default;
-PostViolationNotificationsRequest::~PostViolationNotificationsRequest() = default;
-PostViolationNotificationsResponse::PostViolationNotificationsResponse() = default;
-PostViolationNotificationsResponse::~PostViolationNotificationsResponse() = default;
-PutViolationNotificationsRequest::PutViolationNotificationsRequest() = default;
-PutViolationNotificationsRequest::~PutViolationNotificationsRequest() = default;
-PutViolationNotificationsResponse::PutViolationNotificationsResponse() = default;
-PutViolationNotificationsResponse::~PutViolationNotificationsResponse() = default;
-
 const EnumTable& EnumTableOf(GetTradeRiskInformationResponse::RiskType) { return kEnum0; }
 const EnumTable& EnumTableOf(GetTradeRiskInformationResponse::PunishType) { return kEnum1; }
 const EnumTable& EnumTableOf(PostTradeRiskResultRequest::RiskType) { return kEnum0; }
@@ -2608,19 +1591,6 @@ Status GetMerchantSettleRuleApplicationsByApplicationId::Parse(
     const ::wechatpay::Response& response, Response* out) {
   return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
 }
-
-PostMerchantSettleRuleApplicationsRequest::PostMerchantSettleRuleApplicationsRequest() = default;
-PostMerchantSettleRuleApplicationsRequest::~PostMerchantSettleRuleApplicationsRequest() = default;
-PostMerchantSettleRuleApplicationsResponse::PostMerchantSettleRuleApplicationsResponse() = default;
-PostMerchantSettleRuleApplicationsResponse::~PostMerchantSettleRuleApplicationsResponse() = default;
-GetMerchantSettleRuleApplicationsByApplicationIdRequest::
-    GetMerchantSettleRuleApplicationsByApplicationIdRequest() = default;
-GetMerchantSettleRuleApplicationsByApplicationIdRequest::
-    ~GetMerchantSettleRuleApplicationsByApplicationIdRequest() = default;
-GetMerchantSettleRuleApplicationsByApplicationIdResponse::
-    GetMerchantSettleRuleApplicationsByApplicationIdResponse() = default;
-GetMerchantSettleRuleApplicationsByApplicationIdResponse::
-    ~GetMerchantSettleRuleApplicationsByApplicationIdResponse() = default;
 
 }  // namespace wechatpay::models::v3::merchant_settlement
 
@@ -2990,59 +1960,6 @@ static void Serialize(Archive& a, T16& v) {
   a.Extra(v.extra);
 }
 
-T1::StoreBasics() = default;
-T1::~StoreBasics() = default;
-T2::StoreAddress() = default;
-T2::~StoreAddress() = default;
-T3::StoreBusiness() = default;
-T3::~StoreBusiness() = default;
-T4::StoreRecipient() = default;
-T4::~StoreRecipient() = default;
-PostStoresRequest::PostStoresRequest() = default;
-PostStoresRequest::~PostStoresRequest() = default;
-PostStoresResponse::PostStoresResponse() = default;
-PostStoresResponse::~PostStoresResponse() = default;
-GetStoresByStoreIdRequest::GetStoresByStoreIdRequest() = default;
-GetStoresByStoreIdRequest::~GetStoresByStoreIdRequest() = default;
-T5::StoreBasics() = default;
-T5::~StoreBasics() = default;
-T6::StoreAddress() = default;
-T6::~StoreAddress() = default;
-T7::StoreBusiness() = default;
-T7::~StoreBusiness() = default;
-T8::StoreRecipient() = default;
-T8::~StoreRecipient() = default;
-T9::StoreState() = default;
-T9::~StoreState() = default;
-GetStoresByStoreIdResponse::GetStoresByStoreIdResponse() = default;
-GetStoresByStoreIdResponse::~GetStoresByStoreIdResponse() = default;
-T10::StoreBasics() = default;
-T10::~StoreBasics() = default;
-T11::StoreAddress() = default;
-T11::~StoreAddress() = default;
-T12::StoreBusiness() = default;
-T12::~StoreBusiness() = default;
-PatchStoresByStoreIdRequest::PatchStoresByStoreIdRequest() = default;
-PatchStoresByStoreIdRequest::~PatchStoresByStoreIdRequest() = default;
-T13::StoreRecipient() = default;
-T13::~StoreRecipient() = default;
-PostStoresByStoreIdRecipientsBindRequest::PostStoresByStoreIdRecipientsBindRequest() = default;
-PostStoresByStoreIdRecipientsBindRequest::~PostStoresByStoreIdRecipientsBindRequest() = default;
-T14::FailedStoreRecipient() = default;
-T14::~FailedStoreRecipient() = default;
-PostStoresByStoreIdRecipientsBindResponse::PostStoresByStoreIdRecipientsBindResponse() = default;
-PostStoresByStoreIdRecipientsBindResponse::~PostStoresByStoreIdRecipientsBindResponse() = default;
-T15::StoreRecipient() = default;
-T15::~StoreRecipient() = default;
-PostStoresByStoreIdRecipientsUnbindRequest::PostStoresByStoreIdRecipientsUnbindRequest() = default;
-PostStoresByStoreIdRecipientsUnbindRequest::~PostStoresByStoreIdRecipientsUnbindRequest() = default;
-T16::FailedStoreRecipient() = default;
-T16::~FailedStoreRecipient() = default;
-PostStoresByStoreIdRecipientsUnbindResponse::PostStoresByStoreIdRecipientsUnbindResponse() =
-    default;
-PostStoresByStoreIdRecipientsUnbindResponse::~PostStoresByStoreIdRecipientsUnbindResponse() =
-    default;
-
 }  // namespace wechatpay::models::v3::merchant_store
 
 namespace wechatpay::models::v3::merchantfund {
@@ -3210,23 +2127,6 @@ static void Serialize(Archive& a, T4& v) {
   a.OptStr("self", v.self);
   a.Extra(v.extra);
 }
-
-GetMerchantIncomeRecordsRequest::GetMerchantIncomeRecordsRequest() = default;
-GetMerchantIncomeRecordsRequest::~GetMerchantIncomeRecordsRequest() = default;
-T1::Data() = default;
-T1::~Data() = default;
-T2::Links() = default;
-T2::~Links() = default;
-GetMerchantIncomeRecordsResponse::GetMerchantIncomeRecordsResponse() = default;
-GetMerchantIncomeRecordsResponse::~GetMerchantIncomeRecordsResponse() = default;
-GetPartnerIncomeRecordsRequest::GetPartnerIncomeRecordsRequest() = default;
-GetPartnerIncomeRecordsRequest::~GetPartnerIncomeRecordsRequest() = default;
-T3::Data() = default;
-T3::~Data() = default;
-T4::Links() = default;
-T4::~Links() = default;
-GetPartnerIncomeRecordsResponse::GetPartnerIncomeRecordsResponse() = default;
-GetPartnerIncomeRecordsResponse::~GetPartnerIncomeRecordsResponse() = default;
 
 const EnumTable& EnumTableOf(GetMerchantIncomeRecordsRequest::AccountType) { return kEnum0; }
 const EnumTable& EnumTableOf(T1::IncomeRecordType) { return kEnum1; }
@@ -3400,23 +2300,6 @@ Result<PreparedCall> PostUsersByOpenidCoupons::Prepare(const Client& client,
 Status PostUsersByOpenidCoupons::Parse(const ::wechatpay::Response& response, Response* out) {
   return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
 }
-
-GetStocksByStockIdRefundFlowRequest::GetStocksByStockIdRefundFlowRequest() = default;
-GetStocksByStockIdRefundFlowRequest::~GetStocksByStockIdRefundFlowRequest() = default;
-GetStocksByStockIdRefundFlowResponse::GetStocksByStockIdRefundFlowResponse() = default;
-GetStocksByStockIdRefundFlowResponse::~GetStocksByStockIdRefundFlowResponse() = default;
-GetStocksByStockIdSendFlowRequest::GetStocksByStockIdSendFlowRequest() = default;
-GetStocksByStockIdSendFlowRequest::~GetStocksByStockIdSendFlowRequest() = default;
-GetStocksByStockIdSendFlowResponse::GetStocksByStockIdSendFlowResponse() = default;
-GetStocksByStockIdSendFlowResponse::~GetStocksByStockIdSendFlowResponse() = default;
-GetStocksByStockIdUseFlowRequest::GetStocksByStockIdUseFlowRequest() = default;
-GetStocksByStockIdUseFlowRequest::~GetStocksByStockIdUseFlowRequest() = default;
-GetStocksByStockIdUseFlowResponse::GetStocksByStockIdUseFlowResponse() = default;
-GetStocksByStockIdUseFlowResponse::~GetStocksByStockIdUseFlowResponse() = default;
-PostUsersByOpenidCouponsRequest::PostUsersByOpenidCouponsRequest() = default;
-PostUsersByOpenidCouponsRequest::~PostUsersByOpenidCouponsRequest() = default;
-PostUsersByOpenidCouponsResponse::PostUsersByOpenidCouponsResponse() = default;
-PostUsersByOpenidCouponsResponse::~PostUsersByOpenidCouponsResponse() = default;
 
 const EnumTable& EnumTableOf(PostUsersByOpenidCouponsRequest::CardType) { return kEnum0; }
 
@@ -3994,67 +2877,6 @@ static void Serialize(Archive& a, T14& v) {
   a.Extra(v.extra);
 }
 
-PostAuthinfoRequest::PostAuthinfoRequest() = default;
-PostAuthinfoRequest::~PostAuthinfoRequest() = default;
-PostAuthinfoResponse::PostAuthinfoResponse() = default;
-PostAuthinfoResponse::~PostAuthinfoResponse() = default;
-T2::Identification() = default;
-T2::~Identification() = default;
-T1::FacepayUser() = default;
-T1::~FacepayUser() = default;
-T3::LimitBankCard() = default;
-T3::~LimitBankCard() = default;
-PostContractsPresignRequest::PostContractsPresignRequest() = default;
-PostContractsPresignRequest::~PostContractsPresignRequest() = default;
-PostContractsPresignResponse::PostContractsPresignResponse() = default;
-PostContractsPresignResponse::~PostContractsPresignResponse() = default;
-GetContractsByContractIdRequest::GetContractsByContractIdRequest() = default;
-GetContractsByContractIdRequest::~GetContractsByContractIdRequest() = default;
-GetContractsByContractIdResponse::GetContractsByContractIdResponse() = default;
-GetContractsByContractIdResponse::~GetContractsByContractIdResponse() = default;
-GetFaceCollectionsRequest::GetFaceCollectionsRequest() = default;
-GetFaceCollectionsRequest::~GetFaceCollectionsRequest() = default;
-T4::FaceCollections() = default;
-T4::~FaceCollections() = default;
-GetFaceCollectionsResponse::GetFaceCollectionsResponse() = default;
-GetFaceCollectionsResponse::~GetFaceCollectionsResponse() = default;
-GetFaceCollectionsByCollectionIdRequest::GetFaceCollectionsByCollectionIdRequest() = default;
-GetFaceCollectionsByCollectionIdRequest::~GetFaceCollectionsByCollectionIdRequest() = default;
-GetFaceCollectionsByCollectionIdResponse::GetFaceCollectionsByCollectionIdResponse() = default;
-GetFaceCollectionsByCollectionIdResponse::~GetFaceCollectionsByCollectionIdResponse() = default;
-PostRepaymentUrlRequest::PostRepaymentUrlRequest() = default;
-PostRepaymentUrlRequest::~PostRepaymentUrlRequest() = default;
-PostRepaymentUrlResponse::PostRepaymentUrlResponse() = default;
-PostRepaymentUrlResponse::~PostRepaymentUrlResponse() = default;
-T5::Amount() = default;
-T5::~Amount() = default;
-T6::SceneInfo() = default;
-T6::~SceneInfo() = default;
-T7::SettleInfo() = default;
-T7::~SettleInfo() = default;
-T8::Business() = default;
-T8::~Business() = default;
-PostTransactionsRequest::PostTransactionsRequest() = default;
-PostTransactionsRequest::~PostTransactionsRequest() = default;
-T9::Payer() = default;
-T9::~Payer() = default;
-T10::Amount() = default;
-T10::~Amount() = default;
-T11::SceneInfo() = default;
-T11::~SceneInfo() = default;
-PostTransactionsResponse::PostTransactionsResponse() = default;
-PostTransactionsResponse::~PostTransactionsResponse() = default;
-GetTransactionsOutTradeNoRequest::GetTransactionsOutTradeNoRequest() = default;
-GetTransactionsOutTradeNoRequest::~GetTransactionsOutTradeNoRequest() = default;
-T12::Payer() = default;
-T12::~Payer() = default;
-T13::Amount() = default;
-T13::~Amount() = default;
-T14::SceneInfo() = default;
-T14::~SceneInfo() = default;
-GetTransactionsOutTradeNoResponse::GetTransactionsOutTradeNoResponse() = default;
-GetTransactionsOutTradeNoResponse::~GetTransactionsOutTradeNoResponse() = default;
-
 const EnumTable& EnumTableOf(T2::IdentificationType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostContractsPresignRequest::ContractMode) { return kEnum1; }
 const EnumTable& EnumTableOf(GetContractsByContractIdResponse::ContractState) { return kEnum2; }
@@ -4337,41 +3159,6 @@ static void Serialize(Archive& a, T5& v) {
   a.Extra(v.extra);
 }
 
-GetOrganizationsRequest::GetOrganizationsRequest() = default;
-GetOrganizationsRequest::~GetOrganizationsRequest() = default;
-GetOrganizationsResponse::GetOrganizationsResponse() = default;
-GetOrganizationsResponse::~GetOrganizationsResponse() = default;
-GetOrganizationsByOrganizationIdUsersOutUserIdRequest::
-    GetOrganizationsByOrganizationIdUsersOutUserIdRequest() = default;
-GetOrganizationsByOrganizationIdUsersOutUserIdRequest::
-    ~GetOrganizationsByOrganizationIdUsersOutUserIdRequest() = default;
-T1::StudentInfo() = default;
-T1::~StudentInfo() = default;
-T2::StaffInfo() = default;
-T2::~StaffInfo() = default;
-GetOrganizationsByOrganizationIdUsersOutUserIdResponse::
-    GetOrganizationsByOrganizationIdUsersOutUserIdResponse() = default;
-GetOrganizationsByOrganizationIdUsersOutUserIdResponse::
-    ~GetOrganizationsByOrganizationIdUsersOutUserIdResponse() = default;
-T3::StudentInfo() = default;
-T3::~StudentInfo() = default;
-T4::StaffInfo() = default;
-T4::~StaffInfo() = default;
-PatchOrganizationsByOrganizationIdUsersOutUserIdRequest::
-    PatchOrganizationsByOrganizationIdUsersOutUserIdRequest() = default;
-PatchOrganizationsByOrganizationIdUsersOutUserIdRequest::
-    ~PatchOrganizationsByOrganizationIdUsersOutUserIdRequest() = default;
-PostOrganizationsByOrganizationIdUsersUserIdTerminateContractRequest::
-    PostOrganizationsByOrganizationIdUsersUserIdTerminateContractRequest() = default;
-PostOrganizationsByOrganizationIdUsersUserIdTerminateContractRequest::
-    ~PostOrganizationsByOrganizationIdUsersUserIdTerminateContractRequest() = default;
-T5::WebInitData() = default;
-T5::~WebInitData() = default;
-PostTokensRequest::PostTokensRequest() = default;
-PostTokensRequest::~PostTokensRequest() = default;
-PostTokensResponse::PostTokensResponse() = default;
-PostTokensResponse::~PostTokensResponse() = default;
-
 const EnumTable& EnumTableOf(GetOrganizationsByOrganizationIdUsersOutUserIdResponse::UserType) {
   return kEnum0;
 }
@@ -4489,15 +3276,6 @@ Result<PreparedCall> PostAuthorizationPreauthorize::Prepare(const Client& client
 Status PostAuthorizationPreauthorize::Parse(const ::wechatpay::Response& response, Response* out) {
   return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
 }
-
-GetAuthorizationOpenidRequest::GetAuthorizationOpenidRequest() = default;
-GetAuthorizationOpenidRequest::~GetAuthorizationOpenidRequest() = default;
-GetAuthorizationOpenidResponse::GetAuthorizationOpenidResponse() = default;
-GetAuthorizationOpenidResponse::~GetAuthorizationOpenidResponse() = default;
-PostAuthorizationPreauthorizeRequest::PostAuthorizationPreauthorizeRequest() = default;
-PostAuthorizationPreauthorizeRequest::~PostAuthorizationPreauthorizeRequest() = default;
-PostAuthorizationPreauthorizeResponse::PostAuthorizationPreauthorizeResponse() = default;
-PostAuthorizationPreauthorizeResponse::~PostAuthorizationPreauthorizeResponse() = default;
 
 const EnumTable& EnumTableOf(GetAuthorizationOpenidResponse::State) { return kEnum0; }
 
@@ -5486,83 +4264,6 @@ static void Serialize(Archive& a, T22& v) {
   a.Extra(v.extra);
 }
 
-T3::FixedIntervalRule() = default;
-T3::~FixedIntervalRule() = default;
-T4::DurationSegmentRule() = default;
-T4::~DurationSegmentRule() = default;
-T5::PreEntryRule() = default;
-T5::~PreEntryRule() = default;
-T2::ChargingRule() = default;
-T2::~ChargingRule() = default;
-T1::ParkingLot() = default;
-T1::~ParkingLot() = default;
-PostRemindersApplicationRequest::PostRemindersApplicationRequest() = default;
-PostRemindersApplicationRequest::~PostRemindersApplicationRequest() = default;
-PostRemindersApplicationResponse::PostRemindersApplicationResponse() = default;
-PostRemindersApplicationResponse::~PostRemindersApplicationResponse() = default;
-GetRemindersApplicationQueryRequest::GetRemindersApplicationQueryRequest() = default;
-GetRemindersApplicationQueryRequest::~GetRemindersApplicationQueryRequest() = default;
-T9::FixedIntervalRule() = default;
-T9::~FixedIntervalRule() = default;
-T10::DurationSegmentRule() = default;
-T10::~DurationSegmentRule() = default;
-T11::PreEntryRule() = default;
-T11::~PreEntryRule() = default;
-T8::ChargingRule() = default;
-T8::~ChargingRule() = default;
-T7::ParkingLot() = default;
-T7::~ParkingLot() = default;
-T13::Fields() = default;
-T13::~Fields() = default;
-T12::AuditComment() = default;
-T12::~AuditComment() = default;
-T6::Application() = default;
-T6::~Application() = default;
-GetRemindersApplicationQueryResponse::GetRemindersApplicationQueryResponse() = default;
-GetRemindersApplicationQueryResponse::~GetRemindersApplicationQueryResponse() = default;
-PostRemindersApplicationWithdrawRequest::PostRemindersApplicationWithdrawRequest() = default;
-PostRemindersApplicationWithdrawRequest::~PostRemindersApplicationWithdrawRequest() = default;
-GetRemindersApplicationsRequest::GetRemindersApplicationsRequest() = default;
-GetRemindersApplicationsRequest::~GetRemindersApplicationsRequest() = default;
-T17::FixedIntervalRule() = default;
-T17::~FixedIntervalRule() = default;
-T18::DurationSegmentRule() = default;
-T18::~DurationSegmentRule() = default;
-T19::PreEntryRule() = default;
-T19::~PreEntryRule() = default;
-T16::ChargingRule() = default;
-T16::~ChargingRule() = default;
-T15::ParkingLot() = default;
-T15::~ParkingLot() = default;
-T21::Fields() = default;
-T21::~Fields() = default;
-T20::AuditComment() = default;
-T20::~AuditComment() = default;
-T14::ApplicationList() = default;
-T14::~ApplicationList() = default;
-GetRemindersApplicationsResponse::GetRemindersApplicationsResponse() = default;
-GetRemindersApplicationsResponse::~GetRemindersApplicationsResponse() = default;
-PostRemindersEntryRequest::PostRemindersEntryRequest() = default;
-PostRemindersEntryRequest::~PostRemindersEntryRequest() = default;
-PostRemindersEntryResponse::PostRemindersEntryResponse() = default;
-PostRemindersEntryResponse::~PostRemindersEntryResponse() = default;
-PostRemindersExitRequest::PostRemindersExitRequest() = default;
-PostRemindersExitRequest::~PostRemindersExitRequest() = default;
-T22::FeeItems() = default;
-T22::~FeeItems() = default;
-PostRemindersExtPaymentRequest::PostRemindersExtPaymentRequest() = default;
-PostRemindersExtPaymentRequest::~PostRemindersExtPaymentRequest() = default;
-PostRemindersParkingFeeRequest::PostRemindersParkingFeeRequest() = default;
-PostRemindersParkingFeeRequest::~PostRemindersParkingFeeRequest() = default;
-PostRemindersParkingFeeResponse::PostRemindersParkingFeeResponse() = default;
-PostRemindersParkingFeeResponse::~PostRemindersParkingFeeResponse() = default;
-GetRemindersParkingLotRequest::GetRemindersParkingLotRequest() = default;
-GetRemindersParkingLotRequest::~GetRemindersParkingLotRequest() = default;
-GetRemindersParkingLotResponse::GetRemindersParkingLotResponse() = default;
-GetRemindersParkingLotResponse::~GetRemindersParkingLotResponse() = default;
-PostRemindersPaymentRequest::PostRemindersPaymentRequest() = default;
-PostRemindersPaymentRequest::~PostRemindersPaymentRequest() = default;
-
 const EnumTable& EnumTableOf(T1::ParkingLotType) { return kEnum0; }
 const EnumTable& EnumTableOf(T2::RuleType) { return kEnum1; }
 const EnumTable& EnumTableOf(T2::FeeLimitType) { return kEnum2; }
@@ -5728,15 +4429,6 @@ static void Serialize(Archive& a, T2& v) {
   a.OptStr("currency", v.currency);
   a.Extra(v.extra);
 }
-
-PostContractsByContractIdFailNotifyRequest::PostContractsByContractIdFailNotifyRequest() = default;
-PostContractsByContractIdFailNotifyRequest::~PostContractsByContractIdFailNotifyRequest() = default;
-T1::DeductDuration() = default;
-T1::~DeductDuration() = default;
-T2::EstimatedAmount() = default;
-T2::~EstimatedAmount() = default;
-PostContractsByContractIdNotifyRequest::PostContractsByContractIdNotifyRequest() = default;
-PostContractsByContractIdNotifyRequest::~PostContractsByContractIdNotifyRequest() = default;
 
 }  // namespace wechatpay::models::v3::partner_papay
 
@@ -6128,37 +4820,6 @@ static void Serialize(Archive& a, T3& v) {
   a.Extra(v.extra);
 }
 
-T1::TransferDetailList() = default;
-T1::~TransferDetailList() = default;
-PostBatchesRequest::PostBatchesRequest() = default;
-PostBatchesRequest::~PostBatchesRequest() = default;
-PostBatchesResponse::PostBatchesResponse() = default;
-PostBatchesResponse::~PostBatchesResponse() = default;
-GetBatchesBatchIdRequest::GetBatchesBatchIdRequest() = default;
-GetBatchesBatchIdRequest::~GetBatchesBatchIdRequest() = default;
-T2::TransferDetailList() = default;
-T2::~TransferDetailList() = default;
-GetBatchesBatchIdResponse::GetBatchesBatchIdResponse() = default;
-GetBatchesBatchIdResponse::~GetBatchesBatchIdResponse() = default;
-GetBatchesBatchIdDetailsDetailIdRequest::GetBatchesBatchIdDetailsDetailIdRequest() = default;
-GetBatchesBatchIdDetailsDetailIdRequest::~GetBatchesBatchIdDetailsDetailIdRequest() = default;
-GetBatchesBatchIdDetailsDetailIdResponse::GetBatchesBatchIdDetailsDetailIdResponse() = default;
-GetBatchesBatchIdDetailsDetailIdResponse::~GetBatchesBatchIdDetailsDetailIdResponse() = default;
-GetBatchesOutBatchNoRequest::GetBatchesOutBatchNoRequest() = default;
-GetBatchesOutBatchNoRequest::~GetBatchesOutBatchNoRequest() = default;
-T3::TransferDetailList() = default;
-T3::~TransferDetailList() = default;
-GetBatchesOutBatchNoResponse::GetBatchesOutBatchNoResponse() = default;
-GetBatchesOutBatchNoResponse::~GetBatchesOutBatchNoResponse() = default;
-GetBatchesOutBatchNoDetailsOutDetailNoRequest::GetBatchesOutBatchNoDetailsOutDetailNoRequest() =
-    default;
-GetBatchesOutBatchNoDetailsOutDetailNoRequest::~GetBatchesOutBatchNoDetailsOutDetailNoRequest() =
-    default;
-GetBatchesOutBatchNoDetailsOutDetailNoResponse::GetBatchesOutBatchNoDetailsOutDetailNoResponse() =
-    default;
-GetBatchesOutBatchNoDetailsOutDetailNoResponse::~GetBatchesOutBatchNoDetailsOutDetailNoResponse() =
-    default;
-
 const EnumTable& EnumTableOf(PostBatchesRequest::AuthType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostBatchesRequest::TransferUseType) { return kEnum1; }
 const EnumTable& EnumTableOf(PostBatchesRequest::TransferScene) { return kEnum2; }
@@ -6180,3 +4841,905 @@ const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::Fai
 }
 
 }  // namespace wechatpay::models::v3::partner_transfer
+
+namespace wechatpay::models::v3::password_exempt_contract {
+
+namespace {
+
+using T1 = GetContractsServiceIdOutContractCodeResponse::ContractTerminateInfo;
+
+}  // namespace
+
+static void Serialize(Archive& a, T1& v);
+
+// POST v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostContractsEcommercePreEntrustSignMiniProgramRequest*>(p);
+  a.Str("appid", v.appid);
+  a.I64("service_id", v.service_id);
+  a.Str("out_contract_code", v.out_contract_code);
+  a.Str("notify_url", v.notify_url);
+  a.Str("contract_display_account", v.contract_display_account);
+  a.Str("openid", v.openid);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "POST v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program",
+    "POST",
+    "v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostContractsEcommercePreEntrustSignMiniProgramRequest& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostContractsEcommercePreEntrustSignMiniProgramResponse& v) {
+  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptI64("service_id", v.service_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.OptStr("sign_mp_appid", v.sign_mp_appid);
+  a.OptStr("sign_mp_path", v.sign_mp_path);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostContractsEcommercePreEntrustSignMiniProgram::Prepare(
+    const Client& client, const Request& request, CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
+                           &request.extra, &options);
+}
+Status PostContractsEcommercePreEntrustSignMiniProgram::Parse(const ::wechatpay::Response& response,
+                                                              Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/pay-redirect-sign
+namespace {
+void Body1(Archive& a, void* p) {
+  auto& v = *static_cast<PostContractsEcommercePreEntrustSignPayRedirectSignRequest*>(p);
+  a.Str("appid", v.appid);
+  a.I64("service_id", v.service_id);
+  a.Str("out_contract_code", v.out_contract_code);
+  a.Str("notify_url", v.notify_url);
+  a.Str("contract_display_account", v.contract_display_account);
+  a.Str("prepay_id", v.prepay_id);
+  a.Str("openid", v.openid);
+}
+constexpr internal::EndpointSpec kSpec1{
+    "POST v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/pay-redirect-sign",
+    "POST",
+    "v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/pay-redirect-sign",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostContractsEcommercePreEntrustSignPayRedirectSignRequest& v) {
+  Body1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostContractsEcommercePreEntrustSignPayRedirectSignResponse& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptI64("service_id", v.service_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostContractsEcommercePreEntrustSignPayRedirectSign::Prepare(
+    const Client& client, const Request& request, CallOptions options) {
+  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
+                           &request.extra, &options);
+}
+Status PostContractsEcommercePreEntrustSignPayRedirectSign::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program
+namespace {
+void Body2(Archive& a, void* p) {
+  auto& v = *static_cast<PostContractsNormalPreEntrustSignMiniProgramRequest*>(p);
+  a.Str("appid", v.appid);
+  a.I64("service_id", v.service_id);
+  a.Str("out_contract_code", v.out_contract_code);
+  a.Str("notify_url", v.notify_url);
+  a.Str("contract_display_account", v.contract_display_account);
+  a.Str("openid", v.openid);
+}
+constexpr internal::EndpointSpec kSpec2{
+    "POST v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program",
+    "POST",
+    "v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostContractsNormalPreEntrustSignMiniProgramRequest& v) {
+  Body2(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostContractsNormalPreEntrustSignMiniProgramResponse& v) {
+  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptI64("service_id", v.service_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.OptStr("sign_mp_appid", v.sign_mp_appid);
+  a.OptStr("sign_mp_path", v.sign_mp_path);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostContractsNormalPreEntrustSignMiniProgram::Prepare(const Client& client,
+                                                                           const Request& request,
+                                                                           CallOptions options) {
+  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
+                           &request.extra, &options);
+}
+Status PostContractsNormalPreEntrustSignMiniProgram::Parse(const ::wechatpay::Response& response,
+                                                           Response* out) {
+  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign
+namespace {
+void Body3(Archive& a, void* p) {
+  auto& v = *static_cast<PostContractsNormalPreEntrustSignPayRedirectSignRequest*>(p);
+  a.Str("appid", v.appid);
+  a.I64("service_id", v.service_id);
+  a.Str("out_contract_code", v.out_contract_code);
+  a.Str("notify_url", v.notify_url);
+  a.Str("contract_display_account", v.contract_display_account);
+  a.Str("prepay_id", v.prepay_id);
+  a.Str("openid", v.openid);
+}
+constexpr internal::EndpointSpec kSpec3{
+    "POST v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign",
+    "POST",
+    "v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostContractsNormalPreEntrustSignPayRedirectSignRequest& v) {
+  Body3(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostContractsNormalPreEntrustSignPayRedirectSignResponse& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptI64("service_id", v.service_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostContractsNormalPreEntrustSignPayRedirectSign::Prepare(
+    const Client& client, const Request& request, CallOptions options) {
+  return internal::Prepare(client, kSpec3, nullptr, &request, nullptr, nullptr, &Body3,
+                           &request.extra, &options);
+}
+Status PostContractsNormalPreEntrustSignPayRedirectSign::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program
+namespace {
+void Body4(Archive& a, void* p) {
+  auto& v = *static_cast<PostContractsQsPreEntrustSignMiniProgramRequest*>(p);
+  a.Str("appid", v.appid);
+  a.Str("sub_appid", v.sub_appid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.I64("service_id", v.service_id);
+  a.Str("out_contract_code", v.out_contract_code);
+  a.Str("notify_url", v.notify_url);
+  a.Str("contract_display_account", v.contract_display_account);
+  a.OptStr("openid", v.openid);
+  a.OptStr("sub_openid", v.sub_openid);
+}
+constexpr internal::EndpointSpec kSpec4{
+    "POST v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program",
+    "POST",
+    "v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostContractsQsPreEntrustSignMiniProgramRequest& v) {
+  Body4(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostContractsQsPreEntrustSignMiniProgramResponse& v) {
+  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptI64("service_id", v.service_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.OptStr("sign_mp_appid", v.sign_mp_appid);
+  a.OptStr("sign_mp_path", v.sign_mp_path);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostContractsQsPreEntrustSignMiniProgram::Prepare(const Client& client,
+                                                                       const Request& request,
+                                                                       CallOptions options) {
+  return internal::Prepare(client, kSpec4, nullptr, &request, nullptr, nullptr, &Body4,
+                           &request.extra, &options);
+}
+Status PostContractsQsPreEntrustSignMiniProgram::Parse(const ::wechatpay::Response& response,
+                                                       Response* out) {
+  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/password-exempt-contract/contracts/qs/pre-entrust-sign/pay-redirect-sign
+namespace {
+void Body5(Archive& a, void* p) {
+  auto& v = *static_cast<PostContractsQsPreEntrustSignPayRedirectSignRequest*>(p);
+  a.Str("appid", v.appid);
+  a.Str("sub_appid", v.sub_appid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.I64("service_id", v.service_id);
+  a.Str("out_contract_code", v.out_contract_code);
+  a.Str("notify_url", v.notify_url);
+  a.Str("contract_display_account", v.contract_display_account);
+  a.Str("prepay_id", v.prepay_id);
+  a.OptStr("openid", v.openid);
+  a.OptStr("sub_openid", v.sub_openid);
+}
+constexpr internal::EndpointSpec kSpec5{
+    "POST v3/password-exempt-contract/contracts/qs/pre-entrust-sign/pay-redirect-sign",
+    "POST",
+    "v3/password-exempt-contract/contracts/qs/pre-entrust-sign/pay-redirect-sign",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostContractsQsPreEntrustSignPayRedirectSignRequest& v) {
+  Body5(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostContractsQsPreEntrustSignPayRedirectSignResponse& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptI64("service_id", v.service_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostContractsQsPreEntrustSignPayRedirectSign::Prepare(const Client& client,
+                                                                           const Request& request,
+                                                                           CallOptions options) {
+  return internal::Prepare(client, kSpec5, nullptr, &request, nullptr, nullptr, &Body5,
+                           &request.extra, &options);
+}
+Status PostContractsQsPreEntrustSignPayRedirectSign::Parse(const ::wechatpay::Response& response,
+                                                           Response* out) {
+  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET
+// v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}
+namespace {
+constexpr std::string_view kPath6[] = {"service_id", "out_contract_code"};
+constexpr internal::EndpointSpec kSpec6{
+    "GET "
+    "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/"
+    "{out_contract_code}",
+    "GET",
+    "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/"
+    "{out_contract_code}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath6,
+    2,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetContractsServiceIdOutContractCodeRequest& v) { a.Extra(v.extra); }
+void Serialize(Archive& a, GetContractsServiceIdOutContractCodeResponse& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("openid", v.openid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.OptI64("service_id", v.service_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.OptStr("contract_display_account", v.contract_display_account);
+  a.OptStr("contract_state", v.contract_state);
+  a.OptStr("contract_signed_time", v.contract_signed_time);
+  a.Field("contract_terminate_info", v.contract_terminate_info);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetContractsServiceIdOutContractCode::Prepare(
+    const Client& client, std::int64_t service_id, std::string_view out_contract_code,
+    const Request& request, CallOptions options) {
+  const std::string path[] = {std::to_string(service_id), std::string(out_contract_code)};
+  return internal::Prepare(client, kSpec6, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetContractsServiceIdOutContractCode::Parse(const ::wechatpay::Response& response,
+                                                   Response* out) {
+  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST
+// v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}/terminate
+namespace {
+void Body7(Archive& a, void* p) {
+  auto& v = *static_cast<PostContractsServiceIdOutContractCodeTerminateRequest*>(p);
+  a.Str("contract_termination_remark", v.contract_termination_remark);
+}
+constexpr std::string_view kPath7[] = {"service_id", "out_contract_code"};
+constexpr internal::EndpointSpec kSpec7{
+    "POST "
+    "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/"
+    "{out_contract_code}/terminate",
+    "POST",
+    "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/"
+    "{out_contract_code}/terminate",
+    internal::Protocol::kApiV3,
+    true,
+    kPath7,
+    2,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostContractsServiceIdOutContractCodeTerminateRequest& v) {
+  Body7(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostContractsServiceIdOutContractCodeTerminateResponse& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptI64("service_id", v.service_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostContractsServiceIdOutContractCodeTerminate::Prepare(
+    const Client& client, std::int64_t service_id, std::string_view out_contract_code,
+    const Request& request, CallOptions options) {
+  const std::string path[] = {std::to_string(service_id), std::string(out_contract_code)};
+  return internal::Prepare(client, kSpec7, path, &request, nullptr, nullptr, &Body7, &request.extra,
+                           &options);
+}
+Status PostContractsServiceIdOutContractCodeTerminate::Parse(const ::wechatpay::Response& response,
+                                                             Response* out) {
+  return internal::ParseResponse(kSpec7, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/mini-program
+namespace {
+void Body8(Archive& a, void* p) {
+  auto& v = *static_cast<PostContractsServiceProviderPreEntrustSignMiniProgramRequest*>(p);
+  a.Str("sp_appid", v.sp_appid);
+  a.OptStr("sp_openid", v.sp_openid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Str("sub_appid", v.sub_appid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.I64("service_id", v.service_id);
+  a.Str("out_contract_code", v.out_contract_code);
+  a.Str("notify_url", v.notify_url);
+  a.Str("contract_display_account", v.contract_display_account);
+}
+constexpr internal::EndpointSpec kSpec8{
+    "POST v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/mini-program",
+    "POST",
+    "v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/mini-program",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostContractsServiceProviderPreEntrustSignMiniProgramRequest& v) {
+  Body8(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostContractsServiceProviderPreEntrustSignMiniProgramResponse& v) {
+  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptI64("service_id", v.service_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.OptStr("sign_mp_appid", v.sign_mp_appid);
+  a.OptStr("sign_mp_path", v.sign_mp_path);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostContractsServiceProviderPreEntrustSignMiniProgram::Prepare(
+    const Client& client, const Request& request, CallOptions options) {
+  return internal::Prepare(client, kSpec8, nullptr, &request, nullptr, nullptr, &Body8,
+                           &request.extra, &options);
+}
+Status PostContractsServiceProviderPreEntrustSignMiniProgram::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec8, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign
+namespace {
+void Body9(Archive& a, void* p) {
+  auto& v = *static_cast<PostContractsServiceProviderPreEntrustSignPayRedirectSignRequest*>(p);
+  a.Str("sp_appid", v.sp_appid);
+  a.OptStr("sp_openid", v.sp_openid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Str("sub_appid", v.sub_appid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.I64("service_id", v.service_id);
+  a.Str("out_contract_code", v.out_contract_code);
+  a.Str("notify_url", v.notify_url);
+  a.Str("contract_display_account", v.contract_display_account);
+  a.Str("prepay_id", v.prepay_id);
+}
+constexpr internal::EndpointSpec kSpec9{
+    "POST "
+    "v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign",
+    "POST",
+    "v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostContractsServiceProviderPreEntrustSignPayRedirectSignRequest& v) {
+  Body9(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostContractsServiceProviderPreEntrustSignPayRedirectSignResponse& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptI64("service_id", v.service_id);
+  a.OptStr("out_contract_code", v.out_contract_code);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostContractsServiceProviderPreEntrustSignPayRedirectSign::Prepare(
+    const Client& client, const Request& request, CallOptions options) {
+  return internal::Prepare(client, kSpec9, nullptr, &request, nullptr, nullptr, &Body9,
+                           &request.extra, &options);
+}
+Status PostContractsServiceProviderPreEntrustSignPayRedirectSign::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec9, response, &internal::SerializeErased<Response>, out);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.OptStr("contract_termination_mode", v.contract_termination_mode);
+  a.OptStr("contract_terminated_time", v.contract_terminated_time);
+  a.OptStr("contract_termination_remark", v.contract_termination_remark);
+  a.Extra(v.extra);
+}
+
+}  // namespace wechatpay::models::v3::password_exempt_contract
+
+namespace wechatpay::models::v3::pay_devices {
+
+namespace {
+
+using T1 = PostPrintersByDeviceIdPrintOrdersRequest::VariableList;
+using T2 = PostPrintersByDeviceIdPrintOrdersRequest::TableList;
+using T3 = T2::RowList;
+using T4 = GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse::VariableList;
+using T5 = GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse::TableList;
+using T6 = T5::RowList;
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "OPEN_SCENARIO_SPEAKER_BIND_STATE_UNBOND",
+    "OPEN_SCENARIO_SPEAKER_BIND_STATE_BINDED",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 3};
+
+constexpr std::string_view kEnum1Names[] = {
+    "", "PRINT_STATE_WAIT", "PRINT_STATE_SUCCESS", "PRINT_STATE_FAIL", "PRINT_STATE_CACHED",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 5};
+
+}  // namespace
+
+static void Serialize(Archive& a, T1& v);
+static void Serialize(Archive& a, T3& v);
+static void Serialize(Archive& a, T2& v);
+static void Serialize(Archive& a, T4& v);
+static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T5& v);
+
+// GET v3/pay-devices/open-scenario-speaker/{device_sn}
+namespace {
+constexpr std::string_view kPath0[] = {"device_sn"};
+constexpr internal::EndpointSpec kSpec0{
+    "GET v3/pay-devices/open-scenario-speaker/{device_sn}",
+    "GET",
+    "v3/pay-devices/open-scenario-speaker/{device_sn}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath0,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetOpenScenarioSpeakerByDeviceSnRequest& v) { a.Extra(v.extra); }
+void Serialize(Archive& a, GetOpenScenarioSpeakerByDeviceSnResponse& v) {
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("device_sn", v.device_sn);
+  a.Field("bind_state", v.bind_state);
+  a.OptStr("code_url", v.code_url);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetOpenScenarioSpeakerByDeviceSn::Prepare(const Client& client,
+                                                               std::string_view device_sn,
+                                                               const Request& request,
+                                                               CallOptions options) {
+  const std::string path[] = {std::string(device_sn)};
+  return internal::Prepare(client, kSpec0, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetOpenScenarioSpeakerByDeviceSn::Parse(const ::wechatpay::Response& response,
+                                               Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/pay-devices/open-scenario-speaker/{device_sn}/bind
+namespace {
+void Body1(Archive& a, void* p) {
+  auto& v = *static_cast<PostOpenScenarioSpeakerByDeviceSnBindRequest*>(p);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Str("code_url", v.code_url);
+}
+constexpr std::string_view kPath1[] = {"device_sn"};
+constexpr internal::EndpointSpec kSpec1{
+    "POST v3/pay-devices/open-scenario-speaker/{device_sn}/bind",
+    "POST",
+    "v3/pay-devices/open-scenario-speaker/{device_sn}/bind",
+    internal::Protocol::kApiV3,
+    true,
+    kPath1,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostOpenScenarioSpeakerByDeviceSnBindRequest& v) {
+  Body1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostOpenScenarioSpeakerByDeviceSnBindResponse& v) {
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("device_sn", v.device_sn);
+  a.Field("bind_state", v.bind_state);
+  a.OptStr("code_url", v.code_url);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostOpenScenarioSpeakerByDeviceSnBind::Prepare(const Client& client,
+                                                                    std::string_view device_sn,
+                                                                    const Request& request,
+                                                                    CallOptions options) {
+  const std::string path[] = {std::string(device_sn)};
+  return internal::Prepare(client, kSpec1, path, &request, nullptr, nullptr, &Body1, &request.extra,
+                           &options);
+}
+Status PostOpenScenarioSpeakerByDeviceSnBind::Parse(const ::wechatpay::Response& response,
+                                                    Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/pay-devices/open-scenario-speaker/{device_sn}/prebind
+namespace {
+void Body2(Archive& a, void* p) {
+  auto& v = *static_cast<PostOpenScenarioSpeakerByDeviceSnPrebindRequest*>(p);
+  a.Str("code_url", v.code_url);
+}
+constexpr std::string_view kPath2[] = {"device_sn"};
+constexpr internal::EndpointSpec kSpec2{
+    "POST v3/pay-devices/open-scenario-speaker/{device_sn}/prebind",
+    "POST",
+    "v3/pay-devices/open-scenario-speaker/{device_sn}/prebind",
+    internal::Protocol::kApiV3,
+    true,
+    kPath2,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostOpenScenarioSpeakerByDeviceSnPrebindRequest& v) {
+  Body2(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostOpenScenarioSpeakerByDeviceSnPrebindResponse& v) {
+  a.OptStr("device_sn", v.device_sn);
+  a.Field("bind_state", v.bind_state);
+  a.OptStr("code_url", v.code_url);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostOpenScenarioSpeakerByDeviceSnPrebind::Prepare(const Client& client,
+                                                                       std::string_view device_sn,
+                                                                       const Request& request,
+                                                                       CallOptions options) {
+  const std::string path[] = {std::string(device_sn)};
+  return internal::Prepare(client, kSpec2, path, &request, nullptr, nullptr, &Body2, &request.extra,
+                           &options);
+}
+Status PostOpenScenarioSpeakerByDeviceSnPrebind::Parse(const ::wechatpay::Response& response,
+                                                       Response* out) {
+  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/pay-devices/open-scenario-speaker/{device_sn}/unbind
+namespace {
+constexpr std::string_view kPath3[] = {"device_sn"};
+constexpr internal::EndpointSpec kSpec3{
+    "POST v3/pay-devices/open-scenario-speaker/{device_sn}/unbind",
+    "POST",
+    "v3/pay-devices/open-scenario-speaker/{device_sn}/unbind",
+    internal::Protocol::kApiV3,
+    false,
+    kPath3,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostOpenScenarioSpeakerByDeviceSnUnbindRequest& v) { a.Extra(v.extra); }
+void Serialize(Archive& a, PostOpenScenarioSpeakerByDeviceSnUnbindResponse& v) {
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("device_sn", v.device_sn);
+  a.Field("bind_state", v.bind_state);
+  a.OptStr("code_url", v.code_url);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostOpenScenarioSpeakerByDeviceSnUnbind::Prepare(const Client& client,
+                                                                      std::string_view device_sn,
+                                                                      const Request& request,
+                                                                      CallOptions options) {
+  const std::string path[] = {std::string(device_sn)};
+  return internal::Prepare(client, kSpec3, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status PostOpenScenarioSpeakerByDeviceSnUnbind::Parse(const ::wechatpay::Response& response,
+                                                      Response* out) {
+  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/pay-devices/open-scenario-speakerorder/{transaction_id}/report
+namespace {
+void Body4(Archive& a, void* p) {
+  auto& v = *static_cast<PostOpenScenarioSpeakerorderByTransactionIdReportRequest*>(p);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Str("code_url", v.code_url);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.Str("device_sn", v.device_sn);
+}
+constexpr std::string_view kPath4[] = {"transaction_id"};
+constexpr internal::EndpointSpec kSpec4{
+    "POST v3/pay-devices/open-scenario-speakerorder/{transaction_id}/report",
+    "POST",
+    "v3/pay-devices/open-scenario-speakerorder/{transaction_id}/report",
+    internal::Protocol::kApiV3,
+    true,
+    kPath4,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostOpenScenarioSpeakerorderByTransactionIdReportRequest& v) {
+  Body4(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostOpenScenarioSpeakerorderByTransactionIdReportResponse& v) {
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("code_url", v.code_url);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("device_sn", v.device_sn);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostOpenScenarioSpeakerorderByTransactionIdReport::Prepare(
+    const Client& client, std::string_view transaction_id, const Request& request,
+    CallOptions options) {
+  const std::string path[] = {std::string(transaction_id)};
+  return internal::Prepare(client, kSpec4, path, &request, nullptr, nullptr, &Body4, &request.extra,
+                           &options);
+}
+Status PostOpenScenarioSpeakerorderByTransactionIdReport::Parse(
+    const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/pay-devices/printers/{device_id}/print-orders
+namespace {
+void Body5(Archive& a, void* p) {
+  auto& v = *static_cast<PostPrintersByDeviceIdPrintOrdersRequest*>(p);
+  a.OptStr("print_order_no", v.print_order_no);
+  a.OptStr("template_id", v.template_id);
+  a.OptStr("notify_url", v.notify_url);
+  a.OptList("variable_list", v.variable_list);
+  a.OptList("table_list", v.table_list);
+}
+constexpr std::string_view kPath5[] = {"device_id"};
+constexpr internal::EndpointSpec kSpec5{
+    "POST v3/pay-devices/printers/{device_id}/print-orders",
+    "POST",
+    "v3/pay-devices/printers/{device_id}/print-orders",
+    internal::Protocol::kApiV3,
+    true,
+    kPath5,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPrintersByDeviceIdPrintOrdersRequest& v) {
+  Body5(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPrintersByDeviceIdPrintOrders::Prepare(const Client& client,
+                                                                std::string_view device_id,
+                                                                const Request& request,
+                                                                CallOptions options) {
+  const std::string path[] = {std::string(device_id)};
+  return internal::Prepare(client, kSpec5, path, &request, nullptr, nullptr, &Body5, &request.extra,
+                           &options);
+}
+
+// GET v3/pay-devices/printers/{device_id}/print-orders/{print_order_no}
+namespace {
+constexpr std::string_view kPath6[] = {"device_id", "print_order_no"};
+constexpr internal::EndpointSpec kSpec6{
+    "GET v3/pay-devices/printers/{device_id}/print-orders/{print_order_no}",
+    "GET",
+    "v3/pay-devices/printers/{device_id}/print-orders/{print_order_no}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath6,
+    2,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetPrintersByDeviceIdPrintOrdersByPrintOrderNoRequest& v) {
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse& v) {
+  a.OptStr("print_order_no", v.print_order_no);
+  a.OptStr("template_id", v.template_id);
+  a.OptStr("notify_url", v.notify_url);
+  a.Field("print_state", v.print_state);
+  a.OptStr("print_state_description", v.print_state_description);
+  a.OptList("variable_list", v.variable_list);
+  a.OptList("table_list", v.table_list);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetPrintersByDeviceIdPrintOrdersByPrintOrderNo::Prepare(
+    const Client& client, std::string_view device_id, std::string_view print_order_no,
+    const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(device_id), std::string(print_order_no)};
+  return internal::Prepare(client, kSpec6, path, &request, nullptr, nullptr, nullptr,
+                           &request.extra, &options);
+}
+Status GetPrintersByDeviceIdPrintOrdersByPrintOrderNo::Parse(const ::wechatpay::Response& response,
+                                                             Response* out) {
+  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.OptStr("key", v.key);
+  a.OptStr("value", v.value);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T3& v) {
+  a.OptStrList("cell_list", v.cell_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T2& v) {
+  a.OptStr("key", v.key);
+  a.OptList("row_list", v.row_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T4& v) {
+  a.OptStr("key", v.key);
+  a.OptStr("value", v.value);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T6& v) {
+  a.OptStrList("cell_list", v.cell_list);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T5& v) {
+  a.OptStr("key", v.key);
+  a.OptList("row_list", v.row_list);
+  a.Extra(v.extra);
+}
+
+const EnumTable& EnumTableOf(GetOpenScenarioSpeakerByDeviceSnResponse::BindState) { return kEnum0; }
+const EnumTable& EnumTableOf(PostOpenScenarioSpeakerByDeviceSnBindResponse::BindState) {
+  return kEnum0;
+}
+const EnumTable& EnumTableOf(PostOpenScenarioSpeakerByDeviceSnPrebindResponse::BindState) {
+  return kEnum0;
+}
+const EnumTable& EnumTableOf(PostOpenScenarioSpeakerByDeviceSnUnbindResponse::BindState) {
+  return kEnum0;
+}
+const EnumTable& EnumTableOf(GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse::PrintState) {
+  return kEnum1;
+}
+
+}  // namespace wechatpay::models::v3::pay_devices

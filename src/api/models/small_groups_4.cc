@@ -8,8 +8,6 @@
 #include <string_view>
 
 #include "api/models/archive.h"
-#include "wechatpay/models/v3/password_exempt_contract.h"
-#include "wechatpay/models/v3/pay_devices.h"
 #include "wechatpay/models/v3/payroll_card.h"
 #include "wechatpay/models/v3/profitsharing.h"
 #include "wechatpay/models/v3/qrcode.h"
@@ -23,1050 +21,10 @@
 #include "wechatpay/models/v3/taxi_invoice.h"
 #include "wechatpay/models/v3/transaction_block.h"
 #include "wechatpay/models/v3/transfer.h"
-
-namespace wechatpay::models::v3::password_exempt_contract {
-
-namespace {
-
-using T1 = GetContractsServiceIdOutContractCodeResponse::ContractTerminateInfo;
-
-}  // namespace
-
-static void Serialize(Archive& a, T1& v);
-
-// POST v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program
-namespace {
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostContractsEcommercePreEntrustSignMiniProgramRequest*>(p);
-  a.Str("appid", v.appid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("notify_url", v.notify_url);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.Str("openid", v.openid);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "POST v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program",
-    "POST",
-    "v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/mini-program",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostContractsEcommercePreEntrustSignMiniProgramRequest& v) {
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostContractsEcommercePreEntrustSignMiniProgramResponse& v) {
-  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
-  a.OptStr("mchid", v.mchid);
-  a.OptI64("service_id", v.service_id);
-  a.OptStr("out_contract_code", v.out_contract_code);
-  a.OptStr("sign_mp_appid", v.sign_mp_appid);
-  a.OptStr("sign_mp_path", v.sign_mp_path);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostContractsEcommercePreEntrustSignMiniProgram::Prepare(
-    const Client& client, const Request& request, CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
-                           &request.extra, &options);
-}
-Status PostContractsEcommercePreEntrustSignMiniProgram::Parse(const ::wechatpay::Response& response,
-                                                              Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/pay-redirect-sign
-namespace {
-void Body1(Archive& a, void* p) {
-  auto& v = *static_cast<PostContractsEcommercePreEntrustSignPayRedirectSignRequest*>(p);
-  a.Str("appid", v.appid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("notify_url", v.notify_url);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.Str("prepay_id", v.prepay_id);
-  a.Str("openid", v.openid);
-}
-constexpr internal::EndpointSpec kSpec1{
-    "POST v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/pay-redirect-sign",
-    "POST",
-    "v3/password-exempt-contract/contracts/ecommerce/pre-entrust-sign/pay-redirect-sign",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostContractsEcommercePreEntrustSignPayRedirectSignRequest& v) {
-  Body1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostContractsEcommercePreEntrustSignPayRedirectSignResponse& v) {
-  a.OptStr("mchid", v.mchid);
-  a.OptI64("service_id", v.service_id);
-  a.OptStr("out_contract_code", v.out_contract_code);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostContractsEcommercePreEntrustSignPayRedirectSign::Prepare(
-    const Client& client, const Request& request, CallOptions options) {
-  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
-                           &request.extra, &options);
-}
-Status PostContractsEcommercePreEntrustSignPayRedirectSign::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program
-namespace {
-void Body2(Archive& a, void* p) {
-  auto& v = *static_cast<PostContractsNormalPreEntrustSignMiniProgramRequest*>(p);
-  a.Str("appid", v.appid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("notify_url", v.notify_url);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.Str("openid", v.openid);
-}
-constexpr internal::EndpointSpec kSpec2{
-    "POST v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program",
-    "POST",
-    "v3/password-exempt-contract/contracts/normal/pre-entrust-sign/mini-program",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostContractsNormalPreEntrustSignMiniProgramRequest& v) {
-  Body2(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostContractsNormalPreEntrustSignMiniProgramResponse& v) {
-  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
-  a.OptStr("mchid", v.mchid);
-  a.OptI64("service_id", v.service_id);
-  a.OptStr("out_contract_code", v.out_contract_code);
-  a.OptStr("sign_mp_appid", v.sign_mp_appid);
-  a.OptStr("sign_mp_path", v.sign_mp_path);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostContractsNormalPreEntrustSignMiniProgram::Prepare(const Client& client,
-                                                                           const Request& request,
-                                                                           CallOptions options) {
-  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
-                           &request.extra, &options);
-}
-Status PostContractsNormalPreEntrustSignMiniProgram::Parse(const ::wechatpay::Response& response,
-                                                           Response* out) {
-  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign
-namespace {
-void Body3(Archive& a, void* p) {
-  auto& v = *static_cast<PostContractsNormalPreEntrustSignPayRedirectSignRequest*>(p);
-  a.Str("appid", v.appid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("notify_url", v.notify_url);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.Str("prepay_id", v.prepay_id);
-  a.Str("openid", v.openid);
-}
-constexpr internal::EndpointSpec kSpec3{
-    "POST v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign",
-    "POST",
-    "v3/password-exempt-contract/contracts/normal/pre-entrust-sign/pay-redirect-sign",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostContractsNormalPreEntrustSignPayRedirectSignRequest& v) {
-  Body3(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostContractsNormalPreEntrustSignPayRedirectSignResponse& v) {
-  a.OptStr("mchid", v.mchid);
-  a.OptI64("service_id", v.service_id);
-  a.OptStr("out_contract_code", v.out_contract_code);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostContractsNormalPreEntrustSignPayRedirectSign::Prepare(
-    const Client& client, const Request& request, CallOptions options) {
-  return internal::Prepare(client, kSpec3, nullptr, &request, nullptr, nullptr, &Body3,
-                           &request.extra, &options);
-}
-Status PostContractsNormalPreEntrustSignPayRedirectSign::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program
-namespace {
-void Body4(Archive& a, void* p) {
-  auto& v = *static_cast<PostContractsQsPreEntrustSignMiniProgramRequest*>(p);
-  a.Str("appid", v.appid);
-  a.Str("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("notify_url", v.notify_url);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.OptStr("openid", v.openid);
-  a.OptStr("sub_openid", v.sub_openid);
-}
-constexpr internal::EndpointSpec kSpec4{
-    "POST v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program",
-    "POST",
-    "v3/password-exempt-contract/contracts/qs/pre-entrust-sign/mini-program",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostContractsQsPreEntrustSignMiniProgramRequest& v) {
-  Body4(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostContractsQsPreEntrustSignMiniProgramResponse& v) {
-  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
-  a.OptStr("mchid", v.mchid);
-  a.OptI64("service_id", v.service_id);
-  a.OptStr("out_contract_code", v.out_contract_code);
-  a.OptStr("sign_mp_appid", v.sign_mp_appid);
-  a.OptStr("sign_mp_path", v.sign_mp_path);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostContractsQsPreEntrustSignMiniProgram::Prepare(const Client& client,
-                                                                       const Request& request,
-                                                                       CallOptions options) {
-  return internal::Prepare(client, kSpec4, nullptr, &request, nullptr, nullptr, &Body4,
-                           &request.extra, &options);
-}
-Status PostContractsQsPreEntrustSignMiniProgram::Parse(const ::wechatpay::Response& response,
-                                                       Response* out) {
-  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/password-exempt-contract/contracts/qs/pre-entrust-sign/pay-redirect-sign
-namespace {
-void Body5(Archive& a, void* p) {
-  auto& v = *static_cast<PostContractsQsPreEntrustSignPayRedirectSignRequest*>(p);
-  a.Str("appid", v.appid);
-  a.Str("sub_appid", v.sub_appid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("notify_url", v.notify_url);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.Str("prepay_id", v.prepay_id);
-  a.OptStr("openid", v.openid);
-  a.OptStr("sub_openid", v.sub_openid);
-}
-constexpr internal::EndpointSpec kSpec5{
-    "POST v3/password-exempt-contract/contracts/qs/pre-entrust-sign/pay-redirect-sign",
-    "POST",
-    "v3/password-exempt-contract/contracts/qs/pre-entrust-sign/pay-redirect-sign",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostContractsQsPreEntrustSignPayRedirectSignRequest& v) {
-  Body5(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostContractsQsPreEntrustSignPayRedirectSignResponse& v) {
-  a.OptStr("mchid", v.mchid);
-  a.OptI64("service_id", v.service_id);
-  a.OptStr("out_contract_code", v.out_contract_code);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostContractsQsPreEntrustSignPayRedirectSign::Prepare(const Client& client,
-                                                                           const Request& request,
-                                                                           CallOptions options) {
-  return internal::Prepare(client, kSpec5, nullptr, &request, nullptr, nullptr, &Body5,
-                           &request.extra, &options);
-}
-Status PostContractsQsPreEntrustSignPayRedirectSign::Parse(const ::wechatpay::Response& response,
-                                                           Response* out) {
-  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET
-// v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}
-namespace {
-constexpr std::string_view kPath6[] = {"service_id", "out_contract_code"};
-constexpr internal::EndpointSpec kSpec6{
-    "GET "
-    "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/"
-    "{out_contract_code}",
-    "GET",
-    "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/"
-    "{out_contract_code}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath6,
-    2,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetContractsServiceIdOutContractCodeRequest& v) { a.Extra(v.extra); }
-void Serialize(Archive& a, GetContractsServiceIdOutContractCodeResponse& v) {
-  a.OptStr("mchid", v.mchid);
-  a.OptStr("contract_id", v.contract_id);
-  a.OptStr("appid", v.appid);
-  a.OptStr("openid", v.openid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.OptI64("service_id", v.service_id);
-  a.OptStr("out_contract_code", v.out_contract_code);
-  a.OptStr("contract_display_account", v.contract_display_account);
-  a.OptStr("contract_state", v.contract_state);
-  a.OptStr("contract_signed_time", v.contract_signed_time);
-  a.Field("contract_terminate_info", v.contract_terminate_info);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetContractsServiceIdOutContractCode::Prepare(
-    const Client& client, std::int64_t service_id, std::string_view out_contract_code,
-    const Request& request, CallOptions options) {
-  const std::string path[] = {std::to_string(service_id), std::string(out_contract_code)};
-  return internal::Prepare(client, kSpec6, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetContractsServiceIdOutContractCode::Parse(const ::wechatpay::Response& response,
-                                                   Response* out) {
-  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST
-// v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/{out_contract_code}/terminate
-namespace {
-void Body7(Archive& a, void* p) {
-  auto& v = *static_cast<PostContractsServiceIdOutContractCodeTerminateRequest*>(p);
-  a.Str("contract_termination_remark", v.contract_termination_remark);
-}
-constexpr std::string_view kPath7[] = {"service_id", "out_contract_code"};
-constexpr internal::EndpointSpec kSpec7{
-    "POST "
-    "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/"
-    "{out_contract_code}/terminate",
-    "POST",
-    "v3/password-exempt-contract/contracts/service-id/{service_id}/out-contract-code/"
-    "{out_contract_code}/terminate",
-    internal::Protocol::kApiV3,
-    true,
-    kPath7,
-    2,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostContractsServiceIdOutContractCodeTerminateRequest& v) {
-  Body7(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostContractsServiceIdOutContractCodeTerminateResponse& v) {
-  a.OptStr("mchid", v.mchid);
-  a.OptI64("service_id", v.service_id);
-  a.OptStr("out_contract_code", v.out_contract_code);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostContractsServiceIdOutContractCodeTerminate::Prepare(
-    const Client& client, std::int64_t service_id, std::string_view out_contract_code,
-    const Request& request, CallOptions options) {
-  const std::string path[] = {std::to_string(service_id), std::string(out_contract_code)};
-  return internal::Prepare(client, kSpec7, path, &request, nullptr, nullptr, &Body7, &request.extra,
-                           &options);
-}
-Status PostContractsServiceIdOutContractCodeTerminate::Parse(const ::wechatpay::Response& response,
-                                                             Response* out) {
-  return internal::ParseResponse(kSpec7, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/mini-program
-namespace {
-void Body8(Archive& a, void* p) {
-  auto& v = *static_cast<PostContractsServiceProviderPreEntrustSignMiniProgramRequest*>(p);
-  a.Str("sp_appid", v.sp_appid);
-  a.OptStr("sp_openid", v.sp_openid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sub_appid", v.sub_appid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("notify_url", v.notify_url);
-  a.Str("contract_display_account", v.contract_display_account);
-}
-constexpr internal::EndpointSpec kSpec8{
-    "POST v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/mini-program",
-    "POST",
-    "v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/mini-program",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostContractsServiceProviderPreEntrustSignMiniProgramRequest& v) {
-  Body8(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostContractsServiceProviderPreEntrustSignMiniProgramResponse& v) {
-  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
-  a.OptStr("mchid", v.mchid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptI64("service_id", v.service_id);
-  a.OptStr("out_contract_code", v.out_contract_code);
-  a.OptStr("sign_mp_appid", v.sign_mp_appid);
-  a.OptStr("sign_mp_path", v.sign_mp_path);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostContractsServiceProviderPreEntrustSignMiniProgram::Prepare(
-    const Client& client, const Request& request, CallOptions options) {
-  return internal::Prepare(client, kSpec8, nullptr, &request, nullptr, nullptr, &Body8,
-                           &request.extra, &options);
-}
-Status PostContractsServiceProviderPreEntrustSignMiniProgram::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec8, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign
-namespace {
-void Body9(Archive& a, void* p) {
-  auto& v = *static_cast<PostContractsServiceProviderPreEntrustSignPayRedirectSignRequest*>(p);
-  a.Str("sp_appid", v.sp_appid);
-  a.OptStr("sp_openid", v.sp_openid);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("sub_appid", v.sub_appid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.I64("service_id", v.service_id);
-  a.Str("out_contract_code", v.out_contract_code);
-  a.Str("notify_url", v.notify_url);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.Str("prepay_id", v.prepay_id);
-}
-constexpr internal::EndpointSpec kSpec9{
-    "POST "
-    "v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign",
-    "POST",
-    "v3/password-exempt-contract/contracts/service-provider/pre-entrust-sign/pay-redirect-sign",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostContractsServiceProviderPreEntrustSignPayRedirectSignRequest& v) {
-  Body9(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostContractsServiceProviderPreEntrustSignPayRedirectSignResponse& v) {
-  a.OptStr("mchid", v.mchid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptI64("service_id", v.service_id);
-  a.OptStr("out_contract_code", v.out_contract_code);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostContractsServiceProviderPreEntrustSignPayRedirectSign::Prepare(
-    const Client& client, const Request& request, CallOptions options) {
-  return internal::Prepare(client, kSpec9, nullptr, &request, nullptr, nullptr, &Body9,
-                           &request.extra, &options);
-}
-Status PostContractsServiceProviderPreEntrustSignPayRedirectSign::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec9, response, &internal::SerializeErased<Response>, out);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.OptStr("contract_termination_mode", v.contract_termination_mode);
-  a.OptStr("contract_terminated_time", v.contract_terminated_time);
-  a.OptStr("contract_termination_remark", v.contract_termination_remark);
-  a.Extra(v.extra);
-}
-
-PostContractsEcommercePreEntrustSignMiniProgramRequest::
-    PostContractsEcommercePreEntrustSignMiniProgramRequest() = default;
-PostContractsEcommercePreEntrustSignMiniProgramRequest::
-    ~PostContractsEcommercePreEntrustSignMiniProgramRequest() = default;
-PostContractsEcommercePreEntrustSignMiniProgramResponse::
-    PostContractsEcommercePreEntrustSignMiniProgramResponse() = default;
-PostContractsEcommercePreEntrustSignMiniProgramResponse::
-    ~PostContractsEcommercePreEntrustSignMiniProgramResponse() = default;
-PostContractsEcommercePreEntrustSignPayRedirectSignRequest::
-    PostContractsEcommercePreEntrustSignPayRedirectSignRequest() = default;
-PostContractsEcommercePreEntrustSignPayRedirectSignRequest::
-    ~PostContractsEcommercePreEntrustSignPayRedirectSignRequest() = default;
-PostContractsEcommercePreEntrustSignPayRedirectSignResponse::
-    PostContractsEcommercePreEntrustSignPayRedirectSignResponse() = default;
-PostContractsEcommercePreEntrustSignPayRedirectSignResponse::
-    ~PostContractsEcommercePreEntrustSignPayRedirectSignResponse() = default;
-PostContractsNormalPreEntrustSignMiniProgramRequest::
-    PostContractsNormalPreEntrustSignMiniProgramRequest() = default;
-PostContractsNormalPreEntrustSignMiniProgramRequest::
-    ~PostContractsNormalPreEntrustSignMiniProgramRequest() = default;
-PostContractsNormalPreEntrustSignMiniProgramResponse::
-    PostContractsNormalPreEntrustSignMiniProgramResponse() = default;
-PostContractsNormalPreEntrustSignMiniProgramResponse::
-    ~PostContractsNormalPreEntrustSignMiniProgramResponse() = default;
-PostContractsNormalPreEntrustSignPayRedirectSignRequest::
-    PostContractsNormalPreEntrustSignPayRedirectSignRequest() = default;
-PostContractsNormalPreEntrustSignPayRedirectSignRequest::
-    ~PostContractsNormalPreEntrustSignPayRedirectSignRequest() = default;
-PostContractsNormalPreEntrustSignPayRedirectSignResponse::
-    PostContractsNormalPreEntrustSignPayRedirectSignResponse() = default;
-PostContractsNormalPreEntrustSignPayRedirectSignResponse::
-    ~PostContractsNormalPreEntrustSignPayRedirectSignResponse() = default;
-PostContractsQsPreEntrustSignMiniProgramRequest::PostContractsQsPreEntrustSignMiniProgramRequest() =
-    default;
-PostContractsQsPreEntrustSignMiniProgramRequest::
-    ~PostContractsQsPreEntrustSignMiniProgramRequest() = default;
-PostContractsQsPreEntrustSignMiniProgramResponse::
-    PostContractsQsPreEntrustSignMiniProgramResponse() = default;
-PostContractsQsPreEntrustSignMiniProgramResponse::
-    ~PostContractsQsPreEntrustSignMiniProgramResponse() = default;
-PostContractsQsPreEntrustSignPayRedirectSignRequest::
-    PostContractsQsPreEntrustSignPayRedirectSignRequest() = default;
-PostContractsQsPreEntrustSignPayRedirectSignRequest::
-    ~PostContractsQsPreEntrustSignPayRedirectSignRequest() = default;
-PostContractsQsPreEntrustSignPayRedirectSignResponse::
-    PostContractsQsPreEntrustSignPayRedirectSignResponse() = default;
-PostContractsQsPreEntrustSignPayRedirectSignResponse::
-    ~PostContractsQsPreEntrustSignPayRedirectSignResponse() = default;
-GetContractsServiceIdOutContractCodeRequest::GetContractsServiceIdOutContractCodeRequest() =
-    default;
-GetContractsServiceIdOutContractCodeRequest::~GetContractsServiceIdOutContractCodeRequest() =
-    default;
-T1::ContractTerminateInfo() = default;
-T1::~ContractTerminateInfo() = default;
-GetContractsServiceIdOutContractCodeResponse::GetContractsServiceIdOutContractCodeResponse() =
-    default;
-GetContractsServiceIdOutContractCodeResponse::~GetContractsServiceIdOutContractCodeResponse() =
-    default;
-PostContractsServiceIdOutContractCodeTerminateRequest::
-    PostContractsServiceIdOutContractCodeTerminateRequest() = default;
-PostContractsServiceIdOutContractCodeTerminateRequest::
-    ~PostContractsServiceIdOutContractCodeTerminateRequest() = default;
-PostContractsServiceIdOutContractCodeTerminateResponse::
-    PostContractsServiceIdOutContractCodeTerminateResponse() = default;
-PostContractsServiceIdOutContractCodeTerminateResponse::
-    ~PostContractsServiceIdOutContractCodeTerminateResponse() = default;
-PostContractsServiceProviderPreEntrustSignMiniProgramRequest::
-    PostContractsServiceProviderPreEntrustSignMiniProgramRequest() = default;
-PostContractsServiceProviderPreEntrustSignMiniProgramRequest::
-    ~PostContractsServiceProviderPreEntrustSignMiniProgramRequest() = default;
-PostContractsServiceProviderPreEntrustSignMiniProgramResponse::
-    PostContractsServiceProviderPreEntrustSignMiniProgramResponse() = default;
-PostContractsServiceProviderPreEntrustSignMiniProgramResponse::
-    ~PostContractsServiceProviderPreEntrustSignMiniProgramResponse() = default;
-PostContractsServiceProviderPreEntrustSignPayRedirectSignRequest::
-    PostContractsServiceProviderPreEntrustSignPayRedirectSignRequest() = default;
-PostContractsServiceProviderPreEntrustSignPayRedirectSignRequest::
-    ~PostContractsServiceProviderPreEntrustSignPayRedirectSignRequest() = default;
-PostContractsServiceProviderPreEntrustSignPayRedirectSignResponse::
-    PostContractsServiceProviderPreEntrustSignPayRedirectSignResponse() = default;
-PostContractsServiceProviderPreEntrustSignPayRedirectSignResponse::
-    ~PostContractsServiceProviderPreEntrustSignPayRedirectSignResponse() = default;
-
-}  // namespace wechatpay::models::v3::password_exempt_contract
-
-namespace wechatpay::models::v3::pay_devices {
-
-namespace {
-
-using T1 = PostPrintersByDeviceIdPrintOrdersRequest::VariableList;
-using T2 = PostPrintersByDeviceIdPrintOrdersRequest::TableList;
-using T3 = T2::RowList;
-using T4 = GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse::VariableList;
-using T5 = GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse::TableList;
-using T6 = T5::RowList;
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "OPEN_SCENARIO_SPEAKER_BIND_STATE_UNBOND",
-    "OPEN_SCENARIO_SPEAKER_BIND_STATE_BINDED",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 3};
-
-constexpr std::string_view kEnum1Names[] = {
-    "", "PRINT_STATE_WAIT", "PRINT_STATE_SUCCESS", "PRINT_STATE_FAIL", "PRINT_STATE_CACHED",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 5};
-
-}  // namespace
-
-static void Serialize(Archive& a, T1& v);
-static void Serialize(Archive& a, T3& v);
-static void Serialize(Archive& a, T2& v);
-static void Serialize(Archive& a, T4& v);
-static void Serialize(Archive& a, T6& v);
-static void Serialize(Archive& a, T5& v);
-
-// GET v3/pay-devices/open-scenario-speaker/{device_sn}
-namespace {
-constexpr std::string_view kPath0[] = {"device_sn"};
-constexpr internal::EndpointSpec kSpec0{
-    "GET v3/pay-devices/open-scenario-speaker/{device_sn}",
-    "GET",
-    "v3/pay-devices/open-scenario-speaker/{device_sn}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath0,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetOpenScenarioSpeakerByDeviceSnRequest& v) { a.Extra(v.extra); }
-void Serialize(Archive& a, GetOpenScenarioSpeakerByDeviceSnResponse& v) {
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("device_sn", v.device_sn);
-  a.Field("bind_state", v.bind_state);
-  a.OptStr("code_url", v.code_url);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetOpenScenarioSpeakerByDeviceSn::Prepare(const Client& client,
-                                                               std::string_view device_sn,
-                                                               const Request& request,
-                                                               CallOptions options) {
-  const std::string path[] = {std::string(device_sn)};
-  return internal::Prepare(client, kSpec0, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetOpenScenarioSpeakerByDeviceSn::Parse(const ::wechatpay::Response& response,
-                                               Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/pay-devices/open-scenario-speaker/{device_sn}/bind
-namespace {
-void Body1(Archive& a, void* p) {
-  auto& v = *static_cast<PostOpenScenarioSpeakerByDeviceSnBindRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("code_url", v.code_url);
-}
-constexpr std::string_view kPath1[] = {"device_sn"};
-constexpr internal::EndpointSpec kSpec1{
-    "POST v3/pay-devices/open-scenario-speaker/{device_sn}/bind",
-    "POST",
-    "v3/pay-devices/open-scenario-speaker/{device_sn}/bind",
-    internal::Protocol::kApiV3,
-    true,
-    kPath1,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostOpenScenarioSpeakerByDeviceSnBindRequest& v) {
-  Body1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostOpenScenarioSpeakerByDeviceSnBindResponse& v) {
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("device_sn", v.device_sn);
-  a.Field("bind_state", v.bind_state);
-  a.OptStr("code_url", v.code_url);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostOpenScenarioSpeakerByDeviceSnBind::Prepare(const Client& client,
-                                                                    std::string_view device_sn,
-                                                                    const Request& request,
-                                                                    CallOptions options) {
-  const std::string path[] = {std::string(device_sn)};
-  return internal::Prepare(client, kSpec1, path, &request, nullptr, nullptr, &Body1, &request.extra,
-                           &options);
-}
-Status PostOpenScenarioSpeakerByDeviceSnBind::Parse(const ::wechatpay::Response& response,
-                                                    Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/pay-devices/open-scenario-speaker/{device_sn}/prebind
-namespace {
-void Body2(Archive& a, void* p) {
-  auto& v = *static_cast<PostOpenScenarioSpeakerByDeviceSnPrebindRequest*>(p);
-  a.Str("code_url", v.code_url);
-}
-constexpr std::string_view kPath2[] = {"device_sn"};
-constexpr internal::EndpointSpec kSpec2{
-    "POST v3/pay-devices/open-scenario-speaker/{device_sn}/prebind",
-    "POST",
-    "v3/pay-devices/open-scenario-speaker/{device_sn}/prebind",
-    internal::Protocol::kApiV3,
-    true,
-    kPath2,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostOpenScenarioSpeakerByDeviceSnPrebindRequest& v) {
-  Body2(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostOpenScenarioSpeakerByDeviceSnPrebindResponse& v) {
-  a.OptStr("device_sn", v.device_sn);
-  a.Field("bind_state", v.bind_state);
-  a.OptStr("code_url", v.code_url);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostOpenScenarioSpeakerByDeviceSnPrebind::Prepare(const Client& client,
-                                                                       std::string_view device_sn,
-                                                                       const Request& request,
-                                                                       CallOptions options) {
-  const std::string path[] = {std::string(device_sn)};
-  return internal::Prepare(client, kSpec2, path, &request, nullptr, nullptr, &Body2, &request.extra,
-                           &options);
-}
-Status PostOpenScenarioSpeakerByDeviceSnPrebind::Parse(const ::wechatpay::Response& response,
-                                                       Response* out) {
-  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/pay-devices/open-scenario-speaker/{device_sn}/unbind
-namespace {
-constexpr std::string_view kPath3[] = {"device_sn"};
-constexpr internal::EndpointSpec kSpec3{
-    "POST v3/pay-devices/open-scenario-speaker/{device_sn}/unbind",
-    "POST",
-    "v3/pay-devices/open-scenario-speaker/{device_sn}/unbind",
-    internal::Protocol::kApiV3,
-    false,
-    kPath3,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostOpenScenarioSpeakerByDeviceSnUnbindRequest& v) { a.Extra(v.extra); }
-void Serialize(Archive& a, PostOpenScenarioSpeakerByDeviceSnUnbindResponse& v) {
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("device_sn", v.device_sn);
-  a.Field("bind_state", v.bind_state);
-  a.OptStr("code_url", v.code_url);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostOpenScenarioSpeakerByDeviceSnUnbind::Prepare(const Client& client,
-                                                                      std::string_view device_sn,
-                                                                      const Request& request,
-                                                                      CallOptions options) {
-  const std::string path[] = {std::string(device_sn)};
-  return internal::Prepare(client, kSpec3, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status PostOpenScenarioSpeakerByDeviceSnUnbind::Parse(const ::wechatpay::Response& response,
-                                                      Response* out) {
-  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/pay-devices/open-scenario-speakerorder/{transaction_id}/report
-namespace {
-void Body4(Archive& a, void* p) {
-  auto& v = *static_cast<PostOpenScenarioSpeakerorderByTransactionIdReportRequest*>(p);
-  a.Str("sub_mchid", v.sub_mchid);
-  a.Str("code_url", v.code_url);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("device_sn", v.device_sn);
-}
-constexpr std::string_view kPath4[] = {"transaction_id"};
-constexpr internal::EndpointSpec kSpec4{
-    "POST v3/pay-devices/open-scenario-speakerorder/{transaction_id}/report",
-    "POST",
-    "v3/pay-devices/open-scenario-speakerorder/{transaction_id}/report",
-    internal::Protocol::kApiV3,
-    true,
-    kPath4,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostOpenScenarioSpeakerorderByTransactionIdReportRequest& v) {
-  Body4(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostOpenScenarioSpeakerorderByTransactionIdReportResponse& v) {
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("code_url", v.code_url);
-  a.OptStr("out_trade_no", v.out_trade_no);
-  a.OptStr("device_sn", v.device_sn);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostOpenScenarioSpeakerorderByTransactionIdReport::Prepare(
-    const Client& client, std::string_view transaction_id, const Request& request,
-    CallOptions options) {
-  const std::string path[] = {std::string(transaction_id)};
-  return internal::Prepare(client, kSpec4, path, &request, nullptr, nullptr, &Body4, &request.extra,
-                           &options);
-}
-Status PostOpenScenarioSpeakerorderByTransactionIdReport::Parse(
-    const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/pay-devices/printers/{device_id}/print-orders
-namespace {
-void Body5(Archive& a, void* p) {
-  auto& v = *static_cast<PostPrintersByDeviceIdPrintOrdersRequest*>(p);
-  a.OptStr("print_order_no", v.print_order_no);
-  a.OptStr("template_id", v.template_id);
-  a.OptStr("notify_url", v.notify_url);
-  a.OptList("variable_list", v.variable_list);
-  a.OptList("table_list", v.table_list);
-}
-constexpr std::string_view kPath5[] = {"device_id"};
-constexpr internal::EndpointSpec kSpec5{
-    "POST v3/pay-devices/printers/{device_id}/print-orders",
-    "POST",
-    "v3/pay-devices/printers/{device_id}/print-orders",
-    internal::Protocol::kApiV3,
-    true,
-    kPath5,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPrintersByDeviceIdPrintOrdersRequest& v) {
-  Body5(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPrintersByDeviceIdPrintOrders::Prepare(const Client& client,
-                                                                std::string_view device_id,
-                                                                const Request& request,
-                                                                CallOptions options) {
-  const std::string path[] = {std::string(device_id)};
-  return internal::Prepare(client, kSpec5, path, &request, nullptr, nullptr, &Body5, &request.extra,
-                           &options);
-}
-
-// GET v3/pay-devices/printers/{device_id}/print-orders/{print_order_no}
-namespace {
-constexpr std::string_view kPath6[] = {"device_id", "print_order_no"};
-constexpr internal::EndpointSpec kSpec6{
-    "GET v3/pay-devices/printers/{device_id}/print-orders/{print_order_no}",
-    "GET",
-    "v3/pay-devices/printers/{device_id}/print-orders/{print_order_no}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath6,
-    2,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetPrintersByDeviceIdPrintOrdersByPrintOrderNoRequest& v) {
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse& v) {
-  a.OptStr("print_order_no", v.print_order_no);
-  a.OptStr("template_id", v.template_id);
-  a.OptStr("notify_url", v.notify_url);
-  a.Field("print_state", v.print_state);
-  a.OptStr("print_state_description", v.print_state_description);
-  a.OptList("variable_list", v.variable_list);
-  a.OptList("table_list", v.table_list);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetPrintersByDeviceIdPrintOrdersByPrintOrderNo::Prepare(
-    const Client& client, std::string_view device_id, std::string_view print_order_no,
-    const Request& request, CallOptions options) {
-  const std::string path[] = {std::string(device_id), std::string(print_order_no)};
-  return internal::Prepare(client, kSpec6, path, &request, nullptr, nullptr, nullptr,
-                           &request.extra, &options);
-}
-Status GetPrintersByDeviceIdPrintOrdersByPrintOrderNo::Parse(const ::wechatpay::Response& response,
-                                                             Response* out) {
-  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.OptStr("key", v.key);
-  a.OptStr("value", v.value);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T3& v) {
-  a.OptStrList("cell_list", v.cell_list);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T2& v) {
-  a.OptStr("key", v.key);
-  a.OptList("row_list", v.row_list);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T4& v) {
-  a.OptStr("key", v.key);
-  a.OptStr("value", v.value);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T6& v) {
-  a.OptStrList("cell_list", v.cell_list);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T5& v) {
-  a.OptStr("key", v.key);
-  a.OptList("row_list", v.row_list);
-  a.Extra(v.extra);
-}
-
-GetOpenScenarioSpeakerByDeviceSnRequest::GetOpenScenarioSpeakerByDeviceSnRequest() = default;
-GetOpenScenarioSpeakerByDeviceSnRequest::~GetOpenScenarioSpeakerByDeviceSnRequest() = default;
-GetOpenScenarioSpeakerByDeviceSnResponse::GetOpenScenarioSpeakerByDeviceSnResponse() = default;
-GetOpenScenarioSpeakerByDeviceSnResponse::~GetOpenScenarioSpeakerByDeviceSnResponse() = default;
-PostOpenScenarioSpeakerByDeviceSnBindRequest::PostOpenScenarioSpeakerByDeviceSnBindRequest() =
-    default;
-PostOpenScenarioSpeakerByDeviceSnBindRequest::~PostOpenScenarioSpeakerByDeviceSnBindRequest() =
-    default;
-PostOpenScenarioSpeakerByDeviceSnBindResponse::PostOpenScenarioSpeakerByDeviceSnBindResponse() =
-    default;
-PostOpenScenarioSpeakerByDeviceSnBindResponse::~PostOpenScenarioSpeakerByDeviceSnBindResponse() =
-    default;
-PostOpenScenarioSpeakerByDeviceSnPrebindRequest::PostOpenScenarioSpeakerByDeviceSnPrebindRequest() =
-    default;
-PostOpenScenarioSpeakerByDeviceSnPrebindRequest::
-    ~PostOpenScenarioSpeakerByDeviceSnPrebindRequest() = default;
-PostOpenScenarioSpeakerByDeviceSnPrebindResponse::
-    PostOpenScenarioSpeakerByDeviceSnPrebindResponse() = default;
-PostOpenScenarioSpeakerByDeviceSnPrebindResponse::
-    ~PostOpenScenarioSpeakerByDeviceSnPrebindResponse() = default;
-PostOpenScenarioSpeakerByDeviceSnUnbindRequest::PostOpenScenarioSpeakerByDeviceSnUnbindRequest() =
-    default;
-PostOpenScenarioSpeakerByDeviceSnUnbindRequest::~PostOpenScenarioSpeakerByDeviceSnUnbindRequest() =
-    default;
-PostOpenScenarioSpeakerByDeviceSnUnbindResponse::PostOpenScenarioSpeakerByDeviceSnUnbindResponse() =
-    default;
-PostOpenScenarioSpeakerByDeviceSnUnbindResponse::
-    ~PostOpenScenarioSpeakerByDeviceSnUnbindResponse() = default;
-PostOpenScenarioSpeakerorderByTransactionIdReportRequest::
-    PostOpenScenarioSpeakerorderByTransactionIdReportRequest() = default;
-PostOpenScenarioSpeakerorderByTransactionIdReportRequest::
-    ~PostOpenScenarioSpeakerorderByTransactionIdReportRequest() = default;
-PostOpenScenarioSpeakerorderByTransactionIdReportResponse::
-    PostOpenScenarioSpeakerorderByTransactionIdReportResponse() = default;
-PostOpenScenarioSpeakerorderByTransactionIdReportResponse::
-    ~PostOpenScenarioSpeakerorderByTransactionIdReportResponse() = default;
-T1::VariableList() = default;
-T1::~VariableList() = default;
-T3::RowList() = default;
-T3::~RowList() = default;
-T2::TableList() = default;
-T2::~TableList() = default;
-PostPrintersByDeviceIdPrintOrdersRequest::PostPrintersByDeviceIdPrintOrdersRequest() = default;
-PostPrintersByDeviceIdPrintOrdersRequest::~PostPrintersByDeviceIdPrintOrdersRequest() = default;
-GetPrintersByDeviceIdPrintOrdersByPrintOrderNoRequest::
-    GetPrintersByDeviceIdPrintOrdersByPrintOrderNoRequest() = default;
-GetPrintersByDeviceIdPrintOrdersByPrintOrderNoRequest::
-    ~GetPrintersByDeviceIdPrintOrdersByPrintOrderNoRequest() = default;
-T4::VariableList() = default;
-T4::~VariableList() = default;
-T6::RowList() = default;
-T6::~RowList() = default;
-T5::TableList() = default;
-T5::~TableList() = default;
-GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse::
-    GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse() = default;
-GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse::
-    ~GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse() = default;
-
-const EnumTable& EnumTableOf(GetOpenScenarioSpeakerByDeviceSnResponse::BindState) { return kEnum0; }
-const EnumTable& EnumTableOf(PostOpenScenarioSpeakerByDeviceSnBindResponse::BindState) {
-  return kEnum0;
-}
-const EnumTable& EnumTableOf(PostOpenScenarioSpeakerByDeviceSnPrebindResponse::BindState) {
-  return kEnum0;
-}
-const EnumTable& EnumTableOf(PostOpenScenarioSpeakerByDeviceSnUnbindResponse::BindState) {
-  return kEnum0;
-}
-const EnumTable& EnumTableOf(GetPrintersByDeviceIdPrintOrdersByPrintOrderNoResponse::PrintState) {
-  return kEnum1;
-}
-
-}  // namespace wechatpay::models::v3::pay_devices
+#include "wechatpay/models/v3/transfer_detail.h"
+#include "wechatpay/models/v3/transferdownload.h"
+#include "wechatpay/models/v3/vehicle.h"
+#include "wechatpay/models/v3/webhooks.h"
 
 namespace wechatpay::models::v3::payroll_card {
 
@@ -1607,51 +565,6 @@ static void Serialize(Archive& a, T2& v) {
   a.Str("user_name", v.user_name);
   a.Extra(v.extra);
 }
-
-GetAuthenticationsRequest::GetAuthenticationsRequest() = default;
-GetAuthenticationsRequest::~GetAuthenticationsRequest() = default;
-T1::Data() = default;
-T1::~Data() = default;
-GetAuthenticationsResponse::GetAuthenticationsResponse() = default;
-GetAuthenticationsResponse::~GetAuthenticationsResponse() = default;
-PostAuthenticationsPreOrderRequest::PostAuthenticationsPreOrderRequest() = default;
-PostAuthenticationsPreOrderRequest::~PostAuthenticationsPreOrderRequest() = default;
-PostAuthenticationsPreOrderResponse::PostAuthenticationsPreOrderResponse() = default;
-PostAuthenticationsPreOrderResponse::~PostAuthenticationsPreOrderResponse() = default;
-PostAuthenticationsPreOrderWithAuthRequest::PostAuthenticationsPreOrderWithAuthRequest() = default;
-PostAuthenticationsPreOrderWithAuthRequest::~PostAuthenticationsPreOrderWithAuthRequest() = default;
-PostAuthenticationsPreOrderWithAuthResponse::PostAuthenticationsPreOrderWithAuthResponse() =
-    default;
-PostAuthenticationsPreOrderWithAuthResponse::~PostAuthenticationsPreOrderWithAuthResponse() =
-    default;
-GetAuthenticationsByAuthenticateNumberRequest::GetAuthenticationsByAuthenticateNumberRequest() =
-    default;
-GetAuthenticationsByAuthenticateNumberRequest::~GetAuthenticationsByAuthenticateNumberRequest() =
-    default;
-GetAuthenticationsByAuthenticateNumberResponse::GetAuthenticationsByAuthenticateNumberResponse() =
-    default;
-GetAuthenticationsByAuthenticateNumberResponse::~GetAuthenticationsByAuthenticateNumberResponse() =
-    default;
-GetRelationsByOpenidRequest::GetRelationsByOpenidRequest() = default;
-GetRelationsByOpenidRequest::~GetRelationsByOpenidRequest() = default;
-GetRelationsByOpenidResponse::GetRelationsByOpenidResponse() = default;
-GetRelationsByOpenidResponse::~GetRelationsByOpenidResponse() = default;
-PostTokensRequest::PostTokensRequest() = default;
-PostTokensRequest::~PostTokensRequest() = default;
-PostTokensResponse::PostTokensResponse() = default;
-PostTokensResponse::~PostTokensResponse() = default;
-T2::TransferDetailList() = default;
-T2::~TransferDetailList() = default;
-PostTransferBatchesRequest::PostTransferBatchesRequest() = default;
-PostTransferBatchesRequest::~PostTransferBatchesRequest() = default;
-PostTransferBatchesResponse::PostTransferBatchesResponse() = default;
-PostTransferBatchesResponse::~PostTransferBatchesResponse() = default;
-PostWesureInsuranceRequest::PostWesureInsuranceRequest() = default;
-PostWesureInsuranceRequest::~PostWesureInsuranceRequest() = default;
-PostWesureTokenValidationsRequest::PostWesureTokenValidationsRequest() = default;
-PostWesureTokenValidationsRequest::~PostWesureTokenValidationsRequest() = default;
-PostWesureTokenValidationsResponse::PostWesureTokenValidationsResponse() = default;
-PostWesureTokenValidationsResponse::~PostWesureTokenValidationsResponse() = default;
 
 const EnumTable& EnumTableOf(T1::AuthenticationScene) { return kEnum0; }
 const EnumTable& EnumTableOf(T1::AuthenticationState) { return kEnum1; }
@@ -2287,59 +1200,6 @@ static void Serialize(Archive& a, T4& v) {
   a.Extra(v.extra);
 }
 
-GetBillsRequest::GetBillsRequest() = default;
-GetBillsRequest::~GetBillsRequest() = default;
-GetBillsResponse::GetBillsResponse() = default;
-GetBillsResponse::~GetBillsResponse() = default;
-GetMerchantConfigsBySubMchidRequest::GetMerchantConfigsBySubMchidRequest() = default;
-GetMerchantConfigsBySubMchidRequest::~GetMerchantConfigsBySubMchidRequest() = default;
-GetMerchantConfigsBySubMchidResponse::GetMerchantConfigsBySubMchidResponse() = default;
-GetMerchantConfigsBySubMchidResponse::~GetMerchantConfigsBySubMchidResponse() = default;
-T1::Receivers() = default;
-T1::~Receivers() = default;
-PostOrdersRequest::PostOrdersRequest() = default;
-PostOrdersRequest::~PostOrdersRequest() = default;
-T2::Receivers() = default;
-T2::~Receivers() = default;
-PostOrdersResponse::PostOrdersResponse() = default;
-PostOrdersResponse::~PostOrdersResponse() = default;
-PostOrdersUnfreezeRequest::PostOrdersUnfreezeRequest() = default;
-PostOrdersUnfreezeRequest::~PostOrdersUnfreezeRequest() = default;
-T3::Receivers() = default;
-T3::~Receivers() = default;
-PostOrdersUnfreezeResponse::PostOrdersUnfreezeResponse() = default;
-PostOrdersUnfreezeResponse::~PostOrdersUnfreezeResponse() = default;
-GetOrdersByOutOrderNoRequest::GetOrdersByOutOrderNoRequest() = default;
-GetOrdersByOutOrderNoRequest::~GetOrdersByOutOrderNoRequest() = default;
-T4::Receivers() = default;
-T4::~Receivers() = default;
-GetOrdersByOutOrderNoResponse::GetOrdersByOutOrderNoResponse() = default;
-GetOrdersByOutOrderNoResponse::~GetOrdersByOutOrderNoResponse() = default;
-PostReceiversAddRequest::PostReceiversAddRequest() = default;
-PostReceiversAddRequest::~PostReceiversAddRequest() = default;
-PostReceiversAddResponse::PostReceiversAddResponse() = default;
-PostReceiversAddResponse::~PostReceiversAddResponse() = default;
-PostReceiversDeleteRequest::PostReceiversDeleteRequest() = default;
-PostReceiversDeleteRequest::~PostReceiversDeleteRequest() = default;
-PostReceiversDeleteResponse::PostReceiversDeleteResponse() = default;
-PostReceiversDeleteResponse::~PostReceiversDeleteResponse() = default;
-PostReturnOrdersRequest::PostReturnOrdersRequest() = default;
-PostReturnOrdersRequest::~PostReturnOrdersRequest() = default;
-PostReturnOrdersResponse::PostReturnOrdersResponse() = default;
-PostReturnOrdersResponse::~PostReturnOrdersResponse() = default;
-GetReturnOrdersByOutReturnNoRequest::GetReturnOrdersByOutReturnNoRequest() = default;
-GetReturnOrdersByOutReturnNoRequest::~GetReturnOrdersByOutReturnNoRequest() = default;
-GetReturnOrdersByOutReturnNoResponse::GetReturnOrdersByOutReturnNoResponse() = default;
-GetReturnOrdersByOutReturnNoResponse::~GetReturnOrdersByOutReturnNoResponse() = default;
-GetTransactionsByTransactionIdAmountsRequest::GetTransactionsByTransactionIdAmountsRequest() =
-    default;
-GetTransactionsByTransactionIdAmountsRequest::~GetTransactionsByTransactionIdAmountsRequest() =
-    default;
-GetTransactionsByTransactionIdAmountsResponse::GetTransactionsByTransactionIdAmountsResponse() =
-    default;
-GetTransactionsByTransactionIdAmountsResponse::~GetTransactionsByTransactionIdAmountsResponse() =
-    default;
-
 const EnumTable& EnumTableOf(GetBillsRequest::TarType) { return kEnum0; }
 const EnumTable& EnumTableOf(GetBillsResponse::SplitBillHashType) { return kEnum1; }
 const EnumTable& EnumTableOf(T1::Type) { return kEnum2; }
@@ -2723,41 +1583,6 @@ static void Serialize(Archive& a, T11& v) {
   a.Extra(v.extra);
 }
 
-T1::Amount() = default;
-T1::~Amount() = default;
-T2::BusInfo() = default;
-T2::~BusInfo() = default;
-T3::MetroInfo() = default;
-T3::~MetroInfo() = default;
-PostTransactionsRequest::PostTransactionsRequest() = default;
-PostTransactionsRequest::~PostTransactionsRequest() = default;
-T4::BusInfo() = default;
-T4::~BusInfo() = default;
-T5::MetroInfo() = default;
-T5::~MetroInfo() = default;
-T6::Amount() = default;
-T6::~Amount() = default;
-T7::PromotionDetail() = default;
-T7::~PromotionDetail() = default;
-PostTransactionsResponse::PostTransactionsResponse() = default;
-PostTransactionsResponse::~PostTransactionsResponse() = default;
-GetTransactionsOutTradeNoRequest::GetTransactionsOutTradeNoRequest() = default;
-GetTransactionsOutTradeNoRequest::~GetTransactionsOutTradeNoRequest() = default;
-T8::BusInfo() = default;
-T8::~BusInfo() = default;
-T9::MetroInfo() = default;
-T9::~MetroInfo() = default;
-T10::Amount() = default;
-T10::~Amount() = default;
-T11::PromotionDetail() = default;
-T11::~PromotionDetail() = default;
-GetTransactionsOutTradeNoResponse::GetTransactionsOutTradeNoResponse() = default;
-GetTransactionsOutTradeNoResponse::~GetTransactionsOutTradeNoResponse() = default;
-GetUserServicesContractIdRequest::GetUserServicesContractIdRequest() = default;
-GetUserServicesContractIdRequest::~GetUserServicesContractIdRequest() = default;
-GetUserServicesContractIdResponse::GetUserServicesContractIdResponse() = default;
-GetUserServicesContractIdResponse::~GetUserServicesContractIdResponse() = default;
-
 const EnumTable& EnumTableOf(PostTransactionsRequest::TradeScene) { return kEnum0; }
 const EnumTable& EnumTableOf(PostTransactionsResponse::TradeState) { return kEnum1; }
 const EnumTable& EnumTableOf(PostTransactionsResponse::UserRepayState) { return kEnum2; }
@@ -2956,31 +1781,6 @@ static void Serialize(Archive& a, T6& v) {
   a.Extra(v.extra);
 }
 
-T2::ActivityApplyInformation() = default;
-T2::~ActivityApplyInformation() = default;
-T1::ActivityDetail() = default;
-T1::~ActivityDetail() = default;
-T3::AdditionalInformation() = default;
-T3::~AdditionalInformation() = default;
-PostApplicationsRequest::PostApplicationsRequest() = default;
-PostApplicationsRequest::~PostApplicationsRequest() = default;
-PostApplicationsResponse::PostApplicationsResponse() = default;
-PostApplicationsResponse::~PostApplicationsResponse() = default;
-GetApplicationsIdByApplicationIdRequest::GetApplicationsIdByApplicationIdRequest() = default;
-GetApplicationsIdByApplicationIdRequest::~GetApplicationsIdByApplicationIdRequest() = default;
-GetApplicationsIdByApplicationIdResponse::GetApplicationsIdByApplicationIdResponse() = default;
-GetApplicationsIdByApplicationIdResponse::~GetApplicationsIdByApplicationIdResponse() = default;
-T5::ActivityApplyInformation() = default;
-T5::~ActivityApplyInformation() = default;
-T4::ActivityDetailModification() = default;
-T4::~ActivityDetailModification() = default;
-T6::AdditionalInformation() = default;
-T6::~AdditionalInformation() = default;
-PatchApplicationsIdByApplicationIdRequest::PatchApplicationsIdByApplicationIdRequest() = default;
-PatchApplicationsIdByApplicationIdRequest::~PatchApplicationsIdByApplicationIdRequest() = default;
-PatchApplicationsIdByApplicationIdResponse::PatchApplicationsIdByApplicationIdResponse() = default;
-PatchApplicationsIdByApplicationIdResponse::~PatchApplicationsIdByApplicationIdResponse() = default;
-
 }  // namespace wechatpay::models::v3::rate_activity
 
 namespace wechatpay::models::v3::realname {
@@ -3031,11 +1831,6 @@ Result<PreparedCall> GetVerify::Prepare(const Client& client, const Request& req
 Status GetVerify::Parse(const ::wechatpay::Response& response, Response* out) {
   return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
 }
-
-GetVerifyRequest::GetVerifyRequest() = default;
-GetVerifyRequest::~GetVerifyRequest() = default;
-GetVerifyResponse::GetVerifyResponse() = default;
-GetVerifyResponse::~GetVerifyResponse() = default;
 
 }  // namespace wechatpay::models::v3::realname
 
@@ -3202,27 +1997,6 @@ static void Serialize(Archive& a, T4& v) {
   a.OptStr("bank_card_tail", v.bank_card_tail);
   a.Extra(v.extra);
 }
-
-T1::RechargeAmount() = default;
-T1::~RechargeAmount() = default;
-PostBankTransferRechargesApplyRequest::PostBankTransferRechargesApplyRequest() = default;
-PostBankTransferRechargesApplyRequest::~PostBankTransferRechargesApplyRequest() = default;
-T2::TransferInAccount() = default;
-T2::~TransferInAccount() = default;
-PostBankTransferRechargesApplyResponse::PostBankTransferRechargesApplyResponse() = default;
-PostBankTransferRechargesApplyResponse::~PostBankTransferRechargesApplyResponse() = default;
-GetBankTransferRechargesOutRechargeNoRequest::GetBankTransferRechargesOutRechargeNoRequest() =
-    default;
-GetBankTransferRechargesOutRechargeNoRequest::~GetBankTransferRechargesOutRechargeNoRequest() =
-    default;
-T3::RechargeAmount() = default;
-T3::~RechargeAmount() = default;
-T4::BankTransferInfo() = default;
-T4::~BankTransferInfo() = default;
-GetBankTransferRechargesOutRechargeNoResponse::GetBankTransferRechargesOutRechargeNoResponse() =
-    default;
-GetBankTransferRechargesOutRechargeNoResponse::~GetBankTransferRechargesOutRechargeNoResponse() =
-    default;
 
 const EnumTable& EnumTableOf(PostBankTransferRechargesApplyRequest::RechargeScene) {
   return kEnum0;
@@ -3642,53 +2416,6 @@ static void Serialize(Archive& a, T14& v) {
   a.Extra(v.extra);
 }
 
-T2::From() = default;
-T2::~From() = default;
-T1::Amount() = default;
-T1::~Amount() = default;
-T3::GoodsDetail() = default;
-T3::~GoodsDetail() = default;
-PostDomesticRefundsRequest::PostDomesticRefundsRequest() = default;
-PostDomesticRefundsRequest::~PostDomesticRefundsRequest() = default;
-T5::From() = default;
-T5::~From() = default;
-T4::Amount() = default;
-T4::~Amount() = default;
-T7::GoodsDetail() = default;
-T7::~GoodsDetail() = default;
-T6::PromotionDetail() = default;
-T6::~PromotionDetail() = default;
-PostDomesticRefundsResponse::PostDomesticRefundsResponse() = default;
-PostDomesticRefundsResponse::~PostDomesticRefundsResponse() = default;
-GetDomesticRefundsByOutRefundNoRequest::GetDomesticRefundsByOutRefundNoRequest() = default;
-GetDomesticRefundsByOutRefundNoRequest::~GetDomesticRefundsByOutRefundNoRequest() = default;
-T9::From() = default;
-T9::~From() = default;
-T8::Amount() = default;
-T8::~Amount() = default;
-T11::GoodsDetail() = default;
-T11::~GoodsDetail() = default;
-T10::PromotionDetail() = default;
-T10::~PromotionDetail() = default;
-GetDomesticRefundsByOutRefundNoResponse::GetDomesticRefundsByOutRefundNoResponse() = default;
-GetDomesticRefundsByOutRefundNoResponse::~GetDomesticRefundsByOutRefundNoResponse() = default;
-PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest::
-    PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest() = default;
-PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest::
-    ~PostDomesticRefundsByRefundIdApplyAbnormalRefundRequest() = default;
-T13::From() = default;
-T13::~From() = default;
-T12::Amount() = default;
-T12::~Amount() = default;
-T15::GoodsDetail() = default;
-T15::~GoodsDetail() = default;
-T14::PromotionDetail() = default;
-T14::~PromotionDetail() = default;
-PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse::
-    PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse() = default;
-PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse::
-    ~PostDomesticRefundsByRefundIdApplyAbnormalRefundResponse() = default;
-
 const EnumTable& EnumTableOf(PostDomesticRefundsResponse::Channel) { return kEnum0; }
 const EnumTable& EnumTableOf(PostDomesticRefundsResponse::Status_) { return kEnum1; }
 const EnumTable& EnumTableOf(PostDomesticRefundsResponse::FundsAccount) { return kEnum2; }
@@ -4008,53 +2735,6 @@ static void Serialize(Archive& a, T13& v) {
   a.Extra(v.extra);
 }
 
-GetCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoRequest::
-    GetCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoRequest() = default;
-GetCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoRequest::
-    ~GetCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoRequest() = default;
-T1::CombinePayerInfo() = default;
-T1::~CombinePayerInfo() = default;
-T3::Amount() = default;
-T3::~Amount() = default;
-T2::SubOrders() = default;
-T2::~SubOrders() = default;
-GetCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoResponse::
-    GetCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoResponse() = default;
-GetCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoResponse::
-    ~GetCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoResponse() = default;
-T4::SubOrders() = default;
-T4::~SubOrders() = default;
-PostCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoCloseRequest::
-    PostCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoCloseRequest() = default;
-PostCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoCloseRequest::
-    ~PostCombineTransactionsPartnerOutTradeNoByCombineOutTradeNoCloseRequest() = default;
-T6::Amount() = default;
-T6::~Amount() = default;
-T7::SettleInfo() = default;
-T7::~SettleInfo() = default;
-T5::SubOrders() = default;
-T5::~SubOrders() = default;
-T8::H5Info() = default;
-T8::~H5Info() = default;
-T9::AppInfo() = default;
-T9::~AppInfo() = default;
-T10::MiniprogramInfo() = default;
-T10::~MiniprogramInfo() = default;
-T12::Identity() = default;
-T12::~Identity() = default;
-T11::CombinePayerInfo() = default;
-T11::~CombinePayerInfo() = default;
-T13::WechatWebInfo() = default;
-T13::~WechatWebInfo() = default;
-PostCombineTransactionsPartnerPrepayRequest::PostCombineTransactionsPartnerPrepayRequest() =
-    default;
-PostCombineTransactionsPartnerPrepayRequest::~PostCombineTransactionsPartnerPrepayRequest() =
-    default;
-PostCombineTransactionsPartnerPrepayResponse::PostCombineTransactionsPartnerPrepayResponse() =
-    default;
-PostCombineTransactionsPartnerPrepayResponse::~PostCombineTransactionsPartnerPrepayResponse() =
-    default;
-
 const EnumTable& EnumTableOf(T2::TradeType) { return kEnum0; }
 const EnumTable& EnumTableOf(T2::TradeState) { return kEnum1; }
 const EnumTable& EnumTableOf(T8::Type) { return kEnum2; }
@@ -4107,11 +2787,6 @@ Result<PreparedCall> PostEcho::Prepare(const Client& client, const Request& requ
 Status PostEcho::Parse(const ::wechatpay::Response& response, Response* out) {
   return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
 }
-
-PostEchoRequest::PostEchoRequest() = default;
-PostEchoRequest::~PostEchoRequest() = default;
-PostEchoResponse::PostEchoResponse() = default;
-PostEchoResponse::~PostEchoResponse() = default;
 
 }  // namespace wechatpay::models::v3::security
 
@@ -4305,21 +2980,6 @@ static void Serialize(Archive& a, T1& v) {
   a.OptStr("work_id", v.work_id);
   a.Extra(v.extra);
 }
-
-GetGuidesRequest::GetGuidesRequest() = default;
-GetGuidesRequest::~GetGuidesRequest() = default;
-T1::Data() = default;
-T1::~Data() = default;
-GetGuidesResponse::GetGuidesResponse() = default;
-GetGuidesResponse::~GetGuidesResponse() = default;
-PostGuidesRequest::PostGuidesRequest() = default;
-PostGuidesRequest::~PostGuidesRequest() = default;
-PostGuidesResponse::PostGuidesResponse() = default;
-PostGuidesResponse::~PostGuidesResponse() = default;
-PatchGuidesByGuideIdRequest::PatchGuidesByGuideIdRequest() = default;
-PatchGuidesByGuideIdRequest::~PatchGuidesByGuideIdRequest() = default;
-PostGuidesByGuideIdAssignRequest::PostGuidesByGuideIdAssignRequest() = default;
-PostGuidesByGuideIdAssignRequest::~PostGuidesByGuideIdAssignRequest() = default;
 
 }  // namespace wechatpay::models::v3::smartguide
 
@@ -5005,73 +3665,6 @@ static void Serialize(Archive& a, T12& v) {
   a.Extra(v.extra);
 }
 
-PostAttendancePunchRequest::PostAttendancePunchRequest() = default;
-PostAttendancePunchRequest::~PostAttendancePunchRequest() = default;
-T2::BuyerInformation() = default;
-T2::~BuyerInformation() = default;
-T3::SellerInformation() = default;
-T3::~SellerInformation() = default;
-T4::ExtraInformation() = default;
-T4::~ExtraInformation() = default;
-T5::Items() = default;
-T5::~Items() = default;
-T1::FapiaoCardInformation() = default;
-T1::~FapiaoCardInformation() = default;
-PostCardsRequest::PostCardsRequest() = default;
-PostCardsRequest::~PostCardsRequest() = default;
-PostCardsResponse::PostCardsResponse() = default;
-PostCardsResponse::~PostCardsResponse() = default;
-T6::Meta() = default;
-T6::~Meta() = default;
-PostCardsUploadFileRequest::PostCardsUploadFileRequest() = default;
-PostCardsUploadFileRequest::~PostCardsUploadFileRequest() = default;
-PostCardsUploadFileResponse::PostCardsUploadFileResponse() = default;
-PostCardsUploadFileResponse::~PostCardsUploadFileResponse() = default;
-T8::PhotoDigest() = default;
-T8::~PhotoDigest() = default;
-T7::DriverPhoto() = default;
-T7::~DriverPhoto() = default;
-PostDriverUpdateDriverRequest::PostDriverUpdateDriverRequest() = default;
-PostDriverUpdateDriverRequest::~PostDriverUpdateDriverRequest() = default;
-PostDriverUpdateDriverResponse::PostDriverUpdateDriverResponse() = default;
-PostDriverUpdateDriverResponse::~PostDriverUpdateDriverResponse() = default;
-GetDriversByDriverLicenseRequest::GetDriversByDriverLicenseRequest() = default;
-GetDriversByDriverLicenseRequest::~GetDriversByDriverLicenseRequest() = default;
-T10::PhotoDigest() = default;
-T10::~PhotoDigest() = default;
-T9::DriverPhoto() = default;
-T9::~DriverPhoto() = default;
-GetDriversByDriverLicenseResponse::GetDriversByDriverLicenseResponse() = default;
-GetDriversByDriverLicenseResponse::~GetDriversByDriverLicenseResponse() = default;
-GetTaxiCompaniesByCompanyMchidRequest::GetTaxiCompaniesByCompanyMchidRequest() = default;
-GetTaxiCompaniesByCompanyMchidRequest::~GetTaxiCompaniesByCompanyMchidRequest() = default;
-GetTaxiCompaniesByCompanyMchidResponse::GetTaxiCompaniesByCompanyMchidResponse() = default;
-GetTaxiCompaniesByCompanyMchidResponse::~GetTaxiCompaniesByCompanyMchidResponse() = default;
-PostTaxiCompanyCreateTaxiCompanyRequest::PostTaxiCompanyCreateTaxiCompanyRequest() = default;
-PostTaxiCompanyCreateTaxiCompanyRequest::~PostTaxiCompanyCreateTaxiCompanyRequest() = default;
-PostTaxiCompanyCreateTaxiCompanyResponse::PostTaxiCompanyCreateTaxiCompanyResponse() = default;
-PostTaxiCompanyCreateTaxiCompanyResponse::~PostTaxiCompanyCreateTaxiCompanyResponse() = default;
-PostTaxiUpdateTaxiRequest::PostTaxiUpdateTaxiRequest() = default;
-PostTaxiUpdateTaxiRequest::~PostTaxiUpdateTaxiRequest() = default;
-PostTaxiUpdateTaxiResponse::PostTaxiUpdateTaxiResponse() = default;
-PostTaxiUpdateTaxiResponse::~PostTaxiUpdateTaxiResponse() = default;
-GetTaxiesByPlateNumberRequest::GetTaxiesByPlateNumberRequest() = default;
-GetTaxiesByPlateNumberRequest::~GetTaxiesByPlateNumberRequest() = default;
-GetTaxiesByPlateNumberResponse::GetTaxiesByPlateNumberResponse() = default;
-GetTaxiesByPlateNumberResponse::~GetTaxiesByPlateNumberResponse() = default;
-GetUserTaxiOrderFindByTokenRequest::GetUserTaxiOrderFindByTokenRequest() = default;
-GetUserTaxiOrderFindByTokenRequest::~GetUserTaxiOrderFindByTokenRequest() = default;
-GetUserTaxiOrderFindByTokenResponse::GetUserTaxiOrderFindByTokenResponse() = default;
-GetUserTaxiOrderFindByTokenResponse::~GetUserTaxiOrderFindByTokenResponse() = default;
-GetUserTaxiOrdersRequest::GetUserTaxiOrdersRequest() = default;
-GetUserTaxiOrdersRequest::~GetUserTaxiOrdersRequest() = default;
-T11::Data() = default;
-T11::~Data() = default;
-T12::Links() = default;
-T12::~Links() = default;
-GetUserTaxiOrdersResponse::GetUserTaxiOrdersResponse() = default;
-GetUserTaxiOrdersResponse::~GetUserTaxiOrdersResponse() = default;
-
 const EnumTable& EnumTableOf(PostTaxiUpdateTaxiRequest::TaxiState) { return kEnum0; }
 
 }  // namespace wechatpay::models::v3::taxi_invoice
@@ -5622,91 +4215,6 @@ static void Serialize(Archive& a, T20& v) {
   a.Extra(v.extra);
 }
 
-GetTransactionBlockRecordsSubMchidRequest::GetTransactionBlockRecordsSubMchidRequest() = default;
-GetTransactionBlockRecordsSubMchidRequest::~GetTransactionBlockRecordsSubMchidRequest() = default;
-T4::RepeatedFieldData() = default;
-T4::~RepeatedFieldData() = default;
-T5::StringCheckRule() = default;
-T5::~StringCheckRule() = default;
-T6::EnumCheckRule() = default;
-T6::~EnumCheckRule() = default;
-T7::FileCheckRule() = default;
-T7::~FileCheckRule() = default;
-T8::TimeIntervalCheckRule() = default;
-T8::~TimeIntervalCheckRule() = default;
-T9::OrderIntervalCheckRule() = default;
-T9::~OrderIntervalCheckRule() = default;
-T10::Relations() = default;
-T10::~Relations() = default;
-T3::RecordFields() = default;
-T3::~RecordFields() = default;
-T2::RequestedItemInfo() = default;
-T2::~RequestedItemInfo() = default;
-T1::Data() = default;
-T1::~Data() = default;
-GetTransactionBlockRecordsSubMchidResponse::GetTransactionBlockRecordsSubMchidResponse() = default;
-GetTransactionBlockRecordsSubMchidResponse::~GetTransactionBlockRecordsSubMchidResponse() = default;
-GetTransactionBlockRecordsByBlockRecordIdRequest::
-    GetTransactionBlockRecordsByBlockRecordIdRequest() = default;
-GetTransactionBlockRecordsByBlockRecordIdRequest::
-    ~GetTransactionBlockRecordsByBlockRecordIdRequest() = default;
-T13::RepeatedFieldData() = default;
-T13::~RepeatedFieldData() = default;
-T14::StringCheckRule() = default;
-T14::~StringCheckRule() = default;
-T15::EnumCheckRule() = default;
-T15::~EnumCheckRule() = default;
-T16::FileCheckRule() = default;
-T16::~FileCheckRule() = default;
-T17::TimeIntervalCheckRule() = default;
-T17::~TimeIntervalCheckRule() = default;
-T18::OrderIntervalCheckRule() = default;
-T18::~OrderIntervalCheckRule() = default;
-T19::Relations() = default;
-T19::~Relations() = default;
-T12::RecordFields() = default;
-T12::~RecordFields() = default;
-T11::RequestedItemInfo() = default;
-T11::~RequestedItemInfo() = default;
-GetTransactionBlockRecordsByBlockRecordIdResponse::
-    GetTransactionBlockRecordsByBlockRecordIdResponse() = default;
-GetTransactionBlockRecordsByBlockRecordIdResponse::
-    ~GetTransactionBlockRecordsByBlockRecordIdResponse() = default;
-T22::RepeatedFieldData() = default;
-T22::~RepeatedFieldData() = default;
-T23::StringCheckRule() = default;
-T23::~StringCheckRule() = default;
-T24::EnumCheckRule() = default;
-T24::~EnumCheckRule() = default;
-T25::FileCheckRule() = default;
-T25::~FileCheckRule() = default;
-T26::TimeIntervalCheckRule() = default;
-T26::~TimeIntervalCheckRule() = default;
-T27::OrderIntervalCheckRule() = default;
-T27::~OrderIntervalCheckRule() = default;
-T28::Relations() = default;
-T28::~Relations() = default;
-T21::RecordFields() = default;
-T21::~RecordFields() = default;
-T20::SubmitData() = default;
-T20::~SubmitData() = default;
-PostTransactionBlockSubmissionsSubMchidRequest::PostTransactionBlockSubmissionsSubMchidRequest() =
-    default;
-PostTransactionBlockSubmissionsSubMchidRequest::~PostTransactionBlockSubmissionsSubMchidRequest() =
-    default;
-PostTransactionBlockSubmissionsSubMchidResponse::PostTransactionBlockSubmissionsSubMchidResponse() =
-    default;
-PostTransactionBlockSubmissionsSubMchidResponse::
-    ~PostTransactionBlockSubmissionsSubMchidResponse() = default;
-GetTransactionBlockSubmissionsByBlockSubmissionIdRequest::
-    GetTransactionBlockSubmissionsByBlockSubmissionIdRequest() = default;
-GetTransactionBlockSubmissionsByBlockSubmissionIdRequest::
-    ~GetTransactionBlockSubmissionsByBlockSubmissionIdRequest() = default;
-GetTransactionBlockSubmissionsByBlockSubmissionIdResponse::
-    GetTransactionBlockSubmissionsByBlockSubmissionIdResponse() = default;
-GetTransactionBlockSubmissionsByBlockSubmissionIdResponse::
-    ~GetTransactionBlockSubmissionsByBlockSubmissionIdResponse() = default;
-
 const EnumTable& EnumTableOf(T1::NumberOfBlock) { return kEnum0; }
 const EnumTable& EnumTableOf(T1::RecoverWay) { return kEnum1; }
 const EnumTable& EnumTableOf(T5::Validator) { return kEnum2; }
@@ -6189,49 +4697,6 @@ static void Serialize(Archive& a, T5& v) {
   a.Extra(v.extra);
 }
 
-T1::TransferDetailList() = default;
-T1::~TransferDetailList() = default;
-PostBatchesRequest::PostBatchesRequest() = default;
-PostBatchesRequest::~PostBatchesRequest() = default;
-PostBatchesResponse::PostBatchesResponse() = default;
-PostBatchesResponse::~PostBatchesResponse() = default;
-GetBatchesBatchIdRequest::GetBatchesBatchIdRequest() = default;
-GetBatchesBatchIdRequest::~GetBatchesBatchIdRequest() = default;
-T2::TransferBatch() = default;
-T2::~TransferBatch() = default;
-T3::TransferDetailList() = default;
-T3::~TransferDetailList() = default;
-GetBatchesBatchIdResponse::GetBatchesBatchIdResponse() = default;
-GetBatchesBatchIdResponse::~GetBatchesBatchIdResponse() = default;
-GetBatchesBatchIdDetailsDetailIdRequest::GetBatchesBatchIdDetailsDetailIdRequest() = default;
-GetBatchesBatchIdDetailsDetailIdRequest::~GetBatchesBatchIdDetailsDetailIdRequest() = default;
-GetBatchesBatchIdDetailsDetailIdResponse::GetBatchesBatchIdDetailsDetailIdResponse() = default;
-GetBatchesBatchIdDetailsDetailIdResponse::~GetBatchesBatchIdDetailsDetailIdResponse() = default;
-GetBatchesOutBatchNoRequest::GetBatchesOutBatchNoRequest() = default;
-GetBatchesOutBatchNoRequest::~GetBatchesOutBatchNoRequest() = default;
-T4::TransferBatch() = default;
-T4::~TransferBatch() = default;
-T5::TransferDetailList() = default;
-T5::~TransferDetailList() = default;
-GetBatchesOutBatchNoResponse::GetBatchesOutBatchNoResponse() = default;
-GetBatchesOutBatchNoResponse::~GetBatchesOutBatchNoResponse() = default;
-GetBatchesOutBatchNoDetailsOutDetailNoRequest::GetBatchesOutBatchNoDetailsOutDetailNoRequest() =
-    default;
-GetBatchesOutBatchNoDetailsOutDetailNoRequest::~GetBatchesOutBatchNoDetailsOutDetailNoRequest() =
-    default;
-GetBatchesOutBatchNoDetailsOutDetailNoResponse::GetBatchesOutBatchNoDetailsOutDetailNoResponse() =
-    default;
-GetBatchesOutBatchNoDetailsOutDetailNoResponse::~GetBatchesOutBatchNoDetailsOutDetailNoResponse() =
-    default;
-PostBillReceiptRequest::PostBillReceiptRequest() = default;
-PostBillReceiptRequest::~PostBillReceiptRequest() = default;
-PostBillReceiptResponse::PostBillReceiptResponse() = default;
-PostBillReceiptResponse::~PostBillReceiptResponse() = default;
-GetBillReceiptByOutBatchNoRequest::GetBillReceiptByOutBatchNoRequest() = default;
-GetBillReceiptByOutBatchNoRequest::~GetBillReceiptByOutBatchNoRequest() = default;
-GetBillReceiptByOutBatchNoResponse::GetBillReceiptByOutBatchNoResponse() = default;
-GetBillReceiptByOutBatchNoResponse::~GetBillReceiptByOutBatchNoResponse() = default;
-
 const EnumTable& EnumTableOf(PostBatchesResponse::BatchStatus) { return kEnum0; }
 const EnumTable& EnumTableOf(T2::CloseReasonType) { return kEnum1; }
 const EnumTable& EnumTableOf(GetBatchesBatchIdDetailsDetailIdResponse::FailReasonType) {
@@ -6243,3 +4708,1253 @@ const EnumTable& EnumTableOf(GetBatchesOutBatchNoDetailsOutDetailNoResponse::Fai
 }
 
 }  // namespace wechatpay::models::v3::transfer
+
+namespace wechatpay::models::v3::transfer_detail {
+
+namespace {
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "BATCH_TRANSFER",
+    "TRANSFER_TO_POCKET",
+    "TRANSFER_TO_BANK",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 4};
+
+}  // namespace
+
+// GET v3/transfer-detail/electronic-receipts
+namespace {
+void Query0(Archive& a, void* p) {
+  auto& v = *static_cast<GetElectronicReceiptsRequest*>(p);
+  Archive::TextScope text(a);
+  a.Field("accept_type", v.accept_type);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.Str("out_detail_no", v.out_detail_no);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "GET v3/transfer-detail/electronic-receipts",
+    "GET",
+    "v3/transfer-detail/electronic-receipts",
+    internal::Protocol::kApiV3,
+    false,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetElectronicReceiptsRequest& v) {
+  Query0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetElectronicReceiptsResponse& v) {
+  a.OptStr("accept_type", v.accept_type);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("signature_no", v.signature_no);
+  a.OptStr("signature_status", v.signature_status);
+  a.OptStr("hash_type", v.hash_type);
+  a.OptStr("hash_value", v.hash_value);
+  a.OptStr("download_url", v.download_url);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetElectronicReceipts::Prepare(const Client& client, const Request& request,
+                                                    CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, &Query0, nullptr,
+                           &request.extra, &options);
+}
+Status GetElectronicReceipts::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/transfer-detail/electronic-receipts
+namespace {
+void Body1(Archive& a, void* p) {
+  auto& v = *static_cast<PostElectronicReceiptsRequest*>(p);
+  a.Field("accept_type", v.accept_type);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.Str("out_detail_no", v.out_detail_no);
+}
+constexpr internal::EndpointSpec kSpec1{
+    "POST v3/transfer-detail/electronic-receipts",
+    "POST",
+    "v3/transfer-detail/electronic-receipts",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostElectronicReceiptsRequest& v) {
+  Body1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostElectronicReceiptsResponse& v) {
+  a.OptStr("accept_type", v.accept_type);
+  a.OptStr("out_batch_no", v.out_batch_no);
+  a.OptStr("out_detail_no", v.out_detail_no);
+  a.OptStr("signature_no", v.signature_no);
+  a.OptStr("signature_status", v.signature_status);
+  a.OptStr("hash_type", v.hash_type);
+  a.OptStr("hash_value", v.hash_value);
+  a.OptStr("download_url", v.download_url);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostElectronicReceipts::Prepare(const Client& client, const Request& request,
+                                                     CallOptions options) {
+  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
+                           &request.extra, &options);
+}
+Status PostElectronicReceipts::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+const EnumTable& EnumTableOf(GetElectronicReceiptsRequest::AcceptType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostElectronicReceiptsRequest::AcceptType) { return kEnum0; }
+
+}  // namespace wechatpay::models::v3::transfer_detail
+
+namespace wechatpay::models::v3::transferdownload {
+
+namespace {}  // namespace
+
+// GET v3/transferdownload/elecvoucherfile
+namespace {
+void Query0(Archive& a, void* p) {
+  auto& v = *static_cast<GetElecvoucherfileRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("token", v.token);
+  a.Str("source", v.source);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "GET v3/transferdownload/elecvoucherfile",
+    "GET",
+    "v3/transferdownload/elecvoucherfile",
+    internal::Protocol::kApiV3,
+    false,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetElecvoucherfileRequest& v) {
+  Query0(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetElecvoucherfile::Prepare(const Client& client, const Request& request,
+                                                 CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, &Query0, nullptr,
+                           &request.extra, &options);
+}
+
+// GET v3/transferdownload/signfile
+namespace {
+void Query1(Archive& a, void* p) {
+  auto& v = *static_cast<GetSignfileRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("token", v.token);
+}
+constexpr internal::EndpointSpec kSpec1{
+    "GET v3/transferdownload/signfile",
+    "GET",
+    "v3/transferdownload/signfile",
+    internal::Protocol::kApiV3,
+    false,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetSignfileRequest& v) {
+  Query1(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetSignfile::Prepare(const Client& client, const Request& request,
+                                          CallOptions options) {
+  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, &Query1, nullptr,
+                           &request.extra, &options);
+}
+
+}  // namespace wechatpay::models::v3::transferdownload
+
+namespace wechatpay::models::v3::vehicle {
+
+namespace {
+
+using T1 = PostEtcPreopenRequest::Identify;
+using T2 = PostEtcTransactionsHighwayRequest::HighwayInfo;
+using T3 = PostEtcTransactionsHighwayRequest::Amount;
+using T4 = PostEtcTransactionsHighwayRequest::DeviceInfo;
+using T5 = PostEtcTransactionsHighwayResponse::Payer;
+using T6 = PostEtcTransactionsHighwayResponse::Amount;
+using T7 = PostEtcTransactionsHighwayResponse::DeviceInfo;
+using T8 = PostEtcTransactionsHighwayResponse::PromotionDetail;
+using T9 = GetEtcTransactionsIdByTransactionIdResponse::Payer;
+using T10 = GetEtcTransactionsIdByTransactionIdResponse::Amount;
+using T11 = GetEtcTransactionsIdByTransactionIdResponse::DeviceInfo;
+using T12 = GetEtcTransactionsIdByTransactionIdResponse::PromotionDetail;
+using T13 = GetEtcTransactionsOutTradeNoResponse::Payer;
+using T14 = GetEtcTransactionsOutTradeNoResponse::Amount;
+using T15 = GetEtcTransactionsOutTradeNoResponse::DeviceInfo;
+using T16 = GetEtcTransactionsOutTradeNoResponse::PromotionDetail;
+using T17 = GetTransactionsOutTradeNoResponse::ParkingInfo;
+using T18 = GetTransactionsOutTradeNoResponse::Payer;
+using T19 = GetTransactionsOutTradeNoResponse::Amount;
+using T20 = GetTransactionsOutTradeNoResponse::PromotionDetail;
+using T21 = PostTransactionsParkingRequest::Amount;
+using T22 = PostTransactionsParkingRequest::ParkingInfo;
+using T23 = PostTransactionsParkingResponse::ParkingInfo;
+using T24 = PostTransactionsParkingResponse::Payer;
+using T25 = PostTransactionsParkingResponse::Amount;
+using T26 = PostTransactionsParkingResponse::PromotionDetail;
+
+constexpr std::string_view kEnum0Names[] = {
+    "", "BLUE", "GREEN", "YELLOW", "BLACK", "WHITE", "LIMEGREEN",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 7};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "NORMAL",
+    "BLOCKED",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 3};
+
+constexpr std::string_view kEnum2Names[] = {
+    "", "PAUSE", "OVERDUE", "OUT_SERVICE", "EVALUATION_FAILED",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 5};
+
+constexpr std::string_view kEnum3Names[] = {
+    "",
+    "NORMAL",
+    "PAUSE",
+    "OUT_SERVICE",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 4};
+
+constexpr std::string_view kEnum4Names[] = {
+    "",
+    "Y",
+    "N",
+};
+constexpr EnumTable kEnum4{kEnum4Names, 3};
+
+constexpr std::string_view kEnum5Names[] = {
+    "",
+    "CNY",
+};
+constexpr EnumTable kEnum5{kEnum5Names, 2};
+
+constexpr std::string_view kEnum6Names[] = {
+    "", "SUCCESS", "ACCEPTED", "PAY_FAIL", "REFUND",
+};
+constexpr EnumTable kEnum6{kEnum6Names, 5};
+
+constexpr std::string_view kEnum7Names[] = {
+    "",
+    "PARKING",
+};
+constexpr EnumTable kEnum7{kEnum7Names, 2};
+
+constexpr std::string_view kEnum8Names[] = {
+    "",
+    "SINGLE",
+    "GLOBAL",
+};
+constexpr EnumTable kEnum8{kEnum8Names, 3};
+
+constexpr std::string_view kEnum9Names[] = {
+    "",
+    "CASH",
+    "NOCASH",
+};
+constexpr EnumTable kEnum9{kEnum9Names, 3};
+
+}  // namespace
+
+static void Serialize(Archive& a, T1& v);
+static void Serialize(Archive& a, T2& v);
+static void Serialize(Archive& a, T3& v);
+static void Serialize(Archive& a, T4& v);
+static void Serialize(Archive& a, T5& v);
+static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T7& v);
+static void Serialize(Archive& a, T8& v);
+static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T11& v);
+static void Serialize(Archive& a, T12& v);
+static void Serialize(Archive& a, T13& v);
+static void Serialize(Archive& a, T14& v);
+static void Serialize(Archive& a, T15& v);
+static void Serialize(Archive& a, T16& v);
+static void Serialize(Archive& a, T17& v);
+static void Serialize(Archive& a, T18& v);
+static void Serialize(Archive& a, T19& v);
+static void Serialize(Archive& a, T20& v);
+static void Serialize(Archive& a, T21& v);
+static void Serialize(Archive& a, T22& v);
+static void Serialize(Archive& a, T23& v);
+static void Serialize(Archive& a, T24& v);
+static void Serialize(Archive& a, T25& v);
+static void Serialize(Archive& a, T26& v);
+
+// GET v3/vehicle/etc/contracts/{contract_id}
+namespace {
+void Query0(Archive& a, void* p) {
+  auto& v = *static_cast<GetEtcContractsByContractIdRequest*>(p);
+  Archive::TextScope text(a);
+  a.OptStr("sub_mchid", v.sub_mchid);
+}
+constexpr std::string_view kPath0[] = {"contract_id"};
+constexpr internal::EndpointSpec kSpec0{
+    "GET v3/vehicle/etc/contracts/{contract_id}",
+    "GET",
+    "v3/vehicle/etc/contracts/{contract_id}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath0,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetEtcContractsByContractIdRequest& v) {
+  Query0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetEtcContractsByContractIdResponse& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("bind_state", v.bind_state);
+  a.OptStr("plate_number", v.plate_number);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetEtcContractsByContractId::Prepare(const Client& client,
+                                                          std::string_view contract_id,
+                                                          const Request& request,
+                                                          CallOptions options) {
+  const std::string path[] = {std::string(contract_id)};
+  return internal::Prepare(client, kSpec0, path, &request, nullptr, &Query0, nullptr,
+                           &request.extra, &options);
+}
+Status GetEtcContractsByContractId::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/vehicle/etc/preopen
+namespace {
+void Body1(Archive& a, void* p) {
+  auto& v = *static_cast<PostEtcPreopenRequest*>(p);
+  a.Str("sp_appid", v.sp_appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Str("openid", v.openid);
+  a.Str("plan_id", v.plan_id);
+  a.OptStr("etc_device_id", v.etc_device_id);
+  a.Str("plate_number", v.plate_number);
+  a.Field("identify", v.identify);
+  a.OptStr("bank_card_no", v.bank_card_no);
+}
+constexpr std::string_view kEncrypted1[] = {"identify.encrypted_real_name",
+                                            "identify.encrypted_credential_id", "bank_card_no"};
+constexpr internal::EndpointSpec kSpec1{
+    "POST v3/vehicle/etc/preopen",
+    "POST",
+    "v3/vehicle/etc/preopen",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    kEncrypted1,
+    3,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostEtcPreopenRequest& v) {
+  Body1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostEtcPreopenResponse& v) {
+  a.OptStr("preopen_id", v.preopen_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostEtcPreopen::Prepare(const Client& client, const Request& request,
+                                             CallOptions options) {
+  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
+                           &request.extra, &options);
+}
+Status PostEtcPreopen::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/vehicle/etc/transactions/highway
+namespace {
+void Body2(Archive& a, void* p) {
+  auto& v = *static_cast<PostEtcTransactionsHighwayRequest*>(p);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Str("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Str("contract_id", v.contract_id);
+  a.Str("description", v.description);
+  a.OptStr("attach", v.attach);
+  a.OptStr("goods_tag", v.goods_tag);
+  a.Field("highway_info", v.highway_info);
+  a.Field("amount", v.amount);
+  a.Field("device_info", v.device_info);
+}
+constexpr internal::EndpointSpec kSpec2{
+    "POST v3/vehicle/etc/transactions/highway",
+    "POST",
+    "v3/vehicle/etc/transactions/highway",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostEtcTransactionsHighwayRequest& v) {
+  Body2(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostEtcTransactionsHighwayResponse& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("attach", v.attach);
+  a.OptStr("trade_type", v.trade_type);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptStr("success_time", v.success_time);
+  a.OptStr("trade_state", v.trade_state);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
+  a.Field("payer", v.payer);
+  a.Field("amount", v.amount);
+  a.Field("device_info", v.device_info);
+  a.OptList("promotion_detail", v.promotion_detail);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostEtcTransactionsHighway::Prepare(const Client& client,
+                                                         const Request& request,
+                                                         CallOptions options) {
+  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
+                           &request.extra, &options);
+}
+Status PostEtcTransactionsHighway::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/vehicle/etc/transactions/id/{transaction_id}
+namespace {
+void Query3(Archive& a, void* p) {
+  auto& v = *static_cast<GetEtcTransactionsIdByTransactionIdRequest*>(p);
+  Archive::TextScope text(a);
+  a.OptStr("sub_mchid", v.sub_mchid);
+}
+constexpr std::string_view kPath3[] = {"transaction_id"};
+constexpr internal::EndpointSpec kSpec3{
+    "GET v3/vehicle/etc/transactions/id/{transaction_id}",
+    "GET",
+    "v3/vehicle/etc/transactions/id/{transaction_id}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath3,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetEtcTransactionsIdByTransactionIdRequest& v) {
+  Query3(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetEtcTransactionsIdByTransactionIdResponse& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("attach", v.attach);
+  a.OptStr("trade_type", v.trade_type);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptStr("success_time", v.success_time);
+  a.OptStr("trade_state", v.trade_state);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
+  a.Field("payer", v.payer);
+  a.Field("amount", v.amount);
+  a.Field("device_info", v.device_info);
+  a.OptList("promotion_detail", v.promotion_detail);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetEtcTransactionsIdByTransactionId::Prepare(const Client& client,
+                                                                  std::string_view transaction_id,
+                                                                  const Request& request,
+                                                                  CallOptions options) {
+  const std::string path[] = {std::string(transaction_id)};
+  return internal::Prepare(client, kSpec3, path, &request, nullptr, &Query3, nullptr,
+                           &request.extra, &options);
+}
+Status GetEtcTransactionsIdByTransactionId::Parse(const ::wechatpay::Response& response,
+                                                  Response* out) {
+  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/vehicle/etc/transactions/out-trade-no/{out_trade_no}
+namespace {
+void Query4(Archive& a, void* p) {
+  auto& v = *static_cast<GetEtcTransactionsOutTradeNoRequest*>(p);
+  Archive::TextScope text(a);
+  a.OptStr("sub_mchid", v.sub_mchid);
+}
+constexpr std::string_view kPath4[] = {"out_trade_no"};
+constexpr internal::EndpointSpec kSpec4{
+    "GET v3/vehicle/etc/transactions/out-trade-no/{out_trade_no}",
+    "GET",
+    "v3/vehicle/etc/transactions/out-trade-no/{out_trade_no}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath4,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetEtcTransactionsOutTradeNoRequest& v) {
+  Query4(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetEtcTransactionsOutTradeNoResponse& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("attach", v.attach);
+  a.OptStr("trade_type", v.trade_type);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptStr("success_time", v.success_time);
+  a.OptStr("trade_state", v.trade_state);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
+  a.Field("payer", v.payer);
+  a.Field("amount", v.amount);
+  a.Field("device_info", v.device_info);
+  a.OptList("promotion_detail", v.promotion_detail);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetEtcTransactionsOutTradeNo::Prepare(const Client& client,
+                                                           std::string_view out_trade_no,
+                                                           const Request& request,
+                                                           CallOptions options) {
+  const std::string path[] = {std::string(out_trade_no)};
+  return internal::Prepare(client, kSpec4, path, &request, nullptr, &Query4, nullptr,
+                           &request.extra, &options);
+}
+Status GetEtcTransactionsOutTradeNo::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/vehicle/etc/users/{openid}/contracts
+namespace {
+void Query5(Archive& a, void* p) {
+  auto& v = *static_cast<GetEtcUsersByOpenidContractsRequest*>(p);
+  Archive::TextScope text(a);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Str("plan_id", v.plan_id);
+  a.Str("plate_number", v.plate_number);
+}
+constexpr std::string_view kPath5[] = {"openid"};
+constexpr internal::EndpointSpec kSpec5{
+    "GET v3/vehicle/etc/users/{openid}/contracts",
+    "GET",
+    "v3/vehicle/etc/users/{openid}/contracts",
+    internal::Protocol::kApiV3,
+    false,
+    kPath5,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetEtcUsersByOpenidContractsRequest& v) {
+  Query5(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetEtcUsersByOpenidContractsResponse& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("bind_state", v.bind_state);
+  a.OptStr("plate_number", v.plate_number);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetEtcUsersByOpenidContracts::Prepare(const Client& client,
+                                                           std::string_view openid,
+                                                           const Request& request,
+                                                           CallOptions options) {
+  const std::string path[] = {std::string(openid)};
+  return internal::Prepare(client, kSpec5, path, &request, nullptr, &Query5, nullptr,
+                           &request.extra, &options);
+}
+Status GetEtcUsersByOpenidContracts::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/vehicle/parking/parkings
+namespace {
+void Body6(Archive& a, void* p) {
+  auto& v = *static_cast<PostParkingParkingsRequest*>(p);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Str("out_parking_no", v.out_parking_no);
+  a.Str("plate_number", v.plate_number);
+  a.Field("plate_color", v.plate_color);
+  a.Str("notify_url", v.notify_url);
+  a.Str("start_time", v.start_time);
+  a.Str("parking_name", v.parking_name);
+  a.I64("free_duration", v.free_duration);
+}
+constexpr internal::EndpointSpec kSpec6{
+    "POST v3/vehicle/parking/parkings",
+    "POST",
+    "v3/vehicle/parking/parkings",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostParkingParkingsRequest& v) {
+  Body6(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostParkingParkingsResponse& v) {
+  a.OptStr("id", v.id);
+  a.OptStr("out_parking_no", v.out_parking_no);
+  a.OptStr("plate_number", v.plate_number);
+  a.Field("plate_color", v.plate_color);
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("parking_name", v.parking_name);
+  a.OptI64("free_duration", v.free_duration);
+  a.Field("state", v.state);
+  a.Field("block_reason", v.block_reason);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostParkingParkings::Prepare(const Client& client, const Request& request,
+                                                  CallOptions options) {
+  return internal::Prepare(client, kSpec6, nullptr, &request, nullptr, nullptr, &Body6,
+                           &request.extra, &options);
+}
+Status PostParkingParkings::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/vehicle/parking/services/find
+namespace {
+void Query7(Archive& a, void* p) {
+  auto& v = *static_cast<GetParkingServicesFindRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("appid", v.appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Str("plate_number", v.plate_number);
+  a.Field("plate_color", v.plate_color);
+  a.Str("openid", v.openid);
+}
+constexpr internal::EndpointSpec kSpec7{
+    "GET v3/vehicle/parking/services/find",
+    "GET",
+    "v3/vehicle/parking/services/find",
+    internal::Protocol::kApiV3,
+    false,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetParkingServicesFindRequest& v) {
+  Query7(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetParkingServicesFindResponse& v) {
+  a.OptStr("plate_number", v.plate_number);
+  a.Field("plate_color", v.plate_color);
+  a.OptStr("service_open_time", v.service_open_time);
+  a.OptStr("openid", v.openid);
+  a.Field("service_state", v.service_state);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetParkingServicesFind::Prepare(const Client& client, const Request& request,
+                                                     CallOptions options) {
+  return internal::Prepare(client, kSpec7, nullptr, &request, nullptr, &Query7, nullptr,
+                           &request.extra, &options);
+}
+Status GetParkingServicesFind::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec7, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v3/vehicle/transactions/out-trade-no/{out_trade_no}
+namespace {
+void Query8(Archive& a, void* p) {
+  auto& v = *static_cast<GetTransactionsOutTradeNoRequest*>(p);
+  Archive::TextScope text(a);
+  a.OptStr("sub_mchid", v.sub_mchid);
+}
+constexpr std::string_view kPath8[] = {"out_trade_no"};
+constexpr internal::EndpointSpec kSpec8{
+    "GET v3/vehicle/transactions/out-trade-no/{out_trade_no}",
+    "GET",
+    "v3/vehicle/transactions/out-trade-no/{out_trade_no}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath8,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetTransactionsOutTradeNoRequest& v) {
+  Query8(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetTransactionsOutTradeNoResponse& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("description", v.description);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("trade_state", v.trade_state);
+  a.OptStr("trade_state_description", v.trade_state_description);
+  a.OptStr("success_time", v.success_time);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptStr("user_repaid", v.user_repaid);
+  a.OptStr("attach", v.attach);
+  a.OptStr("trade_scene", v.trade_scene);
+  a.Field("parking_info", v.parking_info);
+  a.Field("payer", v.payer);
+  a.Field("amount", v.amount);
+  a.OptList("promotion_detail", v.promotion_detail);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetTransactionsOutTradeNo::Prepare(const Client& client,
+                                                        std::string_view out_trade_no,
+                                                        const Request& request,
+                                                        CallOptions options) {
+  const std::string path[] = {std::string(out_trade_no)};
+  return internal::Prepare(client, kSpec8, path, &request, nullptr, &Query8, nullptr,
+                           &request.extra, &options);
+}
+Status GetTransactionsOutTradeNo::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec8, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v3/vehicle/transactions/parking
+namespace {
+void Body9(Archive& a, void* p) {
+  auto& v = *static_cast<PostTransactionsParkingRequest*>(p);
+  a.Str("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.Str("description", v.description);
+  a.OptStr("attach", v.attach);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.Str("trade_scene", v.trade_scene);
+  a.OptStr("goods_tag", v.goods_tag);
+  a.Str("notify_url", v.notify_url);
+  a.Field("profit_sharing", v.profit_sharing);
+  a.Field("amount", v.amount);
+  a.Field("parking_info", v.parking_info);
+}
+constexpr internal::EndpointSpec kSpec9{
+    "POST v3/vehicle/transactions/parking",
+    "POST",
+    "v3/vehicle/transactions/parking",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostTransactionsParkingRequest& v) {
+  Body9(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostTransactionsParkingResponse& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("description", v.description);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.Field("trade_state", v.trade_state);
+  a.OptStr("trade_state_description", v.trade_state_description);
+  a.OptStr("success_time", v.success_time);
+  a.OptStr("bank_type", v.bank_type);
+  a.Field("user_repaid", v.user_repaid);
+  a.OptStr("attach", v.attach);
+  a.Field("trade_scene", v.trade_scene);
+  a.Field("parking_info", v.parking_info);
+  a.Field("payer", v.payer);
+  a.Field("amount", v.amount);
+  a.OptList("promotion_detail", v.promotion_detail);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostTransactionsParking::Prepare(const Client& client, const Request& request,
+                                                      CallOptions options) {
+  return internal::Prepare(client, kSpec9, nullptr, &request, nullptr, nullptr, &Body9,
+                           &request.extra, &options);
+}
+Status PostTransactionsParking::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec9, response, &internal::SerializeErased<Response>, out);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.Str("encrypted_real_name", v.encrypted_real_name);
+  a.Str("encrypted_credential_id", v.encrypted_credential_id);
+  a.Str("credential_type", v.credential_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T2& v) {
+  a.Str("plate_number", v.plate_number);
+  a.Str("start_time", v.start_time);
+  a.Str("end_time", v.end_time);
+  a.Str("channel_type", v.channel_type);
+  a.OptStr("car_type", v.car_type);
+  a.Str("entrance", v.entrance);
+  a.OptStr("exit", v.exit);
+  a.OptI64("carrying_capacity", v.carrying_capacity);
+  a.OptStr("carrying_range", v.carrying_range);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T3& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T4& v) {
+  a.OptStr("device_id", v.device_id);
+  a.Str("device_ip", v.device_ip);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T5& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T6& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptI64("discount_total", v.discount_total);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T7& v) {
+  a.OptStr("device_id", v.device_id);
+  a.OptStr("device_ip", v.device_ip);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("name", v.name);
+  a.OptStr("scope", v.scope);
+  a.OptStr("type", v.type);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptI64("amount", v.amount);
+  a.OptI64("wxpay_contribute", v.wxpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T9& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptI64("discount_total", v.discount_total);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
+  a.OptStr("device_id", v.device_id);
+  a.OptStr("device_ip", v.device_ip);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T12& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("name", v.name);
+  a.OptStr("scope", v.scope);
+  a.OptStr("type", v.type);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptI64("amount", v.amount);
+  a.OptI64("wxpay_contribute", v.wxpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T13& v) {
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T14& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptI64("discount_total", v.discount_total);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T15& v) {
+  a.OptStr("device_id", v.device_id);
+  a.OptStr("device_ip", v.device_ip);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T16& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("name", v.name);
+  a.OptStr("scope", v.scope);
+  a.OptStr("type", v.type);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptI64("amount", v.amount);
+  a.OptI64("wxpay_contribute", v.wxpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T17& v) {
+  a.OptStr("parking_id", v.parking_id);
+  a.OptStr("plate_number", v.plate_number);
+  a.Field("plate_color", v.plate_color);
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("parking_name", v.parking_name);
+  a.OptI64("charging_duration", v.charging_duration);
+  a.OptStr("device_id", v.device_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T18& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T19& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptI64("discount_total", v.discount_total);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T20& v) {
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("name", v.name);
+  a.OptStr("scope", v.scope);
+  a.OptStr("type", v.type);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("amount", v.amount);
+  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T21& v) {
+  a.I64("total", v.total);
+  a.Field("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T22& v) {
+  a.Str("parking_id", v.parking_id);
+  a.Str("plate_number", v.plate_number);
+  a.Field("plate_color", v.plate_color);
+  a.Str("start_time", v.start_time);
+  a.Str("end_time", v.end_time);
+  a.Str("parking_name", v.parking_name);
+  a.I64("charging_duration", v.charging_duration);
+  a.Str("device_id", v.device_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T23& v) {
+  a.OptStr("parking_id", v.parking_id);
+  a.OptStr("plate_number", v.plate_number);
+  a.Field("plate_color", v.plate_color);
+  a.OptStr("start_time", v.start_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("parking_name", v.parking_name);
+  a.OptI64("charging_duration", v.charging_duration);
+  a.OptStr("device_id", v.device_id);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T24& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T25& v) {
+  a.OptI64("total", v.total);
+  a.Field("currency", v.currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptI64("discount_total", v.discount_total);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T26& v) {
+  a.OptStr("coupon_id", v.coupon_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptStr("stock_id", v.stock_id);
+  a.OptI64("amount", v.amount);
+  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
+  a.OptI64("merchant_contribute", v.merchant_contribute);
+  a.OptI64("other_contribute", v.other_contribute);
+  a.Field("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+const EnumTable& EnumTableOf(PostParkingParkingsRequest::PlateColor) { return kEnum0; }
+const EnumTable& EnumTableOf(PostParkingParkingsResponse::State) { return kEnum1; }
+const EnumTable& EnumTableOf(PostParkingParkingsResponse::BlockReason) { return kEnum2; }
+const EnumTable& EnumTableOf(GetParkingServicesFindRequest::PlateColor) { return kEnum0; }
+const EnumTable& EnumTableOf(GetParkingServicesFindResponse::ServiceState) { return kEnum3; }
+const EnumTable& EnumTableOf(T17::PlateColor) { return kEnum0; }
+const EnumTable& EnumTableOf(PostTransactionsParkingRequest::ProfitSharing) { return kEnum4; }
+const EnumTable& EnumTableOf(T21::Currency) { return kEnum5; }
+const EnumTable& EnumTableOf(T22::PlateColor) { return kEnum0; }
+const EnumTable& EnumTableOf(PostTransactionsParkingResponse::TradeState) { return kEnum6; }
+const EnumTable& EnumTableOf(PostTransactionsParkingResponse::UserRepaid) { return kEnum4; }
+const EnumTable& EnumTableOf(PostTransactionsParkingResponse::TradeScene) { return kEnum7; }
+const EnumTable& EnumTableOf(T26::Scope) { return kEnum8; }
+const EnumTable& EnumTableOf(T26::Type) { return kEnum9; }
+
+}  // namespace wechatpay::models::v3::vehicle
+
+namespace wechatpay::models::v3::webhooks {
+
+namespace {
+
+using T1 = PostWebhooksRequest::Resource;
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "WECHATPAY2-SHA256-RSA2048",
+    "WECHATPAY2-SM2-WITH-SM3",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 3};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "MALL_AUTH.ACTIVATE_CARD",
+    "MALL_TRANSACTION.SUCCESS",
+    "MALL_REFUND.SUCCESS",
+    "TRANSACTION.SUCCESS",
+    "TRANSACTION.FAIL",
+    "ECOMMERCE_ENTRUST.SIGN",
+    "ECOMMERCE_ENTRUST.TERMINATE",
+    "ENTRUST.SIGNING",
+    "ENTRUST.RELEASE",
+    "ENTRUST.TERMINATE_RETENTION",
+    "PROFITSHARING",
+    "PROFITSHARING_RETURN",
+    "COMPLAINT.CREATE",
+    "COMPLAINT.STATE_CHANGE",
+    "REFUND.SUCCESS",
+    "REFUND.ABNORMAL",
+    "REFUND.CLOSED",
+    "COUPON.USE",
+    "COUPON.SEND",
+    "TRANSACTION.INDUSTRY_SUCCESS",
+    "TRANSACTION.INDUSTRY_FAILED",
+    "EDU_SCHOOL_PAY.USER_DEBT_STATE_UPDATE",
+    "PAYSCORE.BIND_SERVICE_ACCOUNT",
+    "PAYSCORE.USER_SIGN_PLAN",
+    "PAYSCORE.USER_CANCEL_SIGN_PLAN",
+    "PAYSCORE.USER_OPEN_SERVICE",
+    "PAYSCORE.USER_CLOSE_SERVICE",
+    "PAYSCORE.USER_CONFIRM",
+    "PAYSCORE.USER_PAID",
+    "DISCOUNT_CARD.GET_CARD",
+    "DISCOUNT_CARD.SETTLEMENT",
+    "DISCOUNT_CARD.USER_ACCEPTED",
+    "DISCOUNT_CARD.AGREEMENT_ENDED",
+    "DISCOUNT_CARD.USER_PAID",
+    "MEMBERCARD.ACCEPT_CARD",
+    "MEMBERCARD.ACTIVATE_CARD",
+    "MEMBERCARD.USERCARD_MANAGE",
+    "HIRE_POWER_BANK.RECEIVE_INSURANCE",
+    "RECHARGE.SUCCESS",
+    "RECHARGE.CLOSED",
+    "APPLYMENT_STATE.APPROVED",
+    "PAPAY.SIGN",
+    "PAPAY.TERMINATE",
+    "FACEPAY.USER_STATE_CHANGE",
+    "SETTLEMENT.SUCCESS",
+    "MCHWITHDRAW.CHANGE",
+    "MCHTRANSFER.QQWALLETBILL.FINISHED",
+    "MCHTRANSFER.AUTHORIZATION.CONFIRMED",
+    "MEMBERCARDSP.USER_CARD.CREATE",
+    "MEMBERCARDSP.USER_CARD.DELETE",
+    "BUDGET.LOCKED",
+    "BUDGET.CLOSED",
+    "BUDGET.FINISHED",
+    "WEBIZPAY.QUOTACARDEXPIRED",
+    "WEBIZPAY.PAYMENTSUCCESS",
+    "WEBIZPAY.PAYMENTREFUNDSUCCESS",
+    "WEBIZPAY.REVOKED",
+    "WEBIZPAY.AUTHORIZED",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 59};
+
+constexpr std::string_view kEnum2Names[] = {
+    "",           "discount_card", "profitsharing", "coupon",  "refund",
+    "membercard", "recharge",      "entrust",       "facepay",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 9};
+
+}  // namespace
+
+static void Serialize(Archive& a, T1& v);
+
+// POST v3/webhooks
+namespace {
+void Headers0(Archive& a, void* p) {
+  auto& v = *static_cast<PostWebhooksRequest*>(p);
+  Archive::TextScope text(a);
+  a.OptStr("Wechatpay-Nonce", v.wechatpay_nonce);
+  a.OptStr("Wechatpay-Serial", v.wechatpay_serial);
+  a.OptStr("Wechatpay-Signature", v.wechatpay_signature);
+  a.OptStr("Wechatpay-Timestamp", v.wechatpay_timestamp);
+  a.OptStr("Request-ID", v.request_id);
+  a.Field("Wechatpay-Signature-Type", v.wechatpay_signature_type);
+}
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostWebhooksRequest*>(p);
+  a.OptStr("id", v.id);
+  a.OptStr("create_time", v.create_time);
+  a.Field("event_type", v.event_type);
+  a.OptStr("resource_type", v.resource_type);
+  a.OptStr("summary", v.summary);
+  a.Field("resource", v.resource);
+}
+}  // namespace
+
+void Serialize(Archive& a, PostWebhooksRequest& v) {
+  Headers0(a, &v);
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostWebhooksResponse& v) {
+  a.OptStr("code", v.code);
+  a.OptStr("message", v.message);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.OptStr("algorithm", v.algorithm);
+  a.OptStr("nonce", v.nonce);
+  a.Field("original_type", v.original_type);
+  a.OptStr("associated_data", v.associated_data);
+  a.OptStr("ciphertext", v.ciphertext);
+  a.Extra(v.extra);
+}
+
+const EnumTable& EnumTableOf(PostWebhooksRequest::WechatpaySignatureType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostWebhooksRequest::EventType) { return kEnum1; }
+const EnumTable& EnumTableOf(T1::OriginalType) { return kEnum2; }
+
+}  // namespace wechatpay::models::v3::webhooks

@@ -17,1377 +17,11 @@
 #include "wechatpay/models/v2/fund.h"
 #include "wechatpay/models/v2/mchrisk.h"
 #include "wechatpay/models/v2/mmpaymkttransfers.h"
-#include "wechatpay/models/v3/transfer_detail.h"
-#include "wechatpay/models/v3/transferdownload.h"
-#include "wechatpay/models/v3/vehicle.h"
-#include "wechatpay/models/v3/webhooks.h"
+#include "wechatpay/models/v2/mmpaysptrans.h"
+#include "wechatpay/models/v2/papay.h"
+#include "wechatpay/models/v2/payitil.h"
+#include "wechatpay/models/v2/risk.h"
 #include "wechatpay/models/v3/webizpay.h"
-
-namespace wechatpay::models::v3::transfer_detail {
-
-namespace {
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "BATCH_TRANSFER",
-    "TRANSFER_TO_POCKET",
-    "TRANSFER_TO_BANK",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 4};
-
-}  // namespace
-
-// GET v3/transfer-detail/electronic-receipts
-namespace {
-void Query0(Archive& a, void* p) {
-  auto& v = *static_cast<GetElectronicReceiptsRequest*>(p);
-  Archive::TextScope text(a);
-  a.Field("accept_type", v.accept_type);
-  a.OptStr("out_batch_no", v.out_batch_no);
-  a.Str("out_detail_no", v.out_detail_no);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "GET v3/transfer-detail/electronic-receipts",
-    "GET",
-    "v3/transfer-detail/electronic-receipts",
-    internal::Protocol::kApiV3,
-    false,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetElectronicReceiptsRequest& v) {
-  Query0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetElectronicReceiptsResponse& v) {
-  a.OptStr("accept_type", v.accept_type);
-  a.OptStr("out_batch_no", v.out_batch_no);
-  a.OptStr("out_detail_no", v.out_detail_no);
-  a.OptStr("signature_no", v.signature_no);
-  a.OptStr("signature_status", v.signature_status);
-  a.OptStr("hash_type", v.hash_type);
-  a.OptStr("hash_value", v.hash_value);
-  a.OptStr("download_url", v.download_url);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetElectronicReceipts::Prepare(const Client& client, const Request& request,
-                                                    CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, &Query0, nullptr,
-                           &request.extra, &options);
-}
-Status GetElectronicReceipts::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/transfer-detail/electronic-receipts
-namespace {
-void Body1(Archive& a, void* p) {
-  auto& v = *static_cast<PostElectronicReceiptsRequest*>(p);
-  a.Field("accept_type", v.accept_type);
-  a.OptStr("out_batch_no", v.out_batch_no);
-  a.Str("out_detail_no", v.out_detail_no);
-}
-constexpr internal::EndpointSpec kSpec1{
-    "POST v3/transfer-detail/electronic-receipts",
-    "POST",
-    "v3/transfer-detail/electronic-receipts",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostElectronicReceiptsRequest& v) {
-  Body1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostElectronicReceiptsResponse& v) {
-  a.OptStr("accept_type", v.accept_type);
-  a.OptStr("out_batch_no", v.out_batch_no);
-  a.OptStr("out_detail_no", v.out_detail_no);
-  a.OptStr("signature_no", v.signature_no);
-  a.OptStr("signature_status", v.signature_status);
-  a.OptStr("hash_type", v.hash_type);
-  a.OptStr("hash_value", v.hash_value);
-  a.OptStr("download_url", v.download_url);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostElectronicReceipts::Prepare(const Client& client, const Request& request,
-                                                     CallOptions options) {
-  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
-                           &request.extra, &options);
-}
-Status PostElectronicReceipts::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-GetElectronicReceiptsRequest::GetElectronicReceiptsRequest() = default;
-GetElectronicReceiptsRequest::~GetElectronicReceiptsRequest() = default;
-GetElectronicReceiptsResponse::GetElectronicReceiptsResponse() = default;
-GetElectronicReceiptsResponse::~GetElectronicReceiptsResponse() = default;
-PostElectronicReceiptsRequest::PostElectronicReceiptsRequest() = default;
-PostElectronicReceiptsRequest::~PostElectronicReceiptsRequest() = default;
-PostElectronicReceiptsResponse::PostElectronicReceiptsResponse() = default;
-PostElectronicReceiptsResponse::~PostElectronicReceiptsResponse() = default;
-
-const EnumTable& EnumTableOf(GetElectronicReceiptsRequest::AcceptType) { return kEnum0; }
-const EnumTable& EnumTableOf(PostElectronicReceiptsRequest::AcceptType) { return kEnum0; }
-
-}  // namespace wechatpay::models::v3::transfer_detail
-
-namespace wechatpay::models::v3::transferdownload {
-
-namespace {}  // namespace
-
-// GET v3/transferdownload/elecvoucherfile
-namespace {
-void Query0(Archive& a, void* p) {
-  auto& v = *static_cast<GetElecvoucherfileRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("token", v.token);
-  a.Str("source", v.source);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "GET v3/transferdownload/elecvoucherfile",
-    "GET",
-    "v3/transferdownload/elecvoucherfile",
-    internal::Protocol::kApiV3,
-    false,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetElecvoucherfileRequest& v) {
-  Query0(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetElecvoucherfile::Prepare(const Client& client, const Request& request,
-                                                 CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, &Query0, nullptr,
-                           &request.extra, &options);
-}
-
-// GET v3/transferdownload/signfile
-namespace {
-void Query1(Archive& a, void* p) {
-  auto& v = *static_cast<GetSignfileRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("token", v.token);
-}
-constexpr internal::EndpointSpec kSpec1{
-    "GET v3/transferdownload/signfile",
-    "GET",
-    "v3/transferdownload/signfile",
-    internal::Protocol::kApiV3,
-    false,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetSignfileRequest& v) {
-  Query1(a, &v);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetSignfile::Prepare(const Client& client, const Request& request,
-                                          CallOptions options) {
-  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, &Query1, nullptr,
-                           &request.extra, &options);
-}
-
-GetElecvoucherfileRequest::GetElecvoucherfileRequest() = default;
-GetElecvoucherfileRequest::~GetElecvoucherfileRequest() = default;
-GetSignfileRequest::GetSignfileRequest() = default;
-GetSignfileRequest::~GetSignfileRequest() = default;
-
-}  // namespace wechatpay::models::v3::transferdownload
-
-namespace wechatpay::models::v3::vehicle {
-
-namespace {
-
-using T1 = PostEtcPreopenRequest::Identify;
-using T2 = PostEtcTransactionsHighwayRequest::HighwayInfo;
-using T3 = PostEtcTransactionsHighwayRequest::Amount;
-using T4 = PostEtcTransactionsHighwayRequest::DeviceInfo;
-using T5 = PostEtcTransactionsHighwayResponse::Payer;
-using T6 = PostEtcTransactionsHighwayResponse::Amount;
-using T7 = PostEtcTransactionsHighwayResponse::DeviceInfo;
-using T8 = PostEtcTransactionsHighwayResponse::PromotionDetail;
-using T9 = GetEtcTransactionsIdByTransactionIdResponse::Payer;
-using T10 = GetEtcTransactionsIdByTransactionIdResponse::Amount;
-using T11 = GetEtcTransactionsIdByTransactionIdResponse::DeviceInfo;
-using T12 = GetEtcTransactionsIdByTransactionIdResponse::PromotionDetail;
-using T13 = GetEtcTransactionsOutTradeNoResponse::Payer;
-using T14 = GetEtcTransactionsOutTradeNoResponse::Amount;
-using T15 = GetEtcTransactionsOutTradeNoResponse::DeviceInfo;
-using T16 = GetEtcTransactionsOutTradeNoResponse::PromotionDetail;
-using T17 = GetTransactionsOutTradeNoResponse::ParkingInfo;
-using T18 = GetTransactionsOutTradeNoResponse::Payer;
-using T19 = GetTransactionsOutTradeNoResponse::Amount;
-using T20 = GetTransactionsOutTradeNoResponse::PromotionDetail;
-using T21 = PostTransactionsParkingRequest::Amount;
-using T22 = PostTransactionsParkingRequest::ParkingInfo;
-using T23 = PostTransactionsParkingResponse::ParkingInfo;
-using T24 = PostTransactionsParkingResponse::Payer;
-using T25 = PostTransactionsParkingResponse::Amount;
-using T26 = PostTransactionsParkingResponse::PromotionDetail;
-
-constexpr std::string_view kEnum0Names[] = {
-    "", "BLUE", "GREEN", "YELLOW", "BLACK", "WHITE", "LIMEGREEN",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 7};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "NORMAL",
-    "BLOCKED",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 3};
-
-constexpr std::string_view kEnum2Names[] = {
-    "", "PAUSE", "OVERDUE", "OUT_SERVICE", "EVALUATION_FAILED",
-};
-constexpr EnumTable kEnum2{kEnum2Names, 5};
-
-constexpr std::string_view kEnum3Names[] = {
-    "",
-    "NORMAL",
-    "PAUSE",
-    "OUT_SERVICE",
-};
-constexpr EnumTable kEnum3{kEnum3Names, 4};
-
-constexpr std::string_view kEnum4Names[] = {
-    "",
-    "Y",
-    "N",
-};
-constexpr EnumTable kEnum4{kEnum4Names, 3};
-
-constexpr std::string_view kEnum5Names[] = {
-    "",
-    "CNY",
-};
-constexpr EnumTable kEnum5{kEnum5Names, 2};
-
-constexpr std::string_view kEnum6Names[] = {
-    "", "SUCCESS", "ACCEPTED", "PAY_FAIL", "REFUND",
-};
-constexpr EnumTable kEnum6{kEnum6Names, 5};
-
-constexpr std::string_view kEnum7Names[] = {
-    "",
-    "PARKING",
-};
-constexpr EnumTable kEnum7{kEnum7Names, 2};
-
-constexpr std::string_view kEnum8Names[] = {
-    "",
-    "SINGLE",
-    "GLOBAL",
-};
-constexpr EnumTable kEnum8{kEnum8Names, 3};
-
-constexpr std::string_view kEnum9Names[] = {
-    "",
-    "CASH",
-    "NOCASH",
-};
-constexpr EnumTable kEnum9{kEnum9Names, 3};
-
-}  // namespace
-
-static void Serialize(Archive& a, T1& v);
-static void Serialize(Archive& a, T2& v);
-static void Serialize(Archive& a, T3& v);
-static void Serialize(Archive& a, T4& v);
-static void Serialize(Archive& a, T5& v);
-static void Serialize(Archive& a, T6& v);
-static void Serialize(Archive& a, T7& v);
-static void Serialize(Archive& a, T8& v);
-static void Serialize(Archive& a, T9& v);
-static void Serialize(Archive& a, T10& v);
-static void Serialize(Archive& a, T11& v);
-static void Serialize(Archive& a, T12& v);
-static void Serialize(Archive& a, T13& v);
-static void Serialize(Archive& a, T14& v);
-static void Serialize(Archive& a, T15& v);
-static void Serialize(Archive& a, T16& v);
-static void Serialize(Archive& a, T17& v);
-static void Serialize(Archive& a, T18& v);
-static void Serialize(Archive& a, T19& v);
-static void Serialize(Archive& a, T20& v);
-static void Serialize(Archive& a, T21& v);
-static void Serialize(Archive& a, T22& v);
-static void Serialize(Archive& a, T23& v);
-static void Serialize(Archive& a, T24& v);
-static void Serialize(Archive& a, T25& v);
-static void Serialize(Archive& a, T26& v);
-
-// GET v3/vehicle/etc/contracts/{contract_id}
-namespace {
-void Query0(Archive& a, void* p) {
-  auto& v = *static_cast<GetEtcContractsByContractIdRequest*>(p);
-  Archive::TextScope text(a);
-  a.OptStr("sub_mchid", v.sub_mchid);
-}
-constexpr std::string_view kPath0[] = {"contract_id"};
-constexpr internal::EndpointSpec kSpec0{
-    "GET v3/vehicle/etc/contracts/{contract_id}",
-    "GET",
-    "v3/vehicle/etc/contracts/{contract_id}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath0,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetEtcContractsByContractIdRequest& v) {
-  Query0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetEtcContractsByContractIdResponse& v) {
-  a.OptStr("appid", v.appid);
-  a.OptStr("sp_mchid", v.sp_mchid);
-  a.OptStr("sp_openid", v.sp_openid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("contract_id", v.contract_id);
-  a.OptStr("bind_state", v.bind_state);
-  a.OptStr("plate_number", v.plate_number);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetEtcContractsByContractId::Prepare(const Client& client,
-                                                          std::string_view contract_id,
-                                                          const Request& request,
-                                                          CallOptions options) {
-  const std::string path[] = {std::string(contract_id)};
-  return internal::Prepare(client, kSpec0, path, &request, nullptr, &Query0, nullptr,
-                           &request.extra, &options);
-}
-Status GetEtcContractsByContractId::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/vehicle/etc/preopen
-namespace {
-void Body1(Archive& a, void* p) {
-  auto& v = *static_cast<PostEtcPreopenRequest*>(p);
-  a.Str("sp_appid", v.sp_appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("openid", v.openid);
-  a.Str("plan_id", v.plan_id);
-  a.OptStr("etc_device_id", v.etc_device_id);
-  a.Str("plate_number", v.plate_number);
-  a.Field("identify", v.identify);
-  a.OptStr("bank_card_no", v.bank_card_no);
-}
-constexpr std::string_view kEncrypted1[] = {"identify.encrypted_real_name",
-                                            "identify.encrypted_credential_id", "bank_card_no"};
-constexpr internal::EndpointSpec kSpec1{
-    "POST v3/vehicle/etc/preopen",
-    "POST",
-    "v3/vehicle/etc/preopen",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    kEncrypted1,
-    3,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostEtcPreopenRequest& v) {
-  Body1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostEtcPreopenResponse& v) {
-  a.OptStr("preopen_id", v.preopen_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostEtcPreopen::Prepare(const Client& client, const Request& request,
-                                             CallOptions options) {
-  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
-                           &request.extra, &options);
-}
-Status PostEtcPreopen::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/vehicle/etc/transactions/highway
-namespace {
-void Body2(Archive& a, void* p) {
-  auto& v = *static_cast<PostEtcTransactionsHighwayRequest*>(p);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("contract_id", v.contract_id);
-  a.Str("description", v.description);
-  a.OptStr("attach", v.attach);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.Field("highway_info", v.highway_info);
-  a.Field("amount", v.amount);
-  a.Field("device_info", v.device_info);
-}
-constexpr internal::EndpointSpec kSpec2{
-    "POST v3/vehicle/etc/transactions/highway",
-    "POST",
-    "v3/vehicle/etc/transactions/highway",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostEtcTransactionsHighwayRequest& v) {
-  Body2(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostEtcTransactionsHighwayResponse& v) {
-  a.OptStr("mchid", v.mchid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("out_trade_no", v.out_trade_no);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.OptStr("attach", v.attach);
-  a.OptStr("trade_type", v.trade_type);
-  a.OptStr("bank_type", v.bank_type);
-  a.OptStr("success_time", v.success_time);
-  a.OptStr("trade_state", v.trade_state);
-  a.OptStr("trade_state_desc", v.trade_state_desc);
-  a.Field("payer", v.payer);
-  a.Field("amount", v.amount);
-  a.Field("device_info", v.device_info);
-  a.OptList("promotion_detail", v.promotion_detail);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostEtcTransactionsHighway::Prepare(const Client& client,
-                                                         const Request& request,
-                                                         CallOptions options) {
-  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
-                           &request.extra, &options);
-}
-Status PostEtcTransactionsHighway::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/vehicle/etc/transactions/id/{transaction_id}
-namespace {
-void Query3(Archive& a, void* p) {
-  auto& v = *static_cast<GetEtcTransactionsIdByTransactionIdRequest*>(p);
-  Archive::TextScope text(a);
-  a.OptStr("sub_mchid", v.sub_mchid);
-}
-constexpr std::string_view kPath3[] = {"transaction_id"};
-constexpr internal::EndpointSpec kSpec3{
-    "GET v3/vehicle/etc/transactions/id/{transaction_id}",
-    "GET",
-    "v3/vehicle/etc/transactions/id/{transaction_id}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath3,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetEtcTransactionsIdByTransactionIdRequest& v) {
-  Query3(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetEtcTransactionsIdByTransactionIdResponse& v) {
-  a.OptStr("mchid", v.mchid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("out_trade_no", v.out_trade_no);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.OptStr("attach", v.attach);
-  a.OptStr("trade_type", v.trade_type);
-  a.OptStr("bank_type", v.bank_type);
-  a.OptStr("success_time", v.success_time);
-  a.OptStr("trade_state", v.trade_state);
-  a.OptStr("trade_state_desc", v.trade_state_desc);
-  a.Field("payer", v.payer);
-  a.Field("amount", v.amount);
-  a.Field("device_info", v.device_info);
-  a.OptList("promotion_detail", v.promotion_detail);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetEtcTransactionsIdByTransactionId::Prepare(const Client& client,
-                                                                  std::string_view transaction_id,
-                                                                  const Request& request,
-                                                                  CallOptions options) {
-  const std::string path[] = {std::string(transaction_id)};
-  return internal::Prepare(client, kSpec3, path, &request, nullptr, &Query3, nullptr,
-                           &request.extra, &options);
-}
-Status GetEtcTransactionsIdByTransactionId::Parse(const ::wechatpay::Response& response,
-                                                  Response* out) {
-  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/vehicle/etc/transactions/out-trade-no/{out_trade_no}
-namespace {
-void Query4(Archive& a, void* p) {
-  auto& v = *static_cast<GetEtcTransactionsOutTradeNoRequest*>(p);
-  Archive::TextScope text(a);
-  a.OptStr("sub_mchid", v.sub_mchid);
-}
-constexpr std::string_view kPath4[] = {"out_trade_no"};
-constexpr internal::EndpointSpec kSpec4{
-    "GET v3/vehicle/etc/transactions/out-trade-no/{out_trade_no}",
-    "GET",
-    "v3/vehicle/etc/transactions/out-trade-no/{out_trade_no}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath4,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetEtcTransactionsOutTradeNoRequest& v) {
-  Query4(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetEtcTransactionsOutTradeNoResponse& v) {
-  a.OptStr("mchid", v.mchid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("out_trade_no", v.out_trade_no);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.OptStr("attach", v.attach);
-  a.OptStr("trade_type", v.trade_type);
-  a.OptStr("bank_type", v.bank_type);
-  a.OptStr("success_time", v.success_time);
-  a.OptStr("trade_state", v.trade_state);
-  a.OptStr("trade_state_desc", v.trade_state_desc);
-  a.Field("payer", v.payer);
-  a.Field("amount", v.amount);
-  a.Field("device_info", v.device_info);
-  a.OptList("promotion_detail", v.promotion_detail);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetEtcTransactionsOutTradeNo::Prepare(const Client& client,
-                                                           std::string_view out_trade_no,
-                                                           const Request& request,
-                                                           CallOptions options) {
-  const std::string path[] = {std::string(out_trade_no)};
-  return internal::Prepare(client, kSpec4, path, &request, nullptr, &Query4, nullptr,
-                           &request.extra, &options);
-}
-Status GetEtcTransactionsOutTradeNo::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/vehicle/etc/users/{openid}/contracts
-namespace {
-void Query5(Archive& a, void* p) {
-  auto& v = *static_cast<GetEtcUsersByOpenidContractsRequest*>(p);
-  Archive::TextScope text(a);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("plan_id", v.plan_id);
-  a.Str("plate_number", v.plate_number);
-}
-constexpr std::string_view kPath5[] = {"openid"};
-constexpr internal::EndpointSpec kSpec5{
-    "GET v3/vehicle/etc/users/{openid}/contracts",
-    "GET",
-    "v3/vehicle/etc/users/{openid}/contracts",
-    internal::Protocol::kApiV3,
-    false,
-    kPath5,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetEtcUsersByOpenidContractsRequest& v) {
-  Query5(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetEtcUsersByOpenidContractsResponse& v) {
-  a.OptStr("appid", v.appid);
-  a.OptStr("sp_mchid", v.sp_mchid);
-  a.OptStr("sp_openid", v.sp_openid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("contract_id", v.contract_id);
-  a.OptStr("bind_state", v.bind_state);
-  a.OptStr("plate_number", v.plate_number);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetEtcUsersByOpenidContracts::Prepare(const Client& client,
-                                                           std::string_view openid,
-                                                           const Request& request,
-                                                           CallOptions options) {
-  const std::string path[] = {std::string(openid)};
-  return internal::Prepare(client, kSpec5, path, &request, nullptr, &Query5, nullptr,
-                           &request.extra, &options);
-}
-Status GetEtcUsersByOpenidContracts::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/vehicle/parking/parkings
-namespace {
-void Body6(Archive& a, void* p) {
-  auto& v = *static_cast<PostParkingParkingsRequest*>(p);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("out_parking_no", v.out_parking_no);
-  a.Str("plate_number", v.plate_number);
-  a.Field("plate_color", v.plate_color);
-  a.Str("notify_url", v.notify_url);
-  a.Str("start_time", v.start_time);
-  a.Str("parking_name", v.parking_name);
-  a.I64("free_duration", v.free_duration);
-}
-constexpr internal::EndpointSpec kSpec6{
-    "POST v3/vehicle/parking/parkings",
-    "POST",
-    "v3/vehicle/parking/parkings",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostParkingParkingsRequest& v) {
-  Body6(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostParkingParkingsResponse& v) {
-  a.OptStr("id", v.id);
-  a.OptStr("out_parking_no", v.out_parking_no);
-  a.OptStr("plate_number", v.plate_number);
-  a.Field("plate_color", v.plate_color);
-  a.OptStr("start_time", v.start_time);
-  a.OptStr("parking_name", v.parking_name);
-  a.OptI64("free_duration", v.free_duration);
-  a.Field("state", v.state);
-  a.Field("block_reason", v.block_reason);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostParkingParkings::Prepare(const Client& client, const Request& request,
-                                                  CallOptions options) {
-  return internal::Prepare(client, kSpec6, nullptr, &request, nullptr, nullptr, &Body6,
-                           &request.extra, &options);
-}
-Status PostParkingParkings::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/vehicle/parking/services/find
-namespace {
-void Query7(Archive& a, void* p) {
-  auto& v = *static_cast<GetParkingServicesFindRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("appid", v.appid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("plate_number", v.plate_number);
-  a.Field("plate_color", v.plate_color);
-  a.Str("openid", v.openid);
-}
-constexpr internal::EndpointSpec kSpec7{
-    "GET v3/vehicle/parking/services/find",
-    "GET",
-    "v3/vehicle/parking/services/find",
-    internal::Protocol::kApiV3,
-    false,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetParkingServicesFindRequest& v) {
-  Query7(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetParkingServicesFindResponse& v) {
-  a.OptStr("plate_number", v.plate_number);
-  a.Field("plate_color", v.plate_color);
-  a.OptStr("service_open_time", v.service_open_time);
-  a.OptStr("openid", v.openid);
-  a.Field("service_state", v.service_state);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetParkingServicesFind::Prepare(const Client& client, const Request& request,
-                                                     CallOptions options) {
-  return internal::Prepare(client, kSpec7, nullptr, &request, nullptr, &Query7, nullptr,
-                           &request.extra, &options);
-}
-Status GetParkingServicesFind::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec7, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v3/vehicle/transactions/out-trade-no/{out_trade_no}
-namespace {
-void Query8(Archive& a, void* p) {
-  auto& v = *static_cast<GetTransactionsOutTradeNoRequest*>(p);
-  Archive::TextScope text(a);
-  a.OptStr("sub_mchid", v.sub_mchid);
-}
-constexpr std::string_view kPath8[] = {"out_trade_no"};
-constexpr internal::EndpointSpec kSpec8{
-    "GET v3/vehicle/transactions/out-trade-no/{out_trade_no}",
-    "GET",
-    "v3/vehicle/transactions/out-trade-no/{out_trade_no}",
-    internal::Protocol::kApiV3,
-    false,
-    kPath8,
-    1,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetTransactionsOutTradeNoRequest& v) {
-  Query8(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetTransactionsOutTradeNoResponse& v) {
-  a.OptStr("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sp_mchid", v.sp_mchid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("description", v.description);
-  a.OptStr("create_time", v.create_time);
-  a.OptStr("out_trade_no", v.out_trade_no);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.OptStr("trade_state", v.trade_state);
-  a.OptStr("trade_state_description", v.trade_state_description);
-  a.OptStr("success_time", v.success_time);
-  a.OptStr("bank_type", v.bank_type);
-  a.OptStr("user_repaid", v.user_repaid);
-  a.OptStr("attach", v.attach);
-  a.OptStr("trade_scene", v.trade_scene);
-  a.Field("parking_info", v.parking_info);
-  a.Field("payer", v.payer);
-  a.Field("amount", v.amount);
-  a.OptList("promotion_detail", v.promotion_detail);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetTransactionsOutTradeNo::Prepare(const Client& client,
-                                                        std::string_view out_trade_no,
-                                                        const Request& request,
-                                                        CallOptions options) {
-  const std::string path[] = {std::string(out_trade_no)};
-  return internal::Prepare(client, kSpec8, path, &request, nullptr, &Query8, nullptr,
-                           &request.extra, &options);
-}
-Status GetTransactionsOutTradeNo::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec8, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v3/vehicle/transactions/parking
-namespace {
-void Body9(Archive& a, void* p) {
-  auto& v = *static_cast<PostTransactionsParkingRequest*>(p);
-  a.Str("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.Str("description", v.description);
-  a.OptStr("attach", v.attach);
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("trade_scene", v.trade_scene);
-  a.OptStr("goods_tag", v.goods_tag);
-  a.Str("notify_url", v.notify_url);
-  a.Field("profit_sharing", v.profit_sharing);
-  a.Field("amount", v.amount);
-  a.Field("parking_info", v.parking_info);
-}
-constexpr internal::EndpointSpec kSpec9{
-    "POST v3/vehicle/transactions/parking",
-    "POST",
-    "v3/vehicle/transactions/parking",
-    internal::Protocol::kApiV3,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostTransactionsParkingRequest& v) {
-  Body9(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostTransactionsParkingResponse& v) {
-  a.OptStr("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sp_mchid", v.sp_mchid);
-  a.OptStr("sub_mchid", v.sub_mchid);
-  a.OptStr("description", v.description);
-  a.OptStr("create_time", v.create_time);
-  a.OptStr("out_trade_no", v.out_trade_no);
-  a.OptStr("transaction_id", v.transaction_id);
-  a.Field("trade_state", v.trade_state);
-  a.OptStr("trade_state_description", v.trade_state_description);
-  a.OptStr("success_time", v.success_time);
-  a.OptStr("bank_type", v.bank_type);
-  a.Field("user_repaid", v.user_repaid);
-  a.OptStr("attach", v.attach);
-  a.Field("trade_scene", v.trade_scene);
-  a.Field("parking_info", v.parking_info);
-  a.Field("payer", v.payer);
-  a.Field("amount", v.amount);
-  a.OptList("promotion_detail", v.promotion_detail);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostTransactionsParking::Prepare(const Client& client, const Request& request,
-                                                      CallOptions options) {
-  return internal::Prepare(client, kSpec9, nullptr, &request, nullptr, nullptr, &Body9,
-                           &request.extra, &options);
-}
-Status PostTransactionsParking::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec9, response, &internal::SerializeErased<Response>, out);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.Str("encrypted_real_name", v.encrypted_real_name);
-  a.Str("encrypted_credential_id", v.encrypted_credential_id);
-  a.Str("credential_type", v.credential_type);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T2& v) {
-  a.Str("plate_number", v.plate_number);
-  a.Str("start_time", v.start_time);
-  a.Str("end_time", v.end_time);
-  a.Str("channel_type", v.channel_type);
-  a.OptStr("car_type", v.car_type);
-  a.Str("entrance", v.entrance);
-  a.OptStr("exit", v.exit);
-  a.OptI64("carrying_capacity", v.carrying_capacity);
-  a.OptStr("carrying_range", v.carrying_range);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T3& v) {
-  a.OptI64("total", v.total);
-  a.OptStr("currency", v.currency);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T4& v) {
-  a.OptStr("device_id", v.device_id);
-  a.Str("device_ip", v.device_ip);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T5& v) {
-  a.OptStr("sp_openid", v.sp_openid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T6& v) {
-  a.OptI64("total", v.total);
-  a.OptStr("currency", v.currency);
-  a.OptI64("payer_total", v.payer_total);
-  a.OptI64("discount_total", v.discount_total);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T7& v) {
-  a.OptStr("device_id", v.device_id);
-  a.OptStr("device_ip", v.device_ip);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T8& v) {
-  a.OptStr("promotion_id", v.promotion_id);
-  a.OptStr("name", v.name);
-  a.OptStr("scope", v.scope);
-  a.OptStr("type", v.type);
-  a.OptStr("activity_id", v.activity_id);
-  a.OptI64("amount", v.amount);
-  a.OptI64("wxpay_contribute", v.wxpay_contribute);
-  a.OptI64("merchant_contribute", v.merchant_contribute);
-  a.OptI64("other_contribute", v.other_contribute);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T9& v) {
-  a.OptStr("sp_openid", v.sp_openid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T10& v) {
-  a.OptI64("total", v.total);
-  a.OptStr("currency", v.currency);
-  a.OptI64("payer_total", v.payer_total);
-  a.OptI64("discount_total", v.discount_total);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T11& v) {
-  a.OptStr("device_id", v.device_id);
-  a.OptStr("device_ip", v.device_ip);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T12& v) {
-  a.OptStr("promotion_id", v.promotion_id);
-  a.OptStr("name", v.name);
-  a.OptStr("scope", v.scope);
-  a.OptStr("type", v.type);
-  a.OptStr("activity_id", v.activity_id);
-  a.OptI64("amount", v.amount);
-  a.OptI64("wxpay_contribute", v.wxpay_contribute);
-  a.OptI64("merchant_contribute", v.merchant_contribute);
-  a.OptI64("other_contribute", v.other_contribute);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T13& v) {
-  a.OptStr("sp_openid", v.sp_openid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T14& v) {
-  a.OptI64("total", v.total);
-  a.OptStr("currency", v.currency);
-  a.OptI64("payer_total", v.payer_total);
-  a.OptI64("discount_total", v.discount_total);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T15& v) {
-  a.OptStr("device_id", v.device_id);
-  a.OptStr("device_ip", v.device_ip);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T16& v) {
-  a.OptStr("promotion_id", v.promotion_id);
-  a.OptStr("name", v.name);
-  a.OptStr("scope", v.scope);
-  a.OptStr("type", v.type);
-  a.OptStr("activity_id", v.activity_id);
-  a.OptI64("amount", v.amount);
-  a.OptI64("wxpay_contribute", v.wxpay_contribute);
-  a.OptI64("merchant_contribute", v.merchant_contribute);
-  a.OptI64("other_contribute", v.other_contribute);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T17& v) {
-  a.OptStr("parking_id", v.parking_id);
-  a.OptStr("plate_number", v.plate_number);
-  a.Field("plate_color", v.plate_color);
-  a.OptStr("start_time", v.start_time);
-  a.OptStr("end_time", v.end_time);
-  a.OptStr("parking_name", v.parking_name);
-  a.OptI64("charging_duration", v.charging_duration);
-  a.OptStr("device_id", v.device_id);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T18& v) {
-  a.OptStr("openid", v.openid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T19& v) {
-  a.OptI64("total", v.total);
-  a.OptStr("currency", v.currency);
-  a.OptI64("payer_total", v.payer_total);
-  a.OptI64("discount_total", v.discount_total);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T20& v) {
-  a.OptStr("coupon_id", v.coupon_id);
-  a.OptStr("name", v.name);
-  a.OptStr("scope", v.scope);
-  a.OptStr("type", v.type);
-  a.OptStr("stock_id", v.stock_id);
-  a.OptI64("amount", v.amount);
-  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
-  a.OptI64("merchant_contribute", v.merchant_contribute);
-  a.OptI64("other_contribute", v.other_contribute);
-  a.OptStr("currency", v.currency);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T21& v) {
-  a.I64("total", v.total);
-  a.Field("currency", v.currency);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T22& v) {
-  a.Str("parking_id", v.parking_id);
-  a.Str("plate_number", v.plate_number);
-  a.Field("plate_color", v.plate_color);
-  a.Str("start_time", v.start_time);
-  a.Str("end_time", v.end_time);
-  a.Str("parking_name", v.parking_name);
-  a.I64("charging_duration", v.charging_duration);
-  a.Str("device_id", v.device_id);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T23& v) {
-  a.OptStr("parking_id", v.parking_id);
-  a.OptStr("plate_number", v.plate_number);
-  a.Field("plate_color", v.plate_color);
-  a.OptStr("start_time", v.start_time);
-  a.OptStr("end_time", v.end_time);
-  a.OptStr("parking_name", v.parking_name);
-  a.OptI64("charging_duration", v.charging_duration);
-  a.OptStr("device_id", v.device_id);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T24& v) {
-  a.OptStr("openid", v.openid);
-  a.OptStr("sub_openid", v.sub_openid);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T25& v) {
-  a.OptI64("total", v.total);
-  a.Field("currency", v.currency);
-  a.OptI64("payer_total", v.payer_total);
-  a.OptI64("discount_total", v.discount_total);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T26& v) {
-  a.OptStr("coupon_id", v.coupon_id);
-  a.OptStr("name", v.name);
-  a.Field("scope", v.scope);
-  a.Field("type", v.type);
-  a.OptStr("stock_id", v.stock_id);
-  a.OptI64("amount", v.amount);
-  a.OptI64("wechatpay_contribute", v.wechatpay_contribute);
-  a.OptI64("merchant_contribute", v.merchant_contribute);
-  a.OptI64("other_contribute", v.other_contribute);
-  a.Field("currency", v.currency);
-  a.Extra(v.extra);
-}
-
-GetEtcContractsByContractIdRequest::GetEtcContractsByContractIdRequest() = default;
-GetEtcContractsByContractIdRequest::~GetEtcContractsByContractIdRequest() = default;
-GetEtcContractsByContractIdResponse::GetEtcContractsByContractIdResponse() = default;
-GetEtcContractsByContractIdResponse::~GetEtcContractsByContractIdResponse() = default;
-T1::Identify() = default;
-T1::~Identify() = default;
-PostEtcPreopenRequest::PostEtcPreopenRequest() = default;
-PostEtcPreopenRequest::~PostEtcPreopenRequest() = default;
-PostEtcPreopenResponse::PostEtcPreopenResponse() = default;
-PostEtcPreopenResponse::~PostEtcPreopenResponse() = default;
-T2::HighwayInfo() = default;
-T2::~HighwayInfo() = default;
-T3::Amount() = default;
-T3::~Amount() = default;
-T4::DeviceInfo() = default;
-T4::~DeviceInfo() = default;
-PostEtcTransactionsHighwayRequest::PostEtcTransactionsHighwayRequest() = default;
-PostEtcTransactionsHighwayRequest::~PostEtcTransactionsHighwayRequest() = default;
-T5::Payer() = default;
-T5::~Payer() = default;
-T6::Amount() = default;
-T6::~Amount() = default;
-T7::DeviceInfo() = default;
-T7::~DeviceInfo() = default;
-T8::PromotionDetail() = default;
-T8::~PromotionDetail() = default;
-PostEtcTransactionsHighwayResponse::PostEtcTransactionsHighwayResponse() = default;
-PostEtcTransactionsHighwayResponse::~PostEtcTransactionsHighwayResponse() = default;
-GetEtcTransactionsIdByTransactionIdRequest::GetEtcTransactionsIdByTransactionIdRequest() = default;
-GetEtcTransactionsIdByTransactionIdRequest::~GetEtcTransactionsIdByTransactionIdRequest() = default;
-T9::Payer() = default;
-T9::~Payer() = default;
-T10::Amount() = default;
-T10::~Amount() = default;
-T11::DeviceInfo() = default;
-T11::~DeviceInfo() = default;
-T12::PromotionDetail() = default;
-T12::~PromotionDetail() = default;
-GetEtcTransactionsIdByTransactionIdResponse::GetEtcTransactionsIdByTransactionIdResponse() =
-    default;
-GetEtcTransactionsIdByTransactionIdResponse::~GetEtcTransactionsIdByTransactionIdResponse() =
-    default;
-GetEtcTransactionsOutTradeNoRequest::GetEtcTransactionsOutTradeNoRequest() = default;
-GetEtcTransactionsOutTradeNoRequest::~GetEtcTransactionsOutTradeNoRequest() = default;
-T13::Payer() = default;
-T13::~Payer() = default;
-T14::Amount() = default;
-T14::~Amount() = default;
-T15::DeviceInfo() = default;
-T15::~DeviceInfo() = default;
-T16::PromotionDetail() = default;
-T16::~PromotionDetail() = default;
-GetEtcTransactionsOutTradeNoResponse::GetEtcTransactionsOutTradeNoResponse() = default;
-GetEtcTransactionsOutTradeNoResponse::~GetEtcTransactionsOutTradeNoResponse() = default;
-GetEtcUsersByOpenidContractsRequest::GetEtcUsersByOpenidContractsRequest() = default;
-GetEtcUsersByOpenidContractsRequest::~GetEtcUsersByOpenidContractsRequest() = default;
-GetEtcUsersByOpenidContractsResponse::GetEtcUsersByOpenidContractsResponse() = default;
-GetEtcUsersByOpenidContractsResponse::~GetEtcUsersByOpenidContractsResponse() = default;
-PostParkingParkingsRequest::PostParkingParkingsRequest() = default;
-PostParkingParkingsRequest::~PostParkingParkingsRequest() = default;
-PostParkingParkingsResponse::PostParkingParkingsResponse() = default;
-PostParkingParkingsResponse::~PostParkingParkingsResponse() = default;
-GetParkingServicesFindRequest::GetParkingServicesFindRequest() = default;
-GetParkingServicesFindRequest::~GetParkingServicesFindRequest() = default;
-GetParkingServicesFindResponse::GetParkingServicesFindResponse() = default;
-GetParkingServicesFindResponse::~GetParkingServicesFindResponse() = default;
-GetTransactionsOutTradeNoRequest::GetTransactionsOutTradeNoRequest() = default;
-GetTransactionsOutTradeNoRequest::~GetTransactionsOutTradeNoRequest() = default;
-T17::ParkingInfo() = default;
-T17::~ParkingInfo() = default;
-T18::Payer() = default;
-T18::~Payer() = default;
-T19::Amount() = default;
-T19::~Amount() = default;
-T20::PromotionDetail() = default;
-T20::~PromotionDetail() = default;
-GetTransactionsOutTradeNoResponse::GetTransactionsOutTradeNoResponse() = default;
-GetTransactionsOutTradeNoResponse::~GetTransactionsOutTradeNoResponse() = default;
-T21::Amount() = default;
-T21::~Amount() = default;
-T22::ParkingInfo() = default;
-T22::~ParkingInfo() = default;
-PostTransactionsParkingRequest::PostTransactionsParkingRequest() = default;
-PostTransactionsParkingRequest::~PostTransactionsParkingRequest() = default;
-T23::ParkingInfo() = default;
-T23::~ParkingInfo() = default;
-T24::Payer() = default;
-T24::~Payer() = default;
-T25::Amount() = default;
-T25::~Amount() = default;
-T26::PromotionDetail() = default;
-T26::~PromotionDetail() = default;
-PostTransactionsParkingResponse::PostTransactionsParkingResponse() = default;
-PostTransactionsParkingResponse::~PostTransactionsParkingResponse() = default;
-
-const EnumTable& EnumTableOf(PostParkingParkingsRequest::PlateColor) { return kEnum0; }
-const EnumTable& EnumTableOf(PostParkingParkingsResponse::State) { return kEnum1; }
-const EnumTable& EnumTableOf(PostParkingParkingsResponse::BlockReason) { return kEnum2; }
-const EnumTable& EnumTableOf(GetParkingServicesFindRequest::PlateColor) { return kEnum0; }
-const EnumTable& EnumTableOf(GetParkingServicesFindResponse::ServiceState) { return kEnum3; }
-const EnumTable& EnumTableOf(T17::PlateColor) { return kEnum0; }
-const EnumTable& EnumTableOf(PostTransactionsParkingRequest::ProfitSharing) { return kEnum4; }
-const EnumTable& EnumTableOf(T21::Currency) { return kEnum5; }
-const EnumTable& EnumTableOf(T22::PlateColor) { return kEnum0; }
-const EnumTable& EnumTableOf(PostTransactionsParkingResponse::TradeState) { return kEnum6; }
-const EnumTable& EnumTableOf(PostTransactionsParkingResponse::UserRepaid) { return kEnum4; }
-const EnumTable& EnumTableOf(PostTransactionsParkingResponse::TradeScene) { return kEnum7; }
-const EnumTable& EnumTableOf(T26::Scope) { return kEnum8; }
-const EnumTable& EnumTableOf(T26::Type) { return kEnum9; }
-
-}  // namespace wechatpay::models::v3::vehicle
-
-namespace wechatpay::models::v3::webhooks {
-
-namespace {
-
-using T1 = PostWebhooksRequest::Resource;
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "WECHATPAY2-SHA256-RSA2048",
-    "WECHATPAY2-SM2-WITH-SM3",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 3};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "MALL_AUTH.ACTIVATE_CARD",
-    "MALL_TRANSACTION.SUCCESS",
-    "MALL_REFUND.SUCCESS",
-    "TRANSACTION.SUCCESS",
-    "TRANSACTION.FAIL",
-    "ECOMMERCE_ENTRUST.SIGN",
-    "ECOMMERCE_ENTRUST.TERMINATE",
-    "ENTRUST.SIGNING",
-    "ENTRUST.RELEASE",
-    "ENTRUST.TERMINATE_RETENTION",
-    "PROFITSHARING",
-    "PROFITSHARING_RETURN",
-    "COMPLAINT.CREATE",
-    "COMPLAINT.STATE_CHANGE",
-    "REFUND.SUCCESS",
-    "REFUND.ABNORMAL",
-    "REFUND.CLOSED",
-    "COUPON.USE",
-    "COUPON.SEND",
-    "TRANSACTION.INDUSTRY_SUCCESS",
-    "TRANSACTION.INDUSTRY_FAILED",
-    "EDU_SCHOOL_PAY.USER_DEBT_STATE_UPDATE",
-    "PAYSCORE.BIND_SERVICE_ACCOUNT",
-    "PAYSCORE.USER_SIGN_PLAN",
-    "PAYSCORE.USER_CANCEL_SIGN_PLAN",
-    "PAYSCORE.USER_OPEN_SERVICE",
-    "PAYSCORE.USER_CLOSE_SERVICE",
-    "PAYSCORE.USER_CONFIRM",
-    "PAYSCORE.USER_PAID",
-    "DISCOUNT_CARD.GET_CARD",
-    "DISCOUNT_CARD.SETTLEMENT",
-    "DISCOUNT_CARD.USER_ACCEPTED",
-    "DISCOUNT_CARD.AGREEMENT_ENDED",
-    "DISCOUNT_CARD.USER_PAID",
-    "MEMBERCARD.ACCEPT_CARD",
-    "MEMBERCARD.ACTIVATE_CARD",
-    "MEMBERCARD.USERCARD_MANAGE",
-    "HIRE_POWER_BANK.RECEIVE_INSURANCE",
-    "RECHARGE.SUCCESS",
-    "RECHARGE.CLOSED",
-    "APPLYMENT_STATE.APPROVED",
-    "PAPAY.SIGN",
-    "PAPAY.TERMINATE",
-    "FACEPAY.USER_STATE_CHANGE",
-    "SETTLEMENT.SUCCESS",
-    "MCHWITHDRAW.CHANGE",
-    "MCHTRANSFER.QQWALLETBILL.FINISHED",
-    "MCHTRANSFER.AUTHORIZATION.CONFIRMED",
-    "MEMBERCARDSP.USER_CARD.CREATE",
-    "MEMBERCARDSP.USER_CARD.DELETE",
-    "BUDGET.LOCKED",
-    "BUDGET.CLOSED",
-    "BUDGET.FINISHED",
-    "WEBIZPAY.QUOTACARDEXPIRED",
-    "WEBIZPAY.PAYMENTSUCCESS",
-    "WEBIZPAY.PAYMENTREFUNDSUCCESS",
-    "WEBIZPAY.REVOKED",
-    "WEBIZPAY.AUTHORIZED",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 59};
-
-constexpr std::string_view kEnum2Names[] = {
-    "",           "discount_card", "profitsharing", "coupon",  "refund",
-    "membercard", "recharge",      "entrust",       "facepay",
-};
-constexpr EnumTable kEnum2{kEnum2Names, 9};
-
-}  // namespace
-
-static void Serialize(Archive& a, T1& v);
-
-// POST v3/webhooks
-namespace {
-void Headers0(Archive& a, void* p) {
-  auto& v = *static_cast<PostWebhooksRequest*>(p);
-  Archive::TextScope text(a);
-  a.OptStr("Wechatpay-Nonce", v.wechatpay_nonce);
-  a.OptStr("Wechatpay-Serial", v.wechatpay_serial);
-  a.OptStr("Wechatpay-Signature", v.wechatpay_signature);
-  a.OptStr("Wechatpay-Timestamp", v.wechatpay_timestamp);
-  a.OptStr("Request-ID", v.request_id);
-  a.Field("Wechatpay-Signature-Type", v.wechatpay_signature_type);
-}
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostWebhooksRequest*>(p);
-  a.OptStr("id", v.id);
-  a.OptStr("create_time", v.create_time);
-  a.Field("event_type", v.event_type);
-  a.OptStr("resource_type", v.resource_type);
-  a.OptStr("summary", v.summary);
-  a.Field("resource", v.resource);
-}
-}  // namespace
-
-void Serialize(Archive& a, PostWebhooksRequest& v) {
-  Headers0(a, &v);
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostWebhooksResponse& v) {
-  a.OptStr("code", v.code);
-  a.OptStr("message", v.message);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.OptStr("algorithm", v.algorithm);
-  a.OptStr("nonce", v.nonce);
-  a.Field("original_type", v.original_type);
-  a.OptStr("associated_data", v.associated_data);
-  a.OptStr("ciphertext", v.ciphertext);
-  a.Extra(v.extra);
-}
-
-T1::Resource() = default;
-T1::~Resource() = default;
-PostWebhooksRequest::PostWebhooksRequest() = default;
-PostWebhooksRequest::~PostWebhooksRequest() = default;
-PostWebhooksResponse::PostWebhooksResponse() = default;
-PostWebhooksResponse::~PostWebhooksResponse() = default;
-
-const EnumTable& EnumTableOf(PostWebhooksRequest::WechatpaySignatureType) { return kEnum0; }
-const EnumTable& EnumTableOf(PostWebhooksRequest::EventType) { return kEnum1; }
-const EnumTable& EnumTableOf(T1::OriginalType) { return kEnum2; }
-
-}  // namespace wechatpay::models::v3::webhooks
 
 namespace wechatpay::models::v3::webizpay {
 
@@ -2336,113 +970,6 @@ static void Serialize(Archive& a, T4& v) {
   a.Extra(v.extra);
 }
 
-GetAvailMchRangesRequest::GetAvailMchRangesRequest() = default;
-GetAvailMchRangesRequest::~GetAvailMchRangesRequest() = default;
-T1::RangeList() = default;
-T1::~RangeList() = default;
-GetAvailMchRangesResponse::GetAvailMchRangesResponse() = default;
-GetAvailMchRangesResponse::~GetAvailMchRangesResponse() = default;
-PostAvailMchRangesRequest::PostAvailMchRangesRequest() = default;
-PostAvailMchRangesRequest::~PostAvailMchRangesRequest() = default;
-PostAvailMchRangesResponse::PostAvailMchRangesResponse() = default;
-PostAvailMchRangesResponse::~PostAvailMchRangesResponse() = default;
-GetAvailMchRangesByRangeIdMerchantIdentifiersRequest::
-    GetAvailMchRangesByRangeIdMerchantIdentifiersRequest() = default;
-GetAvailMchRangesByRangeIdMerchantIdentifiersRequest::
-    ~GetAvailMchRangesByRangeIdMerchantIdentifiersRequest() = default;
-GetAvailMchRangesByRangeIdMerchantIdentifiersResponse::
-    GetAvailMchRangesByRangeIdMerchantIdentifiersResponse() = default;
-GetAvailMchRangesByRangeIdMerchantIdentifiersResponse::
-    ~GetAvailMchRangesByRangeIdMerchantIdentifiersResponse() = default;
-PostAvailMchRangesByRangeIdMerchantIdentifiersRequest::
-    PostAvailMchRangesByRangeIdMerchantIdentifiersRequest() = default;
-PostAvailMchRangesByRangeIdMerchantIdentifiersRequest::
-    ~PostAvailMchRangesByRangeIdMerchantIdentifiersRequest() = default;
-PostAvailMchRangesByRangeIdMerchantIdentifiersResponse::
-    PostAvailMchRangesByRangeIdMerchantIdentifiersResponse() = default;
-PostAvailMchRangesByRangeIdMerchantIdentifiersResponse::
-    ~PostAvailMchRangesByRangeIdMerchantIdentifiersResponse() = default;
-DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierRequest::
-    DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierRequest() = default;
-DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierRequest::
-    ~DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierRequest() = default;
-DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierResponse::
-    DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierResponse() = default;
-DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierResponse::
-    ~DeleteAvailMchRangesByRangeIdMerchantIdentifiersByMerchantIdentifierResponse() = default;
-PostBillProofRequest::PostBillProofRequest() = default;
-PostBillProofRequest::~PostBillProofRequest() = default;
-PostBillProofResponse::PostBillProofResponse() = default;
-PostBillProofResponse::~PostBillProofResponse() = default;
-PostBillTradeBillRequest::PostBillTradeBillRequest() = default;
-PostBillTradeBillRequest::~PostBillTradeBillRequest() = default;
-PostBillTradeBillResponse::PostBillTradeBillResponse() = default;
-PostBillTradeBillResponse::~PostBillTradeBillResponse() = default;
-GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoRequest::
-    GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoRequest() = default;
-GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoRequest::
-    ~GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoRequest() = default;
-GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse::
-    GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse() = default;
-GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse::
-    ~GetEmployeesByEmployeeIdOutQuotaCardsByOutCardNoResponse() = default;
-PostEmployeesByEmployeeIdQuotaCardsRequest::PostEmployeesByEmployeeIdQuotaCardsRequest() = default;
-PostEmployeesByEmployeeIdQuotaCardsRequest::~PostEmployeesByEmployeeIdQuotaCardsRequest() = default;
-PostEmployeesByEmployeeIdQuotaCardsResponse::PostEmployeesByEmployeeIdQuotaCardsResponse() =
-    default;
-PostEmployeesByEmployeeIdQuotaCardsResponse::~PostEmployeesByEmployeeIdQuotaCardsResponse() =
-    default;
-GetEmployeesByEmployeeIdQuotaCardsByCardNoRequest::
-    GetEmployeesByEmployeeIdQuotaCardsByCardNoRequest() = default;
-GetEmployeesByEmployeeIdQuotaCardsByCardNoRequest::
-    ~GetEmployeesByEmployeeIdQuotaCardsByCardNoRequest() = default;
-GetEmployeesByEmployeeIdQuotaCardsByCardNoResponse::
-    GetEmployeesByEmployeeIdQuotaCardsByCardNoResponse() = default;
-GetEmployeesByEmployeeIdQuotaCardsByCardNoResponse::
-    ~GetEmployeesByEmployeeIdQuotaCardsByCardNoResponse() = default;
-PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelRequest::
-    PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelRequest() = default;
-PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelRequest::
-    ~PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelRequest() = default;
-PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelResponse::
-    PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelResponse() = default;
-PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelResponse::
-    ~PostEmployeesByEmployeeIdQuotaCardsByCardNoCancelResponse() = default;
-GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlRequest::
-    GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlRequest() = default;
-GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlRequest::
-    ~GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlRequest() = default;
-GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlResponse::
-    GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlResponse() = default;
-GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlResponse::
-    ~GetEmployeesByEmployeeIdQuotaCardsByCardNoPaymentUrlResponse() = default;
-PostEmployeesByEmployeeIdRevokeRequest::PostEmployeesByEmployeeIdRevokeRequest() = default;
-PostEmployeesByEmployeeIdRevokeRequest::~PostEmployeesByEmployeeIdRevokeRequest() = default;
-PostEmployeesByEmployeeIdRevokeResponse::PostEmployeesByEmployeeIdRevokeResponse() = default;
-PostEmployeesByEmployeeIdRevokeResponse::~PostEmployeesByEmployeeIdRevokeResponse() = default;
-T2::MatchDetails() = default;
-T2::~MatchDetails() = default;
-PostStoresEntityMatchesRequest::PostStoresEntityMatchesRequest() = default;
-PostStoresEntityMatchesRequest::~PostStoresEntityMatchesRequest() = default;
-PostStoresEntityMatchesResponse::PostStoresEntityMatchesResponse() = default;
-PostStoresEntityMatchesResponse::~PostStoresEntityMatchesResponse() = default;
-GetStoresEntityMatchesByBatchIdRequest::GetStoresEntityMatchesByBatchIdRequest() = default;
-GetStoresEntityMatchesByBatchIdRequest::~GetStoresEntityMatchesByBatchIdRequest() = default;
-T3::MatchResults() = default;
-T3::~MatchResults() = default;
-GetStoresEntityMatchesByBatchIdResponse::GetStoresEntityMatchesByBatchIdResponse() = default;
-GetStoresEntityMatchesByBatchIdResponse::~GetStoresEntityMatchesByBatchIdResponse() = default;
-GetUsersByUserIdAuthorizationStateRequest::GetUsersByUserIdAuthorizationStateRequest() = default;
-GetUsersByUserIdAuthorizationStateRequest::~GetUsersByUserIdAuthorizationStateRequest() = default;
-T4::EmployeeList() = default;
-T4::~EmployeeList() = default;
-GetUsersByUserIdAuthorizationStateResponse::GetUsersByUserIdAuthorizationStateResponse() = default;
-GetUsersByUserIdAuthorizationStateResponse::~GetUsersByUserIdAuthorizationStateResponse() = default;
-PostUsersByUserIdAuthorizationUrlRequest::PostUsersByUserIdAuthorizationUrlRequest() = default;
-PostUsersByUserIdAuthorizationUrlRequest::~PostUsersByUserIdAuthorizationUrlRequest() = default;
-PostUsersByUserIdAuthorizationUrlResponse::PostUsersByUserIdAuthorizationUrlResponse() = default;
-PostUsersByUserIdAuthorizationUrlResponse::~PostUsersByUserIdAuthorizationUrlResponse() = default;
-
 const EnumTable& EnumTableOf(T1::IdentifierType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostAvailMchRangesRequest::IdentifierType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostBillTradeBillRequest::Type) { return kEnum1; }
@@ -2590,13 +1117,6 @@ Result<PreparedCall> GetGetaccesstoken::Prepare(const Client& client, const Requ
 Status GetGetaccesstoken::Parse(const ::wechatpay::Response& response, Response* out) {
   return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
 }
-
-GetAuthindexRequest::GetAuthindexRequest() = default;
-GetAuthindexRequest::~GetAuthindexRequest() = default;
-GetGetaccesstokenRequest::GetGetaccesstokenRequest() = default;
-GetGetaccesstokenRequest::~GetGetaccesstokenRequest() = default;
-GetGetaccesstokenResponse::GetGetaccesstokenResponse() = default;
-GetGetaccesstokenResponse::~GetGetaccesstokenResponse() = default;
 
 const EnumTable& EnumTableOf(GetAuthindexRequest::ResponseType) { return kEnum0; }
 const EnumTable& EnumTableOf(GetAuthindexRequest::Scope) { return kEnum1; }
@@ -3060,35 +1580,6 @@ Status PostMicroSubmitupgrade::Parse(const ::wechatpay::Response& response, Resp
   return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
 }
 
-PostMicroGetstateRequest::PostMicroGetstateRequest() = default;
-PostMicroGetstateRequest::~PostMicroGetstateRequest() = default;
-PostMicroGetstateResponse::PostMicroGetstateResponse() = default;
-PostMicroGetstateResponse::~PostMicroGetstateResponse() = default;
-PostMicroGetupgradestateRequest::PostMicroGetupgradestateRequest() = default;
-PostMicroGetupgradestateRequest::~PostMicroGetupgradestateRequest() = default;
-PostMicroGetupgradestateResponse::PostMicroGetupgradestateResponse() = default;
-PostMicroGetupgradestateResponse::~PostMicroGetupgradestateResponse() = default;
-PostMicroModifyarchivesRequest::PostMicroModifyarchivesRequest() = default;
-PostMicroModifyarchivesRequest::~PostMicroModifyarchivesRequest() = default;
-PostMicroModifyarchivesResponse::PostMicroModifyarchivesResponse() = default;
-PostMicroModifyarchivesResponse::~PostMicroModifyarchivesResponse() = default;
-PostMicroModifycontactinfoRequest::PostMicroModifycontactinfoRequest() = default;
-PostMicroModifycontactinfoRequest::~PostMicroModifycontactinfoRequest() = default;
-PostMicroModifycontactinfoResponse::PostMicroModifycontactinfoResponse() = default;
-PostMicroModifycontactinfoResponse::~PostMicroModifycontactinfoResponse() = default;
-PostMicroSigncontractRequest::PostMicroSigncontractRequest() = default;
-PostMicroSigncontractRequest::~PostMicroSigncontractRequest() = default;
-PostMicroSigncontractResponse::PostMicroSigncontractResponse() = default;
-PostMicroSigncontractResponse::~PostMicroSigncontractResponse() = default;
-PostMicroSubmitRequest::PostMicroSubmitRequest() = default;
-PostMicroSubmitRequest::~PostMicroSubmitRequest() = default;
-PostMicroSubmitResponse::PostMicroSubmitResponse() = default;
-PostMicroSubmitResponse::~PostMicroSubmitResponse() = default;
-PostMicroSubmitupgradeRequest::PostMicroSubmitupgradeRequest() = default;
-PostMicroSubmitupgradeRequest::~PostMicroSubmitupgradeRequest() = default;
-PostMicroSubmitupgradeResponse::PostMicroSubmitupgradeResponse() = default;
-PostMicroSubmitupgradeResponse::~PostMicroSubmitupgradeResponse() = default;
-
 const EnumTable& EnumTableOf(PostMicroGetstateRequest::SignType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostMicroGetstateResponse::ReturnCode) { return kEnum1; }
 const EnumTable& EnumTableOf(PostMicroGetstateResponse::ResultCode) { return kEnum1; }
@@ -3188,11 +1679,6 @@ Result<PreparedCall> PostBatchquerycomment::Prepare(const Client& client, const 
 Status PostBatchquerycomment::Parse(const ::wechatpay::Response& response, Response* out) {
   return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
 }
-
-PostBatchquerycommentRequest::PostBatchquerycommentRequest() = default;
-PostBatchquerycommentRequest::~PostBatchquerycommentRequest() = default;
-PostBatchquerycommentResponse::PostBatchquerycommentResponse() = default;
-PostBatchquerycommentResponse::~PostBatchquerycommentResponse() = default;
 
 const EnumTable& EnumTableOf(PostBatchquerycommentRequest::SignType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostBatchquerycommentResponse::ReturnCode) { return kEnum1; }
@@ -3472,23 +1958,6 @@ Status PostMchNewcustomsCustomdeclareredeclare::Parse(const ::wechatpay::Respons
                                                       Response* out) {
   return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
 }
-
-PostMchCustomsCustomdeclareorderRequest::PostMchCustomsCustomdeclareorderRequest() = default;
-PostMchCustomsCustomdeclareorderRequest::~PostMchCustomsCustomdeclareorderRequest() = default;
-PostMchCustomsCustomdeclareorderResponse::PostMchCustomsCustomdeclareorderResponse() = default;
-PostMchCustomsCustomdeclareorderResponse::~PostMchCustomsCustomdeclareorderResponse() = default;
-PostMchCustomsCustomdeclarequeryRequest::PostMchCustomsCustomdeclarequeryRequest() = default;
-PostMchCustomsCustomdeclarequeryRequest::~PostMchCustomsCustomdeclarequeryRequest() = default;
-PostMchCustomsCustomdeclarequeryResponse::PostMchCustomsCustomdeclarequeryResponse() = default;
-PostMchCustomsCustomdeclarequeryResponse::~PostMchCustomsCustomdeclarequeryResponse() = default;
-PostMchNewcustomsCustomdeclareredeclareRequest::PostMchNewcustomsCustomdeclareredeclareRequest() =
-    default;
-PostMchNewcustomsCustomdeclareredeclareRequest::~PostMchNewcustomsCustomdeclareredeclareRequest() =
-    default;
-PostMchNewcustomsCustomdeclareredeclareResponse::PostMchNewcustomsCustomdeclareredeclareResponse() =
-    default;
-PostMchNewcustomsCustomdeclareredeclareResponse::
-    ~PostMchNewcustomsCustomdeclareredeclareResponse() = default;
 
 const EnumTable& EnumTableOf(PostMchCustomsCustomdeclareorderRequest::Customs) { return kEnum0; }
 const EnumTable& EnumTableOf(PostMchCustomsCustomdeclareorderRequest::ActionType) { return kEnum1; }
@@ -4404,71 +2873,6 @@ static void Serialize(Archive& a, T15& v) {
   a.Extra(v.extra);
 }
 
-PostConsumeRequest::PostConsumeRequest() = default;
-PostConsumeRequest::~PostConsumeRequest() = default;
-PostConsumeResponse::PostConsumeResponse() = default;
-PostConsumeResponse::~PostConsumeResponse() = default;
-T2::GoodsDetail() = default;
-T2::~GoodsDetail() = default;
-T1::Detail() = default;
-T1::~Detail() = default;
-PostFacepayRequest::PostFacepayRequest() = default;
-PostFacepayRequest::~PostFacepayRequest() = default;
-T4::GoodsDetail() = default;
-T4::~GoodsDetail() = default;
-T3::PromotionDetail() = default;
-T3::~PromotionDetail() = default;
-PostFacepayResponse::PostFacepayResponse() = default;
-PostFacepayResponse::~PostFacepayResponse() = default;
-T6::GoodsDetail() = default;
-T6::~GoodsDetail() = default;
-T5::Detail() = default;
-T5::~Detail() = default;
-T8::StoreInfo() = default;
-T8::~StoreInfo() = default;
-T7::SceneInfo() = default;
-T7::~SceneInfo() = default;
-PostMicropayRequest::PostMicropayRequest() = default;
-PostMicropayRequest::~PostMicropayRequest() = default;
-T10::GoodsDetail() = default;
-T10::~GoodsDetail() = default;
-T9::PromotionDetail() = default;
-T9::~PromotionDetail() = default;
-PostMicropayResponse::PostMicropayResponse() = default;
-PostMicropayResponse::~PostMicropayResponse() = default;
-PostOrderqueryRequest::PostOrderqueryRequest() = default;
-PostOrderqueryRequest::~PostOrderqueryRequest() = default;
-T12::GoodsDetail() = default;
-T12::~GoodsDetail() = default;
-T11::PromotionDetail() = default;
-T11::~PromotionDetail() = default;
-PostOrderqueryResponse::PostOrderqueryResponse() = default;
-PostOrderqueryResponse::~PostOrderqueryResponse() = default;
-PostRefundRequest::PostRefundRequest() = default;
-PostRefundRequest::~PostRefundRequest() = default;
-PostRefundResponse::PostRefundResponse() = default;
-PostRefundResponse::~PostRefundResponse() = default;
-PostRefundqueryRequest::PostRefundqueryRequest() = default;
-PostRefundqueryRequest::~PostRefundqueryRequest() = default;
-PostRefundqueryResponse::PostRefundqueryResponse() = default;
-PostRefundqueryResponse::~PostRefundqueryResponse() = default;
-PostReverseRequest::PostReverseRequest() = default;
-PostReverseRequest::~PostReverseRequest() = default;
-PostReverseResponse::PostReverseResponse() = default;
-PostReverseResponse::~PostReverseResponse() = default;
-T14::GoodsDetail() = default;
-T14::~GoodsDetail() = default;
-T13::Detail() = default;
-T13::~Detail() = default;
-T16::StoreInfo() = default;
-T16::~StoreInfo() = default;
-T15::SceneInfo() = default;
-T15::~SceneInfo() = default;
-PostUnifiedorderRequest::PostUnifiedorderRequest() = default;
-PostUnifiedorderRequest::~PostUnifiedorderRequest() = default;
-PostUnifiedorderResponse::PostUnifiedorderResponse() = default;
-PostUnifiedorderResponse::~PostUnifiedorderResponse() = default;
-
 const EnumTable& EnumTableOf(PostConsumeRequest::SignType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostConsumeResponse::ReturnCode) { return kEnum1; }
 const EnumTable& EnumTableOf(PostConsumeResponse::ResultCode) { return kEnum1; }
@@ -4594,11 +2998,6 @@ Result<PreparedCall> PostGetWxpayfaceAuthinfo::Prepare(const Client& client, con
 Status PostGetWxpayfaceAuthinfo::Parse(const ::wechatpay::Response& response, Response* out) {
   return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
 }
-
-PostGetWxpayfaceAuthinfoRequest::PostGetWxpayfaceAuthinfoRequest() = default;
-PostGetWxpayfaceAuthinfoRequest::~PostGetWxpayfaceAuthinfoRequest() = default;
-PostGetWxpayfaceAuthinfoResponse::PostGetWxpayfaceAuthinfoResponse() = default;
-PostGetWxpayfaceAuthinfoResponse::~PostGetWxpayfaceAuthinfoResponse() = default;
 
 const EnumTable& EnumTableOf(PostGetWxpayfaceAuthinfoRequest::SignType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostGetWxpayfaceAuthinfoResponse::ReturnCode) { return kEnum1; }
@@ -4740,15 +3139,6 @@ Result<PreparedCall> PostReautowithdrawbydate::Prepare(const Client& client, con
 Status PostReautowithdrawbydate::Parse(const ::wechatpay::Response& response, Response* out) {
   return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
 }
-
-PostQueryautowithdrawbydateRequest::PostQueryautowithdrawbydateRequest() = default;
-PostQueryautowithdrawbydateRequest::~PostQueryautowithdrawbydateRequest() = default;
-PostQueryautowithdrawbydateResponse::PostQueryautowithdrawbydateResponse() = default;
-PostQueryautowithdrawbydateResponse::~PostQueryautowithdrawbydateResponse() = default;
-PostReautowithdrawbydateRequest::PostReautowithdrawbydateRequest() = default;
-PostReautowithdrawbydateRequest::~PostReautowithdrawbydateRequest() = default;
-PostReautowithdrawbydateResponse::PostReautowithdrawbydateResponse() = default;
-PostReautowithdrawbydateResponse::~PostReautowithdrawbydateResponse() = default;
 
 const EnumTable& EnumTableOf(PostQueryautowithdrawbydateRequest::SignType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostQueryautowithdrawbydateResponse::ReturnCode) { return kEnum1; }
@@ -5052,27 +3442,6 @@ Result<PreparedCall> PostSyncmchriskresult::Prepare(const Client& client, const 
 Status PostSyncmchriskresult::Parse(const ::wechatpay::Response& response, Response* out) {
   return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
 }
-
-PostBankquerymchauditinfoRequest::PostBankquerymchauditinfoRequest() = default;
-PostBankquerymchauditinfoRequest::~PostBankquerymchauditinfoRequest() = default;
-PostBankquerymchauditinfoResponse::PostBankquerymchauditinfoResponse() = default;
-PostBankquerymchauditinfoResponse::~PostBankquerymchauditinfoResponse() = default;
-PostChannelquerymchauditinfoRequest::PostChannelquerymchauditinfoRequest() = default;
-PostChannelquerymchauditinfoRequest::~PostChannelquerymchauditinfoRequest() = default;
-PostChannelquerymchauditinfoResponse::PostChannelquerymchauditinfoResponse() = default;
-PostChannelquerymchauditinfoResponse::~PostChannelquerymchauditinfoResponse() = default;
-PostQuerymchriskRequest::PostQuerymchriskRequest() = default;
-PostQuerymchriskRequest::~PostQuerymchriskRequest() = default;
-PostQuerymchriskResponse::PostQuerymchriskResponse() = default;
-PostQuerymchriskResponse::~PostQuerymchriskResponse() = default;
-PostSetmchriskcallbackRequest::PostSetmchriskcallbackRequest() = default;
-PostSetmchriskcallbackRequest::~PostSetmchriskcallbackRequest() = default;
-PostSetmchriskcallbackResponse::PostSetmchriskcallbackResponse() = default;
-PostSetmchriskcallbackResponse::~PostSetmchriskcallbackResponse() = default;
-PostSyncmchriskresultRequest::PostSyncmchriskresultRequest() = default;
-PostSyncmchriskresultRequest::~PostSyncmchriskresultRequest() = default;
-PostSyncmchriskresultResponse::PostSyncmchriskresultResponse() = default;
-PostSyncmchriskresultResponse::~PostSyncmchriskresultResponse() = default;
 
 const EnumTable& EnumTableOf(PostBankquerymchauditinfoRequest::SignType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostBankquerymchauditinfoResponse::ReturnCode) { return kEnum1; }
@@ -6059,63 +4428,6 @@ static void Serialize(Archive& a, T1& v) {
   a.Extra(v.extra);
 }
 
-PostGethbinfoRequest::PostGethbinfoRequest() = default;
-PostGethbinfoRequest::~PostGethbinfoRequest() = default;
-T2::Hbinfo() = default;
-T2::~Hbinfo() = default;
-T1::Hblist() = default;
-T1::~Hblist() = default;
-PostGethbinfoResponse::PostGethbinfoResponse() = default;
-PostGethbinfoResponse::~PostGethbinfoResponse() = default;
-PostGettransferinfoRequest::PostGettransferinfoRequest() = default;
-PostGettransferinfoRequest::~PostGettransferinfoRequest() = default;
-PostGettransferinfoResponse::PostGettransferinfoResponse() = default;
-PostGettransferinfoResponse::~PostGettransferinfoResponse() = default;
-PostPromotionPaywwsptrans2pocketRequest::PostPromotionPaywwsptrans2pocketRequest() = default;
-PostPromotionPaywwsptrans2pocketRequest::~PostPromotionPaywwsptrans2pocketRequest() = default;
-PostPromotionPaywwsptrans2pocketResponse::PostPromotionPaywwsptrans2pocketResponse() = default;
-PostPromotionPaywwsptrans2pocketResponse::~PostPromotionPaywwsptrans2pocketResponse() = default;
-PostPromotionQuerywwsptrans2pocketRequest::PostPromotionQuerywwsptrans2pocketRequest() = default;
-PostPromotionQuerywwsptrans2pocketRequest::~PostPromotionQuerywwsptrans2pocketRequest() = default;
-PostPromotionQuerywwsptrans2pocketResponse::PostPromotionQuerywwsptrans2pocketResponse() = default;
-PostPromotionQuerywwsptrans2pocketResponse::~PostPromotionQuerywwsptrans2pocketResponse() = default;
-PostPromotionTransfersRequest::PostPromotionTransfersRequest() = default;
-PostPromotionTransfersRequest::~PostPromotionTransfersRequest() = default;
-PostPromotionTransfersResponse::PostPromotionTransfersResponse() = default;
-PostPromotionTransfersResponse::~PostPromotionTransfersResponse() = default;
-PostQueryCouponStockRequest::PostQueryCouponStockRequest() = default;
-PostQueryCouponStockRequest::~PostQueryCouponStockRequest() = default;
-PostQueryCouponStockResponse::PostQueryCouponStockResponse() = default;
-PostQueryCouponStockResponse::~PostQueryCouponStockResponse() = default;
-PostQuerycouponsinfoRequest::PostQuerycouponsinfoRequest() = default;
-PostQuerycouponsinfoRequest::~PostQuerycouponsinfoRequest() = default;
-PostQuerycouponsinfoResponse::PostQuerycouponsinfoResponse() = default;
-PostQuerycouponsinfoResponse::~PostQuerycouponsinfoResponse() = default;
-PostQueryworkwxredpackRequest::PostQueryworkwxredpackRequest() = default;
-PostQueryworkwxredpackRequest::~PostQueryworkwxredpackRequest() = default;
-PostQueryworkwxredpackResponse::PostQueryworkwxredpackResponse() = default;
-PostQueryworkwxredpackResponse::~PostQueryworkwxredpackResponse() = default;
-PostSendCouponRequest::PostSendCouponRequest() = default;
-PostSendCouponRequest::~PostSendCouponRequest() = default;
-PostSendCouponResponse::PostSendCouponResponse() = default;
-PostSendCouponResponse::~PostSendCouponResponse() = default;
-PostSendgroupredpackRequest::PostSendgroupredpackRequest() = default;
-PostSendgroupredpackRequest::~PostSendgroupredpackRequest() = default;
-PostSendgroupredpackResponse::PostSendgroupredpackResponse() = default;
-PostSendgroupredpackResponse::~PostSendgroupredpackResponse() = default;
-PostSendminiprogramhbRequest::PostSendminiprogramhbRequest() = default;
-PostSendminiprogramhbRequest::~PostSendminiprogramhbRequest() = default;
-PostSendminiprogramhbResponse::PostSendminiprogramhbResponse() = default;
-PostSendminiprogramhbResponse::~PostSendminiprogramhbResponse() = default;
-PostSendredpackRequest::PostSendredpackRequest() = default;
-PostSendredpackRequest::~PostSendredpackRequest() = default;
-PostSendredpackResponse::PostSendredpackResponse() = default;
-PostSendredpackResponse::~PostSendredpackResponse() = default;
-PostSendworkwxredpackRequest::PostSendworkwxredpackRequest() = default;
-PostSendworkwxredpackRequest::~PostSendworkwxredpackRequest() = default;
-PostSendworkwxredpackResponse::PostSendworkwxredpackResponse() = default;
-PostSendworkwxredpackResponse::~PostSendworkwxredpackResponse() = default;
-
 const EnumTable& EnumTableOf(PostGethbinfoRequest::BillType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostGethbinfoResponse::ReturnCode) { return kEnum1; }
 const EnumTable& EnumTableOf(PostGethbinfoResponse::ResultCode) { return kEnum1; }
@@ -6177,3 +4489,1060 @@ const EnumTable& EnumTableOf(PostSendworkwxredpackResponse::ReturnCode) { return
 const EnumTable& EnumTableOf(PostSendworkwxredpackResponse::ResultCode) { return kEnum1; }
 
 }  // namespace wechatpay::models::v2::mmpaymkttransfers
+
+namespace wechatpay::models::v2::mmpaysptrans {
+
+namespace {
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "SUCCESS",
+    "FAIL",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 3};
+
+constexpr std::string_view kEnum1Names[] = {
+    "", "SUCCESS", "FAILED", "PROCESSING", "BANK_FAIL",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 5};
+
+}  // namespace
+
+// POST v2/mmpaysptrans/pay_bank
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostPayBankRequest*>(p);
+  a.OptStr("mch_id", v.mch_id);
+  a.Str("partner_trade_no", v.partner_trade_no);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.Str("enc_bank_no", v.enc_bank_no);
+  a.Str("enc_true_name", v.enc_true_name);
+  a.Str("bank_code", v.bank_code);
+  a.I32("amount", v.amount);
+  a.OptStr("desc", v.desc);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "POST v2/mmpaysptrans/pay_bank",
+    "POST",
+    "v2/mmpaysptrans/pay_bank",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPayBankRequest& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPayBankResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("partner_trade_no", v.partner_trade_no);
+  a.OptI32("amount", v.amount);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.OptStr("payment_no", v.payment_no);
+  a.OptI32("cmms_amt", v.cmms_amt);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPayBank::Prepare(const Client& client, const Request& request,
+                                          CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
+                           &request.extra, &options);
+}
+Status PostPayBank::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/mmpaysptrans/query_bank
+namespace {
+void Body1(Archive& a, void* p) {
+  auto& v = *static_cast<PostQueryBankRequest*>(p);
+  a.OptStr("mch_id", v.mch_id);
+  a.Str("partner_trade_no", v.partner_trade_no);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+}
+constexpr internal::EndpointSpec kSpec1{
+    "POST v2/mmpaysptrans/query_bank",
+    "POST",
+    "v2/mmpaysptrans/query_bank",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostQueryBankRequest& v) {
+  Body1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostQueryBankResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("partner_trade_no", v.partner_trade_no);
+  a.OptStr("payment_no", v.payment_no);
+  a.OptStr("bank_no_md5", v.bank_no_md5);
+  a.OptStr("true_name_md5", v.true_name_md5);
+  a.OptI32("amount", v.amount);
+  a.Field("status", v.status);
+  a.OptI32("cmms_amt", v.cmms_amt);
+  a.OptStr("create_time", v.create_time);
+  a.OptStr("pay_succ_time", v.pay_succ_time);
+  a.OptStr("reason", v.reason);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostQueryBank::Prepare(const Client& client, const Request& request,
+                                            CallOptions options) {
+  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
+                           &request.extra, &options);
+}
+Status PostQueryBank::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+const EnumTable& EnumTableOf(PostPayBankResponse::ReturnCode) { return kEnum0; }
+const EnumTable& EnumTableOf(PostPayBankResponse::ResultCode) { return kEnum0; }
+const EnumTable& EnumTableOf(PostQueryBankResponse::ReturnCode) { return kEnum0; }
+const EnumTable& EnumTableOf(PostQueryBankResponse::ResultCode) { return kEnum0; }
+const EnumTable& EnumTableOf(PostQueryBankResponse::Status_) { return kEnum1; }
+
+}  // namespace wechatpay::models::v2::mmpaysptrans
+
+namespace wechatpay::models::v2::papay {
+
+namespace {
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "1.0",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 2};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "SUCCESS",
+    "FAIL",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 3};
+
+constexpr std::string_view kEnum2Names[] = {
+    "",
+    "HMAC-SHA256",
+    "MD5",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 3};
+
+constexpr std::string_view kEnum3Names[] = {
+    "",
+    "MD5",
+    "HMAC-SHA256",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 3};
+
+constexpr std::string_view kEnum4Names[] = {
+    "",
+    "Y",
+    "N",
+};
+constexpr EnumTable kEnum4{kEnum4Names, 3};
+
+}  // namespace
+
+// POST v2/papay/deletecontract
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostDeletecontractRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sign", v.sign);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("contract_code", v.contract_code);
+  a.OptStr("contract_id", v.contract_id);
+  a.Str("contract_termination_remark", v.contract_termination_remark);
+  a.Field("version", v.version);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "POST v2/papay/deletecontract",
+    "POST",
+    "v2/papay/deletecontract",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostDeletecontractRequest& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostDeletecontractResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("contract_code", v.contract_code);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("sign", v.sign);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostDeletecontract::Prepare(const Client& client, const Request& request,
+                                                 CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
+                           &request.extra, &options);
+}
+Status PostDeletecontract::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v2/papay/entrustweb
+namespace {
+void Query1(Archive& a, void* p) {
+  auto& v = *static_cast<GetEntrustwebRequest*>(p);
+  Archive::TextScope text(a);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptI64("plan_id", v.plan_id);
+  a.OptStr("contract_code", v.contract_code);
+  a.OptI64("request_serial", v.request_serial);
+  a.OptStr("contract_display_account", v.contract_display_account);
+  a.OptStr("notify_url", v.notify_url);
+  a.OptStr("version", v.version);
+  a.OptStr("sign", v.sign);
+  a.OptStr("timestamp", v.timestamp);
+  a.OptI64("return_web", v.return_web);
+}
+}  // namespace
+
+void Serialize(Archive& a, GetEntrustwebRequest& v) {
+  Query1(a, &v);
+  a.Extra(v.extra);
+}
+
+// GET v2/papay/h5entrustweb
+namespace {
+void Query2(Archive& a, void* p) {
+  auto& v = *static_cast<GetH5entrustwebRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("appid", v.appid);
+  a.Str("mch_id", v.mch_id);
+  a.Str("plan_id", v.plan_id);
+  a.Str("contract_code", v.contract_code);
+  a.I64("request_serial", v.request_serial);
+  a.Str("contract_display_account", v.contract_display_account);
+  a.Str("notify_url", v.notify_url);
+  a.Str("version", v.version);
+  a.Str("sign", v.sign);
+  a.Field("sign_type", v.sign_type);
+  a.Str("timestamp", v.timestamp);
+  a.Str("clientip", v.clientip);
+  a.OptStr("return_appid", v.return_appid);
+}
+constexpr internal::EndpointSpec kSpec2{
+    "GET v2/papay/h5entrustweb",
+    "GET",
+    "v2/papay/h5entrustweb",
+    internal::Protocol::kApiV2,
+    false,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetH5entrustwebRequest& v) {
+  Query2(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetH5entrustwebResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Field("result_code", v.result_code);
+  a.OptStr("result_msg", v.result_msg);
+  a.OptStr("redirect_url", v.redirect_url);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetH5entrustweb::Prepare(const Client& client, const Request& request,
+                                              CallOptions options) {
+  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, &Query2, nullptr,
+                           &request.extra, &options);
+}
+Status GetH5entrustweb::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/papay/partner/deletecontract
+namespace {
+void Body3(Archive& a, void* p) {
+  auto& v = *static_cast<PostPartnerDeletecontractRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.Str("sub_mch_id", v.sub_mch_id);
+  a.OptStr("sign", v.sign);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("contract_code", v.contract_code);
+  a.OptStr("contract_id", v.contract_id);
+  a.Str("contract_termination_remark", v.contract_termination_remark);
+  a.Field("version", v.version);
+}
+constexpr internal::EndpointSpec kSpec3{
+    "POST v2/papay/partner/deletecontract",
+    "POST",
+    "v2/papay/partner/deletecontract",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPartnerDeletecontractRequest& v) {
+  Body3(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPartnerDeletecontractResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("contract_code", v.contract_code);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("sign", v.sign);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPartnerDeletecontract::Prepare(const Client& client,
+                                                        const Request& request,
+                                                        CallOptions options) {
+  return internal::Prepare(client, kSpec3, nullptr, &request, nullptr, nullptr, &Body3,
+                           &request.extra, &options);
+}
+Status PostPartnerDeletecontract::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET v2/papay/partner/entrustweb
+namespace {
+void Query4(Archive& a, void* p) {
+  auto& v = *static_cast<GetPartnerEntrustwebRequest*>(p);
+  Archive::TextScope text(a);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptI64("plan_id", v.plan_id);
+  a.OptStr("contract_code", v.contract_code);
+  a.OptI64("request_serial", v.request_serial);
+  a.OptStr("contract_display_account", v.contract_display_account);
+  a.OptStr("notify_url", v.notify_url);
+  a.OptStr("version", v.version);
+  a.OptStr("sign", v.sign);
+  a.OptStr("timestamp", v.timestamp);
+  a.OptI64("return_web", v.return_web);
+}
+}  // namespace
+
+void Serialize(Archive& a, GetPartnerEntrustwebRequest& v) {
+  Query4(a, &v);
+  a.Extra(v.extra);
+}
+
+// GET v2/papay/partner/h5entrustweb
+namespace {
+void Query5(Archive& a, void* p) {
+  auto& v = *static_cast<GetPartnerH5entrustwebRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("appid", v.appid);
+  a.Str("mch_id", v.mch_id);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Str("sub_mch_id", v.sub_mch_id);
+  a.Str("plan_id", v.plan_id);
+  a.Str("contract_code", v.contract_code);
+  a.I64("request_serial", v.request_serial);
+  a.Str("contract_display_account", v.contract_display_account);
+  a.Str("notify_url", v.notify_url);
+  a.Str("version", v.version);
+  a.Str("sign", v.sign);
+  a.Field("sign_type", v.sign_type);
+  a.Str("timestamp", v.timestamp);
+  a.Str("clientip", v.clientip);
+  a.OptStr("deviceid", v.deviceid);
+  a.OptStr("mobile", v.mobile);
+  a.OptStr("email", v.email);
+  a.OptStr("qq", v.qq);
+  a.OptStr("openid", v.openid);
+  a.OptStr("creid", v.creid);
+  a.OptStr("outerid", v.outerid);
+  a.OptStr("return_appid", v.return_appid);
+}
+constexpr internal::EndpointSpec kSpec5{
+    "GET v2/papay/partner/h5entrustweb",
+    "GET",
+    "v2/papay/partner/h5entrustweb",
+    internal::Protocol::kApiV2,
+    false,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetPartnerH5entrustwebRequest& v) {
+  Query5(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetPartnerH5entrustwebResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Field("result_code", v.result_code);
+  a.OptStr("result_msg", v.result_msg);
+  a.OptStr("redirect_url", v.redirect_url);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetPartnerH5entrustweb::Prepare(const Client& client, const Request& request,
+                                                     CallOptions options) {
+  return internal::Prepare(client, kSpec5, nullptr, &request, nullptr, &Query5, nullptr,
+                           &request.extra, &options);
+}
+Status GetPartnerH5entrustweb::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/papay/partner/preentrustweb
+namespace {
+void Body6(Archive& a, void* p) {
+  auto& v = *static_cast<PostPartnerPreentrustwebRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.Str("plan_id", v.plan_id);
+  a.Str("contract_code", v.contract_code);
+  a.I64("request_serial", v.request_serial);
+  a.Str("contract_display_account", v.contract_display_account);
+  a.Str("notify_url", v.notify_url);
+  a.Field("version", v.version);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("sign", v.sign);
+  a.Str("timestamp", v.timestamp);
+  a.Field("return_app", v.return_app);
+}
+constexpr internal::EndpointSpec kSpec6{
+    "POST v2/papay/partner/preentrustweb",
+    "POST",
+    "v2/papay/partner/preentrustweb",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPartnerPreentrustwebRequest& v) {
+  Body6(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPartnerPreentrustwebResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.OptStr("miniprogram_username", v.miniprogram_username);
+  a.OptStr("miniprogram_path", v.miniprogram_path);
+  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPartnerPreentrustweb::Prepare(const Client& client, const Request& request,
+                                                       CallOptions options) {
+  return internal::Prepare(client, kSpec6, nullptr, &request, nullptr, nullptr, &Body6,
+                           &request.extra, &options);
+}
+Status PostPartnerPreentrustweb::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/papay/partner/querycontract
+namespace {
+void Body7(Archive& a, void* p) {
+  auto& v = *static_cast<PostPartnerQuerycontractRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptStr("plan_id", v.plan_id);
+  a.OptStr("contract_code", v.contract_code);
+  a.Field("version", v.version);
+  a.OptStr("sign", v.sign);
+}
+constexpr internal::EndpointSpec kSpec7{
+    "POST v2/papay/partner/querycontract",
+    "POST",
+    "v2/papay/partner/querycontract",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPartnerQuerycontractRequest& v) {
+  Body7(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPartnerQuerycontractResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Field("result_code", v.result_code);
+  a.OptI32("mch_id", v.mch_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptI32("plan_id", v.plan_id);
+  a.OptI64("request_serial", v.request_serial);
+  a.OptStr("contract_code", v.contract_code);
+  a.OptStr("contract_display_account", v.contract_display_account);
+  a.OptI32("contract_state", v.contract_state);
+  a.OptStr("contract_signed_time", v.contract_signed_time);
+  a.OptStr("contract_expired_time", v.contract_expired_time);
+  a.OptStr("contract_terminated_time", v.contract_terminated_time);
+  a.OptI32("contract_termination_mode", v.contract_termination_mode);
+  a.OptStr("sign", v.sign);
+  a.OptStr("contract_termination_remark", v.contract_termination_remark);
+  a.OptStr("openid", v.openid);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPartnerQuerycontract::Prepare(const Client& client, const Request& request,
+                                                       CallOptions options) {
+  return internal::Prepare(client, kSpec7, nullptr, &request, nullptr, nullptr, &Body7,
+                           &request.extra, &options);
+}
+Status PostPartnerQuerycontract::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec7, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/papay/preentrustweb
+namespace {
+void Body8(Archive& a, void* p) {
+  auto& v = *static_cast<PostPreentrustwebRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.Str("plan_id", v.plan_id);
+  a.Str("contract_code", v.contract_code);
+  a.I64("request_serial", v.request_serial);
+  a.Str("contract_display_account", v.contract_display_account);
+  a.Str("notify_url", v.notify_url);
+  a.Field("version", v.version);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("sign", v.sign);
+  a.Str("timestamp", v.timestamp);
+  a.Field("return_app", v.return_app);
+}
+constexpr internal::EndpointSpec kSpec8{
+    "POST v2/papay/preentrustweb",
+    "POST",
+    "v2/papay/preentrustweb",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostPreentrustwebRequest& v) {
+  Body8(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostPreentrustwebResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Field("result_code", v.result_code);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.OptStr("miniprogram_username", v.miniprogram_username);
+  a.OptStr("miniprogram_path", v.miniprogram_path);
+  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostPreentrustweb::Prepare(const Client& client, const Request& request,
+                                                CallOptions options) {
+  return internal::Prepare(client, kSpec8, nullptr, &request, nullptr, nullptr, &Body8,
+                           &request.extra, &options);
+}
+Status PostPreentrustweb::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec8, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/papay/querycontract
+namespace {
+void Body9(Archive& a, void* p) {
+  auto& v = *static_cast<PostQuerycontractRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptI32("mch_id", v.mch_id);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptI32("plan_id", v.plan_id);
+  a.OptStr("contract_code", v.contract_code);
+  a.Field("version", v.version);
+  a.OptStr("sign", v.sign);
+}
+constexpr internal::EndpointSpec kSpec9{
+    "POST v2/papay/querycontract",
+    "POST",
+    "v2/papay/querycontract",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostQuerycontractRequest& v) {
+  Body9(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostQuerycontractResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Field("result_code", v.result_code);
+  a.OptI32("mch_id", v.mch_id);
+  a.OptStr("appid", v.appid);
+  a.OptStr("contract_id", v.contract_id);
+  a.OptI32("plan_id", v.plan_id);
+  a.OptI64("request_serial", v.request_serial);
+  a.OptStr("contract_code", v.contract_code);
+  a.OptStr("contract_display_account", v.contract_display_account);
+  a.OptI32("contract_state", v.contract_state);
+  a.OptStr("contract_signed_time", v.contract_signed_time);
+  a.OptStr("contract_expired_time", v.contract_expired_time);
+  a.OptStr("contract_terminated_time", v.contract_terminated_time);
+  a.OptI32("contract_termination_mode", v.contract_termination_mode);
+  a.OptStr("sign", v.sign);
+  a.OptStr("contract_termination_remark", v.contract_termination_remark);
+  a.OptStr("openid", v.openid);
+  a.OptStr("err_code", v.err_code);
+  a.OptStr("err_code_des", v.err_code_des);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostQuerycontract::Prepare(const Client& client, const Request& request,
+                                                CallOptions options) {
+  return internal::Prepare(client, kSpec9, nullptr, &request, nullptr, nullptr, &Body9,
+                           &request.extra, &options);
+}
+Status PostQuerycontract::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec9, response, &internal::SerializeErased<Response>, out);
+}
+
+const EnumTable& EnumTableOf(PostDeletecontractRequest::Version) { return kEnum0; }
+const EnumTable& EnumTableOf(PostDeletecontractResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostDeletecontractResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(GetH5entrustwebRequest::SignType) { return kEnum2; }
+const EnumTable& EnumTableOf(GetH5entrustwebResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(GetH5entrustwebResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPartnerDeletecontractRequest::Version) { return kEnum0; }
+const EnumTable& EnumTableOf(PostPartnerDeletecontractResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPartnerDeletecontractResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(GetPartnerH5entrustwebRequest::SignType) { return kEnum2; }
+const EnumTable& EnumTableOf(GetPartnerH5entrustwebResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(GetPartnerH5entrustwebResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPartnerPreentrustwebRequest::Version) { return kEnum0; }
+const EnumTable& EnumTableOf(PostPartnerPreentrustwebRequest::SignType) { return kEnum3; }
+const EnumTable& EnumTableOf(PostPartnerPreentrustwebRequest::ReturnApp) { return kEnum4; }
+const EnumTable& EnumTableOf(PostPartnerPreentrustwebResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPartnerPreentrustwebResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPartnerQuerycontractRequest::Version) { return kEnum0; }
+const EnumTable& EnumTableOf(PostPartnerQuerycontractResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPartnerQuerycontractResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPreentrustwebRequest::Version) { return kEnum0; }
+const EnumTable& EnumTableOf(PostPreentrustwebRequest::SignType) { return kEnum3; }
+const EnumTable& EnumTableOf(PostPreentrustwebRequest::ReturnApp) { return kEnum4; }
+const EnumTable& EnumTableOf(PostPreentrustwebResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostPreentrustwebResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostQuerycontractRequest::Version) { return kEnum0; }
+const EnumTable& EnumTableOf(PostQuerycontractResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostQuerycontractResponse::ResultCode) { return kEnum1; }
+
+}  // namespace wechatpay::models::v2::papay
+
+namespace wechatpay::models::v2::payitil {
+
+namespace {
+
+using T1 = PostReportRequest::Trades;
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "OK",
+    "FAIL",
+    "CANCLE",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 4};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "SUCCESS",
+    "FAIL",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 3};
+
+}  // namespace
+
+static void Serialize(Archive& a, T1& v);
+
+// POST v2/payitil/report
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostReportRequest*>(p);
+  a.OptStr("appid", v.appid);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("device_info", v.device_info);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.Str("interface_url", v.interface_url);
+  a.Str("user_ip", v.user_ip);
+  a.JsonField("trades", v.trades);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "POST v2/payitil/report",
+    "POST",
+    "v2/payitil/report",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostReportRequest& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostReportResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.Field("result_code", v.result_code);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostReport::Prepare(const Client& client, const Request& request,
+                                         CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
+                           &request.extra, &options);
+}
+Status PostReport::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.Str("out_trade_no", v.out_trade_no);
+  a.Str("begin_time", v.begin_time);
+  a.Str("end_time", v.end_time);
+  a.Field("state", v.state);
+  a.OptStr("err_msg", v.err_msg);
+  a.Extra(v.extra);
+}
+
+const EnumTable& EnumTableOf(T1::State) { return kEnum0; }
+const EnumTable& EnumTableOf(PostReportResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostReportResponse::ResultCode) { return kEnum1; }
+
+}  // namespace wechatpay::models::v2::payitil
+
+namespace wechatpay::models::v2::risk {
+
+namespace {
+
+using T1 = PostGetviolationResponse::ViolationRecords;
+using T2 = T1::ViolationRecords_;
+
+constexpr std::string_view kEnum0Names[] = {
+    "",
+    "HMAC-SHA256",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 2};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",
+    "SUCCESS",
+    "FAIL",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 3};
+
+constexpr std::string_view kEnum2Names[] = {
+    "",
+    "MD5",
+    "HMAC-SHA256",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 3};
+
+constexpr std::string_view kEnum3Names[] = {
+    "",
+    "csv",
+    "json",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 3};
+
+}  // namespace
+
+static void Serialize(Archive& a, T2& v);
+static void Serialize(Archive& a, T1& v);
+
+// POST v2/risk/getcertficates
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostGetcertficatesRequest*>(p);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.Field("sign_type", v.sign_type);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "POST v2/risk/getcertficates",
+    "POST",
+    "v2/risk/getcertficates",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostGetcertficatesRequest& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostGetcertficatesResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.OptStr("error_code", v.error_code);
+  a.OptStr("error_code_des", v.error_code_des);
+  a.Field("result_code", v.result_code);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("certificates", v.certificates);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostGetcertficates::Prepare(const Client& client, const Request& request,
+                                                 CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
+                           &request.extra, &options);
+}
+Status PostGetcertficates::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/risk/getpublickey
+namespace {
+void Body1(Archive& a, void* p) {
+  auto& v = *static_cast<PostGetpublickeyRequest*>(p);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.Field("sign_type", v.sign_type);
+}
+constexpr internal::EndpointSpec kSpec1{
+    "POST v2/risk/getpublickey",
+    "POST",
+    "v2/risk/getpublickey",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostGetpublickeyRequest& v) {
+  Body1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostGetpublickeyResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("error_code", v.error_code);
+  a.OptStr("error_code_des", v.error_code_des);
+  a.Field("result_code", v.result_code);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("pub_key", v.pub_key);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostGetpublickey::Prepare(const Client& client, const Request& request,
+                                               CallOptions options) {
+  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
+                           &request.extra, &options);
+}
+Status PostGetpublickey::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST v2/risk/getviolation
+namespace {
+void Body2(Archive& a, void* p) {
+  auto& v = *static_cast<PostGetviolationRequest*>(p);
+  a.OptStr("mch_id", v.mch_id);
+  a.OptStr("nonce_str", v.nonce_str);
+  a.OptStr("sign", v.sign);
+  a.Field("sign_type", v.sign_type);
+  a.OptStr("begin_time", v.begin_time);
+  a.OptStr("end_time", v.end_time);
+  a.OptStr("page_index", v.page_index);
+  a.OptStr("page_size", v.page_size);
+  a.Field("violation_records_format", v.violation_records_format);
+}
+constexpr internal::EndpointSpec kSpec2{
+    "POST v2/risk/getviolation",
+    "POST",
+    "v2/risk/getviolation",
+    internal::Protocol::kApiV2,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostGetviolationRequest& v) {
+  Body2(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostGetviolationResponse& v) {
+  a.Field("return_code", v.return_code);
+  a.OptStr("return_msg", v.return_msg);
+  a.OptStr("error_code", v.error_code);
+  a.OptStr("error_code_des", v.error_code_des);
+  a.Field("result_code", v.result_code);
+  a.OptStr("result_msg", v.result_msg);
+  a.JsonField("violation_records", v.violation_records);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostGetviolation::Prepare(const Client& client, const Request& request,
+                                               CallOptions options) {
+  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
+                           &request.extra, &options);
+}
+Status PostGetviolation::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
+}
+
+static void Serialize(Archive& a, T2& v) {
+  a.OptStr("company_name", v.company_name);
+  a.OptStr("handle_method", v.handle_method);
+  a.OptStr("handle_state", v.handle_state);
+  a.OptStr("punish_time", v.punish_time);
+  a.OptStr("sub_mch_id", v.sub_mch_id);
+  a.OptStr("deadline", v.deadline);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.OptI64("total_size", v.total_size);
+  a.OptList("violation_records", v.violation_records);
+  a.Extra(v.extra);
+}
+
+const EnumTable& EnumTableOf(PostGetcertficatesRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostGetcertficatesResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostGetcertficatesResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostGetpublickeyRequest::SignType) { return kEnum2; }
+const EnumTable& EnumTableOf(PostGetpublickeyResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostGetpublickeyResponse::ResultCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostGetviolationRequest::SignType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostGetviolationRequest::ViolationRecordsFormat) { return kEnum3; }
+const EnumTable& EnumTableOf(PostGetviolationResponse::ReturnCode) { return kEnum1; }
+const EnumTable& EnumTableOf(PostGetviolationResponse::ResultCode) { return kEnum1; }
+
+}  // namespace wechatpay::models::v2::risk

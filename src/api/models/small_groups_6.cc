@@ -8,15 +8,14 @@
 #include <string_view>
 
 #include "api/models/archive.h"
+#include "wechatpay/models/global/customs.h"
 #include "wechatpay/models/hk/certificates.h"
 #include "wechatpay/models/hk/merchants.h"
 #include "wechatpay/models/hk/refunds.h"
 #include "wechatpay/models/hk/settle.h"
 #include "wechatpay/models/hk/statements.h"
-#include "wechatpay/models/v2/mmpaysptrans.h"
-#include "wechatpay/models/v2/papay.h"
-#include "wechatpay/models/v2/payitil.h"
-#include "wechatpay/models/v2/risk.h"
+#include "wechatpay/models/hk/transactions.h"
+#include "wechatpay/models/miniprogram/user_order.h"
 #include "wechatpay/models/v2/sandboxnew.h"
 #include "wechatpay/models/v2/secsvc.h"
 #include "wechatpay/models/v2/tools.h"
@@ -24,1133 +23,6 @@
 #include "wechatpay/models/v2/vehicle.h"
 #include "wechatpay/models/v2/wxv.h"
 #include "wechatpay/models/v2/xdc.h"
-
-namespace wechatpay::models::v2::mmpaysptrans {
-
-namespace {
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "SUCCESS",
-    "FAIL",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 3};
-
-constexpr std::string_view kEnum1Names[] = {
-    "", "SUCCESS", "FAILED", "PROCESSING", "BANK_FAIL",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 5};
-
-}  // namespace
-
-// POST v2/mmpaysptrans/pay_bank
-namespace {
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostPayBankRequest*>(p);
-  a.OptStr("mch_id", v.mch_id);
-  a.Str("partner_trade_no", v.partner_trade_no);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.Str("enc_bank_no", v.enc_bank_no);
-  a.Str("enc_true_name", v.enc_true_name);
-  a.Str("bank_code", v.bank_code);
-  a.I32("amount", v.amount);
-  a.OptStr("desc", v.desc);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "POST v2/mmpaysptrans/pay_bank",
-    "POST",
-    "v2/mmpaysptrans/pay_bank",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPayBankRequest& v) {
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPayBankResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("partner_trade_no", v.partner_trade_no);
-  a.OptI32("amount", v.amount);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.OptStr("payment_no", v.payment_no);
-  a.OptI32("cmms_amt", v.cmms_amt);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPayBank::Prepare(const Client& client, const Request& request,
-                                          CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
-                           &request.extra, &options);
-}
-Status PostPayBank::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/mmpaysptrans/query_bank
-namespace {
-void Body1(Archive& a, void* p) {
-  auto& v = *static_cast<PostQueryBankRequest*>(p);
-  a.OptStr("mch_id", v.mch_id);
-  a.Str("partner_trade_no", v.partner_trade_no);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-}
-constexpr internal::EndpointSpec kSpec1{
-    "POST v2/mmpaysptrans/query_bank",
-    "POST",
-    "v2/mmpaysptrans/query_bank",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostQueryBankRequest& v) {
-  Body1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostQueryBankResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("partner_trade_no", v.partner_trade_no);
-  a.OptStr("payment_no", v.payment_no);
-  a.OptStr("bank_no_md5", v.bank_no_md5);
-  a.OptStr("true_name_md5", v.true_name_md5);
-  a.OptI32("amount", v.amount);
-  a.Field("status", v.status);
-  a.OptI32("cmms_amt", v.cmms_amt);
-  a.OptStr("create_time", v.create_time);
-  a.OptStr("pay_succ_time", v.pay_succ_time);
-  a.OptStr("reason", v.reason);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostQueryBank::Prepare(const Client& client, const Request& request,
-                                            CallOptions options) {
-  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
-                           &request.extra, &options);
-}
-Status PostQueryBank::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-PostPayBankRequest::PostPayBankRequest() = default;
-PostPayBankRequest::~PostPayBankRequest() = default;
-PostPayBankResponse::PostPayBankResponse() = default;
-PostPayBankResponse::~PostPayBankResponse() = default;
-PostQueryBankRequest::PostQueryBankRequest() = default;
-PostQueryBankRequest::~PostQueryBankRequest() = default;
-PostQueryBankResponse::PostQueryBankResponse() = default;
-PostQueryBankResponse::~PostQueryBankResponse() = default;
-
-const EnumTable& EnumTableOf(PostPayBankResponse::ReturnCode) { return kEnum0; }
-const EnumTable& EnumTableOf(PostPayBankResponse::ResultCode) { return kEnum0; }
-const EnumTable& EnumTableOf(PostQueryBankResponse::ReturnCode) { return kEnum0; }
-const EnumTable& EnumTableOf(PostQueryBankResponse::ResultCode) { return kEnum0; }
-const EnumTable& EnumTableOf(PostQueryBankResponse::Status_) { return kEnum1; }
-
-}  // namespace wechatpay::models::v2::mmpaysptrans
-
-namespace wechatpay::models::v2::papay {
-
-namespace {
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "1.0",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 2};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "SUCCESS",
-    "FAIL",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 3};
-
-constexpr std::string_view kEnum2Names[] = {
-    "",
-    "HMAC-SHA256",
-    "MD5",
-};
-constexpr EnumTable kEnum2{kEnum2Names, 3};
-
-constexpr std::string_view kEnum3Names[] = {
-    "",
-    "MD5",
-    "HMAC-SHA256",
-};
-constexpr EnumTable kEnum3{kEnum3Names, 3};
-
-constexpr std::string_view kEnum4Names[] = {
-    "",
-    "Y",
-    "N",
-};
-constexpr EnumTable kEnum4{kEnum4Names, 3};
-
-}  // namespace
-
-// POST v2/papay/deletecontract
-namespace {
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostDeletecontractRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("sign", v.sign);
-  a.OptStr("plan_id", v.plan_id);
-  a.OptStr("contract_code", v.contract_code);
-  a.OptStr("contract_id", v.contract_id);
-  a.Str("contract_termination_remark", v.contract_termination_remark);
-  a.Field("version", v.version);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "POST v2/papay/deletecontract",
-    "POST",
-    "v2/papay/deletecontract",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostDeletecontractRequest& v) {
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostDeletecontractResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("contract_id", v.contract_id);
-  a.OptStr("plan_id", v.plan_id);
-  a.OptStr("contract_code", v.contract_code);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.OptStr("sign", v.sign);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostDeletecontract::Prepare(const Client& client, const Request& request,
-                                                 CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
-                           &request.extra, &options);
-}
-Status PostDeletecontract::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v2/papay/entrustweb
-namespace {
-void Query1(Archive& a, void* p) {
-  auto& v = *static_cast<GetEntrustwebRequest*>(p);
-  Archive::TextScope text(a);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptI64("plan_id", v.plan_id);
-  a.OptStr("contract_code", v.contract_code);
-  a.OptI64("request_serial", v.request_serial);
-  a.OptStr("contract_display_account", v.contract_display_account);
-  a.OptStr("notify_url", v.notify_url);
-  a.OptStr("version", v.version);
-  a.OptStr("sign", v.sign);
-  a.OptStr("timestamp", v.timestamp);
-  a.OptI64("return_web", v.return_web);
-}
-}  // namespace
-
-void Serialize(Archive& a, GetEntrustwebRequest& v) {
-  Query1(a, &v);
-  a.Extra(v.extra);
-}
-
-// GET v2/papay/h5entrustweb
-namespace {
-void Query2(Archive& a, void* p) {
-  auto& v = *static_cast<GetH5entrustwebRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.Str("plan_id", v.plan_id);
-  a.Str("contract_code", v.contract_code);
-  a.I64("request_serial", v.request_serial);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.Str("notify_url", v.notify_url);
-  a.Str("version", v.version);
-  a.Str("sign", v.sign);
-  a.Field("sign_type", v.sign_type);
-  a.Str("timestamp", v.timestamp);
-  a.Str("clientip", v.clientip);
-  a.OptStr("return_appid", v.return_appid);
-}
-constexpr internal::EndpointSpec kSpec2{
-    "GET v2/papay/h5entrustweb",
-    "GET",
-    "v2/papay/h5entrustweb",
-    internal::Protocol::kApiV2,
-    false,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetH5entrustwebRequest& v) {
-  Query2(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetH5entrustwebResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Field("result_code", v.result_code);
-  a.OptStr("result_msg", v.result_msg);
-  a.OptStr("redirect_url", v.redirect_url);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetH5entrustweb::Prepare(const Client& client, const Request& request,
-                                              CallOptions options) {
-  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, &Query2, nullptr,
-                           &request.extra, &options);
-}
-Status GetH5entrustweb::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/papay/partner/deletecontract
-namespace {
-void Body3(Archive& a, void* p) {
-  auto& v = *static_cast<PostPartnerDeletecontractRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.OptStr("sign", v.sign);
-  a.OptStr("plan_id", v.plan_id);
-  a.OptStr("contract_code", v.contract_code);
-  a.OptStr("contract_id", v.contract_id);
-  a.Str("contract_termination_remark", v.contract_termination_remark);
-  a.Field("version", v.version);
-}
-constexpr internal::EndpointSpec kSpec3{
-    "POST v2/papay/partner/deletecontract",
-    "POST",
-    "v2/papay/partner/deletecontract",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPartnerDeletecontractRequest& v) {
-  Body3(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPartnerDeletecontractResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.OptStr("appid", v.appid);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.OptStr("contract_id", v.contract_id);
-  a.OptStr("plan_id", v.plan_id);
-  a.OptStr("contract_code", v.contract_code);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.OptStr("sign", v.sign);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPartnerDeletecontract::Prepare(const Client& client,
-                                                        const Request& request,
-                                                        CallOptions options) {
-  return internal::Prepare(client, kSpec3, nullptr, &request, nullptr, nullptr, &Body3,
-                           &request.extra, &options);
-}
-Status PostPartnerDeletecontract::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
-}
-
-// GET v2/papay/partner/entrustweb
-namespace {
-void Query4(Archive& a, void* p) {
-  auto& v = *static_cast<GetPartnerEntrustwebRequest*>(p);
-  Archive::TextScope text(a);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.OptI64("plan_id", v.plan_id);
-  a.OptStr("contract_code", v.contract_code);
-  a.OptI64("request_serial", v.request_serial);
-  a.OptStr("contract_display_account", v.contract_display_account);
-  a.OptStr("notify_url", v.notify_url);
-  a.OptStr("version", v.version);
-  a.OptStr("sign", v.sign);
-  a.OptStr("timestamp", v.timestamp);
-  a.OptI64("return_web", v.return_web);
-}
-}  // namespace
-
-void Serialize(Archive& a, GetPartnerEntrustwebRequest& v) {
-  Query4(a, &v);
-  a.Extra(v.extra);
-}
-
-// GET v2/papay/partner/h5entrustweb
-namespace {
-void Query5(Archive& a, void* p) {
-  auto& v = *static_cast<GetPartnerH5entrustwebRequest*>(p);
-  Archive::TextScope text(a);
-  a.Str("appid", v.appid);
-  a.Str("mch_id", v.mch_id);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.Str("sub_mch_id", v.sub_mch_id);
-  a.Str("plan_id", v.plan_id);
-  a.Str("contract_code", v.contract_code);
-  a.I64("request_serial", v.request_serial);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.Str("notify_url", v.notify_url);
-  a.Str("version", v.version);
-  a.Str("sign", v.sign);
-  a.Field("sign_type", v.sign_type);
-  a.Str("timestamp", v.timestamp);
-  a.Str("clientip", v.clientip);
-  a.OptStr("deviceid", v.deviceid);
-  a.OptStr("mobile", v.mobile);
-  a.OptStr("email", v.email);
-  a.OptStr("qq", v.qq);
-  a.OptStr("openid", v.openid);
-  a.OptStr("creid", v.creid);
-  a.OptStr("outerid", v.outerid);
-  a.OptStr("return_appid", v.return_appid);
-}
-constexpr internal::EndpointSpec kSpec5{
-    "GET v2/papay/partner/h5entrustweb",
-    "GET",
-    "v2/papay/partner/h5entrustweb",
-    internal::Protocol::kApiV2,
-    false,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, GetPartnerH5entrustwebRequest& v) {
-  Query5(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, GetPartnerH5entrustwebResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Field("result_code", v.result_code);
-  a.OptStr("result_msg", v.result_msg);
-  a.OptStr("redirect_url", v.redirect_url);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> GetPartnerH5entrustweb::Prepare(const Client& client, const Request& request,
-                                                     CallOptions options) {
-  return internal::Prepare(client, kSpec5, nullptr, &request, nullptr, &Query5, nullptr,
-                           &request.extra, &options);
-}
-Status GetPartnerH5entrustweb::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/papay/partner/preentrustweb
-namespace {
-void Body6(Archive& a, void* p) {
-  auto& v = *static_cast<PostPartnerPreentrustwebRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Str("plan_id", v.plan_id);
-  a.Str("contract_code", v.contract_code);
-  a.I64("request_serial", v.request_serial);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.Str("notify_url", v.notify_url);
-  a.Field("version", v.version);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("sign", v.sign);
-  a.Str("timestamp", v.timestamp);
-  a.Field("return_app", v.return_app);
-}
-constexpr internal::EndpointSpec kSpec6{
-    "POST v2/papay/partner/preentrustweb",
-    "POST",
-    "v2/papay/partner/preentrustweb",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPartnerPreentrustwebRequest& v) {
-  Body6(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPartnerPreentrustwebResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.OptStr("miniprogram_username", v.miniprogram_username);
-  a.OptStr("miniprogram_path", v.miniprogram_path);
-  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPartnerPreentrustweb::Prepare(const Client& client, const Request& request,
-                                                       CallOptions options) {
-  return internal::Prepare(client, kSpec6, nullptr, &request, nullptr, nullptr, &Body6,
-                           &request.extra, &options);
-}
-Status PostPartnerPreentrustweb::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/papay/partner/querycontract
-namespace {
-void Body7(Archive& a, void* p) {
-  auto& v = *static_cast<PostPartnerQuerycontractRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.OptStr("contract_id", v.contract_id);
-  a.OptStr("plan_id", v.plan_id);
-  a.OptStr("contract_code", v.contract_code);
-  a.Field("version", v.version);
-  a.OptStr("sign", v.sign);
-}
-constexpr internal::EndpointSpec kSpec7{
-    "POST v2/papay/partner/querycontract",
-    "POST",
-    "v2/papay/partner/querycontract",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPartnerQuerycontractRequest& v) {
-  Body7(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPartnerQuerycontractResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Field("result_code", v.result_code);
-  a.OptI32("mch_id", v.mch_id);
-  a.OptStr("appid", v.appid);
-  a.OptStr("contract_id", v.contract_id);
-  a.OptI32("plan_id", v.plan_id);
-  a.OptI64("request_serial", v.request_serial);
-  a.OptStr("contract_code", v.contract_code);
-  a.OptStr("contract_display_account", v.contract_display_account);
-  a.OptI32("contract_state", v.contract_state);
-  a.OptStr("contract_signed_time", v.contract_signed_time);
-  a.OptStr("contract_expired_time", v.contract_expired_time);
-  a.OptStr("contract_terminated_time", v.contract_terminated_time);
-  a.OptI32("contract_termination_mode", v.contract_termination_mode);
-  a.OptStr("sign", v.sign);
-  a.OptStr("contract_termination_remark", v.contract_termination_remark);
-  a.OptStr("openid", v.openid);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPartnerQuerycontract::Prepare(const Client& client, const Request& request,
-                                                       CallOptions options) {
-  return internal::Prepare(client, kSpec7, nullptr, &request, nullptr, nullptr, &Body7,
-                           &request.extra, &options);
-}
-Status PostPartnerQuerycontract::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec7, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/papay/preentrustweb
-namespace {
-void Body8(Archive& a, void* p) {
-  auto& v = *static_cast<PostPreentrustwebRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("sub_appid", v.sub_appid);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.Str("plan_id", v.plan_id);
-  a.Str("contract_code", v.contract_code);
-  a.I64("request_serial", v.request_serial);
-  a.Str("contract_display_account", v.contract_display_account);
-  a.Str("notify_url", v.notify_url);
-  a.Field("version", v.version);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("sign", v.sign);
-  a.Str("timestamp", v.timestamp);
-  a.Field("return_app", v.return_app);
-}
-constexpr internal::EndpointSpec kSpec8{
-    "POST v2/papay/preentrustweb",
-    "POST",
-    "v2/papay/preentrustweb",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostPreentrustwebRequest& v) {
-  Body8(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostPreentrustwebResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Field("result_code", v.result_code);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.OptStr("miniprogram_username", v.miniprogram_username);
-  a.OptStr("miniprogram_path", v.miniprogram_path);
-  a.OptStr("pre_entrustweb_id", v.pre_entrustweb_id);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostPreentrustweb::Prepare(const Client& client, const Request& request,
-                                                CallOptions options) {
-  return internal::Prepare(client, kSpec8, nullptr, &request, nullptr, nullptr, &Body8,
-                           &request.extra, &options);
-}
-Status PostPreentrustweb::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec8, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/papay/querycontract
-namespace {
-void Body9(Archive& a, void* p) {
-  auto& v = *static_cast<PostQuerycontractRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptI32("mch_id", v.mch_id);
-  a.OptStr("contract_id", v.contract_id);
-  a.OptI32("plan_id", v.plan_id);
-  a.OptStr("contract_code", v.contract_code);
-  a.Field("version", v.version);
-  a.OptStr("sign", v.sign);
-}
-constexpr internal::EndpointSpec kSpec9{
-    "POST v2/papay/querycontract",
-    "POST",
-    "v2/papay/querycontract",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostQuerycontractRequest& v) {
-  Body9(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostQuerycontractResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Field("result_code", v.result_code);
-  a.OptI32("mch_id", v.mch_id);
-  a.OptStr("appid", v.appid);
-  a.OptStr("contract_id", v.contract_id);
-  a.OptI32("plan_id", v.plan_id);
-  a.OptI64("request_serial", v.request_serial);
-  a.OptStr("contract_code", v.contract_code);
-  a.OptStr("contract_display_account", v.contract_display_account);
-  a.OptI32("contract_state", v.contract_state);
-  a.OptStr("contract_signed_time", v.contract_signed_time);
-  a.OptStr("contract_expired_time", v.contract_expired_time);
-  a.OptStr("contract_terminated_time", v.contract_terminated_time);
-  a.OptI32("contract_termination_mode", v.contract_termination_mode);
-  a.OptStr("sign", v.sign);
-  a.OptStr("contract_termination_remark", v.contract_termination_remark);
-  a.OptStr("openid", v.openid);
-  a.OptStr("err_code", v.err_code);
-  a.OptStr("err_code_des", v.err_code_des);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostQuerycontract::Prepare(const Client& client, const Request& request,
-                                                CallOptions options) {
-  return internal::Prepare(client, kSpec9, nullptr, &request, nullptr, nullptr, &Body9,
-                           &request.extra, &options);
-}
-Status PostQuerycontract::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec9, response, &internal::SerializeErased<Response>, out);
-}
-
-PostDeletecontractRequest::PostDeletecontractRequest() = default;
-PostDeletecontractRequest::~PostDeletecontractRequest() = default;
-PostDeletecontractResponse::PostDeletecontractResponse() = default;
-PostDeletecontractResponse::~PostDeletecontractResponse() = default;
-GetEntrustwebRequest::GetEntrustwebRequest() = default;
-GetEntrustwebRequest::~GetEntrustwebRequest() = default;
-GetH5entrustwebRequest::GetH5entrustwebRequest() = default;
-GetH5entrustwebRequest::~GetH5entrustwebRequest() = default;
-GetH5entrustwebResponse::GetH5entrustwebResponse() = default;
-GetH5entrustwebResponse::~GetH5entrustwebResponse() = default;
-PostPartnerDeletecontractRequest::PostPartnerDeletecontractRequest() = default;
-PostPartnerDeletecontractRequest::~PostPartnerDeletecontractRequest() = default;
-PostPartnerDeletecontractResponse::PostPartnerDeletecontractResponse() = default;
-PostPartnerDeletecontractResponse::~PostPartnerDeletecontractResponse() = default;
-GetPartnerEntrustwebRequest::GetPartnerEntrustwebRequest() = default;
-GetPartnerEntrustwebRequest::~GetPartnerEntrustwebRequest() = default;
-GetPartnerH5entrustwebRequest::GetPartnerH5entrustwebRequest() = default;
-GetPartnerH5entrustwebRequest::~GetPartnerH5entrustwebRequest() = default;
-GetPartnerH5entrustwebResponse::GetPartnerH5entrustwebResponse() = default;
-GetPartnerH5entrustwebResponse::~GetPartnerH5entrustwebResponse() = default;
-PostPartnerPreentrustwebRequest::PostPartnerPreentrustwebRequest() = default;
-PostPartnerPreentrustwebRequest::~PostPartnerPreentrustwebRequest() = default;
-PostPartnerPreentrustwebResponse::PostPartnerPreentrustwebResponse() = default;
-PostPartnerPreentrustwebResponse::~PostPartnerPreentrustwebResponse() = default;
-PostPartnerQuerycontractRequest::PostPartnerQuerycontractRequest() = default;
-PostPartnerQuerycontractRequest::~PostPartnerQuerycontractRequest() = default;
-PostPartnerQuerycontractResponse::PostPartnerQuerycontractResponse() = default;
-PostPartnerQuerycontractResponse::~PostPartnerQuerycontractResponse() = default;
-PostPreentrustwebRequest::PostPreentrustwebRequest() = default;
-PostPreentrustwebRequest::~PostPreentrustwebRequest() = default;
-PostPreentrustwebResponse::PostPreentrustwebResponse() = default;
-PostPreentrustwebResponse::~PostPreentrustwebResponse() = default;
-PostQuerycontractRequest::PostQuerycontractRequest() = default;
-PostQuerycontractRequest::~PostQuerycontractRequest() = default;
-PostQuerycontractResponse::PostQuerycontractResponse() = default;
-PostQuerycontractResponse::~PostQuerycontractResponse() = default;
-
-const EnumTable& EnumTableOf(PostDeletecontractRequest::Version) { return kEnum0; }
-const EnumTable& EnumTableOf(PostDeletecontractResponse::ReturnCode) { return kEnum1; }
-const EnumTable& EnumTableOf(PostDeletecontractResponse::ResultCode) { return kEnum1; }
-const EnumTable& EnumTableOf(GetH5entrustwebRequest::SignType) { return kEnum2; }
-const EnumTable& EnumTableOf(GetH5entrustwebResponse::ReturnCode) { return kEnum1; }
-const EnumTable& EnumTableOf(GetH5entrustwebResponse::ResultCode) { return kEnum1; }
-const EnumTable& EnumTableOf(PostPartnerDeletecontractRequest::Version) { return kEnum0; }
-const EnumTable& EnumTableOf(PostPartnerDeletecontractResponse::ReturnCode) { return kEnum1; }
-const EnumTable& EnumTableOf(PostPartnerDeletecontractResponse::ResultCode) { return kEnum1; }
-const EnumTable& EnumTableOf(GetPartnerH5entrustwebRequest::SignType) { return kEnum2; }
-const EnumTable& EnumTableOf(GetPartnerH5entrustwebResponse::ReturnCode) { return kEnum1; }
-const EnumTable& EnumTableOf(GetPartnerH5entrustwebResponse::ResultCode) { return kEnum1; }
-const EnumTable& EnumTableOf(PostPartnerPreentrustwebRequest::Version) { return kEnum0; }
-const EnumTable& EnumTableOf(PostPartnerPreentrustwebRequest::SignType) { return kEnum3; }
-const EnumTable& EnumTableOf(PostPartnerPreentrustwebRequest::ReturnApp) { return kEnum4; }
-const EnumTable& EnumTableOf(PostPartnerPreentrustwebResponse::ReturnCode) { return kEnum1; }
-const EnumTable& EnumTableOf(PostPartnerPreentrustwebResponse::ResultCode) { return kEnum1; }
-const EnumTable& EnumTableOf(PostPartnerQuerycontractRequest::Version) { return kEnum0; }
-const EnumTable& EnumTableOf(PostPartnerQuerycontractResponse::ReturnCode) { return kEnum1; }
-const EnumTable& EnumTableOf(PostPartnerQuerycontractResponse::ResultCode) { return kEnum1; }
-const EnumTable& EnumTableOf(PostPreentrustwebRequest::Version) { return kEnum0; }
-const EnumTable& EnumTableOf(PostPreentrustwebRequest::SignType) { return kEnum3; }
-const EnumTable& EnumTableOf(PostPreentrustwebRequest::ReturnApp) { return kEnum4; }
-const EnumTable& EnumTableOf(PostPreentrustwebResponse::ReturnCode) { return kEnum1; }
-const EnumTable& EnumTableOf(PostPreentrustwebResponse::ResultCode) { return kEnum1; }
-const EnumTable& EnumTableOf(PostQuerycontractRequest::Version) { return kEnum0; }
-const EnumTable& EnumTableOf(PostQuerycontractResponse::ReturnCode) { return kEnum1; }
-const EnumTable& EnumTableOf(PostQuerycontractResponse::ResultCode) { return kEnum1; }
-
-}  // namespace wechatpay::models::v2::papay
-
-namespace wechatpay::models::v2::payitil {
-
-namespace {
-
-using T1 = PostReportRequest::Trades;
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "OK",
-    "FAIL",
-    "CANCLE",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 4};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "SUCCESS",
-    "FAIL",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 3};
-
-}  // namespace
-
-static void Serialize(Archive& a, T1& v);
-
-// POST v2/payitil/report
-namespace {
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostReportRequest*>(p);
-  a.OptStr("appid", v.appid);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("device_info", v.device_info);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.Str("interface_url", v.interface_url);
-  a.Str("user_ip", v.user_ip);
-  a.JsonField("trades", v.trades);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "POST v2/payitil/report",
-    "POST",
-    "v2/payitil/report",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostReportRequest& v) {
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostReportResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.Field("result_code", v.result_code);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostReport::Prepare(const Client& client, const Request& request,
-                                         CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
-                           &request.extra, &options);
-}
-Status PostReport::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.Str("out_trade_no", v.out_trade_no);
-  a.Str("begin_time", v.begin_time);
-  a.Str("end_time", v.end_time);
-  a.Field("state", v.state);
-  a.OptStr("err_msg", v.err_msg);
-  a.Extra(v.extra);
-}
-
-T1::Trades() = default;
-T1::~Trades() = default;
-PostReportRequest::PostReportRequest() = default;
-PostReportRequest::~PostReportRequest() = default;
-PostReportResponse::PostReportResponse() = default;
-PostReportResponse::~PostReportResponse() = default;
-
-const EnumTable& EnumTableOf(T1::State) { return kEnum0; }
-const EnumTable& EnumTableOf(PostReportResponse::ReturnCode) { return kEnum1; }
-const EnumTable& EnumTableOf(PostReportResponse::ResultCode) { return kEnum1; }
-
-}  // namespace wechatpay::models::v2::payitil
-
-namespace wechatpay::models::v2::risk {
-
-namespace {
-
-using T1 = PostGetviolationResponse::ViolationRecords;
-using T2 = T1::ViolationRecords_;
-
-constexpr std::string_view kEnum0Names[] = {
-    "",
-    "HMAC-SHA256",
-};
-constexpr EnumTable kEnum0{kEnum0Names, 2};
-
-constexpr std::string_view kEnum1Names[] = {
-    "",
-    "SUCCESS",
-    "FAIL",
-};
-constexpr EnumTable kEnum1{kEnum1Names, 3};
-
-constexpr std::string_view kEnum2Names[] = {
-    "",
-    "MD5",
-    "HMAC-SHA256",
-};
-constexpr EnumTable kEnum2{kEnum2Names, 3};
-
-constexpr std::string_view kEnum3Names[] = {
-    "",
-    "csv",
-    "json",
-};
-constexpr EnumTable kEnum3{kEnum3Names, 3};
-
-}  // namespace
-
-static void Serialize(Archive& a, T2& v);
-static void Serialize(Archive& a, T1& v);
-
-// POST v2/risk/getcertficates
-namespace {
-void Body0(Archive& a, void* p) {
-  auto& v = *static_cast<PostGetcertficatesRequest*>(p);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.Field("sign_type", v.sign_type);
-}
-constexpr internal::EndpointSpec kSpec0{
-    "POST v2/risk/getcertficates",
-    "POST",
-    "v2/risk/getcertficates",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostGetcertficatesRequest& v) {
-  Body0(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostGetcertficatesResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.OptStr("error_code", v.error_code);
-  a.OptStr("error_code_des", v.error_code_des);
-  a.Field("result_code", v.result_code);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("certificates", v.certificates);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostGetcertficates::Prepare(const Client& client, const Request& request,
-                                                 CallOptions options) {
-  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
-                           &request.extra, &options);
-}
-Status PostGetcertficates::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/risk/getpublickey
-namespace {
-void Body1(Archive& a, void* p) {
-  auto& v = *static_cast<PostGetpublickeyRequest*>(p);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.Field("sign_type", v.sign_type);
-}
-constexpr internal::EndpointSpec kSpec1{
-    "POST v2/risk/getpublickey",
-    "POST",
-    "v2/risk/getpublickey",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostGetpublickeyRequest& v) {
-  Body1(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostGetpublickeyResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.OptStr("error_code", v.error_code);
-  a.OptStr("error_code_des", v.error_code_des);
-  a.Field("result_code", v.result_code);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("pub_key", v.pub_key);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostGetpublickey::Prepare(const Client& client, const Request& request,
-                                               CallOptions options) {
-  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
-                           &request.extra, &options);
-}
-Status PostGetpublickey::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
-}
-
-// POST v2/risk/getviolation
-namespace {
-void Body2(Archive& a, void* p) {
-  auto& v = *static_cast<PostGetviolationRequest*>(p);
-  a.OptStr("mch_id", v.mch_id);
-  a.OptStr("nonce_str", v.nonce_str);
-  a.OptStr("sign", v.sign);
-  a.Field("sign_type", v.sign_type);
-  a.OptStr("begin_time", v.begin_time);
-  a.OptStr("end_time", v.end_time);
-  a.OptStr("page_index", v.page_index);
-  a.OptStr("page_size", v.page_size);
-  a.Field("violation_records_format", v.violation_records_format);
-}
-constexpr internal::EndpointSpec kSpec2{
-    "POST v2/risk/getviolation",
-    "POST",
-    "v2/risk/getviolation",
-    internal::Protocol::kApiV2,
-    true,
-    nullptr,
-    0,
-    nullptr,
-    0,
-    "",
-};
-}  // namespace
-
-void Serialize(Archive& a, PostGetviolationRequest& v) {
-  Body2(a, &v);
-  a.Extra(v.extra);
-}
-void Serialize(Archive& a, PostGetviolationResponse& v) {
-  a.Field("return_code", v.return_code);
-  a.OptStr("return_msg", v.return_msg);
-  a.OptStr("error_code", v.error_code);
-  a.OptStr("error_code_des", v.error_code_des);
-  a.Field("result_code", v.result_code);
-  a.OptStr("result_msg", v.result_msg);
-  a.JsonField("violation_records", v.violation_records);
-  a.Extra(v.extra);
-}
-
-Result<PreparedCall> PostGetviolation::Prepare(const Client& client, const Request& request,
-                                               CallOptions options) {
-  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
-                           &request.extra, &options);
-}
-Status PostGetviolation::Parse(const ::wechatpay::Response& response, Response* out) {
-  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
-}
-
-static void Serialize(Archive& a, T2& v) {
-  a.OptStr("company_name", v.company_name);
-  a.OptStr("handle_method", v.handle_method);
-  a.OptStr("handle_state", v.handle_state);
-  a.OptStr("punish_time", v.punish_time);
-  a.OptStr("sub_mch_id", v.sub_mch_id);
-  a.OptStr("deadline", v.deadline);
-  a.Extra(v.extra);
-}
-
-static void Serialize(Archive& a, T1& v) {
-  a.OptI64("total_size", v.total_size);
-  a.OptList("violation_records", v.violation_records);
-  a.Extra(v.extra);
-}
-
-PostGetcertficatesRequest::PostGetcertficatesRequest() = default;
-PostGetcertficatesRequest::~PostGetcertficatesRequest() = default;
-PostGetcertficatesResponse::PostGetcertficatesResponse() = default;
-PostGetcertficatesResponse::~PostGetcertficatesResponse() = default;
-PostGetpublickeyRequest::PostGetpublickeyRequest() = default;
-PostGetpublickeyRequest::~PostGetpublickeyRequest() = default;
-PostGetpublickeyResponse::PostGetpublickeyResponse() = default;
-PostGetpublickeyResponse::~PostGetpublickeyResponse() = default;
-PostGetviolationRequest::PostGetviolationRequest() = default;
-PostGetviolationRequest::~PostGetviolationRequest() = default;
-T2::ViolationRecords_() = default;
-T2::~ViolationRecords_() = default;
-T1::ViolationRecords() = default;
-T1::~ViolationRecords() = default;
-PostGetviolationResponse::PostGetviolationResponse() = default;
-PostGetviolationResponse::~PostGetviolationResponse() = default;
-
-const EnumTable& EnumTableOf(PostGetcertficatesRequest::SignType) { return kEnum0; }
-const EnumTable& EnumTableOf(PostGetcertficatesResponse::ReturnCode) { return kEnum1; }
-const EnumTable& EnumTableOf(PostGetcertficatesResponse::ResultCode) { return kEnum1; }
-const EnumTable& EnumTableOf(PostGetpublickeyRequest::SignType) { return kEnum2; }
-const EnumTable& EnumTableOf(PostGetpublickeyResponse::ReturnCode) { return kEnum1; }
-const EnumTable& EnumTableOf(PostGetpublickeyResponse::ResultCode) { return kEnum1; }
-const EnumTable& EnumTableOf(PostGetviolationRequest::SignType) { return kEnum0; }
-const EnumTable& EnumTableOf(PostGetviolationRequest::ViolationRecordsFormat) { return kEnum3; }
-const EnumTable& EnumTableOf(PostGetviolationResponse::ReturnCode) { return kEnum1; }
-const EnumTable& EnumTableOf(PostGetviolationResponse::ResultCode) { return kEnum1; }
-
-}  // namespace wechatpay::models::v2::risk
 
 namespace wechatpay::models::v2::sandboxnew {
 
@@ -1897,61 +769,6 @@ static void Serialize(Archive& a, T13& v) {
   a.Extra(v.extra);
 }
 
-PostPayDownloadbillRequest::PostPayDownloadbillRequest() = default;
-PostPayDownloadbillRequest::~PostPayDownloadbillRequest() = default;
-PostPayGetsignkeyRequest::PostPayGetsignkeyRequest() = default;
-PostPayGetsignkeyRequest::~PostPayGetsignkeyRequest() = default;
-PostPayGetsignkeyResponse::PostPayGetsignkeyResponse() = default;
-PostPayGetsignkeyResponse::~PostPayGetsignkeyResponse() = default;
-T2::GoodsDetail() = default;
-T2::~GoodsDetail() = default;
-T1::Detail() = default;
-T1::~Detail() = default;
-T4::StoreInfo() = default;
-T4::~StoreInfo() = default;
-T3::SceneInfo() = default;
-T3::~SceneInfo() = default;
-PostPayMicropayRequest::PostPayMicropayRequest() = default;
-PostPayMicropayRequest::~PostPayMicropayRequest() = default;
-T6::GoodsDetail() = default;
-T6::~GoodsDetail() = default;
-T5::PromotionDetail() = default;
-T5::~PromotionDetail() = default;
-PostPayMicropayResponse::PostPayMicropayResponse() = default;
-PostPayMicropayResponse::~PostPayMicropayResponse() = default;
-PostPayOrderqueryRequest::PostPayOrderqueryRequest() = default;
-PostPayOrderqueryRequest::~PostPayOrderqueryRequest() = default;
-T8::GoodsDetail() = default;
-T8::~GoodsDetail() = default;
-T7::PromotionDetail() = default;
-T7::~PromotionDetail() = default;
-PostPayOrderqueryResponse::PostPayOrderqueryResponse() = default;
-PostPayOrderqueryResponse::~PostPayOrderqueryResponse() = default;
-PostPayRefundRequest::PostPayRefundRequest() = default;
-PostPayRefundRequest::~PostPayRefundRequest() = default;
-PostPayRefundResponse::PostPayRefundResponse() = default;
-PostPayRefundResponse::~PostPayRefundResponse() = default;
-PostPayRefundqueryRequest::PostPayRefundqueryRequest() = default;
-PostPayRefundqueryRequest::~PostPayRefundqueryRequest() = default;
-PostPayRefundqueryResponse::PostPayRefundqueryResponse() = default;
-PostPayRefundqueryResponse::~PostPayRefundqueryResponse() = default;
-T10::GoodsDetail() = default;
-T10::~GoodsDetail() = default;
-T9::Detail() = default;
-T9::~Detail() = default;
-T12::StoreInfo() = default;
-T12::~StoreInfo() = default;
-T11::SceneInfo() = default;
-T11::~SceneInfo() = default;
-PostPayUnifiedorderRequest::PostPayUnifiedorderRequest() = default;
-PostPayUnifiedorderRequest::~PostPayUnifiedorderRequest() = default;
-T14::GoodsDetail() = default;
-T14::~GoodsDetail() = default;
-T13::PromotionDetail() = default;
-T13::~PromotionDetail() = default;
-PostPayUnifiedorderResponse::PostPayUnifiedorderResponse() = default;
-PostPayUnifiedorderResponse::~PostPayUnifiedorderResponse() = default;
-
 const EnumTable& EnumTableOf(PostPayDownloadbillRequest::BillType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostPayDownloadbillRequest::TarType) { return kEnum1; }
 const EnumTable& EnumTableOf(PostPayGetsignkeyResponse::ReturnCode) { return kEnum2; }
@@ -2183,15 +1000,6 @@ Status PostRealnameauth::Parse(const ::wechatpay::Response& response, Response* 
   return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
 }
 
-PostGetrealnameinfoRequest::PostGetrealnameinfoRequest() = default;
-PostGetrealnameinfoRequest::~PostGetrealnameinfoRequest() = default;
-PostGetrealnameinfoResponse::PostGetrealnameinfoResponse() = default;
-PostGetrealnameinfoResponse::~PostGetrealnameinfoResponse() = default;
-PostRealnameauthRequest::PostRealnameauthRequest() = default;
-PostRealnameauthRequest::~PostRealnameauthRequest() = default;
-PostRealnameauthResponse::PostRealnameauthResponse() = default;
-PostRealnameauthResponse::~PostRealnameauthResponse() = default;
-
 const EnumTable& EnumTableOf(PostGetrealnameinfoRequest::Version) { return kEnum0; }
 const EnumTable& EnumTableOf(PostGetrealnameinfoRequest::Charset) { return kEnum1; }
 const EnumTable& EnumTableOf(PostGetrealnameinfoRequest::SignType) { return kEnum2; }
@@ -2332,15 +1140,6 @@ Result<PreparedCall> PostShorturl::Prepare(const Client& client, const Request& 
 Status PostShorturl::Parse(const ::wechatpay::Response& response, Response* out) {
   return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
 }
-
-PostAuthcodetoopenidRequest::PostAuthcodetoopenidRequest() = default;
-PostAuthcodetoopenidRequest::~PostAuthcodetoopenidRequest() = default;
-PostAuthcodetoopenidResponse::PostAuthcodetoopenidResponse() = default;
-PostAuthcodetoopenidResponse::~PostAuthcodetoopenidResponse() = default;
-PostShorturlRequest::PostShorturlRequest() = default;
-PostShorturlRequest::~PostShorturlRequest() = default;
-PostShorturlResponse::PostShorturlResponse() = default;
-PostShorturlResponse::~PostShorturlResponse() = default;
 
 const EnumTable& EnumTableOf(PostAuthcodetoopenidResponse::ReturnCode) { return kEnum0; }
 const EnumTable& EnumTableOf(PostAuthcodetoopenidResponse::ResultCode) { return kEnum0; }
@@ -2875,39 +1674,6 @@ static void Serialize(Archive& a, T3& v) {
   a.Field("scene_info", v.scene_info);
   a.Extra(v.extra);
 }
-
-T2::SceneInfo_() = default;
-T2::~SceneInfo_() = default;
-T1::SceneInfo() = default;
-T1::~SceneInfo() = default;
-PostPartnerpayPayapplyRequest::PostPartnerpayPayapplyRequest() = default;
-PostPartnerpayPayapplyRequest::~PostPartnerpayPayapplyRequest() = default;
-PostPartnerpayPayapplyResponse::PostPartnerpayPayapplyResponse() = default;
-PostPartnerpayPayapplyResponse::~PostPartnerpayPayapplyResponse() = default;
-PostPartnerpayQueryorderRequest::PostPartnerpayQueryorderRequest() = default;
-PostPartnerpayQueryorderRequest::~PostPartnerpayQueryorderRequest() = default;
-PostPartnerpayQueryorderResponse::PostPartnerpayQueryorderResponse() = default;
-PostPartnerpayQueryorderResponse::~PostPartnerpayQueryorderResponse() = default;
-PostPartnerpayQuerystateRequest::PostPartnerpayQuerystateRequest() = default;
-PostPartnerpayQuerystateRequest::~PostPartnerpayQuerystateRequest() = default;
-PostPartnerpayQuerystateResponse::PostPartnerpayQuerystateResponse() = default;
-PostPartnerpayQuerystateResponse::~PostPartnerpayQuerystateResponse() = default;
-T4::SceneInfo_() = default;
-T4::~SceneInfo_() = default;
-T3::SceneInfo() = default;
-T3::~SceneInfo() = default;
-PostPayPayapplyRequest::PostPayPayapplyRequest() = default;
-PostPayPayapplyRequest::~PostPayPayapplyRequest() = default;
-PostPayPayapplyResponse::PostPayPayapplyResponse() = default;
-PostPayPayapplyResponse::~PostPayPayapplyResponse() = default;
-PostPayQuerystateRequest::PostPayQuerystateRequest() = default;
-PostPayQuerystateRequest::~PostPayQuerystateRequest() = default;
-PostPayQuerystateResponse::PostPayQuerystateResponse() = default;
-PostPayQuerystateResponse::~PostPayQuerystateResponse() = default;
-PostQueryorderRequest::PostQueryorderRequest() = default;
-PostQueryorderRequest::~PostQueryorderRequest() = default;
-PostQueryorderResponse::PostQueryorderResponse() = default;
-PostQueryorderResponse::~PostQueryorderResponse() = default;
 
 const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::SignType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostPartnerpayPayapplyRequest::TradeType) { return kEnum1; }
@@ -3564,55 +2330,6 @@ static void Serialize(Archive& a, T11& v) {
   a.OptList("plate_number_info", v.plate_number_info);
   a.Extra(v.extra);
 }
-
-T2::SceneInfo_() = default;
-T2::~SceneInfo_() = default;
-T1::SceneInfo() = default;
-T1::~SceneInfo() = default;
-PostPartnerpayNotificationRequest::PostPartnerpayNotificationRequest() = default;
-PostPartnerpayNotificationRequest::~PostPartnerpayNotificationRequest() = default;
-PostPartnerpayNotificationResponse::PostPartnerpayNotificationResponse() = default;
-PostPartnerpayNotificationResponse::~PostPartnerpayNotificationResponse() = default;
-T4::SceneInfo_() = default;
-T4::~SceneInfo_() = default;
-T3::SceneInfo() = default;
-T3::~SceneInfo() = default;
-PostPartnerpayPayapplyRequest::PostPartnerpayPayapplyRequest() = default;
-PostPartnerpayPayapplyRequest::~PostPartnerpayPayapplyRequest() = default;
-PostPartnerpayPayapplyResponse::PostPartnerpayPayapplyResponse() = default;
-PostPartnerpayPayapplyResponse::~PostPartnerpayPayapplyResponse() = default;
-PostPartnerpayQuerystateRequest::PostPartnerpayQuerystateRequest() = default;
-PostPartnerpayQuerystateRequest::~PostPartnerpayQuerystateRequest() = default;
-T6::PlateNumberInfo_() = default;
-T6::~PlateNumberInfo_() = default;
-T5::PlateNumberInfo() = default;
-T5::~PlateNumberInfo() = default;
-PostPartnerpayQuerystateResponse::PostPartnerpayQuerystateResponse() = default;
-PostPartnerpayQuerystateResponse::~PostPartnerpayQuerystateResponse() = default;
-T8::SceneInfo_() = default;
-T8::~SceneInfo_() = default;
-T7::SceneInfo() = default;
-T7::~SceneInfo() = default;
-PostPayNotificationRequest::PostPayNotificationRequest() = default;
-PostPayNotificationRequest::~PostPayNotificationRequest() = default;
-PostPayNotificationResponse::PostPayNotificationResponse() = default;
-PostPayNotificationResponse::~PostPayNotificationResponse() = default;
-T10::SceneInfo_() = default;
-T10::~SceneInfo_() = default;
-T9::SceneInfo() = default;
-T9::~SceneInfo() = default;
-PostPayPayapplyRequest::PostPayPayapplyRequest() = default;
-PostPayPayapplyRequest::~PostPayPayapplyRequest() = default;
-PostPayPayapplyResponse::PostPayPayapplyResponse() = default;
-PostPayPayapplyResponse::~PostPayPayapplyResponse() = default;
-PostPayQuerystateRequest::PostPayQuerystateRequest() = default;
-PostPayQuerystateRequest::~PostPayQuerystateRequest() = default;
-T12::PlateNumberInfo_() = default;
-T12::~PlateNumberInfo_() = default;
-T11::PlateNumberInfo() = default;
-T11::~PlateNumberInfo() = default;
-PostPayQuerystateResponse::PostPayQuerystateResponse() = default;
-PostPayQuerystateResponse::~PostPayQuerystateResponse() = default;
 
 const EnumTable& EnumTableOf(PostPartnerpayNotificationRequest::SignType) { return kEnum0; }
 const EnumTable& EnumTableOf(PostPartnerpayNotificationRequest::Version) { return kEnum1; }
@@ -4271,39 +2988,6 @@ Status PostQueryrentbill::Parse(const ::wechatpay::Response& response, Response*
   return internal::ParseResponse(kSpec7, response, &internal::SerializeErased<Response>, out);
 }
 
-PostCancelbillRequest::PostCancelbillRequest() = default;
-PostCancelbillRequest::~PostCancelbillRequest() = default;
-PostCancelbillResponse::PostCancelbillResponse() = default;
-PostCancelbillResponse::~PostCancelbillResponse() = default;
-PostChangerentmoneyRequest::PostChangerentmoneyRequest() = default;
-PostChangerentmoneyRequest::~PostChangerentmoneyRequest() = default;
-PostChangerentmoneyResponse::PostChangerentmoneyResponse() = default;
-PostChangerentmoneyResponse::~PostChangerentmoneyResponse() = default;
-PostCreatehotelbillRequest::PostCreatehotelbillRequest() = default;
-PostCreatehotelbillRequest::~PostCreatehotelbillRequest() = default;
-PostCreatehotelbillResponse::PostCreatehotelbillResponse() = default;
-PostCreatehotelbillResponse::~PostCreatehotelbillResponse() = default;
-PostCreaterentbillRequest::PostCreaterentbillRequest() = default;
-PostCreaterentbillRequest::~PostCreaterentbillRequest() = default;
-PostCreaterentbillResponse::PostCreaterentbillResponse() = default;
-PostCreaterentbillResponse::~PostCreaterentbillResponse() = default;
-PostFinishhotelbillRequest::PostFinishhotelbillRequest() = default;
-PostFinishhotelbillRequest::~PostFinishhotelbillRequest() = default;
-PostFinishhotelbillResponse::PostFinishhotelbillResponse() = default;
-PostFinishhotelbillResponse::~PostFinishhotelbillResponse() = default;
-PostFinishrentbillRequest::PostFinishrentbillRequest() = default;
-PostFinishrentbillRequest::~PostFinishrentbillRequest() = default;
-PostFinishrentbillResponse::PostFinishrentbillResponse() = default;
-PostFinishrentbillResponse::~PostFinishrentbillResponse() = default;
-PostQueryhotelbillRequest::PostQueryhotelbillRequest() = default;
-PostQueryhotelbillRequest::~PostQueryhotelbillRequest() = default;
-PostQueryhotelbillResponse::PostQueryhotelbillResponse() = default;
-PostQueryhotelbillResponse::~PostQueryhotelbillResponse() = default;
-PostQueryrentbillRequest::PostQueryrentbillRequest() = default;
-PostQueryrentbillRequest::~PostQueryrentbillRequest() = default;
-PostQueryrentbillResponse::PostQueryrentbillResponse() = default;
-PostQueryrentbillResponse::~PostQueryrentbillResponse() = default;
-
 const EnumTable& EnumTableOf(PostCancelbillRequest::Version) { return kEnum0; }
 const EnumTable& EnumTableOf(PostCancelbillRequest::SignType) { return kEnum1; }
 const EnumTable& EnumTableOf(PostCancelbillResponse::ReturnCode) { return kEnum2; }
@@ -4735,35 +3419,6 @@ static void Serialize(Archive& a, T7& v) {
   a.Extra(v.extra);
 }
 
-PostApiv2getsignkeySignGetsignkeyRequest::PostApiv2getsignkeySignGetsignkeyRequest() = default;
-PostApiv2getsignkeySignGetsignkeyRequest::~PostApiv2getsignkeySignGetsignkeyRequest() = default;
-PostApiv2getsignkeySignGetsignkeyResponse::PostApiv2getsignkeySignGetsignkeyResponse() = default;
-PostApiv2getsignkeySignGetsignkeyResponse::~PostApiv2getsignkeySignGetsignkeyResponse() = default;
-T2::GoodsDetail() = default;
-T2::~GoodsDetail() = default;
-T1::Detail() = default;
-T1::~Detail() = default;
-T4::StoreInfo() = default;
-T4::~StoreInfo() = default;
-T3::SceneInfo() = default;
-T3::~SceneInfo() = default;
-PostApiv2sandboxPayMicropayRequest::PostApiv2sandboxPayMicropayRequest() = default;
-PostApiv2sandboxPayMicropayRequest::~PostApiv2sandboxPayMicropayRequest() = default;
-T6::GoodsDetail() = default;
-T6::~GoodsDetail() = default;
-T5::PromotionDetail() = default;
-T5::~PromotionDetail() = default;
-PostApiv2sandboxPayMicropayResponse::PostApiv2sandboxPayMicropayResponse() = default;
-PostApiv2sandboxPayMicropayResponse::~PostApiv2sandboxPayMicropayResponse() = default;
-PostApiv2sandboxPayOrderqueryRequest::PostApiv2sandboxPayOrderqueryRequest() = default;
-PostApiv2sandboxPayOrderqueryRequest::~PostApiv2sandboxPayOrderqueryRequest() = default;
-T8::GoodsDetail() = default;
-T8::~GoodsDetail() = default;
-T7::PromotionDetail() = default;
-T7::~PromotionDetail() = default;
-PostApiv2sandboxPayOrderqueryResponse::PostApiv2sandboxPayOrderqueryResponse() = default;
-PostApiv2sandboxPayOrderqueryResponse::~PostApiv2sandboxPayOrderqueryResponse() = default;
-
 const EnumTable& EnumTableOf(PostApiv2getsignkeySignGetsignkeyResponse::ReturnCode) {
   return kEnum0;
 }
@@ -4850,15 +3505,6 @@ static void Serialize(Archive& a, T1& v) {
   a.Field("encrypt_certificate", v.encrypt_certificate);
   a.Extra(v.extra);
 }
-
-GetCertificatesRequest::GetCertificatesRequest() = default;
-GetCertificatesRequest::~GetCertificatesRequest() = default;
-T2::EncryptCertificate() = default;
-T2::~EncryptCertificate() = default;
-T1::Data() = default;
-T1::~Data() = default;
-GetCertificatesResponse::GetCertificatesResponse() = default;
-GetCertificatesResponse::~GetCertificatesResponse() = default;
 
 }  // namespace wechatpay::models::hk::certificates
 
@@ -5181,43 +3827,6 @@ static void Serialize(Archive& a, T12& v) {
   a.OptStr("number", v.number);
   a.Extra(v.extra);
 }
-
-T1::Contact() = default;
-T1::~Contact() = default;
-T2::Business() = default;
-T2::~Business() = default;
-T3::Director() = default;
-T3::~Director() = default;
-T4::Principal() = default;
-T4::~Principal() = default;
-PostMerchantsRequest::PostMerchantsRequest() = default;
-PostMerchantsRequest::~PostMerchantsRequest() = default;
-PostMerchantsResponse::PostMerchantsResponse() = default;
-PostMerchantsResponse::~PostMerchantsResponse() = default;
-T5::Contact() = default;
-T5::~Contact() = default;
-T6::Business() = default;
-T6::~Business() = default;
-T7::Director() = default;
-T7::~Director() = default;
-T8::Principal() = default;
-T8::~Principal() = default;
-PutMerchantsRequest::PutMerchantsRequest() = default;
-PutMerchantsRequest::~PutMerchantsRequest() = default;
-PutMerchantsResponse::PutMerchantsResponse() = default;
-PutMerchantsResponse::~PutMerchantsResponse() = default;
-GetBySubMchidRequest::GetBySubMchidRequest() = default;
-GetBySubMchidRequest::~GetBySubMchidRequest() = default;
-T9::Contact() = default;
-T9::~Contact() = default;
-T10::Business() = default;
-T10::~Business() = default;
-T11::Director() = default;
-T11::~Director() = default;
-T12::Principal() = default;
-T12::~Principal() = default;
-GetBySubMchidResponse::GetBySubMchidResponse() = default;
-GetBySubMchidResponse::~GetBySubMchidResponse() = default;
 
 const EnumTable& EnumTableOf(PostMerchantsRequest::MerchantType) { return kEnum0; }
 const EnumTable& EnumTableOf(T2::BusinessType) { return kEnum1; }
@@ -5647,53 +4256,6 @@ static void Serialize(Archive& a, T15& v) {
   a.Extra(v.extra);
 }
 
-GetRefundsRequest::GetRefundsRequest() = default;
-GetRefundsRequest::~GetRefundsRequest() = default;
-T1::Amount() = default;
-T1::~Amount() = default;
-T4::ExchangeRate() = default;
-T4::~ExchangeRate() = default;
-T3::Amount() = default;
-T3::~Amount() = default;
-T5::RefundDetail() = default;
-T5::~RefundDetail() = default;
-T2::Data() = default;
-T2::~Data() = default;
-GetRefundsResponse::GetRefundsResponse() = default;
-GetRefundsResponse::~GetRefundsResponse() = default;
-T6::Amount() = default;
-T6::~Amount() = default;
-PostRefundsRequest::PostRefundsRequest() = default;
-PostRefundsRequest::~PostRefundsRequest() = default;
-T8::ExchangeRate() = default;
-T8::~ExchangeRate() = default;
-T7::Amount() = default;
-T7::~Amount() = default;
-T9::Detail() = default;
-T9::~Detail() = default;
-PostRefundsResponse::PostRefundsResponse() = default;
-PostRefundsResponse::~PostRefundsResponse() = default;
-GetIdByRefundIdRequest::GetIdByRefundIdRequest() = default;
-GetIdByRefundIdRequest::~GetIdByRefundIdRequest() = default;
-T11::ExchangeRate() = default;
-T11::~ExchangeRate() = default;
-T10::Amount() = default;
-T10::~Amount() = default;
-T12::Detail() = default;
-T12::~Detail() = default;
-GetIdByRefundIdResponse::GetIdByRefundIdResponse() = default;
-GetIdByRefundIdResponse::~GetIdByRefundIdResponse() = default;
-GetOutRefundNoRequest::GetOutRefundNoRequest() = default;
-GetOutRefundNoRequest::~GetOutRefundNoRequest() = default;
-T14::ExchangeRate() = default;
-T14::~ExchangeRate() = default;
-T13::Amount() = default;
-T13::~Amount() = default;
-T15::Detail() = default;
-T15::~Detail() = default;
-GetOutRefundNoResponse::GetOutRefundNoResponse() = default;
-GetOutRefundNoResponse::~GetOutRefundNoResponse() = default;
-
 const EnumTable& EnumTableOf(T2::Channel) { return kEnum0; }
 const EnumTable& EnumTableOf(T2::FundSource) { return kEnum1; }
 const EnumTable& EnumTableOf(T2::Status_) { return kEnum2; }
@@ -5812,15 +4374,6 @@ static void Serialize(Archive& a, T1& v) {
   a.Extra(v.extra);
 }
 
-GetSettlementsRequest::GetSettlementsRequest() = default;
-GetSettlementsRequest::~GetSettlementsRequest() = default;
-T2::Amount() = default;
-T2::~Amount() = default;
-T1::Data() = default;
-T1::~Data() = default;
-GetSettlementsResponse::GetSettlementsResponse() = default;
-GetSettlementsResponse::~GetSettlementsResponse() = default;
-
 const EnumTable& EnumTableOf(GetSettlementsRequest::SettleState) { return kEnum0; }
 const EnumTable& EnumTableOf(T1::WalletRegion) { return kEnum1; }
 
@@ -5869,7 +4422,1541 @@ Result<PreparedCall> GetStatements::Prepare(const Client& client, const Request&
                            &request.extra, &options);
 }
 
-GetStatementsRequest::GetStatementsRequest() = default;
-GetStatementsRequest::~GetStatementsRequest() = default;
-
 }  // namespace wechatpay::models::hk::statements
+
+namespace wechatpay::models::hk::transactions {
+
+namespace {
+
+using T1 = PostAppRequest::Payer;
+using T2 = PostAppRequest::Amount;
+using T3 = PostAppRequest::SceneInfo;
+using T4 = T3::StoreInfo;
+using T5 = PostAppRequest::Detail;
+using T6 = T5::GoodsDetail;
+using T7 = GetIdByTransactionIdResponse::Payer;
+using T8 = GetIdByTransactionIdResponse::Amount;
+using T9 = T8::ExchangeRate;
+using T10 = GetIdByTransactionIdResponse::PromotionDetail;
+using T11 = T10::GoodsDetail;
+using T12 = PostJsapiRequest::Payer;
+using T13 = PostJsapiRequest::Amount;
+using T14 = PostJsapiRequest::SceneInfo;
+using T15 = T14::StoreInfo;
+using T16 = PostJsapiRequest::Detail;
+using T17 = T16::GoodsDetail;
+using T18 = PostMicropayRequest::Payer;
+using T19 = PostMicropayRequest::Amount;
+using T20 = PostMicropayRequest::SceneInfo;
+using T21 = T20::StoreInfo;
+using T22 = PostMicropayRequest::Detail;
+using T23 = T22::GoodsDetail;
+using T24 = PostMicropayResponse::Payer;
+using T25 = PostMicropayResponse::Amount;
+using T26 = T25::ExchangeRate;
+using T27 = PostMicropayResponse::Detail;
+using T28 = T27::GoodsDetail;
+using T29 = PostMwebRequest::Payer;
+using T30 = PostMwebRequest::Amount;
+using T31 = PostMwebRequest::SceneInfo;
+using T32 = T31::StoreInfo;
+using T33 = PostMwebRequest::Detail;
+using T34 = T33::GoodsDetail;
+using T35 = PostNativeRequest::Payer;
+using T36 = PostNativeRequest::Amount;
+using T37 = PostNativeRequest::SceneInfo;
+using T38 = T37::StoreInfo;
+using T39 = PostNativeRequest::Detail;
+using T40 = T39::GoodsDetail;
+using T41 = GetOutTradeNoResponse::Payer;
+using T42 = GetOutTradeNoResponse::Amount;
+using T43 = T42::ExchangeRate;
+using T44 = GetOutTradeNoResponse::PromotionDetail;
+using T45 = T44::GoodsDetail;
+
+constexpr std::string_view kEnum0Names[] = {
+    "", "JSAPI", "NATIVE", "APP", "MWEB", "MICROPAY",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 6};
+
+constexpr std::string_view kEnum1Names[] = {
+    "", "SUCCESS", "REFUND", "NOTPAY", "CLOSED", "REVOKED", "USERPAYING", "PAYERROR",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 8};
+
+constexpr std::string_view kEnum2Names[] = {
+    "",
+    "SETTLEMENT_RATE",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 2};
+
+constexpr std::string_view kEnum3Names[] = {
+    "",
+    "GLOBAL",
+    "SINGLE",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 3};
+
+constexpr std::string_view kEnum4Names[] = {
+    "",
+    "COUPON",
+    "DISCOUNT",
+};
+constexpr EnumTable kEnum4{kEnum4Names, 3};
+
+}  // namespace
+
+static void Serialize(Archive& a, T1& v);
+static void Serialize(Archive& a, T2& v);
+static void Serialize(Archive& a, T4& v);
+static void Serialize(Archive& a, T3& v);
+static void Serialize(Archive& a, T6& v);
+static void Serialize(Archive& a, T5& v);
+static void Serialize(Archive& a, T7& v);
+static void Serialize(Archive& a, T9& v);
+static void Serialize(Archive& a, T8& v);
+static void Serialize(Archive& a, T11& v);
+static void Serialize(Archive& a, T10& v);
+static void Serialize(Archive& a, T12& v);
+static void Serialize(Archive& a, T13& v);
+static void Serialize(Archive& a, T15& v);
+static void Serialize(Archive& a, T14& v);
+static void Serialize(Archive& a, T17& v);
+static void Serialize(Archive& a, T16& v);
+static void Serialize(Archive& a, T18& v);
+static void Serialize(Archive& a, T19& v);
+static void Serialize(Archive& a, T21& v);
+static void Serialize(Archive& a, T20& v);
+static void Serialize(Archive& a, T23& v);
+static void Serialize(Archive& a, T22& v);
+static void Serialize(Archive& a, T24& v);
+static void Serialize(Archive& a, T26& v);
+static void Serialize(Archive& a, T25& v);
+static void Serialize(Archive& a, T28& v);
+static void Serialize(Archive& a, T27& v);
+static void Serialize(Archive& a, T29& v);
+static void Serialize(Archive& a, T30& v);
+static void Serialize(Archive& a, T32& v);
+static void Serialize(Archive& a, T31& v);
+static void Serialize(Archive& a, T34& v);
+static void Serialize(Archive& a, T33& v);
+static void Serialize(Archive& a, T35& v);
+static void Serialize(Archive& a, T36& v);
+static void Serialize(Archive& a, T38& v);
+static void Serialize(Archive& a, T37& v);
+static void Serialize(Archive& a, T40& v);
+static void Serialize(Archive& a, T39& v);
+static void Serialize(Archive& a, T41& v);
+static void Serialize(Archive& a, T43& v);
+static void Serialize(Archive& a, T42& v);
+static void Serialize(Archive& a, T45& v);
+static void Serialize(Archive& a, T44& v);
+
+// POST hk/v3/transactions/app
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostAppRequest*>(p);
+  a.Str("mchid", v.mchid);
+  a.Str("appid", v.appid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Str("sp_mchid", v.sp_mchid);
+  a.Str("sp_appid", v.sp_appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Str("description", v.description);
+  a.OptStr("attach", v.attach);
+  a.Str("notify_url", v.notify_url);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("goods_tag", v.goods_tag);
+  a.Str("trade_type", v.trade_type);
+  a.OptStr("limit_pay", v.limit_pay);
+  a.OptStr("time_start", v.time_start);
+  a.OptStr("time_expire", v.time_expire);
+  a.Str("merchant_category_code", v.merchant_category_code);
+  a.Field("payer", v.payer);
+  a.Field("amount", v.amount);
+  a.Field("scene_info", v.scene_info);
+  a.OptList("detail", v.detail);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "POST hk/v3/transactions/app",
+    "POST",
+    "hk/v3/transactions/app",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostAppRequest& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostAppResponse& v) {
+  a.OptStr("prepay_id", v.prepay_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostApp::Prepare(const Client& client, const Request& request,
+                                      CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
+                           &request.extra, &options);
+}
+Status PostApp::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET hk/v3/transactions/id/{transaction_id}
+namespace {
+void Query1(Archive& a, void* p) {
+  auto& v = *static_cast<GetIdByTransactionIdRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("mchid", v.mchid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Str("sp_mchid", v.sp_mchid);
+}
+constexpr std::string_view kPath1[] = {"transaction_id"};
+constexpr internal::EndpointSpec kSpec1{
+    "GET hk/v3/transactions/id/{transaction_id}",
+    "GET",
+    "hk/v3/transactions/id/{transaction_id}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath1,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetIdByTransactionIdRequest& v) {
+  Query1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetIdByTransactionIdResponse& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("sp_appid", v.sp_appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("id", v.id);
+  a.OptStr("attach", v.attach);
+  a.Field("trade_type", v.trade_type);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptStr("success_time", v.success_time);
+  a.Field("trade_state", v.trade_state);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
+  a.Field("payer", v.payer);
+  a.Field("amount", v.amount);
+  a.OptList("promotion_detail", v.promotion_detail);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetIdByTransactionId::Prepare(const Client& client,
+                                                   std::string_view transaction_id,
+                                                   const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(transaction_id)};
+  return internal::Prepare(client, kSpec1, path, &request, nullptr, &Query1, nullptr,
+                           &request.extra, &options);
+}
+Status GetIdByTransactionId::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST hk/v3/transactions/id/{transaction_id}/close
+namespace {
+void Body2(Archive& a, void* p) {
+  auto& v = *static_cast<PostIdByTransactionIdCloseRequest*>(p);
+  a.Str("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+}
+constexpr std::string_view kPath2[] = {"transaction_id"};
+constexpr internal::EndpointSpec kSpec2{
+    "POST hk/v3/transactions/id/{transaction_id}/close",
+    "POST",
+    "hk/v3/transactions/id/{transaction_id}/close",
+    internal::Protocol::kApiV3,
+    true,
+    kPath2,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostIdByTransactionIdCloseRequest& v) {
+  Body2(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostIdByTransactionIdClose::Prepare(const Client& client,
+                                                         std::string_view transaction_id,
+                                                         const Request& request,
+                                                         CallOptions options) {
+  const std::string path[] = {std::string(transaction_id)};
+  return internal::Prepare(client, kSpec2, path, &request, nullptr, nullptr, &Body2, &request.extra,
+                           &options);
+}
+
+// POST hk/v3/transactions/id/{transaction_id}/reverse
+namespace {
+void Body3(Archive& a, void* p) {
+  auto& v = *static_cast<PostIdByTransactionIdReverseRequest*>(p);
+  a.Str("mchid", v.mchid);
+  a.Str("sp_mchid", v.sp_mchid);
+  a.Str("sub_mchid", v.sub_mchid);
+}
+constexpr std::string_view kPath3[] = {"transaction_id"};
+constexpr internal::EndpointSpec kSpec3{
+    "POST hk/v3/transactions/id/{transaction_id}/reverse",
+    "POST",
+    "hk/v3/transactions/id/{transaction_id}/reverse",
+    internal::Protocol::kApiV3,
+    true,
+    kPath3,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostIdByTransactionIdReverseRequest& v) {
+  Body3(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostIdByTransactionIdReverse::Prepare(const Client& client,
+                                                           std::string_view transaction_id,
+                                                           const Request& request,
+                                                           CallOptions options) {
+  const std::string path[] = {std::string(transaction_id)};
+  return internal::Prepare(client, kSpec3, path, &request, nullptr, nullptr, &Body3, &request.extra,
+                           &options);
+}
+
+// POST hk/v3/transactions/jsapi
+namespace {
+void Body4(Archive& a, void* p) {
+  auto& v = *static_cast<PostJsapiRequest*>(p);
+  a.Str("mchid", v.mchid);
+  a.Str("appid", v.appid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Str("sp_mchid", v.sp_mchid);
+  a.Str("sp_appid", v.sp_appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Str("description", v.description);
+  a.OptStr("attach", v.attach);
+  a.Str("notify_url", v.notify_url);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("goods_tag", v.goods_tag);
+  a.Str("trade_type", v.trade_type);
+  a.OptStr("limit_pay", v.limit_pay);
+  a.OptStr("time_start", v.time_start);
+  a.OptStr("time_expire", v.time_expire);
+  a.Str("merchant_category_code", v.merchant_category_code);
+  a.Field("payer", v.payer);
+  a.Field("amount", v.amount);
+  a.Field("scene_info", v.scene_info);
+  a.OptList("detail", v.detail);
+}
+constexpr internal::EndpointSpec kSpec4{
+    "POST hk/v3/transactions/jsapi",
+    "POST",
+    "hk/v3/transactions/jsapi",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostJsapiRequest& v) {
+  Body4(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostJsapiResponse& v) {
+  a.OptStr("prepay_id", v.prepay_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostJsapi::Prepare(const Client& client, const Request& request,
+                                        CallOptions options) {
+  return internal::Prepare(client, kSpec4, nullptr, &request, nullptr, nullptr, &Body4,
+                           &request.extra, &options);
+}
+Status PostJsapi::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST hk/v3/transactions/micropay
+namespace {
+void Body5(Archive& a, void* p) {
+  auto& v = *static_cast<PostMicropayRequest*>(p);
+  a.Str("mchid", v.mchid);
+  a.Str("appid", v.appid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Str("sp_mchid", v.sp_mchid);
+  a.Str("sp_appid", v.sp_appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Str("description", v.description);
+  a.OptStr("attach", v.attach);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("goods_tag", v.goods_tag);
+  a.Str("trade_type", v.trade_type);
+  a.OptStr("limit_pay", v.limit_pay);
+  a.Str("merchant_category_code", v.merchant_category_code);
+  a.Field("payer", v.payer);
+  a.Field("amount", v.amount);
+  a.Field("scene_info", v.scene_info);
+  a.OptList("detail", v.detail);
+}
+constexpr internal::EndpointSpec kSpec5{
+    "POST hk/v3/transactions/micropay",
+    "POST",
+    "hk/v3/transactions/micropay",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMicropayRequest& v) {
+  Body5(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostMicropayResponse& v) {
+  a.OptStr("id", v.id);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sp_appid", v.sp_appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.Field("trade_type", v.trade_type);
+  a.Field("trade_state", v.trade_state);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptStr("attach", v.attach);
+  a.OptStr("success_time", v.success_time);
+  a.Field("payer", v.payer);
+  a.Field("amount", v.amount);
+  a.OptList("detail", v.detail);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMicropay::Prepare(const Client& client, const Request& request,
+                                           CallOptions options) {
+  return internal::Prepare(client, kSpec5, nullptr, &request, nullptr, nullptr, &Body5,
+                           &request.extra, &options);
+}
+Status PostMicropay::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec5, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST hk/v3/transactions/mweb
+namespace {
+void Body6(Archive& a, void* p) {
+  auto& v = *static_cast<PostMwebRequest*>(p);
+  a.Str("mchid", v.mchid);
+  a.Str("appid", v.appid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Str("sp_mchid", v.sp_mchid);
+  a.Str("sp_appid", v.sp_appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Str("description", v.description);
+  a.OptStr("attach", v.attach);
+  a.Str("notify_url", v.notify_url);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("goods_tag", v.goods_tag);
+  a.Str("trade_type", v.trade_type);
+  a.OptStr("limit_pay", v.limit_pay);
+  a.OptStr("time_start", v.time_start);
+  a.OptStr("time_expire", v.time_expire);
+  a.Str("merchant_category_code", v.merchant_category_code);
+  a.Field("payer", v.payer);
+  a.Field("amount", v.amount);
+  a.Field("scene_info", v.scene_info);
+  a.OptList("detail", v.detail);
+}
+constexpr internal::EndpointSpec kSpec6{
+    "POST hk/v3/transactions/mweb",
+    "POST",
+    "hk/v3/transactions/mweb",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostMwebRequest& v) {
+  Body6(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostMwebResponse& v) {
+  a.OptStr("mweb_url", v.mweb_url);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostMweb::Prepare(const Client& client, const Request& request,
+                                       CallOptions options) {
+  return internal::Prepare(client, kSpec6, nullptr, &request, nullptr, nullptr, &Body6,
+                           &request.extra, &options);
+}
+Status PostMweb::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec6, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST hk/v3/transactions/native
+namespace {
+void Body7(Archive& a, void* p) {
+  auto& v = *static_cast<PostNativeRequest*>(p);
+  a.Str("mchid", v.mchid);
+  a.Str("appid", v.appid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Str("sp_mchid", v.sp_mchid);
+  a.Str("sp_appid", v.sp_appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.Str("description", v.description);
+  a.OptStr("attach", v.attach);
+  a.Str("notify_url", v.notify_url);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.OptStr("goods_tag", v.goods_tag);
+  a.Str("trade_type", v.trade_type);
+  a.OptStr("limit_pay", v.limit_pay);
+  a.OptStr("time_start", v.time_start);
+  a.OptStr("time_expire", v.time_expire);
+  a.Str("merchant_category_code", v.merchant_category_code);
+  a.Field("payer", v.payer);
+  a.Field("amount", v.amount);
+  a.Field("scene_info", v.scene_info);
+  a.OptList("detail", v.detail);
+}
+constexpr internal::EndpointSpec kSpec7{
+    "POST hk/v3/transactions/native",
+    "POST",
+    "hk/v3/transactions/native",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostNativeRequest& v) {
+  Body7(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostNativeResponse& v) {
+  a.OptStr("code_url", v.code_url);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostNative::Prepare(const Client& client, const Request& request,
+                                         CallOptions options) {
+  return internal::Prepare(client, kSpec7, nullptr, &request, nullptr, nullptr, &Body7,
+                           &request.extra, &options);
+}
+Status PostNative::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec7, response, &internal::SerializeErased<Response>, out);
+}
+
+// GET hk/v3/transactions/out-trade-no/{out_trade_no}
+namespace {
+void Query8(Archive& a, void* p) {
+  auto& v = *static_cast<GetOutTradeNoRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("mchid", v.mchid);
+  a.Str("sub_mchid", v.sub_mchid);
+  a.Str("sp_mchid", v.sp_mchid);
+}
+constexpr std::string_view kPath8[] = {"out_trade_no"};
+constexpr internal::EndpointSpec kSpec8{
+    "GET hk/v3/transactions/out-trade-no/{out_trade_no}",
+    "GET",
+    "hk/v3/transactions/out-trade-no/{out_trade_no}",
+    internal::Protocol::kApiV3,
+    false,
+    kPath8,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetOutTradeNoRequest& v) {
+  Query8(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetOutTradeNoResponse& v) {
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("appid", v.appid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("sp_appid", v.sp_appid);
+  a.OptStr("sub_appid", v.sub_appid);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("id", v.id);
+  a.OptStr("attach", v.attach);
+  a.Field("trade_type", v.trade_type);
+  a.OptStr("bank_type", v.bank_type);
+  a.OptStr("success_time", v.success_time);
+  a.Field("trade_state", v.trade_state);
+  a.OptStr("trade_state_desc", v.trade_state_desc);
+  a.Field("payer", v.payer);
+  a.Field("amount", v.amount);
+  a.OptList("promotion_detail", v.promotion_detail);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetOutTradeNo::Prepare(const Client& client, std::string_view out_trade_no,
+                                            const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(out_trade_no)};
+  return internal::Prepare(client, kSpec8, path, &request, nullptr, &Query8, nullptr,
+                           &request.extra, &options);
+}
+Status GetOutTradeNo::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec8, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST hk/v3/transactions/out-trade-no/{out_trade_no}/close
+namespace {
+void Body9(Archive& a, void* p) {
+  auto& v = *static_cast<PostOutTradeNoCloseRequest*>(p);
+  a.Str("mchid", v.mchid);
+  a.OptStr("sub_mchid", v.sub_mchid);
+  a.OptStr("sp_mchid", v.sp_mchid);
+}
+constexpr std::string_view kPath9[] = {"out_trade_no"};
+constexpr internal::EndpointSpec kSpec9{
+    "POST hk/v3/transactions/out-trade-no/{out_trade_no}/close",
+    "POST",
+    "hk/v3/transactions/out-trade-no/{out_trade_no}/close",
+    internal::Protocol::kApiV3,
+    true,
+    kPath9,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostOutTradeNoCloseRequest& v) {
+  Body9(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostOutTradeNoClose::Prepare(const Client& client,
+                                                  std::string_view out_trade_no,
+                                                  const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(out_trade_no)};
+  return internal::Prepare(client, kSpec9, path, &request, nullptr, nullptr, &Body9, &request.extra,
+                           &options);
+}
+
+// POST hk/v3/transactions/out-trade-no/{out_trade_no}/reverse
+namespace {
+void Body10(Archive& a, void* p) {
+  auto& v = *static_cast<PostOutTradeNoReverseRequest*>(p);
+  a.Str("mchid", v.mchid);
+  a.Str("sp_mchid", v.sp_mchid);
+  a.Str("sub_mchid", v.sub_mchid);
+}
+constexpr std::string_view kPath10[] = {"out_trade_no"};
+constexpr internal::EndpointSpec kSpec10{
+    "POST hk/v3/transactions/out-trade-no/{out_trade_no}/reverse",
+    "POST",
+    "hk/v3/transactions/out-trade-no/{out_trade_no}/reverse",
+    internal::Protocol::kApiV3,
+    true,
+    kPath10,
+    1,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostOutTradeNoReverseRequest& v) {
+  Body10(a, &v);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostOutTradeNoReverse::Prepare(const Client& client,
+                                                    std::string_view out_trade_no,
+                                                    const Request& request, CallOptions options) {
+  const std::string path[] = {std::string(out_trade_no)};
+  return internal::Prepare(client, kSpec10, path, &request, nullptr, nullptr, &Body10,
+                           &request.extra, &options);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T2& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T4& v) {
+  a.OptStr("id", v.id);
+  a.Str("name", v.name);
+  a.Str("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T3& v) {
+  a.OptStr("device_id", v.device_id);
+  a.OptStr("device_ip", v.device_ip);
+  a.OptStr("payer_client_ip", v.payer_client_ip);
+  a.OptStr("operator_id", v.operator_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T6& v) {
+  a.Str("goods_id", v.goods_id);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T5& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("receipt_id", v.receipt_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T7& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T9& v) {
+  a.Field("type", v.type);
+  a.OptI64("rate", v.rate);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T8& v) {
+  a.OptI64("total", v.total);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptStr("currency", v.currency);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.Field("exchange_rate", v.exchange_rate);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T11& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptStr("goods_remark", v.goods_remark);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T10& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptStr("currency", v.currency);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptI64("wxpay_contribute_amount", v.wxpay_contribute_amount);
+  a.OptI64("merchant_contribute_amount", v.merchant_contribute_amount);
+  a.OptI64("other_contribute_amount", v.other_contribute_amount);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T12& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T13& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T15& v) {
+  a.OptStr("id", v.id);
+  a.Str("name", v.name);
+  a.Str("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T14& v) {
+  a.OptStr("device_id", v.device_id);
+  a.OptStr("device_ip", v.device_ip);
+  a.OptStr("payer_client_ip", v.payer_client_ip);
+  a.OptStr("operator_id", v.operator_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T17& v) {
+  a.Str("goods_id", v.goods_id);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T16& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("receipt_id", v.receipt_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T18& v) {
+  a.Str("auth_code", v.auth_code);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T19& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T21& v) {
+  a.OptStr("id", v.id);
+  a.Str("name", v.name);
+  a.Str("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T20& v) {
+  a.OptStr("device_id", v.device_id);
+  a.OptStr("device_ip", v.device_ip);
+  a.OptStr("payer_client_ip", v.payer_client_ip);
+  a.OptStr("operator_id", v.operator_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T23& v) {
+  a.Str("goods_id", v.goods_id);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T22& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("receipt_id", v.receipt_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T24& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T26& v) {
+  a.Field("type", v.type);
+  a.OptI64("rate", v.rate);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T25& v) {
+  a.OptI64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.Field("exchange_rate", v.exchange_rate);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T28& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptStr("goods_remark", v.goods_remark);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T27& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptStr("currency", v.currency);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptI64("wechatpay_contribute_amount", v.wechatpay_contribute_amount);
+  a.OptI64("merchant_contribute_amount", v.merchant_contribute_amount);
+  a.OptI64("other_contribute_amount", v.other_contribute_amount);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T29& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T30& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T32& v) {
+  a.OptStr("id", v.id);
+  a.Str("name", v.name);
+  a.Str("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T31& v) {
+  a.OptStr("device_id", v.device_id);
+  a.OptStr("device_ip", v.device_ip);
+  a.Str("payer_client_ip", v.payer_client_ip);
+  a.OptStr("operator_id", v.operator_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T34& v) {
+  a.Str("goods_id", v.goods_id);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T33& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("receipt_id", v.receipt_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T35& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T36& v) {
+  a.I64("total", v.total);
+  a.OptStr("currency", v.currency);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T38& v) {
+  a.OptStr("id", v.id);
+  a.Str("name", v.name);
+  a.Str("address", v.address);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T37& v) {
+  a.OptStr("device_id", v.device_id);
+  a.OptStr("device_ip", v.device_ip);
+  a.OptStr("payer_client_ip", v.payer_client_ip);
+  a.OptStr("operator_id", v.operator_id);
+  a.Field("store_info", v.store_info);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T40& v) {
+  a.Str("goods_id", v.goods_id);
+  a.OptStr("wxpay_goods_id", v.wxpay_goods_id);
+  a.OptStr("goods_name", v.goods_name);
+  a.I64("quantity", v.quantity);
+  a.I64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T39& v) {
+  a.OptI64("cost_price", v.cost_price);
+  a.OptStr("receipt_id", v.receipt_id);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T41& v) {
+  a.OptStr("openid", v.openid);
+  a.OptStr("sp_openid", v.sp_openid);
+  a.OptStr("sub_openid", v.sub_openid);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T43& v) {
+  a.Field("type", v.type);
+  a.OptI64("rate", v.rate);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T42& v) {
+  a.OptI64("total", v.total);
+  a.OptI64("payer_total", v.payer_total);
+  a.OptStr("currency", v.currency);
+  a.OptStr("payer_currency", v.payer_currency);
+  a.Field("exchange_rate", v.exchange_rate);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T45& v) {
+  a.OptStr("goods_id", v.goods_id);
+  a.OptStr("goods_remark", v.goods_remark);
+  a.OptI64("discount_amount", v.discount_amount);
+  a.OptI64("quantity", v.quantity);
+  a.OptI64("price", v.price);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T44& v) {
+  a.OptStr("promotion_id", v.promotion_id);
+  a.OptStr("name", v.name);
+  a.Field("scope", v.scope);
+  a.Field("type", v.type);
+  a.OptI64("amount", v.amount);
+  a.OptStr("currency", v.currency);
+  a.OptStr("activity_id", v.activity_id);
+  a.OptI64("wxpay_contribute_amount", v.wxpay_contribute_amount);
+  a.OptI64("merchant_contribute_amount", v.merchant_contribute_amount);
+  a.OptI64("other_contribute_amount", v.other_contribute_amount);
+  a.OptList("goods_detail", v.goods_detail);
+  a.Extra(v.extra);
+}
+
+const EnumTable& EnumTableOf(GetIdByTransactionIdResponse::TradeType) { return kEnum0; }
+const EnumTable& EnumTableOf(GetIdByTransactionIdResponse::TradeState) { return kEnum1; }
+const EnumTable& EnumTableOf(T9::Type) { return kEnum2; }
+const EnumTable& EnumTableOf(T10::Scope) { return kEnum3; }
+const EnumTable& EnumTableOf(T10::Type) { return kEnum4; }
+const EnumTable& EnumTableOf(PostMicropayResponse::TradeType) { return kEnum0; }
+const EnumTable& EnumTableOf(PostMicropayResponse::TradeState) { return kEnum1; }
+const EnumTable& EnumTableOf(T26::Type) { return kEnum2; }
+const EnumTable& EnumTableOf(T27::Scope) { return kEnum3; }
+const EnumTable& EnumTableOf(T27::Type) { return kEnum4; }
+const EnumTable& EnumTableOf(GetOutTradeNoResponse::TradeType) { return kEnum0; }
+const EnumTable& EnumTableOf(GetOutTradeNoResponse::TradeState) { return kEnum1; }
+const EnumTable& EnumTableOf(T43::Type) { return kEnum2; }
+const EnumTable& EnumTableOf(T44::Scope) { return kEnum3; }
+const EnumTable& EnumTableOf(T44::Type) { return kEnum4; }
+
+}  // namespace wechatpay::models::hk::transactions
+
+namespace wechatpay::models::global::customs {
+
+namespace {
+
+using T1 = GetOrdersResponse::Data;
+
+constexpr std::string_view kEnum0Names[] = {
+    "", "out_trade_no", "transaction_id", "sub_order_no", "sub_order_id",
+};
+constexpr EnumTable kEnum0{kEnum0Names, 5};
+
+constexpr std::string_view kEnum1Names[] = {
+    "",          "GUANGZHOU_ZS", "HANGZHOU_ZS", "NINGBO",          "ZHENGZHOU_BS",
+    "CHONGQING", "SHANGHAI_ZS",  "SHENZHEN",    "ZHENGZHOU_ZH_ZS", "TIANJIN",
+};
+constexpr EnumTable kEnum1{kEnum1Names, 10};
+
+constexpr std::string_view kEnum2Names[] = {
+    "",
+    "UNIONPAY",
+    "NETSUNION",
+    "OTHERS",
+};
+constexpr EnumTable kEnum2{kEnum2Names, 4};
+
+constexpr std::string_view kEnum3Names[] = {
+    "", "PROCESSING", "UNDECLARED", "SUBMITTED", "SUCCESS", "FAIL", "EXCEPT",
+};
+constexpr EnumTable kEnum3{kEnum3Names, 7};
+
+constexpr std::string_view kEnum4Names[] = {
+    "",
+    "IDCARD",
+};
+constexpr EnumTable kEnum4{kEnum4Names, 2};
+
+constexpr std::string_view kEnum5Names[] = {
+    "",
+    "SAME",
+    "DIFFERENT",
+};
+constexpr EnumTable kEnum5{kEnum5Names, 3};
+
+}  // namespace
+
+static void Serialize(Archive& a, T1& v);
+
+// GET global/v3/customs/orders
+namespace {
+void Query0(Archive& a, void* p) {
+  auto& v = *static_cast<GetOrdersRequest*>(p);
+  Archive::TextScope text(a);
+  a.Str("appid", v.appid);
+  a.Str("mchid", v.mchid);
+  a.Field("order_type", v.order_type);
+  a.Str("order_no", v.order_no);
+  a.Field("customs", v.customs);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "GET global/v3/customs/orders",
+    "GET",
+    "global/v3/customs/orders",
+    internal::Protocol::kApiV3,
+    false,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, GetOrdersRequest& v) {
+  Query0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, GetOrdersResponse& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.Field("verify_department", v.verify_department);
+  a.OptStr("verify_department_trade_id", v.verify_department_trade_id);
+  a.OptI64("offset", v.offset);
+  a.OptI64("limit", v.limit);
+  a.OptI64("total_count", v.total_count);
+  a.OptList("data", v.data);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> GetOrders::Prepare(const Client& client, const Request& request,
+                                        CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, &Query0, nullptr,
+                           &request.extra, &options);
+}
+Status GetOrders::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+// PATCH global/v3/customs/orders
+namespace {
+void Body1(Archive& a, void* p) {
+  auto& v = *static_cast<PatchOrdersRequest*>(p);
+  a.Str("appid", v.appid);
+  a.Str("mchid", v.mchid);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.Str("transaction_id", v.transaction_id);
+  a.OptStr("sub_order_no", v.sub_order_no);
+  a.Field("customs", v.customs);
+  a.Str("merchant_customs_no", v.merchant_customs_no);
+  a.OptI64("duty", v.duty);
+  a.OptI64("order_fee", v.order_fee);
+  a.OptI64("transport_fee", v.transport_fee);
+  a.OptI64("product_fee", v.product_fee);
+}
+constexpr internal::EndpointSpec kSpec1{
+    "PATCH global/v3/customs/orders",
+    "PATCH",
+    "global/v3/customs/orders",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PatchOrdersRequest& v) {
+  Body1(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PatchOrdersResponse& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.Field("state", v.state);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("sub_order_no", v.sub_order_no);
+  a.OptStr("sub_order_id", v.sub_order_id);
+  a.OptStr("modify_time", v.modify_time);
+  a.Field("verify_department", v.verify_department);
+  a.OptStr("verify_department_trade_id", v.verify_department_trade_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PatchOrders::Prepare(const Client& client, const Request& request,
+                                          CallOptions options) {
+  return internal::Prepare(client, kSpec1, nullptr, &request, nullptr, nullptr, &Body1,
+                           &request.extra, &options);
+}
+Status PatchOrders::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec1, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST global/v3/customs/orders
+namespace {
+void Body2(Archive& a, void* p) {
+  auto& v = *static_cast<PostOrdersRequest*>(p);
+  a.Str("appid", v.appid);
+  a.Str("mchid", v.mchid);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.Str("transaction_id", v.transaction_id);
+  a.Field("customs", v.customs);
+  a.Str("merchant_customs_no", v.merchant_customs_no);
+  a.OptI64("duty", v.duty);
+  a.OptStr("sub_order_no", v.sub_order_no);
+  a.OptStr("fee_type", v.fee_type);
+  a.OptI64("order_fee", v.order_fee);
+  a.OptI64("transport_fee", v.transport_fee);
+  a.OptI64("product_fee", v.product_fee);
+}
+constexpr internal::EndpointSpec kSpec2{
+    "POST global/v3/customs/orders",
+    "POST",
+    "global/v3/customs/orders",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostOrdersRequest& v) {
+  Body2(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostOrdersResponse& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.Field("state", v.state);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("sub_order_no", v.sub_order_no);
+  a.OptStr("sub_order_id", v.sub_order_id);
+  a.Field("verify_department", v.verify_department);
+  a.OptStr("verify_department_trade_id", v.verify_department_trade_id);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostOrders::Prepare(const Client& client, const Request& request,
+                                         CallOptions options) {
+  return internal::Prepare(client, kSpec2, nullptr, &request, nullptr, nullptr, &Body2,
+                           &request.extra, &options);
+}
+Status PostOrders::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec2, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST global/v3/customs/redeclare
+namespace {
+void Body3(Archive& a, void* p) {
+  auto& v = *static_cast<PostRedeclareRequest*>(p);
+  a.Str("appid", v.appid);
+  a.Str("mchid", v.mchid);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("sub_order_no", v.sub_order_no);
+  a.OptStr("sub_order_id", v.sub_order_id);
+  a.Field("customs", v.customs);
+  a.Str("merchant_customs_no", v.merchant_customs_no);
+}
+constexpr internal::EndpointSpec kSpec3{
+    "POST global/v3/customs/redeclare",
+    "POST",
+    "global/v3/customs/redeclare",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostRedeclareRequest& v) {
+  Body3(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostRedeclareResponse& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.Field("state", v.state);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("sub_order_no", v.sub_order_no);
+  a.OptStr("sub_order_id", v.sub_order_id);
+  a.OptStr("modify_time", v.modify_time);
+  a.OptStr("explanation", v.explanation);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostRedeclare::Prepare(const Client& client, const Request& request,
+                                            CallOptions options) {
+  return internal::Prepare(client, kSpec3, nullptr, &request, nullptr, nullptr, &Body3,
+                           &request.extra, &options);
+}
+Status PostRedeclare::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec3, response, &internal::SerializeErased<Response>, out);
+}
+
+// POST global/v3/customs/verify-certificate
+namespace {
+void Body4(Archive& a, void* p) {
+  auto& v = *static_cast<PostVerifyCertificateRequest*>(p);
+  a.Str("appid", v.appid);
+  a.Str("mchid", v.mchid);
+  a.Str("out_trade_no", v.out_trade_no);
+  a.Str("transaction_id", v.transaction_id);
+  a.OptStr("sub_order_no", v.sub_order_no);
+  a.Field("customs", v.customs);
+  a.Str("merchant_customs_no", v.merchant_customs_no);
+  a.Field("certificate_type", v.certificate_type);
+  a.Str("certificate_id", v.certificate_id);
+  a.Str("certificate_name", v.certificate_name);
+}
+constexpr std::string_view kEncrypted4[] = {"certificate_id", "certificate_name"};
+constexpr internal::EndpointSpec kSpec4{
+    "POST global/v3/customs/verify-certificate",
+    "POST",
+    "global/v3/customs/verify-certificate",
+    internal::Protocol::kApiV3,
+    true,
+    nullptr,
+    0,
+    kEncrypted4,
+    2,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostVerifyCertificateRequest& v) {
+  Body4(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostVerifyCertificateResponse& v) {
+  a.OptStr("appid", v.appid);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.Field("certificate_check_result", v.certificate_check_result);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostVerifyCertificate::Prepare(const Client& client, const Request& request,
+                                                    CallOptions options) {
+  return internal::Prepare(client, kSpec4, nullptr, &request, nullptr, nullptr, &Body4,
+                           &request.extra, &options);
+}
+Status PostVerifyCertificate::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec4, response, &internal::SerializeErased<Response>, out);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.OptStr("sub_order_no", v.sub_order_no);
+  a.OptStr("sub_order_id", v.sub_order_id);
+  a.OptStr("mch_customs_no", v.mch_customs_no);
+  a.Field("customs", v.customs);
+  a.OptStr("fee_type", v.fee_type);
+  a.OptI64("order_fee", v.order_fee);
+  a.OptI64("duty", v.duty);
+  a.OptI64("transport_fee", v.transport_fee);
+  a.OptI64("product_fee", v.product_fee);
+  a.Field("state", v.state);
+  a.OptStr("explanation", v.explanation);
+  a.OptStr("modify_time", v.modify_time);
+  a.Extra(v.extra);
+}
+
+const EnumTable& EnumTableOf(GetOrdersRequest::OrderType) { return kEnum0; }
+const EnumTable& EnumTableOf(GetOrdersRequest::Customs) { return kEnum1; }
+const EnumTable& EnumTableOf(GetOrdersResponse::VerifyDepartment) { return kEnum2; }
+const EnumTable& EnumTableOf(T1::State) { return kEnum3; }
+const EnumTable& EnumTableOf(PatchOrdersRequest::Customs) { return kEnum1; }
+const EnumTable& EnumTableOf(PatchOrdersResponse::State) { return kEnum3; }
+const EnumTable& EnumTableOf(PatchOrdersResponse::VerifyDepartment) { return kEnum2; }
+const EnumTable& EnumTableOf(PostOrdersRequest::Customs) { return kEnum1; }
+const EnumTable& EnumTableOf(PostOrdersResponse::State) { return kEnum3; }
+const EnumTable& EnumTableOf(PostOrdersResponse::VerifyDepartment) { return kEnum2; }
+const EnumTable& EnumTableOf(PostRedeclareRequest::Customs) { return kEnum1; }
+const EnumTable& EnumTableOf(PostRedeclareResponse::State) { return kEnum3; }
+const EnumTable& EnumTableOf(PostVerifyCertificateRequest::Customs) { return kEnum1; }
+const EnumTable& EnumTableOf(PostVerifyCertificateRequest::CertificateType) { return kEnum4; }
+const EnumTable& EnumTableOf(PostVerifyCertificateResponse::CertificateCheckResult) {
+  return kEnum5;
+}
+
+}  // namespace wechatpay::models::global::customs
+
+namespace wechatpay::models::miniprogram::user_order {
+
+namespace {
+
+using T1 = PostCombineOrdersRequest::OrderKey;
+using T2 = PostCombineOrdersRequest::SubOrders;
+using T3 = T2::OrderDetailJumpLink;
+using T4 = T2::ItemList;
+using T5 = T4::ItemDetailJumpLink;
+using T6 = PostCombineOrdersRequest::Payer;
+
+}  // namespace
+
+static void Serialize(Archive& a, T1& v);
+static void Serialize(Archive& a, T3& v);
+static void Serialize(Archive& a, T5& v);
+static void Serialize(Archive& a, T4& v);
+static void Serialize(Archive& a, T2& v);
+static void Serialize(Archive& a, T6& v);
+
+// POST user-order/combine-orders
+namespace {
+void Body0(Archive& a, void* p) {
+  auto& v = *static_cast<PostCombineOrdersRequest*>(p);
+  a.Field("order_key", v.order_key);
+  a.Field("sub_orders", v.sub_orders);
+  a.Field("payer", v.payer);
+  a.Str("upload_time", v.upload_time);
+}
+constexpr internal::EndpointSpec kSpec0{
+    "POST user-order/combine-orders",
+    "POST",
+    "user-order/combine-orders",
+    internal::Protocol::kMiniProgram,
+    true,
+    nullptr,
+    0,
+    nullptr,
+    0,
+    "",
+};
+}  // namespace
+
+void Serialize(Archive& a, PostCombineOrdersRequest& v) {
+  Body0(a, &v);
+  a.Extra(v.extra);
+}
+void Serialize(Archive& a, PostCombineOrdersResponse& v) {
+  a.OptI64("errcode", v.errcode);
+  a.OptStr("errmsg", v.errmsg);
+  a.Extra(v.extra);
+}
+
+Result<PreparedCall> PostCombineOrders::Prepare(const Client& client, const Request& request,
+                                                CallOptions options) {
+  return internal::Prepare(client, kSpec0, nullptr, &request, nullptr, nullptr, &Body0,
+                           &request.extra, &options);
+}
+Status PostCombineOrders::Parse(const ::wechatpay::Response& response, Response* out) {
+  return internal::ParseResponse(kSpec0, response, &internal::SerializeErased<Response>, out);
+}
+
+static void Serialize(Archive& a, T1& v) {
+  a.Field("order_number_type", v.order_number_type);
+  a.OptStr("transaction_id", v.transaction_id);
+  a.OptStr("mchid", v.mchid);
+  a.OptStr("out_trade_no", v.out_trade_no);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T3& v) {
+  a.OptStr("url", v.url);
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.Field("type", v.type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T5& v) {
+  a.OptStr("url", v.url);
+  a.OptStr("appid", v.appid);
+  a.OptStr("path", v.path);
+  a.Field("type", v.type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T4& v) {
+  a.OptStr("merchant_item_id", v.merchant_item_id);
+  a.Str("name", v.name);
+  a.OptStr("description", v.description);
+  a.I64("unit_price", v.unit_price);
+  a.I64("quantity", v.quantity);
+  a.StrList("image_url", v.image_url);
+  a.Field("item_detail_jump_link", v.item_detail_jump_link);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T2& v) {
+  a.Field("order_key", v.order_key);
+  a.OptStr("merchant_order_no", v.merchant_order_no);
+  a.Field("order_detail_jump_link", v.order_detail_jump_link);
+  a.Field("item_list", v.item_list);
+  a.Field("logistics_type", v.logistics_type);
+  a.Extra(v.extra);
+}
+
+static void Serialize(Archive& a, T6& v) {
+  a.Str("openid", v.openid);
+  a.Extra(v.extra);
+}
+
+}  // namespace wechatpay::models::miniprogram::user_order

@@ -61,25 +61,11 @@ struct Payment {
     std::optional<std::int64_t> payer_total;
     // Unknown members.
     JsonValue extra;
-
-    Amount();
-    Amount(const Amount&) = default;
-    Amount(Amount&&) = default;
-    Amount& operator=(const Amount&) = default;
-    Amount& operator=(Amount&&) = default;
-    ~Amount();
   };
   struct Payer {
     std::optional<std::string> openid;
     // Unknown members.
     JsonValue extra;
-
-    Payer();
-    Payer(const Payer&) = default;
-    Payer(Payer&&) = default;
-    Payer& operator=(const Payer&) = default;
-    Payer& operator=(Payer&&) = default;
-    ~Payer();
   };
   struct PromotionDetail {
     enum class Scope : std::int32_t {
@@ -100,13 +86,6 @@ struct Payment {
       std::optional<std::string> goods_remark;
       // Unknown members.
       JsonValue extra;
-
-      GoodsDetail();
-      GoodsDetail(const GoodsDetail&) = default;
-      GoodsDetail(GoodsDetail&&) = default;
-      GoodsDetail& operator=(const GoodsDetail&) = default;
-      GoodsDetail& operator=(GoodsDetail&&) = default;
-      ~GoodsDetail();
     };
     std::optional<std::string> coupon_id;
     std::optional<std::string> name;
@@ -121,13 +100,6 @@ struct Payment {
     List<GoodsDetail> goods_detail;
     // Unknown members.
     JsonValue extra;
-
-    PromotionDetail();
-    PromotionDetail(const PromotionDetail&) = default;
-    PromotionDetail(PromotionDetail&&) = default;
-    PromotionDetail& operator=(const PromotionDetail&) = default;
-    PromotionDetail& operator=(PromotionDetail&&) = default;
-    ~PromotionDetail();
   };
   std::optional<std::string> transaction_id;
   Enum<TradeType> trade_type;
@@ -145,13 +117,6 @@ struct Payment {
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
-
-  Payment();
-  Payment(const Payment&) = default;
-  Payment(Payment&&) = default;
-  Payment& operator=(const Payment&) = default;
-  Payment& operator=(Payment&&) = default;
-  ~Payment();
 };
 template <>
 struct ResourceTraits<Payment> {
@@ -190,26 +155,12 @@ struct PartnerPayment {
     std::optional<std::string> payer_currency;
     // Unknown members.
     JsonValue extra;
-
-    Amount();
-    Amount(const Amount&) = default;
-    Amount(Amount&&) = default;
-    Amount& operator=(const Amount&) = default;
-    Amount& operator=(Amount&&) = default;
-    ~Amount();
   };
   struct Payer {
     std::optional<std::string> sp_openid;
     std::optional<std::string> sub_openid;
     // Unknown members.
     JsonValue extra;
-
-    Payer();
-    Payer(const Payer&) = default;
-    Payer(Payer&&) = default;
-    Payer& operator=(const Payer&) = default;
-    Payer& operator=(Payer&&) = default;
-    ~Payer();
   };
   struct PromotionDetail {
     enum class Scope : std::int32_t {
@@ -230,13 +181,6 @@ struct PartnerPayment {
       std::optional<std::string> goods_remark;
       // Unknown members.
       JsonValue extra;
-
-      GoodsDetail();
-      GoodsDetail(const GoodsDetail&) = default;
-      GoodsDetail(GoodsDetail&&) = default;
-      GoodsDetail& operator=(const GoodsDetail&) = default;
-      GoodsDetail& operator=(GoodsDetail&&) = default;
-      ~GoodsDetail();
     };
     std::optional<std::string> coupon_id;
     std::optional<std::string> name;
@@ -251,13 +195,6 @@ struct PartnerPayment {
     List<GoodsDetail> goods_detail;
     // Unknown members.
     JsonValue extra;
-
-    PromotionDetail();
-    PromotionDetail(const PromotionDetail&) = default;
-    PromotionDetail(PromotionDetail&&) = default;
-    PromotionDetail& operator=(const PromotionDetail&) = default;
-    PromotionDetail& operator=(PromotionDetail&&) = default;
-    ~PromotionDetail();
   };
   std::optional<std::string> sp_appid;
   std::optional<std::string> sp_mchid;
@@ -277,13 +214,6 @@ struct PartnerPayment {
   List<PromotionDetail> promotion_detail;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
-
-  PartnerPayment();
-  PartnerPayment(const PartnerPayment&) = default;
-  PartnerPayment(PartnerPayment&&) = default;
-  PartnerPayment& operator=(const PartnerPayment&) = default;
-  PartnerPayment& operator=(PartnerPayment&&) = default;
-  ~PartnerPayment();
 };
 template <>
 struct ResourceTraits<PartnerPayment> {
@@ -300,13 +230,6 @@ struct CombinePayment {
     std::optional<std::string> device_id;
     // Unknown members.
     JsonValue extra;
-
-    SceneInfo();
-    SceneInfo(const SceneInfo&) = default;
-    SceneInfo(SceneInfo&&) = default;
-    SceneInfo& operator=(const SceneInfo&) = default;
-    SceneInfo& operator=(SceneInfo&&) = default;
-    ~SceneInfo();
   };
   struct SubOrders {
     enum class TradeType : std::int32_t {
@@ -343,13 +266,6 @@ struct CombinePayment {
         std::optional<std::string> goods_remark;
         // Unknown members.
         JsonValue extra;
-
-        GoodsDetail();
-        GoodsDetail(const GoodsDetail&) = default;
-        GoodsDetail(GoodsDetail&&) = default;
-        GoodsDetail& operator=(const GoodsDetail&) = default;
-        GoodsDetail& operator=(GoodsDetail&&) = default;
-        ~GoodsDetail();
       };
       std::optional<std::string> coupon_id;
       std::optional<std::string> name;
@@ -364,13 +280,6 @@ struct CombinePayment {
       List<GoodsDetail> goods_detail;
       // Unknown members.
       JsonValue extra;
-
-      PromotionDetail();
-      PromotionDetail(const PromotionDetail&) = default;
-      PromotionDetail(PromotionDetail&&) = default;
-      PromotionDetail& operator=(const PromotionDetail&) = default;
-      PromotionDetail& operator=(PromotionDetail&&) = default;
-      ~PromotionDetail();
     };
     struct Amount {
       std::optional<std::int64_t> total_amount;
@@ -380,13 +289,6 @@ struct CombinePayment {
       std::optional<std::int64_t> settlement_rate;
       // Unknown members.
       JsonValue extra;
-
-      Amount();
-      Amount(const Amount&) = default;
-      Amount(Amount&&) = default;
-      Amount& operator=(const Amount&) = default;
-      Amount& operator=(Amount&&) = default;
-      ~Amount();
     };
     std::optional<std::string> mchid;
     std::optional<std::string> individual_auth_id;
@@ -406,25 +308,11 @@ struct CombinePayment {
     Optional<Amount> amount;
     // Unknown members.
     JsonValue extra;
-
-    SubOrders();
-    SubOrders(const SubOrders&) = default;
-    SubOrders(SubOrders&&) = default;
-    SubOrders& operator=(const SubOrders&) = default;
-    SubOrders& operator=(SubOrders&&) = default;
-    ~SubOrders();
   };
   struct CombinePayerInfo {
     std::optional<std::string> openid;
     // Unknown members.
     JsonValue extra;
-
-    CombinePayerInfo();
-    CombinePayerInfo(const CombinePayerInfo&) = default;
-    CombinePayerInfo(CombinePayerInfo&&) = default;
-    CombinePayerInfo& operator=(const CombinePayerInfo&) = default;
-    CombinePayerInfo& operator=(CombinePayerInfo&&) = default;
-    ~CombinePayerInfo();
   };
   enum class TradeScenario : std::int32_t {
     kUnrecognized = 0,
@@ -435,13 +323,6 @@ struct CombinePayment {
     std::optional<std::int64_t> selected_installment_number;
     // Unknown members.
     JsonValue extra;
-
-    InstallmentInfo();
-    InstallmentInfo(const InstallmentInfo&) = default;
-    InstallmentInfo(InstallmentInfo&&) = default;
-    InstallmentInfo& operator=(const InstallmentInfo&) = default;
-    InstallmentInfo& operator=(InstallmentInfo&&) = default;
-    ~InstallmentInfo();
   };
   std::optional<std::string> combine_appid;
   std::optional<std::string> combine_mchid;
@@ -454,13 +335,6 @@ struct CombinePayment {
   Optional<InstallmentInfo> installment_info;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
-
-  CombinePayment();
-  CombinePayment(const CombinePayment&) = default;
-  CombinePayment(CombinePayment&&) = default;
-  CombinePayment& operator=(const CombinePayment&) = default;
-  CombinePayment& operator=(CombinePayment&&) = default;
-  ~CombinePayment();
 };
 template <>
 struct ResourceTraits<CombinePayment> {
@@ -482,13 +356,6 @@ struct Refund {
       std::optional<std::int64_t> refund_quantity;
       // Unknown members.
       JsonValue extra;
-
-      GoodsDetail();
-      GoodsDetail(const GoodsDetail&) = default;
-      GoodsDetail(GoodsDetail&&) = default;
-      GoodsDetail& operator=(const GoodsDetail&) = default;
-      GoodsDetail& operator=(GoodsDetail&&) = default;
-      ~GoodsDetail();
     };
     enum class RefundScope : std::int32_t {
       kUnrecognized = 0,
@@ -508,13 +375,6 @@ struct Refund {
     Enum<RefundType> type;
     // Unknown members.
     JsonValue extra;
-
-    PromotionDetail();
-    PromotionDetail(const PromotionDetail&) = default;
-    PromotionDetail(PromotionDetail&&) = default;
-    PromotionDetail& operator=(const PromotionDetail&) = default;
-    PromotionDetail& operator=(PromotionDetail&&) = default;
-    ~PromotionDetail();
   };
   struct Amount {
     struct From {
@@ -527,13 +387,6 @@ struct Refund {
       Enum<RefundAccount> account;
       // Unknown members.
       JsonValue extra;
-
-      From();
-      From(const From&) = default;
-      From(From&&) = default;
-      From& operator=(const From&) = default;
-      From& operator=(From&&) = default;
-      ~From();
     };
     std::optional<std::int64_t> total;
     std::optional<std::int64_t> refund;
@@ -547,13 +400,6 @@ struct Refund {
     std::optional<std::int64_t> refund_fee;
     // Unknown members.
     JsonValue extra;
-
-    Amount();
-    Amount(const Amount&) = default;
-    Amount(Amount&&) = default;
-    Amount& operator=(const Amount&) = default;
-    Amount& operator=(Amount&&) = default;
-    ~Amount();
   };
   enum class RefundChannel : std::int32_t {
     kUnrecognized = 0,
@@ -592,13 +438,6 @@ struct Refund {
   Enum<RefundStatus> refund_status;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
-
-  Refund();
-  Refund(const Refund&) = default;
-  Refund(Refund&&) = default;
-  Refund& operator=(const Refund&) = default;
-  Refund& operator=(Refund&&) = default;
-  ~Refund();
 };
 template <>
 struct ResourceTraits<Refund> {
@@ -623,13 +462,6 @@ struct ProfitSharing {
     std::optional<std::string> description;
     // Unknown members.
     JsonValue extra;
-
-    Receiver();
-    Receiver(const Receiver&) = default;
-    Receiver(Receiver&&) = default;
-    Receiver& operator=(const Receiver&) = default;
-    Receiver& operator=(Receiver&&) = default;
-    ~Receiver();
   };
   std::optional<std::string> mchid;
   std::optional<std::string> sp_mchid;
@@ -642,13 +474,6 @@ struct ProfitSharing {
   std::optional<std::string> success_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
-
-  ProfitSharing();
-  ProfitSharing(const ProfitSharing&) = default;
-  ProfitSharing(ProfitSharing&&) = default;
-  ProfitSharing& operator=(const ProfitSharing&) = default;
-  ProfitSharing& operator=(ProfitSharing&&) = default;
-  ~ProfitSharing();
 };
 template <>
 struct ResourceTraits<ProfitSharing> {
@@ -688,13 +513,6 @@ struct TransferBill {
   std::optional<std::string> update_time;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
-
-  TransferBill();
-  TransferBill(const TransferBill&) = default;
-  TransferBill(TransferBill&&) = default;
-  TransferBill& operator=(const TransferBill&) = default;
-  TransferBill& operator=(TransferBill&&) = default;
-  ~TransferBill();
 };
 template <>
 struct ResourceTraits<TransferBill> {
@@ -734,13 +552,6 @@ struct TransferBatch {
   std::optional<std::string> transfer_scene_id;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
-
-  TransferBatch();
-  TransferBatch(const TransferBatch&) = default;
-  TransferBatch(TransferBatch&&) = default;
-  TransferBatch& operator=(const TransferBatch&) = default;
-  TransferBatch& operator=(TransferBatch&&) = default;
-  ~TransferBatch();
 };
 template <>
 struct ResourceTraits<TransferBatch> {
@@ -758,13 +569,6 @@ struct Complaint {
   std::optional<std::string> action_type;
   // Members this SDK does not know (kept when decoding, written when encoding).
   JsonValue extra;
-
-  Complaint();
-  Complaint(const Complaint&) = default;
-  Complaint(Complaint&&) = default;
-  Complaint& operator=(const Complaint&) = default;
-  Complaint& operator=(Complaint&&) = default;
-  ~Complaint();
 };
 template <>
 struct ResourceTraits<Complaint> {
