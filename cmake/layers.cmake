@@ -8,11 +8,11 @@
 # Adding a public header: put it in exactly one list below; configuring fails otherwise.
 
 set(WECHATPAY_LAYERS crypto transport auth api)
-set(WECHATPAY_LAYER_crypto_HEADERS result.h crypto.h version.h)
+set(WECHATPAY_LAYER_crypto_HEADERS result.h crypto.h version.h pkcs12.h)
 set(WECHATPAY_LAYER_transport_HEADERS http.h url.h multipart.h curl_transport.h)
 set(WECHATPAY_LAYER_auth_HEADERS auth.h apiv2.h)
 set(WECHATPAY_LAYER_api_HEADERS client.h future.h catalog.h validation.h miniprogram.h
-    notifications.h wechatpay.h models services)
+    notifications.h wechatpay.h loaders.h models services)
 # Not part of the payment library's layers: test support (include/wechatpay/testing/ and
 # src/testing/), the separate library wechatpay_testing above the api layer (CMakeLists.txt). No
 # layer's include view holds these headers, so the payment library cannot include them.

@@ -50,12 +50,7 @@ int RunNotify(const GlobalOptions& g, const NotifyOptions& o) {
   auto keys = LoadPlatformKeys(*config);
   if (!keys) return ReportError(keys.error());
   auto store = std::make_shared<wechatpay::PlatformKeyStore>();
-  for (const auto& c : keys->certificates) store->AddCertificate(c);
-  for (const auto& [id, key] : keys->public_keys) {
-    if (wechatpay::Status s = store->AddPublicKey(id, key); !s) {
-      return ReportError(s.error(), "platform key " + id);
-    }
-  }
+  if (wechatpay::Status s = keys->AddTo(*store); !s) return ReportError(s.error(), "platform keys");
 
   auto header_text = ReadFileBytes(o.headers_file, "--headers");
   if (!header_text) return ReportError(header_text.error());

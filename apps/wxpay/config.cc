@@ -16,13 +16,10 @@
 #include "output.h"
 #include "wechatpay/curl_transport.h"
 
-// PKCS#12 and CA bundle checks (the library has no PKCS#12 parser of its own: the transport hands
-// the file to curl).
+// The CA bundle check (the client certificate loads through wechatpay/loaders.h).
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/pkcs12.h>
-#include <openssl/provider.h>
 #include <openssl/x509.h>
 
 namespace wxpay {
@@ -393,20 +390,9 @@ wechatpay::Status Validate(const Config& c) {
 }
 
 Result<std::string> ReadText(const std::string& path, const std::string& what) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    return Invalid(what + ": cannot read " + path + ": it is a directory, not a file");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Invalid(what + ": cannot open " + path + " (" + std::strerror(errno) + ")");
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) {
-    return Invalid(what + ": cannot read " + path + " (" + std::strerror(errno) + ")");
-  }
-  return ss.str();
+  auto text = wechatpay::ReadFileText(path);
+  if (!text) return Invalid(what + ": " + text.error().message);
+  return text;
 }
 
 // ---- the client certificate and the CA bundle ----
@@ -443,34 +429,14 @@ wechatpay::Status ApplyClientCertLayer(Config& c, const ClientCertSources& befor
   return {};
 }
 
-// OpenSSL's reason for the last failure (no data from the input), and the queue cleared.
-std::string OpenSslReason() {
-  unsigned long e = ERR_peek_last_error();
-  std::string r;
-  if (e != 0) {
-    const char* reason = ERR_reason_error_string(e);
-    r = reason != nullptr ? reason : "error " + std::to_string(ERR_GET_REASON(e));
-  }
-  ERR_clear_error();
-  return r.empty() ? std::string("unknown error") : r;
-}
-
 struct BioFree {
   void operator()(BIO* b) const { BIO_free(b); }
 };
 struct X509Free {
   void operator()(X509* x) const { X509_free(x); }
 };
-struct PkeyFree {
-  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
-};
-struct Pkcs12Free {
-  void operator()(PKCS12* p) const { PKCS12_free(p); }
-};
 using BioPtr = std::unique_ptr<BIO, BioFree>;
 using X509Ptr = std::unique_ptr<X509, X509Free>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using Pkcs12Ptr = std::unique_ptr<PKCS12, Pkcs12Free>;
 
 BioPtr MemBio(std::string_view data) {
   return BioPtr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
@@ -529,60 +495,47 @@ wechatpay::Status LoadPemClientCertificate(Config& c) {
   std::string what = "merchant_cert from " + c.merchant_cert.source;
   auto cert_text = PemText(c.merchant_cert, what);
   if (!cert_text) return cert_text.error();
-  BioPtr bio = MemBio(*cert_text);
-  X509Ptr x509(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-  ERR_clear_error();
-  auto cert = x509 ? wechatpay::Certificate::FromPem(*cert_text)
-                   : Result<wechatpay::Certificate>(Invalid("no PEM certificate"));
-  if (!cert) {
-    return Invalid(what + ": " + Where(c.merchant_cert) +
-                   " is not a PEM certificate (expected apiclient_cert.pem)");
-  }
   const Setting<std::string>& key_setting = c.merchant_key.set() ? c.merchant_key : c.private_key;
   const char* key_field = c.merchant_key.set() ? "merchant_key" : "private_key";
+  std::string key_what = std::string(key_field) + " from " + key_setting.source;
+  Result<std::string> key_text = std::string();
+  if (key_setting.set()) {
+    key_text = PemText(key_setting, key_what);
+    if (!key_text) return key_text.error();
+  }
+  auto wipe = [&] {
+    if (key_text) wechatpay::SecureWipe(*key_text);
+  };
+  // The certificate first: its error is the one to report when both are wrong.
+  auto probe = wechatpay::LoadClientCertificatePem(*cert_text, *cert_text, Where(c.merchant_cert),
+                                                   key_what);
+  if (!probe && probe.error().code == wechatpay::ErrorCode::kParse) {
+    wipe();
+    return Invalid(what + ": " + probe.error().message + " (expected apiclient_cert.pem)");
+  }
   if (!key_setting.set()) {
     return Invalid(what +
                    ": the certificate needs its private key: set --merchant-key, "
                    "WECHATPAY_MERCHANT_KEY or \"merchant_key\" in the config file (default: "
                    "private_key, which is not set either)");
   }
-  std::string key_what = std::string(key_field) + " from " + key_setting.source;
-  auto key_text = PemText(key_setting, key_what);
-  if (!key_text) return key_text.error();
-  auto key = wechatpay::PrivateKey::FromPem(*key_text);
-  if (!key) {
-    wechatpay::SecureWipe(*key_text);
+  if (auto key = wechatpay::PrivateKey::FromPem(*key_text); !key) {
+    wipe();
     std::string hint = key.error().message.find("apiclient_key.pem") == std::string::npos
                            ? " (expected apiclient_key.pem, an unencrypted RSA private key in PEM)"
                            : "";
     return Invalid(key_what + ": cannot load " + Where(key_setting) + ": " + key.error().message +
                    hint);
   }
-  if (cert->public_key().ToPem() != key->public_key().ToPem()) {
-    wechatpay::SecureWipe(*key_text);
-    return Invalid(what + ": the certificate in " + Where(c.merchant_cert) +
-                   " does not belong to the key from " + key_what +
-                   " (a TLS server would refuse the pair)");
+  auto loaded = wechatpay::LoadClientCertificatePem(*cert_text, *key_text, Where(c.merchant_cert),
+                                                    key_what);
+  wipe();
+  if (!loaded) {
+    return Invalid(what + ": " + loaded.error().message + " (a TLS server would refuse the pair)");
   }
-  auto cc = std::make_shared<wechatpay::ClientCertificate>();
-  cc->cert_pem = std::move(*cert_text);
-  cc->key_pem = std::move(*key_text);
-  c.client_certificate = std::move(cc);
-  c.client_certificate_x509 = *cert;
+  c.client_certificate = std::move(loaded->tls);
+  c.client_certificate_x509 = std::move(loaded->certificate);
   return {};
-}
-
-// WeChat Pay's older apiclient_cert.p12 files are encrypted with RC2-40, which OpenSSL 3 reads
-// only with its legacy provider. Loads it (and the default provider, which an explicit load
-// would otherwise leave out) once; false when it is not installed.
-bool LoadLegacyProvider() {
-  static const bool loaded = [] {
-    OSSL_PROVIDER* legacy = OSSL_PROVIDER_load(nullptr, "legacy");
-    OSSL_PROVIDER* def = legacy != nullptr ? OSSL_PROVIDER_load(nullptr, "default") : nullptr;
-    ERR_clear_error();
-    return legacy != nullptr && def != nullptr;
-  }();
-  return loaded;
 }
 
 wechatpay::Status LoadPkcs12ClientCertificate(Config& c) {
@@ -594,14 +547,6 @@ wechatpay::Status LoadPkcs12ClientCertificate(Config& c) {
   const std::string& path = c.merchant_p12.value;
   auto bytes = ReadText(path, what);
   if (!bytes) return bytes.error();
-  BioPtr bio = MemBio(*bytes);
-  Pkcs12Ptr p12(d2i_PKCS12_bio(bio.get(), nullptr));
-  ERR_clear_error();
-  if (!p12) {
-    return Invalid(what + ": " + path +
-                   " is not a PKCS#12 file (expected apiclient_cert.p12; a PEM pair goes in "
-                   "merchant_cert and merchant_key)");
-  }
   std::string passphrase_from;
   std::string passphrase;
   if (c.merchant_p12_passphrase.set()) {
@@ -619,62 +564,22 @@ wechatpay::Status LoadPkcs12ClientCertificate(Config& c) {
                    "config file or --merchant-p12-passphrase-file FILE (WeChat Pay's "
                    "apiclient_cert.p12 uses the mchid, the default when mchid is set)");
   }
-  auto wipe = [&] { wechatpay::SecureWipe(passphrase); };
-  if (PKCS12_mac_present(p12.get()) == 1 &&
-      PKCS12_verify_mac(p12.get(), passphrase.data(), static_cast<int>(passphrase.size())) != 1) {
-    ERR_clear_error();
-    wipe();
-    return Invalid(what + ": wrong passphrase for " + path + " (tried " + passphrase_from + ")");
-  }
-  ERR_clear_error();
-  EVP_PKEY* raw_key = nullptr;
-  X509* raw_cert = nullptr;
-  bool parsed = PKCS12_parse(p12.get(), passphrase.c_str(), &raw_key, &raw_cert, nullptr) == 1;
-  if (!parsed) {
-    std::string reason = OpenSslReason();
-    if (LoadLegacyProvider()) {
-      parsed = PKCS12_parse(p12.get(), passphrase.c_str(), &raw_key, &raw_cert, nullptr) == 1;
-      if (!parsed) reason = OpenSslReason();
+  auto loaded = wechatpay::LoadClientCertificatePkcs12(*bytes, passphrase, path);
+  wechatpay::SecureWipe(passphrase);
+  if (!loaded) {
+    const wechatpay::Error& e = loaded.error();
+    if (e.code == wechatpay::ErrorCode::kParse) {
+      return Invalid(what + ": " + e.message +
+                     " (expected apiclient_cert.p12; a PEM pair goes in merchant_cert and "
+                     "merchant_key)");
     }
-    if (!parsed) {
-      wipe();
-      return Invalid(what + ": cannot decrypt " + path + " (" + reason +
-                     "); if it uses a cipher OpenSSL no longer supports, convert it to PEM "
-                     "(merchant_cert, merchant_key)");
+    if (e.code == wechatpay::ErrorCode::kDecryption) {
+      return Invalid(what + ": " + e.message + " (tried " + passphrase_from + ")");
     }
+    return Invalid(what + ": " + e.message);
   }
-  PkeyPtr pkey(raw_key);
-  X509Ptr x509(raw_cert);
-  if (!pkey || !x509) {
-    wipe();
-    return Invalid(what + ": " + path + " holds no " +
-                   (x509 ? std::string("private key") : std::string("certificate")) +
-                   " (expected the merchant certificate and its key)");
-  }
-  if (X509_check_private_key(x509.get(), pkey.get()) != 1) {
-    ERR_clear_error();
-    wipe();
-    return Invalid(what + ": the certificate in " + path + " does not belong to its private key");
-  }
-  BioPtr out(BIO_new(BIO_s_mem()));
-  std::string pem;
-  if (out && PEM_write_bio_X509(out.get(), x509.get()) == 1) {
-    char* data = nullptr;
-    long len = BIO_get_mem_data(out.get(), &data);
-    if (len > 0) pem.assign(data, static_cast<size_t>(len));
-  }
-  auto cert = wechatpay::Certificate::FromPem(pem);
-  if (!cert) {
-    wipe();
-    return Invalid(what + ": cannot read the certificate in " + path + " (" + cert.error().message +
-                   ")");
-  }
-  auto cc = std::make_shared<wechatpay::ClientCertificate>();
-  cc->pkcs12 = std::move(*bytes);
-  cc->passphrase = passphrase;
-  wipe();
-  c.client_certificate = std::move(cc);
-  c.client_certificate_x509 = *cert;
+  c.client_certificate = std::move(loaded->tls);
+  c.client_certificate_x509 = std::move(loaded->certificate);
   return {};
 }
 
@@ -748,47 +653,26 @@ Result<wechatpay::PrivateKey> LoadPrivateKey(const Config& c) {
   return key;
 }
 
-Result<LoadedPlatformKeys> LoadPlatformKeys(const Config& c) {
-  LoadedPlatformKeys out;
+Result<wechatpay::PlatformKeys> LoadPlatformKeys(const Config& c) {
+  wechatpay::PlatformKeys out;
   if (!c.platform_keys.set()) return out;
   for (const PlatformKeySpec& spec : c.platform_keys.value) {
     std::string what = "platform key " + (spec.id.empty() ? std::string("(no id)") : spec.id) +
                        " from " + c.platform_keys.source;
     std::string pem;
+    std::string origin = spec.location;
     if (IsInlinePem(spec.location)) {
       pem = spec.location;
+      origin = "the inline PEM";
     } else {
       auto text = ReadText(spec.location, what);
       if (!text) return text.error();
       pem = std::move(*text);
     }
-    bool want_public_key = spec.id.rfind("PUB_KEY_ID_", 0) == 0;
-    if (!want_public_key) {
-      auto cert = wechatpay::Certificate::FromPem(pem);
-      if (cert) {
-        if (!spec.id.empty() && !wechatpay::EqualsIgnoreCase(spec.id, cert->serial())) {
-          return Invalid(what + ": the certificate in " + spec.location + " has serial " +
-                         cert->serial() + ", not " + spec.id);
-        }
-        out.certificates.push_back(*cert);
-        continue;
-      }
-      if (spec.id.empty()) {
-        return Invalid(what + ": " + spec.location +
-                       " is not a certificate; a WeChat Pay public key needs its id: "
-                       "--platform-key PUB_KEY_ID_...=" +
-                       spec.location);
-      }
-      return Invalid(what + ": " + spec.location + " is not a platform certificate (" +
-                     cert.error().message +
-                     "); a WeChat Pay public key's id starts with PUB_KEY_ID_");
+    if (wechatpay::Status s = wechatpay::AddPlatformKeyPem(spec.id, pem, origin, &out); !s) {
+      std::string hint = spec.id.empty() ? ": --platform-key PUB_KEY_ID_...=" + origin : "";
+      return Invalid(what + ": " + s.error().message + hint);
     }
-    auto key = wechatpay::PublicKey::FromPem(pem);
-    if (!key) {
-      return Invalid(what + ": " + spec.location + " is not a public key (" + key.error().message +
-                     ")");
-    }
-    out.public_keys.emplace_back(spec.id, *key);
   }
   return out;
 }
@@ -845,8 +729,7 @@ Result<wechatpay::ClientOptions> MakeClientOptions(const Config& c, unsigned nee
   }
   auto keys = LoadPlatformKeys(c);
   if (!keys) return keys.error();
-  o.platform_certificates = keys->certificates;
-  for (auto& [id, key] : keys->public_keys) o.platform_public_keys[id] = key;
+  keys->AddTo(o);
   o.apiv3_key = c.apiv3_key.value;
   o.apiv2_key = c.apiv2_key.value;
   o.appid = c.appid.value;

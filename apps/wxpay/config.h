@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "wechatpay/client.h"
+#include "wechatpay/loaders.h"
 #include "wechatpay/crypto.h"
 #include "wechatpay/result.h"
 
@@ -109,11 +110,7 @@ enum Need : unsigned {
 wechatpay::Result<wechatpay::ClientOptions> MakeClientOptions(const Config& config, unsigned needs);
 
 // The platform keys of the configuration, loaded (certificates and public keys).
-struct LoadedPlatformKeys {
-  std::vector<wechatpay::Certificate> certificates;
-  std::vector<std::pair<std::string, wechatpay::PublicKey>> public_keys;
-};
-wechatpay::Result<LoadedPlatformKeys> LoadPlatformKeys(const Config& config);
+wechatpay::Result<wechatpay::PlatformKeys> LoadPlatformKeys(const Config& config);
 
 // Loads the merchant private key named by the configuration.
 wechatpay::Result<wechatpay::PrivateKey> LoadPrivateKey(const Config& config);

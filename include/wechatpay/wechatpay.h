@@ -9,6 +9,7 @@
 #include "wechatpay/client.h"
 #include "wechatpay/crypto.h"
 #include "wechatpay/curl_transport.h"
+#include "wechatpay/loaders.h"
 #include "wechatpay/future.h"
 #include "wechatpay/http.h"
 #include "wechatpay/result.h"
